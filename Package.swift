@@ -1,0 +1,43 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Strict settings for every target of ours: Swift 6 mode is the package default;
+// warnings are kept at zero by review and by `make test` (which greps the build log).
+let package = Package(
+    name: "hoso",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "hoso", targets: ["hoso"]),
+        .library(name: "HosoKit", targets: ["HosoKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+    ],
+    targets: [
+        // C shims: the only places that see C macros and variadic functions.
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto",
+                       providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
+
+        .target(name: "CHosoSys"),
+        .target(name: "HosoCore"),
+        .target(name: "HosoStore", dependencies: ["HosoCore", "COpenSSL", "CZlib", "CHosoSys"]),
+        .target(name: "HosoIndex", dependencies: [
+            "HosoCore", "HosoStore",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        .target(name: "HosoKit", dependencies: ["HosoCore", "HosoStore", "HosoIndex"]),
+        .executableTarget(name: "hoso", dependencies: [
+            "HosoKit",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "HosoStoreTests", dependencies: ["HosoStore"]),
+        .testTarget(name: "HosoIndexTests", dependencies: ["HosoIndex"]),
+        .testTarget(name: "HosoKitTests", dependencies: ["HosoKit"]),
+        .testTarget(name: "HosoCLITests", dependencies: ["HosoKit"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

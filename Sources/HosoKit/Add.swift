@@ -1,0 +1,188 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import HosoCore
+import HosoIndex
+import HosoStore
+
+extension Archive {
+    public struct AddedEntry: Codable, Sendable, Equatable {
+        public var path: String
+        public var id: String
+        public var kind: String
+        public var size: UInt64
+        public var stored: UInt64
+        public var encoding: String
+        /// False when the archive already held this content.
+        public var new: Bool
+    }
+
+    public struct AddReport: Codable, Sendable {
+        /// Files stored (committed), in the order they were given.
+        public var entries: [AddedEntry]
+        /// Manifests written, one per committed batch that added any new name.
+        public var manifests: [String]
+        /// Files found but not stored because an error stopped the add (nothing of them was kept).
+        public var notStored: [String]
+    }
+
+    public struct AddProgress: Sendable {
+        public var files: Int
+        public var totalFiles: Int
+        public var bytes: UInt64
+        public var totalBytes: UInt64
+    }
+
+    /// When one batch is committed: at most this many bytes or files. Small enough that a crash or an
+    /// error late in a huge add keeps the work already done; large enough that the per-batch sync is cheap.
+    static let batchBytes: UInt64 = 256 << 20
+    static let batchFiles = 2000
+
+    /// Adds files and directories. First every argument is checked (missing, unreadable, loops, duplicates,
+    /// special files); if anything is wrong, every problem is reported and nothing changes. Then files are
+    /// stored in batches; each batch becomes durable and visible at once, with a manifest naming its files.
+    /// If a file fails while being read (it changed, the disk is full), that batch is dropped and the add
+    /// stops: `HosoProblems` is thrown with the problems, and `partial` gets what earlier batches stored.
+    public func add(_ paths: [String], kind: ObjectKind = .blob,
+                    progress: (@Sendable (AddProgress) -> Void)? = nil,
+                    partial: ((AddReport) -> Void)? = nil) throws -> AddReport {
+        guard let archiveReal = realPath(root) else {
+            throw HosoError(.archiveNotFound, .both("Không tìm thấy kho", "Archive not found"), location: root)
+        }
+        var walker = InputWalker(archiveRealPath: archiveReal)
+        walker.walk(paths)
+        if !walker.problems.isEmpty { throw HosoProblems(walker.problems) }
+        cleanLeftovers()
+
+        let files = walker.files
+        let totalBytes = files.reduce(UInt64(0)) { $0 + $1.size }
+        let counters = Locked((files: 0, bytes: UInt64(0)))
+        var report = AddReport(entries: [], manifests: [], notStored: [])
+        var start = 0
+        while start < files.count {
+            var end = start
+            var bytes: UInt64 = 0
+            while end < files.count && end - start < Self.batchFiles && (end == start || bytes + files[end].size <= Self.batchBytes) {
+                bytes += files[end].size
+                end += 1
+            }
+            let batch = Array(files[start..<end])
+            do {
+                let totalFiles = files.count
+                try addBatch(batch, kind: kind, report: &report) { doneBytes, doneFiles in
+                    let p = counters.withLock { c -> AddProgress in
+                        c.bytes += doneBytes
+                        c.files += doneFiles
+                        return AddProgress(files: c.files, totalFiles: totalFiles, bytes: c.bytes, totalBytes: totalBytes)
+                    }
+                    progress?(p)
+                }
+            } catch {
+                report.notStored = files[start...].map(\.sourcePath)
+                partial?(report)
+                throw error
+            }
+            start = end
+        }
+        return report
+    }
+
+    private func addBatch(_ batch: [InputFile], kind: ObjectKind, report: inout AddReport,
+                          tick: @escaping @Sendable (UInt64, Int) -> Void) throws {
+        let store = self.store
+        let results = Locked([Result<StagedObject, HosoError>?](repeating: nil, count: batch.count))
+        let next = Locked(0)
+        // Two workers (or as many cores as there are) pull files; big and small files balance themselves.
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, batch.count, 4))
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while true {
+                let i = next.withLock { n -> Int in defer { n += 1 }; return n }
+                if i >= batch.count { return }
+                if results.withLock({ $0.contains { if case .failure = $0 { return true }; return false } }) { return }
+                let r = Result { try Self.stageFile(batch[i], kind: kind, store: store, tick: tick) }
+                    .mapError { $0 as? HosoError ?? HosoError(.internalError, .both("Lỗi nội bộ", "Internal error"),
+                                                             location: batch[i].sourcePath, cause: "\($0)") }
+                results.withLock { $0[i] = r }
+            }
+        }
+        let all = results.withLock { $0 }
+        let staged = all.compactMap { r -> StagedObject? in if case .success(let s) = r { return s }; return nil }
+        let failures = all.compactMap { r -> HosoError? in if case .failure(let e) = r { return e }; return nil }
+        if !failures.isEmpty || staged.count != batch.count {
+            store.discard(staged)
+            throw HosoProblems(failures)
+        }
+        let isNew: [Bool]
+        do { isNew = try store.commit(staged) } catch {
+            store.discard(staged)
+            throw error
+        }
+        // Name the files in a manifest, unless an earlier manifest already names each (path, content) pair.
+        let pairs = zip(batch, staged).map { (path: $0.name, objectId: $1.object.id.hex) }
+        let known = try index.knownNames(pairs)
+        let fresh = zip(batch, staged).filter { !known.contains($0.name + "\u{0}" + $1.object.id.hex) }
+        var objects = staged.map(\.object)
+        var manifestRow: ManifestRow? = nil
+        var names = [NameRow]()
+        if !fresh.isEmpty {
+            let addedAt = HosoClock.format(clock.now())
+            let manifest = Manifest(addedAt: addedAt, entries: fresh.map {
+                Manifest.Entry(path: $0.name, id: $1.object.id, kind: $1.object.kind, size: $1.object.size)
+            })
+            let (m, _) = try store.put(try manifest.encoded(), kind: .manifest)
+            objects.append(m)
+            manifestRow = ManifestRow(id: m.id.hex, addedAt: addedAt)
+            names = manifest.entries.map { NameRow(manifestId: m.id.hex, objectId: $0.id.hex, path: $0.path, size: Int64($0.size)) }
+            report.manifests.append(m.id.hex)
+        }
+        try index.record(objects: objects, manifest: manifestRow, names: names)
+        for (i, s) in staged.enumerated() {
+            let o = s.object
+            report.entries.append(AddedEntry(path: batch[i].name, id: o.id.hex, kind: o.kind.rawValue, size: o.size,
+                                             stored: o.storedSize, encoding: o.encoding.rawValue, new: isNew[i]))
+        }
+    }
+
+    /// Reads one input file into a staged object, and proves the file did not change meanwhile:
+    /// same size and modification time before and after, and exactly that many bytes read.
+    static func stageFile(_ f: InputFile, kind: ObjectKind, store: ObjectStore,
+                          tick: @Sendable (UInt64, Int) -> Void) throws -> StagedObject {
+        let readAction = LocalizedText.both("đọc tệp", "reading the file")
+        let input: FileHandleFD
+        do {
+            input = try FileHandleFD.open(f.sourcePath, flags: O_RDONLY, action: readAction)
+        } catch let e as HosoError {
+            throw HosoError(.inputUnreadable, .both("Không đọc được tệp", "Cannot read the file"), location: f.sourcePath, cause: e.cause)
+        }
+        let changed = HosoError(.inputChanged,
+                                .both("Tệp đã thay đổi trong khi đang đọc; không lưu gì từ tệp này",
+                                      "The file changed while it was being read; nothing of it was stored"),
+                                location: f.sourcePath)
+        func same(_ st: stat) -> Bool {
+            UInt64(st.st_size) == f.size && st.st_mtim.tv_sec == f.mtimeSec && st.st_mtim.tv_nsec == f.mtimeNsec
+        }
+        guard let before = try? input.stat(), same(before) else { throw changed }
+        let staged: StagedObject
+        do {
+            staged = try store.stage(kind: kind, expectedSize: f.size, sourceName: f.sourcePath) { buf in
+                do {
+                    let n = try input.read(into: buf)
+                    tick(UInt64(n), 0)
+                    return n
+                } catch let e as Errno {
+                    throw HosoError(.inputUnreadable, .both("Lỗi khi đọc tệp", "Error while reading the file"),
+                                    location: f.sourcePath, cause: errnoDescription(e.code))
+                }
+            }
+        }
+        guard let after = try? input.stat(), same(after) else {
+            store.discard([staged])
+            throw changed
+        }
+        tick(0, 1)
+        return staged
+    }
+}

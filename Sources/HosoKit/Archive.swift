@@ -1,0 +1,263 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import HosoCore
+import HosoIndex
+import HosoStore
+
+/// The archive facade: the object store, its derived index, and the workflows over them.
+/// The CLI and the server call only this.
+public final class Archive {
+    public let root: String
+    public let store: ObjectStore
+    public private(set) var index: ArchiveIndex
+    public let clock: HosoClock
+    private let lock: ArchiveLock
+    /// True when `open` found no index and rebuilt it from the objects.
+    public private(set) var indexWasRebuilt = false
+
+    public static let indexFileName = "index.sqlite"
+
+    var indexPath: String { root + "/" + Self.indexFileName }
+
+    private init(root: String, clock: HosoClock, lock: ArchiveLock, index: ArchiveIndex) {
+        self.root = root
+        self.store = ObjectStore(root: root)
+        self.clock = clock
+        self.lock = lock
+        self.index = index
+    }
+
+    // MARK: - Creating and opening
+
+    /// Creates a new, empty archive at `path` (the directory may exist if empty).
+    @discardableResult
+    public static func create(at path: String, clock: HosoClock = .system) throws -> Archive {
+        let action = LocalizedText.both("tạo kho", "creating the archive")
+        var st = stat()
+        if stat(path, &st) == 0 {
+            if access(path + "/" + ArchiveConfig.fileName, F_OK) == 0 {
+                throw HosoError(.archiveExists, .both("Đã có kho lưu trữ ở đây", "An archive already exists here"), location: path)
+            }
+            guard (st.st_mode & S_IFMT) == S_IFDIR else {
+                throw HosoError(.archiveNotEmpty, .both("Đường dẫn đã có và không phải thư mục", "The path exists and is not a directory"),
+                                location: path)
+            }
+            if !(try listDirectory(path)).isEmpty {
+                throw HosoError(.archiveNotEmpty, .both("Thư mục không trống; hãy chọn thư mục trống hoặc chưa có",
+                                                        "The directory is not empty; choose an empty or new one"),
+                                location: path)
+            }
+        } else if mkdir(path, 0o755) != 0 {
+            throw HosoError.fromErrno(errno, path: path, action: action)
+        }
+        for sub in ["objects", "tmp"] where mkdir(path + "/" + sub, 0o755) != 0 && errno != EEXIST {
+            throw HosoError.fromErrno(errno, path: path + "/" + sub, action: action)
+        }
+        let config = ArchiveConfig(createdAt: HosoClock.format(clock.now()))
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys, .prettyPrinted]
+        let bytes = Array(try enc.encode(config)) + [0x0A]
+        // The config file is written last: a directory without it is not an archive yet.
+        try fsyncDirectory(path)
+        try writeFileAtomically(bytes, to: path + "/" + ArchiveConfig.fileName, tmpDir: path + "/tmp")
+        try fsyncDirectory(parentDirectory(of: path))
+        return try open(at: path, clock: clock)
+    }
+
+    /// Opens an existing archive. A missing index is rebuilt from the objects.
+    public static func open(at path: String, clock: HosoClock = .system) throws -> Archive {
+        let configPath = path + "/" + ArchiveConfig.fileName
+        guard let data = FileManager.default.contents(atPath: configPath) else {
+            throw HosoError(.archiveNotFound,
+                            .both("Không tìm thấy kho lưu trữ; tạo mới bằng `hoso init \(path)` hoặc chỉ đường dẫn bằng --archive",
+                                  "No archive found; create one with `hoso init \(path)` or point to one with --archive"),
+                            location: path)
+        }
+        let config: ArchiveConfig
+        do { config = try JSONDecoder().decode(ArchiveConfig.self, from: data) } catch {
+            throw HosoError(.archiveFormat, .both("Tệp cấu hình kho không đọc được", "The archive's configuration file is unreadable"),
+                            location: configPath, cause: "\(error)")
+        }
+        guard config.format == "hoso-archive", config.version == 1 else {
+            throw HosoError(.archiveFormat, .both("Phiên bản kho không được hỗ trợ", "Unsupported archive version"),
+                            location: configPath, cause: "\(config.format) \(config.version)")
+        }
+        for sub in ["objects", "tmp"] {
+            var st = stat()
+            if stat(path + "/" + sub, &st) != 0 || (st.st_mode & S_IFMT) != S_IFDIR {
+                throw HosoError(.archiveDamaged, .both("Kho thiếu thư mục \(sub)/", "The archive lacks its \(sub)/ directory"),
+                                location: path)
+            }
+        }
+        let lock = try ArchiveLock(path: path + "/lock", mode: .shared, wait: true)
+        let indexPath = path + "/" + indexFileName
+        // A missing index is built aside and renamed into place, so a crash never leaves an empty
+        // index that would answer "nothing here".
+        let missing = access(indexPath, F_OK) != 0
+        if missing {
+            _ = try buildIndex(store: ObjectStore(root: path), at: indexPath + ".new", progress: nil)
+            try swapIn(indexPath + ".new", as: indexPath, root: path)
+        }
+        let archive = Archive(root: path, clock: clock, lock: lock, index: try ArchiveIndex(path: indexPath))
+        archive.indexWasRebuilt = missing
+        return archive
+    }
+
+    /// Removes temporary files left by a crashed writer, if no other hoso process is at work.
+    func cleanLeftovers() {
+        guard !store.temporaryFiles().isEmpty, lock.tryExclusive() else { return }
+        _ = store.removeTemporaryFiles()
+        lock.downgradeToShared()
+    }
+
+    // MARK: - Resolving ids
+
+    /// Turns what a person typed (a full id or a unique prefix of at least 4 hex digits) into an id.
+    public func resolve(_ text: String) throws -> ObjectID {
+        if let id = ObjectID(hex: text) {
+            guard store.exists(id) else {
+                throw HosoError(.objectNotFound, .both("Không có đối tượng này trong kho", "No such object in the archive"),
+                                location: text)
+            }
+            return id
+        }
+        let prefix = try ObjectID.normalizedPrefix(text)
+        let matches = try index.ids(withPrefix: prefix)
+        switch matches.count {
+        case 0:
+            throw HosoError(.objectNotFound, .both("Không có đối tượng nào có mã bắt đầu như vậy", "No object id starts with this"),
+                            location: text)
+        case 1:
+            return ObjectID(hex: matches[0])!
+        default:
+            throw HosoError(.ambiguousID, .both("Nhiều đối tượng có mã bắt đầu như vậy; hãy gõ thêm chữ số",
+                                                "Several object ids start with this; type more digits"),
+                            location: text)
+        }
+    }
+
+    // MARK: - Reading
+
+    public struct Listing: Codable, Sendable, Equatable {
+        public var id: String
+        public var kind: String
+        public var size: Int64
+        public var stored: Int64
+        public var encoding: String
+        public var names: [String]
+    }
+
+    /// Every object, from the index, with the names it was added under.
+    public func list(kind: ObjectKind? = nil) throws -> [Listing] {
+        let names = try index.namesByObject()
+        return try index.objects(kind: kind?.rawValue).map {
+            Listing(id: $0.id, kind: $0.kind, size: $0.size, stored: $0.storedSize, encoding: $0.encoding,
+                    names: names[$0.id] ?? [])
+        }
+    }
+
+    public struct Info: Codable, Sendable, Equatable {
+        public var id: String
+        public var kind: String
+        public var size: UInt64
+        public var stored: UInt64
+        public var encoding: String
+        public var file: String
+        public var names: [NameEntry]
+        /// For a manifest: the objects it lists.
+        public var entries: [ManifestEntryInfo]?
+    }
+
+    public struct ManifestEntryInfo: Codable, Sendable, Equatable {
+        public var path: String
+        public var id: String
+        public var size: Int64
+    }
+
+    /// What the store and the index know of one object. The kind and sizes come from the object file itself.
+    public func info(_ id: ObjectID) throws -> Info {
+        let o = try store.header(of: id)
+        let entries: [ManifestEntryInfo]? = o.kind == .manifest
+            ? try index.entries(ofManifest: id).map { ManifestEntryInfo(path: $0.path, id: $0.objectId, size: $0.size) }
+            : nil
+        let file = String(store.path(of: id).dropFirst(root.count + 1))
+        return Info(id: id.hex, kind: o.kind.rawValue, size: o.size, stored: o.storedSize, encoding: o.encoding.rawValue,
+                    file: file, names: try index.names(of: id), entries: entries)
+    }
+
+    /// Verified content in memory.
+    public func read(_ id: ObjectID) throws -> [UInt8] { try store.read(id) }
+
+    // MARK: - Rebuilding the index
+
+    public struct ReindexReport: Codable, Sendable, Equatable {
+        public var objects: Int
+        public var manifests: Int
+        public var names: Int
+        /// Files that could not be indexed (bad header, unreadable manifest); `fsck` says more.
+        public var skipped: [String]
+    }
+
+    /// Rebuilds the index from the objects alone into a new file, then swaps it in atomically.
+    @discardableResult
+    public func reindex(progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> ReindexReport {
+        let report = try Self.buildIndex(store: store, at: indexPath + ".new", progress: progress)
+        // Swap under the exclusive lock so no other hoso process has the old index open.
+        try index.close()
+        guard lock.tryExclusive() else {
+            index = try ArchiveIndex(path: indexPath)
+            throw HosoError(.busy, .both("Kho đang được tiến trình hoso khác dùng; thử lại sau",
+                                         "Another hoso process is using the archive; try again later"), location: root)
+        }
+        defer { lock.downgradeToShared() }
+        try Self.swapIn(indexPath + ".new", as: indexPath, root: root)
+        index = try ArchiveIndex(path: indexPath)
+        return report
+    }
+
+    /// Writes a complete index of the store's objects at `path` (replacing any leftover there).
+    static func buildIndex(store: ObjectStore, at path: String,
+                           progress: (@Sendable (Int, Int) -> Void)?) throws -> ReindexReport {
+        for suffix in ["", "-wal", "-shm"] { _ = unlink(path + suffix) }
+        let fresh = try ArchiveIndex(path: path)
+        var objects = [StoredObject]()
+        var manifests = [(ManifestRow, [NameRow])]()
+        var skipped = [String]()
+        let files = try store.objectFiles()
+        for (i, f) in files.enumerated() {
+            if i % 256 == 0 { progress?(i, files.count) }
+            guard f.wellPlaced, let id = f.id else { skipped.append(f.path); continue }
+            do {
+                let (h, _, fileSize) = try store.readHeader(atPath: f.path)
+                objects.append(StoredObject(id: id, kind: h.kind, encoding: h.encoding, size: h.size, storedSize: fileSize))
+                if h.kind == .manifest {
+                    let m = try Manifest.decode(try store.read(id), id: id)
+                    let row = ManifestRow(id: id.hex, addedAt: m.addedAt)
+                    manifests.append((row, m.entries.map {
+                        NameRow(manifestId: id.hex, objectId: $0.id.hex, path: $0.path, size: Int64($0.size))
+                    }))
+                }
+            } catch {
+                skipped.append(f.path)
+            }
+        }
+        try fresh.record(objects: objects)
+        for (row, names) in manifests { try fresh.record(objects: [], manifest: row, names: names) }
+        try fresh.close()
+        progress?(files.count, files.count)
+        return ReindexReport(objects: objects.count, manifests: manifests.count,
+                             names: manifests.reduce(0) { $0 + $1.1.count }, skipped: skipped)
+    }
+
+    static func swapIn(_ newPath: String, as indexPath: String, root: String) throws {
+        for suffix in ["-wal", "-shm"] { _ = unlink(indexPath + suffix) }
+        if rename(newPath, indexPath) != 0 {
+            throw HosoError.fromErrno(errno, path: indexPath, action: .both("thay chỉ mục", "replacing the index"))
+        }
+        try fsyncDirectory(root)
+    }
+}

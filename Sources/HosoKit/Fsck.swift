@@ -1,0 +1,105 @@
+import Foundation
+import HosoCore
+import HosoIndex
+import HosoStore
+
+extension Archive {
+    public struct Damage: Codable, Sendable, Equatable {
+        /// Path relative to the archive root.
+        public var path: String
+        public var id: String?
+        public var problem: String
+        public var detail: String
+    }
+
+    public struct IndexCheck: Codable, Sendable, Equatable {
+        /// Objects in the store that the index does not list.
+        public var notIndexed: Int
+        /// Ids the index lists that the store does not hold.
+        public var indexedButAbsent: Int
+        public var upToDate: Bool
+    }
+
+    public struct FsckReport: Codable, Sendable {
+        /// True when no object is damaged or missing. An out-of-date index is not damage (`reindex` fixes it).
+        public var ok: Bool
+        public var objects: Int
+        public var bytes: UInt64
+        public var damaged: [Damage]
+        /// Objects that a manifest names but the store does not hold: lost data.
+        public var missing: [Damage]
+        public var index: IndexCheck
+        /// Temporary files in tmp/ (left by a crash or by a writer at work); removed by the next write.
+        public var temporaryFiles: Int
+    }
+
+    public struct FsckProgress: Sendable {
+        public var objects: Int
+        public var totalObjects: Int
+        public var bytes: UInt64
+    }
+
+    /// Re-hashes every object file; reports corrupt, truncated, malformed, unreadable, misplaced and stray
+    /// files, objects that manifests name but the store lacks, and whether the index matches the store.
+    /// Read-only: it repairs nothing.
+    public func fsck(progress: (@Sendable (FsckProgress) -> Void)? = nil) throws -> FsckReport {
+        let store = self.store
+        let files = try store.objectFiles()
+        let results = Locked([(ObjectProblem, String)?](repeating: nil, count: files.count))
+        let next = Locked(0)
+        let done = Locked((objects: 0, bytes: UInt64(0)))
+        let manifestIDs = Locked([ObjectID]())
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 4))
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while true {
+                let i = next.withLock { n -> Int in defer { n += 1 }; return n }
+                if i >= files.count { return }
+                let problem = store.check(files[i])
+                var size: UInt64 = 0
+                if problem == nil, let id = files[i].id, let h = try? store.header(of: id) {
+                    size = h.storedSize
+                    if h.kind == .manifest { manifestIDs.withLock { $0.append(id) } }
+                }
+                results.withLock { $0[i] = problem }
+                let p = done.withLock { d -> FsckProgress in
+                    d.objects += 1
+                    d.bytes += size
+                    return FsckProgress(objects: d.objects, totalObjects: files.count, bytes: d.bytes)
+                }
+                progress?(p)
+            }
+        }
+        let problems = results.withLock { $0 }
+        var damaged = [Damage]()
+        for (f, p) in zip(files, problems) {
+            let rel = String(f.path.dropFirst(root.count + 1))
+            if let (problem, detail) = p {
+                damaged.append(Damage(path: rel, id: f.id?.hex, problem: problem.rawValue, detail: detail))
+            }
+        }
+        // Every object a sound manifest names must be present.
+        var missing = [Damage]()
+        var present = Set(files.compactMap { $0.wellPlaced ? $0.id?.hex : nil })
+        for mid in manifestIDs.withLock({ $0 }).sorted() {
+            guard let m = try? Manifest.decode(try store.read(mid), id: mid) else {
+                damaged.append(Damage(path: String(store.path(of: mid).dropFirst(root.count + 1)), id: mid.hex,
+                                      problem: ObjectProblem.malformed.rawValue, detail: "manifest is not valid JSON of type \(Manifest.typeName)"))
+                continue
+            }
+            for e in m.entries where !present.contains(e.id.hex) {
+                missing.append(Damage(path: "objects/\(e.id.shard)/\(e.id.hex)", id: e.id.hex, problem: "missing",
+                                      detail: "named '\(e.path)' by manifest \(mid.hex)"))
+                present.insert(e.id.hex)  // report each lost object once
+            }
+        }
+        let indexed = try index.allIDs()
+        let onDisk = Set(files.compactMap { $0.wellPlaced ? $0.id?.hex : nil })
+        let check = IndexCheck(notIndexed: onDisk.subtracting(indexed).count,
+                               indexedButAbsent: indexed.subtracting(onDisk).count,
+                               upToDate: onDisk == indexed)
+        let totalBytes = done.withLock { $0.bytes }
+        return FsckReport(ok: damaged.isEmpty && missing.isEmpty, objects: files.count, bytes: totalBytes,
+                          damaged: damaged, missing: missing, index: check,
+                          temporaryFiles: store.temporaryFiles().count)
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import HosoCore
+import HosoStore
+
+/// A manifest object records one batch of `hoso add`: which paths were added, as which objects, when.
+/// Names and times live in objects like everything else, so `reindex` can rebuild them.
+public struct Manifest: Codable, Sendable, Equatable {
+    public struct Entry: Codable, Sendable, Equatable {
+        public var path: String
+        public var id: ObjectID
+        public var kind: ObjectKind
+        public var size: UInt64
+    }
+
+    public static let typeName = "hoso/manifest"
+    public var type: String = Manifest.typeName
+    public var version: Int = 1
+    public var addedAt: String
+    public var entries: [Entry]
+
+    /// Deterministic bytes: sorted keys, no insignificant whitespace, entries sorted by path then id.
+    public func encoded() throws -> [UInt8] {
+        var copy = self
+        copy.entries.sort { ($0.path, $0.id.hex) < ($1.path, $1.id.hex) }
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Array(try enc.encode(copy))
+    }
+
+    public static func decode(_ bytes: [UInt8], id: ObjectID) throws -> Manifest {
+        do {
+            let m = try JSONDecoder().decode(Manifest.self, from: Data(bytes))
+            guard m.type == typeName, m.version == 1 else { throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "type/version")) }
+            return m
+        } catch {
+            throw HosoError(.invalidManifest, .both("Đối tượng manifest không đọc được", "Unreadable manifest object"),
+                            location: id.hex, cause: "\(error)")
+        }
+    }
+}
+
+/// The file at the root of every archive; its presence is what makes a directory an archive.
+struct ArchiveConfig: Codable {
+    static let fileName = "hoso-archive.json"
+    var format = "hoso-archive"
+    var version = 1
+    var createdAt: String
+}

@@ -1,0 +1,43 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import HosoCore
+
+/// An advisory lock on the archive. Every command holds it shared; work that must be alone
+/// (removing leftover temporary files, swapping in a rebuilt index) takes it exclusive.
+public final class ArchiveLock: Sendable {
+    private let fd: Int32
+
+    public enum Mode: Sendable { case shared, exclusive }
+
+    /// Takes the lock, waiting for it unless `wait` is false, in which case it fails with `busy`.
+    public init(path: String, mode: Mode, wait: Bool) throws {
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        if fd < 0 {
+            throw HosoError.fromErrno(errno, path: path, action: LocalizedText(vi: "mở tệp khoá", en: "opening the lock file"))
+        }
+        var op = mode == .shared ? LOCK_SH : LOCK_EX
+        if !wait { op |= LOCK_NB }
+        while flock(fd, op) != 0 {
+            if errno == EINTR { continue }
+            let code = errno
+            close(fd)
+            if code == EWOULDBLOCK {
+                throw HosoError(.busy, LocalizedText(vi: "Kho đang được một tiến trình hoso khác dùng",
+                                                     en: "The archive is in use by another hoso process"),
+                                location: path)
+            }
+            throw HosoError.fromErrno(code, path: path, action: LocalizedText(vi: "khoá kho", en: "locking the archive"))
+        }
+        self.fd = fd
+    }
+
+    /// Tries to upgrade to exclusive without waiting; returns false if someone else holds it.
+    public func tryExclusive() -> Bool { flock(fd, LOCK_EX | LOCK_NB) == 0 }
+
+    public func downgradeToShared() { _ = flock(fd, LOCK_SH) }
+
+    deinit { close(fd) }
+}
