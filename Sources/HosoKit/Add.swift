@@ -49,6 +49,11 @@ extension Archive {
     public func add(_ paths: [String], kind: ObjectKind = .blob,
                     progress: (@Sendable (AddProgress) -> Void)? = nil,
                     partial: ((AddReport) -> Void)? = nil) throws -> AddReport {
+        // Manifests are hoso's own records of names; a file passed off as one would corrupt them.
+        if kind == .manifest {
+            throw HosoError(.invalidKind, .both("Loại 'manifest' dành riêng cho hoso", "The kind 'manifest' is reserved for hoso itself"),
+                            location: kind.rawValue)
+        }
         guard let archiveReal = realPath(root) else {
             throw HosoError(.archiveNotFound, .both("Không tìm thấy kho", "Archive not found"), location: root)
         }

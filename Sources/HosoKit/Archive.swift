@@ -96,11 +96,16 @@ public final class Archive {
         let lock = try ArchiveLock(path: path + "/lock", mode: .shared, wait: true)
         let indexPath = path + "/" + indexFileName
         // A missing index is built aside and renamed into place, so a crash never leaves an empty
-        // index that would answer "nothing here".
-        let missing = access(indexPath, F_OK) != 0
+        // index that would answer "nothing here". Alone, so two processes never build it at once.
+        var missing = access(indexPath, F_OK) != 0
         if missing {
-            _ = try buildIndex(store: ObjectStore(root: path), at: indexPath + ".new", progress: nil)
-            try swapIn(indexPath + ".new", as: indexPath, root: path)
+            try lock.waitExclusive()
+            defer { lock.downgradeToShared() }
+            missing = access(indexPath, F_OK) != 0  // another process may have rebuilt it meanwhile
+            if missing {
+                _ = try buildIndex(store: ObjectStore(root: path), at: indexPath + ".new", progress: nil)
+                try swapIn(indexPath + ".new", as: indexPath, root: path)
+            }
         }
         let archive = Archive(root: path, clock: clock, lock: lock, index: try ArchiveIndex(path: indexPath))
         archive.indexWasRebuilt = missing

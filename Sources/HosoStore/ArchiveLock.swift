@@ -37,6 +37,14 @@ public final class ArchiveLock: Sendable {
     /// Tries to upgrade to exclusive without waiting; returns false if someone else holds it.
     public func tryExclusive() -> Bool { flock(fd, LOCK_EX | LOCK_NB) == 0 }
 
+    /// Upgrades to exclusive, waiting for other holders to finish.
+    public func waitExclusive() throws {
+        while flock(fd, LOCK_EX) != 0 {
+            if errno == EINTR { continue }
+            throw HosoError.fromErrno(errno, path: "lock", action: LocalizedText(vi: "khoá kho", en: "locking the archive"))
+        }
+    }
+
     public func downgradeToShared() { _ = flock(fd, LOCK_SH) }
 
     deinit { close(fd) }

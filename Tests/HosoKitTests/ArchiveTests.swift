@@ -84,6 +84,16 @@ import Testing
         #expect(try a.read(try a.resolve(r.entries[0].id)).isEmpty)
     }
 
+    @Test func manifestKindIsReserved() throws {
+        let dir = TempDir()
+        let p = dir.write("fake.json", "{\"type\": \"hoso/manifest\"}")
+        let a = try Archive.create(at: dir.path + "/a")
+        #expect(throws: HosoError(.invalidKind, .both("", ""))) { _ = try a.add([p], kind: .manifest) }
+        #expect(try a.list().isEmpty)
+        _ = try a.add([p], kind: try ObjectKind.parse("record"))
+        #expect(try a.list(kind: try ObjectKind.parse("record")).count == 1)
+    }
+
     @Test func manyFilesSpanSeveralBatches() throws {
         let dir = TempDir()
         for i in 0..<(Archive.batchFiles + 30) { dir.write("many/f\(i).txt", "file \(i)\n") }
