@@ -38,15 +38,15 @@ extension Archive {
 
     /// When one batch is committed: at most this many bytes or files. Small enough that a crash or an
     /// error late in a huge add keeps the work already done; large enough that the per-batch sync is cheap.
-    static let batchBytes: UInt64 = 256 << 20
-    static let batchFiles = 2000
+    public static let batchBytes: UInt64 = 256 << 20
+    public static let batchFiles = 2000
 
     /// Adds files and directories. First every argument is checked (missing, unreadable, loops, duplicates,
     /// special files); if anything is wrong, every problem is reported and nothing changes. Then files are
     /// stored in batches; each batch becomes durable and visible at once, with a manifest naming its files.
     /// If a file fails while being read (it changed, the disk is full), that batch is dropped and the add
     /// stops: `HosoProblems` is thrown with the problems, and `partial` gets what earlier batches stored.
-    public func add(_ paths: [String], kind: ObjectKind = .blob,
+    public func add(_ paths: [String], kind: ObjectKind = .blob, batchFiles: Int = Archive.batchFiles,
                     progress: (@Sendable (AddProgress) -> Void)? = nil,
                     partial: ((AddReport) -> Void)? = nil) throws -> AddReport {
         // Manifests are hoso's own records of names; a file passed off as one would corrupt them.
@@ -70,7 +70,7 @@ extension Archive {
         while start < files.count {
             var end = start
             var bytes: UInt64 = 0
-            while end < files.count && end - start < Self.batchFiles && (end == start || bytes + files[end].size <= Self.batchBytes) {
+            while end < files.count && end - start < max(1, batchFiles) && (end == start || bytes + files[end].size <= Self.batchBytes) {
                 bytes += files[end].size
                 end += 1
             }

@@ -95,27 +95,46 @@ public final class Archive {
         }
         let lock = try ArchiveLock(path: path + "/lock", mode: .shared, wait: true)
         let indexPath = path + "/" + indexFileName
-        // A missing index is built aside and renamed into place, so a crash never leaves an empty
-        // index that would answer "nothing here". Alone, so two processes never build it at once.
-        var missing = access(indexPath, F_OK) != 0
-        if missing {
+        // A missing or unreadable index is rebuilt: it is derived state, so rebuilding loses nothing.
+        // It is built aside and renamed into place, so a crash never leaves an empty index that
+        // would answer "nothing here"; and alone, so two processes never build it at once.
+        var rebuilt = false
+        var index: ArchiveIndex? = nil
+        if access(indexPath, F_OK) == 0 {
+            index = try? ArchiveIndex(path: indexPath)
+        }
+        if index == nil {
             try lock.waitExclusive()
             defer { lock.downgradeToShared() }
-            missing = access(indexPath, F_OK) != 0  // another process may have rebuilt it meanwhile
-            if missing {
-                _ = try buildIndex(store: ObjectStore(root: path), at: indexPath + ".new", progress: nil)
-                try swapIn(indexPath + ".new", as: indexPath, root: path)
+            // Another process may have rebuilt it while we waited.
+            if access(indexPath, F_OK) == 0, let ok = try? ArchiveIndex(path: indexPath) {
+                index = ok
+            } else {
+                if access(indexPath, F_OK) == 0 {
+                    // Keep the unreadable file for diagnosis rather than deleting evidence.
+                    for suffix in ["", "-wal", "-shm"] {
+                        _ = rename(indexPath + suffix, path + "/index.damaged.sqlite" + suffix)
+                    }
+                }
+                let newPath = indexPath + ".new-" + randomTempName()
+                defer { for suffix in ["", "-wal", "-shm"] { _ = unlink(newPath + suffix) } }
+                _ = try buildIndex(store: ObjectStore(root: path), at: newPath, progress: nil)
+                try swapIn(newPath, as: indexPath, root: path)
+                index = try ArchiveIndex(path: indexPath)
+                rebuilt = true
             }
         }
-        let archive = Archive(root: path, clock: clock, lock: lock, index: try ArchiveIndex(path: indexPath))
-        archive.indexWasRebuilt = missing
+        let archive = Archive(root: path, clock: clock, lock: lock, index: index!)
+        archive.indexWasRebuilt = rebuilt
         return archive
     }
 
     /// Removes temporary files left by a crashed writer, if no other hoso process is at work.
     func cleanLeftovers() {
-        guard !store.temporaryFiles().isEmpty, lock.tryExclusive() else { return }
+        let staleIndexes = ((try? listDirectory(root)) ?? []).filter { $0.hasPrefix(Self.indexFileName + ".new-") }
+        guard !store.temporaryFiles().isEmpty || !staleIndexes.isEmpty, lock.tryExclusive() else { return }
         _ = store.removeTemporaryFiles()
+        for name in staleIndexes { _ = unlink(root + "/" + name) }
         lock.downgradeToShared()
     }
 
@@ -210,7 +229,10 @@ public final class Archive {
     /// Rebuilds the index from the objects alone into a new file, then swaps it in atomically.
     @discardableResult
     public func reindex(progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> ReindexReport {
-        let report = try Self.buildIndex(store: store, at: indexPath + ".new", progress: progress)
+        // A name of its own, so two rebuilds at once never write the same file.
+        let newPath = indexPath + ".new-" + randomTempName()
+        defer { for suffix in ["", "-wal", "-shm"] { _ = unlink(newPath + suffix) } }
+        let report = try Self.buildIndex(store: store, at: newPath, progress: progress)
         // Swap under the exclusive lock so no other hoso process has the old index open.
         try index.close()
         guard lock.tryExclusive() else {
@@ -219,7 +241,7 @@ public final class Archive {
                                          "Another hoso process is using the archive; try again later"), location: root)
         }
         defer { lock.downgradeToShared() }
-        try Self.swapIn(indexPath + ".new", as: indexPath, root: root)
+        try Self.swapIn(newPath, as: indexPath, root: root)
         index = try ArchiveIndex(path: indexPath)
         return report
     }

@@ -132,8 +132,6 @@ public final class ObjectStore: Sendable {
         if first < Self.chunkSize {
             // The whole content is in memory: measure what compression gives, keep the smaller.
             guard UInt64(first) == expectedSize else { throw changed }
-            let content = UnsafeRawBufferPointer(start: nil, count: 0)
-            _ = content
             var compressed: [UInt8]? = nil
             try chunk.withUnsafeBytes { all in
                 let body = UnsafeRawBufferPointer(rebasing: all[0..<first])

@@ -38,7 +38,7 @@ struct GlobalOptions: ParsableArguments {
     func openArchive() throws -> Archive {
         let a = try Archive.open(at: archivePath, clock: clock())
         if a.indexWasRebuilt {
-            printErr(t("hoso: không thấy chỉ mục; đã dựng lại từ các đối tượng.", "hoso: the index was missing; rebuilt it from the objects."))
+            printErr(t("hoso: chỉ mục bị thiếu hoặc không đọc được; đã dựng lại từ các đối tượng.", "hoso: the index was missing or unreadable; rebuilt it from the objects."))
         }
         return a
     }
@@ -137,7 +137,9 @@ struct Add: ParsableCommand {
         let json = self.json
         let report: Archive.AddReport
         do {
-            report = try archive.add(paths, kind: k, progress: { p in
+            // HOSO_BATCH_FILES makes batches smaller, so crash tests can land kills between commits.
+            let batchFiles = ProcessInfo.processInfo.environment["HOSO_BATCH_FILES"].flatMap { Int($0) } ?? Archive.batchFiles
+            report = try archive.add(paths, kind: k, batchFiles: batchFiles, progress: { p in
                 let fraction = p.totalBytes > 0 ? Double(p.bytes) / Double(p.totalBytes) : Double(p.files) / Double(max(1, p.totalFiles))
                 bar.update(fraction: fraction, detail: "\(p.files)/\(p.totalFiles) \(t("tệp", "files")), \(humanBytes(p.bytes))/\(humanBytes(p.totalBytes))")
             }, partial: { partial in
