@@ -24,11 +24,13 @@ let package = Package(
         .target(name: "CHosoSys"),
         .target(name: "HosoCore"),
         .target(name: "HosoStore", dependencies: ["HosoCore", "COpenSSL", "CZlib", "CHosoSys"]),
+        // Pure logic over records: canonical JSON, Vietnamese text, legacy encodings, grade rules.
+        .target(name: "HosoRecords", dependencies: ["HosoCore"]),
         .target(name: "HosoIndex", dependencies: [
             "HosoCore", "HosoStore",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
-        .target(name: "HosoKit", dependencies: ["HosoCore", "HosoStore", "HosoIndex"]),
+        .target(name: "HosoKit", dependencies: ["HosoCore", "HosoStore", "HosoIndex", "HosoRecords"]),
         .executableTarget(name: "hoso", dependencies: [
             "HosoKit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -36,6 +38,7 @@ let package = Package(
 
         .testTarget(name: "HosoStoreTests", dependencies: ["HosoStore"]),
         .testTarget(name: "HosoIndexTests", dependencies: ["HosoIndex"]),
+        .testTarget(name: "HosoRecordsTests", dependencies: ["HosoRecords"]),
         .testTarget(name: "HosoKitTests", dependencies: ["HosoKit"]),
         .testTarget(name: "HosoCLITests", dependencies: ["HosoKit"]),
     ],
