@@ -49,6 +49,27 @@ public struct NameRow: Codable, Sendable, Equatable, FetchableRecord, Persistabl
     }
 }
 
+/// One record revision as the index knows it (the object itself holds the body).
+public struct RevisionRow: Sendable, Equatable, Codable {
+    public var id: String
+    public var recordType: String
+    public var recordId: String
+    public var author: String
+    public var time: String
+    public var reason: String?
+    public var parents: [String]
+
+    public init(id: String, recordType: String, recordId: String, author: String, time: String, reason: String?, parents: [String]) {
+        self.id = id
+        self.recordType = recordType
+        self.recordId = recordId
+        self.author = author
+        self.time = time
+        self.reason = reason
+        self.parents = parents
+    }
+}
+
 /// A name with the time its manifest says it was added.
 public struct NameEntry: Sendable, Equatable, Codable {
     public var path: String
@@ -102,6 +123,25 @@ public final class ArchiveIndex: Sendable {
                 CREATE INDEX name_path ON name(path);
                 """)
         }
+        m.registerMigration("0002-revisions") { db in
+            try db.execute(sql: """
+                CREATE TABLE revision (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    recordType TEXT NOT NULL,
+                    recordId TEXT NOT NULL,
+                    author TEXT NOT NULL,
+                    time TEXT NOT NULL,
+                    reason TEXT
+                ) WITHOUT ROWID;
+                CREATE INDEX revision_record ON revision(recordId);
+                CREATE TABLE revision_parent (
+                    revisionId TEXT NOT NULL,
+                    parentId TEXT NOT NULL,
+                    PRIMARY KEY (revisionId, parentId)
+                ) WITHOUT ROWID;
+                CREATE INDEX revision_parent_parent ON revision_parent(parentId);
+                """)
+        }
         return m
     }
 
@@ -142,7 +182,79 @@ public final class ArchiveIndex: Sendable {
         }
     }
 
+    /// Records revisions (with their objects) in one transaction.
+    public func record(revisions: [RevisionRow], objects: [StoredObject] = []) throws {
+        try write { db in
+            let obj = try db.cachedStatement(sql: """
+                INSERT OR REPLACE INTO object (id, kind, encoding, size, storedSize) VALUES (?, ?, ?, ?, ?)
+                """)
+            for o in objects {
+                try obj.execute(arguments: [o.id.hex, o.kind.rawValue, o.encoding.rawValue, Int64(o.size), Int64(o.storedSize)])
+            }
+            let rev = try db.cachedStatement(sql: """
+                INSERT OR IGNORE INTO revision (id, recordType, recordId, author, time, reason) VALUES (?, ?, ?, ?, ?, ?)
+                """)
+            let parent = try db.cachedStatement(sql: "INSERT OR IGNORE INTO revision_parent (revisionId, parentId) VALUES (?, ?)")
+            for r in revisions {
+                try rev.execute(arguments: [r.id, r.recordType, r.recordId, r.author, r.time, r.reason])
+                for p in r.parents { try parent.execute(arguments: [r.id, p]) }
+            }
+        }
+    }
+
     // MARK: - Reading
+
+    public func revision(_ id: String) throws -> RevisionRow? {
+        try read { db in try Self.revisionRows(db, where: "r.id = ?", [id]).first }
+    }
+
+    /// Every revision of a record, oldest first (by time, then id, so the order is the same everywhere).
+    public func revisions(ofRecord recordId: String) throws -> [RevisionRow] {
+        try read { db in try Self.revisionRows(db, where: "r.recordId = ?", [recordId]) }
+    }
+
+    /// The revisions of a record that no other revision of it follows. More than one is a conflict.
+    public func heads(ofRecord recordId: String) throws -> [String] {
+        try read { db in
+            try String.fetchAll(db, sql: """
+                SELECT r.id FROM revision r WHERE r.recordId = ? AND NOT EXISTS (
+                    SELECT 1 FROM revision_parent p JOIN revision c ON c.id = p.revisionId
+                    WHERE p.parentId = r.id AND c.recordId = r.recordId)
+                ORDER BY r.time, r.id
+                """, arguments: [recordId])
+        }
+    }
+
+    /// Records with more than one head, each with its heads.
+    public func conflicts() throws -> [(recordId: String, heads: [String])] {
+        try read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT r.recordId, r.id FROM revision r WHERE NOT EXISTS (
+                    SELECT 1 FROM revision_parent p JOIN revision c ON c.id = p.revisionId
+                    WHERE p.parentId = r.id AND c.recordId = r.recordId)
+                ORDER BY r.recordId, r.time, r.id
+                """)
+            var grouped = [(recordId: String, heads: [String])]()
+            for row in rows {
+                let rid: String = row["recordId"]
+                if grouped.last?.recordId == rid { grouped[grouped.count - 1].heads.append(row["id"]) } else { grouped.append((rid, [row["id"]])) }
+            }
+            return grouped.filter { $0.heads.count > 1 }
+        }
+    }
+
+    private static func revisionRows(_ db: Database, where clause: String, _ args: StatementArguments) throws -> [RevisionRow] {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT r.id, r.recordType, r.recordId, r.author, r.time, r.reason,
+                   (SELECT group_concat(parentId, ' ') FROM (SELECT parentId FROM revision_parent WHERE revisionId = r.id ORDER BY parentId)) AS parents
+            FROM revision r WHERE \(clause) ORDER BY r.time, r.id
+            """, arguments: args)
+        return rows.map {
+            RevisionRow(id: $0["id"], recordType: $0["recordType"], recordId: $0["recordId"], author: $0["author"],
+                        time: $0["time"], reason: $0["reason"],
+                        parents: (($0["parents"] as String?) ?? "").split(separator: " ").map(String.init))
+        }
+    }
 
     public func object(_ id: ObjectID) throws -> ObjectRow? {
         try read { db in try ObjectRow.fetchOne(db, key: id.hex) }

@@ -6,6 +6,7 @@ import Darwin
 import Foundation
 import HosoCore
 import HosoIndex
+import HosoRecords
 import HosoStore
 
 /// The archive facade: the object store, its derived index, and the workflows over them.
@@ -179,8 +180,10 @@ public final class Archive {
     public func list(kind: ObjectKind? = nil) throws -> [Listing] {
         let names = try index.namesByObject()
         return try index.objects(kind: kind?.rawValue).map {
-            Listing(id: $0.id, kind: $0.kind, size: $0.size, stored: $0.storedSize, encoding: $0.encoding,
-                    names: names[$0.id] ?? [])
+            // A revision's name is its record: "<type> <record id>".
+            var n = names[$0.id] ?? []
+            if $0.kind == ObjectKind.record.rawValue, let r = try index.revision($0.id) { n.append("\(r.recordType) \(r.recordId)") }
+            return Listing(id: $0.id, kind: $0.kind, size: $0.size, stored: $0.storedSize, encoding: $0.encoding, names: n)
         }
     }
 
@@ -194,6 +197,8 @@ public final class Archive {
         public var names: [NameEntry]
         /// For a manifest: the objects it lists.
         public var entries: [ManifestEntryInfo]?
+        /// For a record revision: its record, parents, author, time and reason.
+        public var revision: RevisionRow?
     }
 
     public struct ManifestEntryInfo: Codable, Sendable, Equatable {
@@ -210,7 +215,8 @@ public final class Archive {
             : nil
         let file = String(store.path(of: id).dropFirst(root.count + 1))
         return Info(id: id.hex, kind: o.kind.rawValue, size: o.size, stored: o.storedSize, encoding: o.encoding.rawValue,
-                    file: file, names: try index.names(of: id), entries: entries)
+                    file: file, names: try index.names(of: id), entries: entries,
+                    revision: o.kind == .record ? try index.revision(id.hex) : nil)
     }
 
     /// Verified content in memory.
@@ -222,6 +228,7 @@ public final class Archive {
         public var objects: Int
         public var manifests: Int
         public var names: Int
+        public var revisions: Int
         /// Files that could not be indexed (bad header, unreadable manifest); `fsck` says more.
         public var skipped: [String]
     }
@@ -253,6 +260,7 @@ public final class Archive {
         let fresh = try ArchiveIndex(path: path)
         var objects = [StoredObject]()
         var manifests = [(ManifestRow, [NameRow])]()
+        var revisions = [RevisionRow]()
         var skipped = [String]()
         let files = try store.objectFiles()
         for (i, f) in files.enumerated() {
@@ -261,6 +269,9 @@ public final class Archive {
             do {
                 let (h, _, fileSize) = try store.readHeader(atPath: f.path)
                 objects.append(StoredObject(id: id, kind: h.kind, encoding: h.encoding, size: h.size, storedSize: fileSize))
+                if h.kind == .record {
+                    revisions.append(Archive.row(id, try Revision.decode(try store.read(id), source: id.hex)))
+                }
                 if h.kind == .manifest {
                     let m = try Manifest.decode(try store.read(id), id: id)
                     let row = ManifestRow(id: id.hex, addedAt: m.addedAt)
@@ -273,11 +284,12 @@ public final class Archive {
             }
         }
         try fresh.record(objects: objects)
+        try fresh.record(revisions: revisions)
         for (row, names) in manifests { try fresh.record(objects: [], manifest: row, names: names) }
         try fresh.close()
         progress?(files.count, files.count)
         return ReindexReport(objects: objects.count, manifests: manifests.count,
-                             names: manifests.reduce(0) { $0 + $1.1.count }, skipped: skipped)
+                             names: manifests.reduce(0) { $0 + $1.1.count }, revisions: revisions.count, skipped: skipped)
     }
 
     static func swapIn(_ newPath: String, as indexPath: String, root: String) throws {

@@ -78,7 +78,8 @@ struct Hoso: ParsableCommand {
                   70  internal error
                 """),
             version: "0.1.0",
-            subcommands: [Init.self, Add.self, Cat.self, Ls.self, Info.self, Fsck.self, Reindex.self]
+            subcommands: [Init.self, Add.self, Cat.self, Ls.self, Info.self, Fsck.self, Reindex.self,
+                          RecordCommand.self, History.self, Conflicts.self]
         )
     }
 }
@@ -328,8 +329,8 @@ struct Reindex: ParsableCommand {
             printJSON(report)
             return
         }
-        print(t("Đã dựng lại chỉ mục: \(report.objects) đối tượng, \(report.manifests) manifest, \(report.names) tên.",
-                "Rebuilt the index: \(report.objects) objects, \(report.manifests) manifests, \(report.names) names."))
+        print(t("Đã dựng lại chỉ mục: \(report.objects) đối tượng, \(report.manifests) manifest, \(report.names) tên, \(report.revisions) bản hồ sơ.",
+                "Rebuilt the index: \(report.objects) objects, \(report.manifests) manifests, \(report.names) names, \(report.revisions) record revisions."))
         if !report.skipped.isEmpty {
             print(t("Bỏ qua \(report.skipped.count) tệp hỏng hoặc lạ; chạy `hoso fsck` để xem.",
                     "Skipped \(report.skipped.count) damaged or stray files; run `hoso fsck` for details."))

@@ -1,0 +1,129 @@
+import Foundation
+import HosoCore
+import HosoIndex
+import HosoRecords
+import HosoStore
+
+extension HosoError.Code {
+    public static let recordExists = Self(rawValue: "RECORD_EXISTS")
+    public static let recordNotFound = Self(rawValue: "RECORD_NOT_FOUND")
+    public static let recordConflict = Self(rawValue: "RECORD_CONFLICT")
+    public static let parentInvalid = Self(rawValue: "REVISION_PARENT_INVALID")
+}
+
+/// What the index knows of one revision (its record, parents, author, time, reason).
+public typealias RevisionInfo = RevisionRow
+
+extension Archive {
+    /// Stores a revision after checking it against the archive: its parents exist, are revisions of the same
+    /// record and type. Returns its id and whether it was new (storing the same revision twice is a no-op).
+    @discardableResult
+    public func put(_ rev: Revision) throws -> (id: ObjectID, new: Bool) {
+        let bytes = try rev.canonicalBytes()
+        for p in rev.parents {
+            guard let row = try index.revision(p) else {
+                throw HosoError(.parentInvalid, .both("Bản trước không có trong kho", "The parent revision is not in the archive"), location: p)
+            }
+            guard row.recordId == rev.recordId, row.recordType == rev.recordType else {
+                throw HosoError(.parentInvalid, .both("Bản trước thuộc hồ sơ khác (\(row.recordType) \(row.recordId))",
+                                                      "The parent belongs to another record (\(row.recordType) \(row.recordId))"),
+                                location: p)
+            }
+        }
+        if rev.parents.isEmpty, let other = try index.revisions(ofRecord: rev.recordId).first, other.recordType != rev.recordType {
+            throw HosoError(.recordExists, .both("Mã hồ sơ đã dùng cho loại khác (\(other.recordType))",
+                                                 "The record id is already used by another type (\(other.recordType))"),
+                            location: rev.recordId)
+        }
+        cleanLeftovers()
+        let (obj, isNew) = try store.put(bytes, kind: .record)
+        try index.record(revisions: [Self.row(obj.id, rev)], objects: [obj])
+        return (obj.id, isNew)
+    }
+
+    static func row(_ id: ObjectID, _ rev: Revision) -> RevisionRow {
+        RevisionRow(id: id.hex, recordType: rev.recordType, recordId: rev.recordId, author: rev.author, time: rev.time,
+                    reason: rev.reason, parents: rev.parents)
+    }
+
+    /// Starts a new record with its first revision. Fails if the record already exists.
+    @discardableResult
+    public func createRecord(type: String, id recordId: String, body: JSONValue, author: String) throws -> ObjectID {
+        if !(try index.revisions(ofRecord: recordId)).isEmpty {
+            throw HosoError(.recordExists, .both("Hồ sơ đã có; sửa bằng `hoso record revise`", "The record exists already; change it with `hoso record revise`"),
+                            location: recordId)
+        }
+        let rev = Revision(recordType: type, recordId: recordId, parents: [], author: author,
+                           time: HosoClock.format(clock.now()), reason: nil, body: body)
+        return try put(rev).id
+    }
+
+    /// Adds a revision on top of the record's current head, with a reason. When the record is in conflict
+    /// (several heads) the new revision must resolve it: `resolve` makes it name every head as a parent.
+    @discardableResult
+    public func revise(record recordId: String, body: JSONValue, author: String, reason: String,
+                       resolve: Bool = false) throws -> ObjectID {
+        let heads = try index.heads(ofRecord: recordId)
+        guard let first = heads.first, let row = try index.revision(first) else {
+            throw HosoError(.recordNotFound, .both("Không có hồ sơ này", "No such record"), location: recordId)
+        }
+        if heads.count > 1 && !resolve {
+            throw HosoError(.recordConflict,
+                            .both("Hồ sơ đang có \(heads.count) bản song song (xung đột); dùng --resolve để tạo bản hợp nhất",
+                                  "The record has \(heads.count) concurrent revisions (a conflict); use --resolve to make one that merges them"),
+                            location: recordId, cause: heads.joined(separator: ", "))
+        }
+        let rev = Revision(recordType: row.recordType, recordId: recordId, parents: heads, author: author,
+                           time: HosoClock.format(clock.now()), reason: reason, body: body)
+        return try put(rev).id
+    }
+
+    /// A stored revision, read and verified (digest and canonical form).
+    public func revision(_ id: ObjectID) throws -> Revision {
+        try Revision.decode(try store.read(id), source: id.hex)
+    }
+
+    /// Every revision of a record, parents before children (clocks on offline machines disagree, so
+    /// time alone cannot order them); among revisions ready at the same step, by time then id.
+    public func history(record recordId: String) throws -> [RevisionRow] {
+        let rows = try index.revisions(ofRecord: recordId)
+        if rows.isEmpty { throw HosoError(.recordNotFound, .both("Không có hồ sơ này", "No such record"), location: recordId) }
+        let ids = Set(rows.map(\.id))
+        var waiting = Dictionary(uniqueKeysWithValues: rows.map { ($0.id, Set($0.parents).intersection(ids)) })
+        var ordered = [RevisionRow]()
+        var done = Set<String>()
+        while ordered.count < rows.count {
+            // rows is sorted by (time, id); take the first whose parents are all placed.
+            guard let next = rows.first(where: { !done.contains($0.id) && waiting[$0.id]!.isSubset(of: done) }) else { break }
+            ordered.append(next)
+            done.insert(next.id)
+            waiting[next.id] = nil
+        }
+        return ordered
+    }
+
+    public func heads(record recordId: String) throws -> [String] { try index.heads(ofRecord: recordId) }
+
+    public struct Conflict: Codable, Sendable, Equatable {
+        public var recordId: String
+        public var heads: [String]
+    }
+
+    /// Records whose revisions diverged (edited in two places offline) and are not yet resolved.
+    public func conflicts() throws -> [Conflict] {
+        try index.conflicts().map { Conflict(recordId: $0.recordId, heads: $0.heads) }
+    }
+
+    /// The current revision of a record; a conflict is an error that lists the heads.
+    public func current(record recordId: String) throws -> (ObjectID, Revision) {
+        let heads = try index.heads(ofRecord: recordId)
+        guard let head = heads.first else { throw HosoError(.recordNotFound, .both("Không có hồ sơ này", "No such record"), location: recordId) }
+        if heads.count > 1 {
+            throw HosoError(.recordConflict, .both("Hồ sơ đang có \(heads.count) bản song song (xung đột)",
+                                                   "The record has \(heads.count) concurrent revisions (a conflict)"),
+                            location: recordId, cause: heads.joined(separator: ", "))
+        }
+        let id = ObjectID(hex: head)!
+        return (id, try revision(id))
+    }
+}
