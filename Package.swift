@@ -13,19 +13,23 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
     ],
     targets: [
         // C shims: the only places that see C macros and variadic functions.
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto",
                        providers: [.apt(["libssl-dev"])]),
-        .systemLibrary(name: "CZlib", pkgConfig: "zlib",
+        .systemLibrary(name: "CHosoZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
 
         .target(name: "CHosoSys"),
         .target(name: "HosoCore"),
-        .target(name: "HosoStore", dependencies: ["HosoCore", "COpenSSL", "CZlib", "CHosoSys"]),
+        .target(name: "HosoStore", dependencies: ["HosoCore", "COpenSSL", "CHosoZlib", "CHosoSys"]),
         // Pure logic over records: canonical JSON, Vietnamese text, legacy encodings, grade rules.
-        .target(name: "HosoRecords", dependencies: ["HosoCore"]),
+        .target(name: "HosoRecords", dependencies: [
+            "HosoCore",
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),  // XLSX ledgers are ZIP files
+        ]),
         .target(name: "HosoIndex", dependencies: [
             "HosoCore", "HosoStore",
             .product(name: "GRDB", package: "GRDB.swift"),

@@ -70,6 +70,66 @@ public struct RevisionRow: Sendable, Equatable, Codable {
     }
 }
 
+/// One ledger entry as `find` returns it.
+public struct EntryRow: Sendable, Equatable, Codable {
+    public var revisionId: String
+    public var recordId: String
+    public var stt: Int
+    public var fullName: String
+    public var nameKey: String
+    public var dateOfBirth: String
+    public var placeOfBirth: String
+    public var placeKey: String
+    public var sex: String
+    public var ethnicity: String
+    public var graduationGrade: String
+    public var serial: String
+    public var ledgerNumber: Int
+    public var year: Int
+    public var school: String
+    public var schoolKey: String
+    public var issuer: String
+    public var citizenId: String?
+    public var moetId: String?
+    public var page: Int?
+
+    public init(revisionId: String, recordId: String, stt: Int, fullName: String, nameKey: String, dateOfBirth: String,
+                placeOfBirth: String, placeKey: String, sex: String, ethnicity: String, graduationGrade: String, serial: String,
+                ledgerNumber: Int, year: Int, school: String, schoolKey: String, issuer: String, citizenId: String?,
+                moetId: String?, page: Int?) {
+        self.revisionId = revisionId; self.recordId = recordId; self.stt = stt; self.fullName = fullName; self.nameKey = nameKey
+        self.dateOfBirth = dateOfBirth; self.placeOfBirth = placeOfBirth; self.placeKey = placeKey; self.sex = sex
+        self.ethnicity = ethnicity; self.graduationGrade = graduationGrade; self.serial = serial; self.ledgerNumber = ledgerNumber
+        self.year = year; self.school = school; self.schoolKey = schoolKey; self.issuer = issuer; self.citizenId = citizenId
+        self.moetId = moetId; self.page = page
+    }
+
+    init(row: Row) {
+        self.init(revisionId: row["revisionId"], recordId: row["recordId"], stt: row["stt"], fullName: row["fullName"],
+                  nameKey: row["nameKey"], dateOfBirth: row["dateOfBirth"], placeOfBirth: row["placeOfBirth"], placeKey: "",
+                  sex: row["sex"], ethnicity: row["ethnicity"], graduationGrade: row["graduationGrade"], serial: row["serial"],
+                  ledgerNumber: row["ledgerNumber"], year: row["year"], school: row["school"], schoolKey: "", issuer: row["issuer"],
+                  citizenId: row["citizenId"], moetId: row["moetId"], page: row["page"])
+    }
+}
+
+/// Conditions for `findEntries`; all given ones must hold.
+public struct EntryQuery: Sendable, Equatable {
+    public var nameTokens: [String] = []
+    public var placeTokens: [String] = []
+    public var schoolTokens: [String] = []
+    public var dateOfBirth: String?
+    public var serial: String?
+    public var citizenId: String?
+    public var moetId: String?
+    public var year: Int?
+    public var ledgerNumber: Int?
+    /// A bare number typed by a person: a graduation year or a ledger number.
+    public var yearOrNumber: Int?
+
+    public init() {}
+}
+
 /// A name with the time its manifest says it was added.
 public struct NameEntry: Sendable, Equatable, Codable {
     public var path: String
@@ -81,14 +141,18 @@ public struct NameEntry: Sendable, Equatable, Codable {
 /// Everything it answers can be recomputed from the store; nothing is ever only here.
 public final class ArchiveIndex: Sendable {
     public let path: String
-    private let pool: DatabasePool
+    private let pool: any DatabaseWriter
 
-    public init(path: String) throws {
+    /// Opens (creating if needed) the index. `building` is for a fresh file that will be renamed into place:
+    /// it uses a rollback journal rather than WAL, so the file is complete on its own once closed, with no
+    /// -wal file that a rename would leave behind.
+    public init(path: String, building: Bool = false) throws {
         self.path = path
         do {
             var config = Configuration()
             config.busyMode = .timeout(30)
-            pool = try DatabasePool(path: path, configuration: config)
+            pool = building ? try DatabaseQueue(path: path, configuration: config)
+                            : try DatabasePool(path: path, configuration: config)
             try Self.migrator.migrate(pool)
         } catch let e as DatabaseError {
             throw Self.wrap(e, path)
@@ -142,6 +206,40 @@ public final class ArchiveIndex: Sendable {
                 CREATE INDEX revision_parent_parent ON revision_parent(parentId);
                 """)
         }
+        m.registerMigration("0003-ledger-entries") { db in
+            // Entries of the current (head) revisions of ledger records, for `hoso find`.
+            try db.execute(sql: """
+                CREATE TABLE entry (
+                    rowid INTEGER PRIMARY KEY,
+                    revisionId TEXT NOT NULL,
+                    recordId TEXT NOT NULL,
+                    stt INTEGER NOT NULL,
+                    fullName TEXT NOT NULL,
+                    nameKey TEXT NOT NULL,
+                    dateOfBirth TEXT NOT NULL,
+                    placeOfBirth TEXT NOT NULL,
+                    sex TEXT NOT NULL,
+                    ethnicity TEXT NOT NULL,
+                    graduationGrade TEXT NOT NULL,
+                    serial TEXT NOT NULL,
+                    ledgerNumber INTEGER NOT NULL,
+                    year INTEGER NOT NULL,
+                    school TEXT NOT NULL,
+                    issuer TEXT NOT NULL,
+                    citizenId TEXT,
+                    moetId TEXT,
+                    page INTEGER
+                );
+                CREATE INDEX entry_record ON entry(recordId);
+                CREATE INDEX entry_serial ON entry(serial);
+                CREATE INDEX entry_number ON entry(year, ledgerNumber);
+                CREATE INDEX entry_name ON entry(nameKey);
+                CREATE INDEX entry_dob ON entry(dateOfBirth);
+                CREATE INDEX entry_citizen ON entry(citizenId);
+                CREATE INDEX entry_moet ON entry(moetId);
+                CREATE VIRTUAL TABLE entry_fts USING fts5(nameKey, placeKey, schoolKey);
+                """)
+        }
         return m
     }
 
@@ -164,42 +262,147 @@ public final class ArchiveIndex: Sendable {
     /// Records objects, and optionally a manifest with its names, in one transaction.
     public func record(objects: [StoredObject], manifest: ManifestRow? = nil, names: [NameRow] = []) throws {
         try write { db in
-            // The object file's header is the truth: replace whatever the index said before.
-            let obj = try db.cachedStatement(sql: """
-                INSERT OR REPLACE INTO object (id, kind, encoding, size, storedSize) VALUES (?, ?, ?, ?, ?)
-                """)
-            for o in objects {
-                try obj.execute(arguments: [o.id.hex, o.kind.rawValue, o.encoding.rawValue, Int64(o.size), Int64(o.storedSize)])
-            }
-            if let manifest {
-                try db.execute(sql: "INSERT OR IGNORE INTO manifest (id, addedAt) VALUES (?, ?)",
-                               arguments: [manifest.id, manifest.addedAt])
-                let name = try db.cachedStatement(sql: """
-                    INSERT OR IGNORE INTO name (manifestId, objectId, path, size) VALUES (?, ?, ?, ?)
-                    """)
-                for n in names { try name.execute(arguments: [n.manifestId, n.objectId, n.path, n.size]) }
-            }
+            try Self.insert(db, objects: objects)
+            if let manifest { try Self.insert(db, manifest: manifest, names: names) }
+        }
+    }
+
+    static func insert(_ db: Database, objects: [StoredObject]) throws {
+        // The object file's header is the truth: replace whatever the index said before.
+        let obj = try db.cachedStatement(sql: """
+            INSERT OR REPLACE INTO object (id, kind, encoding, size, storedSize) VALUES (?, ?, ?, ?, ?)
+            """)
+        for o in objects {
+            try obj.execute(arguments: [o.id.hex, o.kind.rawValue, o.encoding.rawValue, Int64(o.size), Int64(o.storedSize)])
+        }
+    }
+
+    static func insert(_ db: Database, manifest: ManifestRow, names: [NameRow]) throws {
+        try db.execute(sql: "INSERT OR IGNORE INTO manifest (id, addedAt) VALUES (?, ?)", arguments: [manifest.id, manifest.addedAt])
+        let name = try db.cachedStatement(sql: """
+            INSERT OR IGNORE INTO name (manifestId, objectId, path, size) VALUES (?, ?, ?, ?)
+            """)
+        for n in names { try name.execute(arguments: [n.manifestId, n.objectId, n.path, n.size]) }
+    }
+
+    static func insert(_ db: Database, revisions: [RevisionRow]) throws {
+        let rev = try db.cachedStatement(sql: """
+            INSERT OR IGNORE INTO revision (id, recordType, recordId, author, time, reason) VALUES (?, ?, ?, ?, ?, ?)
+            """)
+        let parent = try db.cachedStatement(sql: "INSERT OR IGNORE INTO revision_parent (revisionId, parentId) VALUES (?, ?)")
+        for r in revisions {
+            try rev.execute(arguments: [r.id, r.recordType, r.recordId, r.author, r.time, r.reason])
+            for p in r.parents { try parent.execute(arguments: [r.id, p]) }
         }
     }
 
     /// Records revisions (with their objects) in one transaction.
     public func record(revisions: [RevisionRow], objects: [StoredObject] = []) throws {
         try write { db in
-            let obj = try db.cachedStatement(sql: """
-                INSERT OR REPLACE INTO object (id, kind, encoding, size, storedSize) VALUES (?, ?, ?, ?, ?)
-                """)
-            for o in objects {
-                try obj.execute(arguments: [o.id.hex, o.kind.rawValue, o.encoding.rawValue, Int64(o.size), Int64(o.storedSize)])
-            }
-            let rev = try db.cachedStatement(sql: """
-                INSERT OR IGNORE INTO revision (id, recordType, recordId, author, time, reason) VALUES (?, ?, ?, ?, ?, ?)
-                """)
-            let parent = try db.cachedStatement(sql: "INSERT OR IGNORE INTO revision_parent (revisionId, parentId) VALUES (?, ?)")
-            for r in revisions {
-                try rev.execute(arguments: [r.id, r.recordType, r.recordId, r.author, r.time, r.reason])
-                for p in r.parents { try parent.execute(arguments: [r.id, p]) }
-            }
+            try Self.insert(db, objects: objects)
+            try Self.insert(db, revisions: revisions)
         }
+    }
+
+    /// Replaces the indexed entries of one ledger record by `entries` (those of its current heads).
+    public func replaceEntries(ofRecord recordId: String, with entries: [EntryRow]) throws {
+        try write { db in try Self.replaceEntries(db, recordId: recordId, entries: entries) }
+    }
+
+    /// Records a revision and its entries in one transaction, so `find` never sees one without the other.
+    public func record(revision: RevisionRow, objects: [StoredObject], entries: [EntryRow]?,
+                       manifest: ManifestRow? = nil, names: [NameRow] = []) throws {
+        try write { db in
+            try Self.insert(db, objects: objects)
+            try Self.insert(db, revisions: [revision])
+            if let manifest { try Self.insert(db, manifest: manifest, names: names) }
+            if let entries { try Self.replaceEntries(db, recordId: revision.recordId, entries: entries) }
+        }
+    }
+
+    static func replaceEntries(_ db: Database, recordId: String, entries: [EntryRow]) throws {
+        try db.execute(sql: "DELETE FROM entry_fts WHERE rowid IN (SELECT rowid FROM entry WHERE recordId = ?)", arguments: [recordId])
+        try db.execute(sql: "DELETE FROM entry WHERE recordId = ?", arguments: [recordId])
+        let ins = try db.cachedStatement(sql: """
+            INSERT INTO entry (revisionId, recordId, stt, fullName, nameKey, dateOfBirth, placeOfBirth, sex, ethnicity,
+                graduationGrade, serial, ledgerNumber, year, school, issuer, citizenId, moetId, page)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        let fts = try db.cachedStatement(sql: "INSERT INTO entry_fts (rowid, nameKey, placeKey, schoolKey) VALUES (?, ?, ?, ?)")
+        for e in entries {
+            try ins.execute(arguments: [e.revisionId, e.recordId, e.stt, e.fullName, e.nameKey, e.dateOfBirth, e.placeOfBirth, e.sex,
+                                        e.ethnicity, e.graduationGrade, e.serial, e.ledgerNumber, e.year, e.school, e.issuer,
+                                        e.citizenId, e.moetId, e.page])
+            try fts.execute(arguments: [db.lastInsertedRowID, e.nameKey, e.placeKey, e.schoolKey])
+        }
+    }
+
+    /// Serials and ledger numbers (of one year) already used by other ledger records.
+    public func usedNumbers(year: Int, excludingRecord recordId: String) throws -> (serials: [String: String], numbers: [Int: String]) {
+        try read { db in
+            var serials = [String: String]()
+            for row in try Row.fetchAll(db, sql: "SELECT serial, recordId, ledgerNumber, year FROM entry WHERE recordId != ?", arguments: [recordId]) {
+                let rid: String = row["recordId"], n: Int = row["ledgerNumber"], y: Int = row["year"]
+                serials[row["serial"]] = "\(rid) #\(n)/\(y)"
+            }
+            var numbers = [Int: String]()
+            for row in try Row.fetchAll(db, sql: "SELECT ledgerNumber, recordId, serial FROM entry WHERE year = ? AND recordId != ?",
+                                        arguments: [year, recordId]) {
+                let rid: String = row["recordId"], serial: String = row["serial"]
+                numbers[row["ledgerNumber"]] = "\(rid), \(serial)"
+            }
+            return (serials, numbers)
+        }
+    }
+
+    /// Entries matching every given condition. `nameTokens` must all occur in the folded name.
+    public func findEntries(_ q: EntryQuery, limit: Int) throws -> [EntryRow] {
+        try read { db in
+            var conds = [String]()
+            var args = StatementArguments()
+            if !q.nameTokens.isEmpty {
+                conds.append("rowid IN (SELECT rowid FROM entry_fts WHERE entry_fts MATCH ?)")
+                _ = args.append(contentsOf: [Self.ftsQuery(column: "nameKey", q.nameTokens)])
+            }
+            if !q.placeTokens.isEmpty {
+                conds.append("rowid IN (SELECT rowid FROM entry_fts WHERE entry_fts MATCH ?)")
+                _ = args.append(contentsOf: [Self.ftsQuery(column: "placeKey", q.placeTokens)])
+            }
+            if !q.schoolTokens.isEmpty {
+                conds.append("rowid IN (SELECT rowid FROM entry_fts WHERE entry_fts MATCH ?)")
+                _ = args.append(contentsOf: [Self.ftsQuery(column: "schoolKey", q.schoolTokens)])
+            }
+            func eq(_ column: String, _ value: (any DatabaseValueConvertible)?) {
+                guard let value else { return }
+                conds.append("\(column) = ?")
+                _ = args.append(contentsOf: [value])
+            }
+            eq("dateOfBirth", q.dateOfBirth)
+            eq("serial", q.serial)
+            eq("citizenId", q.citizenId)
+            eq("moetId", q.moetId)
+            eq("year", q.year)
+            eq("ledgerNumber", q.ledgerNumber)
+            if let n = q.yearOrNumber {
+                conds.append("(year = ? OR ledgerNumber = ?)")
+                _ = args.append(contentsOf: [n, n])
+            }
+            if conds.isEmpty { return [] }
+            let sql = "SELECT * FROM entry WHERE " + conds.joined(separator: " AND ") + " ORDER BY year, ledgerNumber LIMIT \(limit)"
+            return try Row.fetchAll(db, sql: sql, arguments: args).map(EntryRow.init(row:))
+        }
+    }
+
+    static func ftsQuery(column: String, _ tokens: [String]) -> String {
+        // Each token quoted (so no FTS operator can be injected), all required, the last one as a prefix.
+        let quoted = tokens.enumerated().map { i, t in
+            "\"" + t.replacingOccurrences(of: "\"", with: "\"\"") + "\"" + (i == tokens.count - 1 ? "*" : "")
+        }
+        return "\(column) : (" + quoted.joined(separator: " AND ") + ")"
+    }
+
+    public func entryCount() throws -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM entry") ?? 0 }
     }
 
     // MARK: - Reading

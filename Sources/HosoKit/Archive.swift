@@ -257,7 +257,7 @@ public final class Archive {
     static func buildIndex(store: ObjectStore, at path: String,
                            progress: (@Sendable (Int, Int) -> Void)?) throws -> ReindexReport {
         for suffix in ["", "-wal", "-shm"] { _ = unlink(path + suffix) }
-        let fresh = try ArchiveIndex(path: path)
+        let fresh = try ArchiveIndex(path: path, building: true)
         var objects = [StoredObject]()
         var manifests = [(ManifestRow, [NameRow])]()
         var revisions = [RevisionRow]()
@@ -285,6 +285,16 @@ public final class Archive {
         }
         try fresh.record(objects: objects)
         try fresh.record(revisions: revisions)
+        // Searchable ledger entries: those of each ledger record's current heads.
+        let store = store
+        for recordId in Set(revisions.filter { $0.recordType == ledgerType }.map(\.recordId)).sorted() {
+            var rows = [EntryRow]()
+            for h in try fresh.heads(ofRecord: recordId) {
+                let rev = try Revision.decode(try store.read(ObjectID(hex: h)!), source: h)
+                rows += entryRows(revisionId: h, recordId: recordId, body: rev.body)
+            }
+            try fresh.replaceEntries(ofRecord: recordId, with: rows)
+        }
         for (row, names) in manifests { try fresh.record(objects: [], manifest: row, names: names) }
         try fresh.close()
         progress?(files.count, files.count)

@@ -37,7 +37,13 @@ extension Archive {
         }
         cleanLeftovers()
         let (obj, isNew) = try store.put(bytes, kind: .record)
-        try index.record(revisions: [Self.row(obj.id, rev)], objects: [obj])
+        var entries: [EntryRow]? = nil
+        if rev.recordType == Self.ledgerType {
+            // A ledger's searchable entries follow its heads.
+            let heads = try index.heads(ofRecord: rev.recordId).filter { !rev.parents.contains($0) && $0 != obj.id.hex } + [obj.id.hex]
+            entries = try self.entries(ofHeads: heads, recordId: rev.recordId, extra: (obj.id.hex, rev))
+        }
+        try index.record(revision: Self.row(obj.id, rev), objects: [obj], entries: entries)
         return (obj.id, isNew)
     }
 

@@ -1,4 +1,4 @@
-import CZlib
+import CHosoZlib
 import HosoCore
 
 /// A zlib compressor. The z_stream lives on the heap because zlib keeps pointers into it.

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
 import Foundation
 import HosoCore
@@ -14,7 +17,9 @@ struct AuthorOption: ParsableArguments {
     var resolved: String {
         if let author, !author.isEmpty { return author }
         let env = ProcessInfo.processInfo.environment
-        return env["HOSO_AUTHOR"] ?? env["USER"] ?? env["LOGNAME"] ?? "unknown"
+        if let a = env["HOSO_AUTHOR"] ?? env["USER"] ?? env["LOGNAME"], !a.isEmpty { return a }
+        if let pw = getpwuid(getuid()), let name = pw.pointee.pw_name { return String(cString: name) }
+        return "unknown"
     }
 }
 

@@ -1,0 +1,169 @@
+import Foundation
+import HosoCore
+
+extension HosoError.Code {
+    public static let csvInvalid = Self(rawValue: "CSV_INVALID")
+}
+
+/// A table read from a spreadsheet file (CSV or XLSX): a header and rows of text cells, each row with the
+/// number a spreadsheet program would show (the header is row 1), so errors can point at "file:row:column".
+public struct Table: Sendable, Equatable {
+    public var source: String
+    public var header: [String]
+    public var rows: [Row]
+    /// Legacy-encoded text found and converted while reading, for the import report.
+    public var notes: [String] = []
+
+    public struct Row: Sendable, Equatable {
+        /// 1-based, as the spreadsheet shows it.
+        public var number: Int
+        public var cells: [String]
+    }
+
+    public init(source: String, header: [String], rows: [Row]) {
+        self.source = source
+        self.header = header
+        self.rows = rows
+    }
+
+    /// Where a cell is, for error messages: `file:row:column-title`.
+    public func place(row: Int, column: Int) -> String {
+        let title = column < header.count ? header[column] : "#\(column + 1)"
+        return "\(source):\(row):\(title)"
+    }
+
+    /// The index of a column by its title, compared after NFC, trimming and case folding.
+    public func column(named title: String) -> Int? {
+        let want = Self.key(title)
+        return header.firstIndex { Self.key($0) == want }
+    }
+
+    static func key(_ s: String) -> String {
+        VietnameseText.nfc(s).trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+            .split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    }
+}
+
+/// RFC 4180 CSV as spreadsheet programs write it: a BOM is skipped, the separator (comma, semicolon or tab —
+/// Vietnamese Excel writes ';') is detected from the header line, quoted fields may hold separators, quotes
+/// and line breaks, and CRLF or LF end a record.
+public enum CSVReader {
+    public static let maxBytes = 256 << 20
+
+    /// Parses CSV text. Errors (an unterminated quote, a quote inside an unquoted field) name the row.
+    public static func parse(_ text: String, source: String) throws -> Table {
+        var chars = Array(text.unicodeScalars)
+        if chars.first == "\u{FEFF}" { chars.removeFirst() }
+        let separator = detectSeparator(chars)
+        var records = [(Int, [String])]()
+        var field = String.UnicodeScalarView()
+        var fields = [String]()
+        var line = 1
+        var recordLine = 1
+        var i = 0
+        var quoted = false
+        var fieldStarted = false
+        func endField() {
+            fields.append(String(field))
+            field = String.UnicodeScalarView()
+            fieldStarted = false
+        }
+        func endRecord() {
+            endField()
+            // Skip blank lines entirely (a trailing newline, or empty rows between tables).
+            if !(fields.count == 1 && fields[0].isEmpty) { records.append((recordLine, fields)) }
+            fields = []
+        }
+        while i < chars.count {
+            let c = chars[i]
+            if quoted {
+                if c == "\"" {
+                    if i + 1 < chars.count && chars[i + 1] == "\"" {
+                        field.append("\"")
+                        i += 2
+                        continue
+                    }
+                    quoted = false
+                    i += 1
+                    // Only a separator or the end of the record may follow a closing quote.
+                    if i < chars.count, chars[i] != separator, chars[i] != "\n", chars[i] != "\r" {
+                        throw HosoError(.csvInvalid, .both("Có ký tự sau dấu ngoặc kép đóng", "Characters after a closing quote"),
+                                        location: "\(source):\(line)")
+                    }
+                    continue
+                }
+                if c == "\n" { line += 1 }
+                field.append(c)
+                i += 1
+                continue
+            }
+            switch c {
+            case "\"" where !fieldStarted && field.isEmpty:
+                quoted = true
+                fieldStarted = true
+            case separator:
+                endField()
+            case "\r":
+                if i + 1 < chars.count && chars[i + 1] == "\n" { i += 1 }
+                endRecord()
+                line += 1
+                recordLine = line
+            case "\n":
+                endRecord()
+                line += 1
+                recordLine = line
+            default:
+                if c == "\"" {
+                    throw HosoError(.csvInvalid, .both("Dấu ngoặc kép giữa một ô không được bao ngoặc", "A quote inside an unquoted field"),
+                                    location: "\(source):\(line)")
+                }
+                field.append(c)
+                fieldStarted = true
+            }
+            i += 1
+        }
+        if quoted {
+            throw HosoError(.csvInvalid, .both("Dấu ngoặc kép chưa đóng", "Unterminated quoted field"), location: "\(source):\(recordLine)")
+        }
+        if !field.isEmpty || !fields.isEmpty { endRecord() }
+        guard let first = records.first else {
+            throw HosoError(.csvInvalid, .both("Tệp không có dòng tiêu đề", "The file has no header row"), location: source)
+        }
+        return Table(source: source, header: first.1.map { $0.trimmingCharacters(in: .whitespaces) },
+                     rows: records.dropFirst().map { Table.Row(number: $0.0, cells: $0.1) })
+    }
+
+    /// Reads a CSV file's bytes: UTF-8 when valid, otherwise Windows-1252 (old Excel); legacy Vietnamese
+    /// font encodings inside are handled by the importer, column by column.
+    public static func read(bytes: [UInt8], source: String) throws -> Table {
+        guard bytes.count <= maxBytes else {
+            throw HosoError(.csvInvalid, .both("Tệp quá lớn", "The file is too large"), location: source, cause: "\(bytes.count) bytes")
+        }
+        if let s = String(validating: bytes, as: UTF8.self) { return try parse(s, source: source) }
+        return try parse(windows1252(bytes), source: source)
+    }
+
+    /// Windows-1252 decoding, exact for 0x80–0x9F (five undefined bytes keep their C1 code points, so the
+    /// original bytes can always be recovered).
+    public static func windows1252(_ bytes: [UInt8]) -> String {
+        let high: [UInt32] = [0x20AC, 0x81, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x8D, 0x017D, 0x8F,
+                              0x90, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x9D, 0x017E, 0x0178]
+        var out = String.UnicodeScalarView()
+        for b in bytes {
+            let v: UInt32 = (0x80...0x9F).contains(b) ? high[Int(b) - 0x80] : UInt32(b)
+            out.append(Unicode.Scalar(v)!)
+        }
+        return String(out)
+    }
+
+    static func detectSeparator(_ chars: [Unicode.Scalar]) -> Unicode.Scalar {
+        var counts: [Unicode.Scalar: Int] = [",": 0, ";": 0, "\t": 0]
+        var quoted = false
+        for c in chars {
+            if c == "\"" { quoted.toggle() }
+            if !quoted && (c == "\n" || c == "\r") { break }
+            if !quoted, counts[c] != nil { counts[c]! += 1 }
+        }
+        return counts.max { a, b in a.value < b.value || (a.value == b.value && a.key != ",") }?.key ?? ","
+    }
+}

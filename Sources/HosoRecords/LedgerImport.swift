@@ -1,0 +1,454 @@
+import Foundation
+import HosoCore
+
+extension HosoError.Code {
+    public static let mappingInvalid = Self(rawValue: "LEDGER_MAPPING_INVALID")
+    public static let ledgerColumnMissing = Self(rawValue: "LEDGER_COLUMN_MISSING")
+    public static let ledgerValueMissing = Self(rawValue: "LEDGER_VALUE_MISSING")
+    public static let ledgerValueInvalid = Self(rawValue: "LEDGER_VALUE_INVALID")
+    public static let ledgerDuplicateSerial = Self(rawValue: "LEDGER_DUPLICATE_SERIAL")
+    public static let ledgerDuplicateNumber = Self(rawValue: "LEDGER_DUPLICATE_LEDGER_NUMBER")
+    public static let ledgerNumberGap = Self(rawValue: "LEDGER_NUMBER_GAP")
+    public static let ledgerPageWithoutScan = Self(rawValue: "LEDGER_PAGE_WITHOUT_SCAN")
+    public static let ledgerWarning = Self(rawValue: "LEDGER_WARNING")
+}
+
+/// How a registrar's spreadsheet maps onto the ledger format (Schemas/FORMATS.md, ledger-mapping.schema.json).
+public struct LedgerMapping: Sendable {
+    public var path: String
+    public var recordId: String
+    /// The ledger's header: issuer, title, level, decision, year, school, mode.
+    public var header: [JSONMember]
+    public var year: Int
+    /// Field name → the spreadsheet's column title.
+    public var columns: [String: String]
+    public var dateFormat: String
+    public var sheet: String?
+    /// Directory of page scans, resolved against the mapping file's directory.
+    public var scansDirectory: String?
+
+    public static let fields = ["stt", "fullName", "dateOfBirth", "placeOfBirth", "sex", "ethnicity", "graduationGrade",
+                                "serial", "ledgerNumber", "recipientSigned", "notes", "citizenId", "moetId", "page", "region"]
+    public static let requiredFields = ["stt", "fullName", "dateOfBirth", "placeOfBirth", "sex", "ethnicity",
+                                        "graduationGrade", "serial", "ledgerNumber"]
+    static let headerFields = ["issuer", "title", "level", "decision", "year", "school", "mode"]
+
+    public static func load(path: String) throws -> LedgerMapping {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw HosoError(.inputNotFound, .both("Không đọc được tệp ánh xạ cột", "Cannot read the column mapping file"), location: path)
+        }
+        let v = try CanonicalJSON.parse(Array(data), source: path)
+        var problems = [HosoError]()
+        func bad(_ pointer: String, _ vi: String, _ en: String) {
+            problems.append(HosoError(.mappingInvalid, .both(vi, en), location: "\(path)#\(pointer)"))
+        }
+        func str(_ v: JSONValue?) -> String? { if case .string(let s)? = v { return s }; return nil }
+        if str(v["format"]) != "hoso/ledger-mapping" || v["version"] != .number(1) {
+            bad("/format", "Cần \"format\": \"hoso/ledger-mapping\" và \"version\": 1", "Expected \"format\": \"hoso/ledger-mapping\" and \"version\": 1")
+        }
+        let recordId = str(v["recordId"]) ?? ""
+        if recordId.isEmpty { bad("/recordId", "Thiếu mã hồ sơ của sổ (recordId)", "The ledger's record id (recordId) is missing") }
+        var header = [JSONMember]()
+        var year = 0
+        if case .object(let members)? = v["ledger"] {
+            for m in members {
+                if !headerFields.contains(m.key) {
+                    bad("/ledger/\(m.key)", "Trường không có trong đầu sổ", "Not a field of the ledger header")
+                }
+            }
+            for key in headerFields {
+                guard let value = members.first(where: { $0.key == key })?.value else {
+                    bad("/ledger/\(key)", "Thiếu trường đầu sổ '\(key)'", "The ledger header lacks '\(key)'")
+                    continue
+                }
+                header.append(JSONMember(key, value))
+            }
+            if case .number(let y)? = v["ledger"]?["year"], y == y.rounded(), (1945...2200).contains(y) { year = Int(y) } else {
+                bad("/ledger/year", "Năm tốt nghiệp phải là số nguyên", "The graduation year must be a whole number")
+            }
+        } else {
+            bad("/ledger", "Thiếu đầu sổ (ledger)", "The ledger header (ledger) is missing")
+        }
+        var columns = [String: String]()
+        if case .object(let members)? = v["columns"] {
+            for m in members {
+                guard fields.contains(m.key) else {
+                    bad("/columns/\(m.key)", "Không có trường '\(m.key)' trong sổ gốc", "The ledger has no field '\(m.key)'")
+                    continue
+                }
+                guard let title = str(m.value), !title.isEmpty else {
+                    bad("/columns/\(m.key)", "Tên cột phải là chuỗi", "A column title must be a string")
+                    continue
+                }
+                columns[m.key] = title
+            }
+            for f in requiredFields where columns[f] == nil {
+                bad("/columns/\(f)", "Thiếu cột bắt buộc '\(f)'", "The required column '\(f)' is not mapped")
+            }
+        } else {
+            bad("/columns", "Thiếu ánh xạ cột (columns)", "The column mapping (columns) is missing")
+        }
+        let dateFormat = str(v["dateFormat"]) ?? "dd/MM/yyyy"
+        if DateCell.parse("01/02/2003", format: dateFormat) == nil && DateCell.parse("2003-02-01", format: dateFormat) == nil {
+            bad("/dateFormat", "Định dạng ngày không hỗ trợ (dùng dd, d, MM, M, yyyy)", "Unsupported date format (use dd, d, MM, M, yyyy)")
+        }
+        let base = (path as NSString).deletingLastPathComponent
+        let scans = str(v["scans"]).map { $0.hasPrefix("/") ? $0 : (base.isEmpty ? $0 : base + "/" + $0) }
+        if !problems.isEmpty { throw HosoProblems(problems) }
+        return LedgerMapping(path: path, recordId: recordId, header: header, year: year, columns: columns,
+                             dateFormat: dateFormat, sheet: str(v["sheet"]), scansDirectory: scans)
+    }
+}
+
+/// Dates as registrars type them, and as Excel stores them (serial day numbers).
+public enum DateCell {
+    /// Parses `text` with a pattern of dd/d, MM/M, yyyy and separators; returns ISO `YYYY-MM-DD` for a real date.
+    public static func parse(_ text: String, format: String) -> String? {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        var day: Int?, month: Int?, year: Int?
+        var ti = t.startIndex
+        var fi = format.startIndex
+        func take(_ n: ClosedRange<Int>) -> Int? {
+            var digits = ""
+            while ti < t.endIndex, t[ti].isASCII, t[ti].isNumber, digits.count < n.upperBound {
+                digits.append(t[ti])
+                ti = t.index(after: ti)
+            }
+            return n.contains(digits.count) ? Int(digits) : nil
+        }
+        while fi < format.endIndex {
+            let rest = format[fi...]
+            if rest.hasPrefix("yyyy") { year = take(4...4); fi = format.index(fi, offsetBy: 4) } else if rest.hasPrefix("dd") { day = take(2...2); fi = format.index(fi, offsetBy: 2) } else if rest.hasPrefix("MM") { month = take(2...2); fi = format.index(fi, offsetBy: 2) } else if rest.hasPrefix("d") { day = take(1...2); fi = format.index(after: fi) } else if rest.hasPrefix("M") { month = take(1...2); fi = format.index(after: fi) } else {
+                guard ti < t.endIndex, t[ti] == format[fi] else { return nil }
+                ti = t.index(after: ti)
+                fi = format.index(after: fi)
+            }
+        }
+        guard ti == t.endIndex, let d = day, let m = month, let y = year else { return nil }
+        return iso(y, m, d)
+    }
+
+    /// A real calendar date as `YYYY-MM-DD`, or nil (31/02 is not a date).
+    public static func iso(_ y: Int, _ m: Int, _ d: Int) -> String? {
+        guard (1...12).contains(m), d >= 1 else { return nil }
+        let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]
+        guard d <= days, (1800...2200).contains(y) else { return nil }
+        return String(format: "%04d-%02d-%02d", y, m, d)
+    }
+
+    /// Excel's 1900 date system: day 1 is 1900-01-01, and Excel counts a 29 February 1900 that never was.
+    public static func excelSerial(_ text: String) -> String? {
+        guard let v = Double(text.trimmingCharacters(in: .whitespaces)), v >= 1, v < 200_000, v == v.rounded() else { return nil }
+        var serial = Int(v)
+        if serial >= 60 { serial -= 1 }
+        let base = DateComponents(calendar: Calendar(identifier: .gregorian), timeZone: TimeZone(identifier: "UTC"), year: 1899, month: 12, day: 31)
+        var cal = Calendar(identifier: .gregorian)
+        cal.timeZone = TimeZone(identifier: "UTC")!
+        guard let start = cal.date(from: base), let date = cal.date(byAdding: .day, value: serial, to: start) else { return nil }
+        let c = cal.dateComponents([.year, .month, .day], from: date)
+        return iso(c.year!, c.month!, c.day!)
+    }
+}
+
+/// One entry as read from a row.
+public struct LedgerEntry: Sendable, Equatable {
+    public var row: Int
+    public var stt: Int
+    public var fullName: String
+    public var dateOfBirth: String
+    public var placeOfBirth: String
+    public var sex: String
+    public var ethnicity: String
+    public var graduationGrade: String
+    public var serial: String
+    public var ledgerNumber: Int
+    public var recipientSigned: Bool?
+    public var notes: String?
+    public var citizenId: String?
+    public var moetId: String?
+    public var page: Int?
+    public var region: [Double]?
+
+    public var json: JSONValue {
+        var m = [
+            JSONMember("stt", .number(Double(stt))), JSONMember("fullName", .string(fullName)),
+            JSONMember("dateOfBirth", .string(dateOfBirth)), JSONMember("placeOfBirth", .string(placeOfBirth)),
+            JSONMember("sex", .string(sex)), JSONMember("ethnicity", .string(ethnicity)),
+            JSONMember("graduationGrade", .string(graduationGrade)), JSONMember("serial", .string(serial)),
+            JSONMember("ledgerNumber", .number(Double(ledgerNumber))),
+        ]
+        if let recipientSigned { m.append(JSONMember("recipientSigned", .bool(recipientSigned))) }
+        if let notes, !notes.isEmpty { m.append(JSONMember("notes", .string(notes))) }
+        if let citizenId { m.append(JSONMember("citizenId", .string(citizenId))) }
+        if let moetId { m.append(JSONMember("moetId", .string(moetId))) }
+        if let page { m.append(JSONMember("page", .number(Double(page)))) }
+        if let region, region.count == 4 {
+            m.append(JSONMember("region", .object(zip(["x", "y", "w", "h"], region).map { JSONMember($0, .number($1)) })))
+        }
+        return .object(m)
+    }
+}
+
+/// What the archive already holds, so an import can refuse duplicates across ledgers.
+public struct ExistingLedgerNumbers: Sendable {
+    /// serial → where it is (record id and ledger number).
+    public var serials: [String: String] = [:]
+    /// ledger number in this ledger's year → where it is.
+    public var ledgerNumbers: [Int: String] = [:]
+
+    public init(serials: [String: String] = [:], ledgerNumbers: [Int: String] = [:]) {
+        self.serials = serials
+        self.ledgerNumbers = ledgerNumbers
+    }
+}
+
+/// A legacy-encoded column found and converted.
+public struct EncodingConversion: Sendable, Codable, Equatable {
+    public var column: String
+    public var encoding: String
+    public var cells: Int
+    public var example: String
+}
+
+/// The outcome of reading a ledger spreadsheet: the entries, every error and warning with its place,
+/// and what was converted. Nothing here touches the archive.
+public struct LedgerDraft: Sendable {
+    public var mapping: LedgerMapping
+    public var entries: [LedgerEntry]
+    public var errors: [HosoError]
+    public var warnings: [HosoError]
+    public var conversions: [EncodingConversion]
+    /// Page numbers that entries point at.
+    public var pagesUsed: Set<Int> { Set(entries.compactMap(\.page)) }
+
+    /// The ledger body with page scans given as page → blob id.
+    public func body(scans: [Int: String]) -> JSONValue {
+        var members = mapping.header
+        members.append(JSONMember("pages", .array(scans.keys.sorted().map {
+            .object([JSONMember("page", .number(Double($0))), JSONMember("scan", .string(scans[$0]!))])
+        })))
+        members.append(JSONMember("entries", .array(entries.sorted { $0.stt < $1.stt }.map(\.json))))
+        return .object(members)
+    }
+}
+
+public enum LedgerImporter {
+    static let grades = ["Xuất sắc", "Giỏi", "Khá", "Trung bình"]
+
+    /// Reads every row, collecting every problem. `scanPages` are the pages that have a scan.
+    public static func read(_ table: Table, mapping: LedgerMapping, scanPages: Set<Int>,
+                            existing: ExistingLedgerNumbers) -> LedgerDraft {
+        var table = table
+        var errors = [HosoError]()
+        var warnings = [HosoError]()
+        var conversions = [EncodingConversion]()
+
+        // Columns: every mapped title must be in the header.
+        var index = [String: Int]()
+        for field in LedgerMapping.fields {
+            guard let title = mapping.columns[field] else { continue }
+            if let i = table.column(named: title) { index[field] = i } else {
+                errors.append(HosoError(.ledgerColumnMissing,
+                                        .both("Không có cột '\(title)' (trường \(field)) trong dòng tiêu đề",
+                                              "No column '\(title)' (field \(field)) in the header row"),
+                                        location: "\(table.source):1"))
+            }
+        }
+        if !errors.isEmpty { return LedgerDraft(mapping: mapping, entries: [], errors: errors, warnings: [], conversions: []) }
+
+        // Legacy font encodings, column by column: one column's evidence decides for all its cells.
+        for field in ["fullName", "placeOfBirth", "ethnicity", "graduationGrade", "notes", "sex"] {
+            guard let c = index[field] else { continue }
+            let cells = table.rows.map { c < $0.cells.count ? $0.cells[c] : "" }
+            guard let enc = LegacyText.detect(cells) else { continue }
+            var changed = 0
+            var example = ""
+            for r in table.rows.indices where c < table.rows[r].cells.count {
+                let before = table.rows[r].cells[c]
+                let after = LegacyText.convert(before, from: enc)
+                if after != before {
+                    if changed == 0 { example = "\(before) → \(after)" }
+                    changed += 1
+                    table.rows[r].cells[c] = after
+                }
+            }
+            if changed > 0 {
+                conversions.append(EncodingConversion(column: table.header[c], encoding: enc.rawValue, cells: changed, example: example))
+            }
+        }
+
+        var entries = [LedgerEntry]()
+        var serialRow = [String: Int]()
+        var numberRow = [Int: Int]()
+        for row in table.rows {
+            func cell(_ f: String) -> String? {
+                guard let c = index[f], c < row.cells.count else { return nil }
+                let v = VietnameseText.nfc(row.cells[c]).trimmingCharacters(in: .whitespacesAndNewlines)
+                return v.isEmpty ? nil : v.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
+            }
+            func place(_ f: String) -> String { table.place(row: row.number, column: index[f] ?? 0) }
+            var rowOK = true
+            func need(_ f: String) -> String? {
+                if let v = cell(f) { return v }
+                errors.append(HosoError(.ledgerValueMissing, .both("Thiếu giá trị bắt buộc", "A required value is missing"), location: place(f)))
+                rowOK = false
+                return nil
+            }
+            func invalid(_ f: String, _ vi: String, _ en: String, _ value: String) {
+                errors.append(HosoError(.ledgerValueInvalid, .both(vi, en), location: place(f), cause: value))
+                rowOK = false
+            }
+            let sttText = need("stt")
+            let stt = sttText.flatMap { Int($0) }
+            if let sttText, stt == nil || stt! < 1 { invalid("stt", "STT phải là số nguyên dương", "STT must be a positive whole number", sttText) }
+            let name = need("fullName")
+            var dob: String? = nil
+            if let text = need("dateOfBirth") {
+                dob = DateCell.parse(text, format: mapping.dateFormat) ?? DateCell.excelSerial(text)
+                if dob == nil {
+                    invalid("dateOfBirth", "Ngày sinh không hợp lệ hoặc sai định dạng \(mapping.dateFormat)",
+                            "Invalid date of birth, or not in the format \(mapping.dateFormat)", text)
+                }
+            }
+            let pob = need("placeOfBirth")
+            var sex: String? = nil
+            if let text = need("sex") {
+                switch VietnameseText.fold(text) {
+                case "nam": sex = "Nam"
+                case "nu": sex = "Nữ"
+                default: invalid("sex", "Giới tính phải là Nam hoặc Nữ", "Sex must be Nam or Nữ", text)
+                }
+            }
+            let ethnicity = need("ethnicity")
+            var grade: String? = nil
+            if let text = need("graduationGrade") {
+                let f = VietnameseText.fold(text)
+                grade = grades.first { VietnameseText.fold($0) == f } ?? (f == "tb" ? "Trung bình" : nil)
+                if grade == nil {
+                    invalid("graduationGrade", "Xếp loại tốt nghiệp phải là một trong: \(grades.joined(separator: ", "))",
+                            "The graduation grade must be one of: \(grades.joined(separator: ", "))", text)
+                }
+            }
+            let serial = need("serial")
+            var number: Int? = nil
+            if let text = need("ledgerNumber") {
+                // "125" or "125/2019" (the year of the ledger).
+                let parts = text.split(separator: "/")
+                if let n = Int(parts[0]), n >= 1, parts.count == 1 || (parts.count == 2 && Int(parts[1]) == mapping.year) {
+                    number = n
+                } else {
+                    invalid("ledgerNumber", "Số vào sổ gốc phải là số nguyên dương (hoặc 'số/\(mapping.year)')",
+                            "The ledger number must be a positive whole number (or 'number/\(mapping.year)')", text)
+                }
+            }
+            var signed: Bool? = nil
+            if mapping.columns["recipientSigned"] != nil {
+                let text = cell("recipientSigned") ?? ""
+                switch VietnameseText.fold(text) {
+                case "x", "co", "da ky", "1", "true", "yes": signed = true
+                case "", "khong", "0", "false", "no", "chua ky": signed = false
+                default: invalid("recipientSigned", "Chữ ký người nhận: dùng x/có/đã ký hoặc để trống", "Recipient's signature: use x/có/đã ký or leave empty", text)
+                }
+            }
+            var citizenId: String? = nil
+            if let text = cell("citizenId") {
+                let digits = text.replacingOccurrences(of: " ", with: "")
+                if digits.count == 12, digits.allSatisfy({ $0.isASCII && $0.isNumber }) { citizenId = digits } else {
+                    invalid("citizenId", "Số định danh cá nhân phải gồm đúng 12 chữ số", "The citizen ID must be exactly 12 digits", text)
+                }
+            }
+            var moetId: String? = nil
+            if let text = cell("moetId") {
+                if text.count == 10, text.allSatisfy({ $0.isASCII && $0.isNumber }) { moetId = text } else {
+                    invalid("moetId", "Mã định danh Bộ GD&ĐT phải gồm đúng 10 chữ số", "The MOET learner id must be exactly 10 digits", text)
+                }
+            }
+            var page: Int? = nil
+            if let text = cell("page") {
+                if let p = Int(text), p >= 1 { page = p } else { invalid("page", "Số trang phải là số nguyên dương", "The page must be a positive whole number", text) }
+            }
+            var region: [Double]? = nil
+            if let text = cell("region") {
+                let parts = text.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+                if parts.count == 4, parts.allSatisfy({ (0...1).contains($0) }) { region = parts } else {
+                    invalid("region", "Vùng phải là x,y,w,h (phân số từ 0 đến 1)", "The region must be x,y,w,h (fractions from 0 to 1)", text)
+                }
+            }
+            // Soft check of the citizen ID layout against sex and birth year (no check digit exists).
+            if let id = citizenId, let dob, let sex {
+                let year = Int(dob.prefix(4))!
+                let centuryDigit = Int(String(id[id.index(id.startIndex, offsetBy: 3)]))!
+                let expected = (year / 100 - 19) * 2 + (sex == "Nữ" ? 1 : 0)
+                if centuryDigit != expected || id.dropFirst(4).prefix(2) != String(format: "%02d", year % 100).prefix(2) {
+                    warnings.append(HosoError(.ledgerWarning, .both("Số định danh không khớp giới tính/năm sinh theo cách đánh số thường gặp",
+                                                                    "The citizen ID does not match sex/birth year in the usual layout"),
+                                              location: place("citizenId"), cause: id))
+                }
+            }
+            // Uniqueness, within the file and against the archive.
+            if let serial {
+                if let first = serialRow[serial] {
+                    errors.append(HosoError(.ledgerDuplicateSerial, .both("Số hiệu văn bằng trùng với dòng \(first)", "Diploma serial repeats row \(first)"),
+                                            location: place("serial"), cause: serial))
+                    rowOK = false
+                } else {
+                    serialRow[serial] = row.number
+                    if let other = existing.serials[serial] {
+                        errors.append(HosoError(.ledgerDuplicateSerial, .both("Số hiệu văn bằng đã có trong kho (\(other))", "Diploma serial already in the archive (\(other))"),
+                                                location: place("serial"), cause: serial))
+                        rowOK = false
+                    }
+                }
+            }
+            if let number {
+                if let first = numberRow[number] {
+                    errors.append(HosoError(.ledgerDuplicateNumber, .both("Số vào sổ gốc trùng với dòng \(first)", "Ledger number repeats row \(first)"),
+                                            location: place("ledgerNumber"), cause: String(number)))
+                    rowOK = false
+                } else {
+                    numberRow[number] = row.number
+                    if let other = existing.ledgerNumbers[number] {
+                        errors.append(HosoError(.ledgerDuplicateNumber,
+                                                .both("Số vào sổ gốc năm \(mapping.year) đã có trong kho (\(other))",
+                                                      "Ledger number of \(mapping.year) already in the archive (\(other))"),
+                                                location: place("ledgerNumber"), cause: String(number)))
+                        rowOK = false
+                    }
+                }
+            }
+            if rowOK, let stt, let name, let dob, let pob, let sex, let ethnicity, let grade, let serial, let number {
+                entries.append(LedgerEntry(row: row.number, stt: stt, fullName: name, dateOfBirth: dob, placeOfBirth: pob, sex: sex,
+                                           ethnicity: ethnicity, graduationGrade: grade, serial: serial, ledgerNumber: number,
+                                           recipientSigned: signed, notes: cell("notes"), citizenId: citizenId, moetId: moetId,
+                                           page: page, region: region))
+            }
+        }
+        // Ledger numbers run consecutively within the year: no gap inside the file's range.
+        let numbers = numberRow.keys.sorted()
+        for (a, b) in zip(numbers, numbers.dropFirst()) where b != a + 1 {
+            let row = numberRow[b]!
+            errors.append(HosoError(.ledgerNumberGap, .both("Số vào sổ gốc không liên tục: sau \(a) là \(b)", "Ledger numbers are not consecutive: \(b) follows \(a)"),
+                                    location: table.place(row: row, column: index["ledgerNumber"] ?? 0)))
+        }
+        // Pages and scans.
+        for e in entries {
+            if let p = e.page, !scanPages.isEmpty, !scanPages.contains(p) {
+                errors.append(HosoError(.ledgerPageWithoutScan, .both("Trang \(p) không có ảnh quét", "Page \(p) has no scan"),
+                                        location: table.place(row: e.row, column: index["page"] ?? 0)))
+            }
+        }
+        if !scanPages.isEmpty {
+            for e in entries where e.page == nil {
+                warnings.append(HosoError(.ledgerWarning, .both("Mục không gắn với trang nào", "Entry not linked to a page"),
+                                          location: "\(table.source):\(e.row)"))
+            }
+        }
+        let used = Set(entries.compactMap(\.page))
+        for p in scanPages.subtracting(used).sorted() {
+            warnings.append(HosoError(.ledgerWarning, .both("Trang \(p) có ảnh quét nhưng không có mục nào", "Page \(p) has a scan but no entries"),
+                                      location: mapping.scansDirectory ?? mapping.path))
+        }
+        return LedgerDraft(mapping: mapping, entries: entries, errors: errors, warnings: warnings, conversions: conversions)
+    }
+}

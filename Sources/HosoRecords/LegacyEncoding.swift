@@ -1,0 +1,608 @@
+import Foundation
+
+/// The 8-bit font encodings that Vietnamese ledgers were typed in before Unicode (before ~2005).
+public enum LegacyEncoding: String, Sendable, CaseIterable, Codable {
+    /// TCVN 5712:1993 VN3, called "TCVN3" or "ABC": the .VnTime and .VnTimeH fonts, mostly used in the north.
+    case tcvn3
+    /// VNI for Windows: the VNI-Times fonts, mostly used in the south. A toned vowel is a base letter byte
+    /// followed by a mark byte; i, ơ, ư, ỵ and đ are single bytes.
+    case vni
+}
+
+/// Detection and conversion of legacy-encoded Vietnamese text to Unicode NFC.
+///
+/// Excel, CSV and XLSX readers hand us such text as the Windows-1252 reading of its bytes ("NguyÔn V¨n An"
+/// for "Nguyễn Văn An"), so conversion goes back to the bytes first and then through the legacy table.
+public enum LegacyText {
+    /// Text decoded as Windows-1252 from legacy bytes → the legacy bytes → Unicode NFC.
+    ///
+    /// Text holding a character that Windows-1252 cannot produce (ư, ệ, a CJK character…) was never read that
+    /// way, so it is returned unchanged (in NFC): running genuine Unicode through a legacy table corrupts it.
+    public static func convert(_ misdecoded: String, from encoding: LegacyEncoding) -> String {
+        let text = VietnameseText.nfc(misdecoded)  // Windows-1252 text is NFC already; this only undoes NFD input
+        guard let bytes = Windows1252.bytes(of: text) else { return text }
+        return decode(bytes, as: encoding)
+    }
+
+    /// Raw legacy bytes (e.g. a CSV file saved by old Excel) → Unicode NFC.
+    ///
+    /// Bytes that the legacy table leaves unassigned keep their Windows-1252 meaning, as the fonts showed them.
+    public static func decode(_ bytes: [UInt8], as encoding: LegacyEncoding) -> String {
+        switch encoding {
+        case .tcvn3: TCVN3Codec.decode(bytes)
+        case .vni: VNICodec.decode(bytes)
+        }
+    }
+
+    /// Which legacy encoding, if any, this text most likely is (nil for ordinary Unicode/ASCII text,
+    /// including correct Unicode Vietnamese, and for text too short or ambiguous to tell).
+    public static func detect(_ text: String) -> LegacyEncoding? {
+        detect([text])
+    }
+
+    /// Detect over many cells at once (a whole column or file): more evidence, fewer mistakes.
+    ///
+    /// Returns nil when the cells that are provably Unicode (they hold letters such as ư or ệ that no legacy
+    /// reading produces) are at least as many as the legacy ones: such a mixed column should be decided cell
+    /// by cell, since converting a Unicode cell made only of Windows-1252 letters ("Lê Hà") would corrupt it.
+    public static func detect(_ texts: [String]) -> LegacyEncoding? {
+        var tally = Detection.Tally()
+        for text in texts { tally.add(text) }
+        return tally.verdict()
+    }
+
+    /// Unicode → legacy bytes, letter by letter; nil if a character has no legacy form. Used by the tests to
+    /// check every table row both ways; TCVN3 capitals with tones come out as the lowercase codes, as the
+    /// .VnTimeH convention typed them.
+    static func encode(_ text: String, as encoding: LegacyEncoding) -> [UInt8]? {
+        let table = encoding == .tcvn3 ? TCVN3Codec.encoding : VNICodec.encoding
+        var out: [UInt8] = []
+        for character in VietnameseText.nfc(text) {
+            if let bytes = table[character] {
+                out += bytes
+            } else if let scalar = character.unicodeScalars.first, character.unicodeScalars.count == 1,
+                      let byte = Windows1252.byte(scalar),
+                      LegacyText.decode([byte], as: encoding) == String(character) {
+                out.append(byte)  // ASCII, or punctuation such as – that the legacy table leaves alone
+            } else {
+                return nil
+            }
+        }
+        return out
+    }
+}
+
+// MARK: - The tables
+
+/// One row of a legacy table: a Vietnamese letter and the bytes that stand for it.
+struct LegacyLetter: Sendable {
+    let letter: Character
+    let bytes: [UInt8]
+}
+
+/// The legacy tables, written from the standards as (letter, bytes) rows. Only the 134 letters outside ASCII
+/// are listed: a, e, i, o, u, y, d and the rest of ASCII are themselves in both encodings.
+enum LegacyTables {
+    private static func L(_ letter: Character, _ bytes: UInt8...) -> LegacyLetter {
+        LegacyLetter(letter: letter, bytes: bytes)
+    }
+
+    /// TCVN 5712:1993 VN3 (TCVN3/ABC): 67 lowercase letters and the 7 capitals without tone, one byte each.
+    /// VN3 reassigns no C0/C1 control code, so it has no room for the 60 capitals with tones; see
+    /// `tcvn3CapitalsViaLowercase`.
+    static let tcvn3: [LegacyLetter] = [
+        L("à", 0xB5), L("ả", 0xB6), L("ã", 0xB7), L("á", 0xB8), L("ạ", 0xB9),
+        L("ă", 0xA8), L("ằ", 0xBB), L("ẳ", 0xBC), L("ẵ", 0xBD), L("ắ", 0xBE), L("ặ", 0xC6),
+        L("â", 0xA9), L("ầ", 0xC7), L("ẩ", 0xC8), L("ẫ", 0xC9), L("ấ", 0xCA), L("ậ", 0xCB),
+        L("è", 0xCC), L("ẻ", 0xCE), L("ẽ", 0xCF), L("é", 0xD0), L("ẹ", 0xD1),
+        L("ê", 0xAA), L("ề", 0xD2), L("ể", 0xD3), L("ễ", 0xD4), L("ế", 0xD5), L("ệ", 0xD6),
+        L("ì", 0xD7), L("ỉ", 0xD8), L("ĩ", 0xDC), L("í", 0xDD), L("ị", 0xDE),
+        L("ò", 0xDF), L("ỏ", 0xE1), L("õ", 0xE2), L("ó", 0xE3), L("ọ", 0xE4),
+        L("ô", 0xAB), L("ồ", 0xE5), L("ổ", 0xE6), L("ỗ", 0xE7), L("ố", 0xE8), L("ộ", 0xE9),
+        L("ơ", 0xAC), L("ờ", 0xEA), L("ở", 0xEB), L("ỡ", 0xEC), L("ớ", 0xED), L("ợ", 0xEE),
+        L("ù", 0xEF), L("ủ", 0xF1), L("ũ", 0xF2), L("ú", 0xF3), L("ụ", 0xF4),
+        L("ư", 0xAD), L("ừ", 0xF5), L("ử", 0xF6), L("ữ", 0xF7), L("ứ", 0xF8), L("ự", 0xF9),
+        L("ỳ", 0xFA), L("ỷ", 0xFB), L("ỹ", 0xFC), L("ý", 0xFD), L("ỵ", 0xFE),
+        L("đ", 0xAE),
+        L("Ă", 0xA1), L("Â", 0xA2), L("Ê", 0xA3), L("Ô", 0xA4), L("Ơ", 0xA5), L("Ư", 0xA6), L("Đ", 0xA7),
+    ]
+
+    /// The 60 capitals with tones, which VN3 does not encode. Typists switched to the capital font (.VnTimeH),
+    /// which draws the lowercase codes as capitals, so a capital is stored as its lowercase letter's code.
+    /// Encoding uses these rows; decoding cannot tell the two apart from the byte alone and restores capitals
+    /// from the surrounding case instead (`TCVN3Codec.decode`).
+    static let tcvn3CapitalsViaLowercase: [LegacyLetter] = [
+        L("À", 0xB5), L("Ả", 0xB6), L("Ã", 0xB7), L("Á", 0xB8), L("Ạ", 0xB9),
+        L("Ằ", 0xBB), L("Ẳ", 0xBC), L("Ẵ", 0xBD), L("Ắ", 0xBE), L("Ặ", 0xC6),
+        L("Ầ", 0xC7), L("Ẩ", 0xC8), L("Ẫ", 0xC9), L("Ấ", 0xCA), L("Ậ", 0xCB),
+        L("È", 0xCC), L("Ẻ", 0xCE), L("Ẽ", 0xCF), L("É", 0xD0), L("Ẹ", 0xD1),
+        L("Ề", 0xD2), L("Ể", 0xD3), L("Ễ", 0xD4), L("Ế", 0xD5), L("Ệ", 0xD6),
+        L("Ì", 0xD7), L("Ỉ", 0xD8), L("Ĩ", 0xDC), L("Í", 0xDD), L("Ị", 0xDE),
+        L("Ò", 0xDF), L("Ỏ", 0xE1), L("Õ", 0xE2), L("Ó", 0xE3), L("Ọ", 0xE4),
+        L("Ồ", 0xE5), L("Ổ", 0xE6), L("Ỗ", 0xE7), L("Ố", 0xE8), L("Ộ", 0xE9),
+        L("Ờ", 0xEA), L("Ở", 0xEB), L("Ỡ", 0xEC), L("Ớ", 0xED), L("Ợ", 0xEE),
+        L("Ù", 0xEF), L("Ủ", 0xF1), L("Ũ", 0xF2), L("Ú", 0xF3), L("Ụ", 0xF4),
+        L("Ừ", 0xF5), L("Ử", 0xF6), L("Ữ", 0xF7), L("Ứ", 0xF8), L("Ự", 0xF9),
+        L("Ỳ", 0xFA), L("Ỷ", 0xFB), L("Ỹ", 0xFC), L("Ý", 0xFD), L("Ỵ", 0xFE),
+    ]
+
+    /// What VN2, the superset of VN3 in the same standard, puts in the bytes VN3 leaves free: 16 capitals with
+    /// tones and 5 combining tone marks. Decoding only: they cannot be mistaken for VN3 letters, and a file
+    /// saved by software that used them then decodes right.
+    static let tcvn3VN2Extras: [LegacyLetter] = [
+        L("Ằ", 0xAF), L("Ẳ", 0xBA), L("Ẵ", 0xBF), L("Ắ", 0xC0), L("Ầ", 0xC1), L("Ẩ", 0xC2), L("Ẫ", 0xC3),
+        L("Ấ", 0xC4), L("Ề", 0xC5), L("Ể", 0xCD), L("Ễ", 0xD9), L("Ế", 0xDA), L("Ồ", 0xDB), L("Ổ", 0xE0),
+        L("Ỗ", 0xF0), L("Ố", 0xFF),
+        L("\u{0300}", 0xB0), L("\u{0309}", 0xB1), L("\u{0303}", 0xB2), L("\u{0301}", 0xB3), L("\u{0323}", 0xB4),
+    ]
+
+    /// VNI for Windows: all 134 letters. Mark bytes (lowercase / capital): acute F9/D9, grave F8/D8,
+    /// hook FB/DB, tilde F5/D5, dot EF/CF; circumflex E2/C2 with its tones E1 E0 E5 E3 E4 / C1 C0 C5 C3 C4;
+    /// breve EA/CA with its tones E9 E8 FA FC EB / C9 C8 DA DC CB.
+    static let vni: [LegacyLetter] = [
+        L("à", 0x61, 0xF8), L("ả", 0x61, 0xFB), L("ã", 0x61, 0xF5), L("á", 0x61, 0xF9), L("ạ", 0x61, 0xEF),
+        L("ă", 0x61, 0xEA), L("ằ", 0x61, 0xE8), L("ẳ", 0x61, 0xFA), L("ẵ", 0x61, 0xFC), L("ắ", 0x61, 0xE9),
+        L("ặ", 0x61, 0xEB),
+        L("â", 0x61, 0xE2), L("ầ", 0x61, 0xE0), L("ẩ", 0x61, 0xE5), L("ẫ", 0x61, 0xE3), L("ấ", 0x61, 0xE1),
+        L("ậ", 0x61, 0xE4),
+        L("è", 0x65, 0xF8), L("ẻ", 0x65, 0xFB), L("ẽ", 0x65, 0xF5), L("é", 0x65, 0xF9), L("ẹ", 0x65, 0xEF),
+        L("ê", 0x65, 0xE2), L("ề", 0x65, 0xE0), L("ể", 0x65, 0xE5), L("ễ", 0x65, 0xE3), L("ế", 0x65, 0xE1),
+        L("ệ", 0x65, 0xE4),
+        L("ì", 0xEC), L("ỉ", 0xE6), L("ĩ", 0xF3), L("í", 0xED), L("ị", 0xF2),
+        L("ò", 0x6F, 0xF8), L("ỏ", 0x6F, 0xFB), L("õ", 0x6F, 0xF5), L("ó", 0x6F, 0xF9), L("ọ", 0x6F, 0xEF),
+        L("ô", 0x6F, 0xE2), L("ồ", 0x6F, 0xE0), L("ổ", 0x6F, 0xE5), L("ỗ", 0x6F, 0xE3), L("ố", 0x6F, 0xE1),
+        L("ộ", 0x6F, 0xE4),
+        L("ơ", 0xF4), L("ờ", 0xF4, 0xF8), L("ở", 0xF4, 0xFB), L("ỡ", 0xF4, 0xF5), L("ớ", 0xF4, 0xF9),
+        L("ợ", 0xF4, 0xEF),
+        L("ù", 0x75, 0xF8), L("ủ", 0x75, 0xFB), L("ũ", 0x75, 0xF5), L("ú", 0x75, 0xF9), L("ụ", 0x75, 0xEF),
+        L("ư", 0xF6), L("ừ", 0xF6, 0xF8), L("ử", 0xF6, 0xFB), L("ữ", 0xF6, 0xF5), L("ứ", 0xF6, 0xF9),
+        L("ự", 0xF6, 0xEF),
+        L("ỳ", 0x79, 0xF8), L("ỷ", 0x79, 0xFB), L("ỹ", 0x79, 0xF5), L("ý", 0x79, 0xF9), L("ỵ", 0xEE),
+        L("đ", 0xF1),
+        L("À", 0x41, 0xD8), L("Ả", 0x41, 0xDB), L("Ã", 0x41, 0xD5), L("Á", 0x41, 0xD9), L("Ạ", 0x41, 0xCF),
+        L("Ă", 0x41, 0xCA), L("Ằ", 0x41, 0xC8), L("Ẳ", 0x41, 0xDA), L("Ẵ", 0x41, 0xDC), L("Ắ", 0x41, 0xC9),
+        L("Ặ", 0x41, 0xCB),
+        L("Â", 0x41, 0xC2), L("Ầ", 0x41, 0xC0), L("Ẩ", 0x41, 0xC5), L("Ẫ", 0x41, 0xC3), L("Ấ", 0x41, 0xC1),
+        L("Ậ", 0x41, 0xC4),
+        L("È", 0x45, 0xD8), L("Ẻ", 0x45, 0xDB), L("Ẽ", 0x45, 0xD5), L("É", 0x45, 0xD9), L("Ẹ", 0x45, 0xCF),
+        L("Ê", 0x45, 0xC2), L("Ề", 0x45, 0xC0), L("Ể", 0x45, 0xC5), L("Ễ", 0x45, 0xC3), L("Ế", 0x45, 0xC1),
+        L("Ệ", 0x45, 0xC4),
+        L("Ì", 0xCC), L("Ỉ", 0xC6), L("Ĩ", 0xD3), L("Í", 0xCD), L("Ị", 0xD2),
+        L("Ò", 0x4F, 0xD8), L("Ỏ", 0x4F, 0xDB), L("Õ", 0x4F, 0xD5), L("Ó", 0x4F, 0xD9), L("Ọ", 0x4F, 0xCF),
+        L("Ô", 0x4F, 0xC2), L("Ồ", 0x4F, 0xC0), L("Ổ", 0x4F, 0xC5), L("Ỗ", 0x4F, 0xC3), L("Ố", 0x4F, 0xC1),
+        L("Ộ", 0x4F, 0xC4),
+        L("Ơ", 0xD4), L("Ờ", 0xD4, 0xD8), L("Ở", 0xD4, 0xDB), L("Ỡ", 0xD4, 0xD5), L("Ớ", 0xD4, 0xD9),
+        L("Ợ", 0xD4, 0xCF),
+        L("Ù", 0x55, 0xD8), L("Ủ", 0x55, 0xDB), L("Ũ", 0x55, 0xD5), L("Ú", 0x55, 0xD9), L("Ụ", 0x55, 0xCF),
+        L("Ư", 0xD6), L("Ừ", 0xD6, 0xD8), L("Ử", 0xD6, 0xDB), L("Ữ", 0xD6, 0xD5), L("Ứ", 0xD6, 0xD9),
+        L("Ự", 0xD6, 0xCF),
+        L("Ỳ", 0x59, 0xD8), L("Ỷ", 0x59, 0xDB), L("Ỹ", 0x59, 0xD5), L("Ý", 0x59, 0xD9), L("Ỵ", 0xCE),
+        L("Đ", 0xD1),
+    ]
+}
+
+// MARK: - Windows-1252
+
+/// The bytes ↔ text mapping Excel and CSV readers used on these files.
+enum Windows1252 {
+    /// 0x80…0x9F, the only bytes where Windows-1252 differs from Latin-1. The five it leaves undefined
+    /// (0x81, 0x8D, 0x8F, 0x90, 0x9D) read as the C1 control of the same number, as Windows does.
+    static let c1Range: [UInt32] = [
+        0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+        0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008D, 0x017D, 0x008F,
+        0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+        0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178,
+    ]
+
+    private static let reverse: [UInt32: UInt8] = {
+        var map: [UInt32: UInt8] = [:]
+        for (offset, value) in c1Range.enumerated() { map[value] = UInt8(0x80 + offset) }
+        return map
+    }()
+
+    static func scalar(_ byte: UInt8) -> Unicode.Scalar {
+        if (0x80...0x9F).contains(byte) {
+            return Unicode.Scalar(c1Range[Int(byte) - 0x80])!  // every entry is a valid scalar
+        }
+        return Unicode.Scalar(byte)
+    }
+
+    /// The byte a reader produced this scalar from. U+0080…U+009F also map to their own byte, so text that a
+    /// Latin-1 reader produced converts too.
+    static func byte(_ scalar: Unicode.Scalar) -> UInt8? {
+        let value = scalar.value
+        if value <= 0xFF { return UInt8(value) }
+        return reverse[value]
+    }
+
+    static func bytes(of text: String) -> [UInt8]? {
+        var out: [UInt8] = []
+        out.reserveCapacity(text.unicodeScalars.count)
+        for scalar in text.unicodeScalars {
+            guard let byte = byte(scalar) else { return nil }
+            out.append(byte)
+        }
+        return out
+    }
+}
+
+// MARK: - TCVN3
+
+enum TCVN3Codec {
+    /// What each byte decodes to, or nil where it keeps its Windows-1252 meaning (ASCII and 0x80…0x9F:
+    /// VN3 leaves C1 alone, and .VnTime fonts show Windows' quotes and dashes there).
+    static let decoding: [String?] = {
+        var table = [String?](repeating: nil, count: 256)
+        for row in LegacyTables.tcvn3 + LegacyTables.tcvn3VN2Extras { table[Int(row.bytes[0])] = String(row.letter) }
+        return table
+    }()
+
+    /// Codes of lowercase letters: the ones .VnTimeH draws as capitals.
+    static let isLowercaseCode: [Bool] = decoding.map { letter in
+        guard let letter else { return false }
+        return letter != letter.uppercased()
+    }
+
+    static let isCapitalCode: [Bool] = decoding.map { letter in
+        guard let letter else { return false }
+        return letter != letter.lowercased()
+    }
+
+    static let encoding: [Character: [UInt8]] = {
+        var table: [Character: [UInt8]] = [:]
+        for row in LegacyTables.tcvn3 + LegacyTables.tcvn3CapitalsViaLowercase { table[row.letter] = row.bytes }
+        return table
+    }()
+
+    /// Bytes → NFC, restoring the capitals VN3 cannot encode from the case around them. A field (text between
+    /// line breaks, tabs, commas, semicolons and bars, so one CSV cell) is treated as typed in .VnTimeH when it
+    /// has no ASCII lowercase letter and some word in it has two capitals ("LÊ THỊ THUỶ" is "Lª THÞ THUû");
+    /// a word alone is when it has two capitals and no ASCII lowercase ("NGUYÔN"). In a title-case field,
+    /// a word whose first letter is a lowercase code and the rest lowercase gets that letter capitalised
+    /// ("Ph¹m ThÞ ¸nh TuyÕt" is "Phạm Thị Ánh Tuyết"), but only if capitalised words outnumber such words.
+    /// Anything less clear stays lowercase: "Lª Hµ" is "Lê Hà", though a capital font would show "LÊ HÀ".
+    static func decode(_ bytes: [UInt8]) -> String {
+        var out = String.UnicodeScalarView()
+        var start = 0
+        while start < bytes.count {
+            var end = start
+            while end < bytes.count, !isFieldSeparator(bytes[end]) { end += 1 }
+            decodeField(bytes[start..<end], into: &out)
+            if end < bytes.count { out.append(Windows1252.scalar(bytes[end])) }
+            start = end + 1
+        }
+        return VietnameseText.nfc(String(out))
+    }
+
+    private static func isFieldSeparator(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0x0A, 0x0D, 0x09, UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "|"): true
+        default: false
+        }
+    }
+
+    private static func isWordByte(_ byte: UInt8) -> Bool {
+        isASCIILetter(byte) || (byte >= 0xA1 && decoding[Int(byte)] != nil)
+    }
+
+    private static func decodeField(_ field: ArraySlice<UInt8>, into out: inout String.UnicodeScalarView) {
+        // Split into words (runs of letter bytes) and the gaps between them, keeping both in order.
+        var runs: [(bytes: ArraySlice<UInt8>, isWord: Bool)] = []
+        var index = field.startIndex
+        while index < field.endIndex {
+            let isWord = isWordByte(field[index])
+            var end = index
+            while end < field.endIndex, isWordByte(field[end]) == isWord { end += 1 }
+            runs.append((field[index..<end], isWord))
+            index = end
+        }
+        let words = runs.filter(\.isWord).map(\.bytes)
+        let hasASCIILower = field.contains(where: isASCIILower)
+        let capitalField = !hasASCIILower && words.contains { capitals(in: $0) >= 2 }
+        let capitalisedWords = words.filter { word in isCapital(word.first!) }.count
+        let lowercaseCodeWords = words.filter { isLowercaseCode[Int($0.first!)] }.count
+        let titleField = !words.contains { isASCIILower($0.first!) }
+            && capitalisedWords >= 2 && lowercaseCodeWords < capitalisedWords
+
+        for run in runs {
+            guard run.isWord else {
+                for byte in run.bytes { out.append(Windows1252.scalar(byte)) }
+                continue
+            }
+            let word = run.bytes
+            let wordHasASCIILower = word.contains(where: isASCIILower)
+            let allCapitals = !wordHasASCIILower && (capitalField || capitals(in: word) >= 2)
+            let capitaliseFirst = !allCapitals && titleField && isLowercaseCode[Int(word.first!)]
+                && !word.dropFirst().contains(where: isCapital)
+            for (offset, byte) in word.enumerated() {
+                guard let letter = decoding[Int(byte)] else {
+                    out.append(Windows1252.scalar(byte))
+                    continue
+                }
+                let capitalise = isLowercaseCode[Int(byte)] && (allCapitals || (capitaliseFirst && offset == 0))
+                out.append(contentsOf: (capitalise ? letter.uppercased() : letter).unicodeScalars)
+            }
+        }
+    }
+
+    private static func isASCIILetter(_ byte: UInt8) -> Bool {
+        (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+    }
+
+    private static func isASCIILower(_ byte: UInt8) -> Bool { (0x61...0x7A).contains(byte) }
+
+    private static func isCapital(_ byte: UInt8) -> Bool { (0x41...0x5A).contains(byte) || isCapitalCode[Int(byte)] }
+
+    private static func capitals(in word: ArraySlice<UInt8>) -> Int { word.filter(isCapital).count }
+}
+
+// MARK: - VNI
+
+enum VNICodec {
+    /// Two-byte letters, keyed by (base << 8 | mark).
+    static let pairs: [UInt16: String] = {
+        var table: [UInt16: String] = [:]
+        for row in LegacyTables.vni where row.bytes.count == 2 {
+            table[UInt16(row.bytes[0]) << 8 | UInt16(row.bytes[1])] = String(row.letter)
+        }
+        return table
+    }()
+
+    static let singles: [String?] = {
+        var table = [String?](repeating: nil, count: 256)
+        for row in LegacyTables.vni where row.bytes.count == 1 { table[Int(row.bytes[0])] = String(row.letter) }
+        return table
+    }()
+
+    /// What each mark byte adds to its base, as Unicode combining marks, derived from the table rows
+    /// (NFD of the letter less NFD of its base). A mark after a base the table does not pair it with (a
+    /// capital with a lowercase mark, "Aù") still decodes through these, and NFC composes the result.
+    static let marks: [String?] = {
+        var table = [String?](repeating: nil, count: 256)
+        for row in LegacyTables.vni where row.bytes.count == 2 {
+            let base = singles[Int(row.bytes[0])] ?? String(Unicode.Scalar(row.bytes[0]))
+            let baseScalars = base.decomposedStringWithCanonicalMapping.unicodeScalars
+            let letterScalars = String(row.letter).decomposedStringWithCanonicalMapping.unicodeScalars
+            var added = String.UnicodeScalarView()
+            added.append(contentsOf: letterScalars.dropFirst(baseScalars.count))
+            if table[Int(row.bytes[1])] == nil { table[Int(row.bytes[1])] = String(added) }
+        }
+        return table
+    }()
+
+    static let encoding: [Character: [UInt8]] = {
+        var table: [Character: [UInt8]] = [:]
+        for row in LegacyTables.vni { table[row.letter] = row.bytes }
+        return table
+    }()
+
+    static func decode(_ bytes: [UInt8]) -> String {
+        var out = String.UnicodeScalarView()
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if index + 1 < bytes.count, let letter = pairs[UInt16(byte) << 8 | UInt16(bytes[index + 1])] {
+                out.append(contentsOf: letter.unicodeScalars)
+                index += 2
+                continue
+            }
+            if let letter = singles[Int(byte)] ?? marks[Int(byte)] {
+                out.append(contentsOf: letter.unicodeScalars)
+            } else {
+                out.append(Windows1252.scalar(byte))
+            }
+            index += 1
+        }
+        return VietnameseText.nfc(String(out))
+    }
+}
+
+// MARK: - Detection
+
+/// Scoring: each word of the Windows-1252 reading that has a non-ASCII character is decoded as each
+/// encoding. A word that then reads as a well-formed Vietnamese syllable is evidence for that encoding:
+/// strong when the word did not already read as Vietnamese ("V¨n", "NguyÔn", "Vaên"), weak when it did
+/// ("Hµ" is strong, "Hà"→"Hổ" weak), and less for one- and two-byte words. A word that decodes to something no
+/// Vietnamese syllable looks like counts against. Unicode Vietnamese cannot pass: it either holds letters
+/// outside Windows-1252 (ư, ệ…) or its words already read as Vietnamese, giving only weak evidence.
+enum Detection {
+    /// Net evidence a verdict needs: one strongly evidenced word of three letters or more ("NghÖ An"), or
+    /// several shorter ones; a lone "Lª" is too short to tell.
+    static let minimumScore = 1.0
+    /// The winner must at least double the other encoding's score, so mixed or garbled text says nil.
+    static let minimumMargin = 0.5
+
+    struct Evidence {
+        var good = 0.0
+        var bad = 0.0
+        var strongWords = 0
+        var score: Double { good - bad }
+
+        static func += (lhs: inout Evidence, rhs: Evidence) {
+            lhs.good += rhs.good
+            lhs.bad += rhs.bad
+            lhs.strongWords += rhs.strongWords
+        }
+    }
+
+    struct Tally {
+        var evidence: [LegacyEncoding: Evidence] = [:]
+        var legacyCells: [LegacyEncoding: Int] = [:]
+        var unicodeCells = 0
+
+        mutating func add(_ text: String) {
+            let text = VietnameseText.nfc(text)
+            guard let bytes = Windows1252.bytes(of: text) else {
+                if text.unicodeScalars.contains(where: { $0.properties.isAlphabetic && !$0.isASCII }) {
+                    unicodeCells += 1
+                }
+                return
+            }
+            for encoding in LegacyEncoding.allCases {
+                let cell = Detection.evidence(bytes, as: encoding)
+                evidence[encoding, default: Evidence()] += cell
+                if cell.strongWords > 0, cell.score > 0 { legacyCells[encoding, default: 0] += 1 }
+            }
+        }
+
+        func verdict() -> LegacyEncoding? {
+            let ranked = LegacyEncoding.allCases.sorted {
+                evidence[$0, default: Evidence()].score > evidence[$1, default: Evidence()].score
+            }
+            guard let best = ranked.first else { return nil }
+            let winner = evidence[best, default: Evidence()]
+            let runnerUp = ranked.dropFirst().map { evidence[$0, default: Evidence()].score }.max() ?? 0
+            guard winner.strongWords > 0, winner.score >= Detection.minimumScore,
+                  winner.score - max(runnerUp, 0) >= Detection.minimumMargin * winner.score,
+                  legacyCells[best, default: 0] > unicodeCells
+            else { return nil }
+            return best
+        }
+    }
+
+    static func evidence(_ bytes: [UInt8], as encoding: LegacyEncoding) -> Evidence {
+        var result = Evidence()
+        var index = 0
+        while index < bytes.count {
+            guard isWordByte(bytes[index]) else {
+                index += 1
+                continue
+            }
+            var end = index
+            while end < bytes.count, isWordByte(bytes[end]) { end += 1 }
+            let word = Array(bytes[index..<end])
+            index = end
+            guard word.contains(where: { $0 >= 0x80 }) else { continue }
+
+            let original = String(String.UnicodeScalarView(word.map(Windows1252.scalar)))
+            let decoded = LegacyText.decode(word, as: encoding)
+            guard decoded != original else { continue }  // nothing to tell: "Bích" is the same in VNI
+            if Orthography.isSyllable(decoded) {
+                let alreadyVietnamese = Orthography.isSyllable(original)
+                let weight = (alreadyVietnamese ? 0.25 : 1.0) * lengthFactor(word.count)
+                result.good += weight
+                if !alreadyVietnamese { result.strongWords += 1 }
+            } else {
+                result.bad += 1
+            }
+        }
+        return result
+    }
+
+    /// Short words prove less: "Lª" could be a typo or a symbol, "NguyÔn" hardly.
+    private static func lengthFactor(_ bytes: Int) -> Double {
+        switch bytes {
+        case 1: 0.5
+        case 2: 0.75
+        default: 1.0
+        }
+    }
+
+    /// Letters and legacy letter bytes; everything else (ASCII digits and punctuation, spaces, NBSP, the
+    /// Windows-1252 quotes and dashes of 0x80…0x9F) separates words in both encodings.
+    private static func isWordByte(_ byte: UInt8) -> Bool {
+        (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || byte >= 0xA1
+    }
+}
+
+/// Whether a word is spelled like one Vietnamese syllable: Vietnamese letters only, in lower, upper or title
+/// case, at most one tone, an initial consonant, a vowel nucleus and a final from the language's inventory,
+/// only the acute or dot tone before a stop (c, ch, p, t), and the tone on the vowel that carries it (old and
+/// new styles both: "hòa" and "hoà"). The placement rule is what tells VNI "Ngheä" (Nghệ) from its TCVN3
+/// reading "Ngheọ".
+enum Orthography {
+    struct LetterInfo: Sendable {
+        let base: Character  // lowercase, tone removed, hat/breve/horn/stroke kept
+        let tone: Int  // 0 none, 1 grave, 2 hook, 3 tilde, 4 acute, 5 dot
+        let isCapital: Bool
+    }
+
+    static let letters: [Character: LetterInfo] = {
+        let tones: [Unicode.Scalar: Int] = ["\u{0300}": 1, "\u{0309}": 2, "\u{0303}": 3, "\u{0301}": 4, "\u{0323}": 5]
+        var all = LegacyTables.vni.map(\.letter)
+        for value in UInt8(ascii: "a")...UInt8(ascii: "z") {
+            all.append(Character(Unicode.Scalar(value)))
+            all.append(Character(Unicode.Scalar(value - 0x20)))
+        }
+        var map: [Character: LetterInfo] = [:]
+        for letter in all {
+            let lower = String(letter).lowercased()
+            var tone = 0
+            var rest = String.UnicodeScalarView()
+            for scalar in lower.decomposedStringWithCanonicalMapping.unicodeScalars {
+                if let t = tones[scalar] { tone = t } else { rest.append(scalar) }
+            }
+            let base = Character(VietnameseText.nfc(String(rest)))
+            map[letter] = LetterInfo(base: base, tone: tone, isCapital: lower != String(letter))
+        }
+        return map
+    }()
+
+    static let initials: [String] = [
+        "ngh", "ng", "nh", "ch", "gh", "gi", "kh", "ph", "qu", "th", "tr",
+        "b", "c", "d", "đ", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "x", "",
+    ]
+    static let finals: [String] = ["ch", "ng", "nh", "c", "m", "n", "p", "t", ""]
+    static let stops: Set<String> = ["c", "ch", "p", "t"]
+    /// Nuclei that end a syllable by themselves (they end in a glide, or need no final).
+    static let openNuclei: Set<String> = [
+        "ai", "ao", "au", "ay", "âu", "ây", "eo", "êu", "ia", "iu", "oi", "ôi", "ơi", "ua", "ui", "uơ", "ưa", "ưi",
+        "ưu", "y", "iêu", "oai", "oay", "oeo", "uây", "uôi", "uya", "uyu", "ươi", "ươu", "yêu",
+    ]
+    /// Nuclei that need a final consonant.
+    static let closedNuclei: Set<String> = ["ă", "â", "iê", "yê", "uyê", "uô", "ươ", "oă", "uâ", "oo"]
+    /// Nuclei that take a final or not.
+    static let eitherNuclei: Set<String> = ["a", "e", "ê", "i", "o", "ô", "ơ", "u", "ư", "oa", "oe", "uê", "uy"]
+
+    static func isSyllable(_ word: String) -> Bool {
+        var infos: [LetterInfo] = []
+        for character in word {
+            guard let info = letters[character] else { return false }
+            infos.append(info)
+        }
+        guard let first = infos.first else { return false }
+        let rest = infos.dropFirst()
+        let lower = !first.isCapital && rest.allSatisfy { !$0.isCapital }
+        let upper = infos.allSatisfy(\.isCapital)
+        let title = first.isCapital && rest.allSatisfy { !$0.isCapital }
+        guard lower || upper || title else { return false }
+        let tonedAt = infos.indices.filter { infos[$0].tone != 0 }
+        guard tonedAt.count <= 1 else { return false }
+        let tone = tonedAt.first.map { infos[$0].tone } ?? 0
+        return parses(infos.map(\.base), tone: tone, tonedAt: tonedAt.first)
+    }
+
+    private static func parses(_ base: [Character], tone: Int, tonedAt: Int?) -> Bool {
+        for initial in initials where base.starts(with: initial) {
+            let afterInitial = base.dropFirst(initial.count)
+            for final in finals where afterInitial.reversed().starts(with: final.reversed())
+                && afterInitial.count > final.count {
+                let nucleus = Array(afterInitial.dropLast(final.count))
+                let key = String(nucleus)
+                let fits = final.isEmpty
+                    ? openNuclei.contains(key) || eitherNuclei.contains(key)
+                    : closedNuclei.contains(key) || eitherNuclei.contains(key)
+                guard fits else { continue }
+                if stops.contains(final), tone != 4, tone != 5 { continue }
+                if let tonedAt, !toneFits(nucleus, at: tonedAt - initial.count, closed: !final.isEmpty) { continue }
+                return true
+            }
+        }
+        return false
+    }
+
+    private static let modifiedVowels: Set<Character> = ["ă", "â", "ê", "ô", "ơ", "ư"]
+
+    /// Where the tone sits in a nucleus: on its hatted or horned vowel (the second of ươ); else on the last
+    /// vowel before a final; else on the middle of three, or the first of two ("mía", "cáo"), with oa, oe, uy
+    /// taking either (hòa/hoà, thủy/thuỷ).
+    private static func toneFits(_ nucleus: [Character], at position: Int, closed: Bool) -> Bool {
+        guard nucleus.indices.contains(position) else { return false }  // the tone is on the initial's u or i
+        if nucleus.count == 1 { return true }
+        if let modified = nucleus.lastIndex(where: modifiedVowels.contains) { return position == modified }
+        if closed { return position == nucleus.count - 1 || nucleus == ["o", "o"] }
+        if nucleus.count == 3 { return position == 1 }
+        if ["oa", "oe", "uy"].contains(String(nucleus)) { return true }
+        return position == 0
+    }
+}
