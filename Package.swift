@@ -43,7 +43,10 @@ let package = Package(
         .testTarget(name: "HosoStoreTests", dependencies: ["HosoStore"]),
         .testTarget(name: "HosoIndexTests", dependencies: ["HosoIndex"]),
         .testTarget(name: "HosoRecordsTests", dependencies: ["HosoRecords"]),
-        .testTarget(name: "HosoKitTests", dependencies: ["HosoKit"]),
+        .testTarget(name: "HosoKitTests", dependencies: [
+            "HosoKit",
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),  // to write .xlsx fixtures
+        ]),
         .testTarget(name: "HosoCLITests", dependencies: ["HosoKit"]),
     ],
     swiftLanguageModes: [.v6]

@@ -244,6 +244,18 @@ public enum LedgerImporter {
         var warnings = [HosoError]()
         var conversions = [EncodingConversion]()
 
+        // A legacy file has its header and every text column in the same legacy encoding: decide once for the
+        // file when the evidence is there; otherwise (an XLSX with fonts mixed by column) column by column.
+        let fileEncoding = LegacyText.detect(table.header + table.rows.prefix(200).flatMap(\.cells))
+        if let enc = fileEncoding {
+            let converted = table.header.map { LegacyText.convert($0, from: enc) }
+            if converted != table.header {
+                conversions.append(EncodingConversion(column: "(tiêu đề / header)", encoding: enc.rawValue,
+                                                      cells: zip(converted, table.header).filter { $0 != $1 }.count,
+                                                      example: zip(table.header, converted).first { $0 != $1 }.map { "\($0) → \($1)" } ?? ""))
+                table.header = converted
+            }
+        }
         // Columns: every mapped title must be in the header.
         var index = [String: Int]()
         for field in LedgerMapping.fields {
@@ -255,13 +267,13 @@ public enum LedgerImporter {
                                         location: "\(table.source):1"))
             }
         }
-        if !errors.isEmpty { return LedgerDraft(mapping: mapping, entries: [], errors: errors, warnings: [], conversions: []) }
+        if !errors.isEmpty { return LedgerDraft(mapping: mapping, entries: [], errors: errors, warnings: [], conversions: conversions) }
 
         // Legacy font encodings, column by column: one column's evidence decides for all its cells.
         for field in ["fullName", "placeOfBirth", "ethnicity", "graduationGrade", "notes", "sex"] {
             guard let c = index[field] else { continue }
             let cells = table.rows.map { c < $0.cells.count ? $0.cells[c] : "" }
-            guard let enc = LegacyText.detect(cells) else { continue }
+            guard let enc = fileEncoding ?? LegacyText.detect(cells) else { continue }
             var changed = 0
             var example = ""
             for r in table.rows.indices where c < table.rows[r].cells.count {

@@ -1,0 +1,221 @@
+import Foundation
+import HosoCore
+@testable import HosoKit
+import HosoRecords
+import HosoStore
+import Testing
+
+/// A small ledger in a registrar's own layout, with its mapping and page scans.
+struct LedgerFixture {
+    let dir: TempDir
+    static let header = "STT;Họ và tên;Ngày sinh;Nơi sinh;Giới tính;Dân tộc;Xếp loại TN;Số hiệu VB;Số vào sổ;Chữ ký;Số CCCD;Trang"
+    static let rows = [
+        "1;Nguyễn Văn An;15/03/2004;Xã Tân Lập;Nam;Kinh;Khá;A0012345;1;x;022204001234;1",
+        "2;Trần Thị Bích Ngọc;02/11/2004;Xã Tân Lập;Nữ;Tày;Giỏi;A0012346;2;x;;1",
+        "3;\"Đặng Hữu Phước\";31/12/2003;\"Thị trấn Tân Lập; huyện Tân Lập\";nam;Kinh;Trung bình;A0012347;3;;;2",
+    ]
+
+    static func mapping(recordId: String = "PGD-TL/THCS/2019/TL", year: Int = 2019, scans: Bool = true,
+                        school: String = "Trường THCS Tân Lập") -> String {
+        """
+        {"format":"hoso/ledger-mapping","version":1,"recordId":"\(recordId)",
+         "ledger":{"issuer":"Phòng Giáo dục và Đào tạo huyện Tân Lập","title":"SỔ GỐC CẤP BẰNG TỐT NGHIỆP THCS","level":"THCS",
+           "decision":{"number":"123/QĐ-PGDĐT","date":"\(year)-06-15"},"year":\(year),"school":"\(school)","mode":"Giáo dục chính quy"},
+         "columns":{"stt":"STT","fullName":"Họ và tên","dateOfBirth":"Ngày sinh","placeOfBirth":"Nơi sinh","sex":"Giới tính",
+           "ethnicity":"Dân tộc","graduationGrade":"Xếp loại TN","serial":"Số hiệu VB","ledgerNumber":"Số vào sổ",
+           "recipientSigned":"Chữ ký","citizenId":"Số CCCD","page":"Trang"},
+         "dateFormat":"dd/MM/yyyy"\(scans ? ",\"scans\":\"scans\"" : "")}
+        """
+    }
+
+    init(_ dir: TempDir, name: String = "l1", rows: [String] = LedgerFixture.rows, mapping: String = LedgerFixture.mapping(),
+         pages: [Int] = [1, 2]) {
+        self.dir = dir
+        dir.write("\(name)/ledger.csv", ([Self.header] + rows).joined(separator: "\r\n") + "\r\n")
+        dir.write("\(name)/mapping.json", mapping)
+        for p in pages { dir.write("\(name)/scans/page-\(String(format: "%03d", p)).png", noise(50_000, seed: UInt64(p))) }
+        csv = dir.path + "/\(name)/ledger.csv"
+        mappingPath = dir.path + "/\(name)/mapping.json"
+    }
+
+    let csv: String
+    let mappingPath: String
+}
+
+@Suite struct LedgerImportTests {
+    let dir = TempDir()
+
+    func archive() throws -> Archive {
+        if FileManager.default.fileExists(atPath: dir.path + "/a") { return try Archive.open(at: dir.path + "/a", clock: fixedClock) }
+        return try Archive.create(at: dir.path + "/a", clock: fixedClock)
+    }
+
+    @Test func dryRunThenCommitThenFind() throws {
+        let a = try archive()
+        let f = LedgerFixture(dir)
+        let dry = try a.importLedger(file: f.csv, mapping: f.mappingPath, dryRun: true, reason: nil, author: "cán bộ VB")
+        #expect(dry.errors.isEmpty && dry.entries == 3 && dry.scans == 2 && !dry.committed)
+        #expect(try a.list().isEmpty, "a dry run writes nothing")
+
+        let r = try a.importLedger(file: f.csv, mapping: f.mappingPath, dryRun: false, reason: nil, author: "cán bộ VB")
+        #expect(r.committed && r.errors.isEmpty)
+        let (_, rev) = try a.current(record: "PGD-TL/THCS/2019/TL")
+        guard case .array(let entries)? = rev.body["entries"], case .array(let pages)? = rev.body["pages"] else {
+            Issue.record("no entries/pages"); return
+        }
+        #expect(entries.count == 3 && pages.count == 2)
+        // Each page scan is an object in the store, named in the body.
+        for p in pages {
+            guard case .string(let id)? = p["scan"] else { Issue.record("no scan id"); continue }
+            #expect(try a.read(try a.resolve(id)).count == 50_000)
+        }
+        #expect(entries[2]["placeOfBirth"] == .string("Thị trấn Tân Lập; huyện Tân Lập"))
+        #expect(entries[2]["sex"] == .string("Nam"))
+        #expect(entries[0]["recipientSigned"] == .bool(true) && entries[2]["recipientSigned"] == .bool(false))
+
+        // Found the ways people search.
+        #expect(try a.find(.init(text: "nguyen van an")).map(\.serial) == ["A0012345"])
+        #expect(try a.find(.init(text: "NGỌC")).map(\.serial) == ["A0012346"])
+        #expect(try a.find(.init(text: "A0012347")).map(\.fullName) == ["Đặng Hữu Phước"])
+        #expect(try a.find(.init(text: "15/03/2004")).map(\.serial) == ["A0012345"])
+        #expect(try a.find(.init(text: "022204001234")).map(\.serial) == ["A0012345"])
+        var byNumber = Archive.FindRequest()
+        byNumber.ledgerNumber = 2
+        byNumber.year = 2019
+        #expect(try a.find(byNumber).map(\.serial) == ["A0012346"])
+        var byPlace = Archive.FindRequest(text: "phuoc")
+        byPlace.placeOfBirth = "thi tran"
+        #expect(try a.find(byPlace).count == 1)
+        #expect(try a.find(.init(text: "2019")).count == 3)
+        #expect(try a.find(.init(text: "không có ai")).isEmpty)
+
+        // The index is derived: rebuilt, it finds the same.
+        let before = try a.find(.init(text: "tan lap"))
+        try a.reindex()
+        #expect(try a.find(.init(text: "nguyen van an")).map(\.serial) == ["A0012345"])
+        #expect(try a.find(.init(text: "tan lap")) == before)
+    }
+
+    @Test func reimportIsANoOpAndAChangeNeedsAReason() throws {
+        let a = try archive()
+        let f = LedgerFixture(dir)
+        let first = try a.importLedger(file: f.csv, mapping: f.mappingPath, dryRun: false, reason: nil, author: "x")
+        let same = try a.importLedger(file: f.csv, mapping: f.mappingPath, dryRun: false, reason: nil, author: "x")
+        #expect(same.unchanged && same.revision == first.revision)
+        var rows = LedgerFixture.rows
+        rows[1] = rows[1].replacingOccurrences(of: "Bích Ngọc", with: "Bích Ngọc Anh")
+        let g = LedgerFixture(dir, rows: rows)
+        #expect(throws: HosoError.self) { try a.importLedger(file: g.csv, mapping: g.mappingPath, dryRun: false, reason: nil, author: "x") }
+        let fixed = try a.importLedger(file: g.csv, mapping: g.mappingPath, dryRun: false, reason: "sửa lỗi đánh máy", author: "x")
+        #expect(fixed.committed)
+        #expect(try a.history(record: "PGD-TL/THCS/2019/TL").count == 2)
+        #expect(try a.find(.init(text: "bich ngoc anh")).count == 1)
+        var bySerial = Archive.FindRequest()
+        bySerial.serial = "A0012346"
+        #expect(try a.find(bySerial).first?.fullName == "Trần Thị Bích Ngọc Anh")
+    }
+
+    @Test func duplicatesAcrossLedgersAreRefused() throws {
+        let a = try archive()
+        let f = LedgerFixture(dir)
+        _ = try a.importLedger(file: f.csv, mapping: f.mappingPath, dryRun: false, reason: nil, author: "x")
+        // Another school's ledger of the same year reuses serial A0012345 and ledger number 3.
+        let rows = ["1;Lê Thị Thuỷ;01/01/2004;Xã Hoà Bình;Nữ;Kinh;Khá;A0012345;3;x;;1"]
+        let g = LedgerFixture(dir, name: "l2", rows: rows,
+                              mapping: LedgerFixture.mapping(recordId: "PGD-TL/THCS/2019/HB", school: "Trường THCS Hoà Bình"), pages: [1])
+        let r = try a.importLedger(file: g.csv, mapping: g.mappingPath, dryRun: false, reason: nil, author: "x")
+        #expect(!r.committed)
+        #expect(Set(r.errors.map(\.code)) == ["LEDGER_DUPLICATE_SERIAL", "LEDGER_DUPLICATE_LEDGER_NUMBER"])
+        #expect(r.errors.allSatisfy { $0.location?.hasPrefix(g.csv + ":2:") == true })
+        #expect(try a.find(.init(text: "thuy")).isEmpty)
+    }
+
+    @Test func everyKindOfErrorIsReportedWithItsPlaceAndNothingIsWritten() throws {
+        let a = try archive()
+        let rows = [
+            "1;Nguyễn Văn An;15/03/2004;Xã Tân Lập;Nam;Kinh;Khá;A001;1;x;;1",
+            "2;;15/03/2004;Xã Tân Lập;Nam;Kinh;Khá;A002;2;x;;1",                 // missing name
+            "3;Lê Văn B;31/02/2005;Xã Tân Lập;Nam;Kinh;Khá;A003;3;x;;1",         // impossible date
+            "4;Lê Văn C;2005-01-01;Xã Tân Lập;Nam;Kinh;Khá;A004;4;x;;1",         // other date format
+            "5;Lê Văn D;01/01/2005;Xã Tân Lập;Trai;Kinh;Khá;A005;5;x;;1",        // bad sex
+            "6;Lê Văn E;01/01/2005;Xã Tân Lập;Nam;Kinh;Xuất chúng;A006;6;x;;1",  // bad grade
+            "7;Lê Văn G;01/01/2005;Xã Tân Lập;Nam;Kinh;Khá;A001;7;x;;1",         // duplicate serial
+            "8;Lê Văn H;01/01/2005;Xã Tân Lập;Nam;Kinh;Khá;A008;7;x;;1",         // duplicate ledger number
+            "9;Lê Văn I;01/01/2005;Xã Tân Lập;Nam;Kinh;Khá;A009;10;x;;1",        // gap 7 → 10
+            "10;Lê Văn K;01/01/2005;Xã Tân Lập;Nam;Kinh;Khá;A010;11;x;02220500123;1",  // 11-digit citizen ID
+            "x;Lê Văn L;01/01/2005;Xã Tân Lập;Nam;Kinh;Khá;A012;12;x;;1",        // STT not a number
+            "12;Lê Văn M;01/01/2005;Xã Tân Lập;Nam;Kinh;Khá;A013;13;x;;9",       // page without scan
+        ]
+        let f = LedgerFixture(dir, rows: rows)
+        let r = try a.importLedger(file: f.csv, mapping: f.mappingPath, dryRun: false, reason: nil, author: "x")
+        #expect(!r.committed)
+        let found = Set(r.errors.compactMap { e in e.location.map { String($0.dropFirst(f.csv.count + 1)) + " " + e.code } })
+        let expected: Set<String> = [
+            "3:Họ và tên LEDGER_VALUE_MISSING", "4:Ngày sinh LEDGER_VALUE_INVALID", "5:Ngày sinh LEDGER_VALUE_INVALID",
+            "6:Giới tính LEDGER_VALUE_INVALID", "7:Xếp loại TN LEDGER_VALUE_INVALID", "8:Số hiệu VB LEDGER_DUPLICATE_SERIAL",
+            "9:Số vào sổ LEDGER_DUPLICATE_LEDGER_NUMBER", "10:Số vào sổ LEDGER_NUMBER_GAP", "11:Số CCCD LEDGER_VALUE_INVALID",
+            "12:STT LEDGER_VALUE_INVALID", "13:Trang LEDGER_PAGE_WITHOUT_SCAN",
+        ]
+        #expect(found == expected)
+        #expect(try a.list().isEmpty)
+        #expect(a.store.temporaryFiles().isEmpty)
+    }
+
+    @Test func missingColumnsAndBadMappingAreReported() throws {
+        let a = try archive()
+        let f = LedgerFixture(dir)
+        dir.write("l1/bad.csv", "STT,Họ và tên\n1,An\n")
+        let r = try a.importLedger(file: dir.path + "/l1/bad.csv", mapping: f.mappingPath, dryRun: true, reason: nil, author: "x")
+        #expect(r.errors.filter { $0.code == "LEDGER_COLUMN_MISSING" }.count == 10)
+        dir.write("l1/bad-mapping.json", "{\"format\":\"hoso/ledger-mapping\",\"version\":1,\"columns\":{\"nope\":\"X\"}}")
+        let e = #expect(throws: HosoProblems.self) {
+            try a.importLedger(file: f.csv, mapping: dir.path + "/l1/bad-mapping.json", dryRun: true, reason: nil, author: "x")
+        }
+        #expect((e?.problems.count ?? 0) >= 3)
+    }
+
+    /// Encodes text in TCVN3 by inverting the decoder one letter at a time (each letter is one byte there).
+    static func tcvn3(_ text: String) -> [UInt8] {
+        var out = [UInt8]()
+        for ch in text {
+            if ch.isASCII { out += Array(String(ch).utf8); continue }
+            let b = (0x80...0xFF).map(UInt8.init).first { LegacyText.decode([$0], as: .tcvn3) == String(ch) }
+            out.append(b ?? 0x3F)
+        }
+        return out
+    }
+
+    @Test func legacyTCVN3FileIsConvertedAndReported() throws {
+        let a = try archive()
+        let f = LedgerFixture(dir, pages: [1, 2])
+        // The ledger typed with the .VnTime font in old Excel and saved as CSV: the data rows are TCVN3 bytes,
+        // which makes the file invalid UTF-8, as real legacy files are.
+        let rows = LedgerFixture.rows.prefix(2).joined(separator: "\r\n").lowercased()
+            .replacingOccurrences(of: "a0", with: "A0")
+        var bytes = Self.tcvn3(LedgerFixture.header + "\r\n")
+        bytes += Self.tcvn3(rows.replacingOccurrences(of: "nam;kinh", with: "Nam;Kinh").replacingOccurrences(of: "nữ;tày", with: "Nữ;Tày")
+            .replacingOccurrences(of: "khá", with: "Khá").replacingOccurrences(of: "giỏi", with: "Giỏi")) + Array("\r\n".utf8)
+        #expect(String(validating: bytes, as: UTF8.self) == nil)
+        try Data(bytes).write(to: URL(fileURLWithPath: f.csv))
+        let r = try a.importLedger(file: f.csv, mapping: f.mappingPath, dryRun: false, reason: nil, author: "x")
+        #expect(r.errors.isEmpty, "\(r.errors)")
+        #expect(r.conversions.contains { $0.column == "Họ và tên" && $0.encoding == "tcvn3" })
+        #expect(try a.find(.init(text: "nguyễn văn an")).first?.placeOfBirth == "xã tân lập")
+    }
+
+    @Test func xlsxLedgerImports() throws {
+        let a = try archive()
+        let f = LedgerFixture(dir)
+        let xlsx = dir.path + "/l1/ledger.xlsx"
+        try writeXLSX(path: xlsx, rows: [LedgerFixture.header] + LedgerFixture.rows.map {
+            $0.replacingOccurrences(of: "\"Đặng Hữu Phước\"", with: "Đặng Hữu Phước")
+              .replacingOccurrences(of: "\"Thị trấn Tân Lập; huyện Tân Lập\"", with: "Thị trấn Tân Lập") })
+        let r = try a.importLedger(file: xlsx, mapping: f.mappingPath, dryRun: false, reason: nil, author: "x")
+        #expect(r.errors.isEmpty, "\(r.errors)")
+        #expect(r.entries == 3 && r.committed)
+        #expect(try a.find(.init(text: "dang huu phuoc")).first?.dateOfBirth == "2003-12-31")
+        // Date cells stored as Excel serial numbers are read as dates (row 2 has serial 38061 = 2004-03-15).
+        #expect(try a.find(.init(text: "A0012345")).first?.dateOfBirth == "2004-03-15")
+    }
+}
+
