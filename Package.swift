@@ -40,6 +40,9 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Benchmarks that must measure in-process (lookup latency); run by tools/bench-records, not by tests.
+        .executableTarget(name: "hoso-bench", dependencies: ["HosoKit"]),
+
         .testTarget(name: "HosoStoreTests", dependencies: ["HosoStore"]),
         .testTarget(name: "HosoIndexTests", dependencies: ["HosoIndex"]),
         .testTarget(name: "HosoRecordsTests", dependencies: ["HosoRecords"]),

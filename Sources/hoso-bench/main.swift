@@ -1,0 +1,1 @@
+print("hoso-bench: see tools/bench-records")
