@@ -49,9 +49,10 @@ extension Archive {
     public func add(_ paths: [String], kind: ObjectKind = .blob, batchFiles: Int = Archive.batchFiles,
                     progress: (@Sendable (AddProgress) -> Void)? = nil,
                     partial: ((AddReport) -> Void)? = nil) throws -> AddReport {
-        // Manifests are hoso's own records of names; a file passed off as one would corrupt them.
-        if kind == .manifest {
-            throw HosoError(.invalidKind, .both("Loại 'manifest' dành riêng cho hoso", "The kind 'manifest' is reserved for hoso itself"),
+        // Manifests and record revisions are written by hoso itself, after validation; a file passed off
+        // as one would bypass that (records: `hoso record new`, `hoso ledger import`).
+        if kind == .manifest || kind == .record {
+            throw HosoError(.invalidKind, .both("Loại '\(kind)' dành riêng cho hoso", "The kind '\(kind)' is reserved for hoso itself"),
                             location: kind.rawValue)
         }
         guard let archiveReal = realPath(root) else {

@@ -1,6 +1,7 @@
 import Foundation
 import HosoCore
 import HosoIndex
+import HosoRecords
 import HosoStore
 
 extension Archive {
@@ -54,11 +55,21 @@ extension Archive {
             while true {
                 let i = next.withLock { n -> Int in defer { n += 1 }; return n }
                 if i >= files.count { return }
-                let problem = store.check(files[i])
+                var problem = store.check(files[i])
                 var size: UInt64 = 0
                 if problem == nil, let id = files[i].id, let h = try? store.header(of: id) {
                     size = h.storedSize
                     if h.kind == .manifest { manifestIDs.withLock { $0.append(id) } }
+                    // A record revision must be a valid envelope in canonical form, or its id means nothing.
+                    if h.kind == .record {
+                        do { _ = try Revision.decode(try store.read(id), source: id.hex) } catch let e as HosoError {
+                            problem = (.malformed, "not a valid canonical revision: " + e.text(.en))
+                        } catch let e as HosoProblems {
+                            problem = (.malformed, "not a valid canonical revision: " + (e.problems.first?.text(.en) ?? ""))
+                        } catch {
+                            problem = (.malformed, "not a valid canonical revision")
+                        }
+                    }
                 }
                 results.withLock { $0[i] = problem }
                 let p = done.withLock { d -> FsckProgress in

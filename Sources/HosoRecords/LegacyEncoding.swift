@@ -254,6 +254,13 @@ enum TCVN3Codec {
         return table
     }()
 
+    /// Bytes only VN2 gives a meaning to: detection does not count them as evidence of VN3.
+    static let isVN2Only: [Bool] = {
+        var table = [Bool](repeating: false, count: 256)
+        for row in LegacyTables.tcvn3VN2Extras { table[Int(row.bytes[0])] = true }
+        return table
+    }()
+
     /// Bytes → NFC, restoring the capitals VN3 cannot encode from the case around them. A field (text between
     /// line breaks, tabs, commas, semicolons and bars, so one CSV cell) is treated as typed in .VnTimeH when it
     /// has no ASCII lowercase letter and some word in it has two capitals ("LÊ THỊ THUỶ" is "Lª THÞ THUû");
@@ -377,6 +384,12 @@ enum VNICodec {
     }()
 
     static func decode(_ bytes: [UInt8]) -> String {
+        decode(bytes, strict: false)!  // only strict decoding fails
+    }
+
+    /// Strict decoding fails on a mark the table does not pair with the byte before it: detection counts only
+    /// what the VNI chart itself spells ("HiÕu", a capital mark on a small i, is TCVN3's "Hiếu", not VNI).
+    static func decode(_ bytes: [UInt8], strict: Bool) -> String? {
         var out = String.UnicodeScalarView()
         var index = 0
         while index < bytes.count {
@@ -386,8 +399,11 @@ enum VNICodec {
                 index += 2
                 continue
             }
-            if let letter = singles[Int(byte)] ?? marks[Int(byte)] {
+            if let letter = singles[Int(byte)] {
                 out.append(contentsOf: letter.unicodeScalars)
+            } else if let mark = marks[Int(byte)] {
+                if strict { return nil }
+                out.append(contentsOf: mark.unicodeScalars)
             } else {
                 out.append(Windows1252.scalar(byte))
             }
@@ -402,9 +418,10 @@ enum VNICodec {
 /// Scoring: each word of the Windows-1252 reading that has a non-ASCII character is decoded as each
 /// encoding. A word that then reads as a well-formed Vietnamese syllable is evidence for that encoding:
 /// strong when the word did not already read as Vietnamese ("V¨n", "NguyÔn", "Vaên"), weak when it did
-/// ("Hµ" is strong, "Hà"→"Hổ" weak), and less for one- and two-byte words. A word that decodes to something no
-/// Vietnamese syllable looks like counts against. Unicode Vietnamese cannot pass: it either holds letters
-/// outside Windows-1252 (ư, ệ…) or its words already read as Vietnamese, giving only weak evidence.
+/// ("Hµ" is strong, "Hà"→"Hổ" weak), and less for one- and two-byte words. A word that decodes to something
+/// no Vietnamese syllable looks like, or that the encoding leaves as un-Vietnamese as it was, counts against.
+/// Unicode Vietnamese cannot pass: it either holds letters outside Windows-1252 (ư, ệ…) or its words already
+/// read as Vietnamese, giving only weak evidence.
 enum Detection {
     /// Net evidence a verdict needs: one strongly evidenced word of three letters or more ("NghÖ An"), or
     /// several shorter ones; a lone "Lª" is too short to tell.
@@ -475,9 +492,14 @@ enum Detection {
             guard word.contains(where: { $0 >= 0x80 }) else { continue }
 
             let original = String(String.UnicodeScalarView(word.map(Windows1252.scalar)))
-            let decoded = LegacyText.decode(word, as: encoding)
-            guard decoded != original else { continue }  // nothing to tell: "Bích" is the same in VNI
-            if Orthography.isSyllable(decoded) {
+            let decoded = strictDecode(word, as: encoding)
+            if decoded == original {
+                // Left as it was: neutral if that is Vietnamese ("Bích" is the same in VNI), against this
+                // encoding if not ("Lª" means nothing in VNI).
+                if !Orthography.isSyllable(original) { result.bad += lengthFactor(word.count) }
+                continue
+            }
+            if let decoded, Orthography.isSyllable(decoded) {
                 let alreadyVietnamese = Orthography.isSyllable(original)
                 let weight = (alreadyVietnamese ? 0.25 : 1.0) * lengthFactor(word.count)
                 result.good += weight
@@ -487,6 +509,14 @@ enum Detection {
             }
         }
         return result
+    }
+
+    /// Decoding by the core table only: VN3 without VN2's additions, VNI without lone marks.
+    private static func strictDecode(_ word: [UInt8], as encoding: LegacyEncoding) -> String? {
+        switch encoding {
+        case .tcvn3: word.contains { TCVN3Codec.isVN2Only[Int($0)] } ? nil : TCVN3Codec.decode(word)
+        case .vni: VNICodec.decode(word, strict: true)
+        }
     }
 
     /// Short words prove less: "Lª" could be a typo or a symbol, "NguyÔn" hardly.
@@ -547,12 +577,12 @@ enum Orthography {
     /// Nuclei that end a syllable by themselves (they end in a glide, or need no final).
     static let openNuclei: Set<String> = [
         "ai", "ao", "au", "ay", "âu", "ây", "eo", "êu", "ia", "iu", "oi", "ôi", "ơi", "ua", "ui", "uơ", "ưa", "ưi",
-        "ưu", "y", "iêu", "oai", "oay", "oeo", "uây", "uôi", "uya", "uyu", "ươi", "ươu", "yêu",
+        "ưu", "iêu", "oai", "oao", "oay", "oeo", "uây", "uôi", "uya", "uyu", "ươi", "ươu", "yêu",
     ]
     /// Nuclei that need a final consonant.
     static let closedNuclei: Set<String> = ["ă", "â", "iê", "yê", "uyê", "uô", "ươ", "oă", "uâ", "oo"]
     /// Nuclei that take a final or not.
-    static let eitherNuclei: Set<String> = ["a", "e", "ê", "i", "o", "ô", "ơ", "u", "ư", "oa", "oe", "uê", "uy"]
+    static let eitherNuclei: Set<String> = ["a", "e", "ê", "i", "o", "ô", "ơ", "u", "ư", "y", "oa", "oe", "uê", "uy"]
 
     static func isSyllable(_ word: String) -> Bool {
         var infos: [LetterInfo] = []
@@ -584,6 +614,7 @@ enum Orthography {
                     : closedNuclei.contains(key) || eitherNuclei.contains(key)
                 guard fits else { continue }
                 if stops.contains(final), tone != 4, tone != 5 { continue }
+                if key == "y", !final.isEmpty, initial != "qu" { continue }  // quýt, quỳnh; never "yn"
                 if let tonedAt, !toneFits(nucleus, at: tonedAt - initial.count, closed: !final.isEmpty) { continue }
                 return true
             }

@@ -90,8 +90,9 @@ import Testing
         let a = try Archive.create(at: dir.path + "/a")
         #expect(throws: HosoError(.invalidKind, .both("", ""))) { _ = try a.add([p], kind: .manifest) }
         #expect(try a.list().isEmpty)
-        _ = try a.add([p], kind: try ObjectKind.parse("record"))
-        #expect(try a.list(kind: try ObjectKind.parse("record")).count == 1)
+        #expect(throws: HosoError(.invalidKind, .both("", ""))) { _ = try a.add([p], kind: .record) }
+        _ = try a.add([p], kind: try ObjectKind.parse("certificate"))
+        #expect(try a.list(kind: try ObjectKind.parse("certificate")).count == 1)
     }
 
     @Test func manyFilesSpanSeveralBatches() throws {

@@ -111,3 +111,19 @@ import Testing
         #expect(throws: HosoError(.revisionInvalid, .both("", ""))) { try Revision.decode(Array(text.utf8), source: "x") }
     }
 }
+
+@Suite struct RecordFsckTests {
+    let dir = TempDir()
+
+    @Test func fsckFlagsARecordObjectThatIsNotACanonicalRevision() throws {
+        let a = try Archive.create(at: dir.path + "/a", clock: fixedClock)
+        _ = try a.createRecord(type: "ledger-entry", id: "R1", body: .object([JSONMember("a", .number(1))]), author: "x")
+        #expect(try a.fsck().ok)
+        // Well-formed JSON with a valid hash, stored as a record, but not canonical: its id is not its canonical hash.
+        let (o, _) = try a.store.put(Array("{ \"type\": \"hoso/revision\" }".utf8), kind: .record)
+        try a.index.record(objects: [o])
+        let r = try a.fsck()
+        #expect(!r.ok)
+        #expect(r.damaged.map(\.problem) == ["malformed"])
+    }
+}
