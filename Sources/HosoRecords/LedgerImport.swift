@@ -270,7 +270,7 @@ public enum LedgerImporter {
         if !errors.isEmpty { return LedgerDraft(mapping: mapping, entries: [], errors: errors, warnings: [], conversions: conversions) }
 
         // Legacy font encodings, column by column: one column's evidence decides for all its cells.
-        for field in ["fullName", "placeOfBirth", "ethnicity", "graduationGrade", "notes", "sex"] {
+        for field in ["fullName", "placeOfBirth", "ethnicity", "graduationGrade", "notes", "sex", "recipientSigned"] {
             guard let c = index[field] else { continue }
             let cells = table.rows.map { c < $0.cells.count ? $0.cells[c] : "" }
             guard let enc = fileEncoding ?? LegacyText.detect(cells) else { continue }

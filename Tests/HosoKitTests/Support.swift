@@ -57,3 +57,21 @@ func sampleTree(in dir: TempDir) -> String {
     dir.write("input/so\u{0302}\u{0309} go\u{0302}\u{0301}c.txt", "sổ gốc")
     return dir.path + "/input"
 }
+
+/// Runs a program to completion and returns its exit status. The child gets an empty signal mask: test-runner
+/// threads block most signals and a child inherits that, which hangs programs that wait for SIGCHLD
+/// (Python's multiprocessing pool in tools/gen-district did).
+@discardableResult
+func runProgram(_ path: String, _ args: [String], quiet: Bool = true) throws -> Int32 {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: path)
+    p.arguments = args
+    if quiet { p.standardOutput = FileHandle.nullDevice }
+    var none = sigset_t(), saved = sigset_t()
+    sigemptyset(&none)
+    pthread_sigmask(SIG_SETMASK, &none, &saved)
+    defer { pthread_sigmask(SIG_SETMASK, &saved, nil) }
+    try p.run()
+    p.waitUntilExit()
+    return p.terminationStatus
+}
