@@ -337,8 +337,9 @@ public final class ArchiveIndex: Sendable {
         }
     }
 
-    /// Serials and ledger numbers (of one year) already used by other ledger records.
-    public func usedNumbers(year: Int, excludingRecord recordId: String) throws -> (serials: [String: String], numbers: [Int: String]) {
+    /// Serials (unique everywhere: they are pre-printed on the blanks) and ledger numbers (unique per issuing
+    /// body and calendar year) already used by other ledger records.
+    public func usedNumbers(year: Int, issuer: String, excludingRecord recordId: String) throws -> (serials: [String: String], numbers: [Int: String]) {
         try read { db in
             var serials = [String: String]()
             for row in try Row.fetchAll(db, sql: "SELECT serial, recordId, ledgerNumber, year FROM entry WHERE recordId != ?", arguments: [recordId]) {
@@ -346,8 +347,8 @@ public final class ArchiveIndex: Sendable {
                 serials[row["serial"]] = "\(rid) #\(n)/\(y)"
             }
             var numbers = [Int: String]()
-            for row in try Row.fetchAll(db, sql: "SELECT ledgerNumber, recordId, serial FROM entry WHERE year = ? AND recordId != ?",
-                                        arguments: [year, recordId]) {
+            for row in try Row.fetchAll(db, sql: "SELECT ledgerNumber, recordId, serial FROM entry WHERE year = ? AND issuer = ? AND recordId != ?",
+                                        arguments: [year, issuer, recordId]) {
                 let rid: String = row["recordId"], serial: String = row["serial"]
                 numbers[row["ledgerNumber"]] = "\(rid), \(serial)"
             }

@@ -118,7 +118,7 @@ extension Archive {
                 scanFiles[page] = dir + "/" + name
             }
         }
-        let used = try index.usedNumbers(year: mapping.year, excludingRecord: mapping.recordId)
+        let used = try index.usedNumbers(year: mapping.year, issuer: mapping.issuer, excludingRecord: mapping.recordId)
         var draft = LedgerImporter.read(table, mapping: mapping, scanPages: Set(scanFiles.keys),
                                         existing: ExistingLedgerNumbers(serials: used.serials, ledgerNumbers: used.numbers))
         draft.errors += scanProblems.filter { $0.code != .ledgerWarning }

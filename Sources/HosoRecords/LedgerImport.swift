@@ -20,6 +20,11 @@ public struct LedgerMapping: Sendable {
     /// The ledger's header: issuer, title, level, decision, year, school, mode.
     public var header: [JSONMember]
     public var year: Int
+    /// The issuing body: ledger numbers run per issuer and year.
+    public var issuer: String {
+        if case .string(let s)? = header.first(where: { $0.key == "issuer" })?.value { return VietnameseText.nfc(s) }
+        return ""
+    }
     /// Field name → the spreadsheet's column title.
     public var columns: [String: String]
     public var dateFormat: String

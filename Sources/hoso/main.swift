@@ -44,8 +44,9 @@ func report(_ errors: [HosoError]) -> Never {
     exit(exitCode(for: worst))
 }
 
-/// Lets the shared options come before the subcommand too (`hoso --archive A ls`), as people type them:
-/// moves leading `--archive`/`--lang` (with their values) to just after the subcommand name.
+/// Lets the shared options come before the subcommand too (`hoso --archive A ledger import …`), as people type
+/// them: moves leading `--archive`/`--lang` (with their values) to the end, or before a `--` terminator, where
+/// the innermost subcommand parses them.
 func reorderGlobalOptions(_ args: [String]) -> [String] {
     var leading = [String]()
     var i = 0
@@ -62,7 +63,13 @@ func reorderGlobalOptions(_ args: [String]) -> [String] {
         }
     }
     guard !leading.isEmpty, i < args.count else { return args }
-    return [args[i]] + leading + Array(args[(i + 1)...])
+    var rest = Array(args[i...])
+    if let dd = rest.firstIndex(of: "--") {
+        rest.insert(contentsOf: leading, at: dd)
+    } else {
+        rest += leading
+    }
+    return rest
 }
 
 do {

@@ -130,6 +130,19 @@ struct LedgerFixture {
         #expect(try a.find(.init(text: "thuy")).isEmpty)
     }
 
+    @Test func ledgerNumbersRunPerIssuerSoAnotherOfficeMayReuseThem() throws {
+        let a = try archive()
+        let f = LedgerFixture(dir)
+        _ = try a.importLedger(file: f.csv, mapping: f.mappingPath, dryRun: false, reason: nil, author: "x")
+        let rows = ["1;Lê Thị Thuỷ;01/01/2004;Xã Hoà Bình;Nữ;Kinh;Khá;B0000001;1;x;;1"]
+        let other = LedgerFixture.mapping(recordId: "PGD-HB/THCS/2019/HB", school: "Trường THCS Hoà Bình")
+            .replacingOccurrences(of: "huyện Tân Lập", with: "huyện Hoà Bình")
+        let g = LedgerFixture(dir, name: "l2", rows: rows, mapping: other, pages: [1])
+        let r = try a.importLedger(file: g.csv, mapping: g.mappingPath, dryRun: false, reason: nil, author: "x")
+        #expect(r.errors.isEmpty, "\(r.errors)")
+        #expect(r.committed)
+    }
+
     @Test func everyKindOfErrorIsReportedWithItsPlaceAndNothingIsWritten() throws {
         let a = try archive()
         let rows = [
