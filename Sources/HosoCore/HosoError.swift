@@ -87,7 +87,8 @@ extension HosoError.Code {
         case .internalError:
             return .internal
         default:
-            return .badInput
+            // Codes declared in other modules follow the naming rule: *_NOT_FOUND is "not found".
+            return rawValue.hasSuffix("_NOT_FOUND") ? .notFound : .badInput
         }
     }
 
