@@ -170,6 +170,8 @@ extension Archive {
             }
             let rev = Revision(recordType: Self.ledgerType, recordId: mapping.recordId, parents: heads, author: author,
                                time: HosoClock.format(clock.now()), reason: heads.isEmpty ? nil : reason, body: body)
+            // The importer's checks come first, with spreadsheet places; the schema is the last word.
+            try Self.checkSchema(rev)
             let revStaged = try store.stage(bytes: try rev.canonicalBytes(), kind: .record)
             staged.append(revStaged)
             // One commit: the revision is renamed last, so it never appears before its scans.

@@ -20,6 +20,7 @@ extension Archive {
     @discardableResult
     public func put(_ rev: Revision) throws -> (id: ObjectID, new: Bool) {
         let bytes = try rev.canonicalBytes()
+        try Self.checkSchema(rev)
         for p in rev.parents {
             guard let row = try index.revision(p) else {
                 throw HosoError(.parentInvalid, .both("Bản trước không có trong kho", "The parent revision is not in the archive"), location: p)
@@ -45,6 +46,17 @@ extension Archive {
         }
         try index.record(revision: Self.row(obj.id, rev), objects: [obj], entries: entries)
         return (obj.id, isNew)
+    }
+
+    /// Record types with a schema in Schemas/ (ledger, grade-book, transcript, …) must satisfy it; every
+    /// violation is reported. Types without one (extensions to come) are stored as they are.
+    static func checkSchema(_ rev: Revision) throws {
+        let validator: SchemaValidator
+        do { validator = try SchemaValidator.forRecordType(rev.recordType) } catch let e as HosoError where e.code == .schemaNotFound {
+            return
+        }
+        let violations = validator.validate(rev.body, source: rev.recordId)
+        if !violations.isEmpty { throw HosoProblems(violations) }
     }
 
     static func row(_ id: ObjectID, _ rev: Revision) -> RevisionRow {

@@ -55,11 +55,11 @@ import Testing
 
     @Test func concurrentRevisionsAreAConflictUntilMerged() throws {
         let a = try archive()
-        let base = try a.createRecord(type: "grade-book", id: "G-9A-TOAN-HK1", body: body("Khá"), author: "x")
+        let base = try a.createRecord(type: "test-note", id: "G-9A-TOAN-HK1", body: body("Khá"), author: "x")
         // Two machines revise the same revision offline.
-        let left = Revision(recordType: "grade-book", recordId: "G-9A-TOAN-HK1", parents: [base.hex], author: "school",
+        let left = Revision(recordType: "test-note", recordId: "G-9A-TOAN-HK1", parents: [base.hex], author: "school",
                             time: "2019-05-02T08:00:00Z", reason: "nhập điểm giữa kỳ", body: body("Giỏi"))
-        let right = Revision(recordType: "grade-book", recordId: "G-9A-TOAN-HK1", parents: [base.hex], author: "office",
+        let right = Revision(recordType: "test-note", recordId: "G-9A-TOAN-HK1", parents: [base.hex], author: "office",
                              time: "2019-05-02T09:00:00Z", reason: "sửa tên", body: body("Khá", name: "Nguyễn Văn Ân"))
         let l = try a.put(left).id, r = try a.put(right).id
         #expect(Set(try a.heads(record: "G-9A-TOAN-HK1")) == [l.hex, r.hex])
@@ -80,9 +80,9 @@ import Testing
 
     @Test func historyPutsParentsFirstEvenWhenClocksDisagree() throws {
         let a = try archive()
-        let base = try a.createRecord(type: "transcript", id: "T1", body: body("Khá"), author: "x")
+        let base = try a.createRecord(type: "test-memo", id: "T1", body: body("Khá"), author: "x")
         // A machine whose clock was behind made the correction "before" the original.
-        let early = Revision(recordType: "transcript", recordId: "T1", parents: [base.hex], author: "x",
+        let early = Revision(recordType: "test-memo", recordId: "T1", parents: [base.hex], author: "x",
                              time: "2001-01-01T00:00:00Z", reason: "r", body: body("Giỏi"))
         let e = try a.put(early).id
         #expect(try a.history(record: "T1").map(\.id) == [base.hex, e.hex])
@@ -90,9 +90,9 @@ import Testing
 
     @Test func reindexRebuildsRevisionsHeadsAndConflicts() throws {
         let a = try archive()
-        let base = try a.createRecord(type: "grade-book", id: "G1", body: body("Khá"), author: "x")
+        let base = try a.createRecord(type: "test-note", id: "G1", body: body("Khá"), author: "x")
         for (i, who) in ["a", "b"].enumerated() {
-            _ = try a.put(Revision(recordType: "grade-book", recordId: "G1", parents: [base.hex], author: who,
+            _ = try a.put(Revision(recordType: "test-note", recordId: "G1", parents: [base.hex], author: who,
                                    time: "2019-05-0\(i + 2)T08:00:00Z", reason: "r", body: body("Giỏi \(i)")))
         }
         let before = (try a.history(record: "G1"), try a.conflicts(), try a.list())
