@@ -9,6 +9,8 @@ extension HosoError.Code {
     public static let recordNotFound = Self(rawValue: "RECORD_NOT_FOUND")
     public static let recordConflict = Self(rawValue: "RECORD_CONFLICT")
     public static let parentInvalid = Self(rawValue: "REVISION_PARENT_INVALID")
+    public static let ledgerEntryNotFound = Self(rawValue: "LEDGER_ENTRY_NOT_FOUND")
+    public static let appendixMismatch = Self(rawValue: "LEDGER_APPENDIX_MISMATCH")
 }
 
 /// What the index knows of one revision (its record, parents, author, time, reason).
@@ -21,6 +23,7 @@ extension Archive {
     public func put(_ rev: Revision) throws -> (id: ObjectID, new: Bool) {
         let bytes = try rev.canonicalBytes()
         try Self.checkSchema(rev)
+        try checkAgainstLedgers(rev)
         for p in rev.parents {
             guard let row = try index.revision(p) else {
                 throw HosoError(.parentInvalid, .both("Bản trước không có trong kho", "The parent revision is not in the archive"), location: p)
@@ -57,6 +60,57 @@ extension Archive {
         }
         let violations = validator.validate(rev.body, source: rev.recordId)
         if !violations.isEmpty { throw HosoProblems(violations) }
+    }
+
+    /// Corrections and revocations name a diploma; it must be in the archive's ledgers as they describe it
+    /// (serial, ledger, ledger number, and for a correction the values it corrects from). A reissued diploma's
+    /// serial must not belong to anything else.
+    func checkAgainstLedgers(_ rev: Revision) throws {
+        guard rev.recordType == "ledger-appendix" || rev.recordType == "revocation" else { return }
+        func str(_ v: JSONValue?) -> String? { if case .string(let s)? = v { return s }; return nil }
+        func int(_ v: JSONValue?) -> Int? { if case .number(let d)? = v, d == d.rounded() { return Int(d) }; return nil }
+        let body = rev.body
+        var problems = [HosoError]()
+        let src = rev.recordId
+        var q = EntryQuery()
+        q.serial = str(body["serial"])
+        let found = q.serial == nil ? [] : try index.findEntries(q, limit: 2)
+        guard let entry = found.first else {
+            throw HosoError(.ledgerEntryNotFound, .both("Không có văn bằng số hiệu này trong sổ gốc của kho", "No diploma with this serial in the archive's ledgers"),
+                            location: "\(src)#/serial", cause: q.serial)
+        }
+        if let l = str(body["ledgerRecordId"]), l != entry.recordId {
+            problems.append(HosoError(.appendixMismatch, .both("Văn bằng này nằm ở sổ \(entry.recordId)", "This diploma is in ledger \(entry.recordId)"),
+                                      location: "\(src)#/ledgerRecordId", cause: l))
+        }
+        if let n = int(body["ledgerNumber"]), n != entry.ledgerNumber {
+            problems.append(HosoError(.appendixMismatch, .both("Số vào sổ của văn bằng này là \(entry.ledgerNumber)", "This diploma's ledger number is \(entry.ledgerNumber)"),
+                                      location: "\(src)#/ledgerNumber", cause: String(n)))
+        }
+        if rev.recordType == "ledger-appendix" {
+            let current: [String: String] = ["fullName": entry.fullName, "dateOfBirth": entry.dateOfBirth, "placeOfBirth": entry.placeOfBirth,
+                                             "sex": entry.sex, "ethnicity": entry.ethnicity, "graduationGrade": entry.graduationGrade]
+            if case .array(let corrections)? = body["corrections"] {
+                for (i, c) in corrections.enumerated() {
+                    guard let field = str(c["field"]), let was = current[field], let from = str(c["from"]) else { continue }
+                    if VietnameseText.nfc(from) != was {
+                        problems.append(HosoError(.appendixMismatch, .both("Giá trị cũ không khớp sổ gốc (sổ ghi: \(was))",
+                                                                           "The old value does not match the ledger (it says: \(was))"),
+                                                  location: "\(src)#/corrections/\(i)/from", cause: from))
+                    }
+                }
+            }
+            if let reissued = str(body["reissued"]?["serial"]) {
+                var rq = EntryQuery()
+                rq.serial = reissued
+                for other in try index.findEntries(rq, limit: 5) where other.recordId != str(body["reissued"]?["ledgerRecordId"]) {
+                    problems.append(HosoError(.ledgerDuplicateSerial, .both("Số hiệu cấp lại đã thuộc văn bằng khác (\(other.recordId))",
+                                                                            "The reissued serial already belongs to another diploma (\(other.recordId))"),
+                                              location: "\(src)#/reissued/serial", cause: reissued))
+                }
+            }
+        }
+        if !problems.isEmpty { throw HosoProblems(problems) }
     }
 
     static func row(_ id: ObjectID, _ rev: Revision) -> RevisionRow {

@@ -232,3 +232,52 @@ struct LedgerFixture {
     }
 }
 
+
+@Suite struct AppendixAndRevocationTests {
+    let dir = TempDir()
+
+    func imported() throws -> Archive {
+        let a = try Archive.create(at: dir.path + "/a", clock: fixedClock)
+        let f = LedgerFixture(dir)
+        _ = try a.importLedger(file: f.csv, mapping: f.mappingPath, dryRun: false, reason: nil, author: "x")
+        return a
+    }
+
+    func appendix(serial: String = "A0012345", number: Int = 1, from: String = "Nguyễn Văn An") throws -> JSONValue {
+        try CanonicalJSON.parse("""
+        {"issuer":"Phòng Giáo dục và Đào tạo huyện Tân Lập","ledgerRecordId":"PGD-TL/THCS/2019/TL","fullName":"Nguyễn Văn An",
+         "dateOfBirth":"2004-03-15","serial":"\(serial)","ledgerNumber":\(number),
+         "corrections":[{"field":"fullName","from":"\(from)","to":"Nguyễn Văn Ân"}],
+         "decision":{"number":"15/QĐ-PGDĐT","date":"2024-03-01"}}
+        """)
+    }
+
+    @Test func aCorrectionMustMatchTheLedger() throws {
+        let a = try imported()
+        _ = try a.createRecord(type: "ledger-appendix", id: "PL-2024-1", body: try appendix(), author: "x")
+        #expect(throws: HosoError(.ledgerEntryNotFound, .both("", ""))) {
+            try a.createRecord(type: "ledger-appendix", id: "PL-2024-2", body: try appendix(serial: "Z9999999"), author: "x")
+        }
+        let e = #expect(throws: HosoProblems.self) {
+            try a.createRecord(type: "ledger-appendix", id: "PL-2024-3", body: try appendix(number: 2, from: "Nguyễn Văn Anh"), author: "x")
+        }
+        #expect(Set(e?.problems.compactMap(\.location) ?? []) == ["PL-2024-3#/ledgerNumber", "PL-2024-3#/corrections/0/from"])
+    }
+
+    @Test func aRevocationNamesAnExistingDiplomaAndItsSchemaIsEnforced() throws {
+        let a = try imported()
+        let ok = try CanonicalJSON.parse("""
+        {"kind":"Thu hồi","decision":{"number":"21/QĐ-PGDĐT","date":"2025-04-10"},"issuer":"Phòng Giáo dục và Đào tạo huyện Tân Lập",
+         "reason":"Không đủ điều kiện tốt nghiệp","serial":"A0012346","ledgerRecordId":"PGD-TL/THCS/2019/TL","ledgerNumber":2}
+        """)
+        _ = try a.createRecord(type: "revocation", id: "TH-2025-1", body: ok, author: "x")
+        // The schema is the first gate: an unknown field and a missing reason are both reported.
+        let bad = try CanonicalJSON.parse("""
+        {"kind":"Thu hồi","decision":{"number":"21/QĐ-PGDĐT","date":"2025-04-10"},"issuer":"x","serial":"A0012346",
+         "ledgerRecordId":"PGD-TL/THCS/2019/TL","ledgerNumber":2,"reson":"typo"}
+        """)
+        let e = #expect(throws: HosoProblems.self) { try a.createRecord(type: "revocation", id: "TH-2025-2", body: bad, author: "x") }
+        #expect((e?.problems.count ?? 0) >= 2)
+        #expect(e?.problems.allSatisfy { $0.code.rawValue == "SCHEMA_VIOLATION" } == true)
+    }
+}
