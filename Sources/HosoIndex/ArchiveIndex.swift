@@ -339,18 +339,29 @@ public final class ArchiveIndex: Sendable {
 
     /// Serials (unique everywhere: they are pre-printed on the blanks) and ledger numbers (unique per issuing
     /// body and calendar year) already used by other ledger records.
-    public func usedNumbers(year: Int, issuer: String, excludingRecord recordId: String) throws -> (serials: [String: String], numbers: [Int: String]) {
+    public func usedNumbers(year: Int, issuer: String, excludingRecord recordId: String,
+                            serials wanted: [String]) throws -> (serials: [String: String], numbers: [Int: String]) {
         try read { db in
+            // Only the serials this import uses: the archive may hold millions.
             var serials = [String: String]()
-            for row in try Row.fetchAll(db, sql: "SELECT serial, recordId, ledgerNumber, year FROM entry WHERE recordId != ?", arguments: [recordId]) {
-                let rid: String = row["recordId"], n: Int = row["ledgerNumber"], y: Int = row["year"]
-                serials[row["serial"]] = "\(rid) #\(n)/\(y)"
+            var i = 0
+            while i < wanted.count {
+                let chunk = Array(wanted[i..<min(i + 500, wanted.count)])
+                i += chunk.count
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                let stmt = try db.makeStatement(sql: "SELECT serial, recordId, ledgerNumber, year FROM entry WHERE recordId != ? AND serial IN (\(marks))")
+                let rows = try Row.fetchCursor(stmt, arguments: StatementArguments([recordId] + chunk))
+                while let row = try rows.next() {
+                    let serial: String = row[0], rid: String = row[1], n: Int = row[2], y: Int = row[3]
+                    serials[serial] = "\(rid) #\(n)/\(y)"
+                }
             }
             var numbers = [Int: String]()
-            for row in try Row.fetchAll(db, sql: "SELECT ledgerNumber, recordId, serial FROM entry WHERE year = ? AND issuer = ? AND recordId != ?",
-                                        arguments: [year, issuer, recordId]) {
-                let rid: String = row["recordId"], serial: String = row["serial"]
-                numbers[row["ledgerNumber"]] = "\(rid), \(serial)"
+            let rows = try Row.fetchCursor(db, sql: "SELECT ledgerNumber, recordId, serial FROM entry WHERE year = ? AND issuer = ? AND recordId != ?",
+                                           arguments: [year, issuer, recordId])
+            while let row = try rows.next() {
+                let n: Int = row[0], rid: String = row[1], serial: String = row[2]
+                numbers[n] = "\(rid), \(serial)"
             }
             return (serials, numbers)
         }

@@ -118,7 +118,10 @@ extension Archive {
                 scanFiles[page] = dir + "/" + name
             }
         }
-        let used = try index.usedNumbers(year: mapping.year, issuer: mapping.issuer, excludingRecord: mapping.recordId)
+        let serialColumn = mapping.columns["serial"].flatMap { table.column(named: $0) }
+        let serialsInFile = serialColumn.map { c in table.rows.compactMap { c < $0.cells.count ? $0.cells[c].trimmingCharacters(in: .whitespaces) : nil } } ?? []
+        let used = try index.usedNumbers(year: mapping.year, issuer: mapping.issuer, excludingRecord: mapping.recordId,
+                                         serials: serialsInFile)
         var draft = LedgerImporter.read(table, mapping: mapping, scanPages: Set(scanFiles.keys),
                                         existing: ExistingLedgerNumbers(serials: used.serials, ledgerNumbers: used.numbers))
         draft.errors += scanProblems.filter { $0.code != .ledgerWarning }

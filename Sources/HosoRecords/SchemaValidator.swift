@@ -77,18 +77,25 @@ public struct SchemaValidator: Sendable {
     /// The validator for a record type of FORMATS.md (`ledger`, `grade-book`, …), or for `revision` and
     /// `ledger-mapping`: the embedded `<type>.schema.json`.
     public static func forRecordType(_ type: String) throws -> SchemaValidator {
-        let all = try embedded.get()
-        guard type.range(of: "^[a-z][a-z0-9-]{0,31}$", options: .regularExpression) != nil,
-              let v = all[baseURI + type + ".schema.json"]
-        else {
-            let known = all.keys.map { String($0.dropFirst(baseURI.count).dropLast(".schema.json".count)) }.sorted()
+        let registry = try embeddedParsed.get()
+        let uri = baseURI + type + ".schema.json"
+        guard type.range(of: "^[a-z][a-z0-9-]{0,31}$", options: .regularExpression) != nil, let schema = registry[uri] else {
+            let known = registry.keys.map { String($0.dropFirst(baseURI.count).dropLast(".schema.json".count)) }.sorted()
                 .joined(separator: ", ")
             throw HosoError(.schemaNotFound, .both("Không có lược đồ cho loại hồ sơ này; có: \(known)",
                                                    "No schema for this record type; there are: \(known)"),
                             location: type)
         }
+        // Compiled on first use, one type at a time: a command that writes one kind of record does not pay
+        // for compiling all of them (it was a fifth of a second per command).
+        if let v = compiled.withLock({ $0[uri] }) { return v }
+        let v = try SchemaValidator(schema: schema, registry: registry)
+        compiled.withLock { $0[uri] = v }
         return v
     }
+
+    private static let embeddedParsed = Result<[String: JSONValue], any Error> { try embeddedRegistry() }
+    private static let compiled = SchemaCache()
 
     /// The embedded schemas (EmbeddedSchemas.swift), parsed, keyed by `$id`.
     public static func embeddedRegistry() throws -> [String: JSONValue] {
@@ -97,14 +104,6 @@ public struct SchemaValidator: Sendable {
             registry[baseURI + name] = try CanonicalJSON.parse(text, source: name)
         }
         return registry
-    }
-
-    // Compiled once: the embedded schemas cannot change while the program runs.
-    private static let embedded = Result<[String: SchemaValidator], any Error> {
-        let registry = try embeddedRegistry()
-        var all = [String: SchemaValidator]()
-        for (uri, schema) in registry { all[uri] = try SchemaValidator(schema: schema, registry: registry) }
-        return all
     }
 
     /// Every violation of the schema by `value`; empty if it is valid. `source` names the document in each
@@ -990,5 +989,17 @@ private enum Render {
             }
         }
         return row[b.count]
+    }
+}
+
+/// Validators compiled so far, shared by every thread.
+private final class SchemaCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var validators = [String: SchemaValidator]()
+
+    func withLock<T>(_ body: (inout [String: SchemaValidator]) -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&validators)
     }
 }

@@ -4,11 +4,71 @@ import Foundation
 public enum VietnameseText {
     /// The one stored form: Unicode NFC. The same name typed on two machines may arrive precomposed or
     /// decomposed; hashing, comparing or indexing anything else would make them differ.
-    public static func nfc(_ s: String) -> String { s.precomposedStringWithCanonicalMapping }
+    public static func nfc(_ s: String) -> String {
+        isSurelyNFC(s) ? s : s.precomposedStringWithCanonicalMapping
+    }
+
+    /// True when no scalar of `s` can change under NFC: all below U+0300 (Latin, no combining marks, no
+    /// singletons) or precomposed Vietnamese letters (U+1EA0–U+1EF9). That is nearly every cell a registrar
+    /// types, and it saves a trip through Foundation, which dominated imports.
+    static func isSurelyNFC(_ s: String) -> Bool {
+        for u in s.unicodeScalars {
+            let v = u.value
+            if v < 0x300 || (0x1EA0...0x1EF9).contains(v) { continue }
+            return false
+        }
+        return true
+    }
 
     /// The search key: no diacritics, đ → d, lowercase, single spaces. So "nguyen van an" finds
     /// "Nguyễn Văn An", and "NGUYỄN  VĂN AN" too.
     public static func fold(_ s: String) -> String {
+        // Fast path: table lookups for Latin and Vietnamese letters; anything else goes the long way.
+        var fast = [UInt8]()
+        fast.reserveCapacity(s.utf8.count)
+        var lastSpace = true
+        var ok = true
+        for u in s.unicodeScalars {
+            let v = u.value
+            if v == 0x20 || v == 0x09 || v == 0x0A || v == 0x0D {
+                if !lastSpace { fast.append(0x20) }
+                lastSpace = true
+                continue
+            }
+            let base: UInt8
+            if v < 0x80 {
+                base = (v >= 0x41 && v <= 0x5A) ? UInt8(v + 32) : UInt8(v)
+            } else if let b = foldTable[v] {
+                base = b
+            } else {
+                ok = false
+                break
+            }
+            fast.append(base)
+            lastSpace = false
+        }
+        if ok {
+            if fast.last == 0x20 { fast.removeLast() }
+            return String(decoding: fast, as: UTF8.self)
+        }
+        return slowFold(s)
+    }
+
+    /// Latin-1, Latin Extended-A/B and the Vietnamese block, each mapped to its folded ASCII letter, computed once
+    /// from the general algorithm so the two paths cannot disagree.
+    static let foldTable: [UInt32: UInt8] = {
+        var t = [UInt32: UInt8]()
+        for v in UInt32(0xC0)...0x24F { add(v) }
+        for v in UInt32(0x1EA0)...0x1EF9 { add(v) }
+        func add(_ v: UInt32) {
+            guard let u = Unicode.Scalar(v) else { return }
+            let f = slowFold(String(Character(u)))
+            if f.utf8.count == 1, let b = f.utf8.first, b < 0x80, b != 0x20 { t[v] = b }
+        }
+        return t
+    }()
+
+    static func slowFold(_ s: String) -> String {
         var out = String.UnicodeScalarView()
         var lastWasSpace = true
         for scalar in s.decomposedStringWithCanonicalMapping.unicodeScalars {

@@ -1,4 +1,4 @@
-import HosoRecords
+@testable import HosoRecords
 import Testing
 
 @Suite struct VietnameseTextTests {
@@ -19,5 +19,34 @@ import Testing
         let precomposed = "Nguy\u{1EC5}n"
         #expect(Array(decomposed.utf8) != Array(precomposed.utf8))
         #expect(Array(VietnameseText.nfc(decomposed).utf8) == Array(precomposed.utf8))
+    }
+}
+
+@Suite struct VietnameseTextFastPathTests {
+    /// The fast paths must give exactly what Foundation's normalisation gives.
+    @Test func nfcFastPathAgreesWithFoundation() {
+        var scalars = Array(UInt32(0x20)..<0x300) + Array(UInt32(0x1EA0)...0x1EF9)
+        scalars.removeAll { Unicode.Scalar($0) == nil }
+        for v in scalars {
+            let s = String(Character(Unicode.Scalar(v)!))
+            #expect(VietnameseText.nfc(s).unicodeScalars.elementsEqual(s.precomposedStringWithCanonicalMapping.unicodeScalars), "U+\(String(v, radix: 16))")
+        }
+        // Outside the fast path: a singleton (Å as U+212B) and a combining sequence still normalise.
+        #expect(VietnameseText.nfc("\u{212B}").unicodeScalars.first?.value == 0xC5)
+        #expect(VietnameseText.nfc("e\u{0302}\u{0303}").unicodeScalars.map(\.value) == [0x1EC5])
+    }
+
+    @Test func foldFastPathAgreesWithTheGeneralAlgorithm() {
+        var x: UInt64 = 7
+        let alphabet = Array("aăâbcdđeêghiklmnoôơpqrstuưvxyAĂÂĐÊÔƠƯàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ  \t-.,0123456789ÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝ")
+        for _ in 0..<3000 {
+            var s = ""
+            for _ in 0..<Int(x % 20) {
+                x ^= x << 13; x ^= x >> 7; x ^= x << 17
+                s.append(alphabet[Int(x % UInt64(alphabet.count))])
+            }
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17
+            #expect(VietnameseText.fold(s) == VietnameseText.slowFold(s), "\(s)")
+        }
     }
 }
