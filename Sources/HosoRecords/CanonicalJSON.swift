@@ -66,7 +66,8 @@ public enum CanonicalJSON {
     public static func serialize(_ value: JSONValue, nfc: Bool = true) throws -> [UInt8] {
         var out = [UInt8]()
         out.reserveCapacity(1024)
-        try write(value, nfc: nfc, into: &out, path: "")
+        var path = [String]()
+        try write(value, nfc: nfc, into: &out, path: &path)
         return out
     }
 
@@ -77,40 +78,55 @@ public enum CanonicalJSON {
 
     // MARK: - Writing
 
-    private static func write(_ v: JSONValue, nfc: Bool, into out: inout [UInt8], path: String) throws {
+    private static func write(_ v: JSONValue, nfc: Bool, into out: inout [UInt8], path: inout [String]) throws {
+        // `path` is kept as segments and rendered only for an error: building a pointer string for every
+        // member was a large share of the time on big ledgers.
+        func pointer() -> String { path.isEmpty ? "/" : path.map { "/" + pointerEscape($0) }.joined() }
         switch v {
         case .null: out += Array("null".utf8)
         case .bool(let b): out += Array((b ? "true" : "false").utf8)
         case .number(let d):
             guard d.isFinite else {
                 throw HosoError(.jsonNumberOutOfRange, .both("Số không hữu hạn không có trong JSON", "Non-finite numbers do not exist in JSON"),
-                                location: path.isEmpty ? "/" : path)
+                                location: pointer())
             }
-            out += Array(formatNumber(d).utf8)
+            if d == d.rounded(), abs(d) < 1e15 {
+                out += Array(String(Int64(d)).utf8)  // integers: the common case, and exactly what formatNumber gives
+            } else {
+                out += Array(formatNumber(d).utf8)
+            }
         case .string(let s): writeString(nfc ? VietnameseText.nfc(s) : s, into: &out)
         case .array(let items):
             out.append(UInt8(ascii: "["))
             for (i, item) in items.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
-                try write(item, nfc: nfc, into: &out, path: path + "/\(i)")
+                path.append(String(i))
+                try write(item, nfc: nfc, into: &out, path: &path)
+                path.removeLast()
             }
             out.append(UInt8(ascii: "]"))
         case .object(let members):
-            let keyed = members.map { (key: nfc ? VietnameseText.nfc($0.key) : $0.key, value: $0.value) }
             // RFC 8785 §3.2.3: members sorted by the UTF-16 code units of their names.
-            let sorted = keyed.sorted { $0.key.utf16.lexicographicallyPrecedes($1.key.utf16) }
-            for i in sorted.indices.dropFirst() where sorted[i].key.utf16.elementsEqual(sorted[i - 1].key.utf16) {
+            let keyed = members.map { m -> (key: String, units: [UInt16], value: JSONValue) in
+                let k = nfc ? VietnameseText.nfc(m.key) : m.key
+                return (k, Array(k.utf16), m.value)
+            }
+            let sorted = keyed.sorted { $0.units.lexicographicallyPrecedes($1.units) }
+            for i in sorted.indices.dropFirst() where sorted[i].units == sorted[i - 1].units {
+                path.append(sorted[i].key)
                 throw HosoError(.jsonDuplicateKey,
                                 .both("Hai tên thuộc tính trùng nhau sau khi chuẩn hoá Unicode (NFC)",
                                       "Two member names are the same once normalised to Unicode NFC"),
-                                location: path + "/" + pointerEscape(sorted[i].key))
+                                location: pointer())
             }
             out.append(UInt8(ascii: "{"))
             for (i, m) in sorted.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
                 writeString(m.key, into: &out)
                 out.append(UInt8(ascii: ":"))
-                try write(m.value, nfc: nfc, into: &out, path: path + "/" + pointerEscape(m.key))
+                path.append(m.key)
+                try write(m.value, nfc: nfc, into: &out, path: &path)
+                path.removeLast()
             }
             out.append(UInt8(ascii: "}"))
         }

@@ -241,6 +241,21 @@ public struct LedgerDraft: Sendable {
 public enum LedgerImporter {
     static let grades = ["Xuất sắc", "Giỏi", "Khá", "Trung bình"]
 
+    /// A cell as stored: NFC, no surrounding whitespace, single spaces inside; nil when empty.
+    static func clean(_ raw: String) -> String? {
+        let v = VietnameseText.nfc(raw)
+        var needsWork = false
+        var prevSpace = true
+        for u in v.unicodeScalars {
+            let space = u.value < 0x80 ? (u == " " || u == "\t" || u == "\n" || u == "\r") : u.properties.isWhitespace
+            if space && (prevSpace || u != " ") { needsWork = true; break }
+            prevSpace = space
+        }
+        if !needsWork && !prevSpace { return v.isEmpty ? nil : v }
+        let parts = v.split(whereSeparator: { $0.isWhitespace })
+        return parts.isEmpty ? nil : parts.joined(separator: " ")
+    }
+
     /// Reads every row, collecting every problem. `scanPages` are the pages that have a scan.
     public static func read(_ table: Table, mapping: LedgerMapping, scanPages: Set<Int>,
                             existing: ExistingLedgerNumbers) -> LedgerDraft {
@@ -277,7 +292,8 @@ public enum LedgerImporter {
         // Legacy font encodings, column by column: one column's evidence decides for all its cells.
         for field in ["fullName", "placeOfBirth", "ethnicity", "graduationGrade", "notes", "sex", "recipientSigned"] {
             guard let c = index[field] else { continue }
-            let cells = table.rows.map { c < $0.cells.count ? $0.cells[c] : "" }
+            // A few hundred cells are plenty of evidence for a column.
+            let cells = table.rows.prefix(300).map { c < $0.cells.count ? $0.cells[c] : "" }
             guard let enc = fileEncoding ?? LegacyText.detect(cells) else { continue }
             var changed = 0
             var example = ""
@@ -301,8 +317,7 @@ public enum LedgerImporter {
         for row in table.rows {
             func cell(_ f: String) -> String? {
                 guard let c = index[f], c < row.cells.count else { return nil }
-                let v = VietnameseText.nfc(row.cells[c]).trimmingCharacters(in: .whitespacesAndNewlines)
-                return v.isEmpty ? nil : v.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
+                return LedgerImporter.clean(row.cells[c])
             }
             func place(_ f: String) -> String { table.place(row: row.number, column: index[f] ?? 0) }
             var rowOK = true

@@ -50,3 +50,14 @@ import Testing
         }
     }
 }
+
+@Suite struct CellCleaningTests {
+    @Test(arguments: [
+        ("Nguyễn Văn An", "Nguyễn Văn An"), ("  Nguyễn  Văn\tAn \n", "Nguyễn Văn An"), ("\u{00A0}Lê Hà\u{00A0}", "Lê Hà"),
+        ("Nguye\u{0302}\u{0303}n", "Nguy\u{1EC5}n"), ("", nil), ("   ", nil), ("à", "à"),
+    ] as [(String, String?)])
+    func cellsAreTrimmedCollapsedAndNFC(_ raw: String, _ expected: String?) {
+        let got = LedgerImporter.clean(raw)
+        #expect(got.map { Array($0.unicodeScalars) } == expected.map { Array($0.unicodeScalars) })
+    }
+}
