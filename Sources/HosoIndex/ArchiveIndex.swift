@@ -116,6 +116,8 @@ public struct EntryRow: Sendable, Equatable, Codable {
 /// Conditions for `findEntries`; all given ones must hold.
 public struct EntryQuery: Sendable, Equatable {
     public var nameTokens: [String] = []
+    /// The whole folded name, matched exactly through the B-tree index (a full name typed by a clerk).
+    public var exactName: String?
     public var placeTokens: [String] = []
     public var schoolTokens: [String] = []
     public var dateOfBirth: String?
@@ -372,7 +374,10 @@ public final class ArchiveIndex: Sendable {
         try read { db in
             var conds = [String]()
             var args = StatementArguments()
-            if !q.nameTokens.isEmpty {
+            if let exact = q.exactName {
+                conds.append("nameKey = ?")
+                _ = args.append(contentsOf: [exact])
+            } else if !q.nameTokens.isEmpty {
                 conds.append("rowid IN (SELECT rowid FROM entry_fts WHERE entry_fts MATCH ?)")
                 _ = args.append(contentsOf: [Self.ftsQuery(column: "nameKey", q.nameTokens)])
             }

@@ -268,6 +268,14 @@ extension Archive {
         if let c = r.citizenId { q.citizenId = c }
         if let m = r.moetId { q.moetId = m }
         if let y = r.year { q.year = y }
+        // A full name is usually typed whole: people named exactly that come first, through the name index;
+        // only when nobody is, the words are searched anywhere in names (and the last one as a prefix).
+        if q.nameTokens.count >= 2 {
+            var exact = q
+            exact.exactName = q.nameTokens.joined(separator: " ")
+            let hits = try index.findEntries(exact, limit: limit)
+            if !hits.isEmpty { return hits }
+        }
         return try index.findEntries(q, limit: limit)
     }
 }

@@ -96,6 +96,20 @@ struct LedgerFixture {
         #expect(try a.find(.init(text: "tan lap")) == before)
     }
 
+    @Test func aFullNameFindsExactlyThosePeopleAndPartsSearchWithinNames() throws {
+        let a = try archive()
+        let rows = [
+            "1;Nguyễn Văn An;15/03/2004;Xã Tân Lập;Nam;Kinh;Khá;A001;1;x;;1",
+            "2;Nguyễn Văn Anh;02/11/2004;Xã Tân Lập;Nam;Kinh;Giỏi;A002;2;x;;1",
+            "3;Lê Văn An;31/12/2003;Xã Tân Lập;Nam;Kinh;Khá;A003;3;;;2",
+        ]
+        let f = LedgerFixture(dir, rows: rows)
+        _ = try a.importLedger(file: f.csv, mapping: f.mappingPath, dryRun: false, reason: nil, author: "x")
+        #expect(try a.find(.init(text: "nguyen van an")).map(\.serial) == ["A001"])
+        #expect(try a.find(.init(text: "Nguyễn Văn A")).map(\.serial) == ["A001", "A002"])
+        #expect(try a.find(.init(text: "van an")).map(\.serial) == ["A001", "A002", "A003"])
+    }
+
     @Test func reimportIsANoOpAndAChangeNeedsAReason() throws {
         let a = try archive()
         let f = LedgerFixture(dir)
