@@ -639,8 +639,12 @@ final class RefLookups {
         return (rows, serials)
     }
 
+    /// What `Archive.find` answers, as plain SQL: a whole typed name (2+ words) matches exactly through the
+    /// name index first; only when nobody has exactly that name are the words searched anywhere (FTS).
     func same(_ q: Lookup, collect: Bool = false) -> (rows: Int, serials: [String]) {
-        q.kind == .serial ? run(serialSame, q.expectSerial, collect: collect) : run(nameSame, q.ftsSame, collect: collect)
+        if q.kind == .serial { return run(serialSame, q.expectSerial, collect: collect) }
+        let exact = run(nameKeyEquals, q.text, collect: collect)
+        return exact.rows > 0 ? exact : run(nameSame, q.ftsSame, collect: collect)
     }
 
     func plain(_ q: Lookup) -> Int {
