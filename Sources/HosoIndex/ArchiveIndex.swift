@@ -344,8 +344,8 @@ public final class ArchiveIndex: Sendable {
 
     /// Serials (unique everywhere: they are pre-printed on the blanks) and ledger numbers (unique per issuing
     /// body and calendar year) already used by other ledger records.
-    public func usedNumbers(year: Int, issuer: String, excludingRecord recordId: String,
-                            serials wanted: [String]) throws -> (serials: [String: String], numbers: [Int: String]) {
+    public func usedNumbers(year: Int, issuer: String, excludingRecord recordId: String, serials wanted: [String],
+                            numbers range: ClosedRange<Int>? = nil) throws -> (serials: [String: String], numbers: [Int: String]) {
         try read { db in
             // Only the serials this import uses: the archive may hold millions.
             var serials = [String: String]()
@@ -362,8 +362,12 @@ public final class ArchiveIndex: Sendable {
                 }
             }
             var numbers = [Int: String]()
-            let rows = try Row.fetchCursor(db, sql: "SELECT ledgerNumber, recordId, serial FROM entry WHERE year = ? AND issuer = ? AND recordId != ?",
-                                           arguments: [year, issuer, recordId])
+            // Only the numbers this import uses (a year of a big office holds many thousands).
+            let r = range ?? Int.min...Int.max
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT ledgerNumber, recordId, serial FROM entry
+                WHERE year = ? AND ledgerNumber BETWEEN ? AND ? AND issuer = ? AND recordId != ?
+                """, arguments: [year, r.lowerBound, r.upperBound, issuer, recordId])
             while let row = try rows.next() {
                 let n: Int = row[0], rid: String = row[1], serial: String = row[2]
                 numbers[n] = "\(rid), \(serial)"

@@ -120,8 +120,13 @@ extension Archive {
         }
         let serialColumn = mapping.columns["serial"].flatMap { table.column(named: $0) }
         let serialsInFile = serialColumn.map { c in table.rows.compactMap { c < $0.cells.count ? $0.cells[c].trimmingCharacters(in: .whitespaces) : nil } } ?? []
+        let numberColumn = mapping.columns["ledgerNumber"].flatMap { table.column(named: $0) }
+        let numbersInFile = numberColumn.map { c in
+            table.rows.compactMap { c < $0.cells.count ? Int($0.cells[c].split(separator: "/").first?.trimmingCharacters(in: .whitespaces) ?? "") : nil }
+        } ?? []
         let used = try index.usedNumbers(year: mapping.year, issuer: mapping.issuer, excludingRecord: mapping.recordId,
-                                         serials: serialsInFile)
+                                         serials: serialsInFile,
+                                         numbers: numbersInFile.min().map { $0...numbersInFile.max()! })
         var draft = LedgerImporter.read(table, mapping: mapping, scanPages: Set(scanFiles.keys),
                                         existing: ExistingLedgerNumbers(serials: used.serials, ledgerNumbers: used.numbers))
         draft.errors += scanProblems.filter { $0.code != .ledgerWarning }
