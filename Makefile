@@ -32,6 +32,7 @@ crash-stress: build
 bench: setup
 	@tools/setup --bench
 	tools/bench-store
+	tools/bench-records
 
 clean:
 	rm -rf .build demo-archive Samples/generated .build-log.txt
