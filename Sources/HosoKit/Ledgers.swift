@@ -143,6 +143,7 @@ extension Archive {
         cleanLeftovers()
         var staged = [StagedObject]()
         var scanIDs = [Int: String]()
+        var scanObjects = [Int: StoredObject]()
         do {
             for (page, path) in scanFiles.sorted(by: { $0.key < $1.key }) {
                 let h = try FileHandleFD.open(path, flags: O_RDONLY, action: .both("đọc ảnh quét", "reading a scan"))
@@ -155,6 +156,7 @@ extension Archive {
                 }
                 staged.append(s)
                 scanIDs[page] = s.object.id.hex
+                scanObjects[page] = s.object
             }
             let body = draft.body(scans: scanIDs)
             let heads = try index.heads(ofRecord: mapping.recordId)
@@ -186,9 +188,10 @@ extension Archive {
             try store.commit(staged)
             staged = []
             let revID = revStaged.object.id
+            // The staged objects already know their ids and sizes: no need to read the headers back.
             let manifest = Manifest(addedAt: rev.time, entries: scanFiles.keys.sorted().map { page in
-                let o = scanObjects(page: page, scanIDs: scanIDs, staged: revStaged)
-                return Manifest.Entry(path: mapping.recordId + "/" + lastComponent(scanFiles[page]!), id: o.0, kind: .blob, size: o.1)
+                let o = scanObjects[page]!
+                return Manifest.Entry(path: mapping.recordId + "/" + lastComponent(scanFiles[page]!), id: o.id, kind: .blob, size: o.size)
             })
             var objects = [revStaged.object]
             var manifestRow: ManifestRow? = nil
@@ -199,10 +202,7 @@ extension Archive {
                 manifestRow = ManifestRow(id: m.id.hex, addedAt: manifest.addedAt)
                 names = manifest.entries.map { NameRow(manifestId: m.id.hex, objectId: $0.id.hex, path: $0.path, size: Int64($0.size)) }
             }
-            for (page, id) in scanIDs {
-                if let h = try? store.header(of: ObjectID(hex: id)!) { objects.append(h) }
-                _ = page
-            }
+            objects += scanObjects.keys.sorted().map { scanObjects[$0]! }
             let newHeads = heads.filter { !rev.parents.contains($0) } + [revID.hex]
             let entries = try self.entries(ofHeads: newHeads, recordId: mapping.recordId, extra: (revID.hex, rev))
             try index.record(revision: Self.row(revID, rev), objects: objects, entries: entries, manifest: manifestRow, names: names)
@@ -213,11 +213,6 @@ extension Archive {
             store.discard(staged)
             throw error
         }
-    }
-
-    private func scanObjects(page: Int, scanIDs: [Int: String], staged: StagedObject) -> (ObjectID, UInt64) {
-        let id = ObjectID(hex: scanIDs[page]!)!
-        return (id, (try? store.header(of: id).size) ?? 0)
     }
 
     // MARK: - Search
