@@ -34,9 +34,11 @@ let package = Package(
             "HosoCore", "HosoStore",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
-        .target(name: "HosoKit", dependencies: ["HosoCore", "HosoStore", "HosoIndex", "HosoRecords"]),
+        // OpenSSL: keys (PKCS#12, PKCS#11), CMS/CAdES signatures, RFC 3161 timestamps, verification reports.
+        .target(name: "HosoSigning", dependencies: ["HosoCore", "COpenSSL"]),
+        .target(name: "HosoKit", dependencies: ["HosoCore", "HosoStore", "HosoIndex", "HosoRecords", "HosoSigning"]),
         .executableTarget(name: "hoso", dependencies: [
-            "HosoKit",
+            "HosoKit", "HosoSigning",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -46,6 +48,7 @@ let package = Package(
         .testTarget(name: "HosoStoreTests", dependencies: ["HosoStore"]),
         .testTarget(name: "HosoIndexTests", dependencies: ["HosoIndex"]),
         .testTarget(name: "HosoRecordsTests", dependencies: ["HosoRecords"]),
+        .testTarget(name: "HosoSigningTests", dependencies: ["HosoSigning"]),
         .testTarget(name: "HosoKitTests", dependencies: [
             "HosoKit",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),  // to write .xlsx fixtures
