@@ -245,6 +245,7 @@ public final class ArchiveIndex: Sendable {
                 CREATE VIRTUAL TABLE entry_fts USING fts5(nameKey, placeKey, schoolKey);
                 """)
         }
+        registerSignatureMigration(&m)
         return m
     }
 
@@ -254,11 +255,11 @@ public final class ArchiveIndex: Sendable {
                   location: path, cause: "\(e)")
     }
 
-    private func write<T>(_ body: (Database) throws -> T) throws -> T {
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
         do { return try pool.write(body) } catch let e as HosoError { throw e } catch { throw Self.wrap(error, path) }
     }
 
-    private func read<T>(_ body: (Database) throws -> T) throws -> T {
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
         do { return try pool.read(body) } catch let e as HosoError { throw e } catch { throw Self.wrap(error, path) }
     }
 

@@ -261,6 +261,7 @@ public final class Archive {
         var objects = [StoredObject]()
         var manifests = [(ManifestRow, [NameRow])]()
         var revisions = [RevisionRow]()
+        var signatures = [SignatureRow]()
         var skipped = [String]()
         let files = try store.objectFiles()
         for (i, f) in files.enumerated() {
@@ -271,6 +272,9 @@ public final class Archive {
                 objects.append(StoredObject(id: id, kind: h.kind, encoding: h.encoding, size: h.size, storedSize: fileSize))
                 if h.kind == .record {
                     revisions.append(Archive.row(id, try Revision.decode(try store.read(id), source: id.hex)))
+                }
+                if h.kind == .signature {
+                    signatures.append(try Archive.signatureRow(id: id, der: try store.read(id), source: id.hex))
                 }
                 if h.kind == .manifest {
                     let m = try Manifest.decode(try store.read(id), id: id)
@@ -285,6 +289,7 @@ public final class Archive {
         }
         try fresh.record(objects: objects)
         try fresh.record(revisions: revisions)
+        try fresh.record(signatures: signatures, objects: [])
         // Searchable ledger entries: those of each ledger record's current heads.
         let store = store
         for recordId in Set(revisions.filter { $0.recordType == ledgerType }.map(\.recordId)).sorted() {

@@ -974,5 +974,33 @@ public enum EmbeddedSchemas {
 }
 
 """#,
+        "trust-store.schema.json": #"""
+{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "https://hoso.invalid/schemas/trust-store.schema.json",
+  "title": "Kho gốc tin cậy (trust-store) / the archive's trust anchors",
+  "description": "The one record `trust-store` lists the root certificates the archive trusts (the national root, the public-service CA, test roots). Each certificate is an object of kind `certificate` named by the SHA-256 of its DER. Every change is a revision, so who trusted what and when is kept, and trust syncs like any record. CA certificates that only complete chains, and CRLs, are objects of kinds `certificate` and `crl`, not listed here.",
+  "type": "object",
+  "additionalProperties": false,
+  "required": ["anchors"],
+  "properties": {
+    "anchors": {
+      "type": "array",
+      "items": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["certificate", "label", "subject", "notAfter"],
+        "properties": {
+          "certificate": { "title": "Mã đối tượng chứng thư (SHA-256 của DER) / certificate object id", "type": "string", "pattern": "^[0-9a-f]{64}$" },
+          "label": { "title": "Tên gợi nhớ / label", "type": "string", "maxLength": 200 },
+          "subject": { "title": "Chủ thể (RFC 2253) / subject", "type": "string", "maxLength": 1000 },
+          "notAfter": { "title": "Hết hạn / expires", "type": "string", "format": "date-time" }
+        }
+      }
+    }
+  }
+}
+
+"""#,
     ]
 }

@@ -105,18 +105,21 @@ public enum CMSSigner {
         }
     }
 
-    /// SignerAttributeV2 { claimedAttributes [0] { Attribute { id-at-role, SET { RoleSyntax { roleName [1] URI } } } } }.
+    /// SignerAttributeV2 { claimedAttributes [0] SEQUENCE { Attribute { id-at-role, SET { RoleSyntax { roleName [1] URI } } } } }.
+    /// The CAdES module uses EXPLICIT tags, so [0] wraps the SEQUENCE OF; roleName's [1] is explicit because
+    /// GeneralName is a CHOICE.
     static func roleAttributeValue(_ role: SignerRole) -> [UInt8] {
         let roleName = DER.encode(tag: 0xA1, DER.encode(tag: 0x86, Array(role.uri.utf8)))
         let roleSyntax = DER.sequence(roleName)
         let attribute = DER.sequence(DER.oid(OID.role), DER.set(roleSyntax))
-        return DER.sequence(DER.encode(tag: 0xA0, attribute))
+        return DER.sequence(DER.encode(tag: 0xA0, DER.sequence(attribute)))
     }
 
     static func role(fromAttributeValue der: [UInt8]) -> SignerRole? {
         guard let (outer, _) = try? DER.parse(der[...]), outer.tag == 0x30,
-              let claimed = try? outer.children.first(where: { $0.tag == 0xA0 }) else { return nil }
-        for attr in (try? claimed.children) ?? [] {
+              let claimed = try? outer.children.first(where: { $0.tag == 0xA0 }),
+              let list = try? claimed.children.first, list.tag == 0x30 else { return nil }
+        for attr in (try? list.children) ?? [] {
             guard let parts = try? attr.children, parts.count == 2, parts[0].tag == 0x06,
                   DER.oidText(parts[0].content) == OID.role else { continue }
             for syntax in (try? parts[1].children) ?? [] {

@@ -209,3 +209,8 @@ enum PEM {
         }
     }
 }
+
+/// Digests for callers outside this module (timestamps are over the SHA-256 of a signature value).
+public enum Digest {
+    public static func sha256(_ bytes: [UInt8]) -> [UInt8] { OpenSSL.sha256(bytes) }
+}

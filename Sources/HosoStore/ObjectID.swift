@@ -11,7 +11,7 @@ public struct ObjectID: Hashable, Sendable, Comparable, CustomStringConvertible,
         self.hex = hex.lowercased()
     }
 
-    init(digest: [UInt8]) {
+    public init(digest: [UInt8]) {
         precondition(digest.count == 32)
         let digits = Array("0123456789abcdef".utf8)
         var out = [UInt8]()

@@ -23,8 +23,16 @@ func shell(_ script: String, in dir: String) throws -> (status: Int32, out: Stri
     return (p.terminationStatus, String(decoding: data, as: UTF8.self))
 }
 
+/// One directory for this test process's scratch files, removed when the process exits.
+let scratchRoot: String = {
+    let d = NSTemporaryDirectory() + "hoso-signing-tests-\(getpid())"
+    try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+    atexit { try? FileManager.default.removeItem(atPath: scratchRoot) }
+    return d
+}()
+
 func scratchDir(_ name: String = #function) throws -> String {
-    let d = NSTemporaryDirectory() + "hoso-signing-" + name.filter(\.isLetter) + "-" + UUID().uuidString.prefix(8)
+    let d = scratchRoot + "/" + name.filter(\.isLetter) + "-" + UUID().uuidString.prefix(8)
     try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
     return d
 }

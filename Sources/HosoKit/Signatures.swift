@@ -1,0 +1,363 @@
+import Foundation
+import HosoCore
+import HosoIndex
+import HosoRecords
+import HosoSigning
+import HosoStore
+
+extension HosoError.Code {
+    public static let signatureNotFound = Self(rawValue: "SIGNATURE_NOT_FOUND")
+    public static let trustAnchorNotFound = Self(rawValue: "TRUST_ANCHOR_NOT_FOUND")
+    public static let notARevision = Self(rawValue: "NOT_A_REVISION")
+}
+
+/// Where signature timestamps come from: a TSA over HTTP, or the office's own authority in-process.
+public enum TimestampSource: Sendable {
+    case url(String)
+    case authority(TimeStampAuthority)
+
+    func token(forSignatureValue value: [UInt8]) throws -> [UInt8] {
+        let digest = Digest.sha256(value)
+        switch self {
+        case .url(let u): return try TimeStampClient.fetch(url: u, digest: digest, timeout: 30)
+        case .authority(let a): return try a.token(forDigest: digest)
+        }
+    }
+}
+
+
+extension Archive {
+    public static let trustStoreType = "trust-store"
+    public static let trustStoreId = "trust-store"
+
+    // MARK: - Signing
+
+    public struct SignOutcome: Codable, Sendable {
+        public var signature: String
+        public var revision: String
+        public var record: String
+        public var recordType: String
+        public var signer: String
+        public var role: String
+        public var signingTime: Date
+        public var timestamped: Bool
+    }
+
+    /// The revision a command names: a revision object id (or unique prefix), or a record id (its current head).
+    public func targetRevision(_ text: String) throws -> (ObjectID, Revision) {
+        if !(try index.revisions(ofRecord: text)).isEmpty { return try current(record: text) }
+        let id: ObjectID
+        do { id = try resolve(text) } catch let e as HosoError where e.code == .objectNotFound || e.code == .invalidID {
+            throw HosoError(.recordNotFound, .both("Không có hồ sơ hay bản ghi nào như vậy", "No such record or revision"), location: text)
+        }
+        guard try store.header(of: id).kind == .record else {
+            throw HosoError(.notARevision, .both("Đối tượng này không phải một bản của hồ sơ", "This object is not a record revision"),
+                            location: text)
+        }
+        return (id, try revision(id))
+    }
+
+    /// Signs a revision's exact canonical bytes (CAdES-BES, detached) and stores the signature with its
+    /// evidence: the chain and the latest CRLs the archive holds for it. With a timestamp source, the stored
+    /// signature also carries a signature timestamp (CAdES-T).
+    public func sign(_ target: String, identity: SigningIdentity, role: SignerRole,
+                     timestamp: TimestampSource? = nil) throws -> (SignOutcome, der: [UInt8]) {
+        let (revId, rev) = try targetRevision(target)
+        let content = try store.read(revId)
+        let trust = try trustContext()
+        var id = identity
+        // Complete the chain from the archive's CA certificates so the signature carries its own evidence.
+        id.chain = completeChain(identity.certificate, given: identity.chain, pool: trust.intermediates + trust.roots)
+        let issuers = [identity.certificate] + id.chain
+        let crls = latestCRLs(trust.crls).filter { crl in issuers.contains { crl.isSigned(by: $0) } }
+        let time = clock.now()
+        var der = try CMSSigner.sign(content: content, identity: id, role: role, at: time, crls: crls)
+        var timestamped = false
+        if let timestamp {
+            let sd = try SignedData(der: der)
+            der = try sd.addingTimestamp(try timestamp.token(forSignatureValue: sd.signers[0].signatureValue))
+            timestamped = true
+        }
+        let sigId = try storeSignature(der)
+        return (SignOutcome(signature: sigId.hex, revision: revId.hex, record: rev.recordId, recordType: rev.recordType,
+                            signer: identity.certificate.commonName ?? identity.certificate.subject, role: role.rawValue,
+                            signingTime: time, timestamped: timestamped), der)
+    }
+
+    /// Stores a detached CMS signature over a revision of this archive (ours, or one made elsewhere).
+    @discardableResult
+    public func storeSignature(_ der: [UInt8], source: String? = nil) throws -> ObjectID {
+        let row0 = try Self.signatureRow(id: nil, der: der, source: source)
+        guard let revId = ObjectID(hex: row0.revisionId), store.exists(revId), try store.header(of: revId).kind == .record else {
+            throw HosoError(.recordNotFound, .both("Chữ ký không thuộc bản hồ sơ nào trong kho", "The signature is not over any revision in this archive"),
+                            location: source, cause: "messageDigest \(row0.revisionId)")
+        }
+        cleanLeftovers()
+        let (obj, _) = try store.put(der, kind: .signature)
+        var row = row0
+        row.id = obj.id.hex
+        try index.record(signatures: [row], objects: [obj])
+        return obj.id
+    }
+
+    static func signatureRow(id: ObjectID?, der: [UInt8], source: String?) throws -> SignatureRow {
+        let sd = try SignedData(der: der, source: source)
+        guard sd.isDetached, let s = sd.signers.first, sd.signers.count == 1, let md = s.messageDigest, md.count == 32 else {
+            throw HosoError(.badSignature, .both("Cần đúng một chữ ký CMS tách rời (detached) với SHA-256",
+                                                 "Expected exactly one detached CMS signature with SHA-256"), location: source)
+        }
+        let cert = s.certificate
+        return SignatureRow(id: id?.hex ?? "", revisionId: ObjectID(digest: md).hex,
+                            signatureKey: ObjectID(digest: Digest.sha256(s.signatureValue)).hex,
+                            signer: cert?.commonName ?? cert?.subject ?? "?", role: s.role?.rawValue,
+                            signingTime: s.signingTime.map(HosoClock.format), timestamped: s.timestampToken != nil)
+    }
+
+    func completeChain(_ leaf: Certificate, given: [Certificate], pool: [Certificate]) -> [Certificate] {
+        var chain = given.filter { !$0.isSelfSigned }
+        var current = chain.last ?? leaf
+        while chain.count < 8, !current.isSelfSigned,
+              let next = pool.first(where: { !$0.isSelfSigned && current.isIssued(by: $0) && !chain.contains($0) }) {
+            chain.append(next)
+            current = next
+        }
+        return chain
+    }
+
+    /// The newest CRL of each issuer.
+    func latestCRLs(_ crls: [CRL]) -> [CRL] {
+        var best = [String: CRL]()
+        for c in crls where best[c.issuer].map({ $0.thisUpdate < c.thisUpdate }) ?? true { best[c.issuer] = c }
+        return Array(best.values)
+    }
+
+    // MARK: - Timestamps
+
+    public struct TimestampOutcome: Codable, Sendable {
+        public var signature: String
+        public var timestamped: String
+        public var revision: String
+    }
+
+    /// Adds a signature timestamp to every stored signature that has none yet (each becomes a new object;
+    /// the original stays). Signatures made offline get their proof of time when they reach the office.
+    public func timestampPending(_ source: TimestampSource, only revision: ObjectID? = nil) throws -> [TimestampOutcome] {
+        let rows = try revision.map { try index.signatures(ofRevision: $0.hex) } ?? index.signatures()
+        let done = Set(rows.filter(\.timestamped).map(\.signatureKey))
+        var out = [TimestampOutcome]()
+        var seen = Set<String>()
+        for row in rows where !row.timestamped && !done.contains(row.signatureKey) && seen.insert(row.signatureKey).inserted {
+            let sd = try SignedData(der: try store.read(ObjectID(hex: row.id)!), source: row.id)
+            let der = try sd.addingTimestamp(try source.token(forSignatureValue: sd.signers[0].signatureValue))
+            let newId = try storeSignature(der)
+            out.append(TimestampOutcome(signature: row.id, timestamped: newId.hex, revision: row.revisionId))
+        }
+        return out
+    }
+
+    // MARK: - Verifying
+
+    public struct SignedRevisionReport: Codable, Sendable {
+        public var revision: String
+        public var record: String?
+        public var recordType: String?
+        public var verifiedAt: Date
+        /// PASSED only when there is at least one signature and every one passed.
+        public var indication: String
+        public var signatures: [Entry]
+        /// Signatures on earlier revisions of the record (a correction must be signed again).
+        public var earlierRevisionsSigned: Int
+
+        public struct Entry: Codable, Sendable {
+            public var signature: String
+            public var report: SignatureReport
+        }
+    }
+
+    /// Every signature on a revision (for a record: its current head), each judged on its own. Of several
+    /// objects carrying the same signature, the one with the most evidence (a timestamp) is judged.
+    public func verify(_ target: String, policy: VerificationPolicy = VerificationPolicy()) throws -> SignedRevisionReport {
+        let (revId, rev) = try targetRevision(target)
+        let content = try store.read(revId)
+        let verifier = SignatureVerifier(trust: try trustContext(), policy: policy, clock: clock)
+        var best = [String: SignatureRow]()
+        for row in try index.signatures(ofRevision: revId.hex) where !(best[row.signatureKey]?.timestamped ?? false) {
+            best[row.signatureKey] = row
+        }
+        var entries = [SignedRevisionReport.Entry]()
+        for row in best.values.sorted(by: { ($0.signingTime ?? "", $0.id) < ($1.signingTime ?? "", $1.id) }) {
+            let der = try store.read(ObjectID(hex: row.id)!)
+            for r in try verifier.verify(signature: der, content: content, recordType: rev.recordType) {
+                entries.append(.init(signature: row.id, report: r))
+            }
+        }
+        let earlier = try index.revisions(ofRecord: rev.recordId).filter { $0.id != revId.hex }
+            .filter { !((try? index.signatures(ofRevision: $0.id)) ?? []).isEmpty }.count
+        return SignedRevisionReport(revision: revId.hex, record: rev.recordId, recordType: rev.recordType, verifiedAt: clock.now(),
+                                    indication: Self.overall(entries.map(\.report)), signatures: entries,
+                                    earlierRevisionsSigned: earlier)
+    }
+
+    /// Verifies a signature file against given content (or the revision its digest names, when in the archive).
+    public func verifyFile(signature der: [UInt8], content: [UInt8]?, policy: VerificationPolicy = VerificationPolicy(),
+                           source: String? = nil) throws -> SignedRevisionReport {
+        let row = try Self.signatureRow(id: nil, der: der, source: source)
+        var recordType: String?
+        var recordId: String?
+        let data: [UInt8]
+        if let content {
+            data = content
+        } else {
+            guard let id = ObjectID(hex: row.revisionId), store.exists(id) else {
+                throw HosoError(.recordNotFound, .both("Không có nội dung đã ký trong kho; dùng --content", "The signed content is not in the archive; use --content"),
+                                location: source)
+            }
+            data = try store.read(id)
+        }
+        if let r = try index.revision(row.revisionId) { recordType = r.recordType; recordId = r.recordId }
+        let verifier = SignatureVerifier(trust: try trustContext(), policy: policy, clock: clock)
+        let reports = try verifier.verify(signature: der, content: data, recordType: recordType)
+        return SignedRevisionReport(revision: row.revisionId, record: recordId, recordType: recordType, verifiedAt: clock.now(),
+                                    indication: Self.overall(reports), signatures: reports.map { .init(signature: source ?? "-", report: $0) },
+                                    earlierRevisionsSigned: 0)
+    }
+
+    static func overall(_ reports: [SignatureReport]) -> String {
+        if reports.isEmpty { return "UNSIGNED" }
+        if reports.contains(where: { $0.indication == .failed }) { return Indication.failed.rawValue }
+        if reports.contains(where: { $0.indication == .indeterminate }) { return Indication.indeterminate.rawValue }
+        return Indication.passed.rawValue
+    }
+
+    // MARK: - Trust store
+
+    public struct TrustAnchor: Codable, Sendable, Equatable {
+        /// The certificate's object id (SHA-256 of its DER).
+        public var certificate: String
+        public var label: String
+        public var subject: String
+        public var notAfter: String
+    }
+
+    public func trustAnchors() throws -> [TrustAnchor] {
+        guard !(try index.revisions(ofRecord: Self.trustStoreId)).isEmpty else { return [] }
+        let (_, rev) = try current(record: Self.trustStoreId)
+        guard case .object(let o)? = Optional(rev.body), case .array(let items)? = o.first(where: { $0.key == "anchors" })?.value else { return [] }
+        return items.compactMap { item -> TrustAnchor? in
+            guard case .object(let f) = item else { return nil }
+            func s(_ k: String) -> String? { if case .string(let v)? = f.first(where: { $0.key == k })?.value { return v }; return nil }
+            guard let c = s("certificate") else { return nil }
+            return TrustAnchor(certificate: c, label: s("label") ?? "", subject: s("subject") ?? "", notAfter: s("notAfter") ?? "")
+        }
+    }
+
+    /// Trusts root certificates (each stored as an object; the list is a revision of the trust-store record,
+    /// so who changed trust and when is kept, and it syncs like any record).
+    @discardableResult
+    public func addTrustAnchors(_ certs: [Certificate], label: String, author: String) throws -> [TrustAnchor] {
+        var anchors = try trustAnchors()
+        var added = [TrustAnchor]()
+        for c in certs {
+            guard c.isCA || c.isSelfSigned else {
+                throw HosoError(.badCertificate, .both("Chỉ chứng thư của CA mới làm gốc tin cậy được", "Only a CA certificate can be a trust anchor"),
+                                location: c.subject)
+            }
+            let (obj, _) = try store.put(c.der, kind: .certificate)
+            try index.record(objects: [obj])
+            if anchors.contains(where: { $0.certificate == obj.id.hex }) { continue }
+            let a = TrustAnchor(certificate: obj.id.hex, label: label, subject: c.subject, notAfter: HosoClock.format(c.notAfter))
+            anchors.append(a)
+            added.append(a)
+        }
+        if !added.isEmpty { try writeTrustStore(anchors, author: author, reason: "add \(added.map(\.subject).joined(separator: "; "))") }
+        return added
+    }
+
+    public func removeTrustAnchor(_ idOrPrefix: String, author: String) throws -> TrustAnchor {
+        var anchors = try trustAnchors()
+        let key = idOrPrefix.lowercased()
+        let matches = anchors.filter { $0.certificate.hasPrefix(key) || $0.label == idOrPrefix }
+        guard matches.count == 1, let victim = matches.first else {
+            throw HosoError(matches.isEmpty ? .trustAnchorNotFound : .ambiguousID,
+                            .both("Không xác định được đúng một gốc tin cậy", "Does not name exactly one trust anchor"), location: idOrPrefix)
+        }
+        anchors.removeAll { $0 == victim }
+        try writeTrustStore(anchors, author: author, reason: "remove \(victim.subject)")
+        return victim
+    }
+
+    func writeTrustStore(_ anchors: [TrustAnchor], author: String, reason: String) throws {
+        let body = JSONValue.object([JSONMember("anchors", .array(anchors.map { a in
+            .object([JSONMember("certificate", .string(a.certificate)), JSONMember("label", .string(a.label)),
+                     JSONMember("subject", .string(a.subject)), JSONMember("notAfter", .string(a.notAfter))])
+        }))])
+        if try index.revisions(ofRecord: Self.trustStoreId).isEmpty {
+            try createRecord(type: Self.trustStoreType, id: Self.trustStoreId, body: body, author: author)
+        } else {
+            try revise(record: Self.trustStoreId, body: body, author: author, reason: reason)
+        }
+    }
+
+    /// Stores CA certificates (intermediates) that complete chains; they are not trusted by themselves.
+    @discardableResult
+    public func addCertificates(_ certs: [Certificate]) throws -> [String] {
+        var ids = [String]()
+        for c in certs {
+            let (obj, _) = try store.put(c.der, kind: .certificate)
+            try index.record(objects: [obj])
+            ids.append(obj.id.hex)
+        }
+        return ids
+    }
+
+    public struct CRLInfo: Codable, Sendable {
+        public var id: String
+        public var issuer: String
+        public var thisUpdate: Date
+        public var nextUpdate: Date?
+        public var revoked: Int
+        public var verifiedBy: String?
+    }
+
+    /// Stores CRLs. Each must be signed by a CA the archive knows, so a forged list cannot mark certificates revoked.
+    public func importCRLs(_ crls: [CRL], source: String? = nil) throws -> [CRLInfo] {
+        let trust = try trustContext()
+        let cas = trust.roots + trust.intermediates
+        var out = [CRLInfo]()
+        for crl in crls {
+            guard let ca = cas.first(where: { crl.isSigned(by: $0) }) else {
+                throw HosoError(.badCRL, .both("CRL không do CA nào trong kho ký (thêm CA bằng `hoso trust add` trước)",
+                                               "The CRL is not signed by any CA the archive knows (add the CA with `hoso trust add` first)"),
+                                location: source, cause: crl.issuer)
+            }
+            let (obj, _) = try store.put(crl.der, kind: .crl)
+            try index.record(objects: [obj])
+            out.append(CRLInfo(id: obj.id.hex, issuer: crl.issuer, thisUpdate: crl.thisUpdate, nextUpdate: crl.nextUpdate,
+                               revoked: crl.revoked.count, verifiedBy: ca.commonName ?? ca.subject))
+        }
+        return out
+    }
+
+    public func crls() throws -> [CRLInfo] {
+        try index.objects(kind: ObjectKind.crl.rawValue).compactMap { row in
+            guard let id = ObjectID(hex: row.id), let crl = try? CRL(der: try store.read(id)) else { return nil }
+            return CRLInfo(id: row.id, issuer: crl.issuer, thisUpdate: crl.thisUpdate, nextUpdate: crl.nextUpdate,
+                           revoked: crl.revoked.count, verifiedBy: nil)
+        }
+    }
+
+    /// Roots from the trust store; every stored CA certificate as a possible intermediate; every stored CRL.
+    public func trustContext() throws -> TrustContext {
+        let anchorIds = Set(try trustAnchors().map(\.certificate))
+        var roots = [Certificate](), intermediates = [Certificate]()
+        for row in try index.objects(kind: ObjectKind.certificate.rawValue) {
+            guard let id = ObjectID(hex: row.id), let c = try? Certificate(der: try store.read(id)) else { continue }
+            if anchorIds.contains(row.id) { roots.append(c) } else if c.isCA { intermediates.append(c) }
+        }
+        var crls = [CRL]()
+        for row in try index.objects(kind: ObjectKind.crl.rawValue) {
+            if let id = ObjectID(hex: row.id), let c = try? CRL(der: try store.read(id)) { crls.append(c) }
+        }
+        return TrustContext(roots: roots, intermediates: intermediates, crls: crls)
+    }
+}

@@ -1,0 +1,355 @@
+import COpenSSL
+import Foundation
+import HosoCore
+
+/// The outcome of one signature's validation (in the spirit of ETSI EN 319 102-1).
+public enum Indication: String, Codable, Sendable {
+    case passed = "PASSED", indeterminate = "INDETERMINATE", failed = "FAILED"
+}
+
+/// Why a signature is not PASSED. Stable codes: scripts and tests compare them.
+public struct ReasonCode: RawRepresentable, Codable, Hashable, Sendable, CustomStringConvertible {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public var description: String { rawValue }
+
+    public static let hashFailure = Self(rawValue: "HASH_FAILURE")
+    public static let sigCryptoFailure = Self(rawValue: "SIG_CRYPTO_FAILURE")
+    public static let revoked = Self(rawValue: "REVOKED")
+    public static let revokedNoPOE = Self(rawValue: "REVOKED_NO_POE")
+    public static let expired = Self(rawValue: "EXPIRED")
+    public static let notYetValid = Self(rawValue: "NOT_YET_VALID")
+    public static let noCertificateChainFound = Self(rawValue: "NO_CERTIFICATE_CHAIN_FOUND")
+    public static let noSigningCertificateFound = Self(rawValue: "NO_SIGNING_CERTIFICATE_FOUND")
+    public static let noRevocationData = Self(rawValue: "NO_REVOCATION_DATA")
+    public static let wrongKeyUsage = Self(rawValue: "WRONG_KEY_USAGE")
+    public static let weakAlgorithm = Self(rawValue: "WEAK_ALGORITHM")
+    public static let roleNotAuthorised = Self(rawValue: "ROLE_NOT_AUTHORISED")
+    public static let timestampMismatch = Self(rawValue: "TIMESTAMP_MISMATCH")
+    public static let timestampInvalid = Self(rawValue: "TIMESTAMP_INVALID")
+    public static let timestampUntrusted = Self(rawValue: "TIMESTAMP_UNTRUSTED")
+    public static let formatFailure = Self(rawValue: "FORMAT_FAILURE")
+
+    public var text: LocalizedText {
+        switch self {
+        case .hashFailure: return .both("Nội dung đã bị thay đổi sau khi ký", "The content was changed after signing")
+        case .sigCryptoFailure: return .both("Giá trị chữ ký không đúng với chứng thư số", "The signature value does not match the certificate")
+        case .revoked: return .both("Chứng thư số đã bị thu hồi trước thời điểm ký", "The certificate was revoked before the signing time")
+        case .revokedNoPOE: return .both("Chứng thư số đã bị thu hồi và không có dấu thời gian chứng minh chữ ký có trước đó",
+                                         "The certificate was revoked and no timestamp proves the signature existed before")
+        case .expired: return .both("Chứng thư số hết hạn tại thời điểm đánh giá", "The certificate had expired at the time judged")
+        case .notYetValid: return .both("Chứng thư số chưa có hiệu lực tại thời điểm đánh giá", "The certificate was not yet valid at the time judged")
+        case .noCertificateChainFound: return .both("Không dựng được chuỗi chứng thư tới một gốc tin cậy", "No certificate chain to a trusted root")
+        case .noSigningCertificateFound: return .both("Không xác định được chứng thư số của người ký", "The signer's certificate cannot be identified")
+        case .noRevocationData: return .both("Không có dữ liệu thu hồi (CRL) để kiểm tra chứng thư số", "No revocation data (CRL) to check the certificate")
+        case .wrongKeyUsage: return .both("Chứng thư số không được phép dùng để ký văn bản", "The certificate may not be used to sign documents")
+        case .weakAlgorithm: return .both("Thuật toán hoặc độ dài khóa không đạt quy định", "The algorithm or key size is not allowed")
+        case .roleNotAuthorised: return .both("Vai trò người ký không được phép ký loại hồ sơ này", "The signer's role may not sign this kind of record")
+        case .timestampMismatch: return .both("Dấu thời gian không thuộc về chữ ký này", "The timestamp does not belong to this signature")
+        case .timestampInvalid: return .both("Dấu thời gian bị giả mạo hoặc hỏng", "The timestamp is forged or damaged")
+        case .timestampUntrusted: return .both("Dấu thời gian do đơn vị không tin cậy cấp", "The timestamp comes from an untrusted authority")
+        case .formatFailure: return .both("Chữ ký sai định dạng", "The signature is malformed")
+        default: return .both(rawValue, rawValue)
+        }
+    }
+}
+
+/// What the verifier trusts: root certificates (several: the national root, the public-service CA, test roots),
+/// CA certificates that may complete chains, and CRLs (the latest per issuer is used, offline).
+public struct TrustContext: Sendable {
+    public var roots: [Certificate]
+    public var intermediates: [Certificate]
+    public var crls: [CRL]
+
+    public init(roots: [Certificate], intermediates: [Certificate] = [], crls: [CRL] = []) {
+        self.roots = roots
+        self.intermediates = intermediates
+        self.crls = crls
+    }
+}
+
+/// Rules that are policy rather than cryptography; configurable because several are [belief] in DOMAIN.md.
+public struct VerificationPolicy: Sendable {
+    /// Which roles may sign which record type; a type not listed accepts any role or none.
+    public var rolesByRecordType: [String: Set<SignerRole>]
+    /// RSA PKCS#1 v1.5 signatures: Thông tư 15/2025/TT-BKHCN names RSASSA-PSS, so they are refused by default.
+    public var allowPKCS1v15: Bool
+
+    public init(rolesByRecordType: [String: Set<SignerRole>] = VerificationPolicy.defaultRoles, allowPKCS1v15: Bool = false) {
+        self.rolesByRecordType = rolesByRecordType
+        self.allowPKCS1v15 = allowPKCS1v15
+    }
+
+    /// Who signs what, after DOMAIN.md: teachers their marks, the homeroom teacher the class summary,
+    /// the principal the transcript, the registrar and the office head the ledger, its appendix and revocations.
+    public static let defaultRoles: [String: Set<SignerRole>] = [
+        "grade-book": [.subjectTeacher, .homeroomTeacher, .principal],
+        "transcript": [.homeroomTeacher, .principal],
+        "ledger": [.registrar, .officeHead],
+        "ledger-appendix": [.registrar, .officeHead],
+        "revocation": [.officeHead],
+    ]
+}
+
+/// One signature's report: the indication, the reason, and everything a person needs to judge it.
+public struct SignatureReport: Codable, Sendable {
+    public var indication: Indication
+    public var reason: ReasonCode?
+    public var message: Message
+    public var signer: String?
+    public var signerSubject: String?
+    public var certificateAuthority: String?
+    public var certificateSerial: String?
+    public var certificateValidity: Period?
+    public var role: SignerRole?
+    public var claimedSigningTime: Date?
+    /// The time the signature was judged at, and what proved it.
+    public var judgedAt: Date
+    public var timeProof: TimeProof
+    public var timestamp: TimestampInfo?
+    public var revocation: RevocationInfo?
+    public var chain: [String]
+    public var algorithm: String?
+    public var warnings: [Message]
+
+    public struct Message: Codable, Sendable, Equatable {
+        public var vi: String
+        public var en: String
+        init(_ t: LocalizedText) { vi = t.vi; en = t.en }
+        public func text(_ lang: Lang) -> String { lang == .en ? en : vi }
+    }
+
+    public struct Period: Codable, Sendable { public var notBefore: Date; public var notAfter: Date }
+
+    public enum TimeProof: String, Codable, Sendable {
+        /// An RFC 3161 timestamp from a trusted authority proves the signature existed at `judgedAt`.
+        case timestamp
+        /// Nothing proves when it was signed; judged at the verification time (the claimed signing time is only a claim).
+        case verificationTime = "verification-time"
+    }
+
+    public struct TimestampInfo: Codable, Sendable {
+        public var time: Date?
+        public var authority: String?
+        public var status: String
+    }
+
+    public struct RevocationInfo: Codable, Sendable {
+        public var source: String
+        public var issuer: String
+        public var thisUpdate: Date
+        public var nextUpdate: Date?
+        public var revokedAt: Date?
+    }
+}
+
+/// Judges detached CMS signatures against trust anchors, CRLs, a time and a policy. Never throws for a bad
+/// signature (that is a FAILED report); throws only when the bytes are not a signature at all.
+public struct SignatureVerifier: Sendable {
+    public var trust: TrustContext
+    public var policy: VerificationPolicy
+    public var clock: HosoClock
+
+    public init(trust: TrustContext, policy: VerificationPolicy = VerificationPolicy(), clock: HosoClock = .system) {
+        self.trust = trust
+        self.policy = policy
+        self.clock = clock
+    }
+
+    public func verify(signature der: [UInt8], content: [UInt8], recordType: String? = nil) throws -> [SignatureReport] {
+        let sd = try SignedData(der: der)
+        let signers = sd.signers
+        guard !signers.isEmpty else {
+            throw HosoError(.badSignature, .both("Chữ ký CMS không có người ký nào", "The CMS signature has no signer"))
+        }
+        return signers.map { verify($0, in: sd, content: content, recordType: recordType) }
+    }
+
+    func verify(_ s: SignedData.Signer, in sd: SignedData, content: [UInt8], recordType: String?) -> SignatureReport {
+        let now = clock.now()
+        var r = SignatureReport(indication: .passed, reason: nil, message: .init(.both("Chữ ký hợp lệ", "The signature is valid")),
+                                judgedAt: now, timeProof: .verificationTime, chain: [], warnings: [])
+        r.claimedSigningTime = s.signingTime
+        r.role = s.role
+        func finish(_ ind: Indication, _ code: ReasonCode, _ detail: LocalizedText? = nil) -> SignatureReport {
+            r.indication = ind
+            r.reason = code
+            let base = code.text
+            r.message = .init(detail.map { .both(base.vi + ": " + $0.vi, base.en + ": " + $0.en) } ?? base)
+            return r
+        }
+
+        // 1. Who signed: the certificate named by the SignerInfo, and the one signing-certificate-v2 pins.
+        guard let cert = s.certificate else { return finish(.indeterminate, .noSigningCertificateFound) }
+        r.signer = cert.commonName ?? cert.subject
+        r.signerSubject = cert.subject
+        r.certificateAuthority = cert.issuerCommonName ?? cert.issuer
+        r.certificateSerial = cert.serialHex
+        r.certificateValidity = .init(notBefore: cert.notBefore, notAfter: cert.notAfter)
+        r.algorithm = "\(cert.publicKey) / \(s.signatureAlgorithm) / \(s.digestAlgorithm)"
+        switch s.essMatches(cert) {
+        case .some(true): break
+        case .some(false):
+            return finish(.indeterminate, .noSigningCertificateFound,
+                          .both("thuộc tính signing-certificate-v2 chỉ tới chứng thư khác", "signing-certificate-v2 names another certificate"))
+        case .none:
+            r.warnings.append(.init(.both("Chữ ký không có thuộc tính signing-certificate-v2 (không phải CAdES)",
+                                          "The signature has no signing-certificate-v2 attribute (not CAdES)")))
+        }
+
+        // 2. Algorithms (Thông tư 15/2025/TT-BKHCN): SHA-256 or stronger; RSA-PSS ≥ 2048 or ECDSA ≥ 256.
+        if let weak = weakness(s, cert) { return finish(.failed, .weakAlgorithm, weak) }
+
+        // 3. Cryptography: the signature over the signed attributes, then the content's digest.
+        guard s.signatureIsValid() else { return finish(.failed, .sigCryptoFailure) }
+        guard s.contentMatches(content) else { return finish(.failed, .hashFailure) }
+
+        // 4. Key usage.
+        guard cert.canSignDocuments else { return finish(.failed, .wrongKeyUsage) }
+
+        // 5. The time to judge at: a valid signature timestamp proves existence then; otherwise it is now.
+        let untrusted = sd.certificates + trust.intermediates
+        var judgeAt = now
+        if let tokenDER = s.timestampToken {
+            switch Self.checkTimestamp(tokenDER, signature: s.signatureValue, roots: trust.roots, intermediates: untrusted) {
+            case .valid(let t, let tsa):
+                judgeAt = t
+                r.timeProof = .timestamp
+                r.timestamp = .init(time: t, authority: tsa.commonName ?? tsa.subject, status: "valid")
+            case .mismatch:
+                r.timestamp = .init(time: nil, authority: nil, status: "imprint-mismatch")
+                return finish(.failed, .timestampMismatch)
+            case .invalid(let why):
+                r.timestamp = .init(time: nil, authority: nil, status: why)
+                return finish(.failed, .timestampInvalid)
+            case .untrusted(let why):
+                r.timestamp = .init(time: nil, authority: nil, status: why)
+                return finish(.indeterminate, .timestampUntrusted)
+            }
+            if let claimed = s.signingTime, claimed > judgeAt.addingTimeInterval(300) {
+                r.warnings.append(.init(.both("Thời điểm ký được khai sau thời điểm đóng dấu thời gian (đồng hồ máy ký sai?)",
+                                              "The claimed signing time is after the timestamp (the signer's clock is wrong?)")))
+            }
+        }
+        r.judgedAt = judgeAt
+
+        // 6. The chain to a trusted root (time is checked separately below, so each reason is told apart).
+        guard let chain = buildChain(cert, untrusted: untrusted) else { return finish(.indeterminate, .noCertificateChainFound) }
+        r.chain = chain.map { $0.commonName ?? $0.subject }
+        if chain.dropLast().contains(where: { $0.hasWeakSignature }) {
+            return finish(.failed, .weakAlgorithm, .both("chuỗi chứng thư ký bằng SHA-1/MD5", "the chain is signed with SHA-1/MD5"))
+        }
+
+        // 7. Validity periods. A signature that claims a time outside the certificate's validity fails outright;
+        //    one whose certificate expired only later is INDETERMINATE without a timestamp proving when it existed.
+        let claimed = s.signingTime
+        for c in chain {
+            if let claimed, claimed > c.notAfter, c == cert {
+                return finish(.failed, .expired, .both("thời điểm ký được khai sau ngày hết hạn", "the claimed signing time is after expiry"))
+            }
+            if let claimed, claimed < c.notBefore, c == cert {
+                return finish(.failed, .notYetValid)
+            }
+            if judgeAt > c.notAfter { return finish(.indeterminate, .expired, c == cert ? nil :
+                .both("chứng thư CA \(c.commonName ?? c.subject) hết hạn", "CA certificate \(c.commonName ?? c.subject) expired")) }
+            if judgeAt < c.notBefore { return finish(.failed, .notYetValid) }
+        }
+
+        // 8. Revocation of every certificate below the root, from the latest CRL of its issuer.
+        let allCRLs = trust.crls + sd.crls
+        for (i, c) in chain.enumerated().dropLast() {
+            let issuer = chain[i + 1]
+            let crls = allCRLs.filter { $0.isSigned(by: issuer) }
+            guard let latest = crls.max(by: { $0.thisUpdate < $1.thisUpdate }) else {
+                return finish(.indeterminate, .noRevocationData, .both("không có CRL của \(issuer.commonName ?? issuer.subject)",
+                                                                        "no CRL from \(issuer.commonName ?? issuer.subject)"))
+            }
+            // Revoked in any authentic CRL counts, not only in the latest (a revocation is never undone).
+            let revokedAt = crls.compactMap { $0.revocationDate(of: c) }.min()
+            if c == cert {
+                r.revocation = .init(source: "crl", issuer: latest.issuer, thisUpdate: latest.thisUpdate,
+                                     nextUpdate: latest.nextUpdate, revokedAt: revokedAt)
+            }
+            if let revokedAt {
+                if let claimed, claimed >= revokedAt {
+                    return finish(.failed, .revoked)
+                }
+                if revokedAt <= judgeAt {
+                    return r.timeProof == .timestamp ? finish(.failed, .revoked) : finish(.indeterminate, .revokedNoPOE)
+                }
+                r.warnings.append(.init(.both("Chứng thư số bị thu hồi ngày \(HosoClock.format(revokedAt)), sau thời điểm có dấu thời gian",
+                                              "The certificate was revoked on \(HosoClock.format(revokedAt)), after the timestamped time")))
+            } else if let next = latest.nextUpdate, next < judgeAt, latest.thisUpdate < judgeAt {
+                r.warnings.append(.init(.both("CRL mới nhất đã quá hạn cập nhật (\(HosoClock.format(next))); dùng vì đang ngoại tuyến",
+                                              "The latest CRL is past its next update (\(HosoClock.format(next))); used because offline")))
+            }
+        }
+
+        // 9. Role.
+        if let recordType, let allowed = policy.rolesByRecordType[recordType] {
+            guard let role = s.role, allowed.contains(role) else {
+                return finish(.failed, .roleNotAuthorised, .both("vai trò \(s.role?.rawValue ?? "(không có)") với \(recordType)",
+                                                                 "role \(s.role?.rawValue ?? "(none)") for \(recordType)"))
+            }
+        }
+        return r
+    }
+
+    func weakness(_ s: SignedData.Signer, _ cert: Certificate) -> LocalizedText? {
+        let strongDigests: Set<Int32> = [NID_sha256, NID_sha384, NID_sha512, NID_sha3_256, NID_sha3_384, NID_sha3_512]
+        if !strongDigests.contains(s.digestNID) {
+            return .both("hàm băm \(s.digestAlgorithm)", "digest \(s.digestAlgorithm)")
+        }
+        let key = cert.publicKey
+        if !key.isStrongEnough { return .both("khóa \(key)", "key \(key)") }
+        switch s.signatureNID {
+        case NID_rsassaPss, NID_ecdsa_with_SHA256, NID_ecdsa_with_SHA384, NID_ecdsa_with_SHA512, NID_X9_62_id_ecPublicKey:
+            return nil
+        case NID_rsaEncryption, NID_sha256WithRSAEncryption, NID_sha384WithRSAEncryption, NID_sha512WithRSAEncryption:
+            return policy.allowPKCS1v15 ? nil : .both("RSA PKCS#1 v1.5 (quy định yêu cầu RSASSA-PSS)", "RSA PKCS#1 v1.5 (the rules require RSASSA-PSS)")
+        default:
+            return .both("thuật toán ký \(s.signatureAlgorithm)", "signature algorithm \(s.signatureAlgorithm)")
+        }
+    }
+
+    /// The chain from `leaf` to one of the trusted roots, leaf first; nil when there is none.
+    /// Built without checking times: validity periods are judged separately against the proven time.
+    func buildChain(_ leaf: Certificate, untrusted: [Certificate]) -> [Certificate]? {
+        guard let store = X509_STORE_new() else { return nil }
+        defer { X509_STORE_free(store) }
+        for root in trust.roots { X509_STORE_add_cert(store, root.x509) }
+        guard let ctx = X509_STORE_CTX_new() else { return nil }
+        defer { X509_STORE_CTX_free(ctx) }
+        guard let sk = hoso_sk_x509_new() else { return nil }
+        defer { hoso_sk_x509_free(sk) }
+        for c in untrusted { _ = hoso_sk_x509_push(sk, c.x509) }
+        guard X509_STORE_CTX_init(ctx, store, leaf.x509, sk) == 1 else { return nil }
+        X509_VERIFY_PARAM_set_flags(X509_STORE_CTX_get0_param(ctx), UInt(X509_V_FLAG_NO_CHECK_TIME))
+        defer { _ = OpenSSL.drainErrors() }
+        guard X509_verify_cert(ctx) == 1, let chain = X509_STORE_CTX_get0_chain(ctx) else { return nil }
+        let all = trust.roots + untrusted + [leaf]
+        return (0..<hoso_sk_x509_num(chain)).compactMap { i in
+            guard let x = hoso_sk_x509_value(chain, i) else { return nil }
+            return all.first { X509_cmp($0.x509, x) == 0 }
+        }
+    }
+
+    enum TimestampOutcome {
+        case valid(Date, Certificate)
+        case mismatch
+        case invalid(String)
+        case untrusted(String)
+    }
+
+    static func checkTimestamp(_ der: [UInt8], signature: [UInt8], roots: [Certificate], intermediates: [Certificate]) -> TimestampOutcome {
+        guard let token = try? TimeStampToken(der: der) else { return .invalid("malformed") }
+        switch token.verify(imprint: OpenSSL.sha256(signature), trustedRoots: roots, intermediates: intermediates) {
+        case .valid(let t, let tsa): return .valid(t, tsa)
+        case .imprintMismatch: return .mismatch
+        case .badSignature: return .invalid("bad-signature")
+        case .malformed: return .invalid("malformed")
+        case .untrustedTSA: return .untrusted("untrusted-tsa")
+        case .notATimeStampingCertificate: return .untrusted("not-a-tsa-certificate")
+        }
+    }
+}

@@ -1,0 +1,82 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import ArgumentParser
+import Dispatch
+import Foundation
+import HosoCore
+import HosoSigning
+
+/// `hoso tsa …`: the RFC 3161 time-stamping authority an education office can run for its schools.
+struct TSACommand: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "tsa",
+                             abstract: t("Dịch vụ cấp dấu thời gian (RFC 3161).", "Time-stamping authority (RFC 3161)."),
+                             subcommands: [Serve.self])
+    }
+
+    struct Serve: ParsableCommand {
+        static var configuration: CommandConfiguration {
+            CommandConfiguration(
+                abstract: t("Chạy máy chủ cấp dấu thời gian qua HTTP cho đến khi nhận Ctrl+C (SIGINT) hoặc SIGTERM.",
+                            "Serve time-stamps over HTTP until Ctrl+C (SIGINT) or SIGTERM."),
+                discussion: t("""
+                    Nhận yêu cầu POST tại / hoặc /tsa (Content-Type: application/timestamp-query).
+                    Trả lời application/timestamp-reply.
+                    Chứng thư số của khóa phải có extendedKeyUsage timeStamping, đánh dấu critical.
+                    Thời điểm lấy từ đồng hồ hệ thống, hoặc từ HOSO_NOW (ISO 8601) khi chạy thử.
+                    Mặc định chỉ nghe trên 127.0.0.1; dùng --host để phục vụ mạng nội bộ.
+                    """, """
+                    Accepts POST at / or /tsa (Content-Type: application/timestamp-query).
+                    Answers application/timestamp-reply.
+                    The key's certificate needs a critical timeStamping extendedKeyUsage.
+                    Time comes from the system clock, or from HOSO_NOW (ISO 8601) for demos and tests.
+                    Listens on 127.0.0.1 only, unless --host says otherwise.
+                    """))
+        }
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var keyOptions: KeyOptions
+
+        @Option(name: .long, help: ArgumentHelp(t("Địa chỉ IP để nghe.", "IP address to listen on."), valueName: "IP"))
+        var host = "127.0.0.1"
+
+        @Option(name: .long, help: ArgumentHelp(t("Cổng TCP (0: chọn cổng trống).", "TCP port (0: pick a free one)."),
+                                                valueName: "PORT"))
+        var port: UInt16 = 3180
+
+        @Option(name: .long, help: ArgumentHelp(t("OID chính sách ghi vào dấu thời gian.", "Policy OID written into tokens."),
+                                                valueName: "OID"))
+        var policy = OID.hosoTSAPolicy
+
+        func run() throws {
+            let identity = try keyOptions.load()
+            let authority = try TimeStampAuthority(identity: identity, policy: policy, clock: global.clock())
+            let server = TSAServer(authority: authority, host: host, port: port)
+
+            // Signals become events on a queue; the main thread waits for the first one.
+            let stop = DispatchSemaphore(value: 0)
+            let sources = [SIGINT, SIGTERM].map { sig -> any DispatchSourceSignal in
+                signal(sig, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+                source.setEventHandler { stop.signal() }
+                source.resume()
+                return source
+            }
+            defer { sources.forEach { $0.cancel() } }
+
+            let bound = try server.start()
+            let url = host.contains(":") ? "http://[\(host)]:\(bound)/" : "http://\(host):\(bound)/"
+            let tsa = identity.certificate.commonName ?? identity.certificate.subject
+            // Straight to the file descriptor: a script reading the URL through a pipe must see it at once.
+            FileHandle.standardOutput.write(Data((t("Đang cấp dấu thời gian (RFC 3161) tại \(url) — TSA: \(tsa). Nhấn Ctrl+C để dừng.",
+                                                    "Serving time-stamps (RFC 3161) at \(url) — TSA: \(tsa). Press Ctrl+C to stop.")
+                                                  + "\n").utf8))
+            stop.wait()
+            server.stop()
+            printErr(t("hoso: đã dừng máy chủ cấp dấu thời gian.", "hoso: the time-stamping server has stopped."))
+        }
+    }
+}

@@ -1,0 +1,254 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import HosoCore
+@testable import HosoSigning
+
+/// Helpers for the time-stamping tests: a temporary directory, the real `openssl`/`curl` programs, a throwaway PKI
+/// made with `openssl ca` (so certificates can be valid in 2019), and a raw HTTP client for abusing the server.
+enum TSATest {
+    static let openssl = "/usr/bin/openssl"
+    static let curl = "/usr/bin/curl"
+
+    /// A fresh directory, removed when the value goes away.
+    final class Dir {
+        let path: String
+
+        init() {
+            path = FileManager.default.temporaryDirectory.path + "/hoso-tsa-test-" + UUID().uuidString
+            try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        }
+
+        deinit { try? FileManager.default.removeItem(atPath: path) }
+
+        @discardableResult
+        func write(_ name: String, _ bytes: [UInt8]) throws -> String {
+            let p = path + "/" + name
+            try Data(bytes).write(to: URL(fileURLWithPath: p))
+            return p
+        }
+
+        @discardableResult
+        func write(_ name: String, _ text: String) throws -> String { try write(name, Array(text.utf8)) }
+
+        func read(_ name: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: URL(fileURLWithPath: path + "/" + name))) }
+    }
+
+    struct Failed: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Runs a program to completion in `cwd`; returns its status and what it wrote. The child gets an empty signal
+    /// mask: test-runner threads block most signals and a child inherits that (see HosoKitTests' `runProgram`).
+    @discardableResult
+    static func run(_ path: String, _ args: [String], cwd: String) throws -> (status: Int32, out: [UInt8], err: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = args
+        p.currentDirectoryURL = URL(fileURLWithPath: cwd)
+        // Files, not pipes: a chatty child can never block on a full pipe.
+        let tag = UUID().uuidString
+        let outPath = cwd + "/.stdout-" + tag, errPath = cwd + "/.stderr-" + tag
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+        defer {
+            try? FileManager.default.removeItem(atPath: outPath)
+            try? FileManager.default.removeItem(atPath: errPath)
+        }
+        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
+        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = FileHandle.nullDevice
+        var none = sigset_t(), saved = sigset_t()
+        sigemptyset(&none)
+        pthread_sigmask(SIG_SETMASK, &none, &saved)
+        defer { pthread_sigmask(SIG_SETMASK, &saved, nil) }
+        try p.run()
+        p.waitUntilExit()
+        try out.close()
+        try err.close()
+        let o = [UInt8](FileManager.default.contents(atPath: outPath) ?? Data())
+        let e = String(decoding: FileManager.default.contents(atPath: errPath) ?? Data(), as: UTF8.self)
+        return (p.terminationStatus, o, e)
+    }
+
+    /// Runs `openssl args…` in `cwd` and throws with its stderr when it fails.
+    @discardableResult
+    static func openssl(_ args: [String], in cwd: String) throws -> [UInt8] {
+        let r = try run(openssl, args, cwd: cwd)
+        guard r.status == 0 else { throw Failed(description: "openssl \(args.joined(separator: " ")) → \(r.status): \(r.err)") }
+        return r.out
+    }
+
+    // MARK: A throwaway PKI
+
+    /// A key and certificate made by `openssl ca`, with PEM texts for the command-line tools.
+    struct Issued: Sendable {
+        var certificate: Certificate
+        var key: PrivateKey
+        var certPEM: String
+        var keyPEM: String
+    }
+
+    /// Root (2019–2039) → "TSA CA" intermediate (2019–2039) → TSA certificates, plus the awkward ones.
+    struct PKI: Sendable {
+        var root: Issued
+        var intermediate: Issued
+        /// A TSA certificate valid 2019–2039, critical EKU timeStamping.
+        var tsa: Issued
+        /// A TSA certificate valid only on 2019-06-01 (UTC): long expired when the tests run.
+        var shortTSA: Issued
+        /// A document-signing certificate (EKU emailProtection): not a TSA.
+        var signer: Issued
+        /// EKU timeStamping, but not marked critical (RFC 3161 §2.3 requires critical).
+        var nonCriticalTSA: Issued
+        /// Another self-signed root that issued none of the above.
+        var otherRoot: Issued
+
+        func identity(_ issued: Issued) -> SigningIdentity {
+            SigningIdentity(key: issued.key, certificate: issued.certificate, chain: [intermediate.certificate])
+        }
+    }
+
+    /// Made once per test process (a dozen `openssl` runs); read into memory, its directory removed.
+    static let pki: Result<PKI, any Error> = Result { try makePKI() }
+
+    static func sharedPKI() throws -> PKI { try pki.get() }
+
+    private static let caConfig = """
+        [ ca ]
+        default_ca = hoso_ca
+        [ hoso_ca ]
+        dir = .
+        database = ./index.txt
+        new_certs_dir = ./newcerts
+        serial = ./serial
+        default_md = sha256
+        policy = policy_any
+        unique_subject = no
+        copy_extensions = none
+        email_in_dn = no
+        [ policy_any ]
+        commonName = supplied
+        organizationName = optional
+        [ root_ext ]
+        basicConstraints = critical,CA:TRUE
+        keyUsage = critical,keyCertSign,cRLSign
+        subjectKeyIdentifier = hash
+        [ ca_ext ]
+        basicConstraints = critical,CA:TRUE,pathlen:0
+        keyUsage = critical,keyCertSign,cRLSign
+        subjectKeyIdentifier = hash
+        authorityKeyIdentifier = keyid
+        [ tsa_ext ]
+        basicConstraints = critical,CA:FALSE
+        keyUsage = critical,digitalSignature
+        extendedKeyUsage = critical,timeStamping
+        subjectKeyIdentifier = hash
+        authorityKeyIdentifier = keyid
+        [ tsa_noncritical_ext ]
+        basicConstraints = critical,CA:FALSE
+        keyUsage = critical,digitalSignature
+        extendedKeyUsage = timeStamping
+        [ signer_ext ]
+        basicConstraints = critical,CA:FALSE
+        keyUsage = critical,digitalSignature,nonRepudiation
+        extendedKeyUsage = emailProtection
+
+        """
+
+    private static func makePKI() throws -> PKI {
+        let dir = Dir()
+        try FileManager.default.createDirectory(atPath: dir.path + "/newcerts", withIntermediateDirectories: true)
+        try dir.write("index.txt", "")
+        try dir.write("serial", "1000\n")
+        try dir.write("ca.cnf", caConfig)
+
+        /// A P-256 key and a certificate for `cn`, signed by `issuer` (nil: self-signed) for [start, end].
+        func issue(_ name: String, cn: String, ext: String, by issuer: String?, start: String, end: String) throws -> Issued {
+            try openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "\(name).key"], in: dir.path)
+            try openssl(["req", "-new", "-key", "\(name).key", "-subj", "/CN=\(cn)/O=hoso test", "-out", "\(name).csr"], in: dir.path)
+            var args = ["ca", "-batch", "-config", "ca.cnf", "-in", "\(name).csr", "-out", "\(name).pem", "-extensions", ext,
+                        "-startdate", start, "-enddate", end, "-notext"]
+            if let issuer {
+                args += ["-cert", "\(issuer).pem", "-keyfile", "\(issuer).key"]
+            } else {
+                args += ["-selfsign", "-keyfile", "\(name).key"]
+            }
+            try openssl(args, in: dir.path)
+            let certPEM = String(decoding: try dir.read("\(name).pem"), as: UTF8.self)
+            let keyPEM = try dir.read("\(name).key")
+            return Issued(certificate: try Certificate.load(Array(certPEM.utf8))[0], key: try PrivateKey.load(pem: keyPEM),
+                          certPEM: certPEM, keyPEM: String(decoding: keyPEM, as: UTF8.self))
+        }
+        let (from, to) = ("20190101000000Z", "20391231235959Z")
+        return PKI(
+            root: try issue("root", cn: "Hoso Test Root", ext: "root_ext", by: nil, start: from, end: to),
+            intermediate: try issue("ica", cn: "Hoso Test TSA CA", ext: "ca_ext", by: "root", start: from, end: to),
+            tsa: try issue("tsa", cn: "Hoso Test TSA", ext: "tsa_ext", by: "ica", start: from, end: to),
+            shortTSA: try issue("short", cn: "Hoso Test TSA 2019-06-01", ext: "tsa_ext", by: "ica",
+                                start: "20190601000000Z", end: "20190602000000Z"),
+            signer: try issue("signer", cn: "Nguyễn Văn Ký", ext: "signer_ext", by: "ica", start: from, end: to),
+            nonCriticalTSA: try issue("nctsa", cn: "Hoso Test TSA (non-critical EKU)", ext: "tsa_noncritical_ext", by: "ica",
+                                      start: from, end: to),
+            otherRoot: try issue("other", cn: "Some Other Root", ext: "root_ext", by: nil, start: from, end: to))
+    }
+
+    static func date(_ iso: String) -> Date { HosoClock.parse(iso)! }
+
+    // MARK: Raw HTTP
+
+    /// Sends `bytes` to 127.0.0.1:`port` as they are and returns the status code of the answer (0 if none) and its body.
+    static func rawHTTP(port: UInt16, _ bytes: [UInt8], halfClose: Bool = false) throws -> (status: Int, body: [UInt8]) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failed(description: "socket: \(errnoDescription(errno))") }
+        defer { close(fd) }
+        var tv = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = port.bigEndian
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard rc == 0 else { throw Failed(description: "connect: \(errnoDescription(errno))") }
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 { break }  // the server may refuse early and stop reading
+            sent += n
+        }
+        if halfClose { shutdown(fd, Int32(SHUT_WR)) }
+        var reply = [UInt8]()
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = recv(fd, &chunk, chunk.count, 0)
+            if n <= 0 { break }
+            reply += chunk[0..<n]
+        }
+        let text = String(decoding: reply, as: UTF8.self)
+        let status = text.hasPrefix("HTTP/1.1 ") ? Int(text.dropFirst(9).prefix(3)) ?? 0 : 0
+        let sep: [UInt8] = [13, 10, 13, 10]
+        let body = SmallHTTPServer.find(sep, in: reply, from: 0).map { Array(reply[($0 + 4)...]) } ?? []
+        return (status, body)
+    }
+
+    /// A TimeStampReq POSTed with the right headers.
+    static func post(_ body: [UInt8], path: String = "/", contentType: String = "application/timestamp-query") -> [UInt8] {
+        Array("POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: \(contentType)\r\nContent-Length: \(body.count)\r\n\r\n".utf8)
+            + body
+    }
+}
+
+/// A value shared between threads under a lock.
+final class TSALocked<Value: Sendable>: @unchecked Sendable {
+    // @unchecked: `stored` is only touched under `lock`.
+    private let lock = NSLock()
+    private var stored: Value
+    init(_ value: Value) { stored = value }
+    var value: Value { lock.withLock { stored } }
+    func update(_ body: (inout Value) -> Void) { lock.withLock { body(&stored) } }
+}
