@@ -33,6 +33,7 @@ bench: setup
 	@tools/setup --bench
 	tools/bench-store
 	tools/bench-records
+	tools/bench-signing
 
 clean:
 	rm -rf .build demo-archive Samples/generated .build-log.txt

@@ -22,6 +22,11 @@ let package = Package(
         .systemLibrary(name: "CHosoZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
 
+        .systemLibrary(name: "CPangoCairo", pkgConfig: "pangocairo",
+                       providers: [.apt(["libpango1.0-dev", "libcairo2-dev"])]),
+        .systemLibrary(name: "CQRencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
+        .systemLibrary(name: "CZbar", pkgConfig: "zbar", providers: [.apt(["libzbar-dev"])]),
+
         .target(name: "CHosoSys"),
         .target(name: "HosoCore"),
         .target(name: "HosoStore", dependencies: ["HosoCore", "COpenSSL", "CHosoZlib", "CHosoSys"]),
@@ -36,21 +41,28 @@ let package = Package(
         ]),
         // OpenSSL: keys (PKCS#12, PKCS#11), CMS/CAdES signatures, RFC 3161 timestamps, verification reports.
         .target(name: "HosoSigning", dependencies: ["HosoCore", "COpenSSL"]),
-        .target(name: "HosoKit", dependencies: ["HosoCore", "HosoStore", "HosoIndex", "HosoRecords", "HosoSigning"]),
+        // Certified copies: PDF (cairo + pango), PAdES, QR payloads (libqrencode, zbar).
+        .target(name: "HosoCopies", dependencies: ["HosoCore", "HosoSigning", "CPangoCairo", "CQRencode", "CZbar",
+                                                   "CHosoZlib"]),
+        .target(name: "HosoKit", dependencies: ["HosoCore", "HosoStore", "HosoIndex", "HosoRecords", "HosoSigning",
+                                                "HosoCopies"]),
         .executableTarget(name: "hoso", dependencies: [
-            "HosoKit", "HosoSigning",
+            "HosoKit", "HosoSigning", "HosoCopies",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // Benchmarks that must measure in-process (lookup latency); run by tools/bench-records, not by tests.
         .executableTarget(name: "hoso-bench", dependencies: ["HosoKit"]),
+        // Signing and verification rates, in-process, against `openssl speed`; run by tools/bench-signing.
+        .executableTarget(name: "hoso-bench-signing", dependencies: ["HosoSigning"]),
 
         .testTarget(name: "HosoStoreTests", dependencies: ["HosoStore"]),
         .testTarget(name: "HosoIndexTests", dependencies: ["HosoIndex"]),
         .testTarget(name: "HosoRecordsTests", dependencies: ["HosoRecords"]),
         .testTarget(name: "HosoSigningTests", dependencies: ["HosoSigning"]),
+        .testTarget(name: "HosoCopiesTests", dependencies: ["HosoCopies", "HosoSigning"]),
         .testTarget(name: "HosoKitTests", dependencies: [
-            "HosoKit",
+            "HosoKit", "HosoSigning", "HosoCopies",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),  // to write .xlsx fixtures
         ]),
         .testTarget(name: "HosoCLITests", dependencies: ["HosoKit"]),

@@ -499,6 +499,33 @@ public enum EmbeddedSchemas {
 }
 
 """#,
+        "office-settings.schema.json": #"""
+{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "https://hoso.invalid/schemas/office-settings.schema.json",
+  "title": "Thiết lập của cơ quan (office-settings) / the issuing office's configuration",
+  "description": "Since 1 July 2025 the issuing authority, its name, its signer's title and certificate are configuration (DOMAIN.md). The deadline rule for copies (same working day; the next working day after the cutoff) and the working calendar are set here too.",
+  "type": "object",
+  "additionalProperties": false,
+  "required": ["officeName", "superiorBody", "place", "signerTitle", "signerName", "officeCode", "workingDays", "holidays", "cutoff", "closing", "utcOffset", "verificationDays", "copySigners"],
+  "properties": {
+    "officeName": { "type": "string", "minLength": 1, "maxLength": 300 },
+    "superiorBody": { "type": "string", "maxLength": 300 },
+    "place": { "title": "Địa danh ghi trên văn bản / place name on documents", "type": "string", "maxLength": 100 },
+    "signerTitle": { "type": "string", "maxLength": 200 },
+    "signerName": { "type": "string", "maxLength": 200 },
+    "officeCode": { "type": "string", "pattern": "^[A-Z0-9-]{1,16}$" },
+    "workingDays": { "type": "array", "items": { "type": "integer", "minimum": 1, "maximum": 7 }, "minItems": 1, "maxItems": 7 },
+    "holidays": { "type": "array", "items": { "type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$" } },
+    "cutoff": { "type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$" },
+    "closing": { "type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$" },
+    "utcOffset": { "type": "string", "pattern": "^[+-][0-1][0-9]:[0-5][0-9]$" },
+    "verificationDays": { "type": "integer", "minimum": 1, "maximum": 60 },
+    "copySigners": { "title": "SHA-256 của chứng thư ký bản sao / fingerprints of copy-signing certificates", "type": "array", "items": { "type": "string", "pattern": "^[0-9a-f]{64}$" } }
+  }
+}
+
+"""#,
         "person.schema.json": #"""
 {
   "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -565,6 +592,55 @@ public enum EmbeddedSchemas {
       "not": { "$ref": "revision.schema.json#/$defs/controlCharacters" }
     }
   }
+}
+
+"""#,
+        "request.schema.json": #"""
+{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "https://hoso.invalid/schemas/request.schema.json",
+  "title": "Yêu cầu của công dân (request) / a citizen's request: a copy from the ledger or a verification",
+  "description": "One record per request (id YC-YEAR-NNNNNN); each status change (received → checked → issued, or refused with a reason) is a new revision, so the register keeps who did what and when. Nghị định 23/2015: the holder, a representative or a relative may ask; representatives and relatives show proof of the relationship. The deadline is computed from the office-settings record.",
+  "type": "object",
+  "additionalProperties": false,
+  "required": ["kind", "requesterName", "relation", "holderName", "channel", "copies", "receivedAt", "deadline", "status", "clerk", "issued"],
+  "properties": {
+    "kind": { "enum": ["copy", "verification"] },
+    "requesterName": { "type": "string", "minLength": 1, "maxLength": 200 },
+    "requesterId": { "title": "Số định danh cá nhân / citizen ID", "type": "string", "pattern": "^[0-9]{12}$" },
+    "relation": { "title": "Quan hệ với người được cấp / relation to the holder", "enum": ["holder", "representative", "relative"] },
+    "proof": { "title": "Giấy tờ chứng minh quan hệ đã xuất trình / proof of the relationship shown", "type": "string", "maxLength": 500 },
+    "holderName": { "type": "string", "minLength": 1, "maxLength": 200 },
+    "holderDateOfBirth": { "type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$" },
+    "serial": { "type": "string", "maxLength": 50 },
+    "ledgerRecordId": { "type": "string", "maxLength": 200 },
+    "ledgerNumber": { "type": "integer", "minimum": 1 },
+    "askingBody": { "title": "Cơ quan đề nghị xác minh / the agency asking (verification)", "type": "string", "maxLength": 300 },
+    "channel": { "enum": ["in-person", "post", "online"] },
+    "copies": { "type": "integer", "minimum": 1, "maximum": 20 },
+    "receivedAt": { "type": "string", "format": "date-time" },
+    "deadline": { "type": "string", "format": "date-time" },
+    "status": { "enum": ["received", "checked", "issued", "refused"] },
+    "clerk": { "type": "string", "minLength": 1, "maxLength": 200 },
+    "refusalReason": { "type": "string", "minLength": 1, "maxLength": 1000 },
+    "checkedEntry": { "title": "Mục sổ gốc đã đối chiếu / ledger entry checked (RECORD#NUMBER)", "type": "string", "maxLength": 250 },
+    "issued": {
+      "type": "array",
+      "items": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["copyNumber", "document"],
+        "properties": {
+          "copyNumber": { "type": "string", "maxLength": 50 },
+          "document": { "title": "Mã đối tượng của bản sao PDF / the PDF's object id", "type": "string", "pattern": "^[0-9a-f]{64}$" }
+        }
+      }
+    }
+  },
+  "allOf": [
+    { "if": { "properties": { "status": { "const": "refused" } } }, "then": { "required": ["refusalReason"] } },
+    { "if": { "properties": { "relation": { "enum": ["representative", "relative"] } } }, "then": { "required": ["proof"] } }
+  ]
 }
 
 """#,

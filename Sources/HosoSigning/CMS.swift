@@ -36,26 +36,35 @@ private let cmsNoSMIMECap = UInt32(CMS_NOSMIMECAP), cmsCAdES = UInt32(CMS_CADES)
 /// RSASSA-PSS or ECDSA, with signing-certificate-v2, signing time and the signer's role as signed attributes,
 /// and the chain (and any CRLs given) embedded as evidence.
 public enum CMSSigner {
+    /// `signingTime: false` leaves out the signing-time attribute, as PAdES requires (the time is the PDF's /M).
     public static func sign(content: [UInt8], identity: SigningIdentity, role: SignerRole?, at time: Date,
-                            crls: [CRL] = []) throws -> [UInt8] {
+                            crls: [CRL] = [], signingTime: Bool = true) throws -> [UInt8] {
         try checkUsable(identity, at: time)
         let cms = try OpenSSL.nonNull(CMS_sign(nil, nil, nil, nil, cmsPartial | cmsDetached | cmsBinary),
                                       .cryptoError, .both("Không tạo được chữ ký CMS", "Could not create a CMS signature"))
         defer { CMS_ContentInfo_free(cms) }
-        let si = try OpenSSL.nonNull(
-            CMS_add1_signer(cms, identity.certificate.x509, identity.key.pkey, EVP_sha256(),
-                            cmsPartial | cmsBinary | cmsNoSMIMECap | cmsCAdES | cmsKeyParam),
-            .cryptoError, .both("Không thêm được người ký", "Could not add the signer"))
+        // CMS_add1_signer checks that key and certificate belong together; only on failure do we ask which it was.
+        guard let si = CMS_add1_signer(cms, identity.certificate.x509, identity.key.pkey, EVP_sha256(),
+                                       cmsPartial | cmsBinary | cmsNoSMIMECap | cmsCAdES | cmsKeyParam) else {
+            if !identity.key.matches(identity.certificate) {
+                _ = OpenSSL.drainErrors()
+                throw HosoError(.keyCertMismatch, .both("Khóa bí mật không khớp với chứng thư số", "The private key does not match the certificate"),
+                                location: identity.certificate.commonName ?? identity.certificate.subject)
+            }
+            throw OpenSSL.error(.cryptoError, .both("Không thêm được người ký", "Could not add the signer"))
+        }
         if identity.key.info.kind == .rsa || identity.key.info.kind == .rsaPSS {
             guard let pctx = CMS_SignerInfo_get0_pkey_ctx(si), hoso_ctx_set_pss(pctx) == 1 else {
                 throw OpenSSL.error(.cryptoError, .both("Không đặt được RSA-PSS", "Could not select RSA-PSS"))
             }
         }
         // Our clock, not OpenSSL's: tests sign "in 2019".
-        let t = try OpenSSL.asn1Time(time)
-        defer { ASN1_TIME_free(t) }
-        try OpenSSL.check(CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime, ASN1_STRING_type(t), t, -1), .cryptoError,
-                          .both("Không ghi được thời điểm ký", "Could not add the signing time"))
+        if signingTime {
+            let t = try OpenSSL.asn1Time(time)
+            defer { ASN1_TIME_free(t) }
+            try OpenSSL.check(CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime, ASN1_STRING_type(t), t, -1), .cryptoError,
+                              .both("Không ghi được thời điểm ký", "Could not add the signing time"))
+        }
         if let role {
             let obj = try OpenSSL.object(OID.signerAttributesV2)
             defer { ASN1_OBJECT_free(obj) }
@@ -73,7 +82,42 @@ public enum CMSSigner {
             try OpenSSL.check(CMS_final(cms, bio, nil, cmsDetached | cmsBinary), .cryptoError,
                               .both("Ký không thành công", "Signing failed"))
         }
+        if !signingTime { try resignWithoutSigningTime(si, identity) }
         return try OpenSSL.der { i2d_CMS_ContentInfo(cms, $0) }
+    }
+
+    /// OpenSSL 3.0 always adds a signing-time attribute when it signs (CMS_NO_SIGNING_TIME came in 3.2): remove it
+    /// and sign the remaining signed attributes again with the same key, digest and padding. The attributes are
+    /// signed as their DER SET OF (sorted encodings), which is also how OpenSSL writes them into the SignerInfo.
+    static func resignWithoutSigningTime(_ si: OpaquePointer, _ identity: SigningIdentity) throws {
+        let idx = CMS_signed_get_attr_by_NID(si, NID_pkcs9_signingTime, -1)
+        if idx >= 0, let attr = CMS_signed_delete_attr(si, idx) { X509_ATTRIBUTE_free(attr) }
+        var encoded = [[UInt8]]()
+        for i in 0..<max(0, CMS_signed_get_attr_count(si)) {
+            let attr = try OpenSSL.nonNull(CMS_signed_get_attr(si, i), .cryptoError,
+                                           .both("Không đọc được thuộc tính đã ký", "Cannot read a signed attribute"))
+            encoded.append(try OpenSSL.der { i2d_X509_ATTRIBUTE(attr, $0) })
+        }
+        encoded.sort { $0.lexicographicallyPrecedes($1) }
+        let toBeSigned = DER.set(encoded.flatMap { $0 })
+        let mctx = try OpenSSL.nonNull(EVP_MD_CTX_new(), .cryptoError, .both("Hết bộ nhớ", "Out of memory"))
+        defer { EVP_MD_CTX_free(mctx) }
+        var pctx: OpaquePointer?
+        try OpenSSL.check(EVP_DigestSignInit(mctx, &pctx, EVP_sha256(), nil, identity.key.pkey), .cryptoError,
+                          .both("Không khởi tạo được phép ký", "Could not start signing"))
+        if identity.key.info.kind == .rsa || identity.key.info.kind == .rsaPSS {
+            guard let pctx, hoso_ctx_set_pss(pctx) == 1 else {
+                throw OpenSSL.error(.cryptoError, .both("Không đặt được RSA-PSS", "Could not select RSA-PSS"))
+            }
+        }
+        var length = 0
+        try OpenSSL.check(EVP_DigestSign(mctx, nil, &length, toBeSigned, toBeSigned.count), .cryptoError,
+                          .both("Ký không thành công", "Signing failed"))
+        var signature = [UInt8](repeating: 0, count: length)
+        try OpenSSL.check(EVP_DigestSign(mctx, &signature, &length, toBeSigned, toBeSigned.count), .cryptoError,
+                          .both("Ký không thành công", "Signing failed"))
+        try OpenSSL.check(ASN1_STRING_set(CMS_SignerInfo_get0_signature(si), signature, Int32(length)), .cryptoError,
+                          .both("Không ghi được giá trị chữ ký", "Could not store the signature value"))
     }
 
     /// Refuses keys and certificates the rules do not allow, before anything is signed.
@@ -83,10 +127,6 @@ public enum CMSSigner {
         guard id.key.info.isStrongEnough, cert.publicKey.isStrongEnough else {
             throw HosoError(.weakAlgorithm, .both("Khóa \(id.key.info) quá yếu: cần RSA ≥ 2048 bit hoặc ECDSA ≥ 256 bit",
                                                   "The key \(id.key.info) is too weak: RSA ≥ 2048 bits or ECDSA ≥ 256 bits is required"),
-                            location: who)
-        }
-        guard id.key.matches(cert) else {
-            throw HosoError(.keyCertMismatch, .both("Khóa bí mật không khớp với chứng thư số", "The private key does not match the certificate"),
                             location: who)
         }
         guard cert.canSignDocuments else {
@@ -108,7 +148,11 @@ public enum CMSSigner {
     /// SignerAttributeV2 { claimedAttributes [0] SEQUENCE { Attribute { id-at-role, SET { RoleSyntax { roleName [1] URI } } } } }.
     /// The CAdES module uses EXPLICIT tags, so [0] wraps the SEQUENCE OF; roleName's [1] is explicit because
     /// GeneralName is a CHOICE.
-    static func roleAttributeValue(_ role: SignerRole) -> [UInt8] {
+    static func roleAttributeValue(_ role: SignerRole) -> [UInt8] { roleValues[role]! }
+
+    private static let roleValues: [SignerRole: [UInt8]] = Dictionary(uniqueKeysWithValues: SignerRole.allCases.map { ($0, encodeRole($0)) })
+
+    static func encodeRole(_ role: SignerRole) -> [UInt8] {
         let roleName = DER.encode(tag: 0xA1, DER.encode(tag: 0x86, Array(role.uri.utf8)))
         let roleSyntax = DER.sequence(roleName)
         let attribute = DER.sequence(DER.oid(OID.role), DER.set(roleSyntax))
@@ -172,6 +216,26 @@ public final class SignedData: @unchecked Sendable {
         crls = list
         // Match each SignerInfo to its certificate among the embedded ones.
         _ = CMS_set1_signers_certs(cms, nil, 0)
+        _ = OpenSSL.drainErrors()
+    }
+
+    /// A SignedData parsed from `stripped` (the same structure without its certificates and CRLs), with those
+    /// given already parsed: OpenSSL 3.0 decodes every embedded certificate's public key on each parse, which
+    /// dominated verification. `der` stays the original bytes.
+    init(der: [UInt8], stripped: [UInt8], certificates: [Certificate], crls: [CRL], source: String?) throws {
+        guard let cms = OpenSSL.parseDER(stripped, { d2i_CMS_ContentInfo(nil, $0, $1) }, free: { CMS_ContentInfo_free($0) }),
+              OBJ_obj2nid(CMS_get0_type(cms)) == NID_pkcs7_signed else {
+            throw OpenSSL.error(.badSignature, .both("Không phải chữ ký CMS đọc được", "Not a readable CMS signature"), location: source)
+        }
+        self.cms = cms
+        self.der = der
+        self.certificates = certificates
+        self.crls = crls
+        if let sk = hoso_sk_x509_new() {
+            for c in certificates { _ = hoso_sk_x509_push(sk, c.x509) }
+            _ = CMS_set1_signers_certs(cms, sk, 0)
+            hoso_sk_x509_free(sk)
+        }
         _ = OpenSSL.drainErrors()
     }
 
@@ -270,7 +334,9 @@ public final class SignedData: @unchecked Sendable {
             guard let ids = essCertHashes else { return nil }
             let digests: [String: (OpaquePointer?)] = ["2.16.840.1.101.3.4.2.1": EVP_sha256(), "2.16.840.1.101.3.4.2.2": EVP_sha384(),
                                                        "2.16.840.1.101.3.4.2.3": EVP_sha512()]
-            guard let first = ids.first, let md = digests[first.algorithm] ?? nil else { return false }
+            guard let first = ids.first else { return false }
+            if first.algorithm == "2.16.840.1.101.3.4.2.1" { return OpenSSL.hex(first.hash) == cert.fingerprint }
+            guard let md = digests[first.algorithm] ?? nil else { return false }
             var out = [UInt8](repeating: 0, count: 64)
             var n: UInt32 = 0
             cert.der.withUnsafeBytes { _ = EVP_Digest($0.baseAddress, $0.count, &out, &n, md, nil) }

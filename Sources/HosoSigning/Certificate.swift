@@ -8,9 +8,45 @@ public final class Certificate: @unchecked Sendable, Equatable, Hashable, Custom
     let x509: OpaquePointer
     public let der: [UInt8]
 
+    /// SHA-256 of the DER, hex: the certificate's object id in the archive.
+    public let fingerprint: String
+
+    /// Read once at parse time: a verifier consults these for every signature, and OpenSSL's name printing and
+    /// time conversions were most of a verification's own cost.
+    public let subject: String
+    public let issuer: String
+    public let commonName: String?
+    public let issuerCommonName: String?
+    public let serialHex: String
+    public let notBefore: Date
+    public let notAfter: Date
+    public let publicKey: KeyInfo
+    public let keyUsage: UInt32?
+    public let extendedKeyUsage: [String]?
+    public let isCA: Bool
+
     init(takingOwnership x509: OpaquePointer) throws {
         self.x509 = x509
         self.der = try OpenSSL.der { i2d_X509(x509, $0) }
+        self.fingerprint = OpenSSL.hex(OpenSSL.sha256(der))
+        subject = OpenSSL.nameText(X509_get_subject_name(x509))
+        issuer = OpenSSL.nameText(X509_get_issuer_name(x509))
+        commonName = OpenSSL.nameEntry(X509_get_subject_name(x509), nid: NID_commonName)
+        issuerCommonName = OpenSSL.nameEntry(X509_get_issuer_name(x509), nid: NID_commonName)
+        serialHex = Self.serialHex(X509_get0_serialNumber(x509))
+        notBefore = OpenSSL.date(X509_get0_notBefore(x509)) ?? .distantFuture
+        notAfter = OpenSSL.date(X509_get0_notAfter(x509)) ?? .distantPast
+        publicKey = KeyInfo(X509_get0_pubkey(x509))
+        isCA = X509_check_ca(x509) != 0
+        keyUsage = X509_get_extension_flags(x509) & UInt32(EXFLAG_KUSAGE) != 0 ? X509_get_key_usage(x509) : nil
+        var crit: Int32 = 0
+        if let raw = X509_get_ext_d2i(x509, NID_ext_key_usage, &crit, nil) {
+            let eku = OpaquePointer(raw)
+            extendedKeyUsage = (0..<hoso_sk_asn1obj_num(eku)).map { OpenSSL.oidText(hoso_sk_asn1obj_value(eku, $0)) }
+            hoso_extkeyusage_free(eku)
+        } else {
+            extendedKeyUsage = nil
+        }
     }
 
     public convenience init(der: [UInt8], source: String? = nil) throws {
@@ -44,15 +80,9 @@ public final class Certificate: @unchecked Sendable, Equatable, Hashable, Custom
     public func hash(into h: inout Hasher) { h.combine(der) }
 
     public var pem: String { PEM.encode(der, label: "CERTIFICATE") }
-    public var fingerprint: String { OpenSSL.hex(OpenSSL.sha256(der)) }
-    public var subject: String { OpenSSL.nameText(X509_get_subject_name(x509)) }
-    public var issuer: String { OpenSSL.nameText(X509_get_issuer_name(x509)) }
-    public var commonName: String? { OpenSSL.nameEntry(X509_get_subject_name(x509), nid: NID_commonName) }
-    public var issuerCommonName: String? { OpenSSL.nameEntry(X509_get_issuer_name(x509), nid: NID_commonName) }
     public var description: String { commonName ?? subject }
 
     /// The serial number in lowercase hex, as CRLs name it.
-    public var serialHex: String { Self.serialHex(X509_get0_serialNumber(x509)) }
 
     static func serialHex(_ s: UnsafePointer<ASN1_INTEGER>?) -> String {
         guard let s, let bn = ASN1_INTEGER_to_BN(s, nil) else { return "" }
@@ -62,34 +92,15 @@ public final class Certificate: @unchecked Sendable, Equatable, Hashable, Custom
         return String(cString: h).lowercased()
     }
 
-    public var notBefore: Date { OpenSSL.date(X509_get0_notBefore(x509)) ?? .distantFuture }
-    public var notAfter: Date { OpenSSL.date(X509_get0_notAfter(x509)) ?? .distantPast }
 
     public func isValid(at date: Date) -> Bool { notBefore <= date && date <= notAfter }
 
-    public var isCA: Bool { X509_check_ca(x509) != 0 }
     public var isSelfSigned: Bool { X509_check_issued(x509, x509) == X509_V_OK }
 
     /// True when `issuer`'s subject is this certificate's issuer and its key signed this certificate.
     public func isIssued(by issuer: Certificate) -> Bool {
         guard X509_check_issued(issuer.x509, x509) == X509_V_OK, let key = X509_get0_pubkey(issuer.x509) else { return false }
         return X509_verify(x509, key) == 1
-    }
-
-    /// Key usage bits as OpenSSL reports them; nil when the extension is absent (any use allowed).
-    public var keyUsage: UInt32? {
-        let flags = X509_get_extension_flags(x509)
-        guard flags & UInt32(EXFLAG_KUSAGE) != 0 else { return nil }
-        return X509_get_key_usage(x509)
-    }
-
-    /// Extended key usage OIDs; nil when the extension is absent.
-    public var extendedKeyUsage: [String]? {
-        var crit: Int32 = 0
-        guard let raw = X509_get_ext_d2i(x509, NID_ext_key_usage, &crit, nil) else { return nil }
-        let eku = OpaquePointer(raw)
-        defer { hoso_extkeyusage_free(eku) }
-        return (0..<hoso_sk_asn1obj_num(eku)).map { OpenSSL.oidText(hoso_sk_asn1obj_value(eku, $0)) }
     }
 
     /// May this certificate's key sign documents? (digitalSignature or nonRepudiation, and no EKU that excludes it.)
@@ -105,7 +116,6 @@ public final class Certificate: @unchecked Sendable, Equatable, Hashable, Custom
 
     public var canSignTimestamps: Bool { extendedKeyUsage == [OID.timeStamping] }
 
-    public var publicKey: KeyInfo { KeyInfo(X509_get0_pubkey(x509)) }
 
     /// The algorithm that signed this certificate, e.g. "sha256WithRSAEncryption".
     public var signatureAlgorithm: String {
@@ -194,9 +204,20 @@ public final class CRL: @unchecked Sendable, Equatable {
     let crl: OpaquePointer
     public let der: [UInt8]
 
+    /// SHA-256 of the DER, hex: the CRL's object id in the archive.
+    public let fingerprint: String
+
+    public let issuer: String
+    public let thisUpdate: Date
+    public let nextUpdate: Date?
+
     init(takingOwnership crl: OpaquePointer) throws {
         self.crl = crl
         self.der = try OpenSSL.der { i2d_X509_CRL(crl, $0) }
+        self.fingerprint = OpenSSL.hex(OpenSSL.sha256(der))
+        issuer = OpenSSL.nameText(X509_CRL_get_issuer(crl))
+        thisUpdate = OpenSSL.date(X509_CRL_get0_lastUpdate(crl)) ?? .distantPast
+        nextUpdate = OpenSSL.date(X509_CRL_get0_nextUpdate(crl))
     }
 
     public convenience init(der: [UInt8], source: String? = nil) throws {
@@ -220,9 +241,6 @@ public final class CRL: @unchecked Sendable, Equatable {
     public static func == (a: CRL, b: CRL) -> Bool { a.der == b.der }
 
     public var pem: String { PEM.encode(der, label: "X509 CRL") }
-    public var issuer: String { OpenSSL.nameText(X509_CRL_get_issuer(crl)) }
-    public var thisUpdate: Date { OpenSSL.date(X509_CRL_get0_lastUpdate(crl)) ?? .distantPast }
-    public var nextUpdate: Date? { OpenSSL.date(X509_CRL_get0_nextUpdate(crl)) }
 
     /// True when `issuer` is named as this CRL's issuer and its key signed it.
     public func isSigned(by issuer: Certificate) -> Bool {

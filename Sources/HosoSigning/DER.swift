@@ -39,6 +39,9 @@ enum DER {
     struct Node {
         var tag: UInt8
         var content: ArraySlice<UInt8>
+        /// Where the element's tag byte is in the buffer `content` slices: `bytes[start..<content.endIndex]` is
+        /// the element exactly as encoded.
+        var start: Int = 0
         var children: [Node] {
             get throws { try DER.parseAll(content) }
         }
@@ -59,7 +62,7 @@ enum DER {
             for _ in 0..<n { len = len << 8 | Int(bytes[i]); i += 1 }
         }
         guard len >= 0, bytes.endIndex - i >= len else { throw Malformed() }
-        return (Node(tag: tag, content: bytes[i..<(i + len)]), bytes[(i + len)...])
+        return (Node(tag: tag, content: bytes[i..<(i + len)], start: bytes.startIndex), bytes[(i + len)...])
     }
 
     static func parseAll(_ bytes: ArraySlice<UInt8>) throws -> [Node] {

@@ -475,6 +475,10 @@ public struct DemoPKI {
                      title: "Cán bộ quản lý văn bằng chứng chỉ", key: .ecP256, issuer: "ca-giao-duc"),
         IdentityPlan(name: "truong-phong", role: .officeHead, status: .valid, commonName: "Vũ Minh Tuấn", organization: office,
                      title: "Trưởng phòng", key: .rsa2048, issuer: "ca-dich-vu"),
+        // The office's organisation certificate (its electronic seal): signs certified copies and their QR payloads,
+        // which must be ECDSA P-256 to fit a small QR code.
+        IdentityPlan(name: "van-phong", role: .officeHead, status: .valid, commonName: office, organization: office,
+                     title: nil, key: .ecP256, issuer: "ca-dich-vu"),
         IdentityPlan(name: "tsa", role: .tsa, status: .valid, commonName: "hoso TEST Dịch vụ cấp dấu thời gian", organization: pkiOrg,
                      title: nil, key: .ecP256, issuer: "ca-dich-vu"),
         IdentityPlan(name: "gv-bi-thu-hoi", role: .subjectTeacher, status: .revoked, commonName: "Đỗ Văn Hùng", organization: school,

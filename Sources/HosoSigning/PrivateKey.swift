@@ -10,9 +10,13 @@ public final class PrivateKey: @unchecked Sendable {
     /// The engine that holds a token key; kept alive as long as the key.
     private let engine: Engine?
 
+    /// The key's type and size, read once (asked on every signature).
+    public let info: KeyInfo
+
     init(takingOwnership pkey: OpaquePointer, engine: Engine? = nil) {
         self.pkey = pkey
         self.engine = engine
+        self.info = KeyInfo(pkey)
     }
 
     deinit { EVP_PKEY_free(pkey) }
@@ -32,7 +36,6 @@ public final class PrivateKey: @unchecked Sendable {
         return PrivateKey(takingOwnership: try OpenSSL.nonNull(p, .cryptoError, .both("Không tạo được khóa", "Could not generate a key")))
     }
 
-    public var info: KeyInfo { KeyInfo(pkey) }
     public var isOnToken: Bool { engine != nil }
 
     /// Unencrypted PKCS#8 PEM (for test fixtures and token import only).

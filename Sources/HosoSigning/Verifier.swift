@@ -115,7 +115,7 @@ public struct SignatureReport: Codable, Sendable {
     public struct Message: Codable, Sendable, Equatable {
         public var vi: String
         public var en: String
-        init(_ t: LocalizedText) { vi = t.vi; en = t.en }
+        public init(_ t: LocalizedText) { vi = t.vi; en = t.en }
         public func text(_ lang: Lang) -> String { lang == .en ? en : vi }
     }
 
@@ -146,9 +146,12 @@ public struct SignatureReport: Codable, Sendable {
 /// Judges detached CMS signatures against trust anchors, CRLs, a time and a policy. Never throws for a bad
 /// signature (that is a FAILED report); throws only when the bytes are not a signature at all.
 public struct SignatureVerifier: Sendable {
-    public var trust: TrustContext
-    public var policy: VerificationPolicy
-    public var clock: HosoClock
+    public let trust: TrustContext
+    public let policy: VerificationPolicy
+    public let clock: HosoClock
+    /// Chains and CRL signatures already checked by this verifier: they depend only on the certificates and CRLs
+    /// (the trust context is fixed), not on the time, so a server verifying many signatures checks each once.
+    let cache = VerificationCache()
 
     public init(trust: TrustContext, policy: VerificationPolicy = VerificationPolicy(), clock: HosoClock = .system) {
         self.trust = trust
@@ -157,7 +160,7 @@ public struct SignatureVerifier: Sendable {
     }
 
     public func verify(signature der: [UInt8], content: [UInt8], recordType: String? = nil) throws -> [SignatureReport] {
-        let sd = try SignedData(der: der)
+        let sd = try parse(der)
         let signers = sd.signers
         guard !signers.isEmpty else {
             throw HosoError(.badSignature, .both("Chữ ký CMS không có người ký nào", "The CMS signature has no signer"))
@@ -165,12 +168,21 @@ public struct SignatureVerifier: Sendable {
         return signers.map { verify($0, in: sd, content: content, recordType: recordType) }
     }
 
+    /// Parses with the embedded certificates and CRLs taken from the cache (each is decoded once per verifier).
+    func parse(_ der: [UInt8]) throws -> SignedData {
+        guard let parts = SignedData.split(der) else { return try SignedData(der: der) }
+        let certs = try parts.certificates.map { d in try cache.certificate(d) { try Certificate(der: Array(d)) } }
+        let crls = try parts.crls.map { d in try cache.crl(d) { try CRL(der: Array(d)) } }
+        return try SignedData(der: der, stripped: parts.stripped, certificates: certs, crls: crls, source: nil)
+    }
+
     func verify(_ s: SignedData.Signer, in sd: SignedData, content: [UInt8], recordType: String?) -> SignatureReport {
         let now = clock.now()
         var r = SignatureReport(indication: .passed, reason: nil, message: .init(.both("Chữ ký hợp lệ", "The signature is valid")),
                                 judgedAt: now, timeProof: .verificationTime, chain: [], warnings: [])
         r.claimedSigningTime = s.signingTime
-        r.role = s.role
+        let claimedRole = s.role
+        r.role = claimedRole
         func finish(_ ind: Indication, _ code: ReasonCode, _ detail: LocalizedText? = nil) -> SignatureReport {
             r.indication = ind
             r.reason = code
@@ -211,7 +223,11 @@ public struct SignatureVerifier: Sendable {
         let untrusted = sd.certificates + trust.intermediates
         var judgeAt = now
         if let tokenDER = s.timestampToken {
-            switch Self.checkTimestamp(tokenDER, signature: s.signatureValue, roots: trust.roots, intermediates: untrusted) {
+            let value = s.signatureValue
+            let outcome = cache.timestamp(tokenDER, value) {
+                Self.checkTimestamp(tokenDER, signature: value, roots: trust.roots, intermediates: untrusted)
+            }
+            switch outcome {
             case .valid(let t, let tsa):
                 judgeAt = t
                 r.timeProof = .timestamp
@@ -234,7 +250,7 @@ public struct SignatureVerifier: Sendable {
         r.judgedAt = judgeAt
 
         // 6. The chain to a trusted root (time is checked separately below, so each reason is told apart).
-        guard let chain = buildChain(cert, untrusted: untrusted) else { return finish(.indeterminate, .noCertificateChainFound) }
+        guard let chain = cachedChain(cert, untrusted: untrusted) else { return finish(.indeterminate, .noCertificateChainFound) }
         r.chain = chain.map { $0.commonName ?? $0.subject }
         if chain.dropLast().contains(where: { $0.hasWeakSignature }) {
             return finish(.failed, .weakAlgorithm, .both("chuỗi chứng thư ký bằng SHA-1/MD5", "the chain is signed with SHA-1/MD5"))
@@ -259,7 +275,7 @@ public struct SignatureVerifier: Sendable {
         let allCRLs = trust.crls + sd.crls
         for (i, c) in chain.enumerated().dropLast() {
             let issuer = chain[i + 1]
-            let crls = allCRLs.filter { $0.isSigned(by: issuer) }
+            let crls = allCRLs.filter { crl in cache.crlSigned(crl, by: issuer) { crl.isSigned(by: issuer) } }
             guard let latest = crls.max(by: { $0.thisUpdate < $1.thisUpdate }) else {
                 return finish(.indeterminate, .noRevocationData, .both("không có CRL của \(issuer.commonName ?? issuer.subject)",
                                                                         "no CRL from \(issuer.commonName ?? issuer.subject)"))
@@ -287,9 +303,9 @@ public struct SignatureVerifier: Sendable {
 
         // 9. Role.
         if let recordType, let allowed = policy.rolesByRecordType[recordType] {
-            guard let role = s.role, allowed.contains(role) else {
-                return finish(.failed, .roleNotAuthorised, .both("vai trò \(s.role?.rawValue ?? "(không có)") với \(recordType)",
-                                                                 "role \(s.role?.rawValue ?? "(none)") for \(recordType)"))
+            guard let role = claimedRole, allowed.contains(role) else {
+                return finish(.failed, .roleNotAuthorised, .both("vai trò \(claimedRole?.rawValue ?? "(không có)") với \(recordType)",
+                                                                 "role \(claimedRole?.rawValue ?? "(none)") for \(recordType)"))
             }
         }
         return r
@@ -310,6 +326,11 @@ public struct SignatureVerifier: Sendable {
         default:
             return .both("thuật toán ký \(s.signatureAlgorithm)", "signature algorithm \(s.signatureAlgorithm)")
         }
+    }
+
+    func cachedChain(_ leaf: Certificate, untrusted: [Certificate]) -> [Certificate]? {
+        let key = ([leaf.fingerprint] + untrusted.map(\.fingerprint).sorted()).joined(separator: ",")
+        return cache.chain(key) { buildChain(leaf, untrusted: untrusted) }
     }
 
     /// The chain from `leaf` to one of the trusted roots, leaf first; nil when there is none.
@@ -334,7 +355,7 @@ public struct SignatureVerifier: Sendable {
         }
     }
 
-    enum TimestampOutcome {
+    enum TimestampOutcome: Sendable {
         case valid(Date, Certificate)
         case mismatch
         case invalid(String)
@@ -351,5 +372,58 @@ public struct SignatureVerifier: Sendable {
         case .untrustedTSA: return .untrusted("untrusted-tsa")
         case .notATimeStampingCertificate: return .untrusted("not-a-tsa-certificate")
         }
+    }
+}
+
+/// Results that depend only on immutable inputs, shared by copies of one verifier. Bounded: cleared when full.
+final class VerificationCache: @unchecked Sendable {
+    // @unchecked: every access goes through `lock`.
+    private let lock = NSLock()
+    private var chains = [String: [Certificate]?]()
+    private var crlSignatures = [String: Bool]()
+    // Keyed by Data: Swift hashes [UInt8] byte by byte (a tenth of a verification); Data hashes a prefix and
+    // compares with memcmp.
+    private var certificates = [Data: Certificate]()
+    private var crls = [Data: CRL]()
+    private var timestamps = [Data: SignatureVerifier.TimestampOutcome]()
+    private let limit = 4096
+
+    private func memo<K: Hashable, V>(_ table: ReferenceWritableKeyPath<VerificationCache, [K: V]>, _ key: K, _ make: () throws -> V) rethrows -> V {
+        if let hit = lock.withLock({ self[keyPath: table][key] }) { return hit }
+        let value = try make()
+        lock.withLock {
+            if self[keyPath: table].count >= limit { self[keyPath: table].removeAll() }
+            self[keyPath: table][key] = value
+        }
+        return value
+    }
+
+    func certificate(_ der: ArraySlice<UInt8>, _ make: () throws -> Certificate) rethrows -> Certificate { try memo(\.certificates, Data(der), make) }
+    func crl(_ der: ArraySlice<UInt8>, _ make: () throws -> CRL) rethrows -> CRL { try memo(\.crls, Data(der), make) }
+
+    /// A timestamp's check depends only on the token, the signature value it should cover and the (fixed) trust.
+    func timestamp(_ token: [UInt8], _ value: [UInt8], _ make: () -> SignatureVerifier.TimestampOutcome) -> SignatureVerifier.TimestampOutcome {
+        memo(\.timestamps, Data(token + value), make)
+    }
+
+    func chain(_ key: String, _ make: () -> [Certificate]?) -> [Certificate]? {
+        if let hit = lock.withLock({ chains[key] }) { return hit }
+        let value = make()
+        lock.withLock {
+            if chains.count >= limit { chains.removeAll() }
+            chains[key] = .some(value)
+        }
+        return value
+    }
+
+    func crlSigned(_ crl: CRL, by issuer: Certificate, _ check: () -> Bool) -> Bool {
+        let key = crl.fingerprint + "/" + issuer.fingerprint
+        if let hit = lock.withLock({ crlSignatures[key] }) { return hit }
+        let value = check()
+        lock.withLock {
+            if crlSignatures.count >= limit { crlSignatures.removeAll() }
+            crlSignatures[key] = value
+        }
+        return value
     }
 }

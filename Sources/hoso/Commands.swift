@@ -81,7 +81,8 @@ struct Hoso: ParsableCommand {
             subcommands: [Init.self, Add.self, Cat.self, Ls.self, Info.self, Fsck.self, Reindex.self,
                           GradeBookCommand.self, TranscriptCommand.self,
                           RecordCommand.self, History.self, Conflicts.self, LedgerCommand.self, Find.self,
-                          Sign.self, Verify.self, Timestamp.self, TrustCommand.self, PKICommand.self, TSACommand.self]
+                          Sign.self, Verify.self, Timestamp.self, TrustCommand.self, PKICommand.self, TSACommand.self,
+                          RequestCommand.self, OfficeCommand.self, CopyCommand.self]
         )
     }
 }

@@ -71,7 +71,7 @@ private let kuKeyCertSign: UInt32 = 0x04, kuCRLSign: UInt32 = 0x02
         let m = try DemoPKI.create(at: dir, clock: .fixed(now), password: "hoso-demo")
 
         #expect(m.testOnly && m.password == "hoso-demo" && m.createdAt == "2025-09-05T07:30:00Z")
-        #expect(Set(m.identities.map(\.name)) == ["gv-toan", "gv-van", "gvcn", "hieu-truong", "can-bo-van-bang", "truong-phong",
+        #expect(Set(m.identities.map(\.name)) == ["gv-toan", "gv-van", "gvcn", "hieu-truong", "can-bo-van-bang", "truong-phong", "van-phong",
                                                    "tsa", "gv-bi-thu-hoi", "gv-het-han", "sai-muc-dich"])
         #expect(Set(m.identities.map(\.role)) == Set(DemoPKI.Role.allCases))
         #expect(m.roots.map(\.commonName) == ["hoso TEST Root CA quốc gia (NEAC test)", "hoso TEST Root CA chuyên dùng (VGCA test)"])

@@ -1,0 +1,267 @@
+import Foundation
+import HosoCopies
+import HosoCore
+import HosoIndex
+import HosoRecords
+import HosoSigning
+import HosoStore
+
+extension HosoError.Code {
+    public static let diplomaRevoked = Self(rawValue: "DIPLOMA_REVOKED")
+    public static let notOfficeSigner = Self(rawValue: "NOT_OFFICE_SIGNER")
+    public static let requestMismatch = Self(rawValue: "REQUEST_ENTRY_MISMATCH")
+    public static let copyNotFound = Self(rawValue: "COPY_NOT_FOUND")
+}
+
+/// One line of the copy register (sổ cấp bản sao): requester, holder, serial, ledger number, copy number, date,
+/// how many copies — and which PDF was issued and what entry it certified.
+public struct CopyRegisterEntry: Codable, Sendable, Equatable {
+    public var copyNumber: Int
+    public var year: Int
+    /// As printed: "12/2026".
+    public var printedNumber: String
+    public var requestId: String
+    public var requesterName: String
+    public var holderName: String
+    public var serial: String
+    public var ledgerRecordId: String
+    public var ledgerNumber: Int
+    public var issuedAt: String
+    public var copies: Int
+    /// The PDF object's id.
+    public var document: String
+    /// SHA-256 of the canonical ledger entry the copy embeds.
+    public var entryDigest: String
+    public var signer: String
+    public var clerk: String
+
+    public static let recordType = "copy"
+}
+
+/// What `verifyCopy` found: the PDF signature report, then the archive's checks.
+public struct CopyReport: Codable, Sendable {
+    public var indication: String
+    public var reasons: [String]
+    public var pdf: PDFReport
+    public var signerIsOffice: Bool?
+    public var registered: CopyRegisterEntry?
+    public var entry: LedgerEntryView?
+    /// Corrections of the entry made after the copy was issued.
+    public var laterCorrections: [LedgerEntryView.Correction]
+    public var revocation: LedgerEntryView.Revocation?
+    public var messages: [SignatureReport.Message]
+}
+
+extension Archive {
+    public struct IssuedCopyResult: Sendable {
+        public var pdf: [UInt8]
+        public var register: CopyRegisterEntry
+        public var registerRecordId: String
+        public var qrText: String
+    }
+
+    /// Issues a certified copy from the ledger for a request: checks the request and the entry (refused if the
+    /// diploma is revoked), numbers it in the copy register, renders the PDF with its QR payload, signs it (PAdES,
+    /// with a timestamp when a source is given), embeds the canonical entry, stores it and records everything.
+    /// The signer is the office's organisation certificate (its electronic seal); it signs both the PDF and the QR
+    /// payload, so it must be ECDSA P-256 (a QR of version ≤ 15 has no room for an RSA signature).
+    public func issueCopy(entryRef: String, requestId: String, signer: SigningIdentity,
+                          timestamp: TimestampSource? = nil, clerk: String) throws -> IssuedCopyResult {
+        let (_, request) = try self.request(requestId)
+        guard request.kind == .copy else {
+            throw HosoError(.requestState, .both("Yêu cầu này không phải yêu cầu cấp bản sao", "This request is not for a copy"), location: requestId)
+        }
+        guard request.status == .received || request.status == .checked else {
+            throw HosoError(.requestState, .both("Yêu cầu đã \(request.status.rawValue)", "The request is already \(request.status.rawValue)"),
+                            location: requestId)
+        }
+        let view = try ledgerEntry(entryRef)
+        if let r = view.revocation {
+            throw HosoError(.diplomaRevoked, .both("Văn bằng đã bị \(r.kind.lowercased()) (\(r.decision ?? "")): \(r.reason); không cấp bản sao",
+                                                   "The diploma was revoked (\(r.decision ?? "")): \(r.reason); no copy is issued"),
+                            location: view.ref)
+        }
+        // The request must name this diploma: same holder (accent- and case-insensitive) and serial when given.
+        var mismatch = [String]()
+        if VietnameseText.fold(request.holderName) != VietnameseText.fold(view.text("fullName")) { mismatch.append("holderName") }
+        if let s = request.serial, s != view.serial { mismatch.append("serial") }
+        if let d = request.holderDateOfBirth, d != view.text("dateOfBirth") { mismatch.append("holderDateOfBirth") }
+        if let l = request.ledgerRecordId, l != view.ledgerRecordId { mismatch.append("ledgerRecordId") }
+        if let n = request.ledgerNumber, n != view.ledgerNumber { mismatch.append("ledgerNumber") }
+        if !mismatch.isEmpty {
+            throw HosoError(.requestMismatch, .both("Yêu cầu không khớp mục sổ gốc: \(mismatch.joined(separator: ", "))",
+                                                    "The request does not match the ledger entry: \(mismatch.joined(separator: ", "))"),
+                            location: "\(requestId) / \(view.ref)")
+        }
+        let settings = try officeSettings()
+        if !settings.copySigners.isEmpty && !settings.copySigners.contains(signer.certificate.fingerprint) {
+            throw HosoError(.notOfficeSigner, .both("Chứng thư này không được đăng ký để ký bản sao của cơ quan (hoso office set)",
+                                                    "This certificate is not registered to sign the office's copies (hoso office set)"),
+                            location: signer.certificate.subject)
+        }
+        let now = clock.now()
+        let cal = settings.calendar
+        let year = cal.component(.year, from: now)
+        let number = try nextCopyNumber(year: year)
+        let printed = "\(number)/\(year)"
+        let issueDate = { () -> String in
+            let c = cal.dateComponents([.year, .month, .day], from: now)
+            return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
+        }()
+
+        // The QR payload: enough to check a paper copy offline with the office's certificate alone.
+        let payload = CopyPayload(holderName: view.text("fullName"), dateOfBirth: view.text("dateOfBirth"), serial: view.serial,
+                                  ledgerNumber: String(view.ledgerNumber), ledgerYear: view.year, issuingOffice: settings.officeCode,
+                                  copyNumber: number, issueDate: issueDate)
+        let qrText = try QRPayloadCodec.encode(payload, signer: signer.key)
+        let qr = try QRCode.modules(for: qrText)
+
+        let rows = CopyDocument.diplomaRows(
+            holderName: view.text("fullName"), dateOfBirth: Self.vietnameseDate(view.text("dateOfBirth")),
+            placeOfBirth: view.text("placeOfBirth"), sex: view.text("sex"), ethnicity: view.text("ethnicity"),
+            graduationYear: String(view.year), graduationGrade: view.text("graduationGrade"), school: view.school,
+            serial: view.serial, ledgerNumber: String(view.ledgerNumber))
+        let c = cal.dateComponents([.year, .month, .day], from: now)
+        let dateLine = (settings.place.isEmpty ? "" : settings.place + ", ") + String(format: "ngày %02d tháng %02d năm %04d", c.day!, c.month!, c.year!)
+        let doc = CopyDocument(
+            superiorBody: settings.superiorBody.uppercased(), officeName: settings.officeName.uppercased(), copyNumber: printed,
+            subtitle: Self.diplomaName(ledgerTitle: view.title), rows: rows, issuePlaceAndDate: dateLine,
+            signerTitle: settings.signerTitle.uppercased(), signerName: settings.signerName,
+            footer: "Bản sao điện tử được ký số. Kiểm tra: hoso copy verify <tệp.pdf>, hoặc quét mã QR (hoso copy verify --qr) "
+                + "với chứng thư số của \(settings.officeName). Sổ gốc: \(view.ledgerRecordId), số vào sổ \(view.ledgerNumber).",
+            qrModules: qr.modules)
+        let unsigned = try PDFRender.render(doc)
+        let entryBytes = try view.canonicalBytes()
+        let stamp: ((_ value: [UInt8]) throws -> [UInt8])? = timestamp.map { src in { try src.token(forSignatureValue: $0) } }
+        let pdf = try PAdES.sign(pdf: unsigned, signer: signer, attachment: (name: "so-goc-\(view.serial).json", bytes: entryBytes,
+                                                                           mime: "application/json"),
+                                 reason: "Bản sao từ sổ gốc số \(printed)", location: settings.place.isEmpty ? nil : settings.place,
+                                 time: now, timestamp: stamp)
+
+        cleanLeftovers()
+        let (obj, _) = try store.put(pdf, kind: .copy)
+        // The signer's certificate is kept too, so a paper copy's QR can be checked from the archive alone.
+        let (certObj, _) = try store.put(signer.certificate.der, kind: .certificate)
+        try index.record(objects: [obj, certObj])
+        let entry = CopyRegisterEntry(copyNumber: number, year: year, printedNumber: printed, requestId: requestId,
+                                      requesterName: request.requesterName, holderName: view.text("fullName"), serial: view.serial,
+                                      ledgerRecordId: view.ledgerRecordId, ledgerNumber: view.ledgerNumber,
+                                      issuedAt: HosoClock.format(now), copies: request.copies, document: obj.id.hex,
+                                      entryDigest: OpenSSLHex.sha256(entryBytes), signer: signer.certificate.fingerprint, clerk: clerk)
+        let registerId = String(format: "BS-%04d-%06d", year, number)
+        try createRecord(type: CopyRegisterEntry.recordType, id: registerId, body: try encodeBody(entry), author: clerk)
+        try updateRequest(requestId, author: clerk, reason: "cấp bản sao số \(printed) / copy \(printed) issued") {
+            $0.status = .issued
+            $0.checkedEntry = view.ref
+            $0.issued.append(.init(copyNumber: printed, document: obj.id.hex))
+        }
+        return IssuedCopyResult(pdf: pdf, register: entry, registerRecordId: registerId, qrText: qrText)
+    }
+
+    func nextCopyNumber(year: Int) throws -> Int {
+        let stem = String(format: "BS-%04d-", year)
+        return (try index.recordIds(ofType: CopyRegisterEntry.recordType).filter { $0.hasPrefix(stem) }
+            .compactMap { Int($0.dropFirst(stem.count)) }.max() ?? 0) + 1
+    }
+
+    public func copyRegister() throws -> [CopyRegisterEntry] {
+        try index.recordIds(ofType: CopyRegisterEntry.recordType).map { try decodeBody(try current(record: $0).1.body, as: CopyRegisterEntry.self) }
+    }
+
+    /// Verifies a copy: its PDF signature (whole file signed, nothing after), that the office signed it, that it is in
+    /// the copy register, that the ledger entry it embeds is the entry as it stands today, and that the diploma has not
+    /// been revoked since.
+    public func verifyCopy(pdf: [UInt8]) throws -> CopyReport {
+        let verifier = SignatureVerifier(trust: try trustContext(), policy: VerificationPolicy(), clock: clock)
+        let pdfReport = try PDFVerify.verify(pdf: pdf, verifier: verifier)
+        var reasons = [String]()
+        var messages = [SignatureReport.Message]()
+        func add(_ code: String, _ text: LocalizedText) {
+            reasons.append(code)
+            messages.append(.init(text))
+        }
+        if !pdfReport.passed, let r = pdfReport.reason {
+            add(r.rawValue, r.text)
+        }
+        let settings = try officeSettings()
+        let docId = ObjectID(digest: Digest.sha256(pdf)).hex
+        let register = try copyRegister()
+        let registered = register.first { $0.document == docId }
+        if registered == nil {
+            add("COPY_NOT_REGISTERED", .both("Bản sao không có trong sổ cấp bản sao của cơ quan", "The copy is not in the office's copy register"))
+        }
+        var signerIsOffice: Bool?
+        if let infos = try? PDFParse.inspect(pdf), let cms = infos.first?.cms, let cert = try? SignedData(der: cms).signers.first?.certificate {
+            let allowed = settings.copySigners.isEmpty ? Set(register.map(\.signer)) : Set(settings.copySigners)
+            signerIsOffice = allowed.contains(cert.fingerprint)
+            if signerIsOffice == false {
+                add("NOT_OFFICE_SIGNER", .both("Bản sao không do chứng thư số của cơ quan ký", "The copy was not signed with the office's certificate"))
+            }
+        }
+        var view: LedgerEntryView?
+        var later = [LedgerEntryView.Correction]()
+        var revocation: LedgerEntryView.Revocation?
+        let embedded = PDFParse.attachmentNames(in: pdf).first.flatMap { PDFParse.attachment(named: $0, in: pdf) }
+        if let embedded, let issued = try? JSONDecoder().decode(LedgerEntryView.self, from: Data(embedded)) {
+            let now = try? ledgerEntry(issued.ref)
+            view = now
+            if let now {
+                revocation = now.revocation
+                if let r = now.revocation {
+                    add("DIPLOMA_REVOKED", .both("Văn bằng đã bị \(r.kind.lowercased()) (\(r.decision ?? "")): \(r.reason)",
+                                                 "The diploma has been revoked (\(r.decision ?? "")): \(r.reason)"))
+                }
+                if (try? now.canonicalBytes()) != (try? issued.canonicalBytes()) {
+                    later = now.corrections.filter { c in !issued.corrections.contains(c) }
+                    let names = later.map { "\($0.appendixRecordId) (\($0.fields.joined(separator: ", ")); \($0.decision ?? ""))" }
+                        .joined(separator: "; ")
+                    add("ENTRY_CORRECTED", .both("Mục sổ gốc đã được đính chính sau khi cấp bản sao: \(names)",
+                                                 "The ledger entry was corrected after the copy was issued: \(names)"))
+                }
+            } else {
+                add("ENTRY_NOT_FOUND", .both("Không tìm thấy mục sổ gốc mà bản sao chứng thực", "The ledger entry the copy certifies is not in the archive"))
+            }
+            if let registered, registered.entryDigest != OpenSSLHex.sha256(embedded) {
+                add("ENTRY_MISMATCH", .both("Nội dung đính kèm khác với nội dung đã đăng ký", "The embedded entry differs from the registered one"))
+            }
+        } else {
+            add("NO_EMBEDDED_ENTRY", .both("Bản sao không kèm mục sổ gốc dạng máy đọc", "The copy carries no machine-readable ledger entry"))
+        }
+        let indication = reasons.isEmpty ? "PASSED" : (pdfReport.indication == .indeterminate && reasons.count == 1 ? "INDETERMINATE" : "FAILED")
+        return CopyReport(indication: indication, reasons: reasons, pdf: pdfReport, signerIsOffice: signerIsOffice, registered: registered,
+                          entry: view, laterCorrections: later, revocation: revocation, messages: messages)
+    }
+
+    /// The certificates that sign this office's copies (settings, else every signer in the register), for QR checks.
+    public func officeCertificates() throws -> [Certificate] {
+        let settings = try officeSettings()
+        let wanted = settings.copySigners.isEmpty ? Set(try copyRegister().map(\.signer)) : Set(settings.copySigners)
+        return wanted.sorted().compactMap { fp in
+            guard let id = ObjectID(hex: fp), store.exists(id) else { return nil }
+            return try? Certificate(der: try store.read(id))
+        }
+    }
+
+    /// "SỔ GỐC CẤP BẰNG TỐT NGHIỆP THCS" → "Bằng tốt nghiệp THCS": the diploma the ledger records, in sentence case,
+    /// abbreviations (all-ASCII capitals like THCS, THPT) kept.
+    static func diplomaName(ledgerTitle: String) -> String? {
+        var t = ledgerTitle.trimmingCharacters(in: .whitespaces)
+        for prefix in ["SỔ GỐC CẤP ", "Sổ gốc cấp ", "sổ gốc cấp "] where t.hasPrefix(prefix) { t = String(t.dropFirst(prefix.count)) }
+        guard !t.isEmpty else { return nil }
+        let words = t.split(separator: " ").map { w -> String in
+            w.count >= 2 && w.allSatisfy({ $0.isASCII && $0.isUppercase }) ? String(w) : w.lowercased()
+        }
+        let s = words.joined(separator: " ")
+        return s.prefix(1).uppercased() + s.dropFirst()
+    }
+
+    static func vietnameseDate(_ iso: String) -> String {
+        let p = iso.split(separator: "-")
+        return p.count == 3 ? "\(p[2])/\(p[1])/\(p[0])" : iso
+    }
+}
+
+enum OpenSSLHex {
+    static func sha256(_ bytes: [UInt8]) -> String { ObjectID(digest: Digest.sha256(bytes)).hex }
+}
+

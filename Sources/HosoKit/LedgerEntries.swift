@@ -1,0 +1,161 @@
+import Foundation
+import HosoCore
+import HosoIndex
+import HosoRecords
+import HosoStore
+
+extension HosoError.Code {
+    public static let entryAmbiguous = Self(rawValue: "LEDGER_ENTRY_AMBIGUOUS")
+}
+
+/// One diploma as the ledger says it today: the entry of the ledger's current revision with every correction of
+/// its appendices applied, the corrections themselves, and a revocation if there is one. A copy from the ledger
+/// must match this completely and exactly (Nghị định 23/2015), so a copy embeds it and a verifier recomputes it.
+public struct LedgerEntryView: Codable, Sendable, Equatable {
+    public var ledgerRecordId: String
+    public var issuer: String
+    public var title: String
+    public var year: Int
+    public var school: String
+    public var decision: String?
+    /// The entry's fields (ledger columns) after corrections, as strings and numbers from the ledger.
+    public var entry: [String: EntryValue]
+    public var corrections: [Correction]
+    public var revocation: Revocation?
+
+    public enum EntryValue: Codable, Sendable, Equatable {
+        case text(String), number(Int), flag(Bool)
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if let b = try? c.decode(Bool.self) { self = .flag(b) } else if let i = try? c.decode(Int.self) { self = .number(i) } else {
+                self = .text(try c.decode(String.self))
+            }
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.singleValueContainer()
+            switch self {
+            case .text(let s): try c.encode(s)
+            case .number(let i): try c.encode(i)
+            case .flag(let b): try c.encode(b)
+            }
+        }
+
+        public var text: String {
+            switch self {
+            case .text(let s): return s
+            case .number(let i): return String(i)
+            case .flag(let b): return b ? "có" : "không"
+            }
+        }
+    }
+
+    public struct Correction: Codable, Sendable, Equatable {
+        public var appendixRecordId: String
+        public var revision: String
+        public var decision: String?
+        public var fields: [String]
+    }
+
+    public struct Revocation: Codable, Sendable, Equatable {
+        public var recordId: String
+        public var kind: String
+        public var decision: String?
+        public var reason: String
+    }
+
+    public func text(_ field: String) -> String { entry[field]?.text ?? "" }
+    public var serial: String { text("serial") }
+    public var ledgerNumber: Int { if case .number(let n)? = entry["ledgerNumber"] { return n }; return 0 }
+    public var ref: String { "\(ledgerRecordId)#\(ledgerNumber)" }
+
+    /// The canonical bytes (RFC 8785) a copy embeds.
+    public func canonicalBytes() throws -> [UInt8] {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys]
+        return try CanonicalJSON.canonicalize(Array(try enc.encode(self)), source: ref)
+    }
+}
+
+extension Archive {
+    /// The diploma a clerk names: its serial, or "LEDGER-RECORD-ID#LEDGER-NUMBER".
+    public func ledgerEntry(_ ref: String) throws -> LedgerEntryView {
+        var q = EntryQuery()
+        if let hash = ref.lastIndex(of: "#"), let n = Int(ref[ref.index(after: hash)...]) {
+            let recordId = String(ref[..<hash])
+            q.ledgerNumber = n
+            let rows = try index.findEntries(q, limit: 1000).filter { $0.recordId == recordId }
+            return try view(of: rows, ref: ref)
+        }
+        q.serial = ref
+        return try view(of: try index.findEntries(q, limit: 10), ref: ref)
+    }
+
+    private func view(of rows: [EntryRow], ref: String) throws -> LedgerEntryView {
+        guard let row = rows.first else {
+            throw HosoError(.ledgerEntryNotFound, .both("Không có mục sổ gốc này", "No such ledger entry"), location: ref)
+        }
+        guard rows.count == 1 else {
+            throw HosoError(.entryAmbiguous, .both("Nhiều mục sổ gốc khớp; dùng SỔ#SỐ-VÀO-SỔ", "Several ledger entries match; use LEDGER#NUMBER"),
+                            location: ref, cause: rows.map { "\($0.recordId)#\($0.ledgerNumber)" }.joined(separator: ", "))
+        }
+        let (_, ledger) = try current(record: row.recordId)
+        func str(_ v: JSONValue?) -> String? { if case .string(let s)? = v { return s }; return nil }
+        func int(_ v: JSONValue?) -> Int? { if case .number(let d)? = v, d == d.rounded() { return Int(d) }; return nil }
+        guard case .array(let entries)? = ledger.body["entries"],
+              let found = entries.first(where: { int($0["ledgerNumber"]) == row.ledgerNumber }), case .object(let members) = found else {
+            throw HosoError(.ledgerEntryNotFound, .both("Mục sổ gốc không còn trong bản hiện tại", "The entry is not in the ledger's current revision"),
+                            location: ref)
+        }
+        var fields = [String: LedgerEntryView.EntryValue]()
+        for m in members {
+            switch m.value {
+            case .string(let s): fields[m.key] = .text(s)
+            case .number(let d) where d == d.rounded(): fields[m.key] = .number(Int(d))
+            case .bool(let b): fields[m.key] = .flag(b)
+            default: continue  // page regions and the like are not part of the diploma's text
+            }
+        }
+        for volatile in ["page", "stt", "recipientSigned", "notes"] { fields[volatile] = nil }
+        var decision: String?
+        if case .object? = ledger.body["decision"] {
+            decision = [str(ledger.body["decision"]?["number"]), str(ledger.body["decision"]?["date"])].compactMap { $0 }.joined(separator: ", ")
+        }
+        var view = LedgerEntryView(ledgerRecordId: row.recordId, issuer: str(ledger.body["issuer"]) ?? row.issuer,
+                                   title: str(ledger.body["title"]) ?? "", year: int(ledger.body["year"]) ?? row.year,
+                                   school: str(ledger.body["school"]) ?? row.school, decision: decision, entry: fields,
+                                   corrections: [], revocation: nil)
+        // Appendices in decision-date order, then id: a later correction of the same field wins.
+        var appendices = [(date: String, id: String, rev: String, body: JSONValue)]()
+        for id in try index.recordIds(ofType: "ledger-appendix") {
+            let (rid, rev) = try current(record: id)
+            guard str(rev.body["ledgerRecordId"]) == row.recordId, int(rev.body["ledgerNumber"]) == row.ledgerNumber else { continue }
+            appendices.append((str(rev.body["decision"]?["date"]) ?? "", id, rid.hex, rev.body))
+        }
+        for a in appendices.sorted(by: { ($0.date, $0.id) < ($1.date, $1.id) }) {
+            var changed = [String]()
+            if case .array(let list)? = a.body["corrections"] {
+                for c in list {
+                    guard let field = str(c["field"]) else { continue }
+                    switch c["to"] {
+                    case .string(let s)?: view.entry[field] = .text(s)
+                    case .number(let d)? where d == d.rounded(): view.entry[field] = .number(Int(d))
+                    default: continue
+                    }
+                    changed.append(field)
+                }
+            }
+            let decision = [str(a.body["decision"]?["number"]), str(a.body["decision"]?["date"])].compactMap { $0 }.joined(separator: ", ")
+            view.corrections.append(.init(appendixRecordId: a.id, revision: a.rev, decision: decision.isEmpty ? nil : decision, fields: changed))
+        }
+        for id in try index.recordIds(ofType: "revocation") {
+            let (_, rev) = try current(record: id)
+            guard str(rev.body["ledgerRecordId"]) == row.recordId, int(rev.body["ledgerNumber"]) == row.ledgerNumber else { continue }
+            let decision = [str(rev.body["decision"]?["number"]), str(rev.body["decision"]?["date"])].compactMap { $0 }.joined(separator: ", ")
+            view.revocation = .init(recordId: id, kind: str(rev.body["kind"]) ?? "", decision: decision.isEmpty ? nil : decision,
+                                    reason: str(rev.body["reason"]) ?? "")
+        }
+        return view
+    }
+}

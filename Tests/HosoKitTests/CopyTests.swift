@@ -1,0 +1,141 @@
+import Foundation
+import HosoCopies
+import HosoCore
+import HosoKit
+import HosoRecords
+import HosoSigning
+import Testing
+
+/// Certified copies end to end in-process: a request, a copy from a ledger entry, its verification, and the ways a
+/// copy stops being good (revocation, a later correction, another signer, tampering).
+@Suite struct CopyTests {
+    let dir = TempDir()
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let ledgerId = "PGD-TANLAP/THCS/1996/PTCS-TANLAP"
+
+    struct Setup {
+        var archive: Archive
+        var office: SigningIdentity
+        var pki: String
+    }
+
+    func setUp(now: Date = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))) throws -> Setup {
+        let pki = dir.path + "/pki"
+        let m = try DemoPKI.create(at: pki, clock: .fixed(now - 3600), password: "pw")
+        let a = try Archive.create(at: dir.path + "/a", clock: .fixed(now))
+        try a.addTrustAnchors(try m.roots.flatMap { try Certificate.load(file: "\(pki)/\($0.certificate)") }, label: "demo", author: "admin")
+        try a.addCertificates(try m.intermediates.flatMap { try Certificate.load(file: "\(pki)/\($0.certificate)") })
+        for c in m.crls { _ = try a.importCRLs(try CRL.load([UInt8](FileManager.default.contents(atPath: "\(pki)/\(c.der)")!))) }
+        let office = try identity(pki, m, "van-phong")
+        var s = OfficeSettings.defaults
+        s.officeName = "Phòng Giáo dục và Đào tạo huyện Tân Lập"
+        s.place = "Tân Lập"
+        s.signerName = "Vũ Minh Tuấn"
+        s.officeCode = "PGD-TL"
+        s.copySigners = [office.certificate.fingerprint]
+        try a.setOfficeSettings(s, author: "admin", reason: "setup")
+        let ledger = try CanonicalJSON.parse(Array(FileManager.default.contents(atPath: Self.repo + "/Schemas/examples/valid-ledger-old-typed-without-scans.json")!))
+        try a.createRecord(type: "ledger", id: Self.ledgerId, body: ledger, author: "registrar")
+        return Setup(archive: a, office: office, pki: pki)
+    }
+
+    func identity(_ pki: String, _ m: DemoPKI.Manifest, _ name: String) throws -> SigningIdentity {
+        try PKCS12.open([UInt8](FileManager.default.contents(atPath: "\(pki)/\(m.identity(name)!.files.p12)")!), password: "pw")
+    }
+
+    func request(_ a: Archive, serial: String = "Số 001234/BT", holder: String = "Lò Thị Mai") throws -> String {
+        try a.newRequest(.init(kind: .copy, requesterName: holder, relation: .holder, holderName: holder, serial: serial,
+                               channel: .inPerson), clerk: "vanthu").id
+    }
+
+    @Test func issueAndVerify() throws {
+        let s = try setUp()
+        let req = try request(s.archive)
+        let issued = try s.archive.issueCopy(entryRef: "Số 001234/BT", requestId: req, signer: s.office, clerk: "vanthu")
+        #expect(issued.register.printedNumber.hasPrefix("1/"))
+        #expect(try s.archive.request(req).request.status == .issued)
+        let report = try s.archive.verifyCopy(pdf: issued.pdf)
+        #expect(report.indication == "PASSED", "\(report.reasons) \(report.messages)")
+        #expect(report.registered?.requestId == req)
+        #expect(report.entry?.text("fullName") == "Lò Thị Mai")
+        // The embedded entry is the canonical view of the ledger entry.
+        let name = try #require(PDFParse.attachmentNames(in: issued.pdf).first)
+        #expect(PDFParse.attachment(named: name, in: issued.pdf) == (try s.archive.ledgerEntry("Số 001234/BT").canonicalBytes()))
+        // The QR payload verifies offline with the office certificate alone.
+        guard case .valid(let p, _) = QRPayloadCodec.verify(issued.qrText, certificates: [s.office.certificate]) else {
+            Issue.record("QR payload does not verify"); return
+        }
+        #expect(p.serial == "Số 001234/BT" && p.copyNumber == issued.register.copyNumber)
+        // A second copy gets the next number; issuing twice for one request is refused.
+        #expect(throws: HosoError(.requestState, .both("", ""))) {
+            _ = try s.archive.issueCopy(entryRef: "Số 001234/BT", requestId: req, signer: s.office, clerk: "vanthu")
+        }
+        let second = try s.archive.issueCopy(entryRef: "\(Self.ledgerId)#2", requestId: try request(s.archive, serial: "Số 001235/BT", holder: "Hoàng Văn Páo"),
+                                             signer: s.office, clerk: "vanthu")
+        #expect(second.register.copyNumber == issued.register.copyNumber + 1)
+    }
+
+    @Test func tamperingAndAppendedUpdatesFail() throws {
+        let s = try setUp()
+        let issued = try s.archive.issueCopy(entryRef: "Số 001234/BT", requestId: try request(s.archive), signer: s.office, clerk: "vanthu")
+        var flipped = issued.pdf
+        flipped[flipped.count / 3] ^= 0x01
+        let r1 = try s.archive.verifyCopy(pdf: flipped)
+        #expect(r1.indication == "FAILED", "\(r1.reasons)")
+        var appended = issued.pdf
+        appended += Array("\n% an incremental update would go here\n".utf8)
+        let r2 = try s.archive.verifyCopy(pdf: appended)
+        #expect(r2.indication == "FAILED" && r2.reasons.contains("MODIFIED_AFTER_SIGNING"), "\(r2.reasons)")
+    }
+
+    @Test func revokedDiplomaGetsNoCopyAndOldCopiesFail() throws {
+        let s = try setUp()
+        let issued = try s.archive.issueCopy(entryRef: "Số 001234/BT", requestId: try request(s.archive), signer: s.office, clerk: "vanthu")
+        let revocation = try CanonicalJSON.parse(#"""
+            {"kind": "Thu hồi", "decision": {"number": "21/QĐ-PGDĐT", "date": "2026-01-10"}, "issuer": "Phòng Giáo dục huyện Tân Lập",
+             "reason": "Cấp sai đối tượng", "serial": "Số 001234/BT", "ledgerRecordId": "PGD-TANLAP/THCS/1996/PTCS-TANLAP", "ledgerNumber": 1}
+            """#)
+        try s.archive.createRecord(type: "revocation", id: "TH-1", body: revocation, author: "registrar")
+        let r = try s.archive.verifyCopy(pdf: issued.pdf)
+        #expect(r.indication == "FAILED" && r.reasons.contains("DIPLOMA_REVOKED"), "\(r.reasons)")
+        #expect(throws: HosoError(.diplomaRevoked, .both("", ""))) {
+            _ = try s.archive.issueCopy(entryRef: "Số 001234/BT", requestId: try request(s.archive), signer: s.office, clerk: "vanthu")
+        }
+    }
+
+    @Test func correctionAfterIssueIsNamed() throws {
+        let s = try setUp()
+        let issued = try s.archive.issueCopy(entryRef: "Số 001234/BT", requestId: try request(s.archive), signer: s.office, clerk: "vanthu")
+        let appendix = try CanonicalJSON.parse(#"""
+            {"issuer": "Phòng Giáo dục huyện Tân Lập", "ledgerRecordId": "PGD-TANLAP/THCS/1996/PTCS-TANLAP", "fullName": "Lò Thị Mai",
+             "dateOfBirth": "1980-01-01", "serial": "Số 001234/BT", "ledgerNumber": 1,
+             "corrections": [{"field": "placeOfBirth", "from": "Bản Lướt, xã Tân Lập", "to": "Bản Lướt, xã Tân Lập, huyện Tân Lập"}],
+             "decision": {"number": "15/QĐ-PGDĐT", "date": "2026-03-01"}}
+            """#)
+        try s.archive.createRecord(type: "ledger-appendix", id: "PL-1", body: appendix, author: "registrar")
+        let r = try s.archive.verifyCopy(pdf: issued.pdf)
+        #expect(r.indication == "FAILED" && r.reasons.contains("ENTRY_CORRECTED"), "\(r.reasons)")
+        #expect(r.laterCorrections.map(\.appendixRecordId) == ["PL-1"])
+        #expect(r.messages.contains { $0.vi.contains("PL-1") && $0.vi.contains("placeOfBirth") })
+        // A new copy shows the corrected place of birth.
+        let again = try s.archive.issueCopy(entryRef: "Số 001234/BT", requestId: try request(s.archive), signer: s.office, clerk: "vanthu")
+        #expect(try s.archive.verifyCopy(pdf: again.pdf).indication == "PASSED")
+        #expect(try s.archive.ledgerEntry("Số 001234/BT").text("placeOfBirth") == "Bản Lướt, xã Tân Lập, huyện Tân Lập")
+    }
+
+    @Test func onlyTheOfficeMaySign() throws {
+        let s = try setUp()
+        let m = try DemoPKI.manifest(at: s.pki)
+        let teacher = try identity(s.pki, m, "can-bo-van-bang")  // EC P-256, but not the office's certificate
+        #expect(throws: HosoError(.notOfficeSigner, .both("", ""))) {
+            _ = try s.archive.issueCopy(entryRef: "Số 001234/BT", requestId: try request(s.archive), signer: teacher, clerk: "vanthu")
+        }
+        // A copy made by someone else with the same tools: signature valid, but not the office's and not registered.
+        let other = try Archive.create(at: dir.path + "/other", clock: s.archive.clock)
+        let ledger = try CanonicalJSON.parse(Array(FileManager.default.contents(atPath: Self.repo + "/Schemas/examples/valid-ledger-old-typed-without-scans.json")!))
+        try other.createRecord(type: "ledger", id: Self.ledgerId, body: ledger, author: "x")
+        let forged = try other.issueCopy(entryRef: "Số 001234/BT", requestId: try request(other), signer: teacher, clerk: "x")
+        let r = try s.archive.verifyCopy(pdf: forged.pdf)
+        #expect(r.indication == "FAILED" && r.reasons.contains("NOT_OFFICE_SIGNER") && r.reasons.contains("COPY_NOT_REGISTERED"), "\(r.reasons)")
+    }
+}
