@@ -66,10 +66,8 @@ public enum CMSSigner {
                               .both("Không ghi được thời điểm ký", "Could not add the signing time"))
         }
         if let role {
-            let obj = try OpenSSL.object(OID.signerAttributesV2)
-            defer { ASN1_OBJECT_free(obj) }
             let value = roleAttributeValue(role)
-            try OpenSSL.check(CMS_signed_add1_attr_by_OBJ(si, obj, V_ASN1_SEQUENCE, value, Int32(value.count)), .cryptoError,
+            try OpenSSL.check(CMS_signed_add1_attr_by_NID(si, OpenSSL.nid(OID.signerAttributesV2), V_ASN1_SEQUENCE, value, Int32(value.count)), .cryptoError,
                               .both("Không ghi được vai trò người ký", "Could not add the signer's role"))
         }
         for c in identity.chain where c != identity.certificate {
@@ -291,9 +289,9 @@ public final class SignedData: @unchecked Sendable {
 
         /// The DER of the first value of an attribute.
         private func attribute(_ oid: String, signed: Bool) -> [UInt8]? {
-            guard let obj = try? OpenSSL.object(oid) else { return nil }
-            defer { ASN1_OBJECT_free(obj) }
-            let idx = signed ? CMS_signed_get_attr_by_OBJ(si, obj, -1) : CMS_unsigned_get_attr_by_OBJ(si, obj, -1)
+            let nid = OpenSSL.nid(oid)
+            guard nid != NID_undef else { return nil }
+            let idx = signed ? CMS_signed_get_attr_by_NID(si, nid, -1) : CMS_unsigned_get_attr_by_NID(si, nid, -1)
             guard idx >= 0, let attr = signed ? CMS_signed_get_attr(si, idx) : CMS_unsigned_get_attr(si, idx),
                   let type = X509_ATTRIBUTE_get0_type(attr, 0) else { return nil }
             return try? OpenSSL.der { i2d_ASN1_TYPE(type, $0) }

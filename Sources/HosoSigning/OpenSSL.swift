@@ -1,5 +1,6 @@
 import COpenSSL
 import Foundation
+import Synchronization
 import HosoCore
 
 extension HosoError.Code {
@@ -166,6 +167,17 @@ enum OpenSSL {
     static func object(_ oid: String) throws -> OpaquePointer {
         try nonNull(OBJ_txt2obj(oid, 1), .cryptoError, .both("OID không hợp lệ: \(oid)", "Invalid OID: \(oid)"))
     }
+
+    /// The NID of an OID, registering it with OpenSSL the first time (OBJ_txt2obj on every signature was measurable).
+    static func nid(_ oid: String) -> Int32 {
+        if let n = nids.withLock({ $0[oid] }) { return n }
+        var n = OBJ_txt2nid(oid)
+        if n == NID_undef { n = OBJ_create(oid, nil, nil) }
+        nids.withLock { $0[oid] = n }
+        return n
+    }
+
+    private static let nids = Mutex<[String: Int32]>([:])
 
     static func oidText(_ obj: OpaquePointer?) -> String {
         guard let obj else { return "" }
