@@ -1,0 +1,110 @@
+import Foundation
+import Testing
+
+/// A clerk's day through the binary: a request, a copy issued from a ledger entry, checks of the PDF and of a scan
+/// of its QR code, a refusal, and the independent validators (pdfsig with the demo roots, pyHanko).
+@Suite struct CopyCLITests {
+    static let repo = SigningCLITests.repo
+    static let ledger = repo + "/Schemas/examples/valid-ledger-old-typed-without-scans.json"
+    static let pw = ["PW": "pw"]
+
+    func prepare(_ box: Sandbox) throws {
+        try #require(try box.hoso(["pki", "demo", "pki", "--password-env", "PW"], env: Self.pw).status == 0)
+        try box.initArchive()
+        let roots = try FileManager.default.contentsOfDirectory(atPath: box.path("pki/roots")).map { "pki/roots/\($0)" }
+        let cas = try FileManager.default.contentsOfDirectory(atPath: box.path("pki/ca")).map { "pki/ca/\($0)" }
+        let crls = try FileManager.default.contentsOfDirectory(atPath: box.path("pki/crl")).filter { $0.hasSuffix(".crl") }.map { "pki/crl/\($0)" }
+        for args in [["trust", "add"] + roots, ["trust", "ca"] + cas, ["trust", "crl"] + crls,
+                     ["record", "new", "ledger", "PGD-TANLAP/THCS/1996/PTCS-TANLAP", Self.ledger]] {
+            let r = try box.hoso(args)
+            try #require(r.status == 0, "\(args): \(r)")
+        }
+        let fp = try spawn("/bin/sh", ["-c", "openssl x509 -in pki/van-phong.crt.pem -outform DER | sha256sum | cut -c1-64"], cwd: box.root)
+            .out.trimmingCharacters(in: .whitespacesAndNewlines)
+        try box.write("office.json", """
+            {"officeName": "Phòng Giáo dục và Đào tạo huyện Tân Lập", "superiorBody": "Ủy ban nhân dân huyện Tân Lập",
+             "place": "Tân Lập", "signerTitle": "Trưởng phòng", "signerName": "Vũ Minh Tuấn", "officeCode": "PGD-TL",
+             "workingDays": [1, 2, 3, 4, 5], "holidays": [], "cutoff": "15:00", "closing": "17:00", "utcOffset": "+07:00",
+             "verificationDays": 5, "copySigners": ["\(fp)"]}
+            """)
+        try #require(try box.hoso("office", "set", "office.json").status == 0)
+    }
+
+    struct RequestJSON: Decodable { var id: String }
+
+    @Test func requestIssueVerifyAndValidators() throws {
+        try withSandbox { box in
+            try prepare(box)
+            // A relative without proof is refused with the field named; nothing is registered.
+            let bad = try box.hoso("request", "new", "--requester", "Lò Văn Hạnh", "--relation", "relative",
+                                   "--holder", "Lò Thị Mai", "--serial", "Số 001234/BT")
+            #expect(bad.status == 3 && bad.err.contains("proof"), "\(bad)")
+            let req = try box.hoso("request", "new", "--requester", "Lò Văn Hạnh", "--relation", "relative",
+                                   "--proof", "Giấy khai sinh", "--holder", "Lò Thị Mai", "--serial", "Số 001234/BT", "--json")
+            try #require(req.status == 0, "\(req)")
+            let id = try req.json(RequestJSON.self).id
+            let issue = try box.hoso(["copy", "issue", "Số 001234/BT", "--request", id, "--out", "ban-sao.pdf",
+                                      "--key", "pki/van-phong.p12", "--password-env", "PW"], env: Self.pw)
+            #expect(issue.status == 0, "\(issue)")
+            let verify = try box.hoso("copy", "verify", "ban-sao.pdf")
+            #expect(verify.status == 0 && verify.out.contains("PASSED"), "\(verify)")
+
+            // pdfsig with the demo roots in an NSS store: valid, trusted, whole document signed.
+            let roots = try FileManager.default.contentsOfDirectory(atPath: box.path("pki/roots")).map { box.path("pki/roots/\($0)") }
+            try box.mkdir("nss")
+            var script = "certutil -N -d sql:nss --empty-password"
+            for (i, r) in roots.enumerated() { script += " && certutil -A -d sql:nss -n root\(i) -t CT,C,C -i '\(r)'" }
+            script += " && pdfsig -nssdir sql:nss -no-ocsp ban-sao.pdf"
+            let pdfsig = try spawn("/bin/sh", ["-c", script], cwd: box.root)
+            #expect(pdfsig.out.contains("Signature is Valid.") && pdfsig.out.contains("Certificate is Trusted.")
+                    && pdfsig.out.contains("Total document signed"), "\(pdfsig)")
+            // pyHanko's own validation, with revocation checks off (the demo CRL addresses do not resolve offline).
+            let pyhanko = Self.repo + "/.build-py/bin/pyhanko"
+            try #require(FileManager.default.fileExists(atPath: pyhanko), "run tools/setup (make test does)")
+            let ph = try spawn(pyhanko, ["sign", "validate", "--executive-summary", "--no-revocation-check", "--trust-replace"]
+                               + roots.flatMap { ["--trust", $0] } + ["ban-sao.pdf"], cwd: box.root)
+            #expect(ph.status == 0 && ph.out.contains("VALID"), "\(ph)")
+
+            // A scan of the printed copy: the QR checks offline with the office certificate only, no archive.
+            let scan = try spawn("/usr/bin/pdftoppm", ["-r", "150", "-png", "-singlefile", "ban-sao.pdf", "scan"], cwd: box.root)
+            try #require(scan.status == 0, "\(scan)")
+            let qr = try box.hoso("copy", "verify", "--qr", "scan.png", "--office-cert", "pki/van-phong.crt.pem", "--archive", "/nonexistent")
+            #expect(qr.status == 0 && qr.out.contains("PASSED") && qr.out.contains("Lò Thị Mai"), "\(qr)")
+            let other = try box.hoso("copy", "verify", "--qr", "scan.png", "--office-cert", "pki/can-bo-van-bang.crt.pem")
+            #expect(other.status == 8 && other.out.contains("QR_UNKNOWN_OFFICE"), "\(other)")
+
+            // The register shows the copy and the request is done; it cannot be refused afterwards.
+            let list = try box.hoso("copy", "list")
+            #expect(list.out.contains("Lò Thị Mai") && list.out.contains("1/"), "\(list)")
+            let refuse = try box.hoso("request", "refuse", id, "--reason", "nhầm")
+            #expect(refuse.status == 3 && refuse.err.contains("REQUEST_STATE_INVALID"), "\(refuse)")
+            #expect(try box.hoso("fsck").status == 0)
+        }
+    }
+
+    @Test func wrongRequestAndRevokedDiploma() throws {
+        try withSandbox { box in
+            try prepare(box)
+            let req = try box.hoso("request", "new", "--requester", "Hoàng Văn Páo", "--holder", "Hoàng Văn Páo",
+                                   "--serial", "Số 001235/BT", "--json")
+            let id = try req.json(RequestJSON.self).id
+            // The request names another diploma than the entry asked for: refused, nothing issued.
+            let mismatch = try box.hoso(["copy", "issue", "Số 001234/BT", "--request", id, "--out", "x.pdf",
+                                         "--key", "pki/van-phong.p12", "--password-env", "PW"], env: Self.pw)
+            #expect(mismatch.status == 3 && mismatch.err.contains("REQUEST_ENTRY_MISMATCH"), "\(mismatch)")
+            #expect(!box.exists("x.pdf"))
+            try box.write("revocation.json", """
+                {"kind": "Hủy bỏ", "decision": {"number": "3/QĐ-PGDĐT", "date": "2026-02-02"}, "issuer": "Phòng Giáo dục huyện Tân Lập",
+                 "reason": "Văn bằng cấp trùng", "serial": "Số 001235/BT", "ledgerRecordId": "PGD-TANLAP/THCS/1996/PTCS-TANLAP", "ledgerNumber": 2}
+                """)
+            try #require(try box.hoso("record", "new", "revocation", "HB-1", "revocation.json").status == 0)
+            let revoked = try box.hoso(["copy", "issue", "Số 001235/BT", "--request", id, "--out", "x.pdf",
+                                        "--key", "pki/van-phong.p12", "--password-env", "PW"], env: Self.pw)
+            #expect(revoked.status == 3 && revoked.err.contains("DIPLOMA_REVOKED"), "\(revoked)")
+            let refuse = try box.hoso("request", "refuse", id, "--reason", "Văn bằng đã bị hủy bỏ (3/QĐ-PGDĐT)")
+            #expect(refuse.status == 0, "\(refuse)")
+            let show = try box.hoso("request", "show", id, "--lang", "en")
+            #expect(show.out.contains("refused") && show.out.contains("refused because"), "\(show)")
+        }
+    }
+}
