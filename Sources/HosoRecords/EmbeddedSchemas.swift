@@ -516,7 +516,7 @@ public enum EmbeddedSchemas {
     "signerName": { "type": "string", "maxLength": 200 },
     "officeCode": { "type": "string", "pattern": "^[A-Z0-9-]{1,16}$" },
     "workingDays": { "type": "array", "items": { "type": "integer", "minimum": 1, "maximum": 7 }, "minItems": 1, "maxItems": 7 },
-    "holidays": { "type": "array", "items": { "type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$" } },
+    "holidays": { "type": "array", "items": { "$ref": "revision.schema.json#/$defs/date" } },
     "cutoff": { "type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$" },
     "closing": { "type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$" },
     "utcOffset": { "type": "string", "pattern": "^[+-][0-1][0-9]:[0-5][0-9]$" },
@@ -611,15 +611,15 @@ public enum EmbeddedSchemas {
     "relation": { "title": "Quan hệ với người được cấp / relation to the holder", "enum": ["holder", "representative", "relative"] },
     "proof": { "title": "Giấy tờ chứng minh quan hệ đã xuất trình / proof of the relationship shown", "type": "string", "maxLength": 500 },
     "holderName": { "type": "string", "minLength": 1, "maxLength": 200 },
-    "holderDateOfBirth": { "type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$" },
+    "holderDateOfBirth": { "$ref": "revision.schema.json#/$defs/date" },
     "serial": { "type": "string", "maxLength": 50 },
     "ledgerRecordId": { "type": "string", "maxLength": 200 },
     "ledgerNumber": { "type": "integer", "minimum": 1 },
     "askingBody": { "title": "Cơ quan đề nghị xác minh / the agency asking (verification)", "type": "string", "maxLength": 300 },
     "channel": { "enum": ["in-person", "post", "online"] },
     "copies": { "type": "integer", "minimum": 1, "maximum": 20 },
-    "receivedAt": { "type": "string", "format": "date-time" },
-    "deadline": { "type": "string", "format": "date-time" },
+    "receivedAt": { "$ref": "revision.schema.json#/$defs/utcTime" },
+    "deadline": { "$ref": "revision.schema.json#/$defs/utcTime" },
     "status": { "enum": ["received", "checked", "issued", "refused"] },
     "clerk": { "type": "string", "minLength": 1, "maxLength": 200 },
     "refusalReason": { "type": "string", "minLength": 1, "maxLength": 1000 },
@@ -1070,7 +1070,7 @@ public enum EmbeddedSchemas {
           "certificate": { "title": "Mã đối tượng chứng thư (SHA-256 của DER) / certificate object id", "type": "string", "pattern": "^[0-9a-f]{64}$" },
           "label": { "title": "Tên gợi nhớ / label", "type": "string", "maxLength": 200 },
           "subject": { "title": "Chủ thể (RFC 2253) / subject", "type": "string", "maxLength": 1000 },
-          "notAfter": { "title": "Hết hạn / expires", "type": "string", "format": "date-time" }
+          "notAfter": { "title": "Hết hạn / expires", "$ref": "revision.schema.json#/$defs/utcTime" }
         }
       }
     }
