@@ -55,6 +55,8 @@ let package = Package(
         .executableTarget(name: "hoso-bench", dependencies: ["HosoKit"]),
         // Signing and verification rates, in-process, against `openssl speed`; run by tools/bench-signing.
         .executableTarget(name: "hoso-bench-signing", dependencies: ["HosoSigning"]),
+        // Copies issued/s and verified/s, in-process, against `openssl cms -sign` and `pdfsig`; run by tools/bench-copies.
+        .executableTarget(name: "hoso-bench-copies", dependencies: ["HosoKit", "HosoCopies", "HosoSigning"]),
 
         .testTarget(name: "HosoStoreTests", dependencies: ["HosoStore"]),
         .testTarget(name: "HosoIndexTests", dependencies: ["HosoIndex"]),

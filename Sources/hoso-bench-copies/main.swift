@@ -1,0 +1,1 @@
+print("hoso-bench-copies: not written yet")
