@@ -187,8 +187,13 @@ extension Archive {
         let docId = ObjectID(digest: Digest.sha256(pdf)).hex
         let register = try copyRegister()
         let registered = register.first { $0.document == docId }
-        if registered == nil {
-            add("COPY_NOT_REGISTERED", .both("Bản sao không có trong sổ cấp bản sao của cơ quan", "The copy is not in the office's copy register"))
+        let embeddedName = PDFParse.attachmentNames(in: pdf).first
+        // A verification answer (letter) is registered on its request, and certifies no ledger entry of its own.
+        let isLetter = embeddedName?.hasPrefix("xac-minh-") == true
+        let letterRequest = isLetter ? try requestIssuing(document: docId) : nil
+        if registered == nil && letterRequest == nil {
+            add("COPY_NOT_REGISTERED", .both("Văn bản không có trong sổ của cơ quan (sổ cấp bản sao, sổ tiếp nhận)",
+                                             "The document is not in the office's registers (copies, requests)"))
         }
         var signerIsOffice: Bool?
         if let infos = try? PDFParse.inspect(pdf), let cms = infos.first?.cms, let cert = try? SignedData(der: cms).signers.first?.certificate {
@@ -201,8 +206,10 @@ extension Archive {
         var view: LedgerEntryView?
         var later = [LedgerEntryView.Correction]()
         var revocation: LedgerEntryView.Revocation?
-        let embedded = PDFParse.attachmentNames(in: pdf).first.flatMap { PDFParse.attachment(named: $0, in: pdf) }
-        if let embedded, let issued = try? JSONDecoder().decode(LedgerEntryView.self, from: Data(embedded)) {
+        let embedded = embeddedName.flatMap { PDFParse.attachment(named: $0, in: pdf) }
+        if isLetter {
+            // Checked above: signature, signer, registration. Its answer stands as of the day it was given.
+        } else if let embedded, let issued = try? JSONDecoder().decode(LedgerEntryView.self, from: Data(embedded)) {
             let now = try? ledgerEntry(issued.ref)
             view = now
             if let now {

@@ -12,7 +12,7 @@ struct RequestCommand: ParsableCommand {
         CommandConfiguration(commandName: "request",
                              abstract: t("Sổ tiếp nhận yêu cầu: cấp bản sao từ sổ gốc, xác minh văn bằng.",
                                          "The request register: copies from the ledger, diploma verifications."),
-                             subcommands: [RequestNew.self, RequestList.self, RequestShow.self, RequestRefuse.self])
+                             subcommands: [RequestNew.self, RequestList.self, RequestShow.self, RequestRefuse.self, RequestAnswer.self])
     }
 }
 
@@ -161,5 +161,38 @@ struct OfficeSet: ParsableCommand {
         }
         try global.openArchive().setOfficeSettings(s, author: who.resolved, reason: reason)
         print(t("Đã lưu thiết lập cơ quan", "Saved the office settings"))
+    }
+}
+
+struct RequestAnswer: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "answer",
+                             abstract: t("Trả lời một yêu cầu xác minh văn bằng bằng văn bản PDF có ký số.",
+                                         "Answer a verification request with a signed PDF letter."),
+                             discussion: t("""
+                                So các thông tin cơ quan đề nghị đã nêu (họ tên, ngày sinh, số hiệu, số vào sổ) với sổ gốc; văn bản chỉ nêu
+                                các thông tin đó và kết quả (khớp, không khớp, không có, đã bị thu hồi), không thêm dữ liệu cá nhân nào khác.
+                                """, """
+                                Compares what the asking body presented (name, date of birth, serial, ledger number) with the ledger; the
+                                letter repeats only those details and the finding (matches, differs, not found, revoked), no other personal data.
+                                """))
+    }
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var who: AuthorOption
+    @OptionGroup var keyOptions: KeyOptions
+    @OptionGroup var stamp: TimestampOptions
+    @Option(name: .long, help: ArgumentHelp(t("Tệp PDF ra.", "Output PDF file."), valueName: "FILE.pdf")) var out: String
+    @Flag(name: .long, help: ArgumentHelp(t("In kết quả dạng JSON.", "Print the result as JSON."))) var json = false
+    @Argument(help: ArgumentHelp(t("Mã yêu cầu.", "Request id."), valueName: "REQ-ID")) var id: String
+
+    func run() throws {
+        let identity = try keyOptions.load()
+        let (pdf, answer) = try global.openArchive().answerVerification(requestId: id, signer: identity, timestamp: stamp.source,
+                                                                         clerk: who.resolved)
+        try writeFileAtomically(out, pdf)
+        if json { printJSON(answer); return }
+        print(t("Đã trả lời yêu cầu xác minh \(id): \(answer.finding.rawValue)", "Answered verification request \(id): \(answer.finding.rawValue)"))
+        print("  " + answer.text.text(cliLang))
+        print(t("  tệp: \(out)", "  file: \(out)"))
     }
 }

@@ -138,4 +138,28 @@ import Testing
         let r = try s.archive.verifyCopy(pdf: forged.pdf)
         #expect(r.indication == "FAILED" && r.reasons.contains("NOT_OFFICE_SIGNER") && r.reasons.contains("COPY_NOT_REGISTERED"), "\(r.reasons)")
     }
+
+    @Test func verificationRequestsAreAnsweredWithSignedLetters() throws {
+        let s = try setUp()
+        func ask(_ holder: String, dob: String?, serial: String) throws -> String {
+            try s.archive.newRequest(.init(kind: .verification, requesterName: "Công ty TNHH Minh Phát", relation: .representative,
+                                           proof: "Công văn 12/CV-MP", holderName: holder, holderDateOfBirth: dob, serial: serial,
+                                           askingBody: "Công ty TNHH Minh Phát", channel: .post), clerk: "vanthu").id
+        }
+        let ok = try s.archive.answerVerification(requestId: try ask("LÒ THỊ MAI", dob: "1980-01-01", serial: "Số 001234/BT"),
+                                                  signer: s.office, clerk: "vanthu")
+        #expect(ok.answer.finding == .matches)
+        let wrongDob = try s.archive.answerVerification(requestId: try ask("Lò Thị Mai", dob: "1981-01-01", serial: "Số 001234/BT"),
+                                                        signer: s.office, clerk: "vanthu")
+        #expect(wrongDob.answer.finding == .differs && wrongDob.answer.differing == ["dateOfBirth"])
+        let missing = try s.archive.answerVerification(requestId: try ask("Lò Thị Mai", dob: nil, serial: "Số 999999/BT"),
+                                                       signer: s.office, clerk: "vanthu")
+        #expect(missing.answer.finding == .notFound && missing.answer.ledgerRef == nil)
+        // The letter verifies like a copy, and carries only what the asker presented plus the finding.
+        let report = try s.archive.verifyCopy(pdf: ok.pdf)
+        #expect(report.indication == "PASSED", "\(report.reasons)")
+        let name = try #require(PDFParse.attachmentNames(in: ok.pdf).first)
+        let attached = String(decoding: try #require(PDFParse.attachment(named: name, in: ok.pdf)), as: UTF8.self)
+        #expect(!attached.contains("Bản Lướt") && !attached.contains("Thái"), "no place of birth or ethnicity: \(attached)")
+    }
 }
