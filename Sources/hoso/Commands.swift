@@ -62,6 +62,8 @@ struct Hoso: ParsableCommand {
                   4   không tìm thấy (kho, đối tượng, tệp)
                   5   lỗi vào/ra: đầy đĩa, giới hạn kích thước tệp, không có quyền
                   6   kho đang bận (tiến trình hoso khác)
+                  7   verify / copy verify: chưa đủ căn cứ (INDETERMINATE)
+                  8   verify / copy verify: không hợp lệ (FAILED)
                   70  lỗi nội bộ
                 """, """
                 The archive is found from: --archive DIR, the HOSO_ARCHIVE environment variable, then ./archive.
@@ -75,6 +77,8 @@ struct Hoso: ParsableCommand {
                   4   not found (archive, object, file)
                   5   I/O error: disk full, file size limit, permission denied
                   6   archive busy (another hoso process)
+                  7   verify / copy verify: INDETERMINATE (not enough evidence)
+                  8   verify / copy verify: FAILED
                   70  internal error
                 """),
             version: "0.1.0",
