@@ -106,13 +106,12 @@ public final class Certificate: @unchecked Sendable, Equatable, Hashable, Custom
     /// May this certificate's key sign documents? (digitalSignature or nonRepudiation, and no EKU that excludes it.)
     public var canSignDocuments: Bool {
         if let ku = keyUsage, ku & UInt32(KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION) == 0 { return false }
-        if let eku = extendedKeyUsage {
-            let allowed: Set<String> = [OID.emailProtection, OID.documentSigning, OID.anyExtendedKeyUsage,
-                                        OID.codeSigning /* some national CAs */]
-            return !Set(eku).isDisjoint(with: allowed)
-        }
+        if let eku = extendedKeyUsage { return eku.contains(where: Self.documentSigningUsages.contains) }
         return true
     }
+
+    /// Extended key usages that allow signing documents (code signing: some national CAs issue it to people).
+    static let documentSigningUsages: Set<String> = [OID.emailProtection, OID.documentSigning, OID.anyExtendedKeyUsage, OID.codeSigning]
 
     public var canSignTimestamps: Bool { extendedKeyUsage == [OID.timeStamping] }
 
