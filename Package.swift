@@ -26,6 +26,7 @@ let package = Package(
                        providers: [.apt(["libpango1.0-dev", "libcairo2-dev"])]),
         .systemLibrary(name: "CQRencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
         .systemLibrary(name: "CZbar", pkgConfig: "zbar", providers: [.apt(["libzbar-dev"])]),
+        .systemLibrary(name: "CGdkPixbuf", pkgConfig: "gdk-pixbuf-2.0", providers: [.apt(["libgdk-pixbuf-2.0-dev"])]),
 
         .target(name: "CHosoSys"),
         .target(name: "HosoCore"),
@@ -43,7 +44,7 @@ let package = Package(
         .target(name: "HosoSigning", dependencies: ["HosoCore", "COpenSSL"]),
         // Certified copies: PDF (cairo + pango), PAdES, QR payloads (libqrencode, zbar).
         .target(name: "HosoCopies", dependencies: ["HosoCore", "HosoSigning", "CPangoCairo", "CQRencode", "CZbar",
-                                                   "CHosoZlib"]),
+                                                   "CGdkPixbuf", "CHosoZlib"]),
         .target(name: "HosoKit", dependencies: ["HosoCore", "HosoStore", "HosoIndex", "HosoRecords", "HosoSigning",
                                                 "HosoCopies"]),
         .executableTarget(name: "hoso", dependencies: [

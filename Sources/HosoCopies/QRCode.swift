@@ -1,5 +1,6 @@
 import CPangoCairo
 import CQRencode
+import CGdkPixbuf
 import CZbar
 import Foundation
 import HosoCore
@@ -129,11 +130,47 @@ public enum QRCode {
             if e.location == nil { e.location = path }
             throw e
         }
-        let kind = bytes.starts(with: [0xFF, 0xD8, 0xFF]) ? "JPEG" : nil
+        if bytes.starts(with: [0xFF, 0xD8, 0xFF]) { return try decode(jpegFile: path) }
+        let kind: String? = nil
         throw HosoError(.qrImageUnsupported,
                         .both("Chưa đọc được định dạng ảnh \(kind ?? "này"); hãy chuyển sang PNG hoặc PGM/PPM",
                               "Cannot read \(kind.map { "\($0) images" } ?? "this image format") yet; convert to PNG or PGM/PPM"),
                         location: path)
+    }
+
+    /// A JPEG photo, through gdk-pixbuf: its size is read from the header first, so a huge image is refused before
+    /// any pixel is decoded.
+    static func decode(jpegFile path: String) throws -> [String] {
+        var w: Int32 = 0, h: Int32 = 0
+        guard gdk_pixbuf_get_file_info(path, &w, &h) != nil, w > 0, h > 0 else {
+            throw HosoError(.qrImageUnreadable, .both("Không đọc được ảnh JPEG", "Cannot read the JPEG image"), location: path)
+        }
+        guard Int(w) * Int(h) <= maxPixels else {
+            throw HosoError(.qrImageTooLarge, .both("Ảnh quá lớn (\(w)×\(h) điểm ảnh)", "The image is too large (\(w)×\(h) pixels)"), location: path)
+        }
+        var err: UnsafeMutablePointer<GError>?
+        guard let pb = gdk_pixbuf_new_from_file(path, &err) else {
+            let why = err.map { String(cString: $0.pointee.message) } ?? ""
+            if let err { g_error_free(err) }
+            throw HosoError(.qrImageUnreadable, .both("Không đọc được ảnh JPEG", "Cannot read the JPEG image"), location: path, cause: why)
+        }
+        defer { hoso_pixbuf_unref(pb) }
+        let width = Int(gdk_pixbuf_get_width(pb)), height = Int(gdk_pixbuf_get_height(pb))
+        let stride = Int(gdk_pixbuf_get_rowstride(pb)), channels = Int(gdk_pixbuf_get_n_channels(pb))
+        guard let pixels = gdk_pixbuf_get_pixels(pb), channels >= 3, gdk_pixbuf_get_bits_per_sample(pb) == 8 else {
+            throw HosoError(.qrImageUnreadable, .both("Định dạng điểm ảnh không hỗ trợ", "Unsupported pixel format"), location: path)
+        }
+        var grey = [UInt8](repeating: 0, count: width * height)
+        for y in 0..<height {
+            let row = pixels + y * stride
+            for x in 0..<width {
+                let p = row + x * channels
+                // ITU-R BT.601 luma, integer arithmetic.
+                let r: Int = 299 * Int(p[0]), g: Int = 587 * Int(p[1]), b: Int = 114 * Int(p[2])
+                grey[y * width + x] = UInt8((r + g + b) / 1000)
+            }
+        }
+        return try decode(grey: grey, width: width, height: height)
     }
 
     static func readImageFile(_ path: String) throws -> [UInt8] {

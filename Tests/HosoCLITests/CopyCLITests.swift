@@ -70,6 +70,15 @@ import Testing
             try #require(scan.status == 0, "\(scan)")
             let qr = try box.hoso("copy", "verify", "--qr", "scan.png", "--office-cert", "pki/van-phong.crt.pem", "--archive", "/nonexistent")
             #expect(qr.status == 0 && qr.out.contains("PASSED") && qr.out.contains("Lò Thị Mai"), "\(qr)")
+            // A phone photo: JPEG, slightly rotated and soft.
+            let photo = try spawn("/usr/bin/python3", ["-c", """
+                from PIL import Image, ImageFilter
+                Image.open('scan.png').convert('RGB').rotate(3, expand=True, fillcolor=(230, 225, 215)) \\
+                    .filter(ImageFilter.GaussianBlur(0.6)).save('photo.jpg', quality=75)
+                """], cwd: box.root)
+            try #require(photo.status == 0, "\(photo)")
+            let jpeg = try box.hoso("copy", "verify", "--qr", "photo.jpg", "--office-cert", "pki/van-phong.crt.pem", "--json")
+            #expect(jpeg.status == 0 && jpeg.out.contains("PASSED"), "\(jpeg)")
             let other = try box.hoso("copy", "verify", "--qr", "scan.png", "--office-cert", "pki/can-bo-van-bang.crt.pem")
             #expect(other.status == 8 && other.out.contains("QR_UNKNOWN_OFFICE"), "\(other)")
 
