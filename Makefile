@@ -34,6 +34,7 @@ bench: setup
 	tools/bench-store
 	tools/bench-records
 	tools/bench-signing
+	tools/bench-copies
 
 clean:
 	rm -rf .build demo-archive Samples/generated .build-log.txt

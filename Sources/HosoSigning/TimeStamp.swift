@@ -513,7 +513,14 @@ public struct TimeStampToken: Sendable {
         guard CMS_verify(cms, untrusted, nil, nil, nil, flags) == 1 else { return .badSignature }
         // 2. A TSA certificate: extendedKeyUsage critical, timeStamping only (and a fitting keyUsage if present).
         guard X509_check_purpose(tsa.x509, X509_PURPOSE_TIMESTAMP_SIGN, 0) == 1 else { return .notATimeStampingCertificate }
-        // 3. The chain at genTime.
+        // 3. The chain at genTime. A chain already built for this TSA certificate, pool and roots has had its
+        //    signatures and purposes checked; only the validity periods depend on genTime, and they are checked
+        //    again here. Anything but success on that short path takes the full path below.
+        let chainKey = TSAChainCache.key(tsa: tsa, pool: pool, roots: trustedRoots)
+        let time = time_t(genTime.timeIntervalSince1970.rounded(.down))
+        if let chain = TSAChainCache.shared.chain(chainKey), chain.allSatisfy({ TSAChainCache.isValid($0.x509, at: time) }) {
+            return verifyWithOpenSSL(p7, roots: trustedRoots, pool: pool, tsa: tsa)
+        }
         guard let store = makeStore(trustedRoots) else { return .malformed }
         defer { X509_STORE_free(store) }
         guard let sctx = X509_STORE_CTX_new() else { return .malformed }
@@ -522,6 +529,14 @@ public struct TimeStampToken: Sendable {
               X509_STORE_CTX_set_purpose(sctx, X509_PURPOSE_TIMESTAMP_SIGN) == 1
         else { return .malformed }
         guard X509_verify_cert(sctx) == 1 else { return .untrustedTSA }
+        if let built = X509_STORE_CTX_get0_chain(sctx) {
+            let all = [tsa] + pool + trustedRoots
+            let chain = (0..<hoso_sk_x509_num(built)).compactMap { i -> Certificate? in
+                guard let x = hoso_sk_x509_value(built, i) else { return nil }
+                return all.first { X509_cmp($0.x509, x) == 0 }
+            }
+            if chain.count == Int(hoso_sk_x509_num(built)) { TSAChainCache.shared.store(chainKey, chain) }
+        }
         // 4. OpenSSL's own RFC 3161 check, which also matches the ESS signing-certificate(-v2) against the chain.
         return verifyWithOpenSSL(p7, roots: trustedRoots, pool: pool, tsa: tsa)
     }
@@ -531,7 +546,10 @@ public struct TimeStampToken: Sendable {
         guard let vctx = TS_VERIFY_CTX_new() else { return .malformed }
         defer { TS_VERIFY_CTX_free(vctx) }
         // The context frees what it is given: the store, the certificate stack and the imprint buffer.
+        // The chain it builds again is the one step 3 checked: its signatures are not verified a second time
+        // (`TSAChainCache.verifyChain`), its validity periods are.
         guard let store = makeStore(roots) else { return .malformed }
+        X509_STORE_set_verify(store, TSAChainCache.verifyChain)
         TS_VERIFY_CTX_set_store(vctx, store)
         guard let certs = Self.stack(pool.contains(tsa) ? pool : pool + [tsa]) else { return .malformed }
         TS_VERIFY_CTX_set_certs(vctx, certs)
@@ -590,5 +608,95 @@ public struct TimeStampToken: Sendable {
         let digits = text[text.index(after: dot)...].prefix { $0.isASCII && $0.isNumber }
         guard !digits.isEmpty, let frac = Double("0." + digits) else { return whole }
         return whole.addingTimeInterval(frac)
+    }
+}
+
+/// TSA chains already checked, shared by every token and every verifier: building and checking the chain of a TSA
+/// certificate (P-384 signatures in the demo PKI) costs far more than the rest of a token's check, and it depends only
+/// on the certificates, not on genTime — the validity periods are checked again for each token. Bounded: cleared when
+/// full.
+final class TSAChainCache: @unchecked Sendable {
+    // @unchecked: every access goes through `lock`.
+    static let shared = TSAChainCache()
+    private let lock = NSLock()
+    /// (TSA certificate, untrusted pool, roots) → the chain X509_verify_cert built, leaf first.
+    private var chains = [String: [Certificate]]()
+    /// Chains (SHA-256 of each certificate's DER, leaf first, joined) whose signatures have been verified.
+    private var verified = Set<[UInt8]>()
+    private let limit = 1024
+
+    static func key(tsa: Certificate, pool: [Certificate], roots: [Certificate]) -> String {
+        tsa.fingerprint + "|" + pool.map(\.fingerprint).sorted().joined(separator: ",") + "|"
+            + roots.map(\.fingerprint).sorted().joined(separator: ",")
+    }
+
+    func chain(_ key: String) -> [Certificate]? { lock.withLock { chains[key] } }
+
+    func store(_ key: String, _ chain: [Certificate]) {
+        let id = Self.identity(chain.map(\.x509))
+        lock.withLock {
+            if chains.count >= limit { chains.removeAll() }
+            if verified.count >= limit { verified.removeAll() }
+            chains[key] = chain
+            if let id { verified.insert(id) }
+        }
+    }
+
+    private func isVerified(_ id: [UInt8]) -> Bool { lock.withLock { verified.contains(id) } }
+    private func markVerified(_ id: [UInt8]) {
+        lock.withLock {
+            if verified.count >= limit { verified.removeAll() }
+            verified.insert(id)
+        }
+    }
+
+    /// The SHA-256 digests of the certificates' DER, concatenated; nil if one cannot be computed.
+    static func identity(_ certs: [OpaquePointer]) -> [UInt8]? {
+        var out = [UInt8]()
+        for x in certs {
+            var md = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+            var n: UInt32 = 0
+            guard X509_digest(x, EVP_sha256(), &md, &n) == 1 else { return nil }
+            out += md.prefix(Int(n))
+        }
+        return out
+    }
+
+    /// Valid at `time` by OpenSSL's own rule (X509_cmp_time: notBefore <= time < notAfter).
+    static func isValid(_ x: OpaquePointer, at time: time_t) -> Bool {
+        var t = time
+        return X509_cmp_time(X509_get0_notBefore(x), &t) < 0 && X509_cmp_time(X509_get0_notAfter(x), &t) > 0
+    }
+
+    /// Stands in for OpenSSL's internal_verify (the last step of X509_verify_cert, after the chain is built and its
+    /// purposes, constraints and trust are checked): each certificate's signature by the next one's key (not the
+    /// trust anchor's own self-signature, as OpenSSL by default), skipped when this exact chain was verified before,
+    /// and every certificate's validity period at the context's time.
+    static let verifyChain: X509_STORE_CTX_verify_fn = { ctx in
+        guard let ctx, let stack = X509_STORE_CTX_get0_chain(ctx) else { return 0 }
+        let n = hoso_sk_x509_num(stack)
+        let certs = (0..<n).compactMap { hoso_sk_x509_value(stack, $0) }
+        guard certs.count == n, n > 0 else { return 0 }
+        let id = identity(certs)
+        if id == nil || !shared.isVerified(id!) {
+            for i in 0..<(n - 1) {
+                guard let key = X509_get0_pubkey(certs[Int(i) + 1]), X509_verify(certs[Int(i)], key) == 1 else {
+                    X509_STORE_CTX_set_error_depth(ctx, i)
+                    X509_STORE_CTX_set_current_cert(ctx, certs[Int(i)])
+                    X509_STORE_CTX_set_error(ctx, X509_V_ERR_CERT_SIGNATURE_FAILURE)
+                    return 0
+                }
+            }
+            if let id { shared.markVerified(id) }
+        }
+        guard let param = X509_STORE_CTX_get0_param(ctx) else { return 0 }
+        let time = X509_VERIFY_PARAM_get_time(param)
+        for (i, x) in certs.enumerated() where !isValid(x, at: time) {
+            X509_STORE_CTX_set_error_depth(ctx, Int32(i))
+            X509_STORE_CTX_set_current_cert(ctx, x)
+            X509_STORE_CTX_set_error(ctx, X509_V_ERR_CERT_HAS_EXPIRED)
+            return 0
+        }
+        return 1
     }
 }
