@@ -181,7 +181,9 @@ public struct SignatureVerifier: Sendable {
         var r = SignatureReport(indication: .passed, reason: nil, message: .init(.both("Chữ ký hợp lệ", "The signature is valid")),
                                 judgedAt: now, timeProof: .verificationTime, chain: [], warnings: [])
         r.claimedSigningTime = s.signingTime
-        let claimedRole = s.role
+        let claimedRole = s.signedAttribute(OID.signerAttributesV2).flatMap { der in
+            cache.role(der) { CMSSigner.role(fromAttributeValue: der) }
+        }
         r.role = claimedRole
         func finish(_ ind: Indication, _ code: ReasonCode, _ detail: LocalizedText? = nil) -> SignatureReport {
             r.indication = ind
@@ -272,10 +274,13 @@ public struct SignatureVerifier: Sendable {
         }
 
         // 8. Revocation of every certificate below the root, from the latest CRL of its issuer.
-        let allCRLs = trust.crls + sd.crls
+        // The trust context's CRLs per issuer are found once per verifier; embedded ones only when they are new.
+        let trusted = Set(trust.crls.map(\.fingerprint))
+        let extraCRLs = sd.crls.filter { !trusted.contains($0.fingerprint) }
         for (i, c) in chain.enumerated().dropLast() {
             let issuer = chain[i + 1]
-            let crls = allCRLs.filter { crl in cache.crlSigned(crl, by: issuer) { crl.isSigned(by: issuer) } }
+            let crls = cache.trustedCRLs(issuer) { trust.crls.filter { $0.isSigned(by: issuer) } }
+                + extraCRLs.filter { crl in cache.crlSigned(crl, by: issuer) { crl.isSigned(by: issuer) } }
             guard let latest = crls.max(by: { $0.thisUpdate < $1.thisUpdate }) else {
                 return finish(.indeterminate, .noRevocationData, .both("không có CRL của \(issuer.commonName ?? issuer.subject)",
                                                                         "no CRL from \(issuer.commonName ?? issuer.subject)"))
@@ -311,9 +316,10 @@ public struct SignatureVerifier: Sendable {
         return r
     }
 
+    static let strongDigests: Set<Int32> = [NID_sha256, NID_sha384, NID_sha512, NID_sha3_256, NID_sha3_384, NID_sha3_512]
+
     func weakness(_ s: SignedData.Signer, _ cert: Certificate) -> LocalizedText? {
-        let strongDigests: Set<Int32> = [NID_sha256, NID_sha384, NID_sha512, NID_sha3_256, NID_sha3_384, NID_sha3_512]
-        if !strongDigests.contains(s.digestNID) {
+        if !Self.strongDigests.contains(s.digestNID) {
             return .both("hàm băm \(s.digestAlgorithm)", "digest \(s.digestAlgorithm)")
         }
         let key = cert.publicKey
@@ -397,6 +403,13 @@ final class VerificationCache: @unchecked Sendable {
         }
         return value
     }
+
+    private var roles = [Data: SignerRole?]()
+    private var crlsByIssuer = [String: [CRL]]()
+
+    func role(_ der: [UInt8], _ make: () -> SignerRole?) -> SignerRole? { memo(\.roles, Data(der), make) }
+    /// The trust context's CRLs signed by `issuer` (the context is fixed for a verifier).
+    func trustedCRLs(_ issuer: Certificate, _ make: () -> [CRL]) -> [CRL] { memo(\.crlsByIssuer, issuer.fingerprint, make) }
 
     func certificate(_ der: ArraySlice<UInt8>, _ make: () throws -> Certificate) rethrows -> Certificate { try memo(\.certificates, Data(der), make) }
     func crl(_ der: ArraySlice<UInt8>, _ make: () throws -> CRL) rethrows -> CRL { try memo(\.crls, Data(der), make) }
