@@ -20,15 +20,66 @@ extension Archive {
         let school = str(body["school"]) ?? ""
         let issuer = str(body["issuer"]) ?? ""
         let year = int(body["year"]) ?? 0
-        return entries.compactMap { e in
-            guard let name = str(e["fullName"]), let serial = str(e["serial"]), let number = int(e["ledgerNumber"]) else { return nil }
-            let pob = str(e["placeOfBirth"]) ?? ""
-            return EntryRow(revisionId: revisionId, recordId: recordId, stt: int(e["stt"]) ?? 0, fullName: name,
-                            nameKey: VietnameseText.fold(name), dateOfBirth: str(e["dateOfBirth"]) ?? "", placeOfBirth: pob,
-                            placeKey: VietnameseText.fold(pob), sex: str(e["sex"]) ?? "", ethnicity: str(e["ethnicity"]) ?? "",
-                            graduationGrade: str(e["graduationGrade"]) ?? "", serial: serial, ledgerNumber: number, year: year,
-                            school: school, schoolKey: VietnameseText.fold(school), issuer: issuer, citizenId: str(e["citizenId"]),
-                            moetId: str(e["moetId"]), page: int(e["page"]))
+        // Per ledger, not per entry: the school is the same on every row.
+        let schoolKey = VietnameseText.fold(school)
+        var rows = [EntryRow]()
+        rows.reserveCapacity(entries.count)
+        for e in entries {
+            guard case .object(let members) = e else { continue }
+            // One pass over the members instead of a search per field; as `e[key]`, the first member of a name counts.
+            var name: String?, serial: String?, number: Int?, pob: String?, stt: Int?, dob: String?, sex: String?
+            var ethnicity: String?, grade: String?, citizenId: String?, moetId: String?, page: Int?
+            var seen: UInt16 = 0
+            func first(_ bit: UInt16) -> Bool {
+                defer { seen |= bit }
+                return seen & bit == 0
+            }
+            for m in members {
+                switch m.key {
+                case "fullName": if first(1 << 0) { name = str(m.value) }
+                case "serial": if first(1 << 1) { serial = str(m.value) }
+                case "ledgerNumber": if first(1 << 2) { number = int(m.value) }
+                case "placeOfBirth": if first(1 << 3) { pob = str(m.value) }
+                case "stt": if first(1 << 4) { stt = int(m.value) }
+                case "dateOfBirth": if first(1 << 5) { dob = str(m.value) }
+                case "sex": if first(1 << 6) { sex = str(m.value) }
+                case "ethnicity": if first(1 << 7) { ethnicity = str(m.value) }
+                case "graduationGrade": if first(1 << 8) { grade = str(m.value) }
+                case "citizenId": if first(1 << 9) { citizenId = str(m.value) }
+                case "moetId": if first(1 << 10) { moetId = str(m.value) }
+                case "page": if first(1 << 11) { page = int(m.value) }
+                default: break
+                }
+            }
+            guard let name, let serial, let number else { continue }
+            let place = pob ?? ""
+            let placeKey = VietnameseText.fold(place)
+            rows.append(EntryRow(revisionId: revisionId, recordId: recordId, stt: stt ?? 0, fullName: name,
+                                 nameKey: VietnameseText.fold(name), dateOfBirth: dob ?? "", placeOfBirth: place,
+                                 placeKey: placeKey, sex: sex ?? "", ethnicity: ethnicity ?? "",
+                                 graduationGrade: grade ?? "", serial: serial, ledgerNumber: number, year: year,
+                                 school: school, schoolKey: schoolKey, issuer: issuer, citizenId: citizenId,
+                                 moetId: moetId, page: page))
+        }
+        return rows
+    }
+
+    /// The rows `entryRows(revisionId:recordId:body:)` reads from `draft.body(scans:)` (with an empty revision
+    /// id), straight from the draft: the same values, in the same order, without going through the JSON.
+    static func entryRows(of draft: LedgerDraft, recordId: String) -> [EntryRow] {
+        func str(_ v: JSONValue?) -> String? { if case .string(let s)? = v { return s }; return nil }
+        func int(_ v: JSONValue?) -> Int? { if case .number(let d)? = v, d == d.rounded() { return Int(d) }; return nil }
+        // The body's school, issuer and year are the mapping's header members; its entries are `LedgerEntry.json`
+        // by STT, whose numbers are Doubles.
+        let header = JSONValue.object(draft.mapping.header)
+        let school = str(header["school"]) ?? "", issuer = str(header["issuer"]) ?? "", year = int(header["year"]) ?? 0
+        let schoolKey = VietnameseText.fold(school)
+        return draft.entries.sorted { $0.stt < $1.stt }.map { e in
+            EntryRow(revisionId: "", recordId: recordId, stt: Int(Double(e.stt)), fullName: e.fullName, nameKey: VietnameseText.fold(e.fullName),
+                     dateOfBirth: e.dateOfBirth, placeOfBirth: e.placeOfBirth, placeKey: VietnameseText.fold(e.placeOfBirth), sex: e.sex,
+                     ethnicity: e.ethnicity, graduationGrade: e.graduationGrade, serial: e.serial, ledgerNumber: Int(Double(e.ledgerNumber)),
+                     year: year, school: school, schoolKey: schoolKey, issuer: issuer, citizenId: e.citizenId, moetId: e.moetId,
+                     page: e.page.map { Int(Double($0)) })
         }
     }
 
@@ -118,17 +169,24 @@ extension Archive {
                 scanFiles[page] = dir + "/" + name
             }
         }
-        let serialColumn = mapping.columns["serial"].flatMap { table.column(named: $0) }
-        let serialsInFile = serialColumn.map { c in table.rows.compactMap { c < $0.cells.count ? $0.cells[c].trimmingCharacters(in: .whitespaces) : nil } } ?? []
-        let numberColumn = mapping.columns["ledgerNumber"].flatMap { table.column(named: $0) }
+        let columns = table.columns(named: [mapping.columns["serial"], mapping.columns["ledgerNumber"]].map { $0 ?? "\u{0}" })
+        let serialColumn = mapping.columns["serial"] == nil ? nil : columns[0]
+        let serialsInFile = serialColumn.map { c in table.rows.compactMap { c < $0.cells.count ? VietnameseText.trimmed($0.cells[c]) : nil } } ?? []
+        let numberColumn = mapping.columns["ledgerNumber"] == nil ? nil : columns[1]
         let numbersInFile = numberColumn.map { c in
-            table.rows.compactMap { c < $0.cells.count ? Int($0.cells[c].split(separator: "/").first?.trimmingCharacters(in: .whitespaces) ?? "") : nil }
+            table.rows.compactMap { c < $0.cells.count ? Int($0.cells[c].split(separator: "/").first.map { VietnameseText.trimmed(String($0)) } ?? "") : nil }
         } ?? []
-        let used = try index.usedNumbers(year: mapping.year, issuer: mapping.issuer, excludingRecord: mapping.recordId,
-                                         serials: serialsInFile,
-                                         numbers: numbersInFile.min().map { $0...numbersInFile.max()! })
-        var draft = LedgerImporter.read(table, mapping: mapping, scanPages: Set(scanFiles.keys),
-                                        existing: ExistingLedgerNumbers(serials: used.serials, ledgerNumbers: used.numbers))
+        // What the archive already holds is looked up on another core while the rows are read.
+        let (year, issuer, recordId, index) = (mapping.year, mapping.issuer, mapping.recordId, self.index)
+        let lookup = BackgroundWork {
+            try index.usedNumbers(year: year, issuer: issuer, excludingRecord: recordId, serials: serialsInFile,
+                                  numbers: numbersInFile.min().map { $0...numbersInFile.max()! })
+        }
+        var draft = LedgerImporter.read(table, mapping: mapping, scanPages: Set(scanFiles.keys), existingWhenNeeded: {
+            guard case .success(let used) = lookup.wait() else { return ExistingLedgerNumbers() }  // thrown below
+            return ExistingLedgerNumbers(serials: used.serials, ledgerNumbers: used.numbers)
+        })
+        _ = try lookup.wait().get()
         draft.errors += scanProblems.filter { $0.code != .ledgerWarning }
         draft.warnings += scanProblems.filter { $0.code == .ledgerWarning }
         var report = LedgerImportReport(
@@ -138,6 +196,29 @@ extension Archive {
             pagesWithoutEntries: Set(scanFiles.keys).subtracting(draft.pagesUsed).sorted(),
             dryRun: dryRun, committed: false, unchanged: false, revision: nil)
         if !draft.errors.isEmpty || dryRun { return report }
+
+        // Everything checked: the index transaction starts now, on another core, and does most of the index's
+        // work while this thread builds, serializes and stores the revision. It deletes the record's old entries
+        // and writes the new ones' full-text rows; once the revision's id is known (the SHA-256 of its canonical
+        // bytes) it writes the entry rows; then it waits for the revision to be durable in the store, to commit
+        // with it, or for an error or a change of plan (the ledger is unchanged), to roll back. Readers never see
+        // it in between. The rows are those `entryRows` reads from the body (which has yet to be built).
+        let settled = draft
+        let revisionGate = Gate<String>()
+        let indexTail = Gate<ArchiveIndex.PendingRevision>()
+        let indexWork = BackgroundWork {
+            let rows = Self.entryRows(of: settled, recordId: recordId)
+            try index.record(entriesOf: recordId, pending: rows, revisionId: { try revisionGate.wait() },
+                             finish: { try indexTail.wait() })
+        }
+        var indexDone = false
+        defer {
+            if !indexDone {
+                revisionGate.open(.failure(ImportAbandoned()))
+                indexTail.open(.failure(ImportAbandoned()))
+                _ = indexWork.wait()
+            }
+        }
 
         // Stage the scans (hashing them gives their ids), then build the revision.
         cleanLeftovers()
@@ -180,14 +261,30 @@ extension Archive {
             }
             let rev = Revision(recordType: Self.ledgerType, recordId: mapping.recordId, parents: heads, author: author,
                                time: HosoClock.format(clock.now()), reason: heads.isEmpty ? nil : reason, body: body)
-            // The importer's checks come first, with spreadsheet places; the schema is the last word.
+            // The revision is serialized and its id handed to the index transaction first, so that the index
+            // work (the longer part) goes on while it is staged and checked against the schema. The importer's
+            // checks came first, with spreadsheet places; the schema is the last word: nothing is committed unless
+            // it passed, and its problems are reported first, as when it ran before the rest.
+            let canonical = Result { try rev.canonicalBytes() }
+            let otherHeads = heads.filter { !rev.parents.contains($0) }  // none: the revision follows every head
+            var expectedID: String? = nil
+            if otherHeads.isEmpty, case .success(let bytes) = canonical {
+                let id = SHA256Hasher.hash(bytes).hex  // the id the store gives it
+                expectedID = id
+                revisionGate.open(.success(id))
+            }
+            let stagedRevision = canonical.flatMap { bytes in Result { try store.stage(bytes: bytes, kind: .record) } }
+            if case .success(let s) = stagedRevision { staged.append(s) }
             try Self.checkSchema(rev)
-            let revStaged = try store.stage(bytes: try rev.canonicalBytes(), kind: .record)
-            staged.append(revStaged)
+            let revStaged = try stagedRevision.get()
+            let revID = revStaged.object.id
+            if let expectedID, expectedID != revID.hex {
+                throw HosoError(.indexError, .both("Mã bản ghi tính trước khác mã trong kho", "The revision's id differs from the store's"),
+                                location: mapping.recordId, cause: "\(expectedID) != \(revID.hex)")
+            }
             // One commit: the revision is renamed last, so it never appears before its scans.
             try store.commit(staged)
             staged = []
-            let revID = revStaged.object.id
             // The staged objects already know their ids and sizes: no need to read the headers back.
             let manifest = Manifest(addedAt: rev.time, entries: scanFiles.keys.sorted().map { page in
                 let o = scanObjects[page]!
@@ -203,11 +300,25 @@ extension Archive {
                 names = manifest.entries.map { NameRow(manifestId: m.id.hex, objectId: $0.id.hex, path: $0.path, size: Int64($0.size)) }
             }
             objects += scanObjects.keys.sorted().map { scanObjects[$0]! }
-            let newHeads = heads.filter { !rev.parents.contains($0) } + [revID.hex]
-            let entries = try self.entries(ofHeads: newHeads, recordId: mapping.recordId, extra: (revID.hex, rev))
-            try index.record(revision: Self.row(revID, rev), objects: objects, entries: entries, manifest: manifestRow, names: names)
+            if otherHeads.isEmpty {
+                // The entries are exactly the new revision's, as the transaction has them.
+                indexTail.open(.success(ArchiveIndex.PendingRevision(revision: Self.row(revID, rev), objects: objects,
+                                                                     manifest: manifestRow, names: names)))
+                indexDone = true
+                try indexWork.wait().get()
+            } else {
+                revisionGate.open(.failure(ImportAbandoned()))
+                indexTail.open(.failure(ImportAbandoned()))
+                indexDone = true
+                _ = indexWork.wait()
+                let entries = try self.entries(ofHeads: otherHeads + [revID.hex], recordId: mapping.recordId, extra: (revID.hex, rev))
+                try index.record(revision: Self.row(revID, rev), objects: objects, entries: entries, manifest: manifestRow, names: names)
+            }
             report.committed = true
             report.revision = revID.hex
+            // The table, the entries and the body are thousands of small objects: free them on another core,
+            // after this returns, rather than before the next ledger can start.
+            releaseLater([table, draft, body, rev])
             return report
         } catch {
             store.discard(staged)
@@ -237,7 +348,7 @@ extension Archive {
     public func find(_ r: FindRequest, limit: Int = 100) throws -> [EntryRow] {
         var q = EntryQuery()
         func tokens(_ s: String) -> [String] { VietnameseText.fold(s).split(separator: " ").map(String.init) }
-        if let text = r.text?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
+        if let text = r.text.map(VietnameseText.trimmed), !text.isEmpty {
             let digits = text.allSatisfy { $0.isASCII && $0.isNumber }
             if digits && text.count == 12 {
                 q.citizenId = text
@@ -277,5 +388,61 @@ extension Archive {
             if !hits.isEmpty { return hits }
         }
         return try index.findEntries(q, limit: limit)
+    }
+}
+
+/// Work started on a thread of its own now and collected later: `wait()` blocks until it is done and returns what
+/// it returned or threw (as often as asked). Two cores are the norm on the machines hoso runs on. A thread, not
+/// a dispatch queue: the work may block waiting for its starter (see `Gate`), which must never starve the
+/// starter's other work of a worker.
+final class BackgroundWork<T: Sendable>: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    // Written once by the worker before `done` is signalled, read only after a wait has seen the signal.
+    private var result: Result<T, any Error>?
+
+    init(_ work: @escaping @Sendable () throws -> T) {
+        let thread = Thread {
+            self.result = Result { try work() }
+            self.done.signal()
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    func wait() -> Result<T, any Error> {
+        done.wait()
+        defer { done.signal() }  // for the next wait
+        return result!
+    }
+}
+
+/// Lets go of `items` a moment later on another thread, so that when they were the last references, the
+/// freeing happens there and not on the caller's (which has returned by then).
+func releaseLater(_ items: [any Sendable]) {
+    DispatchQueue.global(qos: .utility).asyncAfter(deadline: .now() + .milliseconds(2)) { withExtendedLifetime(items) {} }
+}
+
+/// Why an import's index transaction was rolled back when the import itself did not fail (the ledger was
+/// unchanged) or failed elsewhere; it never reaches a caller.
+struct ImportAbandoned: Error {}
+
+/// A value handed from one thread to another that waits for it: opened once by one thread (later opens are
+/// ignored), waited on by one other.
+final class Gate<T: Sendable>: @unchecked Sendable {
+    private let ready = DispatchSemaphore(value: 0)
+    // Written once before `ready` is signalled, read only after the wait has seen the signal.
+    private var value: Result<T, any Error>?
+    private var opened = false  // only touched by the opening thread
+
+    func open(_ v: Result<T, any Error>) {
+        if opened { return }
+        opened = true
+        value = v
+        ready.signal()
+    }
+
+    func wait() throws -> T {
+        ready.wait()
+        return try value!.get()
     }
 }

@@ -38,9 +38,44 @@ public struct Table: Sendable, Equatable {
         return header.firstIndex { Self.key($0) == want }
     }
 
+    /// `column(named:)` for many titles, the header's titles compared in that form only once.
+    public func columns(named titles: [String]) -> [Int?] {
+        let keys = header.map(Self.key)
+        return titles.map { title in
+            let want = Self.key(title)
+            return keys.firstIndex { $0 == want }
+        }
+    }
+
     static func key(_ s: String) -> String {
-        VietnameseText.nfc(s).trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        if let known = ColumnKeys.shared.get(s) { return known }
+        let k = VietnameseText.nfc(s).trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
             .split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        ColumnKeys.shared.put(s, k)
+        return k
+    }
+}
+
+/// Column titles in their compared form, remembered: every ledger of an office has the same few titles, and
+/// each took a trip through Foundation. Keyed by the exact code units (a title and its NFD twin are two keys
+/// with the same value). Bounded.
+final class ColumnKeys: @unchecked Sendable {
+    static let shared = ColumnKeys()
+    private let lock = NSLock()
+    private var keys: [[UInt8]: String] = [:]  // guarded by lock
+
+    func get(_ s: String) -> String? {
+        let bytes = Array(s.utf8)
+        lock.lock()
+        defer { lock.unlock() }
+        return keys[bytes]
+    }
+
+    func put(_ s: String, _ key: String) {
+        let bytes = Array(s.utf8)
+        lock.lock()
+        defer { lock.unlock() }
+        if keys.count < 4096 { keys[bytes] = key }
     }
 }
 
@@ -52,20 +87,37 @@ public enum CSVReader {
 
     /// Parses CSV text. Errors (an unterminated quote, a quote inside an unquoted field) name the row.
     public static func parse(_ text: String, source: String) throws -> Table {
-        var chars = Array(text.unicodeScalars)
-        if chars.first == "\u{FEFF}" { chars.removeFirst() }
-        let separator = detectSeparator(chars)
+        try parse(utf8: Array(text.utf8), source: source)
+    }
+
+    /// Reads a CSV file's bytes: UTF-8 when valid, otherwise Windows-1252 (old Excel); legacy Vietnamese
+    /// font encodings inside are handled by the importer, column by column.
+    public static func read(bytes: [UInt8], source: String) throws -> Table {
+        guard bytes.count <= maxBytes else {
+            throw HosoError(.csvInvalid, .both("Tệp quá lớn", "The file is too large"), location: source, cause: "\(bytes.count) bytes")
+        }
+        if String(validating: bytes, as: UTF8.self) != nil { return try parse(utf8: bytes, source: source) }
+        return try parse(windows1252(bytes), source: source)
+    }
+
+    /// The parser, over valid UTF-8. Every byte with a meaning here (quote, separators, CR, LF, the BOM's
+    /// position) is ASCII or the whole BOM, so fields are cut between scalars and each is valid UTF-8 by itself:
+    /// the same table as walking the text scalar by scalar, without building each field a scalar at a time.
+    static func parse(utf8 chars: [UInt8], source: String) throws -> Table {
+        let quote = UInt8(ascii: "\""), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
+        var i = 0
+        if chars.count >= 3, chars[0] == 0xEF, chars[1] == 0xBB, chars[2] == 0xBF { i = 3 }  // U+FEFF
+        let separator = detectSeparator(chars[i...])
         var records = [(Int, [String])]()
-        var field = String.UnicodeScalarView()
+        var field = [UInt8]()
         var fields = [String]()
         var line = 1
         var recordLine = 1
-        var i = 0
         var quoted = false
         var fieldStarted = false
         func endField() {
-            fields.append(String(field))
-            field = String.UnicodeScalarView()
+            fields.append(String(decoding: field, as: UTF8.self))
+            field.removeAll(keepingCapacity: true)
             fieldStarted = false
         }
         func endRecord() {
@@ -77,48 +129,57 @@ public enum CSVReader {
         while i < chars.count {
             let c = chars[i]
             if quoted {
-                if c == "\"" {
-                    if i + 1 < chars.count && chars[i + 1] == "\"" {
-                        field.append("\"")
+                if c == quote {
+                    if i + 1 < chars.count && chars[i + 1] == quote {
+                        field.append(quote)
                         i += 2
                         continue
                     }
                     quoted = false
                     i += 1
                     // Only a separator or the end of the record may follow a closing quote.
-                    if i < chars.count, chars[i] != separator, chars[i] != "\n", chars[i] != "\r" {
+                    if i < chars.count, chars[i] != separator, chars[i] != lf, chars[i] != cr {
                         throw HosoError(.csvInvalid, .both("Có ký tự sau dấu ngoặc kép đóng", "Characters after a closing quote"),
                                         location: "\(source):\(line)")
                     }
                     continue
                 }
-                if c == "\n" { line += 1 }
+                if c == lf { line += 1 }
                 field.append(c)
                 i += 1
                 continue
             }
             switch c {
-            case "\"" where !fieldStarted && field.isEmpty:
+            case quote where !fieldStarted && field.isEmpty:
                 quoted = true
                 fieldStarted = true
             case separator:
                 endField()
-            case "\r":
-                if i + 1 < chars.count && chars[i + 1] == "\n" { i += 1 }
+            case cr:
+                if i + 1 < chars.count && chars[i + 1] == lf { i += 1 }
                 endRecord()
                 line += 1
                 recordLine = line
-            case "\n":
+            case lf:
                 endRecord()
                 line += 1
                 recordLine = line
             default:
-                if c == "\"" {
+                if c == quote {
                     throw HosoError(.csvInvalid, .both("Dấu ngoặc kép giữa một ô không được bao ngoặc", "A quote inside an unquoted field"),
                                     location: "\(source):\(line)")
                 }
-                field.append(c)
+                // A run of plain bytes at once.
+                var j = i + 1
+                while j < chars.count {
+                    let d = chars[j]
+                    if d == separator || d == quote || d == cr || d == lf { break }
+                    j += 1
+                }
+                field.append(contentsOf: chars[i..<j])
                 fieldStarted = true
+                i = j
+                continue
             }
             i += 1
         }
@@ -129,18 +190,8 @@ public enum CSVReader {
         guard let first = records.first else {
             throw HosoError(.csvInvalid, .both("Tệp không có dòng tiêu đề", "The file has no header row"), location: source)
         }
-        return Table(source: source, header: first.1.map { $0.trimmingCharacters(in: .whitespaces) },
+        return Table(source: source, header: first.1.map { VietnameseText.trimmed($0) },
                      rows: records.dropFirst().map { Table.Row(number: $0.0, cells: $0.1) })
-    }
-
-    /// Reads a CSV file's bytes: UTF-8 when valid, otherwise Windows-1252 (old Excel); legacy Vietnamese
-    /// font encodings inside are handled by the importer, column by column.
-    public static func read(bytes: [UInt8], source: String) throws -> Table {
-        guard bytes.count <= maxBytes else {
-            throw HosoError(.csvInvalid, .both("Tệp quá lớn", "The file is too large"), location: source, cause: "\(bytes.count) bytes")
-        }
-        if let s = String(validating: bytes, as: UTF8.self) { return try parse(s, source: source) }
-        return try parse(windows1252(bytes), source: source)
     }
 
     /// Windows-1252 decoding, exact for 0x80–0x9F (five undefined bytes keep their C1 code points, so the
@@ -156,14 +207,14 @@ public enum CSVReader {
         return String(out)
     }
 
-    static func detectSeparator(_ chars: [Unicode.Scalar]) -> Unicode.Scalar {
-        var counts: [Unicode.Scalar: Int] = [",": 0, ";": 0, "\t": 0]
+    static func detectSeparator(_ chars: ArraySlice<UInt8>) -> UInt8 {
+        var counts: [UInt8: Int] = [UInt8(ascii: ","): 0, UInt8(ascii: ";"): 0, UInt8(ascii: "\t"): 0]
         var quoted = false
         for c in chars {
-            if c == "\"" { quoted.toggle() }
-            if !quoted && (c == "\n" || c == "\r") { break }
+            if c == UInt8(ascii: "\"") { quoted.toggle() }
+            if !quoted && (c == UInt8(ascii: "\n") || c == UInt8(ascii: "\r")) { break }
             if !quoted, counts[c] != nil { counts[c]! += 1 }
         }
-        return counts.max { a, b in a.value < b.value || (a.value == b.value && a.key != ",") }?.key ?? ","
+        return counts.max { a, b in a.value < b.value || (a.value == b.value && a.key != UInt8(ascii: ",")) }?.key ?? UInt8(ascii: ",")
     }
 }

@@ -64,11 +64,10 @@ public enum CanonicalJSON {
     /// The canonical bytes of a value. With `nfc` (hoso's form) every string and member name is first
     /// normalised to NFC; without it the output is plain RFC 8785.
     public static func serialize(_ value: JSONValue, nfc: Bool = true) throws -> [UInt8] {
-        var out = [UInt8]()
-        out.reserveCapacity(1024)
-        var path = [String]()
-        try write(value, nfc: nfc, into: &out, path: &path)
-        return out
+        var w = Writer(nfc: nfc)
+        w.out.reserveCapacity(1024)
+        try w.write(value)
+        return w.out
     }
 
     /// Parse, then serialize canonically.
@@ -78,57 +77,112 @@ public enum CanonicalJSON {
 
     // MARK: - Writing
 
-    private static func write(_ v: JSONValue, nfc: Bool, into out: inout [UInt8], path: inout [String]) throws {
-        // `path` is kept as segments and rendered only for an error: building a pointer string for every
-        // member was a large share of the time on big ledgers.
-        func pointer() -> String { path.isEmpty ? "/" : path.map { "/" + pointerEscape($0) }.joined() }
-        switch v {
-        case .null: out += Array("null".utf8)
-        case .bool(let b): out += Array((b ? "true" : "false").utf8)
-        case .number(let d):
-            guard d.isFinite else {
-                throw HosoError(.jsonNumberOutOfRange, .both("Số không hữu hạn không có trong JSON", "Non-finite numbers do not exist in JSON"),
-                                location: pointer())
+    private struct Writer {
+        let nfc: Bool
+        var out = [UInt8]()
+        /// Where the writer is, kept as segments and rendered only for an error: building a pointer string for
+        /// every member was a large share of the time on big ledgers.
+        var path = [Segment]()
+        /// Member name lists already sorted, with their order: the thousands of entries of a ledger share a
+        /// handful of shapes, and sorting their names again each time was most of the writing.
+        var shapes = [(names: [String], order: [Int])]()
+
+        enum Segment {
+            case index(Int)
+            case name(String)
+        }
+
+        init(nfc: Bool) { self.nfc = nfc }
+
+        func pointer() -> String {
+            path.isEmpty ? "/" : path.map { s -> String in
+                switch s {
+                case .index(let i): return "/" + String(i)
+                case .name(let n): return "/" + pointerEscape(n)
+                }
+            }.joined()
+        }
+
+        mutating func write(_ v: JSONValue) throws {
+            switch v {
+            case .null: out.append(contentsOf: "null".utf8)
+            case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+            case .number(let d):
+                guard d.isFinite else {
+                    throw HosoError(.jsonNumberOutOfRange, .both("Số không hữu hạn không có trong JSON", "Non-finite numbers do not exist in JSON"),
+                                    location: pointer())
+                }
+                if d == d.rounded(), abs(d) < 1e15 {
+                    writeInteger(Int64(d))  // integers: the common case, and exactly what formatNumber gives
+                } else {
+                    out.append(contentsOf: formatNumber(d).utf8)
+                }
+            case .string(let s): writeString(nfc ? VietnameseText.nfc(s) : s, into: &out)
+            case .array(let items):
+                out.append(UInt8(ascii: "["))
+                for (i, item) in items.enumerated() {
+                    if i > 0 { out.append(UInt8(ascii: ",")) }
+                    path.append(.index(i))
+                    try write(item)
+                    path.removeLast()
+                }
+                out.append(UInt8(ascii: "]"))
+            case .object(let members):
+                let (names, order) = try sortedNames(members)
+                out.append(UInt8(ascii: "{"))
+                for (n, i) in order.enumerated() {
+                    if n > 0 { out.append(UInt8(ascii: ",")) }
+                    writeString(names[i], into: &out)
+                    out.append(UInt8(ascii: ":"))
+                    path.append(.name(names[i]))
+                    try write(members[i].value)
+                    path.removeLast()
+                }
+                out.append(UInt8(ascii: "}"))
             }
-            if d == d.rounded(), abs(d) < 1e15 {
-                out += Array(String(Int64(d)).utf8)  // integers: the common case, and exactly what formatNumber gives
-            } else {
-                out += Array(formatNumber(d).utf8)
+        }
+
+        /// The member names (NFC when asked) and the order to write them in: RFC 8785 §3.2.3 sorts by the UTF-16
+        /// code units of the names. Two names equal once normalised are an error.
+        mutating func sortedNames(_ members: [JSONMember]) throws -> (names: [String], order: [Int]) {
+            // A shape seen before: the same names, byte for byte, in the same order.
+            for shape in shapes where shape.names.count == members.count {
+                var same = true
+                for (a, m) in zip(shape.names, members) where !UTF8Bytes.equal(a, m.key) { same = false; break }
+                if same { return shape }
             }
-        case .string(let s): writeString(nfc ? VietnameseText.nfc(s) : s, into: &out)
-        case .array(let items):
-            out.append(UInt8(ascii: "["))
-            for (i, item) in items.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                path.append(String(i))
-                try write(item, nfc: nfc, into: &out, path: &path)
-                path.removeLast()
-            }
-            out.append(UInt8(ascii: "]"))
-        case .object(let members):
-            // RFC 8785 §3.2.3: members sorted by the UTF-16 code units of their names.
-            let keyed = members.map { m -> (key: String, units: [UInt16], value: JSONValue) in
-                let k = nfc ? VietnameseText.nfc(m.key) : m.key
-                return (k, Array(k.utf16), m.value)
-            }
-            let sorted = keyed.sorted { $0.units.lexicographicallyPrecedes($1.units) }
-            for i in sorted.indices.dropFirst() where sorted[i].units == sorted[i - 1].units {
-                path.append(sorted[i].key)
+            let names = members.map { nfc ? VietnameseText.nfc($0.key) : $0.key }
+            let units = names.map { Array($0.utf16) }
+            let order = units.indices.sorted { units[$0].lexicographicallyPrecedes(units[$1]) }
+            for k in order.indices.dropFirst() where units[order[k]] == units[order[k - 1]] {
+                path.append(.name(names[order[k]]))
                 throw HosoError(.jsonDuplicateKey,
                                 .both("Hai tên thuộc tính trùng nhau sau khi chuẩn hoá Unicode (NFC)",
                                       "Two member names are the same once normalised to Unicode NFC"),
                                 location: pointer())
             }
-            out.append(UInt8(ascii: "{"))
-            for (i, m) in sorted.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                writeString(m.key, into: &out)
-                out.append(UInt8(ascii: ":"))
-                path.append(m.key)
-                try write(m.value, nfc: nfc, into: &out, path: &path)
-                path.removeLast()
+            // Only names that NFC leaves alone make a reusable shape (the cache compares the names as given).
+            if shapes.count < 16, zip(names, members).allSatisfy({ UTF8Bytes.equal($0, $1.key) }) {
+                shapes.append((names, order))
             }
-            out.append(UInt8(ascii: "}"))
+            return (names, order)
+        }
+
+        mutating func writeInteger(_ v: Int64) {
+            if v == 0 { out.append(0x30); return }
+            var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                         UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+            var n = v.magnitude  // |v| < 1e15: at most 15 digits
+            var count = 0
+            withUnsafeMutableBytes(of: &digits) { buf in
+                while n > 0 {
+                    buf[15 - count] = UInt8(0x30 + n % 10)
+                    n /= 10
+                    count += 1
+                }
+                if v < 0 { out.append(UInt8(ascii: "-")) }
+                out.append(contentsOf: buf[(16 - count)...])
+            }
         }
     }
 
@@ -139,19 +193,30 @@ public enum CanonicalJSON {
 
     /// RFC 8785 §3.2.2.2: only '"', '\\' and control characters are escaped; the short forms where JSON has them.
     static func writeString(_ s: String, into out: inout [UInt8]) {
-        let hex = Array("0123456789abcdef".utf8)
         out.append(UInt8(ascii: "\""))
-        for b in s.utf8 {
-            switch b {
-            case 0x22: out += [0x5C, 0x22]
-            case 0x5C: out += [0x5C, 0x5C]
-            case 0x08: out += [0x5C, UInt8(ascii: "b")]
-            case 0x0C: out += [0x5C, UInt8(ascii: "f")]
-            case 0x0A: out += [0x5C, UInt8(ascii: "n")]
-            case 0x0D: out += [0x5C, UInt8(ascii: "r")]
-            case 0x09: out += [0x5C, UInt8(ascii: "t")]
-            case 0x00..<0x20: out += [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 0xF)]]
-            default: out.append(b)
+        // Most strings need no escape at all: copy them whole.
+        let copied: Bool? = s.utf8.withContiguousStorageIfAvailable { bytes in
+            for b in bytes where b < 0x20 || b == 0x22 || b == 0x5C { return false }
+            out.append(contentsOf: bytes)
+            return true
+        }
+        if copied != true {
+            for b in s.utf8 {
+                switch b {
+                case 0x22: out.append(0x5C); out.append(0x22)
+                case 0x5C: out.append(0x5C); out.append(0x5C)
+                case 0x08: out.append(0x5C); out.append(UInt8(ascii: "b"))
+                case 0x0C: out.append(0x5C); out.append(UInt8(ascii: "f"))
+                case 0x0A: out.append(0x5C); out.append(UInt8(ascii: "n"))
+                case 0x0D: out.append(0x5C); out.append(UInt8(ascii: "r"))
+                case 0x09: out.append(0x5C); out.append(UInt8(ascii: "t"))
+                case 0x00..<0x20:
+                    let hex: StaticString = "0123456789abcdef"
+                    out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30])
+                    out.append(hex.utf8Start[Int(b >> 4)])
+                    out.append(hex.utf8Start[Int(b & 0xF)])
+                default: out.append(b)
+                }
             }
         }
         out.append(UInt8(ascii: "\""))

@@ -109,6 +109,12 @@ public struct LedgerMapping: Sendable {
 public enum DateCell {
     /// Parses `text` with a pattern of dd/d, MM/M, yyyy and separators; returns ISO `YYYY-MM-DD` for a real date.
     public static func parse(_ text: String, format: String) -> String? {
+        if let decided = parseASCII(text, format: format) { return decided }
+        return parseCharacters(text, format: format)
+    }
+
+    /// `parse` character by character, for any text.
+    static func parseCharacters(_ text: String, format: String) -> String? {
         let t = text.trimmingCharacters(in: .whitespaces)
         var day: Int?, month: Int?, year: Int?
         var ti = t.startIndex
@@ -133,13 +139,61 @@ public enum DateCell {
         return iso(y, m, d)
     }
 
+    /// `parse` for the usual case, printable ASCII text (tabs allowed) and format, on bytes: the same steps as
+    /// the general walk over characters, which in such text are single bytes. `.none` when the text or format
+    /// holds anything else, for the general walk to decide; `.some(nil)` when it is not a date.
+    static func parseASCII(_ text: String, format: String) -> String?? {
+        func printable(_ b: UInt8) -> Bool { b >= 0x20 && b <= 0x7E }
+        let answer: String?? = text.utf8.withContiguousStorageIfAvailable { t -> String?? in
+            format.utf8.withContiguousStorageIfAvailable { f -> String?? in
+                for b in t where !(printable(b) || b == 0x09) { return .none }
+                for b in f where !printable(b) { return .none }
+                // trimmingCharacters(in: .whitespaces): its ASCII members are the space and the tab.
+                var start = 0, end = t.count
+                while start < end, t[start] == 0x20 || t[start] == 0x09 { start += 1 }
+                while end > start, t[end - 1] == 0x20 || t[end - 1] == 0x09 { end -= 1 }
+                var day: Int?, month: Int?, year: Int?
+                var ti = start, fi = 0
+                func take(_ lo: Int, _ hi: Int) -> Int? {
+                    var value = 0, count = 0
+                    while ti < end, t[ti] >= 0x30, t[ti] <= 0x39, count < hi {
+                        value = value * 10 + Int(t[ti] - 0x30)
+                        count += 1
+                        ti += 1
+                    }
+                    return count >= lo && count <= hi ? value : nil
+                }
+                func rest(_ token: StaticString) -> Bool {
+                    let n = token.utf8CodeUnitCount
+                    guard fi + n <= f.count else { return false }
+                    for k in 0..<n where f[fi + k] != token.utf8Start[k] { return false }
+                    return true
+                }
+                while fi < f.count {
+                    if rest("yyyy") { year = take(4, 4); fi += 4 } else if rest("dd") { day = take(2, 2); fi += 2 } else if rest("MM") { month = take(2, 2); fi += 2 } else if rest("d") { day = take(1, 2); fi += 1 } else if rest("M") { month = take(1, 2); fi += 1 } else {
+                        guard ti < end, t[ti] == f[fi] else { return .some(nil) }
+                        ti += 1
+                        fi += 1
+                    }
+                }
+                guard ti == end, let d = day, let m = month, let y = year else { return .some(nil) }
+                return .some(iso(y, m, d))
+            } ?? .none
+        } ?? .none
+        return answer
+    }
+
     /// A real calendar date as `YYYY-MM-DD`, or nil (31/02 is not a date).
     public static func iso(_ y: Int, _ m: Int, _ d: Int) -> String? {
         guard (1...12).contains(m), d >= 1 else { return nil }
         let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
         let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]
         guard d <= days, (1800...2200).contains(y) else { return nil }
-        return String(format: "%04d-%02d-%02d", y, m, d)
+        // As String(format: "%04d-%02d-%02d"), without Foundation's formatter (a tenth of an import).
+        func digit(_ v: Int) -> UInt8 { UInt8(0x30 + v) }
+        let bytes: [UInt8] = [digit(y / 1000), digit(y / 100 % 10), digit(y / 10 % 10), digit(y % 10), 0x2D,
+                              digit(m / 10), digit(m % 10), 0x2D, digit(d / 10), digit(d % 10)]
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Excel's 1900 date system: day 1 is 1900-01-01, and Excel counts a 29 February 1900 that never was.
@@ -239,7 +293,27 @@ public struct LedgerDraft: Sendable {
 }
 
 public enum LedgerImporter {
+    /// One row read by itself: its problems in order, and what the uniqueness checks need.
+    struct ParsedRow {
+        var number: Int
+        var errors: [HosoError]
+        var ok: Bool
+        var serial: String?
+        var ledgerNumber: Int?
+        /// The entry, if every required value was there and valid.
+        var entry: LedgerEntry?
+    }
+
+    /// The mapping's fields (`LedgerMapping.fields`, by the same names), as the row loop names them.
+    enum Field: Int, CaseIterable {
+        case stt, fullName, dateOfBirth, placeOfBirth, sex, ethnicity, graduationGrade, serial, ledgerNumber,
+             recipientSigned, notes, citizenId, moetId, page, region
+
+        var name: String { String(describing: self) }
+    }
+
     static let grades = ["Xuất sắc", "Giỏi", "Khá", "Trung bình"]
+    static let foldedGrades = grades.map(VietnameseText.fold)
 
     /// A cell as stored: NFC, no surrounding whitespace, single spaces inside; nil when empty.
     static func clean(_ raw: String) -> String? {
@@ -247,7 +321,11 @@ public enum LedgerImporter {
         var needsWork = false
         var prevSpace = true
         for u in v.unicodeScalars {
-            let space = u.value < 0x80 ? (u == " " || u == "\t" || u == "\n" || u == "\r") : u.properties.isWhitespace
+            let c = u.value
+            // Latin-1 above NBSP, Latin Extended-A/B, combining marks and the Vietnamese letters are never white
+            // space: only other scalars need Unicode's tables.
+            let space = c < 0x80 ? (u == " " || u == "\t" || u == "\n" || u == "\r")
+                : (c > 0xA0 && c <= 0x36F) || (c >= 0x1EA0 && c <= 0x1EF9) ? false : u.properties.isWhitespace
             if space && (prevSpace || u != " ") { needsWork = true; break }
             prevSpace = space
         }
@@ -259,6 +337,13 @@ public enum LedgerImporter {
     /// Reads every row, collecting every problem. `scanPages` are the pages that have a scan.
     public static func read(_ table: Table, mapping: LedgerMapping, scanPages: Set<Int>,
                             existing: ExistingLedgerNumbers) -> LedgerDraft {
+        read(table, mapping: mapping, scanPages: scanPages, existingWhenNeeded: { existing })
+    }
+
+    /// As `read(_:mapping:scanPages:existing:)`, asking for what the archive holds only once every row has been
+    /// read (at most once, and not at all if no row gets that far): the caller can look it up meanwhile.
+    public static func read(_ table: Table, mapping: LedgerMapping, scanPages: Set<Int>,
+                            existingWhenNeeded: () -> ExistingLedgerNumbers) -> LedgerDraft {
         var table = table
         var errors = [HosoError]()
         var warnings = [HosoError]()
@@ -266,7 +351,8 @@ public enum LedgerImporter {
 
         // A legacy file has its header and every text column in the same legacy encoding: decide once for the
         // file when the evidence is there; otherwise (an XLSX with fonts mixed by column) column by column.
-        let fileEncoding = LegacyText.detect(table.header + table.rows.prefix(200).flatMap(\.cells))
+        var detection = Detection.Cache()  // the column detections below look at many of the same cells again
+        let fileEncoding = LegacyText.detect(table.header + table.rows.prefix(200).flatMap(\.cells), cache: &detection)
         if let enc = fileEncoding {
             let converted = table.header.map { LegacyText.convert($0, from: enc) }
             if converted != table.header {
@@ -278,9 +364,10 @@ public enum LedgerImporter {
         }
         // Columns: every mapped title must be in the header.
         var index = [String: Int]()
-        for field in LedgerMapping.fields {
-            guard let title = mapping.columns[field] else { continue }
-            if let i = table.column(named: title) { index[field] = i } else {
+        let mapped = LedgerMapping.fields.compactMap { f in mapping.columns[f].map { (field: f, title: $0) } }
+        for (m, found) in zip(mapped, table.columns(named: mapped.map(\.title))) {
+            let field = m.field, title = m.title
+            if let i = found { index[field] = i } else {
                 errors.append(HosoError(.ledgerColumnMissing,
                                         .both("Không có cột '\(title)' (trường \(field)) trong dòng tiêu đề",
                                               "No column '\(title)' (field \(field)) in the header row"),
@@ -294,7 +381,7 @@ public enum LedgerImporter {
             guard let c = index[field] else { continue }
             // A few hundred cells are plenty of evidence for a column.
             let cells = table.rows.prefix(300).map { c < $0.cells.count ? $0.cells[c] : "" }
-            guard let enc = fileEncoding ?? LegacyText.detect(cells) else { continue }
+            guard let enc = fileEncoding ?? LegacyText.detect(cells, cache: &detection) else { continue }
             var changed = 0
             var example = ""
             for r in table.rows.indices where c < table.rows[r].cells.count {
@@ -311,100 +398,106 @@ public enum LedgerImporter {
             }
         }
 
-        var entries = [LedgerEntry]()
-        var serialRow = [String: Int]()
-        var numberRow = [Int: Int]()
+        // Each field's column, looked up once rather than by name in every row.
+        let column = Field.allCases.map { index[$0.name] }
+        func place(_ f: Field, row: Int) -> String { table.place(row: row, column: column[f.rawValue] ?? 0) }
+        // First every row by itself, then (below) the uniqueness of serials and numbers, which needs what the
+        // archive holds: the problems come out in the same order as checking each row completely in turn.
+        var parsed = [ParsedRow]()
+        parsed.reserveCapacity(table.rows.count)
         for row in table.rows {
-            func cell(_ f: String) -> String? {
-                guard let c = index[f], c < row.cells.count else { return nil }
+            var errors = [HosoError]()
+            func cell(_ f: Field) -> String? {
+                guard let c = column[f.rawValue], c < row.cells.count else { return nil }
                 return LedgerImporter.clean(row.cells[c])
             }
-            func place(_ f: String) -> String { table.place(row: row.number, column: index[f] ?? 0) }
+            func place(_ f: Field) -> String { table.place(row: row.number, column: column[f.rawValue] ?? 0) }
             var rowOK = true
-            func need(_ f: String) -> String? {
+            func need(_ f: Field) -> String? {
                 if let v = cell(f) { return v }
                 errors.append(HosoError(.ledgerValueMissing, .both("Thiếu giá trị bắt buộc", "A required value is missing"), location: place(f)))
                 rowOK = false
                 return nil
             }
-            func invalid(_ f: String, _ vi: String, _ en: String, _ value: String) {
+            func invalid(_ f: Field, _ vi: String, _ en: String, _ value: String) {
                 errors.append(HosoError(.ledgerValueInvalid, .both(vi, en), location: place(f), cause: value))
                 rowOK = false
             }
-            let sttText = need("stt")
+            let sttText = need(.stt)
             let stt = sttText.flatMap { Int($0) }
-            if let sttText, stt == nil || stt! < 1 { invalid("stt", "STT phải là số nguyên dương", "STT must be a positive whole number", sttText) }
-            let name = need("fullName")
+            if let sttText, stt == nil || stt! < 1 { invalid(.stt, "STT phải là số nguyên dương", "STT must be a positive whole number", sttText) }
+            let name = need(.fullName)
             var dob: String? = nil
-            if let text = need("dateOfBirth") {
+            if let text = need(.dateOfBirth) {
                 dob = DateCell.parse(text, format: mapping.dateFormat) ?? DateCell.excelSerial(text)
                 if dob == nil {
-                    invalid("dateOfBirth", "Ngày sinh không hợp lệ hoặc sai định dạng \(mapping.dateFormat)",
+                    invalid(.dateOfBirth, "Ngày sinh không hợp lệ hoặc sai định dạng \(mapping.dateFormat)",
                             "Invalid date of birth, or not in the format \(mapping.dateFormat)", text)
                 }
             }
-            let pob = need("placeOfBirth")
+            let pob = need(.placeOfBirth)
             var sex: String? = nil
-            if let text = need("sex") {
+            if let text = need(.sex) {
                 switch VietnameseText.fold(text) {
                 case "nam": sex = "Nam"
                 case "nu": sex = "Nữ"
-                default: invalid("sex", "Giới tính phải là Nam hoặc Nữ", "Sex must be Nam or Nữ", text)
+                default: invalid(.sex, "Giới tính phải là Nam hoặc Nữ", "Sex must be Nam or Nữ", text)
                 }
             }
-            let ethnicity = need("ethnicity")
+            let ethnicity = need(.ethnicity)
             var grade: String? = nil
-            if let text = need("graduationGrade") {
+            if let text = need(.graduationGrade) {
                 let f = VietnameseText.fold(text)
-                grade = grades.first { VietnameseText.fold($0) == f } ?? (f == "tb" ? "Trung bình" : nil)
+                grade = zip(grades, foldedGrades).first { $0.1 == f }?.0 ?? (f == "tb" ? "Trung bình" : nil)
                 if grade == nil {
-                    invalid("graduationGrade", "Xếp loại tốt nghiệp phải là một trong: \(grades.joined(separator: ", "))",
+                    invalid(.graduationGrade, "Xếp loại tốt nghiệp phải là một trong: \(grades.joined(separator: ", "))",
                             "The graduation grade must be one of: \(grades.joined(separator: ", "))", text)
                 }
             }
-            let serial = need("serial")
+            let serial = need(.serial)
             var number: Int? = nil
-            if let text = need("ledgerNumber") {
+            if let text = need(.ledgerNumber) {
                 // "125" or "125/2019" (the year of the ledger).
                 let parts = text.split(separator: "/")
                 if let n = Int(parts[0]), n >= 1, parts.count == 1 || (parts.count == 2 && Int(parts[1]) == mapping.year) {
                     number = n
                 } else {
-                    invalid("ledgerNumber", "Số vào sổ gốc phải là số nguyên dương (hoặc 'số/\(mapping.year)')",
+                    invalid(.ledgerNumber, "Số vào sổ gốc phải là số nguyên dương (hoặc 'số/\(mapping.year)')",
                             "The ledger number must be a positive whole number (or 'number/\(mapping.year)')", text)
                 }
             }
             var signed: Bool? = nil
             if mapping.columns["recipientSigned"] != nil {
-                let text = cell("recipientSigned") ?? ""
+                let text = cell(.recipientSigned) ?? ""
                 switch VietnameseText.fold(text) {
                 case "x", "co", "da ky", "1", "true", "yes": signed = true
                 case "", "khong", "0", "false", "no", "chua ky": signed = false
-                default: invalid("recipientSigned", "Chữ ký người nhận: dùng x/có/đã ký hoặc để trống", "Recipient's signature: use x/có/đã ký or leave empty", text)
+                default: invalid(.recipientSigned, "Chữ ký người nhận: dùng x/có/đã ký hoặc để trống", "Recipient's signature: use x/có/đã ký or leave empty", text)
                 }
             }
             var citizenId: String? = nil
-            if let text = cell("citizenId") {
-                let digits = text.replacingOccurrences(of: " ", with: "")
-                if digits.count == 12, digits.allSatisfy({ $0.isASCII && $0.isNumber }) { citizenId = digits } else {
-                    invalid("citizenId", "Số định danh cá nhân phải gồm đúng 12 chữ số", "The citizen ID must be exactly 12 digits", text)
+            if let text = cell(.citizenId) {
+                let digits = text.utf8.contains(0x20) ? text.replacingOccurrences(of: " ", with: "") : text
+                // 12 ASCII digits, counted as characters or as bytes alike.
+                if digits.utf8.count == 12, digits.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) { citizenId = digits } else {
+                    invalid(.citizenId, "Số định danh cá nhân phải gồm đúng 12 chữ số", "The citizen ID must be exactly 12 digits", text)
                 }
             }
             var moetId: String? = nil
-            if let text = cell("moetId") {
-                if text.count == 10, text.allSatisfy({ $0.isASCII && $0.isNumber }) { moetId = text } else {
-                    invalid("moetId", "Mã định danh Bộ GD&ĐT phải gồm đúng 10 chữ số", "The MOET learner id must be exactly 10 digits", text)
+            if let text = cell(.moetId) {
+                if text.utf8.count == 10, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) { moetId = text } else {
+                    invalid(.moetId, "Mã định danh Bộ GD&ĐT phải gồm đúng 10 chữ số", "The MOET learner id must be exactly 10 digits", text)
                 }
             }
             var page: Int? = nil
-            if let text = cell("page") {
-                if let p = Int(text), p >= 1 { page = p } else { invalid("page", "Số trang phải là số nguyên dương", "The page must be a positive whole number", text) }
+            if let text = cell(.page) {
+                if let p = Int(text), p >= 1 { page = p } else { invalid(.page, "Số trang phải là số nguyên dương", "The page must be a positive whole number", text) }
             }
             var region: [Double]? = nil
-            if let text = cell("region") {
+            if let text = cell(.region) {
                 let parts = text.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
                 if parts.count == 4, parts.allSatisfy({ (0...1).contains($0) }) { region = parts } else {
-                    invalid("region", "Vùng phải là x,y,w,h (phân số từ 0 đến 1)", "The region must be x,y,w,h (fractions from 0 to 1)", text)
+                    invalid(.region, "Vùng phải là x,y,w,h (phân số từ 0 đến 1)", "The region must be x,y,w,h (fractions from 0 to 1)", text)
                 }
             }
             // Soft check of the citizen ID layout against sex and birth year (no check digit exists).
@@ -412,49 +505,63 @@ public enum LedgerImporter {
                 let year = Int(dob.prefix(4))!
                 let centuryDigit = Int(String(id[id.index(id.startIndex, offsetBy: 3)]))!
                 let expected = (year / 100 - 19) * 2 + (sex == "Nữ" ? 1 : 0)
-                if centuryDigit != expected || id.dropFirst(4).prefix(2) != String(format: "%02d", year % 100).prefix(2) {
+                let yy = year % 100
+                let twoDigits = String(decoding: [UInt8(0x30 + yy / 10), UInt8(0x30 + yy % 10)], as: UTF8.self)  // "%02d"
+                if centuryDigit != expected || id.dropFirst(4).prefix(2) != twoDigits.prefix(2) {
                     warnings.append(HosoError(.ledgerWarning, .both("Số định danh không khớp giới tính/năm sinh theo cách đánh số thường gặp",
                                                                     "The citizen ID does not match sex/birth year in the usual layout"),
-                                              location: place("citizenId"), cause: id))
+                                              location: place(.citizenId), cause: id))
                 }
             }
-            // Uniqueness, within the file and against the archive.
-            if let serial {
+            var entry: LedgerEntry? = nil
+            if rowOK, let stt, let name, let dob, let pob, let sex, let ethnicity, let grade, let serial, let number {
+                entry = LedgerEntry(row: row.number, stt: stt, fullName: name, dateOfBirth: dob, placeOfBirth: pob, sex: sex,
+                                    ethnicity: ethnicity, graduationGrade: grade, serial: serial, ledgerNumber: number,
+                                    recipientSigned: signed, notes: cell(.notes), citizenId: citizenId, moetId: moetId,
+                                    page: page, region: region)
+            }
+            parsed.append(ParsedRow(number: row.number, errors: errors, ok: rowOK, serial: serial, ledgerNumber: number, entry: entry))
+        }
+
+        // Uniqueness, within the file and against the archive.
+        var entries = [LedgerEntry]()
+        var serialRow = [String: Int]()
+        var numberRow = [Int: Int]()
+        let existing = parsed.contains { $0.serial != nil || $0.ledgerNumber != nil } ? existingWhenNeeded() : ExistingLedgerNumbers()
+        for p in parsed {
+            errors += p.errors
+            var rowOK = p.ok
+            if let serial = p.serial {
                 if let first = serialRow[serial] {
                     errors.append(HosoError(.ledgerDuplicateSerial, .both("Số hiệu văn bằng trùng với dòng \(first)", "Diploma serial repeats row \(first)"),
-                                            location: place("serial"), cause: serial))
+                                            location: place(.serial, row: p.number), cause: serial))
                     rowOK = false
                 } else {
-                    serialRow[serial] = row.number
+                    serialRow[serial] = p.number
                     if let other = existing.serials[serial] {
                         errors.append(HosoError(.ledgerDuplicateSerial, .both("Số hiệu văn bằng đã có trong kho (\(other))", "Diploma serial already in the archive (\(other))"),
-                                                location: place("serial"), cause: serial))
+                                                location: place(.serial, row: p.number), cause: serial))
                         rowOK = false
                     }
                 }
             }
-            if let number {
+            if let number = p.ledgerNumber {
                 if let first = numberRow[number] {
                     errors.append(HosoError(.ledgerDuplicateNumber, .both("Số vào sổ gốc trùng với dòng \(first)", "Ledger number repeats row \(first)"),
-                                            location: place("ledgerNumber"), cause: String(number)))
+                                            location: place(.ledgerNumber, row: p.number), cause: String(number)))
                     rowOK = false
                 } else {
-                    numberRow[number] = row.number
+                    numberRow[number] = p.number
                     if let other = existing.ledgerNumbers[number] {
                         errors.append(HosoError(.ledgerDuplicateNumber,
                                                 .both("Số vào sổ gốc năm \(mapping.year) đã có trong kho (\(other))",
                                                       "Ledger number of \(mapping.year) already in the archive (\(other))"),
-                                                location: place("ledgerNumber"), cause: String(number)))
+                                                location: place(.ledgerNumber, row: p.number), cause: String(number)))
                         rowOK = false
                     }
                 }
             }
-            if rowOK, let stt, let name, let dob, let pob, let sex, let ethnicity, let grade, let serial, let number {
-                entries.append(LedgerEntry(row: row.number, stt: stt, fullName: name, dateOfBirth: dob, placeOfBirth: pob, sex: sex,
-                                           ethnicity: ethnicity, graduationGrade: grade, serial: serial, ledgerNumber: number,
-                                           recipientSigned: signed, notes: cell("notes"), citizenId: citizenId, moetId: moetId,
-                                           page: page, region: region))
-            }
+            if rowOK, let entry = p.entry { entries.append(entry) }
         }
         // Ledger numbers run consecutively within the year: no gap inside the file's range.
         let numbers = numberRow.keys.sorted()

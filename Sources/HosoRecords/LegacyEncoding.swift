@@ -46,8 +46,15 @@ public enum LegacyText {
     /// reading produces) are at least as many as the legacy ones: such a mixed column should be decided cell
     /// by cell, since converting a Unicode cell made only of Windows-1252 letters ("Lê Hà") would corrupt it.
     public static func detect(_ texts: [String]) -> LegacyEncoding? {
+        var cache = Detection.Cache()
+        return detect(texts, cache: &cache)
+    }
+
+    /// `detect(_:)` remembering what each word gave, for several detections over overlapping cells (a whole
+    /// file, then column by column): the answers are the same, repeated words are not examined again.
+    static func detect(_ texts: [String], cache: inout Detection.Cache) -> LegacyEncoding? {
         var tally = Detection.Tally()
-        for text in texts { tally.add(text) }
+        for text in texts { tally.add(text, cache: &cache) }
         return tally.verdict()
     }
 
@@ -212,6 +219,7 @@ enum Windows1252 {
     static func byte(_ scalar: Unicode.Scalar) -> UInt8? {
         let value = scalar.value
         if value <= 0xFF { return UInt8(value) }
+        if value < 0x152 || value > 0x2122 { return nil }  // outside every entry of c1Range: no table lookup
         return reverse[value]
     }
 
@@ -447,16 +455,24 @@ enum Detection {
         var legacyCells: [LegacyEncoding: Int] = [:]
         var unicodeCells = 0
 
-        mutating func add(_ text: String) {
+        mutating func add(_ text: String, cache: inout Cache) {
+            // ASCII gives no evidence either way: no word with a byte of 0x80 or more, no non-ASCII letter.
+            if text.utf8.allSatisfy({ $0 < 0x80 }) { return }
             let text = VietnameseText.nfc(text)
-            guard let bytes = Windows1252.bytes(of: text) else {
-                if text.unicodeScalars.contains(where: { $0.properties.isAlphabetic && !$0.isASCII }) {
+            // Most cells hold a letter Windows-1252 cannot give (ư, ễ…): find that out before building any bytes.
+            var representable = true
+            for u in text.unicodeScalars where u.value > 0xFF && Windows1252.byte(u) == nil {
+                representable = false
+                break
+            }
+            guard representable, let bytes = Windows1252.bytes(of: text) else {
+                if text.unicodeScalars.contains(where: { !$0.isASCII && Detection.isLetter($0) }) {
                     unicodeCells += 1
                 }
                 return
             }
             for encoding in LegacyEncoding.allCases {
-                let cell = Detection.evidence(bytes, as: encoding)
+                let cell = Detection.evidence(bytes, as: encoding, words: &cache.words)
                 evidence[encoding, default: Evidence()] += cell
                 if cell.strongWords > 0, cell.score > 0 { legacyCells[encoding, default: 0] += 1 }
             }
@@ -477,7 +493,56 @@ enum Detection {
         }
     }
 
+    /// `properties.isAlphabetic`, answered at once for the letters of Latin-1, Latin Extended-A/B and the
+    /// precomposed Vietnamese block, all alphabetic (a test checks every one).
+    @inline(__always)
+    static func isLetter(_ u: Unicode.Scalar) -> Bool {
+        let v = u.value
+        if (v >= 0x1EA0 && v <= 0x1EF9) || (v >= 0xC0 && v <= 0x24F && v != 0xD7 && v != 0xF7) { return true }
+        return u.properties.isAlphabetic
+    }
+
+    struct WordKey: Hashable {
+        var bytes: [UInt8]
+        var encoding: LegacyEncoding
+    }
+
+    /// Words already examined. A ledger repeats its words (surnames, places, grades) endlessly, and a word's
+    /// evidence depends on its bytes alone.
+    struct Cache {
+        var words: [WordKey: Evidence] = [:]
+    }
+
+    /// The same across imports, for the whole process: ledgers share their vocabulary too. Bounded, so hostile
+    /// input cannot grow it without end; past the bound, words are simply examined again.
+    final class SharedWords: @unchecked Sendable {
+        static let shared = SharedWords()
+        static let limit = 100_000
+        private let lock = NSLock()
+        private var words: [WordKey: Evidence] = [:]  // guarded by lock
+
+        static func evidence(_ key: WordKey, compute: () -> Evidence) -> Evidence {
+            let cache = shared
+            cache.lock.lock()
+            let known = cache.words[key]
+            cache.lock.unlock()
+            if let known { return known }
+            let w = compute()
+            cache.lock.lock()
+            if cache.words.count < limit { cache.words[key] = w }
+            cache.lock.unlock()
+            return w
+        }
+    }
+
     static func evidence(_ bytes: [UInt8], as encoding: LegacyEncoding) -> Evidence {
+        var words = [WordKey: Evidence]()
+        return evidence(bytes, as: encoding, words: &words)
+    }
+
+    /// The evidence of a cell: the sum of its words' evidence, each remembered in `words`. Summing cached word
+    /// evidence performs the same additions in the same order as adding each word's weight in place.
+    static func evidence(_ bytes: [UInt8], as encoding: LegacyEncoding, words: inout [WordKey: Evidence]) -> Evidence {
         var result = Evidence()
         var index = 0
         while index < bytes.count {
@@ -490,23 +555,39 @@ enum Detection {
             let word = Array(bytes[index..<end])
             index = end
             guard word.contains(where: { $0 >= 0x80 }) else { continue }
-
-            let original = String(String.UnicodeScalarView(word.map(Windows1252.scalar)))
-            let decoded = strictDecode(word, as: encoding)
-            if decoded == original {
-                // Left as it was: neutral if that is Vietnamese ("Bích" is the same in VNI), against this
-                // encoding if not ("Lª" means nothing in VNI).
-                if !Orthography.isSyllable(original) { result.bad += lengthFactor(word.count) }
-                continue
-            }
-            if let decoded, Orthography.isSyllable(decoded) {
-                let alreadyVietnamese = Orthography.isSyllable(original)
-                let weight = (alreadyVietnamese ? 0.25 : 1.0) * lengthFactor(word.count)
-                result.good += weight
-                if !alreadyVietnamese { result.strongWords += 1 }
+            let key = WordKey(bytes: word, encoding: encoding)
+            let w: Evidence
+            if let known = words[key] {
+                w = known
             } else {
-                result.bad += 1
+                w = SharedWords.evidence(key) { wordEvidence(word, as: encoding) }
+                words[key] = w
             }
+            result.good += w.good
+            result.bad += w.bad
+            result.strongWords += w.strongWords
+        }
+        return result
+    }
+
+    /// One word's evidence (a word holding at least one byte of 0x80 or more).
+    static func wordEvidence(_ word: [UInt8], as encoding: LegacyEncoding) -> Evidence {
+        var result = Evidence()
+        let original = String(String.UnicodeScalarView(word.map(Windows1252.scalar)))
+        let decoded = strictDecode(word, as: encoding)
+        if decoded == original {
+            // Left as it was: neutral if that is Vietnamese ("Bích" is the same in VNI), against this
+            // encoding if not ("Lª" means nothing in VNI).
+            if !Orthography.isSyllable(original) { result.bad += lengthFactor(word.count) }
+            return result
+        }
+        if let decoded, Orthography.isSyllable(decoded) {
+            let alreadyVietnamese = Orthography.isSyllable(original)
+            let weight = (alreadyVietnamese ? 0.25 : 1.0) * lengthFactor(word.count)
+            result.good += weight
+            if !alreadyVietnamese { result.strongWords += 1 }
+        } else {
+            result.bad += 1
         }
         return result
     }

@@ -12,12 +12,49 @@ public enum VietnameseText {
     /// singletons) or precomposed Vietnamese letters (U+1EA0–U+1EF9). That is nearly every cell a registrar
     /// types, and it saves a trip through Foundation, which dominated imports.
     static func isSurelyNFC(_ s: String) -> Bool {
+        // On the UTF-8 bytes (always valid in a String): ASCII; two-byte sequences led by C2–CB, which are
+        // U+0080–U+02FF; and E1 BA A0–E1 BB B9, which are U+1EA0–U+1EF9. Anything else may change.
+        let decided: Bool? = s.utf8.withContiguousStorageIfAvailable { b in
+            let n = b.count
+            var i = 0
+            while i < n {
+                let c = b[i]
+                if c < 0x80 {
+                    i += 1
+                } else if c >= 0xC2 && c <= 0xCB {
+                    i += 2
+                } else if c == 0xE1, i + 2 < n, (b[i + 1] == 0xBA && b[i + 2] >= 0xA0) || (b[i + 1] == 0xBB && b[i + 2] <= 0xB9) {
+                    i += 3
+                } else {
+                    return false
+                }
+            }
+            return true
+        }
+        if let decided { return decided }
         for u in s.unicodeScalars {
             let v = u.value
             if v < 0x300 || (0x1EA0...0x1EF9).contains(v) { continue }
             return false
         }
         return true
+    }
+
+    /// `s.trimmingCharacters(in: .whitespaces)` (spaces, tabs and the other Zs separators at either end), without
+    /// the trip through Foundation when the ends are ASCII, as nearly every cell's are.
+    public static func trimmed(_ s: String) -> String {
+        let u = s.utf8
+        guard let first = u.first, let last = u.last else { return s }
+        @inline(__always) func blank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
+        if first < 0x80, last < 0x80, !blank(first), !blank(last) { return s }
+        // Strip ASCII blanks; any non-ASCII scalar met at an end might be a Zs separator: Foundation decides.
+        var start = u.startIndex, end = u.endIndex
+        while start < end, blank(u[start]) { start = u.index(after: start) }
+        while end > start, blank(u[u.index(before: end)]) { end = u.index(before: end) }
+        if start < end, u[start] >= 0x80 || u[u.index(before: end)] >= 0x80 {
+            return s.trimmingCharacters(in: .whitespaces)
+        }
+        return String(s[start..<end])
     }
 
     /// The search key: no diacritics, đ → d, lowercase, single spaces. So "nguyen van an" finds

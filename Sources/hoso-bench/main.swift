@@ -402,8 +402,10 @@ final class RawDB {
 func referenceImport(rows: [RefRow], schema: [String], path: String) throws -> UInt64 {
     for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
     let db = try RawDB(path: path)
-    // As GRDB's DatabasePool sets them on the archive's index.
+    // As GRDB's DatabasePool sets them on the archive's index, with the index's own per-connection pragmas.
     try db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL")
+    try db.exec(ArchiveIndex.connectionPragmas)
+    try db.exec(ArchiveIndex.writerPragmas)
     for sql in schema { try db.exec(sql) }
     let start = now()
     try db.exec("BEGIN IMMEDIATE")
@@ -605,7 +607,7 @@ final class RefLookups {
     let nameSame: OpaquePointer
     /// The plain forms: serial equality, and an FTS join with exact tokens and no ordering.
     let namePlain: OpaquePointer
-    /// A whole typed name is also answerable by the existing `entry_name` index on the folded name.
+    /// A whole typed name is also answerable by the index on the folded name (entry_name_order).
     let nameKeyEquals: OpaquePointer
     var serialColumn: Int32 = -1
     /// Keeps the column reads observable, so the optimizer cannot drop them.
@@ -620,6 +622,7 @@ final class RefLookups {
 
     init(path: String) throws {
         db = try RawDB(path: path, readOnly: true)
+        try db.exec(ArchiveIndex.connectionPragmas)  // as the archive's readers have them
         serialSame = try db.prepare(Self.serialSQL)
         nameSame = try db.prepare(Self.nameSQL)
         namePlain = try db.prepare(Self.plainSQL)
@@ -707,7 +710,7 @@ struct LookupResult: Codable {
     var sqlite: Latency
     /// Plain SQL: the FTS join with exact tokens and no ordering (names only).
     var sqlitePlain: Latency?
-    /// `nameKey = ?` on the existing entry_name index (full names only).
+    /// `nameKey = ?` on the name index (full names only).
     var sqliteNameKey: Latency?
     /// Archive.find against the same SQL.
     var ratioP50: Double
@@ -1027,7 +1030,7 @@ func records(_ o: Options) throws -> Int32 {
         row("index.findEntries", r.findEntries, "(query built beforehand)")
         row("same SQL, raw", r.sqlite, "find/SQL: p50 \(fmt(r.ratioP50))x, p99 \(fmt(r.ratioP99))x")
         row("plain FTS, raw", r.sqlitePlain, "(exact tokens, no ORDER BY)")
-        row("nameKey = ?, raw", r.sqliteNameKey, "(existing entry_name index)")
+        row("nameKey = ?, raw", r.sqliteNameKey, "(the name index, entry_name_order)")
     }
     say("  sizes: index \(fmt(Double(sizes["index_bytes"]!) / 1_048_576, 1)) MiB, objects "
         + "\(fmt(Double(sizes["archive_objects_bytes"]!) / 1_048_576, 1)) MiB, CSV \(fmt(Double(gen.csvBytes) / 1_048_576, 1)) MiB; "

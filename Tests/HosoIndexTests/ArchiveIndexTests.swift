@@ -1,6 +1,7 @@
 import Foundation
+import GRDB
 import HosoCore
-import HosoIndex
+@testable import HosoIndex
 import HosoStore
 import Testing
 
@@ -54,5 +55,173 @@ import Testing
         try Data(repeating: 0x42, count: 8192).write(to: URL(fileURLWithPath: path))
         let error = #expect(throws: HosoError.self) { _ = try ArchiveIndex(path: path) }
         #expect(error?.code == .indexError)
+    }
+
+    func entry(_ n: Int, name: String, recordId: String = "R1", revisionId: String = "rev1", place: String = "Xã Tân Lập",
+               citizenId: String? = nil, moetId: String? = nil, page: Int? = nil) -> EntryRow {
+        EntryRow(revisionId: revisionId, recordId: recordId, stt: n, fullName: name, nameKey: fold(name), dateOfBirth: "2004-03-15",
+                 placeOfBirth: place, placeKey: fold(place), sex: "Nam", ethnicity: "", graduationGrade: "Khá", serial: "S\(recordId)-\(n)",
+                 ledgerNumber: n, year: 2019, school: "Trường THCS Tân Lập", schoolKey: "truong thcs tan lap", issuer: "PGD",
+                 citizenId: citizenId, moetId: moetId, page: page)
+    }
+
+    /// Enough of VietnameseText.fold for these names (HosoIndex does not see HosoRecords).
+    func fold(_ s: String) -> String {
+        s.decomposedStringWithCanonicalMapping.unicodeScalars.filter { !(0x300...0x36F).contains($0.value) }
+            .map { $0 == "đ" || $0 == "Đ" ? "d" : String($0).lowercased() }.joined()
+    }
+
+    func revision(_ id: String, recordId: String = "R1") -> RevisionRow {
+        RevisionRow(id: id, recordType: "ledger", recordId: recordId, author: "x", time: "2019-05-01T08:00:00Z", reason: nil, parents: [])
+    }
+
+    @Test func entriesKeepEveryValueAndAreFoundEveryWay() throws {
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let index = try ArchiveIndex(path: dir + "/index.sqlite")
+        let rows = [entry(1, name: "Nguyễn Văn An", citizenId: "022204001234", moetId: "0123456789", page: 3),
+                    entry(2, name: "Nguyễn Văn Anh", place: ""), entry(3, name: "Lê Văn An")]
+        try index.record(revision: revision("rev1"), objects: [], entries: rows)
+        var all = EntryQuery()
+        all.year = 2019
+        let found = try index.findEntries(all, limit: 10)
+        // Read back exactly (keys are not returned): NULLs stay NULL, empty text stays empty text.
+        #expect(found.map { var e = $0; e.placeKey = ""; e.schoolKey = ""; return e }
+                == rows.map { var e = $0; e.placeKey = ""; e.schoolKey = ""; return e })
+        var exact = EntryQuery()
+        exact.exactName = "nguyen van an"
+        #expect(try index.findEntries(exact, limit: 10).map(\.stt) == [1])
+        var words = EntryQuery()
+        words.nameTokens = ["van", "an"]
+        #expect(try index.findEntries(words, limit: 10).map(\.stt) == [1, 2, 3])
+        var place = EntryQuery()
+        place.placeTokens = ["tan", "la"]
+        #expect(try index.findEntries(place, limit: 10).map(\.stt) == [1, 3])
+        var school = EntryQuery()
+        school.schoolTokens = ["thcs", "tan"]
+        #expect(try index.findEntries(school, limit: 10).count == 3)
+        // Replacing a record's entries leaves no trace of the old ones, in the table or the full-text index.
+        try index.replaceEntries(ofRecord: "R1", with: [entry(7, name: "Trần Thị Bích")])
+        #expect(try index.findEntries(words, limit: 10).isEmpty)
+        words.nameTokens = ["bich"]
+        #expect(try index.findEntries(words, limit: 10).map(\.stt) == [7])
+        #expect(try index.entryCount() == 1)
+    }
+
+    @Test func aPendingTransactionCommitsWithItsRevisionOrLeavesNothing() throws {
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let index = try ArchiveIndex(path: dir + "/index.sqlite")
+        try index.record(revision: revision("rev1"), objects: [], entries: [entry(1, name: "Nguyễn Văn An")])
+        try index.record(revision: revision("revB", recordId: "R2"), objects: [], entries: [entry(1, name: "Phạm Thị Lan", recordId: "R2")])
+        // The revision id in pending rows is ignored: the transaction takes the one it is given.
+        let pending = [entry(1, name: "Lê Thị Hoa", revisionId: ""), entry(2, name: "Lê Văn Nam", revisionId: "")]
+        struct Stop: Error {}
+        var q = EntryQuery()
+        q.year = 2019
+        let before = try index.findEntries(q, limit: 10)
+        // Stopped while waiting for the id, or for the stored revision: rolled back, the old entries stay.
+        #expect(throws: HosoError.self) {
+            try index.record(entriesOf: "R1", pending: pending, revisionId: { throw Stop() }, finish: { throw Stop() })
+        }
+        #expect(throws: HosoError.self) {
+            try index.record(entriesOf: "R1", pending: pending, revisionId: { "rev2" }, finish: { throw Stop() })
+        }
+        #expect(try index.findEntries(q, limit: 10) == before)
+        // A revision other than the one the rows were written for cannot take them.
+        #expect(throws: HosoError.self) {
+            try index.record(entriesOf: "R1", pending: pending, revisionId: { "rev2" }, finish: {
+                ArchiveIndex.PendingRevision(revision: revision("rev3"), objects: [], manifest: nil, names: [])
+            })
+        }
+        #expect(throws: HosoError.self) {
+            try index.record(entriesOf: "R1", pending: pending, revisionId: { "rev2" }, finish: {
+                ArchiveIndex.PendingRevision(revision: revision("rev2", recordId: "R2"), objects: [], manifest: nil, names: [])
+            })
+        }
+        #expect(try index.findEntries(q, limit: 10) == before)
+
+        let id = String(repeating: "ab", count: 32)
+        let o = object("rev2", kind: .record)
+        let observer = try ArchiveIndex(path: dir + "/index.sqlite")  // another connection, as another process has
+        try index.record(entriesOf: "R1", pending: pending, revisionId: { id }, finish: {
+            // Readers do not see the transaction while it waits.
+            let seen = try observer.findEntries(q, limit: 10)
+            #expect(seen == before)
+            return ArchiveIndex.PendingRevision(revision: revision(id), objects: [o], manifest: nil, names: [])
+        })
+        let after = try index.findEntries(q, limit: 10).filter { $0.recordId == "R1" }
+        #expect(after.map(\.revisionId) == [id, id])
+        #expect(after.map(\.fullName) == ["Lê Thị Hoa", "Lê Văn Nam"])
+        #expect(try index.revision(id)?.recordId == "R1")
+        #expect(try index.object(o.id)?.kind == "record")
+        // The full-text rows are the entries' own: found by name, and nothing else left behind.
+        var words = EntryQuery()
+        words.nameTokens = ["le", "nam"]
+        #expect(try index.findEntries(words, limit: 10).map(\.serial) == ["SR1-2"])
+        words.nameTokens = ["nguyen"]
+        #expect(try index.findEntries(words, limit: 10).isEmpty)
+        try index.close()
+        try observer.close()
+        // The rows got the rowids SQLite would have given them (after R2's row), each with its full-text row.
+        let queue = try DatabaseQueue(path: dir + "/index.sqlite")
+        try queue.read { db in
+            let rowids = try Int64.fetchAll(db, sql: "SELECT rowid FROM entry ORDER BY rowid")
+            let paired = try Int.fetchOne(db, sql: "SELECT count(*) FROM entry_fts f JOIN entry e ON e.rowid = f.rowid AND e.nameKey = f.nameKey")
+            let fullText = try Int.fetchOne(db, sql: "SELECT count(*) FROM entry_fts")
+            #expect(rowids == [2, 3, 4] && paired == 3 && fullText == 3)
+        }
+    }
+
+    @Test func aNewIndexHasLargerPagesAnOldOneKeepsItsOwn() throws {
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try ArchiveIndex(path: dir + "/new.sqlite").close()
+        try ArchiveIndex(path: dir + "/built.sqlite", building: true).close()
+        let old = try DatabaseQueue(path: dir + "/old.sqlite")
+        try old.write { db in try db.execute(sql: "CREATE TABLE t (x)") }
+        try old.close()
+        try ArchiveIndex(path: dir + "/old.sqlite").close()
+        for (name, size) in [("new", 8192), ("built", 8192), ("old", 4096)] {
+            let q = try DatabaseQueue(path: dir + "/\(name).sqlite")
+            let pageSize = try q.read { db in try Int.fetchOne(db, sql: "PRAGMA page_size") }
+            #expect(pageSize == size, "\(name)")
+            try q.close()
+        }
+    }
+
+    @Test func theNameOrderMigrationKeepsEveryEntryFindable() throws {
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/index.sqlite"
+        // An index as the last release left it: migrated up to 0003, with entries.
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try ArchiveIndex.migrator.migrate(queue, upTo: "0003-ledger-entries")
+            try queue.write { db in
+                try ArchiveIndex.replaceEntries(db, recordId: "R1", entries: [entry(1, name: "Nguyễn Văn An"), entry(2, name: "Lê Văn An")])
+                #expect(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE name = 'entry_name'") == ["entry_name"])
+            }
+            try queue.close()
+        }
+        let index = try ArchiveIndex(path: path)
+        var exact = EntryQuery()
+        exact.exactName = "le van an"
+        #expect(try index.findEntries(exact, limit: 10).map(\.stt) == [2])
+        var words = EntryQuery()
+        words.nameTokens = ["van", "an"]
+        #expect(try index.findEntries(words, limit: 10).map(\.stt) == [1, 2])
+        var school = EntryQuery()
+        school.schoolTokens = ["lap"]
+        #expect(try index.findEntries(school, limit: 10).count == 2)
+        try index.close()
+        let queue = try DatabaseQueue(path: path)
+        try queue.read { db in
+            let names = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE tbl_name = 'entry' AND type = 'index'")
+            #expect(names.contains("entry_name_order") && !names.contains("entry_name"))
+            let fts = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'entry_fts'") ?? ""
+            #expect(fts.contains("columnsize=0"))
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master WHERE name LIKE 'entry_fts_0004%'") == 0)
+            // The exact-name lookup reads the new index in order: no sorting step.
+            let details = try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN SELECT * FROM entry WHERE nameKey = 'x' ORDER BY year, ledgerNumber LIMIT 100")
+                .map { $0["detail"] as String? ?? "" }.joined(separator: " | ")
+            #expect(details.contains("entry_name_order") && !details.contains("TEMP B-TREE"), "\(details)")
+        }
     }
 }

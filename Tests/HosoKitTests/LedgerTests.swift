@@ -116,10 +116,15 @@ struct LedgerFixture {
         let first = try a.importLedger(file: f.csv, mapping: f.mappingPath, dryRun: false, reason: nil, author: "x")
         let same = try a.importLedger(file: f.csv, mapping: f.mappingPath, dryRun: false, reason: nil, author: "x")
         #expect(same.unchanged && same.revision == first.revision)
+        // The index transaction an import starts early was rolled back: the entries are still the first ones.
+        #expect(try a.find(.init(text: "nguyen van an")).map(\.revisionId) == [first.revision!])
+        #expect(try a.find(.init(text: "2019")).count == 3)
         var rows = LedgerFixture.rows
         rows[1] = rows[1].replacingOccurrences(of: "Bích Ngọc", with: "Bích Ngọc Anh")
         let g = LedgerFixture(dir, rows: rows)
         #expect(throws: HosoError.self) { try a.importLedger(file: g.csv, mapping: g.mappingPath, dryRun: false, reason: nil, author: "x") }
+        #expect(try a.find(.init(text: "bich ngoc anh")).isEmpty)
+        #expect(try a.find(.init(text: "2019")).map(\.revisionId) == Array(repeating: first.revision!, count: 3))
         let fixed = try a.importLedger(file: g.csv, mapping: g.mappingPath, dryRun: false, reason: "sửa lỗi đánh máy", author: "x")
         #expect(fixed.committed)
         #expect(try a.history(record: "PGD-TL/THCS/2019/TL").count == 2)
@@ -127,6 +132,42 @@ struct LedgerFixture {
         var bySerial = Archive.FindRequest()
         bySerial.serial = "A0012346"
         #expect(try a.find(bySerial).first?.fullName == "Trần Thị Bích Ngọc Anh")
+    }
+
+    @Test func entryRowsFromTheDraftAreThoseReadFromTheBody() throws {
+        // Rows out of STT order, optional columns present and absent, a place with a separator inside quotes.
+        let rows = [LedgerFixture.rows[2], LedgerFixture.rows[0], LedgerFixture.rows[1],
+                    "4;Lò Thị Ánh;01/01/2004;Xã Mường Tè;Nữ;Thái;Giỏi;A0012348;4;;;"]
+        let f = LedgerFixture(dir, rows: rows, mapping: LedgerFixture.mapping(school: "Trường THCS Mường Tè (điểm trường B)"))
+        let mapping = try LedgerMapping.load(path: f.mappingPath)
+        let table = try CSVReader.read(bytes: Array(try Data(contentsOf: URL(fileURLWithPath: f.csv))), source: f.csv)
+        let draft = LedgerImporter.read(table, mapping: mapping, scanPages: [1, 2], existing: ExistingLedgerNumbers())
+        #expect(draft.errors.isEmpty && draft.entries.count == 4)
+        let fromBody = Archive.entryRows(revisionId: "", recordId: "R", body: draft.body(scans: [1: "a", 2: "b"]))
+        #expect(Archive.entryRows(of: draft, recordId: "R") == fromBody)
+        #expect(fromBody.map(\.stt) == [1, 2, 3, 4] && fromBody[0].schoolKey == "truong thcs muong te (diem truong b)")
+    }
+
+    @Test func aSchemaViolationTheImporterDoesNotCheckStoresNothingAndTheArchiveGoesOn() throws {
+        let a = try archive()
+        // A name over the schema's 100 characters: the importer's own checks let it through, the schema does not.
+        var rows = LedgerFixture.rows
+        rows[0] = rows[0].replacingOccurrences(of: "Nguyễn Văn An", with: "Nguyễn Văn " + String(repeating: "A", count: 95))
+        let f = LedgerFixture(dir, rows: rows)
+        let error = #expect(throws: HosoProblems.self) {
+            try a.importLedger(file: f.csv, mapping: f.mappingPath, dryRun: false, reason: nil, author: "x")
+        }
+        #expect(error?.problems.contains { $0.code == .schemaViolation && ($0.location ?? "").hasSuffix("#/entries/0/fullName") } == true)
+        #expect(try a.heads(record: "PGD-TL/THCS/2019/TL").isEmpty)
+        #expect(try a.find(.init(text: "2019")).isEmpty)
+        #expect(try a.list().isEmpty)
+        // Nothing was left holding the index: the corrected ledger imports.
+        let g = LedgerFixture(dir, name: "l2")
+        let r = try a.importLedger(file: g.csv, mapping: g.mappingPath, dryRun: false, reason: nil, author: "x")
+        #expect(r.committed && r.entries == 3)
+        #expect(try a.find(.init(text: "2019")).count == 3)
+        let check = try a.fsck()
+        #expect(check.ok && check.index.upToDate)
     }
 
     @Test func duplicatesAcrossLedgersAreRefused() throws {
