@@ -119,14 +119,6 @@ public struct EntryRow: Sendable, Equatable, Codable {
                   ledgerNumber: int(11), year: int(12), school: text(13), schoolKey: "", issuer: text(14), citizenId: optionalText(15),
                   moetId: optionalText(16), page: sqlite3_column_type(s, 17) == SQLITE_NULL ? nil : int(17))
     }
-
-    /// A row selected with `columns`, read by position.
-    init(positional r: Row) {
-        self.init(revisionId: r[0], recordId: r[1], stt: r[2], fullName: r[3], nameKey: r[4], dateOfBirth: r[5],
-                  placeOfBirth: r[6], placeKey: "", sex: r[7], ethnicity: r[8], graduationGrade: r[9], serial: r[10],
-                  ledgerNumber: r[11], year: r[12], school: r[13], schoolKey: "", issuer: r[14], citizenId: r[15],
-                  moetId: r[16], page: r[17])
-    }
 }
 
 /// Conditions for `findEntries`; all given ones must hold.
@@ -163,6 +155,8 @@ public final class ArchiveIndex: Sendable {
     /// How far the write-ahead log has grown, and the connection that checkpoints it off the writer's path.
     private let wal: WALProgress
     private let checkpointer: Checkpointer?
+    /// Read-only connections for `findEntries`.
+    private let lookups: LookupConnections
 
     /// Opens (creating if needed) the index. `building` is for a fresh file that will be renamed into place:
     /// it uses a rollback journal rather than WAL, so the file is complete on its own once closed, with no
@@ -185,6 +179,7 @@ public final class ArchiveIndex: Sendable {
             pool = building ? try DatabaseQueue(path: path, configuration: config)
                             : try DatabasePool(path: path, configuration: config)
             checkpointer = building ? nil : Checkpointer(path: path)
+            lookups = LookupConnections(path: path)
             try Self.migrator.migrate(pool)
         } catch let e as DatabaseError {
             throw Self.wrap(e, path)
@@ -466,13 +461,22 @@ public final class ArchiveIndex: Sendable {
         guard let connection = db.sqliteConnection else { throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "closed database") }
         let s = ins.sqliteStatement
         defer { sqlite3_reset(s); sqlite3_clear_bindings(s) }
+        // Bindings outlive a reset: the values a ledger's rows share are bound again only when they change.
+        RawBind.text(s, 2, revisionId)
+        var shared: (recordId: String, year: Int, school: String, issuer: String)? = nil
         for (i, e) in entries.enumerated() {
             sqlite3_bind_int64(s, 1, firstRowid + Int64(i))
-            RawBind.text(s, 2, revisionId); RawBind.text(s, 3, e.recordId); RawBind.int(s, 4, e.stt)
+            if let shared, RawBind.sameBytes(shared.recordId, e.recordId), shared.year == e.year,
+               RawBind.sameBytes(shared.school, e.school), RawBind.sameBytes(shared.issuer, e.issuer) {
+                // the same as the row before
+            } else {
+                RawBind.text(s, 3, e.recordId); RawBind.int(s, 14, e.year); RawBind.text(s, 15, e.school); RawBind.text(s, 16, e.issuer)
+                shared = (e.recordId, e.year, e.school, e.issuer)
+            }
+            RawBind.int(s, 4, e.stt)
             RawBind.text(s, 5, e.fullName); RawBind.text(s, 6, e.nameKey); RawBind.text(s, 7, e.dateOfBirth)
             RawBind.text(s, 8, e.placeOfBirth); RawBind.text(s, 9, e.sex); RawBind.text(s, 10, e.ethnicity)
             RawBind.text(s, 11, e.graduationGrade); RawBind.text(s, 12, e.serial); RawBind.int(s, 13, e.ledgerNumber)
-            RawBind.int(s, 14, e.year); RawBind.text(s, 15, e.school); RawBind.text(s, 16, e.issuer)
             RawBind.text(s, 17, e.citizenId); RawBind.text(s, 18, e.moetId); RawBind.int(s, 19, e.page)
             try RawBind.run(s, connection)
         }
@@ -485,9 +489,14 @@ public final class ArchiveIndex: Sendable {
         guard let connection = db.sqliteConnection else { throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "closed database") }
         let f = fts.sqliteStatement
         defer { sqlite3_reset(f); sqlite3_clear_bindings(f) }
+        var school: String? = nil  // bound again only when it changes (bindings outlive a reset)
         for (i, e) in entries.enumerated() {
             sqlite3_bind_int64(f, 1, firstRowid + Int64(i))
-            RawBind.text(f, 2, e.nameKey); RawBind.text(f, 3, e.placeKey); RawBind.text(f, 4, e.schoolKey)
+            RawBind.text(f, 2, e.nameKey); RawBind.text(f, 3, e.placeKey)
+            if school == nil || !RawBind.sameBytes(school!, e.schoolKey) {
+                RawBind.text(f, 4, e.schoolKey)
+                school = e.schoolKey
+            }
             try RawBind.run(f, connection)
         }
     }
@@ -565,66 +574,65 @@ public final class ArchiveIndex: Sendable {
 
     /// Entries matching every given condition. `nameTokens` must all occur in the folded name.
     public func findEntries(_ q: EntryQuery, limit: Int) throws -> [EntryRow] {
-        // One SELECT: a statement reads one snapshot by itself, so no transaction is wrapped around it.
-        try readStatement { db in
-            var conds = [String]()
-            var args = StatementArguments()
-            if let exact = q.exactName {
-                conds.append("nameKey = ?")
-                _ = args.append(contentsOf: [exact])
-            } else if !q.nameTokens.isEmpty {
-                conds.append("rowid IN (SELECT rowid FROM entry_fts WHERE entry_fts MATCH ?)")
-                _ = args.append(contentsOf: [Self.ftsQuery(column: "nameKey", q.nameTokens)])
-            }
-            if !q.placeTokens.isEmpty {
-                conds.append("rowid IN (SELECT rowid FROM entry_fts WHERE entry_fts MATCH ?)")
-                _ = args.append(contentsOf: [Self.ftsQuery(column: "placeKey", q.placeTokens)])
-            }
-            if !q.schoolTokens.isEmpty {
-                conds.append("rowid IN (SELECT rowid FROM entry_fts WHERE entry_fts MATCH ?)")
-                _ = args.append(contentsOf: [Self.ftsQuery(column: "schoolKey", q.schoolTokens)])
-            }
-            func eq(_ column: String, _ value: (any DatabaseValueConvertible)?) {
-                guard let value else { return }
-                conds.append("\(column) = ?")
-                _ = args.append(contentsOf: [value])
-            }
-            eq("dateOfBirth", q.dateOfBirth)
-            eq("serial", q.serial)
-            eq("citizenId", q.citizenId)
-            eq("moetId", q.moetId)
-            eq("year", q.year)
-            eq("ledgerNumber", q.ledgerNumber)
-            if let n = q.yearOrNumber {
-                conds.append("(year = ? OR ledgerNumber = ?)")
-                _ = args.append(contentsOf: [n, n])
-            }
-            if conds.isEmpty { return [] }
-            let sql = "SELECT \(EntryRow.columns) FROM entry WHERE " + conds.joined(separator: " AND ")
-                + " ORDER BY year, ledgerNumber LIMIT \(limit)"
-            // A cached statement, its columns read by position straight from SQLite: decoding each value through
-            // GRDB's rows was most of a lookup's time once the query itself used the right index.
-            let stmt = try db.cachedStatement(sql: sql)
-            try stmt.setArguments(args)
-            guard let connection = db.sqliteConnection else { throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "closed database") }
-            let s = stmt.sqliteStatement
-            defer { sqlite3_reset(s) }
-            var out = [EntryRow]()
-            while true {
-                let code = sqlite3_step(s)
-                if code == SQLITE_DONE { break }
-                guard code == SQLITE_ROW else {
-                    throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(connection)), sql: sql)
-                }
-                out.append(EntryRow(selected: s))
-            }
-            return out
+        var conds = [String]()
+        var args = [LookupValue]()
+        if let exact = q.exactName {
+            conds.append("nameKey = ?")
+            args.append(.text(exact))
+        } else if !q.nameTokens.isEmpty {
+            conds.append("rowid IN (SELECT rowid FROM entry_fts WHERE entry_fts MATCH ?)")
+            args.append(.text(Self.ftsQuery(column: "nameKey", q.nameTokens)))
         }
-    }
-
-    /// A read that runs one statement: no transaction around it (a statement is consistent by itself).
-    private func readStatement<T>(_ body: (Database) throws -> T) throws -> T {
-        do { return try pool.unsafeRead(body) } catch let e as HosoError { throw e } catch { throw Self.wrap(error, path) }
+        if !q.placeTokens.isEmpty {
+            conds.append("rowid IN (SELECT rowid FROM entry_fts WHERE entry_fts MATCH ?)")
+            args.append(.text(Self.ftsQuery(column: "placeKey", q.placeTokens)))
+        }
+        if !q.schoolTokens.isEmpty {
+            conds.append("rowid IN (SELECT rowid FROM entry_fts WHERE entry_fts MATCH ?)")
+            args.append(.text(Self.ftsQuery(column: "schoolKey", q.schoolTokens)))
+        }
+        func eq(_ column: String, _ value: LookupValue?) {
+            guard let value else { return }
+            conds.append("\(column) = ?")
+            args.append(value)
+        }
+        eq("dateOfBirth", q.dateOfBirth.map(LookupValue.text))
+        eq("serial", q.serial.map(LookupValue.text))
+        eq("citizenId", q.citizenId.map(LookupValue.text))
+        eq("moetId", q.moetId.map(LookupValue.text))
+        eq("year", q.year.map(LookupValue.int))
+        eq("ledgerNumber", q.ledgerNumber.map(LookupValue.int))
+        if let n = q.yearOrNumber {
+            conds.append("(year = ? OR ledgerNumber = ?)")
+            args += [.int(n), .int(n)]
+        }
+        if conds.isEmpty { return [] }
+        let sql = "SELECT \(EntryRow.columns) FROM entry WHERE " + conds.joined(separator: " AND ")
+            + " ORDER BY year, ledgerNumber LIMIT \(limit)"
+        // One SELECT (a statement reads one snapshot by itself, no transaction needed), on a lookup connection of
+        // this index's own, its columns read by position: GRDB's pool, schema check and row decoding were half of
+        // a name lookup's time once the query used the right index.
+        do {
+            return try lookups.with { connection in
+                let s = try connection.statement(sql)
+                defer { sqlite3_reset(s); sqlite3_clear_bindings(s) }
+                for (i, a) in args.enumerated() {
+                    switch a {
+                    case .text(let t): RawBind.text(s, Int32(i + 1), t)
+                    case .int(let n): RawBind.int(s, Int32(i + 1), n)
+                    }
+                }
+                var out = [EntryRow]()
+                out.reserveCapacity(min(limit, 128))
+                while true {
+                    let code = sqlite3_step(s)
+                    if code == SQLITE_DONE { break }
+                    guard code == SQLITE_ROW else { throw connection.error(code, sql: sql) }
+                    out.append(EntryRow(selected: s))
+                }
+                return out
+            }
+        } catch let e as HosoError { throw e } catch { throw Self.wrap(error, path) }
     }
 
     static func ftsQuery(column: String, _ tokens: [String]) -> String {
@@ -766,6 +774,7 @@ public final class ArchiveIndex: Sendable {
     /// Closes the connections (needed before the file is replaced by a rebuilt index).
     public func close() throws {
         checkpointer?.close()
+        lookups.close()
         do { try pool.close() } catch { throw Self.wrap(error, path) }
     }
 }
@@ -786,6 +795,12 @@ enum RawBind {
                 _ = sqlite3_bind_text(s, i, "", 0, transient)
             }
         }
+    }
+
+    /// The same code units (not merely canonically equivalent): whether a bound text can stay bound.
+    @inline(__always)
+    static func sameBytes(_ a: String, _ b: String) -> Bool {
+        a.utf8.count == b.utf8.count && a.utf8.elementsEqual(b.utf8)
     }
 
     @inline(__always)
@@ -837,41 +852,185 @@ final class WALProgress: @unchecked Sendable {
     }
 }
 
-/// A connection that only checkpoints the write-ahead log, on a queue of its own, opened on first use.
+/// A connection that only checkpoints the write-ahead log, on a thread of its own started on first use. The
+/// thread runs at a lower priority (nice 10): on a busy machine the writer and the readers go first, and the
+/// checkpoint takes the time they leave.
 final class Checkpointer: @unchecked Sendable {
-    private let path: String
-    private let queue = DispatchQueue(label: "hoso.index.checkpoint", qos: .utility)
-    // Touched only on `queue`.
-    private var connection: OpaquePointer?
-    private var closed = false
+    /// What the thread shares with its owner (the thread holds this, not the owner, so that an owner dropped
+    /// without `close()` still stops it).
+    private final class State: @unchecked Sendable {
+        let path: String
+        let wake = DispatchSemaphore(value: 0)
+        let exited = DispatchSemaphore(value: 0)
+        let lock = NSLock()
+        var pending = false  // guarded by lock
+        var closed = false  // guarded by lock
+        var started = false  // guarded by lock
 
-    init(path: String) { self.path = path }
+        init(path: String) { self.path = path }
+    }
 
+    private let state: State
+
+    init(path: String) { state = State(path: path) }
+
+    /// Asks for a passive checkpoint soon (requests made meanwhile are one).
     func checkpoint() {
-        queue.async { [self] in
-            if closed { return }
-            if connection == nil {
-                var c: OpaquePointer?
-                guard sqlite3_open_v2(path, &c, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK, let c else {
-                    if let c { sqlite3_close_v2(c) }
-                    return  // the writer's next commit will try again
-                }
-                connection = c
-            }
-            _ = sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+        let state = self.state
+        state.lock.lock()
+        if state.closed {
+            state.lock.unlock()
+            return
         }
+        let start = !state.started
+        state.started = true
+        let signal = !state.pending
+        state.pending = true
+        state.lock.unlock()
+        if start { Self.startThread(state) }
+        if signal { state.wake.signal() }
+    }
+
+    private static func startThread(_ state: State) {
+        let thread = Thread {
+            #if os(Linux)
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)  // this thread only, on Linux
+            #endif
+            var connection: OpaquePointer?
+            while true {
+                state.wake.wait()
+                state.lock.lock()
+                let stop = state.closed
+                state.pending = false
+                state.lock.unlock()
+                if stop { break }
+                if connection == nil {
+                    var c: OpaquePointer?
+                    if sqlite3_open_v2(state.path, &c, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK {
+                        connection = c
+                    } else if let c {
+                        sqlite3_close_v2(c)  // the writer's next commit will ask again
+                    }
+                }
+                if let connection { _ = sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil) }
+            }
+            if let connection { sqlite3_close_v2(connection) }
+            state.exited.signal()
+        }
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+
+    /// Stops the thread, after a checkpoint under way, and closes its connection; waits for that with `wait`.
+    private func stop(wait: Bool) {
+        let state = self.state
+        state.lock.lock()
+        let running = state.started && !state.closed
+        state.closed = true
+        state.lock.unlock()
+        guard running else { return }
+        state.wake.signal()
+        if wait { state.exited.wait() }
     }
 
     /// Waits for a checkpoint under way, then closes the connection for good.
+    func close() { stop(wait: true) }
+
+    deinit { stop(wait: false) }
+}
+
+/// A value bound into a lookup.
+enum LookupValue {
+    case text(String)
+    case int(Int)
+}
+
+/// Read-only connections for lookups, each with its prepared statements, lent out one caller at a time and kept
+/// for the next (a few: as many as callers look up at once). Opened on first use, with the pragmas of the index's
+/// own readers and GRDB's busy timeout.
+final class LookupConnections: @unchecked Sendable {
+    private let path: String
+    private let lock = NSLock()
+    private var idle = [LookupConnection]()  // guarded by lock
+    private var closed = false  // guarded by lock
+    static let kept = 4
+
+    init(path: String) { self.path = path }
+
+    func with<T>(_ body: (LookupConnection) throws -> T) throws -> T {
+        lock.lock()
+        let reused = idle.popLast()
+        let isClosed = closed
+        lock.unlock()
+        if isClosed { throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "Connection is closed") }
+        let connection = try reused ?? LookupConnection(path: path)
+        defer {
+            lock.lock()
+            let keep = !closed && idle.count < Self.kept
+            if keep { idle.append(connection) }
+            lock.unlock()
+            if !keep { connection.close() }
+        }
+        return try body(connection)
+    }
+
+    /// Closes the idle connections; one lent out is closed when it comes back.
     func close() {
-        queue.sync {
-            closed = true
-            if let connection { sqlite3_close_v2(connection) }
-            connection = nil
+        lock.lock()
+        closed = true
+        let all = idle
+        idle = []
+        lock.unlock()
+        for c in all { c.close() }
+    }
+}
+
+/// One read-only SQLite connection and its prepared statements (used by one thread at a time).
+final class LookupConnection {
+    private var db: OpaquePointer?
+    private var statements = [String: OpaquePointer]()
+
+    init(path: String) throws {
+        var c: OpaquePointer?
+        let code = sqlite3_open_v2(path, &c, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nil)
+        guard code == SQLITE_OK, let c else {
+            let message = c.map { String(cString: sqlite3_errmsg($0)) }
+            if let c { sqlite3_close_v2(c) }
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message)
+        }
+        db = c
+        sqlite3_busy_timeout(c, 30_000)  // as the index's GRDB connections (busyMode .timeout(30))
+        guard sqlite3_exec(c, ArchiveIndex.connectionPragmas, nil, nil, nil) == SQLITE_OK else {
+            let e = error(sqlite3_errcode(c), sql: ArchiveIndex.connectionPragmas)
+            close()
+            throw e
         }
     }
 
-    deinit {
-        if let connection { sqlite3_close_v2(connection) }
+    /// A prepared statement for `sql`, kept for the next time.
+    func statement(_ sql: String) throws -> OpaquePointer {
+        if let s = statements[sql] { return s }
+        if statements.count >= 64 {  // a lookup's shapes are few; past that, start over rather than grow
+            for s in statements.values { sqlite3_finalize(s) }
+            statements = [:]
+        }
+        var s: OpaquePointer?
+        let code = sqlite3_prepare_v3(db, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &s, nil)
+        guard code == SQLITE_OK, let s else { throw error(code, sql: sql) }
+        statements[sql] = s
+        return s
     }
+
+    func error(_ code: Int32, sql: String) -> DatabaseError {
+        DatabaseError(resultCode: ResultCode(rawValue: code), message: db.map { String(cString: sqlite3_errmsg($0)) }, sql: sql)
+    }
+
+    func close() {
+        for s in statements.values { sqlite3_finalize(s) }
+        statements = [:]
+        if let db { sqlite3_close_v2(db) }
+        db = nil
+    }
+
+    deinit { close() }
 }

@@ -176,17 +176,19 @@ extension Archive {
         let numbersInFile = numberColumn.map { c in
             table.rows.compactMap { c < $0.cells.count ? Int($0.cells[c].split(separator: "/").first.map { VietnameseText.trimmed(String($0)) } ?? "") : nil }
         } ?? []
-        // What the archive already holds is looked up on another core while the rows are read.
+        // What the archive already holds (numbers in use, the record's current revisions) is looked up on another
+        // core while the rows are read.
         let (year, issuer, recordId, index) = (mapping.year, mapping.issuer, mapping.recordId, self.index)
         let lookup = BackgroundWork {
-            try index.usedNumbers(year: year, issuer: issuer, excludingRecord: recordId, serials: serialsInFile,
-                                  numbers: numbersInFile.min().map { $0...numbersInFile.max()! })
+            let used = try index.usedNumbers(year: year, issuer: issuer, excludingRecord: recordId, serials: serialsInFile,
+                                             numbers: numbersInFile.min().map { $0...numbersInFile.max()! })
+            return (used: used, heads: Result { try index.heads(ofRecord: recordId) })
         }
         var draft = LedgerImporter.read(table, mapping: mapping, scanPages: Set(scanFiles.keys), existingWhenNeeded: {
-            guard case .success(let used) = lookup.wait() else { return ExistingLedgerNumbers() }  // thrown below
-            return ExistingLedgerNumbers(serials: used.serials, ledgerNumbers: used.numbers)
+            guard case .success(let found) = lookup.wait() else { return ExistingLedgerNumbers() }  // thrown below
+            return ExistingLedgerNumbers(serials: found.used.serials, ledgerNumbers: found.used.numbers)
         })
-        _ = try lookup.wait().get()
+        let currentHeads = try lookup.wait().get().heads
         draft.errors += scanProblems.filter { $0.code != .ledgerWarning }
         draft.warnings += scanProblems.filter { $0.code == .ledgerWarning }
         var report = LedgerImportReport(
@@ -240,7 +242,7 @@ extension Archive {
                 scanObjects[page] = s.object
             }
             let body = draft.body(scans: scanIDs)
-            let heads = try index.heads(ofRecord: mapping.recordId)
+            let heads = try currentHeads.get()
             // Compare canonical bytes: member order in memory is not meaningful, the canonical form is.
             if heads.count == 1, let current = try? revision(ObjectID(hex: heads[0])!),
                try CanonicalJSON.serialize(current.body) == CanonicalJSON.serialize(body) {
@@ -358,7 +360,8 @@ extension Archive {
                 q.yearOrNumber = n
             } else if let d = DateCell.parse(text, format: "d/M/yyyy") ?? DateCell.parse(text, format: "yyyy-MM-dd") {
                 q.dateOfBirth = d
-            } else if !text.contains(" "), text.contains(where: { $0.isNumber }), text.contains(where: { $0.isLetter }) {
+            } else if text.contains(where: { $0.isNumber }), !text.contains(" "), text.contains(where: { $0.isLetter }) {
+                // (A name has no digit: it is told apart before Foundation's substring search is asked anything.)
                 q.serial = text.uppercased() == text ? text : text.uppercased()
             } else {
                 q.nameTokens = tokens(text)

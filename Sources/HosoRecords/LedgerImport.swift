@@ -115,7 +115,7 @@ public enum DateCell {
 
     /// `parse` character by character, for any text.
     static func parseCharacters(_ text: String, format: String) -> String? {
-        let t = text.trimmingCharacters(in: .whitespaces)
+        let t = VietnameseText.trimmed(text)  // trimmingCharacters(in: .whitespaces)
         var day: Int?, month: Int?, year: Int?
         var ti = t.startIndex
         var fi = format.startIndex
@@ -525,8 +525,9 @@ public enum LedgerImporter {
 
         // Uniqueness, within the file and against the archive.
         var entries = [LedgerEntry]()
-        var serialRow = [String: Int]()
-        var numberRow = [Int: Int]()
+        entries.reserveCapacity(parsed.count)
+        var serialRow = [String: Int](minimumCapacity: parsed.count)
+        var numberRow = [Int: Int](minimumCapacity: parsed.count)
         let existing = parsed.contains { $0.serial != nil || $0.ledgerNumber != nil } ? existingWhenNeeded() : ExistingLedgerNumbers()
         for p in parsed {
             errors += p.errors

@@ -732,7 +732,9 @@ private final class Program: Sendable {
 
         case .required(let names):
             guard case .object(let members) = value else { return }
-            for name in names where !members.contains(where: { UTF8Bytes.equal($0.key, name) }) {
+            // Documents usually list the required members first, in the schema's order: look there first.
+            for (j, name) in names.enumerated()
+            where !(j < members.count && UTF8Bytes.equal(members[j].key, name)) && !members.contains(where: { UTF8Bytes.equal($0.key, name) }) {
                 // Located at the missing member: "entries/3/serial: missing" is what a registrar can act on.
                 report("Thiếu trường bắt buộc “\(name)”", "Required property “\(name)” is missing",
                        title: propertyTitle(node, name) ?? node.title, at: path + [name])
@@ -741,10 +743,16 @@ private final class Program: Sendable {
 
         case .members(let properties, let additional):
             guard case .object(let members) = value else { return }
+            // Members usually come in the order the schema lists the properties: try the one after the last match
+            // before searching them all (property names are unique, so either finds the same one).
+            var next = 0
             for m in members {
                 path.append(m.key)
                 defer { path.removeLast() }
-                if let p = properties.first(where: { UTF8Bytes.equal($0.name, m.key) }) {
+                let hinted = next < properties.count && UTF8Bytes.equal(properties[next].name, m.key) ? next : nil
+                if let i = hinted ?? properties.firstIndex(where: { UTF8Bytes.equal($0.name, m.key) }) {
+                    next = i + 1
+                    let p = properties[i]
                     evaluate(p.node, m.value, &path, &out, quick: quick)
                 } else if let additional {
                     if nodes[additional].always == false {

@@ -171,6 +171,29 @@ import Testing
         }
     }
 
+    @Test func valuesRowsShareAreStillEachRowsOwn() throws {
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let index = try ArchiveIndex(path: dir + "/index.sqlite")
+        // Rows whose school changes, to a canonically equal but differently encoded one as well: each keeps its bytes.
+        var rows = (1...4).map { entry($0, name: "Lê Văn \($0)") }
+        rows[1].school = "Trường THCS Hòa Bình"
+        rows[2].school = "Trường THCS Ho\u{300}a Bình"
+        rows[2].schoolKey = "truong thcs hoa binh"
+        rows[3].year = 2020
+        let id = String(repeating: "cd", count: 32)
+        try index.record(entriesOf: "R1", pending: rows, revisionId: { id }, finish: {
+            ArchiveIndex.PendingRevision(revision: revision(id), objects: [], manifest: nil, names: [])
+        })
+        var q = EntryQuery()
+        q.yearOrNumber = 2
+        var all = EntryQuery()
+        all.schoolTokens = ["truong"]
+        let found = try index.findEntries(all, limit: 10)
+        #expect(found.map { Array($0.school.utf8) } == rows.sorted { ($0.year, $0.ledgerNumber) < ($1.year, $1.ledgerNumber) }.map { Array($0.school.utf8) })
+        #expect(found.map(\.year) == [2019, 2019, 2019, 2020])
+        #expect(try index.findEntries(q, limit: 10).map(\.stt) == [2])
+    }
+
     @Test func aNewIndexHasLargerPagesAnOldOneKeepsItsOwn() throws {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try ArchiveIndex(path: dir + "/new.sqlite").close()
