@@ -294,6 +294,7 @@ public final class ArchiveIndex: Sendable {
                 """)
         }
         registerSignatureMigration(&m)
+        registerRefMigration(&m)
         return m
     }
 
@@ -370,11 +371,12 @@ public final class ArchiveIndex: Sendable {
         }
     }
 
-    /// Records revisions (with their objects) in one transaction.
-    public func record(revisions: [RevisionRow], objects: [StoredObject] = []) throws {
+    /// Records revisions (with their objects and what they refer to) in one transaction.
+    public func record(revisions: [RevisionRow], objects: [StoredObject] = [], refs: [[RecordRef]] = []) throws {
         try write { db in
             try Self.insert(db, objects: objects)
             try Self.insert(db, revisions: revisions)
+            try Self.insert(db, refs: zip(revisions, refs).map { ($0.id, $0.recordId, $1) })
         }
     }
 
@@ -385,10 +387,11 @@ public final class ArchiveIndex: Sendable {
 
     /// Records a revision and its entries in one transaction, so `find` never sees one without the other.
     public func record(revision: RevisionRow, objects: [StoredObject], entries: [EntryRow]?,
-                       manifest: ManifestRow? = nil, names: [NameRow] = []) throws {
+                       manifest: ManifestRow? = nil, names: [NameRow] = [], refs: [RecordRef] = []) throws {
         try write { db in
             try Self.insert(db, objects: objects)
             try Self.insert(db, revisions: [revision])
+            try Self.insert(db, refs: [(revision.id, revision.recordId, refs)])
             if let manifest { try Self.insert(db, manifest: manifest, names: names) }
             if let entries { try Self.replaceEntries(db, recordId: revision.recordId, entries: entries) }
         }

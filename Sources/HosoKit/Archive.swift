@@ -10,15 +10,24 @@ import HosoRecords
 import HosoStore
 
 /// The archive facade: the object store, its derived index, and the workflows over them.
-/// The CLI and the server call only this.
-public final class Archive {
+/// The CLI and the server call only this. One instance may be shared by threads (a server's requests, copies
+/// issued two at a time): the store and the index are safe to use at once, the index is swapped under a lock, and
+/// workflows that number things (the copy register) take their own lock.
+public final class Archive: Sendable {
     public let root: String
     public let store: ObjectStore
-    public private(set) var index: ArchiveIndex
+    private let indexBox: Locked<ArchiveIndex>
+    public var index: ArchiveIndex { indexBox.withLock { $0 } }
     public let clock: HosoClock
     private let lock: ArchiveLock
+    private let rebuiltFlag = Locked(false)
     /// True when `open` found no index and rebuilt it from the objects.
-    public private(set) var indexWasRebuilt = false
+    public var indexWasRebuilt: Bool { rebuiltFlag.withLock { $0 } }
+    /// Revisions already read and verified, by id: objects never change, so a cached one is never stale.
+    let revisionCache = RevisionCache()
+    /// Work of this process that must not interleave (copy numbers being issued, the verifier in use).
+    let workState = WorkState()
+    private let leftoversCleaned = Locked(false)
 
     public static let indexFileName = "index.sqlite"
 
@@ -29,7 +38,7 @@ public final class Archive {
         self.store = ObjectStore(root: root)
         self.clock = clock
         self.lock = lock
-        self.index = index
+        self.indexBox = Locked(index)
     }
 
     // MARK: - Creating and opening
@@ -126,12 +135,39 @@ public final class Archive {
             }
         }
         let archive = Archive(root: path, clock: clock, lock: lock, index: index!)
-        archive.indexWasRebuilt = rebuilt
+        archive.rebuiltFlag.withLock { $0 = rebuilt }
+        try archive.completeIndexTasks()
         return archive
     }
 
+    /// Fills in derived data that an index migration could not compute (it needs record bodies). Idempotent, so
+    /// two processes opening the archive at once may both do it.
+    func completeIndexTasks() throws {
+        let tasks = try index.pendingTasks()
+        guard tasks.contains("record-refs") else { return }
+        var found = [(revisionId: String, recordId: String, refs: [RecordRef])]()
+        for type in ["ledger-appendix", "revocation", CopyRegisterEntry.recordType, CitizenRequest.recordType] {
+            for recordId in try index.recordIds(ofType: type) {
+                for row in try index.revisions(ofRecord: recordId) {
+                    let refs = Self.refs(of: try revision(ObjectID(hex: row.id)!))
+                    if !refs.isEmpty { found.append((row.id, recordId, refs)) }
+                }
+            }
+        }
+        try index.record(refs: found, completingTask: "record-refs")
+    }
+
     /// Removes temporary files left by a crashed writer, if no other hoso process is at work.
+    /// Only the first call of an instance looks: later temporary files may be other threads' writes in progress.
     func cleanLeftovers() {
+        leftoversCleaned.withLock { done in
+            guard !done else { return }
+            done = true
+            removeLeftovers()
+        }
+    }
+
+    private func removeLeftovers() {
         let staleIndexes = ((try? listDirectory(root)) ?? []).filter { $0.hasPrefix(Self.indexFileName + ".new-") }
         guard !store.temporaryFiles().isEmpty || !staleIndexes.isEmpty, lock.tryExclusive() else { return }
         _ = store.removeTemporaryFiles()
@@ -243,13 +279,15 @@ public final class Archive {
         // Swap under the exclusive lock so no other hoso process has the old index open.
         try index.close()
         guard lock.tryExclusive() else {
-            index = try ArchiveIndex(path: indexPath)
+            let reopened = try ArchiveIndex(path: indexPath)
+            indexBox.withLock { $0 = reopened }
             throw HosoError(.busy, .both("Kho đang được tiến trình hoso khác dùng; thử lại sau",
                                          "Another hoso process is using the archive; try again later"), location: root)
         }
         defer { lock.downgradeToShared() }
         try Self.swapIn(newPath, as: indexPath, root: root)
-        index = try ArchiveIndex(path: indexPath)
+        let reopened = try ArchiveIndex(path: indexPath)
+        indexBox.withLock { $0 = reopened }
         return report
     }
 
@@ -261,6 +299,7 @@ public final class Archive {
         var objects = [StoredObject]()
         var manifests = [(ManifestRow, [NameRow])]()
         var revisions = [RevisionRow]()
+        var refs = [[RecordRef]]()
         var signatures = [SignatureRow]()
         var skipped = [String]()
         let files = try store.objectFiles()
@@ -271,7 +310,9 @@ public final class Archive {
                 let (h, _, fileSize) = try store.readHeader(atPath: f.path)
                 objects.append(StoredObject(id: id, kind: h.kind, encoding: h.encoding, size: h.size, storedSize: fileSize))
                 if h.kind == .record {
-                    revisions.append(Archive.row(id, try Revision.decode(try store.read(id), source: id.hex)))
+                    let rev = try Revision.decode(try store.read(id), source: id.hex)
+                    revisions.append(Archive.row(id, rev))
+                    refs.append(Archive.refs(of: rev))
                 }
                 if h.kind == .signature {
                     signatures.append(try Archive.signatureRow(id: id, der: try store.read(id), source: id.hex))
@@ -288,7 +329,7 @@ public final class Archive {
             }
         }
         try fresh.record(objects: objects)
-        try fresh.record(revisions: revisions)
+        try fresh.record(revisions: revisions, refs: refs)
         try fresh.record(signatures: signatures, objects: [])
         // Searchable ledger entries: those of each ledger record's current heads.
         let store = store

@@ -65,9 +65,17 @@ extension Archive {
     /// with a timestamp when a source is given), embeds the canonical entry, stores it and records everything.
     /// The signer is the office's organisation certificate (its electronic seal); it signs both the PDF and the QR
     /// payload, so it must be ECDSA P-256 (a QR of version ≤ 15 has no room for an RSA signature).
+    ///
+    /// Threads may issue at once (rendering and signing are most of the work): each gets its own copy number, and a
+    /// request is served by one thread at a time. The PDF, the register line and the request's new revision are
+    /// committed together.
     public func issueCopy(entryRef: String, requestId: String, signer: SigningIdentity,
                           timestamp: TimestampSource? = nil, clerk: String) throws -> IssuedCopyResult {
-        let (_, request) = try self.request(requestId)
+        guard workState.beginRequest(requestId) else {
+            throw HosoError(.requestState, .both("Yêu cầu đang được xử lý", "The request is being served already"), location: requestId)
+        }
+        defer { workState.endRequest(requestId) }
+        let (requestRevision, request) = try self.request(requestId)
         guard request.kind == .copy else {
             throw HosoError(.requestState, .both("Yêu cầu này không phải yêu cầu cấp bản sao", "This request is not for a copy"), location: requestId)
         }
@@ -102,7 +110,8 @@ extension Archive {
         let now = clock.now()
         let cal = settings.calendar
         let year = cal.component(.year, from: now)
-        let number = try nextCopyNumber(year: year)
+        let number = try workState.reserveCopyNumber(year: year) { try lastCopyNumber(year: year) }
+        defer { workState.releaseCopyNumber(year: year, number) }
         let printed = "\(number)/\(year)"
         let issueDate = { () -> String in
             let c = cal.dateComponents([.year, .month, .day], from: now)
@@ -138,42 +147,62 @@ extension Archive {
                                  reason: "Bản sao từ sổ gốc số \(printed)", location: settings.place.isEmpty ? nil : settings.place,
                                  time: now, timestamp: stamp)
 
-        cleanLeftovers()
-        let (obj, _) = try store.put(pdf, kind: .copy)
-        // The signer's certificate is kept too, so a paper copy's QR can be checked from the archive alone.
-        let (certObj, _) = try store.put(signer.certificate.der, kind: .certificate)
-        try index.record(objects: [obj, certObj])
+        let documentId = ObjectID(digest: Digest.sha256(pdf))
         let entry = CopyRegisterEntry(copyNumber: number, year: year, printedNumber: printed, requestId: requestId,
                                       requesterName: request.requesterName, holderName: view.text("fullName"), serial: view.serial,
                                       ledgerRecordId: view.ledgerRecordId, ledgerNumber: view.ledgerNumber,
-                                      issuedAt: HosoClock.format(now), copies: request.copies, document: obj.id.hex,
+                                      issuedAt: HosoClock.format(now), copies: request.copies, document: documentId.hex,
                                       entryDigest: OpenSSLHex.sha256(entryBytes), signer: signer.certificate.fingerprint, clerk: clerk)
-        let registerId = String(format: "BS-%04d-%06d", year, number)
-        try createRecord(type: CopyRegisterEntry.recordType, id: registerId, body: try encodeBody(entry), author: clerk)
-        try updateRequest(requestId, author: clerk, reason: "cấp bản sao số \(printed) / copy \(printed) issued") {
-            $0.status = .issued
-            $0.checkedEntry = view.ref
-            $0.issued.append(.init(copyNumber: printed, document: obj.id.hex))
-        }
+        let registerId = Self.copyRegisterId(year: year, number: number)
+        var served = request
+        served.status = .issued
+        served.checkedEntry = view.ref
+        served.issued.append(.init(copyNumber: printed, document: documentId.hex))
+        let time = HosoClock.format(now)
+        let line = Revision(recordType: CopyRegisterEntry.recordType, recordId: registerId, parents: [], author: clerk, time: time,
+                            reason: nil, body: try encodeBody(entry))
+        let requestStep = Revision(recordType: CitizenRequest.recordType, recordId: requestId, parents: [requestRevision.hex],
+                                   author: clerk, time: time, reason: "cấp bản sao số \(printed) / copy \(printed) issued",
+                                   body: try encodeBody(served))
+        // The signer's certificate is kept too, so a paper copy's QR can be checked from the archive alone.
+        try putAll([line, requestStep], objects: [(pdf, .copy), (signer.certificate.der, .certificate)], mustBeNew: [registerId])
         return IssuedCopyResult(pdf: pdf, register: entry, registerRecordId: registerId, qrText: qrText)
     }
 
-    func nextCopyNumber(year: Int) throws -> Int {
+    static func copyRegisterId(year: Int, number: Int) -> String { String(format: "BS-%04d-%06d", year, number) }
+
+    /// The highest copy number of a year in the register (0 before the first).
+    func lastCopyNumber(year: Int) throws -> Int {
         let stem = String(format: "BS-%04d-", year)
-        return (try index.recordIds(ofType: CopyRegisterEntry.recordType).filter { $0.hasPrefix(stem) }
-            .compactMap { Int($0.dropFirst(stem.count)) }.max() ?? 0) + 1
+        return try index.lastRecordId(ofType: CopyRegisterEntry.recordType, prefix: stem).flatMap { Int($0.dropFirst(stem.count)) } ?? 0
     }
 
     public func copyRegister() throws -> [CopyRegisterEntry] {
         try index.recordIds(ofType: CopyRegisterEntry.recordType).map { try decodeBody(try current(record: $0).1.body, as: CopyRegisterEntry.self) }
     }
 
+    /// The register line of the copy whose PDF is `document` (an object id), if the office issued it.
+    public func registeredCopy(document: String) throws -> CopyRegisterEntry? {
+        for (recordId, _) in try index.heads(referring: "document", to: document) {
+            let (_, rev) = try current(record: recordId)
+            guard rev.recordType == CopyRegisterEntry.recordType else { continue }
+            let line = try decodeBody(rev.body, as: CopyRegisterEntry.self)
+            if line.document == document { return line }
+        }
+        return nil
+    }
+
+    /// Fingerprints of the certificates allowed to sign this office's copies: the settings' list, else every
+    /// certificate that signed a copy in the register.
+    func copySignerFingerprints(_ settings: OfficeSettings) throws -> Set<String> {
+        settings.copySigners.isEmpty ? Set(try index.referredValues("signer")) : Set(settings.copySigners)
+    }
+
     /// Verifies a copy: its PDF signature (whole file signed, nothing after), that the office signed it, that it is in
     /// the copy register, that the ledger entry it embeds is the entry as it stands today, and that the diploma has not
     /// been revoked since.
     public func verifyCopy(pdf: [UInt8]) throws -> CopyReport {
-        let verifier = SignatureVerifier(trust: try trustContext(), policy: VerificationPolicy(), clock: clock)
-        let pdfReport = try PDFVerify.verify(pdf: pdf, verifier: verifier)
+        let pdfReport = try PDFVerify.verify(pdf: pdf, verifier: try sharedVerifier())
         var reasons = [String]()
         var messages = [SignatureReport.Message]()
         func add(_ code: String, _ text: LocalizedText) {
@@ -185,9 +214,9 @@ extension Archive {
         }
         let settings = try officeSettings()
         let docId = ObjectID(digest: Digest.sha256(pdf)).hex
-        let register = try copyRegister()
-        let registered = register.first { $0.document == docId }
-        let embeddedName = PDFParse.attachmentNames(in: pdf).first
+        let registered = try registeredCopy(document: docId)
+        let attached = PDFParse.firstAttachment(in: pdf)
+        let embeddedName = attached?.name
         // A verification answer (letter) is registered on its request, and certifies no ledger entry of its own.
         let isLetter = embeddedName?.hasPrefix("xac-minh-") == true
         let letterRequest = isLetter ? try requestIssuing(document: docId) : nil
@@ -196,9 +225,8 @@ extension Archive {
                                              "The document is not in the office's registers (copies, requests)"))
         }
         var signerIsOffice: Bool?
-        if let infos = try? PDFParse.inspect(pdf), let cms = infos.first?.cms, let cert = try? SignedData(der: cms).signers.first?.certificate {
-            let allowed = settings.copySigners.isEmpty ? Set(register.map(\.signer)) : Set(settings.copySigners)
-            signerIsOffice = allowed.contains(cert.fingerprint)
+        if let signer = pdfReport.signatures.first?.signature?.signerCertificate {
+            signerIsOffice = try copySignerFingerprints(settings).contains(signer)
             if signerIsOffice == false {
                 add("NOT_OFFICE_SIGNER", .both("Bản sao không do chứng thư số của cơ quan ký", "The copy was not signed with the office's certificate"))
             }
@@ -206,7 +234,7 @@ extension Archive {
         var view: LedgerEntryView?
         var later = [LedgerEntryView.Correction]()
         var revocation: LedgerEntryView.Revocation?
-        let embedded = embeddedName.flatMap { PDFParse.attachment(named: $0, in: pdf) }
+        let embedded = attached?.bytes
         if isLetter {
             // Checked above: signature, signer, registration. Its answer stands as of the day it was given.
         } else if let embedded, let issued = try? JSONDecoder().decode(LedgerEntryView.self, from: Data(embedded)) {
@@ -239,11 +267,22 @@ extension Archive {
                           entry: view, laterCorrections: later, revocation: revocation, messages: messages)
     }
 
+    /// A verifier over the archive's trust data, kept while that data stays the same (the trust anchors, the
+    /// certificates and CRLs held): its caches of chains, CRL signatures and parsed certificates then serve every
+    /// copy verified, as on a server answering many requests.
+    func sharedVerifier() throws -> SignatureVerifier {
+        let key = try trustAnchors().map(\.certificate).sorted() + ["|"]
+            + index.objects(kind: ObjectKind.certificate.rawValue).map(\.id) + ["|"]
+            + index.objects(kind: ObjectKind.crl.rawValue).map(\.id)
+        return try workState.verifier(for: key) {
+            SignatureVerifier(trust: try trustContext(), policy: VerificationPolicy(), clock: clock)
+        }
+    }
+
     /// The certificates that sign this office's copies (settings, else every signer in the register), for QR checks.
     public func officeCertificates() throws -> [Certificate] {
         let settings = try officeSettings()
-        let wanted = settings.copySigners.isEmpty ? Set(try copyRegister().map(\.signer)) : Set(settings.copySigners)
-        return wanted.sorted().compactMap { fp in
+        return try copySignerFingerprints(settings).sorted().compactMap { fp in
             guard let id = ObjectID(hex: fp), store.exists(id) else { return nil }
             return try? Certificate(der: try store.read(id))
         }

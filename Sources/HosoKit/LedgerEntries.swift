@@ -127,9 +127,14 @@ extension Archive {
                                    school: str(ledger.body["school"]) ?? row.school, decision: decision, entry: fields,
                                    corrections: [], revocation: nil)
         // Appendices in decision-date order, then id: a later correction of the same field wins.
+        // The index knows which appendices and revocations name this entry; each is then read as it stands
+        // (`current` refuses a record in conflict, as before).
+        let entryKey = "\(row.recordId)#\(row.ledgerNumber)"
+        let naming = Set(try index.heads(referring: "entry", to: entryKey).map(\.recordId)).sorted()
         var appendices = [(date: String, id: String, rev: String, body: JSONValue)]()
-        for id in try index.recordIds(ofType: "ledger-appendix") {
+        for id in naming {
             let (rid, rev) = try current(record: id)
+            guard rev.recordType == "ledger-appendix" else { continue }
             guard str(rev.body["ledgerRecordId"]) == row.recordId, int(rev.body["ledgerNumber"]) == row.ledgerNumber else { continue }
             appendices.append((str(rev.body["decision"]?["date"]) ?? "", id, rid.hex, rev.body))
         }
@@ -149,9 +154,9 @@ extension Archive {
             let decision = [str(a.body["decision"]?["number"]), str(a.body["decision"]?["date"])].compactMap { $0 }.joined(separator: ", ")
             view.corrections.append(.init(appendixRecordId: a.id, revision: a.rev, decision: decision.isEmpty ? nil : decision, fields: changed))
         }
-        for id in try index.recordIds(ofType: "revocation") {
+        for id in naming {
             let (_, rev) = try current(record: id)
-            guard str(rev.body["ledgerRecordId"]) == row.recordId, int(rev.body["ledgerNumber"]) == row.ledgerNumber else { continue }
+            guard rev.recordType == "revocation", str(rev.body["ledgerRecordId"]) == row.recordId, int(rev.body["ledgerNumber"]) == row.ledgerNumber else { continue }
             let decision = [str(rev.body["decision"]?["number"]), str(rev.body["decision"]?["date"])].compactMap { $0 }.joined(separator: ", ")
             view.revocation = .init(recordId: id, kind: str(rev.body["kind"]) ?? "", decision: decision.isEmpty ? nil : decision,
                                     reason: str(rev.body["reason"]) ?? "")

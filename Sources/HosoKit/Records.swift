@@ -47,8 +47,61 @@ extension Archive {
             let heads = try index.heads(ofRecord: rev.recordId).filter { !rev.parents.contains($0) && $0 != obj.id.hex } + [obj.id.hex]
             entries = try self.entries(ofHeads: heads, recordId: rev.recordId, extra: (obj.id.hex, rev))
         }
-        try index.record(revision: Self.row(obj.id, rev), objects: [obj], entries: entries)
+        try index.record(revision: Self.row(obj.id, rev), objects: [obj], entries: entries, refs: Self.refs(of: rev))
+        revisionCache.put(obj.id, rev, cost: bytes.count)
         return (obj.id, isNew)
+    }
+
+    /// Stores several new revisions (of different records) and other objects at once: every check of `put` first,
+    /// then one durable commit of all the objects and one index transaction, so a crash or a failed check leaves
+    /// none of them. `mustBeNew` names records that must not exist yet (a number just handed out).
+    @discardableResult
+    func putAll(_ revs: [Revision], objects: [(bytes: [UInt8], kind: ObjectKind)], mustBeNew: Set<String> = []) throws -> [ObjectID] {
+        precondition(!revs.contains { $0.recordType == Self.ledgerType }, "ledgers go through put: their entries are indexed too")
+        var staged = [StagedObject]()
+        do {
+            for rev in revs {
+                try Self.checkSchema(rev)
+                try checkAgainstLedgers(rev)
+                let existing = try index.revisions(ofRecord: rev.recordId)
+                if mustBeNew.contains(rev.recordId) && !existing.isEmpty {
+                    throw HosoError(.recordExists, .both("Hồ sơ đã có (số vừa cấp đã bị tiến trình khác dùng)",
+                                                         "The record exists already (another process took the number)"), location: rev.recordId)
+                }
+                let known = Set(existing.map(\.id))
+                for p in rev.parents where !known.contains(p) {
+                    throw HosoError(.parentInvalid, .both("Bản trước không thuộc hồ sơ này", "The parent is not a revision of this record"), location: p)
+                }
+                if let other = existing.first, other.recordType != rev.recordType {
+                    throw HosoError(.recordExists, .both("Mã hồ sơ đã dùng cho loại khác (\(other.recordType))",
+                                                         "The record id is already used by another type (\(other.recordType))"), location: rev.recordId)
+                }
+            }
+            cleanLeftovers()
+            // An object already stored and indexed (the office's certificate, again) is not written again.
+            for o in objects {
+                let id = SHA256Hasher.hash(o.bytes)
+                if store.exists(id), try index.object(id) != nil { continue }
+                staged.append(try store.stage(bytes: o.bytes, kind: o.kind))
+            }
+            var revStaged = [StagedObject]()
+            var sizes = [Int]()
+            for rev in revs {
+                let bytes = try rev.canonicalBytes()
+                sizes.append(bytes.count)
+                revStaged.append(try store.stage(bytes: bytes, kind: .record))
+            }
+            staged += revStaged
+            try store.commit(staged)
+            let ids = revStaged.map(\.object.id)
+            try index.record(revisions: zip(ids, revs).map { Self.row($0, $1) }, objects: staged.map(\.object),
+                             refs: revs.map { Self.refs(of: $0) })
+            for (i, rev) in revs.enumerated() { revisionCache.put(ids[i], rev, cost: sizes[i]) }
+            return ids
+        } catch {
+            store.discard(staged)
+            throw error
+        }
     }
 
     /// Record types with a schema in Schemas/ (ledger, grade-book, transcript, …) must satisfy it; every
@@ -113,6 +166,29 @@ extension Archive {
         if !problems.isEmpty { throw HosoProblems(problems) }
     }
 
+    /// What a revision refers to, for the index (`heads(referring:to:)`): the ledger entry an appendix or a
+    /// revocation concerns, the PDF, signer and request of a copy register line, the documents a request issued.
+    static func refs(of rev: Revision) -> [RecordRef] {
+        func str(_ v: JSONValue?) -> String? { if case .string(let s)? = v { return s }; return nil }
+        func int(_ v: JSONValue?) -> Int? { if case .number(let d)? = v, d == d.rounded() { return Int(d) }; return nil }
+        let b = rev.body
+        switch rev.recordType {
+        case "ledger-appendix", "revocation":
+            guard let ledger = str(b["ledgerRecordId"]), let n = int(b["ledgerNumber"]) else { return [] }
+            return [RecordRef("entry", "\(ledger)#\(n)")]
+        case CopyRegisterEntry.recordType:
+            return [("document", b["document"]), ("signer", b["signer"]), ("request", b["requestId"])].compactMap { k, v in
+                str(v).map { RecordRef(k, $0) }
+            }
+        case CitizenRequest.recordType:
+            guard case .array(let issued)? = b["issued"] else { return [] }
+            return Array(Set(issued.compactMap { str($0["document"]).map { RecordRef("document", $0) } }))
+                .sorted { $0.value < $1.value }
+        default:
+            return []
+        }
+    }
+
     static func row(_ id: ObjectID, _ rev: Revision) -> RevisionRow {
         RevisionRow(id: id.hex, recordType: rev.recordType, recordId: rev.recordId, author: rev.author, time: rev.time,
                     reason: rev.reason, parents: rev.parents)
@@ -150,9 +226,14 @@ extension Archive {
         return try put(rev).id
     }
 
-    /// A stored revision, read and verified (digest and canonical form).
+    /// A stored revision, read and verified (digest and canonical form). Kept in memory once verified: the same
+    /// ledger is read for every copy issued from it, and an object never changes (`fsck` re-reads the disk).
     public func revision(_ id: ObjectID) throws -> Revision {
-        try Revision.decode(try store.read(id), source: id.hex)
+        if let cached = revisionCache.get(id) { return cached }
+        let bytes = try store.read(id)
+        let rev = try Revision.decode(bytes, source: id.hex)
+        revisionCache.put(id, rev, cost: bytes.count)
+        return rev
     }
 
     /// Every revision of a record, parents before children (clocks on offline machines disagree, so

@@ -205,16 +205,20 @@ extension Archive {
                                      channel: r.channel, copies: r.copies, receivedAt: HosoClock.format(received),
                                      deadline: HosoClock.format(deadline), status: .received, clerk: clerk, refusalReason: nil,
                                      checkedEntry: nil, issued: [])
-        let id = try nextNumber(prefix: "YC", type: CitizenRequest.recordType, year: settings.calendar.component(.year, from: received))
-        try createRecord(type: CitizenRequest.recordType, id: id, body: try encodeBody(request), author: clerk)
+        // Numbering and creating are one step for the threads of this process (two clerks at once on a server).
+        let id = try workState.numbering {
+            let id = try nextNumber(prefix: "YC", type: CitizenRequest.recordType, year: settings.calendar.component(.year, from: received))
+            try createRecord(type: CitizenRequest.recordType, id: id, body: try encodeBody(request), author: clerk)
+            return id
+        }
         return (id, request)
     }
 
     /// The next free record id "PREFIX-YEAR-NNNNNN" of a type. Ids are per archive; a node prefix comes with sync.
     func nextNumber(prefix: String, type: String, year: Int) throws -> String {
         let stem = "\(prefix)-\(year)-"
-        let used = try index.recordIds(ofType: type).filter { $0.hasPrefix(stem) }.compactMap { Int($0.dropFirst(stem.count)) }
-        return stem + String(format: "%06d", (used.max() ?? 0) + 1)
+        let last = try index.lastRecordId(ofType: type, prefix: stem).flatMap { Int($0.dropFirst(stem.count)) } ?? 0
+        return stem + String(format: "%06d", last + 1)
     }
 
     public func request(_ id: String) throws -> (revision: ObjectID, request: CitizenRequest) {

@@ -117,7 +117,7 @@ extension Archive {
 
     /// The request whose issued documents include this PDF (copies and verification letters alike).
     func requestIssuing(document id: String) throws -> String? {
-        try index.recordIds(ofType: CitizenRequest.recordType).first { rid in
+        try index.heads(referring: "document", to: id).map(\.recordId).first { rid in
             (try? request(rid).request.issued.contains { $0.document == id }) ?? false
         }
     }

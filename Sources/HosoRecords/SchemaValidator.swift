@@ -79,6 +79,7 @@ public struct SchemaValidator: Sendable {
     public static func forRecordType(_ type: String) throws -> SchemaValidator {
         let registry = try embeddedParsed.get()
         let uri = baseURI + type + ".schema.json"
+        if let v = compiled.withLock({ $0[uri] }) { return v }  // before the name check: a regex costs more than the lookup
         guard type.range(of: "^[a-z][a-z0-9-]{0,31}$", options: .regularExpression) != nil, let schema = registry[uri] else {
             let known = registry.keys.map { String($0.dropFirst(baseURI.count).dropLast(".schema.json".count)) }.sorted()
                 .joined(separator: ", ")

@@ -98,6 +98,8 @@ public struct SignatureReport: Codable, Sendable {
     public var message: Message
     public var signer: String?
     public var signerSubject: String?
+    /// SHA-256 of the signer's certificate (its id in the archive).
+    public var signerCertificate: String?
     public var certificateAuthority: String?
     public var certificateSerial: String?
     public var certificateValidity: Period?
@@ -197,6 +199,7 @@ public struct SignatureVerifier: Sendable {
         guard let cert = s.certificate else { return finish(.indeterminate, .noSigningCertificateFound) }
         r.signer = cert.commonName ?? cert.subject
         r.signerSubject = cert.subject
+        r.signerCertificate = cert.fingerprint
         r.certificateAuthority = cert.issuerCommonName ?? cert.issuer
         r.certificateSerial = cert.serialHex
         r.certificateValidity = .init(notBefore: cert.notBefore, notAfter: cert.notAfter)

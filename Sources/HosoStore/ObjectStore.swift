@@ -109,7 +109,10 @@ public final class ObjectStore: Sendable {
                              sourceName: String,
                              source: (UnsafeMutableRawBufferPointer) throws -> Int) throws -> StagedObject {
         let hasher = SHA256Hasher()
-        var chunk = [UInt8](repeating: 0, count: Self.chunkSize)
+        // A small object gets a buffer of its size (one byte more shows a source that grew): zeroing a whole chunk
+        // for a revision of a few kilobytes was most of the cost of storing it.
+        let bufferSize = expectedSize < UInt64(Self.chunkSize) ? Int(expectedSize) + 1 : Self.chunkSize
+        var chunk = [UInt8](repeating: 0, count: bufferSize)
         // Fill the first chunk: small objects are decided and written in one go.
         var first = 0
         try chunk.withUnsafeMutableBytes { buf in
@@ -129,7 +132,7 @@ public final class ObjectStore: Sendable {
             stored += UInt64(bytes.count)
         }
 
-        if first < Self.chunkSize {
+        if first < chunk.count {
             // The whole content is in memory: measure what compression gives, keep the smaller.
             guard UInt64(first) == expectedSize else { throw changed }
             var compressed: [UInt8]? = nil
@@ -221,13 +224,16 @@ public final class ObjectStore: Sendable {
     @discardableResult
     public func commit(_ staged: [StagedObject]) throws -> [Bool] {
         guard !staged.isEmpty else { return [] }
-        if staged.count == 1 {
-            // One object: an fsync of that file is cheaper than syncing the whole filesystem.
-            let h = try FileHandleFD.open(staged[0].tempPath, flags: O_RDONLY, action:
-                                            LocalizedText(vi: "mở đối tượng tạm", en: "opening a temporary object"))
-            do { try h.sync() } catch let e as Errno {
-                throw HosoError.fromErrno(e.code, path: staged[0].tempPath,
-                                          action: LocalizedText(vi: "đồng bộ đối tượng", en: "syncing an object"))
+        if staged.count <= 8 {
+            // A few objects: an fsync of each is cheaper than syncing the whole filesystem, which also flushes
+            // whatever other programs have written.
+            for s in staged {
+                let h = try FileHandleFD.open(s.tempPath, flags: O_RDONLY, action:
+                                                LocalizedText(vi: "mở đối tượng tạm", en: "opening a temporary object"))
+                do { try h.sync() } catch let e as Errno {
+                    throw HosoError.fromErrno(e.code, path: s.tempPath,
+                                              action: LocalizedText(vi: "đồng bộ đối tượng", en: "syncing an object"))
+                }
             }
         } else {
             try syncFilesystem(of: tmpDir)

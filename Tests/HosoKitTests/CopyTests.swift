@@ -75,6 +75,51 @@ import Testing
         #expect(second.register.copyNumber == issued.register.copyNumber + 1)
     }
 
+    /// One archive shared by threads, as a server shares it: every copy gets its own number, the register has no
+    /// gap, each request is served once, and every copy verifies against the register.
+    @Test func copiesIssuedOnSeveralThreadsAtOnceGetTheirOwnNumbers() throws {
+        let s = try setUp()
+        let archive = s.archive, office = s.office
+        let holders = [("Số 001234/BT", "Lò Thị Mai"), ("Số 001235/BT", "Hoàng Văn Páo")]
+        let requests = try (0..<12).map { i in (try request(archive, serial: holders[i % 2].0, holder: holders[i % 2].1), holders[i % 2].0) }
+        let results = Locked<[Result<Archive.IssuedCopyResult, any Error>]>([])
+        DispatchQueue.concurrentPerform(iterations: requests.count) { i in
+            let r = Result { try archive.issueCopy(entryRef: requests[i].1, requestId: requests[i].0, signer: office, clerk: "vanthu") }
+            results.withLock { $0.append(r) }
+        }
+        let issued = try results.withLock { $0 }.map { try $0.get() }
+        #expect(Set(issued.map(\.register.copyNumber)) == Set(1...requests.count))
+        #expect(Set(issued.map(\.register.requestId)) == Set(requests.map(\.0)))
+        #expect(try archive.copyRegister().count == requests.count)
+        for r in requests { #expect(try archive.request(r.0).request.status == .issued) }
+        for copy in issued.prefix(3) {
+            let report = try archive.verifyCopy(pdf: copy.pdf)
+            #expect(report.indication == "PASSED", "\(report.reasons)")
+            #expect(report.registered?.copyNumber == copy.register.copyNumber)
+        }
+        #expect(try archive.conflicts().isEmpty)
+    }
+
+    /// An index made before record refs existed (migration 0006 finds revisions, leaves a task) is completed when
+    /// the archive opens: the copy is found in the register again, by the PDF's id.
+    @Test func anIndexFromBeforeRecordRefsIsCompletedOnOpen() throws {
+        let s = try setUp()
+        let issued = try s.archive.issueCopy(entryRef: "Số 001234/BT", requestId: try request(s.archive), signer: s.office, clerk: "vanthu")
+        try s.archive.index.close()
+        let sql = "DELETE FROM record_ref; INSERT INTO index_task (name) VALUES ('record-refs');"
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        p.arguments = [dir.path + "/a/index.sqlite", sql]
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        let reopened = try Archive.open(at: dir.path + "/a", clock: s.archive.clock)
+        let report = try reopened.verifyCopy(pdf: issued.pdf)
+        #expect(report.indication == "PASSED", "\(report.reasons)")
+        #expect(report.registered?.copyNumber == issued.register.copyNumber)
+        #expect(try reopened.index.pendingTasks().isEmpty)
+    }
+
     @Test func tamperingAndAppendedUpdatesFail() throws {
         let s = try setUp()
         let issued = try s.archive.issueCopy(entryRef: "Số 001234/BT", requestId: try request(s.archive), signer: s.office, clerk: "vanthu")
@@ -161,5 +206,17 @@ import Testing
         let name = try #require(PDFParse.attachmentNames(in: ok.pdf).first)
         let attached = String(decoding: try #require(PDFParse.attachment(named: name, in: ok.pdf)), as: UTF8.self)
         #expect(!attached.contains("Bản Lướt") && !attached.contains("Thái"), "no place of birth or ethnicity: \(attached)")
+    }
+}
+
+/// Results gathered from threads.
+private final class Locked<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+    init(_ value: Value) { self.value = value }
+    func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
     }
 }
