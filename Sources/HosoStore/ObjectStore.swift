@@ -81,7 +81,9 @@ public final class ObjectStore: Sendable {
         do {
             let staged = try writeStaged(out: out, tmp: tmp, kind: kind, expectedSize: expectedSize,
                                          sourceName: sourceName, source: source)
-            hoso_start_writeback(out.fd)
+            // Large objects start reaching the disk now, while the next is read; a small one is synced right away
+            // at commit, and asking twice only costs another round trip to the disk.
+            if expectedSize >= UInt64(Self.chunkSize) { hoso_start_writeback(out.fd) }
             return staged
         } catch {
             _ = unlink(tmp)
