@@ -11,6 +11,7 @@ extension HosoError.Code {
     public static let notOfficeSigner = Self(rawValue: "NOT_OFFICE_SIGNER")
     public static let requestMismatch = Self(rawValue: "REQUEST_ENTRY_MISMATCH")
     public static let copyNotFound = Self(rawValue: "COPY_NOT_FOUND")
+    public static let copyNumberTaken = Self(rawValue: "COPY_NUMBER_TAKEN")
 }
 
 /// One line of the copy register (sổ cấp bản sao): requester, holder, serial, ledger number, copy number, date,
@@ -107,66 +108,75 @@ extension Archive {
                                                     "This certificate is not registered to sign the office's copies (hoso office set)"),
                             location: signer.certificate.subject)
         }
-        let now = clock.now()
-        let cal = settings.calendar
-        let year = cal.component(.year, from: now)
-        let number = try workState.reserveCopyNumber(year: year) { try lastCopyNumber(year: year) }
-        defer { workState.releaseCopyNumber(year: year, number) }
-        let printed = "\(number)/\(year)"
-        let issueDate = { () -> String in
+        // Another hoso process may take the number between reading the register and committing (this process's
+        // threads never do): then the copy is made again with the next number.
+        func attempt() throws -> IssuedCopyResult {
+            let now = clock.now()
+            let cal = settings.calendar
+            let year = cal.component(.year, from: now)
+            let number = try workState.reserveCopyNumber(year: year) { try lastCopyNumber(year: year) }
+            defer { workState.releaseCopyNumber(year: year, number) }
+            let printed = "\(number)/\(year)"
+            let issueDate = { () -> String in
+                let c = cal.dateComponents([.year, .month, .day], from: now)
+                return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
+            }()
+
+            // The QR payload: enough to check a paper copy offline with the office's certificate alone.
+            let payload = CopyPayload(holderName: view.text("fullName"), dateOfBirth: view.text("dateOfBirth"), serial: view.serial,
+                                      ledgerNumber: String(view.ledgerNumber), ledgerYear: view.year, issuingOffice: settings.officeCode,
+                                      copyNumber: number, issueDate: issueDate)
+            let qrText = try QRPayloadCodec.encode(payload, signer: signer.key)
+            let qr = try QRCode.modules(for: qrText)
+
+            let rows = CopyDocument.diplomaRows(
+                holderName: view.text("fullName"), dateOfBirth: Self.vietnameseDate(view.text("dateOfBirth")),
+                placeOfBirth: view.text("placeOfBirth"), sex: view.text("sex"), ethnicity: view.text("ethnicity"),
+                graduationYear: String(view.year), graduationGrade: view.text("graduationGrade"), school: view.school,
+                serial: view.serial, ledgerNumber: String(view.ledgerNumber))
             let c = cal.dateComponents([.year, .month, .day], from: now)
-            return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
-        }()
+            let dateLine = (settings.place.isEmpty ? "" : settings.place + ", ") + String(format: "ngày %02d tháng %02d năm %04d", c.day!, c.month!, c.year!)
+            let doc = CopyDocument(
+                superiorBody: settings.superiorBody.uppercased(), officeName: settings.officeName.uppercased(), copyNumber: printed,
+                subtitle: Self.diplomaName(ledgerTitle: view.title), rows: rows, issuePlaceAndDate: dateLine,
+                signerTitle: settings.signerTitle.uppercased(), signerName: settings.signerName,
+                footer: "Bản sao điện tử được ký số. Kiểm tra: hoso copy verify <tệp.pdf>, hoặc quét mã QR (hoso copy verify --qr) "
+                    + "với chứng thư số của \(settings.officeName). Sổ gốc: \(view.ledgerRecordId), số vào sổ \(view.ledgerNumber).",
+                qrModules: qr.modules)
+            let unsigned = try PDFRender.render(doc)
+            let entryBytes = try view.canonicalBytes()
+            let stamp: ((_ value: [UInt8]) throws -> [UInt8])? = timestamp.map { src in { try src.token(forSignatureValue: $0) } }
+            let pdf = try PAdES.sign(pdf: unsigned, signer: signer, attachment: (name: "so-goc-\(view.serial).json", bytes: entryBytes,
+                                                                               mime: "application/json"),
+                                     reason: "Bản sao từ sổ gốc số \(printed)", location: settings.place.isEmpty ? nil : settings.place,
+                                     time: now, timestamp: stamp)
 
-        // The QR payload: enough to check a paper copy offline with the office's certificate alone.
-        let payload = CopyPayload(holderName: view.text("fullName"), dateOfBirth: view.text("dateOfBirth"), serial: view.serial,
-                                  ledgerNumber: String(view.ledgerNumber), ledgerYear: view.year, issuingOffice: settings.officeCode,
-                                  copyNumber: number, issueDate: issueDate)
-        let qrText = try QRPayloadCodec.encode(payload, signer: signer.key)
-        let qr = try QRCode.modules(for: qrText)
-
-        let rows = CopyDocument.diplomaRows(
-            holderName: view.text("fullName"), dateOfBirth: Self.vietnameseDate(view.text("dateOfBirth")),
-            placeOfBirth: view.text("placeOfBirth"), sex: view.text("sex"), ethnicity: view.text("ethnicity"),
-            graduationYear: String(view.year), graduationGrade: view.text("graduationGrade"), school: view.school,
-            serial: view.serial, ledgerNumber: String(view.ledgerNumber))
-        let c = cal.dateComponents([.year, .month, .day], from: now)
-        let dateLine = (settings.place.isEmpty ? "" : settings.place + ", ") + String(format: "ngày %02d tháng %02d năm %04d", c.day!, c.month!, c.year!)
-        let doc = CopyDocument(
-            superiorBody: settings.superiorBody.uppercased(), officeName: settings.officeName.uppercased(), copyNumber: printed,
-            subtitle: Self.diplomaName(ledgerTitle: view.title), rows: rows, issuePlaceAndDate: dateLine,
-            signerTitle: settings.signerTitle.uppercased(), signerName: settings.signerName,
-            footer: "Bản sao điện tử được ký số. Kiểm tra: hoso copy verify <tệp.pdf>, hoặc quét mã QR (hoso copy verify --qr) "
-                + "với chứng thư số của \(settings.officeName). Sổ gốc: \(view.ledgerRecordId), số vào sổ \(view.ledgerNumber).",
-            qrModules: qr.modules)
-        let unsigned = try PDFRender.render(doc)
-        let entryBytes = try view.canonicalBytes()
-        let stamp: ((_ value: [UInt8]) throws -> [UInt8])? = timestamp.map { src in { try src.token(forSignatureValue: $0) } }
-        let pdf = try PAdES.sign(pdf: unsigned, signer: signer, attachment: (name: "so-goc-\(view.serial).json", bytes: entryBytes,
-                                                                           mime: "application/json"),
-                                 reason: "Bản sao từ sổ gốc số \(printed)", location: settings.place.isEmpty ? nil : settings.place,
-                                 time: now, timestamp: stamp)
-
-        let documentId = ObjectID(digest: Digest.sha256(pdf))
-        let entry = CopyRegisterEntry(copyNumber: number, year: year, printedNumber: printed, requestId: requestId,
-                                      requesterName: request.requesterName, holderName: view.text("fullName"), serial: view.serial,
-                                      ledgerRecordId: view.ledgerRecordId, ledgerNumber: view.ledgerNumber,
-                                      issuedAt: HosoClock.format(now), copies: request.copies, document: documentId.hex,
-                                      entryDigest: OpenSSLHex.sha256(entryBytes), signer: signer.certificate.fingerprint, clerk: clerk)
-        let registerId = Self.copyRegisterId(year: year, number: number)
-        var served = request
-        served.status = .issued
-        served.checkedEntry = view.ref
-        served.issued.append(.init(copyNumber: printed, document: documentId.hex))
-        let time = HosoClock.format(now)
-        let line = Revision(recordType: CopyRegisterEntry.recordType, recordId: registerId, parents: [], author: clerk, time: time,
-                            reason: nil, body: try encodeBody(entry))
-        let requestStep = Revision(recordType: CitizenRequest.recordType, recordId: requestId, parents: [requestRevision.hex],
-                                   author: clerk, time: time, reason: "cấp bản sao số \(printed) / copy \(printed) issued",
-                                   body: try encodeBody(served))
-        // The signer's certificate is kept too, so a paper copy's QR can be checked from the archive alone.
-        try putAll([line, requestStep], objects: [(pdf, .copy), (signer.certificate.der, .certificate)], mustBeNew: [registerId])
-        return IssuedCopyResult(pdf: pdf, register: entry, registerRecordId: registerId, qrText: qrText)
+            let documentId = ObjectID(digest: Digest.sha256(pdf))
+            let entry = CopyRegisterEntry(copyNumber: number, year: year, printedNumber: printed, requestId: requestId,
+                                          requesterName: request.requesterName, holderName: view.text("fullName"), serial: view.serial,
+                                          ledgerRecordId: view.ledgerRecordId, ledgerNumber: view.ledgerNumber,
+                                          issuedAt: HosoClock.format(now), copies: request.copies, document: documentId.hex,
+                                          entryDigest: OpenSSLHex.sha256(entryBytes), signer: signer.certificate.fingerprint, clerk: clerk)
+            let registerId = Self.copyRegisterId(year: year, number: number)
+            var served = request
+            served.status = .issued
+            served.checkedEntry = view.ref
+            served.issued.append(.init(copyNumber: printed, document: documentId.hex))
+            let time = HosoClock.format(now)
+            let line = Revision(recordType: CopyRegisterEntry.recordType, recordId: registerId, parents: [], author: clerk, time: time,
+                                reason: nil, body: try encodeBody(entry))
+            let requestStep = Revision(recordType: CitizenRequest.recordType, recordId: requestId, parents: [requestRevision.hex],
+                                       author: clerk, time: time, reason: "cấp bản sao số \(printed) / copy \(printed) issued",
+                                       body: try encodeBody(served))
+            // The signer's certificate is kept too, so a paper copy's QR can be checked from the archive alone.
+            try putAll([line, requestStep], objects: [(pdf, .copy), (signer.certificate.der, .certificate)],
+                       mustBeNew: [registerId], takenCode: .copyNumberTaken)
+            return IssuedCopyResult(pdf: pdf, register: entry, registerRecordId: registerId, qrText: qrText)
+        }
+        for _ in 1..<5 {
+            do { return try attempt() } catch let e as HosoError where e.code == .copyNumberTaken { continue }
+        }
+        return try attempt()
     }
 
     static func copyRegisterId(year: Int, number: Int) -> String { String(format: "BS-%04d-%06d", year, number) }

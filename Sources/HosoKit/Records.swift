@@ -56,7 +56,8 @@ extension Archive {
     /// then one durable commit of all the objects and one index transaction, so a crash or a failed check leaves
     /// none of them. `mustBeNew` names records that must not exist yet (a number just handed out).
     @discardableResult
-    func putAll(_ revs: [Revision], objects: [(bytes: [UInt8], kind: ObjectKind)], mustBeNew: Set<String> = []) throws -> [ObjectID] {
+    func putAll(_ revs: [Revision], objects: [(bytes: [UInt8], kind: ObjectKind)], mustBeNew: Set<String> = [],
+                takenCode: HosoError.Code = .recordExists) throws -> [ObjectID] {
         precondition(!revs.contains { $0.recordType == Self.ledgerType }, "ledgers go through put: their entries are indexed too")
         var staged = [StagedObject]()
         do {
@@ -65,7 +66,7 @@ extension Archive {
                 try checkAgainstLedgers(rev)
                 let existing = try index.revisions(ofRecord: rev.recordId)
                 if mustBeNew.contains(rev.recordId) && !existing.isEmpty {
-                    throw HosoError(.recordExists, .both("Hồ sơ đã có (số vừa cấp đã bị tiến trình khác dùng)",
+                    throw HosoError(takenCode, .both("Hồ sơ đã có (số vừa cấp đã bị tiến trình khác dùng)",
                                                          "The record exists already (another process took the number)"), location: rev.recordId)
                 }
                 let known = Set(existing.map(\.id))

@@ -100,6 +100,26 @@ import Testing
         #expect(try archive.conflicts().isEmpty)
     }
 
+    /// Two archive instances on one folder stand for two hoso processes (a clerk's CLI beside the server): they do
+    /// not share reserved numbers, so one may find its number taken at commit; it then issues with the next one.
+    @Test func twoProcessesIssuingAtOnceNeverShareANumber() throws {
+        let s = try setUp()
+        let other = try Archive.open(at: dir.path + "/a", clock: s.archive.clock)
+        let archives = [s.archive, other], office = s.office
+        let requests = try (0..<12).map { i in try request(s.archive, serial: i % 2 == 0 ? "Số 001234/BT" : "Số 001235/BT",
+                                                           holder: i % 2 == 0 ? "Lò Thị Mai" : "Hoàng Văn Páo") }
+        let serials = (0..<12).map { $0 % 2 == 0 ? "Số 001234/BT" : "Số 001235/BT" }
+        let results = Locked<[Result<Archive.IssuedCopyResult, any Error>]>([])
+        DispatchQueue.concurrentPerform(iterations: requests.count) { i in
+            let r = Result { try archives[i % 2].issueCopy(entryRef: serials[i], requestId: requests[i], signer: office, clerk: "vanthu") }
+            results.withLock { $0.append(r) }
+        }
+        let issued = try results.withLock { $0 }.map { try $0.get() }
+        #expect(Set(issued.map(\.register.copyNumber)) == Set(1...requests.count))
+        #expect(try s.archive.copyRegister().count == requests.count)
+        #expect(try s.archive.conflicts().isEmpty)
+    }
+
     /// An index made before record refs existed (migration 0006 finds revisions, leaves a task) is completed when
     /// the archive opens: the copy is found in the register again, by the PDF's id.
     @Test func anIndexFromBeforeRecordRefsIsCompletedOnOpen() throws {
