@@ -26,7 +26,7 @@ public final class Archive: Sendable {
     /// Revisions already read and verified, by id: objects never change, so a cached one is never stale.
     let revisionCache = RevisionCache()
     /// Work of this process that must not interleave (copy numbers being issued, the verifier in use).
-    let workState = WorkState()
+    let workState: WorkState
     private let leftoversCleaned = Locked(false)
 
     public static let indexFileName = "index.sqlite"
@@ -39,6 +39,7 @@ public final class Archive: Sendable {
         self.clock = clock
         self.lock = lock
         self.indexBox = Locked(index)
+        self.workState = WorkState(root: root)
     }
 
     // MARK: - Creating and opening

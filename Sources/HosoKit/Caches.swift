@@ -49,11 +49,19 @@ final class WorkState: @unchecked Sendable {
     private var verifier: (key: [String], verifier: SignatureVerifier)?  // guarded by lock
 
     private let numberingLock = NSLock()
+    /// The file other hoso processes on this archive lock for the same purpose.
+    let numberingLockPath: String
 
-    /// Runs `body` alone among this process's threads: reading the last number and creating the next record.
-    func numbering<T>(_ body: () throws -> T) rethrows -> T {
+    init(root: String) { numberingLockPath = root + "/numbering.lock" }
+
+    /// Runs `body` alone among this process's threads and every other hoso process on the archive: reading the
+    /// last number of a register and committing the record that takes the next one. (A flock on a file opened
+    /// anew excludes other processes; the lock in memory keeps this process's threads from queueing on it.)
+    func numbering<T>(_ body: () throws -> T) throws -> T {
         numberingLock.lock()
         defer { numberingLock.unlock() }
+        let fileLock = try ArchiveLock(path: numberingLockPath, mode: .exclusive, wait: true)
+        defer { withExtendedLifetime(fileLock) {} }
         return try body()
     }
 

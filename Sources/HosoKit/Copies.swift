@@ -169,8 +169,11 @@ extension Archive {
                                        author: clerk, time: time, reason: "cấp bản sao số \(printed) / copy \(printed) issued",
                                        body: try encodeBody(served))
             // The signer's certificate is kept too, so a paper copy's QR can be checked from the archive alone.
-            try putAll([line, requestStep], objects: [(pdf, .copy), (signer.certificate.der, .certificate)],
-                       mustBeNew: [registerId], takenCode: .copyNumberTaken)
+            // Checking that the number is free and committing are one step for every hoso process on the archive.
+            _ = try workState.numbering {
+                try putAll([line, requestStep], objects: [(pdf, .copy), (signer.certificate.der, .certificate)],
+                           mustBeNew: [registerId], takenCode: .copyNumberTaken)
+            }
             return IssuedCopyResult(pdf: pdf, register: entry, registerRecordId: registerId, qrText: qrText)
         }
         for _ in 1..<5 {

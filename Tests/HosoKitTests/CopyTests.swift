@@ -44,6 +44,10 @@ import Testing
     }
 
     func request(_ a: Archive, serial: String = "Số 001234/BT", holder: String = "Lò Thị Mai") throws -> String {
+        try Self.request(a, serial: serial, holder: holder)
+    }
+
+    static func request(_ a: Archive, serial: String, holder: String) throws -> String {
         try a.newRequest(.init(kind: .copy, requesterName: holder, relation: .holder, holderName: holder, serial: serial,
                                channel: .inPerson), clerk: "vanthu").id
     }
@@ -106,8 +110,15 @@ import Testing
         let s = try setUp()
         let other = try Archive.open(at: dir.path + "/a", clock: s.archive.clock)
         let archives = [s.archive, other], office = s.office
-        let requests = try (0..<12).map { i in try request(s.archive, serial: i % 2 == 0 ? "Số 001234/BT" : "Số 001235/BT",
-                                                           holder: i % 2 == 0 ? "Lò Thị Mai" : "Hoàng Văn Páo") }
+        // The requests are registered from both at once too: each gets its own number.
+        let made = Locked<[Int: Result<String, any Error>]>([:])
+        DispatchQueue.concurrentPerform(iterations: 12) { i in
+            let r = Result { try Self.request(archives[i % 2], serial: i % 2 == 0 ? "Số 001234/BT" : "Số 001235/BT",
+                                         holder: i % 2 == 0 ? "Lò Thị Mai" : "Hoàng Văn Páo") }
+            made.withLock { $0[i] = r }
+        }
+        let requests = try (0..<12).map { i in try made.withLock { $0[i]! }.get() }
+        #expect(Set(requests).count == 12)
         let serials = (0..<12).map { $0 % 2 == 0 ? "Số 001234/BT" : "Số 001235/BT" }
         let results = Locked<[Result<Archive.IssuedCopyResult, any Error>]>([])
         DispatchQueue.concurrentPerform(iterations: requests.count) { i in
