@@ -396,6 +396,17 @@ extension Archive {
         var state = try loadState(peer.node)
         let digest = SHA256Hasher.hash(tags.tagManifest).hex
         if h.sequence == state.lastImported && digest == state.lastImportedDigest {
+            // The same bundle again: nothing to do, but a copy damaged since is still reported as damaged.
+            try reader.readPayload { _, tar in
+                let hasher = SHA256Hasher()
+                var buf = [UInt8](repeating: 0, count: 1 << 20)
+                while true {
+                    let n = try buf.withUnsafeMutableBytes { try tar.readBodyChunk(into: $0) }
+                    if n == 0 { break }
+                    buf.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+                }
+                return hasher.finalize()
+            }
             return BundleImported(id: h.id, from: peer.name, sequence: h.sequence, alreadyImported: true, result: IntakeResult(),
                                   conflicts: try conflicts())
         }

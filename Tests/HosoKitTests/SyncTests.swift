@@ -44,7 +44,35 @@ final class District {
         counter += 1
         let path = dir.path + "/bundle-\(counter).tar"
         _ = try from.createBundle(for: peer, out: path, compress: compress)
+        try Self.expectBagitValid(path)
         return path
+    }
+
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+    /// Every bundle the tests make must pass `bagit.py --validate` (PyPI bagit, installed by tools/setup).
+    static func expectBagitValid(_ bundle: String) throws {
+        let python = repo + "/.build-py/bin/python", bagit = repo + "/.build-py/bin/bagit.py"
+        try #require(FileManager.default.fileExists(atPath: bagit), "run tools/setup (make test does)")
+        let dir = bundle + ".extracted"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        func run(_ exe: String, _ args: [String]) throws -> (Int32, String) {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: exe)
+            p.arguments = args
+            let err = Pipe()
+            p.standardError = err
+            p.standardOutput = FileHandle.nullDevice
+            try p.run()
+            let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            return (p.terminationStatus, text)
+        }
+        #expect(try run("/bin/tar", ["-xf", bundle, "-C", dir]).0 == 0)
+        let bag = dir + "/" + (try FileManager.default.contentsOfDirectory(atPath: dir).first ?? "")
+        let (status, text) = try run(python, [bagit, "--validate", bag])
+        #expect(status == 0 && text.contains("is valid"), "\(bundle): \(text)")
     }
 
     @discardableResult
