@@ -12,14 +12,10 @@ import HosoStore
 import HosoSync
 
 extension HosoError.Code {
-    /// The bundle or request comes from a node that is not a peer of this one.
-    public static let unknownNode = Self(rawValue: "SYNC_UNKNOWN_NODE")
     /// The bundle was made for another node.
     public static let wrongRecipient = Self(rawValue: "BUNDLE_WRONG_RECIPIENT")
     /// An older (or different, same-numbered) bundle from this peer was imported already.
     public static let bundleReplayed = Self(rawValue: "BUNDLE_REPLAYED")
-    /// The peer sent something outside the scope this node accepts from it (or a request it may not make).
-    public static let notAuthorised = Self(rawValue: "SYNC_NOT_AUTHORISED")
     /// A revision arrived without its parents, or a signature without its revision.
     public static let syncIncomplete = Self(rawValue: "SYNC_INCOMPLETE")
 }

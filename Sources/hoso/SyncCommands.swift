@@ -1,4 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
+import Dispatch
 import Foundation
 import HosoCore
 import HosoKit
@@ -233,5 +237,82 @@ struct BundleImport: ParsableCommand {
             print(t("Xung đột chưa hợp nhất: \(r.conflicts.map(\.recordId).joined(separator: ", "))",
                     "Unresolved conflicts: \(r.conflicts.map(\.recordId).joined(separator: ", "))"))
         }
+    }
+}
+
+struct SyncCommand: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "sync", abstract: t("Đồng bộ qua HTTP với một nút ngang hàng.", "Sync over HTTP with a peer."),
+                             subcommands: [SyncRun.self, SyncServe.self], defaultSubcommand: SyncRun.self)
+    }
+}
+
+struct SyncRun: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "run", abstract: t("Gửi rồi nhận với máy chủ đồng bộ ở URL (`hoso sync URL --peer NAME`).",
+                                                              "Push then pull with the sync server at URL (`hoso sync URL --peer NAME`)."),
+                             discussion: t("""
+                                Chỉ gửi những gì nút kia còn thiếu; mỗi lô được kiểm tra và ghi ngay khi đến.
+                                Bị ngắt giữa chừng: chạy lại lệnh, phần đã đến không bị gửi lại.
+                                Mọi yêu cầu được ký bằng khóa nút; câu trả lời phải do chứng thư đã ghim của nút kia ký.
+                                """, """
+                                Sends only what the other node lacks; each batch is checked and committed on arrival.
+                                Interrupted: run it again; what arrived is not sent again.
+                                Every request is signed with the node key; answers must be signed by the other node's pinned certificate.
+                                """))
+    }
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: ArgumentHelp(t("Địa chỉ máy chủ (http://HOST:PORT/).", "The server's address (http://HOST:PORT/)."), valueName: "URL")) var url: String
+    @Option(name: .long, help: ArgumentHelp(t("Nút ngang hàng ở địa chỉ đó.", "The peer at that address."), valueName: "PEER")) var peer: String
+    @Option(name: .long, help: ArgumentHelp(t("Cỡ mỗi lô gửi/nhận (MB).", "Size of each batch sent or fetched (MB)."), valueName: "MB")) var batchMb = 8
+    @Flag(name: .long, help: ArgumentHelp(t("In kết quả dạng JSON.", "Print the result as JSON."))) var json = false
+
+    func validate() throws {
+        if batchMb < 1 || batchMb > 64 { throw ValidationError(t("--batch-mb từ 1 đến 64", "--batch-mb must be 1 to 64")) }
+    }
+
+    func run() throws {
+        let r = try global.openArchive().sync(url: url, peer: peer, batchBytes: batchMb << 20)
+        if json { printJSON(r); return }
+        print(t("Đồng bộ với \(r.peer): gửi \(r.pushed) đối tượng (\(r.alreadyThere) đã có bên kia), nhận \(r.pulled); \(humanBytes(r.bytesSent)) đi, \(humanBytes(r.bytesReceived)) về",
+                "Synced with \(r.peer): sent \(r.pushed) objects (\(r.alreadyThere) already there), received \(r.pulled); \(humanBytes(r.bytesSent)) out, \(humanBytes(r.bytesReceived)) in"))
+        if !r.conflicts.isEmpty {
+            print(t("Xung đột chưa hợp nhất: \(r.conflicts.map(\.recordId).joined(separator: ", "))",
+                    "Unresolved conflicts: \(r.conflicts.map(\.recordId).joined(separator: ", "))"))
+        }
+    }
+}
+
+struct SyncServe: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "serve", abstract: t("Phục vụ đồng bộ HTTP (/sync/) cho các nút ngang hàng đến khi Ctrl+C.",
+                                                                "Serve HTTP sync (/sync/) to the peers until Ctrl+C."),
+                             discussion: t("Chỉ nút đã `hoso peer add` mới được phục vụ, trong phạm vi của nó. Mặc định chỉ nghe trên 127.0.0.1.",
+                                           "Only nodes added with `hoso peer add` are served, within their scope. Listens on 127.0.0.1 unless --host says otherwise."))
+    }
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var stamps: ArrivalTimestampOptions
+    @Option(name: .long, help: ArgumentHelp(t("Địa chỉ IP để nghe.", "IP address to listen on."), valueName: "IP")) var host = "127.0.0.1"
+    @Option(name: .long, help: ArgumentHelp(t("Cổng TCP (0: chọn cổng trống).", "TCP port (0: pick a free one)."), valueName: "PORT")) var port: UInt16 = 3190
+
+    func run() throws {
+        let archive = try global.openArchive()
+        _ = try archive.nodeInfo()
+        let server = archive.syncServer(host: host, port: port, timestamp: try stamps.source(clock: global.clock()))
+        let stop = DispatchSemaphore(value: 0)
+        let sources = [SIGINT, SIGTERM].map { sig -> any DispatchSourceSignal in
+            signal(sig, SIG_IGN)
+            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            s.setEventHandler { stop.signal() }
+            s.resume()
+            return s
+        }
+        defer { sources.forEach { $0.cancel() } }
+        let bound = try server.start()
+        let url = host.contains(":") ? "http://[\(host)]:\(bound)/" : "http://\(host):\(bound)/"
+        FileHandle.standardOutput.write(Data((t("Đang phục vụ đồng bộ tại \(url) — Ctrl+C để dừng.", "Serving sync at \(url) — press Ctrl+C to stop.") + "\n").utf8))
+        stop.wait()
+        server.stop()
+        printErr(t("hoso: đã dừng máy chủ đồng bộ.", "hoso: the sync server has stopped."))
     }
 }

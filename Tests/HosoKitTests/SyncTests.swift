@@ -346,3 +346,121 @@ func note(_ text: String) -> JSONValue { .object([JSONMember("text", .string(tex
         }
     }
 }
+
+/// Lets a test's HTTP handler stop the server it runs in.
+final class ServerBox: @unchecked Sendable {
+    let lock = NSLock()
+    var server: SmallHTTPServer?
+    var batches = 0
+}
+
+@Suite(.serialized) struct SyncHTTPTests {
+    func serve(_ archive: Archive, timestamp: TimestampSource? = nil, stopAfterBatches: Int? = nil) throws -> (SmallHTTPServer, String) {
+        let handler = SyncHandler(service: ArchiveSyncService(archive: archive, timestamp: timestamp))
+        let box = ServerBox()
+        var limits = SmallHTTPServer.Limits()
+        limits.maxBodyBytes = 80 << 20
+        limits.maxHeadBytes = 64 * 1024
+        let server = SmallHTTPServer(limits: limits) { r in
+            let resp = handler.handle(SyncRequest(method: r.method, path: r.path, headers: r.headers, body: r.body))
+            if r.path.hasSuffix("/objects"), let stop = stopAfterBatches {
+                let n = box.lock.withLock { box.batches += 1; return box.batches }
+                // The connection drops after this batch: the server goes away mid-transfer.
+                if n == stop { DispatchQueue.global().async { box.lock.withLock { box.server }?.stop() } }
+            }
+            var out = SmallHTTPServer.Response(status: resp.status, contentType: "application/json", body: resp.body)
+            out.headers = resp.headers
+            return out
+        }
+        box.lock.withLock { box.server = server }
+        let port = try server.start()
+        return (server, "http://127.0.0.1:\(port)/")
+    }
+
+    @Test func httpSyncConvergesAndTimestampsOnArrival() throws {
+        let d = try District()
+        try d.office.addTrustAnchors(try Certificate.load(file: d.dir.path + "/pki/roots/root-vgca-test.pem"), label: "vgca", author: "phong")
+        try d.office.createRecord(type: "note", id: "shared/notice", body: note("Lịch thi"), author: "phong")
+        try d.a.createRecord(type: "note", id: "a/so-diem", body: note("Sổ điểm 9A"), author: "gv-a")
+        _ = try d.a.sign("a/so-diem", identity: try d.identity("gv-toan"), role: .subjectTeacher)
+        let (server, url) = try serve(d.office, timestamp: .authority(d.tsa))
+        defer { server.stop() }
+        let r = try d.a.sync(url: url, peer: "phong")
+        #expect(r.pushed == 2 && r.received.revisions >= 2)  // the notice and the trust store came down
+        #expect(try d.office.verify("a/so-diem").signatures.first?.report.timestamp != nil)
+        // The school ends with the office's timestamped signature after one more round; then nothing moves.
+        _ = try d.a.sync(url: url, peer: "phong")
+        #expect(try d.a.verify("a/so-diem").signatures.first?.report.timestamp != nil)
+        let quiet = try d.a.sync(url: url, peer: "phong")
+        #expect(quiet.pushed == 0 && quiet.pulled == 0)
+        #expect(try d.a.heads(record: "shared/notice") == d.office.heads(record: "shared/notice"))
+        // School B syncs by HTTP too; the same notice, A's grade book stays out of B.
+        _ = try d.b.sync(url: url, peer: "phong")
+        #expect(try d.b.heads(record: "shared/notice") == d.office.heads(record: "shared/notice") && d.b.heads(record: "a/so-diem").isEmpty)
+        for x in [d.office, d.a, d.b] { #expect(try x.fsck().ok) }
+    }
+
+    @Test func anUnknownNodeAndAReplayedRequestAreRefused() throws {
+        let d = try District()
+        let (server, url) = try serve(d.office)
+        defer { server.stop() }
+        // A stranger with a certificate from the same CA, who pins the office: refused with 403.
+        let x = try Archive.create(at: d.dir.path + "/stranger", clock: .fixed(d.now))
+        try x.initNode(name: "stranger", role: .school, identity: try DemoPKI.issueNode(pki: d.dir.path + "/pki", name: "stranger", organization: "x", clock: .fixed(d.now)))
+        try x.addPeer(name: "phong", certificate: try Certificate(der: try d.office.read(ObjectID(hex: try d.office.nodeInfo().certificate)!)),
+                      role: .office, scope: ["*"], author: "x")
+        let e = #expect(throws: HosoError.self) { try x.sync(url: url, peer: "phong") }
+        #expect(e?.code == .unknownNode)
+        // A captured request sent again is refused; so is a stale one.
+        let handler = SyncHandler(service: ArchiveSyncService(archive: d.office))
+        let (me, id) = (try d.a.nodeInfo(), try District.nodeKey(d.a))
+        func request(time: Date, nonce: String) throws -> SyncRequest {
+            let t = HosoClock.format(time)
+            let sig = try SyncAuth.sign(SyncAuth.message(method: "POST", path: "/sync/hello", time: t, nonce: nonce, body: []), identity: id, at: d.now)
+            return SyncRequest(method: "POST", path: "/sync/hello", headers: ["x-hoso-node": me.node, "x-hoso-time": t, "x-hoso-nonce": nonce,
+                                                                               "x-hoso-signature": sig], body: [])
+        }
+        let r = try request(time: d.now, nonce: SyncAuth.nonce())
+        #expect(handler.handle(r).status == 200)
+        #expect(handler.handle(r).status == 401)
+        #expect(handler.handle(try request(time: d.now - 3600, nonce: SyncAuth.nonce())).status == 401)
+        var forged = try request(time: d.now, nonce: SyncAuth.nonce())
+        forged.body = [1]
+        #expect(handler.handle(forged).status == 401)
+    }
+
+    @Test func aSyncCutMidTransferResumesWithoutResending() throws {
+        let d = try District()
+        var pages = [JSONValue]()
+        for i in 0..<12 {
+            let o = try d.a.store.put(noise(300_000, seed: UInt64(i + 1)), kind: .blob).0
+            try d.a.index.record(objects: [o])
+            pages.append(.string(o.id.hex))
+        }
+        try d.a.createRecord(type: "note", id: "a/scans", body: .object([JSONMember("pages", .array(pages))]), author: "a")
+        let (first, url1) = try serve(d.office, stopAfterBatches: 4)
+        let cut = #expect(throws: HosoError.self) { try d.a.sync(url: url1, peer: "phong", batchBytes: 256 << 10) }
+        #expect(cut?.code == .syncUnavailable, "\(String(describing: cut))")
+        first.stop()
+        let arrived = try d.office.list(kind: .blob).count
+        #expect(arrived >= 4 && arrived < 12)
+        // As if the client had been killed too, before it wrote down what arrived: it must ask the server what is missing.
+        try FileManager.default.removeItem(atPath: d.a.root + "/sync/" + (try d.office.nodeInfo().node) + ".json")
+        // A new server on the same archive: the sync resumes, sending only what had not arrived.
+        let (second, url2) = try serve(d.office)
+        defer { second.stop() }
+        let r = try d.a.sync(url: url2, peer: "phong", batchBytes: 256 << 10)
+        #expect(r.pushed == 12 - arrived + 1 && r.alreadyThere == arrived)
+        #expect(r.bytesSent < UInt64(12 - arrived + 1) * 300_000 + 200_000)
+        #expect(try d.office.list(kind: .blob).count == 12)
+        #expect(try d.office.heads(record: "a/scans") == d.a.heads(record: "a/scans"))
+        #expect(try d.office.fsck().ok)
+    }
+}
+
+extension District {
+    static func nodeKey(_ x: Archive) throws -> SigningIdentity {
+        let key = try PrivateKey.load(pem: try Array(Data(contentsOf: URL(fileURLWithPath: x.root + "/node/node-key.pem"))))
+        return SigningIdentity(key: key, certificate: try Certificate(der: try x.read(ObjectID(hex: try x.nodeInfo().certificate)!)))
+    }
+}
