@@ -89,4 +89,91 @@ import Testing
             for a in ["office", "school"] { #expect(try box.hoso(["fsck", "--archive", a]).status == 0) }
         }
     }
+
+    func readRandom(_ n: Int) throws -> Data {
+        let h = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/dev/urandom"))
+        defer { try? h.close() }
+        return try h.read(upToCount: n) ?? Data()
+    }
+
+    /// Object files in the office's store (not the shard directories).
+    func objects(_ box: Sandbox) -> Int { box.tree("office/objects").filter { $0.count == 67 }.count }
+
+    /// `hoso sync serve` as a child process; returns it and the URL it printed.
+    func startServer(_ box: Sandbox, env: [String: String]) throws -> (Process, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: hosoBinary)
+        p.arguments = ["sync", "serve", "--archive", "office", "--port", "0"]
+        p.currentDirectoryURL = URL(fileURLWithPath: box.root)
+        p.environment = cleanEnvironment.merging(env) { $1 }
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        var line = Data()
+        while !line.contains(0x0A) {
+            let d = out.fileHandleForReading.availableData
+            if d.isEmpty { break }
+            line += d
+        }
+        let text = String(decoding: line, as: UTF8.self)
+        let url = try #require(text.split(separator: " ").first { $0.hasPrefix("http://") }).trimmingCharacters(in: .whitespacesAndNewlines)
+        return (p, url)
+    }
+
+    @Test func aSyncWhoseServerIsKilledResumesAndCompletes() throws {
+        try withSandbox { box in
+            let env = ["PW": "pw", "HOSO_NOW": "2025-03-10T08:00:00Z", "HOSO_AUTHOR": "test"]
+            _ = try ok(box, ["pki", "demo", "pki", "--password-env", "PW"], env: env)
+            for (a, name, role) in [("office", "phong", "office"), ("school", "truong-a", "school")] {
+                _ = try ok(box, ["init", a])
+                _ = try ok(box, ["node", "init", "--archive", a, "--name", name, "--role", role, "--pki", "pki"], env: env)
+                _ = try ok(box, ["node", "show", "--archive", a, "--cert-out", "\(a).pem"], env: env)
+            }
+            _ = try ok(box, ["peer", "add", "truong-a", "--archive", "office", "--cert", "school.pem", "--role", "school", "--scope", "note:a/*"], env: env)
+            _ = try ok(box, ["peer", "add", "phong", "--archive", "school", "--cert", "office.pem", "--role", "office", "--scope", "note:a/*"], env: env)
+            // 30 page scans of 1 MB and a record naming them.
+            let random = try readRandom(1 << 20)
+            for i in 0..<30 {
+                var page = random
+                page[0] = UInt8(i)  // 30 different scans
+                try box.write("scans/p\(i).bin", page)
+            }
+            struct Added: Decodable { var id: String }
+            let ids = try ok(box, ["add", "scans", "--archive", "school", "--json"]).out.split(separator: "\n")
+                .map { try JSONDecoder().decode(Added.self, from: Data($0.utf8)).id }
+            try box.write("scans.json", "{\"pages\": [\(ids.map { "\"\($0)\"" }.joined(separator: ","))]}")
+            _ = try ok(box, ["record", "new", "note", "a/scans", "scans.json", "--archive", "school"], env: env)
+            let before = objects(box)
+
+            // The server is killed (SIGKILL) while the school pushes, one 1 MB batch at a time.
+            let (server, url) = try startServer(box, env: env)
+            let client = Process()
+            client.executableURL = URL(fileURLWithPath: hosoBinary)
+            client.arguments = ["sync", url, "--peer", "phong", "--archive", "school", "--batch-mb", "1"]
+            client.currentDirectoryURL = URL(fileURLWithPath: box.root)
+            client.environment = cleanEnvironment.merging(env) { $1 }
+            client.standardOutput = FileHandle.nullDevice
+            client.standardError = FileHandle.nullDevice
+            try client.run()
+            let deadline = Date().addingTimeInterval(60)
+            while objects(box) - before < 5 && Date() < deadline && client.isRunning { usleep(5_000) }
+            kill(server.processIdentifier, SIGKILL)
+            server.waitUntilExit()
+            client.waitUntilExit()
+            #expect(client.terminationStatus != 0, "the sync should have been cut")
+            let arrived = objects(box) - before
+            #expect(arrived >= 5 && arrived < 31, "\(arrived) objects arrived before the kill")
+
+            // Restarted, the sync completes and sends only what had not arrived.
+            let (again, url2) = try startServer(box, env: env)
+            defer { again.terminate(); again.waitUntilExit() }
+            struct Report: Decodable { var pushed: Int; var alreadyThere: Int; var bytesSent: UInt64 }
+            let r = try ok(box, ["sync", url2, "--peer", "phong", "--archive", "school", "--batch-mb", "1", "--json"], env: env).json(Report.self)
+            #expect(r.pushed + arrived >= 31 && r.pushed <= 31 - arrived + 1, "pushed \(r.pushed) after \(arrived) had arrived")
+            #expect(r.bytesSent < UInt64(31 - arrived + 2) << 20)
+            #expect(try ok(box, ["record", "show", "a/scans", "--archive", "office"]).out.contains(ids[0]))
+            for a in ["office", "school"] { #expect(try box.hoso(["fsck", "--archive", a]).status == 0) }
+        }
+    }
 }

@@ -400,6 +400,36 @@ final class ServerBox: @unchecked Sendable {
         for x in [d.office, d.a, d.b] { #expect(try x.fsck().ok) }
     }
 
+    @Test func bundlesAndHTTPMixedConvergeWithTheSameConflictEverywhere() throws {
+        let d = try District()
+        let (server, url) = try serve(d.office)
+        defer { server.stop() }
+        try d.office.createRecord(type: "note", id: "shared/notice", body: note("v1"), author: "phong")
+        _ = try d.a.sync(url: url, peer: "phong")                 // A by HTTP
+        try d.send(d.office, d.b, as: "truong-b")                 // B by USB stick
+        // Offline, both schools change the notice from the same parent.
+        try d.a.revise(record: "shared/notice", body: note("v2-a"), author: "a", reason: "a")
+        try d.b.revise(record: "shared/notice", body: note("v2-b"), author: "b", reason: "b")
+        try d.b.createRecord(type: "note", id: "b/x", body: note("b"), author: "b")
+        try d.send(d.b, d.office, as: "phong")                    // B's stick reaches the office first
+        _ = try d.a.sync(url: url, peer: "phong")                 // then A syncs, and receives B's branch
+        try d.send(d.office, d.b, as: "truong-b")                 // and B's next stick brings A's branch
+        let c = try d.office.conflicts()
+        #expect(c.count == 1 && c[0].heads.count == 3 - 1)
+        #expect(try d.a.conflicts() == c)
+        #expect(try d.b.conflicts() == c)
+        try d.office.revise(record: "shared/notice", body: note("v3"), author: "phong", reason: "merge", resolve: true)
+        _ = try d.a.sync(url: url, peer: "phong")
+        try d.send(d.office, d.b, as: "truong-b")
+        let heads = try d.office.heads(record: "shared/notice")
+        #expect(heads.count == 1)
+        #expect(try d.a.heads(record: "shared/notice") == heads)
+        #expect(try d.b.heads(record: "shared/notice") == heads)
+        #expect(try d.a.heads(record: "b/x").isEmpty)
+        #expect(try d.office.heads(record: "b/x") == d.b.heads(record: "b/x"))
+        for x in [d.office, d.a, d.b] { #expect(try x.conflicts().isEmpty && x.fsck().ok) }
+    }
+
     @Test func anUnknownNodeAndAReplayedRequestAreRefused() throws {
         let d = try District()
         let (server, url) = try serve(d.office)
