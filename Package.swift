@@ -60,6 +60,8 @@ let package = Package(
         .executableTarget(name: "hoso-bench-signing", dependencies: ["HosoSigning"]),
         // Copies issued/s and verified/s, in-process, against `openssl cms -sign` and `pdfsig`; run by tools/bench-copies.
         .executableTarget(name: "hoso-bench-copies", dependencies: ["HosoKit", "HosoCopies", "HosoSigning"]),
+        // Synthetic records and scans for tools/bench-sync (bundle and HTTP sync against git and rsync).
+        .executableTarget(name: "hoso-bench-sync", dependencies: ["HosoKit", "HosoRecords", "HosoStore"]),
 
         .testTarget(name: "HosoStoreTests", dependencies: ["HosoStore"]),
         .testTarget(name: "HosoIndexTests", dependencies: ["HosoIndex"]),

@@ -150,10 +150,6 @@ extension Archive {
         let peer = try peer(named: peerName)
         let client = SyncClient(url: url, node: me.node, identity: identity, server: try peerCertificate(peer), clock: clock)
         var report = SyncReport(peer: peer.name)
-        defer {
-            report.bytesSent = client.bytesSent
-            report.bytesReceived = client.bytesReceived
-        }
         struct Hello: Decodable { var node: String }
         guard try JSONDecoder().decode(Hello.self, from: Data(try client.call("hello", body: []))).node == peer.node else {
             throw HosoError(.syncAuthFailed, .both("Máy chủ không phải nút \(peer.name)", "The server is not node \(peer.name)"), location: url)
@@ -212,6 +208,8 @@ extension Archive {
         acknowledge(&state, upTo: 0, received: offer.map(\.id))
         try saveState(peer.node, state)
         report.requests = client.requests
+        report.bytesSent = client.bytesSent
+        report.bytesReceived = client.bytesReceived
         report.conflicts = try conflicts()
         return report
     }
