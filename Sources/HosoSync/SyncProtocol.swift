@@ -217,10 +217,6 @@ public final class SyncHandler: @unchecked Sendable {
 }
 
 
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
-
 /// The client side: signs each request with the node key, checks each answer's signature against the server's pinned
 /// certificate, and turns error answers back into the server's error codes.
 public final class SyncClient {
@@ -252,66 +248,36 @@ public final class SyncClient {
         }
         let now = clock.now()
         let time = HosoClock.format(now), nonce = SyncAuth.nonce()
-        var r = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout)
-        r.httpMethod = "POST"
-        r.setValue("application/octet-stream", forHTTPHeaderField: "Content-Type")
-        r.setValue(node, forHTTPHeaderField: "X-Hoso-Node")
-        r.setValue(time, forHTTPHeaderField: "X-Hoso-Time")
-        r.setValue(nonce, forHTTPHeaderField: "X-Hoso-Nonce")
-        r.setValue(try SyncAuth.sign(SyncAuth.message(method: "POST", path: url.path, time: time, nonce: nonce, body: body),
-                                     identity: identity, at: now), forHTTPHeaderField: "X-Hoso-Signature")
-        r.httpBody = Data(body)
-        let config = URLSessionConfiguration.ephemeral
-        config.timeoutIntervalForRequest = timeout
-        config.timeoutIntervalForResource = timeout
-        let session = URLSession(configuration: config)
-        defer { session.invalidateAndCancel() }
-        let box = Box()
-        let task = session.dataTask(with: r) { d, resp, e in box.set(d, resp, e) }
-        task.resume()
-        guard box.wait(timeout + 5) else {
-            task.cancel()
-            throw HosoError(.syncUnavailable, .both("Máy chủ đồng bộ không trả lời kịp", "The sync server timed out"), location: url.absoluteString)
+        let signature = try SyncAuth.sign(SyncAuth.message(method: "POST", path: url.path, time: time, nonce: nonce, body: body),
+                                          identity: identity, at: now)
+        let reply: HTTPPost.Reply
+        do {
+            reply = try HTTPPost.send(url, body: body, headers: [("Content-Type", "application/octet-stream"), ("X-Hoso-Node", node),
+                                                                 ("X-Hoso-Time", time), ("X-Hoso-Nonce", nonce), ("X-Hoso-Signature", signature)],
+                                      timeout: timeout)
+        } catch {
+            let cause: String? = if case .network(let c) = error { c } else { nil }
+            throw HosoError(.syncUnavailable, .both("Không kết nối được máy chủ đồng bộ (chạy lại để tiếp tục)", "Could not reach the sync server (run again to resume)"),
+                            location: url.absoluteString, cause: cause ?? "\(error)")
         }
-        let (data, response, error) = box.value
         requests += 1
         bytesSent += UInt64(body.count)
-        if let error {
-            throw HosoError(.syncUnavailable, .both("Không kết nối được máy chủ đồng bộ (chạy lại để tiếp tục)", "Could not reach the sync server (run again to resume)"),
-                            location: url.absoluteString, cause: error.localizedDescription)
-        }
-        guard let http = response as? HTTPURLResponse else {
-            throw HosoError(.syncUnavailable, .both("Không có trả lời HTTP", "No HTTP answer"), location: url.absoluteString)
-        }
-        let answer = [UInt8](data ?? Data())
+        let answer = reply.body
         bytesReceived += UInt64(answer.count)
-        guard let sig = http.value(forHTTPHeaderField: "X-Hoso-Signature"),
-              SyncAuth.verify(sig, message: SyncAuth.responseMessage(nonce: nonce, status: http.statusCode, body: answer), certificate: server) else {
+        guard let sig = reply.header("X-Hoso-Signature"),
+              SyncAuth.verify(sig, message: SyncAuth.responseMessage(nonce: nonce, status: reply.status, body: answer), certificate: server) else {
             throw HosoError(.syncAuthFailed, .both("Câu trả lời không do nút đã ghim ký", "The answer is not signed by the pinned peer"),
-                            location: url.absoluteString, cause: "HTTP \(http.statusCode)")
+                            location: url.absoluteString, cause: "HTTP \(reply.status)")
         }
-        guard http.statusCode == 200 else {
+        guard reply.status == 200 else {
             struct E: Decodable { var code: String; var message: String; var location: String? }
             if let e = try? JSONDecoder().decode(E.self, from: Data(answer)) {
                 throw HosoError(HosoError.Code(rawValue: e.code), .both("Máy chủ từ chối: " + e.message, "The server refused: " + e.message),
-                                location: e.location ?? url.absoluteString, cause: "HTTP \(http.statusCode)")
+                                location: e.location ?? url.absoluteString, cause: "HTTP \(reply.status)")
             }
-            throw HosoError(.syncUnavailable, .both("Máy chủ trả lời HTTP \(http.statusCode)", "The server answered HTTP \(http.statusCode)"),
+            throw HosoError(.syncUnavailable, .both("Máy chủ trả lời HTTP \(reply.status)", "The server answered HTTP \(reply.status)"),
                             location: url.absoluteString)
         }
         return answer
-    }
-
-    private final class Box: @unchecked Sendable {
-        // @unchecked: written once under `lock` before `done` is signalled, read after.
-        private let lock = NSLock()
-        private let done = DispatchSemaphore(value: 0)
-        private var stored: (Data?, URLResponse?, (any Error)?) = (nil, nil, nil)
-        func set(_ d: Data?, _ r: URLResponse?, _ e: (any Error)?) {
-            lock.withLock { stored = (d, r, e) }
-            done.signal()
-        }
-        func wait(_ t: TimeInterval) -> Bool { done.wait(timeout: .now() + t) == .success }
-        var value: (Data?, URLResponse?, (any Error)?) { lock.withLock { stored } }
     }
 }

@@ -299,20 +299,11 @@ struct SyncServe: ParsableCommand {
         let archive = try global.openArchive()
         _ = try archive.nodeInfo()
         let server = archive.syncServer(host: host, port: port, timestamp: try stamps.source(clock: global.clock()))
-        let stop = DispatchSemaphore(value: 0)
-        let sources = [SIGINT, SIGTERM].map { sig -> any DispatchSourceSignal in
-            signal(sig, SIG_IGN)
-            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            s.setEventHandler { stop.signal() }
-            s.resume()
-            return s
-        }
-        defer { sources.forEach { $0.cancel() } }
-        let bound = try server.start()
-        let url = host.contains(":") ? "http://[\(host)]:\(bound)/" : "http://\(host):\(bound)/"
-        FileHandle.standardOutput.write(Data((t("Đang phục vụ đồng bộ tại \(url) — Ctrl+C để dừng.", "Serving sync at \(url) — press Ctrl+C to stop.") + "\n").utf8))
-        stop.wait()
-        server.stop()
+        try serveUntilSignalled(start: {
+            let bound = try server.start()
+            let url = host.contains(":") ? "http://[\(host)]:\(bound)/" : "http://\(host):\(bound)/"
+            return t("Đang phục vụ đồng bộ tại \(url) — Ctrl+C để dừng.", "Serving sync at \(url) — press Ctrl+C to stop.")
+        }, stop: server.stop)
         printErr(t("hoso: đã dừng máy chủ đồng bộ.", "hoso: the sync server has stopped."))
     }
 }

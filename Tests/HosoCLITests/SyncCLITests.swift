@@ -96,6 +96,16 @@ import Testing
         return try h.read(upToCount: n) ?? Data()
     }
 
+    /// A demo PKI, then the archives `office` (node phong) and `school` (node truong-a), each certificate in `<archive>.pem`.
+    func twoNodes(_ box: Sandbox, env: [String: String]) throws {
+        _ = try ok(box, ["pki", "demo", "pki", "--password-env", "PW"], env: env)
+        for (a, name, role) in [("office", "phong", "office"), ("school", "truong-a", "school")] {
+            _ = try ok(box, ["init", a])
+            _ = try ok(box, ["node", "init", "--archive", a, "--name", name, "--role", role, "--pki", "pki"], env: env)
+            _ = try ok(box, ["node", "show", "--archive", a, "--cert-out", "\(a).pem"], env: env)
+        }
+    }
+
     /// Object files in the office's store (not the shard directories).
     func objects(_ box: Sandbox) -> Int { box.tree("office/objects").filter { $0.count == 67 }.count }
 
@@ -124,12 +134,7 @@ import Testing
     @Test func aSyncWhoseServerIsKilledResumesAndCompletes() throws {
         try withSandbox { box in
             let env = ["PW": "pw", "HOSO_NOW": "2025-03-10T08:00:00Z", "HOSO_AUTHOR": "test"]
-            _ = try ok(box, ["pki", "demo", "pki", "--password-env", "PW"], env: env)
-            for (a, name, role) in [("office", "phong", "office"), ("school", "truong-a", "school")] {
-                _ = try ok(box, ["init", a])
-                _ = try ok(box, ["node", "init", "--archive", a, "--name", name, "--role", role, "--pki", "pki"], env: env)
-                _ = try ok(box, ["node", "show", "--archive", a, "--cert-out", "\(a).pem"], env: env)
-            }
+            try twoNodes(box, env: env)
             _ = try ok(box, ["peer", "add", "truong-a", "--archive", "office", "--cert", "school.pem", "--role", "school", "--scope", "note:a/*"], env: env)
             _ = try ok(box, ["peer", "add", "phong", "--archive", "school", "--cert", "office.pem", "--role", "office", "--scope", "note:a/*"], env: env)
             // 30 page scans of 1 MB and a record naming them.
