@@ -93,7 +93,7 @@ extension Archive {
         var refs = [String]()
         for r in revisions {
             // The objects a body names travel with it (a ledger's page scans); records travel by scope only.
-            for ref in Self.references(in: try revision(ObjectID(hex: r.id)!).body) where !inScope.contains(ref) {
+            for ref in Self.references(inCanonical: try store.read(ObjectID(hex: r.id)!)) where !inScope.contains(ref) {
                 let oid = ObjectID(hex: ref)!
                 if store.exists(oid), try store.header(of: oid).kind != .record { refs.append(ref) }
             }
@@ -107,14 +107,22 @@ extension Archive {
         return out
     }
 
-    /// Every 64-hex-digit string in a JSON value: the object ids it names.
-    static func references(in value: JSONValue) -> [String] {
-        switch value {
-        case .string(let s): return s.utf8.count == 64 ? (ObjectID(hex: s).map { [$0.hex] } ?? []) : []
-        case .array(let a): return a.flatMap(references)
-        case .object(let m): return m.flatMap { references(in: $0.value) }
-        default: return []
+    /// Every string of 64 lowercase hex digits in a revision's canonical JSON: the object ids it names (its parents
+    /// among them). Read from the bytes: a revision read from the store is already checked, no need to parse it.
+    static func references(inCanonical bytes: [UInt8]) -> [String] {
+        var out = [String]()
+        var i = 0
+        let quote = UInt8(ascii: "\"")
+        while i + 65 < bytes.count {
+            if bytes[i] == quote, bytes[i + 65] == quote,
+               bytes[(i + 1)...(i + 64)].allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }) {
+                out.append(String(decoding: bytes[(i + 1)...(i + 64)], as: UTF8.self))
+                i += 66
+            } else {
+                i += 1
+            }
         }
+        return out
     }
 
     /// Revisions ordered so that each comes after its parents among them.
@@ -340,7 +348,11 @@ extension Archive {
             let sink: any ByteSink = gz ?? file
             try BundleFormat.write(to: sink, header: header, objects: objects, mtime: Int(now.timeIntervalSince1970),
                                    sign: { try CMSSigner.sign(content: $0, identity: identity, role: nil, at: now) },
-                                   content: { o, out in try store.scan(o.id) { try out.write($0) } })
+                                   content: { o, out in
+                                       // What the store found not worth compressing (scans) goes in stored blocks: fast.
+                                       try gz?.setLevel(try store.header(of: o.id).encoding == .zlib ? 1 : 0)
+                                       try store.scan(o.id) { try out.write($0) }
+                                   })
             try gz?.finish()
             do { try handle.sync() } catch let e as Errno { throw HosoError.fromErrno(e.code, path: path, action: action) }
             fileBytes = file.written

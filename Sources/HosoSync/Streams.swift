@@ -176,8 +176,11 @@ public final class GzipSink: ByteSink {
     private let z: UnsafeMutablePointer<z_stream>
     private var out = [UInt8](repeating: 0, count: 256 * 1024)
 
+    private var level: Int32
+
     public init(_ inner: any ByteSink, level: Int32 = 1) throws {
         self.inner = inner
+        self.level = level
         z = .allocate(capacity: 1)
         z.initialize(to: z_stream())
         guard hoso_deflate_init_gzip(z, level) == Z_OK else {
@@ -197,6 +200,28 @@ public final class GzipSink: ByteSink {
     }
 
     public func finish() throws { try run(UnsafeRawBufferPointer(start: nil, count: 0), flush: Z_FINISH) }
+
+    /// Changes the compression level from here on (0: stored blocks, for content that does not compress, like scans).
+    public func setLevel(_ newLevel: Int32) throws {
+        guard newLevel != level else { return }
+        z.pointee.next_in = nil
+        z.pointee.avail_in = 0
+        while true {
+            let (rc, n, full): (Int32, Int, Bool) = out.withUnsafeMutableBytes { buf in
+                z.pointee.next_out = buf.baseAddress!.assumingMemoryBound(to: Bytef.self)
+                z.pointee.avail_out = uInt(buf.count)
+                let rc = deflateParams(z, newLevel, Z_DEFAULT_STRATEGY)
+                return (rc, buf.count - Int(z.pointee.avail_out), z.pointee.avail_out == 0)
+            }
+            if n > 0 { try out.withUnsafeBytes { try inner.write(UnsafeRawBufferPointer(rebasing: $0[0..<n])) } }
+            if rc == Z_OK { break }
+            // Z_BUF_ERROR with a full buffer: pending output did not fit; go round again.
+            guard rc == Z_BUF_ERROR, full else {
+                throw HosoError(.internalError, .both("Đổi mức nén gzip thất bại", "Changing the gzip level failed"), cause: "rc \(rc)")
+            }
+        }
+        level = newLevel
+    }
 
     private func run(_ input: UnsafeRawBufferPointer, flush: Int32) throws {
         z.pointee.next_in = input.baseAddress.map { UnsafeMutablePointer(mutating: $0.assumingMemoryBound(to: Bytef.self)) }

@@ -93,4 +93,30 @@ import Testing
         let plain = BoundedInflatingSource(MemorySource([1, 2, 3]), limit: 10)
         #expect(try buf.withUnsafeMutableBytes { try plain.read(into: $0) } >= 1)
     }
+
+    @Test func gzipLevelChangesMidStreamStillInflateToTheInput() throws {
+        let text = Array(String(repeating: "Sổ điểm lớp 9A, học kì I. ", count: 4000).utf8)
+        func gzip(_ levels: [Int32]) throws -> [UInt8] {
+            let mem = MemorySink()
+            let gz = try GzipSink(mem)
+            for l in levels {
+                try gz.setLevel(l)
+                try gz.writeBytes(text)
+            }
+            try gz.finish()
+            return mem.bytes
+        }
+        let mixed = try gzip([1, 0, 1, 0])
+        let back = BoundedInflatingSource(MemorySource(mixed), limit: 1 << 30)
+        var out = [UInt8](), buf = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = try buf.withUnsafeMutableBytes { try back.read(into: $0) }
+            if n == 0 { break }
+            out += buf[0..<n]
+        }
+        #expect(out == text + text + text + text)
+        // Level 0 stores: the stored halves are about the text's size, the compressed ones far smaller.
+        let compressed = try gzip([1, 1, 1, 1])
+        #expect(mixed.count > 2 * text.count && compressed.count < text.count / 4)
+    }
 }
