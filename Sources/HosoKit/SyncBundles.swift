@@ -287,7 +287,8 @@ extension Archive {
             committed = true
             var result = IntakeResult()
             result.objects = intake.ids.count
-            result.newObjects = zip(staged, isNew).filter { $0.1 && intake.ids.contains($0.0.object.id) }.count
+            let arrived = Set(intake.ids)
+            result.newObjects = zip(staged, isNew).filter { $0.1 && arrived.contains($0.0.object.id) }.count
             let rows = Self.parentsFirst(revs.map { Self.row(ObjectID(hex: $0.key)!, $0.value) })
             try index.record(revisions: rows, objects: intake.present + evidence + staged.map(\.object))
             try index.record(signatures: sigs.map(\.1), objects: [])

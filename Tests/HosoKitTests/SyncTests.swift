@@ -284,15 +284,16 @@ func note(_ text: String) -> JSONValue { .object([JSONMember("text", .string(tex
             _ = try x.createBundle(for: "phong", out: hostile)
             expected = .unknownNode
         case "decompression bomb":
-            // Correctly signed by A, but its payload inflates to 1 GiB from about 1 MB of gzip.
-            let huge: UInt64 = 1 << 30
+            // Correctly signed by A, but its payload inflates to 256 MiB from a quarter of a megabyte of gzip: refused at
+            // the member's header, which says more than the signed Payload-Oxum allows, before anything is inflated.
+            let huge: UInt64 = 256 << 20
             let zeros = [UInt8](repeating: 0, count: 1 << 20)
             let h = SHA256Hasher()
             for _ in 0..<(huge >> 20) { h.update(zeros) }
             let id = h.finalize()
             var header = try JSONDecoder().decode(BundleHeader.self, from: Data(m.first { $0.0.hasSuffix("/hoso-bundle.json") }!.1))
             header.objects = 1
-            header.bytes = huge
+            header.bytes = 1 << 20  // the signed tags lie: they promise 1 MiB
             let objects = [BundleObject(id: id, kind: .blob, size: huge)]
             let file = try FileHandleFD.open(hostile, flags: O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644, action: .both("", ""))
             let gz = try GzipSink(FileSink(handle: file), level: 9)
@@ -301,7 +302,7 @@ func note(_ text: String) -> JSONValue { .object([JSONMember("text", .string(tex
                                    content: { _, out in for _ in 0..<(huge >> 20) { try out.writeBytes(zeros) } })
             try gz.finish()
             limits.maxBundle = 64 << 20
-            expected = .bagInvalid
+            expected = .bundleTooLarge
         case "wrong recipient":
             _ = try d.a.createBundle(for: "phong", out: hostile)
             // Made for the office, imported at school B (which knows A? no: B does not know A at all → unknown).
