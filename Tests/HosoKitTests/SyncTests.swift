@@ -172,6 +172,10 @@ func note(_ text: String) -> JSONValue { .object([JSONMember("text", .string(tex
         let d = try District()
         try d.a.createRecord(type: "note", id: "a/x", body: note("một"), author: "a")
         let first = try d.bundle(d.a, for: "phong")
+        // Its header follows Schemas/bundle.schema.json.
+        let gz = BundleReader(source: try FileSource(path: first))
+        let header = try CanonicalJSON.parse(Array(try JSONEncoder().encode(try gz.readTags().header)))
+        #expect(try SchemaValidator.forRecordType("bundle").validate(header, source: "hoso-bundle.json").isEmpty)
         let r1 = try d.office.importBundle(first)
         #expect(!r1.alreadyImported && r1.result.revisions == 1)
         let before = try District.snapshot(d.office)
