@@ -35,6 +35,7 @@ bench: setup
 	tools/bench-records
 	tools/bench-signing
 	tools/bench-copies
+	tools/bench-sync
 
 clean:
 	rm -rf .build demo-archive Samples/generated .build-log.txt

@@ -45,8 +45,10 @@ let package = Package(
         // Certified copies: PDF (cairo + pango), PAdES, QR payloads (libqrencode, zbar).
         .target(name: "HosoCopies", dependencies: ["HosoCore", "HosoSigning", "CPangoCairo", "CQRencode", "CZbar",
                                                    "CGdkPixbuf", "CHosoZlib"]),
+        // Sync: tar and BagIt bundles, node-signed; the transport-independent HTTP sync protocol.
+        .target(name: "HosoSync", dependencies: ["HosoCore", "HosoStore", "HosoSigning", "CHosoZlib"]),
         .target(name: "HosoKit", dependencies: ["HosoCore", "HosoStore", "HosoIndex", "HosoRecords", "HosoSigning",
-                                                "HosoCopies"]),
+                                                "HosoCopies", "HosoSync"]),
         .executableTarget(name: "hoso", dependencies: [
             "HosoKit", "HosoSigning", "HosoCopies",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -58,6 +60,8 @@ let package = Package(
         .executableTarget(name: "hoso-bench-signing", dependencies: ["HosoSigning"]),
         // Copies issued/s and verified/s, in-process, against `openssl cms -sign` and `pdfsig`; run by tools/bench-copies.
         .executableTarget(name: "hoso-bench-copies", dependencies: ["HosoKit", "HosoCopies", "HosoSigning"]),
+        // Synthetic records and scans for tools/bench-sync (bundle and HTTP sync against git and rsync).
+        .executableTarget(name: "hoso-bench-sync", dependencies: ["HosoKit", "HosoRecords", "HosoStore"]),
 
         .testTarget(name: "HosoStoreTests", dependencies: ["HosoStore"]),
         .testTarget(name: "HosoIndexTests", dependencies: ["HosoIndex"]),
@@ -68,6 +72,7 @@ let package = Package(
             "HosoKit", "HosoSigning", "HosoCopies",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),  // to write .xlsx fixtures
         ]),
+        .testTarget(name: "HosoSyncTests", dependencies: ["HosoSync", "HosoStore", "HosoSigning"]),
         .testTarget(name: "HosoCLITests", dependencies: ["HosoKit"]),
     ],
     swiftLanguageModes: [.v6]

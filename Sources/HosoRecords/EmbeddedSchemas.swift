@@ -19,6 +19,41 @@ public enum EmbeddedSchemas {
 }
 
 """#,
+        "bundle.schema.json": #"""
+{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "https://hoso.invalid/schemas/bundle.schema.json",
+  "title": "Thông tin gói đồng bộ (hoso-bundle.json) / sync bundle header",
+  "description": "A tag file of every sync bundle. The bundle is one tar file (optionally gzip-compressed) holding one BagIt 1.0 bag `hoso-bundle-<id>/` (RFC 8493): bagit.txt, bag-info.txt, this file, manifest-sha256.txt, tagmanifest-sha256.txt (covering the four), then hoso-bundle.p7s — a detached CMS signature by the sending node over tagmanifest-sha256.txt — and the payload `data/<object kind>/<object id>`, each file an object's content, so its SHA-256 is its name.",
+  "type": "object",
+  "additionalProperties": false,
+  "required": ["format", "version", "id", "from", "to", "sequence", "created", "acknowledges", "objects", "bytes"],
+  "$defs": {
+    "node": {
+      "type": "object",
+      "additionalProperties": false,
+      "required": ["node", "name"],
+      "properties": {
+        "node": { "type": "string", "pattern": "^[0-9a-f]{64}$" },
+        "name": { "type": "string", "pattern": "^[a-z0-9][a-z0-9._-]{0,63}$" }
+      }
+    }
+  },
+  "properties": {
+    "format": { "const": "hoso-bundle" },
+    "version": { "const": 1 },
+    "id": { "title": "Mã gói: 12 chữ số đầu của mã nút gửi, '-', số thứ tự / bundle id", "type": "string", "pattern": "^[0-9a-f]{12}-[1-9][0-9]*$" },
+    "from": { "$ref": "#/$defs/node" },
+    "to": { "$ref": "#/$defs/node" },
+    "sequence": { "title": "Số thứ tự trên đường nối này; gói cũ hơn gói đã nhận bị từ chối / sequence on this link", "type": "integer", "minimum": 1 },
+    "created": { "$ref": "revision.schema.json#/$defs/utcTime" },
+    "acknowledges": { "title": "Số gói cuối của bên nhận mà bên gửi đã nhập / last of the recipient's bundles the sender imported", "type": "integer", "minimum": 0 },
+    "objects": { "type": "integer", "minimum": 0 },
+    "bytes": { "title": "Tổng nội dung đối tượng / payload octets", "type": "integer", "minimum": 0 }
+  }
+}
+
+"""#,
         "grade-book.schema.json": #"""
 {
   "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -812,6 +847,40 @@ public enum EmbeddedSchemas {
     "ledgerNumber": { "$ref": "ledger.schema.json#/$defs/ledgerNumber" },
     "fullName": { "title": "Họ tên người được cấp (để đọc, không dùng để so khớp) / holder's name (for reading, not matching)", "$ref": "person.schema.json#/$defs/fullName" },
     "notes": { "title": "Ghi chú / notes", "$ref": "revision.schema.json#/$defs/text" }
+  }
+}
+
+"""#,
+        "sync-peers.schema.json": #"""
+{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "https://hoso.invalid/schemas/sync-peers.schema.json",
+  "title": "Các nút đồng bộ ngang hàng (sync-peers) / the nodes this archive syncs with",
+  "description": "The one record `sync-peers` lists the nodes this node exchanges bundles and HTTP syncs with. Each peer is pinned by its certificate (an object of kind `certificate`); its node id is that certificate's object id. Every change is a revision, so who allowed which node and when is kept. This record is local configuration: it never leaves the node.",
+  "type": "object",
+  "additionalProperties": false,
+  "required": ["peers"],
+  "properties": {
+    "peers": {
+      "type": "array",
+      "items": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["name", "node", "certificate", "role", "scope"],
+        "properties": {
+          "name": { "title": "Tên nút / peer name", "type": "string", "pattern": "^[a-z0-9][a-z0-9._-]{0,63}$" },
+          "node": { "title": "Mã nút (SHA-256 của chứng thư) / node id", "type": "string", "pattern": "^[0-9a-f]{64}$" },
+          "certificate": { "title": "Mã đối tượng chứng thư / certificate object id", "type": "string", "pattern": "^[0-9a-f]{64}$" },
+          "role": { "title": "Vai trò / role", "enum": ["school", "office"] },
+          "scope": {
+            "title": "Phạm vi hồ sơ trao đổi / records exchanged",
+            "description": "Patterns `[>|<][TYPE:]GLOB` on record ids: `*` matches any text, `?` one character; `>` send only, `<` receive only, neither: both ways. Trust data (trust-store, certificates, CRLs) always flows from an office down to its schools, never up.",
+            "type": "array",
+            "items": { "type": "string", "minLength": 1, "maxLength": 300 }
+          }
+        }
+      }
+    }
   }
 }
 

@@ -379,6 +379,9 @@ public struct DemoPKI {
         public var notBefore: String
         public var notAfter: String
         public var serial: String
+        /// Intermediates only: the CA's UNENCRYPTED private key, so `hoso node init --pki` can issue sync-node
+        /// certificates later. TEST ONLY. Absent in PKIs made before it was added.
+        public var keyFile: String?
     }
 
     public struct Identity: Codable, Sendable {
@@ -534,9 +537,11 @@ public struct DemoPKI {
             let isRoot = plan.parent == nil
             let file = (isRoot ? "roots/" : "ca/") + plan.name + ".pem"
             files.append((file, Array(cert.pem.utf8), false))
+            let keyFile = isRoot ? nil : "keys/" + plan.name + ".key.pem"
+            if let keyFile { files.append((keyFile, Array(try key.pkcs8PEM().utf8), true)) }
             let a = Authority(name: plan.name, commonName: plan.commonName, key: plan.key.rawValue, issuer: plan.parent ?? plan.name,
                               certificate: file, crl: "crl/\(plan.name).crl", notBefore: iso(cert.notBefore),
-                              notAfter: iso(cert.notAfter), serial: cert.serialHex)
+                              notAfter: iso(cert.notAfter), serial: cert.serialHex, keyFile: keyFile)
             if isRoot { roots.append(a) } else { intermediates.append(a) }
         }
         for p in rootPlans { try authority(p) }
@@ -615,6 +620,31 @@ public struct DemoPKI {
 
         try publish(files, at: target, shown: dir)
         return manifest
+    }
+
+    /// The intermediate that issues sync-node certificates.
+    public static let nodeIssuer = "ca-dich-vu"
+
+    /// Issues a fresh sync-node identity (a new P-256 key and a certificate for signing bundles and sync requests) from
+    /// the demo PKI in `dir`, valid as long as its leaves. Nothing is written: the caller keeps the key. TEST ONLY.
+    public static func issueNode(pki dir: String, name: String, organization: String, clock: HosoClock) throws -> SigningIdentity {
+        let m = try manifest(at: dir)
+        guard let ca = m.authority(nodeIssuer), let keyFile = ca.keyFile else {
+            throw HosoError(.invalidManifest, .both("PKI thử nghiệm này không có khóa CA để cấp chứng thư cho nút (tạo lại bằng `hoso pki demo`)",
+                                                    "This test PKI has no CA key to issue node certificates (make a new one with `hoso pki demo`)"),
+                            location: dir + "/pki.json")
+        }
+        let caCert = try Certificate.load(file: dir + "/" + ca.certificate)[0]
+        let caKey = try PrivateKey.load(pem: try Certificate.readFile(dir + "/" + keyFile), source: keyFile)
+        let issuer = SigningIdentity(key: caKey, certificate: caCert)
+        let key = try PrivateKey.generate(.ecP256)
+        let now = clock.now()
+        let spec = CertificateSpec(
+            subject: [.country("VN"), .organization(organization), .organizationalUnit("hoso sync node"), .commonName(name)],
+            notBefore: now + Dates.leaf.from, notAfter: now + Dates.leaf.to,
+            keyUsage: [.digitalSignature], keyUsageCritical: true, extendedKeyUsage: [OID.documentSigning],
+            crlDistributionPoint: crlBase + nodeIssuer + ".crl")
+        return SigningIdentity(key: key, certificate: try PKI.issue(spec, key: key, issuer: issuer), chain: [caCert])
     }
 
     // MARK: Files

@@ -1,9 +1,6 @@
 import COpenSSL
 import Foundation
 import HosoCore
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 // RFC 3161 time-stamping: the authority that issues tokens (in-process or behind `TSAServer`), the client that asks
 // a TSA over HTTP, and the token with its verification. Time is injected (`HosoClock`) so a token can say "2019".
@@ -288,53 +285,27 @@ public enum TimeStampClient {
             HosoError(.tsaUnavailable, .both("Không lấy được dấu thời gian từ TSA: " + vi, "Could not get a time-stamp from the TSA: " + en),
                       location: source, cause: cause)
         }
-        var r = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout)
-        r.httpMethod = "POST"
-        r.setValue("application/timestamp-query", forHTTPHeaderField: "Content-Type")
-        r.setValue("application/timestamp-reply", forHTTPHeaderField: "Accept")
-        r.httpBody = Data(body)
-        let config = URLSessionConfiguration.ephemeral
-        config.timeoutIntervalForRequest = timeout
-        config.timeoutIntervalForResource = timeout
-        let session = URLSession(configuration: config)
-        defer { session.invalidateAndCancel() }
-
-        let result = Outcome()
-        let task = session.dataTask(with: r) { data, response, error in result.set(data, response, error) }
-        task.resume()
-        guard result.wait(timeout: timeout + 5) else {
-            task.cancel()
+        let reply: HTTPPost.Reply
+        do {
+            reply = try HTTPPost.send(url, body: body, headers: [("Content-Type", "application/timestamp-query"),
+                                                                 ("Accept", "application/timestamp-reply")], timeout: timeout)
+        } catch .timedOut {
             throw unavailable("hết thời gian chờ", "timed out")
+        } catch .network(let cause) {
+            throw unavailable("lỗi mạng", "network error", cause: cause)
+        } catch .noHTTPReply {
+            throw unavailable("không có trả lời HTTP", "no HTTP reply")
         }
-        let (data, response, error) = result.value
-        if let error { throw unavailable("lỗi mạng", "network error", cause: error.localizedDescription) }
-        guard let http = response as? HTTPURLResponse else { throw unavailable("không có trả lời HTTP", "no HTTP reply") }
-        guard http.statusCode == 200 else {
-            throw unavailable("máy chủ trả lời HTTP \(http.statusCode)", "the server answered HTTP \(http.statusCode)")
+        guard reply.status == 200 else {
+            throw unavailable("máy chủ trả lời HTTP \(reply.status)", "the server answered HTTP \(reply.status)")
         }
-        let type = (http.value(forHTTPHeaderField: "Content-Type") ?? "").split(separator: ";").first
+        let type = (reply.header("Content-Type") ?? "").split(separator: ";").first
             .map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
         guard type == "application/timestamp-reply" else {
             throw unavailable("kiểu nội dung sai (\(type))", "wrong content type (\(type))")
         }
-        guard let data, data.count <= maxReplyBytes else { throw unavailable("trả lời rỗng hoặc quá lớn", "empty or oversized reply") }
-        return [UInt8](data)
-    }
-
-    /// What a URLSession task delivered, handed from its completion handler to the waiting thread.
-    private final class Outcome: @unchecked Sendable {
-        // @unchecked: `stored` is written once under `lock` before `done` is signalled, and read after.
-        private let lock = NSLock()
-        private let done = DispatchSemaphore(value: 0)
-        private var stored: (Data?, URLResponse?, (any Error)?) = (nil, nil, nil)
-
-        func set(_ data: Data?, _ response: URLResponse?, _ error: (any Error)?) {
-            lock.withLock { stored = (data, response, error) }
-            done.signal()
-        }
-
-        func wait(timeout: TimeInterval) -> Bool { done.wait(timeout: .now() + timeout) == .success }
-        var value: (Data?, URLResponse?, (any Error)?) { lock.withLock { stored } }
+        guard !reply.body.isEmpty, reply.body.count <= maxReplyBytes else { throw unavailable("trả lời rỗng hoặc quá lớn", "empty or oversized reply") }
+        return reply.body
     }
 
     /// The status of a DER TimeStampResp: granted (or grantedWithMods) or not, and the status name, the TSA's texts

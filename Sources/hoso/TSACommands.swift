@@ -56,27 +56,32 @@ struct TSACommand: ParsableCommand {
             let authority = try TimeStampAuthority(identity: identity, policy: policy, clock: global.clock())
             let server = TSAServer(authority: authority, host: host, port: port)
 
-            // Signals become events on a queue; the main thread waits for the first one.
-            let stop = DispatchSemaphore(value: 0)
-            let sources = [SIGINT, SIGTERM].map { sig -> any DispatchSourceSignal in
-                signal(sig, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-                source.setEventHandler { stop.signal() }
-                source.resume()
-                return source
-            }
-            defer { sources.forEach { $0.cancel() } }
-
-            let bound = try server.start()
-            let url = host.contains(":") ? "http://[\(host)]:\(bound)/" : "http://\(host):\(bound)/"
-            let tsa = identity.certificate.commonName ?? identity.certificate.subject
-            // Straight to the file descriptor: a script reading the URL through a pipe must see it at once.
-            FileHandle.standardOutput.write(Data((t("Đang cấp dấu thời gian (RFC 3161) tại \(url) — TSA: \(tsa). Nhấn Ctrl+C để dừng.",
-                                                    "Serving time-stamps (RFC 3161) at \(url) — TSA: \(tsa). Press Ctrl+C to stop.")
-                                                  + "\n").utf8))
-            stop.wait()
-            server.stop()
+            try serveUntilSignalled(start: {
+                let bound = try server.start()
+                let url = host.contains(":") ? "http://[\(host)]:\(bound)/" : "http://\(host):\(bound)/"
+                let tsa = identity.certificate.commonName ?? identity.certificate.subject
+                return t("Đang cấp dấu thời gian (RFC 3161) tại \(url) — TSA: \(tsa). Nhấn Ctrl+C để dừng.",
+                         "Serving time-stamps (RFC 3161) at \(url) — TSA: \(tsa). Press Ctrl+C to stop.")
+            }, stop: server.stop)
             printErr(t("hoso: đã dừng máy chủ cấp dấu thời gian.", "hoso: the time-stamping server has stopped."))
         }
     }
+}
+
+/// Starts a server (`start` binds it and returns the line announcing where), then waits for Ctrl+C (SIGINT) or SIGTERM
+/// and stops it. The line goes straight to the file descriptor: a script reading the URL through a pipe sees it at once.
+func serveUntilSignalled(start: () throws -> String, stop: () -> Void) throws {
+    // Signals become events on a queue; the main thread waits for the first one.
+    let stopped = DispatchSemaphore(value: 0)
+    let sources = [SIGINT, SIGTERM].map { sig -> any DispatchSourceSignal in
+        signal(sig, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+        source.setEventHandler { stopped.signal() }
+        source.resume()
+        return source
+    }
+    defer { sources.forEach { $0.cancel() } }
+    FileHandle.standardOutput.write(Data((try start() + "\n").utf8))
+    stopped.wait()
+    stop()
 }

@@ -1,0 +1,453 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import HosoCore
+import HosoIndex
+import HosoRecords
+import HosoSigning
+import HosoStore
+import HosoSync
+
+extension HosoError.Code {
+    /// The bundle was made for another node.
+    public static let wrongRecipient = Self(rawValue: "BUNDLE_WRONG_RECIPIENT")
+    /// An older (or different, same-numbered) bundle from this peer was imported already.
+    public static let bundleReplayed = Self(rawValue: "BUNDLE_REPLAYED")
+    /// A revision arrived without its parents, or a signature without its revision.
+    public static let syncIncomplete = Self(rawValue: "SYNC_INCOMPLETE")
+}
+
+/// One direction of scope: `>` before a pattern makes it send-only, `<` receive-only; plain patterns go both ways.
+struct LinkRule {
+    var patterns: [(ScopePattern, send: Bool, receive: Bool)]
+    /// Trust data (the trust-store record, certificates, CRLs) flows from an office node down to its schools.
+    var trustOut: Bool
+    var trustIn: Bool
+
+    init(peer: Peer, me: NodeInfo) throws {
+        patterns = try peer.scope.map { raw in
+            var s = Substring(raw)
+            var send = true, receive = true
+            if s.hasPrefix(">") { receive = false; s = s.dropFirst() } else if s.hasPrefix("<") { send = false; s = s.dropFirst() }
+            return (try ScopePattern(String(s)), send, receive)
+        }
+        trustOut = me.role == .office && peer.role == .school
+        trustIn = me.role == .school && peer.role == .office
+    }
+
+    func sends(type: String, id: String) -> Bool { carries(type: type, id: id, sending: true) }
+    /// Signatures travel with a record either way: a school's signature comes back timestamped by the office.
+    func sharesSignatures(type: String, id: String) -> Bool { sends(type: type, id: id) || receives(type: type, id: id) }
+    func receives(type: String, id: String) -> Bool { carries(type: type, id: id, sending: false) }
+
+    private func carries(type: String, id: String, sending: Bool) -> Bool {
+        if Archive.localOnlyTypes.contains(type) { return false }
+        if type == Archive.trustStoreType { return sending ? trustOut : trustIn }
+        return patterns.contains { ($0.send && sending || $0.receive && !sending) && $0.0.matches(type: type, id: id) }
+    }
+}
+
+/// Objects arriving from a peer (a bundle, or a batch over HTTP), stored aside until every check passes.
+struct Intake {
+    var staged = [StagedObject]()
+    var present = [StoredObject]()
+    /// Content of the kinds that carry meaning (records, signatures, certificates, CRLs), for the checks.
+    var small = [ObjectID: (ObjectKind, [UInt8])]()
+    var ids = [ObjectID]()
+}
+
+extension Archive {
+    static let smallKinds: Set<ObjectKind> = [.record, .signature, .certificate, .crl]
+    static let maxSmallObject: UInt64 = 16 << 20
+
+    // MARK: - What goes to a peer
+
+    /// Every object this node would send to `peer` that is not in `known`: in-scope revisions with the objects their
+    /// bodies name (scans, copies; not other records or manifests), every signature over an in-scope revision, and
+    /// for a school peer of an office, every certificate and CRL. Revisions come parents first.
+    func outgoing(to peer: Peer, me: NodeInfo, known: Set<String>) throws -> [BundleObject] {
+        let rule = try LinkRule(peer: peer, me: me)
+        var out = [BundleObject]()
+        var chosen = Set<String>()
+        func add(_ id: String) throws {
+            guard !known.contains(id), !chosen.contains(id), let oid = ObjectID(hex: id), store.exists(oid) else { return }
+            // The object file's header is the truth (an object may be stored but not indexed yet).
+            let h = try store.header(of: oid)
+            guard h.kind != .manifest else { return }
+            chosen.insert(id)
+            out.append(BundleObject(id: oid, kind: h.kind, size: h.size))
+        }
+        var inScope = Set<String>()
+        var signed = Set<String>()
+        var revisions = [RevisionRow]()
+        for obj in try index.objects(kind: ObjectKind.record.rawValue) {
+            guard let r = try index.revision(obj.id) else { continue }
+            if rule.sharesSignatures(type: r.recordType, id: r.recordId) { signed.insert(obj.id) }
+            guard rule.sends(type: r.recordType, id: r.recordId) else { continue }
+            inScope.insert(obj.id)
+            if !known.contains(obj.id) { revisions.append(r) }
+        }
+        var refs = [String]()
+        for r in revisions {
+            // The objects a body names travel with it (a ledger's page scans); records travel by scope only.
+            for ref in Self.references(inCanonical: try store.read(ObjectID(hex: r.id)!)) where !inScope.contains(ref) {
+                let oid = ObjectID(hex: ref)!
+                if store.exists(oid), try store.header(of: oid).kind != .record { refs.append(ref) }
+            }
+        }
+        for ref in refs { try add(ref) }
+        if rule.trustOut {
+            for kind in [ObjectKind.certificate, .crl] { for o in try index.objects(kind: kind.rawValue) { try add(o.id) } }
+        }
+        for r in Self.parentsFirst(revisions) { try add(r.id) }
+        for s in try index.signatures() where signed.contains(s.revisionId) { try add(s.id) }
+        return out
+    }
+
+    /// Every string of 64 lowercase hex digits in a revision's canonical JSON: the object ids it names (its parents
+    /// among them). Read from the bytes: a revision read from the store is already checked, no need to parse it.
+    static func references(inCanonical bytes: [UInt8]) -> [String] {
+        var out = [String]()
+        var i = 0
+        let quote = UInt8(ascii: "\"")
+        while i + 65 < bytes.count {
+            if bytes[i] == quote, bytes[i + 65] == quote,
+               bytes[(i + 1)...(i + 64)].allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }) {
+                out.append(String(decoding: bytes[(i + 1)...(i + 64)], as: UTF8.self))
+                i += 66
+            } else {
+                i += 1
+            }
+        }
+        return out
+    }
+
+    /// Revisions ordered so that each comes after its parents among them.
+    static func parentsFirst(_ rows: [RevisionRow]) -> [RevisionRow] {
+        let ids = Set(rows.map(\.id))
+        var placed = Set<String>()
+        var out = [RevisionRow]()
+        var rest = rows
+        while !rest.isEmpty {
+            let (ready, waiting) = (rest.filter { $0.parents.allSatisfy { !ids.contains($0) || placed.contains($0) } },
+                                    rest.filter { !$0.parents.allSatisfy { !ids.contains($0) || placed.contains($0) } })
+            if ready.isEmpty { return out + waiting }  // a cycle cannot happen with content addresses; be safe anyway
+            out += ready
+            placed.formUnion(ready.map(\.id))
+            rest = waiting
+        }
+        return out
+    }
+
+    // MARK: - Receiving objects
+
+    /// Reads one object's content from `pull` into the intake: kinds that carry meaning into memory (bounded), the rest
+    /// streamed into a staged file. Returns the SHA-256 of what was read; the caller compares it with the claimed id.
+    func receive(kind: ObjectKind, claimed: ObjectID, size: UInt64, name: String, into intake: inout Intake,
+                 pull: (UnsafeMutableRawBufferPointer) throws -> Int) throws -> ObjectID {
+        if Self.smallKinds.contains(kind) {
+            guard size <= Self.maxSmallObject else {
+                throw HosoError(.bundleTooLarge, .both("Đối tượng loại \(kind) quá lớn", "A \(kind) object is too large"), location: name)
+            }
+            var bytes = [UInt8](repeating: 0, count: Int(size))
+            var got = 0
+            while got < bytes.count {
+                let n = try bytes.withUnsafeMutableBytes { try pull(UnsafeMutableRawBufferPointer(rebasing: $0[got...])) }
+                if n == 0 { break }
+                got += n
+            }
+            let id = SHA256Hasher.hash(bytes)
+            guard id == claimed, got == bytes.count else { return id }
+            intake.small[id] = (kind, bytes)
+            if store.exists(id) { intake.present.append(try store.header(of: id)) } else { intake.staged.append(try store.stage(bytes: bytes, kind: kind)) }
+            intake.ids.append(id)
+            return id
+        }
+        if store.exists(claimed) {
+            // Already here: check the digest all the same (the bag must be sound), keep nothing.
+            let h = SHA256Hasher()
+            var buf = [UInt8](repeating: 0, count: 1 << 20)
+            while true {
+                let n = try buf.withUnsafeMutableBytes { try pull($0) }
+                if n == 0 { break }
+                buf.withUnsafeBytes { h.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+            }
+            let id = h.finalize()
+            if id == claimed {
+                intake.present.append(try store.header(of: id))
+                intake.ids.append(id)
+            }
+            return id
+        }
+        let s = try store.stage(kind: kind, expectedSize: size, sourceName: name, source: pull)
+        if s.object.id != claimed {
+            store.discard([s])
+            return s.object.id
+        }
+        intake.staged.append(s)
+        intake.ids.append(s.object.id)
+        return s.object.id
+    }
+
+    public struct IntakeResult: Codable, Sendable, Equatable {
+        public var objects = 0
+        public var newObjects = 0
+        public var revisions = 0
+        public var signatures = 0
+        public var timestamped = 0
+    }
+
+    /// Checks everything that arrived from `peer` and, only if all is well, makes it durable and visible at once:
+    /// revisions decode in canonical form, are in the scope accepted from this peer, have their parents (here or
+    /// arriving), satisfy their schema; signatures parse and sign an accepted revision; certificates and CRLs come only
+    /// from an office. Any problem: everything staged is removed and every problem reported.
+    func commitIntake(_ intake: Intake, from peer: Peer, me: NodeInfo, timestamp: TimestampSource?) throws -> IntakeResult {
+        var problems = [HosoError]()
+        var committed = false
+        defer { if !committed { store.discard(intake.staged) } }
+        let rule = try LinkRule(peer: peer, me: me)
+        var revs = [String: Revision]()
+        var sigs = [(ObjectID, SignatureRow, [UInt8])]()
+        for (id, (kind, bytes)) in intake.small.sorted(by: { $0.key < $1.key }) {
+            switch kind {
+            case .record:
+                do { revs[id.hex] = try Revision.decode(bytes, source: id.hex) } catch let e as HosoError { problems.append(e) } catch let e as HosoProblems {
+                    problems += e.problems
+                }
+            case .signature:
+                do { sigs.append((id, try Self.signatureRow(id: id, der: bytes, source: id.hex), bytes)) } catch let e as HosoError { problems.append(e) }
+            case .certificate, .crl:
+                if !rule.trustIn {
+                    problems.append(HosoError(.notAuthorised, .both("Chỉ phòng/sở gửi xuống được chứng thư và CRL", "Only an office may send certificates and CRLs"),
+                                              location: id.hex, cause: peer.name))
+                } else if kind == .certificate, (try? Certificate(der: bytes)) == nil {
+                    problems.append(HosoError(.badCertificate, .both("Không phải chứng thư số", "Not a certificate"), location: id.hex))
+                } else if kind == .crl, (try? CRL(der: bytes)) == nil {
+                    problems.append(HosoError(.badCRL, .both("Không phải CRL", "Not a CRL"), location: id.hex))
+                }
+            default: break
+            }
+        }
+        for (id, rev) in revs {
+            if !rule.receives(type: rev.recordType, id: rev.recordId) {
+                problems.append(HosoError(.notAuthorised, .both("Hồ sơ ngoài phạm vi nhận từ nút \(peer.name)", "A record outside the scope accepted from \(peer.name)"),
+                                          location: id, cause: "\(rev.recordType) \(rev.recordId)"))
+                continue
+            }
+            for p in rev.parents {
+                let parent = try revs[p].map { ($0.recordType, $0.recordId) } ?? index.revision(p).map { ($0.recordType, $0.recordId) }
+                guard let parent else {
+                    problems.append(HosoError(.syncIncomplete, .both("Thiếu bản trước của bản ghi này", "A parent of this revision is missing"), location: id, cause: p))
+                    continue
+                }
+                if parent != (rev.recordType, rev.recordId) {
+                    problems.append(HosoError(.parentInvalid, .both("Bản trước thuộc hồ sơ khác", "The parent belongs to another record"), location: id, cause: p))
+                }
+            }
+            if let other = try index.revisions(ofRecord: rev.recordId).first, other.recordType != rev.recordType {
+                problems.append(HosoError(.recordExists, .both("Mã hồ sơ đã dùng cho loại khác (\(other.recordType))", "The record id is used by another type (\(other.recordType))"),
+                                          location: id, cause: rev.recordId))
+            }
+            do { try Self.checkSchema(rev) } catch let e as HosoProblems { problems += e.problems }
+        }
+        for (id, row, _) in sigs {
+            let target = try revs[row.revisionId].map { ($0.recordType, $0.recordId) } ?? index.revision(row.revisionId).map { ($0.recordType, $0.recordId) }
+            guard let target else {
+                problems.append(HosoError(.syncIncomplete, .both("Chữ ký không thuộc bản ghi nào có ở đây", "A signature over a revision that is not here"),
+                                          location: id.hex, cause: row.revisionId))
+                continue
+            }
+            if !rule.sharesSignatures(type: target.0, id: target.1) {
+                problems.append(HosoError(.notAuthorised, .both("Chữ ký trên hồ sơ ngoài phạm vi nhận", "A signature over a record outside the accepted scope"),
+                                          location: id.hex, cause: target.1))
+            }
+        }
+        if !problems.isEmpty { throw HosoProblems(problems) }
+
+        // The evidence inside signatures becomes objects of its own, as `storeSignature` does.
+        var staged = intake.staged
+        var evidence = [StoredObject]()
+        var seen = Set(intake.ids)
+        do {
+            for (_, _, der) in sigs {
+                let sd = try SignedData(der: der)
+                for (bytes, kind) in sd.certificates.map({ ($0.der, ObjectKind.certificate) }) + sd.crls.map({ ($0.der, ObjectKind.crl) }) {
+                    let eid = SHA256Hasher.hash(bytes)
+                    guard seen.insert(eid).inserted else { continue }
+                    if store.exists(eid) { evidence.append(try store.header(of: eid)) } else {
+                        let s = try store.stage(bytes: bytes, kind: kind)
+                        staged.append(s)
+                    }
+                }
+            }
+            let isNew = try store.commit(staged)
+            committed = true
+            var result = IntakeResult()
+            result.objects = intake.ids.count
+            let arrived = Set(intake.ids)
+            result.newObjects = zip(staged, isNew).filter { $0.1 && arrived.contains($0.0.object.id) }.count
+            let rows = Self.parentsFirst(revs.map { Self.row(ObjectID(hex: $0.key)!, $0.value) })
+            try index.record(revisions: rows, objects: intake.present + evidence + staged.map(\.object))
+            try index.record(signatures: sigs.map(\.1), objects: [])
+            for recordId in Set(rows.filter { $0.recordType == Self.ledgerType }.map(\.recordId)).sorted() {
+                try index.replaceEntries(ofRecord: recordId, with: try entries(ofHeads: try index.heads(ofRecord: recordId), recordId: recordId))
+            }
+            result.revisions = rows.count
+            result.signatures = sigs.count
+            // Signatures made offline get their proof of time when they reach a node with a TSA (the office).
+            if let timestamp {
+                for revId in Set(sigs.filter { !$0.1.timestamped }.map(\.1.revisionId)).sorted() {
+                    result.timestamped += try timestampPending(timestamp, only: ObjectID(hex: revId)!).count
+                }
+            }
+            return result
+        } catch {
+            if !committed { store.discard(staged) }
+            throw error
+        }
+    }
+
+    // MARK: - Bundles
+
+    public struct BundleCreated: Codable, Sendable {
+        public var id: String
+        public var file: String
+        public var to: String
+        public var sequence: Int
+        public var objects: Int
+        /// Object content carried (uncompressed).
+        public var bytes: UInt64
+        /// Size of the bundle file.
+        public var fileBytes: UInt64
+        public var compressed: Bool
+        public var acknowledges: Int
+    }
+
+    /// Writes a bundle for `peerName` with everything in scope that the peer has not acknowledged (objects from bundles
+    /// it has not acknowledged yet are sent again: a lost USB stick loses nothing). The file appears whole or not at all.
+    public func createBundle(for peerName: String, out path: String, compress: Bool = true) throws -> BundleCreated {
+        let (me, identity) = try nodeIdentity()
+        let peer = try peer(named: peerName)
+        var state = try loadState(peer.node)
+        let objects = try outgoing(to: peer, me: me, known: Set(state.acked))
+        let sequence = state.lastSent + 1
+        let now = clock.now()
+        let header = BundleHeader(id: "\(me.node.prefix(12))-\(sequence)", from: .init(node: me.node, name: me.name),
+                                  to: .init(node: peer.node, name: peer.name), sequence: sequence, created: HosoClock.format(now),
+                                  acknowledges: state.lastImported, objects: objects.count, bytes: objects.reduce(0) { $0 + $1.size })
+        let dir = parentDirectory(of: path)
+        let tmp = dir + "/.hoso-bundle-" + randomTempName()
+        let action = LocalizedText.both("ghi gói", "writing the bundle")
+        var fileBytes: UInt64 = 0
+        do {
+            let handle = try FileHandleFD.open(tmp, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o644, action: action)
+            let file = FileSink(handle: handle)
+            let gz = compress ? try GzipSink(file, level: 1) : nil
+            let sink: any ByteSink = gz ?? file
+            try BundleFormat.write(to: sink, header: header, objects: objects, mtime: Int(now.timeIntervalSince1970),
+                                   sign: { try CMSSigner.sign(content: $0, identity: identity, role: nil, at: now) },
+                                   content: { o, out in
+                                       // What the store found not worth compressing (scans) goes in stored blocks: fast.
+                                       try gz?.setLevel(try store.header(of: o.id).encoding == .zlib ? 1 : 0)
+                                       try store.scan(o.id) { try out.write($0) }
+                                   })
+            try gz?.finish()
+            do { try handle.sync() } catch let e as Errno { throw HosoError.fromErrno(e.code, path: path, action: action) }
+            fileBytes = file.written
+            if rename(tmp, path) != 0 { throw HosoError.fromErrno(errno, path: path, action: action) }
+            try fsyncDirectory(dir)
+        } catch {
+            _ = unlink(tmp)
+            throw error
+        }
+        state.lastSent = sequence
+        if !objects.isEmpty { state.pending.append(.init(sequence: sequence, objects: objects.map(\.id.hex))) }
+        try saveState(peer.node, state)
+        return BundleCreated(id: header.id, file: path, to: peer.name, sequence: sequence, objects: objects.count, bytes: header.bytes,
+                             fileBytes: fileBytes, compressed: compress, acknowledges: header.acknowledges)
+    }
+
+    public struct BundleImported: Codable, Sendable {
+        public var id: String
+        public var from: String
+        public var sequence: Int
+        /// True when this very bundle had been imported before: nothing changed.
+        public var alreadyImported: Bool
+        public var result: IntakeResult
+        public var conflicts: [Conflict]
+    }
+
+    /// Imports a bundle: reads and checks the tag files, the sender (a known peer, whose pinned certificate signed the
+    /// tag manifest), the recipient (this node) and the sequence (no replay) before reading any payload; then stages
+    /// every object, checking its digest against the manifest and its name, and checks the contents against the scope;
+    /// only then commits everything at once. Importing the same bundle again changes nothing.
+    public func importBundle(_ path: String, timestamp: TimestampSource? = nil,
+                             limits: BundleReader.Limits = BundleReader.Limits()) throws -> BundleImported {
+        let me = try nodeInfo()
+        let reader = BundleReader(source: try FileSource(path: path), limits: limits)
+        let tags = try reader.readTags()
+        let h = tags.header
+        guard let peer = try peers().first(where: { $0.node == h.from.node }) else {
+            throw HosoError(.unknownNode, .both("Gói từ một nút không quen (chưa `hoso peer add`)", "The bundle comes from an unknown node (not added with `hoso peer add`)"),
+                            location: path, cause: "\(h.from.name) \(h.from.node.prefix(16))")
+        }
+        guard tags.isSigned(by: try peerCertificate(peer)) else {
+            throw HosoError(.bundleSignatureInvalid, .both("Chữ ký của nút gửi không hợp lệ hoặc không phải của \(peer.name); không nhận gì",
+                                                           "The sending node's signature is invalid or not \(peer.name)'s; nothing was imported"),
+                            location: path)
+        }
+        guard h.to.node == me.node else {
+            throw HosoError(.wrongRecipient, .both("Gói này làm cho nút khác (\(h.to.name))", "This bundle was made for another node (\(h.to.name))"), location: path)
+        }
+        var state = try loadState(peer.node)
+        let digest = SHA256Hasher.hash(tags.tagManifest).hex
+        if h.sequence == state.lastImported && digest == state.lastImportedDigest {
+            // The same bundle again: nothing to do, but a copy damaged since is still reported as damaged.
+            try reader.readPayload { _, tar in
+                let hasher = SHA256Hasher()
+                var buf = [UInt8](repeating: 0, count: 1 << 20)
+                while true {
+                    let n = try buf.withUnsafeMutableBytes { try tar.readBodyChunk(into: $0) }
+                    if n == 0 { break }
+                    buf.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+                }
+                return hasher.finalize()
+            }
+            return BundleImported(id: h.id, from: peer.name, sequence: h.sequence, alreadyImported: true, result: IntakeResult(),
+                                  conflicts: try conflicts())
+        }
+        guard h.sequence > state.lastImported else {
+            throw HosoError(.bundleReplayed, .both("Gói cũ (số \(h.sequence)); đã nhận gói số \(state.lastImported) của \(peer.name); không nhận gì",
+                                                   "An old bundle (number \(h.sequence)); bundle \(state.lastImported) from \(peer.name) was imported already; nothing was imported"),
+                            location: path)
+        }
+        cleanLeftovers()
+        var intake = Intake()
+        do {
+            try reader.readPayload { o, tar in
+                try receive(kind: o.kind, claimed: o.id, size: o.size, name: tags.baseDirectory + "/" + o.path, into: &intake) { try tar.readBodyChunk(into: $0) }
+            }
+        } catch {
+            store.discard(intake.staged)
+            throw error
+        }
+        let result = try commitIntake(intake, from: peer, me: me, timestamp: timestamp)
+        state.lastImported = h.sequence
+        state.lastImportedDigest = digest
+        acknowledge(&state, upTo: h.acknowledges, received: intake.ids.map(\.hex))
+        try saveState(peer.node, state)
+        return BundleImported(id: h.id, from: peer.name, sequence: h.sequence, alreadyImported: false, result: result, conflicts: try conflicts())
+    }
+
+    /// Objects the peer sent are known to it; so are those of our bundles up to the one it acknowledges.
+    func acknowledge(_ state: inout PeerState, upTo ack: Int, received: [String]) {
+        var acked = Set(state.acked)
+        acked.formUnion(received)
+        for p in state.pending where p.sequence <= ack { acked.formUnion(p.objects) }
+        state.pending.removeAll { $0.sequence <= ack }
+        state.acked = acked.sorted()
+    }
+}

@@ -1,0 +1,231 @@
+import Foundation
+import HosoCore
+import HosoSigning
+import HosoStore
+import HosoSync
+
+/// The archive behind the HTTP sync protocol (`SyncHandler`). One request at a time: each batch is checked and
+/// committed whole, as a bundle is.
+public final class ArchiveSyncService: SyncService, @unchecked Sendable {
+    // @unchecked: every use of `archive` and `offered` happens under `lock`.
+    let archive: Archive
+    let timestamp: TimestampSource?
+    private let lock = NSLock()
+    /// What each peer may fetch: the objects last offered to it.
+    private var offered = [String: Set<String>]()
+
+    public init(archive: Archive, timestamp: TimestampSource? = nil) {
+        self.archive = archive
+        self.timestamp = timestamp
+    }
+
+    public var clock: HosoClock { archive.clock }
+
+    public func peerCertificate(node: String) throws -> Certificate? {
+        try lock.withLock {
+            guard let p = try archive.peers().first(where: { $0.node == node }) else { return nil }
+            return try archive.peerCertificate(p)
+        }
+    }
+
+    public func identity() throws -> SigningIdentity { try lock.withLock { try archive.nodeIdentity().1 } }
+
+    func peer(_ node: String) throws -> (Peer, NodeInfo) {
+        guard let p = try archive.peers().first(where: { $0.node == node }) else {
+            throw HosoError(.unknownNode, .both("Nút không quen", "Unknown node"), location: node)
+        }
+        return (p, try archive.nodeInfo())
+    }
+
+    public func hello(peer node: String) throws -> [UInt8] {
+        try lock.withLock {
+            let me = try archive.nodeInfo()
+            return Array(try JSONEncoder().encode(["node": me.node, "name": me.name, "role": me.role.rawValue]))
+        }
+    }
+
+    public func want(peer node: String, have: [SyncItem]) throws -> [String] {
+        try lock.withLock {
+            _ = try peer(node)
+            return have.compactMap { ObjectID(hex: $0.id) }.filter { !archive.store.exists($0) }.map(\.hex)
+        }
+    }
+
+    public func receive(peer node: String, frames: [UInt8]) throws -> [UInt8] {
+        try lock.withLock {
+            let (p, me) = try peer(node)
+            let result = try archive.receiveFrames(frames, from: p, me: me, timestamp: timestamp)
+            return Array(try JSONEncoder().encode(result))
+        }
+    }
+
+    public func offer(peer node: String) throws -> [SyncItem] {
+        try lock.withLock {
+            let (p, me) = try peer(node)
+            let items = try archive.outgoing(to: p, me: me, known: Set(try archive.loadState(p.node).acked))
+            offered[node] = Set(items.map(\.id.hex))
+            return items.map { SyncItem(id: $0.id.hex, kind: $0.kind.rawValue, size: $0.size) }
+        }
+    }
+
+    public func fetch(peer node: String, ids: [String]) throws -> [UInt8] {
+        try lock.withLock {
+            let (p, me) = try peer(node)
+            if offered[node] == nil || ids.contains(where: { !offered[node]!.contains($0) }) {
+                offered[node] = Set(try archive.outgoing(to: p, me: me, known: []).map(\.id.hex))
+            }
+            var out = [UInt8]()
+            for id in ids {
+                // Only what this peer's scope lets it have.
+                guard offered[node]!.contains(id), let oid = ObjectID(hex: id) else {
+                    throw HosoError(.notAuthorised, .both("Đối tượng ngoài phạm vi của nút này", "An object outside this node's scope"), location: id)
+                }
+                let h = try archive.store.header(of: oid)
+                out += SyncFrames.header(kind: h.kind.rawValue, id: id, size: h.size)
+                try archive.store.scan(oid) { out.append(contentsOf: $0) }
+            }
+            return out
+        }
+    }
+
+    public func ack(peer node: String, ids: [String]) throws {
+        try lock.withLock {
+            let (p, _) = try peer(node)
+            var state = try archive.loadState(p.node)
+            archive.acknowledge(&state, upTo: 0, received: ids.filter { ObjectID(hex: $0) != nil })
+            try archive.saveState(p.node, state)
+        }
+    }
+}
+
+extension Archive {
+    /// Checks and commits one batch of frames from a peer; the peer holds them, so they count as acknowledged.
+    func receiveFrames(_ frames: [UInt8], from peer: Peer, me: NodeInfo, timestamp: TimestampSource?) throws -> IntakeResult {
+        cleanLeftovers()
+        var intake = Intake()
+        do {
+            try SyncFrames.read(frames) { kind, id, bytes in
+                var offset = bytes.startIndex
+                let got = try receive(kind: kind, claimed: id, size: UInt64(bytes.count), name: id.hex, into: &intake) { buf in
+                    let n = min(buf.count, bytes.endIndex - offset)
+                    if n > 0 { bytes[offset..<(offset + n)].withUnsafeBytes { buf.copyMemory(from: $0) } }
+                    offset += n
+                    return n
+                }
+                guard got == id else {
+                    throw HosoError(.bagDigestMismatch, .both("Nội dung không khớp mã SHA-256 của nó", "The content does not match its SHA-256 name"),
+                                    location: id.hex, cause: "content hashes to \(got.hex)")
+                }
+            }
+        } catch {
+            store.discard(intake.staged)
+            throw error
+        }
+        let result = try commitIntake(intake, from: peer, me: me, timestamp: timestamp)
+        var state = try loadState(peer.node)
+        acknowledge(&state, upTo: 0, received: intake.ids.map(\.hex))
+        try saveState(peer.node, state)
+        return result
+    }
+
+    public struct SyncReport: Codable, Sendable {
+        public var peer: String
+        /// Objects sent to the server, and how many it already had (never sent).
+        public var pushed = 0
+        public var alreadyThere = 0
+        public var pulled = 0
+        public var bytesSent: UInt64 = 0
+        public var bytesReceived: UInt64 = 0
+        public var requests = 0
+        public var received = IntakeResult()
+        public var conflicts = [Conflict]()
+    }
+
+    /// Pushes then pulls over HTTP with `peerName`'s server at `url`: offers what the peer has not acknowledged,
+    /// sends only what it says it lacks, in batches that each commit on arrival; then fetches what the server offers
+    /// and this archive lacks, and acknowledges it. Interrupted, it resumes where it stopped: objects that arrived
+    /// are never sent again.
+    public func sync(url: String, peer peerName: String, batchBytes: Int = 8 << 20) throws -> SyncReport {
+        let (me, identity) = try nodeIdentity()
+        let peer = try peer(named: peerName)
+        let client = SyncClient(url: url, node: me.node, identity: identity, server: try peerCertificate(peer), clock: clock)
+        var report = SyncReport(peer: peer.name)
+        struct Hello: Decodable { var node: String }
+        guard try JSONDecoder().decode(Hello.self, from: Data(try client.call("hello", body: []))).node == peer.node else {
+            throw HosoError(.syncAuthFailed, .both("Máy chủ không phải nút \(peer.name)", "The server is not node \(peer.name)"), location: url)
+        }
+        // Push.
+        var state = try loadState(peer.node)
+        let items = try outgoing(to: peer, me: me, known: Set(state.acked))
+        struct Want: Decodable { var want: [String] }
+        let have = items.map { SyncItem(id: $0.id.hex, kind: $0.kind.rawValue, size: $0.size) }
+        let want = Set(try JSONDecoder().decode(Want.self, from: Data(try client.call("want", body: Array(JSONEncoder().encode(["have": have]))))).want)
+        acknowledge(&state, upTo: 0, received: items.map(\.id.hex).filter { !want.contains($0) })
+        try saveState(peer.node, state)
+        report.alreadyThere = items.count - want.count
+        var batch = [UInt8](), ids = [String]()
+        func flush() throws {
+            guard !ids.isEmpty else { return }
+            _ = try client.call("objects", body: batch)
+            acknowledge(&state, upTo: 0, received: ids)
+            try saveState(peer.node, state)
+            report.pushed += ids.count
+            batch = []
+            ids = []
+        }
+        for o in items where want.contains(o.id.hex) {
+            if !ids.isEmpty && batch.count + Int(o.size) > batchBytes { try flush() }
+            batch += SyncFrames.header(kind: o.kind.rawValue, id: o.id.hex, size: o.size)
+            try store.scan(o.id) { batch.append(contentsOf: $0) }
+            ids.append(o.id.hex)
+        }
+        try flush()
+        // Pull.
+        struct Items: Decodable { var items: [SyncItem] }
+        let offer = try JSONDecoder().decode(Items.self, from: Data(try client.call("offer", body: Array("{}".utf8)))).items
+        let missing = offer.filter { ObjectID(hex: $0.id).map { !store.exists($0) } ?? false }
+        var start = 0
+        while start < missing.count {
+            var end = start, size: UInt64 = 0
+            while end < missing.count && (end == start || size + missing[end].size <= UInt64(batchBytes)) { size += missing[end].size; end += 1 }
+            let frames = try client.call("fetch", body: Array(JSONEncoder().encode(["ids": missing[start..<end].map(\.id)])))
+            let r = try receiveFrames(frames, from: peer, me: me, timestamp: nil)
+            report.received.objects += r.objects
+            report.received.newObjects += r.newObjects
+            report.received.revisions += r.revisions
+            report.received.signatures += r.signatures
+            report.pulled += end - start
+            start = end
+        }
+        // Everything offered is here now: say so, so the next offer carries only what is new.
+        var i = 0
+        while i < offer.count {
+            let chunk = offer[i..<min(offer.count, i + 20_000)].map(\.id)
+            _ = try client.call("ack", body: Array(JSONEncoder().encode(["ids": chunk])))
+            i += 20_000
+        }
+        state = try loadState(peer.node)
+        acknowledge(&state, upTo: 0, received: offer.map(\.id))
+        try saveState(peer.node, state)
+        report.requests = client.requests
+        report.bytesSent = client.bytesSent
+        report.bytesReceived = client.bytesReceived
+        report.conflicts = try conflicts()
+        return report
+    }
+
+    /// Serves the sync protocol with hoso's small HTTP server (a web server can mount `SyncHandler` instead).
+    public func syncServer(host: String, port: UInt16, timestamp: TimestampSource? = nil) -> SmallHTTPServer {
+        let handler = SyncHandler(service: ArchiveSyncService(archive: self, timestamp: timestamp))
+        var limits = SmallHTTPServer.Limits()
+        limits.maxBodyBytes = 80 << 20
+        limits.maxHeadBytes = 64 * 1024
+        limits.ioTimeout = 60
+        return SmallHTTPServer(host: host, port: port, limits: limits) { r in
+            let resp = handler.handle(SyncRequest(method: r.method, path: r.path, headers: r.headers, body: r.body))
+            var out = SmallHTTPServer.Response(status: resp.status, contentType: resp.headers.first?.1 ?? "application/json", body: resp.body)
+            out.headers = resp.headers
+            return out
+        }
+    }
+}

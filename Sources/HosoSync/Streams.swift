@@ -1,0 +1,244 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import CHosoZlib
+import HosoCore
+import HosoStore
+
+/// Reads a file through a file descriptor, counting the bytes.
+public final class FileSource: ByteSource {
+    let handle: FileHandleFD
+    public private(set) var consumed: UInt64 = 0
+
+    public init(path: String) throws {
+        handle = try FileHandleFD.open(path, flags: O_RDONLY, action: .both("đọc gói", "reading the bundle"))
+    }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        do {
+            let n = try handle.read(into: buffer)
+            consumed += UInt64(n)
+            return n
+        } catch let e as Errno {
+            throw HosoError.fromErrno(e.code, path: handle.path, action: .both("đọc gói", "reading the bundle"))
+        }
+    }
+}
+
+/// Bytes already in memory.
+public final class MemorySource: ByteSource {
+    let bytes: [UInt8]
+    var offset = 0
+    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let n = min(buffer.count, bytes.count - offset)
+        if n > 0 {
+            bytes.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + n)])) }
+        }
+        offset += n
+        return n
+    }
+}
+
+/// Collects bytes in memory.
+public final class MemorySink: ByteSink {
+    public private(set) var bytes = [UInt8]()
+    public init() {}
+    public func write(_ b: UnsafeRawBufferPointer) throws { bytes.append(contentsOf: b) }
+}
+
+/// Writes to a file descriptor, counting the bytes.
+public final class FileSink: ByteSink {
+    public let handle: FileHandleFD
+    public private(set) var written: UInt64 = 0
+    public init(handle: FileHandleFD) { self.handle = handle }
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        do { try handle.writeAll(bytes) } catch let e as Errno {
+            throw HosoError.fromErrno(e.code, path: handle.path, action: .both("ghi gói", "writing the bundle"))
+        }
+        written += UInt64(bytes.count)
+    }
+}
+
+/// Passes bytes through unless the stream is gzip (magic 1f 8b), which it inflates. The inflated total is bounded by
+/// `limit`, which the caller may lower once it knows (from signed metadata) how much to expect: a small file that
+/// inflates without end — a decompression bomb — is refused as soon as it passes the bound, before it is stored.
+public final class BoundedInflatingSource: ByteSource {
+    private let inner: any ByteSource
+    public var limit: UInt64
+    public private(set) var produced: UInt64 = 0
+    public private(set) var isGzip = false
+    private var started = false
+    private var z: UnsafeMutablePointer<z_stream>?
+    // Raw memory: zlib keeps a pointer into it between calls, which a Swift array does not allow.
+    private let inBuf = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 16)
+    private var pending = [UInt8]()  // bytes read while sniffing the magic
+    private var ended = false
+
+    public init(_ inner: any ByteSource, limit: UInt64) {
+        self.inner = inner
+        self.limit = limit
+    }
+
+    deinit {
+        inBuf.deallocate()
+        if let z {
+            inflateEnd(z)
+            z.deinitialize(count: 1)
+            z.deallocate()
+        }
+    }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        if !started {
+            started = true
+            var head = [UInt8](repeating: 0, count: 2)
+            var got = 0
+            while got < 2 {
+                let n = try head.withUnsafeMutableBytes { try inner.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[got...])) }
+                if n == 0 { break }
+                got += n
+            }
+            pending = Array(head[0..<got])
+            if got == 2 && head == [0x1F, 0x8B] {
+                isGzip = true
+                let s = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+                s.initialize(to: z_stream())
+                guard hoso_inflate_init_gzip(s) == Z_OK else {
+                    s.deinitialize(count: 1); s.deallocate()
+                    throw HosoError(.internalError, .both("Không khởi tạo được zlib", "Could not initialise zlib"))
+                }
+                z = s
+            }
+        }
+        let n = isGzip ? try inflateInto(buffer) : try passInto(buffer)
+        produced += UInt64(n)
+        if produced > limit {
+            throw HosoError(.bundleTooLarge, .both("Gói giải nén ra lớn hơn giới hạn (có thể là bom giải nén); không nhận gì",
+                                                   "The bundle inflates past its limit (a decompression bomb?); nothing was imported"),
+                            cause: "more than \(limit) bytes")
+        }
+        return n
+    }
+
+    private func passInto(_ buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        if !pending.isEmpty {
+            let n = min(buffer.count, pending.count)
+            pending.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+            pending.removeFirst(n)
+            return n
+        }
+        return try inner.read(into: buffer)
+    }
+
+    private func inflateInto(_ buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        guard let z, buffer.count > 0 else { return 0 }
+        if ended { return 0 }
+        while true {
+            if z.pointee.avail_in == 0 {
+                var n: Int
+                if !pending.isEmpty {
+                    n = pending.count
+                    pending.withUnsafeBytes { inBuf.copyMemory(from: $0) }
+                    pending = []
+                } else {
+                    n = try inner.read(into: inBuf)
+                }
+                if n == 0 {
+                    throw HosoError(.tarMalformed, .both("Luồng gzip kết thúc đột ngột", "The gzip stream ends abruptly"))
+                }
+                z.pointee.next_in = inBuf.baseAddress!.assumingMemoryBound(to: Bytef.self)
+                z.pointee.avail_in = uInt(n)
+            }
+            z.pointee.next_out = buffer.baseAddress!.assumingMemoryBound(to: Bytef.self)
+            z.pointee.avail_out = uInt(buffer.count)
+            let rc = inflate(z, Z_NO_FLUSH)
+            let produced = buffer.count - Int(z.pointee.avail_out)
+            switch rc {
+            case Z_STREAM_END:
+                ended = true
+                return produced
+            case Z_OK, Z_BUF_ERROR:
+                if produced > 0 { return produced }
+            default:
+                let msg = z.pointee.msg.map { String(cString: $0) } ?? "rc \(rc)"
+                throw HosoError(.tarMalformed, .both("Dữ liệu gzip hỏng", "The gzip data is damaged"), cause: msg)
+            }
+        }
+    }
+}
+
+/// Compresses what it is given as gzip into another sink.
+public final class GzipSink: ByteSink {
+    private let inner: any ByteSink
+    private let z: UnsafeMutablePointer<z_stream>
+    private var out = [UInt8](repeating: 0, count: 256 * 1024)
+
+    private var level: Int32
+
+    public init(_ inner: any ByteSink, level: Int32 = 1) throws {
+        self.inner = inner
+        self.level = level
+        z = .allocate(capacity: 1)
+        z.initialize(to: z_stream())
+        guard hoso_deflate_init_gzip(z, level) == Z_OK else {
+            throw HosoError(.internalError, .both("Không khởi tạo được zlib", "Could not initialise zlib"))
+        }
+    }
+
+    deinit {
+        deflateEnd(z)
+        z.deinitialize(count: 1)
+        z.deallocate()
+    }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        guard bytes.count > 0 else { return }
+        try run(bytes, flush: Z_NO_FLUSH)
+    }
+
+    public func finish() throws { try run(UnsafeRawBufferPointer(start: nil, count: 0), flush: Z_FINISH) }
+
+    /// Changes the compression level from here on (0: stored blocks, for content that does not compress, like scans).
+    public func setLevel(_ newLevel: Int32) throws {
+        guard newLevel != level else { return }
+        z.pointee.next_in = nil
+        z.pointee.avail_in = 0
+        while true {
+            let (rc, n, full): (Int32, Int, Bool) = out.withUnsafeMutableBytes { buf in
+                z.pointee.next_out = buf.baseAddress!.assumingMemoryBound(to: Bytef.self)
+                z.pointee.avail_out = uInt(buf.count)
+                let rc = deflateParams(z, newLevel, Z_DEFAULT_STRATEGY)
+                return (rc, buf.count - Int(z.pointee.avail_out), z.pointee.avail_out == 0)
+            }
+            if n > 0 { try out.withUnsafeBytes { try inner.write(UnsafeRawBufferPointer(rebasing: $0[0..<n])) } }
+            if rc == Z_OK { break }
+            // Z_BUF_ERROR with a full buffer: pending output did not fit; go round again.
+            guard rc == Z_BUF_ERROR, full else {
+                throw HosoError(.internalError, .both("Đổi mức nén gzip thất bại", "Changing the gzip level failed"), cause: "rc \(rc)")
+            }
+        }
+        level = newLevel
+    }
+
+    private func run(_ input: UnsafeRawBufferPointer, flush: Int32) throws {
+        z.pointee.next_in = input.baseAddress.map { UnsafeMutablePointer(mutating: $0.assumingMemoryBound(to: Bytef.self)) }
+        z.pointee.avail_in = uInt(input.count)
+        while true {
+            let (rc, n): (Int32, Int) = out.withUnsafeMutableBytes { buf in
+                z.pointee.next_out = buf.baseAddress!.assumingMemoryBound(to: Bytef.self)
+                z.pointee.avail_out = uInt(buf.count)
+                let rc = deflate(z, flush)
+                return (rc, buf.count - Int(z.pointee.avail_out))
+            }
+            if n > 0 { try out.withUnsafeBytes { try inner.write(UnsafeRawBufferPointer(rebasing: $0[0..<n])) } }
+            if rc == Z_STREAM_END { return }
+            guard rc == Z_OK || rc == Z_BUF_ERROR else {
+                throw HosoError(.internalError, .both("Nén gzip thất bại", "gzip compression failed"), cause: "rc \(rc)")
+            }
+            if flush == Z_NO_FLUSH && z.pointee.avail_in == 0 && z.pointee.avail_out != 0 { return }
+        }
+    }
+}

@@ -1,0 +1,283 @@
+import Foundation
+import HosoCore
+import HosoSigning
+import HosoStore
+
+extension HosoError.Code {
+    /// An HTTP sync request or answer is unsigned, signed by the wrong node, stale, or a replay.
+    public static let syncAuthFailed = Self(rawValue: "SYNC_AUTH_FAILED")
+    /// The sync server could not be reached or answered with an error.
+    public static let syncUnavailable = Self(rawValue: "SYNC_UNAVAILABLE")
+    /// The bundle or request comes from a node that is not a peer of this one.
+    public static let unknownNode = Self(rawValue: "SYNC_UNKNOWN_NODE")
+    /// The peer sent something outside the scope this node accepts from it (or a request it may not make).
+    public static let notAuthorised = Self(rawValue: "SYNC_NOT_AUTHORISED")
+}
+
+/// One object in an HTTP have/want exchange.
+public struct SyncItem: Codable, Sendable, Equatable {
+    public var id: String
+    public var kind: String
+    public var size: UInt64
+    public init(id: String, kind: String, size: UInt64) { self.id = id; self.kind = kind; self.size = size }
+}
+
+/// The HTTP sync protocol, version 1 (all under `/sync/`, all POST, every request and answer signed):
+///
+/// - `hello` → `{node, name, role}` of the server;
+/// - `want` `{have: [SyncItem]}` → `{want: [id]}`: what the server lacks of what the client offers (push);
+/// - `objects` (frames, below) → `{result}`: the server checks and commits the batch at once, as a bundle import does;
+/// - `offer` `{}` → `{items: [SyncItem]}`: what the server would send the client, less what the client acknowledged;
+/// - `fetch` `{ids: [id]}` → frames: those objects;
+/// - `ack` `{ids: [id]}` → `{}`: the client holds these now.
+///
+/// Frames: for each object, the line `<kind> <id> <size>\n` then exactly `size` bytes. Objects are named by their
+/// SHA-256, so a batch that arrived is never sent again: an interrupted sync resumes by asking what is missing.
+///
+/// Authentication: each request carries `X-Hoso-Node` (the sender's node id), `X-Hoso-Time`, `X-Hoso-Nonce` and
+/// `X-Hoso-Signature` (base64 of a detached CMS signature by the node key over `SyncAuth.message`). The server
+/// accepts only peers' pinned certificates, times within `SyncAuth.window` of its clock, and each nonce once. Its
+/// answers are signed the same way over the request's nonce, status and body, so the client knows who answered.
+public enum SyncAuth {
+    public static let window: TimeInterval = 300
+
+    public static func message(method: String, path: String, time: String, nonce: String, body: [UInt8]) -> [UInt8] {
+        Array("hoso-sync-1 request\n\(method)\n\(path)\n\(time)\n\(nonce)\n\(SHA256Hasher.hash(body).hex)\n".utf8)
+    }
+
+    public static func responseMessage(nonce: String, status: Int, body: [UInt8]) -> [UInt8] {
+        Array("hoso-sync-1 response\n\(nonce)\n\(status)\n\(SHA256Hasher.hash(body).hex)\n".utf8)
+    }
+
+    public static func sign(_ message: [UInt8], identity: SigningIdentity, at time: Date) throws -> String {
+        Data(try CMSSigner.sign(content: message, identity: identity, role: nil, at: time)).base64EncodedString()
+    }
+
+    /// True when `signature` (base64) is one valid detached CMS signature over `message` by exactly `certificate`.
+    public static func verify(_ signature: String, message: [UInt8], certificate: Certificate) -> Bool {
+        guard let der = Data(base64Encoded: signature), let sd = try? SignedData(der: [UInt8](der)), sd.isDetached,
+              sd.signers.count == 1, let s = sd.signers.first, s.certificate == certificate else { return false }
+        return s.contentMatches(message) && s.signatureIsValid()
+    }
+
+    public static func nonce() -> String {
+        var g = SystemRandomNumberGenerator()
+        return (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &g)) }.joined()
+    }
+}
+
+/// Writes objects as frames.
+public enum SyncFrames {
+    public static func header(kind: String, id: String, size: UInt64) -> [UInt8] { Array("\(kind) \(id) \(size)\n".utf8) }
+
+    /// Reads frames from a body, handing each object's bytes to `each` (kind, claimed id, content).
+    public static func read(_ body: [UInt8], maxObjects: Int = 100_000,
+                            each: (ObjectKind, ObjectID, ArraySlice<UInt8>) throws -> Void) throws {
+        var i = 0
+        var n = 0
+        func bad(_ why: String) -> HosoError {
+            HosoError(.bagInvalid, .both("Khung dữ liệu đồng bộ không hợp lệ: \(why)", "Invalid sync frame: \(why)"), location: "byte \(i)")
+        }
+        while i < body.count {
+            n += 1
+            if n > maxObjects { throw bad("too many objects") }
+            guard let nl = body[i..<min(body.count, i + 128)].firstIndex(of: 0x0A) else { throw bad("no header line") }
+            let fields = String(decoding: body[i..<nl], as: UTF8.self).split(separator: " ", omittingEmptySubsequences: false)
+            guard fields.count == 3, let kind = ObjectKind(rawValue: String(fields[0])), let id = ObjectID(hex: String(fields[1])),
+                  id.hex == fields[1], fields[2].allSatisfy(\.isNumber), let size = Int(fields[2]), size <= body.count - nl - 1 else {
+                throw bad("bad header line")
+            }
+            try each(kind, id, body[(nl + 1)..<(nl + 1 + size)])
+            i = nl + 1 + size
+        }
+    }
+}
+
+/// A request as any HTTP server hands it over (header names lowercase).
+public struct SyncRequest: Sendable {
+    public var method: String
+    public var path: String
+    public var headers: [String: String]
+    public var body: [UInt8]
+    public init(method: String, path: String, headers: [String: String], body: [UInt8]) {
+        self.method = method; self.path = path; self.headers = headers; self.body = body
+    }
+}
+
+public struct SyncResponse: Sendable {
+    public var status: Int
+    public var headers: [(String, String)]
+    public var body: [UInt8]
+    public init(status: Int, headers: [(String, String)], body: [UInt8]) { self.status = status; self.headers = headers; self.body = body }
+}
+
+/// What the protocol needs from the archive behind it (HosoKit's `ArchiveSyncService`).
+public protocol SyncService: AnyObject, Sendable {
+    var clock: HosoClock { get }
+    /// The pinned certificate of a peer node, nil for a node that is not a peer.
+    func peerCertificate(node: String) throws -> Certificate?
+    /// This node's identity, for signing answers.
+    func identity() throws -> SigningIdentity
+    func hello(peer: String) throws -> [UInt8]
+    func want(peer: String, have: [SyncItem]) throws -> [String]
+    func receive(peer: String, frames: [UInt8]) throws -> [UInt8]
+    func offer(peer: String) throws -> [SyncItem]
+    func fetch(peer: String, ids: [String]) throws -> [UInt8]
+    func ack(peer: String, ids: [String]) throws
+}
+
+/// The transport-independent HTTP sync endpoint: `(method, path, headers, body) -> (status, headers, body)`, to mount
+/// under `/sync/` in any server (hoso's small server today, the web server later). Domain errors become statuses here.
+public final class SyncHandler: @unchecked Sendable {
+    // @unchecked: `seen` is only touched under `lock`; the service serialises its own work.
+    let service: any SyncService
+    private let lock = NSLock()
+    /// Nonces seen within the time window, with their times: each is accepted once.
+    private var seen = [String: Date]()
+
+    public init(service: any SyncService) { self.service = service }
+
+    struct HaveBody: Codable { var have: [SyncItem] }
+    struct WantBody: Codable { var want: [String] }
+    struct IdsBody: Codable { var ids: [String] }
+    struct ItemsBody: Codable { var items: [SyncItem] }
+    struct ErrorBody: Codable { var code: String; var message: String; var location: String? }
+
+    public func handle(_ r: SyncRequest) -> SyncResponse {
+        let nonce = r.headers["x-hoso-nonce"] ?? ""
+        let (status, body) = respond(r)
+        var headers = [("Content-Type", status == 200 && (r.path.hasSuffix("/fetch")) ? "application/octet-stream" : "application/json")]
+        if let id = try? service.identity(), let sig = try? SyncAuth.sign(SyncAuth.responseMessage(nonce: nonce, status: status, body: body),
+                                                                         identity: id, at: service.clock.now()) {
+            headers.append(("X-Hoso-Signature", sig))
+        }
+        return SyncResponse(status: status, headers: headers, body: body)
+    }
+
+    private func respond(_ r: SyncRequest) -> (Int, [UInt8]) {
+        func fail(_ status: Int, _ e: HosoError) -> (Int, [UInt8]) {
+            (status, (try? JSONEncoder().encode(ErrorBody(code: e.code.rawValue, message: e.message.en, location: e.location))).map(Array.init) ?? [])
+        }
+        guard r.method == "POST" else { return fail(405, HosoError(.syncUnavailable, .both("Chỉ nhận POST", "POST only"))) }
+        let peer: String
+        do { peer = try authenticate(r) } catch let e as HosoError {
+            return fail(e.code == .unknownNode ? 403 : 401, e)
+        } catch { return fail(500, HosoError(.internalError, .both("Lỗi nội bộ", "Internal error"), cause: "\(error)")) }
+        do {
+            let dec = JSONDecoder()
+            func json<T: Encodable>(_ v: T) throws -> [UInt8] { Array(try JSONEncoder().encode(v)) }
+            switch r.path.split(separator: "/").last.map(String.init) ?? "" {
+            case "hello": return (200, try service.hello(peer: peer))
+            case "want": return (200, try json(WantBody(want: try service.want(peer: peer, have: try dec.decode(HaveBody.self, from: Data(r.body)).have))))
+            case "objects": return (200, try service.receive(peer: peer, frames: r.body))
+            case "offer": return (200, try json(ItemsBody(items: try service.offer(peer: peer))))
+            case "fetch": return (200, try service.fetch(peer: peer, ids: try dec.decode(IdsBody.self, from: Data(r.body)).ids))
+            case "ack":
+                try service.ack(peer: peer, ids: try dec.decode(IdsBody.self, from: Data(r.body)).ids)
+                return (200, Array("{}".utf8))
+            default: return fail(404, HosoError(.syncUnavailable, .both("Không có điểm cuối này", "No such endpoint"), location: r.path))
+            }
+        } catch let e as HosoError {
+            return fail(e.category == .badInput ? (e.code == .notAuthorised ? 403 : 422) : (e.category == .notFound ? 404 : 500), e)
+        } catch let e as HosoProblems {
+            let first = e.problems.first ?? HosoError(.internalError, .both("", ""))
+            return fail(first.code == .notAuthorised ? 403 : 422, first)
+        } catch is DecodingError {
+            return fail(400, HosoError(.bagInvalid, .both("Thân yêu cầu không phải JSON đúng dạng", "The request body is not the expected JSON")))
+        } catch {
+            return fail(500, HosoError(.internalError, .both("Lỗi nội bộ", "Internal error"), cause: "\(error)"))
+        }
+    }
+
+    /// Checks the request's node, signature, time and nonce; returns the peer's node id.
+    func authenticate(_ r: SyncRequest) throws -> String {
+        func denied(_ vi: String, _ en: String) -> HosoError { HosoError(.syncAuthFailed, .both(vi, en), location: r.path) }
+        guard let node = r.headers["x-hoso-node"], let time = r.headers["x-hoso-time"], let nonce = r.headers["x-hoso-nonce"],
+              let sig = r.headers["x-hoso-signature"], nonce.count >= 16, nonce.count <= 64 else {
+            throw denied("Yêu cầu chưa ký", "The request is not signed")
+        }
+        guard let cert = try service.peerCertificate(node: node) else {
+            throw HosoError(.unknownNode, .both("Nút không quen", "Unknown node"), location: node)
+        }
+        guard SyncAuth.verify(sig, message: SyncAuth.message(method: r.method, path: r.path, time: time, nonce: nonce, body: r.body),
+                              certificate: cert) else {
+            throw denied("Chữ ký yêu cầu không hợp lệ", "The request's signature is not valid")
+        }
+        let now = service.clock.now()
+        guard let t = HosoClock.parse(time), abs(t.timeIntervalSince(now)) <= SyncAuth.window else {
+            throw denied("Yêu cầu quá cũ hoặc đồng hồ lệch quá \(Int(SyncAuth.window)) giây", "The request is stale, or the clocks differ by more than \(Int(SyncAuth.window)) s")
+        }
+        try lock.withLock {
+            seen = seen.filter { abs($0.value.timeIntervalSince(now)) <= SyncAuth.window }
+            if seen[node + " " + nonce] != nil { throw denied("Yêu cầu bị phát lại", "The request is a replay") }
+            seen[node + " " + nonce] = t
+        }
+        return node
+    }
+}
+
+
+/// The client side: signs each request with the node key, checks each answer's signature against the server's pinned
+/// certificate, and turns error answers back into the server's error codes.
+public final class SyncClient {
+    let base: String
+    let node: String
+    let identity: SigningIdentity
+    let server: Certificate
+    let clock: HosoClock
+    public let timeout: TimeInterval
+    public private(set) var bytesSent: UInt64 = 0
+    public private(set) var bytesReceived: UInt64 = 0
+    public private(set) var requests = 0
+
+    public init(url: String, node: String, identity: SigningIdentity, server: Certificate, clock: HosoClock, timeout: TimeInterval = 120) {
+        var b = url
+        while b.hasSuffix("/") { b.removeLast() }
+        if !b.hasSuffix("/sync") { b += "/sync" }
+        self.base = b
+        self.node = node
+        self.identity = identity
+        self.server = server
+        self.clock = clock
+        self.timeout = timeout
+    }
+
+    public func call(_ endpoint: String, body: [UInt8]) throws -> [UInt8] {
+        guard let url = URL(string: base + "/" + endpoint) else {
+            throw HosoError(.syncUnavailable, .both("Địa chỉ máy chủ đồng bộ không hợp lệ", "Invalid sync server URL"), location: base)
+        }
+        let now = clock.now()
+        let time = HosoClock.format(now), nonce = SyncAuth.nonce()
+        let signature = try SyncAuth.sign(SyncAuth.message(method: "POST", path: url.path, time: time, nonce: nonce, body: body),
+                                          identity: identity, at: now)
+        let reply: HTTPPost.Reply
+        do {
+            reply = try HTTPPost.send(url, body: body, headers: [("Content-Type", "application/octet-stream"), ("X-Hoso-Node", node),
+                                                                 ("X-Hoso-Time", time), ("X-Hoso-Nonce", nonce), ("X-Hoso-Signature", signature)],
+                                      timeout: timeout)
+        } catch {
+            let cause: String? = if case .network(let c) = error { c } else { nil }
+            throw HosoError(.syncUnavailable, .both("Không kết nối được máy chủ đồng bộ (chạy lại để tiếp tục)", "Could not reach the sync server (run again to resume)"),
+                            location: url.absoluteString, cause: cause ?? "\(error)")
+        }
+        requests += 1
+        bytesSent += UInt64(body.count)
+        let answer = reply.body
+        bytesReceived += UInt64(answer.count)
+        guard let sig = reply.header("X-Hoso-Signature"),
+              SyncAuth.verify(sig, message: SyncAuth.responseMessage(nonce: nonce, status: reply.status, body: answer), certificate: server) else {
+            throw HosoError(.syncAuthFailed, .both("Câu trả lời không do nút đã ghim ký", "The answer is not signed by the pinned peer"),
+                            location: url.absoluteString, cause: "HTTP \(reply.status)")
+        }
+        guard reply.status == 200 else {
+            struct E: Decodable { var code: String; var message: String; var location: String? }
+            if let e = try? JSONDecoder().decode(E.self, from: Data(answer)) {
+                throw HosoError(HosoError.Code(rawValue: e.code), .both("Máy chủ từ chối: " + e.message, "The server refused: " + e.message),
+                                location: e.location ?? url.absoluteString, cause: "HTTP \(reply.status)")
+            }
+            throw HosoError(.syncUnavailable, .both("Máy chủ trả lời HTTP \(reply.status)", "The server answered HTTP \(reply.status)"),
+                            location: url.absoluteString)
+        }
+        return answer
+    }
+}

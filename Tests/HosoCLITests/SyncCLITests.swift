@@ -1,0 +1,184 @@
+import Foundation
+import Testing
+
+/// A school and its office through the binary: node identities from the demo PKI, peers, a bundle each way on a "USB
+/// stick", checked by bagit.py (the Library of Congress validator) and imported twice.
+@Suite struct SyncCLITests {
+    static let repo = SigningCLITests.repo
+
+    struct Created: Decodable { var id: String; var objects: Int; var sequence: Int; var compressed: Bool }
+    struct Result: Decodable { var revisions: Int; var newObjects: Int }
+    struct Imported: Decodable { var id: String; var alreadyImported: Bool; var result: Result }
+    struct Node: Decodable { var node: String; var name: String; var role: String }
+
+    func ok(_ box: Sandbox, _ args: [String], env: [String: String] = [:]) throws -> Outcome {
+        let r = try box.hoso(args, env: env)
+        try #require(r.status == 0, "\(args): \(r)")
+        return r
+    }
+
+    /// Extracts a bundle (gzip or not) and runs `bagit.py --validate` on the bag.
+    func bagitValidates(_ box: Sandbox, _ bundle: String) throws -> Outcome {
+        let bagit = Self.repo + "/.build-py/bin/bagit.py"
+        try #require(FileManager.default.fileExists(atPath: bagit), "run tools/setup (make test does)")
+        let dir = box.path("extract-" + UUID().uuidString.prefix(8))
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let x = try spawn("/bin/tar", ["-xf", box.path(bundle), "-C", dir], cwd: box.root)
+        try #require(x.status == 0, "\(x)")
+        let bag = try #require(try FileManager.default.contentsOfDirectory(atPath: dir).first)
+        return try spawn(Self.repo + "/.build-py/bin/python", [bagit, "--validate", dir + "/" + bag], cwd: box.root)
+    }
+
+    @Test func schoolAndOfficeExchangeBundlesThatBagitAccepts() throws {
+        try withSandbox { box in
+            let env = ["PW": "pw", "HOSO_NOW": "2025-03-10T08:00:00Z", "HOSO_AUTHOR": "test"]
+            _ = try ok(box, ["pki", "demo", "pki", "--password-env", "PW"], env: env)
+            for (a, name, role) in [("office", "phong", "office"), ("school", "truong-a", "school")] {
+                _ = try ok(box, ["init", a])
+                let r = try ok(box, ["node", "init", "--archive", a, "--name", name, "--role", role, "--pki", "pki", "--json"], env: env)
+                let n = try r.json(Node.self)
+                #expect(n.name == name && n.role == role && n.node.count == 64)
+                _ = try ok(box, ["node", "show", "--archive", a, "--cert-out", "\(a).pem"], env: env)
+            }
+            // Without a node, a second init is refused; a key file and --pki together are a usage error.
+            #expect(try box.hoso(["node", "init", "--archive", "office", "--name", "x", "--role", "office", "--pki", "pki"], env: env).status == 3)
+            #expect(try box.hoso(["node", "init", "--archive", "office", "--name", "x", "--role", "office"], env: env).status == 2)
+
+            _ = try ok(box, ["peer", "add", "truong-a", "--archive", "office", "--cert", "school.pem", "--role", "school",
+                             "--scope", "<note:a/*", "--scope", ">shared/*"], env: env)
+            _ = try ok(box, ["peer", "add", "phong", "--archive", "school", "--cert", "office.pem", "--role", "office",
+                             "--scope", ">note:a/*", "--scope", "<shared/*"], env: env)
+            let peers = try ok(box, ["peer", "list", "--archive", "office", "--json"]).out
+            #expect(peers.contains("\"truong-a\"") && peers.contains("<note:a/*"))
+
+            try box.write("n1.json", #"{"text": "Sổ điểm lớp 9A"}"#)
+            try box.write("n2.json", #"{"text": "Thông báo của phòng"}"#)
+            _ = try ok(box, ["record", "new", "note", "a/so-diem", "n1.json", "--archive", "school"], env: env)
+            _ = try ok(box, ["record", "new", "note", "shared/thong-bao", "n2.json", "--archive", "office"], env: env)
+            _ = try ok(box, ["record", "new", "note", "office/private", "n2.json", "--archive", "office"], env: env)
+
+            // Up: compressed (the default). Down: plain tar.
+            let up = try ok(box, ["bundle", "create", "--archive", "school", "--for", "phong", "--out", "up.tar.gz", "--json"], env: env).json(Created.self)
+            #expect(up.objects == 1 && up.sequence == 1 && up.compressed)
+            let down = try ok(box, ["bundle", "create", "--archive", "office", "--for", "truong-a", "--out", "down.tar", "--no-compress", "--json"], env: env)
+                .json(Created.self)
+            #expect(down.objects >= 1 && !down.compressed)  // with the certificates an office sends down
+            for b in ["up.tar.gz", "down.tar"] {
+                let v = try bagitValidates(box, b)
+                #expect(v.status == 0 && v.err.contains("is valid"), "\(b): \(v)")
+            }
+
+            let first = try ok(box, ["bundle", "import", "up.tar.gz", "--archive", "office", "--json"], env: env).json(Imported.self)
+            #expect(!first.alreadyImported && first.result.revisions == 1 && first.id == up.id)
+            let again = try ok(box, ["bundle", "import", "up.tar.gz", "--archive", "office", "--json"], env: env).json(Imported.self)
+            #expect(again.alreadyImported)
+            _ = try ok(box, ["bundle", "import", "down.tar", "--archive", "school"], env: env)
+            #expect(try ok(box, ["record", "show", "shared/thong-bao", "--archive", "school"]).out.contains("Thông báo của phòng"))
+            // Out of scope stays home.
+            #expect(try box.hoso(["record", "show", "office/private", "--archive", "school"]).status == 4)
+            #expect(try ok(box, ["record", "show", "a/so-diem", "--archive", "office"]).out.contains("Sổ điểm lớp 9A"))
+
+            // A bundle tampered with after signing is refused (exit 3) and changes nothing.
+            var bytes = [UInt8](try box.read("down.tar"))
+            let marker = Array("Thông báo".utf8)
+            let at = try #require((0..<(bytes.count - marker.count)).first { bytes[$0..<($0 + marker.count)].elementsEqual(marker) })
+            bytes[at] ^= 0x20
+            try box.write("tampered.tar", Data(bytes))
+            let bad = try box.hoso(["bundle", "import", "tampered.tar", "--archive", "school", "--json"], env: env)
+            #expect(bad.status == 3 && bad.out.contains("BUNDLE_"), "\(bad)")
+            for a in ["office", "school"] { #expect(try box.hoso(["fsck", "--archive", a]).status == 0) }
+        }
+    }
+
+    func readRandom(_ n: Int) throws -> Data {
+        let h = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/dev/urandom"))
+        defer { try? h.close() }
+        return try h.read(upToCount: n) ?? Data()
+    }
+
+    /// A demo PKI, then the archives `office` (node phong) and `school` (node truong-a), each certificate in `<archive>.pem`.
+    func twoNodes(_ box: Sandbox, env: [String: String]) throws {
+        _ = try ok(box, ["pki", "demo", "pki", "--password-env", "PW"], env: env)
+        for (a, name, role) in [("office", "phong", "office"), ("school", "truong-a", "school")] {
+            _ = try ok(box, ["init", a])
+            _ = try ok(box, ["node", "init", "--archive", a, "--name", name, "--role", role, "--pki", "pki"], env: env)
+            _ = try ok(box, ["node", "show", "--archive", a, "--cert-out", "\(a).pem"], env: env)
+        }
+    }
+
+    /// Object files in the office's store (not the shard directories).
+    func objects(_ box: Sandbox) -> Int { box.tree("office/objects").filter { $0.count == 67 }.count }
+
+    /// `hoso sync serve` as a child process; returns it and the URL it printed.
+    func startServer(_ box: Sandbox, env: [String: String]) throws -> (Process, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: hosoBinary)
+        p.arguments = ["sync", "serve", "--archive", "office", "--port", "0"]
+        p.currentDirectoryURL = URL(fileURLWithPath: box.root)
+        p.environment = cleanEnvironment.merging(env) { $1 }
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        var line = Data()
+        while !line.contains(0x0A) {
+            let d = out.fileHandleForReading.availableData
+            if d.isEmpty { break }
+            line += d
+        }
+        let text = String(decoding: line, as: UTF8.self)
+        let url = try #require(text.split(separator: " ").first { $0.hasPrefix("http://") }).trimmingCharacters(in: .whitespacesAndNewlines)
+        return (p, url)
+    }
+
+    @Test func aSyncWhoseServerIsKilledResumesAndCompletes() throws {
+        try withSandbox { box in
+            let env = ["PW": "pw", "HOSO_NOW": "2025-03-10T08:00:00Z", "HOSO_AUTHOR": "test"]
+            try twoNodes(box, env: env)
+            _ = try ok(box, ["peer", "add", "truong-a", "--archive", "office", "--cert", "school.pem", "--role", "school", "--scope", "note:a/*"], env: env)
+            _ = try ok(box, ["peer", "add", "phong", "--archive", "school", "--cert", "office.pem", "--role", "office", "--scope", "note:a/*"], env: env)
+            // 30 page scans of 1 MB and a record naming them.
+            let random = try readRandom(1 << 20)
+            for i in 0..<30 {
+                var page = random
+                page[0] = UInt8(i)  // 30 different scans
+                try box.write("scans/p\(i).bin", page)
+            }
+            struct Added: Decodable { var id: String }
+            let ids = try ok(box, ["add", "scans", "--archive", "school", "--json"]).out.split(separator: "\n")
+                .map { try JSONDecoder().decode(Added.self, from: Data($0.utf8)).id }
+            try box.write("scans.json", "{\"pages\": [\(ids.map { "\"\($0)\"" }.joined(separator: ","))]}")
+            _ = try ok(box, ["record", "new", "note", "a/scans", "scans.json", "--archive", "school"], env: env)
+            let before = objects(box)
+
+            // The server is killed (SIGKILL) while the school pushes, one 1 MB batch at a time.
+            let (server, url) = try startServer(box, env: env)
+            let client = Process()
+            client.executableURL = URL(fileURLWithPath: hosoBinary)
+            client.arguments = ["sync", url, "--peer", "phong", "--archive", "school", "--batch-mb", "1"]
+            client.currentDirectoryURL = URL(fileURLWithPath: box.root)
+            client.environment = cleanEnvironment.merging(env) { $1 }
+            client.standardOutput = FileHandle.nullDevice
+            client.standardError = FileHandle.nullDevice
+            try client.run()
+            let deadline = Date().addingTimeInterval(60)
+            while objects(box) - before < 5 && Date() < deadline && client.isRunning { usleep(5_000) }
+            kill(server.processIdentifier, SIGKILL)
+            server.waitUntilExit()
+            client.waitUntilExit()
+            #expect(client.terminationStatus != 0, "the sync should have been cut")
+            let arrived = objects(box) - before
+            #expect(arrived >= 5 && arrived < 31, "\(arrived) objects arrived before the kill")
+
+            // Restarted, the sync completes and sends only what had not arrived.
+            let (again, url2) = try startServer(box, env: env)
+            defer { again.terminate(); again.waitUntilExit() }
+            struct Report: Decodable { var pushed: Int; var alreadyThere: Int; var bytesSent: UInt64 }
+            let r = try ok(box, ["sync", url2, "--peer", "phong", "--archive", "school", "--batch-mb", "1", "--json"], env: env).json(Report.self)
+            #expect(r.pushed + arrived >= 31 && r.pushed <= 31 - arrived + 1, "pushed \(r.pushed) after \(arrived) had arrived")
+            #expect(r.bytesSent < UInt64(31 - arrived + 2) << 20)
+            #expect(try ok(box, ["record", "show", "a/scans", "--archive", "office"]).out.contains(ids[0]))
+            for a in ["office", "school"] { #expect(try box.hoso(["fsck", "--archive", a]).status == 0) }
+        }
+    }
+}
