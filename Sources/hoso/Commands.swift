@@ -86,7 +86,7 @@ struct Hoso: ParsableCommand {
                           GradeBookCommand.self, TranscriptCommand.self,
                           RecordCommand.self, History.self, Conflicts.self, LedgerCommand.self, Find.self,
                           Sign.self, Verify.self, Timestamp.self, TrustCommand.self, PKICommand.self, TSACommand.self,
-                          RequestCommand.self, OfficeCommand.self, CopyCommand.self]
+                          RequestCommand.self, OfficeCommand.self, CopyCommand.self, Serve.self, UserCommand.self]
         )
     }
 }

@@ -1,0 +1,206 @@
+import Foundation
+import HosoCore
+import HosoKit
+import HosoServer
+import HosoSigning
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+enum Mode: String, CaseIterable, Sendable {
+    case router, live
+    var setup: TestingSetup { self == .router ? .router : .live }
+}
+
+/// The web application in-process (requests handed to the router) and on a live server on loopback: the same tests.
+@Suite struct ServerTests {
+    @Test(arguments: Mode.allCases) func loginSetsASecureSessionAndWrongPasswordsAreRefused(mode: Mode) async throws {
+        let fx = try Fixture()
+        try await fx.app().test(mode.setup) { client in
+            let b = Browser(client)
+            // A page that needs a session answers 401 with the sign-in form.
+            let before = try await b.get("/requests")
+            #expect(before.status == .unauthorized)
+            #expect(b.lastBody.contains("name=\"password\""))
+
+            let bad = try await b.login("clerk", password: "sai-mat-khau-roi")
+            #expect(bad.status == .unauthorized)
+            #expect(b.cookies["hoso_session"] == nil)
+
+            // A login form posted without its double-submit token is refused.
+            let forged = try await b.post("/login", [("user", "clerk"), ("password", Fixture.password)], csrf: false)
+            #expect(forged.status == .forbidden)
+
+            let ok = try await b.login("clerk")
+            #expect(ok.status == .seeOther)
+            #expect(ok.headers[.location] == "/")
+            let cookie = try #require(ok.headers[values: .setCookie].first { $0.hasPrefix("hoso_session=") })
+            #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/"))
+            #expect(!cookie.contains("Secure"), "no TLS here, so no Secure flag")
+
+            let page = try await b.get("/requests")
+            #expect(page.status == .ok)
+            #expect(b.lastBody.contains(fx.requestId))
+            #expect(page.headers[.contentSecurityPolicy]?.contains("default-src 'self'") == true)
+            #expect(page.headers[.cacheControl] == "no-store")
+
+            // Signing out ends the session on the server: the old cookie no longer works.
+            let old = b.cookies["hoso_session"]!
+            #expect(try await b.post("/logout", []).status == .seeOther)
+            b.cookies["hoso_session"] = old
+            #expect(try await b.get("/requests").status == .unauthorized)
+        }
+    }
+
+    @Test func secureCookiesWhenAskedFor() async throws {
+        var fx = try Fixture()
+        fx = Fixture(copying: fx, secure: true)
+        try await fx.app().test(.router) { client in
+            let ok = try await Browser(client).login("clerk")
+            let cookie = try #require(ok.headers[values: .setCookie].first { $0.hasPrefix("hoso_session=") })
+            #expect(cookie.contains("Secure"))
+        }
+    }
+
+    @Test func loginsAreThrottledAfterFiveFailures() async throws {
+        let fx = try Fixture()
+        try await fx.app().test(.router) { client in
+            let b = Browser(client)
+            for _ in 0..<5 { #expect(try await b.login("teacher", password: "khong-dung-dau").status == .unauthorized) }
+            // Now even the right password is refused for a while, with Retry-After.
+            let r = try await b.login("teacher")
+            #expect(r.status == .tooManyRequests)
+            #expect(Int(r.headers[.retryAfter] ?? "") ?? 0 > 0)
+            #expect(b.cookies["hoso_session"] == nil)
+            // Every attempt is in the audit log.
+            let store = try ServerStore(path: fx.archivePath + "/server.sqlite", cost: Fixture.cost)
+            let log = try store.auditLog(actor: "teacher")
+            #expect(log.filter { $0.action == "login-failed" }.count == 5)
+            #expect(log.contains { $0.action == "login-throttled" })
+        }
+    }
+
+    @Test(arguments: Mode.allCases) func clerkIssuesACopyAndThePublicVerifiesIt(mode: Mode) async throws {
+        let fx = try Fixture()
+        try await fx.app().test(mode.setup) { client in
+            let b = Browser(client)
+            try await b.login("clerk")
+            let page = try await b.get("/requests/\(fx.requestId)")
+            #expect(page.status == .ok)
+            #expect(b.lastBody.contains("Bản Lướt"), "the ledger entry is shown beside the request")
+            let issued = try await b.post("/requests/\(fx.requestId)/issue", [])
+            #expect(issued.status == .seeOther)
+            try await b.get("/requests/\(fx.requestId)")
+            #expect(b.lastBody.contains("Đã cấp"))
+            let pdf = try await b.get("/requests/\(fx.requestId)/copies/0")
+            #expect(pdf.status == .ok)
+            #expect(pdf.headers[.contentType] == "application/pdf")
+            let bytes = Array(pdf.body.readableBytesView)
+            #expect(bytes.starts(with: Array("%PDF".utf8)))
+
+            // A member of the public, no session: upload the PDF.
+            let pub = Browser(client)
+            let (h, body) = multipart([("pdf", "ban-sao.pdf", "application/pdf", bytes)])
+            let v = try await pub.request(.post, "/verify", headers: h, body: body)
+            #expect(v.status == .ok)
+            #expect(pub.lastBody.contains("data-indication=\"PASSED\""), "\(pub.lastBody)")
+            #expect(pub.lastBody.contains("1/"))
+            // One byte changed: FAILED.
+            var bad = bytes
+            bad[bad.count / 3] ^= 1
+            let (h2, body2) = multipart([("pdf", "ban-sao.pdf", "application/pdf", bad)])
+            try await pub.request(.post, "/verify", headers: h2, body: body2)
+            #expect(pub.lastBody.contains("data-indication=\"FAILED\""))
+
+            // The reads of personal data are in the audit log, with who and what.
+            let store = try ServerStore(path: fx.archivePath + "/server.sqlite", cost: Fixture.cost)
+            let log = try store.auditLog()
+            #expect(log.contains { $0.actor == "clerk" && $0.action == "read" && $0.target == "request:\(fx.requestId)" })
+            #expect(log.contains { $0.actor == "clerk" && $0.action == "download" })
+            #expect(log.contains { $0.actor == "public" && $0.action == "verify" && $0.detail.contains("PASSED") })
+            #expect(try store.checkAuditChain().intact)
+        }
+    }
+
+    @Test func verificationByNumberAndByQRRevealsOnlyWhatTheCopyShows() async throws {
+        let fx = try Fixture()
+        let issued = try Archive.open(at: fx.archivePath, clock: fx.config.clock)
+            .issueCopy(entryRef: Fixture.serial, requestId: fx.requestId, signer: fx.office, clerk: "vanthu")
+        try await fx.app().test(.router) { client in
+            let pub = Browser(client)
+            let number = issued.register.printedNumber
+            try await pub.post("/verify", [("number", number), ("serial", Fixture.serial)], csrf: false)
+            #expect(pub.lastBody.contains("data-indication=\"PASSED\""), "\(pub.lastBody)")
+            #expect(!pub.lastBody.contains(Fixture.holder), "a number and a serial do not reveal the holder's name")
+            try await pub.post("/verify", [("number", number), ("serial", "Số 999999/XX")], csrf: false)
+            #expect(pub.lastBody.contains("data-indication=\"FAILED\""))
+            #expect(pub.lastBody.contains("COPY_NOT_REGISTERED"))
+            #expect(!pub.lastBody.contains(Fixture.serial), "the real serial is not told to a guesser")
+            // The QR text: the payload is what the printed copy shows.
+            let qr = try await pub.request(.post, "/api/verify", headers: [.contentType: "application/json"],
+                                           body: Array(try JSONSerialization.data(withJSONObject: ["qr": issued.qrText])))
+            #expect(qr.status == .ok)
+            let report = try JSONDecoder().decode(PublicReport.self, from: Data(qr.body.readableBytesView))
+            #expect(report.indication == "PASSED")
+            #expect(report.shown.contains { $0.field == "holderName" && $0.value == Fixture.holder })
+            // A changed payload character breaks it.
+            var chars = Array(issued.qrText)
+            chars[chars.count - 5] = chars[chars.count - 5] == "A" ? "B" : "A"
+            let broken = try await pub.request(.post, "/api/verify", headers: [.contentType: "application/json"],
+                                               body: Array(try JSONSerialization.data(withJSONObject: ["qr": String(chars)])))
+            #expect(try JSONDecoder().decode(PublicReport.self, from: Data(broken.body.readableBytesView)).indication == "FAILED")
+        }
+    }
+
+    @Test func languageSwitchesByQueryAndCookie() async throws {
+        let fx = try Fixture()
+        try await fx.app().test(.router) { client in
+            let b = Browser(client)
+            try await b.get("/verify")
+            #expect(b.lastBody.contains("Kiểm tra bản sao văn bằng"))
+            try await b.get("/verify?lang=en")
+            #expect(b.lastBody.contains("Verify a diploma copy"))
+            #expect(b.cookies["hoso_lang"] == "en")
+            try await b.get("/")
+            #expect(b.lastBody.contains("lang=\"en\""))
+        }
+    }
+
+    @Test func adminSeesTheAuditLogAndTamperingShows() async throws {
+        let fx = try Fixture()
+        try await fx.app().test(.router) { client in
+            let clerk = Browser(client)
+            try await clerk.login("clerk")
+            try await clerk.get("/requests/\(fx.requestId)")
+            let admin = Browser(client)
+            try await admin.login("admin")
+            try await admin.get("/admin/audit")
+            #expect(admin.lastBody.contains("request:\(fx.requestId)"))
+            #expect(admin.lastBody.contains("report PASSED"))
+        }
+        // Someone edits a past entry in the SQLite file directly: the chain check names it.
+        try Tamper.sql(fx.archivePath + "/server.sqlite", "UPDATE audit SET actor = 'someone-else' WHERE seq = 2")
+        try await fx.app().test(.router) { client in
+            let admin = Browser(client)
+            try await admin.login("admin")
+            try await admin.get("/admin/audit")
+            #expect(admin.lastBody.contains("report FAILED"))
+            #expect(admin.lastBody.contains("mục 2"))
+        }
+    }
+}
+
+extension Fixture {
+    init(copying f: Fixture, secure: Bool) {
+        var c = f.config
+        c.secureCookies = secure
+        self.init(dir: f.dir, config: c, requestId: f.requestId, office: f.office)
+    }
+
+    init(dir: TempDir, config: ServerConfig, requestId: String, office: SigningIdentity) {
+        self.dir = dir
+        self.config = config
+        self.requestId = requestId
+        self.office = office
+    }
+}
