@@ -153,6 +153,43 @@ def public_verifies_qr_scan_on_a_phone():
         d.quit()
 
 
+def teacher_enters_marks_and_signs():
+    d = browser()
+    try:
+        d.get(URL + "/login")
+        d.find_element(By.ID, "user").send_keys("teacher")
+        d.find_element(By.ID, "password").send_keys(PASSWORD)
+        d.find_element(By.ID, "login").click()
+        wait(d, EC.presence_of_element_located((By.ID, "logout")))
+        d.get(URL + "/gradebooks")
+        d.find_element(By.CSS_SELECTOR, "#gradebooks a").click()
+        wait(d, EC.presence_of_element_located((By.ID, "gradebook")))
+        assert d.find_element(By.ID, "avg-0").text == "7.4", d.find_element(By.ID, "avg-0").text
+        status = d.find_element(By.ID, "signature-status")
+        assert status.get_attribute("data-indication") == "UNSIGNED", status.text
+        tx1 = d.find_element(By.ID, "tx1-0")
+        tx1.clear()
+        tx1.send_keys("10")
+        # (10 + 8 + 6.5 + 2·7 + 3·8) / 8 = 7.8125 → 7.8, shown while typing.
+        wait(d, lambda drv: drv.find_element(By.ID, "avg-0").text == "7.8")
+        shot(d, "09-gradebook-typing")
+        d.find_element(By.ID, "reason").send_keys("Chấm lại bài kiểm tra thường xuyên 1")
+        d.find_element(By.ID, "save").click()
+        wait(d, EC.presence_of_element_located((By.ID, "saved")))
+        assert d.find_element(By.ID, "avg-0").text == "7.8", "the server computed and stored the same average"
+        assert d.find_element(By.ID, "tx1-0").get_attribute("value") == "10.0"
+        d.find_element(By.ID, "key").send_keys(os.environ["HOSO_TEACHER_KEY"])
+        d.find_element(By.ID, "key-password").send_keys(PASSWORD)
+        d.find_element(By.ID, "sign-submit").click()
+        status = wait(d, EC.presence_of_element_located((By.ID, "signature-status")))
+        indication = status.get_attribute("data-indication")
+        assert indication in ("PASSED", "INDETERMINATE"), f"{indication}: {status.text}"
+        assert " — " + indication in status.text, f"one signer listed with its result: {status.text}"
+        shot(d, "10-gradebook-signed")
+    finally:
+        d.quit()
+
+
 def teacher_cannot_open_requests():
     d = browser()
     try:
@@ -172,6 +209,7 @@ check("a clerk signs in, opens a request, issues a copy and downloads it", clerk
 if "pdf" in state:
     check("a member of the public verifies the PDF (and a changed one fails)", public_verifies_pdf)
     check("a member of the public verifies a scan of the QR code on a phone-sized screen", public_verifies_qr_scan_on_a_phone)
+check("a teacher enters marks (averages computed as typed and on saving) and signs", teacher_enters_marks_and_signs)
 check("a teacher may not open a request", teacher_cannot_open_requests)
 
 failed = sum(1 for _, e in results if e)

@@ -67,11 +67,38 @@ enum StaticRoutes {
     }
     """
 
-    // Progressive only: every form works without it. It asks before a refusal and shows the chosen file's name.
+    // Progressive only: every form works without it. It asks before a refusal, and shows each term average
+    // (TT22: (ΣTX + 2·GK + 3·CK) / (number of TX + 5), one decimal, half up) while marks are typed; in whole tenths,
+    // never binary fractions. The server computes the stored average again on saving.
     static let js = """
     document.addEventListener('submit', function (e) {
       var f = e.target;
       if (f.dataset && f.dataset.confirm && !window.confirm(f.dataset.confirm)) { e.preventDefault(); }
+    });
+    function tenths(v) {
+      var m = /^\\s*(10|[0-9])(?:[.,]([0-9]))?\\s*$/.exec(v);
+      if (!m) { return null; }
+      var t = parseInt(m[1], 10) * 10 + (m[2] ? parseInt(m[2], 10) : 0);
+      return t <= 100 ? t : null;
+    }
+    function recompute(row) {
+      var table = document.getElementById('gradebook');
+      var n = parseInt(table.dataset.regular, 10), total = 0, ok = true;
+      for (var i = 1; i <= n; i++) {
+        var t = tenths((document.getElementById('tx' + i + '-' + row) || {}).value || '');
+        if (t === null) { ok = false; } else { total += t; }
+      }
+      var gk = tenths((document.getElementById('gk-' + row) || {}).value || '');
+      var ck = tenths((document.getElementById('ck-' + row) || {}).value || '');
+      var cell = document.getElementById('avg-' + row);
+      if (!ok || gk === null || ck === null) { cell.textContent = '?'; return; }
+      total += 2 * gk + 3 * ck;
+      var d = n + 5, avg = Math.floor((2 * total + d) / (2 * d));
+      cell.textContent = Math.floor(avg / 10) + '.' + (avg % 10);
+    }
+    document.addEventListener('input', function (e) {
+      var t = e.target;
+      if (t.classList && t.classList.contains('mark')) { recompute(t.name.split('-')[1]); }
     });
     """
 }

@@ -222,6 +222,7 @@ public enum HosoServer {
         StaticRoutes.add(to: router)
         AuthRoutes.add(to: router, state: state)
         ClerkRoutes.add(to: router, state: state)
+        GradeBookRoutes.add(to: router, state: state)
         VerifyRoutes.add(to: router, state: state)
         AdminRoutes.add(to: router, state: state)
         APIRoutes.add(to: router, state: state)

@@ -1,6 +1,7 @@
 import Foundation
 import HosoCore
 import HosoKit
+import HosoRecords
 import HosoServer
 import HosoSigning
 import Hummingbird
@@ -150,6 +151,40 @@ enum Mode: String, CaseIterable, Sendable {
                                                body: Array(try JSONSerialization.data(withJSONObject: ["qr": String(chars)])))
             #expect(try JSONDecoder().decode(PublicReport.self, from: Data(broken.body.readableBytesView)).indication == "FAILED")
         }
+    }
+
+    @Test func teacherSavesMarksTheServerComputesAveragesAndRefusesBadMarks() async throws {
+        let fx = try Fixture()
+        let csv = "ma_dinh_danh,ho_va_ten,ngay_sinh,tx1,tx2,tx3,tx4,gk,ck,nhan_xet\r\n0123456789,Lò Văn An,01/02/2010,7,8,6.5,,7,8,\r\n"
+        let book = try Archive.open(at: fx.archivePath, clock: fx.config.clock).importGradeBook(
+            csv: Array(csv.utf8), source: "t.csv", header: nil,
+            settings: GradeBookSettings(school: "Trường THCS Tân Lập", className: "9A", schoolYear: "2024-2025", subject: "Toán", term: "HK1",
+                                        level: "THCS", periodsPerYear: 70, assessment: "scored", teacher: "Nguyễn Văn Toán"),
+            author: "gv").book
+        let id = book.recordId
+        try await fx.app().test(.router) { client in
+            let b = Browser(client)
+            try await b.login("teacher")
+            let page = try await b.get("/gradebook?id=\(id)")
+            #expect(page.status == .ok)
+            #expect(b.lastBody.contains("id=\"avg-0\">7.4<"))
+            let marks = [("tx1-0", "10"), ("tx2-0", "8"), ("tx3-0", "6,5"), ("gk-0", "7"), ("ck-0", "8"), ("reason", "chấm lại")]
+            let bad = try await b.post("/gradebook/save?id=\(id)", [("tx1-0", "11")] + marks.dropFirst())
+            #expect(bad.status == .badRequest)
+            #expect(b.lastBody.contains("MARK") || b.lastBody.contains("0 đến 10"), "\(b.lastBody)")
+            try await b.get("/gradebook?id=\(id)")
+            let ok = try await b.post("/gradebook/save?id=\(id)", marks)
+            #expect(ok.status == .seeOther)
+            try await b.get("/gradebook?id=\(id)&saved=1")
+            #expect(b.lastBody.contains("id=\"avg-0\">7.8<"), "(10 + 8 + 6.5 + 14 + 24) / 8 = 7.8125 → 7.8")
+            // A principal reads but may not change marks.
+            let p = Browser(client)
+            try await p.login("principal")
+            #expect(try await p.get("/gradebook?id=\(id)").status == .ok)
+            #expect(!p.lastBody.contains("id=\"save\""))
+            #expect(try await p.post("/gradebook/save?id=\(id)", marks).status == .forbidden)
+        }
+        #expect(try Archive.open(at: fx.archivePath).gradeBook(record: id).students[0].termAverage?.description == "7.8")
     }
 
     @Test func languageSwitchesByQueryAndCookie() async throws {
