@@ -36,6 +36,7 @@ bench: setup
 	tools/bench-records
 	tools/bench-signing
 	tools/bench-copies
+	tools/bench-web
 
 clean:
 	rm -rf .build demo-archive Samples/generated .build-log.txt

@@ -55,7 +55,7 @@ let package = Package(
                                                 "HosoCopies"]),
         // The web application: server-rendered screens, the JSON API, accounts, sessions and the audit log.
         .target(name: "HosoServer", dependencies: [
-            "HosoKit", "HosoCore", "HosoSigning", "HosoCopies",
+            "HosoKit", "HosoCore", "HosoSigning", "HosoCopies", "HosoRecords", "HosoIndex", "HosoStore",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -85,7 +85,7 @@ let package = Package(
         ]),
         .testTarget(name: "HosoCLITests", dependencies: ["HosoKit"]),
         .testTarget(name: "HosoServerTests", dependencies: [
-            "HosoServer", "HosoKit", "HosoSigning", "HosoRecords",
+            "HosoServer", "HosoKit", "HosoSigning", "HosoRecords", "HosoCopies", "HosoStore",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "GRDB", package: "GRDB.swift"),  // to tamper with the audit log as an attacker would

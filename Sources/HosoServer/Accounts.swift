@@ -98,7 +98,14 @@ public final class ServerStore: Sendable {
 
     public init(path: String, clock: HosoClock = .system, cost: PasswordHash.Cost = .standard) throws {
         do {
-            db = try DatabaseQueue(path: path)
+            var config = Configuration()
+            // WAL with synchronous=NORMAL: an audit entry per read must not cost an fsync per request; a power cut
+            // can lose the last entries but never corrupts the file or the chain.
+            config.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL")
+            }
+            config.busyMode = .timeout(5)
+            db = try DatabaseQueue(path: path, configuration: config)
         } catch {
             throw HosoError(.ioError, .both("Không mở được cơ sở dữ liệu của máy chủ", "Cannot open the server database"),
                             location: path, cause: "\(error)")

@@ -59,6 +59,8 @@ enum StaticRoutes {
     dd { margin: 0; overflow-wrap: anywhere; }
     .tiles { list-style: none; padding: 0; display: grid; grid-template-columns: repeat(auto-fill, minmax(12rem, 1fr)); gap: .75rem; }
     .tiles a { display: block; padding: 1rem; background: #fff; border: 1px solid var(--line); border-radius: 6px; text-decoration: none; }
+    .scan { max-width: 36rem; flex: 1 1 20rem; }
+    .scan img { max-width: 100%; height: auto; display: block; }
     .actions { display: flex; flex-wrap: wrap; gap: 1rem; align-items: flex-start; }
     @media (max-width: 640px) {
       dl { grid-template-columns: 1fr; }

@@ -223,6 +223,8 @@ public enum HosoServer {
         AuthRoutes.add(to: router, state: state)
         ClerkRoutes.add(to: router, state: state)
         GradeBookRoutes.add(to: router, state: state)
+        LedgerRoutes.add(to: router, state: state)
+        RecordRoutes.add(to: router, state: state)
         VerifyRoutes.add(to: router, state: state)
         AdminRoutes.add(to: router, state: state)
         APIRoutes.add(to: router, state: state)

@@ -27,6 +27,11 @@ import Testing
         Route(method: .post, path: "/requests/REQ/issue", roles: clerks),
         Route(method: .post, path: "/requests/REQ/refuse", roles: clerks),
         Route(method: .get, path: "/requests/REQ/copies/0", roles: clerks),
+        Route(method: .get, path: "/ledger?q=lo+thi+mai", roles: [.registrar, .clerk, .officeHead]),
+        Route(method: .get, path: "/api/ledger/search?q=lo+thi+mai", roles: [.registrar, .clerk, .officeHead]),
+        Route(method: .get, path: "/ledger/page?ledger=L&page=1", roles: [.registrar, .clerk, .officeHead]),
+        Route(method: .get, path: "/ledger/scan?ledger=L&page=1", roles: [.registrar, .clerk, .officeHead]),
+        Route(method: .get, path: "/records?type=ledger", roles: [.registrar, .principal, .officeHead, .admin]),
         Route(method: .get, path: "/gradebooks", roles: [.teacher, .principal]),
         Route(method: .get, path: "/gradebook?id=gradebook/x", roles: [.teacher, .principal]),
         Route(method: .post, path: "/gradebook/save?id=gradebook/x", roles: [.teacher]),
@@ -173,6 +178,8 @@ import Testing
                 "/requests/\(fx.requestId)/copies/..%2F..%2Fetc%2Fpasswd", "/requests/\(fx.requestId)/copies/-1",
                 "/requests/\(fx.requestId)/copies/1", "/requests/\(fx.requestId)/copies/0%2F..%2F..%2Fserver.sqlite",
                 "/api/requests/..%2F..%2Fetc%2Fpasswd", "/api/requests/\(fx.requestId)/copies/%2E%2E",
+                "/ledger/scan?ledger=..%2F..%2F..%2Fetc%2Fpasswd&page=1", "/ledger/scan?ledger=\(Fixture.ledgerId)&page=..%2Fserver.sqlite",
+                "/ledger/scan?ledger=\(Fixture.ledgerId)&page=1",
             ]
             for path in attempts {
                 let r = try await b.get(path)

@@ -1,5 +1,6 @@
 import Foundation
 import HosoCore
+import HosoCopies
 import HosoKit
 import HosoRecords
 import HosoServer
@@ -185,6 +186,44 @@ enum Mode: String, CaseIterable, Sendable {
             #expect(try await p.post("/gradebook/save?id=\(id)", marks).status == .forbidden)
         }
         #expect(try Archive.open(at: fx.archivePath).gradeBook(record: id).students[0].termAverage?.description == "7.8")
+    }
+
+    @Test func ledgerSearchIsAccentInsensitiveAndShowsAPageScanBesideItsEntries() async throws {
+        let fx = try Fixture()
+        // A scanned ledger: one page whose scan is an object of the archive, both entries written on it.
+        let a = try Archive.open(at: fx.archivePath, clock: fx.config.clock)
+        let png = try QRCode.png(for: "trang 1")
+        let (scan, _) = try a.store.put(png, kind: .blob)
+        try a.index.record(objects: [scan])
+        var text = String(decoding: FileManager.default.contents(atPath: Fixture.repo + "/Schemas/examples/valid-ledger-old-typed-without-scans.json")!, as: UTF8.self)
+        text = text.replacingOccurrences(of: "\"pages\": []", with: "\"pages\": [{\"page\": 1, \"scan\": \"\(scan.id.hex)\"}]")
+            .replacingOccurrences(of: "\"stt\":", with: "\"page\": 1, \"stt\":")
+        try a.createRecord(type: "ledger", id: "SCANNED/1", body: try CanonicalJSON.parse(Array(text.utf8)), author: "registrar")
+        try await fx.app().test(.router) { client in
+            let b = Browser(client)
+            try await b.login("registrar")
+            #expect(try await b.get("/ledger?q=lo+thi+mai").status == .ok)
+            #expect(b.lastBody.contains(Fixture.holder) && b.lastBody.contains(Fixture.serial))
+            #expect(b.lastBody.contains("/ledger/page?ledger=SCANNED/1&amp;page=1"))
+            let api = try await b.get("/api/ledger/search?q=LO%20THI%20MAI")
+            let hits = try JSONSerialization.jsonObject(with: Data(api.body.readableBytesView)) as! [[String: Any]]
+            #expect(hits.count == 2 && hits.allSatisfy { $0["fullName"] as? String == Fixture.holder })
+            #expect(try await b.get("/ledger/page?ledger=SCANNED/1&page=1").status == .ok)
+            #expect(b.lastBody.contains(Fixture.holder) && b.lastBody.contains("id=\"scan\""))
+            let img = try await b.get("/ledger/scan?ledger=SCANNED/1&page=1")
+            #expect(img.status == .ok && img.headers[.contentType] == "image/png")
+            #expect(Array(img.body.readableBytesView) == png)
+            #expect(try await b.get("/ledger/scan?ledger=SCANNED/1&page=2").status == .notFound)
+            // The typed ledger has no scans and says so.
+            try await b.get("/ledger/page?ledger=\(Fixture.ledgerId)&page=1")
+            #expect(b.lastBody.contains("chưa có ảnh quét"))
+            // Searches, pages and scans are reads of personal data.
+            let log = try ServerStore(path: fx.archivePath + "/server.sqlite", cost: Fixture.cost).auditLog(actor: "registrar")
+            #expect(log.contains { $0.action == "search" } && log.contains { $0.target == "ledger-scan:SCANNED/1#1" })
+            // The signature status page lists the ledgers, none signed.
+            try await b.get("/records?type=ledger")
+            #expect(b.lastBody.contains("SCANNED/1") && b.lastBody.contains("data-indication=\"UNSIGNED\""))
+        }
     }
 
     @Test func languageSwitchesByQueryAndCookie() async throws {
