@@ -14,6 +14,7 @@ enum Pages {
     static let nav: [NavItem] = [
         NavItem(path: "/requests", title: .both("Yêu cầu", "Requests"), roles: ClerkRoutes.roles),
         NavItem(path: "/ledger", title: .both("Sổ gốc", "Ledgers"), roles: LedgerRoutes.roles),
+        NavItem(path: "/digitize", title: .both("Số hoá", "Digitize"), roles: DigitizeRoutes.roles),
         NavItem(path: "/gradebooks", title: .both("Sổ điểm", "Grade books"), roles: GradeBookRoutes.readers),
         NavItem(path: "/records", title: .both("Chữ ký hồ sơ", "Signatures"), roles: RecordRoutes.roles),
         NavItem(path: "/admin/users", title: .both("Tài khoản", "Accounts"), roles: [.admin]),

@@ -225,6 +225,7 @@ public enum HosoServer {
         GradeBookRoutes.add(to: router, state: state)
         LedgerRoutes.add(to: router, state: state)
         RecordRoutes.add(to: router, state: state)
+        DigitizeRoutes.add(to: router, state: state)
         VerifyRoutes.add(to: router, state: state)
         AdminRoutes.add(to: router, state: state)
         APIRoutes.add(to: router, state: state)

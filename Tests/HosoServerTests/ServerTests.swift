@@ -226,6 +226,48 @@ enum Mode: String, CaseIterable, Sendable {
         }
     }
 
+    @Test func registrarDigitizesALedgerDryRunThenCommit() async throws {
+        let fx = try Fixture()
+        let header = "STT;Họ và tên;Ngày sinh;Nơi sinh;Giới tính;Dân tộc;Xếp loại TN;Số hiệu VB;Số vào sổ;Trang"
+        let rows = ["1;Nguyễn Văn Bảo;15/03/2004;Xã Tân Lập;Nam;Kinh;Khá;A0099001;1;1", "2;Trần Thị Cúc;02/11/2004;Xã Tân Lập;Nữ;Tày;Giỏi;A0099002;2;2"]
+        let csv = Array(([header] + rows).joined(separator: "\r\n").utf8)
+        let mapping = Array(#"""
+            {"format":"hoso/ledger-mapping","version":1,"recordId":"PGD-TL/THCS/2019/WEB",
+             "ledger":{"issuer":"Phòng Giáo dục và Đào tạo huyện Tân Lập","title":"SỔ GỐC CẤP BẰNG TỐT NGHIỆP THCS","level":"THCS",
+               "decision":{"number":"123/QĐ-PGDĐT","date":"2019-06-15"},"year":2019,"school":"Trường THCS Tân Lập","mode":"Giáo dục chính quy"},
+             "columns":{"stt":"STT","fullName":"Họ và tên","dateOfBirth":"Ngày sinh","placeOfBirth":"Nơi sinh","sex":"Giới tính",
+               "ethnicity":"Dân tộc","graduationGrade":"Xếp loại TN","serial":"Số hiệu VB","ledgerNumber":"Số vào sổ","page":"Trang"},
+             "dateFormat":"dd/MM/yyyy","scans":"/etc"}
+            """#.utf8)
+        let scan1 = try QRCode.png(for: "trang 1"), scan2 = try QRCode.png(for: "trang 2")
+        try await fx.app().test(.router) { client in
+            let b = Browser(client)
+            try await b.login("registrar")
+            try await b.get("/digitize")
+            let token = try #require(b.csrfToken)
+            // Upload names with paths in them are cut to their last component; the mapping's scans folder is ignored.
+            let (h, body) = multipart([("_csrf", nil, nil, Array(token.utf8)), ("ledger", "so-goc.csv", "text/csv", csv),
+                                       ("mapping", "mapping.json", "application/json", mapping),
+                                       ("scans", "../../trang-001.png", "image/png", scan1), ("scans", "C:\\scans\\trang-002.png", "image/png", scan2)])
+            let dry = try await b.request(.post, "/digitize", headers: h, body: body)
+            #expect(dry.status == .ok, "\(b.lastBody)")
+            #expect(b.lastBody.contains("data-committed=\"no\"") && b.lastBody.contains("report PASSED"), "\(b.lastBody)")
+            #expect(try Archive.open(at: fx.archivePath).find(.init(text: "tran thi cuc")).isEmpty, "a dry run writes nothing")
+            let commit = try await b.post("/digitize/commit", [("batch", try #require(b.lastBody.range(of: #"name="batch" value=""#).map {
+                String(b.lastBody[$0.upperBound...].prefix { $0 != "\"" }) }))])
+            #expect(commit.status == .ok)
+            #expect(b.lastBody.contains("data-committed=\"yes\""), "\(b.lastBody)")
+            let found = try Archive.open(at: fx.archivePath).find(.init(text: "tran thi cuc"))
+            #expect(found.count == 1 && found[0].page == 2)
+            // The scan is stored and shown beside its entry.
+            let img = try await b.get("/ledger/scan?ledger=PGD-TL/THCS/2019/WEB&page=2")
+            #expect(Array(img.body.readableBytesView) == scan2)
+            // The staged files are gone: committing again is refused.
+            try await b.get("/digitize")
+            #expect(try await b.post("/digitize/commit", [("batch", "AAAAAAAAAAAAAAAAAAAAAAAA")]).status == .notFound)
+        }
+    }
+
     @Test func languageSwitchesByQueryAndCookie() async throws {
         let fx = try Fixture()
         try await fx.app().test(.router) { client in

@@ -121,15 +121,15 @@ func urlencode(_ fields: [(String, String)]) -> String {
         .joined(separator: "&")
 }
 
-func multipart(_ parts: [(name: String, fileName: String?, type: String?, bytes: [UInt8])], boundary: String = "hosoTestBoundary7") -> (HTTPFields, [UInt8]) {
+func multipart(_ parts: [(String, String?, String?, [UInt8])], boundary: String = "hosoTestBoundary7") -> (HTTPFields, [UInt8]) {
     var body = [UInt8]()
-    for p in parts {
-        var head = "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(p.name)\""
-        if let f = p.fileName { head += "; filename=\"\(f)\"" }
+    for (name, fileName, type, bytes) in parts {
+        var head = "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\""
+        if let f = fileName { head += "; filename=\"\(f)\"" }
         head += "\r\n"
-        if let t = p.type { head += "Content-Type: \(t)\r\n" }
+        if let t = type { head += "Content-Type: \(t)\r\n" }
         head += "\r\n"
-        body += Array(head.utf8) + p.bytes + Array("\r\n".utf8)
+        body += Array(head.utf8) + bytes + Array("\r\n".utf8)
     }
     body += Array("--\(boundary)--\r\n".utf8)
     return ([.contentType: "multipart/form-data; boundary=\(boundary)"], body)
