@@ -153,6 +153,14 @@ enum ClerkRoutes {
         }
     }
 
+    static func relationText(_ r: CitizenRequest.Relation) -> LocalizedText {
+        switch r {
+        case .holder: return .both("Chính người được cấp", "The holder")
+        case .representative: return .both("Người đại diện", "Representative")
+        case .relative: return .both("Thân nhân", "Relative")
+        }
+    }
+
     static func kindText(_ k: CitizenRequest.Kind) -> LocalizedText {
         k == .copy ? .both("Cấp bản sao", "Copy") : .both("Xác minh", "Verification")
     }
@@ -229,9 +237,7 @@ enum ClerkRoutes {
                 select(c, "kind", c.t("Loại yêu cầu", "Kind"), CitizenRequest.Kind.allCases.map { ($0.rawValue, c.t(kindText($0))) }, form)
                 field("requester", c.t("Họ tên người yêu cầu", "Requester's name"), form)
                 field("requester-id", c.t("Số định danh (12 chữ số)", "Citizen ID (12 digits)"), form)
-                select(c, "relation", c.t("Quan hệ", "Relation"), [("holder", c.t("Chính người được cấp", "The holder")),
-                                                                    ("representative", c.t("Người đại diện", "Representative")),
-                                                                    ("relative", c.t("Thân nhân", "Relative"))], form)
+                select(c, "relation", c.t("Quan hệ", "Relation"), CitizenRequest.Relation.allCases.map { ($0.rawValue, c.t(relationText($0))) }, form)
                 field("proof", c.t("Giấy tờ chứng minh quan hệ", "Proof of the relationship"), form)
                 field("holder", c.t("Họ tên người được cấp văn bằng", "Holder's name"), form)
                 field("holder-dob", c.t("Ngày sinh (YYYY-MM-DD)", "Date of birth (YYYY-MM-DD)"), form)
@@ -272,7 +278,7 @@ enum ClerkRoutes {
                     el("dt", text: c.t("Loại", "Kind")); el("dd", text: c.t(kindText(r.kind)))
                     el("dt", text: c.t("Trạng thái", "Status")); el("dd", [("id", "status")], text: c.t(statusText(r.status)))
                     el("dt", text: c.t("Người yêu cầu", "Requester")); el("dd", text: r.requesterName + (r.requesterId.map { " (\($0))" } ?? ""))
-                    el("dt", text: c.t("Quan hệ", "Relation")); el("dd", text: r.relation.rawValue + (r.proof.map { " — \($0)" } ?? ""))
+                    el("dt", text: c.t("Quan hệ", "Relation")); el("dd", text: c.t(relationText(r.relation)) + (r.proof.map { " — \($0)" } ?? ""))
                     el("dt", text: c.t("Người được cấp", "Holder")); el("dd", text: r.holderName + (r.holderDateOfBirth.map { ", \($0)" } ?? ""))
                     el("dt", text: c.t("Văn bằng", "Diploma"))
                     el("dd", text: r.serial ?? "\(r.ledgerRecordId ?? "")#\(r.ledgerNumber.map(String.init) ?? "")")
