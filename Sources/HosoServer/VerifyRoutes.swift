@@ -112,7 +112,11 @@ enum Verification {
 
     /// Revoked since, or corrected since (the entry's digest is no longer the one the copy certified).
     static func standing(_ registered: CopyRegisterEntry, archive: Archive, add: (String, LocalizedText) -> Void) {
-        guard let now = try? archive.ledgerEntry("\(registered.ledgerRecordId)#\(registered.ledgerNumber)") else {
+        // By serial first: it is indexed (unique by the import's rules), where a lookup by ledger number scans every
+        // ledger's entries; the ledger and number must still be the registered ones.
+        let ref = "\(registered.ledgerRecordId)#\(registered.ledgerNumber)"
+        let bySerial = (try? archive.ledgerEntry(registered.serial)).flatMap { $0.ref == ref ? $0 : nil }
+        guard let now = bySerial ?? (try? archive.ledgerEntry(ref)) else {
             add("ENTRY_NOT_FOUND", .both("Không tìm thấy mục sổ gốc mà bản sao chứng thực", "The ledger entry the copy certifies is not in the archive"))
             return
         }
