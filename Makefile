@@ -17,12 +17,13 @@ build: setup
 demo: build
 	@tools/demo
 
-# Every test: Swift unit and end-to-end tests (no compiler warnings allowed in our code), then a few
-# SIGKILL crash trials. The full 50-trial run is `make crash-stress`.
+# Every test: Swift unit and end-to-end tests (no compiler warnings allowed in our code), the browser tests of
+# the web application (headless Chromium), then a few SIGKILL crash trials. The full 50-trial run is `make crash-stress`.
 test: setup
 	@set -o pipefail; swift build --build-tests 2>&1 | tee .build-log.txt | grep -vE '^\[[0-9]+/[0-9]+\]' || { echo "build failed"; exit 1; }
 	@if grep -E "^$(CURDIR)/(Sources|Tests)/.*warning:" .build-log.txt; then echo "make test: compiler warnings in hoso's code (see above)"; exit 1; fi
 	swift test --skip-build
+	tools/browser-test
 	tools/crash-stress --self-test
 	tools/crash-stress --trials 3 --seed 1
 
@@ -36,6 +37,7 @@ bench: setup
 	tools/bench-signing
 	tools/bench-copies
 	tools/bench-sync
+	tools/bench-web
 
 clean:
 	rm -rf .build demo-archive Samples/generated .build-log.txt

@@ -14,6 +14,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
+        // The web application only (HosoServer); the core modules never see it. swift-configuration support is off:
+        // settings come from our own command line.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types", exact: "1.8.0"),
     ],
     targets: [
         // C shims: the only places that see C macros and variadic functions.
@@ -49,8 +55,17 @@ let package = Package(
         .target(name: "HosoSync", dependencies: ["HosoCore", "HosoStore", "HosoSigning", "CHosoZlib"]),
         .target(name: "HosoKit", dependencies: ["HosoCore", "HosoStore", "HosoIndex", "HosoRecords", "HosoSigning",
                                                 "HosoCopies", "HosoSync"]),
+        // The web application: server-rendered screens, the JSON API, accounts, sessions and the audit log.
+        .target(name: "HosoServer", dependencies: [
+            "HosoKit", "HosoCore", "HosoSigning", "HosoCopies", "HosoRecords", "HosoIndex", "HosoStore",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "GRDB", package: "GRDB.swift"),  // accounts and audit log: a SQLite file of the node's own
+        ]),
         .executableTarget(name: "hoso", dependencies: [
-            "HosoKit", "HosoSigning", "HosoCopies",
+            "HosoKit", "HosoSigning", "HosoCopies", "HosoServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -74,6 +89,12 @@ let package = Package(
         ]),
         .testTarget(name: "HosoSyncTests", dependencies: ["HosoSync", "HosoStore", "HosoSigning"]),
         .testTarget(name: "HosoCLITests", dependencies: ["HosoKit"]),
+        .testTarget(name: "HosoServerTests", dependencies: [
+            "HosoServer", "HosoKit", "HosoSigning", "HosoRecords", "HosoCopies", "HosoStore",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "GRDB", package: "GRDB.swift"),  // to tamper with the audit log as an attacker would
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -290,7 +290,8 @@ extension Archive {
             let arrived = Set(intake.ids)
             result.newObjects = zip(staged, isNew).filter { $0.1 && arrived.contains($0.0.object.id) }.count
             let rows = Self.parentsFirst(revs.map { Self.row(ObjectID(hex: $0.key)!, $0.value) })
-            try index.record(revisions: rows, objects: intake.present + evidence + staged.map(\.object))
+            try index.record(revisions: rows, objects: intake.present + evidence + staged.map(\.object),
+                             refs: rows.map { Self.refs(of: revs[$0.id]!) })
             try index.record(signatures: sigs.map(\.1), objects: [])
             for recordId in Set(rows.filter { $0.recordType == Self.ledgerType }.map(\.recordId)).sorted() {
                 try index.replaceEntries(ofRecord: recordId, with: try entries(ofHeads: try index.heads(ofRecord: recordId), recordId: recordId))

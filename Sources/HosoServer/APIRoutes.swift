@@ -1,0 +1,183 @@
+import Foundation
+import HosoCore
+import HosoKit
+import Hummingbird
+
+/// The JSON API: what the screens do, for scripts and other front ends (Schemas/openapi.yaml). Same roles, same
+/// audit log; a POST needs the session's CSRF token in `X-CSRF-Token` (the token comes with the session).
+enum APIRoutes {
+    struct SessionOut: Encodable { var user: String; var displayName: String; var role: String; var csrf: String }
+    struct RequestOut: Encodable { var id: String; var request: CitizenRequest; var entry: LedgerEntryView?; var entryProblem: String? }
+    struct IssuedOut: Encodable { var copy: CopyRegisterEntry; var register: String; var download: String }
+    struct UserOut: Encodable { var name: String; var displayName: String; var role: String; var createdAt: String; var disabled: Bool }
+    struct AuditOut: Encodable { var chain: ServerStore.ChainCheck; var entries: [AuditEntry] }
+
+    static func add(to router: Router<HosoContext>, state: ServerState) {
+        router.get("/api/session") { _, context -> Response in
+            let s = try context.require(Set(Role.allCases))
+            return jsonResponse(SessionOut(user: s.user.name, displayName: s.user.displayName, role: s.user.role.rawValue, csrf: s.csrf))
+        }
+
+        router.post("/api/session") { request, context -> Response in
+            // JSON only: a cross-site HTML form cannot send application/json, so this needs no CSRF token.
+            let f = try await jsonForm(request, limit: 64 * 1024)
+            switch try AuthRoutes.login(state: state, name: (f["user"] ?? "").lowercased(), password: f["password"] ?? "", remote: context.remote) {
+            case .success(let token, let s):
+                var r = jsonResponse(SessionOut(user: s.user.name, displayName: s.user.displayName, role: s.user.role.rawValue, csrf: s.csrf))
+                r.setCookie(AuthRoutes.sessionCookie(token, state: state))
+                return r
+            case .failure(let e):
+                var r = jsonErrors([e], status: httpStatus(for: [e]), lang: context.lang)
+                if e.code == .loginThrottled, let after = e.cause { r.headers[.retryAfter] = after }
+                return r
+            }
+        }
+
+        router.delete("/api/session") { request, context -> Response in
+            let s = try context.require(Set(Role.allCases))
+            try checkCSRF(request, form: nil, session: s)
+            if let token = context.sessionToken { try state.store.endSession(token: token) }
+            try state.store.audit(actor: s.user.name, action: "logout", target: s.user.name)
+            return Response(status: .noContent)
+        }
+
+        router.get("/api/requests") { request, context -> Response in
+            let s = try context.require(ClerkRoutes.roles)
+            let all = request.uri.queryParameters.get("all") == "1"
+            var list = try state.archive.with { try $0.requests() }
+            if !all { list = list.filter { $0.request.status == .received || $0.request.status == .checked } }
+            try state.store.audit(actor: s.user.name, action: "read", target: "requests", detail: "api")
+            return jsonResponse(list)
+        }
+
+        router.post("/api/requests") { request, context -> Response in
+            let s = try context.require(ClerkRoutes.roles)
+            try checkCSRF(request, form: nil, session: s)
+            let f = try await jsonForm(request, limit: 256 * 1024)
+            let (id, r) = try state.archive.with { try $0.newRequest(try ClerkRoutes.newRequest(from: f), clerk: s.user.name) }
+            try state.store.audit(actor: s.user.name, action: "create", target: "request:\(id)", detail: "api")
+            return jsonResponse(RequestOut(id: id, request: r, entry: nil, entryProblem: nil), status: .created)
+        }
+
+        router.get("/api/requests/:id") { _, context -> Response in
+            let s = try context.require(ClerkRoutes.roles)
+            let id = try ClerkRoutes.requestId(context)
+            let (_, r) = try state.archive.with { try $0.request(id) }
+            let entry = try state.archive.with { a in Result { try a.ledgerEntry(ClerkRoutes.entryRef(of: r)) } }
+            try state.store.audit(actor: s.user.name, action: "read", target: "request:\(id)", detail: "api")
+            var problem: String?
+            if case .failure(let e) = entry { problem = (e as? HosoError)?.code.rawValue ?? "\(e)" }
+            return jsonResponse(RequestOut(id: id, request: r, entry: try? entry.get(), entryProblem: problem))
+        }
+
+        router.post("/api/requests/:id/issue") { request, context -> Response in
+            let s = try context.require(ClerkRoutes.roles)
+            try checkCSRF(request, form: nil, session: s)
+            let id = try ClerkRoutes.requestId(context)
+            guard let office = state.config.officeIdentity else {
+                throw HosoError(.notOfficeSigner, .both("Máy chủ chưa có khóa ký của cơ quan (hoso serve --office-key)",
+                                                        "The server has no office signing key (hoso serve --office-key)"))
+            }
+            let (result, index) = try state.archive.with { a in
+                let (_, r) = try a.request(id)
+                let issued = try a.issueCopy(entryRef: ClerkRoutes.entryRef(of: r), requestId: id, signer: office,
+                                             timestamp: state.config.timestamp, clerk: s.user.name)
+                return (issued, r.issued.count)
+            }
+            try state.store.audit(actor: s.user.name, action: "issue", target: "request:\(id)", detail: "copy \(result.register.printedNumber) api")
+            return jsonResponse(IssuedOut(copy: result.register, register: result.registerRecordId, download: "/api/requests/\(id)/copies/\(index)"),
+                                status: .created)
+        }
+
+        router.post("/api/requests/:id/refuse") { request, context -> Response in
+            let s = try context.require(ClerkRoutes.roles)
+            try checkCSRF(request, form: nil, session: s)
+            let id = try ClerkRoutes.requestId(context)
+            let f = try await jsonForm(request, limit: 64 * 1024)
+            let r = try state.archive.with { try $0.refuseRequest(id, reason: f["reason"] ?? "", clerk: s.user.name) }
+            try state.store.audit(actor: s.user.name, action: "refuse", target: "request:\(id)", detail: "api")
+            return jsonResponse(RequestOut(id: id, request: r, entry: nil, entryProblem: nil))
+        }
+
+        router.get("/api/requests/:id/copies/:n") { _, context -> Response in
+            let s = try context.require(ClerkRoutes.roles)
+            let id = try ClerkRoutes.requestId(context)
+            let (pdf, number) = try ClerkRoutes.copyPDF(state: state, requestId: id, index: context.parameters.get("n") ?? "")
+            try state.store.audit(actor: s.user.name, action: "download", target: "copy:\(number)", detail: "request \(id) api")
+            return ClerkRoutes.pdfResponse(pdf, fileName: "ban-sao-\(number.replacingOccurrences(of: "/", with: "-")).pdf")
+        }
+
+        // Public: a PDF (application/pdf), a QR photo (image/*), or JSON {"qr": …} / {"number": …, "serial": …}.
+        router.post("/api/verify") { request, context -> Response in
+            let type = (request.headers[.contentType] ?? "").lowercased()
+            var form = Form()
+            if type.hasPrefix("application/pdf") || type.hasPrefix("image/") {
+                var req = request
+                let body: ByteBuffer
+                do { body = try await req.collectBody(upTo: 25 * 1024 * 1024) } catch {
+                    throw HosoError(.bodyTooLarge, .both("Dữ liệu gửi lên quá lớn", "The upload is too large"))
+                }
+                form.files = [.init(fieldName: type.hasPrefix("image/") ? "qr-image" : "pdf", fileName: "upload", contentType: type,
+                                    bytes: Array(body.readableBytesView))]
+            } else {
+                form = try await jsonForm(request, limit: 64 * 1024)
+            }
+            return jsonResponse(try VerifyRoutes.run(form, state: state, remote: context.remote))
+        }
+
+        router.get("/api/users") { _, context -> Response in
+            _ = try context.require([.admin])
+            return jsonResponse(try state.store.users().map {
+                UserOut(name: $0.name, displayName: $0.displayName, role: $0.role.rawValue, createdAt: $0.createdAt, disabled: $0.disabled)
+            })
+        }
+
+        router.post("/api/users") { request, context -> Response in
+            let s = try context.require([.admin])
+            try checkCSRF(request, form: nil, session: s)
+            let f = try await jsonForm(request, limit: 64 * 1024)
+            guard let role = Role(rawValue: f["role"] ?? "") else {
+                throw HosoError(.badUserInput, .both("Vai trò không hợp lệ", "Invalid role"), location: "role")
+            }
+            let u = try state.store.addUser(name: (f["name"] ?? "").lowercased(), displayName: f["displayName"] ?? "", role: role,
+                                            password: f["password"] ?? "")
+            try state.store.audit(actor: s.user.name, action: "user-add", target: "user:\(u.name)", detail: role.rawValue)
+            return jsonResponse(UserOut(name: u.name, displayName: u.displayName, role: u.role.rawValue, createdAt: u.createdAt, disabled: false),
+                                status: .created)
+        }
+
+        router.get("/api/audit") { request, context -> Response in
+            _ = try context.require([.admin])
+            let actor = request.uri.queryParameters.get("actor")
+            return jsonResponse(AuditOut(chain: try state.store.checkAuditChain(), entries: try state.store.auditLog(limit: 500, actor: actor)))
+        }
+    }
+
+    /// A JSON object of strings and numbers, read as form fields so the API and the screens share their checks.
+    static func jsonForm(_ request: Request, limit: Int) async throws -> Form {
+        let type = (request.headers[.contentType] ?? "").lowercased()
+        guard type.hasPrefix("application/json") else {
+            throw HosoError(.badUserInput, .both("Cần Content-Type: application/json", "Content-Type: application/json is needed"))
+        }
+        var req = request
+        let body: ByteBuffer
+        do { body = try await req.collectBody(upTo: limit) } catch {
+            throw HosoError(.bodyTooLarge, .both("Dữ liệu gửi lên quá lớn", "The upload is too large"))
+        }
+        let data = Data(body.readableBytesView)
+        if data.isEmpty { return Form() }
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw HosoError(.badUserInput, .both("Nội dung không phải đối tượng JSON", "The body is not a JSON object"))
+        }
+        var f = Form()
+        for (k, v) in object {
+            switch v {
+            case let s as String: f.fields[k] = [s]
+            case let n as NSNumber: f.fields[k] = [n.stringValue]
+            default:
+                throw HosoError(.badUserInput, .both("Giá trị phải là chuỗi hoặc số", "Values must be strings or numbers"), location: k)
+            }
+        }
+        return f
+    }
+}

@@ -1,0 +1,358 @@
+import Foundation
+import HosoCore
+import HosoKit
+import HosoSigning
+import Hummingbird
+
+/// The clerk's screens: the request queue, one request (check the ledger entry, issue the copy or refuse), the PDF.
+enum ClerkRoutes {
+    static let roles: Set<Role> = [.clerk, .officeHead]
+
+    static func add(to router: Router<HosoContext>, state: ServerState) {
+        router.get("/requests") { request, context -> Response in
+            let s = try context.require(roles)
+            let all = request.uri.queryParameters.get("all") == "1"
+            let list = try state.archive.with { try $0.requests() }
+            try state.store.audit(actor: s.user.name, action: "read", target: "requests", detail: all ? "all" : "open")
+            return htmlResponse(queuePage(context, s, list: list, all: all, problems: []))
+        }
+
+        router.post("/requests") { request, context -> Response in
+            let s = try context.require(roles)
+            let form = try await Form.read(request, limit: 256 * 1024)
+            try checkCSRF(request, form: form, session: s)
+            do {
+                let (id, _) = try state.archive.with { try $0.newRequest(try newRequest(from: form), clerk: s.user.name) }
+                try state.store.audit(actor: s.user.name, action: "create", target: "request:\(id)")
+                return redirect("/requests/\(id)")
+            } catch let e as HosoProblems {
+                let list = try state.archive.with { try $0.requests() }
+                return htmlResponse(queuePage(context, s, list: list, all: false, problems: e.problems, form: form), status: .badRequest)
+            } catch let e as HosoError where e.category == .badInput {
+                let list = try state.archive.with { try $0.requests() }
+                return htmlResponse(queuePage(context, s, list: list, all: false, problems: [e], form: form), status: .badRequest)
+            }
+        }
+
+        router.get("/requests/:id") { _, context -> Response in
+            let s = try context.require(roles)
+            let id = try requestId(context)
+            let (_, r) = try state.archive.with { try $0.request(id) }
+            let entry = try state.archive.with { a in Result { try a.ledgerEntry(entryRef(of: r)) } }
+            try state.store.audit(actor: s.user.name, action: "read", target: "request:\(id)",
+                                  detail: (try? entry.get().ref).map { "entry \($0)" } ?? "")
+            return htmlResponse(requestPage(context, s, id: id, request: r, entry: entry, officeReady: state.config.officeIdentity != nil))
+        }
+
+        router.post("/requests/:id/issue") { request, context -> Response in
+            let s = try context.require(roles)
+            let form = try await Form.read(request, limit: 64 * 1024)
+            try checkCSRF(request, form: form, session: s)
+            let id = try requestId(context)
+            guard let office = state.config.officeIdentity else {
+                throw HosoError(.notOfficeSigner, .both("Máy chủ chưa có khóa ký của cơ quan (hoso serve --office-key)",
+                                                        "The server has no office signing key (hoso serve --office-key)"))
+            }
+            let result = try state.archive.with { a in
+                let (_, r) = try a.request(id)
+                return try a.issueCopy(entryRef: entryRef(of: r), requestId: id, signer: office, timestamp: state.config.timestamp,
+                                       clerk: s.user.name)
+            }
+            try state.store.audit(actor: s.user.name, action: "issue", target: "request:\(id)", detail: "copy \(result.register.printedNumber)")
+            return redirect("/requests/\(id)")
+        }
+
+        router.post("/requests/:id/refuse") { request, context -> Response in
+            let s = try context.require(roles)
+            let form = try await Form.read(request, limit: 64 * 1024)
+            try checkCSRF(request, form: form, session: s)
+            let id = try requestId(context)
+            _ = try state.archive.with { try $0.refuseRequest(id, reason: form["reason"] ?? "", clerk: s.user.name) }
+            try state.store.audit(actor: s.user.name, action: "refuse", target: "request:\(id)")
+            return redirect("/requests/\(id)")
+        }
+
+        router.get("/requests/:id/copies/:n") { _, context -> Response in
+            let s = try context.require(roles)
+            let id = try requestId(context)
+            let (pdf, number) = try copyPDF(state: state, requestId: id, index: context.parameters.get("n") ?? "")
+            try state.store.audit(actor: s.user.name, action: "download", target: "copy:\(number)", detail: "request \(id)")
+            return pdfResponse(pdf, fileName: "ban-sao-\(number.replacingOccurrences(of: "/", with: "-")).pdf")
+        }
+    }
+
+    /// Route parameters are names, never paths: anything but the register's own id alphabet is not found.
+    static func requestId(_ context: HosoContext) throws -> String {
+        guard let id = context.parameters.get("id"), id.range(of: #"^[A-Za-z0-9._-]{1,64}$"#, options: .regularExpression) != nil,
+              !id.hasPrefix(".") else {
+            throw HosoError(.requestNotFound, .both("Không có yêu cầu này", "No such request"))
+        }
+        return id
+    }
+
+    static func copyPDF(state: ServerState, requestId id: String, index: String) throws -> ([UInt8], String) {
+        let (_, r) = try state.archive.with { try $0.request(id) }
+        guard let n = Int(index), r.issued.indices.contains(n) else {
+            throw HosoError(.copyNotFound, .both("Không có bản sao này", "No such copy"), location: "\(id)/\(index)")
+        }
+        let copy = r.issued[n]
+        let pdf = try state.archive.with { a in try a.read(try a.resolve(copy.document)) }
+        return (pdf, copy.copyNumber)
+    }
+
+    static func pdfResponse(_ pdf: [UInt8], fileName: String) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/pdf", .contentDisposition: "attachment; filename=\"\(fileName)\""],
+                 body: .init(byteBuffer: ByteBuffer(bytes: pdf)))
+    }
+
+    /// The ledger entry a request names: its serial, else its ledger and number.
+    static func entryRef(of r: CitizenRequest) -> String {
+        if let serial = r.serial { return serial }
+        return "\(r.ledgerRecordId ?? "")#\(r.ledgerNumber ?? 0)"
+    }
+
+    static func newRequest(from f: Form) throws -> Archive.NewRequest {
+        var problems = [HosoError]()
+        func choice<T: RawRepresentable>(_ name: String, _ fallback: T) -> T where T.RawValue == String {
+            guard let v = f.value(name) else { return fallback }
+            guard let c = T(rawValue: v) else {
+                problems.append(HosoError(.badRequestInput, .both("Giá trị không hợp lệ", "Invalid value"), location: name))
+                return fallback
+            }
+            return c
+        }
+        let kind: CitizenRequest.Kind = choice("kind", .copy)
+        let relation: CitizenRequest.Relation = choice("relation", .holder)
+        let channel: CitizenRequest.Channel = choice("channel", .inPerson)
+        var number: Int?
+        if let n = f.value("ledger-number") {
+            number = Int(n)
+            if number == nil { problems.append(HosoError(.badRequestInput, .both("Số vào sổ phải là số", "The ledger number must be a number"), location: "ledger-number")) }
+        }
+        var copies = 1
+        if let c = f.value("copies") {
+            guard let n = Int(c) else {
+                problems.append(HosoError(.badRequestInput, .both("Số bản sao phải là số", "The number of copies must be a number"), location: "copies"))
+                throw HosoProblems(problems)
+            }
+            copies = n
+        }
+        if !problems.isEmpty { throw HosoProblems(problems) }
+        return Archive.NewRequest(kind: kind, requesterName: f.value("requester") ?? "", requesterId: f.value("requester-id"),
+                                  relation: relation, proof: f.value("proof"), holderName: f.value("holder") ?? "",
+                                  holderDateOfBirth: f.value("holder-dob"), serial: f.value("serial"), ledgerRecordId: f.value("ledger"),
+                                  ledgerNumber: number, askingBody: f.value("asking-body"), channel: channel, copies: copies)
+    }
+
+    static func statusText(_ s: CitizenRequest.Status) -> LocalizedText {
+        switch s {
+        case .received: return .both("Đã tiếp nhận", "Received")
+        case .checked: return .both("Đã kiểm tra", "Checked")
+        case .issued: return .both("Đã cấp", "Issued")
+        case .refused: return .both("Từ chối", "Refused")
+        }
+    }
+
+    static func relationText(_ r: CitizenRequest.Relation) -> LocalizedText {
+        switch r {
+        case .holder: return .both("Chính người được cấp", "The holder")
+        case .representative: return .both("Người đại diện", "Representative")
+        case .relative: return .both("Thân nhân", "Relative")
+        }
+    }
+
+    static func kindText(_ k: CitizenRequest.Kind) -> LocalizedText {
+        k == .copy ? .both("Cấp bản sao", "Copy") : .both("Xác minh", "Verification")
+    }
+
+    /// Times are shown in the office's local time.
+    static func local(_ iso: String) -> String {
+        guard let d = HosoClock.parse(iso) else { return iso }
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(secondsFromGMT: 7 * 3600)
+        f.dateFormat = "dd/MM/yyyy HH:mm"
+        return f.string(from: d)
+    }
+
+    // MARK: - Pages
+
+    static func queuePage(_ c: HosoContext, _ s: Session, list: [Archive.RequestListing], all: Bool, problems: [HosoError],
+                          form: Form? = nil) -> HTML {
+        let shown = all ? list : list.filter { $0.request.status == .received || $0.request.status == .checked }
+        let overdue = list.filter(\.overdue).count
+        return Pages.layout(c, title: c.t("Yêu cầu cấp bản sao và xác minh", "Copy and verification requests")) {
+            el("p") {
+                c.t("\(shown.count) yêu cầu", "\(shown.count) requests")
+                if overdue > 0 {
+                    " · "
+                    el("span", [("class", "badge overdue")], text: c.t("\(overdue) quá hạn", "\(overdue) overdue"))
+                }
+                " · "
+                if all {
+                    el("a", [("href", "/requests")], text: c.t("Chỉ yêu cầu đang mở", "Open requests only"))
+                } else {
+                    el("a", [("href", "/requests?all=1")], text: c.t("Tất cả yêu cầu", "All requests"))
+                }
+            }
+            el("div", [("class", "table-wrap")]) {
+                el("table", [("id", "queue")]) {
+                    el("thead") {
+                        el("tr") {
+                            for h in [c.t("Mã", "Id"), c.t("Loại", "Kind"), c.t("Người được cấp", "Holder"), c.t("Người yêu cầu", "Requester"),
+                                      c.t("Tiếp nhận", "Received"), c.t("Hạn trả", "Due"), c.t("Trạng thái", "Status")] {
+                                el("th", text: h)
+                            }
+                        }
+                    }
+                    el("tbody") {
+                        for l in shown {
+                            el("tr", [("class", l.overdue ? "overdue" : nil), ("data-id", l.id)]) {
+                                el("td") { el("a", [("href", "/requests/\(l.id)")], text: l.id) }
+                                el("td", text: c.t(kindText(l.request.kind)))
+                                el("td", text: l.request.holderName)
+                                el("td", text: l.request.requesterName)
+                                el("td", text: local(l.request.receivedAt))
+                                el("td") {
+                                    local(l.request.deadline)
+                                    if l.overdue {
+                                        " "
+                                        el("span", [("class", "badge overdue")], text: c.t("quá hạn", "overdue"))
+                                    }
+                                }
+                                el("td", text: c.t(statusText(l.request.status)))
+                            }
+                        }
+                    }
+                }
+            }
+            el("h2", text: c.t("Tiếp nhận yêu cầu mới", "Register a new request"))
+            if !problems.isEmpty {
+                el("ul", [("class", "errors"), ("role", "alert")]) {
+                    for p in problems { el("li", text: (p.location.map { "\($0): " } ?? "") + c.t(p.message)) }
+                }
+            }
+            el("form", [("method", "post"), ("action", "/requests"), ("class", "card"), ("id", "new-request")]) {
+                Pages.csrfField(s)
+                select(c, "kind", c.t("Loại yêu cầu", "Kind"), CitizenRequest.Kind.allCases.map { ($0.rawValue, c.t(kindText($0))) }, form)
+                field("requester", c.t("Họ tên người yêu cầu", "Requester's name"), form)
+                field("requester-id", c.t("Số định danh (12 chữ số)", "Citizen ID (12 digits)"), form)
+                select(c, "relation", c.t("Quan hệ", "Relation"), CitizenRequest.Relation.allCases.map { ($0.rawValue, c.t(relationText($0))) }, form)
+                field("proof", c.t("Giấy tờ chứng minh quan hệ", "Proof of the relationship"), form)
+                field("holder", c.t("Họ tên người được cấp văn bằng", "Holder's name"), form)
+                field("holder-dob", c.t("Ngày sinh (YYYY-MM-DD)", "Date of birth (YYYY-MM-DD)"), form)
+                field("serial", c.t("Số hiệu văn bằng", "Diploma serial"), form)
+                field("ledger", c.t("Hoặc: mã sổ gốc", "Or: ledger id"), form)
+                field("ledger-number", c.t("và số vào sổ", "and ledger number"), form)
+                field("asking-body", c.t("Cơ quan đề nghị xác minh", "Agency asking (verification)"), form)
+                select(c, "channel", c.t("Hình thức", "Channel"), [("in-person", c.t("Trực tiếp", "In person")), ("post", c.t("Bưu điện", "Post")),
+                                                                   ("online", c.t("Trực tuyến", "Online"))], form)
+                field("copies", c.t("Số bản", "Copies"), form, value: "1")
+                el("button", [("type", "submit"), ("id", "create-request")], text: c.t("Tiếp nhận", "Register"))
+            }
+        }
+    }
+
+    static func field(_ name: String, _ label: String, _ form: Form?, value: String? = nil) -> HTML {
+        el("label") {
+            label
+            el("input", [("name", name), ("id", "f-" + name), ("value", form?[name] ?? value ?? "")])
+        }
+    }
+
+    static func select(_ c: HosoContext, _ name: String, _ label: String, _ options: [(String, String)], _ form: Form?) -> HTML {
+        el("label") {
+            label
+            el("select", [("name", name), ("id", "f-" + name)]) {
+                for (v, t) in options { el("option", [("value", v), ("selected", form?[name] == v ? "" : nil)], text: t) }
+            }
+        }
+    }
+
+    static func requestPage(_ c: HosoContext, _ s: Session, id: String, request r: CitizenRequest, entry: Result<LedgerEntryView, any Error>,
+                            officeReady: Bool) -> HTML {
+        let open = r.status == .received || r.status == .checked
+        return Pages.layout(c, title: c.t("Yêu cầu \(id)", "Request \(id)")) {
+            el("section", [("class", "card")]) {
+                el("dl", [("id", "request")]) {
+                    el("dt", text: c.t("Loại", "Kind")); el("dd", text: c.t(kindText(r.kind)))
+                    el("dt", text: c.t("Trạng thái", "Status")); el("dd", [("id", "status")], text: c.t(statusText(r.status)))
+                    el("dt", text: c.t("Người yêu cầu", "Requester")); el("dd", text: r.requesterName + (r.requesterId.map { " (\($0))" } ?? ""))
+                    el("dt", text: c.t("Quan hệ", "Relation")); el("dd", text: c.t(relationText(r.relation)) + (r.proof.map { " — \($0)" } ?? ""))
+                    el("dt", text: c.t("Người được cấp", "Holder")); el("dd", text: r.holderName + (r.holderDateOfBirth.map { ", \($0)" } ?? ""))
+                    el("dt", text: c.t("Văn bằng", "Diploma"))
+                    el("dd", text: r.serial ?? "\(r.ledgerRecordId ?? "")#\(r.ledgerNumber.map(String.init) ?? "")")
+                    if let b = r.askingBody { el("dt", text: c.t("Cơ quan hỏi", "Asking body")); el("dd", text: b) }
+                    el("dt", text: c.t("Tiếp nhận", "Received")); el("dd", text: local(r.receivedAt) + " · " + r.clerk)
+                    el("dt", text: c.t("Hạn trả", "Due")); el("dd", text: local(r.deadline))
+                    if let why = r.refusalReason { el("dt", text: c.t("Lý do từ chối", "Reason refused")); el("dd", [("id", "refusal")], text: why) }
+                }
+            }
+            el("h2", text: c.t("Đối chiếu sổ gốc", "The ledger entry"))
+            switch entry {
+            case .success(let v):
+                el("section", [("class", "card"), ("id", "entry")]) {
+                    el("dl") {
+                        el("dt", text: c.t("Sổ gốc", "Ledger")); el("dd", text: "\(v.ledgerRecordId) — \(v.title) \(v.year)")
+                        el("dt", text: c.t("Trường", "School")); el("dd", text: v.school)
+                        for (key, vi, en) in entryFields {
+                            if let value = v.entry[key] { el("dt", text: c.t(vi, en)); el("dd", text: value.text) }
+                        }
+                    }
+                    for corr in v.corrections {
+                        el("p", [("class", "note")], text: c.t("Đã đính chính theo \(corr.appendixRecordId): \(corr.fields.joined(separator: ", "))",
+                                                               "Corrected by \(corr.appendixRecordId): \(corr.fields.joined(separator: ", "))"))
+                    }
+                    if let rv = v.revocation {
+                        el("p", [("class", "error"), ("role", "alert")], text: c.t("Văn bằng đã bị \(rv.kind.lowercased()) (\(rv.decision ?? "")): \(rv.reason)",
+                                                                                  "The diploma was revoked (\(rv.decision ?? "")): \(rv.reason)"))
+                    }
+                }
+            case .failure(let e):
+                el("p", [("class", "error"), ("id", "entry-missing")], text: (e as? HosoError).map { c.t($0.message) } ?? "\(e)")
+            }
+            if !r.issued.isEmpty {
+                el("h2", text: c.t("Bản sao đã cấp", "Copies issued"))
+                el("ul", [("id", "copies")]) {
+                    for (i, copy) in r.issued.enumerated() {
+                        el("li") {
+                            el("a", [("href", "/requests/\(id)/copies/\(i)"), ("class", "download")],
+                               text: c.t("Tải bản sao số \(copy.copyNumber) (PDF)", "Download copy \(copy.copyNumber) (PDF)"))
+                        }
+                    }
+                }
+            }
+            if open {
+                el("div", [("class", "actions")]) {
+                    if r.kind == .copy {
+                        el("form", [("method", "post"), ("action", "/requests/\(id)/issue"), ("class", "card")]) {
+                            Pages.csrfField(s)
+                            if !officeReady {
+                                el("p", [("class", "note")], text: c.t("Máy chủ chưa có khóa ký của cơ quan: không cấp được bản sao.",
+                                                                       "The server has no office signing key: copies cannot be issued."))
+                            }
+                            el("button", [("type", "submit"), ("id", "issue"), ("disabled", officeReady ? nil : "")],
+                               text: c.t("Cấp bản sao có ký số", "Issue the signed copy"))
+                        }
+                    }
+                    el("form", [("method", "post"), ("action", "/requests/\(id)/refuse"), ("class", "card"),
+                                ("data-confirm", c.t("Từ chối yêu cầu này?", "Refuse this request?"))]) {
+                        Pages.csrfField(s)
+                        el("label") {
+                            c.t("Lý do từ chối", "Reason for refusing")
+                            el("textarea", [("name", "reason"), ("id", "reason"), ("required", ""), ("rows", "2")])
+                        }
+                        el("button", [("type", "submit"), ("class", "danger"), ("id", "refuse")], text: c.t("Từ chối", "Refuse"))
+                    }
+                }
+            }
+            el("p") { el("a", [("href", "/requests")], text: c.t("← Danh sách yêu cầu", "← All requests")) }
+        }
+    }
+
+    static let entryFields: [(String, String, String)] = [
+        ("fullName", "Họ và tên", "Full name"), ("dateOfBirth", "Ngày sinh", "Date of birth"), ("placeOfBirth", "Nơi sinh", "Place of birth"),
+        ("sex", "Giới tính", "Sex"), ("ethnicity", "Dân tộc", "Ethnicity"), ("graduationGrade", "Xếp loại", "Grade"),
+        ("serial", "Số hiệu văn bằng", "Serial"), ("ledgerNumber", "Số vào sổ", "Ledger number"),
+    ]
+}

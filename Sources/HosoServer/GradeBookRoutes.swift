@@ -1,0 +1,198 @@
+import Foundation
+import HosoCore
+import HosoKit
+import HosoRecords
+import HosoSigning
+import Hummingbird
+
+/// The teacher's grade-book screens: enter marks (averages computed on the server when saved, shown live by a
+/// little JavaScript while typing), and sign the current revision with the teacher's own key. The key file and
+/// its password are used for that one request and never stored.
+enum GradeBookRoutes {
+    static let readers: Set<Role> = [.teacher, .principal]
+    static let writers: Set<Role> = [.teacher]
+
+    static func add(to router: Router<HosoContext>, state: ServerState) {
+        router.get("/gradebooks") { _, context -> Response in
+            _ = try context.require(readers)
+            let ids = try state.archive.with { try $0.index.recordIds(ofType: GradeBookInfo.recordType) }.sorted()
+            return htmlResponse(Pages.layout(context, title: context.t("Sổ điểm", "Grade books")) {
+                el("ul", [("id", "gradebooks")]) {
+                    for id in ids { el("li") { el("a", [("href", "/gradebook?id=" + queryEscape(id))], text: id) } }
+                }
+                if ids.isEmpty { el("p", [("class", "note")], text: context.t("Chưa có sổ điểm.", "No grade books yet.")) }
+            })
+        }
+
+        router.get("/gradebook") { request, context -> Response in
+            let s = try context.require(readers)
+            let id = request.uri.queryParameters.get("id") ?? ""
+            let (book, report) = try state.archive.with { a in (try a.gradeBook(record: id), try? a.verify(id)) }
+            try state.store.audit(actor: s.user.name, action: "read", target: "gradebook:\(id)")
+            return htmlResponse(page(context, s, id: id, book: book, report: report, problems: [], saved: request.uri.queryParameters.get("saved")))
+        }
+
+        router.post("/gradebook/save") { request, context -> Response in
+            let s = try context.require(writers)
+            let form = try await Form.read(request, limit: 512 * 1024)
+            try checkCSRF(request, form: form, session: s)
+            let id = request.uri.queryParameters.get("id") ?? ""
+            do {
+                let result = try state.archive.with { a -> GradeBookImportResult in
+                    let book = try a.gradeBook(record: id)
+                    let csv = try csvFrom(form: form, book: book)
+                    let i = book.info
+                    let settings = GradeBookSettings(school: i.school, className: i.className, schoolYear: i.schoolYear, subject: i.subject,
+                                                     term: i.term.rawValue, level: i.level.rawValue, grade: i.grade,
+                                                     periodsPerYear: i.periodsPerYear, assessment: i.assessment.rawValue, teacher: i.teacher)
+                    return try a.importGradeBook(csv: csv, source: "web", header: nil, settings: settings, author: s.user.name,
+                                                 reason: form.value("reason") ?? "nhập điểm trên web / marks entered on the web")
+                }
+                try state.store.audit(actor: s.user.name, action: "write", target: "gradebook:\(id)", detail: result.save.change.rawValue)
+                return redirect("/gradebook?id=\(queryEscape(id))&saved=1")
+            } catch let e as HosoProblems {
+                let book = try state.archive.with { try $0.gradeBook(record: id) }
+                return htmlResponse(page(context, s, id: id, book: book, report: nil, problems: e.problems, saved: nil, form: form),
+                                    status: .badRequest)
+            }
+        }
+
+        router.post("/gradebook/sign") { request, context -> Response in
+            let s = try context.require(writers)
+            let form = try await Form.read(request, limit: 1024 * 1024)
+            try checkCSRF(request, form: form, session: s)
+            let id = request.uri.queryParameters.get("id") ?? ""
+            guard let key = form.file("key") else {
+                throw HosoError(.badUserInput, .both("Hãy chọn tệp khóa ký (.p12)", "Choose the signing key file (.p12)"), location: "key")
+            }
+            let identity = try PKCS12.open(key.bytes, password: form["password"] ?? "", source: key.fileName)
+            let outcome = try state.archive.with { try $0.sign(id, identity: identity, role: .subjectTeacher, timestamp: state.config.timestamp).0 }
+            try state.store.audit(actor: s.user.name, action: "sign", target: "gradebook:\(id)",
+                                  detail: "\(outcome.signer) revision \(outcome.revision.prefix(12))")
+            return redirect("/gradebook?id=\(queryEscape(id))")
+        }
+    }
+
+    static func queryEscape(_ s: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~/")
+        return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s
+    }
+
+    /// The grade book's CSV layout filled from the form (`tx<i>-<row>`, `gk-<row>`, `ck-<row>`, `nx-<row>`), so the
+    /// import's checks and its average computation are the ones a file upload gets.
+    static func csvFrom(form: Form, book: GradeBook) throws -> [UInt8] {
+        func cell(_ s: String) -> String {
+            s.contains(where: { ",\"\r\n;\t".contains($0) }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+        }
+        var lines = [GradeBookCSV.columns.joined(separator: ",")]
+        for (row, st) in book.students.enumerated() {
+            let dob = st.dateOfBirth.split(separator: "-")
+            var cells = [st.moetId, st.fullName, dob.count == 3 ? "\(dob[2])/\(dob[1])/\(dob[0])" : st.dateOfBirth]
+            cells += (1...4).map { (form["tx\($0)-\(row)"] ?? "").trimmingCharacters(in: .whitespaces).replacingOccurrences(of: ",", with: ".") }
+            cells += ["gk", "ck"].map { (form["\($0)-\(row)"] ?? "").trimmingCharacters(in: .whitespaces).replacingOccurrences(of: ",", with: ".") }
+            cells.append((form["nx-\(row)"] ?? "").trimmingCharacters(in: .whitespaces))
+            lines.append(cells.map(cell).joined(separator: ","))
+        }
+        return Array((lines.joined(separator: "\r\n") + "\r\n").utf8)
+    }
+
+    static func page(_ c: HosoContext, _ s: Session, id: String, book: GradeBook, report: Archive.SignedRevisionReport?,
+                     problems: [HosoError], saved: String?, form: Form? = nil) -> HTML {
+        let info = book.info
+        let regular = info.regularMarkCount ?? 0
+        let editable = info.assessment == .scored && s.user.role == .teacher
+        return Pages.layout(c, title: "\(info.subject) — \(info.className) — \(info.term.label) \(info.schoolYear)") {
+            el("p", text: "\(info.school) · " + c.t("Giáo viên: ", "Teacher: ") + info.teacher)
+            if let r = report {
+                el("p", [("class", "card report \(r.signatures.isEmpty ? "INDETERMINATE" : r.indication)"), ("id", "signature-status"),
+                         ("data-indication", r.signatures.isEmpty ? "UNSIGNED" : r.indication)]) {
+                    if r.signatures.isEmpty {
+                        c.t("Bản hiện tại chưa được ký", "The current revision is not signed")
+                        if r.earlierRevisionsSigned > 0 { c.t(" (bản trước đã ký: cần ký lại)", " (an earlier revision was signed: sign again)") }
+                    } else {
+                        el("span", [("class", "badge \(r.indication)")], text: r.indication)
+                        " " + r.signatures.map { "\($0.report.signer ?? "?") — \($0.report.indication.rawValue)\($0.report.reason.map { " " + $0.rawValue } ?? "")" }
+                            .joined(separator: "; ")
+                    }
+                }
+            }
+            if saved != nil { el("p", [("class", "note"), ("id", "saved")], text: c.t("Đã lưu bản mới của sổ điểm.", "A new revision of the grade book was saved.")) }
+            if !problems.isEmpty {
+                el("ul", [("class", "errors"), ("role", "alert")]) {
+                    for p in problems { el("li", text: (p.location.map { "\($0): " } ?? "") + c.t(p.message)) }
+                }
+            }
+            el("form", [("method", "post"), ("action", "/gradebook/save?id=" + queryEscape(id)), ("id", "marks")]) {
+                Pages.csrfField(s)
+                el("div", [("class", "table-wrap")]) {
+                    el("table", [("id", "gradebook"), ("data-regular", String(regular))]) {
+                        el("thead") {
+                            el("tr") {
+                                el("th", text: "STT"); el("th", text: c.t("Họ và tên", "Name"))
+                                if info.assessment == .scored {
+                                    for i in 0..<regular { el("th", text: "TX\(i + 1)") }
+                                    el("th", text: "GK"); el("th", text: "CK"); el("th", text: "ĐTBmhk")
+                                } else {
+                                    el("th", text: c.t("Nhận xét", "Comment"))
+                                }
+                            }
+                        }
+                        el("tbody") {
+                            for (row, st) in book.students.enumerated() {
+                                el("tr", [("data-row", String(row))]) {
+                                    el("td", text: String(row + 1))
+                                    el("td", text: st.fullName)
+                                    if info.assessment == .scored {
+                                        for i in 0..<regular {
+                                            markCell("tx\(i + 1)-\(row)", form?["tx\(i + 1)-\(row)"] ?? (i < st.regularMarks.count ? st.regularMarks[i].description : ""), editable)
+                                        }
+                                        markCell("gk-\(row)", form?["gk-\(row)"] ?? st.midTermMark?.description ?? "", editable)
+                                        markCell("ck-\(row)", form?["ck-\(row)"] ?? st.endOfTermMark?.description ?? "", editable)
+                                        el("td", [("class", "avg"), ("id", "avg-\(row)")], text: st.termAverage?.description ?? "")
+                                    } else {
+                                        el("td", text: st.exempt ? GradeBookCSV.exemptLabel : st.commentResult?.rawValue ?? "")
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                if editable {
+                    el("label") {
+                        c.t("Lý do sửa (nếu sửa điểm đã có)", "Reason for the change (when changing marks)")
+                        el("input", [("name", "reason"), ("id", "reason")])
+                    }
+                    el("button", [("type", "submit"), ("id", "save")], text: c.t("Lưu (tính điểm trung bình)", "Save (averages computed)"))
+                }
+            }
+            if s.user.role == .teacher {
+                el("form", [("method", "post"), ("action", "/gradebook/sign?id=" + queryEscape(id)), ("enctype", "multipart/form-data"),
+                            ("class", "card"), ("id", "sign")]) {
+                    Pages.csrfField(s)
+                    el("h2", text: c.t("Ký số bản hiện tại", "Sign the current revision"))
+                    el("label") {
+                        c.t("Tệp khóa ký của giáo viên (.p12)", "The teacher's key file (.p12)")
+                        el("input", [("type", "file"), ("name", "key"), ("id", "key"), ("accept", ".p12,.pfx,application/x-pkcs12")])
+                    }
+                    el("label") {
+                        c.t("Mật khẩu tệp khóa", "Key file password")
+                        el("input", [("type", "password"), ("name", "password"), ("id", "key-password"), ("autocomplete", "off")])
+                    }
+                    el("button", [("type", "submit"), ("id", "sign-submit")], text: c.t("Ký", "Sign"))
+                }
+            }
+        }
+    }
+
+    static func markCell(_ name: String, _ value: String, _ editable: Bool) -> HTML {
+        el("td") {
+            if editable {
+                el("input", [("name", name), ("id", name), ("value", value), ("inputmode", "decimal"), ("size", "3"), ("class", "mark"),
+                             ("pattern", "[0-9]{1,2}([.,][0-9])?")])
+            } else {
+                value
+            }
+        }
+    }
+}

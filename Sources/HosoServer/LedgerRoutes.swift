@@ -1,0 +1,191 @@
+import Foundation
+import HosoCore
+import HosoIndex
+import HosoKit
+import HosoRecords
+import HosoStore
+import Hummingbird
+
+/// The ledger browser: accent-insensitive search over every ledger entry, and a ledger page's scan beside the
+/// entries written on it. Every search and every page shown is a read of personal data and is logged.
+enum LedgerRoutes {
+    static let roles: Set<Role> = [.registrar, .clerk, .officeHead]
+
+    struct Hit: Codable, Sendable {
+        var ledger: String
+        var ledgerNumber: Int
+        var fullName: String
+        var dateOfBirth: String
+        var placeOfBirth: String
+        var serial: String
+        var year: Int
+        var school: String
+        var page: Int?
+    }
+
+    static func search(_ q: String, state: ServerState) throws -> [Hit] {
+        let text = q.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty else { return [] }
+        guard text.count <= 200 else {
+            throw HosoError(.badUserInput, .both("Chuỗi tìm kiếm quá dài", "The search text is too long"))
+        }
+        return try state.archive.with { try $0.find(Archive.FindRequest(text: text), limit: 50) }.map {
+            Hit(ledger: $0.recordId, ledgerNumber: $0.ledgerNumber, fullName: $0.fullName, dateOfBirth: $0.dateOfBirth,
+                placeOfBirth: $0.placeOfBirth, serial: $0.serial, year: $0.year, school: $0.school, page: $0.page)
+        }
+    }
+
+    static func add(to router: Router<HosoContext>, state: ServerState) {
+        router.get("/ledger") { request, context -> Response in
+            let s = try context.require(roles)
+            let q = request.uri.queryParameters.get("q") ?? ""
+            let hits = try search(q, state: state)
+            if !q.isEmpty { try state.store.audit(actor: s.user.name, action: "search", target: "ledger", detail: "\(hits.count) hits") }
+            return htmlResponse(searchPage(context, q: q, hits: hits))
+        }
+
+        router.get("/api/ledger/search") { request, context -> Response in
+            let s = try context.require(roles)
+            let q = request.uri.queryParameters.get("q") ?? ""
+            let hits = try search(q, state: state)
+            try state.store.audit(actor: s.user.name, action: "search", target: "ledger", detail: "\(hits.count) hits api")
+            return jsonResponse(hits)
+        }
+
+        router.get("/ledger/page") { request, context -> Response in
+            let s = try context.require(roles)
+            let (ledger, page) = try pageParams(request)
+            let (title, entries, hasScan) = try state.archive.with { a -> (String, [[String: String]], Bool) in
+                let body = try a.current(record: ledger).1.body
+                guard case .array(let list)? = body["entries"] else { return ("", [], false) }
+                let rows = list.filter { int($0["page"]) == page }.map { e -> [String: String] in
+                    var m = [String: String]()
+                    for k in ["ledgerNumber", "fullName", "dateOfBirth", "placeOfBirth", "sex", "ethnicity", "graduationGrade", "serial"] {
+                        switch e[k] {
+                        case .string(let v)?: m[k] = v
+                        case .number(let d)?: m[k] = String(Int(d))
+                        default: break
+                        }
+                    }
+                    return m
+                }
+                return ("\(str(body["title"]) ?? "") \(int(body["year"]).map(String.init) ?? "")", rows, scanId(body, page: page) != nil)
+            }
+            try state.store.audit(actor: s.user.name, action: "read", target: "ledger-page:\(ledger)#\(page)")
+            return htmlResponse(pagePage(context, ledger: ledger, page: page, title: title, entries: entries, hasScan: hasScan))
+        }
+
+        router.get("/ledger/scan") { request, context -> Response in
+            let s = try context.require(roles)
+            let (ledger, page) = try pageParams(request)
+            let bytes = try state.archive.with { a -> [UInt8] in
+                guard let id = scanId(try a.current(record: ledger).1.body, page: page), let oid = ObjectID(hex: id) else {
+                    throw HosoError(.inputNotFound, .both("Trang này chưa có ảnh quét", "This page has no scan"))
+                }
+                return try a.read(oid)
+            }
+            try state.store.audit(actor: s.user.name, action: "read", target: "ledger-scan:\(ledger)#\(page)")
+            return Response(status: .ok, headers: [.contentType: imageType(bytes), .cacheControl: "private, no-store"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        }
+    }
+
+    static func pageParams(_ request: Request) throws -> (String, Int) {
+        guard let ledger = request.uri.queryParameters.get("ledger"), !ledger.isEmpty, ledger.count <= 200,
+              let page = request.uri.queryParameters.get("page").flatMap({ Int($0) }), page >= 0 else {
+            throw HosoError(.inputNotFound, .both("Không có trang sổ này", "No such ledger page"))
+        }
+        return (ledger, page)
+    }
+
+    static func str(_ v: JSONValue?) -> String? { if case .string(let s)? = v { return s }; return nil }
+    static func int(_ v: JSONValue?) -> Int? { if case .number(let d)? = v, d == d.rounded() { return Int(d) }; return nil }
+
+    static func scanId(_ body: JSONValue, page: Int) -> String? {
+        guard case .array(let pages)? = body["pages"] else { return nil }
+        return pages.first { int($0["page"]) == page }.flatMap { str($0["scan"]) }
+    }
+
+    /// Scans are stored as they came; the type is read from their first bytes, never from a name.
+    static func imageType(_ b: [UInt8]) -> String {
+        if b.starts(with: [0x89, 0x50, 0x4E, 0x47]) { return "image/png" }
+        if b.starts(with: [0xFF, 0xD8, 0xFF]) { return "image/jpeg" }
+        if b.starts(with: [0x49, 0x49, 0x2A, 0x00]) || b.starts(with: [0x4D, 0x4D, 0x00, 0x2A]) { return "image/tiff" }
+        if b.starts(with: Array("%PDF".utf8)) { return "application/pdf" }
+        return "application/octet-stream"
+    }
+
+    static func searchPage(_ c: HosoContext, q: String, hits: [Hit]) -> HTML {
+        Pages.layout(c, title: c.t("Tra cứu sổ gốc", "Search the ledgers")) {
+            el("form", [("method", "get"), ("action", "/ledger"), ("class", "card")]) {
+                el("label") {
+                    c.t("Họ tên, ngày sinh, số hiệu, số vào sổ, số định danh… (không cần dấu)",
+                        "Name, date of birth, serial, ledger number, citizen ID… (accents optional)")
+                    el("input", [("name", "q"), ("id", "q"), ("value", q), ("autofocus", "")])
+                }
+                el("button", [("type", "submit"), ("id", "search")], text: c.t("Tìm", "Search"))
+            }
+            if !q.isEmpty {
+                el("p", text: c.t("\(hits.count) kết quả", "\(hits.count) results"))
+                el("div", [("class", "table-wrap")]) {
+                    el("table", [("id", "hits")]) {
+                        el("thead") {
+                            el("tr") {
+                                for h in [c.t("Họ và tên", "Name"), c.t("Ngày sinh", "Born"), c.t("Nơi sinh", "Place of birth"),
+                                          c.t("Số hiệu", "Serial"), c.t("Sổ / số vào sổ", "Ledger / number"), c.t("Trang", "Page")] { el("th", text: h) }
+                            }
+                        }
+                        el("tbody") {
+                            for h in hits {
+                                el("tr") {
+                                    el("td", text: h.fullName); el("td", text: h.dateOfBirth); el("td", text: h.placeOfBirth)
+                                    el("td", text: h.serial); el("td", text: "\(h.ledger) #\(h.ledgerNumber)")
+                                    el("td") {
+                                        if let p = h.page {
+                                            el("a", [("href", "/ledger/page?ledger=\(GradeBookRoutes.queryEscape(h.ledger))&page=\(p)")], text: String(p))
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    static func pagePage(_ c: HosoContext, ledger: String, page: Int, title: String, entries: [[String: String]], hasScan: Bool) -> HTML {
+        Pages.layout(c, title: "\(ledger) — " + c.t("trang \(page)", "page \(page)")) {
+            el("p", text: title)
+            el("div", [("class", "actions")]) {
+                el("div", [("class", "card scan")]) {
+                    if hasScan {
+                        el("img", [("src", "/ledger/scan?ledger=\(GradeBookRoutes.queryEscape(ledger))&page=\(page)"), ("alt", c.t("Ảnh quét trang \(page)", "Scan of page \(page)")),
+                                   ("id", "scan"), ("style", nil)])
+                    } else {
+                        el("p", [("class", "note")], text: c.t("Trang này chưa có ảnh quét.", "This page has no scan yet."))
+                    }
+                }
+                el("div", [("class", "table-wrap")]) {
+                    el("table", [("id", "page-entries")]) {
+                        el("thead") {
+                            el("tr") {
+                                for (_, vi, en) in ClerkRoutes.entryFields { el("th", text: c.t(vi, en)) }
+                            }
+                        }
+                        el("tbody") {
+                            for e in entries {
+                                el("tr") { for (k, _, _) in ClerkRoutes.entryFields { el("td", text: e[k] ?? "") } }
+                            }
+                        }
+                    }
+                }
+            }
+            el("p") {
+                if page > 1 { el("a", [("href", "/ledger/page?ledger=\(GradeBookRoutes.queryEscape(ledger))&page=\(page - 1)")], text: c.t("← Trang trước", "← Previous page")) }
+                " "
+                el("a", [("href", "/ledger/page?ledger=\(GradeBookRoutes.queryEscape(ledger))&page=\(page + 1)")], text: c.t("Trang sau →", "Next page →"))
+            }
+        }
+    }
+}

@@ -1,0 +1,246 @@
+import Foundation
+import HosoCore
+import HosoKit
+import HosoSigning
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// How `hoso serve` runs: the archive, the office's copy-signing identity, cookies, the clock.
+public struct ServerConfig: Sendable {
+    public var archivePath: String
+    /// The office's organisation certificate and key (ECDSA P-256) that sign copies; without it, copies cannot be issued.
+    public var officeIdentity: SigningIdentity?
+    public var timestamp: TimestampSource?
+    /// Mark cookies Secure: set when the server is reached over TLS (a TLS-terminating proxy on the office network).
+    public var secureCookies: Bool
+    public var clock: HosoClock
+    /// Password hash cost; tests lower it.
+    public var passwordCost: PasswordHash.Cost
+
+    public init(archivePath: String, officeIdentity: SigningIdentity? = nil, timestamp: TimestampSource? = nil,
+                secureCookies: Bool = false, clock: HosoClock = .system, passwordCost: PasswordHash.Cost = .standard) {
+        self.archivePath = archivePath
+        self.officeIdentity = officeIdentity
+        self.timestamp = timestamp
+        self.secureCookies = secureCookies
+        self.clock = clock
+        self.passwordCost = passwordCost
+    }
+}
+
+/// The archive behind a lock: `Archive` is a class with one index connection, so requests take turns with it.
+final class ArchiveAccess: @unchecked Sendable {
+    private let archive: Archive
+    private let lock = NSLock()
+
+    init(_ archive: Archive) { self.archive = archive }
+
+    func with<T>(_ body: (Archive) throws -> T) throws -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(archive)
+    }
+}
+
+/// Everything a request handler needs, shared by all requests.
+final class ServerState: Sendable {
+    let config: ServerConfig
+    let store: ServerStore
+    let archive: ArchiveAccess
+    let throttle = LoginThrottle()
+
+    init(config: ServerConfig) throws {
+        self.config = config
+        self.archive = ArchiveAccess(try Archive.open(at: config.archivePath, clock: config.clock))
+        store = try ServerStore(path: config.archivePath + "/" + ServerStore.fileName, clock: config.clock, cost: config.passwordCost)
+    }
+
+    var now: Date { config.clock.now() }
+}
+
+/// Per-request state: the session (if any), the language, the client's address.
+public struct HosoContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    var session: Session?
+    var sessionToken: String?
+    var lang: Lang = .vi
+    var remote: String
+    /// Set when the request asked for a language switch (?lang=), so the response sets the cookie.
+    var setLangCookie = false
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        remote = source.channel.remoteAddress?.ipAddress ?? "local"
+    }
+
+    /// Uploads (a copy PDF, scans) may be larger than the default 2 MiB.
+    public var maxUploadSize: Int { 25 * 1024 * 1024 }
+
+    func t(_ vi: String, _ en: String) -> String { lang == .en ? en : vi }
+    func t(_ text: LocalizedText) -> String { text.text(lang) }
+
+    /// The signed-in account with one of `roles`; 401 without a session, 403 with another role.
+    func require(_ roles: Set<Role>) throws -> Session {
+        guard let session else {
+            throw HosoError(.notAuthenticated, .both("Cần đăng nhập", "Please sign in"))
+        }
+        guard roles.contains(session.user.role) else {
+            throw HosoError(.forbidden, .both("Tài khoản không có quyền làm việc này", "This account may not do this"),
+                            location: session.user.role.rawValue)
+        }
+        return session
+    }
+}
+
+public enum Cookies {
+    static let session = "hoso_session"
+    static let lang = "hoso_lang"
+    /// Before sign-in there is no session: the login form's CSRF token is a cookie repeated in the form.
+    static let loginCSRF = "hoso_login_csrf"
+}
+
+/// Reads the session and language, turns domain errors into HTTP statuses (the only place that does), and adds the
+/// security headers every response carries.
+struct EdgeMiddleware: RouterMiddleware {
+    typealias Context = HosoContext
+    let state: ServerState
+
+    func handle(_ request: Request, context: HosoContext, next: (Request, HosoContext) async throws -> Response) async throws -> Response {
+        var context = context
+        if let q = request.uri.queryParameters.get("lang"), let l = Lang(rawValue: q) {
+            context.lang = l
+            context.setLangCookie = true
+        } else if let c = request.cookies[Cookies.lang]?.value, let l = Lang(rawValue: c) {
+            context.lang = l
+        }
+        if let token = request.cookies[Cookies.session]?.value, !token.isEmpty {
+            context.sessionToken = token
+            context.session = try? state.store.session(token: token)
+        }
+        let isAPI = request.uri.path.hasPrefix("/api/")
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            response = errorResponse(error, request: request, context: context, isAPI: isAPI)
+        }
+        if context.setLangCookie {
+            response.setCookie(Cookie(name: Cookies.lang, value: context.lang.rawValue, maxAge: 365 * 86400, path: "/",
+                                      secure: state.config.secureCookies, httpOnly: true, sameSite: .strict))
+        }
+        // Nothing from elsewhere: no CDN, no frames, forms post only here.
+        response.headers[.contentSecurityPolicy] =
+            "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        response.headers[.xContentTypeOptions] = "nosniff"
+        response.headers[.referrerPolicy] = "no-referrer"
+        if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
+        return response
+    }
+
+    func errorResponse(_ error: any Error, request: Request, context: HosoContext, isAPI: Bool) -> Response {
+        let problems: [HosoError]
+        switch error {
+        case let e as HosoError: problems = [e]
+        case let e as HosoProblems: problems = e.problems
+        case let e as HTTPError:
+            let code: HosoError.Code = e.status == .contentTooLarge ? .bodyTooLarge : HosoError.Code(rawValue: "HTTP_\(e.status.code)")
+            var r = Response(status: e.status)
+            if isAPI { r = jsonErrors([HosoError(code, .both(e.body ?? e.status.reasonPhrase, e.body ?? e.status.reasonPhrase))],
+                                      status: e.status, lang: context.lang) }
+            else { r = Pages.errorPage(context: context, status: e.status, problems: [HosoError(code, .both(e.status.reasonPhrase, e.status.reasonPhrase))]) }
+            return r
+        default:
+            context.logger.error("internal error: \(error)")
+            problems = [HosoError(.internalError, .both("Lỗi nội bộ của máy chủ", "Internal server error"))]
+        }
+        let status = httpStatus(for: problems)
+        if isAPI { return jsonErrors(problems, status: status, lang: context.lang) }
+        if status == .unauthorized, request.method == .get {
+            // A page that needs a session answers 401 with the sign-in form, so no JavaScript or redirect is needed.
+            return Pages.loginPage(context: context, state: state, next: request.uri.path, status: .unauthorized, message: nil)
+        }
+        return Pages.errorPage(context: context, status: status, problems: problems)
+    }
+}
+
+/// Domain error codes → HTTP statuses. The core modules never know about HTTP.
+func httpStatus(for problems: [HosoError]) -> HTTPResponse.Status {
+    let codes = Set(problems.map(\.code))
+    if codes.contains(.notAuthenticated) || codes.contains(.loginFailed) { return .unauthorized }
+    if codes.contains(.forbidden) || codes.contains(.csrfFailed) { return .forbidden }
+    if codes.contains(.loginThrottled) { return .tooManyRequests }
+    if codes.contains(.bodyTooLarge) { return .contentTooLarge }
+    if codes.contains(.requestState) || codes.contains(.userExists) || codes.contains(.diplomaRevoked) || codes.contains(.requestMismatch) {
+        return .conflict
+    }
+    let order: [HosoError.Category] = [.internal, .damage, .io, .busy, .notFound, .badInput]
+    let worst = order.first { c in problems.contains { $0.category == c } } ?? .internal
+    switch worst {
+    case .notFound: return .notFound
+    case .badInput: return .badRequest
+    case .busy: return .serviceUnavailable
+    case .damage, .io, .internal: return .internalServerError
+    }
+}
+
+struct ErrorBody: Encodable {
+    struct Item: Encodable { var code: String; var message: String; var location: String? }
+    var errors: [Item]
+}
+
+func jsonErrors(_ problems: [HosoError], status: HTTPResponse.Status, lang: Lang) -> Response {
+    let body = ErrorBody(errors: problems.map { .init(code: $0.code.rawValue, message: $0.message.text(lang), location: $0.location) })
+    return jsonResponse(body, status: status)
+}
+
+func jsonResponse(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
+    let enc = JSONEncoder()
+    enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    let data = (try? enc.encode(value)) ?? Data("{}".utf8)
+    return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
+                    body: .init(byteBuffer: ByteBuffer(bytes: data)))
+}
+
+func htmlResponse(_ html: HTML, status: HTTPResponse.Status = .ok) -> Response {
+    Response(status: status, headers: [.contentType: "text/html; charset=utf-8"],
+             body: .init(byteBuffer: ByteBuffer(string: html.rendered)))
+}
+
+func redirect(_ location: String) -> Response {
+    Response(status: .seeOther, headers: [.location: location])
+}
+
+/// The web application.
+public enum HosoServer {
+    /// The router with every route; used by `hoso serve` and by the tests (in-process and on a live server).
+    public static func router(config: ServerConfig) throws -> Router<HosoContext> {
+        let state = try ServerState(config: config)
+        let router = Router(context: HosoContext.self)
+        router.add(middleware: EdgeMiddleware(state: state))
+        StaticRoutes.add(to: router)
+        AuthRoutes.add(to: router, state: state)
+        ClerkRoutes.add(to: router, state: state)
+        GradeBookRoutes.add(to: router, state: state)
+        LedgerRoutes.add(to: router, state: state)
+        RecordRoutes.add(to: router, state: state)
+        DigitizeRoutes.add(to: router, state: state)
+        VerifyRoutes.add(to: router, state: state)
+        AdminRoutes.add(to: router, state: state)
+        APIRoutes.add(to: router, state: state)
+        // /sync/ is reserved for the sync protocol (issue 6), mounted here later.
+        return router
+    }
+
+    /// Runs the server until SIGINT/SIGTERM; `onRunning` gets the bound port (useful with port 0).
+    public static func run(config: ServerConfig, host: String, port: Int,
+                           onRunning: @escaping @Sendable (Int) -> Void) async throws {
+        let router = try router(config: config)
+        var logger = Logger(label: "hoso-serve")
+        logger.logLevel = .warning
+        let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "hoso"),
+                              onServerRunning: { channel in onRunning(channel.localAddress?.port ?? port) }, logger: logger)
+        try await app.runService()
+    }
+}

@@ -1,0 +1,167 @@
+import ArgumentParser
+import Foundation
+import HosoCore
+import HosoKit
+import HosoServer
+import HosoSigning
+import Synchronization
+
+struct Serve: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "serve",
+                             abstract: t("Chạy ứng dụng web cho văn thư, cán bộ văn bằng, giáo viên, và trang kiểm tra bản sao công khai.",
+                                         "Run the web application for clerks, registrars and teachers, and the public copy-verification page."),
+                             discussion: t("""
+                                Tài khoản tạo bằng `hoso user add`. Khóa ký của cơ quan (--office-key) dùng để cấp bản sao; thiếu nó,
+                                các màn hình khác vẫn chạy. Dữ liệu riêng của máy chủ (tài khoản, phiên, nhật ký truy cập) nằm trong
+                                server.sqlite trong thư mục kho và không đồng bộ. In ra "http://HOST:PORT" khi sẵn sàng (--port 0: cổng tự chọn).
+                                """, """
+                                Accounts are made with `hoso user add`. The office key (--office-key) signs the copies; without it the other
+                                screens still work. The server's own data (accounts, sessions, access log) is in server.sqlite in the
+                                archive folder and never syncs. Prints "http://HOST:PORT" when ready (--port 0: any free port).
+                                """))
+    }
+    @OptionGroup var global: GlobalOptions
+    @Option(name: .long, help: ArgumentHelp(t("Địa chỉ lắng nghe.", "Address to listen on."), valueName: "HOST")) var host = "127.0.0.1"
+    @Option(name: .long, help: ArgumentHelp(t("Cổng (0: tự chọn).", "Port (0: any free port)."), valueName: "N")) var port = 8080
+    @Option(name: .long, help: ArgumentHelp(t("Khóa ký bản sao của cơ quan: tệp PKCS#12 hoặc pkcs11:URI.",
+                                                 "The office's copy-signing key: a PKCS#12 file or a pkcs11:URI."), valueName: "FILE.p12"))
+    var officeKey: String?
+    @Option(name: .long, help: ArgumentHelp(t("Đọc mật khẩu khóa từ biến môi trường này.", "Read the key's password from this environment variable."),
+                                               valueName: "VAR")) var passwordEnv: String?
+    @Option(name: .long, help: ArgumentHelp(t("Đọc mật khẩu khóa từ dòng đầu của tệp này.", "Read the key's password from the first line of this file."),
+                                               valueName: "FILE")) var passwordFile: String?
+    @Option(name: .long, help: ArgumentHelp(t("Máy chủ dấu thời gian cho bản sao.", "Time-stamp authority for copies."), valueName: "URL"))
+    var tsa: String?
+    @Flag(name: .long, help: ArgumentHelp(t("Đặt cookie Secure (khi truy cập qua HTTPS, ví dụ sau proxy TLS).",
+                                               "Mark cookies Secure (when reached over HTTPS, e.g. behind a TLS proxy)."))) var secureCookies = false
+
+    func run() throws {
+        var identity: SigningIdentity?
+        if let officeKey {
+            var args = ["--key", officeKey]
+            if let passwordEnv { args += ["--password-env", passwordEnv] }
+            if let passwordFile { args += ["--password-file", passwordFile] }
+            identity = try KeyOptions.parse(args).load()
+        }
+        let config = ServerConfig(archivePath: global.archivePath, officeIdentity: identity, timestamp: tsa.map { .url($0) },
+                                  secureCookies: secureCookies, clock: try global.clock())
+        let shownHost = host.contains(":") ? "[\(host)]" : host
+        // The CLI's entry point is synchronous: the server runs in a task and this thread waits for it to stop
+        // (SIGINT/SIGTERM end it gracefully).
+        let outcome = ServeOutcome()
+        let done = DispatchSemaphore(value: 0)
+        let (host, port) = (host, port)
+        Task {
+            do {
+                try await HosoServer.run(config: config, host: host, port: port) { bound in
+                    // Unbuffered, so a script waiting for the address sees it at once.
+                    FileHandle.standardOutput.write(Data("hoso serve: http://\(shownHost):\(bound)\n".utf8))
+                }
+            } catch {
+                outcome.error.withLock { $0 = error }
+            }
+            done.signal()
+        }
+        done.wait()
+        if let e = outcome.error.withLock({ $0 }) { throw e }
+    }
+}
+
+final class ServeOutcome: Sendable {
+    let error = Mutex<(any Error)?>(nil)
+}
+
+struct UserCommand: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "user",
+                             abstract: t("Tài khoản của ứng dụng web (hoso serve).", "Accounts of the web application (hoso serve)."),
+                             discussion: t("Vai trò: \(Role.allCases.map(\.rawValue).joined(separator: ", ")).",
+                                           "Roles: \(Role.allCases.map(\.rawValue).joined(separator: ", "))."),
+                             subcommands: [UserAdd.self, UserList.self, UserPasswd.self])
+    }
+}
+
+/// The password of an account: from an environment variable, a file, or a prompt that does not echo.
+struct PasswordOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(t("Đọc mật khẩu từ biến môi trường này.", "Read the password from this environment variable."),
+                                               valueName: "VAR")) var passwordEnv: String?
+    @Option(name: .long, help: ArgumentHelp(t("Đọc mật khẩu từ dòng đầu của tệp này.", "Read the password from the first line of this file."),
+                                               valueName: "FILE")) var passwordFile: String?
+
+    func password() throws -> String {
+        var args = ["--key", "unused.p12"]
+        if let passwordEnv { args += ["--password-env", passwordEnv] }
+        if let passwordFile { args += ["--password-file", passwordFile] }
+        // The same rules as signing keys' passwords: environment, file, or a prompt without echo.
+        return try KeyOptions.parse(args).secret()
+    }
+}
+
+func openServerStore(_ global: GlobalOptions) throws -> ServerStore {
+    _ = try global.openArchive()
+    return try ServerStore(path: global.archivePath + "/" + ServerStore.fileName, clock: try global.clock())
+}
+
+struct UserAdd: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "add", abstract: t("Tạo tài khoản.", "Create an account."))
+    }
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var pw: PasswordOptions
+    @Option(name: .long, help: ArgumentHelp(t("Vai trò.", "Role."), valueName: Role.allCases.map(\.rawValue).joined(separator: "|"))) var role: String
+    @Option(name: .long, help: ArgumentHelp(t("Họ tên hiển thị.", "Display name."), valueName: "NAME")) var displayName: String?
+    @Flag(name: .long, help: ArgumentHelp(t("In kết quả dạng JSON.", "Print the result as JSON."))) var json = false
+    @Argument(help: ArgumentHelp(t("Tên đăng nhập.", "User name."), valueName: "USER")) var name: String
+
+    func validate() throws {
+        if Role(rawValue: role) == nil {
+            throw ValidationError(t("--role phải là một trong: ", "--role must be one of: ") + Role.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+    }
+
+    func run() throws {
+        let store = try openServerStore(global)
+        let u = try store.addUser(name: name, displayName: displayName ?? name, role: Role(rawValue: role)!, password: try pw.password())
+        try store.audit(actor: "cli", action: "user-add", target: "user:\(u.name)", detail: u.role.rawValue)
+        if json { printJSON(["name": u.name, "role": u.role.rawValue]); return }
+        print(t("Đã tạo tài khoản \(u.name) (\(u.role.rawValue))", "Created account \(u.name) (\(u.role.rawValue))"))
+    }
+}
+
+struct UserList: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "list", abstract: t("Liệt kê tài khoản.", "List the accounts."))
+    }
+    @OptionGroup var global: GlobalOptions
+    @Flag(name: .long, help: ArgumentHelp(t("In kết quả dạng JSON.", "Print the result as JSON."))) var json = false
+
+    struct Out: Encodable { var name: String; var displayName: String; var role: String; var createdAt: String; var disabled: Bool }
+
+    func run() throws {
+        let users = try openServerStore(global).users()
+        if json {
+            printJSON(users.map { Out(name: $0.name, displayName: $0.displayName, role: $0.role.rawValue, createdAt: $0.createdAt, disabled: $0.disabled) })
+            return
+        }
+        for u in users { print("\(u.name)\t\(u.role.rawValue)\t\(u.displayName)\(u.disabled ? "\t" + t("(đã khóa)", "(disabled)") : "")") }
+        if users.isEmpty { print(t("(chưa có tài khoản)", "(no accounts)")) }
+    }
+}
+
+struct UserPasswd: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "passwd", abstract: t("Đặt mật khẩu mới (các phiên đang mở bị đóng).",
+                                                                "Set a new password (open sessions are ended)."))
+    }
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var pw: PasswordOptions
+    @Argument(help: ArgumentHelp(t("Tên đăng nhập.", "User name."), valueName: "USER")) var name: String
+
+    func run() throws {
+        let store = try openServerStore(global)
+        try store.setPassword(name: name, password: try pw.password())
+        try store.audit(actor: "cli", action: "user-passwd", target: "user:\(name)")
+        print(t("Đã đổi mật khẩu của \(name)", "Changed the password of \(name)"))
+    }
+}

@@ -1,0 +1,149 @@
+import Foundation
+import GRDB
+import HosoCore
+import HosoKit
+import HosoRecords
+import HosoServer
+import HosoSigning
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+final class TempDir: Sendable {
+    let path: String
+
+    init() {
+        path = FileManager.default.temporaryDirectory.path + "/hoso-server-test-" + UUID().uuidString
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// An archive with a test PKI, an office, one ledger (from Schemas/examples), a copy request, and an account per role.
+struct Fixture: Sendable {
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let ledgerId = "PGD-TANLAP/THCS/1996/PTCS-TANLAP"
+    static let serial = "Số 001234/BT"
+    static let holder = "Lò Thị Mai"
+    static let password = "mat-khau-dai-du"
+    /// Cheap scrypt for the many logins of these tests; `PasswordHashTests` checks the standard cost.
+    static let cost = PasswordHash.Cost(logN: 10, r: 8, p: 1)
+
+    let dir: TempDir
+    let config: ServerConfig
+    let requestId: String
+    let office: SigningIdentity
+
+    var archivePath: String { dir.path + "/a" }
+
+    init(now: Date = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down)), officeKey: Bool = true) throws {
+        dir = TempDir()
+        let pki = dir.path + "/pki"
+        let m = try DemoPKI.create(at: pki, clock: .fixed(now - 3600), password: "pw")
+        let a = try Archive.create(at: dir.path + "/a", clock: .fixed(now))
+        try a.addTrustAnchors(try m.roots.flatMap { try Certificate.load(file: "\(pki)/\($0.certificate)") }, label: "demo", author: "admin")
+        try a.addCertificates(try m.intermediates.flatMap { try Certificate.load(file: "\(pki)/\($0.certificate)") })
+        for c in m.crls { _ = try a.importCRLs(try CRL.load([UInt8](FileManager.default.contents(atPath: "\(pki)/\(c.der)")!))) }
+        office = try PKCS12.open([UInt8](FileManager.default.contents(atPath: "\(pki)/\(m.identity("van-phong")!.files.p12)")!), password: "pw")
+        var s = OfficeSettings.defaults
+        s.officeName = "Phòng Giáo dục và Đào tạo huyện Tân Lập"
+        s.place = "Tân Lập"
+        s.signerName = "Vũ Minh Tuấn"
+        s.officeCode = "PGD-TL"
+        s.copySigners = [office.certificate.fingerprint]
+        try a.setOfficeSettings(s, author: "admin", reason: "setup")
+        let ledger = try CanonicalJSON.parse(Array(FileManager.default.contents(atPath: Self.repo + "/Schemas/examples/valid-ledger-old-typed-without-scans.json")!))
+        try a.createRecord(type: "ledger", id: Self.ledgerId, body: ledger, author: "registrar")
+        requestId = try a.newRequest(.init(kind: .copy, requesterName: Self.holder, relation: .holder, holderName: Self.holder,
+                                           serial: Self.serial, channel: .inPerson), clerk: "vanthu").id
+        config = ServerConfig(archivePath: dir.path + "/a", officeIdentity: officeKey ? office : nil, clock: .fixed(now), passwordCost: Self.cost)
+        let store = try ServerStore(path: dir.path + "/a/" + ServerStore.fileName, clock: .fixed(now), cost: Self.cost)
+        for role in Role.allCases { try store.addUser(name: role.rawValue, displayName: "Người \(role.rawValue)", role: role, password: Self.password) }
+    }
+
+    func app() throws -> some ApplicationProtocol {
+        Application(router: try HosoServer.router(config: config))
+    }
+}
+
+/// A client that keeps cookies like a browser, and reads the CSRF token from the last page.
+final class Browser: @unchecked Sendable {
+    let client: any TestClientProtocol
+    var cookies: [String: String] = [:]
+    var lastBody = ""
+
+    init(_ client: any TestClientProtocol) { self.client = client }
+
+    @discardableResult
+    func request(_ method: HTTPRequest.Method, _ uri: String, headers: HTTPFields = [:], body: [UInt8]? = nil) async throws -> TestResponse {
+        var h = headers
+        if !cookies.isEmpty { h[.cookie] = cookies.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "; ") }
+        let r = try await client.execute(uri: uri, method: method, headers: h, body: body.map { ByteBuffer(bytes: $0) })
+        for v in r.headers[values: .setCookie] {
+            let pair = v.split(separator: ";")[0].split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = String(pair[0]), value = pair.count > 1 ? String(pair[1]) : ""
+            if value.isEmpty || v.contains("Max-Age=0") { cookies[name] = nil } else { cookies[name] = value }
+        }
+        lastBody = String(buffer: r.body)
+        return r
+    }
+
+    @discardableResult
+    func get(_ uri: String) async throws -> TestResponse { try await request(.get, uri) }
+
+    /// Posts a urlencoded form; `csrf: true` adds the token found on the last page.
+    @discardableResult
+    func post(_ uri: String, _ fields: [(String, String)], csrf: Bool = true, method: HTTPRequest.Method = .post) async throws -> TestResponse {
+        var all = fields
+        if csrf, let t = csrfToken { all.append(("_csrf", t)) }
+        return try await request(method, uri, headers: [.contentType: "application/x-www-form-urlencoded"], body: Array(urlencode(all).utf8))
+    }
+
+    var csrfToken: String? {
+        guard let r = lastBody.range(of: #"name="_csrf" value=""#) else { return nil }
+        return String(lastBody[r.upperBound...].prefix { $0 != "\"" })
+    }
+
+    @discardableResult
+    func login(_ user: String, password: String = Fixture.password) async throws -> TestResponse {
+        try await get("/login")
+        return try await post("/login", [("user", user), ("password", password), ("next", "/")])
+    }
+}
+
+func urlencode(_ fields: [(String, String)]) -> String {
+    var allowed = CharacterSet.alphanumerics
+    allowed.insert(charactersIn: "-._~")
+    return fields.map { "\($0.0.addingPercentEncoding(withAllowedCharacters: allowed)!)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed)!)" }
+        .joined(separator: "&")
+}
+
+func multipart(_ parts: [(String, String?, String?, [UInt8])], boundary: String = "hosoTestBoundary7") -> (HTTPFields, [UInt8]) {
+    var body = [UInt8]()
+    for (name, fileName, type, bytes) in parts {
+        var head = "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\""
+        if let f = fileName { head += "; filename=\"\(f)\"" }
+        head += "\r\n"
+        if let t = type { head += "Content-Type: \(t)\r\n" }
+        head += "\r\n"
+        body += Array(head.utf8) + bytes + Array("\r\n".utf8)
+    }
+    body += Array("--\(boundary)--\r\n".utf8)
+    return ([.contentType: "multipart/form-data; boundary=\(boundary)"], body)
+}
+
+extension HTTPField.Name {
+    static let xCSRF = Self("X-CSRF-Token")!
+}
+
+/// Changes a SQLite file behind the server's back, as someone with access to the disk could.
+enum Tamper {
+    static func sql(_ path: String, _ statement: String) throws {
+        let db = try GRDB.DatabaseQueue(path: path)
+        try db.write { try $0.execute(sql: statement) }
+        try db.close()
+    }
+}

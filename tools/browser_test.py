@@ -1,0 +1,218 @@
+"""Headless Chromium against a live `hoso serve` (started by tools/browser-test). Prints 'N passed, N failed'."""
+import os
+import subprocess
+import sys
+import time
+import traceback
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+URL = os.environ["HOSO_URL"]
+REQ = os.environ["HOSO_REQ"]
+WORK = os.environ["HOSO_WORK"]
+ART = os.environ["HOSO_ARTIFACTS"]
+PASSWORD = os.environ["HOSO_TEST_PW"]
+DOWNLOADS = os.path.join(WORK, "downloads")
+os.makedirs(DOWNLOADS, exist_ok=True)
+
+results = []
+
+
+def browser(width=1280, height=900, phone=False):
+    o = webdriver.ChromeOptions()
+    if phone:
+        # Desktop windows have a minimum width; a phone is emulated (viewport, touch, device pixel ratio).
+        o.add_experimental_option("mobileEmulation", {"deviceMetrics": {"width": width, "height": height, "pixelRatio": 2}})
+    o.binary_location = "/usr/bin/chromium"
+    for a in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", f"--window-size={width},{height}",
+              "--lang=vi", "--no-first-run", "--disable-extensions", "--disable-background-networking"]:
+        o.add_argument(a)
+    o.add_experimental_option("prefs", {
+        "download.default_directory": DOWNLOADS, "download.prompt_for_download": False,
+        "plugins.always_open_pdf_externally": True,
+    })
+    # The Debian driver, never a downloaded one (Selenium Manager is not used when a path is given).
+    d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=o)
+    d.set_page_load_timeout(30)
+    return d
+
+
+def shot(d, name):
+    d.save_screenshot(os.path.join(ART, name + ".png"))
+
+
+def check(name, fn):
+    try:
+        fn()
+        results.append((name, None))
+        print(f"ok   {name}")
+    except Exception as e:  # noqa: BLE001 - every failure is reported, then the next check runs
+        results.append((name, e))
+        print(f"FAIL {name}: {e}")
+        traceback.print_exc()
+
+
+def wait(d, cond, t=20):
+    return WebDriverWait(d, t).until(cond)
+
+
+state = {}
+
+
+def clerk_issues_and_downloads():
+    d = browser()
+    try:
+        d.get(URL + "/requests")
+        # No session: the sign-in form comes back (401) — sign in as the clerk.
+        wait(d, EC.presence_of_element_located((By.ID, "user")))
+        shot(d, "01-login")
+        d.find_element(By.ID, "user").send_keys("clerk")
+        d.find_element(By.ID, "password").send_keys(PASSWORD)
+        d.find_element(By.ID, "login").click()
+        wait(d, EC.presence_of_element_located((By.ID, "queue")))
+        assert d.current_url.endswith("/requests"), d.current_url
+        rows = d.find_elements(By.CSS_SELECTOR, "#queue tbody tr")
+        assert len(rows) == 2, f"{len(rows)} rows"
+        overdue = d.find_elements(By.CSS_SELECTOR, "#queue tr.overdue")
+        assert len(overdue) == 1, "the old request is highlighted as overdue"
+        assert "quá hạn" in overdue[0].text
+        shot(d, "02-queue")
+        d.find_element(By.LINK_TEXT, REQ).click()
+        wait(d, EC.presence_of_element_located((By.ID, "entry")))
+        assert "Lò Thị Mai" in d.find_element(By.ID, "entry").text
+        shot(d, "03-request")
+        d.find_element(By.ID, "issue").click()
+        wait(d, EC.presence_of_element_located((By.ID, "copies")))
+        assert d.find_element(By.ID, "status").text == "Đã cấp"
+        shot(d, "04-issued")
+        link = d.find_element(By.CSS_SELECTOR, "#copies a.download")
+        link.click()
+        deadline = time.time() + 20
+        pdfs = []
+        while time.time() < deadline:
+            pdfs = [f for f in os.listdir(DOWNLOADS) if f.endswith(".pdf")]
+            if pdfs:
+                break
+            time.sleep(0.2)
+        assert pdfs, "no PDF downloaded"
+        path = os.path.join(DOWNLOADS, pdfs[0])
+        with open(path, "rb") as f:
+            assert f.read(5) == b"%PDF-"
+        state["pdf"] = path
+    finally:
+        d.quit()
+
+
+def public_verifies_pdf():
+    d = browser()
+    try:
+        d.get(URL + "/verify")
+        d.find_element(By.ID, "pdf").send_keys(state["pdf"])
+        d.find_element(By.ID, "verify-pdf-submit").click()
+        report = wait(d, EC.presence_of_element_located((By.ID, "report")))
+        assert report.get_attribute("data-indication") == "PASSED", report.text
+        assert "Lò Thị Mai" in report.text
+        shot(d, "05-verify-pdf")
+        # The same copy with one byte changed.
+        bad = os.path.join(WORK, "changed.pdf")
+        data = bytearray(open(state["pdf"], "rb").read())
+        data[len(data) // 3] ^= 1
+        open(bad, "wb").write(data)
+        d.get(URL + "/verify")
+        d.find_element(By.ID, "pdf").send_keys(bad)
+        d.find_element(By.ID, "verify-pdf-submit").click()
+        report = wait(d, EC.presence_of_element_located((By.ID, "report")))
+        assert report.get_attribute("data-indication") == "FAILED", report.text
+        shot(d, "06-verify-changed")
+    finally:
+        d.quit()
+
+
+def public_verifies_qr_scan_on_a_phone():
+    png = os.path.join(WORK, "scan")
+    subprocess.run(["pdftoppm", "-r", "150", "-png", "-singlefile", state["pdf"], png], check=True)
+    d = browser(390, 844, phone=True)
+    try:
+        d.get(URL + "/verify?lang=en")
+        assert "Verify a diploma copy" in d.page_source
+        # Nothing is wider than the phone's screen.
+        view, width = d.execute_script("return [document.documentElement.clientWidth, document.documentElement.scrollWidth]")
+        assert view <= 400, f"the viewport is {view}px, not a phone's"
+        assert width <= view, f"page is {width}px wide on a {view}px screen"
+        d.find_element(By.ID, "qr-image").send_keys(png + ".png")
+        d.find_element(By.ID, "verify-qr-submit").click()
+        report = wait(d, EC.presence_of_element_located((By.ID, "report")))
+        assert report.get_attribute("data-indication") == "PASSED", report.text
+        assert "VALID" in report.text
+        shot(d, "07-verify-qr-phone")
+    finally:
+        d.quit()
+
+
+def teacher_enters_marks_and_signs():
+    d = browser()
+    try:
+        d.get(URL + "/login")
+        d.find_element(By.ID, "user").send_keys("teacher")
+        d.find_element(By.ID, "password").send_keys(PASSWORD)
+        d.find_element(By.ID, "login").click()
+        wait(d, EC.presence_of_element_located((By.ID, "logout")))
+        d.get(URL + "/gradebooks")
+        d.find_element(By.CSS_SELECTOR, "#gradebooks a").click()
+        wait(d, EC.presence_of_element_located((By.ID, "gradebook")))
+        assert d.find_element(By.ID, "avg-0").text == "7.4", d.find_element(By.ID, "avg-0").text
+        status = d.find_element(By.ID, "signature-status")
+        assert status.get_attribute("data-indication") == "UNSIGNED", status.text
+        tx1 = d.find_element(By.ID, "tx1-0")
+        tx1.clear()
+        tx1.send_keys("10")
+        # (10 + 8 + 6.5 + 2·7 + 3·8) / 8 = 7.8125 → 7.8, shown while typing.
+        wait(d, lambda drv: drv.find_element(By.ID, "avg-0").text == "7.8")
+        shot(d, "09-gradebook-typing")
+        d.find_element(By.ID, "reason").send_keys("Chấm lại bài kiểm tra thường xuyên 1")
+        d.find_element(By.ID, "save").click()
+        wait(d, EC.presence_of_element_located((By.ID, "saved")))
+        assert d.find_element(By.ID, "avg-0").text == "7.8", "the server computed and stored the same average"
+        assert d.find_element(By.ID, "tx1-0").get_attribute("value") == "10.0"
+        d.find_element(By.ID, "key").send_keys(os.environ["HOSO_TEACHER_KEY"])
+        d.find_element(By.ID, "key-password").send_keys(PASSWORD)
+        d.find_element(By.ID, "sign-submit").click()
+        status = wait(d, EC.presence_of_element_located((By.ID, "signature-status")))
+        indication = status.get_attribute("data-indication")
+        assert indication in ("PASSED", "INDETERMINATE"), f"{indication}: {status.text}"
+        assert " — " + indication in status.text, f"one signer listed with its result: {status.text}"
+        shot(d, "10-gradebook-signed")
+    finally:
+        d.quit()
+
+
+def teacher_cannot_open_requests():
+    d = browser()
+    try:
+        d.get(URL + "/login")
+        d.find_element(By.ID, "user").send_keys("teacher")
+        d.find_element(By.ID, "password").send_keys(PASSWORD)
+        d.find_element(By.ID, "login").click()
+        wait(d, EC.presence_of_element_located((By.ID, "logout")))
+        d.get(URL + "/requests/" + REQ)
+        assert "FORBIDDEN" in d.page_source
+        shot(d, "08-teacher-forbidden")
+    finally:
+        d.quit()
+
+
+check("a clerk signs in, opens a request, issues a copy and downloads it", clerk_issues_and_downloads)
+if "pdf" in state:
+    check("a member of the public verifies the PDF (and a changed one fails)", public_verifies_pdf)
+    check("a member of the public verifies a scan of the QR code on a phone-sized screen", public_verifies_qr_scan_on_a_phone)
+check("a teacher enters marks (averages computed as typed and on saving) and signs", teacher_enters_marks_and_signs)
+check("a teacher may not open a request", teacher_cannot_open_requests)
+
+failed = sum(1 for _, e in results if e)
+print(f"{len(results) - failed} passed, {failed} failed")
+print(f"screenshots: {ART}")
+sys.exit(1 if failed else 0)
