@@ -175,12 +175,16 @@ def teacher_enters_marks_and_signs():
         shot(d, "09-gradebook-typing")
         d.find_element(By.ID, "reason").send_keys("Chấm lại bài kiểm tra thường xuyên 1")
         d.find_element(By.ID, "save").click()
+        wait(d, EC.staleness_of(tx1))
         wait(d, EC.presence_of_element_located((By.ID, "saved")))
         assert d.find_element(By.ID, "avg-0").text == "7.8", "the server computed and stored the same average"
         assert d.find_element(By.ID, "tx1-0").get_attribute("value") == "10.0"
         d.find_element(By.ID, "key").send_keys(os.environ["HOSO_TEACHER_KEY"])
         d.find_element(By.ID, "key-password").send_keys(PASSWORD)
+        old = d.find_element(By.ID, "signature-status")
         d.find_element(By.ID, "sign-submit").click()
+        # The status element of the page before signing must be gone before the new one is read.
+        wait(d, EC.staleness_of(old))
         status = wait(d, EC.presence_of_element_located((By.ID, "signature-status")))
         indication = status.get_attribute("data-indication")
         assert indication in ("PASSED", "INDETERMINATE"), f"{indication}: {status.text}"

@@ -8,7 +8,7 @@ import Hummingbird
 enum APIRoutes {
     struct SessionOut: Encodable { var user: String; var displayName: String; var role: String; var csrf: String }
     struct RequestOut: Encodable { var id: String; var request: CitizenRequest; var entry: LedgerEntryView?; var entryProblem: String? }
-    struct IssuedOut: Encodable { var copy: CopyRegisterEntry; var register: String; var download: String }
+    struct IssuedOut: Encodable { var copy: CopyRegisterEntry?; var register: String?; var download: String }
     struct UserOut: Encodable { var name: String; var displayName: String; var role: String; var createdAt: String; var disabled: Bool }
     struct AuditOut: Encodable { var chain: ServerStore.ChainCheck; var entries: [AuditEntry] }
 
@@ -78,14 +78,13 @@ enum APIRoutes {
                 throw HosoError(.notOfficeSigner, .both("Máy chủ chưa có khóa ký của cơ quan (hoso serve --office-key)",
                                                         "The server has no office signing key (hoso serve --office-key)"))
             }
-            let (result, index) = try state.archive.with { a in
-                let (_, r) = try a.request(id)
-                let issued = try a.issueCopy(entryRef: ClerkRoutes.entryRef(of: r), requestId: id, signer: office,
-                                             timestamp: state.config.timestamp, clerk: s.user.name)
-                return (issued, r.issued.count)
+            let (result, index, detail) = try state.archive.with { a in
+                let before = try a.request(id).request.issued.count
+                let (detail, issued) = try ClerkRoutes.issueOrAnswer(a, id: id, office: office, state: state, clerk: s.user.name)
+                return (issued, before, detail)
             }
-            try state.store.audit(actor: s.user.name, action: "issue", target: "request:\(id)", detail: "copy \(result.register.printedNumber) api")
-            return jsonResponse(IssuedOut(copy: result.register, register: result.registerRecordId, download: "/api/requests/\(id)/copies/\(index)"),
+            try state.store.audit(actor: s.user.name, action: "issue", target: "request:\(id)", detail: detail + " api")
+            return jsonResponse(IssuedOut(copy: result?.register, register: result?.registerRecordId, download: "/api/requests/\(id)/copies/\(index)"),
                                 status: .created)
         }
 

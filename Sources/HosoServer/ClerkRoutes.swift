@@ -53,12 +53,8 @@ enum ClerkRoutes {
                 throw HosoError(.notOfficeSigner, .both("Máy chủ chưa có khóa ký của cơ quan (hoso serve --office-key)",
                                                         "The server has no office signing key (hoso serve --office-key)"))
             }
-            let result = try state.archive.with { a in
-                let (_, r) = try a.request(id)
-                return try a.issueCopy(entryRef: entryRef(of: r), requestId: id, signer: office, timestamp: state.config.timestamp,
-                                       clerk: s.user.name)
-            }
-            try state.store.audit(actor: s.user.name, action: "issue", target: "request:\(id)", detail: "copy \(result.register.printedNumber)")
+            let detail = try state.archive.with { a in try issueOrAnswer(a, id: id, office: office, state: state, clerk: s.user.name).detail }
+            try state.store.audit(actor: s.user.name, action: "issue", target: "request:\(id)", detail: detail)
             return redirect("/requests/\(id)")
         }
 
@@ -79,6 +75,19 @@ enum ClerkRoutes {
             try state.store.audit(actor: s.user.name, action: "download", target: "copy:\(number)", detail: "request \(id)")
             return pdfResponse(pdf, fileName: "ban-sao-\(number.replacingOccurrences(of: "/", with: "-")).pdf")
         }
+    }
+
+    /// A copy request gets its signed copy; a verification request its signed letter (the finding on what was
+    /// presented). Both are recorded on the request, so the same download route serves them.
+    static func issueOrAnswer(_ a: Archive, id: String, office: SigningIdentity, state: ServerState, clerk: String) throws
+        -> (detail: String, copy: Archive.IssuedCopyResult?) {
+        let (_, r) = try a.request(id)
+        if r.kind == .verification {
+            let answer = try a.answerVerification(requestId: id, signer: office, timestamp: state.config.timestamp, clerk: clerk).answer
+            return ("verification letter: \(answer.finding.rawValue)", nil)
+        }
+        let result = try a.issueCopy(entryRef: entryRef(of: r), requestId: id, signer: office, timestamp: state.config.timestamp, clerk: clerk)
+        return ("copy \(result.register.printedNumber)", result)
     }
 
     /// Route parameters are names, never paths: anything but the register's own id alphabet is not found.
@@ -312,19 +321,19 @@ enum ClerkRoutes {
                 el("p", [("class", "error"), ("id", "entry-missing")], text: (e as? HosoError).map { c.t($0.message) } ?? "\(e)")
             }
             if !r.issued.isEmpty {
-                el("h2", text: c.t("Bản sao đã cấp", "Copies issued"))
+                el("h2", text: r.kind == .copy ? c.t("Bản sao đã cấp", "Copies issued") : c.t("Văn bản trả lời", "Answer letter"))
                 el("ul", [("id", "copies")]) {
                     for (i, copy) in r.issued.enumerated() {
                         el("li") {
                             el("a", [("href", "/requests/\(id)/copies/\(i)"), ("class", "download")],
-                               text: c.t("Tải bản sao số \(copy.copyNumber) (PDF)", "Download copy \(copy.copyNumber) (PDF)"))
+                               text: c.t("Tải văn bản số \(copy.copyNumber) (PDF)", "Download document \(copy.copyNumber) (PDF)"))
                         }
                     }
                 }
             }
             if open {
                 el("div", [("class", "actions")]) {
-                    if r.kind == .copy {
+                    do {
                         el("form", [("method", "post"), ("action", "/requests/\(id)/issue"), ("class", "card")]) {
                             Pages.csrfField(s)
                             if !officeReady {
@@ -332,7 +341,8 @@ enum ClerkRoutes {
                                                                        "The server has no office signing key: copies cannot be issued."))
                             }
                             el("button", [("type", "submit"), ("id", "issue"), ("disabled", officeReady ? nil : "")],
-                               text: c.t("Cấp bản sao có ký số", "Issue the signed copy"))
+                               text: r.kind == .copy ? c.t("Cấp bản sao có ký số", "Issue the signed copy")
+                                                     : c.t("Trả lời xác minh (văn bản có ký số)", "Answer with a signed letter"))
                         }
                     }
                     el("form", [("method", "post"), ("action", "/requests/\(id)/refuse"), ("class", "card"),

@@ -268,6 +268,31 @@ enum Mode: String, CaseIterable, Sendable {
         }
     }
 
+    @Test func clerkAnswersAVerificationRequestWithASignedLetter() async throws {
+        let fx = try Fixture()
+        try await fx.app().test(.router) { client in
+            let b = Browser(client)
+            try await b.login("clerk")
+            try await b.get("/requests")
+            let made = try await b.post("/requests", [("kind", "verification"), ("requester", "Công ty TNHH Minh Phát"), ("relation", "representative"),
+                                                      ("proof", "Công văn 12/CV"), ("holder", Fixture.holder), ("holder-dob", "1980-01-01"),
+                                                      ("serial", Fixture.serial), ("asking-body", "Công ty TNHH Minh Phát"), ("channel", "post")])
+            #expect(made.status == .seeOther, "\(b.lastBody)")
+            let id = try #require(made.headers[.location]).split(separator: "/").last.map(String.init)!
+            try await b.get("/requests/\(id)")
+            #expect(b.lastBody.contains("Trả lời xác minh"))
+            #expect(try await b.post("/requests/\(id)/issue", []).status == .seeOther)
+            try await b.get("/requests/\(id)")
+            #expect(b.lastBody.contains("Đã cấp") && b.lastBody.contains("Văn bản trả lời"))
+            let pdf = try await b.get("/requests/\(id)/copies/0")
+            let bytes = Array(pdf.body.readableBytesView)
+            #expect(bytes.starts(with: Array("%PDF".utf8)))
+            // The letter verifies like a copy.
+            let v = try await Browser(client).request(.post, "/api/verify", headers: [.contentType: "application/pdf"], body: bytes)
+            #expect(try JSONDecoder().decode(PublicReport.self, from: Data(v.body.readableBytesView)).indication == "PASSED")
+        }
+    }
+
     @Test func languageSwitchesByQueryAndCookie() async throws {
         let fx = try Fixture()
         try await fx.app().test(.router) { client in
