@@ -332,43 +332,45 @@ extension Archive {
     public func createBundle(for peerName: String, out path: String, compress: Bool = true) throws -> BundleCreated {
         let (me, identity) = try nodeIdentity()
         let peer = try peer(named: peerName)
-        var state = try loadState(peer.node)
-        let objects = try outgoing(to: peer, me: me, known: Set(state.acked))
-        let sequence = state.lastSent + 1
-        let now = clock.now()
-        let header = BundleHeader(id: "\(me.node.prefix(12))-\(sequence)", from: .init(node: me.node, name: me.name),
-                                  to: .init(node: peer.node, name: peer.name), sequence: sequence, created: HosoClock.format(now),
-                                  acknowledges: state.lastImported, objects: objects.count, bytes: objects.reduce(0) { $0 + $1.size })
-        let dir = parentDirectory(of: path)
-        let tmp = dir + "/.hoso-bundle-" + randomTempName()
-        let action = LocalizedText.both("ghi gói", "writing the bundle")
-        var fileBytes: UInt64 = 0
-        do {
-            let handle = try FileHandleFD.open(tmp, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o644, action: action)
-            let file = FileSink(handle: handle)
-            let gz = compress ? try GzipSink(file, level: 1) : nil
-            let sink: any ByteSink = gz ?? file
-            try BundleFormat.write(to: sink, header: header, objects: objects, mtime: Int(now.timeIntervalSince1970),
-                                   sign: { try CMSSigner.sign(content: $0, identity: identity, role: nil, at: now) },
-                                   content: { o, out in
-                                       // What the store found not worth compressing (scans) goes in stored blocks: fast.
-                                       try gz?.setLevel(try store.header(of: o.id).encoding == .zlib ? 1 : 0)
-                                       try store.scan(o.id) { try out.write($0) }
-                                   })
-            try gz?.finish()
-            do { try handle.sync() } catch let e as Errno { throw HosoError.fromErrno(e.code, path: path, action: action) }
-            fileBytes = file.written
-            if rename(tmp, path) != 0 { throw HosoError.fromErrno(errno, path: path, action: action) }
-            try fsyncDirectory(dir)
-        } catch {
-            _ = unlink(tmp)
-            throw error
+        return try withSyncLock {
+            var state = try loadState(peer.node)
+            let objects = try outgoing(to: peer, me: me, known: Set(state.acked))
+            let sequence = state.lastSent + 1
+            let now = clock.now()
+            let header = BundleHeader(id: "\(me.node.prefix(12))-\(sequence)", from: .init(node: me.node, name: me.name),
+                                      to: .init(node: peer.node, name: peer.name), sequence: sequence, created: HosoClock.format(now),
+                                      acknowledges: state.lastImported, objects: objects.count, bytes: objects.reduce(0) { $0 + $1.size })
+            let dir = parentDirectory(of: path)
+            let tmp = dir + "/.hoso-bundle-" + randomTempName()
+            let action = LocalizedText.both("ghi gói", "writing the bundle")
+            var fileBytes: UInt64 = 0
+            do {
+                let handle = try FileHandleFD.open(tmp, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o644, action: action)
+                let file = FileSink(handle: handle)
+                let gz = compress ? try GzipSink(file, level: 1) : nil
+                let sink: any ByteSink = gz ?? file
+                try BundleFormat.write(to: sink, header: header, objects: objects, mtime: Int(now.timeIntervalSince1970),
+                                       sign: { try CMSSigner.sign(content: $0, identity: identity, role: nil, at: now) },
+                                       content: { o, out in
+                                           // What the store found not worth compressing (scans) goes in stored blocks: fast.
+                                           try gz?.setLevel(try store.header(of: o.id).encoding == .zlib ? 1 : 0)
+                                           try store.scan(o.id) { try out.write($0) }
+                                       })
+                try gz?.finish()
+                do { try handle.sync() } catch let e as Errno { throw HosoError.fromErrno(e.code, path: path, action: action) }
+                fileBytes = file.written
+                if rename(tmp, path) != 0 { throw HosoError.fromErrno(errno, path: path, action: action) }
+                try fsyncDirectory(dir)
+            } catch {
+                _ = unlink(tmp)
+                throw error
+            }
+            state.lastSent = sequence
+            if !objects.isEmpty { state.pending.append(.init(sequence: sequence, objects: objects.map(\.id.hex))) }
+            try saveState(peer.node, state)
+            return BundleCreated(id: header.id, file: path, to: peer.name, sequence: sequence, objects: objects.count, bytes: header.bytes,
+                                 fileBytes: fileBytes, compressed: compress, acknowledges: header.acknowledges)
         }
-        state.lastSent = sequence
-        if !objects.isEmpty { state.pending.append(.init(sequence: sequence, objects: objects.map(\.id.hex))) }
-        try saveState(peer.node, state)
-        return BundleCreated(id: header.id, file: path, to: peer.name, sequence: sequence, objects: objects.count, bytes: header.bytes,
-                             fileBytes: fileBytes, compressed: compress, acknowledges: header.acknowledges)
     }
 
     public struct BundleImported: Codable, Sendable {
@@ -403,44 +405,46 @@ extension Archive {
         guard h.to.node == me.node else {
             throw HosoError(.wrongRecipient, .both("Gói này làm cho nút khác (\(h.to.name))", "This bundle was made for another node (\(h.to.name))"), location: path)
         }
-        var state = try loadState(peer.node)
-        let digest = SHA256Hasher.hash(tags.tagManifest).hex
-        if h.sequence == state.lastImported && digest == state.lastImportedDigest {
-            // The same bundle again: nothing to do, but a copy damaged since is still reported as damaged.
-            try reader.readPayload { _, tar in
-                let hasher = SHA256Hasher()
-                var buf = [UInt8](repeating: 0, count: 1 << 20)
-                while true {
-                    let n = try buf.withUnsafeMutableBytes { try tar.readBodyChunk(into: $0) }
-                    if n == 0 { break }
-                    buf.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        return try withSyncLock {
+            var state = try loadState(peer.node)
+            let digest = SHA256Hasher.hash(tags.tagManifest).hex
+            if h.sequence == state.lastImported && digest == state.lastImportedDigest {
+                // The same bundle again: nothing to do, but a copy damaged since is still reported as damaged.
+                try reader.readPayload { _, tar in
+                    let hasher = SHA256Hasher()
+                    var buf = [UInt8](repeating: 0, count: 1 << 20)
+                    while true {
+                        let n = try buf.withUnsafeMutableBytes { try tar.readBodyChunk(into: $0) }
+                        if n == 0 { break }
+                        buf.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+                    }
+                    return hasher.finalize()
                 }
-                return hasher.finalize()
+                return BundleImported(id: h.id, from: peer.name, sequence: h.sequence, alreadyImported: true, result: IntakeResult(),
+                                      conflicts: try conflicts())
             }
-            return BundleImported(id: h.id, from: peer.name, sequence: h.sequence, alreadyImported: true, result: IntakeResult(),
-                                  conflicts: try conflicts())
-        }
-        guard h.sequence > state.lastImported else {
-            throw HosoError(.bundleReplayed, .both("Gói cũ (số \(h.sequence)); đã nhận gói số \(state.lastImported) của \(peer.name); không nhận gì",
-                                                   "An old bundle (number \(h.sequence)); bundle \(state.lastImported) from \(peer.name) was imported already; nothing was imported"),
-                            location: path)
-        }
-        cleanLeftovers()
-        var intake = Intake()
-        do {
-            try reader.readPayload { o, tar in
-                try receive(kind: o.kind, claimed: o.id, size: o.size, name: tags.baseDirectory + "/" + o.path, into: &intake) { try tar.readBodyChunk(into: $0) }
+            guard h.sequence > state.lastImported else {
+                throw HosoError(.bundleReplayed, .both("Gói cũ (số \(h.sequence)); đã nhận gói số \(state.lastImported) của \(peer.name); không nhận gì",
+                                                       "An old bundle (number \(h.sequence)); bundle \(state.lastImported) from \(peer.name) was imported already; nothing was imported"),
+                                location: path)
             }
-        } catch {
-            store.discard(intake.staged)
-            throw error
+            cleanLeftovers()
+            var intake = Intake()
+            do {
+                try reader.readPayload { o, tar in
+                    try receive(kind: o.kind, claimed: o.id, size: o.size, name: tags.baseDirectory + "/" + o.path, into: &intake) { try tar.readBodyChunk(into: $0) }
+                }
+            } catch {
+                store.discard(intake.staged)
+                throw error
+            }
+            let result = try commitIntake(intake, from: peer, me: me, timestamp: timestamp)
+            state.lastImported = h.sequence
+            state.lastImportedDigest = digest
+            acknowledge(&state, upTo: h.acknowledges, received: intake.ids.map(\.hex))
+            try saveState(peer.node, state)
+            return BundleImported(id: h.id, from: peer.name, sequence: h.sequence, alreadyImported: false, result: result, conflicts: try conflicts())
         }
-        let result = try commitIntake(intake, from: peer, me: me, timestamp: timestamp)
-        state.lastImported = h.sequence
-        state.lastImportedDigest = digest
-        acknowledge(&state, upTo: h.acknowledges, received: intake.ids.map(\.hex))
-        try saveState(peer.node, state)
-        return BundleImported(id: h.id, from: peer.name, sequence: h.sequence, alreadyImported: false, result: result, conflicts: try conflicts())
     }
 
     /// Objects the peer sent are known to it; so are those of our bundles up to the one it acknowledges.

@@ -91,9 +91,7 @@ public final class ArchiveSyncService: SyncService, @unchecked Sendable {
     public func ack(peer node: String, ids: [String]) throws {
         try lock.withLock {
             let (p, _) = try peer(node)
-            var state = try archive.loadState(p.node)
-            archive.acknowledge(&state, upTo: 0, received: ids.filter { ObjectID(hex: $0) != nil })
-            try archive.saveState(p.node, state)
+            try archive.updateState(p.node) { archive.acknowledge(&$0, upTo: 0, received: ids.filter { ObjectID(hex: $0) != nil }) }
         }
     }
 }
@@ -122,9 +120,7 @@ extension Archive {
             throw error
         }
         let result = try commitIntake(intake, from: peer, me: me, timestamp: timestamp)
-        var state = try loadState(peer.node)
-        acknowledge(&state, upTo: 0, received: intake.ids.map(\.hex))
-        try saveState(peer.node, state)
+        try updateState(peer.node) { acknowledge(&$0, upTo: 0, received: intake.ids.map(\.hex)) }
         return result
     }
 
@@ -155,20 +151,17 @@ extension Archive {
             throw HosoError(.syncAuthFailed, .both("Máy chủ không phải nút \(peer.name)", "The server is not node \(peer.name)"), location: url)
         }
         // Push.
-        var state = try loadState(peer.node)
-        let items = try outgoing(to: peer, me: me, known: Set(state.acked))
+        let items = try outgoing(to: peer, me: me, known: Set(try loadState(peer.node).acked))
         struct Want: Decodable { var want: [String] }
         let have = items.map { SyncItem(id: $0.id.hex, kind: $0.kind.rawValue, size: $0.size) }
         let want = Set(try JSONDecoder().decode(Want.self, from: Data(try client.call("want", body: Array(JSONEncoder().encode(["have": have]))))).want)
-        acknowledge(&state, upTo: 0, received: items.map(\.id.hex).filter { !want.contains($0) })
-        try saveState(peer.node, state)
+        try updateState(peer.node) { acknowledge(&$0, upTo: 0, received: items.map(\.id.hex).filter { !want.contains($0) }) }
         report.alreadyThere = items.count - want.count
         var batch = [UInt8](), ids = [String]()
         func flush() throws {
             guard !ids.isEmpty else { return }
             _ = try client.call("objects", body: batch)
-            acknowledge(&state, upTo: 0, received: ids)
-            try saveState(peer.node, state)
+            try updateState(peer.node) { acknowledge(&$0, upTo: 0, received: ids) }
             report.pushed += ids.count
             batch = []
             ids = []
@@ -204,9 +197,7 @@ extension Archive {
             _ = try client.call("ack", body: Array(JSONEncoder().encode(["ids": chunk])))
             i += 20_000
         }
-        state = try loadState(peer.node)
-        acknowledge(&state, upTo: 0, received: offer.map(\.id))
-        try saveState(peer.node, state)
+        try updateState(peer.node) { acknowledge(&$0, upTo: 0, received: offer.map(\.id)) }
         report.requests = client.requests
         report.bytesSent = client.bytesSent
         report.bytesReceived = client.bytesReceived

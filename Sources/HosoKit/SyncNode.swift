@@ -144,8 +144,8 @@ extension Archive {
         let pem = try identity.key.pkcs8PEM()
         let (obj, _) = try store.put(identity.certificate.der, kind: .certificate)
         try index.record(objects: [obj])
-        if mkdir(nodeDir, 0o700) != 0 && errno != EEXIST {
-            throw HosoError.fromErrno(errno, path: nodeDir, action: .both("tạo thư mục nút", "creating the node directory"))
+        for (dir, mode) in [(nodeDir, mode_t(0o700)), (syncDir, mode_t(0o755))] where mkdir(dir, mode) != 0 && errno != EEXIST {
+            throw HosoError.fromErrno(errno, path: dir, action: .both("tạo thư mục nút", "creating the node directory"))
         }
         let info = NodeInfo(node: obj.id.hex, name: name, role: role, certificate: obj.id.hex, subject: identity.certificate.subject,
                             notAfter: HosoClock.format(identity.certificate.notAfter), created: HosoClock.format(clock.now()))
@@ -262,6 +262,25 @@ extension Archive {
         do { return try JSONDecoder().decode(PeerState.self, from: data) } catch {
             throw HosoError(.archiveDamaged, .both("Trạng thái đồng bộ không đọc được", "The sync state is unreadable"),
                             location: syncDir + "/" + node + ".json", cause: "\(error)")
+        }
+    }
+
+    /// Runs `body` holding `sync/lock` alone: bundle numbers and acknowledgements are read, changed and written back by
+    /// one process at a time (a `hoso sync serve` and a `hoso bundle import` may run side by side). Not reentrant.
+    func withSyncLock<T>(_ body: () throws -> T) throws -> T {
+        if mkdir(syncDir, 0o755) != 0 && errno != EEXIST {
+            throw HosoError.fromErrno(errno, path: syncDir, action: .both("tạo thư mục đồng bộ", "creating the sync directory"))
+        }
+        let lock = try ArchiveLock(path: syncDir + "/lock", mode: .exclusive, wait: true)
+        return try withExtendedLifetime(lock) { try body() }
+    }
+
+    /// Reads a peer's state afresh, changes it and writes it back, under the sync lock.
+    func updateState(_ node: String, _ change: (inout PeerState) -> Void) throws {
+        try withSyncLock {
+            var state = try loadState(node)
+            change(&state)
+            try saveState(node, state)
         }
     }
 

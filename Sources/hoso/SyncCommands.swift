@@ -242,7 +242,8 @@ struct BundleImport: ParsableCommand {
 
 struct SyncCommand: ParsableCommand {
     static var configuration: CommandConfiguration {
-        CommandConfiguration(commandName: "sync", abstract: t("Đồng bộ qua HTTP với một nút ngang hàng.", "Sync over HTTP with a peer."),
+        CommandConfiguration(commandName: "sync", abstract: t("Đồng bộ qua HTTP: `hoso sync URL --peer P` (gửi rồi nhận), `hoso sync serve` (phục vụ).",
+                                                             "Sync over HTTP: `hoso sync URL --peer P` (push, then pull), `hoso sync serve` (serve)."),
                              subcommands: [SyncRun.self, SyncServe.self], defaultSubcommand: SyncRun.self)
     }
 }
