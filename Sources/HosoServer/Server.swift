@@ -30,18 +30,14 @@ public struct ServerConfig: Sendable {
     }
 }
 
-/// The archive behind a lock: `Archive` is a class with one index connection, so requests take turns with it.
-final class ArchiveAccess: @unchecked Sendable {
+/// The archive the requests share. `Archive` may be used by several requests at once (the index has connections
+/// of its own for reads and serializes writes; numbering registers holds a lock), so requests no longer take turns.
+final class ArchiveAccess: Sendable {
     private let archive: Archive
-    private let lock = NSLock()
 
     init(_ archive: Archive) { self.archive = archive }
 
-    func with<T>(_ body: (Archive) throws -> T) throws -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(archive)
-    }
+    func with<T>(_ body: (Archive) throws -> T) throws -> T { try body(archive) }
 }
 
 /// Everything a request handler needs, shared by all requests.
