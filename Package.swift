@@ -57,7 +57,7 @@ let package = Package(
                                                 "HosoCopies", "HosoSync"]),
         // The web application: server-rendered screens, the JSON API, accounts, sessions and the audit log.
         .target(name: "HosoServer", dependencies: [
-            "HosoKit", "HosoCore", "HosoSigning", "HosoCopies", "HosoRecords", "HosoIndex", "HosoStore",
+            "HosoKit", "HosoCore", "HosoSigning", "HosoCopies", "HosoRecords", "HosoIndex", "HosoStore", "HosoSync",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),

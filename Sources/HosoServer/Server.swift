@@ -33,7 +33,7 @@ public struct ServerConfig: Sendable {
 /// The archive the requests share. `Archive` may be used by several requests at once (the index has connections
 /// of its own for reads and serializes writes; numbering registers holds a lock), so requests no longer take turns.
 final class ArchiveAccess: Sendable {
-    private let archive: Archive
+    let archive: Archive
 
     init(_ archive: Archive) { self.archive = archive }
 
@@ -225,7 +225,7 @@ public enum HosoServer {
         VerifyRoutes.add(to: router, state: state)
         AdminRoutes.add(to: router, state: state)
         APIRoutes.add(to: router, state: state)
-        // /sync/ is reserved for the sync protocol (issue 6), mounted here later.
+        SyncRoutes.add(to: router, state: state)
         return router
     }
 

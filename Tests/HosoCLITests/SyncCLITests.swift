@@ -110,10 +110,11 @@ import Testing
     func objects(_ box: Sandbox) -> Int { box.tree("office/objects").filter { $0.count == 67 }.count }
 
     /// `hoso sync serve` as a child process; returns it and the URL it printed.
-    func startServer(_ box: Sandbox, env: [String: String]) throws -> (Process, String) {
+    func startServer(_ box: Sandbox, env: [String: String],
+                     command: [String] = ["sync", "serve", "--archive", "office", "--port", "0"]) throws -> (Process, String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: hosoBinary)
-        p.arguments = ["sync", "serve", "--archive", "office", "--port", "0"]
+        p.arguments = command
         p.currentDirectoryURL = URL(fileURLWithPath: box.root)
         p.environment = cleanEnvironment.merging(env) { $1 }
         let out = Pipe()
@@ -129,6 +130,33 @@ import Testing
         let text = String(decoding: line, as: UTF8.self)
         let url = try #require(text.split(separator: " ").first { $0.hasPrefix("http://") }).trimmingCharacters(in: .whitespacesAndNewlines)
         return (p, url)
+    }
+
+    /// The web application (`hoso serve`) answers the sync protocol under /sync/, as `hoso sync serve` does: a known
+    /// school's record goes up; a node the office does not know is refused and nothing of it arrives.
+    @Test func theWebServerAnswersSyncToo() throws {
+        try withSandbox { box in
+            let env = ["PW": "pw", "HOSO_NOW": "2025-03-10T08:00:00Z", "HOSO_AUTHOR": "test"]
+            try twoNodes(box, env: env)
+            _ = try ok(box, ["peer", "add", "truong-a", "--archive", "office", "--cert", "school.pem", "--role", "school", "--scope", "note:a/*"], env: env)
+            _ = try ok(box, ["peer", "add", "phong", "--archive", "school", "--cert", "office.pem", "--role", "office", "--scope", "note:a/*"], env: env)
+            try box.write("note.json", "{\"text\": \"Sổ điểm lớp 9A đã ký\"}")
+            _ = try ok(box, ["record", "new", "note", "a/9a", "note.json", "--archive", "school"], env: env)
+            let (server, url) = try startServer(box, env: env, command: ["serve", "--archive", "office", "--port", "0"])
+            defer { server.terminate(); server.waitUntilExit() }
+            _ = try ok(box, ["sync", url, "--peer", "phong", "--archive", "school"], env: env)
+            #expect(try ok(box, ["record", "show", "a/9a", "--archive", "office"]).out.contains("Sổ điểm lớp 9A"))
+
+            // A third node, unknown to the office, is refused.
+            _ = try ok(box, ["init", "stranger"])
+            _ = try ok(box, ["node", "init", "--archive", "stranger", "--name", "la", "--role", "school", "--pki", "pki"], env: env)
+            _ = try ok(box, ["peer", "add", "phong", "--archive", "stranger", "--cert", "office.pem", "--role", "office", "--scope", "note:b/*"], env: env)
+            try box.write("b.json", "{\"text\": \"không được nhận\"}")
+            _ = try ok(box, ["record", "new", "note", "b/x", "b.json", "--archive", "stranger"], env: env)
+            let refused = try box.hoso(["sync", url, "--peer", "phong", "--archive", "stranger"], env: env)
+            #expect(refused.status != 0)
+            #expect(try box.hoso(["record", "show", "b/x", "--archive", "office"]).status != 0)
+        }
     }
 
     @Test func aSyncWhoseServerIsKilledResumesAndCompletes() throws {
