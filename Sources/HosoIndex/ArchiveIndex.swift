@@ -134,6 +134,8 @@ public struct EntryQuery: Sendable, Equatable {
     public var moetId: String?
     public var year: Int?
     public var ledgerNumber: Int?
+    /// One ledger record's entries (with `ledgerNumber`: "LEDGER#N", found through that ledger's rows).
+    public var recordId: String?
     /// A bare number typed by a person: a graduation year or a ledger number.
     public var yearOrNumber: Int?
 
@@ -605,6 +607,7 @@ public final class ArchiveIndex: Sendable {
         eq("moetId", q.moetId.map(LookupValue.text))
         eq("year", q.year.map(LookupValue.int))
         eq("ledgerNumber", q.ledgerNumber.map(LookupValue.int))
+        eq("recordId", q.recordId.map(LookupValue.text))
         if let n = q.yearOrNumber {
             conds.append("(year = ? OR ledgerNumber = ?)")
             args += [.int(n), .int(n)]

@@ -85,7 +85,8 @@ extension Archive {
         if let hash = ref.lastIndex(of: "#"), let n = Int(ref[ref.index(after: hash)...]) {
             let recordId = String(ref[..<hash])
             q.ledgerNumber = n
-            let rows = try index.findEntries(q, limit: 1000).filter { $0.recordId == recordId }
+            q.recordId = recordId  // through the ledger's own rows: a ledger number alone is in every year
+            let rows = try index.findEntries(q, limit: 1000)
             return try view(of: rows, ref: ref)
         }
         q.serial = ref

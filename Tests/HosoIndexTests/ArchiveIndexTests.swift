@@ -194,6 +194,21 @@ import Testing
         #expect(try index.findEntries(q, limit: 10).map(\.stt) == [2])
     }
 
+    /// "LEDGER#N": the same ledger number is in every ledger; the record id picks the one.
+    @Test func anEntryIsFoundByItsLedgerAndNumber() throws {
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let index = try ArchiveIndex(path: dir + "/index.sqlite")
+        for r in ["R1", "R2", "R3"] {
+            try index.replaceEntries(ofRecord: r, with: (1...5).map { entry($0, name: "Người \(r) \($0)", recordId: r, revisionId: "rev-" + r) })
+        }
+        var q = EntryQuery()
+        q.ledgerNumber = 4
+        q.recordId = "R2"
+        #expect(try index.findEntries(q, limit: 10).map(\.serial) == ["SR2-4"])
+        q.recordId = "R9"
+        #expect(try index.findEntries(q, limit: 10).isEmpty)
+    }
+
     @Test func aNewIndexHasLargerPagesAnOldOneKeepsItsOwn() throws {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try ArchiveIndex(path: dir + "/new.sqlite").close()
