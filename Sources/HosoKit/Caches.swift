@@ -3,8 +3,9 @@ import HosoRecords
 import HosoSigning
 import HosoStore
 
-/// Verified revisions by object id, bounded by their stored size (a large ledger counts for its bytes), oldest out
-/// first. Objects are immutable, so an entry is never stale; only memory bounds it.
+/// Verified revisions by object id, bounded by their canonical size (a large ledger counts for its bytes; decoded,
+/// a revision takes several times that), oldest out first. Objects are immutable, so an entry is never stale; only
+/// memory bounds it: 16 MiB of canonical JSON is about a hundred ledgers, well over a day's copies at an office.
 final class RevisionCache: @unchecked Sendable {
     private let lock = NSLock()
     private var entries = [ObjectID: (rev: Revision, cost: Int)]()  // guarded by lock
@@ -13,7 +14,7 @@ final class RevisionCache: @unchecked Sendable {
     private var total = 0
     let budget: Int
 
-    init(budget: Int = 64 << 20) { self.budget = budget }
+    init(budget: Int = 16 << 20) { self.budget = budget }
 
     func get(_ id: ObjectID) -> Revision? {
         lock.lock()
