@@ -171,7 +171,12 @@ extension Archive {
             // The signer's certificate is kept too, so a paper copy's QR can be checked from the archive alone.
             // Checking that the number is free and committing are one step for every hoso process on the archive.
             _ = try workState.numbering {
-                try putAll([line, requestStep], objects: [(pdf, .copy), (signer.certificate.der, .certificate)],
+                // The request as read at the start must still be current: another process may have served it.
+                guard try index.heads(ofRecord: requestId) == [requestRevision.hex] else {
+                    throw HosoError(.requestState, .both("Yêu cầu vừa được xử lý ở nơi khác", "The request was just served elsewhere"),
+                                    location: requestId)
+                }
+                return try putAll([line, requestStep], objects: [(pdf, .copy), (signer.certificate.der, .certificate)],
                            mustBeNew: [registerId], takenCode: .copyNumberTaken)
             }
             return IssuedCopyResult(pdf: pdf, register: entry, registerRecordId: registerId, qrText: qrText)

@@ -129,6 +129,17 @@ import Testing
         #expect(Set(issued.map(\.register.copyNumber)) == Set(1...requests.count))
         #expect(try s.archive.copyRegister().count == requests.count)
         #expect(try s.archive.conflicts().isEmpty)
+
+        // One request served from both at once: one copy, the other refused, the request not forked.
+        let one = try Self.request(archives[0], serial: "Số 001234/BT", holder: "Lò Thị Mai")
+        let both = Locked<[Result<Archive.IssuedCopyResult, any Error>]>([])
+        DispatchQueue.concurrentPerform(iterations: 2) { i in
+            let r = Result { try archives[i].issueCopy(entryRef: "Số 001234/BT", requestId: one, signer: office, clerk: "vanthu") }
+            both.withLock { $0.append(r) }
+        }
+        #expect(both.withLock { $0 }.filter { if case .success = $0 { return true } else { return false } }.count == 1)
+        #expect(try s.archive.heads(record: one).count == 1)
+        #expect(try s.archive.copyRegister().count == requests.count + 1)
     }
 
     /// An index made before record refs existed (migration 0006 finds revisions, leaves a task) is completed when
