@@ -78,6 +78,52 @@ import Testing
         }
     }
 
+    /// The QR is one small 1-bit image, not thousands of rectangles in the content stream, and it still reads
+    /// after the page is rasterised at a low resolution.
+    @Test func theQRIsAnImageThatScansFromTheRenderedPage() throws {
+        let text = "HS1:" + String(repeating: "KIEM TRA BAN SAO 0123456789 ", count: 6)
+        let code = try QRCode.modules(for: text)
+        let path = try file(try PDFRender.render(PDFSample.document(qr: code.modules)), "qr-image.pdf")
+        let images = try pdfRun("/usr/bin/pdfimages", ["-list", path]).output
+        let rows = images.split(separator: "\n").filter { $0.contains(" image ") }
+        #expect(rows.count == 1 && rows[0].contains(" gray ") && rows[0].split(separator: " ").contains("1"), "\(images)")
+        for dpi in ["100", "150"] {
+            let out = path + "-\(dpi)"
+            #expect(try pdfRun("/usr/bin/pdftoppm", ["-r", dpi, "-gray", "-singlefile", path, out]).status == 0)
+            let pgm = try #require(FileManager.default.contents(atPath: out + ".pgm"))
+            let found = try QRCode.decode(pnm: Array(pgm))
+            #expect(found == [text], "at \(dpi) dpi: \(found)")
+        }
+    }
+
+    /// Threads render at once (no lock around cairo and pango): every copy comes out whole and with its text.
+    @Test func threadsRenderAtOnce() throws {
+        let doc = PDFSample.document(qr: PDFSample.fakeQR)
+        let alone = try PDFRender.render(doc)
+        final class Results: @unchecked Sendable {
+            let lock = NSLock()
+            var items = [Result<[UInt8], any Error>]()
+        }
+        let results = Results()
+        DispatchQueue.concurrentPerform(iterations: 8) { _ in
+            for _ in 0..<3 {
+                let r = Result { try PDFRender.render(doc) }
+                results.lock.withLock { results.items.append(r) }
+            }
+        }
+        let all = results.lock.withLock { results.items }
+        #expect(all.count == 24)
+        let expected = try pdfRun("/usr/bin/pdftotext", ["-enc", "UTF-8", try file(alone, "alone.pdf"), "-"]).output
+        for (i, r) in all.enumerated() {
+            let pdf = try r.get()
+            #expect(abs(pdf.count - alone.count) < 64, "render \(i): \(pdf.count) bytes against \(alone.count)")
+            if i % 6 == 0 {
+                let text = try pdfRun("/usr/bin/pdftotext", ["-enc", "UTF-8", try file(pdf, "t\(i).pdf"), "-"]).output
+                #expect(text == expected)
+            }
+        }
+    }
+
     // MARK: Signing, checked by others
 
     @Test func pdfsigSaysValidTrustedAndTotal() throws {
