@@ -386,7 +386,7 @@ public enum PDFRender {
 
     // MARK: QR
 
-    static let qrPixelsPerModule = 8
+    static let qrPixelsPerModule = 4
 
     /// The largest QR code (version 40) is 177 modules a side.
     static let maxQRModules = 177
@@ -414,13 +414,17 @@ public enum PDFRender {
         cairo_surface_flush(image)
         let stride = Int(cairo_image_surface_get_stride(image))
         guard let data = cairo_image_surface_get_data(image) else { throw failure("QR image data") }
-        for y in 0..<side {
-            let row = UnsafeMutableRawPointer(data + y * stride).assumingMemoryBound(to: UInt32.self)
-            let r = y / k - quiet
-            for x in 0..<side {
-                let c = x / k - quiet
-                let dark = r >= 0 && r < n && c >= 0 && c < n && m[r][c]
-                row[x] = dark ? 0x000000 : 0xFFFFFF
+        // One row of pixels per module row, repeated k times.
+        var pixels = [UInt32](repeating: 0xFFFFFF, count: side)
+        for r in -quiet..<(n + quiet) {
+            for c in 0..<(n + 2 * quiet) {
+                let mc = c - quiet
+                let dark = r >= 0 && r < n && mc >= 0 && mc < n && m[r][mc]
+                for x in (c * k)..<((c + 1) * k) { pixels[x] = dark ? 0x000000 : 0xFFFFFF }
+            }
+            let y0 = (r + quiet) * k
+            pixels.withUnsafeBytes { src in
+                for y in y0..<(y0 + k) { UnsafeMutableRawPointer(data + y * stride).copyMemory(from: src.baseAddress!, byteCount: side * 4) }
             }
         }
         cairo_surface_mark_dirty(image)

@@ -169,15 +169,21 @@ extension Archive {
                                        author: clerk, time: time, reason: "cấp bản sao số \(printed) / copy \(printed) issued",
                                        body: try encodeBody(served))
             // The signer's certificate is kept too, so a paper copy's QR can be checked from the archive alone.
-            // Checking that the number is free and committing are one step for every hoso process on the archive.
-            _ = try workState.numbering {
-                // The request as read at the start must still be current: another process may have served it.
-                guard try index.heads(ofRecord: requestId) == [requestRevision.hex] else {
-                    throw HosoError(.requestState, .both("Yêu cầu vừa được xử lý ở nơi khác", "The request was just served elsewhere"),
-                                    location: requestId)
+            // Written and synced before the lock (threads wait for the disk at once); checking that the number is
+            // free and committing are one step for every hoso process on the archive.
+            let prepared = try prepareAll([line, requestStep], objects: [(pdf, .copy), (signer.certificate.der, .certificate)])
+            do {
+                _ = try workState.numbering {
+                    // The request as read at the start must still be current: another process may have served it.
+                    guard try index.heads(ofRecord: requestId) == [requestRevision.hex] else {
+                        throw HosoError(.requestState, .both("Yêu cầu vừa được xử lý ở nơi khác", "The request was just served elsewhere"),
+                                        location: requestId)
+                    }
+                    return try commitPrepared(prepared, mustBeNew: [registerId], takenCode: .copyNumberTaken)
                 }
-                return try putAll([line, requestStep], objects: [(pdf, .copy), (signer.certificate.der, .certificate)],
-                           mustBeNew: [registerId], takenCode: .copyNumberTaken)
+            } catch {
+                discard(prepared)
+                throw error
             }
             return IssuedCopyResult(pdf: pdf, register: entry, registerRecordId: registerId, qrText: qrText)
         }

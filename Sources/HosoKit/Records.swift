@@ -58,49 +58,80 @@ extension Archive {
     @discardableResult
     func putAll(_ revs: [Revision], objects: [(bytes: [UInt8], kind: ObjectKind)], mustBeNew: Set<String> = [],
                 takenCode: HosoError.Code = .recordExists) throws -> [ObjectID] {
+        let prepared = try prepareAll(revs, objects: objects)
+        return try commitPrepared(prepared, mustBeNew: mustBeNew, takenCode: takenCode)
+    }
+
+    /// Revisions checked on their own and every object written and synced to a temporary file: the part of
+    /// `putAll` that needs no lock, so that threads do it at once. Nothing is visible until `commitPrepared`;
+    /// `discard` forgets it.
+    struct PreparedCommit: Sendable {
+        fileprivate var revs: [Revision]
+        fileprivate var staged: [StagedObject]
+        fileprivate var revisionIds: [ObjectID]
+        fileprivate var sizes: [Int]
+    }
+
+    func prepareAll(_ revs: [Revision], objects: [(bytes: [UInt8], kind: ObjectKind)]) throws -> PreparedCommit {
         precondition(!revs.contains { $0.recordType == Self.ledgerType }, "ledgers go through put: their entries are indexed too")
         var staged = [StagedObject]()
         do {
             for rev in revs {
                 try Self.checkSchema(rev)
                 try checkAgainstLedgers(rev)
-                let existing = try index.revisions(ofRecord: rev.recordId)
-                if mustBeNew.contains(rev.recordId) && !existing.isEmpty {
-                    throw HosoError(takenCode, .both("Hồ sơ đã có (số vừa cấp đã bị tiến trình khác dùng)",
-                                                         "The record exists already (another process took the number)"), location: rev.recordId)
-                }
-                let known = Set(existing.map(\.id))
-                for p in rev.parents where !known.contains(p) {
-                    throw HosoError(.parentInvalid, .both("Bản trước không thuộc hồ sơ này", "The parent is not a revision of this record"), location: p)
-                }
-                if let other = existing.first, other.recordType != rev.recordType {
-                    throw HosoError(.recordExists, .both("Mã hồ sơ đã dùng cho loại khác (\(other.recordType))",
-                                                         "The record id is already used by another type (\(other.recordType))"), location: rev.recordId)
-                }
             }
             cleanLeftovers()
             // An object already stored and indexed (the office's certificate, again) is not written again.
             for o in objects {
                 let id = SHA256Hasher.hash(o.bytes)
                 if store.exists(id), try index.object(id) != nil { continue }
-                staged.append(try store.stage(bytes: o.bytes, kind: o.kind))
+                // Issued copies are PDFs whose streams cairo compressed already: a trial would only cost time.
+                staged.append(try store.stage(bytes: o.bytes, kind: o.kind, compression: o.kind == .copy ? .storeAsIs : .measure,
+                                              durable: true))
             }
-            var revStaged = [StagedObject]()
-            var sizes = [Int]()
+            var ids = [ObjectID](), sizes = [Int]()
             for rev in revs {
                 let bytes = try rev.canonicalBytes()
                 sizes.append(bytes.count)
-                revStaged.append(try store.stage(bytes: bytes, kind: .record))
+                let s = try store.stage(bytes: bytes, kind: .record, durable: true)
+                ids.append(s.object.id)
+                staged.append(s)
             }
-            staged += revStaged
-            try store.commit(staged)
-            let ids = revStaged.map(\.object.id)
-            try index.record(revisions: zip(ids, revs).map { Self.row($0, $1) }, objects: staged.map(\.object),
-                             refs: revs.map { Self.refs(of: $0) })
-            for (i, rev) in revs.enumerated() { revisionCache.put(ids[i], rev, cost: sizes[i]) }
-            return ids
+            return PreparedCommit(revs: revs, staged: staged, revisionIds: ids, sizes: sizes)
         } catch {
             store.discard(staged)
+            throw error
+        }
+    }
+
+    func discard(_ prepared: PreparedCommit) { store.discard(prepared.staged) }
+
+    /// The checks against the archive as it is now (parents, types, `mustBeNew`), then the objects moved into
+    /// place and one index transaction. The prepared objects are discarded when a check fails.
+    func commitPrepared(_ p: PreparedCommit, mustBeNew: Set<String> = [], takenCode: HosoError.Code = .recordExists) throws -> [ObjectID] {
+        do {
+            for rev in p.revs {
+                let existing = try index.revisions(ofRecord: rev.recordId)
+                if mustBeNew.contains(rev.recordId) && !existing.isEmpty {
+                    throw HosoError(takenCode, .both("Hồ sơ đã có (số vừa cấp đã bị tiến trình khác dùng)",
+                                                     "The record exists already (another process took the number)"), location: rev.recordId)
+                }
+                let known = Set(existing.map(\.id))
+                for parent in rev.parents where !known.contains(parent) {
+                    throw HosoError(.parentInvalid, .both("Bản trước không thuộc hồ sơ này", "The parent is not a revision of this record"), location: parent)
+                }
+                if let other = existing.first, other.recordType != rev.recordType {
+                    throw HosoError(.recordExists, .both("Mã hồ sơ đã dùng cho loại khác (\(other.recordType))",
+                                                         "The record id is already used by another type (\(other.recordType))"), location: rev.recordId)
+                }
+            }
+            try store.commit(p.staged)
+            try index.record(revisions: zip(p.revisionIds, p.revs).map { Self.row($0, $1) }, objects: p.staged.map(\.object),
+                             refs: p.revs.map { Self.refs(of: $0) })
+            for (i, rev) in p.revs.enumerated() { revisionCache.put(p.revisionIds[i], rev, cost: p.sizes[i]) }
+            return p.revisionIds
+        } catch {
+            store.discard(p.staged)
             throw error
         }
     }

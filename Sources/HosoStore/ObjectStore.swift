@@ -10,6 +10,22 @@ import HosoCore
 public struct StagedObject: Sendable {
     public var object: StoredObject
     public var tempPath: String
+    /// The temporary file's data is on the disk already (staged with `durable`): commit only renames it.
+    public var synced = false
+
+    public init(object: StoredObject, tempPath: String, synced: Bool = false) {
+        self.object = object
+        self.tempPath = tempPath
+        self.synced = synced
+    }
+}
+
+/// Whether the store tries to compress an object.
+public enum CompressionHint: Sendable {
+    /// Measure: a trial on a sample decides (a scan may be an uncompressed TIFF as easily as a JPEG).
+    case measure
+    /// The content is compressed already (a PDF made by cairo, a JPEG): stored as it is, no trial.
+    case storeAsIs
 }
 
 /// What `fsck` found wrong with one file of the store.
@@ -68,7 +84,10 @@ public final class ObjectStore: Sendable {
     /// Streams `expectedSize` bytes from `source` into a temporary object file, hashing as it goes.
     /// `source` fills the buffer it is given and returns the count, 0 at the end; it throws its own errors.
     /// Fails with `inputChanged` if the source yields a different number of bytes than expected.
-    public func stage(kind: ObjectKind, expectedSize: UInt64, sourceName: String,
+    /// With `durable`, the temporary file is synced before this returns, so that `commit` only renames it: threads
+    /// that stage at once then wait for the disk at the same time instead of one after another in `commit`.
+    public func stage(kind: ObjectKind, expectedSize: UInt64, sourceName: String, compression: CompressionHint = .measure,
+                      durable: Bool = false,
                       source: (UnsafeMutableRawBufferPointer) throws -> Int) throws -> StagedObject {
         let tmp = tmpDir + "/" + randomTempName()
         let action = LocalizedText(vi: "ghi vào kho (\(tmpDir))", en: "writing it into the archive (\(tmpDir))")
@@ -79,11 +98,16 @@ public final class ObjectStore: Sendable {
             throw HosoError(e.code, e.message, location: sourceName, cause: e.cause)
         }
         do {
-            let staged = try writeStaged(out: out, tmp: tmp, kind: kind, expectedSize: expectedSize,
-                                         sourceName: sourceName, source: source)
-            // Large objects start reaching the disk now, while the next is read; a small one is synced right away
-            // at commit, and asking twice only costs another round trip to the disk.
-            if expectedSize >= UInt64(Self.chunkSize) { hoso_start_writeback(out.fd) }
+            var staged = try writeStaged(out: out, tmp: tmp, kind: kind, expectedSize: expectedSize,
+                                         sourceName: sourceName, compression: compression, source: source)
+            if durable {
+                try out.sync()
+                staged.synced = true
+            } else if expectedSize >= UInt64(Self.chunkSize) {
+                // Large objects start reaching the disk now, while the next is read; a small one is synced right
+                // away at commit, and asking twice only costs another round trip to the disk.
+                hoso_start_writeback(out.fd)
+            }
             return staged
         } catch {
             _ = unlink(tmp)
@@ -93,9 +117,11 @@ public final class ObjectStore: Sendable {
     }
 
     /// Stages bytes already in memory.
-    public func stage(bytes: [UInt8], kind: ObjectKind) throws -> StagedObject {
+    public func stage(bytes: [UInt8], kind: ObjectKind, compression: CompressionHint = .measure,
+                      durable: Bool = false) throws -> StagedObject {
         var offset = 0
-        return try stage(kind: kind, expectedSize: UInt64(bytes.count), sourceName: "<memory>") { buf in
+        return try stage(kind: kind, expectedSize: UInt64(bytes.count), sourceName: "<memory>", compression: compression,
+                         durable: durable) { buf in
             let n = min(buf.count, bytes.count - offset)
             if n > 0 {
                 bytes.withUnsafeBytes { src in
@@ -108,7 +134,7 @@ public final class ObjectStore: Sendable {
     }
 
     private func writeStaged(out: FileHandleFD, tmp: String, kind: ObjectKind, expectedSize: UInt64,
-                             sourceName: String,
+                             sourceName: String, compression: CompressionHint,
                              source: (UnsafeMutableRawBufferPointer) throws -> Int) throws -> StagedObject {
         let hasher = SHA256Hasher()
         // A small object gets a buffer of its size (one byte more shows a source that grew): zeroing a whole chunk
@@ -141,7 +167,10 @@ public final class ObjectStore: Sendable {
             try chunk.withUnsafeBytes { all in
                 let body = UnsafeRawBufferPointer(rebasing: all[0..<first])
                 hasher.update(body)
-                if first >= 64 && sampleSaysCompressible(body) {
+                guard compression == .measure, first >= 64 else { return }
+                // Content no larger than a sample is its own trial: one pass at level 6 (two passes, sample then
+                // the whole, were most of the cost of storing a small record).
+                if first <= Self.sampleSize || sampleSaysCompressible(body) {
                     let z = try Deflater.compress(body, level: 6)
                     if Double(z.count) <= Double(first) * Self.worthRatio { compressed = z }
                 }
@@ -159,7 +188,8 @@ public final class ObjectStore: Sendable {
         }
 
         // Large content: decide from a sample, then stream chunk by chunk.
-        let compress = chunk.withUnsafeBytes { sampleSaysCompressible(UnsafeRawBufferPointer(rebasing: $0[0..<first])) }
+        let compress = compression == .measure
+            && chunk.withUnsafeBytes { sampleSaysCompressible(UnsafeRawBufferPointer(rebasing: $0[0..<first])) }
         let header = ObjectHeader(kind: kind, encoding: compress ? .zlib : .raw, size: expectedSize)
         try header.encoded.withUnsafeBytes { try emit($0) }
         // Level 1: on large scans it keeps nearly all of level 6's gain at several times the speed.
@@ -226,10 +256,13 @@ public final class ObjectStore: Sendable {
     @discardableResult
     public func commit(_ staged: [StagedObject]) throws -> [Bool] {
         guard !staged.isEmpty else { return [] }
-        if staged.count <= 8 {
+        let unsynced = staged.filter { !$0.synced }
+        if unsynced.isEmpty {
+            // Staged durably: their data is on the disk already.
+        } else if unsynced.count <= 8 {
             // A few objects: an fsync of each is cheaper than syncing the whole filesystem, which also flushes
             // whatever other programs have written.
-            for s in staged {
+            for s in unsynced {
                 let h = try FileHandleFD.open(s.tempPath, flags: O_RDONLY, action:
                                                 LocalizedText(vi: "mở đối tượng tạm", en: "opening a temporary object"))
                 do { try h.sync() } catch let e as Errno {

@@ -351,10 +351,17 @@ func run(_ o: Options) throws -> (sane: Bool, problems: [String], results: [Stri
             let m = try parallel(threads: threads, next: { counter.with { c in c < total ? { c += 1; return c }() : nil } },
                                  body: { _, _ in try signOne() })
             say("render + PAdES.sign + TSA (no archive; information), \(threads) thread(s): \(fmt(m.perSecond)) copies/s "
-                + "(\(fmt(m.msPerOperation, 2)) ms each per thread)")
+                + "(\(fmt(m.msPerOperation, 2)) ms each per thread; \(fmt(1000 * m.cpuSeconds / Double(max(1, m.operations)), 2)) ms of CPU each)")
             sign["\(threads)"] = m.json()
         }
         results["render_sign"] = sign
+        // Rendering alone, for its share of the CPU a copy takes.
+        let renders = Shared(0), total = max(20, Int(o.seconds * 60))
+        let r = try parallel(threads: 1, next: { renders.with { c in c < total ? { c += 1; return c }() : nil } },
+                             body: { _, _ in _ = try PDFRender.render(doc) })
+        say("render alone (information), 1 thread: \(fmt(r.perSecond)) copies/s "
+            + "(\(fmt(1000 * r.cpuSeconds / Double(max(1, r.operations)), 2)) ms of CPU each)")
+        results["render"] = r.json()
     }
 
     guard !pool.isEmpty else { return (problems.isEmpty, problems, results) }

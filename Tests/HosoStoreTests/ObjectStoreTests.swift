@@ -228,6 +228,27 @@ import Testing
         #expect(store.temporaryFiles().isEmpty)
     }
 
+    /// Content known to be compressed is stored as it is; measured content still compresses (one pass for small
+    /// content); a durably staged object is synced before commit and commits like any other.
+    @Test func compressionHintAndDurableStaging() throws {
+        let dir = TempDir()
+        let store = ObjectStore(root: dir.store().root)
+        let asIs = try store.stage(bytes: text(5000), kind: .copy, compression: .storeAsIs, durable: true)
+        #expect(asIs.synced && asIs.object.encoding == .raw && asIs.object.storedSize > 5000)
+        let small = try store.stage(bytes: text(5000), kind: .record, durable: true)
+        #expect(small.synced && small.object.encoding == .zlib && small.object.storedSize < 2500)
+        let large = try store.stage(bytes: text(200_000), kind: .blob)
+        #expect(!large.synced && large.object.encoding == .zlib)
+        let incompressible = try store.stage(bytes: noise(3000), kind: .blob, durable: true)
+        #expect(incompressible.object.encoding == .raw)
+        #expect(try store.commit([asIs, small, large, incompressible]) == [true, false, true, true])
+        for s in [asIs, small, large, incompressible] {
+            #expect(try store.read(s.object.id, limit: 1 << 20).count == Int(s.object.size))
+            #expect(try store.objectFiles().contains { $0.id == s.object.id })
+        }
+        #expect(store.temporaryFiles().isEmpty)
+    }
+
     @Test func copyWritesVerifiedBytes() throws {
         let dir = TempDir()
         let store = ObjectStore(root: dir.store().root)
