@@ -176,14 +176,7 @@ public enum PAdES {
         signed.reserveCapacity(out.count - (contentsEnd - contentsStart))
         signed += out[0..<contentsStart]
         signed += out[contentsEnd...]
-        var cms = try CMSSigner.sign(content: signed, identity: signer, role: nil, at: time, signingTime: false)
-        if let timestamp {
-            let sd = try SignedData(der: cms)
-            guard let first = sd.signers.first else {
-                throw HosoError(.internalError, .both("Chữ ký CMS không có người ký", "The CMS has no signer"))
-            }
-            cms = try sd.addingTimestamp(try timestamp(first.signatureValue))
-        }
+        let cms = try CMSSigner.sign(content: signed, identity: signer, role: nil, at: time, signingTime: false, timestamp: timestamp)
         guard cms.count <= reservedBytes else {
             throw HosoError(.pdfSignatureTooLarge,
                             .both("Chữ ký (\(cms.count) byte) lớn hơn chỗ dành trong /Contents (\(reservedBytes) byte)",

@@ -37,8 +37,11 @@ private let cmsNoSMIMECap = UInt32(CMS_NOSMIMECAP), cmsCAdES = UInt32(CMS_CADES)
 /// and the chain (and any CRLs given) embedded as evidence.
 public enum CMSSigner {
     /// `signingTime: false` leaves out the signing-time attribute, as PAdES requires (the time is the PDF's /M).
+    /// With `timestamp`, its token over the signature value is added as the signer's unsigned signature-timestamp
+    /// attribute before the CMS is encoded (one encoding instead of encode, parse twice and encode again).
     public static func sign(content: [UInt8], identity: SigningIdentity, role: SignerRole?, at time: Date,
-                            crls: [CRL] = [], signingTime: Bool = true) throws -> [UInt8] {
+                            crls: [CRL] = [], signingTime: Bool = true,
+                            timestamp: ((_ signatureValue: [UInt8]) throws -> [UInt8])? = nil) throws -> [UInt8] {
         try checkUsable(identity, at: time)
         let cms = try OpenSSL.nonNull(CMS_sign(nil, nil, nil, nil, cmsPartial | cmsDetached | cmsBinary),
                                       .cryptoError, .both("Không tạo được chữ ký CMS", "Could not create a CMS signature"))
@@ -81,6 +84,10 @@ public enum CMSSigner {
                               .both("Ký không thành công", "Signing failed"))
         }
         if !signingTime { try resignWithoutSigningTime(si, identity) }
+        if let timestamp {
+            let token = try timestamp(OpenSSL.bytes(UnsafePointer(CMS_SignerInfo_get0_signature(si))))
+            try addUnsignedTimestamp(token, to: si)
+        }
         return try OpenSSL.der { i2d_CMS_ContentInfo(cms, $0) }
     }
 
@@ -116,6 +123,14 @@ public enum CMSSigner {
                           .both("Ký không thành công", "Signing failed"))
         try OpenSSL.check(ASN1_STRING_set(CMS_SignerInfo_get0_signature(si), signature, Int32(length)), .cryptoError,
                           .both("Không ghi được giá trị chữ ký", "Could not store the signature value"))
+    }
+
+    /// The RFC 3161 token as the signer's unsigned signature-timestamp attribute (CAdES-T).
+    static func addUnsignedTimestamp(_ token: [UInt8], to si: OpaquePointer) throws {
+        let obj = try OpenSSL.object(OID.signatureTimeStampToken)
+        defer { ASN1_OBJECT_free(obj) }
+        try OpenSSL.check(CMS_unsigned_add1_attr_by_OBJ(si, obj, V_ASN1_SEQUENCE, token, Int32(token.count)), .cryptoError,
+                          .both("Không thêm được dấu thời gian", "Could not add the timestamp"))
     }
 
     /// Refuses keys and certificates the rules do not allow, before anything is signed.
@@ -374,10 +389,7 @@ public final class SignedData: @unchecked Sendable {
         guard index < ss.count else {
             throw HosoError(.badSignature, .both("Không có người ký số \(index)", "No signer \(index)"))
         }
-        let obj = try OpenSSL.object(OID.signatureTimeStampToken)
-        defer { ASN1_OBJECT_free(obj) }
-        try OpenSSL.check(CMS_unsigned_add1_attr_by_OBJ(ss[index].si, obj, V_ASN1_SEQUENCE, token, Int32(token.count)), .cryptoError,
-                          .both("Không thêm được dấu thời gian", "Could not add the timestamp"))
+        try CMSSigner.addUnsignedTimestamp(token, to: ss[index].si)
         return try OpenSSL.der { i2d_CMS_ContentInfo(copy.cms, $0) }
     }
 }
