@@ -48,6 +48,8 @@ final class WorkState: @unchecked Sendable {
     private var reservedCopyNumbers = [Int: Set<Int>]()  // year → numbers, guarded by lock
     private var requestsInFlight = Set<String>()  // guarded by lock
     private var verifier: (key: [String], verifier: SignatureVerifier)?  // guarded by lock
+    private var derived = [String: (head: String, value: any Sendable)]()  // record id → value, guarded by lock
+    private var storedAndIndexed = Set<ObjectID>()  // guarded by lock
 
     private let numberingLock = NSLock()
     /// The file other hoso processes on this archive lock for the same purpose.
@@ -109,5 +111,35 @@ final class WorkState: @unchecked Sendable {
         verifier = (key, made)
         lock.unlock()
         return made
+    }
+
+    /// A value derived from a record's single head (decoded settings), made again only when the head changes.
+    func derived<T: Sendable>(from record: String, head: String, make: () throws -> T) rethrows -> T {
+        lock.lock()
+        if let d = derived[record], d.head == head, let value = d.value as? T {
+            lock.unlock()
+            return value
+        }
+        lock.unlock()
+        let made = try make()
+        lock.lock()
+        derived[record] = (head, made)
+        lock.unlock()
+        return made
+    }
+
+    /// Objects seen stored and indexed (the office's certificate, put with every copy): objects are never removed,
+    /// so once seen the store and the index need not be asked again.
+    func isKnownStored(_ id: ObjectID) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return storedAndIndexed.contains(id)
+    }
+
+    func noteStored(_ id: ObjectID) {
+        lock.lock()
+        defer { lock.unlock() }
+        if storedAndIndexed.count > 10_000 { storedAndIndexed.removeAll() }
+        storedAndIndexed.insert(id)
     }
 }

@@ -84,7 +84,11 @@ extension Archive {
             // An object already stored and indexed (the office's certificate, again) is not written again.
             for o in objects {
                 let id = SHA256Hasher.hash(o.bytes)
-                if store.exists(id), try index.object(id) != nil { continue }
+                if workState.isKnownStored(id) { continue }
+                if store.exists(id), try index.object(id) != nil {
+                    workState.noteStored(id)
+                    continue
+                }
                 // Issued copies are PDFs whose streams cairo compressed already: a trial would only cost time.
                 staged.append(try store.stage(bytes: o.bytes, kind: o.kind, compression: o.kind == .copy ? .storeAsIs : .measure,
                                               durable: true))

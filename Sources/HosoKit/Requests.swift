@@ -130,8 +130,12 @@ extension Archive {
     // MARK: - Settings
 
     public func officeSettings() throws -> OfficeSettings {
-        guard !(try index.revisions(ofRecord: OfficeSettings.recordId)).isEmpty else { return .defaults }
-        return try decodeBody(try current(record: OfficeSettings.recordId).1.body, as: OfficeSettings.self)
+        let heads = try index.heads(ofRecord: OfficeSettings.recordId)
+        guard !heads.isEmpty else { return .defaults }
+        // Read for every copy and request: decoded once per revision (a conflict is reported by `current`).
+        return try workState.derived(from: OfficeSettings.recordId, head: heads.joined(separator: " ")) {
+            try decodeBody(try current(record: OfficeSettings.recordId).1.body, as: OfficeSettings.self)
+        }
     }
 
     @discardableResult

@@ -31,13 +31,15 @@ import HosoRecords
 import HosoSigning
 
 let usage = """
-    usage: hoso-bench-copies [--seconds S] [--pool N] [--entries N] [--threads N] [--phases LIST]
-                             [--out-dir DIR] [--json FILE] [--work-parent DIR]
+    usage: hoso-bench-copies [--seconds S] [--pool N] [--entries N] [--threads N] [--issue-threads LIST]
+                             [--phases LIST] [--out-dir DIR] [--json FILE] [--work-parent DIR]
 
       --seconds S        measuring time per verification measurement (3)
       --pool N           copies issued in the timed issuing run; they are the pool verified (300)
       --entries N        entries in the ledger (400)
       --threads N        the most threads for the parallel measurements (2)
+      --issue-threads L  the thread counts issuing is measured with (1,2,4): a copy waits for the disk several
+                         times, so more threads than cores keep both cores busy, as a server's requests do
       --phases LIST      issue,sign,verify,verify-copy (all); verification needs the issue phase
       --out-dir DIR      write the pool's PDFs (DIR/pdf/copy-NNNN.pdf) and keep the demo PKI (DIR/pki)
                          for the references; without it a temporary directory is used and removed
@@ -132,6 +134,7 @@ struct Options {
     var pool = 300
     var entries = 400
     var threads = 2
+    var issueThreads = [1, 2, 4]
     var phases: Set<String> = ["issue", "sign", "verify", "verify-copy"]
     var outDir: String?
     var json: String?
@@ -155,6 +158,10 @@ func parseOptions() -> Options {
         case "--pool": o.pool = Int(number(a))
         case "--entries": o.entries = Int(number(a))
         case "--threads": o.threads = Int(number(a))
+        case "--issue-threads":
+            let list = value(a).split(separator: ",").compactMap { Int($0) }
+            if list.isEmpty || list.contains(where: { $0 < 1 }) { warn("--issue-threads needs thread counts like 1,2,4"); exit(2) }
+            o.issueThreads = list
         case "--phases":
             let p = Set(value(a).split(separator: ",").map(String.init))
             let known: Set<String> = ["issue", "sign", "verify", "verify-copy"]
@@ -280,7 +287,7 @@ func run(_ o: Options) throws -> (sane: Bool, problems: [String], results: [Stri
         // the copy issued when the clerk has checked it), then the copies are issued.
         var issue = [String: Any]()
         var registering = [String: Any]()
-        for threads in Set([1, o.threads]).sorted() {
+        for threads in Set(o.issueThreads).sorted() {
             let people = s.people, total = o.pool, offset = pool.count
             let c0 = threadCPU(), w0 = now()
             let requests = try (0..<total).map { i -> (String, String) in
@@ -290,7 +297,7 @@ func run(_ o: Options) throws -> (sane: Bool, problems: [String], results: [Stri
                 return (id, p.serial)
             }
             let r = Measurement(threads: 1, operations: total, seconds: Double(now() - w0) / 1e9, cpuSeconds: Double(threadCPU() - c0) / 1e9)
-            if threads == 1 {
+            if registering.isEmpty {
                 say("register a request (Archive.newRequest; information), 1 thread: \(fmt(r.perSecond)) requests/s "
                     + "(\(fmt(r.msPerOperation, 2)) ms each; \(fmt(r.perCPUSecond)) per CPU-second)")
                 registering["1"] = r.json()

@@ -226,6 +226,25 @@ import Testing
         #expect(r.indication == "FAILED" && r.reasons.contains("NOT_OFFICE_SIGNER") && r.reasons.contains("COPY_NOT_REGISTERED"), "\(r.reasons)")
     }
 
+    /// The settings are decoded once per revision and kept: a change is seen at once, by this archive instance
+    /// and by another one open on the same folder.
+    @Test func changedOfficeSettingsAreSeenAtOnce() throws {
+        let s = try setUp()
+        let other = try Archive.open(at: s.archive.root, clock: s.archive.clock)
+        #expect(try other.officeSettings().place == "Tân Lập")
+        var changed = try s.archive.officeSettings()
+        changed.place = "Bắc Sơn"
+        changed.copySigners = []
+        try s.archive.setOfficeSettings(changed, author: "admin", reason: "đổi địa danh")
+        #expect(try s.archive.officeSettings().place == "Bắc Sơn")
+        #expect(try other.officeSettings().place == "Bắc Sơn")
+        // No longer restricted to the office seal: the teacher's P-256 certificate may now sign copies.
+        let m = try DemoPKI.manifest(at: s.pki)
+        let teacher = try identity(s.pki, m, "can-bo-van-bang")
+        let issued = try other.issueCopy(entryRef: "Số 001234/BT", requestId: try request(other), signer: teacher, clerk: "vanthu")
+        #expect(issued.register.signer == teacher.certificate.fingerprint)
+    }
+
     @Test func verificationRequestsAreAnsweredWithSignedLetters() throws {
         let s = try setUp()
         func ask(_ holder: String, dob: String?, serial: String) throws -> String {
