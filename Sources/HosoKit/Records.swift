@@ -24,6 +24,7 @@ extension Archive {
         let bytes = try rev.canonicalBytes()
         try Self.checkSchema(rev)
         try checkAgainstLedgers(rev)
+        if rev.recordType == Self.ledgerType { try checkLedgerNumbersAreFree(rev) }
         for p in rev.parents {
             guard let row = try index.revision(p) else {
                 throw HosoError(.parentInvalid, .both("Bản trước không có trong kho", "The parent revision is not in the archive"), location: p)
@@ -138,6 +139,58 @@ extension Archive {
             store.discard(p.staged)
             throw error
         }
+    }
+
+    /// A diploma serial belongs to one entry of the archive, and a ledger number to one entry of its issuer's
+    /// year — however the ledger arrives (`ledger import` checks the same, naming rows and columns; this covers a
+    /// ledger created or revised from JSON). Every clash is reported, each with its JSON pointer.
+    func checkLedgerNumbersAreFree(_ rev: Revision) throws {
+        func str(_ v: JSONValue?) -> String? { if case .string(let s)? = v { return s }; return nil }
+        func int(_ v: JSONValue?) -> Int? { if case .number(let d)? = v, d == d.rounded() { return Int(d) }; return nil }
+        guard case .array(let entries)? = rev.body["entries"] else { return }
+        let year = int(rev.body["year"]) ?? 0, issuer = str(rev.body["issuer"]) ?? ""
+        var serials = [(at: Int, serial: String)](), numbers = [(at: Int, number: Int)]()
+        var problems = [HosoError]()
+        var serialAt = [String: Int](), numberAt = [Int: Int]()
+        for (i, e) in entries.enumerated() {
+            if let s = str(e["serial"]) {
+                if let first = serialAt[s] {
+                    problems.append(HosoError(.ledgerDuplicateSerial, .both("Số hiệu văn bằng trùng với mục \(first)", "Diploma serial repeats entry \(first)"),
+                                              location: "\(rev.recordId)#/entries/\(i)/serial", cause: s))
+                } else {
+                    serialAt[s] = i
+                    serials.append((i, s))
+                }
+            }
+            if let n = int(e["ledgerNumber"]) {
+                if let first = numberAt[n] {
+                    problems.append(HosoError(.ledgerDuplicateNumber, .both("Số vào sổ gốc trùng với mục \(first)", "Ledger number repeats entry \(first)"),
+                                              location: "\(rev.recordId)#/entries/\(i)/ledgerNumber", cause: String(n)))
+                } else {
+                    numberAt[n] = i
+                    numbers.append((i, n))
+                }
+            }
+        }
+        if !serials.isEmpty || !numbers.isEmpty {
+            let ns = numbers.map(\.number)
+            let used = try index.usedNumbers(year: year, issuer: issuer, excludingRecord: rev.recordId, serials: serials.map(\.serial),
+                                             numbers: ns.min().map { $0...ns.max()! })
+            for (i, s) in serials {
+                if let other = used.serials[s] {
+                    problems.append(HosoError(.ledgerDuplicateSerial, .both("Số hiệu văn bằng đã có trong kho (\(other))", "Diploma serial already in the archive (\(other))"),
+                                              location: "\(rev.recordId)#/entries/\(i)/serial", cause: s))
+                }
+            }
+            for (i, n) in numbers {
+                if let other = used.numbers[n] {
+                    problems.append(HosoError(.ledgerDuplicateNumber, .both("Số vào sổ gốc năm \(year) đã có trong kho (\(other))",
+                                                                            "Ledger number of \(year) already in the archive (\(other))"),
+                                              location: "\(rev.recordId)#/entries/\(i)/ledgerNumber", cause: String(n)))
+                }
+            }
+        }
+        if !problems.isEmpty { throw HosoProblems(problems) }
     }
 
     /// Record types with a schema in Schemas/ (ledger, grade-book, transcript, …) must satisfy it; every
