@@ -91,6 +91,93 @@ import Testing
         }
     }
 
+    struct RegisterLine: Decodable { var requestId: String; var document: String; var copyNumber: Int }
+    struct RequestState: Decodable {
+        struct Issued: Decodable { var document: String }
+        var status: String
+        var issued: [Issued]
+    }
+
+    /// `hoso copy issue` killed (SIGKILL) at instants spread over its whole run, again and again: the archive stays
+    /// whole (fsck), every register line has its PDF and its request marked issued and vice versa, nothing forks,
+    /// and every request killed before its commit is served afterwards with a number of its own.
+    @Test func copyIssuingSurvivesSIGKILLAtAnyInstant() throws {
+        try withSandbox { box in
+            try prepare(box)
+            let trials = 12
+            var ids = [String]()
+            for _ in 0...trials {
+                let r = try box.hoso("request", "new", "--requester", "Lò Thị Mai", "--relation", "holder", "--holder", "Lò Thị Mai",
+                                     "--serial", "Số 001234/BT", "--json")
+                try #require(r.status == 0, "\(r)")
+                ids.append(try r.json(RequestJSON.self).id)
+            }
+            func issueArgs(_ id: String, _ n: Int) -> [String] {
+                ["copy", "issue", "Số 001234/BT", "--request", id, "--out", "c\(n).pdf", "--key", "pki/van-phong.p12", "--password-env", "PW"]
+            }
+            // One whole run, timed: the kills fall between its start and a little after its end.
+            let t0 = Date()
+            let first = try box.hoso(issueArgs(ids[0], 0), env: Self.pw)
+            try #require(first.status == 0, "\(first)")
+            let whole = Date().timeIntervalSince(t0)
+            var generator = SystemRandomNumberGenerator()
+            for n in 1...trials {
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: hosoBinary)
+                p.arguments = issueArgs(ids[n], n)
+                p.currentDirectoryURL = URL(fileURLWithPath: box.root)
+                p.environment = cleanEnvironment.merging(Self.pw) { $1 }
+                p.standardOutput = FileHandle.nullDevice
+                p.standardError = FileHandle.nullDevice
+                p.standardInput = FileHandle.nullDevice
+                try launch(p)
+                // Spread evenly over the run (plus a random part), so the commit at its end is hit too.
+                let at = whole * (0.3 + 0.8 * Double(n) / Double(trials)) + Double.random(in: 0...0.02, using: &generator)
+                Thread.sleep(forTimeInterval: at)
+                kill(p.processIdentifier, SIGKILL)
+                p.waitUntilExit()
+            }
+            let fsck = try box.hoso("fsck")
+            #expect(fsck.status == 0, "\(fsck)")
+            struct Conflict: Decodable { var recordId: String }
+            let conflicts = try box.hoso("conflicts", "--json")
+            let open = try conflicts.json([Conflict].self)
+            #expect(conflicts.status == 0 && open.isEmpty, "\(conflicts)")
+            func check() throws -> (register: [RegisterLine], waiting: [String]) {
+                let list = try box.hoso("copy", "list", "--json")
+                try #require(list.status == 0, "\(list)")
+                let register = try list.json([RegisterLine].self)
+                #expect(Set(register.map(\.copyNumber)).count == register.count, "a copy number used twice")
+                var waiting = [String]()
+                for id in ids {
+                    let shown = try box.hoso("request", "show", id, "--json")
+                    try #require(shown.status == 0, "\(shown)")
+                    let r = try shown.json(RequestState.self)
+                    let lines = register.filter { $0.requestId == id }
+                    if r.status == "issued" {
+                        #expect(lines.count == 1 && r.issued.map(\.document) == lines.map(\.document), "\(id): \(lines) \(r.issued)")
+                        for l in lines { #expect(try box.hoso("cat", l.document).status == 0, "the PDF of \(id) is missing") }
+                    } else {
+                        #expect(r.status == "received" && lines.isEmpty, "\(id): \(r.status), \(lines)")
+                        waiting.append(id)
+                    }
+                }
+                return (register, waiting)
+            }
+            let (_, waiting) = try check()
+            // The early kills fall before any commit (the late ones may or may not, with the machine's load).
+            #expect(!waiting.isEmpty)
+            print("copy issue killed \(trials) times in \(String(format: "%.2f", whole)) s runs: \(trials - waiting.count) had committed")
+            for (k, id) in waiting.enumerated() {
+                let r = try box.hoso(issueArgs(id, 100 + k), env: Self.pw)
+                #expect(r.status == 0, "\(r)")
+            }
+            let (register, left) = try check()
+            #expect(left.isEmpty && register.count == ids.count)
+            #expect(try box.hoso("fsck").status == 0)
+        }
+    }
+
     @Test func wrongRequestAndRevokedDiploma() throws {
         try withSandbox { box in
             try prepare(box)
