@@ -1,11 +1,13 @@
 import Foundation
 import HosoCore
 import HosoKit
+import HosoRecords
 import HosoSigning
 import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import NIOPosix
 
 /// How `hoso serve` runs: the archive, the office's copy-signing identity, cookies, the clock.
 public struct ServerConfig: Sendable {
@@ -18,26 +20,65 @@ public struct ServerConfig: Sendable {
     public var clock: HosoClock
     /// Password hash cost; tests lower it.
     public var passwordCost: PasswordHash.Cost
+    /// Threads for the requests' synchronous work (see `BlockingPool`).
+    public var blockingThreads: Int
 
     public init(archivePath: String, officeIdentity: SigningIdentity? = nil, timestamp: TimestampSource? = nil,
-                secureCookies: Bool = false, clock: HosoClock = .system, passwordCost: PasswordHash.Cost = .standard) {
+                secureCookies: Bool = false, clock: HosoClock = .system, passwordCost: PasswordHash.Cost = .standard,
+                blockingThreads: Int = ServerConfig.defaultBlockingThreads) {
         self.archivePath = archivePath
         self.officeIdentity = officeIdentity
         self.timestamp = timestamp
         self.secureCookies = secureCookies
         self.clock = clock
         self.passwordCost = passwordCost
+        self.blockingThreads = blockingThreads
+    }
+
+    /// Twice the cores: the work is mostly CPU, but a thread waiting for the disk (an fsync, a cold page) should not
+    /// leave a core idle.
+    public static var defaultBlockingThreads: Int { max(4, 2 * ProcessInfo.processInfo.activeProcessorCount) }
+}
+
+/// Threads for the synchronous work of requests (SQLite, files, OpenSSL, cairo, scrypt). Swift concurrency's
+/// cooperative pool has one thread per core (two here): a request blocking one of them stalls every other request
+/// on it, so handlers only await this pool and never block themselves.
+final class BlockingPool: Sendable {
+    let pool: NIOThreadPool
+
+    init(threads: Int) {
+        pool = NIOThreadPool(numberOfThreads: threads)
+        pool.start()
+    }
+
+    deinit { pool.shutdownGracefully { _ in } }
+
+    func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await pool.runIfActive(body)
+    }
+
+    /// Starts `body` without waiting for it (the audit log's writer).
+    func start(_ body: @escaping @Sendable () -> Void) {
+        pool.submit { _ in body() }  // also after shutdown: whoever waits on it must be woken
     }
 }
 
 /// The archive the requests share. `Archive` may be used by several requests at once (the index has connections
 /// of its own for reads and serializes writes; numbering registers holds a lock), so requests no longer take turns.
+/// Every use runs on the blocking pool.
 final class ArchiveAccess: Sendable {
     let archive: Archive
+    let pool: BlockingPool
 
-    init(_ archive: Archive) { self.archive = archive }
+    init(_ archive: Archive, pool: BlockingPool) {
+        self.archive = archive
+        self.pool = pool
+    }
 
-    func with<T>(_ body: (Archive) throws -> T) throws -> T { try body(archive) }
+    func with<T: Sendable>(_ body: @escaping @Sendable (Archive) throws -> T) async throws -> T {
+        let archive = archive
+        return try await pool.run { try body(archive) }
+    }
 }
 
 /// Everything a request handler needs, shared by all requests.
@@ -45,15 +86,35 @@ final class ServerState: Sendable {
     let config: ServerConfig
     let store: ServerStore
     let archive: ArchiveAccess
+    let pool: BlockingPool
+    let auditLog: AuditLog
     let throttle = LoginThrottle()
 
     init(config: ServerConfig) throws {
         self.config = config
-        self.archive = ArchiveAccess(try Archive.open(at: config.archivePath, clock: config.clock))
+        pool = BlockingPool(threads: config.blockingThreads)
+        self.archive = ArchiveAccess(try Archive.open(at: config.archivePath, clock: config.clock), pool: pool)
         store = try ServerStore(path: config.archivePath + "/" + ServerStore.fileName, clock: config.clock, cost: config.passwordCost)
+        auditLog = AuditLog(store: store, pool: pool)
     }
 
     var now: Date { config.clock.now() }
+
+    /// Synchronous work that is not the archive's (the server's own database, scrypt, temporary files).
+    func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await pool.run(body)
+    }
+
+    /// Work on the server's own database (accounts, sessions), on the blocking pool.
+    func db<T: Sendable>(_ body: @escaping @Sendable (ServerStore) throws -> T) async throws -> T {
+        let store = store
+        return try await pool.run { try body(store) }
+    }
+
+    /// One entry in the access log, on disk before this returns (see `AuditLog`).
+    func audit(actor: String, action: String, target: String, detail: String = "") async throws {
+        try await auditLog.record(actor: actor, action: action, target: target, detail: detail)
+    }
 }
 
 /// Per-request state: the session (if any), the language, the client's address.
@@ -113,7 +174,8 @@ struct EdgeMiddleware: RouterMiddleware {
         }
         if let token = request.cookies[Cookies.session]?.value, !token.isEmpty {
             context.sessionToken = token
-            context.session = try? state.store.session(token: token)
+            let store = state.store
+            context.session = try? await state.blocking { try store.session(token: token) }
         }
         let isAPI = request.uri.path.hasPrefix("/api/")
         var response: Response
@@ -238,5 +300,43 @@ public enum HosoServer {
         let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "hoso"),
                               onServerRunning: { channel in onRunning(channel.localAddress?.port ?? port) }, logger: logger)
         try await app.runService()
+    }
+}
+
+/// A record body (`JSONValue`) written into a JSON answer as it is.
+struct JSONBody: Encodable {
+    let value: JSONValue
+
+    init(_ value: JSONValue) { self.value = value }
+
+    struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        switch value {
+        case .null:
+            var c = encoder.singleValueContainer()
+            try c.encodeNil()
+        case .bool(let b):
+            var c = encoder.singleValueContainer()
+            try c.encode(b)
+        case .number(let d):
+            var c = encoder.singleValueContainer()
+            // Whole numbers as integers (a mark 7, a year 1996), as the record's canonical JSON writes them.
+            if d == d.rounded(), abs(d) < 9e15 { try c.encode(Int64(d)) } else { try c.encode(d) }
+        case .string(let s):
+            var c = encoder.singleValueContainer()
+            try c.encode(s)
+        case .array(let items):
+            var c = encoder.unkeyedContainer()
+            for v in items { try c.encode(JSONBody(v)) }
+        case .object(let members):
+            var c = encoder.container(keyedBy: Key.self)
+            for m in members { try c.encode(JSONBody(m.value), forKey: Key(stringValue: m.key)) }
+        }
     }
 }
