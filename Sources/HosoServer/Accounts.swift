@@ -249,11 +249,19 @@ public final class ServerStore: Sendable {
 
     public func session(token: String) throws -> Session? {
         let now = clock.now().timeIntervalSince1970
+        let hash = Self.tokenHash(token)
         return try wrap {
             try db.read { db -> Session? in
-                guard let s = try SessionRow.fetchOne(db, key: Self.tokenHash(token)), s.expiresAt > now,
-                      let u = try User.fetchOne(db, key: s.userName), !u.disabled else { return nil }
-                return Session(user: u, csrf: s.csrf)
+                // Every request asks this: one join through a statement prepared once per connection.
+                let statement = try db.cachedStatement(sql: """
+                    SELECT u.name, u.displayName, u.role, u.passwordHash, u.createdAt, u.disabled, s.csrf
+                    FROM session s JOIN user u ON u.name = s.userName
+                    WHERE s.tokenHash = ? AND s.expiresAt > ? AND NOT u.disabled
+                    """)
+                guard let row = try Row.fetchOne(statement, arguments: [hash, now]), let role = Role(rawValue: row["role"]) else { return nil }
+                return Session(user: User(name: row["name"], displayName: row["displayName"], role: role, passwordHash: row["passwordHash"],
+                                          createdAt: row["createdAt"], disabled: false),
+                               csrf: row["csrf"])
             }
         }
     }
@@ -285,14 +293,15 @@ public final class ServerStore: Sendable {
         guard !items.isEmpty else { return }
         try wrap {
             try db.write { db in
-                let last = try AuditEntry.order(Column("seq").desc).fetchOne(db)
-                var seq = last?.seq ?? 0
-                var prev = last?.hash ?? String(repeating: "0", count: 64)
+                // The last entry is read inside the write transaction: `hoso user` in another process appends too.
+                let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"))
+                var seq: Int64 = last?["seq"] ?? 0
+                var prev: String = last?["hash"] ?? String(repeating: "0", count: 64)
+                let insert = try db.cachedStatement(sql: "INSERT INTO audit (seq, at, actor, action, target, detail, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
                 for i in items {
                     seq += 1
                     let h = AuditEntry.digest(seq: seq, at: i.at, actor: i.actor, action: i.action, target: i.target, detail: i.detail, prev: prev)
-                    try AuditEntry(seq: seq, at: i.at, actor: i.actor, action: i.action, target: i.target, detail: i.detail, prev: prev, hash: h)
-                        .insert(db)
+                    try insert.execute(arguments: [seq, i.at, i.actor, i.action, i.target, i.detail, prev, h])
                     prev = h
                 }
             }

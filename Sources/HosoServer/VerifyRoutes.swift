@@ -52,7 +52,7 @@ enum Verification {
         var reasons = [String]()
         var messages = [SignatureReport.Message]()
         func add(_ code: String, _ t: LocalizedText) { reasons.append(code); messages.append(.init(t)) }
-        let check = QRPayloadCodec.verify(text.trimmingCharacters(in: .whitespacesAndNewlines), certificates: try archive.officeCertificates())
+        let check = QRPayloadCodec.verify(text.trimmingCharacters(in: .whitespacesAndNewlines), certificates: try archive.officeCertificatesCached())
         let payload: CopyPayload
         var signedBy: String?
         switch check {
@@ -72,7 +72,8 @@ enum Verification {
         }
         let printed = "\(payload.copyNumber)/\(payload.issueDate.prefix(4))"
         if reasons.isEmpty {
-            let registered = try archive.copyRegister().first { $0.printedNumber == printed && $0.serial == payload.serial }
+            // One register line by its number, not the whole register (which grows by every copy issued).
+            let registered = try archive.registeredCopy(printedNumber: printed).flatMap { $0.serial == payload.serial ? $0 : nil }
             if let registered {
                 standing(registered, archive: archive, add: add)
             } else {
@@ -96,7 +97,7 @@ enum Verification {
             throw HosoError(.badUserInput, .both("Nhập số bản sao dạng 12/2026 và số hiệu văn bằng in trên bản sao",
                                                  "Type the copy number as 12/2026 and the diploma serial printed on the copy"))
         }
-        let registered = try archive.copyRegister().first { $0.printedNumber == n }
+        let registered = try archive.registeredCopy(printedNumber: n)
         var issueDate: String?
         if let registered, registered.serial == s {
             issueDate = String(registered.issuedAt.prefix(10))
