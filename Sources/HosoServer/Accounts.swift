@@ -100,13 +100,17 @@ public final class ServerStore: Sendable {
         do {
             var config = Configuration()
             // Every access-log entry is on disk before the request it records is answered: WAL with synchronous=FULL
-            // syncs the log at each commit. The server writes entries in batches (AuditLog), one sync for many.
+            // syncs the log at each commit (checked by a test). The server writes entries in batches (AuditLog), one
+            // sync for many.
             config.prepareDatabase { db in
                 try db.execute(sql: "PRAGMA synchronous = FULL")
             }
             config.busyMode = .timeout(5)
             // A pool (WAL): each request's session lookup reads beside the audit writer instead of queueing behind it.
             db = try DatabasePool(path: path, configuration: config)
+            // Again after opening: the pool sets synchronous=NORMAL on its writer after prepareDatabase (GRDB 7), and
+            // the writer keeps one connection, so this holds for every write.
+            try db.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
         } catch {
             throw HosoError(.ioError, .both("Không mở được cơ sở dữ liệu của máy chủ", "Cannot open the server database"),
                             location: path, cause: "\(error)")

@@ -23,6 +23,30 @@ enum LedgerRoutes {
         var page: Int?
     }
 
+    /// The search answer written by hand: Foundation's JSONEncoder took a sixth of a search's CPU (perf, bench-web).
+    /// The same JSON as `jsonResponse(hits)` (sorted keys, no escaped slashes, `page` left out when nil); a test
+    /// compares the two.
+    static func json(_ hits: [Hit]) -> [UInt8] {
+        var w = JSONWriter()
+        w.out.reserveCapacity(hits.count * 256 + 2)
+        w.raw("[")
+        for (i, h) in hits.enumerated() {
+            if i > 0 { w.raw(",") }
+            w.raw("{\"dateOfBirth\":"); w.string(h.dateOfBirth)
+            w.raw(",\"fullName\":"); w.string(h.fullName)
+            w.raw(",\"ledger\":"); w.string(h.ledger)
+            w.raw(",\"ledgerNumber\":"); w.raw(String(h.ledgerNumber))
+            if let p = h.page { w.raw(",\"page\":"); w.raw(String(p)) }
+            w.raw(",\"placeOfBirth\":"); w.string(h.placeOfBirth)
+            w.raw(",\"school\":"); w.string(h.school)
+            w.raw(",\"serial\":"); w.string(h.serial)
+            w.raw(",\"year\":"); w.raw(String(h.year))
+            w.raw("}")
+        }
+        w.raw("]")
+        return w.out
+    }
+
     static func search(_ q: String, state: ServerState) async throws -> [Hit] {
         let text = q.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else { return [] }
@@ -49,7 +73,7 @@ enum LedgerRoutes {
             let q = request.uri.queryParameters.get("q") ?? ""
             let hits = try await search(q, state: state)
             try await state.audit(actor: s.user.name, action: "search", target: "ledger", detail: "\(hits.count) hits api")
-            return jsonResponse(hits)
+            return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: json(hits))))
         }
 
         router.get("/ledger/page") { request, context -> Response in

@@ -240,3 +240,18 @@ import Testing
         }
     }
 }
+
+extension APITests {
+    /// The server keeps a session for at most a second: an account disabled by `hoso user` (another process, the same
+    /// server.sqlite) is refused within that second.
+    @Test func anAccountDisabledElsewhereIsRefusedWithinASecond() async throws {
+        let fx = try Fixture()
+        try await fx.app().test(.router) { client in
+            let (clerk, _) = try await Self.apiLogin(client, "clerk")
+            #expect(try await clerk.get("/api/session").status == .ok)
+            try ServerStore(path: fx.archivePath + "/" + ServerStore.fileName, cost: Fixture.cost).setDisabled(name: "clerk", true)
+            try await Task.sleep(for: .milliseconds(1200))
+            #expect(try await clerk.get("/api/session").status == .unauthorized)
+        }
+    }
+}
