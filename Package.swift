@@ -60,6 +60,7 @@ let package = Package(
             "HosoKit", "HosoCore", "HosoSigning", "HosoCopies", "HosoRecords", "HosoIndex", "HosoStore", "HosoSync",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),  // NIOThreadPool: the requests' blocking work
             .product(name: "Logging", package: "swift-log"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "GRDB", package: "GRDB.swift"),  // accounts and audit log: a SQLite file of the node's own

@@ -60,6 +60,14 @@ def wait(d, cond, t=20):
     return WebDriverWait(d, t).until(cond)
 
 
+def sign_in(d, user):
+    d.get(URL + "/login")
+    d.find_element(By.ID, "user").send_keys(user)
+    d.find_element(By.ID, "password").send_keys(PASSWORD)
+    d.find_element(By.ID, "login").click()
+    wait(d, EC.presence_of_element_located((By.ID, "logout")))
+
+
 state = {}
 
 
@@ -156,11 +164,7 @@ def public_verifies_qr_scan_on_a_phone():
 def teacher_enters_marks_and_signs():
     d = browser()
     try:
-        d.get(URL + "/login")
-        d.find_element(By.ID, "user").send_keys("teacher")
-        d.find_element(By.ID, "password").send_keys(PASSWORD)
-        d.find_element(By.ID, "login").click()
-        wait(d, EC.presence_of_element_located((By.ID, "logout")))
+        sign_in(d, "teacher")
         d.get(URL + "/gradebooks")
         d.find_element(By.CSS_SELECTOR, "#gradebooks a").click()
         wait(d, EC.presence_of_element_located((By.ID, "gradebook")))
@@ -197,14 +201,33 @@ def teacher_enters_marks_and_signs():
 def teacher_cannot_open_requests():
     d = browser()
     try:
-        d.get(URL + "/login")
-        d.find_element(By.ID, "user").send_keys("teacher")
-        d.find_element(By.ID, "password").send_keys(PASSWORD)
-        d.find_element(By.ID, "login").click()
-        wait(d, EC.presence_of_element_located((By.ID, "logout")))
+        sign_in(d, "teacher")
         d.get(URL + "/requests/" + REQ)
         assert "FORBIDDEN" in d.page_source
         shot(d, "08-teacher-forbidden")
+    finally:
+        d.quit()
+
+
+def admin_sees_sync_status_and_history():
+    d = browser(390, 844, phone=True)
+    try:
+        sign_in(d, "admin")
+        d.find_element(By.CSS_SELECTOR, "nav a[href='/sync-status']").click()
+        node = wait(d, EC.presence_of_element_located((By.ID, "node-id")))
+        assert len(node.text) == 64, f"the node id is shown: {node.text!r}"
+        row = d.find_element(By.CSS_SELECTOR, "tr[data-peer='truong-a']")
+        assert "chưa bao giờ" in row.text, f"never synced: {row.text}"
+        waiting = row.find_element(By.CLASS_NAME, "waiting").text
+        assert int(waiting.split()[0]) > 0, f"objects wait to go out: {waiting}"
+        assert d.find_element(By.ID, "no-conflicts")
+        shot(d, "11-sync-status-phone")
+        # The signature status of the grade books, then one book's revision history (two revisions after the teacher's change).
+        d.get(URL + "/records?type=grade-book")
+        d.find_element(By.CSS_SELECTOR, "#records a").click()
+        rows = wait(d, EC.presence_of_all_elements_located((By.CSS_SELECTOR, "#history tbody tr")))
+        assert len(rows) >= 1, "history shown"
+        shot(d, "12-record-history-phone")
     finally:
         d.quit()
 
@@ -215,6 +238,7 @@ if "pdf" in state:
     check("a member of the public verifies a scan of the QR code on a phone-sized screen", public_verifies_qr_scan_on_a_phone)
 check("a teacher enters marks (averages computed as typed and on saving) and signs", teacher_enters_marks_and_signs)
 check("a teacher may not open a request", teacher_cannot_open_requests)
+check("an admin sees the sync status (node, peer, what waits) and a record's history on a phone", admin_sees_sync_status_and_history)
 
 failed = sum(1 for _, e in results if e)
 print(f"{len(results) - failed} passed, {failed} failed")

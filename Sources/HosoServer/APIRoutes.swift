@@ -21,7 +21,7 @@ enum APIRoutes {
         router.post("/api/session") { request, context -> Response in
             // JSON only: a cross-site HTML form cannot send application/json, so this needs no CSRF token.
             let f = try await jsonForm(request, limit: 64 * 1024)
-            switch try AuthRoutes.login(state: state, name: (f["user"] ?? "").lowercased(), password: f["password"] ?? "", remote: context.remote) {
+            switch try await AuthRoutes.login(state: state, name: (f["user"] ?? "").lowercased(), password: f["password"] ?? "", remote: context.remote) {
             case .success(let token, let s):
                 var r = jsonResponse(SessionOut(user: s.user.name, displayName: s.user.displayName, role: s.user.role.rawValue, csrf: s.csrf))
                 r.setCookie(AuthRoutes.sessionCookie(token, state: state))
@@ -36,17 +36,17 @@ enum APIRoutes {
         router.delete("/api/session") { request, context -> Response in
             let s = try context.require(Set(Role.allCases))
             try checkCSRF(request, form: nil, session: s)
-            if let token = context.sessionToken { try state.store.endSession(token: token) }
-            try state.store.audit(actor: s.user.name, action: "logout", target: s.user.name)
+            if let token = context.sessionToken { try await state.db { try $0.endSession(token: token) } }
+            try await state.audit(actor: s.user.name, action: "logout", target: s.user.name)
             return Response(status: .noContent)
         }
 
         router.get("/api/requests") { request, context -> Response in
             let s = try context.require(ClerkRoutes.roles)
             let all = request.uri.queryParameters.get("all") == "1"
-            var list = try state.archive.with { try $0.requests() }
+            var list = try await state.archive.with { try $0.requests() }
             if !all { list = list.filter { $0.request.status == .received || $0.request.status == .checked } }
-            try state.store.audit(actor: s.user.name, action: "read", target: "requests", detail: "api")
+            try await state.audit(actor: s.user.name, action: "read", target: "requests", detail: "api")
             return jsonResponse(list)
         }
 
@@ -54,17 +54,19 @@ enum APIRoutes {
             let s = try context.require(ClerkRoutes.roles)
             try checkCSRF(request, form: nil, session: s)
             let f = try await jsonForm(request, limit: 256 * 1024)
-            let (id, r) = try state.archive.with { try $0.newRequest(try ClerkRoutes.newRequest(from: f), clerk: s.user.name) }
-            try state.store.audit(actor: s.user.name, action: "create", target: "request:\(id)", detail: "api")
+            let (id, r) = try await state.archive.with { try $0.newRequest(try ClerkRoutes.newRequest(from: f), clerk: s.user.name) }
+            try await state.audit(actor: s.user.name, action: "create", target: "request:\(id)", detail: "api")
             return jsonResponse(RequestOut(id: id, request: r, entry: nil, entryProblem: nil), status: .created)
         }
 
         router.get("/api/requests/:id") { _, context -> Response in
             let s = try context.require(ClerkRoutes.roles)
             let id = try ClerkRoutes.requestId(context)
-            let (_, r) = try state.archive.with { try $0.request(id) }
-            let entry = try state.archive.with { a in Result { try a.ledgerEntry(ClerkRoutes.entryRef(of: r)) } }
-            try state.store.audit(actor: s.user.name, action: "read", target: "request:\(id)", detail: "api")
+            let (r, entry) = try await state.archive.with { a in
+                let (_, r) = try a.request(id)
+                return (r, Result { try a.ledgerEntry(ClerkRoutes.entryRef(of: r)) })
+            }
+            try await state.audit(actor: s.user.name, action: "read", target: "request:\(id)", detail: "api")
             var problem: String?
             if case .failure(let e) = entry { problem = (e as? HosoError)?.code.rawValue ?? "\(e)" }
             return jsonResponse(RequestOut(id: id, request: r, entry: try? entry.get(), entryProblem: problem))
@@ -78,12 +80,12 @@ enum APIRoutes {
                 throw HosoError(.notOfficeSigner, .both("Máy chủ chưa có khóa ký của cơ quan (hoso serve --office-key)",
                                                         "The server has no office signing key (hoso serve --office-key)"))
             }
-            let (result, index, detail) = try state.archive.with { a in
+            let (result, index, detail) = try await state.archive.with { a in
                 let before = try a.request(id).request.issued.count
                 let (detail, issued) = try ClerkRoutes.issueOrAnswer(a, id: id, office: office, state: state, clerk: s.user.name)
                 return (issued, before, detail)
             }
-            try state.store.audit(actor: s.user.name, action: "issue", target: "request:\(id)", detail: detail + " api")
+            try await state.audit(actor: s.user.name, action: "issue", target: "request:\(id)", detail: detail + " api")
             return jsonResponse(IssuedOut(copy: result?.register, register: result?.registerRecordId, download: "/api/requests/\(id)/copies/\(index)"),
                                 status: .created)
         }
@@ -93,16 +95,16 @@ enum APIRoutes {
             try checkCSRF(request, form: nil, session: s)
             let id = try ClerkRoutes.requestId(context)
             let f = try await jsonForm(request, limit: 64 * 1024)
-            let r = try state.archive.with { try $0.refuseRequest(id, reason: f["reason"] ?? "", clerk: s.user.name) }
-            try state.store.audit(actor: s.user.name, action: "refuse", target: "request:\(id)", detail: "api")
+            let r = try await state.archive.with { try $0.refuseRequest(id, reason: f["reason"] ?? "", clerk: s.user.name) }
+            try await state.audit(actor: s.user.name, action: "refuse", target: "request:\(id)", detail: "api")
             return jsonResponse(RequestOut(id: id, request: r, entry: nil, entryProblem: nil))
         }
 
         router.get("/api/requests/:id/copies/:n") { _, context -> Response in
             let s = try context.require(ClerkRoutes.roles)
             let id = try ClerkRoutes.requestId(context)
-            let (pdf, number) = try ClerkRoutes.copyPDF(state: state, requestId: id, index: context.parameters.get("n") ?? "")
-            try state.store.audit(actor: s.user.name, action: "download", target: "copy:\(number)", detail: "request \(id) api")
+            let (pdf, number) = try await ClerkRoutes.copyPDF(state: state, requestId: id, index: context.parameters.get("n") ?? "")
+            try await state.audit(actor: s.user.name, action: "download", target: "copy:\(number)", detail: "request \(id) api")
             return ClerkRoutes.pdfResponse(pdf, fileName: "ban-sao-\(number.replacingOccurrences(of: "/", with: "-")).pdf")
         }
 
@@ -121,12 +123,12 @@ enum APIRoutes {
             } else {
                 form = try await jsonForm(request, limit: 64 * 1024)
             }
-            return jsonResponse(try VerifyRoutes.run(form, state: state, remote: context.remote))
+            return jsonResponse(try await VerifyRoutes.run(form, state: state, remote: context.remote))
         }
 
         router.get("/api/users") { _, context -> Response in
             _ = try context.require([.admin])
-            return jsonResponse(try state.store.users().map {
+            return jsonResponse(try await state.db { try $0.users() }.map {
                 UserOut(name: $0.name, displayName: $0.displayName, role: $0.role.rawValue, createdAt: $0.createdAt, disabled: $0.disabled)
             })
         }
@@ -138,17 +140,31 @@ enum APIRoutes {
             guard let role = Role(rawValue: f["role"] ?? "") else {
                 throw HosoError(.badUserInput, .both("Vai trò không hợp lệ", "Invalid role"), location: "role")
             }
-            let u = try state.store.addUser(name: (f["name"] ?? "").lowercased(), displayName: f["displayName"] ?? "", role: role,
-                                            password: f["password"] ?? "")
-            try state.store.audit(actor: s.user.name, action: "user-add", target: "user:\(u.name)", detail: role.rawValue)
+            let u = try await state.db { try $0.addUser(name: (f["name"] ?? "").lowercased(), displayName: f["displayName"] ?? "", role: role,
+                                                        password: f["password"] ?? "") }
+            try await state.audit(actor: s.user.name, action: "user-add", target: "user:\(u.name)", detail: role.rawValue)
             return jsonResponse(UserOut(name: u.name, displayName: u.displayName, role: u.role.rawValue, createdAt: u.createdAt, disabled: false),
                                 status: .created)
+        }
+
+        router.post("/api/users/:name/disable") { request, context -> Response in
+            let s = try context.require([.admin])
+            try checkCSRF(request, form: nil, session: s)
+            let f = try await jsonForm(request, limit: 64 * 1024)
+            let name = context.parameters.get("name") ?? ""
+            let disable = f["disabled"].map { $0 != "0" && $0 != "false" } ?? true
+            try await state.db { try $0.setDisabled(name: name, disable) }
+            try await state.audit(actor: s.user.name, action: disable ? "user-disable" : "user-enable", target: "user:\(name)", detail: "api")
+            guard let u = try await state.db({ try $0.user(name) }) else {
+                throw HosoError(.userNotFound, .both("Không có tài khoản này", "No such account"), location: name)
+            }
+            return jsonResponse(UserOut(name: u.name, displayName: u.displayName, role: u.role.rawValue, createdAt: u.createdAt, disabled: u.disabled))
         }
 
         router.get("/api/audit") { request, context -> Response in
             _ = try context.require([.admin])
             let actor = request.uri.queryParameters.get("actor")
-            return jsonResponse(AuditOut(chain: try state.store.checkAuditChain(), entries: try state.store.auditLog(limit: 500, actor: actor)))
+            return jsonResponse(try await state.db { AuditOut(chain: try $0.checkAuditChain(), entries: try $0.auditLog(limit: 500, actor: actor)) })
         }
     }
 

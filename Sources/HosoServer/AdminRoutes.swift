@@ -7,7 +7,7 @@ enum AdminRoutes {
     static func add(to router: Router<HosoContext>, state: ServerState) {
         router.get("/admin/users") { _, context -> Response in
             let s = try context.require([.admin])
-            return htmlResponse(usersPage(context, s, users: try state.store.users(), problem: nil))
+            return htmlResponse(usersPage(context, s, users: try await state.db { try $0.users() }, problem: nil))
         }
 
         router.post("/admin/users") { request, context -> Response in
@@ -19,11 +19,11 @@ enum AdminRoutes {
                     throw HosoError(.badUserInput, .both("Vai trò không hợp lệ", "Invalid role"), location: "role")
                 }
                 let name = (form["name"] ?? "").trimmingCharacters(in: .whitespaces).lowercased()
-                try state.store.addUser(name: name, displayName: form.value("display") ?? "", role: role, password: form["password"] ?? "")
-                try state.store.audit(actor: s.user.name, action: "user-add", target: "user:\(name)", detail: role.rawValue)
+                _ = try await state.db { try $0.addUser(name: name, displayName: form.value("display") ?? "", role: role, password: form["password"] ?? "") }
+                try await state.audit(actor: s.user.name, action: "user-add", target: "user:\(name)", detail: role.rawValue)
                 return redirect("/admin/users")
             } catch let e as HosoError where e.category == .badInput {
-                return htmlResponse(usersPage(context, s, users: try state.store.users(), problem: e), status: httpStatus(for: [e]))
+                return htmlResponse(usersPage(context, s, users: try await state.db { try $0.users() }, problem: e), status: httpStatus(for: [e]))
             }
         }
 
@@ -33,16 +33,15 @@ enum AdminRoutes {
             try checkCSRF(request, form: form, session: s)
             let name = context.parameters.get("name") ?? ""
             let disable = form["disabled"] != "0"
-            try state.store.setDisabled(name: name, disable)
-            try state.store.audit(actor: s.user.name, action: disable ? "user-disable" : "user-enable", target: "user:\(name)")
+            try await state.db { try $0.setDisabled(name: name, disable) }
+            try await state.audit(actor: s.user.name, action: disable ? "user-disable" : "user-enable", target: "user:\(name)")
             return redirect("/admin/users")
         }
 
         router.get("/admin/audit") { request, context -> Response in
             let s = try context.require([.admin])
             let actor = request.uri.queryParameters.get("actor").flatMap { $0.isEmpty ? nil : $0 }
-            let entries = try state.store.auditLog(limit: 500, actor: actor)
-            let check = try state.store.checkAuditChain()
+            let (entries, check) = try await state.db { (try $0.auditLog(limit: 500, actor: actor), try $0.checkAuditChain()) }
             return htmlResponse(auditPage(context, s, entries: entries, check: check, actor: actor))
         }
     }

@@ -12,8 +12,8 @@ enum ClerkRoutes {
         router.get("/requests") { request, context -> Response in
             let s = try context.require(roles)
             let all = request.uri.queryParameters.get("all") == "1"
-            let list = try state.archive.with { try $0.requests() }
-            try state.store.audit(actor: s.user.name, action: "read", target: "requests", detail: all ? "all" : "open")
+            let list = try await state.archive.with { try $0.requests() }
+            try await state.audit(actor: s.user.name, action: "read", target: "requests", detail: all ? "all" : "open")
             return htmlResponse(queuePage(context, s, list: list, all: all, problems: []))
         }
 
@@ -22,14 +22,14 @@ enum ClerkRoutes {
             let form = try await Form.read(request, limit: 256 * 1024)
             try checkCSRF(request, form: form, session: s)
             do {
-                let (id, _) = try state.archive.with { try $0.newRequest(try newRequest(from: form), clerk: s.user.name) }
-                try state.store.audit(actor: s.user.name, action: "create", target: "request:\(id)")
+                let (id, _) = try await state.archive.with { try $0.newRequest(try newRequest(from: form), clerk: s.user.name) }
+                try await state.audit(actor: s.user.name, action: "create", target: "request:\(id)")
                 return redirect("/requests/\(id)")
             } catch let e as HosoProblems {
-                let list = try state.archive.with { try $0.requests() }
+                let list = try await state.archive.with { try $0.requests() }
                 return htmlResponse(queuePage(context, s, list: list, all: false, problems: e.problems, form: form), status: .badRequest)
             } catch let e as HosoError where e.category == .badInput {
-                let list = try state.archive.with { try $0.requests() }
+                let list = try await state.archive.with { try $0.requests() }
                 return htmlResponse(queuePage(context, s, list: list, all: false, problems: [e], form: form), status: .badRequest)
             }
         }
@@ -37,9 +37,11 @@ enum ClerkRoutes {
         router.get("/requests/:id") { _, context -> Response in
             let s = try context.require(roles)
             let id = try requestId(context)
-            let (_, r) = try state.archive.with { try $0.request(id) }
-            let entry = try state.archive.with { a in Result { try a.ledgerEntry(entryRef(of: r)) } }
-            try state.store.audit(actor: s.user.name, action: "read", target: "request:\(id)",
+            let (r, entry) = try await state.archive.with { a in
+                let (_, r) = try a.request(id)
+                return (r, Result { try a.ledgerEntry(entryRef(of: r)) })
+            }
+            try await state.audit(actor: s.user.name, action: "read", target: "request:\(id)",
                                   detail: (try? entry.get().ref).map { "entry \($0)" } ?? "")
             return htmlResponse(requestPage(context, s, id: id, request: r, entry: entry, officeReady: state.config.officeIdentity != nil))
         }
@@ -53,8 +55,8 @@ enum ClerkRoutes {
                 throw HosoError(.notOfficeSigner, .both("Máy chủ chưa có khóa ký của cơ quan (hoso serve --office-key)",
                                                         "The server has no office signing key (hoso serve --office-key)"))
             }
-            let detail = try state.archive.with { a in try issueOrAnswer(a, id: id, office: office, state: state, clerk: s.user.name).detail }
-            try state.store.audit(actor: s.user.name, action: "issue", target: "request:\(id)", detail: detail)
+            let detail = try await state.archive.with { a in try issueOrAnswer(a, id: id, office: office, state: state, clerk: s.user.name).detail }
+            try await state.audit(actor: s.user.name, action: "issue", target: "request:\(id)", detail: detail)
             return redirect("/requests/\(id)")
         }
 
@@ -63,16 +65,16 @@ enum ClerkRoutes {
             let form = try await Form.read(request, limit: 64 * 1024)
             try checkCSRF(request, form: form, session: s)
             let id = try requestId(context)
-            _ = try state.archive.with { try $0.refuseRequest(id, reason: form["reason"] ?? "", clerk: s.user.name) }
-            try state.store.audit(actor: s.user.name, action: "refuse", target: "request:\(id)")
+            _ = try await state.archive.with { try $0.refuseRequest(id, reason: form["reason"] ?? "", clerk: s.user.name) }
+            try await state.audit(actor: s.user.name, action: "refuse", target: "request:\(id)")
             return redirect("/requests/\(id)")
         }
 
         router.get("/requests/:id/copies/:n") { _, context -> Response in
             let s = try context.require(roles)
             let id = try requestId(context)
-            let (pdf, number) = try copyPDF(state: state, requestId: id, index: context.parameters.get("n") ?? "")
-            try state.store.audit(actor: s.user.name, action: "download", target: "copy:\(number)", detail: "request \(id)")
+            let (pdf, number) = try await copyPDF(state: state, requestId: id, index: context.parameters.get("n") ?? "")
+            try await state.audit(actor: s.user.name, action: "download", target: "copy:\(number)", detail: "request \(id)")
             return pdfResponse(pdf, fileName: "ban-sao-\(number.replacingOccurrences(of: "/", with: "-")).pdf")
         }
     }
@@ -99,14 +101,15 @@ enum ClerkRoutes {
         return id
     }
 
-    static func copyPDF(state: ServerState, requestId id: String, index: String) throws -> ([UInt8], String) {
-        let (_, r) = try state.archive.with { try $0.request(id) }
-        guard let n = Int(index), r.issued.indices.contains(n) else {
-            throw HosoError(.copyNotFound, .both("Không có bản sao này", "No such copy"), location: "\(id)/\(index)")
+    static func copyPDF(state: ServerState, requestId id: String, index: String) async throws -> ([UInt8], String) {
+        try await state.archive.with { a in
+            let (_, r) = try a.request(id)
+            guard let n = Int(index), r.issued.indices.contains(n) else {
+                throw HosoError(.copyNotFound, .both("Không có bản sao này", "No such copy"), location: "\(id)/\(index)")
+            }
+            let copy = r.issued[n]
+            return (try a.read(try a.resolve(copy.document)), copy.copyNumber)
         }
-        let copy = r.issued[n]
-        let pdf = try state.archive.with { a in try a.read(try a.resolve(copy.document)) }
-        return (pdf, copy.copyNumber)
     }
 
     static func pdfResponse(_ pdf: [UInt8], fileName: String) -> Response {

@@ -19,22 +19,14 @@ enum DigitizeRoutes {
 
         router.post("/digitize") { request, context -> Response in
             let s = try context.require(roles)
-            let form = try await Form.read(request, limit: 200 * 1024 * 1024)
+            let form = try await Form.read(request, limit: maxUpload)
             try checkCSRF(request, form: form, session: s)
-            let token = try SecureRandom.token(bytes: 18)
-            let dir = try stage(form, token: token)
             do {
-                let report = try state.archive.with {
-                    try $0.importLedger(file: dir.ledger, mapping: dir.mapping, dryRun: true, reason: form.value("reason"), author: s.user.name)
-                }
-                try state.store.audit(actor: s.user.name, action: "import-dry-run", target: "ledger:\(report.recordId)",
-                                      detail: "\(report.entries) entries, \(report.errors.count) errors")
-                return htmlResponse(page(context, s, report: report, token: report.errors.isEmpty ? token : nil, problems: []))
+                let (report, token) = try await dryRun(state: state, session: s, form: form)
+                return htmlResponse(page(context, s, report: report, token: token, problems: []))
             } catch let e as HosoProblems {
-                removeStaged(token)
                 return htmlResponse(page(context, s, report: nil, token: nil, problems: e.problems), status: .badRequest)
             } catch let e as HosoError where e.category == .badInput || e.category == .notFound {
-                removeStaged(token)
                 return htmlResponse(page(context, s, report: nil, token: nil, problems: [e]), status: .badRequest)
             }
         }
@@ -43,16 +35,66 @@ enum DigitizeRoutes {
             let s = try context.require(roles)
             let form = try await Form.read(request, limit: 64 * 1024)
             try checkCSRF(request, form: form, session: s)
-            guard let token = form["batch"], let dir = staged(token) else {
-                throw HosoError(.inputNotFound, .both("Không còn bộ tệp đã tải lên; hãy tải lại", "The uploaded files are gone; upload them again"))
-            }
-            defer { removeStaged(token) }
-            let report = try state.archive.with {
-                try $0.importLedger(file: dir.ledger, mapping: dir.mapping, dryRun: false, reason: form.value("reason"), author: s.user.name)
-            }
-            try state.store.audit(actor: s.user.name, action: "import", target: "ledger:\(report.recordId)", detail: "\(report.entries) entries")
+            let report = try await commit(state: state, session: s, batch: form["batch"] ?? "", reason: form.value("reason"))
             return htmlResponse(page(context, s, report: report, token: nil, problems: []))
         }
+
+        // The JSON API: the same multipart upload (token in X-CSRF-Token), then a commit of the batch it names.
+        router.post("/api/digitize") { request, context -> Response in
+            let s = try context.require(roles)
+            try checkCSRF(request, form: nil, session: s)
+            let form = try await Form.read(request, limit: maxUpload)
+            let (report, token) = try await dryRun(state: state, session: s, form: form)
+            return jsonResponse(DryRunOut(report: report, batch: token))
+        }
+
+        router.post("/api/digitize/commit") { request, context -> Response in
+            let s = try context.require(roles)
+            try checkCSRF(request, form: nil, session: s)
+            let form = try await APIRoutes.jsonForm(request, limit: 64 * 1024)
+            let report = try await commit(state: state, session: s, batch: form["batch"] ?? "", reason: form.value("reason"))
+            return jsonResponse(report, status: .created)
+        }
+    }
+
+    static let maxUpload = 200 * 1024 * 1024
+
+    struct DryRunOut: Encodable {
+        var report: Archive.LedgerImportReport
+        /// Names the staged files for the commit; nil when the dry run found errors (nothing may be committed).
+        var batch: String?
+    }
+
+    /// Stages the uploads and runs the import as a dry run. The staged files stay (for the commit) only when the
+    /// report has no errors.
+    static func dryRun(state: ServerState, session s: Session, form: Form) async throws -> (Archive.LedgerImportReport, String?) {
+        let token = try SecureRandom.token(bytes: 18)
+        do {
+            let dir = try await state.blocking { try stage(form, token: token) }
+            let report = try await state.archive.with {
+                try $0.importLedger(file: dir.ledger, mapping: dir.mapping, dryRun: true, reason: form.value("reason"), author: s.user.name)
+            }
+            try await state.audit(actor: s.user.name, action: "import-dry-run", target: "ledger:\(report.recordId)",
+                                  detail: "\(report.entries) entries, \(report.errors.count) errors")
+            if !report.errors.isEmpty { removeStaged(token) }
+            return (report, report.errors.isEmpty ? token : nil)
+        } catch {
+            removeStaged(token)
+            throw error
+        }
+    }
+
+    /// Imports the staged batch of an earlier dry run, then removes it.
+    static func commit(state: ServerState, session s: Session, batch token: String, reason: String?) async throws -> Archive.LedgerImportReport {
+        guard let dir = staged(token) else {
+            throw HosoError(.inputNotFound, .both("Không còn bộ tệp đã tải lên; hãy tải lại", "The uploaded files are gone; upload them again"))
+        }
+        defer { removeStaged(token) }
+        let report = try await state.archive.with {
+            try $0.importLedger(file: dir.ledger, mapping: dir.mapping, dryRun: false, reason: reason, author: s.user.name)
+        }
+        try await state.audit(actor: s.user.name, action: "import", target: "ledger:\(report.recordId)", detail: "\(report.entries) entries")
+        return report
     }
 
     static var root: String { FileManager.default.temporaryDirectory.path + "/hoso-web-import" }

@@ -15,7 +15,7 @@ enum GradeBookRoutes {
     static func add(to router: Router<HosoContext>, state: ServerState) {
         router.get("/gradebooks") { _, context -> Response in
             _ = try context.require(readers)
-            let ids = try state.archive.with { try $0.index.recordIds(ofType: GradeBookInfo.recordType) }.sorted()
+            let ids = try await state.archive.with { try $0.index.recordIds(ofType: GradeBookInfo.recordType) }.sorted()
             return htmlResponse(Pages.layout(context, title: context.t("Sổ điểm", "Grade books")) {
                 el("ul", [("id", "gradebooks")]) {
                     for id in ids { el("li") { el("a", [("href", "/gradebook?id=" + queryEscape(id))], text: id) } }
@@ -27,8 +27,8 @@ enum GradeBookRoutes {
         router.get("/gradebook") { request, context -> Response in
             let s = try context.require(readers)
             let id = request.uri.queryParameters.get("id") ?? ""
-            let (book, report) = try state.archive.with { a in (try a.gradeBook(record: id), try? a.verify(id)) }
-            try state.store.audit(actor: s.user.name, action: "read", target: "gradebook:\(id)")
+            let (book, report) = try await state.archive.with { a in (try a.gradeBook(record: id), try? a.verify(id)) }
+            try await state.audit(actor: s.user.name, action: "read", target: "gradebook:\(id)")
             return htmlResponse(page(context, s, id: id, book: book, report: report, problems: [], saved: request.uri.queryParameters.get("saved")))
         }
 
@@ -38,20 +38,10 @@ enum GradeBookRoutes {
             try checkCSRF(request, form: form, session: s)
             let id = request.uri.queryParameters.get("id") ?? ""
             do {
-                let result = try state.archive.with { a -> GradeBookImportResult in
-                    let book = try a.gradeBook(record: id)
-                    let csv = try csvFrom(form: form, book: book)
-                    let i = book.info
-                    let settings = GradeBookSettings(school: i.school, className: i.className, schoolYear: i.schoolYear, subject: i.subject,
-                                                     term: i.term.rawValue, level: i.level.rawValue, grade: i.grade,
-                                                     periodsPerYear: i.periodsPerYear, assessment: i.assessment.rawValue, teacher: i.teacher)
-                    return try a.importGradeBook(csv: csv, source: "web", header: nil, settings: settings, author: s.user.name,
-                                                 reason: form.value("reason") ?? "nhập điểm trên web / marks entered on the web")
-                }
-                try state.store.audit(actor: s.user.name, action: "write", target: "gradebook:\(id)", detail: result.save.change.rawValue)
+                _ = try await save(state: state, session: s, id: id, form: form)
                 return redirect("/gradebook?id=\(queryEscape(id))&saved=1")
             } catch let e as HosoProblems {
-                let book = try state.archive.with { try $0.gradeBook(record: id) }
+                let book = try await state.archive.with { try $0.gradeBook(record: id) }
                 return htmlResponse(page(context, s, id: id, book: book, report: nil, problems: e.problems, saved: nil, form: form),
                                     status: .badRequest)
             }
@@ -65,12 +55,109 @@ enum GradeBookRoutes {
             guard let key = form.file("key") else {
                 throw HosoError(.badUserInput, .both("Hãy chọn tệp khóa ký (.p12)", "Choose the signing key file (.p12)"), location: "key")
             }
-            let identity = try PKCS12.open(key.bytes, password: form["password"] ?? "", source: key.fileName)
-            let outcome = try state.archive.with { try $0.sign(id, identity: identity, role: .subjectTeacher, timestamp: state.config.timestamp).0 }
-            try state.store.audit(actor: s.user.name, action: "sign", target: "gradebook:\(id)",
-                                  detail: "\(outcome.signer) revision \(outcome.revision.prefix(12))")
+            _ = try await sign(state: state, session: s, id: id, key: key.bytes, keyName: key.fileName, password: form["password"] ?? "")
             return redirect("/gradebook?id=\(queryEscape(id))")
         }
+
+        // The JSON API: the same reads, saves and signatures.
+        router.get("/api/gradebooks") { _, context -> Response in
+            _ = try context.require(readers)
+            return jsonResponse(try await state.archive.with { try $0.index.recordIds(ofType: GradeBookInfo.recordType) }.sorted())
+        }
+
+        router.get("/api/gradebook") { request, context -> Response in
+            let s = try context.require(readers)
+            let id = request.uri.queryParameters.get("id") ?? ""
+            let (book, report) = try await state.archive.with { a in (try a.gradeBook(record: id), try? a.verify(id)) }
+            try await state.audit(actor: s.user.name, action: "read", target: "gradebook:\(id)", detail: "api")
+            return jsonResponse(BookOut(id: id, book: book, report: report))
+        }
+
+        router.post("/api/gradebook/marks") { request, context -> Response in
+            let s = try context.require(writers)
+            try checkCSRF(request, form: nil, session: s)
+            let form = try await APIRoutes.jsonForm(request, limit: 512 * 1024)
+            let id = request.uri.queryParameters.get("id") ?? ""
+            let result = try await save(state: state, session: s, id: id, form: form)
+            return jsonResponse(SavedOut(save: result.save, book: BookOut(id: id, book: result.book, report: nil),
+                                         warnings: result.warnings.map { .init(code: $0.code.rawValue, message: $0.message.text(context.lang), location: $0.location) }))
+        }
+
+        router.post("/api/gradebook/sign") { request, context -> Response in
+            let s = try context.require(writers)
+            try checkCSRF(request, form: nil, session: s)
+            let form = try await APIRoutes.jsonForm(request, limit: 1024 * 1024)
+            let id = request.uri.queryParameters.get("id") ?? ""
+            guard let b64 = form["key"], let key = Data(base64Encoded: b64, options: .ignoreUnknownCharacters), !key.isEmpty else {
+                throw HosoError(.badUserInput, .both("Thiếu khóa ký (PKCS#12, base64) trong trường key", "The signing key (PKCS#12, base64) is missing in field key"),
+                                location: "key")
+            }
+            let outcome = try await sign(state: state, session: s, id: id, key: [UInt8](key), keyName: "key", password: form["password"] ?? "")
+            return jsonResponse(outcome, status: .created)
+        }
+    }
+
+    struct BookOut: Encodable {
+        var id: String
+        var book: GradeBook
+        var report: Archive.SignedRevisionReport?
+
+        enum Keys: String, CodingKey { case id, body, signature }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: Keys.self)
+            try c.encode(id, forKey: .id)
+            try c.encode(JSONBody(book.body), forKey: .body)
+            try c.encodeIfPresent(report.map { RecordRoutes.Row(record: id, report: $0) }, forKey: .signature)
+        }
+    }
+
+    struct SavedOut: Encodable {
+        var save: RecordSaveResult
+        var book: BookOut
+        var warnings: [ErrorBody.Item]
+    }
+
+    /// A teacher writes and signs only the grade books that name them as the subject teacher: the account's full name
+    /// (set by the admin) must be the book's `teacher.fullName`. Compared after NFC, case folding and single spaces.
+    static func requireOwnBook(_ s: Session, _ book: GradeBook) throws {
+        func norm(_ n: String) -> String {
+            n.precomposedStringWithCanonicalMapping.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        }
+        guard norm(s.user.displayName) == norm(book.info.teacher) else {
+            throw HosoError(.forbidden, .both("Sổ điểm này của giáo viên \(book.info.teacher), không phải của tài khoản này",
+                                              "This grade book belongs to teacher \(book.info.teacher), not to this account"),
+                            location: book.recordId)
+        }
+    }
+
+    /// Marks from the form (or the API's fields) saved as a new revision: the import's checks and averages.
+    static func save(state: ServerState, session s: Session, id: String, form: Form) async throws -> GradeBookImportResult {
+        let result = try await state.archive.with { a -> GradeBookImportResult in
+            let book = try a.gradeBook(record: id)
+            try requireOwnBook(s, book)
+            let csv = try csvFrom(form: form, book: book)
+            let i = book.info
+            let settings = GradeBookSettings(school: i.school, className: i.className, schoolYear: i.schoolYear, subject: i.subject,
+                                             term: i.term.rawValue, level: i.level.rawValue, grade: i.grade,
+                                             periodsPerYear: i.periodsPerYear, assessment: i.assessment.rawValue, teacher: i.teacher)
+            return try a.importGradeBook(csv: csv, source: "web", header: nil, settings: settings, author: s.user.name,
+                                         reason: form.value("reason") ?? "nhập điểm trên web / marks entered on the web")
+        }
+        try await state.audit(actor: s.user.name, action: "write", target: "gradebook:\(id)", detail: result.save.change.rawValue)
+        return result
+    }
+
+    /// The current revision signed with the teacher's key (used for this request only, never stored).
+    static func sign(state: ServerState, session s: Session, id: String, key: [UInt8], keyName: String, password: String) async throws
+        -> Archive.SignOutcome {
+        let outcome = try await state.archive.with { a in
+            try requireOwnBook(s, try a.gradeBook(record: id))
+            let identity = try PKCS12.open(key, password: password, source: keyName)
+            return try a.sign(id, identity: identity, role: .subjectTeacher, timestamp: state.config.timestamp).0
+        }
+        try await state.audit(actor: s.user.name, action: "sign", target: "gradebook:\(id)",
+                              detail: "\(outcome.signer) revision \(outcome.revision.prefix(12))")
+        return outcome
     }
 
     static func queryEscape(_ s: String) -> String {

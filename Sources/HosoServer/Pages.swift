@@ -17,6 +17,7 @@ enum Pages {
         NavItem(path: "/digitize", title: .both("Số hoá", "Digitize"), roles: DigitizeRoutes.roles),
         NavItem(path: "/gradebooks", title: .both("Sổ điểm", "Grade books"), roles: GradeBookRoutes.readers),
         NavItem(path: "/records", title: .both("Chữ ký hồ sơ", "Signatures"), roles: RecordRoutes.roles),
+        NavItem(path: "/sync-status", title: .both("Đồng bộ", "Sync"), roles: RecordRoutes.roles),
         NavItem(path: "/admin/users", title: .both("Tài khoản", "Accounts"), roles: [.admin]),
         NavItem(path: "/admin/audit", title: .both("Nhật ký truy cập", "Access log"), roles: [.admin]),
         NavItem(path: "/verify", title: .both("Kiểm tra bản sao", "Verify a copy"), roles: Set(Role.allCases)),
@@ -160,7 +161,7 @@ enum AuthRoutes {
                                                    "The CSRF token is missing or wrong; reload the page"))
             }
             let name = (form["user"] ?? "").trimmingCharacters(in: .whitespaces).lowercased()
-            switch try login(state: state, name: name, password: form["password"] ?? "", remote: context.remote) {
+            switch try await login(state: state, name: name, password: form["password"] ?? "", remote: context.remote) {
             case .success(let token, _):
                 var r = redirect(Pages.safeNext(form["next"]) ?? "/")
                 r.setCookie(sessionCookie(token, state: state))
@@ -179,8 +180,8 @@ enum AuthRoutes {
             let form = try await Form.read(request, limit: 64 * 1024)
             if let s = context.session {
                 try checkCSRF(request, form: form, session: s)
-                if let token = context.sessionToken { try state.store.endSession(token: token) }
-                try state.store.audit(actor: s.user.name, action: "logout", target: s.user.name)
+                if let token = context.sessionToken { try await state.db { try $0.endSession(token: token) } }
+                try await state.audit(actor: s.user.name, action: "logout", target: s.user.name)
             }
             var r = redirect("/login")
             r.setCookie(Cookie(name: Cookies.session, value: "", maxAge: 0, path: "/", secure: state.config.secureCookies,
@@ -195,24 +196,24 @@ enum AuthRoutes {
     }
 
     /// Checks the throttle, the password, and records the attempt in the audit log.
-    static func login(state: ServerState, name: String, password: String, remote: String) throws -> LoginResult {
+    static func login(state: ServerState, name: String, password: String, remote: String) async throws -> LoginResult {
         let keys = ["user:" + name, "ip:" + remote]
         let now = state.now
         if let wait = state.throttle.retryAfter(keys, now: now) {
-            try state.store.audit(actor: name.isEmpty ? "?" : name, action: "login-throttled", target: name, detail: remote)
+            try await state.audit(actor: name.isEmpty ? "?" : name, action: "login-throttled", target: name, detail: remote)
             return .failure(HosoError(.loginThrottled, .both("Đăng nhập sai quá nhiều lần; thử lại sau \(wait / 60 + 1) phút",
                                                              "Too many failed sign-ins; try again in \(wait / 60 + 1) minutes"),
                                       cause: String(wait)))
         }
-        guard let user = try state.store.authenticate(name: name, password: password) else {
+        guard let user = try await state.db({ try $0.authenticate(name: name, password: password) }) else {
             state.throttle.fail(keys, now: now)
-            try state.store.audit(actor: name.isEmpty ? "?" : name, action: "login-failed", target: name, detail: remote)
+            try await state.audit(actor: name.isEmpty ? "?" : name, action: "login-failed", target: name, detail: remote)
             return .failure(HosoError(.loginFailed, .both("Tên đăng nhập hoặc mật khẩu không đúng", "Wrong user name or password")))
         }
         // Only the account's count is cleared: one good password must not reset an address that is guessing others.
         state.throttle.succeed(["user:" + name])
-        let (token, session) = try state.store.startSession(for: user)
-        try state.store.audit(actor: user.name, action: "login", target: user.name, detail: remote)
+        let (token, session) = try await state.db { try $0.startSession(for: user) }
+        try await state.audit(actor: user.name, action: "login", target: user.name, detail: remote)
         return .success(token: token, session: session)
     }
 

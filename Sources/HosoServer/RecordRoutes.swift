@@ -1,10 +1,12 @@
 import Foundation
 import HosoCore
+import HosoIndex
 import HosoKit
+import HosoRecords
 import Hummingbird
 
 /// The signature status of every record of a type, and the records whose revisions diverged offline (conflicts).
-/// The state of sync with other nodes joins this page when the sync protocol (issue 6) is mounted under /sync/.
+/// Each record's revision history at /record; the state of sync with other nodes is /sync-status (SyncRoutes).
 enum RecordRoutes {
     static let roles: Set<Role> = [.registrar, .principal, .officeHead, .admin]
     static let types = ["grade-book", "transcript", "ledger", "ledger-appendix", "revocation", "request", "copy"]
@@ -17,28 +19,141 @@ enum RecordRoutes {
         var signers: [String]
         var earlierRevisionsSigned: Int
         var conflict: Bool
+
+        init(record: String, indication: String, signers: [String], earlierRevisionsSigned: Int, conflict: Bool) {
+            self.record = record
+            self.indication = indication
+            self.signers = signers
+            self.earlierRevisionsSigned = earlierRevisionsSigned
+            self.conflict = conflict
+        }
+
+        /// UNSIGNED, or the verification's indication with each signer and reason.
+        init(record: String, report r: Archive.SignedRevisionReport) {
+            self.init(record: record, indication: r.signatures.isEmpty ? "UNSIGNED" : r.indication,
+                      signers: r.signatures.map { "\($0.report.signer ?? "?") (\($0.report.indication.rawValue)\($0.report.reason.map { " " + $0.rawValue } ?? ""))" },
+                      earlierRevisionsSigned: r.earlierRevisionsSigned, conflict: false)
+        }
+    }
+
+    struct Listing: Encodable, Sendable {
+        var type: String
+        var from: Int
+        var total: Int
+        var rows: [Row]
+        var conflicts: [Archive.Conflict]
+    }
+
+    /// One record: its revisions (parents first), heads, the current body and its signature status.
+    struct RecordOut: Encodable, Sendable {
+        var id: String
+        var type: String
+        var heads: [String]
+        var history: [RevisionRow]
+        /// The current body; nil while the record is in conflict (each head is in `history`).
+        var current: JSONValue?
+        var signature: Row
+
+        enum Keys: String, CodingKey { case id, type, heads, history, current, signature }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: Keys.self)
+            try c.encode(id, forKey: .id)
+            try c.encode(type, forKey: .type)
+            try c.encode(heads, forKey: .heads)
+            try c.encode(history, forKey: .history)
+            try c.encode(current.map(JSONBody.init), forKey: .current)
+            try c.encode(signature, forKey: .signature)
+        }
+    }
+
+    static func listing(_ request: Request, state: ServerState) async throws -> Listing {
+        let type = request.uri.queryParameters.get("type").flatMap { types.contains($0) ? $0 : nil } ?? "grade-book"
+        let from = max(0, request.uri.queryParameters.get("from").flatMap { Int($0) } ?? 0)
+        return try await state.archive.with { a -> Listing in
+            let conflicts = try a.conflicts()
+            let conflicted = Set(conflicts.map(\.recordId))
+            let ids = try a.index.recordIds(ofType: type).sorted()
+            let rows = ids.dropFirst(from).prefix(pageSize).map { id -> Row in
+                if conflicted.contains(id) { return Row(record: id, indication: "CONFLICT", signers: [], earlierRevisionsSigned: 0, conflict: true) }
+                guard let r = try? a.verify(id) else { return Row(record: id, indication: "?", signers: [], earlierRevisionsSigned: 0, conflict: false) }
+                return Row(record: id, report: r)
+            }
+            return Listing(type: type, from: from, total: ids.count, rows: Array(rows), conflicts: conflicts)
+        }
+    }
+
+    static func record(_ request: Request, state: ServerState, session s: Session, api: Bool) async throws -> RecordOut {
+        let id = request.uri.queryParameters.get("id") ?? ""
+        guard !id.isEmpty, id.count <= 300 else { throw HosoError(.recordNotFound, .both("Không có hồ sơ này", "No such record"), location: id) }
+        let out = try await state.archive.with { a -> RecordOut in
+            let history = try a.history(record: id)
+            let heads = try a.heads(record: id)
+            let current = heads.count == 1 ? try a.current(record: id).1.body : nil
+            let signature: Row = heads.count > 1
+                ? Row(record: id, indication: "CONFLICT", signers: [], earlierRevisionsSigned: 0, conflict: true)
+                : (try? a.verify(id)).map { Row(record: id, report: $0) }
+                    ?? Row(record: id, indication: "?", signers: [], earlierRevisionsSigned: 0, conflict: false)
+            return RecordOut(id: id, type: history.first?.recordType ?? "", heads: heads, history: history, current: current, signature: signature)
+        }
+        try await state.audit(actor: s.user.name, action: "read", target: "record:\(id)", detail: api ? "api" : "")
+        return out
     }
 
     static func add(to router: Router<HosoContext>, state: ServerState) {
         router.get("/records") { request, context -> Response in
             let s = try context.require(roles)
-            let type = request.uri.queryParameters.get("type").flatMap { types.contains($0) ? $0 : nil } ?? "grade-book"
-            let from = max(0, request.uri.queryParameters.get("from").flatMap { Int($0) } ?? 0)
-            let (rows, total, conflicts) = try state.archive.with { a -> ([Row], Int, [Archive.Conflict]) in
-                let conflicts = try a.conflicts()
-                let conflicted = Set(conflicts.map(\.recordId))
-                let ids = try a.index.recordIds(ofType: type).sorted()
-                let rows = ids.dropFirst(from).prefix(pageSize).map { id -> Row in
-                    if conflicted.contains(id) { return Row(record: id, indication: "CONFLICT", signers: [], earlierRevisionsSigned: 0, conflict: true) }
-                    guard let r = try? a.verify(id) else { return Row(record: id, indication: "?", signers: [], earlierRevisionsSigned: 0, conflict: false) }
-                    return Row(record: id, indication: r.signatures.isEmpty ? "UNSIGNED" : r.indication,
-                               signers: r.signatures.map { "\($0.report.signer ?? "?") (\($0.report.indication.rawValue)\($0.report.reason.map { " " + $0.rawValue } ?? ""))" },
-                               earlierRevisionsSigned: r.earlierRevisionsSigned, conflict: false)
-                }
-                return (rows, ids.count, conflicts)
+            let l = try await listing(request, state: state)
+            try await state.audit(actor: s.user.name, action: "read", target: "records:\(l.type)", detail: "from \(l.from)")
+            return htmlResponse(page(context, type: l.type, rows: l.rows, from: l.from, total: l.total, conflicts: l.conflicts))
+        }
+
+        router.get("/record") { request, context -> Response in
+            let s = try context.require(roles)
+            return htmlResponse(recordPage(context, try await record(request, state: state, session: s, api: false)))
+        }
+
+        router.get("/api/records") { request, context -> Response in
+            let s = try context.require(roles)
+            let l = try await listing(request, state: state)
+            try await state.audit(actor: s.user.name, action: "read", target: "records:\(l.type)", detail: "from \(l.from) api")
+            return jsonResponse(l)
+        }
+
+        router.get("/api/record") { request, context -> Response in
+            let s = try context.require(roles)
+            return jsonResponse(try await record(request, state: state, session: s, api: true))
+        }
+    }
+
+    static func recordPage(_ c: HosoContext, _ r: RecordOut) -> HTML {
+        Pages.layout(c, title: r.id) {
+            el("p") {
+                el("span", [("class", "badge \(r.signature.indication)"), ("id", "record-indication")], text: r.signature.indication)
+                " \(r.type) · " + r.signature.signers.joined(separator: "; ")
             }
-            try state.store.audit(actor: s.user.name, action: "read", target: "records:\(type)", detail: "from \(from)")
-            return htmlResponse(page(context, type: type, rows: rows, from: from, total: total, conflicts: conflicts))
+            if r.heads.count > 1 {
+                el("p", [("class", "error")], text: c.t("Xung đột: \(r.heads.count) bản mới nhất song song", "Conflict: \(r.heads.count) parallel latest revisions"))
+            }
+            el("h2", text: c.t("Lịch sử các bản", "Revision history"))
+            el("div", [("class", "table-wrap")]) {
+                el("table", [("id", "history")]) {
+                    el("thead") {
+                        el("tr") {
+                            for h in [c.t("Bản", "Revision"), c.t("Thời gian", "Time"), c.t("Người ghi", "Author"), c.t("Lý do", "Reason"),
+                                      c.t("Bản trước", "Parents")] { el("th", text: h) }
+                        }
+                    }
+                    el("tbody") {
+                        for h in r.history.reversed() {
+                            el("tr", [("data-revision", h.id)]) {
+                                el("td") { el("code", text: String(h.id.prefix(12))) }
+                                el("td", text: h.time); el("td", text: h.author); el("td", text: h.reason ?? "")
+                                el("td", text: h.parents.map { String($0.prefix(12)) }.joined(separator: ", "))
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 
@@ -65,7 +180,7 @@ enum RecordRoutes {
                     el("tbody") {
                         for r in rows {
                             el("tr", [("data-indication", r.indication)]) {
-                                el("td", text: r.record)
+                                el("td") { el("a", [("href", "/record?id=" + GradeBookRoutes.queryEscape(r.record))], text: r.record) }
                                 el("td") {
                                     el("span", [("class", "badge \(r.indication)")], text: r.indication)
                                     if r.indication == "UNSIGNED" && r.earlierRevisionsSigned > 0 {

@@ -1,11 +1,14 @@
 import Foundation
 import HosoCore
 import HosoKit
+import HosoRecords
 import HosoSigning
 import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import NIOPosix
+import Synchronization
 
 /// How `hoso serve` runs: the archive, the office's copy-signing identity, cookies, the clock.
 public struct ServerConfig: Sendable {
@@ -18,26 +21,98 @@ public struct ServerConfig: Sendable {
     public var clock: HosoClock
     /// Password hash cost; tests lower it.
     public var passwordCost: PasswordHash.Cost
+    /// Threads for the requests' synchronous work (see `BlockingPool`).
+    public var blockingThreads: Int
 
     public init(archivePath: String, officeIdentity: SigningIdentity? = nil, timestamp: TimestampSource? = nil,
-                secureCookies: Bool = false, clock: HosoClock = .system, passwordCost: PasswordHash.Cost = .standard) {
+                secureCookies: Bool = false, clock: HosoClock = .system, passwordCost: PasswordHash.Cost = .standard,
+                blockingThreads: Int = ServerConfig.defaultBlockingThreads) {
         self.archivePath = archivePath
         self.officeIdentity = officeIdentity
         self.timestamp = timestamp
         self.secureCookies = secureCookies
         self.clock = clock
         self.passwordCost = passwordCost
+        self.blockingThreads = blockingThreads
+    }
+
+    /// Twice the cores: the work is mostly CPU, but a thread waiting for the disk (an fsync, a cold page) should not
+    /// leave a core idle.
+    public static var defaultBlockingThreads: Int { max(4, 2 * ProcessInfo.processInfo.activeProcessorCount) }
+}
+
+/// Threads for the synchronous work of requests (SQLite, files, OpenSSL, cairo, scrypt). Swift concurrency's
+/// cooperative pool has one thread per core (two here): a request blocking one of them stalls every other request
+/// on it, so handlers only await this pool and never block themselves.
+final class BlockingPool: Sendable {
+    let pool: NIOThreadPool
+
+    init(threads: Int) {
+        pool = NIOThreadPool(numberOfThreads: threads)
+        pool.start()
+    }
+
+    deinit { pool.shutdownGracefully { _ in } }
+
+    func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await pool.runIfActive(body)
+    }
+
+    /// Starts `body` without waiting for it (the audit log's writer).
+    func start(_ body: @escaping @Sendable () -> Void) {
+        pool.submit { _ in body() }  // also after shutdown: whoever waits on it must be woken
     }
 }
 
 /// The archive the requests share. `Archive` may be used by several requests at once (the index has connections
 /// of its own for reads and serializes writes; numbering registers holds a lock), so requests no longer take turns.
+/// Every use runs on the blocking pool.
 final class ArchiveAccess: Sendable {
     let archive: Archive
+    let pool: BlockingPool
 
-    init(_ archive: Archive) { self.archive = archive }
+    init(_ archive: Archive, pool: BlockingPool) {
+        self.archive = archive
+        self.pool = pool
+    }
 
-    func with<T>(_ body: (Archive) throws -> T) throws -> T { try body(archive) }
+    func with<T: Sendable>(_ body: @escaping @Sendable (Archive) throws -> T) async throws -> T {
+        let archive = archive
+        return try await pool.run { try body(archive) }
+    }
+}
+
+/// Sessions found in the last second, by cookie value. Every request with a cookie looked its session up in SQLite
+/// (an eighth of a search's CPU, perf on bench-web); a second's reuse removes most of that. Signing out, disabling
+/// an account or changing a password on this server empties it at once; the same done by `hoso user` in another
+/// process takes effect within the second.
+final class SessionCache: Sendable {
+    static let lifetime: TimeInterval = 1
+    static let limit = 10_000
+    private let map = Mutex<[String: (session: Session, until: TimeInterval)]>([:])
+
+    /// Monotonic: a cache's age is not archive time, so it ignores the injected clock.
+    private var now: TimeInterval { ProcessInfo.processInfo.systemUptime }
+
+    func get(_ token: String) -> Session? {
+        let t = now
+        return map.withLock { m in
+            guard let e = m[token] else { return nil }
+            if e.until > t { return e.session }
+            m[token] = nil
+            return nil
+        }
+    }
+
+    func put(_ token: String, _ s: Session) {
+        let until = now + Self.lifetime
+        map.withLock { m in
+            if m.count >= Self.limit { m.removeAll() }
+            m[token] = (s, until)
+        }
+    }
+
+    func clear() { map.withLock { $0.removeAll() } }
 }
 
 /// Everything a request handler needs, shared by all requests.
@@ -45,15 +120,38 @@ final class ServerState: Sendable {
     let config: ServerConfig
     let store: ServerStore
     let archive: ArchiveAccess
+    let pool: BlockingPool
+    let auditLog: AuditLog
     let throttle = LoginThrottle()
+    let sessions = SessionCache()
 
     init(config: ServerConfig) throws {
         self.config = config
-        self.archive = ArchiveAccess(try Archive.open(at: config.archivePath, clock: config.clock))
+        pool = BlockingPool(threads: config.blockingThreads)
+        self.archive = ArchiveAccess(try Archive.open(at: config.archivePath, clock: config.clock), pool: pool)
         store = try ServerStore(path: config.archivePath + "/" + ServerStore.fileName, clock: config.clock, cost: config.passwordCost)
+        auditLog = AuditLog(store: store, pool: pool)
     }
 
     var now: Date { config.clock.now() }
+
+    /// Synchronous work that is not the archive's (the server's own database, scrypt, temporary files).
+    func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await pool.run(body)
+    }
+
+    /// Work on the server's own database (accounts, sessions), on the blocking pool. Anything done here may end a
+    /// session or change an account, so the session cache starts again after it.
+    func db<T: Sendable>(_ body: @escaping @Sendable (ServerStore) throws -> T) async throws -> T {
+        let store = store
+        defer { sessions.clear() }
+        return try await pool.run { try body(store) }
+    }
+
+    /// One entry in the access log, on disk before this returns (see `AuditLog`).
+    func audit(actor: String, action: String, target: String, detail: String = "") async throws {
+        try await auditLog.record(actor: actor, action: action, target: target, detail: detail)
+    }
 }
 
 /// Per-request state: the session (if any), the language, the client's address.
@@ -113,7 +211,13 @@ struct EdgeMiddleware: RouterMiddleware {
         }
         if let token = request.cookies[Cookies.session]?.value, !token.isEmpty {
             context.sessionToken = token
-            context.session = try? state.store.session(token: token)
+            if let cached = state.sessions.get(token) {
+                context.session = cached
+            } else {
+                let store = state.store
+                context.session = try? await state.blocking { try store.session(token: token) }
+                if let s = context.session { state.sessions.put(token, s) }
+            }
         }
         let isAPI = request.uri.path.hasPrefix("/api/")
         var response: Response
@@ -238,5 +342,71 @@ public enum HosoServer {
         let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "hoso"),
                               onServerRunning: { channel in onRunning(channel.localAddress?.port ?? port) }, logger: logger)
         try await app.runService()
+    }
+}
+
+/// A record body (`JSONValue`) written into a JSON answer as it is.
+struct JSONBody: Encodable {
+    let value: JSONValue
+
+    init(_ value: JSONValue) { self.value = value }
+
+    struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        switch value {
+        case .null:
+            var c = encoder.singleValueContainer()
+            try c.encodeNil()
+        case .bool(let b):
+            var c = encoder.singleValueContainer()
+            try c.encode(b)
+        case .number(let d):
+            var c = encoder.singleValueContainer()
+            // Whole numbers as integers (a mark 7, a year 1996), as the record's canonical JSON writes them.
+            if d == d.rounded(), abs(d) < 9e15 { try c.encode(Int64(d)) } else { try c.encode(d) }
+        case .string(let s):
+            var c = encoder.singleValueContainer()
+            try c.encode(s)
+        case .array(let items):
+            var c = encoder.unkeyedContainer()
+            for v in items { try c.encode(JSONBody(v)) }
+        case .object(let members):
+            var c = encoder.container(keyedBy: Key.self)
+            for m in members { try c.encode(JSONBody(m.value), forKey: Key(stringValue: m.key)) }
+        }
+    }
+}
+
+/// Minimal JSON output for hot answers: strings escaped as RFC 8259 requires (quote, backslash, control characters),
+/// everything else (slashes, non-ASCII) written as it is, as `JSONEncoder` with `.withoutEscapingSlashes` does.
+struct JSONWriter {
+    var out: [UInt8] = []
+
+    mutating func raw(_ s: String) { out.append(contentsOf: s.utf8) }
+
+    mutating func string(_ s: String) {
+        out.append(0x22)
+        for b in s.utf8 {
+            switch b {
+            case 0x22: out.append(contentsOf: [0x5C, 0x22])
+            case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
+            case 0x0A: out.append(contentsOf: [0x5C, 0x6E])
+            case 0x0D: out.append(contentsOf: [0x5C, 0x72])
+            case 0x09: out.append(contentsOf: [0x5C, 0x74])
+            case 0x08: out.append(contentsOf: [0x5C, 0x62])
+            case 0x0C: out.append(contentsOf: [0x5C, 0x66])
+            case 0x00..<0x20:
+                let hexDigits = Array("0123456789abcdef".utf8)
+                out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hexDigits[Int(b >> 4)], hexDigits[Int(b & 15)]])
+            default: out.append(b)
+            }
+        }
+        out.append(0x22)
     }
 }

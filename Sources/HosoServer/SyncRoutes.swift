@@ -1,5 +1,6 @@
 import Foundation
 import HosoKit
+import HosoCore
 import HTTPTypes
 import HosoSync
 import Hummingbird
@@ -18,8 +19,8 @@ enum SyncRoutes {
             var headers = [String: String]()
             for field in request.headers { headers[field.name.canonicalName] = field.value }
             // The handler reads and writes the archive synchronously; a batch is checked and committed whole.
-            let answer = handler.handle(SyncRequest(method: request.method.rawValue, path: request.uri.path,
-                                                    headers: headers, body: Array(body.readableBytesView)))
+            let sync = SyncRequest(method: request.method.rawValue, path: request.uri.path, headers: headers, body: Array(body.readableBytesView))
+            let answer = try await state.blocking { handler.handle(sync) }
             var fields = HTTPFields()
             for (name, value) in answer.headers {
                 if let n = HTTPField.Name(name) { fields[n] = value }
@@ -28,5 +29,94 @@ enum SyncRoutes {
         }
         router.post("/sync/**", use: serve)
         router.get("/sync/**", use: serve)  // answered 405 by the handler: the protocol is POST only
+
+        // What people see of sync: this node, each peer's last sync and what waits to go out, and the conflicts.
+        router.get("/sync-status") { _, context -> Response in
+            _ = try context.require(RecordRoutes.roles)
+            return htmlResponse(page(context, try await status(state)))
+        }
+
+        router.get("/api/sync-status") { _, context -> Response in
+            _ = try context.require(RecordRoutes.roles)
+            return jsonResponse(try await status(state))
+        }
+    }
+
+    struct StatusOut: Encodable, Sendable {
+        var node: NodeInfo?
+        var peers: [Archive.PeerSyncStatus]
+        var conflicts: [Archive.Conflict]
+    }
+
+    static func status(_ state: ServerState) async throws -> StatusOut {
+        try await state.archive.with { a in
+            let s = try a.syncStatus()
+            return StatusOut(node: s.node, peers: s.peers, conflicts: try a.conflicts())
+        }
+    }
+
+    static func bytes(_ n: UInt64) -> String {
+        n < 1 << 20 ? String(format: "%.1f KiB", Double(n) / 1024) : String(format: "%.1f MiB", Double(n) / 1_048_576)
+    }
+
+    static func page(_ c: HosoContext, _ st: StatusOut) -> HTML {
+        Pages.layout(c, title: c.t("Đồng bộ", "Sync")) {
+            if let n = st.node {
+                el("dl", [("class", "card"), ("id", "node")]) {
+                    el("dt", text: c.t("Nút này", "This node")); el("dd", text: "\(n.name) (\(n.role.rawValue))")
+                    el("dt", text: c.t("Mã nút", "Node id")); el("dd") { el("code", [("id", "node-id")], text: n.node) }
+                    el("dt", text: c.t("Chứng thư nút hết hạn", "Node certificate expires")); el("dd", text: n.notAfter)
+                }
+            } else {
+                el("p", [("class", "note"), ("id", "no-node")],
+                   text: c.t("Kho này chưa là nút đồng bộ (`hoso node init`).", "This archive is not a sync node yet (`hoso node init`)."))
+            }
+            el("h2", text: c.t("Các nút ngang hàng", "Peers"))
+            if st.peers.isEmpty {
+                el("p", [("class", "note"), ("id", "no-peers")], text: c.t("Chưa có (`hoso peer add`).", "None yet (`hoso peer add`)."))
+            } else {
+                el("div", [("class", "table-wrap")]) {
+                    el("table", [("id", "peers")]) {
+                        el("thead") {
+                            el("tr") {
+                                for h in [c.t("Tên", "Name"), c.t("Mã nút", "Node id"), c.t("Vai trò", "Role"), c.t("Phạm vi", "Scope"),
+                                          c.t("Đồng bộ lần cuối", "Last sync"), c.t("Gói đã gửi / đã nhận", "Bundles sent / imported"),
+                                          c.t("Chờ gửi", "Waiting to go out"), c.t("Đã gửi, chưa xác nhận", "Sent, not acknowledged")] {
+                                    el("th", text: h)
+                                }
+                            }
+                        }
+                        el("tbody") {
+                            for p in st.peers {
+                                el("tr", [("data-peer", p.peer.name)]) {
+                                    el("td", text: p.peer.name)
+                                    el("td") { el("code", text: String(p.peer.node.prefix(16))) }
+                                    el("td", text: p.peer.role.rawValue)
+                                    el("td", text: p.peer.scope.joined(separator: ", "))
+                                    el("td", [("class", "last-sync")], text: p.lastSync ?? c.t("chưa bao giờ", "never"))
+                                    el("td", text: "\(p.lastBundleSent) / \(p.lastBundleImported)")
+                                    el("td", [("class", "waiting")], text: c.t("\(p.waitingObjects) đối tượng, \(bytes(p.waitingBytes))",
+                                                                               "\(p.waitingObjects) objects, \(bytes(p.waitingBytes))"))
+                                    el("td", text: String(p.unacknowledged))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            el("h2", text: c.t("Xung đột chưa hợp nhất", "Unresolved conflicts"))
+            if st.conflicts.isEmpty {
+                el("p", [("class", "note"), ("id", "no-conflicts")], text: c.t("Không có.", "None."))
+            } else {
+                el("ul", [("id", "conflicts")]) {
+                    for x in st.conflicts {
+                        el("li") {
+                            el("a", [("href", "/record?id=" + GradeBookRoutes.queryEscape(x.recordId))], text: x.recordId)
+                            ": " + x.heads.map { String($0.prefix(12)) }.joined(separator: ", ")
+                        }
+                    }
+                }
+            }
+        }
     }
 }

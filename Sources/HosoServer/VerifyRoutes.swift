@@ -52,7 +52,7 @@ enum Verification {
         var reasons = [String]()
         var messages = [SignatureReport.Message]()
         func add(_ code: String, _ t: LocalizedText) { reasons.append(code); messages.append(.init(t)) }
-        let check = QRPayloadCodec.verify(text.trimmingCharacters(in: .whitespacesAndNewlines), certificates: try archive.officeCertificates())
+        let check = QRPayloadCodec.verify(text.trimmingCharacters(in: .whitespacesAndNewlines), certificates: try archive.officeCertificatesCached())
         let payload: CopyPayload
         var signedBy: String?
         switch check {
@@ -72,7 +72,8 @@ enum Verification {
         }
         let printed = "\(payload.copyNumber)/\(payload.issueDate.prefix(4))"
         if reasons.isEmpty {
-            let registered = try archive.copyRegister().first { $0.printedNumber == printed && $0.serial == payload.serial }
+            // One register line by its number, not the whole register (which grows by every copy issued).
+            let registered = try archive.registeredCopy(printedNumber: printed).flatMap { $0.serial == payload.serial ? $0 : nil }
             if let registered {
                 standing(registered, archive: archive, add: add)
             } else {
@@ -96,7 +97,7 @@ enum Verification {
             throw HosoError(.badUserInput, .both("Nhập số bản sao dạng 12/2026 và số hiệu văn bằng in trên bản sao",
                                                  "Type the copy number as 12/2026 and the diploma serial printed on the copy"))
         }
-        let registered = try archive.copyRegister().first { $0.printedNumber == n }
+        let registered = try archive.registeredCopy(printedNumber: n)
         var issueDate: String?
         if let registered, registered.serial == s {
             issueDate = String(registered.issuedAt.prefix(10))
@@ -160,7 +161,7 @@ enum VerifyRoutes {
         router.post("/verify") { request, context -> Response in
             let form = try await Form.read(request)
             do {
-                let report = try run(form, state: state, remote: context.remote)
+                let report = try await run(form, state: state, remote: context.remote)
                 return htmlResponse(page(context, report: report, problem: nil))
             } catch let e as HosoError where e.category == .badInput {
                 return htmlResponse(page(context, report: nil, problem: e), status: .badRequest)
@@ -169,21 +170,21 @@ enum VerifyRoutes {
     }
 
     /// One of: an uploaded PDF (`pdf`), a QR photo (`qr-image`), QR text (`qr`), or a copy number with its serial.
-    static func run(_ form: Form, state: ServerState, remote: String) throws -> PublicReport {
+    static func run(_ form: Form, state: ServerState, remote: String) async throws -> PublicReport {
         let report: PublicReport
         if let f = form.file("pdf") {
-            report = try state.archive.with { try Verification.pdf(f.bytes, archive: $0) }
+            report = try await state.archive.with { try Verification.pdf(f.bytes, archive: $0) }
         } else if let f = form.file("qr-image") {
-            let text = try Verification.qrText(fromImage: f.bytes)
-            report = try state.archive.with { try Verification.qr(text, archive: $0) }
+            let text = try await state.blocking { try Verification.qrText(fromImage: f.bytes) }
+            report = try await state.archive.with { try Verification.qr(text, archive: $0) }
         } else if let text = form.value("qr") {
-            report = try state.archive.with { try Verification.qr(text, archive: $0) }
+            report = try await state.archive.with { try Verification.qr(text, archive: $0) }
         } else if let n = form.value("number") {
-            report = try state.archive.with { try Verification.number(n, serial: form["serial"] ?? "", archive: $0) }
+            report = try await state.archive.with { try Verification.number(n, serial: form["serial"] ?? "", archive: $0) }
         } else {
             throw HosoError(.badUserInput, .both("Hãy chọn tệp PDF, ảnh mã QR, hoặc nhập số bản sao", "Choose a PDF, a QR photo, or type a copy number"))
         }
-        try state.store.audit(actor: "public", action: "verify", target: "copy:\(report.copyNumber ?? "?")",
+        try await state.audit(actor: "public", action: "verify", target: "copy:\(report.copyNumber ?? "?")",
                               detail: "\(report.method.rawValue) \(report.indication) \(remote)")
         return report
     }

@@ -54,6 +54,20 @@ import Testing
         Route(method: .get, path: "/api/users", roles: [.admin]),
         Route(method: .post, path: "/api/users", roles: [.admin]),
         Route(method: .get, path: "/api/audit", roles: [.admin]),
+        Route(method: .post, path: "/api/users/clerk/disable", roles: [.admin]),
+        Route(method: .get, path: "/record?id=L", roles: [.registrar, .principal, .officeHead, .admin]),
+        Route(method: .get, path: "/sync-status", roles: [.registrar, .principal, .officeHead, .admin]),
+        Route(method: .get, path: "/api/gradebooks", roles: [.teacher, .principal]),
+        Route(method: .get, path: "/api/gradebook?id=gradebook/x", roles: [.teacher, .principal]),
+        Route(method: .post, path: "/api/gradebook/marks?id=gradebook/x", roles: [.teacher]),
+        Route(method: .post, path: "/api/gradebook/sign?id=gradebook/x", roles: [.teacher]),
+        Route(method: .post, path: "/api/digitize", roles: [.registrar]),
+        Route(method: .post, path: "/api/digitize/commit", roles: [.registrar]),
+        Route(method: .get, path: "/api/ledger/page?ledger=L&page=1", roles: [.registrar, .clerk, .officeHead]),
+        Route(method: .get, path: "/api/ledger/scan?ledger=L&page=1", roles: [.registrar, .clerk, .officeHead]),
+        Route(method: .get, path: "/api/records?type=ledger", roles: [.registrar, .principal, .officeHead, .admin]),
+        Route(method: .get, path: "/api/record?id=L", roles: [.registrar, .principal, .officeHead, .admin]),
+        Route(method: .get, path: "/api/sync-status", roles: [.registrar, .principal, .officeHead, .admin]),
     ]
 
     @Test func everyRouteWithoutASessionIs401AndWithAWrongRole403() async throws {
@@ -161,7 +175,7 @@ import Testing
             #expect(pub.lastBody.contains(htmlEscaped(Self.nasty[4])) && !pub.lastBody.contains(Self.nasty[4]))
             // The tables are all still there.
             let store = try ServerStore(path: fx.archivePath + "/server.sqlite", cost: Fixture.cost)
-            #expect(try store.users().count == Role.allCases.count + 1)
+            #expect(try store.users().count == Role.allCases.count + 2, "one per role, teacher2 and gv.moi")
             #expect(try store.checkAuditChain().intact)
         }
     }
@@ -183,11 +197,19 @@ import Testing
                 "/api/requests/..%2F..%2Fetc%2Fpasswd", "/api/requests/\(fx.requestId)/copies/%2E%2E",
                 "/ledger/scan?ledger=..%2F..%2F..%2Fetc%2Fpasswd&page=1", "/ledger/scan?ledger=\(Fixture.ledgerId)&page=..%2Fserver.sqlite",
                 "/ledger/scan?ledger=\(Fixture.ledgerId)&page=1",
+                "/api/ledger/scan?ledger=..%2F..%2F..%2Fetc%2Fpasswd&page=1", "/api/ledger/page?ledger=..%2Fserver.sqlite&page=1",
             ]
             for path in attempts {
                 let r = try await b.get(path)
                 #expect(r.status == .notFound, "\(path) → \(r.status)")
                 #expect(!b.lastBody.contains("root:") && !b.lastBody.contains("hoso-archive") && !b.lastBody.contains("SQLite format"), "\(path)")
+            }
+            // Record ids are looked up in the index, never used as paths.
+            let registrar = Browser(client)
+            try await registrar.login("registrar")
+            for path in ["/api/record?id=..%2F..%2Fhoso-archive.json", "/record?id=%2Fetc%2Fpasswd", "/api/record?id=..%2Fserver.sqlite"] {
+                #expect(try await registrar.get(path).status == .notFound, "\(path)")
+                #expect(!registrar.lastBody.contains("root:") && !registrar.lastBody.contains("SQLite format"), "\(path)")
             }
             #expect(try await b.get("/static/app.css").status == .ok)
         }

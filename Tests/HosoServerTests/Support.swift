@@ -29,6 +29,8 @@ struct Fixture: Sendable {
     static let serial = "Số 001234/BT"
     static let holder = "Lò Thị Mai"
     static let password = "mat-khau-dai-du"
+    /// The `teacher` account's full name: the teacher of the grade books the tests make.
+    static let teacherName = "Nguyễn Văn Toán"
     /// Cheap scrypt for the many logins of these tests; `PasswordHashTests` checks the standard cost.
     static let cost = PasswordHash.Cost(logN: 10, r: 8, p: 1)
 
@@ -61,7 +63,12 @@ struct Fixture: Sendable {
                                            serial: Self.serial, channel: .inPerson), clerk: "vanthu").id
         config = ServerConfig(archivePath: dir.path + "/a", officeIdentity: officeKey ? office : nil, clock: .fixed(now), passwordCost: Self.cost)
         let store = try ServerStore(path: dir.path + "/a/" + ServerStore.fileName, clock: .fixed(now), cost: Self.cost)
-        for role in Role.allCases { try store.addUser(name: role.rawValue, displayName: "Người \(role.rawValue)", role: role, password: Self.password) }
+        for role in Role.allCases {
+            try store.addUser(name: role.rawValue, displayName: role == .teacher ? Self.teacherName : "Người \(role.rawValue)", role: role,
+                              password: Self.password)
+        }
+        // Another teacher, for the checks that a teacher changes and signs only their own grade books.
+        try store.addUser(name: "teacher2", displayName: "Trần Thị Khác", role: .teacher, password: Self.password)
     }
 
     func app() throws -> some ApplicationProtocol {

@@ -1,0 +1,46 @@
+import Foundation
+import HosoCore
+import HosoSigning
+import HosoStore
+import Synchronization
+
+/// Read-only lookups for the public verification of a copy, cheap enough to run for every request: one register
+/// line by its number instead of the whole register, and the office's certificates parsed once.
+extension Archive {
+    /// The register line printed on a copy as "N/YYYY", read by its record id; nil if there is none.
+    public func registeredCopy(printedNumber: String) throws -> CopyRegisterEntry? {
+        let parts = printedNumber.split(separator: "/")
+        guard parts.count == 2, let n = Int(parts[0]), let year = Int(parts[1]), n > 0, (1000...9999).contains(year) else { return nil }
+        let id = Self.copyRegisterId(year: year, number: n)
+        guard !(try index.heads(ofRecord: id)).isEmpty else { return nil }
+        let line = try decodeBody(try current(record: id).1.body, as: CopyRegisterEntry.self)
+        return line.printedNumber == printedNumber ? line : nil
+    }
+
+    /// `officeCertificates()` with each certificate parsed once: a certificate is an immutable object named by the
+    /// SHA-256 of its bytes, so one parsed under its name stays right; which certificates count is read every time.
+    public func officeCertificatesCached() throws -> [Certificate] {
+        try copySignerFingerprints(try officeSettings()).sorted().compactMap { fp in
+            if let c = ParsedCertificates.shared.get(fp) { return c }
+            guard let id = ObjectID(hex: fp), store.exists(id), let c = try? Certificate(der: try store.read(id)) else { return nil }
+            ParsedCertificates.shared.put(fp, c)
+            return c
+        }
+    }
+}
+
+/// Certificates by object id, at most `limit` (an office has a handful of copy signers).
+final class ParsedCertificates: Sendable {
+    static let shared = ParsedCertificates()
+    static let limit = 256
+    private let map = Mutex<[String: Certificate]>([:])
+
+    func get(_ id: String) -> Certificate? { map.withLock { $0[id] } }
+
+    func put(_ id: String, _ c: Certificate) {
+        map.withLock { m in
+            if m.count >= Self.limit { m.removeAll() }
+            m[id] = c
+        }
+    }
+}
