@@ -304,11 +304,14 @@ extension Archive {
     }
 
     /// The certificates that sign this office's copies (settings, else every signer in the register), for QR checks.
+    /// Each certificate is parsed once (it is an immutable object named by the hash of its bytes); which ones
+    /// count is read from the settings every time.
     public func officeCertificates() throws -> [Certificate] {
-        let settings = try officeSettings()
-        return try copySignerFingerprints(settings).sorted().compactMap { fp in
-            guard let id = ObjectID(hex: fp), store.exists(id) else { return nil }
-            return try? Certificate(der: try store.read(id))
+        try copySignerFingerprints(try officeSettings()).sorted().compactMap { fp in
+            if let c = ParsedCertificates.shared.get(fp) { return c }
+            guard let id = ObjectID(hex: fp), store.exists(id), let c = try? Certificate(der: try store.read(id)) else { return nil }
+            ParsedCertificates.shared.put(fp, c)
+            return c
         }
     }
 

@@ -5,7 +5,7 @@ import HosoStore
 import Synchronization
 
 /// Read-only lookups for the public verification of a copy, cheap enough to run for every request: one register
-/// line by its number instead of the whole register, and the office's certificates parsed once.
+/// line by its number instead of the whole register.
 extension Archive {
     /// The register line printed on a copy as "N/YYYY", read by its record id; nil if there is none.
     public func registeredCopy(printedNumber: String) throws -> CopyRegisterEntry? {
@@ -15,17 +15,6 @@ extension Archive {
         guard !(try index.heads(ofRecord: id)).isEmpty else { return nil }
         let line = try decodeBody(try current(record: id).1.body, as: CopyRegisterEntry.self)
         return line.printedNumber == printedNumber ? line : nil
-    }
-
-    /// `officeCertificates()` with each certificate parsed once: a certificate is an immutable object named by the
-    /// SHA-256 of its bytes, so one parsed under its name stays right; which certificates count is read every time.
-    public func officeCertificatesCached() throws -> [Certificate] {
-        try copySignerFingerprints(try officeSettings()).sorted().compactMap { fp in
-            if let c = ParsedCertificates.shared.get(fp) { return c }
-            guard let id = ObjectID(hex: fp), store.exists(id), let c = try? Certificate(der: try store.read(id)) else { return nil }
-            ParsedCertificates.shared.put(fp, c)
-            return c
-        }
     }
 }
 

@@ -52,7 +52,7 @@ enum Verification {
         var reasons = [String]()
         var messages = [SignatureReport.Message]()
         func add(_ code: String, _ t: LocalizedText) { reasons.append(code); messages.append(.init(t)) }
-        let check = QRPayloadCodec.verify(text.trimmingCharacters(in: .whitespacesAndNewlines), certificates: try archive.officeCertificatesCached())
+        let check = QRPayloadCodec.verify(text.trimmingCharacters(in: .whitespacesAndNewlines), certificates: try archive.officeCertificates())
         let payload: CopyPayload
         var signedBy: String?
         switch check {

@@ -198,6 +198,8 @@ enum Mode: String, CaseIterable, Sendable {
         var text = String(decoding: FileManager.default.contents(atPath: Fixture.repo + "/Schemas/examples/valid-ledger-old-typed-without-scans.json")!, as: UTF8.self)
         text = text.replacingOccurrences(of: "\"pages\": []", with: "\"pages\": [{\"page\": 1, \"scan\": \"\(scan.id.hex)\"}]")
             .replacingOccurrences(of: "\"stt\":", with: "\"page\": 1, \"stt\":")
+            // The same people again, under serials and ledger numbers of their own (both are unique in an archive).
+            .replacingOccurrences(of: "\"Số 00", with: "\"Số 10").replacingOccurrences(of: "\"ledgerNumber\": ", with: "\"ledgerNumber\": 1")
         try a.createRecord(type: "ledger", id: "SCANNED/1", body: try CanonicalJSON.parse(Array(text.utf8)), author: "registrar")
         try await fx.app().test(.router) { client in
             let b = Browser(client)
