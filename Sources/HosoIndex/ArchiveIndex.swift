@@ -297,6 +297,17 @@ public final class ArchiveIndex: Sendable {
         }
         registerSignatureMigration(&m)
         registerRefMigration(&m)
+        m.registerMigration("0007-entry-partial-ids") { db in
+            // Many entries have no citizen ID or MOET id (older ledgers never had them), and nobody looks up a
+            // missing one: their B-trees leave those rows out, so an import writes fewer index rows and pages.
+            // `citizenId = ?` implies NOT NULL, so the planner still uses them.
+            try db.execute(sql: """
+                DROP INDEX entry_citizen;
+                CREATE INDEX entry_citizen ON entry(citizenId) WHERE citizenId IS NOT NULL;
+                DROP INDEX entry_moet;
+                CREATE INDEX entry_moet ON entry(moetId) WHERE moetId IS NOT NULL;
+                """)
+        }
         return m
     }
 

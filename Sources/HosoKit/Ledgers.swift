@@ -275,9 +275,24 @@ extension Archive {
                 expectedID = id
                 revisionGate.open(.success(id))
             }
-            let stagedRevision = canonical.flatMap { bytes in Result { try store.stage(bytes: bytes, kind: .record) } }
+            // Staging the revision (compressing and writing it) and the part of its commit that needs no decision
+            // (its data and shard directory made durable: each fsync is a round trip to the disk) go on on another
+            // core while the schema is checked: the commit then only renames it and syncs its directory.
+            let store = self.store
+            let staging = canonical.map { bytes in
+                BackgroundWork {
+                    let s = try store.stage(bytes: bytes, kind: .record)
+                    do { return try store.prepare(s) } catch {
+                        store.discard([s])
+                        throw error
+                    }
+                }
+            }
+            let schema = Result { try Self.checkSchema(rev) }
+            // Waited for even when the schema failed: a staged file is discarded below, never left behind.
+            let stagedRevision = staging.flatMap { $0.wait() }
             if case .success(let s) = stagedRevision { staged.append(s) }
-            try Self.checkSchema(rev)
+            try schema.get()
             let revStaged = try stagedRevision.get()
             let revID = revStaged.object.id
             if let expectedID, expectedID != revID.hex {

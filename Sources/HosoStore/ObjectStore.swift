@@ -10,7 +10,7 @@ import HosoCore
 public struct StagedObject: Sendable {
     public var object: StoredObject
     public var tempPath: String
-    /// The temporary file's data is on the disk already (staged with `durable`): commit only renames it.
+    /// The temporary file's data is on the disk already (staged with `durable`, or `prepare`d): commit only renames it.
     public var synced = false
 
     public init(object: StoredObject, tempPath: String, synced: Bool = false) {
@@ -247,6 +247,31 @@ public final class ObjectStore: Sendable {
             return false
         }
         return Double(z.count) <= Double(n) * Self.worthRatio
+    }
+
+    /// The part of committing `s` that needs no decision yet, done ahead (typically on another thread while the
+    /// caller still checks whether to commit at all): its data reaches the disk, and its shard directory exists,
+    /// durably (the first time a shard is missing, all 256 are made). `commit` of the returned value then only
+    /// renames it and syncs the shard directory; `discard` of it still removes it.
+    public func prepare(_ s: StagedObject) throws -> StagedObject {
+        let action = LocalizedText(vi: "đồng bộ đối tượng", en: "syncing an object")
+        let h = try FileHandleFD.open(s.tempPath, flags: O_RDONLY, action: action)
+        do { try h.sync() } catch let e as Errno { throw HosoError.fromErrno(e.code, path: s.tempPath, action: action) }
+        let shardDir = objectsDir + "/" + s.object.id.shard
+        if mkdir(shardDir, 0o755) == 0 {
+            // A new store: every missing shard directory is made now, with the one sync of objects/ this one
+            // needs, rather than a sync each time another first object comes (on the path of its commit).
+            let hex = Array("0123456789abcdef".utf8)
+            for i in 0..<256 {
+                _ = mkdir(objectsDir + "/" + String(decoding: [hex[i >> 4], hex[i & 15]], as: UTF8.self), 0o755)
+            }
+            try fsyncDirectory(objectsDir)
+        } else if errno != EEXIST {
+            throw HosoError.fromErrno(errno, path: shardDir, action: LocalizedText(vi: "đưa đối tượng vào kho", en: "moving an object into the store"))
+        }
+        var p = s
+        p.synced = true
+        return p
     }
 
     /// Makes staged objects durable and visible under their names. Returns, per object, whether it was new.

@@ -70,6 +70,38 @@ func peakRSSMiB() -> Double {
     return Double(u.ru_maxrss) / 1024  // KiB on Linux
 }
 
+/// Profiles only the timed import: `perf record --control=fifo:CTL,ACK -D -1 …` with HOSO_BENCH_PERF_CTL=CTL and
+/// HOSO_BENCH_PERF_ACK=ACK starts sampling when the import starts and stops it when it ends.
+func perfControl(_ command: String) {
+    guard let ctl = ProcessInfo.processInfo.environment["HOSO_BENCH_PERF_CTL"] else { return }
+    let fd = open(ctl, O_WRONLY)
+    guard fd >= 0 else { warn("cannot open \(ctl)"); return }
+    let line = Array((command + "\n").utf8)
+    _ = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    close(fd)
+    if let ack = ProcessInfo.processInfo.environment["HOSO_BENCH_PERF_ACK"] {
+        let a = open(ack, O_RDONLY)
+        if a >= 0 {
+            var buf = [UInt8](repeating: 0, count: 8)
+            _ = read(a, &buf, buf.count)
+            close(a)
+        }
+    }
+}
+
+/// CPU time (user + system) of the whole process so far, every thread: on a shared machine the wall time of an
+/// import depends on the others' load, its CPU time much less.
+func cpuNs() -> UInt64 {
+    var u = rusage()
+    #if os(Linux)
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &u)
+    #else
+    getrusage(RUSAGE_SELF, &u)
+    #endif
+    func ns(_ t: timeval) -> UInt64 { UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_usec) * 1000 }
+    return ns(u.ru_utime) + ns(u.ru_stime)
+}
+
 func treeBytes(_ path: String) -> Int64 {
     guard let e = FileManager.default.enumerator(atPath: path) else { return 0 }
     var total: Int64 = 0
@@ -463,10 +495,13 @@ struct ImportResult {
     var entries = 0
     var ledgers = 0
     var ns: UInt64 = 0
+    /// CPU time of the process during the timed imports (the probes' stages excluded).
+    var cpuNs: UInt64 = 0
     var checkpoints = [Checkpoint]()
     var probes = [Probe]()
     var stoppedByBudget = false
     var entriesPerSecond: Double { ns == 0 ? 0 : Double(entries) / seconds(ns) }
+    var cpuMsPerThousand: Double { entries == 0 ? 0 : ms(cpuNs) / Double(entries) * 1000 }
 }
 
 func ms(_ ns: UInt64) -> Double { Double(ns) / 1e6 }
@@ -509,9 +544,10 @@ func importLedgers(_ ledgers: ArraySlice<LedgerFile>, into archive: Archive, sta
     var lastNs: UInt64 = 0, lastEntries = 0, lastLedgers = 0
     for (k, l) in ledgers.enumerated() {
         let probed = probeAt.contains(ledgers.startIndex + k) ? try probe(l, archive: archive) : nil
-        let start = now()
+        let start = now(), cpuStart = cpuNs()
         let report = try archive.importLedger(file: l.csv, mapping: l.mapping, dryRun: false, reason: nil, author: "hoso-bench")
         let took = now() - start
+        r.cpuNs += cpuNs() - cpuStart
         guard report.committed, report.errors.isEmpty, report.entries == l.entries else {
             let first = report.errors.prefix(3).map { "\($0.code) \($0.location ?? "") \($0.messageEn) \($0.value ?? "")" }
             throw BenchFailure(message: "import of \(l.csv) did not commit \(l.entries) entries (committed \(report.committed), "
@@ -875,8 +911,10 @@ func records(_ o: Options) throws -> Int32 {
     let indexPath = archiveDir + "/" + Archive.indexFileName
     say("")
     say("import: \(grouped(o.entries)) entries in \(importCount) ledgers through Archive.importLedger")
+    perfControl("enable")
     let imp = try importLedgers(gen.ledgers[0..<importCount], into: archive, startEntries: 0,
                                 probeAt: probeAt, budgetNs: nil, label: "import")
+    perfControl("disable")
     let counted = try archive.index.entryCount()
     if counted != o.entries { sanity("index holds \(counted) entries after the import, expected \(o.entries)") }
 
@@ -997,7 +1035,7 @@ func records(_ o: Options) throws -> Int32 {
     say("== results ==")
     say("  import (index 0 → \(grouped(o.entries)))")
     say("    Archive.importLedger     \(grouped(Int(imp.entriesPerSecond)).leftPad(9)) entries/s  \(fmt(seconds(imp.ns))) s"
-        + "  (\(fmt(ms(imp.ns) / Double(max(1, imp.ledgers)), 1)) ms/ledger)")
+        + "  (\(fmt(ms(imp.ns) / Double(max(1, imp.ledgers)), 1)) ms/ledger; CPU \(fmt(imp.cpuMsPerThousand, 1)) ms per 1,000 entries)")
     say("    raw SQLite               \(grouped(Int(refRate)).leftPad(9)) entries/s  \(fmt(seconds(refNs))) s")
     say("    hoso / raw SQLite        \(fmt(imp.entriesPerSecond / refRate, 3))x of the raw rate")
     if fill.ledgers > 0 {
@@ -1065,6 +1103,7 @@ func records(_ o: Options) throws -> Int32 {
         generated: ["ledgers": Int64(gen.ledgers.count), "import_ledgers": Int64(importCount), "csv_bytes": gen.csvBytes],
         importPhase: ["entries": Double(imp.entries), "seconds": seconds(imp.ns), "entries_per_s": imp.entriesPerSecond,
                       "ms_per_ledger": ms(imp.ns) / Double(max(1, imp.ledgers)),
+                      "cpu_ms_per_1000_entries": imp.cpuMsPerThousand,
                       "sqlite_seconds": seconds(refNs), "sqlite_entries_per_s": refRate,
                       "ratio_of_sqlite_rate": imp.entriesPerSecond / refRate],
         importCheckpoints: imp.checkpoints,

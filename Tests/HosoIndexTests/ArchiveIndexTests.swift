@@ -262,4 +262,46 @@ import Testing
             #expect(details.contains("entry_name_order") && !details.contains("TEMP B-TREE"), "\(details)")
         }
     }
+
+    @Test func citizenAndMOETIndexesHoldOnlyTheEntriesThatHaveThem() throws {
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/index.sqlite"
+        // An index as an earlier release left it (up to 0006), with entries with and without the ids.
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try ArchiveIndex.migrator.migrate(queue, upTo: "0006-record-refs")
+            try queue.write { db in
+                try ArchiveIndex.replaceEntries(db, recordId: "R1", entries: [
+                    entry(1, name: "Nguyễn Văn An", citizenId: "022204001234", moetId: "0123456789"),
+                    entry(2, name: "Lê Văn An", citizenId: "022204009999"), entry(3, name: "Trần Thị Bích"),
+                ])
+            }
+            try queue.close()
+        }
+        let index = try ArchiveIndex(path: path)
+        var byCitizen = EntryQuery()
+        byCitizen.citizenId = "022204009999"
+        #expect(try index.findEntries(byCitizen, limit: 10).map(\.stt) == [2])
+        var byMOET = EntryQuery()
+        byMOET.moetId = "0123456789"
+        #expect(try index.findEntries(byMOET, limit: 10).map(\.stt) == [1])
+        // Entries written after the migration are found the same way.
+        try index.replaceEntries(ofRecord: "R2", with: [entry(4, name: "Phạm Văn Cường", citizenId: "022204005555")])
+        byCitizen.citizenId = "022204005555"
+        #expect(try index.findEntries(byCitizen, limit: 10).map(\.stt) == [4])
+        try index.close()
+        let queue = try DatabaseQueue(path: path)
+        try queue.read { db in
+            // Every entry that has an id is in its B-tree, and only the ids are indexed (the statement says so).
+            let citizenRows = try Int.fetchOne(db, sql: "SELECT count(*) FROM entry INDEXED BY entry_citizen WHERE citizenId IS NOT NULL")
+            #expect(citizenRows == 3)
+            for (column, value, name) in [("citizenId", "'1'", "entry_citizen"), ("moetId", "'1'", "entry_moet")] {
+                let sql = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = ?", arguments: [name]) ?? ""
+                #expect(sql.contains("WHERE \(column) IS NOT NULL"), "\(sql)")
+                let details = try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN SELECT * FROM entry WHERE \(column) = \(value) ORDER BY year, ledgerNumber LIMIT 100")
+                    .map { $0["detail"] as String? ?? "" }.joined(separator: " | ")
+                #expect(details.contains(name), "\(details)")
+            }
+        }
+    }
 }

@@ -161,6 +161,8 @@ struct LedgerFixture {
         #expect(try a.heads(record: "PGD-TL/THCS/2019/TL").isEmpty)
         #expect(try a.find(.init(text: "2019")).isEmpty)
         #expect(try a.list().isEmpty)
+        // The revision, staged while the schema was checked, was not left behind in tmp/.
+        #expect(a.store.temporaryFiles().isEmpty)
         // Nothing was left holding the index: the corrected ledger imports.
         let g = LedgerFixture(dir, name: "l2")
         let r = try a.importLedger(file: g.csv, mapping: g.mappingPath, dryRun: false, reason: nil, author: "x")

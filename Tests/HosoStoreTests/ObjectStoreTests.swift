@@ -249,6 +249,30 @@ import Testing
         #expect(store.temporaryFiles().isEmpty)
     }
 
+    @Test func preparedObjectsAreInvisibleUntilCommittedAndCanStillBeDiscarded() throws {
+        let dir = TempDir()
+        let store = ObjectStore(root: dir.store().root)
+        let a = try store.prepare(try store.stage(bytes: text(5000), kind: .record))
+        #expect(a.synced)
+        // Its shard directory is there ahead of the commit, empty, and so are the 255 others.
+        let shard = store.objectsDir + "/" + a.object.id.shard
+        #expect(try FileManager.default.contentsOfDirectory(atPath: shard).isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: store.objectsDir).count == 256)
+        #expect(!store.exists(a.object.id) && store.temporaryFiles().count == 1)
+        // Prepared and unprepared objects commit together.
+        let b = try store.stage(bytes: noise(3000), kind: .blob)
+        #expect(try store.commit([b, a]) == [true, true])
+        #expect(try store.read(a.object.id) == text(5000))
+        #expect(try store.read(b.object.id) == noise(3000))
+        #expect(store.temporaryFiles().isEmpty)
+        // A prepared object that is not committed leaves nothing but a shard directory, which fsck accepts.
+        let c = try store.prepare(try store.stage(bytes: noise(7000), kind: .blob))
+        store.discard([c])
+        #expect(store.temporaryFiles().isEmpty && !store.exists(c.object.id))
+        #expect(try store.objectFiles().filter { !$0.isDirectory }.count == 2)
+        #expect(try store.objectFiles().allSatisfy { store.check($0) == nil })
+    }
+
     @Test func copyWritesVerifiedBytes() throws {
         let dir = TempDir()
         let store = ObjectStore(root: dir.store().root)
