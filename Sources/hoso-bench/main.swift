@@ -60,15 +60,17 @@ func grouped(_ n: Int) -> String {
     return out
 }
 
-func peakRSSMiB() -> Double {
+func selfUsage() -> rusage {
     var u = rusage()
     #if os(Linux)
     getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &u)  // Glibc imports the who-constant as an enum
     #else
     getrusage(RUSAGE_SELF, &u)
     #endif
-    return Double(u.ru_maxrss) / 1024  // KiB on Linux
+    return u
 }
+
+func peakRSSMiB() -> Double { Double(selfUsage().ru_maxrss) / 1024 }  // KiB on Linux
 
 /// Profiles only the timed import: `perf record --control=fifo:CTL,ACK -D -1 …` with HOSO_BENCH_PERF_CTL=CTL and
 /// HOSO_BENCH_PERF_ACK=ACK starts sampling when the import starts and stops it when it ends.
@@ -92,12 +94,7 @@ func perfControl(_ command: String) {
 /// CPU time (user + system) of the whole process so far, every thread: on a shared machine the wall time of an
 /// import depends on the others' load, its CPU time much less.
 func cpuNs() -> UInt64 {
-    var u = rusage()
-    #if os(Linux)
-    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &u)
-    #else
-    getrusage(RUSAGE_SELF, &u)
-    #endif
+    let u = selfUsage()
     func ns(_ t: timeval) -> UInt64 { UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_usec) * 1000 }
     return ns(u.ru_utime) + ns(u.ru_stime)
 }
