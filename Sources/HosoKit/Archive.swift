@@ -68,6 +68,7 @@ public final class Archive: Sendable {
         for sub in ["objects", "tmp"] where mkdir(path + "/" + sub, 0o755) != 0 && errno != EEXIST {
             throw HosoError.fromErrno(errno, path: path + "/" + sub, action: action)
         }
+        try ObjectStore(root: path).makeShardDirectories()
         let config = ArchiveConfig(createdAt: HosoClock.format(clock.now()))
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys, .prettyPrinted]

@@ -249,26 +249,28 @@ public final class ObjectStore: Sendable {
         return Double(z.count) <= Double(n) * Self.worthRatio
     }
 
+    /// Every shard directory (00…ff), with one sync of objects/: made when an archive is made, so that storing
+    /// an object never has to make and sync one on the way to its commit.
+    public func makeShardDirectories() throws {
+        let hex = Array("0123456789abcdef".utf8)
+        let action = LocalizedText(vi: "tạo thư mục con của kho", en: "making the store's shard directories")
+        for i in 0..<256 {
+            let dir = objectsDir + "/" + String(decoding: [hex[i >> 4], hex[i & 15]], as: UTF8.self)
+            if mkdir(dir, 0o755) != 0 && errno != EEXIST { throw HosoError.fromErrno(errno, path: dir, action: action) }
+        }
+        try fsyncDirectory(objectsDir)
+    }
+
     /// The part of committing `s` that needs no decision yet, done ahead (typically on another thread while the
     /// caller still checks whether to commit at all): its data reaches the disk, and its shard directory exists,
-    /// durably (the first time a shard is missing, all 256 are made). `commit` of the returned value then only
-    /// renames it and syncs the shard directory; `discard` of it still removes it.
+    /// durably. `commit` of the returned value then only renames it and syncs the shard directory; `discard` of it
+    /// still removes it.
     public func prepare(_ s: StagedObject) throws -> StagedObject {
         let action = LocalizedText(vi: "đồng bộ đối tượng", en: "syncing an object")
         let h = try FileHandleFD.open(s.tempPath, flags: O_RDONLY, action: action)
         do { try h.sync() } catch let e as Errno { throw HosoError.fromErrno(e.code, path: s.tempPath, action: action) }
-        let shardDir = objectsDir + "/" + s.object.id.shard
-        if mkdir(shardDir, 0o755) == 0 {
-            // A new store: every missing shard directory is made now, with the one sync of objects/ this one
-            // needs, rather than a sync each time another first object comes (on the path of its commit).
-            let hex = Array("0123456789abcdef".utf8)
-            for i in 0..<256 {
-                _ = mkdir(objectsDir + "/" + String(decoding: [hex[i >> 4], hex[i & 15]], as: UTF8.self), 0o755)
-            }
-            try fsyncDirectory(objectsDir)
-        } else if errno != EEXIST {
-            throw HosoError.fromErrno(errno, path: shardDir, action: LocalizedText(vi: "đưa đối tượng vào kho", en: "moving an object into the store"))
-        }
+        // An archive made before shard directories were made with it: all of them now, with one sync.
+        if access(objectsDir + "/" + s.object.id.shard, F_OK) != 0 { try makeShardDirectories() }
         var p = s
         p.synced = true
         return p

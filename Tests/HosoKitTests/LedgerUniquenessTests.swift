@@ -38,6 +38,10 @@ import Testing
         let a = try Archive.create(at: dir.path + "/a")
         try a.createRecord(type: "ledger", id: "L1", body: try ledger(school: "Trường A", entries: [("A-1", 1), ("A-2", 2)]), author: "registrar")
         let second = try ledger(school: "Trường B", entries: [("B-1", 3), ("A-2", 4), ("B-3", 2), ("B-1", 5)])
+        // The archive was made with its 256 shard directories: a refused ledger changes no file or directory.
+        func tree() throws -> [String] { try FileManager.default.subpathsOfDirectory(atPath: a.root).filter { !$0.hasPrefix("index.sqlite") }.sorted() }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: a.root + "/objects").count == 256)
+        let before = try tree()
         do {
             try a.createRecord(type: "ledger", id: "L2", body: second, author: "registrar")
             Issue.record("a ledger reusing a serial and a ledger number was stored")
@@ -48,6 +52,7 @@ import Testing
                               "LEDGER_DUPLICATE_SERIAL L2#/entries/3/serial"], "\(found)")
         }
         #expect(try a.heads(record: "L2").isEmpty)
+        #expect(try tree() == before)
         // The same ledger revised keeps its own numbers; another year may use the same ledger numbers.
         try a.revise(record: "L1", body: try ledger(school: "Trường A", entries: [("A-1", 1), ("A-2", 2), ("A-3", 3)]),
                      author: "registrar", reason: "thêm mục")
