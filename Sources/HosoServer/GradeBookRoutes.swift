@@ -188,7 +188,9 @@ enum GradeBookRoutes {
                      problems: [HosoError], saved: String?, form: Form? = nil) -> HTML {
         let info = book.info
         let regular = info.regularMarkCount ?? 0
-        let editable = info.assessment == .scored && s.user.role == .teacher
+        // Only the book's own teacher gets the forms (the server refuses anyone else's save or signature anyway).
+        let owns = s.user.role == .teacher && (try? requireOwnBook(s, book)) != nil
+        let editable = info.assessment == .scored && owns
         return Pages.layout(c, title: "\(info.subject) — \(info.className) — \(info.term.label) \(info.schoolYear)") {
             el("p", text: "\(info.school) · " + c.t("Giáo viên: ", "Teacher: ") + info.teacher)
             if let r = report {
@@ -253,7 +255,12 @@ enum GradeBookRoutes {
                     el("button", [("type", "submit"), ("id", "save")], text: c.t("Lưu (tính điểm trung bình)", "Save (averages computed)"))
                 }
             }
-            if s.user.role == .teacher {
+            if s.user.role == .teacher && !owns {
+                el("p", [("class", "note"), ("id", "not-own-book")],
+                   text: c.t("Sổ điểm này của giáo viên \(info.teacher): chỉ giáo viên đó được sửa điểm và ký.",
+                             "This grade book is teacher \(info.teacher)'s: only they may change marks and sign."))
+            }
+            if owns {
                 el("form", [("method", "post"), ("action", "/gradebook/sign?id=" + queryEscape(id)), ("enctype", "multipart/form-data"),
                             ("class", "card"), ("id", "sign")]) {
                     Pages.csrfField(s)

@@ -93,6 +93,7 @@ import Testing
             let b = Browser(client)
             try await b.login("teacher2")
             #expect(try await b.get("/gradebook?id=\(id)").status == .ok)
+            #expect(b.lastBody.contains("id=\"not-own-book\"") && !b.lastBody.contains("id=\"save\"") && !b.lastBody.contains("id=\"sign-submit\""))
             let save = try await b.post("/gradebook/save?id=\(id)", [("tx1-0", "10"), ("tx2-0", "10"), ("tx3-0", "10"), ("gk-0", "10"), ("ck-0", "10")])
             #expect(save.status == .forbidden)
             #expect(b.lastBody.contains("FORBIDDEN") && b.lastBody.contains(Fixture.teacherName))
