@@ -145,7 +145,7 @@ import Testing
             #expect(conflicts.status == 0 && open.isEmpty, "\(conflicts)")
             func check() throws -> (register: [RegisterLine], waiting: [String]) {
                 let list = try box.hoso("copy", "list", "--json")
-                try #require(list.status == 0, "\(list)")
+                #expect(list.status == 0, "\(list)")
                 let register = try list.json([RegisterLine].self)
                 #expect(Set(register.map(\.copyNumber)).count == register.count, "a copy number used twice")
                 var waiting = [String]()
