@@ -280,13 +280,7 @@ extension Archive {
             // core while the schema is checked: the commit then only renames it and syncs its directory.
             let store = self.store
             let staging = canonical.map { bytes in
-                BackgroundWork {
-                    let s = try store.stage(bytes: bytes, kind: .record)
-                    do { return try store.prepare(s) } catch {
-                        store.discard([s])
-                        throw error
-                    }
-                }
+                BackgroundWork { try store.stage(bytes: bytes, kind: .record, durable: true) }
             }
             let schema = Result { try Self.checkSchema(rev) }
             // Waited for even when the schema failed: a staged file is discarded below, never left behind.

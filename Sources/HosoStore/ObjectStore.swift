@@ -10,7 +10,7 @@ import HosoCore
 public struct StagedObject: Sendable {
     public var object: StoredObject
     public var tempPath: String
-    /// The temporary file's data is on the disk already (staged with `durable`, or `prepare`d): commit only renames it.
+    /// The temporary file's data is on the disk already (staged with `durable`): commit only renames it.
     public var synced = false
 
     public init(object: StoredObject, tempPath: String, synced: Bool = false) {
@@ -84,8 +84,9 @@ public final class ObjectStore: Sendable {
     /// Streams `expectedSize` bytes from `source` into a temporary object file, hashing as it goes.
     /// `source` fills the buffer it is given and returns the count, 0 at the end; it throws its own errors.
     /// Fails with `inputChanged` if the source yields a different number of bytes than expected.
-    /// With `durable`, the temporary file is synced before this returns, so that `commit` only renames it: threads
-    /// that stage at once then wait for the disk at the same time instead of one after another in `commit`.
+    /// With `durable`, the temporary file is synced (and its shard directory exists) before this returns, so that
+    /// `commit` only renames it: work that stages ahead — other threads, another core while the caller still checks
+    /// whether to commit — waits for the disk there instead of in `commit`. `discard` still removes it.
     public func stage(kind: ObjectKind, expectedSize: UInt64, sourceName: String, compression: CompressionHint = .measure,
                       durable: Bool = false,
                       source: (UnsafeMutableRawBufferPointer) throws -> Int) throws -> StagedObject {
@@ -102,6 +103,8 @@ public final class ObjectStore: Sendable {
                                          sourceName: sourceName, compression: compression, source: source)
             if durable {
                 try out.sync()
+                // An archive made before shard directories were made with it: all of them now, with one sync.
+                if access(objectsDir + "/" + staged.object.id.shard, F_OK) != 0 { try makeShardDirectories() }
                 staged.synced = true
             } else if expectedSize >= UInt64(Self.chunkSize) {
                 // Large objects start reaching the disk now, while the next is read; a small one is synced right
@@ -259,21 +262,6 @@ public final class ObjectStore: Sendable {
             if mkdir(dir, 0o755) != 0 && errno != EEXIST { throw HosoError.fromErrno(errno, path: dir, action: action) }
         }
         try fsyncDirectory(objectsDir)
-    }
-
-    /// The part of committing `s` that needs no decision yet, done ahead (typically on another thread while the
-    /// caller still checks whether to commit at all): its data reaches the disk, and its shard directory exists,
-    /// durably. `commit` of the returned value then only renames it and syncs the shard directory; `discard` of it
-    /// still removes it.
-    public func prepare(_ s: StagedObject) throws -> StagedObject {
-        let action = LocalizedText(vi: "đồng bộ đối tượng", en: "syncing an object")
-        let h = try FileHandleFD.open(s.tempPath, flags: O_RDONLY, action: action)
-        do { try h.sync() } catch let e as Errno { throw HosoError.fromErrno(e.code, path: s.tempPath, action: action) }
-        // An archive made before shard directories were made with it: all of them now, with one sync.
-        if access(objectsDir + "/" + s.object.id.shard, F_OK) != 0 { try makeShardDirectories() }
-        var p = s
-        p.synced = true
-        return p
     }
 
     /// Makes staged objects durable and visible under their names. Returns, per object, whether it was new.

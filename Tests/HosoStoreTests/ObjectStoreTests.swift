@@ -249,10 +249,10 @@ import Testing
         #expect(store.temporaryFiles().isEmpty)
     }
 
-    @Test func preparedObjectsAreInvisibleUntilCommittedAndCanStillBeDiscarded() throws {
+    @Test func durablyStagedObjectsAreInvisibleUntilCommittedAndCanStillBeDiscarded() throws {
         let dir = TempDir()
         let store = ObjectStore(root: dir.store().root)
-        let a = try store.prepare(try store.stage(bytes: text(5000), kind: .record))
+        let a = try store.stage(bytes: text(5000), kind: .record, durable: true)
         #expect(a.synced)
         // Its shard directory is there ahead of the commit, empty, and so are the 255 others.
         let shard = store.objectsDir + "/" + a.object.id.shard
@@ -266,7 +266,7 @@ import Testing
         #expect(try store.read(b.object.id) == noise(3000))
         #expect(store.temporaryFiles().isEmpty)
         // A prepared object that is not committed leaves nothing but a shard directory, which fsck accepts.
-        let c = try store.prepare(try store.stage(bytes: noise(7000), kind: .blob))
+        let c = try store.stage(bytes: noise(7000), kind: .blob, durable: true)
         store.discard([c])
         #expect(store.temporaryFiles().isEmpty && !store.exists(c.object.id))
         #expect(try store.objectFiles().filter { !$0.isDirectory }.count == 2)
