@@ -36,25 +36,31 @@ let package = Package(
 
         .target(name: "CHosoSys"),
         .target(name: "HosoCore"),
-        .target(name: "HosoStore", dependencies: ["HosoCore", "COpenSSL", "CHosoZlib", "CHosoSys"]),
+        // Primitives every module shares: one SHA-256, one hex codec, one bounded zlib, one JSON string escaper.
+        .target(name: "HosoPrimitives", dependencies: ["HosoCore", "COpenSSL", "CHosoZlib"]),
+        .target(name: "HosoStore", dependencies: ["HosoCore", "HosoPrimitives", "CHosoSys"]),
         // Pure logic over records: canonical JSON, Vietnamese text, legacy encodings, grade rules.
         .target(name: "HosoRecords", dependencies: [
-            "HosoCore",
+            "HosoCore", "HosoPrimitives",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),  // XLSX ledgers are ZIP files
         ]),
+        // Grade books (sổ điểm) and transcripts (học bạ): their models, CSV layout and computations, without I/O.
+        .target(name: "HosoGrades", dependencies: ["HosoCore", "HosoRecords"]),
         .target(name: "HosoIndex", dependencies: [
             "HosoCore", "HosoStore",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // OpenSSL: keys (PKCS#12, PKCS#11), CMS/CAdES signatures, RFC 3161 timestamps, verification reports.
-        .target(name: "HosoSigning", dependencies: ["HosoCore", "COpenSSL"]),
+        .target(name: "HosoSigning", dependencies: ["HosoCore", "HosoPrimitives", "COpenSSL"]),
         // Certified copies: PDF (cairo + pango), PAdES, QR payloads (libqrencode, zbar).
-        .target(name: "HosoCopies", dependencies: ["HosoCore", "HosoSigning", "CPangoCairo", "CQRencode", "CZbar",
+        .target(name: "HosoCopies", dependencies: ["HosoCore", "HosoPrimitives", "HosoSigning", "CPangoCairo", "CQRencode", "CZbar",
                                                    "CGdkPixbuf", "CHosoZlib"]),
         // Sync: tar and BagIt bundles, node-signed; the transport-independent HTTP sync protocol.
-        .target(name: "HosoSync", dependencies: ["HosoCore", "HosoStore", "HosoSigning", "CHosoZlib"]),
-        .target(name: "HosoKit", dependencies: ["HosoCore", "HosoStore", "HosoIndex", "HosoRecords", "HosoSigning",
-                                                "HosoCopies", "HosoSync"]),
+        // HTTP transport: the small HTTP client and server, the time-stamp authority and client over HTTP.
+        .target(name: "HosoTransport", dependencies: ["HosoCore", "HosoPrimitives", "HosoSigning"]),
+        .target(name: "HosoSync", dependencies: ["HosoCore", "HosoPrimitives", "HosoStore", "HosoSigning", "HosoTransport"]),
+        .target(name: "HosoKit", dependencies: ["HosoCore", "HosoPrimitives", "HosoStore", "HosoIndex", "HosoRecords", "HosoGrades",
+                                                "HosoSigning", "HosoCopies", "HosoSync", "HosoTransport"]),
         // The web application: server-rendered screens, the JSON API, accounts, sessions and the audit log.
         .target(name: "HosoServer", dependencies: [
             "HosoKit", "HosoCore", "HosoSigning", "HosoCopies", "HosoRecords", "HosoIndex", "HosoStore", "HosoSync",
@@ -66,7 +72,7 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),  // accounts and audit log: a SQLite file of the node's own
         ]),
         .executableTarget(name: "hoso", dependencies: [
-            "HosoKit", "HosoSigning", "HosoCopies", "HosoServer",
+            "HosoKit", "HosoSigning", "HosoCopies", "HosoServer", "HosoTransport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -79,13 +85,14 @@ let package = Package(
         // Synthetic records and scans for tools/bench-sync (bundle and HTTP sync against git and rsync).
         .executableTarget(name: "hoso-bench-sync", dependencies: ["HosoKit", "HosoRecords", "HosoStore"]),
 
-        .testTarget(name: "HosoStoreTests", dependencies: ["HosoStore"]),
+        .testTarget(name: "HosoPrimitivesTests", dependencies: ["HosoPrimitives"]),
+        .testTarget(name: "HosoStoreTests", dependencies: ["HosoStore", "HosoPrimitives"]),
         .testTarget(name: "HosoIndexTests", dependencies: ["HosoIndex"]),
         .testTarget(name: "HosoRecordsTests", dependencies: ["HosoRecords"]),
-        .testTarget(name: "HosoSigningTests", dependencies: ["HosoSigning"]),
+        .testTarget(name: "HosoSigningTests", dependencies: ["HosoSigning", "HosoTransport", "HosoPrimitives"]),
         .testTarget(name: "HosoCopiesTests", dependencies: ["HosoCopies", "HosoSigning"]),
         .testTarget(name: "HosoKitTests", dependencies: [
-            "HosoKit", "HosoSigning", "HosoCopies",
+            "HosoKit", "HosoSigning", "HosoCopies", "HosoTransport", "HosoPrimitives",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),  // to write .xlsx fixtures
         ]),
         .testTarget(name: "HosoSyncTests", dependencies: ["HosoSync", "HosoStore", "HosoSigning"]),

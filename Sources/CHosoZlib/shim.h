@@ -2,12 +2,10 @@
 #define HOSO_CZLIB_SHIM_H
 #include <zlib.h>
 
-/* deflateInit and inflateInit are macros that pass the library version and struct size. */
-static inline int hoso_deflate_init(z_streamp s, int level) { return deflateInit(s, level); }
-static inline int hoso_inflate_init(z_streamp s) { return inflateInit(s); }
-/* gzip framing (windowBits 15 + 16) for sync bundles: deflateInit2/inflateInit2 are macros too. */
-static inline int hoso_deflate_init_gzip(z_streamp s, int level) {
-    return deflateInit2(s, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+/* deflateInit2 and inflateInit2 are macros that pass the library version and struct size.
+   windowBits: 15 zlib framing, 15 + 16 gzip framing, -15 raw DEFLATE. */
+static inline int hoso_deflate_init2(z_streamp s, int level, int window_bits, int mem_level) {
+    return deflateInit2(s, level, Z_DEFLATED, window_bits, mem_level, Z_DEFAULT_STRATEGY);
 }
-static inline int hoso_inflate_init_gzip(z_streamp s) { return inflateInit2(s, 15 + 16); }
+static inline int hoso_inflate_init2(z_streamp s, int window_bits) { return inflateInit2(s, window_bits); }
 #endif

@@ -1,5 +1,6 @@
 import Foundation
 import HosoCore
+import HosoPrimitives
 import HosoSigning
 
 // PAdES (ETSI EN 319 142-1) signatures on hoso's copies, and their verification.
@@ -153,8 +154,8 @@ public enum PAdES {
         trailer["Root"] = .ref(catalogRef.0, catalogRef.1)
         if let info = doc.trailer["Info"] { trailer["Info"] = info }
         trailer["Prev"] = .int(doc.sections[0])
-        let id: [UInt8] = doc.trailer["ID"]?.array?.first?.bytes ?? Array(Digest.sha256(pdf).prefix(16))
-        trailer["ID"] = .array([.string(id), .string(Array(Digest.sha256(pdf + Array(pdfTime.utf8)).prefix(16)))])
+        let id: [UInt8] = doc.trailer["ID"]?.array?.first?.bytes ?? Array(SHA256.hash(pdf).prefix(16))
+        trailer["ID"] = .array([.string(id), .string(Array(SHA256.hash(pdf + Array(pdfTime.utf8)).prefix(16)))])
         out += Array("trailer\n".utf8) + PDFWriter.serialize(.dict(trailer)) + Array("\nstartxref\n\(xrefOffset)\n%%EOF\n".utf8)
 
         // The byte range: everything but the /Contents hex string, brackets included.

@@ -1,6 +1,6 @@
-import CHosoZlib
 import Foundation
 import HosoCore
+import HosoPrimitives
 import HosoSigning
 
 extension HosoError.Code {
@@ -197,12 +197,12 @@ public enum QRPayloadCodec {
 
     /// The key id of a certificate: SHA-256 of its SubjectPublicKeyInfo DER, first 8 bytes.
     public static func keyId(of certificate: Certificate) throws -> [UInt8] {
-        Array(Digest.sha256(try certificate.subjectPublicKeyInfo()).prefix(keyIdLength))
+        Array(SHA256.hash(try certificate.subjectPublicKeyInfo()).prefix(keyIdLength))
     }
 
     /// The key id of a private key's public half (equal to its certificate's for keys in the usual encoding).
     public static func keyId(of key: PrivateKey) throws -> [UInt8] {
-        Array(Digest.sha256(try key.subjectPublicKeyInfo()).prefix(keyIdLength))
+        Array(SHA256.hash(try key.subjectPublicKeyInfo()).prefix(keyIdLength))
     }
 
     /// The uncompressed body of a (normalised) payload; checks every field.
@@ -376,7 +376,7 @@ extension Error {
     fileprivate var qrDetail: String {
         switch self {
         case let e as Base45.DecodingError: e.detail
-        case let e as QRDeflate.DataError: e.detail
+        case let e as ZlibDataError: e.detail
         case let e as QRPayloadCodec.BodyError: e.detail
         default: String(describing: self)
         }
@@ -497,71 +497,15 @@ enum QRISODate {
     }
 }
 
-/// Raw DEFLATE (no zlib header or checksum: the signature protects the bytes) through the system zlib.
-/// The z_stream lives on the heap because zlib keeps a pointer back to it.
+/// Raw DEFLATE (no zlib header or checksum: the signature protects the bytes), at the best compression: every
+/// byte saved makes the printed QR code smaller.
 enum QRDeflate {
-    struct DataError: Error { var detail: String }
-
-    private static let streamSize = Int32(MemoryLayout<z_stream>.size)
-
     static func compress(_ input: [UInt8]) throws -> [UInt8] {
-        let s = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
-        s.initialize(to: z_stream())
-        defer { s.deinitialize(count: 1); s.deallocate() }
-        guard deflateInit2_(s, Z_BEST_COMPRESSION, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY, zlibVersion(), streamSize) == Z_OK else {
-            throw HosoError(.internalError, .both("Không khởi tạo được zlib", "Could not start zlib"))
-        }
-        defer { deflateEnd(s) }
-        var input = input
-        var out = [UInt8](repeating: 0, count: Int(deflateBound(s, uLong(input.count))) + 16)
-        let rc = input.withUnsafeMutableBufferPointer { inBuf in
-            out.withUnsafeMutableBufferPointer { outBuf in
-                s.pointee.next_in = inBuf.baseAddress
-                s.pointee.avail_in = uInt(inBuf.count)
-                s.pointee.next_out = outBuf.baseAddress
-                s.pointee.avail_out = uInt(outBuf.count)
-                return deflate(s, Z_FINISH)
-            }
-        }
-        guard rc == Z_STREAM_END else {
-            throw HosoError(.internalError, .both("Lỗi nén zlib", "zlib compression error"), cause: "deflate rc \(rc)")
-        }
-        out.removeSubrange(Int(s.pointee.total_out)...)
-        return out
+        try Deflater.compress(input, format: .raw, level: 9, memLevel: 9)
     }
 
     /// Inflates `input`, which must be exactly one complete raw DEFLATE stream, into at most `limit` bytes.
-    /// A stream that would give more stops after `limit + 1` bytes (a decompression bomb costs nothing).
-    static func decompress(_ input: [UInt8], limit: Int) throws(DataError) -> [UInt8] {
-        let s = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
-        s.initialize(to: z_stream())
-        defer { s.deinitialize(count: 1); s.deallocate() }
-        guard inflateInit2_(s, -15, zlibVersion(), streamSize) == Z_OK else { throw DataError(detail: "inflateInit failed") }
-        defer { inflateEnd(s) }
-        var input = input
-        var out = [UInt8](repeating: 0, count: limit + 1)
-        let rc = input.withUnsafeMutableBufferPointer { inBuf in
-            out.withUnsafeMutableBufferPointer { outBuf in
-                s.pointee.next_in = inBuf.baseAddress
-                s.pointee.avail_in = uInt(inBuf.count)
-                s.pointee.next_out = outBuf.baseAddress
-                s.pointee.avail_out = uInt(outBuf.count)
-                return inflate(s, Z_FINISH)
-            }
-        }
-        let produced = Int(s.pointee.total_out)
-        switch rc {
-        case Z_STREAM_END:
-            guard produced <= limit else { throw DataError(detail: "decompresses to more than \(limit) bytes") }
-            guard s.pointee.avail_in == 0 else { throw DataError(detail: "\(s.pointee.avail_in) bytes after the end of the DEFLATE stream") }
-            out.removeSubrange(produced...)
-            return out
-        case Z_BUF_ERROR, Z_OK:
-            if s.pointee.avail_out == 0 { throw DataError(detail: "decompresses to more than \(limit) bytes") }
-            throw DataError(detail: "the DEFLATE stream ends early")
-        default:
-            let msg = s.pointee.msg.map { String(cString: $0) } ?? "rc \(rc)"
-            throw DataError(detail: "zlib: \(msg)")
-        }
+    static func decompress(_ input: [UInt8], limit: Int) throws(ZlibDataError) -> [UInt8] {
+        try Inflater.decompress(input, format: .raw, limit: limit)
     }
 }

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import Synchronization
 import HosoCore
 import HosoIndex
 import HosoStore
@@ -65,7 +66,7 @@ extension Archive {
 
         let files = walker.files
         let totalBytes = files.reduce(UInt64(0)) { $0 + $1.size }
-        let counters = Locked((files: 0, bytes: UInt64(0)))
+        let counters = Mutex((files: 0, bytes: UInt64(0)))
         var report = AddReport(entries: [], manifests: [], notStored: [])
         var start = 0
         while start < files.count {
@@ -97,10 +98,10 @@ extension Archive {
     }
 
     private func addBatch(_ batch: [InputFile], kind: ObjectKind, report: inout AddReport,
-                          tick: @escaping @Sendable (UInt64, Int) -> Void) throws {
+                          tick: @Sendable (UInt64, Int) -> Void) throws {
         let store = self.store
-        let results = Locked([Result<StagedObject, HosoError>?](repeating: nil, count: batch.count))
-        let next = Locked(0)
+        let results = Mutex([Result<StagedObject, HosoError>?](repeating: nil, count: batch.count))
+        let next = Mutex(0)
         // Two workers (or as many cores as there are) pull files; big and small files balance themselves.
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, batch.count, 4))
         DispatchQueue.concurrentPerform(iterations: workers) { _ in

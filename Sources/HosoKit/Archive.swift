@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import Synchronization
 import HosoCore
 import HosoIndex
 import HosoRecords
@@ -16,18 +17,18 @@ import HosoStore
 public final class Archive: Sendable {
     public let root: String
     public let store: ObjectStore
-    private let indexBox: Locked<ArchiveIndex>
+    private let indexBox: Mutex<ArchiveIndex>
     public var index: ArchiveIndex { indexBox.withLock { $0 } }
     public let clock: HosoClock
     private let lock: ArchiveLock
-    private let rebuiltFlag = Locked(false)
+    private let rebuiltFlag = Mutex(false)
     /// True when `open` found no index and rebuilt it from the objects.
     public var indexWasRebuilt: Bool { rebuiltFlag.withLock { $0 } }
     /// Revisions already read and verified, by id: objects never change, so a cached one is never stale.
     let revisionCache = RevisionCache()
     /// Work of this process that must not interleave (copy numbers being issued, the verifier in use).
     let workState: WorkState
-    private let leftoversCleaned = Locked(false)
+    private let leftoversCleaned = Mutex(false)
 
     public static let indexFileName = "index.sqlite"
 
@@ -38,7 +39,7 @@ public final class Archive: Sendable {
         self.store = ObjectStore(root: root)
         self.clock = clock
         self.lock = lock
-        self.indexBox = Locked(index)
+        self.indexBox = Mutex(index)
         self.workState = WorkState(root: root)
     }
 

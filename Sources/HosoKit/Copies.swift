@@ -1,6 +1,7 @@
 import Foundation
 import HosoCopies
 import HosoCore
+import HosoPrimitives
 import HosoIndex
 import HosoRecords
 import HosoSigning
@@ -151,7 +152,7 @@ extension Archive {
                                      reason: "Bản sao từ sổ gốc số \(printed)", location: settings.place.isEmpty ? nil : settings.place,
                                      time: now, timestamp: stamp)
 
-            let documentId = ObjectID(digest: Digest.sha256(pdf))
+            let documentId = ObjectID(hashing: pdf)
             let entry = CopyRegisterEntry(copyNumber: number, year: year, printedNumber: printed, requestId: requestId,
                                           requesterName: request.requesterName, holderName: view.text("fullName"), serial: view.serial,
                                           ledgerRecordId: view.ledgerRecordId, ledgerNumber: view.ledgerNumber,
@@ -237,7 +238,7 @@ extension Archive {
             add(r.rawValue, r.text)
         }
         let settings = try officeSettings()
-        let docId = ObjectID(digest: Digest.sha256(pdf)).hex
+        let docId = ObjectID(hashing: pdf).hex
         let registered = try registeredCopy(document: docId)
         let attached = PDFParse.firstAttachment(in: pdf)
         let embeddedName = attached?.name
@@ -335,6 +336,6 @@ extension Archive {
 }
 
 enum OpenSSLHex {
-    static func sha256(_ bytes: [UInt8]) -> String { ObjectID(digest: Digest.sha256(bytes)).hex }
+    static func sha256(_ bytes: [UInt8]) -> String { ObjectID(hashing: bytes).hex }
 }
 

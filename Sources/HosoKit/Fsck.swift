@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import HosoCore
 import HosoIndex
 import HosoRecords
@@ -46,10 +47,10 @@ extension Archive {
     public func fsck(progress: (@Sendable (FsckProgress) -> Void)? = nil) throws -> FsckReport {
         let store = self.store
         let files = try store.objectFiles()
-        let results = Locked([(ObjectProblem, String)?](repeating: nil, count: files.count))
-        let next = Locked(0)
-        let done = Locked((objects: 0, bytes: UInt64(0)))
-        let manifestIDs = Locked([ObjectID]())
+        let results = Mutex([(ObjectProblem, String)?](repeating: nil, count: files.count))
+        let next = Mutex(0)
+        let done = Mutex((objects: 0, bytes: UInt64(0)))
+        let manifestIDs = Mutex([ObjectID]())
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 4))
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             while true {

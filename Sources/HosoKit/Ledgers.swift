@@ -271,7 +271,7 @@ extension Archive {
             let otherHeads = heads.filter { !rev.parents.contains($0) }  // none: the revision follows every head
             var expectedID: String? = nil
             if otherHeads.isEmpty, case .success(let bytes) = canonical {
-                let id = SHA256Hasher.hash(bytes).hex  // the id the store gives it
+                let id = ObjectID(hashing: bytes).hex  // the id the store gives it
                 expectedID = id
                 revisionGate.open(.success(id))
             }
@@ -407,6 +407,7 @@ extension Archive {
 /// it returned or threw (as often as asked). Two cores are the norm on the machines hoso runs on. A thread, not
 /// a dispatch queue: the work may block waiting for its starter (see `Gate`), which must never starve the
 /// starter's other work of a worker.
+// @unchecked: `result` is written once before `done` is signalled and read only after a wait has seen it.
 final class BackgroundWork<T: Sendable>: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     // Written once by the worker before `done` is signalled, read only after a wait has seen the signal.
@@ -440,6 +441,7 @@ struct ImportAbandoned: Error {}
 
 /// A value handed from one thread to another that waits for it: opened once by one thread (later opens are
 /// ignored), waited on by one other.
+// @unchecked: `value` is written once before `ready` is signalled and read only after the wait has seen it.
 final class Gate<T: Sendable>: @unchecked Sendable {
     private let ready = DispatchSemaphore(value: 0)
     // Written once before `ready` is signalled, read only after the wait has seen the signal.

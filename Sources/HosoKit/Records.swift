@@ -84,7 +84,7 @@ extension Archive {
             cleanLeftovers()
             // An object already stored and indexed (the office's certificate, again) is not written again.
             for o in objects {
-                let id = SHA256Hasher.hash(o.bytes)
+                let id = ObjectID(hashing: o.bytes)
                 if workState.isKnownStored(id) { continue }
                 if store.exists(id), try index.object(id) != nil {
                     workState.noteStored(id)

@@ -1,8 +1,10 @@
 import Foundation
 import HosoCore
+import HosoPrimitives
 import HosoIndex
 import HosoRecords
 import HosoSigning
+import HosoTransport
 import HosoStore
 
 extension HosoError.Code {
@@ -17,7 +19,7 @@ public enum TimestampSource: Sendable {
     case authority(TimeStampAuthority)
 
     func token(forSignatureValue value: [UInt8]) throws -> [UInt8] {
-        let digest = Digest.sha256(value)
+        let digest = SHA256.hash(value)
         switch self {
         case .url(let u): return try TimeStampClient.fetch(url: u, digest: digest, timeout: 30)
         case .authority(let a): return try a.token(forDigest: digest)
@@ -114,7 +116,7 @@ extension Archive {
         }
         let cert = s.certificate
         return SignatureRow(id: id?.hex ?? "", revisionId: ObjectID(digest: md).hex,
-                            signatureKey: ObjectID(digest: Digest.sha256(s.signatureValue)).hex,
+                            signatureKey: ObjectID(hashing: s.signatureValue).hex,
                             signer: cert?.commonName ?? cert?.subject ?? "?", role: s.role?.rawValue,
                             signingTime: s.signingTime.map(HosoClock.format), timestamped: s.timestampToken != nil)
     }

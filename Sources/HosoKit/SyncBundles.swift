@@ -5,6 +5,7 @@ import Darwin
 #endif
 import Foundation
 import HosoCore
+import HosoPrimitives
 import HosoIndex
 import HosoRecords
 import HosoSigning
@@ -159,7 +160,7 @@ extension Archive {
                 if n == 0 { break }
                 got += n
             }
-            let id = SHA256Hasher.hash(bytes)
+            let id = ObjectID(hashing: bytes)
             guard id == claimed, got == bytes.count else { return id }
             intake.small[id] = (kind, bytes)
             if store.exists(id) { intake.present.append(try store.header(of: id)) } else { intake.staged.append(try store.stage(bytes: bytes, kind: kind)) }
@@ -168,14 +169,14 @@ extension Archive {
         }
         if store.exists(claimed) {
             // Already here: check the digest all the same (the bag must be sound), keep nothing.
-            let h = SHA256Hasher()
+            let h = SHA256()
             var buf = [UInt8](repeating: 0, count: 1 << 20)
             while true {
                 let n = try buf.withUnsafeMutableBytes { try pull($0) }
                 if n == 0 { break }
                 buf.withUnsafeBytes { h.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
             }
-            let id = h.finalize()
+            let id = ObjectID(digest: h.finalize())
             if id == claimed {
                 intake.present.append(try store.header(of: id))
                 intake.ids.append(id)
@@ -275,7 +276,7 @@ extension Archive {
             for (_, _, der) in sigs {
                 let sd = try SignedData(der: der)
                 for (bytes, kind) in sd.certificates.map({ ($0.der, ObjectKind.certificate) }) + sd.crls.map({ ($0.der, ObjectKind.crl) }) {
-                    let eid = SHA256Hasher.hash(bytes)
+                    let eid = ObjectID(hashing: bytes)
                     guard seen.insert(eid).inserted else { continue }
                     if store.exists(eid) { evidence.append(try store.header(of: eid)) } else {
                         let s = try store.stage(bytes: bytes, kind: kind)
@@ -407,18 +408,18 @@ extension Archive {
         }
         return try withSyncLock {
             var state = try loadState(peer.node)
-            let digest = SHA256Hasher.hash(tags.tagManifest).hex
+            let digest = ObjectID(hashing: tags.tagManifest).hex
             if h.sequence == state.lastImported && digest == state.lastImportedDigest {
                 // The same bundle again: nothing to do, but a copy damaged since is still reported as damaged.
                 try reader.readPayload { _, tar in
-                    let hasher = SHA256Hasher()
+                    let hasher = SHA256()
                     var buf = [UInt8](repeating: 0, count: 1 << 20)
                     while true {
                         let n = try buf.withUnsafeMutableBytes { try tar.readBodyChunk(into: $0) }
                         if n == 0 { break }
                         buf.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
                     }
-                    return hasher.finalize()
+                    return ObjectID(digest: hasher.finalize())
                 }
                 return BundleImported(id: h.id, from: peer.name, sequence: h.sequence, alreadyImported: true, result: IntakeResult(),
                                       conflicts: try conflicts())

@@ -1,18 +1,19 @@
 import Foundation
+import Synchronization
 import HosoCore
 import HosoSigning
+import HosoTransport
 import HosoStore
 import HosoSync
 
 /// The archive behind the HTTP sync protocol (`SyncHandler`). One request at a time: each batch is checked and
 /// committed whole, as a bundle is.
 public final class ArchiveSyncService: SyncService, @unchecked Sendable {
-    // @unchecked: every use of `archive` and `offered` happens under `lock`.
+    // @unchecked: every use of `archive` happens under `state`'s lock (one sync request at a time).
     let archive: Archive
     let timestamp: TimestampSource?
-    private let lock = NSLock()
     /// What each peer may fetch: the objects last offered to it.
-    private var offered = [String: Set<String>]()
+    private let state = Mutex([String: Set<String>]())
 
     public init(archive: Archive, timestamp: TimestampSource? = nil) {
         self.archive = archive
@@ -22,13 +23,13 @@ public final class ArchiveSyncService: SyncService, @unchecked Sendable {
     public var clock: HosoClock { archive.clock }
 
     public func peerCertificate(node: String) throws -> Certificate? {
-        try lock.withLock {
+        try state.withLock { _ in
             guard let p = try archive.peers().first(where: { $0.node == node }) else { return nil }
             return try archive.peerCertificate(p)
         }
     }
 
-    public func identity() throws -> SigningIdentity { try lock.withLock { try archive.nodeIdentity().1 } }
+    public func identity() throws -> SigningIdentity { try state.withLock { _ in try archive.nodeIdentity().1 } }
 
     func peer(_ node: String) throws -> (Peer, NodeInfo) {
         guard let p = try archive.peers().first(where: { $0.node == node }) else {
@@ -38,21 +39,21 @@ public final class ArchiveSyncService: SyncService, @unchecked Sendable {
     }
 
     public func hello(peer node: String) throws -> [UInt8] {
-        try lock.withLock {
+        try state.withLock { _ in
             let me = try archive.nodeInfo()
             return Array(try JSONEncoder().encode(["node": me.node, "name": me.name, "role": me.role.rawValue]))
         }
     }
 
     public func want(peer node: String, have: [SyncItem]) throws -> [String] {
-        try lock.withLock {
+        try state.withLock { _ in
             _ = try peer(node)
             return have.compactMap { ObjectID(hex: $0.id) }.filter { !archive.store.exists($0) }.map(\.hex)
         }
     }
 
     public func receive(peer node: String, frames: [UInt8]) throws -> [UInt8] {
-        try lock.withLock {
+        try state.withLock { _ in
             let (p, me) = try peer(node)
             let result = try archive.receiveFrames(frames, from: p, me: me, timestamp: timestamp)
             return Array(try JSONEncoder().encode(result))
@@ -60,7 +61,7 @@ public final class ArchiveSyncService: SyncService, @unchecked Sendable {
     }
 
     public func offer(peer node: String) throws -> [SyncItem] {
-        try lock.withLock {
+        try state.withLock { offered in
             let (p, me) = try peer(node)
             let items = try archive.outgoing(to: p, me: me, known: Set(try archive.loadState(p.node).acked))
             offered[node] = Set(items.map(\.id.hex))
@@ -69,7 +70,7 @@ public final class ArchiveSyncService: SyncService, @unchecked Sendable {
     }
 
     public func fetch(peer node: String, ids: [String]) throws -> [UInt8] {
-        try lock.withLock {
+        try state.withLock { offered in
             let (p, me) = try peer(node)
             if offered[node] == nil || ids.contains(where: { !offered[node]!.contains($0) }) {
                 offered[node] = Set(try archive.outgoing(to: p, me: me, known: []).map(\.id.hex))
@@ -89,7 +90,7 @@ public final class ArchiveSyncService: SyncService, @unchecked Sendable {
     }
 
     public func ack(peer node: String, ids: [String]) throws {
-        try lock.withLock {
+        try state.withLock { _ in
             let (p, _) = try peer(node)
             try archive.updateState(p.node) { archive.acknowledge(&$0, upTo: 0, received: ids.filter { ObjectID(hex: $0) != nil }) }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import HosoCore
+import HosoPrimitives
 
 /// A JSON value as RFC 8259 defines it, with I-JSON's limits (RFC 7493): numbers are IEEE 754 doubles,
 /// strings are valid Unicode, object member names are unique.
@@ -192,35 +193,7 @@ public enum CanonicalJSON {
     }
 
     /// RFC 8785 §3.2.2.2: only '"', '\\' and control characters are escaped; the short forms where JSON has them.
-    static func writeString(_ s: String, into out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        // Most strings need no escape at all: copy them whole.
-        let copied: Bool? = s.utf8.withContiguousStorageIfAvailable { bytes in
-            for b in bytes where b < 0x20 || b == 0x22 || b == 0x5C { return false }
-            out.append(contentsOf: bytes)
-            return true
-        }
-        if copied != true {
-            for b in s.utf8 {
-                switch b {
-                case 0x22: out.append(0x5C); out.append(0x22)
-                case 0x5C: out.append(0x5C); out.append(0x5C)
-                case 0x08: out.append(0x5C); out.append(UInt8(ascii: "b"))
-                case 0x0C: out.append(0x5C); out.append(UInt8(ascii: "f"))
-                case 0x0A: out.append(0x5C); out.append(UInt8(ascii: "n"))
-                case 0x0D: out.append(0x5C); out.append(UInt8(ascii: "r"))
-                case 0x09: out.append(0x5C); out.append(UInt8(ascii: "t"))
-                case 0x00..<0x20:
-                    let hex: StaticString = "0123456789abcdef"
-                    out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30])
-                    out.append(hex.utf8Start[Int(b >> 4)])
-                    out.append(hex.utf8Start[Int(b & 0xF)])
-                default: out.append(b)
-                }
-            }
-        }
-        out.append(UInt8(ascii: "\""))
-    }
+    static func writeString(_ s: String, into out: inout [UInt8]) { JSONString.append(s, to: &out) }
 
     /// ECMAScript's Number::toString for a finite double (RFC 8785 §3.2.2.3). Swift's `description` already
     /// yields the shortest digits that round-trip, closest to the value; only the layout differs.

@@ -1,6 +1,7 @@
 import COpenSSL
 import Foundation
 import HosoCore
+import HosoPrimitives
 
 /// Who signs what (DOMAIN.md): the role is a signed attribute, so it cannot be changed after signing.
 public enum SignerRole: String, CaseIterable, Codable, Sendable {
@@ -348,7 +349,7 @@ public final class SignedData: @unchecked Sendable {
             let digests: [String: (OpaquePointer?)] = ["2.16.840.1.101.3.4.2.1": EVP_sha256(), "2.16.840.1.101.3.4.2.2": EVP_sha384(),
                                                        "2.16.840.1.101.3.4.2.3": EVP_sha512()]
             guard let first = ids.first else { return false }
-            if first.algorithm == "2.16.840.1.101.3.4.2.1" { return OpenSSL.hex(first.hash) == cert.fingerprint }
+            if first.algorithm == "2.16.840.1.101.3.4.2.1" { return Hex.encode(first.hash) == cert.fingerprint }
             guard let md = digests[first.algorithm] ?? nil else { return false }
             var out = [UInt8](repeating: 0, count: 64)
             var n: UInt32 = 0

@@ -1,6 +1,7 @@
 import COpenSSL
 import Foundation
 import HosoCore
+import HosoPrimitives
 
 /// An X.509 certificate. Owns its `X509*`; keeps the exact DER it was read from.
 public final class Certificate: @unchecked Sendable, Equatable, Hashable, CustomStringConvertible {
@@ -28,7 +29,7 @@ public final class Certificate: @unchecked Sendable, Equatable, Hashable, Custom
     init(takingOwnership x509: OpaquePointer) throws {
         self.x509 = x509
         self.der = try OpenSSL.der { i2d_X509(x509, $0) }
-        self.fingerprint = OpenSSL.hex(OpenSSL.sha256(der))
+        self.fingerprint = Hex.encode(SHA256.hash(der))
         subject = OpenSSL.nameText(X509_get_subject_name(x509))
         issuer = OpenSSL.nameText(X509_get_issuer_name(x509))
         commonName = OpenSSL.nameEntry(X509_get_subject_name(x509), nid: NID_commonName)
@@ -213,7 +214,7 @@ public final class CRL: @unchecked Sendable, Equatable {
     init(takingOwnership crl: OpaquePointer) throws {
         self.crl = crl
         self.der = try OpenSSL.der { i2d_X509_CRL(crl, $0) }
-        self.fingerprint = OpenSSL.hex(OpenSSL.sha256(der))
+        self.fingerprint = Hex.encode(SHA256.hash(der))
         issuer = OpenSSL.nameText(X509_CRL_get_issuer(crl))
         thisUpdate = OpenSSL.date(X509_CRL_get0_lastUpdate(crl)) ?? .distantPast
         nextUpdate = OpenSSL.date(X509_CRL_get0_nextUpdate(crl))

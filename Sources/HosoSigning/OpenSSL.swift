@@ -2,6 +2,7 @@ import COpenSSL
 import Foundation
 import Synchronization
 import HosoCore
+import HosoPrimitives
 
 extension HosoError.Code {
     /// OpenSSL refused an operation; the cause carries its error queue.
@@ -128,23 +129,6 @@ enum OpenSSL {
                     .both("Không tạo được thời điểm ASN.1", "Could not make an ASN.1 time"))
     }
 
-    static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count * 2)
-        for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 15)]) }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    static func sha256(_ bytes: [UInt8]) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: 32)
-        var n: UInt32 = 0
-        bytes.withUnsafeBytes { raw in
-            _ = EVP_Digest(raw.baseAddress, raw.count, &out, &n, EVP_sha256(), nil)
-        }
-        return out
-    }
-
     /// Text of an X509_NAME, one line, UTF-8 (RFC 2253 order, multi-valued RDNs joined with '+').
     static func nameText(_ name: OpaquePointer?) -> String {
         guard let name else { return "" }
@@ -220,7 +204,7 @@ enum PEM {
     }
 }
 
-/// Digests for callers outside this module (timestamps are over the SHA-256 of a signature value).
+/// Kept until the web server and the benchmarks use `SHA256` from HosoPrimitives.
 public enum Digest {
-    public static func sha256(_ bytes: [UInt8]) -> [UInt8] { OpenSSL.sha256(bytes) }
+    public static func sha256(_ bytes: [UInt8]) -> [UInt8] { SHA256.hash(bytes) }
 }

@@ -1,6 +1,7 @@
 import COpenSSL
 import Foundation
 import HosoCore
+import HosoPrimitives
 
 /// The outcome of one signature's validation (in the spirit of ETSI EN 319 102-1).
 public enum Indication: String, Codable, Sendable {
@@ -373,7 +374,7 @@ public struct SignatureVerifier: Sendable {
 
     static func checkTimestamp(_ der: [UInt8], signature: [UInt8], roots: [Certificate], intermediates: [Certificate]) -> TimestampOutcome {
         guard let token = try? TimeStampToken(der: der) else { return .invalid("malformed") }
-        switch token.verify(imprint: OpenSSL.sha256(signature), trustedRoots: roots, intermediates: intermediates) {
+        switch token.verify(imprint: SHA256.hash(signature), trustedRoots: roots, intermediates: intermediates) {
         case .valid(let t, let tsa): return .valid(t, tsa)
         case .imprintMismatch: return .mismatch
         case .badSignature: return .invalid("bad-signature")

@@ -1,4 +1,5 @@
 import HosoCore
+import HosoPrimitives
 
 /// The name of an object: the SHA-256 of its uncompressed content, written as 64 lowercase hex digits.
 /// So `sha256sum scan.png` prints the same id that `hoso add scan.png` does.
@@ -13,15 +14,11 @@ public struct ObjectID: Hashable, Sendable, Comparable, CustomStringConvertible,
 
     public init(digest: [UInt8]) {
         precondition(digest.count == 32)
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(64)
-        for b in digest {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0x0f)])
-        }
-        self.hex = String(decoding: out, as: UTF8.self)
+        self.hex = Hex.encode(digest)
     }
+
+    /// The id of `bytes`: their SHA-256.
+    public init(hashing bytes: some Collection<UInt8>) { self.init(digest: SHA256.hash(bytes)) }
 
     /// The two-digit shard directory the object lives in.
     public var shard: String { String(hex.prefix(2)) }
@@ -42,9 +39,7 @@ public struct ObjectID: Hashable, Sendable, Comparable, CustomStringConvertible,
         try c.encode(hex)
     }
 
-    static func isHexDigit(_ c: UInt8) -> Bool {
-        (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70)
-    }
+    static func isHexDigit(_ c: UInt8) -> Bool { Hex.value(c) != nil }
 
     /// A prefix a person may type instead of the whole id (at least 4 hex digits).
     public static func normalizedPrefix(_ text: String) throws -> String {

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import CHosoSys
 import HosoCore
+import HosoPrimitives
 
 /// An object written to a temporary file and hashed, not yet visible under its name.
 public struct StagedObject: Sendable {
@@ -139,7 +140,7 @@ public final class ObjectStore: Sendable {
     private func writeStaged(out: FileHandleFD, tmp: String, kind: ObjectKind, expectedSize: UInt64,
                              sourceName: String, compression: CompressionHint,
                              source: (UnsafeMutableRawBufferPointer) throws -> Int) throws -> StagedObject {
-        let hasher = SHA256Hasher()
+        let hasher = SHA256()
         // A small object gets a buffer of its size (one byte more shows a source that grew): zeroing a whole chunk
         // for a revision of a few kilobytes was most of the cost of storing it.
         let bufferSize = expectedSize < UInt64(Self.chunkSize) ? Int(expectedSize) + 1 : Self.chunkSize
@@ -185,7 +186,7 @@ public final class ObjectStore: Sendable {
             } else {
                 try chunk.withUnsafeBytes { try emit(UnsafeRawBufferPointer(rebasing: $0[0..<first])) }
             }
-            let obj = StoredObject(id: hasher.finalize(), kind: kind, encoding: header.encoding,
+            let obj = StoredObject(id: ObjectID(digest: hasher.finalize()), kind: kind, encoding: header.encoding,
                                    size: UInt64(first), storedSize: stored)
             return StagedObject(object: obj, tempPath: tmp)
         }
@@ -237,7 +238,7 @@ public final class ObjectStore: Sendable {
             try deflater.process(UnsafeRawBufferPointer(start: nil, count: 0), finish: true) { outBuf.append(contentsOf: $0) }
             try flushOut()
         }
-        let obj = StoredObject(id: hasher.finalize(), kind: kind, encoding: header.encoding,
+        let obj = StoredObject(id: ObjectID(digest: hasher.finalize()), kind: kind, encoding: header.encoding,
                                size: total, storedSize: stored)
         return StagedObject(object: obj, tempPath: tmp)
     }
@@ -255,10 +256,9 @@ public final class ObjectStore: Sendable {
     /// Every shard directory (00…ff), with one sync of objects/: made when an archive is made, so that storing
     /// an object never has to make and sync one on the way to its commit.
     public func makeShardDirectories() throws {
-        let hex = Array("0123456789abcdef".utf8)
         let action = LocalizedText(vi: "tạo thư mục con của kho", en: "making the store's shard directories")
         for i in 0..<256 {
-            let dir = objectsDir + "/" + String(decoding: [hex[i >> 4], hex[i & 15]], as: UTF8.self)
+            let dir = objectsDir + "/" + Hex.encode([UInt8(i)])
             if mkdir(dir, 0o755) != 0 && errno != EEXIST { throw HosoError.fromErrno(errno, path: dir, action: action) }
         }
         try fsyncDirectory(objectsDir)
@@ -375,7 +375,7 @@ public final class ObjectStore: Sendable {
         }
         guard let (header, hlen) = chunk.withUnsafeBytes({ ObjectHeader.parse(UnsafeRawBufferPointer(rebasing: $0[0..<n])) })
         else { throw malformed(path) }
-        let hasher = SHA256Hasher()
+        let hasher = SHA256()
         var produced: UInt64 = 0
         var fileBytes = UInt64(n)
         let inflater = header.encoding == .zlib ? Inflater() : nil
@@ -397,7 +397,7 @@ public final class ObjectStore: Sendable {
                             hasher.update(out)
                             try sink(out)
                         }
-                    } catch let e as Inflater.DataError {
+                    } catch let e as ZlibDataError {
                         throw corrupt(e.detail)
                     }
                 } else {
@@ -422,7 +422,7 @@ public final class ObjectStore: Sendable {
                                           en: "Object is truncated: the file is shorter than its header says"),
                             location: path, cause: "\(produced) of \(header.size) bytes")
         }
-        let actual = hasher.finalize()
+        let actual = ObjectID(digest: hasher.finalize())
         guard actual == expected else { throw corrupt("content hashes to \(actual.hex)") }
         return StoredObject(id: expected, kind: header.kind, encoding: header.encoding, size: produced,
                             storedSize: fileBytes)

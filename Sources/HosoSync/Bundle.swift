@@ -88,7 +88,7 @@ public enum BundleFormat {
             """
         var files: [(String, [UInt8])] = [("bagit.txt", bagitTxt), ("bag-info.txt", Array(info.utf8)),
                                           (headerFile, headerBytes), ("manifest-sha256.txt", Array(manifest.utf8))]
-        let tagManifest = files.map { "\(SHA256Hasher.hash($0.1).hex)  \($0.0)\n" }.joined()
+        let tagManifest = files.map { "\(ObjectID(hashing: $0.1).hex)  \($0.0)\n" }.joined()
         files.append(("tagmanifest-sha256.txt", Array(tagManifest.utf8)))
         return files
     }
@@ -206,7 +206,7 @@ public final class BundleReader {
             throw Self.invalid("tagmanifest-sha256.txt phải liệt kê đúng các tệp thẻ", "tagmanifest-sha256.txt must list exactly the tag files",
                                base + "/tagmanifest-sha256.txt")
         }
-        for l in listed where SHA256Hasher.hash(files[l.path]!).hex != l.digest {
+        for l in listed where ObjectID(hashing: files[l.path]!).hex != l.digest {
             throw HosoError(.bagDigestMismatch, .both("Mã băm của tệp thẻ không khớp tagmanifest", "A tag file's digest does not match the tag manifest"),
                             location: base + "/" + l.path)
         }

@@ -3,8 +3,8 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import CHosoZlib
 import HosoCore
+import HosoPrimitives
 import HosoStore
 
 /// Reads a file through a file descriptor, counting the bytes.
@@ -71,7 +71,7 @@ public final class BoundedInflatingSource: ByteSource {
     public private(set) var produced: UInt64 = 0
     public private(set) var isGzip = false
     private var started = false
-    private var z: UnsafeMutablePointer<z_stream>?
+    private var z: Inflater?
     // Raw memory: zlib keeps a pointer into it between calls, which a Swift array does not allow.
     private let inBuf = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 16)
     private var pending = [UInt8]()  // bytes read while sniffing the magic
@@ -82,14 +82,7 @@ public final class BoundedInflatingSource: ByteSource {
         self.limit = limit
     }
 
-    deinit {
-        inBuf.deallocate()
-        if let z {
-            inflateEnd(z)
-            z.deinitialize(count: 1)
-            z.deallocate()
-        }
-    }
+    deinit { inBuf.deallocate() }
 
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         if !started {
@@ -104,13 +97,7 @@ public final class BoundedInflatingSource: ByteSource {
             pending = Array(head[0..<got])
             if got == 2 && head == [0x1F, 0x8B] {
                 isGzip = true
-                let s = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
-                s.initialize(to: z_stream())
-                guard hoso_inflate_init_gzip(s) == Z_OK else {
-                    s.deinitialize(count: 1); s.deallocate()
-                    throw HosoError(.internalError, .both("Không khởi tạo được zlib", "Could not initialise zlib"))
-                }
-                z = s
+                z = Inflater(format: .gzip, outputCapacity: 0)
             }
         }
         let n = isGzip ? try inflateInto(buffer) : try passInto(buffer)
@@ -135,9 +122,8 @@ public final class BoundedInflatingSource: ByteSource {
 
     private func inflateInto(_ buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         guard let z, buffer.count > 0 else { return 0 }
-        if ended { return 0 }
-        while true {
-            if z.pointee.avail_in == 0 {
+        while z.state == .needMore {
+            if z.needsInput {
                 var n: Int
                 if !pending.isEmpty {
                     n = pending.count
@@ -149,96 +135,43 @@ public final class BoundedInflatingSource: ByteSource {
                 if n == 0 {
                     throw HosoError(.tarMalformed, .both("Luồng gzip kết thúc đột ngột", "The gzip stream ends abruptly"))
                 }
-                z.pointee.next_in = inBuf.baseAddress!.assumingMemoryBound(to: Bytef.self)
-                z.pointee.avail_in = uInt(n)
+                z.feed(UnsafeRawBufferPointer(rebasing: inBuf[0..<n]))
             }
-            z.pointee.next_out = buffer.baseAddress!.assumingMemoryBound(to: Bytef.self)
-            z.pointee.avail_out = uInt(buffer.count)
-            let rc = inflate(z, Z_NO_FLUSH)
-            let produced = buffer.count - Int(z.pointee.avail_out)
-            switch rc {
-            case Z_STREAM_END:
-                ended = true
-                return produced
-            case Z_OK, Z_BUF_ERROR:
-                if produced > 0 { return produced }
-            default:
-                let msg = z.pointee.msg.map { String(cString: $0) } ?? "rc \(rc)"
-                throw HosoError(.tarMalformed, .both("Dữ liệu gzip hỏng", "The gzip data is damaged"), cause: msg)
+            let produced: Int
+            do { produced = try z.inflate(into: buffer) } catch {
+                throw HosoError(.tarMalformed, .both("Dữ liệu gzip hỏng", "The gzip data is damaged"), cause: error.detail)
             }
+            if produced > 0 { return produced }
         }
+        return 0
     }
 }
 
 /// Compresses what it is given as gzip into another sink.
 public final class GzipSink: ByteSink {
     private let inner: any ByteSink
-    private let z: UnsafeMutablePointer<z_stream>
-    private var out = [UInt8](repeating: 0, count: 256 * 1024)
-
+    private let z: Deflater
     private var level: Int32
 
     public init(_ inner: any ByteSink, level: Int32 = 1) throws {
         self.inner = inner
         self.level = level
-        z = .allocate(capacity: 1)
-        z.initialize(to: z_stream())
-        guard hoso_deflate_init_gzip(z, level) == Z_OK else {
-            throw HosoError(.internalError, .both("Không khởi tạo được zlib", "Could not initialise zlib"))
-        }
-    }
-
-    deinit {
-        deflateEnd(z)
-        z.deinitialize(count: 1)
-        z.deallocate()
+        z = Deflater(format: .gzip, level: level)
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         guard bytes.count > 0 else { return }
-        try run(bytes, flush: Z_NO_FLUSH)
+        try z.process(bytes, finish: false) { try inner.write($0) }
     }
 
-    public func finish() throws { try run(UnsafeRawBufferPointer(start: nil, count: 0), flush: Z_FINISH) }
+    public func finish() throws {
+        try z.process(UnsafeRawBufferPointer(start: nil, count: 0), finish: true) { try inner.write($0) }
+    }
 
     /// Changes the compression level from here on (0: stored blocks, for content that does not compress, like scans).
     public func setLevel(_ newLevel: Int32) throws {
         guard newLevel != level else { return }
-        z.pointee.next_in = nil
-        z.pointee.avail_in = 0
-        while true {
-            let (rc, n, full): (Int32, Int, Bool) = out.withUnsafeMutableBytes { buf in
-                z.pointee.next_out = buf.baseAddress!.assumingMemoryBound(to: Bytef.self)
-                z.pointee.avail_out = uInt(buf.count)
-                let rc = deflateParams(z, newLevel, Z_DEFAULT_STRATEGY)
-                return (rc, buf.count - Int(z.pointee.avail_out), z.pointee.avail_out == 0)
-            }
-            if n > 0 { try out.withUnsafeBytes { try inner.write(UnsafeRawBufferPointer(rebasing: $0[0..<n])) } }
-            if rc == Z_OK { break }
-            // Z_BUF_ERROR with a full buffer: pending output did not fit; go round again.
-            guard rc == Z_BUF_ERROR, full else {
-                throw HosoError(.internalError, .both("Đổi mức nén gzip thất bại", "Changing the gzip level failed"), cause: "rc \(rc)")
-            }
-        }
+        try z.setLevel(newLevel) { try inner.write($0) }
         level = newLevel
-    }
-
-    private func run(_ input: UnsafeRawBufferPointer, flush: Int32) throws {
-        z.pointee.next_in = input.baseAddress.map { UnsafeMutablePointer(mutating: $0.assumingMemoryBound(to: Bytef.self)) }
-        z.pointee.avail_in = uInt(input.count)
-        while true {
-            let (rc, n): (Int32, Int) = out.withUnsafeMutableBytes { buf in
-                z.pointee.next_out = buf.baseAddress!.assumingMemoryBound(to: Bytef.self)
-                z.pointee.avail_out = uInt(buf.count)
-                let rc = deflate(z, flush)
-                return (rc, buf.count - Int(z.pointee.avail_out))
-            }
-            if n > 0 { try out.withUnsafeBytes { try inner.write(UnsafeRawBufferPointer(rebasing: $0[0..<n])) } }
-            if rc == Z_STREAM_END { return }
-            guard rc == Z_OK || rc == Z_BUF_ERROR else {
-                throw HosoError(.internalError, .both("Nén gzip thất bại", "gzip compression failed"), cause: "rc \(rc)")
-            }
-            if flush == Z_NO_FLUSH && z.pointee.avail_in == 0 && z.pointee.avail_out != 0 { return }
-        }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HosoCore
 import HosoSigning
+import HosoTransport
 import HosoStore
 
 extension HosoError.Code {
@@ -42,11 +43,11 @@ public enum SyncAuth {
     public static let window: TimeInterval = 300
 
     public static func message(method: String, path: String, time: String, nonce: String, body: [UInt8]) -> [UInt8] {
-        Array("hoso-sync-1 request\n\(method)\n\(path)\n\(time)\n\(nonce)\n\(SHA256Hasher.hash(body).hex)\n".utf8)
+        Array("hoso-sync-1 request\n\(method)\n\(path)\n\(time)\n\(nonce)\n\(ObjectID(hashing: body).hex)\n".utf8)
     }
 
     public static func responseMessage(nonce: String, status: Int, body: [UInt8]) -> [UInt8] {
-        Array("hoso-sync-1 response\n\(nonce)\n\(status)\n\(SHA256Hasher.hash(body).hex)\n".utf8)
+        Array("hoso-sync-1 response\n\(nonce)\n\(status)\n\(ObjectID(hashing: body).hex)\n".utf8)
     }
 
     public static func sign(_ message: [UInt8], identity: SigningIdentity, at time: Date) throws -> String {

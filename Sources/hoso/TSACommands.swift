@@ -8,6 +8,7 @@ import Dispatch
 import Foundation
 import HosoCore
 import HosoSigning
+import HosoTransport
 
 /// `hoso tsa …`: the RFC 3161 time-stamping authority an education office can run for its schools.
 struct TSACommand: ParsableCommand {

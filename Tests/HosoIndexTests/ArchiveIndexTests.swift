@@ -11,7 +11,7 @@ import Testing
     init() throws { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
 
     func object(_ s: String, kind: ObjectKind = .blob) -> StoredObject {
-        StoredObject(id: SHA256Hasher.hash(Array(s.utf8)), kind: kind, encoding: .raw, size: UInt64(s.utf8.count),
+        StoredObject(id: ObjectID(hashing: Array(s.utf8)), kind: kind, encoding: .raw, size: UInt64(s.utf8.count),
                      storedSize: UInt64(s.utf8.count + 24))
     }
 

@@ -39,7 +39,7 @@ import Testing
         // Each id is the SHA-256 of the file's bytes.
         for e in report.entries {
             let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir.path + "/" + e.path.replacingOccurrences(of: "sổ gốc", with: "so\u{0302}\u{0309} go\u{0302}\u{0301}c"))))
-            #expect(e.id == SHA256Hasher.hash(bytes).hex)
+            #expect(e.id == ObjectID(hashing: bytes).hex)
         }
         let byName = Dictionary(uniqueKeysWithValues: report.entries.map { ($0.path, $0) })
         #expect(byName["input/scans/page-1.png"]?.encoding == "raw")
@@ -263,7 +263,7 @@ import Testing
         var i = 0
         while pair == nil {
             let s = "content \(i)"
-            let p = String(SHA256Hasher.hash(Array(s.utf8)).hex.prefix(4))
+            let p = String(ObjectID(hashing: Array(s.utf8)).hex.prefix(4))
             if let other = seen[p] { pair = (other, s) } else { seen[p] = s }
             i += 1
         }

@@ -1,8 +1,10 @@
 import Foundation
 import HosoCore
 import HosoKit
+import HosoPrimitives
 import HosoRecords
 import HosoSigning
+import HosoTransport
 import HosoStore
 @testable import HosoSync
 import Testing
@@ -227,7 +229,7 @@ func note(_ text: String) -> JSONValue { .object([JSONMember("text", .string(tex
     static func resign(_ members: inout [(String, [UInt8])], base: String, identity: SigningIdentity, at now: Date) throws {
         func index(_ name: String) -> Int { members.firstIndex { $0.0 == base + "/" + name }! }
         let tagManifest = ["bagit.txt", "bag-info.txt", "hoso-bundle.json", "manifest-sha256.txt"].map {
-            "\(SHA256Hasher.hash(members[index($0)].1).hex)  \($0)\n"
+            "\(ObjectID(hashing: members[index($0)].1).hex)  \($0)\n"
         }.joined()
         members[index("tagmanifest-sha256.txt")].1 = Array(tagManifest.utf8)
         members[index("hoso-bundle.p7s")].1 = try CMSSigner.sign(content: Array(tagManifest.utf8), identity: identity, role: nil, at: now)
@@ -292,9 +294,9 @@ func note(_ text: String) -> JSONValue { .object([JSONMember("text", .string(tex
             // the member's header, which says more than the signed Payload-Oxum allows, before anything is inflated.
             let huge: UInt64 = 256 << 20
             let zeros = [UInt8](repeating: 0, count: 1 << 20)
-            let h = SHA256Hasher()
+            let h = SHA256()
             for _ in 0..<(huge >> 20) { h.update(zeros) }
-            let id = h.finalize()
+            let id = ObjectID(digest: h.finalize())
             var header = try JSONDecoder().decode(BundleHeader.self, from: Data(m.first { $0.0.hasSuffix("/hoso-bundle.json") }!.1))
             header.objects = 1
             header.bytes = 1 << 20  // the signed tags lie: they promise 1 MiB

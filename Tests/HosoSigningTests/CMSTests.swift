@@ -1,4 +1,5 @@
 import Foundation
+import HosoPrimitives
 import Testing
 @testable import HosoSigning
 import HosoCore
@@ -31,7 +32,7 @@ import HosoCore
         #expect(s.signatureIsValid())
         #expect(s.contentMatches(Self.content))
         #expect(!s.contentMatches(Self.content + [0x20]))
-        #expect(s.messageDigest == OpenSSL.sha256(Self.content))
+        #expect(s.messageDigest == SHA256.hash(Self.content))
     }
 
     @Test func tamperedContentFailsWithOpenSSLToo() throws {

@@ -4,6 +4,7 @@ import Glibc
 import Foundation
 import HosoCore
 @testable import HosoSigning
+@testable import HosoTransport
 
 /// Helpers for the time-stamping tests: a temporary directory, the real `openssl`/`curl` programs, a throwaway PKI
 /// made with `openssl ca` (so certificates can be valid in 2019), and a raw HTTP client for abusing the server.

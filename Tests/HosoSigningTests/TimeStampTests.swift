@@ -1,7 +1,9 @@
 import Foundation
 import HosoCore
+import HosoPrimitives
 import Testing
 @testable import HosoSigning
+@testable import HosoTransport
 
 @Suite struct TimeStampTests {
     static let june2019 = TSATest.date("2019-06-01T10:00:00Z")
@@ -162,7 +164,7 @@ import Testing
         try dir.write("token.der", token.der)
         try dir.write("root.pem", pki.root.certPEM)
         try dir.write("chain.pem", pki.shortTSA.certPEM + pki.intermediate.certPEM)
-        let args = ["ts", "-verify", "-token_in", "-in", "token.der", "-digest", OpenSSL.hex(digest),
+        let args = ["ts", "-verify", "-token_in", "-in", "token.der", "-digest", Hex.encode(digest),
                     "-CAfile", "root.pem", "-untrusted", "chain.pem"]
         let atGenTime = try TSATest.run(TSATest.openssl, args + ["-attime", "\(Int(when.timeIntervalSince1970))"], cwd: dir.path)
         #expect(atGenTime.status == 0, "\(atGenTime.err)")

@@ -1,5 +1,6 @@
 import Foundation
 import HosoCore
+import HosoPrimitives
 import Testing
 @testable import HosoSigning
 
@@ -44,7 +45,7 @@ final class PKIFixture: Sendable {
         let der = try CMSSigner.sign(content: content, identity: try identity(name), role: role, at: time)
         guard let stampedAt else { return der }
         let sd = try SignedData(der: der)
-        return try sd.addingTimestamp(try tsa(at: stampedAt).token(forDigest: OpenSSL.sha256(sd.signers[0].signatureValue)))
+        return try sd.addingTimestamp(try tsa(at: stampedAt).token(forDigest: SHA256.hash(sd.signers[0].signatureValue)))
     }
 
     static let y2019 = try! PKIFixture(at: HosoClock.parse("2019-06-01T08:00:00Z")!)
@@ -136,7 +137,7 @@ private let content = Array(#"{"body":{"marks":[8.5,9,7.25]},"recordType":"grade
         // Signed after expiry (by a tool that did not refuse), timestamped after expiry: FAILED.
         let late = try openSSLSign("gv-het-han", extra: "")
         let sd = try SignedData(der: late)
-        let stamped = try sd.addingTimestamp(try Self.today.tsa(at: Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))).token(forDigest: OpenSSL.sha256(sd.signers[0].signatureValue)))
+        let stamped = try sd.addingTimestamp(try Self.today.tsa(at: Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))).token(forDigest: SHA256.hash(sd.signers[0].signatureValue)))
         let lateReport = try judge(stamped, at: Date() + 60, fixture: Self.today)
         #expect(lateReport.indication == .failed && lateReport.reason == .expired, "\(lateReport)")
     }
@@ -182,13 +183,13 @@ private let content = Array(#"{"body":{"marks":[8.5,9,7.25]},"recordType":"grade
     @Test func forgedAndMismatchedTimestamps() throws {
         let der = try fx.sign("gv-van", content, at: t0)
         let sd = try SignedData(der: der)
-        var token = try fx.tsa(at: t0 + 5).token(forDigest: OpenSSL.sha256(sd.signers[0].signatureValue))
+        var token = try fx.tsa(at: t0 + 5).token(forDigest: SHA256.hash(sd.signers[0].signatureValue))
         // Forged: flip a byte near the end (the TSA's signature value).
         token[token.count - 3] ^= 0x10
         let forged = try judge(try sd.addingTimestamp(token), at: t0 + 60)
         #expect(forged.indication == .failed && forged.reason == .timestampInvalid, "\(forged)")
         // Mismatched: a genuine token, but for another signature.
-        let other = try fx.tsa(at: t0 + 5).token(forDigest: OpenSSL.sha256(Array("another signature".utf8)))
+        let other = try fx.tsa(at: t0 + 5).token(forDigest: SHA256.hash(Array("another signature".utf8)))
         let mismatched = try judge(try sd.addingTimestamp(other), at: t0 + 60)
         #expect(mismatched.indication == .failed && mismatched.reason == .timestampMismatch, "\(mismatched)")
     }

@@ -1,27 +1,28 @@
 import Foundation
 import HosoCore
+import HosoPrimitives
 @testable import HosoStore
 import Testing
 
 @Suite struct HashingTests {
     @Test func sha256KnownVectors() {
         // FIPS 180-2 examples.
-        #expect(SHA256Hasher.hash(Array("abc".utf8)).hex == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        #expect(SHA256Hasher.hash([UInt8]()).hex == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        #expect(SHA256Hasher.hash(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)).hex
+        #expect(ObjectID(hashing: Array("abc".utf8)).hex == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(ObjectID(hashing: [UInt8]()).hex == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(ObjectID(hashing: Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)).hex
                 == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
     }
 
     @Test func streamingEqualsOneShot() {
         let data = noise(3 * 1024 * 1024 + 17)
-        let h = SHA256Hasher()
+        let h = SHA256()
         var i = 0
         while i < data.count {
             let n = min(65_537, data.count - i)
             data[i..<(i + n)].withUnsafeBytes { h.update($0) }
             i += n
         }
-        #expect(h.finalize() == SHA256Hasher.hash(data))
+        #expect(ObjectID(digest: h.finalize()) == ObjectID(hashing: data))
     }
 
     @Test(arguments: ["", "abc", "g" + String(repeating: "0", count: 63), String(repeating: "a", count: 63),
@@ -74,7 +75,7 @@ import Testing
         let content = text(size)
         let (obj, isNew) = try store.put(content, kind: .blob)
         #expect(isNew)
-        #expect(obj.id == SHA256Hasher.hash(content))
+        #expect(obj.id == ObjectID(hashing: content))
         #expect(obj.size == UInt64(size))
         #expect(try store.read(obj.id) == content)
         // Repetitive text pays to compress once it is more than a few bytes.
@@ -287,7 +288,7 @@ import Testing
     @Test func missingObjectIsNotFound() throws {
         let dir = TempDir()
         let store = ObjectStore(root: dir.store().root)
-        let id = SHA256Hasher.hash(Array("never stored".utf8))
+        let id = ObjectID(hashing: Array("never stored".utf8))
         #expect(throws: HosoError(.objectNotFound, .both("", ""))) { try store.read(id) }
     }
 }

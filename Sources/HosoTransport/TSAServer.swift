@@ -6,6 +6,7 @@ import Darwin
 import Dispatch
 import Foundation
 import HosoCore
+import HosoSigning
 
 /// An RFC 3161 time-stamping service over HTTP (RFC 3161 §3.4): `POST /` or `POST /tsa` with
 /// `Content-Type: application/timestamp-query`, answered with `application/timestamp-reply`.

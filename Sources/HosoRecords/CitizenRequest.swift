@@ -1,0 +1,90 @@
+import Foundation
+import HosoCore
+
+/// A citizen's request: a copy from the ledger, or the verification of a diploma.
+public struct CitizenRequest: Codable, Sendable, Equatable {
+    public enum Kind: String, Codable, Sendable, CaseIterable { case copy, verification }
+    public enum Relation: String, Codable, Sendable, CaseIterable { case holder, representative, relative }
+    public enum Channel: String, Codable, Sendable, CaseIterable { case inPerson = "in-person", post, online }
+    public enum Status: String, Codable, Sendable, CaseIterable { case received, checked, issued, refused }
+
+    public var kind: Kind
+    public var requesterName: String
+    public var requesterId: String?
+    public var relation: Relation
+    /// What the requester showed to prove the relationship (required unless they are the holder).
+    public var proof: String?
+    public var holderName: String
+    public var holderDateOfBirth: String?
+    public var serial: String?
+    public var ledgerRecordId: String?
+    public var ledgerNumber: Int?
+    /// For verification requests: the agency or employer asking.
+    public var askingBody: String?
+    public var channel: Channel
+    public var copies: Int
+    public var receivedAt: String
+    public var deadline: String
+    public var status: Status
+    public var clerk: String
+    public var refusalReason: String?
+    /// Ledger entry checked (ledger record id and number) and copies issued.
+    public var checkedEntry: String?
+    public var issued: [IssuedCopy]
+
+    public init(
+        kind: Kind,
+        requesterName: String,
+        requesterId: String? = nil,
+        relation: Relation,
+        proof: String? = nil,
+        holderName: String,
+        holderDateOfBirth: String? = nil,
+        serial: String? = nil,
+        ledgerRecordId: String? = nil,
+        ledgerNumber: Int? = nil,
+        askingBody: String? = nil,
+        channel: Channel,
+        copies: Int,
+        receivedAt: String,
+        deadline: String,
+        status: Status,
+        clerk: String,
+        refusalReason: String? = nil,
+        checkedEntry: String? = nil,
+        issued: [IssuedCopy]
+    ) {
+        self.kind = kind
+        self.requesterName = requesterName
+        self.requesterId = requesterId
+        self.relation = relation
+        self.proof = proof
+        self.holderName = holderName
+        self.holderDateOfBirth = holderDateOfBirth
+        self.serial = serial
+        self.ledgerRecordId = ledgerRecordId
+        self.ledgerNumber = ledgerNumber
+        self.askingBody = askingBody
+        self.channel = channel
+        self.copies = copies
+        self.receivedAt = receivedAt
+        self.deadline = deadline
+        self.status = status
+        self.clerk = clerk
+        self.refusalReason = refusalReason
+        self.checkedEntry = checkedEntry
+        self.issued = issued
+    }
+
+    public struct IssuedCopy: Codable, Sendable, Equatable {
+        public var copyNumber: String
+        public var document: String
+
+        public init(copyNumber: String, document: String) {
+            self.copyNumber = copyNumber
+            self.document = document
+        }
+    }
+
+    public static let recordType = "request"
+}

@@ -1,0 +1,109 @@
+import Foundation
+import HosoCore
+
+/// The office's working calendar and identity. DOMAIN.md: the deadline rule (same working day; the next one after
+/// 15:00) is from one province's procedure page [law, one province], working days and holidays vary, and the
+/// issuing authority is configuration since the 2025 reorganisation — so all of it is a record, not a constant.
+public struct OfficeSettings: Codable, Sendable, Equatable {
+    public var officeName: String
+    public var superiorBody: String
+    public var place: String
+    public var signerTitle: String
+    public var signerName: String
+    /// Short code printed in copy numbers and QR payloads.
+    public var officeCode: String
+    /// ISO weekdays that are working days (1 = Monday … 7 = Sunday).
+    public var workingDays: [Int]
+    /// Days off (YYYY-MM-DD), e.g. Tết.
+    public var holidays: [String]
+    /// Requests received after this local time are due the next working day.
+    public var cutoff: String
+    /// When the office closes: the deadline's time of day.
+    public var closing: String
+    /// Offset of local time from UTC, e.g. "+07:00".
+    public var utcOffset: String
+    /// Working days to answer a verification request (no statutory deadline was found: DOMAIN.md).
+    public var verificationDays: Int
+    /// SHA-256 fingerprints of the certificates that sign this office's copies.
+    public var copySigners: [String]
+
+    public init(
+        officeName: String,
+        superiorBody: String,
+        place: String,
+        signerTitle: String,
+        signerName: String,
+        officeCode: String,
+        workingDays: [Int],
+        holidays: [String],
+        cutoff: String,
+        closing: String,
+        utcOffset: String,
+        verificationDays: Int,
+        copySigners: [String]
+    ) {
+        self.officeName = officeName
+        self.superiorBody = superiorBody
+        self.place = place
+        self.signerTitle = signerTitle
+        self.signerName = signerName
+        self.officeCode = officeCode
+        self.workingDays = workingDays
+        self.holidays = holidays
+        self.cutoff = cutoff
+        self.closing = closing
+        self.utcOffset = utcOffset
+        self.verificationDays = verificationDays
+        self.copySigners = copySigners
+    }
+
+    public static let defaults = OfficeSettings(
+        officeName: "Phòng Giáo dục và Đào tạo", superiorBody: "Ủy ban nhân dân", place: "", signerTitle: "Trưởng phòng",
+        signerName: "", officeCode: "PGD", workingDays: [1, 2, 3, 4, 5], holidays: [], cutoff: "15:00", closing: "17:00",
+        utcOffset: "+07:00", verificationDays: 5, copySigners: [])
+
+    public static let recordType = "office-settings"
+    public static let recordId = "office-settings"
+
+    package var offsetSeconds: Int {
+        let sign = utcOffset.hasPrefix("-") ? -1 : 1
+        let parts = utcOffset.dropFirst().split(separator: ":").compactMap { Int($0) }
+        return sign * ((parts.first ?? 7) * 3600 + (parts.count > 1 ? parts[1] : 0) * 60)
+    }
+
+    package var calendar: Calendar {
+        var c = Calendar(identifier: .gregorian)
+        c.timeZone = TimeZone(secondsFromGMT: offsetSeconds)!
+        return c
+    }
+
+    package func minutes(_ hhmm: String) -> Int {
+        let p = hhmm.split(separator: ":").compactMap { Int($0) }
+        return (p.first ?? 0) * 60 + (p.count > 1 ? p[1] : 0)
+    }
+
+    package func isWorkingDay(_ d: Date) -> Bool {
+        let c = calendar
+        let weekday = c.component(.weekday, from: d)  // 1 = Sunday
+        let iso = weekday == 1 ? 7 : weekday - 1
+        guard workingDays.contains(iso) else { return false }
+        let comps = c.dateComponents([.year, .month, .day], from: d)
+        let key = String(format: "%04d-%02d-%02d", comps.year!, comps.month!, comps.day!)
+        return !holidays.contains(key)
+    }
+
+    /// The deadline for a request received at `received`: closing time of the same working day, or of the next
+    /// working day when it came after the cutoff or on a day off; `extraDays` more working days after that.
+    public func deadline(receivedAt received: Date, extraDays: Int = 0) -> Date {
+        let c = calendar
+        var day = c.startOfDay(for: received)
+        let minuteOfDay = c.component(.hour, from: received) * 60 + c.component(.minute, from: received)
+        if !isWorkingDay(day) || minuteOfDay >= minutes(cutoff) {
+            repeat { day = c.date(byAdding: .day, value: 1, to: day)! } while !isWorkingDay(day)
+        }
+        for _ in 0..<max(0, extraDays) {
+            repeat { day = c.date(byAdding: .day, value: 1, to: day)! } while !isWorkingDay(day)
+        }
+        return day.addingTimeInterval(TimeInterval(minutes(closing) * 60))
+    }
+}
