@@ -14,9 +14,9 @@ import HosoSigning
 
 extension HosoError.Code {
     /// The CMS (chain, CRLs, timestamp) does not fit the space reserved in /Contents.
-    public static let pdfSignatureTooLarge = Self(rawValue: "PDF_SIGNATURE_TOO_LARGE")
+    public static let pdfSignatureTooLarge = Self("PDF_SIGNATURE_TOO_LARGE", .badInput)
     /// The PDF cannot take hoso's signature (it already has a form or a signature, or its structure is unexpected).
-    public static let pdfNotSignable = Self(rawValue: "PDF_NOT_SIGNABLE")
+    public static let pdfNotSignable = Self("PDF_NOT_SIGNABLE", .badInput)
 }
 
 extension ReasonCode {

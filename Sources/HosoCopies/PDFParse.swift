@@ -10,11 +10,11 @@ import HosoPrimitives
 
 extension HosoError.Code {
     /// The bytes are not a PDF this reader accepts (broken syntax, bad cross-reference, a limit exceeded).
-    public static let pdfMalformed = Self(rawValue: "PDF_MALFORMED")
+    public static let pdfMalformed = Self("PDF_MALFORMED", .badInput)
     /// A valid PDF feature hoso does not read (cross-reference streams, encryption, …).
-    public static let pdfUnsupported = Self(rawValue: "PDF_UNSUPPORTED")
+    public static let pdfUnsupported = Self("PDF_UNSUPPORTED", .badInput)
     /// Larger than `PDFParse.maxPDFBytes`.
-    public static let pdfTooLarge = Self(rawValue: "PDF_TOO_LARGE")
+    public static let pdfTooLarge = Self("PDF_TOO_LARGE", .badInput)
 }
 
 /// One signature field of a PDF as found on disk: where its /ByteRange points, what it covers, and its CMS.

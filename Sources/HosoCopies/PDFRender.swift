@@ -9,7 +9,7 @@ import HosoCore
 
 extension HosoError.Code {
     /// cairo or pango could not make the PDF (or the font it needs is missing).
-    public static let pdfRenderFailed = Self(rawValue: "PDF_RENDER_FAILED")
+    public static let pdfRenderFailed = Self("PDF_RENDER_FAILED", .badInput)
 }
 
 /// The text of one copy from the ledger (bản sao từ sổ gốc, Nghị định 23/2015/NĐ-CP), as it is printed.

@@ -7,13 +7,13 @@ import HosoCore
 
 extension HosoError.Code {
     /// libqrencode could not make a QR code of the text (too long for any version, or not encodable).
-    public static let qrEncodeFailed = Self(rawValue: "QR_ENCODE_FAILED")
+    public static let qrEncodeFailed = Self("QR_ENCODE_FAILED", .badInput)
     /// An image to scan could not be read (damaged, truncated, not what its header says).
-    public static let qrImageUnreadable = Self(rawValue: "QR_IMAGE_UNREADABLE")
+    public static let qrImageUnreadable = Self("QR_IMAGE_UNREADABLE", .badInput)
     /// An image format the scanner does not read (JPEG, TIFF, …): convert it to PNG or PGM/PPM.
-    public static let qrImageUnsupported = Self(rawValue: "QR_IMAGE_FORMAT_UNSUPPORTED")
+    public static let qrImageUnsupported = Self("QR_IMAGE_FORMAT_UNSUPPORTED", .badInput)
     /// An image too large to scan (file size or pixel count over the limits).
-    public static let qrImageTooLarge = Self(rawValue: "QR_IMAGE_TOO_LARGE")
+    public static let qrImageTooLarge = Self("QR_IMAGE_TOO_LARGE", .badInput)
 }
 
 /// QR codes: made with libqrencode, drawn as a module matrix or a PNG (cairo), read back with zbar.

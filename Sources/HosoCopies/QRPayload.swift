@@ -6,11 +6,11 @@ import HosoSigning
 extension HosoError.Code {
     /// The text read from a QR code is not a hoso copy payload, or is damaged (never thrown for a bad signature:
     /// that is a verification result).
-    public static let qrPayloadMalformed = Self(rawValue: "QR_PAYLOAD_MALFORMED")
+    public static let qrPayloadMalformed = Self("QR_PAYLOAD_MALFORMED", .badInput)
     /// A copy payload to encode has a field that cannot go into the QR code (empty, too long, not a date…).
-    public static let qrPayloadInvalid = Self(rawValue: "QR_PAYLOAD_INVALID")
+    public static let qrPayloadInvalid = Self("QR_PAYLOAD_INVALID", .badInput)
     /// The signed payload does not fit a QR code of version 15 at error-correction level M.
-    public static let qrPayloadTooLarge = Self(rawValue: "QR_PAYLOAD_TOO_LARGE")
+    public static let qrPayloadTooLarge = Self("QR_PAYLOAD_TOO_LARGE", .badInput)
 }
 
 /// What the QR code on a certified copy from the ledger (bản sao từ sổ gốc) carries, so that a paper copy can be

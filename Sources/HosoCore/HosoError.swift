@@ -34,15 +34,53 @@ public enum Lang: String, Sendable, CaseIterable {
 /// languages, where it happened (file, row, field or object) and the underlying cause.
 /// Equality is on the code only, so tests can say `#expect(throws: HosoError.objectCorrupt)`-style checks.
 public struct HosoError: Error, Sendable, CustomStringConvertible, Equatable {
+    /// A stable code with its category. Each module declares its codes in one catalogue (an extension of `Code`),
+    /// each with an explicit category; equality and hashing are on the text alone.
     public struct Code: Hashable, Sendable, RawRepresentable, CustomStringConvertible {
         public var rawValue: String
-        public init(rawValue: String) { self.rawValue = rawValue }
+        public let category: Category
+
+        public init(_ rawValue: String, _ category: Category) {
+            self.rawValue = rawValue
+            self.category = category
+        }
+
+        /// A code received from elsewhere (a peer's answer), whose catalogue this node may not have: the category
+        /// follows the naming rule (`*_NOT_FOUND` is "not found"; anything else is the caller's input).
+        public init(rawValue: String) {
+            self.init(rawValue, rawValue.hasSuffix("_NOT_FOUND") ? .notFound : .badInput)
+        }
+
         public var description: String { rawValue }
+        public static func == (a: Code, b: Code) -> Bool { a.rawValue == b.rawValue }
+        public func hash(into h: inout Hasher) { h.combine(rawValue) }
     }
 
-    /// Broad classes of failure; each maps to one documented exit code of the CLI.
-    public enum Category: Sendable {
-        case damage, badInput, notFound, io, busy, `internal`
+    /// Broad classes of failure. Each maps to one documented exit code of the CLI and one HTTP status of the web
+    /// application and the sync protocol (HosoError+Status.swift).
+    public enum Category: Sendable, CaseIterable {
+        /// Stored data is damaged.
+        case damage
+        /// The caller's input is wrong (a file, a field, a request).
+        case badInput
+        /// What was asked for does not exist.
+        case notFound
+        /// The disk or the system failed.
+        case io
+        /// Another process holds the archive.
+        case busy
+        /// A bug.
+        case `internal`
+        /// Who is asking is not known (no session, a failed sign-in).
+        case unauthenticated
+        /// Who is asking may not do this.
+        case forbidden
+        /// The request clashes with the current state (a request already served, a revoked diploma).
+        case conflict
+        /// The request body is over its limit.
+        case tooLarge
+        /// Too many attempts; try later.
+        case throttled
     }
 
     public var code: Code
@@ -74,57 +112,39 @@ public struct HosoError: Error, Sendable, CustomStringConvertible, Equatable {
 }
 
 extension HosoError.Code {
-    public var category: HosoError.Category {
-        switch self {
-        case .objectCorrupt, .objectTruncated, .objectMalformed, .archiveDamaged:
-            return .damage
-        case .archiveNotFound, .objectNotFound, .inputNotFound:
-            return .notFound
-        case .diskFull, .fileTooLarge, .ioError, .objectUnreadable, .indexError, .archiveUnwritable:
-            return .io
-        case .busy:
-            return .busy
-        case .internalError:
-            return .internal
-        default:
-            // Codes declared in other modules follow the naming rule: *_NOT_FOUND is "not found".
-            return rawValue.hasSuffix("_NOT_FOUND") ? .notFound : .badInput
-        }
-    }
-
     // Archive
-    public static let archiveNotFound = Self(rawValue: "ARCHIVE_NOT_FOUND")
-    public static let archiveExists = Self(rawValue: "ARCHIVE_EXISTS")
-    public static let archiveNotEmpty = Self(rawValue: "ARCHIVE_DIR_NOT_EMPTY")
-    public static let archiveFormat = Self(rawValue: "ARCHIVE_FORMAT_UNSUPPORTED")
-    public static let archiveDamaged = Self(rawValue: "ARCHIVE_DAMAGED")
-    public static let archiveUnwritable = Self(rawValue: "ARCHIVE_UNWRITABLE")
-    public static let busy = Self(rawValue: "ARCHIVE_BUSY")
+    public static let archiveNotFound = Self("ARCHIVE_NOT_FOUND", .notFound)
+    public static let archiveExists = Self("ARCHIVE_EXISTS", .badInput)
+    public static let archiveNotEmpty = Self("ARCHIVE_DIR_NOT_EMPTY", .badInput)
+    public static let archiveFormat = Self("ARCHIVE_FORMAT_UNSUPPORTED", .badInput)
+    public static let archiveDamaged = Self("ARCHIVE_DAMAGED", .damage)
+    public static let archiveUnwritable = Self("ARCHIVE_UNWRITABLE", .io)
+    public static let busy = Self("ARCHIVE_BUSY", .busy)
     // Objects
-    public static let invalidID = Self(rawValue: "INVALID_OBJECT_ID")
-    public static let ambiguousID = Self(rawValue: "AMBIGUOUS_OBJECT_ID")
-    public static let objectNotFound = Self(rawValue: "OBJECT_NOT_FOUND")
-    public static let objectCorrupt = Self(rawValue: "OBJECT_CORRUPT")
-    public static let objectTruncated = Self(rawValue: "OBJECT_TRUNCATED")
-    public static let objectMalformed = Self(rawValue: "OBJECT_MALFORMED")
-    public static let objectUnreadable = Self(rawValue: "OBJECT_UNREADABLE")
-    public static let objectTooLarge = Self(rawValue: "OBJECT_TOO_LARGE")
-    public static let invalidKind = Self(rawValue: "INVALID_KIND")
+    public static let invalidID = Self("INVALID_OBJECT_ID", .badInput)
+    public static let ambiguousID = Self("AMBIGUOUS_OBJECT_ID", .badInput)
+    public static let objectNotFound = Self("OBJECT_NOT_FOUND", .notFound)
+    public static let objectCorrupt = Self("OBJECT_CORRUPT", .damage)
+    public static let objectTruncated = Self("OBJECT_TRUNCATED", .damage)
+    public static let objectMalformed = Self("OBJECT_MALFORMED", .damage)
+    public static let objectUnreadable = Self("OBJECT_UNREADABLE", .io)
+    public static let objectTooLarge = Self("OBJECT_TOO_LARGE", .badInput)
+    public static let invalidKind = Self("INVALID_KIND", .badInput)
     // Input files
-    public static let inputNotFound = Self(rawValue: "INPUT_NOT_FOUND")
-    public static let inputUnreadable = Self(rawValue: "INPUT_UNREADABLE")
-    public static let inputNotRegular = Self(rawValue: "INPUT_NOT_REGULAR_FILE")
-    public static let symlinkLoop = Self(rawValue: "INPUT_SYMLINK_LOOP")
-    public static let duplicatePath = Self(rawValue: "INPUT_DUPLICATE_PATH")
-    public static let inputChanged = Self(rawValue: "INPUT_CHANGED_WHILE_READ")
-    public static let inputInsideArchive = Self(rawValue: "INPUT_INSIDE_ARCHIVE")
-    public static let invalidManifest = Self(rawValue: "INVALID_MANIFEST")
+    public static let inputNotFound = Self("INPUT_NOT_FOUND", .notFound)
+    public static let inputUnreadable = Self("INPUT_UNREADABLE", .badInput)
+    public static let inputNotRegular = Self("INPUT_NOT_REGULAR_FILE", .badInput)
+    public static let symlinkLoop = Self("INPUT_SYMLINK_LOOP", .badInput)
+    public static let duplicatePath = Self("INPUT_DUPLICATE_PATH", .badInput)
+    public static let inputChanged = Self("INPUT_CHANGED_WHILE_READ", .badInput)
+    public static let inputInsideArchive = Self("INPUT_INSIDE_ARCHIVE", .badInput)
+    public static let invalidManifest = Self("INVALID_MANIFEST", .badInput)
     // Environment
-    public static let diskFull = Self(rawValue: "DISK_FULL")
-    public static let fileTooLarge = Self(rawValue: "FILE_SIZE_LIMIT")
-    public static let ioError = Self(rawValue: "IO_ERROR")
-    public static let indexError = Self(rawValue: "INDEX_ERROR")
-    public static let internalError = Self(rawValue: "INTERNAL_ERROR")
+    public static let diskFull = Self("DISK_FULL", .io)
+    public static let fileTooLarge = Self("FILE_SIZE_LIMIT", .io)
+    public static let ioError = Self("IO_ERROR", .io)
+    public static let indexError = Self("INDEX_ERROR", .io)
+    public static let internalError = Self("INTERNAL_ERROR", .internal)
 }
 
 /// Several problems found at once: imports check everything first and report every problem together.

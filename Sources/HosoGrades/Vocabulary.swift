@@ -11,49 +11,49 @@ import HosoRecords
 
 extension HosoError.Code {
     /// header.json or the command-line metadata (school, class, year, subject, term, periods…) is wrong.
-    public static let gradeBookHeaderInvalid = Self(rawValue: "GRADEBOOK_HEADER_INVALID")
+    public static let gradeBookHeaderInvalid = Self("GRADEBOOK_HEADER_INVALID", .badInput)
     /// The CSV file is not UTF-8 (the grade-book layout is UTF-8 only).
-    public static let gradeBookEncoding = Self(rawValue: "GRADEBOOK_ENCODING")
+    public static let gradeBookEncoding = Self("GRADEBOOK_ENCODING", .badInput)
     /// A column the subject needs is not in the header row.
-    public static let gradeBookColumnMissing = Self(rawValue: "GRADEBOOK_COLUMN_MISSING")
+    public static let gradeBookColumnMissing = Self("GRADEBOOK_COLUMN_MISSING", .badInput)
     /// A header column that is not part of the layout, or one given twice.
-    public static let gradeBookColumnUnknown = Self(rawValue: "GRADEBOOK_COLUMN_UNKNOWN")
+    public static let gradeBookColumnUnknown = Self("GRADEBOOK_COLUMN_UNKNOWN", .badInput)
     /// A row with more cells than the header has columns.
-    public static let gradeBookExtraCell = Self(rawValue: "GRADEBOOK_EXTRA_CELL")
+    public static let gradeBookExtraCell = Self("GRADEBOOK_EXTRA_CELL", .badInput)
     /// The file has no student rows.
-    public static let gradeBookEmpty = Self(rawValue: "GRADEBOOK_EMPTY")
+    public static let gradeBookEmpty = Self("GRADEBOOK_EMPTY", .badInput)
     /// A regular, mid-term or end-of-term mark that the subject needs is empty.
-    public static let gradeBookMarkMissing = Self(rawValue: "GRADEBOOK_MARK_MISSING")
+    public static let gradeBookMarkMissing = Self("GRADEBOOK_MARK_MISSING", .badInput)
     /// A regular mark beyond the number the subject's periods allow.
-    public static let gradeBookMarkExtra = Self(rawValue: "GRADEBOOK_MARK_EXTRA")
+    public static let gradeBookMarkExtra = Self("GRADEBOOK_MARK_EXTRA", .badInput)
     /// A value in a column the subject's assessment does not use (marks for a comments-only subject, a comment
     /// result for a scored one).
-    public static let gradeBookUnexpectedValue = Self(rawValue: "GRADEBOOK_UNEXPECTED_VALUE")
+    public static let gradeBookUnexpectedValue = Self("GRADEBOOK_UNEXPECTED_VALUE", .badInput)
     /// A comments-only subject's row without its Đạt / Chưa đạt.
-    public static let gradeBookCommentMissing = Self(rawValue: "GRADEBOOK_COMMENT_MISSING")
+    public static let gradeBookCommentMissing = Self("GRADEBOOK_COMMENT_MISSING", .badInput)
     /// The same student (mã định danh) twice in one grade book.
-    public static let gradeBookDuplicateStudent = Self(rawValue: "GRADEBOOK_DUPLICATE_STUDENT")
+    public static let gradeBookDuplicateStudent = Self("GRADEBOOK_DUPLICATE_STUDENT", .badInput)
     /// A student row without a name.
-    public static let gradeBookNameMissing = Self(rawValue: "GRADEBOOK_NAME_MISSING")
+    public static let gradeBookNameMissing = Self("GRADEBOOK_NAME_MISSING", .badInput)
     /// A MOET learner identifier that is not 10 digits.
-    public static let moetIdInvalid = Self(rawValue: "MOET_ID_INVALID")
+    public static let moetIdInvalid = Self("MOET_ID_INVALID", .badInput)
     /// A date that is not a real dd/MM/yyyy date.
-    public static let dateInvalid = Self(rawValue: "DATE_INVALID")
+    public static let dateInvalid = Self("DATE_INVALID", .badInput)
     /// A stored record that is not a readable grade book (export or transcript of the wrong record).
-    public static let gradeBookRecordInvalid = Self(rawValue: "GRADEBOOK_RECORD_INVALID")
+    public static let gradeBookRecordInvalid = Self("GRADEBOOK_RECORD_INVALID", .badInput)
     /// A grade book a transcript needs is not in the archive.
-    public static let gradeBookMissing = Self(rawValue: "GRADEBOOK_MISSING")
+    public static let gradeBookMissing = Self("GRADEBOOK_MISSING", .badInput)
     /// A student the transcript needs is absent from one of the year's grade books.
-    public static let transcriptStudentMissing = Self(rawValue: "TRANSCRIPT_STUDENT_MISSING")
+    public static let transcriptStudentMissing = Self("TRANSCRIPT_STUDENT_MISSING", .badInput)
     /// The grade books disagree about a student (name, date of birth) or a subject (assessment).
-    public static let transcriptInconsistent = Self(rawValue: "TRANSCRIPT_INCONSISTENT")
+    public static let transcriptInconsistent = Self("TRANSCRIPT_INCONSISTENT", .badInput)
     /// Something worth a look in a transcript build that does not stop it (e.g. too few subjects for the rules).
-    public static let transcriptWarning = Self(rawValue: "TRANSCRIPT_WARNING")
+    public static let transcriptWarning = Self("TRANSCRIPT_WARNING", .badInput)
     /// A changed record needs a reason for its new revision.
-    public static let recordReasonRequired = Self(rawValue: "RECORD_REASON_REQUIRED")
+    public static let recordReasonRequired = Self("RECORD_REASON_REQUIRED", .badInput)
     /// Something worth a look that does not stop the import (e.g. a `tbm` column that differs from the computed
     /// average).
-    public static let gradeBookWarning = Self(rawValue: "GRADEBOOK_WARNING")
+    public static let gradeBookWarning = Self("GRADEBOOK_WARNING", .badInput)
 }
 
 // MARK: - Vocabulary

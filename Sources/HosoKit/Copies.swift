@@ -8,11 +8,11 @@ import HosoSigning
 import HosoStore
 
 extension HosoError.Code {
-    public static let diplomaRevoked = Self(rawValue: "DIPLOMA_REVOKED")
-    public static let notOfficeSigner = Self(rawValue: "NOT_OFFICE_SIGNER")
-    public static let requestMismatch = Self(rawValue: "REQUEST_ENTRY_MISMATCH")
-    public static let copyNotFound = Self(rawValue: "COPY_NOT_FOUND")
-    public static let copyNumberTaken = Self(rawValue: "COPY_NUMBER_TAKEN")
+    public static let diplomaRevoked = Self("DIPLOMA_REVOKED", .conflict)
+    public static let notOfficeSigner = Self("NOT_OFFICE_SIGNER", .badInput)
+    public static let requestMismatch = Self("REQUEST_ENTRY_MISMATCH", .conflict)
+    public static let copyNotFound = Self("COPY_NOT_FOUND", .notFound)
+    public static let copyNumberTaken = Self("COPY_NUMBER_TAKEN", .badInput)
 }
 
 /// One line of the copy register (sổ cấp bản sao): requester, holder, serial, ledger number, copy number, date,

@@ -5,7 +5,7 @@ import HosoRecords
 import HosoStore
 
 extension HosoError.Code {
-    public static let entryAmbiguous = Self(rawValue: "LEDGER_ENTRY_AMBIGUOUS")
+    public static let entryAmbiguous = Self("LEDGER_ENTRY_AMBIGUOUS", .badInput)
 }
 
 /// One diploma as the ledger says it today: the entry of the ledger's current revision with every correction of

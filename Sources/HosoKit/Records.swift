@@ -5,12 +5,12 @@ import HosoRecords
 import HosoStore
 
 extension HosoError.Code {
-    public static let recordExists = Self(rawValue: "RECORD_EXISTS")
-    public static let recordNotFound = Self(rawValue: "RECORD_NOT_FOUND")
-    public static let recordConflict = Self(rawValue: "RECORD_CONFLICT")
-    public static let parentInvalid = Self(rawValue: "REVISION_PARENT_INVALID")
-    public static let ledgerEntryNotFound = Self(rawValue: "LEDGER_ENTRY_NOT_FOUND")
-    public static let appendixMismatch = Self(rawValue: "LEDGER_APPENDIX_MISMATCH")
+    public static let recordExists = Self("RECORD_EXISTS", .badInput)
+    public static let recordNotFound = Self("RECORD_NOT_FOUND", .notFound)
+    public static let recordConflict = Self("RECORD_CONFLICT", .badInput)
+    public static let parentInvalid = Self("REVISION_PARENT_INVALID", .badInput)
+    public static let ledgerEntryNotFound = Self("LEDGER_ENTRY_NOT_FOUND", .notFound)
+    public static let appendixMismatch = Self("LEDGER_APPENDIX_MISMATCH", .badInput)
 }
 
 /// What the index knows of one revision (its record, parents, author, time, reason).

@@ -5,9 +5,9 @@ import HosoRecords
 import HosoStore
 
 extension HosoError.Code {
-    public static let requestNotFound = Self(rawValue: "REQUEST_NOT_FOUND")
-    public static let requestState = Self(rawValue: "REQUEST_STATE_INVALID")
-    public static let badRequestInput = Self(rawValue: "REQUEST_INVALID")
+    public static let requestNotFound = Self("REQUEST_NOT_FOUND", .notFound)
+    public static let requestState = Self("REQUEST_STATE_INVALID", .conflict)
+    public static let badRequestInput = Self("REQUEST_INVALID", .badInput)
 }
 
 extension Archive {

@@ -8,9 +8,9 @@ import HosoTransport
 import HosoStore
 
 extension HosoError.Code {
-    public static let signatureNotFound = Self(rawValue: "SIGNATURE_NOT_FOUND")
-    public static let trustAnchorNotFound = Self(rawValue: "TRUST_ANCHOR_NOT_FOUND")
-    public static let notARevision = Self(rawValue: "NOT_A_REVISION")
+    public static let signatureNotFound = Self("SIGNATURE_NOT_FOUND", .notFound)
+    public static let trustAnchorNotFound = Self("TRUST_ANCHOR_NOT_FOUND", .notFound)
+    public static let notARevision = Self("NOT_A_REVISION", .badInput)
 }
 
 /// Where signature timestamps come from: a TSA over HTTP, or the office's own authority in-process.

@@ -14,11 +14,11 @@ import HosoSync
 
 extension HosoError.Code {
     /// The bundle was made for another node.
-    public static let wrongRecipient = Self(rawValue: "BUNDLE_WRONG_RECIPIENT")
+    public static let wrongRecipient = Self("BUNDLE_WRONG_RECIPIENT", .badInput)
     /// An older (or different, same-numbered) bundle from this peer was imported already.
-    public static let bundleReplayed = Self(rawValue: "BUNDLE_REPLAYED")
+    public static let bundleReplayed = Self("BUNDLE_REPLAYED", .badInput)
     /// A revision arrived without its parents, or a signature without its revision.
-    public static let syncIncomplete = Self(rawValue: "SYNC_INCOMPLETE")
+    public static let syncIncomplete = Self("SYNC_INCOMPLETE", .badInput)
 }
 
 /// One direction of scope: `>` before a pattern makes it send-only, `<` receive-only; plain patterns go both ways.

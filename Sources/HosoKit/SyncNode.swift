@@ -10,10 +10,10 @@ import HosoSigning
 import HosoStore
 
 extension HosoError.Code {
-    public static let nodeExists = Self(rawValue: "NODE_EXISTS")
-    public static let nodeNotInitialised = Self(rawValue: "NODE_NOT_FOUND")
-    public static let peerExists = Self(rawValue: "PEER_EXISTS")
-    public static let peerNotFound = Self(rawValue: "PEER_NOT_FOUND")
+    public static let nodeExists = Self("NODE_EXISTS", .badInput)
+    public static let nodeNotInitialised = Self("NODE_NOT_FOUND", .notFound)
+    public static let peerExists = Self("PEER_EXISTS", .badInput)
+    public static let peerNotFound = Self("PEER_NOT_FOUND", .notFound)
 }
 
 /// What this node knows of one peer's copy (`sync/<node>.json`, local, never synced): the bundles exchanged and the

@@ -2,7 +2,7 @@ import Foundation
 import HosoCore
 
 extension HosoError.Code {
-    public static let csvInvalid = Self(rawValue: "CSV_INVALID")
+    public static let csvInvalid = Self("CSV_INVALID", .badInput)
 }
 
 /// A table read from a spreadsheet file (CSV or XLSX): a header and rows of text cells, each row with the

@@ -35,9 +35,9 @@ public struct JSONMember: Sendable, Equatable {
 }
 
 extension HosoError.Code {
-    public static let jsonInvalid = Self(rawValue: "JSON_INVALID")
-    public static let jsonDuplicateKey = Self(rawValue: "JSON_DUPLICATE_KEY")
-    public static let jsonNumberOutOfRange = Self(rawValue: "JSON_NUMBER_OUT_OF_RANGE")
+    public static let jsonInvalid = Self("JSON_INVALID", .badInput)
+    public static let jsonDuplicateKey = Self("JSON_DUPLICATE_KEY", .badInput)
+    public static let jsonNumberOutOfRange = Self("JSON_NUMBER_OUT_OF_RANGE", .badInput)
 }
 
 /// hoso's canonical form of a record: RFC 8785 (JCS) over text normalised to Unicode NFC.

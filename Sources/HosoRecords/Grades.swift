@@ -11,15 +11,15 @@ import HosoCore
 
 extension HosoError.Code {
     /// A mark (ĐĐG, ĐTB) that is not 0–10 with at most one decimal place.
-    public static let markInvalid = Self(rawValue: "MARK_INVALID")
+    public static let markInvalid = Self("MARK_INVALID", .badInput)
     /// A subject's periods per year that cannot be (zero or negative).
-    public static let gradePeriodsInvalid = Self(rawValue: "GRADE_PERIODS_INVALID")
+    public static let gradePeriodsInvalid = Self("GRADE_PERIODS_INVALID", .badInput)
     /// A term with the wrong number of regular marks (ĐĐGtx) for the subject's periods.
-    public static let gradeRegularMarkCount = Self(rawValue: "GRADE_REGULAR_MARK_COUNT")
+    public static let gradeRegularMarkCount = Self("GRADE_REGULAR_MARK_COUNT", .badInput)
     /// A rating (Đạt, Tốt, Hoàn thành tốt, …) that is none of its scale's levels.
-    public static let gradeLevelInvalid = Self(rawValue: "GRADE_LEVEL_INVALID")
+    public static let gradeLevelInvalid = Self("GRADE_LEVEL_INVALID", .badInput)
     /// A primary-school periodic test score that is not a whole number on the scale.
-    public static let primaryScoreInvalid = Self(rawValue: "PRIMARY_SCORE_INVALID")
+    public static let primaryScoreInvalid = Self("PRIMARY_SCORE_INVALID", .badInput)
 }
 
 // MARK: - Marks

@@ -2,15 +2,15 @@ import Foundation
 import HosoCore
 
 extension HosoError.Code {
-    public static let mappingInvalid = Self(rawValue: "LEDGER_MAPPING_INVALID")
-    public static let ledgerColumnMissing = Self(rawValue: "LEDGER_COLUMN_MISSING")
-    public static let ledgerValueMissing = Self(rawValue: "LEDGER_VALUE_MISSING")
-    public static let ledgerValueInvalid = Self(rawValue: "LEDGER_VALUE_INVALID")
-    public static let ledgerDuplicateSerial = Self(rawValue: "LEDGER_DUPLICATE_SERIAL")
-    public static let ledgerDuplicateNumber = Self(rawValue: "LEDGER_DUPLICATE_LEDGER_NUMBER")
-    public static let ledgerNumberGap = Self(rawValue: "LEDGER_NUMBER_GAP")
-    public static let ledgerPageWithoutScan = Self(rawValue: "LEDGER_PAGE_WITHOUT_SCAN")
-    public static let ledgerWarning = Self(rawValue: "LEDGER_WARNING")
+    public static let mappingInvalid = Self("LEDGER_MAPPING_INVALID", .badInput)
+    public static let ledgerColumnMissing = Self("LEDGER_COLUMN_MISSING", .badInput)
+    public static let ledgerValueMissing = Self("LEDGER_VALUE_MISSING", .badInput)
+    public static let ledgerValueInvalid = Self("LEDGER_VALUE_INVALID", .badInput)
+    public static let ledgerDuplicateSerial = Self("LEDGER_DUPLICATE_SERIAL", .badInput)
+    public static let ledgerDuplicateNumber = Self("LEDGER_DUPLICATE_LEDGER_NUMBER", .badInput)
+    public static let ledgerNumberGap = Self("LEDGER_NUMBER_GAP", .badInput)
+    public static let ledgerPageWithoutScan = Self("LEDGER_PAGE_WITHOUT_SCAN", .badInput)
+    public static let ledgerWarning = Self("LEDGER_WARNING", .badInput)
 }
 
 /// How a registrar's spreadsheet maps onto the ledger format (Schemas/FORMATS.md, ledger-mapping.schema.json).

@@ -2,7 +2,7 @@ import Foundation
 import HosoCore
 
 extension HosoError.Code {
-    public static let revisionInvalid = Self(rawValue: "REVISION_INVALID")
+    public static let revisionInvalid = Self("REVISION_INVALID", .badInput)
 }
 
 /// One revision of a record: the envelope every record revision has, and the record's body.

@@ -3,14 +3,14 @@ import HosoCore
 
 extension HosoError.Code {
     /// A value that breaks a rule of its JSON Schema.
-    public static let schemaViolation = Self(rawValue: "SCHEMA_VIOLATION")
+    public static let schemaViolation = Self("SCHEMA_VIOLATION", .badInput)
     /// A schema that cannot be loaded: malformed, a `$ref` that leads nowhere, or a `$ref` loop.
-    public static let schemaInvalid = Self(rawValue: "SCHEMA_INVALID")
+    public static let schemaInvalid = Self("SCHEMA_INVALID", .badInput)
     /// A schema using a keyword or format this validator does not implement: refused, so no schema is ever
     /// half-checked.
-    public static let schemaUnsupported = Self(rawValue: "SCHEMA_UNSUPPORTED")
+    public static let schemaUnsupported = Self("SCHEMA_UNSUPPORTED", .badInput)
     /// No schema for the record type asked for.
-    public static let schemaNotFound = Self(rawValue: "SCHEMA_NOT_FOUND")
+    public static let schemaNotFound = Self("SCHEMA_NOT_FOUND", .notFound)
 }
 
 /// A JSON Schema (draft 2020-12) validator for the keywords hoso's schemas use, plus `prefixItems`,

@@ -6,7 +6,7 @@ import HosoCore
 import ZIPFoundation
 
 extension HosoError.Code {
-    public static let xlsxInvalid = Self(rawValue: "XLSX_INVALID")
+    public static let xlsxInvalid = Self("XLSX_INVALID", .badInput)
 }
 
 /// Reads one worksheet of an Excel .xlsx file into a `Table`: shared and inline strings, numbers, booleans.

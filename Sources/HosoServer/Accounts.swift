@@ -4,15 +4,15 @@ import HosoCore
 import HosoSigning
 
 extension HosoError.Code {
-    public static let userNotFound = Self(rawValue: "USER_NOT_FOUND")
-    public static let userExists = Self(rawValue: "USER_EXISTS")
-    public static let badUserInput = Self(rawValue: "BAD_USER_INPUT")
-    public static let loginFailed = Self(rawValue: "LOGIN_FAILED")
-    public static let loginThrottled = Self(rawValue: "LOGIN_THROTTLED")
-    public static let notAuthenticated = Self(rawValue: "NOT_AUTHENTICATED")
-    public static let forbidden = Self(rawValue: "FORBIDDEN")
-    public static let csrfFailed = Self(rawValue: "CSRF_FAILED")
-    public static let bodyTooLarge = Self(rawValue: "BODY_TOO_LARGE")
+    public static let userNotFound = Self("USER_NOT_FOUND", .notFound)
+    public static let userExists = Self("USER_EXISTS", .conflict)
+    public static let badUserInput = Self("BAD_USER_INPUT", .badInput)
+    public static let loginFailed = Self("LOGIN_FAILED", .unauthenticated)
+    public static let loginThrottled = Self("LOGIN_THROTTLED", .throttled)
+    public static let notAuthenticated = Self("NOT_AUTHENTICATED", .unauthenticated)
+    public static let forbidden = Self("FORBIDDEN", .forbidden)
+    public static let csrfFailed = Self("CSRF_FAILED", .forbidden)
+    public static let bodyTooLarge = Self("BODY_TOO_LARGE", .tooLarge)
 }
 
 /// The people who use the web application. One role per account; an admin manages accounts and reads the audit log.

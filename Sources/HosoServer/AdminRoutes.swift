@@ -22,7 +22,7 @@ enum AdminRoutes {
                 _ = try await state.db { try $0.addUser(name: name, displayName: form.value("display") ?? "", role: role, password: form["password"] ?? "") }
                 try await state.audit(actor: s.user.name, action: "user-add", target: "user:\(name)", detail: role.rawValue)
                 return redirect("/admin/users")
-            } catch let e as HosoError where e.category == .badInput {
+            } catch let e as HosoError where e.category.isCallerFault {
                 return htmlResponse(usersPage(context, s, users: try await state.db { try $0.users() }, problem: e), status: httpStatus(for: [e]))
             }
         }

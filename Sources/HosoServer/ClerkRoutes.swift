@@ -28,7 +28,7 @@ enum ClerkRoutes {
             } catch let e as HosoProblems {
                 let list = try await state.archive.with { try $0.requests() }
                 return htmlResponse(queuePage(context, s, list: list, all: false, problems: e.problems, form: form), status: .badRequest)
-            } catch let e as HosoError where e.category == .badInput {
+            } catch let e as HosoError where e.category.isCallerFault {
                 let list = try await state.archive.with { try $0.requests() }
                 return htmlResponse(queuePage(context, s, list: list, all: false, problems: [e], form: form), status: .badRequest)
             }

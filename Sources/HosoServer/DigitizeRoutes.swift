@@ -26,7 +26,7 @@ enum DigitizeRoutes {
                 return htmlResponse(page(context, s, report: report, token: token, problems: []))
             } catch let e as HosoProblems {
                 return htmlResponse(page(context, s, report: nil, token: nil, problems: e.problems), status: .badRequest)
-            } catch let e as HosoError where e.category == .badInput || e.category == .notFound {
+            } catch let e as HosoError where e.category.isCallerFault || e.category == .notFound {
                 return htmlResponse(page(context, s, report: nil, token: nil, problems: [e]), status: .badRequest)
             }
         }

@@ -265,24 +265,9 @@ struct EdgeMiddleware: RouterMiddleware {
     }
 }
 
-/// Domain error codes → HTTP statuses. The core modules never know about HTTP.
+/// Domain errors → HTTP statuses, by the table shared with the sync protocol (HosoError+Status.swift).
 func httpStatus(for problems: [HosoError]) -> HTTPResponse.Status {
-    let codes = Set(problems.map(\.code))
-    if codes.contains(.notAuthenticated) || codes.contains(.loginFailed) { return .unauthorized }
-    if codes.contains(.forbidden) || codes.contains(.csrfFailed) { return .forbidden }
-    if codes.contains(.loginThrottled) { return .tooManyRequests }
-    if codes.contains(.bodyTooLarge) { return .contentTooLarge }
-    if codes.contains(.requestState) || codes.contains(.userExists) || codes.contains(.diplomaRevoked) || codes.contains(.requestMismatch) {
-        return .conflict
-    }
-    let order: [HosoError.Category] = [.internal, .damage, .io, .busy, .notFound, .badInput]
-    let worst = order.first { c in problems.contains { $0.category == c } } ?? .internal
-    switch worst {
-    case .notFound: return .notFound
-    case .badInput: return .badRequest
-    case .busy: return .serviceUnavailable
-    case .damage, .io, .internal: return .internalServerError
-    }
+    HTTPResponse.Status(code: problems.httpCategory.httpStatus)
 }
 
 struct ErrorBody: Encodable {

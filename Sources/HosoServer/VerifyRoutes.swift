@@ -163,7 +163,7 @@ enum VerifyRoutes {
             do {
                 let report = try await run(form, state: state, remote: context.remote)
                 return htmlResponse(page(context, report: report, problem: nil))
-            } catch let e as HosoError where e.category == .badInput {
+            } catch let e as HosoError where e.category.isCallerFault {
                 return htmlResponse(page(context, report: nil, problem: e), status: .badRequest)
             }
         }

@@ -6,18 +6,18 @@ import HosoPrimitives
 
 extension HosoError.Code {
     /// OpenSSL refused an operation; the cause carries its error queue.
-    public static let cryptoError = Self(rawValue: "CRYPTO_ERROR")
-    public static let badCertificate = Self(rawValue: "BAD_CERTIFICATE")
-    public static let badKey = Self(rawValue: "BAD_KEY")
-    public static let badCRL = Self(rawValue: "BAD_CRL")
-    public static let badSignature = Self(rawValue: "BAD_SIGNATURE")
-    public static let badPassword = Self(rawValue: "BAD_PASSWORD")
-    public static let weakAlgorithm = Self(rawValue: "WEAK_ALGORITHM")
-    public static let keyCertMismatch = Self(rawValue: "KEY_CERTIFICATE_MISMATCH")
-    public static let certificateNotUsable = Self(rawValue: "CERTIFICATE_NOT_USABLE")
-    public static let tokenError = Self(rawValue: "TOKEN_ERROR")
-    public static let badTimestamp = Self(rawValue: "BAD_TIMESTAMP")
-    public static let tsaUnavailable = Self(rawValue: "TSA_UNAVAILABLE")
+    public static let cryptoError = Self("CRYPTO_ERROR", .badInput)
+    public static let badCertificate = Self("BAD_CERTIFICATE", .badInput)
+    public static let badKey = Self("BAD_KEY", .badInput)
+    public static let badCRL = Self("BAD_CRL", .badInput)
+    public static let badSignature = Self("BAD_SIGNATURE", .badInput)
+    public static let badPassword = Self("BAD_PASSWORD", .badInput)
+    public static let weakAlgorithm = Self("WEAK_ALGORITHM", .badInput)
+    public static let keyCertMismatch = Self("KEY_CERTIFICATE_MISMATCH", .badInput)
+    public static let certificateNotUsable = Self("CERTIFICATE_NOT_USABLE", .badInput)
+    public static let tokenError = Self("TOKEN_ERROR", .badInput)
+    public static let badTimestamp = Self("BAD_TIMESTAMP", .badInput)
+    public static let tsaUnavailable = Self("TSA_UNAVAILABLE", .badInput)
 }
 
 /// The OpenSSL error queue, drained into one line of text.

@@ -4,9 +4,9 @@ import HosoCore
 
 extension HosoError.Code {
     /// A certificate or CRL to be issued is described inconsistently (dates, serial, path length, names).
-    public static let invalidCertificateSpec = Self(rawValue: "INVALID_CERTIFICATE_SPEC")
+    public static let invalidCertificateSpec = Self("INVALID_CERTIFICATE_SPEC", .badInput)
     /// An output directory that must be new or empty already holds files.
-    public static let outputNotEmpty = Self(rawValue: "OUTPUT_DIR_NOT_EMPTY")
+    public static let outputNotEmpty = Self("OUTPUT_DIR_NOT_EMPTY", .badInput)
 }
 
 /// What a certificate to be issued says: subject, serial, validity, CA flags and extensions.

@@ -3,7 +3,7 @@ import HosoCore
 
 extension HosoError.Code {
     /// The key is of a kind this operation does not take (e.g. an RSA key where only ECDSA P-256 fits).
-    public static let keyAlgorithmUnsupported = Self(rawValue: "KEY_ALGORITHM_UNSUPPORTED")
+    public static let keyAlgorithmUnsupported = Self("KEY_ALGORITHM_UNSUPPORTED", .badInput)
 }
 
 extension KeyInfo {

@@ -6,11 +6,11 @@ import HosoStore
 extension HosoError.Code {
     /// The bundle is not a bag hoso can accept: tag files missing or extra, a manifest line unreadable, a data
     /// file not in the manifest or missing, Payload-Oxum wrong.
-    public static let bagInvalid = Self(rawValue: "BUNDLE_BAG_INVALID")
+    public static let bagInvalid = Self("BUNDLE_BAG_INVALID", .badInput)
     /// A file's SHA-256 does not match the manifest (or an object's content does not match its name).
-    public static let bagDigestMismatch = Self(rawValue: "BUNDLE_DIGEST_MISMATCH")
+    public static let bagDigestMismatch = Self("BUNDLE_DIGEST_MISMATCH", .badInput)
     /// The node signature over the tag manifest is missing, malformed, not valid, or not by the claimed sender.
-    public static let bundleSignatureInvalid = Self(rawValue: "BUNDLE_SIGNATURE_INVALID")
+    public static let bundleSignatureInvalid = Self("BUNDLE_SIGNATURE_INVALID", .badInput)
 }
 
 /// `hoso-bundle.json`, a tag file of every bundle (Schemas/bundle.schema.json): who sent it to whom, its sequence

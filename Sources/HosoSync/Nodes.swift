@@ -2,7 +2,7 @@ import Foundation
 import HosoCore
 
 extension HosoError.Code {
-    public static let invalidScope = Self(rawValue: "SYNC_INVALID_SCOPE")
+    public static let invalidScope = Self("SYNC_INVALID_SCOPE", .badInput)
 }
 
 /// What a node is in the district: schools send their own records up; the office sends trust data and shared ledgers down.

@@ -6,13 +6,13 @@ import HosoStore
 
 extension HosoError.Code {
     /// An HTTP sync request or answer is unsigned, signed by the wrong node, stale, or a replay.
-    public static let syncAuthFailed = Self(rawValue: "SYNC_AUTH_FAILED")
+    public static let syncAuthFailed = Self("SYNC_AUTH_FAILED", .badInput)
     /// The sync server could not be reached or answered with an error.
-    public static let syncUnavailable = Self(rawValue: "SYNC_UNAVAILABLE")
+    public static let syncUnavailable = Self("SYNC_UNAVAILABLE", .badInput)
     /// The bundle or request comes from a node that is not a peer of this one.
-    public static let unknownNode = Self(rawValue: "SYNC_UNKNOWN_NODE")
+    public static let unknownNode = Self("SYNC_UNKNOWN_NODE", .badInput)
     /// The peer sent something outside the scope this node accepts from it (or a request it may not make).
-    public static let notAuthorised = Self(rawValue: "SYNC_NOT_AUTHORISED")
+    public static let notAuthorised = Self("SYNC_NOT_AUTHORISED", .forbidden)
 }
 
 /// One object in an HTTP have/want exchange.
@@ -179,10 +179,10 @@ public final class SyncHandler: @unchecked Sendable {
             default: return fail(404, HosoError(.syncUnavailable, .both("Không có điểm cuối này", "No such endpoint"), location: r.path))
             }
         } catch let e as HosoError {
-            return fail(e.category == .badInput ? (e.code == .notAuthorised ? 403 : 422) : (e.category == .notFound ? 404 : 500), e)
+            return fail(e.category.httpStatus, e)
         } catch let e as HosoProblems {
             let first = e.problems.first ?? HosoError(.internalError, .both("", ""))
-            return fail(first.code == .notAuthorised ? 403 : 422, first)
+            return fail(e.problems.httpCategory.httpStatus, first)
         } catch is DecodingError {
             return fail(400, HosoError(.bagInvalid, .both("Thân yêu cầu không phải JSON đúng dạng", "The request body is not the expected JSON")))
         } catch {

@@ -2,13 +2,13 @@ import HosoCore
 
 extension HosoError.Code {
     /// The bundle is not a well-formed tar archive (bad header checksum, truncated, bad size field).
-    public static let tarMalformed = Self(rawValue: "BUNDLE_TAR_MALFORMED")
+    public static let tarMalformed = Self("BUNDLE_TAR_MALFORMED", .badInput)
     /// A member's path is absolute, climbs with `..`, or is otherwise not a plain relative path.
-    public static let tarUnsafePath = Self(rawValue: "BUNDLE_UNSAFE_PATH")
+    public static let tarUnsafePath = Self("BUNDLE_UNSAFE_PATH", .badInput)
     /// A member is a symbolic link, hard link, device or other non-regular entry.
-    public static let tarUnsupportedEntry = Self(rawValue: "BUNDLE_UNSUPPORTED_ENTRY")
+    public static let tarUnsupportedEntry = Self("BUNDLE_UNSUPPORTED_ENTRY", .badInput)
     /// A member, the tag files or the whole bundle exceed the size bounds (a decompression bomb included).
-    public static let bundleTooLarge = Self(rawValue: "BUNDLE_TOO_LARGE")
+    public static let bundleTooLarge = Self("BUNDLE_TOO_LARGE", .badInput)
 }
 
 /// Reads bytes from somewhere: fills the buffer it is given, returns the count, 0 at the end.

@@ -11,16 +11,7 @@ import HosoCore
 signal(SIGXFSZ, SIG_IGN)
 
 /// The one place where errors become messages and exit codes (documented in `hoso --help`).
-func exitCode(for category: HosoError.Category) -> Int32 {
-    switch category {
-    case .damage: return 1
-    case .badInput: return 3
-    case .notFound: return 4
-    case .io: return 5
-    case .busy: return 6
-    case .internal: return 70
-    }
-}
+func exitCode(for category: HosoError.Category) -> Int32 { category.exitCode }
 
 struct ErrorJSON: Encodable {
     var code: String
