@@ -85,7 +85,10 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Copies issued/s and verified/s, in-process, against `openssl cms -sign` and `pdfsig`; run by tools/bench-copies.
-        .executableTarget(name: "hoso-bench-copies", dependencies: ["HosoKit", "HosoCopies", "HosoSigning", "HosoBenchSupport"]),
+        .executableTarget(name: "hoso-bench-copies", dependencies: [
+            "HosoKit", "HosoCopies", "HosoSigning", "HosoBenchSupport",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         // Synthetic records and scans for tools/bench-sync (bundle and HTTP sync against git and rsync).
         .executableTarget(name: "hoso-bench-sync", dependencies: ["HosoKit", "HosoRecords", "HosoStore", "HosoBenchSupport"]),
 
