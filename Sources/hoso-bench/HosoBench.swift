@@ -21,7 +21,7 @@ struct HosoBench: ParsableCommand {
 
     static func main() { benchMain(Self.self, tool: "hoso-bench") }
 
-    /// Without a benchmark name there is nothing to run: a usage error (2), as before the subcommands were declared.
+    /// Without a benchmark name there is nothing to run: a usage error (status 2), which the scripts tell from a failed run.
     func run() throws {
         throw BenchFailure(message: "a benchmark name is needed\n\n" + Self.helpMessage())
     }
