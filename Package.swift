@@ -76,14 +76,27 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // What the bench executables share: clocks, CPU time and peak RSS, percentiles, the JSON summary, exit statuses.
+        .target(name: "HosoBenchSupport", dependencies: [
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         // Benchmarks that must measure in-process (lookup latency); run by tools/bench-records, not by tests.
-        .executableTarget(name: "hoso-bench", dependencies: ["HosoKit"]),
+        .executableTarget(name: "hoso-bench", dependencies: [
+            "HosoKit", "HosoBenchSupport",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         // Signing and verification rates, in-process, against `openssl speed`; run by tools/bench-signing.
-        .executableTarget(name: "hoso-bench-signing", dependencies: ["HosoSigning"]),
+        .executableTarget(name: "hoso-bench-signing", dependencies: [
+            "HosoSigning", "HosoBenchSupport",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         // Copies issued/s and verified/s, in-process, against `openssl cms -sign` and `pdfsig`; run by tools/bench-copies.
-        .executableTarget(name: "hoso-bench-copies", dependencies: ["HosoKit", "HosoCopies", "HosoSigning"]),
+        .executableTarget(name: "hoso-bench-copies", dependencies: [
+            "HosoKit", "HosoCopies", "HosoSigning", "HosoBenchSupport",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         // Synthetic records and scans for tools/bench-sync (bundle and HTTP sync against git and rsync).
-        .executableTarget(name: "hoso-bench-sync", dependencies: ["HosoKit", "HosoRecords", "HosoStore"]),
+        .executableTarget(name: "hoso-bench-sync", dependencies: ["HosoKit", "HosoRecords", "HosoStore", "HosoBenchSupport"]),
 
         .testTarget(name: "HosoPrimitivesTests", dependencies: ["HosoPrimitives"]),
         .testTarget(name: "HosoStoreTests", dependencies: ["HosoStore", "HosoPrimitives"]),

@@ -1,4 +1,5 @@
 import Foundation
+import HosoBenchSupport
 import HosoCore
 import HosoKit
 import HosoRecords
@@ -45,8 +46,8 @@ func write(_ bytes: [UInt8], _ path: String) throws {
 struct Written: Encodable { var objects = 0; var bytes: UInt64 = 0; var seconds = 0.0 }
 
 let args = CommandLine.arguments
-guard args.count >= 2 else { FileHandle.standardError.write(Data("usage: see the header of main.swift\n".utf8)); exit(2) }
-let start = Date()
+guard args.count >= 2 else { warn("usage: see the header of main.swift", tool: "hoso-bench-sync"); exit(2) }
+let start = now()
 var out = Written()
 do {
     let archive = try Archive.open(at: args[2])
@@ -93,14 +94,14 @@ do {
             try put("bench/scan-\(n)", .object([JSONMember("page", .string(id)), JSONMember("n", .number(Double(n)))]), parent: true, reason: "quét lại")
         }
     default:
-        FileHandle.standardError.write(Data("unknown command \(args[1])\n".utf8))
+        warn("unknown command \(args[1])", tool: "hoso-bench-sync")
         exit(2)
     }
-    out.seconds = Date().timeIntervalSince(start)
+    out.seconds = seconds(now() - start)
     let enc = JSONEncoder()
     enc.outputFormatting = [.sortedKeys]
     print(String(decoding: try enc.encode(out), as: UTF8.self))
 } catch {
-    FileHandle.standardError.write(Data("hoso-bench-sync: \(error)\n".utf8))
+    warn("\(error)", tool: "hoso-bench-sync")
     exit(1)
 }
