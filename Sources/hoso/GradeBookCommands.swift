@@ -217,13 +217,13 @@ struct TranscriptBuild: ParsableCommand {
                 kết quả học tập từng học kì và cả năm theo Thông tư 22/2021 (quy tắc được ghi vào học bạ).
                 Thiếu sổ điểm hoặc học sinh vắng trong một sổ điểm: mọi lỗi được liệt kê, không ghi gì (mã thoát 3).
                 Với --header header.json, mọi môn trong đó đều phải có sổ điểm; --school/--class/--year lấy từ đó nếu không ghi.
-                --school là tên trường như khi nhập sổ điểm.
+                --school là tên trường như đã ghi khi nhập sổ điểm.
                 """, """
                 Per subject: the term 1, term 2 and year averages (ĐTBmcn = (HK1 + 2·HK2)/3), or the comment results;
                 the learning result per term and for the year under Thông tư 22/2021 (the rules are recorded).
                 A missing grade book or a student absent from one: every problem is listed and nothing is written (exit 3).
                 With --header header.json every subject it lists must have grade books; --school/--class/--year default to it.
-                --school names the school as when the grade books were imported.
+                --school is the school's name as given when its grade books were imported.
                 """))
     }
 
