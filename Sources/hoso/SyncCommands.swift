@@ -283,16 +283,14 @@ struct SyncServe: ParsableCommand {
     }
     @OptionGroup var global: GlobalOptions
     @OptionGroup var stamps: ArrivalTimestampOptions
-    @Option(name: .long, help: ArgumentHelp(t("Địa chỉ IP để nghe.", "IP address to listen on."), valueName: "IP")) var host = "127.0.0.1"
-    @Option(name: .long, help: ArgumentHelp(t("Cổng TCP (0: chọn cổng trống).", "TCP port (0: pick a free one)."), valueName: "PORT")) var port: UInt16 = 3190
+    @OptionGroup var listen: ListenOptions<SyncPort>
 
     func run() throws {
         let archive = try global.openArchive()
         _ = try archive.nodeInfo()
-        let server = archive.syncServer(host: host, port: port, timestamp: try stamps.source(clock: global.clock()))
+        let server = archive.syncServer(host: listen.host, port: listen.port, timestamp: try stamps.source(clock: global.clock()))
         try serveUntilSignalled(start: {
-            let bound = try server.start()
-            let url = host.contains(":") ? "http://[\(host)]:\(bound)/" : "http://\(host):\(bound)/"
+            let url = listen.url(boundTo: try server.start())
             return t("Đang phục vụ đồng bộ tại \(url) — Ctrl+C để dừng.", "Serving sync at \(url) — press Ctrl+C to stop.")
         }, stop: server.stop)
         printErr(t("hoso: đã dừng máy chủ đồng bộ.", "hoso: the sync server has stopped."))
