@@ -4,46 +4,6 @@ import HosoCore
 import HosoKit
 import HosoStore
 
-/// Options every command shares.
-struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp(t("Thư mục kho (mặc định: $HOSO_ARCHIVE, rồi ./archive).",
-                                                 "Archive directory (default: $HOSO_ARCHIVE, then ./archive)."),
-                                               valueName: "DIR"))
-    var archive: String?
-
-    @Option(name: .long, help: ArgumentHelp(t("Ngôn ngữ: vi hoặc en.", "Language: vi or en."), valueName: "vi|en"))
-    var lang: String?
-
-    func validate() throws {
-        if let lang, Lang(rawValue: lang) == nil {
-            throw ValidationError(t("--lang phải là vi hoặc en", "--lang must be vi or en"))
-        }
-    }
-
-    var archivePath: String {
-        if let archive { return archive }
-        if let env = ProcessInfo.processInfo.environment["HOSO_ARCHIVE"], !env.isEmpty { return env }
-        return "archive"
-    }
-
-    /// The clock: the system's, or HOSO_NOW (ISO 8601) so demos and tests are reproducible.
-    func clock() throws -> HosoClock {
-        guard let now = ProcessInfo.processInfo.environment["HOSO_NOW"], !now.isEmpty else { return .system }
-        guard let date = HosoClock.parse(now) else {
-            throw ValidationError(t("HOSO_NOW không phải thời điểm ISO 8601: \(now)", "HOSO_NOW is not an ISO 8601 time: \(now)"))
-        }
-        return .fixed(date)
-    }
-
-    func openArchive() throws -> Archive {
-        let a = try Archive.open(at: archivePath, clock: clock())
-        if a.indexWasRebuilt {
-            printErr(t("hoso: chỉ mục bị thiếu hoặc không đọc được; đã dựng lại từ các đối tượng.", "hoso: the index was missing or unreadable; rebuilt it from the objects."))
-        }
-        return a
-    }
-}
-
 struct Hoso: ParsableCommand {
     static var configuration: CommandConfiguration {
         CommandConfiguration(
@@ -55,32 +15,12 @@ struct Hoso: ParsableCommand {
                 Ngôn ngữ: tiếng Việt mặc định; tiếng Anh với --lang en, HOSO_LANG=en hoặc locale tiếng Anh.
 
                 Mã thoát:
-                  0   thành công
-                  1   phát hiện hư hỏng dữ liệu (fsck, hoặc đối tượng hỏng khi đọc)
-                  2   sai cú pháp lệnh hoặc tham số
-                  3   dữ liệu vào không hợp lệ; kho không bị thay đổi
-                  4   không tìm thấy (kho, đối tượng, tệp)
-                  5   lỗi vào/ra: đầy đĩa, giới hạn kích thước tệp, không có quyền
-                  6   kho đang bận (tiến trình hoso khác)
-                  7   verify / copy verify: chưa đủ căn cứ (INDETERMINATE)
-                  8   verify / copy verify: không hợp lệ (FAILED)
-                  70  lỗi nội bộ
                 """, """
                 The archive is found from: --archive DIR, the HOSO_ARCHIVE environment variable, then ./archive.
                 Language: Vietnamese by default; English with --lang en, HOSO_LANG=en or an English locale.
 
                 Exit codes:
-                  0   success
-                  1   damaged data found (fsck, or a corrupt object on read)
-                  2   bad command line or arguments
-                  3   invalid input; the archive was not changed
-                  4   not found (archive, object, file)
-                  5   I/O error: disk full, file size limit, permission denied
-                  6   archive busy (another hoso process)
-                  7   verify / copy verify: INDETERMINATE (not enough evidence)
-                  8   verify / copy verify: FAILED
-                  70  internal error
-                """),
+                """) + "\n" + HosoExit.helpLines,
             version: "0.1.0",
             subcommands: [Init.self, Add.self, Cat.self, Ls.self, Info.self, Fsck.self, Reindex.self,
                           GradeBookCommand.self, TranscriptCommand.self,
@@ -101,13 +41,12 @@ struct Init: ParsableCommand {
     @Argument(help: ArgumentHelp(t("Thư mục của kho (mặc định: như --archive).", "Archive directory (default: as --archive)."),
                                  valueName: "DIR"))
     var dir: String?
-    @Flag(name: .long, help: ArgumentHelp(t("In kết quả dạng JSON.", "Print the result as JSON.")))
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
         let path = dir ?? global.archivePath
         _ = try Archive.create(at: path, clock: global.clock())
-        if json {
+        if output.json {
             printJSON(["archive": path])
         } else {
             print(t("Đã tạo kho lưu trữ tại \(path)", "Created an archive at \(path)"))
@@ -205,13 +144,12 @@ struct Ls: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Option(name: .long, help: ArgumentHelp(t("Chỉ loại này.", "Only this kind."), valueName: "KIND"))
     var kind: String?
-    @Flag(name: .long, help: ArgumentHelp(t("In dạng mảng JSON.", "Print a JSON array.")))
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
         let archive = try global.openArchive()
         let rows = try archive.list(kind: try kind.map(ObjectKind.parse))
-        if json {
+        if output.json {
             printJSON(rows)
             return
         }
@@ -228,15 +166,14 @@ struct Info: ParsableCommand {
     }
 
     @OptionGroup var global: GlobalOptions
-    @Flag(name: .long, help: ArgumentHelp(t("In dạng JSON.", "Print as JSON.")))
-    var json = false
+    @OptionGroup var output: OutputOptions
     @Argument(help: ArgumentHelp(t("Mã đối tượng hoặc tiền tố.", "Object id or a prefix."), valueName: "ID"))
     var id: String
 
     func run() throws {
         let archive = try global.openArchive()
         let info = try archive.info(try archive.resolve(id))
-        if json {
+        if output.json {
             printJSON(info)
             return
         }
@@ -266,8 +203,7 @@ struct Fsck: ParsableCommand {
     }
 
     @OptionGroup var global: GlobalOptions
-    @Flag(name: .long, help: ArgumentHelp(t("In báo cáo dạng JSON.", "Print the report as JSON.")))
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
         let archive = try global.openArchive()
@@ -277,7 +213,7 @@ struct Fsck: ParsableCommand {
                        detail: "\(p.objects)/\(p.totalObjects), \(humanBytes(p.bytes))")
         }
         bar.finish()
-        if json {
+        if output.json {
             printJSON(report)
         } else {
             for d in report.damaged + report.missing {
@@ -300,7 +236,7 @@ struct Fsck: ParsableCommand {
                         "\(report.temporaryFiles) temporary files remain in tmp/ (removed by the next write)."))
             }
         }
-        if !report.ok { throw ExitCode(1) }
+        if !report.ok { throw ExitCode(HosoExit.damage) }
     }
 
     func problemLabel(_ p: String) -> String {
@@ -323,8 +259,7 @@ struct Reindex: ParsableCommand {
     }
 
     @OptionGroup var global: GlobalOptions
-    @Flag(name: .long, help: ArgumentHelp(t("In báo cáo dạng JSON.", "Print the report as JSON.")))
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
         let archive = try global.openArchive()
@@ -333,7 +268,7 @@ struct Reindex: ParsableCommand {
             bar.update(fraction: Double(done) / Double(max(1, total)), detail: "\(done)/\(total)")
         }
         bar.finish()
-        if json {
+        if output.json {
             printJSON(report)
             return
         }

@@ -33,7 +33,7 @@ struct CopyIssue: ParsableCommand {
     @OptionGroup var stamp: TimestampOptions
     @Option(name: .long, help: ArgumentHelp(t("Mã yêu cầu.", "Request id."), valueName: "REQ-ID")) var request: String
     @Option(name: .long, help: ArgumentHelp(t("Tệp PDF ra.", "Output PDF file."), valueName: "FILE.pdf")) var out: String
-    @Flag(name: .long, help: ArgumentHelp(t("In kết quả dạng JSON.", "Print the result as JSON."))) var json = false
+    @OptionGroup var output: OutputOptions
     @Argument(help: ArgumentHelp(t("Mục sổ gốc.", "Ledger entry."), valueName: "ENTRY-ID")) var entry: String
 
     struct Out: Encodable { var copy: CopyRegisterEntry; var register: String; var out: String; var qr: String }
@@ -43,7 +43,7 @@ struct CopyIssue: ParsableCommand {
         let archive = try global.openArchive()
         let r = try archive.issueCopy(entryRef: entry, requestId: request, signer: identity, timestamp: stamp.source, clerk: who.resolved)
         try writeFileAtomically(out, r.pdf)
-        if json { printJSON(Out(copy: r.register, register: r.registerRecordId, out: out, qr: r.qrText)); return }
+        if output.json { printJSON(Out(copy: r.register, register: r.registerRecordId, out: out, qr: r.qrText)); return }
         print(t("Đã cấp bản sao số \(r.register.printedNumber) cho \(r.register.holderName) (\(r.register.serial))",
                 "Issued copy \(r.register.printedNumber) for \(r.register.holderName) (\(r.register.serial))"))
         print(t("  tệp: \(out)  (\(r.pdf.count) byte)", "  file: \(out)  (\(r.pdf.count) bytes)"))
@@ -71,7 +71,7 @@ struct CopyVerify: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp(t("Ảnh (PNG/PGM) hoặc nội dung mã QR.", "QR image (PNG/PGM) or its text."), valueName: "IMAGE|TEXT")) var qr: String?
     @Option(name: .long, help: ArgumentHelp(t("Chứng thư của cơ quan (cho --qr, không cần kho).", "The office's certificate (for --qr, no archive needed)."),
                                                valueName: "FILE.pem")) var officeCert: [String] = []
-    @Flag(name: .long, help: ArgumentHelp(t("In báo cáo dạng JSON.", "Print the report as JSON."))) var json = false
+    @OptionGroup var output: OutputOptions
     @Argument(help: ArgumentHelp(t("Tệp PDF.", "PDF file."), valueName: "FILE.pdf")) var file: String?
 
     func validate() throws {
@@ -87,11 +87,11 @@ struct CopyVerify: ParsableCommand {
 
     func run() throws {
         if let qr { return try runQR(qr) }
-        guard let file, let d = FileManager.default.contents(atPath: file) else {
-            throw HosoError(.inputNotFound, .both("Không đọc được tệp", "Cannot read the file"), location: file)
+        guard let file else {
+            throw ValidationError(t("Cần đúng một trong FILE.pdf và --qr", "Give exactly one of FILE.pdf and --qr"))  // validate() already refused this
         }
-        let report = try global.openArchive().verifyCopy(pdf: [UInt8](d))
-        if json { printJSON(report) } else {
+        let report = try global.openArchive().verifyCopy(pdf: try readInputFile(file))
+        if output.json { printJSON(report) } else {
             print(t("Bản sao \(file): \(report.indication)", "Copy \(file): \(report.indication)"))
             for s in report.pdf.signatures {
                 if let sig = s.signature {
@@ -108,7 +108,7 @@ struct CopyVerify: ParsableCommand {
             if let e = report.entry { print(t("  mục sổ gốc: ", "  ledger entry: ") + "\(e.ref) — \(e.text("fullName")), \(e.serial)") }
             for m in report.messages { print("  ✗ " + m.text(cliLang)) }
         }
-        try exitFor(report.indication)
+        try HosoExit.finish(indication: report.indication)
     }
 
     func runQR(_ input: String) throws {
@@ -132,7 +132,7 @@ struct CopyVerify: ParsableCommand {
         case .unknownOffice(let p): r = QRReport(indication: "FAILED", reason: "QR_UNKNOWN_OFFICE", payload: p, office: nil)
         case .malformed(let why): r = QRReport(indication: "FAILED", reason: "QR_MALFORMED: \(why)", payload: nil, office: nil)
         }
-        if json { printJSON(r) } else {
+        if output.json { printJSON(r) } else {
             print(t("Mã QR: \(r.indication)", "QR code: \(r.indication)") + (r.reason.map { " (\($0))" } ?? ""))
             if let p = r.payload {
                 print(t("  người được cấp: ", "  holder: ") + "\(p.holderName), \(p.dateOfBirth)")
@@ -144,15 +144,7 @@ struct CopyVerify: ParsableCommand {
                 print(t("  Lưu ý: chỉ chứng minh nội dung do cơ quan ký; đối chiếu thêm với bản in.", "  Note: this proves the office signed these data; compare them with the printed copy."))
             }
         }
-        try exitFor(r.indication)
-    }
-
-    func exitFor(_ indication: String) throws {
-        switch indication {
-        case "PASSED": return
-        case "INDETERMINATE": throw ExitCode(VerifyExit.indeterminate)
-        default: throw ExitCode(VerifyExit.failed)
-        }
+        try HosoExit.finish(indication: r.indication)
     }
 }
 
@@ -161,11 +153,11 @@ struct CopyList: ParsableCommand {
         CommandConfiguration(commandName: "list", abstract: t("Sổ cấp bản sao.", "The copy register."))
     }
     @OptionGroup var global: GlobalOptions
-    @Flag(name: .long, help: ArgumentHelp(t("In kết quả dạng JSON.", "Print the result as JSON."))) var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
         let list = try global.openArchive().copyRegister()
-        if json { printJSON(list); return }
+        if output.json { printJSON(list); return }
         for c in list {
             print("\(c.printedNumber)  \(c.issuedAt)  \(c.holderName)  \(c.serial)  \(c.ledgerRecordId)#\(c.ledgerNumber)  \(c.requesterName)  ×\(c.copies)")
         }

@@ -5,14 +5,6 @@ import HosoKit
 import HosoRecords
 import HosoStore
 
-/// Reads a whole input file; a missing or unreadable file is a clear error naming it.
-private func readInputFile(_ path: String) throws -> [UInt8] {
-    guard let data = FileManager.default.contents(atPath: path) else {
-        throw HosoError(.inputNotFound, .both("Không đọc được tệp", "Cannot read the file"), location: path)
-    }
-    return Array(data)
-}
-
 /// Warnings go to stderr, in the same shape as errors, so scripts reading stdout are not disturbed.
 private func printWarnings(_ warnings: [HosoError]) {
     for w in warnings { printErr("hoso: \(t("cảnh báo", "warning")) [\(w.code)]: \(w.text(cliLang))") }
@@ -99,51 +91,21 @@ struct GradeBookImport: ParsableCommand {
     }
 
     @OptionGroup var global: GlobalOptions
-    @OptionGroup var who: AuthorOption
+    @OptionGroup var write: WriteOptions
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var inClass: ClassOptions
+    @OptionGroup var book: GradeBookOptions
     @Argument(help: ArgumentHelp(t("Tệp CSV của sổ điểm (UTF-8).", "The grade book's CSV file (UTF-8)."), valueName: "FILE.csv"))
     var file: String
-    @Option(name: .long, help: ArgumentHelp(t("Tệp header.json của lớp.", "The class's header.json."), valueName: "FILE"))
-    var header: String?
-    @Option(name: .long, help: ArgumentHelp(t("Môn học (như trong header.json).", "The subject (as in header.json)."), valueName: "S"))
-    var subject: String?
-    @Option(name: .long, help: ArgumentHelp(t("Học kì: HK1 hoặc HK2.", "The term: HK1 or HK2."), valueName: "HK1|HK2"))
-    var term: String?
-    @Option(name: .long, help: ArgumentHelp(t("Trường.", "The school."), valueName: "S"))
-    var school: String?
-    @Option(name: .customLong("class"), help: ArgumentHelp(t("Lớp.", "The class."), valueName: "C"))
-    var className: String?
-    @Option(name: .long, help: ArgumentHelp(t("Năm học, ví dụ 2024-2025.", "The school year, e.g. 2024-2025."), valueName: "YYYY-YYYY"))
-    var year: String?
-    @Option(name: .long, help: ArgumentHelp(t("Cấp học: THCS hoặc THPT.", "The level: THCS or THPT."), valueName: "THCS|THPT"))
-    var level: String?
-    @Option(name: .long, help: ArgumentHelp(t("Khối lớp 6–12 (mặc định: số đầu tên lớp, 9A → 9).",
-                                             "The grade 6–12 (default: the number the class name starts with, 9A → 9)."), valueName: "N"))
-    var grade: Int?
-    @Option(name: .long, help: ArgumentHelp(t("Số tiết/năm học của môn.", "The subject's periods per year."), valueName: "N"))
-    var periods: Int?
-    @Option(name: .long, help: ArgumentHelp(t("Đánh giá bằng điểm (scored) hay nhận xét (comments).",
-                                             "Assessed with marks (scored) or by comments (comments)."), valueName: "scored|comments"))
-    var assessment: String?
-    @Option(name: .long, help: ArgumentHelp(t("Giáo viên bộ môn.", "The subject teacher."), valueName: "NAME"))
-    var teacher: String?
-    @Option(name: .long, help: ArgumentHelp(t("Lý do sửa (bắt buộc khi sổ điểm đã có và khác).",
-                                             "Why (required when the grade book exists and differs)."), valueName: "TEXT"))
-    var reason: String?
-    @Flag(name: .long, help: ArgumentHelp(t("Chỉ kiểm tra, không ghi gì.", "Check only; write nothing.")))
-    var dryRun = false
-    @Flag(name: .long, help: ArgumentHelp(t("In kết quả dạng JSON.", "Print the result as JSON.")))
-    var json = false
 
     func run() throws {
-        let classHeader = try header.map { try ClassHeader.parse(try readInputFile($0), source: $0) }
-        let settings = GradeBookSettings(school: school, className: className, schoolYear: year, subject: subject, term: term,
-                                         level: level, grade: grade, periodsPerYear: periods, assessment: assessment, teacher: teacher)
+        let classHeader = try inClass.loadHeader()
         let csv = try readInputFile(file)
         let archive = try global.openArchive()
-        let result = try archive.importGradeBook(csv: csv, source: file, header: classHeader, settings: settings,
-                                                 author: who.resolved, reason: reason, dryRun: dryRun)
+        let result = try archive.importGradeBook(csv: csv, source: file, header: classHeader, settings: book.settings(inClass),
+                                                 author: write.who.resolved, reason: write.reason, dryRun: write.dryRun)
         printWarnings(result.warnings)
-        if json {
+        if output.json {
             struct Out: Encodable {
                 var save: SaveJSON
                 var students: Int
@@ -156,7 +118,56 @@ struct GradeBookImport: ParsableCommand {
         print(t("\(info.subject) \(info.term), lớp \(info.className), \(info.schoolYear): \(result.book.students.count) học sinh, không có lỗi.",
                 "\(info.subject) \(info.term), class \(info.className), \(info.schoolYear): \(result.book.students.count) students, no problems."))
         print(describe(result.save, what: ("sổ điểm", "grade book")))
-        if dryRun { print(t("Chạy thử: không ghi gì.", "Dry run: nothing written.")) }
+        if write.dryRun { print(t("Chạy thử: không ghi gì.", "Dry run: nothing written.")) }
+    }
+}
+
+// What people type is read as the importer always has (hk1, HKI, "Học kì I"; thcs; điểm, nhận xét), and the help
+// lists the canonical spellings.
+extension Term: ExpressibleByArgument {
+    public init?(argument: String) {
+        guard let term = Term.parse(argument) else { return nil }
+        self = term
+    }
+}
+
+extension SecondaryLevel: ExpressibleByArgument {
+    public init?(argument: String) {
+        guard let level = SecondaryLevel.parse(argument) else { return nil }
+        self = level
+    }
+}
+
+extension Assessment: ExpressibleByArgument {
+    public init?(argument: String) {
+        guard let assessment = Assessment.parse(argument) else { return nil }
+        self = assessment
+    }
+}
+
+/// The grade book's subject and term, and how the subject is taught and assessed (else from header.json).
+struct GradeBookOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(t("Môn học (như trong header.json).", "The subject (as in header.json)."), valueName: "S"))
+    var subject: String?
+    @Option(name: .long, help: ArgumentHelp(t("Học kì: HK1 hoặc HK2.", "The term: HK1 or HK2."), valueName: "HK1|HK2"))
+    var term: Term?
+    @Option(name: .long, help: ArgumentHelp(t("Cấp học: THCS hoặc THPT.", "The level: THCS or THPT."), valueName: "THCS|THPT"))
+    var level: SecondaryLevel?
+    @Option(name: .long, help: ArgumentHelp(t("Khối lớp 6–12 (mặc định: số đầu tên lớp, 9A → 9).",
+                                             "The grade 6–12 (default: the number the class name starts with, 9A → 9)."), valueName: "N"))
+    var grade: Int?
+    @Option(name: .long, help: ArgumentHelp(t("Số tiết/năm học của môn.", "The subject's periods per year."), valueName: "N"))
+    var periods: Int?
+    @Option(name: .long, help: ArgumentHelp(t("Đánh giá bằng điểm (scored) hay nhận xét (comments).",
+                                             "Assessed with marks (scored) or by comments (comments)."), valueName: "scored|comments"))
+    var assessment: Assessment?
+    @Option(name: .long, help: ArgumentHelp(t("Giáo viên bộ môn.", "The subject teacher."), valueName: "NAME"))
+    var teacher: String?
+
+    func settings(_ inClass: ClassOptions) -> GradeBookSettings {
+        GradeBookSettings(school: inClass.school, className: inClass.className, schoolYear: inClass.year, subject: subject,
+                          term: term?.rawValue, level: level?.rawValue, grade: grade, periodsPerYear: periods,
+                          assessment: assessment?.rawValue, teacher: teacher)
     }
 }
 
@@ -206,52 +217,31 @@ struct TranscriptBuild: ParsableCommand {
                 kết quả học tập từng học kì và cả năm theo Thông tư 22/2021 (quy tắc được ghi vào học bạ).
                 Thiếu sổ điểm hoặc học sinh vắng trong một sổ điểm: mọi lỗi được liệt kê, không ghi gì (mã thoát 3).
                 Với --header header.json, mọi môn trong đó đều phải có sổ điểm; --school/--class/--year lấy từ đó nếu không ghi.
+                --school là tên trường như đã ghi khi nhập sổ điểm.
                 """, """
                 Per subject: the term 1, term 2 and year averages (ĐTBmcn = (HK1 + 2·HK2)/3), or the comment results;
                 the learning result per term and for the year under Thông tư 22/2021 (the rules are recorded).
                 A missing grade book or a student absent from one: every problem is listed and nothing is written (exit 3).
                 With --header header.json every subject it lists must have grade books; --school/--class/--year default to it.
+                --school is the school's name as given when its grade books were imported.
                 """))
     }
 
     @OptionGroup var global: GlobalOptions
-    @OptionGroup var who: AuthorOption
-    @Option(name: .long, help: ArgumentHelp(t("Trường (tên như khi nhập sổ điểm).", "The school (as named when importing the grade books)."), valueName: "S"))
-    var school: String?
-    @Option(name: .customLong("class"), help: ArgumentHelp(t("Lớp.", "The class."), valueName: "C"))
-    var className: String?
-    @Option(name: .long, help: ArgumentHelp(t("Năm học, ví dụ 2024-2025.", "The school year, e.g. 2024-2025."), valueName: "YYYY-YYYY"))
-    var year: String?
+    @OptionGroup var write: WriteOptions
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var inClass: ClassOptions
     @Option(name: .long, help: ArgumentHelp(t("Chỉ học sinh có mã định danh này.", "Only the student with this identifier."), valueName: "MOETID"))
     var student: String?
-    @Option(name: .long, help: ArgumentHelp(t("Tệp header.json của lớp (danh sách môn).", "The class's header.json (its subjects)."), valueName: "FILE"))
-    var header: String?
-    @Option(name: .long, help: ArgumentHelp(t("Lý do sửa (bắt buộc khi học bạ đã có và khác).",
-                                             "Why (required when a transcript exists and differs)."), valueName: "TEXT"))
-    var reason: String?
-    @Flag(name: .long, help: ArgumentHelp(t("Chỉ kiểm tra, không ghi gì.", "Check only; write nothing.")))
-    var dryRun = false
-    @Flag(name: .long, help: ArgumentHelp(t("In kết quả dạng JSON.", "Print the result as JSON.")))
-    var json = false
 
     func run() throws {
-        let classHeader = try header.map { try ClassHeader.parse(try readInputFile($0), source: $0) }
-        var missing = [String]()
-        let school = self.school ?? classHeader?.school
-        let className = self.className ?? classHeader?.className
-        let year = self.year ?? classHeader?.schoolYear
-        if school == nil { missing.append("--school") }
-        if className == nil { missing.append("--class") }
-        if year == nil { missing.append("--year") }
-        if !missing.isEmpty {
-            throw ValidationError(t("Thiếu \(missing.joined(separator: ", ")) (hoặc --header có các thông tin đó)",
-                                    "Missing \(missing.joined(separator: ", ")) (or a --header that has them)"))
-        }
+        let classHeader = try inClass.loadHeader()
+        let named = try inClass.named(classHeader)
         let archive = try global.openArchive()
-        let result = try archive.buildTranscripts(school: school!, className: className!, schoolYear: year!, student: student,
-                                                  header: classHeader, author: who.resolved, reason: reason, dryRun: dryRun)
+        let result = try archive.buildTranscripts(school: named.school, className: named.className, schoolYear: named.year, student: student,
+                                                  header: classHeader, author: write.who.resolved, reason: write.reason, dryRun: write.dryRun)
         printWarnings(result.warnings)
-        if json {
+        if output.json {
             struct Item: Encodable {
                 var save: SaveJSON
                 var moetId: String
@@ -264,14 +254,18 @@ struct TranscriptBuild: ParsableCommand {
             }])
             return
         }
+        printSummary(result)
+    }
+
+    func printSummary(_ result: TranscriptBuildResult) {
         for (tr, s) in zip(result.transcripts, result.saves) {
             print(describe(s, what: ("học bạ", "transcript")))
             print("  \(tr.fullName) (\(tr.moetId)): \(t("kết quả học tập", "learning result")) HK1 \(tr.term1.level), HK2 \(tr.term2.level), \(t("cả năm", "year")) \(tr.year.level)")
         }
         let counts = Dictionary(grouping: result.saves, by: \.change).mapValues(\.count)
-        let (vi, en) = dryRun ? ("sẽ ", "would be ") : ("đã ", "")
+        let (vi, en) = write.dryRun ? ("sẽ ", "would be ") : ("đã ", "")
         print(t("\(result.saves.count) học bạ: \(vi)tạo \(counts[.created] ?? 0), \(vi)sửa \(counts[.revised] ?? 0), không đổi \(counts[.unchanged] ?? 0).",
                 "\(result.saves.count) transcripts: \(counts[.created] ?? 0) \(en)created, \(counts[.revised] ?? 0) \(en)revised, \(counts[.unchanged] ?? 0) unchanged."))
-        if dryRun { print(t("Chạy thử: không ghi gì.", "Dry run: nothing written.")) }
+        if write.dryRun { print(t("Chạy thử: không ghi gì.", "Dry run: nothing written.")) }
     }
 }

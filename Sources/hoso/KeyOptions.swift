@@ -3,11 +3,33 @@ import Foundation
 import HosoCore
 import HosoSigning
 
+/// A password from --password-env or --password-file (not both), else from a prompt that does not echo.
+/// Shared by signing keys, node keys, the office key of `serve` and web accounts, so the rules are the same everywhere.
+struct SecretOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(t("Đọc mật khẩu từ biến môi trường này.", "Read the password from this environment variable."),
+                                               valueName: "VAR"))
+    var passwordEnv: String?
+
+    @Option(name: .long, help: ArgumentHelp(t("Đọc mật khẩu từ dòng đầu của tệp này.", "Read the password from the first line of this file."),
+                                               valueName: "FILE"))
+    var passwordFile: String?
+
+    func validate() throws {
+        if passwordEnv != nil && passwordFile != nil {
+            throw ValidationError(t("Chỉ dùng một trong --password-env và --password-file", "Use only one of --password-env and --password-file"))
+        }
+    }
+
+    func secret(prompt: String) throws -> String {
+        try readSecret(env: passwordEnv, file: passwordFile, prompt: prompt)
+    }
+}
+
 /// Where a signing key comes from: a PKCS#12 file or a PKCS#11 token, with its password or PIN
 /// from an environment variable, a file, or a prompt that does not echo. Secrets are never printed.
 struct KeyOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp(t("Khóa ký: tệp PKCS#12 (.p12) hoặc URI pkcs11:… của thiết bị ký.",
-                                                 "Signing key: a PKCS#12 file (.p12) or a token's pkcs11:… URI."),
+    @Option(name: .long, help: ArgumentHelp(t("Khóa ký: tệp PKCS#12 (.p12) hoặc URI pkcs11:… của thiết bị ký (mã PIN của nó đọc như mật khẩu).",
+                                                 "Signing key: a PKCS#12 file (.p12) or a token's pkcs11:… URI (its PIN is read like a password)."),
                                                valueName: "FILE.p12|pkcs11:URI"))
     var key: String
 
@@ -16,46 +38,45 @@ struct KeyOptions: ParsableArguments {
                                                valueName: "FILE"))
     var cert: String?
 
-    @Option(name: .long, help: ArgumentHelp(t("Đọc mật khẩu/PIN từ biến môi trường này.", "Read the password/PIN from this environment variable."),
-                                               valueName: "VAR"))
-    var passwordEnv: String?
-
-    @Option(name: .long, help: ArgumentHelp(t("Đọc mật khẩu/PIN từ dòng đầu của tệp này.", "Read the password/PIN from the first line of this file."),
-                                               valueName: "FILE"))
-    var passwordFile: String?
+    @OptionGroup var password: SecretOptions
 
     @Option(name: .long, help: ArgumentHelp(t("Mô-đun PKCS#11 (mặc định: $HOSO_PKCS11_MODULE, rồi SoftHSM2/p11-kit).",
                                                  "PKCS#11 module (default: $HOSO_PKCS11_MODULE, then SoftHSM2/p11-kit)."),
                                                valueName: "FILE.so"))
     var pkcs11Module: String?
 
-    func validate() throws {
-        if passwordEnv != nil && passwordFile != nil {
-            throw ValidationError(t("Chỉ dùng một trong --password-env và --password-file", "Use only one of --password-env and --password-file"))
-        }
+    func load() throws -> SigningIdentity {
+        try KeySource(key: key, cert: cert, passwordEnv: password.passwordEnv, passwordFile: password.passwordFile,
+                      pkcs11Module: pkcs11Module).load()
+    }
+}
+
+/// A key and how to unlock it, as plain values: what --key, and the keys named otherwise (--office-key,
+/// --tsa-key, `node init --key`), come down to.
+struct KeySource {
+    var key: String
+    var cert: String?
+    var passwordEnv: String?
+    var passwordFile: String?
+    var pkcs11Module: String?
+
+    init(key: String, cert: String? = nil, passwordEnv: String? = nil, passwordFile: String? = nil, pkcs11Module: String? = nil) {
+        self.key = key
+        self.cert = cert
+        self.passwordEnv = passwordEnv
+        self.passwordFile = passwordFile
+        self.pkcs11Module = pkcs11Module
+    }
+
+    init(key: String, password: SecretOptions) {
+        self.init(key: key, passwordEnv: password.passwordEnv, passwordFile: password.passwordFile)
     }
 
     var isToken: Bool { key.hasPrefix("pkcs11:") }
 
-    /// The password or PIN: from --password-env, --password-file, or a prompt on the terminal.
-    func secret() throws -> String {
-        if let passwordEnv {
-            guard let v = ProcessInfo.processInfo.environment[passwordEnv] else {
-                throw HosoError(.badPassword, .both("Biến môi trường \(passwordEnv) chưa được đặt", "The environment variable \(passwordEnv) is not set"))
-            }
-            return v
-        }
-        if let passwordFile {
-            guard let d = FileManager.default.contents(atPath: passwordFile) else {
-                throw HosoError(.inputNotFound, .both("Không đọc được tệp mật khẩu", "Cannot read the password file"), location: passwordFile)
-            }
-            return String(decoding: d, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""
-        }
-        return try promptSecret(isToken ? t("Mã PIN của thiết bị ký: ", "Token PIN: ") : t("Mật khẩu tệp khóa: ", "Key file password: "))
-    }
-
     func load() throws -> SigningIdentity {
-        let pass = try secret()
+        let pass = try readSecret(env: passwordEnv, file: passwordFile,
+                                  prompt: isToken ? t("Mã PIN của thiết bị ký: ", "Token PIN: ") : t("Mật khẩu tệp khóa: ", "Key file password: "))
         let certificate = try cert.map { try Certificate.load(file: $0)[0] }
         if isToken {
             let module = pkcs11Module ?? ProcessInfo.processInfo.environment["HOSO_PKCS11_MODULE"]
@@ -68,6 +89,26 @@ struct KeyOptions: ParsableArguments {
         if let certificate { id.certificate = certificate }
         return id
     }
+}
+
+/// The password or PIN: from the environment variable `env`, the first line of `file`, or a prompt on the terminal.
+func readSecret(env: String?, file: String?, prompt: String) throws -> String {
+    if let env { return try environmentSecret(env) }
+    if let file {
+        guard let d = FileManager.default.contents(atPath: file) else {
+            throw HosoError(.inputNotFound, .both("Không đọc được tệp mật khẩu", "Cannot read the password file"), location: file)
+        }
+        return String(decoding: d, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""
+    }
+    return try promptSecret(prompt)
+}
+
+/// The value of the environment variable named on the command line; unset is an error naming it.
+func environmentSecret(_ variable: String) throws -> String {
+    guard let v = ProcessInfo.processInfo.environment[variable] else {
+        throw HosoError(.badPassword, .both("Biến môi trường \(variable) chưa được đặt", "The environment variable \(variable) is not set"))
+    }
+    return v
 }
 
 /// Reads a line from the terminal with echo off. Refuses when stdin is not a terminal, so a script never hangs.

@@ -30,23 +30,17 @@ struct LedgerImport: ParsableCommand {
     }
 
     @OptionGroup var global: GlobalOptions
-    @OptionGroup var who: AuthorOption
+    @OptionGroup var write: WriteOptions
+    @OptionGroup var output: OutputOptions
     @Option(name: .long, help: ArgumentHelp(t("Tệp ánh xạ cột (JSON).", "Column mapping file (JSON)."), valueName: "FILE"))
     var mapping: String
-    @Option(name: .long, help: ArgumentHelp(t("Lý do, khi sổ đã có trong kho và nội dung thay đổi.", "Reason, when the ledger is already in the archive and changed."),
-                                            valueName: "TEXT"))
-    var reason: String?
-    @Flag(name: .long, help: ArgumentHelp(t("Chỉ kiểm tra và báo cáo, không ghi.", "Check and report only; write nothing.")))
-    var dryRun = false
-    @Flag(name: .long, help: ArgumentHelp(t("In báo cáo dạng JSON.", "Print the report as JSON.")))
-    var json = false
     @Argument(help: ArgumentHelp(t("Tệp sổ (.csv hoặc .xlsx).", "The ledger file (.csv or .xlsx)."), valueName: "FILE"))
     var file: String
 
     func run() throws {
         let archive = try global.openArchive()
-        let r = try archive.importLedger(file: file, mapping: mapping, dryRun: dryRun, reason: reason, author: who.resolved)
-        if json {
+        let r = try archive.importLedger(file: file, mapping: mapping, dryRun: write.dryRun, reason: write.reason, author: write.who.resolved)
+        if output.json {
             printJSON(r)
         } else {
             print(t("Sổ \(r.recordId) (\(r.source)): \(r.rows) dòng, \(r.entries) mục hợp lệ, \(r.scans) ảnh quét.",
@@ -72,7 +66,7 @@ struct LedgerImport: ParsableCommand {
                 print(t("Đã ghi sổ: bản \(r.revision ?? "")", "Stored the ledger: revision \(r.revision ?? "")"))
             }
         }
-        if !r.errors.isEmpty { throw ExitCode(3) }
+        if !r.errors.isEmpty { throw ExitCode(HosoExit.badInput) }
     }
 }
 
@@ -102,7 +96,7 @@ struct Find: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp(t("Trường.", "School."))) var school: String?
     @Option(name: .long, help: ArgumentHelp(t("Năm tốt nghiệp.", "Graduation year."))) var year: Int?
     @Option(name: .long, help: ArgumentHelp(t("Số kết quả tối đa.", "Most results."))) var limit: Int = 100
-    @Flag(name: .long, help: ArgumentHelp(t("In dạng JSON.", "Print as JSON."))) var json = false
+    @OptionGroup var output: OutputOptions
     @Argument(help: ArgumentHelp(t("Điều cần tìm.", "What to find."), valueName: "QUERY")) var query: [String] = []
 
     func run() throws {
@@ -111,7 +105,7 @@ struct Find: ParsableCommand {
         r.name = name; r.dateOfBirth = dob; r.placeOfBirth = pob; r.serial = serial; r.ledgerNumber = ledgerNumber
         r.citizenId = citizenId; r.moetId = moetId; r.school = school; r.year = year
         let hits = try archive.find(r, limit: limit)
-        if json {
+        if output.json {
             printJSON(hits)
         } else {
             for h in hits {
@@ -119,6 +113,6 @@ struct Find: ParsableCommand {
             }
             if hits.isEmpty { printErr(t("Không tìm thấy.", "Nothing found.")) }
         }
-        if hits.isEmpty { throw ExitCode(4) }
+        if hits.isEmpty { throw ExitCode(HosoExit.notFound) }
     }
 }

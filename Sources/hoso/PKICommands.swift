@@ -36,23 +36,19 @@ struct PKIDemo: ParsableCommand {
                                                  "Read the password of the .p12 files from this environment variable."),
                                                valueName: "VAR"))
     var passwordEnv: String?
-    @Flag(name: .long, help: ArgumentHelp(t("In danh mục (pki.json) dạng JSON.", "Print the manifest (pki.json) as JSON.")))
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
         var password = DemoPKI.defaultPassword
         if let passwordEnv {
-            guard let v = ProcessInfo.processInfo.environment[passwordEnv] else {
-                throw HosoError(.badPassword, .both("Biến môi trường \(passwordEnv) chưa được đặt",
-                                                    "The environment variable \(passwordEnv) is not set"))
-            }
+            let v = try environmentSecret(passwordEnv)
             guard !v.isEmpty else {
                 throw HosoError(.badPassword, .both("Biến môi trường \(passwordEnv) rỗng", "The environment variable \(passwordEnv) is empty"))
             }
             password = v
         }
         let m = try DemoPKI.create(at: dir, clock: global.clock(), password: password)
-        if json {
+        if output.json {
             printJSON(m)
             return
         }

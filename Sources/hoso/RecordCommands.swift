@@ -8,26 +8,8 @@ import HosoKit
 import HosoRecords
 import HosoStore
 
-/// Who is acting: --author, else $HOSO_AUTHOR, else the login name.
-struct AuthorOption: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp(t("Người thực hiện (mặc định: $HOSO_AUTHOR, rồi tên đăng nhập).",
-                                                 "Who is acting (default: $HOSO_AUTHOR, then the login name)."), valueName: "NAME"))
-    var author: String?
-
-    var resolved: String {
-        if let author, !author.isEmpty { return author }
-        let env = ProcessInfo.processInfo.environment
-        if let a = env["HOSO_AUTHOR"] ?? env["USER"] ?? env["LOGNAME"], !a.isEmpty { return a }
-        if let pw = getpwuid(getuid()), let name = pw.pointee.pw_name { return String(cString: name) }
-        return "unknown"
-    }
-}
-
 func readJSONFile(_ path: String) throws -> JSONValue {
-    guard let data = FileManager.default.contents(atPath: path) else {
-        throw HosoError(.inputNotFound, .both("Không đọc được tệp", "Cannot read the file"), location: path)
-    }
-    return try CanonicalJSON.parse(Array(data), source: path)
+    try CanonicalJSON.parse(try readInputFile(path), source: path)
 }
 
 struct RecordCommand: ParsableCommand {
@@ -45,8 +27,7 @@ struct RecordNew: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var who: AuthorOption
-    @Flag(name: .long, help: ArgumentHelp(t("In kết quả dạng JSON.", "Print the result as JSON.")))
-    var json = false
+    @OptionGroup var output: OutputOptions
     @Argument(help: ArgumentHelp(t("Loại hồ sơ, ví dụ ledger-entry.", "Record type, e.g. ledger-entry."), valueName: "TYPE"))
     var type: String
     @Argument(help: ArgumentHelp(t("Mã hồ sơ (ổn định qua các lần sửa).", "Record id (stable across revisions)."), valueName: "RECORD-ID"))
@@ -58,7 +39,7 @@ struct RecordNew: ParsableCommand {
         let body = try readJSONFile(file)
         let archive = try global.openArchive()
         let id = try archive.createRecord(type: type, id: recordId, body: body, author: who.resolved)
-        if json { printJSON(["revision": id.hex, "recordId": recordId]) } else {
+        if output.json { printJSON(["revision": id.hex, "recordId": recordId]) } else {
             print(t("Đã tạo hồ sơ \(recordId): bản \(id.hex)", "Created record \(recordId): revision \(id.hex)"))
         }
     }
@@ -77,8 +58,7 @@ struct RecordRevise: ParsableCommand {
     var reason: String
     @Flag(name: .long, help: ArgumentHelp(t("Hợp nhất các bản song song (giải quyết xung đột).", "Merge concurrent revisions (resolve a conflict).")))
     var resolve = false
-    @Flag(name: .long, help: ArgumentHelp(t("In kết quả dạng JSON.", "Print the result as JSON.")))
-    var json = false
+    @OptionGroup var output: OutputOptions
     @Argument(help: ArgumentHelp(t("Mã hồ sơ.", "Record id."), valueName: "RECORD-ID"))
     var recordId: String
     @Argument(help: ArgumentHelp(t("Tệp JSON chứa nội dung mới.", "JSON file with the new body."), valueName: "FILE"))
@@ -88,7 +68,7 @@ struct RecordRevise: ParsableCommand {
         let body = try readJSONFile(file)
         let archive = try global.openArchive()
         let id = try archive.revise(record: recordId, body: body, author: who.resolved, reason: reason, resolve: resolve)
-        if json { printJSON(["revision": id.hex, "recordId": recordId]) } else {
+        if output.json { printJSON(["revision": id.hex, "recordId": recordId]) } else {
             print(t("Đã sửa hồ sơ \(recordId): bản mới \(id.hex)", "Revised record \(recordId): new revision \(id.hex)"))
         }
     }
@@ -117,8 +97,7 @@ struct History: ParsableCommand {
     }
 
     @OptionGroup var global: GlobalOptions
-    @Flag(name: .long, help: ArgumentHelp(t("In dạng JSON.", "Print as JSON.")))
-    var json = false
+    @OptionGroup var output: OutputOptions
     @Argument(help: ArgumentHelp(t("Mã hồ sơ.", "Record id."), valueName: "RECORD-ID"))
     var recordId: String
 
@@ -126,7 +105,7 @@ struct History: ParsableCommand {
         let archive = try global.openArchive()
         let rows = try archive.history(record: recordId)
         let heads = Set(try archive.heads(record: recordId))
-        if json {
+        if output.json {
             struct Item: Encodable { var revision: RevisionInfo; var head: Bool }
             printJSON(rows.map { Item(revision: $0, head: heads.contains($0.id)) })
             return
@@ -148,13 +127,12 @@ struct Conflicts: ParsableCommand {
     }
 
     @OptionGroup var global: GlobalOptions
-    @Flag(name: .long, help: ArgumentHelp(t("In dạng JSON.", "Print as JSON.")))
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
         let archive = try global.openArchive()
         let list = try archive.conflicts()
-        if json { printJSON(list); return }
+        if output.json { printJSON(list); return }
         if list.isEmpty { print(t("Không có xung đột.", "No conflicts.")); return }
         for c in list {
             print("\(c.recordId): \(c.heads.count) \(t("bản song song", "concurrent revisions"))")

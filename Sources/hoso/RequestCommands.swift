@@ -44,7 +44,7 @@ struct RequestNew: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp(t("Cơ quan đề nghị xác minh.", "The agency asking (verification)."), valueName: "TEXT")) var askingBody: String?
     @Option(name: .long, help: ArgumentHelp(t("Kênh: in-person, post, online.", "Channel: in-person, post, online."))) var channel: CitizenRequest.Channel = .inPerson
     @Option(name: .long, help: ArgumentHelp(t("Số bản sao.", "Number of copies."), valueName: "N")) var copies: Int = 1
-    @Flag(name: .long, help: ArgumentHelp(t("In kết quả dạng JSON.", "Print the result as JSON."))) var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
         let archive = try global.openArchive()
@@ -52,7 +52,7 @@ struct RequestNew: ParsableCommand {
                                                     proof: proof, holderName: holder, holderDateOfBirth: dob, serial: serial,
                                                     ledgerRecordId: ledger, ledgerNumber: ledgerNumber, askingBody: askingBody,
                                                     channel: channel, copies: copies), clerk: who.resolved)
-        if json { printJSON(Archive.RequestListing(id: id, request: r, overdue: false)); return }
+        if output.json { printJSON(Archive.RequestListing(id: id, request: r, overdue: false)); return }
         print(t("Đã tiếp nhận yêu cầu \(id); hạn trả: \(localTime(r.deadline))", "Registered request \(id); due: \(localTime(r.deadline))"))
     }
 }
@@ -73,11 +73,11 @@ struct RequestList: ParsableCommand {
     }
     @OptionGroup var global: GlobalOptions
     @Flag(name: .long, help: ArgumentHelp(t("Chỉ yêu cầu quá hạn.", "Only overdue requests."))) var overdue = false
-    @Flag(name: .long, help: ArgumentHelp(t("In kết quả dạng JSON.", "Print the result as JSON."))) var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
         let list = try global.openArchive().requests(overdueOnly: overdue)
-        if json { printJSON(list); return }
+        if output.json { printJSON(list); return }
         let color = isatty(1) == 1
         for l in list {
             let mark = l.overdue ? (color ? "\u{1B}[1;31m" : "") + t("QUÁ HẠN", "OVERDUE") + (color ? "\u{1B}[0m" : "") : ""
@@ -92,13 +92,13 @@ struct RequestShow: ParsableCommand {
         CommandConfiguration(commandName: "show", abstract: t("Xem một yêu cầu và lịch sử xử lý.", "Show a request and its history."))
     }
     @OptionGroup var global: GlobalOptions
-    @Flag(name: .long, help: ArgumentHelp(t("In kết quả dạng JSON.", "Print the result as JSON."))) var json = false
+    @OptionGroup var output: OutputOptions
     @Argument(help: ArgumentHelp(t("Mã yêu cầu.", "Request id."), valueName: "REQ-ID")) var id: String
 
     func run() throws {
         let archive = try global.openArchive()
         let (_, r) = try archive.request(id)
-        if json { printJSON(r); return }
+        if output.json { printJSON(r); return }
         print("\(id): \(r.kind.rawValue) — \(r.status.rawValue)")
         print(t("  người yêu cầu: ", "  requester: ") + r.requesterName + " (\(r.relation.rawValue)\(r.proof.map { ", " + $0 } ?? ""))")
         print(t("  người được cấp: ", "  holder: ") + r.holderName + (r.holderDateOfBirth.map { ", " + $0 } ?? ""))
@@ -152,9 +152,7 @@ struct OfficeSet: ParsableCommand {
     @Argument(help: ArgumentHelp(t("Tệp JSON.", "JSON file."), valueName: "FILE")) var file: String
 
     func run() throws {
-        guard let d = FileManager.default.contents(atPath: file) else {
-            throw HosoError(.inputNotFound, .both("Không đọc được tệp", "Cannot read the file"), location: file)
-        }
+        let d = Data(try readInputFile(file))
         let s: OfficeSettings
         do { s = try JSONDecoder().decode(OfficeSettings.self, from: d) } catch {
             throw HosoError(.badRequestInput, .both("Tệp thiết lập không hợp lệ", "Invalid settings file"), location: file, cause: "\(error)")
@@ -182,7 +180,7 @@ struct RequestAnswer: ParsableCommand {
     @OptionGroup var keyOptions: KeyOptions
     @OptionGroup var stamp: TimestampOptions
     @Option(name: .long, help: ArgumentHelp(t("Tệp PDF ra.", "Output PDF file."), valueName: "FILE.pdf")) var out: String
-    @Flag(name: .long, help: ArgumentHelp(t("In kết quả dạng JSON.", "Print the result as JSON."))) var json = false
+    @OptionGroup var output: OutputOptions
     @Argument(help: ArgumentHelp(t("Mã yêu cầu.", "Request id."), valueName: "REQ-ID")) var id: String
 
     func run() throws {
@@ -190,7 +188,7 @@ struct RequestAnswer: ParsableCommand {
         let (pdf, answer) = try global.openArchive().answerVerification(requestId: id, signer: identity, timestamp: stamp.source,
                                                                          clerk: who.resolved)
         try writeFileAtomically(out, pdf)
-        if json { printJSON(answer); return }
+        if output.json { printJSON(answer); return }
         print(t("Đã trả lời yêu cầu xác minh \(id): \(answer.finding.rawValue)", "Answered verification request \(id): \(answer.finding.rawValue)"))
         print("  " + answer.text.text(cliLang))
         print(t("  tệp: \(out)", "  file: \(out)"))

@@ -27,23 +27,14 @@ struct Serve: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp(t("Khóa ký bản sao của cơ quan: tệp PKCS#12 hoặc pkcs11:URI.",
                                                  "The office's copy-signing key: a PKCS#12 file or a pkcs11:URI."), valueName: "FILE.p12"))
     var officeKey: String?
-    @Option(name: .long, help: ArgumentHelp(t("Đọc mật khẩu khóa từ biến môi trường này.", "Read the key's password from this environment variable."),
-                                               valueName: "VAR")) var passwordEnv: String?
-    @Option(name: .long, help: ArgumentHelp(t("Đọc mật khẩu khóa từ dòng đầu của tệp này.", "Read the key's password from the first line of this file."),
-                                               valueName: "FILE")) var passwordFile: String?
+    @OptionGroup var password: SecretOptions
     @Option(name: .long, help: ArgumentHelp(t("Máy chủ dấu thời gian cho bản sao.", "Time-stamp authority for copies."), valueName: "URL"))
     var tsa: String?
     @Flag(name: .long, help: ArgumentHelp(t("Đặt cookie Secure (khi truy cập qua HTTPS, ví dụ sau proxy TLS).",
                                                "Mark cookies Secure (when reached over HTTPS, e.g. behind a TLS proxy)."))) var secureCookies = false
 
     func run() throws {
-        var identity: SigningIdentity?
-        if let officeKey {
-            var args = ["--key", officeKey]
-            if let passwordEnv { args += ["--password-env", passwordEnv] }
-            if let passwordFile { args += ["--password-file", passwordFile] }
-            identity = try KeyOptions.parse(args).load()
-        }
+        let identity = try officeKey.map { try KeySource(key: $0, password: password).load() }
         let config = ServerConfig(archivePath: global.archivePath, officeIdentity: identity, timestamp: tsa.map { .url($0) },
                                   secureCookies: secureCookies, clock: try global.clock())
         let shownHost = host.contains(":") ? "[\(host)]" : host
@@ -82,19 +73,12 @@ struct UserCommand: ParsableCommand {
     }
 }
 
-/// The password of an account: from an environment variable, a file, or a prompt that does not echo.
-struct PasswordOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp(t("Đọc mật khẩu từ biến môi trường này.", "Read the password from this environment variable."),
-                                               valueName: "VAR")) var passwordEnv: String?
-    @Option(name: .long, help: ArgumentHelp(t("Đọc mật khẩu từ dòng đầu của tệp này.", "Read the password from the first line of this file."),
-                                               valueName: "FILE")) var passwordFile: String?
+extension Role: ExpressibleByArgument {}
 
-    func password() throws -> String {
-        var args = ["--key", "unused.p12"]
-        if let passwordEnv { args += ["--password-env", passwordEnv] }
-        if let passwordFile { args += ["--password-file", passwordFile] }
-        // The same rules as signing keys' passwords: environment, file, or a prompt without echo.
-        return try KeyOptions.parse(args).secret()
+extension SecretOptions {
+    /// An account's password (the prompt is the one signing keys have always used here).
+    func accountPassword() throws -> String {
+        try secret(prompt: t("Mật khẩu tệp khóa: ", "Key file password: "))
     }
 }
 
@@ -108,23 +92,17 @@ struct UserAdd: ParsableCommand {
         CommandConfiguration(commandName: "add", abstract: t("Tạo tài khoản.", "Create an account."))
     }
     @OptionGroup var global: GlobalOptions
-    @OptionGroup var pw: PasswordOptions
-    @Option(name: .long, help: ArgumentHelp(t("Vai trò.", "Role."), valueName: Role.allCases.map(\.rawValue).joined(separator: "|"))) var role: String
+    @OptionGroup var pw: SecretOptions
+    @Option(name: .long, help: ArgumentHelp(t("Vai trò.", "Role."), valueName: Role.allCases.map(\.rawValue).joined(separator: "|"))) var role: Role
     @Option(name: .long, help: ArgumentHelp(t("Họ tên hiển thị.", "Display name."), valueName: "NAME")) var displayName: String?
-    @Flag(name: .long, help: ArgumentHelp(t("In kết quả dạng JSON.", "Print the result as JSON."))) var json = false
+    @OptionGroup var output: OutputOptions
     @Argument(help: ArgumentHelp(t("Tên đăng nhập.", "User name."), valueName: "USER")) var name: String
-
-    func validate() throws {
-        if Role(rawValue: role) == nil {
-            throw ValidationError(t("--role phải là một trong: ", "--role must be one of: ") + Role.allCases.map(\.rawValue).joined(separator: ", "))
-        }
-    }
 
     func run() throws {
         let store = try openServerStore(global)
-        let u = try store.addUser(name: name, displayName: displayName ?? name, role: Role(rawValue: role)!, password: try pw.password())
+        let u = try store.addUser(name: name, displayName: displayName ?? name, role: role, password: try pw.accountPassword())
         try store.audit(actor: "cli", action: "user-add", target: "user:\(u.name)", detail: u.role.rawValue)
-        if json { printJSON(["name": u.name, "role": u.role.rawValue]); return }
+        if output.json { printJSON(["name": u.name, "role": u.role.rawValue]); return }
         print(t("Đã tạo tài khoản \(u.name) (\(u.role.rawValue))", "Created account \(u.name) (\(u.role.rawValue))"))
     }
 }
@@ -134,13 +112,13 @@ struct UserList: ParsableCommand {
         CommandConfiguration(commandName: "list", abstract: t("Liệt kê tài khoản.", "List the accounts."))
     }
     @OptionGroup var global: GlobalOptions
-    @Flag(name: .long, help: ArgumentHelp(t("In kết quả dạng JSON.", "Print the result as JSON."))) var json = false
+    @OptionGroup var output: OutputOptions
 
     struct Out: Encodable { var name: String; var displayName: String; var role: String; var createdAt: String; var disabled: Bool }
 
     func run() throws {
         let users = try openServerStore(global).users()
-        if json {
+        if output.json {
             printJSON(users.map { Out(name: $0.name, displayName: $0.displayName, role: $0.role.rawValue, createdAt: $0.createdAt, disabled: $0.disabled) })
             return
         }
@@ -155,12 +133,12 @@ struct UserPasswd: ParsableCommand {
                                                                 "Set a new password (open sessions are ended)."))
     }
     @OptionGroup var global: GlobalOptions
-    @OptionGroup var pw: PasswordOptions
+    @OptionGroup var pw: SecretOptions
     @Argument(help: ArgumentHelp(t("Tên đăng nhập.", "User name."), valueName: "USER")) var name: String
 
     func run() throws {
         let store = try openServerStore(global)
-        try store.setPassword(name: name, password: try pw.password())
+        try store.setPassword(name: name, password: try pw.accountPassword())
         try store.audit(actor: "cli", action: "user-passwd", target: "user:\(name)")
         print(t("Đã đổi mật khẩu của \(name)", "Changed the password of \(name)"))
     }

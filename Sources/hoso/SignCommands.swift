@@ -5,14 +5,6 @@ import HosoKit
 import HosoSigning
 import HosoStore
 
-/// Exit codes of `hoso verify` beyond the shared ones (documented in `hoso verify --help` and the README).
-enum VerifyExit {
-    /// The shared "not found" code: there is no signature to judge.
-    static let unsigned: Int32 = 4
-    static let indeterminate: Int32 = 7
-    static let failed: Int32 = 8
-}
-
 extension SignerRole: ExpressibleByArgument {}
 
 struct TimestampOptions: ParsableArguments {
@@ -21,6 +13,13 @@ struct TimestampOptions: ParsableArguments {
     var tsa: String?
 
     var source: TimestampSource? { tsa.map { .url($0) } }
+}
+
+/// Where timestamps come from: a TSA at a URL, a TSA key used in-process (an office's own), or nowhere.
+func timestampSource(url: String?, key: String?, passwordEnv: String?, clock: HosoClock) throws -> TimestampSource? {
+    if let url { return .url(url) }
+    guard let key else { return nil }
+    return .authority(try TimeStampAuthority(identity: try KeySource(key: key, passwordEnv: passwordEnv).load(), clock: clock))
 }
 
 struct Sign: ParsableCommand {
@@ -49,8 +48,7 @@ struct Sign: ParsableCommand {
                                                  "Also write the CMS signature (DER) to this file, for checking with other tools."),
                                                valueName: "FILE.p7s"))
     var out: String?
-    @Flag(name: .long, help: ArgumentHelp(t("In kết quả dạng JSON.", "Print the result as JSON.")))
-    var json = false
+    @OptionGroup var output: OutputOptions
     @Argument(help: ArgumentHelp(t("Mã hồ sơ hoặc mã bản.", "Record id or revision id."), valueName: "ID"))
     var id: String
 
@@ -59,7 +57,7 @@ struct Sign: ParsableCommand {
         let archive = try global.openArchive()
         let (outcome, der) = try archive.sign(id, identity: identity, role: role, timestamp: stamp.source)
         if let out { try writeFileAtomically(out, der) }
-        if json { printJSON(outcome); return }
+        if output.json { printJSON(outcome); return }
         print(t("Đã ký bản \(outcome.revision) của hồ sơ \(outcome.record) (\(outcome.recordType))",
                 "Signed revision \(outcome.revision) of record \(outcome.record) (\(outcome.recordType))"))
         print(t("  người ký: \(outcome.signer) — \(role.title.vi)", "  signer: \(outcome.signer) — \(role.title.en)"))
@@ -109,8 +107,7 @@ struct Verify: ParsableCommand {
     @Flag(name: .long, help: ArgumentHelp(t("Chấp nhận RSA PKCS#1 v1.5 (quy định yêu cầu RSA-PSS).",
                                             "Accept RSA PKCS#1 v1.5 (the rules require RSA-PSS).")))
     var allowPkcs1 = false
-    @Flag(name: .long, help: ArgumentHelp(t("In báo cáo dạng JSON.", "Print the report as JSON.")))
-    var json = false
+    @OptionGroup var output: OutputOptions
     @Argument(help: ArgumentHelp(t("Mã hồ sơ, mã bản, hoặc tệp chữ ký .p7s.", "Record id, revision id, or a .p7s signature file."),
                                  valueName: "ID|FILE"))
     var target: String
@@ -123,26 +120,17 @@ struct Verify: ParsableCommand {
             guard let sig = FileManager.default.contents(atPath: target) else {
                 throw HosoError(.inputUnreadable, .both("Không đọc được tệp", "Cannot read the file"), location: target)
             }
-            let data = try content.map { path -> [UInt8] in
-                guard let d = FileManager.default.contents(atPath: path) else {
-                    throw HosoError(.inputNotFound, .both("Không đọc được tệp", "Cannot read the file"), location: path)
-                }
-                return [UInt8](d)
-            }
+            let data = try content.map(readInputFile)
             report = try archive.verifyFile(signature: [UInt8](sig), content: data, policy: policy, source: target)
         } else {
             report = try archive.verify(target, policy: policy)
         }
-        if json { printJSON(report) } else { printReport(report) }
-        switch report.indication {
-        case "PASSED": return
-        case "UNSIGNED":
-            // The report above already says so (as JSON too); only the exit code is left to give.
-            if !json { printErr("hoso: [\(HosoError.Code.signatureNotFound)] " + t("bản này chưa có chữ ký nào", "this revision has no signature")) }
-            throw ExitCode(VerifyExit.unsigned)
-        case "INDETERMINATE": throw ExitCode(VerifyExit.indeterminate)
-        default: throw ExitCode(VerifyExit.failed)
+        if output.json { printJSON(report) } else { printReport(report) }
+        if report.indication == "UNSIGNED" && !output.json {
+            // The report above already says so (as JSON too); this line names the error code for scripts reading stderr.
+            printErr("hoso: [\(HosoError.Code.signatureNotFound)] " + t("bản này chưa có chữ ký nào", "this revision has no signature"))
         }
+        try HosoExit.finish(indication: report.indication)
     }
 
     func printReport(_ r: Archive.SignedRevisionReport) {
@@ -199,8 +187,7 @@ struct Timestamp: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp(t("Đọc mật khẩu từ biến môi trường này.", "Read the password from this environment variable."),
                                                valueName: "VAR"))
     var passwordEnv: String?
-    @Flag(name: .long, help: ArgumentHelp(t("In kết quả dạng JSON.", "Print the result as JSON.")))
-    var json = false
+    @OptionGroup var output: OutputOptions
     @Argument(help: ArgumentHelp(t("Chỉ chữ ký của hồ sơ/bản này (mặc định: mọi chữ ký).", "Only this record's/revision's signatures (default: all)."),
                                  valueName: "ID"))
     var id: String?
@@ -213,16 +200,12 @@ struct Timestamp: ParsableCommand {
 
     func run() throws {
         let archive = try global.openArchive()
-        let source: TimestampSource
-        if let tsa = stamp.tsa {
-            source = .url(tsa)
-        } else {
-            let opts = try KeyOptions.parse(["--key", key!] + (passwordEnv.map { ["--password-env", $0] } ?? []))
-            source = .authority(try TimeStampAuthority(identity: try opts.load(), clock: try global.clock()))
+        guard let source = try timestampSource(url: stamp.tsa, key: key, passwordEnv: passwordEnv, clock: global.clock()) else {
+            throw ValidationError(t("Cần đúng một trong --tsa và --key", "Give exactly one of --tsa and --key"))  // validate() already refused this
         }
         let only = try id.map { try archive.targetRevision($0).0 }
         let done = try archive.timestampPending(source, only: only)
-        if json { printJSON(done); return }
+        if output.json { printJSON(done); return }
         if done.isEmpty { print(t("Không có chữ ký nào cần đóng dấu thời gian.", "No signature needs a timestamp.")) }
         for d in done {
             print(t("Đã đóng dấu thời gian chữ ký \(d.signature) → \(d.timestamped)", "Timestamped signature \(d.signature) → \(d.timestamped)"))
@@ -245,7 +228,7 @@ struct TrustAdd: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var who: AuthorOption
     @Option(name: .long, help: ArgumentHelp(t("Tên gợi nhớ.", "A label."), valueName: "TEXT")) var label: String?
-    @Flag(name: .long, help: ArgumentHelp(t("In kết quả dạng JSON.", "Print the result as JSON."))) var json = false
+    @OptionGroup var output: OutputOptions
     @Argument(help: ArgumentHelp(t("Tệp chứng thư.", "Certificate files."), valueName: "FILE")) var files: [String]
 
     func run() throws {
@@ -255,7 +238,7 @@ struct TrustAdd: ParsableCommand {
             let certs = try Certificate.load(file: f)
             added += try archive.addTrustAnchors(certs, label: label ?? (f as NSString).lastPathComponent, author: who.resolved)
         }
-        if json { printJSON(added); return }
+        if output.json { printJSON(added); return }
         for a in added { print(t("Tin cậy: \(a.subject) [\(a.certificate.prefix(16))]", "Trusted: \(a.subject) [\(a.certificate.prefix(16))]")) }
         if added.isEmpty { print(t("Không có gì mới.", "Nothing new.")) }
     }
@@ -266,14 +249,14 @@ struct TrustList: ParsableCommand {
         CommandConfiguration(commandName: "list", abstract: t("Liệt kê gốc tin cậy và CRL.", "List trust anchors and CRLs."))
     }
     @OptionGroup var global: GlobalOptions
-    @Flag(name: .long, help: ArgumentHelp(t("In kết quả dạng JSON.", "Print the result as JSON."))) var json = false
+    @OptionGroup var output: OutputOptions
 
     struct Listing: Encodable { var anchors: [Archive.TrustAnchor]; var crls: [Archive.CRLInfo] }
 
     func run() throws {
         let archive = try global.openArchive()
         let l = Listing(anchors: try archive.trustAnchors(), crls: try archive.crls())
-        if json { printJSON(l); return }
+        if output.json { printJSON(l); return }
         print(t("Gốc tin cậy:", "Trust anchors:"))
         for a in l.anchors { print("  \(a.certificate.prefix(16))  \(a.label)  \(a.subject)  (\(t("hết hạn", "expires")) \(a.notAfter))") }
         print(t("CRL:", "CRLs:"))
@@ -318,19 +301,16 @@ struct TrustCRL: ParsableCommand {
         CommandConfiguration(commandName: "crl", abstract: t("Nhập CRL (phải do CA đã biết ký).", "Import CRLs (must be signed by a known CA)."))
     }
     @OptionGroup var global: GlobalOptions
-    @Flag(name: .long, help: ArgumentHelp(t("In kết quả dạng JSON.", "Print the result as JSON."))) var json = false
+    @OptionGroup var output: OutputOptions
     @Argument(help: ArgumentHelp(t("Tệp CRL (PEM/DER).", "CRL files (PEM/DER)."), valueName: "FILE")) var files: [String]
 
     func run() throws {
         let archive = try global.openArchive()
         var all = [Archive.CRLInfo]()
         for f in files {
-            guard let d = FileManager.default.contents(atPath: f) else {
-                throw HosoError(.inputNotFound, .both("Không đọc được tệp", "Cannot read the file"), location: f)
-            }
-            all += try archive.importCRLs(try CRL.load([UInt8](d), source: f), source: f)
+            all += try archive.importCRLs(try CRL.load(try readInputFile(f), source: f), source: f)
         }
-        if json { printJSON(all); return }
+        if output.json { printJSON(all); return }
         for c in all { print(t("CRL của \(c.issuer) (\(HosoClock.format(c.thisUpdate))): \(c.revoked) thu hồi",
                                "CRL of \(c.issuer) (\(HosoClock.format(c.thisUpdate))): \(c.revoked) revoked")) }
     }

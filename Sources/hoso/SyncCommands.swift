@@ -10,6 +10,8 @@ import HosoSigning
 
 // `hoso node`, `hoso peer`, `hoso bundle`: a node identity, the peers it syncs with, and bundles for USB sticks.
 
+extension NodeRole: ExpressibleByArgument {}
+
 struct NodeCommand: ParsableCommand {
     static var configuration: CommandConfiguration {
         CommandConfiguration(commandName: "node", abstract: t("Danh tính nút đồng bộ của kho.", "This archive's sync node identity."),
@@ -34,21 +36,17 @@ struct NodeInit: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp(t("Tên nút (chữ thường, số, '.', '_', '-').", "Node name (lowercase letters, digits, '.', '_', '-')."), valueName: "NAME"))
     var name: String
     @Option(name: .long, help: ArgumentHelp(t("Vai trò: school (trường) hoặc office (phòng/sở).", "Role: school or office."), valueName: "school|office"))
-    var role: String
+    var role: NodeRole
     @Option(name: .long, help: ArgumentHelp(t("PKI thử nghiệm để cấp chứng thư nút.", "A test PKI to issue the node certificate from."), valueName: "DIR"))
     var pki: String?
     @Option(name: .long, help: ArgumentHelp(t("Tệp PKCS#12 của nút (CA thật).", "The node's PKCS#12 file (a real CA)."), valueName: "FILE.p12"))
     var key: String?
-    @Option(name: .long, help: ArgumentHelp(t("Đọc mật khẩu từ biến môi trường này.", "Read the password from this environment variable."), valueName: "VAR"))
-    var passwordEnv: String?
-    @Option(name: .long, help: ArgumentHelp(t("Đọc mật khẩu từ dòng đầu của tệp này.", "Read the password from the first line of this file."), valueName: "FILE"))
-    var passwordFile: String?
+    @OptionGroup var password: SecretOptions
     @Option(name: .long, help: ArgumentHelp(t("Tổ chức ghi vào chứng thư cấp từ --pki.", "Organisation written into a --pki certificate."), valueName: "TEXT"))
     var organization: String?
-    @Flag(name: .long, help: ArgumentHelp(t("In kết quả dạng JSON.", "Print the result as JSON."))) var json = false
+    @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        if NodeRole(rawValue: role) == nil { throw ValidationError(t("--role phải là school hoặc office", "--role must be school or office")) }
         if (pki == nil) == (key == nil) { throw ValidationError(t("Dùng đúng một trong --pki và --key", "Use exactly one of --pki and --key")) }
         if key?.hasPrefix("pkcs11:") == true {
             throw ValidationError(t("Khóa của nút phải là tệp PKCS#12: máy chủ đồng bộ ký không cần người", "The node key must be a PKCS#12 file: a sync server signs unattended"))
@@ -60,14 +58,13 @@ struct NodeInit: ParsableCommand {
         let identity: SigningIdentity
         if let pki {
             identity = try DemoPKI.issueNode(pki: pki, name: name, organization: organization ?? "hoso TEST PKI", clock: global.clock())
+        } else if let key {
+            identity = try KeySource(key: key, password: password).load()
         } else {
-            var args = ["--key", key!]
-            if let passwordEnv { args += ["--password-env", passwordEnv] }
-            if let passwordFile { args += ["--password-file", passwordFile] }
-            identity = try KeyOptions.parse(args).load()
+            throw ValidationError(t("Dùng đúng một trong --pki và --key", "Use exactly one of --pki and --key"))  // validate() already refused this
         }
-        let info = try archive.initNode(name: name, role: NodeRole(rawValue: role)!, identity: identity)
-        if json { printJSON(info); return }
+        let info = try archive.initNode(name: name, role: role, identity: identity)
+        if output.json { printJSON(info); return }
         print(t("Nút \(info.name) (\(info.role.rawValue)): \(info.node)", "Node \(info.name) (\(info.role.rawValue)): \(info.node)"))
     }
 }
@@ -77,7 +74,7 @@ struct NodeShow: ParsableCommand {
         CommandConfiguration(commandName: "show", abstract: t("Cho xem danh tính nút.", "Show the node identity."))
     }
     @OptionGroup var global: GlobalOptions
-    @Flag(name: .long, help: ArgumentHelp(t("In kết quả dạng JSON.", "Print the result as JSON."))) var json = false
+    @OptionGroup var output: OutputOptions
     @Option(name: .long, help: ArgumentHelp(t("Ghi chứng thư nút (PEM) ra tệp, để đưa cho nút khác `hoso peer add`.",
                                                 "Write the node certificate (PEM) to a file, for another node's `hoso peer add`."), valueName: "FILE"))
     var certOut: String?
@@ -89,7 +86,7 @@ struct NodeShow: ParsableCommand {
             let cert = try Certificate(der: try archive.read(try archive.resolve(info.certificate)))
             try Data(cert.pem.utf8).write(to: URL(fileURLWithPath: certOut))
         }
-        if json { printJSON(info); return }
+        if output.json { printJSON(info); return }
         print("\(t("Nút", "Node")): \(info.name)  \(t("vai trò", "role")): \(info.role.rawValue)")
         print("\(t("Mã nút", "Node id")): \(info.node)")
         print("\(t("Chứng thư", "Certificate")): \(info.subject)  (\(t("hết hạn", "expires")) \(info.notAfter))")
@@ -120,19 +117,15 @@ struct PeerAdd: ParsableCommand {
     @OptionGroup var who: AuthorOption
     @Argument(help: ArgumentHelp(t("Tên nút ngang hàng.", "The peer's name."), valueName: "NAME")) var name: String
     @Option(name: .long, help: ArgumentHelp(t("Chứng thư của nút đó (PEM/DER).", "That node's certificate (PEM/DER)."), valueName: "FILE")) var cert: String
-    @Option(name: .long, help: ArgumentHelp(t("Vai trò của nút đó.", "That node's role."), valueName: "school|office")) var role: String
+    @Option(name: .long, help: ArgumentHelp(t("Vai trò của nút đó.", "That node's role."), valueName: "school|office")) var role: NodeRole
     @Option(name: .long, help: ArgumentHelp(t("Phạm vi hồ sơ trao đổi.", "Records exchanged."), valueName: "PATTERN")) var scope: [String] = []
-    @Flag(name: .long, help: ArgumentHelp(t("In kết quả dạng JSON.", "Print the result as JSON."))) var json = false
-
-    func validate() throws {
-        if NodeRole(rawValue: role) == nil { throw ValidationError(t("--role phải là school hoặc office", "--role must be school or office")) }
-    }
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
         let archive = try global.openArchive()
         let c = try Certificate.load(file: cert)[0]
-        let p = try archive.addPeer(name: name, certificate: c, role: NodeRole(rawValue: role)!, scope: scope, author: who.resolved)
-        if json { printJSON(p); return }
+        let p = try archive.addPeer(name: name, certificate: c, role: role, scope: scope, author: who.resolved)
+        if output.json { printJSON(p); return }
         print(t("Đã thêm nút \(p.name) (\(p.role.rawValue)): \(p.node)", "Added peer \(p.name) (\(p.role.rawValue)): \(p.node)"))
     }
 }
@@ -142,11 +135,11 @@ struct PeerList: ParsableCommand {
         CommandConfiguration(commandName: "list", abstract: t("Liệt kê các nút ngang hàng.", "List the peers."))
     }
     @OptionGroup var global: GlobalOptions
-    @Flag(name: .long, help: ArgumentHelp(t("In kết quả dạng JSON.", "Print the result as JSON."))) var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
         let peers = try global.openArchive().peers()
-        if json { printJSON(peers); return }
+        if output.json { printJSON(peers); return }
         for p in peers { print("\(p.name)  \(p.role.rawValue)  \(p.node.prefix(16))  \(p.scope.joined(separator: " "))") }
         if peers.isEmpty { print(t("Chưa có nút ngang hàng nào.", "No peers yet.")) }
     }
@@ -178,11 +171,7 @@ struct ArrivalTimestampOptions: ParsableArguments {
     var tsaPasswordEnv: String?
 
     func source(clock: HosoClock) throws -> TimestampSource? {
-        if let tsa { return .url(tsa) }
-        guard let tsaKey else { return nil }
-        var args = ["--key", tsaKey]
-        if let tsaPasswordEnv { args += ["--password-env", tsaPasswordEnv] }
-        return .authority(try TimeStampAuthority(identity: try KeyOptions.parse(args).load(), clock: clock))
+        try timestampSource(url: tsa, key: tsaKey, passwordEnv: tsaPasswordEnv, clock: clock)
     }
 }
 
@@ -203,11 +192,11 @@ struct BundleCreate: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp(t("Nút nhận.", "The peer it is for."), valueName: "PEER")) var `for`: String
     @Option(name: .long, help: ArgumentHelp(t("Tệp gói ghi ra.", "The bundle file to write."), valueName: "FILE")) var out: String
     @Flag(name: .long, help: ArgumentHelp(t("Không nén gzip.", "Do not gzip-compress."))) var noCompress = false
-    @Flag(name: .long, help: ArgumentHelp(t("In kết quả dạng JSON.", "Print the result as JSON."))) var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
         let r = try global.openArchive().createBundle(for: `for`, out: out, compress: !noCompress)
-        if json { printJSON(r); return }
+        if output.json { printJSON(r); return }
         print(t("Gói \(r.id) cho \(r.to): \(r.objects) đối tượng, \(humanBytes(r.bytes)) nội dung, tệp \(humanBytes(r.fileBytes)) → \(r.file)",
                 "Bundle \(r.id) for \(r.to): \(r.objects) objects, \(humanBytes(r.bytes)) of content, file \(humanBytes(r.fileBytes)) → \(r.file)"))
     }
@@ -221,23 +210,27 @@ struct BundleImport: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var stamps: ArrivalTimestampOptions
     @Argument(help: ArgumentHelp(t("Tệp gói.", "The bundle file."), valueName: "FILE")) var file: String
-    @Flag(name: .long, help: ArgumentHelp(t("In kết quả dạng JSON.", "Print the result as JSON."))) var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
         let archive = try global.openArchive()
         let r = try archive.importBundle(file, timestamp: try stamps.source(clock: global.clock()))
-        if json { printJSON(r); return }
+        if output.json { printJSON(r); return }
         if r.alreadyImported {
             print(t("Gói \(r.id) từ \(r.from) đã nhập trước đây; không có gì thay đổi.", "Bundle \(r.id) from \(r.from) was imported before; nothing changed."))
         } else {
             print(t("Đã nhập gói \(r.id) từ \(r.from): \(r.result.objects) đối tượng (\(r.result.newObjects) mới), \(r.result.revisions) bản ghi, \(r.result.signatures) chữ ký, \(r.result.timestamped) dấu thời gian mới",
                     "Imported bundle \(r.id) from \(r.from): \(r.result.objects) objects (\(r.result.newObjects) new), \(r.result.revisions) revisions, \(r.result.signatures) signatures, \(r.result.timestamped) new timestamps"))
         }
-        if !r.conflicts.isEmpty {
-            print(t("Xung đột chưa hợp nhất: \(r.conflicts.map(\.recordId).joined(separator: ", "))",
-                    "Unresolved conflicts: \(r.conflicts.map(\.recordId).joined(separator: ", "))"))
-        }
+        printUnresolved(r.conflicts)
     }
+}
+
+/// What a bundle or a sync left for people to merge (`hoso conflicts` lists them again later).
+private func printUnresolved(_ conflicts: [Archive.Conflict]) {
+    guard !conflicts.isEmpty else { return }
+    print(t("Xung đột chưa hợp nhất: \(conflicts.map(\.recordId).joined(separator: ", "))",
+            "Unresolved conflicts: \(conflicts.map(\.recordId).joined(separator: ", "))"))
 }
 
 struct SyncCommand: ParsableCommand {
@@ -266,7 +259,7 @@ struct SyncRun: ParsableCommand {
     @Argument(help: ArgumentHelp(t("Địa chỉ máy chủ (http://HOST:PORT/).", "The server's address (http://HOST:PORT/)."), valueName: "URL")) var url: String
     @Option(name: .long, help: ArgumentHelp(t("Nút ngang hàng ở địa chỉ đó.", "The peer at that address."), valueName: "PEER")) var peer: String
     @Option(name: .long, help: ArgumentHelp(t("Cỡ mỗi lô gửi/nhận (MB).", "Size of each batch sent or fetched (MB)."), valueName: "MB")) var batchMb = 8
-    @Flag(name: .long, help: ArgumentHelp(t("In kết quả dạng JSON.", "Print the result as JSON."))) var json = false
+    @OptionGroup var output: OutputOptions
 
     func validate() throws {
         if batchMb < 1 || batchMb > 64 { throw ValidationError(t("--batch-mb từ 1 đến 64", "--batch-mb must be 1 to 64")) }
@@ -274,13 +267,10 @@ struct SyncRun: ParsableCommand {
 
     func run() throws {
         let r = try global.openArchive().sync(url: url, peer: peer, batchBytes: batchMb << 20)
-        if json { printJSON(r); return }
+        if output.json { printJSON(r); return }
         print(t("Đồng bộ với \(r.peer): gửi \(r.pushed) đối tượng (\(r.alreadyThere) đã có bên kia), nhận \(r.pulled); \(humanBytes(r.bytesSent)) đi, \(humanBytes(r.bytesReceived)) về",
                 "Synced with \(r.peer): sent \(r.pushed) objects (\(r.alreadyThere) already there), received \(r.pulled); \(humanBytes(r.bytesSent)) out, \(humanBytes(r.bytesReceived)) in"))
-        if !r.conflicts.isEmpty {
-            print(t("Xung đột chưa hợp nhất: \(r.conflicts.map(\.recordId).joined(separator: ", "))",
-                    "Unresolved conflicts: \(r.conflicts.map(\.recordId).joined(separator: ", "))"))
-        }
+        printUnresolved(r.conflicts)
     }
 }
 
@@ -293,16 +283,14 @@ struct SyncServe: ParsableCommand {
     }
     @OptionGroup var global: GlobalOptions
     @OptionGroup var stamps: ArrivalTimestampOptions
-    @Option(name: .long, help: ArgumentHelp(t("Địa chỉ IP để nghe.", "IP address to listen on."), valueName: "IP")) var host = "127.0.0.1"
-    @Option(name: .long, help: ArgumentHelp(t("Cổng TCP (0: chọn cổng trống).", "TCP port (0: pick a free one)."), valueName: "PORT")) var port: UInt16 = 3190
+    @OptionGroup var listen: ListenOptions<SyncPort>
 
     func run() throws {
         let archive = try global.openArchive()
         _ = try archive.nodeInfo()
-        let server = archive.syncServer(host: host, port: port, timestamp: try stamps.source(clock: global.clock()))
+        let server = archive.syncServer(host: listen.host, port: listen.port, timestamp: try stamps.source(clock: global.clock()))
         try serveUntilSignalled(start: {
-            let bound = try server.start()
-            let url = host.contains(":") ? "http://[\(host)]:\(bound)/" : "http://\(host):\(bound)/"
+            let url = listen.url(boundTo: try server.start())
             return t("Đang phục vụ đồng bộ tại \(url) — Ctrl+C để dừng.", "Serving sync at \(url) — press Ctrl+C to stop.")
         }, stop: server.stop)
         printErr(t("hoso: đã dừng máy chủ đồng bộ.", "hoso: the sync server has stopped."))

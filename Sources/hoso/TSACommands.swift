@@ -41,12 +41,7 @@ struct TSACommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var keyOptions: KeyOptions
 
-        @Option(name: .long, help: ArgumentHelp(t("Địa chỉ IP để nghe.", "IP address to listen on."), valueName: "IP"))
-        var host = "127.0.0.1"
-
-        @Option(name: .long, help: ArgumentHelp(t("Cổng TCP (0: chọn cổng trống).", "TCP port (0: pick a free one)."),
-                                                valueName: "PORT"))
-        var port: UInt16 = 3180
+        @OptionGroup var listen: ListenOptions<TSAPort>
 
         @Option(name: .long, help: ArgumentHelp(t("OID chính sách ghi vào dấu thời gian.", "Policy OID written into tokens."),
                                                 valueName: "OID"))
@@ -55,17 +50,39 @@ struct TSACommand: ParsableCommand {
         func run() throws {
             let identity = try keyOptions.load()
             let authority = try TimeStampAuthority(identity: identity, policy: policy, clock: global.clock())
-            let server = TSAServer(authority: authority, host: host, port: port)
+            let server = TSAServer(authority: authority, host: listen.host, port: listen.port)
 
             try serveUntilSignalled(start: {
-                let bound = try server.start()
-                let url = host.contains(":") ? "http://[\(host)]:\(bound)/" : "http://\(host):\(bound)/"
+                let url = listen.url(boundTo: try server.start())
                 let tsa = identity.certificate.commonName ?? identity.certificate.subject
                 return t("Đang cấp dấu thời gian (RFC 3161) tại \(url) — TSA: \(tsa). Nhấn Ctrl+C để dừng.",
                          "Serving time-stamps (RFC 3161) at \(url) — TSA: \(tsa). Press Ctrl+C to stop.")
             }, stop: server.stop)
             printErr(t("hoso: đã dừng máy chủ cấp dấu thời gian.", "hoso: the time-stamping server has stopped."))
         }
+    }
+}
+
+/// The port a server listens on unless --port says otherwise.
+protocol DefaultPort {
+    static var port: UInt16 { get }
+}
+
+enum TSAPort: DefaultPort { static let port: UInt16 = 3180 }
+enum SyncPort: DefaultPort { static let port: UInt16 = 3190 }
+
+/// Where `tsa serve` and `sync serve` listen: this machine only, unless --host says otherwise.
+struct ListenOptions<Default: DefaultPort>: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(t("Địa chỉ IP để nghe.", "IP address to listen on."), valueName: "IP"))
+    var host = "127.0.0.1"
+
+    @Option(name: .long, help: ArgumentHelp(t("Cổng TCP (0: chọn cổng trống).", "TCP port (0: pick a free one)."),
+                                            valueName: "PORT"))
+    var port: UInt16 = Default.port
+
+    /// The address to announce once bound (with --port 0 only the server knows the port); IPv6 goes in brackets.
+    func url(boundTo bound: some BinaryInteger) -> String {
+        host.contains(":") ? "http://[\(host)]:\(bound)/" : "http://\(host):\(bound)/"
     }
 }
 
