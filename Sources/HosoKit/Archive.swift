@@ -359,3 +359,11 @@ public final class Archive: Sendable {
         try fsyncDirectory(root)
     }
 }
+
+/// The file at the root of every archive; its presence is what makes a directory an archive.
+struct ArchiveConfig: Codable {
+    static let fileName = "hoso-archive.json"
+    var format = "hoso-archive"
+    var version = 1
+    var createdAt: String
+}

@@ -15,31 +15,6 @@ extension HosoError.Code {
     public static let copyNumberTaken = Self("COPY_NUMBER_TAKEN", .badInput)
 }
 
-/// One line of the copy register (sổ cấp bản sao): requester, holder, serial, ledger number, copy number, date,
-/// how many copies — and which PDF was issued and what entry it certified.
-public struct CopyRegisterEntry: Codable, Sendable, Equatable {
-    public var copyNumber: Int
-    public var year: Int
-    /// As printed: "12/2026".
-    public var printedNumber: String
-    public var requestId: String
-    public var requesterName: String
-    public var holderName: String
-    public var serial: String
-    public var ledgerRecordId: String
-    public var ledgerNumber: Int
-    public var issuedAt: String
-    public var copies: Int
-    /// The PDF object's id.
-    public var document: String
-    /// SHA-256 of the canonical ledger entry the copy embeds.
-    public var entryDigest: String
-    public var signer: String
-    public var clerk: String
-
-    public static let recordType = "copy"
-}
-
 /// What `verifyCopy` found: the PDF signature report, then the archive's checks.
 public struct CopyReport: Codable, Sendable {
     public var indication: String

@@ -1,6 +1,5 @@
 import Foundation
 import HosoCore
-import HosoStore
 
 /// A manifest object records one batch of `hoso add`: which paths were added, as which objects, when.
 /// Names and times live in objects like everything else, so `reindex` can rebuild them.
@@ -10,6 +9,18 @@ public struct Manifest: Codable, Sendable, Equatable {
         public var id: ObjectID
         public var kind: ObjectKind
         public var size: UInt64
+
+        public init(
+            path: String,
+            id: ObjectID,
+            kind: ObjectKind,
+            size: UInt64
+        ) {
+            self.path = path
+            self.id = id
+            self.kind = kind
+            self.size = size
+        }
     }
 
     public static let typeName = "hoso/manifest"
@@ -17,6 +28,18 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var version: Int = 1
     public var addedAt: String
     public var entries: [Entry]
+
+    public init(
+        type: String = Manifest.typeName,
+        version: Int = 1,
+        addedAt: String,
+        entries: [Entry]
+    ) {
+        self.type = type
+        self.version = version
+        self.addedAt = addedAt
+        self.entries = entries
+    }
 
     /// Deterministic bytes: sorted keys, no insignificant whitespace, entries sorted by path then id.
     public func encoded() throws -> [UInt8] {
@@ -37,12 +60,4 @@ public struct Manifest: Codable, Sendable, Equatable {
                             location: id.hex, cause: "\(error)")
         }
     }
-}
-
-/// The file at the root of every archive; its presence is what makes a directory an archive.
-struct ArchiveConfig: Codable {
-    static let fileName = "hoso-archive.json"
-    var format = "hoso-archive"
-    var version = 1
-    var createdAt: String
 }

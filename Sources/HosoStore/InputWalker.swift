@@ -8,31 +8,31 @@ import HosoCore
 import HosoStore
 
 /// A regular file chosen for adding, with what we saw of it before reading.
-struct InputFile: Sendable {
+package struct InputFile: Sendable {
     /// The path as the user reached it (argument + relative path), for messages.
-    var sourcePath: String
+    package var sourcePath: String
     /// The name recorded in the manifest: the argument's last component plus the path below it, NFC.
-    var name: String
-    var realPath: String
-    var size: UInt64
-    var mtimeSec: Int
-    var mtimeNsec: Int
+    package var name: String
+    package var realPath: String
+    package var size: UInt64
+    package var mtimeSec: Int
+    package var mtimeNsec: Int
 }
 
 /// Walks the arguments of `hoso add` and collects every file, or every problem: missing or unreadable
 /// files and directories, symlink loops, the same file reached twice, special files, paths inside the
 /// archive. Nothing is read beyond metadata and an open check.
-struct InputWalker {
-    let archiveRealPath: String
-    private(set) var files: [InputFile] = []
-    private(set) var problems: [HosoError] = []
+package struct InputWalker {
+    package let archiveRealPath: String
+    package private(set) var files: [InputFile] = []
+    package private(set) var problems: [HosoError] = []
     private var seen: [String: String] = [:]  // real path -> source path first seen
 
-    init(archiveRealPath: String) {
+    package init(archiveRealPath: String) {
         self.archiveRealPath = archiveRealPath
     }
 
-    mutating func walk(_ arguments: [String]) {
+    package mutating func walk(_ arguments: [String]) {
         for arg in arguments {
             guard let real = realPath(arg) else {
                 visitMissing(arg)
@@ -137,16 +137,16 @@ struct InputWalker {
     }
 }
 
-func realPath(_ path: String) -> String? {
+package func realPath(_ path: String) -> String? {
     guard let p = realpath(path, nil) else { return nil }
     defer { free(p) }
     return String(cString: p)
 }
 
-func lastComponent(_ path: String) -> String {
+package func lastComponent(_ path: String) -> String {
     let parts = path.split(separator: "/")
     return parts.last.map(String.init) ?? path
 }
 
 /// Vietnamese names arrive precomposed or decomposed; NFC is the one form we store and compare.
-func nfc(_ s: String) -> String { s.precomposedStringWithCanonicalMapping }
+package func nfc(_ s: String) -> String { s.precomposedStringWithCanonicalMapping }
