@@ -13,21 +13,6 @@ extension HosoError.Code {
     public static let notARevision = Self("NOT_A_REVISION", .badInput)
 }
 
-/// Where signature timestamps come from: a TSA over HTTP, or the office's own authority in-process.
-public enum TimestampSource: Sendable {
-    case url(String)
-    case authority(TimeStampAuthority)
-
-    func token(forSignatureValue value: [UInt8]) throws -> [UInt8] {
-        let digest = SHA256.hash(value)
-        switch self {
-        case .url(let u): return try TimeStampClient.fetch(url: u, digest: digest, timeout: 30)
-        case .authority(let a): return try a.token(forDigest: digest)
-        }
-    }
-}
-
-
 extension Archive {
     public static let trustStoreType = "trust-store"
     public static let trustStoreId = "trust-store"

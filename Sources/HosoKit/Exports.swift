@@ -8,3 +8,4 @@
 @_exported import HosoStore
 @_exported import HosoCopies
 @_exported import HosoSync
+@_exported import HosoTransport
