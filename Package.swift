@@ -41,6 +41,9 @@ let package = Package(
         .target(name: "HosoRecords", dependencies: [
             "HosoCore",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),  // XLSX ledgers are ZIP files
+        ], resources: [
+            // Links to Schemas/*.schema.json, built into the binary (PackageResources; see EmbeddedSchemas.swift).
+            .embedInCode("Schemas"),
         ]),
         .target(name: "HosoIndex", dependencies: [
             "HosoCore", "HosoStore",
