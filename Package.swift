@@ -43,6 +43,9 @@ let package = Package(
         .target(name: "HosoRecords", dependencies: [
             "HosoCore", "HosoPrimitives",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),  // XLSX ledgers are ZIP files
+        ], resources: [
+            // Links to Schemas/*.schema.json, built into the binary (PackageResources; see EmbeddedSchemas.swift).
+            .embedInCode("Schemas"),
         ]),
         // Grade books (sổ điểm) and transcripts (học bạ): their models, CSV layout and computations, without I/O.
         .target(name: "HosoGrades", dependencies: ["HosoCore", "HosoRecords"]),
@@ -87,12 +90,12 @@ let package = Package(
         ]),
         // Signing and verification rates, in-process, against `openssl speed`; run by tools/bench-signing.
         .executableTarget(name: "hoso-bench-signing", dependencies: [
-            "HosoSigning", "HosoBenchSupport",
+            "HosoSigning", "HosoPrimitives", "HosoBenchSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Copies issued/s and verified/s, in-process, against `openssl cms -sign` and `pdfsig`; run by tools/bench-copies.
         .executableTarget(name: "hoso-bench-copies", dependencies: [
-            "HosoKit", "HosoCopies", "HosoSigning", "HosoBenchSupport",
+            "HosoKit", "HosoPrimitives", "HosoBenchSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Synthetic records and scans for tools/bench-sync (bundle and HTTP sync against git and rsync).

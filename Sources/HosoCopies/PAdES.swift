@@ -53,47 +53,91 @@ public enum PAdES {
         guard catalogDict["AcroForm"] == nil else { throw notSignable("the PDF already has a form (/AcroForm)") }
         guard catalogDict["AF"] == nil else { throw notSignable("the catalog already has associated files (/AF)") }
 
-        var next = size
-        func allocate() -> Int { defer { next += 1 }; return next }
-        var objects = [(num: Int, gen: Int, body: [UInt8])]()
+        var update = IncrementalUpdate(next: size)
         let pdfTime = PDFText.date(time)
 
         // The embedded file and its file specification.
         var catalog = catalogDict
-        if let a = attachment {
-            let name = a.name.precomposedStringWithCanonicalMapping
-            guard !name.isEmpty else { throw notSignable("the attachment has no name") }
-            let fileNum = allocate(), specNum = allocate()
-            let packed = try PDFZlib.deflate(a.bytes)
-            let fileDict = PDFDict([
-                "Type": .name("EmbeddedFile"), "Subtype": .name(a.mime), "Filter": .name("FlateDecode"),
-                "Length": .int(packed.count),
-                "Params": .dict(PDFDict(["Size": .int(a.bytes.count), "ModDate": .string(Array(pdfTime.utf8))])),
-            ])
-            objects.append((fileNum, 0, PDFWriter.serialize(.dict(fileDict)) + Array("\nstream\n".utf8) + packed
-                                         + Array("\nendstream".utf8)))
-            let spec = PDFDict([
-                "Type": .name("Filespec"), "F": .string(Array(asciiFallback(name).utf8)), "UF": .string(PDFText.encode(name)),
-                "EF": .dict(PDFDict(["F": .ref(fileNum, 0), "UF": .ref(fileNum, 0)])),
-                "AFRelationship": .name("Data"),
-            ])
-            objects.append((specNum, 0, PDFWriter.serialize(.dict(spec))))
-            let tree = PDFObject.dict(PDFDict(["Names": .array([.string(PDFText.encode(name)), .ref(specNum, 0)])]))
-            switch catalog["Names"] {
-            case nil:
-                catalog["Names"] = .dict(PDFDict(["EmbeddedFiles": tree]))
-            case .dict(var names)?:
-                guard names["EmbeddedFiles"] == nil else { throw notSignable("the PDF already has embedded files") }
-                names["EmbeddedFiles"] = tree
-                catalog["Names"] = .dict(names)
-            default:
-                throw notSignable("the catalog's /Names is indirect")
-            }
-            catalog["AF"] = .array([.ref(specNum, 0)])
-        }
+        if let a = attachment { try embed(a, in: &catalog, update: &update, pdfTime: pdfTime) }
 
         // The signature dictionary, with placeholders for /ByteRange and /Contents, and its widget.
-        let sigNum = allocate(), widgetNum = allocate()
+        let placeholder = addSignature(to: &update, signer: signer, reason: reason, location: location, pdfTime: pdfTime,
+                                       pageRef: pageRef, reservedBytes: reservedBytes)
+
+        // New revisions of the page (its /Annots) and of the catalog (/AcroForm, /Names, /AF).
+        var page = pageDict
+        switch page["Annots"] {
+        case nil: page["Annots"] = .array([.ref(placeholder.widgetNum, 0)])
+        case .array(let a)?: page["Annots"] = .array(a + [.ref(placeholder.widgetNum, 0)])
+        default: throw notSignable("the page's /Annots is indirect")
+        }
+        update.objects.append((pageRef.0, pageRef.1, PDFWriter.serialize(.dict(page))))
+        catalog["AcroForm"] = .dict(PDFDict(["Fields": .array([.ref(placeholder.widgetNum, 0)]), "SigFlags": .int(3)]))
+        update.objects.append((catalogRef.0, catalogRef.1, PDFWriter.serialize(.dict(catalog))))
+
+        // The update written after the PDF; then the byte range, and the CMS over it.
+        let written = write(update, after: pdf, doc: doc, catalogRef: catalogRef, sigNum: placeholder.sigNum, pdfTime: pdfTime)
+        var out = written.out
+        let contents = try fillByteRange(&out, placeholder, sigObjectOffset: written.sigObjectOffset, reservedBytes: reservedBytes)
+        try fillContents(&out, contents, signer: signer, time: time, timestamp: timestamp, reservedBytes: reservedBytes)
+        return out
+    }
+
+    /// The objects of one incremental update, numbered on from the trailer's /Size.
+    struct IncrementalUpdate {
+        var next: Int
+        var objects = [(num: Int, gen: Int, body: [UInt8])]()
+
+        mutating func allocate() -> Int { defer { next += 1 }; return next }
+    }
+
+    /// Where the signature dictionary's placeholders are, to fill them once the update is written.
+    struct SignaturePlaceholder {
+        var sigNum: Int
+        var widgetNum: Int
+        var byteRangePlaceholder: String
+        var contentsHexOffsetInBody: Int
+    }
+
+    /// Adds the attachment (an EmbeddedFile stream and its Filespec) to the update, and to the catalog's
+    /// /Names /EmbeddedFiles and /AF.
+    static func embed(_ a: (name: String, bytes: [UInt8], mime: String), in catalog: inout PDFDict,
+                      update: inout IncrementalUpdate, pdfTime: String) throws {
+        let name = a.name.precomposedStringWithCanonicalMapping
+        guard !name.isEmpty else { throw notSignable("the attachment has no name") }
+        let fileNum = update.allocate(), specNum = update.allocate()
+        let packed = try PDFZlib.deflate(a.bytes)
+        let fileDict = PDFDict([
+            "Type": .name("EmbeddedFile"), "Subtype": .name(a.mime), "Filter": .name("FlateDecode"),
+            "Length": .int(packed.count),
+            "Params": .dict(PDFDict(["Size": .int(a.bytes.count), "ModDate": .string(Array(pdfTime.utf8))])),
+        ])
+        update.objects.append((fileNum, 0, PDFWriter.serialize(.dict(fileDict)) + Array("\nstream\n".utf8) + packed
+                                           + Array("\nendstream".utf8)))
+        let spec = PDFDict([
+            "Type": .name("Filespec"), "F": .string(Array(asciiFallback(name).utf8)), "UF": .string(PDFText.encode(name)),
+            "EF": .dict(PDFDict(["F": .ref(fileNum, 0), "UF": .ref(fileNum, 0)])),
+            "AFRelationship": .name("Data"),
+        ])
+        update.objects.append((specNum, 0, PDFWriter.serialize(.dict(spec))))
+        let tree = PDFObject.dict(PDFDict(["Names": .array([.string(PDFText.encode(name)), .ref(specNum, 0)])]))
+        switch catalog["Names"] {
+        case nil:
+            catalog["Names"] = .dict(PDFDict(["EmbeddedFiles": tree]))
+        case .dict(var names)?:
+            guard names["EmbeddedFiles"] == nil else { throw notSignable("the PDF already has embedded files") }
+            names["EmbeddedFiles"] = tree
+            catalog["Names"] = .dict(names)
+        default:
+            throw notSignable("the catalog's /Names is indirect")
+        }
+        catalog["AF"] = .array([.ref(specNum, 0)])
+    }
+
+    /// Adds the signature dictionary, with placeholders for /ByteRange and /Contents, and its invisible widget.
+    static func addSignature(to update: inout IncrementalUpdate, signer: SigningIdentity, reason: String?, location: String?,
+                             pdfTime: String, pageRef: (Int, Int), reservedBytes: Int) -> SignaturePlaceholder {
+        let sigNum = update.allocate(), widgetNum = update.allocate()
         var sig = PDFDict([
             "Type": .name("Sig"), "Filter": .name("Adobe.PPKLite"), "SubFilter": .name("ETSI.CAdES.detached"),
             "M": .string(Array(pdfTime.utf8)),
@@ -108,32 +152,27 @@ public enum PAdES {
         sigBody += Array(">".utf8)
         // The rest of the dictionary, without its own "<<".
         sigBody += PDFWriter.serialize(.dict(sig)).dropFirst(2)
-        objects.append((sigNum, 0, sigBody))
+        update.objects.append((sigNum, 0, sigBody))
 
         let widget = PDFDict([
             "Type": .name("Annot"), "Subtype": .name("Widget"), "FT": .name("Sig"),
             "T": .string(Array(fieldName.utf8)), "V": .ref(sigNum, 0), "P": .ref(pageRef.0, pageRef.1),
             "Rect": .array([.int(0), .int(0), .int(0), .int(0)]), "F": .int(132),  // Print + Locked
         ])
-        objects.append((widgetNum, 0, PDFWriter.serialize(.dict(widget))))
+        update.objects.append((widgetNum, 0, PDFWriter.serialize(.dict(widget))))
+        return SignaturePlaceholder(sigNum: sigNum, widgetNum: widgetNum, byteRangePlaceholder: byteRangePlaceholder,
+                                    contentsHexOffsetInBody: contentsHexOffsetInBody)
+    }
 
-        // New revisions of the page (its /Annots) and of the catalog (/AcroForm, /Names, /AF).
-        var page = pageDict
-        switch page["Annots"] {
-        case nil: page["Annots"] = .array([.ref(widgetNum, 0)])
-        case .array(let a)?: page["Annots"] = .array(a + [.ref(widgetNum, 0)])
-        default: throw notSignable("the page's /Annots is indirect")
-        }
-        objects.append((pageRef.0, pageRef.1, PDFWriter.serialize(.dict(page))))
-        catalog["AcroForm"] = .dict(PDFDict(["Fields": .array([.ref(widgetNum, 0)]), "SigFlags": .int(3)]))
-        objects.append((catalogRef.0, catalogRef.1, PDFWriter.serialize(.dict(catalog))))
-
-        // The update: objects, cross-reference section, trailer.
+    /// The update: `pdf`, then the objects, a cross-reference section and a trailer with /Prev. Also where the
+    /// signature object starts.
+    static func write(_ update: IncrementalUpdate, after pdf: [UInt8], doc: PDFDocument, catalogRef: (Int, Int), sigNum: Int,
+                      pdfTime: String) -> (out: [UInt8], sigObjectOffset: Int) {
         var out = pdf
         if let last = out.last, last != 10, last != 13 { out.append(10) }
         var offsets = [(num: Int, gen: Int, offset: Int)]()
         var sigObjectOffset = 0
-        for o in objects {
+        for o in update.objects {
             if o.num == sigNum { sigObjectOffset = out.count }
             offsets.append((o.num, o.gen, out.count))
             out += Array("\(o.num) \(o.gen) obj\n".utf8) + o.body + Array("\nendobj\n".utf8)
@@ -150,29 +189,39 @@ public enum PAdES {
             i = j + 1
         }
         var trailer = PDFDict()
-        trailer["Size"] = .int(next)
+        trailer["Size"] = .int(update.next)
         trailer["Root"] = .ref(catalogRef.0, catalogRef.1)
         if let info = doc.trailer["Info"] { trailer["Info"] = info }
         trailer["Prev"] = .int(doc.sections[0])
         let id: [UInt8] = doc.trailer["ID"]?.array?.first?.bytes ?? Array(SHA256.hash(pdf).prefix(16))
         trailer["ID"] = .array([.string(id), .string(Array(SHA256.hash(pdf + Array(pdfTime.utf8)).prefix(16)))])
         out += Array("trailer\n".utf8) + PDFWriter.serialize(.dict(trailer)) + Array("\nstartxref\n\(xrefOffset)\n%%EOF\n".utf8)
+        return (out, sigObjectOffset)
+    }
 
-        // The byte range: everything but the /Contents hex string, brackets included.
-        let headerLength = "\(sigNum) 0 obj\n".utf8.count
-        let contentsStart = sigObjectOffset + headerLength + contentsHexOffsetInBody - 1
+    /// Writes the byte range, everything but the /Contents hex string (brackets included), into its placeholder;
+    /// returns where that string is.
+    static func fillByteRange(_ out: inout [UInt8], _ placeholder: SignaturePlaceholder, sigObjectOffset: Int,
+                              reservedBytes: Int) throws -> Range<Int> {
+        let headerLength = "\(placeholder.sigNum) 0 obj\n".utf8.count
+        let contentsStart = sigObjectOffset + headerLength + placeholder.contentsHexOffsetInBody - 1
         let contentsEnd = contentsStart + 2 * reservedBytes + 2
         let byteRange = [0, contentsStart, contentsEnd, out.count - contentsEnd]
         let rangeText = "0 \(byteRange[1]) \(byteRange[2]) \(byteRange[3])"
         let placeholderStart = sigObjectOffset + headerLength + "<< /ByteRange [".utf8.count
-        let width = byteRangePlaceholder.utf8.count - 2
+        let width = placeholder.byteRangePlaceholder.utf8.count - 2
         guard rangeText.utf8.count <= width, out[contentsStart] == UInt8(ascii: "<"), out[contentsEnd - 1] == UInt8(ascii: ">") else {
             throw HosoError(.internalError, .both("Sai vị trí /ByteRange", "The /ByteRange placeholder is misplaced"))
         }
         let filled = Array(rangeText.utf8) + [UInt8](repeating: 0x20, count: width - rangeText.utf8.count)
         out.replaceSubrange(placeholderStart..<placeholderStart + width, with: filled)
+        return contentsStart..<contentsEnd
+    }
 
-        // The CMS over the two ranges, then the timestamp over its signature value.
+    /// The CMS over the two ranges (then the timestamp over its signature value), written into /Contents.
+    static func fillContents(_ out: inout [UInt8], _ contents: Range<Int>, signer: SigningIdentity, time: Date,
+                             timestamp: ((_ signatureValue: [UInt8]) throws -> [UInt8])?, reservedBytes: Int) throws {
+        let contentsStart = contents.lowerBound, contentsEnd = contents.upperBound
         var signed = [UInt8]()
         signed.reserveCapacity(out.count - (contentsEnd - contentsStart))
         signed += out[0..<contentsStart]
@@ -186,7 +235,6 @@ public enum PAdES {
         }
         let hex = PDFWriter.hex(cms)
         out.replaceSubrange(contentsStart + 1..<contentsStart + 1 + hex.count, with: hex)
-        return out
     }
 
     static func notSignable(_ why: String) -> HosoError {

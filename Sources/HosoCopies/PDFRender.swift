@@ -284,27 +284,8 @@ public enum PDFRender {
         cairo_set_source_rgb(cr, 0, 0, 0)
         let contentWidth = pageWidth - marginLeft - marginRight
 
-        // Header: the authority on the left, the national motto on the right, each line centred in its column and
-        // shrunk (down to 9 pt) rather than wrapped; a line still too long wraps within its column.
-        let leftX = 30.0, leftW = 225.0
-        let rightX = leftX + leftW + 15, rightW = pageWidth - 30 - rightX
-        var yl = marginTop, yr = marginTop
-        if !doc.superiorBody.isEmpty {
-            yl += try fitted(cr, doc.superiorBody, x: leftX, y: yl, width: leftW, size: 11.5, style: .regular).height
-        }
-        yl += try fitted(cr, doc.officeName, x: leftX, y: yl, width: leftW, size: 11.5, style: .bold).height + 5
-        rule(cr, centredIn: leftX, width: leftW, y: yl, length: 60)
-        yl += 8
-        yl += try fitted(cr, "Số: \(doc.copyNumber)/BS", x: leftX, y: yl, width: leftW, size: 12, style: .regular).height
-
-        yr += try fitted(cr, doc.mottoLine1, x: rightX, y: yr, width: rightW, size: 11.5, style: .bold).height
-        let motto = try fitted(cr, doc.mottoLine2, x: rightX, y: yr, width: rightW, size: 12.5, style: .bold)
-        yr += motto.height + 3
-        rule(cr, centredIn: rightX, width: rightW, y: yr, length: motto.width)
-        yr += 8
-
-        // Title.
-        var y = max(yl, yr) + 34
+        // Title, below the header.
+        var y = try drawHeader(doc, cr) + 34
         y += try text(cr, doc.title, x: marginLeft, y: y, width: contentWidth, size: 16, style: .bold, align: PANGO_ALIGN_CENTER)
         if let sub = doc.subtitle, !sub.isEmpty {
             y += 2
@@ -361,6 +342,29 @@ public enum PDFRender {
             throw HosoError(.pdfRenderFailed, .both("Nội dung bản sao không vừa một trang A4", "The copy does not fit on one A4 page"))
         }
         return layout
+    }
+
+    /// Header: the authority on the left, the national motto on the right, each line centred in its column and
+    /// shrunk (down to 9 pt) rather than wrapped; a line still too long wraps within its column. Returns where the
+    /// longer column ends.
+    private static func drawHeader(_ doc: CopyDocument, _ cr: OpaquePointer) throws -> Double {
+        let leftX = 30.0, leftW = 225.0
+        let rightX = leftX + leftW + 15, rightW = pageWidth - 30 - rightX
+        var yl = marginTop, yr = marginTop
+        if !doc.superiorBody.isEmpty {
+            yl += try fitted(cr, doc.superiorBody, x: leftX, y: yl, width: leftW, size: 11.5, style: .regular).height
+        }
+        yl += try fitted(cr, doc.officeName, x: leftX, y: yl, width: leftW, size: 11.5, style: .bold).height + 5
+        rule(cr, centredIn: leftX, width: leftW, y: yl, length: 60)
+        yl += 8
+        yl += try fitted(cr, "Số: \(doc.copyNumber)/BS", x: leftX, y: yl, width: leftW, size: 12, style: .regular).height
+
+        yr += try fitted(cr, doc.mottoLine1, x: rightX, y: yr, width: rightW, size: 11.5, style: .bold).height
+        let motto = try fitted(cr, doc.mottoLine2, x: rightX, y: yr, width: rightW, size: 12.5, style: .bold)
+        yr += motto.height + 3
+        rule(cr, centredIn: rightX, width: rightW, y: yr, length: motto.width)
+        yr += 8
+        return max(yl, yr)
     }
 
     private static func measure(_ cr: OpaquePointer, _ s: String, size: Double, style: Style) -> Double {

@@ -349,9 +349,35 @@ public enum LedgerImporter {
         var warnings = [HosoError]()
         var conversions = [EncodingConversion]()
 
-        // A legacy file has its header and every text column in the same legacy encoding: decide once for the
-        // file when the evidence is there; otherwise (an XLSX with fonts mixed by column) column by column.
         var detection = Detection.Cache()  // the column detections below look at many of the same cells again
+        let fileEncoding = convertHeader(&table, detection: &detection, conversions: &conversions)
+        let index = columnIndex(table, mapping: mapping, errors: &errors)
+        if !errors.isEmpty { return LedgerDraft(mapping: mapping, entries: [], errors: errors, warnings: [], conversions: conversions) }
+        convertColumns(&table, index: index, fileEncoding: fileEncoding, detection: &detection, conversions: &conversions)
+
+        // Each field's column, looked up once rather than by name in every row.
+        let column = Field.allCases.map { index[$0.name] }
+        // First every row by itself, then (below) the uniqueness of serials and numbers, which needs what the
+        // archive holds: the problems come out in the same order as checking each row completely in turn.
+        var parsed = [ParsedRow]()
+        parsed.reserveCapacity(table.rows.count)
+        for row in table.rows {
+            parsed.append(parseRow(row, of: table, column: column, mapping: mapping, warnings: &warnings))
+        }
+
+        let existing = parsed.contains { $0.serial != nil || $0.ledgerNumber != nil } ? existingWhenNeeded() : ExistingLedgerNumbers()
+        let (entries, numberRow) = checkUniqueness(parsed, of: table, column: column, mapping: mapping, existing: existing,
+                                                   errors: &errors)
+        checkNumberGaps(numberRow, of: table, index: index, errors: &errors)
+        checkPages(entries, of: table, mapping: mapping, index: index, scanPages: scanPages, errors: &errors, warnings: &warnings)
+        return LedgerDraft(mapping: mapping, entries: entries, errors: errors, warnings: warnings, conversions: conversions)
+    }
+
+    /// A legacy file has its header and every text column in the same legacy encoding: decide once for the
+    /// file when the evidence is there (and convert the header); otherwise (an XLSX with fonts mixed by column)
+    /// `convertColumns` decides column by column.
+    static func convertHeader(_ table: inout Table, detection: inout Detection.Cache,
+                              conversions: inout [EncodingConversion]) -> LegacyEncoding? {
         let fileEncoding = LegacyText.detect(table.header + table.rows.prefix(200).flatMap(\.cells), cache: &detection)
         if let enc = fileEncoding {
             let converted = table.header.map { LegacyText.convert($0, from: enc) }
@@ -362,7 +388,11 @@ public enum LedgerImporter {
                 table.header = converted
             }
         }
-        // Columns: every mapped title must be in the header.
+        return fileEncoding
+    }
+
+    /// Columns: every mapped title must be in the header. Field name → column.
+    static func columnIndex(_ table: Table, mapping: LedgerMapping, errors: inout [HosoError]) -> [String: Int] {
         var index = [String: Int]()
         let mapped = LedgerMapping.fields.compactMap { f in mapping.columns[f].map { (field: f, title: $0) } }
         for (m, found) in zip(mapped, table.columns(named: mapped.map(\.title))) {
@@ -374,9 +404,12 @@ public enum LedgerImporter {
                                         location: "\(table.source):1"))
             }
         }
-        if !errors.isEmpty { return LedgerDraft(mapping: mapping, entries: [], errors: errors, warnings: [], conversions: conversions) }
+        return index
+    }
 
-        // Legacy font encodings, column by column: one column's evidence decides for all its cells.
+    /// Legacy font encodings, column by column: one column's evidence decides for all its cells.
+    static func convertColumns(_ table: inout Table, index: [String: Int], fileEncoding: LegacyEncoding?,
+                               detection: inout Detection.Cache, conversions: inout [EncodingConversion]) {
         for field in ["fullName", "placeOfBirth", "ethnicity", "graduationGrade", "notes", "sex", "recipientSigned"] {
             guard let c = index[field] else { continue }
             // A few hundred cells are plenty of evidence for a column.
@@ -397,138 +430,17 @@ public enum LedgerImporter {
                 conversions.append(EncodingConversion(column: table.header[c], encoding: enc.rawValue, cells: changed, example: example))
             }
         }
+    }
 
-        // Each field's column, looked up once rather than by name in every row.
-        let column = Field.allCases.map { index[$0.name] }
+    /// Uniqueness, within the file and against the archive: the entries of the rows that pass, and the row of
+    /// each ledger number.
+    static func checkUniqueness(_ parsed: [ParsedRow], of table: Table, column: [Int?], mapping: LedgerMapping,
+                                existing: ExistingLedgerNumbers, errors: inout [HosoError]) -> ([LedgerEntry], [Int: Int]) {
         func place(_ f: Field, row: Int) -> String { table.place(row: row, column: column[f.rawValue] ?? 0) }
-        // First every row by itself, then (below) the uniqueness of serials and numbers, which needs what the
-        // archive holds: the problems come out in the same order as checking each row completely in turn.
-        var parsed = [ParsedRow]()
-        parsed.reserveCapacity(table.rows.count)
-        for row in table.rows {
-            var errors = [HosoError]()
-            func cell(_ f: Field) -> String? {
-                guard let c = column[f.rawValue], c < row.cells.count else { return nil }
-                return LedgerImporter.clean(row.cells[c])
-            }
-            func place(_ f: Field) -> String { table.place(row: row.number, column: column[f.rawValue] ?? 0) }
-            var rowOK = true
-            func need(_ f: Field) -> String? {
-                if let v = cell(f) { return v }
-                errors.append(HosoError(.ledgerValueMissing, .both("Thiếu giá trị bắt buộc", "A required value is missing"), location: place(f)))
-                rowOK = false
-                return nil
-            }
-            func invalid(_ f: Field, _ vi: String, _ en: String, _ value: String) {
-                errors.append(HosoError(.ledgerValueInvalid, .both(vi, en), location: place(f), cause: value))
-                rowOK = false
-            }
-            let sttText = need(.stt)
-            let stt = sttText.flatMap { Int($0) }
-            if let sttText, stt == nil || stt! < 1 { invalid(.stt, "STT phải là số nguyên dương", "STT must be a positive whole number", sttText) }
-            let name = need(.fullName)
-            var dob: String? = nil
-            if let text = need(.dateOfBirth) {
-                dob = DateCell.parse(text, format: mapping.dateFormat) ?? DateCell.excelSerial(text)
-                if dob == nil {
-                    invalid(.dateOfBirth, "Ngày sinh không hợp lệ hoặc sai định dạng \(mapping.dateFormat)",
-                            "Invalid date of birth, or not in the format \(mapping.dateFormat)", text)
-                }
-            }
-            let pob = need(.placeOfBirth)
-            var sex: String? = nil
-            if let text = need(.sex) {
-                switch VietnameseText.fold(text) {
-                case "nam": sex = "Nam"
-                case "nu": sex = "Nữ"
-                default: invalid(.sex, "Giới tính phải là Nam hoặc Nữ", "Sex must be Nam or Nữ", text)
-                }
-            }
-            let ethnicity = need(.ethnicity)
-            var grade: String? = nil
-            if let text = need(.graduationGrade) {
-                let f = VietnameseText.fold(text)
-                grade = zip(grades, foldedGrades).first { $0.1 == f }?.0 ?? (f == "tb" ? "Trung bình" : nil)
-                if grade == nil {
-                    invalid(.graduationGrade, "Xếp loại tốt nghiệp phải là một trong: \(grades.joined(separator: ", "))",
-                            "The graduation grade must be one of: \(grades.joined(separator: ", "))", text)
-                }
-            }
-            let serial = need(.serial)
-            var number: Int? = nil
-            if let text = need(.ledgerNumber) {
-                // "125" or "125/2019" (the year of the ledger).
-                let parts = text.split(separator: "/")
-                if let n = Int(parts[0]), n >= 1, parts.count == 1 || (parts.count == 2 && Int(parts[1]) == mapping.year) {
-                    number = n
-                } else {
-                    invalid(.ledgerNumber, "Số vào sổ gốc phải là số nguyên dương (hoặc 'số/\(mapping.year)')",
-                            "The ledger number must be a positive whole number (or 'number/\(mapping.year)')", text)
-                }
-            }
-            var signed: Bool? = nil
-            if mapping.columns["recipientSigned"] != nil {
-                let text = cell(.recipientSigned) ?? ""
-                switch VietnameseText.fold(text) {
-                case "x", "co", "da ky", "1", "true", "yes": signed = true
-                case "", "khong", "0", "false", "no", "chua ky": signed = false
-                default: invalid(.recipientSigned, "Chữ ký người nhận: dùng x/có/đã ký hoặc để trống", "Recipient's signature: use x/có/đã ký or leave empty", text)
-                }
-            }
-            var citizenId: String? = nil
-            if let text = cell(.citizenId) {
-                let digits = text.utf8.contains(0x20) ? text.replacingOccurrences(of: " ", with: "") : text
-                // 12 ASCII digits, counted as characters or as bytes alike.
-                if digits.utf8.count == 12, digits.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) { citizenId = digits } else {
-                    invalid(.citizenId, "Số định danh cá nhân phải gồm đúng 12 chữ số", "The citizen ID must be exactly 12 digits", text)
-                }
-            }
-            var moetId: String? = nil
-            if let text = cell(.moetId) {
-                if text.utf8.count == 10, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) { moetId = text } else {
-                    invalid(.moetId, "Mã định danh Bộ GD&ĐT phải gồm đúng 10 chữ số", "The MOET learner id must be exactly 10 digits", text)
-                }
-            }
-            var page: Int? = nil
-            if let text = cell(.page) {
-                if let p = Int(text), p >= 1 { page = p } else { invalid(.page, "Số trang phải là số nguyên dương", "The page must be a positive whole number", text) }
-            }
-            var region: [Double]? = nil
-            if let text = cell(.region) {
-                let parts = text.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
-                if parts.count == 4, parts.allSatisfy({ (0...1).contains($0) }) { region = parts } else {
-                    invalid(.region, "Vùng phải là x,y,w,h (phân số từ 0 đến 1)", "The region must be x,y,w,h (fractions from 0 to 1)", text)
-                }
-            }
-            // Soft check of the citizen ID layout against sex and birth year (no check digit exists).
-            if let id = citizenId, let dob, let sex {
-                let year = Int(dob.prefix(4))!
-                let centuryDigit = Int(String(id[id.index(id.startIndex, offsetBy: 3)]))!
-                let expected = (year / 100 - 19) * 2 + (sex == "Nữ" ? 1 : 0)
-                let yy = year % 100
-                let twoDigits = String(decoding: [UInt8(0x30 + yy / 10), UInt8(0x30 + yy % 10)], as: UTF8.self)  // "%02d"
-                if centuryDigit != expected || id.dropFirst(4).prefix(2) != twoDigits.prefix(2) {
-                    warnings.append(HosoError(.ledgerWarning, .both("Số định danh không khớp giới tính/năm sinh theo cách đánh số thường gặp",
-                                                                    "The citizen ID does not match sex/birth year in the usual layout"),
-                                              location: place(.citizenId), cause: id))
-                }
-            }
-            var entry: LedgerEntry? = nil
-            if rowOK, let stt, let name, let dob, let pob, let sex, let ethnicity, let grade, let serial, let number {
-                entry = LedgerEntry(row: row.number, stt: stt, fullName: name, dateOfBirth: dob, placeOfBirth: pob, sex: sex,
-                                    ethnicity: ethnicity, graduationGrade: grade, serial: serial, ledgerNumber: number,
-                                    recipientSigned: signed, notes: cell(.notes), citizenId: citizenId, moetId: moetId,
-                                    page: page, region: region)
-            }
-            parsed.append(ParsedRow(number: row.number, errors: errors, ok: rowOK, serial: serial, ledgerNumber: number, entry: entry))
-        }
-
-        // Uniqueness, within the file and against the archive.
         var entries = [LedgerEntry]()
         entries.reserveCapacity(parsed.count)
         var serialRow = [String: Int](minimumCapacity: parsed.count)
         var numberRow = [Int: Int](minimumCapacity: parsed.count)
-        let existing = parsed.contains { $0.serial != nil || $0.ledgerNumber != nil } ? existingWhenNeeded() : ExistingLedgerNumbers()
         for p in parsed {
             errors += p.errors
             var rowOK = p.ok
@@ -564,14 +476,22 @@ public enum LedgerImporter {
             }
             if rowOK, let entry = p.entry { entries.append(entry) }
         }
-        // Ledger numbers run consecutively within the year: no gap inside the file's range.
+        return (entries, numberRow)
+    }
+
+    /// Ledger numbers run consecutively within the year: no gap inside the file's range.
+    static func checkNumberGaps(_ numberRow: [Int: Int], of table: Table, index: [String: Int], errors: inout [HosoError]) {
         let numbers = numberRow.keys.sorted()
         for (a, b) in zip(numbers, numbers.dropFirst()) where b != a + 1 {
             let row = numberRow[b]!
             errors.append(HosoError(.ledgerNumberGap, .both("Số vào sổ gốc không liên tục: sau \(a) là \(b)", "Ledger numbers are not consecutive: \(b) follows \(a)"),
                                     location: table.place(row: row, column: index["ledgerNumber"] ?? 0)))
         }
-        // Pages and scans.
+    }
+
+    /// Pages and scans.
+    static func checkPages(_ entries: [LedgerEntry], of table: Table, mapping: LedgerMapping, index: [String: Int],
+                           scanPages: Set<Int>, errors: inout [HosoError], warnings: inout [HosoError]) {
         for e in entries {
             if let p = e.page, !scanPages.isEmpty, !scanPages.contains(p) {
                 errors.append(HosoError(.ledgerPageWithoutScan, .both("Trang \(p) không có ảnh quét", "Page \(p) has no scan"),
@@ -589,6 +509,5 @@ public enum LedgerImporter {
             warnings.append(HosoError(.ledgerWarning, .both("Trang \(p) có ảnh quét nhưng không có mục nào", "Page \(p) has a scan but no entries"),
                                       location: mapping.scansDirectory ?? mapping.path))
         }
-        return LedgerDraft(mapping: mapping, entries: entries, errors: errors, warnings: warnings, conversions: conversions)
     }
 }

@@ -10,6 +10,7 @@ import HosoCopies
 import HosoCore
 import HosoKit
 import HosoRecords
+import HosoPrimitives
 import HosoSigning
 
 func measureCopies(_ o: Options) throws -> (sane: Bool, problems: [String], results: [String: Any]) {
@@ -116,7 +117,7 @@ func signPhase(_ o: Options, _ s: Setup, results: inout [String: Any]) throws {
         let unsigned = try PDFRender.render(doc)
         _ = try PAdES.sign(pdf: unsigned, signer: office, attachment: (name: "so-goc.json", bytes: entryBytes, mime: "application/json"),
                            reason: "Bản sao", location: "Tân Lập", time: Date(),
-                           timestamp: { try tsa.token(forDigest: Digest.sha256($0)) })
+                           timestamp: { try tsa.token(forDigest: SHA256.hash($0)) })
     }
     var sign = [String: Any]()
     for threads in Set([1, o.threads]).sorted() {

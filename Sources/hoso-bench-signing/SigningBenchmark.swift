@@ -8,6 +8,7 @@ import Darwin
 import Foundation
 import HosoBenchSupport
 import HosoCore
+import HosoPrimitives
 import HosoSigning
 
 struct KeyTypeResult: Codable {
@@ -243,7 +244,7 @@ final class SigningBenchmark {
         var stamped = [[UInt8]]()
         for der in pool.prefix(min(o.pool, 16)) {
             let sd = try SignedData(der: der)
-            stamped.append(try sd.addingTimestamp(try pki.tsa.token(forDigest: Digest.sha256(sd.signers[0].signatureValue))))
+            stamped.append(try sd.addingTimestamp(try pki.tsa.token(forDigest: SHA256.hash(sd.signers[0].signatureValue))))
         }
         let st = try pki.verifier.verify(signature: stamped[0], content: content, recordType: recordType)
         if !passed(st) || st.first?.timeProof != .timestamp {
