@@ -217,7 +217,7 @@ struct TermCase: Sendable, CustomTestStringConvertible {
 // MARK: - Rounding against independent implementations
 
 /// SplitMix64: a fixed seed makes the generated cases the same on every run.
-private struct SeededGenerator: RandomNumberGenerator {
+private struct SplitMix64: RandomNumberGenerator {
     var state: UInt64
     mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
@@ -255,7 +255,7 @@ private func isHalfUpRounding(_ r: Int, of n: Int, over d: Int) -> Bool {
     }
 
     @Test func widerRangeOfFractions() {
-        var rng = SeededGenerator(state: 22_2021)
+        var rng = SplitMix64(state: 22_2021)
         for _ in 0..<20_000 {
             let d = Int.random(in: 1...1_000, using: &rng)
             let n = Int.random(in: 0...1_000_000, using: &rng)
@@ -267,7 +267,7 @@ private func isHalfUpRounding(_ r: Int, of n: Int, over d: Int) -> Bool {
     /// Generated grade-book rows through the public API: the term average equals the Decimal reference
     /// computed from the marks' text, and so does the year average of two such terms.
     @Test func generatedTermsAndYears() throws {
-        var rng = SeededGenerator(state: 27_2020)
+        var rng = SplitMix64(state: 27_2020)
         func randomMark() -> Mark { Mark(uncheckedTenths: Int.random(in: Mark.validTenths, using: &rng)) }
         func decimal(_ mark: Mark) -> Decimal { Decimal(string: mark.description)! }
         func reference(_ regular: [Mark], _ mid: Mark, _ end: Mark) -> Decimal {
