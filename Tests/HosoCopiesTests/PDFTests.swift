@@ -321,7 +321,7 @@ import Testing
             #expect(throws: HosoError.self) { _ = try PDFParse.inspect(bytes) }
         }
         // Random damage to a real copy: inspect either throws a HosoError or returns; verify never crashes.
-        var rng = PDFSeededRandom(seed: 42)
+        var rng = SplitMix64(seed: 42)
         let v = try fx.verifier()
         for _ in 0..<150 {
             var bytes = s.pdf
@@ -408,18 +408,5 @@ enum PDFTamper {
         trailer["Prev"] = .int(doc.sections[0])
         out += Array("trailer\n".utf8) + PDFWriter.serialize(.dict(trailer)) + Array("\nstartxref\n\(xref)\n%%EOF\n".utf8)
         return out
-    }
-}
-
-/// A small deterministic generator (SplitMix64) for the damage test.
-struct PDFSeededRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

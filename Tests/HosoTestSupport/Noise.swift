@@ -20,6 +20,24 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     public mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 }
 
+/// A deterministic SplitMix64 generator: well-mixed values from any seed, so a failing input reproduces.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    /// The counter the next value is mixed from.
+    public private(set) var state: UInt64
+
+    /// Starts from `seed`.
+    public init(seed: UInt64) { state = seed }
+
+    /// Advances the counter and returns its mix.
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
 /// `count` deterministic pseudo-random bytes: the low byte of each state of a `SeededGenerator`.
 public func noise(_ count: Int, seed: UInt64 = 0x9E3779B97F4A7C15) -> [UInt8] {
     var g = SeededGenerator(seed: seed)
