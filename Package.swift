@@ -101,20 +101,24 @@ let package = Package(
         // Synthetic records and scans for tools/bench-sync (bundle and HTTP sync against git and rsync).
         .executableTarget(name: "hoso-bench-sync", dependencies: ["HosoKit", "HosoRecords", "HosoStore", "HosoBenchSupport"]),
 
+        // What the test targets share: temporary directories, the process runner, seeded noise, the repository's
+        // paths, and the demo PKI and office archive fixtures.
+        .target(name: "HosoTestSupport", dependencies: ["HosoCore", "HosoSigning", "HosoRecords", "HosoKit"],
+                path: "Tests/HosoTestSupport"),
         .testTarget(name: "HosoPrimitivesTests", dependencies: ["HosoPrimitives"]),
-        .testTarget(name: "HosoStoreTests", dependencies: ["HosoStore", "HosoPrimitives"]),
-        .testTarget(name: "HosoIndexTests", dependencies: ["HosoIndex"]),
-        .testTarget(name: "HosoRecordsTests", dependencies: ["HosoRecords"]),
-        .testTarget(name: "HosoSigningTests", dependencies: ["HosoSigning", "HosoTransport", "HosoPrimitives"]),
-        .testTarget(name: "HosoCopiesTests", dependencies: ["HosoCopies", "HosoSigning"]),
+        .testTarget(name: "HosoStoreTests", dependencies: ["HosoStore", "HosoPrimitives", "HosoTestSupport"]),
+        .testTarget(name: "HosoIndexTests", dependencies: ["HosoIndex", "HosoTestSupport"]),
+        .testTarget(name: "HosoRecordsTests", dependencies: ["HosoRecords", "HosoTestSupport"]),
+        .testTarget(name: "HosoSigningTests", dependencies: ["HosoSigning", "HosoTransport", "HosoPrimitives", "HosoTestSupport"]),
+        .testTarget(name: "HosoCopiesTests", dependencies: ["HosoCopies", "HosoSigning", "HosoTestSupport"]),
         .testTarget(name: "HosoKitTests", dependencies: [
-            "HosoKit", "HosoSigning", "HosoCopies", "HosoTransport", "HosoPrimitives",
+            "HosoKit", "HosoTransport", "HosoPrimitives", "HosoTestSupport",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),  // to write .xlsx fixtures
         ]),
-        .testTarget(name: "HosoSyncTests", dependencies: ["HosoSync", "HosoStore", "HosoSigning"]),
-        .testTarget(name: "HosoCLITests", dependencies: ["HosoKit"]),
+        .testTarget(name: "HosoSyncTests", dependencies: ["HosoSync", "HosoStore", "HosoSigning", "HosoTestSupport"]),
+        .testTarget(name: "HosoCLITests", dependencies: ["HosoKit", "HosoTestSupport"]),
         .testTarget(name: "HosoServerTests", dependencies: [
-            "HosoServer", "HosoKit", "HosoSigning", "HosoRecords", "HosoCopies", "HosoStore",
+            "HosoServer", "HosoKit", "HosoSigning", "HosoRecords", "HosoCopies", "HosoStore", "HosoTestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "GRDB", package: "GRDB.swift"),  // to tamper with the audit log as an attacker would

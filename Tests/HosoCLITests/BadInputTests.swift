@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import HosoTestSupport
 import Testing
 
 /// `hoso add` checks every path first; any problem is reported with its code and location,

@@ -1,11 +1,11 @@
 import Foundation
+import HosoTestSupport
 import Testing
 
 /// A clerk's day through the binary: a request, a copy issued from a ledger entry, checks of the PDF and of a scan
 /// of its QR code, a refusal, and the independent validators (pdfsig with the demo roots, pyHanko).
 @Suite struct CopyCLITests {
-    static let repo = SigningCLITests.repo
-    static let ledger = repo + "/Schemas/examples/valid-ledger-old-typed-without-scans.json"
+    static let ledger = repoRoot + "/" + OfficeArchiveFixture.ledgerExample
     static let pw = ["PW": "pw"]
 
     func prepare(_ box: Sandbox) throws {
@@ -59,7 +59,7 @@ import Testing
             #expect(pdfsig.out.contains("Signature is Valid.") && pdfsig.out.contains("Certificate is Trusted.")
                     && pdfsig.out.contains("Total document signed"), "\(pdfsig)")
             // pyHanko's own validation, with revocation checks off (the demo CRL addresses do not resolve offline).
-            let pyhanko = Self.repo + "/.build-py/bin/pyhanko"
+            let pyhanko = pythonTool("pyhanko")
             try #require(FileManager.default.fileExists(atPath: pyhanko), "run tools/setup (make test does)")
             let ph = try spawn(pyhanko, ["sign", "validate", "--executive-summary", "--no-revocation-check", "--trust-replace"]
                                + roots.flatMap { ["--trust", $0] } + ["ban-sao.pdf"], cwd: box.root)

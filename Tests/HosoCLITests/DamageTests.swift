@@ -1,4 +1,5 @@
 import Foundation
+import HosoTestSupport
 import Testing
 
 /// Damage on disk (bit rot, truncation, loss, junk) must be found by fsck and never served by cat.
@@ -39,7 +40,7 @@ import Testing
         try box.chmod(rel, 0o444)
     }
 
-    static func fsck(_ box: Sandbox) throws -> (Outcome, FsckJSON) {
+    static func fsck(_ box: Sandbox) throws -> (ProgramOutput, FsckJSON) {
         let r = try box.hoso("fsck", "--json")
         return (r, try r.json(FsckJSON.self))
     }

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import HosoTestSupport
 import Testing
 
 /// Whether a small tmpfs can be mounted here (root, and a kernel/container that allows it).

@@ -2,14 +2,13 @@
 import Glibc
 #endif
 import Foundation
+import HosoTestSupport
 import Testing
 
 /// Signing end to end through the binary: a demo PKI, the trust store, sign, verify, the TSA on loopback,
 /// timestamps added later, a correction that needs signing again, a SoftHSM2 token.
 @Suite struct SigningCLITests {
-    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
-    static let gradeBook = repo + "/Schemas/examples/valid-grade-book-thcs-scored.json"
+    static let gradeBook = repoRoot + "/Schemas/examples/valid-grade-book-thcs-scored.json"
     static let pw = ["PW": "pw"]
 
     struct ReportJSON: Decodable {

@@ -4,18 +4,11 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import HosoTestSupport
 import Testing
 
 // Shared machinery for the end-to-end tests: they run the built `hoso` binary as a subprocess, each in a
 // directory of its own, and look only at what a user could see (exit status, stdout, stderr, files).
-
-/// The binary under test: $HOSO_BIN, else the debug build next to this source tree.
-let hosoBinary: String = {
-    if let p = ProcessInfo.processInfo.environment["HOSO_BIN"], !p.isEmpty { return p }
-    // Tests/HosoCLITests/Support.swift → repository root.
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    return root.appendingPathComponent(".build/debug/hoso").path
-}()
 
 let isRoot = geteuid() == 0
 
@@ -35,53 +28,11 @@ let canTestUnreadable = !isRoot || tool("setpriv") != nil
 
 // MARK: - Running processes
 
-/// What a finished process left behind.
-struct Outcome: Sendable, CustomStringConvertible {
-    var status: Int32
-    var stdout: Data
-    var stderr: Data
-
-    var out: String { String(decoding: stdout, as: UTF8.self) }
-    var err: String { String(decoding: stderr, as: UTF8.self) }
-
+extension ProgramOutput {
     /// The `hoso: lỗi [...]` / `hoso: error [...]` lines, one per reported problem.
     var errorLines: [String] {
         err.split(separator: "\n").map(String.init).filter { $0.hasPrefix("hoso: lỗi [") || $0.hasPrefix("hoso: error [") }
     }
-
-    func json<T: Decodable>(_ type: T.Type) throws -> T {
-        try JSONDecoder().decode(T.self, from: stdout)
-    }
-
-    /// Lets a failed expectation show what the process actually said.
-    var description: String { "exit \(status)\n--- stdout ---\n\(out)\n--- stderr ---\n\(err)" }
-}
-
-/// Collects a pipe's bytes on another thread: reading stdout and stderr one after the other could
-/// deadlock once the unread pipe's buffer fills.
-private final class PipeDrain: @unchecked Sendable {
-    private let lock = NSLock()
-    private var data = Data()
-    private let done = DispatchSemaphore(value: 0)
-
-    init(_ handle: FileHandle) {
-        DispatchQueue.global().async {
-            let d = handle.readDataToEndOfFile()
-            self.lock.withLock { self.data = d }
-            self.done.signal()
-        }
-    }
-
-    func wait() -> Data {
-        done.wait()
-        return lock.withLock { data }
-    }
-}
-
-/// Holds a running Process for the watchdog closure.
-private final class ProcessBox: @unchecked Sendable {
-    let process: Process
-    init(_ p: Process) { process = p }
 }
 
 /// The environment every hoso run starts from: the test runner's, minus anything that would change
@@ -95,41 +46,11 @@ let cleanEnvironment: [String: String] = {
     return env
 }()
 
-/// Runs a program to completion with stdin closed; a hung process is killed after `timeout` seconds
-/// so one bug cannot stall the whole suite.
+/// Runs a program to completion (`runProgram`) in hoso's clean environment; a hung process is killed after
+/// `timeout` seconds so one bug cannot stall the whole suite.
 func spawn(_ executable: String, _ args: [String], cwd: String, env: [String: String] = cleanEnvironment,
-           timeout: Double = 120) throws -> Outcome {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: executable)
-    p.arguments = args
-    p.currentDirectoryURL = URL(fileURLWithPath: cwd)
-    p.environment = env
-    let outPipe = Pipe(), errPipe = Pipe()
-    p.standardOutput = outPipe
-    p.standardError = errPipe
-    p.standardInput = FileHandle.nullDevice
-    try launch(p)
-    let box = ProcessBox(p)
-    // SIGKILL: a hung process must not be able to ignore it.
-    let watchdog = DispatchWorkItem { if box.process.isRunning { kill(box.process.processIdentifier, SIGKILL) } }
-    DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
-    let errDrain = PipeDrain(errPipe.fileHandleForReading)
-    let out = outPipe.fileHandleForReading.readDataToEndOfFile()
-    let err = errDrain.wait()
-    p.waitUntilExit()
-    watchdog.cancel()
-    return Outcome(status: p.terminationStatus, stdout: out, stderr: err)
-}
-
-/// Starts a process with no signal blocked, as a shell would. The test runner's worker threads block
-/// nearly every signal and a child inherits its spawning thread's mask: without this, SIGTERM would never
-/// reach a child, and hoso would meet a blocked SIGXFSZ instead of the default one that kills.
-func launch(_ p: Process) throws {
-    var none = sigset_t(), saved = sigset_t()
-    sigemptyset(&none)
-    pthread_sigmask(SIG_SETMASK, &none, &saved)
-    defer { pthread_sigmask(SIG_SETMASK, &saved, nil) }
-    try p.run()
+           timeout: Double = 120) throws -> ProgramOutput {
+    try runProgram(executable, args, in: cwd, environment: env, timeout: timeout)
 }
 
 /// Who runs hoso: the test's own user, or `nobody` (only differs when the tests run as root).
@@ -152,7 +73,7 @@ struct Sandbox: Sendable {
 
     /// Runs hoso with exactly these arguments.
     @discardableResult
-    func hoso(_ args: [String], env extra: [String: String] = [:], cwd: String? = nil) throws -> Outcome {
+    func hoso(_ args: [String], env extra: [String: String] = [:], cwd: String? = nil) throws -> ProgramOutput {
         let env = cleanEnvironment.merging(extra) { $1 }
         if user == .nobody && isRoot {
             let setpriv = try #require(tool("setpriv"), "setpriv (util-linux) is needed to run hoso as nobody")
@@ -163,7 +84,7 @@ struct Sandbox: Sendable {
     }
 
     @discardableResult
-    func hoso(_ args: String..., env: [String: String] = [:]) throws -> Outcome {
+    func hoso(_ args: String..., env: [String: String] = [:]) throws -> ProgramOutput {
         try hoso(args, env: env)
     }
 
@@ -377,6 +298,6 @@ struct ErrorsJSON: Codable {
 }
 
 /// Parses `add --json` output: one JSON object per line.
-func addLines(_ r: Outcome) throws -> [AddLine] {
+func addLines(_ r: ProgramOutput) throws -> [AddLine] {
     try r.out.split(separator: "\n").map { try JSONDecoder().decode(AddLine.self, from: Data($0.utf8)) }
 }

@@ -1,32 +1,31 @@
 import Foundation
+import HosoTestSupport
 import Testing
 
 /// A school and its office through the binary: node identities from the demo PKI, peers, a bundle each way on a "USB
 /// stick", checked by bagit.py (the Library of Congress validator) and imported twice.
 @Suite struct SyncCLITests {
-    static let repo = SigningCLITests.repo
-
     struct Created: Decodable { var id: String; var objects: Int; var sequence: Int; var compressed: Bool }
     struct Result: Decodable { var revisions: Int; var newObjects: Int }
     struct Imported: Decodable { var id: String; var alreadyImported: Bool; var result: Result }
     struct Node: Decodable { var node: String; var name: String; var role: String }
 
-    func ok(_ box: Sandbox, _ args: [String], env: [String: String] = [:]) throws -> Outcome {
+    func ok(_ box: Sandbox, _ args: [String], env: [String: String] = [:]) throws -> ProgramOutput {
         let r = try box.hoso(args, env: env)
         try #require(r.status == 0, "\(args): \(r)")
         return r
     }
 
     /// Extracts a bundle (gzip or not) and runs `bagit.py --validate` on the bag.
-    func bagitValidates(_ box: Sandbox, _ bundle: String) throws -> Outcome {
-        let bagit = Self.repo + "/.build-py/bin/bagit.py"
+    func bagitValidates(_ box: Sandbox, _ bundle: String) throws -> ProgramOutput {
+        let bagit = pythonTool("bagit.py")
         try #require(FileManager.default.fileExists(atPath: bagit), "run tools/setup (make test does)")
         let dir = box.path("extract-" + UUID().uuidString.prefix(8))
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let x = try spawn("/bin/tar", ["-xf", box.path(bundle), "-C", dir], cwd: box.root)
         try #require(x.status == 0, "\(x)")
         let bag = try #require(try FileManager.default.contentsOfDirectory(atPath: dir).first)
-        return try spawn(Self.repo + "/.build-py/bin/python", [bagit, "--validate", dir + "/" + bag], cwd: box.root)
+        return try spawn(pythonTool("python"), [bagit, "--validate", dir + "/" + bag], cwd: box.root)
     }
 
     @Test func schoolAndOfficeExchangeBundlesThatBagitAccepts() throws {
@@ -90,12 +89,6 @@ import Testing
         }
     }
 
-    func readRandom(_ n: Int) throws -> Data {
-        let h = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/dev/urandom"))
-        defer { try? h.close() }
-        return try h.read(upToCount: n) ?? Data()
-    }
-
     /// A demo PKI, then the archives `office` (node phong) and `school` (node truong-a), each certificate in `<archive>.pem`.
     func twoNodes(_ box: Sandbox, env: [String: String]) throws {
         _ = try ok(box, ["pki", "demo", "pki", "--password-env", "PW"], env: env)
@@ -120,7 +113,7 @@ import Testing
         let out = Pipe()
         p.standardOutput = out
         p.standardError = FileHandle.nullDevice
-        try p.run()
+        try launch(p)
         var line = Data()
         while !line.contains(0x0A) {
             let d = out.fileHandleForReading.availableData
@@ -166,7 +159,7 @@ import Testing
             _ = try ok(box, ["peer", "add", "truong-a", "--archive", "office", "--cert", "school.pem", "--role", "school", "--scope", "note:a/*"], env: env)
             _ = try ok(box, ["peer", "add", "phong", "--archive", "school", "--cert", "office.pem", "--role", "office", "--scope", "note:a/*"], env: env)
             // 30 page scans of 1 MB and a record naming them.
-            let random = try readRandom(1 << 20)
+            let random = try randomBytes(1 << 20)
             for i in 0..<30 {
                 var page = random
                 page[0] = UInt8(i)  // 30 different scans
@@ -188,7 +181,7 @@ import Testing
             client.environment = cleanEnvironment.merging(env) { $1 }
             client.standardOutput = FileHandle.nullDevice
             client.standardError = FileHandle.nullDevice
-            try client.run()
+            try launch(client)
             let deadline = Date().addingTimeInterval(60)
             while objects(box) - before < 5 && Date() < deadline && client.isRunning { usleep(5_000) }
             kill(server.processIdentifier, SIGKILL)

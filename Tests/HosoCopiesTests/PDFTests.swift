@@ -1,5 +1,6 @@
 import Foundation
 import HosoCore
+import HosoTestSupport
 import Testing
 @testable import HosoCopies
 @testable import HosoSigning
@@ -7,12 +8,12 @@ import Testing
 /// Certified copies as PDF: cairo/pango rendering, PAdES signing, and verification — cross-checked with poppler
 /// (pdffonts, pdftotext, pdfdetach, pdfsig) and pyHanko.
 @Suite struct PDFTests {
-    var fx: PDFPKIFixture { get throws { try PDFPKIFixture.shared.get() } }
+    var fx: DemoPKIFixture { get throws { try pdfPKI.get() } }
     var sample: PDFSample.Signed { get throws { try PDFSample.shared.get() } }
 
     func file(_ bytes: [UInt8], _ name: String = "copy.pdf") throws -> String {
-        let path = try pdfScratchDir(name) + "/" + name
-        try pdfWrite(bytes, path)
+        let path = try scratchDirectory(name) + "/" + name
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
         return path
     }
 
@@ -38,10 +39,10 @@ import Testing
         for expected in [PDFSample.holder, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
                          "BẢN SAO VĂN BẰNG TỪ SỔ GỐC", "Số: 37/BS", "Xã Đông Hưng", "Xếp loại tốt nghiệp:", "Khá", "Vũ Minh Tuấn"] {
             let nfc = Array(expected.precomposedStringWithCanonicalMapping.utf8)
-            #expect(pdfFind(nfc, in: extracted) != nil, "pdftotext lacks \(expected) in NFC:\n\(text.output)")
+            #expect(byteOffset(of: nfc, in: extracted) != nil, "pdftotext lacks \(expected) in NFC:\n\(text.output)")
         }
         let nfd = Array(PDFSample.holder.decomposedStringWithCanonicalMapping.utf8)
-        #expect(pdfFind(nfd, in: extracted) == nil)
+        #expect(byteOffset(of: nfd, in: extracted) == nil)
 
         let info = try pdfRun("/usr/bin/pdfinfo", ["-enc", "UTF-8", path])
         #expect(info.output.contains("Creator:         hoso"), "\(info.output)")
@@ -54,7 +55,7 @@ import Testing
         doc.rows[0].value = PDFSample.holder.decomposedStringWithCanonicalMapping
         let path = try file(try PDFRender.render(doc))
         let text = Array(try pdfRun("/usr/bin/pdftotext", ["-enc", "UTF-8", path, "-"]).output.utf8)
-        #expect(pdfFind(Array(PDFSample.holder.precomposedStringWithCanonicalMapping.utf8), in: text) != nil)
+        #expect(byteOffset(of: Array(PDFSample.holder.precomposedStringWithCanonicalMapping.utf8), in: text) != nil)
     }
 
     @Test func qrMatrixIsCheckedAndDrawn() throws {
@@ -128,7 +129,7 @@ import Testing
 
     @Test func pdfsigSaysValidTrustedAndTotal() throws {
         let path = try file(try sample.pdf)
-        let r = try pdfRun("/usr/bin/pdfsig", ["-nssdir", try fx.nssDB, "-no-ocsp", path])
+        let r = try pdfRun("/usr/bin/pdfsig", ["-nssdir", try pdfNSSDatabase.get(), "-no-ocsp", path])
         #expect(r.status == 0, "\(r.output)")
         #expect(r.output.contains("Signature is Valid."), "\(r.output)")
         #expect(r.output.contains("Certificate is Trusted."), "\(r.output)")
@@ -137,7 +138,7 @@ import Testing
     }
 
     @Test func pyHankoSaysValid() throws {
-        let pyhanko = pdfRepoRoot + "/.build-py/bin/pyhanko"
+        let pyhanko = pythonTool("pyhanko")
         try #require(FileManager.default.isExecutableFile(atPath: pyhanko),
                      "pyHanko's CLI is missing: tools/setup installs pyhanko-cli into .build-py")
         let path = try file(try sample.pdf)
@@ -237,7 +238,7 @@ import Testing
     @Test func oneFlippedByteIsHashFailure() throws {
         var pdf = try sample.pdf
         // The Info dictionary's /Creator (hoso), inside the first signed range.
-        let at = try #require(pdfFind(Array("/Creator (hoso)".utf8), in: pdf))
+        let at = try #require(byteOffset(of: Array("/Creator (hoso)".utf8), in: pdf))
         pdf[at + "/Creator (ho".utf8.count] ^= 0x01
         let report = try PDFVerify.verify(pdf: pdf, verifier: try fx.verifier())
         #expect(report.indication == .failed && report.reason == .hashFailure, "\(report)")
@@ -250,16 +251,16 @@ import Testing
         let grade = s.layout.valueBoxes[6]
         let tampered = try PDFTamper.appendWhiteBox(to: s.pdf, over: grade)
         let path = try file(tampered, "tampered.pdf")
-        if let out = ProcessInfo.processInfo.environment["HOSO_PDF_TEST_OUT"] { try pdfWrite(tampered, out + "/tampered-copy.pdf") }
+        if let out = ProcessInfo.processInfo.environment["HOSO_PDF_TEST_OUT"] { try Data(tampered).write(to: URL(fileURLWithPath: out + "/tampered-copy.pdf")) }
 
         // The gap this test documents: pdfsig still calls the signature valid.
-        let r = try pdfRun("/usr/bin/pdfsig", ["-nssdir", try fx.nssDB, "-no-ocsp", path])
+        let r = try pdfRun("/usr/bin/pdfsig", ["-nssdir", try pdfNSSDatabase.get(), "-no-ocsp", path])
         #expect(r.output.contains("Signature is Valid."), "\(r.output)")
         #expect(r.output.contains("Not total document signed"), "\(r.output)")
         // The update is a well-formed PDF that viewers render.
         #expect(try pdfRun("/usr/bin/pdftoppm", ["-r", "20", "-png", path, path + "-page"]).status == 0)
         // pyHanko's difference analysis rejects it.
-        let pyhanko = pdfRepoRoot + "/.build-py/bin/pyhanko"
+        let pyhanko = pythonTool("pyhanko")
         if FileManager.default.isExecutableFile(atPath: pyhanko) {
             var args = ["sign", "validate", "--no-revocation-check", "--trust-replace", "--executive-summary"]
             for root in try fx.rootFiles { args += ["--trust", root] }
@@ -293,7 +294,7 @@ import Testing
         let info = try #require(try PDFParse.inspect(pdf).first)
         // Shift the gap by one byte: the /Contents string is no longer exactly what is left out.
         let text = "0 \(info.byteRange[1]) \(info.byteRange[2]) \(info.byteRange[3])"
-        let at = try #require(pdfFind(Array(text.utf8), in: pdf))
+        let at = try #require(byteOffset(of: Array(text.utf8), in: pdf))
         let moved = "0 \(info.byteRange[1] + 1) \(info.byteRange[2]) \(info.byteRange[3])"
         pdf.replaceSubrange(at..<at + text.utf8.count, with: Array(moved.utf8))
         let report = try PDFVerify.verify(pdf: pdf, verifier: try fx.verifier())
@@ -320,7 +321,7 @@ import Testing
             #expect(throws: HosoError.self) { _ = try PDFParse.inspect(bytes) }
         }
         // Random damage to a real copy: inspect either throws a HosoError or returns; verify never crashes.
-        var rng = PDFSeededRandom(seed: 42)
+        var rng = SplitMix64(seed: 42)
         let v = try fx.verifier()
         for _ in 0..<150 {
             var bytes = s.pdf
@@ -407,18 +408,5 @@ enum PDFTamper {
         trailer["Prev"] = .int(doc.sections[0])
         out += Array("trailer\n".utf8) + PDFWriter.serialize(.dict(trailer)) + Array("\nstartxref\n\(xref)\n%%EOF\n".utf8)
         return out
-    }
-}
-
-/// A small deterministic generator (SplitMix64) for the damage test.
-struct PDFSeededRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

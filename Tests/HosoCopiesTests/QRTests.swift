@@ -1,13 +1,11 @@
 import Foundation
 import HosoCore
 @testable import HosoSigning
+import HosoTestSupport
 import Testing
 @testable import HosoCopies
 
 // MARK: - Fixtures (every name starts with QR/qr: other files share this test target)
-
-/// One demo PKI per test process (RSA 3072 key generation costs seconds), removed at exit.
-private let qrSharedPKIPath = FileManager.default.temporaryDirectory.path + "/hoso-qr-test-pki-\(getpid())"
 
 private struct QRKeys: Sendable {
     /// The office's QR signing identity: the demo registrar (cán bộ quản lý văn bằng), an ECDSA P-256 key.
@@ -18,25 +16,18 @@ private struct QRKeys: Sendable {
     var officeHeadRSA: SigningIdentity
 }
 
+/// One demo PKI per test process (RSA 3072 key generation costs seconds), removed at exit.
 private let qrSharedKeys: Result<QRKeys, any Error> = Result {
-    atexit { try? FileManager.default.removeItem(atPath: qrSharedPKIPath) }
-    let now = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
-    let dir = qrSharedPKIPath + "/pki"
-    let manifest = try DemoPKI.create(at: dir, clock: .fixed(now), password: "qr-test")
-    func open(_ name: String) throws -> SigningIdentity {
-        guard let id = manifest.identity(name), let bytes = FileManager.default.contents(atPath: dir + "/" + id.files.p12) else {
-            throw HosoError(.inputNotFound, .both("thiếu \(name)", "no \(name) in the demo PKI"))
-        }
-        return try PKCS12.open([UInt8](bytes), password: manifest.password)
-    }
+    let now = wholeSecondsNow()
+    let pki = try DemoPKIFixture(in: try scratchDirectory("qrpki") + "/pki", now: now, password: "qr-test")
     let otherKey = try PrivateKey.generate(.ecP256)
     let otherSpec = CertificateSpec(
         subject: [.country("VN"), .organization("Phòng Giáo dục và Đào tạo huyện Mường Khương"), .commonName("Mường Khương QR")],
         notBefore: now - 86_400, notAfter: now + 365 * 86_400,
         keyUsage: [.digitalSignature, .nonRepudiation])
     let otherCert = try PKI.issue(otherSpec, key: otherKey, issuer: nil)
-    return QRKeys(office: try open("can-bo-van-bang"), otherOffice: SigningIdentity(key: otherKey, certificate: otherCert),
-                  officeHeadRSA: try open("truong-phong"))
+    return QRKeys(office: try pki.identity("can-bo-van-bang"), otherOffice: SigningIdentity(key: otherKey, certificate: otherCert),
+                  officeHeadRSA: try pki.identity("truong-phong"))
 }
 
 private func qrKeys() throws -> QRKeys { try qrSharedKeys.get() }
@@ -51,42 +42,6 @@ private func qrExpected(_ p: CopyPayload, signer: SigningIdentity) throws -> Cop
     var e = p.normalized()
     e.keyId = try QRPayloadCodec.keyId(of: signer.certificate)
     return e
-}
-
-/// A fresh directory per test, removed when the test ends.
-private final class QRTempDir {
-    let path: String
-    init() {
-        path = FileManager.default.temporaryDirectory.path + "/hoso-qr-test-" + UUID().uuidString
-        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-}
-
-/// Runs a program to completion; its exit status, stdout and stderr. The child gets an empty signal mask (test-runner
-/// threads block signals and a child inherits that; the pattern of HosoSigningTests/Support.swift).
-private func qrRun(_ path: String, _ args: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: path)
-    p.arguments = args
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    var none = sigset_t(), saved = sigset_t()
-    sigemptyset(&none)
-    pthread_sigmask(SIG_SETMASK, &none, &saved)
-    do {
-        defer { pthread_sigmask(SIG_SETMASK, &saved, nil) }
-        try p.run()
-    }
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
-}
-
-private func qrWrite(_ bytes: [UInt8], _ path: String) throws {
-    try Data(bytes).write(to: URL(fileURLWithPath: path))
 }
 
 /// An error to compare with: HosoError equality is on the code.
@@ -175,7 +130,7 @@ struct QRTests {
 
     @Test func qrRoundTripThroughPNGAndZbar() throws {
         let keys = try qrKeys()
-        let tmp = QRTempDir()
+        let tmp = TempDirectory()
         let text = try QRPayloadCodec.encode(qrRealisticPayload, signer: keys.office.key)
         let png = try QRCode.png(for: text, scale: 4, border: 4)
         #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
@@ -186,23 +141,22 @@ struct QRTests {
                 == .valid(try qrExpected(qrRealisticPayload, signer: keys.office), office: keys.office.certificate))
 
         // The same file through zbar's own command line, and through the file entry point.
-        let file = tmp.path + "/copy-qr.png"
-        try qrWrite(png, file)
+        let file = tmp.write("copy-qr.png", png)
         #expect(try QRCode.decode(imageFile: file) == [text])
-        let cli = try qrRun("/usr/bin/zbarimg", ["--raw", "-q", "-Sdisable", "-Sqrcode.enable", file])
-        #expect(cli.status == 0, "\(cli.stderr)")
-        #expect(cli.stdout == text + "\n")
+        let cli = try runProgram("/usr/bin/zbarimg", ["--raw", "-q", "-Sdisable", "-Sqrcode.enable", file])
+        #expect(cli.status == 0, "\(cli.err)")
+        #expect(cli.out == text + "\n")
     }
 
     @Test func qrModulesMatchTheQrencodeCommandLine() throws {
         let keys = try qrKeys()
-        let tmp = QRTempDir()
+        let tmp = TempDirectory()
         let text = try QRPayloadCodec.encode(qrRealisticPayload, signer: keys.office.key)
         let ours = try QRCode.modules(for: text, level: .m).modules
         // qrencode's ASCII art: "##" per dark module, two spaces per light one, no margin.
-        let art = try qrRun("/usr/bin/qrencode", ["-l", "M", "-m", "0", "-t", "ASCII", "-o", "-", text])
-        #expect(art.status == 0, "\(art.stderr)")
-        let theirs = art.stdout.split(separator: "\n", omittingEmptySubsequences: true).map { line -> [Bool] in
+        let art = try runProgram("/usr/bin/qrencode", ["-l", "M", "-m", "0", "-t", "ASCII", "-o", "-", text])
+        #expect(art.status == 0, "\(art.err)")
+        let theirs = art.out.split(separator: "\n", omittingEmptySubsequences: true).map { line -> [Bool] in
             let cells = Array(line.utf8)
             return stride(from: 0, to: cells.count, by: 2).map { cells[$0] == UInt8(ascii: "#") }
         }
@@ -210,8 +164,8 @@ struct QRTests {
 
         // A PNG made by qrencode reads back with our decoder.
         let file = tmp.path + "/qrencode.png"
-        let made = try qrRun("/usr/bin/qrencode", ["-l", "M", "-s", "3", "-o", file, text])
-        #expect(made.status == 0, "\(made.stderr)")
+        let made = try runProgram("/usr/bin/qrencode", ["-l", "M", "-s", "3", "-o", file, text])
+        #expect(made.status == 0, "\(made.err)")
         #expect(try QRCode.decode(imageFile: file) == [text])
     }
 
@@ -382,7 +336,7 @@ struct QRTests {
 
     @Test func qrRawECDSAMatchesOpenSSL() throws {
         let keys = try qrKeys()
-        let tmp = QRTempDir()
+        let tmp = TempDirectory()
         let message = Array("Bản sao từ sổ gốc".utf8)
         let sig = try RawECDSA.sign(message, with: keys.office.key)
         #expect(sig.count == 64)
@@ -394,14 +348,14 @@ struct QRTests {
         #expect(!RawECDSA.verify([UInt8](repeating: 0, count: 64), of: message, certificate: keys.office.certificate))
 
         // `openssl dgst -verify` takes the DER form of the same r‖s.
-        try qrWrite(RawECDSA.derSignature(sig)!, tmp.path + "/sig.der")
-        try qrWrite(message, tmp.path + "/msg")
-        try qrWrite(Array(keys.office.certificate.pem.utf8), tmp.path + "/cert.pem")
-        let pub = try qrRun("/usr/bin/openssl", ["x509", "-in", tmp.path + "/cert.pem", "-pubkey", "-noout", "-out", tmp.path + "/pub.pem"])
-        #expect(pub.status == 0, "\(pub.stderr)")
-        let check = try qrRun("/usr/bin/openssl", ["dgst", "-sha256", "-verify", tmp.path + "/pub.pem", "-signature",
-                                                   tmp.path + "/sig.der", tmp.path + "/msg"])
-        #expect(check.status == 0 && check.stdout.contains("Verified OK"), "\(check.stdout) \(check.stderr)")
+        tmp.write("sig.der", RawECDSA.derSignature(sig)!)
+        tmp.write("msg", message)
+        tmp.write("cert.pem", keys.office.certificate.pem)
+        let pub = try runProgram("/usr/bin/openssl", ["x509", "-in", tmp.path + "/cert.pem", "-pubkey", "-noout", "-out", tmp.path + "/pub.pem"])
+        #expect(pub.status == 0, "\(pub.err)")
+        let check = try runProgram("/usr/bin/openssl", ["dgst", "-sha256", "-verify", tmp.path + "/pub.pem", "-signature",
+                                                        tmp.path + "/sig.der", tmp.path + "/msg"])
+        #expect(check.status == 0 && check.out.contains("Verified OK"), "\(check.out) \(check.err)")
 
         // The key id is over the certificate's SubjectPublicKeyInfo, as `openssl x509 -pubkey` writes it.
         let spki = try keys.office.certificate.subjectPublicKeyInfo()
@@ -442,9 +396,9 @@ struct QRTests {
 
     @Test func qrDegradedScanStillDecodes() throws {
         let keys = try qrKeys()
-        let tmp = QRTempDir()
+        let tmp = TempDirectory()
         let text = try QRPayloadCodec.encode(qrRealisticPayload, signer: keys.office.key)
-        try qrWrite(try QRCode.png(for: text, scale: 4, border: 4), tmp.path + "/clean.png")
+        tmp.write("clean.png", try QRCode.png(for: text, scale: 4, border: 4))
         // Like a phone photo of a printout: rotated, shrunk, blurred, grey and noisy, low contrast; saved as PNG with
         // an alpha channel (transparent corners) and as a binary PGM.
         let script = """
@@ -469,9 +423,9 @@ struct QRTests {
                 a[x, y] = (0, 0, 0, 0)
         rgba.save(d + "/degraded.png")
         """
-        try qrWrite(Array(script.utf8), tmp.path + "/degrade.py")
-        let py = try qrRun("/usr/bin/python3", [tmp.path + "/degrade.py", tmp.path])
-        try #require(py.status == 0, "\(py.stderr)")
+        tmp.write("degrade.py", script)
+        let py = try runProgram("/usr/bin/python3", [tmp.path + "/degrade.py", tmp.path])
+        try #require(py.status == 0, "\(py.err)")
         for file in ["degraded.png", "degraded.pgm"] {
             let read = try QRCode.decode(imageFile: tmp.path + "/" + file)
             #expect(read == [text], "\(file)")
@@ -483,10 +437,10 @@ struct QRTests {
     }
 
     @Test func qrImageInputsAreBoundedAndChecked() throws {
-        let tmp = QRTempDir()
+        let tmp = TempDirectory()
         // No QR code: nothing found, no error.
         let blank = "P5\n# a comment\n40 30\n255\n"
-        try qrWrite(Array(blank.utf8) + [UInt8](repeating: 255, count: 40 * 30), tmp.path + "/blank.pgm")
+        tmp.write("blank.pgm", Array(blank.utf8) + [UInt8](repeating: 255, count: 40 * 30))
         #expect(try QRCode.decode(imageFile: tmp.path + "/blank.pgm") == [])
         // Plain PPM of a real code.
         let matrix = try QRCode.modules(for: "HS1:TEST", level: .m).modules
@@ -502,7 +456,7 @@ struct QRTests {
         }
         #expect(try QRCode.decode(pnm: Array(ppm.utf8)) == ["HS1:TEST"])
         // A damaged JPEG (a header and nothing else) is a clear error naming the file.
-        try qrWrite([0xFF, 0xD8, 0xFF, 0xE0, 0, 16] + Array("JFIF".utf8) + [0, 1, 1, 0], tmp.path + "/photo.jpg")
+        tmp.write("photo.jpg", [0xFF, 0xD8, 0xFF, 0xE0, 0, 16] + Array("JFIF".utf8) + [0, 1, 1, 0])
         let jpeg = try #require(throws: HosoError.self) { try QRCode.decode(imageFile: tmp.path + "/photo.jpg") }
         #expect(jpeg.code == .qrImageUnreadable)
         #expect(jpeg.location == tmp.path + "/photo.jpg")

@@ -3,12 +3,12 @@ import GRDB
 import HosoCore
 @testable import HosoIndex
 import HosoStore
+import HosoTestSupport
 import Testing
 
 @Suite struct ArchiveIndexTests {
-    let dir = FileManager.default.temporaryDirectory.path + "/hoso-index-test-" + UUID().uuidString
-
-    init() throws { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+    let tmp = TempDirectory()
+    var dir: String { tmp.path }
 
     func object(_ s: String, kind: ObjectKind = .blob) -> StoredObject {
         StoredObject(id: ObjectID(hashing: Array(s.utf8)), kind: kind, encoding: .raw, size: UInt64(s.utf8.count),
@@ -16,7 +16,6 @@ import Testing
     }
 
     @Test func recordsAndAnswers() throws {
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         let index = try ArchiveIndex(path: dir + "/index.sqlite")
         let a = object("a"), b = object("b"), m = object("manifest", kind: .manifest)
         try index.record(objects: [a, b, m], manifest: ManifestRow(id: m.id.hex, addedAt: "2026-01-01T00:00:00Z"),
@@ -38,7 +37,6 @@ import Testing
     }
 
     @Test func prefixRangeIsExact() throws {
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         let index = try ArchiveIndex(path: dir + "/index.sqlite")
         let objs = (0..<500).map { object("n\($0)") }
         try index.record(objects: objs)
@@ -50,7 +48,6 @@ import Testing
     }
 
     @Test func corruptIndexFileIsAClearError() throws {
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/index.sqlite"
         try Data(repeating: 0x42, count: 8192).write(to: URL(fileURLWithPath: path))
         let error = #expect(throws: HosoError.self) { _ = try ArchiveIndex(path: path) }
@@ -76,7 +73,6 @@ import Testing
     }
 
     @Test func entriesKeepEveryValueAndAreFoundEveryWay() throws {
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         let index = try ArchiveIndex(path: dir + "/index.sqlite")
         let rows = [entry(1, name: "Nguyễn Văn An", citizenId: "022204001234", moetId: "0123456789", page: 3),
                     entry(2, name: "Nguyễn Văn Anh", place: ""), entry(3, name: "Lê Văn An")]
@@ -108,7 +104,6 @@ import Testing
     }
 
     @Test func aPendingTransactionCommitsWithItsRevisionOrLeavesNothing() throws {
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         let index = try ArchiveIndex(path: dir + "/index.sqlite")
         try index.record(revision: revision("rev1"), objects: [], entries: [entry(1, name: "Nguyễn Văn An")])
         try index.record(revision: revision("revB", recordId: "R2"), objects: [], entries: [entry(1, name: "Phạm Thị Lan", recordId: "R2")])
@@ -172,7 +167,6 @@ import Testing
     }
 
     @Test func valuesRowsShareAreStillEachRowsOwn() throws {
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         let index = try ArchiveIndex(path: dir + "/index.sqlite")
         // Rows whose school changes, to a canonically equal but differently encoded one as well: each keeps its bytes.
         var rows = (1...4).map { entry($0, name: "Lê Văn \($0)") }
@@ -196,7 +190,6 @@ import Testing
 
     /// "LEDGER#N": the same ledger number is in every ledger; the record id picks the one.
     @Test func anEntryIsFoundByItsLedgerAndNumber() throws {
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         let index = try ArchiveIndex(path: dir + "/index.sqlite")
         for r in ["R1", "R2", "R3"] {
             try index.replaceEntries(ofRecord: r, with: (1...5).map { entry($0, name: "Người \(r) \($0)", recordId: r, revisionId: "rev-" + r) })
@@ -210,7 +203,6 @@ import Testing
     }
 
     @Test func aNewIndexHasLargerPagesAnOldOneKeepsItsOwn() throws {
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         try ArchiveIndex(path: dir + "/new.sqlite").close()
         try ArchiveIndex(path: dir + "/built.sqlite", building: true).close()
         let old = try DatabaseQueue(path: dir + "/old.sqlite")
@@ -226,7 +218,6 @@ import Testing
     }
 
     @Test func theNameOrderMigrationKeepsEveryEntryFindable() throws {
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/index.sqlite"
         // An index as the last release left it: migrated up to 0003, with entries.
         do {
@@ -264,7 +255,6 @@ import Testing
     }
 
     @Test func citizenAndMOETIndexesHoldOnlyTheEntriesThatHaveThem() throws {
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/index.sqlite"
         // An index as an earlier release left it (up to 0006), with entries with and without the ids.
         do {

@@ -2,11 +2,12 @@ import Foundation
 import HosoCore
 @testable import HosoKit
 import HosoStore
+import HosoTestSupport
 import Testing
 
 @Suite struct ArchiveLifecycleTests {
     @Test func createThenOpen() throws {
-        let dir = TempDir()
+        let dir = TempDirectory()
         let a = try Archive.create(at: dir.path + "/a", clock: fixedClock)
         #expect(try a.list().isEmpty)
         let b = try Archive.open(at: dir.path + "/a")
@@ -14,7 +15,7 @@ import Testing
     }
 
     @Test func refusesExistingArchiveAndNonEmptyDirectory() throws {
-        let dir = TempDir()
+        let dir = TempDirectory()
         try Archive.create(at: dir.path + "/a")
         #expect(throws: HosoError(.archiveExists, .both("", ""))) { try Archive.create(at: dir.path + "/a") }
         dir.write("other/file.txt", "x")
@@ -25,7 +26,7 @@ import Testing
 
 @Suite struct AddTests {
     @Test func addsTreeWithNamesAndManifest() throws {
-        let dir = TempDir()
+        let dir = TempDirectory()
         let input = sampleTree(in: dir)
         let a = try Archive.create(at: dir.path + "/a", clock: fixedClock)
         let report = try a.add([input])
@@ -53,7 +54,7 @@ import Testing
     }
 
     @Test func reAddingIsANoOp() throws {
-        let dir = TempDir()
+        let dir = TempDirectory()
         let input = sampleTree(in: dir)
         let a = try Archive.create(at: dir.path + "/a", clock: fixedClock)
         _ = try a.add([input])
@@ -65,7 +66,7 @@ import Testing
     }
 
     @Test func sameContentUnderTwoNamesIsOneObject() throws {
-        let dir = TempDir()
+        let dir = TempDirectory()
         dir.write("x/one.txt", "same")
         dir.write("x/two.txt", "same")
         let a = try Archive.create(at: dir.path + "/a", clock: fixedClock)
@@ -76,7 +77,7 @@ import Testing
     }
 
     @Test func emptyFileIsAnObject() throws {
-        let dir = TempDir()
+        let dir = TempDirectory()
         let p = dir.write("empty", [UInt8]())
         let a = try Archive.create(at: dir.path + "/a")
         let r = try a.add([p])
@@ -85,7 +86,7 @@ import Testing
     }
 
     @Test func manifestKindIsReserved() throws {
-        let dir = TempDir()
+        let dir = TempDirectory()
         let p = dir.write("fake.json", "{\"type\": \"hoso/manifest\"}")
         let a = try Archive.create(at: dir.path + "/a")
         #expect(throws: HosoError(.invalidKind, .both("", ""))) { _ = try a.add([p], kind: .manifest) }
@@ -96,7 +97,7 @@ import Testing
     }
 
     @Test func manyFilesSpanSeveralBatches() throws {
-        let dir = TempDir()
+        let dir = TempDirectory()
         for i in 0..<(Archive.batchFiles + 30) { dir.write("many/f\(i).txt", "file \(i)\n") }
         let a = try Archive.create(at: dir.path + "/a", clock: fixedClock)
         let r = try a.add([dir.path + "/many"])
@@ -108,7 +109,7 @@ import Testing
 
 @Suite struct BadInputTests {
     /// Runs an add that must fail, and checks that every expected code was reported and nothing changed.
-    func expectRejected(_ paths: [String], codes: [HosoError.Code], in dir: TempDir) throws {
+    func expectRejected(_ paths: [String], codes: [HosoError.Code], in dir: TempDirectory) throws {
         let a = try Archive.open(at: dir.path + "/a")
         let before = try a.list()
         let error = #expect(throws: HosoProblems.self) { _ = try a.add(paths) }
@@ -119,8 +120,8 @@ import Testing
         #expect(try a.fsck().ok)
     }
 
-    func setUp() throws -> TempDir {
-        let dir = TempDir()
+    func setUp() throws -> TempDirectory {
+        let dir = TempDirectory()
         let a = try Archive.create(at: dir.path + "/a", clock: fixedClock)
         dir.write("seed.txt", "already here")
         _ = try a.add([dir.path + "/seed.txt"])
@@ -183,9 +184,9 @@ import Testing
 
 @Suite struct IntegrityTests {
     // Swift Testing makes a fresh suite value per test, so each test has its own directory.
-    let dir = TempDir()
+    let dir = TempDirectory()
 
-    func populated() throws -> (TempDir, Archive) {
+    func populated() throws -> (TempDirectory, Archive) {
         let input = sampleTree(in: dir)
         let a = try Archive.create(at: dir.path + "/a", clock: fixedClock)
         _ = try a.add([input])
@@ -231,7 +232,7 @@ import Testing
 
 @Suite struct ReindexTests {
     @Test func rebuiltIndexGivesTheSameAnswers() throws {
-        let dir = TempDir()
+        let dir = TempDirectory()
         let input = sampleTree(in: dir)
         var a: Archive? = try Archive.create(at: dir.path + "/a", clock: fixedClock)
         _ = try a!.add([input])
@@ -255,7 +256,7 @@ import Testing
     }
 
     @Test func prefixResolution() throws {
-        let dir = TempDir()
+        let dir = TempDirectory()
         let a = try Archive.create(at: dir.path + "/a")
         // Find two contents whose ids share their first 4 hex digits.
         var seen = [String: String]()

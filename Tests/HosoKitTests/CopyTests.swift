@@ -4,43 +4,17 @@ import HosoCore
 import HosoKit
 import HosoRecords
 import HosoSigning
+import HosoTestSupport
 import Testing
 
 /// Certified copies end to end in-process: a request, a copy from a ledger entry, its verification, and the ways a
 /// copy stops being good (revocation, a later correction, another signer, tampering).
 @Suite struct CopyTests {
-    let dir = TempDir()
-    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-    static let ledgerId = "PGD-TANLAP/THCS/1996/PTCS-TANLAP"
+    let dir = TempDirectory()
+    static let ledgerId = OfficeArchiveFixture.ledgerId
 
-    struct Setup {
-        var archive: Archive
-        var office: SigningIdentity
-        var pki: String
-    }
-
-    func setUp(now: Date = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))) throws -> Setup {
-        let pki = dir.path + "/pki"
-        let m = try DemoPKI.create(at: pki, clock: .fixed(now - 3600), password: "pw")
-        let a = try Archive.create(at: dir.path + "/a", clock: .fixed(now))
-        try a.addTrustAnchors(try m.roots.flatMap { try Certificate.load(file: "\(pki)/\($0.certificate)") }, label: "demo", author: "admin")
-        try a.addCertificates(try m.intermediates.flatMap { try Certificate.load(file: "\(pki)/\($0.certificate)") })
-        for c in m.crls { _ = try a.importCRLs(try CRL.load([UInt8](FileManager.default.contents(atPath: "\(pki)/\(c.der)")!))) }
-        let office = try identity(pki, m, "van-phong")
-        var s = OfficeSettings.defaults
-        s.officeName = "Phòng Giáo dục và Đào tạo huyện Tân Lập"
-        s.place = "Tân Lập"
-        s.signerName = "Vũ Minh Tuấn"
-        s.officeCode = "PGD-TL"
-        s.copySigners = [office.certificate.fingerprint]
-        try a.setOfficeSettings(s, author: "admin", reason: "setup")
-        let ledger = try CanonicalJSON.parse(Array(FileManager.default.contents(atPath: Self.repo + "/Schemas/examples/valid-ledger-old-typed-without-scans.json")!))
-        try a.createRecord(type: "ledger", id: Self.ledgerId, body: ledger, author: "registrar")
-        return Setup(archive: a, office: office, pki: pki)
-    }
-
-    func identity(_ pki: String, _ m: DemoPKI.Manifest, _ name: String) throws -> SigningIdentity {
-        try PKCS12.open([UInt8](FileManager.default.contents(atPath: "\(pki)/\(m.identity(name)!.files.p12)")!), password: "pw")
+    func setUp(now: Date = wholeSecondsNow()) throws -> OfficeArchiveFixture {
+        try OfficeArchiveFixture(in: dir.path, now: now)
     }
 
     func request(_ a: Archive, serial: String = "Số 001234/BT", holder: String = "Lò Thị Mai") throws -> String {
@@ -149,12 +123,8 @@ import Testing
         let issued = try s.archive.issueCopy(entryRef: "Số 001234/BT", requestId: try request(s.archive), signer: s.office, clerk: "vanthu")
         try s.archive.index.close()
         let sql = "DELETE FROM record_ref; INSERT INTO index_task (name) VALUES ('record-refs');"
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        p.arguments = [dir.path + "/a/index.sqlite", sql]
-        try p.run()
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0)
+        let r = try runProgram("/usr/bin/sqlite3", [dir.path + "/a/index.sqlite", sql])
+        #expect(r.status == 0, "\(r)")
         let reopened = try Archive.open(at: dir.path + "/a", clock: s.archive.clock)
         let report = try reopened.verifyCopy(pdf: issued.pdf)
         #expect(report.indication == "PASSED", "\(report.reasons)")
@@ -212,15 +182,13 @@ import Testing
 
     @Test func onlyTheOfficeMaySign() throws {
         let s = try setUp()
-        let m = try DemoPKI.manifest(at: s.pki)
-        let teacher = try identity(s.pki, m, "can-bo-van-bang")  // EC P-256, but not the office's certificate
+        let teacher = try s.pki.identity("can-bo-van-bang")  // EC P-256, but not the office's certificate
         #expect(throws: HosoError(.notOfficeSigner, .both("", ""))) {
             _ = try s.archive.issueCopy(entryRef: "Số 001234/BT", requestId: try request(s.archive), signer: teacher, clerk: "vanthu")
         }
         // A copy made by someone else with the same tools: signature valid, but not the office's and not registered.
         let other = try Archive.create(at: dir.path + "/other", clock: s.archive.clock)
-        let ledger = try CanonicalJSON.parse(Array(FileManager.default.contents(atPath: Self.repo + "/Schemas/examples/valid-ledger-old-typed-without-scans.json")!))
-        try other.createRecord(type: "ledger", id: Self.ledgerId, body: ledger, author: "x")
+        try other.createRecord(type: "ledger", id: Self.ledgerId, body: try OfficeArchiveFixture.exampleLedger(), author: "x")
         let forged = try other.issueCopy(entryRef: "Số 001234/BT", requestId: try request(other), signer: teacher, clerk: "x")
         let r = try s.archive.verifyCopy(pdf: forged.pdf)
         #expect(r.indication == "FAILED" && r.reasons.contains("NOT_OFFICE_SIGNER") && r.reasons.contains("COPY_NOT_REGISTERED"), "\(r.reasons)")
@@ -239,8 +207,7 @@ import Testing
         #expect(try s.archive.officeSettings().place == "Bắc Sơn")
         #expect(try other.officeSettings().place == "Bắc Sơn")
         // No longer restricted to the office seal: the teacher's P-256 certificate may now sign copies.
-        let m = try DemoPKI.manifest(at: s.pki)
-        let teacher = try identity(s.pki, m, "can-bo-van-bang")
+        let teacher = try s.pki.identity("can-bo-van-bang")
         let issued = try other.issueCopy(entryRef: "Số 001234/BT", requestId: try request(other), signer: teacher, clerk: "vanthu")
         #expect(issued.register.signer == teacher.certificate.fingerprint)
     }

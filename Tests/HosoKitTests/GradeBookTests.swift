@@ -3,6 +3,7 @@ import HosoCore
 @testable import HosoKit
 import HosoRecords
 import HosoStore
+import HosoTestSupport
 import Testing
 
 // Grade books and transcripts through the Archive API: import checks, averages against hand-computed values,
@@ -112,7 +113,7 @@ extension JSONValue {
 }
 
 @Suite struct GradeBookTests {
-    let dir = TempDir()
+    let dir = TempDirectory()
 
     func archive() throws -> Archive { try Archive.create(at: dir.path + "/a", clock: fixedClock) }
 
@@ -544,15 +545,14 @@ extension JSONValue {
 
     // MARK: The sample district
 
-    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
     static let generator = repoRoot + "/tools/gen-district"
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")
                    && FileManager.default.fileExists(atPath: GradeBookTests.generator)))
     func theSampleDistrictImportsExportsAndBuildsTranscripts() throws {
         let out = dir.path + "/district"
-        try #require(try runProgram("/usr/bin/python3", [Self.generator, "--out", out, "--quick"]) == 0, "tools/gen-district failed")
+        let generated = try runProgram("/usr/bin/python3", [Self.generator, "--out", out, "--quick"])
+        try #require(generated.status == 0, "tools/gen-district failed: \(generated)")
 
         struct Index: Decodable {
             struct Book: Decodable {

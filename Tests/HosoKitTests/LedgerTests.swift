@@ -3,11 +3,12 @@ import HosoCore
 @testable import HosoKit
 import HosoRecords
 import HosoStore
+import HosoTestSupport
 import Testing
 
 /// A small ledger in a registrar's own layout, with its mapping and page scans.
 struct LedgerFixture {
-    let dir: TempDir
+    let dir: TempDirectory
     static let header = "STT;Họ và tên;Ngày sinh;Nơi sinh;Giới tính;Dân tộc;Xếp loại TN;Số hiệu VB;Số vào sổ;Chữ ký;Số CCCD;Trang"
     static let rows = [
         "1;Nguyễn Văn An;15/03/2004;Xã Tân Lập;Nam;Kinh;Khá;A0012345;1;x;022204001234;1",
@@ -28,7 +29,7 @@ struct LedgerFixture {
         """
     }
 
-    init(_ dir: TempDir, name: String = "l1", rows: [String] = LedgerFixture.rows, mapping: String = LedgerFixture.mapping(),
+    init(_ dir: TempDirectory, name: String = "l1", rows: [String] = LedgerFixture.rows, mapping: String = LedgerFixture.mapping(),
          pages: [Int] = [1, 2]) {
         self.dir = dir
         dir.write("\(name)/ledger.csv", ([Self.header] + rows).joined(separator: "\r\n") + "\r\n")
@@ -43,7 +44,7 @@ struct LedgerFixture {
 }
 
 @Suite struct LedgerImportTests {
-    let dir = TempDir()
+    let dir = TempDirectory()
 
     func archive() throws -> Archive {
         if FileManager.default.fileExists(atPath: dir.path + "/a") { return try Archive.open(at: dir.path + "/a", clock: fixedClock) }
@@ -291,7 +292,7 @@ struct LedgerFixture {
 
 
 @Suite struct AppendixAndRevocationTests {
-    let dir = TempDir()
+    let dir = TempDirectory()
 
     func imported() throws -> Archive {
         let a = try Archive.create(at: dir.path + "/a", clock: fixedClock)

@@ -2,17 +2,14 @@ import Foundation
 import HosoCore
 import HosoKit
 import HosoRecords
+import HosoTestSupport
 import Testing
 
 /// A ledger created or revised from JSON obeys the rules `ledger import` enforces: a diploma serial belongs to one
 /// entry of the archive, a ledger number to one entry of its issuer's year.
 @Suite struct LedgerUniquenessTests {
-    let dir = TempDir()
-    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-
-    func ledger() throws -> JSONValue {
-        try CanonicalJSON.parse(Array(FileManager.default.contents(atPath: Self.repo + "/Schemas/examples/valid-ledger-old-typed-without-scans.json")!))
-    }
+    let dir = TempDirectory()
+    func ledger() throws -> JSONValue { try OfficeArchiveFixture.exampleLedger() }
 
     /// The example ledger with its entries' serials and ledger numbers replaced.
     func ledger(school: String, entries: [(serial: String, number: Int)]) throws -> JSONValue {

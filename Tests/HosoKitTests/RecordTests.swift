@@ -3,10 +3,11 @@ import HosoCore
 @testable import HosoKit
 import HosoRecords
 import HosoStore
+import HosoTestSupport
 import Testing
 
 @Suite struct RecordTests {
-    let dir = TempDir()
+    let dir = TempDirectory()
 
     func archive() throws -> Archive { try Archive.create(at: dir.path + "/a", clock: fixedClock) }
 
@@ -113,7 +114,7 @@ import Testing
 }
 
 @Suite struct RecordFsckTests {
-    let dir = TempDir()
+    let dir = TempDirectory()
 
     @Test func fsckFlagsARecordObjectThatIsNotACanonicalRevision() throws {
         let a = try Archive.create(at: dir.path + "/a", clock: fixedClock)

@@ -1,11 +1,12 @@
 import Foundation
 import HosoCore
 import HosoKit
+import HosoTestSupport
 import Testing
 
 /// The request register: deadlines by the working calendar, every input problem at once, status moves kept as revisions.
 @Suite struct RequestTests {
-    let dir = TempDir()
+    let dir = TempDirectory()
 
     func at(_ iso: String) -> Date { HosoClock.parse(iso)! }
 

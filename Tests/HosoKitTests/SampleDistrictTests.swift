@@ -2,17 +2,16 @@ import Foundation
 import HosoCore
 @testable import HosoKit
 import HosoRecords
+import HosoTestSupport
 import Testing
 
 /// The synthetic district of Samples/ (tools/gen-district): every ledger imports, matches the body the generator
 /// expects, and every entry is found; the seeded broken ledger reports exactly its ten errors.
 @Suite(.serialized) struct SampleDistrictTests {
-    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-
     /// Generates the district once per test (quick scans: a few seconds).
-    static func generate(into dir: TempDir) throws -> [String: JSONValue] {
-        let status = try runProgram("/usr/bin/python3", [repo + "/tools/gen-district", "--out", dir.path + "/district", "--quick", "--seed", "1"])
-        guard status == 0 else { throw HosoError(.internalError, .both("gen-district", "gen-district failed")) }
+    static func generate(into dir: TempDirectory) throws -> [String: JSONValue] {
+        let generated = try runProgram("/usr/bin/python3", [repoRoot + "/tools/gen-district", "--out", dir.path + "/district", "--quick", "--seed", "1"])
+        guard generated.status == 0 else { throw HosoError(.internalError, .both("gen-district", "gen-district failed")) }
         let index = try CanonicalJSON.parse(Array(try Data(contentsOf: URL(fileURLWithPath: dir.path + "/district/index.json"))))
         guard case .object(let members) = index else { return [:] }
         return Dictionary(uniqueKeysWithValues: members.map { ($0.key, $0.value) })
@@ -21,7 +20,7 @@ import Testing
     static func str(_ v: JSONValue?) -> String? { if case .string(let s)? = v { return s }; return nil }
 
     @Test func everySampleLedgerImportsAndEveryEntryIsFound() throws {
-        let dir = TempDir()
+        let dir = TempDirectory()
         let index = try Self.generate(into: dir)
         let base = dir.path + "/district/"
         let a = try Archive.create(at: dir.path + "/a", clock: fixedClock)
@@ -55,7 +54,7 @@ import Testing
     }
 
     @Test func theBrokenLedgerReportsItsTenErrorsAndWritesNothing() throws {
-        let dir = TempDir()
+        let dir = TempDirectory()
         let index = try Self.generate(into: dir)
         let base = dir.path + "/district/"
         let a = try Archive.create(at: dir.path + "/a", clock: fixedClock)

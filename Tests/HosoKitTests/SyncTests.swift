@@ -7,20 +7,21 @@ import HosoSigning
 import HosoTransport
 import HosoStore
 @testable import HosoSync
+import HosoTestSupport
 import Testing
 
 /// Three real archives — an office and two schools — each a sync node with a node certificate from the demo PKI.
 final class District {
-    let dir = TempDir()
+    let dir = TempDirectory()
     let now = HosoClock.parse("2025-03-10T08:00:00Z")!
-    let pki: DemoPKI.Manifest
+    let pki: DemoPKIFixture
     let office: Archive, a: Archive, b: Archive
     let tsa: TimeStampAuthority
     var counter = 0
 
     init() throws {
         let clock = HosoClock.fixed(now)
-        pki = try DemoPKI.create(at: dir.path + "/pki", clock: .fixed(now - 86_400), password: "pw")
+        pki = try DemoPKIFixture(in: dir.path + "/pki", now: now - 86_400)
         office = try Archive.create(at: dir.path + "/office", clock: clock)
         a = try Archive.create(at: dir.path + "/truong-a", clock: clock)
         b = try Archive.create(at: dir.path + "/truong-b", clock: clock)
@@ -33,13 +34,10 @@ final class District {
         try office.addPeer(name: "truong-b", certificate: cert(b), role: .school, scope: ["shared/*", ">ledger:*", "<note:b/*"], author: "phong")
         try a.addPeer(name: "phong", certificate: cert(office), role: .office, scope: ["shared/*", "<ledger:*", ">note:a/*"], author: "a")
         try b.addPeer(name: "phong", certificate: cert(office), role: .office, scope: ["shared/*", "<ledger:*", ">note:b/*"], author: "b")
-        let tsaId = try PKCS12.open(try Array(Data(contentsOf: URL(fileURLWithPath: dir.path + "/pki/" + pki.identity("tsa")!.files.p12))), password: "pw")
-        tsa = try TimeStampAuthority(identity: tsaId, clock: clock)
+        tsa = try pki.tsa(at: now)
     }
 
-    func identity(_ name: String) throws -> SigningIdentity {
-        try PKCS12.open(try Array(Data(contentsOf: URL(fileURLWithPath: dir.path + "/pki/" + pki.identity(name)!.files.p12))), password: "pw")
-    }
+    func identity(_ name: String) throws -> SigningIdentity { try pki.identity(name) }
 
     /// Makes a bundle at `from` for `peer` and returns its path.
     func bundle(_ from: Archive, for peer: String, compress: Bool = true) throws -> String {
@@ -50,31 +48,17 @@ final class District {
         return path
     }
 
-    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-
     /// Every bundle the tests make must pass `bagit.py --validate` (PyPI bagit, installed by tools/setup).
     static func expectBagitValid(_ bundle: String) throws {
-        let python = repo + "/.build-py/bin/python", bagit = repo + "/.build-py/bin/bagit.py"
+        let python = pythonTool("python"), bagit = pythonTool("bagit.py")
         try #require(FileManager.default.fileExists(atPath: bagit), "run tools/setup (make test does)")
         let dir = bundle + ".extracted"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        func run(_ exe: String, _ args: [String]) throws -> (Int32, String) {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: exe)
-            p.arguments = args
-            let err = Pipe()
-            p.standardError = err
-            p.standardOutput = FileHandle.nullDevice
-            try p.run()
-            let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
-            return (p.terminationStatus, text)
-        }
-        #expect(try run("/bin/tar", ["-xf", bundle, "-C", dir]).0 == 0)
+        #expect(try runProgram("/bin/tar", ["-xf", bundle, "-C", dir]).status == 0)
         let bag = dir + "/" + (try FileManager.default.contentsOfDirectory(atPath: dir).first ?? "")
-        let (status, text) = try run(python, [bagit, "--validate", bag])
-        #expect(status == 0 && text.contains("is valid"), "\(bundle): \(text)")
+        let r = try runProgram(python, [bagit, "--validate", bag])
+        #expect(r.status == 0 && r.err.contains("is valid"), "\(bundle): \(r.err)")
     }
 
     @discardableResult

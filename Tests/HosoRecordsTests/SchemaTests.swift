@@ -1,12 +1,10 @@
 import Foundation
 import HosoCore
 import HosoRecords
+import HosoTestSupport
 import Testing
 
-// The repository, found from this file: Tests/HosoRecordsTests/SchemaTests.swift.
-private let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
-private let schemasDir = repoRoot.appendingPathComponent("Schemas")
+private let schemasDir = URL(fileURLWithPath: repoRoot).appendingPathComponent("Schemas")
 private let examplesDir = schemasDir.appendingPathComponent("examples")
 
 private func files(in dir: URL, prefix: String = "", suffix: String) -> [String] {
@@ -410,7 +408,8 @@ private func loadProblems(_ schemaJSON: String) throws -> [HosoError] {
     /// on mutants of the valid ones: a missing member, a wrong type, an out-of-range or malformed value.
     @Test func agreesWithPythonJSONSchema() throws {
         let python = "/usr/bin/python3"
-        guard FileManager.default.isExecutableFile(atPath: python), run(python, ["-c", "import jsonschema"]).status == 0 else {
+        let hasJSONSchema = (try? runProgram(python, ["-c", "import jsonschema"]))?.status == 0
+        guard FileManager.default.isExecutableFile(atPath: python), hasJSONSchema else {
             Issue.record("python3-jsonschema is required for this test: run tools/setup (apt-get install python3-jsonschema)")
             return
         }
@@ -436,7 +435,7 @@ private func loadProblems(_ schemaJSON: String) throws -> [HosoError] {
         defer { try? FileManager.default.removeItem(at: input) }
 
         // Python works while we compute our own verdicts.
-        let reference = try start(python, ["-c", Self.referenceScript, schemasDir.path, input.path])
+        let reference = try startProgram(python, ["-c", Self.referenceScript, schemasDir.path, input.path])
         var validators = [String: SchemaValidator]()
         var ours = [Bool]()
         for c in cases {
@@ -445,9 +444,9 @@ private func loadProblems(_ schemaJSON: String) throws -> [HosoError] {
             ours.append(v.isValid(c.instance))
         }
         let result = reference()
-        try #require(result.status == 0, "python failed: \(result.stderr)")
-        guard case .array(let verdicts) = try CanonicalJSON.parse(result.stdout), verdicts.count == cases.count else {
-            Issue.record("unexpected python output: \(result.stdout.prefix(200))")
+        try #require(result.status == 0, "python failed: \(result.err)")
+        guard case .array(let verdicts) = try CanonicalJSON.parse(result.out), verdicts.count == cases.count else {
+            Issue.record("unexpected python output: \(result.out.prefix(200))")
             return
         }
         var disagreements = [String]()
@@ -487,28 +486,6 @@ private func loadProblems(_ schemaJSON: String) throws -> [HosoError] {
         cases = json.load(f)
     print(json.dumps([validator(c["schema"]).is_valid(c["instance"]) for c in cases]))
     """#
-
-    private func run(_ tool: String, _ args: [String]) -> (status: Int32, stdout: String, stderr: String) {
-        do { return try start(tool, args)() } catch { return (-1, "", "\(error)") }
-    }
-
-    /// Starts a process; the returned function waits for it and gives its exit status and output.
-    private func start(_ tool: String, _ args: [String]) throws -> () -> (status: Int32, stdout: String, stderr: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: tool)
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        return {
-            // Read before waiting: a full pipe would block the child forever. (stderr is small: warnings are off.)
-            let o = out.fileHandleForReading.readDataToEndOfFile()
-            let e = err.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
-            return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
-        }
-    }
 }
 
 /// Small changes to a valid document, each at one place: removed, renamed, or replaced by a value of another

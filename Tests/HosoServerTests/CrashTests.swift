@@ -1,26 +1,23 @@
 import Foundation
 import HosoServer
+import HosoTestSupport
 import Testing
 
 /// The access log's promise: a read that was answered is in the log, even if the server is killed the next instant.
 /// The built `hoso serve` answers many public verifications at once and is killed with SIGKILL while answering; every
 /// answer the client got must have its entry in server.sqlite.
 @Suite struct CrashTests {
-    static var hosoBinary: String {
-        ProcessInfo.processInfo.environment["HOSO_BIN"] ?? Fixture.repo + "/.build/debug/hoso"
-    }
-
     @Test func everyAnsweredReadIsInTheAccessLogAfterSIGKILL() async throws {
-        try #require(FileManager.default.isExecutableFile(atPath: Self.hosoBinary), "build hoso first (swift build)")
+        try #require(FileManager.default.isExecutableFile(atPath: hosoBinary), "build hoso first (swift build)")
         try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/curl"), "curl is needed")
         let fx = try Fixture()
         let server = Process()
-        server.executableURL = URL(fileURLWithPath: Self.hosoBinary)
+        server.executableURL = URL(fileURLWithPath: hosoBinary)
         server.arguments = ["--archive", fx.archivePath, "serve", "--port", "0"]
         let out = Pipe()
         server.standardOutput = out
         server.standardError = FileHandle.nullDevice
-        try server.run()
+        try launch(server)
         defer { if server.isRunning { kill(server.processIdentifier, SIGKILL) } }
         var line = Data()
         while !line.contains(0x0A) {
@@ -46,7 +43,7 @@ import Testing
         client.arguments = args
         client.standardOutput = FileHandle.nullDevice
         client.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: codes))
-        try client.run()
+        try launch(client)
         // Kill the server once answers are arriving, in the middle of the stream.
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 @testable import HosoServer
+import HosoTestSupport
 import Testing
 
 /// The hand-written search answer is byte for byte what JSONEncoder (sorted keys, slashes unescaped) writes.
@@ -26,7 +27,7 @@ import Testing
 /// The access log's writes are synced at each commit (the promise that an answered read is on disk).
 @Suite struct AuditDurabilityTests {
     @Test func theServerDatabaseWritesWithSynchronousFull() throws {
-        let dir = TempDir()
+        let dir = TempDirectory()
         let store = try ServerStore(path: dir.path + "/server.sqlite", cost: Fixture.cost)
         // 2 is FULL; GRDB's pool sets NORMAL (1) on its writer unless told again after opening.
         #expect(try store.db.write { try Int.fetchOne($0, sql: "PRAGMA synchronous") } == 2)

@@ -1,5 +1,6 @@
 import Foundation
 import HosoServer
+import HosoTestSupport
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -7,7 +8,7 @@ import Testing
 
 /// Schemas/openapi.yaml is a valid OpenAPI 3.1 document, and it describes exactly the /api routes the server has.
 @Suite struct OpenAPITests {
-    static let document = Fixture.repo + "/Schemas/openapi.yaml"
+    static let document = repoRoot + "/Schemas/openapi.yaml"
 
     /// The document's operations as "METHOD /path" (`{name}` for a parameter, as Hummingbird writes it). The document is ours and
     /// written in one layout (paths at two spaces, methods at four), so its lines are read without a YAML library.
@@ -31,20 +32,12 @@ import Testing
     }
 
     @Test func theDocumentIsValidOpenAPI() throws {
-        let validator = Fixture.repo + "/.build-py/bin/openapi-spec-validator"
+        let validator = pythonTool("openapi-spec-validator")
         try #require(FileManager.default.isExecutableFile(atPath: validator),
                      "openapi-spec-validator is missing: tools/setup installs it into .build-py")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: validator)
-        p.arguments = [Self.document]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0, "\(text)")
-        #expect(text.contains("OK"), "\(text)")
+        let r = try runProgram(validator, [Self.document])
+        #expect(r.status == 0, "\(r)")
+        #expect(r.output.contains("OK"), "\(r)")
     }
 
     @Test func everyAPIRouteIsDocumentedAndEveryDocumentedRouteIsServed() async throws {

@@ -5,6 +5,7 @@ import HosoKit
 import HosoRecords
 import HosoServer
 import HosoSigning
+import HosoTestSupport
 import Hummingbird
 import HummingbirdTesting
 import Testing
@@ -195,7 +196,7 @@ enum Mode: String, CaseIterable, Sendable {
         let png = try QRCode.png(for: "trang 1")
         let (scan, _) = try a.store.put(png, kind: .blob)
         try a.index.record(objects: [scan])
-        var text = String(decoding: FileManager.default.contents(atPath: Fixture.repo + "/Schemas/examples/valid-ledger-old-typed-without-scans.json")!, as: UTF8.self)
+        var text = String(decoding: FileManager.default.contents(atPath: repoRoot + "/Schemas/examples/valid-ledger-old-typed-without-scans.json")!, as: UTF8.self)
         text = text.replacingOccurrences(of: "\"pages\": []", with: "\"pages\": [{\"page\": 1, \"scan\": \"\(scan.id.hex)\"}]")
             .replacingOccurrences(of: "\"stt\":", with: "\"page\": 1, \"stt\":")
             // The same people again, under serials and ledger numbers of their own (both are unique in an archive).
@@ -340,7 +341,7 @@ extension Fixture {
         self.init(dir: f.dir, config: c, requestId: f.requestId, office: f.office)
     }
 
-    init(dir: TempDir, config: ServerConfig, requestId: String, office: SigningIdentity) {
+    init(dir: TempDirectory, config: ServerConfig, requestId: String, office: SigningIdentity) {
         self.dir = dir
         self.config = config
         self.requestId = requestId

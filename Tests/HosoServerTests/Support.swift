@@ -5,27 +5,16 @@ import HosoKit
 import HosoRecords
 import HosoServer
 import HosoSigning
+import HosoTestSupport
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import Testing
 
-final class TempDir: Sendable {
-    let path: String
-
-    init() {
-        path = FileManager.default.temporaryDirectory.path + "/hoso-server-test-" + UUID().uuidString
-        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-}
-
 /// An archive with a test PKI, an office, one ledger (from Schemas/examples), a copy request, and an account per role.
 struct Fixture: Sendable {
-    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-    static let ledgerId = "PGD-TANLAP/THCS/1996/PTCS-TANLAP"
+    static let ledgerId = OfficeArchiveFixture.ledgerId
     static let serial = "Số 001234/BT"
     static let holder = "Lò Thị Mai"
     static let password = "mat-khau-dai-du"
@@ -34,31 +23,18 @@ struct Fixture: Sendable {
     /// Cheap scrypt for the many logins of these tests; `PasswordHashTests` checks the standard cost.
     static let cost = PasswordHash.Cost(logN: 10, r: 8, p: 1)
 
-    let dir: TempDir
+    let dir: TempDirectory
     let config: ServerConfig
     let requestId: String
     let office: SigningIdentity
 
     var archivePath: String { dir.path + "/a" }
 
-    init(now: Date = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down)), officeKey: Bool = true) throws {
-        dir = TempDir()
-        let pki = dir.path + "/pki"
-        let m = try DemoPKI.create(at: pki, clock: .fixed(now - 3600), password: "pw")
-        let a = try Archive.create(at: dir.path + "/a", clock: .fixed(now))
-        try a.addTrustAnchors(try m.roots.flatMap { try Certificate.load(file: "\(pki)/\($0.certificate)") }, label: "demo", author: "admin")
-        try a.addCertificates(try m.intermediates.flatMap { try Certificate.load(file: "\(pki)/\($0.certificate)") })
-        for c in m.crls { _ = try a.importCRLs(try CRL.load([UInt8](FileManager.default.contents(atPath: "\(pki)/\(c.der)")!))) }
-        office = try PKCS12.open([UInt8](FileManager.default.contents(atPath: "\(pki)/\(m.identity("van-phong")!.files.p12)")!), password: "pw")
-        var s = OfficeSettings.defaults
-        s.officeName = "Phòng Giáo dục và Đào tạo huyện Tân Lập"
-        s.place = "Tân Lập"
-        s.signerName = "Vũ Minh Tuấn"
-        s.officeCode = "PGD-TL"
-        s.copySigners = [office.certificate.fingerprint]
-        try a.setOfficeSettings(s, author: "admin", reason: "setup")
-        let ledger = try CanonicalJSON.parse(Array(FileManager.default.contents(atPath: Self.repo + "/Schemas/examples/valid-ledger-old-typed-without-scans.json")!))
-        try a.createRecord(type: "ledger", id: Self.ledgerId, body: ledger, author: "registrar")
+    init(now: Date = wholeSecondsNow(), officeKey: Bool = true) throws {
+        dir = TempDirectory()
+        let setup = try OfficeArchiveFixture(in: dir.path, now: now)
+        let a = setup.archive
+        office = setup.office
         requestId = try a.newRequest(.init(kind: .copy, requesterName: Self.holder, relation: .holder, holderName: Self.holder,
                                            serial: Self.serial, channel: .inPerson), clerk: "vanthu").id
         config = ServerConfig(archivePath: dir.path + "/a", officeIdentity: officeKey ? office : nil, clock: .fixed(now), passwordCost: Self.cost)

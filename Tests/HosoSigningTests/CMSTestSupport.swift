@@ -1,48 +1,13 @@
 import Foundation
-import Testing
 @testable import HosoSigning
-
-/// Runs `/bin/sh -c script` in `dir`; returns status and output. Child processes started from test
-/// threads inherit a blocked signal mask, so clear it around the launch.
-@discardableResult
-func shell(_ script: String, in dir: String) throws -> (status: Int32, out: String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/bin/sh")
-    p.arguments = ["-c", script]
-    p.currentDirectoryURL = URL(fileURLWithPath: dir)
-    let pipe = Pipe()
-    p.standardOutput = pipe
-    p.standardError = pipe
-    var none = sigset_t(), saved = sigset_t()
-    sigemptyset(&none)
-    pthread_sigmask(SIG_SETMASK, &none, &saved)
-    try p.run()
-    pthread_sigmask(SIG_SETMASK, &saved, nil)
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
-}
-
-/// One directory for this test process's scratch files, removed when the process exits.
-let scratchRoot: String = {
-    let d = NSTemporaryDirectory() + "hoso-signing-tests-\(getpid())"
-    try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
-    atexit { try? FileManager.default.removeItem(atPath: scratchRoot) }
-    return d
-}()
-
-func scratchDir(_ name: String = #function) throws -> String {
-    let d = scratchRoot + "/" + name.filter(\.isLetter) + "-" + UUID().uuidString.prefix(8)
-    try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
-    return d
-}
+import HosoTestSupport
 
 /// A throwaway CA and signers made with the openssl command line, independent of hoso's own PKI code.
 struct OpenSSLFixture {
     let dir: String
 
     init() throws {
-        dir = try scratchDir("fixture")
+        dir = try scratchDirectory("fixture")
         let script = """
         set -e
         cat > ext.cnf <<'X'
@@ -82,10 +47,8 @@ struct OpenSSLFixture {
         issue tsa "ec -pkeyopt ec_paramgen_curve:P-256" tsa
         """
         let r = try shell(script, in: dir)
-        if r.status != 0 { throw FixtureError(output: r.out) }
+        if r.status != 0 { throw FixtureError("openssl fixture", output: r.output) }
     }
-
-    struct FixtureError: Error { var output: String }
 
     func identity(_ name: String) throws -> SigningIdentity {
         try PKCS12.open([UInt8](FileManager.default.contents(atPath: "\(dir)/\(name).p12")!), password: "secret")

@@ -1,5 +1,6 @@
 import Foundation
 import HosoPrimitives
+import HosoTestSupport
 import Testing
 @testable import HosoSigning
 import HosoCore
@@ -17,8 +18,8 @@ import HosoCore
         try Data(Self.content).write(to: URL(fileURLWithPath: "\(fx.dir)/content.json"))
         let r = try shell("openssl cms -verify -cades -binary -inform DER -in sig.p7s -content content.json -CAfile root.pem -out /dev/null",
                           in: fx.dir)
-        #expect(r.status == 0, "\(r.out)")
-        let text = try shell("openssl cms -cmsout -print -inform DER -in sig.p7s", in: fx.dir).out
+        #expect(r.status == 0, "\(r.output)")
+        let text = try shell("openssl cms -cmsout -print -inform DER -in sig.p7s", in: fx.dir).output
         if name == "rsa" { #expect(text.contains("rsassaPss")) } else { #expect(text.contains("ecdsa-with-SHA256")) }
         #expect(text.contains("id-smime-aa-signingCertificateV2"))
 

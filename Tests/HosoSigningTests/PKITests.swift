@@ -1,30 +1,31 @@
 import Foundation
 import HosoCore
+import HosoTestSupport
 import Testing
 @testable import HosoSigning
 
 /// One demo PKI per test process: making one costs seconds of key generation (RSA 3072), so the tests that only
 /// read it share it, each working on its own copy in its own temporary directory. It is dated from the real time
 /// (whole seconds) so that the `openssl` command line, which checks against the real clock, agrees with it.
-private let sharedPKIPath = FileManager.default.temporaryDirectory.path + "/hoso-signing-test-shared-pki-\(getpid())"
 private let sharedPassword = "Mật-khẩu thử 2025"
 
-private let sharedPKI: Result<(now: Date, manifest: DemoPKI.Manifest), any Error> = Result {
-    atexit { try? FileManager.default.removeItem(atPath: sharedPKIPath) }
-    let now = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
-    return (now, try DemoPKI.create(at: sharedPKIPath + "/pki", clock: .fixed(now), password: sharedPassword))
+private let sharedPKI: Result<(now: Date, manifest: DemoPKI.Manifest, path: String), any Error> = Result {
+    let now = wholeSecondsNow()
+    let path = try scratchDirectory("sharedpki") + "/pki"
+    return (now, try DemoPKI.create(at: path, clock: .fixed(now), password: sharedPassword), path)
 }
 
 private struct DemoFixture {
-    let tmp = TempDir()
+    let tmp = TempDirectory()
     let dir: String
     let now: Date
     let manifest: DemoPKI.Manifest
 
     init() throws {
-        (now, manifest) = try sharedPKI.get()
+        let shared = try sharedPKI.get()
+        (now, manifest) = (shared.now, shared.manifest)
         dir = tmp.path + "/pki"
-        try FileManager.default.copyItem(atPath: sharedPKIPath + "/pki", toPath: dir)
+        try FileManager.default.copyItem(atPath: shared.path, toPath: dir)
     }
 
     func path(_ rel: String) -> String { dir + "/" + rel }
@@ -45,7 +46,7 @@ private struct DemoFixture {
         try Certificate.load(file: path(try identity(name).files.certificate))[0]
     }
 
-    func verify(_ name: String, _ extra: [String] = []) throws -> (status: Int32, output: String) {
+    func verify(_ name: String, _ extra: [String] = []) throws -> ProgramOutput {
         try runProgram("/usr/bin/openssl", ["verify"] + extra + (try chainArgs(name)) + [try identity(name).files.certificate], in: dir)
     }
 
@@ -64,7 +65,7 @@ private let kuKeyCertSign: UInt32 = 0x04, kuCRLSign: UInt32 = 0x02
 
 @Suite struct PKITests {
     @Test func demoPKIIsCreatedWithEveryFile() throws {
-        let tmp = TempDir()
+        let tmp = TempDirectory()
         let dir = tmp.path + "/pki"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false)  // empty: allowed
         let now = HosoClock.parse("2025-09-05T07:30:00Z")!
@@ -338,7 +339,7 @@ private let kuKeyCertSign: UInt32 = 0x04, kuCRLSign: UInt32 = 0x02
     }
 
     @Test func refusesANonEmptyDirectoryAndChangesNothing() throws {
-        let tmp = TempDir()
+        let tmp = TempDirectory()
         let dir = tmp.path + "/pki"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false)
         try "đừng xóa\n".write(toFile: dir + "/keep.txt", atomically: false, encoding: .utf8)

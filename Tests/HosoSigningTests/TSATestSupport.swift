@@ -5,82 +5,24 @@ import Foundation
 import HosoCore
 @testable import HosoSigning
 @testable import HosoTransport
+import HosoTestSupport
 
-/// Helpers for the time-stamping tests: a temporary directory, the real `openssl`/`curl` programs, a throwaway PKI
+/// Helpers for the time-stamping tests: the real `openssl`/`curl` programs, a throwaway PKI
 /// made with `openssl ca` (so certificates can be valid in 2019), and a raw HTTP client for abusing the server.
 enum TSATest {
     static let openssl = "/usr/bin/openssl"
     static let curl = "/usr/bin/curl"
 
-    /// A fresh directory, removed when the value goes away.
-    final class Dir {
-        let path: String
-
-        init() {
-            path = FileManager.default.temporaryDirectory.path + "/hoso-tsa-test-" + UUID().uuidString
-            try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        }
-
-        deinit { try? FileManager.default.removeItem(atPath: path) }
-
-        @discardableResult
-        func write(_ name: String, _ bytes: [UInt8]) throws -> String {
-            let p = path + "/" + name
-            try Data(bytes).write(to: URL(fileURLWithPath: p))
-            return p
-        }
-
-        @discardableResult
-        func write(_ name: String, _ text: String) throws -> String { try write(name, Array(text.utf8)) }
-
-        func read(_ name: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: URL(fileURLWithPath: path + "/" + name))) }
-    }
-
     struct Failed: Error, CustomStringConvertible {
         var description: String
-    }
-
-    /// Runs a program to completion in `cwd`; returns its status and what it wrote. The child gets an empty signal
-    /// mask: test-runner threads block most signals and a child inherits that (see HosoKitTests' `runProgram`).
-    @discardableResult
-    static func run(_ path: String, _ args: [String], cwd: String) throws -> (status: Int32, out: [UInt8], err: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
-        p.arguments = args
-        p.currentDirectoryURL = URL(fileURLWithPath: cwd)
-        // Files, not pipes: a chatty child can never block on a full pipe.
-        let tag = UUID().uuidString
-        let outPath = cwd + "/.stdout-" + tag, errPath = cwd + "/.stderr-" + tag
-        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-        defer {
-            try? FileManager.default.removeItem(atPath: outPath)
-            try? FileManager.default.removeItem(atPath: errPath)
-        }
-        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        var none = sigset_t(), saved = sigset_t()
-        sigemptyset(&none)
-        pthread_sigmask(SIG_SETMASK, &none, &saved)
-        defer { pthread_sigmask(SIG_SETMASK, &saved, nil) }
-        try p.run()
-        p.waitUntilExit()
-        try out.close()
-        try err.close()
-        let o = [UInt8](FileManager.default.contents(atPath: outPath) ?? Data())
-        let e = String(decoding: FileManager.default.contents(atPath: errPath) ?? Data(), as: UTF8.self)
-        return (p.terminationStatus, o, e)
     }
 
     /// Runs `openssl args…` in `cwd` and throws with its stderr when it fails.
     @discardableResult
     static func openssl(_ args: [String], in cwd: String) throws -> [UInt8] {
-        let r = try run(openssl, args, cwd: cwd)
+        let r = try runProgram(openssl, args, in: cwd)
         guard r.status == 0 else { throw Failed(description: "openssl \(args.joined(separator: " ")) → \(r.status): \(r.err)") }
-        return r.out
+        return [UInt8](r.stdout)
     }
 
     // MARK: A throwaway PKI
@@ -161,11 +103,11 @@ enum TSATest {
         """
 
     private static func makePKI() throws -> PKI {
-        let dir = Dir()
+        let dir = TempDirectory()
         try FileManager.default.createDirectory(atPath: dir.path + "/newcerts", withIntermediateDirectories: true)
-        try dir.write("index.txt", "")
-        try dir.write("serial", "1000\n")
-        try dir.write("ca.cnf", caConfig)
+        dir.write("index.txt", "")
+        dir.write("serial", "1000\n")
+        dir.write("ca.cnf", caConfig)
 
         /// A P-256 key and a certificate for `cn`, signed by `issuer` (nil: self-signed) for [start, end].
         func issue(_ name: String, cn: String, ext: String, by issuer: String?, start: String, end: String) throws -> Issued {

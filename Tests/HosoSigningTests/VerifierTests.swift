@@ -1,42 +1,14 @@
 import Foundation
 import HosoCore
 import HosoPrimitives
+import HosoTestSupport
 import Testing
 @testable import HosoSigning
 
-/// A demo PKI made "at" a fixed time, with its TSA, loaded once per time.
-final class PKIFixture: Sendable {
-    let dir: String
-    let now: Date
-    let manifest: DemoPKI.Manifest
-    let roots: [Certificate]
-    let intermediates: [Certificate]
-    let crls: [CRL]
-
-    init(at now: Date) throws {
-        self.now = now
-        dir = try scratchDir("pki")
-        let pkiDir = dir + "/pki"
-        manifest = try DemoPKI.create(at: pkiDir, clock: .fixed(now), password: "pw")
-        roots = try manifest.roots.flatMap { try Certificate.load(file: "\(pkiDir)/\($0.certificate)") }
-        intermediates = try manifest.intermediates.flatMap { try Certificate.load(file: "\(pkiDir)/\($0.certificate)") }
-        crls = try manifest.crls.flatMap { try CRL.load([UInt8](FileManager.default.contents(atPath: "\(pkiDir)/\($0.der)")!)) }
-    }
-
-    func identity(_ name: String) throws -> SigningIdentity {
-        let f = try #require(manifest.identity(name)).files.p12
-        return try PKCS12.open([UInt8](FileManager.default.contents(atPath: "\(dir)/pki/\(f)")!), password: "pw")
-    }
-
-    func path(_ name: String) -> String { "\(dir)/pki/\(name)" }
-
-    func tsa(at time: Date) throws -> TimeStampAuthority {
-        try TimeStampAuthority(identity: try identity("tsa"), clock: .fixed(time))
-    }
-
-    func verifier(at time: Date, roots: [Certificate]? = nil, crls: [CRL]? = nil) -> SignatureVerifier {
-        SignatureVerifier(trust: TrustContext(roots: roots ?? self.roots, intermediates: intermediates, crls: crls ?? self.crls),
-                          clock: .fixed(time))
+/// The verifier tests' demo PKIs, made "at" a fixed time in a scratch directory, and signing with them.
+extension DemoPKIFixture {
+    convenience init(at now: Date) throws {
+        try self.init(in: try scratchDirectory("pki") + "/pki", now: now)
     }
 
     /// Signs `content`, optionally with a timestamp made at `stampedAt`.
@@ -48,18 +20,18 @@ final class PKIFixture: Sendable {
         return try sd.addingTimestamp(try tsa(at: stampedAt).token(forDigest: SHA256.hash(sd.signers[0].signatureValue)))
     }
 
-    static let y2019 = try! PKIFixture(at: HosoClock.parse("2019-06-01T08:00:00Z")!)
+    static let y2019 = try! DemoPKIFixture(at: HosoClock.parse("2019-06-01T08:00:00Z")!)
 }
 
 private let day: TimeInterval = 86400
 private let content = Array(#"{"body":{"marks":[8.5,9,7.25]},"recordType":"grade-book"}"#.utf8)
 
 @Suite struct VerifierTests {
-    let fx = PKIFixture.y2019
+    let fx = DemoPKIFixture.y2019
     var t0: Date { fx.now }
 
     func judge(_ der: [UInt8], at time: Date, data: [UInt8] = content, recordType: String? = "grade-book",
-               verifier: SignatureVerifier? = nil, fixture: PKIFixture? = nil) throws -> SignatureReport {
+               verifier: SignatureVerifier? = nil, fixture: DemoPKIFixture? = nil) throws -> SignatureReport {
         let v = verifier ?? (fixture ?? fx).verifier(at: time)
         return try #require(try v.verify(signature: der, content: data, recordType: recordType).first)
     }
@@ -88,7 +60,7 @@ private let content = Array(#"{"body":{"marks":[8.5,9,7.25]},"recordType":"grade
         let der = try fx.sign("gv-van", content, at: t0)
         let sig = try SignedData(der: der).signers[0].signatureValue
         var bytes = der
-        let at = try #require(find(sig, in: bytes))
+        let at = try #require(byteOffset(of: sig, in: bytes))
         bytes[at + sig.count / 2] ^= 0x55
         let r = try judge(bytes, at: t0)
         #expect(r.indication == .failed && r.reason == .sigCryptoFailure, "\(r)")
@@ -211,10 +183,10 @@ private let content = Array(#"{"body":{"marks":[8.5,9,7.25]},"recordType":"grade
     }
 
     @Test func ourSignaturesPassOpenSSLAndPyHanko() throws {
-        let dir = try scratchDir("crosscheck")
+        let dir = try scratchDirectory("crosscheck")
         try Data(content).write(to: URL(fileURLWithPath: "\(dir)/content.json"))
-        let python = FileManager.default.currentDirectoryPath + "/.build-py/bin/python"
-        let tool = FileManager.default.currentDirectoryPath + "/tools/pyhanko-verify-detached"
+        let python = pythonTool("python")
+        let tool = repoRoot + "/tools/pyhanko-verify-detached"
         try #require(FileManager.default.fileExists(atPath: python), "run tools/setup --pyhanko (make test does)")
         let cases: [(String, Bool)] = [("gv-toan", false), ("gv-van", true), ("hieu-truong", true)]
         for (name, stamped) in cases {
@@ -225,16 +197,16 @@ private let content = Array(#"{"body":{"marks":[8.5,9,7.25]},"recordType":"grade
             let todayRoots = Self.today.manifest.roots.map { Self.today.path($0.certificate) }
             try shell("cat \(todayRoots.joined(separator: " ")) > roots.pem", in: dir)
             let o = try shell("openssl cms -verify -cades -binary -inform DER -in \(name).p7s -content content.json -CAfile roots.pem -out /dev/null", in: dir)
-            #expect(o.status == 0, "openssl \(name): \(o.out)")
+            #expect(o.status == 0, "openssl \(name): \(o.output)")
             let todayCRLs = Self.today.manifest.crls.map { "--crl \(Self.today.path($0.pem))" }.joined(separator: " ")
             let p = try shell("\(python) \(tool) content.json \(name).p7s \(todayRoots.map { "--root \($0)" }.joined(separator: " ")) \(todayCRLs)", in: dir)
-            #expect(p.status == 0, "pyHanko \(name): \(p.out)")
-            #expect(p.out.contains("\"intact\": true") && p.out.contains("\"valid\": true"))
-            if stamped { #expect(!p.out.contains("\"timestamp\": null"), "pyHanko sees the timestamp: \(p.out)") }
+            #expect(p.status == 0, "pyHanko \(name): \(p.output)")
+            #expect(p.output.contains("\"intact\": true") && p.output.contains("\"valid\": true"))
+            if stamped { #expect(!p.output.contains("\"timestamp\": null"), "pyHanko sees the timestamp: \(p.output)") }
         }
     }
 
-    static let today = try! PKIFixture(at: Date().addingTimeInterval(-3600))
+    static let today = try! DemoPKIFixture(at: Date().addingTimeInterval(-3600))
 
     // MARK: helpers
 
@@ -242,30 +214,22 @@ private let content = Array(#"{"body":{"marks":[8.5,9,7.25]},"recordType":"grade
     /// signed now, with today's PKI.
     func openSSLSign(_ name: String, extra: String) throws -> [UInt8] {
         let fx = Self.today
-        let dir = try scratchDir("ossl")
+        let dir = try scratchDirectory("ossl")
         try Data(content).write(to: URL(fileURLWithPath: "\(dir)/content.json"))
         let id = try #require(fx.manifest.identity(name))
         let r = try shell("""
             openssl cms -sign -binary -cades -nosmimecap -in content.json -signer \(fx.path(id.files.certificate)) \
               -inkey \(fx.path(id.files.key)) -outform DER -out sig.p7s \(extra)
             """, in: dir)
-        try #require(r.status == 0, "\(r.out)")
+        try #require(r.status == 0, "\(r.output)")
         return [UInt8](FileManager.default.contents(atPath: "\(dir)/sig.p7s")!)
-    }
-
-    func find(_ needle: [UInt8], in hay: [UInt8]) -> Int? {
-        guard needle.count <= hay.count else { return nil }
-        for i in 0...(hay.count - needle.count) where hay[i] == needle[0] && Array(hay[i..<(i + needle.count)]) == needle {
-            return i
-        }
-        return nil
     }
 
     /// A certificate with the same issuer name and serial as `real`, signed by a look-alike CA with another key.
     func forgedTwin(of real: Certificate) throws -> Certificate {
-        let dir = try scratchDir("forge")
+        let dir = try scratchDirectory("forge")
         try Data(real.pem.utf8).write(to: URL(fileURLWithPath: "\(dir)/real.pem"))
-        let issuerDN = try shell("openssl x509 -in real.pem -noout -issuer -nameopt RFC2253,-esc_msb | sed 's/^issuer=//'", in: dir).out
+        let issuerDN = try shell("openssl x509 -in real.pem -noout -issuer -nameopt RFC2253,-esc_msb | sed 's/^issuer=//'", in: dir).output
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let subjDN = issuerDN.split(separator: ",").reversed().joined(separator: "/")
         let r = try shell("""
@@ -275,7 +239,7 @@ private let content = Array(#"{"body":{"marks":[8.5,9,7.25]},"recordType":"grade
             openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout t.key -out t.csr -subj '/CN=forged' 2>&1
             openssl x509 -req -in t.csr -CA ca.pem -CAkey ca.key -set_serial 0x\(real.serialHex) -days 30 -out twin.pem 2>&1
             """, in: dir)
-        try #require(r.status == 0, "\(r.out)")
+        try #require(r.status == 0, "\(r.output)")
         return try Certificate.load(file: "\(dir)/twin.pem")[0]
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import HosoCore
 import HosoPrimitives
 @testable import HosoStore
+import HosoTestSupport
 import Testing
 
 @Suite struct HashingTests {
@@ -70,7 +71,7 @@ import Testing
 @Suite struct ObjectStoreTests {
     @Test(arguments: [0, 1, 100, 70_000, 1 << 20, (1 << 20) + 1, 3 * (1 << 20) + 5])
     func roundTripText(size: Int) throws {
-        let dir = TempDir()
+        let dir = TempDirectory()
         let store = ObjectStore(root: dir.store().root)
         let content = text(size)
         let (obj, isNew) = try store.put(content, kind: .blob)
@@ -85,7 +86,7 @@ import Testing
 
     @Test(arguments: [100, 70_000, 1 << 20, 2 * (1 << 20) + 3])
     func randomBytesStayRaw(size: Int) throws {
-        let dir = TempDir()
+        let dir = TempDirectory()
         let store = ObjectStore(root: dir.store().root)
         let content = noise(size)
         let (obj, _) = try store.put(content, kind: .blob)
@@ -95,7 +96,7 @@ import Testing
     }
 
     @Test func deduplicates() throws {
-        let dir = TempDir()
+        let dir = TempDirectory()
         let store = ObjectStore(root: dir.store().root)
         let (a, newA) = try store.put(text(5000), kind: .blob)
         let (b, newB) = try store.put(text(5000), kind: .blob)
@@ -106,7 +107,7 @@ import Testing
     }
 
     @Test func objectFilesAreReadOnly() throws {
-        let dir = TempDir()
+        let dir = TempDirectory()
         let store = ObjectStore(root: dir.store().root)
         let (o, _) = try store.put(text(10), kind: .blob)
         let attrs = try FileManager.default.attributesOfItem(atPath: store.path(of: o.id))
@@ -125,7 +126,7 @@ import Testing
     @Test(arguments: ["zlib", "raw", "raw-large", "zlib-large"])
     func bitRotIsDetectedAndNoBytesLeak(label: String) throws {
         let content = Self.sample(label)
-        let dir = TempDir()
+        let dir = TempDirectory()
         let store = ObjectStore(root: dir.store().root)
         let (o, _) = try store.put(content, kind: .blob)
         let path = store.path(of: o.id)
@@ -147,7 +148,7 @@ import Testing
     @Test(arguments: ["zlib", "raw"])
     func truncationIsDetected(label: String) throws {
         let content = Self.sample(label)
-        let dir = TempDir()
+        let dir = TempDirectory()
         let store = ObjectStore(root: dir.store().root)
         let (o, _) = try store.put(content, kind: .blob)
         let path = store.path(of: o.id)
@@ -158,7 +159,7 @@ import Testing
     }
 
     @Test func appendedBytesAreCorruption() throws {
-        let dir = TempDir()
+        let dir = TempDirectory()
         let store = ObjectStore(root: dir.store().root)
         for content in [text(5000), noise(5000)] {
             let (o, _) = try store.put(content, kind: .blob)
@@ -173,7 +174,7 @@ import Testing
     }
 
     @Test func brokenHeaderIsMalformed() throws {
-        let dir = TempDir()
+        let dir = TempDirectory()
         let store = ObjectStore(root: dir.store().root)
         let (o, _) = try store.put(text(5000), kind: .blob)
         try flipByte(at: 2, in: store.path(of: o.id))
@@ -181,7 +182,7 @@ import Testing
     }
 
     @Test func misplacedAndStrayFiles() throws {
-        let dir = TempDir()
+        let dir = TempDirectory()
         let store = ObjectStore(root: dir.store().root)
         let (o, _) = try store.put(text(5000), kind: .blob)
         let wrongShard = o.id.shard == "00" ? "01" : "00"
@@ -196,7 +197,7 @@ import Testing
     }
 
     @Test func sourceThatGrowsOrShrinksIsRejected() throws {
-        let dir = TempDir()
+        let dir = TempDirectory()
         let store = ObjectStore(root: dir.store().root)
         for (declared, actual) in [(100, 120), (120, 100), (3 << 20, (3 << 20) + 1), ((3 << 20) + 1, 3 << 20)] {
             let bytes = text(actual)
@@ -215,7 +216,7 @@ import Testing
     }
 
     @Test func stagedObjectsAreInvisibleUntilCommitted() throws {
-        let dir = TempDir()
+        let dir = TempDirectory()
         let store = ObjectStore(root: dir.store().root)
         let a = try store.stage(bytes: text(1000), kind: .blob)
         let b = try store.stage(bytes: noise(1000), kind: .blob)
@@ -232,7 +233,7 @@ import Testing
     /// Content known to be compressed is stored as it is; measured content still compresses (one pass for small
     /// content); a durably staged object is synced before commit and commits like any other.
     @Test func compressionHintAndDurableStaging() throws {
-        let dir = TempDir()
+        let dir = TempDirectory()
         let store = ObjectStore(root: dir.store().root)
         let asIs = try store.stage(bytes: text(5000), kind: .copy, compression: .storeAsIs, durable: true)
         #expect(asIs.synced && asIs.object.encoding == .raw && asIs.object.storedSize > 5000)
@@ -251,7 +252,7 @@ import Testing
     }
 
     @Test func durablyStagedObjectsAreInvisibleUntilCommittedAndCanStillBeDiscarded() throws {
-        let dir = TempDir()
+        let dir = TempDirectory()
         let store = ObjectStore(root: dir.store().root)
         let a = try store.stage(bytes: text(5000), kind: .record, durable: true)
         #expect(a.synced)
@@ -275,7 +276,7 @@ import Testing
     }
 
     @Test func copyWritesVerifiedBytes() throws {
-        let dir = TempDir()
+        let dir = TempDirectory()
         let store = ObjectStore(root: dir.store().root)
         let content = noise(200_000)
         let (o, _) = try store.put(content, kind: .blob)
@@ -286,7 +287,7 @@ import Testing
     }
 
     @Test func missingObjectIsNotFound() throws {
-        let dir = TempDir()
+        let dir = TempDirectory()
         let store = ObjectStore(root: dir.store().root)
         let id = ObjectID(hashing: Array("never stored".utf8))
         #expect(throws: HosoError(.objectNotFound, .both("", ""))) { try store.read(id) }

@@ -1,6 +1,7 @@
 import Foundation
 import HosoCore
 @testable import HosoSync
+import HosoTestSupport
 import Testing
 
 @Suite struct TarTests {
@@ -25,9 +26,8 @@ import Testing
     }
 
     @Test func gnuTarReadsWhatWeWrite() throws {
-        let dir = FileManager.default.temporaryDirectory.path + "/hoso-tar-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tmp = TempDirectory("tar")
+        let dir = tmp.path
         let sink = MemorySink()
         let w = TarWriter(sink: sink, mtime: 0)
         let long = "bag/data/blob/" + String(repeating: "e", count: 64)
@@ -35,13 +35,8 @@ import Testing
         try w.add(path: long, bytes: [1, 2, 3])
         try w.finish()
         try Data(sink.bytes).write(to: URL(fileURLWithPath: dir + "/t.tar"))
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/tar")
-        p.arguments = ["-xf", "t.tar"]
-        p.currentDirectoryURL = URL(fileURLWithPath: dir)
-        try p.run()
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0)
+        let r = try runProgram("/bin/tar", ["-xf", "t.tar"], in: dir)
+        #expect(r.status == 0, "\(r)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/" + long)) == Data([1, 2, 3]))
     }
 
