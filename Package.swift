@@ -55,15 +55,19 @@ let package = Package(
         .target(name: "HosoSync", dependencies: ["HosoCore", "HosoStore", "HosoSigning", "CHosoZlib"]),
         .target(name: "HosoKit", dependencies: ["HosoCore", "HosoStore", "HosoIndex", "HosoRecords", "HosoSigning",
                                                 "HosoCopies", "HosoSync"]),
-        // The web application: server-rendered screens, the JSON API, accounts, sessions and the audit log.
+        // The web application's accounts, sessions and audit log: a SQLite file of the node's own (server.sqlite).
+        .target(name: "HosoAccounts", dependencies: [
+            "HosoCore", "HosoSigning",  // password hashes, tokens, the audit chain's SHA-256
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // The web application: server-rendered screens, the JSON API, sign-in, roles and CSRF.
         .target(name: "HosoServer", dependencies: [
-            "HosoKit", "HosoCore", "HosoSigning", "HosoCopies", "HosoRecords", "HosoIndex", "HosoStore", "HosoSync",
+            "HosoKit", "HosoCore", "HosoSigning", "HosoCopies", "HosoRecords", "HosoIndex", "HosoStore", "HosoSync", "HosoAccounts",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),  // NIOThreadPool: the requests' blocking work
             .product(name: "Logging", package: "swift-log"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
-            .product(name: "GRDB", package: "GRDB.swift"),  // accounts and audit log: a SQLite file of the node's own
         ]),
         .executableTarget(name: "hoso", dependencies: [
             "HosoKit", "HosoSigning", "HosoCopies", "HosoServer",
@@ -91,7 +95,7 @@ let package = Package(
         .testTarget(name: "HosoSyncTests", dependencies: ["HosoSync", "HosoStore", "HosoSigning"]),
         .testTarget(name: "HosoCLITests", dependencies: ["HosoKit"]),
         .testTarget(name: "HosoServerTests", dependencies: [
-            "HosoServer", "HosoKit", "HosoSigning", "HosoRecords", "HosoCopies", "HosoStore",
+            "HosoServer", "HosoAccounts", "HosoKit", "HosoSigning", "HosoRecords", "HosoCopies", "HosoStore",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "GRDB", package: "GRDB.swift"),  // to tamper with the audit log as an attacker would

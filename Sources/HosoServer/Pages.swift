@@ -1,4 +1,5 @@
 import Foundation
+import HosoAccounts
 import HosoCore
 import HosoSigning
 import Hummingbird
