@@ -155,5 +155,4 @@ func checkCSRF(_ request: Request, form: Form?, session: Session) throws {
 
 extension HTTPField.Name {
     static let xCSRFToken = Self("X-CSRF-Token")!
-    static let referrerPolicy = Self("Referrer-Policy")!
 }

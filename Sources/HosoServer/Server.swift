@@ -196,76 +196,6 @@ public enum Cookies {
     static let loginCSRF = "hoso_login_csrf"
 }
 
-/// Reads the session and language, turns domain errors into HTTP statuses (the only place that does), and adds the
-/// security headers every response carries.
-struct EdgeMiddleware: RouterMiddleware {
-    typealias Context = HosoContext
-    let state: ServerState
-
-    func handle(_ request: Request, context: HosoContext, next: (Request, HosoContext) async throws -> Response) async throws -> Response {
-        var context = context
-        if let q = request.uri.queryParameters.get("lang"), let l = Lang(rawValue: q) {
-            context.lang = l
-            context.setLangCookie = true
-        } else if let c = request.cookies[Cookies.lang]?.value, let l = Lang(rawValue: c) {
-            context.lang = l
-        }
-        if let token = request.cookies[Cookies.session]?.value, !token.isEmpty {
-            context.sessionToken = token
-            if let cached = state.sessions.get(token) {
-                context.session = cached
-            } else {
-                let store = state.store
-                context.session = try? await state.blocking { try store.session(token: token) }
-                if let s = context.session { state.sessions.put(token, s) }
-            }
-        }
-        let isAPI = request.uri.path.hasPrefix("/api/")
-        var response: Response
-        do {
-            response = try await next(request, context)
-        } catch {
-            response = errorResponse(error, request: request, context: context, isAPI: isAPI)
-        }
-        if context.setLangCookie {
-            response.setCookie(Cookie(name: Cookies.lang, value: context.lang.rawValue, maxAge: 365 * 86400, path: "/",
-                                      secure: state.config.secureCookies, httpOnly: true, sameSite: .strict))
-        }
-        // Nothing from elsewhere: no CDN, no frames, forms post only here.
-        response.headers[.contentSecurityPolicy] =
-            "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-        response.headers[.xContentTypeOptions] = "nosniff"
-        response.headers[.referrerPolicy] = "no-referrer"
-        if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
-        return response
-    }
-
-    func errorResponse(_ error: any Error, request: Request, context: HosoContext, isAPI: Bool) -> Response {
-        let problems: [HosoError]
-        switch error {
-        case let e as HosoError: problems = [e]
-        case let e as HosoProblems: problems = e.problems
-        case let e as HTTPError:
-            let code: HosoError.Code = e.status == .contentTooLarge ? .bodyTooLarge : HosoError.Code(rawValue: "HTTP_\(e.status.code)")
-            var r = Response(status: e.status)
-            if isAPI { r = jsonErrors([HosoError(code, .both(e.body ?? e.status.reasonPhrase, e.body ?? e.status.reasonPhrase))],
-                                      status: e.status, lang: context.lang) }
-            else { r = Pages.errorPage(context: context, status: e.status, problems: [HosoError(code, .both(e.status.reasonPhrase, e.status.reasonPhrase))]) }
-            return r
-        default:
-            context.logger.error("internal error: \(error)")
-            problems = [HosoError(.internalError, .both("Lỗi nội bộ của máy chủ", "Internal server error"))]
-        }
-        let status = httpStatus(for: problems)
-        if isAPI { return jsonErrors(problems, status: status, lang: context.lang) }
-        if status == .unauthorized, request.method == .get {
-            // A page that needs a session answers 401 with the sign-in form, so no JavaScript or redirect is needed.
-            return Pages.loginPage(context: context, state: state, next: request.uri.path, status: .unauthorized, message: nil)
-        }
-        return Pages.errorPage(context: context, status: status, problems: problems)
-    }
-}
-
 /// Domain error codes → HTTP statuses. The core modules never know about HTTP.
 func httpStatus(for problems: [HosoError]) -> HTTPResponse.Status {
     let codes = Set(problems.map(\.code))
@@ -319,7 +249,10 @@ public enum HosoServer {
     public static func router(config: ServerConfig) throws -> Router<HosoContext> {
         let state = try ServerState(config: config)
         let router = Router(context: HosoContext.self)
-        router.add(middleware: EdgeMiddleware(state: state))
+        // Outermost first: every answer gets the headers; errors become pages knowing the session and language.
+        router.add(middleware: SecurityHeadersMiddleware())
+        router.add(middleware: SessionMiddleware(state: state))
+        router.add(middleware: ErrorMiddleware(state: state))
         StaticRoutes.add(to: router)
         AuthRoutes.add(to: router, state: state)
         ClerkRoutes.add(to: router, state: state)
