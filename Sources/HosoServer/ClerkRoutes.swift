@@ -9,19 +9,22 @@ import Hummingbird
 enum ClerkRoutes {
     static let roles: Set<Role> = [.clerk, .officeHead]
 
-    static func add(to router: Router<HosoContext>, state: ServerState) {
-        router.get("/requests") { request, context -> Response in
-            let s = try context.require(roles)
+    static func add(to router: some RouterMethods<HosoContext>, state: ServerState) {
+        let clerks = router.group().add(middleware: RequireRole(roles))
+        let forms = clerks.group().add(middleware: RequireCSRF.form(limit: 64 * 1024))
+        let newRequests = clerks.group().add(middleware: RequireCSRF.form(limit: 256 * 1024))
+
+        clerks.get("/requests") { request, context -> Response in
+            let s = try context.signedIn()
             let all = request.uri.queryParameters.get("all") == "1"
             let list = try await state.archive.with { try $0.requests() }
             try await state.audit(actor: s.user.name, action: "read", target: "requests", detail: all ? "all" : "open")
             return htmlResponse(queuePage(context, s, list: list, all: all, problems: []))
         }
 
-        router.post("/requests") { request, context -> Response in
-            let s = try context.require(roles)
-            let form = try await Form.read(request, limit: 256 * 1024)
-            try checkCSRF(request, form: form, session: s)
+        newRequests.post("/requests") { request, context -> Response in
+            let s = try context.signedIn()
+            let form = try context.submittedForm()
             do {
                 let (id, _) = try await state.archive.with { try $0.newRequest(try newRequest(from: form), clerk: s.user.name) }
                 try await state.audit(actor: s.user.name, action: "create", target: "request:\(id)")
@@ -35,8 +38,8 @@ enum ClerkRoutes {
             }
         }
 
-        router.get("/requests/:id") { _, context -> Response in
-            let s = try context.require(roles)
+        clerks.get("/requests/:id") { _, context -> Response in
+            let s = try context.signedIn()
             let id = try requestId(context)
             let (r, entry) = try await state.archive.with { a in
                 let (_, r) = try a.request(id)
@@ -47,10 +50,8 @@ enum ClerkRoutes {
             return htmlResponse(requestPage(context, s, id: id, request: r, entry: entry, officeReady: state.config.officeIdentity != nil))
         }
 
-        router.post("/requests/:id/issue") { request, context -> Response in
-            let s = try context.require(roles)
-            let form = try await Form.read(request, limit: 64 * 1024)
-            try checkCSRF(request, form: form, session: s)
+        forms.post("/requests/:id/issue") { _, context -> Response in
+            let s = try context.signedIn()
             let id = try requestId(context)
             guard let office = state.config.officeIdentity else {
                 throw HosoError(.notOfficeSigner, .both("Máy chủ chưa có khóa ký của cơ quan (hoso serve --office-key)",
@@ -61,18 +62,17 @@ enum ClerkRoutes {
             return redirect("/requests/\(id)")
         }
 
-        router.post("/requests/:id/refuse") { request, context -> Response in
-            let s = try context.require(roles)
-            let form = try await Form.read(request, limit: 64 * 1024)
-            try checkCSRF(request, form: form, session: s)
+        forms.post("/requests/:id/refuse") { request, context -> Response in
+            let s = try context.signedIn()
+            let form = try context.submittedForm()
             let id = try requestId(context)
             _ = try await state.archive.with { try $0.refuseRequest(id, reason: form["reason"] ?? "", clerk: s.user.name) }
             try await state.audit(actor: s.user.name, action: "refuse", target: "request:\(id)")
             return redirect("/requests/\(id)")
         }
 
-        router.get("/requests/:id/copies/:n") { _, context -> Response in
-            let s = try context.require(roles)
+        clerks.get("/requests/:id/copies/:n") { _, context -> Response in
+            let s = try context.signedIn()
             let id = try requestId(context)
             let (pdf, number) = try await copyPDF(state: state, requestId: id, index: context.parameters.get("n") ?? "")
             try await state.audit(actor: s.user.name, action: "download", target: "copy:\(number)", detail: "request \(id)")

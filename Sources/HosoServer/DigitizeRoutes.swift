@@ -12,16 +12,20 @@ import Hummingbird
 enum DigitizeRoutes {
     static let roles: Set<Role> = [.registrar]
 
-    static func add(to router: Router<HosoContext>, state: ServerState) {
-        router.get("/digitize") { _, context -> Response in
-            let s = try context.require(roles)
+    static func add(to router: some RouterMethods<HosoContext>, state: ServerState) {
+        let registrars = router.group().add(middleware: RequireRole(roles))
+        let uploads = registrars.group().add(middleware: RequireCSRF.form(limit: maxUpload))
+        let forms = registrars.group().add(middleware: RequireCSRF.form(limit: 64 * 1024))
+        let api = registrars.group().add(middleware: RequireCSRF.header)
+
+        registrars.get("/digitize") { _, context -> Response in
+            let s = try context.signedIn()
             return htmlResponse(page(context, s, report: nil, token: nil, problems: []))
         }
 
-        router.post("/digitize") { request, context -> Response in
-            let s = try context.require(roles)
-            let form = try await Form.read(request, limit: maxUpload)
-            try checkCSRF(request, form: form, session: s)
+        uploads.post("/digitize") { request, context -> Response in
+            let s = try context.signedIn()
+            let form = try context.submittedForm()
             do {
                 let (report, token) = try await dryRun(state: state, session: s, form: form)
                 return htmlResponse(page(context, s, report: report, token: token, problems: []))
@@ -32,26 +36,23 @@ enum DigitizeRoutes {
             }
         }
 
-        router.post("/digitize/commit") { request, context -> Response in
-            let s = try context.require(roles)
-            let form = try await Form.read(request, limit: 64 * 1024)
-            try checkCSRF(request, form: form, session: s)
+        forms.post("/digitize/commit") { request, context -> Response in
+            let s = try context.signedIn()
+            let form = try context.submittedForm()
             let report = try await commit(state: state, session: s, batch: form["batch"] ?? "", reason: form.value("reason"))
             return htmlResponse(page(context, s, report: report, token: nil, problems: []))
         }
 
         // The JSON API: the same multipart upload (token in X-CSRF-Token), then a commit of the batch it names.
-        router.post("/api/digitize") { request, context -> Response in
-            let s = try context.require(roles)
-            try checkCSRF(request, form: nil, session: s)
+        api.post("/api/digitize") { request, context -> Response in
+            let s = try context.signedIn()
             let form = try await Form.read(request, limit: maxUpload)
             let (report, token) = try await dryRun(state: state, session: s, form: form)
             return jsonResponse(DryRunOut(report: report, batch: token))
         }
 
-        router.post("/api/digitize/commit") { request, context -> Response in
-            let s = try context.require(roles)
-            try checkCSRF(request, form: nil, session: s)
+        api.post("/api/digitize/commit") { request, context -> Response in
+            let s = try context.signedIn()
             let form = try await APIRoutes.jsonForm(request, limit: 64 * 1024)
             let report = try await commit(state: state, session: s, batch: form["batch"] ?? "", reason: form.value("reason"))
             return jsonResponse(report, status: .created)

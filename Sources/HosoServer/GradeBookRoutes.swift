@@ -13,9 +13,14 @@ enum GradeBookRoutes {
     static let readers: Set<Role> = [.teacher, .principal]
     static let writers: Set<Role> = [.teacher]
 
-    static func add(to router: Router<HosoContext>, state: ServerState) {
-        router.get("/gradebooks") { _, context -> Response in
-            _ = try context.require(readers)
+    static func add(to router: some RouterMethods<HosoContext>, state: ServerState) {
+        let readers = router.group().add(middleware: RequireRole(Self.readers))
+        let writers = router.group().add(middleware: RequireRole(Self.writers))
+        let saves = writers.group().add(middleware: RequireCSRF.form(limit: 512 * 1024))
+        let signatures = writers.group().add(middleware: RequireCSRF.form(limit: 1024 * 1024))
+        let api = writers.group().add(middleware: RequireCSRF.header)
+
+        readers.get("/gradebooks") { _, context -> Response in
             let ids = try await state.archive.with { try $0.index.recordIds(ofType: GradeBookInfo.recordType) }.sorted()
             return htmlResponse(Pages.layout(context, title: context.t("Sổ điểm", "Grade books")) {
                 el("ul", [("id", "gradebooks")]) {
@@ -25,18 +30,17 @@ enum GradeBookRoutes {
             })
         }
 
-        router.get("/gradebook") { request, context -> Response in
-            let s = try context.require(readers)
+        readers.get("/gradebook") { request, context -> Response in
+            let s = try context.signedIn()
             let id = request.uri.queryParameters.get("id") ?? ""
             let (book, report) = try await state.archive.with { a in (try a.gradeBook(record: id), try? a.verify(id)) }
             try await state.audit(actor: s.user.name, action: "read", target: "gradebook:\(id)")
             return htmlResponse(page(context, s, id: id, book: book, report: report, problems: [], saved: request.uri.queryParameters.get("saved")))
         }
 
-        router.post("/gradebook/save") { request, context -> Response in
-            let s = try context.require(writers)
-            let form = try await Form.read(request, limit: 512 * 1024)
-            try checkCSRF(request, form: form, session: s)
+        saves.post("/gradebook/save") { request, context -> Response in
+            let s = try context.signedIn()
+            let form = try context.submittedForm()
             let id = request.uri.queryParameters.get("id") ?? ""
             do {
                 _ = try await save(state: state, session: s, id: id, form: form)
@@ -48,10 +52,9 @@ enum GradeBookRoutes {
             }
         }
 
-        router.post("/gradebook/sign") { request, context -> Response in
-            let s = try context.require(writers)
-            let form = try await Form.read(request, limit: 1024 * 1024)
-            try checkCSRF(request, form: form, session: s)
+        signatures.post("/gradebook/sign") { request, context -> Response in
+            let s = try context.signedIn()
+            let form = try context.submittedForm()
             let id = request.uri.queryParameters.get("id") ?? ""
             guard let key = form.file("key") else {
                 throw HosoError(.badUserInput, .both("Hãy chọn tệp khóa ký (.p12)", "Choose the signing key file (.p12)"), location: "key")
@@ -61,22 +64,20 @@ enum GradeBookRoutes {
         }
 
         // The JSON API: the same reads, saves and signatures.
-        router.get("/api/gradebooks") { _, context -> Response in
-            _ = try context.require(readers)
+        readers.get("/api/gradebooks") { _, context -> Response in
             return jsonResponse(try await state.archive.with { try $0.index.recordIds(ofType: GradeBookInfo.recordType) }.sorted())
         }
 
-        router.get("/api/gradebook") { request, context -> Response in
-            let s = try context.require(readers)
+        readers.get("/api/gradebook") { request, context -> Response in
+            let s = try context.signedIn()
             let id = request.uri.queryParameters.get("id") ?? ""
             let (book, report) = try await state.archive.with { a in (try a.gradeBook(record: id), try? a.verify(id)) }
             try await state.audit(actor: s.user.name, action: "read", target: "gradebook:\(id)", detail: "api")
             return jsonResponse(BookOut(id: id, book: book, report: report))
         }
 
-        router.post("/api/gradebook/marks") { request, context -> Response in
-            let s = try context.require(writers)
-            try checkCSRF(request, form: nil, session: s)
+        api.post("/api/gradebook/marks") { request, context -> Response in
+            let s = try context.signedIn()
             let form = try await APIRoutes.jsonForm(request, limit: 512 * 1024)
             let id = request.uri.queryParameters.get("id") ?? ""
             let result = try await save(state: state, session: s, id: id, form: form)
@@ -84,9 +85,8 @@ enum GradeBookRoutes {
                                          warnings: result.warnings.map { .init(code: $0.code.rawValue, message: $0.message.text(context.lang), location: $0.location) }))
         }
 
-        router.post("/api/gradebook/sign") { request, context -> Response in
-            let s = try context.require(writers)
-            try checkCSRF(request, form: nil, session: s)
+        api.post("/api/gradebook/sign") { request, context -> Response in
+            let s = try context.signedIn()
             let form = try await APIRoutes.jsonForm(request, limit: 1024 * 1024)
             let id = request.uri.queryParameters.get("id") ?? ""
             guard let b64 = form["key"], let key = Data(base64Encoded: b64, options: .ignoreUnknownCharacters), !key.isEmpty else {

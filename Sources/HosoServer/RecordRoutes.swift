@@ -100,28 +100,30 @@ enum RecordRoutes {
         return out
     }
 
-    static func add(to router: Router<HosoContext>, state: ServerState) {
-        router.get("/records") { request, context -> Response in
-            let s = try context.require(roles)
+    static func add(to router: some RouterMethods<HosoContext>, state: ServerState) {
+        let readers = router.group().add(middleware: RequireRole(roles))
+
+        readers.get("/records") { request, context -> Response in
+            let s = try context.signedIn()
             let l = try await listing(request, state: state)
             try await state.audit(actor: s.user.name, action: "read", target: "records:\(l.type)", detail: "from \(l.from)")
             return htmlResponse(page(context, type: l.type, rows: l.rows, from: l.from, total: l.total, conflicts: l.conflicts))
         }
 
-        router.get("/record") { request, context -> Response in
-            let s = try context.require(roles)
+        readers.get("/record") { request, context -> Response in
+            let s = try context.signedIn()
             return htmlResponse(recordPage(context, try await record(request, state: state, session: s, api: false)))
         }
 
-        router.get("/api/records") { request, context -> Response in
-            let s = try context.require(roles)
+        readers.get("/api/records") { request, context -> Response in
+            let s = try context.signedIn()
             let l = try await listing(request, state: state)
             try await state.audit(actor: s.user.name, action: "read", target: "records:\(l.type)", detail: "from \(l.from) api")
             return jsonResponse(l)
         }
 
-        router.get("/api/record") { request, context -> Response in
-            let s = try context.require(roles)
+        readers.get("/api/record") { request, context -> Response in
+            let s = try context.signedIn()
             return jsonResponse(try await record(request, state: state, session: s, api: true))
         }
     }

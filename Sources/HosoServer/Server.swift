@@ -164,6 +164,8 @@ public struct HosoContext: RequestContext {
     var remote: String
     /// Set when the request asked for a language switch (?lang=), so the response sets the cookie.
     var setLangCookie = false
+    /// The submitted form, read and checked by `RequireCSRF.form`.
+    var form: Form?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
@@ -175,18 +177,6 @@ public struct HosoContext: RequestContext {
 
     func t(_ vi: String, _ en: String) -> String { lang == .en ? en : vi }
     func t(_ text: LocalizedText) -> String { text.text(lang) }
-
-    /// The signed-in account with one of `roles`; 401 without a session, 403 with another role.
-    func require(_ roles: Set<Role>) throws -> Session {
-        guard let session else {
-            throw HosoError(.notAuthenticated, .both("Cần đăng nhập", "Please sign in"))
-        }
-        guard roles.contains(session.user.role) else {
-            throw HosoError(.forbidden, .both("Tài khoản không có quyền làm việc này", "This account may not do this"),
-                            location: session.user.role.rawValue)
-        }
-        return session
-    }
 }
 
 public enum Cookies {
@@ -247,24 +237,30 @@ func redirect(_ location: String) -> Response {
 public enum HosoServer {
     /// The router with every route; used by `hoso serve` and by the tests (in-process and on a live server).
     public static func router(config: ServerConfig) throws -> Router<HosoContext> {
+        try routes(config: config).router
+    }
+
+    /// The router, and the method and path of every route added to it.
+    static func routes(config: ServerConfig) throws -> RouteRecorder {
         let state = try ServerState(config: config)
         let router = Router(context: HosoContext.self)
         // Outermost first: every answer gets the headers; errors become pages knowing the session and language.
         router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: SessionMiddleware(state: state))
         router.add(middleware: ErrorMiddleware(state: state))
-        StaticRoutes.add(to: router)
-        AuthRoutes.add(to: router, state: state)
-        ClerkRoutes.add(to: router, state: state)
-        GradeBookRoutes.add(to: router, state: state)
-        LedgerRoutes.add(to: router, state: state)
-        RecordRoutes.add(to: router, state: state)
-        DigitizeRoutes.add(to: router, state: state)
-        VerifyRoutes.add(to: router, state: state)
-        AdminRoutes.add(to: router, state: state)
-        APIRoutes.add(to: router, state: state)
-        SyncRoutes.add(to: router, state: state)
-        return router
+        let routes = RouteRecorder(router)
+        StaticRoutes.add(to: routes)
+        AuthRoutes.add(to: routes, state: state)
+        ClerkRoutes.add(to: routes, state: state)
+        GradeBookRoutes.add(to: routes, state: state)
+        LedgerRoutes.add(to: routes, state: state)
+        RecordRoutes.add(to: routes, state: state)
+        DigitizeRoutes.add(to: routes, state: state)
+        VerifyRoutes.add(to: routes, state: state)
+        AdminRoutes.add(to: routes, state: state)
+        APIRoutes.add(to: routes, state: state)
+        SyncRoutes.add(to: routes, state: state)
+        return routes
     }
 
     /// Runs the server until SIGINT/SIGTERM; `onRunning` gets the bound port (useful with port 0).

@@ -155,7 +155,7 @@ enum Verification {
 }
 
 enum VerifyRoutes {
-    static func add(to router: Router<HosoContext>, state: ServerState) {
+    static func add(to router: some RouterMethods<HosoContext>, state: ServerState) {
         router.get("/verify") { _, context in htmlResponse(page(context, report: nil, problem: nil)) }
 
         router.post("/verify") { request, context -> Response in
