@@ -14,12 +14,16 @@ enum APIRoutes {
     struct AuditOut: Encodable { var chain: ServerStore.ChainCheck; var entries: [AuditEntry] }
 
     static func add(to router: some RouterMethods<HosoContext>, state: ServerState) {
+        addSession(to: router, state: state)
+        addRequests(to: router, state: state)
+        addVerify(to: router, state: state)
+        addAccounts(to: router, state: state)
+    }
+
+    /// Sign-in, the session with its CSRF token, sign-out.
+    static func addSession(to router: some RouterMethods<HosoContext>, state: ServerState) {
         let signedIn = router.group().add(middleware: RequireRole.anyone)
         let signedInChanges = signedIn.group().add(middleware: RequireCSRF.header)
-        let clerks = router.group().add(middleware: RequireRole(ClerkRoutes.roles))
-        let clerkChanges = clerks.group().add(middleware: RequireCSRF.header)
-        let admins = router.group().add(middleware: RequireRole([.admin]))
-        let adminChanges = admins.group().add(middleware: RequireCSRF.header)
 
         signedIn.get("/api/session") { _, context -> Response in
             let s = try context.signedIn()
@@ -47,6 +51,12 @@ enum APIRoutes {
             try await state.audit(actor: s.user.name, action: "logout", target: s.user.name)
             return Response(status: .noContent)
         }
+    }
+
+    /// The clerk's requests: list, create, read, issue or refuse, download.
+    static func addRequests(to router: some RouterMethods<HosoContext>, state: ServerState) {
+        let clerks = router.group().add(middleware: RequireRole(ClerkRoutes.roles))
+        let clerkChanges = clerks.group().add(middleware: RequireCSRF.header)
 
         clerks.get("/api/requests") { request, context -> Response in
             let s = try context.signedIn()
@@ -111,7 +121,10 @@ enum APIRoutes {
             try await state.audit(actor: s.user.name, action: "download", target: "copy:\(number)", detail: "request \(id) api")
             return ClerkRoutes.pdfResponse(pdf, fileName: "ban-sao-\(number.replacingOccurrences(of: "/", with: "-")).pdf")
         }
+    }
 
+    /// Public: the verification of a copy.
+    static func addVerify(to router: some RouterMethods<HosoContext>, state: ServerState) {
         // Public: a PDF (application/pdf), a QR photo (image/*), or JSON {"qr": …} / {"number": …, "serial": …}.
         router.post("/api/verify") { request, context -> Response in
             let type = (request.headers[.contentType] ?? "").lowercased()
@@ -129,6 +142,12 @@ enum APIRoutes {
             }
             return jsonResponse(try await VerifyRoutes.run(form, state: state, remote: context.remote))
         }
+    }
+
+    /// The admin's accounts and the audit log.
+    static func addAccounts(to router: some RouterMethods<HosoContext>, state: ServerState) {
+        let admins = router.group().add(middleware: RequireRole([.admin]))
+        let adminChanges = admins.group().add(middleware: RequireCSRF.header)
 
         admins.get("/api/users") { _, context -> Response in
             return jsonResponse(try await state.db { try $0.users() }.map {

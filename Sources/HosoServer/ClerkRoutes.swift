@@ -304,23 +304,7 @@ enum ClerkRoutes {
             el("h2", text: c.t("Đối chiếu sổ gốc", "The ledger entry"))
             switch entry {
             case .success(let v):
-                el("section", [("class", "card"), ("id", "entry")]) {
-                    el("dl") {
-                        el("dt", text: c.t("Sổ gốc", "Ledger")); el("dd", text: "\(v.ledgerRecordId) — \(v.title) \(v.year)")
-                        el("dt", text: c.t("Trường", "School")); el("dd", text: v.school)
-                        for (key, vi, en) in entryFields {
-                            if let value = v.entry[key] { el("dt", text: c.t(vi, en)); el("dd", text: value.text) }
-                        }
-                    }
-                    for corr in v.corrections {
-                        el("p", [("class", "note")], text: c.t("Đã đính chính theo \(corr.appendixRecordId): \(corr.fields.joined(separator: ", "))",
-                                                               "Corrected by \(corr.appendixRecordId): \(corr.fields.joined(separator: ", "))"))
-                    }
-                    if let rv = v.revocation {
-                        el("p", [("class", "error"), ("role", "alert")], text: c.t("Văn bằng đã bị \(rv.kind.lowercased()) (\(rv.decision ?? "")): \(rv.reason)",
-                                                                                  "The diploma was revoked (\(rv.decision ?? "")): \(rv.reason)"))
-                    }
-                }
+                entryCard(c, v)
             case .failure(let e):
                 el("p", [("class", "error"), ("id", "entry-missing")], text: (e as? HosoError).map { c.t($0.message) } ?? "\(e)")
             }
@@ -361,6 +345,27 @@ enum ClerkRoutes {
                 }
             }
             el("p") { el("a", [("href", "/requests")], text: c.t("← Danh sách yêu cầu", "← All requests")) }
+        }
+    }
+
+    /// The ledger entry the request names, with its corrections and any revocation.
+    static func entryCard(_ c: HosoContext, _ v: LedgerEntryView) -> HTML {
+        el("section", [("class", "card"), ("id", "entry")]) {
+            el("dl") {
+                el("dt", text: c.t("Sổ gốc", "Ledger")); el("dd", text: "\(v.ledgerRecordId) — \(v.title) \(v.year)")
+                el("dt", text: c.t("Trường", "School")); el("dd", text: v.school)
+                for (key, vi, en) in entryFields {
+                    if let value = v.entry[key] { el("dt", text: c.t(vi, en)); el("dd", text: value.text) }
+                }
+            }
+            for corr in v.corrections {
+                el("p", [("class", "note")], text: c.t("Đã đính chính theo \(corr.appendixRecordId): \(corr.fields.joined(separator: ", "))",
+                                                       "Corrected by \(corr.appendixRecordId): \(corr.fields.joined(separator: ", "))"))
+            }
+            if let rv = v.revocation {
+                el("p", [("class", "error"), ("role", "alert")], text: c.t("Văn bằng đã bị \(rv.kind.lowercased()) (\(rv.decision ?? "")): \(rv.reason)",
+                                                                          "The diploma was revoked (\(rv.decision ?? "")): \(rv.reason)"))
+            }
         }
     }
 
