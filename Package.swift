@@ -64,18 +64,22 @@ let package = Package(
         .target(name: "HosoSync", dependencies: ["HosoCore", "HosoPrimitives", "HosoStore", "HosoSigning", "HosoTransport"]),
         .target(name: "HosoKit", dependencies: ["HosoCore", "HosoPrimitives", "HosoStore", "HosoIndex", "HosoRecords", "HosoGrades",
                                                 "HosoSigning", "HosoCopies", "HosoSync", "HosoTransport"]),
-        // The web application: server-rendered screens, the JSON API, accounts, sessions and the audit log.
+        // The web application's accounts, sessions and audit log: a SQLite file of the node's own (server.sqlite).
+        .target(name: "HosoAccounts", dependencies: [
+            "HosoCore", "HosoPrimitives", "HosoSigning",  // password hashes, tokens, the audit chain's SHA-256
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // The web application: server-rendered screens, the JSON API, sign-in, roles and CSRF.
         .target(name: "HosoServer", dependencies: [
-            "HosoKit", "HosoCore", "HosoSigning", "HosoCopies", "HosoRecords", "HosoIndex", "HosoStore", "HosoSync",
+            "HosoKit", "HosoAccounts", "HosoPrimitives",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),  // NIOThreadPool: the requests' blocking work
             .product(name: "Logging", package: "swift-log"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
-            .product(name: "GRDB", package: "GRDB.swift"),  // accounts and audit log: a SQLite file of the node's own
         ]),
         .executableTarget(name: "hoso", dependencies: [
-            "HosoKit", "HosoSigning", "HosoCopies", "HosoServer", "HosoTransport",
+            "HosoKit", "HosoAccounts", "HosoServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -110,7 +114,7 @@ let package = Package(
         .testTarget(name: "HosoIndexTests", dependencies: ["HosoIndex", "HosoTestSupport"]),
         .testTarget(name: "HosoRecordsTests", dependencies: ["HosoRecords", "HosoTestSupport"]),
         .testTarget(name: "HosoSigningTests", dependencies: ["HosoSigning", "HosoTransport", "HosoPrimitives", "HosoTestSupport"]),
-        .testTarget(name: "HosoCopiesTests", dependencies: ["HosoCopies", "HosoSigning", "HosoTestSupport"]),
+        .testTarget(name: "HosoCopiesTests", dependencies: ["HosoCopies", "HosoSigning", "HosoPrimitives", "HosoTestSupport"]),
         .testTarget(name: "HosoKitTests", dependencies: [
             "HosoKit", "HosoTransport", "HosoPrimitives", "HosoTestSupport",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),  // to write .xlsx fixtures
@@ -118,7 +122,7 @@ let package = Package(
         .testTarget(name: "HosoSyncTests", dependencies: ["HosoSync", "HosoStore", "HosoSigning", "HosoTestSupport"]),
         .testTarget(name: "HosoCLITests", dependencies: ["HosoKit", "HosoTestSupport"]),
         .testTarget(name: "HosoServerTests", dependencies: [
-            "HosoServer", "HosoKit", "HosoSigning", "HosoRecords", "HosoCopies", "HosoStore", "HosoTestSupport",
+            "HosoServer", "HosoAccounts", "HosoKit", "HosoSigning", "HosoRecords", "HosoCopies", "HosoStore", "HosoTestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "GRDB", package: "GRDB.swift"),  // to tamper with the audit log as an attacker would

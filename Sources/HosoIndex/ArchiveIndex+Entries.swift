@@ -7,12 +7,12 @@ import HosoStore
 // The entries of ledger records, for `hoso find` and the numbering checks of imports.
 extension ArchiveIndex {
     /// Replaces the indexed entries of one ledger record by `entries` (those of its current heads).
-    public func replaceEntries(ofRecord recordId: String, with entries: [EntryRow]) throws {
+    package func replaceEntries(ofRecord recordId: String, with entries: [EntryRow]) throws {
         try write { db in try Self.replaceEntries(db, recordId: recordId, entries: entries) }
     }
 
     /// Records a revision and its entries in one transaction, so `find` never sees one without the other.
-    public func record(revision: RevisionRow, objects: [StoredObject], entries: [EntryRow]?,
+    package func record(revision: RevisionRow, objects: [StoredObject], entries: [EntryRow]?,
                        manifest: ManifestRow? = nil, names: [NameRow] = [], refs: [RecordRef] = []) throws {
         try write { db in
             try Self.insert(db, objects: objects)
@@ -25,13 +25,13 @@ extension ArchiveIndex {
 
     /// What completes a transaction started by `record(entriesOf:pending:revisionId:finish:)`: the revision the entries belong
     /// to, and the objects, manifest and names to record with it.
-    public struct PendingRevision: Sendable {
-        public var revision: RevisionRow
-        public var objects: [StoredObject]
-        public var manifest: ManifestRow?
-        public var names: [NameRow]
+    package struct PendingRevision: Sendable {
+        package var revision: RevisionRow
+        package var objects: [StoredObject]
+        package var manifest: ManifestRow?
+        package var names: [NameRow]
 
-        public init(revision: RevisionRow, objects: [StoredObject], manifest: ManifestRow?, names: [NameRow]) {
+        package init(revision: RevisionRow, objects: [StoredObject], manifest: ManifestRow?, names: [NameRow]) {
             self.revision = revision
             self.objects = objects
             self.manifest = manifest
@@ -48,7 +48,7 @@ extension ArchiveIndex {
     /// the transaction commits. If either throws, everything is rolled back. The rows get the same rowids as
     /// `replaceEntries` would give them. So the index still never names an object the store does not hold.
     /// Neither closure may use this index: the transaction holds its writer.
-    public func record(entriesOf recordId: String, pending entries: [EntryRow], revisionId: () throws -> String,
+    package func record(entriesOf recordId: String, pending entries: [EntryRow], revisionId: () throws -> String,
                        finish: () throws -> PendingRevision) throws {
         try write { db in
             try Self.deleteEntries(db, recordId: recordId)
@@ -163,7 +163,7 @@ extension ArchiveIndex {
 
     /// Serials (unique everywhere: they are pre-printed on the blanks) and ledger numbers (unique per issuing
     /// body and calendar year) already used by other ledger records.
-    public func usedNumbers(year: Int, issuer: String, excludingRecord recordId: String, serials wanted: [String],
+    package func usedNumbers(year: Int, issuer: String, excludingRecord recordId: String, serials wanted: [String],
                             numbers range: ClosedRange<Int>? = nil) throws -> (serials: [String: String], numbers: [Int: String]) {
         try read { db in
             // Only the serials this import uses: the archive may hold millions.
@@ -202,7 +202,7 @@ extension ArchiveIndex {
     }
 
     /// Entries matching every given condition. `nameTokens` must all occur in the folded name.
-    public func findEntries(_ q: EntryQuery, limit: Int) throws -> [EntryRow] {
+    package func findEntries(_ q: EntryQuery, limit: Int) throws -> [EntryRow] {
         var conds = [String]()
         var args = [LookupValue]()
         if let exact = q.exactName {
@@ -273,7 +273,7 @@ extension ArchiveIndex {
         return "\(column) : (" + quoted.joined(separator: " AND ") + ")"
     }
 
-    public func entryCount() throws -> Int {
+    package func entryCount() throws -> Int {
         try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM entry") ?? 0 }
     }
 }

@@ -6,7 +6,7 @@ import HosoStore
 // Objects, manifests and the names objects were added under.
 extension ArchiveIndex {
     /// Records objects, and optionally a manifest with its names, in one transaction.
-    public func record(objects: [StoredObject], manifest: ManifestRow? = nil, names: [NameRow] = []) throws {
+    package func record(objects: [StoredObject], manifest: ManifestRow? = nil, names: [NameRow] = []) throws {
         try write { db in
             try Self.insert(db, objects: objects)
             if let manifest { try Self.insert(db, manifest: manifest, names: names) }
@@ -31,19 +31,19 @@ extension ArchiveIndex {
         for n in names { try name.execute(arguments: [n.manifestId, n.objectId, n.path, n.size]) }
     }
 
-    public func object(_ id: ObjectID) throws -> ObjectRow? {
+    package func object(_ id: ObjectID) throws -> ObjectRow? {
         try read { db in try ObjectRow.fetchOne(db, key: id.hex) }
     }
 
     /// Ids starting with `prefix` (lowercase hex); at most `limit`, enough to tell unique from ambiguous.
-    public func ids(withPrefix prefix: String, limit: Int = 2) throws -> [String] {
+    package func ids(withPrefix prefix: String, limit: Int = 2) throws -> [String] {
         try read { db in
             try String.fetchAll(db, sql: "SELECT id FROM object WHERE id >= ? AND id < ? ORDER BY id LIMIT ?",
                                 arguments: [prefix, prefix + "g", limit])
         }
     }
 
-    public func objects(kind: String? = nil) throws -> [ObjectRow] {
+    package func objects(kind: String? = nil) throws -> [ObjectRow] {
         try read { db in
             if let kind {
                 return try ObjectRow.filter(Column("kind") == kind).order(Column("id")).fetchAll(db)
@@ -53,7 +53,7 @@ extension ArchiveIndex {
     }
 
     /// Every distinct name of every object, grouped by object id, names sorted.
-    public func namesByObject() throws -> [String: [String]] {
+    package func namesByObject() throws -> [String: [String]] {
         try read { db in
             var out = [String: [String]]()
             let rows = try Row.fetchCursor(db, sql: "SELECT DISTINCT objectId, path FROM name ORDER BY objectId, path")
@@ -65,7 +65,7 @@ extension ArchiveIndex {
     }
 
     /// The names one object was added under, oldest first.
-    public func names(of id: ObjectID) throws -> [NameEntry] {
+    package func names(of id: ObjectID) throws -> [NameEntry] {
         try read { db in
             try Row.fetchAll(db, sql: """
                 SELECT n.path, m.addedAt, m.id AS manifest FROM name n JOIN manifest m ON m.id = n.manifestId
@@ -75,14 +75,14 @@ extension ArchiveIndex {
     }
 
     /// The objects listed by one manifest (for `info` on a manifest).
-    public func entries(ofManifest id: ObjectID) throws -> [NameRow] {
+    package func entries(ofManifest id: ObjectID) throws -> [NameRow] {
         try read { db in
             try NameRow.filter(Column("manifestId") == id.hex).order(Column("path")).fetchAll(db)
         }
     }
 
     /// Which of these (path, object) pairs some manifest already records: re-adding them is a no-op.
-    public func knownNames(_ pairs: [(path: String, objectId: String)]) throws -> Set<String> {
+    package func knownNames(_ pairs: [(path: String, objectId: String)]) throws -> Set<String> {
         try read { db in
             var known = Set<String>()
             let stmt = try db.makeStatement(sql: "SELECT 1 FROM name WHERE path = ? AND objectId = ? LIMIT 1")
@@ -93,11 +93,11 @@ extension ArchiveIndex {
         }
     }
 
-    public func allIDs() throws -> Set<String> {
+    package func allIDs() throws -> Set<String> {
         try read { db in Set(try String.fetchAll(db, sql: "SELECT id FROM object")) }
     }
 
-    public func count() throws -> Int {
+    package func count() throws -> Int {
         try read { db in try ObjectRow.fetchCount(db) }
     }
 }

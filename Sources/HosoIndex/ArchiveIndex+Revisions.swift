@@ -17,7 +17,7 @@ extension ArchiveIndex {
     }
 
     /// Records revisions (with their objects and what they refer to) in one transaction.
-    public func record(revisions: [RevisionRow], objects: [StoredObject] = [], refs: [[RecordRef]] = []) throws {
+    package func record(revisions: [RevisionRow], objects: [StoredObject] = [], refs: [[RecordRef]] = []) throws {
         try write { db in
             try Self.insert(db, objects: objects)
             try Self.insert(db, revisions: revisions)
@@ -25,17 +25,17 @@ extension ArchiveIndex {
         }
     }
 
-    public func revision(_ id: String) throws -> RevisionRow? {
+    package func revision(_ id: String) throws -> RevisionRow? {
         try read { db in try Self.revisionRows(db, where: "r.id = ?", [id]).first }
     }
 
     /// Every revision of a record, oldest first (by time, then id, so the order is the same everywhere).
-    public func revisions(ofRecord recordId: String) throws -> [RevisionRow] {
+    package func revisions(ofRecord recordId: String) throws -> [RevisionRow] {
         try read { db in try Self.revisionRows(db, where: "r.recordId = ?", [recordId]) }
     }
 
     /// The revisions of a record that no other revision of it follows. More than one is a conflict.
-    public func heads(ofRecord recordId: String) throws -> [String] {
+    package func heads(ofRecord recordId: String) throws -> [String] {
         try read { db in
             // Cached statements: these run several times for every copy or request (compiling was a third of each).
             try String.fetchAll(db.cachedStatement(sql: """
@@ -48,7 +48,7 @@ extension ArchiveIndex {
     }
 
     /// Records with more than one head, each with its heads.
-    public func conflicts() throws -> [(recordId: String, heads: [String])] {
+    package func conflicts() throws -> [(recordId: String, heads: [String])] {
         try read { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT r.recordId, r.id FROM revision r WHERE NOT EXISTS (

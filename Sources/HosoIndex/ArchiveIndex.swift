@@ -4,8 +4,8 @@ import HosoCore
 
 /// The SQLite index: derived state only, rebuilt from the objects by `hoso reindex`.
 /// Everything it answers can be recomputed from the store; nothing is ever only here.
-public final class ArchiveIndex: Sendable {
-    public let path: String
+package final class ArchiveIndex: Sendable {
+    package let path: String
     private let pool: any DatabaseWriter
     /// How far the write-ahead log has grown, and the connection that checkpoints it off the writer's path.
     private let wal: WALProgress
@@ -16,7 +16,7 @@ public final class ArchiveIndex: Sendable {
     /// Opens (creating if needed) the index. `building` is for a fresh file that will be renamed into place:
     /// it uses a rollback journal rather than WAL, so the file is complete on its own once closed, with no
     /// -wal file that a rename would leave behind.
-    public init(path: String, building: Bool = false) throws {
+    package init(path: String, building: Bool = false) throws {
         self.path = path
         do {
             var config = Configuration()
@@ -43,13 +43,13 @@ public final class ArchiveIndex: Sendable {
 
     /// Set on every connection. At a million entries the index's B-trees no longer fit SQLite's default 2 MiB
     /// page cache: memory-mapped reads spare a copy and a system call per page. Only speed changes, not the file.
-    public static let connectionPragmas = "PRAGMA mmap_size = 1073741824"
+    package static let connectionPragmas = "PRAGMA mmap_size = 1073741824"
     /// Set on the one writing connection as well: a larger cache keeps the inner pages of the eight B-trees an
     /// import updates (readers do without: they read through the map). A new index file gets 8 KiB pages: an
     /// import dirties a page per entry in each randomly ordered index, and each dirty page is a frame in the log
     /// at commit; half as many, larger frames made imports about a tenth faster. (The page size of an existing
     /// file stays as it is: the pragma only applies before the first table is created.)
-    public static let writerPragmas = "PRAGMA page_size = 8192; PRAGMA cache_size = -32768"
+    package static let writerPragmas = "PRAGMA page_size = 8192; PRAGMA cache_size = -32768"
 
     static func wrap(_ e: any Error, _ path: String) -> HosoError {
         HosoError(.indexError, LocalizedText(vi: "Lỗi chỉ mục SQLite (có thể dựng lại bằng `hoso reindex`)",
@@ -86,7 +86,7 @@ public final class ArchiveIndex: Sendable {
     }
 
     /// Closes the connections (needed before the file is replaced by a rebuilt index).
-    public func close() throws {
+    package func close() throws {
         checkpointer?.close()
         lookups.close()
         do { try pool.close() } catch { throw Self.wrap(error, path) }

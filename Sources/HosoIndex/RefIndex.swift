@@ -5,11 +5,11 @@ import GRDB
 /// PDF a copy register line certifies ("document"), the certificate that signed it ("signer")… What a body refers
 /// to is the workflows' business (HosoKit says which); the index only keeps them so that "which records point at
 /// this" is one indexed lookup rather than a read of every record of the type.
-public struct RecordRef: Sendable, Hashable {
-    public var key: String
-    public var value: String
+package struct RecordRef: Sendable, Hashable {
+    package var key: String
+    package var value: String
 
-    public init(_ key: String, _ value: String) {
+    package init(_ key: String, _ value: String) {
         self.key = key
         self.value = value
     }
@@ -43,7 +43,7 @@ extension ArchiveIndex {
     }
 
     /// Records the refs of revisions already recorded (an index built before refs existed, filled in once).
-    public func record(refs: [(revisionId: String, recordId: String, refs: [RecordRef])], completingTask task: String? = nil) throws {
+    package func record(refs: [(revisionId: String, recordId: String, refs: [RecordRef])], completingTask task: String? = nil) throws {
         try write { db in
             try Self.insert(db, refs: refs)
             if let task { try db.execute(sql: "DELETE FROM index_task WHERE name = ?", arguments: [task]) }
@@ -51,13 +51,13 @@ extension ArchiveIndex {
     }
 
     /// Derived data still to be filled in by the archive (see `0006-record-refs`).
-    public func pendingTasks() throws -> [String] {
+    package func pendingTasks() throws -> [String] {
         try read { db in try String.fetchAll(db, sql: "SELECT name FROM index_task ORDER BY name") }
     }
 
     /// Records whose current revision (a head) refers to `value` under `key`, with that head; a record in conflict
     /// appears once per head that refers to it.
-    public func heads(referring key: String, to value: String) throws -> [(recordId: String, revisionId: String)] {
+    package func heads(referring key: String, to value: String) throws -> [(recordId: String, revisionId: String)] {
         try read { db in
             try Row.fetchAll(db, sql: """
                 SELECT f.recordId, f.revisionId FROM record_ref f WHERE f.key = ? AND f.value = ? AND NOT EXISTS (
@@ -69,7 +69,7 @@ extension ArchiveIndex {
     }
 
     /// Every value current revisions refer to under `key` (e.g. every certificate that signed a copy).
-    public func referredValues(_ key: String) throws -> [String] {
+    package func referredValues(_ key: String) throws -> [String] {
         try read { db in
             try String.fetchAll(db, sql: """
                 SELECT DISTINCT f.value FROM record_ref f WHERE f.key = ? AND NOT EXISTS (
@@ -81,7 +81,7 @@ extension ArchiveIndex {
     }
 
     /// The greatest record id of a type that starts with `prefix` ("BS-2026-" → "BS-2026-000042"), for numbering.
-    public func lastRecordId(ofType type: String, prefix: String) throws -> String? {
+    package func lastRecordId(ofType type: String, prefix: String) throws -> String? {
         try read { db in
             // Ids of one prefix sort together: a range scan of revision_record, not a read of every id of the type.
             try String.fetchOne(db, sql: """

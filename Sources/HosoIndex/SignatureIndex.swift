@@ -4,19 +4,19 @@ import HosoStore
 
 /// One stored signature object as the index knows it. Several objects can hold the same signature
 /// (the signer's original and a copy with a timestamp added later): they share `signatureKey`.
-public struct SignatureRow: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "signature"
-    public var id: String
+package struct SignatureRow: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    package static let databaseTableName = "signature"
+    package var id: String
     /// The revision signed (the CMS messageDigest: a revision's id is the SHA-256 of its canonical bytes).
-    public var revisionId: String
+    package var revisionId: String
     /// SHA-256 of the signature value: the same for every object that carries this signature.
-    public var signatureKey: String
-    public var signer: String
-    public var role: String?
-    public var signingTime: String?
-    public var timestamped: Bool
+    package var signatureKey: String
+    package var signer: String
+    package var role: String?
+    package var signingTime: String?
+    package var timestamped: Bool
 
-    public init(id: String, revisionId: String, signatureKey: String, signer: String, role: String?, signingTime: String?,
+    package init(id: String, revisionId: String, signatureKey: String, signer: String, role: String?, signingTime: String?,
                 timestamped: Bool) {
         self.id = id
         self.revisionId = revisionId
@@ -47,20 +47,20 @@ extension ArchiveIndex {
         }
     }
 
-    public func record(signatures: [SignatureRow], objects: [StoredObject]) throws {
+    package func record(signatures: [SignatureRow], objects: [StoredObject]) throws {
         try write { db in
             try Self.insert(db, objects: objects)
             for s in signatures { try s.insert(db, onConflict: .ignore) }
         }
     }
 
-    public func signatures(ofRevision revisionId: String) throws -> [SignatureRow] {
+    package func signatures(ofRevision revisionId: String) throws -> [SignatureRow] {
         try read { db in
             try SignatureRow.filter(Column("revisionId") == revisionId).order(Column("signingTime"), Column("id")).fetchAll(db)
         }
     }
 
-    public func signatures() throws -> [SignatureRow] {
+    package func signatures() throws -> [SignatureRow] {
         try read { db in try SignatureRow.order(Column("signingTime"), Column("id")).fetchAll(db) }
     }
 }

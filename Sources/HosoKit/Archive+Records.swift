@@ -346,6 +346,9 @@ extension Archive {
 
     public func heads(record recordId: String) throws -> [String] { try index.heads(ofRecord: recordId) }
 
+    /// The ids of every record of `type`, in no particular order.
+    public func recordIds(ofType type: String) throws -> [String] { try index.recordIds(ofType: type) }
+
     public struct Conflict: Codable, Sendable, Equatable {
         public var recordId: String
         public var heads: [String]

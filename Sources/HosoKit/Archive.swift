@@ -18,7 +18,7 @@ public final class Archive: Sendable {
     public let root: String
     public let store: ObjectStore
     private let indexBox: Mutex<ArchiveIndex>
-    public var index: ArchiveIndex { indexBox.withLock { $0 } }
+    package var index: ArchiveIndex { indexBox.withLock { $0 } }
     public let clock: HosoClock
     private let lock: ArchiveLock
     private let rebuiltFlag = Mutex(false)

@@ -1,5 +1,5 @@
 import Foundation
-import HosoCore
+import HosoAccounts
 import HosoKit
 import Hummingbird
 
@@ -12,9 +12,20 @@ enum APIRoutes {
     struct UserOut: Encodable { var name: String; var displayName: String; var role: String; var createdAt: String; var disabled: Bool }
     struct AuditOut: Encodable { var chain: ServerStore.ChainCheck; var entries: [AuditEntry] }
 
-    static func add(to router: Router<HosoContext>, state: ServerState) {
-        router.get("/api/session") { _, context -> Response in
-            let s = try context.require(Set(Role.allCases))
+    static func add(to router: some RouterMethods<HosoContext>, state: ServerState) {
+        addSession(to: router, state: state)
+        addRequests(to: router, state: state)
+        addVerify(to: router, state: state)
+        addAccounts(to: router, state: state)
+    }
+
+    /// Sign-in, the session with its CSRF token, sign-out.
+    static func addSession(to router: some RouterMethods<HosoContext>, state: ServerState) {
+        let signedIn = router.group().add(middleware: RequireRole.anyone)
+        let signedInChanges = signedIn.group().add(middleware: RequireCSRF.header)
+
+        signedIn.get("/api/session") { _, context -> Response in
+            let s = try context.signedIn()
             return jsonResponse(SessionOut(user: s.user.name, displayName: s.user.displayName, role: s.user.role.rawValue, csrf: s.csrf))
         }
 
@@ -33,16 +44,21 @@ enum APIRoutes {
             }
         }
 
-        router.delete("/api/session") { request, context -> Response in
-            let s = try context.require(Set(Role.allCases))
-            try checkCSRF(request, form: nil, session: s)
+        signedInChanges.delete("/api/session") { request, context -> Response in
+            let s = try context.signedIn()
             if let token = context.sessionToken { try await state.db { try $0.endSession(token: token) } }
             try await state.audit(actor: s.user.name, action: "logout", target: s.user.name)
             return Response(status: .noContent)
         }
+    }
 
-        router.get("/api/requests") { request, context -> Response in
-            let s = try context.require(ClerkRoutes.roles)
+    /// The clerk's requests: list, create, read, issue or refuse, download.
+    static func addRequests(to router: some RouterMethods<HosoContext>, state: ServerState) {
+        let clerks = router.group().add(middleware: RequireRole(ClerkRoutes.roles))
+        let clerkChanges = clerks.group().add(middleware: RequireCSRF.header)
+
+        clerks.get("/api/requests") { request, context -> Response in
+            let s = try context.signedIn()
             let all = request.uri.queryParameters.get("all") == "1"
             var list = try await state.archive.with { try $0.requests() }
             if !all { list = list.filter { $0.request.status == .received || $0.request.status == .checked } }
@@ -50,17 +66,16 @@ enum APIRoutes {
             return jsonResponse(list)
         }
 
-        router.post("/api/requests") { request, context -> Response in
-            let s = try context.require(ClerkRoutes.roles)
-            try checkCSRF(request, form: nil, session: s)
+        clerkChanges.post("/api/requests") { request, context -> Response in
+            let s = try context.signedIn()
             let f = try await jsonForm(request, limit: 256 * 1024)
             let (id, r) = try await state.archive.with { try $0.newRequest(try ClerkRoutes.newRequest(from: f), clerk: s.user.name) }
             try await state.audit(actor: s.user.name, action: "create", target: "request:\(id)", detail: "api")
             return jsonResponse(RequestOut(id: id, request: r, entry: nil, entryProblem: nil), status: .created)
         }
 
-        router.get("/api/requests/:id") { _, context -> Response in
-            let s = try context.require(ClerkRoutes.roles)
+        clerks.get("/api/requests/:id") { _, context -> Response in
+            let s = try context.signedIn()
             let id = try ClerkRoutes.requestId(context)
             let (r, entry) = try await state.archive.with { a in
                 let (_, r) = try a.request(id)
@@ -72,9 +87,8 @@ enum APIRoutes {
             return jsonResponse(RequestOut(id: id, request: r, entry: try? entry.get(), entryProblem: problem))
         }
 
-        router.post("/api/requests/:id/issue") { request, context -> Response in
-            let s = try context.require(ClerkRoutes.roles)
-            try checkCSRF(request, form: nil, session: s)
+        clerkChanges.post("/api/requests/:id/issue") { request, context -> Response in
+            let s = try context.signedIn()
             let id = try ClerkRoutes.requestId(context)
             guard let office = state.config.officeIdentity else {
                 throw HosoError(.notOfficeSigner, .both("Máy chủ chưa có khóa ký của cơ quan (hoso serve --office-key)",
@@ -90,9 +104,8 @@ enum APIRoutes {
                                 status: .created)
         }
 
-        router.post("/api/requests/:id/refuse") { request, context -> Response in
-            let s = try context.require(ClerkRoutes.roles)
-            try checkCSRF(request, form: nil, session: s)
+        clerkChanges.post("/api/requests/:id/refuse") { request, context -> Response in
+            let s = try context.signedIn()
             let id = try ClerkRoutes.requestId(context)
             let f = try await jsonForm(request, limit: 64 * 1024)
             let r = try await state.archive.with { try $0.refuseRequest(id, reason: f["reason"] ?? "", clerk: s.user.name) }
@@ -100,14 +113,17 @@ enum APIRoutes {
             return jsonResponse(RequestOut(id: id, request: r, entry: nil, entryProblem: nil))
         }
 
-        router.get("/api/requests/:id/copies/:n") { _, context -> Response in
-            let s = try context.require(ClerkRoutes.roles)
+        clerks.get("/api/requests/:id/copies/:n") { _, context -> Response in
+            let s = try context.signedIn()
             let id = try ClerkRoutes.requestId(context)
             let (pdf, number) = try await ClerkRoutes.copyPDF(state: state, requestId: id, index: context.parameters.get("n") ?? "")
             try await state.audit(actor: s.user.name, action: "download", target: "copy:\(number)", detail: "request \(id) api")
             return ClerkRoutes.pdfResponse(pdf, fileName: "ban-sao-\(number.replacingOccurrences(of: "/", with: "-")).pdf")
         }
+    }
 
+    /// Public: the verification of a copy.
+    static func addVerify(to router: some RouterMethods<HosoContext>, state: ServerState) {
         // Public: a PDF (application/pdf), a QR photo (image/*), or JSON {"qr": …} / {"number": …, "serial": …}.
         router.post("/api/verify") { request, context -> Response in
             let type = (request.headers[.contentType] ?? "").lowercased()
@@ -125,17 +141,21 @@ enum APIRoutes {
             }
             return jsonResponse(try await VerifyRoutes.run(form, state: state, remote: context.remote))
         }
+    }
 
-        router.get("/api/users") { _, context -> Response in
-            _ = try context.require([.admin])
+    /// The admin's accounts and the audit log.
+    static func addAccounts(to router: some RouterMethods<HosoContext>, state: ServerState) {
+        let admins = router.group().add(middleware: RequireRole([.admin]))
+        let adminChanges = admins.group().add(middleware: RequireCSRF.header)
+
+        admins.get("/api/users") { _, context -> Response in
             return jsonResponse(try await state.db { try $0.users() }.map {
                 UserOut(name: $0.name, displayName: $0.displayName, role: $0.role.rawValue, createdAt: $0.createdAt, disabled: $0.disabled)
             })
         }
 
-        router.post("/api/users") { request, context -> Response in
-            let s = try context.require([.admin])
-            try checkCSRF(request, form: nil, session: s)
+        adminChanges.post("/api/users") { request, context -> Response in
+            let s = try context.signedIn()
             let f = try await jsonForm(request, limit: 64 * 1024)
             guard let role = Role(rawValue: f["role"] ?? "") else {
                 throw HosoError(.badUserInput, .both("Vai trò không hợp lệ", "Invalid role"), location: "role")
@@ -147,9 +167,8 @@ enum APIRoutes {
                                 status: .created)
         }
 
-        router.post("/api/users/:name/disable") { request, context -> Response in
-            let s = try context.require([.admin])
-            try checkCSRF(request, form: nil, session: s)
+        adminChanges.post("/api/users/:name/disable") { request, context -> Response in
+            let s = try context.signedIn()
             let f = try await jsonForm(request, limit: 64 * 1024)
             let name = context.parameters.get("name") ?? ""
             let disable = f["disabled"].map { $0 != "0" && $0 != "false" } ?? true
@@ -161,8 +180,7 @@ enum APIRoutes {
             return jsonResponse(UserOut(name: u.name, displayName: u.displayName, role: u.role.rawValue, createdAt: u.createdAt, disabled: u.disabled))
         }
 
-        router.get("/api/audit") { request, context -> Response in
-            _ = try context.require([.admin])
+        admins.get("/api/audit") { request, context -> Response in
             let actor = request.uri.queryParameters.get("actor")
             return jsonResponse(try await state.db { AuditOut(chain: try $0.checkAuditChain(), entries: try $0.auditLog(limit: 500, actor: actor)) })
         }

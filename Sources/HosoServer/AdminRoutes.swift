@@ -1,19 +1,22 @@
 import Foundation
-import HosoCore
+import HosoAccounts
+import HosoKit
 import Hummingbird
 
 /// The admin's screens: accounts, and the audit log with its hash chain checked.
 enum AdminRoutes {
-    static func add(to router: Router<HosoContext>, state: ServerState) {
-        router.get("/admin/users") { _, context -> Response in
-            let s = try context.require([.admin])
+    static func add(to router: some RouterMethods<HosoContext>, state: ServerState) {
+        let admins = router.group().add(middleware: RequireRole([.admin]))
+        let forms = admins.group().add(middleware: RequireCSRF.form(limit: 64 * 1024))
+
+        admins.get("/admin/users") { _, context -> Response in
+            let s = try context.signedIn()
             return htmlResponse(usersPage(context, s, users: try await state.db { try $0.users() }, problem: nil))
         }
 
-        router.post("/admin/users") { request, context -> Response in
-            let s = try context.require([.admin])
-            let form = try await Form.read(request, limit: 64 * 1024)
-            try checkCSRF(request, form: form, session: s)
+        forms.post("/admin/users") { request, context -> Response in
+            let s = try context.signedIn()
+            let form = try context.submittedForm()
             do {
                 guard let role = Role(rawValue: form["role"] ?? "") else {
                     throw HosoError(.badUserInput, .both("Vai trò không hợp lệ", "Invalid role"), location: "role")
@@ -27,10 +30,9 @@ enum AdminRoutes {
             }
         }
 
-        router.post("/admin/users/:name/disable") { request, context -> Response in
-            let s = try context.require([.admin])
-            let form = try await Form.read(request, limit: 64 * 1024)
-            try checkCSRF(request, form: form, session: s)
+        forms.post("/admin/users/:name/disable") { request, context -> Response in
+            let s = try context.signedIn()
+            let form = try context.submittedForm()
             let name = context.parameters.get("name") ?? ""
             let disable = form["disabled"] != "0"
             try await state.db { try $0.setDisabled(name: name, disable) }
@@ -38,8 +40,8 @@ enum AdminRoutes {
             return redirect("/admin/users")
         }
 
-        router.get("/admin/audit") { request, context -> Response in
-            let s = try context.require([.admin])
+        admins.get("/admin/audit") { request, context -> Response in
+            let s = try context.signedIn()
             let actor = request.uri.queryParameters.get("actor").flatMap { $0.isEmpty ? nil : $0 }
             let (entries, check) = try await state.db { (try $0.auditLog(limit: 500, actor: actor), try $0.checkAuditChain()) }
             return htmlResponse(auditPage(context, s, entries: entries, check: check, actor: actor))

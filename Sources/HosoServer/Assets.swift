@@ -7,7 +7,7 @@ enum StaticRoutes {
         "app.js": ("text/javascript; charset=utf-8", js),
     ]
 
-    static func add(to router: Router<HosoContext>) {
+    static func add(to router: some RouterMethods<HosoContext>) {
         router.get("/static/:name") { _, context -> Response in
             guard let name = context.parameters.get("name"), let f = files[name] else {
                 throw HosoError(.inputNotFound, .both("Không có tệp này", "No such file"))
@@ -105,4 +105,4 @@ enum StaticRoutes {
     """
 }
 
-import HosoCore
+import HosoKit

@@ -1,26 +1,28 @@
 import Foundation
-import HosoCore
+import HosoAccounts
 import HosoKit
-import HosoSigning
 import Hummingbird
 
 /// The clerk's screens: the request queue, one request (check the ledger entry, issue the copy or refuse), the PDF.
 enum ClerkRoutes {
     static let roles: Set<Role> = [.clerk, .officeHead]
 
-    static func add(to router: Router<HosoContext>, state: ServerState) {
-        router.get("/requests") { request, context -> Response in
-            let s = try context.require(roles)
+    static func add(to router: some RouterMethods<HosoContext>, state: ServerState) {
+        let clerks = router.group().add(middleware: RequireRole(roles))
+        let forms = clerks.group().add(middleware: RequireCSRF.form(limit: 64 * 1024))
+        let newRequests = clerks.group().add(middleware: RequireCSRF.form(limit: 256 * 1024))
+
+        clerks.get("/requests") { request, context -> Response in
+            let s = try context.signedIn()
             let all = request.uri.queryParameters.get("all") == "1"
             let list = try await state.archive.with { try $0.requests() }
             try await state.audit(actor: s.user.name, action: "read", target: "requests", detail: all ? "all" : "open")
             return htmlResponse(queuePage(context, s, list: list, all: all, problems: []))
         }
 
-        router.post("/requests") { request, context -> Response in
-            let s = try context.require(roles)
-            let form = try await Form.read(request, limit: 256 * 1024)
-            try checkCSRF(request, form: form, session: s)
+        newRequests.post("/requests") { request, context -> Response in
+            let s = try context.signedIn()
+            let form = try context.submittedForm()
             do {
                 let (id, _) = try await state.archive.with { try $0.newRequest(try newRequest(from: form), clerk: s.user.name) }
                 try await state.audit(actor: s.user.name, action: "create", target: "request:\(id)")
@@ -34,8 +36,8 @@ enum ClerkRoutes {
             }
         }
 
-        router.get("/requests/:id") { _, context -> Response in
-            let s = try context.require(roles)
+        clerks.get("/requests/:id") { _, context -> Response in
+            let s = try context.signedIn()
             let id = try requestId(context)
             let (r, entry) = try await state.archive.with { a in
                 let (_, r) = try a.request(id)
@@ -46,10 +48,8 @@ enum ClerkRoutes {
             return htmlResponse(requestPage(context, s, id: id, request: r, entry: entry, officeReady: state.config.officeIdentity != nil))
         }
 
-        router.post("/requests/:id/issue") { request, context -> Response in
-            let s = try context.require(roles)
-            let form = try await Form.read(request, limit: 64 * 1024)
-            try checkCSRF(request, form: form, session: s)
+        forms.post("/requests/:id/issue") { _, context -> Response in
+            let s = try context.signedIn()
             let id = try requestId(context)
             guard let office = state.config.officeIdentity else {
                 throw HosoError(.notOfficeSigner, .both("Máy chủ chưa có khóa ký của cơ quan (hoso serve --office-key)",
@@ -60,18 +60,17 @@ enum ClerkRoutes {
             return redirect("/requests/\(id)")
         }
 
-        router.post("/requests/:id/refuse") { request, context -> Response in
-            let s = try context.require(roles)
-            let form = try await Form.read(request, limit: 64 * 1024)
-            try checkCSRF(request, form: form, session: s)
+        forms.post("/requests/:id/refuse") { request, context -> Response in
+            let s = try context.signedIn()
+            let form = try context.submittedForm()
             let id = try requestId(context)
             _ = try await state.archive.with { try $0.refuseRequest(id, reason: form["reason"] ?? "", clerk: s.user.name) }
             try await state.audit(actor: s.user.name, action: "refuse", target: "request:\(id)")
             return redirect("/requests/\(id)")
         }
 
-        router.get("/requests/:id/copies/:n") { _, context -> Response in
-            let s = try context.require(roles)
+        clerks.get("/requests/:id/copies/:n") { _, context -> Response in
+            let s = try context.signedIn()
             let id = try requestId(context)
             let (pdf, number) = try await copyPDF(state: state, requestId: id, index: context.parameters.get("n") ?? "")
             try await state.audit(actor: s.user.name, action: "download", target: "copy:\(number)", detail: "request \(id)")
@@ -303,23 +302,7 @@ enum ClerkRoutes {
             el("h2", text: c.t("Đối chiếu sổ gốc", "The ledger entry"))
             switch entry {
             case .success(let v):
-                el("section", [("class", "card"), ("id", "entry")]) {
-                    el("dl") {
-                        el("dt", text: c.t("Sổ gốc", "Ledger")); el("dd", text: "\(v.ledgerRecordId) — \(v.title) \(v.year)")
-                        el("dt", text: c.t("Trường", "School")); el("dd", text: v.school)
-                        for (key, vi, en) in entryFields {
-                            if let value = v.entry[key] { el("dt", text: c.t(vi, en)); el("dd", text: value.text) }
-                        }
-                    }
-                    for corr in v.corrections {
-                        el("p", [("class", "note")], text: c.t("Đã đính chính theo \(corr.appendixRecordId): \(corr.fields.joined(separator: ", "))",
-                                                               "Corrected by \(corr.appendixRecordId): \(corr.fields.joined(separator: ", "))"))
-                    }
-                    if let rv = v.revocation {
-                        el("p", [("class", "error"), ("role", "alert")], text: c.t("Văn bằng đã bị \(rv.kind.lowercased()) (\(rv.decision ?? "")): \(rv.reason)",
-                                                                                  "The diploma was revoked (\(rv.decision ?? "")): \(rv.reason)"))
-                    }
-                }
+                entryCard(c, v)
             case .failure(let e):
                 el("p", [("class", "error"), ("id", "entry-missing")], text: (e as? HosoError).map { c.t($0.message) } ?? "\(e)")
             }
@@ -360,6 +343,27 @@ enum ClerkRoutes {
                 }
             }
             el("p") { el("a", [("href", "/requests")], text: c.t("← Danh sách yêu cầu", "← All requests")) }
+        }
+    }
+
+    /// The ledger entry the request names, with its corrections and any revocation.
+    static func entryCard(_ c: HosoContext, _ v: LedgerEntryView) -> HTML {
+        el("section", [("class", "card"), ("id", "entry")]) {
+            el("dl") {
+                el("dt", text: c.t("Sổ gốc", "Ledger")); el("dd", text: "\(v.ledgerRecordId) — \(v.title) \(v.year)")
+                el("dt", text: c.t("Trường", "School")); el("dd", text: v.school)
+                for (key, vi, en) in entryFields {
+                    if let value = v.entry[key] { el("dt", text: c.t(vi, en)); el("dd", text: value.text) }
+                }
+            }
+            for corr in v.corrections {
+                el("p", [("class", "note")], text: c.t("Đã đính chính theo \(corr.appendixRecordId): \(corr.fields.joined(separator: ", "))",
+                                                       "Corrected by \(corr.appendixRecordId): \(corr.fields.joined(separator: ", "))"))
+            }
+            if let rv = v.revocation {
+                el("p", [("class", "error"), ("role", "alert")], text: c.t("Văn bằng đã bị \(rv.kind.lowercased()) (\(rv.decision ?? "")): \(rv.reason)",
+                                                                          "The diploma was revoked (\(rv.decision ?? "")): \(rv.reason)"))
+            }
         }
     }
 

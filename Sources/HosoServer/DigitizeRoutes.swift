@@ -1,7 +1,6 @@
 import Foundation
-import HosoCore
+import HosoAccounts
 import HosoKit
-import HosoSigning
 import Hummingbird
 
 /// Digitization on the web: the registrar uploads a ledger spreadsheet (CSV or XLSX), its mapping file and the page
@@ -11,16 +10,20 @@ import Hummingbird
 enum DigitizeRoutes {
     static let roles: Set<Role> = [.registrar]
 
-    static func add(to router: Router<HosoContext>, state: ServerState) {
-        router.get("/digitize") { _, context -> Response in
-            let s = try context.require(roles)
+    static func add(to router: some RouterMethods<HosoContext>, state: ServerState) {
+        let registrars = router.group().add(middleware: RequireRole(roles))
+        let uploads = registrars.group().add(middleware: RequireCSRF.form(limit: maxUpload))
+        let forms = registrars.group().add(middleware: RequireCSRF.form(limit: 64 * 1024))
+        let api = registrars.group().add(middleware: RequireCSRF.header)
+
+        registrars.get("/digitize") { _, context -> Response in
+            let s = try context.signedIn()
             return htmlResponse(page(context, s, report: nil, token: nil, problems: []))
         }
 
-        router.post("/digitize") { request, context -> Response in
-            let s = try context.require(roles)
-            let form = try await Form.read(request, limit: maxUpload)
-            try checkCSRF(request, form: form, session: s)
+        uploads.post("/digitize") { request, context -> Response in
+            let s = try context.signedIn()
+            let form = try context.submittedForm()
             do {
                 let (report, token) = try await dryRun(state: state, session: s, form: form)
                 return htmlResponse(page(context, s, report: report, token: token, problems: []))
@@ -31,26 +34,23 @@ enum DigitizeRoutes {
             }
         }
 
-        router.post("/digitize/commit") { request, context -> Response in
-            let s = try context.require(roles)
-            let form = try await Form.read(request, limit: 64 * 1024)
-            try checkCSRF(request, form: form, session: s)
+        forms.post("/digitize/commit") { request, context -> Response in
+            let s = try context.signedIn()
+            let form = try context.submittedForm()
             let report = try await commit(state: state, session: s, batch: form["batch"] ?? "", reason: form.value("reason"))
             return htmlResponse(page(context, s, report: report, token: nil, problems: []))
         }
 
         // The JSON API: the same multipart upload (token in X-CSRF-Token), then a commit of the batch it names.
-        router.post("/api/digitize") { request, context -> Response in
-            let s = try context.require(roles)
-            try checkCSRF(request, form: nil, session: s)
+        api.post("/api/digitize") { request, context -> Response in
+            let s = try context.signedIn()
             let form = try await Form.read(request, limit: maxUpload)
             let (report, token) = try await dryRun(state: state, session: s, form: form)
             return jsonResponse(DryRunOut(report: report, batch: token))
         }
 
-        router.post("/api/digitize/commit") { request, context -> Response in
-            let s = try context.require(roles)
-            try checkCSRF(request, form: nil, session: s)
+        api.post("/api/digitize/commit") { request, context -> Response in
+            let s = try context.signedIn()
             let form = try await APIRoutes.jsonForm(request, limit: 64 * 1024)
             let report = try await commit(state: state, session: s, batch: form["batch"] ?? "", reason: form.value("reason"))
             return jsonResponse(report, status: .created)

@@ -1,6 +1,5 @@
 import Foundation
-import HosoCore
-import HosoSigning
+import HosoKit
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -142,17 +141,4 @@ struct Form: Sendable {
         }
         return nil
     }
-}
-
-/// Every POST from a session carries the session's CSRF token: a form field `_csrf` or the `X-CSRF-Token` header.
-func checkCSRF(_ request: Request, form: Form?, session: Session) throws {
-    let sent = form?["_csrf"] ?? request.headers[.xCSRFToken] ?? ""
-    guard constantTimeEqual(Array(sent.utf8), Array(session.csrf.utf8)) else {
-        throw HosoError(.csrfFailed, .both("Mã chống giả mạo (CSRF) thiếu hoặc sai; hãy tải lại trang", "The CSRF token is missing or wrong; reload the page"))
-    }
-}
-
-extension HTTPField.Name {
-    static let xCSRFToken = Self("X-CSRF-Token")!
-    static let referrerPolicy = Self("Referrer-Policy")!
 }

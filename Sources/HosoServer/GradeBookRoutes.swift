@@ -1,8 +1,6 @@
 import Foundation
-import HosoCore
+import HosoAccounts
 import HosoKit
-import HosoRecords
-import HosoSigning
 import Hummingbird
 
 /// The teacher's grade-book screens: enter marks (averages computed on the server when saved, shown live by a
@@ -12,10 +10,20 @@ enum GradeBookRoutes {
     static let readers: Set<Role> = [.teacher, .principal]
     static let writers: Set<Role> = [.teacher]
 
-    static func add(to router: Router<HosoContext>, state: ServerState) {
-        router.get("/gradebooks") { _, context -> Response in
-            _ = try context.require(readers)
-            let ids = try await state.archive.with { try $0.index.recordIds(ofType: GradeBookInfo.recordType) }.sorted()
+    static func add(to router: some RouterMethods<HosoContext>, state: ServerState) {
+        let readers = router.group().add(middleware: RequireRole(Self.readers))
+        let writers = router.group().add(middleware: RequireRole(Self.writers))
+        addScreens(readers: readers, writers: writers, state: state)
+        addAPI(readers: readers, writers: writers, state: state)
+    }
+
+    /// The screens: the list, one book, saving marks, signing.
+    static func addScreens(readers: RouterGroup<HosoContext>, writers: RouterGroup<HosoContext>, state: ServerState) {
+        let saves = writers.group().add(middleware: RequireCSRF.form(limit: 512 * 1024))
+        let signatures = writers.group().add(middleware: RequireCSRF.form(limit: 1024 * 1024))
+
+        readers.get("/gradebooks") { _, context -> Response in
+            let ids = try await state.archive.with { try $0.recordIds(ofType: GradeBookInfo.recordType) }.sorted()
             return htmlResponse(Pages.layout(context, title: context.t("Sổ điểm", "Grade books")) {
                 el("ul", [("id", "gradebooks")]) {
                     for id in ids { el("li") { el("a", [("href", "/gradebook?id=" + queryEscape(id))], text: id) } }
@@ -24,18 +32,17 @@ enum GradeBookRoutes {
             })
         }
 
-        router.get("/gradebook") { request, context -> Response in
-            let s = try context.require(readers)
+        readers.get("/gradebook") { request, context -> Response in
+            let s = try context.signedIn()
             let id = request.uri.queryParameters.get("id") ?? ""
             let (book, report) = try await state.archive.with { a in (try a.gradeBook(record: id), try? a.verify(id)) }
             try await state.audit(actor: s.user.name, action: "read", target: "gradebook:\(id)")
             return htmlResponse(page(context, s, id: id, book: book, report: report, problems: [], saved: request.uri.queryParameters.get("saved")))
         }
 
-        router.post("/gradebook/save") { request, context -> Response in
-            let s = try context.require(writers)
-            let form = try await Form.read(request, limit: 512 * 1024)
-            try checkCSRF(request, form: form, session: s)
+        saves.post("/gradebook/save") { request, context -> Response in
+            let s = try context.signedIn()
+            let form = try context.submittedForm()
             let id = request.uri.queryParameters.get("id") ?? ""
             do {
                 _ = try await save(state: state, session: s, id: id, form: form)
@@ -47,10 +54,9 @@ enum GradeBookRoutes {
             }
         }
 
-        router.post("/gradebook/sign") { request, context -> Response in
-            let s = try context.require(writers)
-            let form = try await Form.read(request, limit: 1024 * 1024)
-            try checkCSRF(request, form: form, session: s)
+        signatures.post("/gradebook/sign") { request, context -> Response in
+            let s = try context.signedIn()
+            let form = try context.submittedForm()
             let id = request.uri.queryParameters.get("id") ?? ""
             guard let key = form.file("key") else {
                 throw HosoError(.badUserInput, .both("Hãy chọn tệp khóa ký (.p12)", "Choose the signing key file (.p12)"), location: "key")
@@ -58,24 +64,26 @@ enum GradeBookRoutes {
             _ = try await sign(state: state, session: s, id: id, key: key.bytes, keyName: key.fileName, password: form["password"] ?? "")
             return redirect("/gradebook?id=\(queryEscape(id))")
         }
+    }
 
-        // The JSON API: the same reads, saves and signatures.
-        router.get("/api/gradebooks") { _, context -> Response in
-            _ = try context.require(readers)
-            return jsonResponse(try await state.archive.with { try $0.index.recordIds(ofType: GradeBookInfo.recordType) }.sorted())
+    /// The JSON API: the same reads, saves and signatures.
+    static func addAPI(readers: RouterGroup<HosoContext>, writers: RouterGroup<HosoContext>, state: ServerState) {
+        let api = writers.group().add(middleware: RequireCSRF.header)
+
+        readers.get("/api/gradebooks") { _, context -> Response in
+            return jsonResponse(try await state.archive.with { try $0.recordIds(ofType: GradeBookInfo.recordType) }.sorted())
         }
 
-        router.get("/api/gradebook") { request, context -> Response in
-            let s = try context.require(readers)
+        readers.get("/api/gradebook") { request, context -> Response in
+            let s = try context.signedIn()
             let id = request.uri.queryParameters.get("id") ?? ""
             let (book, report) = try await state.archive.with { a in (try a.gradeBook(record: id), try? a.verify(id)) }
             try await state.audit(actor: s.user.name, action: "read", target: "gradebook:\(id)", detail: "api")
             return jsonResponse(BookOut(id: id, book: book, report: report))
         }
 
-        router.post("/api/gradebook/marks") { request, context -> Response in
-            let s = try context.require(writers)
-            try checkCSRF(request, form: nil, session: s)
+        api.post("/api/gradebook/marks") { request, context -> Response in
+            let s = try context.signedIn()
             let form = try await APIRoutes.jsonForm(request, limit: 512 * 1024)
             let id = request.uri.queryParameters.get("id") ?? ""
             let result = try await save(state: state, session: s, id: id, form: form)
@@ -83,9 +91,8 @@ enum GradeBookRoutes {
                                          warnings: result.warnings.map { .init(code: $0.code.rawValue, message: $0.message.text(context.lang), location: $0.location) }))
         }
 
-        router.post("/api/gradebook/sign") { request, context -> Response in
-            let s = try context.require(writers)
-            try checkCSRF(request, form: nil, session: s)
+        api.post("/api/gradebook/sign") { request, context -> Response in
+            let s = try context.signedIn()
             let form = try await APIRoutes.jsonForm(request, limit: 1024 * 1024)
             let id = request.uri.queryParameters.get("id") ?? ""
             guard let b64 = form["key"], let key = Data(base64Encoded: b64, options: .ignoreUnknownCharacters), !key.isEmpty else {
@@ -187,25 +194,12 @@ enum GradeBookRoutes {
     static func page(_ c: HosoContext, _ s: Session, id: String, book: GradeBook, report: Archive.SignedRevisionReport?,
                      problems: [HosoError], saved: String?, form: Form? = nil) -> HTML {
         let info = book.info
-        let regular = info.regularMarkCount ?? 0
         // Only the book's own teacher gets the forms (the server refuses anyone else's save or signature anyway).
         let owns = s.user.role == .teacher && (try? requireOwnBook(s, book)) != nil
         let editable = info.assessment == .scored && owns
         return Pages.layout(c, title: "\(info.subject) — \(info.className) — \(info.term.label) \(info.schoolYear)") {
             el("p", text: "\(info.school) · " + c.t("Giáo viên: ", "Teacher: ") + info.teacher)
-            if let r = report {
-                el("p", [("class", "card report \(r.signatures.isEmpty ? "INDETERMINATE" : r.indication)"), ("id", "signature-status"),
-                         ("data-indication", r.signatures.isEmpty ? "UNSIGNED" : r.indication)]) {
-                    if r.signatures.isEmpty {
-                        c.t("Bản hiện tại chưa được ký", "The current revision is not signed")
-                        if r.earlierRevisionsSigned > 0 { c.t(" (bản trước đã ký: cần ký lại)", " (an earlier revision was signed: sign again)") }
-                    } else {
-                        el("span", [("class", "badge \(r.indication)")], text: r.indication)
-                        " " + r.signatures.map { "\($0.report.signer ?? "?") — \($0.report.indication.rawValue)\($0.report.reason.map { " " + $0.rawValue } ?? "")" }
-                            .joined(separator: "; ")
-                    }
-                }
-            }
+            if let r = report { signatureStatus(c, r) }
             if saved != nil { el("p", [("class", "note"), ("id", "saved")], text: c.t("Đã lưu bản mới của sổ điểm.", "A new revision of the grade book was saved.")) }
             if !problems.isEmpty {
                 el("ul", [("class", "errors"), ("role", "alert")]) {
@@ -214,39 +208,7 @@ enum GradeBookRoutes {
             }
             el("form", [("method", "post"), ("action", "/gradebook/save?id=" + queryEscape(id)), ("id", "marks")]) {
                 Pages.csrfField(s)
-                el("div", [("class", "table-wrap")]) {
-                    el("table", [("id", "gradebook"), ("data-regular", String(regular))]) {
-                        el("thead") {
-                            el("tr") {
-                                el("th", text: "STT"); el("th", text: c.t("Họ và tên", "Name"))
-                                if info.assessment == .scored {
-                                    for i in 0..<regular { el("th", text: "TX\(i + 1)") }
-                                    el("th", text: "GK"); el("th", text: "CK"); el("th", text: "ĐTBmhk")
-                                } else {
-                                    el("th", text: c.t("Nhận xét", "Comment"))
-                                }
-                            }
-                        }
-                        el("tbody") {
-                            for (row, st) in book.students.enumerated() {
-                                el("tr", [("data-row", String(row))]) {
-                                    el("td", text: String(row + 1))
-                                    el("td", text: st.fullName)
-                                    if info.assessment == .scored {
-                                        for i in 0..<regular {
-                                            markCell("tx\(i + 1)-\(row)", form?["tx\(i + 1)-\(row)"] ?? (i < st.regularMarks.count ? st.regularMarks[i].description : ""), editable)
-                                        }
-                                        markCell("gk-\(row)", form?["gk-\(row)"] ?? st.midTermMark?.description ?? "", editable)
-                                        markCell("ck-\(row)", form?["ck-\(row)"] ?? st.endOfTermMark?.description ?? "", editable)
-                                        el("td", [("class", "avg"), ("id", "avg-\(row)")], text: st.termAverage?.description ?? "")
-                                    } else {
-                                        el("td", text: st.exempt ? GradeBookCSV.exemptLabel : st.commentResult?.rawValue ?? "")
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
+                marksTable(c, book: book, form: form, editable: editable)
                 if editable {
                     el("label") {
                         c.t("Lý do sửa (nếu sửa điểm đã có)", "Reason for the change (when changing marks)")
@@ -260,22 +222,79 @@ enum GradeBookRoutes {
                    text: c.t("Sổ điểm này của giáo viên \(info.teacher): chỉ giáo viên đó được sửa điểm và ký.",
                              "This grade book is teacher \(info.teacher)'s: only they may change marks and sign."))
             }
-            if owns {
-                el("form", [("method", "post"), ("action", "/gradebook/sign?id=" + queryEscape(id)), ("enctype", "multipart/form-data"),
-                            ("class", "card"), ("id", "sign")]) {
-                    Pages.csrfField(s)
-                    el("h2", text: c.t("Ký số bản hiện tại", "Sign the current revision"))
-                    el("label") {
-                        c.t("Tệp khóa ký của giáo viên (.p12)", "The teacher's key file (.p12)")
-                        el("input", [("type", "file"), ("name", "key"), ("id", "key"), ("accept", ".p12,.pfx,application/x-pkcs12")])
+            if owns { signForm(c, s, id: id) }
+        }
+    }
+
+    /// Whether the current revision is signed, and by whom.
+    static func signatureStatus(_ c: HosoContext, _ r: Archive.SignedRevisionReport) -> HTML {
+        el("p", [("class", "card report \(r.signatures.isEmpty ? "INDETERMINATE" : r.indication)"), ("id", "signature-status"),
+                 ("data-indication", r.signatures.isEmpty ? "UNSIGNED" : r.indication)]) {
+            if r.signatures.isEmpty {
+                c.t("Bản hiện tại chưa được ký", "The current revision is not signed")
+                if r.earlierRevisionsSigned > 0 { c.t(" (bản trước đã ký: cần ký lại)", " (an earlier revision was signed: sign again)") }
+            } else {
+                el("span", [("class", "badge \(r.indication)")], text: r.indication)
+                " " + r.signatures.map { "\($0.report.signer ?? "?") — \($0.report.indication.rawValue)\($0.report.reason.map { " " + $0.rawValue } ?? "")" }
+                    .joined(separator: "; ")
+            }
+        }
+    }
+
+    /// The students' marks: inputs for the book's own teacher, text for everyone else.
+    static func marksTable(_ c: HosoContext, book: GradeBook, form: Form?, editable: Bool) -> HTML {
+        let info = book.info
+        let regular = info.regularMarkCount ?? 0
+        return el("div", [("class", "table-wrap")]) {
+            el("table", [("id", "gradebook"), ("data-regular", String(regular))]) {
+                el("thead") {
+                    el("tr") {
+                        el("th", text: "STT"); el("th", text: c.t("Họ và tên", "Name"))
+                        if info.assessment == .scored {
+                            for i in 0..<regular { el("th", text: "TX\(i + 1)") }
+                            el("th", text: "GK"); el("th", text: "CK"); el("th", text: "ĐTBmhk")
+                        } else {
+                            el("th", text: c.t("Nhận xét", "Comment"))
+                        }
                     }
-                    el("label") {
-                        c.t("Mật khẩu tệp khóa", "Key file password")
-                        el("input", [("type", "password"), ("name", "password"), ("id", "key-password"), ("autocomplete", "off")])
+                }
+                el("tbody") {
+                    for (row, st) in book.students.enumerated() {
+                        el("tr", [("data-row", String(row))]) {
+                            el("td", text: String(row + 1))
+                            el("td", text: st.fullName)
+                            if info.assessment == .scored {
+                                for i in 0..<regular {
+                                    markCell("tx\(i + 1)-\(row)", form?["tx\(i + 1)-\(row)"] ?? (i < st.regularMarks.count ? st.regularMarks[i].description : ""), editable)
+                                }
+                                markCell("gk-\(row)", form?["gk-\(row)"] ?? st.midTermMark?.description ?? "", editable)
+                                markCell("ck-\(row)", form?["ck-\(row)"] ?? st.endOfTermMark?.description ?? "", editable)
+                                el("td", [("class", "avg"), ("id", "avg-\(row)")], text: st.termAverage?.description ?? "")
+                            } else {
+                                el("td", text: st.exempt ? GradeBookCSV.exemptLabel : st.commentResult?.rawValue ?? "")
+                            }
+                        }
                     }
-                    el("button", [("type", "submit"), ("id", "sign-submit")], text: c.t("Ký", "Sign"))
                 }
             }
+        }
+    }
+
+    /// The teacher's key file and its password, used for this one signature.
+    static func signForm(_ c: HosoContext, _ s: Session, id: String) -> HTML {
+        el("form", [("method", "post"), ("action", "/gradebook/sign?id=" + queryEscape(id)), ("enctype", "multipart/form-data"),
+                    ("class", "card"), ("id", "sign")]) {
+            Pages.csrfField(s)
+            el("h2", text: c.t("Ký số bản hiện tại", "Sign the current revision"))
+            el("label") {
+                c.t("Tệp khóa ký của giáo viên (.p12)", "The teacher's key file (.p12)")
+                el("input", [("type", "file"), ("name", "key"), ("id", "key"), ("accept", ".p12,.pfx,application/x-pkcs12")])
+            }
+            el("label") {
+                c.t("Mật khẩu tệp khóa", "Key file password")
+                el("input", [("type", "password"), ("name", "password"), ("id", "key-password"), ("autocomplete", "off")])
+            }
+            el("button", [("type", "submit"), ("id", "sign-submit")], text: c.t("Ký", "Sign"))
         }
     }
 

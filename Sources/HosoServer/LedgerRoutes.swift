@@ -1,9 +1,6 @@
 import Foundation
-import HosoCore
-import HosoIndex
+import HosoAccounts
 import HosoKit
-import HosoRecords
-import HosoStore
 import Hummingbird
 
 /// The ledger browser: accent-insensitive search over every ledger entry, and a ledger page's scan beside the
@@ -59,41 +56,43 @@ enum LedgerRoutes {
         }
     }
 
-    static func add(to router: Router<HosoContext>, state: ServerState) {
-        router.get("/ledger") { request, context -> Response in
-            let s = try context.require(roles)
+    static func add(to router: some RouterMethods<HosoContext>, state: ServerState) {
+        let readers = router.group().add(middleware: RequireRole(roles))
+
+        readers.get("/ledger") { request, context -> Response in
+            let s = try context.signedIn()
             let q = request.uri.queryParameters.get("q") ?? ""
             let hits = try await search(q, state: state)
             if !q.isEmpty { try await state.audit(actor: s.user.name, action: "search", target: "ledger", detail: "\(hits.count) hits") }
             return htmlResponse(searchPage(context, q: q, hits: hits))
         }
 
-        router.get("/api/ledger/search") { request, context -> Response in
-            let s = try context.require(roles)
+        readers.get("/api/ledger/search") { request, context -> Response in
+            let s = try context.signedIn()
             let q = request.uri.queryParameters.get("q") ?? ""
             let hits = try await search(q, state: state)
             try await state.audit(actor: s.user.name, action: "search", target: "ledger", detail: "\(hits.count) hits api")
             return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: json(hits))))
         }
 
-        router.get("/ledger/page") { request, context -> Response in
-            let s = try context.require(roles)
+        readers.get("/ledger/page") { request, context -> Response in
+            let s = try context.signedIn()
             let p = try await ledgerPage(request, state: state, session: s, api: false)
             return htmlResponse(pagePage(context, ledger: p.ledger, page: p.page, title: p.title, entries: p.entries, hasScan: p.scan != nil))
         }
 
-        router.get("/ledger/scan") { request, context -> Response in
-            let s = try context.require(roles)
+        readers.get("/ledger/scan") { request, context -> Response in
+            let s = try context.signedIn()
             return try await scan(request, state: state, session: s, api: false)
         }
 
-        router.get("/api/ledger/page") { request, context -> Response in
-            let s = try context.require(roles)
+        readers.get("/api/ledger/page") { request, context -> Response in
+            let s = try context.signedIn()
             return jsonResponse(try await ledgerPage(request, state: state, session: s, api: true))
         }
 
-        router.get("/api/ledger/scan") { request, context -> Response in
-            let s = try context.require(roles)
+        readers.get("/api/ledger/scan") { request, context -> Response in
+            let s = try context.signedIn()
             return try await scan(request, state: state, session: s, api: true)
         }
     }

@@ -1,6 +1,6 @@
 import Foundation
-import HosoCore
-import HosoSigning
+import HosoAccounts
+import HosoKit
 import Hummingbird
 
 /// The page frame and the pages every role shares (sign-in, errors, home).
@@ -146,20 +146,18 @@ enum Pages {
 
 /// Sign-in, sign-out and the start page.
 enum AuthRoutes {
-    static func add(to router: Router<HosoContext>, state: ServerState) {
+    static func add(to router: some RouterMethods<HosoContext>, state: ServerState) {
+        let signIn = router.group().add(middleware: RequireCSRF.signIn)
+        let forms = router.group().add(middleware: RequireCSRF.form(limit: 64 * 1024))
+
         router.get("/") { _, context in htmlResponse(Pages.home(context: context)) }
 
         router.get("/login") { request, context in
             Pages.loginPage(context: context, state: state, next: request.uri.queryParameters.get("next"), status: .ok, message: nil)
         }
 
-        router.post("/login") { request, context -> Response in
-            let form = try await Form.read(request, limit: 64 * 1024)
-            let cookie = request.cookies[Cookies.loginCSRF]?.value ?? ""
-            guard !cookie.isEmpty, constantTimeEqual(Array((form["_csrf"] ?? "").utf8), Array(cookie.utf8)) else {
-                throw HosoError(.csrfFailed, .both("Mã chống giả mạo (CSRF) thiếu hoặc sai; hãy tải lại trang",
-                                                   "The CSRF token is missing or wrong; reload the page"))
-            }
+        signIn.post("/login") { _, context -> Response in
+            let form = try context.submittedForm()
             let name = (form["user"] ?? "").trimmingCharacters(in: .whitespaces).lowercased()
             switch try await login(state: state, name: name, password: form["password"] ?? "", remote: context.remote) {
             case .success(let token, _):
@@ -176,10 +174,9 @@ enum AuthRoutes {
             }
         }
 
-        router.post("/logout") { request, context -> Response in
-            let form = try await Form.read(request, limit: 64 * 1024)
+        // Without a session this only clears the cookie; with one, RequireCSRF has checked its token.
+        forms.post("/logout") { _, context -> Response in
             if let s = context.session {
-                try checkCSRF(request, form: form, session: s)
                 if let token = context.sessionToken { try await state.db { try $0.endSession(token: token) } }
                 try await state.audit(actor: s.user.name, action: "logout", target: s.user.name)
             }

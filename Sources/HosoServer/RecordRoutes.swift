@@ -1,8 +1,6 @@
 import Foundation
-import HosoCore
-import HosoIndex
+import HosoAccounts
 import HosoKit
-import HosoRecords
 import Hummingbird
 
 /// The signature status of every record of a type, and the records whose revisions diverged offline (conflicts).
@@ -49,7 +47,7 @@ enum RecordRoutes {
         var id: String
         var type: String
         var heads: [String]
-        var history: [RevisionRow]
+        var history: [RevisionInfo]
         /// The current body; nil while the record is in conflict (each head is in `history`).
         var current: JSONValue?
         var signature: Row
@@ -72,7 +70,7 @@ enum RecordRoutes {
         return try await state.archive.with { a -> Listing in
             let conflicts = try a.conflicts()
             let conflicted = Set(conflicts.map(\.recordId))
-            let ids = try a.index.recordIds(ofType: type).sorted()
+            let ids = try a.recordIds(ofType: type).sorted()
             let rows = ids.dropFirst(from).prefix(pageSize).map { id -> Row in
                 if conflicted.contains(id) { return Row(record: id, indication: "CONFLICT", signers: [], earlierRevisionsSigned: 0, conflict: true) }
                 guard let r = try? a.verify(id) else { return Row(record: id, indication: "?", signers: [], earlierRevisionsSigned: 0, conflict: false) }
@@ -99,28 +97,30 @@ enum RecordRoutes {
         return out
     }
 
-    static func add(to router: Router<HosoContext>, state: ServerState) {
-        router.get("/records") { request, context -> Response in
-            let s = try context.require(roles)
+    static func add(to router: some RouterMethods<HosoContext>, state: ServerState) {
+        let readers = router.group().add(middleware: RequireRole(roles))
+
+        readers.get("/records") { request, context -> Response in
+            let s = try context.signedIn()
             let l = try await listing(request, state: state)
             try await state.audit(actor: s.user.name, action: "read", target: "records:\(l.type)", detail: "from \(l.from)")
             return htmlResponse(page(context, type: l.type, rows: l.rows, from: l.from, total: l.total, conflicts: l.conflicts))
         }
 
-        router.get("/record") { request, context -> Response in
-            let s = try context.require(roles)
+        readers.get("/record") { request, context -> Response in
+            let s = try context.signedIn()
             return htmlResponse(recordPage(context, try await record(request, state: state, session: s, api: false)))
         }
 
-        router.get("/api/records") { request, context -> Response in
-            let s = try context.require(roles)
+        readers.get("/api/records") { request, context -> Response in
+            let s = try context.signedIn()
             let l = try await listing(request, state: state)
             try await state.audit(actor: s.user.name, action: "read", target: "records:\(l.type)", detail: "from \(l.from) api")
             return jsonResponse(l)
         }
 
-        router.get("/api/record") { request, context -> Response in
-            let s = try context.require(roles)
+        readers.get("/api/record") { request, context -> Response in
+            let s = try context.signedIn()
             return jsonResponse(try await record(request, state: state, session: s, api: true))
         }
     }

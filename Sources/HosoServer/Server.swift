@@ -1,8 +1,7 @@
 import Foundation
-import HosoCore
+import HosoAccounts
 import HosoKit
-import HosoRecords
-import HosoSigning
+import HosoPrimitives
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -163,6 +162,8 @@ public struct HosoContext: RequestContext {
     var remote: String
     /// Set when the request asked for a language switch (?lang=), so the response sets the cookie.
     var setLangCookie = false
+    /// The submitted form, read and checked by `RequireCSRF.form`.
+    var form: Form?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
@@ -174,18 +175,6 @@ public struct HosoContext: RequestContext {
 
     func t(_ vi: String, _ en: String) -> String { lang == .en ? en : vi }
     func t(_ text: LocalizedText) -> String { text.text(lang) }
-
-    /// The signed-in account with one of `roles`; 401 without a session, 403 with another role.
-    func require(_ roles: Set<Role>) throws -> Session {
-        guard let session else {
-            throw HosoError(.notAuthenticated, .both("Cần đăng nhập", "Please sign in"))
-        }
-        guard roles.contains(session.user.role) else {
-            throw HosoError(.forbidden, .both("Tài khoản không có quyền làm việc này", "This account may not do this"),
-                            location: session.user.role.rawValue)
-        }
-        return session
-    }
 }
 
 public enum Cookies {
@@ -193,76 +182,6 @@ public enum Cookies {
     static let lang = "hoso_lang"
     /// Before sign-in there is no session: the login form's CSRF token is a cookie repeated in the form.
     static let loginCSRF = "hoso_login_csrf"
-}
-
-/// Reads the session and language, turns domain errors into HTTP statuses (the only place that does), and adds the
-/// security headers every response carries.
-struct EdgeMiddleware: RouterMiddleware {
-    typealias Context = HosoContext
-    let state: ServerState
-
-    func handle(_ request: Request, context: HosoContext, next: (Request, HosoContext) async throws -> Response) async throws -> Response {
-        var context = context
-        if let q = request.uri.queryParameters.get("lang"), let l = Lang(rawValue: q) {
-            context.lang = l
-            context.setLangCookie = true
-        } else if let c = request.cookies[Cookies.lang]?.value, let l = Lang(rawValue: c) {
-            context.lang = l
-        }
-        if let token = request.cookies[Cookies.session]?.value, !token.isEmpty {
-            context.sessionToken = token
-            if let cached = state.sessions.get(token) {
-                context.session = cached
-            } else {
-                let store = state.store
-                context.session = try? await state.blocking { try store.session(token: token) }
-                if let s = context.session { state.sessions.put(token, s) }
-            }
-        }
-        let isAPI = request.uri.path.hasPrefix("/api/")
-        var response: Response
-        do {
-            response = try await next(request, context)
-        } catch {
-            response = errorResponse(error, request: request, context: context, isAPI: isAPI)
-        }
-        if context.setLangCookie {
-            response.setCookie(Cookie(name: Cookies.lang, value: context.lang.rawValue, maxAge: 365 * 86400, path: "/",
-                                      secure: state.config.secureCookies, httpOnly: true, sameSite: .strict))
-        }
-        // Nothing from elsewhere: no CDN, no frames, forms post only here.
-        response.headers[.contentSecurityPolicy] =
-            "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-        response.headers[.xContentTypeOptions] = "nosniff"
-        response.headers[.referrerPolicy] = "no-referrer"
-        if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
-        return response
-    }
-
-    func errorResponse(_ error: any Error, request: Request, context: HosoContext, isAPI: Bool) -> Response {
-        let problems: [HosoError]
-        switch error {
-        case let e as HosoError: problems = [e]
-        case let e as HosoProblems: problems = e.problems
-        case let e as HTTPError:
-            let code: HosoError.Code = e.status == .contentTooLarge ? .bodyTooLarge : HosoError.Code(rawValue: "HTTP_\(e.status.code)")
-            var r = Response(status: e.status)
-            if isAPI { r = jsonErrors([HosoError(code, .both(e.body ?? e.status.reasonPhrase, e.body ?? e.status.reasonPhrase))],
-                                      status: e.status, lang: context.lang) }
-            else { r = Pages.errorPage(context: context, status: e.status, problems: [HosoError(code, .both(e.status.reasonPhrase, e.status.reasonPhrase))]) }
-            return r
-        default:
-            context.logger.error("internal error: \(error)")
-            problems = [HosoError(.internalError, .both("Lỗi nội bộ của máy chủ", "Internal server error"))]
-        }
-        let status = httpStatus(for: problems)
-        if isAPI { return jsonErrors(problems, status: status, lang: context.lang) }
-        if status == .unauthorized, request.method == .get {
-            // A page that needs a session answers 401 with the sign-in form, so no JavaScript or redirect is needed.
-            return Pages.loginPage(context: context, state: state, next: request.uri.path, status: .unauthorized, message: nil)
-        }
-        return Pages.errorPage(context: context, status: status, problems: problems)
-    }
 }
 
 /// Domain errors → HTTP statuses, by the table shared with the sync protocol (HosoError+Status.swift).
@@ -301,21 +220,30 @@ func redirect(_ location: String) -> Response {
 public enum HosoServer {
     /// The router with every route; used by `hoso serve` and by the tests (in-process and on a live server).
     public static func router(config: ServerConfig) throws -> Router<HosoContext> {
+        try routes(config: config).router
+    }
+
+    /// The router, and the method and path of every route added to it.
+    static func routes(config: ServerConfig) throws -> RouteRecorder {
         let state = try ServerState(config: config)
         let router = Router(context: HosoContext.self)
-        router.add(middleware: EdgeMiddleware(state: state))
-        StaticRoutes.add(to: router)
-        AuthRoutes.add(to: router, state: state)
-        ClerkRoutes.add(to: router, state: state)
-        GradeBookRoutes.add(to: router, state: state)
-        LedgerRoutes.add(to: router, state: state)
-        RecordRoutes.add(to: router, state: state)
-        DigitizeRoutes.add(to: router, state: state)
-        VerifyRoutes.add(to: router, state: state)
-        AdminRoutes.add(to: router, state: state)
-        APIRoutes.add(to: router, state: state)
-        SyncRoutes.add(to: router, state: state)
-        return router
+        // Outermost first: every answer gets the headers; errors become pages knowing the session and language.
+        router.add(middleware: SecurityHeadersMiddleware())
+        router.add(middleware: SessionMiddleware(state: state))
+        router.add(middleware: ErrorMiddleware(state: state))
+        let routes = RouteRecorder(router)
+        StaticRoutes.add(to: routes)
+        AuthRoutes.add(to: routes, state: state)
+        ClerkRoutes.add(to: routes, state: state)
+        GradeBookRoutes.add(to: routes, state: state)
+        LedgerRoutes.add(to: routes, state: state)
+        RecordRoutes.add(to: routes, state: state)
+        DigitizeRoutes.add(to: routes, state: state)
+        VerifyRoutes.add(to: routes, state: state)
+        AdminRoutes.add(to: routes, state: state)
+        APIRoutes.add(to: routes, state: state)
+        SyncRoutes.add(to: routes, state: state)
+        return routes
     }
 
     /// Runs the server until SIGINT/SIGTERM; `onRunning` gets the bound port (useful with port 0).
@@ -375,23 +303,5 @@ struct JSONWriter {
 
     mutating func raw(_ s: String) { out.append(contentsOf: s.utf8) }
 
-    mutating func string(_ s: String) {
-        out.append(0x22)
-        for b in s.utf8 {
-            switch b {
-            case 0x22: out.append(contentsOf: [0x5C, 0x22])
-            case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
-            case 0x0A: out.append(contentsOf: [0x5C, 0x6E])
-            case 0x0D: out.append(contentsOf: [0x5C, 0x72])
-            case 0x09: out.append(contentsOf: [0x5C, 0x74])
-            case 0x08: out.append(contentsOf: [0x5C, 0x62])
-            case 0x0C: out.append(contentsOf: [0x5C, 0x66])
-            case 0x00..<0x20:
-                let hexDigits = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hexDigits[Int(b >> 4)], hexDigits[Int(b & 15)]])
-            default: out.append(b)
-            }
-        }
-        out.append(0x22)
-    }
+    mutating func string(_ s: String) { JSONString.append(s, to: &out) }
 }

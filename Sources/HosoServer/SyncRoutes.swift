@@ -1,8 +1,6 @@
 import Foundation
 import HosoKit
-import HosoCore
 import HTTPTypes
-import HosoSync
 import Hummingbird
 
 /// The sync protocol (issue 6) under /sync/: the same `SyncHandler` that `hoso sync serve` runs, so `hoso sync URL`
@@ -12,7 +10,7 @@ enum SyncRoutes {
     /// The largest batch a node may push in one request (as `hoso sync serve`).
     static let maxBody = 80 << 20
 
-    static func add(to router: Router<HosoContext>, state: ServerState) {
+    static func add(to router: some RouterMethods<HosoContext>, state: ServerState) {
         let handler = SyncHandler(service: ArchiveSyncService(archive: state.archive.archive, timestamp: state.config.timestamp))
         let serve: @Sendable (Request, HosoContext) async throws -> Response = { request, _ in
             let body = try await request.body.collect(upTo: maxBody)
@@ -31,13 +29,12 @@ enum SyncRoutes {
         router.get("/sync/**", use: serve)  // answered 405 by the handler: the protocol is POST only
 
         // What people see of sync: this node, each peer's last sync and what waits to go out, and the conflicts.
-        router.get("/sync-status") { _, context -> Response in
-            _ = try context.require(RecordRoutes.roles)
+        let readers = router.group().add(middleware: RequireRole(RecordRoutes.roles))
+        readers.get("/sync-status") { _, context -> Response in
             return htmlResponse(page(context, try await status(state)))
         }
 
-        router.get("/api/sync-status") { _, context -> Response in
-            _ = try context.require(RecordRoutes.roles)
+        readers.get("/api/sync-status") { _, context -> Response in
             return jsonResponse(try await status(state))
         }
     }

@@ -1,8 +1,6 @@
 import Foundation
-import HosoCopies
-import HosoCore
 import HosoKit
-import HosoSigning
+import HosoPrimitives
 import Hummingbird
 
 /// What the public page answers about a copy. It repeats only what the copy itself shows (or what the asker typed),
@@ -125,7 +123,7 @@ enum Verification {
             add("DIPLOMA_REVOKED", .both("Văn bằng đã bị \(r.kind.lowercased()) (\(r.decision ?? "")): \(r.reason)",
                                          "The diploma has been revoked (\(r.decision ?? "")): \(r.reason)"))
         }
-        if let bytes = try? now.canonicalBytes(), hex(Digest.sha256(bytes)) != registered.entryDigest {
+        if let bytes = try? now.canonicalBytes(), SHA256.hex(bytes) != registered.entryDigest {
             let fields = now.corrections.flatMap(\.fields).joined(separator: ", ")
             add("ENTRY_CORRECTED", .both("Mục sổ gốc đã được đính chính sau khi cấp bản sao (\(fields))",
                                          "The ledger entry was corrected after the copy was issued (\(fields))"))
@@ -155,7 +153,7 @@ enum Verification {
 }
 
 enum VerifyRoutes {
-    static func add(to router: Router<HosoContext>, state: ServerState) {
+    static func add(to router: some RouterMethods<HosoContext>, state: ServerState) {
         router.get("/verify") { _, context in htmlResponse(page(context, report: nil, problem: nil)) }
 
         router.post("/verify") { request, context -> Response in

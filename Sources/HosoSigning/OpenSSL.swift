@@ -203,8 +203,3 @@ enum PEM {
         }
     }
 }
-
-/// Kept until the web server and the benchmarks use `SHA256` from HosoPrimitives.
-public enum Digest {
-    public static func sha256(_ bytes: [UInt8]) -> [UInt8] { SHA256.hash(bytes) }
-}

@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
-import HosoCore
 import HosoKit
-import HosoStore
 
 struct Hoso: ParsableCommand {
     static var configuration: CommandConfiguration {

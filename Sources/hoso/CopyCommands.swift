@@ -1,9 +1,6 @@
 import ArgumentParser
 import Foundation
-import HosoCopies
-import HosoCore
 import HosoKit
-import HosoSigning
 
 struct CopyCommand: ParsableCommand {
     static var configuration: CommandConfiguration {

@@ -5,7 +5,7 @@ import Darwin
 #endif
 import ArgumentParser
 import Foundation
-import HosoCore
+import HosoKit
 
 /// Every exit code hoso gives. `hoso --help` prints `documented`, so the codes used and the codes documented
 /// cannot drift apart; commands throw `ExitCode(HosoExit.…)`, never a bare number.

@@ -1,9 +1,6 @@
 import ArgumentParser
 import Foundation
-import HosoCore
 import HosoKit
-import HosoRecords
-import HosoStore
 
 /// Warnings go to stderr, in the same shape as errors, so scripts reading stdout are not disturbed.
 private func printWarnings(_ warnings: [HosoError]) {

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
-import HosoCore
-import HosoSigning
+import HosoKit
 
 /// A password from --password-env or --password-file (not both), else from a prompt that does not echo.
 /// Shared by signing keys, node keys, the office key of `serve` and web accounts, so the rules are the same everywhere.

@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
-import HosoCore
 import HosoKit
-import HosoRecords
 
 struct LedgerCommand: ParsableCommand {
     static var configuration: CommandConfiguration {

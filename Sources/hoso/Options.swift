@@ -5,9 +5,7 @@ import Darwin
 #endif
 import ArgumentParser
 import Foundation
-import HosoCore
 import HosoKit
-import HosoStore
 
 // The option groups commands share (`@OptionGroup`), so that each option is named, explained and checked once.
 

@@ -4,7 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
-import HosoCore
+import HosoKit
 
 /// The language of this run: `--lang` on the command line wins, then HOSO_LANG and the locale.
 /// Read before argument parsing so that `--help` itself comes out in the chosen language.

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
-import HosoCore
-import HosoSigning
+import HosoKit
 
 /// `hoso pki …`: certificate authority tools. For now one: a complete TEST PKI for demos and tests.
 struct PKICommand: ParsableCommand {

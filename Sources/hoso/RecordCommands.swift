@@ -3,10 +3,7 @@ import Glibc
 #endif
 import ArgumentParser
 import Foundation
-import HosoCore
 import HosoKit
-import HosoRecords
-import HosoStore
 
 func readJSONFile(_ path: String) throws -> JSONValue {
     try CanonicalJSON.parse(try readInputFile(path), source: path)

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import HosoCore
 import HosoKit
 
 extension CitizenRequest.Kind: ExpressibleByArgument {}

@@ -1,9 +1,8 @@
 import ArgumentParser
 import Foundation
-import HosoCore
 import HosoKit
+import HosoAccounts
 import HosoServer
-import HosoSigning
 import Synchronization
 
 struct Serve: ParsableCommand {

@@ -1,9 +1,6 @@
 import ArgumentParser
 import Foundation
-import HosoCore
 import HosoKit
-import HosoSigning
-import HosoStore
 
 extension SignerRole: ExpressibleByArgument {}
 

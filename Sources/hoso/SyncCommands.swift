@@ -4,9 +4,7 @@ import Glibc
 import ArgumentParser
 import Dispatch
 import Foundation
-import HosoCore
 import HosoKit
-import HosoSigning
 
 // `hoso node`, `hoso peer`, `hoso bundle`: a node identity, the peers it syncs with, and bundles for USB sticks.
 

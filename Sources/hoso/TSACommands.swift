@@ -6,9 +6,7 @@ import Darwin
 import ArgumentParser
 import Dispatch
 import Foundation
-import HosoCore
-import HosoSigning
-import HosoTransport
+import HosoKit
 
 /// `hoso tsa …`: the RFC 3161 time-stamping authority an education office can run for its schools.
 struct TSACommand: ParsableCommand {

@@ -5,7 +5,7 @@ import Darwin
 #endif
 import ArgumentParser
 import Foundation
-import HosoCore
+import HosoKit
 
 // A file-size limit (ulimit -f) must become a clear error, not a silent kill by SIGXFSZ.
 signal(SIGXFSZ, SIG_IGN)

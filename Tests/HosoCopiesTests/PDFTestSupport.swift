@@ -2,6 +2,7 @@ import Foundation
 import HosoCore
 @testable import HosoCopies
 @testable import HosoSigning
+import HosoPrimitives
 import HosoTestSupport
 
 // Support for PDFTests: a demo PKI (made at the real time, because pdfsig and pyHanko judge certificates now), an
@@ -36,7 +37,7 @@ extension DemoPKIFixture {
     /// A timestamp closure for `PAdES.sign`: the demo TSA stamps the SHA-256 of the signature value.
     func stamper() throws -> (_ signatureValue: [UInt8]) throws -> [UInt8] {
         let tsa = try tsa()
-        return { try tsa.token(forDigest: Digest.sha256($0)) }
+        return { try tsa.token(forDigest: SHA256.hash($0)) }
     }
 }
 

@@ -2,6 +2,7 @@ import Foundation
 import HosoCore
 @testable import HosoSigning
 import HosoTestSupport
+import HosoPrimitives
 import Testing
 @testable import HosoCopies
 
@@ -363,7 +364,7 @@ struct QRTests {
         let b64 = pem.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()
         #expect(Data(base64Encoded: b64).map { [UInt8]($0) } == spki)
         #expect(try keys.office.key.subjectPublicKeyInfo() == spki)
-        #expect(try QRPayloadCodec.keyId(of: keys.office.certificate) == Array(Digest.sha256(spki).prefix(8)))
+        #expect(try QRPayloadCodec.keyId(of: keys.office.certificate) == Array(SHA256.hash(spki).prefix(8)))
     }
 
     @Test func qrRefusesInvalidFields() throws {

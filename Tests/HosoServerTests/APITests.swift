@@ -3,6 +3,7 @@ import HosoCopies
 import HosoCore
 import HosoKit
 import HosoRecords
+import HosoAccounts
 import HosoServer
 import HosoSigning
 import HosoStore

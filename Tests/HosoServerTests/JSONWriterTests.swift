@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+import HosoAccounts
 @testable import HosoServer
 import HosoTestSupport
 import Testing
@@ -21,21 +21,5 @@ import Testing
             let back = try JSONDecoder().decode([LedgerRoutes.Hit].self, from: Data(fast))
             #expect(back.map(\.fullName) == list.map(\.fullName) && back.map(\.page) == list.map(\.page))
         }
-    }
-}
-
-/// The access log's writes are synced at each commit (the promise that an answered read is on disk).
-@Suite struct AuditDurabilityTests {
-    @Test func theServerDatabaseWritesWithSynchronousFull() throws {
-        let dir = TempDirectory()
-        let store = try ServerStore(path: dir.path + "/server.sqlite", cost: Fixture.cost)
-        // 2 is FULL; GRDB's pool sets NORMAL (1) on its writer unless told again after opening.
-        #expect(try store.db.write { try Int.fetchOne($0, sql: "PRAGMA synchronous") } == 2)
-        #expect(try store.db.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") } == "wal")
-        try store.append([.init(at: "2026-01-01T00:00:00Z", actor: "a", action: "read", target: "t", detail: ""),
-                          .init(at: "2026-01-01T00:00:01Z", actor: "b", action: "read", target: "t", detail: "")])
-        try store.audit(actor: "c", action: "read", target: "t")
-        #expect(try store.auditLog().map(\.actor) == ["c", "b", "a"])
-        #expect(try store.checkAuditChain() == .init(entries: 3, intact: true, firstBroken: nil))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HosoAccounts
 import HosoServer
 import HosoTestSupport
 import HTTPTypes

@@ -1,6 +1,7 @@
 import Foundation
 import HosoCore
 import HosoKit
+import HosoAccounts
 import HosoServer
 import Hummingbird
 import HummingbirdTesting

@@ -3,6 +3,7 @@ import HosoCore
 import HosoCopies
 import HosoKit
 import HosoRecords
+import HosoAccounts
 import HosoServer
 import HosoSigning
 import HosoTestSupport

@@ -1,8 +1,8 @@
 import Foundation
-import GRDB
 import HosoCore
 import HosoKit
 import HosoRecords
+import HosoAccounts
 import HosoServer
 import HosoSigning
 import HosoTestSupport
@@ -120,13 +120,4 @@ func multipart(_ parts: [(String, String?, String?, [UInt8])], boundary: String 
 
 extension HTTPField.Name {
     static let xCSRF = Self("X-CSRF-Token")!
-}
-
-/// Changes a SQLite file behind the server's back, as someone with access to the disk could.
-enum Tamper {
-    static func sql(_ path: String, _ statement: String) throws {
-        let db = try GRDB.DatabaseQueue(path: path)
-        try db.write { try $0.execute(sql: statement) }
-        try db.close()
-    }
 }

@@ -1,0 +1,198 @@
+import Foundation
+import GRDB
+import HosoCore
+import HosoPrimitives
+import HosoSigning
+
+/// The server node's own state, in `server.sqlite` beside (not inside) the archive's objects: accounts, sessions and
+/// the audit log. None of it is an archive object, so it never syncs to another node.
+public final class ServerStore: Sendable {
+    public static let fileName = "server.sqlite"
+    let db: DatabasePool
+    /// Archive time: sessions expire and audit entries are dated by it.
+    public let clock: HosoClock
+    /// Sessions last a working day; a new login is needed after that.
+    static let sessionLifetime: TimeInterval = 12 * 3600
+    /// Hash cost; lowered only by tests that make many accounts.
+    let cost: PasswordHash.Cost
+
+    public init(path: String, clock: HosoClock = .system, cost: PasswordHash.Cost = .standard) throws {
+        do {
+            var config = Configuration()
+            // Every access-log entry is on disk before the request it records is answered: WAL with synchronous=FULL
+            // syncs the log at each commit (checked by a test). The server writes entries in batches (AuditLog), one
+            // sync for many.
+            config.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+            }
+            config.busyMode = .timeout(5)
+            // A pool (WAL): each request's session lookup reads beside the audit writer instead of queueing behind it.
+            db = try DatabasePool(path: path, configuration: config)
+            // Again after opening: the pool sets synchronous=NORMAL on its writer after prepareDatabase (GRDB 7), and
+            // the writer keeps one connection, so this holds for every write.
+            try db.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
+        } catch {
+            throw HosoError(.ioError, .both("Không mở được cơ sở dữ liệu của máy chủ", "Cannot open the server database"),
+                            location: path, cause: "\(error)")
+        }
+        self.clock = clock
+        self.cost = cost
+        var m = DatabaseMigrator()
+        // Migrations never change once shipped; add new ones below.
+        m.registerMigration("0001-accounts-sessions-audit") { db in
+            try db.create(table: "user") { t in
+                t.primaryKey("name", .text)
+                t.column("displayName", .text).notNull()
+                t.column("role", .text).notNull()
+                t.column("passwordHash", .text).notNull()
+                t.column("createdAt", .text).notNull()
+                t.column("disabled", .boolean).notNull().defaults(to: false)
+            }
+            try db.create(table: "session") { t in
+                t.primaryKey("tokenHash", .text)
+                t.column("userName", .text).notNull().references("user", onDelete: .cascade)
+                t.column("csrf", .text).notNull()
+                t.column("createdAt", .double).notNull()
+                t.column("expiresAt", .double).notNull()
+            }
+            try db.create(table: "audit") { t in
+                t.primaryKey("seq", .integer)
+                t.column("at", .text).notNull()
+                t.column("actor", .text).notNull()
+                t.column("action", .text).notNull()
+                t.column("target", .text).notNull()
+                t.column("detail", .text).notNull()
+                t.column("prev", .text).notNull()
+                t.column("hash", .text).notNull()
+            }
+        }
+        try wrap { try m.migrate(db) }
+    }
+
+    func wrap<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as HosoError { throw e } catch {
+            throw HosoError(.ioError, .both("Lỗi cơ sở dữ liệu của máy chủ", "Server database error"), cause: "\(error)")
+        }
+    }
+
+    // MARK: - Accounts
+
+    static func validateName(_ name: String) throws {
+        guard name.range(of: #"^[a-z0-9][a-z0-9._-]{1,31}$"#, options: .regularExpression) != nil else {
+            throw HosoError(.badUserInput, .both("Tên đăng nhập: 2–32 ký tự a-z, 0-9, dấu chấm, gạch ngang, gạch dưới",
+                                                 "User name: 2–32 characters a-z, 0-9, dot, hyphen, underscore"), location: name)
+        }
+    }
+
+    static func validatePassword(_ password: String) throws {
+        guard password.count >= 10 else {
+            throw HosoError(.badUserInput, .both("Mật khẩu phải có ít nhất 10 ký tự", "The password must have at least 10 characters"))
+        }
+    }
+
+    @discardableResult
+    public func addUser(name: String, displayName: String, role: Role, password: String) throws -> User {
+        try Self.validateName(name)
+        try Self.validatePassword(password)
+        let user = User(name: name, displayName: displayName.isEmpty ? name : displayName, role: role,
+                        passwordHash: try PasswordHash.make(password, cost: cost), createdAt: HosoClock.format(clock.now()), disabled: false)
+        try wrap {
+            try db.write { db in
+                if try User.fetchOne(db, key: name) != nil {
+                    throw HosoError(.userExists, .both("Đã có tài khoản này", "This account already exists"), location: name)
+                }
+                try user.insert(db)
+            }
+        }
+        return user
+    }
+
+    public func users() throws -> [User] {
+        try wrap { try db.read { try User.order(Column("name")).fetchAll($0) } }
+    }
+
+    public func user(_ name: String) throws -> User? {
+        try wrap { try db.read { try User.fetchOne($0, key: name) } }
+    }
+
+    /// Sets a new password and ends the account's sessions.
+    public func setPassword(name: String, password: String) throws {
+        try Self.validatePassword(password)
+        let hash = try PasswordHash.make(password, cost: cost)
+        try wrap {
+            try db.write { db in
+                guard var u = try User.fetchOne(db, key: name) else {
+                    throw HosoError(.userNotFound, .both("Không có tài khoản này", "No such account"), location: name)
+                }
+                u.passwordHash = hash
+                try u.update(db)
+                try SessionRow.filter(Column("userName") == name).deleteAll(db)
+            }
+        }
+    }
+
+    public func setDisabled(name: String, _ disabled: Bool) throws {
+        try wrap {
+            try db.write { db in
+                guard var u = try User.fetchOne(db, key: name) else {
+                    throw HosoError(.userNotFound, .both("Không có tài khoản này", "No such account"), location: name)
+                }
+                u.disabled = disabled
+                try u.update(db)
+                if disabled { try SessionRow.filter(Column("userName") == name).deleteAll(db) }
+            }
+        }
+    }
+
+    /// The account if the password is right; nil otherwise (an unknown name costs the same time as a wrong password).
+    public func authenticate(name: String, password: String) throws -> User? {
+        guard let u = try user(name) else {
+            PasswordHash.dummyCheck(password)
+            return nil
+        }
+        return PasswordHash.check(password, against: u.passwordHash) && !u.disabled ? u : nil
+    }
+
+    // MARK: - Sessions
+
+    /// A new session: the cookie value (only its hash is stored) and the session's CSRF token.
+    public func startSession(for user: User) throws -> (token: String, session: Session) {
+        let token = try SecureRandom.token()
+        let csrf = try SecureRandom.token()
+        let now = clock.now().timeIntervalSince1970
+        let row = SessionRow(tokenHash: Self.tokenHash(token), userName: user.name, csrf: csrf, createdAt: now,
+                             expiresAt: now + Self.sessionLifetime)
+        try wrap {
+            try db.write { db in
+                try SessionRow.filter(Column("expiresAt") < now).deleteAll(db)
+                try row.insert(db)
+            }
+        }
+        return (token, Session(user: user, csrf: csrf))
+    }
+
+    public func session(token: String) throws -> Session? {
+        let now = clock.now().timeIntervalSince1970
+        let hash = Self.tokenHash(token)
+        return try wrap {
+            try db.read { db -> Session? in
+                // Every request asks this: one join through a statement prepared once per connection.
+                let statement = try db.cachedStatement(sql: """
+                    SELECT u.name, u.displayName, u.role, u.passwordHash, u.createdAt, u.disabled, s.csrf
+                    FROM session s JOIN user u ON u.name = s.userName
+                    WHERE s.tokenHash = ? AND s.expiresAt > ? AND NOT u.disabled
+                    """)
+                guard let row = try Row.fetchOne(statement, arguments: [hash, now]), let role = Role(rawValue: row["role"]) else { return nil }
+                return Session(user: User(name: row["name"], displayName: row["displayName"], role: role, passwordHash: row["passwordHash"],
+                                          createdAt: row["createdAt"], disabled: false),
+                               csrf: row["csrf"])
+            }
+        }
+    }
+
+    public func endSession(token: String) throws {
+        _ = try wrap { try db.write { try SessionRow.deleteOne($0, key: Self.tokenHash(token)) } }
+    }
+
+    static func tokenHash(_ token: String) -> String { SHA256.hex(Array(token.utf8)) }
+}

@@ -1,0 +1,44 @@
+import Foundation
+import HosoKit
+import Hummingbird
+
+/// Turns every error thrown below it into an answer: domain errors get their status from `httpStatus(for:)` (the
+/// only place that maps them), as a JSON error list under /api/, else as an error page, or the sign-in form for a
+/// page that needs a session.
+struct ErrorMiddleware: RouterMiddleware {
+    typealias Context = HosoContext
+    let state: ServerState
+
+    func handle(_ request: Request, context: HosoContext, next: (Request, HosoContext) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            return errorResponse(error, request: request, context: context, isAPI: request.uri.path.hasPrefix("/api/"))
+        }
+    }
+
+    func errorResponse(_ error: any Error, request: Request, context: HosoContext, isAPI: Bool) -> Response {
+        let problems: [HosoError]
+        switch error {
+        case let e as HosoError: problems = [e]
+        case let e as HosoProblems: problems = e.problems
+        case let e as HTTPError:
+            let code: HosoError.Code = e.status == .contentTooLarge ? .bodyTooLarge : HosoError.Code(rawValue: "HTTP_\(e.status.code)")
+            var r = Response(status: e.status)
+            if isAPI { r = jsonErrors([HosoError(code, .both(e.body ?? e.status.reasonPhrase, e.body ?? e.status.reasonPhrase))],
+                                      status: e.status, lang: context.lang) }
+            else { r = Pages.errorPage(context: context, status: e.status, problems: [HosoError(code, .both(e.status.reasonPhrase, e.status.reasonPhrase))]) }
+            return r
+        default:
+            context.logger.error("internal error: \(error)")
+            problems = [HosoError(.internalError, .both("Lỗi nội bộ của máy chủ", "Internal server error"))]
+        }
+        let status = httpStatus(for: problems)
+        if isAPI { return jsonErrors(problems, status: status, lang: context.lang) }
+        if status == .unauthorized, request.method == .get {
+            // A page that needs a session answers 401 with the sign-in form, so no JavaScript or redirect is needed.
+            return Pages.loginPage(context: context, state: state, next: request.uri.path, status: .unauthorized, message: nil)
+        }
+        return Pages.errorPage(context: context, status: status, problems: problems)
+    }
+}
