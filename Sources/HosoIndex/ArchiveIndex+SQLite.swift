@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GRDBSQLite
+import Synchronization
 
 /// Binding and stepping prepared statements through the C API (values copied by SQLite, as SQLITE_TRANSIENT).
 enum RawBind {
@@ -46,20 +47,20 @@ enum RawBind {
 
 /// The writer's log size after each commit, through `sqlite3_wal_hook` (which replaces SQLite's own automatic
 /// checkpoint on that connection: `ArchiveIndex.write` schedules one instead).
-final class WALProgress: @unchecked Sendable {
+final class WALProgress: Sendable {
     /// SQLite's default `wal_autocheckpoint`.
     static let threshold: Int32 = 1000
-    private let lock = NSLock()
-    private var due: Int32? = nil  // the log's size in frames when a checkpoint fell due; guarded by lock
+    private struct State {
+        var due: Int32? = nil  // the log's size in frames when a checkpoint fell due
+    }
+    private let state = Mutex(State())
 
     func watch(_ connection: OpaquePointer) {
         let context = Unmanaged.passUnretained(self).toOpaque()
         sqlite3_wal_hook(connection, { context, _, _, frames in
             if let context, frames >= WALProgress.threshold {
                 let progress = Unmanaged<WALProgress>.fromOpaque(context).takeUnretainedValue()
-                progress.lock.lock()
-                progress.due = frames
-                progress.lock.unlock()
+                progress.state.withLock { $0.due = frames }
             }
             return SQLITE_OK
         }, context)
@@ -67,54 +68,55 @@ final class WALProgress: @unchecked Sendable {
 
     /// The log's size if a checkpoint is due (and from now on being seen to), else nil.
     func takeIfDue() -> Int32? {
-        lock.lock()
-        defer { lock.unlock() }
-        let was = due
-        due = nil
-        return was
+        state.withLock { s in
+            let was = s.due
+            s.due = nil
+            return was
+        }
     }
 }
 
 /// A connection that only checkpoints the write-ahead log, on a thread of its own started on first use. The
 /// thread runs at a lower priority (nice 10): on a busy machine the writer and the readers go first, and the
 /// checkpoint takes the time they leave.
-final class Checkpointer: @unchecked Sendable {
+final class Checkpointer: Sendable {
     /// What the thread shares with its owner (the thread holds this, not the owner, so that an owner dropped
     /// without `close()` still stops it).
-    private final class State: @unchecked Sendable {
+    private final class Shared: Sendable {
+        struct State {
+            var pending = false
+            var closed = false
+            var started = false
+        }
         let path: String
         let wake = DispatchSemaphore(value: 0)
         let exited = DispatchSemaphore(value: 0)
-        let lock = NSLock()
-        var pending = false  // guarded by lock
-        var closed = false  // guarded by lock
-        var started = false  // guarded by lock
+        let state = Mutex(State())
 
         init(path: String) { self.path = path }
     }
 
-    private let state: State
+    private let state: Shared
 
-    init(path: String) { state = State(path: path) }
+    init(path: String) { state = Shared(path: path) }
 
     /// Asks for a passive checkpoint soon (requests made meanwhile are one).
     func checkpoint() {
         let state = self.state
-        state.lock.lock()
-        if state.closed {
-            state.lock.unlock()
-            return
+        let asked: (start: Bool, signal: Bool)? = state.state.withLock { s in
+            if s.closed { return nil }
+            let start = !s.started
+            s.started = true
+            let signal = !s.pending
+            s.pending = true
+            return (start, signal)
         }
-        let start = !state.started
-        state.started = true
-        let signal = !state.pending
-        state.pending = true
-        state.lock.unlock()
+        guard let (start, signal) = asked else { return }
         if start { Self.startThread(state) }
         if signal { state.wake.signal() }
     }
 
-    private static func startThread(_ state: State) {
+    private static func startThread(_ state: Shared) {
         let thread = Thread {
             #if os(Linux)
             _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)  // this thread only, on Linux
@@ -122,10 +124,10 @@ final class Checkpointer: @unchecked Sendable {
             var connection: OpaquePointer?
             while true {
                 state.wake.wait()
-                state.lock.lock()
-                let stop = state.closed
-                state.pending = false
-                state.lock.unlock()
+                let stop = state.state.withLock { s in
+                    s.pending = false
+                    return s.closed
+                }
                 if stop { break }
                 if connection == nil {
                     var c: OpaquePointer?
@@ -147,10 +149,11 @@ final class Checkpointer: @unchecked Sendable {
     /// Stops the thread, after a checkpoint under way, and closes its connection; waits for that with `wait`.
     private func stop(wait: Bool) {
         let state = self.state
-        state.lock.lock()
-        let running = state.started && !state.closed
-        state.closed = true
-        state.lock.unlock()
+        let running = state.state.withLock { s in
+            let running = s.started && !s.closed
+            s.closed = true
+            return running
+        }
         guard running else { return }
         state.wake.signal()
         if wait { state.exited.wait() }
@@ -171,27 +174,27 @@ enum LookupValue {
 /// Read-only connections for lookups, each with its prepared statements, lent out one caller at a time and kept
 /// for the next (a few: as many as callers look up at once). Opened on first use, with the pragmas of the index's
 /// own readers and GRDB's busy timeout.
-final class LookupConnections: @unchecked Sendable {
+final class LookupConnections: Sendable {
+    private struct State {
+        var idle = [LookupConnection]()
+        var closed = false
+    }
     private let path: String
-    private let lock = NSLock()
-    private var idle = [LookupConnection]()  // guarded by lock
-    private var closed = false  // guarded by lock
+    private let state = Mutex(State())
     static let kept = 4
 
     init(path: String) { self.path = path }
 
     func with<T>(_ body: (LookupConnection) throws -> T) throws -> T {
-        lock.lock()
-        let reused = idle.popLast()
-        let isClosed = closed
-        lock.unlock()
+        let (reused, isClosed) = state.withLock { s in (s.idle.popLast(), s.closed) }
         if isClosed { throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "Connection is closed") }
         let connection = try reused ?? LookupConnection(path: path)
         defer {
-            lock.lock()
-            let keep = !closed && idle.count < Self.kept
-            if keep { idle.append(connection) }
-            lock.unlock()
+            let keep = state.withLock { s in
+                let keep = !s.closed && s.idle.count < Self.kept
+                if keep { s.idle.append(connection) }
+                return keep
+            }
             if !keep { connection.close() }
         }
         return try body(connection)
@@ -199,17 +202,19 @@ final class LookupConnections: @unchecked Sendable {
 
     /// Closes the idle connections; one lent out is closed when it comes back.
     func close() {
-        lock.lock()
-        closed = true
-        let all = idle
-        idle = []
-        lock.unlock()
+        let all = state.withLock { s in
+            s.closed = true
+            let all = s.idle
+            s.idle = []
+            return all
+        }
         for c in all { c.close() }
     }
 }
 
 /// One read-only SQLite connection and its prepared statements (used by one thread at a time).
-final class LookupConnection {
+// @unchecked: its NOMUTEX handle and statements are used by one thread at a time (LookupConnections lends it under its mutex).
+final class LookupConnection: @unchecked Sendable {
     private var db: OpaquePointer?
     private var statements = [String: OpaquePointer]()
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import HosoCore
 
 extension HosoError.Code {
@@ -59,23 +60,23 @@ public struct Table: Sendable, Equatable {
 /// Column titles in their compared form, remembered: every ledger of an office has the same few titles, and
 /// each took a trip through Foundation. Keyed by the exact code units (a title and its NFD twin are two keys
 /// with the same value). Bounded.
-final class ColumnKeys: @unchecked Sendable {
+final class ColumnKeys: Sendable {
     static let shared = ColumnKeys()
-    private let lock = NSLock()
-    private var keys: [[UInt8]: String] = [:]  // guarded by lock
+    private struct State {
+        var keys: [[UInt8]: String] = [:]
+    }
+    private let state = Mutex(State())
 
     func get(_ s: String) -> String? {
         let bytes = Array(s.utf8)
-        lock.lock()
-        defer { lock.unlock() }
-        return keys[bytes]
+        return state.withLock { $0.keys[bytes] }
     }
 
     func put(_ s: String, _ key: String) {
         let bytes = Array(s.utf8)
-        lock.lock()
-        defer { lock.unlock() }
-        if keys.count < 4096 { keys[bytes] = key }
+        state.withLock { st in
+            if st.keys.count < 4096 { st.keys[bytes] = key }
+        }
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Scoring: each word of the Windows-1252 reading that has a non-ASCII character is decoded as each
 /// encoding. A word that then reads as a well-formed Vietnamese syllable is evidence for that encoding:
@@ -92,22 +93,21 @@ enum Detection {
 
     /// The same across imports, for the whole process: ledgers share their vocabulary too. Bounded, so hostile
     /// input cannot grow it without end; past the bound, words are simply examined again.
-    final class SharedWords: @unchecked Sendable {
+    final class SharedWords: Sendable {
         static let shared = SharedWords()
         static let limit = 100_000
-        private let lock = NSLock()
-        private var words: [WordKey: Evidence] = [:]  // guarded by lock
+        private struct State {
+            var words: [WordKey: Evidence] = [:]
+        }
+        private let state = Mutex(State())
 
         static func evidence(_ key: WordKey, compute: () -> Evidence) -> Evidence {
             let cache = shared
-            cache.lock.lock()
-            let known = cache.words[key]
-            cache.lock.unlock()
-            if let known { return known }
+            if let known = cache.state.withLock({ $0.words[key] }) { return known }
             let w = compute()
-            cache.lock.lock()
-            if cache.words.count < limit { cache.words[key] = w }
-            cache.lock.unlock()
+            cache.state.withLock { s in
+                if s.words.count < limit { s.words[key] = w }
+            }
             return w
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import HosoCore
 
 extension HosoError.Code {
@@ -128,13 +129,13 @@ public struct SchemaValidator: Sendable {
 }
 
 /// Validators compiled so far, shared by every thread.
-private final class SchemaCache: @unchecked Sendable {
-    private let lock = NSLock()
-    private var validators = [String: SchemaValidator]()
+private final class SchemaCache: Sendable {
+    private struct State {
+        var validators = [String: SchemaValidator]()
+    }
+    private let state = Mutex(State())
 
-    func withLock<T>(_ body: (inout [String: SchemaValidator]) -> T) -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return body(&validators)
+    func withLock<T: Sendable>(_ body: (inout [String: SchemaValidator]) -> T) -> T {
+        state.withLock { body(&$0.validators) }
     }
 }

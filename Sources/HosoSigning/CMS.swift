@@ -194,9 +194,8 @@ public enum CMSSigner {
 }
 
 /// A parsed CMS SignedData (ours or anyone's). Owns its `CMS_ContentInfo*`; keeps the exact DER.
+// @unchecked: the CMS_ContentInfo is immutable after parsing except OpenSSL's verification caches; hoso never verifies one from two threads.
 public final class SignedData: @unchecked Sendable {
-    // @unchecked: OpenSSL caches a few things inside the structure on verification, so one instance
-    // must not be verified from two threads at once; hoso never shares one across threads.
     let cms: OpaquePointer
     public let der: [UInt8]
     public let certificates: [Certificate]

@@ -4,8 +4,8 @@ import HosoCore
 import HosoPrimitives
 
 /// An X.509 certificate. Owns its `X509*`; keeps the exact DER it was read from.
+// @unchecked: the X509 is never mutated after init, and OpenSSL's reads of it are thread-safe.
 public final class Certificate: @unchecked Sendable, Equatable, Hashable, CustomStringConvertible {
-    // @unchecked: the X509 is never mutated after init, and OpenSSL's reads of it are thread-safe.
     let x509: OpaquePointer
     public let der: [UInt8]
 
@@ -200,6 +200,7 @@ public enum OID {
 }
 
 /// A certificate revocation list. Owns its `X509_CRL*`.
+// @unchecked: the X509_CRL is never mutated after init, and OpenSSL's reads of it are thread-safe.
 public final class CRL: @unchecked Sendable, Equatable {
     let crl: OpaquePointer
     public let der: [UInt8]

@@ -4,8 +4,8 @@ import HosoCore
 
 /// A private key: in memory (generated, PEM or PKCS#12) or on a token (PKCS#11 through the engine).
 /// Owns its `EVP_PKEY*`.
+// @unchecked: the EVP_PKEY is not mutated after init; each signing operation makes its own context.
 public final class PrivateKey: @unchecked Sendable {
-    // @unchecked: the EVP_PKEY is not mutated after init; each signing operation makes its own context.
     let pkey: OpaquePointer
     /// The engine that holds a token key; kept alive as long as the key.
     private let engine: Engine?
@@ -128,6 +128,7 @@ public enum PKCS12 {
 // MARK: - PKCS#11 tokens
 
 /// The pkcs11 engine (libp11, Debian's libengine-pkcs11-openssl) bound to one module.
+// @unchecked: the ENGINE handle is set up once in init and only read after (keys loaded from it keep it alive).
 final class Engine: @unchecked Sendable {
     let e: OpaquePointer
 

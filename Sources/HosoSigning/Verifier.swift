@@ -1,5 +1,6 @@
 import COpenSSL
 import Foundation
+import Synchronization
 import HosoCore
 import HosoPrimitives
 
@@ -386,30 +387,30 @@ public struct SignatureVerifier: Sendable {
 }
 
 /// Results that depend only on immutable inputs, shared by copies of one verifier. Bounded: cleared when full.
-final class VerificationCache: @unchecked Sendable {
-    // @unchecked: every access goes through `lock`.
-    private let lock = NSLock()
-    private var chains = [String: [Certificate]?]()
-    private var crlSignatures = [String: Bool]()
-    // Keyed by Data: Swift hashes [UInt8] byte by byte (a tenth of a verification); Data hashes a prefix and
-    // compares with memcmp.
-    private var certificates = [Data: Certificate]()
-    private var crls = [Data: CRL]()
-    private var timestamps = [Data: SignatureVerifier.TimestampOutcome]()
+final class VerificationCache: Sendable {
+    private struct State {
+        var chains = [String: [Certificate]?]()
+        var crlSignatures = [String: Bool]()
+        // Keyed by Data: Swift hashes [UInt8] byte by byte (a tenth of a verification); Data hashes a prefix and
+        // compares with memcmp.
+        var certificates = [Data: Certificate]()
+        var crls = [Data: CRL]()
+        var timestamps = [Data: SignatureVerifier.TimestampOutcome]()
+        var roles = [Data: SignerRole?]()
+        var crlsByIssuer = [String: [CRL]]()
+    }
+    private let state = Mutex(State())
     private let limit = 4096
 
-    private func memo<K: Hashable, V>(_ table: ReferenceWritableKeyPath<VerificationCache, [K: V]>, _ key: K, _ make: () throws -> V) rethrows -> V {
-        if let hit = lock.withLock({ self[keyPath: table][key] }) { return hit }
+    private func memo<K: Hashable & Sendable, V: Sendable>(_ table: WritableKeyPath<State, [K: V]> & Sendable, _ key: K, _ make: () throws -> V) rethrows -> V {
+        if let hit = state.withLock({ $0[keyPath: table][key] }) { return hit }
         let value = try make()
-        lock.withLock {
-            if self[keyPath: table].count >= limit { self[keyPath: table].removeAll() }
-            self[keyPath: table][key] = value
+        state.withLock { s in
+            if s[keyPath: table].count >= limit { s[keyPath: table].removeAll() }
+            s[keyPath: table][key] = value
         }
         return value
     }
-
-    private var roles = [Data: SignerRole?]()
-    private var crlsByIssuer = [String: [CRL]]()
 
     func role(_ der: [UInt8], _ make: () -> SignerRole?) -> SignerRole? { memo(\.roles, Data(der), make) }
     /// The trust context's CRLs signed by `issuer` (the context is fixed for a verifier).
@@ -424,22 +425,22 @@ final class VerificationCache: @unchecked Sendable {
     }
 
     func chain(_ key: String, _ make: () -> [Certificate]?) -> [Certificate]? {
-        if let hit = lock.withLock({ chains[key] }) { return hit }
+        if let hit = state.withLock({ $0.chains[key] }) { return hit }
         let value = make()
-        lock.withLock {
-            if chains.count >= limit { chains.removeAll() }
-            chains[key] = .some(value)
+        state.withLock { s in
+            if s.chains.count >= limit { s.chains.removeAll() }
+            s.chains[key] = .some(value)
         }
         return value
     }
 
     func crlSigned(_ crl: CRL, by issuer: Certificate, _ check: () -> Bool) -> Bool {
         let key = crl.fingerprint + "/" + issuer.fingerprint
-        if let hit = lock.withLock({ crlSignatures[key] }) { return hit }
+        if let hit = state.withLock({ $0.crlSignatures[key] }) { return hit }
         let value = check()
-        lock.withLock {
-            if crlSignatures.count >= limit { crlSignatures.removeAll() }
-            crlSignatures[key] = value
+        state.withLock { s in
+            if s.crlSignatures.count >= limit { s.crlSignatures.removeAll() }
+            s.crlSignatures[key] = value
         }
         return value
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import HosoCore
 import HosoSigning
 import HosoTransport
@@ -129,12 +130,13 @@ public protocol SyncService: AnyObject, Sendable {
 
 /// The transport-independent HTTP sync endpoint: `(method, path, headers, body) -> (status, headers, body)`, to mount
 /// under `/sync/` in any server (hoso's small server today, the web server later). Domain errors become statuses here.
-public final class SyncHandler: @unchecked Sendable {
-    // @unchecked: `seen` is only touched under `lock`; the service serialises its own work.
+public final class SyncHandler: Sendable {
     let service: any SyncService
-    private let lock = NSLock()
-    /// Nonces seen within the time window, with their times: each is accepted once.
-    private var seen = [String: Date]()
+    private struct State {
+        /// Nonces seen within the time window, with their times: each is accepted once.
+        var seen = [String: Date]()
+    }
+    private let state = Mutex(State())
 
     public init(service: any SyncService) { self.service = service }
 
@@ -208,10 +210,10 @@ public final class SyncHandler: @unchecked Sendable {
         guard let t = HosoClock.parse(time), abs(t.timeIntervalSince(now)) <= SyncAuth.window else {
             throw denied("Yêu cầu quá cũ hoặc đồng hồ lệch quá \(Int(SyncAuth.window)) giây", "The request is stale, or the clocks differ by more than \(Int(SyncAuth.window)) s")
         }
-        try lock.withLock {
-            seen = seen.filter { abs($0.value.timeIntervalSince(now)) <= SyncAuth.window }
-            if seen[node + " " + nonce] != nil { throw denied("Yêu cầu bị phát lại", "The request is a replay") }
-            seen[node + " " + nonce] = t
+        try state.withLock { s in
+            s.seen = s.seen.filter { abs($0.value.timeIntervalSince(now)) <= SyncAuth.window }
+            if s.seen[node + " " + nonce] != nil { throw denied("Yêu cầu bị phát lại", "The request is a replay") }
+            s.seen[node + " " + nonce] = t
         }
         return node
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -47,18 +48,19 @@ public enum HTTPPost {
     }
 
     /// What a URLSession task delivered, handed from its completion handler to the waiting thread.
-    private final class Outcome: @unchecked Sendable {
-        // @unchecked: `stored` is written once under `lock` before `done` is signalled, and read after.
-        private let lock = NSLock()
+    private final class Outcome: Sendable {
+        private struct State {
+            var stored: (Data?, URLResponse?, (any Error)?) = (nil, nil, nil)
+        }
+        private let state = Mutex(State())
         private let done = DispatchSemaphore(value: 0)
-        private var stored: (Data?, URLResponse?, (any Error)?) = (nil, nil, nil)
 
         func set(_ data: Data?, _ response: URLResponse?, _ error: (any Error)?) {
-            lock.withLock { stored = (data, response, error) }
+            state.withLock { $0.stored = (data, response, error) }
             done.signal()
         }
 
         func wait(timeout: TimeInterval) -> Bool { done.wait(timeout: .now() + timeout) == .success }
-        var value: (Data?, URLResponse?, (any Error)?) { lock.withLock { stored } }
+        var value: (Data?, URLResponse?, (any Error)?) { state.withLock { $0.stored } }
     }
 }

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import Dispatch
 import Foundation
+import Synchronization
 import HosoCore
 import HosoSigning
 
@@ -46,10 +47,7 @@ public final class TSAServer: Sendable {
 /// one request per connection (`Connection: close`), `Content-Length` required for bodies, bounded head and body,
 /// I/O timeouts per read and per request, connections served concurrently on a dispatch queue (at most `maxConnections`).
 /// It never trusts the peer: garbage gets a 4xx and the server keeps serving.
-public final class SmallHTTPServer: @unchecked Sendable {
-    // @unchecked: the mutable state (`listener`, `boundPort`) is only touched under `lock`;
-    // everything else is immutable or thread-safe (semaphores, dispatch group).
-
+public final class SmallHTTPServer: Sendable {
     public struct Request: Sendable {
         public var method: String
         /// The path without the query string.
@@ -97,9 +95,11 @@ public final class SmallHTTPServer: @unchecked Sendable {
     private let requestedPort: UInt16
     private let handler: Handler
 
-    private let lock = NSLock()
-    private var listener: Int32 = -1
-    private var boundPort: UInt16 = 0
+    private struct State {
+        var listener: Int32 = -1
+        var boundPort: UInt16 = 0
+    }
+    private let state = Mutex(State())
 
     private let acceptLoopDone = DispatchSemaphore(value: 0)
     private let connections = DispatchGroup()
@@ -117,19 +117,19 @@ public final class SmallHTTPServer: @unchecked Sendable {
     deinit { stop() }
 
     public var url: String? {
-        lock.withLock {
-            guard listener >= 0 else { return nil }
-            return host.contains(":") ? "http://[\(host)]:\(boundPort)/" : "http://\(host):\(boundPort)/"
+        state.withLock { s in
+            guard s.listener >= 0 else { return nil }
+            return host.contains(":") ? "http://[\(host)]:\(s.boundPort)/" : "http://\(host):\(s.boundPort)/"
         }
     }
 
     /// Binds, listens and starts the accept loop on its own thread; returns the bound port.
     public func start() throws -> UInt16 {
-        try lock.withLock {
-            guard listener < 0 else { return boundPort }
+        try state.withLock { s in
+            guard s.listener < 0 else { return s.boundPort }
             let (fd, port) = try Self.openListener(host: host, port: requestedPort)
-            listener = fd
-            boundPort = port
+            s.listener = fd
+            s.boundPort = port
             let thread = Thread { [self] in acceptLoop(fd) }
             thread.name = "hoso.http.accept"
             thread.start()
@@ -138,12 +138,12 @@ public final class SmallHTTPServer: @unchecked Sendable {
     }
 
     public func stop() {
-        let wasRunning: Bool = lock.withLock {
-            guard listener >= 0 else { return false }
+        let wasRunning: Bool = state.withLock { s in
+            guard s.listener >= 0 else { return false }
             // Wakes the blocked accept(); the loop then sees `listener == -1`, closes the socket and signals.
             // Both under the lock, so the loop cannot close the socket before it is shut down.
-            shutdown(listener, Int32(SHUT_RDWR))
-            listener = -1
+            shutdown(s.listener, Int32(SHUT_RDWR))
+            s.listener = -1
             return true
         }
         guard wasRunning else { return }
@@ -151,11 +151,11 @@ public final class SmallHTTPServer: @unchecked Sendable {
         _ = connections.wait(timeout: .now() + limits.ioTimeout)
     }
 
-    private var isRunning: Bool { lock.withLock { listener >= 0 } }
+    private var isRunning: Bool { state.withLock { $0.listener >= 0 } }
 
     private func acceptLoop(_ fd: Int32) {
         defer {
-            lock.withLock { _ = close(fd) }
+            state.withLock { _ in _ = close(fd) }
             acceptLoopDone.signal()
         }
         while true {

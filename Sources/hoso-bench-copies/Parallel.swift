@@ -1,13 +1,13 @@
 // Measuring on several threads: a locked shared value, the threads' operations, wall and CPU time.
 import Foundation
+import Synchronization
 import HosoBenchSupport
 
 /// A value shared by the measuring threads; every access holds the lock.
-final class Shared<T>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: T
-    init(_ v: T) { value = v }
-    func with<R>(_ body: (inout T) throws -> R) rethrows -> R { try lock.withLock { try body(&value) } }
+final class Shared<T: Sendable>: Sendable {
+    private let value: Mutex<T>
+    init(_ v: T) { value = Mutex(v) }
+    func with<R: Sendable, E: Error>(_ body: (inout T) throws(E) -> R) throws(E) -> R { try value.withLock { (v) throws(E) -> R in try body(&v) } }
 }
 
 /// One measurement: operations, wall time, CPU time of the measuring threads.

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import Foundation
 import HosoKit
+import Synchronization
 
 /// The language of this run: `--lang` on the command line wins, then HOSO_LANG and the locale.
 /// Read before argument parsing so that `--help` itself comes out in the chosen language.
@@ -41,11 +42,13 @@ func humanBytes(_ n: UInt64) -> String {
 }
 
 /// A one-line progress bar on stderr, drawn only when stderr is a terminal, at most ten times a second.
-final class ProgressBar: @unchecked Sendable {
-    private let lock = NSLock()
+final class ProgressBar: Sendable {
+    private struct State {
+        var last = Date.distantPast
+        var drawn = false
+    }
+    private let state = Mutex(State())
     private let enabled: Bool
-    private var last = Date.distantPast
-    private var drawn = false
     private let label: String
 
     init(label: String) {
@@ -55,24 +58,24 @@ final class ProgressBar: @unchecked Sendable {
 
     func update(fraction: Double, detail: String, force: Bool = false) {
         guard enabled else { return }
-        lock.lock()
-        defer { lock.unlock() }
-        let now = Date()
-        guard force || now.timeIntervalSince(last) >= 0.1 else { return }
-        last = now
-        let width = 30
-        let f = max(0, min(1, fraction))
-        let filled = Int(f * Double(width))
-        let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-        let line = "\r\(label) \(bar) \(String(format: "%3d", Int(f * 100)))% \(detail)\u{1B}[K"
-        FileHandle.standardError.write(Data(line.utf8))
-        drawn = true
+        state.withLock { s in
+            let now = Date()
+            guard force || now.timeIntervalSince(s.last) >= 0.1 else { return }
+            s.last = now
+            let width = 30
+            let f = max(0, min(1, fraction))
+            let filled = Int(f * Double(width))
+            let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+            let line = "\r\(label) \(bar) \(String(format: "%3d", Int(f * 100)))% \(detail)\u{1B}[K"
+            FileHandle.standardError.write(Data(line.utf8))
+            s.drawn = true
+        }
     }
 
     func finish() {
         guard enabled else { return }
-        lock.lock()
-        defer { lock.unlock() }
-        if drawn { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        state.withLock { s in
+            if s.drawn { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        }
     }
 }
