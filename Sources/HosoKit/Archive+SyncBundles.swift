@@ -206,10 +206,33 @@ extension Archive {
     /// arriving), satisfy their schema; signatures parse and sign an accepted revision; certificates and CRLs come only
     /// from an office. Any problem: everything staged is removed and every problem reported.
     func commitIntake(_ intake: Intake, from peer: Peer, me: NodeInfo, timestamp: TimestampSource?) throws -> IntakeResult {
-        var problems = [HosoError]()
         var committed = false
         defer { if !committed { store.discard(intake.staged) } }
         let rule = try LinkRule(peer: peer, me: me)
+        let (revs, sigs, decodeProblems) = try Self.decodeIntake(intake, rule: rule, peer: peer)
+        var problems = decodeProblems
+        problems += try intakeRevisionProblems(revs, rule: rule, peer: peer)
+        problems += try intakeSignatureProblems(sigs, revs: revs, rule: rule)
+        if !problems.isEmpty { throw HosoProblems(problems) }
+
+        var staged = intake.staged
+        var evidence = [StoredObject]()
+        do {
+            try stageEvidence(of: sigs, seen: Set(intake.ids), staged: &staged, evidence: &evidence)
+            let isNew = try store.commit(staged)
+            committed = true
+            return try indexIntake(intake, staged: staged, isNew: isNew, evidence: evidence, revs: revs, sigs: sigs, timestamp: timestamp)
+        } catch {
+            if !committed { store.discard(staged) }
+            throw error
+        }
+    }
+
+    /// The small objects that arrived, decoded: revisions, signature rows, and the problems of those that failed
+    /// (certificates and CRLs only from an office).
+    private static func decodeIntake(_ intake: Intake, rule: LinkRule, peer: Peer) throws
+        -> (revs: [String: Revision], sigs: [(ObjectID, SignatureRow, [UInt8])], problems: [HosoError]) {
+        var problems = [HosoError]()
         var revs = [String: Revision]()
         var sigs = [(ObjectID, SignatureRow, [UInt8])]()
         for (id, (kind, bytes)) in intake.small.sorted(by: { $0.key < $1.key }) {
@@ -232,6 +255,12 @@ extension Archive {
             default: break
             }
         }
+        return (revs, sigs, problems)
+    }
+
+    /// Revisions outside the peer's scope, without their parents, of another record's type, or failing their schema.
+    private func intakeRevisionProblems(_ revs: [String: Revision], rule: LinkRule, peer: Peer) throws -> [HosoError] {
+        var problems = [HosoError]()
         for (id, rev) in revs {
             if !rule.receives(type: rev.recordType, id: rev.recordId) {
                 problems.append(HosoError(.notAuthorised, .both("Hồ sơ ngoài phạm vi nhận từ nút \(peer.name)", "A record outside the scope accepted from \(peer.name)"),
@@ -254,6 +283,13 @@ extension Archive {
             }
             do { try Self.checkSchema(rev) } catch let e as HosoProblems { problems += e.problems }
         }
+        return problems
+    }
+
+    /// Signatures over a revision that is neither here nor arriving, or over a record outside the accepted scope.
+    private func intakeSignatureProblems(_ sigs: [(ObjectID, SignatureRow, [UInt8])], revs: [String: Revision],
+                                         rule: LinkRule) throws -> [HosoError] {
+        var problems = [HosoError]()
         for (id, row, _) in sigs {
             let target = try revs[row.revisionId].map { ($0.recordType, $0.recordId) } ?? index.revision(row.revisionId).map { ($0.recordType, $0.recordId) }
             guard let target else {
@@ -266,50 +302,51 @@ extension Archive {
                                           location: id.hex, cause: target.1))
             }
         }
-        if !problems.isEmpty { throw HosoProblems(problems) }
+        return problems
+    }
 
-        // The evidence inside signatures becomes objects of its own, as `storeSignature` does.
-        var staged = intake.staged
-        var evidence = [StoredObject]()
-        var seen = Set(intake.ids)
-        do {
-            for (_, _, der) in sigs {
-                let sd = try SignedData(der: der)
-                for (bytes, kind) in sd.certificates.map({ ($0.der, ObjectKind.certificate) }) + sd.crls.map({ ($0.der, ObjectKind.crl) }) {
-                    let eid = ObjectID(hashing: bytes)
-                    guard seen.insert(eid).inserted else { continue }
-                    if store.exists(eid) { evidence.append(try store.header(of: eid)) } else {
-                        let s = try store.stage(bytes: bytes, kind: kind)
-                        staged.append(s)
-                    }
+    /// The evidence inside signatures becomes objects of its own, as `storeSignature` does.
+    private func stageEvidence(of sigs: [(ObjectID, SignatureRow, [UInt8])], seen: Set<ObjectID>, staged: inout [StagedObject],
+                               evidence: inout [StoredObject]) throws {
+        var seen = seen
+        for (_, _, der) in sigs {
+            let sd = try SignedData(der: der)
+            for (bytes, kind) in sd.certificates.map({ ($0.der, ObjectKind.certificate) }) + sd.crls.map({ ($0.der, ObjectKind.crl) }) {
+                let eid = ObjectID(hashing: bytes)
+                guard seen.insert(eid).inserted else { continue }
+                if store.exists(eid) { evidence.append(try store.header(of: eid)) } else {
+                    let s = try store.stage(bytes: bytes, kind: kind)
+                    staged.append(s)
                 }
             }
-            let isNew = try store.commit(staged)
-            committed = true
-            var result = IntakeResult()
-            result.objects = intake.ids.count
-            let arrived = Set(intake.ids)
-            result.newObjects = zip(staged, isNew).filter { $0.1 && arrived.contains($0.0.object.id) }.count
-            let rows = Self.parentsFirst(revs.map { Self.row(ObjectID(hex: $0.key)!, $0.value) })
-            try index.record(revisions: rows, objects: intake.present + evidence + staged.map(\.object),
-                             refs: rows.map { Self.refs(of: revs[$0.id]!) })
-            try index.record(signatures: sigs.map(\.1), objects: [])
-            for recordId in Set(rows.filter { $0.recordType == Self.ledgerType }.map(\.recordId)).sorted() {
-                try index.replaceEntries(ofRecord: recordId, with: try entries(ofHeads: try index.heads(ofRecord: recordId), recordId: recordId))
-            }
-            result.revisions = rows.count
-            result.signatures = sigs.count
-            // Signatures made offline get their proof of time when they reach a node with a TSA (the office).
-            if let timestamp {
-                for revId in Set(sigs.filter { !$0.1.timestamped }.map(\.1.revisionId)).sorted() {
-                    result.timestamped += try timestampPending(timestamp, only: ObjectID(hex: revId)!).count
-                }
-            }
-            return result
-        } catch {
-            if !committed { store.discard(staged) }
-            throw error
         }
+    }
+
+    /// The committed intake recorded in the index (ledgers' entries follow their heads), then signatures made
+    /// offline timestamped when this node has a TSA.
+    private func indexIntake(_ intake: Intake, staged: [StagedObject], isNew: [Bool], evidence: [StoredObject],
+                             revs: [String: Revision], sigs: [(ObjectID, SignatureRow, [UInt8])],
+                             timestamp: TimestampSource?) throws -> IntakeResult {
+        var result = IntakeResult()
+        result.objects = intake.ids.count
+        let arrived = Set(intake.ids)
+        result.newObjects = zip(staged, isNew).filter { $0.1 && arrived.contains($0.0.object.id) }.count
+        let rows = Self.parentsFirst(revs.map { Self.row(ObjectID(hex: $0.key)!, $0.value) })
+        try index.record(revisions: rows, objects: intake.present + evidence + staged.map(\.object),
+                         refs: rows.map { Self.refs(of: revs[$0.id]!) })
+        try index.record(signatures: sigs.map(\.1), objects: [])
+        for recordId in Set(rows.filter { $0.recordType == Self.ledgerType }.map(\.recordId)).sorted() {
+            try index.replaceEntries(ofRecord: recordId, with: try entries(ofHeads: try index.heads(ofRecord: recordId), recordId: recordId))
+        }
+        result.revisions = rows.count
+        result.signatures = sigs.count
+        // Signatures made offline get their proof of time when they reach a node with a TSA (the office).
+        if let timestamp {
+            for revId in Set(sigs.filter { !$0.1.timestamped }.map(\.1.revisionId)).sorted() {
+                result.timestamped += try timestampPending(timestamp, only: ObjectID(hex: revId)!).count
+            }
+        }
+        return result
     }
 
     // MARK: - Bundles
