@@ -7,33 +7,38 @@ import HosoRecords
 import HosoSigning
 import HosoStore
 
-extension HosoError.Code {
-    public static let diplomaRevoked = Self("DIPLOMA_REVOKED", .conflict)
-    public static let notOfficeSigner = Self("NOT_OFFICE_SIGNER", .badInput)
-    public static let requestMismatch = Self("REQUEST_ENTRY_MISMATCH", .conflict)
-    public static let copyNotFound = Self("COPY_NOT_FOUND", .notFound)
-    public static let copyNumberTaken = Self("COPY_NUMBER_TAKEN", .badInput)
-}
-
 /// What `verifyCopy` found: the PDF signature report, then the archive's checks.
 public struct CopyReport: Codable, Sendable {
+    /// PASSED, INDETERMINATE or FAILED: the PDF signature and every archive check together.
     public var indication: String
+    /// Why it is not PASSED, as reason codes.
     public var reasons: [String]
+    /// The PDF signature as a PAdES validator sees it.
     public var pdf: PDFReport
+    /// Whether the signer is one of the office's copy signers (nil when unknown).
     public var signerIsOffice: Bool?
+    /// The copy register line of this copy, when the archive issued it.
     public var registered: CopyRegisterEntry?
+    /// The ledger entry the copy certifies, as the ledger holds it now.
     public var entry: LedgerEntryView?
     /// Corrections of the entry made after the copy was issued.
     public var laterCorrections: [LedgerEntryView.Correction]
+    /// The diploma's revocation, which makes every copy of it fail.
     public var revocation: LedgerEntryView.Revocation?
+    /// What to tell the person checking, in Vietnamese and English.
     public var messages: [SignatureReport.Message]
 }
 
 extension Archive {
+    /// A certified copy just issued by ``Archive/issueCopy(entryRef:requestId:signer:timestamp:clerk:)``.
     public struct IssuedCopyResult: Sendable {
+        /// The signed PDF.
         public var pdf: [UInt8]
+        /// Its line in the copy register (sổ cấp bản sao).
         public var register: CopyRegisterEntry
+        /// The record id of that line.
         public var registerRecordId: String
+        /// The signed payload the QR code carries.
         public var qrText: String
     }
 
@@ -155,7 +160,7 @@ extension Archive {
         let qr = try QRCode.modules(for: qrText)
 
         let rows = CopyDocument.diplomaRows(
-            holderName: view.text("fullName"), dateOfBirth: Self.vietnameseDate(view.text("dateOfBirth")),
+            holderName: view.text("fullName"), dateOfBirth: LedgerEntryView.vietnameseDate(view.text("dateOfBirth")),
             placeOfBirth: view.text("placeOfBirth"), sex: view.text("sex"), ethnicity: view.text("ethnicity"),
             graduationYear: String(view.year), graduationGrade: view.text("graduationGrade"), school: view.school,
             serial: view.serial, ledgerNumber: String(view.ledgerNumber))
@@ -163,7 +168,7 @@ extension Archive {
         let dateLine = (settings.place.isEmpty ? "" : settings.place + ", ") + String(format: "ngày %02d tháng %02d năm %04d", c.day!, c.month!, c.year!)
         let doc = CopyDocument(
             superiorBody: settings.superiorBody.uppercased(), officeName: settings.officeName.uppercased(), copyNumber: printed,
-            subtitle: Self.diplomaName(ledgerTitle: view.title), rows: rows, issuePlaceAndDate: dateLine,
+            subtitle: LedgerEntryView.diplomaName(ledgerTitle: view.title), rows: rows, issuePlaceAndDate: dateLine,
             signerTitle: settings.signerTitle.uppercased(), signerName: settings.signerName,
             footer: "Bản sao điện tử được ký số. Kiểm tra: hoso copy verify <tệp.pdf>, hoặc quét mã QR (hoso copy verify --qr) "
                 + "với chứng thư số của \(settings.officeName). Sổ gốc: \(view.ledgerRecordId), số vào sổ \(view.ledgerNumber).",
@@ -218,6 +223,7 @@ extension Archive {
         return try index.lastRecordId(ofType: CopyRegisterEntry.recordType, prefix: stem).flatMap { Int($0.dropFirst(stem.count)) } ?? 0
     }
 
+    /// Every copy issued, as the copy register lists them.
     public func copyRegister() throws -> [CopyRegisterEntry] {
         try index.recordIds(ofType: CopyRegisterEntry.recordType).map { try decodeBody(try current(record: $0).1.body, as: CopyRegisterEntry.self) }
     }
@@ -330,24 +336,6 @@ extension Archive {
             ParsedCertificates.shared.put(fp, c)
             return c
         }
-    }
-
-    /// "SỔ GỐC CẤP BẰNG TỐT NGHIỆP THCS" → "Bằng tốt nghiệp THCS": the diploma the ledger records, in sentence case,
-    /// abbreviations (all-ASCII capitals like THCS, THPT) kept.
-    static func diplomaName(ledgerTitle: String) -> String? {
-        var t = ledgerTitle.trimmingCharacters(in: .whitespaces)
-        for prefix in ["SỔ GỐC CẤP ", "Sổ gốc cấp ", "sổ gốc cấp "] where t.hasPrefix(prefix) { t = String(t.dropFirst(prefix.count)) }
-        guard !t.isEmpty else { return nil }
-        let words = t.split(separator: " ").map { w -> String in
-            w.count >= 2 && w.allSatisfy({ $0.isASCII && $0.isUppercase }) ? String(w) : w.lowercased()
-        }
-        let s = words.joined(separator: " ")
-        return s.prefix(1).uppercased() + s.dropFirst()
-    }
-
-    static func vietnameseDate(_ iso: String) -> String {
-        let p = iso.split(separator: "-")
-        return p.count == 3 ? "\(p[2])/\(p[1])/\(p[0])" : iso
     }
 }
 

@@ -11,78 +11,16 @@ import HosoRecords
 import HosoStore
 
 extension Archive {
+    /// The record type of a diploma ledger (sổ gốc).
     public static let ledgerType = "ledger"
 
-    /// The searchable entries of a ledger revision's body.
+    /// The searchable entries of a ledger revision's body (``EntryRow/rows(revisionId:recordId:body:)``).
     static func entryRows(revisionId: String, recordId: String, body: JSONValue) -> [EntryRow] {
-        func str(_ v: JSONValue?) -> String? { if case .string(let s)? = v { return s }; return nil }
-        func int(_ v: JSONValue?) -> Int? { if case .number(let d)? = v, d == d.rounded() { return Int(d) }; return nil }
-        guard case .array(let entries)? = body["entries"] else { return [] }
-        let school = str(body["school"]) ?? ""
-        let issuer = str(body["issuer"]) ?? ""
-        let year = int(body["year"]) ?? 0
-        // Per ledger, not per entry: the school is the same on every row.
-        let schoolKey = VietnameseText.fold(school)
-        var rows = [EntryRow]()
-        rows.reserveCapacity(entries.count)
-        for e in entries {
-            guard case .object(let members) = e else { continue }
-            // One pass over the members instead of a search per field; as `e[key]`, the first member of a name counts.
-            var name: String?, serial: String?, number: Int?, pob: String?, stt: Int?, dob: String?, sex: String?
-            var ethnicity: String?, grade: String?, citizenId: String?, moetId: String?, page: Int?
-            var seen: UInt16 = 0
-            func first(_ bit: UInt16) -> Bool {
-                defer { seen |= bit }
-                return seen & bit == 0
-            }
-            for m in members {
-                switch m.key {
-                case "fullName": if first(1 << 0) { name = str(m.value) }
-                case "serial": if first(1 << 1) { serial = str(m.value) }
-                case "ledgerNumber": if first(1 << 2) { number = int(m.value) }
-                case "placeOfBirth": if first(1 << 3) { pob = str(m.value) }
-                case "stt": if first(1 << 4) { stt = int(m.value) }
-                case "dateOfBirth": if first(1 << 5) { dob = str(m.value) }
-                case "sex": if first(1 << 6) { sex = str(m.value) }
-                case "ethnicity": if first(1 << 7) { ethnicity = str(m.value) }
-                case "graduationGrade": if first(1 << 8) { grade = str(m.value) }
-                case "citizenId": if first(1 << 9) { citizenId = str(m.value) }
-                case "moetId": if first(1 << 10) { moetId = str(m.value) }
-                case "page": if first(1 << 11) { page = int(m.value) }
-                default: break
-                }
-            }
-            guard let name, let serial, let number else { continue }
-            let place = pob ?? ""
-            let placeKey = VietnameseText.fold(place)
-            rows.append(EntryRow(revisionId: revisionId, recordId: recordId, stt: stt ?? 0, fullName: name,
-                                 nameKey: VietnameseText.fold(name), dateOfBirth: dob ?? "", placeOfBirth: place,
-                                 placeKey: placeKey, sex: sex ?? "", ethnicity: ethnicity ?? "",
-                                 graduationGrade: grade ?? "", serial: serial, ledgerNumber: number, year: year,
-                                 school: school, schoolKey: schoolKey, issuer: issuer, citizenId: citizenId,
-                                 moetId: moetId, page: page))
-        }
-        return rows
+        EntryRow.rows(revisionId: revisionId, recordId: recordId, body: body)
     }
 
-    /// The rows `entryRows(revisionId:recordId:body:)` reads from `draft.body(scans:)` (with an empty revision
-    /// id), straight from the draft: the same values, in the same order, without going through the JSON.
-    static func entryRows(of draft: LedgerDraft, recordId: String) -> [EntryRow] {
-        func str(_ v: JSONValue?) -> String? { if case .string(let s)? = v { return s }; return nil }
-        func int(_ v: JSONValue?) -> Int? { if case .number(let d)? = v, d == d.rounded() { return Int(d) }; return nil }
-        // The body's school, issuer and year are the mapping's header members; its entries are `LedgerEntry.json`
-        // by STT, whose numbers are Doubles.
-        let header = JSONValue.object(draft.mapping.header)
-        let school = str(header["school"]) ?? "", issuer = str(header["issuer"]) ?? "", year = int(header["year"]) ?? 0
-        let schoolKey = VietnameseText.fold(school)
-        return draft.entries.sorted { $0.stt < $1.stt }.map { e in
-            EntryRow(revisionId: "", recordId: recordId, stt: Int(Double(e.stt)), fullName: e.fullName, nameKey: VietnameseText.fold(e.fullName),
-                     dateOfBirth: e.dateOfBirth, placeOfBirth: e.placeOfBirth, placeKey: VietnameseText.fold(e.placeOfBirth), sex: e.sex,
-                     ethnicity: e.ethnicity, graduationGrade: e.graduationGrade, serial: e.serial, ledgerNumber: Int(Double(e.ledgerNumber)),
-                     year: year, school: school, schoolKey: schoolKey, issuer: issuer, citizenId: e.citizenId, moetId: e.moetId,
-                     page: e.page.map { Int(Double($0)) })
-        }
-    }
+    /// The same rows straight from an import's draft (``EntryRow/rows(of:recordId:)``).
+    static func entryRows(of draft: LedgerDraft, recordId: String) -> [EntryRow] { EntryRow.rows(of: draft, recordId: recordId) }
 
     /// Entries of the given head revisions (several when the ledger is in conflict: all stay findable).
     func entries(ofHeads heads: [String], recordId: String, extra: (String, Revision)? = nil) throws -> [EntryRow] {
@@ -98,40 +36,6 @@ extension Archive {
     }
 
     // MARK: - Import
-
-    public struct Problem: Codable, Sendable, Equatable {
-        public var code: String
-        public var location: String?
-        public var message: String
-        public var messageEn: String
-        public var value: String?
-
-        init(_ e: HosoError) {
-            code = e.code.rawValue
-            location = e.location
-            message = e.message.vi
-            messageEn = e.message.en
-            value = e.cause
-        }
-    }
-
-    public struct LedgerImportReport: Codable, Sendable {
-        public var source: String
-        public var recordId: String
-        public var rows: Int
-        public var entries: Int
-        public var scans: Int
-        public var errors: [Problem]
-        public var warnings: [Problem]
-        public var conversions: [EncodingConversion]
-        public var entriesWithoutPage: Int
-        public var pagesWithoutEntries: [Int]
-        public var dryRun: Bool
-        public var committed: Bool
-        /// True when the archive already held exactly this ledger.
-        public var unchanged: Bool
-        public var revision: String?
-    }
 
     /// Reads a ledger spreadsheet with its mapping, checks everything, and — unless `dryRun` or any error —
     /// stores the page scans and the ledger revision in one commit. A ledger already in the archive gets a
@@ -313,7 +217,7 @@ extension Archive {
         let staging = canonical.map { bytes in
             BackgroundWork { try store.stage(bytes: bytes, kind: .record, durable: true) }
         }
-        let schema = Result { try Self.checkSchema(rev) }
+        let schema = Result { try rev.checkSchema() }
         // Waited for even when the schema failed: a staged file is discarded below, never left behind.
         let stagedRevision = staging.flatMap { $0.wait() }
         if case .success(let s) = stagedRevision { staged.append(s) }
@@ -349,69 +253,21 @@ extension Archive {
         objects += scanObjects.keys.sorted().map { scanObjects[$0]! }
         if otherHeads.isEmpty {
             // The entries are exactly the new revision's, as the transaction has them.
-            try indexing.finish(ArchiveIndex.PendingRevision(revision: Self.row(revID, rev), objects: objects,
+            try indexing.finish(ArchiveIndex.PendingRevision(revision: RevisionRow(revID, rev), objects: objects,
                                                              manifest: manifestRow, names: names))
         } else {
             indexing.abandon()
             let entries = try self.entries(ofHeads: otherHeads + [revID.hex], recordId: rev.recordId, extra: (revID.hex, rev))
-            try index.record(revision: Self.row(revID, rev), objects: objects, entries: entries, manifest: manifestRow, names: names)
+            try index.record(revision: RevisionRow(revID, rev), objects: objects, entries: entries, manifest: manifestRow, names: names)
         }
     }
 
     // MARK: - Search
 
-    /// What a person types: a name, a date of birth, a serial, a ledger number or year, a citizen ID (12 digits),
-    /// a MOET id (10 digits). Explicit fields narrow it further.
-    public struct FindRequest: Sendable {
-        public var text: String?
-        public var name: String?
-        public var dateOfBirth: String?
-        public var placeOfBirth: String?
-        public var serial: String?
-        public var ledgerNumber: Int?
-        public var citizenId: String?
-        public var moetId: String?
-        public var school: String?
-        public var year: Int?
-
-        public init(text: String? = nil) { self.text = text }
-    }
-
+    /// Entries matching what a person typed, best first: a full name finds people named exactly that before
+    /// people whose names merely contain the words.
     public func find(_ r: FindRequest, limit: Int = 100) throws -> [EntryRow] {
-        var q = EntryQuery()
-        func tokens(_ s: String) -> [String] { VietnameseText.fold(s).split(separator: " ").map(String.init) }
-        if let text = r.text.map(VietnameseText.trimmed), !text.isEmpty {
-            let digits = text.allSatisfy { $0.isASCII && $0.isNumber }
-            if digits && text.count == 12 {
-                q.citizenId = text
-            } else if digits && text.count == 10 {
-                q.moetId = text
-            } else if digits, let n = Int(text) {
-                q.yearOrNumber = n
-            } else if let d = DateCell.parse(text, format: "d/M/yyyy") ?? DateCell.parse(text, format: "yyyy-MM-dd") {
-                q.dateOfBirth = d
-            } else if text.contains(where: { $0.isNumber }), !text.contains(" "), text.contains(where: { $0.isLetter }) {
-                // (A name has no digit: it is told apart before Foundation's substring search is asked anything.)
-                q.serial = text.uppercased() == text ? text : text.uppercased()
-            } else {
-                q.nameTokens = tokens(text)
-            }
-        }
-        if let n = r.name { q.nameTokens += tokens(n) }
-        if let p = r.placeOfBirth { q.placeTokens = tokens(p) }
-        if let s = r.school { q.schoolTokens = tokens(s) }
-        if let d = r.dateOfBirth {
-            guard let iso = DateCell.parse(d, format: "d/M/yyyy") ?? DateCell.parse(d, format: "yyyy-MM-dd") else {
-                throw HosoError(.ledgerValueInvalid, .both("Ngày sinh không hợp lệ (dd/mm/yyyy hoặc yyyy-mm-dd)",
-                                                           "Invalid date of birth (dd/mm/yyyy or yyyy-mm-dd)"), location: d)
-            }
-            q.dateOfBirth = iso
-        }
-        if let s = r.serial { q.serial = s }
-        if let n = r.ledgerNumber { q.ledgerNumber = n }
-        if let c = r.citizenId { q.citizenId = c }
-        if let m = r.moetId { q.moetId = m }
-        if let y = r.year { q.year = y }
+        let q = try r.query()
         // A full name is usually typed whole: people named exactly that come first, through the name index;
         // only when nobody is, the words are searched anywhere in names (and the last one as a prefix).
         if q.nameTokens.count >= 2 {
