@@ -49,8 +49,9 @@ let package = Package(
         ]),
         // Grade books (sổ điểm) and transcripts (học bạ): their models, CSV layout and computations, without I/O.
         .target(name: "HosoGrades", dependencies: ["HosoCore", "HosoRecords"]),
+        // The index is derived from the records (entry rows, references): it reads HosoRecords' models.
         .target(name: "HosoIndex", dependencies: [
-            "HosoCore", "HosoStore",
+            "HosoCore", "HosoStore", "HosoRecords",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // OpenSSL: keys (PKCS#12, PKCS#11), CMS/CAdES signatures, RFC 3161 timestamps, verification reports.

@@ -10,36 +10,10 @@ import HosoIndex
 import HosoStore
 
 extension Archive {
-    public struct AddedEntry: Codable, Sendable, Equatable {
-        public var path: String
-        public var id: String
-        public var kind: String
-        public var size: UInt64
-        public var stored: UInt64
-        public var encoding: String
-        /// False when the archive already held this content.
-        public var new: Bool
-    }
-
-    public struct AddReport: Codable, Sendable {
-        /// Files stored (committed), in the order they were given.
-        public var entries: [AddedEntry]
-        /// Manifests written, one per committed batch that added any new name.
-        public var manifests: [String]
-        /// Files found but not stored because an error stopped the add (nothing of them was kept).
-        public var notStored: [String]
-    }
-
-    public struct AddProgress: Sendable {
-        public var files: Int
-        public var totalFiles: Int
-        public var bytes: UInt64
-        public var totalBytes: UInt64
-    }
-
     /// When one batch is committed: at most this many bytes or files. Small enough that a crash or an
     /// error late in a huge add keeps the work already done; large enough that the per-batch sync is cheap.
     public static let batchBytes: UInt64 = 256 << 20
+    /// At most this many files in one batch.
     public static let batchFiles = 2000
 
     /// Adds files and directories. First every argument is checked (missing, unreadable, loops, duplicates,

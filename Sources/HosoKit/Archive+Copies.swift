@@ -7,33 +7,38 @@ import HosoRecords
 import HosoSigning
 import HosoStore
 
-extension HosoError.Code {
-    public static let diplomaRevoked = Self("DIPLOMA_REVOKED", .conflict)
-    public static let notOfficeSigner = Self("NOT_OFFICE_SIGNER", .badInput)
-    public static let requestMismatch = Self("REQUEST_ENTRY_MISMATCH", .conflict)
-    public static let copyNotFound = Self("COPY_NOT_FOUND", .notFound)
-    public static let copyNumberTaken = Self("COPY_NUMBER_TAKEN", .badInput)
-}
-
 /// What `verifyCopy` found: the PDF signature report, then the archive's checks.
 public struct CopyReport: Codable, Sendable {
+    /// PASSED, INDETERMINATE or FAILED: the PDF signature and every archive check together.
     public var indication: String
+    /// Why it is not PASSED, as reason codes.
     public var reasons: [String]
+    /// The PDF signature as a PAdES validator sees it.
     public var pdf: PDFReport
+    /// Whether the signer is one of the office's copy signers (nil when unknown).
     public var signerIsOffice: Bool?
+    /// The copy register line of this copy, when the archive issued it.
     public var registered: CopyRegisterEntry?
+    /// The ledger entry the copy certifies, as the ledger holds it now.
     public var entry: LedgerEntryView?
     /// Corrections of the entry made after the copy was issued.
     public var laterCorrections: [LedgerEntryView.Correction]
+    /// The diploma's revocation, which makes every copy of it fail.
     public var revocation: LedgerEntryView.Revocation?
+    /// What to tell the person checking, in Vietnamese and English.
     public var messages: [SignatureReport.Message]
 }
 
 extension Archive {
+    /// A certified copy just issued by ``Archive/issueCopy(entryRef:requestId:signer:timestamp:clerk:)``.
     public struct IssuedCopyResult: Sendable {
+        /// The signed PDF.
         public var pdf: [UInt8]
+        /// Its line in the copy register (sổ cấp bản sao).
         public var register: CopyRegisterEntry
+        /// The record id of that line.
         public var registerRecordId: String
+        /// The signed payload the QR code carries.
         public var qrText: String
     }
 
@@ -52,6 +57,39 @@ extension Archive {
             throw HosoError(.requestState, .both("Yêu cầu đang được xử lý", "The request is being served already"), location: requestId)
         }
         defer { workState.endRequest(requestId) }
+        let (requestRevision, request) = try copyRequest(requestId)
+        let view = try ledgerEntry(entryRef)
+        try Self.checkCopyable(view, for: request, requestId: requestId)
+        let settings = try officeSettings()
+        if !settings.copySigners.isEmpty && !settings.copySigners.contains(signer.certificate.fingerprint) {
+            throw HosoError(.notOfficeSigner, .both("Chứng thư này không được đăng ký để ký bản sao của cơ quan (hoso office set)",
+                                                    "This certificate is not registered to sign the office's copies (hoso office set)"),
+                            location: signer.certificate.subject)
+        }
+        // Another hoso process may take the number between reading the register and committing (this process's
+        // threads never do): then the copy is made again with the next number.
+        let order = CopyOrder(requestId: requestId, requestRevision: requestRevision, request: request, view: view,
+                              settings: settings, signer: signer, timestamp: timestamp, clerk: clerk)
+        for _ in 1..<5 {
+            do { return try issueNumberedCopy(order) } catch let e as HosoError where e.code == .copyNumberTaken { continue }
+        }
+        return try issueNumberedCopy(order)
+    }
+
+    /// What one attempt at issuing a copy needs, checked once by `issueCopy`.
+    private struct CopyOrder {
+        var requestId: String
+        var requestRevision: ObjectID
+        var request: CitizenRequest
+        var view: LedgerEntryView
+        var settings: OfficeSettings
+        var signer: SigningIdentity
+        var timestamp: TimestampSource?
+        var clerk: String
+    }
+
+    /// The request, which must be a copy request not yet served.
+    private func copyRequest(_ requestId: String) throws -> (ObjectID, CitizenRequest) {
         let (requestRevision, request) = try self.request(requestId)
         guard request.kind == .copy else {
             throw HosoError(.requestState, .both("Yêu cầu này không phải yêu cầu cấp bản sao", "This request is not for a copy"), location: requestId)
@@ -60,13 +98,17 @@ extension Archive {
             throw HosoError(.requestState, .both("Yêu cầu đã \(request.status.rawValue)", "The request is already \(request.status.rawValue)"),
                             location: requestId)
         }
-        let view = try ledgerEntry(entryRef)
+        return (requestRevision, request)
+    }
+
+    /// Refuses a revoked diploma, and a request that does not name this diploma: same holder (accent- and
+    /// case-insensitive) and serial when given.
+    private static func checkCopyable(_ view: LedgerEntryView, for request: CitizenRequest, requestId: String) throws {
         if let r = view.revocation {
             throw HosoError(.diplomaRevoked, .both("Văn bằng đã bị \(r.kind.lowercased()) (\(r.decision ?? "")): \(r.reason); không cấp bản sao",
                                                    "The diploma was revoked (\(r.decision ?? "")): \(r.reason); no copy is issued"),
                             location: view.ref)
         }
-        // The request must name this diploma: same holder (accent- and case-insensitive) and serial when given.
         var mismatch = [String]()
         if VietnameseText.fold(request.holderName) != VietnameseText.fold(view.text("fullName")) { mismatch.append("holderName") }
         if let s = request.serial, s != view.serial { mismatch.append("serial") }
@@ -78,95 +120,99 @@ extension Archive {
                                                     "The request does not match the ledger entry: \(mismatch.joined(separator: ", "))"),
                             location: "\(requestId) / \(view.ref)")
         }
-        let settings = try officeSettings()
-        if !settings.copySigners.isEmpty && !settings.copySigners.contains(signer.certificate.fingerprint) {
-            throw HosoError(.notOfficeSigner, .both("Chứng thư này không được đăng ký để ký bản sao của cơ quan (hoso office set)",
-                                                    "This certificate is not registered to sign the office's copies (hoso office set)"),
-                            location: signer.certificate.subject)
-        }
-        // Another hoso process may take the number between reading the register and committing (this process's
-        // threads never do): then the copy is made again with the next number.
-        func attempt() throws -> IssuedCopyResult {
-            let now = clock.now()
-            let cal = settings.calendar
-            let year = cal.component(.year, from: now)
-            let number = try workState.reserveCopyNumber(year: year) { try lastCopyNumber(year: year) }
-            defer { workState.releaseCopyNumber(year: year, number) }
-            let printed = "\(number)/\(year)"
-            let issueDate = { () -> String in
-                let c = cal.dateComponents([.year, .month, .day], from: now)
-                return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
-            }()
+    }
 
-            // The QR payload: enough to check a paper copy offline with the office's certificate alone.
-            let payload = CopyPayload(holderName: view.text("fullName"), dateOfBirth: view.text("dateOfBirth"), serial: view.serial,
-                                      ledgerNumber: String(view.ledgerNumber), ledgerYear: view.year, issuingOffice: settings.officeCode,
-                                      copyNumber: number, issueDate: issueDate)
-            let qrText = try QRPayloadCodec.encode(payload, signer: signer.key)
-            let qr = try QRCode.modules(for: qrText)
+    /// One attempt: the next copy number, the signed PDF, then the register line and the request's new revision.
+    private func issueNumberedCopy(_ o: CopyOrder) throws -> IssuedCopyResult {
+        let now = clock.now()
+        let cal = o.settings.calendar
+        let year = cal.component(.year, from: now)
+        let number = try workState.reserveCopyNumber(year: year) { try lastCopyNumber(year: year) }
+        defer { workState.releaseCopyNumber(year: year, number) }
+        let printed = "\(number)/\(year)"
+        let (pdf, qrText, entryBytes) = try signedCopy(o, number: number, printed: printed, now: now)
+        let documentId = ObjectID(hashing: pdf)
+        let view = o.view
+        let entry = CopyRegisterEntry(copyNumber: number, year: year, printedNumber: printed, requestId: o.requestId,
+                                      requesterName: o.request.requesterName, holderName: view.text("fullName"), serial: view.serial,
+                                      ledgerRecordId: view.ledgerRecordId, ledgerNumber: view.ledgerNumber,
+                                      issuedAt: HosoClock.format(now), copies: o.request.copies, document: documentId.hex,
+                                      entryDigest: OpenSSLHex.sha256(entryBytes), signer: o.signer.certificate.fingerprint, clerk: o.clerk)
+        let registerId = Self.copyRegisterId(year: year, number: number)
+        try commitCopy(o, pdf: pdf, entry: entry, registerId: registerId, printed: printed, documentId: documentId, now: now)
+        return IssuedCopyResult(pdf: pdf, register: entry, registerRecordId: registerId, qrText: qrText)
+    }
 
-            let rows = CopyDocument.diplomaRows(
-                holderName: view.text("fullName"), dateOfBirth: Self.vietnameseDate(view.text("dateOfBirth")),
-                placeOfBirth: view.text("placeOfBirth"), sex: view.text("sex"), ethnicity: view.text("ethnicity"),
-                graduationYear: String(view.year), graduationGrade: view.text("graduationGrade"), school: view.school,
-                serial: view.serial, ledgerNumber: String(view.ledgerNumber))
+    /// The copy's PDF rendered with its QR payload and PAdES-signed with the canonical entry embedded.
+    private func signedCopy(_ o: CopyOrder, number: Int, printed: String, now: Date) throws
+        -> (pdf: [UInt8], qrText: String, entryBytes: [UInt8]) {
+        let (view, settings, cal) = (o.view, o.settings, o.settings.calendar)
+        let issueDate = { () -> String in
             let c = cal.dateComponents([.year, .month, .day], from: now)
-            let dateLine = (settings.place.isEmpty ? "" : settings.place + ", ") + String(format: "ngày %02d tháng %02d năm %04d", c.day!, c.month!, c.year!)
-            let doc = CopyDocument(
-                superiorBody: settings.superiorBody.uppercased(), officeName: settings.officeName.uppercased(), copyNumber: printed,
-                subtitle: Self.diplomaName(ledgerTitle: view.title), rows: rows, issuePlaceAndDate: dateLine,
-                signerTitle: settings.signerTitle.uppercased(), signerName: settings.signerName,
-                footer: "Bản sao điện tử được ký số. Kiểm tra: hoso copy verify <tệp.pdf>, hoặc quét mã QR (hoso copy verify --qr) "
-                    + "với chứng thư số của \(settings.officeName). Sổ gốc: \(view.ledgerRecordId), số vào sổ \(view.ledgerNumber).",
-                qrModules: qr.modules)
-            let unsigned = try PDFRender.render(doc)
-            let entryBytes = try view.canonicalBytes()
-            let stamp: ((_ value: [UInt8]) throws -> [UInt8])? = timestamp.map { src in { try src.token(forSignatureValue: $0) } }
-            let pdf = try PAdES.sign(pdf: unsigned, signer: signer, attachment: (name: "so-goc-\(view.serial).json", bytes: entryBytes,
-                                                                               mime: "application/json"),
-                                     reason: "Bản sao từ sổ gốc số \(printed)", location: settings.place.isEmpty ? nil : settings.place,
-                                     time: now, timestamp: stamp)
+            return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
+        }()
 
-            let documentId = ObjectID(hashing: pdf)
-            let entry = CopyRegisterEntry(copyNumber: number, year: year, printedNumber: printed, requestId: requestId,
-                                          requesterName: request.requesterName, holderName: view.text("fullName"), serial: view.serial,
-                                          ledgerRecordId: view.ledgerRecordId, ledgerNumber: view.ledgerNumber,
-                                          issuedAt: HosoClock.format(now), copies: request.copies, document: documentId.hex,
-                                          entryDigest: OpenSSLHex.sha256(entryBytes), signer: signer.certificate.fingerprint, clerk: clerk)
-            let registerId = Self.copyRegisterId(year: year, number: number)
-            var served = request
-            served.status = .issued
-            served.checkedEntry = view.ref
-            served.issued.append(.init(copyNumber: printed, document: documentId.hex))
-            let time = HosoClock.format(now)
-            let line = Revision(recordType: CopyRegisterEntry.recordType, recordId: registerId, parents: [], author: clerk, time: time,
-                                reason: nil, body: try encodeBody(entry))
-            let requestStep = Revision(recordType: CitizenRequest.recordType, recordId: requestId, parents: [requestRevision.hex],
-                                       author: clerk, time: time, reason: "cấp bản sao số \(printed) / copy \(printed) issued",
-                                       body: try encodeBody(served))
-            // The signer's certificate is kept too, so a paper copy's QR can be checked from the archive alone.
-            // Written and synced before the lock (threads wait for the disk at once); checking that the number is
-            // free and committing are one step for every hoso process on the archive.
-            let prepared = try prepareAll([line, requestStep], objects: [(pdf, .copy), (signer.certificate.der, .certificate)])
-            do {
-                _ = try workState.numbering {
-                    // The request as read at the start must still be current: another process may have served it.
-                    guard try index.heads(ofRecord: requestId) == [requestRevision.hex] else {
-                        throw HosoError(.requestState, .both("Yêu cầu vừa được xử lý ở nơi khác", "The request was just served elsewhere"),
-                                        location: requestId)
-                    }
-                    return try commitPrepared(prepared, mustBeNew: [registerId], takenCode: .copyNumberTaken)
+        // The QR payload: enough to check a paper copy offline with the office's certificate alone.
+        let payload = CopyPayload(holderName: view.text("fullName"), dateOfBirth: view.text("dateOfBirth"), serial: view.serial,
+                                  ledgerNumber: String(view.ledgerNumber), ledgerYear: view.year, issuingOffice: settings.officeCode,
+                                  copyNumber: number, issueDate: issueDate)
+        let qrText = try QRPayloadCodec.encode(payload, signer: o.signer.key)
+        let qr = try QRCode.modules(for: qrText)
+
+        let rows = CopyDocument.diplomaRows(
+            holderName: view.text("fullName"), dateOfBirth: LedgerEntryView.vietnameseDate(view.text("dateOfBirth")),
+            placeOfBirth: view.text("placeOfBirth"), sex: view.text("sex"), ethnicity: view.text("ethnicity"),
+            graduationYear: String(view.year), graduationGrade: view.text("graduationGrade"), school: view.school,
+            serial: view.serial, ledgerNumber: String(view.ledgerNumber))
+        let c = cal.dateComponents([.year, .month, .day], from: now)
+        let dateLine = (settings.place.isEmpty ? "" : settings.place + ", ") + String(format: "ngày %02d tháng %02d năm %04d", c.day!, c.month!, c.year!)
+        let doc = CopyDocument(
+            superiorBody: settings.superiorBody.uppercased(), officeName: settings.officeName.uppercased(), copyNumber: printed,
+            subtitle: LedgerEntryView.diplomaName(ledgerTitle: view.title), rows: rows, issuePlaceAndDate: dateLine,
+            signerTitle: settings.signerTitle.uppercased(), signerName: settings.signerName,
+            footer: "Bản sao điện tử được ký số. Kiểm tra: hoso copy verify <tệp.pdf>, hoặc quét mã QR (hoso copy verify --qr) "
+                + "với chứng thư số của \(settings.officeName). Sổ gốc: \(view.ledgerRecordId), số vào sổ \(view.ledgerNumber).",
+            qrModules: qr.modules)
+        let unsigned = try PDFRender.render(doc)
+        let entryBytes = try view.canonicalBytes()
+        let stamp: ((_ value: [UInt8]) throws -> [UInt8])? = o.timestamp.map { src in { try src.token(forSignatureValue: $0) } }
+        let pdf = try PAdES.sign(pdf: unsigned, signer: o.signer, attachment: (name: "so-goc-\(view.serial).json", bytes: entryBytes,
+                                                                             mime: "application/json"),
+                                 reason: "Bản sao từ sổ gốc số \(printed)", location: settings.place.isEmpty ? nil : settings.place,
+                                 time: now, timestamp: stamp)
+        return (pdf, qrText, entryBytes)
+    }
+
+    /// The PDF, the signer's certificate, the register line and the request's new revision, committed together.
+    private func commitCopy(_ o: CopyOrder, pdf: [UInt8], entry: CopyRegisterEntry, registerId: String, printed: String,
+                            documentId: ObjectID, now: Date) throws {
+        var served = o.request
+        served.status = .issued
+        served.checkedEntry = o.view.ref
+        served.issued.append(.init(copyNumber: printed, document: documentId.hex))
+        let time = HosoClock.format(now)
+        let line = Revision(recordType: CopyRegisterEntry.recordType, recordId: registerId, parents: [], author: o.clerk, time: time,
+                            reason: nil, body: try encodeBody(entry))
+        let requestStep = Revision(recordType: CitizenRequest.recordType, recordId: o.requestId, parents: [o.requestRevision.hex],
+                                   author: o.clerk, time: time, reason: "cấp bản sao số \(printed) / copy \(printed) issued",
+                                   body: try encodeBody(served))
+        // The signer's certificate is kept too, so a paper copy's QR can be checked from the archive alone.
+        // Written and synced before the lock (threads wait for the disk at once); checking that the number is
+        // free and committing are one step for every hoso process on the archive.
+        let prepared = try prepareAll([line, requestStep], objects: [(pdf, .copy), (o.signer.certificate.der, .certificate)])
+        do {
+            _ = try workState.numbering {
+                // The request as read at the start must still be current: another process may have served it.
+                guard try index.heads(ofRecord: o.requestId) == [o.requestRevision.hex] else {
+                    throw HosoError(.requestState, .both("Yêu cầu vừa được xử lý ở nơi khác", "The request was just served elsewhere"),
+                                    location: o.requestId)
                 }
-            } catch {
-                discard(prepared)
-                throw error
+                return try commitPrepared(prepared, mustBeNew: [registerId], takenCode: .copyNumberTaken)
             }
-            return IssuedCopyResult(pdf: pdf, register: entry, registerRecordId: registerId, qrText: qrText)
+        } catch {
+            discard(prepared)
+            throw error
         }
-        for _ in 1..<5 {
-            do { return try attempt() } catch let e as HosoError where e.code == .copyNumberTaken { continue }
-        }
-        return try attempt()
     }
 
     static func copyRegisterId(year: Int, number: Int) -> String { String(format: "BS-%04d-%06d", year, number) }
@@ -177,6 +223,7 @@ extension Archive {
         return try index.lastRecordId(ofType: CopyRegisterEntry.recordType, prefix: stem).flatMap { Int($0.dropFirst(stem.count)) } ?? 0
     }
 
+    /// Every copy issued, as the copy register lists them.
     public func copyRegister() throws -> [CopyRegisterEntry] {
         try index.recordIds(ofType: CopyRegisterEntry.recordType).map { try decodeBody(try current(record: $0).1.body, as: CopyRegisterEntry.self) }
     }
@@ -289,24 +336,6 @@ extension Archive {
             ParsedCertificates.shared.put(fp, c)
             return c
         }
-    }
-
-    /// "SỔ GỐC CẤP BẰNG TỐT NGHIỆP THCS" → "Bằng tốt nghiệp THCS": the diploma the ledger records, in sentence case,
-    /// abbreviations (all-ASCII capitals like THCS, THPT) kept.
-    static func diplomaName(ledgerTitle: String) -> String? {
-        var t = ledgerTitle.trimmingCharacters(in: .whitespaces)
-        for prefix in ["SỔ GỐC CẤP ", "Sổ gốc cấp ", "sổ gốc cấp "] where t.hasPrefix(prefix) { t = String(t.dropFirst(prefix.count)) }
-        guard !t.isEmpty else { return nil }
-        let words = t.split(separator: " ").map { w -> String in
-            w.count >= 2 && w.allSatisfy({ $0.isASCII && $0.isUppercase }) ? String(w) : w.lowercased()
-        }
-        let s = words.joined(separator: " ")
-        return s.prefix(1).uppercased() + s.dropFirst()
-    }
-
-    static func vietnameseDate(_ iso: String) -> String {
-        let p = iso.split(separator: "-")
-        return p.count == 3 ? "\(p[2])/\(p[1])/\(p[0])" : iso
     }
 }
 

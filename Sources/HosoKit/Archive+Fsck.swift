@@ -6,41 +6,6 @@ import HosoRecords
 import HosoStore
 
 extension Archive {
-    public struct Damage: Codable, Sendable, Equatable {
-        /// Path relative to the archive root.
-        public var path: String
-        public var id: String?
-        public var problem: String
-        public var detail: String
-    }
-
-    public struct IndexCheck: Codable, Sendable, Equatable {
-        /// Objects in the store that the index does not list.
-        public var notIndexed: Int
-        /// Ids the index lists that the store does not hold.
-        public var indexedButAbsent: Int
-        public var upToDate: Bool
-    }
-
-    public struct FsckReport: Codable, Sendable {
-        /// True when no object is damaged or missing. An out-of-date index is not damage (`reindex` fixes it).
-        public var ok: Bool
-        public var objects: Int
-        public var bytes: UInt64
-        public var damaged: [Damage]
-        /// Objects that a manifest names but the store does not hold: lost data.
-        public var missing: [Damage]
-        public var index: IndexCheck
-        /// Temporary files in tmp/ (left by a crash or by a writer at work); removed by the next write.
-        public var temporaryFiles: Int
-    }
-
-    public struct FsckProgress: Sendable {
-        public var objects: Int
-        public var totalObjects: Int
-        public var bytes: UInt64
-    }
-
     /// Re-hashes every object file; reports corrupt, truncated, malformed, unreadable, misplaced and stray
     /// files, objects that manifests name but the store lacks, and whether the index matches the store.
     /// Read-only: it repairs nothing.

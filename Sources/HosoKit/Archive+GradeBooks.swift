@@ -7,42 +7,6 @@ import HosoStore
 
 // MARK: - Saving records
 
-/// What saving a record did (or, in a dry run, would do).
-public enum RecordChange: String, Sendable, Codable {
-    /// A new record with its first revision.
-    case created
-    /// A new revision on top of the current one, with the reason given.
-    case revised
-    /// The body is the same as the current revision's: nothing written.
-    case unchanged
-}
-
-public struct RecordSaveResult: Sendable, Codable, Equatable {
-    public var recordType: String
-    public var recordId: String
-    public var change: RecordChange
-    /// The new revision; the current one when unchanged; nil in a dry run that would write.
-    public var revision: String?
-    /// The revision the new one follows (revised only).
-    public var parent: String?
-    public var dryRun: Bool
-}
-
-/// The outcome of `Archive.importGradeBook`.
-public struct GradeBookImportResult: Sendable {
-    public var book: GradeBook
-    public var save: RecordSaveResult
-    /// Not errors; worth showing (e.g. a `tbm` column that differs from the computed average).
-    public var warnings: [HosoError]
-}
-
-/// The outcome of `Archive.buildTranscripts`: one save per transcript.
-public struct TranscriptBuildResult: Sendable {
-    public var transcripts: [Transcript]
-    public var saves: [RecordSaveResult]
-    public var warnings: [HosoError]
-}
-
 extension Archive {
     /// A save worked out against the archive, before anything is written.
     struct PlannedSave {

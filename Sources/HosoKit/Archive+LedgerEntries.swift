@@ -4,10 +4,6 @@ import HosoIndex
 import HosoRecords
 import HosoStore
 
-extension HosoError.Code {
-    public static let entryAmbiguous = Self("LEDGER_ENTRY_AMBIGUOUS", .badInput)
-}
-
 extension Archive {
     /// The diploma a clerk names: its serial, or "LEDGER-RECORD-ID#LEDGER-NUMBER".
     public func ledgerEntry(_ ref: String) throws -> LedgerEntryView {

@@ -11,78 +11,16 @@ import HosoRecords
 import HosoStore
 
 extension Archive {
+    /// The record type of a diploma ledger (sổ gốc).
     public static let ledgerType = "ledger"
 
-    /// The searchable entries of a ledger revision's body.
+    /// The searchable entries of a ledger revision's body (``EntryRow/rows(revisionId:recordId:body:)``).
     static func entryRows(revisionId: String, recordId: String, body: JSONValue) -> [EntryRow] {
-        func str(_ v: JSONValue?) -> String? { if case .string(let s)? = v { return s }; return nil }
-        func int(_ v: JSONValue?) -> Int? { if case .number(let d)? = v, d == d.rounded() { return Int(d) }; return nil }
-        guard case .array(let entries)? = body["entries"] else { return [] }
-        let school = str(body["school"]) ?? ""
-        let issuer = str(body["issuer"]) ?? ""
-        let year = int(body["year"]) ?? 0
-        // Per ledger, not per entry: the school is the same on every row.
-        let schoolKey = VietnameseText.fold(school)
-        var rows = [EntryRow]()
-        rows.reserveCapacity(entries.count)
-        for e in entries {
-            guard case .object(let members) = e else { continue }
-            // One pass over the members instead of a search per field; as `e[key]`, the first member of a name counts.
-            var name: String?, serial: String?, number: Int?, pob: String?, stt: Int?, dob: String?, sex: String?
-            var ethnicity: String?, grade: String?, citizenId: String?, moetId: String?, page: Int?
-            var seen: UInt16 = 0
-            func first(_ bit: UInt16) -> Bool {
-                defer { seen |= bit }
-                return seen & bit == 0
-            }
-            for m in members {
-                switch m.key {
-                case "fullName": if first(1 << 0) { name = str(m.value) }
-                case "serial": if first(1 << 1) { serial = str(m.value) }
-                case "ledgerNumber": if first(1 << 2) { number = int(m.value) }
-                case "placeOfBirth": if first(1 << 3) { pob = str(m.value) }
-                case "stt": if first(1 << 4) { stt = int(m.value) }
-                case "dateOfBirth": if first(1 << 5) { dob = str(m.value) }
-                case "sex": if first(1 << 6) { sex = str(m.value) }
-                case "ethnicity": if first(1 << 7) { ethnicity = str(m.value) }
-                case "graduationGrade": if first(1 << 8) { grade = str(m.value) }
-                case "citizenId": if first(1 << 9) { citizenId = str(m.value) }
-                case "moetId": if first(1 << 10) { moetId = str(m.value) }
-                case "page": if first(1 << 11) { page = int(m.value) }
-                default: break
-                }
-            }
-            guard let name, let serial, let number else { continue }
-            let place = pob ?? ""
-            let placeKey = VietnameseText.fold(place)
-            rows.append(EntryRow(revisionId: revisionId, recordId: recordId, stt: stt ?? 0, fullName: name,
-                                 nameKey: VietnameseText.fold(name), dateOfBirth: dob ?? "", placeOfBirth: place,
-                                 placeKey: placeKey, sex: sex ?? "", ethnicity: ethnicity ?? "",
-                                 graduationGrade: grade ?? "", serial: serial, ledgerNumber: number, year: year,
-                                 school: school, schoolKey: schoolKey, issuer: issuer, citizenId: citizenId,
-                                 moetId: moetId, page: page))
-        }
-        return rows
+        EntryRow.rows(revisionId: revisionId, recordId: recordId, body: body)
     }
 
-    /// The rows `entryRows(revisionId:recordId:body:)` reads from `draft.body(scans:)` (with an empty revision
-    /// id), straight from the draft: the same values, in the same order, without going through the JSON.
-    static func entryRows(of draft: LedgerDraft, recordId: String) -> [EntryRow] {
-        func str(_ v: JSONValue?) -> String? { if case .string(let s)? = v { return s }; return nil }
-        func int(_ v: JSONValue?) -> Int? { if case .number(let d)? = v, d == d.rounded() { return Int(d) }; return nil }
-        // The body's school, issuer and year are the mapping's header members; its entries are `LedgerEntry.json`
-        // by STT, whose numbers are Doubles.
-        let header = JSONValue.object(draft.mapping.header)
-        let school = str(header["school"]) ?? "", issuer = str(header["issuer"]) ?? "", year = int(header["year"]) ?? 0
-        let schoolKey = VietnameseText.fold(school)
-        return draft.entries.sorted { $0.stt < $1.stt }.map { e in
-            EntryRow(revisionId: "", recordId: recordId, stt: Int(Double(e.stt)), fullName: e.fullName, nameKey: VietnameseText.fold(e.fullName),
-                     dateOfBirth: e.dateOfBirth, placeOfBirth: e.placeOfBirth, placeKey: VietnameseText.fold(e.placeOfBirth), sex: e.sex,
-                     ethnicity: e.ethnicity, graduationGrade: e.graduationGrade, serial: e.serial, ledgerNumber: Int(Double(e.ledgerNumber)),
-                     year: year, school: school, schoolKey: schoolKey, issuer: issuer, citizenId: e.citizenId, moetId: e.moetId,
-                     page: e.page.map { Int(Double($0)) })
-        }
-    }
+    /// The same rows straight from an import's draft (``EntryRow/rows(of:recordId:)``).
+    static func entryRows(of draft: LedgerDraft, recordId: String) -> [EntryRow] { EntryRow.rows(of: draft, recordId: recordId) }
 
     /// Entries of the given head revisions (several when the ledger is in conflict: all stay findable).
     func entries(ofHeads heads: [String], recordId: String, extra: (String, Revision)? = nil) throws -> [EntryRow] {
@@ -99,92 +37,17 @@ extension Archive {
 
     // MARK: - Import
 
-    public struct Problem: Codable, Sendable, Equatable {
-        public var code: String
-        public var location: String?
-        public var message: String
-        public var messageEn: String
-        public var value: String?
-
-        init(_ e: HosoError) {
-            code = e.code.rawValue
-            location = e.location
-            message = e.message.vi
-            messageEn = e.message.en
-            value = e.cause
-        }
-    }
-
-    public struct LedgerImportReport: Codable, Sendable {
-        public var source: String
-        public var recordId: String
-        public var rows: Int
-        public var entries: Int
-        public var scans: Int
-        public var errors: [Problem]
-        public var warnings: [Problem]
-        public var conversions: [EncodingConversion]
-        public var entriesWithoutPage: Int
-        public var pagesWithoutEntries: [Int]
-        public var dryRun: Bool
-        public var committed: Bool
-        /// True when the archive already held exactly this ledger.
-        public var unchanged: Bool
-        public var revision: String?
-    }
-
     /// Reads a ledger spreadsheet with its mapping, checks everything, and — unless `dryRun` or any error —
     /// stores the page scans and the ledger revision in one commit. A ledger already in the archive gets a
     /// new revision only if something changed, and then `reason` is required.
     public func importLedger(file: String, mapping mappingPath: String, dryRun: Bool, reason: String?,
                              author: String) throws -> LedgerImportReport {
         let mapping = try LedgerMapping.load(path: mappingPath)
-        let table: Table
-        if file.lowercased().hasSuffix(".xlsx") {
-            table = try XLSXReader.read(path: file, sheet: mapping.sheet)
-        } else {
-            guard let data = FileManager.default.contents(atPath: file) else {
-                throw HosoError(.inputNotFound, .both("Không đọc được tệp sổ", "Cannot read the ledger file"), location: file)
-            }
-            table = try CSVReader.read(bytes: Array(data), source: file)
-        }
-        // Page scans: the first number in each file name is its page.
-        var scanFiles = [Int: String]()
-        var scanProblems = [HosoError]()
-        if let dir = mapping.scansDirectory {
-            let names: [String]
-            do { names = try listDirectory(dir) } catch {
-                throw HosoError(.inputNotFound, .both("Không đọc được thư mục ảnh quét", "Cannot read the scans directory"), location: dir)
-            }
-            for name in names where !name.hasPrefix(".") {
-                guard let r = name.range(of: "[0-9]+", options: .regularExpression), let page = Int(name[r]) else {
-                    scanProblems.append(HosoError(.ledgerWarning, .both("Tên tệp ảnh không có số trang", "No page number in the scan's file name"),
-                                                  location: dir + "/" + name))
-                    continue
-                }
-                if let other = scanFiles[page] {
-                    scanProblems.append(HosoError(.ledgerPageWithoutScan, .both("Hai ảnh cho cùng trang \(page) (cũng là \(other))",
-                                                                                "Two scans for page \(page) (also \(other))"),
-                                                  location: dir + "/" + name))
-                }
-                scanFiles[page] = dir + "/" + name
-            }
-        }
-        let columns = table.columns(named: [mapping.columns["serial"], mapping.columns["ledgerNumber"]].map { $0 ?? "\u{0}" })
-        let serialColumn = mapping.columns["serial"] == nil ? nil : columns[0]
-        let serialsInFile = serialColumn.map { c in table.rows.compactMap { c < $0.cells.count ? VietnameseText.trimmed($0.cells[c]) : nil } } ?? []
-        let numberColumn = mapping.columns["ledgerNumber"] == nil ? nil : columns[1]
-        let numbersInFile = numberColumn.map { c in
-            table.rows.compactMap { c < $0.cells.count ? Int($0.cells[c].split(separator: "/").first.map { VietnameseText.trimmed(String($0)) } ?? "") : nil }
-        } ?? []
+        let table = try Self.readLedgerTable(file, mapping: mapping)
+        let (scanFiles, scanProblems) = try Self.scanFiles(mapping.scansDirectory)
         // What the archive already holds (numbers in use, the record's current revisions) is looked up on another
         // core while the rows are read.
-        let (year, issuer, recordId, index) = (mapping.year, mapping.issuer, mapping.recordId, self.index)
-        let lookup = BackgroundWork {
-            let used = try index.usedNumbers(year: year, issuer: issuer, excludingRecord: recordId, serials: serialsInFile,
-                                             numbers: numbersInFile.min().map { $0...numbersInFile.max()! })
-            return (used: used, heads: Result { try index.heads(ofRecord: recordId) })
-        }
+        let lookup = lookUpExisting(for: table, mapping: mapping)
         var draft = LedgerImporter.read(table, mapping: mapping, scanPages: Set(scanFiles.keys), existingWhenNeeded: {
             guard case .success(let found) = lookup.wait() else { return ExistingLedgerNumbers() }  // thrown below
             return ExistingLedgerNumbers(serials: found.used.serials, ledgerNumbers: found.used.numbers)
@@ -194,140 +57,39 @@ extension Archive {
         draft.warnings += scanProblems.filter { $0.code == .ledgerWarning }
         var report = LedgerImportReport(
             source: file, recordId: mapping.recordId, rows: table.rows.count, entries: draft.entries.count, scans: scanFiles.count,
-            errors: draft.errors.map(Problem.init), warnings: draft.warnings.map(Problem.init), conversions: draft.conversions,
+            errors: draft.errors.map(Problem.init), warnings: draft.warnings.map(Problem.init),
+            conversions: draft.conversions,
             entriesWithoutPage: scanFiles.isEmpty ? 0 : draft.entries.filter { $0.page == nil }.count,
             pagesWithoutEntries: Set(scanFiles.keys).subtracting(draft.pagesUsed).sorted(),
             dryRun: dryRun, committed: false, unchanged: false, revision: nil)
         if !draft.errors.isEmpty || dryRun { return report }
 
-        // Everything checked: the index transaction starts now, on another core, and does most of the index's
-        // work while this thread builds, serializes and stores the revision. It deletes the record's old entries
-        // and writes the new ones' full-text rows; once the revision's id is known (the SHA-256 of its canonical
-        // bytes) it writes the entry rows; then it waits for the revision to be durable in the store, to commit
-        // with it, or for an error or a change of plan (the ledger is unchanged), to roll back. Readers never see
-        // it in between. The rows are those `entryRows` reads from the body (which has yet to be built).
-        let settled = draft
-        let revisionGate = Gate<String>()
-        let indexTail = Gate<ArchiveIndex.PendingRevision>()
-        let indexWork = BackgroundWork {
-            let rows = Self.entryRows(of: settled, recordId: recordId)
-            try index.record(entriesOf: recordId, pending: rows, revisionId: { try revisionGate.wait() },
-                             finish: { try indexTail.wait() })
-        }
-        var indexDone = false
-        defer {
-            if !indexDone {
-                revisionGate.open(.failure(ImportAbandoned()))
-                indexTail.open(.failure(ImportAbandoned()))
-                _ = indexWork.wait()
-            }
-        }
-
+        let indexing = LedgerIndexing(draft, recordId: mapping.recordId, index: index)
+        defer { if !indexing.done { indexing.abandon() } }
         // Stage the scans (hashing them gives their ids), then build the revision.
         cleanLeftovers()
         var staged = [StagedObject]()
-        var scanIDs = [Int: String]()
-        var scanObjects = [Int: StoredObject]()
         do {
-            for (page, path) in scanFiles.sorted(by: { $0.key < $1.key }) {
-                let h = try FileHandleFD.open(path, flags: O_RDONLY, action: .both("đọc ảnh quét", "reading a scan"))
-                let size = UInt64(try h.stat().st_size)
-                let s = try store.stage(kind: .blob, expectedSize: size, sourceName: path) { buf in
-                    do { return try h.read(into: buf) } catch let e as Errno {
-                        throw HosoError(.inputUnreadable, .both("Lỗi khi đọc ảnh quét", "Error reading a scan"), location: path,
-                                        cause: errnoDescription(e.code))
-                    }
-                }
-                staged.append(s)
-                scanIDs[page] = s.object.id.hex
-                scanObjects[page] = s.object
-            }
-            let body = draft.body(scans: scanIDs)
+            let scanObjects = try stageScans(scanFiles, into: &staged)
+            let body = draft.body(scans: scanObjects.mapValues { $0.id.hex })
             let heads = try currentHeads.get()
-            // Compare canonical bytes: member order in memory is not meaningful, the canonical form is.
-            if heads.count == 1, let current = try? revision(ObjectID(hex: heads[0])!),
-               try CanonicalJSON.serialize(current.body) == CanonicalJSON.serialize(body) {
+            if let unchanged = try unchangedHead(heads, body: body) {
                 store.discard(staged)
                 report.unchanged = true
-                report.revision = heads[0]
+                report.revision = unchanged
                 return report
             }
-            if let first = heads.first, let row = try index.revision(first), row.recordType != Self.ledgerType {
-                throw HosoError(.recordExists, .both("Mã hồ sơ đã dùng cho loại khác (\(row.recordType))",
-                                                     "The record id is already used by another type (\(row.recordType))"),
-                                location: mapping.recordId)
-            }
-            if !heads.isEmpty && (reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
-                throw HosoError(.revisionInvalid, .both("Sổ này đã có trong kho và nội dung khác; cần --reason để tạo bản mới",
-                                                        "This ledger is already in the archive with different content; --reason is needed for a new revision"),
-                                location: mapping.recordId)
-            }
+            try checkRevisable(heads, recordId: mapping.recordId, reason: reason)
             let rev = Revision(recordType: Self.ledgerType, recordId: mapping.recordId, parents: heads, author: author,
                                time: HosoClock.format(clock.now()), reason: heads.isEmpty ? nil : reason, body: body)
-            // The revision is serialized and its id handed to the index transaction first, so that the index
-            // work (the longer part) goes on while it is staged and checked against the schema. The importer's
-            // checks came first, with spreadsheet places; the schema is the last word: nothing is committed unless
-            // it passed, and its problems are reported first, as when it ran before the rest.
-            let canonical = Result { try rev.canonicalBytes() }
             let otherHeads = heads.filter { !rev.parents.contains($0) }  // none: the revision follows every head
-            var expectedID: String? = nil
-            if otherHeads.isEmpty, case .success(let bytes) = canonical {
-                let id = ObjectID(hashing: bytes).hex  // the id the store gives it
-                expectedID = id
-                revisionGate.open(.success(id))
-            }
-            // Staging the revision (compressing and writing it) and the part of its commit that needs no decision
-            // (its data and shard directory made durable: each fsync is a round trip to the disk) go on on another
-            // core while the schema is checked: the commit then only renames it and syncs its directory.
-            let store = self.store
-            let staging = canonical.map { bytes in
-                BackgroundWork { try store.stage(bytes: bytes, kind: .record, durable: true) }
-            }
-            let schema = Result { try Self.checkSchema(rev) }
-            // Waited for even when the schema failed: a staged file is discarded below, never left behind.
-            let stagedRevision = staging.flatMap { $0.wait() }
-            if case .success(let s) = stagedRevision { staged.append(s) }
-            try schema.get()
-            let revStaged = try stagedRevision.get()
-            let revID = revStaged.object.id
-            if let expectedID, expectedID != revID.hex {
-                throw HosoError(.indexError, .both("Mã bản ghi tính trước khác mã trong kho", "The revision's id differs from the store's"),
-                                location: mapping.recordId, cause: "\(expectedID) != \(revID.hex)")
-            }
+            let revStaged = try stageRevision(rev, indexing: otherHeads.isEmpty ? indexing : nil, into: &staged)
             // One commit: the revision is renamed last, so it never appears before its scans.
             try store.commit(staged)
             staged = []
-            // The staged objects already know their ids and sizes: no need to read the headers back.
-            let manifest = Manifest(addedAt: rev.time, entries: scanFiles.keys.sorted().map { page in
-                let o = scanObjects[page]!
-                return Manifest.Entry(path: mapping.recordId + "/" + lastComponent(scanFiles[page]!), id: o.id, kind: .blob, size: o.size)
-            })
-            var objects = [revStaged.object]
-            var manifestRow: ManifestRow? = nil
-            var names = [NameRow]()
-            if !manifest.entries.isEmpty {
-                let (m, _) = try store.put(try manifest.encoded(), kind: .manifest)
-                objects.append(m)
-                manifestRow = ManifestRow(id: m.id.hex, addedAt: manifest.addedAt)
-                names = manifest.entries.map { NameRow(manifestId: m.id.hex, objectId: $0.id.hex, path: $0.path, size: Int64($0.size)) }
-            }
-            objects += scanObjects.keys.sorted().map { scanObjects[$0]! }
-            if otherHeads.isEmpty {
-                // The entries are exactly the new revision's, as the transaction has them.
-                indexTail.open(.success(ArchiveIndex.PendingRevision(revision: Self.row(revID, rev), objects: objects,
-                                                                     manifest: manifestRow, names: names)))
-                indexDone = true
-                try indexWork.wait().get()
-            } else {
-                revisionGate.open(.failure(ImportAbandoned()))
-                indexTail.open(.failure(ImportAbandoned()))
-                indexDone = true
-                _ = indexWork.wait()
-                let entries = try self.entries(ofHeads: otherHeads + [revID.hex], recordId: mapping.recordId, extra: (revID.hex, rev))
-                try index.record(revision: Self.row(revID, rev), objects: objects, entries: entries, manifest: manifestRow, names: names)
-            }
+            try indexLedger(rev, revStaged.object, scans: scanObjects, files: scanFiles, otherHeads: otherHeads, indexing: indexing)
             report.committed = true
-            report.revision = revID.hex
+            report.revision = revStaged.object.id.hex
             // The table, the entries and the body are thousands of small objects: free them on another core,
             // after this returns, rather than before the next ledger can start.
             releaseLater([table, draft, body, rev])
@@ -338,60 +100,174 @@ extension Archive {
         }
     }
 
-    // MARK: - Search
-
-    /// What a person types: a name, a date of birth, a serial, a ledger number or year, a citizen ID (12 digits),
-    /// a MOET id (10 digits). Explicit fields narrow it further.
-    public struct FindRequest: Sendable {
-        public var text: String?
-        public var name: String?
-        public var dateOfBirth: String?
-        public var placeOfBirth: String?
-        public var serial: String?
-        public var ledgerNumber: Int?
-        public var citizenId: String?
-        public var moetId: String?
-        public var school: String?
-        public var year: Int?
-
-        public init(text: String? = nil) { self.text = text }
+    /// The ledger's rows, from an .xlsx workbook (the mapping's sheet) or a CSV file.
+    private static func readLedgerTable(_ file: String, mapping: LedgerMapping) throws -> Table {
+        if file.lowercased().hasSuffix(".xlsx") {
+            return try XLSXReader.read(path: file, sheet: mapping.sheet)
+        }
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw HosoError(.inputNotFound, .both("Không đọc được tệp sổ", "Cannot read the ledger file"), location: file)
+        }
+        return try CSVReader.read(bytes: Array(data), source: file)
     }
 
+    /// Page scans: the first number in each file name is its page. Names without one are warnings; two scans of a
+    /// page are an error.
+    private static func scanFiles(_ directory: String?) throws -> (files: [Int: String], problems: [HosoError]) {
+        var scanFiles = [Int: String]()
+        var scanProblems = [HosoError]()
+        guard let dir = directory else { return (scanFiles, scanProblems) }
+        let names: [String]
+        do { names = try listDirectory(dir) } catch {
+            throw HosoError(.inputNotFound, .both("Không đọc được thư mục ảnh quét", "Cannot read the scans directory"), location: dir)
+        }
+        for name in names where !name.hasPrefix(".") {
+            guard let r = name.range(of: "[0-9]+", options: .regularExpression), let page = Int(name[r]) else {
+                scanProblems.append(HosoError(.ledgerWarning, .both("Tên tệp ảnh không có số trang", "No page number in the scan's file name"),
+                                              location: dir + "/" + name))
+                continue
+            }
+            if let other = scanFiles[page] {
+                scanProblems.append(HosoError(.ledgerPageWithoutScan, .both("Hai ảnh cho cùng trang \(page) (cũng là \(other))",
+                                                                            "Two scans for page \(page) (also \(other))"),
+                                              location: dir + "/" + name))
+            }
+            scanFiles[page] = dir + "/" + name
+        }
+        return (scanFiles, scanProblems)
+    }
+
+    /// Starts looking up, on another core, the serials and numbers of the file already used by other records and
+    /// the record's current heads.
+    private func lookUpExisting(for table: Table, mapping: LedgerMapping)
+        -> BackgroundWork<(used: (serials: [String: String], numbers: [Int: String]), heads: Result<[String], any Error>)> {
+        let columns = table.columns(named: [mapping.columns["serial"], mapping.columns["ledgerNumber"]].map { $0 ?? "\u{0}" })
+        let serialColumn = mapping.columns["serial"] == nil ? nil : columns[0]
+        let serialsInFile = serialColumn.map { c in table.rows.compactMap { c < $0.cells.count ? VietnameseText.trimmed($0.cells[c]) : nil } } ?? []
+        let numberColumn = mapping.columns["ledgerNumber"] == nil ? nil : columns[1]
+        let numbersInFile = numberColumn.map { c in
+            table.rows.compactMap { c < $0.cells.count ? Int($0.cells[c].split(separator: "/").first.map { VietnameseText.trimmed(String($0)) } ?? "") : nil }
+        } ?? []
+        let (year, issuer, recordId, index) = (mapping.year, mapping.issuer, mapping.recordId, self.index)
+        return BackgroundWork {
+            let used = try index.usedNumbers(year: year, issuer: issuer, excludingRecord: recordId, serials: serialsInFile,
+                                             numbers: numbersInFile.min().map { $0...numbersInFile.max()! })
+            return (used: used, heads: Result { try index.heads(ofRecord: recordId) })
+        }
+    }
+
+    /// Each scan staged (hashing gives its id), by page.
+    private func stageScans(_ scanFiles: [Int: String], into staged: inout [StagedObject]) throws -> [Int: StoredObject] {
+        var scanObjects = [Int: StoredObject]()
+        for (page, path) in scanFiles.sorted(by: { $0.key < $1.key }) {
+            let h = try FileHandleFD.open(path, flags: O_RDONLY, action: .both("đọc ảnh quét", "reading a scan"))
+            let size = UInt64(try h.stat().st_size)
+            let s = try store.stage(kind: .blob, expectedSize: size, sourceName: path) { buf in
+                do { return try h.read(into: buf) } catch let e as Errno {
+                    throw HosoError(.inputUnreadable, .both("Lỗi khi đọc ảnh quét", "Error reading a scan"), location: path,
+                                    cause: errnoDescription(e.code))
+                }
+            }
+            staged.append(s)
+            scanObjects[page] = s.object
+        }
+        return scanObjects
+    }
+
+    /// The single head, when its body is the same as the new one: compared in canonical bytes, since member order
+    /// in memory is not meaningful and the canonical form is.
+    private func unchangedHead(_ heads: [String], body: JSONValue) throws -> String? {
+        if heads.count == 1, let current = try? revision(ObjectID(hex: heads[0])!),
+           try CanonicalJSON.serialize(current.body) == CanonicalJSON.serialize(body) {
+            return heads[0]
+        }
+        return nil
+    }
+
+    /// A record id of another type is refused; a ledger already in the archive needs a reason for a new revision.
+    private func checkRevisable(_ heads: [String], recordId: String, reason: String?) throws {
+        if let first = heads.first, let row = try index.revision(first), row.recordType != Self.ledgerType {
+            throw HosoError(.recordExists, .both("Mã hồ sơ đã dùng cho loại khác (\(row.recordType))",
+                                                 "The record id is already used by another type (\(row.recordType))"),
+                            location: recordId)
+        }
+        if !heads.isEmpty && (reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+            throw HosoError(.revisionInvalid, .both("Sổ này đã có trong kho và nội dung khác; cần --reason để tạo bản mới",
+                                                    "This ledger is already in the archive with different content; --reason is needed for a new revision"),
+                            location: recordId)
+        }
+    }
+
+    /// The revision serialized, its id handed to the index transaction (when it follows every head), staged and
+    /// checked against the schema. The index work (the longer part) goes on while it is staged and checked. The
+    /// importer's checks came first, with spreadsheet places; the schema is the last word: nothing is committed
+    /// unless it passed, and its problems are reported first, as when it ran before the rest.
+    private func stageRevision(_ rev: Revision, indexing: LedgerIndexing?, into staged: inout [StagedObject]) throws -> StagedObject {
+        let canonical = Result { try rev.canonicalBytes() }
+        var expectedID: String? = nil
+        if let indexing, case .success(let bytes) = canonical {
+            let id = ObjectID(hashing: bytes).hex  // the id the store gives it
+            expectedID = id
+            indexing.revisionGate.open(.success(id))
+        }
+        // Staging the revision (compressing and writing it) and the part of its commit that needs no decision
+        // (its data and shard directory made durable: each fsync is a round trip to the disk) go on on another
+        // core while the schema is checked: the commit then only renames it and syncs its directory.
+        let store = self.store
+        let staging = canonical.map { bytes in
+            BackgroundWork { try store.stage(bytes: bytes, kind: .record, durable: true) }
+        }
+        let schema = Result { try rev.checkSchema() }
+        // Waited for even when the schema failed: a staged file is discarded below, never left behind.
+        let stagedRevision = staging.flatMap { $0.wait() }
+        if case .success(let s) = stagedRevision { staged.append(s) }
+        try schema.get()
+        let revStaged = try stagedRevision.get()
+        let revID = revStaged.object.id
+        if let expectedID, expectedID != revID.hex {
+            throw HosoError(.indexError, .both("Mã bản ghi tính trước khác mã trong kho", "The revision's id differs from the store's"),
+                            location: rev.recordId, cause: "\(expectedID) != \(revID.hex)")
+        }
+        return revStaged
+    }
+
+    /// The committed revision, its scans and their manifest recorded in the index: by the transaction under way when
+    /// the revision follows every head, otherwise (a conflict stays) in a new one with every head's entries.
+    private func indexLedger(_ rev: Revision, _ revObject: StoredObject, scans scanObjects: [Int: StoredObject],
+                             files scanFiles: [Int: String], otherHeads: [String], indexing: LedgerIndexing) throws {
+        let revID = revObject.id
+        // The staged objects already know their ids and sizes: no need to read the headers back.
+        let manifest = Manifest(addedAt: rev.time, entries: scanFiles.keys.sorted().map { page in
+            let o = scanObjects[page]!
+            return Manifest.Entry(path: rev.recordId + "/" + lastComponent(scanFiles[page]!), id: o.id, kind: .blob, size: o.size)
+        })
+        var objects = [revObject]
+        var manifestRow: ManifestRow? = nil
+        var names = [NameRow]()
+        if !manifest.entries.isEmpty {
+            let (m, _) = try store.put(try manifest.encoded(), kind: .manifest)
+            objects.append(m)
+            manifestRow = ManifestRow(id: m.id.hex, addedAt: manifest.addedAt)
+            names = manifest.entries.map { NameRow(manifestId: m.id.hex, objectId: $0.id.hex, path: $0.path, size: Int64($0.size)) }
+        }
+        objects += scanObjects.keys.sorted().map { scanObjects[$0]! }
+        if otherHeads.isEmpty {
+            // The entries are exactly the new revision's, as the transaction has them.
+            try indexing.finish(ArchiveIndex.PendingRevision(revision: RevisionRow(revID, rev), objects: objects,
+                                                             manifest: manifestRow, names: names))
+        } else {
+            indexing.abandon()
+            let entries = try self.entries(ofHeads: otherHeads + [revID.hex], recordId: rev.recordId, extra: (revID.hex, rev))
+            try index.record(revision: RevisionRow(revID, rev), objects: objects, entries: entries, manifest: manifestRow, names: names)
+        }
+    }
+
+    // MARK: - Search
+
+    /// Entries matching what a person typed, best first: a full name finds people named exactly that before
+    /// people whose names merely contain the words.
     public func find(_ r: FindRequest, limit: Int = 100) throws -> [EntryRow] {
-        var q = EntryQuery()
-        func tokens(_ s: String) -> [String] { VietnameseText.fold(s).split(separator: " ").map(String.init) }
-        if let text = r.text.map(VietnameseText.trimmed), !text.isEmpty {
-            let digits = text.allSatisfy { $0.isASCII && $0.isNumber }
-            if digits && text.count == 12 {
-                q.citizenId = text
-            } else if digits && text.count == 10 {
-                q.moetId = text
-            } else if digits, let n = Int(text) {
-                q.yearOrNumber = n
-            } else if let d = DateCell.parse(text, format: "d/M/yyyy") ?? DateCell.parse(text, format: "yyyy-MM-dd") {
-                q.dateOfBirth = d
-            } else if text.contains(where: { $0.isNumber }), !text.contains(" "), text.contains(where: { $0.isLetter }) {
-                // (A name has no digit: it is told apart before Foundation's substring search is asked anything.)
-                q.serial = text.uppercased() == text ? text : text.uppercased()
-            } else {
-                q.nameTokens = tokens(text)
-            }
-        }
-        if let n = r.name { q.nameTokens += tokens(n) }
-        if let p = r.placeOfBirth { q.placeTokens = tokens(p) }
-        if let s = r.school { q.schoolTokens = tokens(s) }
-        if let d = r.dateOfBirth {
-            guard let iso = DateCell.parse(d, format: "d/M/yyyy") ?? DateCell.parse(d, format: "yyyy-MM-dd") else {
-                throw HosoError(.ledgerValueInvalid, .both("Ngày sinh không hợp lệ (dd/mm/yyyy hoặc yyyy-mm-dd)",
-                                                           "Invalid date of birth (dd/mm/yyyy or yyyy-mm-dd)"), location: d)
-            }
-            q.dateOfBirth = iso
-        }
-        if let s = r.serial { q.serial = s }
-        if let n = r.ledgerNumber { q.ledgerNumber = n }
-        if let c = r.citizenId { q.citizenId = c }
-        if let m = r.moetId { q.moetId = m }
-        if let y = r.year { q.year = y }
+        let q = try r.query()
         // A full name is usually typed whole: people named exactly that come first, through the name index;
         // only when nobody is, the words are searched anywhere in names (and the last one as a prefix).
         if q.nameTokens.count >= 2 {
@@ -401,6 +277,43 @@ extension Archive {
             if !hits.isEmpty { return hits }
         }
         return try index.findEntries(q, limit: limit)
+    }
+}
+
+/// The index transaction of an import, started on another core as soon as everything is checked: it does most
+/// of the index's work while the importing thread builds, serializes and stores the revision. It deletes the
+/// record's old entries and writes the new ones' full-text rows; once the revision's id is known (the SHA-256 of
+/// its canonical bytes) it writes the entry rows; then it waits for the revision to be durable in the store, to
+/// commit with it, or for an error or a change of plan (the ledger is unchanged), to roll back. Readers never see
+/// it in between. The rows are those `entryRows` reads from the body (which has yet to be built).
+private final class LedgerIndexing {
+    let revisionGate = Gate<String>()
+    let indexTail = Gate<ArchiveIndex.PendingRevision>()
+    let work: BackgroundWork<Void>
+    private(set) var done = false
+
+    init(_ settled: LedgerDraft, recordId: String, index: ArchiveIndex) {
+        let (revisionGate, indexTail) = (self.revisionGate, self.indexTail)
+        work = BackgroundWork {
+            let rows = Archive.entryRows(of: settled, recordId: recordId)
+            try index.record(entriesOf: recordId, pending: rows, revisionId: { try revisionGate.wait() },
+                             finish: { try indexTail.wait() })
+        }
+    }
+
+    /// Commits the transaction with the revision, now durable in the store.
+    func finish(_ pending: ArchiveIndex.PendingRevision) throws {
+        indexTail.open(.success(pending))
+        done = true
+        try work.wait().get()
+    }
+
+    /// Rolls the transaction back and waits for it.
+    func abandon() {
+        revisionGate.open(.failure(ImportAbandoned()))
+        indexTail.open(.failure(ImportAbandoned()))
+        done = true
+        _ = work.wait()
     }
 }
 

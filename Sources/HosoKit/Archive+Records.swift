@@ -4,15 +4,6 @@ import HosoIndex
 import HosoRecords
 import HosoStore
 
-extension HosoError.Code {
-    public static let recordExists = Self("RECORD_EXISTS", .badInput)
-    public static let recordNotFound = Self("RECORD_NOT_FOUND", .notFound)
-    public static let recordConflict = Self("RECORD_CONFLICT", .badInput)
-    public static let parentInvalid = Self("REVISION_PARENT_INVALID", .badInput)
-    public static let ledgerEntryNotFound = Self("LEDGER_ENTRY_NOT_FOUND", .notFound)
-    public static let appendixMismatch = Self("LEDGER_APPENDIX_MISMATCH", .badInput)
-}
-
 /// What the index knows of one revision (its record, parents, author, time, reason).
 public typealias RevisionInfo = RevisionRow
 
@@ -22,7 +13,7 @@ extension Archive {
     @discardableResult
     public func put(_ rev: Revision) throws -> (id: ObjectID, new: Bool) {
         let bytes = try rev.canonicalBytes()
-        try Self.checkSchema(rev)
+        try rev.checkSchema()
         try checkAgainstLedgers(rev)
         if rev.recordType == Self.ledgerType { try checkLedgerNumbersAreFree(rev) }
         for p in rev.parents {
@@ -48,7 +39,7 @@ extension Archive {
             let heads = try index.heads(ofRecord: rev.recordId).filter { !rev.parents.contains($0) && $0 != obj.id.hex } + [obj.id.hex]
             entries = try self.entries(ofHeads: heads, recordId: rev.recordId, extra: (obj.id.hex, rev))
         }
-        try index.record(revision: Self.row(obj.id, rev), objects: [obj], entries: entries, refs: Self.refs(of: rev))
+        try index.record(revision: RevisionRow(obj.id, rev), objects: [obj], entries: entries, refs: RecordRef.refs(of: rev))
         revisionCache.put(obj.id, rev, cost: bytes.count)
         return (obj.id, isNew)
     }
@@ -78,7 +69,7 @@ extension Archive {
         var staged = [StagedObject]()
         do {
             for rev in revs {
-                try Self.checkSchema(rev)
+                try rev.checkSchema()
                 try checkAgainstLedgers(rev)
             }
             cleanLeftovers()
@@ -131,8 +122,8 @@ extension Archive {
                 }
             }
             try store.commit(p.staged)
-            try index.record(revisions: zip(p.revisionIds, p.revs).map { Self.row($0, $1) }, objects: p.staged.map(\.object),
-                             refs: p.revs.map { Self.refs(of: $0) })
+            try index.record(revisions: zip(p.revisionIds, p.revs).map { RevisionRow($0, $1) }, objects: p.staged.map(\.object),
+                             refs: p.revs.map { RecordRef.refs(of: $0) })
             for (i, rev) in p.revs.enumerated() { revisionCache.put(p.revisionIds[i], rev, cost: p.sizes[i]) }
             return p.revisionIds
         } catch {
@@ -193,17 +184,6 @@ extension Archive {
         if !problems.isEmpty { throw HosoProblems(problems) }
     }
 
-    /// Record types with a schema in Schemas/ (ledger, grade-book, transcript, …) must satisfy it; every
-    /// violation is reported. Types without one (extensions to come) are stored as they are.
-    static func checkSchema(_ rev: Revision) throws {
-        let validator: SchemaValidator
-        do { validator = try SchemaValidator.forRecordType(rev.recordType) } catch let e as HosoError where e.code == .schemaNotFound {
-            return
-        }
-        let violations = validator.validate(rev.body, source: rev.recordId)
-        if !violations.isEmpty { throw HosoProblems(violations) }
-    }
-
     /// Corrections and revocations name a diploma; it must be in the archive's ledgers as they describe it
     /// (serial, ledger, ledger number, and for a correction the values it corrects from). A reissued diploma's
     /// serial must not belong to anything else.
@@ -253,34 +233,6 @@ extension Archive {
             }
         }
         if !problems.isEmpty { throw HosoProblems(problems) }
-    }
-
-    /// What a revision refers to, for the index (`heads(referring:to:)`): the ledger entry an appendix or a
-    /// revocation concerns, the PDF, signer and request of a copy register line, the documents a request issued.
-    static func refs(of rev: Revision) -> [RecordRef] {
-        func str(_ v: JSONValue?) -> String? { if case .string(let s)? = v { return s }; return nil }
-        func int(_ v: JSONValue?) -> Int? { if case .number(let d)? = v, d == d.rounded() { return Int(d) }; return nil }
-        let b = rev.body
-        switch rev.recordType {
-        case "ledger-appendix", "revocation":
-            guard let ledger = str(b["ledgerRecordId"]), let n = int(b["ledgerNumber"]) else { return [] }
-            return [RecordRef("entry", "\(ledger)#\(n)")]
-        case CopyRegisterEntry.recordType:
-            return [("document", b["document"]), ("signer", b["signer"]), ("request", b["requestId"])].compactMap { k, v in
-                str(v).map { RecordRef(k, $0) }
-            }
-        case CitizenRequest.recordType:
-            guard case .array(let issued)? = b["issued"] else { return [] }
-            return Array(Set(issued.compactMap { str($0["document"]).map { RecordRef("document", $0) } }))
-                .sorted { $0.value < $1.value }
-        default:
-            return []
-        }
-    }
-
-    static func row(_ id: ObjectID, _ rev: Revision) -> RevisionRow {
-        RevisionRow(id: id.hex, recordType: rev.recordType, recordId: rev.recordId, author: rev.author, time: rev.time,
-                    reason: rev.reason, parents: rev.parents)
     }
 
     /// Starts a new record with its first revision. Fails if the record already exists.
@@ -344,15 +296,11 @@ extension Archive {
         return ordered
     }
 
+    /// The record's current revisions: one, or several while it is in conflict.
     public func heads(record recordId: String) throws -> [String] { try index.heads(ofRecord: recordId) }
 
     /// The ids of every record of `type`, in no particular order.
     public func recordIds(ofType type: String) throws -> [String] { try index.recordIds(ofType: type) }
-
-    public struct Conflict: Codable, Sendable, Equatable {
-        public var recordId: String
-        public var heads: [String]
-    }
 
     /// Records whose revisions diverged (edited in two places offline) and are not yet resolved.
     public func conflicts() throws -> [Conflict] {

@@ -4,15 +4,10 @@ import HosoIndex
 import HosoRecords
 import HosoStore
 
-extension HosoError.Code {
-    public static let requestNotFound = Self("REQUEST_NOT_FOUND", .notFound)
-    public static let requestState = Self("REQUEST_STATE_INVALID", .conflict)
-    public static let badRequestInput = Self("REQUEST_INVALID", .badInput)
-}
-
 extension Archive {
     // MARK: - Settings
 
+    /// The office's settings (name, signer, copy signers, calendar); defaults until set.
     public func officeSettings() throws -> OfficeSettings {
         let heads = try index.heads(ofRecord: OfficeSettings.recordId)
         guard !heads.isEmpty else { return .defaults }
@@ -22,6 +17,7 @@ extension Archive {
         }
     }
 
+    /// Records new office settings as a revision, with the reason.
     @discardableResult
     public func setOfficeSettings(_ s: OfficeSettings, author: String, reason: String) throws -> ObjectID {
         let body = try encodeBody(s)
@@ -32,33 +28,6 @@ extension Archive {
     }
 
     // MARK: - Requests
-
-    public struct NewRequest: Sendable {
-        public var kind: CitizenRequest.Kind
-        public var requesterName: String
-        public var requesterId: String?
-        public var relation: CitizenRequest.Relation
-        public var proof: String?
-        public var holderName: String
-        public var holderDateOfBirth: String?
-        public var serial: String?
-        public var ledgerRecordId: String?
-        public var ledgerNumber: Int?
-        public var askingBody: String?
-        public var channel: CitizenRequest.Channel
-        public var copies: Int
-        public var receivedAt: Date?
-
-        public init(kind: CitizenRequest.Kind, requesterName: String, requesterId: String? = nil, relation: CitizenRequest.Relation,
-                    proof: String? = nil, holderName: String, holderDateOfBirth: String? = nil, serial: String? = nil,
-                    ledgerRecordId: String? = nil, ledgerNumber: Int? = nil, askingBody: String? = nil,
-                    channel: CitizenRequest.Channel, copies: Int = 1, receivedAt: Date? = nil) {
-            self.kind = kind; self.requesterName = requesterName; self.requesterId = requesterId; self.relation = relation
-            self.proof = proof; self.holderName = holderName; self.holderDateOfBirth = holderDateOfBirth; self.serial = serial
-            self.ledgerRecordId = ledgerRecordId; self.ledgerNumber = ledgerNumber; self.askingBody = askingBody
-            self.channel = channel; self.copies = copies; self.receivedAt = receivedAt
-        }
-    }
 
     /// Registers a request, computing its deadline. Every problem in the input is reported at once.
     public func newRequest(_ r: NewRequest, clerk: String) throws -> (id: String, request: CitizenRequest) {
@@ -109,6 +78,7 @@ extension Archive {
         return stem + String(format: "%06d", last + 1)
     }
 
+    /// A citizen's request and its current revision.
     public func request(_ id: String) throws -> (revision: ObjectID, request: CitizenRequest) {
         let revs = try index.revisions(ofRecord: id)
         guard let first = revs.first, first.recordType == CitizenRequest.recordType else {
@@ -118,18 +88,7 @@ extension Archive {
         return (rid, try decodeBody(rev.body, as: CitizenRequest.self))
     }
 
-    public struct RequestListing: Codable, Sendable {
-        public var id: String
-        public var request: CitizenRequest
-        public var overdue: Bool
-
-        public init(id: String, request: CitizenRequest, overdue: Bool) {
-            self.id = id
-            self.request = request
-            self.overdue = overdue
-        }
-    }
-
+    /// Every citizen's request, by number, each marked when past its deadline.
     public func requests(overdueOnly: Bool = false) throws -> [RequestListing] {
         let now = clock.now()
         return try index.recordIds(ofType: CitizenRequest.recordType).sorted().compactMap { id in
@@ -157,6 +116,7 @@ extension Archive {
         return r
     }
 
+    /// Refuses a request with the reason, as a new revision of it.
     public func refuseRequest(_ id: String, reason: String, clerk: String) throws -> CitizenRequest {
         guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw HosoError(.badRequestInput, .both("Cần lý do từ chối", "A reason for refusing is needed"), location: id)

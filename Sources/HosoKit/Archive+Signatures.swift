@@ -7,28 +7,13 @@ import HosoSigning
 import HosoTransport
 import HosoStore
 
-extension HosoError.Code {
-    public static let signatureNotFound = Self("SIGNATURE_NOT_FOUND", .notFound)
-    public static let trustAnchorNotFound = Self("TRUST_ANCHOR_NOT_FOUND", .notFound)
-    public static let notARevision = Self("NOT_A_REVISION", .badInput)
-}
-
 extension Archive {
+    /// The record type of the trust store (the roots this archive trusts).
     public static let trustStoreType = "trust-store"
+    /// The record id of the trust store: one per archive.
     public static let trustStoreId = "trust-store"
 
     // MARK: - Signing
-
-    public struct SignOutcome: Codable, Sendable {
-        public var signature: String
-        public var revision: String
-        public var record: String
-        public var recordType: String
-        public var signer: String
-        public var role: String
-        public var signingTime: Date
-        public var timestamped: Bool
-    }
 
     /// The revision a command names: a revision object id (or unique prefix), or a record id (its current head).
     public func targetRevision(_ text: String) throws -> (ObjectID, Revision) {
@@ -54,9 +39,9 @@ extension Archive {
         let trust = try trustContext()
         var id = identity
         // Complete the chain from the archive's CA certificates so the signature carries its own evidence.
-        id.chain = completeChain(identity.certificate, given: identity.chain, pool: trust.intermediates + trust.roots)
+        id.chain = Certificate.completeChain(identity.certificate, given: identity.chain, pool: trust.intermediates + trust.roots)
         let issuers = [identity.certificate] + id.chain
-        let crls = latestCRLs(trust.crls).filter { crl in issuers.contains { crl.isSigned(by: $0) } }
+        let crls = CRL.latest(trust.crls).filter { crl in issuers.contains { crl.isSigned(by: $0) } }
         let time = clock.now()
         var der = try CMSSigner.sign(content: content, identity: id, role: role, at: time, crls: crls)
         var timestamped = false
@@ -106,31 +91,7 @@ extension Archive {
                             signingTime: s.signingTime.map(HosoClock.format), timestamped: s.timestampToken != nil)
     }
 
-    func completeChain(_ leaf: Certificate, given: [Certificate], pool: [Certificate]) -> [Certificate] {
-        var chain = given.filter { !$0.isSelfSigned }
-        var current = chain.last ?? leaf
-        while chain.count < 8, !current.isSelfSigned,
-              let next = pool.first(where: { !$0.isSelfSigned && current.isIssued(by: $0) && !chain.contains($0) }) {
-            chain.append(next)
-            current = next
-        }
-        return chain
-    }
-
-    /// The newest CRL of each issuer.
-    func latestCRLs(_ crls: [CRL]) -> [CRL] {
-        var best = [String: CRL]()
-        for c in crls where best[c.issuer].map({ $0.thisUpdate < c.thisUpdate }) ?? true { best[c.issuer] = c }
-        return Array(best.values)
-    }
-
     // MARK: - Timestamps
-
-    public struct TimestampOutcome: Codable, Sendable {
-        public var signature: String
-        public var timestamped: String
-        public var revision: String
-    }
 
     /// Adds a signature timestamp to every stored signature that has none yet (each becomes a new object;
     /// the original stays). Signatures made offline get their proof of time when they reach the office.
@@ -149,23 +110,6 @@ extension Archive {
     }
 
     // MARK: - Verifying
-
-    public struct SignedRevisionReport: Codable, Sendable {
-        public var revision: String
-        public var record: String?
-        public var recordType: String?
-        public var verifiedAt: Date
-        /// PASSED only when there is at least one signature and every one passed.
-        public var indication: String
-        public var signatures: [Entry]
-        /// Signatures on earlier revisions of the record (a correction must be signed again).
-        public var earlierRevisionsSigned: Int
-
-        public struct Entry: Codable, Sendable {
-            public var signature: String
-            public var report: SignatureReport
-        }
-    }
 
     /// Every signature on a revision (for a record: its current head), each judged on its own. Of several
     /// objects carrying the same signature, the one with the most evidence (a timestamp) is judged.
@@ -187,7 +131,7 @@ extension Archive {
         let earlier = try index.revisions(ofRecord: rev.recordId).filter { $0.id != revId.hex }
             .filter { !((try? index.signatures(ofRevision: $0.id)) ?? []).isEmpty }.count
         return SignedRevisionReport(revision: revId.hex, record: rev.recordId, recordType: rev.recordType, verifiedAt: clock.now(),
-                                    indication: Self.overall(entries.map(\.report)), signatures: entries,
+                                    indication: SignedRevisionReport.overall(entries.map(\.report)), signatures: entries,
                                     earlierRevisionsSigned: earlier)
     }
 
@@ -211,27 +155,13 @@ extension Archive {
         let verifier = SignatureVerifier(trust: try trustContext(), policy: policy, clock: clock)
         let reports = try verifier.verify(signature: der, content: data, recordType: recordType)
         return SignedRevisionReport(revision: row.revisionId, record: recordId, recordType: recordType, verifiedAt: clock.now(),
-                                    indication: Self.overall(reports), signatures: reports.map { .init(signature: source ?? "-", report: $0) },
+                                    indication: SignedRevisionReport.overall(reports), signatures: reports.map { .init(signature: source ?? "-", report: $0) },
                                     earlierRevisionsSigned: 0)
-    }
-
-    static func overall(_ reports: [SignatureReport]) -> String {
-        if reports.isEmpty { return "UNSIGNED" }
-        if reports.contains(where: { $0.indication == .failed }) { return Indication.failed.rawValue }
-        if reports.contains(where: { $0.indication == .indeterminate }) { return Indication.indeterminate.rawValue }
-        return Indication.passed.rawValue
     }
 
     // MARK: - Trust store
 
-    public struct TrustAnchor: Codable, Sendable, Equatable {
-        /// The certificate's object id (SHA-256 of its DER).
-        public var certificate: String
-        public var label: String
-        public var subject: String
-        public var notAfter: String
-    }
-
+    /// The roots the archive trusts, from the trust-store record.
     public func trustAnchors() throws -> [TrustAnchor] {
         guard !(try index.revisions(ofRecord: Self.trustStoreId)).isEmpty else { return [] }
         let (_, rev) = try current(record: Self.trustStoreId)
@@ -266,6 +196,7 @@ extension Archive {
         return added
     }
 
+    /// Removes a root from the trust store (a new revision); returns the one removed.
     public func removeTrustAnchor(_ idOrPrefix: String, author: String) throws -> TrustAnchor {
         var anchors = try trustAnchors()
         let key = idOrPrefix.lowercased()
@@ -303,15 +234,6 @@ extension Archive {
         return ids
     }
 
-    public struct CRLInfo: Codable, Sendable {
-        public var id: String
-        public var issuer: String
-        public var thisUpdate: Date
-        public var nextUpdate: Date?
-        public var revoked: Int
-        public var verifiedBy: String?
-    }
-
     /// Stores CRLs. Each must be signed by a CA the archive knows, so a forged list cannot mark certificates revoked.
     public func importCRLs(_ crls: [CRL], source: String? = nil) throws -> [CRLInfo] {
         let trust = try trustContext()
@@ -331,6 +253,7 @@ extension Archive {
         return out
     }
 
+    /// Every stored CRL.
     public func crls() throws -> [CRLInfo] {
         try index.objects(kind: ObjectKind.crl.rawValue).compactMap { row in
             guard let id = ObjectID(hex: row.id), let crl = try? CRL(der: try store.read(id)) else { return nil }

@@ -12,45 +12,6 @@ import HosoSigning
 import HosoStore
 import HosoSync
 
-extension HosoError.Code {
-    /// The bundle was made for another node.
-    public static let wrongRecipient = Self("BUNDLE_WRONG_RECIPIENT", .badInput)
-    /// An older (or different, same-numbered) bundle from this peer was imported already.
-    public static let bundleReplayed = Self("BUNDLE_REPLAYED", .badInput)
-    /// A revision arrived without its parents, or a signature without its revision.
-    public static let syncIncomplete = Self("SYNC_INCOMPLETE", .badInput)
-}
-
-/// One direction of scope: `>` before a pattern makes it send-only, `<` receive-only; plain patterns go both ways.
-struct LinkRule {
-    var patterns: [(ScopePattern, send: Bool, receive: Bool)]
-    /// Trust data (the trust-store record, certificates, CRLs) flows from an office node down to its schools.
-    var trustOut: Bool
-    var trustIn: Bool
-
-    init(peer: Peer, me: NodeInfo) throws {
-        patterns = try peer.scope.map { raw in
-            var s = Substring(raw)
-            var send = true, receive = true
-            if s.hasPrefix(">") { receive = false; s = s.dropFirst() } else if s.hasPrefix("<") { send = false; s = s.dropFirst() }
-            return (try ScopePattern(String(s)), send, receive)
-        }
-        trustOut = me.role == .office && peer.role == .school
-        trustIn = me.role == .school && peer.role == .office
-    }
-
-    func sends(type: String, id: String) -> Bool { carries(type: type, id: id, sending: true) }
-    /// Signatures travel with a record either way: a school's signature comes back timestamped by the office.
-    func sharesSignatures(type: String, id: String) -> Bool { sends(type: type, id: id) || receives(type: type, id: id) }
-    func receives(type: String, id: String) -> Bool { carries(type: type, id: id, sending: false) }
-
-    private func carries(type: String, id: String, sending: Bool) -> Bool {
-        if Archive.localOnlyTypes.contains(type) { return false }
-        if type == Archive.trustStoreType { return sending ? trustOut : trustIn }
-        return patterns.contains { ($0.send && sending || $0.receive && !sending) && $0.0.matches(type: type, id: id) }
-    }
-}
-
 /// Objects arriving from a peer (a bundle, or a batch over HTTP), stored aside until every check passes.
 struct Intake {
     var staged = [StagedObject]()
@@ -70,7 +31,7 @@ extension Archive {
     /// bodies name (scans, copies; not other records or manifests), every signature over an in-scope revision, and
     /// for a school peer of an office, every certificate and CRL. Revisions come parents first.
     func outgoing(to peer: Peer, me: NodeInfo, known: Set<String>) throws -> [BundleObject] {
-        let rule = try LinkRule(peer: peer, me: me)
+        let rule = try LinkRule(peer: peer, me: me, localOnly: Self.localOnlyTypes, trustStoreType: Self.trustStoreType)
         var out = [BundleObject]()
         var chosen = Set<String>()
         func add(_ id: String) throws {
@@ -94,7 +55,7 @@ extension Archive {
         var refs = [String]()
         for r in revisions {
             // The objects a body names travel with it (a ledger's page scans); records travel by scope only.
-            for ref in Self.references(inCanonical: try store.read(ObjectID(hex: r.id)!)) where !inScope.contains(ref) {
+            for ref in CanonicalJSON.references(inCanonical: try store.read(ObjectID(hex: r.id)!)) where !inScope.contains(ref) {
                 let oid = ObjectID(hex: ref)!
                 if store.exists(oid), try store.header(of: oid).kind != .record { refs.append(ref) }
             }
@@ -103,43 +64,8 @@ extension Archive {
         if rule.trustOut {
             for kind in [ObjectKind.certificate, .crl] { for o in try index.objects(kind: kind.rawValue) { try add(o.id) } }
         }
-        for r in Self.parentsFirst(revisions) { try add(r.id) }
+        for r in RevisionRow.parentsFirst(revisions) { try add(r.id) }
         for s in try index.signatures() where signed.contains(s.revisionId) { try add(s.id) }
-        return out
-    }
-
-    /// Every string of 64 lowercase hex digits in a revision's canonical JSON: the object ids it names (its parents
-    /// among them). Read from the bytes: a revision read from the store is already checked, no need to parse it.
-    static func references(inCanonical bytes: [UInt8]) -> [String] {
-        var out = [String]()
-        var i = 0
-        let quote = UInt8(ascii: "\"")
-        while i + 65 < bytes.count {
-            if bytes[i] == quote, bytes[i + 65] == quote,
-               bytes[(i + 1)...(i + 64)].allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }) {
-                out.append(String(decoding: bytes[(i + 1)...(i + 64)], as: UTF8.self))
-                i += 66
-            } else {
-                i += 1
-            }
-        }
-        return out
-    }
-
-    /// Revisions ordered so that each comes after its parents among them.
-    static func parentsFirst(_ rows: [RevisionRow]) -> [RevisionRow] {
-        let ids = Set(rows.map(\.id))
-        var placed = Set<String>()
-        var out = [RevisionRow]()
-        var rest = rows
-        while !rest.isEmpty {
-            let (ready, waiting) = (rest.filter { $0.parents.allSatisfy { !ids.contains($0) || placed.contains($0) } },
-                                    rest.filter { !$0.parents.allSatisfy { !ids.contains($0) || placed.contains($0) } })
-            if ready.isEmpty { return out + waiting }  // a cycle cannot happen with content addresses; be safe anyway
-            out += ready
-            placed.formUnion(ready.map(\.id))
-            rest = waiting
-        }
         return out
     }
 
@@ -193,23 +119,38 @@ extension Archive {
         return s.object.id
     }
 
-    public struct IntakeResult: Codable, Sendable, Equatable {
-        public var objects = 0
-        public var newObjects = 0
-        public var revisions = 0
-        public var signatures = 0
-        public var timestamped = 0
-    }
-
     /// Checks everything that arrived from `peer` and, only if all is well, makes it durable and visible at once:
     /// revisions decode in canonical form, are in the scope accepted from this peer, have their parents (here or
     /// arriving), satisfy their schema; signatures parse and sign an accepted revision; certificates and CRLs come only
     /// from an office. Any problem: everything staged is removed and every problem reported.
     func commitIntake(_ intake: Intake, from peer: Peer, me: NodeInfo, timestamp: TimestampSource?) throws -> IntakeResult {
-        var problems = [HosoError]()
         var committed = false
         defer { if !committed { store.discard(intake.staged) } }
-        let rule = try LinkRule(peer: peer, me: me)
+        let rule = try LinkRule(peer: peer, me: me, localOnly: Self.localOnlyTypes, trustStoreType: Self.trustStoreType)
+        let (revs, sigs, decodeProblems) = try Self.decodeIntake(intake, rule: rule, peer: peer)
+        var problems = decodeProblems
+        problems += try intakeRevisionProblems(revs, rule: rule, peer: peer)
+        problems += try intakeSignatureProblems(sigs, revs: revs, rule: rule)
+        if !problems.isEmpty { throw HosoProblems(problems) }
+
+        var staged = intake.staged
+        var evidence = [StoredObject]()
+        do {
+            try stageEvidence(of: sigs, seen: Set(intake.ids), staged: &staged, evidence: &evidence)
+            let isNew = try store.commit(staged)
+            committed = true
+            return try indexIntake(intake, staged: staged, isNew: isNew, evidence: evidence, revs: revs, sigs: sigs, timestamp: timestamp)
+        } catch {
+            if !committed { store.discard(staged) }
+            throw error
+        }
+    }
+
+    /// The small objects that arrived, decoded: revisions, signature rows, and the problems of those that failed
+    /// (certificates and CRLs only from an office).
+    private static func decodeIntake(_ intake: Intake, rule: LinkRule, peer: Peer) throws
+        -> (revs: [String: Revision], sigs: [(ObjectID, SignatureRow, [UInt8])], problems: [HosoError]) {
+        var problems = [HosoError]()
         var revs = [String: Revision]()
         var sigs = [(ObjectID, SignatureRow, [UInt8])]()
         for (id, (kind, bytes)) in intake.small.sorted(by: { $0.key < $1.key }) {
@@ -232,6 +173,12 @@ extension Archive {
             default: break
             }
         }
+        return (revs, sigs, problems)
+    }
+
+    /// Revisions outside the peer's scope, without their parents, of another record's type, or failing their schema.
+    private func intakeRevisionProblems(_ revs: [String: Revision], rule: LinkRule, peer: Peer) throws -> [HosoError] {
+        var problems = [HosoError]()
         for (id, rev) in revs {
             if !rule.receives(type: rev.recordType, id: rev.recordId) {
                 problems.append(HosoError(.notAuthorised, .both("Hồ sơ ngoài phạm vi nhận từ nút \(peer.name)", "A record outside the scope accepted from \(peer.name)"),
@@ -252,8 +199,15 @@ extension Archive {
                 problems.append(HosoError(.recordExists, .both("Mã hồ sơ đã dùng cho loại khác (\(other.recordType))", "The record id is used by another type (\(other.recordType))"),
                                           location: id, cause: rev.recordId))
             }
-            do { try Self.checkSchema(rev) } catch let e as HosoProblems { problems += e.problems }
+            do { try rev.checkSchema() } catch let e as HosoProblems { problems += e.problems }
         }
+        return problems
+    }
+
+    /// Signatures over a revision that is neither here nor arriving, or over a record outside the accepted scope.
+    private func intakeSignatureProblems(_ sigs: [(ObjectID, SignatureRow, [UInt8])], revs: [String: Revision],
+                                         rule: LinkRule) throws -> [HosoError] {
+        var problems = [HosoError]()
         for (id, row, _) in sigs {
             let target = try revs[row.revisionId].map { ($0.recordType, $0.recordId) } ?? index.revision(row.revisionId).map { ($0.recordType, $0.recordId) }
             guard let target else {
@@ -266,67 +220,54 @@ extension Archive {
                                           location: id.hex, cause: target.1))
             }
         }
-        if !problems.isEmpty { throw HosoProblems(problems) }
+        return problems
+    }
 
-        // The evidence inside signatures becomes objects of its own, as `storeSignature` does.
-        var staged = intake.staged
-        var evidence = [StoredObject]()
-        var seen = Set(intake.ids)
-        do {
-            for (_, _, der) in sigs {
-                let sd = try SignedData(der: der)
-                for (bytes, kind) in sd.certificates.map({ ($0.der, ObjectKind.certificate) }) + sd.crls.map({ ($0.der, ObjectKind.crl) }) {
-                    let eid = ObjectID(hashing: bytes)
-                    guard seen.insert(eid).inserted else { continue }
-                    if store.exists(eid) { evidence.append(try store.header(of: eid)) } else {
-                        let s = try store.stage(bytes: bytes, kind: kind)
-                        staged.append(s)
-                    }
+    /// The evidence inside signatures becomes objects of its own, as `storeSignature` does.
+    private func stageEvidence(of sigs: [(ObjectID, SignatureRow, [UInt8])], seen: Set<ObjectID>, staged: inout [StagedObject],
+                               evidence: inout [StoredObject]) throws {
+        var seen = seen
+        for (_, _, der) in sigs {
+            let sd = try SignedData(der: der)
+            for (bytes, kind) in sd.certificates.map({ ($0.der, ObjectKind.certificate) }) + sd.crls.map({ ($0.der, ObjectKind.crl) }) {
+                let eid = ObjectID(hashing: bytes)
+                guard seen.insert(eid).inserted else { continue }
+                if store.exists(eid) { evidence.append(try store.header(of: eid)) } else {
+                    let s = try store.stage(bytes: bytes, kind: kind)
+                    staged.append(s)
                 }
             }
-            let isNew = try store.commit(staged)
-            committed = true
-            var result = IntakeResult()
-            result.objects = intake.ids.count
-            let arrived = Set(intake.ids)
-            result.newObjects = zip(staged, isNew).filter { $0.1 && arrived.contains($0.0.object.id) }.count
-            let rows = Self.parentsFirst(revs.map { Self.row(ObjectID(hex: $0.key)!, $0.value) })
-            try index.record(revisions: rows, objects: intake.present + evidence + staged.map(\.object),
-                             refs: rows.map { Self.refs(of: revs[$0.id]!) })
-            try index.record(signatures: sigs.map(\.1), objects: [])
-            for recordId in Set(rows.filter { $0.recordType == Self.ledgerType }.map(\.recordId)).sorted() {
-                try index.replaceEntries(ofRecord: recordId, with: try entries(ofHeads: try index.heads(ofRecord: recordId), recordId: recordId))
-            }
-            result.revisions = rows.count
-            result.signatures = sigs.count
-            // Signatures made offline get their proof of time when they reach a node with a TSA (the office).
-            if let timestamp {
-                for revId in Set(sigs.filter { !$0.1.timestamped }.map(\.1.revisionId)).sorted() {
-                    result.timestamped += try timestampPending(timestamp, only: ObjectID(hex: revId)!).count
-                }
-            }
-            return result
-        } catch {
-            if !committed { store.discard(staged) }
-            throw error
         }
     }
 
-    // MARK: - Bundles
-
-    public struct BundleCreated: Codable, Sendable {
-        public var id: String
-        public var file: String
-        public var to: String
-        public var sequence: Int
-        public var objects: Int
-        /// Object content carried (uncompressed).
-        public var bytes: UInt64
-        /// Size of the bundle file.
-        public var fileBytes: UInt64
-        public var compressed: Bool
-        public var acknowledges: Int
+    /// The committed intake recorded in the index (ledgers' entries follow their heads), then signatures made
+    /// offline timestamped when this node has a TSA.
+    private func indexIntake(_ intake: Intake, staged: [StagedObject], isNew: [Bool], evidence: [StoredObject],
+                             revs: [String: Revision], sigs: [(ObjectID, SignatureRow, [UInt8])],
+                             timestamp: TimestampSource?) throws -> IntakeResult {
+        var result = IntakeResult()
+        result.objects = intake.ids.count
+        let arrived = Set(intake.ids)
+        result.newObjects = zip(staged, isNew).filter { $0.1 && arrived.contains($0.0.object.id) }.count
+        let rows = RevisionRow.parentsFirst(revs.map { RevisionRow(ObjectID(hex: $0.key)!, $0.value) })
+        try index.record(revisions: rows, objects: intake.present + evidence + staged.map(\.object),
+                         refs: rows.map { RecordRef.refs(of: revs[$0.id]!) })
+        try index.record(signatures: sigs.map(\.1), objects: [])
+        for recordId in Set(rows.filter { $0.recordType == Self.ledgerType }.map(\.recordId)).sorted() {
+            try index.replaceEntries(ofRecord: recordId, with: try entries(ofHeads: try index.heads(ofRecord: recordId), recordId: recordId))
+        }
+        result.revisions = rows.count
+        result.signatures = sigs.count
+        // Signatures made offline get their proof of time when they reach a node with a TSA (the office).
+        if let timestamp {
+            for revId in Set(sigs.filter { !$0.1.timestamped }.map(\.1.revisionId)).sorted() {
+                result.timestamped += try timestampPending(timestamp, only: ObjectID(hex: revId)!).count
+            }
+        }
+        return result
     }
+
+    // MARK: - Bundles
 
     /// Writes a bundle for `peerName` with everything in scope that the peer has not acknowledged (objects from bundles
     /// it has not acknowledged yet are sent again: a lost USB stick loses nothing). The file appears whole or not at all.
@@ -374,13 +315,19 @@ extension Archive {
         }
     }
 
+    /// What importing a bundle did.
     public struct BundleImported: Codable, Sendable {
+        /// The bundle's id.
         public var id: String
+        /// The peer that sent it.
         public var from: String
+        /// Its sequence number from that peer.
         public var sequence: Int
         /// True when this very bundle had been imported before: nothing changed.
         public var alreadyImported: Bool
+        /// What arrived and was committed.
         public var result: IntakeResult
+        /// Records in conflict after the import.
         public var conflicts: [Conflict]
     }
 
@@ -442,18 +389,9 @@ extension Archive {
             let result = try commitIntake(intake, from: peer, me: me, timestamp: timestamp)
             state.lastImported = h.sequence
             state.lastImportedDigest = digest
-            acknowledge(&state, upTo: h.acknowledges, received: intake.ids.map(\.hex))
+            state.acknowledge(upTo: h.acknowledges, received: intake.ids.map(\.hex))
             try saveState(peer.node, state)
             return BundleImported(id: h.id, from: peer.name, sequence: h.sequence, alreadyImported: false, result: result, conflicts: try conflicts())
         }
-    }
-
-    /// Objects the peer sent are known to it; so are those of our bundles up to the one it acknowledges.
-    func acknowledge(_ state: inout PeerState, upTo ack: Int, received: [String]) {
-        var acked = Set(state.acked)
-        acked.formUnion(received)
-        for p in state.pending where p.sequence <= ack { acked.formUnion(p.objects) }
-        state.pending.removeAll { $0.sequence <= ack }
-        state.acked = acked.sorted()
     }
 }

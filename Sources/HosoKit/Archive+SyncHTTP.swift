@@ -15,13 +15,16 @@ public final class ArchiveSyncService: SyncService, @unchecked Sendable {
     /// What each peer may fetch: the objects last offered to it.
     private let state = Mutex([String: Set<String>]())
 
+    /// Serves `archive`; arriving signatures are timestamped with `timestamp` when given (an office).
     public init(archive: Archive, timestamp: TimestampSource? = nil) {
         self.archive = archive
         self.timestamp = timestamp
     }
 
+    /// The archive's clock, to judge request times.
     public var clock: HosoClock { archive.clock }
 
+    /// The pinned certificate of a known peer, to check its signed requests; nil for a stranger.
     public func peerCertificate(node: String) throws -> Certificate? {
         try state.withLock { _ in
             guard let p = try archive.peers().first(where: { $0.node == node }) else { return nil }
@@ -29,6 +32,7 @@ public final class ArchiveSyncService: SyncService, @unchecked Sendable {
         }
     }
 
+    /// This node's key and certificate, to sign responses.
     public func identity() throws -> SigningIdentity { try state.withLock { _ in try archive.nodeIdentity().1 } }
 
     func peer(_ node: String) throws -> (Peer, NodeInfo) {
@@ -38,6 +42,7 @@ public final class ArchiveSyncService: SyncService, @unchecked Sendable {
         return (p, try archive.nodeInfo())
     }
 
+    /// The answer to a peer's greeting: this node's description.
     public func hello(peer node: String) throws -> [UInt8] {
         try state.withLock { _ in
             let me = try archive.nodeInfo()
@@ -45,6 +50,7 @@ public final class ArchiveSyncService: SyncService, @unchecked Sendable {
         }
     }
 
+    /// Of the objects a peer offers, the ids this archive lacks.
     public func want(peer node: String, have: [SyncItem]) throws -> [String] {
         try state.withLock { _ in
             _ = try peer(node)
@@ -52,6 +58,7 @@ public final class ArchiveSyncService: SyncService, @unchecked Sendable {
         }
     }
 
+    /// Checks and commits a batch of objects pushed by a peer, whole or not at all.
     public func receive(peer node: String, frames: [UInt8]) throws -> [UInt8] {
         try state.withLock { _ in
             let (p, me) = try peer(node)
@@ -60,6 +67,7 @@ public final class ArchiveSyncService: SyncService, @unchecked Sendable {
         }
     }
 
+    /// What this archive would send the peer (what it has not acknowledged).
     public func offer(peer node: String) throws -> [SyncItem] {
         try state.withLock { offered in
             let (p, me) = try peer(node)
@@ -69,6 +77,7 @@ public final class ArchiveSyncService: SyncService, @unchecked Sendable {
         }
     }
 
+    /// The offered objects a peer asks for, framed.
     public func fetch(peer node: String, ids: [String]) throws -> [UInt8] {
         try state.withLock { offered in
             let (p, me) = try peer(node)
@@ -89,10 +98,11 @@ public final class ArchiveSyncService: SyncService, @unchecked Sendable {
         }
     }
 
+    /// Notes that the peer now holds these objects.
     public func ack(peer node: String, ids: [String]) throws {
         try state.withLock { _ in
             let (p, _) = try peer(node)
-            try archive.updateState(p.node) { archive.acknowledge(&$0, upTo: 0, received: ids.filter { ObjectID(hex: $0) != nil }) }
+            try archive.updateState(p.node) { $0.acknowledge(upTo: 0, received: ids.filter { ObjectID(hex: $0) != nil }) }
         }
     }
 }
@@ -121,20 +131,29 @@ extension Archive {
             throw error
         }
         let result = try commitIntake(intake, from: peer, me: me, timestamp: timestamp)
-        try updateState(peer.node) { acknowledge(&$0, upTo: 0, received: intake.ids.map(\.hex)) }
+        try updateState(peer.node) { $0.acknowledge(upTo: 0, received: intake.ids.map(\.hex)) }
         return result
     }
 
+    /// What one HTTP sync with a peer moved.
     public struct SyncReport: Codable, Sendable {
+        /// The peer synced with.
         public var peer: String
         /// Objects sent to the server, and how many it already had (never sent).
         public var pushed = 0
+        /// Objects offered that the server already had.
         public var alreadyThere = 0
+        /// Objects fetched from the server.
         public var pulled = 0
+        /// Bytes of objects sent.
         public var bytesSent: UInt64 = 0
+        /// Bytes of objects received.
         public var bytesReceived: UInt64 = 0
+        /// HTTP requests made.
         public var requests = 0
+        /// What the pulled objects added here.
         public var received = IntakeResult()
+        /// Records in conflict after the sync.
         public var conflicts = [Conflict]()
     }
 
@@ -156,13 +175,13 @@ extension Archive {
         struct Want: Decodable { var want: [String] }
         let have = items.map { SyncItem(id: $0.id.hex, kind: $0.kind.rawValue, size: $0.size) }
         let want = Set(try JSONDecoder().decode(Want.self, from: Data(try client.call("want", body: Array(JSONEncoder().encode(["have": have]))))).want)
-        try updateState(peer.node) { acknowledge(&$0, upTo: 0, received: items.map(\.id.hex).filter { !want.contains($0) }) }
+        try updateState(peer.node) { $0.acknowledge(upTo: 0, received: items.map(\.id.hex).filter { !want.contains($0) }) }
         report.alreadyThere = items.count - want.count
         var batch = [UInt8](), ids = [String]()
         func flush() throws {
             guard !ids.isEmpty else { return }
             _ = try client.call("objects", body: batch)
-            try updateState(peer.node) { acknowledge(&$0, upTo: 0, received: ids) }
+            try updateState(peer.node) { $0.acknowledge(upTo: 0, received: ids) }
             report.pushed += ids.count
             batch = []
             ids = []
@@ -198,7 +217,7 @@ extension Archive {
             _ = try client.call("ack", body: Array(JSONEncoder().encode(["ids": chunk])))
             i += 20_000
         }
-        try updateState(peer.node) { acknowledge(&$0, upTo: 0, received: offer.map(\.id)) }
+        try updateState(peer.node) { $0.acknowledge(upTo: 0, received: offer.map(\.id)) }
         report.requests = client.requests
         report.bytesSent = client.bytesSent
         report.bytesReceived = client.bytesReceived

@@ -9,36 +9,10 @@ import HosoRecords
 import HosoSigning
 import HosoStore
 
-extension HosoError.Code {
-    public static let nodeExists = Self("NODE_EXISTS", .badInput)
-    public static let nodeNotInitialised = Self("NODE_NOT_FOUND", .notFound)
-    public static let peerExists = Self("PEER_EXISTS", .badInput)
-    public static let peerNotFound = Self("PEER_NOT_FOUND", .notFound)
-}
-
-/// What this node knows of one peer's copy (`sync/<node>.json`, local, never synced): the bundles exchanged and the
-/// objects the peer is known to hold, so the next bundle carries only the rest.
-struct PeerState: Codable {
-    struct Pending: Codable {
-        var sequence: Int
-        var objects: [String]
-    }
-    /// The sequence number of the last bundle made for the peer.
-    var lastSent = 0
-    /// The sequence number and tag-manifest digest of the last bundle imported from the peer (replays are refused).
-    var lastImported = 0
-    var lastImportedDigest: String?
-    /// Objects the peer has acknowledged or sent us.
-    var acked = [String]()
-    /// Objects in bundles sent but not yet acknowledged: sent again until they are.
-    var pending = [Pending]()
-    /// HTTP: the newest request time seen from the peer, and the nonces seen at that time and after (replay guard).
-    var lastRequestTime: String?
-    var recentNonces = [String]()
-}
-
 extension Archive {
+    /// The record type of this node's list of peers (local: never synced).
     public static let peersType = "sync-peers"
+    /// The record id of that list.
     public static let peersId = "sync-peers"
     /// Record types that are this node's own configuration and never leave it.
     static let localOnlyTypes: Set<String> = [peersType]
@@ -80,6 +54,7 @@ extension Archive {
         return info
     }
 
+    /// This node: its id, name, role and certificate.
     public func nodeInfo() throws -> NodeInfo {
         guard let data = FileManager.default.contents(atPath: nodeFile) else {
             throw HosoError(.nodeNotInitialised, .both("Kho chưa là nút đồng bộ; chạy `hoso node init` trước",
@@ -109,6 +84,7 @@ extension Archive {
 
     // MARK: - Peers
 
+    /// The peers this node syncs with.
     public func peers() throws -> [Peer] {
         guard !(try index.revisions(ofRecord: Self.peersId)).isEmpty else { return [] }
         let (_, rev) = try current(record: Self.peersId)
@@ -122,6 +98,7 @@ extension Archive {
         }
     }
 
+    /// A peer by name or node id.
     public func peer(named name: String) throws -> Peer {
         guard let p = try peers().first(where: { $0.name == name || $0.node == name }) else {
             throw HosoError(.peerNotFound, .both("Không có nút ngang hàng này (xem `hoso peer list`)", "No such peer (see `hoso peer list`)"), location: name)
@@ -153,6 +130,7 @@ extension Archive {
         return p
     }
 
+    /// Forgets a peer; returns it.
     @discardableResult
     public func removePeer(_ name: String, author: String) throws -> Peer {
         let p = try peer(named: name)

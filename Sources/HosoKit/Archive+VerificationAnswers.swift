@@ -48,7 +48,7 @@ extension Archive {
                                         answeredAt: HosoClock.format(now))
         let labels = ["fullName": "Họ và tên:", "dateOfBirth": "Ngày sinh:", "serial": "Số hiệu văn bằng:", "ledgerNumber": "Số vào sổ gốc:"]
         var rows = ["fullName", "dateOfBirth", "serial", "ledgerNumber"].compactMap { k in
-            presented[k].map { CopyDocument.Row(label: labels[k]!, value: k == "dateOfBirth" ? Self.vietnameseDate($0) : $0) }
+            presented[k].map { CopyDocument.Row(label: labels[k]!, value: k == "dateOfBirth" ? LedgerEntryView.vietnameseDate($0) : $0) }
         }
         rows.append(.init(label: "Kết quả:", value: answer.text.vi))
         let c = settings.calendar.dateComponents([.year, .month, .day], from: now)

@@ -8,17 +8,23 @@ import Synchronization
 import HosoCore
 import HosoIndex
 import HosoRecords
+import HosoSigning
 import HosoStore
+import HosoSync
 
 /// The archive facade: the object store, its derived index, and the workflows over them.
 /// The CLI and the server call only this. One instance may be shared by threads (a server's requests, copies
 /// issued two at a time): the store and the index are safe to use at once, the index is swapped under a lock, and
 /// workflows that number things (the copy register) take their own lock.
 public final class Archive: Sendable {
+    /// The archive's directory.
     public let root: String
+    /// The objects: the truth.
     public let store: ObjectStore
     private let indexBox: Mutex<ArchiveIndex>
+    /// The index over the objects: derived, rebuilt by ``reindex(progress:)``.
     package var index: ArchiveIndex { indexBox.withLock { $0 } }
+    /// The clock every workflow reads (injected, so tests can sign "in 2019").
     public let clock: HosoClock
     private let lock: ArchiveLock
     private let rebuiltFlag = Mutex(false)
@@ -30,6 +36,7 @@ public final class Archive: Sendable {
     let workState: WorkState
     private let leftoversCleaned = Mutex(false)
 
+    /// The index file's name in the archive directory.
     public static let indexFileName = "index.sqlite"
 
     var indexPath: String { root + "/" + Self.indexFileName }
@@ -152,7 +159,7 @@ public final class Archive: Sendable {
         for type in ["ledger-appendix", "revocation", CopyRegisterEntry.recordType, CitizenRequest.recordType] {
             for recordId in try index.recordIds(ofType: type) {
                 for row in try index.revisions(ofRecord: recordId) {
-                    let refs = Self.refs(of: try revision(ObjectID(hex: row.id)!))
+                    let refs = RecordRef.refs(of: try revision(ObjectID(hex: row.id)!))
                     if !refs.isEmpty { found.append((row.id, recordId, refs)) }
                 }
             }
@@ -204,16 +211,40 @@ public final class Archive: Sendable {
         }
     }
 
-    // MARK: - Reading
+    // MARK: - Reports (defined with their domain modules; the names callers know)
 
-    public struct Listing: Codable, Sendable, Equatable {
-        public var id: String
-        public var kind: String
-        public var size: Int64
-        public var stored: Int64
-        public var encoding: String
-        public var names: [String]
-    }
+    /// A damaged, misplaced or missing object file found by ``fsck(progress:)``.
+    public typealias Damage = HosoStore.ObjectDamage
+    /// What ``add(_:kind:batchFiles:progress:partial:)`` stored.
+    public typealias AddReport = HosoStore.AddReport
+    /// One object in ``list(kind:)``.
+    public typealias Listing = HosoIndex.ObjectListing
+    /// What ``info(_:)`` knows of one object.
+    public typealias Info = HosoIndex.ObjectInfo
+    /// A record whose revisions diverged offline and are not yet resolved.
+    public typealias Conflict = HosoIndex.RecordConflict
+    /// What a person typed to find ledger entries (``find(_:limit:)``).
+    public typealias FindRequest = HosoIndex.FindRequest
+    /// One error or warning of a ledger import, with its place in the spreadsheet.
+    public typealias Problem = HosoRecords.ImportProblem
+    /// What ``importLedger(file:mapping:dryRun:reason:author:)`` found and did.
+    public typealias LedgerImportReport = HosoRecords.LedgerImportReport
+    /// A citizen's request as the clerk receives it.
+    public typealias NewRequest = HosoRecords.NewCitizenRequest
+    /// One request in ``requests(overdueOnly:)``.
+    public typealias RequestListing = HosoRecords.RequestListing
+    /// A signature just made and stored.
+    public typealias SignOutcome = HosoSigning.SignOutcome
+    /// Every signature on one revision, each judged.
+    public typealias SignedRevisionReport = HosoSigning.SignedRevisionReport
+    /// A root certificate the archive trusts.
+    public typealias TrustAnchor = HosoSigning.TrustAnchor
+    /// A stored certificate revocation list.
+    public typealias CRLInfo = HosoSigning.CRLInfo
+    /// Sync with one peer, as the sync screen shows it.
+    public typealias PeerSyncStatus = HosoSync.PeerSyncStatus
+
+    // MARK: - Reading
 
     /// Every object, from the index, with the names it was added under.
     public func list(kind: ObjectKind? = nil) throws -> [Listing] {
@@ -224,26 +255,6 @@ public final class Archive: Sendable {
             if $0.kind == ObjectKind.record.rawValue, let r = try index.revision($0.id) { n.append("\(r.recordType) \(r.recordId)") }
             return Listing(id: $0.id, kind: $0.kind, size: $0.size, stored: $0.storedSize, encoding: $0.encoding, names: n)
         }
-    }
-
-    public struct Info: Codable, Sendable, Equatable {
-        public var id: String
-        public var kind: String
-        public var size: UInt64
-        public var stored: UInt64
-        public var encoding: String
-        public var file: String
-        public var names: [NameEntry]
-        /// For a manifest: the objects it lists.
-        public var entries: [ManifestEntryInfo]?
-        /// For a record revision: its record, parents, author, time and reason.
-        public var revision: RevisionRow?
-    }
-
-    public struct ManifestEntryInfo: Codable, Sendable, Equatable {
-        public var path: String
-        public var id: String
-        public var size: Int64
     }
 
     /// What the store and the index know of one object. The kind and sizes come from the object file itself.
@@ -262,15 +273,6 @@ public final class Archive: Sendable {
     public func read(_ id: ObjectID) throws -> [UInt8] { try store.read(id) }
 
     // MARK: - Rebuilding the index
-
-    public struct ReindexReport: Codable, Sendable, Equatable {
-        public var objects: Int
-        public var manifests: Int
-        public var names: Int
-        public var revisions: Int
-        /// Files that could not be indexed (bad header, unreadable manifest); `fsck` says more.
-        public var skipped: [String]
-    }
 
     /// Rebuilds the index from the objects alone into a new file, then swaps it in atomically.
     @discardableResult
@@ -314,8 +316,8 @@ public final class Archive: Sendable {
                 objects.append(StoredObject(id: id, kind: h.kind, encoding: h.encoding, size: h.size, storedSize: fileSize))
                 if h.kind == .record {
                     let rev = try Revision.decode(try store.read(id), source: id.hex)
-                    revisions.append(Archive.row(id, rev))
-                    refs.append(Archive.refs(of: rev))
+                    revisions.append(RevisionRow(id, rev))
+                    refs.append(RecordRef.refs(of: rev))
                 }
                 if h.kind == .signature {
                     signatures.append(try Archive.signatureRow(id: id, der: try store.read(id), source: id.hex))

@@ -5,7 +5,6 @@ import Darwin
 #endif
 import Foundation
 import HosoCore
-import HosoStore
 
 /// A regular file chosen for adding, with what we saw of it before reading.
 package struct InputFile: Sendable {
