@@ -47,24 +47,24 @@ extension Archive {
             }
         }
         let problems = results.withLock { $0 }
-        var damaged = [Damage]()
+        var damaged = [ObjectDamage]()
         for (f, p) in zip(files, problems) {
             let rel = String(f.path.dropFirst(root.count + 1))
             if let (problem, detail) = p {
-                damaged.append(Damage(path: rel, id: f.id?.hex, problem: problem.rawValue, detail: detail))
+                damaged.append(ObjectDamage(path: rel, id: f.id?.hex, problem: problem.rawValue, detail: detail))
             }
         }
         // Every object a sound manifest names must be present.
-        var missing = [Damage]()
+        var missing = [ObjectDamage]()
         var present = Set(files.compactMap { $0.wellPlaced ? $0.id?.hex : nil })
         for mid in manifestIDs.withLock({ $0 }).sorted() {
             guard let m = try? Manifest.decode(try store.read(mid), id: mid) else {
-                damaged.append(Damage(path: String(store.path(of: mid).dropFirst(root.count + 1)), id: mid.hex,
+                damaged.append(ObjectDamage(path: String(store.path(of: mid).dropFirst(root.count + 1)), id: mid.hex,
                                       problem: ObjectProblem.malformed.rawValue, detail: "manifest is not valid JSON of type \(Manifest.typeName)"))
                 continue
             }
             for e in m.entries where !present.contains(e.id.hex) {
-                missing.append(Damage(path: "objects/\(e.id.shard)/\(e.id.hex)", id: e.id.hex, problem: "missing",
+                missing.append(ObjectDamage(path: "objects/\(e.id.shard)/\(e.id.hex)", id: e.id.hex, problem: "missing",
                                       detail: "named '\(e.path)' by manifest \(mid.hex)"))
                 present.insert(e.id.hex)  // report each lost object once
             }

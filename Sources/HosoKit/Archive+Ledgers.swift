@@ -57,7 +57,7 @@ extension Archive {
         draft.warnings += scanProblems.filter { $0.code == .ledgerWarning }
         var report = LedgerImportReport(
             source: file, recordId: mapping.recordId, rows: table.rows.count, entries: draft.entries.count, scans: scanFiles.count,
-            errors: draft.errors.map(Problem.init), warnings: draft.warnings.map(Problem.init),
+            errors: draft.errors.map(ImportProblem.init), warnings: draft.warnings.map(ImportProblem.init),
             conversions: draft.conversions,
             entriesWithoutPage: scanFiles.isEmpty ? 0 : draft.entries.filter { $0.page == nil }.count,
             pagesWithoutEntries: Set(scanFiles.keys).subtracting(draft.pagesUsed).sorted(),

@@ -30,7 +30,7 @@ extension Archive {
     // MARK: - Requests
 
     /// Registers a request, computing its deadline. Every problem in the input is reported at once.
-    public func newRequest(_ r: NewRequest, clerk: String) throws -> (id: String, request: CitizenRequest) {
+    public func newRequest(_ r: NewCitizenRequest, clerk: String) throws -> (id: String, request: CitizenRequest) {
         var problems = [HosoError]()
         func bad(_ field: String, _ vi: String, _ en: String) {
             problems.append(HosoError(.badRequestInput, .both(vi, en), location: field))

@@ -213,10 +213,6 @@ public final class Archive: Sendable {
 
     // MARK: - Reports (defined with their domain modules; the names callers know)
 
-    /// A damaged, misplaced or missing object file found by ``fsck(progress:)``.
-    public typealias Damage = HosoStore.ObjectDamage
-    /// What ``add(_:kind:batchFiles:progress:partial:)`` stored.
-    public typealias AddReport = HosoStore.AddReport
     /// One object in ``list(kind:)``.
     public typealias Listing = HosoIndex.ObjectListing
     /// What ``info(_:)`` knows of one object.
@@ -225,24 +221,6 @@ public final class Archive: Sendable {
     public typealias Conflict = HosoIndex.RecordConflict
     /// What a person typed to find ledger entries (``find(_:limit:)``).
     public typealias FindRequest = HosoIndex.FindRequest
-    /// One error or warning of a ledger import, with its place in the spreadsheet.
-    public typealias Problem = HosoRecords.ImportProblem
-    /// What ``importLedger(file:mapping:dryRun:reason:author:)`` found and did.
-    public typealias LedgerImportReport = HosoRecords.LedgerImportReport
-    /// A citizen's request as the clerk receives it.
-    public typealias NewRequest = HosoRecords.NewCitizenRequest
-    /// One request in ``requests(overdueOnly:)``.
-    public typealias RequestListing = HosoRecords.RequestListing
-    /// A signature just made and stored.
-    public typealias SignOutcome = HosoSigning.SignOutcome
-    /// Every signature on one revision, each judged.
-    public typealias SignedRevisionReport = HosoSigning.SignedRevisionReport
-    /// A root certificate the archive trusts.
-    public typealias TrustAnchor = HosoSigning.TrustAnchor
-    /// A stored certificate revocation list.
-    public typealias CRLInfo = HosoSigning.CRLInfo
-    /// Sync with one peer, as the sync screen shows it.
-    public typealias PeerSyncStatus = HosoSync.PeerSyncStatus
 
     // MARK: - Reading
 

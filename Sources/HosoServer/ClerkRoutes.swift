@@ -122,7 +122,7 @@ enum ClerkRoutes {
         return "\(r.ledgerRecordId ?? "")#\(r.ledgerNumber ?? 0)"
     }
 
-    static func newRequest(from f: Form) throws -> Archive.NewRequest {
+    static func newRequest(from f: Form) throws -> NewCitizenRequest {
         var problems = [HosoError]()
         func choice<T: RawRepresentable>(_ name: String, _ fallback: T) -> T where T.RawValue == String {
             guard let v = f.value(name) else { return fallback }
@@ -149,7 +149,7 @@ enum ClerkRoutes {
             copies = n
         }
         if !problems.isEmpty { throw HosoProblems(problems) }
-        return Archive.NewRequest(kind: kind, requesterName: f.value("requester") ?? "", requesterId: f.value("requester-id"),
+        return NewCitizenRequest(kind: kind, requesterName: f.value("requester") ?? "", requesterId: f.value("requester-id"),
                                   relation: relation, proof: f.value("proof"), holderName: f.value("holder") ?? "",
                                   holderDateOfBirth: f.value("holder-dob"), serial: f.value("serial"), ledgerRecordId: f.value("ledger"),
                                   ledgerNumber: number, askingBody: f.value("asking-body"), channel: channel, copies: copies)
@@ -188,7 +188,7 @@ enum ClerkRoutes {
 
     // MARK: - Pages
 
-    static func queuePage(_ c: HosoContext, _ s: Session, list: [Archive.RequestListing], all: Bool, problems: [HosoError],
+    static func queuePage(_ c: HosoContext, _ s: Session, list: [RequestListing], all: Bool, problems: [HosoError],
                           form: Form? = nil) -> HTML {
         let shown = all ? list : list.filter { $0.request.status == .received || $0.request.status == .checked }
         let overdue = list.filter(\.overdue).count

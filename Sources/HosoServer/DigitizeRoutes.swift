@@ -60,14 +60,14 @@ enum DigitizeRoutes {
     static let maxUpload = 200 * 1024 * 1024
 
     struct DryRunOut: Encodable {
-        var report: Archive.LedgerImportReport
+        var report: LedgerImportReport
         /// Names the staged files for the commit; nil when the dry run found errors (nothing may be committed).
         var batch: String?
     }
 
     /// Stages the uploads and runs the import as a dry run. The staged files stay (for the commit) only when the
     /// report has no errors.
-    static func dryRun(state: ServerState, session s: Session, form: Form) async throws -> (Archive.LedgerImportReport, String?) {
+    static func dryRun(state: ServerState, session s: Session, form: Form) async throws -> (LedgerImportReport, String?) {
         let token = try SecureRandom.token(bytes: 18)
         do {
             let dir = try await state.blocking { try stage(form, token: token) }
@@ -85,7 +85,7 @@ enum DigitizeRoutes {
     }
 
     /// Imports the staged batch of an earlier dry run, then removes it.
-    static func commit(state: ServerState, session s: Session, batch token: String, reason: String?) async throws -> Archive.LedgerImportReport {
+    static func commit(state: ServerState, session s: Session, batch token: String, reason: String?) async throws -> LedgerImportReport {
         guard let dir = staged(token) else {
             throw HosoError(.inputNotFound, .both("Không còn bộ tệp đã tải lên; hãy tải lại", "The uploaded files are gone; upload them again"))
         }
@@ -148,7 +148,7 @@ enum DigitizeRoutes {
         return (dir + "/" + ledgerName, dir + "/mapping.json")
     }
 
-    static func page(_ c: HosoContext, _ s: Session, report: Archive.LedgerImportReport?, token: String?, problems: [HosoError]) -> HTML {
+    static func page(_ c: HosoContext, _ s: Session, report: LedgerImportReport?, token: String?, problems: [HosoError]) -> HTML {
         Pages.layout(c, title: c.t("Số hoá sổ gốc", "Digitize a ledger")) {
             if !problems.isEmpty {
                 el("ul", [("class", "errors"), ("role", "alert"), ("id", "problems")]) {

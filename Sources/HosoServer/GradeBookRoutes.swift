@@ -107,7 +107,7 @@ enum GradeBookRoutes {
     struct BookOut: Encodable {
         var id: String
         var book: GradeBook
-        var report: Archive.SignedRevisionReport?
+        var report: SignedRevisionReport?
 
         enum Keys: String, CodingKey { case id, body, signature }
         func encode(to encoder: any Encoder) throws {
@@ -156,7 +156,7 @@ enum GradeBookRoutes {
 
     /// The current revision signed with the teacher's key (used for this request only, never stored).
     static func sign(state: ServerState, session s: Session, id: String, key: [UInt8], keyName: String, password: String) async throws
-        -> Archive.SignOutcome {
+        -> SignOutcome {
         let outcome = try await state.archive.with { a in
             try requireOwnBook(s, try a.gradeBook(record: id))
             let identity = try PKCS12.open(key, password: password, source: keyName)
@@ -191,7 +191,7 @@ enum GradeBookRoutes {
         return Array((lines.joined(separator: "\r\n") + "\r\n").utf8)
     }
 
-    static func page(_ c: HosoContext, _ s: Session, id: String, book: GradeBook, report: Archive.SignedRevisionReport?,
+    static func page(_ c: HosoContext, _ s: Session, id: String, book: GradeBook, report: SignedRevisionReport?,
                      problems: [HosoError], saved: String?, form: Form? = nil) -> HTML {
         let info = book.info
         // Only the book's own teacher gets the forms (the server refuses anyone else's save or signature anyway).
@@ -227,7 +227,7 @@ enum GradeBookRoutes {
     }
 
     /// Whether the current revision is signed, and by whom.
-    static func signatureStatus(_ c: HosoContext, _ r: Archive.SignedRevisionReport) -> HTML {
+    static func signatureStatus(_ c: HosoContext, _ r: SignedRevisionReport) -> HTML {
         el("p", [("class", "card report \(r.signatures.isEmpty ? "INDETERMINATE" : r.indication)"), ("id", "signature-status"),
                  ("data-indication", r.signatures.isEmpty ? "UNSIGNED" : r.indication)]) {
             if r.signatures.isEmpty {

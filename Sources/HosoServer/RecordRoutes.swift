@@ -27,7 +27,7 @@ enum RecordRoutes {
         }
 
         /// UNSIGNED, or the verification's indication with each signer and reason.
-        init(record: String, report r: Archive.SignedRevisionReport) {
+        init(record: String, report r: SignedRevisionReport) {
             self.init(record: record, indication: r.signatures.isEmpty ? "UNSIGNED" : r.indication,
                       signers: r.signatures.map { "\($0.report.signer ?? "?") (\($0.report.indication.rawValue)\($0.report.reason.map { " " + $0.rawValue } ?? ""))" },
                       earlierRevisionsSigned: r.earlierRevisionsSigned, conflict: false)

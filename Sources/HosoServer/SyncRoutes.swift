@@ -41,7 +41,7 @@ enum SyncRoutes {
 
     struct StatusOut: Encodable, Sendable {
         var node: NodeInfo?
-        var peers: [Archive.PeerSyncStatus]
+        var peers: [PeerSyncStatus]
         var conflicts: [Archive.Conflict]
     }
 

@@ -81,7 +81,7 @@ struct Add: ParsableCommand {
         let archive = try global.openArchive()
         let bar = ProgressBar(label: t("Đang thêm", "Adding"))
         let json = self.json
-        let report: Archive.AddReport
+        let report: AddReport
         do {
             // HOSO_BATCH_FILES makes batches smaller, so crash tests can land kills between commits.
             let batchFiles = ProcessInfo.processInfo.environment["HOSO_BATCH_FILES"].flatMap { Int($0) } ?? Archive.batchFiles

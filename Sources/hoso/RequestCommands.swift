@@ -51,7 +51,7 @@ struct RequestNew: ParsableCommand {
                                                     proof: proof, holderName: holder, holderDateOfBirth: dob, serial: serial,
                                                     ledgerRecordId: ledger, ledgerNumber: ledgerNumber, askingBody: askingBody,
                                                     channel: channel, copies: copies), clerk: who.resolved)
-        if output.json { printJSON(Archive.RequestListing(id: id, request: r, overdue: false)); return }
+        if output.json { printJSON(RequestListing(id: id, request: r, overdue: false)); return }
         print(t("Đã tiếp nhận yêu cầu \(id); hạn trả: \(localTime(r.deadline))", "Registered request \(id); due: \(localTime(r.deadline))"))
     }
 }

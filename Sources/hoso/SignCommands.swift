@@ -112,7 +112,7 @@ struct Verify: ParsableCommand {
     func run() throws {
         let archive = try global.openArchive()
         let policy = VerificationPolicy(allowPKCS1v15: allowPkcs1)
-        let report: Archive.SignedRevisionReport
+        let report: SignedRevisionReport
         if FileManager.default.fileExists(atPath: target), ObjectID(hex: target) == nil {
             guard let sig = FileManager.default.contents(atPath: target) else {
                 throw HosoError(.inputUnreadable, .both("Không đọc được tệp", "Cannot read the file"), location: target)
@@ -130,7 +130,7 @@ struct Verify: ParsableCommand {
         try HosoExit.finish(indication: report.indication)
     }
 
-    func printReport(_ r: Archive.SignedRevisionReport) {
+    func printReport(_ r: SignedRevisionReport) {
         print(t("Bản \(r.revision)", "Revision \(r.revision)") + (r.record.map { " — \(r.recordType ?? "") \($0)" } ?? ""))
         print(t("Kết luận: \(r.indication)", "Result: \(r.indication)"))
         for e in r.signatures {
@@ -230,7 +230,7 @@ struct TrustAdd: ParsableCommand {
 
     func run() throws {
         let archive = try global.openArchive()
-        var added = [Archive.TrustAnchor]()
+        var added = [TrustAnchor]()
         for f in files {
             let certs = try Certificate.load(file: f)
             added += try archive.addTrustAnchors(certs, label: label ?? (f as NSString).lastPathComponent, author: who.resolved)
@@ -248,7 +248,7 @@ struct TrustList: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
 
-    struct Listing: Encodable { var anchors: [Archive.TrustAnchor]; var crls: [Archive.CRLInfo] }
+    struct Listing: Encodable { var anchors: [TrustAnchor]; var crls: [CRLInfo] }
 
     func run() throws {
         let archive = try global.openArchive()
@@ -303,7 +303,7 @@ struct TrustCRL: ParsableCommand {
 
     func run() throws {
         let archive = try global.openArchive()
-        var all = [Archive.CRLInfo]()
+        var all = [CRLInfo]()
         for f in files {
             all += try archive.importCRLs(try CRL.load(try readInputFile(f), source: f), source: f)
         }
