@@ -137,7 +137,7 @@ extension Archive {
                                       requesterName: o.request.requesterName, holderName: view.text("fullName"), serial: view.serial,
                                       ledgerRecordId: view.ledgerRecordId, ledgerNumber: view.ledgerNumber,
                                       issuedAt: HosoClock.format(now), copies: o.request.copies, document: documentId.hex,
-                                      entryDigest: OpenSSLHex.sha256(entryBytes), signer: o.signer.certificate.fingerprint, clerk: o.clerk)
+                                      entryDigest: SHA256.hex(entryBytes), signer: o.signer.certificate.fingerprint, clerk: o.clerk)
         let registerId = Self.copyRegisterId(year: year, number: number)
         try commitCopy(o, pdf: pdf, entry: entry, registerId: registerId, printed: printed, documentId: documentId, now: now)
         return IssuedCopyResult(pdf: pdf, register: entry, registerRecordId: registerId, qrText: qrText)
@@ -303,7 +303,7 @@ extension Archive {
             } else {
                 add("ENTRY_NOT_FOUND", .both("Không tìm thấy mục sổ gốc mà bản sao chứng thực", "The ledger entry the copy certifies is not in the archive"))
             }
-            if let registered, registered.entryDigest != OpenSSLHex.sha256(embedded) {
+            if let registered, registered.entryDigest != SHA256.hex(embedded) {
                 add("ENTRY_MISMATCH", .both("Nội dung đính kèm khác với nội dung đã đăng ký", "The embedded entry differs from the registered one"))
             }
         } else {
@@ -338,8 +338,3 @@ extension Archive {
         }
     }
 }
-
-enum OpenSSLHex {
-    static func sha256(_ bytes: [UInt8]) -> String { ObjectID(hashing: bytes).hex }
-}
-
