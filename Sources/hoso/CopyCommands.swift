@@ -85,7 +85,8 @@ struct CopyVerify: ParsableCommand {
     func run() throws {
         if let qr { return try runQR(qr) }
         guard let file else {
-            throw ValidationError(t("Cần đúng một trong FILE.pdf và --qr", "Give exactly one of FILE.pdf and --qr"))  // validate() already refused this
+            // validate() already refused this.
+            throw ValidationError(t("Cần đúng một trong FILE.pdf và --qr", "Give exactly one of FILE.pdf and --qr"))
         }
         let report = try global.openArchive().verifyCopy(pdf: try readInputFile(file))
         if output.json { printJSON(report) } else {

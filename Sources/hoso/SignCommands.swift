@@ -198,7 +198,8 @@ struct Timestamp: ParsableCommand {
     func run() throws {
         let archive = try global.openArchive()
         guard let source = try timestampSource(url: stamp.tsa, key: key, passwordEnv: passwordEnv, clock: global.clock()) else {
-            throw ValidationError(t("Cần đúng một trong --tsa và --key", "Give exactly one of --tsa and --key"))  // validate() already refused this
+            // validate() already refused this.
+            throw ValidationError(t("Cần đúng một trong --tsa và --key", "Give exactly one of --tsa and --key"))
         }
         let only = try id.map { try archive.targetRevision($0).0 }
         let done = try archive.timestampPending(source, only: only)

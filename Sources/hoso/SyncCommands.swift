@@ -59,7 +59,8 @@ struct NodeInit: ParsableCommand {
         } else if let key {
             identity = try KeySource(key: key, password: password).load()
         } else {
-            throw ValidationError(t("Dùng đúng một trong --pki và --key", "Use exactly one of --pki and --key"))  // validate() already refused this
+            // validate() already refused this.
+            throw ValidationError(t("Dùng đúng một trong --pki và --key", "Use exactly one of --pki and --key"))
         }
         let info = try archive.initNode(name: name, role: role, identity: identity)
         if output.json { printJSON(info); return }

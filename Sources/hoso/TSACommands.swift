@@ -96,7 +96,7 @@ func serveUntilSignalled(start: () throws -> String, stop: () -> Void) throws {
         source.resume()
         return source
     }
-    defer { sources.forEach { $0.cancel() } }
+    defer { for source in sources { source.cancel() } }
     FileHandle.standardOutput.write(Data((try start() + "\n").utf8))
     stopped.wait()
     stop()

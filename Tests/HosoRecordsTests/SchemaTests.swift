@@ -238,8 +238,8 @@ private func loadProblems(_ schemaJSON: String) throws -> [HosoError] {
                 for m in members {
                     if inSchema { used.insert(m.key) }
                     switch m.key {
-                    case "properties", "$defs": if case .object(let subs) = m.value { subs.forEach { walk($0.value, inSchema: true) } }
-                    case "allOf", "anyOf", "oneOf", "prefixItems": if case .array(let subs) = m.value { subs.forEach { walk($0, inSchema: true) } }
+                    case "properties", "$defs": if case .object(let subs) = m.value { for sub in subs { walk(sub.value, inSchema: true) } }
+                    case "allOf", "anyOf", "oneOf", "prefixItems": if case .array(let subs) = m.value { for sub in subs { walk(sub, inSchema: true) } }
                     case "items", "additionalProperties", "not", "if", "then", "else": walk(m.value, inSchema: true)
                     default: break
                     }
