@@ -171,79 +171,94 @@ enum FastMatch: Sendable, Equatable {
         var i = 1
         let end = p.count - 1
         var runs = [Run]()
-        func isPlainLiteral(_ b: UInt8) -> Bool {
-            (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == UInt8(ascii: "-")
-                || b == UInt8(ascii: "_") || b == UInt8(ascii: ":") || b == UInt8(ascii: "/") || b == UInt8(ascii: " ")
-                || b == UInt8(ascii: "=") || b == UInt8(ascii: ",") || b == UInt8(ascii: "@") || b == UInt8(ascii: "#")
-        }
-        func number() -> Int? {
-            var v = 0, digits = 0
-            while i < end, p[i] >= 0x30, p[i] <= 0x39, digits < 6 { v = v * 10 + Int(p[i] - 0x30); i += 1; digits += 1 }
-            return digits > 0 ? v : nil
-        }
         while i < end {
             var run = Run(min: 1, max: 1)
             if p[i] == UInt8(ascii: "[") {
                 i += 1
-                var any = false
-                while i < end, p[i] != UInt8(ascii: "]") {
-                    let a = p[i]
-                    guard isPlainLiteral(a) else { return nil }
-                    if a == UInt8(ascii: "-") {
-                        // Only a trailing '-' is a literal here; a leading or middle one is a range or worse.
-                        guard i + 1 < end, p[i + 1] == UInt8(ascii: "]"), any else { return nil }
-                        run.insert(a)
-                        i += 1
-                        continue
-                    }
-                    if i + 2 < end, p[i + 1] == UInt8(ascii: "-"), p[i + 2] != UInt8(ascii: "]") {
-                        let b = p[i + 2]
-                        guard isPlainLiteral(b), b != UInt8(ascii: "-"), a <= b else { return nil }
-                        // Ranges within one kind only (0-9, a-z, A-Z subsets): no surprises with case or order.
-                        let digitRange = a >= 0x30 && b <= 0x39
-                        let lowerRange = a >= 0x61 && b <= 0x7A
-                        let upperRange = a >= 0x41 && b <= 0x5A
-                        guard digitRange || lowerRange || upperRange else { return nil }
-                        for c in a...b { run.insert(c) }
-                        i += 3
-                    } else {
-                        run.insert(a)
-                        i += 1
-                    }
-                    any = true
-                }
-                guard any, i < end else { return nil }
-                i += 1  // ']'
+                guard parseClass(p, &i, end: end, into: &run) else { return nil }
             } else {
                 guard isPlainLiteral(p[i]) else { return nil }
                 run.insert(p[i])
                 i += 1
             }
-            if i < end {
-                switch p[i] {
-                case UInt8(ascii: "{"):
-                    i += 1
-                    guard let n = number() else { return nil }
-                    var m = n
-                    if i < end, p[i] == UInt8(ascii: ",") {
-                        i += 1
-                        guard let mm = number() else { return nil }  // {n,} is not used: keep it simple
-                        m = mm
-                    }
-                    guard i < end, p[i] == UInt8(ascii: "}"), n <= m else { return nil }
-                    i += 1
-                    run.min = n
-                    run.max = m
-                case UInt8(ascii: "*"): run.min = 0; run.max = Int.max; i += 1
-                case UInt8(ascii: "+"): run.min = 1; run.max = Int.max; i += 1
-                case UInt8(ascii: "?"): run.min = 0; run.max = 1; i += 1
-                default: break
-                }
-            }
+            guard parseQuantifier(p, &i, end: end, into: &run) else { return nil }
             runs.append(run)
         }
         // A greedy scan is exact only if no run but the last varies in length.
         for r in runs.dropLast() where r.min != r.max { return nil }
         return runs.isEmpty ? nil : runs
+    }
+
+    /// The characters a pattern may use as literals, in or out of a bracket class.
+    private static func isPlainLiteral(_ b: UInt8) -> Bool {
+        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == UInt8(ascii: "-")
+            || b == UInt8(ascii: "_") || b == UInt8(ascii: ":") || b == UInt8(ascii: "/") || b == UInt8(ascii: " ")
+            || b == UInt8(ascii: "=") || b == UInt8(ascii: ",") || b == UInt8(ascii: "@") || b == UInt8(ascii: "#")
+    }
+
+    /// A bracket class after its '[', through its ']': its characters go into `run`. False if it is not one we take.
+    private static func parseClass(_ p: [UInt8], _ i: inout Int, end: Int, into run: inout Run) -> Bool {
+        var any = false
+        while i < end, p[i] != UInt8(ascii: "]") {
+            let a = p[i]
+            guard isPlainLiteral(a) else { return false }
+            if a == UInt8(ascii: "-") {
+                // Only a trailing '-' is a literal here; a leading or middle one is a range or worse.
+                guard i + 1 < end, p[i + 1] == UInt8(ascii: "]"), any else { return false }
+                run.insert(a)
+                i += 1
+                continue
+            }
+            if i + 2 < end, p[i + 1] == UInt8(ascii: "-"), p[i + 2] != UInt8(ascii: "]") {
+                let b = p[i + 2]
+                guard isPlainLiteral(b), b != UInt8(ascii: "-"), a <= b else { return false }
+                // Ranges within one kind only (0-9, a-z, A-Z subsets): no surprises with case or order.
+                let digitRange = a >= 0x30 && b <= 0x39
+                let lowerRange = a >= 0x61 && b <= 0x7A
+                let upperRange = a >= 0x41 && b <= 0x5A
+                guard digitRange || lowerRange || upperRange else { return false }
+                for c in a...b { run.insert(c) }
+                i += 3
+            } else {
+                run.insert(a)
+                i += 1
+            }
+            any = true
+        }
+        guard any, i < end else { return false }
+        i += 1  // ']'
+        return true
+    }
+
+    /// An optional {n}, {n,m}, *, + or ? after a literal or class: sets `run`'s bounds. False if it is malformed.
+    private static func parseQuantifier(_ p: [UInt8], _ i: inout Int, end: Int, into run: inout Run) -> Bool {
+        guard i < end else { return true }
+        switch p[i] {
+        case UInt8(ascii: "{"):
+            i += 1
+            guard let n = number(p, &i, end: end) else { return false }
+            var m = n
+            if i < end, p[i] == UInt8(ascii: ",") {
+                i += 1
+                guard let mm = number(p, &i, end: end) else { return false }  // {n,} is not used: keep it simple
+                m = mm
+            }
+            guard i < end, p[i] == UInt8(ascii: "}"), n <= m else { return false }
+            i += 1
+            run.min = n
+            run.max = m
+        case UInt8(ascii: "*"): run.min = 0; run.max = Int.max; i += 1
+        case UInt8(ascii: "+"): run.min = 1; run.max = Int.max; i += 1
+        case UInt8(ascii: "?"): run.min = 0; run.max = 1; i += 1
+        default: break
+        }
+        return true
+    }
+
+    /// Up to six decimal digits at `i`; nil if there are none.
+    private static func number(_ p: [UInt8], _ i: inout Int, end: Int) -> Int? {
+        var v = 0, digits = 0
+        while i < end, p[i] >= 0x30, p[i] <= 0x39, digits < 6 { v = v * 10 + Int(p[i] - 0x30); i += 1; digits += 1 }
+        return digits > 0 ? v : nil
     }
 }

@@ -180,6 +180,8 @@ public struct SignatureVerifier: Sendable {
         return try SignedData(der: der, stripped: parts.stripped, certificates: certs, crls: crls, source: nil)
     }
 
+    /// Judges one signer in named steps, each adding to the report; the first step that stops decides the indication
+    /// and reason (see `Verifier+Steps.swift`). The order of the steps is the order of the reasons' precedence.
     func verify(_ s: SignedData.Signer, in sd: SignedData, content: [UInt8], recordType: String?) -> SignatureReport {
         let now = clock.now()
         var r = SignatureReport(indication: .passed, reason: nil, message: .init(.both("Chữ ký hợp lệ", "The signature is valid")),
@@ -189,136 +191,21 @@ public struct SignatureVerifier: Sendable {
             cache.role(der) { CMSSigner.role(fromAttributeValue: der) }
         }
         r.role = claimedRole
-        func finish(_ ind: Indication, _ code: ReasonCode, _ detail: LocalizedText? = nil) -> SignatureReport {
-            r.indication = ind
-            r.reason = code
-            let base = code.text
-            r.message = .init(detail.map { .both(base.vi + ": " + $0.vi, base.en + ": " + $0.en) } ?? base)
+        do throws(VerificationStop) {
+            let cert = try checkSignerCertificate(s, into: &r)
+            try checkIntegrity(s, cert, content: content)
+            try checkKeyUsage(cert)
+            let untrusted = sd.certificates + trust.intermediates
+            let judgeAt = try judgementTime(s, now: now, untrusted: untrusted, into: &r)
+            r.judgedAt = judgeAt
+            let chain = try checkChain(cert, untrusted: untrusted, into: &r)
+            try checkValidity(chain, signer: cert, claimed: s.signingTime, judgeAt: judgeAt)
+            try checkRevocation(chain, signer: cert, embedded: sd.crls, claimed: s.signingTime, judgeAt: judgeAt, into: &r)
+            try checkRole(claimedRole, recordType: recordType)
             return r
+        } catch {
+            return error.finish(r)
         }
-
-        // 1. Who signed: the certificate named by the SignerInfo, and the one signing-certificate-v2 pins.
-        guard let cert = s.certificate else { return finish(.indeterminate, .noSigningCertificateFound) }
-        r.signer = cert.commonName ?? cert.subject
-        r.signerSubject = cert.subject
-        r.signerCertificate = cert.fingerprint
-        r.certificateAuthority = cert.issuerCommonName ?? cert.issuer
-        r.certificateSerial = cert.serialHex
-        r.certificateValidity = .init(notBefore: cert.notBefore, notAfter: cert.notAfter)
-        r.algorithm = "\(cert.publicKey) / \(s.signatureAlgorithm) / \(s.digestAlgorithm)"
-        switch s.essMatches(cert) {
-        case .some(true): break
-        case .some(false):
-            return finish(.indeterminate, .noSigningCertificateFound,
-                          .both("thuộc tính signing-certificate-v2 chỉ tới chứng thư khác", "signing-certificate-v2 names another certificate"))
-        case .none:
-            r.warnings.append(.init(.both("Chữ ký không có thuộc tính signing-certificate-v2 (không phải CAdES)",
-                                          "The signature has no signing-certificate-v2 attribute (not CAdES)")))
-        }
-
-        // 2. Algorithms (Thông tư 15/2025/TT-BKHCN): SHA-256 or stronger; RSA-PSS ≥ 2048 or ECDSA ≥ 256.
-        if let weak = weakness(s, cert) { return finish(.failed, .weakAlgorithm, weak) }
-
-        // 3. Cryptography: the signature over the signed attributes, then the content's digest.
-        guard s.signatureIsValid() else { return finish(.failed, .sigCryptoFailure) }
-        guard s.contentMatches(content) else { return finish(.failed, .hashFailure) }
-
-        // 4. Key usage.
-        guard cert.canSignDocuments else { return finish(.failed, .wrongKeyUsage) }
-
-        // 5. The time to judge at: a valid signature timestamp proves existence then; otherwise it is now.
-        let untrusted = sd.certificates + trust.intermediates
-        var judgeAt = now
-        if let tokenDER = s.timestampToken {
-            let value = s.signatureValue
-            let outcome = cache.timestamp(tokenDER, value) {
-                Self.checkTimestamp(tokenDER, signature: value, roots: trust.roots, intermediates: untrusted)
-            }
-            switch outcome {
-            case .valid(let t, let tsa):
-                judgeAt = t
-                r.timeProof = .timestamp
-                r.timestamp = .init(time: t, authority: tsa.commonName ?? tsa.subject, status: "valid")
-            case .mismatch:
-                r.timestamp = .init(time: nil, authority: nil, status: "imprint-mismatch")
-                return finish(.failed, .timestampMismatch)
-            case .invalid(let why):
-                r.timestamp = .init(time: nil, authority: nil, status: why)
-                return finish(.failed, .timestampInvalid)
-            case .untrusted(let why):
-                r.timestamp = .init(time: nil, authority: nil, status: why)
-                return finish(.indeterminate, .timestampUntrusted)
-            }
-            if let claimed = s.signingTime, claimed > judgeAt.addingTimeInterval(300) {
-                r.warnings.append(.init(.both("Thời điểm ký được khai sau thời điểm đóng dấu thời gian (đồng hồ máy ký sai?)",
-                                              "The claimed signing time is after the timestamp (the signer's clock is wrong?)")))
-            }
-        }
-        r.judgedAt = judgeAt
-
-        // 6. The chain to a trusted root (time is checked separately below, so each reason is told apart).
-        guard let chain = cachedChain(cert, untrusted: untrusted) else { return finish(.indeterminate, .noCertificateChainFound) }
-        r.chain = chain.map { $0.commonName ?? $0.subject }
-        if chain.dropLast().contains(where: { $0.hasWeakSignature }) {
-            return finish(.failed, .weakAlgorithm, .both("chuỗi chứng thư ký bằng SHA-1/MD5", "the chain is signed with SHA-1/MD5"))
-        }
-
-        // 7. Validity periods. A signature that claims a time outside the certificate's validity fails outright;
-        //    one whose certificate expired only later is INDETERMINATE without a timestamp proving when it existed.
-        let claimed = s.signingTime
-        for c in chain {
-            if let claimed, claimed > c.notAfter, c == cert {
-                return finish(.failed, .expired, .both("thời điểm ký được khai sau ngày hết hạn", "the claimed signing time is after expiry"))
-            }
-            if let claimed, claimed < c.notBefore, c == cert {
-                return finish(.failed, .notYetValid)
-            }
-            if judgeAt > c.notAfter { return finish(.indeterminate, .expired, c == cert ? nil :
-                .both("chứng thư CA \(c.commonName ?? c.subject) hết hạn", "CA certificate \(c.commonName ?? c.subject) expired")) }
-            if judgeAt < c.notBefore { return finish(.failed, .notYetValid) }
-        }
-
-        // 8. Revocation of every certificate below the root, from the latest CRL of its issuer.
-        // The trust context's CRLs per issuer are found once per verifier; embedded ones only when they are new.
-        let trusted = Set(trust.crls.map(\.fingerprint))
-        let extraCRLs = sd.crls.filter { !trusted.contains($0.fingerprint) }
-        for (i, c) in chain.enumerated().dropLast() {
-            let issuer = chain[i + 1]
-            let crls = cache.trustedCRLs(issuer) { trust.crls.filter { $0.isSigned(by: issuer) } }
-                + extraCRLs.filter { crl in cache.crlSigned(crl, by: issuer) { crl.isSigned(by: issuer) } }
-            guard let latest = crls.max(by: { $0.thisUpdate < $1.thisUpdate }) else {
-                return finish(.indeterminate, .noRevocationData, .both("không có CRL của \(issuer.commonName ?? issuer.subject)",
-                                                                        "no CRL from \(issuer.commonName ?? issuer.subject)"))
-            }
-            // Revoked in any authentic CRL counts, not only in the latest (a revocation is never undone).
-            let revokedAt = crls.compactMap { $0.revocationDate(of: c) }.min()
-            if c == cert {
-                r.revocation = .init(source: "crl", issuer: latest.issuer, thisUpdate: latest.thisUpdate,
-                                     nextUpdate: latest.nextUpdate, revokedAt: revokedAt)
-            }
-            if let revokedAt {
-                if let claimed, claimed >= revokedAt {
-                    return finish(.failed, .revoked)
-                }
-                if revokedAt <= judgeAt {
-                    return r.timeProof == .timestamp ? finish(.failed, .revoked) : finish(.indeterminate, .revokedNoPOE)
-                }
-                r.warnings.append(.init(.both("Chứng thư số bị thu hồi ngày \(HosoClock.format(revokedAt)), sau thời điểm có dấu thời gian",
-                                              "The certificate was revoked on \(HosoClock.format(revokedAt)), after the timestamped time")))
-            } else if let next = latest.nextUpdate, next < judgeAt, latest.thisUpdate < judgeAt {
-                r.warnings.append(.init(.both("CRL mới nhất đã quá hạn cập nhật (\(HosoClock.format(next))); dùng vì đang ngoại tuyến",
-                                              "The latest CRL is past its next update (\(HosoClock.format(next))); used because offline")))
-            }
-        }
-
-        // 9. Role.
-        if let recordType, let allowed = policy.rolesByRecordType[recordType] {
-            guard let role = claimedRole, allowed.contains(role) else {
-                return finish(.failed, .roleNotAuthorised, .both("vai trò \(claimedRole?.rawValue ?? "(không có)") với \(recordType)",
-                                                                 "role \(claimedRole?.rawValue ?? "(none)") for \(recordType)"))
-            }
-        }
-        return r
     }
 
     static let strongDigests: Set<Int32> = [NID_sha256, NID_sha384, NID_sha512, NID_sha3_256, NID_sha3_384, NID_sha3_512]

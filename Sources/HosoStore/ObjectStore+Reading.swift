@@ -1,0 +1,186 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import CHosoSys
+import HosoCore
+import HosoPrimitives
+
+/// Reading objects back, each re-checked against its id.
+extension ObjectStore {
+    // MARK: - Reading
+
+    /// Reads the header of an object file; cheap, used by `reindex`.
+    public func readHeader(atPath path: String) throws -> (ObjectHeader, Int, UInt64) {
+        let h = try openObject(path)
+        var buf = [UInt8](repeating: 0, count: ObjectHeader.maxLength)
+        let n: Int
+        do { n = try buf.withUnsafeMutableBytes { try h.readFully(into: $0) } } catch let e as Errno {
+            throw unreadable(path, e.code)
+        }
+        guard let (header, len) = buf.withUnsafeBytes({ ObjectHeader.parse(UnsafeRawBufferPointer(rebasing: $0[0..<n])) })
+        else { throw malformed(path) }
+        let st: stat
+        do { st = try h.stat() } catch let e as Errno { throw unreadable(path, e.code) }
+        return (header, len, UInt64(st.st_size))
+    }
+
+    public func header(of id: ObjectID) throws -> StoredObject {
+        let (h, _, fileSize) = try readHeader(atPath: path(of: id))
+        return StoredObject(id: id, kind: h.kind, encoding: h.encoding, size: h.size, storedSize: fileSize)
+    }
+
+    /// Streams an object's content to `sink`, re-hashing it; throws `objectCorrupt`/`objectTruncated`/
+    /// `objectMalformed` at the first sign of damage. The sink may already have seen some bytes when that
+    /// happens: callers that must never hand out wrong bytes use `read` or `copy`, which check first.
+    @discardableResult
+    public func scan(_ id: ObjectID, sink: (UnsafeRawBufferPointer) throws -> Void) throws -> StoredObject {
+        try scan(path: path(of: id), expected: id, sink: sink)
+    }
+
+    func scan(path: String, expected: ObjectID,
+              sink: (UnsafeRawBufferPointer) throws -> Void) throws -> StoredObject {
+        let h = try openObject(path)
+        var chunk = [UInt8](repeating: 0, count: Self.chunkSize)
+        var n: Int
+        do { n = try chunk.withUnsafeMutableBytes { try h.readFully(into: $0) } } catch let e as Errno {
+            throw unreadable(path, e.code)
+        }
+        guard let (header, hlen) = chunk.withUnsafeBytes({ ObjectHeader.parse(UnsafeRawBufferPointer(rebasing: $0[0..<n])) })
+        else { throw malformed(path) }
+        let hasher = SHA256()
+        var produced: UInt64 = 0
+        var fileBytes = UInt64(n)
+        let inflater = header.encoding == .zlib ? Inflater() : nil
+        var start = hlen
+        let corrupt = { (detail: String) in
+            HosoError(.objectCorrupt,
+                      LocalizedText(vi: "Đối tượng bị hỏng: nội dung không khớp mã SHA-256 của nó",
+                                    en: "Object is corrupt: its content does not match its SHA-256 name"),
+                      location: path, cause: detail)
+        }
+        while true {
+            try chunk.withUnsafeBytes { all in
+                let body = UnsafeRawBufferPointer(rebasing: all[start..<n])
+                if let inflater {
+                    do {
+                        try inflater.process(body) { out in
+                            produced += UInt64(out.count)
+                            if produced > header.size { throw corrupt("more content than the header's \(header.size) bytes") }
+                            hasher.update(out)
+                            try sink(out)
+                        }
+                    } catch let e as ZlibDataError {
+                        throw corrupt(e.detail)
+                    }
+                } else {
+                    let allowed = Int(min(UInt64(body.count), header.size - min(produced, header.size)))
+                    if allowed < body.count { throw corrupt("more content than the header's \(header.size) bytes") }
+                    produced += UInt64(body.count)
+                    hasher.update(body)
+                    try sink(body)
+                }
+            }
+            start = 0
+            do { n = try chunk.withUnsafeMutableBytes { try h.readFully(into: $0) } } catch let e as Errno {
+                throw unreadable(path, e.code)
+            }
+            fileBytes += UInt64(n)
+            if n == 0 { break }
+        }
+        let finished = inflater.map { $0.state == .finished } ?? true
+        if produced < header.size || !finished {
+            throw HosoError(.objectTruncated,
+                            LocalizedText(vi: "Đối tượng bị cắt cụt: tệp ngắn hơn nội dung mà đầu tệp ghi",
+                                          en: "Object is truncated: the file is shorter than its header says"),
+                            location: path, cause: "\(produced) of \(header.size) bytes")
+        }
+        let actual = ObjectID(digest: hasher.finalize())
+        guard actual == expected else { throw corrupt("content hashes to \(actual.hex)") }
+        return StoredObject(id: expected, kind: header.kind, encoding: header.encoding, size: produced,
+                            storedSize: fileBytes)
+    }
+
+    /// The verified content of an object, in memory. Wrong bytes are never returned.
+    public func read(_ id: ObjectID, limit: UInt64 = ObjectStore.inMemoryLimit) throws -> [UInt8] {
+        let head = try header(of: id)
+        guard head.size <= limit else {
+            throw HosoError(.objectTooLarge,
+                            LocalizedText(vi: "Đối tượng quá lớn để đọc vào bộ nhớ", en: "Object too large to read into memory"),
+                            location: id.hex, cause: "\(head.size) > \(limit) bytes")
+        }
+        var out = [UInt8]()
+        out.reserveCapacity(Int(head.size))
+        try scan(id) { out.append(contentsOf: $0) }
+        return out
+    }
+
+    /// Writes an object's verified content to an open file descriptor. Objects up to `inMemoryLimit` are
+    /// checked completely before the first byte is written. Larger ones are checked in a first pass and
+    /// re-checked while written; damage appearing between the passes still ends with an error.
+    public func copy(_ id: ObjectID, to out: FileHandleFD) throws {
+        let head = try header(of: id)
+        let action = LocalizedText(vi: "ghi nội dung ra", en: "writing the content out")
+        do {
+            if head.size <= Self.inMemoryLimit {
+                let bytes = try read(id)
+                try bytes.withUnsafeBytes { try out.writeAll($0) }
+            } else {
+                try scan(id) { _ in }
+                try scan(id) { try out.writeAll($0) }
+            }
+        } catch let e as Errno {
+            throw HosoError.fromErrno(e.code, path: out.path, action: action)
+        }
+    }
+
+    /// Writes an object's verified content to a new file at `dest`, atomically: the file appears
+    /// only once every byte has been checked.
+    public func export(_ id: ObjectID, to dest: String) throws {
+        let dir = parentDirectory(of: dest)
+        let tmp = dir + "/.hoso-" + randomTempName()
+        let action = LocalizedText(vi: "ghi tệp xuất", en: "writing the output file")
+        do {
+            let out = try FileHandleFD.open(tmp, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o644, action: action)
+            do {
+                try scan(id) { try out.writeAll($0) }
+                try out.sync()
+            } catch let e as Errno {
+                throw HosoError.fromErrno(e.code, path: dest, action: action)
+            }
+            if rename(tmp, dest) != 0 { throw HosoError.fromErrno(errno, path: dest, action: action) }
+        } catch {
+            _ = unlink(tmp)
+            throw error
+        }
+    }
+
+    // MARK: - Helpers
+
+    private func openObject(_ path: String) throws -> FileHandleFD {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            let code = errno
+            if code == ENOENT {
+                let name = String(path.split(separator: "/").last ?? "")
+                throw HosoError(.objectNotFound,
+                                LocalizedText(vi: "Không có đối tượng này trong kho", en: "No such object in the store"),
+                                location: name)
+            }
+            throw unreadable(path, code)
+        }
+        return FileHandleFD(fd: fd, path: path)
+    }
+
+    private func unreadable(_ path: String, _ code: Int32) -> HosoError {
+        HosoError(.objectUnreadable, LocalizedText(vi: "Không đọc được đối tượng", en: "Cannot read the object"),
+                  location: path, cause: errnoDescription(code))
+    }
+
+    private func malformed(_ path: String) -> HosoError {
+        HosoError(.objectMalformed,
+                  LocalizedText(vi: "Đầu tệp đối tượng không hợp lệ", en: "The object's header line is not valid"),
+                  location: path, cause: "expected '\(ObjectHeader.prefix)<kind> <raw|zlib> <size>'")
+    }
+}
