@@ -50,83 +50,92 @@ public struct ClassHeader: Sendable, Equatable {
     /// name. Every problem is reported at once, with its JSON pointer.
     public static func parse(_ bytes: [UInt8], source: String) throws -> ClassHeader {
         let root = try CanonicalJSON.parse(bytes, source: source)
-        var problems = [HosoError]()
-        func bad(_ pointer: String, _ vi: String, _ en: String, _ cause: String? = nil) {
-            problems.append(HosoError(.gradeBookHeaderInvalid, .both(vi, en), location: "\(source)#\(pointer)", cause: cause))
-        }
         guard case .object = root else {
             throw HosoError(.gradeBookHeaderInvalid, .both("header.json phải là một đối tượng JSON", "header.json must be a JSON object"),
                             location: source)
         }
-        func string(_ v: JSONValue?, _ pointer: String) -> String? {
-            switch v {
-            case nil, .null?: return nil
-            case .string(let s)?:
-                let n = normalizedName(s)
-                return n.isEmpty ? nil : n
-            default:
-                bad(pointer, "Cần một chuỗi", "expected a string")
-                return nil
-            }
+        var r = HeaderReader(source: source, root: root)
+        let school = r.named(["school", "schoolName", "truong"])
+        let className = r.named(["class", "className", "lop"])
+        let schoolYear = r.string(root["schoolYear"] ?? root["namHoc"], "/schoolYear")
+        var level: SecondaryLevel?
+        if let text = r.string(root["level"] ?? root["capHoc"], "/level") {
+            level = SecondaryLevel.parse(text)
+            if level == nil { r.bad("/level", "Cấp học phải là THCS hoặc THPT", "the level must be THCS or THPT", text) }
         }
-        func integer(_ v: JSONValue?, _ pointer: String) -> Int? {
-            switch v {
-            case nil, .null?: return nil
-            case .number(let d)? where d == d.rounded() && d >= 1 && d <= 10_000: return Int(d)
-            case .string(let s)? where Int(s.trimmingCharacters(in: .whitespaces)).map({ $0 >= 1 && $0 <= 10_000 }) == true:
-                return Int(s.trimmingCharacters(in: .whitespaces))
-            default:
-                bad(pointer, "Cần một số nguyên dương", "expected a positive whole number")
-                return nil
-            }
-        }
-        // The school may be a name or {"name": …, "code": …}; the class likewise.
-        func named(_ keys: [String]) -> String? {
-            for key in keys {
-                guard let v = root[key] else { continue }
-                if case .object = v { return string(v["name"] ?? v["ten"], "/\(key)/name") }
-                return string(v, "/\(key)")
-            }
+        let homeroom = r.person(root["homeroomTeacher"] ?? root["gvcn"], "/homeroomTeacher")
+        let grade = r.integer(root["grade"] ?? root["khoi"], "/grade")
+        let subjects = r.subjects()
+        r.checkDuplicates(subjects)
+        if !r.problems.isEmpty { throw HosoProblems(r.problems) }
+        return ClassHeader(source: source, school: school, className: className, schoolYear: schoolYear, level: level,
+                           grade: grade, homeroomTeacher: homeroom, subjects: subjects)
+    }
+
+    /// The subject with this name, compared without accents, case or spacing ("toan" finds "Toán").
+    public func subject(named name: String) -> Subject? {
+        let key = recordSlug(name)
+        return subjects.first { recordSlug($0.name) == key }
+    }
+}
+
+func pointerEscape(_ s: String) -> String {
+    s.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
+}
+
+/// One reading of header.json: typed values at JSON pointers, with every problem in the order met.
+private struct HeaderReader {
+    let source: String
+    let root: JSONValue
+    var problems = [HosoError]()
+
+    mutating func bad(_ pointer: String, _ vi: String, _ en: String, _ cause: String? = nil) {
+        problems.append(HosoError(.gradeBookHeaderInvalid, .both(vi, en), location: "\(source)#\(pointer)", cause: cause))
+    }
+
+    mutating func string(_ v: JSONValue?, _ pointer: String) -> String? {
+        switch v {
+        case nil, .null?: return nil
+        case .string(let s)?:
+            let n = normalizedName(s)
+            return n.isEmpty ? nil : n
+        default:
+            bad(pointer, "Cần một chuỗi", "expected a string")
             return nil
         }
-        let school = named(["school", "schoolName", "truong"])
-        let className = named(["class", "className", "lop"])
-        let schoolYear = string(root["schoolYear"] ?? root["namHoc"], "/schoolYear")
-        var level: SecondaryLevel?
-        if let text = string(root["level"] ?? root["capHoc"], "/level") {
-            level = SecondaryLevel.parse(text)
-            if level == nil { bad("/level", "Cấp học phải là THCS hoặc THPT", "the level must be THCS or THPT", text) }
-        }
-        // A teacher is a name or, as in the record schemas, {"fullName": …}.
-        func person(_ v: JSONValue?, _ pointer: String) -> String? {
-            if case .object? = v { return string(v?["fullName"], pointer + "/fullName") }
-            return string(v, pointer)
-        }
-        let homeroom = person(root["homeroomTeacher"] ?? root["gvcn"], "/homeroomTeacher")
-        let grade = integer(root["grade"] ?? root["khoi"], "/grade")
+    }
 
-        func subject(_ v: JSONValue, name fallback: String?, pointer: String) -> Subject? {
-            guard case .object = v else {
-                bad(pointer, "Mỗi môn học phải là một đối tượng JSON", "each subject must be a JSON object")
-                return nil
-            }
-            guard let name = string(v["name"] ?? v["subject"], pointer + "/name") ?? fallback.map(normalizedName) else {
-                bad(pointer, "Môn học thiếu tên (name)", "the subject has no name")
-                return nil
-            }
-            var assessment: Assessment?
-            if let text = string(v["assessment"], pointer + "/assessment") {
-                assessment = Assessment.parse(text)
-                if assessment == nil {
-                    bad(pointer + "/assessment", "Hình thức đánh giá phải là scored hoặc comments",
-                        "the assessment must be scored or comments", text)
-                }
-            }
-            return Subject(name: name, assessment: assessment,
-                           periodsPerYear: integer(v["periodsPerYear"], pointer + "/periodsPerYear"),
-                           teacher: person(v["teacher"], pointer + "/teacher"), pointer: pointer)
+    mutating func integer(_ v: JSONValue?, _ pointer: String) -> Int? {
+        switch v {
+        case nil, .null?: return nil
+        case .number(let d)? where d == d.rounded() && d >= 1 && d <= 10_000: return Int(d)
+        case .string(let s)? where Int(s.trimmingCharacters(in: .whitespaces)).map({ $0 >= 1 && $0 <= 10_000 }) == true:
+            return Int(s.trimmingCharacters(in: .whitespaces))
+        default:
+            bad(pointer, "Cần một số nguyên dương", "expected a positive whole number")
+            return nil
         }
-        var subjects = [Subject]()
+    }
+
+    // The school may be a name or {"name": …, "code": …}; the class likewise.
+    mutating func named(_ keys: [String]) -> String? {
+        for key in keys {
+            guard let v = root[key] else { continue }
+            if case .object = v { return string(v["name"] ?? v["ten"], "/\(key)/name") }
+            return string(v, "/\(key)")
+        }
+        return nil
+    }
+
+    // A teacher is a name or, as in the record schemas, {"fullName": …}.
+    mutating func person(_ v: JSONValue?, _ pointer: String) -> String? {
+        if case .object? = v { return string(v?["fullName"], pointer + "/fullName") }
+        return string(v, pointer)
+    }
+
+    /// `subjects`: an array of objects, or an object keyed by subject name.
+    mutating func subjects() -> [ClassHeader.Subject] {
+        var subjects = [ClassHeader.Subject]()
         switch root["subjects"] {
         case .array(let items)?:
             for (i, item) in items.enumerated() {
@@ -141,6 +150,33 @@ public struct ClassHeader: Sendable, Equatable {
         default:
             bad("/subjects", "subjects phải là mảng hoặc đối tượng", "subjects must be an array or an object")
         }
+        return subjects
+    }
+
+    mutating func subject(_ v: JSONValue, name fallback: String?, pointer: String) -> ClassHeader.Subject? {
+        guard case .object = v else {
+            bad(pointer, "Mỗi môn học phải là một đối tượng JSON", "each subject must be a JSON object")
+            return nil
+        }
+        guard let name = string(v["name"] ?? v["subject"], pointer + "/name") ?? fallback.map(normalizedName) else {
+            bad(pointer, "Môn học thiếu tên (name)", "the subject has no name")
+            return nil
+        }
+        var assessment: Assessment?
+        if let text = string(v["assessment"], pointer + "/assessment") {
+            assessment = Assessment.parse(text)
+            if assessment == nil {
+                bad(pointer + "/assessment", "Hình thức đánh giá phải là scored hoặc comments",
+                    "the assessment must be scored or comments", text)
+            }
+        }
+        return ClassHeader.Subject(name: name, assessment: assessment,
+                                   periodsPerYear: integer(v["periodsPerYear"], pointer + "/periodsPerYear"),
+                                   teacher: person(v["teacher"], pointer + "/teacher"), pointer: pointer)
+    }
+
+    /// The same subject (compared as a record slug) listed twice.
+    mutating func checkDuplicates(_ subjects: [ClassHeader.Subject]) {
         var seen = [String: String]()
         for s in subjects {
             let key = recordSlug(s.name)
@@ -149,18 +185,5 @@ public struct ClassHeader: Sendable, Equatable {
             }
             seen[key] = s.pointer
         }
-        if !problems.isEmpty { throw HosoProblems(problems) }
-        return ClassHeader(source: source, school: school, className: className, schoolYear: schoolYear, level: level,
-                           grade: grade, homeroomTeacher: homeroom, subjects: subjects)
     }
-
-    /// The subject with this name, compared without accents, case or spacing ("toan" finds "Toán").
-    public func subject(named name: String) -> Subject? {
-        let key = recordSlug(name)
-        return subjects.first { recordSlug($0.name) == key }
-    }
-}
-
-func pointerEscape(_ s: String) -> String {
-    s.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
 }

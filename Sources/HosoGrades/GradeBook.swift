@@ -90,94 +90,122 @@ public struct GradeBook: Sendable, Equatable {
     /// Reads a stored `grade-book` body back. Strict: a body this code did not write (or a different record type)
     /// is an error naming the JSON pointer, rather than a grade book with silently missing marks.
     public init(body: JSONValue, source: String) throws {
-        var problems = [HosoError]()
-        func bad(_ pointer: String, _ vi: String, _ en: String) {
-            problems.append(HosoError(.gradeBookRecordInvalid, .both("Không phải sổ điểm hợp lệ: " + vi, "Not a valid grade book: " + en),
-                                      location: "\(source)#\(pointer)"))
-        }
-        func str(_ v: JSONValue?, _ pointer: String) -> String? {
-            if case .string(let s)? = v { return s }
-            bad(pointer, "cần một chuỗi", "expected a string")
-            return nil
-        }
-        func int(_ v: JSONValue?, _ pointer: String) -> Int? {
-            if case .number(let d)? = v, d == d.rounded(), abs(d) < 1e9 { return Int(d) }
-            if v != nil { bad(pointer, "cần một số nguyên", "expected a whole number") }
-            return nil
-        }
-        func mark(_ v: JSONValue?, _ pointer: String) -> Mark? {
-            guard let v else { return nil }
-            guard case .number(let d) = v, let m = try? Mark(jsonNumber: d) else {
-                bad(pointer, "cần một điểm 0–10", "expected a mark 0–10")
-                return nil
-            }
-            return m
-        }
+        var r = BodyReader(source: source)
         guard case .object = body else {
             throw HosoError(.gradeBookRecordInvalid, .both("Nội dung không phải sổ điểm", "The body is not a grade book"), location: source)
         }
-        let school = str(body["school"], "/school")
-        let className = str(body["class"], "/class")
-        let schoolYear = str(body["schoolYear"], "/schoolYear")
-        let grade = int(body["grade"], "/grade")
-        if grade == nil && body["grade"] == nil { bad("/grade", "thiếu khối lớp", "the grade is missing") }
-        let term = str(body["term"], "/term").flatMap { t -> Term? in
-            let v = Term.allCases.first { $0.label == t }
-            if v == nil { bad("/term", "học kì phải là Học kì I hoặc Học kì II", "the term must be Học kì I or Học kì II") }
-            return v
+        let school = r.str(body["school"], "/school")
+        let className = r.str(body["class"], "/class")
+        let schoolYear = r.str(body["schoolYear"], "/schoolYear")
+        let grade = r.int(body["grade"], "/grade")
+        if grade == nil && body["grade"] == nil { r.bad("/grade", "thiếu khối lớp", "the grade is missing") }
+        let term = r.term(body["term"])
+        let level = r.level(body["level"])
+        let subject = r.str(body["subject"], "/subject")
+        let assessment = r.assessment(body["assessment"])
+        let periods = r.int(body["periodsPerYear"], "/periodsPerYear")
+        let teacher = r.str(body["teacher"]?["fullName"], "/teacher/fullName")
+        let students = r.students(body["students"], assessment: assessment)
+        if !r.problems.isEmpty { throw HosoProblems(r.problems) }
+        info = GradeBookInfo(school: school!, className: className!, schoolYear: schoolYear!, term: term!, level: level!,
+                             grade: grade!, subject: subject!, assessment: assessment!, periodsPerYear: periods, teacher: teacher!)
+        self.students = students
+    }
+}
+
+/// One reading of a stored grade-book body: typed values at JSON pointers, with every problem in the order met.
+private struct BodyReader {
+    let source: String
+    var problems = [HosoError]()
+
+    mutating func bad(_ pointer: String, _ vi: String, _ en: String) {
+        problems.append(HosoError(.gradeBookRecordInvalid, .both("Không phải sổ điểm hợp lệ: " + vi, "Not a valid grade book: " + en),
+                                  location: "\(source)#\(pointer)"))
+    }
+
+    mutating func str(_ v: JSONValue?, _ pointer: String) -> String? {
+        if case .string(let s)? = v { return s }
+        bad(pointer, "cần một chuỗi", "expected a string")
+        return nil
+    }
+
+    mutating func int(_ v: JSONValue?, _ pointer: String) -> Int? {
+        if case .number(let d)? = v, d == d.rounded(), abs(d) < 1e9 { return Int(d) }
+        if v != nil { bad(pointer, "cần một số nguyên", "expected a whole number") }
+        return nil
+    }
+
+    mutating func mark(_ v: JSONValue?, _ pointer: String) -> Mark? {
+        guard let v else { return nil }
+        guard case .number(let d) = v, let m = try? Mark(jsonNumber: d) else {
+            bad(pointer, "cần một điểm 0–10", "expected a mark 0–10")
+            return nil
         }
-        let level = str(body["level"], "/level").flatMap { t -> SecondaryLevel? in
-            let v = SecondaryLevel(rawValue: t)
-            if v == nil { bad("/level", "cấp học phải là THCS hoặc THPT", "the level must be THCS or THPT") }
-            return v
-        }
-        let subject = str(body["subject"], "/subject")
-        let assessment = str(body["assessment"], "/assessment").flatMap { t -> Assessment? in
-            let v = Assessment(rawValue: t)
-            if v == nil { bad("/assessment", "hình thức đánh giá phải là scored hoặc comments", "the assessment must be scored or comments") }
-            return v
-        }
-        let periods = int(body["periodsPerYear"], "/periodsPerYear")
-        let teacher = str(body["teacher"]?["fullName"], "/teacher/fullName")
+        return m
+    }
+
+    mutating func term(_ v: JSONValue?) -> Term? {
+        guard let t = str(v, "/term") else { return nil }
+        let term = Term.allCases.first { $0.label == t }
+        if term == nil { bad("/term", "học kì phải là Học kì I hoặc Học kì II", "the term must be Học kì I or Học kì II") }
+        return term
+    }
+
+    mutating func level(_ v: JSONValue?) -> SecondaryLevel? {
+        guard let t = str(v, "/level") else { return nil }
+        let level = SecondaryLevel(rawValue: t)
+        if level == nil { bad("/level", "cấp học phải là THCS hoặc THPT", "the level must be THCS or THPT") }
+        return level
+    }
+
+    mutating func assessment(_ v: JSONValue?) -> Assessment? {
+        guard let t = str(v, "/assessment") else { return nil }
+        let assessment = Assessment(rawValue: t)
+        if assessment == nil { bad("/assessment", "hình thức đánh giá phải là scored hoặc comments", "the assessment must be scored or comments") }
+        return assessment
+    }
+
+    mutating func students(_ v: JSONValue?, assessment: Assessment?) -> [GradeBookStudent] {
         var students = [GradeBookStudent]()
-        if case .array(let items)? = body["students"] {
+        if case .array(let items)? = v {
             for (i, item) in items.enumerated() {
                 let p = "/students/\(i)"
                 guard case .object = item else { bad(p, "cần một đối tượng", "expected an object"); continue }
-                var s = GradeBookStudent(moetId: str(item["moetId"], p + "/moetId") ?? "",
-                                         fullName: str(item["fullName"], p + "/fullName") ?? "",
-                                         dateOfBirth: str(item["dateOfBirth"], p + "/dateOfBirth") ?? "")
-                switch assessment {
-                case .scored?:
-                    if case .array(let marks)? = item["regular"] {
-                        s.regularMarks = marks.enumerated().compactMap { mark($0.element, p + "/regular/\($0.offset)") }
-                    } else {
-                        bad(p + "/regular", "thiếu điểm đánh giá thường xuyên", "the regular marks are missing")
-                    }
-                    s.midTermMark = mark(item["midterm"], p + "/midterm")
-                    s.endOfTermMark = mark(item["final"], p + "/final")
-                    s.termAverage = mark(item["average"], p + "/average")
-                    if s.midTermMark == nil || s.endOfTermMark == nil || s.termAverage == nil {
-                        bad(p, "thiếu điểm giữa kì, cuối kì hoặc điểm trung bình", "the mid-term, end-of-term or average mark is missing")
-                    }
-                case .comments?:
-                    if item["exempt"] == .bool(true) {
-                        s.exempt = true
-                    } else if let text = str(item["comment"], p + "/comment") {
-                        s.commentResult = CommentResult(rawValue: text)
-                        if s.commentResult == nil { bad(p + "/comment", "phải là Đạt hoặc Chưa đạt", "must be Đạt or Chưa đạt") }
-                    }
-                case nil:
-                    break
-                }
-                students.append(s)
+                students.append(student(item, p, assessment: assessment))
             }
         } else {
             bad("/students", "thiếu danh sách học sinh", "the student list is missing")
         }
-        if !problems.isEmpty { throw HosoProblems(problems) }
-        info = GradeBookInfo(school: school!, className: className!, schoolYear: schoolYear!, term: term!, level: level!,
-                             grade: grade!, subject: subject!, assessment: assessment!, periodsPerYear: periods, teacher: teacher!)
-        self.students = students
+        return students
+    }
+
+    mutating func student(_ item: JSONValue, _ p: String, assessment: Assessment?) -> GradeBookStudent {
+        var s = GradeBookStudent(moetId: str(item["moetId"], p + "/moetId") ?? "",
+                                 fullName: str(item["fullName"], p + "/fullName") ?? "",
+                                 dateOfBirth: str(item["dateOfBirth"], p + "/dateOfBirth") ?? "")
+        switch assessment {
+        case .scored?:
+            if case .array(let marks)? = item["regular"] {
+                s.regularMarks = marks.enumerated().compactMap { mark($0.element, p + "/regular/\($0.offset)") }
+            } else {
+                bad(p + "/regular", "thiếu điểm đánh giá thường xuyên", "the regular marks are missing")
+            }
+            s.midTermMark = mark(item["midterm"], p + "/midterm")
+            s.endOfTermMark = mark(item["final"], p + "/final")
+            s.termAverage = mark(item["average"], p + "/average")
+            if s.midTermMark == nil || s.endOfTermMark == nil || s.termAverage == nil {
+                bad(p, "thiếu điểm giữa kì, cuối kì hoặc điểm trung bình", "the mid-term, end-of-term or average mark is missing")
+            }
+        case .comments?:
+            if item["exempt"] == .bool(true) {
+                s.exempt = true
+            } else if let text = str(item["comment"], p + "/comment") {
+                s.commentResult = CommentResult(rawValue: text)
+                if s.commentResult == nil { bad(p + "/comment", "phải là Đạt hoặc Chưa đạt", "must be Đạt or Chưa đạt") }
+            }
+        case nil:
+            break
+        }
+        return s
     }
 }

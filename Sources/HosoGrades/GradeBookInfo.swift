@@ -109,26 +109,80 @@ public struct GradeBookInfo: Sendable, Equatable {
     /// and every problem: the CSV is still checked when the metadata is incomplete, so one run shows everything.
     static func resolve(header: ClassHeader?, settings: GradeBookSettings)
         -> (info: GradeBookInfo?, assessment: Assessment?, regularMarkCount: Int?, problems: [HosoError]) {
-        var problems = [HosoError]()
-        let headerSource = header?.source ?? "header.json"
-        func bad(_ location: String, _ vi: String, _ en: String, _ cause: String? = nil) {
-            problems.append(HosoError(.gradeBookHeaderInvalid, .both(vi, en), location: location, cause: cause))
+        var r = MetadataResolver(header: header, settings: settings)
+        let school = r.need(settings.school, header?.school, flag: "--school", key: "school", vi: "tên trường", en: "the school")
+        let className = r.need(settings.className, header?.className, flag: "--class", key: "class", vi: "lớp", en: "the class")
+        let schoolYear = r.schoolYear()
+        let level = r.level()
+        let term = r.term()
+        let subject = r.subject()
+        let assessment = r.assessment(subject)
+        let periods = r.periods(subject, assessment: assessment)
+        let teacher = r.teacher(subject)
+        let grade = r.grade(className: className, level: level)
+        let regular = periods.flatMap { try? SecondaryGrading.regularMarkCount(periodsPerYear: $0) }
+        guard r.problems.isEmpty, let school, let className, let schoolYear, let level, let grade, let term,
+              let subjectName = subject.name, let assessment, let teacher else {
+            return (nil, assessment, regular, r.problems)
         }
-        func need(_ option: String?, _ fromHeader: String?, flag: String, key: String, vi: String, en: String) -> String? {
-            if let v = option.map(normalizedName), !v.isEmpty { return v }
-            if let v = fromHeader { return v }
-            bad(header == nil ? flag : "\(headerSource)#/\(key)", "Thiếu \(vi): dùng \(flag) hoặc ghi trong header.json",
-                "\(en) is missing: give \(flag) or put it in header.json")
-            return nil
+        for (what, value) in [("school", school), ("class", className), ("subject", subjectName)] where recordSlug(value).isEmpty {
+            r.bad("--\(what)", "Tên phải có ít nhất một chữ cái hoặc chữ số", "the name needs at least one letter or digit", value)
         }
-        let school = need(settings.school, header?.school, flag: "--school", key: "school", vi: "tên trường", en: "the school")
-        let className = need(settings.className, header?.className, flag: "--class", key: "class", vi: "lớp", en: "the class")
+        let info = GradeBookInfo(school: school, className: className, schoolYear: schoolYear, term: term, level: level,
+                                 grade: grade, subject: subjectName, assessment: assessment, periodsPerYear: periods, teacher: teacher)
+        return (r.problems.isEmpty ? info : nil, assessment, regular, r.problems)
+    }
+}
+
+/// The subject as `GradeBookInfo.resolve` found it.
+private struct ResolvedSubject {
+    /// nil when the subject is not given.
+    var name: String?
+    /// The header's entry for it, when the header lists it.
+    var fromHeader: ClassHeader.Subject?
+    /// Where its settings come from: its place in header.json, or `--subject`.
+    var place: String
+    /// A subject the header does not know is reported once, not again as "no assessment, no periods".
+    var unknown: Bool
+}
+
+/// One run of `GradeBookInfo.resolve`: each value from the settings or the header, with every problem in the order
+/// met.
+private struct MetadataResolver {
+    let header: ClassHeader?
+    let settings: GradeBookSettings
+    let headerSource: String
+    var problems = [HosoError]()
+
+    init(header: ClassHeader?, settings: GradeBookSettings) {
+        self.header = header
+        self.settings = settings
+        headerSource = header?.source ?? "header.json"
+    }
+
+    mutating func bad(_ location: String, _ vi: String, _ en: String, _ cause: String? = nil) {
+        problems.append(HosoError(.gradeBookHeaderInvalid, .both(vi, en), location: location, cause: cause))
+    }
+
+    mutating func need(_ option: String?, _ fromHeader: String?, flag: String, key: String, vi: String, en: String) -> String? {
+        if let v = option.map(normalizedName), !v.isEmpty { return v }
+        if let v = fromHeader { return v }
+        bad(header == nil ? flag : "\(headerSource)#/\(key)", "Thiếu \(vi): dùng \(flag) hoặc ghi trong header.json",
+            "\(en) is missing: give \(flag) or put it in header.json")
+        return nil
+    }
+
+    mutating func schoolYear() -> String? {
         var schoolYear = need(settings.schoolYear, header?.schoolYear, flag: "--year", key: "schoolYear", vi: "năm học", en: "the school year")
-        if let y = schoolYear, !isSchoolYear(y) {
+        if let y = schoolYear, !GradeBookInfo.isSchoolYear(y) {
             bad(settings.schoolYear != nil ? "--year" : "\(headerSource)#/schoolYear",
                 "Năm học phải có dạng 2024-2025", "the school year must look like 2024-2025", y)
             schoolYear = nil
         }
+        return schoolYear
+    }
+
+    mutating func level() -> SecondaryLevel? {
         var level: SecondaryLevel?
         if let text = settings.level {
             level = SecondaryLevel.parse(text)
@@ -139,6 +193,10 @@ public struct GradeBookInfo: Sendable, Equatable {
             bad(header == nil ? "--level" : "\(headerSource)#/level", "Thiếu cấp học (THCS/THPT): dùng --level hoặc ghi trong header.json",
                 "the level (THCS/THPT) is missing: give --level or put it in header.json")
         }
+        return level
+    }
+
+    mutating func term() -> Term? {
         var term: Term?
         if let text = settings.term {
             term = Term.parse(text)
@@ -146,6 +204,10 @@ public struct GradeBookInfo: Sendable, Equatable {
         } else {
             bad("--term", "Thiếu học kì: dùng --term HK1 hoặc --term HK2", "the term is missing: give --term HK1 or --term HK2")
         }
+        return term
+    }
+
+    mutating func subject() -> ResolvedSubject {
         var subjectName: String?
         var fromHeader: ClassHeader.Subject?
         if let s = settings.subject.map(normalizedName), !s.isEmpty {
@@ -161,35 +223,50 @@ public struct GradeBookInfo: Sendable, Equatable {
             bad("--subject", "Thiếu môn học: dùng --subject", "the subject is missing: give --subject")
         }
         let subjectPlace = fromHeader.map { "\(headerSource)#\($0.pointer)" } ?? "--subject"
-        // A subject the header does not know is reported once, not again as "no assessment, no periods".
         let subjectUnknown = subjectName == nil || (header.map { !$0.subjects.isEmpty } == true && fromHeader == nil)
+        return ResolvedSubject(name: subjectName, fromHeader: fromHeader, place: subjectPlace, unknown: subjectUnknown)
+    }
+
+    mutating func assessment(_ subject: ResolvedSubject) -> Assessment? {
         var assessment: Assessment?
         if let text = settings.assessment {
             assessment = Assessment.parse(text)
             if assessment == nil { bad("--assessment", "Hình thức đánh giá phải là scored hoặc comments", "the assessment must be scored or comments", text) }
-        } else if let a = fromHeader?.assessment {
+        } else if let a = subject.fromHeader?.assessment {
             assessment = a
-        } else if !subjectUnknown {
-            bad(subjectPlace == "--subject" ? "--assessment" : subjectPlace + "/assessment",
+        } else if !subject.unknown {
+            bad(subject.place == "--subject" ? "--assessment" : subject.place + "/assessment",
                 "Thiếu hình thức đánh giá (scored: bằng điểm; comments: bằng nhận xét)",
                 "the assessment is missing (scored: with marks; comments: by comments only)")
         }
-        var periods = settings.periodsPerYear ?? fromHeader?.periodsPerYear
+        return assessment
+    }
+
+    mutating func periods(_ subject: ResolvedSubject, assessment: Assessment?) -> Int? {
+        var periods = settings.periodsPerYear ?? subject.fromHeader?.periodsPerYear
         if let p = periods, p <= 0 {
-            bad(settings.periodsPerYear != nil ? "--periods" : subjectPlace + "/periodsPerYear",
+            bad(settings.periodsPerYear != nil ? "--periods" : subject.place + "/periodsPerYear",
                 "Số tiết/năm học phải lớn hơn 0", "the periods per year must be positive", "\(p)")
             periods = nil
-        } else if periods == nil && assessment == .scored && !subjectUnknown {
-            bad(subjectPlace == "--subject" ? "--periods" : subjectPlace + "/periodsPerYear",
+        } else if periods == nil && assessment == .scored && !subject.unknown {
+            bad(subject.place == "--subject" ? "--periods" : subject.place + "/periodsPerYear",
                 "Thiếu số tiết/năm học của môn (quyết định số điểm đánh giá thường xuyên)",
                 "the subject's periods per year are missing (they set the number of regular marks)")
         }
-        let teacher = settings.teacher.map(normalizedName).flatMap { $0.isEmpty ? nil : $0 } ?? fromHeader?.teacher
-        if teacher == nil && !subjectUnknown {
-            bad(subjectPlace == "--subject" ? "--teacher" : subjectPlace + "/teacher",
+        return periods
+    }
+
+    mutating func teacher(_ subject: ResolvedSubject) -> String? {
+        let teacher = settings.teacher.map(normalizedName).flatMap { $0.isEmpty ? nil : $0 } ?? subject.fromHeader?.teacher
+        if teacher == nil && !subject.unknown {
+            bad(subject.place == "--subject" ? "--teacher" : subject.place + "/teacher",
                 "Thiếu giáo viên bộ môn (người ký sổ điểm): dùng --teacher hoặc ghi trong header.json",
                 "the subject teacher (who signs the grade book) is missing: give --teacher or put it in header.json")
         }
+        return teacher
+    }
+
+    mutating func grade(className: String?, level: SecondaryLevel?) -> Int? {
         var grade = settings.grade ?? header?.grade ?? className.flatMap(GradeBookInfo.grade(fromClassName:))
         let gradePlace = settings.grade != nil ? "--grade" : header?.grade != nil ? "\(headerSource)#/grade" : "--class"
         if let g = grade, let level, !level.grades.contains(g) {
@@ -200,16 +277,6 @@ public struct GradeBookInfo: Sendable, Equatable {
             bad("--grade", "Không biết khối lớp: tên lớp không bắt đầu bằng khối; dùng --grade hoặc ghi grade trong header.json",
                 "the grade is unknown: the class name does not start with it; give --grade or put grade in header.json", className)
         }
-        let regular = periods.flatMap { try? SecondaryGrading.regularMarkCount(periodsPerYear: $0) }
-        guard problems.isEmpty, let school, let className, let schoolYear, let level, let grade, let term, let subjectName,
-              let assessment, let teacher else {
-            return (nil, assessment, regular, problems)
-        }
-        for (what, value) in [("school", school), ("class", className), ("subject", subjectName)] where recordSlug(value).isEmpty {
-            bad("--\(what)", "Tên phải có ít nhất một chữ cái hoặc chữ số", "the name needs at least one letter or digit", value)
-        }
-        let info = GradeBookInfo(school: school, className: className, schoolYear: schoolYear, term: term, level: level,
-                                 grade: grade, subject: subjectName, assessment: assessment, periodsPerYear: periods, teacher: teacher)
-        return (problems.isEmpty ? info : nil, assessment, regular, problems)
+        return grade
     }
 }

@@ -172,126 +172,31 @@ public enum TranscriptBuilder {
                              expectedSubjects: [String] = [], student: String? = nil,
                              rules: TranscriptRules = .thongTu22) throws -> [Transcript] {
         var problems = [HosoError]()
-        func problem(_ code: HosoError.Code, _ location: String, _ vi: String, _ en: String, _ cause: String? = nil) {
-            problems.append(HosoError(code, .both(vi, en), location: location, cause: cause))
-        }
         // Sorted by record id, so every value taken "from the first book" is the same whatever order they came in.
         let sorted = books.sorted { $0.recordId < $1.recordId }
-        var bySubject = [String: [Term: GradeBook]]()
-        var names = [String: String]()
-        for name in expectedSubjects where names[recordSlug(name)] == nil { names[recordSlug(name)] = name }
-        for b in sorted {
-            let key = recordSlug(b.info.subject)
-            bySubject[key, default: [:]][b.info.term] = b
-            if names[key] == nil { names[key] = b.info.subject }
-        }
-        // Subjects in a fixed order (folded name), so the body does not depend on the archive's listing order.
-        let subjectKeys = names.keys.sorted { (VietnameseText.fold(names[$0]!), $0) < (VietnameseText.fold(names[$1]!), $1) }
-        for key in subjectKeys {
-            for term in Term.allCases where bySubject[key]?[term] == nil {
-                problem(.gradeBookMissing,
-                        GradeBookInfo.recordId(school: school, schoolYear: schoolYear, className: className, subject: names[key]!, term: term),
-                        "Thiếu sổ điểm môn \(names[key]!) \(term): chưa nhập vào kho",
-                        "the grade book of \(names[key]!) \(term) is missing: it has not been imported")
-            }
-            if let a = bySubject[key]?[.hk1], let b = bySubject[key]?[.hk2], a.info.assessment != b.info.assessment {
-                problem(.transcriptInconsistent, b.recordId,
-                        "Môn \(names[key]!) được đánh giá khác nhau ở hai học kì (\(a.info.assessment.rawValue), \(b.info.assessment.rawValue))",
-                        "\(names[key]!) is assessed differently in the two terms (\(a.info.assessment.rawValue), \(b.info.assessment.rawValue))")
-            }
-        }
-
-        // The students: everyone in any of the grade books, in the order first met.
-        var order = [String]()
-        var identity = [String: (student: GradeBookStudent, book: String)]()
-        for b in sorted {
-            for s in b.students {
-                if let first = identity[s.moetId] {
-                    if first.student.fullName != s.fullName || first.student.dateOfBirth != s.dateOfBirth {
-                        problem(.transcriptInconsistent, b.recordId,
-                                "Các sổ điểm ghi khác nhau về học sinh \(s.moetId): \(first.student.fullName) \(first.student.dateOfBirth) (\(first.book)) và \(s.fullName) \(s.dateOfBirth)",
-                                "the grade books disagree about student \(s.moetId): \(first.student.fullName) \(first.student.dateOfBirth) (\(first.book)) and \(s.fullName) \(s.dateOfBirth)")
-                    }
-                } else {
-                    identity[s.moetId] = (s, b.recordId)
-                    order.append(s.moetId)
-                }
-            }
-        }
+        let subjects = SubjectBooks(sorted, expected: expectedSubjects)
+        subjects.checkBothTerms(school: school, className: className, schoolYear: schoolYear, into: &problems)
+        var (order, identity) = students(of: sorted, into: &problems)
         let classPlace = GradeBookInfo.classPrefix(school: school, schoolYear: schoolYear, className: className)
         if let student {
             if identity[student] == nil && !sorted.isEmpty {
-                problem(.transcriptStudentMissing, classPlace,
-                        "Học sinh không có trong sổ điểm nào của lớp \(className) năm học \(schoolYear)",
-                        "the student is in none of the grade books of class \(className), \(schoolYear)", student)
+                problems.report(.transcriptStudentMissing, classPlace,
+                                "Học sinh không có trong sổ điểm nào của lớp \(className) năm học \(schoolYear)",
+                                "the student is in none of the grade books of class \(className), \(schoolYear)", student)
             }
             order = order.filter { $0 == student }
         }
         if sorted.isEmpty && expectedSubjects.isEmpty {
-            problem(.gradeBookMissing, classPlace, "Không có sổ điểm nào của lớp này trong năm học",
-                    "there are no grade books of this class and year")
+            problems.report(.gradeBookMissing, classPlace, "Không có sổ điểm nào của lớp này trong năm học",
+                            "there are no grade books of this class and year")
         }
 
         var transcripts = [Transcript]()
         for id in order {
             let who = identity[id]!.student
-            var lines = [TranscriptSubject]()
-            var complete = true
-            for key in subjectKeys {
-                guard let first = bySubject[key]?[.hk1], let second = bySubject[key]?[.hk2],
-                      first.info.assessment == second.info.assessment else { complete = false; continue }
-                var rows = [GradeBookStudent]()
-                for b in [first, second] {
-                    if let r = b.student(id) { rows.append(r) } else {
-                        complete = false
-                        problem(.transcriptStudentMissing, b.recordId,
-                                "Học sinh \(who.fullName) (\(id)) không có trong sổ điểm này",
-                                "student \(who.fullName) (\(id)) is not in this grade book")
-                    }
-                }
-                guard rows.count == 2 else { continue }
-                var line = TranscriptSubject(subject: names[key]!, assessment: first.info.assessment, teacher: second.info.teacher,
-                                             gradeBooks: [first.recordId, second.recordId])
-                switch first.info.assessment {
-                case .scored:
-                    guard let a = rows[0].termAverage, let b = rows[1].termAverage else { complete = false; continue }
-                    line.term1Average = a
-                    line.term2Average = b
-                    line.yearAverage = SecondaryGrading.yearAverage(firstTerm: a, secondTerm: b)
-                case .comments:
-                    if rows[0].exempt && rows[1].exempt {
-                        line.exempt = true
-                    } else if rows[0].exempt || rows[1].exempt {
-                        // A transcript has one line per subject for the year: a term result next to a term of
-                        // exemption has no agreed form yet (see FORMATS.md), so it is reported, not guessed.
-                        complete = false
-                        problem(.transcriptInconsistent, (rows[0].exempt ? first : second).recordId,
-                                "Học sinh \(who.fullName) (\(id)) được miễn môn \(names[key]!) chỉ một học kì: chưa hỗ trợ",
-                                "student \(who.fullName) (\(id)) is exempt from \(names[key]!) in one term only: not supported yet")
-                        continue
-                    } else {
-                        guard let a = rows[0].commentResult, let b = rows[1].commentResult else { complete = false; continue }
-                        line.term1Result = a
-                        line.term2Result = b
-                        line.yearResult = rules.yearResult(a, b)
-                    }
-                }
-                lines.append(line)
-            }
-            guard complete else { continue }
+            guard let lines = subjects.lines(for: id, who: who, rules: rules, into: &problems) else { continue }
             func assess(_ scored: (TranscriptSubject) -> Mark?, _ comments: (TranscriptSubject) -> CommentResult?) -> TranscriptLearningResult {
-                let scoredLines = lines.filter { $0.assessment == .scored }
-                let commentLines = lines.filter { $0.assessment == .comments && !$0.exempt }
-                let a = SecondaryGrading.assessLearning(scored: scoredLines.map { scored($0)! },
-                                                        commentsOnly: commentLines.map { comments($0)! },
-                                                        rules: rules.learningResult)
-                var because: String?
-                switch a.raisedBecauseOf {
-                case .scored(let i)?: because = scoredLines[i].subject
-                case .commentsOnly(let i)?: because = commentLines[i].subject
-                case nil: because = nil
-                }
-                return TranscriptLearningResult(level: a.level, levelByThresholds: a.levelByThresholds, raisedBecauseOf: because)
+                learningResult(lines, rules: rules, scored, comments)
             }
             let firstBook = sorted.first!
             transcripts.append(Transcript(
@@ -303,5 +208,143 @@ public enum TranscriptBuilder {
         }
         if !problems.isEmpty { throw HosoProblems(problems) }
         return transcripts
+    }
+
+    /// The students: everyone in any of the grade books, in the order first met, each with the book that first
+    /// named them. A book that gives another name or date of birth is a problem.
+    private static func students(of sorted: [GradeBook], into problems: inout [HosoError])
+        -> (order: [String], identity: [String: (student: GradeBookStudent, book: String)]) {
+        var order = [String]()
+        var identity = [String: (student: GradeBookStudent, book: String)]()
+        for b in sorted {
+            for s in b.students {
+                if let first = identity[s.moetId] {
+                    if first.student.fullName != s.fullName || first.student.dateOfBirth != s.dateOfBirth {
+                        problems.report(.transcriptInconsistent, b.recordId,
+                                        "Các sổ điểm ghi khác nhau về học sinh \(s.moetId): \(first.student.fullName) \(first.student.dateOfBirth) (\(first.book)) và \(s.fullName) \(s.dateOfBirth)",
+                                        "the grade books disagree about student \(s.moetId): \(first.student.fullName) \(first.student.dateOfBirth) (\(first.book)) and \(s.fullName) \(s.dateOfBirth)")
+                    }
+                } else {
+                    identity[s.moetId] = (s, b.recordId)
+                    order.append(s.moetId)
+                }
+            }
+        }
+        return (order, identity)
+    }
+
+    /// One learning result (a term's or the year's) from the subject lines, with the subject that raised it.
+    private static func learningResult(_ lines: [TranscriptSubject], rules: TranscriptRules,
+                                       _ scored: (TranscriptSubject) -> Mark?,
+                                       _ comments: (TranscriptSubject) -> CommentResult?) -> TranscriptLearningResult {
+        let scoredLines = lines.filter { $0.assessment == .scored }
+        let commentLines = lines.filter { $0.assessment == .comments && !$0.exempt }
+        let a = SecondaryGrading.assessLearning(scored: scoredLines.map { scored($0)! },
+                                                commentsOnly: commentLines.map { comments($0)! },
+                                                rules: rules.learningResult)
+        var because: String?
+        switch a.raisedBecauseOf {
+        case .scored(let i)?: because = scoredLines[i].subject
+        case .commentsOnly(let i)?: because = commentLines[i].subject
+        case nil: because = nil
+        }
+        return TranscriptLearningResult(level: a.level, levelByThresholds: a.levelByThresholds, raisedBecauseOf: because)
+    }
+}
+
+/// The grade books by subject and term, with each subject's display name, subjects in a fixed order.
+private struct SubjectBooks {
+    var bySubject = [String: [Term: GradeBook]]()
+    var names = [String: String]()
+    let keys: [String]
+
+    init(_ sorted: [GradeBook], expected expectedSubjects: [String]) {
+        for name in expectedSubjects where names[recordSlug(name)] == nil { names[recordSlug(name)] = name }
+        for b in sorted {
+            let key = recordSlug(b.info.subject)
+            bySubject[key, default: [:]][b.info.term] = b
+            if names[key] == nil { names[key] = b.info.subject }
+        }
+        // Subjects in a fixed order (folded name), so the body does not depend on the archive's listing order.
+        let names = self.names
+        keys = names.keys.sorted { (VietnameseText.fold(names[$0]!), $0) < (VietnameseText.fold(names[$1]!), $1) }
+    }
+
+    /// Every subject needs a grade book in both terms, assessed the same way in both.
+    func checkBothTerms(school: String, className: String, schoolYear: String, into problems: inout [HosoError]) {
+        for key in keys {
+            for term in Term.allCases where bySubject[key]?[term] == nil {
+                problems.report(.gradeBookMissing,
+                                GradeBookInfo.recordId(school: school, schoolYear: schoolYear, className: className, subject: names[key]!, term: term),
+                                "Thiếu sổ điểm môn \(names[key]!) \(term): chưa nhập vào kho",
+                                "the grade book of \(names[key]!) \(term) is missing: it has not been imported")
+            }
+            if let a = bySubject[key]?[.hk1], let b = bySubject[key]?[.hk2], a.info.assessment != b.info.assessment {
+                problems.report(.transcriptInconsistent, b.recordId,
+                                "Môn \(names[key]!) được đánh giá khác nhau ở hai học kì (\(a.info.assessment.rawValue), \(b.info.assessment.rawValue))",
+                                "\(names[key]!) is assessed differently in the two terms (\(a.info.assessment.rawValue), \(b.info.assessment.rawValue))")
+            }
+        }
+    }
+
+    /// One student's subject lines; nil unless every subject gives one (what is missing is reported here or was
+    /// reported by `checkBothTerms`).
+    func lines(for id: String, who: GradeBookStudent, rules: TranscriptRules,
+               into problems: inout [HosoError]) -> [TranscriptSubject]? {
+        var lines = [TranscriptSubject]()
+        var complete = true
+        for key in keys {
+            if let line = line(key, for: id, who: who, rules: rules, into: &problems) { lines.append(line) } else { complete = false }
+        }
+        return complete ? lines : nil
+    }
+
+    /// One subject's line for one student, from the two terms' rows.
+    private func line(_ key: String, for id: String, who: GradeBookStudent, rules: TranscriptRules,
+                      into problems: inout [HosoError]) -> TranscriptSubject? {
+        guard let first = bySubject[key]?[.hk1], let second = bySubject[key]?[.hk2],
+              first.info.assessment == second.info.assessment else { return nil }
+        var rows = [GradeBookStudent]()
+        for b in [first, second] {
+            if let r = b.student(id) { rows.append(r) } else {
+                problems.report(.transcriptStudentMissing, b.recordId,
+                                "Học sinh \(who.fullName) (\(id)) không có trong sổ điểm này",
+                                "student \(who.fullName) (\(id)) is not in this grade book")
+            }
+        }
+        guard rows.count == 2 else { return nil }
+        var line = TranscriptSubject(subject: names[key]!, assessment: first.info.assessment, teacher: second.info.teacher,
+                                     gradeBooks: [first.recordId, second.recordId])
+        switch first.info.assessment {
+        case .scored:
+            guard let a = rows[0].termAverage, let b = rows[1].termAverage else { return nil }
+            line.term1Average = a
+            line.term2Average = b
+            line.yearAverage = SecondaryGrading.yearAverage(firstTerm: a, secondTerm: b)
+        case .comments:
+            if rows[0].exempt && rows[1].exempt {
+                line.exempt = true
+            } else if rows[0].exempt || rows[1].exempt {
+                // A transcript has one line per subject for the year: a term result next to a term of
+                // exemption has no agreed form yet (see FORMATS.md), so it is reported, not guessed.
+                problems.report(.transcriptInconsistent, (rows[0].exempt ? first : second).recordId,
+                                "Học sinh \(who.fullName) (\(id)) được miễn môn \(names[key]!) chỉ một học kì: chưa hỗ trợ",
+                                "student \(who.fullName) (\(id)) is exempt from \(names[key]!) in one term only: not supported yet")
+                return nil
+            } else {
+                guard let a = rows[0].commentResult, let b = rows[1].commentResult else { return nil }
+                line.term1Result = a
+                line.term2Result = b
+                line.yearResult = rules.yearResult(a, b)
+            }
+        }
+        return line
+    }
+}
+
+extension [HosoError] {
+    /// Appends a problem with its Vietnamese and English messages.
+    fileprivate mutating func report(_ code: HosoError.Code, _ location: String, _ vi: String, _ en: String, _ cause: String? = nil) {
+        append(HosoError(code, .both(vi, en), location: location, cause: cause))
     }
 }
