@@ -49,4 +49,3 @@ public struct Session: Sendable {
     public var user: User
     public var csrf: String
 }
-

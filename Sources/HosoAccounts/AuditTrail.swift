@@ -58,10 +58,12 @@ extension ServerStore {
                 let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"))
                 var seq: Int64 = last?["seq"] ?? 0
                 var prev: String = last?["hash"] ?? String(repeating: "0", count: 64)
-                let insert = try db.cachedStatement(sql: "INSERT INTO audit (seq, at, actor, action, target, detail, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+                let insert = try db.cachedStatement(
+                    sql: "INSERT INTO audit (seq, at, actor, action, target, detail, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
                 for i in items {
                     seq += 1
-                    let h = AuditEntry.digest(seq: seq, at: i.at, actor: i.actor, action: i.action, target: i.target, detail: i.detail, prev: prev)
+                    let h = AuditEntry.digest(
+                        seq: seq, at: i.at, actor: i.actor, action: i.action, target: i.target, detail: i.detail, prev: prev)
                     try insert.execute(arguments: [seq, i.at, i.actor, i.action, i.target, i.detail, prev, h])
                     prev = h
                 }
@@ -97,7 +99,8 @@ extension ServerStore {
                 let cursor = try AuditEntry.order(Column("seq")).fetchCursor(db)
                 while let e = try cursor.next() {
                     n += 1
-                    let h = AuditEntry.digest(seq: e.seq, at: e.at, actor: e.actor, action: e.action, target: e.target, detail: e.detail, prev: e.prev)
+                    let h = AuditEntry.digest(
+                        seq: e.seq, at: e.at, actor: e.actor, action: e.action, target: e.target, detail: e.detail, prev: e.prev)
                     if e.seq != expectedSeq || e.prev != prev || e.hash != h {
                         return ChainCheck(entries: n, intact: false, firstBroken: e.seq)
                     }
@@ -109,4 +112,3 @@ extension ServerStore {
         }
     }
 }
-

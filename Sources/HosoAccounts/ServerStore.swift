@@ -32,8 +32,9 @@ public final class ServerStore: Sendable {
             // the writer keeps one connection, so this holds for every write.
             try db.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
         } catch {
-            throw HosoError(.ioError, .both("Không mở được cơ sở dữ liệu của máy chủ", "Cannot open the server database"),
-                            location: path, cause: "\(error)")
+            throw HosoError(
+                .ioError, .both("Không mở được cơ sở dữ liệu của máy chủ", "Cannot open the server database"),
+                location: path, cause: "\(error)")
         }
         self.clock = clock
         self.cost = cost
@@ -79,8 +80,11 @@ public final class ServerStore: Sendable {
 
     static func validateName(_ name: String) throws {
         guard name.range(of: #"^[a-z0-9][a-z0-9._-]{1,31}$"#, options: .regularExpression) != nil else {
-            throw HosoError(.badUserInput, .both("Tên đăng nhập: 2–32 ký tự a-z, 0-9, dấu chấm, gạch ngang, gạch dưới",
-                                                 "User name: 2–32 characters a-z, 0-9, dot, hyphen, underscore"), location: name)
+            throw HosoError(
+                .badUserInput,
+                .both(
+                    "Tên đăng nhập: 2–32 ký tự a-z, 0-9, dấu chấm, gạch ngang, gạch dưới",
+                    "User name: 2–32 characters a-z, 0-9, dot, hyphen, underscore"), location: name)
         }
     }
 
@@ -94,8 +98,9 @@ public final class ServerStore: Sendable {
     public func addUser(name: String, displayName: String, role: Role, password: String) throws -> User {
         try Self.validateName(name)
         try Self.validatePassword(password)
-        let user = User(name: name, displayName: displayName.isEmpty ? name : displayName, role: role,
-                        passwordHash: try PasswordHash.make(password, cost: cost), createdAt: HosoClock.format(clock.now()), disabled: false)
+        let user = User(
+            name: name, displayName: displayName.isEmpty ? name : displayName, role: role,
+            passwordHash: try PasswordHash.make(password, cost: cost), createdAt: HosoClock.format(clock.now()), disabled: false)
         try wrap {
             try db.write { db in
                 if try User.fetchOne(db, key: name) != nil {
@@ -160,8 +165,9 @@ public final class ServerStore: Sendable {
         let token = try SecureRandom.token()
         let csrf = try SecureRandom.token()
         let now = clock.now().timeIntervalSince1970
-        let row = SessionRow(tokenHash: Self.tokenHash(token), userName: user.name, csrf: csrf, createdAt: now,
-                             expiresAt: now + Self.sessionLifetime)
+        let row = SessionRow(
+            tokenHash: Self.tokenHash(token), userName: user.name, csrf: csrf, createdAt: now,
+            expiresAt: now + Self.sessionLifetime)
         try wrap {
             try db.write { db in
                 try SessionRow.filter(Column("expiresAt") < now).deleteAll(db)
@@ -177,15 +183,20 @@ public final class ServerStore: Sendable {
         return try wrap {
             try db.read { db -> Session? in
                 // Every request asks this: one join through a statement prepared once per connection.
-                let statement = try db.cachedStatement(sql: """
-                    SELECT u.name, u.displayName, u.role, u.passwordHash, u.createdAt, u.disabled, s.csrf
-                    FROM session s JOIN user u ON u.name = s.userName
-                    WHERE s.tokenHash = ? AND s.expiresAt > ? AND NOT u.disabled
-                    """)
-                guard let row = try Row.fetchOne(statement, arguments: [hash, now]), let role = Role(rawValue: row["role"]) else { return nil }
-                return Session(user: User(name: row["name"], displayName: row["displayName"], role: role, passwordHash: row["passwordHash"],
-                                          createdAt: row["createdAt"], disabled: false),
-                               csrf: row["csrf"])
+                let statement = try db.cachedStatement(
+                    sql: """
+                        SELECT u.name, u.displayName, u.role, u.passwordHash, u.createdAt, u.disabled, s.csrf
+                        FROM session s JOIN user u ON u.name = s.userName
+                        WHERE s.tokenHash = ? AND s.expiresAt > ? AND NOT u.disabled
+                        """)
+                guard let row = try Row.fetchOne(statement, arguments: [hash, now]), let role = Role(rawValue: row["role"]) else {
+                    return nil
+                }
+                return Session(
+                    user: User(
+                        name: row["name"], displayName: row["displayName"], role: role, passwordHash: row["passwordHash"],
+                        createdAt: row["createdAt"], disabled: false),
+                    csrf: row["csrf"])
             }
         }
     }

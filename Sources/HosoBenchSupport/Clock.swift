@@ -1,10 +1,11 @@
+import Foundation
+
 // Wall and CPU time, memory: what every benchmark reports next to its rates.
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
 
 /// Monotonic nanoseconds (never jumps with the wall clock).
 @inline(__always) public func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }

@@ -40,10 +40,12 @@ public enum PAdES {
     ///   - time: the claimed signing time, written as /M (the CMS carries no signing-time attribute).
     ///   - timestamp: given the CMS signature value, returns an RFC 3161 token over it (TimeStampToken DER).
     ///   - reservedBytes: the /Contents capacity; signing fails with PDF_SIGNATURE_TOO_LARGE if the CMS is larger.
-    public static func sign(pdf: [UInt8], signer: SigningIdentity, attachment: (name: String, bytes: [UInt8], mime: String)?,
-                            reason: String?, location: String?, time: Date,
-                            timestamp: ((_ signatureValue: [UInt8]) throws -> [UInt8])?,
-                            reservedBytes: Int = defaultReservedBytes) throws -> [UInt8] {
+    public static func sign(
+        pdf: [UInt8], signer: SigningIdentity, attachment: (name: String, bytes: [UInt8], mime: String)?,
+        reason: String?, location: String?, time: Date,
+        timestamp: ((_ signatureValue: [UInt8]) throws -> [UInt8])?,
+        reservedBytes: Int = defaultReservedBytes
+    ) throws -> [UInt8] {
         let doc = try PDFDocument(pdf)
         let (catalogRef, catalogDict) = try doc.catalog()
         let (pageRef, pageDict) = try doc.firstPage()
@@ -61,8 +63,9 @@ public enum PAdES {
         if let a = attachment { try embed(a, in: &catalog, update: &update, pdfTime: pdfTime) }
 
         // The signature dictionary, with placeholders for /ByteRange and /Contents, and its widget.
-        let placeholder = addSignature(to: &update, signer: signer, reason: reason, location: location, pdfTime: pdfTime,
-                                       pageRef: pageRef, reservedBytes: reservedBytes)
+        let placeholder = addSignature(
+            to: &update, signer: signer, reason: reason, location: location, pdfTime: pdfTime,
+            pageRef: pageRef, reservedBytes: reservedBytes)
 
         // New revisions of the page (its /Annots) and of the catalog (/AcroForm, /Names, /AF).
         var page = pageDict
@@ -88,7 +91,10 @@ public enum PAdES {
         var next: Int
         var objects = [(num: Int, gen: Int, body: [UInt8])]()
 
-        mutating func allocate() -> Int { defer { next += 1 }; return next }
+        mutating func allocate() -> Int {
+            defer { next += 1 }
+            return next
+        }
     }
 
     /// Where the signature dictionary's placeholders are, to fill them once the update is written.
@@ -101,19 +107,26 @@ public enum PAdES {
 
     /// Adds the attachment (an EmbeddedFile stream and its Filespec) to the update, and to the catalog's
     /// /Names /EmbeddedFiles and /AF.
-    static func embed(_ a: (name: String, bytes: [UInt8], mime: String), in catalog: inout PDFDict,
-                      update: inout IncrementalUpdate, pdfTime: String) throws {
+    static func embed(
+        _ a: (name: String, bytes: [UInt8], mime: String), in catalog: inout PDFDict,
+        update: inout IncrementalUpdate, pdfTime: String
+    ) throws {
         let name = a.name.precomposedStringWithCanonicalMapping
         guard !name.isEmpty else { throw notSignable("the attachment has no name") }
-        let fileNum = update.allocate(), specNum = update.allocate()
+        let fileNum = update.allocate()
+        let specNum = update.allocate()
         let packed = try PDFZlib.deflate(a.bytes)
         let fileDict = PDFDict([
             "Type": .name("EmbeddedFile"), "Subtype": .name(a.mime), "Filter": .name("FlateDecode"),
             "Length": .int(packed.count),
             "Params": .dict(PDFDict(["Size": .int(a.bytes.count), "ModDate": .string(Array(pdfTime.utf8))])),
         ])
-        update.objects.append((fileNum, 0, PDFWriter.serialize(.dict(fileDict)) + Array("\nstream\n".utf8) + packed
-                                           + Array("\nendstream".utf8)))
+        update.objects.append(
+            (
+                fileNum, 0,
+                PDFWriter.serialize(.dict(fileDict)) + Array("\nstream\n".utf8) + packed
+                    + Array("\nendstream".utf8)
+            ))
         let spec = PDFDict([
             "Type": .name("Filespec"), "F": .string(Array(asciiFallback(name).utf8)), "UF": .string(PDFText.encode(name)),
             "EF": .dict(PDFDict(["F": .ref(fileNum, 0), "UF": .ref(fileNum, 0)])),
@@ -135,9 +148,12 @@ public enum PAdES {
     }
 
     /// Adds the signature dictionary, with placeholders for /ByteRange and /Contents, and its invisible widget.
-    static func addSignature(to update: inout IncrementalUpdate, signer: SigningIdentity, reason: String?, location: String?,
-                             pdfTime: String, pageRef: (Int, Int), reservedBytes: Int) -> SignaturePlaceholder {
-        let sigNum = update.allocate(), widgetNum = update.allocate()
+    static func addSignature(
+        to update: inout IncrementalUpdate, signer: SigningIdentity, reason: String?, location: String?,
+        pdfTime: String, pageRef: (Int, Int), reservedBytes: Int
+    ) -> SignaturePlaceholder {
+        let sigNum = update.allocate()
+        let widgetNum = update.allocate()
         var sig = PDFDict([
             "Type": .name("Sig"), "Filter": .name("Adobe.PPKLite"), "SubFilter": .name("ETSI.CAdES.detached"),
             "M": .string(Array(pdfTime.utf8)),
@@ -160,14 +176,17 @@ public enum PAdES {
             "Rect": .array([.int(0), .int(0), .int(0), .int(0)]), "F": .int(132),  // Print + Locked
         ])
         update.objects.append((widgetNum, 0, PDFWriter.serialize(.dict(widget))))
-        return SignaturePlaceholder(sigNum: sigNum, widgetNum: widgetNum, byteRangePlaceholder: byteRangePlaceholder,
-                                    contentsHexOffsetInBody: contentsHexOffsetInBody)
+        return SignaturePlaceholder(
+            sigNum: sigNum, widgetNum: widgetNum, byteRangePlaceholder: byteRangePlaceholder,
+            contentsHexOffsetInBody: contentsHexOffsetInBody)
     }
 
     /// The update: `pdf`, then the objects, a cross-reference section and a trailer with /Prev. Also where the
     /// signature object starts.
-    static func write(_ update: IncrementalUpdate, after pdf: [UInt8], doc: PDFDocument, catalogRef: (Int, Int), sigNum: Int,
-                      pdfTime: String) -> (out: [UInt8], sigObjectOffset: Int) {
+    static func write(
+        _ update: IncrementalUpdate, after pdf: [UInt8], doc: PDFDocument, catalogRef: (Int, Int), sigNum: Int,
+        pdfTime: String
+    ) -> (out: [UInt8], sigObjectOffset: Int) {
         var out = pdf
         if let last = out.last, last != 10, last != 13 { out.append(10) }
         var offsets = [(num: Int, gen: Int, offset: Int)]()
@@ -201,8 +220,10 @@ public enum PAdES {
 
     /// Writes the byte range, everything but the /Contents hex string (brackets included), into its placeholder;
     /// returns where that string is.
-    static func fillByteRange(_ out: inout [UInt8], _ placeholder: SignaturePlaceholder, sigObjectOffset: Int,
-                              reservedBytes: Int) throws -> Range<Int> {
+    static func fillByteRange(
+        _ out: inout [UInt8], _ placeholder: SignaturePlaceholder, sigObjectOffset: Int,
+        reservedBytes: Int
+    ) throws -> Range<Int> {
         let headerLength = "\(placeholder.sigNum) 0 obj\n".utf8.count
         let contentsStart = sigObjectOffset + headerLength + placeholder.contentsHexOffsetInBody - 1
         let contentsEnd = contentsStart + 2 * reservedBytes + 2
@@ -219,19 +240,24 @@ public enum PAdES {
     }
 
     /// The CMS over the two ranges (then the timestamp over its signature value), written into /Contents.
-    static func fillContents(_ out: inout [UInt8], _ contents: Range<Int>, signer: SigningIdentity, time: Date,
-                             timestamp: ((_ signatureValue: [UInt8]) throws -> [UInt8])?, reservedBytes: Int) throws {
-        let contentsStart = contents.lowerBound, contentsEnd = contents.upperBound
+    static func fillContents(
+        _ out: inout [UInt8], _ contents: Range<Int>, signer: SigningIdentity, time: Date,
+        timestamp: ((_ signatureValue: [UInt8]) throws -> [UInt8])?, reservedBytes: Int
+    ) throws {
+        let contentsStart = contents.lowerBound
+        let contentsEnd = contents.upperBound
         var signed = [UInt8]()
         signed.reserveCapacity(out.count - (contentsEnd - contentsStart))
         signed += out[0..<contentsStart]
         signed += out[contentsEnd...]
         let cms = try CMSSigner.sign(content: signed, identity: signer, role: nil, at: time, signingTime: false, timestamp: timestamp)
         guard cms.count <= reservedBytes else {
-            throw HosoError(.pdfSignatureTooLarge,
-                            .both("Chữ ký (\(cms.count) byte) lớn hơn chỗ dành trong /Contents (\(reservedBytes) byte)",
-                                  "The signature (\(cms.count) bytes) is larger than the space reserved in /Contents (\(reservedBytes) bytes)"),
-                            cause: "reservedBytes")
+            throw HosoError(
+                .pdfSignatureTooLarge,
+                .both(
+                    "Chữ ký (\(cms.count) byte) lớn hơn chỗ dành trong /Contents (\(reservedBytes) byte)",
+                    "The signature (\(cms.count) bytes) is larger than the space reserved in /Contents (\(reservedBytes) bytes)"),
+                cause: "reservedBytes")
         }
         let hex = PDFWriter.hex(cms)
         out.replaceSubrange(contentsStart + 1..<contentsStart + 1 + hex.count, with: hex)

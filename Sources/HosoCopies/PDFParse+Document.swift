@@ -15,8 +15,11 @@ final class PDFDocument {
 
     init(_ bytes: [UInt8]) throws {
         guard bytes.count <= PDFParse.maxPDFBytes else {
-            throw HosoError(.pdfTooLarge, .both("Tệp PDF lớn hơn \(PDFParse.maxPDFBytes >> 20) MiB",
-                                                "The PDF is larger than \(PDFParse.maxPDFBytes >> 20) MiB"))
+            throw HosoError(
+                .pdfTooLarge,
+                .both(
+                    "Tệp PDF lớn hơn \(PDFParse.maxPDFBytes >> 20) MiB",
+                    "The PDF is larger than \(PDFParse.maxPDFBytes >> 20) MiB"))
         }
         self.bytes = bytes
         guard bytes.starts(with: Array("%PDF-".utf8)) else { throw malformed("no %PDF- header", at: 0) }
@@ -84,13 +87,15 @@ final class PDFDocument {
             let save = s.pos
             if let t = s.token(), t.elementsEqual("trailer".utf8) { break }
             s.pos = save
-            let start = try s.unsignedInt(), count = try s.unsignedInt()
+            let start = try s.unsignedInt()
+            let count = try s.unsignedInt()
             entries += count
             guard entries <= PDFParse.maxXrefEntries, start <= PDFParse.maxXrefEntries else {
                 throw malformed("too many cross-reference entries", at: save)
             }
             for n in start..<start + count {
-                let off = try s.unsignedInt(), gen = try s.unsignedInt()
+                let off = try s.unsignedInt()
+                let gen = try s.unsignedInt()
                 let kindAt = s.pos
                 guard let kind = s.token(), kind.count == 1 else { throw malformed("bad cross-reference entry", at: kindAt) }
                 // Newer sections come first: an entry already known (in use or free) wins.

@@ -135,8 +135,9 @@ enum PDFText {
         }
         // Computed directly (no Calendar: creating one cost a tenth of reading a signature's dictionary).
         guard let y = comps.year, let mo = comps.month, let dd = comps.day, let h = comps.hour, let mi = comps.minute,
-              let sec = comps.second, (1...12).contains(mo), dd >= 1, dd <= HosoClock.daysIn(month: mo, year: y),
-              h < 24, mi < 60, sec < 60 else { return nil }
+            let sec = comps.second, (1...12).contains(mo), dd >= 1, dd <= HosoClock.daysIn(month: mo, year: y),
+            h < 24, mi < 60, sec < 60
+        else { return nil }
         let days = HosoClock.daysFromCivil(year: y, month: mo, day: dd)
         return Date(timeIntervalSince1970: TimeInterval(days * 86_400 + h * 3600 + mi * 60 + sec - offset))
     }

@@ -16,7 +16,7 @@ struct PDFScanner {
     static func isDelimiter(_ c: UInt8) -> Bool {
         switch c {
         case UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "["),
-             UInt8(ascii: "]"), UInt8(ascii: "{"), UInt8(ascii: "}"), UInt8(ascii: "/"), UInt8(ascii: "%"):
+            UInt8(ascii: "]"), UInt8(ascii: "{"), UInt8(ascii: "}"), UInt8(ascii: "/"), UInt8(ascii: "%"):
             return true
         default: return false
         }
@@ -60,7 +60,8 @@ struct PDFScanner {
     mutating func unsignedInt() throws -> Int {
         let at = pos
         guard let t = token(), t.count <= 18, t.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
-              let v = Int(String(decoding: t, as: UTF8.self)) else { throw malformed("expected a number", at: at) }
+            let v = Int(String(decoding: t, as: UTF8.self))
+        else { throw malformed("expected a number", at: at) }
         return v
     }
 
@@ -179,16 +180,19 @@ struct PDFScanner {
     private mutating func hexString() throws -> [UInt8] {
         let start = pos
         let table = Self.hexTable
-        var bad: Int?, close: Int?
+        var bad: Int?
+        var close: Int?
         let out: [UInt8] = b.withUnsafeBufferPointer { buf in
             guard let base = buf.baseAddress,
-                  let hit = memchr(base + start + 1, Int32(UInt8(ascii: ">")), buf.count - start - 1) else { return [] }
+                let hit = memchr(base + start + 1, Int32(UInt8(ascii: ">")), buf.count - start - 1)
+            else { return [] }
             let end = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
             close = end
             return table.withUnsafeBufferPointer { t in
                 [UInt8](unsafeUninitializedCapacity: (end - start) / 2 + 1) { out, count in
                     var n = 0
-                    var high: UInt8 = 0, haveHigh = false
+                    var high: UInt8 = 0
+                    var haveHigh = false
                     for i in (start + 1)..<end {
                         let v = t[Int(base[i])]
                         if v == 0xFE { continue }
@@ -255,7 +259,8 @@ struct PDFScanner {
         let text = String(decoding: t, as: UTF8.self)
         let body = text.hasPrefix("+") || text.hasPrefix("-") ? text.dropFirst() : Substring(text)
         guard !body.isEmpty, body.count <= 40, body.allSatisfy({ $0 == "." || ($0.isASCII && $0.isNumber) }),
-              body.filter({ $0 == "." }).count <= 1, body != "." else {
+            body.filter({ $0 == "." }).count <= 1, body != "."
+        else {
             throw malformed("unexpected \"\(text.prefix(40))\"", at: at)
         }
         if body.contains(".") { return .real(text) }
@@ -264,7 +269,8 @@ struct PDFScanner {
         if v >= 0, !text.hasPrefix("+"), !text.hasPrefix("-") {
             let save = pos
             if let g = token(), g.count <= 5, g.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
-               let gen = Int(String(decoding: g, as: UTF8.self)), let r = token(), r.elementsEqual("R".utf8) {
+                let gen = Int(String(decoding: g, as: UTF8.self)), let r = token(), r.elementsEqual("R".utf8)
+            {
                 return .ref(v, gen)
             }
             pos = save

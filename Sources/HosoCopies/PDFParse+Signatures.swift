@@ -37,10 +37,12 @@ extension PDFDocument {
             throw malformed("the signature has no /Contents string")
         }
         let n = bytes.count
-        let inFile = br.allSatisfy { $0 >= 0 } && br[0] <= n && br[1] <= n - br[0] && br[2] <= n && br[3] <= n - br[2]
+        let inFile =
+            br.allSatisfy { $0 >= 0 } && br[0] <= n && br[1] <= n - br[0] && br[2] <= n && br[3] <= n - br[2]
             && br[0] + br[1] <= br[2]
         // The gap must be exactly the hex string: nothing else of the file may escape the signature.
-        let wellFormed = inFile && br[0] == 0 && br[1] == span.lowerBound && br[2] == span.upperBound
+        let wellFormed =
+            inFile && br[0] == 0 && br[1] == span.lowerBound && br[2] == span.upperBound
             && bytes[span.lowerBound] == UInt8(ascii: "<") && bytes[span.upperBound - 1] == UInt8(ascii: ">")
         let end = inFile ? br[2] + br[3] : 0
         let covers = wellFormed && end == n
@@ -63,7 +65,8 @@ extension PDFDocument {
     static func derPrefix(_ b: [UInt8]) -> [UInt8] {
         guard b.count >= 2, b[0] == 0x30 else { return b }
         let first = Int(b[1])
-        var len = 0, header = 2
+        var len = 0
+        var header = 2
         if first < 0x80 {
             len = first
         } else {

@@ -9,10 +9,12 @@ enum PDFZlib {
         do {
             // Bytes after the end of a Flate stream (padding before `endstream`) are common and harmless.
             return try Inflater.decompress(input, limit: limit, allowTrailing: true)
-        } catch where error.kind == .tooLarge {
-            throw HosoError(.pdfTooLarge, .both("Tệp đính kèm giải nén lớn hơn \(limit) byte", "The attachment inflates to more than \(limit) bytes"))
+        } catch  where error.kind == .tooLarge {
+            throw HosoError(
+                .pdfTooLarge, .both("Tệp đính kèm giải nén lớn hơn \(limit) byte", "The attachment inflates to more than \(limit) bytes"))
         } catch {
-            throw HosoError(.pdfMalformed, .both("Dữ liệu nén Flate trong PDF bị hỏng", "Damaged Flate data in the PDF"), cause: error.detail)
+            throw HosoError(
+                .pdfMalformed, .both("Dữ liệu nén Flate trong PDF bị hỏng", "Damaged Flate data in the PDF"), cause: error.detail)
         }
     }
 

@@ -50,13 +50,15 @@ public struct CopyDocument: Sendable, Equatable {
     /// The PDF's /Title (defaults to the title and the copy number).
     public var documentTitle: String?
 
-    public init(superiorBody: String, officeName: String, copyNumber: String,
-                mottoLine1: String = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
-                mottoLine2: String = "Độc lập - Tự do - Hạnh phúc",
-                title: String = "BẢN SAO VĂN BẰNG TỪ SỔ GỐC", subtitle: String? = nil,
-                rows: [Row], issuePlaceAndDate: String, signerTitle: String, signerName: String,
-                signatureNote: String? = "(Đã ký số)", footer: String, qrModules: [[Bool]]? = nil,
-                documentTitle: String? = nil) {
+    public init(
+        superiorBody: String, officeName: String, copyNumber: String,
+        mottoLine1: String = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        mottoLine2: String = "Độc lập - Tự do - Hạnh phúc",
+        title: String = "BẢN SAO VĂN BẰNG TỪ SỔ GỐC", subtitle: String? = nil,
+        rows: [Row], issuePlaceAndDate: String, signerTitle: String, signerName: String,
+        signatureNote: String? = "(Đã ký số)", footer: String, qrModules: [[Bool]]? = nil,
+        documentTitle: String? = nil
+    ) {
         self.superiorBody = superiorBody
         self.officeName = officeName
         self.copyNumber = copyNumber
@@ -75,9 +77,11 @@ public struct CopyDocument: Sendable, Equatable {
     }
 
     /// The rows of a diploma ledger entry, in the ledger's order, with the usual Vietnamese labels.
-    public static func diplomaRows(holderName: String, dateOfBirth: String, placeOfBirth: String, sex: String,
-                                   ethnicity: String, graduationYear: String, graduationGrade: String, school: String,
-                                   serial: String, ledgerNumber: String) -> [Row] {
+    public static func diplomaRows(
+        holderName: String, dateOfBirth: String, placeOfBirth: String, sex: String,
+        ethnicity: String, graduationYear: String, graduationGrade: String, school: String,
+        serial: String, ledgerNumber: String
+    ) -> [Row] {
         [
             Row(label: "Họ và tên:", value: holderName),
             Row(label: "Ngày sinh:", value: dateOfBirth),
@@ -190,8 +194,10 @@ public enum PDFRender {
     /// One pango layout at a time: made, measured or shown, released.
     private final class Text {
         let layout: OpaquePointer
-        init(_ cr: OpaquePointer, _ text: String, size: Double, style: Style, width: Double?,
-             align: PangoAlignment = PANGO_ALIGN_LEFT) throws {
+        init(
+            _ cr: OpaquePointer, _ text: String, size: Double, style: Style, width: Double?,
+            align: PangoAlignment = PANGO_ALIGN_LEFT
+        ) throws {
             guard let l = pango_cairo_create_layout(cr) else { throw PDFRender.failure("pango_cairo_create_layout") }
             layout = l
             let styleName: String
@@ -218,14 +224,16 @@ public enum PDFRender {
         deinit { hoso_g_object_unref(UnsafeMutableRawPointer(layout)) }
 
         var height: Double {
-            var w: Int32 = 0, h: Int32 = 0
+            var w: Int32 = 0
+            var h: Int32 = 0
             pango_layout_get_size(layout, &w, &h)
             return Double(h) / Double(PANGO_SCALE)
         }
 
         /// The logical width of the text's widest line (for rules under a centred line).
         var logicalWidth: Double {
-            var ink = PangoRectangle(), logical = PangoRectangle()
+            var ink = PangoRectangle()
+            var logical = PangoRectangle()
             pango_layout_get_extents(layout, &ink, &logical)
             return Double(logical.width) / Double(PANGO_SCALE)
         }
@@ -238,8 +246,10 @@ public enum PDFRender {
 
     /// Shows `text` at (x, y) in a column of `width`; returns its height.
     @discardableResult
-    private static func text(_ cr: OpaquePointer, _ s: String, x: Double, y: Double, width: Double, size: Double,
-                             style: Style = .regular, align: PangoAlignment = PANGO_ALIGN_LEFT) throws -> Double {
+    private static func text(
+        _ cr: OpaquePointer, _ s: String, x: Double, y: Double, width: Double, size: Double,
+        style: Style = .regular, align: PangoAlignment = PANGO_ALIGN_LEFT
+    ) throws -> Double {
         let t = try Text(cr, s, size: size, style: style, width: width, align: align)
         t.show(cr, x: x, y: y)
         return t.height
@@ -261,18 +271,23 @@ public enum PDFRender {
         guard let desc = pango_font_description_from_string("\(fontFamily) 12") else { throw failure("font description") }
         defer { pango_font_description_free(desc) }
         guard let ctx = pango_layout_get_context(layout),
-              let font = pango_context_load_font(ctx, desc) else {
-            throw HosoError(.pdfRenderFailed, .both("Không nạp được phông chữ \(fontFamily)", "Cannot load the font \(fontFamily)"),
-                            cause: "apt-get install fonts-dejavu-core")
+            let font = pango_context_load_font(ctx, desc)
+        else {
+            throw HosoError(
+                .pdfRenderFailed, .both("Không nạp được phông chữ \(fontFamily)", "Cannot load the font \(fontFamily)"),
+                cause: "apt-get install fonts-dejavu-core")
         }
         defer { hoso_g_object_unref(UnsafeMutableRawPointer(font)) }
         guard let got = pango_font_describe(font) else { throw failure("pango_font_describe") }
         defer { pango_font_description_free(got) }
         let family = pango_font_description_get_family(got).map { String(cString: $0) } ?? "?"
         guard family == fontFamily else {
-            throw HosoError(.pdfRenderFailed, .both("Thiếu phông chữ \(fontFamily) (hệ thống thay bằng \(family))",
-                                                    "The font \(fontFamily) is missing (the system substituted \(family))"),
-                            cause: "apt-get install fonts-dejavu-core")
+            throw HosoError(
+                .pdfRenderFailed,
+                .both(
+                    "Thiếu phông chữ \(fontFamily) (hệ thống thay bằng \(family))",
+                    "The font \(fontFamily) is missing (the system substituted \(family))"),
+                cause: "apt-get install fonts-dejavu-core")
         }
     }
 
@@ -297,7 +312,8 @@ public enum PDFRender {
         let rowSize = 12.5
         let widest = doc.rows.map { measure(cr, $0.label, size: rowSize, style: .regular) }.max() ?? 0
         let labelW = min(contentWidth * 0.4, widest + 1)
-        let valueX = marginLeft + labelW + 8, valueW = pageWidth - marginRight - valueX
+        let valueX = marginLeft + labelW + 8
+        let valueW = pageWidth - marginRight - valueX
         for row in doc.rows {
             let label = try Text(cr, row.label, size: rowSize, style: .regular, width: labelW)
             let value = try Text(cr, row.value, size: rowSize, style: .bold, width: valueW)
@@ -309,7 +325,8 @@ public enum PDFRender {
 
         // The issuing place and date, the signer.
         y += 20
-        let signX = pageWidth / 2 - 20, signW = pageWidth - 30 - signX
+        let signX = pageWidth / 2 - 20
+        let signW = pageWidth - 30 - signX
         y += try fitted(cr, doc.issuePlaceAndDate, x: signX, y: y, width: signW, size: 12.5, style: .italic).height
         y += 4
         y += try text(cr, doc.signerTitle, x: signX, y: y, width: signW, size: 12.5, style: .bold, align: PANGO_ALIGN_CENTER)
@@ -330,8 +347,9 @@ public enum PDFRender {
             let box = Box(x: marginLeft, y: footY, width: qrSide, height: qrSide)
             try drawQR(qr, in: box, cr)
             layout.qrBox = box
-            let h = try text(cr, doc.footer, x: marginLeft + qrSide + 12, y: footY + 6, width: contentWidth - qrSide - 12,
-                             size: 9.5, style: .italic)
+            let h = try text(
+                cr, doc.footer, x: marginLeft + qrSide + 12, y: footY + 6, width: contentWidth - qrSide - 12,
+                size: 9.5, style: .italic)
             bottom = max(footY + qrSide, footY + 6 + h)
         } else {
             let footY = max(y + 24, pageHeight - marginBottom - 40)
@@ -348,9 +366,12 @@ public enum PDFRender {
     /// shrunk (down to 9 pt) rather than wrapped; a line still too long wraps within its column. Returns where the
     /// longer column ends.
     private static func drawHeader(_ doc: CopyDocument, _ cr: OpaquePointer) throws -> Double {
-        let leftX = 30.0, leftW = 225.0
-        let rightX = leftX + leftW + 15, rightW = pageWidth - 30 - rightX
-        var yl = marginTop, yr = marginTop
+        let leftX = 30.0
+        let leftW = 225.0
+        let rightX = leftX + leftW + 15
+        let rightW = pageWidth - 30 - rightX
+        var yl = marginTop
+        var yr = marginTop
         if !doc.superiorBody.isEmpty {
             yl += try fitted(cr, doc.superiorBody, x: leftX, y: yl, width: leftW, size: 11.5, style: .regular).height
         }
@@ -373,8 +394,10 @@ public enum PDFRender {
 
     /// A line centred in [x, x + width], at the largest size from `size` down to 9 pt (in half points) at which it
     /// fits unwrapped; wrapped at 9 pt if it never does. Returns the height and the widest line's width.
-    private static func fitted(_ cr: OpaquePointer, _ s: String, x: Double, y: Double, width: Double, size: Double,
-                               style: Style) throws -> (height: Double, width: Double) {
+    private static func fitted(
+        _ cr: OpaquePointer, _ s: String, x: Double, y: Double, width: Double, size: Double,
+        style: Style
+    ) throws -> (height: Double, width: Double) {
         // Shrink a little to keep one line, then let pango wrap inside the column: text never crosses into the
         // other column (measuring alone let a wide motto overlap the office's name).
         var pt = size
@@ -398,8 +421,11 @@ public enum PDFRender {
     static func checkQR(_ m: [[Bool]]) throws {
         let n = m.count
         guard n > 0, n <= maxQRModules, m.allSatisfy({ $0.count == n }) else {
-            throw HosoError(.pdfRenderFailed, .both("Mã QR không phải ma trận vuông 1…\(maxQRModules) mô-đun",
-                                                    "The QR code is not a square matrix of 1…\(maxQRModules) modules"))
+            throw HosoError(
+                .pdfRenderFailed,
+                .both(
+                    "Mã QR không phải ma trận vuông 1…\(maxQRModules) mô-đun",
+                    "The QR code is not a square matrix of 1…\(maxQRModules) modules"))
         }
     }
 
@@ -408,7 +434,10 @@ public enum PDFRender {
     /// the time to make a copy; cairo writes this image as 1 bit per pixel and it compresses to a few KiB. Several
     /// pixels a module keep the edges sharp when a viewer smooths the image while scaling it (poppler does).
     private static func drawQR(_ m: [[Bool]], in box: Box, _ cr: OpaquePointer) throws {
-        let n = m.count, quiet = 4, k = qrPixelsPerModule, side = (n + 2 * quiet) * k
+        let n = m.count
+        let quiet = 4
+        let k = qrPixelsPerModule
+        let side = (n + 2 * quiet) * k
         guard let image = cairo_image_surface_create(CAIRO_FORMAT_RGB24, Int32(side), Int32(side)) else {
             throw failure("cairo_image_surface_create")
         }
@@ -428,7 +457,9 @@ public enum PDFRender {
             }
             let y0 = (r + quiet) * k
             pixels.withUnsafeBytes { src in
-                for y in y0..<(y0 + k) { UnsafeMutableRawPointer(data + y * stride).copyMemory(from: src.baseAddress!, byteCount: side * 4) }
+                for y in y0..<(y0 + k) {
+                    UnsafeMutableRawPointer(data + y * stride).copyMemory(from: src.baseAddress!, byteCount: side * 4)
+                }
             }
         }
         cairo_surface_mark_dirty(image)

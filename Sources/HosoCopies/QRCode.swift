@@ -1,6 +1,6 @@
+import CGdkPixbuf
 import CPangoCairo
 import CQRencode
-import CGdkPixbuf
 import CZbar
 import Foundation
 import HosoCore
@@ -85,8 +85,11 @@ public enum QRCode {
     /// `border` modules (0–64; 4 is what ISO/IEC 18004 asks).
     public static func png(for text: String, level: ErrorCorrection = .m, scale: Int = 4, border: Int = 4) throws -> [UInt8] {
         guard (1...64).contains(scale), (0...64).contains(border) else {
-            throw HosoError(.qrEncodeFailed, .both("Tỉ lệ phải từ 1 đến 64 điểm ảnh, lề từ 0 đến 64 ô",
-                                                   "The scale must be 1–64 pixels and the border 0–64 modules"))
+            throw HosoError(
+                .qrEncodeFailed,
+                .both(
+                    "Tỉ lệ phải từ 1 đến 64 điểm ảnh, lề từ 0 đến 64 ô",
+                    "The scale must be 1–64 pixels and the border 0–64 modules"))
         }
         let matrix = try modules(for: text, level: level).modules
         let side = (matrix.count + 2 * border) * scale
@@ -132,21 +135,25 @@ public enum QRCode {
         }
         if bytes.starts(with: [0xFF, 0xD8, 0xFF]) { return try decode(jpegFile: path) }
         let kind: String? = nil
-        throw HosoError(.qrImageUnsupported,
-                        .both("Chưa đọc được định dạng ảnh \(kind ?? "này"); hãy chuyển sang PNG hoặc PGM/PPM",
-                              "Cannot read \(kind.map { "\($0) images" } ?? "this image format") yet; convert to PNG or PGM/PPM"),
-                        location: path)
+        throw HosoError(
+            .qrImageUnsupported,
+            .both(
+                "Chưa đọc được định dạng ảnh \(kind ?? "này"); hãy chuyển sang PNG hoặc PGM/PPM",
+                "Cannot read \(kind.map { "\($0) images" } ?? "this image format") yet; convert to PNG or PGM/PPM"),
+            location: path)
     }
 
     /// A JPEG photo, through gdk-pixbuf: its size is read from the header first, so a huge image is refused before
     /// any pixel is decoded.
     static func decode(jpegFile path: String) throws -> [String] {
-        var w: Int32 = 0, h: Int32 = 0
+        var w: Int32 = 0
+        var h: Int32 = 0
         guard gdk_pixbuf_get_file_info(path, &w, &h) != nil, w > 0, h > 0 else {
             throw HosoError(.qrImageUnreadable, .both("Không đọc được ảnh JPEG", "Cannot read the JPEG image"), location: path)
         }
         guard Int(w) * Int(h) <= maxPixels else {
-            throw HosoError(.qrImageTooLarge, .both("Ảnh quá lớn (\(w)×\(h) điểm ảnh)", "The image is too large (\(w)×\(h) pixels)"), location: path)
+            throw HosoError(
+                .qrImageTooLarge, .both("Ảnh quá lớn (\(w)×\(h) điểm ảnh)", "The image is too large (\(w)×\(h) pixels)"), location: path)
         }
         var err: UnsafeMutablePointer<GError>?
         guard let pb = gdk_pixbuf_new_from_file(path, &err) else {
@@ -155,8 +162,10 @@ public enum QRCode {
             throw HosoError(.qrImageUnreadable, .both("Không đọc được ảnh JPEG", "Cannot read the JPEG image"), location: path, cause: why)
         }
         defer { hoso_pixbuf_unref(pb) }
-        let width = Int(gdk_pixbuf_get_width(pb)), height = Int(gdk_pixbuf_get_height(pb))
-        let stride = Int(gdk_pixbuf_get_rowstride(pb)), channels = Int(gdk_pixbuf_get_n_channels(pb))
+        let width = Int(gdk_pixbuf_get_width(pb))
+        let height = Int(gdk_pixbuf_get_height(pb))
+        let stride = Int(gdk_pixbuf_get_rowstride(pb))
+        let channels = Int(gdk_pixbuf_get_n_channels(pb))
         guard let pixels = gdk_pixbuf_get_pixels(pb), channels >= 3, gdk_pixbuf_get_bits_per_sample(pb) == 8 else {
             throw HosoError(.qrImageUnreadable, .both("Định dạng điểm ảnh không hỗ trợ", "Unsupported pixel format"), location: path)
         }
@@ -166,7 +175,9 @@ public enum QRCode {
             for x in 0..<width {
                 let p = row + x * channels
                 // ITU-R BT.601 luma, integer arithmetic.
-                let r: Int = 299 * Int(p[0]), g: Int = 587 * Int(p[1]), b: Int = 114 * Int(p[2])
+                let r: Int = 299 * Int(p[0])
+                let g: Int = 587 * Int(p[1])
+                let b: Int = 114 * Int(p[2])
                 grey[y * width + x] = UInt8((r + g + b) / 1000)
             }
         }
@@ -183,8 +194,9 @@ public enum QRCode {
             throw HosoError(.inputNotRegular, .both("Không phải tệp thường", "Not a regular file"), location: path)
         }
         guard Int(st.st_size) <= maxFileBytes else {
-            throw HosoError(.qrImageTooLarge, .both("Tệp ảnh lớn quá \(maxFileBytes >> 20) MiB", "The image file is over \(maxFileBytes >> 20) MiB"),
-                            location: path)
+            throw HosoError(
+                .qrImageTooLarge, .both("Tệp ảnh lớn quá \(maxFileBytes >> 20) MiB", "The image file is over \(maxFileBytes >> 20) MiB"),
+                location: path)
         }
         var out = [UInt8](repeating: 0, count: Int(st.st_size) + 1)
         var done = 0
@@ -198,8 +210,9 @@ public enum QRCode {
             done += n
         }
         guard done <= maxFileBytes else {
-            throw HosoError(.qrImageTooLarge, .both("Tệp ảnh lớn quá \(maxFileBytes >> 20) MiB", "The image file is over \(maxFileBytes >> 20) MiB"),
-                            location: path)
+            throw HosoError(
+                .qrImageTooLarge, .both("Tệp ảnh lớn quá \(maxFileBytes >> 20) MiB", "The image file is over \(maxFileBytes >> 20) MiB"),
+                location: path)
         }
         out.removeSubrange(done...)
         return out
@@ -233,9 +246,10 @@ public enum QRCode {
             while let s = symbol {
                 if zbar_symbol_get_type(s) == ZBAR_QRCODE, let data = zbar_symbol_get_data(s) {
                     let n = Int(zbar_symbol_get_data_length(s))
-                    texts.append(data.withMemoryRebound(to: UInt8.self, capacity: n) {
-                        String(decoding: UnsafeBufferPointer(start: $0, count: n), as: UTF8.self)
-                    })
+                    texts.append(
+                        data.withMemoryRebound(to: UInt8.self, capacity: n) {
+                            String(decoding: UnsafeBufferPointer(start: $0, count: n), as: UTF8.self)
+                        })
                 }
                 symbol = zbar_symbol_next(s)
             }
@@ -267,33 +281,40 @@ final class QRImage {
     /// Reads a PNG. The size in the IHDR chunk is checked before cairo allocates anything.
     init(png: [UInt8]) throws {
         guard png.count >= 33, png.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]),
-              Array(png[12..<16]) == Array("IHDR".utf8) else {
+            Array(png[12..<16]) == Array("IHDR".utf8)
+        else {
             throw HosoError(.qrImageUnreadable, .both("Không phải ảnh PNG", "Not a PNG image"))
         }
         func be32(_ i: Int) -> Int { png[i..<(i + 4)].reduce(0) { $0 << 8 | Int($1) } }
-        let w = be32(16), h = be32(20)
+        let w = be32(16)
+        let h = be32(20)
         guard w > 0, h > 0 else { throw HosoError(.qrImageUnreadable, .both("Ảnh PNG có kích thước 0", "The PNG image has a zero size")) }
         guard w <= QRCode.maxPixels / h else {
-            throw HosoError(.qrImageTooLarge, .both("Ảnh \(w)×\(h) có quá \(QRCode.maxPixels) điểm ảnh",
-                                                    "The \(w)×\(h) image has over \(QRCode.maxPixels) pixels"))
+            throw HosoError(
+                .qrImageTooLarge,
+                .both(
+                    "Ảnh \(w)×\(h) có quá \(QRCode.maxPixels) điểm ảnh",
+                    "The \(w)×\(h) image has over \(QRCode.maxPixels) pixels"))
         }
         let source = ByteSource(png)
-        let s = cairo_image_surface_create_from_png_stream({ closure, data, length in
-            let src = Unmanaged<ByteSource>.fromOpaque(closure!).takeUnretainedValue()
-            let n = Int(length)
-            guard let data, n <= src.bytes.count - src.offset else { return CAIRO_STATUS_READ_ERROR }
-            src.bytes.withUnsafeBufferPointer { buf in
-                data.update(from: buf.baseAddress! + src.offset, count: n)
-            }
-            src.offset += n
-            return CAIRO_STATUS_SUCCESS
-        }, Unmanaged.passUnretained(source).toOpaque())!
+        let s = cairo_image_surface_create_from_png_stream(
+            { closure, data, length in
+                let src = Unmanaged<ByteSource>.fromOpaque(closure!).takeUnretainedValue()
+                let n = Int(length)
+                guard let data, n <= src.bytes.count - src.offset else { return CAIRO_STATUS_READ_ERROR }
+                src.bytes.withUnsafeBufferPointer { buf in
+                    data.update(from: buf.baseAddress! + src.offset, count: n)
+                }
+                src.offset += n
+                return CAIRO_STATUS_SUCCESS
+            }, Unmanaged.passUnretained(source).toOpaque())!
         let status = cairo_surface_status(s)
         withExtendedLifetime(source) {}
         guard status == CAIRO_STATUS_SUCCESS else {
             cairo_surface_destroy(s)
-            throw HosoError(.qrImageUnreadable, .both("Không đọc được ảnh PNG", "Cannot read the PNG image"),
-                            cause: String(cString: cairo_status_to_string(status)))
+            throw HosoError(
+                .qrImageUnreadable, .both("Không đọc được ảnh PNG", "Cannot read the PNG image"),
+                cause: String(cString: cairo_status_to_string(status)))
         }
         surface = s
     }
@@ -315,7 +336,8 @@ final class QRImage {
     func grey() -> (bytes: [UInt8], width: Int, height: Int) {
         let format = cairo_image_surface_get_format(surface)
         if format != CAIRO_FORMAT_ARGB32 && format != CAIRO_FORMAT_RGB24,
-           let flat = try? QRImage(width: width, height: height) {
+            let flat = try? QRImage(width: width, height: height)
+        {
             let cr = cairo_create(flat.surface)
             cairo_set_source_rgb(cr, 1, 1, 1)
             cairo_paint(cr)
@@ -325,7 +347,8 @@ final class QRImage {
             return flat.grey()
         }
         let hasAlpha = format == CAIRO_FORMAT_ARGB32
-        let w = width, h = height
+        let w = width
+        let h = height
         var out = [UInt8](repeating: 255, count: w * h)
         cairo_surface_flush(surface)
         guard let data = cairo_image_surface_get_data(surface) else { return (out, w, h) }
@@ -337,7 +360,9 @@ final class QRImage {
                     let p = row[x]
                     // Premultiplied alpha: over white, each channel gains (255 − alpha).
                     let white = hasAlpha ? 255 - Int(p >> 24) : 0
-                    let r = Int((p >> 16) & 0xFF) + white, g = Int((p >> 8) & 0xFF) + white, b = Int(p & 0xFF) + white
+                    let r = Int((p >> 16) & 0xFF) + white
+                    let g = Int((p >> 8) & 0xFF) + white
+                    let b = Int(p & 0xFF) + white
                     dst[y * w + x] = UInt8(min(255, (r * 77 + g * 150 + b * 29) >> 8))
                 }
             }
@@ -347,16 +372,19 @@ final class QRImage {
 
     func png() throws -> [UInt8] {
         let sink = ByteSink()
-        let status = cairo_surface_write_to_png_stream(surface, { closure, data, length in
-            let sink = Unmanaged<ByteSink>.fromOpaque(closure!).takeUnretainedValue()
-            guard let data else { return CAIRO_STATUS_WRITE_ERROR }
-            sink.bytes.append(contentsOf: UnsafeBufferPointer(start: data, count: Int(length)))
-            return CAIRO_STATUS_SUCCESS
-        }, Unmanaged.passUnretained(sink).toOpaque())
+        let status = cairo_surface_write_to_png_stream(
+            surface,
+            { closure, data, length in
+                let sink = Unmanaged<ByteSink>.fromOpaque(closure!).takeUnretainedValue()
+                guard let data else { return CAIRO_STATUS_WRITE_ERROR }
+                sink.bytes.append(contentsOf: UnsafeBufferPointer(start: data, count: Int(length)))
+                return CAIRO_STATUS_SUCCESS
+            }, Unmanaged.passUnretained(sink).toOpaque())
         withExtendedLifetime(sink) {}
         guard status == CAIRO_STATUS_SUCCESS else {
-            throw HosoError(.internalError, .both("Không ghi được PNG", "Could not write the PNG"),
-                            cause: String(cString: cairo_status_to_string(status)))
+            throw HosoError(
+                .internalError, .both("Không ghi được PNG", "Could not write the PNG"),
+                cause: String(cString: cairo_status_to_string(status)))
         }
         return sink.bytes
     }
@@ -388,23 +416,35 @@ enum QRNetpbm {
         /// The next decimal number, skipping whitespace and # comments.
         func number() throws -> Int {
             while i < b.count {
-                if isSpace(b[i]) { i += 1 } else if b[i] == 0x23 {
+                if isSpace(b[i]) {
+                    i += 1
+                } else if b[i] == 0x23 {
                     while i < b.count, b[i] != 0x0A, b[i] != 0x0D { i += 1 }
-                } else { break }
+                } else {
+                    break
+                }
             }
-            var v = 0, digits = 0
+            var v = 0
+            var digits = 0
             while i < b.count, (0x30...0x39).contains(b[i]) {
-                v = v * 10 + Int(b[i] - 0x30); digits += 1; i += 1
+                v = v * 10 + Int(b[i] - 0x30)
+                digits += 1
+                i += 1
                 guard digits <= 9 else { throw bad("a number is too long") }
             }
             guard digits > 0 else { throw bad("a number is missing or damaged") }
             return v
         }
-        let w = try number(), h = try number(), maxval = try number()
+        let w = try number()
+        let h = try number()
+        let maxval = try number()
         guard w > 0, h > 0 else { throw bad("zero size") }
         guard w <= QRCode.maxPixels / h else {
-            throw HosoError(.qrImageTooLarge, .both("Ảnh \(w)×\(h) có quá \(QRCode.maxPixels) điểm ảnh",
-                                                    "The \(w)×\(h) image has over \(QRCode.maxPixels) pixels"))
+            throw HosoError(
+                .qrImageTooLarge,
+                .both(
+                    "Ảnh \(w)×\(h) có quá \(QRCode.maxPixels) điểm ảnh",
+                    "The \(w)×\(h) image has over \(QRCode.maxPixels) pixels"))
         }
         guard (1...65535).contains(maxval) else { throw bad("maxval \(maxval) is not 1–65535") }
         let channels = (kind == 3 || kind == 6) ? 3 : 1
@@ -425,7 +465,9 @@ enum QRNetpbm {
         for p in 0..<(w * h) {
             let v: Int
             if channels == 3 {
-                let r = min(try sample(), maxval), g = min(try sample(), maxval), bl = min(try sample(), maxval)
+                let r = min(try sample(), maxval)
+                let g = min(try sample(), maxval)
+                let bl = min(try sample(), maxval)
                 v = (r * 77 + g * 150 + bl * 29) >> 8
             } else {
                 v = min(try sample(), maxval)

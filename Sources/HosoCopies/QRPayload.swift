@@ -39,8 +39,10 @@ public struct CopyPayload: Sendable, Equatable, Codable {
     /// payload, so a verifier can pick the right certificate. `QRPayloadCodec.encode` fills it from the signer.
     public var keyId: [UInt8]
 
-    public init(holderName: String, dateOfBirth: String, serial: String, ledgerNumber: String, ledgerYear: Int,
-                issuingOffice: String, copyNumber: Int, issueDate: String, keyId: [UInt8] = []) {
+    public init(
+        holderName: String, dateOfBirth: String, serial: String, ledgerNumber: String, ledgerYear: Int,
+        issuingOffice: String, copyNumber: Int, issueDate: String, keyId: [UInt8] = []
+    ) {
         self.holderName = holderName
         self.dateOfBirth = dateOfBirth
         self.serial = serial
@@ -94,7 +96,10 @@ public struct CopyPayload: Sendable, Equatable, Codable {
         }
         var id = [UInt8]()
         var i = 0
-        while i + 1 < hex.count, let hi = nibble(hex[i]), let lo = nibble(hex[i + 1]) { id.append(hi << 4 | lo); i += 2 }
+        while i + 1 < hex.count, let hi = nibble(hex[i]), let lo = nibble(hex[i + 1]) {
+            id.append(hi << 4 | lo)
+            i += 2
+        }
         guard i == hex.count, id.isEmpty || id.count == QRPayloadCodec.keyIdLength else {
             throw DecodingError.dataCorruptedError(forKey: .keyId, in: c, debugDescription: "keyId must be 16 hex digits")
         }
@@ -158,15 +163,18 @@ public enum QRPayloadCodec {
     /// public key; a non-empty `p.keyId` that is not the signer's is refused.
     public static func encode(_ p: CopyPayload, signer: PrivateKey) throws -> String {
         guard signer.info.isECP256 else {
-            throw HosoError(.keyAlgorithmUnsupported,
-                            .both("Mã QR chỉ ký được bằng khóa ECDSA P-256; khóa này là \(signer.info)",
-                                  "A QR payload can only be signed with an ECDSA P-256 key; this key is \(signer.info)"))
+            throw HosoError(
+                .keyAlgorithmUnsupported,
+                .both(
+                    "Mã QR chỉ ký được bằng khóa ECDSA P-256; khóa này là \(signer.info)",
+                    "A QR payload can only be signed with an ECDSA P-256 key; this key is \(signer.info)"))
         }
         let id = try keyId(of: signer)
         guard p.keyId.isEmpty || p.keyId == id else {
-            throw HosoError(.keyCertMismatch,
-                            .both("keyId của dữ liệu không phải của khóa ký", "The payload's keyId is not the signing key's"),
-                            location: "keyId")
+            throw HosoError(
+                .keyCertMismatch,
+                .both("keyId của dữ liệu không phải của khóa ký", "The payload's keyId is not the signing key's"),
+                location: "keyId")
         }
         return try encode(p, keyId: id) { try RawECDSA.sign($0, with: signer) }
     }
@@ -184,9 +192,12 @@ public enum QRPayloadCodec {
         }
         let text = prefix + Base45.encode(signed + signature)
         guard text.count <= maxTextLength else {
-            throw HosoError(.qrPayloadTooLarge,
-                            .both("Dữ liệu ký dài \(text.count) ký tự, quá \(maxTextLength) (mã QR phiên bản 15, mức M); hãy rút gọn tên cơ quan cấp",
-                                  "The signed payload is \(text.count) characters, over \(maxTextLength) (QR version 15, level M); shorten the issuing office"))
+            throw HosoError(
+                .qrPayloadTooLarge,
+                .both(
+                    "Dữ liệu ký dài \(text.count) ký tự, quá \(maxTextLength) (mã QR phiên bản 15, mức M); hãy rút gọn tên cơ quan cấp",
+                    "The signed payload is \(text.count) characters, over \(maxTextLength) (QR version 15, level M); shorten the issuing office"
+                ))
         }
         return text
     }
@@ -209,7 +220,11 @@ public enum QRPayloadCodec {
     static func bodyBytes(_ p: CopyPayload) throws -> [UInt8] {
         try check(p)
         var out = [UInt8]()
-        func text(_ s: String) { let u = Array(s.utf8); out.append(UInt8(u.count)); out += u }
+        func text(_ s: String) {
+            let u = Array(s.utf8)
+            out.append(UInt8(u.count))
+            out += u
+        }
         text(p.holderName)
         text(p.dateOfBirth)
         text(p.serial)
@@ -226,11 +241,14 @@ public enum QRPayloadCodec {
         func invalid(_ field: String, _ vi: String, _ en: String) -> HosoError {
             HosoError(.qrPayloadInvalid, .both(vi, en), location: field)
         }
-        for (field, value) in [("holderName", p.holderName), ("dateOfBirth", p.dateOfBirth), ("serial", p.serial),
-                               ("ledgerNumber", p.ledgerNumber), ("issuingOffice", p.issuingOffice), ("issueDate", p.issueDate)] {
+        for (field, value) in [
+            ("holderName", p.holderName), ("dateOfBirth", p.dateOfBirth), ("serial", p.serial),
+            ("ledgerNumber", p.ledgerNumber), ("issuingOffice", p.issuingOffice), ("issueDate", p.issueDate),
+        ] {
             if value.isEmpty { throw invalid(field, "Trường trống", "The field is empty") }
             if value.utf8.count > maxFieldLength {
-                throw invalid(field, "Trường dài quá \(maxFieldLength) byte UTF-8", "The field is longer than \(maxFieldLength) UTF-8 bytes")
+                throw invalid(
+                    field, "Trường dài quá \(maxFieldLength) byte UTF-8", "The field is longer than \(maxFieldLength) UTF-8 bytes")
             }
             if value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
                 throw invalid(field, "Trường chứa ký tự điều khiển", "The field holds a control character")
@@ -241,8 +259,9 @@ public enum QRPayloadCodec {
             }
         }
         guard QRISODate.isValid(p.dateOfBirth, allowReduced: true) else {
-            throw invalid("dateOfBirth", "Ngày sinh không phải ngày ISO (YYYY-MM-DD, YYYY-MM hoặc YYYY)",
-                          "The date of birth is not an ISO date (YYYY-MM-DD, YYYY-MM or YYYY)")
+            throw invalid(
+                "dateOfBirth", "Ngày sinh không phải ngày ISO (YYYY-MM-DD, YYYY-MM hoặc YYYY)",
+                "The date of birth is not an ISO date (YYYY-MM-DD, YYYY-MM or YYYY)")
         }
         guard QRISODate.isValid(p.issueDate, allowReduced: false) else {
             throw invalid("issueDate", "Ngày cấp không phải ngày ISO (YYYY-MM-DD)", "The issue date is not an ISO date (YYYY-MM-DD)")
@@ -277,8 +296,9 @@ public enum QRPayloadCodec {
             if body.count >= 4, body.hasPrefix("HS"), body.dropFirst(3).first == ":" {
                 throw malformed("Phiên bản dữ liệu QR chưa hỗ trợ: \(body.prefix(4))", "Unsupported QR payload version: \(body.prefix(4))")
             }
-            throw malformed("Không phải mã QR bản sao của hoso (thiếu tiền tố \(prefix))",
-                            "Not a hoso copy QR payload (no \(prefix) prefix)")
+            throw malformed(
+                "Không phải mã QR bản sao của hoso (thiếu tiền tố \(prefix))",
+                "Not a hoso copy QR payload (no \(prefix) prefix)")
         }
         let bytes: [UInt8]
         do {
@@ -312,8 +332,9 @@ public enum QRPayloadCodec {
         do {
             try check(payload)
         } catch let e as HosoError {
-            throw malformed("Nội dung dữ liệu không hợp lệ", "The payload body is not valid",
-                            cause: "\(e.location ?? ""): \(e.message.en)")
+            throw malformed(
+                "Nội dung dữ liệu không hợp lệ", "The payload body is not valid",
+                cause: "\(e.location ?? ""): \(e.message.en)")
         }
         return (payload, signed, signature)
     }
@@ -324,9 +345,11 @@ public enum QRPayloadCodec {
         var i = 0
         func text(_ name: String) throws(BodyError) -> String {
             guard i < b.count else { throw BodyError(detail: "\(name): ends early") }
-            let n = Int(b[i]); i += 1
+            let n = Int(b[i])
+            i += 1
             guard n <= b.count - i else { throw BodyError(detail: "\(name): ends early") }
-            let bytes = b[i..<(i + n)]; i += n
+            let bytes = b[i..<(i + n)]
+            i += n
             let s = String(decoding: bytes, as: UTF8.self)
             // Invalid UTF-8 decodes to U+FFFD, which re-encodes differently.
             guard s.utf8.elementsEqual(bytes) else { throw BodyError(detail: "\(name): not UTF-8") }
@@ -346,8 +369,9 @@ public enum QRPayloadCodec {
         let copyNumber = try number("copyNumber")
         let issueDate = try text("issueDate")
         guard i == b.count else { throw BodyError(detail: "\(b.count - i) bytes after the last field") }
-        return CopyPayload(holderName: holderName, dateOfBirth: dateOfBirth, serial: serial, ledgerNumber: ledgerNumber,
-                           ledgerYear: ledgerYear, issuingOffice: issuingOffice, copyNumber: copyNumber, issueDate: issueDate)
+        return CopyPayload(
+            holderName: holderName, dateOfBirth: dateOfBirth, serial: serial, ledgerNumber: ledgerNumber,
+            ledgerYear: ledgerYear, issuingOffice: issuingOffice, copyNumber: copyNumber, issueDate: issueDate)
     }
 
     // MARK: Verifying
@@ -402,12 +426,16 @@ public enum Base45 {
         var i = 0
         while i + 1 < bytes.count {
             var n = Int(bytes[i]) << 8 | Int(bytes[i + 1])
-            for _ in 0..<3 { out.append(alphabet[n % 45]); n /= 45 }
+            for _ in 0..<3 {
+                out.append(alphabet[n % 45])
+                n /= 45
+            }
             i += 2
         }
         if i < bytes.count {
             let n = Int(bytes[i])
-            out.append(alphabet[n % 45]); out.append(alphabet[n / 45])
+            out.append(alphabet[n % 45])
+            out.append(alphabet[n / 45])
         }
         return String(decoding: out, as: UTF8.self)
     }
@@ -426,7 +454,8 @@ public enum Base45 {
         while i + 3 <= chars.count {
             let n = try value(i) + 45 * value(i + 1) + 45 * 45 * value(i + 2)
             guard n <= 0xFFFF else { throw DecodingError(detail: "characters \(i + 1)–\(i + 3) exceed 65535") }
-            out.append(UInt8(n >> 8)); out.append(UInt8(n & 0xFF))
+            out.append(UInt8(n >> 8))
+            out.append(UInt8(n & 0xFF))
             i += 3
         }
         if i < chars.count {
@@ -476,7 +505,10 @@ enum QRISODate {
         let u = Array(s.utf8)
         func digits(_ r: Range<Int>) -> Int? {
             var v = 0
-            for k in r { guard u[k] >= 0x30, u[k] <= 0x39 else { return nil }; v = v * 10 + Int(u[k] - 0x30) }
+            for k in r {
+                guard u[k] >= 0x30, u[k] <= 0x39 else { return nil }
+                v = v * 10 + Int(u[k] - 0x30)
+            }
             return v
         }
         switch u.count {
@@ -487,7 +519,8 @@ enum QRISODate {
             return (1...12).contains(m)
         case 10:
             guard u[4] == 0x2D, u[7] == 0x2D, let y = digits(0..<4), let m = digits(5..<7), let d = digits(8..<10),
-                  (1...12).contains(m) else { return false }
+                (1...12).contains(m)
+            else { return false }
             let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)
             let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]
             return (1...days).contains(d)

@@ -1,9 +1,10 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
 
 /// Where "now" comes from. Injected everywhere so tests can act "in 2019" and check "in 2031".
 public struct HosoClock: Sendable {
@@ -32,12 +33,18 @@ public struct HosoClock: Sendable {
             }
             out += digits
         }
-        put(tm.tm_year + 1900, 4); out.append(UInt8(ascii: "-"))
-        put(tm.tm_mon + 1, 2); out.append(UInt8(ascii: "-"))
-        put(tm.tm_mday, 2); out.append(UInt8(ascii: "T"))
-        put(tm.tm_hour, 2); out.append(UInt8(ascii: ":"))
-        put(tm.tm_min, 2); out.append(UInt8(ascii: ":"))
-        put(tm.tm_sec, 2); out.append(UInt8(ascii: "Z"))
+        put(tm.tm_year + 1900, 4)
+        out.append(UInt8(ascii: "-"))
+        put(tm.tm_mon + 1, 2)
+        out.append(UInt8(ascii: "-"))
+        put(tm.tm_mday, 2)
+        out.append(UInt8(ascii: "T"))
+        put(tm.tm_hour, 2)
+        out.append(UInt8(ascii: ":"))
+        put(tm.tm_min, 2)
+        out.append(UInt8(ascii: ":"))
+        put(tm.tm_sec, 2)
+        out.append(UInt8(ascii: "Z"))
         return String(decoding: out, as: UTF8.self)
     }
 
@@ -57,19 +64,22 @@ public struct HosoClock: Sendable {
             return v
         }
         guard b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"), b[10] == UInt8(ascii: "T"),
-              b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"),
-              let year = num(0, 4), let month = num(5, 2), let day = num(8, 2),
-              let hour = num(11, 2), let minute = num(14, 2), let second = num(17, 2) else { return nil }
+            b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"),
+            let year = num(0, 4), let month = num(5, 2), let day = num(8, 2),
+            let hour = num(11, 2), let minute = num(14, 2), let second = num(17, 2)
+        else { return nil }
         var offset = 0
         if b.count == 20 {
             guard b[19] == UInt8(ascii: "Z") else { return nil }
         } else {
             guard b[19] == UInt8(ascii: "+") || b[19] == UInt8(ascii: "-"), b[22] == UInt8(ascii: ":"),
-                  let oh = num(20, 2), let om = num(23, 2), oh < 24, om < 60 else { return nil }
+                let oh = num(20, 2), let om = num(23, 2), oh < 24, om < 60
+            else { return nil }
             offset = (oh * 3600 + om * 60) * (b[19] == UInt8(ascii: "+") ? 1 : -1)
         }
         guard (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year),
-              hour < 24, minute < 60, second < 60 else { return nil }
+            hour < 24, minute < 60, second < 60
+        else { return nil }
         let seconds = daysFromCivil(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second - offset
         return Date(timeIntervalSince1970: TimeInterval(seconds))
     }

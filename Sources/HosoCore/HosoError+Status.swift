@@ -43,8 +43,10 @@ extension Sequence<HosoError> {
     /// The category that decides the answer when several problems come at once. Over HTTP, who is asking comes
     /// first (sign-in, permission, throttling), then size and conflicts, then the most serious failure.
     public var httpCategory: HosoError.Category {
-        let order: [HosoError.Category] = [.unauthenticated, .forbidden, .throttled, .tooLarge, .conflict,
-                                           .internal, .damage, .io, .busy, .notFound, .badInput]
+        let order: [HosoError.Category] = [
+            .unauthenticated, .forbidden, .throttled, .tooLarge, .conflict,
+            .internal, .damage, .io, .busy, .notFound, .badInput,
+        ]
         return order.first { c in contains { $0.category == c } } ?? .internal
     }
 

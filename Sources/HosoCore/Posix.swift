@@ -15,21 +15,33 @@ extension HosoError {
     public static func fromErrno(_ code: Int32, path: String, action: LocalizedText) -> HosoError {
         switch code {
         case ENOSPC, EDQUOT:
-            return HosoError(.diskFull, LocalizedText(vi: "Hết chỗ trên đĩa khi \(action.vi)",
-                                                      en: "No space left on the disk while \(action.en)"),
-                             location: path, cause: errnoDescription(code))
+            return HosoError(
+                .diskFull,
+                LocalizedText(
+                    vi: "Hết chỗ trên đĩa khi \(action.vi)",
+                    en: "No space left on the disk while \(action.en)"),
+                location: path, cause: errnoDescription(code))
         case EFBIG:
-            return HosoError(.fileTooLarge, LocalizedText(vi: "Vượt giới hạn kích thước tệp khi \(action.vi)",
-                                                          en: "File size limit exceeded while \(action.en)"),
-                             location: path, cause: errnoDescription(code))
+            return HosoError(
+                .fileTooLarge,
+                LocalizedText(
+                    vi: "Vượt giới hạn kích thước tệp khi \(action.vi)",
+                    en: "File size limit exceeded while \(action.en)"),
+                location: path, cause: errnoDescription(code))
         case EACCES, EPERM, EROFS:
-            return HosoError(.archiveUnwritable, LocalizedText(vi: "Không có quyền khi \(action.vi)",
-                                                               en: "Permission denied while \(action.en)"),
-                             location: path, cause: errnoDescription(code))
+            return HosoError(
+                .archiveUnwritable,
+                LocalizedText(
+                    vi: "Không có quyền khi \(action.vi)",
+                    en: "Permission denied while \(action.en)"),
+                location: path, cause: errnoDescription(code))
         default:
-            return HosoError(.ioError, LocalizedText(vi: "Lỗi vào/ra khi \(action.vi)",
-                                                     en: "I/O error while \(action.en)"),
-                             location: path, cause: errnoDescription(code))
+            return HosoError(
+                .ioError,
+                LocalizedText(
+                    vi: "Lỗi vào/ra khi \(action.vi)",
+                    en: "I/O error while \(action.en)"),
+                location: path, cause: errnoDescription(code))
         }
     }
 }

@@ -34,8 +34,10 @@ public struct ClassHeader: Sendable, Equatable {
     public var homeroomTeacher: String?
     public var subjects: [Subject]
 
-    public init(source: String, school: String?, className: String?, schoolYear: String?, level: SecondaryLevel?,
-                grade: Int? = nil, homeroomTeacher: String?, subjects: [Subject]) {
+    public init(
+        source: String, school: String?, className: String?, schoolYear: String?, level: SecondaryLevel?,
+        grade: Int? = nil, homeroomTeacher: String?, subjects: [Subject]
+    ) {
         self.source = source
         self.school = school
         self.className = className
@@ -51,8 +53,9 @@ public struct ClassHeader: Sendable, Equatable {
     public static func parse(_ bytes: [UInt8], source: String) throws -> ClassHeader {
         let root = try CanonicalJSON.parse(bytes, source: source)
         guard case .object = root else {
-            throw HosoError(.gradeBookHeaderInvalid, .both("header.json phải là một đối tượng JSON", "header.json must be a JSON object"),
-                            location: source)
+            throw HosoError(
+                .gradeBookHeaderInvalid, .both("header.json phải là một đối tượng JSON", "header.json must be a JSON object"),
+                location: source)
         }
         var r = HeaderReader(source: source, root: root)
         let school = r.named(["school", "schoolName", "truong"])
@@ -68,8 +71,9 @@ public struct ClassHeader: Sendable, Equatable {
         let subjects = r.subjects()
         r.checkDuplicates(subjects)
         if !r.problems.isEmpty { throw HosoProblems(r.problems) }
-        return ClassHeader(source: source, school: school, className: className, schoolYear: schoolYear, level: level,
-                           grade: grade, homeroomTeacher: homeroom, subjects: subjects)
+        return ClassHeader(
+            source: source, school: school, className: className, schoolYear: schoolYear, level: level,
+            grade: grade, homeroomTeacher: homeroom, subjects: subjects)
     }
 
     /// The subject with this name, compared without accents, case or spacing ("toan" finds "Toán").
@@ -166,13 +170,15 @@ private struct HeaderReader {
         if let text = string(v["assessment"], pointer + "/assessment") {
             assessment = Assessment.parse(text)
             if assessment == nil {
-                bad(pointer + "/assessment", "Hình thức đánh giá phải là scored hoặc comments",
+                bad(
+                    pointer + "/assessment", "Hình thức đánh giá phải là scored hoặc comments",
                     "the assessment must be scored or comments", text)
             }
         }
-        return ClassHeader.Subject(name: name, assessment: assessment,
-                                   periodsPerYear: integer(v["periodsPerYear"], pointer + "/periodsPerYear"),
-                                   teacher: person(v["teacher"], pointer + "/teacher"), pointer: pointer)
+        return ClassHeader.Subject(
+            name: name, assessment: assessment,
+            periodsPerYear: integer(v["periodsPerYear"], pointer + "/periodsPerYear"),
+            teacher: person(v["teacher"], pointer + "/teacher"), pointer: pointer)
     }
 
     /// The same subject (compared as a record slug) listed twice.

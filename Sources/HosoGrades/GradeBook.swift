@@ -22,8 +22,10 @@ public struct GradeBookStudent: Sendable, Equatable {
     /// …or exempt from the subject (miễn học, e.g. physical education on medical grounds).
     public var exempt: Bool
 
-    public init(moetId: String, fullName: String, dateOfBirth: String, regularMarks: [Mark] = [], midTermMark: Mark? = nil,
-                endOfTermMark: Mark? = nil, termAverage: Mark? = nil, commentResult: CommentResult? = nil, exempt: Bool = false) {
+    public init(
+        moetId: String, fullName: String, dateOfBirth: String, regularMarks: [Mark] = [], midTermMark: Mark? = nil,
+        endOfTermMark: Mark? = nil, termAverage: Mark? = nil, commentResult: CommentResult? = nil, exempt: Bool = false
+    ) {
         self.moetId = moetId
         self.fullName = fullName
         self.dateOfBirth = dateOfBirth
@@ -65,25 +67,29 @@ public struct GradeBook: Sendable, Equatable {
             JSONMember("assessment", .string(info.assessment.rawValue)),
         ]
         if let p = info.periodsPerYear { members.append(JSONMember("periodsPerYear", .number(Double(p)))) }
-        members.append(JSONMember("students", .array(students.enumerated().map { i, s in
-            var m: [JSONMember] = [
-                JSONMember("stt", .number(Double(i + 1))),
-                JSONMember("moetId", .string(s.moetId)),
-                JSONMember("fullName", .string(s.fullName)),
-                JSONMember("dateOfBirth", .string(s.dateOfBirth)),
-            ]
-            switch info.assessment {
-            case .scored:
-                m.append(JSONMember("regular", .array(s.regularMarks.map { .number($0.jsonNumber) })))
-                if let v = s.midTermMark { m.append(JSONMember("midterm", .number(v.jsonNumber))) }
-                if let v = s.endOfTermMark { m.append(JSONMember("final", .number(v.jsonNumber))) }
-                if let v = s.termAverage { m.append(JSONMember("average", .number(v.jsonNumber))) }
-            case .comments:
-                if s.exempt { m.append(JSONMember("exempt", .bool(true))) }
-                if let r = s.commentResult { m.append(JSONMember("comment", .string(r.rawValue))) }
-            }
-            return .object(m)
-        })))
+        members.append(
+            JSONMember(
+                "students",
+                .array(
+                    students.enumerated().map { i, s in
+                        var m: [JSONMember] = [
+                            JSONMember("stt", .number(Double(i + 1))),
+                            JSONMember("moetId", .string(s.moetId)),
+                            JSONMember("fullName", .string(s.fullName)),
+                            JSONMember("dateOfBirth", .string(s.dateOfBirth)),
+                        ]
+                        switch info.assessment {
+                        case .scored:
+                            m.append(JSONMember("regular", .array(s.regularMarks.map { .number($0.jsonNumber) })))
+                            if let v = s.midTermMark { m.append(JSONMember("midterm", .number(v.jsonNumber))) }
+                            if let v = s.endOfTermMark { m.append(JSONMember("final", .number(v.jsonNumber))) }
+                            if let v = s.termAverage { m.append(JSONMember("average", .number(v.jsonNumber))) }
+                        case .comments:
+                            if s.exempt { m.append(JSONMember("exempt", .bool(true))) }
+                            if let r = s.commentResult { m.append(JSONMember("comment", .string(r.rawValue))) }
+                        }
+                        return .object(m)
+                    })))
         return .object(members)
     }
 
@@ -107,8 +113,9 @@ public struct GradeBook: Sendable, Equatable {
         let teacher = r.str(body["teacher"]?["fullName"], "/teacher/fullName")
         let students = r.students(body["students"], assessment: assessment)
         if !r.problems.isEmpty { throw HosoProblems(r.problems) }
-        info = GradeBookInfo(school: school!, className: className!, schoolYear: schoolYear!, term: term!, level: level!,
-                             grade: grade!, subject: subject!, assessment: assessment!, periodsPerYear: periods, teacher: teacher!)
+        info = GradeBookInfo(
+            school: school!, className: className!, schoolYear: schoolYear!, term: term!, level: level!,
+            grade: grade!, subject: subject!, assessment: assessment!, periodsPerYear: periods, teacher: teacher!)
         self.students = students
     }
 }
@@ -119,8 +126,10 @@ private struct BodyReader {
     var problems = [HosoError]()
 
     mutating func bad(_ pointer: String, _ vi: String, _ en: String) {
-        problems.append(HosoError(.gradeBookRecordInvalid, .both("Không phải sổ điểm hợp lệ: " + vi, "Not a valid grade book: " + en),
-                                  location: "\(source)#\(pointer)"))
+        problems.append(
+            HosoError(
+                .gradeBookRecordInvalid, .both("Không phải sổ điểm hợp lệ: " + vi, "Not a valid grade book: " + en),
+                location: "\(source)#\(pointer)"))
     }
 
     mutating func str(_ v: JSONValue?, _ pointer: String) -> String? {
@@ -161,7 +170,9 @@ private struct BodyReader {
     mutating func assessment(_ v: JSONValue?) -> Assessment? {
         guard let t = str(v, "/assessment") else { return nil }
         let assessment = Assessment(rawValue: t)
-        if assessment == nil { bad("/assessment", "hình thức đánh giá phải là scored hoặc comments", "the assessment must be scored or comments") }
+        if assessment == nil {
+            bad("/assessment", "hình thức đánh giá phải là scored hoặc comments", "the assessment must be scored or comments")
+        }
         return assessment
     }
 
@@ -170,7 +181,10 @@ private struct BodyReader {
         if case .array(let items)? = v {
             for (i, item) in items.enumerated() {
                 let p = "/students/\(i)"
-                guard case .object = item else { bad(p, "cần một đối tượng", "expected an object"); continue }
+                guard case .object = item else {
+                    bad(p, "cần một đối tượng", "expected an object")
+                    continue
+                }
                 students.append(student(item, p, assessment: assessment))
             }
         } else {
@@ -180,9 +194,10 @@ private struct BodyReader {
     }
 
     mutating func student(_ item: JSONValue, _ p: String, assessment: Assessment?) -> GradeBookStudent {
-        var s = GradeBookStudent(moetId: str(item["moetId"], p + "/moetId") ?? "",
-                                 fullName: str(item["fullName"], p + "/fullName") ?? "",
-                                 dateOfBirth: str(item["dateOfBirth"], p + "/dateOfBirth") ?? "")
+        var s = GradeBookStudent(
+            moetId: str(item["moetId"], p + "/moetId") ?? "",
+            fullName: str(item["fullName"], p + "/fullName") ?? "",
+            dateOfBirth: str(item["dateOfBirth"], p + "/dateOfBirth") ?? "")
         switch assessment {
         case .scored?:
             if case .array(let marks)? = item["regular"] {

@@ -31,10 +31,13 @@ public enum GradeBookCSV {
         // The layout is UTF-8 only: CSVReader would read anything else as Windows-1252, and a Vietnamese Excel
         // "CSV" file is Windows-1258, which that reading turns into wrong letters without any error.
         guard String(validating: bytes, as: UTF8.self) != nil else {
-            problems.append(HosoError(.gradeBookEncoding,
-                                      .both("Tệp không phải UTF-8: trong Excel hãy lưu bằng \"CSV UTF-8 (Comma delimited)\"",
-                                            "the file is not UTF-8: in Excel, save as \"CSV UTF-8 (Comma delimited)\""),
-                                      location: source))
+            problems.append(
+                HosoError(
+                    .gradeBookEncoding,
+                    .both(
+                        "Tệp không phải UTF-8: trong Excel hãy lưu bằng \"CSV UTF-8 (Comma delimited)\"",
+                        "the file is not UTF-8: in Excel, save as \"CSV UTF-8 (Comma delimited)\""),
+                    location: source))
             throw HosoProblems(problems)
         }
         let table: Table
@@ -54,10 +57,14 @@ public enum GradeBookCSV {
                     regular: students[i].row.regularMarks, midTerm: students[i].row.midTermMark!,
                     endOfTerm: students[i].row.endOfTermMark!, periodsPerYear: info.periodsPerYear!)
                 if let given = students[i].givenAverage, given != students[i].row.termAverage {
-                    warnings.append(HosoError(.gradeBookWarning,
-                                              .both("Cột tbm (\(given.vietnamese)) khác điểm trung bình tính được (\(students[i].row.termAverage!.vietnamese)); lưu giá trị tính được",
-                                                    "the tbm column (\(given)) differs from the computed average (\(students[i].row.termAverage!)); the computed one is stored"),
-                                              location: students[i].averagePlace))
+                    warnings.append(
+                        HosoError(
+                            .gradeBookWarning,
+                            .both(
+                                "Cột tbm (\(given.vietnamese)) khác điểm trung bình tính được (\(students[i].row.termAverage!.vietnamese)); lưu giá trị tính được",
+                                "the tbm column (\(given)) differs from the computed average (\(students[i].row.termAverage!)); the computed one is stored"
+                            ),
+                            location: students[i].averagePlace))
                 }
             }
         }
@@ -73,8 +80,11 @@ public enum GradeBookCSV {
 
     /// Checks every row and cell. `assessment` or `regularCount` is nil when the metadata could not say; the
     /// checks that need them are then skipped (the metadata problem is already reported).
-    private static func readRows(_ table: Table, assessment: Assessment?, regularCount: Int?)
-        -> (students: [ReadRow], problems: [HosoError], warnings: [HosoError]) {
+    private static func readRows(
+        _ table: Table, assessment: Assessment?, regularCount: Int?
+    )
+        -> (students: [ReadRow], problems: [HosoError], warnings: [HosoError])
+    {
         var reader = RowReader(table: table, assessment: assessment, regularCount: regularCount)
         reader.readHeader()
         reader.checkNeededColumns()
@@ -137,16 +147,19 @@ public enum GradeBookCSV {
             let known = Set(columns + [averageColumn])
             for (i, title) in table.header.enumerated() {
                 let key = VietnameseText.nfc(title).trimmingCharacters(in: .whitespaces).lowercased()
-                if key.isEmpty && table.rows.allSatisfy({ i >= $0.cells.count || $0.cells[i].trimmingCharacters(in: .whitespaces).isEmpty }) {
+                if key.isEmpty && table.rows.allSatisfy({ i >= $0.cells.count || $0.cells[i].trimmingCharacters(in: .whitespaces).isEmpty })
+                {
                     continue  // a trailing separator, as spreadsheets often write
                 }
                 if !known.contains(key) {
-                    problem(.gradeBookColumnUnknown, table.place(row: 1, column: i),
-                            "Cột không thuộc mẫu sổ điểm; các cột: \(columns.joined(separator: ","))",
-                            "a column that is not in the grade-book layout; the columns are: \(columns.joined(separator: ","))")
+                    problem(
+                        .gradeBookColumnUnknown, table.place(row: 1, column: i),
+                        "Cột không thuộc mẫu sổ điểm; các cột: \(columns.joined(separator: ","))",
+                        "a column that is not in the grade-book layout; the columns are: \(columns.joined(separator: ","))")
                 } else if let first = column[key] {
-                    problem(.gradeBookColumnUnknown, table.place(row: 1, column: i), "Cột bị lặp", "the column appears twice",
-                            "\(table.place(row: 1, column: first))")
+                    problem(
+                        .gradeBookColumnUnknown, table.place(row: 1, column: i), "Cột bị lặp", "the column appears twice",
+                        "\(table.place(row: 1, column: first))")
                 } else {
                     column[key] = i
                 }
@@ -170,11 +183,13 @@ public enum GradeBookCSV {
             let cells = row.cells.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
             if cells.allSatisfy(\.isEmpty) { return }  // ",,,,," rows that spreadsheets leave at the end
             for i in table.header.count..<max(table.header.count, cells.count) where !cells[i].isEmpty {
-                problem(.gradeBookExtraCell, table.place(row: row.number, column: i), "Ô nằm ngoài các cột của tiêu đề",
-                        "a cell beyond the header's columns", String(reflecting: cells[i]))
+                problem(
+                    .gradeBookExtraCell, table.place(row: row.number, column: i), "Ô nằm ngoài các cột của tiêu đề",
+                    "a cell beyond the header's columns", String(reflecting: cells[i]))
             }
             let c = Cells(cells: cells, number: row.number, column: column, table: table)
-            var s = GradeBookStudent(moetId: c.text("ma_dinh_danh") ?? "", fullName: normalizedName(c.text("ho_va_ten") ?? ""), dateOfBirth: "")
+            var s = GradeBookStudent(
+                moetId: c.text("ma_dinh_danh") ?? "", fullName: normalizedName(c.text("ho_va_ten") ?? ""), dateOfBirth: "")
             let before = problems.count
             readIdentity(&s, c)
             // Marks or comments.
@@ -195,11 +210,13 @@ public enum GradeBookCSV {
                 if s.moetId.isEmpty {
                     problem(.moetIdInvalid, c.place("ma_dinh_danh"), "Thiếu mã định danh học sinh", "the student's identifier is missing")
                 } else if s.moetId.utf8.count != 10 || !s.moetId.utf8.allSatisfy({ (0x30...0x39).contains($0) }) {
-                    problem(.moetIdInvalid, c.place("ma_dinh_danh"), "Mã định danh phải có đúng 10 chữ số",
-                            "the identifier (mã định danh) must be exactly 10 digits", String(reflecting: s.moetId))
+                    problem(
+                        .moetIdInvalid, c.place("ma_dinh_danh"), "Mã định danh phải có đúng 10 chữ số",
+                        "the identifier (mã định danh) must be exactly 10 digits", String(reflecting: s.moetId))
                 } else if let first = seen[s.moetId] {
-                    problem(.gradeBookDuplicateStudent, c.place("ma_dinh_danh"), "Học sinh bị lặp (cùng mã định danh ở dòng \(first))",
-                            "the same student twice (same identifier as row \(first))", s.moetId)
+                    problem(
+                        .gradeBookDuplicateStudent, c.place("ma_dinh_danh"), "Học sinh bị lặp (cùng mã định danh ở dòng \(first))",
+                        "the same student twice (same identifier as row \(first))", s.moetId)
                 } else {
                     seen[s.moetId] = c.number
                 }
@@ -208,9 +225,12 @@ public enum GradeBookCSV {
                 problem(.gradeBookNameMissing, c.place("ho_va_ten"), "Thiếu họ và tên", "the full name is missing")
             }
             if let t = c.text("ngay_sinh") {
-                if let iso = parseDate(t) { s.dateOfBirth = iso } else {
-                    problem(.dateInvalid, c.place("ngay_sinh"), "Ngày sinh phải là một ngày có thật, dạng dd/MM/yyyy",
-                            "the date of birth must be a real date written dd/MM/yyyy", String(reflecting: t))
+                if let iso = parseDate(t) {
+                    s.dateOfBirth = iso
+                } else {
+                    problem(
+                        .dateInvalid, c.place("ngay_sinh"), "Ngày sinh phải là một ngày có thật, dạng dd/MM/yyyy",
+                        "the date of birth must be a real date written dd/MM/yyyy", String(reflecting: t))
                 }
             }
         }
@@ -230,9 +250,10 @@ public enum GradeBookCSV {
                 if (try? CommentResult.parse(t)) != nil || exemptWords.contains(VietnameseText.fold(t)) {
                     // Đạt / Chưa đạt belongs to a comments-only subject: most likely the subject's assessment
                     // is set wrong, which would store marks that do not exist.
-                    problem(.gradeBookUnexpectedValue, c.place("nhan_xet"),
-                            "Môn đánh giá bằng điểm không có kết quả Đạt / Chưa đạt: kiểm tra hình thức đánh giá của môn (assessment)",
-                            "a subject assessed with marks has no Đạt / Chưa đạt result: check the subject's assessment", String(reflecting: t))
+                    problem(
+                        .gradeBookUnexpectedValue, c.place("nhan_xet"),
+                        "Môn đánh giá bằng điểm không có kết quả Đạt / Chưa đạt: kiểm tra hình thức đánh giá của môn (assessment)",
+                        "a subject assessed with marks has no Đạt / Chưa đạt result: check the subject's assessment", String(reflecting: t))
                 } else {
                     unstored.remarks.append(c.place("nhan_xet"))  // the teacher's remark (nhận xét)
                 }
@@ -242,8 +263,10 @@ public enum GradeBookCSV {
                 // Only compared with the computed average (a warning): the stored average is always computed.
                 given = try? Mark.parse(t)
                 if given == nil {
-                    warnings.append(HosoError(.gradeBookWarning, .both("Cột tbm không đọc được; bỏ qua", "the tbm cell is unreadable; ignored"),
-                                              location: c.place(averageColumn), cause: String(reflecting: t)))
+                    warnings.append(
+                        HosoError(
+                            .gradeBookWarning, .both("Cột tbm không đọc được; bỏ qua", "the tbm cell is unreadable; ignored"),
+                            location: c.place(averageColumn), cause: String(reflecting: t)))
                 }
             }
             return given
@@ -256,16 +279,19 @@ public enum GradeBookCSV {
                 let t = c.text(name) ?? ""
                 if i < count {
                     if t.isEmpty && column[name] != nil && regularCount != nil {
-                        problem(.gradeBookMarkMissing, c.place(name),
-                                "Thiếu điểm đánh giá thường xuyên: môn này cần \(count) điểm (\(regularColumns.prefix(count).joined(separator: ", ")))",
-                                "a regular mark is missing: this subject needs \(count) (\(regularColumns.prefix(count).joined(separator: ", ")))")
+                        problem(
+                            .gradeBookMarkMissing, c.place(name),
+                            "Thiếu điểm đánh giá thường xuyên: môn này cần \(count) điểm (\(regularColumns.prefix(count).joined(separator: ", ")))",
+                            "a regular mark is missing: this subject needs \(count) (\(regularColumns.prefix(count).joined(separator: ", ")))"
+                        )
                     } else if let m = mark(name, in: c) {
                         s.regularMarks.append(m)
                     }
                 } else if !t.isEmpty {
-                    problem(.gradeBookMarkExtra, c.place(name),
-                            "Thừa điểm đánh giá thường xuyên: môn này chỉ có \(count) điểm mỗi học kì",
-                            "an extra regular mark: this subject has only \(count) per term", String(reflecting: t))
+                    problem(
+                        .gradeBookMarkExtra, c.place(name),
+                        "Thừa điểm đánh giá thường xuyên: môn này chỉ có \(count) điểm mỗi học kì",
+                        "an extra regular mark: this subject has only \(count) per term", String(reflecting: t))
                 }
             }
         }
@@ -277,13 +303,15 @@ public enum GradeBookCSV {
             for (i, name) in (regularColumns + ["gk", "ck", averageColumn]).enumerated() {
                 guard let t = c.text(name), !t.isEmpty else { continue }
                 if name == averageColumn || (try? Mark.parse(t)) != nil {
-                    problem(.gradeBookUnexpectedValue, c.place(name),
-                            "Môn đánh giá bằng nhận xét không có điểm số: để trống ô này hoặc ghi Đạt / Chưa đạt",
-                            "a comments-only subject has no marks: leave this cell empty or write Đạt / Chưa đạt", String(reflecting: t))
+                    problem(
+                        .gradeBookUnexpectedValue, c.place(name),
+                        "Môn đánh giá bằng nhận xét không có điểm số: để trống ô này hoặc ghi Đạt / Chưa đạt",
+                        "a comments-only subject has no marks: leave this cell empty or write Đạt / Chưa đạt", String(reflecting: t))
                 } else if i < regularColumns.count, let count = regularCount, i >= count {
-                    problem(.gradeBookMarkExtra, c.place(name),
-                            "Thừa lần đánh giá thường xuyên: môn này chỉ có \(count) lần mỗi học kì",
-                            "an extra regular assessment: this subject has only \(count) per term", String(reflecting: t))
+                    problem(
+                        .gradeBookMarkExtra, c.place(name),
+                        "Thừa lần đánh giá thường xuyên: môn này chỉ có \(count) lần mỗi học kì",
+                        "an extra regular assessment: this subject has only \(count) per term", String(reflecting: t))
                 } else {
                     do {
                         _ = try CommentResult.parse(t, location: c.place(name))
@@ -293,8 +321,9 @@ public enum GradeBookCSV {
             }
             if let t = c.text("nhan_xet") {
                 if t.isEmpty {
-                    problem(.gradeBookCommentMissing, c.place("nhan_xet"), "Thiếu kết quả nhận xét (Đạt / Chưa đạt, hoặc Miễn)",
-                            "the comment result (Đạt / Chưa đạt, or Miễn) is missing")
+                    problem(
+                        .gradeBookCommentMissing, c.place("nhan_xet"), "Thiếu kết quả nhận xét (Đạt / Chưa đạt, hoặc Miễn)",
+                        "the comment result (Đạt / Chưa đạt, or Miễn) is missing")
                 } else if exemptWords.contains(VietnameseText.fold(t)) {
                     s.exempt = true
                 } else {
@@ -314,16 +343,24 @@ public enum GradeBookCSV {
         /// One warning per kind of checked-but-unstored value, at its first place.
         mutating func warnUnstored() {
             if let first = unstored.remarks.first {
-                warnings.append(HosoError(.gradeBookWarning,
-                                          .both("\(unstored.remarks.count) lời nhận xét (cột nhan_xet) đã kiểm tra nhưng không được lưu: hồ sơ sổ điểm chưa có trường cho nhận xét",
-                                                "\(unstored.remarks.count) teacher remarks (nhan_xet) were checked but not stored: the grade-book record has no field for remarks yet"),
-                                          location: first))
+                warnings.append(
+                    HosoError(
+                        .gradeBookWarning,
+                        .both(
+                            "\(unstored.remarks.count) lời nhận xét (cột nhan_xet) đã kiểm tra nhưng không được lưu: hồ sơ sổ điểm chưa có trường cho nhận xét",
+                            "\(unstored.remarks.count) teacher remarks (nhan_xet) were checked but not stored: the grade-book record has no field for remarks yet"
+                        ),
+                        location: first))
             }
             if let first = unstored.assessments.first {
-                warnings.append(HosoError(.gradeBookWarning,
-                                          .both("\(unstored.assessments.count) lần đánh giá Đạt / Chưa đạt (tx, gk, ck) đã kiểm tra nhưng không được lưu: hồ sơ sổ điểm chỉ lưu kết quả học kì (nhan_xet)",
-                                                "\(unstored.assessments.count) single Đạt / Chưa đạt assessments (tx, gk, ck) were checked but not stored: the grade-book record keeps only the term result (nhan_xet)"),
-                                          location: first))
+                warnings.append(
+                    HosoError(
+                        .gradeBookWarning,
+                        .both(
+                            "\(unstored.assessments.count) lần đánh giá Đạt / Chưa đạt (tx, gk, ck) đã kiểm tra nhưng không được lưu: hồ sơ sổ điểm chỉ lưu kết quả học kì (nhan_xet)",
+                            "\(unstored.assessments.count) single Đạt / Chưa đạt assessments (tx, gk, ck) were checked but not stored: the grade-book record keeps only the term result (nhan_xet)"
+                        ),
+                        location: first))
             }
         }
     }
@@ -333,9 +370,10 @@ public enum GradeBookCSV {
     static func parseDate(_ text: String) -> String? {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 3, (1...2).contains(parts[0].count), (1...2).contains(parts[1].count), parts[2].count == 4,
-              parts.allSatisfy({ $0.utf8.allSatisfy { (0x30...0x39).contains($0) } }),
-              let d = Int(parts[0]), let m = Int(parts[1]), let y = Int(parts[2]),
-              (1900...2100).contains(y), (1...12).contains(m) else { return nil }
+            parts.allSatisfy({ $0.utf8.allSatisfy { (0x30...0x39).contains($0) } }),
+            let d = Int(parts[0]), let m = Int(parts[1]), let y = Int(parts[2]),
+            (1900...2100).contains(y), (1...12).contains(m)
+        else { return nil }
         let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
         let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]
         guard (1...days).contains(d) else { return nil }
@@ -357,8 +395,10 @@ public enum GradeBookCSV {
         for s in book.students {
             var cells = [s.moetId, s.fullName, formatDate(s.dateOfBirth)]
             cells += regularColumns.indices.map { $0 < s.regularMarks.count ? s.regularMarks[$0].description : "" }
-            cells += [s.midTermMark?.description ?? "", s.endOfTermMark?.description ?? "",
-                      s.exempt ? exemptLabel : s.commentResult?.rawValue ?? "", s.termAverage?.description ?? ""]
+            cells += [
+                s.midTermMark?.description ?? "", s.endOfTermMark?.description ?? "",
+                s.exempt ? exemptLabel : s.commentResult?.rawValue ?? "", s.termAverage?.description ?? "",
+            ]
             lines.append(cells.map(quote).joined(separator: ","))
         }
         return [0xEF, 0xBB, 0xBF] + Array((lines.joined(separator: "\r\n") + "\r\n").utf8)

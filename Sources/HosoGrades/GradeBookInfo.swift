@@ -17,9 +17,11 @@ public struct GradeBookSettings: Sendable, Equatable {
     public var assessment: String?
     public var teacher: String?
 
-    public init(school: String? = nil, className: String? = nil, schoolYear: String? = nil, subject: String? = nil,
-                term: String? = nil, level: String? = nil, grade: Int? = nil, periodsPerYear: Int? = nil,
-                assessment: String? = nil, teacher: String? = nil) {
+    public init(
+        school: String? = nil, className: String? = nil, schoolYear: String? = nil, subject: String? = nil,
+        term: String? = nil, level: String? = nil, grade: Int? = nil, periodsPerYear: Int? = nil,
+        assessment: String? = nil, teacher: String? = nil
+    ) {
         self.school = school
         self.className = className
         self.schoolYear = schoolYear
@@ -51,8 +53,10 @@ public struct GradeBookInfo: Sendable, Equatable {
     /// The subject teacher, who signs the grade book.
     public var teacher: String
 
-    public init(school: String, className: String, schoolYear: String, term: Term, level: SecondaryLevel, grade: Int,
-                subject: String, assessment: Assessment, periodsPerYear: Int?, teacher: String) {
+    public init(
+        school: String, className: String, schoolYear: String, term: Term, level: SecondaryLevel, grade: Int,
+        subject: String, assessment: Assessment, periodsPerYear: Int?, teacher: String
+    ) {
         self.school = school
         self.className = className
         self.schoolYear = schoolYear
@@ -101,14 +105,18 @@ public struct GradeBookInfo: Sendable, Equatable {
     public static func isSchoolYear(_ text: String) -> Bool {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 2, parts.allSatisfy({ $0.count == 4 && $0.allSatisfy(\.isASCII) }),
-              let a = Int(parts[0]), let b = Int(parts[1]) else { return false }
+            let a = Int(parts[0]), let b = Int(parts[1])
+        else { return false }
         return b == a + 1 && (1900...2200).contains(a)
     }
 
     /// Merges header.json and the command-line settings (the command line wins). Returns what could be resolved
     /// and every problem: the CSV is still checked when the metadata is incomplete, so one run shows everything.
-    static func resolve(header: ClassHeader?, settings: GradeBookSettings)
-        -> (info: GradeBookInfo?, assessment: Assessment?, regularMarkCount: Int?, problems: [HosoError]) {
+    static func resolve(
+        header: ClassHeader?, settings: GradeBookSettings
+    )
+        -> (info: GradeBookInfo?, assessment: Assessment?, regularMarkCount: Int?, problems: [HosoError])
+    {
         var r = MetadataResolver(header: header, settings: settings)
         let school = r.need(settings.school, header?.school, flag: "--school", key: "school", vi: "tên trường", en: "the school")
         let className = r.need(settings.className, header?.className, flag: "--class", key: "class", vi: "lớp", en: "the class")
@@ -122,14 +130,16 @@ public struct GradeBookInfo: Sendable, Equatable {
         let grade = r.grade(className: className, level: level)
         let regular = periods.flatMap { try? SecondaryGrading.regularMarkCount(periodsPerYear: $0) }
         guard r.problems.isEmpty, let school, let className, let schoolYear, let level, let grade, let term,
-              let subjectName = subject.name, let assessment, let teacher else {
+            let subjectName = subject.name, let assessment, let teacher
+        else {
             return (nil, assessment, regular, r.problems)
         }
         for (what, value) in [("school", school), ("class", className), ("subject", subjectName)] where recordSlug(value).isEmpty {
             r.bad("--\(what)", "Tên phải có ít nhất một chữ cái hoặc chữ số", "the name needs at least one letter or digit", value)
         }
-        let info = GradeBookInfo(school: school, className: className, schoolYear: schoolYear, term: term, level: level,
-                                 grade: grade, subject: subjectName, assessment: assessment, periodsPerYear: periods, teacher: teacher)
+        let info = GradeBookInfo(
+            school: school, className: className, schoolYear: schoolYear, term: term, level: level,
+            grade: grade, subject: subjectName, assessment: assessment, periodsPerYear: periods, teacher: teacher)
         return (r.problems.isEmpty ? info : nil, assessment, regular, r.problems)
     }
 }
@@ -167,15 +177,18 @@ private struct MetadataResolver {
     mutating func need(_ option: String?, _ fromHeader: String?, flag: String, key: String, vi: String, en: String) -> String? {
         if let v = option.map(normalizedName), !v.isEmpty { return v }
         if let v = fromHeader { return v }
-        bad(header == nil ? flag : "\(headerSource)#/\(key)", "Thiếu \(vi): dùng \(flag) hoặc ghi trong header.json",
+        bad(
+            header == nil ? flag : "\(headerSource)#/\(key)", "Thiếu \(vi): dùng \(flag) hoặc ghi trong header.json",
             "\(en) is missing: give \(flag) or put it in header.json")
         return nil
     }
 
     mutating func schoolYear() -> String? {
-        var schoolYear = need(settings.schoolYear, header?.schoolYear, flag: "--year", key: "schoolYear", vi: "năm học", en: "the school year")
+        var schoolYear = need(
+            settings.schoolYear, header?.schoolYear, flag: "--year", key: "schoolYear", vi: "năm học", en: "the school year")
         if let y = schoolYear, !GradeBookInfo.isSchoolYear(y) {
-            bad(settings.schoolYear != nil ? "--year" : "\(headerSource)#/schoolYear",
+            bad(
+                settings.schoolYear != nil ? "--year" : "\(headerSource)#/schoolYear",
                 "Năm học phải có dạng 2024-2025", "the school year must look like 2024-2025", y)
             schoolYear = nil
         }
@@ -190,7 +203,8 @@ private struct MetadataResolver {
         } else if let l = header?.level {
             level = l
         } else {
-            bad(header == nil ? "--level" : "\(headerSource)#/level", "Thiếu cấp học (THCS/THPT): dùng --level hoặc ghi trong header.json",
+            bad(
+                header == nil ? "--level" : "\(headerSource)#/level", "Thiếu cấp học (THCS/THPT): dùng --level hoặc ghi trong header.json",
                 "the level (THCS/THPT) is missing: give --level or put it in header.json")
         }
         return level
@@ -214,7 +228,9 @@ private struct MetadataResolver {
             if let header, !header.subjects.isEmpty {
                 fromHeader = header.subject(named: s)
                 if fromHeader == nil {
-                    bad("--subject", "Môn học không có trong header.json; các môn có: \(header.subjects.map(\.name).joined(separator: ", "))",
+                    bad(
+                        "--subject",
+                        "Môn học không có trong header.json; các môn có: \(header.subjects.map(\.name).joined(separator: ", "))",
                         "the subject is not in header.json; it lists: \(header.subjects.map(\.name).joined(separator: ", "))", s)
                 }
             }
@@ -231,11 +247,14 @@ private struct MetadataResolver {
         var assessment: Assessment?
         if let text = settings.assessment {
             assessment = Assessment.parse(text)
-            if assessment == nil { bad("--assessment", "Hình thức đánh giá phải là scored hoặc comments", "the assessment must be scored or comments", text) }
+            if assessment == nil {
+                bad("--assessment", "Hình thức đánh giá phải là scored hoặc comments", "the assessment must be scored or comments", text)
+            }
         } else if let a = subject.fromHeader?.assessment {
             assessment = a
         } else if !subject.unknown {
-            bad(subject.place == "--subject" ? "--assessment" : subject.place + "/assessment",
+            bad(
+                subject.place == "--subject" ? "--assessment" : subject.place + "/assessment",
                 "Thiếu hình thức đánh giá (scored: bằng điểm; comments: bằng nhận xét)",
                 "the assessment is missing (scored: with marks; comments: by comments only)")
         }
@@ -245,11 +264,13 @@ private struct MetadataResolver {
     mutating func periods(_ subject: ResolvedSubject, assessment: Assessment?) -> Int? {
         var periods = settings.periodsPerYear ?? subject.fromHeader?.periodsPerYear
         if let p = periods, p <= 0 {
-            bad(settings.periodsPerYear != nil ? "--periods" : subject.place + "/periodsPerYear",
+            bad(
+                settings.periodsPerYear != nil ? "--periods" : subject.place + "/periodsPerYear",
                 "Số tiết/năm học phải lớn hơn 0", "the periods per year must be positive", "\(p)")
             periods = nil
         } else if periods == nil && assessment == .scored && !subject.unknown {
-            bad(subject.place == "--subject" ? "--periods" : subject.place + "/periodsPerYear",
+            bad(
+                subject.place == "--subject" ? "--periods" : subject.place + "/periodsPerYear",
                 "Thiếu số tiết/năm học của môn (quyết định số điểm đánh giá thường xuyên)",
                 "the subject's periods per year are missing (they set the number of regular marks)")
         }
@@ -259,7 +280,8 @@ private struct MetadataResolver {
     mutating func teacher(_ subject: ResolvedSubject) -> String? {
         let teacher = settings.teacher.map(normalizedName).flatMap { $0.isEmpty ? nil : $0 } ?? subject.fromHeader?.teacher
         if teacher == nil && !subject.unknown {
-            bad(subject.place == "--subject" ? "--teacher" : subject.place + "/teacher",
+            bad(
+                subject.place == "--subject" ? "--teacher" : subject.place + "/teacher",
                 "Thiếu giáo viên bộ môn (người ký sổ điểm): dùng --teacher hoặc ghi trong header.json",
                 "the subject teacher (who signs the grade book) is missing: give --teacher or put it in header.json")
         }
@@ -270,11 +292,13 @@ private struct MetadataResolver {
         var grade = settings.grade ?? header?.grade ?? className.flatMap(GradeBookInfo.grade(fromClassName:))
         let gradePlace = settings.grade != nil ? "--grade" : header?.grade != nil ? "\(headerSource)#/grade" : "--class"
         if let g = grade, let level, !level.grades.contains(g) {
-            bad(gradePlace, "Khối lớp \(g) không thuộc cấp \(level.rawValue) (\(level.grades.lowerBound)–\(level.grades.upperBound))",
+            bad(
+                gradePlace, "Khối lớp \(g) không thuộc cấp \(level.rawValue) (\(level.grades.lowerBound)–\(level.grades.upperBound))",
                 "grade \(g) is not in \(level.rawValue) (\(level.grades.lowerBound)–\(level.grades.upperBound))")
             grade = nil
         } else if grade == nil && className != nil {
-            bad("--grade", "Không biết khối lớp: tên lớp không bắt đầu bằng khối; dùng --grade hoặc ghi grade trong header.json",
+            bad(
+                "--grade", "Không biết khối lớp: tên lớp không bắt đầu bằng khối; dùng --grade hoặc ghi grade trong header.json",
                 "the grade is unknown: the class name does not start with it; give --grade or put grade in header.json", className)
         }
         return grade

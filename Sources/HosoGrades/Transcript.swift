@@ -28,8 +28,9 @@ public struct TranscriptRules: Sendable, Equatable {
     /// TT22's thresholds and single-subject adjustment (`LearningResultRules.thongTu22`); a comments-only
     /// subject's year result is its second term's ([2nd]: secondary restatements of TT22 Điều 9; a setting
     /// because no primary text was read).
-    public static let thongTu22 = TranscriptRules(learningResult: .thongTu22, learningResultName: "thongTu22",
-                                                  commentsYearResult: .secondTerm)
+    public static let thongTu22 = TranscriptRules(
+        learningResult: .thongTu22, learningResultName: "thongTu22",
+        commentsYearResult: .secondTerm)
 
     func yearResult(_ first: CommentResult, _ second: CommentResult) -> CommentResult {
         switch commentsYearResult {
@@ -49,13 +50,15 @@ public struct TranscriptRules: Sendable, Equatable {
             ])
         }
         return .object([
-            JSONMember("learningResult", .object([
-                JSONMember("name", .string(learningResultName)),
-                JSONMember("tot", level(learningResult.tot)),
-                JSONMember("kha", level(learningResult.kha)),
-                JSONMember("dat", level(learningResult.dat)),
-                JSONMember("singleSubjectAdjustment", .string(learningResult.singleSubjectAdjustment.rawValue)),
-            ])),
+            JSONMember(
+                "learningResult",
+                .object([
+                    JSONMember("name", .string(learningResultName)),
+                    JSONMember("tot", level(learningResult.tot)),
+                    JSONMember("kha", level(learningResult.kha)),
+                    JSONMember("dat", level(learningResult.dat)),
+                    JSONMember("singleSubjectAdjustment", .string(learningResult.singleSubjectAdjustment.rawValue)),
+                ])),
             JSONMember("commentsYearResult", .string(commentsYearResult.rawValue)),
         ])
     }
@@ -115,11 +118,12 @@ public struct Transcript: Sendable, Equatable {
         var adjustments = [JSONValue]()
         for (period, r) in [("term1", term1), ("term2", term2), ("year", year)] {
             guard let subject = r.raisedBecauseOf else { continue }
-            adjustments.append(.object([
-                JSONMember("period", .string(period)),
-                JSONMember("levelByThresholds", .string(r.levelByThresholds.rawValue)),
-                JSONMember("raisedBecauseOf", .string(subject)),
-            ]))
+            adjustments.append(
+                .object([
+                    JSONMember("period", .string(period)),
+                    JSONMember("levelByThresholds", .string(r.levelByThresholds.rawValue)),
+                    JSONMember("raisedBecauseOf", .string(subject)),
+                ]))
         }
         var computedFrom = [
             JSONMember("gradeBooks", .array(subjects.flatMap(\.gradeBooks).sorted().map { .string($0) })),
@@ -127,33 +131,40 @@ public struct Transcript: Sendable, Equatable {
         ]
         if !adjustments.isEmpty { computedFrom.append(JSONMember("adjustments", .array(adjustments))) }
         return .object([
-            JSONMember("student", .object([
-                JSONMember("fullName", .string(fullName)),
-                JSONMember("dateOfBirth", .string(dateOfBirth)),
-                JSONMember("moetId", .string(moetId)),
-            ])),
+            JSONMember(
+                "student",
+                .object([
+                    JSONMember("fullName", .string(fullName)),
+                    JSONMember("dateOfBirth", .string(dateOfBirth)),
+                    JSONMember("moetId", .string(moetId)),
+                ])),
             JSONMember("schoolYear", .string(schoolYear)),
             JSONMember("school", .string(school)),
             JSONMember("class", .string(className)),
             JSONMember("grade", .number(Double(grade))),
             JSONMember("level", .string(level.rawValue)),
-            JSONMember("subjects", .array(subjects.map { s in
-                var m = [JSONMember("subject", .string(s.subject)), JSONMember("assessment", .string(s.assessment.rawValue))]
-                if s.exempt { m.append(JSONMember("exempt", .bool(true))) }
-                for (key, v) in [("term1", s.term1Average), ("term2", s.term2Average), ("year", s.yearAverage)] {
-                    if let v { m.append(JSONMember(key, .number(v.jsonNumber))) }
-                }
-                for (key, v) in [("term1", s.term1Result), ("term2", s.term2Result), ("year", s.yearResult)] {
-                    if let v { m.append(JSONMember(key, .string(v.rawValue))) }
-                }
-                if let t = s.teacher { m.append(JSONMember("teacher", .string(t))) }
-                return .object(m)
-            })),
-            JSONMember("results", .object([
-                JSONMember("term1", .object([JSONMember("learning", .string(term1.level.rawValue))])),
-                JSONMember("term2", .object([JSONMember("learning", .string(term2.level.rawValue))])),
-                JSONMember("year", .object([JSONMember("learning", .string(year.level.rawValue))])),
-            ])),
+            JSONMember(
+                "subjects",
+                .array(
+                    subjects.map { s in
+                        var m = [JSONMember("subject", .string(s.subject)), JSONMember("assessment", .string(s.assessment.rawValue))]
+                        if s.exempt { m.append(JSONMember("exempt", .bool(true))) }
+                        for (key, v) in [("term1", s.term1Average), ("term2", s.term2Average), ("year", s.yearAverage)] {
+                            if let v { m.append(JSONMember(key, .number(v.jsonNumber))) }
+                        }
+                        for (key, v) in [("term1", s.term1Result), ("term2", s.term2Result), ("year", s.yearResult)] {
+                            if let v { m.append(JSONMember(key, .string(v.rawValue))) }
+                        }
+                        if let t = s.teacher { m.append(JSONMember("teacher", .string(t))) }
+                        return .object(m)
+                    })),
+            JSONMember(
+                "results",
+                .object([
+                    JSONMember("term1", .object([JSONMember("learning", .string(term1.level.rawValue))])),
+                    JSONMember("term2", .object([JSONMember("learning", .string(term2.level.rawValue))])),
+                    JSONMember("year", .object([JSONMember("learning", .string(year.level.rawValue))])),
+                ])),
             JSONMember("computedFrom", .object(computedFrom)),
         ])
     }
@@ -168,9 +179,11 @@ public enum TranscriptBuilder {
     ///   - expectedSubjects: the class's subjects (header.json), so that a subject with no grade book at all is
     ///     reported too; the subjects of `books` are always expected in both terms.
     ///   - student: only this student (mã định danh); nil for every student in the grade books.
-    public static func build(books: [GradeBook], school: String, className: String, schoolYear: String,
-                             expectedSubjects: [String] = [], student: String? = nil,
-                             rules: TranscriptRules = .thongTu22) throws -> [Transcript] {
+    public static func build(
+        books: [GradeBook], school: String, className: String, schoolYear: String,
+        expectedSubjects: [String] = [], student: String? = nil,
+        rules: TranscriptRules = .thongTu22
+    ) throws -> [Transcript] {
         var problems = [HosoError]()
         // Sorted by record id, so every value taken "from the first book" is the same whatever order they came in.
         let sorted = books.sorted { $0.recordId < $1.recordId }
@@ -180,31 +193,36 @@ public enum TranscriptBuilder {
         let classPlace = GradeBookInfo.classPrefix(school: school, schoolYear: schoolYear, className: className)
         if let student {
             if identity[student] == nil && !sorted.isEmpty {
-                problems.report(.transcriptStudentMissing, classPlace,
-                                "Học sinh không có trong sổ điểm nào của lớp \(className) năm học \(schoolYear)",
-                                "the student is in none of the grade books of class \(className), \(schoolYear)", student)
+                problems.report(
+                    .transcriptStudentMissing, classPlace,
+                    "Học sinh không có trong sổ điểm nào của lớp \(className) năm học \(schoolYear)",
+                    "the student is in none of the grade books of class \(className), \(schoolYear)", student)
             }
             order = order.filter { $0 == student }
         }
         if sorted.isEmpty && expectedSubjects.isEmpty {
-            problems.report(.gradeBookMissing, classPlace, "Không có sổ điểm nào của lớp này trong năm học",
-                            "there are no grade books of this class and year")
+            problems.report(
+                .gradeBookMissing, classPlace, "Không có sổ điểm nào của lớp này trong năm học",
+                "there are no grade books of this class and year")
         }
 
         var transcripts = [Transcript]()
         for id in order {
             let who = identity[id]!.student
             guard let lines = subjects.lines(for: id, who: who, rules: rules, into: &problems) else { continue }
-            func assess(_ scored: (TranscriptSubject) -> Mark?, _ comments: (TranscriptSubject) -> CommentResult?) -> TranscriptLearningResult {
+            func assess(
+                _ scored: (TranscriptSubject) -> Mark?, _ comments: (TranscriptSubject) -> CommentResult?
+            ) -> TranscriptLearningResult {
                 learningResult(lines, rules: rules, scored, comments)
             }
             let firstBook = sorted.first!
-            transcripts.append(Transcript(
-                moetId: id, fullName: who.fullName, dateOfBirth: who.dateOfBirth, school: firstBook.info.school,
-                className: firstBook.info.className, schoolYear: schoolYear, level: firstBook.info.level,
-                grade: firstBook.info.grade, subjects: lines,
-                term1: assess(\.term1Average, \.term1Result), term2: assess(\.term2Average, \.term2Result),
-                year: assess(\.yearAverage, \.yearResult), rules: rules))
+            transcripts.append(
+                Transcript(
+                    moetId: id, fullName: who.fullName, dateOfBirth: who.dateOfBirth, school: firstBook.info.school,
+                    className: firstBook.info.className, schoolYear: schoolYear, level: firstBook.info.level,
+                    grade: firstBook.info.grade, subjects: lines,
+                    term1: assess(\.term1Average, \.term1Result), term2: assess(\.term2Average, \.term2Result),
+                    year: assess(\.yearAverage, \.yearResult), rules: rules))
         }
         if !problems.isEmpty { throw HosoProblems(problems) }
         return transcripts
@@ -212,17 +230,22 @@ public enum TranscriptBuilder {
 
     /// The students: everyone in any of the grade books, in the order first met, each with the book that first
     /// named them. A book that gives another name or date of birth is a problem.
-    private static func students(of sorted: [GradeBook], into problems: inout [HosoError])
-        -> (order: [String], identity: [String: (student: GradeBookStudent, book: String)]) {
+    private static func students(
+        of sorted: [GradeBook], into problems: inout [HosoError]
+    )
+        -> (order: [String], identity: [String: (student: GradeBookStudent, book: String)])
+    {
         var order = [String]()
         var identity = [String: (student: GradeBookStudent, book: String)]()
         for b in sorted {
             for s in b.students {
                 if let first = identity[s.moetId] {
                     if first.student.fullName != s.fullName || first.student.dateOfBirth != s.dateOfBirth {
-                        problems.report(.transcriptInconsistent, b.recordId,
-                                        "Các sổ điểm ghi khác nhau về học sinh \(s.moetId): \(first.student.fullName) \(first.student.dateOfBirth) (\(first.book)) và \(s.fullName) \(s.dateOfBirth)",
-                                        "the grade books disagree about student \(s.moetId): \(first.student.fullName) \(first.student.dateOfBirth) (\(first.book)) and \(s.fullName) \(s.dateOfBirth)")
+                        problems.report(
+                            .transcriptInconsistent, b.recordId,
+                            "Các sổ điểm ghi khác nhau về học sinh \(s.moetId): \(first.student.fullName) \(first.student.dateOfBirth) (\(first.book)) và \(s.fullName) \(s.dateOfBirth)",
+                            "the grade books disagree about student \(s.moetId): \(first.student.fullName) \(first.student.dateOfBirth) (\(first.book)) and \(s.fullName) \(s.dateOfBirth)"
+                        )
                     }
                 } else {
                     identity[s.moetId] = (s, b.recordId)
@@ -234,14 +257,17 @@ public enum TranscriptBuilder {
     }
 
     /// One learning result (a term's or the year's) from the subject lines, with the subject that raised it.
-    private static func learningResult(_ lines: [TranscriptSubject], rules: TranscriptRules,
-                                       _ scored: (TranscriptSubject) -> Mark?,
-                                       _ comments: (TranscriptSubject) -> CommentResult?) -> TranscriptLearningResult {
+    private static func learningResult(
+        _ lines: [TranscriptSubject], rules: TranscriptRules,
+        _ scored: (TranscriptSubject) -> Mark?,
+        _ comments: (TranscriptSubject) -> CommentResult?
+    ) -> TranscriptLearningResult {
         let scoredLines = lines.filter { $0.assessment == .scored }
         let commentLines = lines.filter { $0.assessment == .comments && !$0.exempt }
-        let a = SecondaryGrading.assessLearning(scored: scoredLines.map { scored($0)! },
-                                                commentsOnly: commentLines.map { comments($0)! },
-                                                rules: rules.learningResult)
+        let a = SecondaryGrading.assessLearning(
+            scored: scoredLines.map { scored($0)! },
+            commentsOnly: commentLines.map { comments($0)! },
+            rules: rules.learningResult)
         var because: String?
         switch a.raisedBecauseOf {
         case .scored(let i)?: because = scoredLines[i].subject
@@ -274,23 +300,28 @@ private struct SubjectBooks {
     func checkBothTerms(school: String, className: String, schoolYear: String, into problems: inout [HosoError]) {
         for key in keys {
             for term in Term.allCases where bySubject[key]?[term] == nil {
-                problems.report(.gradeBookMissing,
-                                GradeBookInfo.recordId(school: school, schoolYear: schoolYear, className: className, subject: names[key]!, term: term),
-                                "Thiếu sổ điểm môn \(names[key]!) \(term): chưa nhập vào kho",
-                                "the grade book of \(names[key]!) \(term) is missing: it has not been imported")
+                problems.report(
+                    .gradeBookMissing,
+                    GradeBookInfo.recordId(school: school, schoolYear: schoolYear, className: className, subject: names[key]!, term: term),
+                    "Thiếu sổ điểm môn \(names[key]!) \(term): chưa nhập vào kho",
+                    "the grade book of \(names[key]!) \(term) is missing: it has not been imported")
             }
             if let a = bySubject[key]?[.hk1], let b = bySubject[key]?[.hk2], a.info.assessment != b.info.assessment {
-                problems.report(.transcriptInconsistent, b.recordId,
-                                "Môn \(names[key]!) được đánh giá khác nhau ở hai học kì (\(a.info.assessment.rawValue), \(b.info.assessment.rawValue))",
-                                "\(names[key]!) is assessed differently in the two terms (\(a.info.assessment.rawValue), \(b.info.assessment.rawValue))")
+                problems.report(
+                    .transcriptInconsistent, b.recordId,
+                    "Môn \(names[key]!) được đánh giá khác nhau ở hai học kì (\(a.info.assessment.rawValue), \(b.info.assessment.rawValue))",
+                    "\(names[key]!) is assessed differently in the two terms (\(a.info.assessment.rawValue), \(b.info.assessment.rawValue))"
+                )
             }
         }
     }
 
     /// One student's subject lines; nil unless every subject gives one (what is missing is reported here or was
     /// reported by `checkBothTerms`).
-    func lines(for id: String, who: GradeBookStudent, rules: TranscriptRules,
-               into problems: inout [HosoError]) -> [TranscriptSubject]? {
+    func lines(
+        for id: String, who: GradeBookStudent, rules: TranscriptRules,
+        into problems: inout [HosoError]
+    ) -> [TranscriptSubject]? {
         var lines = [TranscriptSubject]()
         var complete = true
         for key in keys {
@@ -300,21 +331,28 @@ private struct SubjectBooks {
     }
 
     /// One subject's line for one student, from the two terms' rows.
-    private func line(_ key: String, for id: String, who: GradeBookStudent, rules: TranscriptRules,
-                      into problems: inout [HosoError]) -> TranscriptSubject? {
+    private func line(
+        _ key: String, for id: String, who: GradeBookStudent, rules: TranscriptRules,
+        into problems: inout [HosoError]
+    ) -> TranscriptSubject? {
         guard let first = bySubject[key]?[.hk1], let second = bySubject[key]?[.hk2],
-              first.info.assessment == second.info.assessment else { return nil }
+            first.info.assessment == second.info.assessment
+        else { return nil }
         var rows = [GradeBookStudent]()
         for b in [first, second] {
-            if let r = b.student(id) { rows.append(r) } else {
-                problems.report(.transcriptStudentMissing, b.recordId,
-                                "Học sinh \(who.fullName) (\(id)) không có trong sổ điểm này",
-                                "student \(who.fullName) (\(id)) is not in this grade book")
+            if let r = b.student(id) {
+                rows.append(r)
+            } else {
+                problems.report(
+                    .transcriptStudentMissing, b.recordId,
+                    "Học sinh \(who.fullName) (\(id)) không có trong sổ điểm này",
+                    "student \(who.fullName) (\(id)) is not in this grade book")
             }
         }
         guard rows.count == 2 else { return nil }
-        var line = TranscriptSubject(subject: names[key]!, assessment: first.info.assessment, teacher: second.info.teacher,
-                                     gradeBooks: [first.recordId, second.recordId])
+        var line = TranscriptSubject(
+            subject: names[key]!, assessment: first.info.assessment, teacher: second.info.teacher,
+            gradeBooks: [first.recordId, second.recordId])
         switch first.info.assessment {
         case .scored:
             guard let a = rows[0].termAverage, let b = rows[1].termAverage else { return nil }
@@ -327,9 +365,10 @@ private struct SubjectBooks {
             } else if rows[0].exempt || rows[1].exempt {
                 // A transcript has one line per subject for the year: a term result next to a term of
                 // exemption has no agreed form yet (see FORMATS.md), so it is reported, not guessed.
-                problems.report(.transcriptInconsistent, (rows[0].exempt ? first : second).recordId,
-                                "Học sinh \(who.fullName) (\(id)) được miễn môn \(names[key]!) chỉ một học kì: chưa hỗ trợ",
-                                "student \(who.fullName) (\(id)) is exempt from \(names[key]!) in one term only: not supported yet")
+                problems.report(
+                    .transcriptInconsistent, (rows[0].exempt ? first : second).recordId,
+                    "Học sinh \(who.fullName) (\(id)) được miễn môn \(names[key]!) chỉ một học kì: chưa hỗ trợ",
+                    "student \(who.fullName) (\(id)) is exempt from \(names[key]!) in one term only: not supported yet")
                 return nil
             } else {
                 guard let a = rows[0].commentResult, let b = rows[1].commentResult else { return nil }

@@ -12,8 +12,10 @@ extension ArchiveIndex {
     }
 
     /// Records a revision and its entries in one transaction, so `find` never sees one without the other.
-    package func record(revision: RevisionRow, objects: [StoredObject], entries: [EntryRow]?,
-                       manifest: ManifestRow? = nil, names: [NameRow] = [], refs: [RecordRef] = []) throws {
+    package func record(
+        revision: RevisionRow, objects: [StoredObject], entries: [EntryRow]?,
+        manifest: ManifestRow? = nil, names: [NameRow] = [], refs: [RecordRef] = []
+    ) throws {
         try write { db in
             try Self.insert(db, objects: objects)
             try Self.insert(db, revisions: [revision])
@@ -48,8 +50,10 @@ extension ArchiveIndex {
     /// the transaction commits. If either throws, everything is rolled back. The rows get the same rowids as
     /// `replaceEntries` would give them. So the index still never names an object the store does not hold.
     /// Neither closure may use this index: the transaction holds its writer.
-    package func record(entriesOf recordId: String, pending entries: [EntryRow], revisionId: () throws -> String,
-                       finish: () throws -> PendingRevision) throws {
+    package func record(
+        entriesOf recordId: String, pending entries: [EntryRow], revisionId: () throws -> String,
+        finish: () throws -> PendingRevision
+    ) throws {
         try write { db in
             try Self.deleteEntries(db, recordId: recordId)
             // The rowids SQLite would choose, max + 1 onwards, known before the rows exist (the write lock is ours).
@@ -61,12 +65,20 @@ extension ArchiveIndex {
                 try Self.insertRows(db, entries, revisionId: id, firstRowid: last + 1)
             } else {
                 id = try revisionId()  // rowids exhausted at the top: let SQLite choose, as replaceEntries does
-                try Self.replaceEntries(db, recordId: recordId, entries: entries.map { var e = $0; e.revisionId = id; return e })
+                try Self.replaceEntries(
+                    db, recordId: recordId,
+                    entries: entries.map {
+                        var e = $0
+                        e.revisionId = id
+                        return e
+                    })
             }
             let done = try finish()
             guard done.revision.recordId == recordId, done.revision.id == id else {
-                throw HosoError(.indexError, LocalizedText(vi: "Bản ghi không khớp các mục đã ghi", en: "The revision does not match the entries written"),
-                                location: recordId, cause: "\(done.revision.recordId) \(done.revision.id)")
+                throw HosoError(
+                    .indexError,
+                    LocalizedText(vi: "Bản ghi không khớp các mục đã ghi", en: "The revision does not match the entries written"),
+                    location: recordId, cause: "\(done.revision.recordId) \(done.revision.id)")
             }
             try Self.insert(db, objects: done.objects)
             try Self.insert(db, revisions: [done.revision])
@@ -82,31 +94,47 @@ extension ArchiveIndex {
     /// Entry rows with the rowids from `firstRowid` on, all of revision `revisionId`.
     static func insertRows(_ db: Database, _ entries: [EntryRow], revisionId: String, firstRowid: Int64) throws {
         if entries.isEmpty { return }
-        let ins = try db.cachedStatement(sql: """
-            INSERT INTO entry (rowid, revisionId, recordId, stt, fullName, nameKey, dateOfBirth, placeOfBirth, sex, ethnicity,
-                graduationGrade, serial, ledgerNumber, year, school, issuer, citizenId, moetId, page)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
+        let ins = try db.cachedStatement(
+            sql: """
+                INSERT INTO entry (rowid, revisionId, recordId, stt, fullName, nameKey, dateOfBirth, placeOfBirth, sex, ethnicity,
+                    graduationGrade, serial, ledgerNumber, year, school, issuer, citizenId, moetId, page)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
         guard let connection = db.sqliteConnection else { throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "closed database") }
         let s = ins.sqliteStatement
-        defer { sqlite3_reset(s); sqlite3_clear_bindings(s) }
+        defer {
+            sqlite3_reset(s)
+            sqlite3_clear_bindings(s)
+        }
         // Bindings outlive a reset: the values a ledger's rows share are bound again only when they change.
         RawBind.text(s, 2, revisionId)
         var shared: (recordId: String, year: Int, school: String, issuer: String)? = nil
         for (i, e) in entries.enumerated() {
             sqlite3_bind_int64(s, 1, firstRowid + Int64(i))
             if let shared, RawBind.sameBytes(shared.recordId, e.recordId), shared.year == e.year,
-               RawBind.sameBytes(shared.school, e.school), RawBind.sameBytes(shared.issuer, e.issuer) {
+                RawBind.sameBytes(shared.school, e.school), RawBind.sameBytes(shared.issuer, e.issuer)
+            {
                 // the same as the row before
             } else {
-                RawBind.text(s, 3, e.recordId); RawBind.int(s, 14, e.year); RawBind.text(s, 15, e.school); RawBind.text(s, 16, e.issuer)
+                RawBind.text(s, 3, e.recordId)
+                RawBind.int(s, 14, e.year)
+                RawBind.text(s, 15, e.school)
+                RawBind.text(s, 16, e.issuer)
                 shared = (e.recordId, e.year, e.school, e.issuer)
             }
             RawBind.int(s, 4, e.stt)
-            RawBind.text(s, 5, e.fullName); RawBind.text(s, 6, e.nameKey); RawBind.text(s, 7, e.dateOfBirth)
-            RawBind.text(s, 8, e.placeOfBirth); RawBind.text(s, 9, e.sex); RawBind.text(s, 10, e.ethnicity)
-            RawBind.text(s, 11, e.graduationGrade); RawBind.text(s, 12, e.serial); RawBind.int(s, 13, e.ledgerNumber)
-            RawBind.text(s, 17, e.citizenId); RawBind.text(s, 18, e.moetId); RawBind.int(s, 19, e.page)
+            RawBind.text(s, 5, e.fullName)
+            RawBind.text(s, 6, e.nameKey)
+            RawBind.text(s, 7, e.dateOfBirth)
+            RawBind.text(s, 8, e.placeOfBirth)
+            RawBind.text(s, 9, e.sex)
+            RawBind.text(s, 10, e.ethnicity)
+            RawBind.text(s, 11, e.graduationGrade)
+            RawBind.text(s, 12, e.serial)
+            RawBind.int(s, 13, e.ledgerNumber)
+            RawBind.text(s, 17, e.citizenId)
+            RawBind.text(s, 18, e.moetId)
+            RawBind.int(s, 19, e.page)
             try RawBind.run(s, connection)
         }
     }
@@ -117,11 +145,15 @@ extension ArchiveIndex {
         let fts = try db.cachedStatement(sql: "INSERT INTO entry_fts (rowid, nameKey, placeKey, schoolKey) VALUES (?, ?, ?, ?)")
         guard let connection = db.sqliteConnection else { throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "closed database") }
         let f = fts.sqliteStatement
-        defer { sqlite3_reset(f); sqlite3_clear_bindings(f) }
+        defer {
+            sqlite3_reset(f)
+            sqlite3_clear_bindings(f)
+        }
         var school: String? = nil  // bound again only when it changes (bindings outlive a reset)
         for (i, e) in entries.enumerated() {
             sqlite3_bind_int64(f, 1, firstRowid + Int64(i))
-            RawBind.text(f, 2, e.nameKey); RawBind.text(f, 3, e.placeKey)
+            RawBind.text(f, 2, e.nameKey)
+            RawBind.text(f, 3, e.placeKey)
             if school == nil || !RawBind.sameBytes(school!, e.schoolKey) {
                 RawBind.text(f, 4, e.schoolKey)
                 school = e.schoolKey
@@ -133,38 +165,58 @@ extension ArchiveIndex {
     static func replaceEntries(_ db: Database, recordId: String, entries: [EntryRow]) throws {
         try deleteEntries(db, recordId: recordId)
         if entries.isEmpty { return }
-        let ins = try db.cachedStatement(sql: """
-            INSERT INTO entry (revisionId, recordId, stt, fullName, nameKey, dateOfBirth, placeOfBirth, sex, ethnicity,
-                graduationGrade, serial, ledgerNumber, year, school, issuer, citizenId, moetId, page)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
+        let ins = try db.cachedStatement(
+            sql: """
+                INSERT INTO entry (revisionId, recordId, stt, fullName, nameKey, dateOfBirth, placeOfBirth, sex, ethnicity,
+                    graduationGrade, serial, ledgerNumber, year, school, issuer, citizenId, moetId, page)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
         let fts = try db.cachedStatement(sql: "INSERT INTO entry_fts (rowid, nameKey, placeKey, schoolKey) VALUES (?, ?, ?, ?)")
         guard let connection = db.sqliteConnection else { throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "closed database") }
         // The SQLite C API directly: boxing eighteen values per row into statement arguments cost as much as
         // SQLite's own work. Inside GRDB's write transaction, on its cached statements, reset after use.
-        let s = ins.sqliteStatement, f = fts.sqliteStatement
+        let s = ins.sqliteStatement
+        let f = fts.sqliteStatement
         defer {
-            sqlite3_reset(s); sqlite3_clear_bindings(s)
-            sqlite3_reset(f); sqlite3_clear_bindings(f)
+            sqlite3_reset(s)
+            sqlite3_clear_bindings(s)
+            sqlite3_reset(f)
+            sqlite3_clear_bindings(f)
         }
         for e in entries {
-            RawBind.text(s, 1, e.revisionId); RawBind.text(s, 2, e.recordId); RawBind.int(s, 3, e.stt)
-            RawBind.text(s, 4, e.fullName); RawBind.text(s, 5, e.nameKey); RawBind.text(s, 6, e.dateOfBirth)
-            RawBind.text(s, 7, e.placeOfBirth); RawBind.text(s, 8, e.sex); RawBind.text(s, 9, e.ethnicity)
-            RawBind.text(s, 10, e.graduationGrade); RawBind.text(s, 11, e.serial); RawBind.int(s, 12, e.ledgerNumber)
-            RawBind.int(s, 13, e.year); RawBind.text(s, 14, e.school); RawBind.text(s, 15, e.issuer)
-            RawBind.text(s, 16, e.citizenId); RawBind.text(s, 17, e.moetId); RawBind.int(s, 18, e.page)
+            RawBind.text(s, 1, e.revisionId)
+            RawBind.text(s, 2, e.recordId)
+            RawBind.int(s, 3, e.stt)
+            RawBind.text(s, 4, e.fullName)
+            RawBind.text(s, 5, e.nameKey)
+            RawBind.text(s, 6, e.dateOfBirth)
+            RawBind.text(s, 7, e.placeOfBirth)
+            RawBind.text(s, 8, e.sex)
+            RawBind.text(s, 9, e.ethnicity)
+            RawBind.text(s, 10, e.graduationGrade)
+            RawBind.text(s, 11, e.serial)
+            RawBind.int(s, 12, e.ledgerNumber)
+            RawBind.int(s, 13, e.year)
+            RawBind.text(s, 14, e.school)
+            RawBind.text(s, 15, e.issuer)
+            RawBind.text(s, 16, e.citizenId)
+            RawBind.text(s, 17, e.moetId)
+            RawBind.int(s, 18, e.page)
             try RawBind.run(s, connection)
             sqlite3_bind_int64(f, 1, sqlite3_last_insert_rowid(connection))
-            RawBind.text(f, 2, e.nameKey); RawBind.text(f, 3, e.placeKey); RawBind.text(f, 4, e.schoolKey)
+            RawBind.text(f, 2, e.nameKey)
+            RawBind.text(f, 3, e.placeKey)
+            RawBind.text(f, 4, e.schoolKey)
             try RawBind.run(f, connection)
         }
     }
 
     /// Serials (unique everywhere: they are pre-printed on the blanks) and ledger numbers (unique per issuing
     /// body and calendar year) already used by other ledger records.
-    package func usedNumbers(year: Int, issuer: String, excludingRecord recordId: String, serials wanted: [String],
-                            numbers range: ClosedRange<Int>? = nil) throws -> (serials: [String: String], numbers: [Int: String]) {
+    package func usedNumbers(
+        year: Int, issuer: String, excludingRecord recordId: String, serials wanted: [String],
+        numbers range: ClosedRange<Int>? = nil
+    ) throws -> (serials: [String: String], numbers: [Int: String]) {
         try read { db in
             // Only the serials this import uses: the archive may hold millions.
             var serials = [String: String]()
@@ -176,25 +228,33 @@ extension ArchiveIndex {
                 // once and cached: compiling a 500-long IN list was half of this query's time.
                 let width = chunk.count == 500 ? 500 : max(16, 1 << (Int.bitWidth - (chunk.count - 1).leadingZeroBitCount))
                 let marks = Array(repeating: "?", count: width).joined(separator: ",")
-                let stmt = try db.cachedStatement(sql: "SELECT serial, recordId, ledgerNumber, year FROM entry WHERE recordId != ? AND serial IN (\(marks))")
+                let stmt = try db.cachedStatement(
+                    sql: "SELECT serial, recordId, ledgerNumber, year FROM entry WHERE recordId != ? AND serial IN (\(marks))")
                 var values: [(any DatabaseValueConvertible)?] = [recordId]
                 values += chunk.map { $0 as (any DatabaseValueConvertible)? }
                 values += [(any DatabaseValueConvertible)?](repeating: nil, count: width - chunk.count)
                 let rows = try Row.fetchCursor(stmt, arguments: StatementArguments(values))
                 while let row = try rows.next() {
-                    let serial: String = row[0], rid: String = row[1], n: Int = row[2], y: Int = row[3]
+                    let serial: String = row[0]
+                    let rid: String = row[1]
+                    let n: Int = row[2]
+                    let y: Int = row[3]
                     serials[serial] = "\(rid) #\(n)/\(y)"
                 }
             }
             var numbers = [Int: String]()
             // Only the numbers this import uses (a year of a big office holds many thousands).
             let r = range ?? Int.min...Int.max
-            let rows = try Row.fetchCursor(db, sql: """
-                SELECT ledgerNumber, recordId, serial FROM entry
-                WHERE year = ? AND ledgerNumber BETWEEN ? AND ? AND issuer = ? AND recordId != ?
-                """, arguments: [year, r.lowerBound, r.upperBound, issuer, recordId])
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT ledgerNumber, recordId, serial FROM entry
+                    WHERE year = ? AND ledgerNumber BETWEEN ? AND ? AND issuer = ? AND recordId != ?
+                    """, arguments: [year, r.lowerBound, r.upperBound, issuer, recordId])
             while let row = try rows.next() {
-                let n: Int = row[0], rid: String = row[1], serial: String = row[2]
+                let n: Int = row[0]
+                let rid: String = row[1]
+                let serial: String = row[2]
                 numbers[n] = "\(rid), \(serial)"
             }
             return (serials, numbers)
@@ -237,7 +297,8 @@ extension ArchiveIndex {
             args += [.int(n), .int(n)]
         }
         if conds.isEmpty { return [] }
-        let sql = "SELECT \(EntryRow.columns) FROM entry WHERE " + conds.joined(separator: " AND ")
+        let sql =
+            "SELECT \(EntryRow.columns) FROM entry WHERE " + conds.joined(separator: " AND ")
             + " ORDER BY year, ledgerNumber LIMIT \(limit)"
         // One SELECT (a statement reads one snapshot by itself, no transaction needed), on a lookup connection of
         // this index's own, its columns read by position: GRDB's pool, schema check and row decoding were half of
@@ -245,7 +306,10 @@ extension ArchiveIndex {
         do {
             return try lookups.with { connection in
                 let s = try connection.statement(sql)
-                defer { sqlite3_reset(s); sqlite3_clear_bindings(s) }
+                defer {
+                    sqlite3_reset(s)
+                    sqlite3_clear_bindings(s)
+                }
                 for (i, a) in args.enumerated() {
                     switch a {
                     case .text(let t): RawBind.text(s, Int32(i + 1), t)

@@ -15,9 +15,10 @@ extension ArchiveIndex {
 
     static func insert(_ db: Database, objects: [StoredObject]) throws {
         // The object file's header is the truth: replace whatever the index said before.
-        let obj = try db.cachedStatement(sql: """
-            INSERT OR REPLACE INTO object (id, kind, encoding, size, storedSize) VALUES (?, ?, ?, ?, ?)
-            """)
+        let obj = try db.cachedStatement(
+            sql: """
+                INSERT OR REPLACE INTO object (id, kind, encoding, size, storedSize) VALUES (?, ?, ?, ?, ?)
+                """)
         for o in objects {
             try obj.execute(arguments: [o.id.hex, o.kind.rawValue, o.encoding.rawValue, Int64(o.size), Int64(o.storedSize)])
         }
@@ -25,9 +26,10 @@ extension ArchiveIndex {
 
     static func insert(_ db: Database, manifest: ManifestRow, names: [NameRow]) throws {
         try db.execute(sql: "INSERT OR IGNORE INTO manifest (id, addedAt) VALUES (?, ?)", arguments: [manifest.id, manifest.addedAt])
-        let name = try db.cachedStatement(sql: """
-            INSERT OR IGNORE INTO name (manifestId, objectId, path, size) VALUES (?, ?, ?, ?)
-            """)
+        let name = try db.cachedStatement(
+            sql: """
+                INSERT OR IGNORE INTO name (manifestId, objectId, path, size) VALUES (?, ?, ?, ?)
+                """)
         for n in names { try name.execute(arguments: [n.manifestId, n.objectId, n.path, n.size]) }
     }
 
@@ -38,8 +40,9 @@ extension ArchiveIndex {
     /// Ids starting with `prefix` (lowercase hex); at most `limit`, enough to tell unique from ambiguous.
     package func ids(withPrefix prefix: String, limit: Int = 2) throws -> [String] {
         try read { db in
-            try String.fetchAll(db, sql: "SELECT id FROM object WHERE id >= ? AND id < ? ORDER BY id LIMIT ?",
-                                arguments: [prefix, prefix + "g", limit])
+            try String.fetchAll(
+                db, sql: "SELECT id FROM object WHERE id >= ? AND id < ? ORDER BY id LIMIT ?",
+                arguments: [prefix, prefix + "g", limit])
         }
     }
 
@@ -67,10 +70,13 @@ extension ArchiveIndex {
     /// The names one object was added under, oldest first.
     package func names(of id: ObjectID) throws -> [NameEntry] {
         try read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT n.path, m.addedAt, m.id AS manifest FROM name n JOIN manifest m ON m.id = n.manifestId
-                WHERE n.objectId = ? ORDER BY m.addedAt, n.path, m.id
-                """, arguments: [id.hex]).map { NameEntry(path: $0["path"], addedAt: $0["addedAt"], manifest: $0["manifest"]) }
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT n.path, m.addedAt, m.id AS manifest FROM name n JOIN manifest m ON m.id = n.manifestId
+                    WHERE n.objectId = ? ORDER BY m.addedAt, n.path, m.id
+                    """, arguments: [id.hex]
+            ).map { NameEntry(path: $0["path"], addedAt: $0["addedAt"], manifest: $0["manifest"]) }
         }
     }
 

@@ -6,9 +6,10 @@ import HosoStore
 // Revisions and their parents: the history of every record.
 extension ArchiveIndex {
     static func insert(_ db: Database, revisions: [RevisionRow]) throws {
-        let rev = try db.cachedStatement(sql: """
-            INSERT OR IGNORE INTO revision (id, recordType, recordId, author, time, reason) VALUES (?, ?, ?, ?, ?, ?)
-            """)
+        let rev = try db.cachedStatement(
+            sql: """
+                INSERT OR IGNORE INTO revision (id, recordType, recordId, author, time, reason) VALUES (?, ?, ?, ?, ?, ?)
+                """)
         let parent = try db.cachedStatement(sql: "INSERT OR IGNORE INTO revision_parent (revisionId, parentId) VALUES (?, ?)")
         for r in revisions {
             try rev.execute(arguments: [r.id, r.recordType, r.recordId, r.author, r.time, r.reason])
@@ -38,43 +39,54 @@ extension ArchiveIndex {
     package func heads(ofRecord recordId: String) throws -> [String] {
         try read { db in
             // Cached statements: these run several times for every copy or request (compiling was a third of each).
-            try String.fetchAll(db.cachedStatement(sql: """
-                SELECT r.id FROM revision r WHERE r.recordId = ? AND NOT EXISTS (
-                    SELECT 1 FROM revision_parent p JOIN revision c ON c.id = p.revisionId
-                    WHERE p.parentId = r.id AND c.recordId = r.recordId)
-                ORDER BY r.time, r.id
-                """), arguments: [recordId])
+            try String.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT r.id FROM revision r WHERE r.recordId = ? AND NOT EXISTS (
+                            SELECT 1 FROM revision_parent p JOIN revision c ON c.id = p.revisionId
+                            WHERE p.parentId = r.id AND c.recordId = r.recordId)
+                        ORDER BY r.time, r.id
+                        """), arguments: [recordId])
         }
     }
 
     /// Records with more than one head, each with its heads.
     package func conflicts() throws -> [(recordId: String, heads: [String])] {
         try read { db in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT r.recordId, r.id FROM revision r WHERE NOT EXISTS (
-                    SELECT 1 FROM revision_parent p JOIN revision c ON c.id = p.revisionId
-                    WHERE p.parentId = r.id AND c.recordId = r.recordId)
-                ORDER BY r.recordId, r.time, r.id
-                """)
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT r.recordId, r.id FROM revision r WHERE NOT EXISTS (
+                        SELECT 1 FROM revision_parent p JOIN revision c ON c.id = p.revisionId
+                        WHERE p.parentId = r.id AND c.recordId = r.recordId)
+                    ORDER BY r.recordId, r.time, r.id
+                    """)
             var grouped = [(recordId: String, heads: [String])]()
             for row in rows {
                 let rid: String = row["recordId"]
-                if grouped.last?.recordId == rid { grouped[grouped.count - 1].heads.append(row["id"]) } else { grouped.append((rid, [row["id"]])) }
+                if grouped.last?.recordId == rid {
+                    grouped[grouped.count - 1].heads.append(row["id"])
+                } else {
+                    grouped.append((rid, [row["id"]]))
+                }
             }
             return grouped.filter { $0.heads.count > 1 }
         }
     }
 
     private static func revisionRows(_ db: Database, where clause: String, _ args: StatementArguments) throws -> [RevisionRow] {
-        let rows = try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT r.id, r.recordType, r.recordId, r.author, r.time, r.reason,
-                   (SELECT group_concat(parentId, ' ') FROM (SELECT parentId FROM revision_parent WHERE revisionId = r.id ORDER BY parentId)) AS parents
-            FROM revision r WHERE \(clause) ORDER BY r.time, r.id
-            """), arguments: args)
+        let rows = try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT r.id, r.recordType, r.recordId, r.author, r.time, r.reason,
+                           (SELECT group_concat(parentId, ' ') FROM (SELECT parentId FROM revision_parent WHERE revisionId = r.id ORDER BY parentId)) AS parents
+                    FROM revision r WHERE \(clause) ORDER BY r.time, r.id
+                    """), arguments: args)
         return rows.map {
-            RevisionRow(id: $0["id"], recordType: $0["recordType"], recordId: $0["recordId"], author: $0["author"],
-                        time: $0["time"], reason: $0["reason"],
-                        parents: (($0["parents"] as String?) ?? "").split(separator: " ").map(String.init))
+            RevisionRow(
+                id: $0["id"], recordType: $0["recordType"], recordId: $0["recordId"], author: $0["author"],
+                time: $0["time"], reason: $0["reason"],
+                parents: (($0["parents"] as String?) ?? "").split(separator: " ").map(String.init))
         }
     }
 }

@@ -94,18 +94,36 @@ public struct EntryRow: Sendable, Equatable, Codable {
     public var moetId: String?
     public var page: Int?
 
-    public init(revisionId: String, recordId: String, stt: Int, fullName: String, nameKey: String, dateOfBirth: String,
-                placeOfBirth: String, placeKey: String, sex: String, ethnicity: String, graduationGrade: String, serial: String,
-                ledgerNumber: Int, year: Int, school: String, schoolKey: String, issuer: String, citizenId: String?,
-                moetId: String?, page: Int?) {
-        self.revisionId = revisionId; self.recordId = recordId; self.stt = stt; self.fullName = fullName; self.nameKey = nameKey
-        self.dateOfBirth = dateOfBirth; self.placeOfBirth = placeOfBirth; self.placeKey = placeKey; self.sex = sex
-        self.ethnicity = ethnicity; self.graduationGrade = graduationGrade; self.serial = serial; self.ledgerNumber = ledgerNumber
-        self.year = year; self.school = school; self.schoolKey = schoolKey; self.issuer = issuer; self.citizenId = citizenId
-        self.moetId = moetId; self.page = page
+    public init(
+        revisionId: String, recordId: String, stt: Int, fullName: String, nameKey: String, dateOfBirth: String,
+        placeOfBirth: String, placeKey: String, sex: String, ethnicity: String, graduationGrade: String, serial: String,
+        ledgerNumber: Int, year: Int, school: String, schoolKey: String, issuer: String, citizenId: String?,
+        moetId: String?, page: Int?
+    ) {
+        self.revisionId = revisionId
+        self.recordId = recordId
+        self.stt = stt
+        self.fullName = fullName
+        self.nameKey = nameKey
+        self.dateOfBirth = dateOfBirth
+        self.placeOfBirth = placeOfBirth
+        self.placeKey = placeKey
+        self.sex = sex
+        self.ethnicity = ethnicity
+        self.graduationGrade = graduationGrade
+        self.serial = serial
+        self.ledgerNumber = ledgerNumber
+        self.year = year
+        self.school = school
+        self.schoolKey = schoolKey
+        self.issuer = issuer
+        self.citizenId = citizenId
+        self.moetId = moetId
+        self.page = page
     }
 
-    static let columns = "revisionId, recordId, stt, fullName, nameKey, dateOfBirth, placeOfBirth, sex, ethnicity, "
+    static let columns =
+        "revisionId, recordId, stt, fullName, nameKey, dateOfBirth, placeOfBirth, sex, ethnicity, "
         + "graduationGrade, serial, ledgerNumber, year, school, issuer, citizenId, moetId, page"
 
     /// The current row of a statement that selected `columns`, read by position as GRDB reads these types
@@ -114,10 +132,11 @@ public struct EntryRow: Sendable, Equatable, Codable {
         @inline(__always) func text(_ i: Int32) -> String { String(cString: sqlite3_column_text(s, i)!) }
         @inline(__always) func optionalText(_ i: Int32) -> String? { sqlite3_column_type(s, i) == SQLITE_NULL ? nil : text(i) }
         @inline(__always) func int(_ i: Int32) -> Int { Int(sqlite3_column_int64(s, i)) }
-        self.init(revisionId: text(0), recordId: text(1), stt: int(2), fullName: text(3), nameKey: text(4), dateOfBirth: text(5),
-                  placeOfBirth: text(6), placeKey: "", sex: text(7), ethnicity: text(8), graduationGrade: text(9), serial: text(10),
-                  ledgerNumber: int(11), year: int(12), school: text(13), schoolKey: "", issuer: text(14), citizenId: optionalText(15),
-                  moetId: optionalText(16), page: sqlite3_column_type(s, 17) == SQLITE_NULL ? nil : int(17))
+        self.init(
+            revisionId: text(0), recordId: text(1), stt: int(2), fullName: text(3), nameKey: text(4), dateOfBirth: text(5),
+            placeOfBirth: text(6), placeKey: "", sex: text(7), ethnicity: text(8), graduationGrade: text(9), serial: text(10),
+            ledgerNumber: int(11), year: int(12), school: text(13), schoolKey: "", issuer: text(14), citizenId: optionalText(15),
+            moetId: optionalText(16), page: sqlite3_column_type(s, 17) == SQLITE_NULL ? nil : int(17))
     }
 }
 

@@ -10,7 +10,10 @@ enum RawBind {
 
     @inline(__always)
     static func text(_ s: OpaquePointer, _ i: Int32, _ v: String?) {
-        guard var v else { sqlite3_bind_null(s, i); return }
+        guard var v else {
+            sqlite3_bind_null(s, i)
+            return
+        }
         v.withUTF8 { buf in
             // An empty string is bound as empty text, never NULL: a null pointer would bind NULL.
             if let base = buf.baseAddress {
@@ -57,13 +60,15 @@ final class WALProgress: Sendable {
 
     func watch(_ connection: OpaquePointer) {
         let context = Unmanaged.passUnretained(self).toOpaque()
-        sqlite3_wal_hook(connection, { context, _, _, frames in
-            if let context, frames >= WALProgress.threshold {
-                let progress = Unmanaged<WALProgress>.fromOpaque(context).takeUnretainedValue()
-                progress.state.withLock { $0.due = frames }
-            }
-            return SQLITE_OK
-        }, context)
+        sqlite3_wal_hook(
+            connection,
+            { context, _, _, frames in
+                if let context, frames >= WALProgress.threshold {
+                    let progress = Unmanaged<WALProgress>.fromOpaque(context).takeUnretainedValue()
+                    progress.state.withLock { $0.due = frames }
+                }
+                return SQLITE_OK
+            }, context)
     }
 
     /// The log's size if a checkpoint is due (and from now on being seen to), else nil.

@@ -31,8 +31,10 @@ package final class ArchiveIndex: Sendable {
                     if let connection = db.sqliteConnection { wal.watch(connection) }
                 }
             }
-            pool = building ? try DatabaseQueue(path: path, configuration: config)
-                            : try DatabasePool(path: path, configuration: config)
+            pool =
+                building
+                ? try DatabaseQueue(path: path, configuration: config)
+                : try DatabasePool(path: path, configuration: config)
             checkpointer = building ? nil : Checkpointer(path: path)
             lookups = LookupConnections(path: path)
             try Self.migrator.migrate(pool)
@@ -52,9 +54,12 @@ package final class ArchiveIndex: Sendable {
     package static let writerPragmas = "PRAGMA page_size = 8192; PRAGMA cache_size = -32768"
 
     static func wrap(_ e: any Error, _ path: String) -> HosoError {
-        HosoError(.indexError, LocalizedText(vi: "Lỗi chỉ mục SQLite (có thể dựng lại bằng `hoso reindex`)",
-                                             en: "SQLite index error (it can be rebuilt with `hoso reindex`)"),
-                  location: path, cause: "\(e)")
+        HosoError(
+            .indexError,
+            LocalizedText(
+                vi: "Lỗi chỉ mục SQLite (có thể dựng lại bằng `hoso reindex`)",
+                en: "SQLite index error (it can be rebuilt with `hoso reindex`)"),
+            location: path, cause: "\(e)")
     }
 
     func write<T>(_ body: (Database) throws -> T) throws -> T {

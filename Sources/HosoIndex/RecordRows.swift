@@ -9,8 +9,14 @@ import HosoStore
 extension EntryRow {
     /// The searchable entries of a ledger revision's body.
     package static func rows(revisionId: String, recordId: String, body: JSONValue) -> [EntryRow] {
-        func str(_ v: JSONValue?) -> String? { if case .string(let s)? = v { return s }; return nil }
-        func int(_ v: JSONValue?) -> Int? { if case .number(let d)? = v, d == d.rounded() { return Int(d) }; return nil }
+        func str(_ v: JSONValue?) -> String? {
+            if case .string(let s)? = v { return s }
+            return nil
+        }
+        func int(_ v: JSONValue?) -> Int? {
+            if case .number(let d)? = v, d == d.rounded() { return Int(d) }
+            return nil
+        }
         guard case .array(let entries)? = body["entries"] else { return [] }
         let school = str(body["school"]) ?? ""
         let issuer = str(body["issuer"]) ?? ""
@@ -22,8 +28,18 @@ extension EntryRow {
         for e in entries {
             guard case .object(let members) = e else { continue }
             // One pass over the members instead of a search per field; as `e[key]`, the first member of a name counts.
-            var name: String?, serial: String?, number: Int?, pob: String?, stt: Int?, dob: String?, sex: String?
-            var ethnicity: String?, grade: String?, citizenId: String?, moetId: String?, page: Int?
+            var name: String?
+            var serial: String?
+            var number: Int?
+            var pob: String?
+            var stt: Int?
+            var dob: String?
+            var sex: String?
+            var ethnicity: String?
+            var grade: String?
+            var citizenId: String?
+            var moetId: String?
+            var page: Int?
             var seen: UInt16 = 0
             func first(_ bit: UInt16) -> Bool {
                 defer { seen |= bit }
@@ -49,12 +65,14 @@ extension EntryRow {
             guard let name, let serial, let number else { continue }
             let place = pob ?? ""
             let placeKey = VietnameseText.fold(place)
-            rows.append(EntryRow(revisionId: revisionId, recordId: recordId, stt: stt ?? 0, fullName: name,
-                                 nameKey: VietnameseText.fold(name), dateOfBirth: dob ?? "", placeOfBirth: place,
-                                 placeKey: placeKey, sex: sex ?? "", ethnicity: ethnicity ?? "",
-                                 graduationGrade: grade ?? "", serial: serial, ledgerNumber: number, year: year,
-                                 school: school, schoolKey: schoolKey, issuer: issuer, citizenId: citizenId,
-                                 moetId: moetId, page: page))
+            rows.append(
+                EntryRow(
+                    revisionId: revisionId, recordId: recordId, stt: stt ?? 0, fullName: name,
+                    nameKey: VietnameseText.fold(name), dateOfBirth: dob ?? "", placeOfBirth: place,
+                    placeKey: placeKey, sex: sex ?? "", ethnicity: ethnicity ?? "",
+                    graduationGrade: grade ?? "", serial: serial, ledgerNumber: number, year: year,
+                    school: school, schoolKey: schoolKey, issuer: issuer, citizenId: citizenId,
+                    moetId: moetId, page: page))
         }
         return rows
     }
@@ -62,19 +80,28 @@ extension EntryRow {
     /// The rows `entryRows(revisionId:recordId:body:)` reads from `draft.body(scans:)` (with an empty revision
     /// id), straight from the draft: the same values, in the same order, without going through the JSON.
     package static func rows(of draft: LedgerDraft, recordId: String) -> [EntryRow] {
-        func str(_ v: JSONValue?) -> String? { if case .string(let s)? = v { return s }; return nil }
-        func int(_ v: JSONValue?) -> Int? { if case .number(let d)? = v, d == d.rounded() { return Int(d) }; return nil }
+        func str(_ v: JSONValue?) -> String? {
+            if case .string(let s)? = v { return s }
+            return nil
+        }
+        func int(_ v: JSONValue?) -> Int? {
+            if case .number(let d)? = v, d == d.rounded() { return Int(d) }
+            return nil
+        }
         // The body's school, issuer and year are the mapping's header members; its entries are `LedgerEntry.json`
         // by STT, whose numbers are Doubles.
         let header = JSONValue.object(draft.mapping.header)
-        let school = str(header["school"]) ?? "", issuer = str(header["issuer"]) ?? "", year = int(header["year"]) ?? 0
+        let school = str(header["school"]) ?? ""
+        let issuer = str(header["issuer"]) ?? ""
+        let year = int(header["year"]) ?? 0
         let schoolKey = VietnameseText.fold(school)
         return draft.entries.sorted { $0.stt < $1.stt }.map { e in
-            EntryRow(revisionId: "", recordId: recordId, stt: Int(Double(e.stt)), fullName: e.fullName, nameKey: VietnameseText.fold(e.fullName),
-                     dateOfBirth: e.dateOfBirth, placeOfBirth: e.placeOfBirth, placeKey: VietnameseText.fold(e.placeOfBirth), sex: e.sex,
-                     ethnicity: e.ethnicity, graduationGrade: e.graduationGrade, serial: e.serial, ledgerNumber: Int(Double(e.ledgerNumber)),
-                     year: year, school: school, schoolKey: schoolKey, issuer: issuer, citizenId: e.citizenId, moetId: e.moetId,
-                     page: e.page.map { Int(Double($0)) })
+            EntryRow(
+                revisionId: "", recordId: recordId, stt: Int(Double(e.stt)), fullName: e.fullName, nameKey: VietnameseText.fold(e.fullName),
+                dateOfBirth: e.dateOfBirth, placeOfBirth: e.placeOfBirth, placeKey: VietnameseText.fold(e.placeOfBirth), sex: e.sex,
+                ethnicity: e.ethnicity, graduationGrade: e.graduationGrade, serial: e.serial, ledgerNumber: Int(Double(e.ledgerNumber)),
+                year: year, school: school, schoolKey: schoolKey, issuer: issuer, citizenId: e.citizenId, moetId: e.moetId,
+                page: e.page.map { Int(Double($0)) })
         }
     }
 }
@@ -83,8 +110,14 @@ extension RecordRef {
     /// What a revision refers to, for the index (`heads(referring:to:)`): the ledger entry an appendix or a
     /// revocation concerns, the PDF, signer and request of a copy register line, the documents a request issued.
     package static func refs(of rev: Revision) -> [RecordRef] {
-        func str(_ v: JSONValue?) -> String? { if case .string(let s)? = v { return s }; return nil }
-        func int(_ v: JSONValue?) -> Int? { if case .number(let d)? = v, d == d.rounded() { return Int(d) }; return nil }
+        func str(_ v: JSONValue?) -> String? {
+            if case .string(let s)? = v { return s }
+            return nil
+        }
+        func int(_ v: JSONValue?) -> Int? {
+            if case .number(let d)? = v, d == d.rounded() { return Int(d) }
+            return nil
+        }
         let b = rev.body
         switch rev.recordType {
         case "ledger-appendix", "revocation":
@@ -112,8 +145,10 @@ extension RevisionRow {
         var out = [RevisionRow]()
         var rest = rows
         while !rest.isEmpty {
-            let (ready, waiting) = (rest.filter { $0.parents.allSatisfy { !ids.contains($0) || placed.contains($0) } },
-                                    rest.filter { !$0.parents.allSatisfy { !ids.contains($0) || placed.contains($0) } })
+            let (ready, waiting) = (
+                rest.filter { $0.parents.allSatisfy { !ids.contains($0) || placed.contains($0) } },
+                rest.filter { !$0.parents.allSatisfy { !ids.contains($0) || placed.contains($0) } }
+            )
             if ready.isEmpty { return out + waiting }  // a cycle cannot happen with content addresses; be safe anyway
             out += ready
             placed.formUnion(ready.map(\.id))
@@ -124,8 +159,9 @@ extension RevisionRow {
 
     /// The index's row of a stored revision.
     package init(_ id: ObjectID, _ rev: Revision) {
-        self.init(id: id.hex, recordType: rev.recordType, recordId: rev.recordId, author: rev.author, time: rev.time,
-                  reason: rev.reason, parents: rev.parents)
+        self.init(
+            id: id.hex, recordType: rev.recordType, recordId: rev.recordId, author: rev.author, time: rev.time,
+            reason: rev.reason, parents: rev.parents)
     }
 }
 
@@ -172,8 +208,11 @@ public struct FindRequest: Sendable {
         if let s = school { q.schoolTokens = tokens(s) }
         if let d = dateOfBirth {
             guard let iso = DateCell.parse(d, format: "d/M/yyyy") ?? DateCell.parse(d, format: "yyyy-MM-dd") else {
-                throw HosoError(.ledgerValueInvalid, .both("Ngày sinh không hợp lệ (dd/mm/yyyy hoặc yyyy-mm-dd)",
-                                                           "Invalid date of birth (dd/mm/yyyy or yyyy-mm-dd)"), location: d)
+                throw HosoError(
+                    .ledgerValueInvalid,
+                    .both(
+                        "Ngày sinh không hợp lệ (dd/mm/yyyy hoặc yyyy-mm-dd)",
+                        "Invalid date of birth (dd/mm/yyyy or yyyy-mm-dd)"), location: d)
             }
             q.dateOfBirth = iso
         }

@@ -20,18 +20,19 @@ extension ArchiveIndex {
         m.registerMigration("0006-record-refs") { db in
             // index_task: derived data a migration cannot compute by itself (it needs the record bodies); the
             // archive fills it in when it opens the index and removes the task.
-            try db.execute(sql: """
-                CREATE TABLE record_ref (
-                    key TEXT NOT NULL,
-                    value TEXT NOT NULL,
-                    revisionId TEXT NOT NULL,
-                    recordId TEXT NOT NULL,
-                    PRIMARY KEY (key, value, revisionId)
-                ) WITHOUT ROWID;
-                CREATE INDEX record_ref_revision ON record_ref(revisionId);
-                CREATE TABLE index_task (name TEXT PRIMARY KEY NOT NULL) WITHOUT ROWID;
-                INSERT INTO index_task (name) SELECT 'record-refs' WHERE EXISTS (SELECT 1 FROM revision);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE record_ref (
+                        key TEXT NOT NULL,
+                        value TEXT NOT NULL,
+                        revisionId TEXT NOT NULL,
+                        recordId TEXT NOT NULL,
+                        PRIMARY KEY (key, value, revisionId)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX record_ref_revision ON record_ref(revisionId);
+                    CREATE TABLE index_task (name TEXT PRIMARY KEY NOT NULL) WITHOUT ROWID;
+                    INSERT INTO index_task (name) SELECT 'record-refs' WHERE EXISTS (SELECT 1 FROM revision);
+                    """)
         }
     }
 
@@ -59,24 +60,29 @@ extension ArchiveIndex {
     /// appears once per head that refers to it.
     package func heads(referring key: String, to value: String) throws -> [(recordId: String, revisionId: String)] {
         try read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT f.recordId, f.revisionId FROM record_ref f WHERE f.key = ? AND f.value = ? AND NOT EXISTS (
-                    SELECT 1 FROM revision_parent p JOIN revision c ON c.id = p.revisionId
-                    WHERE p.parentId = f.revisionId AND c.recordId = f.recordId)
-                ORDER BY f.recordId, f.revisionId
-                """, arguments: [key, value]).map { ($0[0], $0[1]) }
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT f.recordId, f.revisionId FROM record_ref f WHERE f.key = ? AND f.value = ? AND NOT EXISTS (
+                        SELECT 1 FROM revision_parent p JOIN revision c ON c.id = p.revisionId
+                        WHERE p.parentId = f.revisionId AND c.recordId = f.recordId)
+                    ORDER BY f.recordId, f.revisionId
+                    """, arguments: [key, value]
+            ).map { ($0[0], $0[1]) }
         }
     }
 
     /// Every value current revisions refer to under `key` (e.g. every certificate that signed a copy).
     package func referredValues(_ key: String) throws -> [String] {
         try read { db in
-            try String.fetchAll(db, sql: """
-                SELECT DISTINCT f.value FROM record_ref f WHERE f.key = ? AND NOT EXISTS (
-                    SELECT 1 FROM revision_parent p JOIN revision c ON c.id = p.revisionId
-                    WHERE p.parentId = f.revisionId AND c.recordId = f.recordId)
-                ORDER BY f.value
-                """, arguments: [key])
+            try String.fetchAll(
+                db,
+                sql: """
+                    SELECT DISTINCT f.value FROM record_ref f WHERE f.key = ? AND NOT EXISTS (
+                        SELECT 1 FROM revision_parent p JOIN revision c ON c.id = p.revisionId
+                        WHERE p.parentId = f.revisionId AND c.recordId = f.recordId)
+                    ORDER BY f.value
+                    """, arguments: [key])
         }
     }
 
@@ -84,10 +90,12 @@ extension ArchiveIndex {
     package func lastRecordId(ofType type: String, prefix: String) throws -> String? {
         try read { db in
             // Ids of one prefix sort together: a range scan of revision_record, not a read of every id of the type.
-            try String.fetchOne(db, sql: """
-                SELECT recordId FROM revision INDEXED BY revision_record WHERE recordId >= ? AND recordId < ? AND recordType = ?
-                ORDER BY recordId DESC LIMIT 1
-                """, arguments: [prefix, prefix + "\u{10FFFF}", type])
+            try String.fetchOne(
+                db,
+                sql: """
+                    SELECT recordId FROM revision INDEXED BY revision_record WHERE recordId >= ? AND recordId < ? AND recordType = ?
+                    ORDER BY recordId DESC LIMIT 1
+                    """, arguments: [prefix, prefix + "\u{10FFFF}", type])
         }
     }
 }

@@ -16,8 +16,10 @@ package struct SignatureRow: Codable, Sendable, Equatable, FetchableRecord, Pers
     package var signingTime: String?
     package var timestamped: Bool
 
-    package init(id: String, revisionId: String, signatureKey: String, signer: String, role: String?, signingTime: String?,
-                timestamped: Bool) {
+    package init(
+        id: String, revisionId: String, signatureKey: String, signer: String, role: String?, signingTime: String?,
+        timestamped: Bool
+    ) {
         self.id = id
         self.revisionId = revisionId
         self.signatureKey = signatureKey
@@ -31,19 +33,20 @@ package struct SignatureRow: Codable, Sendable, Equatable, FetchableRecord, Pers
 extension ArchiveIndex {
     static func registerSignatureMigration(_ m: inout DatabaseMigrator) {
         m.registerMigration("0005-signatures") { db in
-            try db.execute(sql: """
-                CREATE TABLE signature (
-                    id TEXT PRIMARY KEY NOT NULL,
-                    revisionId TEXT NOT NULL,
-                    signatureKey TEXT NOT NULL,
-                    signer TEXT NOT NULL,
-                    role TEXT,
-                    signingTime TEXT,
-                    timestamped INTEGER NOT NULL
-                ) WITHOUT ROWID;
-                CREATE INDEX signature_revision ON signature(revisionId);
-                CREATE INDEX signature_key ON signature(signatureKey);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE signature (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        revisionId TEXT NOT NULL,
+                        signatureKey TEXT NOT NULL,
+                        signer TEXT NOT NULL,
+                        role TEXT,
+                        signingTime TEXT,
+                        timestamped INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE INDEX signature_revision ON signature(revisionId);
+                    CREATE INDEX signature_key ON signature(signatureKey);
+                    """)
         }
     }
 

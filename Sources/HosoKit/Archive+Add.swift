@@ -1,13 +1,14 @@
+import Foundation
+import HosoCore
+import HosoIndex
+import HosoStore
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
-import Synchronization
-import HosoCore
-import HosoIndex
-import HosoStore
 
 extension Archive {
     /// When one batch is committed: at most this many bytes or files. Small enough that a crash or an
@@ -21,14 +22,17 @@ extension Archive {
     /// stored in batches; each batch becomes durable and visible at once, with a manifest naming its files.
     /// If a file fails while being read (it changed, the disk is full), that batch is dropped and the add
     /// stops: `HosoProblems` is thrown with the problems, and `partial` gets what earlier batches stored.
-    public func add(_ paths: [String], kind: ObjectKind = .blob, batchFiles: Int = Archive.batchFiles,
-                    progress: (@Sendable (AddProgress) -> Void)? = nil,
-                    partial: ((AddReport) -> Void)? = nil) throws -> AddReport {
+    public func add(
+        _ paths: [String], kind: ObjectKind = .blob, batchFiles: Int = Archive.batchFiles,
+        progress: (@Sendable (AddProgress) -> Void)? = nil,
+        partial: ((AddReport) -> Void)? = nil
+    ) throws -> AddReport {
         // Manifests and record revisions are written by hoso itself, after validation; a file passed off
         // as one would bypass that (records: `hoso record new`, `hoso ledger import`).
         if kind == .manifest || kind == .record {
-            throw HosoError(.invalidKind, .both("Loại '\(kind)' dành riêng cho hoso", "The kind '\(kind)' is reserved for hoso itself"),
-                            location: kind.rawValue)
+            throw HosoError(
+                .invalidKind, .both("Loại '\(kind)' dành riêng cho hoso", "The kind '\(kind)' is reserved for hoso itself"),
+                location: kind.rawValue)
         }
         guard let archiveReal = realPath(root) else {
             throw HosoError(.archiveNotFound, .both("Không tìm thấy kho", "Archive not found"), location: root)
@@ -71,8 +75,10 @@ extension Archive {
         return report
     }
 
-    private func addBatch(_ batch: [InputFile], kind: ObjectKind, report: inout AddReport,
-                          tick: @Sendable (UInt64, Int) -> Void) throws {
+    private func addBatch(
+        _ batch: [InputFile], kind: ObjectKind, report: inout AddReport,
+        tick: @Sendable (UInt64, Int) -> Void
+    ) throws {
         let store = self.store
         let results = Mutex([Result<StagedObject, HosoError>?](repeating: nil, count: batch.count))
         let next = Mutex(0)
@@ -80,18 +86,38 @@ extension Archive {
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, batch.count, 4))
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             while true {
-                let i = next.withLock { n -> Int in defer { n += 1 }; return n }
+                let i = next.withLock { n -> Int in
+                    defer { n += 1 }
+                    return n
+                }
                 if i >= batch.count { return }
-                if results.withLock({ $0.contains { if case .failure = $0 { return true }; return false } }) { return }
+                if results.withLock({
+                    $0.contains {
+                        if case .failure = $0 { return true }
+                        return false
+                    }
+                }) {
+                    return
+                }
                 let r = Result { try Self.stageFile(batch[i], kind: kind, store: store, tick: tick) }
-                    .mapError { $0 as? HosoError ?? HosoError(.internalError, .both("Lỗi nội bộ", "Internal error"),
-                                                             location: batch[i].sourcePath, cause: "\($0)") }
+                    .mapError {
+                        $0 as? HosoError
+                            ?? HosoError(
+                                .internalError, .both("Lỗi nội bộ", "Internal error"),
+                                location: batch[i].sourcePath, cause: "\($0)")
+                    }
                 results.withLock { $0[i] = r }
             }
         }
         let all = results.withLock { $0 }
-        let staged = all.compactMap { r -> StagedObject? in if case .success(let s) = r { return s }; return nil }
-        let failures = all.compactMap { r -> HosoError? in if case .failure(let e) = r { return e }; return nil }
+        let staged = all.compactMap { r -> StagedObject? in
+            if case .success(let s) = r { return s }
+            return nil
+        }
+        let failures = all.compactMap { r -> HosoError? in
+            if case .failure(let e) = r { return e }
+            return nil
+        }
         if !failures.isEmpty || staged.count != batch.count {
             store.discard(staged)
             throw HosoProblems(failures)
@@ -110,9 +136,11 @@ extension Archive {
         var names = [NameRow]()
         if !fresh.isEmpty {
             let addedAt = HosoClock.format(clock.now())
-            let manifest = Manifest(addedAt: addedAt, entries: fresh.map {
-                Manifest.Entry(path: $0.name, id: $1.object.id, kind: $1.object.kind, size: $1.object.size)
-            })
+            let manifest = Manifest(
+                addedAt: addedAt,
+                entries: fresh.map {
+                    Manifest.Entry(path: $0.name, id: $1.object.id, kind: $1.object.kind, size: $1.object.size)
+                })
             let (m, _) = try store.put(try manifest.encoded(), kind: .manifest)
             objects.append(m)
             manifestRow = ManifestRow(id: m.id.hex, addedAt: addedAt)
@@ -122,15 +150,19 @@ extension Archive {
         try index.record(objects: objects, manifest: manifestRow, names: names)
         for (i, s) in staged.enumerated() {
             let o = s.object
-            report.entries.append(AddedEntry(path: batch[i].name, id: o.id.hex, kind: o.kind.rawValue, size: o.size,
-                                             stored: o.storedSize, encoding: o.encoding.rawValue, new: isNew[i]))
+            report.entries.append(
+                AddedEntry(
+                    path: batch[i].name, id: o.id.hex, kind: o.kind.rawValue, size: o.size,
+                    stored: o.storedSize, encoding: o.encoding.rawValue, new: isNew[i]))
         }
     }
 
     /// Reads one input file into a staged object, and proves the file did not change meanwhile:
     /// same size and modification time before and after, and exactly that many bytes read.
-    static func stageFile(_ f: InputFile, kind: ObjectKind, store: ObjectStore,
-                          tick: @Sendable (UInt64, Int) -> Void) throws -> StagedObject {
+    static func stageFile(
+        _ f: InputFile, kind: ObjectKind, store: ObjectStore,
+        tick: @Sendable (UInt64, Int) -> Void
+    ) throws -> StagedObject {
         let readAction = LocalizedText.both("đọc tệp", "reading the file")
         let input: FileHandleFD
         do {
@@ -138,10 +170,12 @@ extension Archive {
         } catch let e as HosoError {
             throw HosoError(.inputUnreadable, .both("Không đọc được tệp", "Cannot read the file"), location: f.sourcePath, cause: e.cause)
         }
-        let changed = HosoError(.inputChanged,
-                                .both("Tệp đã thay đổi trong khi đang đọc; không lưu gì từ tệp này",
-                                      "The file changed while it was being read; nothing of it was stored"),
-                                location: f.sourcePath)
+        let changed = HosoError(
+            .inputChanged,
+            .both(
+                "Tệp đã thay đổi trong khi đang đọc; không lưu gì từ tệp này",
+                "The file changed while it was being read; nothing of it was stored"),
+            location: f.sourcePath)
         func same(_ st: stat) -> Bool {
             UInt64(st.st_size) == f.size && st.st_mtim.tv_sec == f.mtimeSec && st.st_mtim.tv_nsec == f.mtimeNsec
         }
@@ -154,8 +188,9 @@ extension Archive {
                     tick(UInt64(n), 0)
                     return n
                 } catch let e as Errno {
-                    throw HosoError(.inputUnreadable, .both("Lỗi khi đọc tệp", "Error while reading the file"),
-                                    location: f.sourcePath, cause: errnoDescription(e.code))
+                    throw HosoError(
+                        .inputUnreadable, .both("Lỗi khi đọc tệp", "Error while reading the file"),
+                        location: f.sourcePath, cause: errnoDescription(e.code))
                 }
             }
         }

@@ -1,8 +1,8 @@
 import Foundation
 import HosoCopies
 import HosoCore
-import HosoPrimitives
 import HosoIndex
+import HosoPrimitives
 import HosoRecords
 import HosoSigning
 import HosoStore
@@ -51,8 +51,10 @@ extension Archive {
     /// Threads may issue at once (rendering and signing are most of the work): each gets its own copy number, and a
     /// request is served by one thread at a time. The PDF, the register line and the request's new revision are
     /// committed together.
-    public func issueCopy(entryRef: String, requestId: String, signer: SigningIdentity,
-                          timestamp: TimestampSource? = nil, clerk: String) throws -> IssuedCopyResult {
+    public func issueCopy(
+        entryRef: String, requestId: String, signer: SigningIdentity,
+        timestamp: TimestampSource? = nil, clerk: String
+    ) throws -> IssuedCopyResult {
         guard workState.beginRequest(requestId) else {
             throw HosoError(.requestState, .both("Yêu cầu đang được xử lý", "The request is being served already"), location: requestId)
         }
@@ -62,14 +64,18 @@ extension Archive {
         try Self.checkCopyable(view, for: request, requestId: requestId)
         let settings = try officeSettings()
         if !settings.copySigners.isEmpty && !settings.copySigners.contains(signer.certificate.fingerprint) {
-            throw HosoError(.notOfficeSigner, .both("Chứng thư này không được đăng ký để ký bản sao của cơ quan (hoso office set)",
-                                                    "This certificate is not registered to sign the office's copies (hoso office set)"),
-                            location: signer.certificate.subject)
+            throw HosoError(
+                .notOfficeSigner,
+                .both(
+                    "Chứng thư này không được đăng ký để ký bản sao của cơ quan (hoso office set)",
+                    "This certificate is not registered to sign the office's copies (hoso office set)"),
+                location: signer.certificate.subject)
         }
         // Another hoso process may take the number between reading the register and committing (this process's
         // threads never do): then the copy is made again with the next number.
-        let order = CopyOrder(requestId: requestId, requestRevision: requestRevision, request: request, view: view,
-                              settings: settings, signer: signer, timestamp: timestamp, clerk: clerk)
+        let order = CopyOrder(
+            requestId: requestId, requestRevision: requestRevision, request: request, view: view,
+            settings: settings, signer: signer, timestamp: timestamp, clerk: clerk)
         for _ in 1..<5 {
             do { return try issueNumberedCopy(order) } catch let e as HosoError where e.code == .copyNumberTaken { continue }
         }
@@ -92,11 +98,13 @@ extension Archive {
     private func copyRequest(_ requestId: String) throws -> (ObjectID, CitizenRequest) {
         let (requestRevision, request) = try self.request(requestId)
         guard request.kind == .copy else {
-            throw HosoError(.requestState, .both("Yêu cầu này không phải yêu cầu cấp bản sao", "This request is not for a copy"), location: requestId)
+            throw HosoError(
+                .requestState, .both("Yêu cầu này không phải yêu cầu cấp bản sao", "This request is not for a copy"), location: requestId)
         }
         guard request.status == .received || request.status == .checked else {
-            throw HosoError(.requestState, .both("Yêu cầu đã \(request.status.rawValue)", "The request is already \(request.status.rawValue)"),
-                            location: requestId)
+            throw HosoError(
+                .requestState, .both("Yêu cầu đã \(request.status.rawValue)", "The request is already \(request.status.rawValue)"),
+                location: requestId)
         }
         return (requestRevision, request)
     }
@@ -105,9 +113,12 @@ extension Archive {
     /// case-insensitive) and serial when given.
     private static func checkCopyable(_ view: LedgerEntryView, for request: CitizenRequest, requestId: String) throws {
         if let r = view.revocation {
-            throw HosoError(.diplomaRevoked, .both("Văn bằng đã bị \(r.kind.lowercased()) (\(r.decision ?? "")): \(r.reason); không cấp bản sao",
-                                                   "The diploma was revoked (\(r.decision ?? "")): \(r.reason); no copy is issued"),
-                            location: view.ref)
+            throw HosoError(
+                .diplomaRevoked,
+                .both(
+                    "Văn bằng đã bị \(r.kind.lowercased()) (\(r.decision ?? "")): \(r.reason); không cấp bản sao",
+                    "The diploma was revoked (\(r.decision ?? "")): \(r.reason); no copy is issued"),
+                location: view.ref)
         }
         var mismatch = [String]()
         if VietnameseText.fold(request.holderName) != VietnameseText.fold(view.text("fullName")) { mismatch.append("holderName") }
@@ -116,9 +127,12 @@ extension Archive {
         if let l = request.ledgerRecordId, l != view.ledgerRecordId { mismatch.append("ledgerRecordId") }
         if let n = request.ledgerNumber, n != view.ledgerNumber { mismatch.append("ledgerNumber") }
         if !mismatch.isEmpty {
-            throw HosoError(.requestMismatch, .both("Yêu cầu không khớp mục sổ gốc: \(mismatch.joined(separator: ", "))",
-                                                    "The request does not match the ledger entry: \(mismatch.joined(separator: ", "))"),
-                            location: "\(requestId) / \(view.ref)")
+            throw HosoError(
+                .requestMismatch,
+                .both(
+                    "Yêu cầu không khớp mục sổ gốc: \(mismatch.joined(separator: ", "))",
+                    "The request does not match the ledger entry: \(mismatch.joined(separator: ", "))"),
+                location: "\(requestId) / \(view.ref)")
         }
     }
 
@@ -133,19 +147,23 @@ extension Archive {
         let (pdf, qrText, entryBytes) = try signedCopy(o, number: number, printed: printed, now: now)
         let documentId = ObjectID(hashing: pdf)
         let view = o.view
-        let entry = CopyRegisterEntry(copyNumber: number, year: year, printedNumber: printed, requestId: o.requestId,
-                                      requesterName: o.request.requesterName, holderName: view.text("fullName"), serial: view.serial,
-                                      ledgerRecordId: view.ledgerRecordId, ledgerNumber: view.ledgerNumber,
-                                      issuedAt: HosoClock.format(now), copies: o.request.copies, document: documentId.hex,
-                                      entryDigest: SHA256.hex(entryBytes), signer: o.signer.certificate.fingerprint, clerk: o.clerk)
+        let entry = CopyRegisterEntry(
+            copyNumber: number, year: year, printedNumber: printed, requestId: o.requestId,
+            requesterName: o.request.requesterName, holderName: view.text("fullName"), serial: view.serial,
+            ledgerRecordId: view.ledgerRecordId, ledgerNumber: view.ledgerNumber,
+            issuedAt: HosoClock.format(now), copies: o.request.copies, document: documentId.hex,
+            entryDigest: SHA256.hex(entryBytes), signer: o.signer.certificate.fingerprint, clerk: o.clerk)
         let registerId = Self.copyRegisterId(year: year, number: number)
         try commitCopy(o, pdf: pdf, entry: entry, registerId: registerId, printed: printed, documentId: documentId, now: now)
         return IssuedCopyResult(pdf: pdf, register: entry, registerRecordId: registerId, qrText: qrText)
     }
 
     /// The copy's PDF rendered with its QR payload and PAdES-signed with the canonical entry embedded.
-    private func signedCopy(_ o: CopyOrder, number: Int, printed: String, now: Date) throws
-        -> (pdf: [UInt8], qrText: String, entryBytes: [UInt8]) {
+    private func signedCopy(
+        _ o: CopyOrder, number: Int, printed: String, now: Date
+    ) throws
+        -> (pdf: [UInt8], qrText: String, entryBytes: [UInt8])
+    {
         let (view, settings, cal) = (o.view, o.settings, o.settings.calendar)
         let issueDate = { () -> String in
             let c = cal.dateComponents([.year, .month, .day], from: now)
@@ -153,9 +171,10 @@ extension Archive {
         }()
 
         // The QR payload: enough to check a paper copy offline with the office's certificate alone.
-        let payload = CopyPayload(holderName: view.text("fullName"), dateOfBirth: view.text("dateOfBirth"), serial: view.serial,
-                                  ledgerNumber: String(view.ledgerNumber), ledgerYear: view.year, issuingOffice: settings.officeCode,
-                                  copyNumber: number, issueDate: issueDate)
+        let payload = CopyPayload(
+            holderName: view.text("fullName"), dateOfBirth: view.text("dateOfBirth"), serial: view.serial,
+            ledgerNumber: String(view.ledgerNumber), ledgerYear: view.year, issuingOffice: settings.officeCode,
+            copyNumber: number, issueDate: issueDate)
         let qrText = try QRPayloadCodec.encode(payload, signer: o.signer.key)
         let qr = try QRCode.modules(for: qrText)
 
@@ -165,7 +184,9 @@ extension Archive {
             graduationYear: String(view.year), graduationGrade: view.text("graduationGrade"), school: view.school,
             serial: view.serial, ledgerNumber: String(view.ledgerNumber))
         let c = cal.dateComponents([.year, .month, .day], from: now)
-        let dateLine = (settings.place.isEmpty ? "" : settings.place + ", ") + String(format: "ngày %02d tháng %02d năm %04d", c.day!, c.month!, c.year!)
+        let dateLine =
+            (settings.place.isEmpty ? "" : settings.place + ", ")
+            + String(format: "ngày %02d tháng %02d năm %04d", c.day!, c.month!, c.year!)
         let doc = CopyDocument(
             superiorBody: settings.superiorBody.uppercased(), officeName: settings.officeName.uppercased(), copyNumber: printed,
             subtitle: LedgerEntryView.diplomaName(ledgerTitle: view.title), rows: rows, issuePlaceAndDate: dateLine,
@@ -176,26 +197,34 @@ extension Archive {
         let unsigned = try PDFRender.render(doc)
         let entryBytes = try view.canonicalBytes()
         let stamp: ((_ value: [UInt8]) throws -> [UInt8])? = o.timestamp.map { src in { try src.token(forSignatureValue: $0) } }
-        let pdf = try PAdES.sign(pdf: unsigned, signer: o.signer, attachment: (name: "so-goc-\(view.serial).json", bytes: entryBytes,
-                                                                             mime: "application/json"),
-                                 reason: "Bản sao từ sổ gốc số \(printed)", location: settings.place.isEmpty ? nil : settings.place,
-                                 time: now, timestamp: stamp)
+        let pdf = try PAdES.sign(
+            pdf: unsigned, signer: o.signer,
+            attachment: (
+                name: "so-goc-\(view.serial).json", bytes: entryBytes,
+                mime: "application/json"
+            ),
+            reason: "Bản sao từ sổ gốc số \(printed)", location: settings.place.isEmpty ? nil : settings.place,
+            time: now, timestamp: stamp)
         return (pdf, qrText, entryBytes)
     }
 
     /// The PDF, the signer's certificate, the register line and the request's new revision, committed together.
-    private func commitCopy(_ o: CopyOrder, pdf: [UInt8], entry: CopyRegisterEntry, registerId: String, printed: String,
-                            documentId: ObjectID, now: Date) throws {
+    private func commitCopy(
+        _ o: CopyOrder, pdf: [UInt8], entry: CopyRegisterEntry, registerId: String, printed: String,
+        documentId: ObjectID, now: Date
+    ) throws {
         var served = o.request
         served.status = .issued
         served.checkedEntry = o.view.ref
         served.issued.append(.init(copyNumber: printed, document: documentId.hex))
         let time = HosoClock.format(now)
-        let line = Revision(recordType: CopyRegisterEntry.recordType, recordId: registerId, parents: [], author: o.clerk, time: time,
-                            reason: nil, body: try encodeBody(entry))
-        let requestStep = Revision(recordType: CitizenRequest.recordType, recordId: o.requestId, parents: [o.requestRevision.hex],
-                                   author: o.clerk, time: time, reason: "cấp bản sao số \(printed) / copy \(printed) issued",
-                                   body: try encodeBody(served))
+        let line = Revision(
+            recordType: CopyRegisterEntry.recordType, recordId: registerId, parents: [], author: o.clerk, time: time,
+            reason: nil, body: try encodeBody(entry))
+        let requestStep = Revision(
+            recordType: CitizenRequest.recordType, recordId: o.requestId, parents: [o.requestRevision.hex],
+            author: o.clerk, time: time, reason: "cấp bản sao số \(printed) / copy \(printed) issued",
+            body: try encodeBody(served))
         // The signer's certificate is kept too, so a paper copy's QR can be checked from the archive alone.
         // Written and synced before the lock (threads wait for the disk at once); checking that the number is
         // free and committing are one step for every hoso process on the archive.
@@ -204,8 +233,9 @@ extension Archive {
             _ = try workState.numbering {
                 // The request as read at the start must still be current: another process may have served it.
                 guard try index.heads(ofRecord: o.requestId) == [o.requestRevision.hex] else {
-                    throw HosoError(.requestState, .both("Yêu cầu vừa được xử lý ở nơi khác", "The request was just served elsewhere"),
-                                    location: o.requestId)
+                    throw HosoError(
+                        .requestState, .both("Yêu cầu vừa được xử lý ở nơi khác", "The request was just served elsewhere"),
+                        location: o.requestId)
                 }
                 return try commitPrepared(prepared, mustBeNew: [registerId], takenCode: .copyNumberTaken)
             }
@@ -225,7 +255,9 @@ extension Archive {
 
     /// Every copy issued, as the copy register lists them.
     public func copyRegister() throws -> [CopyRegisterEntry] {
-        try index.recordIds(ofType: CopyRegisterEntry.recordType).map { try decodeBody(try current(record: $0).1.body, as: CopyRegisterEntry.self) }
+        try index.recordIds(ofType: CopyRegisterEntry.recordType).map {
+            try decodeBody(try current(record: $0).1.body, as: CopyRegisterEntry.self)
+        }
     }
 
     /// The register line of the copy whose PDF is `document` (an object id), if the office issued it.
@@ -268,14 +300,19 @@ extension Archive {
         let isLetter = embeddedName?.hasPrefix("xac-minh-") == true
         let letterRequest = isLetter ? try requestIssuing(document: docId) : nil
         if registered == nil && letterRequest == nil {
-            add("COPY_NOT_REGISTERED", .both("Văn bản không có trong sổ của cơ quan (sổ cấp bản sao, sổ tiếp nhận)",
-                                             "The document is not in the office's registers (copies, requests)"))
+            add(
+                "COPY_NOT_REGISTERED",
+                .both(
+                    "Văn bản không có trong sổ của cơ quan (sổ cấp bản sao, sổ tiếp nhận)",
+                    "The document is not in the office's registers (copies, requests)"))
         }
         var signerIsOffice: Bool?
         if let signer = pdfReport.signatures.first?.signature?.signerCertificate {
             signerIsOffice = try copySignerFingerprints(settings).contains(signer)
             if signerIsOffice == false {
-                add("NOT_OFFICE_SIGNER", .both("Bản sao không do chứng thư số của cơ quan ký", "The copy was not signed with the office's certificate"))
+                add(
+                    "NOT_OFFICE_SIGNER",
+                    .both("Bản sao không do chứng thư số của cơ quan ký", "The copy was not signed with the office's certificate"))
             }
         }
         var view: LedgerEntryView?
@@ -290,35 +327,50 @@ extension Archive {
             if let now {
                 revocation = now.revocation
                 if let r = now.revocation {
-                    add("DIPLOMA_REVOKED", .both("Văn bằng đã bị \(r.kind.lowercased()) (\(r.decision ?? "")): \(r.reason)",
-                                                 "The diploma has been revoked (\(r.decision ?? "")): \(r.reason)"))
+                    add(
+                        "DIPLOMA_REVOKED",
+                        .both(
+                            "Văn bằng đã bị \(r.kind.lowercased()) (\(r.decision ?? "")): \(r.reason)",
+                            "The diploma has been revoked (\(r.decision ?? "")): \(r.reason)"))
                 }
                 if (try? now.canonicalBytes()) != (try? issued.canonicalBytes()) {
                     later = now.corrections.filter { c in !issued.corrections.contains(c) }
                     let names = later.map { "\($0.appendixRecordId) (\($0.fields.joined(separator: ", ")); \($0.decision ?? ""))" }
                         .joined(separator: "; ")
-                    add("ENTRY_CORRECTED", .both("Mục sổ gốc đã được đính chính sau khi cấp bản sao: \(names)",
-                                                 "The ledger entry was corrected after the copy was issued: \(names)"))
+                    add(
+                        "ENTRY_CORRECTED",
+                        .both(
+                            "Mục sổ gốc đã được đính chính sau khi cấp bản sao: \(names)",
+                            "The ledger entry was corrected after the copy was issued: \(names)"))
                 }
             } else {
-                add("ENTRY_NOT_FOUND", .both("Không tìm thấy mục sổ gốc mà bản sao chứng thực", "The ledger entry the copy certifies is not in the archive"))
+                add(
+                    "ENTRY_NOT_FOUND",
+                    .both("Không tìm thấy mục sổ gốc mà bản sao chứng thực", "The ledger entry the copy certifies is not in the archive"))
             }
             if let registered, registered.entryDigest != SHA256.hex(embedded) {
-                add("ENTRY_MISMATCH", .both("Nội dung đính kèm khác với nội dung đã đăng ký", "The embedded entry differs from the registered one"))
+                add(
+                    "ENTRY_MISMATCH",
+                    .both("Nội dung đính kèm khác với nội dung đã đăng ký", "The embedded entry differs from the registered one"))
             }
         } else {
-            add("NO_EMBEDDED_ENTRY", .both("Bản sao không kèm mục sổ gốc dạng máy đọc", "The copy carries no machine-readable ledger entry"))
+            add(
+                "NO_EMBEDDED_ENTRY", .both("Bản sao không kèm mục sổ gốc dạng máy đọc", "The copy carries no machine-readable ledger entry")
+            )
         }
-        let indication = reasons.isEmpty ? "PASSED" : (pdfReport.indication == .indeterminate && reasons.count == 1 ? "INDETERMINATE" : "FAILED")
-        return CopyReport(indication: indication, reasons: reasons, pdf: pdfReport, signerIsOffice: signerIsOffice, registered: registered,
-                          entry: view, laterCorrections: later, revocation: revocation, messages: messages)
+        let indication =
+            reasons.isEmpty ? "PASSED" : (pdfReport.indication == .indeterminate && reasons.count == 1 ? "INDETERMINATE" : "FAILED")
+        return CopyReport(
+            indication: indication, reasons: reasons, pdf: pdfReport, signerIsOffice: signerIsOffice, registered: registered,
+            entry: view, laterCorrections: later, revocation: revocation, messages: messages)
     }
 
     /// A verifier over the archive's trust data, kept while that data stays the same (the trust anchors, the
     /// certificates and CRLs held): its caches of chains, CRL signatures and parsed certificates then serve every
     /// copy verified, as on a server answering many requests.
     func sharedVerifier() throws -> SignatureVerifier {
-        let key = try trustAnchors().map(\.certificate).sorted() + ["|"]
+        let key =
+            try trustAnchors().map(\.certificate).sorted() + ["|"]
             + index.objects(kind: ObjectKind.certificate.rawValue).map(\.id) + ["|"]
             + index.objects(kind: ObjectKind.crl.rawValue).map(\.id)
         return try workState.verifier(for: key) {

@@ -1,9 +1,9 @@
 import Foundation
-import Synchronization
 import HosoCore
 import HosoIndex
 import HosoRecords
 import HosoStore
+import Synchronization
 
 extension Archive {
     /// Re-hashes every object file; reports corrupt, truncated, malformed, unreadable, misplaced and stray
@@ -19,7 +19,10 @@ extension Archive {
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 4))
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             while true {
-                let i = next.withLock { n -> Int in defer { n += 1 }; return n }
+                let i = next.withLock { n -> Int in
+                    defer { n += 1 }
+                    return n
+                }
                 if i >= files.count { return }
                 var problem = store.check(files[i])
                 var size: UInt64 = 0
@@ -59,24 +62,30 @@ extension Archive {
         var present = Set(files.compactMap { $0.wellPlaced ? $0.id?.hex : nil })
         for mid in manifestIDs.withLock({ $0 }).sorted() {
             guard let m = try? Manifest.decode(try store.read(mid), id: mid) else {
-                damaged.append(ObjectDamage(path: String(store.path(of: mid).dropFirst(root.count + 1)), id: mid.hex,
-                                      problem: ObjectProblem.malformed.rawValue, detail: "manifest is not valid JSON of type \(Manifest.typeName)"))
+                damaged.append(
+                    ObjectDamage(
+                        path: String(store.path(of: mid).dropFirst(root.count + 1)), id: mid.hex,
+                        problem: ObjectProblem.malformed.rawValue, detail: "manifest is not valid JSON of type \(Manifest.typeName)"))
                 continue
             }
             for e in m.entries where !present.contains(e.id.hex) {
-                missing.append(ObjectDamage(path: "objects/\(e.id.shard)/\(e.id.hex)", id: e.id.hex, problem: "missing",
-                                      detail: "named '\(e.path)' by manifest \(mid.hex)"))
+                missing.append(
+                    ObjectDamage(
+                        path: "objects/\(e.id.shard)/\(e.id.hex)", id: e.id.hex, problem: "missing",
+                        detail: "named '\(e.path)' by manifest \(mid.hex)"))
                 present.insert(e.id.hex)  // report each lost object once
             }
         }
         let indexed = try index.allIDs()
         let onDisk = Set(files.compactMap { $0.wellPlaced ? $0.id?.hex : nil })
-        let check = IndexCheck(notIndexed: onDisk.subtracting(indexed).count,
-                               indexedButAbsent: indexed.subtracting(onDisk).count,
-                               upToDate: onDisk == indexed)
+        let check = IndexCheck(
+            notIndexed: onDisk.subtracting(indexed).count,
+            indexedButAbsent: indexed.subtracting(onDisk).count,
+            upToDate: onDisk == indexed)
         let totalBytes = done.withLock { $0.bytes }
-        return FsckReport(ok: damaged.isEmpty && missing.isEmpty, objects: files.count, bytes: totalBytes,
-                          damaged: damaged, missing: missing, index: check,
-                          temporaryFiles: store.temporaryFiles().count)
+        return FsckReport(
+            ok: damaged.isEmpty && missing.isEmpty, objects: files.count, bytes: totalBytes,
+            damaged: damaged, missing: missing, index: check,
+            temporaryFiles: store.temporaryFiles().count)
     }
 }

@@ -36,35 +36,42 @@ extension Archive {
         guard !heads.isEmpty else { return PlannedSave(type: type, id: id, body: body, change: .created, head: nil) }
         let (headId, current) = try self.current(record: id)  // a conflict (several heads) is an error here
         if current.recordType != type {
-            throw HosoError(.recordExists, .both("Mã hồ sơ đã dùng cho loại khác (\(current.recordType))",
-                                                 "The record id is already used by another type (\(current.recordType))"),
-                            location: id)
+            throw HosoError(
+                .recordExists,
+                .both(
+                    "Mã hồ sơ đã dùng cho loại khác (\(current.recordType))",
+                    "The record id is already used by another type (\(current.recordType))"),
+                location: id)
         }
         // Compared in canonical form: the same values typed in another key order or Unicode form are the same body.
         if try CanonicalJSON.serialize(current.body) == CanonicalJSON.serialize(body) {
             return PlannedSave(type: type, id: id, body: body, change: .unchanged, head: headId.hex)
         }
         guard let reason, !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw HosoError(.recordReasonRequired,
-                            .both("Hồ sơ đã có và nội dung mới khác bản hiện tại: cần --reason để ghi lý do sửa",
-                                  "The record exists and the new content differs from the current revision: give --reason for the correction"),
-                            location: id, cause: headId.hex)
+            throw HosoError(
+                .recordReasonRequired,
+                .both(
+                    "Hồ sơ đã có và nội dung mới khác bản hiện tại: cần --reason để ghi lý do sửa",
+                    "The record exists and the new content differs from the current revision: give --reason for the correction"),
+                location: id, cause: headId.hex)
         }
         return PlannedSave(type: type, id: id, body: body, change: .revised, head: headId.hex)
     }
 
     func commit(_ plan: PlannedSave, author: String, reason: String?, dryRun: Bool) throws -> RecordSaveResult {
-        var result = RecordSaveResult(recordType: plan.type, recordId: plan.id, change: plan.change,
-                                      revision: plan.change == .unchanged ? plan.head : nil,
-                                      parent: plan.change == .revised ? plan.head : nil, dryRun: dryRun)
+        var result = RecordSaveResult(
+            recordType: plan.type, recordId: plan.id, change: plan.change,
+            revision: plan.change == .unchanged ? plan.head : nil,
+            parent: plan.change == .revised ? plan.head : nil, dryRun: dryRun)
         guard !dryRun else { return result }
         switch plan.change {
         case .created:
             result.revision = try createRecord(type: plan.type, id: plan.id, body: plan.body, author: author).hex
         case .revised:
             // Another writer may have moved the head since the plan; put the revision on the planned head only.
-            let rev = Revision(recordType: plan.type, recordId: plan.id, parents: [plan.head!], author: author,
-                               time: HosoClock.format(clock.now()), reason: reason, body: plan.body)
+            let rev = Revision(
+                recordType: plan.type, recordId: plan.id, parents: [plan.head!], author: author,
+                time: HosoClock.format(clock.now()), reason: reason, body: plan.body)
             result.revision = try put(rev).id.hex
         case .unchanged:
             break
@@ -75,8 +82,10 @@ extension Archive {
     /// Imports a grade-book CSV file: checks everything (metadata and every cell) and throws `HosoProblems` with
     /// every problem; otherwise creates the record, revises it (a reason is then required) or leaves it alone if
     /// the body is the same. Nothing is written on any error or with `dryRun`.
-    public func importGradeBook(csv bytes: [UInt8], source: String, header: ClassHeader?, settings: GradeBookSettings,
-                                author: String, reason: String? = nil, dryRun: Bool = false) throws -> GradeBookImportResult {
+    public func importGradeBook(
+        csv bytes: [UInt8], source: String, header: ClassHeader?, settings: GradeBookSettings,
+        author: String, reason: String? = nil, dryRun: Bool = false
+    ) throws -> GradeBookImportResult {
         let parsed = try GradeBookCSV.read(bytes: bytes, source: source, header: header, settings: settings)
         let plan = try planSave(type: GradeBookInfo.recordType, id: parsed.book.recordId, body: parsed.book.body, reason: reason)
         let save = try commit(plan, author: author, reason: reason, dryRun: dryRun)
@@ -87,8 +96,10 @@ extension Archive {
     public func gradeBook(record id: String) throws -> GradeBook {
         let (_, rev) = try current(record: id)
         guard rev.recordType == GradeBookInfo.recordType else {
-            throw HosoError(.gradeBookRecordInvalid, .both("Hồ sơ không phải sổ điểm (\(rev.recordType))", "The record is not a grade book (\(rev.recordType))"),
-                            location: id)
+            throw HosoError(
+                .gradeBookRecordInvalid,
+                .both("Hồ sơ không phải sổ điểm (\(rev.recordType))", "The record is not a grade book (\(rev.recordType))"),
+                location: id)
         }
         return try GradeBook(body: rev.body, source: id)
     }
@@ -116,13 +127,16 @@ extension Archive {
     /// grade books. With `header`, its subjects are expected too. Everything is computed and checked before
     /// anything is written; every problem is thrown together (`HosoProblems`). A transcript whose body differs
     /// from its current revision needs `reason`.
-    public func buildTranscripts(school: String, className: String, schoolYear: String, student: String? = nil,
-                                 header: ClassHeader? = nil, rules: TranscriptRules = .thongTu22, author: String,
-                                 reason: String? = nil, dryRun: Bool = false) throws -> TranscriptBuildResult {
+    public func buildTranscripts(
+        school: String, className: String, schoolYear: String, student: String? = nil,
+        header: ClassHeader? = nil, rules: TranscriptRules = .thongTu22, author: String,
+        reason: String? = nil, dryRun: Bool = false
+    ) throws -> TranscriptBuildResult {
         var problems = [HosoError]()
         if !GradeBookInfo.isSchoolYear(schoolYear) {
-            throw HosoError(.gradeBookHeaderInvalid, .both("Năm học phải có dạng 2024-2025", "the school year must look like 2024-2025"),
-                            location: "--year", cause: schoolYear)
+            throw HosoError(
+                .gradeBookHeaderInvalid, .both("Năm học phải có dạng 2024-2025", "the school year must look like 2024-2025"),
+                location: "--year", cause: schoolYear)
         }
         var ids = Set(try gradeBookIds(school: school, className: className, schoolYear: schoolYear))
         // Subjects named in the header are looked up directly as well (cheap, and they must exist).
@@ -140,15 +154,18 @@ extension Archive {
         }
         let transcripts: [Transcript]
         do {
-            transcripts = try TranscriptBuilder.build(books: books, school: school, className: className, schoolYear: schoolYear,
-                                                      expectedSubjects: header?.subjects.map(\.name) ?? [], student: student, rules: rules)
+            transcripts = try TranscriptBuilder.build(
+                books: books, school: school, className: className, schoolYear: schoolYear,
+                expectedSubjects: header?.subjects.map(\.name) ?? [], student: student, rules: rules)
         } catch let e as HosoProblems {
             throw HosoProblems(problems + e.problems)
         }
         if !problems.isEmpty { throw HosoProblems(problems) }
         var plans = [PlannedSave]()
         for t in transcripts {
-            do { plans.append(try planSave(type: Transcript.recordType, id: t.recordId, body: t.body, reason: reason)) } catch let e as HosoError {
+            do { plans.append(try planSave(type: Transcript.recordType, id: t.recordId, body: t.body, reason: reason)) } catch let e
+                as HosoError
+            {
                 problems.append(e)
             }
         }
@@ -162,10 +179,14 @@ extension Archive {
         let scored = transcripts.first?.subjects.count(where: { $0.assessment == .scored }) ?? 0
         let needed = rules.learningResult.dat.subjectsAtLeast
         if !transcripts.isEmpty && scored < needed {
-            warnings.append(HosoError(.transcriptWarning,
-                                      .both("Chỉ có \(scored) môn đánh giá bằng điểm; quy tắc cần ít nhất \(needed) môn cho mức Đạt trở lên, nên mọi kết quả học tập là Chưa đạt. Thiếu sổ điểm? (dùng --header để liệt kê đủ các môn)",
-                                            "only \(scored) subjects are scored; the rules need at least \(needed) for Đạt or better, so every learning result is Chưa đạt. Are grade books missing? (--header lists the class's subjects)"),
-                                      location: GradeBookInfo.classPrefix(school: school, schoolYear: schoolYear, className: className)))
+            warnings.append(
+                HosoError(
+                    .transcriptWarning,
+                    .both(
+                        "Chỉ có \(scored) môn đánh giá bằng điểm; quy tắc cần ít nhất \(needed) môn cho mức Đạt trở lên, nên mọi kết quả học tập là Chưa đạt. Thiếu sổ điểm? (dùng --header để liệt kê đủ các môn)",
+                        "only \(scored) subjects are scored; the rules need at least \(needed) for Đạt or better, so every learning result is Chưa đạt. Are grade books missing? (--header lists the class's subjects)"
+                    ),
+                    location: GradeBookInfo.classPrefix(school: school, schoolYear: schoolYear, className: className)))
         }
         return TranscriptBuildResult(transcripts: transcripts, saves: saves, warnings: warnings)
     }

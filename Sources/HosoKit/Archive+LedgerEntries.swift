@@ -24,16 +24,25 @@ extension Archive {
             throw HosoError(.ledgerEntryNotFound, .both("Không có mục sổ gốc này", "No such ledger entry"), location: ref)
         }
         guard rows.count == 1 else {
-            throw HosoError(.entryAmbiguous, .both("Nhiều mục sổ gốc khớp; dùng SỔ#SỐ-VÀO-SỔ", "Several ledger entries match; use LEDGER#NUMBER"),
-                            location: ref, cause: rows.map { "\($0.recordId)#\($0.ledgerNumber)" }.joined(separator: ", "))
+            throw HosoError(
+                .entryAmbiguous, .both("Nhiều mục sổ gốc khớp; dùng SỔ#SỐ-VÀO-SỔ", "Several ledger entries match; use LEDGER#NUMBER"),
+                location: ref, cause: rows.map { "\($0.recordId)#\($0.ledgerNumber)" }.joined(separator: ", "))
         }
         let (_, ledger) = try current(record: row.recordId)
-        func str(_ v: JSONValue?) -> String? { if case .string(let s)? = v { return s }; return nil }
-        func int(_ v: JSONValue?) -> Int? { if case .number(let d)? = v, d == d.rounded() { return Int(d) }; return nil }
+        func str(_ v: JSONValue?) -> String? {
+            if case .string(let s)? = v { return s }
+            return nil
+        }
+        func int(_ v: JSONValue?) -> Int? {
+            if case .number(let d)? = v, d == d.rounded() { return Int(d) }
+            return nil
+        }
         guard case .array(let entries)? = ledger.body["entries"],
-              let found = entries.first(where: { int($0["ledgerNumber"]) == row.ledgerNumber }), case .object(let members) = found else {
-            throw HosoError(.ledgerEntryNotFound, .both("Mục sổ gốc không còn trong bản hiện tại", "The entry is not in the ledger's current revision"),
-                            location: ref)
+            let found = entries.first(where: { int($0["ledgerNumber"]) == row.ledgerNumber }), case .object(let members) = found
+        else {
+            throw HosoError(
+                .ledgerEntryNotFound, .both("Mục sổ gốc không còn trong bản hiện tại", "The entry is not in the ledger's current revision"),
+                location: ref)
         }
         var fields = [String: LedgerEntryView.EntryValue]()
         for m in members {
@@ -47,12 +56,14 @@ extension Archive {
         for volatile in ["page", "stt", "recipientSigned", "notes"] { fields[volatile] = nil }
         var decision: String?
         if case .object? = ledger.body["decision"] {
-            decision = [str(ledger.body["decision"]?["number"]), str(ledger.body["decision"]?["date"])].compactMap { $0 }.joined(separator: ", ")
+            decision = [str(ledger.body["decision"]?["number"]), str(ledger.body["decision"]?["date"])].compactMap { $0 }.joined(
+                separator: ", ")
         }
-        var view = LedgerEntryView(ledgerRecordId: row.recordId, issuer: str(ledger.body["issuer"]) ?? row.issuer,
-                                   title: str(ledger.body["title"]) ?? "", year: int(ledger.body["year"]) ?? row.year,
-                                   school: str(ledger.body["school"]) ?? row.school, decision: decision, entry: fields,
-                                   corrections: [], revocation: nil)
+        var view = LedgerEntryView(
+            ledgerRecordId: row.recordId, issuer: str(ledger.body["issuer"]) ?? row.issuer,
+            title: str(ledger.body["title"]) ?? "", year: int(ledger.body["year"]) ?? row.year,
+            school: str(ledger.body["school"]) ?? row.school, decision: decision, entry: fields,
+            corrections: [], revocation: nil)
         // Appendices in decision-date order, then id: a later correction of the same field wins.
         // The index knows which appendices and revocations name this entry; each is then read as it stands
         // (`current` refuses a record in conflict, as before).
@@ -79,14 +90,19 @@ extension Archive {
                 }
             }
             let decision = [str(a.body["decision"]?["number"]), str(a.body["decision"]?["date"])].compactMap { $0 }.joined(separator: ", ")
-            view.corrections.append(.init(appendixRecordId: a.id, revision: a.rev, decision: decision.isEmpty ? nil : decision, fields: changed))
+            view.corrections.append(
+                .init(appendixRecordId: a.id, revision: a.rev, decision: decision.isEmpty ? nil : decision, fields: changed))
         }
         for id in naming {
             let (_, rev) = try current(record: id)
-            guard rev.recordType == "revocation", str(rev.body["ledgerRecordId"]) == row.recordId, int(rev.body["ledgerNumber"]) == row.ledgerNumber else { continue }
-            let decision = [str(rev.body["decision"]?["number"]), str(rev.body["decision"]?["date"])].compactMap { $0 }.joined(separator: ", ")
-            view.revocation = .init(recordId: id, kind: str(rev.body["kind"]) ?? "", decision: decision.isEmpty ? nil : decision,
-                                    reason: str(rev.body["reason"]) ?? "")
+            guard rev.recordType == "revocation", str(rev.body["ledgerRecordId"]) == row.recordId,
+                int(rev.body["ledgerNumber"]) == row.ledgerNumber
+            else { continue }
+            let decision = [str(rev.body["decision"]?["number"]), str(rev.body["decision"]?["date"])].compactMap { $0 }.joined(
+                separator: ", ")
+            view.revocation = .init(
+                recordId: id, kind: str(rev.body["kind"]) ?? "", decision: decision.isEmpty ? nil : decision,
+                reason: str(rev.body["reason"]) ?? "")
         }
         return view
     }

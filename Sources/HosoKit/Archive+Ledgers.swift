@@ -1,14 +1,15 @@
+import Foundation
+import HosoCore
+import HosoIndex
+import HosoPrimitives
+import HosoRecords
+import HosoStore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
-import HosoCore
-import HosoPrimitives
-import HosoIndex
-import HosoRecords
-import HosoStore
 
 extension Archive {
     /// The record type of a diploma ledger (sổ gốc).
@@ -40,18 +41,22 @@ extension Archive {
     /// Reads a ledger spreadsheet with its mapping, checks everything, and — unless `dryRun` or any error —
     /// stores the page scans and the ledger revision in one commit. A ledger already in the archive gets a
     /// new revision only if something changed, and then `reason` is required.
-    public func importLedger(file: String, mapping mappingPath: String, dryRun: Bool, reason: String?,
-                             author: String) throws -> LedgerImportReport {
+    public func importLedger(
+        file: String, mapping mappingPath: String, dryRun: Bool, reason: String?,
+        author: String
+    ) throws -> LedgerImportReport {
         let mapping = try LedgerMapping.load(path: mappingPath)
         let table = try Self.readLedgerTable(file, mapping: mapping)
         let (scanFiles, scanProblems) = try Self.scanFiles(mapping.scansDirectory)
         // What the archive already holds (numbers in use, the record's current revisions) is looked up on another
         // core while the rows are read.
         let lookup = lookUpExisting(for: table, mapping: mapping)
-        var draft = LedgerImporter.read(table, mapping: mapping, scanPages: Set(scanFiles.keys), existingWhenNeeded: {
-            guard case .success(let found) = lookup.wait() else { return ExistingLedgerNumbers() }  // thrown below
-            return ExistingLedgerNumbers(serials: found.used.serials, ledgerNumbers: found.used.numbers)
-        })
+        var draft = LedgerImporter.read(
+            table, mapping: mapping, scanPages: Set(scanFiles.keys),
+            existingWhenNeeded: {
+                guard case .success(let found) = lookup.wait() else { return ExistingLedgerNumbers() }  // thrown below
+                return ExistingLedgerNumbers(serials: found.used.serials, ledgerNumbers: found.used.numbers)
+            })
         let currentHeads = try lookup.wait().get().heads
         draft.errors += scanProblems.filter { $0.code != .ledgerWarning }
         draft.warnings += scanProblems.filter { $0.code == .ledgerWarning }
@@ -80,8 +85,9 @@ extension Archive {
                 return report
             }
             try checkRevisable(heads, recordId: mapping.recordId, reason: reason)
-            let rev = Revision(recordType: Self.ledgerType, recordId: mapping.recordId, parents: heads, author: author,
-                               time: HosoClock.format(clock.now()), reason: heads.isEmpty ? nil : reason, body: body)
+            let rev = Revision(
+                recordType: Self.ledgerType, recordId: mapping.recordId, parents: heads, author: author,
+                time: HosoClock.format(clock.now()), reason: heads.isEmpty ? nil : reason, body: body)
             let otherHeads = heads.filter { !rev.parents.contains($0) }  // none: the revision follows every head
             let revStaged = try stageRevision(rev, indexing: otherHeads.isEmpty ? indexing : nil, into: &staged)
             // One commit: the revision is renamed last, so it never appears before its scans.
@@ -123,14 +129,20 @@ extension Archive {
         }
         for name in names where !name.hasPrefix(".") {
             guard let r = name.range(of: "[0-9]+", options: .regularExpression), let page = Int(name[r]) else {
-                scanProblems.append(HosoError(.ledgerWarning, .both("Tên tệp ảnh không có số trang", "No page number in the scan's file name"),
-                                              location: dir + "/" + name))
+                scanProblems.append(
+                    HosoError(
+                        .ledgerWarning, .both("Tên tệp ảnh không có số trang", "No page number in the scan's file name"),
+                        location: dir + "/" + name))
                 continue
             }
             if let other = scanFiles[page] {
-                scanProblems.append(HosoError(.ledgerPageWithoutScan, .both("Hai ảnh cho cùng trang \(page) (cũng là \(other))",
-                                                                            "Two scans for page \(page) (also \(other))"),
-                                              location: dir + "/" + name))
+                scanProblems.append(
+                    HosoError(
+                        .ledgerPageWithoutScan,
+                        .both(
+                            "Hai ảnh cho cùng trang \(page) (cũng là \(other))",
+                            "Two scans for page \(page) (also \(other))"),
+                        location: dir + "/" + name))
             }
             scanFiles[page] = dir + "/" + name
         }
@@ -139,19 +151,27 @@ extension Archive {
 
     /// Starts looking up, on another core, the serials and numbers of the file already used by other records and
     /// the record's current heads.
-    private func lookUpExisting(for table: Table, mapping: LedgerMapping)
-        -> BackgroundWork<(used: (serials: [String: String], numbers: [Int: String]), heads: Result<[String], any Error>)> {
+    private func lookUpExisting(
+        for table: Table, mapping: LedgerMapping
+    )
+        -> BackgroundWork<(used: (serials: [String: String], numbers: [Int: String]), heads: Result<[String], any Error>)>
+    {
         let columns = table.columns(named: [mapping.columns["serial"], mapping.columns["ledgerNumber"]].map { $0 ?? "\u{0}" })
         let serialColumn = mapping.columns["serial"] == nil ? nil : columns[0]
-        let serialsInFile = serialColumn.map { c in table.rows.compactMap { c < $0.cells.count ? VietnameseText.trimmed($0.cells[c]) : nil } } ?? []
+        let serialsInFile =
+            serialColumn.map { c in table.rows.compactMap { c < $0.cells.count ? VietnameseText.trimmed($0.cells[c]) : nil } } ?? []
         let numberColumn = mapping.columns["ledgerNumber"] == nil ? nil : columns[1]
-        let numbersInFile = numberColumn.map { c in
-            table.rows.compactMap { c < $0.cells.count ? Int($0.cells[c].split(separator: "/").first.map { VietnameseText.trimmed(String($0)) } ?? "") : nil }
-        } ?? []
+        let numbersInFile =
+            numberColumn.map { c in
+                table.rows.compactMap {
+                    c < $0.cells.count ? Int($0.cells[c].split(separator: "/").first.map { VietnameseText.trimmed(String($0)) } ?? "") : nil
+                }
+            } ?? []
         let (year, issuer, recordId, index) = (mapping.year, mapping.issuer, mapping.recordId, self.index)
         return BackgroundWork {
-            let used = try index.usedNumbers(year: year, issuer: issuer, excludingRecord: recordId, serials: serialsInFile,
-                                             numbers: numbersInFile.min().map { $0...numbersInFile.max()! })
+            let used = try index.usedNumbers(
+                year: year, issuer: issuer, excludingRecord: recordId, serials: serialsInFile,
+                numbers: numbersInFile.min().map { $0...numbersInFile.max()! })
             return (used: used, heads: Result { try index.heads(ofRecord: recordId) })
         }
     }
@@ -164,8 +184,9 @@ extension Archive {
             let size = UInt64(try h.stat().st_size)
             let s = try store.stage(kind: .blob, expectedSize: size, sourceName: path) { buf in
                 do { return try h.read(into: buf) } catch let e as Errno {
-                    throw HosoError(.inputUnreadable, .both("Lỗi khi đọc ảnh quét", "Error reading a scan"), location: path,
-                                    cause: errnoDescription(e.code))
+                    throw HosoError(
+                        .inputUnreadable, .both("Lỗi khi đọc ảnh quét", "Error reading a scan"), location: path,
+                        cause: errnoDescription(e.code))
                 }
             }
             staged.append(s)
@@ -178,7 +199,8 @@ extension Archive {
     /// in memory is not meaningful and the canonical form is.
     private func unchangedHead(_ heads: [String], body: JSONValue) throws -> String? {
         if heads.count == 1, let current = try? revision(ObjectID(hex: heads[0])!),
-           try CanonicalJSON.serialize(current.body) == CanonicalJSON.serialize(body) {
+            try CanonicalJSON.serialize(current.body) == CanonicalJSON.serialize(body)
+        {
             return heads[0]
         }
         return nil
@@ -187,14 +209,20 @@ extension Archive {
     /// A record id of another type is refused; a ledger already in the archive needs a reason for a new revision.
     private func checkRevisable(_ heads: [String], recordId: String, reason: String?) throws {
         if let first = heads.first, let row = try index.revision(first), row.recordType != Self.ledgerType {
-            throw HosoError(.recordExists, .both("Mã hồ sơ đã dùng cho loại khác (\(row.recordType))",
-                                                 "The record id is already used by another type (\(row.recordType))"),
-                            location: recordId)
+            throw HosoError(
+                .recordExists,
+                .both(
+                    "Mã hồ sơ đã dùng cho loại khác (\(row.recordType))",
+                    "The record id is already used by another type (\(row.recordType))"),
+                location: recordId)
         }
         if !heads.isEmpty && (reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
-            throw HosoError(.revisionInvalid, .both("Sổ này đã có trong kho và nội dung khác; cần --reason để tạo bản mới",
-                                                    "This ledger is already in the archive with different content; --reason is needed for a new revision"),
-                            location: recordId)
+            throw HosoError(
+                .revisionInvalid,
+                .both(
+                    "Sổ này đã có trong kho và nội dung khác; cần --reason để tạo bản mới",
+                    "This ledger is already in the archive with different content; --reason is needed for a new revision"),
+                location: recordId)
         }
     }
 
@@ -225,22 +253,27 @@ extension Archive {
         let revStaged = try stagedRevision.get()
         let revID = revStaged.object.id
         if let expectedID, expectedID != revID.hex {
-            throw HosoError(.indexError, .both("Mã bản ghi tính trước khác mã trong kho", "The revision's id differs from the store's"),
-                            location: rev.recordId, cause: "\(expectedID) != \(revID.hex)")
+            throw HosoError(
+                .indexError, .both("Mã bản ghi tính trước khác mã trong kho", "The revision's id differs from the store's"),
+                location: rev.recordId, cause: "\(expectedID) != \(revID.hex)")
         }
         return revStaged
     }
 
     /// The committed revision, its scans and their manifest recorded in the index: by the transaction under way when
     /// the revision follows every head, otherwise (a conflict stays) in a new one with every head's entries.
-    private func indexLedger(_ rev: Revision, _ revObject: StoredObject, scans scanObjects: [Int: StoredObject],
-                             files scanFiles: [Int: String], otherHeads: [String], indexing: LedgerIndexing) throws {
+    private func indexLedger(
+        _ rev: Revision, _ revObject: StoredObject, scans scanObjects: [Int: StoredObject],
+        files scanFiles: [Int: String], otherHeads: [String], indexing: LedgerIndexing
+    ) throws {
         let revID = revObject.id
         // The staged objects already know their ids and sizes: no need to read the headers back.
-        let manifest = Manifest(addedAt: rev.time, entries: scanFiles.keys.sorted().map { page in
-            let o = scanObjects[page]!
-            return Manifest.Entry(path: rev.recordId + "/" + lastComponent(scanFiles[page]!), id: o.id, kind: .blob, size: o.size)
-        })
+        let manifest = Manifest(
+            addedAt: rev.time,
+            entries: scanFiles.keys.sorted().map { page in
+                let o = scanObjects[page]!
+                return Manifest.Entry(path: rev.recordId + "/" + lastComponent(scanFiles[page]!), id: o.id, kind: .blob, size: o.size)
+            })
         var objects = [revObject]
         var manifestRow: ManifestRow? = nil
         var names = [NameRow]()
@@ -253,8 +286,10 @@ extension Archive {
         objects += scanObjects.keys.sorted().map { scanObjects[$0]! }
         if otherHeads.isEmpty {
             // The entries are exactly the new revision's, as the transaction has them.
-            try indexing.finish(ArchiveIndex.PendingRevision(revision: RevisionRow(revID, rev), objects: objects,
-                                                             manifest: manifestRow, names: names))
+            try indexing.finish(
+                ArchiveIndex.PendingRevision(
+                    revision: RevisionRow(revID, rev), objects: objects,
+                    manifest: manifestRow, names: names))
         } else {
             indexing.abandon()
             let entries = try self.entries(ofHeads: otherHeads + [revID.hex], recordId: rev.recordId, extra: (revID.hex, rev))
@@ -296,8 +331,9 @@ private final class LedgerIndexing {
         let (revisionGate, indexTail) = (self.revisionGate, self.indexTail)
         work = BackgroundWork {
             let rows = Archive.entryRows(of: settled, recordId: recordId)
-            try index.record(entriesOf: recordId, pending: rows, revisionId: { try revisionGate.wait() },
-                             finish: { try indexTail.wait() })
+            try index.record(
+                entriesOf: recordId, pending: rows, revisionId: { try revisionGate.wait() },
+                finish: { try indexTail.wait() })
         }
     }
 

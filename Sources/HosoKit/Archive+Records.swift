@@ -18,18 +18,25 @@ extension Archive {
         if rev.recordType == Self.ledgerType { try checkLedgerNumbersAreFree(rev) }
         for p in rev.parents {
             guard let row = try index.revision(p) else {
-                throw HosoError(.parentInvalid, .both("Bản trước không có trong kho", "The parent revision is not in the archive"), location: p)
+                throw HosoError(
+                    .parentInvalid, .both("Bản trước không có trong kho", "The parent revision is not in the archive"), location: p)
             }
             guard row.recordId == rev.recordId, row.recordType == rev.recordType else {
-                throw HosoError(.parentInvalid, .both("Bản trước thuộc hồ sơ khác (\(row.recordType) \(row.recordId))",
-                                                      "The parent belongs to another record (\(row.recordType) \(row.recordId))"),
-                                location: p)
+                throw HosoError(
+                    .parentInvalid,
+                    .both(
+                        "Bản trước thuộc hồ sơ khác (\(row.recordType) \(row.recordId))",
+                        "The parent belongs to another record (\(row.recordType) \(row.recordId))"),
+                    location: p)
             }
         }
         if rev.parents.isEmpty, let other = try index.revisions(ofRecord: rev.recordId).first, other.recordType != rev.recordType {
-            throw HosoError(.recordExists, .both("Mã hồ sơ đã dùng cho loại khác (\(other.recordType))",
-                                                 "The record id is already used by another type (\(other.recordType))"),
-                            location: rev.recordId)
+            throw HosoError(
+                .recordExists,
+                .both(
+                    "Mã hồ sơ đã dùng cho loại khác (\(other.recordType))",
+                    "The record id is already used by another type (\(other.recordType))"),
+                location: rev.recordId)
         }
         cleanLeftovers()
         let (obj, isNew) = try store.put(bytes, kind: .record)
@@ -48,8 +55,10 @@ extension Archive {
     /// then one durable commit of all the objects and one index transaction, so a crash or a failed check leaves
     /// none of them. `mustBeNew` names records that must not exist yet (a number just handed out).
     @discardableResult
-    func putAll(_ revs: [Revision], objects: [(bytes: [UInt8], kind: ObjectKind)], mustBeNew: Set<String> = [],
-                takenCode: HosoError.Code = .recordExists) throws -> [ObjectID] {
+    func putAll(
+        _ revs: [Revision], objects: [(bytes: [UInt8], kind: ObjectKind)], mustBeNew: Set<String> = [],
+        takenCode: HosoError.Code = .recordExists
+    ) throws -> [ObjectID] {
         let prepared = try prepareAll(revs, objects: objects)
         return try commitPrepared(prepared, mustBeNew: mustBeNew, takenCode: takenCode)
     }
@@ -82,10 +91,13 @@ extension Archive {
                     continue
                 }
                 // Issued copies are PDFs whose streams cairo compressed already: a trial would only cost time.
-                staged.append(try store.stage(bytes: o.bytes, kind: o.kind, compression: o.kind == .copy ? .storeAsIs : .measure,
-                                              durable: true))
+                staged.append(
+                    try store.stage(
+                        bytes: o.bytes, kind: o.kind, compression: o.kind == .copy ? .storeAsIs : .measure,
+                        durable: true))
             }
-            var ids = [ObjectID](), sizes = [Int]()
+            var ids = [ObjectID]()
+            var sizes = [Int]()
             for rev in revs {
                 let bytes = try rev.canonicalBytes()
                 sizes.append(bytes.count)
@@ -109,21 +121,30 @@ extension Archive {
             for rev in p.revs {
                 let existing = try index.revisions(ofRecord: rev.recordId)
                 if mustBeNew.contains(rev.recordId) && !existing.isEmpty {
-                    throw HosoError(takenCode, .both("Hồ sơ đã có (số vừa cấp đã bị tiến trình khác dùng)",
-                                                     "The record exists already (another process took the number)"), location: rev.recordId)
+                    throw HosoError(
+                        takenCode,
+                        .both(
+                            "Hồ sơ đã có (số vừa cấp đã bị tiến trình khác dùng)",
+                            "The record exists already (another process took the number)"), location: rev.recordId)
                 }
                 let known = Set(existing.map(\.id))
                 for parent in rev.parents where !known.contains(parent) {
-                    throw HosoError(.parentInvalid, .both("Bản trước không thuộc hồ sơ này", "The parent is not a revision of this record"), location: parent)
+                    throw HosoError(
+                        .parentInvalid, .both("Bản trước không thuộc hồ sơ này", "The parent is not a revision of this record"),
+                        location: parent)
                 }
                 if let other = existing.first, other.recordType != rev.recordType {
-                    throw HosoError(.recordExists, .both("Mã hồ sơ đã dùng cho loại khác (\(other.recordType))",
-                                                         "The record id is already used by another type (\(other.recordType))"), location: rev.recordId)
+                    throw HosoError(
+                        .recordExists,
+                        .both(
+                            "Mã hồ sơ đã dùng cho loại khác (\(other.recordType))",
+                            "The record id is already used by another type (\(other.recordType))"), location: rev.recordId)
                 }
             }
             try store.commit(p.staged)
-            try index.record(revisions: zip(p.revisionIds, p.revs).map { RevisionRow($0, $1) }, objects: p.staged.map(\.object),
-                             refs: p.revs.map { RecordRef.refs(of: $0) })
+            try index.record(
+                revisions: zip(p.revisionIds, p.revs).map { RevisionRow($0, $1) }, objects: p.staged.map(\.object),
+                refs: p.revs.map { RecordRef.refs(of: $0) })
             for (i, rev) in p.revs.enumerated() { revisionCache.put(p.revisionIds[i], rev, cost: p.sizes[i]) }
             return p.revisionIds
         } catch {
@@ -136,18 +157,30 @@ extension Archive {
     /// year — however the ledger arrives (`ledger import` checks the same, naming rows and columns; this covers a
     /// ledger created or revised from JSON). Every clash is reported, each with its JSON pointer.
     func checkLedgerNumbersAreFree(_ rev: Revision) throws {
-        func str(_ v: JSONValue?) -> String? { if case .string(let s)? = v { return s }; return nil }
-        func int(_ v: JSONValue?) -> Int? { if case .number(let d)? = v, d == d.rounded() { return Int(d) }; return nil }
+        func str(_ v: JSONValue?) -> String? {
+            if case .string(let s)? = v { return s }
+            return nil
+        }
+        func int(_ v: JSONValue?) -> Int? {
+            if case .number(let d)? = v, d == d.rounded() { return Int(d) }
+            return nil
+        }
         guard case .array(let entries)? = rev.body["entries"] else { return }
-        let year = int(rev.body["year"]) ?? 0, issuer = str(rev.body["issuer"]) ?? ""
-        var serials = [(at: Int, serial: String)](), numbers = [(at: Int, number: Int)]()
+        let year = int(rev.body["year"]) ?? 0
+        let issuer = str(rev.body["issuer"]) ?? ""
+        var serials = [(at: Int, serial: String)]()
+        var numbers = [(at: Int, number: Int)]()
         var problems = [HosoError]()
-        var serialAt = [String: Int](), numberAt = [Int: Int]()
+        var serialAt = [String: Int]()
+        var numberAt = [Int: Int]()
         for (i, e) in entries.enumerated() {
             if let s = str(e["serial"]) {
                 if let first = serialAt[s] {
-                    problems.append(HosoError(.ledgerDuplicateSerial, .both("Số hiệu văn bằng trùng với mục \(first)", "Diploma serial repeats entry \(first)"),
-                                              location: "\(rev.recordId)#/entries/\(i)/serial", cause: s))
+                    problems.append(
+                        HosoError(
+                            .ledgerDuplicateSerial,
+                            .both("Số hiệu văn bằng trùng với mục \(first)", "Diploma serial repeats entry \(first)"),
+                            location: "\(rev.recordId)#/entries/\(i)/serial", cause: s))
                 } else {
                     serialAt[s] = i
                     serials.append((i, s))
@@ -155,8 +188,10 @@ extension Archive {
             }
             if let n = int(e["ledgerNumber"]) {
                 if let first = numberAt[n] {
-                    problems.append(HosoError(.ledgerDuplicateNumber, .both("Số vào sổ gốc trùng với mục \(first)", "Ledger number repeats entry \(first)"),
-                                              location: "\(rev.recordId)#/entries/\(i)/ledgerNumber", cause: String(n)))
+                    problems.append(
+                        HosoError(
+                            .ledgerDuplicateNumber, .both("Số vào sổ gốc trùng với mục \(first)", "Ledger number repeats entry \(first)"),
+                            location: "\(rev.recordId)#/entries/\(i)/ledgerNumber", cause: String(n)))
                 } else {
                     numberAt[n] = i
                     numbers.append((i, n))
@@ -165,19 +200,27 @@ extension Archive {
         }
         if !serials.isEmpty || !numbers.isEmpty {
             let ns = numbers.map(\.number)
-            let used = try index.usedNumbers(year: year, issuer: issuer, excludingRecord: rev.recordId, serials: serials.map(\.serial),
-                                             numbers: ns.min().map { $0...ns.max()! })
+            let used = try index.usedNumbers(
+                year: year, issuer: issuer, excludingRecord: rev.recordId, serials: serials.map(\.serial),
+                numbers: ns.min().map { $0...ns.max()! })
             for (i, s) in serials {
                 if let other = used.serials[s] {
-                    problems.append(HosoError(.ledgerDuplicateSerial, .both("Số hiệu văn bằng đã có trong kho (\(other))", "Diploma serial already in the archive (\(other))"),
-                                              location: "\(rev.recordId)#/entries/\(i)/serial", cause: s))
+                    problems.append(
+                        HosoError(
+                            .ledgerDuplicateSerial,
+                            .both("Số hiệu văn bằng đã có trong kho (\(other))", "Diploma serial already in the archive (\(other))"),
+                            location: "\(rev.recordId)#/entries/\(i)/serial", cause: s))
                 }
             }
             for (i, n) in numbers {
                 if let other = used.numbers[n] {
-                    problems.append(HosoError(.ledgerDuplicateNumber, .both("Số vào sổ gốc năm \(year) đã có trong kho (\(other))",
-                                                                            "Ledger number of \(year) already in the archive (\(other))"),
-                                              location: "\(rev.recordId)#/entries/\(i)/ledgerNumber", cause: String(n)))
+                    problems.append(
+                        HosoError(
+                            .ledgerDuplicateNumber,
+                            .both(
+                                "Số vào sổ gốc năm \(year) đã có trong kho (\(other))",
+                                "Ledger number of \(year) already in the archive (\(other))"),
+                            location: "\(rev.recordId)#/entries/\(i)/ledgerNumber", cause: String(n)))
                 }
             }
         }
@@ -189,8 +232,14 @@ extension Archive {
     /// serial must not belong to anything else.
     func checkAgainstLedgers(_ rev: Revision) throws {
         guard rev.recordType == "ledger-appendix" || rev.recordType == "revocation" else { return }
-        func str(_ v: JSONValue?) -> String? { if case .string(let s)? = v { return s }; return nil }
-        func int(_ v: JSONValue?) -> Int? { if case .number(let d)? = v, d == d.rounded() { return Int(d) }; return nil }
+        func str(_ v: JSONValue?) -> String? {
+            if case .string(let s)? = v { return s }
+            return nil
+        }
+        func int(_ v: JSONValue?) -> Int? {
+            if case .number(let d)? = v, d == d.rounded() { return Int(d) }
+            return nil
+        }
         let body = rev.body
         var problems = [HosoError]()
         let src = rev.recordId
@@ -198,27 +247,40 @@ extension Archive {
         q.serial = str(body["serial"])
         let found = q.serial == nil ? [] : try index.findEntries(q, limit: 2)
         guard let entry = found.first else {
-            throw HosoError(.ledgerEntryNotFound, .both("Không có văn bằng số hiệu này trong sổ gốc của kho", "No diploma with this serial in the archive's ledgers"),
-                            location: "\(src)#/serial", cause: q.serial)
+            throw HosoError(
+                .ledgerEntryNotFound,
+                .both("Không có văn bằng số hiệu này trong sổ gốc của kho", "No diploma with this serial in the archive's ledgers"),
+                location: "\(src)#/serial", cause: q.serial)
         }
         if let l = str(body["ledgerRecordId"]), l != entry.recordId {
-            problems.append(HosoError(.appendixMismatch, .both("Văn bằng này nằm ở sổ \(entry.recordId)", "This diploma is in ledger \(entry.recordId)"),
-                                      location: "\(src)#/ledgerRecordId", cause: l))
+            problems.append(
+                HosoError(
+                    .appendixMismatch, .both("Văn bằng này nằm ở sổ \(entry.recordId)", "This diploma is in ledger \(entry.recordId)"),
+                    location: "\(src)#/ledgerRecordId", cause: l))
         }
         if let n = int(body["ledgerNumber"]), n != entry.ledgerNumber {
-            problems.append(HosoError(.appendixMismatch, .both("Số vào sổ của văn bằng này là \(entry.ledgerNumber)", "This diploma's ledger number is \(entry.ledgerNumber)"),
-                                      location: "\(src)#/ledgerNumber", cause: String(n)))
+            problems.append(
+                HosoError(
+                    .appendixMismatch,
+                    .both("Số vào sổ của văn bằng này là \(entry.ledgerNumber)", "This diploma's ledger number is \(entry.ledgerNumber)"),
+                    location: "\(src)#/ledgerNumber", cause: String(n)))
         }
         if rev.recordType == "ledger-appendix" {
-            let current: [String: String] = ["fullName": entry.fullName, "dateOfBirth": entry.dateOfBirth, "placeOfBirth": entry.placeOfBirth,
-                                             "sex": entry.sex, "ethnicity": entry.ethnicity, "graduationGrade": entry.graduationGrade]
+            let current: [String: String] = [
+                "fullName": entry.fullName, "dateOfBirth": entry.dateOfBirth, "placeOfBirth": entry.placeOfBirth,
+                "sex": entry.sex, "ethnicity": entry.ethnicity, "graduationGrade": entry.graduationGrade,
+            ]
             if case .array(let corrections)? = body["corrections"] {
                 for (i, c) in corrections.enumerated() {
                     guard let field = str(c["field"]), let was = current[field], let from = str(c["from"]) else { continue }
                     if VietnameseText.nfc(from) != was {
-                        problems.append(HosoError(.appendixMismatch, .both("Giá trị cũ không khớp sổ gốc (sổ ghi: \(was))",
-                                                                           "The old value does not match the ledger (it says: \(was))"),
-                                                  location: "\(src)#/corrections/\(i)/from", cause: from))
+                        problems.append(
+                            HosoError(
+                                .appendixMismatch,
+                                .both(
+                                    "Giá trị cũ không khớp sổ gốc (sổ ghi: \(was))",
+                                    "The old value does not match the ledger (it says: \(was))"),
+                                location: "\(src)#/corrections/\(i)/from", cause: from))
                     }
                 }
             }
@@ -226,9 +288,13 @@ extension Archive {
                 var rq = EntryQuery()
                 rq.serial = reissued
                 for other in try index.findEntries(rq, limit: 5) where other.recordId != str(body["reissued"]?["ledgerRecordId"]) {
-                    problems.append(HosoError(.ledgerDuplicateSerial, .both("Số hiệu cấp lại đã thuộc văn bằng khác (\(other.recordId))",
-                                                                            "The reissued serial already belongs to another diploma (\(other.recordId))"),
-                                              location: "\(src)#/reissued/serial", cause: reissued))
+                    problems.append(
+                        HosoError(
+                            .ledgerDuplicateSerial,
+                            .both(
+                                "Số hiệu cấp lại đã thuộc văn bằng khác (\(other.recordId))",
+                                "The reissued serial already belongs to another diploma (\(other.recordId))"),
+                            location: "\(src)#/reissued/serial", cause: reissued))
                 }
             }
         }
@@ -239,31 +305,39 @@ extension Archive {
     @discardableResult
     public func createRecord(type: String, id recordId: String, body: JSONValue, author: String) throws -> ObjectID {
         if !(try index.revisions(ofRecord: recordId)).isEmpty {
-            throw HosoError(.recordExists, .both("Hồ sơ đã có; sửa bằng `hoso record revise`", "The record exists already; change it with `hoso record revise`"),
-                            location: recordId)
+            throw HosoError(
+                .recordExists,
+                .both("Hồ sơ đã có; sửa bằng `hoso record revise`", "The record exists already; change it with `hoso record revise`"),
+                location: recordId)
         }
-        let rev = Revision(recordType: type, recordId: recordId, parents: [], author: author,
-                           time: HosoClock.format(clock.now()), reason: nil, body: body)
+        let rev = Revision(
+            recordType: type, recordId: recordId, parents: [], author: author,
+            time: HosoClock.format(clock.now()), reason: nil, body: body)
         return try put(rev).id
     }
 
     /// Adds a revision on top of the record's current head, with a reason. When the record is in conflict
     /// (several heads) the new revision must resolve it: `resolve` makes it name every head as a parent.
     @discardableResult
-    public func revise(record recordId: String, body: JSONValue, author: String, reason: String,
-                       resolve: Bool = false) throws -> ObjectID {
+    public func revise(
+        record recordId: String, body: JSONValue, author: String, reason: String,
+        resolve: Bool = false
+    ) throws -> ObjectID {
         let heads = try index.heads(ofRecord: recordId)
         guard let first = heads.first, let row = try index.revision(first) else {
             throw HosoError(.recordNotFound, .both("Không có hồ sơ này", "No such record"), location: recordId)
         }
         if heads.count > 1 && !resolve {
-            throw HosoError(.recordConflict,
-                            .both("Hồ sơ đang có \(heads.count) bản song song (xung đột); dùng --resolve để tạo bản hợp nhất",
-                                  "The record has \(heads.count) concurrent revisions (a conflict); use --resolve to make one that merges them"),
-                            location: recordId, cause: heads.joined(separator: ", "))
+            throw HosoError(
+                .recordConflict,
+                .both(
+                    "Hồ sơ đang có \(heads.count) bản song song (xung đột); dùng --resolve để tạo bản hợp nhất",
+                    "The record has \(heads.count) concurrent revisions (a conflict); use --resolve to make one that merges them"),
+                location: recordId, cause: heads.joined(separator: ", "))
         }
-        let rev = Revision(recordType: row.recordType, recordId: recordId, parents: heads, author: author,
-                           time: HosoClock.format(clock.now()), reason: reason, body: body)
+        let rev = Revision(
+            recordType: row.recordType, recordId: recordId, parents: heads, author: author,
+            time: HosoClock.format(clock.now()), reason: reason, body: body)
         return try put(rev).id
     }
 
@@ -310,11 +384,16 @@ extension Archive {
     /// The current revision of a record; a conflict is an error that lists the heads.
     public func current(record recordId: String) throws -> (ObjectID, Revision) {
         let heads = try index.heads(ofRecord: recordId)
-        guard let head = heads.first else { throw HosoError(.recordNotFound, .both("Không có hồ sơ này", "No such record"), location: recordId) }
+        guard let head = heads.first else {
+            throw HosoError(.recordNotFound, .both("Không có hồ sơ này", "No such record"), location: recordId)
+        }
         if heads.count > 1 {
-            throw HosoError(.recordConflict, .both("Hồ sơ đang có \(heads.count) bản song song (xung đột)",
-                                                   "The record has \(heads.count) concurrent revisions (a conflict)"),
-                            location: recordId, cause: heads.joined(separator: ", "))
+            throw HosoError(
+                .recordConflict,
+                .both(
+                    "Hồ sơ đang có \(heads.count) bản song song (xung đột)",
+                    "The record has \(heads.count) concurrent revisions (a conflict)"),
+                location: recordId, cause: heads.joined(separator: ", "))
         }
         let id = ObjectID(hex: head)!
         return (id, try revision(id))

@@ -35,14 +35,21 @@ extension Archive {
         func bad(_ field: String, _ vi: String, _ en: String) {
             problems.append(HosoError(.badRequestInput, .both(vi, en), location: field))
         }
-        if r.requesterName.trimmingCharacters(in: .whitespaces).isEmpty { bad("requester", "Thiếu họ tên người yêu cầu", "The requester's name is missing") }
-        if r.holderName.trimmingCharacters(in: .whitespaces).isEmpty { bad("holder", "Thiếu họ tên người được cấp văn bằng", "The holder's name is missing") }
+        if r.requesterName.trimmingCharacters(in: .whitespaces).isEmpty {
+            bad("requester", "Thiếu họ tên người yêu cầu", "The requester's name is missing")
+        }
+        if r.holderName.trimmingCharacters(in: .whitespaces).isEmpty {
+            bad("holder", "Thiếu họ tên người được cấp văn bằng", "The holder's name is missing")
+        }
         if r.relation != .holder && (r.proof ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
-            bad("proof", "Người đại diện hoặc thân nhân phải xuất trình giấy tờ chứng minh quan hệ (Nghị định 23/2015)",
+            bad(
+                "proof", "Người đại diện hoặc thân nhân phải xuất trình giấy tờ chứng minh quan hệ (Nghị định 23/2015)",
                 "A representative or relative must show proof of the relationship (Decree 23/2015)")
         }
         if r.serial == nil && (r.ledgerRecordId == nil || r.ledgerNumber == nil) {
-            bad("diploma", "Cần số hiệu văn bằng, hoặc sổ gốc và số vào sổ", "The diploma's serial, or its ledger and ledger number, is needed")
+            bad(
+                "diploma", "Cần số hiệu văn bằng, hoặc sổ gốc và số vào sổ",
+                "The diploma's serial, or its ledger and ledger number, is needed")
         }
         if !(1...20).contains(r.copies) { bad("copies", "Số bản sao phải từ 1 đến 20", "The number of copies must be 1 to 20") }
         if let dob = r.holderDateOfBirth, dob.range(of: #"^\d{4}-\d{2}-\d{2}$"#, options: .regularExpression) == nil {
@@ -56,12 +63,13 @@ extension Archive {
         let settings = try officeSettings()
         let received = r.receivedAt ?? clock.now()
         let deadline = settings.deadline(receivedAt: received, extraDays: r.kind == .verification ? settings.verificationDays - 1 : 0)
-        let request = CitizenRequest(kind: r.kind, requesterName: r.requesterName, requesterId: r.requesterId, relation: r.relation,
-                                     proof: r.proof, holderName: r.holderName, holderDateOfBirth: r.holderDateOfBirth, serial: r.serial,
-                                     ledgerRecordId: r.ledgerRecordId, ledgerNumber: r.ledgerNumber, askingBody: r.askingBody,
-                                     channel: r.channel, copies: r.copies, receivedAt: HosoClock.format(received),
-                                     deadline: HosoClock.format(deadline), status: .received, clerk: clerk, refusalReason: nil,
-                                     checkedEntry: nil, issued: [])
+        let request = CitizenRequest(
+            kind: r.kind, requesterName: r.requesterName, requesterId: r.requesterId, relation: r.relation,
+            proof: r.proof, holderName: r.holderName, holderDateOfBirth: r.holderDateOfBirth, serial: r.serial,
+            ledgerRecordId: r.ledgerRecordId, ledgerNumber: r.ledgerNumber, askingBody: r.askingBody,
+            channel: r.channel, copies: r.copies, receivedAt: HosoClock.format(received),
+            deadline: HosoClock.format(deadline), status: .received, clerk: clerk, refusalReason: nil,
+            checkedEntry: nil, issued: [])
         // Numbering and creating are one step for the threads of this process (two clerks at once on a server).
         let id = try workState.numbering {
             let id = try nextNumber(prefix: "YC", type: CitizenRequest.recordType, year: settings.calendar.component(.year, from: received))
@@ -101,7 +109,9 @@ extension Archive {
 
     /// Moves a request along received → checked → issued, or to refused (with a reason). Each step is a revision.
     @discardableResult
-    public func updateRequest(_ id: String, author: String, reason: String, _ change: (inout CitizenRequest) throws -> Void) throws -> CitizenRequest {
+    public func updateRequest(
+        _ id: String, author: String, reason: String, _ change: (inout CitizenRequest) throws -> Void
+    ) throws -> CitizenRequest {
         var (_, r) = try request(id)
         let before = r.status
         try change(&r)
@@ -109,8 +119,11 @@ extension Archive {
             .received: [.received, .checked, .issued, .refused], .checked: [.checked, .issued, .refused], .issued: [.issued], .refused: [],
         ]
         guard allowed[before]?.contains(r.status) == true else {
-            throw HosoError(.requestState, .both("Yêu cầu đang ở trạng thái \(before.rawValue), không chuyển sang \(r.status.rawValue) được",
-                                                 "The request is \(before.rawValue); it cannot become \(r.status.rawValue)"), location: id)
+            throw HosoError(
+                .requestState,
+                .both(
+                    "Yêu cầu đang ở trạng thái \(before.rawValue), không chuyển sang \(r.status.rawValue) được",
+                    "The request is \(before.rawValue); it cannot become \(r.status.rawValue)"), location: id)
         }
         try revise(record: id, body: try encodeBody(r), author: author, reason: reason)
         return r
@@ -139,8 +152,9 @@ extension Archive {
         do {
             return try JSONDecoder().decode(T.self, from: Data(try CanonicalJSON.serialize(body)))
         } catch {
-            throw HosoError(.objectMalformed, .both("Nội dung hồ sơ không đọc được như \(T.self)", "The record body does not read as \(T.self)"),
-                            cause: "\(error)")
+            throw HosoError(
+                .objectMalformed, .both("Nội dung hồ sơ không đọc được như \(T.self)", "The record body does not read as \(T.self)"),
+                cause: "\(error)")
         }
     }
 }

@@ -1,11 +1,11 @@
 import Foundation
 import HosoCore
-import HosoPrimitives
 import HosoIndex
+import HosoPrimitives
 import HosoRecords
 import HosoSigning
-import HosoTransport
 import HosoStore
+import HosoTransport
 
 extension Archive {
     /// The record type of the trust store (the roots this archive trusts).
@@ -23,8 +23,9 @@ extension Archive {
             throw HosoError(.recordNotFound, .both("Không có hồ sơ hay bản ghi nào như vậy", "No such record or revision"), location: text)
         }
         guard try store.header(of: id).kind == .record else {
-            throw HosoError(.notARevision, .both("Đối tượng này không phải một bản của hồ sơ", "This object is not a record revision"),
-                            location: text)
+            throw HosoError(
+                .notARevision, .both("Đối tượng này không phải một bản của hồ sơ", "This object is not a record revision"),
+                location: text)
         }
         return (id, try revision(id))
     }
@@ -32,8 +33,10 @@ extension Archive {
     /// Signs a revision's exact canonical bytes (CAdES-BES, detached) and stores the signature with its
     /// evidence: the chain and the latest CRLs the archive holds for it. With a timestamp source, the stored
     /// signature also carries a signature timestamp (CAdES-T).
-    public func sign(_ target: String, identity: SigningIdentity, role: SignerRole,
-                     timestamp: TimestampSource? = nil) throws -> (SignOutcome, der: [UInt8]) {
+    public func sign(
+        _ target: String, identity: SigningIdentity, role: SignerRole,
+        timestamp: TimestampSource? = nil
+    ) throws -> (SignOutcome, der: [UInt8]) {
         let (revId, rev) = try targetRevision(target)
         let content = try store.read(revId)
         let trust = try trustContext()
@@ -51,9 +54,12 @@ extension Archive {
             timestamped = true
         }
         let sigId = try storeSignature(der)
-        return (SignOutcome(signature: sigId.hex, revision: revId.hex, record: rev.recordId, recordType: rev.recordType,
-                            signer: identity.certificate.commonName ?? identity.certificate.subject, role: role.rawValue,
-                            signingTime: time, timestamped: timestamped), der)
+        return (
+            SignOutcome(
+                signature: sigId.hex, revision: revId.hex, record: rev.recordId, recordType: rev.recordType,
+                signer: identity.certificate.commonName ?? identity.certificate.subject, role: role.rawValue,
+                signingTime: time, timestamped: timestamped), der
+        )
     }
 
     /// Stores a detached CMS signature over a revision of this archive (ours, or one made elsewhere).
@@ -61,8 +67,10 @@ extension Archive {
     public func storeSignature(_ der: [UInt8], source: String? = nil) throws -> ObjectID {
         let row0 = try Self.signatureRow(id: nil, der: der, source: source)
         guard let revId = ObjectID(hex: row0.revisionId), store.exists(revId), try store.header(of: revId).kind == .record else {
-            throw HosoError(.recordNotFound, .both("Chữ ký không thuộc bản hồ sơ nào trong kho", "The signature is not over any revision in this archive"),
-                            location: source, cause: "messageDigest \(row0.revisionId)")
+            throw HosoError(
+                .recordNotFound,
+                .both("Chữ ký không thuộc bản hồ sơ nào trong kho", "The signature is not over any revision in this archive"),
+                location: source, cause: "messageDigest \(row0.revisionId)")
         }
         cleanLeftovers()
         // The evidence inside the signature (chain, CRLs) is also kept as objects of its own, so it outlives the
@@ -81,14 +89,18 @@ extension Archive {
     static func signatureRow(id: ObjectID?, der: [UInt8], source: String?) throws -> SignatureRow {
         let sd = try SignedData(der: der, source: source)
         guard sd.isDetached, let s = sd.signers.first, sd.signers.count == 1, let md = s.messageDigest, md.count == 32 else {
-            throw HosoError(.badSignature, .both("Cần đúng một chữ ký CMS tách rời (detached) với SHA-256",
-                                                 "Expected exactly one detached CMS signature with SHA-256"), location: source)
+            throw HosoError(
+                .badSignature,
+                .both(
+                    "Cần đúng một chữ ký CMS tách rời (detached) với SHA-256",
+                    "Expected exactly one detached CMS signature with SHA-256"), location: source)
         }
         let cert = s.certificate
-        return SignatureRow(id: id?.hex ?? "", revisionId: ObjectID(digest: md).hex,
-                            signatureKey: ObjectID(hashing: s.signatureValue).hex,
-                            signer: cert?.commonName ?? cert?.subject ?? "?", role: s.role?.rawValue,
-                            signingTime: s.signingTime.map(HosoClock.format), timestamped: s.timestampToken != nil)
+        return SignatureRow(
+            id: id?.hex ?? "", revisionId: ObjectID(digest: md).hex,
+            signatureKey: ObjectID(hashing: s.signatureValue).hex,
+            signer: cert?.commonName ?? cert?.subject ?? "?", role: s.role?.rawValue,
+            signingTime: s.signingTime.map(HosoClock.format), timestamped: s.timestampToken != nil)
     }
 
     // MARK: - Timestamps
@@ -130,14 +142,17 @@ extension Archive {
         }
         let earlier = try index.revisions(ofRecord: rev.recordId).filter { $0.id != revId.hex }
             .filter { !((try? index.signatures(ofRevision: $0.id)) ?? []).isEmpty }.count
-        return SignedRevisionReport(revision: revId.hex, record: rev.recordId, recordType: rev.recordType, verifiedAt: clock.now(),
-                                    indication: SignedRevisionReport.overall(entries.map(\.report)), signatures: entries,
-                                    earlierRevisionsSigned: earlier)
+        return SignedRevisionReport(
+            revision: revId.hex, record: rev.recordId, recordType: rev.recordType, verifiedAt: clock.now(),
+            indication: SignedRevisionReport.overall(entries.map(\.report)), signatures: entries,
+            earlierRevisionsSigned: earlier)
     }
 
     /// Verifies a signature file against given content (or the revision its digest names, when in the archive).
-    public func verifyFile(signature der: [UInt8], content: [UInt8]?, policy: VerificationPolicy = VerificationPolicy(),
-                           source: String? = nil) throws -> SignedRevisionReport {
+    public func verifyFile(
+        signature der: [UInt8], content: [UInt8]?, policy: VerificationPolicy = VerificationPolicy(),
+        source: String? = nil
+    ) throws -> SignedRevisionReport {
         let row = try Self.signatureRow(id: nil, der: der, source: source)
         var recordType: String?
         var recordId: String?
@@ -146,17 +161,23 @@ extension Archive {
             data = content
         } else {
             guard let id = ObjectID(hex: row.revisionId), store.exists(id) else {
-                throw HosoError(.recordNotFound, .both("Không có nội dung đã ký trong kho; dùng --content", "The signed content is not in the archive; use --content"),
-                                location: source)
+                throw HosoError(
+                    .recordNotFound,
+                    .both("Không có nội dung đã ký trong kho; dùng --content", "The signed content is not in the archive; use --content"),
+                    location: source)
             }
             data = try store.read(id)
         }
-        if let r = try index.revision(row.revisionId) { recordType = r.recordType; recordId = r.recordId }
+        if let r = try index.revision(row.revisionId) {
+            recordType = r.recordType
+            recordId = r.recordId
+        }
         let verifier = SignatureVerifier(trust: try trustContext(), policy: policy, clock: clock)
         let reports = try verifier.verify(signature: der, content: data, recordType: recordType)
-        return SignedRevisionReport(revision: row.revisionId, record: recordId, recordType: recordType, verifiedAt: clock.now(),
-                                    indication: SignedRevisionReport.overall(reports), signatures: reports.map { .init(signature: source ?? "-", report: $0) },
-                                    earlierRevisionsSigned: 0)
+        return SignedRevisionReport(
+            revision: row.revisionId, record: recordId, recordType: recordType, verifiedAt: clock.now(),
+            indication: SignedRevisionReport.overall(reports), signatures: reports.map { .init(signature: source ?? "-", report: $0) },
+            earlierRevisionsSigned: 0)
     }
 
     // MARK: - Trust store
@@ -165,10 +186,15 @@ extension Archive {
     public func trustAnchors() throws -> [TrustAnchor] {
         guard !(try index.revisions(ofRecord: Self.trustStoreId)).isEmpty else { return [] }
         let (_, rev) = try current(record: Self.trustStoreId)
-        guard case .object(let o)? = Optional(rev.body), case .array(let items)? = o.first(where: { $0.key == "anchors" })?.value else { return [] }
+        guard case .object(let o)? = Optional(rev.body), case .array(let items)? = o.first(where: { $0.key == "anchors" })?.value else {
+            return []
+        }
         return items.compactMap { item -> TrustAnchor? in
             guard case .object(let f) = item else { return nil }
-            func s(_ k: String) -> String? { if case .string(let v)? = f.first(where: { $0.key == k })?.value { return v }; return nil }
+            func s(_ k: String) -> String? {
+                if case .string(let v)? = f.first(where: { $0.key == k })?.value { return v }
+                return nil
+            }
             guard let c = s("certificate") else { return nil }
             return TrustAnchor(certificate: c, label: s("label") ?? "", subject: s("subject") ?? "", notAfter: s("notAfter") ?? "")
         }
@@ -182,8 +208,9 @@ extension Archive {
         var added = [TrustAnchor]()
         for c in certs {
             guard c.isCA || c.isSelfSigned else {
-                throw HosoError(.badCertificate, .both("Chỉ chứng thư của CA mới làm gốc tin cậy được", "Only a CA certificate can be a trust anchor"),
-                                location: c.subject)
+                throw HosoError(
+                    .badCertificate, .both("Chỉ chứng thư của CA mới làm gốc tin cậy được", "Only a CA certificate can be a trust anchor"),
+                    location: c.subject)
             }
             let (obj, _) = try store.put(c.der, kind: .certificate)
             try index.record(objects: [obj])
@@ -202,8 +229,9 @@ extension Archive {
         let key = idOrPrefix.lowercased()
         let matches = anchors.filter { $0.certificate.hasPrefix(key) || $0.label == idOrPrefix }
         guard matches.count == 1, let victim = matches.first else {
-            throw HosoError(matches.isEmpty ? .trustAnchorNotFound : .ambiguousID,
-                            .both("Không xác định được đúng một gốc tin cậy", "Does not name exactly one trust anchor"), location: idOrPrefix)
+            throw HosoError(
+                matches.isEmpty ? .trustAnchorNotFound : .ambiguousID,
+                .both("Không xác định được đúng một gốc tin cậy", "Does not name exactly one trust anchor"), location: idOrPrefix)
         }
         anchors.removeAll { $0 == victim }
         try writeTrustStore(anchors, author: author, reason: "remove \(victim.subject)")
@@ -211,10 +239,17 @@ extension Archive {
     }
 
     func writeTrustStore(_ anchors: [TrustAnchor], author: String, reason: String) throws {
-        let body = JSONValue.object([JSONMember("anchors", .array(anchors.map { a in
-            .object([JSONMember("certificate", .string(a.certificate)), JSONMember("label", .string(a.label)),
-                     JSONMember("subject", .string(a.subject)), JSONMember("notAfter", .string(a.notAfter))])
-        }))])
+        let body = JSONValue.object([
+            JSONMember(
+                "anchors",
+                .array(
+                    anchors.map { a in
+                        .object([
+                            JSONMember("certificate", .string(a.certificate)), JSONMember("label", .string(a.label)),
+                            JSONMember("subject", .string(a.subject)), JSONMember("notAfter", .string(a.notAfter)),
+                        ])
+                    }))
+        ])
         if try index.revisions(ofRecord: Self.trustStoreId).isEmpty {
             try createRecord(type: Self.trustStoreType, id: Self.trustStoreId, body: body, author: author)
         } else {
@@ -241,14 +276,19 @@ extension Archive {
         var out = [CRLInfo]()
         for crl in crls {
             guard let ca = cas.first(where: { crl.isSigned(by: $0) }) else {
-                throw HosoError(.badCRL, .both("CRL không do CA nào trong kho ký (thêm CA bằng `hoso trust add` trước)",
-                                               "The CRL is not signed by any CA the archive knows (add the CA with `hoso trust add` first)"),
-                                location: source, cause: crl.issuer)
+                throw HosoError(
+                    .badCRL,
+                    .both(
+                        "CRL không do CA nào trong kho ký (thêm CA bằng `hoso trust add` trước)",
+                        "The CRL is not signed by any CA the archive knows (add the CA with `hoso trust add` first)"),
+                    location: source, cause: crl.issuer)
             }
             let (obj, _) = try store.put(crl.der, kind: .crl)
             try index.record(objects: [obj])
-            out.append(CRLInfo(id: obj.id.hex, issuer: crl.issuer, thisUpdate: crl.thisUpdate, nextUpdate: crl.nextUpdate,
-                               revoked: crl.revoked.count, verifiedBy: ca.commonName ?? ca.subject))
+            out.append(
+                CRLInfo(
+                    id: obj.id.hex, issuer: crl.issuer, thisUpdate: crl.thisUpdate, nextUpdate: crl.nextUpdate,
+                    revoked: crl.revoked.count, verifiedBy: ca.commonName ?? ca.subject))
         }
         return out
     }
@@ -257,15 +297,17 @@ extension Archive {
     public func crls() throws -> [CRLInfo] {
         try index.objects(kind: ObjectKind.crl.rawValue).compactMap { row in
             guard let id = ObjectID(hex: row.id), let crl = try? CRL(der: try store.read(id)) else { return nil }
-            return CRLInfo(id: row.id, issuer: crl.issuer, thisUpdate: crl.thisUpdate, nextUpdate: crl.nextUpdate,
-                           revoked: crl.revoked.count, verifiedBy: nil)
+            return CRLInfo(
+                id: row.id, issuer: crl.issuer, thisUpdate: crl.thisUpdate, nextUpdate: crl.nextUpdate,
+                revoked: crl.revoked.count, verifiedBy: nil)
         }
     }
 
     /// Roots from the trust store; every stored CA certificate as a possible intermediate; every stored CRL.
     public func trustContext() throws -> TrustContext {
         let anchorIds = Set(try trustAnchors().map(\.certificate))
-        var roots = [Certificate](), intermediates = [Certificate]()
+        var roots = [Certificate]()
+        var intermediates = [Certificate]()
         for row in try index.objects(kind: ObjectKind.certificate.rawValue) {
             guard let id = ObjectID(hex: row.id), let c = try? Certificate(der: try store.read(id)) else { continue }
             if anchorIds.contains(row.id) { roots.append(c) } else if c.isCA { intermediates.append(c) }

@@ -1,16 +1,17 @@
+import Foundation
+import HosoCore
+import HosoIndex
+import HosoPrimitives
+import HosoRecords
+import HosoSigning
+import HosoStore
+import HosoSync
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
-import HosoCore
-import HosoPrimitives
-import HosoIndex
-import HosoRecords
-import HosoSigning
-import HosoStore
-import HosoSync
 
 /// Objects arriving from a peer (a bundle, or a batch over HTTP), stored aside until every check passes.
 struct Intake {
@@ -73,8 +74,10 @@ extension Archive {
 
     /// Reads one object's content from `pull` into the intake: kinds that carry meaning into memory (bounded), the rest
     /// streamed into a staged file. Returns the SHA-256 of what was read; the caller compares it with the claimed id.
-    func receive(kind: ObjectKind, claimed: ObjectID, size: UInt64, name: String, into intake: inout Intake,
-                 pull: (UnsafeMutableRawBufferPointer) throws -> Int) throws -> ObjectID {
+    func receive(
+        kind: ObjectKind, claimed: ObjectID, size: UInt64, name: String, into intake: inout Intake,
+        pull: (UnsafeMutableRawBufferPointer) throws -> Int
+    ) throws -> ObjectID {
         if Self.smallKinds.contains(kind) {
             guard size <= Self.maxSmallObject else {
                 throw HosoError(.bundleTooLarge, .both("Đối tượng loại \(kind) quá lớn", "A \(kind) object is too large"), location: name)
@@ -89,7 +92,11 @@ extension Archive {
             let id = ObjectID(hashing: bytes)
             guard id == claimed, got == bytes.count else { return id }
             intake.small[id] = (kind, bytes)
-            if store.exists(id) { intake.present.append(try store.header(of: id)) } else { intake.staged.append(try store.stage(bytes: bytes, kind: kind)) }
+            if store.exists(id) {
+                intake.present.append(try store.header(of: id))
+            } else {
+                intake.staged.append(try store.stage(bytes: bytes, kind: kind))
+            }
             intake.ids.append(id)
             return id
         }
@@ -148,23 +155,33 @@ extension Archive {
 
     /// The small objects that arrived, decoded: revisions, signature rows, and the problems of those that failed
     /// (certificates and CRLs only from an office).
-    private static func decodeIntake(_ intake: Intake, rule: LinkRule, peer: Peer) throws
-        -> (revs: [String: Revision], sigs: [(ObjectID, SignatureRow, [UInt8])], problems: [HosoError]) {
+    private static func decodeIntake(
+        _ intake: Intake, rule: LinkRule, peer: Peer
+    ) throws
+        -> (revs: [String: Revision], sigs: [(ObjectID, SignatureRow, [UInt8])], problems: [HosoError])
+    {
         var problems = [HosoError]()
         var revs = [String: Revision]()
         var sigs = [(ObjectID, SignatureRow, [UInt8])]()
         for (id, (kind, bytes)) in intake.small.sorted(by: { $0.key < $1.key }) {
             switch kind {
             case .record:
-                do { revs[id.hex] = try Revision.decode(bytes, source: id.hex) } catch let e as HosoError { problems.append(e) } catch let e as HosoProblems {
+                do { revs[id.hex] = try Revision.decode(bytes, source: id.hex) } catch let e as HosoError { problems.append(e) } catch let e
+                    as HosoProblems
+                {
                     problems += e.problems
                 }
             case .signature:
-                do { sigs.append((id, try Self.signatureRow(id: id, der: bytes, source: id.hex), bytes)) } catch let e as HosoError { problems.append(e) }
+                do { sigs.append((id, try Self.signatureRow(id: id, der: bytes, source: id.hex), bytes)) } catch let e as HosoError {
+                    problems.append(e)
+                }
             case .certificate, .crl:
                 if !rule.trustIn {
-                    problems.append(HosoError(.notAuthorised, .both("Chỉ phòng/sở gửi xuống được chứng thư và CRL", "Only an office may send certificates and CRLs"),
-                                              location: id.hex, cause: peer.name))
+                    problems.append(
+                        HosoError(
+                            .notAuthorised,
+                            .both("Chỉ phòng/sở gửi xuống được chứng thư và CRL", "Only an office may send certificates and CRLs"),
+                            location: id.hex, cause: peer.name))
                 } else if kind == .certificate, (try? Certificate(der: bytes)) == nil {
                     problems.append(HosoError(.badCertificate, .both("Không phải chứng thư số", "Not a certificate"), location: id.hex))
                 } else if kind == .crl, (try? CRL(der: bytes)) == nil {
@@ -181,23 +198,37 @@ extension Archive {
         var problems = [HosoError]()
         for (id, rev) in revs {
             if !rule.receives(type: rev.recordType, id: rev.recordId) {
-                problems.append(HosoError(.notAuthorised, .both("Hồ sơ ngoài phạm vi nhận từ nút \(peer.name)", "A record outside the scope accepted from \(peer.name)"),
-                                          location: id, cause: "\(rev.recordType) \(rev.recordId)"))
+                problems.append(
+                    HosoError(
+                        .notAuthorised,
+                        .both("Hồ sơ ngoài phạm vi nhận từ nút \(peer.name)", "A record outside the scope accepted from \(peer.name)"),
+                        location: id, cause: "\(rev.recordType) \(rev.recordId)"))
                 continue
             }
             for p in rev.parents {
                 let parent = try revs[p].map { ($0.recordType, $0.recordId) } ?? index.revision(p).map { ($0.recordType, $0.recordId) }
                 guard let parent else {
-                    problems.append(HosoError(.syncIncomplete, .both("Thiếu bản trước của bản ghi này", "A parent of this revision is missing"), location: id, cause: p))
+                    problems.append(
+                        HosoError(
+                            .syncIncomplete, .both("Thiếu bản trước của bản ghi này", "A parent of this revision is missing"), location: id,
+                            cause: p))
                     continue
                 }
                 if parent != (rev.recordType, rev.recordId) {
-                    problems.append(HosoError(.parentInvalid, .both("Bản trước thuộc hồ sơ khác", "The parent belongs to another record"), location: id, cause: p))
+                    problems.append(
+                        HosoError(
+                            .parentInvalid, .both("Bản trước thuộc hồ sơ khác", "The parent belongs to another record"), location: id,
+                            cause: p))
                 }
             }
             if let other = try index.revisions(ofRecord: rev.recordId).first, other.recordType != rev.recordType {
-                problems.append(HosoError(.recordExists, .both("Mã hồ sơ đã dùng cho loại khác (\(other.recordType))", "The record id is used by another type (\(other.recordType))"),
-                                          location: id, cause: rev.recordId))
+                problems.append(
+                    HosoError(
+                        .recordExists,
+                        .both(
+                            "Mã hồ sơ đã dùng cho loại khác (\(other.recordType))",
+                            "The record id is used by another type (\(other.recordType))"),
+                        location: id, cause: rev.recordId))
             }
             do { try rev.checkSchema() } catch let e as HosoProblems { problems += e.problems }
         }
@@ -205,34 +236,47 @@ extension Archive {
     }
 
     /// Signatures over a revision that is neither here nor arriving, or over a record outside the accepted scope.
-    private func intakeSignatureProblems(_ sigs: [(ObjectID, SignatureRow, [UInt8])], revs: [String: Revision],
-                                         rule: LinkRule) throws -> [HosoError] {
+    private func intakeSignatureProblems(
+        _ sigs: [(ObjectID, SignatureRow, [UInt8])], revs: [String: Revision],
+        rule: LinkRule
+    ) throws -> [HosoError] {
         var problems = [HosoError]()
         for (id, row, _) in sigs {
-            let target = try revs[row.revisionId].map { ($0.recordType, $0.recordId) } ?? index.revision(row.revisionId).map { ($0.recordType, $0.recordId) }
+            let target =
+                try revs[row.revisionId].map { ($0.recordType, $0.recordId) }
+                ?? index.revision(row.revisionId).map { ($0.recordType, $0.recordId) }
             guard let target else {
-                problems.append(HosoError(.syncIncomplete, .both("Chữ ký không thuộc bản ghi nào có ở đây", "A signature over a revision that is not here"),
-                                          location: id.hex, cause: row.revisionId))
+                problems.append(
+                    HosoError(
+                        .syncIncomplete, .both("Chữ ký không thuộc bản ghi nào có ở đây", "A signature over a revision that is not here"),
+                        location: id.hex, cause: row.revisionId))
                 continue
             }
             if !rule.sharesSignatures(type: target.0, id: target.1) {
-                problems.append(HosoError(.notAuthorised, .both("Chữ ký trên hồ sơ ngoài phạm vi nhận", "A signature over a record outside the accepted scope"),
-                                          location: id.hex, cause: target.1))
+                problems.append(
+                    HosoError(
+                        .notAuthorised,
+                        .both("Chữ ký trên hồ sơ ngoài phạm vi nhận", "A signature over a record outside the accepted scope"),
+                        location: id.hex, cause: target.1))
             }
         }
         return problems
     }
 
     /// The evidence inside signatures becomes objects of its own, as `storeSignature` does.
-    private func stageEvidence(of sigs: [(ObjectID, SignatureRow, [UInt8])], seen: Set<ObjectID>, staged: inout [StagedObject],
-                               evidence: inout [StoredObject]) throws {
+    private func stageEvidence(
+        of sigs: [(ObjectID, SignatureRow, [UInt8])], seen: Set<ObjectID>, staged: inout [StagedObject],
+        evidence: inout [StoredObject]
+    ) throws {
         var seen = seen
         for (_, _, der) in sigs {
             let sd = try SignedData(der: der)
             for (bytes, kind) in sd.certificates.map({ ($0.der, ObjectKind.certificate) }) + sd.crls.map({ ($0.der, ObjectKind.crl) }) {
                 let eid = ObjectID(hashing: bytes)
                 guard seen.insert(eid).inserted else { continue }
-                if store.exists(eid) { evidence.append(try store.header(of: eid)) } else {
+                if store.exists(eid) {
+                    evidence.append(try store.header(of: eid))
+                } else {
                     let s = try store.stage(bytes: bytes, kind: kind)
                     staged.append(s)
                 }
@@ -242,19 +286,23 @@ extension Archive {
 
     /// The committed intake recorded in the index (ledgers' entries follow their heads), then signatures made
     /// offline timestamped when this node has a TSA.
-    private func indexIntake(_ intake: Intake, staged: [StagedObject], isNew: [Bool], evidence: [StoredObject],
-                             revs: [String: Revision], sigs: [(ObjectID, SignatureRow, [UInt8])],
-                             timestamp: TimestampSource?) throws -> IntakeResult {
+    private func indexIntake(
+        _ intake: Intake, staged: [StagedObject], isNew: [Bool], evidence: [StoredObject],
+        revs: [String: Revision], sigs: [(ObjectID, SignatureRow, [UInt8])],
+        timestamp: TimestampSource?
+    ) throws -> IntakeResult {
         var result = IntakeResult()
         result.objects = intake.ids.count
         let arrived = Set(intake.ids)
         result.newObjects = zip(staged, isNew).filter { $0.1 && arrived.contains($0.0.object.id) }.count
         let rows = RevisionRow.parentsFirst(revs.map { RevisionRow(ObjectID(hex: $0.key)!, $0.value) })
-        try index.record(revisions: rows, objects: intake.present + evidence + staged.map(\.object),
-                         refs: rows.map { RecordRef.refs(of: revs[$0.id]!) })
+        try index.record(
+            revisions: rows, objects: intake.present + evidence + staged.map(\.object),
+            refs: rows.map { RecordRef.refs(of: revs[$0.id]!) })
         try index.record(signatures: sigs.map(\.1), objects: [])
         for recordId in Set(rows.filter { $0.recordType == Self.ledgerType }.map(\.recordId)).sorted() {
-            try index.replaceEntries(ofRecord: recordId, with: try entries(ofHeads: try index.heads(ofRecord: recordId), recordId: recordId))
+            try index.replaceEntries(
+                ofRecord: recordId, with: try entries(ofHeads: try index.heads(ofRecord: recordId), recordId: recordId))
         }
         result.revisions = rows.count
         result.signatures = sigs.count
@@ -279,9 +327,10 @@ extension Archive {
             let objects = try outgoing(to: peer, me: me, known: Set(state.acked))
             let sequence = state.lastSent + 1
             let now = clock.now()
-            let header = BundleHeader(id: "\(me.node.prefix(12))-\(sequence)", from: .init(node: me.node, name: me.name),
-                                      to: .init(node: peer.node, name: peer.name), sequence: sequence, created: HosoClock.format(now),
-                                      acknowledges: state.lastImported, objects: objects.count, bytes: objects.reduce(0) { $0 + $1.size })
+            let header = BundleHeader(
+                id: "\(me.node.prefix(12))-\(sequence)", from: .init(node: me.node, name: me.name),
+                to: .init(node: peer.node, name: peer.name), sequence: sequence, created: HosoClock.format(now),
+                acknowledges: state.lastImported, objects: objects.count, bytes: objects.reduce(0) { $0 + $1.size })
             let dir = parentDirectory(of: path)
             let tmp = dir + "/.hoso-bundle-" + randomTempName()
             let action = LocalizedText.both("ghi gói", "writing the bundle")
@@ -291,13 +340,14 @@ extension Archive {
                 let file = FileSink(handle: handle)
                 let gz = compress ? try GzipSink(file, level: 1) : nil
                 let sink: any ByteSink = gz ?? file
-                try BundleFormat.write(to: sink, header: header, objects: objects, mtime: Int(now.timeIntervalSince1970),
-                                       sign: { try CMSSigner.sign(content: $0, identity: identity, role: nil, at: now) },
-                                       content: { o, out in
-                                           // What the store found not worth compressing (scans) goes in stored blocks: fast.
-                                           try gz?.setLevel(try store.header(of: o.id).encoding == .zlib ? 1 : 0)
-                                           try store.scan(o.id) { try out.write($0) }
-                                       })
+                try BundleFormat.write(
+                    to: sink, header: header, objects: objects, mtime: Int(now.timeIntervalSince1970),
+                    sign: { try CMSSigner.sign(content: $0, identity: identity, role: nil, at: now) },
+                    content: { o, out in
+                        // What the store found not worth compressing (scans) goes in stored blocks: fast.
+                        try gz?.setLevel(try store.header(of: o.id).encoding == .zlib ? 1 : 0)
+                        try store.scan(o.id) { try out.write($0) }
+                    })
                 try gz?.finish()
                 do { try handle.sync() } catch let e as Errno { throw HosoError.fromErrno(e.code, path: path, action: action) }
                 fileBytes = file.written
@@ -310,8 +360,9 @@ extension Archive {
             state.lastSent = sequence
             if !objects.isEmpty { state.pending.append(.init(sequence: sequence, objects: objects.map(\.id.hex))) }
             try saveState(peer.node, state)
-            return BundleCreated(id: header.id, file: path, to: peer.name, sequence: sequence, objects: objects.count, bytes: header.bytes,
-                                 fileBytes: fileBytes, compressed: compress, acknowledges: header.acknowledges)
+            return BundleCreated(
+                id: header.id, file: path, to: peer.name, sequence: sequence, objects: objects.count, bytes: header.bytes,
+                fileBytes: fileBytes, compressed: compress, acknowledges: header.acknowledges)
         }
     }
 
@@ -335,23 +386,34 @@ extension Archive {
     /// tag manifest), the recipient (this node) and the sequence (no replay) before reading any payload; then stages
     /// every object, checking its digest against the manifest and its name, and checks the contents against the scope;
     /// only then commits everything at once. Importing the same bundle again changes nothing.
-    public func importBundle(_ path: String, timestamp: TimestampSource? = nil,
-                             limits: BundleReader.Limits = BundleReader.Limits()) throws -> BundleImported {
+    public func importBundle(
+        _ path: String, timestamp: TimestampSource? = nil,
+        limits: BundleReader.Limits = BundleReader.Limits()
+    ) throws -> BundleImported {
         let me = try nodeInfo()
         let reader = BundleReader(source: try FileSource(path: path), limits: limits)
         let tags = try reader.readTags()
         let h = tags.header
         guard let peer = try peers().first(where: { $0.node == h.from.node }) else {
-            throw HosoError(.unknownNode, .both("Gói từ một nút không quen (chưa `hoso peer add`)", "The bundle comes from an unknown node (not added with `hoso peer add`)"),
-                            location: path, cause: "\(h.from.name) \(h.from.node.prefix(16))")
+            throw HosoError(
+                .unknownNode,
+                .both(
+                    "Gói từ một nút không quen (chưa `hoso peer add`)",
+                    "The bundle comes from an unknown node (not added with `hoso peer add`)"),
+                location: path, cause: "\(h.from.name) \(h.from.node.prefix(16))")
         }
         guard tags.isSigned(by: try peerCertificate(peer)) else {
-            throw HosoError(.bundleSignatureInvalid, .both("Chữ ký của nút gửi không hợp lệ hoặc không phải của \(peer.name); không nhận gì",
-                                                           "The sending node's signature is invalid or not \(peer.name)'s; nothing was imported"),
-                            location: path)
+            throw HosoError(
+                .bundleSignatureInvalid,
+                .both(
+                    "Chữ ký của nút gửi không hợp lệ hoặc không phải của \(peer.name); không nhận gì",
+                    "The sending node's signature is invalid or not \(peer.name)'s; nothing was imported"),
+                location: path)
         }
         guard h.to.node == me.node else {
-            throw HosoError(.wrongRecipient, .both("Gói này làm cho nút khác (\(h.to.name))", "This bundle was made for another node (\(h.to.name))"), location: path)
+            throw HosoError(
+                .wrongRecipient, .both("Gói này làm cho nút khác (\(h.to.name))", "This bundle was made for another node (\(h.to.name))"),
+                location: path)
         }
         return try withSyncLock {
             var state = try loadState(peer.node)
@@ -368,19 +430,26 @@ extension Archive {
                     }
                     return ObjectID(digest: hasher.finalize())
                 }
-                return BundleImported(id: h.id, from: peer.name, sequence: h.sequence, alreadyImported: true, result: IntakeResult(),
-                                      conflicts: try conflicts())
+                return BundleImported(
+                    id: h.id, from: peer.name, sequence: h.sequence, alreadyImported: true, result: IntakeResult(),
+                    conflicts: try conflicts())
             }
             guard h.sequence > state.lastImported else {
-                throw HosoError(.bundleReplayed, .both("Gói cũ (số \(h.sequence)); đã nhận gói số \(state.lastImported) của \(peer.name); không nhận gì",
-                                                       "An old bundle (number \(h.sequence)); bundle \(state.lastImported) from \(peer.name) was imported already; nothing was imported"),
-                                location: path)
+                throw HosoError(
+                    .bundleReplayed,
+                    .both(
+                        "Gói cũ (số \(h.sequence)); đã nhận gói số \(state.lastImported) của \(peer.name); không nhận gì",
+                        "An old bundle (number \(h.sequence)); bundle \(state.lastImported) from \(peer.name) was imported already; nothing was imported"
+                    ),
+                    location: path)
             }
             cleanLeftovers()
             var intake = Intake()
             do {
                 try reader.readPayload { o, tar in
-                    try receive(kind: o.kind, claimed: o.id, size: o.size, name: tags.baseDirectory + "/" + o.path, into: &intake) { try tar.readBodyChunk(into: $0) }
+                    try receive(kind: o.kind, claimed: o.id, size: o.size, name: tags.baseDirectory + "/" + o.path, into: &intake) {
+                        try tar.readBodyChunk(into: $0)
+                    }
                 }
             } catch {
                 store.discard(intake.staged)
@@ -391,7 +460,8 @@ extension Archive {
             state.lastImportedDigest = digest
             state.acknowledge(upTo: h.acknowledges, received: intake.ids.map(\.hex))
             try saveState(peer.node, state)
-            return BundleImported(id: h.id, from: peer.name, sequence: h.sequence, alreadyImported: false, result: result, conflicts: try conflicts())
+            return BundleImported(
+                id: h.id, from: peer.name, sequence: h.sequence, alreadyImported: false, result: result, conflicts: try conflicts())
         }
     }
 }

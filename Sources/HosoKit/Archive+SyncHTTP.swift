@@ -1,10 +1,10 @@
 import Foundation
-import Synchronization
 import HosoCore
 import HosoSigning
-import HosoTransport
 import HosoStore
 import HosoSync
+import HosoTransport
+import Synchronization
 
 /// The archive behind the HTTP sync protocol (`SyncHandler`). One request at a time: each batch is checked and
 /// committed whole, as a bundle is.
@@ -88,7 +88,8 @@ public final class ArchiveSyncService: SyncService, @unchecked Sendable {
             for id in ids {
                 // Only what this peer's scope lets it have.
                 guard offered[node]!.contains(id), let oid = ObjectID(hex: id) else {
-                    throw HosoError(.notAuthorised, .both("Đối tượng ngoài phạm vi của nút này", "An object outside this node's scope"), location: id)
+                    throw HosoError(
+                        .notAuthorised, .both("Đối tượng ngoài phạm vi của nút này", "An object outside this node's scope"), location: id)
                 }
                 let h = try archive.store.header(of: oid)
                 out += SyncFrames.header(kind: h.kind.rawValue, id: id, size: h.size)
@@ -122,8 +123,9 @@ extension Archive {
                     return n
                 }
                 guard got == id else {
-                    throw HosoError(.bagDigestMismatch, .both("Nội dung không khớp mã SHA-256 của nó", "The content does not match its SHA-256 name"),
-                                    location: id.hex, cause: "content hashes to \(got.hex)")
+                    throw HosoError(
+                        .bagDigestMismatch, .both("Nội dung không khớp mã SHA-256 của nó", "The content does not match its SHA-256 name"),
+                        location: id.hex, cause: "content hashes to \(got.hex)")
                 }
             }
         } catch {
@@ -168,16 +170,20 @@ extension Archive {
         var report = SyncReport(peer: peer.name)
         struct Hello: Decodable { var node: String }
         guard try JSONDecoder().decode(Hello.self, from: Data(try client.call("hello", body: []))).node == peer.node else {
-            throw HosoError(.syncAuthFailed, .both("Máy chủ không phải nút \(peer.name)", "The server is not node \(peer.name)"), location: url)
+            throw HosoError(
+                .syncAuthFailed, .both("Máy chủ không phải nút \(peer.name)", "The server is not node \(peer.name)"), location: url)
         }
         // Push.
         let items = try outgoing(to: peer, me: me, known: Set(try loadState(peer.node).acked))
         struct Want: Decodable { var want: [String] }
         let have = items.map { SyncItem(id: $0.id.hex, kind: $0.kind.rawValue, size: $0.size) }
-        let want = Set(try JSONDecoder().decode(Want.self, from: Data(try client.call("want", body: Array(JSONEncoder().encode(["have": have]))))).want)
+        let want = Set(
+            try JSONDecoder().decode(Want.self, from: Data(try client.call("want", body: Array(JSONEncoder().encode(["have": have]))))).want
+        )
         try updateState(peer.node) { $0.acknowledge(upTo: 0, received: items.map(\.id.hex).filter { !want.contains($0) }) }
         report.alreadyThere = items.count - want.count
-        var batch = [UInt8](), ids = [String]()
+        var batch = [UInt8]()
+        var ids = [String]()
         func flush() throws {
             guard !ids.isEmpty else { return }
             _ = try client.call("objects", body: batch)
@@ -199,8 +205,12 @@ extension Archive {
         let missing = offer.filter { ObjectID(hex: $0.id).map { !store.exists($0) } ?? false }
         var start = 0
         while start < missing.count {
-            var end = start, size: UInt64 = 0
-            while end < missing.count && (end == start || size + missing[end].size <= UInt64(batchBytes)) { size += missing[end].size; end += 1 }
+            var end = start
+            var size: UInt64 = 0
+            while end < missing.count && (end == start || size + missing[end].size <= UInt64(batchBytes)) {
+                size += missing[end].size
+                end += 1
+            }
             let frames = try client.call("fetch", body: Array(JSONEncoder().encode(["ids": missing[start..<end].map(\.id)])))
             let r = try receiveFrames(frames, from: peer, me: me, timestamp: nil)
             report.received.objects += r.objects
@@ -234,7 +244,8 @@ extension Archive {
         limits.ioTimeout = 60
         return SmallHTTPServer(host: host, port: port, limits: limits) { r in
             let resp = handler.handle(SyncRequest(method: r.method, path: r.path, headers: r.headers, body: r.body))
-            var out = SmallHTTPServer.Response(status: resp.status, contentType: resp.headers.first?.1 ?? "application/json", body: resp.body)
+            var out = SmallHTTPServer.Response(
+                status: resp.status, contentType: resp.headers.first?.1 ?? "application/json", body: resp.body)
             out.headers = resp.headers
             return out
         }

@@ -1,13 +1,14 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
 import HosoCore
 import HosoRecords
 import HosoSigning
 import HosoStore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 extension Archive {
     /// The record type of this node's list of peers (local: never synced).
@@ -29,15 +30,19 @@ extension Archive {
     @discardableResult
     public func initNode(name: String, role: NodeRole, identity: SigningIdentity) throws -> NodeInfo {
         if access(nodeFile, F_OK) == 0 {
-            throw HosoError(.nodeExists, .both("Kho đã là một nút đồng bộ (xem `hoso node show`)", "The archive is already a sync node (see `hoso node show`)"),
-                            location: nodeFile)
+            throw HosoError(
+                .nodeExists,
+                .both("Kho đã là một nút đồng bộ (xem `hoso node show`)", "The archive is already a sync node (see `hoso node show`)"),
+                location: nodeFile)
         }
         guard !name.isEmpty, name.utf8.count <= 64, name.range(of: "^[a-z0-9][a-z0-9._-]*$", options: .regularExpression) != nil else {
-            throw HosoError(.invalidScope, .both("Tên nút: chữ thường, số, '.', '_', '-'", "Node name: lowercase letters, digits, '.', '_', '-'"),
-                            location: name)
+            throw HosoError(
+                .invalidScope, .both("Tên nút: chữ thường, số, '.', '_', '-'", "Node name: lowercase letters, digits, '.', '_', '-'"),
+                location: name)
         }
         guard identity.key.matches(identity.certificate) else {
-            throw HosoError(.keyCertMismatch, .both("Khóa bí mật không khớp với chứng thư số", "The private key does not match the certificate"))
+            throw HosoError(
+                .keyCertMismatch, .both("Khóa bí mật không khớp với chứng thư số", "The private key does not match the certificate"))
         }
         let pem = try identity.key.pkcs8PEM()
         let (obj, _) = try store.put(identity.certificate.der, kind: .certificate)
@@ -45,8 +50,9 @@ extension Archive {
         for (dir, mode) in [(nodeDir, mode_t(0o700)), (syncDir, mode_t(0o755))] where mkdir(dir, mode) != 0 && errno != EEXIST {
             throw HosoError.fromErrno(errno, path: dir, action: .both("tạo thư mục nút", "creating the node directory"))
         }
-        let info = NodeInfo(node: obj.id.hex, name: name, role: role, certificate: obj.id.hex, subject: identity.certificate.subject,
-                            notAfter: HosoClock.format(identity.certificate.notAfter), created: HosoClock.format(clock.now()))
+        let info = NodeInfo(
+            node: obj.id.hex, name: name, role: role, certificate: obj.id.hex, subject: identity.certificate.subject,
+            notAfter: HosoClock.format(identity.certificate.notAfter), created: HosoClock.format(clock.now()))
         try writeFileAtomically(Array(pem.utf8), to: nodeKeyFile, tmpDir: root + "/tmp", mode: 0o600)
         // node.json last: its presence makes the archive a node.
         try writeFileAtomically(try Self.jsonBytes(info), to: nodeFile, tmpDir: root + "/tmp")
@@ -57,11 +63,15 @@ extension Archive {
     /// This node: its id, name, role and certificate.
     public func nodeInfo() throws -> NodeInfo {
         guard let data = FileManager.default.contents(atPath: nodeFile) else {
-            throw HosoError(.nodeNotInitialised, .both("Kho chưa là nút đồng bộ; chạy `hoso node init` trước",
-                                                       "The archive is not a sync node yet; run `hoso node init` first"), location: nodeFile)
+            throw HosoError(
+                .nodeNotInitialised,
+                .both(
+                    "Kho chưa là nút đồng bộ; chạy `hoso node init` trước",
+                    "The archive is not a sync node yet; run `hoso node init` first"), location: nodeFile)
         }
         do { return try JSONDecoder().decode(NodeInfo.self, from: data) } catch {
-            throw HosoError(.archiveDamaged, .both("node.json không đọc được", "node.json is unreadable"), location: nodeFile, cause: "\(error)")
+            throw HosoError(
+                .archiveDamaged, .both("node.json không đọc được", "node.json is unreadable"), location: nodeFile, cause: "\(error)")
         }
     }
 
@@ -69,7 +79,8 @@ extension Archive {
     func nodeIdentity() throws -> (NodeInfo, SigningIdentity) {
         let info = try nodeInfo()
         guard let pem = FileManager.default.contents(atPath: nodeKeyFile) else {
-            throw HosoError(.nodeNotInitialised, .both("Thiếu khóa bí mật của nút", "The node's private key is missing"), location: nodeKeyFile)
+            throw HosoError(
+                .nodeNotInitialised, .both("Thiếu khóa bí mật của nút", "The node's private key is missing"), location: nodeKeyFile)
         }
         let key = try PrivateKey.load(pem: [UInt8](pem), source: nodeKeyFile)
         let cert = try Certificate(der: try store.read(ObjectID(hex: info.certificate)!))
@@ -90,10 +101,19 @@ extension Archive {
         let (_, rev) = try current(record: Self.peersId)
         guard case .array(let items)? = rev.body["peers"] else { return [] }
         return items.compactMap { item -> Peer? in
-            func s(_ k: String) -> String? { if case .string(let v)? = item[k] { return v }; return nil }
-            guard let name = s("name"), let node = s("node"), let cert = s("certificate"), let role = s("role").flatMap(NodeRole.init) else { return nil }
+            func s(_ k: String) -> String? {
+                if case .string(let v)? = item[k] { return v }
+                return nil
+            }
+            guard let name = s("name"), let node = s("node"), let cert = s("certificate"), let role = s("role").flatMap(NodeRole.init)
+            else { return nil }
             var scope = [String]()
-            if case .array(let a)? = item["scope"] { scope = a.compactMap { if case .string(let v) = $0 { return v }; return nil } }
+            if case .array(let a)? = item["scope"] {
+                scope = a.compactMap {
+                    if case .string(let v) = $0 { return v }
+                    return nil
+                }
+            }
             return Peer(name: name, node: node, certificate: cert, role: role, scope: scope)
         }
     }
@@ -101,7 +121,9 @@ extension Archive {
     /// A peer by name or node id.
     public func peer(named name: String) throws -> Peer {
         guard let p = try peers().first(where: { $0.name == name || $0.node == name }) else {
-            throw HosoError(.peerNotFound, .both("Không có nút ngang hàng này (xem `hoso peer list`)", "No such peer (see `hoso peer list`)"), location: name)
+            throw HosoError(
+                .peerNotFound, .both("Không có nút ngang hàng này (xem `hoso peer list`)", "No such peer (see `hoso peer list`)"),
+                location: name)
         }
         return p
     }
@@ -111,8 +133,9 @@ extension Archive {
     public func addPeer(name: String, certificate: Certificate, role: NodeRole, scope: [String], author: String) throws -> Peer {
         for s in scope { _ = try ScopePattern(s) }
         guard name.range(of: "^[a-z0-9][a-z0-9._-]{0,63}$", options: .regularExpression) != nil else {
-            throw HosoError(.invalidScope, .both("Tên nút: chữ thường, số, '.', '_', '-'", "Peer name: lowercase letters, digits, '.', '_', '-'"),
-                            location: name)
+            throw HosoError(
+                .invalidScope, .both("Tên nút: chữ thường, số, '.', '_', '-'", "Peer name: lowercase letters, digits, '.', '_', '-'"),
+                location: name)
         }
         var list = try peers()
         let node = ObjectID(hashing: certificate.der).hex
@@ -120,7 +143,8 @@ extension Archive {
             throw HosoError(.peerExists, .both("Đây là chứng thư của chính nút này", "This is this node's own certificate"), location: name)
         }
         if let old = list.first(where: { $0.name == name || $0.node == node }) {
-            throw HosoError(.peerExists, .both("Đã có nút ngang hàng này (\(old.name))", "This peer exists already (\(old.name))"), location: name)
+            throw HosoError(
+                .peerExists, .both("Đã có nút ngang hàng này (\(old.name))", "This peer exists already (\(old.name))"), location: name)
         }
         let (obj, _) = try store.put(certificate.der, kind: .certificate)
         try index.record(objects: [obj])
@@ -141,11 +165,18 @@ extension Archive {
     func writePeers(_ list: [Peer], author: String) throws { try writePeers(list, author: author, reason: "peers") }
 
     func writePeers(_ list: [Peer], author: String, reason: String) throws {
-        let body = JSONValue.object([JSONMember("peers", .array(list.map { p in
-            .object([JSONMember("name", .string(p.name)), JSONMember("node", .string(p.node)),
-                     JSONMember("certificate", .string(p.certificate)), JSONMember("role", .string(p.role.rawValue)),
-                     JSONMember("scope", .array(p.scope.map { .string($0) }))])
-        }))])
+        let body = JSONValue.object([
+            JSONMember(
+                "peers",
+                .array(
+                    list.map { p in
+                        .object([
+                            JSONMember("name", .string(p.name)), JSONMember("node", .string(p.node)),
+                            JSONMember("certificate", .string(p.certificate)), JSONMember("role", .string(p.role.rawValue)),
+                            JSONMember("scope", .array(p.scope.map { .string($0) })),
+                        ])
+                    }))
+        ])
         if try index.revisions(ofRecord: Self.peersId).isEmpty {
             try createRecord(type: Self.peersType, id: Self.peersId, body: body, author: author)
         } else {
@@ -162,8 +193,9 @@ extension Archive {
     func loadState(_ node: String) throws -> PeerState {
         guard let data = FileManager.default.contents(atPath: syncDir + "/" + node + ".json") else { return PeerState() }
         do { return try JSONDecoder().decode(PeerState.self, from: data) } catch {
-            throw HosoError(.archiveDamaged, .both("Trạng thái đồng bộ không đọc được", "The sync state is unreadable"),
-                            location: syncDir + "/" + node + ".json", cause: "\(error)")
+            throw HosoError(
+                .archiveDamaged, .both("Trạng thái đồng bộ không đọc được", "The sync state is unreadable"),
+                location: syncDir + "/" + node + ".json", cause: "\(error)")
         }
     }
 

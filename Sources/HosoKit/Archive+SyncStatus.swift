@@ -7,18 +7,22 @@ extension Archive {
     public func syncStatus() throws -> SyncStatus {
         guard access(nodeFile, F_OK) == 0 else { return SyncStatus(node: nil, peers: []) }
         let me = try nodeInfo()
-        return SyncStatus(node: me, peers: try peers().map { p in
-            let state = try loadState(p.node)
-            let waiting = try outgoing(to: p, me: me, known: Set(state.acked))
-            var changed: String?
-            if let attrs = try? FileManager.default.attributesOfItem(atPath: syncDir + "/" + p.node + ".json"),
-               let date = attrs[.modificationDate] as? Date {
-                changed = HosoClock.format(date)
-            }
-            return PeerSyncStatus(peer: p, lastSync: changed, lastRequestFromPeer: state.lastRequestTime,
-                                  lastBundleSent: state.lastSent, lastBundleImported: state.lastImported,
-                                  acknowledged: state.acked.count, unacknowledged: Set(state.pending.flatMap(\.objects)).subtracting(state.acked).count,
-                                  waitingObjects: waiting.count, waitingBytes: waiting.reduce(0) { $0 + $1.size })
-        })
+        return SyncStatus(
+            node: me,
+            peers: try peers().map { p in
+                let state = try loadState(p.node)
+                let waiting = try outgoing(to: p, me: me, known: Set(state.acked))
+                var changed: String?
+                if let attrs = try? FileManager.default.attributesOfItem(atPath: syncDir + "/" + p.node + ".json"),
+                    let date = attrs[.modificationDate] as? Date
+                {
+                    changed = HosoClock.format(date)
+                }
+                return PeerSyncStatus(
+                    peer: p, lastSync: changed, lastRequestFromPeer: state.lastRequestTime,
+                    lastBundleSent: state.lastSent, lastBundleImported: state.lastImported,
+                    acknowledged: state.acked.count, unacknowledged: Set(state.pending.flatMap(\.objects)).subtracting(state.acked).count,
+                    waitingObjects: waiting.count, waitingBytes: waiting.reduce(0) { $0 + $1.size })
+            })
     }
 }

@@ -1,16 +1,17 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
-import Synchronization
 import HosoCore
 import HosoIndex
 import HosoRecords
 import HosoSigning
 import HosoStore
 import HosoSync
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The archive facade: the object store, its derived index, and the workflows over them.
 /// The CLI and the server call only this. One instance may be shared by threads (a server's requests, copies
@@ -62,13 +63,17 @@ public final class Archive: Sendable {
                 throw HosoError(.archiveExists, .both("Đã có kho lưu trữ ở đây", "An archive already exists here"), location: path)
             }
             guard (st.st_mode & S_IFMT) == S_IFDIR else {
-                throw HosoError(.archiveNotEmpty, .both("Đường dẫn đã có và không phải thư mục", "The path exists and is not a directory"),
-                                location: path)
+                throw HosoError(
+                    .archiveNotEmpty, .both("Đường dẫn đã có và không phải thư mục", "The path exists and is not a directory"),
+                    location: path)
             }
             if !(try listDirectory(path)).isEmpty {
-                throw HosoError(.archiveNotEmpty, .both("Thư mục không trống; hãy chọn thư mục trống hoặc chưa có",
-                                                        "The directory is not empty; choose an empty or new one"),
-                                location: path)
+                throw HosoError(
+                    .archiveNotEmpty,
+                    .both(
+                        "Thư mục không trống; hãy chọn thư mục trống hoặc chưa có",
+                        "The directory is not empty; choose an empty or new one"),
+                    location: path)
             }
         } else if mkdir(path, 0o755) != 0 {
             throw HosoError.fromErrno(errno, path: path, action: action)
@@ -92,25 +97,30 @@ public final class Archive: Sendable {
     public static func open(at path: String, clock: HosoClock = .system) throws -> Archive {
         let configPath = path + "/" + ArchiveConfig.fileName
         guard let data = FileManager.default.contents(atPath: configPath) else {
-            throw HosoError(.archiveNotFound,
-                            .both("Không tìm thấy kho lưu trữ; tạo mới bằng `hoso init \(path)` hoặc chỉ đường dẫn bằng --archive",
-                                  "No archive found; create one with `hoso init \(path)` or point to one with --archive"),
-                            location: path)
+            throw HosoError(
+                .archiveNotFound,
+                .both(
+                    "Không tìm thấy kho lưu trữ; tạo mới bằng `hoso init \(path)` hoặc chỉ đường dẫn bằng --archive",
+                    "No archive found; create one with `hoso init \(path)` or point to one with --archive"),
+                location: path)
         }
         let config: ArchiveConfig
         do { config = try JSONDecoder().decode(ArchiveConfig.self, from: data) } catch {
-            throw HosoError(.archiveFormat, .both("Tệp cấu hình kho không đọc được", "The archive's configuration file is unreadable"),
-                            location: configPath, cause: "\(error)")
+            throw HosoError(
+                .archiveFormat, .both("Tệp cấu hình kho không đọc được", "The archive's configuration file is unreadable"),
+                location: configPath, cause: "\(error)")
         }
         guard config.format == "hoso-archive", config.version == 1 else {
-            throw HosoError(.archiveFormat, .both("Phiên bản kho không được hỗ trợ", "Unsupported archive version"),
-                            location: configPath, cause: "\(config.format) \(config.version)")
+            throw HosoError(
+                .archiveFormat, .both("Phiên bản kho không được hỗ trợ", "Unsupported archive version"),
+                location: configPath, cause: "\(config.format) \(config.version)")
         }
         for sub in ["objects", "tmp"] {
             var st = stat()
             if stat(path + "/" + sub, &st) != 0 || (st.st_mode & S_IFMT) != S_IFDIR {
-                throw HosoError(.archiveDamaged, .both("Kho thiếu thư mục \(sub)/", "The archive lacks its \(sub)/ directory"),
-                                location: path)
+                throw HosoError(
+                    .archiveDamaged, .both("Kho thiếu thư mục \(sub)/", "The archive lacks its \(sub)/ directory"),
+                    location: path)
             }
         }
         let lock = try ArchiveLock(path: path + "/lock", mode: .shared, wait: true)
@@ -191,8 +201,9 @@ public final class Archive: Sendable {
     public func resolve(_ text: String) throws -> ObjectID {
         if let id = ObjectID(hex: text) {
             guard store.exists(id) else {
-                throw HosoError(.objectNotFound, .both("Không có đối tượng này trong kho", "No such object in the archive"),
-                                location: text)
+                throw HosoError(
+                    .objectNotFound, .both("Không có đối tượng này trong kho", "No such object in the archive"),
+                    location: text)
             }
             return id
         }
@@ -200,14 +211,18 @@ public final class Archive: Sendable {
         let matches = try index.ids(withPrefix: prefix)
         switch matches.count {
         case 0:
-            throw HosoError(.objectNotFound, .both("Không có đối tượng nào có mã bắt đầu như vậy", "No object id starts with this"),
-                            location: text)
+            throw HosoError(
+                .objectNotFound, .both("Không có đối tượng nào có mã bắt đầu như vậy", "No object id starts with this"),
+                location: text)
         case 1:
             return ObjectID(hex: matches[0])!
         default:
-            throw HosoError(.ambiguousID, .both("Nhiều đối tượng có mã bắt đầu như vậy; hãy gõ thêm chữ số",
-                                                "Several object ids start with this; type more digits"),
-                            location: text)
+            throw HosoError(
+                .ambiguousID,
+                .both(
+                    "Nhiều đối tượng có mã bắt đầu như vậy; hãy gõ thêm chữ số",
+                    "Several object ids start with this; type more digits"),
+                location: text)
         }
     }
 
@@ -238,13 +253,15 @@ public final class Archive: Sendable {
     /// What the store and the index know of one object. The kind and sizes come from the object file itself.
     public func info(_ id: ObjectID) throws -> Info {
         let o = try store.header(of: id)
-        let entries: [ManifestEntryInfo]? = o.kind == .manifest
+        let entries: [ManifestEntryInfo]? =
+            o.kind == .manifest
             ? try index.entries(ofManifest: id).map { ManifestEntryInfo(path: $0.path, id: $0.objectId, size: $0.size) }
             : nil
         let file = String(store.path(of: id).dropFirst(root.count + 1))
-        return Info(id: id.hex, kind: o.kind.rawValue, size: o.size, stored: o.storedSize, encoding: o.encoding.rawValue,
-                    file: file, names: try index.names(of: id), entries: entries,
-                    revision: o.kind == .record ? try index.revision(id.hex) : nil)
+        return Info(
+            id: id.hex, kind: o.kind.rawValue, size: o.size, stored: o.storedSize, encoding: o.encoding.rawValue,
+            file: file, names: try index.names(of: id), entries: entries,
+            revision: o.kind == .record ? try index.revision(id.hex) : nil)
     }
 
     /// Verified content in memory.
@@ -264,8 +281,11 @@ public final class Archive: Sendable {
         guard lock.tryExclusive() else {
             let reopened = try ArchiveIndex(path: indexPath)
             indexBox.withLock { $0 = reopened }
-            throw HosoError(.busy, .both("Kho đang được tiến trình hoso khác dùng; thử lại sau",
-                                         "Another hoso process is using the archive; try again later"), location: root)
+            throw HosoError(
+                .busy,
+                .both(
+                    "Kho đang được tiến trình hoso khác dùng; thử lại sau",
+                    "Another hoso process is using the archive; try again later"), location: root)
         }
         defer { lock.downgradeToShared() }
         try Self.swapIn(newPath, as: indexPath, root: root)
@@ -275,8 +295,10 @@ public final class Archive: Sendable {
     }
 
     /// Writes a complete index of the store's objects at `path` (replacing any leftover there).
-    static func buildIndex(store: ObjectStore, at path: String,
-                           progress: (@Sendable (Int, Int) -> Void)?) throws -> ReindexReport {
+    static func buildIndex(
+        store: ObjectStore, at path: String,
+        progress: (@Sendable (Int, Int) -> Void)?
+    ) throws -> ReindexReport {
         for suffix in ["", "-wal", "-shm"] { _ = unlink(path + suffix) }
         let fresh = try ArchiveIndex(path: path, building: true)
         var objects = [StoredObject]()
@@ -288,7 +310,10 @@ public final class Archive: Sendable {
         let files = try store.objectFiles()
         for (i, f) in files.enumerated() {
             if i % 256 == 0 { progress?(i, files.count) }
-            guard f.wellPlaced, let id = f.id else { skipped.append(f.path); continue }
+            guard f.wellPlaced, let id = f.id else {
+                skipped.append(f.path)
+                continue
+            }
             do {
                 let (h, _, fileSize) = try store.readHeader(atPath: f.path)
                 objects.append(StoredObject(id: id, kind: h.kind, encoding: h.encoding, size: h.size, storedSize: fileSize))
@@ -303,9 +328,13 @@ public final class Archive: Sendable {
                 if h.kind == .manifest {
                     let m = try Manifest.decode(try store.read(id), id: id)
                     let row = ManifestRow(id: id.hex, addedAt: m.addedAt)
-                    manifests.append((row, m.entries.map {
-                        NameRow(manifestId: id.hex, objectId: $0.id.hex, path: $0.path, size: Int64($0.size))
-                    }))
+                    manifests.append(
+                        (
+                            row,
+                            m.entries.map {
+                                NameRow(manifestId: id.hex, objectId: $0.id.hex, path: $0.path, size: Int64($0.size))
+                            }
+                        ))
                 }
             } catch {
                 skipped.append(f.path)
@@ -327,8 +356,9 @@ public final class Archive: Sendable {
         for (row, names) in manifests { try fresh.record(objects: [], manifest: row, names: names) }
         try fresh.close()
         progress?(files.count, files.count)
-        return ReindexReport(objects: objects.count, manifests: manifests.count,
-                             names: manifests.reduce(0) { $0 + $1.1.count }, revisions: revisions.count, skipped: skipped)
+        return ReindexReport(
+            objects: objects.count, manifests: manifests.count,
+            names: manifests.reduce(0) { $0 + $1.1.count }, revisions: revisions.count, skipped: skipped)
     }
 
     static func swapIn(_ newPath: String, as indexPath: String, root: String) throws {

@@ -1,8 +1,8 @@
 import Foundation
-import Synchronization
 import HosoRecords
 import HosoSigning
 import HosoStore
+import Synchronization
 
 /// Verified revisions by object id, bounded by their canonical size (a large ledger counts for its bytes; decoded,
 /// a revision takes several times that), oldest out first. Objects are immutable, so an entry is never stale; only

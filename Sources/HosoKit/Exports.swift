@@ -1,3 +1,4 @@
+@_exported import HosoCopies
 // HosoKit is the API the front ends (the `hoso` CLI, the web server, the bench tools) program against. The domain
 // modules whose types appear in that API come with it, so a front end imports HosoKit alone; the storage, index
 // and transport modules stay behind it.
@@ -6,6 +7,5 @@
 @_exported import HosoRecords
 @_exported import HosoSigning
 @_exported import HosoStore
-@_exported import HosoCopies
 @_exported import HosoSync
 @_exported import HosoTransport

@@ -32,7 +32,6 @@ package func releaseLater(_ items: [any Sendable]) {
     DispatchQueue.global(qos: .utility).asyncAfter(deadline: .now() + .milliseconds(2)) { withExtendedLifetime(items) {} }
 }
 
-
 /// A value handed from one thread to another that waits for it: opened once by one thread (later opens are
 /// ignored), waited on by one other.
 // @unchecked: `value` is written once before `ready` is signalled and read only after the wait has seen it.

@@ -92,8 +92,10 @@ package final class Deflater {
     }
 
     /// Compresses a whole buffer in one go.
-    package static func compress(_ input: UnsafeRawBufferPointer, format: ZlibFormat = .zlib, level: Int32,
-                                 memLevel: Int32 = 8) throws -> [UInt8] {
+    package static func compress(
+        _ input: UnsafeRawBufferPointer, format: ZlibFormat = .zlib, level: Int32,
+        memLevel: Int32 = 8
+    ) throws -> [UInt8] {
         let d = Deflater(format: format, level: level, memLevel: memLevel, outputCapacity: max(1024, input.count / 2 + 64))
         var result = [UInt8]()
         result.reserveCapacity(input.count / 2 + 64)
@@ -179,8 +181,10 @@ package final class Inflater {
     /// Inflates `input`, which must be exactly one complete stream (followed by nothing unless `allowTrailing`), into
     /// at most `limit` bytes. A stream that would give more stops as soon as it passes the limit (a decompression
     /// bomb costs nothing).
-    package static func decompress(_ input: some Collection<UInt8>, format: ZlibFormat = .zlib, limit: Int,
-                                   allowTrailing: Bool = false) throws(ZlibDataError) -> [UInt8] {
+    package static func decompress(
+        _ input: some Collection<UInt8>, format: ZlibFormat = .zlib, limit: Int,
+        allowTrailing: Bool = false
+    ) throws(ZlibDataError) -> [UInt8] {
         // Raw buffers, not closures over arrays, so the typed error passes straight through.
         let inBuf = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, input.count), alignment: 1)
         defer { inBuf.deallocate() }

@@ -1,6 +1,6 @@
 import Foundation
-import Synchronization
 import HosoCore
+import Synchronization
 
 extension HosoError.Code {
     public static let csvInvalid = Self("CSV_INVALID", .badInput)
@@ -105,7 +105,9 @@ public enum CSVReader {
     /// position) is ASCII or the whole BOM, so fields are cut between scalars and each is valid UTF-8 by itself:
     /// the same table as walking the text scalar by scalar, without building each field a scalar at a time.
     static func parse(utf8 chars: [UInt8], source: String) throws -> Table {
-        let quote = UInt8(ascii: "\""), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
+        let quote = UInt8(ascii: "\"")
+        let cr = UInt8(ascii: "\r")
+        let lf = UInt8(ascii: "\n")
         var i = 0
         if chars.count >= 3, chars[0] == 0xEF, chars[1] == 0xBB, chars[2] == 0xBF { i = 3 }  // U+FEFF
         let separator = detectSeparator(chars[i...])
@@ -140,8 +142,9 @@ public enum CSVReader {
                     i += 1
                     // Only a separator or the end of the record may follow a closing quote.
                     if i < chars.count, chars[i] != separator, chars[i] != lf, chars[i] != cr {
-                        throw HosoError(.csvInvalid, .both("Có ký tự sau dấu ngoặc kép đóng", "Characters after a closing quote"),
-                                        location: "\(source):\(line)")
+                        throw HosoError(
+                            .csvInvalid, .both("Có ký tự sau dấu ngoặc kép đóng", "Characters after a closing quote"),
+                            location: "\(source):\(line)")
                     }
                     continue
                 }
@@ -167,8 +170,9 @@ public enum CSVReader {
                 recordLine = line
             default:
                 if c == quote {
-                    throw HosoError(.csvInvalid, .both("Dấu ngoặc kép giữa một ô không được bao ngoặc", "A quote inside an unquoted field"),
-                                    location: "\(source):\(line)")
+                    throw HosoError(
+                        .csvInvalid, .both("Dấu ngoặc kép giữa một ô không được bao ngoặc", "A quote inside an unquoted field"),
+                        location: "\(source):\(line)")
                 }
                 // A run of plain bytes at once.
                 var j = i + 1
@@ -191,15 +195,18 @@ public enum CSVReader {
         guard let first = records.first else {
             throw HosoError(.csvInvalid, .both("Tệp không có dòng tiêu đề", "The file has no header row"), location: source)
         }
-        return Table(source: source, header: first.1.map { VietnameseText.trimmed($0) },
-                     rows: records.dropFirst().map { Table.Row(number: $0.0, cells: $0.1) })
+        return Table(
+            source: source, header: first.1.map { VietnameseText.trimmed($0) },
+            rows: records.dropFirst().map { Table.Row(number: $0.0, cells: $0.1) })
     }
 
     /// Windows-1252 decoding, exact for 0x80–0x9F (five undefined bytes keep their C1 code points, so the
     /// original bytes can always be recovered).
     public static func windows1252(_ bytes: [UInt8]) -> String {
-        let high: [UInt32] = [0x20AC, 0x81, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x8D, 0x017D, 0x8F,
-                              0x90, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x9D, 0x017E, 0x0178]
+        let high: [UInt32] = [
+            0x20AC, 0x81, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x8D, 0x017D, 0x8F,
+            0x90, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x9D, 0x017E, 0x0178,
+        ]
         var out = String.UnicodeScalarView()
         for b in bytes {
             let v: UInt32 = (0x80...0x9F).contains(b) ? high[Int(b) - 0x80] : UInt32(b)

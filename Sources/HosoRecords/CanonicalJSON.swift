@@ -96,12 +96,14 @@ public enum CanonicalJSON {
         init(nfc: Bool) { self.nfc = nfc }
 
         func pointer() -> String {
-            path.isEmpty ? "/" : path.map { s -> String in
-                switch s {
-                case .index(let i): return "/" + String(i)
-                case .name(let n): return "/" + pointerEscape(n)
-                }
-            }.joined()
+            path.isEmpty
+                ? "/"
+                : path.map { s -> String in
+                    switch s {
+                    case .index(let i): return "/" + String(i)
+                    case .name(let n): return "/" + pointerEscape(n)
+                    }
+                }.joined()
         }
 
         mutating func write(_ v: JSONValue) throws {
@@ -110,8 +112,9 @@ public enum CanonicalJSON {
             case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
             case .number(let d):
                 guard d.isFinite else {
-                    throw HosoError(.jsonNumberOutOfRange, .both("Số không hữu hạn không có trong JSON", "Non-finite numbers do not exist in JSON"),
-                                    location: pointer())
+                    throw HosoError(
+                        .jsonNumberOutOfRange, .both("Số không hữu hạn không có trong JSON", "Non-finite numbers do not exist in JSON"),
+                        location: pointer())
                 }
                 if d == d.rounded(), abs(d) < 1e15 {
                     writeInteger(Int64(d))  // integers: the common case, and exactly what formatNumber gives
@@ -149,7 +152,10 @@ public enum CanonicalJSON {
             // A shape seen before: the same names, byte for byte, in the same order.
             for shape in shapes where shape.names.count == members.count {
                 var same = true
-                for (a, m) in zip(shape.names, members) where !UTF8Bytes.equal(a, m.key) { same = false; break }
+                for (a, m) in zip(shape.names, members) where !UTF8Bytes.equal(a, m.key) {
+                    same = false
+                    break
+                }
                 if same { return shape }
             }
             let names = members.map { nfc ? VietnameseText.nfc($0.key) : $0.key }
@@ -157,10 +163,12 @@ public enum CanonicalJSON {
             let order = units.indices.sorted { units[$0].lexicographicallyPrecedes(units[$1]) }
             for k in order.indices.dropFirst() where units[order[k]] == units[order[k - 1]] {
                 path.append(.name(names[order[k]]))
-                throw HosoError(.jsonDuplicateKey,
-                                .both("Hai tên thuộc tính trùng nhau sau khi chuẩn hoá Unicode (NFC)",
-                                      "Two member names are the same once normalised to Unicode NFC"),
-                                location: pointer())
+                throw HosoError(
+                    .jsonDuplicateKey,
+                    .both(
+                        "Hai tên thuộc tính trùng nhau sau khi chuẩn hoá Unicode (NFC)",
+                        "Two member names are the same once normalised to Unicode NFC"),
+                    location: pointer())
             }
             // Only names that NFC leaves alone make a reusable shape (the cache compares the names as given).
             if shapes.count < 16, zip(names, members).allSatisfy({ UTF8Bytes.equal($0, $1.key) }) {
@@ -170,9 +178,15 @@ public enum CanonicalJSON {
         }
 
         mutating func writeInteger(_ v: Int64) {
-            if v == 0 { out.append(0x30); return }
-            var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                         UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+            if v == 0 {
+                out.append(0x30)
+                return
+            }
+            var digits:
+                (
+                    UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                    UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8
+                ) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
             var n = v.magnitude  // |v| < 1e15: at most 15 digits
             var count = 0
             withUnsafeMutableBytes(of: &digits) { buf in
@@ -212,12 +226,18 @@ public enum CanonicalJSON {
         var pointAt = 0  // digits before the decimal point, in `mantissa`
         var seenPoint = false
         for c in mantissa {
-            if c == "." { seenPoint = true; continue }
+            if c == "." {
+                seenPoint = true
+                continue
+            }
             digits.append(c)
             if !seenPoint { pointAt += 1 }
         }
         // Drop leading zeros (moving the point) and trailing zeros.
-        while digits.first == "0" && digits.count > 1 { digits.removeFirst(); pointAt -= 1 }
+        while digits.first == "0" && digits.count > 1 {
+            digits.removeFirst()
+            pointAt -= 1
+        }
         while digits.last == "0" && digits.count > 1 { digits.removeLast() }
         let k = digits.count
         let n = pointAt + exp10  // value = 0.d1d2…dk × 10^n
@@ -250,12 +270,19 @@ private struct Parser {
     }
 
     func error(_ vi: String, _ en: String) -> HosoError {
-        var line = 1, col = 1
+        var line = 1
+        var col = 1
         for b in bytes[0..<min(pos, bytes.count)] {
-            if b == 0x0A { line += 1; col = 1 } else if b & 0xC0 != 0x80 { col += 1 }
+            if b == 0x0A {
+                line += 1
+                col = 1
+            } else if b & 0xC0 != 0x80 {
+                col += 1
+            }
         }
-        return HosoError(.jsonInvalid, .both("JSON không hợp lệ: " + vi, "Invalid JSON: " + en),
-                         location: "\(source):\(line):\(col)", cause: "byte \(pos)")
+        return HosoError(
+            .jsonInvalid, .both("JSON không hợp lệ: " + vi, "Invalid JSON: " + en),
+            location: "\(source):\(line):\(col)", cause: "byte \(pos)")
     }
 
     mutating func skipSpace() {
@@ -269,9 +296,15 @@ private struct Parser {
         case UInt8(ascii: "{"): return try object(depth: depth)
         case UInt8(ascii: "["): return try array(depth: depth)
         case UInt8(ascii: "\""): return .string(try string())
-        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
-        case UInt8(ascii: "n"): try literal("null"); return .null
+        case UInt8(ascii: "t"):
+            try literal("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try literal("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try literal("null")
+            return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try number())
         default: throw error("ký tự không mong đợi", "unexpected character")
         }
@@ -290,7 +323,10 @@ private struct Parser {
         var members = [JSONMember]()
         var seen = Set<[UInt8]>()
         skipSpace()
-        if pos < bytes.count && bytes[pos] == UInt8(ascii: "}") { pos += 1; return .object(members) }
+        if pos < bytes.count && bytes[pos] == UInt8(ascii: "}") {
+            pos += 1
+            return .object(members)
+        }
         while true {
             skipSpace()
             guard pos < bytes.count, bytes[pos] == UInt8(ascii: "\"") else { throw error("cần tên thuộc tính", "expected a member name") }
@@ -298,8 +334,9 @@ private struct Parser {
             let key = try string()
             guard seen.insert(Array(key.utf8)).inserted else {
                 pos = keyStart
-                throw HosoError(.jsonDuplicateKey, .both("Tên thuộc tính bị lặp", "Duplicate member name"),
-                                location: error("", "").location, cause: key)
+                throw HosoError(
+                    .jsonDuplicateKey, .both("Tên thuộc tính bị lặp", "Duplicate member name"),
+                    location: error("", "").location, cause: key)
             }
             skipSpace()
             guard pos < bytes.count, bytes[pos] == UInt8(ascii: ":") else { throw error("cần dấu ':'", "expected ':'") }
@@ -308,8 +345,14 @@ private struct Parser {
             members.append(JSONMember(key, try value(depth: depth + 1)))
             skipSpace()
             guard pos < bytes.count else { throw error("hết dữ liệu trong đối tượng", "unexpected end inside an object") }
-            if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
-            if bytes[pos] == UInt8(ascii: "}") { pos += 1; return .object(members) }
+            if bytes[pos] == UInt8(ascii: ",") {
+                pos += 1
+                continue
+            }
+            if bytes[pos] == UInt8(ascii: "}") {
+                pos += 1
+                return .object(members)
+            }
             throw error("cần ',' hoặc '}'", "expected ',' or '}'")
         }
     }
@@ -318,14 +361,23 @@ private struct Parser {
         pos += 1
         var items = [JSONValue]()
         skipSpace()
-        if pos < bytes.count && bytes[pos] == UInt8(ascii: "]") { pos += 1; return .array(items) }
+        if pos < bytes.count && bytes[pos] == UInt8(ascii: "]") {
+            pos += 1
+            return .array(items)
+        }
         while true {
             skipSpace()
             items.append(try value(depth: depth + 1))
             skipSpace()
             guard pos < bytes.count else { throw error("hết dữ liệu trong mảng", "unexpected end inside an array") }
-            if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
-            if bytes[pos] == UInt8(ascii: "]") { pos += 1; return .array(items) }
+            if bytes[pos] == UInt8(ascii: ",") {
+                pos += 1
+                continue
+            }
+            if bytes[pos] == UInt8(ascii: "]") {
+                pos += 1
+                return .array(items)
+            }
             throw error("cần ',' hoặc ']'", "expected ',' or ']'")
         }
     }
@@ -357,8 +409,9 @@ private struct Parser {
         // strtod rounds correctly to the nearest double, as I-JSON requires.
         guard let d = Double(text), d.isFinite else {
             pos = start
-            throw HosoError(.jsonNumberOutOfRange, .both("Số vượt quá phạm vi số thực 64 bit", "Number outside the 64-bit floating point range"),
-                            location: error("", "").location, cause: text)
+            throw HosoError(
+                .jsonNumberOutOfRange, .both("Số vượt quá phạm vi số thực 64 bit", "Number outside the 64-bit floating point range"),
+                location: error("", "").location, cause: text)
         }
         return d
     }
@@ -418,7 +471,9 @@ private struct Parser {
                         }
                         pos += 2
                         let low = try hex4()
-                        guard (0xDC00...0xDFFF).contains(low) else { throw error("nửa cặp thay thế (surrogate) đứng một mình", "lone surrogate") }
+                        guard (0xDC00...0xDFFF).contains(low) else {
+                            throw error("nửa cặp thay thế (surrogate) đứng một mình", "lone surrogate")
+                        }
                         scalar = 0x10000 + (UInt32(u - 0xD800) << 10) + UInt32(low - 0xDC00)
                     } else if (0xDC00...0xDFFF).contains(u) {
                         throw error("nửa cặp thay thế (surrogate) đứng một mình", "lone surrogate")

@@ -5,7 +5,10 @@ import HosoCore
 public struct CitizenRequest: Codable, Sendable, Equatable {
     public enum Kind: String, Codable, Sendable, CaseIterable { case copy, verification }
     public enum Relation: String, Codable, Sendable, CaseIterable { case holder, representative, relative }
-    public enum Channel: String, Codable, Sendable, CaseIterable { case inPerson = "in-person", post, online }
+    public enum Channel: String, Codable, Sendable, CaseIterable {
+        case inPerson = "in-person"
+        case post, online
+    }
     public enum Status: String, Codable, Sendable, CaseIterable { case received, checked, issued, refused }
 
     public var kind: Kind

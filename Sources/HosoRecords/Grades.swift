@@ -44,8 +44,9 @@ public struct Mark: Sendable, Hashable, Comparable, Codable, CustomStringConvert
     /// A mark from a whole number of tenths; throws `MARK_INVALID` outside 0...100.
     public init(tenths: Int, location: String? = nil) throws(HosoError) {
         guard Self.validTenths.contains(tenths) else {
-            throw HosoError(.markInvalid, .both("Điểm phải từ 0 đến 10", "a mark must be between 0 and 10"),
-                            location: location, cause: "\(tenths) phần mười / tenths")
+            throw HosoError(
+                .markInvalid, .both("Điểm phải từ 0 đến 10", "a mark must be between 0 and 10"),
+                location: location, cause: "\(tenths) phần mười / tenths")
         }
         self.tenths = tenths
     }
@@ -66,12 +67,15 @@ public struct Mark: Sendable, Hashable, Comparable, Codable, CustomStringConvert
         func invalid(_ vi: String, _ en: String) -> HosoError {
             HosoError(.markInvalid, .both(vi, en), location: location, cause: quoted(text))
         }
-        let malformed = invalid("Điểm không hợp lệ: viết bằng chữ số, tối đa một chữ số thập phân, ví dụ 8 hoặc 8,5",
-                                "not a mark: write digits with at most one decimal place, e.g. 8 or 8.5")
+        let malformed = invalid(
+            "Điểm không hợp lệ: viết bằng chữ số, tối đa một chữ số thập phân, ví dụ 8 hoặc 8,5",
+            "not a mark: write digits with at most one decimal place, e.g. 8 or 8.5")
         let bytes = Array(trimmedWhitespace(text).utf8)
         if bytes.isEmpty { throw invalid("Ô điểm trống", "the mark is empty") }
 
-        var whole: [UInt8] = [], fraction: [UInt8] = [], separators = 0
+        var whole: [UInt8] = []
+        var fraction: [UInt8] = []
+        var separators = 0
         for byte in bytes {
             switch byte {
             case UInt8(ascii: "0")...UInt8(ascii: "9"):
@@ -130,10 +134,12 @@ public struct Mark: Sendable, Hashable, Comparable, Codable, CustomStringConvert
     /// The mark a `JSONValue.number` holds. Exact: accepted only if the double is the nearest double to some
     /// n/10 with n in 0...100 (so 8.25, 8.05, NaN and infinities are rejected, not rounded).
     public init(jsonNumber value: Double, location: String? = nil) throws(HosoError) {
-        let invalid = HosoError(.markInvalid,
-                                .both("Điểm phải từ 0 đến 10 với tối đa một chữ số thập phân",
-                                      "a mark must be 0 to 10 with at most one decimal place"),
-                                location: location, cause: "\(value)")
+        let invalid = HosoError(
+            .markInvalid,
+            .both(
+                "Điểm phải từ 0 đến 10 với tối đa một chữ số thập phân",
+                "a mark must be 0 to 10 with at most one decimal place"),
+            location: location, cause: "\(value)")
         guard value.isFinite, value >= 0, value <= 10 else { throw invalid }
         let candidate = Int((value * 10).rounded())
         // Division of two exact integers is correctly rounded, so equality holds exactly for n/10 and never
@@ -151,9 +157,10 @@ public enum SecondaryGrading {
     /// 4 above 70. Throws `GRADE_PERIODS_INVALID` for zero or negative periods.
     public static func regularMarkCount(periodsPerYear: Int, location: String? = nil) throws(HosoError) -> Int {
         guard periodsPerYear > 0 else {
-            throw HosoError(.gradePeriodsInvalid,
-                            .both("Số tiết/năm học của môn phải lớn hơn 0", "a subject's periods per year must be positive"),
-                            location: location, cause: "\(periodsPerYear)")
+            throw HosoError(
+                .gradePeriodsInvalid,
+                .both("Số tiết/năm học của môn phải lớn hơn 0", "a subject's periods per year must be positive"),
+                location: location, cause: "\(periodsPerYear)")
         }
         switch periodsPerYear {
         case ...35: return 2
@@ -165,14 +172,19 @@ public enum SecondaryGrading {
     /// Term average ĐTBmhk = (ΣĐĐGtx + 2·ĐĐGgk + 3·ĐĐGck) / (number of ĐĐGtx + 5), one decimal, half up.
     /// Throws `GRADE_REGULAR_MARK_COUNT` unless there are exactly `regularMarkCount(periodsPerYear:)` regular
     /// marks: a missing or extra mark is a data-entry problem to report, not something to average around.
-    public static func termAverage(regular: [Mark], midTerm: Mark, endOfTerm: Mark, periodsPerYear: Int,
-                                   location: String? = nil) throws(HosoError) -> Mark {
+    public static func termAverage(
+        regular: [Mark], midTerm: Mark, endOfTerm: Mark, periodsPerYear: Int,
+        location: String? = nil
+    ) throws(HosoError) -> Mark {
         let expected = try regularMarkCount(periodsPerYear: periodsPerYear, location: location)
         guard regular.count == expected else {
-            throw HosoError(.gradeRegularMarkCount,
-                            .both("Môn \(periodsPerYear) tiết/năm học cần đúng \(expected) điểm đánh giá thường xuyên (ĐĐGtx) mỗi học kì, có \(regular.count)",
-                                  "a subject with \(periodsPerYear) periods a year needs exactly \(expected) regular marks (ĐĐGtx) per term, got \(regular.count)"),
-                            location: location, cause: regular.map(\.vietnamese).joined(separator: "; "))
+            throw HosoError(
+                .gradeRegularMarkCount,
+                .both(
+                    "Môn \(periodsPerYear) tiết/năm học cần đúng \(expected) điểm đánh giá thường xuyên (ĐĐGtx) mỗi học kì, có \(regular.count)",
+                    "a subject with \(periodsPerYear) periods a year needs exactly \(expected) regular marks (ĐĐGtx) per term, got \(regular.count)"
+                ),
+                location: location, cause: regular.map(\.vietnamese).joined(separator: "; "))
         }
         let numerator = regular.reduce(0) { $0 + $1.tenths } + 2 * midTerm.tenths + 3 * endOfTerm.tenths
         return Mark(uncheckedTenths: roundHalfUp(numerator, over: regular.count + 5))
@@ -194,22 +206,30 @@ public enum SecondaryGrading {
     /// The learning result of a term (from the ĐTBmhk) or of the year (from the ĐTBmcn): `scored` holds the
     /// averages of the subjects assessed with marks, `commentsOnly` the results of the subjects assessed by
     /// comments. There is no all-subject average in TT22; only these per-subject values count.
-    public static func learningResult(scored: [Mark], commentsOnly: [CommentResult],
-                                      rules: LearningResultRules = .thongTu22) -> LearningResult {
+    public static func learningResult(
+        scored: [Mark], commentsOnly: [CommentResult],
+        rules: LearningResultRules = .thongTu22
+    ) -> LearningResult {
         assessLearning(scored: scored, commentsOnly: commentsOnly, rules: rules).level
     }
 
     /// `learningResult` with its reasons: the level by the thresholds alone, and whether (and for which subject)
     /// it was raised under TT22 Điều 9 khoản 3.
-    public static func assessLearning(scored: [Mark], commentsOnly: [CommentResult],
-                                      rules: LearningResultRules = .thongTu22) -> LearningAssessment {
+    public static func assessLearning(
+        scored: [Mark], commentsOnly: [CommentResult],
+        rules: LearningResultRules = .thongTu22
+    ) -> LearningAssessment {
         let byThresholds = rules.levelByThresholds(scored: scored, commentsOnly: commentsOnly)
-        guard let subject = rules.singleSubjectCausingDrop(scored: scored, commentsOnly: commentsOnly,
-                                                           level: byThresholds) else {
+        guard
+            let subject = rules.singleSubjectCausingDrop(
+                scored: scored, commentsOnly: commentsOnly,
+                level: byThresholds)
+        else {
             return LearningAssessment(level: byThresholds, levelByThresholds: byThresholds, raisedBecauseOf: nil)
         }
-        return LearningAssessment(level: byThresholds.nextHigher, levelByThresholds: byThresholds,
-                                  raisedBecauseOf: subject)
+        return LearningAssessment(
+            level: byThresholds.nextHigher, levelByThresholds: byThresholds,
+            raisedBecauseOf: subject)
     }
 }
 
@@ -313,8 +333,10 @@ public struct LearningResultRules: Sendable, Hashable, Codable {
         /// …must have an average of at least this (Tốt 8.0, Khá 6.5, Đạt 5.0).
         public var countedAverageAtLeast: Mark
 
-        public init(maxCommentsOnlyNotPassed: Int, everyAverageAtLeast: Mark, subjectsAtLeast: Int,
-                    countedAverageAtLeast: Mark) {
+        public init(
+            maxCommentsOnlyNotPassed: Int, everyAverageAtLeast: Mark, subjectsAtLeast: Int,
+            countedAverageAtLeast: Mark
+        ) {
             self.maxCommentsOnlyNotPassed = maxCommentsOnlyNotPassed
             self.everyAverageAtLeast = everyAverageAtLeast
             self.subjectsAtLeast = subjectsAtLeast
@@ -357,12 +379,15 @@ public struct LearningResultRules: Sendable, Hashable, Codable {
     /// Khá — all Đạt, every average ≥ 5.0, at least 6 ≥ 6.5; Đạt — at most one comments-only Chưa đạt, at least
     /// 6 averages ≥ 5.0, none below 3.5; otherwise Chưa đạt; then the single-subject adjustment (any subject).
     public static let thongTu22 = LearningResultRules(
-        tot: Level(maxCommentsOnlyNotPassed: 0, everyAverageAtLeast: Mark(uncheckedTenths: 65),
-                   subjectsAtLeast: 6, countedAverageAtLeast: Mark(uncheckedTenths: 80)),
-        kha: Level(maxCommentsOnlyNotPassed: 0, everyAverageAtLeast: Mark(uncheckedTenths: 50),
-                   subjectsAtLeast: 6, countedAverageAtLeast: Mark(uncheckedTenths: 65)),
-        dat: Level(maxCommentsOnlyNotPassed: 1, everyAverageAtLeast: Mark(uncheckedTenths: 35),
-                   subjectsAtLeast: 6, countedAverageAtLeast: Mark(uncheckedTenths: 50)),
+        tot: Level(
+            maxCommentsOnlyNotPassed: 0, everyAverageAtLeast: Mark(uncheckedTenths: 65),
+            subjectsAtLeast: 6, countedAverageAtLeast: Mark(uncheckedTenths: 80)),
+        kha: Level(
+            maxCommentsOnlyNotPassed: 0, everyAverageAtLeast: Mark(uncheckedTenths: 50),
+            subjectsAtLeast: 6, countedAverageAtLeast: Mark(uncheckedTenths: 65)),
+        dat: Level(
+            maxCommentsOnlyNotPassed: 1, everyAverageAtLeast: Mark(uncheckedTenths: 35),
+            subjectsAtLeast: 6, countedAverageAtLeast: Mark(uncheckedTenths: 50)),
         singleSubjectAdjustment: .anySubject)
 
     /// The thresholds of `thongTu22` without the adjustment: exactly the rule as DOMAIN.md states it.
@@ -384,8 +409,10 @@ public struct LearningResultRules: Sendable, Hashable, Codable {
     /// above `level`. "Without" means leaving the subject out and judging the rest by the same thresholds:
     /// that asks whether the other subjects alone meet the level, which is what "only because of one subject"
     /// says. If more than one subject qualifies, none is "the single one" and nothing is raised.
-    func singleSubjectCausingDrop(scored: [Mark], commentsOnly: [CommentResult],
-                                  level: LearningResult) -> SubjectPosition? {
+    func singleSubjectCausingDrop(
+        scored: [Mark], commentsOnly: [CommentResult],
+        level: LearningResult
+    ) -> SubjectPosition? {
         if singleSubjectAdjustment == .off || level.rank > LearningResult.dat.rank { return nil }
         func dropsTwoFromGoodOrFair(_ without: LearningResult) -> Bool {
             without.rank >= LearningResult.kha.rank && without.rank - level.rank >= 2
@@ -440,11 +467,13 @@ public enum PrimarySubjectLevel: String, Sendable, Codable, CaseIterable, Custom
         case "hoan thanh", "ht", "h": return .hoanThanh
         case "chua hoan thanh", "cht", "c": return .chuaHoanThanh
         default:
-            let hint = (try? PrimaryQualityLevel.parse(text)).map {
-                " — \"\($0.rawValue)\" là mức của phẩm chất, năng lực / is a quality/competency level"
-            } ?? ""
-            throw levelInvalid(text, scale: "Hoàn thành tốt, Hoàn thành, Chưa hoàn thành (T, H, C)" + hint,
-                               location: location)
+            let hint =
+                (try? PrimaryQualityLevel.parse(text)).map {
+                    " — \"\($0.rawValue)\" là mức của phẩm chất, năng lực / is a quality/competency level"
+                } ?? ""
+            throw levelInvalid(
+                text, scale: "Hoàn thành tốt, Hoàn thành, Chưa hoàn thành (T, H, C)" + hint,
+                location: location)
         }
     }
 
@@ -496,25 +525,31 @@ public struct PrimaryTestScore: Sendable, Hashable, Comparable, Codable, CustomS
 
     public init(_ value: Int, scale: ClosedRange<Int> = thongTu27, location: String? = nil) throws(HosoError) {
         guard scale.contains(value) else {
-            throw HosoError(.primaryScoreInvalid,
-                            .both("Điểm kiểm tra định kì phải là số nguyên từ \(scale.lowerBound) đến \(scale.upperBound)",
-                                  "a periodic test score must be a whole number from \(scale.lowerBound) to \(scale.upperBound)"),
-                            location: location, cause: "\(value)")
+            throw HosoError(
+                .primaryScoreInvalid,
+                .both(
+                    "Điểm kiểm tra định kì phải là số nguyên từ \(scale.lowerBound) đến \(scale.upperBound)",
+                    "a periodic test score must be a whole number from \(scale.lowerBound) to \(scale.upperBound)"),
+                location: location, cause: "\(value)")
         }
         self.value = value
     }
 
     /// Reads "7" or " 10 ": ASCII digits only, no leading zero, no decimals ("8.5" and also "8,0": the scale has
     /// no decimals, so a decimal column is a wrong column), no sign.
-    public static func parse(_ text: String, scale: ClosedRange<Int> = thongTu27,
-                             location: String? = nil) throws(HosoError) -> PrimaryTestScore {
+    public static func parse(
+        _ text: String, scale: ClosedRange<Int> = thongTu27,
+        location: String? = nil
+    ) throws(HosoError) -> PrimaryTestScore {
         let bytes = Array(trimmedWhitespace(text).utf8)
         let digitsOnly = bytes.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
         guard !bytes.isEmpty, digitsOnly, bytes.count <= 2, bytes.count == 1 || bytes[0] != UInt8(ascii: "0") else {
-            throw HosoError(.primaryScoreInvalid,
-                            .both("Điểm kiểm tra định kì là số nguyên, không có phần thập phân, ví dụ 7",
-                                  "a periodic test score is a whole number without decimals, e.g. 7"),
-                            location: location, cause: quoted(text))
+            throw HosoError(
+                .primaryScoreInvalid,
+                .both(
+                    "Điểm kiểm tra định kì là số nguyên, không có phần thập phân, ví dụ 7",
+                    "a periodic test score is a whole number without decimals, e.g. 7"),
+                location: location, cause: quoted(text))
         }
         return try PrimaryTestScore(digitsValue(bytes), scale: scale, location: location)
     }
@@ -542,8 +577,9 @@ public struct PrimaryTestScore: Sendable, Hashable, Comparable, Codable, CustomS
 // MARK: - Helpers
 
 private func levelInvalid(_ text: String, scale: String, location: String?) -> HosoError {
-    HosoError(.gradeLevelInvalid, .both("Mức đánh giá không hợp lệ; dùng: \(scale)", "not a rating; use: \(scale)"),
-              location: location, cause: quoted(text))
+    HosoError(
+        .gradeLevelInvalid, .both("Mức đánh giá không hợp lệ; dùng: \(scale)", "not a rating; use: \(scale)"),
+        location: location, cause: quoted(text))
 }
 
 /// The offending text for an error message: quoted with escapes (so a stray tab or newline shows), cut short.

@@ -39,11 +39,17 @@ public struct LedgerEntryView: Codable, Sendable, Equatable {
     }
 
     public enum EntryValue: Codable, Sendable, Equatable {
-        case text(String), number(Int), flag(Bool)
+        case text(String)
+        case number(Int)
+        case flag(Bool)
 
         public init(from decoder: any Decoder) throws {
             let c = try decoder.singleValueContainer()
-            if let b = try? c.decode(Bool.self) { self = .flag(b) } else if let i = try? c.decode(Int.self) { self = .number(i) } else {
+            if let b = try? c.decode(Bool.self) {
+                self = .flag(b)
+            } else if let i = try? c.decode(Int.self) {
+                self = .number(i)
+            } else {
                 self = .text(try c.decode(String.self))
             }
         }
@@ -106,7 +112,10 @@ public struct LedgerEntryView: Codable, Sendable, Equatable {
 
     public func text(_ field: String) -> String { entry[field]?.text ?? "" }
     public var serial: String { text("serial") }
-    public var ledgerNumber: Int { if case .number(let n)? = entry["ledgerNumber"] { return n }; return 0 }
+    public var ledgerNumber: Int {
+        if case .number(let n)? = entry["ledgerNumber"] { return n }
+        return 0
+    }
     public var ref: String { "\(ledgerRecordId)#\(ledgerNumber)" }
 
     /// The canonical bytes (RFC 8785) a copy embeds.

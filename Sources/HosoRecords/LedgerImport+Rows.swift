@@ -5,12 +5,16 @@ import HosoCore
 
 extension LedgerImporter {
     /// Reads one row: every field in turn (the order of its problems), then the entry if all was there and valid.
-    static func parseRow(_ row: Table.Row, of table: Table, column: [Int?], mapping: LedgerMapping,
-                         warnings: inout [HosoError]) -> ParsedRow {
+    static func parseRow(
+        _ row: Table.Row, of table: Table, column: [Int?], mapping: LedgerMapping,
+        warnings: inout [HosoError]
+    ) -> ParsedRow {
         var r = RowReader(row: row, table: table, column: column)
         let sttText = r.need(.stt)
         let stt = sttText.flatMap { Int($0) }
-        if let sttText, stt == nil || stt! < 1 { r.invalid(.stt, "STT phải là số nguyên dương", "STT must be a positive whole number", sttText) }
+        if let sttText, stt == nil || stt! < 1 {
+            r.invalid(.stt, "STT phải là số nguyên dương", "STT must be a positive whole number", sttText)
+        }
         let name = r.need(.fullName)
         let dob = r.dateOfBirth(format: mapping.dateFormat)
         let pob = r.need(.placeOfBirth)
@@ -29,10 +33,11 @@ extension LedgerImporter {
         }
         var entry: LedgerEntry? = nil
         if r.ok, let stt, let name, let dob, let pob, let sex, let ethnicity, let grade, let serial, let number {
-            entry = LedgerEntry(row: row.number, stt: stt, fullName: name, dateOfBirth: dob, placeOfBirth: pob, sex: sex,
-                                ethnicity: ethnicity, graduationGrade: grade, serial: serial, ledgerNumber: number,
-                                recipientSigned: signed, notes: r.cell(.notes), citizenId: citizenId, moetId: moetId,
-                                page: page, region: region)
+            entry = LedgerEntry(
+                row: row.number, stt: stt, fullName: name, dateOfBirth: dob, placeOfBirth: pob, sex: sex,
+                ethnicity: ethnicity, graduationGrade: grade, serial: serial, ledgerNumber: number,
+                recipientSigned: signed, notes: r.cell(.notes), citizenId: citizenId, moetId: moetId,
+                page: page, region: region)
         }
         return ParsedRow(number: row.number, errors: r.errors, ok: r.ok, serial: serial, ledgerNumber: number, entry: entry)
     }
@@ -55,7 +60,8 @@ extension LedgerImporter {
 
         mutating func need(_ f: Field) -> String? {
             if let v = cell(f) { return v }
-            errors.append(HosoError(.ledgerValueMissing, .both("Thiếu giá trị bắt buộc", "A required value is missing"), location: place(f)))
+            errors.append(
+                HosoError(.ledgerValueMissing, .both("Thiếu giá trị bắt buộc", "A required value is missing"), location: place(f)))
             ok = false
             return nil
         }
@@ -70,8 +76,9 @@ extension LedgerImporter {
             if let text = need(.dateOfBirth) {
                 dob = DateCell.parse(text, format: format) ?? DateCell.excelSerial(text)
                 if dob == nil {
-                    invalid(.dateOfBirth, "Ngày sinh không hợp lệ hoặc sai định dạng \(format)",
-                            "Invalid date of birth, or not in the format \(format)", text)
+                    invalid(
+                        .dateOfBirth, "Ngày sinh không hợp lệ hoặc sai định dạng \(format)",
+                        "Invalid date of birth, or not in the format \(format)", text)
                 }
             }
             return dob
@@ -96,8 +103,9 @@ extension LedgerImporter {
                 let f = VietnameseText.fold(text)
                 grade = zip(grades, foldedGrades).first { $0.1 == f }?.0 ?? (f == "tb" ? "Trung bình" : nil)
                 if grade == nil {
-                    invalid(.graduationGrade, "Xếp loại tốt nghiệp phải là một trong: \(grades.joined(separator: ", "))",
-                            "The graduation grade must be one of: \(grades.joined(separator: ", "))", text)
+                    invalid(
+                        .graduationGrade, "Xếp loại tốt nghiệp phải là một trong: \(grades.joined(separator: ", "))",
+                        "The graduation grade must be one of: \(grades.joined(separator: ", "))", text)
                 }
             }
             return grade
@@ -111,8 +119,9 @@ extension LedgerImporter {
                 if let n = Int(parts[0]), n >= 1, parts.count == 1 || (parts.count == 2 && Int(parts[1]) == year) {
                     number = n
                 } else {
-                    invalid(.ledgerNumber, "Số vào sổ gốc phải là số nguyên dương (hoặc 'số/\(year)')",
-                            "The ledger number must be a positive whole number (or 'number/\(year)')", text)
+                    invalid(
+                        .ledgerNumber, "Số vào sổ gốc phải là số nguyên dương (hoặc 'số/\(year)')",
+                        "The ledger number must be a positive whole number (or 'number/\(year)')", text)
                 }
             }
             return number
@@ -124,7 +133,10 @@ extension LedgerImporter {
             switch VietnameseText.fold(text) {
             case "x", "co", "da ky", "1", "true", "yes": signed = true
             case "", "khong", "0", "false", "no", "chua ky": signed = false
-            default: invalid(.recipientSigned, "Chữ ký người nhận: dùng x/có/đã ký hoặc để trống", "Recipient's signature: use x/có/đã ký or leave empty", text)
+            default:
+                invalid(
+                    .recipientSigned, "Chữ ký người nhận: dùng x/có/đã ký hoặc để trống",
+                    "Recipient's signature: use x/có/đã ký or leave empty", text)
             }
             return signed
         }
@@ -134,7 +146,9 @@ extension LedgerImporter {
             if let text = cell(.citizenId) {
                 let digits = text.utf8.contains(0x20) ? text.replacingOccurrences(of: " ", with: "") : text
                 // 12 ASCII digits, counted as characters or as bytes alike.
-                if digits.utf8.count == 12, digits.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) { citizenId = digits } else {
+                if digits.utf8.count == 12, digits.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+                    citizenId = digits
+                } else {
                     invalid(.citizenId, "Số định danh cá nhân phải gồm đúng 12 chữ số", "The citizen ID must be exactly 12 digits", text)
                 }
             }
@@ -144,7 +158,9 @@ extension LedgerImporter {
         mutating func moetId() -> String? {
             var moetId: String? = nil
             if let text = cell(.moetId) {
-                if text.utf8.count == 10, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) { moetId = text } else {
+                if text.utf8.count == 10, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+                    moetId = text
+                } else {
                     invalid(.moetId, "Mã định danh Bộ GD&ĐT phải gồm đúng 10 chữ số", "The MOET learner id must be exactly 10 digits", text)
                 }
             }
@@ -154,7 +170,11 @@ extension LedgerImporter {
         mutating func page() -> Int? {
             var page: Int? = nil
             if let text = cell(.page) {
-                if let p = Int(text), p >= 1 { page = p } else { invalid(.page, "Số trang phải là số nguyên dương", "The page must be a positive whole number", text) }
+                if let p = Int(text), p >= 1 {
+                    page = p
+                } else {
+                    invalid(.page, "Số trang phải là số nguyên dương", "The page must be a positive whole number", text)
+                }
             }
             return page
         }
@@ -163,8 +183,11 @@ extension LedgerImporter {
             var region: [Double]? = nil
             if let text = cell(.region) {
                 let parts = text.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
-                if parts.count == 4, parts.allSatisfy({ (0...1).contains($0) }) { region = parts } else {
-                    invalid(.region, "Vùng phải là x,y,w,h (phân số từ 0 đến 1)", "The region must be x,y,w,h (fractions from 0 to 1)", text)
+                if parts.count == 4, parts.allSatisfy({ (0...1).contains($0) }) {
+                    region = parts
+                } else {
+                    invalid(
+                        .region, "Vùng phải là x,y,w,h (phân số từ 0 đến 1)", "The region must be x,y,w,h (fractions from 0 to 1)", text)
                 }
             }
             return region
@@ -178,9 +201,12 @@ extension LedgerImporter {
             let yy = year % 100
             let twoDigits = String(decoding: [UInt8(0x30 + yy / 10), UInt8(0x30 + yy % 10)], as: UTF8.self)  // "%02d"
             if centuryDigit != expected || id.dropFirst(4).prefix(2) != twoDigits.prefix(2) {
-                return HosoError(.ledgerWarning, .both("Số định danh không khớp giới tính/năm sinh theo cách đánh số thường gặp",
-                                                       "The citizen ID does not match sex/birth year in the usual layout"),
-                                 location: place(.citizenId), cause: id)
+                return HosoError(
+                    .ledgerWarning,
+                    .both(
+                        "Số định danh không khớp giới tính/năm sinh theo cách đánh số thường gặp",
+                        "The citizen ID does not match sex/birth year in the usual layout"),
+                    location: place(.citizenId), cause: id)
             }
             return nil
         }

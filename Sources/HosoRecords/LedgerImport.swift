@@ -32,10 +32,14 @@ public struct LedgerMapping: Sendable {
     /// Directory of page scans, resolved against the mapping file's directory.
     public var scansDirectory: String?
 
-    public static let fields = ["stt", "fullName", "dateOfBirth", "placeOfBirth", "sex", "ethnicity", "graduationGrade",
-                                "serial", "ledgerNumber", "recipientSigned", "notes", "citizenId", "moetId", "page", "region"]
-    public static let requiredFields = ["stt", "fullName", "dateOfBirth", "placeOfBirth", "sex", "ethnicity",
-                                        "graduationGrade", "serial", "ledgerNumber"]
+    public static let fields = [
+        "stt", "fullName", "dateOfBirth", "placeOfBirth", "sex", "ethnicity", "graduationGrade",
+        "serial", "ledgerNumber", "recipientSigned", "notes", "citizenId", "moetId", "page", "region",
+    ]
+    public static let requiredFields = [
+        "stt", "fullName", "dateOfBirth", "placeOfBirth", "sex", "ethnicity",
+        "graduationGrade", "serial", "ledgerNumber",
+    ]
     static let headerFields = ["issuer", "title", "level", "decision", "year", "school", "mode"]
 
     public static func load(path: String) throws -> LedgerMapping {
@@ -47,9 +51,14 @@ public struct LedgerMapping: Sendable {
         func bad(_ pointer: String, _ vi: String, _ en: String) {
             problems.append(HosoError(.mappingInvalid, .both(vi, en), location: "\(path)#\(pointer)"))
         }
-        func str(_ v: JSONValue?) -> String? { if case .string(let s)? = v { return s }; return nil }
+        func str(_ v: JSONValue?) -> String? {
+            if case .string(let s)? = v { return s }
+            return nil
+        }
         if str(v["format"]) != "hoso/ledger-mapping" || v["version"] != .number(1) {
-            bad("/format", "Cần \"format\": \"hoso/ledger-mapping\" và \"version\": 1", "Expected \"format\": \"hoso/ledger-mapping\" and \"version\": 1")
+            bad(
+                "/format", "Cần \"format\": \"hoso/ledger-mapping\" và \"version\": 1",
+                "Expected \"format\": \"hoso/ledger-mapping\" and \"version\": 1")
         }
         let recordId = str(v["recordId"]) ?? ""
         if recordId.isEmpty { bad("/recordId", "Thiếu mã hồ sơ của sổ (recordId)", "The ledger's record id (recordId) is missing") }
@@ -68,7 +77,9 @@ public struct LedgerMapping: Sendable {
                 }
                 header.append(JSONMember(key, value))
             }
-            if case .number(let y)? = v["ledger"]?["year"], y == y.rounded(), (1945...2200).contains(y) { year = Int(y) } else {
+            if case .number(let y)? = v["ledger"]?["year"], y == y.rounded(), (1945...2200).contains(y) {
+                year = Int(y)
+            } else {
                 bad("/ledger/year", "Năm tốt nghiệp phải là số nguyên", "The graduation year must be a whole number")
             }
         } else {
@@ -100,8 +111,9 @@ public struct LedgerMapping: Sendable {
         let base = (path as NSString).deletingLastPathComponent
         let scans = str(v["scans"]).map { $0.hasPrefix("/") ? $0 : (base.isEmpty ? $0 : base + "/" + $0) }
         if !problems.isEmpty { throw HosoProblems(problems) }
-        return LedgerMapping(path: path, recordId: recordId, header: header, year: year, columns: columns,
-                             dateFormat: dateFormat, sheet: str(v["sheet"]), scansDirectory: scans)
+        return LedgerMapping(
+            path: path, recordId: recordId, header: header, year: year, columns: columns,
+            dateFormat: dateFormat, sheet: str(v["sheet"]), scansDirectory: scans)
     }
 }
 
@@ -116,7 +128,9 @@ public enum DateCell {
     /// `parse` character by character, for any text.
     static func parseCharacters(_ text: String, format: String) -> String? {
         let t = VietnameseText.trimmed(text)  // trimmingCharacters(in: .whitespaces)
-        var day: Int?, month: Int?, year: Int?
+        var day: Int?
+        var month: Int?
+        var year: Int?
         var ti = t.startIndex
         var fi = format.startIndex
         func take(_ n: ClosedRange<Int>) -> Int? {
@@ -129,7 +143,22 @@ public enum DateCell {
         }
         while fi < format.endIndex {
             let rest = format[fi...]
-            if rest.hasPrefix("yyyy") { year = take(4...4); fi = format.index(fi, offsetBy: 4) } else if rest.hasPrefix("dd") { day = take(2...2); fi = format.index(fi, offsetBy: 2) } else if rest.hasPrefix("MM") { month = take(2...2); fi = format.index(fi, offsetBy: 2) } else if rest.hasPrefix("d") { day = take(1...2); fi = format.index(after: fi) } else if rest.hasPrefix("M") { month = take(1...2); fi = format.index(after: fi) } else {
+            if rest.hasPrefix("yyyy") {
+                year = take(4...4)
+                fi = format.index(fi, offsetBy: 4)
+            } else if rest.hasPrefix("dd") {
+                day = take(2...2)
+                fi = format.index(fi, offsetBy: 2)
+            } else if rest.hasPrefix("MM") {
+                month = take(2...2)
+                fi = format.index(fi, offsetBy: 2)
+            } else if rest.hasPrefix("d") {
+                day = take(1...2)
+                fi = format.index(after: fi)
+            } else if rest.hasPrefix("M") {
+                month = take(1...2)
+                fi = format.index(after: fi)
+            } else {
                 guard ti < t.endIndex, t[ti] == format[fi] else { return nil }
                 ti = t.index(after: ti)
                 fi = format.index(after: fi)
@@ -144,42 +173,63 @@ public enum DateCell {
     /// holds anything else, for the general walk to decide; `.some(nil)` when it is not a date.
     static func parseASCII(_ text: String, format: String) -> String?? {
         func printable(_ b: UInt8) -> Bool { b >= 0x20 && b <= 0x7E }
-        let answer: String?? = text.utf8.withContiguousStorageIfAvailable { t -> String?? in
-            format.utf8.withContiguousStorageIfAvailable { f -> String?? in
-                for b in t where !(printable(b) || b == 0x09) { return .none }
-                for b in f where !printable(b) { return .none }
-                // trimmingCharacters(in: .whitespaces): its ASCII members are the space and the tab.
-                var start = 0, end = t.count
-                while start < end, t[start] == 0x20 || t[start] == 0x09 { start += 1 }
-                while end > start, t[end - 1] == 0x20 || t[end - 1] == 0x09 { end -= 1 }
-                var day: Int?, month: Int?, year: Int?
-                var ti = start, fi = 0
-                func take(_ lo: Int, _ hi: Int) -> Int? {
-                    var value = 0, count = 0
-                    while ti < end, t[ti] >= 0x30, t[ti] <= 0x39, count < hi {
-                        value = value * 10 + Int(t[ti] - 0x30)
-                        count += 1
-                        ti += 1
+        let answer: String?? =
+            text.utf8.withContiguousStorageIfAvailable { t -> String?? in
+                format.utf8.withContiguousStorageIfAvailable { f -> String?? in
+                    for b in t where !(printable(b) || b == 0x09) { return .none }
+                    for b in f where !printable(b) { return .none }
+                    // trimmingCharacters(in: .whitespaces): its ASCII members are the space and the tab.
+                    var start = 0
+                    var end = t.count
+                    while start < end, t[start] == 0x20 || t[start] == 0x09 { start += 1 }
+                    while end > start, t[end - 1] == 0x20 || t[end - 1] == 0x09 { end -= 1 }
+                    var day: Int?
+                    var month: Int?
+                    var year: Int?
+                    var ti = start
+                    var fi = 0
+                    func take(_ lo: Int, _ hi: Int) -> Int? {
+                        var value = 0
+                        var count = 0
+                        while ti < end, t[ti] >= 0x30, t[ti] <= 0x39, count < hi {
+                            value = value * 10 + Int(t[ti] - 0x30)
+                            count += 1
+                            ti += 1
+                        }
+                        return count >= lo && count <= hi ? value : nil
                     }
-                    return count >= lo && count <= hi ? value : nil
-                }
-                func rest(_ token: StaticString) -> Bool {
-                    let n = token.utf8CodeUnitCount
-                    guard fi + n <= f.count else { return false }
-                    for k in 0..<n where f[fi + k] != token.utf8Start[k] { return false }
-                    return true
-                }
-                while fi < f.count {
-                    if rest("yyyy") { year = take(4, 4); fi += 4 } else if rest("dd") { day = take(2, 2); fi += 2 } else if rest("MM") { month = take(2, 2); fi += 2 } else if rest("d") { day = take(1, 2); fi += 1 } else if rest("M") { month = take(1, 2); fi += 1 } else {
-                        guard ti < end, t[ti] == f[fi] else { return .some(nil) }
-                        ti += 1
-                        fi += 1
+                    func rest(_ token: StaticString) -> Bool {
+                        let n = token.utf8CodeUnitCount
+                        guard fi + n <= f.count else { return false }
+                        for k in 0..<n where f[fi + k] != token.utf8Start[k] { return false }
+                        return true
                     }
-                }
-                guard ti == end, let d = day, let m = month, let y = year else { return .some(nil) }
-                return .some(iso(y, m, d))
+                    while fi < f.count {
+                        if rest("yyyy") {
+                            year = take(4, 4)
+                            fi += 4
+                        } else if rest("dd") {
+                            day = take(2, 2)
+                            fi += 2
+                        } else if rest("MM") {
+                            month = take(2, 2)
+                            fi += 2
+                        } else if rest("d") {
+                            day = take(1, 2)
+                            fi += 1
+                        } else if rest("M") {
+                            month = take(1, 2)
+                            fi += 1
+                        } else {
+                            guard ti < end, t[ti] == f[fi] else { return .some(nil) }
+                            ti += 1
+                            fi += 1
+                        }
+                    }
+                    guard ti == end, let d = day, let m = month, let y = year else { return .some(nil) }
+                    return .some(iso(y, m, d))
+                } ?? .none
             } ?? .none
-        } ?? .none
         return answer
     }
 
@@ -191,8 +241,10 @@ public enum DateCell {
         guard d <= days, (1800...2200).contains(y) else { return nil }
         // As String(format: "%04d-%02d-%02d"), without Foundation's formatter (a tenth of an import).
         func digit(_ v: Int) -> UInt8 { UInt8(0x30 + v) }
-        let bytes: [UInt8] = [digit(y / 1000), digit(y / 100 % 10), digit(y / 10 % 10), digit(y % 10), 0x2D,
-                              digit(m / 10), digit(m % 10), 0x2D, digit(d / 10), digit(d % 10)]
+        let bytes: [UInt8] = [
+            digit(y / 1000), digit(y / 100 % 10), digit(y / 10 % 10), digit(y % 10), 0x2D,
+            digit(m / 10), digit(m % 10), 0x2D, digit(d / 10), digit(d % 10),
+        ]
         return String(decoding: bytes, as: UTF8.self)
     }
 
@@ -201,7 +253,8 @@ public enum DateCell {
         guard let v = Double(text.trimmingCharacters(in: .whitespaces)), v >= 1, v < 200_000, v == v.rounded() else { return nil }
         var serial = Int(v)
         if serial >= 60 { serial -= 1 }
-        let base = DateComponents(calendar: Calendar(identifier: .gregorian), timeZone: TimeZone(identifier: "UTC"), year: 1899, month: 12, day: 31)
+        let base = DateComponents(
+            calendar: Calendar(identifier: .gregorian), timeZone: TimeZone(identifier: "UTC"), year: 1899, month: 12, day: 31)
         var cal = Calendar(identifier: .gregorian)
         cal.timeZone = TimeZone(identifier: "UTC")!
         guard let start = cal.date(from: base), let date = cal.date(byAdding: .day, value: serial, to: start) else { return nil }
@@ -284,9 +337,13 @@ public struct LedgerDraft: Sendable {
     /// The ledger body with page scans given as page → blob id.
     public func body(scans: [Int: String]) -> JSONValue {
         var members = mapping.header
-        members.append(JSONMember("pages", .array(scans.keys.sorted().map {
-            .object([JSONMember("page", .number(Double($0))), JSONMember("scan", .string(scans[$0]!))])
-        })))
+        members.append(
+            JSONMember(
+                "pages",
+                .array(
+                    scans.keys.sorted().map {
+                        .object([JSONMember("page", .number(Double($0))), JSONMember("scan", .string(scans[$0]!))])
+                    })))
         members.append(JSONMember("entries", .array(entries.sorted { $0.stt < $1.stt }.map(\.json))))
         return .object(members)
     }
@@ -307,7 +364,7 @@ public enum LedgerImporter {
     /// The mapping's fields (`LedgerMapping.fields`, by the same names), as the row loop names them.
     enum Field: Int, CaseIterable {
         case stt, fullName, dateOfBirth, placeOfBirth, sex, ethnicity, graduationGrade, serial, ledgerNumber,
-             recipientSigned, notes, citizenId, moetId, page, region
+            recipientSigned, notes, citizenId, moetId, page, region
 
         var name: String { String(describing: self) }
     }
@@ -324,9 +381,14 @@ public enum LedgerImporter {
             let c = u.value
             // Latin-1 above NBSP, Latin Extended-A/B, combining marks and the Vietnamese letters are never white
             // space: only other scalars need Unicode's tables.
-            let space = c < 0x80 ? (u == " " || u == "\t" || u == "\n" || u == "\r")
+            let space =
+                c < 0x80
+                ? (u == " " || u == "\t" || u == "\n" || u == "\r")
                 : (c > 0xA0 && c <= 0x36F) || (c >= 0x1EA0 && c <= 0x1EF9) ? false : u.properties.isWhitespace
-            if space && (prevSpace || u != " ") { needsWork = true; break }
+            if space && (prevSpace || u != " ") {
+                needsWork = true
+                break
+            }
             prevSpace = space
         }
         if !needsWork && !prevSpace { return v.isEmpty ? nil : v }
@@ -335,15 +397,19 @@ public enum LedgerImporter {
     }
 
     /// Reads every row, collecting every problem. `scanPages` are the pages that have a scan.
-    public static func read(_ table: Table, mapping: LedgerMapping, scanPages: Set<Int>,
-                            existing: ExistingLedgerNumbers) -> LedgerDraft {
+    public static func read(
+        _ table: Table, mapping: LedgerMapping, scanPages: Set<Int>,
+        existing: ExistingLedgerNumbers
+    ) -> LedgerDraft {
         read(table, mapping: mapping, scanPages: scanPages, existingWhenNeeded: { existing })
     }
 
     /// As `read(_:mapping:scanPages:existing:)`, asking for what the archive holds only once every row has been
     /// read (at most once, and not at all if no row gets that far): the caller can look it up meanwhile.
-    public static func read(_ table: Table, mapping: LedgerMapping, scanPages: Set<Int>,
-                            existingWhenNeeded: () -> ExistingLedgerNumbers) -> LedgerDraft {
+    public static func read(
+        _ table: Table, mapping: LedgerMapping, scanPages: Set<Int>,
+        existingWhenNeeded: () -> ExistingLedgerNumbers
+    ) -> LedgerDraft {
         var table = table
         var errors = [HosoError]()
         var warnings = [HosoError]()
@@ -366,8 +432,9 @@ public enum LedgerImporter {
         }
 
         let existing = parsed.contains { $0.serial != nil || $0.ledgerNumber != nil } ? existingWhenNeeded() : ExistingLedgerNumbers()
-        let (entries, numberRow) = checkUniqueness(parsed, of: table, column: column, mapping: mapping, existing: existing,
-                                                   errors: &errors)
+        let (entries, numberRow) = checkUniqueness(
+            parsed, of: table, column: column, mapping: mapping, existing: existing,
+            errors: &errors)
         checkNumberGaps(numberRow, of: table, index: index, errors: &errors)
         checkPages(entries, of: table, mapping: mapping, index: index, scanPages: scanPages, errors: &errors, warnings: &warnings)
         return LedgerDraft(mapping: mapping, entries: entries, errors: errors, warnings: warnings, conversions: conversions)
@@ -376,15 +443,19 @@ public enum LedgerImporter {
     /// A legacy file has its header and every text column in the same legacy encoding: decide once for the
     /// file when the evidence is there (and convert the header); otherwise (an XLSX with fonts mixed by column)
     /// `convertColumns` decides column by column.
-    static func convertHeader(_ table: inout Table, detection: inout Detection.Cache,
-                              conversions: inout [EncodingConversion]) -> LegacyEncoding? {
+    static func convertHeader(
+        _ table: inout Table, detection: inout Detection.Cache,
+        conversions: inout [EncodingConversion]
+    ) -> LegacyEncoding? {
         let fileEncoding = LegacyText.detect(table.header + table.rows.prefix(200).flatMap(\.cells), cache: &detection)
         if let enc = fileEncoding {
             let converted = table.header.map { LegacyText.convert($0, from: enc) }
             if converted != table.header {
-                conversions.append(EncodingConversion(column: "(tiêu đề / header)", encoding: enc.rawValue,
-                                                      cells: zip(converted, table.header).filter { $0 != $1 }.count,
-                                                      example: zip(table.header, converted).first { $0 != $1 }.map { "\($0) → \($1)" } ?? ""))
+                conversions.append(
+                    EncodingConversion(
+                        column: "(tiêu đề / header)", encoding: enc.rawValue,
+                        cells: zip(converted, table.header).filter { $0 != $1 }.count,
+                        example: zip(table.header, converted).first { $0 != $1 }.map { "\($0) → \($1)" } ?? ""))
                 table.header = converted
             }
         }
@@ -396,20 +467,28 @@ public enum LedgerImporter {
         var index = [String: Int]()
         let mapped = LedgerMapping.fields.compactMap { f in mapping.columns[f].map { (field: f, title: $0) } }
         for (m, found) in zip(mapped, table.columns(named: mapped.map(\.title))) {
-            let field = m.field, title = m.title
-            if let i = found { index[field] = i } else {
-                errors.append(HosoError(.ledgerColumnMissing,
-                                        .both("Không có cột '\(title)' (trường \(field)) trong dòng tiêu đề",
-                                              "No column '\(title)' (field \(field)) in the header row"),
-                                        location: "\(table.source):1"))
+            let field = m.field
+            let title = m.title
+            if let i = found {
+                index[field] = i
+            } else {
+                errors.append(
+                    HosoError(
+                        .ledgerColumnMissing,
+                        .both(
+                            "Không có cột '\(title)' (trường \(field)) trong dòng tiêu đề",
+                            "No column '\(title)' (field \(field)) in the header row"),
+                        location: "\(table.source):1"))
             }
         }
         return index
     }
 
     /// Legacy font encodings, column by column: one column's evidence decides for all its cells.
-    static func convertColumns(_ table: inout Table, index: [String: Int], fileEncoding: LegacyEncoding?,
-                               detection: inout Detection.Cache, conversions: inout [EncodingConversion]) {
+    static func convertColumns(
+        _ table: inout Table, index: [String: Int], fileEncoding: LegacyEncoding?,
+        detection: inout Detection.Cache, conversions: inout [EncodingConversion]
+    ) {
         for field in ["fullName", "placeOfBirth", "ethnicity", "graduationGrade", "notes", "sex", "recipientSigned"] {
             guard let c = index[field] else { continue }
             // A few hundred cells are plenty of evidence for a column.
@@ -434,8 +513,10 @@ public enum LedgerImporter {
 
     /// Uniqueness, within the file and against the archive: the entries of the rows that pass, and the row of
     /// each ledger number.
-    static func checkUniqueness(_ parsed: [ParsedRow], of table: Table, column: [Int?], mapping: LedgerMapping,
-                                existing: ExistingLedgerNumbers, errors: inout [HosoError]) -> ([LedgerEntry], [Int: Int]) {
+    static func checkUniqueness(
+        _ parsed: [ParsedRow], of table: Table, column: [Int?], mapping: LedgerMapping,
+        existing: ExistingLedgerNumbers, errors: inout [HosoError]
+    ) -> ([LedgerEntry], [Int: Int]) {
         func place(_ f: Field, row: Int) -> String { table.place(row: row, column: column[f.rawValue] ?? 0) }
         var entries = [LedgerEntry]()
         entries.reserveCapacity(parsed.count)
@@ -446,30 +527,41 @@ public enum LedgerImporter {
             var rowOK = p.ok
             if let serial = p.serial {
                 if let first = serialRow[serial] {
-                    errors.append(HosoError(.ledgerDuplicateSerial, .both("Số hiệu văn bằng trùng với dòng \(first)", "Diploma serial repeats row \(first)"),
-                                            location: place(.serial, row: p.number), cause: serial))
+                    errors.append(
+                        HosoError(
+                            .ledgerDuplicateSerial,
+                            .both("Số hiệu văn bằng trùng với dòng \(first)", "Diploma serial repeats row \(first)"),
+                            location: place(.serial, row: p.number), cause: serial))
                     rowOK = false
                 } else {
                     serialRow[serial] = p.number
                     if let other = existing.serials[serial] {
-                        errors.append(HosoError(.ledgerDuplicateSerial, .both("Số hiệu văn bằng đã có trong kho (\(other))", "Diploma serial already in the archive (\(other))"),
-                                                location: place(.serial, row: p.number), cause: serial))
+                        errors.append(
+                            HosoError(
+                                .ledgerDuplicateSerial,
+                                .both("Số hiệu văn bằng đã có trong kho (\(other))", "Diploma serial already in the archive (\(other))"),
+                                location: place(.serial, row: p.number), cause: serial))
                         rowOK = false
                     }
                 }
             }
             if let number = p.ledgerNumber {
                 if let first = numberRow[number] {
-                    errors.append(HosoError(.ledgerDuplicateNumber, .both("Số vào sổ gốc trùng với dòng \(first)", "Ledger number repeats row \(first)"),
-                                            location: place(.ledgerNumber, row: p.number), cause: String(number)))
+                    errors.append(
+                        HosoError(
+                            .ledgerDuplicateNumber, .both("Số vào sổ gốc trùng với dòng \(first)", "Ledger number repeats row \(first)"),
+                            location: place(.ledgerNumber, row: p.number), cause: String(number)))
                     rowOK = false
                 } else {
                     numberRow[number] = p.number
                     if let other = existing.ledgerNumbers[number] {
-                        errors.append(HosoError(.ledgerDuplicateNumber,
-                                                .both("Số vào sổ gốc năm \(mapping.year) đã có trong kho (\(other))",
-                                                      "Ledger number of \(mapping.year) already in the archive (\(other))"),
-                                                location: place(.ledgerNumber, row: p.number), cause: String(number)))
+                        errors.append(
+                            HosoError(
+                                .ledgerDuplicateNumber,
+                                .both(
+                                    "Số vào sổ gốc năm \(mapping.year) đã có trong kho (\(other))",
+                                    "Ledger number of \(mapping.year) already in the archive (\(other))"),
+                                location: place(.ledgerNumber, row: p.number), cause: String(number)))
                         rowOK = false
                     }
                 }
@@ -484,30 +576,41 @@ public enum LedgerImporter {
         let numbers = numberRow.keys.sorted()
         for (a, b) in zip(numbers, numbers.dropFirst()) where b != a + 1 {
             let row = numberRow[b]!
-            errors.append(HosoError(.ledgerNumberGap, .both("Số vào sổ gốc không liên tục: sau \(a) là \(b)", "Ledger numbers are not consecutive: \(b) follows \(a)"),
-                                    location: table.place(row: row, column: index["ledgerNumber"] ?? 0)))
+            errors.append(
+                HosoError(
+                    .ledgerNumberGap,
+                    .both("Số vào sổ gốc không liên tục: sau \(a) là \(b)", "Ledger numbers are not consecutive: \(b) follows \(a)"),
+                    location: table.place(row: row, column: index["ledgerNumber"] ?? 0)))
         }
     }
 
     /// Pages and scans.
-    static func checkPages(_ entries: [LedgerEntry], of table: Table, mapping: LedgerMapping, index: [String: Int],
-                           scanPages: Set<Int>, errors: inout [HosoError], warnings: inout [HosoError]) {
+    static func checkPages(
+        _ entries: [LedgerEntry], of table: Table, mapping: LedgerMapping, index: [String: Int],
+        scanPages: Set<Int>, errors: inout [HosoError], warnings: inout [HosoError]
+    ) {
         for e in entries {
             if let p = e.page, !scanPages.isEmpty, !scanPages.contains(p) {
-                errors.append(HosoError(.ledgerPageWithoutScan, .both("Trang \(p) không có ảnh quét", "Page \(p) has no scan"),
-                                        location: table.place(row: e.row, column: index["page"] ?? 0)))
+                errors.append(
+                    HosoError(
+                        .ledgerPageWithoutScan, .both("Trang \(p) không có ảnh quét", "Page \(p) has no scan"),
+                        location: table.place(row: e.row, column: index["page"] ?? 0)))
             }
         }
         if !scanPages.isEmpty {
             for e in entries where e.page == nil {
-                warnings.append(HosoError(.ledgerWarning, .both("Mục không gắn với trang nào", "Entry not linked to a page"),
-                                          location: "\(table.source):\(e.row)"))
+                warnings.append(
+                    HosoError(
+                        .ledgerWarning, .both("Mục không gắn với trang nào", "Entry not linked to a page"),
+                        location: "\(table.source):\(e.row)"))
             }
         }
         let used = Set(entries.compactMap(\.page))
         for p in scanPages.subtracting(used).sorted() {
-            warnings.append(HosoError(.ledgerWarning, .both("Trang \(p) có ảnh quét nhưng không có mục nào", "Page \(p) has a scan but no entries"),
-                                      location: mapping.scansDirectory ?? mapping.path))
+            warnings.append(
+                HosoError(
+                    .ledgerWarning, .both("Trang \(p) có ảnh quét nhưng không có mục nào", "Page \(p) has a scan but no entries"),
+                    location: mapping.scansDirectory ?? mapping.path))
         }
     }
 }

@@ -237,7 +237,8 @@ enum TCVN3Codec {
         let capitalField = !hasASCIILower && words.contains { capitals(in: $0) >= 2 }
         let capitalisedWords = words.filter { word in isCapital(word.first!) }.count
         let lowercaseCodeWords = words.filter { isLowercaseCode[Int($0.first!)] }.count
-        let titleField = !words.contains { isASCIILower($0.first!) }
+        let titleField =
+            !words.contains { isASCIILower($0.first!) }
             && capitalisedWords >= 2 && lowercaseCodeWords < capitalisedWords
 
         for run in runs {
@@ -248,7 +249,8 @@ enum TCVN3Codec {
             let word = run.bytes
             let wordHasASCIILower = word.contains(where: isASCIILower)
             let allCapitals = !wordHasASCIILower && (capitalField || capitals(in: word) >= 2)
-            let capitaliseFirst = !allCapitals && titleField && isLowercaseCode[Int(word.first!)]
+            let capitaliseFirst =
+                !allCapitals && titleField && isLowercaseCode[Int(word.first!)]
                 && !word.dropFirst().contains(where: isCapital)
             for (offset, byte) in word.enumerated() {
                 guard let letter = decoding[Int(byte)] else {

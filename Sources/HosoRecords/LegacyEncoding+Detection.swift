@@ -64,8 +64,8 @@ enum Detection {
             let winner = evidence[best, default: Evidence()]
             let runnerUp = ranked.dropFirst().map { evidence[$0, default: Evidence()].score }.max() ?? 0
             guard winner.strongWords > 0, winner.score >= Detection.minimumScore,
-                  winner.score - max(runnerUp, 0) >= Detection.minimumMargin * winner.score,
-                  legacyCells[best, default: 0] > unicodeCells
+                winner.score - max(runnerUp, 0) >= Detection.minimumMargin * winner.score,
+                legacyCells[best, default: 0] > unicodeCells
             else { return nil }
             return best
         }
@@ -263,11 +263,14 @@ enum Orthography {
     private static func parses(_ base: [Character], tone: Int, tonedAt: Int?) -> Bool {
         for initial in initials where base.starts(with: initial) {
             let afterInitial = base.dropFirst(initial.count)
-            for final in finals where afterInitial.reversed().starts(with: final.reversed())
-                && afterInitial.count > final.count {
+            for final in finals
+            where afterInitial.reversed().starts(with: final.reversed())
+                && afterInitial.count > final.count
+            {
                 let nucleus = Array(afterInitial.dropLast(final.count))
                 let key = String(nucleus)
-                let fits = final.isEmpty
+                let fits =
+                    final.isEmpty
                     ? openNuclei.contains(key) || eitherNuclei.contains(key)
                     : closedNuclei.contains(key) || eitherNuclei.contains(key)
                 guard fits else { continue }

@@ -68,8 +68,9 @@ public enum LegacyText {
             if let bytes = table[character] {
                 out += bytes
             } else if let scalar = character.unicodeScalars.first, character.unicodeScalars.count == 1,
-                      let byte = Windows1252.byte(scalar),
-                      LegacyText.decode([byte], as: encoding) == String(character) {
+                let byte = Windows1252.byte(scalar),
+                LegacyText.decode([byte], as: encoding) == String(character)
+            {
                 out.append(byte)  // ASCII, or punctuation such as – that the legacy table leaves alone
             } else {
                 return nil

@@ -25,7 +25,8 @@ extension CanonicalJSON {
         let quote = UInt8(ascii: "\"")
         while i + 65 < bytes.count {
             if bytes[i] == quote, bytes[i + 65] == quote,
-               bytes[(i + 1)...(i + 64)].allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }) {
+                bytes[(i + 1)...(i + 64)].allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) })
+            {
                 out.append(String(decoding: bytes[(i + 1)...(i + 64)], as: UTF8.self))
                 i += 66
             } else {

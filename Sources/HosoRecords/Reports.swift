@@ -126,14 +126,26 @@ public struct NewCitizenRequest: Sendable {
     public var copies: Int
     public var receivedAt: Date?
 
-    public init(kind: CitizenRequest.Kind, requesterName: String, requesterId: String? = nil, relation: CitizenRequest.Relation,
-                proof: String? = nil, holderName: String, holderDateOfBirth: String? = nil, serial: String? = nil,
-                ledgerRecordId: String? = nil, ledgerNumber: Int? = nil, askingBody: String? = nil,
-                channel: CitizenRequest.Channel, copies: Int = 1, receivedAt: Date? = nil) {
-        self.kind = kind; self.requesterName = requesterName; self.requesterId = requesterId; self.relation = relation
-        self.proof = proof; self.holderName = holderName; self.holderDateOfBirth = holderDateOfBirth; self.serial = serial
-        self.ledgerRecordId = ledgerRecordId; self.ledgerNumber = ledgerNumber; self.askingBody = askingBody
-        self.channel = channel; self.copies = copies; self.receivedAt = receivedAt
+    public init(
+        kind: CitizenRequest.Kind, requesterName: String, requesterId: String? = nil, relation: CitizenRequest.Relation,
+        proof: String? = nil, holderName: String, holderDateOfBirth: String? = nil, serial: String? = nil,
+        ledgerRecordId: String? = nil, ledgerNumber: Int? = nil, askingBody: String? = nil,
+        channel: CitizenRequest.Channel, copies: Int = 1, receivedAt: Date? = nil
+    ) {
+        self.kind = kind
+        self.requesterName = requesterName
+        self.requesterId = requesterId
+        self.relation = relation
+        self.proof = proof
+        self.holderName = holderName
+        self.holderDateOfBirth = holderDateOfBirth
+        self.serial = serial
+        self.ledgerRecordId = ledgerRecordId
+        self.ledgerNumber = ledgerNumber
+        self.askingBody = askingBody
+        self.channel = channel
+        self.copies = copies
+        self.receivedAt = receivedAt
     }
 }
 

@@ -11,8 +11,9 @@ extension Compiler {
         case "items":
             if case .array = value {
                 // The array form is draft 2019-09 and earlier; 2020-12 spells it prefixItems.
-                problem(.schemaUnsupported, "“items” dạng mảng là của bản nháp cũ; dùng “prefixItems”",
-                        "The array form of “items” is from older drafts; use “prefixItems”", at: at)
+                problem(
+                    .schemaUnsupported, "“items” dạng mảng là của bản nháp cũ; dùng “prefixItems”",
+                    "The array form of “items” is from older drafts; use “prefixItems”", at: at)
                 return true
             }
             k.items = sub(value, site, keyword)
@@ -33,8 +34,10 @@ extension Compiler {
 
 extension Program {
     /// `prefixItems` with `items`, `minItems`, `maxItems`, `uniqueItems`: arrays only.
-    func checkArray(_ k: CompiledCheck, _ node: CompiledNode, _ value: JSONValue, _ path: inout [String], _ out: inout [Violation],
-                    quick: Bool) {
+    func checkArray(
+        _ k: CompiledCheck, _ node: CompiledNode, _ value: JSONValue, _ path: inout [String], _ out: inout [Violation],
+        quick: Bool
+    ) {
         func fail(_ vi: @autoclosure () -> String, _ en: @autoclosure () -> String) {
             report(k, node, &out, quick: quick, vi(), en(), title: node.title, at: path)
         }
@@ -62,9 +65,11 @@ extension Program {
             guard case .array(let a) = value else { return }
             for j in a.indices {
                 if let i = a[..<j].firstIndex(where: { JSONEquality.equal($0, a[j]) }) {
-                    report(k, node, &out, quick: quick,
-                           "Phần tử trùng với phần tử #\(i) (các phần tử phải khác nhau)", "Item duplicates item #\(i) (items must be distinct)",
-                           title: node.title, at: path + [String(j)])
+                    report(
+                        k, node, &out, quick: quick,
+                        "Phần tử trùng với phần tử #\(i) (các phần tử phải khác nhau)",
+                        "Item duplicates item #\(i) (items must be distinct)",
+                        title: node.title, at: path + [String(j)])
                     if quick { return }
                 }
             }

@@ -23,8 +23,10 @@ extension Compiler {
 
 extension Program {
     /// `allOf`, `anyOf`, `oneOf`, `not`, `if`/`then`/`else`: subschemas applied to the same value.
-    func checkCombinator(_ k: CompiledCheck, _ node: CompiledNode, _ value: JSONValue, _ path: inout [String], _ out: inout [Violation],
-                         quick: Bool) {
+    func checkCombinator(
+        _ k: CompiledCheck, _ node: CompiledNode, _ value: JSONValue, _ path: inout [String], _ out: inout [Violation],
+        quick: Bool
+    ) {
         func fail(_ vi: @autoclosure () -> String, _ en: @autoclosure () -> String) {
             report(k, node, &out, quick: quick, vi(), en(), title: node.title, at: path)
         }
@@ -47,19 +49,22 @@ extension Program {
             let matched = list.indices.filter { passes(list[$0], value, &path) }
             if matched.isEmpty {
                 let why: LocalizedText = quick ? .both("", "") : Render.branches(list.map { violations($0, value, &path, quick: false) })
-                fail("Phải khớp đúng một phương án (oneOf), không khớp phương án nào: \(why.vi)",
-                     "Must match exactly one alternative (oneOf); matches none: \(why.en)")
+                fail(
+                    "Phải khớp đúng một phương án (oneOf), không khớp phương án nào: \(why.vi)",
+                    "Must match exactly one alternative (oneOf); matches none: \(why.en)")
             } else if matched.count > 1 {
                 let which = matched.map { String($0 + 1) }.joined(separator: ", ")
-                fail("Phải khớp đúng một phương án (oneOf), nhưng khớp các phương án \(which)",
-                     "Must match exactly one alternative (oneOf), but matches alternatives \(which)")
+                fail(
+                    "Phải khớp đúng một phương án (oneOf), nhưng khớp các phương án \(which)",
+                    "Must match exactly one alternative (oneOf), but matches alternatives \(which)")
             }
 
         case .not(let n):
             if passes(n, value, &path) {
                 if let source = forbiddenPattern(n) {
-                    fail("Giá trị \(Render.value(value)) chứa phần bị cấm (khớp \(source))",
-                         "Value \(Render.value(value)) contains something forbidden (matching \(source))")
+                    fail(
+                        "Giá trị \(Render.value(value)) chứa phần bị cấm (khớp \(source))",
+                        "Value \(Render.value(value)) contains something forbidden (matching \(source))")
                 } else {
                     fail("Giá trị khớp điều kiện bị cấm (not)", "The value matches a forbidden condition (not)")
                 }

@@ -22,8 +22,9 @@ struct Compiler {
         compiled.insert(uri)
         let location = URIs.display(uri) + "#"
         if case .string(let declared)? = schema["$id"], URIs.document(declared, against: SchemaValidator.baseURI) != uri {
-            problem(.schemaInvalid, "$id “\(declared)” không khớp với tên đăng ký \(uri)",
-                    "$id “\(declared)” does not match the name it is registered under, \(uri)", at: location + "/$id")
+            problem(
+                .schemaInvalid, "$id “\(declared)” không khớp với tên đăng ký \(uri)",
+                "$id “\(declared)” does not match the name it is registered under, \(uri)", at: location + "/$id")
         }
         return compile(schema, uri: uri, pointer: [], isResourceRoot: true)
     }
@@ -37,8 +38,9 @@ struct Compiler {
             if case .bool(let b) = schema {
                 nodes[index].always = b
             } else {
-                problem(.schemaInvalid, "Lược đồ phải là đối tượng hoặc true/false", "A schema must be an object or true/false",
-                        at: location)
+                problem(
+                    .schemaInvalid, "Lược đồ phải là đối tượng hoặc true/false", "A schema must be an object or true/false",
+                    at: location)
             }
             return index
         }
@@ -63,9 +65,10 @@ struct Compiler {
         if readObjectKeyword(keyword, value, at: at, site, &k) { return }
         if readArrayKeyword(keyword, value, at: at, site, &k) { return }
         if readCombinatorKeyword(keyword, value, at: at, site, &k) { return }
-        problem(.schemaUnsupported,
-                "Từ khoá “\(keyword)” không được hỗ trợ; lược đồ bị từ chối để không kiểm tra thiếu",
-                "Keyword “\(keyword)” is not supported; the schema is refused rather than checked in part", at: at)
+        problem(
+            .schemaUnsupported,
+            "Từ khoá “\(keyword)” không được hỗ trợ; lược đồ bị từ chối để không kiểm tra thiếu",
+            "Keyword “\(keyword)” is not supported; the schema is refused rather than checked in part", at: at)
     }
 
     /// The checks of a subschema's keywords, in a fixed order.
@@ -90,7 +93,9 @@ struct Compiler {
         add("exclusiveMaximum", k.exclusiveMaximum.map { .exclusiveMaximum($0) })
         add("required", k.required.map { .required($0) })
         if k.properties != nil || k.additional != nil {
-            add(k.properties != nil ? "properties" : "additionalProperties", .members(properties: k.properties ?? [], additional: k.additional))
+            add(
+                k.properties != nil ? "properties" : "additionalProperties",
+                .members(properties: k.properties ?? [], additional: k.additional))
         }
         if k.prefixItems != nil || k.items != nil {
             add(k.items != nil ? "items" : "prefixItems", .items(prefix: k.prefixItems ?? [], rest: k.items))
@@ -114,8 +119,9 @@ struct Compiler {
     /// The subschemas of a keyword whose value is a non-empty array of them.
     mutating func subList(_ value: JSONValue, _ keyword: String, _ site: Site) -> [Int]? {
         guard case .array(let items) = value, !items.isEmpty else {
-            problem(.schemaInvalid, "“\(keyword)” phải là mảng lược đồ không rỗng", "“\(keyword)” must be a non-empty array of schemas",
-                    at: site.location + "/" + keyword)
+            problem(
+                .schemaInvalid, "“\(keyword)” phải là mảng lược đồ không rỗng", "“\(keyword)” must be a non-empty array of schemas",
+                at: site.location + "/" + keyword)
             return nil
         }
         return items.indices.map { compile(items[$0], uri: site.uri, pointer: site.pointer + [keyword, String($0)]) }
@@ -123,8 +129,9 @@ struct Compiler {
 
     mutating func count(_ value: JSONValue, _ keyword: String, _ site: Site) -> Int? {
         if case .number(let d) = value, d >= 0, d == d.rounded(), d < 1e15 { return Int(d) }
-        problem(.schemaInvalid, "“\(keyword)” phải là số nguyên không âm", "“\(keyword)” must be a non-negative integer",
-                at: site.location + "/" + keyword)
+        problem(
+            .schemaInvalid, "“\(keyword)” phải là số nguyên không âm", "“\(keyword)” must be a non-negative integer",
+            at: site.location + "/" + keyword)
         return nil
     }
 
@@ -139,21 +146,24 @@ struct Compiler {
         while let r = pending.popLast() {
             let (document, fragment) = URIs.split(URIs.resolve(r.ref, against: r.base))
             guard fragment.isEmpty || fragment.hasPrefix("/") else {
-                problem(.schemaUnsupported, "“$ref” tới neo (anchor) không được hỗ trợ: \(r.ref)",
-                        "“$ref” to an anchor is not supported: \(r.ref)", at: r.at)
+                problem(
+                    .schemaUnsupported, "“$ref” tới neo (anchor) không được hỗ trợ: \(r.ref)",
+                    "“$ref” to an anchor is not supported: \(r.ref)", at: r.at)
                 continue
             }
             if !compiled.contains(document) {
                 guard let schema = registry[document] else {
-                    problem(.schemaInvalid, "“$ref” tới lược đồ không có: \(document)", "“$ref” to a schema that is not loaded: \(document)",
-                            at: r.at)
+                    problem(
+                        .schemaInvalid, "“$ref” tới lược đồ không có: \(document)", "“$ref” to a schema that is not loaded: \(document)",
+                        at: r.at)
                     continue
                 }
                 _ = compileResource(uri: document, schema: schema)
             }
             guard let target = address[document + "#" + fragment] else {
-                problem(.schemaInvalid, "“$ref” không trỏ tới lược đồ con nào: \(r.ref)", "“$ref” points to no subschema: \(r.ref)",
-                        at: r.at)
+                problem(
+                    .schemaInvalid, "“$ref” không trỏ tới lược đồ con nào: \(r.ref)", "“$ref” points to no subschema: \(r.ref)",
+                    at: r.at)
                 continue
             }
             nodes[r.node].checks[r.slot].check = .ref(target)
@@ -169,8 +179,9 @@ struct Compiler {
             if state[n] == 2 || reported { return }
             if state[n] == 1 {
                 reported = true
-                problem(.schemaInvalid, "Vòng lặp “$ref” không đi sâu vào dữ liệu", "A “$ref” loop that never descends into the data",
-                        at: nodes[n].location)
+                problem(
+                    .schemaInvalid, "Vòng lặp “$ref” không đi sâu vào dữ liệu", "A “$ref” loop that never descends into the data",
+                    at: nodes[n].location)
                 return
             }
             state[n] = 1
@@ -227,16 +238,19 @@ extension Compiler {
         switch keyword {
         case "$schema":
             if !site.isResourceRoot {
-                problem(.schemaUnsupported, "“$schema” chỉ được đặt ở gốc lược đồ", "“$schema” is only supported at a schema's root", at: at)
+                problem(
+                    .schemaUnsupported, "“$schema” chỉ được đặt ở gốc lược đồ", "“$schema” is only supported at a schema's root", at: at)
             } else if value != .string(SchemaValidator.dialect) {
-                problem(.schemaUnsupported, "Chỉ hỗ trợ JSON Schema 2020-12 (\(SchemaValidator.dialect))",
-                        "Only JSON Schema 2020-12 is supported (\(SchemaValidator.dialect))", at: at)
+                problem(
+                    .schemaUnsupported, "Chỉ hỗ trợ JSON Schema 2020-12 (\(SchemaValidator.dialect))",
+                    "Only JSON Schema 2020-12 is supported (\(SchemaValidator.dialect))", at: at)
             }
         case "$id":
             // Embedded resources would need their own base URIs; hoso's schemas have one resource per file.
             if !site.isResourceRoot {
                 problem(.schemaUnsupported, "“$id” chỉ được đặt ở gốc lược đồ", "“$id” is only supported at a schema's root", at: at)
-            } else if case .string = value {} else {
+            } else if case .string = value {
+            } else {
                 problem(.schemaInvalid, "“$id” phải là chuỗi", "“$id” must be a string", at: at)
             }
         case "$defs":

@@ -129,10 +129,15 @@ final class Program: Sendable {
         let node = nodes[n]
         if let always = node.always {
             if !always {
-                if quick { out.append(Self.found); return }
+                if quick {
+                    out.append(Self.found)
+                    return
+                }
                 let name = path.last.map { "“\($0)”: " } ?? ""
-                out.append(Violation(path: path, keywordLocation: node.location,
-                                     message: .both(name + "không được có giá trị ở vị trí này", name + "no value is allowed here")))
+                out.append(
+                    Violation(
+                        path: path, keywordLocation: node.location,
+                        message: .both(name + "không được có giá trị ở vị trí này", name + "no value is allowed here")))
             }
             return
         }
@@ -154,7 +159,12 @@ final class Program: Sendable {
             case .type(let types):
                 if !types.contains(.string) { return false }  // JSONType.admits: a string is only a string
             case .enumeration(let allowed):
-                if !allowed.contains(where: { if case .string(let a) = $0 { return UTF8Bytes.equal(a, s) }; return false }) { return false }
+                if !allowed.contains(where: {
+                    if case .string(let a) = $0 { return UTF8Bytes.equal(a, s) }
+                    return false
+                }) {
+                    return false
+                }
             case .constant(let expected):
                 guard case .string(let a) = expected, UTF8Bytes.equal(a, s) else { return false }
             case .format(let f):
@@ -169,7 +179,7 @@ final class Program: Sendable {
             case .maxLength(let m):
                 if s.utf8.count > m && s.unicodeScalars.count > m { return false }
             case .minimum, .maximum, .exclusiveMinimum, .exclusiveMaximum, .required, .members, .items, .minItems, .maxItems,
-                 .uniqueItems:
+                .uniqueItems:
                 continue
             case .allOf(let list):
                 for t in list where !stringPasses(t, s) { return false }
@@ -205,8 +215,10 @@ final class Program: Sendable {
         violations(n, value, &path, quick: true).isEmpty
     }
 
-    func check(_ k: CompiledCheck, _ node: CompiledNode, _ value: JSONValue, _ path: inout [String], _ out: inout [Violation],
-               quick: Bool) {
+    func check(
+        _ k: CompiledCheck, _ node: CompiledNode, _ value: JSONValue, _ path: inout [String], _ out: inout [Violation],
+        quick: Bool
+    ) {
         switch k.check {
         case .ref(let target):
             evaluate(target, value, &path, &out, quick: quick)
@@ -225,10 +237,16 @@ final class Program: Sendable {
 
     /// Appends the violation of check `k` of `node` at `instance`; in quick mode only that there is one.
     /// Messages are autoclosures: in quick mode they are never built.
-    func report(_ k: CompiledCheck, _ node: CompiledNode, _ out: inout [Violation], quick: Bool, _ vi: @autoclosure () -> String,
-                _ en: @autoclosure () -> String, title: LocalizedText?, at instance: @autoclosure () -> [String]) {
-        if quick { out.append(Self.found); return }
-        let vi = vi(), en = en()
+    func report(
+        _ k: CompiledCheck, _ node: CompiledNode, _ out: inout [Violation], quick: Bool, _ vi: @autoclosure () -> String,
+        _ en: @autoclosure () -> String, title: LocalizedText?, at instance: @autoclosure () -> [String]
+    ) {
+        if quick {
+            out.append(Self.found)
+            return
+        }
+        let vi = vi()
+        let en = en()
         var message = LocalizedText.both(vi, en)
         if let title { message = .both(vi + " — " + title.vi, en + " — " + title.en) }
         out.append(Violation(path: instance(), keywordLocation: node.location + "/" + Pointer.escape(k.keyword), message: message))

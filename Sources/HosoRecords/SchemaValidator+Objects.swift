@@ -16,8 +16,9 @@ extension Compiler {
                     return true
                 }
             }
-            problem(.schemaInvalid, "“required” phải là mảng tên trường không trùng nhau",
-                    "“required” must be an array of distinct property names", at: at)
+            problem(
+                .schemaInvalid, "“required” phải là mảng tên trường không trùng nhau",
+                "“required” must be an array of distinct property names", at: at)
         case "properties":
             guard case .object(let props) = value else {
                 problem(.schemaInvalid, "“properties” phải là đối tượng", "“properties” must be an object", at: at)
@@ -34,18 +35,23 @@ extension Compiler {
 
 extension Program {
     /// `required`, and `properties` with `additionalProperties`: objects only.
-    func checkObject(_ k: CompiledCheck, _ node: CompiledNode, _ value: JSONValue, _ path: inout [String], _ out: inout [Violation],
-                     quick: Bool) {
+    func checkObject(
+        _ k: CompiledCheck, _ node: CompiledNode, _ value: JSONValue, _ path: inout [String], _ out: inout [Violation],
+        quick: Bool
+    ) {
         switch k.check {
         case .required(let names):
             guard case .object(let members) = value else { return }
             // Documents usually list the required members first, in the schema's order: look there first.
             for (j, name) in names.enumerated()
-            where !(j < members.count && UTF8Bytes.equal(members[j].key, name)) && !members.contains(where: { UTF8Bytes.equal($0.key, name) }) {
+            where !(j < members.count && UTF8Bytes.equal(members[j].key, name))
+                && !members.contains(where: { UTF8Bytes.equal($0.key, name) })
+            {
                 // Located at the missing member: "entries/3/serial: missing" is what a registrar can act on.
-                report(k, node, &out, quick: quick,
-                       "Thiếu trường bắt buộc “\(name)”", "Required property “\(name)” is missing",
-                       title: propertyTitle(node, name) ?? node.title, at: path + [name])
+                report(
+                    k, node, &out, quick: quick,
+                    "Thiếu trường bắt buộc “\(name)”", "Required property “\(name)” is missing",
+                    title: propertyTitle(node, name) ?? node.title, at: path + [name])
                 if quick { return }
             }
 
@@ -64,11 +70,17 @@ extension Program {
                     evaluate(p.node, m.value, &path, &out, quick: quick)
                 } else if let additional {
                     if nodes[additional].always == false {
-                        if quick { out.append(Self.found); return }
+                        if quick {
+                            out.append(Self.found)
+                            return
+                        }
                         let hint = Render.suggestion(m.key, properties.map(\.name))
-                        out.append(Violation(path: path, keywordLocation: node.location + "/additionalProperties",
-                                             message: .both("Trường “\(m.key)” không có trong mẫu hồ sơ\(hint.vi)",
-                                                            "Property “\(m.key)” is not allowed here\(hint.en)")))
+                        out.append(
+                            Violation(
+                                path: path, keywordLocation: node.location + "/additionalProperties",
+                                message: .both(
+                                    "Trường “\(m.key)” không có trong mẫu hồ sơ\(hint.vi)",
+                                    "Property “\(m.key)” is not allowed here\(hint.en)")))
                     } else {
                         evaluate(additional, m.value, &path, &out, quick: quick)
                     }
@@ -85,7 +97,8 @@ extension Program {
     private func propertyTitle(_ node: CompiledNode, _ name: String) -> LocalizedText? {
         for k in node.checks {
             guard case .members(let properties, _) = k.check,
-                  let p = properties.first(where: { $0.name.utf8.elementsEqual(name.utf8) }) else { continue }
+                let p = properties.first(where: { $0.name.utf8.elementsEqual(name.utf8) })
+            else { continue }
             return titleFollowingRefs(p.node)
         }
         return nil
@@ -95,7 +108,11 @@ extension Program {
         var n = n
         for _ in 0..<8 {
             if let t = nodes[n].title { return t }
-            guard let r = nodes[n].checks.lazy.compactMap({ k -> Int? in if case .ref(let t) = k.check { return t }; return nil }).first
+            guard
+                let r = nodes[n].checks.lazy.compactMap({ k -> Int? in
+                    if case .ref(let t) = k.check { return t }
+                    return nil
+                }).first
             else { return nil }
             n = r
         }

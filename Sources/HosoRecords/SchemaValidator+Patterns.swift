@@ -8,7 +8,8 @@ import HosoCore
 enum UTF8Bytes {
     @inline(__always)
     static func equal(_ a: String, _ b: String) -> Bool {
-        let au = a.utf8, bu = b.utf8
+        let au = a.utf8
+        let bu = b.utf8
         guard au.count == bu.count else { return false }  // O(1) for native strings
         if au.isEmpty { return true }
         if let same = au.withContiguousStorageIfAvailable({ pa in
@@ -126,7 +127,8 @@ enum FastMatch: Sendable, Equatable {
             return false
 
         case .trimmedLine:
-            var first: UInt32? = nil, last: UInt32 = 0
+            var first: UInt32? = nil
+            var last: UInt32 = 0
             for u in s.unicodeScalars {
                 let v = u.value
                 guard v == 0x20 || Self.isSurelyNonSpace(v) else { return nil }
@@ -153,8 +155,14 @@ enum FastMatch: Sendable, Equatable {
                 var ok = true
                 for run in runs {
                     var n = 0
-                    while n < run.max, i < bytes.count, run.contains(bytes[i]) { n += 1; i += 1 }
-                    if n < run.min { ok = false; break }
+                    while n < run.max, i < bytes.count, run.contains(bytes[i]) {
+                        n += 1
+                        i += 1
+                    }
+                    if n < run.min {
+                        ok = false
+                        break
+                    }
                 }
                 result = ok && i == bytes.count
                 return true
@@ -247,9 +255,18 @@ enum FastMatch: Sendable, Equatable {
             i += 1
             run.min = n
             run.max = m
-        case UInt8(ascii: "*"): run.min = 0; run.max = Int.max; i += 1
-        case UInt8(ascii: "+"): run.min = 1; run.max = Int.max; i += 1
-        case UInt8(ascii: "?"): run.min = 0; run.max = 1; i += 1
+        case UInt8(ascii: "*"):
+            run.min = 0
+            run.max = Int.max
+            i += 1
+        case UInt8(ascii: "+"):
+            run.min = 1
+            run.max = Int.max
+            i += 1
+        case UInt8(ascii: "?"):
+            run.min = 0
+            run.max = 1
+            i += 1
         default: break
         }
         return true
@@ -257,8 +274,13 @@ enum FastMatch: Sendable, Equatable {
 
     /// Up to six decimal digits at `i`; nil if there are none.
     private static func number(_ p: [UInt8], _ i: inout Int, end: Int) -> Int? {
-        var v = 0, digits = 0
-        while i < end, p[i] >= 0x30, p[i] <= 0x39, digits < 6 { v = v * 10 + Int(p[i] - 0x30); i += 1; digits += 1 }
+        var v = 0
+        var digits = 0
+        while i < end, p[i] >= 0x30, p[i] <= 0x39, digits < 6 {
+            v = v * 10 + Int(p[i] - 0x30)
+            i += 1
+            digits += 1
+        }
         return digits > 0 ? v : nil
     }
 }

@@ -9,9 +9,10 @@ extension Compiler {
         switch keyword {
         case "format":
             guard case .string(let s) = value, let f = Format(rawValue: s) else {
-                problem(.schemaUnsupported,
-                        "Định dạng (format) không được hỗ trợ; chỉ có: \(SchemaValidator.supportedFormats.joined(separator: ", "))",
-                        "Unsupported format; only: \(SchemaValidator.supportedFormats.joined(separator: ", "))", at: at)
+                problem(
+                    .schemaUnsupported,
+                    "Định dạng (format) không được hỗ trợ; chỉ có: \(SchemaValidator.supportedFormats.joined(separator: ", "))",
+                    "Unsupported format; only: \(SchemaValidator.supportedFormats.joined(separator: ", "))", at: at)
                 return true
             }
             k.format = f
@@ -36,8 +37,10 @@ extension Compiler {
 
 extension Program {
     /// `format`, `pattern`, `minLength`, `maxLength`: strings only.
-    func checkString(_ k: CompiledCheck, _ node: CompiledNode, _ value: JSONValue, _ path: inout [String], _ out: inout [Violation],
-                     quick: Bool) {
+    func checkString(
+        _ k: CompiledCheck, _ node: CompiledNode, _ value: JSONValue, _ path: inout [String], _ out: inout [Violation],
+        quick: Bool
+    ) {
         func fail(_ vi: @autoclosure () -> String, _ en: @autoclosure () -> String) {
             report(k, node, &out, quick: quick, vi(), en(), title: node.title, at: path)
         }
@@ -47,11 +50,13 @@ extension Program {
             guard case .string(let s) = value else { return }
             switch f {
             case .date where !Formats.isDate(s):
-                fail("\(Render.value(value)) không phải ngày có thật theo dạng YYYY-MM-DD",
-                     "\(Render.value(value)) is not a real date of the form YYYY-MM-DD")
+                fail(
+                    "\(Render.value(value)) không phải ngày có thật theo dạng YYYY-MM-DD",
+                    "\(Render.value(value)) is not a real date of the form YYYY-MM-DD")
             case .dateTime where !Formats.isDateTime(s):
-                fail("\(Render.value(value)) không phải thời điểm RFC 3339 có thật (YYYY-MM-DDThh:mm:ssZ)",
-                     "\(Render.value(value)) is not a real RFC 3339 date-time (YYYY-MM-DDThh:mm:ssZ)")
+                fail(
+                    "\(Render.value(value)) không phải thời điểm RFC 3339 có thật (YYYY-MM-DDThh:mm:ssZ)",
+                    "\(Render.value(value)) is not a real RFC 3339 date-time (YYYY-MM-DDThh:mm:ssZ)")
             default: break
             }
 
@@ -59,7 +64,9 @@ extension Program {
             guard case .string(let s) = value else { return }
             if !pattern.matches(s) {
                 let source = pattern.source
-                fail("Giá trị \(Render.value(value)) không khớp mẫu \(source)", "Value \(Render.value(value)) does not match the pattern \(source)")
+                fail(
+                    "Giá trị \(Render.value(value)) không khớp mẫu \(source)",
+                    "Value \(Render.value(value)) does not match the pattern \(source)")
             }
 
         case .minLength(let n):
@@ -68,8 +75,9 @@ extension Program {
             if s.utf8.count >= 4 * n { return }
             let length = s.unicodeScalars.count
             if length < n {
-                fail(n == 1 ? "Không được để trống" : "Chuỗi quá ngắn: cần ít nhất \(n) ký tự, có \(length)",
-                     n == 1 ? "Must not be empty" : "Too short: at least \(n) characters needed, there are \(length)")
+                fail(
+                    n == 1 ? "Không được để trống" : "Chuỗi quá ngắn: cần ít nhất \(n) ký tự, có \(length)",
+                    n == 1 ? "Must not be empty" : "Too short: at least \(n) characters needed, there are \(length)")
             }
 
         case .maxLength(let n):
@@ -91,7 +99,8 @@ enum Formats {
     static func isDate(_ s: String) -> Bool {
         let b = Array(s.utf8)
         guard b.count == 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"),
-              let y = digits(b[0..<4]), let m = digits(b[5..<7]), let d = digits(b[8..<10]) else { return false }
+            let y = digits(b[0..<4]), let m = digits(b[5..<7]), let d = digits(b[8..<10])
+        else { return false }
         return y >= 1 && (1...12).contains(m) && d >= 1 && d <= daysIn(month: m, year: y)
     }
 
@@ -99,10 +108,11 @@ enum Formats {
     static func isDateTime(_ s: String) -> Bool {
         let b = Array(s.utf8)
         guard b.count >= 20, isDate(String(decoding: b[0..<10], as: UTF8.self)),
-              b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: "t"),
-              b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"),
-              let hh = digits(b[11..<13]), let mm = digits(b[14..<16]), let ss = digits(b[17..<19]),
-              hh <= 23, mm <= 59, ss <= 60 else { return false }
+            b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: "t"),
+            b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"),
+            let hh = digits(b[11..<13]), let mm = digits(b[14..<16]), let ss = digits(b[17..<19]),
+            hh <= 23, mm <= 59, ss <= 60
+        else { return false }
         var i = 19
         if b[i] == UInt8(ascii: ".") {
             i += 1
@@ -113,7 +123,8 @@ enum Formats {
         guard i < b.count else { return false }
         if b[i] == UInt8(ascii: "Z") || b[i] == UInt8(ascii: "z") { return i + 1 == b.count }
         guard b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-"), b.count == i + 6, b[i + 3] == UInt8(ascii: ":"),
-              let oh = digits(b[(i + 1)..<(i + 3)]), let om = digits(b[(i + 4)..<(i + 6)]) else { return false }
+            let oh = digits(b[(i + 1)..<(i + 3)]), let om = digits(b[(i + 4)..<(i + 6)])
+        else { return false }
         return oh <= 23 && om <= 59
     }
 

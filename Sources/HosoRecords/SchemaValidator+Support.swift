@@ -59,7 +59,10 @@ enum URIs {
         var out = [Substring]()
         let segments = path.split(separator: "/", omittingEmptySubsequences: false)
         for (i, s) in segments.enumerated() {
-            if s == "." { if i == segments.count - 1 { out.append("") }; continue }
+            if s == "." {
+                if i == segments.count - 1 { out.append("") }
+                continue
+            }
             if s == ".." {
                 if out.count > 1 { out.removeLast() }
                 if i == segments.count - 1 { out.append("") }
@@ -92,7 +95,10 @@ enum Render {
     static func nfcHint(_ v: JSONValue, _ allowed: [JSONValue]) -> LocalizedText {
         guard case .string(let s) = v else { return .both("", "") }
         let n = VietnameseText.nfc(s)
-        let close = allowed.contains { if case .string(let a) = $0 { return a.utf8.elementsEqual(n.utf8) }; return false }
+        let close = allowed.contains {
+            if case .string(let a) = $0 { return a.utf8.elementsEqual(n.utf8) }
+            return false
+        }
         return close ? .both(" (chuỗi chưa chuẩn hoá Unicode NFC)", " (the text is not in Unicode NFC)") : .both("", "")
     }
 
@@ -110,7 +116,8 @@ enum Render {
 
     /// The first reason each alternative failed.
     static func branches(_ results: [[Violation]]) -> LocalizedText {
-        var vi = [String](), en = [String]()
+        var vi = [String]()
+        var en = [String]()
         for (i, r) in results.enumerated() {
             let first = r.first
             let at = first.map { $0.path.isEmpty ? "" : Pointer.render($0.path) + ": " } ?? ""
@@ -121,7 +128,8 @@ enum Render {
     }
 
     private static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a.unicodeScalars), b = Array(b.unicodeScalars)
+        let a = Array(a.unicodeScalars)
+        let b = Array(b.unicodeScalars)
         if a.isEmpty { return b.count }
         var row = Array(0...b.count)
         for i in 1...a.count {

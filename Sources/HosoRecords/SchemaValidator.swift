@@ -1,6 +1,6 @@
 import Foundation
-import Synchronization
 import HosoCore
+import Synchronization
 
 extension HosoError.Code {
     /// A value that breaks a rule of its JSON Schema.
@@ -84,9 +84,12 @@ public struct SchemaValidator: Sendable {
         guard type.range(of: "^[a-z][a-z0-9-]{0,31}$", options: .regularExpression) != nil, let schema = registry[uri] else {
             let known = registry.keys.map { String($0.dropFirst(baseURI.count).dropLast(".schema.json".count)) }.sorted()
                 .joined(separator: ", ")
-            throw HosoError(.schemaNotFound, .both("Không có lược đồ cho loại hồ sơ này; có: \(known)",
-                                                   "No schema for this record type; there are: \(known)"),
-                            location: type)
+            throw HosoError(
+                .schemaNotFound,
+                .both(
+                    "Không có lược đồ cho loại hồ sơ này; có: \(known)",
+                    "No schema for this record type; there are: \(known)"),
+                location: type)
         }
         // Compiled on first use, one type at a time: a command that writes one kind of record does not pay
         // for compiling all of them (it was a fifth of a second per command).

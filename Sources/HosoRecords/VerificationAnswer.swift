@@ -47,11 +47,19 @@ public struct VerificationAnswer: Codable, Sendable, Equatable {
 
     public var text: LocalizedText {
         switch finding {
-        case .matches: return .both("Thông tin văn bằng nêu trên KHỚP với sổ gốc cấp văn bằng.", "The diploma details above MATCH the ledger.")
-        case .differs: return .both("Có văn bằng với số hiệu này nhưng các thông tin sau KHÔNG KHỚP sổ gốc: \(differing.joined(separator: ", ")).",
-                                    "A diploma with this serial exists but these details do NOT match the ledger: \(differing.joined(separator: ", ")).")
-        case .notFound: return .both("KHÔNG tìm thấy văn bằng này trong sổ gốc do cơ quan quản lý.", "This diploma is NOT in the ledgers this office keeps.")
-        case .revoked: return .both("Văn bằng này ĐÃ BỊ THU HỒI/HỦY BỎ (\(revocationDecision ?? "")).", "This diploma HAS BEEN REVOKED (\(revocationDecision ?? "")).")
+        case .matches:
+            return .both("Thông tin văn bằng nêu trên KHỚP với sổ gốc cấp văn bằng.", "The diploma details above MATCH the ledger.")
+        case .differs:
+            return .both(
+                "Có văn bằng với số hiệu này nhưng các thông tin sau KHÔNG KHỚP sổ gốc: \(differing.joined(separator: ", ")).",
+                "A diploma with this serial exists but these details do NOT match the ledger: \(differing.joined(separator: ", ")).")
+        case .notFound:
+            return .both(
+                "KHÔNG tìm thấy văn bằng này trong sổ gốc do cơ quan quản lý.", "This diploma is NOT in the ledgers this office keeps.")
+        case .revoked:
+            return .both(
+                "Văn bằng này ĐÃ BỊ THU HỒI/HỦY BỎ (\(revocationDecision ?? "")).",
+                "This diploma HAS BEEN REVOKED (\(revocationDecision ?? "")).")
         }
     }
 }

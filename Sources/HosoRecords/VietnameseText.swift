@@ -48,7 +48,8 @@ public enum VietnameseText {
         @inline(__always) func blank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
         if first < 0x80, last < 0x80, !blank(first), !blank(last) { return s }
         // Strip ASCII blanks; any non-ASCII scalar met at an end might be a Zs separator: Foundation decides.
-        var start = u.startIndex, end = u.endIndex
+        var start = u.startIndex
+        var end = u.endIndex
         while start < end, blank(u[start]) { start = u.index(after: start) }
         while end > start, blank(u[u.index(before: end)]) { end = u.index(before: end) }
         if start < end, u[start] >= 0x80 || u[u.index(before: end)] >= 0x80 {

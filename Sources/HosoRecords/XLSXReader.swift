@@ -1,9 +1,10 @@
 import Foundation
+import HosoCore
+import ZIPFoundation
+
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
-import HosoCore
-import ZIPFoundation
 
 extension HosoError.Code {
     public static let xlsxInvalid = Self("XLSX_INVALID", .badInput)
@@ -25,7 +26,9 @@ public enum XLSXReader {
         }
         func part(_ name: String) throws -> Data? {
             guard let entry = archive[name] else { return nil }
-            guard entry.uncompressedSize <= UInt64(maxPartBytes) else { throw fail("phần \(name) quá lớn", "part \(name) is too large", nil) }
+            guard entry.uncompressedSize <= UInt64(maxPartBytes) else {
+                throw fail("phần \(name) quá lớn", "part \(name) is too large", nil)
+            }
             var data = Data()
             do {
                 _ = try archive.extract(entry, skipCRC32: false) { chunk in
@@ -44,7 +47,9 @@ public enum XLSXReader {
         let chosen: [String: String]
         if let sheet {
             guard let s = sheets.first(where: { $0["name"] == sheet }) else {
-                throw fail("không có trang tính '\(sheet)'", "no worksheet named '\(sheet)'", sheets.compactMap { $0["name"] }.joined(separator: ", "))
+                throw fail(
+                    "không có trang tính '\(sheet)'", "no worksheet named '\(sheet)'",
+                    sheets.compactMap { $0["name"] }.joined(separator: ", "))
             }
             chosen = s
         } else {
@@ -78,7 +83,13 @@ public enum XLSXReader {
         var col = 0
         var digits = ""
         for c in ref.unicodeScalars {
-            if ("A"..."Z").contains(c) { col = col * 26 + Int(c.value - 64) } else if ("0"..."9").contains(c) { digits.unicodeScalars.append(c) } else { return nil }
+            if ("A"..."Z").contains(c) {
+                col = col * 26 + Int(c.value - 64)
+            } else if ("0"..."9").contains(c) {
+                digits.unicodeScalars.append(c)
+            } else {
+                return nil
+            }
         }
         guard col > 0, let row = Int(digits) else { return nil }
         return (col - 1, row)
@@ -98,8 +109,10 @@ private final class XMLElements: NSObject, XMLParserDelegate {
         _ = p.parse()
     }
 
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-                attributes: [String: String] = [:]) {
+    func parser(
+        _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+        attributes: [String: String] = [:]
+    ) {
         if name == element { items.append(attributes) }
     }
 }
@@ -118,8 +131,10 @@ private final class SharedStrings: NSObject, XMLParserDelegate {
         _ = p.parse()
     }
 
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-                attributes: [String: String] = [:]) {
+    func parser(
+        _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+        attributes: [String: String] = [:]
+    ) {
         switch name {
         case "si": current = ""
         case "t": inT = true
@@ -162,8 +177,10 @@ private final class SheetCells: NSObject, XMLParserDelegate {
         if !p.parse() { error = p.parserError.map { "\($0)" } ?? "parse error" }
     }
 
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-                attributes: [String: String] = [:]) {
+    func parser(
+        _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+        attributes: [String: String] = [:]
+    ) {
         switch name {
         case "row":
             if let r = attributes["r"].flatMap(Int.init) { nextRow = r }

@@ -6,11 +6,34 @@ import Hummingbird
 /// The JSON API: what the screens do, for scripts and other front ends (Schemas/openapi.yaml). Same roles, same
 /// audit log; a POST needs the session's CSRF token in `X-CSRF-Token` (the token comes with the session).
 enum APIRoutes {
-    struct SessionOut: Encodable { var user: String; var displayName: String; var role: String; var csrf: String }
-    struct RequestOut: Encodable { var id: String; var request: CitizenRequest; var entry: LedgerEntryView?; var entryProblem: String? }
-    struct IssuedOut: Encodable { var copy: CopyRegisterEntry?; var register: String?; var download: String }
-    struct UserOut: Encodable { var name: String; var displayName: String; var role: String; var createdAt: String; var disabled: Bool }
-    struct AuditOut: Encodable { var chain: ServerStore.ChainCheck; var entries: [AuditEntry] }
+    struct SessionOut: Encodable {
+        var user: String
+        var displayName: String
+        var role: String
+        var csrf: String
+    }
+    struct RequestOut: Encodable {
+        var id: String
+        var request: CitizenRequest
+        var entry: LedgerEntryView?
+        var entryProblem: String?
+    }
+    struct IssuedOut: Encodable {
+        var copy: CopyRegisterEntry?
+        var register: String?
+        var download: String
+    }
+    struct UserOut: Encodable {
+        var name: String
+        var displayName: String
+        var role: String
+        var createdAt: String
+        var disabled: Bool
+    }
+    struct AuditOut: Encodable {
+        var chain: ServerStore.ChainCheck
+        var entries: [AuditEntry]
+    }
 
     static func add(to router: some RouterMethods<HosoContext>, state: ServerState) {
         addSession(to: router, state: state)
@@ -32,9 +55,12 @@ enum APIRoutes {
         router.post("/api/session") { request, context -> Response in
             // JSON only: a cross-site HTML form cannot send application/json, so this needs no CSRF token.
             let f = try await jsonForm(request, limit: 64 * 1024)
-            switch try await AuthRoutes.login(state: state, name: (f["user"] ?? "").lowercased(), password: f["password"] ?? "", remote: context.remote) {
+            switch try await AuthRoutes.login(
+                state: state, name: (f["user"] ?? "").lowercased(), password: f["password"] ?? "", remote: context.remote)
+            {
             case .success(let token, let s):
-                var r = jsonResponse(SessionOut(user: s.user.name, displayName: s.user.displayName, role: s.user.role.rawValue, csrf: s.csrf))
+                var r = jsonResponse(
+                    SessionOut(user: s.user.name, displayName: s.user.displayName, role: s.user.role.rawValue, csrf: s.csrf))
                 r.setCookie(AuthRoutes.sessionCookie(token, state: state))
                 return r
             case .failure(let e):
@@ -91,8 +117,11 @@ enum APIRoutes {
             let s = try context.signedIn()
             let id = try ClerkRoutes.requestId(context)
             guard let office = state.config.officeIdentity else {
-                throw HosoError(.notOfficeSigner, .both("Máy chủ chưa có khóa ký của cơ quan (hoso serve --office-key)",
-                                                        "The server has no office signing key (hoso serve --office-key)"))
+                throw HosoError(
+                    .notOfficeSigner,
+                    .both(
+                        "Máy chủ chưa có khóa ký của cơ quan (hoso serve --office-key)",
+                        "The server has no office signing key (hoso serve --office-key)"))
             }
             let (result, index, detail) = try await state.archive.with { a in
                 let before = try a.request(id).request.issued.count
@@ -100,8 +129,9 @@ enum APIRoutes {
                 return (issued, before, detail)
             }
             try await state.audit(actor: s.user.name, action: "issue", target: "request:\(id)", detail: detail + " api")
-            return jsonResponse(IssuedOut(copy: result?.register, register: result?.registerRecordId, download: "/api/requests/\(id)/copies/\(index)"),
-                                status: .created)
+            return jsonResponse(
+                IssuedOut(copy: result?.register, register: result?.registerRecordId, download: "/api/requests/\(id)/copies/\(index)"),
+                status: .created)
         }
 
         clerkChanges.post("/api/requests/:id/refuse") { request, context -> Response in
@@ -134,8 +164,11 @@ enum APIRoutes {
                 do { body = try await req.collectBody(upTo: 25 * 1024 * 1024) } catch {
                     throw HosoError(.bodyTooLarge, .both("Dữ liệu gửi lên quá lớn", "The upload is too large"))
                 }
-                form.files = [.init(fieldName: type.hasPrefix("image/") ? "qr-image" : "pdf", fileName: "upload", contentType: type,
-                                    bytes: Array(body.readableBytesView))]
+                form.files = [
+                    .init(
+                        fieldName: type.hasPrefix("image/") ? "qr-image" : "pdf", fileName: "upload", contentType: type,
+                        bytes: Array(body.readableBytesView))
+                ]
             } else {
                 form = try await jsonForm(request, limit: 64 * 1024)
             }
@@ -149,9 +182,11 @@ enum APIRoutes {
         let adminChanges = admins.group().add(middleware: RequireCSRF.header)
 
         admins.get("/api/users") { _, context -> Response in
-            return jsonResponse(try await state.db { try $0.users() }.map {
-                UserOut(name: $0.name, displayName: $0.displayName, role: $0.role.rawValue, createdAt: $0.createdAt, disabled: $0.disabled)
-            })
+            jsonResponse(
+                try await state.db { try $0.users() }.map {
+                    UserOut(
+                        name: $0.name, displayName: $0.displayName, role: $0.role.rawValue, createdAt: $0.createdAt, disabled: $0.disabled)
+                })
         }
 
         adminChanges.post("/api/users") { request, context -> Response in
@@ -160,11 +195,15 @@ enum APIRoutes {
             guard let role = Role(rawValue: f["role"] ?? "") else {
                 throw HosoError(.badUserInput, .both("Vai trò không hợp lệ", "Invalid role"), location: "role")
             }
-            let u = try await state.db { try $0.addUser(name: (f["name"] ?? "").lowercased(), displayName: f["displayName"] ?? "", role: role,
-                                                        password: f["password"] ?? "") }
+            let u = try await state.db {
+                try $0.addUser(
+                    name: (f["name"] ?? "").lowercased(), displayName: f["displayName"] ?? "", role: role,
+                    password: f["password"] ?? "")
+            }
             try await state.audit(actor: s.user.name, action: "user-add", target: "user:\(u.name)", detail: role.rawValue)
-            return jsonResponse(UserOut(name: u.name, displayName: u.displayName, role: u.role.rawValue, createdAt: u.createdAt, disabled: false),
-                                status: .created)
+            return jsonResponse(
+                UserOut(name: u.name, displayName: u.displayName, role: u.role.rawValue, createdAt: u.createdAt, disabled: false),
+                status: .created)
         }
 
         adminChanges.post("/api/users/:name/disable") { request, context -> Response in
@@ -173,16 +212,19 @@ enum APIRoutes {
             let name = context.parameters.get("name") ?? ""
             let disable = f["disabled"].map { $0 != "0" && $0 != "false" } ?? true
             try await state.db { try $0.setDisabled(name: name, disable) }
-            try await state.audit(actor: s.user.name, action: disable ? "user-disable" : "user-enable", target: "user:\(name)", detail: "api")
+            try await state.audit(
+                actor: s.user.name, action: disable ? "user-disable" : "user-enable", target: "user:\(name)", detail: "api")
             guard let u = try await state.db({ try $0.user(name) }) else {
                 throw HosoError(.userNotFound, .both("Không có tài khoản này", "No such account"), location: name)
             }
-            return jsonResponse(UserOut(name: u.name, displayName: u.displayName, role: u.role.rawValue, createdAt: u.createdAt, disabled: u.disabled))
+            return jsonResponse(
+                UserOut(name: u.name, displayName: u.displayName, role: u.role.rawValue, createdAt: u.createdAt, disabled: u.disabled))
         }
 
         admins.get("/api/audit") { request, context -> Response in
             let actor = request.uri.queryParameters.get("actor")
-            return jsonResponse(try await state.db { AuditOut(chain: try $0.checkAuditChain(), entries: try $0.auditLog(limit: 500, actor: actor)) })
+            return jsonResponse(
+                try await state.db { AuditOut(chain: try $0.checkAuditChain(), entries: try $0.auditLog(limit: 500, actor: actor)) })
         }
     }
 

@@ -32,7 +32,8 @@ final class AuditLog: Sendable {
     }
 
     func record(actor: String, action: String, target: String, detail: String) async throws {
-        let item = ServerStore.AuditItem(at: HosoClock.format(store.clock.now()), actor: actor, action: action, target: target, detail: detail)
+        let item = ServerStore.AuditItem(
+            at: HosoClock.format(store.clock.now()), actor: actor, action: action, target: target, detail: detail)
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
             let lead = queue.withLock { q -> Bool in
                 q.items.append((item, c))

@@ -22,11 +22,14 @@ enum AdminRoutes {
                     throw HosoError(.badUserInput, .both("Vai trò không hợp lệ", "Invalid role"), location: "role")
                 }
                 let name = (form["name"] ?? "").trimmingCharacters(in: .whitespaces).lowercased()
-                _ = try await state.db { try $0.addUser(name: name, displayName: form.value("display") ?? "", role: role, password: form["password"] ?? "") }
+                _ = try await state.db {
+                    try $0.addUser(name: name, displayName: form.value("display") ?? "", role: role, password: form["password"] ?? "")
+                }
                 try await state.audit(actor: s.user.name, action: "user-add", target: "user:\(name)", detail: role.rawValue)
                 return redirect("/admin/users")
             } catch let e as HosoError where e.category.isCallerFault {
-                return htmlResponse(usersPage(context, s, users: try await state.db { try $0.users() }, problem: e), status: httpStatus(for: [e]))
+                return htmlResponse(
+                    usersPage(context, s, users: try await state.db { try $0.users() }, problem: e), status: httpStatus(for: [e]))
             }
         }
 
@@ -53,7 +56,11 @@ enum AdminRoutes {
             el("div", [("class", "table-wrap")]) {
                 el("table", [("id", "users")]) {
                     el("thead") {
-                        el("tr") { for h in [c.t("Tên đăng nhập", "User"), c.t("Họ tên", "Name"), c.t("Vai trò", "Role"), c.t("Tạo lúc", "Created"), ""] { el("th", text: h) } }
+                        el("tr") {
+                            for h in [
+                                c.t("Tên đăng nhập", "User"), c.t("Họ tên", "Name"), c.t("Vai trò", "Role"), c.t("Tạo lúc", "Created"), "",
+                            ] { el("th", text: h) }
+                        }
                     }
                     el("tbody") {
                         for u in users {
@@ -66,7 +73,9 @@ enum AdminRoutes {
                                     el("form", [("method", "post"), ("action", "/admin/users/\(u.name)/disable"), ("class", "inline")]) {
                                         Pages.csrfField(s)
                                         el("input", [("type", "hidden"), ("name", "disabled"), ("value", u.disabled ? "0" : "1")])
-                                        el("button", [("type", "submit")], text: u.disabled ? c.t("Mở lại", "Enable") : c.t("Khóa", "Disable"))
+                                        el(
+                                            "button", [("type", "submit")],
+                                            text: u.disabled ? c.t("Mở lại", "Enable") : c.t("Khóa", "Disable"))
                                     }
                                 }
                             }
@@ -78,13 +87,24 @@ enum AdminRoutes {
             if let p = problem { el("p", [("class", "error"), ("role", "alert")], text: c.t(p.message)) }
             el("form", [("method", "post"), ("action", "/admin/users"), ("class", "card"), ("id", "new-user")]) {
                 Pages.csrfField(s)
-                el("label") { c.t("Tên đăng nhập", "User name"); el("input", [("name", "name"), ("required", "")]) }
-                el("label") { c.t("Họ tên", "Full name"); el("input", [("name", "display")]) }
+                el("label") {
+                    c.t("Tên đăng nhập", "User name")
+                    el("input", [("name", "name"), ("required", "")])
+                }
+                el("label") {
+                    c.t("Họ tên", "Full name")
+                    el("input", [("name", "display")])
+                }
                 el("label") {
                     c.t("Vai trò", "Role")
-                    el("select", [("name", "role")]) { for r in Role.allCases { el("option", [("value", r.rawValue)], text: c.t(r.title)) } }
+                    el("select", [("name", "role")]) {
+                        for r in Role.allCases { el("option", [("value", r.rawValue)], text: c.t(r.title)) }
+                    }
                 }
-                el("label") { c.t("Mật khẩu (ít nhất 10 ký tự)", "Password (at least 10 characters)"); el("input", [("name", "password"), ("type", "password"), ("required", ""), ("autocomplete", "new-password")]) }
+                el("label") {
+                    c.t("Mật khẩu (ít nhất 10 ký tự)", "Password (at least 10 characters)")
+                    el("input", [("name", "password"), ("type", "password"), ("required", ""), ("autocomplete", "new-password")])
+                }
                 el("button", [("type", "submit")], text: c.t("Tạo", "Create"))
             }
         }
@@ -93,27 +113,44 @@ enum AdminRoutes {
     static func auditPage(_ c: HosoContext, _ s: Session, entries: [AuditEntry], check: ServerStore.ChainCheck, actor: String?) -> HTML {
         Pages.layout(c, title: c.t("Nhật ký truy cập dữ liệu cá nhân", "Personal data access log")) {
             if check.intact {
-                el("p", [("class", "report PASSED card"), ("id", "chain")], text: c.t("Chuỗi băm nguyên vẹn: \(check.entries) mục.",
-                                                                                      "Hash chain intact: \(check.entries) entries."))
+                el(
+                    "p", [("class", "report PASSED card"), ("id", "chain")],
+                    text: c.t(
+                        "Chuỗi băm nguyên vẹn: \(check.entries) mục.",
+                        "Hash chain intact: \(check.entries) entries."))
             } else {
-                el("p", [("class", "report FAILED card"), ("id", "chain"), ("role", "alert")],
-                   text: c.t("Nhật ký đã bị sửa: chuỗi băm đứt ở mục \(check.firstBroken ?? 0).",
-                             "The log was altered: the hash chain breaks at entry \(check.firstBroken ?? 0)."))
+                el(
+                    "p", [("class", "report FAILED card"), ("id", "chain"), ("role", "alert")],
+                    text: c.t(
+                        "Nhật ký đã bị sửa: chuỗi băm đứt ở mục \(check.firstBroken ?? 0).",
+                        "The log was altered: the hash chain breaks at entry \(check.firstBroken ?? 0)."))
             }
             el("form", [("method", "get"), ("action", "/admin/audit")]) {
-                el("label") { c.t("Lọc theo người dùng", "Filter by user"); el("input", [("name", "actor"), ("value", actor ?? "")]) }
+                el("label") {
+                    c.t("Lọc theo người dùng", "Filter by user")
+                    el("input", [("name", "actor"), ("value", actor ?? "")])
+                }
                 el("button", [("type", "submit")], text: c.t("Lọc", "Filter"))
             }
             el("div", [("class", "table-wrap")]) {
                 el("table", [("id", "audit")]) {
                     el("thead") {
-                        el("tr") { for h in ["#", c.t("Lúc", "When"), c.t("Ai", "Who"), c.t("Việc", "Action"), c.t("Đối tượng", "What"), c.t("Chi tiết", "Detail")] { el("th", text: h) } }
+                        el("tr") {
+                            for h in [
+                                "#", c.t("Lúc", "When"), c.t("Ai", "Who"), c.t("Việc", "Action"), c.t("Đối tượng", "What"),
+                                c.t("Chi tiết", "Detail"),
+                            ] { el("th", text: h) }
+                        }
                     }
                     el("tbody") {
                         for e in entries {
                             el("tr") {
-                                el("td", text: String(e.seq)); el("td", text: e.at); el("td", text: e.actor)
-                                el("td", text: e.action); el("td", text: e.target); el("td", text: e.detail)
+                                el("td", text: String(e.seq))
+                                el("td", text: e.at)
+                                el("td", text: e.actor)
+                                el("td", text: e.action)
+                                el("td", text: e.target)
+                                el("td", text: e.detail)
                             }
                         }
                     }

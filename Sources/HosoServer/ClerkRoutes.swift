@@ -43,8 +43,9 @@ enum ClerkRoutes {
                 let (_, r) = try a.request(id)
                 return (r, Result { try a.ledgerEntry(entryRef(of: r)) })
             }
-            try await state.audit(actor: s.user.name, action: "read", target: "request:\(id)",
-                                  detail: (try? entry.get().ref).map { "entry \($0)" } ?? "")
+            try await state.audit(
+                actor: s.user.name, action: "read", target: "request:\(id)",
+                detail: (try? entry.get().ref).map { "entry \($0)" } ?? "")
             return htmlResponse(requestPage(context, s, id: id, request: r, entry: entry, officeReady: state.config.officeIdentity != nil))
         }
 
@@ -52,10 +53,15 @@ enum ClerkRoutes {
             let s = try context.signedIn()
             let id = try requestId(context)
             guard let office = state.config.officeIdentity else {
-                throw HosoError(.notOfficeSigner, .both("Máy chủ chưa có khóa ký của cơ quan (hoso serve --office-key)",
-                                                        "The server has no office signing key (hoso serve --office-key)"))
+                throw HosoError(
+                    .notOfficeSigner,
+                    .both(
+                        "Máy chủ chưa có khóa ký của cơ quan (hoso serve --office-key)",
+                        "The server has no office signing key (hoso serve --office-key)"))
             }
-            let detail = try await state.archive.with { a in try issueOrAnswer(a, id: id, office: office, state: state, clerk: s.user.name).detail }
+            let detail = try await state.archive.with { a in
+                try issueOrAnswer(a, id: id, office: office, state: state, clerk: s.user.name).detail
+            }
             try await state.audit(actor: s.user.name, action: "issue", target: "request:\(id)", detail: detail)
             return redirect("/requests/\(id)")
         }
@@ -80,21 +86,26 @@ enum ClerkRoutes {
 
     /// A copy request gets its signed copy; a verification request its signed letter (the finding on what was
     /// presented). Both are recorded on the request, so the same download route serves them.
-    static func issueOrAnswer(_ a: Archive, id: String, office: SigningIdentity, state: ServerState, clerk: String) throws
-        -> (detail: String, copy: Archive.IssuedCopyResult?) {
+    static func issueOrAnswer(
+        _ a: Archive, id: String, office: SigningIdentity, state: ServerState, clerk: String
+    ) throws
+        -> (detail: String, copy: Archive.IssuedCopyResult?)
+    {
         let (_, r) = try a.request(id)
         if r.kind == .verification {
             let answer = try a.answerVerification(requestId: id, signer: office, timestamp: state.config.timestamp, clerk: clerk).answer
             return ("verification letter: \(answer.finding.rawValue)", nil)
         }
-        let result = try a.issueCopy(entryRef: entryRef(of: r), requestId: id, signer: office, timestamp: state.config.timestamp, clerk: clerk)
+        let result = try a.issueCopy(
+            entryRef: entryRef(of: r), requestId: id, signer: office, timestamp: state.config.timestamp, clerk: clerk)
         return ("copy \(result.register.printedNumber)", result)
     }
 
     /// Route parameters are names, never paths: anything but the register's own id alphabet is not found.
     static func requestId(_ context: HosoContext) throws -> String {
         guard let id = context.parameters.get("id"), id.range(of: #"^[A-Za-z0-9._-]{1,64}$"#, options: .regularExpression) != nil,
-              !id.hasPrefix(".") else {
+            !id.hasPrefix(".")
+        else {
             throw HosoError(.requestNotFound, .both("Không có yêu cầu này", "No such request"))
         }
         return id
@@ -112,8 +123,9 @@ enum ClerkRoutes {
     }
 
     static func pdfResponse(_ pdf: [UInt8], fileName: String) -> Response {
-        Response(status: .ok, headers: [.contentType: "application/pdf", .contentDisposition: "attachment; filename=\"\(fileName)\""],
-                 body: .init(byteBuffer: ByteBuffer(bytes: pdf)))
+        Response(
+            status: .ok, headers: [.contentType: "application/pdf", .contentDisposition: "attachment; filename=\"\(fileName)\""],
+            body: .init(byteBuffer: ByteBuffer(bytes: pdf)))
     }
 
     /// The ledger entry a request names: its serial, else its ledger and number.
@@ -138,21 +150,28 @@ enum ClerkRoutes {
         var number: Int?
         if let n = f.value("ledger-number") {
             number = Int(n)
-            if number == nil { problems.append(HosoError(.badRequestInput, .both("Số vào sổ phải là số", "The ledger number must be a number"), location: "ledger-number")) }
+            if number == nil {
+                problems.append(
+                    HosoError(
+                        .badRequestInput, .both("Số vào sổ phải là số", "The ledger number must be a number"), location: "ledger-number"))
+            }
         }
         var copies = 1
         if let c = f.value("copies") {
             guard let n = Int(c) else {
-                problems.append(HosoError(.badRequestInput, .both("Số bản sao phải là số", "The number of copies must be a number"), location: "copies"))
+                problems.append(
+                    HosoError(.badRequestInput, .both("Số bản sao phải là số", "The number of copies must be a number"), location: "copies")
+                )
                 throw HosoProblems(problems)
             }
             copies = n
         }
         if !problems.isEmpty { throw HosoProblems(problems) }
-        return NewCitizenRequest(kind: kind, requesterName: f.value("requester") ?? "", requesterId: f.value("requester-id"),
-                                  relation: relation, proof: f.value("proof"), holderName: f.value("holder") ?? "",
-                                  holderDateOfBirth: f.value("holder-dob"), serial: f.value("serial"), ledgerRecordId: f.value("ledger"),
-                                  ledgerNumber: number, askingBody: f.value("asking-body"), channel: channel, copies: copies)
+        return NewCitizenRequest(
+            kind: kind, requesterName: f.value("requester") ?? "", requesterId: f.value("requester-id"),
+            relation: relation, proof: f.value("proof"), holderName: f.value("holder") ?? "",
+            holderDateOfBirth: f.value("holder-dob"), serial: f.value("serial"), ledgerRecordId: f.value("ledger"),
+            ledgerNumber: number, askingBody: f.value("asking-body"), channel: channel, copies: copies)
     }
 
     static func statusText(_ s: CitizenRequest.Status) -> LocalizedText {
@@ -188,8 +207,10 @@ enum ClerkRoutes {
 
     // MARK: - Pages
 
-    static func queuePage(_ c: HosoContext, _ s: Session, list: [RequestListing], all: Bool, problems: [HosoError],
-                          form: Form? = nil) -> HTML {
+    static func queuePage(
+        _ c: HosoContext, _ s: Session, list: [RequestListing], all: Bool, problems: [HosoError],
+        form: Form? = nil
+    ) -> HTML {
         let shown = all ? list : list.filter { $0.request.status == .received || $0.request.status == .checked }
         let overdue = list.filter(\.overdue).count
         return Pages.layout(c, title: c.t("Yêu cầu cấp bản sao và xác minh", "Copy and verification requests")) {
@@ -210,8 +231,10 @@ enum ClerkRoutes {
                 el("table", [("id", "queue")]) {
                     el("thead") {
                         el("tr") {
-                            for h in [c.t("Mã", "Id"), c.t("Loại", "Kind"), c.t("Người được cấp", "Holder"), c.t("Người yêu cầu", "Requester"),
-                                      c.t("Tiếp nhận", "Received"), c.t("Hạn trả", "Due"), c.t("Trạng thái", "Status")] {
+                            for h in [
+                                c.t("Mã", "Id"), c.t("Loại", "Kind"), c.t("Người được cấp", "Holder"), c.t("Người yêu cầu", "Requester"),
+                                c.t("Tiếp nhận", "Received"), c.t("Hạn trả", "Due"), c.t("Trạng thái", "Status"),
+                            ] {
                                 el("th", text: h)
                             }
                         }
@@ -248,7 +271,9 @@ enum ClerkRoutes {
                 select(c, "kind", c.t("Loại yêu cầu", "Kind"), CitizenRequest.Kind.allCases.map { ($0.rawValue, c.t(kindText($0))) }, form)
                 field("requester", c.t("Họ tên người yêu cầu", "Requester's name"), form)
                 field("requester-id", c.t("Số định danh (12 chữ số)", "Citizen ID (12 digits)"), form)
-                select(c, "relation", c.t("Quan hệ", "Relation"), CitizenRequest.Relation.allCases.map { ($0.rawValue, c.t(relationText($0))) }, form)
+                select(
+                    c, "relation", c.t("Quan hệ", "Relation"),
+                    CitizenRequest.Relation.allCases.map { ($0.rawValue, c.t(relationText($0))) }, form)
                 field("proof", c.t("Giấy tờ chứng minh quan hệ", "Proof of the relationship"), form)
                 field("holder", c.t("Họ tên người được cấp văn bằng", "Holder's name"), form)
                 field("holder-dob", c.t("Ngày sinh (YYYY-MM-DD)", "Date of birth (YYYY-MM-DD)"), form)
@@ -256,8 +281,12 @@ enum ClerkRoutes {
                 field("ledger", c.t("Hoặc: mã sổ gốc", "Or: ledger id"), form)
                 field("ledger-number", c.t("và số vào sổ", "and ledger number"), form)
                 field("asking-body", c.t("Cơ quan đề nghị xác minh", "Agency asking (verification)"), form)
-                select(c, "channel", c.t("Hình thức", "Channel"), [("in-person", c.t("Trực tiếp", "In person")), ("post", c.t("Bưu điện", "Post")),
-                                                                   ("online", c.t("Trực tuyến", "Online"))], form)
+                select(
+                    c, "channel", c.t("Hình thức", "Channel"),
+                    [
+                        ("in-person", c.t("Trực tiếp", "In person")), ("post", c.t("Bưu điện", "Post")),
+                        ("online", c.t("Trực tuyến", "Online")),
+                    ], form)
                 field("copies", c.t("Số bản", "Copies"), form, value: "1")
                 el("button", [("type", "submit"), ("id", "create-request")], text: c.t("Tiếp nhận", "Register"))
             }
@@ -280,23 +309,38 @@ enum ClerkRoutes {
         }
     }
 
-    static func requestPage(_ c: HosoContext, _ s: Session, id: String, request r: CitizenRequest, entry: Result<LedgerEntryView, any Error>,
-                            officeReady: Bool) -> HTML {
+    static func requestPage(
+        _ c: HosoContext, _ s: Session, id: String, request r: CitizenRequest, entry: Result<LedgerEntryView, any Error>,
+        officeReady: Bool
+    ) -> HTML {
         let open = r.status == .received || r.status == .checked
         return Pages.layout(c, title: c.t("Yêu cầu \(id)", "Request \(id)")) {
             el("section", [("class", "card")]) {
                 el("dl", [("id", "request")]) {
-                    el("dt", text: c.t("Loại", "Kind")); el("dd", text: c.t(kindText(r.kind)))
-                    el("dt", text: c.t("Trạng thái", "Status")); el("dd", [("id", "status")], text: c.t(statusText(r.status)))
-                    el("dt", text: c.t("Người yêu cầu", "Requester")); el("dd", text: r.requesterName + (r.requesterId.map { " (\($0))" } ?? ""))
-                    el("dt", text: c.t("Quan hệ", "Relation")); el("dd", text: c.t(relationText(r.relation)) + (r.proof.map { " — \($0)" } ?? ""))
-                    el("dt", text: c.t("Người được cấp", "Holder")); el("dd", text: r.holderName + (r.holderDateOfBirth.map { ", \($0)" } ?? ""))
+                    el("dt", text: c.t("Loại", "Kind"))
+                    el("dd", text: c.t(kindText(r.kind)))
+                    el("dt", text: c.t("Trạng thái", "Status"))
+                    el("dd", [("id", "status")], text: c.t(statusText(r.status)))
+                    el("dt", text: c.t("Người yêu cầu", "Requester"))
+                    el("dd", text: r.requesterName + (r.requesterId.map { " (\($0))" } ?? ""))
+                    el("dt", text: c.t("Quan hệ", "Relation"))
+                    el("dd", text: c.t(relationText(r.relation)) + (r.proof.map { " — \($0)" } ?? ""))
+                    el("dt", text: c.t("Người được cấp", "Holder"))
+                    el("dd", text: r.holderName + (r.holderDateOfBirth.map { ", \($0)" } ?? ""))
                     el("dt", text: c.t("Văn bằng", "Diploma"))
                     el("dd", text: r.serial ?? "\(r.ledgerRecordId ?? "")#\(r.ledgerNumber.map(String.init) ?? "")")
-                    if let b = r.askingBody { el("dt", text: c.t("Cơ quan hỏi", "Asking body")); el("dd", text: b) }
-                    el("dt", text: c.t("Tiếp nhận", "Received")); el("dd", text: local(r.receivedAt) + " · " + r.clerk)
-                    el("dt", text: c.t("Hạn trả", "Due")); el("dd", text: local(r.deadline))
-                    if let why = r.refusalReason { el("dt", text: c.t("Lý do từ chối", "Reason refused")); el("dd", [("id", "refusal")], text: why) }
+                    if let b = r.askingBody {
+                        el("dt", text: c.t("Cơ quan hỏi", "Asking body"))
+                        el("dd", text: b)
+                    }
+                    el("dt", text: c.t("Tiếp nhận", "Received"))
+                    el("dd", text: local(r.receivedAt) + " · " + r.clerk)
+                    el("dt", text: c.t("Hạn trả", "Due"))
+                    el("dd", text: local(r.deadline))
+                    if let why = r.refusalReason {
+                        el("dt", text: c.t("Lý do từ chối", "Reason refused"))
+                        el("dd", [("id", "refusal")], text: why)
+                    }
                 }
             }
             el("h2", text: c.t("Đối chiếu sổ gốc", "The ledger entry"))
@@ -311,8 +355,9 @@ enum ClerkRoutes {
                 el("ul", [("id", "copies")]) {
                     for (i, copy) in r.issued.enumerated() {
                         el("li") {
-                            el("a", [("href", "/requests/\(id)/copies/\(i)"), ("class", "download")],
-                               text: c.t("Tải văn bản số \(copy.copyNumber) (PDF)", "Download document \(copy.copyNumber) (PDF)"))
+                            el(
+                                "a", [("href", "/requests/\(id)/copies/\(i)"), ("class", "download")],
+                                text: c.t("Tải văn bản số \(copy.copyNumber) (PDF)", "Download document \(copy.copyNumber) (PDF)"))
                         }
                     }
                 }
@@ -323,16 +368,26 @@ enum ClerkRoutes {
                         el("form", [("method", "post"), ("action", "/requests/\(id)/issue"), ("class", "card")]) {
                             Pages.csrfField(s)
                             if !officeReady {
-                                el("p", [("class", "note")], text: c.t("Máy chủ chưa có khóa ký của cơ quan: không cấp được bản sao.",
-                                                                       "The server has no office signing key: copies cannot be issued."))
+                                el(
+                                    "p", [("class", "note")],
+                                    text: c.t(
+                                        "Máy chủ chưa có khóa ký của cơ quan: không cấp được bản sao.",
+                                        "The server has no office signing key: copies cannot be issued."))
                             }
-                            el("button", [("type", "submit"), ("id", "issue"), ("disabled", officeReady ? nil : "")],
-                               text: r.kind == .copy ? c.t("Cấp bản sao có ký số", "Issue the signed copy")
-                                                     : c.t("Trả lời xác minh (văn bản có ký số)", "Answer with a signed letter"))
+                            el(
+                                "button", [("type", "submit"), ("id", "issue"), ("disabled", officeReady ? nil : "")],
+                                text: r.kind == .copy
+                                    ? c.t("Cấp bản sao có ký số", "Issue the signed copy")
+                                    : c.t("Trả lời xác minh (văn bản có ký số)", "Answer with a signed letter"))
                         }
                     }
-                    el("form", [("method", "post"), ("action", "/requests/\(id)/refuse"), ("class", "card"),
-                                ("data-confirm", c.t("Từ chối yêu cầu này?", "Refuse this request?"))]) {
+                    el(
+                        "form",
+                        [
+                            ("method", "post"), ("action", "/requests/\(id)/refuse"), ("class", "card"),
+                            ("data-confirm", c.t("Từ chối yêu cầu này?", "Refuse this request?")),
+                        ]
+                    ) {
                         Pages.csrfField(s)
                         el("label") {
                             c.t("Lý do từ chối", "Reason for refusing")
@@ -350,25 +405,37 @@ enum ClerkRoutes {
     static func entryCard(_ c: HosoContext, _ v: LedgerEntryView) -> HTML {
         el("section", [("class", "card"), ("id", "entry")]) {
             el("dl") {
-                el("dt", text: c.t("Sổ gốc", "Ledger")); el("dd", text: "\(v.ledgerRecordId) — \(v.title) \(v.year)")
-                el("dt", text: c.t("Trường", "School")); el("dd", text: v.school)
+                el("dt", text: c.t("Sổ gốc", "Ledger"))
+                el("dd", text: "\(v.ledgerRecordId) — \(v.title) \(v.year)")
+                el("dt", text: c.t("Trường", "School"))
+                el("dd", text: v.school)
                 for (key, vi, en) in entryFields {
-                    if let value = v.entry[key] { el("dt", text: c.t(vi, en)); el("dd", text: value.text) }
+                    if let value = v.entry[key] {
+                        el("dt", text: c.t(vi, en))
+                        el("dd", text: value.text)
+                    }
                 }
             }
             for corr in v.corrections {
-                el("p", [("class", "note")], text: c.t("Đã đính chính theo \(corr.appendixRecordId): \(corr.fields.joined(separator: ", "))",
-                                                       "Corrected by \(corr.appendixRecordId): \(corr.fields.joined(separator: ", "))"))
+                el(
+                    "p", [("class", "note")],
+                    text: c.t(
+                        "Đã đính chính theo \(corr.appendixRecordId): \(corr.fields.joined(separator: ", "))",
+                        "Corrected by \(corr.appendixRecordId): \(corr.fields.joined(separator: ", "))"))
             }
             if let rv = v.revocation {
-                el("p", [("class", "error"), ("role", "alert")], text: c.t("Văn bằng đã bị \(rv.kind.lowercased()) (\(rv.decision ?? "")): \(rv.reason)",
-                                                                          "The diploma was revoked (\(rv.decision ?? "")): \(rv.reason)"))
+                el(
+                    "p", [("class", "error"), ("role", "alert")],
+                    text: c.t(
+                        "Văn bằng đã bị \(rv.kind.lowercased()) (\(rv.decision ?? "")): \(rv.reason)",
+                        "The diploma was revoked (\(rv.decision ?? "")): \(rv.reason)"))
             }
         }
     }
 
     static let entryFields: [(String, String, String)] = [
-        ("fullName", "Họ và tên", "Full name"), ("dateOfBirth", "Ngày sinh", "Date of birth"), ("placeOfBirth", "Nơi sinh", "Place of birth"),
+        ("fullName", "Họ và tên", "Full name"), ("dateOfBirth", "Ngày sinh", "Date of birth"),
+        ("placeOfBirth", "Nơi sinh", "Place of birth"),
         ("sex", "Giới tính", "Sex"), ("ethnicity", "Dân tộc", "Ethnicity"), ("graduationGrade", "Xếp loại", "Grade"),
         ("serial", "Số hiệu văn bằng", "Serial"), ("ledgerNumber", "Số vào sổ", "Ledger number"),
     ]

@@ -74,8 +74,9 @@ enum DigitizeRoutes {
             let report = try await state.archive.with {
                 try $0.importLedger(file: dir.ledger, mapping: dir.mapping, dryRun: true, reason: form.value("reason"), author: s.user.name)
             }
-            try await state.audit(actor: s.user.name, action: "import-dry-run", target: "ledger:\(report.recordId)",
-                                  detail: "\(report.entries) entries, \(report.errors.count) errors")
+            try await state.audit(
+                actor: s.user.name, action: "import-dry-run", target: "ledger:\(report.recordId)",
+                detail: "\(report.entries) entries, \(report.errors.count) errors")
             if !report.errors.isEmpty { removeStaged(token) }
             return (report, report.errors.isEmpty ? token : nil)
         } catch {
@@ -87,13 +88,15 @@ enum DigitizeRoutes {
     /// Imports the staged batch of an earlier dry run, then removes it.
     static func commit(state: ServerState, session s: Session, batch token: String, reason: String?) async throws -> LedgerImportReport {
         guard let dir = staged(token) else {
-            throw HosoError(.inputNotFound, .both("Không còn bộ tệp đã tải lên; hãy tải lại", "The uploaded files are gone; upload them again"))
+            throw HosoError(
+                .inputNotFound, .both("Không còn bộ tệp đã tải lên; hãy tải lại", "The uploaded files are gone; upload them again"))
         }
         defer { removeStaged(token) }
         let report = try await state.archive.with {
             try $0.importLedger(file: dir.ledger, mapping: dir.mapping, dryRun: false, reason: reason, author: s.user.name)
         }
-        try await state.audit(actor: s.user.name, action: "import", target: "ledger:\(report.recordId)", detail: "\(report.entries) entries")
+        try await state.audit(
+            actor: s.user.name, action: "import", target: "ledger:\(report.recordId)", detail: "\(report.entries) entries")
         return report
     }
 
@@ -117,18 +120,24 @@ enum DigitizeRoutes {
     /// The last path component of an uploaded name, reduced to letters, digits, dot, dash and underscore.
     static func cleanName(_ name: String) -> String {
         let last = name.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? "file"
-        let cleaned = String(last.unicodeScalars.map { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0)) ? Character($0) : "_" })
+        let cleaned = String(
+            last.unicodeScalars.map {
+                $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0)) ? Character($0) : "_"
+            })
         let trimmed = cleaned.drop(while: { $0 == "." })
         return trimmed.isEmpty ? "file" : String(trimmed.prefix(100))
     }
 
     static func stage(_ form: Form, token: String) throws -> (ledger: String, mapping: String) {
         guard let ledger = form.file("ledger") else {
-            throw HosoError(.badUserInput, .both("Hãy chọn tệp sổ (CSV hoặc XLSX)", "Choose the ledger file (CSV or XLSX)"), location: "ledger")
+            throw HosoError(
+                .badUserInput, .both("Hãy chọn tệp sổ (CSV hoặc XLSX)", "Choose the ledger file (CSV or XLSX)"), location: "ledger")
         }
         guard let mappingFile = form.file("mapping"),
-              var mapping = try? JSONSerialization.jsonObject(with: Data(mappingFile.bytes)) as? [String: Any] else {
-            throw HosoError(.badUserInput, .both("Hãy chọn tệp ánh xạ cột (JSON)", "Choose the column mapping file (JSON)"), location: "mapping")
+            var mapping = try? JSONSerialization.jsonObject(with: Data(mappingFile.bytes)) as? [String: Any]
+        else {
+            throw HosoError(
+                .badUserInput, .both("Hãy chọn tệp ánh xạ cột (JSON)", "Choose the column mapping file (JSON)"), location: "mapping")
         }
         let fm = FileManager.default
         let dir = root + "/" + token
@@ -139,10 +148,14 @@ enum DigitizeRoutes {
         mapping["scans"] = "scans"
         let scans = form.files.filter { $0.fieldName == "scans" && !$0.bytes.isEmpty }
         if scans.isEmpty { mapping["scans"] = nil }
-        let writes: [(String, [UInt8])] = [(ledgerName, ledger.bytes),
-                                            ("mapping.json", [UInt8](try JSONSerialization.data(withJSONObject: mapping)))]
+        let writes: [(String, [UInt8])] =
+            [
+                (ledgerName, ledger.bytes),
+                ("mapping.json", [UInt8](try JSONSerialization.data(withJSONObject: mapping))),
+            ]
             + scans.map { ("scans/" + cleanName($0.fileName), $0.bytes) }
-        for (name, bytes) in writes where !fm.createFile(atPath: dir + "/" + name, contents: Data(bytes), attributes: [.posixPermissions: 0o600]) {
+        for (name, bytes) in writes
+        where !fm.createFile(atPath: dir + "/" + name, contents: Data(bytes), attributes: [.posixPermissions: 0o600]) {
             throw HosoError(.ioError, .both("Không ghi được tệp tạm", "Cannot write a temporary file"), location: name)
         }
         return (dir + "/" + ledgerName, dir + "/mapping.json")
@@ -156,26 +169,44 @@ enum DigitizeRoutes {
                 }
             }
             if let r = report {
-                el("section", [("class", "card report \(r.errors.isEmpty ? "PASSED" : "FAILED")"), ("id", "import-report"),
-                               ("data-committed", r.committed ? "yes" : "no")]) {
-                    el("h2", text: r.committed ? c.t("Đã ghi sổ \(r.recordId)", "Stored ledger \(r.recordId)")
-                                   : r.dryRun ? c.t("Chạy thử: \(r.recordId)", "Dry run: \(r.recordId)") : r.recordId)
+                el(
+                    "section",
+                    [
+                        ("class", "card report \(r.errors.isEmpty ? "PASSED" : "FAILED")"), ("id", "import-report"),
+                        ("data-committed", r.committed ? "yes" : "no"),
+                    ]
+                ) {
+                    el(
+                        "h2",
+                        text: r.committed
+                            ? c.t("Đã ghi sổ \(r.recordId)", "Stored ledger \(r.recordId)")
+                            : r.dryRun ? c.t("Chạy thử: \(r.recordId)", "Dry run: \(r.recordId)") : r.recordId)
                     el("dl") {
-                        el("dt", text: c.t("Dòng", "Rows")); el("dd", text: String(r.rows))
-                        el("dt", text: c.t("Mục sổ", "Entries")); el("dd", text: String(r.entries))
-                        el("dt", text: c.t("Ảnh quét", "Scans")); el("dd", text: String(r.scans))
-                        el("dt", text: c.t("Mục chưa có trang", "Entries without a page")); el("dd", text: String(r.entriesWithoutPage))
+                        el("dt", text: c.t("Dòng", "Rows"))
+                        el("dd", text: String(r.rows))
+                        el("dt", text: c.t("Mục sổ", "Entries"))
+                        el("dd", text: String(r.entries))
+                        el("dt", text: c.t("Ảnh quét", "Scans"))
+                        el("dd", text: String(r.scans))
+                        el("dt", text: c.t("Mục chưa có trang", "Entries without a page"))
+                        el("dd", text: String(r.entriesWithoutPage))
                         if !r.pagesWithoutEntries.isEmpty {
                             el("dt", text: c.t("Trang không có mục", "Pages without entries"))
                             el("dd", text: r.pagesWithoutEntries.map(String.init).joined(separator: ", "))
                         }
-                        if !r.conversions.isEmpty { el("dt", text: c.t("Chuyển mã", "Converted")); el("dd", text: "\(r.conversions.count)") }
+                        if !r.conversions.isEmpty {
+                            el("dt", text: c.t("Chuyển mã", "Converted"))
+                            el("dd", text: "\(r.conversions.count)")
+                        }
                     }
                     for (title, list) in [(c.t("Lỗi", "Errors"), r.errors), (c.t("Cảnh báo", "Warnings"), r.warnings)] where !list.isEmpty {
                         el("h3", text: "\(title) (\(list.count))")
                         el("ul", [("class", title == c.t("Lỗi", "Errors") ? "errors" : "note")]) {
                             for p in list.prefix(200) {
-                                el("li") { el("code", text: p.code); " " + (p.location.map { "\($0): " } ?? "") + (c.lang == .en ? p.messageEn : p.message) }
+                                el("li") {
+                                    el("code", text: p.code)
+                                    " " + (p.location.map { "\($0): " } ?? "") + (c.lang == .en ? p.messageEn : p.message)
+                                }
                             }
                         }
                     }
@@ -184,17 +215,35 @@ enum DigitizeRoutes {
                     el("form", [("method", "post"), ("action", "/digitize/commit"), ("class", "card"), ("id", "commit")]) {
                         Pages.csrfField(s)
                         el("input", [("type", "hidden"), ("name", "batch"), ("value", token)])
-                        el("label") { c.t("Lý do (khi sổ đã có và khác)", "Reason (when the ledger exists and differs)"); el("input", [("name", "reason")]) }
+                        el("label") {
+                            c.t("Lý do (khi sổ đã có và khác)", "Reason (when the ledger exists and differs)")
+                            el("input", [("name", "reason")])
+                        }
                         el("button", [("type", "submit"), ("id", "commit-submit")], text: c.t("Ghi vào kho", "Commit to the archive"))
                     }
                 }
             }
-            el("form", [("method", "post"), ("action", "/digitize"), ("enctype", "multipart/form-data"), ("class", "card"), ("id", "upload")]) {
+            el(
+                "form",
+                [("method", "post"), ("action", "/digitize"), ("enctype", "multipart/form-data"), ("class", "card"), ("id", "upload")]
+            ) {
                 Pages.csrfField(s)
-                el("label") { c.t("Tệp sổ (CSV hoặc XLSX)", "Ledger file (CSV or XLSX)"); el("input", [("type", "file"), ("name", "ledger"), ("id", "ledger"), ("accept", ".csv,.xlsx")]) }
-                el("label") { c.t("Tệp ánh xạ cột (JSON, Schemas/FORMATS.md)", "Column mapping (JSON, Schemas/FORMATS.md)"); el("input", [("type", "file"), ("name", "mapping"), ("id", "mapping"), ("accept", ".json")]) }
-                el("label") { c.t("Ảnh quét các trang (tên tệp chứa số trang)", "Page scans (file names carry the page number)"); el("input", [("type", "file"), ("name", "scans"), ("id", "scans"), ("multiple", ""), ("accept", "image/*,.tif,.tiff")]) }
-                el("label") { c.t("Lý do (khi sổ đã có và khác)", "Reason (when the ledger exists and differs)"); el("input", [("name", "reason")]) }
+                el("label") {
+                    c.t("Tệp sổ (CSV hoặc XLSX)", "Ledger file (CSV or XLSX)")
+                    el("input", [("type", "file"), ("name", "ledger"), ("id", "ledger"), ("accept", ".csv,.xlsx")])
+                }
+                el("label") {
+                    c.t("Tệp ánh xạ cột (JSON, Schemas/FORMATS.md)", "Column mapping (JSON, Schemas/FORMATS.md)")
+                    el("input", [("type", "file"), ("name", "mapping"), ("id", "mapping"), ("accept", ".json")])
+                }
+                el("label") {
+                    c.t("Ảnh quét các trang (tên tệp chứa số trang)", "Page scans (file names carry the page number)")
+                    el("input", [("type", "file"), ("name", "scans"), ("id", "scans"), ("multiple", ""), ("accept", "image/*,.tif,.tiff")])
+                }
+                el("label") {
+                    c.t("Lý do (khi sổ đã có và khác)", "Reason (when the ledger exists and differs)")
+                    el("input", [("name", "reason")])
+                }
                 el("button", [("type", "submit"), ("id", "dry-run")], text: c.t("Kiểm tra (chạy thử)", "Check (dry run)"))
             }
         }

@@ -25,9 +25,14 @@ struct ErrorMiddleware: RouterMiddleware {
         case let e as HTTPError:
             let code: HosoError.Code = e.status == .contentTooLarge ? .bodyTooLarge : HosoError.Code(rawValue: "HTTP_\(e.status.code)")
             var r = Response(status: e.status)
-            if isAPI { r = jsonErrors([HosoError(code, .both(e.body ?? e.status.reasonPhrase, e.body ?? e.status.reasonPhrase))],
-                                      status: e.status, lang: context.lang) }
-            else { r = Pages.errorPage(context: context, status: e.status, problems: [HosoError(code, .both(e.status.reasonPhrase, e.status.reasonPhrase))]) }
+            if isAPI {
+                r = jsonErrors(
+                    [HosoError(code, .both(e.body ?? e.status.reasonPhrase, e.body ?? e.status.reasonPhrase))],
+                    status: e.status, lang: context.lang)
+            } else {
+                r = Pages.errorPage(
+                    context: context, status: e.status, problems: [HosoError(code, .both(e.status.reasonPhrase, e.status.reasonPhrase))])
+            }
             return r
         default:
             context.logger.error("internal error: \(error)")

@@ -1,6 +1,6 @@
 import Foundation
-import HosoKit
 import HTTPTypes
+import HosoKit
 import Hummingbird
 import NIOCore
 
@@ -33,8 +33,11 @@ struct Form: Sendable {
         do {
             buffer = try await request.collectBody(upTo: limit)
         } catch {
-            throw HosoError(.bodyTooLarge, .both("Dữ liệu gửi lên quá lớn (tối đa \(limit / 1_048_576) MB)",
-                                                 "The upload is too large (at most \(limit / 1_048_576) MB)"))
+            throw HosoError(
+                .bodyTooLarge,
+                .both(
+                    "Dữ liệu gửi lên quá lớn (tối đa \(limit / 1_048_576) MB)",
+                    "The upload is too large (at most \(limit / 1_048_576) MB)"))
         }
         let bytes = Array(buffer.readableBytesView)
         let type = request.headers[.contentType] ?? ""

@@ -24,12 +24,13 @@ enum GradeBookRoutes {
 
         readers.get("/gradebooks") { _, context -> Response in
             let ids = try await state.archive.with { try $0.recordIds(ofType: GradeBookInfo.recordType) }.sorted()
-            return htmlResponse(Pages.layout(context, title: context.t("Sổ điểm", "Grade books")) {
-                el("ul", [("id", "gradebooks")]) {
-                    for id in ids { el("li") { el("a", [("href", "/gradebook?id=" + queryEscape(id))], text: id) } }
-                }
-                if ids.isEmpty { el("p", [("class", "note")], text: context.t("Chưa có sổ điểm.", "No grade books yet.")) }
-            })
+            return htmlResponse(
+                Pages.layout(context, title: context.t("Sổ điểm", "Grade books")) {
+                    el("ul", [("id", "gradebooks")]) {
+                        for id in ids { el("li") { el("a", [("href", "/gradebook?id=" + queryEscape(id))], text: id) } }
+                    }
+                    if ids.isEmpty { el("p", [("class", "note")], text: context.t("Chưa có sổ điểm.", "No grade books yet.")) }
+                })
         }
 
         readers.get("/gradebook") { request, context -> Response in
@@ -37,7 +38,8 @@ enum GradeBookRoutes {
             let id = request.uri.queryParameters.get("id") ?? ""
             let (book, report) = try await state.archive.with { a in (try a.gradeBook(record: id), try? a.verify(id)) }
             try await state.audit(actor: s.user.name, action: "read", target: "gradebook:\(id)")
-            return htmlResponse(page(context, s, id: id, book: book, report: report, problems: [], saved: request.uri.queryParameters.get("saved")))
+            return htmlResponse(
+                page(context, s, id: id, book: book, report: report, problems: [], saved: request.uri.queryParameters.get("saved")))
         }
 
         saves.post("/gradebook/save") { request, context -> Response in
@@ -49,8 +51,9 @@ enum GradeBookRoutes {
                 return redirect("/gradebook?id=\(queryEscape(id))&saved=1")
             } catch let e as HosoProblems {
                 let book = try await state.archive.with { try $0.gradeBook(record: id) }
-                return htmlResponse(page(context, s, id: id, book: book, report: nil, problems: e.problems, saved: nil, form: form),
-                                    status: .badRequest)
+                return htmlResponse(
+                    page(context, s, id: id, book: book, report: nil, problems: e.problems, saved: nil, form: form),
+                    status: .badRequest)
             }
         }
 
@@ -71,7 +74,7 @@ enum GradeBookRoutes {
         let api = writers.group().add(middleware: RequireCSRF.header)
 
         readers.get("/api/gradebooks") { _, context -> Response in
-            return jsonResponse(try await state.archive.with { try $0.recordIds(ofType: GradeBookInfo.recordType) }.sorted())
+            jsonResponse(try await state.archive.with { try $0.recordIds(ofType: GradeBookInfo.recordType) }.sorted())
         }
 
         readers.get("/api/gradebook") { request, context -> Response in
@@ -87,8 +90,12 @@ enum GradeBookRoutes {
             let form = try await APIRoutes.jsonForm(request, limit: 512 * 1024)
             let id = request.uri.queryParameters.get("id") ?? ""
             let result = try await save(state: state, session: s, id: id, form: form)
-            return jsonResponse(SavedOut(save: result.save, book: BookOut(id: id, book: result.book, report: nil),
-                                         warnings: result.warnings.map { .init(code: $0.code.rawValue, message: $0.message.text(context.lang), location: $0.location) }))
+            return jsonResponse(
+                SavedOut(
+                    save: result.save, book: BookOut(id: id, book: result.book, report: nil),
+                    warnings: result.warnings.map {
+                        .init(code: $0.code.rawValue, message: $0.message.text(context.lang), location: $0.location)
+                    }))
         }
 
         api.post("/api/gradebook/sign") { request, context -> Response in
@@ -96,10 +103,13 @@ enum GradeBookRoutes {
             let form = try await APIRoutes.jsonForm(request, limit: 1024 * 1024)
             let id = request.uri.queryParameters.get("id") ?? ""
             guard let b64 = form["key"], let key = Data(base64Encoded: b64, options: .ignoreUnknownCharacters), !key.isEmpty else {
-                throw HosoError(.badUserInput, .both("Thiếu khóa ký (PKCS#12, base64) trong trường key", "The signing key (PKCS#12, base64) is missing in field key"),
-                                location: "key")
+                throw HosoError(
+                    .badUserInput,
+                    .both("Thiếu khóa ký (PKCS#12, base64) trong trường key", "The signing key (PKCS#12, base64) is missing in field key"),
+                    location: "key")
             }
-            let outcome = try await sign(state: state, session: s, id: id, key: [UInt8](key), keyName: "key", password: form["password"] ?? "")
+            let outcome = try await sign(
+                state: state, session: s, id: id, key: [UInt8](key), keyName: "key", password: form["password"] ?? "")
             return jsonResponse(outcome, status: .created)
         }
     }
@@ -131,9 +141,12 @@ enum GradeBookRoutes {
             n.precomposedStringWithCanonicalMapping.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ")
         }
         guard norm(s.user.displayName) == norm(book.info.teacher) else {
-            throw HosoError(.forbidden, .both("Sổ điểm này của giáo viên \(book.info.teacher), không phải của tài khoản này",
-                                              "This grade book belongs to teacher \(book.info.teacher), not to this account"),
-                            location: book.recordId)
+            throw HosoError(
+                .forbidden,
+                .both(
+                    "Sổ điểm này của giáo viên \(book.info.teacher), không phải của tài khoản này",
+                    "This grade book belongs to teacher \(book.info.teacher), not to this account"),
+                location: book.recordId)
         }
     }
 
@@ -144,26 +157,32 @@ enum GradeBookRoutes {
             try requireOwnBook(s, book)
             let csv = try csvFrom(form: form, book: book)
             let i = book.info
-            let settings = GradeBookSettings(school: i.school, className: i.className, schoolYear: i.schoolYear, subject: i.subject,
-                                             term: i.term.rawValue, level: i.level.rawValue, grade: i.grade,
-                                             periodsPerYear: i.periodsPerYear, assessment: i.assessment.rawValue, teacher: i.teacher)
-            return try a.importGradeBook(csv: csv, source: "web", header: nil, settings: settings, author: s.user.name,
-                                         reason: form.value("reason") ?? "nhập điểm trên web / marks entered on the web")
+            let settings = GradeBookSettings(
+                school: i.school, className: i.className, schoolYear: i.schoolYear, subject: i.subject,
+                term: i.term.rawValue, level: i.level.rawValue, grade: i.grade,
+                periodsPerYear: i.periodsPerYear, assessment: i.assessment.rawValue, teacher: i.teacher)
+            return try a.importGradeBook(
+                csv: csv, source: "web", header: nil, settings: settings, author: s.user.name,
+                reason: form.value("reason") ?? "nhập điểm trên web / marks entered on the web")
         }
         try await state.audit(actor: s.user.name, action: "write", target: "gradebook:\(id)", detail: result.save.change.rawValue)
         return result
     }
 
     /// The current revision signed with the teacher's key (used for this request only, never stored).
-    static func sign(state: ServerState, session s: Session, id: String, key: [UInt8], keyName: String, password: String) async throws
-        -> SignOutcome {
+    static func sign(
+        state: ServerState, session s: Session, id: String, key: [UInt8], keyName: String, password: String
+    ) async throws
+        -> SignOutcome
+    {
         let outcome = try await state.archive.with { a in
             try requireOwnBook(s, try a.gradeBook(record: id))
             let identity = try PKCS12.open(key, password: password, source: keyName)
             return try a.sign(id, identity: identity, role: .subjectTeacher, timestamp: state.config.timestamp).0
         }
-        try await state.audit(actor: s.user.name, action: "sign", target: "gradebook:\(id)",
-                              detail: "\(outcome.signer) revision \(outcome.revision.prefix(12))")
+        try await state.audit(
+            actor: s.user.name, action: "sign", target: "gradebook:\(id)",
+            detail: "\(outcome.signer) revision \(outcome.revision.prefix(12))")
         return outcome
     }
 
@@ -183,16 +202,22 @@ enum GradeBookRoutes {
         for (row, st) in book.students.enumerated() {
             let dob = st.dateOfBirth.split(separator: "-")
             var cells = [st.moetId, st.fullName, dob.count == 3 ? "\(dob[2])/\(dob[1])/\(dob[0])" : st.dateOfBirth]
-            cells += (1...4).map { (form["tx\($0)-\(row)"] ?? "").trimmingCharacters(in: .whitespaces).replacingOccurrences(of: ",", with: ".") }
-            cells += ["gk", "ck"].map { (form["\($0)-\(row)"] ?? "").trimmingCharacters(in: .whitespaces).replacingOccurrences(of: ",", with: ".") }
+            cells += (1...4).map {
+                (form["tx\($0)-\(row)"] ?? "").trimmingCharacters(in: .whitespaces).replacingOccurrences(of: ",", with: ".")
+            }
+            cells += ["gk", "ck"].map {
+                (form["\($0)-\(row)"] ?? "").trimmingCharacters(in: .whitespaces).replacingOccurrences(of: ",", with: ".")
+            }
             cells.append((form["nx-\(row)"] ?? "").trimmingCharacters(in: .whitespaces))
             lines.append(cells.map(cell).joined(separator: ","))
         }
         return Array((lines.joined(separator: "\r\n") + "\r\n").utf8)
     }
 
-    static func page(_ c: HosoContext, _ s: Session, id: String, book: GradeBook, report: SignedRevisionReport?,
-                     problems: [HosoError], saved: String?, form: Form? = nil) -> HTML {
+    static func page(
+        _ c: HosoContext, _ s: Session, id: String, book: GradeBook, report: SignedRevisionReport?,
+        problems: [HosoError], saved: String?, form: Form? = nil
+    ) -> HTML {
         let info = book.info
         // Only the book's own teacher gets the forms (the server refuses anyone else's save or signature anyway).
         let owns = s.user.role == .teacher && (try? requireOwnBook(s, book)) != nil
@@ -200,7 +225,11 @@ enum GradeBookRoutes {
         return Pages.layout(c, title: "\(info.subject) — \(info.className) — \(info.term.label) \(info.schoolYear)") {
             el("p", text: "\(info.school) · " + c.t("Giáo viên: ", "Teacher: ") + info.teacher)
             if let r = report { signatureStatus(c, r) }
-            if saved != nil { el("p", [("class", "note"), ("id", "saved")], text: c.t("Đã lưu bản mới của sổ điểm.", "A new revision of the grade book was saved.")) }
+            if saved != nil {
+                el(
+                    "p", [("class", "note"), ("id", "saved")],
+                    text: c.t("Đã lưu bản mới của sổ điểm.", "A new revision of the grade book was saved."))
+            }
             if !problems.isEmpty {
                 el("ul", [("class", "errors"), ("role", "alert")]) {
                     for p in problems { el("li", text: (p.location.map { "\($0): " } ?? "") + c.t(p.message)) }
@@ -218,9 +247,11 @@ enum GradeBookRoutes {
                 }
             }
             if s.user.role == .teacher && !owns {
-                el("p", [("class", "note"), ("id", "not-own-book")],
-                   text: c.t("Sổ điểm này của giáo viên \(info.teacher): chỉ giáo viên đó được sửa điểm và ký.",
-                             "This grade book is teacher \(info.teacher)'s: only they may change marks and sign."))
+                el(
+                    "p", [("class", "note"), ("id", "not-own-book")],
+                    text: c.t(
+                        "Sổ điểm này của giáo viên \(info.teacher): chỉ giáo viên đó được sửa điểm và ký.",
+                        "This grade book is teacher \(info.teacher)'s: only they may change marks and sign."))
             }
             if owns { signForm(c, s, id: id) }
         }
@@ -228,14 +259,22 @@ enum GradeBookRoutes {
 
     /// Whether the current revision is signed, and by whom.
     static func signatureStatus(_ c: HosoContext, _ r: SignedRevisionReport) -> HTML {
-        el("p", [("class", "card report \(r.signatures.isEmpty ? "INDETERMINATE" : r.indication)"), ("id", "signature-status"),
-                 ("data-indication", r.signatures.isEmpty ? "UNSIGNED" : r.indication)]) {
+        el(
+            "p",
+            [
+                ("class", "card report \(r.signatures.isEmpty ? "INDETERMINATE" : r.indication)"), ("id", "signature-status"),
+                ("data-indication", r.signatures.isEmpty ? "UNSIGNED" : r.indication),
+            ]
+        ) {
             if r.signatures.isEmpty {
                 c.t("Bản hiện tại chưa được ký", "The current revision is not signed")
                 if r.earlierRevisionsSigned > 0 { c.t(" (bản trước đã ký: cần ký lại)", " (an earlier revision was signed: sign again)") }
             } else {
                 el("span", [("class", "badge \(r.indication)")], text: r.indication)
-                " " + r.signatures.map { "\($0.report.signer ?? "?") — \($0.report.indication.rawValue)\($0.report.reason.map { " " + $0.rawValue } ?? "")" }
+                " "
+                    + r.signatures.map {
+                        "\($0.report.signer ?? "?") — \($0.report.indication.rawValue)\($0.report.reason.map { " " + $0.rawValue } ?? "")"
+                    }
                     .joined(separator: "; ")
             }
         }
@@ -249,10 +288,13 @@ enum GradeBookRoutes {
             el("table", [("id", "gradebook"), ("data-regular", String(regular))]) {
                 el("thead") {
                     el("tr") {
-                        el("th", text: "STT"); el("th", text: c.t("Họ và tên", "Name"))
+                        el("th", text: "STT")
+                        el("th", text: c.t("Họ và tên", "Name"))
                         if info.assessment == .scored {
                             for i in 0..<regular { el("th", text: "TX\(i + 1)") }
-                            el("th", text: "GK"); el("th", text: "CK"); el("th", text: "ĐTBmhk")
+                            el("th", text: "GK")
+                            el("th", text: "CK")
+                            el("th", text: "ĐTBmhk")
                         } else {
                             el("th", text: c.t("Nhận xét", "Comment"))
                         }
@@ -265,7 +307,10 @@ enum GradeBookRoutes {
                             el("td", text: st.fullName)
                             if info.assessment == .scored {
                                 for i in 0..<regular {
-                                    markCell("tx\(i + 1)-\(row)", form?["tx\(i + 1)-\(row)"] ?? (i < st.regularMarks.count ? st.regularMarks[i].description : ""), editable)
+                                    markCell(
+                                        "tx\(i + 1)-\(row)",
+                                        form?["tx\(i + 1)-\(row)"] ?? (i < st.regularMarks.count ? st.regularMarks[i].description : ""),
+                                        editable)
                                 }
                                 markCell("gk-\(row)", form?["gk-\(row)"] ?? st.midTermMark?.description ?? "", editable)
                                 markCell("ck-\(row)", form?["ck-\(row)"] ?? st.endOfTermMark?.description ?? "", editable)
@@ -282,8 +327,13 @@ enum GradeBookRoutes {
 
     /// The teacher's key file and its password, used for this one signature.
     static func signForm(_ c: HosoContext, _ s: Session, id: String) -> HTML {
-        el("form", [("method", "post"), ("action", "/gradebook/sign?id=" + queryEscape(id)), ("enctype", "multipart/form-data"),
-                    ("class", "card"), ("id", "sign")]) {
+        el(
+            "form",
+            [
+                ("method", "post"), ("action", "/gradebook/sign?id=" + queryEscape(id)), ("enctype", "multipart/form-data"),
+                ("class", "card"), ("id", "sign"),
+            ]
+        ) {
             Pages.csrfField(s)
             el("h2", text: c.t("Ký số bản hiện tại", "Sign the current revision"))
             el("label") {
@@ -301,8 +351,12 @@ enum GradeBookRoutes {
     static func markCell(_ name: String, _ value: String, _ editable: Bool) -> HTML {
         el("td") {
             if editable {
-                el("input", [("name", name), ("id", name), ("value", value), ("inputmode", "decimal"), ("size", "3"), ("class", "mark"),
-                             ("pattern", "[0-9]{1,2}([.,][0-9])?")])
+                el(
+                    "input",
+                    [
+                        ("name", name), ("id", name), ("value", value), ("inputmode", "decimal"), ("size", "3"), ("class", "mark"),
+                        ("pattern", "[0-9]{1,2}([.,][0-9])?"),
+                    ])
             } else {
                 value
             }

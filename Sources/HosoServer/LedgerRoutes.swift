@@ -29,15 +29,26 @@ enum LedgerRoutes {
         w.raw("[")
         for (i, h) in hits.enumerated() {
             if i > 0 { w.raw(",") }
-            w.raw("{\"dateOfBirth\":"); w.string(h.dateOfBirth)
-            w.raw(",\"fullName\":"); w.string(h.fullName)
-            w.raw(",\"ledger\":"); w.string(h.ledger)
-            w.raw(",\"ledgerNumber\":"); w.raw(String(h.ledgerNumber))
-            if let p = h.page { w.raw(",\"page\":"); w.raw(String(p)) }
-            w.raw(",\"placeOfBirth\":"); w.string(h.placeOfBirth)
-            w.raw(",\"school\":"); w.string(h.school)
-            w.raw(",\"serial\":"); w.string(h.serial)
-            w.raw(",\"year\":"); w.raw(String(h.year))
+            w.raw("{\"dateOfBirth\":")
+            w.string(h.dateOfBirth)
+            w.raw(",\"fullName\":")
+            w.string(h.fullName)
+            w.raw(",\"ledger\":")
+            w.string(h.ledger)
+            w.raw(",\"ledgerNumber\":")
+            w.raw(String(h.ledgerNumber))
+            if let p = h.page {
+                w.raw(",\"page\":")
+                w.raw(String(p))
+            }
+            w.raw(",\"placeOfBirth\":")
+            w.string(h.placeOfBirth)
+            w.raw(",\"school\":")
+            w.string(h.school)
+            w.raw(",\"serial\":")
+            w.string(h.serial)
+            w.raw(",\"year\":")
+            w.raw(String(h.year))
             w.raw("}")
         }
         w.raw("]")
@@ -51,7 +62,8 @@ enum LedgerRoutes {
             throw HosoError(.badUserInput, .both("Chuỗi tìm kiếm quá dài", "The search text is too long"))
         }
         return try await state.archive.with { try $0.find(Archive.FindRequest(text: text), limit: 50) }.map {
-            Hit(ledger: $0.recordId, ledgerNumber: $0.ledgerNumber, fullName: $0.fullName, dateOfBirth: $0.dateOfBirth,
+            Hit(
+                ledger: $0.recordId, ledgerNumber: $0.ledgerNumber, fullName: $0.fullName, dateOfBirth: $0.dateOfBirth,
                 placeOfBirth: $0.placeOfBirth, serial: $0.serial, year: $0.year, school: $0.school, page: $0.page)
         }
     }
@@ -72,13 +84,16 @@ enum LedgerRoutes {
             let q = request.uri.queryParameters.get("q") ?? ""
             let hits = try await search(q, state: state)
             try await state.audit(actor: s.user.name, action: "search", target: "ledger", detail: "\(hits.count) hits api")
-            return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: json(hits))))
+            return Response(
+                status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: json(hits))))
         }
 
         readers.get("/ledger/page") { request, context -> Response in
             let s = try context.signedIn()
             let p = try await ledgerPage(request, state: state, session: s, api: false)
-            return htmlResponse(pagePage(context, ledger: p.ledger, page: p.page, title: p.title, entries: p.entries, hasScan: p.scan != nil))
+            return htmlResponse(
+                pagePage(context, ledger: p.ledger, page: p.page, title: p.title, entries: p.entries, hasScan: p.scan != nil))
         }
 
         readers.get("/ledger/scan") { request, context -> Response in
@@ -111,7 +126,9 @@ enum LedgerRoutes {
         let (ledger, page) = try pageParams(request)
         let out = try await state.archive.with { a -> PageOut in
             let body = try a.current(record: ledger).1.body
-            guard case .array(let list)? = body["entries"] else { return PageOut(ledger: ledger, page: page, title: "", entries: [], scan: nil) }
+            guard case .array(let list)? = body["entries"] else {
+                return PageOut(ledger: ledger, page: page, title: "", entries: [], scan: nil)
+            }
             let rows = list.filter { int($0["page"]) == page }.map { e -> [String: String] in
                 var m = [String: String]()
                 for k in ["ledgerNumber", "fullName", "dateOfBirth", "placeOfBirth", "sex", "ethnicity", "graduationGrade", "serial"] {
@@ -126,8 +143,9 @@ enum LedgerRoutes {
             let scan = scanId(body, page: page).map { _ in
                 (api ? "/api/ledger/scan" : "/ledger/scan") + "?ledger=\(GradeBookRoutes.queryEscape(ledger))&page=\(page)"
             }
-            return PageOut(ledger: ledger, page: page, title: "\(str(body["title"]) ?? "") \(int(body["year"]).map(String.init) ?? "")",
-                           entries: rows, scan: scan)
+            return PageOut(
+                ledger: ledger, page: page, title: "\(str(body["title"]) ?? "") \(int(body["year"]).map(String.init) ?? "")",
+                entries: rows, scan: scan)
         }
         try await state.audit(actor: s.user.name, action: "read", target: "ledger-page:\(ledger)#\(page)", detail: api ? "api" : "")
         return out
@@ -143,20 +161,28 @@ enum LedgerRoutes {
             return try a.read(oid)
         }
         try await state.audit(actor: s.user.name, action: "read", target: "ledger-scan:\(ledger)#\(page)", detail: api ? "api" : "")
-        return Response(status: .ok, headers: [.contentType: imageType(bytes), .cacheControl: "private, no-store"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        return Response(
+            status: .ok, headers: [.contentType: imageType(bytes), .cacheControl: "private, no-store"],
+            body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     static func pageParams(_ request: Request) throws -> (String, Int) {
         guard let ledger = request.uri.queryParameters.get("ledger"), !ledger.isEmpty, ledger.count <= 200,
-              let page = request.uri.queryParameters.get("page").flatMap({ Int($0) }), page >= 0 else {
+            let page = request.uri.queryParameters.get("page").flatMap({ Int($0) }), page >= 0
+        else {
             throw HosoError(.inputNotFound, .both("Không có trang sổ này", "No such ledger page"))
         }
         return (ledger, page)
     }
 
-    static func str(_ v: JSONValue?) -> String? { if case .string(let s)? = v { return s }; return nil }
-    static func int(_ v: JSONValue?) -> Int? { if case .number(let d)? = v, d == d.rounded() { return Int(d) }; return nil }
+    static func str(_ v: JSONValue?) -> String? {
+        if case .string(let s)? = v { return s }
+        return nil
+    }
+    static func int(_ v: JSONValue?) -> Int? {
+        if case .number(let d)? = v, d == d.rounded() { return Int(d) }
+        return nil
+    }
 
     static func scanId(_ body: JSONValue, page: Int) -> String? {
         guard case .array(let pages)? = body["pages"] else { return nil }
@@ -176,7 +202,8 @@ enum LedgerRoutes {
         Pages.layout(c, title: c.t("Tra cứu sổ gốc", "Search the ledgers")) {
             el("form", [("method", "get"), ("action", "/ledger"), ("class", "card")]) {
                 el("label") {
-                    c.t("Họ tên, ngày sinh, số hiệu, số vào sổ, số định danh… (không cần dấu)",
+                    c.t(
+                        "Họ tên, ngày sinh, số hiệu, số vào sổ, số định danh… (không cần dấu)",
                         "Name, date of birth, serial, ledger number, citizen ID… (accents optional)")
                     el("input", [("name", "q"), ("id", "q"), ("value", q), ("autofocus", "")])
                 }
@@ -188,18 +215,25 @@ enum LedgerRoutes {
                     el("table", [("id", "hits")]) {
                         el("thead") {
                             el("tr") {
-                                for h in [c.t("Họ và tên", "Name"), c.t("Ngày sinh", "Born"), c.t("Nơi sinh", "Place of birth"),
-                                          c.t("Số hiệu", "Serial"), c.t("Sổ / số vào sổ", "Ledger / number"), c.t("Trang", "Page")] { el("th", text: h) }
+                                for h in [
+                                    c.t("Họ và tên", "Name"), c.t("Ngày sinh", "Born"), c.t("Nơi sinh", "Place of birth"),
+                                    c.t("Số hiệu", "Serial"), c.t("Sổ / số vào sổ", "Ledger / number"), c.t("Trang", "Page"),
+                                ] { el("th", text: h) }
                             }
                         }
                         el("tbody") {
                             for h in hits {
                                 el("tr") {
-                                    el("td", text: h.fullName); el("td", text: h.dateOfBirth); el("td", text: h.placeOfBirth)
-                                    el("td", text: h.serial); el("td", text: "\(h.ledger) #\(h.ledgerNumber)")
+                                    el("td", text: h.fullName)
+                                    el("td", text: h.dateOfBirth)
+                                    el("td", text: h.placeOfBirth)
+                                    el("td", text: h.serial)
+                                    el("td", text: "\(h.ledger) #\(h.ledgerNumber)")
                                     el("td") {
                                         if let p = h.page {
-                                            el("a", [("href", "/ledger/page?ledger=\(GradeBookRoutes.queryEscape(h.ledger))&page=\(p)")], text: String(p))
+                                            el(
+                                                "a", [("href", "/ledger/page?ledger=\(GradeBookRoutes.queryEscape(h.ledger))&page=\(p)")],
+                                                text: String(p))
                                         }
                                     }
                                 }
@@ -217,8 +251,13 @@ enum LedgerRoutes {
             el("div", [("class", "actions")]) {
                 el("div", [("class", "card scan")]) {
                     if hasScan {
-                        el("img", [("src", "/ledger/scan?ledger=\(GradeBookRoutes.queryEscape(ledger))&page=\(page)"), ("alt", c.t("Ảnh quét trang \(page)", "Scan of page \(page)")),
-                                   ("id", "scan"), ("style", nil)])
+                        el(
+                            "img",
+                            [
+                                ("src", "/ledger/scan?ledger=\(GradeBookRoutes.queryEscape(ledger))&page=\(page)"),
+                                ("alt", c.t("Ảnh quét trang \(page)", "Scan of page \(page)")),
+                                ("id", "scan"), ("style", nil),
+                            ])
                     } else {
                         el("p", [("class", "note")], text: c.t("Trang này chưa có ảnh quét.", "This page has no scan yet."))
                     }
@@ -239,9 +278,15 @@ enum LedgerRoutes {
                 }
             }
             el("p") {
-                if page > 1 { el("a", [("href", "/ledger/page?ledger=\(GradeBookRoutes.queryEscape(ledger))&page=\(page - 1)")], text: c.t("← Trang trước", "← Previous page")) }
+                if page > 1 {
+                    el(
+                        "a", [("href", "/ledger/page?ledger=\(GradeBookRoutes.queryEscape(ledger))&page=\(page - 1)")],
+                        text: c.t("← Trang trước", "← Previous page"))
+                }
                 " "
-                el("a", [("href", "/ledger/page?ledger=\(GradeBookRoutes.queryEscape(ledger))&page=\(page + 1)")], text: c.t("Trang sau →", "Next page →"))
+                el(
+                    "a", [("href", "/ledger/page?ledger=\(GradeBookRoutes.queryEscape(ledger))&page=\(page + 1)")],
+                    text: c.t("Trang sau →", "Next page →"))
             }
         }
     }

@@ -41,7 +41,9 @@ enum Pages {
                         }
                     }
                     el("div", [("class", "who")]) {
-                        el("a", [("href", "?lang=\(other.rawValue)"), ("id", "lang-switch")], text: other == .en ? "English" : "Tiếng Việt")
+                        el(
+                            "a", [("href", "?lang=\(other.rawValue)"), ("id", "lang-switch")], text: other == .en ? "English" : "Tiếng Việt"
+                        )
                         if let s = context.session {
                             el("span", text: "\(s.user.displayName) · \(context.t(s.user.role.title))")
                             el("form", [("method", "post"), ("action", "/logout"), ("class", "inline")]) {
@@ -84,8 +86,10 @@ enum Pages {
         return htmlResponse(page, status: status)
     }
 
-    static func loginPage(context: HosoContext, state: ServerState, next: String?, status: HTTPResponse.Status,
-                          message: String?) -> Response {
+    static func loginPage(
+        context: HosoContext, state: ServerState, next: String?, status: HTTPResponse.Status,
+        message: String?
+    ) -> Response {
         // Double-submit token: the same random value as a cookie and as a hidden field.
         let token = (try? SecureRandom.token()) ?? "x"
         let page = layout(context, title: context.t("Đăng nhập", "Sign in")) {
@@ -102,24 +106,34 @@ enum Pages {
                 }
                 el("label") {
                     context.t("Mật khẩu", "Password")
-                    el("input", [("name", "password"), ("id", "password"), ("type", "password"), ("autocomplete", "current-password"), ("required", "")])
+                    el(
+                        "input",
+                        [
+                            ("name", "password"), ("id", "password"), ("type", "password"), ("autocomplete", "current-password"),
+                            ("required", ""),
+                        ])
                 }
                 el("button", [("type", "submit"), ("id", "login")], text: context.t("Đăng nhập", "Sign in"))
             }
             el("p") {
-                el("a", [("href", "/verify")], text: context.t("Kiểm tra một bản sao (không cần đăng nhập)", "Verify a copy (no sign-in needed)"))
+                el(
+                    "a", [("href", "/verify")],
+                    text: context.t("Kiểm tra một bản sao (không cần đăng nhập)", "Verify a copy (no sign-in needed)"))
             }
         }
         var r = htmlResponse(page, status: status)
-        r.setCookie(Cookie(name: Cookies.loginCSRF, value: token, path: "/login", secure: state.config.secureCookies, httpOnly: true,
-                           sameSite: .strict))
+        r.setCookie(
+            Cookie(
+                name: Cookies.loginCSRF, value: token, path: "/login", secure: state.config.secureCookies, httpOnly: true,
+                sameSite: .strict))
         return r
     }
 
     /// Only a local path may follow a sign-in: never another site (open redirect) or a scheme-relative `//host`.
     static func safeNext(_ next: String?) -> String? {
         guard let n = next, n.hasPrefix("/"), !n.hasPrefix("//"), !n.hasPrefix("/\\"), !n.contains("\r"), !n.contains("\n"),
-              n.count < 512 else { return nil }
+            n.count < 512
+        else { return nil }
         return n
     }
 
@@ -133,8 +147,11 @@ enum Pages {
                     }
                 }
             } else {
-                el("p", text: context.t("Kho hồ sơ trường học. Người dân, cơ quan, nhà tuyển dụng có thể kiểm tra một bản sao từ sổ gốc.",
-                                        "A school records archive. Anyone can check a copy from the ledger."))
+                el(
+                    "p",
+                    text: context.t(
+                        "Kho hồ sơ trường học. Người dân, cơ quan, nhà tuyển dụng có thể kiểm tra một bản sao từ sổ gốc.",
+                        "A school records archive. Anyone can check a copy from the ledger."))
                 el("ul", [("class", "tiles")]) {
                     el("li") { el("a", [("href", "/verify")], text: context.t("Kiểm tra bản sao", "Verify a copy")) }
                     el("li") { el("a", [("href", "/login")], text: context.t("Đăng nhập cho cán bộ", "Staff sign-in")) }
@@ -163,8 +180,10 @@ enum AuthRoutes {
             case .success(let token, _):
                 var r = redirect(Pages.safeNext(form["next"]) ?? "/")
                 r.setCookie(sessionCookie(token, state: state))
-                r.setCookie(Cookie(name: Cookies.loginCSRF, value: "", maxAge: 0, path: "/login", secure: state.config.secureCookies,
-                                   httpOnly: true, sameSite: .strict))
+                r.setCookie(
+                    Cookie(
+                        name: Cookies.loginCSRF, value: "", maxAge: 0, path: "/login", secure: state.config.secureCookies,
+                        httpOnly: true, sameSite: .strict))
                 return r
             case .failure(let e):
                 let status = httpStatus(for: [e])
@@ -181,8 +200,10 @@ enum AuthRoutes {
                 try await state.audit(actor: s.user.name, action: "logout", target: s.user.name)
             }
             var r = redirect("/login")
-            r.setCookie(Cookie(name: Cookies.session, value: "", maxAge: 0, path: "/", secure: state.config.secureCookies,
-                               httpOnly: true, sameSite: .strict))
+            r.setCookie(
+                Cookie(
+                    name: Cookies.session, value: "", maxAge: 0, path: "/", secure: state.config.secureCookies,
+                    httpOnly: true, sameSite: .strict))
             return r
         }
     }
@@ -198,9 +219,13 @@ enum AuthRoutes {
         let now = state.now
         if let wait = state.throttle.retryAfter(keys, now: now) {
             try await state.audit(actor: name.isEmpty ? "?" : name, action: "login-throttled", target: name, detail: remote)
-            return .failure(HosoError(.loginThrottled, .both("Đăng nhập sai quá nhiều lần; thử lại sau \(wait / 60 + 1) phút",
-                                                             "Too many failed sign-ins; try again in \(wait / 60 + 1) minutes"),
-                                      cause: String(wait)))
+            return .failure(
+                HosoError(
+                    .loginThrottled,
+                    .both(
+                        "Đăng nhập sai quá nhiều lần; thử lại sau \(wait / 60 + 1) phút",
+                        "Too many failed sign-ins; try again in \(wait / 60 + 1) minutes"),
+                    cause: String(wait)))
         }
         guard let user = try await state.db({ try $0.authenticate(name: name, password: password) }) else {
             state.throttle.fail(keys, now: now)

@@ -28,9 +28,12 @@ enum RecordRoutes {
 
         /// UNSIGNED, or the verification's indication with each signer and reason.
         init(record: String, report r: SignedRevisionReport) {
-            self.init(record: record, indication: r.signatures.isEmpty ? "UNSIGNED" : r.indication,
-                      signers: r.signatures.map { "\($0.report.signer ?? "?") (\($0.report.indication.rawValue)\($0.report.reason.map { " " + $0.rawValue } ?? ""))" },
-                      earlierRevisionsSigned: r.earlierRevisionsSigned, conflict: false)
+            self.init(
+                record: record, indication: r.signatures.isEmpty ? "UNSIGNED" : r.indication,
+                signers: r.signatures.map {
+                    "\($0.report.signer ?? "?") (\($0.report.indication.rawValue)\($0.report.reason.map { " " + $0.rawValue } ?? ""))"
+                },
+                earlierRevisionsSigned: r.earlierRevisionsSigned, conflict: false)
         }
     }
 
@@ -72,8 +75,12 @@ enum RecordRoutes {
             let conflicted = Set(conflicts.map(\.recordId))
             let ids = try a.recordIds(ofType: type).sorted()
             let rows = ids.dropFirst(from).prefix(pageSize).map { id -> Row in
-                if conflicted.contains(id) { return Row(record: id, indication: "CONFLICT", signers: [], earlierRevisionsSigned: 0, conflict: true) }
-                guard let r = try? a.verify(id) else { return Row(record: id, indication: "?", signers: [], earlierRevisionsSigned: 0, conflict: false) }
+                if conflicted.contains(id) {
+                    return Row(record: id, indication: "CONFLICT", signers: [], earlierRevisionsSigned: 0, conflict: true)
+                }
+                guard let r = try? a.verify(id) else {
+                    return Row(record: id, indication: "?", signers: [], earlierRevisionsSigned: 0, conflict: false)
+                }
                 return Row(record: id, report: r)
             }
             return Listing(type: type, from: from, total: ids.count, rows: Array(rows), conflicts: conflicts)
@@ -82,16 +89,20 @@ enum RecordRoutes {
 
     static func record(_ request: Request, state: ServerState, session s: Session, api: Bool) async throws -> RecordOut {
         let id = request.uri.queryParameters.get("id") ?? ""
-        guard !id.isEmpty, id.count <= 300 else { throw HosoError(.recordNotFound, .both("Không có hồ sơ này", "No such record"), location: id) }
+        guard !id.isEmpty, id.count <= 300 else {
+            throw HosoError(.recordNotFound, .both("Không có hồ sơ này", "No such record"), location: id)
+        }
         let out = try await state.archive.with { a -> RecordOut in
             let history = try a.history(record: id)
             let heads = try a.heads(record: id)
             let current = heads.count == 1 ? try a.current(record: id).1.body : nil
-            let signature: Row = heads.count > 1
+            let signature: Row =
+                heads.count > 1
                 ? Row(record: id, indication: "CONFLICT", signers: [], earlierRevisionsSigned: 0, conflict: true)
                 : (try? a.verify(id)).map { Row(record: id, report: $0) }
                     ?? Row(record: id, indication: "?", signers: [], earlierRevisionsSigned: 0, conflict: false)
-            return RecordOut(id: id, type: history.first?.recordType ?? "", heads: heads, history: history, current: current, signature: signature)
+            return RecordOut(
+                id: id, type: history.first?.recordType ?? "", heads: heads, history: history, current: current, signature: signature)
         }
         try await state.audit(actor: s.user.name, action: "read", target: "record:\(id)", detail: api ? "api" : "")
         return out
@@ -132,22 +143,28 @@ enum RecordRoutes {
                 " \(r.type) · " + r.signature.signers.joined(separator: "; ")
             }
             if r.heads.count > 1 {
-                el("p", [("class", "error")], text: c.t("Xung đột: \(r.heads.count) bản mới nhất song song", "Conflict: \(r.heads.count) parallel latest revisions"))
+                el(
+                    "p", [("class", "error")],
+                    text: c.t("Xung đột: \(r.heads.count) bản mới nhất song song", "Conflict: \(r.heads.count) parallel latest revisions"))
             }
             el("h2", text: c.t("Lịch sử các bản", "Revision history"))
             el("div", [("class", "table-wrap")]) {
                 el("table", [("id", "history")]) {
                     el("thead") {
                         el("tr") {
-                            for h in [c.t("Bản", "Revision"), c.t("Thời gian", "Time"), c.t("Người ghi", "Author"), c.t("Lý do", "Reason"),
-                                      c.t("Bản trước", "Parents")] { el("th", text: h) }
+                            for h in [
+                                c.t("Bản", "Revision"), c.t("Thời gian", "Time"), c.t("Người ghi", "Author"), c.t("Lý do", "Reason"),
+                                c.t("Bản trước", "Parents"),
+                            ] { el("th", text: h) }
                         }
                     }
                     el("tbody") {
                         for h in r.history.reversed() {
                             el("tr", [("data-revision", h.id)]) {
                                 el("td") { el("code", text: String(h.id.prefix(12))) }
-                                el("td", text: h.time); el("td", text: h.author); el("td", text: h.reason ?? "")
+                                el("td", text: h.time)
+                                el("td", text: h.author)
+                                el("td", text: h.reason ?? "")
                                 el("td", text: h.parents.map { String($0.prefix(12)) }.joined(separator: ", "))
                             }
                         }
@@ -176,7 +193,11 @@ enum RecordRoutes {
             el("h2", text: c.t("\(type): \(total) hồ sơ", "\(type): \(total) records"))
             el("div", [("class", "table-wrap")]) {
                 el("table", [("id", "records")]) {
-                    el("thead") { el("tr") { for h in [c.t("Hồ sơ", "Record"), c.t("Kết quả", "Result"), c.t("Người ký", "Signers")] { el("th", text: h) } } }
+                    el("thead") {
+                        el("tr") {
+                            for h in [c.t("Hồ sơ", "Record"), c.t("Kết quả", "Result"), c.t("Người ký", "Signers")] { el("th", text: h) }
+                        }
+                    }
                     el("tbody") {
                         for r in rows {
                             el("tr", [("data-indication", r.indication)]) {

@@ -1,6 +1,6 @@
+import HTTPTypes
 import HosoAccounts
 import HosoKit
-import HTTPTypes
 import Hummingbird
 
 /// Refuses (403 CSRF_FAILED) a state-changing request whose anti-forgery token is missing or wrong. Every POST or
@@ -52,8 +52,11 @@ struct RequireCSRF: RouterMiddleware {
         guard constantTimeEqual(Array((sent ?? "").utf8), Array(expected.utf8)) else { throw failed }
     }
 
-    static let failed = HosoError(.csrfFailed, .both("Mã chống giả mạo (CSRF) thiếu hoặc sai; hãy tải lại trang",
-                                                     "The CSRF token is missing or wrong; reload the page"))
+    static let failed = HosoError(
+        .csrfFailed,
+        .both(
+            "Mã chống giả mạo (CSRF) thiếu hoặc sai; hãy tải lại trang",
+            "The CSRF token is missing or wrong; reload the page"))
 }
 
 extension HosoContext {

@@ -19,8 +19,9 @@ struct RequireRole: RouterMiddleware {
             throw HosoError(.notAuthenticated, .both("Cần đăng nhập", "Please sign in"))
         }
         guard roles.contains(session.user.role) else {
-            throw HosoError(.forbidden, .both("Tài khoản không có quyền làm việc này", "This account may not do this"),
-                            location: session.user.role.rawValue)
+            throw HosoError(
+                .forbidden, .both("Tài khoản không có quyền làm việc này", "This account may not do this"),
+                location: session.user.role.rawValue)
         }
         return try await next(request, context)
     }

@@ -1,8 +1,8 @@
 import Foundation
+import HTTPTypes
 import HosoAccounts
 import HosoKit
 import HosoPrimitives
-import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
@@ -23,9 +23,11 @@ public struct ServerConfig: Sendable {
     /// Threads for the requests' synchronous work (see `BlockingPool`).
     public var blockingThreads: Int
 
-    public init(archivePath: String, officeIdentity: SigningIdentity? = nil, timestamp: TimestampSource? = nil,
-                secureCookies: Bool = false, clock: HosoClock = .system, passwordCost: PasswordHash.Cost = .standard,
-                blockingThreads: Int = ServerConfig.defaultBlockingThreads) {
+    public init(
+        archivePath: String, officeIdentity: SigningIdentity? = nil, timestamp: TimestampSource? = nil,
+        secureCookies: Bool = false, clock: HosoClock = .system, passwordCost: PasswordHash.Cost = .standard,
+        blockingThreads: Int = ServerConfig.defaultBlockingThreads
+    ) {
         self.archivePath = archivePath
         self.officeIdentity = officeIdentity
         self.timestamp = timestamp
@@ -190,7 +192,11 @@ func httpStatus(for problems: [HosoError]) -> HTTPResponse.Status {
 }
 
 struct ErrorBody: Encodable {
-    struct Item: Encodable { var code: String; var message: String; var location: String? }
+    struct Item: Encodable {
+        var code: String
+        var message: String
+        var location: String?
+    }
     var errors: [Item]
 }
 
@@ -203,13 +209,15 @@ func jsonResponse(_ value: some Encodable, status: HTTPResponse.Status = .ok) ->
     let enc = JSONEncoder()
     enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     let data = (try? enc.encode(value)) ?? Data("{}".utf8)
-    return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
-                    body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    return Response(
+        status: status, headers: [.contentType: "application/json; charset=utf-8"],
+        body: .init(byteBuffer: ByteBuffer(bytes: data)))
 }
 
 func htmlResponse(_ html: HTML, status: HTTPResponse.Status = .ok) -> Response {
-    Response(status: status, headers: [.contentType: "text/html; charset=utf-8"],
-             body: .init(byteBuffer: ByteBuffer(string: html.rendered)))
+    Response(
+        status: status, headers: [.contentType: "text/html; charset=utf-8"],
+        body: .init(byteBuffer: ByteBuffer(string: html.rendered)))
 }
 
 func redirect(_ location: String) -> Response {
@@ -247,13 +255,16 @@ public enum HosoServer {
     }
 
     /// Runs the server until SIGINT/SIGTERM; `onRunning` gets the bound port (useful with port 0).
-    public static func run(config: ServerConfig, host: String, port: Int,
-                           onRunning: @escaping @Sendable (Int) -> Void) async throws {
+    public static func run(
+        config: ServerConfig, host: String, port: Int,
+        onRunning: @escaping @Sendable (Int) -> Void
+    ) async throws {
         let router = try router(config: config)
         var logger = Logger(label: "hoso-serve")
         logger.logLevel = .warning
-        let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "hoso"),
-                              onServerRunning: { channel in onRunning(channel.localAddress?.port ?? port) }, logger: logger)
+        let app = Application(
+            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "hoso"),
+            onServerRunning: { channel in onRunning(channel.localAddress?.port ?? port) }, logger: logger)
         try await app.runService()
     }
 }

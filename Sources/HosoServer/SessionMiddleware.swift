@@ -23,8 +23,10 @@ struct SessionMiddleware: RouterMiddleware {
         }
         var response = try await next(request, context)
         if context.setLangCookie {
-            response.setCookie(Cookie(name: Cookies.lang, value: context.lang.rawValue, maxAge: 365 * 86400, path: "/",
-                                      secure: state.config.secureCookies, httpOnly: true, sameSite: .strict))
+            response.setCookie(
+                Cookie(
+                    name: Cookies.lang, value: context.lang.rawValue, maxAge: 365 * 86400, path: "/",
+                    secure: state.config.secureCookies, httpOnly: true, sameSite: .strict))
         }
         return response
     }

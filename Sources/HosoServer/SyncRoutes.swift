@@ -1,6 +1,6 @@
 import Foundation
-import HosoKit
 import HTTPTypes
+import HosoKit
 import Hummingbird
 
 /// The sync protocol (issue 6) under /sync/: the same `SyncHandler` that `hoso sync serve` runs, so `hoso sync URL`
@@ -17,7 +17,8 @@ enum SyncRoutes {
             var headers = [String: String]()
             for field in request.headers { headers[field.name.canonicalName] = field.value }
             // The handler reads and writes the archive synchronously; a batch is checked and committed whole.
-            let sync = SyncRequest(method: request.method.rawValue, path: request.uri.path, headers: headers, body: Array(body.readableBytesView))
+            let sync = SyncRequest(
+                method: request.method.rawValue, path: request.uri.path, headers: headers, body: Array(body.readableBytesView))
             let answer = try await state.blocking { handler.handle(sync) }
             var fields = HTTPFields()
             for (name, value) in answer.headers {
@@ -31,11 +32,11 @@ enum SyncRoutes {
         // What people see of sync: this node, each peer's last sync and what waits to go out, and the conflicts.
         let readers = router.group().add(middleware: RequireRole(RecordRoutes.roles))
         readers.get("/sync-status") { _, context -> Response in
-            return htmlResponse(page(context, try await status(state)))
+            htmlResponse(page(context, try await status(state)))
         }
 
         readers.get("/api/sync-status") { _, context -> Response in
-            return jsonResponse(try await status(state))
+            jsonResponse(try await status(state))
         }
     }
 
@@ -60,13 +61,17 @@ enum SyncRoutes {
         Pages.layout(c, title: c.t("Đồng bộ", "Sync")) {
             if let n = st.node {
                 el("dl", [("class", "card"), ("id", "node")]) {
-                    el("dt", text: c.t("Nút này", "This node")); el("dd", text: "\(n.name) (\(n.role.rawValue))")
-                    el("dt", text: c.t("Mã nút", "Node id")); el("dd") { el("code", [("id", "node-id")], text: n.node) }
-                    el("dt", text: c.t("Chứng thư nút hết hạn", "Node certificate expires")); el("dd", text: n.notAfter)
+                    el("dt", text: c.t("Nút này", "This node"))
+                    el("dd", text: "\(n.name) (\(n.role.rawValue))")
+                    el("dt", text: c.t("Mã nút", "Node id"))
+                    el("dd") { el("code", [("id", "node-id")], text: n.node) }
+                    el("dt", text: c.t("Chứng thư nút hết hạn", "Node certificate expires"))
+                    el("dd", text: n.notAfter)
                 }
             } else {
-                el("p", [("class", "note"), ("id", "no-node")],
-                   text: c.t("Kho này chưa là nút đồng bộ (`hoso node init`).", "This archive is not a sync node yet (`hoso node init`)."))
+                el(
+                    "p", [("class", "note"), ("id", "no-node")],
+                    text: c.t("Kho này chưa là nút đồng bộ (`hoso node init`).", "This archive is not a sync node yet (`hoso node init`)."))
             }
             el("h2", text: c.t("Các nút ngang hàng", "Peers"))
             if st.peers.isEmpty {
@@ -76,9 +81,11 @@ enum SyncRoutes {
                     el("table", [("id", "peers")]) {
                         el("thead") {
                             el("tr") {
-                                for h in [c.t("Tên", "Name"), c.t("Mã nút", "Node id"), c.t("Vai trò", "Role"), c.t("Phạm vi", "Scope"),
-                                          c.t("Đồng bộ lần cuối", "Last sync"), c.t("Gói đã gửi / đã nhận", "Bundles sent / imported"),
-                                          c.t("Chờ gửi", "Waiting to go out"), c.t("Đã gửi, chưa xác nhận", "Sent, not acknowledged")] {
+                                for h in [
+                                    c.t("Tên", "Name"), c.t("Mã nút", "Node id"), c.t("Vai trò", "Role"), c.t("Phạm vi", "Scope"),
+                                    c.t("Đồng bộ lần cuối", "Last sync"), c.t("Gói đã gửi / đã nhận", "Bundles sent / imported"),
+                                    c.t("Chờ gửi", "Waiting to go out"), c.t("Đã gửi, chưa xác nhận", "Sent, not acknowledged"),
+                                ] {
                                     el("th", text: h)
                                 }
                             }
@@ -92,8 +99,11 @@ enum SyncRoutes {
                                     el("td", text: p.peer.scope.joined(separator: ", "))
                                     el("td", [("class", "last-sync")], text: p.lastSync ?? c.t("chưa bao giờ", "never"))
                                     el("td", text: "\(p.lastBundleSent) / \(p.lastBundleImported)")
-                                    el("td", [("class", "waiting")], text: c.t("\(p.waitingObjects) đối tượng, \(bytes(p.waitingBytes))",
-                                                                               "\(p.waitingObjects) objects, \(bytes(p.waitingBytes))"))
+                                    el(
+                                        "td", [("class", "waiting")],
+                                        text: c.t(
+                                            "\(p.waitingObjects) đối tượng, \(bytes(p.waitingBytes))",
+                                            "\(p.waitingObjects) objects, \(bytes(p.waitingBytes))"))
                                     el("td", text: String(p.unacknowledged))
                                 }
                             }

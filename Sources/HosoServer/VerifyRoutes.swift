@@ -33,15 +33,18 @@ enum Verification {
         let r = try archive.verifyCopy(pdf: bytes)
         var shown = [PublicReport.Shown]()
         if let name = PDFParse.attachmentNames(in: bytes).first, let data = PDFParse.attachment(named: name, in: bytes),
-           let issued = try? JSONDecoder().decode(LedgerEntryView.self, from: Data(data)) {
-            shown = copyFields(name: issued.text("fullName"), dob: issued.text("dateOfBirth"), serial: issued.serial,
-                               ledgerNumber: String(issued.ledgerNumber), year: String(issued.year))
+            let issued = try? JSONDecoder().decode(LedgerEntryView.self, from: Data(data))
+        {
+            shown = copyFields(
+                name: issued.text("fullName"), dob: issued.text("dateOfBirth"), serial: issued.serial,
+                ledgerNumber: String(issued.ledgerNumber), year: String(issued.year))
         }
         let sig = r.pdf.signatures.first?.signature
-        return PublicReport(indication: r.indication, method: .pdf, reasons: r.reasons, messages: r.messages,
-                            copyNumber: r.registered?.printedNumber, issueDate: r.registered.map { String($0.issuedAt.prefix(10)) },
-                            signedBy: sig?.signer, judgedAt: sig.map { HosoClock.format($0.judgedAt) }, timeProof: sig?.timeProof.rawValue,
-                            shown: shown)
+        return PublicReport(
+            indication: r.indication, method: .pdf, reasons: r.reasons, messages: r.messages,
+            copyNumber: r.registered?.printedNumber, issueDate: r.registered.map { String($0.issuedAt.prefix(10)) },
+            signedBy: sig?.signer, judgedAt: sig.map { HosoClock.format($0.judgedAt) }, timeProof: sig?.timeProof.rawValue,
+            shown: shown)
     }
 
     /// The text of a copy's QR code (from a photo or typed): the payload's signature with the office's certificates,
@@ -49,8 +52,12 @@ enum Verification {
     static func qr(_ text: String, archive: Archive) throws -> PublicReport {
         var reasons = [String]()
         var messages = [SignatureReport.Message]()
-        func add(_ code: String, _ t: LocalizedText) { reasons.append(code); messages.append(.init(t)) }
-        let check = QRPayloadCodec.verify(text.trimmingCharacters(in: .whitespacesAndNewlines), certificates: try archive.officeCertificates())
+        func add(_ code: String, _ t: LocalizedText) {
+            reasons.append(code)
+            messages.append(.init(t))
+        }
+        let check = QRPayloadCodec.verify(
+            text.trimmingCharacters(in: .whitespacesAndNewlines), certificates: try archive.officeCertificates())
         let payload: CopyPayload
         var signedBy: String?
         switch check {
@@ -59,14 +66,17 @@ enum Verification {
             signedBy = office.commonName ?? office.subject
         case .badSignature(let p):
             payload = p
-            add("QR_BAD_SIGNATURE", .both("Chữ ký trong mã QR không đúng: dữ liệu đã bị sửa", "The QR code's signature does not verify: the data were changed"))
+            add(
+                "QR_BAD_SIGNATURE",
+                .both("Chữ ký trong mã QR không đúng: dữ liệu đã bị sửa", "The QR code's signature does not verify: the data were changed"))
         case .unknownOffice(let p):
             payload = p
             add("QR_UNKNOWN_OFFICE", .both("Mã QR không do cơ quan này ký", "The QR code was not signed by this office"))
         case .malformed(let why):
             add("QR_MALFORMED", .both("Không phải mã QR của bản sao, hoặc bị hỏng", "Not a copy's QR code, or damaged"))
-            return PublicReport(indication: "FAILED", method: .qr, reasons: reasons, messages: messages + [.init(.both(why, why))],
-                                shown: [])
+            return PublicReport(
+                indication: "FAILED", method: .qr, reasons: reasons, messages: messages + [.init(.both(why, why))],
+                shown: [])
         }
         let printed = "\(payload.copyNumber)/\(payload.issueDate.prefix(4))"
         if reasons.isEmpty {
@@ -78,22 +88,30 @@ enum Verification {
                 add("COPY_NOT_REGISTERED", .both("Bản sao không có trong sổ cấp bản sao", "The copy is not in the copy register"))
             }
         }
-        return PublicReport(indication: reasons.isEmpty ? "PASSED" : "FAILED", method: .qr, reasons: reasons, messages: messages,
-                            copyNumber: printed, issueDate: payload.issueDate, signedBy: signedBy, judgedAt: nil, timeProof: nil,
-                            shown: copyFields(name: payload.holderName, dob: payload.dateOfBirth, serial: payload.serial,
-                                              ledgerNumber: payload.ledgerNumber, year: String(payload.ledgerYear)))
+        return PublicReport(
+            indication: reasons.isEmpty ? "PASSED" : "FAILED", method: .qr, reasons: reasons, messages: messages,
+            copyNumber: printed, issueDate: payload.issueDate, signedBy: signedBy, judgedAt: nil, timeProof: nil,
+            shown: copyFields(
+                name: payload.holderName, dob: payload.dateOfBirth, serial: payload.serial,
+                ledgerNumber: payload.ledgerNumber, year: String(payload.ledgerYear)))
     }
 
     /// A copy number and the serial printed on the copy, typed by the asker: is there such a copy, and does it stand?
     static func number(_ number: String, serial: String, archive: Archive) throws -> PublicReport {
         var reasons = [String]()
         var messages = [SignatureReport.Message]()
-        func add(_ code: String, _ t: LocalizedText) { reasons.append(code); messages.append(.init(t)) }
+        func add(_ code: String, _ t: LocalizedText) {
+            reasons.append(code)
+            messages.append(.init(t))
+        }
         let n = number.trimmingCharacters(in: .whitespaces)
         let s = serial.trimmingCharacters(in: .whitespaces)
         guard n.range(of: #"^[0-9]{1,9}/[0-9]{4}$"#, options: .regularExpression) != nil, !s.isEmpty, s.count <= 64 else {
-            throw HosoError(.badUserInput, .both("Nhập số bản sao dạng 12/2026 và số hiệu văn bằng in trên bản sao",
-                                                 "Type the copy number as 12/2026 and the diploma serial printed on the copy"))
+            throw HosoError(
+                .badUserInput,
+                .both(
+                    "Nhập số bản sao dạng 12/2026 và số hiệu văn bằng in trên bản sao",
+                    "Type the copy number as 12/2026 and the diploma serial printed on the copy"))
         }
         let registered = try archive.registeredCopy(printedNumber: n)
         var issueDate: String?
@@ -104,9 +122,10 @@ enum Verification {
             // Whether the number exists with another serial is not said: that would confirm a number to a guesser.
             add("COPY_NOT_REGISTERED", .both("Không có bản sao nào với số và số hiệu văn bằng này", "No copy with this number and serial"))
         }
-        return PublicReport(indication: reasons.isEmpty ? "PASSED" : "FAILED", method: .number, reasons: reasons, messages: messages,
-                            copyNumber: n, issueDate: issueDate, signedBy: nil, judgedAt: nil, timeProof: nil,
-                            shown: [.init(field: "serial", value: s)])
+        return PublicReport(
+            indication: reasons.isEmpty ? "PASSED" : "FAILED", method: .number, reasons: reasons, messages: messages,
+            copyNumber: n, issueDate: issueDate, signedBy: nil, judgedAt: nil, timeProof: nil,
+            shown: [.init(field: "serial", value: s)])
     }
 
     /// Revoked since, or corrected since (the entry's digest is no longer the one the copy certified).
@@ -116,23 +135,33 @@ enum Verification {
         let ref = "\(registered.ledgerRecordId)#\(registered.ledgerNumber)"
         let bySerial = (try? archive.ledgerEntry(registered.serial)).flatMap { $0.ref == ref ? $0 : nil }
         guard let now = bySerial ?? (try? archive.ledgerEntry(ref)) else {
-            add("ENTRY_NOT_FOUND", .both("Không tìm thấy mục sổ gốc mà bản sao chứng thực", "The ledger entry the copy certifies is not in the archive"))
+            add(
+                "ENTRY_NOT_FOUND",
+                .both("Không tìm thấy mục sổ gốc mà bản sao chứng thực", "The ledger entry the copy certifies is not in the archive"))
             return
         }
         if let r = now.revocation {
-            add("DIPLOMA_REVOKED", .both("Văn bằng đã bị \(r.kind.lowercased()) (\(r.decision ?? "")): \(r.reason)",
-                                         "The diploma has been revoked (\(r.decision ?? "")): \(r.reason)"))
+            add(
+                "DIPLOMA_REVOKED",
+                .both(
+                    "Văn bằng đã bị \(r.kind.lowercased()) (\(r.decision ?? "")): \(r.reason)",
+                    "The diploma has been revoked (\(r.decision ?? "")): \(r.reason)"))
         }
         if let bytes = try? now.canonicalBytes(), SHA256.hex(bytes) != registered.entryDigest {
             let fields = now.corrections.flatMap(\.fields).joined(separator: ", ")
-            add("ENTRY_CORRECTED", .both("Mục sổ gốc đã được đính chính sau khi cấp bản sao (\(fields))",
-                                         "The ledger entry was corrected after the copy was issued (\(fields))"))
+            add(
+                "ENTRY_CORRECTED",
+                .both(
+                    "Mục sổ gốc đã được đính chính sau khi cấp bản sao (\(fields))",
+                    "The ledger entry was corrected after the copy was issued (\(fields))"))
         }
     }
 
     static func copyFields(name: String, dob: String, serial: String, ledgerNumber: String, year: String) -> [PublicReport.Shown] {
-        [.init(field: "holderName", value: name), .init(field: "dateOfBirth", value: dob), .init(field: "serial", value: serial),
-         .init(field: "ledgerNumber", value: "\(ledgerNumber)/\(year)")]
+        [
+            .init(field: "holderName", value: name), .init(field: "dateOfBirth", value: dob), .init(field: "serial", value: serial),
+            .init(field: "ledgerNumber", value: "\(ledgerNumber)/\(year)"),
+        ]
     }
 
     /// A photo or scan of the QR code: PNG, PGM/PPM or JPEG, read through a private temporary file.
@@ -180,10 +209,13 @@ enum VerifyRoutes {
         } else if let n = form.value("number") {
             report = try await state.archive.with { try Verification.number(n, serial: form["serial"] ?? "", archive: $0) }
         } else {
-            throw HosoError(.badUserInput, .both("Hãy chọn tệp PDF, ảnh mã QR, hoặc nhập số bản sao", "Choose a PDF, a QR photo, or type a copy number"))
+            throw HosoError(
+                .badUserInput, .both("Hãy chọn tệp PDF, ảnh mã QR, hoặc nhập số bản sao", "Choose a PDF, a QR photo, or type a copy number")
+            )
         }
-        try await state.audit(actor: "public", action: "verify", target: "copy:\(report.copyNumber ?? "?")",
-                              detail: "\(report.method.rawValue) \(report.indication) \(remote)")
+        try await state.audit(
+            actor: "public", action: "verify", target: "copy:\(report.copyNumber ?? "?")",
+            detail: "\(report.method.rawValue) \(report.indication) \(remote)")
         return report
     }
 
@@ -210,49 +242,83 @@ enum VerifyRoutes {
                         c.t(indicationText(r.indication))
                     }
                     el("dl") {
-                        if let n = r.copyNumber { el("dt", text: c.t("Bản sao số", "Copy number")); el("dd", [("id", "copy-number")], text: n) }
-                        if let d = r.issueDate { el("dt", text: c.t("Ngày cấp", "Issued")); el("dd", text: d) }
+                        if let n = r.copyNumber {
+                            el("dt", text: c.t("Bản sao số", "Copy number"))
+                            el("dd", [("id", "copy-number")], text: n)
+                        }
+                        if let d = r.issueDate {
+                            el("dt", text: c.t("Ngày cấp", "Issued"))
+                            el("dd", text: d)
+                        }
                         for s in r.shown {
                             el("dt", text: fieldNames[s.field].map { c.t($0) } ?? s.field)
                             el("dd", text: s.value)
                         }
-                        if let who = r.signedBy { el("dt", text: c.t("Ký bởi", "Signed by")); el("dd", text: who) }
+                        if let who = r.signedBy {
+                            el("dt", text: c.t("Ký bởi", "Signed by"))
+                            el("dd", text: who)
+                        }
                         if let at = r.judgedAt {
                             el("dt", text: c.t("Đánh giá tại", "Judged at"))
-                            el("dd", text: at + (r.timeProof == "timestamp" ? c.t(" (dấu thời gian)", " (timestamp)") : c.t(" (thời điểm kiểm tra)", " (verification time)")))
+                            el(
+                                "dd",
+                                text: at
+                                    + (r.timeProof == "timestamp"
+                                        ? c.t(" (dấu thời gian)", " (timestamp)") : c.t(" (thời điểm kiểm tra)", " (verification time)")))
                         }
                     }
                     if !r.messages.isEmpty {
                         el("ul", [("class", "errors")]) {
                             for (code, m) in zip(r.reasons, r.messages) {
-                                el("li") { el("code", text: code); " "; m.text(c.lang) }
+                                el("li") {
+                                    el("code", text: code)
+                                    " "
+                                    m.text(c.lang)
+                                }
                             }
                         }
                     }
                     if r.method == .qr && r.indication == "PASSED" {
-                        el("p", [("class", "note")], text: c.t("Mã QR chứng minh dữ liệu trên do cơ quan ký; hãy đối chiếu với bản in.",
-                                                               "The QR code proves the office signed these data; compare them with the printed copy."))
+                        el(
+                            "p", [("class", "note")],
+                            text: c.t(
+                                "Mã QR chứng minh dữ liệu trên do cơ quan ký; hãy đối chiếu với bản in.",
+                                "The QR code proves the office signed these data; compare them with the printed copy."))
                     }
                 }
             }
             if let p = problem { el("p", [("class", "error"), ("role", "alert")], text: c.t(p.message)) }
-            el("p", [("class", "note")], text: c.t("Không cần đăng nhập. Trang chỉ nhắc lại những gì in trên bản sao.",
-                                                   "No sign-in needed. The page repeats only what the copy itself shows."))
-            el("form", [("method", "post"), ("action", "/verify"), ("enctype", "multipart/form-data"), ("class", "card"), ("id", "verify-pdf")]) {
+            el(
+                "p", [("class", "note")],
+                text: c.t(
+                    "Không cần đăng nhập. Trang chỉ nhắc lại những gì in trên bản sao.",
+                    "No sign-in needed. The page repeats only what the copy itself shows."))
+            el(
+                "form",
+                [("method", "post"), ("action", "/verify"), ("enctype", "multipart/form-data"), ("class", "card"), ("id", "verify-pdf")]
+            ) {
                 el("label") {
                     c.t("Tệp PDF của bản sao", "The copy's PDF file")
                     el("input", [("type", "file"), ("name", "pdf"), ("id", "pdf"), ("accept", "application/pdf")])
                 }
                 el("button", [("type", "submit"), ("id", "verify-pdf-submit")], text: c.t("Kiểm tra tệp PDF", "Check the PDF"))
             }
-            el("form", [("method", "post"), ("action", "/verify"), ("enctype", "multipart/form-data"), ("class", "card"), ("id", "verify-qr")]) {
+            el(
+                "form",
+                [("method", "post"), ("action", "/verify"), ("enctype", "multipart/form-data"), ("class", "card"), ("id", "verify-qr")]
+            ) {
                 el("label") {
                     c.t("Ảnh chụp mã QR trên bản giấy (JPEG, PNG)", "A photo of the QR code on a paper copy (JPEG, PNG)")
-                    el("input", [("type", "file"), ("name", "qr-image"), ("id", "qr-image"), ("accept", "image/*"), ("capture", "environment")])
+                    el(
+                        "input",
+                        [("type", "file"), ("name", "qr-image"), ("id", "qr-image"), ("accept", "image/*"), ("capture", "environment")])
                 }
                 el("button", [("type", "submit"), ("id", "verify-qr-submit")], text: c.t("Kiểm tra mã QR", "Check the QR code"))
             }
-            el("form", [("method", "post"), ("action", "/verify"), ("enctype", "multipart/form-data"), ("class", "card"), ("id", "verify-number")]) {
+            el(
+                "form",
+                [("method", "post"), ("action", "/verify"), ("enctype", "multipart/form-data"), ("class", "card"), ("id", "verify-number")]
+            ) {
                 el("label") {
                     c.t("Số bản sao (ví dụ 12/2026)", "Copy number (e.g. 12/2026)")
                     el("input", [("name", "number"), ("id", "number"), ("inputmode", "numeric")])

@@ -30,8 +30,12 @@ public enum SignerRole: String, CaseIterable, Codable, Sendable {
     }
 }
 
-private let cmsDetached = UInt32(CMS_DETACHED), cmsBinary = UInt32(CMS_BINARY), cmsPartial = UInt32(CMS_PARTIAL)
-private let cmsNoSMIMECap = UInt32(CMS_NOSMIMECAP), cmsCAdES = UInt32(CMS_CADES), cmsKeyParam = UInt32(CMS_KEY_PARAM)
+private let cmsDetached = UInt32(CMS_DETACHED)
+private let cmsBinary = UInt32(CMS_BINARY)
+private let cmsPartial = UInt32(CMS_PARTIAL)
+private let cmsNoSMIMECap = UInt32(CMS_NOSMIMECAP)
+private let cmsCAdES = UInt32(CMS_CADES)
+private let cmsKeyParam = UInt32(CMS_KEY_PARAM)
 
 /// Makes detached CAdES-BES signatures: CMS SignedData over the exact bytes given, SHA-256,
 /// RSASSA-PSS or ECDSA, with signing-certificate-v2, signing time and the signer's role as signed attributes,
@@ -40,20 +44,27 @@ public enum CMSSigner {
     /// `signingTime: false` leaves out the signing-time attribute, as PAdES requires (the time is the PDF's /M).
     /// With `timestamp`, its token over the signature value is added as the signer's unsigned signature-timestamp
     /// attribute before the CMS is encoded (one encoding instead of encode, parse twice and encode again).
-    public static func sign(content: [UInt8], identity: SigningIdentity, role: SignerRole?, at time: Date,
-                            crls: [CRL] = [], signingTime: Bool = true,
-                            timestamp: ((_ signatureValue: [UInt8]) throws -> [UInt8])? = nil) throws -> [UInt8] {
+    public static func sign(
+        content: [UInt8], identity: SigningIdentity, role: SignerRole?, at time: Date,
+        crls: [CRL] = [], signingTime: Bool = true,
+        timestamp: ((_ signatureValue: [UInt8]) throws -> [UInt8])? = nil
+    ) throws -> [UInt8] {
         try checkUsable(identity, at: time)
-        let cms = try OpenSSL.nonNull(CMS_sign(nil, nil, nil, nil, cmsPartial | cmsDetached | cmsBinary),
-                                      .cryptoError, .both("Không tạo được chữ ký CMS", "Could not create a CMS signature"))
+        let cms = try OpenSSL.nonNull(
+            CMS_sign(nil, nil, nil, nil, cmsPartial | cmsDetached | cmsBinary),
+            .cryptoError, .both("Không tạo được chữ ký CMS", "Could not create a CMS signature"))
         defer { CMS_ContentInfo_free(cms) }
         // CMS_add1_signer checks that key and certificate belong together; only on failure do we ask which it was.
-        guard let si = CMS_add1_signer(cms, identity.certificate.x509, identity.key.pkey, EVP_sha256(),
-                                       cmsPartial | cmsBinary | cmsNoSMIMECap | cmsCAdES | cmsKeyParam) else {
+        guard
+            let si = CMS_add1_signer(
+                cms, identity.certificate.x509, identity.key.pkey, EVP_sha256(),
+                cmsPartial | cmsBinary | cmsNoSMIMECap | cmsCAdES | cmsKeyParam)
+        else {
             if !identity.key.matches(identity.certificate) {
                 _ = OpenSSL.drainErrors()
-                throw HosoError(.keyCertMismatch, .both("Khóa bí mật không khớp với chứng thư số", "The private key does not match the certificate"),
-                                location: identity.certificate.commonName ?? identity.certificate.subject)
+                throw HosoError(
+                    .keyCertMismatch, .both("Khóa bí mật không khớp với chứng thư số", "The private key does not match the certificate"),
+                    location: identity.certificate.commonName ?? identity.certificate.subject)
             }
             throw OpenSSL.error(.cryptoError, .both("Không thêm được người ký", "Could not add the signer"))
         }
@@ -66,13 +77,16 @@ public enum CMSSigner {
         if signingTime {
             let t = try OpenSSL.asn1Time(time)
             defer { ASN1_TIME_free(t) }
-            try OpenSSL.check(CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime, ASN1_STRING_type(t), t, -1), .cryptoError,
-                              .both("Không ghi được thời điểm ký", "Could not add the signing time"))
+            try OpenSSL.check(
+                CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime, ASN1_STRING_type(t), t, -1), .cryptoError,
+                .both("Không ghi được thời điểm ký", "Could not add the signing time"))
         }
         if let role {
             let value = roleAttributeValue(role)
-            try OpenSSL.check(CMS_signed_add1_attr_by_NID(si, OpenSSL.nid(OID.signerAttributesV2), V_ASN1_SEQUENCE, value, Int32(value.count)), .cryptoError,
-                              .both("Không ghi được vai trò người ký", "Could not add the signer's role"))
+            try OpenSSL.check(
+                CMS_signed_add1_attr_by_NID(si, OpenSSL.nid(OID.signerAttributesV2), V_ASN1_SEQUENCE, value, Int32(value.count)),
+                .cryptoError,
+                .both("Không ghi được vai trò người ký", "Could not add the signer's role"))
         }
         for c in identity.chain where c != identity.certificate {
             try OpenSSL.check(CMS_add1_cert(cms, c.x509), .cryptoError, .both("Không thêm được chuỗi chứng thư", "Could not add the chain"))
@@ -81,8 +95,9 @@ public enum CMSSigner {
             try OpenSSL.check(CMS_add1_crl(cms, crl.crl), .cryptoError, .both("Không thêm được CRL", "Could not add a CRL"))
         }
         try OpenSSL.withReadBIO(content) { bio in
-            try OpenSSL.check(CMS_final(cms, bio, nil, cmsDetached | cmsBinary), .cryptoError,
-                              .both("Ký không thành công", "Signing failed"))
+            try OpenSSL.check(
+                CMS_final(cms, bio, nil, cmsDetached | cmsBinary), .cryptoError,
+                .both("Ký không thành công", "Signing failed"))
         }
         if !signingTime { try resignWithoutSigningTime(si, identity) }
         if let timestamp {
@@ -100,8 +115,9 @@ public enum CMSSigner {
         if idx >= 0, let attr = CMS_signed_delete_attr(si, idx) { X509_ATTRIBUTE_free(attr) }
         var encoded = [[UInt8]]()
         for i in 0..<max(0, CMS_signed_get_attr_count(si)) {
-            let attr = try OpenSSL.nonNull(CMS_signed_get_attr(si, i), .cryptoError,
-                                           .both("Không đọc được thuộc tính đã ký", "Cannot read a signed attribute"))
+            let attr = try OpenSSL.nonNull(
+                CMS_signed_get_attr(si, i), .cryptoError,
+                .both("Không đọc được thuộc tính đã ký", "Cannot read a signed attribute"))
             encoded.append(try OpenSSL.der { i2d_X509_ATTRIBUTE(attr, $0) })
         }
         encoded.sort { $0.lexicographicallyPrecedes($1) }
@@ -109,29 +125,34 @@ public enum CMSSigner {
         let mctx = try OpenSSL.nonNull(EVP_MD_CTX_new(), .cryptoError, .both("Hết bộ nhớ", "Out of memory"))
         defer { EVP_MD_CTX_free(mctx) }
         var pctx: OpaquePointer?
-        try OpenSSL.check(EVP_DigestSignInit(mctx, &pctx, EVP_sha256(), nil, identity.key.pkey), .cryptoError,
-                          .both("Không khởi tạo được phép ký", "Could not start signing"))
+        try OpenSSL.check(
+            EVP_DigestSignInit(mctx, &pctx, EVP_sha256(), nil, identity.key.pkey), .cryptoError,
+            .both("Không khởi tạo được phép ký", "Could not start signing"))
         if identity.key.info.kind == .rsa || identity.key.info.kind == .rsaPSS {
             guard let pctx, hoso_ctx_set_pss(pctx) == 1 else {
                 throw OpenSSL.error(.cryptoError, .both("Không đặt được RSA-PSS", "Could not select RSA-PSS"))
             }
         }
         var length = 0
-        try OpenSSL.check(EVP_DigestSign(mctx, nil, &length, toBeSigned, toBeSigned.count), .cryptoError,
-                          .both("Ký không thành công", "Signing failed"))
+        try OpenSSL.check(
+            EVP_DigestSign(mctx, nil, &length, toBeSigned, toBeSigned.count), .cryptoError,
+            .both("Ký không thành công", "Signing failed"))
         var signature = [UInt8](repeating: 0, count: length)
-        try OpenSSL.check(EVP_DigestSign(mctx, &signature, &length, toBeSigned, toBeSigned.count), .cryptoError,
-                          .both("Ký không thành công", "Signing failed"))
-        try OpenSSL.check(ASN1_STRING_set(CMS_SignerInfo_get0_signature(si), signature, Int32(length)), .cryptoError,
-                          .both("Không ghi được giá trị chữ ký", "Could not store the signature value"))
+        try OpenSSL.check(
+            EVP_DigestSign(mctx, &signature, &length, toBeSigned, toBeSigned.count), .cryptoError,
+            .both("Ký không thành công", "Signing failed"))
+        try OpenSSL.check(
+            ASN1_STRING_set(CMS_SignerInfo_get0_signature(si), signature, Int32(length)), .cryptoError,
+            .both("Không ghi được giá trị chữ ký", "Could not store the signature value"))
     }
 
     /// The RFC 3161 token as the signer's unsigned signature-timestamp attribute (CAdES-T).
     static func addUnsignedTimestamp(_ token: [UInt8], to si: OpaquePointer) throws {
         let obj = try OpenSSL.object(OID.signatureTimeStampToken)
         defer { ASN1_OBJECT_free(obj) }
-        try OpenSSL.check(CMS_unsigned_add1_attr_by_OBJ(si, obj, V_ASN1_SEQUENCE, token, Int32(token.count)), .cryptoError,
-                          .both("Không thêm được dấu thời gian", "Could not add the timestamp"))
+        try OpenSSL.check(
+            CMS_unsigned_add1_attr_by_OBJ(si, obj, V_ASN1_SEQUENCE, token, Int32(token.count)), .cryptoError,
+            .both("Không thêm được dấu thời gian", "Could not add the timestamp"))
     }
 
     /// Refuses keys and certificates the rules do not allow, before anything is signed.
@@ -139,23 +160,35 @@ public enum CMSSigner {
         let cert = id.certificate
         let who = cert.commonName ?? cert.subject
         guard id.key.info.isStrongEnough, cert.publicKey.isStrongEnough else {
-            throw HosoError(.weakAlgorithm, .both("Khóa \(id.key.info) quá yếu: cần RSA ≥ 2048 bit hoặc ECDSA ≥ 256 bit",
-                                                  "The key \(id.key.info) is too weak: RSA ≥ 2048 bits or ECDSA ≥ 256 bits is required"),
-                            location: who)
+            throw HosoError(
+                .weakAlgorithm,
+                .both(
+                    "Khóa \(id.key.info) quá yếu: cần RSA ≥ 2048 bit hoặc ECDSA ≥ 256 bit",
+                    "The key \(id.key.info) is too weak: RSA ≥ 2048 bits or ECDSA ≥ 256 bits is required"),
+                location: who)
         }
         guard cert.canSignDocuments else {
-            throw HosoError(.certificateNotUsable, .both("Chứng thư số không được phép dùng để ký văn bản (key usage)",
-                                                         "The certificate may not be used to sign documents (key usage)"),
-                            location: who)
+            throw HosoError(
+                .certificateNotUsable,
+                .both(
+                    "Chứng thư số không được phép dùng để ký văn bản (key usage)",
+                    "The certificate may not be used to sign documents (key usage)"),
+                location: who)
         }
         if time > cert.notAfter {
-            throw HosoError(.certificateNotUsable, .both("Chứng thư số đã hết hạn ngày \(HosoClock.format(cert.notAfter))",
-                                                         "The certificate expired on \(HosoClock.format(cert.notAfter))"), location: who)
+            throw HosoError(
+                .certificateNotUsable,
+                .both(
+                    "Chứng thư số đã hết hạn ngày \(HosoClock.format(cert.notAfter))",
+                    "The certificate expired on \(HosoClock.format(cert.notAfter))"), location: who)
         }
         if time < cert.notBefore {
-            throw HosoError(.certificateNotUsable, .both("Chứng thư số chưa có hiệu lực (từ \(HosoClock.format(cert.notBefore)))",
-                                                         "The certificate is not valid yet (from \(HosoClock.format(cert.notBefore)))"),
-                            location: who)
+            throw HosoError(
+                .certificateNotUsable,
+                .both(
+                    "Chứng thư số chưa có hiệu lực (từ \(HosoClock.format(cert.notBefore)))",
+                    "The certificate is not valid yet (from \(HosoClock.format(cert.notBefore)))"),
+                location: who)
         }
     }
 
@@ -164,7 +197,8 @@ public enum CMSSigner {
     /// GeneralName is a CHOICE.
     static func roleAttributeValue(_ role: SignerRole) -> [UInt8] { roleValues[role]! }
 
-    private static let roleValues: [SignerRole: [UInt8]] = Dictionary(uniqueKeysWithValues: SignerRole.allCases.map { ($0, encodeRole($0)) })
+    private static let roleValues: [SignerRole: [UInt8]] = Dictionary(
+        uniqueKeysWithValues: SignerRole.allCases.map { ($0, encodeRole($0)) })
 
     static func encodeRole(_ role: SignerRole) -> [UInt8] {
         let roleName = DER.encode(tag: 0xA1, DER.encode(tag: 0x86, Array(role.uri.utf8)))
@@ -175,15 +209,18 @@ public enum CMSSigner {
 
     static func role(fromAttributeValue der: [UInt8]) -> SignerRole? {
         guard let (outer, _) = try? DER.parse(der[...]), outer.tag == 0x30,
-              let claimed = try? outer.children.first(where: { $0.tag == 0xA0 }),
-              let list = try? claimed.children.first, list.tag == 0x30 else { return nil }
+            let claimed = try? outer.children.first(where: { $0.tag == 0xA0 }),
+            let list = try? claimed.children.first, list.tag == 0x30
+        else { return nil }
         for attr in (try? list.children) ?? [] {
             guard let parts = try? attr.children, parts.count == 2, parts[0].tag == 0x06,
-                  DER.oidText(parts[0].content) == OID.role else { continue }
+                DER.oidText(parts[0].content) == OID.role
+            else { continue }
             for syntax in (try? parts[1].children) ?? [] {
                 for field in (try? syntax.children) ?? [] where field.tag == 0xA1 {
                     if let name = try? field.children.first, name.tag == 0x86,
-                       let r = SignerRole(uri: String(decoding: name.content, as: UTF8.self)) {
+                        let r = SignerRole(uri: String(decoding: name.content, as: UTF8.self))
+                    {
                         return r
                     }
                 }
@@ -237,7 +274,8 @@ public final class SignedData: @unchecked Sendable {
     /// dominated verification. `der` stays the original bytes.
     init(der: [UInt8], stripped: [UInt8], certificates: [Certificate], crls: [CRL], source: String?) throws {
         guard let cms = OpenSSL.parseDER(stripped, { d2i_CMS_ContentInfo(nil, $0, $1) }, free: { CMS_ContentInfo_free($0) }),
-              OBJ_obj2nid(CMS_get0_type(cms)) == NID_pkcs7_signed else {
+            OBJ_obj2nid(CMS_get0_type(cms)) == NID_pkcs7_signed
+        else {
             throw OpenSSL.error(.badSignature, .both("Không phải chữ ký CMS đọc được", "Not a readable CMS signature"), location: source)
         }
         self.cms = cms
@@ -308,7 +346,8 @@ public final class SignedData: @unchecked Sendable {
             guard nid != NID_undef else { return nil }
             let idx = signed ? CMS_signed_get_attr_by_NID(si, nid, -1) : CMS_unsigned_get_attr_by_NID(si, nid, -1)
             guard idx >= 0, let attr = signed ? CMS_signed_get_attr(si, idx) : CMS_unsigned_get_attr(si, idx),
-                  let type = X509_ATTRIBUTE_get0_type(attr, 0) else { return nil }
+                let type = X509_ATTRIBUTE_get0_type(attr, 0)
+            else { return nil }
             return try? OpenSSL.der { i2d_ASN1_TYPE(type, $0) }
         }
 
@@ -330,7 +369,8 @@ public final class SignedData: @unchecked Sendable {
         /// The certificate hashes named by ESS signing-certificate-v2 (SHA-256 unless the attribute says otherwise).
         var essCertHashes: [(algorithm: String, hash: [UInt8])]? {
             guard let der = signedAttribute("1.2.840.113549.1.9.16.2.47"),
-                  let (outer, _) = try? DER.parse(der[...]), let ids = try? outer.children.first?.children else { return nil }
+                let (outer, _) = try? DER.parse(der[...]), let ids = try? outer.children.first?.children
+            else { return nil }
             return ids.compactMap { id in
                 guard let parts = try? id.children else { return nil }
                 var alg = "2.16.840.1.101.3.4.2.1"  // DEFAULT sha256
@@ -345,8 +385,10 @@ public final class SignedData: @unchecked Sendable {
         /// True when signing-certificate-v2 names exactly this certificate.
         public func essMatches(_ cert: Certificate) -> Bool? {
             guard let ids = essCertHashes else { return nil }
-            let digests: [String: (OpaquePointer?)] = ["2.16.840.1.101.3.4.2.1": EVP_sha256(), "2.16.840.1.101.3.4.2.2": EVP_sha384(),
-                                                       "2.16.840.1.101.3.4.2.3": EVP_sha512()]
+            let digests: [String: (OpaquePointer?)] = [
+                "2.16.840.1.101.3.4.2.1": EVP_sha256(), "2.16.840.1.101.3.4.2.2": EVP_sha384(),
+                "2.16.840.1.101.3.4.2.3": EVP_sha512(),
+            ]
             guard let first = ids.first else { return false }
             if first.algorithm == "2.16.840.1.101.3.4.2.1" { return Hex.encode(first.hash) == cert.fingerprint }
             guard let md = digests[first.algorithm] ?? nil else { return false }
@@ -375,7 +417,8 @@ public final class SignedData: @unchecked Sendable {
         public var messageDigest: [UInt8]? {
             let idx = CMS_signed_get_attr_by_NID(si, NID_pkcs9_messageDigest, -1)
             guard idx >= 0, let attr = CMS_signed_get_attr(si, idx), let type = X509_ATTRIBUTE_get0_type(attr, 0),
-                  type.pointee.type == V_ASN1_OCTET_STRING else { return nil }
+                type.pointee.type == V_ASN1_OCTET_STRING
+            else { return nil }
             return OpenSSL.bytes(UnsafePointer(type.pointee.value.octet_string))
         }
     }

@@ -52,8 +52,9 @@ public final class Certificate: @unchecked Sendable, Equatable, Hashable, Custom
 
     public convenience init(der: [UInt8], source: String? = nil) throws {
         guard let x = OpenSSL.parseDER(der, { d2i_X509(nil, $0, $1) }, free: { X509_free($0) }) else {
-            throw OpenSSL.error(.badCertificate, .both("Không đọc được chứng thư số (DER)", "Not a readable certificate (DER)"),
-                                location: source)
+            throw OpenSSL.error(
+                .badCertificate, .both("Không đọc được chứng thư số (DER)", "Not a readable certificate (DER)"),
+                location: source)
         }
         try self.init(takingOwnership: x)
     }
@@ -63,8 +64,9 @@ public final class Certificate: @unchecked Sendable, Equatable, Hashable, Custom
         if PEM.looksLikePEM(bytes) {
             let certs = try PEM.blocks(bytes).filter { $0.label == "CERTIFICATE" }.map { try Certificate(der: $0.der, source: source) }
             if certs.isEmpty {
-                throw HosoError(.badCertificate, .both("Tệp PEM không có chứng thư số nào", "The PEM file holds no certificate"),
-                                location: source)
+                throw HosoError(
+                    .badCertificate, .both("Tệp PEM không có chứng thư số nào", "The PEM file holds no certificate"),
+                    location: source)
             }
             return certs
         }
@@ -93,7 +95,6 @@ public final class Certificate: @unchecked Sendable, Equatable, Hashable, Custom
         return String(cString: h).lowercased()
     }
 
-
     public func isValid(at date: Date) -> Bool { notBefore <= date && date <= notAfter }
 
     public var isSelfSigned: Bool { X509_check_issued(x509, x509) == X509_V_OK }
@@ -116,7 +117,6 @@ public final class Certificate: @unchecked Sendable, Equatable, Hashable, Custom
 
     public var canSignTimestamps: Bool { extendedKeyUsage == [OID.timeStamping] }
 
-
     /// The algorithm that signed this certificate, e.g. "sha256WithRSAEncryption".
     public var signatureAlgorithm: String {
         let nid = X509_get_signature_nid(x509)
@@ -125,7 +125,8 @@ public final class Certificate: @unchecked Sendable, Equatable, Hashable, Custom
 
     /// True when the certificate was signed with SHA-1 or MD5.
     public var hasWeakSignature: Bool {
-        var md: Int32 = 0, pk: Int32 = 0
+        var md: Int32 = 0
+        var pk: Int32 = 0
         guard OBJ_find_sigid_algs(X509_get_signature_nid(x509), &md, &pk) == 1 else { return false }
         return md == NID_sha1 || md == NID_md5 || md == NID_md5_sha1
     }
@@ -140,14 +141,24 @@ public final class Certificate: @unchecked Sendable, Equatable, Hashable, Custom
 
 /// What kind of public key a certificate or private key holds.
 public struct KeyInfo: Sendable, Equatable, CustomStringConvertible {
-    public enum Kind: String, Sendable { case rsa = "RSA", rsaPSS = "RSA-PSS", ec = "EC", other }
+    public enum Kind: String, Sendable {
+        case rsa = "RSA"
+        case rsaPSS = "RSA-PSS"
+        case ec = "EC"
+        case other
+    }
     public var kind: Kind
     public var bits: Int
     /// Curve name for EC keys ("prime256v1").
     public var curve: String?
 
     init(_ pkey: OpaquePointer?) {
-        guard let pkey else { kind = .other; bits = 0; curve = nil; return }
+        guard let pkey else {
+            kind = .other
+            bits = 0
+            curve = nil
+            return
+        }
         bits = Int(EVP_PKEY_get_bits(pkey))
         switch EVP_PKEY_get_base_id(pkey) {
         case EVP_PKEY_RSA: kind = .rsa
@@ -246,7 +257,8 @@ public final class CRL: @unchecked Sendable, Equatable {
     /// True when `issuer` is named as this CRL's issuer and its key signed it.
     public func isSigned(by issuer: Certificate) -> Bool {
         guard X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(issuer.x509)) == 0,
-              let key = X509_get0_pubkey(issuer.x509) else { return false }
+            let key = X509_get0_pubkey(issuer.x509)
+        else { return false }
         return X509_CRL_verify(crl, key) == 1
     }
 
@@ -262,8 +274,10 @@ public final class CRL: @unchecked Sendable, Equatable {
         guard let list = X509_CRL_get_REVOKED(crl) else { return [] }
         return (0..<hoso_sk_revoked_num(list)).compactMap { i -> (serial: String, date: Date)? in
             guard let r = hoso_sk_revoked_value(list, i) else { return nil }
-            return (Certificate.serialHex(X509_REVOKED_get0_serialNumber(r)),
-                    OpenSSL.date(X509_REVOKED_get0_revocationDate(r)) ?? .distantPast)
+            return (
+                Certificate.serialHex(X509_REVOKED_get0_serialNumber(r)),
+                OpenSSL.date(X509_REVOKED_get0_revocationDate(r)) ?? .distantPast
+            )
         }
     }
 }

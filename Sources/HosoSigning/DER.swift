@@ -9,7 +9,10 @@ enum DER {
         } else {
             var len = [UInt8]()
             var v = n
-            while v > 0 { len.insert(UInt8(v & 0xff), at: 0); v >>= 8 }
+            while v > 0 {
+                len.insert(UInt8(v & 0xff), at: 0)
+                v >>= 8
+            }
             out.append(0x80 | UInt8(len.count))
             out += len
         }
@@ -31,7 +34,10 @@ enum DER {
     private static func base128(_ v: UInt64) -> [UInt8] {
         var out = [UInt8(v & 0x7f)]
         var x = v >> 7
-        while x > 0 { out.insert(UInt8(x & 0x7f) | 0x80, at: 0); x >>= 7 }
+        while x > 0 {
+            out.insert(UInt8(x & 0x7f) | 0x80, at: 0)
+            x >>= 7
+        }
         return out
     }
 
@@ -52,14 +58,19 @@ enum DER {
     static func parse(_ bytes: ArraySlice<UInt8>) throws -> (Node, rest: ArraySlice<UInt8>) {
         var i = bytes.startIndex
         guard i < bytes.endIndex else { throw Malformed() }
-        let tag = bytes[i]; i += 1
+        let tag = bytes[i]
+        i += 1
         guard tag & 0x1f != 0x1f, i < bytes.endIndex else { throw Malformed() }  // no high tag numbers here
-        var len = Int(bytes[i]); i += 1
+        var len = Int(bytes[i])
+        i += 1
         if len & 0x80 != 0 {
             let n = len & 0x7f
             guard n >= 1, n <= 4, bytes.endIndex - i >= n else { throw Malformed() }
             len = 0
-            for _ in 0..<n { len = len << 8 | Int(bytes[i]); i += 1 }
+            for _ in 0..<n {
+                len = len << 8 | Int(bytes[i])
+                i += 1
+            }
         }
         guard len >= 0, bytes.endIndex - i >= len else { throw Malformed() }
         return (Node(tag: tag, content: bytes[i..<(i + len)], start: bytes.startIndex), bytes[(i + len)...])
@@ -81,7 +92,10 @@ enum DER {
         var v: UInt64 = 0
         for b in content {
             v = v << 7 | UInt64(b & 0x7f)
-            if b & 0x80 == 0 { arcs.append(v); v = 0 }
+            if b & 0x80 == 0 {
+                arcs.append(v)
+                v = 0
+            }
         }
         guard let first = arcs.first else { return "" }
         let head: [UInt64] = first < 80 ? [first / 40, first % 40] : [2, first - 80]

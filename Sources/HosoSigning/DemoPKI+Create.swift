@@ -59,9 +59,10 @@ extension DemoPKI {
             files.append((file, Array(cert.pem.utf8), false))
             let keyFile = isRoot ? nil : "keys/" + plan.name + ".key.pem"
             if let keyFile { files.append((keyFile, Array(try key.pkcs8PEM().utf8), true)) }
-            let a = Authority(name: plan.name, commonName: plan.commonName, key: plan.key.rawValue, issuer: plan.parent ?? plan.name,
-                              certificate: file, crl: "crl/\(plan.name).crl", notBefore: iso(cert.notBefore),
-                              notAfter: iso(cert.notAfter), serial: cert.serialHex, keyFile: keyFile)
+            let a = Authority(
+                name: plan.name, commonName: plan.commonName, key: plan.key.rawValue, issuer: plan.parent ?? plan.name,
+                certificate: file, crl: "crl/\(plan.name).crl", notBefore: iso(cert.notBefore),
+                notAfter: iso(cert.notAfter), serial: cert.serialHex, keyFile: keyFile)
             if isRoot { roots.append(a) } else { intermediates.append(a) }
         }
 
@@ -85,11 +86,13 @@ extension DemoPKI {
             files.append((f.p12, try PKCS12.export(id, password: password, name: plan.commonName), true))
             files.append((f.certificate, Array(cert.pem.utf8), false))
             files.append((f.key, Array(try key.pkcs8PEM().utf8), true))
-            identities.append(Identity(name: plan.name, role: plan.role, status: plan.status, commonName: plan.commonName,
-                                       organization: plan.organization, title: plan.title, key: plan.key.rawValue,
-                                       issuer: plan.issuer, root: intermediatePlans.first { $0.name == plan.issuer }?.parent ?? "",
-                                       files: f, notBefore: iso(cert.notBefore), notAfter: iso(cert.notAfter),
-                                       serial: cert.serialHex, revokedAt: revokedAt.map(iso)))
+            identities.append(
+                Identity(
+                    name: plan.name, role: plan.role, status: plan.status, commonName: plan.commonName,
+                    organization: plan.organization, title: plan.title, key: plan.key.rawValue,
+                    issuer: plan.issuer, root: intermediatePlans.first { $0.name == plan.issuer }?.parent ?? "",
+                    files: f, notBefore: iso(cert.notBefore), notAfter: iso(cert.notAfter),
+                    serial: cert.serialHex, revokedAt: revokedAt.map(iso)))
         }
 
         /// The certificate an identity plan asks for.
@@ -123,13 +126,15 @@ extension DemoPKI {
         /// A CRL from every CA, listing the revocations made so far.
         mutating func addCRLs() throws {
             let iso = HosoClock.format
-            let thisUpdate = now + Dates.crl.from, nextUpdate = now + Dates.crl.to
+            let thisUpdate = now + Dates.crl.from
+            let nextUpdate = now + Dates.crl.to
             for plan in rootPlans + intermediatePlans {
                 let revoked = revocations[plan.name] ?? []
                 let crl = try PKI.crl(issuer: ids[plan.name]!, revoked: revoked, thisUpdate: thisUpdate, nextUpdate: nextUpdate, number: 1)
-                let entry = CRLFile(issuer: plan.name, der: "crl/\(plan.name).crl", pem: "crl/\(plan.name).crl.pem", number: 1,
-                                    thisUpdate: iso(crl.thisUpdate), nextUpdate: iso(crl.nextUpdate ?? nextUpdate),
-                                    revokedSerials: crl.revoked.map(\.serial))
+                let entry = CRLFile(
+                    issuer: plan.name, der: "crl/\(plan.name).crl", pem: "crl/\(plan.name).crl.pem", number: 1,
+                    thisUpdate: iso(crl.thisUpdate), nextUpdate: iso(crl.nextUpdate ?? nextUpdate),
+                    revokedSerials: crl.revoked.map(\.serial))
                 files.append((entry.der, crl.der, false))
                 files.append((entry.pem, Array(crl.pem.utf8), false))
                 crls.append(entry)
@@ -138,8 +143,9 @@ extension DemoPKI {
 
         /// The manifest of everything made, with pki.json and README.txt added to the files.
         mutating func manifest() throws -> Manifest {
-            let manifest = Manifest(testOnly: true, createdAt: HosoClock.format(now), password: password, roots: roots,
-                                    intermediates: intermediates, identities: identities, crls: crls)
+            let manifest = Manifest(
+                testOnly: true, createdAt: HosoClock.format(now), password: password, roots: roots,
+                intermediates: intermediates, identities: identities, crls: crls)
             let enc = JSONEncoder()
             enc.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
             files.append(("pki.json", Array(try enc.encode(manifest)) + [0x0a], false))
@@ -156,9 +162,12 @@ extension DemoPKI {
     public static func issueNode(pki dir: String, name: String, organization: String, clock: HosoClock) throws -> SigningIdentity {
         let m = try manifest(at: dir)
         guard let ca = m.authority(nodeIssuer), let keyFile = ca.keyFile else {
-            throw HosoError(.invalidManifest, .both("PKI thử nghiệm này không có khóa CA để cấp chứng thư cho nút (tạo lại bằng `hoso pki demo`)",
-                                                    "This test PKI has no CA key to issue node certificates (make a new one with `hoso pki demo`)"),
-                            location: dir + "/pki.json")
+            throw HosoError(
+                .invalidManifest,
+                .both(
+                    "PKI thử nghiệm này không có khóa CA để cấp chứng thư cho nút (tạo lại bằng `hoso pki demo`)",
+                    "This test PKI has no CA key to issue node certificates (make a new one with `hoso pki demo`)"),
+                location: dir + "/pki.json")
         }
         let caCert = try Certificate.load(file: dir + "/" + ca.certificate)[0]
         let caKey = try PrivateKey.load(pem: try Certificate.readFile(dir + "/" + keyFile), source: keyFile)

@@ -15,8 +15,10 @@ extension DemoPKI {
         guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) else { return }
         let entries = isDir.boolValue ? (try? FileManager.default.contentsOfDirectory(atPath: dir)) : nil
         if entries?.isEmpty != true {
-            throw HosoError(.outputNotEmpty, .both("Thư mục đã tồn tại và không trống; không ghi gì", "The directory exists and is not empty; nothing was written"),
-                            location: shown)
+            throw HosoError(
+                .outputNotEmpty,
+                .both("Thư mục đã tồn tại và không trống; không ghi gì", "The directory exists and is not empty; nothing was written"),
+                location: shown)
         }
     }
 
@@ -29,8 +31,9 @@ extension DemoPKI {
         do {
             try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
         } catch {
-            throw HosoError(.ioError, .both("Không tạo được thư mục cha", "Cannot create the parent directory"), location: parent,
-                            cause: String(describing: error))
+            throw HosoError(
+                .ioError, .both("Không tạo được thư mục cha", "Cannot create the parent directory"), location: parent,
+                cause: String(describing: error))
         }
         let staging = parent + "/." + url.lastPathComponent + ".tmp-" + UUID().uuidString.prefix(8)
         guard mkdir(staging, 0o755) == 0 else { throw HosoError.fromErrno(errno, path: staging, action: action) }
@@ -52,9 +55,12 @@ extension DemoPKI {
         guard rename(staging, dir) == 0 else {
             let e = errno
             if e == ENOTEMPTY || e == EEXIST || e == ENOTDIR || e == EISDIR {
-                throw HosoError(.outputNotEmpty, .both("Thư mục đã tồn tại và không trống; không ghi gì",
-                                                       "The directory exists and is not empty; nothing was written"),
-                                location: shown, cause: errnoDescription(e))
+                throw HosoError(
+                    .outputNotEmpty,
+                    .both(
+                        "Thư mục đã tồn tại và không trống; không ghi gì",
+                        "The directory exists and is not empty; nothing was written"),
+                    location: shown, cause: errnoDescription(e))
             }
             throw HosoError.fromErrno(e, path: shown, action: action)
         }
@@ -83,7 +89,9 @@ extension DemoPKI {
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw HosoError.fromErrno(errno, path: shown, action: .both("đồng bộ thư mục", "syncing the directory")) }
         defer { close(fd) }
-        guard fsync(fd) == 0 else { throw HosoError.fromErrno(errno, path: shown, action: .both("đồng bộ thư mục", "syncing the directory")) }
+        guard fsync(fd) == 0 else {
+            throw HosoError.fromErrno(errno, path: shown, action: .both("đồng bộ thư mục", "syncing the directory"))
+        }
     }
 
     static func readme(_ m: Manifest) -> String {
@@ -91,55 +99,55 @@ extension DemoPKI {
             "  \(i.name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(i.role.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0)) \(i.status.rawValue.padding(toLength: 16, withPad: " ", startingAt: 0)) \(i.commonName)"
         }.joined(separator: "\n")
         return """
-        HẠ TẦNG KHÓA CÔNG KHAI THỬ NGHIỆM (TEST PKI) CỦA HOSO — CHỈ DÙNG ĐỂ THỬ NGHIỆM
-        ================================================================================
+            HẠ TẦNG KHÓA CÔNG KHAI THỬ NGHIỆM (TEST PKI) CỦA HOSO — CHỈ DÙNG ĐỂ THỬ NGHIỆM
+            ================================================================================
 
-        Mọi khóa ở đây được tạo ngẫu nhiên bởi `hoso pki demo` lúc \(m.createdAt). Đây KHÔNG phải chứng thư số
-        thật của NEAC hay Ban Cơ yếu Chính phủ (VGCA); tên "NEAC test", "VGCA test" chỉ để mô phỏng hai gốc tin cậy.
-        Không dùng các khóa này để ký giấy tờ thật. Các khóa bí mật trong keys/ KHÔNG được mã hóa.
+            Mọi khóa ở đây được tạo ngẫu nhiên bởi `hoso pki demo` lúc \(m.createdAt). Đây KHÔNG phải chứng thư số
+            thật của NEAC hay Ban Cơ yếu Chính phủ (VGCA); tên "NEAC test", "VGCA test" chỉ để mô phỏng hai gốc tin cậy.
+            Không dùng các khóa này để ký giấy tờ thật. Các khóa bí mật trong keys/ KHÔNG được mã hóa.
 
-        Các tệp:
-          roots/<gốc>.pem              chứng thư số của hai CA gốc (tự ký): đưa vào kho tin cậy để thử
-          ca/<trung gian>.pem          chứng thư số của hai CA trung gian
-                                         ca-giao-duc: cấp cho người của trường (dưới gốc VGCA test)
-                                         ca-dich-vu: cấp cho dịch vụ cấp dấu thời gian (TSA) và phòng GD&ĐT (dưới gốc NEAC test)
-          <tên>.p12                    khóa bí mật + chứng thư số + chuỗi CA (không gồm gốc), mật khẩu: \(m.password)
-          <tên>.crt.pem                chứng thư số của người ký
-          keys/<tên>.key.pem           khóa bí mật PKCS#8 KHÔNG mã hóa, để nạp vào SoftHSM2 khi kiểm thử — CHỈ ĐỂ THỬ
-          crl/<CA>.crl, .crl.pem       danh sách chứng thư bị thu hồi (CRL) của từng CA (DER và PEM)
-          pki.json                     danh mục máy đọc được: vai trò, tên, tệp, thời hạn, số hiệu, ngày thu hồi
+            Các tệp:
+              roots/<gốc>.pem              chứng thư số của hai CA gốc (tự ký): đưa vào kho tin cậy để thử
+              ca/<trung gian>.pem          chứng thư số của hai CA trung gian
+                                             ca-giao-duc: cấp cho người của trường (dưới gốc VGCA test)
+                                             ca-dich-vu: cấp cho dịch vụ cấp dấu thời gian (TSA) và phòng GD&ĐT (dưới gốc NEAC test)
+              <tên>.p12                    khóa bí mật + chứng thư số + chuỗi CA (không gồm gốc), mật khẩu: \(m.password)
+              <tên>.crt.pem                chứng thư số của người ký
+              keys/<tên>.key.pem           khóa bí mật PKCS#8 KHÔNG mã hóa, để nạp vào SoftHSM2 khi kiểm thử — CHỈ ĐỂ THỬ
+              crl/<CA>.crl, .crl.pem       danh sách chứng thư bị thu hồi (CRL) của từng CA (DER và PEM)
+              pki.json                     danh mục máy đọc được: vai trò, tên, tệp, thời hạn, số hiệu, ngày thu hồi
 
-        Người ký (tên, vai trò, tình trạng, tên chung CN):
-        \(people)
+            Người ký (tên, vai trò, tình trạng, tên chung CN):
+            \(people)
 
-        gv-bi-thu-hoi bị thu hồi (có trong CRL của ca-giao-duc); gv-het-han đã hết hạn; sai-muc-dich chỉ có
-        keyUsage keyEncipherment (không ký được); tsa có EKU timeStamping (critical) theo RFC 3161.
+            gv-bi-thu-hoi bị thu hồi (có trong CRL của ca-giao-duc); gv-het-han đã hết hạn; sai-muc-dich chỉ có
+            keyUsage keyEncipherment (không ký được); tsa có EKU timeStamping (critical) theo RFC 3161.
 
 
-        HOSO TEST PKI — FOR TESTING ONLY
-        ================================
+            HOSO TEST PKI — FOR TESTING ONLY
+            ================================
 
-        Every key here was generated at random by `hoso pki demo` at \(m.createdAt). These are NOT real NEAC or
-        Government Cipher Committee (VGCA) certificates; "NEAC test" and "VGCA test" only mimic two trust roots.
-        Never sign real documents with these keys. The private keys in keys/ are NOT encrypted.
+            Every key here was generated at random by `hoso pki demo` at \(m.createdAt). These are NOT real NEAC or
+            Government Cipher Committee (VGCA) certificates; "NEAC test" and "VGCA test" only mimic two trust roots.
+            Never sign real documents with these keys. The private keys in keys/ are NOT encrypted.
 
-        Files:
-          roots/<root>.pem             the two self-signed root CA certificates: put them in a test trust store
-          ca/<intermediate>.pem        the two intermediate CA certificates
-                                         ca-giao-duc: issues school people (under the VGCA test root)
-                                         ca-dich-vu: issues the time-stamp authority (TSA) and the education office (under the NEAC test root)
-          <name>.p12                   private key + certificate + CA chain (without the root), password: \(m.password)
-          <name>.crt.pem               the signer's certificate
-          keys/<name>.key.pem          UNENCRYPTED PKCS#8 private key, for importing into SoftHSM2 in tests — TEST ONLY
-          crl/<CA>.crl, .crl.pem       each CA's certificate revocation list (DER and PEM)
-          pki.json                     machine-readable manifest: roles, names, files, validity, serials, revocation dates
+            Files:
+              roots/<root>.pem             the two self-signed root CA certificates: put them in a test trust store
+              ca/<intermediate>.pem        the two intermediate CA certificates
+                                             ca-giao-duc: issues school people (under the VGCA test root)
+                                             ca-dich-vu: issues the time-stamp authority (TSA) and the education office (under the NEAC test root)
+              <name>.p12                   private key + certificate + CA chain (without the root), password: \(m.password)
+              <name>.crt.pem               the signer's certificate
+              keys/<name>.key.pem          UNENCRYPTED PKCS#8 private key, for importing into SoftHSM2 in tests — TEST ONLY
+              crl/<CA>.crl, .crl.pem       each CA's certificate revocation list (DER and PEM)
+              pki.json                     machine-readable manifest: roles, names, files, validity, serials, revocation dates
 
-        Signers (name, role, status, common name CN):
-        \(people)
+            Signers (name, role, status, common name CN):
+            \(people)
 
-        gv-bi-thu-hoi is revoked (listed in ca-giao-duc's CRL); gv-het-han has expired; sai-muc-dich has keyUsage
-        keyEncipherment only (cannot sign); tsa has a critical timeStamping EKU as RFC 3161 requires.
+            gv-bi-thu-hoi is revoked (listed in ca-giao-duc's CRL); gv-het-han has expired; sai-muc-dich has keyUsage
+            keyEncipherment only (cannot sign); tsa has a critical timeStamping EKU as RFC 3161 requires.
 
-        """
+            """
     }
 }

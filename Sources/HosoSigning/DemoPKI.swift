@@ -13,8 +13,12 @@ public struct DemoPKI {
 
     /// What a person (or the TSA) does; tests pick identities by role.
     public enum Role: String, Codable, Sendable, CaseIterable {
-        case subjectTeacher = "subject-teacher", homeroomTeacher = "homeroom-teacher", principal, registrar,
-             officeHead = "office-head", tsa
+        case subjectTeacher = "subject-teacher"
+        case homeroomTeacher = "homeroom-teacher"
+        case principal, registrar
+        case
+            officeHead = "office-head"
+        case tsa
     }
 
     /// Why an identity is in the demo: most are good signers; some exist to be rejected.
@@ -96,8 +100,9 @@ public struct DemoPKI {
         do {
             return try JSONDecoder().decode(Manifest.self, from: Data(bytes))
         } catch {
-            throw HosoError(.invalidManifest, .both("pki.json không hợp lệ", "pki.json is not valid"), location: path,
-                            cause: String(describing: error))
+            throw HosoError(
+                .invalidManifest, .both("pki.json không hợp lệ", "pki.json is not valid"), location: path,
+                cause: String(describing: error))
         }
     }
 
@@ -136,31 +141,42 @@ public struct DemoPKI {
     }
 
     static let identityPlans = [
-        IdentityPlan(name: "gv-toan", role: .subjectTeacher, status: .valid, commonName: "Nguyễn Văn An", organization: school,
-                     title: "Giáo viên Toán", key: .rsa2048, issuer: "ca-giao-duc"),
-        IdentityPlan(name: "gv-van", role: .subjectTeacher, status: .valid, commonName: "Trần Thị Bích Ngọc", organization: school,
-                     title: "Giáo viên Ngữ văn", key: .ecP256, issuer: "ca-giao-duc"),
-        IdentityPlan(name: "gvcn", role: .homeroomTeacher, status: .valid, commonName: "Lê Thị Hồng Nhung", organization: school,
-                     title: "Giáo viên chủ nhiệm lớp 9A", key: .ecP256, issuer: "ca-giao-duc"),
-        IdentityPlan(name: "hieu-truong", role: .principal, status: .valid, commonName: "Phạm Quốc Đức", organization: school,
-                     title: "Hiệu trưởng", key: .rsa2048, issuer: "ca-giao-duc"),
-        IdentityPlan(name: "can-bo-van-bang", role: .registrar, status: .valid, commonName: "Hoàng Thị Thu Hà", organization: school,
-                     title: "Cán bộ quản lý văn bằng chứng chỉ", key: .ecP256, issuer: "ca-giao-duc"),
-        IdentityPlan(name: "truong-phong", role: .officeHead, status: .valid, commonName: "Vũ Minh Tuấn", organization: office,
-                     title: "Trưởng phòng", key: .rsa2048, issuer: "ca-dich-vu"),
+        IdentityPlan(
+            name: "gv-toan", role: .subjectTeacher, status: .valid, commonName: "Nguyễn Văn An", organization: school,
+            title: "Giáo viên Toán", key: .rsa2048, issuer: "ca-giao-duc"),
+        IdentityPlan(
+            name: "gv-van", role: .subjectTeacher, status: .valid, commonName: "Trần Thị Bích Ngọc", organization: school,
+            title: "Giáo viên Ngữ văn", key: .ecP256, issuer: "ca-giao-duc"),
+        IdentityPlan(
+            name: "gvcn", role: .homeroomTeacher, status: .valid, commonName: "Lê Thị Hồng Nhung", organization: school,
+            title: "Giáo viên chủ nhiệm lớp 9A", key: .ecP256, issuer: "ca-giao-duc"),
+        IdentityPlan(
+            name: "hieu-truong", role: .principal, status: .valid, commonName: "Phạm Quốc Đức", organization: school,
+            title: "Hiệu trưởng", key: .rsa2048, issuer: "ca-giao-duc"),
+        IdentityPlan(
+            name: "can-bo-van-bang", role: .registrar, status: .valid, commonName: "Hoàng Thị Thu Hà", organization: school,
+            title: "Cán bộ quản lý văn bằng chứng chỉ", key: .ecP256, issuer: "ca-giao-duc"),
+        IdentityPlan(
+            name: "truong-phong", role: .officeHead, status: .valid, commonName: "Vũ Minh Tuấn", organization: office,
+            title: "Trưởng phòng", key: .rsa2048, issuer: "ca-dich-vu"),
         // The office's organisation certificate (its electronic seal): signs certified copies and their QR payloads,
         // which must be ECDSA P-256 to fit a small QR code.
-        IdentityPlan(name: "van-phong", role: .officeHead, status: .valid, commonName: office, organization: office,
-                     title: nil, key: .ecP256, issuer: "ca-dich-vu"),
-        IdentityPlan(name: "tsa", role: .tsa, status: .valid, commonName: "hoso TEST Dịch vụ cấp dấu thời gian", organization: pkiOrg,
-                     title: nil, key: .ecP256, issuer: "ca-dich-vu"),
-        IdentityPlan(name: "gv-bi-thu-hoi", role: .subjectTeacher, status: .revoked, commonName: "Đỗ Văn Hùng", organization: school,
-                     title: "Giáo viên Vật lí", key: .ecP256, issuer: "ca-giao-duc"),
-        IdentityPlan(name: "gv-het-han", role: .subjectTeacher, status: .expired, commonName: "Bùi Thị Lan", organization: school,
-                     title: "Giáo viên Lịch sử", key: .ecP256, issuer: "ca-giao-duc"),
+        IdentityPlan(
+            name: "van-phong", role: .officeHead, status: .valid, commonName: office, organization: office,
+            title: nil, key: .ecP256, issuer: "ca-dich-vu"),
+        IdentityPlan(
+            name: "tsa", role: .tsa, status: .valid, commonName: "hoso TEST Dịch vụ cấp dấu thời gian", organization: pkiOrg,
+            title: nil, key: .ecP256, issuer: "ca-dich-vu"),
+        IdentityPlan(
+            name: "gv-bi-thu-hoi", role: .subjectTeacher, status: .revoked, commonName: "Đỗ Văn Hùng", organization: school,
+            title: "Giáo viên Vật lí", key: .ecP256, issuer: "ca-giao-duc"),
+        IdentityPlan(
+            name: "gv-het-han", role: .subjectTeacher, status: .expired, commonName: "Bùi Thị Lan", organization: school,
+            title: "Giáo viên Lịch sử", key: .ecP256, issuer: "ca-giao-duc"),
         // RSA: keyEncipherment is an RSA usage; the point is that digitalSignature/nonRepudiation are missing.
-        IdentityPlan(name: "sai-muc-dich", role: .subjectTeacher, status: .wrongKeyUsage, commonName: "Ngô Thanh Tùng", organization: school,
-                     title: "Giáo viên Tin học", key: .rsa2048, issuer: "ca-giao-duc"),
+        IdentityPlan(
+            name: "sai-muc-dich", role: .subjectTeacher, status: .wrongKeyUsage, commonName: "Ngô Thanh Tùng", organization: school,
+            title: "Giáo viên Tin học", key: .rsa2048, issuer: "ca-giao-duc"),
     ]
 
     /// Every date of the demo, as offsets from the clock's "now" (seconds; a year is 365 days).

@@ -1,8 +1,8 @@
 import COpenSSL
 import Foundation
-import Synchronization
 import HosoCore
 import HosoPrimitives
+import Synchronization
 
 extension HosoError.Code {
     /// OpenSSL refused an operation; the cause carries its error queue.
@@ -92,13 +92,18 @@ enum OpenSSL {
 
     /// Calls a `d2i_*` function over `bytes`; nil when they do not parse or have trailing bytes
     /// (a signature must not carry bytes that no one checks).
-    static func parseDER(_ bytes: [UInt8], _ decode: (UnsafeMutablePointer<UnsafePointer<UInt8>?>, Int) -> OpaquePointer?,
-                         free: (OpaquePointer) -> Void) -> OpaquePointer? {
+    static func parseDER(
+        _ bytes: [UInt8], _ decode: (UnsafeMutablePointer<UnsafePointer<UInt8>?>, Int) -> OpaquePointer?,
+        free: (OpaquePointer) -> Void
+    ) -> OpaquePointer? {
         bytes.withUnsafeBufferPointer { buf -> OpaquePointer? in
             guard let base = buf.baseAddress else { return nil }
             var p: UnsafePointer<UInt8>? = base
             guard let obj = decode(&p, buf.count) else { return nil }
-            if p != base + buf.count { free(obj); return nil }
+            if p != base + buf.count {
+                free(obj)
+                return nil
+            }
             return obj
         }
     }
@@ -125,8 +130,9 @@ enum OpenSSL {
 
     /// A new ASN1_TIME for `date`; the caller frees it.
     static func asn1Time(_ date: Date) throws -> UnsafeMutablePointer<ASN1_TIME> {
-        try nonNull(ASN1_TIME_set(nil, time_t(date.timeIntervalSince1970.rounded(.down))), .cryptoError,
-                    .both("Không tạo được thời điểm ASN.1", "Could not make an ASN.1 time"))
+        try nonNull(
+            ASN1_TIME_set(nil, time_t(date.timeIntervalSince1970.rounded(.down))), .cryptoError,
+            .both("Không tạo được thời điểm ASN.1", "Could not make an ASN.1 time"))
     }
 
     /// Text of an X509_NAME, one line, UTF-8 (RFC 2253 order, multi-valued RDNs joined with '+').
@@ -181,7 +187,8 @@ enum PEM {
         for line in text.split(whereSeparator: \.isNewline) {
             let l = line.trimmingCharacters(in: .whitespaces)
             if l.hasPrefix("-----BEGIN "), l.hasSuffix("-----") {
-                label = String(l.dropFirst(11).dropLast(5)); body = ""
+                label = String(l.dropFirst(11).dropLast(5))
+                body = ""
             } else if l.hasPrefix("-----END "), let lab = label {
                 if let d = Data(base64Encoded: body) { out.append((lab, [UInt8](d))) }
                 label = nil

@@ -46,9 +46,11 @@ public struct CertificateSpec: Sendable {
 
         /// Names as OpenSSL's extension configuration spells them, in bit order.
         var configNames: [String] {
-            let all: [(Self, String)] = [(.digitalSignature, "digitalSignature"), (.nonRepudiation, "nonRepudiation"),
-                                         (.keyEncipherment, "keyEncipherment"), (.dataEncipherment, "dataEncipherment"),
-                                         (.keyAgreement, "keyAgreement"), (.keyCertSign, "keyCertSign"), (.cRLSign, "cRLSign")]
+            let all: [(Self, String)] = [
+                (.digitalSignature, "digitalSignature"), (.nonRepudiation, "nonRepudiation"),
+                (.keyEncipherment, "keyEncipherment"), (.dataEncipherment, "dataEncipherment"),
+                (.keyAgreement, "keyAgreement"), (.keyCertSign, "keyCertSign"), (.cRLSign, "cRLSign"),
+            ]
             return all.filter { contains($0.0) }.map(\.1)
         }
     }
@@ -75,13 +77,15 @@ public struct CertificateSpec: Sendable {
     /// A CRL distribution point URI (e.g. "http://pki.example.test/crl/ca.crl").
     public var crlDistributionPoint: String?
 
-    public init(subject: [NameAttribute], serial: [UInt8] = CertificateSpec.randomSerial(),
-                notBefore: Date, notAfter: Date,
-                isCA: Bool = false, pathLength: Int? = nil,
-                keyUsage: KeyUsage = [], keyUsageCritical: Bool = true,
-                extendedKeyUsage: [String] = [], extendedKeyUsageCritical: Bool = false,
-                subjectKeyIdentifier: Bool = true, authorityKeyIdentifier: Bool = true,
-                crlDistributionPoint: String? = nil) {
+    public init(
+        subject: [NameAttribute], serial: [UInt8] = CertificateSpec.randomSerial(),
+        notBefore: Date, notAfter: Date,
+        isCA: Bool = false, pathLength: Int? = nil,
+        keyUsage: KeyUsage = [], keyUsageCritical: Bool = true,
+        extendedKeyUsage: [String] = [], extendedKeyUsageCritical: Bool = false,
+        subjectKeyIdentifier: Bool = true, authorityKeyIdentifier: Bool = true,
+        crlDistributionPoint: String? = nil
+    ) {
         self.subject = subject
         self.serial = serial
         self.notBefore = notBefore
@@ -112,13 +116,16 @@ public struct CertificateSpec: Sendable {
         // An unsigned magnitude; its DER INTEGER (which adds a 0x00 byte before a high bit) must fit in 20 octets.
         let significant = serial.drop { $0 == 0 }
         if significant.isEmpty || significant.count + (significant.first! & 0x80 != 0 ? 1 : 0) > 20 {
-            throw bad("Số hiệu chứng thư phải khác 0 và mã hóa được trong 20 byte", "The serial number must be non-zero and encode in at most 20 bytes")
+            throw bad(
+                "Số hiệu chứng thư phải khác 0 và mã hóa được trong 20 byte",
+                "The serial number must be non-zero and encode in at most 20 bytes")
         }
         if notAfter <= notBefore {
             throw bad("Thời hạn chứng thư: notAfter phải sau notBefore", "Certificate validity: notAfter must be after notBefore")
         }
         if let pathLength, !isCA || pathLength < 0 {
-            throw bad("pathLength chỉ dùng cho chứng thư CA và không được âm", "pathLength is only for CA certificates and must not be negative")
+            throw bad(
+                "pathLength chỉ dùng cho chứng thư CA và không được âm", "pathLength is only for CA certificates and must not be negative")
         }
         if let uri = crlDistributionPoint, uri.isEmpty || uri.contains(",") || uri.contains(where: \.isWhitespace) {
             throw bad("Địa chỉ CRL không hợp lệ: \(uri)", "Invalid CRL distribution point URI: \(uri)")
@@ -151,9 +158,12 @@ public enum PKI {
     public static func issue(_ spec: CertificateSpec, key: PrivateKey, issuer: SigningIdentity?) throws -> Certificate {
         try spec.validate()
         if let issuer, !issuer.key.matches(issuer.certificate) {
-            throw HosoError(.keyCertMismatch, .both("Khóa của bên cấp không khớp với chứng thư số của bên cấp",
-                                                    "The issuer's key does not match the issuer's certificate"),
-                            location: issuer.certificate.description)
+            throw HosoError(
+                .keyCertMismatch,
+                .both(
+                    "Khóa của bên cấp không khớp với chứng thư số của bên cấp",
+                    "The issuer's key does not match the issuer's certificate"),
+                location: issuer.certificate.description)
         }
         let signingKey = issuer?.key ?? key
 
@@ -185,9 +195,11 @@ public enum PKI {
         var ctx = X509V3_CTX()
         X509V3_set_ctx(&ctx, issuer?.certificate.x509 ?? x, x, nil, nil, 0)
         func add(_ nid: Int32, _ value: String) throws {
-            let ext = try OpenSSL.nonNull(X509V3_EXT_nconf_nid(nil, &ctx, nid, value), .invalidCertificateSpec,
-                                          .both("Không tạo được phần mở rộng \(String(cString: OBJ_nid2sn(nid))) = \(value)",
-                                                "Could not make the extension \(String(cString: OBJ_nid2sn(nid))) = \(value)"))
+            let ext = try OpenSSL.nonNull(
+                X509V3_EXT_nconf_nid(nil, &ctx, nid, value), .invalidCertificateSpec,
+                .both(
+                    "Không tạo được phần mở rộng \(String(cString: OBJ_nid2sn(nid))) = \(value)",
+                    "Could not make the extension \(String(cString: OBJ_nid2sn(nid))) = \(value)"))
             defer { X509_EXTENSION_free(ext) }
             try OpenSSL.check(X509_add_ext(x, ext, -1), .cryptoError, fail)
         }
@@ -210,18 +222,24 @@ public enum PKI {
     }
 
     /// A v2 CRL signed by `issuer`, with a CRL number and the authority key identifier.
-    public static func crl(issuer: SigningIdentity, revoked: [Revocation], thisUpdate: Date, nextUpdate: Date,
-                           number: Int) throws -> CRL {
+    public static func crl(
+        issuer: SigningIdentity, revoked: [Revocation], thisUpdate: Date, nextUpdate: Date,
+        number: Int
+    ) throws -> CRL {
         if nextUpdate <= thisUpdate {
-            throw HosoError(.invalidCertificateSpec, .both("CRL: nextUpdate phải sau thisUpdate", "CRL: nextUpdate must be after thisUpdate"))
+            throw HosoError(
+                .invalidCertificateSpec, .both("CRL: nextUpdate phải sau thisUpdate", "CRL: nextUpdate must be after thisUpdate"))
         }
         if number < 0 {
             throw HosoError(.invalidCertificateSpec, .both("Số hiệu CRL không được âm", "The CRL number must not be negative"))
         }
         if !issuer.key.matches(issuer.certificate) {
-            throw HosoError(.keyCertMismatch, .both("Khóa của bên cấp CRL không khớp với chứng thư số",
-                                                    "The CRL issuer's key does not match its certificate"),
-                            location: issuer.certificate.description)
+            throw HosoError(
+                .keyCertMismatch,
+                .both(
+                    "Khóa của bên cấp CRL không khớp với chứng thư số",
+                    "The CRL issuer's key does not match its certificate"),
+                location: issuer.certificate.description)
         }
         let fail = LocalizedText.both("Không tạo được danh sách thu hồi (CRL)", "Could not build the CRL")
         let crl = try OpenSSL.nonNull(X509_CRL_new(), .cryptoError, .both("Hết bộ nhớ", "Out of memory"))
@@ -259,9 +277,12 @@ public enum PKI {
 
         var ctx = X509V3_CTX()
         X509V3_set_ctx(&ctx, issuer.certificate.x509, nil, nil, crl, 0)
-        let aki = try OpenSSL.nonNull(X509V3_EXT_nconf_nid(nil, &ctx, NID_authority_key_identifier, "keyid:always"),
-                                      .badCertificate, .both("Chứng thư số của bên cấp CRL không có mã định danh khóa",
-                                                             "The CRL issuer's certificate has no subject key identifier"))
+        let aki = try OpenSSL.nonNull(
+            X509V3_EXT_nconf_nid(nil, &ctx, NID_authority_key_identifier, "keyid:always"),
+            .badCertificate,
+            .both(
+                "Chứng thư số của bên cấp CRL không có mã định danh khóa",
+                "The CRL issuer's certificate has no subject key identifier"))
         defer { X509_EXTENSION_free(aki) }
         try OpenSSL.check(X509_CRL_add_ext(crl, aki, -1), .cryptoError, fail)
 
@@ -284,8 +305,9 @@ public enum PKI {
         let md = try OpenSSL.nonNull(EVP_MD_CTX_new(), .cryptoError, .both("Hết bộ nhớ", "Out of memory"))
         defer { EVP_MD_CTX_free(md) }
         var pctx: OpaquePointer?
-        try OpenSSL.check(EVP_DigestSignInit(md, &pctx, EVP_sha256(), nil, key.pkey), .cryptoError,
-                          .both("Không khởi tạo được phép ký", "Could not start signing"))
+        try OpenSSL.check(
+            EVP_DigestSignInit(md, &pctx, EVP_sha256(), nil, key.pkey), .cryptoError,
+            .both("Không khởi tạo được phép ký", "Could not start signing"))
         if info.kind == .rsa || info.kind == .rsaPSS {
             guard let pctx, hoso_ctx_set_pss(pctx) == 1 else {
                 throw OpenSSL.error(.cryptoError, .both("Không đặt được tham số RSA-PSS", "Could not set the RSA-PSS parameters"))
@@ -303,8 +325,11 @@ public enum PKI {
             }
             if rc != 1 {
                 X509_NAME_free(name)
-                throw OpenSSL.error(.invalidCertificateSpec, .both("Thuộc tính tên không hợp lệ: \(a.type)=\(a.value)",
-                                                                   "Invalid name attribute: \(a.type)=\(a.value)"))
+                throw OpenSSL.error(
+                    .invalidCertificateSpec,
+                    .both(
+                        "Thuộc tính tên không hợp lệ: \(a.type)=\(a.value)",
+                        "Invalid name attribute: \(a.type)=\(a.value)"))
             }
         }
         return name
@@ -312,8 +337,9 @@ public enum PKI {
 
     /// A new ASN1_INTEGER from big-endian bytes; the caller frees it.
     static func asn1Integer(bytes: [UInt8]) throws -> UnsafeMutablePointer<ASN1_INTEGER> {
-        let bn = try OpenSSL.nonNull(bytes.withUnsafeBufferPointer { BN_bin2bn($0.baseAddress, Int32($0.count), nil) },
-                                     .cryptoError, .both("Hết bộ nhớ", "Out of memory"))
+        let bn = try OpenSSL.nonNull(
+            bytes.withUnsafeBufferPointer { BN_bin2bn($0.baseAddress, Int32($0.count), nil) },
+            .cryptoError, .both("Hết bộ nhớ", "Out of memory"))
         defer { BN_free(bn) }
         return try OpenSSL.nonNull(BN_to_ASN1_INTEGER(bn, nil), .cryptoError, .both("Hết bộ nhớ", "Out of memory"))
     }
@@ -321,7 +347,8 @@ public enum PKI {
     /// A new ASN1_INTEGER from hex digits (as `Certificate.serialHex` gives them); the caller frees it.
     static func asn1Integer(hex: String) throws -> UnsafeMutablePointer<ASN1_INTEGER> {
         guard !hex.isEmpty, hex.count <= 40, hex.allSatisfy(\.isHexDigit) else {
-            throw HosoError(.invalidCertificateSpec, .both("Số hiệu chứng thư không phải số hex: \(hex)", "Not a hex serial number: \(hex)"))
+            throw HosoError(
+                .invalidCertificateSpec, .both("Số hiệu chứng thư không phải số hex: \(hex)", "Not a hex serial number: \(hex)"))
         }
         var bn: OpaquePointer?
         guard BN_hex2bn(&bn, hex) > 0, let bn else {

@@ -10,7 +10,11 @@ public enum PasswordHash {
         public var logN: Int
         public var r: Int
         public var p: Int
-        public init(logN: Int, r: Int, p: Int) { self.logN = logN; self.r = r; self.p = p }
+        public init(logN: Int, r: Int, p: Int) {
+            self.logN = logN
+            self.r = r
+            self.p = p
+        }
         public static let standard = Cost(logN: 15, r: 8, p: 1)
     }
 
@@ -28,9 +32,9 @@ public enum PasswordHash {
     public static func check(_ password: String, against stored: String) -> Bool {
         let parts = stored.split(separator: "$", omittingEmptySubsequences: false)
         guard parts.count == 6, parts[0] == "scrypt", let n = Int(parts[1]), let r = Int(parts[2]), let p = Int(parts[3]),
-              n > 1, n & (n - 1) == 0, (1...32).contains(r), (1...16).contains(p),
-              let salt = Data(base64Encoded: String(parts[4])), let expected = Data(base64Encoded: String(parts[5])),
-              (16...64).contains(expected.count)
+            n > 1, n & (n - 1) == 0, (1...32).contains(r), (1...16).contains(p),
+            let salt = Data(base64Encoded: String(parts[4])), let expected = Data(base64Encoded: String(parts[5])),
+            (16...64).contains(expected.count)
         else { return false }
         let cost = Cost(logN: n.trailingZeroBitCount, r: r, p: p)
         guard cost.logN <= 20, let got = try? derive(Array(password.utf8), salt: [UInt8](salt), cost: cost, length: expected.count)
@@ -52,8 +56,9 @@ public enum PasswordHash {
         let pwBytes = password.map { CChar(bitPattern: $0) } + [0]
         let rc = pwBytes.withUnsafeBufferPointer { pw in
             salt.withUnsafeBufferPointer { s in
-                EVP_PBE_scrypt(pw.baseAddress, password.count, s.baseAddress, s.count, n, UInt64(cost.r), UInt64(cost.p),
-                               maxmem, &out, out.count)
+                EVP_PBE_scrypt(
+                    pw.baseAddress, password.count, s.baseAddress, s.count, n, UInt64(cost.r), UInt64(cost.p),
+                    maxmem, &out, out.count)
             }
         }
         try OpenSSL.check(rc, .cryptoError, .both("Không tính được scrypt", "scrypt failed"))

@@ -22,17 +22,21 @@ public final class PrivateKey: @unchecked Sendable {
     deinit { EVP_PKEY_free(pkey) }
 
     public enum Algorithm: String, Sendable, CaseIterable {
-        case rsa2048 = "rsa2048", rsa3072 = "rsa3072", ecP256 = "p256", ecP384 = "p384"
+        case rsa2048 = "rsa2048"
+        case rsa3072 = "rsa3072"
+        case ecP256 = "p256"
+        case ecP384 = "p384"
     }
 
     /// A fresh key from OpenSSL's random generator.
     public static func generate(_ alg: Algorithm) throws -> PrivateKey {
-        let p: OpaquePointer? = switch alg {
-        case .rsa2048: hoso_rsa_gen(2048)
-        case .rsa3072: hoso_rsa_gen(3072)
-        case .ecP256: hoso_ec_gen("P-256")
-        case .ecP384: hoso_ec_gen("P-384")
-        }
+        let p: OpaquePointer? =
+            switch alg {
+            case .rsa2048: hoso_rsa_gen(2048)
+            case .rsa3072: hoso_rsa_gen(3072)
+            case .ecP256: hoso_ec_gen("P-256")
+            case .ecP384: hoso_ec_gen("P-384")
+            }
         return PrivateKey(takingOwnership: try OpenSSL.nonNull(p, .cryptoError, .both("Không tạo được khóa", "Could not generate a key")))
     }
 
@@ -41,16 +45,21 @@ public final class PrivateKey: @unchecked Sendable {
     /// Unencrypted PKCS#8 PEM (for test fixtures and token import only).
     public func pkcs8PEM() throws -> String {
         let bytes = try OpenSSL.collect { bio in
-            try OpenSSL.check(PEM_write_bio_PrivateKey(bio, pkey, nil, nil, 0, nil, nil), .cryptoError,
-                              .both("Không ghi được khóa", "Could not write the key"))
+            try OpenSSL.check(
+                PEM_write_bio_PrivateKey(bio, pkey, nil, nil, 0, nil, nil), .cryptoError,
+                .both("Không ghi được khóa", "Could not write the key"))
         }
         return String(decoding: bytes, as: UTF8.self)
     }
 
     public static func load(pem bytes: [UInt8], source: String? = nil) throws -> PrivateKey {
         let p = try OpenSSL.withReadBIO(bytes) { bio in PEM_read_bio_PrivateKey(bio, nil, nil, nil) }
-        return PrivateKey(takingOwnership: try OpenSSL.nonNull(p, .badKey, .both("Không đọc được khóa bí mật (PEM)",
-                                                                                    "Not a readable private key (PEM)")))
+        return PrivateKey(
+            takingOwnership: try OpenSSL.nonNull(
+                p, .badKey,
+                .both(
+                    "Không đọc được khóa bí mật (PEM)",
+                    "Not a readable private key (PEM)")))
     }
 
     /// True when `cert` carries this key's public half.
@@ -84,8 +93,9 @@ public enum PKCS12 {
         defer { PKCS12_free(p12) }
         guard PKCS12_verify_mac(p12, password, -1) == 1 else {
             _ = OpenSSL.drainErrors()
-            throw HosoError(.badPassword, .both("Sai mật khẩu của tệp khóa PKCS#12", "Wrong password for the PKCS#12 key file"),
-                            location: source)
+            throw HosoError(
+                .badPassword, .both("Sai mật khẩu của tệp khóa PKCS#12", "Wrong password for the PKCS#12 key file"),
+                location: source)
         }
         var pkey: OpaquePointer?
         var x509: OpaquePointer?
@@ -118,8 +128,9 @@ public enum PKCS12 {
         guard let ca = hoso_sk_x509_new() else { throw OpenSSL.error(.cryptoError, .both("Hết bộ nhớ", "Out of memory")) }
         defer { hoso_sk_x509_free(ca) }
         for c in id.chain { _ = hoso_sk_x509_push(ca, c.x509) }
-        let p12 = try OpenSSL.nonNull(PKCS12_create(password, name, id.key.pkey, id.certificate.x509, ca, 0, 0, 0, 0, 0),
-                                      .cryptoError, .both("Không tạo được tệp PKCS#12", "Could not create the PKCS#12 file"))
+        let p12 = try OpenSSL.nonNull(
+            PKCS12_create(password, name, id.key.pkey, id.certificate.x509, ca, 0, 0, 0, 0, 0),
+            .cryptoError, .both("Không tạo được tệp PKCS#12", "Could not create the PKCS#12 file"))
         defer { PKCS12_free(p12) }
         return try OpenSSL.der { i2d_PKCS12(p12, $0) }
     }
@@ -135,15 +146,19 @@ final class Engine: @unchecked Sendable {
     init(modulePath: String?) throws {
         ENGINE_load_builtin_engines()
         guard let e = ENGINE_by_id("pkcs11") else {
-            throw OpenSSL.error(.tokenError, .both("Không nạp được engine pkcs11 (cài gói libengine-pkcs11-openssl)",
-                                                   "Could not load the pkcs11 engine (install libengine-pkcs11-openssl)"))
+            throw OpenSSL.error(
+                .tokenError,
+                .both(
+                    "Không nạp được engine pkcs11 (cài gói libengine-pkcs11-openssl)",
+                    "Could not load the pkcs11 engine (install libengine-pkcs11-openssl)"))
         }
         self.e = e
         if let modulePath {
             guard ENGINE_ctrl_cmd_string(e, "MODULE_PATH", modulePath, 0) == 1 else {
                 ENGINE_free(e)
-                throw OpenSSL.error(.tokenError, .both("Không dùng được mô-đun PKCS#11", "Cannot use the PKCS#11 module"),
-                                    location: modulePath)
+                throw OpenSSL.error(
+                    .tokenError, .both("Không dùng được mô-đun PKCS#11", "Cannot use the PKCS#11 module"),
+                    location: modulePath)
             }
         }
         guard ENGINE_init(e) == 1 else {
@@ -160,12 +175,15 @@ final class Engine: @unchecked Sendable {
 
 public enum PKCS11 {
     /// The module used when neither the URI (`module-path=`) nor HOSO_PKCS11_MODULE names one.
-    public static let defaultModules = ["/usr/lib/softhsm/libsofthsm2.so", "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
-                                        "/usr/lib/x86_64-linux-gnu/p11-kit-proxy.so"]
+    public static let defaultModules = [
+        "/usr/lib/softhsm/libsofthsm2.so", "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
+        "/usr/lib/x86_64-linux-gnu/p11-kit-proxy.so",
+    ]
 
     /// Opens a token key by its RFC 7512 URI. The PIN never appears in errors or logs.
     public static func open(uri: String, pin: String, modulePath: String?, certificate: Certificate?) throws -> SigningIdentity {
-        let module = modulePath ?? uriAttribute(uri, "module-path")
+        let module =
+            modulePath ?? uriAttribute(uri, "module-path")
             ?? defaultModules.first { FileManager.default.fileExists(atPath: $0) }
         let engine = try Engine(modulePath: module)
         guard ENGINE_ctrl_cmd_string(engine.e, "PIN", pin, 0) == 1 else {
@@ -175,10 +193,12 @@ public enum PKCS11 {
         guard let pkey = ENGINE_load_private_key(engine.e, keyURI, nil, nil) else {
             let detail = OpenSSL.drainErrors()
             let wrongPin = detail.localizedCaseInsensitiveContains("PIN") || detail.contains("login")
-            throw HosoError(wrongPin ? .badPassword : .tokenError,
-                            wrongPin ? .both("Sai mã PIN của thiết bị ký (token)", "Wrong PIN for the signing token")
-                                     : .both("Không tìm thấy khóa trên thiết bị ký", "No such key on the signing token"),
-                            location: redacted(uri), cause: detail)
+            throw HosoError(
+                wrongPin ? .badPassword : .tokenError,
+                wrongPin
+                    ? .both("Sai mã PIN của thiết bị ký (token)", "Wrong PIN for the signing token")
+                    : .both("Không tìm thấy khóa trên thiết bị ký", "No such key on the signing token"),
+                location: redacted(uri), cause: detail)
         }
         let key = PrivateKey(takingOwnership: pkey, engine: engine)
         let cert: Certificate
@@ -187,9 +207,12 @@ public enum PKCS11 {
         } else {
             let certURI = uri.replacingOccurrences(of: "type=private", with: "type=cert")
             guard let x = hoso_engine_load_cert(engine.e, certURI) else {
-                throw OpenSSL.error(.tokenError, .both("Thiết bị ký không có chứng thư số cho khóa này (dùng --cert)",
-                                                       "The token holds no certificate for this key (use --cert)"),
-                                    location: redacted(uri))
+                throw OpenSSL.error(
+                    .tokenError,
+                    .both(
+                        "Thiết bị ký không có chứng thư số cho khóa này (dùng --cert)",
+                        "The token holds no certificate for this key (use --cert)"),
+                    location: redacted(uri))
             }
             cert = try Certificate(takingOwnership: x)
         }

@@ -41,23 +41,28 @@ public enum RawECDSA {
     public static func sign(_ message: [UInt8], with key: PrivateKey) throws -> [UInt8] {
         let info = key.info
         guard info.isECP256 else {
-            throw HosoError(.keyAlgorithmUnsupported,
-                            .both("Khóa ký phải là ECDSA P-256 (khóa này là \(info))",
-                                  "The signing key must be ECDSA P-256 (this key is \(info))"))
+            throw HosoError(
+                .keyAlgorithmUnsupported,
+                .both(
+                    "Khóa ký phải là ECDSA P-256 (khóa này là \(info))",
+                    "The signing key must be ECDSA P-256 (this key is \(info))"))
         }
         guard let ctx = EVP_MD_CTX_new() else {
             throw OpenSSL.error(.cryptoError, .both("Hết bộ nhớ", "Out of memory"))
         }
         defer { EVP_MD_CTX_free(ctx) }
-        try OpenSSL.check(EVP_DigestSignInit(ctx, nil, EVP_sha256(), nil, key.pkey), .cryptoError,
-                          .both("Không khởi tạo được phép ký ECDSA", "Could not start an ECDSA signature"))
+        try OpenSSL.check(
+            EVP_DigestSignInit(ctx, nil, EVP_sha256(), nil, key.pkey), .cryptoError,
+            .both("Không khởi tạo được phép ký ECDSA", "Could not start an ECDSA signature"))
         let der = try message.withUnsafeBufferPointer { msg -> [UInt8] in
             var len = 0
-            try OpenSSL.check(EVP_DigestSign(ctx, nil, &len, msg.baseAddress, msg.count), .cryptoError,
-                              .both("Không ký được", "Could not sign"))
+            try OpenSSL.check(
+                EVP_DigestSign(ctx, nil, &len, msg.baseAddress, msg.count), .cryptoError,
+                .both("Không ký được", "Could not sign"))
             var out = [UInt8](repeating: 0, count: len)
-            try OpenSSL.check(EVP_DigestSign(ctx, &out, &len, msg.baseAddress, msg.count), .cryptoError,
-                              .both("Không ký được", "Could not sign"))
+            try OpenSSL.check(
+                EVP_DigestSign(ctx, &out, &len, msg.baseAddress, msg.count), .cryptoError,
+                .both("Không ký được", "Could not sign"))
             out.removeSubrange(len...)
             return out
         }
@@ -65,7 +70,8 @@ public enum RawECDSA {
             throw OpenSSL.error(.cryptoError, .both("Chữ ký ECDSA không đọc được", "The ECDSA signature does not parse"))
         }
         defer { ECDSA_SIG_free(sig) }
-        var r: OpaquePointer?, s: OpaquePointer?
+        var r: OpaquePointer?
+        var s: OpaquePointer?
         ECDSA_SIG_get0(sig, &r, &s)
         var out = [UInt8](repeating: 0, count: signatureLength)
         let ok = out.withUnsafeMutableBufferPointer { buf -> Bool in
@@ -81,7 +87,8 @@ public enum RawECDSA {
     /// `certificate`. False for any other key kind, a wrong length or a bad signature; never throws.
     public static func verify(_ signature: [UInt8], of message: [UInt8], certificate: Certificate) -> Bool {
         guard signature.count == signatureLength, certificate.publicKey.isECP256,
-              let pub = X509_get0_pubkey(certificate.x509) else { return false }
+            let pub = X509_get0_pubkey(certificate.x509)
+        else { return false }
         defer { _ = OpenSSL.drainErrors() }  // a failed verification leaves entries in the queue
         guard let der = derSignature(signature), let ctx = EVP_MD_CTX_new() else { return false }
         defer { EVP_MD_CTX_free(ctx) }
@@ -100,8 +107,16 @@ public enum RawECDSA {
         let (r, s) = raw.withUnsafeBufferPointer { buf in
             (BN_bin2bn(buf.baseAddress, Int32(scalarLength), nil), BN_bin2bn(buf.baseAddress! + scalarLength, Int32(scalarLength), nil))
         }
-        guard let r, let s else { BN_free(r); BN_free(s); return nil }
-        guard ECDSA_SIG_set0(sig, r, s) == 1 else { BN_free(r); BN_free(s); return nil }  // on success sig owns r and s
+        guard let r, let s else {
+            BN_free(r)
+            BN_free(s)
+            return nil
+        }
+        guard ECDSA_SIG_set0(sig, r, s) == 1 else {
+            BN_free(r)
+            BN_free(s)
+            return nil
+        }  // on success sig owns r and s
         return try? OpenSSL.der { i2d_ECDSA_SIG(sig, $0) }
     }
 }

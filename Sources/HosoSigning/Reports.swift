@@ -168,7 +168,8 @@ extension Certificate {
         var chain = given.filter { !$0.isSelfSigned }
         var current = chain.last ?? leaf
         while chain.count < 8, !current.isSelfSigned,
-              let next = pool.first(where: { !$0.isSelfSigned && current.isIssued(by: $0) && !chain.contains($0) }) {
+            let next = pool.first(where: { !$0.isSelfSigned && current.isIssued(by: $0) && !chain.contains($0) })
+        {
             chain.append(next)
             current = next
         }

@@ -1,7 +1,7 @@
 import COpenSSL
 import Foundation
-import Synchronization
 import HosoCore
+import Synchronization
 
 /// TSA chains already checked, shared by every token and every verifier: building and checking the chain of a TSA
 /// certificate (P-384 signatures in the demo PKI) costs far more than the rest of a token's check, and it depends only

@@ -61,22 +61,30 @@ public struct TimeStampAuthority: Sendable {
         let cert = identity.certificate
         guard X509_check_purpose(cert.x509, X509_PURPOSE_TIMESTAMP_SIGN, 0) == 1 else {
             _ = OpenSSL.drainErrors()
-            throw HosoError(.certificateNotUsable,
-                            .both("Chứng thư số không dùng được để cấp dấu thời gian: cần phần mở rộng extendedKeyUsage "
-                                  + "đánh dấu critical và chỉ có timeStamping",
-                                  "The certificate cannot sign time-stamps: it needs a critical extendedKeyUsage extension "
-                                  + "with timeStamping only"),
-                            location: cert.description)
+            throw HosoError(
+                .certificateNotUsable,
+                .both(
+                    "Chứng thư số không dùng được để cấp dấu thời gian: cần phần mở rộng extendedKeyUsage "
+                        + "đánh dấu critical và chỉ có timeStamping",
+                    "The certificate cannot sign time-stamps: it needs a critical extendedKeyUsage extension "
+                        + "with timeStamping only"),
+                location: cert.description)
         }
         guard identity.key.matches(cert) else {
-            throw HosoError(.keyCertMismatch, .both("Khóa bí mật không khớp với chứng thư số của TSA",
-                                                    "The private key does not match the TSA certificate"),
-                            location: cert.description)
+            throw HosoError(
+                .keyCertMismatch,
+                .both(
+                    "Khóa bí mật không khớp với chứng thư số của TSA",
+                    "The private key does not match the TSA certificate"),
+                location: cert.description)
         }
         guard identity.key.info.isStrongEnough else {
-            throw HosoError(.weakAlgorithm, .both("Khóa của TSA quá yếu (\(identity.key.info))",
-                                                  "The TSA key is too weak (\(identity.key.info))"),
-                            location: cert.description)
+            throw HosoError(
+                .weakAlgorithm,
+                .both(
+                    "Khóa của TSA quá yếu (\(identity.key.info))",
+                    "The TSA key is too weak (\(identity.key.info))"),
+                location: cert.description)
         }
         guard let obj = OBJ_txt2obj(policy, 1) else {
             _ = OpenSSL.drainErrors()
@@ -132,8 +140,8 @@ public struct TimeStampAuthority: Sendable {
                 return .failure(bad("TSA từ chối cấp dấu thời gian", "The TSA refused the time-stamp", cause: status.text))
             }
             guard let tst = TS_RESP_get_tst_info(resp), let mi = TS_TST_INFO_get_msg_imprint(tst),
-                  let msg = TS_MSG_IMPRINT_get_msg(mi), OpenSSL.bytes(msg) == request.imprint,
-                  let nonce = TS_TST_INFO_get_nonce(tst), Certificate.serialHex(nonce) == request.nonceHex
+                let msg = TS_MSG_IMPRINT_get_msg(mi), OpenSSL.bytes(msg) == request.imprint,
+                let nonce = TS_TST_INFO_get_nonce(tst), Certificate.serialHex(nonce) == request.nonceHex
             else {
                 return .failure(bad("Dấu thời gian của TSA không dành cho dữ liệu đã gửi", "The TSA's token is not for the data sent"))
             }
@@ -149,10 +157,10 @@ public struct TimeStampAuthority: Sendable {
 
     private func configure(_ ctx: OpaquePointer, time: TimeBox) -> Bool {
         guard TS_RESP_CTX_set_signer_cert(ctx, identity.certificate.x509) == 1,
-              TS_RESP_CTX_set_signer_key(ctx, identity.key.pkey) == 1,
-              TS_RESP_CTX_set_signer_digest(ctx, EVP_sha256()) == 1,
-              TS_RESP_CTX_set_ess_cert_id_digest(ctx, EVP_sha256()) == 1,
-              TS_RESP_CTX_set_clock_precision_digits(ctx, 3) == 1
+            TS_RESP_CTX_set_signer_key(ctx, identity.key.pkey) == 1,
+            TS_RESP_CTX_set_signer_digest(ctx, EVP_sha256()) == 1,
+            TS_RESP_CTX_set_ess_cert_id_digest(ctx, EVP_sha256()) == 1,
+            TS_RESP_CTX_set_clock_precision_digits(ctx, 3) == 1
         else { return false }
         for h in TimeStampHash.allCases where TS_RESP_CTX_add_md(ctx, h.md) != 1 { return false }
 
@@ -169,26 +177,30 @@ public struct TimeStampAuthority: Sendable {
         }
         TS_RESP_CTX_add_flags(ctx, TS_TSA_NAME)
 
-        TS_RESP_CTX_set_time_cb(ctx, { _, data, sec, usec in
-            guard let data, let sec, let usec else { return 0 }
-            let t = Unmanaged<TimeBox>.fromOpaque(data).takeUnretainedValue().date.timeIntervalSince1970
-            let whole = t.rounded(.down)
-            sec.pointee = Int(whole)
-            usec.pointee = min(999_999, Int(((t - whole) * 1_000_000).rounded()))
-            return 1
-        }, Unmanaged.passUnretained(time).toOpaque())
+        TS_RESP_CTX_set_time_cb(
+            ctx,
+            { _, data, sec, usec in
+                guard let data, let sec, let usec else { return 0 }
+                let t = Unmanaged<TimeBox>.fromOpaque(data).takeUnretainedValue().date.timeIntervalSince1970
+                let whole = t.rounded(.down)
+                sec.pointee = Int(whole)
+                usec.pointee = min(999_999, Int(((t - whole) * 1_000_000).rounded()))
+                return 1
+            }, Unmanaged.passUnretained(time).toOpaque())
 
-        TS_RESP_CTX_set_serial_cb(ctx, { ctx, _ in
-            // 128 random bits: unique without a counter that would have to survive restarts and be shared.
-            var bytes = [UInt8](repeating: 0, count: 16)
-            guard RAND_bytes(&bytes, Int32(bytes.count)) == 1, let bn = BN_bin2bn(bytes, Int32(bytes.count), nil) else {
-                TS_RESP_CTX_set_status_info(ctx, TS_STATUS_REJECTION, "Error during serial number generation.")
-                TS_RESP_CTX_add_failure_info(ctx, TS_INFO_ADD_INFO_NOT_AVAILABLE)
-                return nil
-            }
-            defer { BN_free(bn) }
-            return BN_to_ASN1_INTEGER(bn, nil)
-        }, nil)
+        TS_RESP_CTX_set_serial_cb(
+            ctx,
+            { ctx, _ in
+                // 128 random bits: unique without a counter that would have to survive restarts and be shared.
+                var bytes = [UInt8](repeating: 0, count: 16)
+                guard RAND_bytes(&bytes, Int32(bytes.count)) == 1, let bn = BN_bin2bn(bytes, Int32(bytes.count), nil) else {
+                    TS_RESP_CTX_set_status_info(ctx, TS_STATUS_REJECTION, "Error during serial number generation.")
+                    TS_RESP_CTX_add_failure_info(ctx, TS_INFO_ADD_INFO_NOT_AVAILABLE)
+                    return nil
+                }
+                defer { BN_free(bn) }
+                return BN_to_ASN1_INTEGER(bn, nil)
+            }, nil)
         return true
     }
 

@@ -21,8 +21,11 @@ public enum TimeStampClient {
     /// A request for `digest` with a random 64-bit nonce, asking for the TSA's certificate (certReq true).
     public static func request(digest: [UInt8], algorithm: TimeStampHash = .sha256) throws -> Request {
         guard digest.count == algorithm.digestLength else {
-            throw HosoError(.badTimestamp, .both("Giá trị băm dài \(digest.count) byte, không phải \(algorithm.rawValue)",
-                                                 "The digest is \(digest.count) bytes long, not \(algorithm.rawValue)"))
+            throw HosoError(
+                .badTimestamp,
+                .both(
+                    "Giá trị băm dài \(digest.count) byte, không phải \(algorithm.rawValue)",
+                    "The digest is \(digest.count) bytes long, not \(algorithm.rawValue)"))
         }
         let fail = LocalizedText.both("Không tạo được yêu cầu dấu thời gian", "Could not build the time-stamp request")
         let req = try OpenSSL.nonNull(TS_REQ_new(), .cryptoError, fail)
@@ -71,7 +74,7 @@ public enum TimeStampClient {
         }
         // TimeStampResp ::= SEQUENCE { status, timeStampToken }: the token is what follows the status.
         guard let outer = try? DER.parse(responseDER[...]).0, let (_, rest) = try? DER.parse(outer.content),
-              let (_, after) = try? DER.parse(rest), after.isEmpty
+            let (_, after) = try? DER.parse(rest), after.isEmpty
         else { throw bad("Trả lời của TSA không có dấu thời gian", "The TSA reply holds no time-stamp token") }
         let tokenDER = Array(rest)
         let token: TimeStampToken
@@ -115,13 +118,15 @@ public enum TimeStampClient {
             }
         }
         if let fail = TS_STATUS_INFO_get0_failure_info(info) {
-            let failures: [(Int32, String)] = [(TS_INFO_BAD_ALG, "badAlg"), (TS_INFO_BAD_REQUEST, "badRequest"),
-                                               (TS_INFO_BAD_DATA_FORMAT, "badDataFormat"),
-                                               (TS_INFO_TIME_NOT_AVAILABLE, "timeNotAvailable"),
-                                               (TS_INFO_UNACCEPTED_POLICY, "unacceptedPolicy"),
-                                               (TS_INFO_UNACCEPTED_EXTENSION, "unacceptedExtension"),
-                                               (TS_INFO_ADD_INFO_NOT_AVAILABLE, "addInfoNotAvailable"),
-                                               (TS_INFO_SYSTEM_FAILURE, "systemFailure")]
+            let failures: [(Int32, String)] = [
+                (TS_INFO_BAD_ALG, "badAlg"), (TS_INFO_BAD_REQUEST, "badRequest"),
+                (TS_INFO_BAD_DATA_FORMAT, "badDataFormat"),
+                (TS_INFO_TIME_NOT_AVAILABLE, "timeNotAvailable"),
+                (TS_INFO_UNACCEPTED_POLICY, "unacceptedPolicy"),
+                (TS_INFO_UNACCEPTED_EXTENSION, "unacceptedExtension"),
+                (TS_INFO_ADD_INFO_NOT_AVAILABLE, "addInfoNotAvailable"),
+                (TS_INFO_SYSTEM_FAILURE, "systemFailure"),
+            ]
             for (bit, name) in failures where ASN1_BIT_STRING_get_bit(fail, bit) == 1 { parts.append(name) }
         }
         return (code == Int(TS_STATUS_GRANTED) || code == Int(TS_STATUS_GRANTED_WITH_MODS), parts.joined(separator: ", "))

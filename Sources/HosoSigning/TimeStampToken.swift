@@ -47,29 +47,32 @@ public struct TimeStampToken: Sendable {
 
     public init(der: [UInt8]) throws {
         func malformed(_ vi: String, _ en: String) -> HosoError {
-            HosoError(.badTimestamp, .both("Dấu thời gian không hợp lệ: " + vi, "Not a valid time-stamp token: " + en),
-                      cause: OpenSSL.drainErrors())
+            HosoError(
+                .badTimestamp, .both("Dấu thời gian không hợp lệ: " + vi, "Not a valid time-stamp token: " + en),
+                cause: OpenSSL.drainErrors())
         }
         guard let cms = OpenSSL.parseDER(der, { d2i_CMS_ContentInfo(nil, $0, $1) }, free: { CMS_ContentInfo_free($0) }) else {
             throw malformed("không phải CMS", "not CMS")
         }
         defer { CMS_ContentInfo_free(cms) }
         guard OBJ_obj2nid(CMS_get0_type(cms)) == NID_pkcs7_signed,
-              OBJ_obj2nid(CMS_get0_eContentType(cms)) == NID_id_smime_ct_TSTInfo,
-              let content = CMS_get0_content(cms)?.pointee
+            OBJ_obj2nid(CMS_get0_eContentType(cms)) == NID_id_smime_ct_TSTInfo,
+            let content = CMS_get0_content(cms)?.pointee
         else { throw malformed("không chứa TSTInfo", "no TSTInfo inside") }
         guard let infos = CMS_get0_SignerInfos(cms), hoso_sk_signerinfo_num(infos) == 1,
-              let si = hoso_sk_signerinfo_value(infos, 0)
+            let si = hoso_sk_signerinfo_value(infos, 0)
         else { throw malformed("cần đúng một người ký", "exactly one signer is needed") }
-        guard let tst = OpenSSL.parseDER(OpenSSL.bytes(content), { d2i_TS_TST_INFO(nil, $0, $1) },
-                                         free: { TS_TST_INFO_free($0) })
+        guard
+            let tst = OpenSSL.parseDER(
+                OpenSSL.bytes(content), { d2i_TS_TST_INFO(nil, $0, $1) },
+                free: { TS_TST_INFO_free($0) })
         else { throw malformed("TSTInfo không đọc được", "unreadable TSTInfo") }
         defer { TS_TST_INFO_free(tst) }
 
         guard TS_TST_INFO_get_version(tst) == 1,
-              let time = TS_TST_INFO_get_time(tst), let gen = Self.date(time),
-              let mi = TS_TST_INFO_get_msg_imprint(tst), let algor = TS_MSG_IMPRINT_get_algo(mi),
-              let msg = TS_MSG_IMPRINT_get_msg(mi)
+            let time = TS_TST_INFO_get_time(tst), let gen = Self.date(time),
+            let mi = TS_TST_INFO_get_msg_imprint(tst), let algor = TS_MSG_IMPRINT_get_algo(mi),
+            let msg = TS_MSG_IMPRINT_get_msg(mi)
         else { throw malformed("TSTInfo thiếu trường bắt buộc", "TSTInfo lacks a required field") }
         var algObj: OpaquePointer?
         X509_ALGOR_get0(&algObj, nil, nil, algor)
@@ -83,8 +86,9 @@ public struct TimeStampToken: Sendable {
         nonceHex = TS_TST_INFO_get_nonce(tst).map { Certificate.serialHex($0) }
         if let acc = TS_TST_INFO_get_accuracy(tst) {
             func n(_ i: UnsafePointer<ASN1_INTEGER>?) -> Int { i.map { ASN1_INTEGER_get($0) } ?? 0 }
-            accuracy = Accuracy(seconds: n(TS_ACCURACY_get_seconds(acc)), millis: n(TS_ACCURACY_get_millis(acc)),
-                                micros: n(TS_ACCURACY_get_micros(acc)))
+            accuracy = Accuracy(
+                seconds: n(TS_ACCURACY_get_seconds(acc)), millis: n(TS_ACCURACY_get_millis(acc)),
+                micros: n(TS_ACCURACY_get_micros(acc)))
         } else {
             accuracy = nil
         }
@@ -105,8 +109,10 @@ public struct TimeStampToken: Sendable {
     }
 
     /// Parses and verifies in one step; bytes that are not a token at all give `.malformed`.
-    public static func check(der: [UInt8], imprint: [UInt8], trustedRoots: [Certificate],
-                             intermediates: [Certificate] = []) -> TimeStampCheck {
+    public static func check(
+        der: [UInt8], imprint: [UInt8], trustedRoots: [Certificate],
+        intermediates: [Certificate] = []
+    ) -> TimeStampCheck {
         guard let token = try? TimeStampToken(der: der) else { return .malformed }
         return token.verify(imprint: imprint, trustedRoots: trustedRoots, intermediates: intermediates)
     }
@@ -114,16 +120,21 @@ public struct TimeStampToken: Sendable {
     /// Checks, in this order: the imprint is `imprint`; the signature and the ESS signing-certificate attribute hold;
     /// the signer is a TSA certificate; its chain leads to one of `trustedRoots` **at genTime** (so a token stays
     /// checkable after the TSA certificate expires). `intermediates` add to the certificates inside the token.
-    public func verify(imprint expected: [UInt8], trustedRoots: [Certificate],
-                       intermediates: [Certificate] = []) -> TimeStampCheck {
+    public func verify(
+        imprint expected: [UInt8], trustedRoots: [Certificate],
+        intermediates: [Certificate] = []
+    ) -> TimeStampCheck {
         defer { _ = OpenSSL.drainErrors() }
         guard expected == imprint else { return .imprintMismatch }
         guard let cms = OpenSSL.parseDER(der, { d2i_CMS_ContentInfo(nil, $0, $1) }, free: { CMS_ContentInfo_free($0) }),
-              let p7 = Self.parsePKCS7(der)
+            let p7 = Self.parsePKCS7(der)
         else { return .malformed }
-        defer { CMS_ContentInfo_free(cms); PKCS7_free(p7) }
+        defer {
+            CMS_ContentInfo_free(cms)
+            PKCS7_free(p7)
+        }
         guard let infos = CMS_get0_SignerInfos(cms), hoso_sk_signerinfo_num(infos) == 1,
-              let si = hoso_sk_signerinfo_value(infos, 0)
+            let si = hoso_sk_signerinfo_value(infos, 0)
         else { return .malformed }
 
         let pool = certificates + intermediates.filter { !certificates.contains($0) }
@@ -151,7 +162,7 @@ public struct TimeStampToken: Sendable {
         guard let sctx = X509_STORE_CTX_new() else { return .malformed }
         defer { X509_STORE_CTX_free(sctx) }
         guard X509_STORE_CTX_init(sctx, store, tsa.x509, untrusted) == 1,
-              X509_STORE_CTX_set_purpose(sctx, X509_PURPOSE_TIMESTAMP_SIGN) == 1
+            X509_STORE_CTX_set_purpose(sctx, X509_PURPOSE_TIMESTAMP_SIGN) == 1
         else { return .malformed }
         guard X509_verify_cert(sctx) == 1 else { return .untrustedTSA }
         if let built = X509_STORE_CTX_get0_chain(sctx) {
@@ -166,8 +177,10 @@ public struct TimeStampToken: Sendable {
         return verifyWithOpenSSL(p7, roots: trustedRoots, pool: pool, tsa: tsa)
     }
 
-    private func verifyWithOpenSSL(_ p7: UnsafeMutablePointer<PKCS7>, roots: [Certificate], pool: [Certificate],
-                                   tsa: Certificate) -> TimeStampCheck {
+    private func verifyWithOpenSSL(
+        _ p7: UnsafeMutablePointer<PKCS7>, roots: [Certificate], pool: [Certificate],
+        tsa: Certificate
+    ) -> TimeStampCheck {
         guard let vctx = TS_VERIFY_CTX_new() else { return .malformed }
         defer { TS_VERIFY_CTX_free(vctx) }
         // The context frees what it is given: the store, the certificate stack and the imprint buffer.
@@ -220,7 +233,10 @@ public struct TimeStampToken: Sendable {
             guard let base = buf.baseAddress else { return nil }
             var p: UnsafePointer<UInt8>? = base
             guard let obj = d2i_PKCS7(nil, &p, buf.count) else { return nil }
-            if p != base + buf.count { PKCS7_free(obj); return nil }
+            if p != base + buf.count {
+                PKCS7_free(obj)
+                return nil
+            }
             return obj
         }
     }

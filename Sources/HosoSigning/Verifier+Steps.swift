@@ -41,11 +41,15 @@ extension SignatureVerifier {
         switch s.essMatches(cert) {
         case .some(true): break
         case .some(false):
-            throw VerificationStop(.indeterminate, .noSigningCertificateFound,
-                                   .both("thuộc tính signing-certificate-v2 chỉ tới chứng thư khác", "signing-certificate-v2 names another certificate"))
+            throw VerificationStop(
+                .indeterminate, .noSigningCertificateFound,
+                .both("thuộc tính signing-certificate-v2 chỉ tới chứng thư khác", "signing-certificate-v2 names another certificate"))
         case .none:
-            r.warnings.append(.init(.both("Chữ ký không có thuộc tính signing-certificate-v2 (không phải CAdES)",
-                                          "The signature has no signing-certificate-v2 attribute (not CAdES)")))
+            r.warnings.append(
+                .init(
+                    .both(
+                        "Chữ ký không có thuộc tính signing-certificate-v2 (không phải CAdES)",
+                        "The signature has no signing-certificate-v2 attribute (not CAdES)")))
         }
         return cert
     }
@@ -64,8 +68,10 @@ extension SignatureVerifier {
     }
 
     /// 5. The time to judge at: a valid signature timestamp proves existence then; otherwise it is now.
-    func judgementTime(_ s: SignedData.Signer, now: Date, untrusted: [Certificate],
-                       into r: inout SignatureReport) throws(VerificationStop) -> Date {
+    func judgementTime(
+        _ s: SignedData.Signer, now: Date, untrusted: [Certificate],
+        into r: inout SignatureReport
+    ) throws(VerificationStop) -> Date {
         guard let tokenDER = s.timestampToken else { return now }
         let value = s.signatureValue
         let outcome = cache.timestamp(tokenDER, value) {
@@ -88,19 +94,25 @@ extension SignatureVerifier {
             throw VerificationStop(.indeterminate, .timestampUntrusted)
         }
         if let claimed = s.signingTime, claimed > judgeAt.addingTimeInterval(300) {
-            r.warnings.append(.init(.both("Thời điểm ký được khai sau thời điểm đóng dấu thời gian (đồng hồ máy ký sai?)",
-                                          "The claimed signing time is after the timestamp (the signer's clock is wrong?)")))
+            r.warnings.append(
+                .init(
+                    .both(
+                        "Thời điểm ký được khai sau thời điểm đóng dấu thời gian (đồng hồ máy ký sai?)",
+                        "The claimed signing time is after the timestamp (the signer's clock is wrong?)")))
         }
         return judgeAt
     }
 
     /// 6. The chain to a trusted root (time is checked separately below, so each reason is told apart).
-    func checkChain(_ cert: Certificate, untrusted: [Certificate],
-                    into r: inout SignatureReport) throws(VerificationStop) -> [Certificate] {
+    func checkChain(
+        _ cert: Certificate, untrusted: [Certificate],
+        into r: inout SignatureReport
+    ) throws(VerificationStop) -> [Certificate] {
         guard let chain = cachedChain(cert, untrusted: untrusted) else { throw VerificationStop(.indeterminate, .noCertificateChainFound) }
         r.chain = chain.map { $0.commonName ?? $0.subject }
         if chain.dropLast().contains(where: { $0.hasWeakSignature }) {
-            throw VerificationStop(.failed, .weakAlgorithm, .both("chuỗi chứng thư ký bằng SHA-1/MD5", "the chain is signed with SHA-1/MD5"))
+            throw VerificationStop(
+                .failed, .weakAlgorithm, .both("chuỗi chứng thư ký bằng SHA-1/MD5", "the chain is signed with SHA-1/MD5"))
         }
         return chain
     }
@@ -110,36 +122,49 @@ extension SignatureVerifier {
     func checkValidity(_ chain: [Certificate], signer cert: Certificate, claimed: Date?, judgeAt: Date) throws(VerificationStop) {
         for c in chain {
             if let claimed, claimed > c.notAfter, c == cert {
-                throw VerificationStop(.failed, .expired, .both("thời điểm ký được khai sau ngày hết hạn", "the claimed signing time is after expiry"))
+                throw VerificationStop(
+                    .failed, .expired, .both("thời điểm ký được khai sau ngày hết hạn", "the claimed signing time is after expiry"))
             }
             if let claimed, claimed < c.notBefore, c == cert {
                 throw VerificationStop(.failed, .notYetValid)
             }
-            if judgeAt > c.notAfter { throw VerificationStop(.indeterminate, .expired, c == cert ? nil :
-                .both("chứng thư CA \(c.commonName ?? c.subject) hết hạn", "CA certificate \(c.commonName ?? c.subject) expired")) }
+            if judgeAt > c.notAfter {
+                throw VerificationStop(
+                    .indeterminate, .expired,
+                    c == cert
+                        ? nil
+                        : .both("chứng thư CA \(c.commonName ?? c.subject) hết hạn", "CA certificate \(c.commonName ?? c.subject) expired"))
+            }
             if judgeAt < c.notBefore { throw VerificationStop(.failed, .notYetValid) }
         }
     }
 
     /// 8. Revocation of every certificate below the root, from the latest CRL of its issuer.
     /// The trust context's CRLs per issuer are found once per verifier; embedded ones only when they are new.
-    func checkRevocation(_ chain: [Certificate], signer cert: Certificate, embedded: [CRL], claimed: Date?, judgeAt: Date,
-                         into r: inout SignatureReport) throws(VerificationStop) {
+    func checkRevocation(
+        _ chain: [Certificate], signer cert: Certificate, embedded: [CRL], claimed: Date?, judgeAt: Date,
+        into r: inout SignatureReport
+    ) throws(VerificationStop) {
         let trusted = Set(trust.crls.map(\.fingerprint))
         let extraCRLs = embedded.filter { !trusted.contains($0.fingerprint) }
         for (i, c) in chain.enumerated().dropLast() {
             let issuer = chain[i + 1]
-            let crls = cache.trustedCRLs(issuer) { trust.crls.filter { $0.isSigned(by: issuer) } }
+            let crls =
+                cache.trustedCRLs(issuer) { trust.crls.filter { $0.isSigned(by: issuer) } }
                 + extraCRLs.filter { crl in cache.crlSigned(crl, by: issuer) { crl.isSigned(by: issuer) } }
             guard let latest = crls.max(by: { $0.thisUpdate < $1.thisUpdate }) else {
-                throw VerificationStop(.indeterminate, .noRevocationData, .both("không có CRL của \(issuer.commonName ?? issuer.subject)",
-                                                                               "no CRL from \(issuer.commonName ?? issuer.subject)"))
+                throw VerificationStop(
+                    .indeterminate, .noRevocationData,
+                    .both(
+                        "không có CRL của \(issuer.commonName ?? issuer.subject)",
+                        "no CRL from \(issuer.commonName ?? issuer.subject)"))
             }
             // Revoked in any authentic CRL counts, not only in the latest (a revocation is never undone).
             let revokedAt = crls.compactMap { $0.revocationDate(of: c) }.min()
             if c == cert {
-                r.revocation = .init(source: "crl", issuer: latest.issuer, thisUpdate: latest.thisUpdate,
-                                     nextUpdate: latest.nextUpdate, revokedAt: revokedAt)
+                r.revocation = .init(
+                    source: "crl", issuer: latest.issuer, thisUpdate: latest.thisUpdate,
+                    nextUpdate: latest.nextUpdate, revokedAt: revokedAt)
             }
             if let revokedAt {
                 if let claimed, claimed >= revokedAt {
@@ -148,11 +173,17 @@ extension SignatureVerifier {
                 if revokedAt <= judgeAt {
                     throw r.timeProof == .timestamp ? VerificationStop(.failed, .revoked) : VerificationStop(.indeterminate, .revokedNoPOE)
                 }
-                r.warnings.append(.init(.both("Chứng thư số bị thu hồi ngày \(HosoClock.format(revokedAt)), sau thời điểm có dấu thời gian",
-                                              "The certificate was revoked on \(HosoClock.format(revokedAt)), after the timestamped time")))
+                r.warnings.append(
+                    .init(
+                        .both(
+                            "Chứng thư số bị thu hồi ngày \(HosoClock.format(revokedAt)), sau thời điểm có dấu thời gian",
+                            "The certificate was revoked on \(HosoClock.format(revokedAt)), after the timestamped time")))
             } else if let next = latest.nextUpdate, next < judgeAt, latest.thisUpdate < judgeAt {
-                r.warnings.append(.init(.both("CRL mới nhất đã quá hạn cập nhật (\(HosoClock.format(next))); dùng vì đang ngoại tuyến",
-                                              "The latest CRL is past its next update (\(HosoClock.format(next))); used because offline")))
+                r.warnings.append(
+                    .init(
+                        .both(
+                            "CRL mới nhất đã quá hạn cập nhật (\(HosoClock.format(next))); dùng vì đang ngoại tuyến",
+                            "The latest CRL is past its next update (\(HosoClock.format(next))); used because offline")))
             }
         }
     }
@@ -161,8 +192,11 @@ extension SignatureVerifier {
     func checkRole(_ claimedRole: SignerRole?, recordType: String?) throws(VerificationStop) {
         if let recordType, let allowed = policy.rolesByRecordType[recordType] {
             guard let role = claimedRole, allowed.contains(role) else {
-                throw VerificationStop(.failed, .roleNotAuthorised, .both("vai trò \(claimedRole?.rawValue ?? "(không có)") với \(recordType)",
-                                                                          "role \(claimedRole?.rawValue ?? "(none)") for \(recordType)"))
+                throw VerificationStop(
+                    .failed, .roleNotAuthorised,
+                    .both(
+                        "vai trò \(claimedRole?.rawValue ?? "(không có)") với \(recordType)",
+                        "role \(claimedRole?.rawValue ?? "(none)") for \(recordType)"))
             }
         }
     }

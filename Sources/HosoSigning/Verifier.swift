@@ -1,12 +1,14 @@
 import COpenSSL
 import Foundation
-import Synchronization
 import HosoCore
 import HosoPrimitives
+import Synchronization
 
 /// The outcome of one signature's validation (in the spirit of ETSI EN 319 102-1).
 public enum Indication: String, Codable, Sendable {
-    case passed = "PASSED", indeterminate = "INDETERMINATE", failed = "FAILED"
+    case passed = "PASSED"
+    case indeterminate = "INDETERMINATE"
+    case failed = "FAILED"
 }
 
 /// Why a signature is not PASSED. Stable codes: scripts and tests compare them.
@@ -35,21 +37,31 @@ public struct ReasonCode: RawRepresentable, Codable, Hashable, Sendable, CustomS
     public var text: LocalizedText {
         switch self {
         case .hashFailure: return .both("Nội dung đã bị thay đổi sau khi ký", "The content was changed after signing")
-        case .sigCryptoFailure: return .both("Giá trị chữ ký không đúng với chứng thư số", "The signature value does not match the certificate")
+        case .sigCryptoFailure:
+            return .both("Giá trị chữ ký không đúng với chứng thư số", "The signature value does not match the certificate")
         case .revoked: return .both("Chứng thư số đã bị thu hồi trước thời điểm ký", "The certificate was revoked before the signing time")
-        case .revokedNoPOE: return .both("Chứng thư số đã bị thu hồi và không có dấu thời gian chứng minh chữ ký có trước đó",
-                                         "The certificate was revoked and no timestamp proves the signature existed before")
+        case .revokedNoPOE:
+            return .both(
+                "Chứng thư số đã bị thu hồi và không có dấu thời gian chứng minh chữ ký có trước đó",
+                "The certificate was revoked and no timestamp proves the signature existed before")
         case .expired: return .both("Chứng thư số hết hạn tại thời điểm đánh giá", "The certificate had expired at the time judged")
-        case .notYetValid: return .both("Chứng thư số chưa có hiệu lực tại thời điểm đánh giá", "The certificate was not yet valid at the time judged")
-        case .noCertificateChainFound: return .both("Không dựng được chuỗi chứng thư tới một gốc tin cậy", "No certificate chain to a trusted root")
-        case .noSigningCertificateFound: return .both("Không xác định được chứng thư số của người ký", "The signer's certificate cannot be identified")
-        case .noRevocationData: return .both("Không có dữ liệu thu hồi (CRL) để kiểm tra chứng thư số", "No revocation data (CRL) to check the certificate")
-        case .wrongKeyUsage: return .both("Chứng thư số không được phép dùng để ký văn bản", "The certificate may not be used to sign documents")
+        case .notYetValid:
+            return .both("Chứng thư số chưa có hiệu lực tại thời điểm đánh giá", "The certificate was not yet valid at the time judged")
+        case .noCertificateChainFound:
+            return .both("Không dựng được chuỗi chứng thư tới một gốc tin cậy", "No certificate chain to a trusted root")
+        case .noSigningCertificateFound:
+            return .both("Không xác định được chứng thư số của người ký", "The signer's certificate cannot be identified")
+        case .noRevocationData:
+            return .both("Không có dữ liệu thu hồi (CRL) để kiểm tra chứng thư số", "No revocation data (CRL) to check the certificate")
+        case .wrongKeyUsage:
+            return .both("Chứng thư số không được phép dùng để ký văn bản", "The certificate may not be used to sign documents")
         case .weakAlgorithm: return .both("Thuật toán hoặc độ dài khóa không đạt quy định", "The algorithm or key size is not allowed")
-        case .roleNotAuthorised: return .both("Vai trò người ký không được phép ký loại hồ sơ này", "The signer's role may not sign this kind of record")
+        case .roleNotAuthorised:
+            return .both("Vai trò người ký không được phép ký loại hồ sơ này", "The signer's role may not sign this kind of record")
         case .timestampMismatch: return .both("Dấu thời gian không thuộc về chữ ký này", "The timestamp does not belong to this signature")
         case .timestampInvalid: return .both("Dấu thời gian bị giả mạo hoặc hỏng", "The timestamp is forged or damaged")
-        case .timestampUntrusted: return .both("Dấu thời gian do đơn vị không tin cậy cấp", "The timestamp comes from an untrusted authority")
+        case .timestampUntrusted:
+            return .both("Dấu thời gian do đơn vị không tin cậy cấp", "The timestamp comes from an untrusted authority")
         case .formatFailure: return .both("Chữ ký sai định dạng", "The signature is malformed")
         default: return .both(rawValue, rawValue)
         }
@@ -119,11 +131,17 @@ public struct SignatureReport: Codable, Sendable {
     public struct Message: Codable, Sendable, Equatable {
         public var vi: String
         public var en: String
-        public init(_ t: LocalizedText) { vi = t.vi; en = t.en }
+        public init(_ t: LocalizedText) {
+            vi = t.vi
+            en = t.en
+        }
         public func text(_ lang: Lang) -> String { lang == .en ? en : vi }
     }
 
-    public struct Period: Codable, Sendable { public var notBefore: Date; public var notAfter: Date }
+    public struct Period: Codable, Sendable {
+        public var notBefore: Date
+        public var notAfter: Date
+    }
 
     public enum TimeProof: String, Codable, Sendable {
         /// An RFC 3161 timestamp from a trusted authority proves the signature existed at `judgedAt`.
@@ -184,8 +202,9 @@ public struct SignatureVerifier: Sendable {
     /// and reason (see `Verifier+Steps.swift`). The order of the steps is the order of the reasons' precedence.
     func verify(_ s: SignedData.Signer, in sd: SignedData, content: [UInt8], recordType: String?) -> SignatureReport {
         let now = clock.now()
-        var r = SignatureReport(indication: .passed, reason: nil, message: .init(.both("Chữ ký hợp lệ", "The signature is valid")),
-                                judgedAt: now, timeProof: .verificationTime, chain: [], warnings: [])
+        var r = SignatureReport(
+            indication: .passed, reason: nil, message: .init(.both("Chữ ký hợp lệ", "The signature is valid")),
+            judgedAt: now, timeProof: .verificationTime, chain: [], warnings: [])
         r.claimedSigningTime = s.signingTime
         let claimedRole = s.signedAttribute(OID.signerAttributesV2).flatMap { der in
             cache.role(der) { CMSSigner.role(fromAttributeValue: der) }
@@ -220,7 +239,8 @@ public struct SignatureVerifier: Sendable {
         case NID_rsassaPss, NID_ecdsa_with_SHA256, NID_ecdsa_with_SHA384, NID_ecdsa_with_SHA512, NID_X9_62_id_ecPublicKey:
             return nil
         case NID_rsaEncryption, NID_sha256WithRSAEncryption, NID_sha384WithRSAEncryption, NID_sha512WithRSAEncryption:
-            return policy.allowPKCS1v15 ? nil : .both("RSA PKCS#1 v1.5 (quy định yêu cầu RSASSA-PSS)", "RSA PKCS#1 v1.5 (the rules require RSASSA-PSS)")
+            return policy.allowPKCS1v15
+                ? nil : .both("RSA PKCS#1 v1.5 (quy định yêu cầu RSASSA-PSS)", "RSA PKCS#1 v1.5 (the rules require RSASSA-PSS)")
         default:
             return .both("thuật toán ký \(s.signatureAlgorithm)", "signature algorithm \(s.signatureAlgorithm)")
         }
@@ -289,7 +309,9 @@ final class VerificationCache: Sendable {
     private let state = Mutex(State())
     private let limit = 4096
 
-    private func memo<K: Hashable & Sendable, V: Sendable>(_ table: WritableKeyPath<State, [K: V]> & Sendable, _ key: K, _ make: () throws -> V) rethrows -> V {
+    private func memo<K: Hashable & Sendable, V: Sendable>(
+        _ table: WritableKeyPath<State, [K: V]> & Sendable, _ key: K, _ make: () throws -> V
+    ) rethrows -> V {
         if let hit = state.withLock({ $0[keyPath: table][key] }) { return hit }
         let value = try make()
         state.withLock { s in
@@ -303,11 +325,15 @@ final class VerificationCache: Sendable {
     /// The trust context's CRLs signed by `issuer` (the context is fixed for a verifier).
     func trustedCRLs(_ issuer: Certificate, _ make: () -> [CRL]) -> [CRL] { memo(\.crlsByIssuer, issuer.fingerprint, make) }
 
-    func certificate(_ der: ArraySlice<UInt8>, _ make: () throws -> Certificate) rethrows -> Certificate { try memo(\.certificates, Data(der), make) }
+    func certificate(_ der: ArraySlice<UInt8>, _ make: () throws -> Certificate) rethrows -> Certificate {
+        try memo(\.certificates, Data(der), make)
+    }
     func crl(_ der: ArraySlice<UInt8>, _ make: () throws -> CRL) rethrows -> CRL { try memo(\.crls, Data(der), make) }
 
     /// A timestamp's check depends only on the token, the signature value it should cover and the (fixed) trust.
-    func timestamp(_ token: [UInt8], _ value: [UInt8], _ make: () -> SignatureVerifier.TimestampOutcome) -> SignatureVerifier.TimestampOutcome {
+    func timestamp(
+        _ token: [UInt8], _ value: [UInt8], _ make: () -> SignatureVerifier.TimestampOutcome
+    ) -> SignatureVerifier.TimestampOutcome {
         memo(\.timestamps, Data(token + value), make)
     }
 

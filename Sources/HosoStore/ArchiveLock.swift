@@ -1,9 +1,10 @@
+import HosoCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import HosoCore
 
 /// An advisory lock on the archive. Every command holds it shared; work that must be alone
 /// (removing leftover temporary files, swapping in a rebuilt index) takes it exclusive.
@@ -25,9 +26,12 @@ public final class ArchiveLock: Sendable {
             let code = errno
             close(fd)
             if code == EWOULDBLOCK {
-                throw HosoError(.busy, LocalizedText(vi: "Kho đang được một tiến trình hoso khác dùng",
-                                                     en: "The archive is in use by another hoso process"),
-                                location: path)
+                throw HosoError(
+                    .busy,
+                    LocalizedText(
+                        vi: "Kho đang được một tiến trình hoso khác dùng",
+                        en: "The archive is in use by another hoso process"),
+                    location: path)
             }
             throw HosoError.fromErrno(code, path: path, action: LocalizedText(vi: "khoá kho", en: "locking the archive"))
         }

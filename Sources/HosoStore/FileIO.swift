@@ -1,10 +1,11 @@
+import CHosoSys
+import HosoCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import HosoCore
-import CHosoSys
 
 /// A failed system call's errno, thrown by the thin wrappers below and turned into a `HosoError`
 /// (which names the file) by their callers.
@@ -25,8 +26,10 @@ public final class FileHandleFD {
 
     deinit { _ = Glibc.close(fd) }
 
-    public static func open(_ path: String, flags: Int32, mode: mode_t = 0,
-                            action: LocalizedText) throws -> FileHandleFD {
+    public static func open(
+        _ path: String, flags: Int32, mode: mode_t = 0,
+        action: LocalizedText
+    ) throws -> FileHandleFD {
         let fd = Glibc.open(path, flags | O_CLOEXEC, mode)
         if fd < 0 { throw HosoError.fromErrno(errno, path: path, action: action) }
         return FileHandleFD(fd: fd, path: path)

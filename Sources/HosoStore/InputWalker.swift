@@ -1,10 +1,11 @@
+import Foundation
+import HosoCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
-import HosoCore
 
 /// A regular file chosen for adding, with what we saw of it before reading.
 package struct InputFile: Sendable {
@@ -38,9 +39,11 @@ package struct InputWalker {
                 continue
             }
             if real == archiveRealPath || real.hasPrefix(archiveRealPath + "/") {
-                problems.append(HosoError(.inputInsideArchive,
-                                          .both("Đường dẫn nằm trong chính kho lưu trữ", "The path is inside the archive itself"),
-                                          location: arg))
+                problems.append(
+                    HosoError(
+                        .inputInsideArchive,
+                        .both("Đường dẫn nằm trong chính kho lưu trữ", "The path is inside the archive itself"),
+                        location: arg))
                 continue
             }
             // "." and ".." name the directory they resolve to; "/" has no name of its own.
@@ -58,19 +61,27 @@ package struct InputWalker {
                 problems.append(loop(path))
                 return
             }
-            problems.append(HosoError(.inputNotFound, .both("Liên kết tượng trưng trỏ tới nơi không tồn tại",
-                                                            "Symbolic link points to nothing"), location: path))
+            problems.append(
+                HosoError(
+                    .inputNotFound,
+                    .both(
+                        "Liên kết tượng trưng trỏ tới nơi không tồn tại",
+                        "Symbolic link points to nothing"), location: path))
             return
         }
         let code = errno
         if code == ELOOP {
             problems.append(loop(path))
         } else if code == ENOENT || code == ENOTDIR {
-            problems.append(HosoError(.inputNotFound, .both("Không tìm thấy tệp hoặc thư mục", "No such file or directory"),
-                                      location: path))
+            problems.append(
+                HosoError(
+                    .inputNotFound, .both("Không tìm thấy tệp hoặc thư mục", "No such file or directory"),
+                    location: path))
         } else {
-            problems.append(HosoError(.inputUnreadable, .both("Không đọc được", "Cannot be read"),
-                                      location: path, cause: errnoDescription(code)))
+            problems.append(
+                HosoError(
+                    .inputUnreadable, .both("Không đọc được", "Cannot be read"),
+                    location: path, cause: errnoDescription(code)))
         }
     }
 
@@ -89,16 +100,22 @@ package struct InputWalker {
         case S_IFDIR:
             let key = "\(st.st_dev):\(st.st_ino)"
             if ancestors.contains(key) {
-                problems.append(HosoError(.symlinkLoop, .both("Liên kết tượng trưng tạo vòng lặp thư mục (trỏ về thư mục cha)",
-                                                              "Symbolic link makes a directory loop (points to a parent)"),
-                                          location: path))
+                problems.append(
+                    HosoError(
+                        .symlinkLoop,
+                        .both(
+                            "Liên kết tượng trưng tạo vòng lặp thư mục (trỏ về thư mục cha)",
+                            "Symbolic link makes a directory loop (points to a parent)"),
+                        location: path))
                 return
             }
             if let real = realPath(path), real == archiveRealPath { return }  // never add the archive into itself
             let names: [String]
             do { names = try listDirectory(path) } catch let e as HosoError {
-                problems.append(HosoError(.inputUnreadable, .both("Không đọc được thư mục", "Cannot read the directory"),
-                                          location: path, cause: e.cause))
+                problems.append(
+                    HosoError(
+                        .inputUnreadable, .both("Không đọc được thư mục", "Cannot read the directory"),
+                        location: path, cause: e.cause))
                 return
             } catch {
                 return
@@ -111,27 +128,37 @@ package struct InputWalker {
         case S_IFREG:
             let fd = open(path, O_RDONLY | O_CLOEXEC)
             if fd < 0 {
-                problems.append(HosoError(.inputUnreadable, .both("Không đọc được tệp", "Cannot read the file"),
-                                          location: path, cause: errnoDescription(errno)))
+                problems.append(
+                    HosoError(
+                        .inputUnreadable, .both("Không đọc được tệp", "Cannot read the file"),
+                        location: path, cause: errnoDescription(errno)))
                 return
             }
             close(fd)
             let real = realPath(path) ?? path
             if let first = seen[real] {
-                problems.append(HosoError(.duplicatePath,
-                                          .both("Cùng một tệp được chỉ ra hai lần (cũng là \(first))",
-                                                "The same file is named twice (also as \(first))"),
-                                          location: path))
+                problems.append(
+                    HosoError(
+                        .duplicatePath,
+                        .both(
+                            "Cùng một tệp được chỉ ra hai lần (cũng là \(first))",
+                            "The same file is named twice (also as \(first))"),
+                        location: path))
                 return
             }
             seen[real] = path
-            files.append(InputFile(sourcePath: path, name: name, realPath: real, size: UInt64(st.st_size),
-                                   mtimeSec: st.st_mtim.tv_sec, mtimeNsec: st.st_mtim.tv_nsec))
+            files.append(
+                InputFile(
+                    sourcePath: path, name: name, realPath: real, size: UInt64(st.st_size),
+                    mtimeSec: st.st_mtim.tv_sec, mtimeNsec: st.st_mtim.tv_nsec))
         default:
-            problems.append(HosoError(.inputNotRegular,
-                                      .both("Không phải tệp thường (FIFO, socket hay thiết bị)",
-                                            "Not a regular file (a FIFO, socket or device)"),
-                                      location: path))
+            problems.append(
+                HosoError(
+                    .inputNotRegular,
+                    .both(
+                        "Không phải tệp thường (FIFO, socket hay thiết bị)",
+                        "Not a regular file (a FIFO, socket or device)"),
+                    location: path))
         }
     }
 }

@@ -53,11 +53,14 @@ public struct Manifest: Codable, Sendable, Equatable {
     public static func decode(_ bytes: [UInt8], id: ObjectID) throws -> Manifest {
         do {
             let m = try JSONDecoder().decode(Manifest.self, from: Data(bytes))
-            guard m.type == typeName, m.version == 1 else { throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "type/version")) }
+            guard m.type == typeName, m.version == 1 else {
+                throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "type/version"))
+            }
             return m
         } catch {
-            throw HosoError(.invalidManifest, .both("Đối tượng manifest không đọc được", "Unreadable manifest object"),
-                            location: id.hex, cause: "\(error)")
+            throw HosoError(
+                .invalidManifest, .both("Đối tượng manifest không đọc được", "Unreadable manifest object"),
+                location: id.hex, cause: "\(error)")
         }
     }
 }

@@ -31,11 +31,11 @@ public struct ObjectHeader: Sendable, Equatable {
         guard line.hasPrefix(prefix) else { return nil }
         let fields = line.dropFirst(prefix.count).split(separator: " ", omittingEmptySubsequences: false)
         guard fields.count == 3,
-              let kind = ObjectKind(rawValue: String(fields[0])),
-              let enc = ObjectEncoding(rawValue: String(fields[1])),
-              !fields[2].isEmpty, fields[2].utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
-              fields[2].count == 1 || fields[2].first != "0",
-              let size = UInt64(fields[2])
+            let kind = ObjectKind(rawValue: String(fields[0])),
+            let enc = ObjectEncoding(rawValue: String(fields[1])),
+            !fields[2].isEmpty, fields[2].utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
+            fields[2].count == 1 || fields[2].first != "0",
+            let size = UInt64(fields[2])
         else { return nil }
         return (ObjectHeader(kind: kind, encoding: enc, size: size), nl + 1)
     }

@@ -28,8 +28,10 @@ public struct ObjectID: Hashable, Sendable, Comparable, CustomStringConvertible,
     public init(from decoder: any Decoder) throws {
         let s = try decoder.singleValueContainer().decode(String.self)
         guard let id = ObjectID(hex: s) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
-                                                    debugDescription: "not a SHA-256 hex id: \(s)"))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "not a SHA-256 hex id: \(s)"))
         }
         self = id
     }
@@ -45,10 +47,12 @@ public struct ObjectID: Hashable, Sendable, Comparable, CustomStringConvertible,
     public static func normalizedPrefix(_ text: String) throws -> String {
         let t = text.lowercased()
         guard t.utf8.count >= 4, t.utf8.count <= 64, t.utf8.allSatisfy(isHexDigit) else {
-            throw HosoError(.invalidID,
-                            LocalizedText(vi: "Mã đối tượng phải gồm 4 đến 64 chữ số thập lục phân",
-                                          en: "An object id must be 4 to 64 hexadecimal digits"),
-                            location: text)
+            throw HosoError(
+                .invalidID,
+                LocalizedText(
+                    vi: "Mã đối tượng phải gồm 4 đến 64 chữ số thập lục phân",
+                    en: "An object id must be 4 to 64 hexadecimal digits"),
+                location: text)
         }
         return t
     }
@@ -63,7 +67,7 @@ public struct ObjectKind: Hashable, Sendable, RawRepresentable, Codable, CustomS
     public init?(rawValue: String) {
         let u = Array(rawValue.utf8)
         guard (1...32).contains(u.count), (97...122).contains(u[0]),
-              u.allSatisfy({ (97...122).contains($0) || (48...57).contains($0) || $0 == 45 })
+            u.allSatisfy({ (97...122).contains($0) || (48...57).contains($0) || $0 == 45 })
         else { return nil }
         self.rawValue = rawValue
     }
@@ -74,10 +78,12 @@ public struct ObjectKind: Hashable, Sendable, RawRepresentable, Codable, CustomS
 
     public static func parse(_ text: String) throws -> ObjectKind {
         guard let k = ObjectKind(rawValue: text) else {
-            throw HosoError(.invalidKind,
-                            LocalizedText(vi: "Loại đối tượng không hợp lệ (chữ thường, số, '-'; tối đa 32 ký tự)",
-                                          en: "Invalid object kind (lowercase letters, digits, '-'; at most 32 characters)"),
-                            location: text)
+            throw HosoError(
+                .invalidKind,
+                LocalizedText(
+                    vi: "Loại đối tượng không hợp lệ (chữ thường, số, '-'; tối đa 32 ký tự)",
+                    en: "Invalid object kind (lowercase letters, digits, '-'; at most 32 characters)"),
+                location: text)
         }
         return k
     }

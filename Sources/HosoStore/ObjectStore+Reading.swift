@@ -1,11 +1,12 @@
+import CHosoSys
+import HosoCore
+import HosoPrimitives
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import CHosoSys
-import HosoCore
-import HosoPrimitives
 
 /// Reading objects back, each re-checked against its id.
 extension ObjectStore {
@@ -39,8 +40,10 @@ extension ObjectStore {
         try scan(path: path(of: id), expected: id, sink: sink)
     }
 
-    func scan(path: String, expected: ObjectID,
-              sink: (UnsafeRawBufferPointer) throws -> Void) throws -> StoredObject {
+    func scan(
+        path: String, expected: ObjectID,
+        sink: (UnsafeRawBufferPointer) throws -> Void
+    ) throws -> StoredObject {
         let h = try openObject(path)
         var chunk = [UInt8](repeating: 0, count: Self.chunkSize)
         var n: Int
@@ -55,10 +58,12 @@ extension ObjectStore {
         let inflater = header.encoding == .zlib ? Inflater() : nil
         var start = hlen
         let corrupt = { (detail: String) in
-            HosoError(.objectCorrupt,
-                      LocalizedText(vi: "Đối tượng bị hỏng: nội dung không khớp mã SHA-256 của nó",
-                                    en: "Object is corrupt: its content does not match its SHA-256 name"),
-                      location: path, cause: detail)
+            HosoError(
+                .objectCorrupt,
+                LocalizedText(
+                    vi: "Đối tượng bị hỏng: nội dung không khớp mã SHA-256 của nó",
+                    en: "Object is corrupt: its content does not match its SHA-256 name"),
+                location: path, cause: detail)
         }
         while true {
             try chunk.withUnsafeBytes { all in
@@ -91,24 +96,28 @@ extension ObjectStore {
         }
         let finished = inflater.map { $0.state == .finished } ?? true
         if produced < header.size || !finished {
-            throw HosoError(.objectTruncated,
-                            LocalizedText(vi: "Đối tượng bị cắt cụt: tệp ngắn hơn nội dung mà đầu tệp ghi",
-                                          en: "Object is truncated: the file is shorter than its header says"),
-                            location: path, cause: "\(produced) of \(header.size) bytes")
+            throw HosoError(
+                .objectTruncated,
+                LocalizedText(
+                    vi: "Đối tượng bị cắt cụt: tệp ngắn hơn nội dung mà đầu tệp ghi",
+                    en: "Object is truncated: the file is shorter than its header says"),
+                location: path, cause: "\(produced) of \(header.size) bytes")
         }
         let actual = ObjectID(digest: hasher.finalize())
         guard actual == expected else { throw corrupt("content hashes to \(actual.hex)") }
-        return StoredObject(id: expected, kind: header.kind, encoding: header.encoding, size: produced,
-                            storedSize: fileBytes)
+        return StoredObject(
+            id: expected, kind: header.kind, encoding: header.encoding, size: produced,
+            storedSize: fileBytes)
     }
 
     /// The verified content of an object, in memory. Wrong bytes are never returned.
     public func read(_ id: ObjectID, limit: UInt64 = ObjectStore.inMemoryLimit) throws -> [UInt8] {
         let head = try header(of: id)
         guard head.size <= limit else {
-            throw HosoError(.objectTooLarge,
-                            LocalizedText(vi: "Đối tượng quá lớn để đọc vào bộ nhớ", en: "Object too large to read into memory"),
-                            location: id.hex, cause: "\(head.size) > \(limit) bytes")
+            throw HosoError(
+                .objectTooLarge,
+                LocalizedText(vi: "Đối tượng quá lớn để đọc vào bộ nhớ", en: "Object too large to read into memory"),
+                location: id.hex, cause: "\(head.size) > \(limit) bytes")
         }
         var out = [UInt8]()
         out.reserveCapacity(Int(head.size))
@@ -164,9 +173,10 @@ extension ObjectStore {
             let code = errno
             if code == ENOENT {
                 let name = String(path.split(separator: "/").last ?? "")
-                throw HosoError(.objectNotFound,
-                                LocalizedText(vi: "Không có đối tượng này trong kho", en: "No such object in the store"),
-                                location: name)
+                throw HosoError(
+                    .objectNotFound,
+                    LocalizedText(vi: "Không có đối tượng này trong kho", en: "No such object in the store"),
+                    location: name)
             }
             throw unreadable(path, code)
         }
@@ -174,13 +184,15 @@ extension ObjectStore {
     }
 
     private func unreadable(_ path: String, _ code: Int32) -> HosoError {
-        HosoError(.objectUnreadable, LocalizedText(vi: "Không đọc được đối tượng", en: "Cannot read the object"),
-                  location: path, cause: errnoDescription(code))
+        HosoError(
+            .objectUnreadable, LocalizedText(vi: "Không đọc được đối tượng", en: "Cannot read the object"),
+            location: path, cause: errnoDescription(code))
     }
 
     private func malformed(_ path: String) -> HosoError {
-        HosoError(.objectMalformed,
-                  LocalizedText(vi: "Đầu tệp đối tượng không hợp lệ", en: "The object's header line is not valid"),
-                  location: path, cause: "expected '\(ObjectHeader.prefix)<kind> <raw|zlib> <size>'")
+        HosoError(
+            .objectMalformed,
+            LocalizedText(vi: "Đầu tệp đối tượng không hợp lệ", en: "The object's header line is not valid"),
+            location: path, cause: "expected '\(ObjectHeader.prefix)<kind> <raw|zlib> <size>'")
     }
 }

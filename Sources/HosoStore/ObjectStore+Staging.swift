@@ -1,11 +1,12 @@
+import CHosoSys
+import HosoCore
+import HosoPrimitives
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import CHosoSys
-import HosoCore
-import HosoPrimitives
 
 /// Staging and committing objects: the write path.
 extension ObjectStore {
@@ -17,9 +18,11 @@ extension ObjectStore {
     /// With `durable`, the temporary file is synced (and its shard directory exists) before this returns, so that
     /// `commit` only renames it: work that stages ahead — other threads, another core while the caller still checks
     /// whether to commit — waits for the disk there instead of in `commit`. `discard` still removes it.
-    public func stage(kind: ObjectKind, expectedSize: UInt64, sourceName: String, compression: CompressionHint = .measure,
-                      durable: Bool = false,
-                      source: (UnsafeMutableRawBufferPointer) throws -> Int) throws -> StagedObject {
+    public func stage(
+        kind: ObjectKind, expectedSize: UInt64, sourceName: String, compression: CompressionHint = .measure,
+        durable: Bool = false,
+        source: (UnsafeMutableRawBufferPointer) throws -> Int
+    ) throws -> StagedObject {
         let tmp = tmpDir + "/" + randomTempName()
         let action = LocalizedText(vi: "ghi vào kho (\(tmpDir))", en: "writing it into the archive (\(tmpDir))")
         let out: FileHandleFD
@@ -29,8 +32,9 @@ extension ObjectStore {
             throw HosoError(e.code, e.message, location: sourceName, cause: e.cause)
         }
         do {
-            var staged = try writeStaged(out: out, tmp: tmp, kind: kind, expectedSize: expectedSize,
-                                         sourceName: sourceName, compression: compression, source: source)
+            var staged = try writeStaged(
+                out: out, tmp: tmp, kind: kind, expectedSize: expectedSize,
+                sourceName: sourceName, compression: compression, source: source)
             if durable {
                 try out.sync()
                 // An archive made before shard directories were made with it: all of them now, with one sync.
@@ -50,11 +54,15 @@ extension ObjectStore {
     }
 
     /// Stages bytes already in memory.
-    public func stage(bytes: [UInt8], kind: ObjectKind, compression: CompressionHint = .measure,
-                      durable: Bool = false) throws -> StagedObject {
+    public func stage(
+        bytes: [UInt8], kind: ObjectKind, compression: CompressionHint = .measure,
+        durable: Bool = false
+    ) throws -> StagedObject {
         var offset = 0
-        return try stage(kind: kind, expectedSize: UInt64(bytes.count), sourceName: "<memory>", compression: compression,
-                         durable: durable) { buf in
+        return try stage(
+            kind: kind, expectedSize: UInt64(bytes.count), sourceName: "<memory>", compression: compression,
+            durable: durable
+        ) { buf in
             let n = min(buf.count, bytes.count - offset)
             if n > 0 {
                 bytes.withUnsafeBytes { src in
@@ -66,9 +74,11 @@ extension ObjectStore {
         }
     }
 
-    private func writeStaged(out: FileHandleFD, tmp: String, kind: ObjectKind, expectedSize: UInt64,
-                             sourceName: String, compression: CompressionHint,
-                             source: (UnsafeMutableRawBufferPointer) throws -> Int) throws -> StagedObject {
+    private func writeStaged(
+        out: FileHandleFD, tmp: String, kind: ObjectKind, expectedSize: UInt64,
+        sourceName: String, compression: CompressionHint,
+        source: (UnsafeMutableRawBufferPointer) throws -> Int
+    ) throws -> StagedObject {
         let hasher = SHA256()
         // A small object gets a buffer of its size (one byte more shows a source that grew): zeroing a whole chunk
         // for a revision of a few kilobytes was most of the cost of storing it.
@@ -76,10 +86,12 @@ extension ObjectStore {
         var chunk = [UInt8](repeating: 0, count: bufferSize)
         // Fill the first chunk: small objects are decided and written in one go.
         let first = try Self.fill(&chunk, from: source)
-        let changed = HosoError(.inputChanged,
-                                LocalizedText(vi: "Tệp đã thay đổi trong khi đang đọc; không lưu gì từ tệp này",
-                                              en: "The file changed while it was being read; nothing of it was stored"),
-                                location: sourceName)
+        let changed = HosoError(
+            .inputChanged,
+            LocalizedText(
+                vi: "Tệp đã thay đổi trong khi đang đọc; không lưu gì từ tệp này",
+                en: "The file changed while it was being read; nothing of it was stored"),
+            location: sourceName)
         var writer = StagingWriter(out: out)
         let header: ObjectHeader
         let size: UInt64
@@ -90,12 +102,14 @@ extension ObjectStore {
             size = UInt64(first)
         } else {
             // Large content: decide from a sample, then stream chunk by chunk.
-            (header, size) = try writeStreaming(&chunk, first: first, kind: kind, expectedSize: expectedSize,
-                                                compression: compression, hasher: hasher, changed: changed,
-                                                source: source, to: &writer)
+            (header, size) = try writeStreaming(
+                &chunk, first: first, kind: kind, expectedSize: expectedSize,
+                compression: compression, hasher: hasher, changed: changed,
+                source: source, to: &writer)
         }
-        let obj = StoredObject(id: ObjectID(digest: hasher.finalize()), kind: kind, encoding: header.encoding,
-                               size: size, storedSize: writer.stored)
+        let obj = StoredObject(
+            id: ObjectID(digest: hasher.finalize()), kind: kind, encoding: header.encoding,
+            size: size, storedSize: writer.stored)
         return StagedObject(object: obj, tempPath: tmp)
     }
 
@@ -114,8 +128,10 @@ extension ObjectStore {
 
     /// Content held whole in memory (the first `count` bytes of `chunk`): hashes it, then writes the header and
     /// the smaller of the content and its compressed form.
-    private func writeWhole(_ chunk: [UInt8], count first: Int, kind: ObjectKind, compression: CompressionHint,
-                            hasher: SHA256, to writer: inout StagingWriter) throws -> ObjectHeader {
+    private func writeWhole(
+        _ chunk: [UInt8], count first: Int, kind: ObjectKind, compression: CompressionHint,
+        hasher: SHA256, to writer: inout StagingWriter
+    ) throws -> ObjectHeader {
         var compressed: [UInt8]? = nil
         try chunk.withUnsafeBytes { all in
             let body = UnsafeRawBufferPointer(rebasing: all[0..<first])
@@ -149,11 +165,14 @@ extension ObjectStore {
     /// Content larger than a chunk, whose first chunk (`first` bytes) is already in `chunk`: decides compression
     /// from a sample, writes the header, then hashes and writes chunk by chunk until the source ends.
     /// Returns the header and the content's size (`expectedSize`, or `changed` is thrown).
-    private func writeStreaming(_ chunk: inout [UInt8], first: Int, kind: ObjectKind, expectedSize: UInt64,
-                                compression: CompressionHint, hasher: SHA256, changed: HosoError,
-                                source: (UnsafeMutableRawBufferPointer) throws -> Int,
-                                to writer: inout StagingWriter) throws -> (ObjectHeader, UInt64) {
-        let compress = compression == .measure
+    private func writeStreaming(
+        _ chunk: inout [UInt8], first: Int, kind: ObjectKind, expectedSize: UInt64,
+        compression: CompressionHint, hasher: SHA256, changed: HosoError,
+        source: (UnsafeMutableRawBufferPointer) throws -> Int,
+        to writer: inout StagingWriter
+    ) throws -> (ObjectHeader, UInt64) {
+        let compress =
+            compression == .measure
             && chunk.withUnsafeBytes { sampleSaysCompressible(UnsafeRawBufferPointer(rebasing: $0[0..<first])) }
         let header = ObjectHeader(kind: kind, encoding: compress ? .zlib : .raw, size: expectedSize)
         try header.encoded.withUnsafeBytes { try writer.emit($0) }
@@ -230,11 +249,14 @@ extension ObjectStore {
             // A few objects: an fsync of each is cheaper than syncing the whole filesystem, which also flushes
             // whatever other programs have written.
             for s in unsynced {
-                let h = try FileHandleFD.open(s.tempPath, flags: O_RDONLY, action:
-                                                LocalizedText(vi: "mở đối tượng tạm", en: "opening a temporary object"))
+                let h = try FileHandleFD.open(
+                    s.tempPath, flags: O_RDONLY,
+                    action:
+                        LocalizedText(vi: "mở đối tượng tạm", en: "opening a temporary object"))
                 do { try h.sync() } catch let e as Errno {
-                    throw HosoError.fromErrno(e.code, path: s.tempPath,
-                                              action: LocalizedText(vi: "đồng bộ đối tượng", en: "syncing an object"))
+                    throw HosoError.fromErrno(
+                        e.code, path: s.tempPath,
+                        action: LocalizedText(vi: "đồng bộ đối tượng", en: "syncing an object"))
                 }
             }
         } else {

@@ -1,11 +1,12 @@
+import CHosoSys
+import HosoCore
+import HosoPrimitives
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import CHosoSys
-import HosoCore
-import HosoPrimitives
 
 /// An object written to a temporary file and hashed, not yet visible under its name.
 public struct StagedObject: Sendable {
@@ -91,8 +92,10 @@ public final class ObjectStore: Sendable {
             guard lstat(shardPath, &st) == 0 else { continue }
             let isShard = shard.utf8.count == 2 && shard.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }
             guard (st.st_mode & S_IFMT) == S_IFDIR, isShard else {
-                result.append(ObjectFile(path: shardPath, id: nil, wellPlaced: false,
-                                         isDirectory: (st.st_mode & S_IFMT) == S_IFDIR))
+                result.append(
+                    ObjectFile(
+                        path: shardPath, id: nil, wellPlaced: false,
+                        isDirectory: (st.st_mode & S_IFMT) == S_IFDIR))
                 continue
             }
             for name in try listDirectory(shardPath) {
@@ -102,8 +105,10 @@ public final class ObjectStore: Sendable {
                 let isReg = (fst.st_mode & S_IFMT) == S_IFREG
                 let id = ObjectID(hex: name)
                 let well = id != nil && name == id!.hex && id!.shard == shard && isReg
-                result.append(ObjectFile(path: p, id: id.flatMap { name == $0.hex && isReg ? $0 : nil },
-                                         wellPlaced: well, isDirectory: isDir))
+                result.append(
+                    ObjectFile(
+                        path: p, id: id.flatMap { name == $0.hex && isReg ? $0 : nil },
+                        wellPlaced: well, isDirectory: isDir))
             }
         }
         return result

@@ -20,7 +20,10 @@ public struct BundleHeader: Codable, Sendable, Equatable {
     public struct Node: Codable, Sendable, Equatable {
         public var node: String
         public var name: String
-        public init(node: String, name: String) { self.node = node; self.name = name }
+        public init(node: String, name: String) {
+            self.node = node
+            self.name = name
+        }
     }
 
     public var format = "hoso-bundle"
@@ -52,7 +55,11 @@ public struct BundleObject: Sendable, Equatable {
     public var id: ObjectID
     public var kind: ObjectKind
     public var size: UInt64
-    public init(id: ObjectID, kind: ObjectKind, size: UInt64) { self.id = id; self.kind = kind; self.size = size }
+    public init(id: ObjectID, kind: ObjectKind, size: UInt64) {
+        self.id = id
+        self.kind = kind
+        self.size = size
+    }
     public var path: String { "data/\(kind.rawValue)/\(id.hex)" }
 }
 
@@ -86,8 +93,10 @@ public enum BundleFormat {
             Payload-Oxum: \(header.bytes).\(header.objects)
 
             """
-        var files: [(String, [UInt8])] = [("bagit.txt", bagitTxt), ("bag-info.txt", Array(info.utf8)),
-                                          (headerFile, headerBytes), ("manifest-sha256.txt", Array(manifest.utf8))]
+        var files: [(String, [UInt8])] = [
+            ("bagit.txt", bagitTxt), ("bag-info.txt", Array(info.utf8)),
+            (headerFile, headerBytes), ("manifest-sha256.txt", Array(manifest.utf8)),
+        ]
         let tagManifest = files.map { "\(ObjectID(hashing: $0.1).hex)  \($0.0)\n" }.joined()
         files.append(("tagmanifest-sha256.txt", Array(tagManifest.utf8)))
         return files
@@ -95,9 +104,11 @@ public enum BundleFormat {
 
     /// Writes a whole bundle: tag files, signature (made by `sign` over the tag manifest), then each object's content
     /// from `content`, which must write exactly `object.size` bytes.
-    public static func write(to sink: any ByteSink, header: BundleHeader, objects: [BundleObject], mtime: Int,
-                             sign: ([UInt8]) throws -> [UInt8],
-                             content: (BundleObject, any ByteSink) throws -> Void) throws {
+    public static func write(
+        to sink: any ByteSink, header: BundleHeader, objects: [BundleObject], mtime: Int,
+        sign: ([UInt8]) throws -> [UInt8],
+        content: (BundleObject, any ByteSink) throws -> Void
+    ) throws {
         let base = baseDirectory(header)
         let tags = try tagFiles(header: header, objects: objects)
         let tar = TarWriter(sink: sink, mtime: mtime)
@@ -122,7 +133,8 @@ public struct BundleTags: Sendable {
     /// True when `signature` is one valid detached CMS signature over the tag manifest by exactly `certificate`.
     public func isSigned(by certificate: Certificate) -> Bool {
         guard let sd = try? SignedData(der: signature), sd.isDetached, sd.signers.count == 1, let s = sd.signers.first,
-              let cert = s.certificate, cert == certificate else { return false }
+            let cert = s.certificate, cert == certificate
+        else { return false }
         return s.contentMatches(tagManifest) && s.signatureIsValid()
     }
 
@@ -184,8 +196,9 @@ public final class BundleReader {
                 break
             }
             guard e.components.count == 2, !e.isDirectory,
-                  BundleFormat.tagOrder.contains(e.components[1]) || e.components[1] == BundleFormat.signatureFile,
-                  files[e.components[1]] == nil else {
+                BundleFormat.tagOrder.contains(e.components[1]) || e.components[1] == BundleFormat.signatureFile,
+                files[e.components[1]] == nil
+            else {
                 throw Self.invalid("Tệp thẻ (tag file) lạ hoặc lặp lại trong gói", "Unexpected or repeated tag file in the bundle", e.path)
             }
             files[e.components[1]] = try tar.readBody()
@@ -203,17 +216,21 @@ public final class BundleReader {
         let listed = try Self.parseManifest(tagManifest, source: base + "/tagmanifest-sha256.txt")
         let expected = Set(BundleFormat.tagOrder.dropLast())
         guard Set(listed.map(\.path)) == expected, listed.count == expected.count else {
-            throw Self.invalid("tagmanifest-sha256.txt phải liệt kê đúng các tệp thẻ", "tagmanifest-sha256.txt must list exactly the tag files",
-                               base + "/tagmanifest-sha256.txt")
+            throw Self.invalid(
+                "tagmanifest-sha256.txt phải liệt kê đúng các tệp thẻ", "tagmanifest-sha256.txt must list exactly the tag files",
+                base + "/tagmanifest-sha256.txt")
         }
         for l in listed where ObjectID(hashing: files[l.path]!).hex != l.digest {
-            throw HosoError(.bagDigestMismatch, .both("Mã băm của tệp thẻ không khớp tagmanifest", "A tag file's digest does not match the tag manifest"),
-                            location: base + "/" + l.path)
+            throw HosoError(
+                .bagDigestMismatch,
+                .both("Mã băm của tệp thẻ không khớp tagmanifest", "A tag file's digest does not match the tag manifest"),
+                location: base + "/" + l.path)
         }
         let header: BundleHeader
         do { header = try JSONDecoder().decode(BundleHeader.self, from: Data(files[BundleFormat.headerFile]!)) } catch {
-            throw Self.invalid("hoso-bundle.json không đọc được", "hoso-bundle.json is unreadable", base + "/" + BundleFormat.headerFile,
-                               cause: "\(error)")
+            throw Self.invalid(
+                "hoso-bundle.json không đọc được", "hoso-bundle.json is unreadable", base + "/" + BundleFormat.headerFile,
+                cause: "\(error)")
         }
         guard header.format == "hoso-bundle", header.version == 1, base == BundleFormat.baseDirectory(header) else {
             throw Self.invalid("Không phải gói hoso phiên bản 1", "Not a version 1 hoso bundle", base + "/" + BundleFormat.headerFile)
@@ -223,22 +240,28 @@ public final class BundleReader {
         for l in try Self.parseManifest(files["manifest-sha256.txt"]!, source: base + "/manifest-sha256.txt") {
             let parts = l.path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
             guard parts.count == 3, parts[0] == "data", let kind = ObjectKind(rawValue: parts[1]), let id = ObjectID(hex: parts[2]),
-                  id.hex == parts[2], id.hex == l.digest, seen.insert(id.hex).inserted else {
-                throw Self.invalid("Dòng manifest không phải data/<loại>/<sha256> khớp mã băm", "A manifest line is not data/<kind>/<sha256> with that digest",
-                                   base + "/manifest-sha256.txt", cause: l.path)
+                id.hex == parts[2], id.hex == l.digest, seen.insert(id.hex).inserted
+            else {
+                throw Self.invalid(
+                    "Dòng manifest không phải data/<loại>/<sha256> khớp mã băm",
+                    "A manifest line is not data/<kind>/<sha256> with that digest",
+                    base + "/manifest-sha256.txt", cause: l.path)
             }
             objects.append(BundleObject(id: id, kind: kind, size: 0))
         }
         guard objects.count == header.objects, objects.count <= limits.maxObjects, header.bytes <= limits.maxBundle else {
-            throw Self.invalid("Số đối tượng/kích thước trong gói vượt giới hạn hoặc không khớp", "Object count or size out of bounds or inconsistent",
-                               base + "/" + BundleFormat.headerFile)
+            throw Self.invalid(
+                "Số đối tượng/kích thước trong gói vượt giới hạn hoặc không khớp", "Object count or size out of bounds or inconsistent",
+                base + "/" + BundleFormat.headerFile)
         }
         let info = String(decoding: files["bag-info.txt"]!, as: UTF8.self)
         guard info.split(separator: "\n").contains(where: { $0 == "Payload-Oxum: \(header.bytes).\(header.objects)" }) else {
-            throw Self.invalid("Payload-Oxum không khớp hoso-bundle.json", "Payload-Oxum does not match hoso-bundle.json", base + "/bag-info.txt")
+            throw Self.invalid(
+                "Payload-Oxum không khớp hoso-bundle.json", "Payload-Oxum does not match hoso-bundle.json", base + "/bag-info.txt")
         }
-        let t = BundleTags(header: header, objects: objects, tagManifest: tagManifest, signature: files[BundleFormat.signatureFile]!,
-                           baseDirectory: base)
+        let t = BundleTags(
+            header: header, objects: objects, tagManifest: tagManifest, signature: files[BundleFormat.signatureFile]!,
+            baseDirectory: base)
         tags = t
         return t
     }
@@ -280,26 +303,35 @@ public final class BundleReader {
             guard got.insert(rel).inserted else { throw Self.invalid("Tệp dữ liệu lặp lại", "A payload file appears twice", e.path) }
             total += e.size
             guard total <= tags.header.bytes else {
-                throw HosoError(.bundleTooLarge, .both("Dữ liệu lớn hơn Payload-Oxum đã ký", "The payload is larger than its signed Payload-Oxum"), location: e.path)
+                throw HosoError(
+                    .bundleTooLarge, .both("Dữ liệu lớn hơn Payload-Oxum đã ký", "The payload is larger than its signed Payload-Oxum"),
+                    location: e.path)
             }
             o.size = e.size
             let digest = try stage(o, tar)
             guard digest == o.id else {
-                throw HosoError(.bagDigestMismatch, .both("Mã SHA-256 của tệp không khớp manifest", "The file's SHA-256 does not match the manifest"),
-                                location: e.path, cause: "content hashes to \(digest.hex)")
+                throw HosoError(
+                    .bagDigestMismatch, .both("Mã SHA-256 của tệp không khớp manifest", "The file's SHA-256 does not match the manifest"),
+                    location: e.path, cause: "content hashes to \(digest.hex)")
             }
         }
         if got.count != wanted.count {
             let missing = wanted.keys.filter { !got.contains($0) }.sorted()
-            throw Self.invalid("Gói thiếu \(missing.count) tệp dữ liệu có trong manifest", "The bundle lacks \(missing.count) payload file(s) the manifest lists",
-                               tags.baseDirectory + "/" + (missing.first ?? ""))
+            throw Self.invalid(
+                "Gói thiếu \(missing.count) tệp dữ liệu có trong manifest",
+                "The bundle lacks \(missing.count) payload file(s) the manifest lists",
+                tags.baseDirectory + "/" + (missing.first ?? ""))
         }
         guard total == tags.header.bytes else {
-            throw Self.invalid("Tổng dữ liệu không khớp Payload-Oxum", "The payload does not total its Payload-Oxum", tags.baseDirectory + "/bag-info.txt")
+            throw Self.invalid(
+                "Tổng dữ liệu không khớp Payload-Oxum", "The payload does not total its Payload-Oxum", tags.baseDirectory + "/bag-info.txt")
         }
     }
 
-    struct ManifestLine { var digest: String; var path: String }
+    struct ManifestLine {
+        var digest: String
+        var path: String
+    }
 
     static func parseManifest(_ bytes: [UInt8], source: String) throws -> [ManifestLine] {
         guard let text = String(bytes: bytes, encoding: .utf8) else {

@@ -82,8 +82,9 @@ public struct ScopePattern: Sendable, Equatable {
             glob = t
         }
         if glob.isEmpty || glob.utf8.count > 256 {
-            throw HosoError(.invalidScope, .both("Phạm vi đồng bộ không hợp lệ (TYPE:GLOB hoặc GLOB)", "Invalid sync scope (TYPE:GLOB or GLOB)"),
-                            location: text)
+            throw HosoError(
+                .invalidScope, .both("Phạm vi đồng bộ không hợp lệ (TYPE:GLOB hoặc GLOB)", "Invalid sync scope (TYPE:GLOB or GLOB)"),
+                location: text)
         }
     }
 
@@ -94,15 +95,22 @@ public struct ScopePattern: Sendable, Equatable {
 
     /// `*` matches any run of characters (slashes included), `?` one; everything else itself.
     package static func glob(_ p: ArraySlice<UInt8>, _ s: ArraySlice<UInt8>) -> Bool {
-        var pi = p.startIndex, si = s.startIndex
-        var star: Int? = nil, mark = s.startIndex
+        var pi = p.startIndex
+        var si = s.startIndex
+        var star: Int? = nil
+        var mark = s.startIndex
         while si < s.endIndex {
             if pi < p.endIndex && (p[pi] == UInt8(ascii: "?") || p[pi] == s[si]) && p[pi] != UInt8(ascii: "*") {
-                pi += 1; si += 1
+                pi += 1
+                si += 1
             } else if pi < p.endIndex && p[pi] == UInt8(ascii: "*") {
-                star = pi; mark = si; pi += 1
+                star = pi
+                mark = si
+                pi += 1
             } else if let st = star {
-                pi = st + 1; mark += 1; si = mark
+                pi = st + 1
+                mark += 1
+                si = mark
             } else {
                 return false
             }

@@ -1,11 +1,12 @@
+import HosoCore
+import HosoPrimitives
+import HosoStore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import HosoCore
-import HosoPrimitives
-import HosoStore
 
 /// Reads a file through a file descriptor, counting the bytes.
 public final class FileSource: ByteSource {
@@ -103,9 +104,12 @@ public final class BoundedInflatingSource: ByteSource {
         let n = isGzip ? try inflateInto(buffer) : try passInto(buffer)
         produced += UInt64(n)
         if produced > limit {
-            throw HosoError(.bundleTooLarge, .both("Gói giải nén ra lớn hơn giới hạn (có thể là bom giải nén); không nhận gì",
-                                                   "The bundle inflates past its limit (a decompression bomb?); nothing was imported"),
-                            cause: "more than \(limit) bytes")
+            throw HosoError(
+                .bundleTooLarge,
+                .both(
+                    "Gói giải nén ra lớn hơn giới hạn (có thể là bom giải nén); không nhận gì",
+                    "The bundle inflates past its limit (a decompression bomb?); nothing was imported"),
+                cause: "more than \(limit) bytes")
         }
         return n
     }

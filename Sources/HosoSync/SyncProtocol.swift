@@ -1,9 +1,9 @@
 import Foundation
-import Synchronization
 import HosoCore
 import HosoSigning
-import HosoTransport
 import HosoStore
+import HosoTransport
+import Synchronization
 
 extension HosoError.Code {
     /// An HTTP sync request or answer is unsigned, signed by the wrong node, stale, or a replay.
@@ -21,7 +21,11 @@ public struct SyncItem: Codable, Sendable, Equatable {
     public var id: String
     public var kind: String
     public var size: UInt64
-    public init(id: String, kind: String, size: UInt64) { self.id = id; self.kind = kind; self.size = size }
+    public init(id: String, kind: String, size: UInt64) {
+        self.id = id
+        self.kind = kind
+        self.size = size
+    }
 }
 
 /// The HTTP sync protocol, version 1 (all under `/sync/`, all POST, every request and answer signed):
@@ -58,7 +62,8 @@ public enum SyncAuth {
     /// True when `signature` (base64) is one valid detached CMS signature over `message` by exactly `certificate`.
     public static func verify(_ signature: String, message: [UInt8], certificate: Certificate) -> Bool {
         guard let der = Data(base64Encoded: signature), let sd = try? SignedData(der: [UInt8](der)), sd.isDetached,
-              sd.signers.count == 1, let s = sd.signers.first, s.certificate == certificate else { return false }
+            sd.signers.count == 1, let s = sd.signers.first, s.certificate == certificate
+        else { return false }
         return s.contentMatches(message) && s.signatureIsValid()
     }
 
@@ -73,8 +78,10 @@ public enum SyncFrames {
     public static func header(kind: String, id: String, size: UInt64) -> [UInt8] { Array("\(kind) \(id) \(size)\n".utf8) }
 
     /// Reads frames from a body, handing each object's bytes to `each` (kind, claimed id, content).
-    public static func read(_ body: [UInt8], maxObjects: Int = 100_000,
-                            each: (ObjectKind, ObjectID, ArraySlice<UInt8>) throws -> Void) throws {
+    public static func read(
+        _ body: [UInt8], maxObjects: Int = 100_000,
+        each: (ObjectKind, ObjectID, ArraySlice<UInt8>) throws -> Void
+    ) throws {
         var i = 0
         var n = 0
         func bad(_ why: String) -> HosoError {
@@ -86,7 +93,8 @@ public enum SyncFrames {
             guard let nl = body[i..<min(body.count, i + 128)].firstIndex(of: 0x0A) else { throw bad("no header line") }
             let fields = String(decoding: body[i..<nl], as: UTF8.self).split(separator: " ", omittingEmptySubsequences: false)
             guard fields.count == 3, let kind = ObjectKind(rawValue: String(fields[0])), let id = ObjectID(hex: String(fields[1])),
-                  id.hex == fields[1], fields[2].allSatisfy(\.isNumber), let size = Int(fields[2]), size <= body.count - nl - 1 else {
+                id.hex == fields[1], fields[2].allSatisfy(\.isNumber), let size = Int(fields[2]), size <= body.count - nl - 1
+            else {
                 throw bad("bad header line")
             }
             try each(kind, id, body[(nl + 1)..<(nl + 1 + size)])
@@ -102,7 +110,10 @@ public struct SyncRequest: Sendable {
     public var headers: [String: String]
     public var body: [UInt8]
     public init(method: String, path: String, headers: [String: String], body: [UInt8]) {
-        self.method = method; self.path = path; self.headers = headers; self.body = body
+        self.method = method
+        self.path = path
+        self.headers = headers
+        self.body = body
     }
 }
 
@@ -110,7 +121,11 @@ public struct SyncResponse: Sendable {
     public var status: Int
     public var headers: [(String, String)]
     public var body: [UInt8]
-    public init(status: Int, headers: [(String, String)], body: [UInt8]) { self.status = status; self.headers = headers; self.body = body }
+    public init(status: Int, headers: [(String, String)], body: [UInt8]) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
 }
 
 /// What the protocol needs from the archive behind it (HosoKit's `ArchiveSyncService`).
@@ -144,14 +159,21 @@ public final class SyncHandler: Sendable {
     struct WantBody: Codable { var want: [String] }
     struct IdsBody: Codable { var ids: [String] }
     struct ItemsBody: Codable { var items: [SyncItem] }
-    struct ErrorBody: Codable { var code: String; var message: String; var location: String? }
+    struct ErrorBody: Codable {
+        var code: String
+        var message: String
+        var location: String?
+    }
 
     public func handle(_ r: SyncRequest) -> SyncResponse {
         let nonce = r.headers["x-hoso-nonce"] ?? ""
         let (status, body) = respond(r)
         var headers = [("Content-Type", status == 200 && (r.path.hasSuffix("/fetch")) ? "application/octet-stream" : "application/json")]
-        if let id = try? service.identity(), let sig = try? SyncAuth.sign(SyncAuth.responseMessage(nonce: nonce, status: status, body: body),
-                                                                         identity: id, at: service.clock.now()) {
+        if let id = try? service.identity(),
+            let sig = try? SyncAuth.sign(
+                SyncAuth.responseMessage(nonce: nonce, status: status, body: body),
+                identity: id, at: service.clock.now())
+        {
             headers.append(("X-Hoso-Signature", sig))
         }
         return SyncResponse(status: status, headers: headers, body: body)
@@ -159,7 +181,11 @@ public final class SyncHandler: Sendable {
 
     private func respond(_ r: SyncRequest) -> (Int, [UInt8]) {
         func fail(_ status: Int, _ e: HosoError) -> (Int, [UInt8]) {
-            (status, (try? JSONEncoder().encode(ErrorBody(code: e.code.rawValue, message: e.message.en, location: e.location))).map(Array.init) ?? [])
+            (
+                status,
+                (try? JSONEncoder().encode(ErrorBody(code: e.code.rawValue, message: e.message.en, location: e.location))).map(Array.init)
+                    ?? []
+            )
         }
         guard r.method == "POST" else { return fail(405, HosoError(.syncUnavailable, .both("Chỉ nhận POST", "POST only"))) }
         let peer: String
@@ -171,7 +197,11 @@ public final class SyncHandler: Sendable {
             func json<T: Encodable>(_ v: T) throws -> [UInt8] { Array(try JSONEncoder().encode(v)) }
             switch r.path.split(separator: "/").last.map(String.init) ?? "" {
             case "hello": return (200, try service.hello(peer: peer))
-            case "want": return (200, try json(WantBody(want: try service.want(peer: peer, have: try dec.decode(HaveBody.self, from: Data(r.body)).have))))
+            case "want":
+                return (
+                    200,
+                    try json(WantBody(want: try service.want(peer: peer, have: try dec.decode(HaveBody.self, from: Data(r.body)).have)))
+                )
             case "objects": return (200, try service.receive(peer: peer, frames: r.body))
             case "offer": return (200, try json(ItemsBody(items: try service.offer(peer: peer))))
             case "fetch": return (200, try service.fetch(peer: peer, ids: try dec.decode(IdsBody.self, from: Data(r.body)).ids))
@@ -186,7 +216,8 @@ public final class SyncHandler: Sendable {
             let first = e.problems.first ?? HosoError(.internalError, .both("", ""))
             return fail(e.problems.httpCategory.httpStatus, first)
         } catch is DecodingError {
-            return fail(400, HosoError(.bagInvalid, .both("Thân yêu cầu không phải JSON đúng dạng", "The request body is not the expected JSON")))
+            return fail(
+                400, HosoError(.bagInvalid, .both("Thân yêu cầu không phải JSON đúng dạng", "The request body is not the expected JSON")))
         } catch {
             return fail(500, HosoError(.internalError, .both("Lỗi nội bộ", "Internal error"), cause: "\(error)"))
         }
@@ -196,19 +227,25 @@ public final class SyncHandler: Sendable {
     func authenticate(_ r: SyncRequest) throws -> String {
         func denied(_ vi: String, _ en: String) -> HosoError { HosoError(.syncAuthFailed, .both(vi, en), location: r.path) }
         guard let node = r.headers["x-hoso-node"], let time = r.headers["x-hoso-time"], let nonce = r.headers["x-hoso-nonce"],
-              let sig = r.headers["x-hoso-signature"], nonce.count >= 16, nonce.count <= 64 else {
+            let sig = r.headers["x-hoso-signature"], nonce.count >= 16, nonce.count <= 64
+        else {
             throw denied("Yêu cầu chưa ký", "The request is not signed")
         }
         guard let cert = try service.peerCertificate(node: node) else {
             throw HosoError(.unknownNode, .both("Nút không quen", "Unknown node"), location: node)
         }
-        guard SyncAuth.verify(sig, message: SyncAuth.message(method: r.method, path: r.path, time: time, nonce: nonce, body: r.body),
-                              certificate: cert) else {
+        guard
+            SyncAuth.verify(
+                sig, message: SyncAuth.message(method: r.method, path: r.path, time: time, nonce: nonce, body: r.body),
+                certificate: cert)
+        else {
             throw denied("Chữ ký yêu cầu không hợp lệ", "The request's signature is not valid")
         }
         let now = service.clock.now()
         guard let t = HosoClock.parse(time), abs(t.timeIntervalSince(now)) <= SyncAuth.window else {
-            throw denied("Yêu cầu quá cũ hoặc đồng hồ lệch quá \(Int(SyncAuth.window)) giây", "The request is stale, or the clocks differ by more than \(Int(SyncAuth.window)) s")
+            throw denied(
+                "Yêu cầu quá cũ hoặc đồng hồ lệch quá \(Int(SyncAuth.window)) giây",
+                "The request is stale, or the clocks differ by more than \(Int(SyncAuth.window)) s")
         }
         try state.withLock { s in
             s.seen = s.seen.filter { abs($0.value.timeIntervalSince(now)) <= SyncAuth.window }
@@ -218,7 +255,6 @@ public final class SyncHandler: Sendable {
         return node
     }
 }
-
 
 /// The client side: signs each request with the node key, checks each answer's signature against the server's pinned
 /// certificate, and turns error answers back into the server's error codes.
@@ -250,36 +286,52 @@ public final class SyncClient {
             throw HosoError(.syncUnavailable, .both("Địa chỉ máy chủ đồng bộ không hợp lệ", "Invalid sync server URL"), location: base)
         }
         let now = clock.now()
-        let time = HosoClock.format(now), nonce = SyncAuth.nonce()
-        let signature = try SyncAuth.sign(SyncAuth.message(method: "POST", path: url.path, time: time, nonce: nonce, body: body),
-                                          identity: identity, at: now)
+        let time = HosoClock.format(now)
+        let nonce = SyncAuth.nonce()
+        let signature = try SyncAuth.sign(
+            SyncAuth.message(method: "POST", path: url.path, time: time, nonce: nonce, body: body),
+            identity: identity, at: now)
         let reply: HTTPPost.Reply
         do {
-            reply = try HTTPPost.send(url, body: body, headers: [("Content-Type", "application/octet-stream"), ("X-Hoso-Node", node),
-                                                                 ("X-Hoso-Time", time), ("X-Hoso-Nonce", nonce), ("X-Hoso-Signature", signature)],
-                                      timeout: timeout)
+            reply = try HTTPPost.send(
+                url, body: body,
+                headers: [
+                    ("Content-Type", "application/octet-stream"), ("X-Hoso-Node", node),
+                    ("X-Hoso-Time", time), ("X-Hoso-Nonce", nonce), ("X-Hoso-Signature", signature),
+                ],
+                timeout: timeout)
         } catch {
             let cause: String? = if case .network(let c) = error { c } else { nil }
-            throw HosoError(.syncUnavailable, .both("Không kết nối được máy chủ đồng bộ (chạy lại để tiếp tục)", "Could not reach the sync server (run again to resume)"),
-                            location: url.absoluteString, cause: cause ?? "\(error)")
+            throw HosoError(
+                .syncUnavailable,
+                .both("Không kết nối được máy chủ đồng bộ (chạy lại để tiếp tục)", "Could not reach the sync server (run again to resume)"),
+                location: url.absoluteString, cause: cause ?? "\(error)")
         }
         requests += 1
         bytesSent += UInt64(body.count)
         let answer = reply.body
         bytesReceived += UInt64(answer.count)
         guard let sig = reply.header("X-Hoso-Signature"),
-              SyncAuth.verify(sig, message: SyncAuth.responseMessage(nonce: nonce, status: reply.status, body: answer), certificate: server) else {
-            throw HosoError(.syncAuthFailed, .both("Câu trả lời không do nút đã ghim ký", "The answer is not signed by the pinned peer"),
-                            location: url.absoluteString, cause: "HTTP \(reply.status)")
+            SyncAuth.verify(sig, message: SyncAuth.responseMessage(nonce: nonce, status: reply.status, body: answer), certificate: server)
+        else {
+            throw HosoError(
+                .syncAuthFailed, .both("Câu trả lời không do nút đã ghim ký", "The answer is not signed by the pinned peer"),
+                location: url.absoluteString, cause: "HTTP \(reply.status)")
         }
         guard reply.status == 200 else {
-            struct E: Decodable { var code: String; var message: String; var location: String? }
-            if let e = try? JSONDecoder().decode(E.self, from: Data(answer)) {
-                throw HosoError(HosoError.Code(rawValue: e.code), .both("Máy chủ từ chối: " + e.message, "The server refused: " + e.message),
-                                location: e.location ?? url.absoluteString, cause: "HTTP \(reply.status)")
+            struct E: Decodable {
+                var code: String
+                var message: String
+                var location: String?
             }
-            throw HosoError(.syncUnavailable, .both("Máy chủ trả lời HTTP \(reply.status)", "The server answered HTTP \(reply.status)"),
-                            location: url.absoluteString)
+            if let e = try? JSONDecoder().decode(E.self, from: Data(answer)) {
+                throw HosoError(
+                    HosoError.Code(rawValue: e.code), .both("Máy chủ từ chối: " + e.message, "The server refused: " + e.message),
+                    location: e.location ?? url.absoluteString, cause: "HTTP \(reply.status)")
+            }
+            throw HosoError(
+                .syncUnavailable, .both("Máy chủ trả lời HTTP \(reply.status)", "The server answered HTTP \(reply.status)"),
+                location: url.absoluteString)
         }
         return answer
     }

@@ -19,8 +19,15 @@ package struct LinkRule {
         self.trustStoreType = trustStoreType
         patterns = try peer.scope.map { raw in
             var s = Substring(raw)
-            var send = true, receive = true
-            if s.hasPrefix(">") { receive = false; s = s.dropFirst() } else if s.hasPrefix("<") { send = false; s = s.dropFirst() }
+            var send = true
+            var receive = true
+            if s.hasPrefix(">") {
+                receive = false
+                s = s.dropFirst()
+            } else if s.hasPrefix("<") {
+                send = false
+                s = s.dropFirst()
+            }
             return (try ScopePattern(String(s)), send, receive)
         }
         trustOut = me.role == .office && peer.role == .school

@@ -38,8 +38,9 @@ public final class TarWriter {
         let counter = CountingSink(sink)
         try body(counter)
         guard counter.count == size else {
-            throw HosoError(.internalError, .both("Độ dài thành phần tar không khớp", "A tar member's length does not match its header"),
-                            location: path, cause: "\(counter.count) != \(size)")
+            throw HosoError(
+                .internalError, .both("Độ dài thành phần tar không khớp", "A tar member's length does not match its header"),
+                location: path, cause: "\(counter.count) != \(size)")
         }
         let pad = Int((512 - size % 512) % 512)
         if pad > 0 { try sink.writeBytes([UInt8](repeating: 0, count: pad)) }
@@ -61,7 +62,8 @@ public final class TarWriter {
 
     static func header(path: String, size: UInt64, mtime: Int, type: UInt8 = 0x30, mode: UInt64 = 0o644) throws -> [UInt8] {
         let utf8 = Array(path.utf8)
-        var name = utf8, prefix = [UInt8]()
+        var name = utf8
+        var prefix = [UInt8]()
         if utf8.count > 100 {
             // Split at a '/' so that the name part fits in 100 bytes and the prefix in 155.
             guard let cut = utf8.indices.last(where: { utf8[$0] == 0x2F && utf8.count - $0 - 1 <= 100 && $0 <= 155 }) else {
@@ -122,10 +124,15 @@ public final class TarReader {
     /// The next member's header, or nil at the end-of-archive marker. The previous member's body must have been read.
     public func next() throws -> TarEntry? {
         precondition(pendingBody == 0, "read the previous member's body first")
-        if pendingPad > 0 { try skip(pendingPad); pendingPad = 0 }
+        if pendingPad > 0 {
+            try skip(pendingPad)
+            pendingPad = 0
+        }
         var h = [UInt8](repeating: 0, count: 512)
         guard try fill(&h) else {
-            throw HosoError(.tarMalformed, .both("Tệp tar kết thúc đột ngột (thiếu khối kết thúc)", "The tar file ends abruptly (no end-of-archive blocks)"))
+            throw HosoError(
+                .tarMalformed,
+                .both("Tệp tar kết thúc đột ngột (thiếu khối kết thúc)", "The tar file ends abruptly (no end-of-archive blocks)"))
         }
         if h.allSatisfy({ $0 == 0 }) {
             finished = true
@@ -148,14 +155,19 @@ public final class TarReader {
         switch type {
         case 0x30, 0x00, 0x35: break
         case 0x32:
-            throw HosoError(.tarUnsupportedEntry, .both("Gói chứa liên kết tượng trưng (symlink); không nhận", "The bundle holds a symbolic link; refused"),
-                            location: path, cause: "-> " + text(157..<257))
+            throw HosoError(
+                .tarUnsupportedEntry,
+                .both("Gói chứa liên kết tượng trưng (symlink); không nhận", "The bundle holds a symbolic link; refused"),
+                location: path, cause: "-> " + text(157..<257))
         case 0x31:
-            throw HosoError(.tarUnsupportedEntry, .both("Gói chứa liên kết cứng (hard link); không nhận", "The bundle holds a hard link; refused"),
-                            location: path, cause: "-> " + text(157..<257))
+            throw HosoError(
+                .tarUnsupportedEntry, .both("Gói chứa liên kết cứng (hard link); không nhận", "The bundle holds a hard link; refused"),
+                location: path, cause: "-> " + text(157..<257))
         default:
-            throw HosoError(.tarUnsupportedEntry, .both("Gói chứa thành phần không phải tệp thường", "The bundle holds an entry that is not a regular file"),
-                            location: path, cause: "type '\(String(UnicodeScalar(type)))'")
+            throw HosoError(
+                .tarUnsupportedEntry,
+                .both("Gói chứa thành phần không phải tệp thường", "The bundle holds an entry that is not a regular file"),
+                location: path, cause: "type '\(String(UnicodeScalar(type)))'")
         }
         let components = try Self.checkPath(path)
         guard let size = Self.parseOctal(h[124..<136]) else {
@@ -166,8 +178,9 @@ public final class TarReader {
             throw HosoError(.tarMalformed, .both("Thư mục trong tar có kích thước", "A tar directory entry has a size"), location: path)
         }
         if size > maxMemberSize {
-            throw HosoError(.bundleTooLarge, .both("Một thành phần của gói quá lớn", "A member of the bundle is too large"),
-                            location: path, cause: "\(size) > \(maxMemberSize) bytes")
+            throw HosoError(
+                .bundleTooLarge, .both("Một thành phần của gói quá lớn", "A member of the bundle is too large"),
+                location: path, cause: "\(size) > \(maxMemberSize) bytes")
         }
         pendingBody = size
         pendingPad = Int((512 - size % 512) % 512)
@@ -219,7 +232,8 @@ public final class TarReader {
     /// control characters. Checked even though the reader never writes files: a bag with such names is not ours.
     public static func checkPath(_ path: String) throws -> [String] {
         func unsafe(_ why: String) -> HosoError {
-            HosoError(.tarUnsafePath, .both("Đường dẫn không an toàn trong gói: \(why)", "Unsafe path in the bundle: \(why)"), location: path)
+            HosoError(
+                .tarUnsafePath, .both("Đường dẫn không an toàn trong gói: \(why)", "Unsafe path in the bundle: \(why)"), location: path)
         }
         if path.isEmpty { throw unsafe("empty") }
         if path.hasPrefix("/") { throw unsafe("absolute") }

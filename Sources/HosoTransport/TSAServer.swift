@@ -1,13 +1,14 @@
+import Dispatch
+import Foundation
+import HosoCore
+import HosoSigning
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Dispatch
-import Foundation
-import Synchronization
-import HosoCore
-import HosoSigning
 
 /// An RFC 3161 time-stamping service over HTTP (RFC 3161 §3.4): `POST /` or `POST /tsa` with
 /// `Content-Type: application/timestamp-query`, answered with `application/timestamp-reply`.
@@ -38,8 +39,9 @@ public final class TSAServer: Sendable {
         guard request.method == "POST" else { return .error(405, headers: [("Allow", "POST")]) }
         guard request.contentType == "application/timestamp-query" else { return .error(415) }
         // Even a malformed body gets a TimeStampResp (status rejection): that is the protocol's own error channel.
-        return SmallHTTPServer.Response(status: 200, contentType: "application/timestamp-reply",
-                                        body: authority.respond(to: request.body))
+        return SmallHTTPServer.Response(
+            status: 200, contentType: "application/timestamp-reply",
+            body: authority.respond(to: request.body))
     }
 }
 
@@ -75,8 +77,9 @@ public final class SmallHTTPServer: Sendable {
         }
 
         public static func error(_ status: Int, headers: [(String, String)] = []) -> Response {
-            Response(status: status, contentType: "text/plain; charset=utf-8",
-                     body: Array("\(status) \(SmallHTTPServer.reason(status))\n".utf8), headers: headers)
+            Response(
+                status: status, contentType: "text/plain; charset=utf-8",
+                body: Array("\(status) \(SmallHTTPServer.reason(status))\n".utf8), headers: headers)
         }
     }
 
@@ -236,7 +239,7 @@ public final class SmallHTTPServer: Sendable {
         var lines = head.components(separatedBy: "\r\n")
         let requestLine = lines.removeFirst().split(separator: " ", omittingEmptySubsequences: false)
         guard requestLine.count == 3, requestLine[2] == "HTTP/1.1" || requestLine[2] == "HTTP/1.0",
-              !requestLine[0].isEmpty, requestLine[0].allSatisfy({ $0.isASCII && $0.isUppercase })
+            !requestLine[0].isEmpty, requestLine[0].allSatisfy({ $0.isASCII && $0.isUppercase })
         else { return .reject(400) }
         let method = String(requestLine[0])
         guard let path = Self.path(of: String(requestLine[1])) else { return .reject(400) }
@@ -288,7 +291,7 @@ public final class SmallHTTPServer: Sendable {
     static func path(of target: String) -> String? {
         var t = Substring(target)
         if t.lowercased().hasPrefix("http://") || t.lowercased().hasPrefix("https://") {
-            t = t.drop { $0 != "/" }.dropFirst(2)   // past "//"
+            t = t.drop { $0 != "/" }.dropFirst(2)  // past "//"
             t = t.drop { $0 != "/" }
             if t.isEmpty { t = "/" }
         }
@@ -364,8 +367,9 @@ public final class SmallHTTPServer: Sendable {
             v6.sin6_family = sa_family_t(AF_INET6)
             v6.sin6_port = port.bigEndian
         } else {
-            throw HosoError(.ioError, .both("Địa chỉ nghe phải là địa chỉ IP", "The listen address must be an IP address"),
-                            location: host)
+            throw HosoError(
+                .ioError, .both("Địa chỉ nghe phải là địa chỉ IP", "The listen address must be an IP address"),
+                location: host)
         }
         #if canImport(Glibc)
         let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -375,11 +379,18 @@ public final class SmallHTTPServer: Sendable {
         guard fd >= 0 else { throw failure("Không tạo được socket", "Could not create a socket", errno) }
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        let bound = family == AF_INET
-            ? withUnsafePointer(to: &v4) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-            : withUnsafePointer(to: &v6) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
+        let bound =
+            family == AF_INET
+            ? withUnsafePointer(to: &v4) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            : withUnsafePointer(to: &v6) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+                }
+            }
         guard bound == 0 else {
             let e = errno
             close(fd)

@@ -44,21 +44,26 @@ struct HosoBenchCopies: BenchCommand {
     @Option(help: "the most threads for the parallel measurements (2)", transform: wholeNumber(atLeast: 1))
     var threads = 2
 
-    @Option(help: ArgumentHelp("""
-        the thread counts issuing is measured with (1,2,4): a copy waits for the disk several times, so more threads \
-        than cores keep both cores busy, as a server's requests do
-        """, valueName: "list"),
-            transform: commaList({ Int($0).flatMap { $0 >= 1 ? $0 : nil } }, what: "thread count (like 1,2,4)"))
+    @Option(
+        help: ArgumentHelp(
+            """
+            the thread counts issuing is measured with (1,2,4): a copy waits for the disk several times, so more threads \
+            than cores keep both cores busy, as a server's requests do
+            """, valueName: "list"),
+        transform: commaList({ Int($0).flatMap { $0 >= 1 ? $0 : nil } }, what: "thread count (like 1,2,4)"))
     var issueThreads = [1, 2, 4]
 
-    @Option(help: ArgumentHelp("issue,sign,verify,verify-copy (all); verification needs the issue phase", valueName: "list"),
-            transform: commaList({ Options.allPhases.contains($0) ? $0 : nil }, what: "phase"))
+    @Option(
+        help: ArgumentHelp("issue,sign,verify,verify-copy (all); verification needs the issue phase", valueName: "list"),
+        transform: commaList({ Options.allPhases.contains($0) ? $0 : nil }, what: "phase"))
     var phases = Array(Options.allPhases)
 
-    @Option(help: ArgumentHelp("""
-        write the pool's PDFs (DIR/pdf/copy-NNNN.pdf) and keep the demo PKI (DIR/pki) for the references; without it \
-        a temporary directory is used and removed
-        """, valueName: "dir"))
+    @Option(
+        help: ArgumentHelp(
+            """
+            write the pool's PDFs (DIR/pdf/copy-NNNN.pdf) and keep the demo PKI (DIR/pki) for the references; without it \
+            a temporary directory is used and removed
+            """, valueName: "dir"))
     var outDir: String?
 
     @Option(help: ArgumentHelp("write the results as JSON", valueName: "file"))
@@ -70,8 +75,9 @@ struct HosoBenchCopies: BenchCommand {
     static func main() { benchMain(Self.self, tool: "hoso-bench-copies") }
 
     func execute() throws -> Int32 {
-        let options = Options(seconds: seconds, pool: pool, entries: entries, threads: threads, issueThreads: issueThreads,
-                              phases: Set(phases), outDir: outDir, json: json, workParent: workParent)
+        let options = Options(
+            seconds: seconds, pool: pool, entries: entries, threads: threads, issueThreads: issueThreads,
+            phases: Set(phases), outDir: outDir, json: json, workParent: workParent)
         if isDebugBuild() { warn("this is a debug build: the rates mean little (build with -c release)") }
         var code: Int32 = 0
         var output: [String: Any]

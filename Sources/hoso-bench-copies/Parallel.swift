@@ -1,13 +1,15 @@
 // Measuring on several threads: a locked shared value, the threads' operations, wall and CPU time.
 import Foundation
-import Synchronization
 import HosoBenchSupport
+import Synchronization
 
 /// A value shared by the measuring threads; every access holds the lock.
 final class Shared<T: Sendable>: Sendable {
     private let value: Mutex<T>
     init(_ v: T) { value = Mutex(v) }
-    func with<R: Sendable, E: Error>(_ body: (inout T) throws(E) -> R) throws(E) -> R { try value.withLock { (v) throws(E) -> R in try body(&v) } }
+    func with<R: Sendable, E: Error>(_ body: (inout T) throws(E) -> R) throws(E) -> R {
+        try value.withLock { (v) throws(E) -> R in try body(&v) }
+    }
 }
 
 /// One measurement: operations, wall time, CPU time of the measuring threads.
@@ -22,14 +24,17 @@ struct Measurement: Codable {
     var msPerOperation: Double { operations > 0 ? 1000 * seconds * Double(threads) / Double(operations) : 0 }
 
     func json() -> [String: Any] {
-        ["threads": threads, "operations": operations, "seconds": seconds, "cpu_seconds": cpuSeconds,
-         "per_second": perSecond, "per_cpu_second": perCPUSecond, "ms_per_operation_per_thread": msPerOperation]
+        [
+            "threads": threads, "operations": operations, "seconds": seconds, "cpu_seconds": cpuSeconds,
+            "per_second": perSecond, "per_cpu_second": perCPUSecond, "ms_per_operation_per_thread": msPerOperation,
+        ]
     }
 }
 
 /// Runs `body(thread, index)` on `threads` threads; the threads take indexes 0, 1, 2, … from a shared counter
 /// until `next` says stop (nil). Returns operations, wall time and the threads' CPU time.
-func parallel(threads: Int, next: @escaping @Sendable () -> Int?, body: @escaping @Sendable (Int, Int) throws -> Void) throws -> Measurement {
+func parallel(threads: Int, next: @escaping @Sendable () -> Int?, body: @escaping @Sendable (Int, Int) throws -> Void) throws -> Measurement
+{
     let errors = Shared<[String]>([])
     let counts = Shared<(ops: Int, cpu: UInt64)>((0, 0))
     let t0 = now()
@@ -46,7 +51,10 @@ func parallel(threads: Int, next: @escaping @Sendable () -> Int?, body: @escapin
             }
         }
         let c = threadCPUNanoseconds() - c0
-        counts.with { $0.ops += ops; $0.cpu += c }
+        counts.with {
+            $0.ops += ops
+            $0.cpu += c
+        }
     }
     let wall = Double(now() - t0) / 1e9
     if let e = errors.with({ $0.first }) { throw BenchFailure(message: e) }

@@ -1,22 +1,25 @@
+import Foundation
+import HosoBenchSupport
+import HosoCopies
+import HosoCore
+import HosoKit
+import HosoPrimitives
+import HosoRecords
+import HosoSigning
+
 // The measured phases of hoso-bench-copies: issuing, render + sign, verifying, Archive.verifyCopy.
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
-import HosoBenchSupport
-import HosoCopies
-import HosoCore
-import HosoKit
-import HosoRecords
-import HosoPrimitives
-import HosoSigning
 
 func measureCopies(_ o: Options) throws -> (sane: Bool, problems: [String], results: [String: Any]) {
     var problems = [String]()
-    var results: [String: Any] = ["debug_build": isDebugBuild(), "cpus": ProcessInfo.processInfo.activeProcessorCount,
-                                  "pool": o.pool, "entries": o.entries, "seconds": o.seconds]
+    var results: [String: Any] = [
+        "debug_build": isDebugBuild(), "cpus": ProcessInfo.processInfo.activeProcessorCount,
+        "pool": o.pool, "entries": o.entries, "seconds": o.seconds,
+    ]
     let work = o.workParent + "/hoso-bench-copies-" + UUID().uuidString
     try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: work) }
@@ -45,8 +48,10 @@ func measureCopies(_ o: Options) throws -> (sane: Bool, problems: [String], resu
 }
 
 /// Issuing: a few untimed copies, then `pool` timed ones (the pool that is verified). Returns the pool.
-func issuePhase(_ o: Options, _ s: Setup, outDir: String, problems: inout [String],
-                results: inout [String: Any]) throws -> [[UInt8]] {
+func issuePhase(
+    _ o: Options, _ s: Setup, outDir: String, problems: inout [String],
+    results: inout [String: Any]
+) throws -> [[UInt8]] {
     var pool = [[UInt8]]()
     for i in 0..<4 { _ = try issueOne(s, s.people[(o.pool + i) % s.people.count]) }
     // `pool` copies on one thread, then `pool` more on `threads` threads sharing the archive; all are verified.
@@ -55,31 +60,53 @@ func issuePhase(_ o: Options, _ s: Setup, outDir: String, problems: inout [Strin
     var issue = [String: Any]()
     var registering = [String: Any]()
     for threads in Set(o.issueThreads).sorted() {
-        let people = s.people, total = o.pool, offset = pool.count
-        let c0 = threadCPUNanoseconds(), w0 = now()
+        let people = s.people
+        let total = o.pool
+        let offset = pool.count
+        let c0 = threadCPUNanoseconds()
+        let w0 = now()
         let requests = try (0..<total).map { i -> (String, String) in
             let p = people[(offset + i) % people.count]
-            let id = try s.archive.newRequest(.init(kind: .copy, requesterName: p.name, relation: .holder, holderName: p.name,
-                                                    serial: p.serial, channel: .inPerson), clerk: "vanthu").id
+            let id = try s.archive.newRequest(
+                .init(
+                    kind: .copy, requesterName: p.name, relation: .holder, holderName: p.name,
+                    serial: p.serial, channel: .inPerson), clerk: "vanthu"
+            ).id
             return (id, p.serial)
         }
-        let r = Measurement(threads: 1, operations: total, seconds: Double(now() - w0) / 1e9, cpuSeconds: Double(threadCPUNanoseconds() - c0) / 1e9)
+        let r = Measurement(
+            threads: 1, operations: total, seconds: Double(now() - w0) / 1e9, cpuSeconds: Double(threadCPUNanoseconds() - c0) / 1e9)
         if registering.isEmpty {
-            say("register a request (Archive.newRequest; information), 1 thread: \(fmt(r.perSecond, 1)) requests/s "
-                + "(\(fmt(r.msPerOperation, 2)) ms each; \(fmt(r.perCPUSecond, 1)) per CPU-second)")
+            say(
+                "register a request (Archive.newRequest; information), 1 thread: \(fmt(r.perSecond, 1)) requests/s "
+                    + "(\(fmt(r.msPerOperation, 2)) ms each; \(fmt(r.perCPUSecond, 1)) per CPU-second)")
             registering["1"] = r.json()
         }
         let counter = Shared(0)
         let issued = Shared<[[UInt8]]>([])
-        let m = try parallel(threads: threads, next: { counter.with { c in c < total ? { c += 1; return c - 1 }() : nil } },
-                             body: { _, i in
-                                 let pdf = try s.archive.issueCopy(entryRef: requests[i].1, requestId: requests[i].0, signer: s.office,
-                                                                   timestamp: .authority(s.tsa), clerk: "vanthu").pdf
-                                 issued.with { $0.append(pdf) }
-                             })
+        let m = try parallel(
+            threads: threads,
+            next: {
+                counter.with { c in
+                    c < total
+                        ? {
+                            c += 1
+                            return c - 1
+                        }() : nil
+                }
+            },
+            body: { _, i in
+                let pdf = try s.archive.issueCopy(
+                    entryRef: requests[i].1, requestId: requests[i].0, signer: s.office,
+                    timestamp: .authority(s.tsa), clerk: "vanthu"
+                ).pdf
+                issued.with { $0.append(pdf) }
+            })
         pool += issued.with { $0 }
-        say("issue (Archive.issueCopy, timestamped; one archive shared by the threads), \(threads) thread(s): "
-            + "\(fmt(m.perSecond, 1)) copies/s (\(fmt(m.msPerOperation, 2)) ms each per thread; \(fmt(m.perCPUSecond, 1)) per CPU-second)")
+        say(
+            "issue (Archive.issueCopy, timestamped; one archive shared by the threads), \(threads) thread(s): "
+                + "\(fmt(m.perSecond, 1)) copies/s (\(fmt(m.msPerOperation, 2)) ms each per thread; \(fmt(m.perCPUSecond, 1)) per CPU-second)"
+        )
         issue["\(threads)"] = m.json()
     }
     results["register_request"] = registering
@@ -105,77 +132,114 @@ func signPhase(_ o: Options, _ s: Setup, results: inout [String: Any]) throws {
     let doc = CopyDocument(
         superiorBody: "UBND HUYỆN TÂN LẬP", officeName: "PHÒNG GIÁO DỤC VÀ ĐÀO TẠO", copyNumber: "1/2026",
         subtitle: "Bằng tốt nghiệp THCS",
-        rows: CopyDocument.diplomaRows(holderName: view.text("fullName"), dateOfBirth: "01/01/1980", placeOfBirth: view.text("placeOfBirth"),
-                                       sex: view.text("sex"), ethnicity: view.text("ethnicity"), graduationYear: "1996",
-                                       graduationGrade: view.text("graduationGrade"), school: view.school, serial: view.serial,
-                                       ledgerNumber: String(view.ledgerNumber)),
+        rows: CopyDocument.diplomaRows(
+            holderName: view.text("fullName"), dateOfBirth: "01/01/1980", placeOfBirth: view.text("placeOfBirth"),
+            sex: view.text("sex"), ethnicity: view.text("ethnicity"), graduationYear: "1996",
+            graduationGrade: view.text("graduationGrade"), school: view.school, serial: view.serial,
+            ledgerNumber: String(view.ledgerNumber)),
         issuePlaceAndDate: "Tân Lập, ngày 01 tháng 06 năm 2026", signerTitle: "TRƯỞNG PHÒNG", signerName: "Vũ Minh Tuấn",
         footer: "Bản sao điện tử được ký số.", qrModules: qr.modules)
     let entryBytes = try view.canonicalBytes()
-    let office = s.office, tsa = s.tsa
+    let office = s.office
+    let tsa = s.tsa
     let signOne: @Sendable () throws -> Void = {
         let unsigned = try PDFRender.render(doc)
-        _ = try PAdES.sign(pdf: unsigned, signer: office, attachment: (name: "so-goc.json", bytes: entryBytes, mime: "application/json"),
-                           reason: "Bản sao", location: "Tân Lập", time: Date(),
-                           timestamp: { try tsa.token(forDigest: SHA256.hash($0)) })
+        _ = try PAdES.sign(
+            pdf: unsigned, signer: office, attachment: (name: "so-goc.json", bytes: entryBytes, mime: "application/json"),
+            reason: "Bản sao", location: "Tân Lập", time: Date(),
+            timestamp: { try tsa.token(forDigest: SHA256.hash($0)) })
     }
     var sign = [String: Any]()
     for threads in Set([1, o.threads]).sorted() {
         let total = max(20, Int(o.seconds * 60) * threads)
         let counter = Shared(0)
-        let m = try parallel(threads: threads, next: { counter.with { c in c < total ? { c += 1; return c }() : nil } },
-                             body: { _, _ in try signOne() })
-        say("render + PAdES.sign + TSA (no archive; information), \(threads) thread(s): \(fmt(m.perSecond, 1)) copies/s "
-            + "(\(fmt(m.msPerOperation, 2)) ms each per thread; \(fmt(1000 * m.cpuSeconds / Double(max(1, m.operations)), 2)) ms of CPU each)")
+        let m = try parallel(
+            threads: threads,
+            next: {
+                counter.with { c in
+                    c < total
+                        ? {
+                            c += 1
+                            return c
+                        }() : nil
+                }
+            },
+            body: { _, _ in try signOne() })
+        say(
+            "render + PAdES.sign + TSA (no archive; information), \(threads) thread(s): \(fmt(m.perSecond, 1)) copies/s "
+                + "(\(fmt(m.msPerOperation, 2)) ms each per thread; \(fmt(1000 * m.cpuSeconds / Double(max(1, m.operations)), 2)) ms of CPU each)"
+        )
         sign["\(threads)"] = m.json()
     }
     results["render_sign"] = sign
     // Rendering alone, for its share of the CPU a copy takes.
-    let renders = Shared(0), total = max(20, Int(o.seconds * 60))
-    let r = try parallel(threads: 1, next: { renders.with { c in c < total ? { c += 1; return c }() : nil } },
-                         body: { _, _ in _ = try PDFRender.render(doc) })
-    say("render alone (information), 1 thread: \(fmt(r.perSecond, 1)) copies/s "
-        + "(\(fmt(1000 * r.cpuSeconds / Double(max(1, r.operations)), 2)) ms of CPU each)")
+    let renders = Shared(0)
+    let total = max(20, Int(o.seconds * 60))
+    let r = try parallel(
+        threads: 1,
+        next: {
+            renders.with { c in
+                c < total
+                    ? {
+                        c += 1
+                        return c
+                    }() : nil
+            }
+        },
+        body: { _, _ in _ = try PDFRender.render(doc) })
+    say(
+        "render alone (information), 1 thread: \(fmt(r.perSecond, 1)) copies/s "
+            + "(\(fmt(1000 * r.cpuSeconds / Double(max(1, r.operations)), 2)) ms of CPU each)")
     results["render"] = r.json()
 }
 
 /// Verifying with one shared verifier, a fresh one per pass over the pool.
-func verifyPhase(_ o: Options, pool: [[UInt8]], trust: TrustContext, problems: inout [String],
-                 results: inout [String: Any]) throws {
+func verifyPhase(
+    _ o: Options, pool: [[UInt8]], trust: TrustContext, problems: inout [String],
+    results: inout [String: Any]
+) throws {
     let poolShared = pool
     var verify = [String: Any]()
     for threads in Set([1, o.threads]).sorted() {
         // Warm-up: one pass with its own verifier.
         let warm = SignatureVerifier(trust: trust, clock: .system)
         for pdf in pool.prefix(8) { _ = try PDFVerify.verify(pdf: pdf, verifier: warm) }
-        struct State { var verifier: SignatureVerifier; var index: Int; var passes: Int }
+        struct State {
+            var verifier: SignatureVerifier
+            var index: Int
+            var passes: Int
+        }
         let state = Shared(State(verifier: SignatureVerifier(trust: trust, clock: .system), index: 0, passes: 1))
         let deadline = now() + UInt64(o.seconds * 1e9)
         let bad = Shared<[String]>([])
-        let m = try parallel(threads: threads, next: {
-            state.with { st in
-                if st.index >= poolShared.count {
-                    if now() >= deadline { return nil }
-                    st.index = 0
-                    st.passes += 1
-                    st.verifier = SignatureVerifier(trust: trust, clock: .system)
+        let m = try parallel(
+            threads: threads,
+            next: {
+                state.with { st in
+                    if st.index >= poolShared.count {
+                        if now() >= deadline { return nil }
+                        st.index = 0
+                        st.passes += 1
+                        st.verifier = SignatureVerifier(trust: trust, clock: .system)
+                    }
+                    st.index += 1
+                    return st.index - 1
                 }
-                st.index += 1
-                return st.index - 1
-            }
-        }, body: { _, i in
-            // The verifier of the pass this index was handed out in (read under the lock with the index).
-            let v = state.with { $0.verifier }
-            let r = try PDFVerify.verify(pdf: poolShared[i], verifier: v)
-            if r.indication != .passed {
-                bad.with { $0.append("copy \(i + 1): \(r.indication.rawValue) \(r.reason?.rawValue ?? "")") }
-            }
-        })
+            },
+            body: { _, i in
+                // The verifier of the pass this index was handed out in (read under the lock with the index).
+                let v = state.with { $0.verifier }
+                let r = try PDFVerify.verify(pdf: poolShared[i], verifier: v)
+                if r.indication != .passed {
+                    bad.with { $0.append("copy \(i + 1): \(r.indication.rawValue) \(r.reason?.rawValue ?? "")") }
+                }
+            })
         let b = bad.with { $0 }
         if !b.isEmpty { problems.append("PDFVerify.verify: \(b.count) not PASSED, e.g. \(b[0])") }
         let passes = state.with { $0.passes }
-        say("verify (PDFVerify.verify, one shared verifier per pass), \(threads) thread(s): \(fmt(m.perSecond, 1)) verified/s "
-            + "(\(fmt(m.msPerOperation, 2)) ms each per thread; \(fmt(m.perCPUSecond, 1)) per CPU-second; \(passes) passes)")
+        say(
+            "verify (PDFVerify.verify, one shared verifier per pass), \(threads) thread(s): \(fmt(m.perSecond, 1)) verified/s "
+                + "(\(fmt(m.msPerOperation, 2)) ms each per thread; \(fmt(m.perCPUSecond, 1)) per CPU-second; \(passes) passes)")
         var j = m.json()
         j["passes"] = passes
         j["not_passed"] = b.count
@@ -196,21 +260,25 @@ func verifyCopyPhase(_ o: Options, _ s: Setup, pool: [[UInt8]], problems: inout 
         let deadline = now() + UInt64(o.seconds * 1e9)
         let counter = Shared(0)
         let bad = Shared<[String]>([])
-        let m = try parallel(threads: threads, next: {
-            counter.with { c in
-                if c > 0, c % poolShared.count == 0, now() >= deadline { return nil }
-                if now() >= deadline && c >= poolShared.count { return nil }
-                c += 1
-                return (c - 1) % poolShared.count
-            }
-        }, body: { t, i in
-            let r = try archive.verifyCopy(pdf: poolShared[i])
-            if r.indication != "PASSED" { bad.with { $0.append("copy \(i + 1): \(r.indication) \(r.reasons)") } }
-        })
+        let m = try parallel(
+            threads: threads,
+            next: {
+                counter.with { c in
+                    if c > 0, c % poolShared.count == 0, now() >= deadline { return nil }
+                    if now() >= deadline && c >= poolShared.count { return nil }
+                    c += 1
+                    return (c - 1) % poolShared.count
+                }
+            },
+            body: { t, i in
+                let r = try archive.verifyCopy(pdf: poolShared[i])
+                if r.indication != "PASSED" { bad.with { $0.append("copy \(i + 1): \(r.indication) \(r.reasons)") } }
+            })
         let b = bad.with { $0 }
         if !b.isEmpty { problems.append("Archive.verifyCopy: \(b.count) not PASSED, e.g. \(b[0])") }
-        say("verify-copy (Archive.verifyCopy), \(threads) thread(s): \(fmt(m.perSecond, 1)) verified/s "
-            + "(\(fmt(m.msPerOperation, 2)) ms each per thread; \(fmt(m.perCPUSecond, 1)) per CPU-second)")
+        say(
+            "verify-copy (Archive.verifyCopy), \(threads) thread(s): \(fmt(m.perSecond, 1)) verified/s "
+                + "(\(fmt(m.msPerOperation, 2)) ms each per thread; \(fmt(m.perCPUSecond, 1)) per CPU-second)")
         var j = m.json()
         j["not_passed"] = b.count
         verifyCopy["\(threads)"] = j

@@ -1,9 +1,3 @@
-// The set-up of hoso-bench-copies (untimed): a demo PKI, an archive that trusts it, office settings and one ledger.
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
 import HosoBenchSupport
 import HosoCopies
@@ -11,6 +5,13 @@ import HosoCore
 import HosoKit
 import HosoRecords
 import HosoSigning
+
+// The set-up of hoso-bench-copies (untimed): a demo PKI, an archive that trusts it, office settings and one ledger.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 let ledgerId = "PGD-TANLAP/THCS/1996/PTCS-TANLAP"
 
@@ -20,8 +21,10 @@ struct Person { let name: String, dob: String, serial: String, number: Int }
 func makeLedger(_ n: Int) throws -> (JSONValue, [Person]) {
     let family = ["Lò", "Hoàng", "Nguyễn", "Trần", "Lê", "Phạm", "Vũ", "Đặng", "Bùi", "Đỗ", "Hà", "Lường", "Quàng", "Sùng"]
     let middle = ["Thị", "Văn", "Đức", "Thu", "Minh", "Ngọc", "Quang", "Hồng"]
-    let given = ["Mai", "Páo", "An", "Bình", "Chi", "Dũng", "Hà", "Hương", "Khánh", "Lan", "Long", "Nga", "Phong", "Sinh",
-                 "Thảo", "Tuấn", "Xuân", "Yến"]
+    let given = [
+        "Mai", "Páo", "An", "Bình", "Chi", "Dũng", "Hà", "Hương", "Khánh", "Lan", "Long", "Nga", "Phong", "Sinh",
+        "Thảo", "Tuấn", "Xuân", "Yến",
+    ]
     let places = ["Bản Lướt, xã Tân Lập", "Xã Tân Lập", "Bản Mòng, xã Tân Lập", "Thị trấn Tân Lập"]
     let ethnic = ["Thái", "Mông", "Kinh", "Mường", "Dao", "Tày"]
     let grades = ["Trung bình", "Khá", "Giỏi", "Xuất sắc"]
@@ -33,9 +36,11 @@ func makeLedger(_ n: Int) throws -> (JSONValue, [Person]) {
         let dob = String(format: "%04d-%02d-%02d", 1978 + i % 4, 1 + i % 12, 1 + i % 28)
         let serial = String(format: "Số %06d/BT", 1234 + i)
         people.append(Person(name: name, dob: dob, serial: serial, number: i + 1))
-        entries.append(["stt": i + 1, "fullName": name, "dateOfBirth": dob, "placeOfBirth": places[i % places.count],
-                        "sex": female ? "Nữ" : "Nam", "ethnicity": ethnic[i % ethnic.count],
-                        "graduationGrade": grades[i % grades.count], "serial": serial, "ledgerNumber": i + 1])
+        entries.append([
+            "stt": i + 1, "fullName": name, "dateOfBirth": dob, "placeOfBirth": places[i % places.count],
+            "sex": female ? "Nữ" : "Nam", "ethnicity": ethnic[i % ethnic.count],
+            "graduationGrade": grades[i % grades.count], "serial": serial, "ledgerNumber": i + 1,
+        ])
     }
     let ledger: [String: Any] = [
         "issuer": "Phòng Giáo dục huyện Tân Lập", "title": "SỔ GỐC CẤP BẰNG TỐT NGHIỆP THCS", "level": "THCS",
@@ -84,7 +89,10 @@ func setUp(work: String, pki: String, entries: Int) throws -> Setup {
 }
 
 func issueOne(_ s: Setup, _ p: Person) throws -> Archive.IssuedCopyResult {
-    let req = try s.archive.newRequest(.init(kind: .copy, requesterName: p.name, relation: .holder, holderName: p.name,
-                                             serial: p.serial, channel: .inPerson), clerk: "vanthu").id
+    let req = try s.archive.newRequest(
+        .init(
+            kind: .copy, requesterName: p.name, relation: .holder, holderName: p.name,
+            serial: p.serial, channel: .inPerson), clerk: "vanthu"
+    ).id
     return try s.archive.issueCopy(entryRef: p.serial, requestId: req, signer: s.office, timestamp: .authority(s.tsa), clerk: "vanthu")
 }

@@ -32,20 +32,25 @@ struct HosoBenchSigning: BenchCommand {
     @Option(help: ArgumentHelp("write the results as JSON", valueName: "file"))
     var json: String?
 
-    @Option(help: ArgumentHelp("measure one key type: rsa (RSA-2048-PSS, gv-toan) or ecdsa (ECDSA P-256, gv-van)",
-                               valueName: "kind"))
+    @Option(
+        help: ArgumentHelp(
+            "measure one key type: rsa (RSA-2048-PSS, gv-toan) or ecdsa (ECDSA P-256, gv-van)",
+            valueName: "kind"))
     var only: KeyKind?
 
-    @Option(help: ArgumentHelp("which measurements (sign,verify,cold,ts; all); verification needs no sign phase",
-                               valueName: "list"),
-            transform: commaList({ Phase(rawValue: $0) }, what: "phase (sign, verify, cold, ts)"))
+    @Option(
+        help: ArgumentHelp(
+            "which measurements (sign,verify,cold,ts; all); verification needs no sign phase",
+            valueName: "list"),
+        transform: commaList({ Phase(rawValue: $0) }, what: "phase (sign, verify, cold, ts)"))
     var phases = Phase.allCases
 
     @Option(help: "distinct signatures verified in rotation (64)", transform: wholeNumber(atLeast: 1))
     var pool = 64
 
-    @Flag(name: .customLong("no-embed-crls"),
-          help: "sign without the issuer's CRL inside (Archive.sign embeds it; the verifier then has the CRL from its trust context only)")
+    @Flag(
+        name: .customLong("no-embed-crls"),
+        help: "sign without the issuer's CRL inside (Archive.sign embeds it; the verifier then has the CRL from its trust context only)")
     var noEmbedCRLs = false
 
     @Option(help: ArgumentHelp("where the temporary demo PKI goes (/tmp); removed afterwards", valueName: "dir"))
@@ -54,8 +59,11 @@ struct HosoBenchSigning: BenchCommand {
     static func main() { benchMain(Self.self, tool: "hoso-bench-signing") }
 
     func execute() throws -> Int32 {
-        try SigningBenchmark(Options(seconds: seconds, warmup: warmup, json: json, only: only?.rawValue,
-                                     phases: Set(phases), pool: pool, embedCRLs: !noEmbedCRLs, workParent: workParent)).run()
+        try SigningBenchmark(
+            Options(
+                seconds: seconds, warmup: warmup, json: json, only: only?.rawValue,
+                phases: Set(phases), pool: pool, embedCRLs: !noEmbedCRLs, workParent: workParent)
+        ).run()
     }
 }
 

@@ -30,7 +30,8 @@ struct Measurement: Codable {
 /// Runs `op` back to back for `seconds` (after `warmup` seconds untimed), timing each call.
 func measure(seconds: Double, warmup: Double, _ op: () throws -> Void) rethrows -> Measurement {
     if warmup > 0 {
-        let start = now(), budget = UInt64(warmup * 1e9)
+        let start = now()
+        let budget = UInt64(warmup * 1e9)
         repeat { try op() } while now() - start < budget
     }
     var lat = [UInt64]()
@@ -53,7 +54,10 @@ func header() -> String {
 }
 
 func row(_ label: String, _ m: Measurement) -> String {
-    "    " + label.rightPad(42) + [fmt(m.perSecond, 1), fmt(m.meanUs, 1), fmt(m.p50Us, 1), fmt(m.p99Us, 1), String(m.ops),
-                                  fmt(m.perCPUSecond, 1), fmt(100 * m.cpuShare, 0)]
+    "    " + label.rightPad(42)
+        + [
+            fmt(m.perSecond, 1), fmt(m.meanUs, 1), fmt(m.p50Us, 1), fmt(m.p99Us, 1), String(m.ops),
+            fmt(m.perCPUSecond, 1), fmt(100 * m.cpuShare, 0),
+        ]
         .map { $0.leftPad(10) }.joined()
 }

@@ -2,7 +2,11 @@
 import Foundation
 
 indirect enum JSON {
-    case string(String), number(String), bool(Bool), array([JSON]), object([(String, JSON)])
+    case string(String)
+    case number(String)
+    case bool(Bool)
+    case array([JSON])
+    case object([(String, JSON)])
 
     func write(into out: inout String) {
         switch self {

@@ -1,3 +1,9 @@
+import Foundation
+import HosoBenchSupport
+import HosoCore
+import HosoPrimitives
+import HosoSigning
+
 // hoso-bench-signing's run, stage by stage: a demo PKI, then per key type a sanity check and the timed phases,
 // then the results table and the JSON summary (tools/bench-signing reads its keys: keep them).
 #if canImport(Glibc)
@@ -5,11 +11,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
-import HosoBenchSupport
-import HosoCore
-import HosoPrimitives
-import HosoSigning
 
 struct KeyTypeResult: Codable {
     var label: String
@@ -39,10 +40,10 @@ struct Summary: Codable {
 }
 
 struct KeyType {
-    var key: String       // JSON key, and what tools/bench-signing looks up
+    var key: String  // JSON key, and what tools/bench-signing looks up
     var label: String
     var identity: String
-    var option: String    // --only
+    var option: String  // --only
     var algorithmMark: String  // must appear in the report's algorithm text
 }
 
@@ -72,8 +73,9 @@ struct BenchPKI {
         crls = try manifest.crls.flatMap { [dir] in try CRL.load(try Self.read(dir, $0.der)) }
         trust = TrustContext(roots: roots, intermediates: intermediates, crls: crls)
         verifier = SignatureVerifier(trust: trust, policy: VerificationPolicy(), clock: .system)
-        tsa = try TimeStampAuthority(identity: try Self.identity("tsa", manifest: manifest, dir: dir, password: password),
-                                     clock: .system)
+        tsa = try TimeStampAuthority(
+            identity: try Self.identity("tsa", manifest: manifest, dir: dir, password: password),
+            clock: .system)
     }
 
     static func read(_ dir: String, _ rel: String) throws -> [UInt8] {
@@ -130,11 +132,14 @@ final class SigningBenchmark {
         defer { try? FileManager.default.removeItem(atPath: work) }
         let t0 = now()
         let pki = try BenchPKI(at: work + "/pki", password: "hoso-bench")
-        say("demo PKI: \(pki.roots.count) roots, \(pki.intermediates.count) intermediate CAs, \(pki.crls.count) CRLs "
-            + "(made in \(fmt(Double(now() - t0) / 1e9, 2)) s, removed afterwards)")
+        say(
+            "demo PKI: \(pki.roots.count) roots, \(pki.intermediates.count) intermediate CAs, \(pki.crls.count) CRLs "
+                + "(made in \(fmt(Double(now() - t0) / 1e9, 2)) s, removed afterwards)")
         say("content: a grade-book revision, canonical JSON, \(content.count) bytes; role subject-teacher")
-        say("one thread; \(fmt(o.seconds, 2)) s per measurement after \(fmt(o.warmup, 2)) s warm-up; \(o.pool) distinct signatures "
-            + "verified in rotation; issuer CRL " + (o.embedCRLs ? "embedded in each signature (as Archive.sign does)" : "not embedded"))
+        say(
+            "one thread; \(fmt(o.seconds, 2)) s per measurement after \(fmt(o.warmup, 2)) s warm-up; \(o.pool) distinct signatures "
+                + "verified in rotation; issuer CRL " + (o.embedCRLs ? "embedded in each signature (as Archive.sign does)" : "not embedded")
+        )
 
         var results = [String: KeyTypeResult]()
         for kt in keyTypes where o.only == nil || o.only == kt.option {
@@ -163,8 +168,9 @@ final class SigningBenchmark {
         say("  sanity: PASSED with chain \(r.chain.joined(separator: " → ")); CRL of \(r.revocation?.issuer ?? "-")")
         say("  algorithm \(r.algorithm ?? "-"); signature \(first.count) bytes, \(embedded.count) CRL(s) embedded")
         say(header())
-        var result = KeyTypeResult(label: kt.label, identity: kt.identity, signer: r.signer ?? "-", algorithm: r.algorithm ?? "-",
-                                   chain: r.chain, signatureBytes: first.count, embeddedCRLs: embedded.count)
+        var result = KeyTypeResult(
+            label: kt.label, identity: kt.identity, signer: r.signer ?? "-", algorithm: r.algorithm ?? "-",
+            chain: r.chain, signatureBytes: first.count, embeddedCRLs: embedded.count)
         let pool = try measureSigning(kt, sign: sign, into: &result)
         try measureVerifying(kt, pool: pool, pki: pki, into: &result)
         try measureTimestamped(kt, pool: pool, pki: pki, into: &result)
@@ -175,7 +181,9 @@ final class SigningBenchmark {
     func checkFirst(_ first: [UInt8], _ kt: KeyType, pki: BenchPKI) throws -> SignatureReport? {
         let reports = try pki.verifier.verify(signature: first, content: content, recordType: recordType)
         guard let r = reports.first, passed(reports) else {
-            sanity("\(kt.label): a fresh signature is not PASSED: \(reports.map { "\($0.indication.rawValue) \($0.reason?.rawValue ?? "") \($0.message.en)" })")
+            sanity(
+                "\(kt.label): a fresh signature is not PASSED: \(reports.map { "\($0.indication.rawValue) \($0.reason?.rawValue ?? "") \($0.message.en)" })"
+            )
             return nil
         }
         if !(r.algorithm ?? "").contains(kt.algorithmMark) {
@@ -187,13 +195,16 @@ final class SigningBenchmark {
         tampered[tampered.count / 2] ^= 0x01
         let bad = try pki.verifier.verify(signature: first, content: tampered, recordType: recordType).first
         if bad?.indication != .failed || bad?.reason != .hashFailure {
-            sanity("\(kt.label): changed content gave \(bad?.indication.rawValue ?? "-") \(bad?.reason?.rawValue ?? "-"), expected FAILED HASH_FAILURE")
+            sanity(
+                "\(kt.label): changed content gave \(bad?.indication.rawValue ?? "-") \(bad?.reason?.rawValue ?? "-"), expected FAILED HASH_FAILURE"
+            )
         }
         let noCRL = SignatureVerifier(trust: TrustContext(roots: pki.roots, intermediates: pki.intermediates, crls: []), clock: .system)
         let unchecked = try noCRL.verify(signature: first, content: content, recordType: recordType).first
         if unchecked?.indication != .indeterminate || unchecked?.reason != .noRevocationData {
-            sanity("\(kt.label): without the trust CRLs: \(unchecked?.indication.rawValue ?? "-") \(unchecked?.reason?.rawValue ?? "-"), "
-                   + "expected INDETERMINATE NO_REVOCATION_DATA")
+            sanity(
+                "\(kt.label): without the trust CRLs: \(unchecked?.indication.rawValue ?? "-") \(unchecked?.reason?.rawValue ?? "-"), "
+                    + "expected INDETERMINATE NO_REVOCATION_DATA")
         }
         return r
     }
@@ -202,10 +213,16 @@ final class SigningBenchmark {
     func measureSigning(_ kt: KeyType, sign: () throws -> [UInt8], into result: inout KeyTypeResult) throws -> [[UInt8]] {
         var pool = [[UInt8]]()
         if o.phases.contains(.sign) {
-            var ring = [[UInt8]](), next = 0
+            var ring = [[UInt8]]()
+            var next = 0
             let m = try measure(seconds: o.seconds, warmup: o.warmup) {
                 let der = try sign()
-                if ring.count < o.pool { ring.append(der) } else { ring[next] = der; next = (next + 1) % o.pool }
+                if ring.count < o.pool {
+                    ring.append(der)
+                } else {
+                    ring[next] = der
+                    next = (next + 1) % o.pool
+                }
             }
             result.sign = m
             pool = ring
@@ -248,13 +265,15 @@ final class SigningBenchmark {
         }
         let st = try pki.verifier.verify(signature: stamped[0], content: content, recordType: recordType)
         if !passed(st) || st.first?.timeProof != .timestamp {
-            sanity("\(kt.label): a timestamped signature gave \(st.first?.indication.rawValue ?? "-") \(st.first?.reason?.rawValue ?? "") "
-                   + "time proof \(st.first?.timeProof.rawValue ?? "-")")
+            sanity(
+                "\(kt.label): a timestamped signature gave \(st.first?.indication.rawValue ?? "-") \(st.first?.reason?.rawValue ?? "") "
+                    + "time proof \(st.first?.timeProof.rawValue ?? "-")")
             return
         }
         var i = 0
         let m = try measure(seconds: o.seconds, warmup: o.warmup) {
-            check(try pki.verifier.verify(signature: stamped[i], content: content, recordType: recordType), "\(kt.label) timestamped verify")
+            check(
+                try pki.verifier.verify(signature: stamped[i], content: content, recordType: recordType), "\(kt.label) timestamped verify")
             i = (i + 1) % stamped.count
         }
         result.verifyTimestamped = m
@@ -270,28 +289,38 @@ final class SigningBenchmark {
         for kt in keyTypes {
             guard let r = results[kt.key] else { continue }
             say("  \(kt.label) (\(kt.identity))")
-            for (label, m) in [("sign (CMSSigner.sign)", r.sign), ("verify, chain + CRL (one verifier reused)", r.verify),
-                               ("verify, chain + CRL (fresh verifier each)", r.verifyCold),
-                               ("verify, timestamped (one verifier reused)", r.verifyTimestamped)] {
+            for (label, m) in [
+                ("sign (CMSSigner.sign)", r.sign), ("verify, chain + CRL (one verifier reused)", r.verify),
+                ("verify, chain + CRL (fresh verifier each)", r.verifyCold),
+                ("verify, timestamped (one verifier reused)", r.verifyTimestamped),
+            ] {
                 if let m { say(row(label, m)) }
             }
         }
         say("")
-        say(problems.isEmpty ? "sanity: ok (every verification PASSED; changed content FAILED; without CRLs INDETERMINATE)"
-                             : "SANITY FAILED (\(problems.count) problems); see above")
+        say(
+            problems.isEmpty
+                ? "sanity: ok (every verification PASSED; changed content FAILED; without CRLs INDETERMINATE)"
+                : "SANITY FAILED (\(problems.count) problems); see above")
     }
 
     func summary(_ results: [String: KeyTypeResult], pki: BenchPKI) -> Summary {
         Summary(
             when: ISO8601DateFormatter().string(from: Date()), debugBuild: debug,
-            host: ["cpus": String(ProcessInfo.processInfo.activeProcessorCount),
-                   "os": ProcessInfo.processInfo.operatingSystemVersionString],
-            parameters: ["seconds": String(o.seconds), "warmup_seconds": String(o.warmup), "pool": String(o.pool),
-                         "embedded_crls": String(o.embedCRLs), "phases": o.phases.map(\.rawValue).sorted().joined(separator: ","),
-                         "threads": "1"],
+            host: [
+                "cpus": String(ProcessInfo.processInfo.activeProcessorCount),
+                "os": ProcessInfo.processInfo.operatingSystemVersionString,
+            ],
+            parameters: [
+                "seconds": String(o.seconds), "warmup_seconds": String(o.warmup), "pool": String(o.pool),
+                "embedded_crls": String(o.embedCRLs), "phases": o.phases.map(\.rawValue).sorted().joined(separator: ","),
+                "threads": "1",
+            ],
             contentBytes: content.count,
-            pki: ["roots": String(pki.roots.count), "intermediates": String(pki.intermediates.count), "crls": String(pki.crls.count),
-                  "created_at": pki.manifest.createdAt],
+            pki: [
+                "roots": String(pki.roots.count), "intermediates": String(pki.intermediates.count), "crls": String(pki.crls.count),
+                "created_at": pki.manifest.createdAt,
+            ],
             keyTypes: results, sanityOK: problems.isEmpty, sanityProblems: problems)
     }
 }

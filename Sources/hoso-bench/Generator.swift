@@ -2,11 +2,13 @@
 // reference inserts for the same entries.
 import Foundation
 import HosoBenchSupport
-import HosoRecords // VietnameseText.fold: the keys the index adds
+import HosoRecords  // VietnameseText.fold: the keys the index adds
 
 enum Generator {
-    static let header = ["STT", "Họ và tên", "Ngày sinh", "Nơi sinh", "Giới tính", "Dân tộc", "Xếp loại TN", "Số hiệu VB",
-                         "Số vào sổ", "Chữ ký", "Số CCCD", "Mã định danh"]
+    static let header = [
+        "STT", "Họ và tên", "Ngày sinh", "Nơi sinh", "Giới tính", "Dân tộc", "Xếp loại TN", "Số hiệu VB",
+        "Số vào sổ", "Chữ ký", "Số CCCD", "Mã định danh",
+    ]
 
     static func csvCell(_ s: String) -> String {
         s.contains(where: { $0 == ";" || $0 == "\"" || $0 == "\n" || $0 == "," })
@@ -49,8 +51,10 @@ enum Generator {
     /// Writes ledgers totalling `total` entries into `dir`; the first ledgers total exactly `split` entries
     /// (the timed import), the rest fill the index. Ledger numbers run on per year across ledgers, serials are
     /// unique across all of them.
-    static func generate(into dir: String, split: Int, total: Int, perLedger: Int, seed: UInt64,
-                         targetIndices: Set<Int>) throws -> Generated {
+    static func generate(
+        into dir: String, split: Int, total: Int, perLedger: Int, seed: UInt64,
+        targetIndices: Set<Int>
+    ) throws -> Generated {
         var rng = SplitMix64(state: seed)
         let draws = Draws()
         var nextNumber = [Int: Int]()
@@ -63,8 +67,9 @@ enum Generator {
         // Diploma blanks are printed in series: a 2-letter series, then a 7-digit number unique across the run.
         let serialBase = 1_000_000 + rng.below(1_000_000)
         while global < total {
-            let plan = planLedger(ledgers.count, global: global, split: split, total: total, perLedger: perLedger,
-                                  nextNumber: &nextNumber, rng: &rng)
+            let plan = planLedger(
+                ledgers.count, global: global, split: split, total: total, perLedger: perLedger,
+                nextNumber: &nextNumber, rng: &rng)
             var lines = [header.joined(separator: ";")]
             lines.reserveCapacity(plan.count + 1)
             for k in 0..<plan.count {
@@ -90,8 +95,10 @@ enum Generator {
 
     /// The `i`th ledger of the run: its school, issuer and year, and how many entries it has (~perLedger, never
     /// crossing the split, so the timed import is exactly `split` entries).
-    static func planLedger(_ i: Int, global: Int, split: Int, total: Int, perLedger: Int, nextNumber: inout [Int: Int],
-                           rng: inout SplitMix64) -> LedgerPlan {
+    static func planLedger(
+        _ i: Int, global: Int, split: Int, total: Int, perLedger: Int, nextNumber: inout [Int: Int],
+        rng: inout SplitMix64
+    ) -> LedgerPlan {
         let year = years[i % years.count]
         let schoolNo = i / years.count  // each school has one ledger per year
         let district = Names.districts[schoolNo % Names.districts.count]
@@ -99,18 +106,21 @@ enum Generator {
         let level = thpt ? "THPT" : "THCS"
         let commune = district.communes[(schoolNo / Names.districts.count) % district.communes.count]
         let school = thpt ? "Trường THPT \(district.name) số \(schoolNo / 4 + 1)" : "Trường THCS \(commune) \(schoolNo)"
-        let issuer = thpt ? "Sở Giáo dục và Đào tạo tỉnh \(district.province)"
-                          : "Phòng Giáo dục và Đào tạo huyện \(district.name)"
+        let issuer =
+            thpt
+            ? "Sở Giáo dục và Đào tạo tỉnh \(district.province)"
+            : "Phòng Giáo dục và Đào tạo huyện \(district.name)"
         let recordId = "\(thpt ? "SGD" : "PGD")-\(district.code)/\(level)/\(year)/S\(String(format: "%04d", schoolNo))"
         let boundary = global < split ? split : total
         let count = min(perLedger - perLedger / 10 + rng.below(perLedger / 5 + 1), boundary - global)
         let series = String(UnicodeScalar(UInt8(65 + rng.below(26)))) + String(UnicodeScalar(UInt8(65 + rng.below(26))))
         let firstNumber = nextNumber[year, default: 1]
         nextNumber[year] = firstNumber + count
-        return LedgerPlan(index: i, year: year, district: district, thpt: thpt, level: level, school: school,
-                          schoolKey: VietnameseText.fold(school), issuer: issuer, recordId: recordId, count: count,
-                          series: series, firstNumber: firstNumber,
-                          fakeRevision: String(repeating: String(format: "%08x", i), count: 8))  // same length as a real id
+        return LedgerPlan(
+            index: i, year: year, district: district, thpt: thpt, level: level, school: school,
+            schoolKey: VietnameseText.fold(school), issuer: issuer, recordId: recordId, count: count,
+            series: series, firstNumber: firstNumber,
+            fakeRevision: String(repeating: String(format: "%08x", i), count: 8))  // same length as a real id
     }
 
     /// The `k`th entry of a ledger. The draws are in a fixed order: the same seed gives the same entries.
@@ -122,46 +132,58 @@ enum Generator {
         parts.append(rng.pick(male ? Names.maleGiven : Names.femaleGiven))
         if parts[1] == parts.dropFirst(2).first { parts.remove(at: 2) }  // no "Thị Thị"
         let born = plan.year - (plan.thpt ? 18 : 15) - (rng.chance(0.1) ? 1 : 0)
-        let month = 1 + rng.below(12), day = 1 + rng.below(28)
+        let month = 1 + rng.below(12)
+        let day = 1 + rng.below(28)
         let home = rng.chance(0.8) ? plan.district : rng.pick(Names.districts)
         let place = "Xã \(rng.pick(home.communes)), huyện \(home.name), tỉnh \(home.province)"
         // CCCD: province, century-and-sex digit, 2-digit birth year, 6 digits (the layout the importer checks).
-        let citizenId = rng.chance(0.6)
+        let citizenId =
+            rng.chance(0.6)
             ? home.provinceCode + String((born / 100 - 19) * 2 + (male ? 0 : 1)) + String(format: "%02d", born % 100)
-              + rng.digits(6) : nil
+                + rng.digits(6) : nil
         let moetId = rng.chance(0.5) ? home.provinceCode.suffix(2) + rng.digits(8) : nil
-        return GenEntry(stt: k + 1, fullName: parts.joined(separator: " "),
-                        dobISO: String(format: "%04d-%02d-%02d", born, month, day), place: place,
-                        sex: male ? "Nam" : "Nữ", ethnicity: draws.ethnicities.draw(&rng), grade: draws.grades.draw(&rng),
-                        serial: plan.series + String(format: "%07d", serial),
-                        ledgerNumber: plan.firstNumber + k, signed: rng.chance(0.9), citizenId: citizenId,
-                        moetId: moetId.map(String.init))
+        return GenEntry(
+            stt: k + 1, fullName: parts.joined(separator: " "),
+            dobISO: String(format: "%04d-%02d-%02d", born, month, day), place: place,
+            sex: male ? "Nam" : "Nữ", ethnicity: draws.ethnicities.draw(&rng), grade: draws.grades.draw(&rng),
+            serial: plan.series + String(format: "%07d", serial),
+            ledgerNumber: plan.firstNumber + k, signed: rng.chance(0.9), citizenId: citizenId,
+            moetId: moetId.map(String.init))
     }
 
     /// The entry as a CSV line, the date as the ledger prints it (dd/MM/yyyy, from the entry's yyyy-MM-dd).
     static func csvLine(_ e: GenEntry) -> String {
         let iso = e.dobISO.split(separator: "-")
         let dob = "\(iso[2])/\(iso[1])/\(iso[0])"
-        return [String(e.stt), e.fullName, dob, e.place, e.sex, e.ethnicity, e.grade, e.serial,
-                String(e.ledgerNumber), e.signed ? "x" : "", e.citizenId ?? "", e.moetId ?? ""]
-            .map(csvCell).joined(separator: ";")
+        return [
+            String(e.stt), e.fullName, dob, e.place, e.sex, e.ethnicity, e.grade, e.serial,
+            String(e.ledgerNumber), e.signed ? "x" : "", e.citizenId ?? "", e.moetId ?? "",
+        ]
+        .map(csvCell).joined(separator: ";")
     }
 
     static func referenceRow(_ e: GenEntry, of plan: LedgerPlan) -> RefRow {
-        RefRow(revisionId: plan.fakeRevision, recordId: plan.recordId, stt: e.stt, fullName: e.fullName,
-               nameKey: VietnameseText.fold(e.fullName), dateOfBirth: e.dobISO,
-               placeOfBirth: e.place, placeKey: VietnameseText.fold(e.place), sex: e.sex,
-               ethnicity: e.ethnicity, graduationGrade: e.grade, serial: e.serial,
-               ledgerNumber: e.ledgerNumber, year: plan.year, school: plan.school, schoolKey: plan.schoolKey,
-               issuer: plan.issuer, citizenId: e.citizenId, moetId: e.moetId)
+        RefRow(
+            revisionId: plan.fakeRevision, recordId: plan.recordId, stt: e.stt, fullName: e.fullName,
+            nameKey: VietnameseText.fold(e.fullName), dateOfBirth: e.dobISO,
+            placeOfBirth: e.place, placeKey: VietnameseText.fold(e.place), sex: e.sex,
+            ethnicity: e.ethnicity, graduationGrade: e.grade, serial: e.serial,
+            ledgerNumber: e.ledgerNumber, year: plan.year, school: plan.school, schoolKey: plan.schoolKey,
+            issuer: plan.issuer, citizenId: e.citizenId, moetId: e.moetId)
     }
 
     /// Writes the ledger's CSV and mapping files (Lnnnnn.csv, Lnnnnn.mapping.json).
-    static func writeLedger(_ plan: LedgerPlan, lines: [String], into dir: String,
-                            firstGlobal: Int) throws -> (ledger: LedgerFile, csvBytes: Int64) {
-        let i = plan.index, thpt = plan.thpt, level = plan.level, year = plan.year
+    static func writeLedger(
+        _ plan: LedgerPlan, lines: [String], into dir: String,
+        firstGlobal: Int
+    ) throws -> (ledger: LedgerFile, csvBytes: Int64) {
+        let i = plan.index
+        let thpt = plan.thpt
+        let level = plan.level
+        let year = plan.year
         let name = String(format: "L%05d", i)
-        let csvPath = dir + "/" + name + ".csv", mappingPath = dir + "/" + name + ".mapping.json"
+        let csvPath = dir + "/" + name + ".csv"
+        let mappingPath = dir + "/" + name + ".mapping.json"
         let csv = Data((lines.joined(separator: "\r\n") + "\r\n").utf8)
         let mapping = """
             {"format":"hoso/ledger-mapping","version":1,"recordId":\(jsonString(plan.recordId)),
@@ -175,11 +197,13 @@ enum Generator {
 
             """
         guard FileManager.default.createFile(atPath: csvPath, contents: csv),
-              FileManager.default.createFile(atPath: mappingPath, contents: Data(mapping.utf8)) else {
+            FileManager.default.createFile(atPath: mappingPath, contents: Data(mapping.utf8))
+        else {
             throw BenchFailure(message: "cannot write ledgers into \(dir)")
         }
-        let ledger = LedgerFile(recordId: plan.recordId, year: year, school: plan.school, issuer: plan.issuer, csv: csvPath,
-                                mapping: mappingPath, entries: plan.count, firstGlobal: firstGlobal)
+        let ledger = LedgerFile(
+            recordId: plan.recordId, year: year, school: plan.school, issuer: plan.issuer, csv: csvPath,
+            mapping: mappingPath, entries: plan.count, firstGlobal: firstGlobal)
         return (ledger, Int64(csv.count))
     }
 }

@@ -32,8 +32,10 @@ struct Records: BenchCommand {
         abstract: "Ledger import and entry lookups, each against raw SQLite in the same run.",
         discussion: HosoBench.exitStatus)
 
-    @Option(help: ArgumentHelp("empty or new directory for ledgers, the archive and the reference database",
-                               valueName: "dir"))
+    @Option(
+        help: ArgumentHelp(
+            "empty or new directory for ledgers, the archive and the reference database",
+            valueName: "dir"))
     var work: String
 
     @Option(help: "entries imported and timed against raw SQLite (100000)", transform: wholeNumber(atLeast: 1))
@@ -54,23 +56,27 @@ struct Records: BenchCommand {
     @Option(help: "mean entries per ledger file (500)", transform: wholeNumber(atLeast: 10))
     var perLedger = 500
 
-    @Option(help: "stage probes (per-stage timing of one ledger) spread over the whole import (12)",
-            transform: wholeNumber(atLeast: 0))
+    @Option(
+        help: "stage probes (per-stage timing of one ledger) spread over the whole import (12)",
+        transform: wholeNumber(atLeast: 0))
     var probes = 12
 
-    @Option(help: ArgumentHelp("""
-        stop filling the index after this many seconds of importing and measure lookups on what is there \
-        (0 = no limit); the summary then says the index is smaller than asked
-        """, valueName: "seconds"), transform: wholeNumber(atLeast: 0))
+    @Option(
+        help: ArgumentHelp(
+            """
+            stop filling the index after this many seconds of importing and measure lookups on what is there \
+            (0 = no limit); the summary then says the index is smaller than asked
+            """, valueName: "seconds"), transform: wholeNumber(atLeast: 0))
     var fillBudget = 0
 
     @Flag(help: "exit 3 when a target is missed")
     var failOnMiss = false
 
     func execute() throws -> Int32 {
-        var o = Options(work: work, entries: entries, indexEntries: indexEntries, queries: queries, json: json,
-                        seed: UInt64(seed), perLedger: perLedger, probes: probes, fillBudget: Double(fillBudget),
-                        failOnMiss: failOnMiss)
+        var o = Options(
+            work: work, entries: entries, indexEntries: indexEntries, queries: queries, json: json,
+            seed: UInt64(seed), perLedger: perLedger, probes: probes, fillBudget: Double(fillBudget),
+            failOnMiss: failOnMiss)
         if o.indexEntries < o.entries {
             say("note: --index-entries \(o.indexEntries) < --entries \(o.entries); using \(o.entries)")
             o.indexEntries = o.entries

@@ -4,7 +4,7 @@ import Foundation
 import HosoBenchSupport
 import HosoIndex
 import HosoKit
-import HosoRecords // the importer's public stages, for the stage probe
+import HosoRecords  // the importer's public stages, for the stage probe
 
 struct Checkpoint: Codable {
     var indexEntries: Int
@@ -43,10 +43,13 @@ struct ImportResult {
     var cpuMsPerThousand: Double { entries == 0 ? 0 : ms(cpuNs) / Double(entries) * 1000 }
 }
 
-
 func probe(_ l: LedgerFile, archive: Archive) throws -> (Probe, UInt64) {
     var t = now()
-    func lap() -> UInt64 { let n = now(); defer { t = n }; return n - t }
+    func lap() -> UInt64 {
+        let n = now()
+        defer { t = n }
+        return n - t
+    }
     let mapping = try LedgerMapping.load(path: l.mapping)
     let tMapping = lap()
     guard let data = FileManager.default.contents(atPath: l.csv) else { throw BenchFailure(message: "cannot read \(l.csv)") }
@@ -58,38 +61,47 @@ func probe(_ l: LedgerFile, archive: Archive) throws -> (Probe, UInt64) {
         return table.rows.compactMap { c < $0.cells.count ? $0.cells[c] : nil }
     }
     let numbers = column("ledgerNumber").compactMap { Int($0.split(separator: "/").first ?? "") }
-    let used = try archive.index.usedNumbers(year: mapping.year, issuer: mapping.issuer, excludingRecord: mapping.recordId,
-                                             serials: column("serial"), numbers: numbers.min().map { $0...numbers.max()! })
+    let used = try archive.index.usedNumbers(
+        year: mapping.year, issuer: mapping.issuer, excludingRecord: mapping.recordId,
+        serials: column("serial"), numbers: numbers.min().map { $0...numbers.max()! })
     let tUsed = lap()
-    let draft = LedgerImporter.read(table, mapping: mapping, scanPages: [],
-                                    existing: ExistingLedgerNumbers(serials: used.serials, ledgerNumbers: used.numbers))
+    let draft = LedgerImporter.read(
+        table, mapping: mapping, scanPages: [],
+        existing: ExistingLedgerNumbers(serials: used.serials, ledgerNumbers: used.numbers))
     let tValidate = lap()
     _ = try CanonicalJSON.serialize(draft.body(scans: [:]))
     let tBody = lap()
     _ = try archive.index.heads(ofRecord: mapping.recordId)
     let tHeads = lap()
-    let p = Probe(indexEntries: 0, ledgerEntries: l.entries, totalMs: 0, loadMappingMs: ms(tMapping), readCSVMs: ms(tCSV),
-                  usedNumbersMs: ms(tUsed), validateMs: ms(tValidate),
-                  buildAndSerializeBodyMs: ms(tBody), headsMs: ms(tHeads), restMs: 0)
+    let p = Probe(
+        indexEntries: 0, ledgerEntries: l.entries, totalMs: 0, loadMappingMs: ms(tMapping), readCSVMs: ms(tCSV),
+        usedNumbersMs: ms(tUsed), validateMs: ms(tValidate),
+        buildAndSerializeBodyMs: ms(tBody), headsMs: ms(tHeads), restMs: 0)
     return (p, tMapping + tCSV + tUsed + tValidate + tBody + tHeads)
 }
 
 /// Imports `ledgers` (positions in the whole run's ledger list), probing those whose position is in `probeAt`.
-func importLedgers(_ ledgers: ArraySlice<LedgerFile>, into archive: Archive, startEntries: Int, probeAt: Set<Int>,
-                   budgetNs: UInt64?, label: String) throws -> ImportResult {
+func importLedgers(
+    _ ledgers: ArraySlice<LedgerFile>, into archive: Archive, startEntries: Int, probeAt: Set<Int>,
+    budgetNs: UInt64?, label: String
+) throws -> ImportResult {
     var r = ImportResult()
     let checkpointEvery = max(1, ledgers.count / 10)
-    var lastNs: UInt64 = 0, lastEntries = 0, lastLedgers = 0
+    var lastNs: UInt64 = 0
+    var lastEntries = 0
+    var lastLedgers = 0
     for (k, l) in ledgers.enumerated() {
         let probed = probeAt.contains(ledgers.startIndex + k) ? try probe(l, archive: archive) : nil
-        let start = now(), cpuStart = processCPUNanoseconds()
+        let start = now()
+        let cpuStart = processCPUNanoseconds()
         let report = try archive.importLedger(file: l.csv, mapping: l.mapping, dryRun: false, reason: nil, author: "hoso-bench")
         let took = now() - start
         r.cpuNs += processCPUNanoseconds() - cpuStart
         guard report.committed, report.errors.isEmpty, report.entries == l.entries else {
             let first = report.errors.prefix(3).map { "\($0.code) \($0.location ?? "") \($0.messageEn) \($0.value ?? "")" }
-            throw BenchFailure(message: "import of \(l.csv) did not commit \(l.entries) entries (committed \(report.committed), "
-                               + "\(report.entries) entries, \(report.errors.count) errors): " + first.joined(separator: "; "))
+            throw BenchFailure(
+                message: "import of \(l.csv) did not commit \(l.entries) entries (committed \(report.committed), "
+                    + "\(report.entries) entries, \(report.errors.count) errors): " + first.joined(separator: "; "))
         }
         r.ns += took
         r.entries += l.entries
@@ -102,14 +114,20 @@ func importLedgers(_ ledgers: ArraySlice<LedgerFile>, into archive: Archive, sta
             r.probes.append(p)
         }
         if (k + 1) % checkpointEvery == 0 || k == ledgers.count - 1 {
-            let dn = r.ns - lastNs, de = r.entries - lastEntries, dl = r.ledgers - lastLedgers
-            let cp = Checkpoint(indexEntries: startEntries + r.entries, entriesPerSecond: Double(de) / seconds(dn),
-                                msPerLedger: ms(dn) / Double(dl))
+            let dn = r.ns - lastNs
+            let de = r.entries - lastEntries
+            let dl = r.ledgers - lastLedgers
+            let cp = Checkpoint(
+                indexEntries: startEntries + r.entries, entriesPerSecond: Double(de) / seconds(dn),
+                msPerLedger: ms(dn) / Double(dl))
             r.checkpoints.append(cp)
-            say("  \(label): index \(grouped(cp.indexEntries).leftPad(11)) entries   last \(dl) ledgers "
-                + "\(grouped(Int(cp.entriesPerSecond)).leftPad(7)) entries/s  \(fmt(cp.msPerLedger, 1).leftPad(7)) ms/ledger"
-                + "   total \(fmt(seconds(r.ns), 1)) s")
-            lastNs = r.ns; lastEntries = r.entries; lastLedgers = r.ledgers
+            say(
+                "  \(label): index \(grouped(cp.indexEntries).leftPad(11)) entries   last \(dl) ledgers "
+                    + "\(grouped(Int(cp.entriesPerSecond)).leftPad(7)) entries/s  \(fmt(cp.msPerLedger, 1).leftPad(7)) ms/ledger"
+                    + "   total \(fmt(seconds(r.ns), 1)) s")
+            lastNs = r.ns
+            lastEntries = r.entries
+            lastLedgers = r.ledgers
         }
         if let budgetNs, r.ns > budgetNs, k < ledgers.count - 1 {
             r.stoppedByBudget = true

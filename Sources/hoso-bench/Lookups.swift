@@ -2,11 +2,13 @@
 // as raw prepared statements on the same index file.
 import GRDBSQLite
 import HosoBenchSupport
-import HosoIndex   // ArchiveIndex.findEntries: to tell the layers apart
-import HosoRecords // VietnameseText.fold
+import HosoIndex  // ArchiveIndex.findEntries: to tell the layers apart
+import HosoRecords  // VietnameseText.fold
 
 enum LookupKind: String, CaseIterable, Codable {
-    case serial, fullName = "full_name", partialName = "partial_name"
+    case serial
+    case fullName = "full_name"
+    case partialName = "partial_name"
     var label: String {
         switch self {
         case .serial: return "by serial"
@@ -66,9 +68,11 @@ final class RefLookups {
     var sink = 0
 
     static let serialSQL = "SELECT * FROM entry WHERE serial = ? ORDER BY year, ledgerNumber LIMIT 100"
-    static let nameSQL = "SELECT * FROM entry WHERE rowid IN (SELECT rowid FROM entry_fts WHERE entry_fts MATCH ?) "
+    static let nameSQL =
+        "SELECT * FROM entry WHERE rowid IN (SELECT rowid FROM entry_fts WHERE entry_fts MATCH ?) "
         + "ORDER BY year, ledgerNumber LIMIT 100"
-    static let plainSQL = "SELECT entry.* FROM entry_fts JOIN entry ON entry.rowid = entry_fts.rowid "
+    static let plainSQL =
+        "SELECT entry.* FROM entry_fts JOIN entry ON entry.rowid = entry_fts.rowid "
         + "WHERE entry_fts MATCH ? LIMIT 100"
     static let nameKeySQL = "SELECT * FROM entry WHERE nameKey = ? ORDER BY year, ledgerNumber LIMIT 100"
 
@@ -127,8 +131,10 @@ final class RefLookups {
 
     func plans() throws -> [String: [String]] {
         var out = [String: [String]]()
-        for (name, sql) in [("serial", Self.serialSQL), ("name", Self.nameSQL), ("name_plain", Self.plainSQL),
-                            ("name_key", Self.nameKeySQL)] {
+        for (name, sql) in [
+            ("serial", Self.serialSQL), ("name", Self.nameSQL), ("name_plain", Self.plainSQL),
+            ("name_key", Self.nameKeySQL),
+        ] {
             out[name] = try db.strings("EXPLAIN QUERY PLAN " + sql.replacingOccurrences(of: "?", with: "'x'"), column: 3)
         }
         return out
@@ -178,13 +184,15 @@ func makeLookups(kind: LookupKind, targets: [Target]) -> [Lookup] {
             return Lookup(kind: kind, text: t.serial, expectSerial: t.serial, ftsSame: "", ftsPlain: "", query: q)
         case .fullName:
             q.nameTokens = tokens
-            return Lookup(kind: kind, text: tokens.joined(separator: " "), expectSerial: t.serial,
-                          ftsSame: ftsQuery(tokens, prefixLast: true), ftsPlain: ftsQuery(tokens, prefixLast: false), query: q)
+            return Lookup(
+                kind: kind, text: tokens.joined(separator: " "), expectSerial: t.serial,
+                ftsSame: ftsQuery(tokens, prefixLast: true), ftsPlain: ftsQuery(tokens, prefixLast: false), query: q)
         case .partialName:
             let two = Array(tokens.suffix(2))  // middle + given name: what someone who forgot the surname types
             q.nameTokens = two
-            return Lookup(kind: kind, text: two.joined(separator: " "), expectSerial: t.serial,
-                          ftsSame: ftsQuery(two, prefixLast: true), ftsPlain: ftsQuery(two, prefixLast: false), query: q)
+            return Lookup(
+                kind: kind, text: two.joined(separator: " "), expectSerial: t.serial,
+                ftsSame: ftsQuery(two, prefixLast: true), ftsPlain: ftsQuery(two, prefixLast: false), query: q)
         }
     }
 }

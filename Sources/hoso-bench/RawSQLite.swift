@@ -1,3 +1,7 @@
+import GRDBSQLite
+import HosoBenchSupport
+import HosoIndex  // ArchiveIndex's pragmas: the reference runs with the index's own
+
 // The reference of `hoso-bench records`: raw sqlite3 calls on the library GRDB links, so hoso's import is compared
 // with the lower bound of the same write on the very same SQLite.
 #if canImport(Glibc)
@@ -5,9 +9,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import GRDBSQLite
-import HosoBenchSupport
-import HosoIndex   // ArchiveIndex's pragmas: the reference runs with the index's own
 
 /// A bare sqlite3 connection: no Swift layer between the caller and SQLite beyond the C calls themselves.
 final class RawDB {
@@ -75,23 +76,42 @@ func referenceImport(rows: [RefRow], schema: [String], path: String) throws -> U
     for sql in schema { try db.exec(sql) }
     let start = now()
     try db.exec("BEGIN IMMEDIATE")
-    let ins = try db.prepare("""
+    let ins = try db.prepare(
+        """
         INSERT INTO entry (revisionId, recordId, stt, fullName, nameKey, dateOfBirth, placeOfBirth, sex, ethnicity,
             graduationGrade, serial, ledgerNumber, year, school, issuer, citizenId, moetId, page)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """)
     let fts = try db.prepare("INSERT INTO entry_fts (rowid, nameKey, placeKey, schoolKey) VALUES (?, ?, ?, ?)")
-    defer { sqlite3_finalize(ins); sqlite3_finalize(fts) }
+    defer {
+        sqlite3_finalize(ins)
+        sqlite3_finalize(fts)
+    }
     for r in rows {
-        bind(ins, 1, r.revisionId); bind(ins, 2, r.recordId); bind(ins, 3, r.stt); bind(ins, 4, r.fullName)
-        bind(ins, 5, r.nameKey); bind(ins, 6, r.dateOfBirth); bind(ins, 7, r.placeOfBirth); bind(ins, 8, r.sex)
-        bind(ins, 9, r.ethnicity); bind(ins, 10, r.graduationGrade); bind(ins, 11, r.serial); bind(ins, 12, r.ledgerNumber)
-        bind(ins, 13, r.year); bind(ins, 14, r.school); bind(ins, 15, r.issuer); bind(ins, 16, r.citizenId)
-        bind(ins, 17, r.moetId); sqlite3_bind_null(ins, 18)
+        bind(ins, 1, r.revisionId)
+        bind(ins, 2, r.recordId)
+        bind(ins, 3, r.stt)
+        bind(ins, 4, r.fullName)
+        bind(ins, 5, r.nameKey)
+        bind(ins, 6, r.dateOfBirth)
+        bind(ins, 7, r.placeOfBirth)
+        bind(ins, 8, r.sex)
+        bind(ins, 9, r.ethnicity)
+        bind(ins, 10, r.graduationGrade)
+        bind(ins, 11, r.serial)
+        bind(ins, 12, r.ledgerNumber)
+        bind(ins, 13, r.year)
+        bind(ins, 14, r.school)
+        bind(ins, 15, r.issuer)
+        bind(ins, 16, r.citizenId)
+        bind(ins, 17, r.moetId)
+        sqlite3_bind_null(ins, 18)
         guard sqlite3_step(ins) == SQLITE_DONE else { throw BenchFailure(message: "reference insert: \(db.error)") }
         sqlite3_reset(ins)
         sqlite3_bind_int64(fts, 1, sqlite3_last_insert_rowid(db.handle))
-        bind(fts, 2, r.nameKey); bind(fts, 3, r.placeKey); bind(fts, 4, r.schoolKey)
+        bind(fts, 2, r.nameKey)
+        bind(fts, 3, r.placeKey)
+        bind(fts, 4, r.schoolKey)
         guard sqlite3_step(fts) == SQLITE_DONE else { throw BenchFailure(message: "reference fts insert: \(db.error)") }
         sqlite3_reset(fts)
     }

@@ -1,3 +1,8 @@
+import Foundation
+import GRDBSQLite  // the sqlite3 C API of the library GRDB links: the reference runs on the very same SQLite
+import HosoBenchSupport
+import HosoKit
+
 // `hoso-bench records`, stage by stage: generate the ledgers, import them timed against raw SQLite, fill the index,
 // then verify, warm up and time the lookups; Report.swift prints and writes what was measured.
 #if canImport(Glibc)
@@ -5,10 +10,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
-import GRDBSQLite  // the sqlite3 C API of the library GRDB links: the reference runs on the very same SQLite
-import HosoBenchSupport
-import HosoKit
 
 /// Everything the run measured, for the report and the JSON summary.
 struct Measured {
@@ -42,14 +43,18 @@ final class RecordsBenchmark {
         refPath = work + "/reference.sqlite"
     }
 
-    func sanity(_ p: String) { problems.append(p); say("  SANITY: " + p) }
+    func sanity(_ p: String) {
+        problems.append(p)
+        say("  SANITY: " + p)
+    }
 
     func run() throws -> Int32 {
         try prepareWorkDir()
         say("hoso-bench records\(debug ? "  (DEBUG build: timings are not representative)" : "")")
         say("sqlite \(String(cString: sqlite3_libversion())), cpus \(ProcessInfo.processInfo.activeProcessorCount), work dir \(work)")
-        say("entries \(grouped(o.entries)), index entries \(grouped(o.indexEntries)), queries \(grouped(o.queries)) per kind, "
-            + "~\(o.perLedger) entries per ledger, seed \(o.seed)")
+        say(
+            "entries \(grouped(o.entries)), index entries \(grouped(o.indexEntries)), queries \(grouped(o.queries)) per kind, "
+                + "~\(o.perLedger) entries per ledger, seed \(o.seed)")
 
         let (gen, importCount, draws, probeAt) = try generateLedgers()
         let archive = try Archive.create(at: archiveDir)
@@ -60,8 +65,9 @@ final class RecordsBenchmark {
         let ref = try RefLookups(path: indexPath)
         m.plans = try ref.plans()
         say("")
-        say("lookups: \(grouped(o.queries)) per kind on \(grouped(m.indexed)) entries; Archive.find vs the same SQL through raw "
-            + "prepared statements on the same file")
+        say(
+            "lookups: \(grouped(o.queries)) per kind on \(grouped(m.indexed)) entries; Archive.find vs the same SQL through raw "
+                + "prepared statements on the same file")
         for (k, v) in m.plans.sorted(by: { $0.key < $1.key }) { say("  plan \(k.rightPad(10)) " + v.joined(separator: " | ")) }
         try verifyLookups(lookups, archive: archive, ref: ref)
         try warmUp(lookups, archive: archive, ref: ref)
@@ -96,11 +102,13 @@ final class RecordsBenchmark {
         for kind in LookupKind.allCases { draws[kind] = (0..<o.queries).map { _ in pickRNG.below(o.indexEntries) } }
         let wanted = Set(draws.values.joined())
         let t0 = now()
-        let gen = try Generator.generate(into: ledgerDir, split: o.entries, total: o.indexEntries, perLedger: o.perLedger,
-                                         seed: o.seed, targetIndices: wanted)
+        let gen = try Generator.generate(
+            into: ledgerDir, split: o.entries, total: o.indexEntries, perLedger: o.perLedger,
+            seed: o.seed, targetIndices: wanted)
         let importCount = gen.ledgers.firstIndex { $0.firstGlobal >= o.entries } ?? gen.ledgers.count
-        say("generated \(gen.ledgers.count) ledgers (\(importCount) for the timed import), "
-            + "\(fmt(Double(gen.csvBytes) / 1_048_576, 1)) MiB of CSV in \(fmt(seconds(now() - t0), 1)) s")
+        say(
+            "generated \(gen.ledgers.count) ledgers (\(importCount) for the timed import), "
+                + "\(fmt(Double(gen.csvBytes) / 1_048_576, 1)) MiB of CSV in \(fmt(seconds(now() - t0), 1)) s")
 
         // Stage probes: spread over the whole run, so the growth of each stage with the index size shows.
         var probeAt = Set<Int>()
@@ -115,8 +123,9 @@ final class RecordsBenchmark {
         say("")
         say("import: \(grouped(o.entries)) entries in \(importCount) ledgers through Archive.importLedger")
         perfControl("enable")
-        let imp = try importLedgers(gen.ledgers[0..<importCount], into: archive, startEntries: 0,
-                                    probeAt: probeAt, budgetNs: nil, label: "import")
+        let imp = try importLedgers(
+            gen.ledgers[0..<importCount], into: archive, startEntries: 0,
+            probeAt: probeAt, budgetNs: nil, label: "import")
         perfControl("disable")
         let counted = try archive.index.entryCount()
         if counted != o.entries { sanity("index holds \(counted) entries after the import, expected \(o.entries)") }
@@ -124,7 +133,8 @@ final class RecordsBenchmark {
         let schema: [String]
         do {
             let raw = try RawDB(path: indexPath, readOnly: true)
-            schema = try raw.strings("""
+            schema = try raw.strings(
+                """
                 SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND (tbl_name = 'entry' OR name = 'entry_fts') ORDER BY rowid
                 """)
         }
@@ -145,9 +155,10 @@ final class RecordsBenchmark {
             say("")
             say("fill: to \(grouped(o.indexEntries)) entries in \(m.gen.ledgers.count - m.importCount) more ledgers")
             let rest = m.gen.ledgers[m.importCount...]
-            m.fill = try importLedgers(rest, into: archive, startEntries: o.entries,
-                                       probeAt: probeAt,
-                                       budgetNs: o.fillBudget > 0 ? UInt64(o.fillBudget * 1e9) : nil, label: "fill")
+            m.fill = try importLedgers(
+                rest, into: archive, startEntries: o.entries,
+                probeAt: probeAt,
+                budgetNs: o.fillBudget > 0 ? UInt64(o.fillBudget * 1e9) : nil, label: "fill")
         }
         m.indexed = try archive.index.entryCount()
         if m.indexed != o.entries + m.fill.entries { sanity("index holds \(m.indexed) entries, expected \(o.entries + m.fill.entries)") }
@@ -180,7 +191,11 @@ final class RecordsBenchmark {
                 }
                 if wrong {
                     bad += 1
-                    if bad <= 3 { sanity("\(kind.label) '\(q.text)': find gave \(got.prefix(5)) (\(got.count)), SQL gave \(want.prefix(5)) (\(want.count))") }
+                    if bad <= 3 {
+                        sanity(
+                            "\(kind.label) '\(q.text)': find gave \(got.prefix(5)) (\(got.count)), SQL gave \(want.prefix(5)) (\(want.count))"
+                        )
+                    }
                 }
             }
             if bad > 3 { sanity("\(kind.label): \(bad) wrong answers in the first 300") }
@@ -225,7 +240,8 @@ final class RecordsBenchmark {
                     ns[v].append(now() - a)
                 }
             }
-            let hl = Latency(ns[0]), sl = Latency(ns[2])
+            let hl = Latency(ns[0])
+            let sl = Latency(ns[2])
             results[kind.rawValue] = LookupResult(
                 queries: qs.count, meanHits: qs.isEmpty ? 0 : Double(hits) / Double(qs.count), hoso: hl,
                 findEntries: Latency(ns[1]), sqlite: sl, sqlitePlain: variants > 3 ? Latency(ns[3]) : nil,
@@ -241,7 +257,10 @@ final class RecordsBenchmark {
 func perfControl(_ command: String) {
     guard let ctl = ProcessInfo.processInfo.environment["HOSO_BENCH_PERF_CTL"] else { return }
     let fd = open(ctl, O_WRONLY)
-    guard fd >= 0 else { warn("cannot open \(ctl)"); return }
+    guard fd >= 0 else {
+        warn("cannot open \(ctl)")
+        return
+    }
     let line = Array((command + "\n").utf8)
     _ = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
     close(fd)
@@ -254,4 +273,3 @@ func perfControl(_ command: String) {
         }
     }
 }
-

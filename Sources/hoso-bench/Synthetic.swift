@@ -27,20 +27,30 @@ enum Names {
         ("Trương", 8), ("Lương", 5), ("Mai", 5), ("Tạ", 3), ("Cao", 4), ("Lâm", 4), ("Hà", 4), ("Đoàn", 5), ("Vương", 2),
         ("Triệu", 2), ("Chu", 2), ("Quách", 2), ("Lục", 1), ("Nông", 3), ("Lò", 2), ("Thái", 2), ("Tô", 2),
     ]
-    static let maleMiddle = ["Văn", "Hữu", "Đức", "Minh", "Quang", "Công", "Thành", "Xuân", "Ngọc", "Hoàng", "Gia", "Anh",
-                             "Trọng", "Quốc", "Tiến", "Mạnh", "Duy", "Đình", "Bá", "Thế"]
-    static let femaleMiddle = ["Thị", "Thị", "Thị", "Ngọc", "Thu", "Thanh", "Minh", "Bảo", "Khánh", "Phương", "Mai", "Hồng",
-                               "Kim", "Diệu", "Hoài", "Thùy", "Mỹ", "Quỳnh"]
-    static let maleGiven = ["An", "Bình", "Cường", "Dũng", "Duy", "Hải", "Hiếu", "Hoàng", "Hùng", "Huy", "Khang", "Khoa",
-                            "Kiên", "Long", "Minh", "Nam", "Nghĩa", "Phong", "Phúc", "Quân", "Quang", "Sơn", "Tài",
-                            "Thắng", "Thành", "Tiến", "Toàn", "Trung", "Tuấn", "Tùng", "Việt", "Vinh", "Vũ", "Đạt",
-                            "Đức", "Khôi", "Lâm", "Lộc", "Nhân", "Phát", "Hưng", "Thịnh", "Trí", "Bảo", "Hậu"]
-    static let femaleGiven = ["Anh", "Bích", "Chi", "Diệp", "Dung", "Giang", "Hà", "Hạnh", "Hằng", "Hiền", "Hoa", "Hồng",
-                              "Huệ", "Hương", "Lan", "Liên", "Linh", "Loan", "Mai", "My", "Nga", "Ngân", "Ngọc", "Nhung",
-                              "Oanh", "Phương", "Quyên", "Quỳnh", "Thảo", "Thu", "Thủy", "Trang", "Trinh", "Uyên", "Vân",
-                              "Vy", "Yến", "Nhi", "Tâm", "Thư", "Hân", "Ly", "Nhàn", "Tuyết", "Xuân"]
-    static let ethnicities: [(String, Int)] = [("Kinh", 850), ("Tày", 25), ("Thái", 20), ("Mường", 18), ("Khmer", 15),
-                                                ("Hoa", 10), ("Nùng", 12), ("H'Mông", 15), ("Dao", 10), ("Sán Dìu", 5)]
+    static let maleMiddle = [
+        "Văn", "Hữu", "Đức", "Minh", "Quang", "Công", "Thành", "Xuân", "Ngọc", "Hoàng", "Gia", "Anh",
+        "Trọng", "Quốc", "Tiến", "Mạnh", "Duy", "Đình", "Bá", "Thế",
+    ]
+    static let femaleMiddle = [
+        "Thị", "Thị", "Thị", "Ngọc", "Thu", "Thanh", "Minh", "Bảo", "Khánh", "Phương", "Mai", "Hồng",
+        "Kim", "Diệu", "Hoài", "Thùy", "Mỹ", "Quỳnh",
+    ]
+    static let maleGiven = [
+        "An", "Bình", "Cường", "Dũng", "Duy", "Hải", "Hiếu", "Hoàng", "Hùng", "Huy", "Khang", "Khoa",
+        "Kiên", "Long", "Minh", "Nam", "Nghĩa", "Phong", "Phúc", "Quân", "Quang", "Sơn", "Tài",
+        "Thắng", "Thành", "Tiến", "Toàn", "Trung", "Tuấn", "Tùng", "Việt", "Vinh", "Vũ", "Đạt",
+        "Đức", "Khôi", "Lâm", "Lộc", "Nhân", "Phát", "Hưng", "Thịnh", "Trí", "Bảo", "Hậu",
+    ]
+    static let femaleGiven = [
+        "Anh", "Bích", "Chi", "Diệp", "Dung", "Giang", "Hà", "Hạnh", "Hằng", "Hiền", "Hoa", "Hồng",
+        "Huệ", "Hương", "Lan", "Liên", "Linh", "Loan", "Mai", "My", "Nga", "Ngân", "Ngọc", "Nhung",
+        "Oanh", "Phương", "Quyên", "Quỳnh", "Thảo", "Thu", "Thủy", "Trang", "Trinh", "Uyên", "Vân",
+        "Vy", "Yến", "Nhi", "Tâm", "Thư", "Hân", "Ly", "Nhàn", "Tuyết", "Xuân",
+    ]
+    static let ethnicities: [(String, Int)] = [
+        ("Kinh", 850), ("Tày", 25), ("Thái", 20), ("Mường", 18), ("Khmer", 15),
+        ("Hoa", 10), ("Nùng", 12), ("H'Mông", 15), ("Dao", 10), ("Sán Dìu", 5),
+    ]
     static let grades: [(String, Int)] = [("Giỏi", 20), ("Khá", 45), ("Trung bình", 35)]
 
     /// Districts with their province, code and communes: where schools are and people are born.
@@ -62,14 +72,22 @@ struct Weighted {
     let cumulative: [Int]
     init(_ pairs: [(String, Int)]) {
         items = pairs.map(\.0)
-        var c = [Int](), total = 0
-        for (_, w) in pairs { total += w; c.append(total) }
+        var c = [Int]()
+        var total = 0
+        for (_, w) in pairs {
+            total += w
+            c.append(total)
+        }
         cumulative = c
     }
     func draw(_ rng: inout SplitMix64) -> String {
         let r = rng.below(cumulative.last!)
-        var lo = 0, hi = cumulative.count - 1
-        while lo < hi { let mid = (lo + hi) / 2; if cumulative[mid] > r { hi = mid } else { lo = mid + 1 } }
+        var lo = 0
+        var hi = cumulative.count - 1
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if cumulative[mid] > r { hi = mid } else { lo = mid + 1 }
+        }
         return items[lo]
     }
 }
@@ -102,7 +120,10 @@ struct LedgerFile {
 }
 
 /// What a lookup targets: the entry it must find.
-struct Target { var serial: String; var fullName: String }
+struct Target {
+    var serial: String
+    var fullName: String
+}
 
 struct Generated {
     var ledgers: [LedgerFile]
@@ -119,4 +140,3 @@ struct RefRow {
     var placeOfBirth: String, placeKey: String, sex: String, ethnicity: String, graduationGrade: String, serial: String
     var ledgerNumber: Int, year: Int, school: String, schoolKey: String, issuer: String, citizenId: String?, moetId: String?
 }
-

@@ -6,26 +6,31 @@ struct Hoso: ParsableCommand {
     static var configuration: CommandConfiguration {
         CommandConfiguration(
             commandName: "hoso",
-            abstract: t("hoso — kho lưu trữ hồ sơ trường học, làm việc không cần mạng.",
-                        "hoso — an offline-first archive of school records."),
-            discussion: t("""
+            abstract: t(
+                "hoso — kho lưu trữ hồ sơ trường học, làm việc không cần mạng.",
+                "hoso — an offline-first archive of school records."),
+            discussion: t(
+                """
                 Kho được tìm theo thứ tự: --archive DIR, biến môi trường HOSO_ARCHIVE, rồi ./archive.
                 Ngôn ngữ: tiếng Việt mặc định; tiếng Anh với --lang en, HOSO_LANG=en hoặc locale tiếng Anh.
 
                 Mã thoát:
-                """, """
+                """,
+                """
                 The archive is found from: --archive DIR, the HOSO_ARCHIVE environment variable, then ./archive.
                 Language: Vietnamese by default; English with --lang en, HOSO_LANG=en or an English locale.
 
                 Exit codes:
                 """) + "\n" + HosoExit.helpLines,
             version: "0.1.0",
-            subcommands: [Init.self, Add.self, Cat.self, Ls.self, Info.self, Fsck.self, Reindex.self,
-                          GradeBookCommand.self, TranscriptCommand.self,
-                          RecordCommand.self, History.self, Conflicts.self, LedgerCommand.self, Find.self,
-                          Sign.self, Verify.self, Timestamp.self, TrustCommand.self, PKICommand.self, TSACommand.self,
-                          RequestCommand.self, OfficeCommand.self, CopyCommand.self,
-                          NodeCommand.self, PeerCommand.self, BundleCommand.self, SyncCommand.self, Serve.self, UserCommand.self]
+            subcommands: [
+                Init.self, Add.self, Cat.self, Ls.self, Info.self, Fsck.self, Reindex.self,
+                GradeBookCommand.self, TranscriptCommand.self,
+                RecordCommand.self, History.self, Conflicts.self, LedgerCommand.self, Find.self,
+                Sign.self, Verify.self, Timestamp.self, TrustCommand.self, PKICommand.self, TSACommand.self,
+                RequestCommand.self, OfficeCommand.self, CopyCommand.self,
+                NodeCommand.self, PeerCommand.self, BundleCommand.self, SyncCommand.self, Serve.self, UserCommand.self,
+            ]
         )
     }
 }
@@ -36,8 +41,10 @@ struct Init: ParsableCommand {
     }
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: ArgumentHelp(t("Thư mục của kho (mặc định: như --archive).", "Archive directory (default: as --archive)."),
-                                 valueName: "DIR"))
+    @Argument(
+        help: ArgumentHelp(
+            t("Thư mục của kho (mặc định: như --archive).", "Archive directory (default: as --archive)."),
+            valueName: "DIR"))
     var dir: String?
     @OptionGroup var output: OutputOptions
 
@@ -54,14 +61,17 @@ struct Init: ParsableCommand {
 
 struct Add: ParsableCommand {
     static var configuration: CommandConfiguration {
-        CommandConfiguration(abstract: t("Thêm tệp và thư mục (đệ quy) vào kho.", "Add files and directories (recursively) to the archive."),
-                             discussion: t("""
-                                Mọi đường dẫn được kiểm tra trước; nếu có lỗi, mọi lỗi được liệt kê và kho không đổi.
-                                Tệp được lưu theo lô; mỗi lô an toàn trước sự cố (ghi tạm, fsync, đổi tên).
-                                """, """
-                                Every path is checked first; if anything is wrong, every problem is listed and the archive is unchanged.
-                                Files are stored in batches; each batch is crash-safe (temporary file, fsync, rename).
-                                """))
+        CommandConfiguration(
+            abstract: t("Thêm tệp và thư mục (đệ quy) vào kho.", "Add files and directories (recursively) to the archive."),
+            discussion: t(
+                """
+                Mọi đường dẫn được kiểm tra trước; nếu có lỗi, mọi lỗi được liệt kê và kho không đổi.
+                Tệp được lưu theo lô; mỗi lô an toàn trước sự cố (ghi tạm, fsync, đổi tên).
+                """,
+                """
+                Every path is checked first; if anything is wrong, every problem is listed and the archive is unchanged.
+                Files are stored in batches; each batch is crash-safe (temporary file, fsync, rename).
+                """))
     }
 
     @OptionGroup var global: GlobalOptions
@@ -85,17 +95,26 @@ struct Add: ParsableCommand {
         do {
             // HOSO_BATCH_FILES makes batches smaller, so crash tests can land kills between commits.
             let batchFiles = ProcessInfo.processInfo.environment["HOSO_BATCH_FILES"].flatMap { Int($0) } ?? Archive.batchFiles
-            report = try archive.add(paths, kind: k, batchFiles: batchFiles, progress: { p in
-                let fraction = p.totalBytes > 0 ? Double(p.bytes) / Double(p.totalBytes) : Double(p.files) / Double(max(1, p.totalFiles))
-                bar.update(fraction: fraction, detail: "\(p.files)/\(p.totalFiles) \(t("tệp", "files")), \(humanBytes(p.bytes))/\(humanBytes(p.totalBytes))")
-            }, partial: { partial in
-                bar.finish()
-                if json { for e in partial.entries { printJSON(e, pretty: false) } }
-                if !partial.entries.isEmpty {
-                    printErr(t("hoso: \(partial.entries.count) tệp đã được lưu an toàn trước khi dừng; \(partial.notStored.count) tệp chưa lưu. Chạy lại lệnh để hoàn tất.",
-                               "hoso: \(partial.entries.count) files were stored safely before stopping; \(partial.notStored.count) were not. Run the command again to finish."))
-                }
-            })
+            report = try archive.add(
+                paths, kind: k, batchFiles: batchFiles,
+                progress: { p in
+                    let fraction =
+                        p.totalBytes > 0 ? Double(p.bytes) / Double(p.totalBytes) : Double(p.files) / Double(max(1, p.totalFiles))
+                    bar.update(
+                        fraction: fraction,
+                        detail: "\(p.files)/\(p.totalFiles) \(t("tệp", "files")), \(humanBytes(p.bytes))/\(humanBytes(p.totalBytes))")
+                },
+                partial: { partial in
+                    bar.finish()
+                    if json { for e in partial.entries { printJSON(e, pretty: false) } }
+                    if !partial.entries.isEmpty {
+                        printErr(
+                            t(
+                                "hoso: \(partial.entries.count) tệp đã được lưu an toàn trước khi dừng; \(partial.notStored.count) tệp chưa lưu. Chạy lại lệnh để hoàn tất.",
+                                "hoso: \(partial.entries.count) files were stored safely before stopping; \(partial.notStored.count) were not. Run the command again to finish."
+                            ))
+                    }
+                })
         }
         bar.finish()
         if json {
@@ -105,8 +124,11 @@ struct Add: ParsableCommand {
         let newCount = report.entries.filter(\.new).count
         let size = report.entries.reduce(UInt64(0)) { $0 + $1.size }
         let stored = report.entries.filter(\.new).reduce(UInt64(0)) { $0 + $1.stored }
-        print(t("Đã thêm \(report.entries.count) tệp (\(humanBytes(size))): \(newCount) đối tượng mới (chiếm \(humanBytes(stored))), \(report.entries.count - newCount) đã có sẵn.",
-                "Added \(report.entries.count) files (\(humanBytes(size))): \(newCount) new objects (taking \(humanBytes(stored))), \(report.entries.count - newCount) already present."))
+        print(
+            t(
+                "Đã thêm \(report.entries.count) tệp (\(humanBytes(size))): \(newCount) đối tượng mới (chiếm \(humanBytes(stored))), \(report.entries.count - newCount) đã có sẵn.",
+                "Added \(report.entries.count) files (\(humanBytes(size))): \(newCount) new objects (taking \(humanBytes(stored))), \(report.entries.count - newCount) already present."
+            ))
     }
 }
 
@@ -116,11 +138,16 @@ struct Cat: ParsableCommand {
     }
 
     @OptionGroup var global: GlobalOptions
-    @Option(name: [.short, .long], help: ArgumentHelp(t("Ghi vào tệp này thay vì đầu ra chuẩn (chỉ xuất hiện khi đã kiểm tra xong).",
-                                                        "Write to this file instead of standard output (it appears only once checked)."),
-                                                      valueName: "FILE"))
+    @Option(
+        name: [.short, .long],
+        help: ArgumentHelp(
+            t(
+                "Ghi vào tệp này thay vì đầu ra chuẩn (chỉ xuất hiện khi đã kiểm tra xong).",
+                "Write to this file instead of standard output (it appears only once checked)."),
+            valueName: "FILE"))
     var output: String?
-    @Argument(help: ArgumentHelp(t("Mã đối tượng hoặc tiền tố (≥ 4 chữ số hex).", "Object id or a prefix (≥ 4 hex digits)."), valueName: "ID"))
+    @Argument(
+        help: ArgumentHelp(t("Mã đối tượng hoặc tiền tố (≥ 4 chữ số hex).", "Object id or a prefix (≥ 4 hex digits)."), valueName: "ID"))
     var id: String
 
     func run() throws {
@@ -195,9 +222,11 @@ struct Info: ParsableCommand {
 
 struct Fsck: ParsableCommand {
     static var configuration: CommandConfiguration {
-        CommandConfiguration(abstract: t("Kiểm tra toàn bộ kho: băm lại mọi đối tượng.", "Check the whole archive: re-hash every object."),
-                             discussion: t("Mã thoát 0 nếu không có hư hỏng, 1 nếu có. Không sửa gì.",
-                                           "Exit code 0 when nothing is damaged, 1 otherwise. Repairs nothing."))
+        CommandConfiguration(
+            abstract: t("Kiểm tra toàn bộ kho: băm lại mọi đối tượng.", "Check the whole archive: re-hash every object."),
+            discussion: t(
+                "Mã thoát 0 nếu không có hư hỏng, 1 nếu có. Không sửa gì.",
+                "Exit code 0 when nothing is damaged, 1 otherwise. Repairs nothing."))
     }
 
     @OptionGroup var global: GlobalOptions
@@ -207,8 +236,9 @@ struct Fsck: ParsableCommand {
         let archive = try global.openArchive()
         let bar = ProgressBar(label: t("Đang kiểm tra", "Checking"))
         let report = try archive.fsck { p in
-            bar.update(fraction: Double(p.objects) / Double(max(1, p.totalObjects)),
-                       detail: "\(p.objects)/\(p.totalObjects), \(humanBytes(p.bytes))")
+            bar.update(
+                fraction: Double(p.objects) / Double(max(1, p.totalObjects)),
+                detail: "\(p.objects)/\(p.totalObjects), \(humanBytes(p.bytes))")
         }
         bar.finish()
         if output.json {
@@ -217,20 +247,29 @@ struct Fsck: ParsableCommand {
             for d in report.damaged + report.missing {
                 print("\(problemLabel(d.problem)): \(d.path)  \(d.detail)")
             }
-            print(t("Đã kiểm tra \(report.objects) đối tượng (\(humanBytes(report.bytes))).",
+            print(
+                t(
+                    "Đã kiểm tra \(report.objects) đối tượng (\(humanBytes(report.bytes))).",
                     "Checked \(report.objects) objects (\(humanBytes(report.bytes)))."))
             if report.ok {
                 print(t("Không phát hiện hư hỏng.", "No damage found."))
             } else {
-                print(t("HƯ HỎNG: \(report.damaged.count) tệp hỏng, \(report.missing.count) đối tượng bị mất.",
+                print(
+                    t(
+                        "HƯ HỎNG: \(report.damaged.count) tệp hỏng, \(report.missing.count) đối tượng bị mất.",
                         "DAMAGE: \(report.damaged.count) damaged files, \(report.missing.count) missing objects."))
             }
             if !report.index.upToDate {
-                print(t("Chỉ mục chưa khớp kho (\(report.index.notIndexed) thiếu, \(report.index.indexedButAbsent) thừa); chạy `hoso reindex`.",
-                        "The index does not match the store (\(report.index.notIndexed) missing, \(report.index.indexedButAbsent) extra); run `hoso reindex`."))
+                print(
+                    t(
+                        "Chỉ mục chưa khớp kho (\(report.index.notIndexed) thiếu, \(report.index.indexedButAbsent) thừa); chạy `hoso reindex`.",
+                        "The index does not match the store (\(report.index.notIndexed) missing, \(report.index.indexedButAbsent) extra); run `hoso reindex`."
+                    ))
             }
             if report.temporaryFiles > 0 {
-                print(t("\(report.temporaryFiles) tệp tạm còn lại trong tmp/ (sẽ được dọn ở lần ghi sau).",
+                print(
+                    t(
+                        "\(report.temporaryFiles) tệp tạm còn lại trong tmp/ (sẽ được dọn ở lần ghi sau).",
                         "\(report.temporaryFiles) temporary files remain in tmp/ (removed by the next write)."))
             }
         }
@@ -253,7 +292,8 @@ struct Fsck: ParsableCommand {
 
 struct Reindex: ParsableCommand {
     static var configuration: CommandConfiguration {
-        CommandConfiguration(abstract: t("Dựng lại chỉ mục SQLite chỉ từ các đối tượng.", "Rebuild the SQLite index from the objects alone."))
+        CommandConfiguration(
+            abstract: t("Dựng lại chỉ mục SQLite chỉ từ các đối tượng.", "Rebuild the SQLite index from the objects alone."))
     }
 
     @OptionGroup var global: GlobalOptions
@@ -270,10 +310,15 @@ struct Reindex: ParsableCommand {
             printJSON(report)
             return
         }
-        print(t("Đã dựng lại chỉ mục: \(report.objects) đối tượng, \(report.manifests) manifest, \(report.names) tên, \(report.revisions) bản hồ sơ.",
-                "Rebuilt the index: \(report.objects) objects, \(report.manifests) manifests, \(report.names) names, \(report.revisions) record revisions."))
+        print(
+            t(
+                "Đã dựng lại chỉ mục: \(report.objects) đối tượng, \(report.manifests) manifest, \(report.names) tên, \(report.revisions) bản hồ sơ.",
+                "Rebuilt the index: \(report.objects) objects, \(report.manifests) manifests, \(report.names) names, \(report.revisions) record revisions."
+            ))
         if !report.skipped.isEmpty {
-            print(t("Bỏ qua \(report.skipped.count) tệp hỏng hoặc lạ; chạy `hoso fsck` để xem.",
+            print(
+                t(
+                    "Bỏ qua \(report.skipped.count) tệp hỏng hoặc lạ; chạy `hoso fsck` để xem.",
                     "Skipped \(report.skipped.count) damaged or stray files; run `hoso fsck` for details."))
         }
     }

@@ -1,11 +1,12 @@
+import ArgumentParser
+import Foundation
+import HosoKit
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import ArgumentParser
-import Foundation
-import HosoKit
 
 /// Every exit code hoso gives. `hoso --help` prints `documented`, so the codes used and the codes documented
 /// cannot drift apart; commands throw `ExitCode(HosoExit.…)`, never a bare number.
@@ -29,7 +30,10 @@ enum HosoExit {
         (notFound, "không tìm thấy (kho, đối tượng, tệp)", "not found (archive, object, file)"),
         (io, "lỗi vào/ra: đầy đĩa, giới hạn kích thước tệp, không có quyền", "I/O error: disk full, file size limit, permission denied"),
         (busy, "kho đang bận (tiến trình hoso khác)", "archive busy (another hoso process)"),
-        (indeterminate, "verify / copy verify: chưa đủ căn cứ (INDETERMINATE)", "verify / copy verify: INDETERMINATE (not enough evidence)"),
+        (
+            indeterminate, "verify / copy verify: chưa đủ căn cứ (INDETERMINATE)",
+            "verify / copy verify: INDETERMINATE (not enough evidence)"
+        ),
         (failed, "verify / copy verify: không hợp lệ (FAILED)", "verify / copy verify: FAILED"),
         (`internal`, "lỗi nội bộ", "internal error"),
     ]
@@ -91,8 +95,13 @@ private func report(_ errors: [HosoError]) -> Never {
         printErr("hoso: \(t("lỗi", "error")) [\(e.code)]: \(e.text(cliLang))")
     }
     if wantsJSON {
-        printJSON(["errors": errors.map { ErrorJSON(code: $0.code.rawValue, message: $0.message.text(cliLang),
-                                                    location: $0.location, cause: $0.cause) }])
+        printJSON([
+            "errors": errors.map {
+                ErrorJSON(
+                    code: $0.code.rawValue, message: $0.message.text(cliLang),
+                    location: $0.location, cause: $0.cause)
+            }
+        ])
     }
     // The most serious class decides the exit code (HosoError+Status.swift).
     exit(errors.exitCode)

@@ -5,17 +5,24 @@ import HosoKit
 /// A password from --password-env or --password-file (not both), else from a prompt that does not echo.
 /// Shared by signing keys, node keys, the office key of `serve` and web accounts, so the rules are the same everywhere.
 struct SecretOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp(t("Đọc mật khẩu từ biến môi trường này.", "Read the password from this environment variable."),
-                                               valueName: "VAR"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            t("Đọc mật khẩu từ biến môi trường này.", "Read the password from this environment variable."),
+            valueName: "VAR"))
     var passwordEnv: String?
 
-    @Option(name: .long, help: ArgumentHelp(t("Đọc mật khẩu từ dòng đầu của tệp này.", "Read the password from the first line of this file."),
-                                               valueName: "FILE"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            t("Đọc mật khẩu từ dòng đầu của tệp này.", "Read the password from the first line of this file."),
+            valueName: "FILE"))
     var passwordFile: String?
 
     func validate() throws {
         if passwordEnv != nil && passwordFile != nil {
-            throw ValidationError(t("Chỉ dùng một trong --password-env và --password-file", "Use only one of --password-env and --password-file"))
+            throw ValidationError(
+                t("Chỉ dùng một trong --password-env và --password-file", "Use only one of --password-env and --password-file"))
         }
     }
 
@@ -27,26 +34,40 @@ struct SecretOptions: ParsableArguments {
 /// Where a signing key comes from: a PKCS#12 file or a PKCS#11 token, with its password or PIN
 /// from an environment variable, a file, or a prompt that does not echo. Secrets are never printed.
 struct KeyOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp(t("Khóa ký: tệp PKCS#12 (.p12) hoặc URI pkcs11:… của thiết bị ký (mã PIN của nó đọc như mật khẩu).",
-                                                 "Signing key: a PKCS#12 file (.p12) or a token's pkcs11:… URI (its PIN is read like a password)."),
-                                               valueName: "FILE.p12|pkcs11:URI"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            t(
+                "Khóa ký: tệp PKCS#12 (.p12) hoặc URI pkcs11:… của thiết bị ký (mã PIN của nó đọc như mật khẩu).",
+                "Signing key: a PKCS#12 file (.p12) or a token's pkcs11:… URI (its PIN is read like a password)."),
+            valueName: "FILE.p12|pkcs11:URI"))
     var key: String
 
-    @Option(name: .long, help: ArgumentHelp(t("Chứng thư số (PEM/DER) khi thiết bị ký không chứa nó.",
-                                                 "Certificate (PEM/DER) when the token does not hold it."),
-                                               valueName: "FILE"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            t(
+                "Chứng thư số (PEM/DER) khi thiết bị ký không chứa nó.",
+                "Certificate (PEM/DER) when the token does not hold it."),
+            valueName: "FILE"))
     var cert: String?
 
     @OptionGroup var password: SecretOptions
 
-    @Option(name: .long, help: ArgumentHelp(t("Mô-đun PKCS#11 (mặc định: $HOSO_PKCS11_MODULE, rồi SoftHSM2/p11-kit).",
-                                                 "PKCS#11 module (default: $HOSO_PKCS11_MODULE, then SoftHSM2/p11-kit)."),
-                                               valueName: "FILE.so"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            t(
+                "Mô-đun PKCS#11 (mặc định: $HOSO_PKCS11_MODULE, rồi SoftHSM2/p11-kit).",
+                "PKCS#11 module (default: $HOSO_PKCS11_MODULE, then SoftHSM2/p11-kit)."),
+            valueName: "FILE.so"))
     var pkcs11Module: String?
 
     func load() throws -> SigningIdentity {
-        try KeySource(key: key, cert: cert, passwordEnv: password.passwordEnv, passwordFile: password.passwordFile,
-                      pkcs11Module: pkcs11Module).load()
+        try KeySource(
+            key: key, cert: cert, passwordEnv: password.passwordEnv, passwordFile: password.passwordFile,
+            pkcs11Module: pkcs11Module
+        ).load()
     }
 }
 
@@ -74,8 +95,9 @@ struct KeySource {
     var isToken: Bool { key.hasPrefix("pkcs11:") }
 
     func load() throws -> SigningIdentity {
-        let pass = try readSecret(env: passwordEnv, file: passwordFile,
-                                  prompt: isToken ? t("Mã PIN của thiết bị ký: ", "Token PIN: ") : t("Mật khẩu tệp khóa: ", "Key file password: "))
+        let pass = try readSecret(
+            env: passwordEnv, file: passwordFile,
+            prompt: isToken ? t("Mã PIN của thiết bị ký: ", "Token PIN: ") : t("Mật khẩu tệp khóa: ", "Key file password: "))
         let certificate = try cert.map { try Certificate.load(file: $0)[0] }
         if isToken {
             let module = pkcs11Module ?? ProcessInfo.processInfo.environment["HOSO_PKCS11_MODULE"]
@@ -113,8 +135,11 @@ func environmentSecret(_ variable: String) throws -> String {
 /// Reads a line from the terminal with echo off. Refuses when stdin is not a terminal, so a script never hangs.
 func promptSecret(_ prompt: String) throws -> String {
     guard isatty(0) == 1 else {
-        throw HosoError(.badPassword, .both("Cần mật khẩu: dùng --password-env hoặc --password-file khi không có terminal",
-                                            "A password is needed: use --password-env or --password-file when there is no terminal"))
+        throw HosoError(
+            .badPassword,
+            .both(
+                "Cần mật khẩu: dùng --password-env hoặc --password-file khi không có terminal",
+                "A password is needed: use --password-env or --password-file when there is no terminal"))
     }
     FileHandle.standardError.write(Data(prompt.utf8))
     var old = termios()

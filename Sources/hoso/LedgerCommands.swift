@@ -4,9 +4,10 @@ import HosoKit
 
 struct LedgerCommand: ParsableCommand {
     static var configuration: CommandConfiguration {
-        CommandConfiguration(commandName: "ledger",
-                             abstract: t("Sổ gốc cấp văn bằng: số hoá từ CSV/XLSX và ảnh quét.", "Diploma ledgers: digitize from CSV/XLSX and page scans."),
-                             subcommands: [LedgerImport.self])
+        CommandConfiguration(
+            commandName: "ledger",
+            abstract: t("Sổ gốc cấp văn bằng: số hoá từ CSV/XLSX và ảnh quét.", "Diploma ledgers: digitize from CSV/XLSX and page scans."),
+            subcommands: [LedgerImport.self])
     }
 }
 
@@ -14,12 +15,15 @@ struct LedgerImport: ParsableCommand {
     static var configuration: CommandConfiguration {
         CommandConfiguration(
             commandName: "import",
-            abstract: t("Nhập một sổ gốc từ CSV hoặc XLSX theo tệp ánh xạ cột.", "Import a ledger from CSV or XLSX with a column mapping file."),
-            discussion: t("""
+            abstract: t(
+                "Nhập một sổ gốc từ CSV hoặc XLSX theo tệp ánh xạ cột.", "Import a ledger from CSV or XLSX with a column mapping file."),
+            discussion: t(
+                """
                 Luôn kiểm tra toàn bộ trước và in báo cáo (số mục, mọi lỗi kèm vị trí tệp:dòng:cột, trùng lặp, mục không có trang,
                 trang không có mục, chuyển mã TCVN3/VNI). Có lỗi thì không ghi gì (mã thoát 3). Với --dry-run chỉ in báo cáo.
                 Không lỗi thì ghi ảnh quét và sổ trong một lần, nguyên tử. Định dạng: Schemas/FORMATS.md.
-                """, """
+                """,
+                """
                 Always checks everything first and prints a report (entries, every error with file:row:column, duplicates, entries
                 without a page, pages without entries, TCVN3/VNI conversions). With any error nothing is written (exit 3).
                 With --dry-run only the report is printed. Otherwise the scans and the ledger are stored in one atomic commit.
@@ -37,21 +41,38 @@ struct LedgerImport: ParsableCommand {
 
     func run() throws {
         let archive = try global.openArchive()
-        let r = try archive.importLedger(file: file, mapping: mapping, dryRun: write.dryRun, reason: write.reason, author: write.who.resolved)
+        let r = try archive.importLedger(
+            file: file, mapping: mapping, dryRun: write.dryRun, reason: write.reason, author: write.who.resolved)
         if output.json {
             printJSON(r)
         } else {
-            print(t("Sổ \(r.recordId) (\(r.source)): \(r.rows) dòng, \(r.entries) mục hợp lệ, \(r.scans) ảnh quét.",
+            print(
+                t(
+                    "Sổ \(r.recordId) (\(r.source)): \(r.rows) dòng, \(r.entries) mục hợp lệ, \(r.scans) ảnh quét.",
                     "Ledger \(r.recordId) (\(r.source)): \(r.rows) rows, \(r.entries) valid entries, \(r.scans) scans."))
             for c in r.conversions {
-                print(t("  Chuyển mã \(c.encoding.uppercased()) → Unicode ở cột '\(c.column)': \(c.cells) ô (ví dụ: \(c.example))",
+                print(
+                    t(
+                        "  Chuyển mã \(c.encoding.uppercased()) → Unicode ở cột '\(c.column)': \(c.cells) ô (ví dụ: \(c.example))",
                         "  Converted \(c.encoding.uppercased()) → Unicode in column '\(c.column)': \(c.cells) cells (e.g. \(c.example))"))
             }
-            for e in r.errors { print("  \(t("LỖI", "ERROR")) [\(e.code)] \(e.location ?? ""): \(cliLang == .en ? e.messageEn : e.message)\(e.value.map { " («\($0)»)" } ?? "")") }
-            for w in r.warnings { print("  \(t("Cảnh báo", "Warning")) \(w.location ?? ""): \(cliLang == .en ? w.messageEn : w.message)\(w.value.map { " («\($0)»)" } ?? "")") }
-            if r.entriesWithoutPage > 0 { print(t("  \(r.entriesWithoutPage) mục không gắn trang.", "  \(r.entriesWithoutPage) entries without a page.")) }
+            for e in r.errors {
+                print(
+                    "  \(t("LỖI", "ERROR")) [\(e.code)] \(e.location ?? ""): \(cliLang == .en ? e.messageEn : e.message)\(e.value.map { " («\($0)»)" } ?? "")"
+                )
+            }
+            for w in r.warnings {
+                print(
+                    "  \(t("Cảnh báo", "Warning")) \(w.location ?? ""): \(cliLang == .en ? w.messageEn : w.message)\(w.value.map { " («\($0)»)" } ?? "")"
+                )
+            }
+            if r.entriesWithoutPage > 0 {
+                print(t("  \(r.entriesWithoutPage) mục không gắn trang.", "  \(r.entriesWithoutPage) entries without a page."))
+            }
             if !r.pagesWithoutEntries.isEmpty {
-                print(t("  Trang có ảnh nhưng không có mục: \(r.pagesWithoutEntries.map(String.init).joined(separator: ", "))",
+                print(
+                    t(
+                        "  Trang có ảnh nhưng không có mục: \(r.pagesWithoutEntries.map(String.init).joined(separator: ", "))",
                         "  Pages with a scan but no entries: \(r.pagesWithoutEntries.map(String.init).joined(separator: ", "))"))
             }
             if !r.errors.isEmpty {
@@ -59,7 +80,10 @@ struct LedgerImport: ParsableCommand {
             } else if r.dryRun {
                 print(t("Không có lỗi (chạy thử: chưa ghi).", "No errors (dry run: nothing written)."))
             } else if r.unchanged {
-                print(t("Sổ đã có trong kho, không thay đổi: \(r.revision ?? "")", "The ledger is already in the archive, unchanged: \(r.revision ?? "")"))
+                print(
+                    t(
+                        "Sổ đã có trong kho, không thay đổi: \(r.revision ?? "")",
+                        "The ledger is already in the archive, unchanged: \(r.revision ?? "")"))
             } else {
                 print(t("Đã ghi sổ: bản \(r.revision ?? "")", "Stored the ledger: revision \(r.revision ?? "")"))
             }
@@ -71,12 +95,16 @@ struct LedgerImport: ParsableCommand {
 struct Find: ParsableCommand {
     static var configuration: CommandConfiguration {
         CommandConfiguration(
-            abstract: t("Tìm mục trong sổ gốc theo tên, ngày sinh, số hiệu, số vào sổ, số định danh…", "Find ledger entries by name, birth date, serial, ledger number, IDs…"),
-            discussion: t("""
+            abstract: t(
+                "Tìm mục trong sổ gốc theo tên, ngày sinh, số hiệu, số vào sổ, số định danh…",
+                "Find ledger entries by name, birth date, serial, ledger number, IDs…"),
+            discussion: t(
+                """
                 QUERY được hiểu theo dạng: 12 chữ số → số định danh cá nhân; 10 chữ số → mã định danh Bộ GD&ĐT; số khác → năm tốt nghiệp
                 hoặc số vào sổ; ngày (dd/mm/yyyy) → ngày sinh; chữ lẫn số → số hiệu văn bằng; còn lại → họ tên (không phân biệt dấu, hoa thường).
                 Mã thoát 0 khi có kết quả, 4 khi không có.
-                """, """
+                """,
+                """
                 QUERY is read by its shape: 12 digits → citizen ID; 10 digits → MOET id; another number → graduation year or ledger number;
                 a date (dd/mm/yyyy) → date of birth; letters with digits → diploma serial; anything else → name (accents and case ignored).
                 Exit code 0 when something is found, 4 when nothing is.
@@ -100,14 +128,23 @@ struct Find: ParsableCommand {
     func run() throws {
         let archive = try global.openArchive()
         var r = Archive.FindRequest(text: query.isEmpty ? nil : query.joined(separator: " "))
-        r.name = name; r.dateOfBirth = dob; r.placeOfBirth = pob; r.serial = serial; r.ledgerNumber = ledgerNumber
-        r.citizenId = citizenId; r.moetId = moetId; r.school = school; r.year = year
+        r.name = name
+        r.dateOfBirth = dob
+        r.placeOfBirth = pob
+        r.serial = serial
+        r.ledgerNumber = ledgerNumber
+        r.citizenId = citizenId
+        r.moetId = moetId
+        r.school = school
+        r.year = year
         let hits = try archive.find(r, limit: limit)
         if output.json {
             printJSON(hits)
         } else {
             for h in hits {
-                print("\(h.fullName)  \(t("sinh", "born")) \(h.dateOfBirth)  \(h.placeOfBirth)  \(t("số hiệu", "serial")) \(h.serial)  \(t("số vào sổ", "ledger no.")) \(h.ledgerNumber)/\(h.year)  \(h.school)  [\(h.recordId)\(h.page.map { ", \(t("trang", "page")) \($0)" } ?? "")]")
+                print(
+                    "\(h.fullName)  \(t("sinh", "born")) \(h.dateOfBirth)  \(h.placeOfBirth)  \(t("số hiệu", "serial")) \(h.serial)  \(t("số vào sổ", "ledger no.")) \(h.ledgerNumber)/\(h.year)  \(h.school)  [\(h.recordId)\(h.page.map { ", \(t("trang", "page")) \($0)" } ?? "")]"
+                )
             }
             if hits.isEmpty { printErr(t("Không tìm thấy.", "Nothing found.")) }
         }

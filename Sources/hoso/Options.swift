@@ -1,11 +1,12 @@
+import ArgumentParser
+import Foundation
+import HosoKit
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import ArgumentParser
-import Foundation
-import HosoKit
 
 // The option groups commands share (`@OptionGroup`), so that each option is named, explained and checked once.
 
@@ -13,9 +14,13 @@ extension Lang: ExpressibleByArgument {}
 
 /// Options every command shares: which archive, which language.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp(t("Thư mục kho (mặc định: $HOSO_ARCHIVE, rồi ./archive).",
-                                                 "Archive directory (default: $HOSO_ARCHIVE, then ./archive)."),
-                                               valueName: "DIR"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            t(
+                "Thư mục kho (mặc định: $HOSO_ARCHIVE, rồi ./archive).",
+                "Archive directory (default: $HOSO_ARCHIVE, then ./archive)."),
+            valueName: "DIR"))
     var archive: String?
 
     // Read before parsing too (`cliLang`), so that help comes out in it; declared here so it is accepted anywhere.
@@ -40,7 +45,10 @@ struct GlobalOptions: ParsableArguments {
     func openArchive() throws -> Archive {
         let a = try Archive.open(at: archivePath, clock: clock())
         if a.indexWasRebuilt {
-            printErr(t("hoso: chỉ mục bị thiếu hoặc không đọc được; đã dựng lại từ các đối tượng.", "hoso: the index was missing or unreadable; rebuilt it from the objects."))
+            printErr(
+                t(
+                    "hoso: chỉ mục bị thiếu hoặc không đọc được; đã dựng lại từ các đối tượng.",
+                    "hoso: the index was missing or unreadable; rebuilt it from the objects."))
         }
         return a
     }
@@ -54,8 +62,12 @@ struct OutputOptions: ParsableArguments {
 
 /// Who is acting: --author, else $HOSO_AUTHOR, else the login name.
 struct AuthorOption: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp(t("Người thực hiện (mặc định: $HOSO_AUTHOR, rồi tên đăng nhập).",
-                                                 "Who is acting (default: $HOSO_AUTHOR, then the login name)."), valueName: "NAME"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            t(
+                "Người thực hiện (mặc định: $HOSO_AUTHOR, rồi tên đăng nhập).",
+                "Who is acting (default: $HOSO_AUTHOR, then the login name)."), valueName: "NAME"))
     var author: String?
 
     var resolved: String {
@@ -70,8 +82,12 @@ struct AuthorOption: ParsableArguments {
 /// What the importers that write a record take: who, why (when the record is there already and differs), or a dry run.
 struct WriteOptions: ParsableArguments {
     @OptionGroup var who: AuthorOption
-    @Option(name: .long, help: ArgumentHelp(t("Lý do sửa (bắt buộc khi hồ sơ đã có trong kho và nội dung khác).",
-                                             "Why (required when the record is already in the archive and differs)."), valueName: "TEXT"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            t(
+                "Lý do sửa (bắt buộc khi hồ sơ đã có trong kho và nội dung khác).",
+                "Why (required when the record is already in the archive and differs)."), valueName: "TEXT"))
     var reason: String?
     @Flag(name: .long, help: ArgumentHelp(t("Chỉ kiểm tra, không ghi gì.", "Check only; write nothing.")))
     var dryRun = false
@@ -79,8 +95,12 @@ struct WriteOptions: ParsableArguments {
 
 /// Which class: its header.json, and --school, --class, --year, which win over it.
 struct ClassOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp(t("Tệp header.json của lớp (thông tin lớp, danh sách môn).",
-                                             "The class's header.json (the class and its subjects)."), valueName: "FILE"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            t(
+                "Tệp header.json của lớp (thông tin lớp, danh sách môn).",
+                "The class's header.json (the class and its subjects)."), valueName: "FILE"))
     var header: String?
     @Option(name: .long, help: ArgumentHelp(t("Trường.", "The school."), valueName: "S"))
     var school: String?
@@ -101,8 +121,10 @@ struct ClassOptions: ParsableArguments {
         let year = self.year ?? classHeader?.schoolYear
         guard let school, let className, let year else {
             let missing = [("--school", school), ("--class", className), ("--year", year)].filter { $0.1 == nil }.map(\.0)
-            throw ValidationError(t("Thiếu \(missing.joined(separator: ", ")) (hoặc --header có các thông tin đó)",
-                                    "Missing \(missing.joined(separator: ", ")) (or a --header that has them)"))
+            throw ValidationError(
+                t(
+                    "Thiếu \(missing.joined(separator: ", ")) (hoặc --header có các thông tin đó)",
+                    "Missing \(missing.joined(separator: ", ")) (or a --header that has them)"))
         }
         return (school, className, year)
     }

@@ -1,11 +1,12 @@
+import Foundation
+import HosoKit
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
-import HosoKit
-import Synchronization
 
 /// The language of this run: `--lang` on the command line wins, then HOSO_LANG and the locale.
 /// Read before argument parsing so that `--help` itself comes out in the chosen language.
@@ -36,7 +37,10 @@ func humanBytes(_ n: UInt64) -> String {
     let units = ["B", "KB", "MB", "GB", "TB"]
     var v = Double(n)
     var u = 0
-    while v >= 1024 && u < units.count - 1 { v /= 1024; u += 1 }
+    while v >= 1024 && u < units.count - 1 {
+        v /= 1024
+        u += 1
+    }
     let s = u == 0 ? "\(n)" : String(format: "%.1f", v)
     return (cliLang == .vi ? s.replacingOccurrences(of: ".", with: ",") : s) + " " + units[u]
 }

@@ -5,9 +5,10 @@ import HosoKit
 /// `hoso pki …`: certificate authority tools. For now one: a complete TEST PKI for demos and tests.
 struct PKICommand: ParsableCommand {
     static var configuration: CommandConfiguration {
-        CommandConfiguration(commandName: "pki",
-                             abstract: t("Hạ tầng khóa công khai (PKI) thử nghiệm.", "A test public key infrastructure (PKI)."),
-                             subcommands: [PKIDemo.self])
+        CommandConfiguration(
+            commandName: "pki",
+            abstract: t("Hạ tầng khóa công khai (PKI) thử nghiệm.", "A test public key infrastructure (PKI)."),
+            subcommands: [PKIDemo.self])
     }
 }
 
@@ -15,13 +16,16 @@ struct PKIDemo: ParsableCommand {
     static var configuration: CommandConfiguration {
         CommandConfiguration(
             commandName: "demo",
-            abstract: t("Tạo một PKI THỬ NGHIỆM đầy đủ (CA gốc, CA trung gian, giáo viên, TSA, CRL) vào thư mục DIR.",
-                        "Create a complete TEST PKI (root CAs, intermediates, teachers, a TSA, CRLs) in DIR."),
-            discussion: t("""
+            abstract: t(
+                "Tạo một PKI THỬ NGHIỆM đầy đủ (CA gốc, CA trung gian, giáo viên, TSA, CRL) vào thư mục DIR.",
+                "Create a complete TEST PKI (root CAs, intermediates, teachers, a TSA, CRLs) in DIR."),
+            discussion: t(
+                """
                 Chỉ để thử nghiệm: các khóa được tạo ngẫu nhiên, khóa trong DIR/keys không được mã hóa.
                 Thời hạn tính từ thời điểm hiện tại (hoặc HOSO_NOW). DIR phải chưa có hoặc trống.
                 Tệp .p12 dùng mật khẩu lấy từ --password-env, mặc định "\(DemoPKI.defaultPassword)".
-                """, """
+                """,
+                """
                 For testing only: keys are generated at random; the keys in DIR/keys are not encrypted.
                 Validity is counted from now (or HOSO_NOW). DIR must not exist or must be empty.
                 The .p12 files use the password from --password-env, by default "\(DemoPKI.defaultPassword)".
@@ -31,9 +35,13 @@ struct PKIDemo: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Argument(help: ArgumentHelp(t("Thư mục sẽ tạo (chưa có hoặc trống).", "Directory to create (new or empty)."), valueName: "DIR"))
     var dir: String
-    @Option(name: .long, help: ArgumentHelp(t("Đọc mật khẩu các tệp .p12 từ biến môi trường này.",
-                                                 "Read the password of the .p12 files from this environment variable."),
-                                               valueName: "VAR"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            t(
+                "Đọc mật khẩu các tệp .p12 từ biến môi trường này.",
+                "Read the password of the .p12 files from this environment variable."),
+            valueName: "VAR"))
     var passwordEnv: String?
     @OptionGroup var output: OutputOptions
 
@@ -42,7 +50,8 @@ struct PKIDemo: ParsableCommand {
         if let passwordEnv {
             let v = try environmentSecret(passwordEnv)
             guard !v.isEmpty else {
-                throw HosoError(.badPassword, .both("Biến môi trường \(passwordEnv) rỗng", "The environment variable \(passwordEnv) is empty"))
+                throw HosoError(
+                    .badPassword, .both("Biến môi trường \(passwordEnv) rỗng", "The environment variable \(passwordEnv) is empty"))
             }
             password = v
         }
@@ -51,7 +60,9 @@ struct PKIDemo: ParsableCommand {
             printJSON(m)
             return
         }
-        print(t("Đã tạo PKI THỬ NGHIỆM tại \(dir) (chỉ để thử, không dùng cho giấy tờ thật).",
+        print(
+            t(
+                "Đã tạo PKI THỬ NGHIỆM tại \(dir) (chỉ để thử, không dùng cho giấy tờ thật).",
                 "Created a TEST PKI in \(dir) (for testing only, never for real documents)."))
         print(t("CA gốc:", "Root CAs:"))
         for r in m.roots { print("  \(r.certificate)  \(r.commonName)") }
@@ -61,7 +72,9 @@ struct PKIDemo: ParsableCommand {
         let width = m.identities.map(\.files.p12.count).max() ?? 0
         for i in m.identities {
             let revoked = i.revokedAt.map { t(", thu hồi \($0)", ", revoked \($0)") } ?? ""
-            print("  \(i.files.p12.padding(toLength: width, withPad: " ", startingAt: 0))  \(i.role.rawValue), \(i.status.rawValue)\(revoked)  \(i.commonName)")
+            print(
+                "  \(i.files.p12.padding(toLength: width, withPad: " ", startingAt: 0))  \(i.role.rawValue), \(i.status.rawValue)\(revoked)  \(i.commonName)"
+            )
         }
         print(t("CRL:", "CRLs:"))
         for c in m.crls { print("  \(c.der)  (\(c.revokedSerials.count) \(t("chứng thư bị thu hồi", "revoked")))") }

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import ArgumentParser
 import Foundation
 import HosoKit
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 func readJSONFile(_ path: String) throws -> JSONValue {
     try CanonicalJSON.parse(try readInputFile(path), source: path)
@@ -11,9 +12,10 @@ func readJSONFile(_ path: String) throws -> JSONValue {
 
 struct RecordCommand: ParsableCommand {
     static var configuration: CommandConfiguration {
-        CommandConfiguration(commandName: "record",
-                             abstract: t("Hồ sơ có phiên bản: tạo, sửa (kèm lý do), xem.", "Versioned records: create, revise (with a reason), show."),
-                             subcommands: [RecordNew.self, RecordRevise.self, RecordShow.self])
+        CommandConfiguration(
+            commandName: "record",
+            abstract: t("Hồ sơ có phiên bản: tạo, sửa (kèm lý do), xem.", "Versioned records: create, revise (with a reason), show."),
+            subcommands: [RecordNew.self, RecordRevise.self, RecordShow.self])
     }
 }
 
@@ -36,7 +38,9 @@ struct RecordNew: ParsableCommand {
         let body = try readJSONFile(file)
         let archive = try global.openArchive()
         let id = try archive.createRecord(type: type, id: recordId, body: body, author: who.resolved)
-        if output.json { printJSON(["revision": id.hex, "recordId": recordId]) } else {
+        if output.json {
+            printJSON(["revision": id.hex, "recordId": recordId])
+        } else {
             print(t("Đã tạo hồ sơ \(recordId): bản \(id.hex)", "Created record \(recordId): revision \(id.hex)"))
         }
     }
@@ -44,16 +48,20 @@ struct RecordNew: ParsableCommand {
 
 struct RecordRevise: ParsableCommand {
     static var configuration: CommandConfiguration {
-        CommandConfiguration(commandName: "revise",
-                             abstract: t("Sửa hồ sơ: tạo bản mới trên bản hiện tại, kèm lý do; bản cũ được giữ.",
-                                         "Revise a record: a new revision on top of the current one, with a reason; the old one is kept."))
+        CommandConfiguration(
+            commandName: "revise",
+            abstract: t(
+                "Sửa hồ sơ: tạo bản mới trên bản hiện tại, kèm lý do; bản cũ được giữ.",
+                "Revise a record: a new revision on top of the current one, with a reason; the old one is kept."))
     }
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var who: AuthorOption
     @Option(name: .long, help: ArgumentHelp(t("Lý do sửa (bắt buộc).", "Why (required)."), valueName: "TEXT"))
     var reason: String
-    @Flag(name: .long, help: ArgumentHelp(t("Hợp nhất các bản song song (giải quyết xung đột).", "Merge concurrent revisions (resolve a conflict).")))
+    @Flag(
+        name: .long,
+        help: ArgumentHelp(t("Hợp nhất các bản song song (giải quyết xung đột).", "Merge concurrent revisions (resolve a conflict).")))
     var resolve = false
     @OptionGroup var output: OutputOptions
     @Argument(help: ArgumentHelp(t("Mã hồ sơ.", "Record id."), valueName: "RECORD-ID"))
@@ -65,7 +73,9 @@ struct RecordRevise: ParsableCommand {
         let body = try readJSONFile(file)
         let archive = try global.openArchive()
         let id = try archive.revise(record: recordId, body: body, author: who.resolved, reason: reason, resolve: resolve)
-        if output.json { printJSON(["revision": id.hex, "recordId": recordId]) } else {
+        if output.json {
+            printJSON(["revision": id.hex, "recordId": recordId])
+        } else {
             print(t("Đã sửa hồ sơ \(recordId): bản mới \(id.hex)", "Revised record \(recordId): new revision \(id.hex)"))
         }
     }
@@ -73,8 +83,9 @@ struct RecordRevise: ParsableCommand {
 
 struct RecordShow: ParsableCommand {
     static var configuration: CommandConfiguration {
-        CommandConfiguration(commandName: "show",
-                             abstract: t("In bản hiện tại của hồ sơ (dạng chuẩn tắc).", "Print a record's current revision (canonical form)."))
+        CommandConfiguration(
+            commandName: "show",
+            abstract: t("In bản hiện tại của hồ sơ (dạng chuẩn tắc).", "Print a record's current revision (canonical form)."))
     }
 
     @OptionGroup var global: GlobalOptions
@@ -103,7 +114,10 @@ struct History: ParsableCommand {
         let rows = try archive.history(record: recordId)
         let heads = Set(try archive.heads(record: recordId))
         if output.json {
-            struct Item: Encodable { var revision: RevisionInfo; var head: Bool }
+            struct Item: Encodable {
+                var revision: RevisionInfo
+                var head: Bool
+            }
             printJSON(rows.map { Item(revision: $0, head: heads.contains($0.id)) })
             return
         }
@@ -119,8 +133,9 @@ struct History: ParsableCommand {
 
 struct Conflicts: ParsableCommand {
     static var configuration: CommandConfiguration {
-        CommandConfiguration(abstract: t("Các hồ sơ có bản song song chưa hợp nhất.", "Records with concurrent revisions not yet merged."),
-                             discussion: t("Mã thoát 0 dù có hay không có xung đột.", "Exit code 0 whether or not there are conflicts."))
+        CommandConfiguration(
+            abstract: t("Các hồ sơ có bản song song chưa hợp nhất.", "Records with concurrent revisions not yet merged."),
+            discussion: t("Mã thoát 0 dù có hay không có xung đột.", "Exit code 0 whether or not there are conflicts."))
     }
 
     @OptionGroup var global: GlobalOptions
@@ -129,8 +144,14 @@ struct Conflicts: ParsableCommand {
     func run() throws {
         let archive = try global.openArchive()
         let list = try archive.conflicts()
-        if output.json { printJSON(list); return }
-        if list.isEmpty { print(t("Không có xung đột.", "No conflicts.")); return }
+        if output.json {
+            printJSON(list)
+            return
+        }
+        if list.isEmpty {
+            print(t("Không có xung đột.", "No conflicts."))
+            return
+        }
         for c in list {
             print("\(c.recordId): \(c.heads.count) \(t("bản song song", "concurrent revisions"))")
             for h in c.heads { print("  \(h)") }

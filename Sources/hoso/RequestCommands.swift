@@ -8,50 +8,70 @@ extension CitizenRequest.Channel: ExpressibleByArgument {}
 
 struct RequestCommand: ParsableCommand {
     static var configuration: CommandConfiguration {
-        CommandConfiguration(commandName: "request",
-                             abstract: t("Sổ tiếp nhận yêu cầu: cấp bản sao từ sổ gốc, xác minh văn bằng.",
-                                         "The request register: copies from the ledger, diploma verifications."),
-                             subcommands: [RequestNew.self, RequestList.self, RequestShow.self, RequestRefuse.self, RequestAnswer.self])
+        CommandConfiguration(
+            commandName: "request",
+            abstract: t(
+                "Sổ tiếp nhận yêu cầu: cấp bản sao từ sổ gốc, xác minh văn bằng.",
+                "The request register: copies from the ledger, diploma verifications."),
+            subcommands: [RequestNew.self, RequestList.self, RequestShow.self, RequestRefuse.self, RequestAnswer.self])
     }
 }
 
 struct RequestNew: ParsableCommand {
     static var configuration: CommandConfiguration {
-        CommandConfiguration(commandName: "new", abstract: t("Tiếp nhận một yêu cầu; hạn trả được tính theo lịch làm việc.",
-                                                             "Register a request; its deadline follows the working calendar."),
-                             discussion: t("""
-                                Hạn: trong ngày làm việc; sau giờ cắt (mặc định 15:00) hoặc ngày nghỉ thì ngày làm việc kế tiếp
-                                (Nghị định 23/2015 và quy trình của tỉnh; giờ, ngày làm việc, ngày lễ đặt trong `hoso office set`).
-                                """, """
-                                Deadline: the same working day; after the cutoff (15:00 by default) or on a day off, the next
-                                working day (Decree 23/2015 and the province's procedure; hours, working days and holidays are
-                                set with `hoso office set`).
-                                """))
+        CommandConfiguration(
+            commandName: "new",
+            abstract: t(
+                "Tiếp nhận một yêu cầu; hạn trả được tính theo lịch làm việc.",
+                "Register a request; its deadline follows the working calendar."),
+            discussion: t(
+                """
+                Hạn: trong ngày làm việc; sau giờ cắt (mặc định 15:00) hoặc ngày nghỉ thì ngày làm việc kế tiếp
+                (Nghị định 23/2015 và quy trình của tỉnh; giờ, ngày làm việc, ngày lễ đặt trong `hoso office set`).
+                """,
+                """
+                Deadline: the same working day; after the cutoff (15:00 by default) or on a day off, the next
+                working day (Decree 23/2015 and the province's procedure; hours, working days and holidays are
+                set with `hoso office set`).
+                """))
     }
     @OptionGroup var global: GlobalOptions
     @OptionGroup var who: AuthorOption
-    @Option(name: .long, help: ArgumentHelp(t("Loại: copy (bản sao) hoặc verification (xác minh).", "copy or verification."))) var kind: CitizenRequest.Kind = .copy
+    @Option(name: .long, help: ArgumentHelp(t("Loại: copy (bản sao) hoặc verification (xác minh).", "copy or verification."))) var kind:
+        CitizenRequest.Kind = .copy
     @Option(name: .long, help: ArgumentHelp(t("Họ tên người yêu cầu.", "Requester's name."), valueName: "NAME")) var requester: String
-    @Option(name: .long, help: ArgumentHelp(t("Số định danh người yêu cầu.", "Requester's citizen ID."), valueName: "ID")) var requesterId: String?
-    @Option(name: .long, help: ArgumentHelp(t("Quan hệ: holder, representative, relative.", "Relation: holder, representative, relative."))) var relation: CitizenRequest.Relation = .holder
-    @Option(name: .long, help: ArgumentHelp(t("Giấy tờ chứng minh quan hệ đã xem.", "Proof of the relationship seen."), valueName: "TEXT")) var proof: String?
-    @Option(name: .long, help: ArgumentHelp(t("Họ tên người được cấp văn bằng.", "Diploma holder's name."), valueName: "NAME")) var holder: String
-    @Option(name: .long, help: ArgumentHelp(t("Ngày sinh người được cấp.", "Holder's date of birth."), valueName: "YYYY-MM-DD")) var dob: String?
+    @Option(name: .long, help: ArgumentHelp(t("Số định danh người yêu cầu.", "Requester's citizen ID."), valueName: "ID")) var requesterId:
+        String?
+    @Option(name: .long, help: ArgumentHelp(t("Quan hệ: holder, representative, relative.", "Relation: holder, representative, relative.")))
+    var relation: CitizenRequest.Relation = .holder
+    @Option(name: .long, help: ArgumentHelp(t("Giấy tờ chứng minh quan hệ đã xem.", "Proof of the relationship seen."), valueName: "TEXT"))
+    var proof: String?
+    @Option(name: .long, help: ArgumentHelp(t("Họ tên người được cấp văn bằng.", "Diploma holder's name."), valueName: "NAME")) var holder:
+        String
+    @Option(name: .long, help: ArgumentHelp(t("Ngày sinh người được cấp.", "Holder's date of birth."), valueName: "YYYY-MM-DD")) var dob:
+        String?
     @Option(name: .long, help: ArgumentHelp(t("Số hiệu văn bằng.", "Diploma serial."), valueName: "SERIAL")) var serial: String?
     @Option(name: .long, help: ArgumentHelp(t("Mã hồ sơ sổ gốc.", "Ledger record id."), valueName: "RECORD-ID")) var ledger: String?
     @Option(name: .long, help: ArgumentHelp(t("Số vào sổ gốc.", "Ledger number."), valueName: "N")) var ledgerNumber: Int?
-    @Option(name: .long, help: ArgumentHelp(t("Cơ quan đề nghị xác minh.", "The agency asking (verification)."), valueName: "TEXT")) var askingBody: String?
-    @Option(name: .long, help: ArgumentHelp(t("Kênh: in-person, post, online.", "Channel: in-person, post, online."))) var channel: CitizenRequest.Channel = .inPerson
+    @Option(name: .long, help: ArgumentHelp(t("Cơ quan đề nghị xác minh.", "The agency asking (verification)."), valueName: "TEXT"))
+    var askingBody: String?
+    @Option(name: .long, help: ArgumentHelp(t("Kênh: in-person, post, online.", "Channel: in-person, post, online."))) var channel:
+        CitizenRequest.Channel = .inPerson
     @Option(name: .long, help: ArgumentHelp(t("Số bản sao.", "Number of copies."), valueName: "N")) var copies: Int = 1
     @OptionGroup var output: OutputOptions
 
     func run() throws {
         let archive = try global.openArchive()
-        let (id, r) = try archive.newRequest(.init(kind: kind, requesterName: requester, requesterId: requesterId, relation: relation,
-                                                    proof: proof, holderName: holder, holderDateOfBirth: dob, serial: serial,
-                                                    ledgerRecordId: ledger, ledgerNumber: ledgerNumber, askingBody: askingBody,
-                                                    channel: channel, copies: copies), clerk: who.resolved)
-        if output.json { printJSON(RequestListing(id: id, request: r, overdue: false)); return }
+        let (id, r) = try archive.newRequest(
+            .init(
+                kind: kind, requesterName: requester, requesterId: requesterId, relation: relation,
+                proof: proof, holderName: holder, holderDateOfBirth: dob, serial: serial,
+                ledgerRecordId: ledger, ledgerNumber: ledgerNumber, askingBody: askingBody,
+                channel: channel, copies: copies), clerk: who.resolved)
+        if output.json {
+            printJSON(RequestListing(id: id, request: r, overdue: false))
+            return
+        }
         print(t("Đã tiếp nhận yêu cầu \(id); hạn trả: \(localTime(r.deadline))", "Registered request \(id); due: \(localTime(r.deadline))"))
     }
 }
@@ -68,7 +88,8 @@ func localTime(_ iso: String, offset: Int = 7 * 3600) -> String {
 
 struct RequestList: ParsableCommand {
     static var configuration: CommandConfiguration {
-        CommandConfiguration(commandName: "list", abstract: t("Danh sách yêu cầu; yêu cầu quá hạn được đánh dấu.", "List requests; overdue ones stand out."))
+        CommandConfiguration(
+            commandName: "list", abstract: t("Danh sách yêu cầu; yêu cầu quá hạn được đánh dấu.", "List requests; overdue ones stand out."))
     }
     @OptionGroup var global: GlobalOptions
     @Flag(name: .long, help: ArgumentHelp(t("Chỉ yêu cầu quá hạn.", "Only overdue requests."))) var overdue = false
@@ -76,11 +97,16 @@ struct RequestList: ParsableCommand {
 
     func run() throws {
         let list = try global.openArchive().requests(overdueOnly: overdue)
-        if output.json { printJSON(list); return }
+        if output.json {
+            printJSON(list)
+            return
+        }
         let color = isatty(1) == 1
         for l in list {
             let mark = l.overdue ? (color ? "\u{1B}[1;31m" : "") + t("QUÁ HẠN", "OVERDUE") + (color ? "\u{1B}[0m" : "") : ""
-            print("\(l.id)  \(l.request.kind.rawValue)  \(l.request.status.rawValue)  \(t("hạn", "due")) \(localTime(l.request.deadline))  \(l.request.holderName)  \(mark)")
+            print(
+                "\(l.id)  \(l.request.kind.rawValue)  \(l.request.status.rawValue)  \(t("hạn", "due")) \(localTime(l.request.deadline))  \(l.request.holderName)  \(mark)"
+            )
         }
         if list.isEmpty { print(t("(không có yêu cầu)", "(no requests)")) }
     }
@@ -97,7 +123,10 @@ struct RequestShow: ParsableCommand {
     func run() throws {
         let archive = try global.openArchive()
         let (_, r) = try archive.request(id)
-        if output.json { printJSON(r); return }
+        if output.json {
+            printJSON(r)
+            return
+        }
         print("\(id): \(r.kind.rawValue) — \(r.status.rawValue)")
         print(t("  người yêu cầu: ", "  requester: ") + r.requesterName + " (\(r.relation.rawValue)\(r.proof.map { ", " + $0 } ?? ""))")
         print(t("  người được cấp: ", "  holder: ") + r.holderName + (r.holderDateOfBirth.map { ", " + $0 } ?? ""))
@@ -129,32 +158,41 @@ struct RequestRefuse: ParsableCommand {
 
 struct OfficeCommand: ParsableCommand {
     static var configuration: CommandConfiguration {
-        CommandConfiguration(commandName: "office", abstract: t("Thiết lập cơ quan: tên, người ký, lịch làm việc.", "Office settings: name, signer, working calendar."),
-                             subcommands: [OfficeShow.self, OfficeSet.self])
+        CommandConfiguration(
+            commandName: "office",
+            abstract: t("Thiết lập cơ quan: tên, người ký, lịch làm việc.", "Office settings: name, signer, working calendar."),
+            subcommands: [OfficeShow.self, OfficeSet.self])
     }
 }
 
 struct OfficeShow: ParsableCommand {
-    static var configuration: CommandConfiguration { CommandConfiguration(commandName: "show", abstract: t("In thiết lập (JSON).", "Print the settings (JSON).")) }
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "show", abstract: t("In thiết lập (JSON).", "Print the settings (JSON)."))
+    }
     @OptionGroup var global: GlobalOptions
     func run() throws { printJSON(try global.openArchive().officeSettings()) }
 }
 
 struct OfficeSet: ParsableCommand {
     static var configuration: CommandConfiguration {
-        CommandConfiguration(commandName: "set", abstract: t("Đặt thiết lập từ tệp JSON (Schemas/office-settings.schema.json).",
-                                                             "Set the settings from a JSON file (Schemas/office-settings.schema.json)."))
+        CommandConfiguration(
+            commandName: "set",
+            abstract: t(
+                "Đặt thiết lập từ tệp JSON (Schemas/office-settings.schema.json).",
+                "Set the settings from a JSON file (Schemas/office-settings.schema.json)."))
     }
     @OptionGroup var global: GlobalOptions
     @OptionGroup var who: AuthorOption
-    @Option(name: .long, help: ArgumentHelp(t("Lý do thay đổi.", "Why."), valueName: "TEXT")) var reason: String = "cập nhật thiết lập / settings updated"
+    @Option(name: .long, help: ArgumentHelp(t("Lý do thay đổi.", "Why."), valueName: "TEXT")) var reason: String =
+        "cập nhật thiết lập / settings updated"
     @Argument(help: ArgumentHelp(t("Tệp JSON.", "JSON file."), valueName: "FILE")) var file: String
 
     func run() throws {
         let d = Data(try readInputFile(file))
         let s: OfficeSettings
         do { s = try JSONDecoder().decode(OfficeSettings.self, from: d) } catch {
-            throw HosoError(.badRequestInput, .both("Tệp thiết lập không hợp lệ", "Invalid settings file"), location: file, cause: "\(error)")
+            throw HosoError(
+                .badRequestInput, .both("Tệp thiết lập không hợp lệ", "Invalid settings file"), location: file, cause: "\(error)")
         }
         try global.openArchive().setOfficeSettings(s, author: who.resolved, reason: reason)
         print(t("Đã lưu thiết lập cơ quan", "Saved the office settings"))
@@ -163,16 +201,20 @@ struct OfficeSet: ParsableCommand {
 
 struct RequestAnswer: ParsableCommand {
     static var configuration: CommandConfiguration {
-        CommandConfiguration(commandName: "answer",
-                             abstract: t("Trả lời một yêu cầu xác minh văn bằng bằng văn bản PDF có ký số.",
-                                         "Answer a verification request with a signed PDF letter."),
-                             discussion: t("""
-                                So các thông tin cơ quan đề nghị đã nêu (họ tên, ngày sinh, số hiệu, số vào sổ) với sổ gốc; văn bản chỉ nêu
-                                các thông tin đó và kết quả (khớp, không khớp, không có, đã bị thu hồi), không thêm dữ liệu cá nhân nào khác.
-                                """, """
-                                Compares what the asking body presented (name, date of birth, serial, ledger number) with the ledger; the
-                                letter repeats only those details and the finding (matches, differs, not found, revoked), no other personal data.
-                                """))
+        CommandConfiguration(
+            commandName: "answer",
+            abstract: t(
+                "Trả lời một yêu cầu xác minh văn bằng bằng văn bản PDF có ký số.",
+                "Answer a verification request with a signed PDF letter."),
+            discussion: t(
+                """
+                So các thông tin cơ quan đề nghị đã nêu (họ tên, ngày sinh, số hiệu, số vào sổ) với sổ gốc; văn bản chỉ nêu
+                các thông tin đó và kết quả (khớp, không khớp, không có, đã bị thu hồi), không thêm dữ liệu cá nhân nào khác.
+                """,
+                """
+                Compares what the asking body presented (name, date of birth, serial, ledger number) with the ledger; the
+                letter repeats only those details and the finding (matches, differs, not found, revoked), no other personal data.
+                """))
     }
     @OptionGroup var global: GlobalOptions
     @OptionGroup var who: AuthorOption
@@ -184,11 +226,18 @@ struct RequestAnswer: ParsableCommand {
 
     func run() throws {
         let identity = try keyOptions.load()
-        let (pdf, answer) = try global.openArchive().answerVerification(requestId: id, signer: identity, timestamp: stamp.source,
-                                                                         clerk: who.resolved)
+        let (pdf, answer) = try global.openArchive().answerVerification(
+            requestId: id, signer: identity, timestamp: stamp.source,
+            clerk: who.resolved)
         try writeFileAtomically(out, pdf)
-        if output.json { printJSON(answer); return }
-        print(t("Đã trả lời yêu cầu xác minh \(id): \(answer.finding.rawValue)", "Answered verification request \(id): \(answer.finding.rawValue)"))
+        if output.json {
+            printJSON(answer)
+            return
+        }
+        print(
+            t(
+                "Đã trả lời yêu cầu xác minh \(id): \(answer.finding.rawValue)",
+                "Answered verification request \(id): \(answer.finding.rawValue)"))
         print("  " + answer.text.text(cliLang))
         print(t("  tệp: \(out)", "  file: \(out)"))
     }

@@ -1,41 +1,54 @@
 import ArgumentParser
 import Foundation
-import HosoKit
 import HosoAccounts
+import HosoKit
 import HosoServer
 import Synchronization
 
 struct Serve: ParsableCommand {
     static var configuration: CommandConfiguration {
-        CommandConfiguration(commandName: "serve",
-                             abstract: t("Chạy ứng dụng web cho văn thư, cán bộ văn bằng, giáo viên, và trang kiểm tra bản sao công khai.",
-                                         "Run the web application for clerks, registrars and teachers, and the public copy-verification page."),
-                             discussion: t("""
-                                Tài khoản tạo bằng `hoso user add`. Khóa ký của cơ quan (--office-key) dùng để cấp bản sao; thiếu nó,
-                                các màn hình khác vẫn chạy. Dữ liệu riêng của máy chủ (tài khoản, phiên, nhật ký truy cập) nằm trong
-                                server.sqlite trong thư mục kho và không đồng bộ. In ra "http://HOST:PORT" khi sẵn sàng (--port 0: cổng tự chọn).
-                                """, """
-                                Accounts are made with `hoso user add`. The office key (--office-key) signs the copies; without it the other
-                                screens still work. The server's own data (accounts, sessions, access log) is in server.sqlite in the
-                                archive folder and never syncs. Prints "http://HOST:PORT" when ready (--port 0: any free port).
-                                """))
+        CommandConfiguration(
+            commandName: "serve",
+            abstract: t(
+                "Chạy ứng dụng web cho văn thư, cán bộ văn bằng, giáo viên, và trang kiểm tra bản sao công khai.",
+                "Run the web application for clerks, registrars and teachers, and the public copy-verification page."),
+            discussion: t(
+                """
+                Tài khoản tạo bằng `hoso user add`. Khóa ký của cơ quan (--office-key) dùng để cấp bản sao; thiếu nó,
+                các màn hình khác vẫn chạy. Dữ liệu riêng của máy chủ (tài khoản, phiên, nhật ký truy cập) nằm trong
+                server.sqlite trong thư mục kho và không đồng bộ. In ra "http://HOST:PORT" khi sẵn sàng (--port 0: cổng tự chọn).
+                """,
+                """
+                Accounts are made with `hoso user add`. The office key (--office-key) signs the copies; without it the other
+                screens still work. The server's own data (accounts, sessions, access log) is in server.sqlite in the
+                archive folder and never syncs. Prints "http://HOST:PORT" when ready (--port 0: any free port).
+                """))
     }
     @OptionGroup var global: GlobalOptions
     @Option(name: .long, help: ArgumentHelp(t("Địa chỉ lắng nghe.", "Address to listen on."), valueName: "HOST")) var host = "127.0.0.1"
     @Option(name: .long, help: ArgumentHelp(t("Cổng (0: tự chọn).", "Port (0: any free port)."), valueName: "N")) var port = 8080
-    @Option(name: .long, help: ArgumentHelp(t("Khóa ký bản sao của cơ quan: tệp PKCS#12 hoặc pkcs11:URI.",
-                                                 "The office's copy-signing key: a PKCS#12 file or a pkcs11:URI."), valueName: "FILE.p12"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            t(
+                "Khóa ký bản sao của cơ quan: tệp PKCS#12 hoặc pkcs11:URI.",
+                "The office's copy-signing key: a PKCS#12 file or a pkcs11:URI."), valueName: "FILE.p12"))
     var officeKey: String?
     @OptionGroup var password: SecretOptions
     @Option(name: .long, help: ArgumentHelp(t("Máy chủ dấu thời gian cho bản sao.", "Time-stamp authority for copies."), valueName: "URL"))
     var tsa: String?
-    @Flag(name: .long, help: ArgumentHelp(t("Đặt cookie Secure (khi truy cập qua HTTPS, ví dụ sau proxy TLS).",
-                                               "Mark cookies Secure (when reached over HTTPS, e.g. behind a TLS proxy)."))) var secureCookies = false
+    @Flag(
+        name: .long,
+        help: ArgumentHelp(
+            t(
+                "Đặt cookie Secure (khi truy cập qua HTTPS, ví dụ sau proxy TLS).",
+                "Mark cookies Secure (when reached over HTTPS, e.g. behind a TLS proxy)."))) var secureCookies = false
 
     func run() throws {
         let identity = try officeKey.map { try KeySource(key: $0, password: password).load() }
-        let config = ServerConfig(archivePath: global.archivePath, officeIdentity: identity, timestamp: tsa.map { .url($0) },
-                                  secureCookies: secureCookies, clock: try global.clock())
+        let config = ServerConfig(
+            archivePath: global.archivePath, officeIdentity: identity, timestamp: tsa.map { .url($0) },
+            secureCookies: secureCookies, clock: try global.clock())
         let shownHost = host.contains(":") ? "[\(host)]" : host
         // The CLI's entry point is synchronous: the server runs in a task and this thread waits for it to stop
         // (SIGINT/SIGTERM end it gracefully).
@@ -64,11 +77,13 @@ final class ServeOutcome: Sendable {
 
 struct UserCommand: ParsableCommand {
     static var configuration: CommandConfiguration {
-        CommandConfiguration(commandName: "user",
-                             abstract: t("Tài khoản của ứng dụng web (hoso serve).", "Accounts of the web application (hoso serve)."),
-                             discussion: t("Vai trò: \(Role.allCases.map(\.rawValue).joined(separator: ", ")).",
-                                           "Roles: \(Role.allCases.map(\.rawValue).joined(separator: ", "))."),
-                             subcommands: [UserAdd.self, UserList.self, UserPasswd.self])
+        CommandConfiguration(
+            commandName: "user",
+            abstract: t("Tài khoản của ứng dụng web (hoso serve).", "Accounts of the web application (hoso serve)."),
+            discussion: t(
+                "Vai trò: \(Role.allCases.map(\.rawValue).joined(separator: ", ")).",
+                "Roles: \(Role.allCases.map(\.rawValue).joined(separator: ", "))."),
+            subcommands: [UserAdd.self, UserList.self, UserPasswd.self])
     }
 }
 
@@ -92,7 +107,8 @@ struct UserAdd: ParsableCommand {
     }
     @OptionGroup var global: GlobalOptions
     @OptionGroup var pw: SecretOptions
-    @Option(name: .long, help: ArgumentHelp(t("Vai trò.", "Role."), valueName: Role.allCases.map(\.rawValue).joined(separator: "|"))) var role: Role
+    @Option(name: .long, help: ArgumentHelp(t("Vai trò.", "Role."), valueName: Role.allCases.map(\.rawValue).joined(separator: "|")))
+    var role: Role
     @Option(name: .long, help: ArgumentHelp(t("Họ tên hiển thị.", "Display name."), valueName: "NAME")) var displayName: String?
     @OptionGroup var output: OutputOptions
     @Argument(help: ArgumentHelp(t("Tên đăng nhập.", "User name."), valueName: "USER")) var name: String
@@ -101,7 +117,10 @@ struct UserAdd: ParsableCommand {
         let store = try openServerStore(global)
         let u = try store.addUser(name: name, displayName: displayName ?? name, role: role, password: try pw.accountPassword())
         try store.audit(actor: "cli", action: "user-add", target: "user:\(u.name)", detail: u.role.rawValue)
-        if output.json { printJSON(["name": u.name, "role": u.role.rawValue]); return }
+        if output.json {
+            printJSON(["name": u.name, "role": u.role.rawValue])
+            return
+        }
         print(t("Đã tạo tài khoản \(u.name) (\(u.role.rawValue))", "Created account \(u.name) (\(u.role.rawValue))"))
     }
 }
@@ -113,12 +132,21 @@ struct UserList: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
 
-    struct Out: Encodable { var name: String; var displayName: String; var role: String; var createdAt: String; var disabled: Bool }
+    struct Out: Encodable {
+        var name: String
+        var displayName: String
+        var role: String
+        var createdAt: String
+        var disabled: Bool
+    }
 
     func run() throws {
         let users = try openServerStore(global).users()
         if output.json {
-            printJSON(users.map { Out(name: $0.name, displayName: $0.displayName, role: $0.role.rawValue, createdAt: $0.createdAt, disabled: $0.disabled) })
+            printJSON(
+                users.map {
+                    Out(name: $0.name, displayName: $0.displayName, role: $0.role.rawValue, createdAt: $0.createdAt, disabled: $0.disabled)
+                })
             return
         }
         for u in users { print("\(u.name)\t\(u.role.rawValue)\t\(u.displayName)\(u.disabled ? "\t" + t("(đã khóa)", "(disabled)") : "")") }
@@ -128,8 +156,11 @@ struct UserList: ParsableCommand {
 
 struct UserPasswd: ParsableCommand {
     static var configuration: CommandConfiguration {
-        CommandConfiguration(commandName: "passwd", abstract: t("Đặt mật khẩu mới (các phiên đang mở bị đóng).",
-                                                                "Set a new password (open sessions are ended)."))
+        CommandConfiguration(
+            commandName: "passwd",
+            abstract: t(
+                "Đặt mật khẩu mới (các phiên đang mở bị đóng).",
+                "Set a new password (open sessions are ended)."))
     }
     @OptionGroup var global: GlobalOptions
     @OptionGroup var pw: SecretOptions

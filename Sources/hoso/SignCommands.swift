@@ -5,8 +5,12 @@ import HosoKit
 extension SignerRole: ExpressibleByArgument {}
 
 struct TimestampOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp(t("Địa chỉ máy chủ dấu thời gian RFC 3161 (ví dụ http://127.0.0.1:3180/).",
-                                                 "RFC 3161 time-stamp authority URL (e.g. http://127.0.0.1:3180/)."), valueName: "URL"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            t(
+                "Địa chỉ máy chủ dấu thời gian RFC 3161 (ví dụ http://127.0.0.1:3180/).",
+                "RFC 3161 time-stamp authority URL (e.g. http://127.0.0.1:3180/)."), valueName: "URL"))
     var tsa: String?
 
     var source: TimestampSource? { tsa.map { .url($0) } }
@@ -23,11 +27,13 @@ struct Sign: ParsableCommand {
     static var configuration: CommandConfiguration {
         CommandConfiguration(
             abstract: t("Ký số một bản hồ sơ (CAdES, tách rời).", "Digitally sign a record revision (CAdES, detached)."),
-            discussion: t("""
+            discussion: t(
+                """
                 ID là mã hồ sơ (ký bản hiện tại) hoặc mã một bản. Chữ ký phủ đúng các byte chuẩn hóa của bản đó,
                 kèm vai trò người ký, thời điểm ký, chuỗi chứng thư và CRL mới nhất kho có. Bản đã ký không đổi được:
                 mọi sửa đổi là một bản mới và phải ký lại. Với --tsa, chữ ký có thêm dấu thời gian (CAdES-T).
-                """, """
+                """,
+                """
                 ID is a record id (its current revision is signed) or a revision id. The signature covers that
                 revision's exact canonical bytes, with the signer's role, the signing time, the chain and the latest
                 CRLs the archive holds. A signed revision cannot change: any correction is a new revision, signed
@@ -38,12 +44,19 @@ struct Sign: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var keyOptions: KeyOptions
     @OptionGroup var stamp: TimestampOptions
-    @Option(name: .long, help: ArgumentHelp(t("Vai trò người ký.", "The signer's role."),
-                                               valueName: SignerRole.allCases.map(\.rawValue).joined(separator: "|")))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            t("Vai trò người ký.", "The signer's role."),
+            valueName: SignerRole.allCases.map(\.rawValue).joined(separator: "|")))
     var role: SignerRole
-    @Option(name: .long, help: ArgumentHelp(t("Ghi thêm chữ ký CMS (DER) ra tệp này để kiểm tra bằng công cụ khác.",
-                                                 "Also write the CMS signature (DER) to this file, for checking with other tools."),
-                                               valueName: "FILE.p7s"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            t(
+                "Ghi thêm chữ ký CMS (DER) ra tệp này để kiểm tra bằng công cụ khác.",
+                "Also write the CMS signature (DER) to this file, for checking with other tools."),
+            valueName: "FILE.p7s"))
     var out: String?
     @OptionGroup var output: OutputOptions
     @Argument(help: ArgumentHelp(t("Mã hồ sơ hoặc mã bản.", "Record id or revision id."), valueName: "ID"))
@@ -54,14 +67,22 @@ struct Sign: ParsableCommand {
         let archive = try global.openArchive()
         let (outcome, der) = try archive.sign(id, identity: identity, role: role, timestamp: stamp.source)
         if let out { try writeFileAtomically(out, der) }
-        if output.json { printJSON(outcome); return }
-        print(t("Đã ký bản \(outcome.revision) của hồ sơ \(outcome.record) (\(outcome.recordType))",
+        if output.json {
+            printJSON(outcome)
+            return
+        }
+        print(
+            t(
+                "Đã ký bản \(outcome.revision) của hồ sơ \(outcome.record) (\(outcome.recordType))",
                 "Signed revision \(outcome.revision) of record \(outcome.record) (\(outcome.recordType))"))
         print(t("  người ký: \(outcome.signer) — \(role.title.vi)", "  signer: \(outcome.signer) — \(role.title.en)"))
         print(t("  chữ ký: \(outcome.signature)", "  signature: \(outcome.signature)"))
-        print(outcome.timestamped ? t("  có dấu thời gian", "  timestamped")
-                                  : t("  chưa có dấu thời gian (thêm bằng `hoso timestamp` khi tới văn phòng)",
-                                      "  no timestamp yet (add one with `hoso timestamp` at the office)"))
+        print(
+            outcome.timestamped
+                ? t("  có dấu thời gian", "  timestamped")
+                : t(
+                    "  chưa có dấu thời gian (thêm bằng `hoso timestamp` khi tới văn phòng)",
+                    "  no timestamp yet (add one with `hoso timestamp` at the office)"))
         if let out { print(t("  đã ghi \(out)", "  wrote \(out)")) }
     }
 }
@@ -80,14 +101,18 @@ func writeFileAtomically(_ path: String, _ bytes: [UInt8]) throws {
 struct Verify: ParsableCommand {
     static var configuration: CommandConfiguration {
         CommandConfiguration(
-            abstract: t("Kiểm tra chữ ký số của một bản hồ sơ hoặc một tệp chữ ký.", "Check the signatures of a record revision or a signature file."),
-            discussion: t("""
+            abstract: t(
+                "Kiểm tra chữ ký số của một bản hồ sơ hoặc một tệp chữ ký.",
+                "Check the signatures of a record revision or a signature file."),
+            discussion: t(
+                """
                 Mỗi chữ ký được đánh giá riêng: PASSED (hợp lệ), INDETERMINATE (chưa đủ căn cứ) hoặc FAILED (không hợp lệ),
                 kèm mã lý do, thời điểm được đánh giá và căn cứ của thời điểm đó (dấu thời gian, hoặc chỉ thời điểm kiểm tra).
                 Thiếu dữ liệu thu hồi (CRL) không bao giờ là PASSED.
 
                 Mã thoát: 0 mọi chữ ký PASSED; 7 có chữ ký INDETERMINATE; 8 có chữ ký FAILED; 4 không có chữ ký nào.
-                """, """
+                """,
+                """
                 Each signature is judged on its own: PASSED, INDETERMINATE (not enough evidence) or FAILED, with a reason
                 code, the time it was judged at and what proved that time (a timestamp, or only the verification time).
                 Missing revocation data (CRL) is never PASSED.
@@ -97,16 +122,26 @@ struct Verify: ParsableCommand {
     }
 
     @OptionGroup var global: GlobalOptions
-    @Option(name: .long, help: ArgumentHelp(t("Nội dung đã ký (khi kiểm tra tệp .p7s của bản không có trong kho).",
-                                                 "The signed content (when checking a .p7s of a revision not in the archive)."),
-                                               valueName: "FILE"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            t(
+                "Nội dung đã ký (khi kiểm tra tệp .p7s của bản không có trong kho).",
+                "The signed content (when checking a .p7s of a revision not in the archive)."),
+            valueName: "FILE"))
     var content: String?
-    @Flag(name: .long, help: ArgumentHelp(t("Chấp nhận RSA PKCS#1 v1.5 (quy định yêu cầu RSA-PSS).",
-                                            "Accept RSA PKCS#1 v1.5 (the rules require RSA-PSS).")))
+    @Flag(
+        name: .long,
+        help: ArgumentHelp(
+            t(
+                "Chấp nhận RSA PKCS#1 v1.5 (quy định yêu cầu RSA-PSS).",
+                "Accept RSA PKCS#1 v1.5 (the rules require RSA-PSS).")))
     var allowPkcs1 = false
     @OptionGroup var output: OutputOptions
-    @Argument(help: ArgumentHelp(t("Mã hồ sơ, mã bản, hoặc tệp chữ ký .p7s.", "Record id, revision id, or a .p7s signature file."),
-                                 valueName: "ID|FILE"))
+    @Argument(
+        help: ArgumentHelp(
+            t("Mã hồ sơ, mã bản, hoặc tệp chữ ký .p7s.", "Record id, revision id, or a .p7s signature file."),
+            valueName: "ID|FILE"))
     var target: String
 
     func run() throws {
@@ -137,15 +172,22 @@ struct Verify: ParsableCommand {
             let s = e.report
             print("")
             print("  [\(s.indication.rawValue)\(s.reason.map { " \($0.rawValue)" } ?? "")] \(s.message.text(cliLang))")
-            print(t("    người ký: ", "    signer: ") + (s.signer ?? "?") + (s.role.map { " — \(cliLang == .en ? $0.title.en : $0.title.vi)" } ?? ""))
+            print(
+                t("    người ký: ", "    signer: ") + (s.signer ?? "?")
+                    + (s.role.map { " — \(cliLang == .en ? $0.title.en : $0.title.vi)" } ?? ""))
             if let ca = s.certificateAuthority { print(t("    CA cấp: ", "    issued by: ") + ca) }
-            if let claimed = s.claimedSigningTime { print(t("    thời điểm ký (tự khai): ", "    claimed signing time: ") + HosoClock.format(claimed)) }
-            let proof = s.timeProof == .timestamp ? t("dấu thời gian", "timestamp") : t("thời điểm kiểm tra (không có dấu thời gian)", "verification time (no timestamp)")
+            if let claimed = s.claimedSigningTime {
+                print(t("    thời điểm ký (tự khai): ", "    claimed signing time: ") + HosoClock.format(claimed))
+            }
+            let proof =
+                s.timeProof == .timestamp
+                ? t("dấu thời gian", "timestamp") : t("thời điểm kiểm tra (không có dấu thời gian)", "verification time (no timestamp)")
             print(t("    đánh giá tại: ", "    judged at: ") + HosoClock.format(s.judgedAt) + " (\(proof))")
             if let ts = s.timestamp, let a = ts.authority { print(t("    đơn vị cấp dấu thời gian: ", "    time-stamp authority: ") + a) }
             if let rev = s.revocation {
-                print(t("    CRL: ", "    CRL: ") + "\(rev.issuer), \(HosoClock.format(rev.thisUpdate))"
-                      + (rev.revokedAt.map { t(", thu hồi ", ", revoked ") + HosoClock.format($0) } ?? ""))
+                print(
+                    t("    CRL: ", "    CRL: ") + "\(rev.issuer), \(HosoClock.format(rev.thisUpdate))"
+                        + (rev.revokedAt.map { t(", thu hồi ", ", revoked ") + HosoClock.format($0) } ?? ""))
             }
             if !s.chain.isEmpty { print(t("    chuỗi: ", "    chain: ") + s.chain.joined(separator: " → ")) }
             if let a = s.algorithm { print(t("    thuật toán: ", "    algorithm: ") + a) }
@@ -156,7 +198,9 @@ struct Verify: ParsableCommand {
             print(t("  (chưa có chữ ký)", "  (no signature)"))
         }
         if r.earlierRevisionsSigned > 0 {
-            print(t("  \(r.earlierRevisionsSigned) bản trước của hồ sơ này có chữ ký; bản hiện tại cần được ký lại.",
+            print(
+                t(
+                    "  \(r.earlierRevisionsSigned) bản trước của hồ sơ này có chữ ký; bản hiện tại cần được ký lại.",
                     "  \(r.earlierRevisionsSigned) earlier revision(s) of this record are signed; the current one needs signing again."))
         }
     }
@@ -166,11 +210,13 @@ struct Timestamp: ParsableCommand {
     static var configuration: CommandConfiguration {
         CommandConfiguration(
             abstract: t("Thêm dấu thời gian RFC 3161 cho các chữ ký chưa có.", "Add RFC 3161 timestamps to signatures that lack one."),
-            discussion: t("""
+            discussion: t(
+                """
                 Chữ ký làm khi không có mạng được đóng dấu thời gian khi tới văn phòng. Dùng --tsa URL, hoặc --key với
                 chứng thư TSA của văn phòng để đóng dấu ngay trong tiến trình. Chữ ký gốc được giữ; bản có dấu thời gian là
                 một đối tượng mới.
-                """, """
+                """,
+                """
                 Signatures made offline get their timestamp when they reach the office. Use --tsa URL, or --key with the
                 office's TSA certificate to stamp in-process. The original signature is kept; the timestamped one is a new object.
                 """))
@@ -178,15 +224,23 @@ struct Timestamp: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var stamp: TimestampOptions
-    @Option(name: .long, help: ArgumentHelp(t("Khóa TSA của văn phòng (.p12), thay cho --tsa.", "The office's TSA key (.p12), instead of --tsa."),
-                                               valueName: "FILE.p12"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            t("Khóa TSA của văn phòng (.p12), thay cho --tsa.", "The office's TSA key (.p12), instead of --tsa."),
+            valueName: "FILE.p12"))
     var key: String?
-    @Option(name: .long, help: ArgumentHelp(t("Đọc mật khẩu từ biến môi trường này.", "Read the password from this environment variable."),
-                                               valueName: "VAR"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            t("Đọc mật khẩu từ biến môi trường này.", "Read the password from this environment variable."),
+            valueName: "VAR"))
     var passwordEnv: String?
     @OptionGroup var output: OutputOptions
-    @Argument(help: ArgumentHelp(t("Chỉ chữ ký của hồ sơ/bản này (mặc định: mọi chữ ký).", "Only this record's/revision's signatures (default: all)."),
-                                 valueName: "ID"))
+    @Argument(
+        help: ArgumentHelp(
+            t("Chỉ chữ ký của hồ sơ/bản này (mặc định: mọi chữ ký).", "Only this record's/revision's signatures (default: all)."),
+            valueName: "ID"))
     var id: String?
 
     func validate() throws {
@@ -203,19 +257,26 @@ struct Timestamp: ParsableCommand {
         }
         let only = try id.map { try archive.targetRevision($0).0 }
         let done = try archive.timestampPending(source, only: only)
-        if output.json { printJSON(done); return }
+        if output.json {
+            printJSON(done)
+            return
+        }
         if done.isEmpty { print(t("Không có chữ ký nào cần đóng dấu thời gian.", "No signature needs a timestamp.")) }
         for d in done {
-            print(t("Đã đóng dấu thời gian chữ ký \(d.signature) → \(d.timestamped)", "Timestamped signature \(d.signature) → \(d.timestamped)"))
+            print(
+                t(
+                    "Đã đóng dấu thời gian chữ ký \(d.signature) → \(d.timestamped)",
+                    "Timestamped signature \(d.signature) → \(d.timestamped)"))
         }
     }
 }
 
 struct TrustCommand: ParsableCommand {
     static var configuration: CommandConfiguration {
-        CommandConfiguration(commandName: "trust",
-                             abstract: t("Quản lý gốc tin cậy, chứng thư CA và CRL.", "Manage trust anchors, CA certificates and CRLs."),
-                             subcommands: [TrustAdd.self, TrustList.self, TrustRemove.self, TrustCA.self, TrustCRL.self])
+        CommandConfiguration(
+            commandName: "trust",
+            abstract: t("Quản lý gốc tin cậy, chứng thư CA và CRL.", "Manage trust anchors, CA certificates and CRLs."),
+            subcommands: [TrustAdd.self, TrustList.self, TrustRemove.self, TrustCA.self, TrustCRL.self])
     }
 }
 
@@ -236,8 +297,13 @@ struct TrustAdd: ParsableCommand {
             let certs = try Certificate.load(file: f)
             added += try archive.addTrustAnchors(certs, label: label ?? (f as NSString).lastPathComponent, author: who.resolved)
         }
-        if output.json { printJSON(added); return }
-        for a in added { print(t("Tin cậy: \(a.subject) [\(a.certificate.prefix(16))]", "Trusted: \(a.subject) [\(a.certificate.prefix(16))]")) }
+        if output.json {
+            printJSON(added)
+            return
+        }
+        for a in added {
+            print(t("Tin cậy: \(a.subject) [\(a.certificate.prefix(16))]", "Trusted: \(a.subject) [\(a.certificate.prefix(16))]"))
+        }
         if added.isEmpty { print(t("Không có gì mới.", "Nothing new.")) }
     }
 }
@@ -249,12 +315,18 @@ struct TrustList: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
 
-    struct Listing: Encodable { var anchors: [TrustAnchor]; var crls: [CRLInfo] }
+    struct Listing: Encodable {
+        var anchors: [TrustAnchor]
+        var crls: [CRLInfo]
+    }
 
     func run() throws {
         let archive = try global.openArchive()
         let l = Listing(anchors: try archive.trustAnchors(), crls: try archive.crls())
-        if output.json { printJSON(l); return }
+        if output.json {
+            printJSON(l)
+            return
+        }
         print(t("Gốc tin cậy:", "Trust anchors:"))
         for a in l.anchors { print("  \(a.certificate.prefix(16))  \(a.label)  \(a.subject)  (\(t("hết hạn", "expires")) \(a.notAfter))") }
         print(t("CRL:", "CRLs:"))
@@ -266,7 +338,8 @@ struct TrustList: ParsableCommand {
 
 struct TrustRemove: ParsableCommand {
     static var configuration: CommandConfiguration {
-        CommandConfiguration(commandName: "remove", abstract: t("Thôi tin cậy một gốc (theo mã hoặc tên).", "Stop trusting a root (by id prefix or label)."))
+        CommandConfiguration(
+            commandName: "remove", abstract: t("Thôi tin cậy một gốc (theo mã hoặc tên).", "Stop trusting a root (by id prefix or label)."))
     }
     @OptionGroup var global: GlobalOptions
     @OptionGroup var who: AuthorOption
@@ -280,7 +353,10 @@ struct TrustRemove: ParsableCommand {
 
 struct TrustCA: ParsableCommand {
     static var configuration: CommandConfiguration {
-        CommandConfiguration(commandName: "ca", abstract: t("Lưu chứng thư CA trung gian (không tự tin cậy).", "Store intermediate CA certificates (not trusted by themselves)."))
+        CommandConfiguration(
+            commandName: "ca",
+            abstract: t(
+                "Lưu chứng thư CA trung gian (không tự tin cậy).", "Store intermediate CA certificates (not trusted by themselves)."))
     }
     @OptionGroup var global: GlobalOptions
     @Argument(help: ArgumentHelp(t("Tệp chứng thư.", "Certificate files."), valueName: "FILE")) var files: [String]
@@ -296,7 +372,8 @@ struct TrustCA: ParsableCommand {
 
 struct TrustCRL: ParsableCommand {
     static var configuration: CommandConfiguration {
-        CommandConfiguration(commandName: "crl", abstract: t("Nhập CRL (phải do CA đã biết ký).", "Import CRLs (must be signed by a known CA)."))
+        CommandConfiguration(
+            commandName: "crl", abstract: t("Nhập CRL (phải do CA đã biết ký).", "Import CRLs (must be signed by a known CA)."))
     }
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
@@ -308,8 +385,15 @@ struct TrustCRL: ParsableCommand {
         for f in files {
             all += try archive.importCRLs(try CRL.load(try readInputFile(f), source: f), source: f)
         }
-        if output.json { printJSON(all); return }
-        for c in all { print(t("CRL của \(c.issuer) (\(HosoClock.format(c.thisUpdate))): \(c.revoked) thu hồi",
-                               "CRL of \(c.issuer) (\(HosoClock.format(c.thisUpdate))): \(c.revoked) revoked")) }
+        if output.json {
+            printJSON(all)
+            return
+        }
+        for c in all {
+            print(
+                t(
+                    "CRL của \(c.issuer) (\(HosoClock.format(c.thisUpdate))): \(c.revoked) thu hồi",
+                    "CRL of \(c.issuer) (\(HosoClock.format(c.thisUpdate))): \(c.revoked) revoked"))
+        }
     }
 }

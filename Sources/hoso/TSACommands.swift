@@ -1,33 +1,38 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import ArgumentParser
 import Dispatch
 import Foundation
 import HosoKit
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// `hoso tsa …`: the RFC 3161 time-stamping authority an education office can run for its schools.
 struct TSACommand: ParsableCommand {
     static var configuration: CommandConfiguration {
-        CommandConfiguration(commandName: "tsa",
-                             abstract: t("Dịch vụ cấp dấu thời gian (RFC 3161).", "Time-stamping authority (RFC 3161)."),
-                             subcommands: [Serve.self])
+        CommandConfiguration(
+            commandName: "tsa",
+            abstract: t("Dịch vụ cấp dấu thời gian (RFC 3161).", "Time-stamping authority (RFC 3161)."),
+            subcommands: [Serve.self])
     }
 
     struct Serve: ParsableCommand {
         static var configuration: CommandConfiguration {
             CommandConfiguration(
-                abstract: t("Chạy máy chủ cấp dấu thời gian qua HTTP cho đến khi nhận Ctrl+C (SIGINT) hoặc SIGTERM.",
-                            "Serve time-stamps over HTTP until Ctrl+C (SIGINT) or SIGTERM."),
-                discussion: t("""
+                abstract: t(
+                    "Chạy máy chủ cấp dấu thời gian qua HTTP cho đến khi nhận Ctrl+C (SIGINT) hoặc SIGTERM.",
+                    "Serve time-stamps over HTTP until Ctrl+C (SIGINT) or SIGTERM."),
+                discussion: t(
+                    """
                     Nhận yêu cầu POST tại / hoặc /tsa (Content-Type: application/timestamp-query).
                     Trả lời application/timestamp-reply.
                     Chứng thư số của khóa phải có extendedKeyUsage timeStamping, đánh dấu critical.
                     Thời điểm lấy từ đồng hồ hệ thống, hoặc từ HOSO_NOW (ISO 8601) khi chạy thử.
                     Mặc định chỉ nghe trên 127.0.0.1; dùng --host để phục vụ mạng nội bộ.
-                    """, """
+                    """,
+                    """
                     Accepts POST at / or /tsa (Content-Type: application/timestamp-query).
                     Answers application/timestamp-reply.
                     The key's certificate needs a critical timeStamping extendedKeyUsage.
@@ -41,8 +46,11 @@ struct TSACommand: ParsableCommand {
 
         @OptionGroup var listen: ListenOptions<TSAPort>
 
-        @Option(name: .long, help: ArgumentHelp(t("OID chính sách ghi vào dấu thời gian.", "Policy OID written into tokens."),
-                                                valueName: "OID"))
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                t("OID chính sách ghi vào dấu thời gian.", "Policy OID written into tokens."),
+                valueName: "OID"))
         var policy = OID.hosoTSAPolicy
 
         func run() throws {
@@ -50,12 +58,14 @@ struct TSACommand: ParsableCommand {
             let authority = try TimeStampAuthority(identity: identity, policy: policy, clock: global.clock())
             let server = TSAServer(authority: authority, host: listen.host, port: listen.port)
 
-            try serveUntilSignalled(start: {
-                let url = listen.url(boundTo: try server.start())
-                let tsa = identity.certificate.commonName ?? identity.certificate.subject
-                return t("Đang cấp dấu thời gian (RFC 3161) tại \(url) — TSA: \(tsa). Nhấn Ctrl+C để dừng.",
-                         "Serving time-stamps (RFC 3161) at \(url) — TSA: \(tsa). Press Ctrl+C to stop.")
-            }, stop: server.stop)
+            try serveUntilSignalled(
+                start: {
+                    let url = listen.url(boundTo: try server.start())
+                    let tsa = identity.certificate.commonName ?? identity.certificate.subject
+                    return t(
+                        "Đang cấp dấu thời gian (RFC 3161) tại \(url) — TSA: \(tsa). Nhấn Ctrl+C để dừng.",
+                        "Serving time-stamps (RFC 3161) at \(url) — TSA: \(tsa). Press Ctrl+C to stop.")
+                }, stop: server.stop)
             printErr(t("hoso: đã dừng máy chủ cấp dấu thời gian.", "hoso: the time-stamping server has stopped."))
         }
     }
@@ -74,8 +84,11 @@ struct ListenOptions<Default: DefaultPort>: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(t("Địa chỉ IP để nghe.", "IP address to listen on."), valueName: "IP"))
     var host = "127.0.0.1"
 
-    @Option(name: .long, help: ArgumentHelp(t("Cổng TCP (0: chọn cổng trống).", "TCP port (0: pick a free one)."),
-                                            valueName: "PORT"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            t("Cổng TCP (0: chọn cổng trống).", "TCP port (0: pick a free one)."),
+            valueName: "PORT"))
     var port: UInt16 = Default.port
 
     /// The address to announce once bound (with --port 0 only the server knows the port); IPv6 goes in brackets.

@@ -1,11 +1,12 @@
+import ArgumentParser
+import Foundation
+import HosoKit
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import ArgumentParser
-import Foundation
-import HosoKit
 
 // A file-size limit (ulimit -f) must become a clear error, not a silent kill by SIGXFSZ.
 signal(SIGXFSZ, SIG_IGN)

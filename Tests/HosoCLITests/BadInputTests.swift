@@ -1,18 +1,19 @@
+import Foundation
+import HosoTestSupport
+import Testing
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
-import HosoTestSupport
-import Testing
 
 /// `hoso add` checks every path first; any problem is reported with its code and location,
 /// and the archive stays exactly as it was, even for the valid files given alongside.
 @Suite struct BadInputTests {
     enum BadInput: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case missingPath, danglingSymlink, symlinkLoop, dirSymlinkToParent, samePathTwice, dirAndFileInside,
-             fifo, insideArchive, unreadableFile, unreadableDirectory
+            fifo, insideArchive, unreadableFile, unreadableDirectory
 
         var testDescription: String { rawValue }
 
@@ -108,8 +109,9 @@ import Testing
         try Self.check(input)
     }
 
-    @Test(.enabled(if: canTestUnreadable, "running as root without setpriv (util-linux): cannot make a file unreadable"),
-          arguments: BadInput.unreadable)
+    @Test(
+        .enabled(if: canTestUnreadable, "running as root without setpriv (util-linux): cannot make a file unreadable"),
+        arguments: BadInput.unreadable)
     func unreadableRejectedAndArchiveUnchanged(_ input: BadInput) throws {
         try Self.check(input)
     }

@@ -1,10 +1,11 @@
+import Foundation
+import Testing
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
-import Testing
 
 /// Help, languages, option placement, exit codes and the environment variables.
 @Suite struct CLIBasicsTests {
@@ -30,12 +31,16 @@ import Testing
         HelpCase(args: ["--lang", "vi", "--help"], env: ["LANG": "en_US.UTF-8"], english: false),
     ]
 
-    static let exitCodesVI = ["Mã thoát:", "0   thành công", "1   phát hiện hư hỏng", "2   sai cú pháp",
-                              "3   dữ liệu vào không hợp lệ", "4   không tìm thấy", "5   lỗi vào/ra", "6   kho đang bận",
-                              "70  lỗi nội bộ"]
-    static let exitCodesEN = ["Exit codes:", "0   success", "1   damaged data found", "2   bad command line",
-                              "3   invalid input", "4   not found", "5   I/O error", "6   archive busy",
-                              "70  internal error"]
+    static let exitCodesVI = [
+        "Mã thoát:", "0   thành công", "1   phát hiện hư hỏng", "2   sai cú pháp",
+        "3   dữ liệu vào không hợp lệ", "4   không tìm thấy", "5   lỗi vào/ra", "6   kho đang bận",
+        "70  lỗi nội bộ",
+    ]
+    static let exitCodesEN = [
+        "Exit codes:", "0   success", "1   damaged data found", "2   bad command line",
+        "3   invalid input", "4   not found", "5   I/O error", "6   archive busy",
+        "70  internal error",
+    ]
 
     @Test(arguments: helpCases)
     func helpListsExitCodes(_ c: HelpCase) throws {

@@ -13,15 +13,23 @@ import Testing
         try box.initArchive()
         let roots = try FileManager.default.contentsOfDirectory(atPath: box.path("pki/roots")).map { "pki/roots/\($0)" }
         let cas = try FileManager.default.contentsOfDirectory(atPath: box.path("pki/ca")).map { "pki/ca/\($0)" }
-        let crls = try FileManager.default.contentsOfDirectory(atPath: box.path("pki/crl")).filter { $0.hasSuffix(".crl") }.map { "pki/crl/\($0)" }
-        for args in [["trust", "add"] + roots, ["trust", "ca"] + cas, ["trust", "crl"] + crls,
-                     ["record", "new", "ledger", "PGD-TANLAP/THCS/1996/PTCS-TANLAP", Self.ledger]] {
+        let crls = try FileManager.default.contentsOfDirectory(atPath: box.path("pki/crl")).filter { $0.hasSuffix(".crl") }.map {
+            "pki/crl/\($0)"
+        }
+        for args in [
+            ["trust", "add"] + roots, ["trust", "ca"] + cas, ["trust", "crl"] + crls,
+            ["record", "new", "ledger", "PGD-TANLAP/THCS/1996/PTCS-TANLAP", Self.ledger],
+        ] {
             let r = try box.hoso(args)
             try #require(r.status == 0, "\(args): \(r)")
         }
-        let fp = try spawn("/bin/sh", ["-c", "openssl x509 -in pki/van-phong.crt.pem -outform DER | sha256sum | cut -c1-64"], cwd: box.root)
-            .out.trimmingCharacters(in: .whitespacesAndNewlines)
-        try box.write("office.json", """
+        let fp = try spawn(
+            "/bin/sh", ["-c", "openssl x509 -in pki/van-phong.crt.pem -outform DER | sha256sum | cut -c1-64"], cwd: box.root
+        )
+        .out.trimmingCharacters(in: .whitespacesAndNewlines)
+        try box.write(
+            "office.json",
+            """
             {"officeName": "Phòng Giáo dục và Đào tạo huyện Tân Lập", "superiorBody": "Ủy ban nhân dân huyện Tân Lập",
              "place": "Tân Lập", "signerTitle": "Trưởng phòng", "signerName": "Vũ Minh Tuấn", "officeCode": "PGD-TL",
              "workingDays": [1, 2, 3, 4, 5], "holidays": [], "cutoff": "15:00", "closing": "17:00", "utcOffset": "+07:00",
@@ -36,15 +44,20 @@ import Testing
         try withSandbox { box in
             try prepare(box)
             // A relative without proof is refused with the field named; nothing is registered.
-            let bad = try box.hoso("request", "new", "--requester", "Lò Văn Hạnh", "--relation", "relative",
-                                   "--holder", "Lò Thị Mai", "--serial", "Số 001234/BT")
+            let bad = try box.hoso(
+                "request", "new", "--requester", "Lò Văn Hạnh", "--relation", "relative",
+                "--holder", "Lò Thị Mai", "--serial", "Số 001234/BT")
             #expect(bad.status == 3 && bad.err.contains("proof"), "\(bad)")
-            let req = try box.hoso("request", "new", "--requester", "Lò Văn Hạnh", "--relation", "relative",
-                                   "--proof", "Giấy khai sinh", "--holder", "Lò Thị Mai", "--serial", "Số 001234/BT", "--json")
+            let req = try box.hoso(
+                "request", "new", "--requester", "Lò Văn Hạnh", "--relation", "relative",
+                "--proof", "Giấy khai sinh", "--holder", "Lò Thị Mai", "--serial", "Số 001234/BT", "--json")
             try #require(req.status == 0, "\(req)")
             let id = try req.json(RequestJSON.self).id
-            let issue = try box.hoso(["copy", "issue", "Số 001234/BT", "--request", id, "--out", "ban-sao.pdf",
-                                      "--key", "pki/van-phong.p12", "--password-env", "PW"], env: Self.pw)
+            let issue = try box.hoso(
+                [
+                    "copy", "issue", "Số 001234/BT", "--request", id, "--out", "ban-sao.pdf",
+                    "--key", "pki/van-phong.p12", "--password-env", "PW",
+                ], env: Self.pw)
             #expect(issue.status == 0, "\(issue)")
             let verify = try box.hoso("copy", "verify", "ban-sao.pdf")
             #expect(verify.status == 0 && verify.out.contains("PASSED"), "\(verify)")
@@ -56,26 +69,35 @@ import Testing
             for (i, r) in roots.enumerated() { script += " && certutil -A -d sql:nss -n root\(i) -t CT,C,C -i '\(r)'" }
             script += " && pdfsig -nssdir sql:nss -no-ocsp ban-sao.pdf"
             let pdfsig = try spawn("/bin/sh", ["-c", script], cwd: box.root)
-            #expect(pdfsig.out.contains("Signature is Valid.") && pdfsig.out.contains("Certificate is Trusted.")
+            #expect(
+                pdfsig.out.contains("Signature is Valid.") && pdfsig.out.contains("Certificate is Trusted.")
                     && pdfsig.out.contains("Total document signed"), "\(pdfsig)")
             // pyHanko's own validation, with revocation checks off (the demo CRL addresses do not resolve offline).
             let pyhanko = pythonTool("pyhanko")
             try #require(FileManager.default.fileExists(atPath: pyhanko), "run tools/setup (make test does)")
-            let ph = try spawn(pyhanko, ["sign", "validate", "--executive-summary", "--no-revocation-check", "--trust-replace"]
-                               + roots.flatMap { ["--trust", $0] } + ["ban-sao.pdf"], cwd: box.root)
+            let ph = try spawn(
+                pyhanko,
+                ["sign", "validate", "--executive-summary", "--no-revocation-check", "--trust-replace"]
+                    + roots.flatMap { ["--trust", $0] } + ["ban-sao.pdf"], cwd: box.root)
             #expect(ph.status == 0 && ph.out.contains("VALID"), "\(ph)")
 
             // A scan of the printed copy: the QR checks offline with the office certificate only, no archive.
             let scan = try spawn("/usr/bin/pdftoppm", ["-r", "150", "-png", "-singlefile", "ban-sao.pdf", "scan"], cwd: box.root)
             try #require(scan.status == 0, "\(scan)")
-            let qr = try box.hoso("copy", "verify", "--qr", "scan.png", "--office-cert", "pki/van-phong.crt.pem", "--archive", "/nonexistent")
+            let qr = try box.hoso(
+                "copy", "verify", "--qr", "scan.png", "--office-cert", "pki/van-phong.crt.pem", "--archive", "/nonexistent")
             #expect(qr.status == 0 && qr.out.contains("PASSED") && qr.out.contains("Lò Thị Mai"), "\(qr)")
             // A phone photo: JPEG, slightly rotated and soft.
-            let photo = try spawn("/usr/bin/python3", ["-c", """
-                from PIL import Image, ImageFilter
-                Image.open('scan.png').convert('RGB').rotate(3, expand=True, fillcolor=(230, 225, 215)) \\
-                    .filter(ImageFilter.GaussianBlur(0.6)).save('photo.jpg', quality=75)
-                """], cwd: box.root)
+            let photo = try spawn(
+                "/usr/bin/python3",
+                [
+                    "-c",
+                    """
+                    from PIL import Image, ImageFilter
+                    Image.open('scan.png').convert('RGB').rotate(3, expand=True, fillcolor=(230, 225, 215)) \\
+                        .filter(ImageFilter.GaussianBlur(0.6)).save('photo.jpg', quality=75)
+                    """,
+                ], cwd: box.root)
             try #require(photo.status == 0, "\(photo)")
             let jpeg = try box.hoso("copy", "verify", "--qr", "photo.jpg", "--office-cert", "pki/van-phong.crt.pem", "--json")
             #expect(jpeg.status == 0 && jpeg.out.contains("PASSED"), "\(jpeg)")
@@ -91,7 +113,11 @@ import Testing
         }
     }
 
-    struct RegisterLine: Decodable { var requestId: String; var document: String; var copyNumber: Int }
+    struct RegisterLine: Decodable {
+        var requestId: String
+        var document: String
+        var copyNumber: Int
+    }
     struct RequestState: Decodable {
         struct Issued: Decodable { var document: String }
         var status: String
@@ -107,13 +133,17 @@ import Testing
             let trials = 12
             var ids = [String]()
             for _ in 0...trials {
-                let r = try box.hoso("request", "new", "--requester", "Lò Thị Mai", "--relation", "holder", "--holder", "Lò Thị Mai",
-                                     "--serial", "Số 001234/BT", "--json")
+                let r = try box.hoso(
+                    "request", "new", "--requester", "Lò Thị Mai", "--relation", "holder", "--holder", "Lò Thị Mai",
+                    "--serial", "Số 001234/BT", "--json")
                 try #require(r.status == 0, "\(r)")
                 ids.append(try r.json(RequestJSON.self).id)
             }
             func issueArgs(_ id: String, _ n: Int) -> [String] {
-                ["copy", "issue", "Số 001234/BT", "--request", id, "--out", "c\(n).pdf", "--key", "pki/van-phong.p12", "--password-env", "PW"]
+                [
+                    "copy", "issue", "Số 001234/BT", "--request", id, "--out", "c\(n).pdf", "--key", "pki/van-phong.p12", "--password-env",
+                    "PW",
+                ]
             }
             // One whole run, timed: the kills fall between its start and a little after its end.
             let t0 = Date()
@@ -181,21 +211,30 @@ import Testing
     @Test func wrongRequestAndRevokedDiploma() throws {
         try withSandbox { box in
             try prepare(box)
-            let req = try box.hoso("request", "new", "--requester", "Hoàng Văn Páo", "--holder", "Hoàng Văn Páo",
-                                   "--serial", "Số 001235/BT", "--json")
+            let req = try box.hoso(
+                "request", "new", "--requester", "Hoàng Văn Páo", "--holder", "Hoàng Văn Páo",
+                "--serial", "Số 001235/BT", "--json")
             let id = try req.json(RequestJSON.self).id
             // The request names another diploma than the entry asked for: refused, nothing issued.
-            let mismatch = try box.hoso(["copy", "issue", "Số 001234/BT", "--request", id, "--out", "x.pdf",
-                                         "--key", "pki/van-phong.p12", "--password-env", "PW"], env: Self.pw)
+            let mismatch = try box.hoso(
+                [
+                    "copy", "issue", "Số 001234/BT", "--request", id, "--out", "x.pdf",
+                    "--key", "pki/van-phong.p12", "--password-env", "PW",
+                ], env: Self.pw)
             #expect(mismatch.status == 3 && mismatch.err.contains("REQUEST_ENTRY_MISMATCH"), "\(mismatch)")
             #expect(!box.exists("x.pdf"))
-            try box.write("revocation.json", """
+            try box.write(
+                "revocation.json",
+                """
                 {"kind": "Hủy bỏ", "decision": {"number": "3/QĐ-PGDĐT", "date": "2026-02-02"}, "issuer": "Phòng Giáo dục huyện Tân Lập",
                  "reason": "Văn bằng cấp trùng", "serial": "Số 001235/BT", "ledgerRecordId": "PGD-TANLAP/THCS/1996/PTCS-TANLAP", "ledgerNumber": 2}
                 """)
             try #require(try box.hoso("record", "new", "revocation", "HB-1", "revocation.json").status == 0)
-            let revoked = try box.hoso(["copy", "issue", "Số 001235/BT", "--request", id, "--out", "x.pdf",
-                                        "--key", "pki/van-phong.p12", "--password-env", "PW"], env: Self.pw)
+            let revoked = try box.hoso(
+                [
+                    "copy", "issue", "Số 001235/BT", "--request", id, "--out", "x.pdf",
+                    "--key", "pki/van-phong.p12", "--password-env", "PW",
+                ], env: Self.pw)
             #expect(revoked.status == 3 && revoked.err.contains("DIPLOMA_REVOKED"), "\(revoked)")
             let refuse = try box.hoso("request", "refuse", id, "--reason", "Văn bằng đã bị hủy bỏ (3/QĐ-PGDĐT)")
             #expect(refuse.status == 0, "\(refuse)")

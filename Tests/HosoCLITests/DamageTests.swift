@@ -46,8 +46,10 @@ import Testing
     }
 
     /// cat of a damaged object fails with exit 1 and hands out no byte, neither on stdout nor in a file.
-    static func expectCatRefuses(_ box: Sandbox, _ id: String, code: String,
-                                 sourceLocation: SourceLocation = #_sourceLocation) throws {
+    static func expectCatRefuses(
+        _ box: Sandbox, _ id: String, code: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         let cat = try box.hoso("cat", id)
         #expect(cat.status == 1, "\(cat)", sourceLocation: sourceLocation)
         #expect(cat.stdout.isEmpty, "cat wrote \(cat.stdout.count) bytes of a damaged object", sourceLocation: sourceLocation)

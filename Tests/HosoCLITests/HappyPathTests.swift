@@ -58,7 +58,8 @@ import Testing
             #expect(lines.allSatisfy { $0.new })
             var idOf = [String: String]()  // relPath -> id
             for f in tree.all {
-                let line = try #require(lines.first { utf8($0.path) == utf8(f.name) }, "no JSON line named \(f.name) in \(lines.map(\.path))")
+                let line = try #require(
+                    lines.first { utf8($0.path) == utf8(f.name) }, "no JSON line named \(f.name) in \(lines.map(\.path))")
                 #expect(try line.id == sha256sum(box.path(f.relPath)), "id of \(f.name)")
                 #expect(line.size == box.size(f.relPath))
                 #expect(line.kind == "blob")

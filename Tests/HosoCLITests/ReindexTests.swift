@@ -83,11 +83,17 @@ import Testing
             } else {
                 let r = try box.hoso("reindex", "--json")
                 #expect(r.status == 0, "\(r)")
-                struct Report: Decodable { var objects: Int; var manifests: Int; var names: Int; var skipped: [String] }
+                struct Report: Decodable {
+                    var objects: Int
+                    var manifests: Int
+                    var names: Int
+                    var skipped: [String]
+                }
                 if r.status == 0 {
                     let report = try r.json(Report.self)
-                    #expect(report.objects == 5 && report.manifests == 2 && report.names == 4 && report.skipped.isEmpty,
-                            "\(report)")
+                    #expect(
+                        report.objects == 5 && report.manifests == 2 && report.names == 4 && report.skipped.isEmpty,
+                        "\(report)")
                 }
             }
 

@@ -1,11 +1,12 @@
+import Foundation
+import HosoTestSupport
+import Testing
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
-import HosoTestSupport
-import Testing
 
 /// Whether a small tmpfs can be mounted here (root, and a kernel/container that allows it).
 /// Tried once; when it fails the disk-full test is skipped with this reason rather than faked.
@@ -25,7 +26,8 @@ let tmpfsMountable: Bool = {
     @Test(.enabled(if: tmpfsMountable, "cannot mount a tmpfs here (needs root and mount permission): disk-full case skipped"))
     func diskFullIsReportedAndHarmless() throws {
         try withSandbox { box in
-            let mount = try #require(tool("mount")), umount = try #require(tool("umount"))
+            let mount = try #require(tool("mount"))
+            let umount = try #require(tool("umount"))
             try box.mkdir("small-disk")
             let m = try spawn(mount, ["-t", "tmpfs", "-o", "size=4m", "tmpfs", box.path("small-disk")], cwd: "/")
             try #require(m.status == 0, "mount: \(m)")

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
 import HosoTestSupport
 import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Signing end to end through the binary: a demo PKI, the trust store, sign, verify, the TSA on loopback,
 /// timestamps added later, a correction that needs signing again, a SoftHSM2 token.
@@ -16,7 +17,10 @@ import Testing
         var indication: String
         var earlierRevisionsSigned: Int
         var signatures: [Entry]
-        struct Entry: Decodable { var signature: String; var report: Report }
+        struct Entry: Decodable {
+            var signature: String
+            var report: Report
+        }
         struct Report: Decodable {
             var indication: String
             var reason: String?
@@ -33,7 +37,9 @@ import Testing
         try box.initArchive()
         let roots = try FileManager.default.contentsOfDirectory(atPath: box.path("pki/roots")).map { "pki/roots/\($0)" }
         let cas = try FileManager.default.contentsOfDirectory(atPath: box.path("pki/ca")).map { "pki/ca/\($0)" }
-        let crls = try FileManager.default.contentsOfDirectory(atPath: box.path("pki/crl")).filter { $0.hasSuffix(".crl") }.map { "pki/crl/\($0)" }
+        let crls = try FileManager.default.contentsOfDirectory(atPath: box.path("pki/crl")).filter { $0.hasSuffix(".crl") }.map {
+            "pki/crl/\($0)"
+        }
         for args in [["trust", "add", "--label", "demo"] + roots, ["trust", "ca"] + cas, ["trust", "crl"] + crls] {
             let r = try box.hoso(args)
             try #require(r.status == 0, "\(args): \(r)")
@@ -45,8 +51,11 @@ import Testing
     @Test func signVerifyCorrectAndReindex() throws {
         try withSandbox { box in
             try prepare(box)
-            let s = try box.hoso(["sign", "gb-8a-toan-hk1", "--key", "pki/gv-toan.p12", "--password-env", "PW",
-                                  "--role", "subject-teacher", "--out", "sig.p7s"], env: Self.pw)
+            let s = try box.hoso(
+                [
+                    "sign", "gb-8a-toan-hk1", "--key", "pki/gv-toan.p12", "--password-env", "PW",
+                    "--role", "subject-teacher", "--out", "sig.p7s",
+                ], env: Self.pw)
             #expect(s.status == 0, "\(s)")
             #expect(s.out.contains("Đã ký"))
 
@@ -60,8 +69,13 @@ import Testing
             let cat = try box.hoso("cat", rep.revision)
             try box.write("content.json", cat.stdout)
             let roots = try FileManager.default.contentsOfDirectory(atPath: box.path("pki/roots")).map { box.path("pki/roots/\($0)") }
-            let ossl = try spawn("/bin/sh", ["-c", "cat \(roots.joined(separator: " ")) > roots.pem && openssl cms -verify -cades -binary -inform DER -in sig.p7s -content content.json -CAfile roots.pem -out /dev/null"],
-                                 cwd: box.root)
+            let ossl = try spawn(
+                "/bin/sh",
+                [
+                    "-c",
+                    "cat \(roots.joined(separator: " ")) > roots.pem && openssl cms -verify -cades -binary -inform DER -in sig.p7s -content content.json -CAfile roots.pem -out /dev/null",
+                ],
+                cwd: box.root)
             #expect(ossl.status == 0, "\(ossl)")
 
             // The file form finds the revision by the signed digest.
@@ -69,8 +83,11 @@ import Testing
             #expect(vf.status == 0 && vf.out.contains("PASSED"), "\(vf)")
 
             // A wrong password is a clear error and nothing is stored.
-            let bad = try box.hoso(["sign", "gb-8a-toan-hk1", "--key", "pki/gv-toan.p12", "--password-env", "PW",
-                                    "--role", "subject-teacher"], env: ["PW": "wrong"])
+            let bad = try box.hoso(
+                [
+                    "sign", "gb-8a-toan-hk1", "--key", "pki/gv-toan.p12", "--password-env", "PW",
+                    "--role", "subject-teacher",
+                ], env: ["PW": "wrong"])
             #expect(bad.status == 3 && bad.err.contains("BAD_PASSWORD"), "\(bad)")
 
             // A correction is a new revision: unsigned until signed again; the old signature stays on the old one.
@@ -94,8 +111,11 @@ import Testing
     @Test func roleNotAllowedAndRevokedTeacher() throws {
         try withSandbox { box in
             try prepare(box)
-            let s = try box.hoso(["sign", "gb-8a-toan-hk1", "--key", "pki/can-bo-van-bang.p12", "--password-env", "PW",
-                                  "--role", "registrar"], env: Self.pw)
+            let s = try box.hoso(
+                [
+                    "sign", "gb-8a-toan-hk1", "--key", "pki/can-bo-van-bang.p12", "--password-env", "PW",
+                    "--role", "registrar",
+                ], env: Self.pw)
             #expect(s.status == 0, "\(s)")
             let v = try box.hoso("verify", "gb-8a-toan-hk1", "--json")
             #expect(v.status == 8, "\(v)")
@@ -109,8 +129,11 @@ import Testing
     @Test func tsaServerAndLateTimestamps() throws {
         try withSandbox { box in
             try prepare(box)
-            let s = try box.hoso(["sign", "gb-8a-toan-hk1", "--key", "pki/gv-van.p12", "--password-env", "PW",
-                                  "--role", "subject-teacher"], env: Self.pw)
+            let s = try box.hoso(
+                [
+                    "sign", "gb-8a-toan-hk1", "--key", "pki/gv-van.p12", "--password-env", "PW",
+                    "--role", "subject-teacher",
+                ], env: Self.pw)
             try #require(s.status == 0, "\(s)")
             let server = try TSAProcess(box: box)
             defer { server.stop() }
@@ -126,8 +149,11 @@ import Testing
             let rep = try v.json(ReportJSON.self)
             #expect(rep.signatures.count == 1 && rep.signatures[0].report.timeProof == "timestamp", "\(v)")
             // Signing with --tsa stamps at once.
-            let s2 = try box.hoso(["sign", "gb-8a-toan-hk1", "--key", "pki/gvcn.p12", "--password-env", "PW",
-                                   "--role", "homeroom-teacher", "--tsa", server.url, "--json"], env: Self.pw)
+            let s2 = try box.hoso(
+                [
+                    "sign", "gb-8a-toan-hk1", "--key", "pki/gvcn.p12", "--password-env", "PW",
+                    "--role", "homeroom-teacher", "--tsa", server.url, "--json",
+                ], env: Self.pw)
             #expect(s2.status == 0 && s2.out.contains("\"timestamped\" : true"), "\(s2)")
             let fsck = try box.hoso("fsck")
             #expect(fsck.status == 0, "\(fsck)")
@@ -145,22 +171,33 @@ import Testing
             try box.write("softhsm2.conf", "directories.tokendir = \(box.path("tokens"))\nobjectstore.backend = file\n")
             var env = cleanEnvironment
             env["SOFTHSM2_CONF"] = box.path("softhsm2.conf")
-            let initTok = try spawn(softhsm, ["--init-token", "--free", "--label", "hoso", "--pin", "1234", "--so-pin", "5678"],
-                                    cwd: box.root, env: env)
+            let initTok = try spawn(
+                softhsm, ["--init-token", "--free", "--label", "hoso", "--pin", "1234", "--so-pin", "5678"],
+                cwd: box.root, env: env)
             try #require(initTok.status == 0, "\(initTok)")
-            let imp = try spawn(softhsm, ["--import", box.path("pki/keys/gv-van.key.pem"), "--token", "hoso", "--label", "gv-van",
-                                          "--id", "01", "--pin", "1234"], cwd: box.root, env: env)
+            let imp = try spawn(
+                softhsm,
+                [
+                    "--import", box.path("pki/keys/gv-van.key.pem"), "--token", "hoso", "--label", "gv-van",
+                    "--id", "01", "--pin", "1234",
+                ], cwd: box.root, env: env)
             try #require(imp.status == 0, "\(imp)")
             let tokenEnv = ["SOFTHSM2_CONF": box.path("softhsm2.conf"), "PIN": "1234"]
-            let s = try box.hoso(["sign", "gb-8a-toan-hk1", "--key", "pkcs11:token=hoso;object=gv-van", "--cert", "pki/gv-van.crt.pem",
-                                  "--pkcs11-module", "/usr/lib/softhsm/libsofthsm2.so", "--password-env", "PIN",
-                                  "--role", "subject-teacher", "--out", "tok.p7s"], env: tokenEnv)
+            let s = try box.hoso(
+                [
+                    "sign", "gb-8a-toan-hk1", "--key", "pkcs11:token=hoso;object=gv-van", "--cert", "pki/gv-van.crt.pem",
+                    "--pkcs11-module", "/usr/lib/softhsm/libsofthsm2.so", "--password-env", "PIN",
+                    "--role", "subject-teacher", "--out", "tok.p7s",
+                ], env: tokenEnv)
             #expect(s.status == 0, "\(s)")
             let v = try box.hoso("verify", "gb-8a-toan-hk1", "--json")
             #expect(v.status == 0, "\(v)")
-            let wrong = try box.hoso(["sign", "gb-8a-toan-hk1", "--key", "pkcs11:token=hoso;object=gv-van", "--cert", "pki/gv-van.crt.pem",
-                                      "--pkcs11-module", "/usr/lib/softhsm/libsofthsm2.so", "--password-env", "PIN",
-                                      "--role", "subject-teacher"], env: ["SOFTHSM2_CONF": box.path("softhsm2.conf"), "PIN": "0000"])
+            let wrong = try box.hoso(
+                [
+                    "sign", "gb-8a-toan-hk1", "--key", "pkcs11:token=hoso;object=gv-van", "--cert", "pki/gv-van.crt.pem",
+                    "--pkcs11-module", "/usr/lib/softhsm/libsofthsm2.so", "--password-env", "PIN",
+                    "--role", "subject-teacher",
+                ], env: ["SOFTHSM2_CONF": box.path("softhsm2.conf"), "PIN": "0000"])
             #expect(wrong.status == 3 && wrong.err.contains("BAD_PASSWORD"), "\(wrong)")
         }
     }

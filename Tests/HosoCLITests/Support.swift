@@ -1,11 +1,12 @@
+import Foundation
+import HosoTestSupport
+import Testing
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
-import HosoTestSupport
-import Testing
 
 // Shared machinery for the end-to-end tests: they run the built `hoso` binary as a subprocess, each in a
 // directory of its own, and look only at what a user could see (exit status, stdout, stderr, files).
@@ -48,8 +49,10 @@ let cleanEnvironment: [String: String] = {
 
 /// Runs a program to completion (`runProgram`) in hoso's clean environment; a hung process is killed after
 /// `timeout` seconds so one bug cannot stall the whole suite.
-func spawn(_ executable: String, _ args: [String], cwd: String, env: [String: String] = cleanEnvironment,
-           timeout: Double = 120) throws -> ProgramOutput {
+func spawn(
+    _ executable: String, _ args: [String], cwd: String, env: [String: String] = cleanEnvironment,
+    timeout: Double = 120
+) throws -> ProgramOutput {
     try runProgram(executable, args, in: cwd, environment: env, timeout: timeout)
 }
 
@@ -77,8 +80,9 @@ struct Sandbox: Sendable {
         let env = cleanEnvironment.merging(extra) { $1 }
         if user == .nobody && isRoot {
             let setpriv = try #require(tool("setpriv"), "setpriv (util-linux) is needed to run hoso as nobody")
-            return try spawn(setpriv, ["--reuid=65534", "--regid=65534", "--clear-groups", hosoBinary] + args,
-                             cwd: cwd ?? root, env: env)
+            return try spawn(
+                setpriv, ["--reuid=65534", "--regid=65534", "--clear-groups", hosoBinary] + args,
+                cwd: cwd ?? root, env: env)
         }
         return try spawn(hosoBinary, args, cwd: cwd ?? root, env: env)
     }
@@ -162,8 +166,9 @@ struct Sandbox: Sendable {
     func state() throws -> ArchiveState {
         let ls = try hoso("ls", "--json")
         try #require(ls.status == 0, "hoso ls failed: \(ls)")
-        return ArchiveState(listing: ls.out, objectFiles: tree("\(Self.archive)/objects"),
-                            tmpFiles: tree("\(Self.archive)/tmp"))
+        return ArchiveState(
+            listing: ls.out, objectFiles: tree("\(Self.archive)/objects"),
+            tmpFiles: tree("\(Self.archive)/tmp"))
     }
 
     /// Asserts a sound archive: fsck exits 0 and reports nothing, and no temporary file was left behind.

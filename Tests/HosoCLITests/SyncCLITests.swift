@@ -5,10 +5,26 @@ import Testing
 /// A school and its office through the binary: node identities from the demo PKI, peers, a bundle each way on a "USB
 /// stick", checked by bagit.py (the Library of Congress validator) and imported twice.
 @Suite struct SyncCLITests {
-    struct Created: Decodable { var id: String; var objects: Int; var sequence: Int; var compressed: Bool }
-    struct Result: Decodable { var revisions: Int; var newObjects: Int }
-    struct Imported: Decodable { var id: String; var alreadyImported: Bool; var result: Result }
-    struct Node: Decodable { var node: String; var name: String; var role: String }
+    struct Created: Decodable {
+        var id: String
+        var objects: Int
+        var sequence: Int
+        var compressed: Bool
+    }
+    struct Result: Decodable {
+        var revisions: Int
+        var newObjects: Int
+    }
+    struct Imported: Decodable {
+        var id: String
+        var alreadyImported: Bool
+        var result: Result
+    }
+    struct Node: Decodable {
+        var node: String
+        var name: String
+        var role: String
+    }
 
     func ok(_ box: Sandbox, _ args: [String], env: [String: String] = [:]) throws -> ProgramOutput {
         let r = try box.hoso(args, env: env)
@@ -40,13 +56,23 @@ import Testing
                 _ = try ok(box, ["node", "show", "--archive", a, "--cert-out", "\(a).pem"], env: env)
             }
             // Without a node, a second init is refused; a key file and --pki together are a usage error.
-            #expect(try box.hoso(["node", "init", "--archive", "office", "--name", "x", "--role", "office", "--pki", "pki"], env: env).status == 3)
+            #expect(
+                try box.hoso(["node", "init", "--archive", "office", "--name", "x", "--role", "office", "--pki", "pki"], env: env).status
+                    == 3)
             #expect(try box.hoso(["node", "init", "--archive", "office", "--name", "x", "--role", "office"], env: env).status == 2)
 
-            _ = try ok(box, ["peer", "add", "truong-a", "--archive", "office", "--cert", "school.pem", "--role", "school",
-                             "--scope", "<note:a/*", "--scope", ">shared/*"], env: env)
-            _ = try ok(box, ["peer", "add", "phong", "--archive", "school", "--cert", "office.pem", "--role", "office",
-                             "--scope", ">note:a/*", "--scope", "<shared/*"], env: env)
+            _ = try ok(
+                box,
+                [
+                    "peer", "add", "truong-a", "--archive", "office", "--cert", "school.pem", "--role", "school",
+                    "--scope", "<note:a/*", "--scope", ">shared/*",
+                ], env: env)
+            _ = try ok(
+                box,
+                [
+                    "peer", "add", "phong", "--archive", "school", "--cert", "office.pem", "--role", "office",
+                    "--scope", ">note:a/*", "--scope", "<shared/*",
+                ], env: env)
             let peers = try ok(box, ["peer", "list", "--archive", "office", "--json"]).out
             #expect(peers.contains("\"truong-a\"") && peers.contains("<note:a/*"))
 
@@ -57,10 +83,14 @@ import Testing
             _ = try ok(box, ["record", "new", "note", "office/private", "n2.json", "--archive", "office"], env: env)
 
             // Up: compressed (the default). Down: plain tar.
-            let up = try ok(box, ["bundle", "create", "--archive", "school", "--for", "phong", "--out", "up.tar.gz", "--json"], env: env).json(Created.self)
-            #expect(up.objects == 1 && up.sequence == 1 && up.compressed)
-            let down = try ok(box, ["bundle", "create", "--archive", "office", "--for", "truong-a", "--out", "down.tar", "--no-compress", "--json"], env: env)
+            let up = try ok(box, ["bundle", "create", "--archive", "school", "--for", "phong", "--out", "up.tar.gz", "--json"], env: env)
                 .json(Created.self)
+            #expect(up.objects == 1 && up.sequence == 1 && up.compressed)
+            let down = try ok(
+                box, ["bundle", "create", "--archive", "office", "--for", "truong-a", "--out", "down.tar", "--no-compress", "--json"],
+                env: env
+            )
+            .json(Created.self)
             #expect(down.objects >= 1 && !down.compressed)  // with the certificates an office sends down
             for b in ["up.tar.gz", "down.tar"] {
                 let v = try bagitValidates(box, b)
@@ -103,8 +133,10 @@ import Testing
     func objects(_ box: Sandbox) -> Int { box.tree("office/objects").filter { $0.count == 67 }.count }
 
     /// `hoso sync serve` as a child process; returns it and the URL it printed.
-    func startServer(_ box: Sandbox, env: [String: String],
-                     command: [String] = ["sync", "serve", "--archive", "office", "--port", "0"]) throws -> (Process, String) {
+    func startServer(
+        _ box: Sandbox, env: [String: String],
+        command: [String] = ["sync", "serve", "--archive", "office", "--port", "0"]
+    ) throws -> (Process, String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: hosoBinary)
         p.arguments = command
@@ -131,19 +163,28 @@ import Testing
         try withSandbox { box in
             let env = ["PW": "pw", "HOSO_NOW": "2025-03-10T08:00:00Z", "HOSO_AUTHOR": "test"]
             try twoNodes(box, env: env)
-            _ = try ok(box, ["peer", "add", "truong-a", "--archive", "office", "--cert", "school.pem", "--role", "school", "--scope", "note:a/*"], env: env)
-            _ = try ok(box, ["peer", "add", "phong", "--archive", "school", "--cert", "office.pem", "--role", "office", "--scope", "note:a/*"], env: env)
+            _ = try ok(
+                box, ["peer", "add", "truong-a", "--archive", "office", "--cert", "school.pem", "--role", "school", "--scope", "note:a/*"],
+                env: env)
+            _ = try ok(
+                box, ["peer", "add", "phong", "--archive", "school", "--cert", "office.pem", "--role", "office", "--scope", "note:a/*"],
+                env: env)
             try box.write("note.json", "{\"text\": \"Sổ điểm lớp 9A đã ký\"}")
             _ = try ok(box, ["record", "new", "note", "a/9a", "note.json", "--archive", "school"], env: env)
             let (server, url) = try startServer(box, env: env, command: ["serve", "--archive", "office", "--port", "0"])
-            defer { server.terminate(); server.waitUntilExit() }
+            defer {
+                server.terminate()
+                server.waitUntilExit()
+            }
             _ = try ok(box, ["sync", url, "--peer", "phong", "--archive", "school"], env: env)
             #expect(try ok(box, ["record", "show", "a/9a", "--archive", "office"]).out.contains("Sổ điểm lớp 9A"))
 
             // A third node, unknown to the office, is refused.
             _ = try ok(box, ["init", "stranger"])
             _ = try ok(box, ["node", "init", "--archive", "stranger", "--name", "la", "--role", "school", "--pki", "pki"], env: env)
-            _ = try ok(box, ["peer", "add", "phong", "--archive", "stranger", "--cert", "office.pem", "--role", "office", "--scope", "note:b/*"], env: env)
+            _ = try ok(
+                box, ["peer", "add", "phong", "--archive", "stranger", "--cert", "office.pem", "--role", "office", "--scope", "note:b/*"],
+                env: env)
             try box.write("b.json", "{\"text\": \"không được nhận\"}")
             _ = try ok(box, ["record", "new", "note", "b/x", "b.json", "--archive", "stranger"], env: env)
             let refused = try box.hoso(["sync", url, "--peer", "phong", "--archive", "stranger"], env: env)
@@ -156,8 +197,12 @@ import Testing
         try withSandbox { box in
             let env = ["PW": "pw", "HOSO_NOW": "2025-03-10T08:00:00Z", "HOSO_AUTHOR": "test"]
             try twoNodes(box, env: env)
-            _ = try ok(box, ["peer", "add", "truong-a", "--archive", "office", "--cert", "school.pem", "--role", "school", "--scope", "note:a/*"], env: env)
-            _ = try ok(box, ["peer", "add", "phong", "--archive", "school", "--cert", "office.pem", "--role", "office", "--scope", "note:a/*"], env: env)
+            _ = try ok(
+                box, ["peer", "add", "truong-a", "--archive", "office", "--cert", "school.pem", "--role", "school", "--scope", "note:a/*"],
+                env: env)
+            _ = try ok(
+                box, ["peer", "add", "phong", "--archive", "school", "--cert", "office.pem", "--role", "office", "--scope", "note:a/*"],
+                env: env)
             // 30 page scans of 1 MB and a record naming them.
             let random = try randomBytes(1 << 20)
             for i in 0..<30 {
@@ -193,9 +238,17 @@ import Testing
 
             // Restarted, the sync completes and sends only what had not arrived.
             let (again, url2) = try startServer(box, env: env)
-            defer { again.terminate(); again.waitUntilExit() }
-            struct Report: Decodable { var pushed: Int; var alreadyThere: Int; var bytesSent: UInt64 }
-            let r = try ok(box, ["sync", url2, "--peer", "phong", "--archive", "school", "--batch-mb", "1", "--json"], env: env).json(Report.self)
+            defer {
+                again.terminate()
+                again.waitUntilExit()
+            }
+            struct Report: Decodable {
+                var pushed: Int
+                var alreadyThere: Int
+                var bytesSent: UInt64
+            }
+            let r = try ok(box, ["sync", url2, "--peer", "phong", "--archive", "school", "--batch-mb", "1", "--json"], env: env).json(
+                Report.self)
             #expect(r.pushed + arrived >= 31 && r.pushed <= 31 - arrived + 1, "pushed \(r.pushed) after \(arrived) had arrived")
             #expect(r.bytesSent < UInt64(31 - arrived + 2) << 20)
             #expect(try ok(box, ["record", "show", "a/scans", "--archive", "office"]).out.contains(ids[0]))

@@ -1,6 +1,7 @@
 import Foundation
-@testable import HosoCopies
 import Testing
+
+@testable import HosoCopies
 
 /// PDF dates ("D:YYYYMMDDHHmmSS+HH'mm'") are computed without Calendar; each case is worked out by hand.
 @Suite struct PDFDateTests {

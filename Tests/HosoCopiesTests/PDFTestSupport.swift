@@ -1,9 +1,10 @@
 import Foundation
 import HosoCore
-@testable import HosoCopies
-@testable import HosoSigning
 import HosoPrimitives
 import HosoTestSupport
+
+@testable import HosoCopies
+@testable import HosoSigning
 
 // Support for PDFTests: a demo PKI (made at the real time, because pdfsig and pyHanko judge certificates now), an
 // NSS database that trusts its roots (for pdfsig), and one signed sample copy shared by the tests.
@@ -44,7 +45,9 @@ extension DemoPKIFixture {
 /// The sample copy: Vietnamese text with every kind of diacritic, the ledger entry attached.
 enum PDFSample {
     static let holder = "Nguyễn Thị Thu Hà"
-    static let ledgerEntry = Array(#"{"body":{"dateOfBirth":"2009-03-14","fullName":"Nguyễn Thị Thu Hà","graduationGrade":"Khá","ledgerNumber":"125/THCS-2024","serial":"B 0123456"},"recordType":"ledger-entry"}"#.utf8)
+    static let ledgerEntry = Array(
+        #"{"body":{"dateOfBirth":"2009-03-14","fullName":"Nguyễn Thị Thu Hà","graduationGrade":"Khá","ledgerNumber":"125/THCS-2024","serial":"B 0123456"},"recordType":"ledger-entry"}"#
+            .utf8)
     static let attachmentName = "so-goc-125-THCS-2024.json"
 
     static func document(qr: [[Bool]]? = nil) -> CopyDocument {
@@ -73,10 +76,11 @@ enum PDFSample {
     static func make(signer name: String = "truong-phong", qr: [[Bool]]? = nil) throws -> Signed {
         let fx = try pdfPKI.get()
         let (unsigned, layout) = try PDFRender.renderWithLayout(document(qr: qr))
-        let pdf = try PAdES.sign(pdf: unsigned, signer: try fx.identity(name),
-                                 attachment: (attachmentName, ledgerEntry, "application/json"),
-                                 reason: "Cấp bản sao từ sổ gốc", location: "Hòa Bình, Quảng Ninh", time: fx.now,
-                                 timestamp: try fx.stamper())
+        let pdf = try PAdES.sign(
+            pdf: unsigned, signer: try fx.identity(name),
+            attachment: (attachmentName, ledgerEntry, "application/json"),
+            reason: "Cấp bản sao từ sổ gốc", location: "Hòa Bình, Quảng Ninh", time: fx.now,
+            timestamp: try fx.stamper())
         return Signed(pdf: pdf, unsigned: unsigned, layout: layout, signingTime: fx.now)
     }
 

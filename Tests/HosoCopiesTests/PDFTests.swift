@@ -2,6 +2,7 @@ import Foundation
 import HosoCore
 import HosoTestSupport
 import Testing
+
 @testable import HosoCopies
 @testable import HosoSigning
 
@@ -36,8 +37,10 @@ import Testing
         #expect(text.status == 0)
         // Byte comparison: Swift's String == treats NFD and NFC as equal, so compare the UTF-8.
         let extracted = Array(text.output.utf8)
-        for expected in [PDFSample.holder, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
-                         "BẢN SAO VĂN BẰNG TỪ SỔ GỐC", "Số: 37/BS", "Xã Đông Hưng", "Xếp loại tốt nghiệp:", "Khá", "Vũ Minh Tuấn"] {
+        for expected in [
+            PDFSample.holder, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
+            "BẢN SAO VĂN BẰNG TỪ SỔ GỐC", "Số: 37/BS", "Xã Đông Hưng", "Xếp loại tốt nghiệp:", "Khá", "Vũ Minh Tuấn",
+        ] {
             let nfc = Array(expected.precomposedStringWithCanonicalMapping.utf8)
             #expect(byteOffset(of: nfc, in: extracted) != nil, "pdftotext lacks \(expected) in NFC:\n\(text.output)")
         }
@@ -139,8 +142,9 @@ import Testing
 
     @Test func pyHankoSaysValid() throws {
         let pyhanko = pythonTool("pyhanko")
-        try #require(FileManager.default.isExecutableFile(atPath: pyhanko),
-                     "pyHanko's CLI is missing: tools/setup installs pyhanko-cli into .build-py")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: pyhanko),
+            "pyHanko's CLI is missing: tools/setup installs pyhanko-cli into .build-py")
         let path = try file(try sample.pdf)
         var args = ["sign", "validate", "--no-revocation-check", "--trust-replace"]
         for root in try fx.rootFiles { args += ["--trust", root] }
@@ -220,16 +224,18 @@ import Testing
     @Test func signatureTooLargeForItsPlaceholderFailsClearly() throws {
         let fx = try fx
         #expect(throws: HosoError(.pdfSignatureTooLarge, .both("", ""))) {
-            _ = try PAdES.sign(pdf: try sample.unsigned, signer: try fx.identity("truong-phong"), attachment: nil,
-                               reason: nil, location: nil, time: fx.now, timestamp: try fx.stamper(), reservedBytes: 1024)
+            _ = try PAdES.sign(
+                pdf: try sample.unsigned, signer: try fx.identity("truong-phong"), attachment: nil,
+                reason: nil, location: nil, time: fx.now, timestamp: try fx.stamper(), reservedBytes: 1024)
         }
     }
 
     @Test func signingTwiceIsRefused() throws {
         let fx = try fx
         #expect(throws: HosoError(.pdfNotSignable, .both("", ""))) {
-            _ = try PAdES.sign(pdf: try sample.pdf, signer: try fx.identity("truong-phong"), attachment: nil,
-                               reason: nil, location: nil, time: fx.now, timestamp: nil)
+            _ = try PAdES.sign(
+                pdf: try sample.pdf, signer: try fx.identity("truong-phong"), attachment: nil,
+                reason: nil, location: nil, time: fx.now, timestamp: nil)
         }
     }
 
@@ -251,7 +257,9 @@ import Testing
         let grade = s.layout.valueBoxes[6]
         let tampered = try PDFTamper.appendWhiteBox(to: s.pdf, over: grade)
         let path = try file(tampered, "tampered.pdf")
-        if let out = ProcessInfo.processInfo.environment["HOSO_PDF_TEST_OUT"] { try Data(tampered).write(to: URL(fileURLWithPath: out + "/tampered-copy.pdf")) }
+        if let out = ProcessInfo.processInfo.environment["HOSO_PDF_TEST_OUT"] {
+            try Data(tampered).write(to: URL(fileURLWithPath: out + "/tampered-copy.pdf"))
+        }
 
         // The gap this test documents: pdfsig still calls the signature valid.
         let r = try pdfRun("/usr/bin/pdfsig", ["-nssdir", try pdfNSSDatabase.get(), "-no-ocsp", path])
@@ -310,7 +318,8 @@ import Testing
             Array("%PDF-1.5\n".utf8),
             Array(s.pdf.prefix(s.pdf.count / 2)),
             Array("%PDF-1.5\n1 0 obj\n".utf8) + Array(repeating: UInt8(ascii: "["), count: 10_000)
-                + Array("\nendobj\nxref\n0 2\n0000000000 65535 f \n0000000009 00000 n \ntrailer\n<< /Size 2 /Root 1 0 R >>\nstartxref\n".utf8)
+                + Array(
+                    "\nendobj\nxref\n0 2\n0000000000 65535 f \n0000000009 00000 n \ntrailer\n<< /Size 2 /Root 1 0 R >>\nstartxref\n".utf8)
                 + Array("\(9 + 16 + 10_000 + 8)\n%%EOF\n".utf8),
             // A /Prev chain that loops on itself.
             Array("%PDF-1.5\nxref\n0 1\n0000000000 65535 f \ntrailer\n<< /Size 1 /Root 1 0 R /Prev 9 >>\nstartxref\n9\n%%EOF\n".utf8),
@@ -333,8 +342,9 @@ import Testing
                     // Only a change outside the signed bytes can pass: the zero padding of /Contents, or the
                     // case of a hex digit of the CMS (or no change at all).
                     let info = try PDFParse.inspect(bytes).first
-                    #expect(bytes[i] == s.pdf[i] || info.map { $0.contentsRange.contains(i) } == true,
-                            "a changed byte at \(i) passed")
+                    #expect(
+                        bytes[i] == s.pdf[i] || info.map { $0.contentsRange.contains(i) } == true,
+                        "a changed byte at \(i) passed")
                 }
             } catch is HosoError {
             }
@@ -350,13 +360,15 @@ import Testing
         let clock = ContinuousClock()
         let cold = try clock.measure { _ = try PDFRender.render(PDFSample.document()) }  // fontconfig start-up, if first
         let n = 5
-        var unsigned = [UInt8](), signed = [UInt8]()
+        var unsigned = [UInt8]()
+        var signed = [UInt8]()
         let rendering = try clock.measure { for _ in 0..<n { unsigned = try PDFRender.render(PDFSample.document(qr: PDFSample.fakeQR)) } }
         let signing = try clock.measure {
             for _ in 0..<n {
-                signed = try PAdES.sign(pdf: unsigned, signer: id,
-                                        attachment: (PDFSample.attachmentName, PDFSample.ledgerEntry, "application/json"),
-                                        reason: nil, location: nil, time: fx.now, timestamp: stamp)
+                signed = try PAdES.sign(
+                    pdf: unsigned, signer: id,
+                    attachment: (PDFSample.attachmentName, PDFSample.ledgerEntry, "application/json"),
+                    reason: nil, location: nil, time: fx.now, timestamp: stamp)
             }
         }
         let v = fx.verifier()
@@ -364,8 +376,9 @@ import Testing
         let verifying = try clock.measure { for _ in 0..<n { passed = try PDFVerify.verify(pdf: signed, verifier: v).passed && passed } }
         let inspecting = try clock.measure { for _ in 0..<n { _ = try PDFParse.inspect(signed) } }
         #expect(passed)
-        print("PDF timings (debug build, tests running alongside): first render \(cold); render \(rendering / n); "
-              + "sign with timestamp \(signing / n); verify \(verifying / n) (of which parsing \(inspecting / n)); \(signed.count) bytes")
+        print(
+            "PDF timings (debug build, tests running alongside): first render \(cold); render \(rendering / n); "
+                + "sign with timestamp \(signing / n); verify \(verifying / n) (of which parsing \(inspecting / n)); \(signed.count) bytes")
     }
 }
 

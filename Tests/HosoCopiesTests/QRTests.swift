@@ -1,10 +1,11 @@
 import Foundation
 import HosoCore
-@testable import HosoSigning
-import HosoTestSupport
 import HosoPrimitives
+import HosoTestSupport
 import Testing
+
 @testable import HosoCopies
+@testable import HosoSigning
 
 // MARK: - Fixtures (every name starts with QR/qr: other files share this test target)
 
@@ -27,8 +28,9 @@ private let qrSharedKeys: Result<QRKeys, any Error> = Result {
         notBefore: now - 86_400, notAfter: now + 365 * 86_400,
         keyUsage: [.digitalSignature, .nonRepudiation])
     let otherCert = try PKI.issue(otherSpec, key: otherKey, issuer: nil)
-    return QRKeys(office: try pki.identity("can-bo-van-bang"), otherOffice: SigningIdentity(key: otherKey, certificate: otherCert),
-                  officeHeadRSA: try pki.identity("truong-phong"))
+    return QRKeys(
+        office: try pki.identity("can-bo-van-bang"), otherOffice: SigningIdentity(key: otherKey, certificate: otherCert),
+        officeHeadRSA: try pki.identity("truong-phong"))
 }
 
 private func qrKeys() throws -> QRKeys { try qrSharedKeys.get() }
@@ -57,7 +59,10 @@ private func qrIsMalformed(_ c: QRCheck) -> Bool {
 struct QRGarbage: Sendable, CustomTestStringConvertible {
     var name: String
     var text: String
-    init(_ name: String, _ text: String) { self.name = name; self.text = text }
+    init(_ name: String, _ text: String) {
+        self.name = name
+        self.text = text
+    }
     var testDescription: String { name }
 }
 
@@ -72,10 +77,10 @@ struct QRTests {
         #expect(Base45.encode(Array("base-45".utf8)) == "UJCLQE7W581")
         #expect(try Base45.decode("QED8WEX0") == Array("ietf!".utf8))
         #expect(try Base45.decode("") == [])
-        #expect(throws: Base45.DecodingError.self) { try Base45.decode("GGW") }   // 65536
-        #expect(throws: Base45.DecodingError.self) { try Base45.decode("A") }     // one character over
-        #expect(throws: Base45.DecodingError.self) { try Base45.decode("bb8") }   // lower case is not Base45
-        #expect(throws: Base45.DecodingError.self) { try Base45.decode(":G") }    // 44 + 16·45 > 255
+        #expect(throws: Base45.DecodingError.self) { try Base45.decode("GGW") }  // 65536
+        #expect(throws: Base45.DecodingError.self) { try Base45.decode("A") }  // one character over
+        #expect(throws: Base45.DecodingError.self) { try Base45.decode("bb8") }  // lower case is not Base45
+        #expect(throws: Base45.DecodingError.self) { try Base45.decode(":G") }  // 44 + 16·45 > 255
         var g = SystemRandomNumberGenerator()
         for n in 0..<40 {
             let bytes = (0..<n).map { _ in UInt8.random(in: 0...255, using: &g) }
@@ -101,7 +106,8 @@ struct QRTests {
         #expect(decoded.payload.keyId.count == 8)
         #expect(decoded.payload.keyId == (try QRPayloadCodec.keyId(of: keys.office.key)))
         #expect(decoded.signature.count == 64)
-        #expect(QRPayloadCodec.verify(text, certificates: [keys.office.certificate])
+        #expect(
+            QRPayloadCodec.verify(text, certificates: [keys.office.certificate])
                 == .valid(try qrExpected(qrRealisticPayload, signer: keys.office), office: keys.office.certificate))
     }
 
@@ -138,7 +144,8 @@ struct QRTests {
 
         let read = try QRCode.decode(png: png)
         #expect(read == [text])
-        #expect(QRPayloadCodec.verify(read[0], certificates: [keys.otherOffice.certificate, keys.office.certificate])
+        #expect(
+            QRPayloadCodec.verify(read[0], certificates: [keys.otherOffice.certificate, keys.office.certificate])
                 == .valid(try qrExpected(qrRealisticPayload, signer: keys.office), office: keys.office.certificate))
 
         // The same file through zbar's own command line, and through the file entry point.
@@ -196,7 +203,8 @@ struct QRTests {
         // compressed part no longer inflates to a valid body. None is valid.
         let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
         var chars = Array(text)
-        var badSignatures = 0, malformed = 0
+        var badSignatures = 0
+        var malformed = 0
         for i in QRPayloadCodec.prefix.count..<chars.count {
             let saved = chars[i]
             for c in alphabet where c != saved {
@@ -224,10 +232,12 @@ struct QRTests {
         #expect(QRPayloadCodec.verify(text, certificates: [keys.office.certificate]) == .unknownOffice(expected))
         #expect(QRPayloadCodec.verify(text, certificates: []) == .unknownOffice(expected))
         // An RSA certificate in the list is never a candidate.
-        #expect(QRPayloadCodec.verify(text, certificates: [keys.officeHeadRSA.certificate, keys.office.certificate])
+        #expect(
+            QRPayloadCodec.verify(text, certificates: [keys.officeHeadRSA.certificate, keys.office.certificate])
                 == .unknownOffice(expected))
         // With that office's certificate it is valid, and names the office.
-        #expect(QRPayloadCodec.verify(text, certificates: [keys.office.certificate, keys.otherOffice.certificate])
+        #expect(
+            QRPayloadCodec.verify(text, certificates: [keys.office.certificate, keys.otherOffice.certificate])
                 == .valid(expected, office: keys.otherOffice.certificate))
     }
 
@@ -237,7 +247,8 @@ struct QRTests {
         let forged = try QRPayloadCodec.encode(qrRealisticPayload, keyId: officeKeyId) {
             try RawECDSA.sign($0, with: keys.otherOffice.key)
         }
-        #expect(QRPayloadCodec.verify(forged, certificates: [keys.office.certificate])
+        #expect(
+            QRPayloadCodec.verify(forged, certificates: [keys.office.certificate])
                 == .badSignature(try qrExpected(qrRealisticPayload, signer: keys.office)))
         // The public encoder refuses a payload that names another key.
         var p = qrRealisticPayload
@@ -300,7 +311,8 @@ struct QRTests {
             #expect(qrIsMalformed(r), "\(name): \(r)")
         }
         // Line breaks a terminal or a scanner adds at the end are ignored.
-        #expect(QRPayloadCodec.verify(text + "\r\n", certificates: [cert])
+        #expect(
+            QRPayloadCodec.verify(text + "\r\n", certificates: [cert])
                 == .valid(try qrExpected(qrRealisticPayload, signer: keys.office), office: cert))
     }
 
@@ -314,7 +326,10 @@ struct QRTests {
         let clock = ContinuousClock()
         var result = QRCheck.malformed("")
         let took = clock.measure { result = QRPayloadCodec.verify(bomb, certificates: [keys.office.certificate]) }
-        guard case .malformed(let why) = result else { Issue.record("not malformed: \(result)"); return }
+        guard case .malformed(let why) = result else {
+            Issue.record("not malformed: \(result)")
+            return
+        }
         #expect(why.contains("more than 2048 bytes"), "\(why)")
         #expect(took < .milliseconds(200))
     }
@@ -352,10 +367,15 @@ struct QRTests {
         tmp.write("sig.der", RawECDSA.derSignature(sig)!)
         tmp.write("msg", message)
         tmp.write("cert.pem", keys.office.certificate.pem)
-        let pub = try runProgram("/usr/bin/openssl", ["x509", "-in", tmp.path + "/cert.pem", "-pubkey", "-noout", "-out", tmp.path + "/pub.pem"])
+        let pub = try runProgram(
+            "/usr/bin/openssl", ["x509", "-in", tmp.path + "/cert.pem", "-pubkey", "-noout", "-out", tmp.path + "/pub.pem"])
         #expect(pub.status == 0, "\(pub.err)")
-        let check = try runProgram("/usr/bin/openssl", ["dgst", "-sha256", "-verify", tmp.path + "/pub.pem", "-signature",
-                                                        tmp.path + "/sig.der", tmp.path + "/msg"])
+        let check = try runProgram(
+            "/usr/bin/openssl",
+            [
+                "dgst", "-sha256", "-verify", tmp.path + "/pub.pem", "-signature",
+                tmp.path + "/sig.der", tmp.path + "/msg",
+            ])
         #expect(check.status == 0 && check.out.contains("Verified OK"), "\(check.out) \(check.err)")
 
         // The key id is over the certificate's SubjectPublicKeyInfo, as `openssl x509 -pubkey` writes it.
@@ -392,7 +412,10 @@ struct QRTests {
         var g = SystemRandomNumberGenerator()
         let letters = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
         func noise(_ n: Int) -> String { String((0..<n).map { _ in letters.randomElement(using: &g)! }) }
-        refused(.qrPayloadTooLarge) { $0.holderName = noise(200); $0.issuingOffice = noise(250) }
+        refused(.qrPayloadTooLarge) {
+            $0.holderName = noise(200)
+            $0.issuingOffice = noise(250)
+        }
     }
 
     @Test func qrDegradedScanStillDecodes() throws {
@@ -403,27 +426,27 @@ struct QRTests {
         // Like a phone photo of a printout: rotated, shrunk, blurred, grey and noisy, low contrast; saved as PNG with
         // an alpha channel (transparent corners) and as a binary PGM.
         let script = """
-        import random, sys
-        from PIL import Image, ImageFilter
-        d = sys.argv[1]
-        im = Image.open(d + "/clean.png").convert("L")
-        im = im.rotate(7, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
-        im = im.resize((int(im.width * 0.8), int(im.height * 0.8)), Image.Resampling.BILINEAR)
-        im = im.filter(ImageFilter.GaussianBlur(0.8))
-        rnd = random.Random(2025)
-        im = im.point(lambda v: 45 + v * 160 // 255)
-        px = im.load()
-        for y in range(im.height):
-            for x in range(im.width):
-                px[x, y] = max(0, min(255, px[x, y] + rnd.randint(-30, 30)))
-        im.save(d + "/degraded.pgm")
-        rgba = im.convert("RGBA")
-        a = rgba.load()
-        for y in range(12):
-            for x in range(12):
-                a[x, y] = (0, 0, 0, 0)
-        rgba.save(d + "/degraded.png")
-        """
+            import random, sys
+            from PIL import Image, ImageFilter
+            d = sys.argv[1]
+            im = Image.open(d + "/clean.png").convert("L")
+            im = im.rotate(7, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+            im = im.resize((int(im.width * 0.8), int(im.height * 0.8)), Image.Resampling.BILINEAR)
+            im = im.filter(ImageFilter.GaussianBlur(0.8))
+            rnd = random.Random(2025)
+            im = im.point(lambda v: 45 + v * 160 // 255)
+            px = im.load()
+            for y in range(im.height):
+                for x in range(im.width):
+                    px[x, y] = max(0, min(255, px[x, y] + rnd.randint(-30, 30)))
+            im.save(d + "/degraded.pgm")
+            rgba = im.convert("RGBA")
+            a = rgba.load()
+            for y in range(12):
+                for x in range(12):
+                    a[x, y] = (0, 0, 0, 0)
+            rgba.save(d + "/degraded.png")
+            """
         tmp.write("degrade.py", script)
         let py = try runProgram("/usr/bin/python3", [tmp.path + "/degrade.py", tmp.path])
         try #require(py.status == 0, "\(py.err)")
@@ -431,7 +454,8 @@ struct QRTests {
             let read = try QRCode.decode(imageFile: tmp.path + "/" + file)
             #expect(read == [text], "\(file)")
             if let first = read.first {
-                #expect(QRPayloadCodec.verify(first, certificates: [keys.office.certificate])
+                #expect(
+                    QRPayloadCodec.verify(first, certificates: [keys.office.certificate])
                         == .valid(try qrExpected(qrRealisticPayload, signer: keys.office), office: keys.office.certificate))
             }
         }
@@ -445,11 +469,14 @@ struct QRTests {
         #expect(try QRCode.decode(imageFile: tmp.path + "/blank.pgm") == [])
         // Plain PPM of a real code.
         let matrix = try QRCode.modules(for: "HS1:TEST", level: .m).modules
-        let n = matrix.count, s = 3, side = (n + 8) * s
+        let n = matrix.count
+        let s = 3
+        let side = (n + 8) * s
         var ppm = "P3\n\(side) \(side)\n1\n"
         for y in 0..<side {
             for x in 0..<side {
-                let my = y / s - 4, mx = x / s - 4
+                let my = y / s - 4
+                let mx = x / s - 4
                 let dark = my >= 0 && my < n && mx >= 0 && mx < n && matrix[my][mx]
                 ppm += dark ? "0 0 0 " : "1 1 1 "
             }

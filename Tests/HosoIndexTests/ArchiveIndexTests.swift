@@ -1,28 +1,34 @@
 import Foundation
 import GRDB
 import HosoCore
-@testable import HosoIndex
 import HosoStore
 import HosoTestSupport
 import Testing
+
+@testable import HosoIndex
 
 @Suite struct ArchiveIndexTests {
     let tmp = TempDirectory()
     var dir: String { tmp.path }
 
     func object(_ s: String, kind: ObjectKind = .blob) -> StoredObject {
-        StoredObject(id: ObjectID(hashing: Array(s.utf8)), kind: kind, encoding: .raw, size: UInt64(s.utf8.count),
-                     storedSize: UInt64(s.utf8.count + 24))
+        StoredObject(
+            id: ObjectID(hashing: Array(s.utf8)), kind: kind, encoding: .raw, size: UInt64(s.utf8.count),
+            storedSize: UInt64(s.utf8.count + 24))
     }
 
     @Test func recordsAndAnswers() throws {
         let index = try ArchiveIndex(path: dir + "/index.sqlite")
-        let a = object("a"), b = object("b"), m = object("manifest", kind: .manifest)
-        try index.record(objects: [a, b, m], manifest: ManifestRow(id: m.id.hex, addedAt: "2026-01-01T00:00:00Z"),
-                         names: [NameRow(manifestId: m.id.hex, objectId: a.id.hex, path: "x/a.txt", size: 1)])
+        let a = object("a")
+        let b = object("b")
+        let m = object("manifest", kind: .manifest)
+        try index.record(
+            objects: [a, b, m], manifest: ManifestRow(id: m.id.hex, addedAt: "2026-01-01T00:00:00Z"),
+            names: [NameRow(manifestId: m.id.hex, objectId: a.id.hex, path: "x/a.txt", size: 1)])
         // Recording the same again changes nothing (idempotent re-runs after a crash).
-        try index.record(objects: [a], manifest: ManifestRow(id: m.id.hex, addedAt: "2026-01-01T00:00:00Z"),
-                         names: [NameRow(manifestId: m.id.hex, objectId: a.id.hex, path: "x/a.txt", size: 1)])
+        try index.record(
+            objects: [a], manifest: ManifestRow(id: m.id.hex, addedAt: "2026-01-01T00:00:00Z"),
+            names: [NameRow(manifestId: m.id.hex, objectId: a.id.hex, path: "x/a.txt", size: 1)])
         #expect(try index.count() == 3)
         #expect(try index.objects(kind: "manifest").map(\.id) == [m.id.hex])
         #expect(try index.names(of: a.id).map(\.path) == ["x/a.txt"])
@@ -54,12 +60,15 @@ import Testing
         #expect(error?.code == .indexError)
     }
 
-    func entry(_ n: Int, name: String, recordId: String = "R1", revisionId: String = "rev1", place: String = "Xã Tân Lập",
-               citizenId: String? = nil, moetId: String? = nil, page: Int? = nil) -> EntryRow {
-        EntryRow(revisionId: revisionId, recordId: recordId, stt: n, fullName: name, nameKey: fold(name), dateOfBirth: "2004-03-15",
-                 placeOfBirth: place, placeKey: fold(place), sex: "Nam", ethnicity: "", graduationGrade: "Khá", serial: "S\(recordId)-\(n)",
-                 ledgerNumber: n, year: 2019, school: "Trường THCS Tân Lập", schoolKey: "truong thcs tan lap", issuer: "PGD",
-                 citizenId: citizenId, moetId: moetId, page: page)
+    func entry(
+        _ n: Int, name: String, recordId: String = "R1", revisionId: String = "rev1", place: String = "Xã Tân Lập",
+        citizenId: String? = nil, moetId: String? = nil, page: Int? = nil
+    ) -> EntryRow {
+        EntryRow(
+            revisionId: revisionId, recordId: recordId, stt: n, fullName: name, nameKey: fold(name), dateOfBirth: "2004-03-15",
+            placeOfBirth: place, placeKey: fold(place), sex: "Nam", ethnicity: "", graduationGrade: "Khá", serial: "S\(recordId)-\(n)",
+            ledgerNumber: n, year: 2019, school: "Trường THCS Tân Lập", schoolKey: "truong thcs tan lap", issuer: "PGD",
+            citizenId: citizenId, moetId: moetId, page: page)
     }
 
     /// Enough of VietnameseText.fold for these names (HosoIndex does not see HosoRecords).
@@ -74,15 +83,28 @@ import Testing
 
     @Test func entriesKeepEveryValueAndAreFoundEveryWay() throws {
         let index = try ArchiveIndex(path: dir + "/index.sqlite")
-        let rows = [entry(1, name: "Nguyễn Văn An", citizenId: "022204001234", moetId: "0123456789", page: 3),
-                    entry(2, name: "Nguyễn Văn Anh", place: ""), entry(3, name: "Lê Văn An")]
+        let rows = [
+            entry(1, name: "Nguyễn Văn An", citizenId: "022204001234", moetId: "0123456789", page: 3),
+            entry(2, name: "Nguyễn Văn Anh", place: ""), entry(3, name: "Lê Văn An"),
+        ]
         try index.record(revision: revision("rev1"), objects: [], entries: rows)
         var all = EntryQuery()
         all.year = 2019
         let found = try index.findEntries(all, limit: 10)
         // Read back exactly (keys are not returned): NULLs stay NULL, empty text stays empty text.
-        #expect(found.map { var e = $0; e.placeKey = ""; e.schoolKey = ""; return e }
-                == rows.map { var e = $0; e.placeKey = ""; e.schoolKey = ""; return e })
+        #expect(
+            found.map {
+                var e = $0
+                e.placeKey = ""
+                e.schoolKey = ""
+                return e
+            }
+                == rows.map {
+                    var e = $0
+                    e.placeKey = ""
+                    e.schoolKey = ""
+                    return e
+                })
         var exact = EntryQuery()
         exact.exactName = "nguyen van an"
         #expect(try index.findEntries(exact, limit: 10).map(\.stt) == [1])
@@ -123,26 +145,32 @@ import Testing
         #expect(try index.findEntries(q, limit: 10) == before)
         // A revision other than the one the rows were written for cannot take them.
         #expect(throws: HosoError.self) {
-            try index.record(entriesOf: "R1", pending: pending, revisionId: { "rev2" }, finish: {
-                ArchiveIndex.PendingRevision(revision: revision("rev3"), objects: [], manifest: nil, names: [])
-            })
+            try index.record(
+                entriesOf: "R1", pending: pending, revisionId: { "rev2" },
+                finish: {
+                    ArchiveIndex.PendingRevision(revision: revision("rev3"), objects: [], manifest: nil, names: [])
+                })
         }
         #expect(throws: HosoError.self) {
-            try index.record(entriesOf: "R1", pending: pending, revisionId: { "rev2" }, finish: {
-                ArchiveIndex.PendingRevision(revision: revision("rev2", recordId: "R2"), objects: [], manifest: nil, names: [])
-            })
+            try index.record(
+                entriesOf: "R1", pending: pending, revisionId: { "rev2" },
+                finish: {
+                    ArchiveIndex.PendingRevision(revision: revision("rev2", recordId: "R2"), objects: [], manifest: nil, names: [])
+                })
         }
         #expect(try index.findEntries(q, limit: 10) == before)
 
         let id = String(repeating: "ab", count: 32)
         let o = object("rev2", kind: .record)
         let observer = try ArchiveIndex(path: dir + "/index.sqlite")  // another connection, as another process has
-        try index.record(entriesOf: "R1", pending: pending, revisionId: { id }, finish: {
-            // Readers do not see the transaction while it waits.
-            let seen = try observer.findEntries(q, limit: 10)
-            #expect(seen == before)
-            return ArchiveIndex.PendingRevision(revision: revision(id), objects: [o], manifest: nil, names: [])
-        })
+        try index.record(
+            entriesOf: "R1", pending: pending, revisionId: { id },
+            finish: {
+                // Readers do not see the transaction while it waits.
+                let seen = try observer.findEntries(q, limit: 10)
+                #expect(seen == before)
+                return ArchiveIndex.PendingRevision(revision: revision(id), objects: [o], manifest: nil, names: [])
+            })
         let after = try index.findEntries(q, limit: 10).filter { $0.recordId == "R1" }
         #expect(after.map(\.revisionId) == [id, id])
         #expect(after.map(\.fullName) == ["Lê Thị Hoa", "Lê Văn Nam"])
@@ -160,7 +188,8 @@ import Testing
         let queue = try DatabaseQueue(path: dir + "/index.sqlite")
         try queue.read { db in
             let rowids = try Int64.fetchAll(db, sql: "SELECT rowid FROM entry ORDER BY rowid")
-            let paired = try Int.fetchOne(db, sql: "SELECT count(*) FROM entry_fts f JOIN entry e ON e.rowid = f.rowid AND e.nameKey = f.nameKey")
+            let paired = try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM entry_fts f JOIN entry e ON e.rowid = f.rowid AND e.nameKey = f.nameKey")
             let fullText = try Int.fetchOne(db, sql: "SELECT count(*) FROM entry_fts")
             #expect(rowids == [2, 3, 4] && paired == 3 && fullText == 3)
         }
@@ -175,15 +204,19 @@ import Testing
         rows[2].schoolKey = "truong thcs hoa binh"
         rows[3].year = 2020
         let id = String(repeating: "cd", count: 32)
-        try index.record(entriesOf: "R1", pending: rows, revisionId: { id }, finish: {
-            ArchiveIndex.PendingRevision(revision: revision(id), objects: [], manifest: nil, names: [])
-        })
+        try index.record(
+            entriesOf: "R1", pending: rows, revisionId: { id },
+            finish: {
+                ArchiveIndex.PendingRevision(revision: revision(id), objects: [], manifest: nil, names: [])
+            })
         var q = EntryQuery()
         q.yearOrNumber = 2
         var all = EntryQuery()
         all.schoolTokens = ["truong"]
         let found = try index.findEntries(all, limit: 10)
-        #expect(found.map { Array($0.school.utf8) } == rows.sorted { ($0.year, $0.ledgerNumber) < ($1.year, $1.ledgerNumber) }.map { Array($0.school.utf8) })
+        #expect(
+            found.map { Array($0.school.utf8) }
+                == rows.sorted { ($0.year, $0.ledgerNumber) < ($1.year, $1.ledgerNumber) }.map { Array($0.school.utf8) })
         #expect(found.map(\.year) == [2019, 2019, 2019, 2020])
         #expect(try index.findEntries(q, limit: 10).map(\.stt) == [2])
     }
@@ -192,7 +225,8 @@ import Testing
     @Test func anEntryIsFoundByItsLedgerAndNumber() throws {
         let index = try ArchiveIndex(path: dir + "/index.sqlite")
         for r in ["R1", "R2", "R3"] {
-            try index.replaceEntries(ofRecord: r, with: (1...5).map { entry($0, name: "Người \(r) \($0)", recordId: r, revisionId: "rev-" + r) })
+            try index.replaceEntries(
+                ofRecord: r, with: (1...5).map { entry($0, name: "Người \(r) \($0)", recordId: r, revisionId: "rev-" + r) })
         }
         var q = EntryQuery()
         q.ledgerNumber = 4
@@ -224,7 +258,8 @@ import Testing
             let queue = try DatabaseQueue(path: path)
             try ArchiveIndex.migrator.migrate(queue, upTo: "0003-ledger-entries")
             try queue.write { db in
-                try ArchiveIndex.replaceEntries(db, recordId: "R1", entries: [entry(1, name: "Nguyễn Văn An"), entry(2, name: "Lê Văn An")])
+                try ArchiveIndex.replaceEntries(
+                    db, recordId: "R1", entries: [entry(1, name: "Nguyễn Văn An"), entry(2, name: "Lê Văn An")])
                 #expect(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE name = 'entry_name'") == ["entry_name"])
             }
             try queue.close()
@@ -248,8 +283,10 @@ import Testing
             #expect(fts.contains("columnsize=0"))
             #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master WHERE name LIKE 'entry_fts_0004%'") == 0)
             // The exact-name lookup reads the new index in order: no sorting step.
-            let details = try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN SELECT * FROM entry WHERE nameKey = 'x' ORDER BY year, ledgerNumber LIMIT 100")
-                .map { $0["detail"] as String? ?? "" }.joined(separator: " | ")
+            let details = try Row.fetchAll(
+                db, sql: "EXPLAIN QUERY PLAN SELECT * FROM entry WHERE nameKey = 'x' ORDER BY year, ledgerNumber LIMIT 100"
+            )
+            .map { $0["detail"] as String? ?? "" }.joined(separator: " | ")
             #expect(details.contains("entry_name_order") && !details.contains("TEMP B-TREE"), "\(details)")
         }
     }
@@ -261,10 +298,12 @@ import Testing
             let queue = try DatabaseQueue(path: path)
             try ArchiveIndex.migrator.migrate(queue, upTo: "0006-record-refs")
             try queue.write { db in
-                try ArchiveIndex.replaceEntries(db, recordId: "R1", entries: [
-                    entry(1, name: "Nguyễn Văn An", citizenId: "022204001234", moetId: "0123456789"),
-                    entry(2, name: "Lê Văn An", citizenId: "022204009999"), entry(3, name: "Trần Thị Bích"),
-                ])
+                try ArchiveIndex.replaceEntries(
+                    db, recordId: "R1",
+                    entries: [
+                        entry(1, name: "Nguyễn Văn An", citizenId: "022204001234", moetId: "0123456789"),
+                        entry(2, name: "Lê Văn An", citizenId: "022204009999"), entry(3, name: "Trần Thị Bích"),
+                    ])
             }
             try queue.close()
         }
@@ -288,8 +327,10 @@ import Testing
             for (column, value, name) in [("citizenId", "'1'", "entry_citizen"), ("moetId", "'1'", "entry_moet")] {
                 let sql = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = ?", arguments: [name]) ?? ""
                 #expect(sql.contains("WHERE \(column) IS NOT NULL"), "\(sql)")
-                let details = try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN SELECT * FROM entry WHERE \(column) = \(value) ORDER BY year, ledgerNumber LIMIT 100")
-                    .map { $0["detail"] as String? ?? "" }.joined(separator: " | ")
+                let details = try Row.fetchAll(
+                    db, sql: "EXPLAIN QUERY PLAN SELECT * FROM entry WHERE \(column) = \(value) ORDER BY year, ledgerNumber LIMIT 100"
+                )
+                .map { $0["detail"] as String? ?? "" }.joined(separator: " | ")
                 #expect(details.contains(name), "\(details)")
             }
         }

@@ -1,9 +1,10 @@
 import Foundation
 import HosoCore
-@testable import HosoKit
 import HosoStore
 import HosoTestSupport
 import Testing
+
+@testable import HosoKit
 
 @Suite struct ArchiveLifecycleTests {
     @Test func createThenOpen() throws {
@@ -39,7 +40,11 @@ import Testing
         #expect(names.contains { $0.unicodeScalars.elementsEqual("input/sổ gốc.txt".precomposedStringWithCanonicalMapping.unicodeScalars) })
         // Each id is the SHA-256 of the file's bytes.
         for e in report.entries {
-            let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir.path + "/" + e.path.replacingOccurrences(of: "sổ gốc", with: "so\u{0302}\u{0309} go\u{0302}\u{0301}c"))))
+            let bytes = [UInt8](
+                try Data(
+                    contentsOf: URL(
+                        fileURLWithPath: dir.path + "/"
+                            + e.path.replacingOccurrences(of: "sổ gốc", with: "so\u{0302}\u{0309} go\u{0302}\u{0301}c"))))
             #expect(e.id == ObjectID(hashing: bytes).hex)
         }
         let byName = Dictionary(uniqueKeysWithValues: report.entries.map { ($0.path, $0) })
@@ -170,8 +175,9 @@ import Testing
         let good = dir.write("good.txt", "fine")
         mkfifo(dir.path + "/pipe", 0o644)
         symlink(dir.path + "/loop", dir.path + "/loop")
-        try expectRejected([good, dir.path + "/nope", dir.path + "/pipe", dir.path + "/loop", good],
-                           codes: [.inputNotFound, .inputNotRegular, .symlinkLoop, .duplicatePath], in: dir)
+        try expectRejected(
+            [good, dir.path + "/nope", dir.path + "/pipe", dir.path + "/loop", good],
+            codes: [.inputNotFound, .inputNotRegular, .symlinkLoop, .duplicatePath], in: dir)
     }
 
     @Test func addingADirectoryThatHoldsTheArchiveSkipsTheArchive() throws {
@@ -268,7 +274,8 @@ import Testing
             if let other = seen[p] { pair = (other, s) } else { seen[p] = s }
             i += 1
         }
-        let f1 = dir.write("one", pair!.0), f2 = dir.write("two", pair!.1)
+        let f1 = dir.write("one", pair!.0)
+        let f2 = dir.write("two", pair!.1)
         let r = try a.add([f1, f2])
         let id1 = r.entries[0].id
         #expect(throws: HosoError(.ambiguousID, .both("", ""))) { try a.resolve(String(id1.prefix(4))) }

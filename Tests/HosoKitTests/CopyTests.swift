@@ -22,8 +22,11 @@ import Testing
     }
 
     static func request(_ a: Archive, serial: String, holder: String) throws -> String {
-        try a.newRequest(.init(kind: .copy, requesterName: holder, relation: .holder, holderName: holder, serial: serial,
-                               channel: .inPerson), clerk: "vanthu").id
+        try a.newRequest(
+            .init(
+                kind: .copy, requesterName: holder, relation: .holder, holderName: holder, serial: serial,
+                channel: .inPerson), clerk: "vanthu"
+        ).id
     }
 
     @Test func issueAndVerify() throws {
@@ -41,15 +44,17 @@ import Testing
         #expect(PDFParse.attachment(named: name, in: issued.pdf) == (try s.archive.ledgerEntry("Số 001234/BT").canonicalBytes()))
         // The QR payload verifies offline with the office certificate alone.
         guard case .valid(let p, _) = QRPayloadCodec.verify(issued.qrText, certificates: [s.office.certificate]) else {
-            Issue.record("QR payload does not verify"); return
+            Issue.record("QR payload does not verify")
+            return
         }
         #expect(p.serial == "Số 001234/BT" && p.copyNumber == issued.register.copyNumber)
         // A second copy gets the next number; issuing twice for one request is refused.
         #expect(throws: HosoError(.requestState, .both("", ""))) {
             _ = try s.archive.issueCopy(entryRef: "Số 001234/BT", requestId: req, signer: s.office, clerk: "vanthu")
         }
-        let second = try s.archive.issueCopy(entryRef: "\(Self.ledgerId)#2", requestId: try request(s.archive, serial: "Số 001235/BT", holder: "Hoàng Văn Páo"),
-                                             signer: s.office, clerk: "vanthu")
+        let second = try s.archive.issueCopy(
+            entryRef: "\(Self.ledgerId)#2", requestId: try request(s.archive, serial: "Số 001235/BT", holder: "Hoàng Văn Páo"),
+            signer: s.office, clerk: "vanthu")
         #expect(second.register.copyNumber == issued.register.copyNumber + 1)
     }
 
@@ -57,9 +62,11 @@ import Testing
     /// gap, each request is served once, and every copy verifies against the register.
     @Test func copiesIssuedOnSeveralThreadsAtOnceGetTheirOwnNumbers() throws {
         let s = try setUp()
-        let archive = s.archive, office = s.office
+        let archive = s.archive
+        let office = s.office
         let holders = [("Số 001234/BT", "Lò Thị Mai"), ("Số 001235/BT", "Hoàng Văn Páo")]
-        let requests = try (0..<12).map { i in (try request(archive, serial: holders[i % 2].0, holder: holders[i % 2].1), holders[i % 2].0) }
+        let requests = try (0..<12).map { i in (try request(archive, serial: holders[i % 2].0, holder: holders[i % 2].1), holders[i % 2].0)
+        }
         let results = Locked<[Result<Archive.IssuedCopyResult, any Error>]>([])
         DispatchQueue.concurrentPerform(iterations: requests.count) { i in
             let r = Result { try archive.issueCopy(entryRef: requests[i].1, requestId: requests[i].0, signer: office, clerk: "vanthu") }
@@ -83,12 +90,16 @@ import Testing
     @Test func twoProcessesIssuingAtOnceNeverShareANumber() throws {
         let s = try setUp()
         let other = try Archive.open(at: dir.path + "/a", clock: s.archive.clock)
-        let archives = [s.archive, other], office = s.office
+        let archives = [s.archive, other]
+        let office = s.office
         // The requests are registered from both at once too: each gets its own number.
         let made = Locked<[Int: Result<String, any Error>]>([:])
         DispatchQueue.concurrentPerform(iterations: 12) { i in
-            let r = Result { try Self.request(archives[i % 2], serial: i % 2 == 0 ? "Số 001234/BT" : "Số 001235/BT",
-                                         holder: i % 2 == 0 ? "Lò Thị Mai" : "Hoàng Văn Páo") }
+            let r = Result {
+                try Self.request(
+                    archives[i % 2], serial: i % 2 == 0 ? "Số 001234/BT" : "Số 001235/BT",
+                    holder: i % 2 == 0 ? "Lò Thị Mai" : "Hoàng Văn Páo")
+            }
             made.withLock { $0[i] = r }
         }
         let requests = try (0..<12).map { i in try made.withLock { $0[i]! }.get() }
@@ -148,7 +159,8 @@ import Testing
     @Test func revokedDiplomaGetsNoCopyAndOldCopiesFail() throws {
         let s = try setUp()
         let issued = try s.archive.issueCopy(entryRef: "Số 001234/BT", requestId: try request(s.archive), signer: s.office, clerk: "vanthu")
-        let revocation = try CanonicalJSON.parse(#"""
+        let revocation = try CanonicalJSON.parse(
+            #"""
             {"kind": "Thu hồi", "decision": {"number": "21/QĐ-PGDĐT", "date": "2026-01-10"}, "issuer": "Phòng Giáo dục huyện Tân Lập",
              "reason": "Cấp sai đối tượng", "serial": "Số 001234/BT", "ledgerRecordId": "PGD-TANLAP/THCS/1996/PTCS-TANLAP", "ledgerNumber": 1}
             """#)
@@ -163,7 +175,8 @@ import Testing
     @Test func correctionAfterIssueIsNamed() throws {
         let s = try setUp()
         let issued = try s.archive.issueCopy(entryRef: "Số 001234/BT", requestId: try request(s.archive), signer: s.office, clerk: "vanthu")
-        let appendix = try CanonicalJSON.parse(#"""
+        let appendix = try CanonicalJSON.parse(
+            #"""
             {"issuer": "Phòng Giáo dục huyện Tân Lập", "ledgerRecordId": "PGD-TANLAP/THCS/1996/PTCS-TANLAP", "fullName": "Lò Thị Mai",
              "dateOfBirth": "1980-01-01", "serial": "Số 001234/BT", "ledgerNumber": 1,
              "corrections": [{"field": "placeOfBirth", "from": "Bản Lướt, xã Tân Lập", "to": "Bản Lướt, xã Tân Lập, huyện Tân Lập"}],
@@ -191,7 +204,9 @@ import Testing
         try other.createRecord(type: "ledger", id: Self.ledgerId, body: try OfficeArchiveFixture.exampleLedger(), author: "x")
         let forged = try other.issueCopy(entryRef: "Số 001234/BT", requestId: try request(other), signer: teacher, clerk: "x")
         let r = try s.archive.verifyCopy(pdf: forged.pdf)
-        #expect(r.indication == "FAILED" && r.reasons.contains("NOT_OFFICE_SIGNER") && r.reasons.contains("COPY_NOT_REGISTERED"), "\(r.reasons)")
+        #expect(
+            r.indication == "FAILED" && r.reasons.contains("NOT_OFFICE_SIGNER") && r.reasons.contains("COPY_NOT_REGISTERED"), "\(r.reasons)"
+        )
     }
 
     /// The settings are decoded once per revision and kept: a change is seen at once, by this archive instance
@@ -215,18 +230,24 @@ import Testing
     @Test func verificationRequestsAreAnsweredWithSignedLetters() throws {
         let s = try setUp()
         func ask(_ holder: String, dob: String?, serial: String) throws -> String {
-            try s.archive.newRequest(.init(kind: .verification, requesterName: "Công ty TNHH Minh Phát", relation: .representative,
-                                           proof: "Công văn 12/CV-MP", holderName: holder, holderDateOfBirth: dob, serial: serial,
-                                           askingBody: "Công ty TNHH Minh Phát", channel: .post), clerk: "vanthu").id
+            try s.archive.newRequest(
+                .init(
+                    kind: .verification, requesterName: "Công ty TNHH Minh Phát", relation: .representative,
+                    proof: "Công văn 12/CV-MP", holderName: holder, holderDateOfBirth: dob, serial: serial,
+                    askingBody: "Công ty TNHH Minh Phát", channel: .post), clerk: "vanthu"
+            ).id
         }
-        let ok = try s.archive.answerVerification(requestId: try ask("LÒ THỊ MAI", dob: "1980-01-01", serial: "Số 001234/BT"),
-                                                  signer: s.office, clerk: "vanthu")
+        let ok = try s.archive.answerVerification(
+            requestId: try ask("LÒ THỊ MAI", dob: "1980-01-01", serial: "Số 001234/BT"),
+            signer: s.office, clerk: "vanthu")
         #expect(ok.answer.finding == .matches)
-        let wrongDob = try s.archive.answerVerification(requestId: try ask("Lò Thị Mai", dob: "1981-01-01", serial: "Số 001234/BT"),
-                                                        signer: s.office, clerk: "vanthu")
+        let wrongDob = try s.archive.answerVerification(
+            requestId: try ask("Lò Thị Mai", dob: "1981-01-01", serial: "Số 001234/BT"),
+            signer: s.office, clerk: "vanthu")
         #expect(wrongDob.answer.finding == .differs && wrongDob.answer.differing == ["dateOfBirth"])
-        let missing = try s.archive.answerVerification(requestId: try ask("Lò Thị Mai", dob: nil, serial: "Số 999999/BT"),
-                                                       signer: s.office, clerk: "vanthu")
+        let missing = try s.archive.answerVerification(
+            requestId: try ask("Lò Thị Mai", dob: nil, serial: "Số 999999/BT"),
+            signer: s.office, clerk: "vanthu")
         #expect(missing.answer.finding == .notFound && missing.answer.ledgerRef == nil)
         // The letter verifies like a copy, and carries only what the asker presented plus the finding.
         let report = try s.archive.verifyCopy(pdf: ok.pdf)

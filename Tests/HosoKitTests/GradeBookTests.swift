@@ -1,10 +1,11 @@
 import Foundation
 import HosoCore
-@testable import HosoKit
 import HosoRecords
 import HosoStore
 import HosoTestSupport
 import Testing
+
+@testable import HosoKit
 
 // Grade books and transcripts through the Archive API: import checks, averages against hand-computed values,
 // revisions, export round trips, transcripts, and the sample district from tools/gen-district.
@@ -35,8 +36,10 @@ private let binh = (id: "2200000002", name: "Trần Thị Bình", born: "01/12/2
 private func quoted(_ cell: String) -> String { cell.contains(",") ? "\"\(cell)\"" : cell }
 
 /// One CSV row: identity, up to four regular marks, gk, ck, nhan_xet.
-private func row(_ who: (id: String, name: String, born: String), _ tx: [String], _ gk: String, _ ck: String,
-                 _ comment: String = "") -> String {
+private func row(
+    _ who: (id: String, name: String, born: String), _ tx: [String], _ gk: String, _ ck: String,
+    _ comment: String = ""
+) -> String {
     ([who.id, who.name, who.born] + (tx + Array(repeating: "", count: 4 - tx.count)) + [gk, ck, comment])
         .map(quoted).joined(separator: ",")
 }
@@ -122,10 +125,13 @@ extension JSONValue {
     }
 
     @discardableResult
-    func importBook(_ a: Archive, _ subject: String, _ term: Term, _ bytes: [UInt8], reason: String? = nil,
-                    dryRun: Bool = false) throws -> GradeBookImportResult {
-        try a.importGradeBook(csv: bytes, source: "\(recordSlug(subject))-\(term).csv", header: try header(),
-                              settings: settings(subject, term), author: "Lê Thị Hoa", reason: reason, dryRun: dryRun)
+    func importBook(
+        _ a: Archive, _ subject: String, _ term: Term, _ bytes: [UInt8], reason: String? = nil,
+        dryRun: Bool = false
+    ) throws -> GradeBookImportResult {
+        try a.importGradeBook(
+            csv: bytes, source: "\(recordSlug(subject))-\(term).csv", header: try header(),
+            settings: settings(subject, term), author: "Lê Thị Hoa", reason: reason, dryRun: dryRun)
     }
 
     func importClass(_ a: Archive, skipping skip: Set<String> = []) throws {
@@ -182,8 +188,10 @@ extension JSONValue {
 
     @Test func commentsOnlySubjectsKeepTheirResultAndExemptions() throws {
         let a = try archive()
-        let bytes = csv([row(an, ["Đạt", "Chưa đạt", "Đạt"], "Đạt", "Đạt", "Đạt"), row(binh, [], "", "", "Miễn"),
-                         row((id: "2200000003", name: "Lê Văn Cường", born: "2/2/2010"), [], "", "", "chua dat")])
+        let bytes = csv([
+            row(an, ["Đạt", "Chưa đạt", "Đạt"], "Đạt", "Đạt", "Đạt"), row(binh, [], "", "", "Miễn"),
+            row((id: "2200000003", name: "Lê Văn Cường", born: "2/2/2010"), [], "", "", "chua dat"),
+        ])
         let r = try importBook(a, "Giáo dục thể chất", .hk2, bytes)
         let students = try a.current(record: r.save.recordId).1.body["students"]!.items
         #expect(students[0]["comment"]?.text == "Đạt")
@@ -198,7 +206,8 @@ extension JSONValue {
 
     @Test func everyProblemIsReportedWithItsPlaceAllAtOnceAndNothingIsWritten() throws {
         let a = try archive()
-        let scored = Array("""
+        let scored = Array(
+            """
             ma_dinh_danh,ho_va_ten,ngay_sinh,tx1,tx2,tx3,tx4,gk,ck,nhan_xet,ghi_chu
             220000001,Nguyễn Văn An,15/03/2010,8,7.25,9,10,7,8.5,,
             2200000002,Trần Thị Bình,31/02/2010,8,7,9,,7,8,,
@@ -207,22 +216,26 @@ extension JSONValue {
             2200000004,Phan Thị Dung,2010-03-03,8,7,9,10,7,8,,,x
 
             """.utf8)
-        let found = problems { _ = try a.importGradeBook(csv: scored, source: "toan.csv", header: try header(),
-                                                     settings: settings("Toán", .hk1), author: "x") }
-        #expect(codesAndPlaces(found) == [
-            "DATE_INVALID toan.csv:3:ngay_sinh",
-            "DATE_INVALID toan.csv:6:ngay_sinh",
-            "GRADEBOOK_COLUMN_UNKNOWN toan.csv:1:ghi_chu",
-            "GRADEBOOK_DUPLICATE_STUDENT toan.csv:4:ma_dinh_danh",
-            "GRADEBOOK_EXTRA_CELL toan.csv:6:#12",
-            "GRADEBOOK_MARK_MISSING toan.csv:3:tx4",
-            "GRADEBOOK_MARK_MISSING toan.csv:4:gk",
-            "GRADEBOOK_NAME_MISSING toan.csv:4:ho_va_ten",
-            "GRADEBOOK_UNEXPECTED_VALUE toan.csv:5:nhan_xet",
-            "MARK_INVALID toan.csv:2:tx2",
-            "MARK_INVALID toan.csv:4:ck",
-            "MOET_ID_INVALID toan.csv:2:ma_dinh_danh",
-        ])
+        let found = problems {
+            _ = try a.importGradeBook(
+                csv: scored, source: "toan.csv", header: try header(),
+                settings: settings("Toán", .hk1), author: "x")
+        }
+        #expect(
+            codesAndPlaces(found) == [
+                "DATE_INVALID toan.csv:3:ngay_sinh",
+                "DATE_INVALID toan.csv:6:ngay_sinh",
+                "GRADEBOOK_COLUMN_UNKNOWN toan.csv:1:ghi_chu",
+                "GRADEBOOK_DUPLICATE_STUDENT toan.csv:4:ma_dinh_danh",
+                "GRADEBOOK_EXTRA_CELL toan.csv:6:#12",
+                "GRADEBOOK_MARK_MISSING toan.csv:3:tx4",
+                "GRADEBOOK_MARK_MISSING toan.csv:4:gk",
+                "GRADEBOOK_NAME_MISSING toan.csv:4:ho_va_ten",
+                "GRADEBOOK_UNEXPECTED_VALUE toan.csv:5:nhan_xet",
+                "MARK_INVALID toan.csv:2:tx2",
+                "MARK_INVALID toan.csv:4:ck",
+                "MOET_ID_INVALID toan.csv:2:ma_dinh_danh",
+            ])
         // Messages in both languages; the offending text as the cause.
         let mark = found.first { $0.location == "toan.csv:2:tx2" }!
         #expect(mark.message.vi.contains("một chữ số thập phân") && mark.cause == "\"7.25\"")
@@ -234,15 +247,19 @@ extension JSONValue {
 
         // Comments-only: a result is needed, marks are not allowed, the result must be a known level.
         let comments = problems {
-            try self.importBook(a, "Giáo dục thể chất", .hk1, csv([
-                row(an, [], "", ""), row(binh, ["8"], "", "", "Đạt"), row((id: "2200000003", name: "C", born: "1/1/2010"), [], "", "", "Tốt"),
-            ]))
+            try self.importBook(
+                a, "Giáo dục thể chất", .hk1,
+                csv([
+                    row(an, [], "", ""), row(binh, ["8"], "", "", "Đạt"),
+                    row((id: "2200000003", name: "C", born: "1/1/2010"), [], "", "", "Tốt"),
+                ]))
         }
-        #expect(codesAndPlaces(comments) == [
-            "GRADEBOOK_COMMENT_MISSING giao-duc-the-chat-HK1.csv:2:nhan_xet",
-            "GRADEBOOK_UNEXPECTED_VALUE giao-duc-the-chat-HK1.csv:3:tx1",
-            "GRADE_LEVEL_INVALID giao-duc-the-chat-HK1.csv:4:nhan_xet",
-        ])
+        #expect(
+            codesAndPlaces(comments) == [
+                "GRADEBOOK_COMMENT_MISSING giao-duc-the-chat-HK1.csv:2:nhan_xet",
+                "GRADEBOOK_UNEXPECTED_VALUE giao-duc-the-chat-HK1.csv:3:tx1",
+                "GRADE_LEVEL_INVALID giao-duc-the-chat-HK1.csv:4:nhan_xet",
+            ])
         #expect(try recordCount(a) == 0, "nothing is written when there is any problem")
     }
 
@@ -254,26 +271,30 @@ extension JSONValue {
             """
         let h = try ClassHeader.parse(Array(noTeacher.utf8), source: "h.json")
         let found = problems {
-            _ = try a.importGradeBook(csv: csv([row(an, ["8", "x", "9", "10"], "7", "8")]), source: "f.csv", header: h,
-                                  settings: GradeBookSettings(subject: "Toán", term: "HK3"), author: "x")
+            _ = try a.importGradeBook(
+                csv: csv([row(an, ["8", "x", "9", "10"], "7", "8")]), source: "f.csv", header: h,
+                settings: GradeBookSettings(subject: "Toán", term: "HK3"), author: "x")
         }
-        #expect(codesAndPlaces(found) == [
-            "GRADEBOOK_HEADER_INVALID --term",
-            "GRADEBOOK_HEADER_INVALID h.json#/level",
-            "GRADEBOOK_HEADER_INVALID h.json#/schoolYear",
-            "GRADEBOOK_HEADER_INVALID h.json#/subjects/0/teacher",
-            "MARK_INVALID f.csv:2:tx2",
-        ])
+        #expect(
+            codesAndPlaces(found) == [
+                "GRADEBOOK_HEADER_INVALID --term",
+                "GRADEBOOK_HEADER_INVALID h.json#/level",
+                "GRADEBOOK_HEADER_INVALID h.json#/schoolYear",
+                "GRADEBOOK_HEADER_INVALID h.json#/subjects/0/teacher",
+                "MARK_INVALID f.csv:2:tx2",
+            ])
         // A subject the header does not list is reported once, with the subjects it does list.
         let unknown = problems { try self.importBook(a, "Âm nhạc", .hk1, csv([uniform(an, "8")])) }
         #expect(codesAndPlaces(unknown) == ["GRADEBOOK_HEADER_INVALID --subject"])
         #expect(unknown[0].message.vi.contains("Toán, Ngữ văn"))
         // The command line overrides the header and can stand in for it.
-        let r = try a.importGradeBook(csv: csv([uniform(an, "8", regular: 2)]), source: "f.csv", header: nil,
-                                      settings: GradeBookSettings(school: "THCS Bản Lầu", className: "6/2", schoolYear: "2024-2025",
-                                                                  subject: "Âm nhạc", term: "2", level: "thcs", periodsPerYear: 35,
-                                                                  assessment: "scored", teacher: "Giàng Thị Mỷ"),
-                                      author: "x")
+        let r = try a.importGradeBook(
+            csv: csv([uniform(an, "8", regular: 2)]), source: "f.csv", header: nil,
+            settings: GradeBookSettings(
+                school: "THCS Bản Lầu", className: "6/2", schoolYear: "2024-2025",
+                subject: "Âm nhạc", term: "2", level: "thcs", periodsPerYear: 35,
+                assessment: "scored", teacher: "Giàng Thị Mỷ"),
+            author: "x")
         #expect(r.save.recordId == "gradebook/thcs-ban-lau/2024-2025/6-2/am-nhac/hk2")
         #expect(r.book.info.grade == 6)
         #expect(try recordCount(a) == 1)
@@ -298,8 +319,10 @@ extension JSONValue {
         #expect(again.save.change == .unchanged)
         #expect(again.save.revision == first.save.revision)
         // The same data typed decomposed (NFD), with stray spaces and "8,0" for "8": still the same grade book.
-        let retyped = csv([row((id: an.id, name: " Nguye\u{0302}\u{0303}n  Va\u{0306}n An ", born: an.born), ["8,0", "7,5", "9", "10"], "7", "8,5"),
-                           row(binh, ["6,5", "7", "8", "9"], "8", "9")])
+        let retyped = csv([
+            row((id: an.id, name: " Nguye\u{0302}\u{0303}n  Va\u{0306}n An ", born: an.born), ["8,0", "7,5", "9", "10"], "7", "8,5"),
+            row(binh, ["6,5", "7", "8", "9"], "8", "9"),
+        ])
         #expect(try importBook(a, "toán", .hk1, retyped).save.change == .unchanged)
         #expect(try a.history(record: first.save.recordId).count == 1)
     }
@@ -327,8 +350,9 @@ extension JSONValue {
         // (8 + 7.5 + 9 + 10 + 2·7 + 3·9.5) / 9 = 77 / 9 = 8.55… → 8.6
         #expect(rev.body["students"]!.items[0]["average"]?.mark == "8.6")
         #expect(try a.history(record: first.save.recordId).map(\.id) == [first.save.revision!, second.save.revision!])
-        #expect(try a.revision(ObjectID(hex: first.save.revision!)!).body["students"]!.items[0]["average"]?.mark == "8.2",
-                "the old revision is kept")
+        #expect(
+            try a.revision(ObjectID(hex: first.save.revision!)!).body["students"]!.items[0]["average"]?.mark == "8.2",
+            "the old revision is kept")
     }
 
     @Test func aDryRunOfANewGradeBookWritesNothing() throws {
@@ -346,12 +370,13 @@ extension JSONValue {
         let bytes = try a.exportGradeBook(record: scored.save.recordId)
         #expect(Array(bytes.prefix(3)) == [0xEF, 0xBB, 0xBF], "a BOM, so Excel reads UTF-8")
         let text = String(decoding: bytes.dropFirst(3), as: UTF8.self)
-        #expect(text == """
-            ma_dinh_danh,ho_va_ten,ngay_sinh,tx1,tx2,tx3,tx4,gk,ck,nhan_xet,tbm\r
-            2200000001,Nguyễn Văn An,15/03/2010,8.0,7.5,9.0,10.0,7.0,8.5,,8.2\r
-            2200000002,Trần Thị Bình,01/12/2010,6.5,7.0,8.0,9.0,8.0,9.0,,8.2\r
+        #expect(
+            text == """
+                ma_dinh_danh,ho_va_ten,ngay_sinh,tx1,tx2,tx3,tx4,gk,ck,nhan_xet,tbm\r
+                2200000001,Nguyễn Văn An,15/03/2010,8.0,7.5,9.0,10.0,7.0,8.5,,8.2\r
+                2200000002,Trần Thị Bình,01/12/2010,6.5,7.0,8.0,9.0,8.0,9.0,,8.2\r
 
-            """)
+                """)
         let again = try importBook(a, "Toán", .hk1, bytes)
         #expect(again.save.change == .unchanged && again.warnings.isEmpty)
 
@@ -363,7 +388,8 @@ extension JSONValue {
 
     @Test func aTbmColumnThatDisagreesIsAWarningAndTheComputedAverageIsStored() throws {
         let a = try archive()
-        let bytes = Array("""
+        let bytes = Array(
+            """
             ma_dinh_danh,ho_va_ten,ngay_sinh,tx1,tx2,tx3,tx4,gk,ck,nhan_xet,tbm
             2200000001,Nguyễn Văn An,15/03/2010,8,7.5,9,10,7,8.5,,8.3
             2200000002,Trần Thị Bình,01/12/2010,6.5,7,8,9,8,9,,8.2
@@ -399,16 +425,17 @@ extension JSONValue {
             lines[s["subject"]!.text!] = (get("term1"), get("term2"), get("year"))
         }
         // ĐTBmcn = (HK1 + 2·HK2) / 3, from the rounded term averages:
-        #expect(lines["Toán"]! == ("8.2", "9.0", "8.7"))               // (8.2 + 18) / 3 = 8.73…
-        #expect(lines["Ngữ văn"]! == ("7.0", "8.0", "7.7"))            // 23 / 3 = 7.66…
-        #expect(lines["Tiếng Anh"]! == ("8.5", "8.0", "8.2"))          // 24.5 / 3 = 8.16…
+        #expect(lines["Toán"]! == ("8.2", "9.0", "8.7"))  // (8.2 + 18) / 3 = 8.73…
+        #expect(lines["Ngữ văn"]! == ("7.0", "8.0", "7.7"))  // 23 / 3 = 7.66…
+        #expect(lines["Tiếng Anh"]! == ("8.5", "8.0", "8.2"))  // 24.5 / 3 = 8.16…
         #expect(lines["Khoa học tự nhiên"]! == ("8.0", "8.0", "8.0"))
         #expect(lines["Lịch sử và Địa lí"]! == ("9.0", "8.5", "8.7"))  // 26 / 3 = 8.66…
         #expect(lines["Giáo dục công dân"]! == ("8.2", "6.0", "6.7"))  // 8.15 → 8.2; 20.2 / 3 = 6.73…
         #expect(lines["Giáo dục thể chất"]! == ("Đạt", "Đạt", "Đạt"))
-        #expect(body["subjects"]!.items.map { $0["subject"]!.text! } == [
-            "Giáo dục công dân", "Giáo dục thể chất", "Khoa học tự nhiên", "Lịch sử và Địa lí", "Ngữ văn", "Tiếng Anh", "Toán",
-        ], "a fixed order (accent-free alphabetical), whatever order the archive lists them in")
+        #expect(
+            body["subjects"]!.items.map { $0["subject"]!.text! } == [
+                "Giáo dục công dân", "Giáo dục thể chất", "Khoa học tự nhiên", "Lịch sử và Địa lí", "Ngữ văn", "Tiếng Anh", "Toán",
+            ], "a fixed order (accent-free alphabetical), whatever order the archive lists them in")
         #expect(body["subjects"]!.items.first { $0["subject"]?.text == "Toán" }?["teacher"]?.text == "Lê Thị Hoa")
 
         // Learning results (TT22): term 1 — every average ≥ 6.5 but only five ≥ 8.0 (not Tốt), six ≥ 6.5 → Khá.
@@ -452,8 +479,9 @@ extension JSONValue {
         #expect(revised.saves.map(\.change) == [.revised, .unchanged])
         #expect(revised.saves[0].parent == first.saves[0].revision)
         // (8.2 + 2·10) / 3 = 9.4
-        #expect(try a.current(record: "transcript/\(an.id)/\(year)").1.body["subjects"]!.items
-            .first { $0["subject"]?.text == "Toán" }?["year"]?.mark == "9.4")
+        #expect(
+            try a.current(record: "transcript/\(an.id)/\(year)").1.body["subjects"]!.items
+                .first { $0["subject"]?.text == "Toán" }?["year"]?.mark == "9.4")
     }
 
     @Test func missingGradeBooksAreListedAndNothingIsWritten() throws {
@@ -464,19 +492,23 @@ extension JSONValue {
         var h = try header()
         h.subjects.append(ClassHeader.Subject(name: "Âm nhạc", assessment: .scored, periodsPerYear: 35, teacher: "x"))
         let found = problems { _ = try a.buildTranscripts(school: school, className: "9A", schoolYear: year, header: h, author: "x") }
-        #expect(codesAndPlaces(found) == [
-            "GRADEBOOK_MISSING \(gradeBookId("Tiếng Anh", .hk2))",
-            "GRADEBOOK_MISSING \(gradeBookId("Âm nhạc", .hk1))",
-            "GRADEBOOK_MISSING \(gradeBookId("Âm nhạc", .hk2))",
-        ].sorted())
+        #expect(
+            codesAndPlaces(found)
+                == [
+                    "GRADEBOOK_MISSING \(gradeBookId("Tiếng Anh", .hk2))",
+                    "GRADEBOOK_MISSING \(gradeBookId("Âm nhạc", .hk1))",
+                    "GRADEBOOK_MISSING \(gradeBookId("Âm nhạc", .hk2))",
+                ].sorted())
         #expect(found.contains { $0.message.vi.contains("Tiếng Anh HK2") })
         #expect(try recordCount(a) == before, "no transcript written")
 
         // A class or year with no grade books at all.
-        #expect(problems { _ = try a.buildTranscripts(school: school, className: "9B", schoolYear: year, author: "x") }
-            .map(\.code) == [.gradeBookMissing])
-        #expect(problems { _ = try a.buildTranscripts(school: school, className: "9A", schoolYear: "2024", author: "x") }
-            .map(\.code) == [.gradeBookHeaderInvalid])
+        #expect(
+            problems { _ = try a.buildTranscripts(school: school, className: "9B", schoolYear: year, author: "x") }
+                .map(\.code) == [.gradeBookMissing])
+        #expect(
+            problems { _ = try a.buildTranscripts(school: school, className: "9A", schoolYear: "2024", author: "x") }
+                .map(\.code) == [.gradeBookHeaderInvalid])
     }
 
     @Test func aStudentMissingFromAGradeBookIsAnErrorForThatStudentOnly() throws {
@@ -491,14 +523,16 @@ extension JSONValue {
         // An alone can still be built.
         let one = try a.buildTranscripts(school: school, className: "9A", schoolYear: year, student: an.id, author: "x")
         #expect(one.transcripts.map(\.moetId) == [an.id])
-        #expect(problems { _ = try a.buildTranscripts(school: school, className: "9A", schoolYear: year, student: "2200009999", author: "x") }
-            .map(\.code) == [.transcriptStudentMissing])
+        #expect(
+            problems { _ = try a.buildTranscripts(school: school, className: "9A", schoolYear: year, student: "2200009999", author: "x") }
+                .map(\.code) == [.transcriptStudentMissing])
     }
 
     @Test func gradeBooksThatDisagreeAboutAStudentAreReported() throws {
         let a = try archive()
         try importClass(a, skipping: ["Tiếng Anh HK1"])
-        try importBook(a, "Tiếng Anh", .hk1, csv([uniform(an, "8.5"), uniform((id: binh.id, name: "Trần Thị Bình", born: "02/12/2010"), "5")]))
+        try importBook(
+            a, "Tiếng Anh", .hk1, csv([uniform(an, "8.5"), uniform((id: binh.id, name: "Trần Thị Bình", born: "02/12/2010"), "5")]))
         let found = problems { _ = try a.buildTranscripts(school: school, className: "9A", schoolYear: year, author: "x") }
         #expect(found.map(\.code) == [.transcriptInconsistent])
         #expect(found[0].message.vi.contains("2010-12-02"))
@@ -508,17 +542,23 @@ extension JSONValue {
         // Seven scored subjects at 8.0 but one at 3.0: by the thresholds Chưa đạt (one average below 3.5); without
         // that subject the others are Tốt, two levels above, so TT22 Điều 9 khoản 3 raises it to Đạt.
         func info(_ subject: String, _ term: Term) -> GradeBookInfo {
-            GradeBookInfo(school: school, className: "9A", schoolYear: year, term: term, level: .thcs, grade: 9, subject: subject,
-                          assessment: .scored, periodsPerYear: 35, teacher: "x")
+            GradeBookInfo(
+                school: school, className: "9A", schoolYear: year, term: term, level: .thcs, grade: 9, subject: subject,
+                assessment: .scored, periodsPerYear: 35, teacher: "x")
         }
         let subjects = ["Toán", "Ngữ văn", "Tiếng Anh", "Tin học", "Công nghệ", "Khoa học tự nhiên", "Âm nhạc"]
         var books = [GradeBook]()
         for subject in subjects {
             for term in Term.allCases {
                 let mark = try Mark.parse(subject == "Âm nhạc" ? "3" : "8")
-                books.append(GradeBook(info: info(subject, term), students: [GradeBookStudent(
-                    moetId: an.id, fullName: an.name, dateOfBirth: "2010-03-15", regularMarks: [mark, mark],
-                    midTermMark: mark, endOfTermMark: mark, termAverage: mark)]))
+                books.append(
+                    GradeBook(
+                        info: info(subject, term),
+                        students: [
+                            GradeBookStudent(
+                                moetId: an.id, fullName: an.name, dateOfBirth: "2010-03-15", regularMarks: [mark, mark],
+                                midTermMark: mark, endOfTermMark: mark, termAverage: mark)
+                        ]))
             }
         }
         let t = try TranscriptBuilder.build(books: Array(books.reversed()), school: school, className: "9A", schoolYear: year)[0]
@@ -527,8 +567,9 @@ extension JSONValue {
         #expect(adjustments.count == 3)
         #expect(adjustments.last?["period"]?.text == "year" && adjustments.last?["raisedBecauseOf"]?.text == "Âm nhạc")
         // Without the adjustment (the thresholds exactly as DOMAIN.md states them):
-        let strict = TranscriptRules(learningResult: .thongTu22ThresholdsOnly, learningResultName: "thongTu22ThresholdsOnly",
-                                     commentsYearResult: .secondTerm)
+        let strict = TranscriptRules(
+            learningResult: .thongTu22ThresholdsOnly, learningResultName: "thongTu22ThresholdsOnly",
+            commentsYearResult: .secondTerm)
         let s = try TranscriptBuilder.build(books: books, school: school, className: "9A", schoolYear: year, rules: strict)[0]
         #expect(s.year.level == .chuaDat && s.year.raisedBecauseOf == nil)
         #expect(s.body["computedFrom"]?["rules"]?["learningResult"]?["singleSubjectAdjustment"]?.text == "off")
@@ -547,8 +588,10 @@ extension JSONValue {
 
     static let generator = repoRoot + "/tools/gen-district"
 
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")
-                   && FileManager.default.fileExists(atPath: GradeBookTests.generator)))
+    @Test(
+        .enabled(
+            if: FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")
+                && FileManager.default.fileExists(atPath: GradeBookTests.generator)))
     func theSampleDistrictImportsExportsAndBuildsTranscripts() throws {
         let out = dir.path + "/district"
         let generated = try runProgram("/usr/bin/python3", [Self.generator, "--out", out, "--quick"])
@@ -556,7 +599,11 @@ extension JSONValue {
 
         struct Index: Decodable {
             struct Book: Decodable {
-                struct File: Decodable { var subject: String; var term: String; var file: String }
+                struct File: Decodable {
+                    var subject: String
+                    var term: String
+                    var file: String
+                }
                 var school: String
                 var className: String
                 var schoolYear: String
@@ -565,7 +612,9 @@ extension JSONValue {
                 var files: [File]
 
                 enum CodingKeys: String, CodingKey {
-                    case school, className = "class", schoolYear, header, students, files
+                    case school
+                    case className = "class"
+                    case schoolYear, header, students, files
                 }
             }
             var gradebooks: [Book]
@@ -578,8 +627,9 @@ extension JSONValue {
             let h = try ClassHeader.parse(Array(try Data(contentsOf: URL(fileURLWithPath: out + "/" + book.header))), source: book.header)
             for f in book.files {
                 let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: out + "/" + f.file)))
-                let r = try a.importGradeBook(csv: bytes, source: f.file, header: h,
-                                              settings: GradeBookSettings(subject: f.subject, term: f.term), author: "GV")
+                let r = try a.importGradeBook(
+                    csv: bytes, source: f.file, header: h,
+                    settings: GradeBookSettings(subject: f.subject, term: f.term), author: "GV")
                 #expect(r.save.change == .created)
                 #expect(r.book.students.count == book.students)
                 // Remarks and single comment assessments are not stored yet: warnings, never errors.
@@ -598,11 +648,13 @@ extension JSONValue {
                     }
                 }
                 #expect(back.rows.count == original.rows.count)
-                let again = try a.importGradeBook(csv: exported, source: "export", header: h,
-                                                  settings: GradeBookSettings(subject: f.subject, term: f.term), author: "GV")
+                let again = try a.importGradeBook(
+                    csv: exported, source: "export", header: h,
+                    settings: GradeBookSettings(subject: f.subject, term: f.term), author: "GV")
                 #expect(again.save.change == .unchanged)
             }
-            let built = try a.buildTranscripts(school: book.school, className: book.className, schoolYear: book.schoolYear, header: h, author: "HT")
+            let built = try a.buildTranscripts(
+                school: book.school, className: book.className, schoolYear: book.schoolYear, header: h, author: "HT")
             #expect(built.transcripts.count == book.students)
             #expect(built.saves.allSatisfy { $0.change == .created })
             // The sample has three scored subjects; the rules count six: said as a warning.

@@ -1,10 +1,11 @@
 import Foundation
 import HosoCore
-@testable import HosoKit
 import HosoRecords
 import HosoStore
 import HosoTestSupport
 import Testing
+
+@testable import HosoKit
 
 /// A small ledger in a registrar's own layout, with its mapping and page scans.
 struct LedgerFixture {
@@ -16,8 +17,10 @@ struct LedgerFixture {
         "3;\"Đặng Hữu Phước\";31/12/2003;\"Thị trấn Tân Lập; huyện Tân Lập\";nam;Kinh;Trung bình;A0012347;3;;;2",
     ]
 
-    static func mapping(recordId: String = "PGD-TL/THCS/2019/TL", year: Int = 2019, scans: Bool = true,
-                        school: String = "Trường THCS Tân Lập") -> String {
+    static func mapping(
+        recordId: String = "PGD-TL/THCS/2019/TL", year: Int = 2019, scans: Bool = true,
+        school: String = "Trường THCS Tân Lập"
+    ) -> String {
         """
         {"format":"hoso/ledger-mapping","version":1,"recordId":"\(recordId)",
          "ledger":{"issuer":"Phòng Giáo dục và Đào tạo huyện Tân Lập","title":"SỔ GỐC CẤP BẰNG TỐT NGHIỆP THCS","level":"THCS",
@@ -29,8 +32,10 @@ struct LedgerFixture {
         """
     }
 
-    init(_ dir: TempDirectory, name: String = "l1", rows: [String] = LedgerFixture.rows, mapping: String = LedgerFixture.mapping(),
-         pages: [Int] = [1, 2]) {
+    init(
+        _ dir: TempDirectory, name: String = "l1", rows: [String] = LedgerFixture.rows, mapping: String = LedgerFixture.mapping(),
+        pages: [Int] = [1, 2]
+    ) {
         self.dir = dir
         dir.write("\(name)/ledger.csv", ([Self.header] + rows).joined(separator: "\r\n") + "\r\n")
         dir.write("\(name)/mapping.json", mapping)
@@ -62,12 +67,16 @@ struct LedgerFixture {
         #expect(r.committed && r.errors.isEmpty)
         let (_, rev) = try a.current(record: "PGD-TL/THCS/2019/TL")
         guard case .array(let entries)? = rev.body["entries"], case .array(let pages)? = rev.body["pages"] else {
-            Issue.record("no entries/pages"); return
+            Issue.record("no entries/pages")
+            return
         }
         #expect(entries.count == 3 && pages.count == 2)
         // Each page scan is an object in the store, named in the body.
         for p in pages {
-            guard case .string(let id)? = p["scan"] else { Issue.record("no scan id"); continue }
+            guard case .string(let id)? = p["scan"] else {
+                Issue.record("no scan id")
+                continue
+            }
             #expect(try a.read(try a.resolve(id)).count == 50_000)
         }
         #expect(entries[2]["placeOfBirth"] == .string("Thị trấn Tân Lập; huyện Tân Lập"))
@@ -137,8 +146,10 @@ struct LedgerFixture {
 
     @Test func entryRowsFromTheDraftAreThoseReadFromTheBody() throws {
         // Rows out of STT order, optional columns present and absent, a place with a separator inside quotes.
-        let rows = [LedgerFixture.rows[2], LedgerFixture.rows[0], LedgerFixture.rows[1],
-                    "4;Lò Thị Ánh;01/01/2004;Xã Mường Tè;Nữ;Thái;Giỏi;A0012348;4;;;"]
+        let rows = [
+            LedgerFixture.rows[2], LedgerFixture.rows[0], LedgerFixture.rows[1],
+            "4;Lò Thị Ánh;01/01/2004;Xã Mường Tè;Nữ;Thái;Giỏi;A0012348;4;;;",
+        ]
         let f = LedgerFixture(dir, rows: rows, mapping: LedgerFixture.mapping(school: "Trường THCS Mường Tè (điểm trường B)"))
         let mapping = try LedgerMapping.load(path: f.mappingPath)
         let table = try CSVReader.read(bytes: Array(try Data(contentsOf: URL(fileURLWithPath: f.csv))), source: f.csv)
@@ -179,8 +190,9 @@ struct LedgerFixture {
         _ = try a.importLedger(file: f.csv, mapping: f.mappingPath, dryRun: false, reason: nil, author: "x")
         // Another school's ledger of the same year reuses serial A0012345 and ledger number 3.
         let rows = ["1;Lê Thị Thuỷ;01/01/2004;Xã Hoà Bình;Nữ;Kinh;Khá;A0012345;3;x;;1"]
-        let g = LedgerFixture(dir, name: "l2", rows: rows,
-                              mapping: LedgerFixture.mapping(recordId: "PGD-TL/THCS/2019/HB", school: "Trường THCS Hoà Bình"), pages: [1])
+        let g = LedgerFixture(
+            dir, name: "l2", rows: rows,
+            mapping: LedgerFixture.mapping(recordId: "PGD-TL/THCS/2019/HB", school: "Trường THCS Hoà Bình"), pages: [1])
         let r = try a.importLedger(file: g.csv, mapping: g.mappingPath, dryRun: false, reason: nil, author: "x")
         #expect(!r.committed)
         #expect(Set(r.errors.map(\.code)) == ["LEDGER_DUPLICATE_SERIAL", "LEDGER_DUPLICATE_LEDGER_NUMBER"])
@@ -205,17 +217,17 @@ struct LedgerFixture {
         let a = try archive()
         let rows = [
             "1;Nguyễn Văn An;15/03/2004;Xã Tân Lập;Nam;Kinh;Khá;A001;1;x;;1",
-            "2;;15/03/2004;Xã Tân Lập;Nam;Kinh;Khá;A002;2;x;;1",                 // missing name
-            "3;Lê Văn B;31/02/2005;Xã Tân Lập;Nam;Kinh;Khá;A003;3;x;;1",         // impossible date
-            "4;Lê Văn C;2005-01-01;Xã Tân Lập;Nam;Kinh;Khá;A004;4;x;;1",         // other date format
-            "5;Lê Văn D;01/01/2005;Xã Tân Lập;Trai;Kinh;Khá;A005;5;x;;1",        // bad sex
+            "2;;15/03/2004;Xã Tân Lập;Nam;Kinh;Khá;A002;2;x;;1",  // missing name
+            "3;Lê Văn B;31/02/2005;Xã Tân Lập;Nam;Kinh;Khá;A003;3;x;;1",  // impossible date
+            "4;Lê Văn C;2005-01-01;Xã Tân Lập;Nam;Kinh;Khá;A004;4;x;;1",  // other date format
+            "5;Lê Văn D;01/01/2005;Xã Tân Lập;Trai;Kinh;Khá;A005;5;x;;1",  // bad sex
             "6;Lê Văn E;01/01/2005;Xã Tân Lập;Nam;Kinh;Xuất chúng;A006;6;x;;1",  // bad grade
-            "7;Lê Văn G;01/01/2005;Xã Tân Lập;Nam;Kinh;Khá;A001;7;x;;1",         // duplicate serial
-            "8;Lê Văn H;01/01/2005;Xã Tân Lập;Nam;Kinh;Khá;A008;7;x;;1",         // duplicate ledger number
-            "9;Lê Văn I;01/01/2005;Xã Tân Lập;Nam;Kinh;Khá;A009;10;x;;1",        // gap 7 → 10
+            "7;Lê Văn G;01/01/2005;Xã Tân Lập;Nam;Kinh;Khá;A001;7;x;;1",  // duplicate serial
+            "8;Lê Văn H;01/01/2005;Xã Tân Lập;Nam;Kinh;Khá;A008;7;x;;1",  // duplicate ledger number
+            "9;Lê Văn I;01/01/2005;Xã Tân Lập;Nam;Kinh;Khá;A009;10;x;;1",  // gap 7 → 10
             "10;Lê Văn K;01/01/2005;Xã Tân Lập;Nam;Kinh;Khá;A010;11;x;02220500123;1",  // 11-digit citizen ID
-            "x;Lê Văn L;01/01/2005;Xã Tân Lập;Nam;Kinh;Khá;A012;12;x;;1",        // STT not a number
-            "12;Lê Văn M;01/01/2005;Xã Tân Lập;Nam;Kinh;Khá;A013;13;x;;9",       // page without scan
+            "x;Lê Văn L;01/01/2005;Xã Tân Lập;Nam;Kinh;Khá;A012;12;x;;1",  // STT not a number
+            "12;Lê Văn M;01/01/2005;Xã Tân Lập;Nam;Kinh;Khá;A013;13;x;;9",  // page without scan
         ]
         let f = LedgerFixture(dir, rows: rows)
         let r = try a.importLedger(file: f.csv, mapping: f.mappingPath, dryRun: false, reason: nil, author: "x")
@@ -249,7 +261,10 @@ struct LedgerFixture {
     static func tcvn3(_ text: String) -> [UInt8] {
         var out = [UInt8]()
         for ch in text {
-            if ch.isASCII { out += Array(String(ch).utf8); continue }
+            if ch.isASCII {
+                out += Array(String(ch).utf8)
+                continue
+            }
             let b = (0x80...0xFF).map(UInt8.init).first { LegacyText.decode([$0], as: .tcvn3) == String(ch) }
             out.append(b ?? 0x3F)
         }
@@ -264,8 +279,10 @@ struct LedgerFixture {
         let rows = LedgerFixture.rows.prefix(2).joined(separator: "\r\n").lowercased()
             .replacingOccurrences(of: "a0", with: "A0")
         var bytes = Self.tcvn3(LedgerFixture.header + "\r\n")
-        bytes += Self.tcvn3(rows.replacingOccurrences(of: "nam;kinh", with: "Nam;Kinh").replacingOccurrences(of: "nữ;tày", with: "Nữ;Tày")
-            .replacingOccurrences(of: "khá", with: "Khá").replacingOccurrences(of: "giỏi", with: "Giỏi")) + Array("\r\n".utf8)
+        bytes +=
+            Self.tcvn3(
+                rows.replacingOccurrences(of: "nam;kinh", with: "Nam;Kinh").replacingOccurrences(of: "nữ;tày", with: "Nữ;Tày")
+                    .replacingOccurrences(of: "khá", with: "Khá").replacingOccurrences(of: "giỏi", with: "Giỏi")) + Array("\r\n".utf8)
         #expect(String(validating: bytes, as: UTF8.self) == nil)
         try Data(bytes).write(to: URL(fileURLWithPath: f.csv))
         let r = try a.importLedger(file: f.csv, mapping: f.mappingPath, dryRun: false, reason: nil, author: "x")
@@ -278,9 +295,13 @@ struct LedgerFixture {
         let a = try archive()
         let f = LedgerFixture(dir)
         let xlsx = dir.path + "/l1/ledger.xlsx"
-        try writeXLSX(path: xlsx, rows: [LedgerFixture.header] + LedgerFixture.rows.map {
-            $0.replacingOccurrences(of: "\"Đặng Hữu Phước\"", with: "Đặng Hữu Phước")
-              .replacingOccurrences(of: "\"Thị trấn Tân Lập; huyện Tân Lập\"", with: "Thị trấn Tân Lập") })
+        try writeXLSX(
+            path: xlsx,
+            rows: [LedgerFixture.header]
+                + LedgerFixture.rows.map {
+                    $0.replacingOccurrences(of: "\"Đặng Hữu Phước\"", with: "Đặng Hữu Phước")
+                        .replacingOccurrences(of: "\"Thị trấn Tân Lập; huyện Tân Lập\"", with: "Thị trấn Tân Lập")
+                })
         let r = try a.importLedger(file: xlsx, mapping: f.mappingPath, dryRun: false, reason: nil, author: "x")
         #expect(r.errors.isEmpty, "\(r.errors)")
         #expect(r.entries == 3 && r.committed)
@@ -289,7 +310,6 @@ struct LedgerFixture {
         #expect(try a.find(.init(text: "A0012345")).first?.dateOfBirth == "2004-03-15")
     }
 }
-
 
 @Suite struct AppendixAndRevocationTests {
     let dir = TempDirectory()
@@ -302,12 +322,13 @@ struct LedgerFixture {
     }
 
     func appendix(serial: String = "A0012345", number: Int = 1, from: String = "Nguyễn Văn An") throws -> JSONValue {
-        try CanonicalJSON.parse("""
-        {"issuer":"Phòng Giáo dục và Đào tạo huyện Tân Lập","ledgerRecordId":"PGD-TL/THCS/2019/TL","fullName":"Nguyễn Văn An",
-         "dateOfBirth":"2004-03-15","serial":"\(serial)","ledgerNumber":\(number),
-         "corrections":[{"field":"fullName","from":"\(from)","to":"Nguyễn Văn Ân"}],
-         "decision":{"number":"15/QĐ-PGDĐT","date":"2024-03-01"}}
-        """)
+        try CanonicalJSON.parse(
+            """
+            {"issuer":"Phòng Giáo dục và Đào tạo huyện Tân Lập","ledgerRecordId":"PGD-TL/THCS/2019/TL","fullName":"Nguyễn Văn An",
+             "dateOfBirth":"2004-03-15","serial":"\(serial)","ledgerNumber":\(number),
+             "corrections":[{"field":"fullName","from":"\(from)","to":"Nguyễn Văn Ân"}],
+             "decision":{"number":"15/QĐ-PGDĐT","date":"2024-03-01"}}
+            """)
     }
 
     @Test func aCorrectionMustMatchTheLedger() throws {
@@ -324,16 +345,18 @@ struct LedgerFixture {
 
     @Test func aRevocationNamesAnExistingDiplomaAndItsSchemaIsEnforced() throws {
         let a = try imported()
-        let ok = try CanonicalJSON.parse("""
-        {"kind":"Thu hồi","decision":{"number":"21/QĐ-PGDĐT","date":"2025-04-10"},"issuer":"Phòng Giáo dục và Đào tạo huyện Tân Lập",
-         "reason":"Không đủ điều kiện tốt nghiệp","serial":"A0012346","ledgerRecordId":"PGD-TL/THCS/2019/TL","ledgerNumber":2}
-        """)
+        let ok = try CanonicalJSON.parse(
+            """
+            {"kind":"Thu hồi","decision":{"number":"21/QĐ-PGDĐT","date":"2025-04-10"},"issuer":"Phòng Giáo dục và Đào tạo huyện Tân Lập",
+             "reason":"Không đủ điều kiện tốt nghiệp","serial":"A0012346","ledgerRecordId":"PGD-TL/THCS/2019/TL","ledgerNumber":2}
+            """)
         _ = try a.createRecord(type: "revocation", id: "TH-2025-1", body: ok, author: "x")
         // The schema is the first gate: an unknown field and a missing reason are both reported.
-        let bad = try CanonicalJSON.parse("""
-        {"kind":"Thu hồi","decision":{"number":"21/QĐ-PGDĐT","date":"2025-04-10"},"issuer":"x","serial":"A0012346",
-         "ledgerRecordId":"PGD-TL/THCS/2019/TL","ledgerNumber":2,"reson":"typo"}
-        """)
+        let bad = try CanonicalJSON.parse(
+            """
+            {"kind":"Thu hồi","decision":{"number":"21/QĐ-PGDĐT","date":"2025-04-10"},"issuer":"x","serial":"A0012346",
+             "ledgerRecordId":"PGD-TL/THCS/2019/TL","ledgerNumber":2,"reson":"typo"}
+            """)
         let e = #expect(throws: HosoProblems.self) { try a.createRecord(type: "revocation", id: "TH-2025-2", body: bad, author: "x") }
         #expect((e?.problems.count ?? 0) >= 2)
         #expect(e?.problems.allSatisfy { $0.code.rawValue == "SCHEMA_VIOLATION" } == true)

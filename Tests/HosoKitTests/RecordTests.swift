@@ -1,10 +1,11 @@
 import Foundation
 import HosoCore
-@testable import HosoKit
 import HosoRecords
 import HosoStore
 import HosoTestSupport
 import Testing
+
+@testable import HosoKit
 
 @Suite struct RecordTests {
     let dir = TempDirectory()
@@ -22,8 +23,9 @@ import Testing
         #expect(ObjectID(hashing: try rev.canonicalBytes()) == id)
         #expect(rev.parents.isEmpty)
         // The same body typed decomposed (NFD) is the same revision.
-        let nfd = Revision(recordType: "ledger-entry", recordId: "QN-2019-0001", parents: [], author: "Lê Văn Tám",
-                           time: rev.time, reason: nil, body: body("Kha\u{0301}", name: "Nguye\u{0302}\u{0303}n Va\u{0306}n An"))
+        let nfd = Revision(
+            recordType: "ledger-entry", recordId: "QN-2019-0001", parents: [], author: "Lê Văn Tám",
+            time: rev.time, reason: nil, body: body("Kha\u{0301}", name: "Nguye\u{0302}\u{0303}n Va\u{0306}n An"))
         #expect(try a.put(nfd) == (id, false))
     }
 
@@ -39,18 +41,22 @@ import Testing
         #expect(throws: HosoError(.recordExists, .both("", ""))) {
             try a.createRecord(type: "ledger-entry", id: "R1", body: body("Khá"), author: "x")
         }
-        #expect(throws: HosoError(.recordNotFound, .both("", ""))) { try a.revise(record: "nope", body: body("Khá"), author: "x", reason: "r") }
+        #expect(throws: HosoError(.recordNotFound, .both("", ""))) {
+            try a.revise(record: "nope", body: body("Khá"), author: "x", reason: "r")
+        }
     }
 
     @Test func parentsMustBelongToTheSameRecord() throws {
         let a = try archive()
         let r1 = try a.createRecord(type: "ledger-entry", id: "R1", body: body("Khá"), author: "x")
         _ = try a.createRecord(type: "ledger-entry", id: "R2", body: body("Khá"), author: "x")
-        let stray = Revision(recordType: "ledger-entry", recordId: "R2", parents: [r1.hex], author: "x",
-                             time: "2019-05-01T08:00:00Z", reason: "r", body: body("Giỏi"))
+        let stray = Revision(
+            recordType: "ledger-entry", recordId: "R2", parents: [r1.hex], author: "x",
+            time: "2019-05-01T08:00:00Z", reason: "r", body: body("Giỏi"))
         #expect(throws: HosoError(.parentInvalid, .both("", ""))) { try a.put(stray) }
-        let unknown = Revision(recordType: "ledger-entry", recordId: "R2", parents: [String(repeating: "ab", count: 32)],
-                               author: "x", time: "2019-05-01T08:00:00Z", reason: "r", body: body("Giỏi"))
+        let unknown = Revision(
+            recordType: "ledger-entry", recordId: "R2", parents: [String(repeating: "ab", count: 32)],
+            author: "x", time: "2019-05-01T08:00:00Z", reason: "r", body: body("Giỏi"))
         #expect(throws: HosoError(.parentInvalid, .both("", ""))) { try a.put(unknown) }
     }
 
@@ -58,11 +64,14 @@ import Testing
         let a = try archive()
         let base = try a.createRecord(type: "test-note", id: "G-9A-TOAN-HK1", body: body("Khá"), author: "x")
         // Two machines revise the same revision offline.
-        let left = Revision(recordType: "test-note", recordId: "G-9A-TOAN-HK1", parents: [base.hex], author: "school",
-                            time: "2019-05-02T08:00:00Z", reason: "nhập điểm giữa kỳ", body: body("Giỏi"))
-        let right = Revision(recordType: "test-note", recordId: "G-9A-TOAN-HK1", parents: [base.hex], author: "office",
-                             time: "2019-05-02T09:00:00Z", reason: "sửa tên", body: body("Khá", name: "Nguyễn Văn Ân"))
-        let l = try a.put(left).id, r = try a.put(right).id
+        let left = Revision(
+            recordType: "test-note", recordId: "G-9A-TOAN-HK1", parents: [base.hex], author: "school",
+            time: "2019-05-02T08:00:00Z", reason: "nhập điểm giữa kỳ", body: body("Giỏi"))
+        let right = Revision(
+            recordType: "test-note", recordId: "G-9A-TOAN-HK1", parents: [base.hex], author: "office",
+            time: "2019-05-02T09:00:00Z", reason: "sửa tên", body: body("Khá", name: "Nguyễn Văn Ân"))
+        let l = try a.put(left).id
+        let r = try a.put(right).id
         #expect(Set(try a.heads(record: "G-9A-TOAN-HK1")) == [l.hex, r.hex])
         #expect(try a.conflicts() == [Archive.Conflict(recordId: "G-9A-TOAN-HK1", heads: [l.hex, r.hex])])
         #expect(throws: HosoError(.recordConflict, .both("", ""))) { try a.current(record: "G-9A-TOAN-HK1") }
@@ -70,8 +79,9 @@ import Testing
             try a.revise(record: "G-9A-TOAN-HK1", body: body("Giỏi"), author: "x", reason: "r")
         }
         // Both are kept; a revision naming both resolves it.
-        let merged = try a.revise(record: "G-9A-TOAN-HK1", body: body("Giỏi", name: "Nguyễn Văn Ân"), author: "x",
-                                  reason: "hợp nhất", resolve: true)
+        let merged = try a.revise(
+            record: "G-9A-TOAN-HK1", body: body("Giỏi", name: "Nguyễn Văn Ân"), author: "x",
+            reason: "hợp nhất", resolve: true)
         #expect(Set(try a.revision(merged).parents) == [l.hex, r.hex])
         #expect(try a.conflicts().isEmpty)
         #expect(try a.heads(record: "G-9A-TOAN-HK1") == [merged.hex])
@@ -83,8 +93,9 @@ import Testing
         let a = try archive()
         let base = try a.createRecord(type: "test-memo", id: "T1", body: body("Khá"), author: "x")
         // A machine whose clock was behind made the correction "before" the original.
-        let early = Revision(recordType: "test-memo", recordId: "T1", parents: [base.hex], author: "x",
-                             time: "2001-01-01T00:00:00Z", reason: "r", body: body("Giỏi"))
+        let early = Revision(
+            recordType: "test-memo", recordId: "T1", parents: [base.hex], author: "x",
+            time: "2001-01-01T00:00:00Z", reason: "r", body: body("Giỏi"))
         let e = try a.put(early).id
         #expect(try a.history(record: "T1").map(\.id) == [base.hex, e.hex])
     }
@@ -93,8 +104,10 @@ import Testing
         let a = try archive()
         let base = try a.createRecord(type: "test-note", id: "G1", body: body("Khá"), author: "x")
         for (i, who) in ["a", "b"].enumerated() {
-            _ = try a.put(Revision(recordType: "test-note", recordId: "G1", parents: [base.hex], author: who,
-                                   time: "2019-05-0\(i + 2)T08:00:00Z", reason: "r", body: body("Giỏi \(i)")))
+            _ = try a.put(
+                Revision(
+                    recordType: "test-note", recordId: "G1", parents: [base.hex], author: who,
+                    time: "2019-05-0\(i + 2)T08:00:00Z", reason: "r", body: body("Giỏi \(i)")))
         }
         let before = (try a.history(record: "G1"), try a.conflicts(), try a.list())
         let report = try a.reindex()

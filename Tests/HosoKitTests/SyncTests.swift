@@ -4,11 +4,12 @@ import HosoKit
 import HosoPrimitives
 import HosoRecords
 import HosoSigning
-import HosoTransport
 import HosoStore
-@testable import HosoSync
 import HosoTestSupport
+import HosoTransport
 import Testing
+
+@testable import HosoSync
 
 /// Three real archives — an office and two schools — each a sync node with a node certificate from the demo PKI.
 final class District {
@@ -26,12 +27,16 @@ final class District {
         a = try Archive.create(at: dir.path + "/truong-a", clock: clock)
         b = try Archive.create(at: dir.path + "/truong-b", clock: clock)
         for (archive, name, role) in [(office, "phong", NodeRole.office), (a, "truong-a", .school), (b, "truong-b", .school)] {
-            try archive.initNode(name: name, role: role, identity: try DemoPKI.issueNode(pki: dir.path + "/pki", name: name, organization: "test", clock: clock))
+            try archive.initNode(
+                name: name, role: role,
+                identity: try DemoPKI.issueNode(pki: dir.path + "/pki", name: name, organization: "test", clock: clock))
         }
         func cert(_ x: Archive) throws -> Certificate { try Certificate(der: try x.read(ObjectID(hex: try x.nodeInfo().certificate)!)) }
         // The office shares ledgers and the district notice down, takes each school's grade books and the notice up.
-        try office.addPeer(name: "truong-a", certificate: cert(a), role: .school, scope: ["shared/*", ">ledger:*", "<note:a/*"], author: "phong")
-        try office.addPeer(name: "truong-b", certificate: cert(b), role: .school, scope: ["shared/*", ">ledger:*", "<note:b/*"], author: "phong")
+        try office.addPeer(
+            name: "truong-a", certificate: cert(a), role: .school, scope: ["shared/*", ">ledger:*", "<note:a/*"], author: "phong")
+        try office.addPeer(
+            name: "truong-b", certificate: cert(b), role: .school, scope: ["shared/*", ">ledger:*", "<note:b/*"], author: "phong")
         try a.addPeer(name: "phong", certificate: cert(office), role: .office, scope: ["shared/*", "<ledger:*", ">note:a/*"], author: "a")
         try b.addPeer(name: "phong", certificate: cert(office), role: .office, scope: ["shared/*", "<ledger:*", ">note:b/*"], author: "b")
         tsa = try pki.tsa(at: now)
@@ -50,7 +55,8 @@ final class District {
 
     /// Every bundle the tests make must pass `bagit.py --validate` (PyPI bagit, installed by tools/setup).
     static func expectBagitValid(_ bundle: String) throws {
-        let python = pythonTool("python"), bagit = pythonTool("bagit.py")
+        let python = pythonTool("python")
+        let bagit = pythonTool("bagit.py")
         try #require(FileManager.default.fileExists(atPath: bagit), "run tools/setup (make test does)")
         let dir = bundle + ".extracted"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -93,7 +99,8 @@ func note(_ text: String) -> JSONValue { .object([JSONMember("text", .string(tex
     @Test func threeArchivesConvergeWhateverTheOrder() throws {
         let d = try District()
         // Trust is set up at the office only, and flows down.
-        try d.office.addTrustAnchors(try Certificate.load(file: d.dir.path + "/pki/roots/root-vgca-test.pem"), label: "vgca", author: "phong")
+        try d.office.addTrustAnchors(
+            try Certificate.load(file: d.dir.path + "/pki/roots/root-vgca-test.pem"), label: "vgca", author: "phong")
         try d.office.createRecord(type: "note", id: "shared/notice", body: note("Lịch thi 2025"), author: "phong")
         try d.a.createRecord(type: "note", id: "a/so-diem", body: note("Sổ điểm 9A"), author: "gv-a")
         try d.b.createRecord(type: "note", id: "b/so-diem", body: note("Sổ điểm 9B"), author: "gv-b")
@@ -224,8 +231,10 @@ func note(_ text: String) -> JSONValue { .object([JSONMember("text", .string(tex
         return SigningIdentity(key: key, certificate: try Certificate(der: try x.read(ObjectID(hex: try x.nodeInfo().certificate)!)))
     }
 
-    @Test(arguments: ["bad digest", "dot-dot path", "absolute path", "symlink", "forged signature", "unknown node", "decompression bomb",
-                      "wrong recipient", "unlisted file", "out of scope"])
+    @Test(arguments: [
+        "bad digest", "dot-dot path", "absolute path", "symlink", "forged signature", "unknown node", "decompression bomb",
+        "wrong recipient", "unlisted file", "out of scope",
+    ])
     func hostileBundleIsRejectedWithNothingImported(_ attack: String) throws {
         let d = try District()
         try d.a.createRecord(type: "note", id: "a/x", body: note("một"), author: "a")
@@ -260,16 +269,20 @@ func note(_ text: String) -> JSONValue { .object([JSONMember("text", .string(tex
         case "forged signature":
             // Change what the header says and re-sign with a key that is not A's (B's node key), claiming to be A.
             let i = m.firstIndex { $0.0.hasSuffix("/hoso-bundle.json") }!
-            m[i].1 = Array(String(decoding: m[i].1, as: UTF8.self).replacingOccurrences(of: "\"sequence\" : 1", with: "\"sequence\" : 7").utf8)
+            m[i].1 = Array(
+                String(decoding: m[i].1, as: UTF8.self).replacingOccurrences(of: "\"sequence\" : 1", with: "\"sequence\" : 7").utf8)
             try Self.resign(&m, base: String(base), identity: try nodeIdentity(d, d.b, name: "truong-b"), at: d.now)
             try Self.write(m, to: hostile)
             expected = .bundleSignatureInvalid
         case "unknown node":
             // A stranger with a real certificate from the same CA, correctly signed: not a peer of the office.
             let x = try Archive.create(at: d.dir.path + "/stranger", clock: .fixed(d.now))
-            try x.initNode(name: "stranger", role: .school, identity: try DemoPKI.issueNode(pki: d.dir.path + "/pki", name: "stranger", organization: "x", clock: .fixed(d.now)))
-            try x.addPeer(name: "phong", certificate: try Certificate(der: try d.office.read(ObjectID(hex: try d.office.nodeInfo().certificate)!)),
-                          role: .office, scope: ["*"], author: "x")
+            try x.initNode(
+                name: "stranger", role: .school,
+                identity: try DemoPKI.issueNode(pki: d.dir.path + "/pki", name: "stranger", organization: "x", clock: .fixed(d.now)))
+            try x.addPeer(
+                name: "phong", certificate: try Certificate(der: try d.office.read(ObjectID(hex: try d.office.nodeInfo().certificate)!)),
+                role: .office, scope: ["*"], author: "x")
             try x.createRecord(type: "note", id: "a/x", body: note("giả"), author: "x")
             _ = try x.createBundle(for: "phong", out: hostile)
             expected = .unknownNode
@@ -287,9 +300,10 @@ func note(_ text: String) -> JSONValue { .object([JSONMember("text", .string(tex
             let objects = [BundleObject(id: id, kind: .blob, size: huge)]
             let file = try FileHandleFD.open(hostile, flags: O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644, action: .both("", ""))
             let gz = try GzipSink(FileSink(handle: file), level: 9)
-            try BundleFormat.write(to: gz, header: header, objects: objects, mtime: 0,
-                                   sign: { try CMSSigner.sign(content: $0, identity: signer, role: nil, at: d.now) },
-                                   content: { _, out in for _ in 0..<(huge >> 20) { try out.writeBytes(zeros) } })
+            try BundleFormat.write(
+                to: gz, header: header, objects: objects, mtime: 0,
+                sign: { try CMSSigner.sign(content: $0, identity: signer, role: nil, at: d.now) },
+                content: { _, out in for _ in 0..<(huge >> 20) { try out.writeBytes(zeros) } })
             try gz.finish()
             limits.maxBundle = 64 << 20
             expected = .bundleTooLarge
@@ -307,8 +321,9 @@ func note(_ text: String) -> JSONValue { .object([JSONMember("text", .string(tex
         default:  // out of scope: A signs a bundle carrying a trust-store revision, which the office never accepts from a school
             try d.a.addTrustAnchors(try Certificate.load(file: d.dir.path + "/pki/roots/root-neac-test.pem"), label: "x", author: "a")
             try d.a.removePeer("phong", author: "a")
-            try d.a.addPeer(name: "phong", certificate: try Certificate(der: try d.office.read(ObjectID(hex: try d.office.nodeInfo().certificate)!)),
-                            role: .school, scope: ["*"], author: "a")  // A pretends the office is a school it sends trust to
+            try d.a.addPeer(
+                name: "phong", certificate: try Certificate(der: try d.office.read(ObjectID(hex: try d.office.nodeInfo().certificate)!)),
+                role: .school, scope: ["*"], author: "a")  // A pretends the office is a school it sends trust to
             var na = try d.a.nodeInfo()
             na.role = .office
             try Data(try JSONEncoder().encode(na)).write(to: URL(fileURLWithPath: d.a.root + "/node/node.json"))
@@ -355,7 +370,10 @@ final class ServerBox: @unchecked Sendable {
         let server = SmallHTTPServer(limits: limits) { r in
             let resp = handler.handle(SyncRequest(method: r.method, path: r.path, headers: r.headers, body: r.body))
             if r.path.hasSuffix("/objects"), let stop = stopAfterBatches {
-                let n = box.lock.withLock { box.batches += 1; return box.batches }
+                let n = box.lock.withLock {
+                    box.batches += 1
+                    return box.batches
+                }
                 // The connection drops after this batch: the server goes away mid-transfer.
                 if n == stop { DispatchQueue.global().async { box.lock.withLock { box.server }?.stop() } }
             }
@@ -370,7 +388,8 @@ final class ServerBox: @unchecked Sendable {
 
     @Test func httpSyncConvergesAndTimestampsOnArrival() throws {
         let d = try District()
-        try d.office.addTrustAnchors(try Certificate.load(file: d.dir.path + "/pki/roots/root-vgca-test.pem"), label: "vgca", author: "phong")
+        try d.office.addTrustAnchors(
+            try Certificate.load(file: d.dir.path + "/pki/roots/root-vgca-test.pem"), label: "vgca", author: "phong")
         try d.office.createRecord(type: "note", id: "shared/notice", body: note("Lịch thi"), author: "phong")
         try d.a.createRecord(type: "note", id: "a/so-diem", body: note("Sổ điểm 9A"), author: "gv-a")
         _ = try d.a.sign("a/so-diem", identity: try d.identity("gv-toan"), role: .subjectTeacher)
@@ -396,15 +415,15 @@ final class ServerBox: @unchecked Sendable {
         let (server, url) = try serve(d.office)
         defer { server.stop() }
         try d.office.createRecord(type: "note", id: "shared/notice", body: note("v1"), author: "phong")
-        _ = try d.a.sync(url: url, peer: "phong")                 // A by HTTP
-        try d.send(d.office, d.b, as: "truong-b")                 // B by USB stick
+        _ = try d.a.sync(url: url, peer: "phong")  // A by HTTP
+        try d.send(d.office, d.b, as: "truong-b")  // B by USB stick
         // Offline, both schools change the notice from the same parent.
         try d.a.revise(record: "shared/notice", body: note("v2-a"), author: "a", reason: "a")
         try d.b.revise(record: "shared/notice", body: note("v2-b"), author: "b", reason: "b")
         try d.b.createRecord(type: "note", id: "b/x", body: note("b"), author: "b")
-        try d.send(d.b, d.office, as: "phong")                    // B's stick reaches the office first
-        _ = try d.a.sync(url: url, peer: "phong")                 // then A syncs, and receives B's branch
-        try d.send(d.office, d.b, as: "truong-b")                 // and B's next stick brings A's branch
+        try d.send(d.b, d.office, as: "phong")  // B's stick reaches the office first
+        _ = try d.a.sync(url: url, peer: "phong")  // then A syncs, and receives B's branch
+        try d.send(d.office, d.b, as: "truong-b")  // and B's next stick brings A's branch
         let c = try d.office.conflicts()
         #expect(c.count == 1 && c[0].heads.count == 3 - 1)
         #expect(try d.a.conflicts() == c)
@@ -427,9 +446,12 @@ final class ServerBox: @unchecked Sendable {
         defer { server.stop() }
         // A stranger with a certificate from the same CA, who pins the office: refused with 403.
         let x = try Archive.create(at: d.dir.path + "/stranger", clock: .fixed(d.now))
-        try x.initNode(name: "stranger", role: .school, identity: try DemoPKI.issueNode(pki: d.dir.path + "/pki", name: "stranger", organization: "x", clock: .fixed(d.now)))
-        try x.addPeer(name: "phong", certificate: try Certificate(der: try d.office.read(ObjectID(hex: try d.office.nodeInfo().certificate)!)),
-                      role: .office, scope: ["*"], author: "x")
+        try x.initNode(
+            name: "stranger", role: .school,
+            identity: try DemoPKI.issueNode(pki: d.dir.path + "/pki", name: "stranger", organization: "x", clock: .fixed(d.now)))
+        try x.addPeer(
+            name: "phong", certificate: try Certificate(der: try d.office.read(ObjectID(hex: try d.office.nodeInfo().certificate)!)),
+            role: .office, scope: ["*"], author: "x")
         let e = #expect(throws: HosoError.self) { try x.sync(url: url, peer: "phong") }
         #expect(e?.code == .unknownNode)
         // A captured request sent again is refused; so is a stale one.
@@ -437,9 +459,14 @@ final class ServerBox: @unchecked Sendable {
         let (me, id) = (try d.a.nodeInfo(), try District.nodeKey(d.a))
         func request(time: Date, nonce: String) throws -> SyncRequest {
             let t = HosoClock.format(time)
-            let sig = try SyncAuth.sign(SyncAuth.message(method: "POST", path: "/sync/hello", time: t, nonce: nonce, body: []), identity: id, at: d.now)
-            return SyncRequest(method: "POST", path: "/sync/hello", headers: ["x-hoso-node": me.node, "x-hoso-time": t, "x-hoso-nonce": nonce,
-                                                                               "x-hoso-signature": sig], body: [])
+            let sig = try SyncAuth.sign(
+                SyncAuth.message(method: "POST", path: "/sync/hello", time: t, nonce: nonce, body: []), identity: id, at: d.now)
+            return SyncRequest(
+                method: "POST", path: "/sync/hello",
+                headers: [
+                    "x-hoso-node": me.node, "x-hoso-time": t, "x-hoso-nonce": nonce,
+                    "x-hoso-signature": sig,
+                ], body: [])
         }
         let r = try request(time: d.now, nonce: SyncAuth.nonce())
         #expect(handler.handle(r).status == 200)

@@ -6,7 +6,8 @@ import Testing
         // FIPS 180-2 examples.
         #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         #expect(SHA256.hex([UInt8]()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        #expect(SHA256.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
+        #expect(
+            SHA256.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
                 == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
     }
 
@@ -69,7 +70,10 @@ import Testing
     @Test func truncatedDamagedAndTrailing() throws {
         let packed = try Deflater.compress(text, level: 6)
         func kind(_ bytes: [UInt8]) -> ZlibDataError.Kind? {
-            do { _ = try Inflater.decompress(bytes, limit: 1 << 20); return nil } catch { return error.kind }
+            do {
+                _ = try Inflater.decompress(bytes, limit: 1 << 20)
+                return nil
+            } catch { return error.kind }
         }
         #expect(kind(Array(packed.dropLast(9))) == .truncated)
         #expect(kind(packed + [0x00]) == .trailingData)

@@ -1,8 +1,9 @@
 import Foundation
 import HosoCore
-@testable import HosoRecords
 import HosoTestSupport
 import Testing
+
+@testable import HosoRecords
 
 // The import's fast paths each answer as the general code they stand in front of. These tests hold them to
 // it on hand-picked edge cases and on many generated strings.
@@ -60,8 +61,10 @@ private let handPicked: [String] = [
 
     @Test func theSchemasHotPatternsHaveAFastPath() throws {
         let all = try Self.patterns()
-        for p in ["^(\\S([\\s\\S]*\\S)?)?$", "[\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029]", "^[0-9]{12}$", "^[0-9]{10}$",
-                  "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "^[0-9a-f]{64}$"] {
+        for p in [
+            "^(\\S([\\s\\S]*\\S)?)?$", "[\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029]", "^[0-9]{12}$", "^[0-9]{10}$",
+            "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "^[0-9a-f]{64}$",
+        ] {
             #expect(all.contains(p), "the schemas no longer use \(p)")
             #expect(FastMatch(p) != nil, "no fast path for \(p)")
         }
@@ -74,7 +77,8 @@ private let handPicked: [String] = [
     }
 
     @Test func fastAnswersAgreeWithICU() throws {
-        let corpus = handPicked + generatedStrings(count: 3000, maxLength: 14, seed: 0xC0FFEE)
+        let corpus =
+            handPicked + generatedStrings(count: 3000, maxLength: 14, seed: 0xC0FFEE)
             + generatedStrings(count: 300, maxLength: 70, seed: 0xBADC0DE)
         var decided = 0
         for source in try Self.patterns() {
@@ -105,8 +109,9 @@ private let handPicked: [String] = [
     }
 
     @Test func memberNamesAreMatchedByTheirCodeUnits() throws {
-        let v = try SchemaValidator(schema: CanonicalJSON.parse(
-            #"{"type":"object","required":["é"],"properties":{"é":{"type":"integer"}},"additionalProperties":false}"#))
+        let v = try SchemaValidator(
+            schema: CanonicalJSON.parse(
+                #"{"type":"object","required":["é"],"properties":{"é":{"type":"integer"}},"additionalProperties":false}"#))
         #expect(v.isValid(.object([JSONMember("é", .number(1))])))
         // The same name decomposed is another name to JSON Schema: not the property, and not allowed.
         let errors = v.validate(.object([JSONMember("e\u{301}", .number(1))]), source: "x")
@@ -117,11 +122,13 @@ private let handPicked: [String] = [
 @Suite struct DateCellFastPathTests {
     @Test func theByteWalkAgreesWithTheCharacterWalk() {
         let formats = ["dd/MM/yyyy", "d/M/yyyy", "yyyy-MM-dd", "dd.MM.yyyy", "MM/dd/yyyy", "d-M-yyyy", "yyyyMMdd", "dd MM yyyy"]
-        var texts = ["15/03/2004", "5/3/2004", " 15/03/2004 ", "\t15/03/2004", "15/03/2004\t", "15/3/2004", "31/02/2004",
-                     "29/02/2004", "29/02/1900", "01/01/1799", "2004-03-15", "15.03.2004", "03/15/2004", "15/03/04",
-                     "15/03/20044", "1/1/2000", "", " ", "15 / 03 / 2004", "15/03/2004\n", "15/03/2004\r\n", "١٥/٠٣/٢٠٠٤",
-                     "15/03/２004", "15/03/2004\u{A0}", "\u{A0}15/03/2004", "20040315", "15 03 2004", "32/01/2004",
-                     "00/01/2004", "15/13/2004", "15/00/2004", "1/12/2200", "1/12/2201", "15-3-2004"]
+        var texts = [
+            "15/03/2004", "5/3/2004", " 15/03/2004 ", "\t15/03/2004", "15/03/2004\t", "15/3/2004", "31/02/2004",
+            "29/02/2004", "29/02/1900", "01/01/1799", "2004-03-15", "15.03.2004", "03/15/2004", "15/03/04",
+            "15/03/20044", "1/1/2000", "", " ", "15 / 03 / 2004", "15/03/2004\n", "15/03/2004\r\n", "١٥/٠٣/٢٠٠٤",
+            "15/03/２004", "15/03/2004\u{A0}", "\u{A0}15/03/2004", "20040315", "15 03 2004", "32/01/2004",
+            "00/01/2004", "15/13/2004", "15/00/2004", "1/12/2200", "1/12/2201", "15-3-2004",
+        ]
         var g = SeededGenerator(seed: 42)
         let alphabet = Array("0123456789//-. \t12")
         for _ in 0..<4000 {
@@ -154,11 +161,13 @@ private let handPicked: [String] = [
 
 @Suite struct TrimmedTests {
     @Test func trimmedIsFoundationsTrimming() {
-        let corpus = handPicked + generatedStrings(count: 3000, maxLength: 8, seed: 7)
+        let corpus =
+            handPicked + generatedStrings(count: 3000, maxLength: 8, seed: 7)
             + ["\u{A0}a\u{A0}", " \u{3000}a", "a \u{2000}", "\t \t", "a\u{301} ", " \u{301}a", "\u{1680}"]
         for s in corpus {
-            #expect(VietnameseText.trimmed(s) == s.trimmingCharacters(in: .whitespaces),
-                    "\(s.unicodeScalars.map { String($0.value, radix: 16) })")
+            #expect(
+                VietnameseText.trimmed(s) == s.trimmingCharacters(in: .whitespaces),
+                "\(s.unicodeScalars.map { String($0.value, radix: 16) })")
             #expect(Array(VietnameseText.trimmed(s).unicodeScalars) == Array(s.trimmingCharacters(in: .whitespaces).unicodeScalars))
         }
     }
@@ -234,8 +243,9 @@ private enum ScalarCSV {
         if quoted { throw HosoError(.csvInvalid, .both("", "unterminated"), location: "\(source):\(recordLine)") }
         if !field.isEmpty || !fields.isEmpty { endRecord() }
         guard let first = records.first else { throw HosoError(.csvInvalid, .both("", "no header"), location: source) }
-        return Table(source: source, header: first.1.map { $0.trimmingCharacters(in: .whitespaces) },
-                     rows: records.dropFirst().map { Table.Row(number: $0.0, cells: $0.1) })
+        return Table(
+            source: source, header: first.1.map { $0.trimmingCharacters(in: .whitespaces) },
+            rows: records.dropFirst().map { Table.Row(number: $0.0, cells: $0.1) })
     }
 
     static func detectSeparator(_ chars: [Unicode.Scalar]) -> Unicode.Scalar {
@@ -255,8 +265,10 @@ private enum ScalarCSV {
     @Test func theByteReaderReadsAsTheScalarReaderDid() {
         let pieces = ["a", "Nguyễn", "Văn", "\"", "\"\"", ";", ",", "\r\n", "\n", "\r", " ", "\t", "x\"y", "1", "ễ", "😀", "\u{FEFF}"]
         var g = SeededGenerator(seed: 0x5EED)
-        var texts = ["STT;Họ tên\r\n1;An\r\n", "\u{FEFF}a,b\n1,2\n", "a;b\n\"x;y\";\"q\"\"r\"\n", "a;b\n\"unterminated\n",
-                     "a;b\nx\"y;z\n", "a;b\n\"x\"y;z\n", "", "\n\n", " h1 ; h2 \n1;2", "a\tb\tc\n1\t2\t3\n", "a;b\n\"l1\nl2\";3\n4;5"]
+        var texts = [
+            "STT;Họ tên\r\n1;An\r\n", "\u{FEFF}a,b\n1,2\n", "a;b\n\"x;y\";\"q\"\"r\"\n", "a;b\n\"unterminated\n",
+            "a;b\nx\"y;z\n", "a;b\n\"x\"y;z\n", "", "\n\n", " h1 ; h2 \n1;2", "a\tb\tc\n1\t2\t3\n", "a;b\n\"l1\nl2\";3\n4;5",
+        ]
         for _ in 0..<3000 {
             var t = ""
             let x = g.next()
@@ -312,13 +324,17 @@ private enum ScalarCSV {
     }
 
     @Test func integersAndEscapesAreWrittenExactly() throws {
-        let values: [Double] = [0, -0.0, 1, -1, 9, 10, 99, 100, 123_456_789, -987_654_321_012_345, 999_999_999_999_999, 1e15, 1e21, 0.5, -1.5e-7]
+        let values: [Double] = [
+            0, -0.0, 1, -1, 9, 10, 99, 100, 123_456_789, -987_654_321_012_345, 999_999_999_999_999, 1e15, 1e21, 0.5, -1.5e-7,
+        ]
         for d in values {
-            #expect(String(decoding: try CanonicalJSON.serialize(.number(d)), as: UTF8.self)
+            #expect(
+                String(decoding: try CanonicalJSON.serialize(.number(d)), as: UTF8.self)
                     == (d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : CanonicalJSON.formatNumber(d)))
         }
         let s = "a\"b\\c\u{8}\u{C}\n\r\t\u{1}\u{1F}\u{7F}é/"
-        #expect(String(decoding: try CanonicalJSON.serialize(.string(s)), as: UTF8.self)
+        #expect(
+            String(decoding: try CanonicalJSON.serialize(.string(s)), as: UTF8.self)
                 == "\"a\\\"b\\\\c\\b\\f\\n\\r\\t\\u0001\\u001f\u{7F}é/\"")
     }
 }

@@ -1,8 +1,9 @@
 import Foundation
 import HosoCore
-@testable import HosoRecords
 import HosoTestSupport
 import Testing
+
+@testable import HosoRecords
 
 /// A mark from text the test knows is valid.
 private func m(_ text: String) -> Mark {
@@ -40,7 +41,10 @@ private func marks(_ count: Int, _ text: String) -> [Mark] { Array(repeating: m(
 
     @Test func errorsSayWhatIsWrongAndWhere() {
         func error(_ text: String) -> HosoError? {
-            do { _ = try Mark.parse(text, location: "6A, Toán, dòng 12"); return nil } catch { return error }
+            do {
+                _ = try Mark.parse(text, location: "6A, Toán, dòng 12")
+                return nil
+            } catch { return error }
         }
         let tooPrecise = error("8.25")
         #expect(tooPrecise?.code == .markInvalid)
@@ -138,40 +142,54 @@ struct TermCase: Sendable, CustomTestStringConvertible {
     // result = N/D rounded half up to a whole number of tenths.
     @Test(arguments: [
         // Exactly at a half: rounds up.
-        TermCase(regular: ["7", "7", "7"], mid: "8", end: "7", periods: 70, expected: "7.3",
-                 working: "(7+7+7 + 2·8 + 3·7)/8 = (21+16+21)/8 = 58/8 = 7.25 → 7.3"),
-        TermCase(regular: ["8", "8", "8.4"], mid: "8", end: "8", periods: 52, expected: "8.1",
-                 working: "(8+8+8.4 + 2·8 + 3·8)/8 = (24.4+16+24)/8 = 64.4/8 = 8.05 → 8.1"),
-        TermCase(regular: ["6", "6", "6.6"], mid: "6", end: "7", periods: 36, expected: "6.5",
-                 working: "(6+6+6.6 + 2·6 + 3·7)/8 = (18.6+12+21)/8 = 51.6/8 = 6.45 → 6.5"),
+        TermCase(
+            regular: ["7", "7", "7"], mid: "8", end: "7", periods: 70, expected: "7.3",
+            working: "(7+7+7 + 2·8 + 3·7)/8 = (21+16+21)/8 = 58/8 = 7.25 → 7.3"),
+        TermCase(
+            regular: ["8", "8", "8.4"], mid: "8", end: "8", periods: 52, expected: "8.1",
+            working: "(8+8+8.4 + 2·8 + 3·8)/8 = (24.4+16+24)/8 = 64.4/8 = 8.05 → 8.1"),
+        TermCase(
+            regular: ["6", "6", "6.6"], mid: "6", end: "7", periods: 36, expected: "6.5",
+            working: "(6+6+6.6 + 2·6 + 3·7)/8 = (18.6+12+21)/8 = 51.6/8 = 6.45 → 6.5"),
         // Just below and just above a half (ninths are the nearest a term average gets to x.x5).
-        TermCase(regular: ["7", "7", "7", "7.2"], mid: "8", end: "7", periods: 105, expected: "7.2",
-                 working: "(28.2 + 16 + 21)/9 = 65.2/9 = 7.2444… → 7.2"),
-        TermCase(regular: ["7", "7", "7", "7.3"], mid: "8", end: "7", periods: 105, expected: "7.3",
-                 working: "(28.3 + 16 + 21)/9 = 65.3/9 = 7.2555… → 7.3"),
+        TermCase(
+            regular: ["7", "7", "7", "7.2"], mid: "8", end: "7", periods: 105, expected: "7.2",
+            working: "(28.2 + 16 + 21)/9 = 65.2/9 = 7.2444… → 7.2"),
+        TermCase(
+            regular: ["7", "7", "7", "7.3"], mid: "8", end: "7", periods: 105, expected: "7.3",
+            working: "(28.3 + 16 + 21)/9 = 65.3/9 = 7.2555… → 7.3"),
         // Repeating sevenths (two regular marks).
-        TermCase(regular: ["8", "9"], mid: "7", end: "8.5", periods: 35, expected: "8.1",
-                 working: "(17 + 14 + 25.5)/7 = 56.5/7 = 8.0714… → 8.1"),
-        TermCase(regular: ["8", "8.8"], mid: "7", end: "8.5", periods: 35, expected: "8.0",
-                 working: "(16.8 + 14 + 25.5)/7 = 56.3/7 = 8.0428… → 8.0"),
+        TermCase(
+            regular: ["8", "9"], mid: "7", end: "8.5", periods: 35, expected: "8.1",
+            working: "(17 + 14 + 25.5)/7 = 56.5/7 = 8.0714… → 8.1"),
+        TermCase(
+            regular: ["8", "8.8"], mid: "7", end: "8.5", periods: 35, expected: "8.0",
+            working: "(16.8 + 14 + 25.5)/7 = 56.3/7 = 8.0428… → 8.0"),
         // Repeating ninths (four regular marks).
-        TermCase(regular: ["6.5", "7", "8", "9.5"], mid: "6", end: "7.5", periods: 140, expected: "7.3",
-                 working: "(31 + 12 + 22.5)/9 = 65.5/9 = 7.2777… → 7.3"),
-        TermCase(regular: ["5", "5", "5", "5"], mid: "5", end: "5.1", periods: 140, expected: "5.0",
-                 working: "(20 + 10 + 15.3)/9 = 45.3/9 = 5.0333… → 5.0"),
+        TermCase(
+            regular: ["6.5", "7", "8", "9.5"], mid: "6", end: "7.5", periods: 140, expected: "7.3",
+            working: "(31 + 12 + 22.5)/9 = 65.5/9 = 7.2777… → 7.3"),
+        TermCase(
+            regular: ["5", "5", "5", "5"], mid: "5", end: "5.1", periods: 140, expected: "5.0",
+            working: "(20 + 10 + 15.3)/9 = 45.3/9 = 5.0333… → 5.0"),
         // Exact, and the ends of the scale.
-        TermCase(regular: ["6", "8"], mid: "7", end: "7", periods: 35, expected: "7.0",
-                 working: "(14 + 14 + 21)/7 = 49/7 = 7.0"),
-        TermCase(regular: ["10", "10", "10", "10"], mid: "10", end: "10", periods: 105, expected: "10.0",
-                 working: "90/9 = 10.0"),
-        TermCase(regular: ["0", "0", "0"], mid: "0", end: "0", periods: 70, expected: "0.0",
-                 working: "0/8 = 0.0"),
-        TermCase(regular: ["0", "0"], mid: "0", end: "0.2", periods: 35, expected: "0.1",
-                 working: "(0 + 0 + 0.6)/7 = 0.0857… → 0.1"),
+        TermCase(
+            regular: ["6", "8"], mid: "7", end: "7", periods: 35, expected: "7.0",
+            working: "(14 + 14 + 21)/7 = 49/7 = 7.0"),
+        TermCase(
+            regular: ["10", "10", "10", "10"], mid: "10", end: "10", periods: 105, expected: "10.0",
+            working: "90/9 = 10.0"),
+        TermCase(
+            regular: ["0", "0", "0"], mid: "0", end: "0", periods: 70, expected: "0.0",
+            working: "0/8 = 0.0"),
+        TermCase(
+            regular: ["0", "0"], mid: "0", end: "0.2", periods: 35, expected: "0.1",
+            working: "(0 + 0 + 0.6)/7 = 0.0857… → 0.1"),
     ])
     func termAverage(_ c: TermCase) throws {
-        let average = try SecondaryGrading.termAverage(regular: marks(c.regular), midTerm: m(c.mid),
-                                                       endOfTerm: m(c.end), periodsPerYear: c.periods)
+        let average = try SecondaryGrading.termAverage(
+            regular: marks(c.regular), midTerm: m(c.mid),
+            endOfTerm: m(c.end), periodsPerYear: c.periods)
         #expect(average == m(c.expected), "\(c.working)")
     }
 
@@ -180,15 +198,17 @@ struct TermCase: Sendable, CustomTestStringConvertible {
     ])
     func regularMarkCountIsChecked(_ periods: Int, _ regular: [String]) {
         #expect(throws: HosoError(.gradeRegularMarkCount, .both("", ""))) {
-            try SecondaryGrading.termAverage(regular: marks(regular), midTerm: m("8"), endOfTerm: m("8"),
-                                             periodsPerYear: periods)
+            try SecondaryGrading.termAverage(
+                regular: marks(regular), midTerm: m("8"), endOfTerm: m("8"),
+                periodsPerYear: periods)
         }
     }
 
     @Test func regularMarkCountErrorSaysWhatIsExpected() {
         do {
-            _ = try SecondaryGrading.termAverage(regular: marks(["8", "7", "9"]), midTerm: m("8"), endOfTerm: m("8"),
-                                                 periodsPerYear: 105, location: "7B, Ngữ văn, HK I")
+            _ = try SecondaryGrading.termAverage(
+                regular: marks(["8", "7", "9"]), midTerm: m("8"), endOfTerm: m("8"),
+                periodsPerYear: 105, location: "7B, Ngữ văn, HK I")
             Issue.record("expected an error")
         } catch {
             #expect(error.code == .gradeRegularMarkCount)
@@ -260,7 +280,8 @@ private func isHalfUpRounding(_ r: Int, of n: Int, over d: Int) -> Bool {
         func randomMark() -> Mark { Mark(uncheckedTenths: Int.random(in: Mark.validTenths, using: &rng)) }
         func decimal(_ mark: Mark) -> Decimal { Decimal(string: mark.description)! }
         func reference(_ regular: [Mark], _ mid: Mark, _ end: Mark) -> Decimal {
-            var exact = (regular.map(decimal).reduce(0, +) + 2 * decimal(mid) + 3 * decimal(end))
+            var exact =
+                (regular.map(decimal).reduce(0, +) + 2 * decimal(mid) + 3 * decimal(end))
                 / Decimal(regular.count + 5)
             var rounded = Decimal()
             NSDecimalRound(&rounded, &exact, 1, .plain)
@@ -272,9 +293,11 @@ private func isHalfUpRounding(_ r: Int, of n: Int, over d: Int) -> Bool {
             var terms: [Mark] = []
             for _ in 0..<2 {
                 let regular = (0..<count).map { _ in randomMark() }
-                let mid = randomMark(), end = randomMark()
-                let average = try SecondaryGrading.termAverage(regular: regular, midTerm: mid, endOfTerm: end,
-                                                               periodsPerYear: periods)
+                let mid = randomMark()
+                let end = randomMark()
+                let average = try SecondaryGrading.termAverage(
+                    regular: regular, midTerm: mid, endOfTerm: end,
+                    periodsPerYear: periods)
                 #expect(decimal(average) == reference(regular, mid, end), "\(regular) \(mid) \(end)")
                 terms.append(average)
             }
@@ -356,35 +379,56 @@ private func isHalfUpRounding(_ r: Int, of n: Int, over d: Int) -> Bool {
         ([], 0, .chuaDat, "no scored subjects"),
     ])
     func thresholds(_ scored: [Mark], _ notPassed: Int, _ expected: LearningResult, _ why: String) {
-        let result = SecondaryGrading.learningResult(scored: scored, commentsOnly: Self.withNotPassed(notPassed),
-                                                     rules: .thongTu22ThresholdsOnly)
+        let result = SecondaryGrading.learningResult(
+            scored: scored, commentsOnly: Self.withNotPassed(notPassed),
+            rules: .thongTu22ThresholdsOnly)
         #expect(result == expected, "\(why)")
     }
 
     /// TT22 Điều 9 khoản 3, with the default rules: a result two or more levels below Tốt/Khá because of one
     /// subject alone is raised one level.
     @Test(arguments: [
-        (marks(7, "8.5") + marks(["4.0"]), 0, LearningResult.kha, LearningResult.dat, SubjectPosition?.some(.scored(7)),
-         "without the 4.0 it is Tốt; Đạt is two below → Khá"),
-        (marks(7, "8.5") + marks(["3.0"]), 0, .dat, .chuaDat, .scored(7),
-         "without the 3.0 it is Tốt; Chưa đạt is three below → the adjacent level, Đạt (not back to Tốt)"),
-        (marks(["3.0"]) + marks(7, "7.0"), 0, .dat, .chuaDat, .scored(0),
-         "without the 3.0 it is Khá; Chưa đạt is two below → Đạt"),
-        (marks(7, "7.0") + marks(["4.0"]), 0, .dat, .dat, nil,
-         "without the 4.0 it is Khá, only one above Đạt → no change"),
-        (marks(6, "8.5") + marks(["3.0", "3.0"]), 0, .chuaDat, .chuaDat, nil,
-         "two low subjects: not one subject alone"),
-        (marks(8, "8.5"), 1, .kha, .dat, .commentsOnly(0),
-         "one comments-only Chưa đạt takes Tốt marks to Đạt → Khá"),
-        (marks(8, "8.5"), 2, .chuaDat, .chuaDat, nil,
-         "two comments-only Chưa đạt: without one it is still only Đạt"),
-        (marks(7, "8.5") + marks(["4.0"]), 1, .dat, .dat, nil,
-         "a 4.0 and a Chưa đạt: two subjects"),
-        (marks(6, "8.0") + marks(["6.5", "6.4"]), 0, .kha, .kha, nil,
-         "Khá is one below Tốt: never adjusted"),
+        (
+            marks(7, "8.5") + marks(["4.0"]), 0, LearningResult.kha, LearningResult.dat, SubjectPosition?.some(.scored(7)),
+            "without the 4.0 it is Tốt; Đạt is two below → Khá"
+        ),
+        (
+            marks(7, "8.5") + marks(["3.0"]), 0, .dat, .chuaDat, .scored(7),
+            "without the 3.0 it is Tốt; Chưa đạt is three below → the adjacent level, Đạt (not back to Tốt)"
+        ),
+        (
+            marks(["3.0"]) + marks(7, "7.0"), 0, .dat, .chuaDat, .scored(0),
+            "without the 3.0 it is Khá; Chưa đạt is two below → Đạt"
+        ),
+        (
+            marks(7, "7.0") + marks(["4.0"]), 0, .dat, .dat, nil,
+            "without the 4.0 it is Khá, only one above Đạt → no change"
+        ),
+        (
+            marks(6, "8.5") + marks(["3.0", "3.0"]), 0, .chuaDat, .chuaDat, nil,
+            "two low subjects: not one subject alone"
+        ),
+        (
+            marks(8, "8.5"), 1, .kha, .dat, .commentsOnly(0),
+            "one comments-only Chưa đạt takes Tốt marks to Đạt → Khá"
+        ),
+        (
+            marks(8, "8.5"), 2, .chuaDat, .chuaDat, nil,
+            "two comments-only Chưa đạt: without one it is still only Đạt"
+        ),
+        (
+            marks(7, "8.5") + marks(["4.0"]), 1, .dat, .dat, nil,
+            "a 4.0 and a Chưa đạt: two subjects"
+        ),
+        (
+            marks(6, "8.0") + marks(["6.5", "6.4"]), 0, .kha, .kha, nil,
+            "Khá is one below Tốt: never adjusted"
+        ),
     ])
-    func singleSubjectAdjustment(_ scored: [Mark], _ notPassed: Int, _ expected: LearningResult,
-                                 _ byThresholds: LearningResult, _ subject: SubjectPosition?, _ why: String) {
+    func singleSubjectAdjustment(
+        _ scored: [Mark], _ notPassed: Int, _ expected: LearningResult,
+        _ byThresholds: LearningResult, _ subject: SubjectPosition?, _ why: String
+    ) {
         let assessment = SecondaryGrading.assessLearning(scored: scored, commentsOnly: Self.withNotPassed(notPassed))
         #expect(assessment.level == expected, "\(why)")
         #expect(assessment.levelByThresholds == byThresholds, "\(why)")
@@ -396,13 +440,19 @@ private func isHalfUpRounding(_ r: Int, of n: Int, over d: Int) -> Bool {
         var scoredOnly = LearningResultRules.thongTu22
         scoredOnly.singleSubjectAdjustment = .scoredSubjectsOnly
         // A comments-only Chưa đạt is not "the one subject" under this reading…
-        #expect(SecondaryGrading.learningResult(scored: marks(8, "8.5"), commentsOnly: Self.withNotPassed(1),
-                                                rules: scoredOnly) == .dat)
+        #expect(
+            SecondaryGrading.learningResult(
+                scored: marks(8, "8.5"), commentsOnly: Self.withNotPassed(1),
+                rules: scoredOnly) == .dat)
         // …a scored subject still is.
-        #expect(SecondaryGrading.learningResult(scored: marks(7, "8.5") + marks(["4.0"]), commentsOnly: Self.allPass,
-                                                rules: scoredOnly) == .kha)
-        #expect(SecondaryGrading.learningResult(scored: marks(7, "8.5") + marks(["4.0"]), commentsOnly: Self.allPass,
-                                                rules: .thongTu22ThresholdsOnly) == .dat)
+        #expect(
+            SecondaryGrading.learningResult(
+                scored: marks(7, "8.5") + marks(["4.0"]), commentsOnly: Self.allPass,
+                rules: scoredOnly) == .kha)
+        #expect(
+            SecondaryGrading.learningResult(
+                scored: marks(7, "8.5") + marks(["4.0"]), commentsOnly: Self.allPass,
+                rules: .thongTu22ThresholdsOnly) == .dat)
     }
 
     @Test func thresholdsAreConfigurable() throws {

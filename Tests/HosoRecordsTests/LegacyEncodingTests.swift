@@ -1,6 +1,7 @@
 import Foundation
-@testable import HosoRecords
 import Testing
+
+@testable import HosoRecords
 
 /// Names and places with their legacy forms as Excel shows them (legacy bytes read as Windows-1252).
 /// The legacy strings were written from the byte tables of the standards and checked against an
@@ -96,14 +97,15 @@ private func isNFC(_ s: String) -> Bool {
         }
     }
 
-    @Test(arguments: [
-        // Facts from TCVN 5712:1993 and the VNI chart, spelled out byte by byte.
-        (LegacyEncoding.tcvn3, [0xD4], "ễ"), (.tcvn3, [0xA8], "ă"), (.tcvn3, [0xAD], "ư"), (.tcvn3, [0xAE], "đ"),
-        (.tcvn3, [0xA7], "Đ"), (.tcvn3, [0xB8], "á"), (.tcvn3, [0xFE], "ỵ"), (.tcvn3, [0xA0], "\u{A0}"),
-        (.vni, [0x65, 0xE3], "ễ"), (.vni, [0x61, 0xEA], "ă"), (.vni, [0xF6], "ư"), (.vni, [0xF4], "ơ"),
-        (.vni, [0xF1], "đ"), (.vni, [0xD1], "Đ"), (.vni, [0xEE], "ỵ"), (.vni, [0x61, 0xFA], "ẳ"),
-        (.vni, [0xF6, 0xF9], "ứ"), (.vni, [0x4F, 0xC1], "Ố"), (.vni, [0xD6, 0xCF], "Ự"),
-    ] as [(LegacyEncoding, [UInt8], String)])
+    @Test(
+        arguments: [
+            // Facts from TCVN 5712:1993 and the VNI chart, spelled out byte by byte.
+            (LegacyEncoding.tcvn3, [0xD4], "ễ"), (.tcvn3, [0xA8], "ă"), (.tcvn3, [0xAD], "ư"), (.tcvn3, [0xAE], "đ"),
+            (.tcvn3, [0xA7], "Đ"), (.tcvn3, [0xB8], "á"), (.tcvn3, [0xFE], "ỵ"), (.tcvn3, [0xA0], "\u{A0}"),
+            (.vni, [0x65, 0xE3], "ễ"), (.vni, [0x61, 0xEA], "ă"), (.vni, [0xF6], "ư"), (.vni, [0xF4], "ơ"),
+            (.vni, [0xF1], "đ"), (.vni, [0xD1], "Đ"), (.vni, [0xEE], "ỵ"), (.vni, [0x61, 0xFA], "ẳ"),
+            (.vni, [0xF6, 0xF9], "ứ"), (.vni, [0x4F, 0xC1], "Ố"), (.vni, [0xD6, 0xCF], "Ự"),
+        ] as [(LegacyEncoding, [UInt8], String)])
     func knownBytes(_ encoding: LegacyEncoding, _ bytes: [UInt8], _ letter: String) {
         #expect(LegacyText.decode(bytes, as: encoding) == letter)
     }

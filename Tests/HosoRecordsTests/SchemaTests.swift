@@ -138,9 +138,9 @@ private func loadProblems(_ schemaJSON: String) throws -> [HosoError] {
 
     @Test func fiveProblemsGiveFiveErrors() throws {
         let doc = """
-        {"fullName": " Lò Thị Mai", "dateOfBirth": "1980-02-30", "sex": "nữ", "citizenId": "0221800012345",
-         "roles": [], "ethnicity": "Thái"}
-        """
+            {"fullName": " Lò Thị Mai", "dateOfBirth": "1980-02-30", "sex": "nữ", "citizenId": "0221800012345",
+             "roles": [], "ethnicity": "Thái"}
+            """
         let errs = try SchemaValidator.forRecordType("person").validate(try CanonicalJSON.parse(doc), source: "person.json")
         #expect(errs.count == 5)
         #expect(Set(errs.map(pointer)) == ["/fullName", "/dateOfBirth", "/sex", "/citizenId", "/roles"])
@@ -149,7 +149,8 @@ private func loadProblems(_ schemaJSON: String) throws -> [HosoError] {
     @Test func errorsAreLocatedBilingualAndNameTheRule() throws {
         let ledger = try parse(examplesDir.appendingPathComponent("valid-ledger-formats-example.json"))
         guard case .object(var members) = ledger, let i = members.firstIndex(where: { $0.key == "entries" }),
-              case .array(var entries) = members[i].value, case .object(var entry) = entries[0] else {
+            case .array(var entries) = members[i].value, case .object(var entry) = entries[0]
+        else {
             Issue.record("unexpected example shape")
             return
         }
@@ -169,8 +170,10 @@ private func loadProblems(_ schemaJSON: String) throws -> [HosoError] {
         #expect(errs.count == 8)
 
         let cid = try SchemaValidator.forRecordType("person").validate(
-            .object([JSONMember("fullName", .string("A")), JSONMember("dateOfBirth", .string("2000-01-01")),
-                     JSONMember("roles", .array([.string("student")])), JSONMember("citizenId", .string("12345"))]), source: "p")
+            .object([
+                JSONMember("fullName", .string("A")), JSONMember("dateOfBirth", .string("2000-01-01")),
+                JSONMember("roles", .array([.string("student")])), JSONMember("citizenId", .string("12345")),
+            ]), source: "p")
         #expect(cid.count == 1)
         #expect(cid.first?.message.vi.contains("^[0-9]{12}$") == true)
         #expect(cid.first?.message.vi.contains("đúng 12 chữ số") == true)
@@ -197,18 +200,19 @@ private func loadProblems(_ schemaJSON: String) throws -> [HosoError] {
         #expect(problems.first?.location == location)
     }
 
-    @Test(arguments: [
-        (##"{"$ref": "#/$defs/missing"}"##, "anonymous.schema.json#/$ref"),
-        (#"{"$ref": "nothing.schema.json"}"#, "anonymous.schema.json#/$ref"),
-        (##"{"$ref": "#/$defs/a", "$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"allOf": [{"$ref": "#/$defs/a"}]}}}"##, nil),
-        (#"{"then": {"type": "string"}}"#, "anonymous.schema.json#"),
-        (#"{"type": "text"}"#, "anonymous.schema.json#/type"),
-        (#"{"pattern": "(unclosed"}"#, "anonymous.schema.json#/pattern"),
-        (#"{"minLength": -1}"#, "anonymous.schema.json#/minLength"),
-        (#"{"required": ["a", "a"]}"#, "anonymous.schema.json#/required"),
-        (#"{"anyOf": []}"#, "anonymous.schema.json#/anyOf"),
-        (#"{"properties": {"a": 3}}"#, "anonymous.schema.json#/properties/a"),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            (##"{"$ref": "#/$defs/missing"}"##, "anonymous.schema.json#/$ref"),
+            (#"{"$ref": "nothing.schema.json"}"#, "anonymous.schema.json#/$ref"),
+            (##"{"$ref": "#/$defs/a", "$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"allOf": [{"$ref": "#/$defs/a"}]}}}"##, nil),
+            (#"{"then": {"type": "string"}}"#, "anonymous.schema.json#"),
+            (#"{"type": "text"}"#, "anonymous.schema.json#/type"),
+            (#"{"pattern": "(unclosed"}"#, "anonymous.schema.json#/pattern"),
+            (#"{"minLength": -1}"#, "anonymous.schema.json#/minLength"),
+            (#"{"required": ["a", "a"]}"#, "anonymous.schema.json#/required"),
+            (#"{"anyOf": []}"#, "anonymous.schema.json#/anyOf"),
+            (#"{"properties": {"a": 3}}"#, "anonymous.schema.json#/properties/a"),
+        ] as [(String, String?)])
     func malformedSchemaIsRefusedAtLoad(_ schema: String, _ location: String?) throws {
         let problems = try loadProblems(schema)
         #expect(problems.map(\.code) == [.schemaInvalid])
@@ -222,7 +226,8 @@ private func loadProblems(_ schemaJSON: String) throws -> [HosoError] {
 
     @Test func unsupportedKeywordInAReferencedSchemaIsRefused() throws {
         let registry: [String: JSONValue] = [
-            "other.schema.json": try CanonicalJSON.parse(#"{"$id": "https://hoso.invalid/schemas/other.schema.json", "$defs": {"x": {"patternProperties": {}}}}"#)
+            "other.schema.json": try CanonicalJSON.parse(
+                #"{"$id": "https://hoso.invalid/schemas/other.schema.json", "$defs": {"x": {"patternProperties": {}}}}"#)
         ]
         #expect(throws: HosoProblems.self) {
             try SchemaValidator(schema: try CanonicalJSON.parse(#"{"$ref": "other.schema.json#/$defs/x"}"#), registry: registry)
@@ -239,7 +244,8 @@ private func loadProblems(_ schemaJSON: String) throws -> [HosoError] {
                     if inSchema { used.insert(m.key) }
                     switch m.key {
                     case "properties", "$defs": if case .object(let subs) = m.value { for sub in subs { walk(sub.value, inSchema: true) } }
-                    case "allOf", "anyOf", "oneOf", "prefixItems": if case .array(let subs) = m.value { for sub in subs { walk(sub, inSchema: true) } }
+                    case "allOf", "anyOf", "oneOf", "prefixItems":
+                        if case .array(let subs) = m.value { for sub in subs { walk(sub, inSchema: true) } }
                     case "items", "additionalProperties", "not", "if", "then", "else": walk(m.value, inSchema: true)
                     default: break
                     }
@@ -334,7 +340,8 @@ private func loadProblems(_ schemaJSON: String) throws -> [HosoError] {
     }
 
     @Test func objects() throws {
-        let s = #"{"type": "object", "required": ["a", "b"], "properties": {"a": {"type": "string"}}, "additionalProperties": {"type": "integer"}}"#
+        let s =
+            #"{"type": "object", "required": ["a", "b"], "properties": {"a": {"type": "string"}}, "additionalProperties": {"type": "integer"}}"#
         #expect(try errors(s, #"{"a": "x", "b": 1}"#).isEmpty)
         #expect(try errors(s, #"{"a": 1, "b": "y", "c": 2}"#).map(pointer) == ["/a", "/b"])
         #expect(try errors(s, "{}").map(pointer) == ["/a", "/b"])
@@ -344,8 +351,10 @@ private func loadProblems(_ schemaJSON: String) throws -> [HosoError] {
     @Test func formatsAreStrict() throws {
         let d = #"{"format": "date"}"#
         for ok in ["2024-02-29", "2000-02-29", "0001-01-01", "9999-12-31"] { #expect(try errors(d, "\"\(ok)\"").isEmpty, "\(ok)") }
-        for bad in ["2023-02-29", "1900-02-29", "0000-01-01", "2024-13-01", "2024-04-31", "2024-1-01", "20240101", "2024-01-01\n",
-                    "2024-01-01T00:00:00Z", "٢٠٢٤-01-01"] {
+        for bad in [
+            "2023-02-29", "1900-02-29", "0000-01-01", "2024-13-01", "2024-04-31", "2024-1-01", "20240101", "2024-01-01\n",
+            "2024-01-01T00:00:00Z", "٢٠٢٤-01-01",
+        ] {
             #expect(try errors(d, "\"\(bad.replacingOccurrences(of: "\n", with: "\\n"))\"").count == 1, "\(bad)")
         }
         #expect(try errors(d, "20240101").isEmpty)  // formats apply to strings only
@@ -353,8 +362,10 @@ private func loadProblems(_ schemaJSON: String) throws -> [HosoError] {
         for ok in ["2025-01-31T08:00:00Z", "2025-01-31t08:00:00.123z", "2025-01-31T08:00:00+07:00", "2016-12-31T23:59:60Z"] {
             #expect(try errors(t, "\"\(ok)\"").isEmpty, "\(ok)")
         }
-        for bad in ["2025-01-31 08:00:00Z", "2025-02-30T08:00:00Z", "2025-01-31T24:00:00Z", "2025-01-31T08:00:00", "2025-01-31T08:00:00+0700",
-                    "2025-01-31T08:00:00.Z"] {
+        for bad in [
+            "2025-01-31 08:00:00Z", "2025-02-30T08:00:00Z", "2025-01-31T24:00:00Z", "2025-01-31T08:00:00", "2025-01-31T08:00:00+0700",
+            "2025-01-31T08:00:00.Z",
+        ] {
             #expect(try errors(t, "\"\(bad)\"").count == 1, "\(bad)")
         }
     }
@@ -363,7 +374,8 @@ private func loadProblems(_ schemaJSON: String) throws -> [HosoError] {
         let s = #"{"$id": "https://hoso.invalid/schemas/test/x.schema.json", "$ref": "../person.schema.json#/$defs/citizenId"}"#
         #expect(try errors(s, #""022204001234""#).isEmpty)
         #expect(try errors(s, #""0222040012""#).count == 1)
-        let pointerEscapes = ##"{"$defs": {"a/b": {"type": "string"}, "c~d": {"type": "integer"}}, "allOf": [{"$ref": "#/$defs/a~1b"}, {"$ref": "#/$defs/c~0d"}]}"##
+        let pointerEscapes =
+            ##"{"$defs": {"a/b": {"type": "string"}, "c~d": {"type": "integer"}}, "allOf": [{"$ref": "#/$defs/a~1b"}, {"$ref": "#/$defs/c~0d"}]}"##
         #expect(try errors(pointerEscapes, #""x""#).count == 1)
         let percent = ##"{"$defs": {"ngày": {"type": "string"}}, "$ref": "#/$defs/ng%C3%A0y"}"##
         #expect(try errors(percent, "1").count == 1)
@@ -373,12 +385,14 @@ private func loadProblems(_ schemaJSON: String) throws -> [HosoError] {
 
     @Test func revisionEnvelopeMatchesItsSchema() throws {
         let ledger = try parse(examplesDir.appendingPathComponent("valid-ledger-formats-example.json"))
-        let first = Revision(recordType: "ledger", recordId: "PGD-TANLAP/THCS/2019/THCS-TANLAP", parents: [], author: "Vi Văn Tâm",
-                             time: HosoClock.format(Date(timeIntervalSince1970: 1_738_310_400)), reason: nil, body: ledger)
+        let first = Revision(
+            recordType: "ledger", recordId: "PGD-TANLAP/THCS/2019/THCS-TANLAP", parents: [], author: "Vi Văn Tâm",
+            time: HosoClock.format(Date(timeIntervalSince1970: 1_738_310_400)), reason: nil, body: ledger)
         let schema = try SchemaValidator.forRecordType("revision")
         #expect(schema.validate(first.json, source: "r").isEmpty)
-        let fix = Revision(recordType: "ledger", recordId: first.recordId, parents: [String(repeating: "ab", count: 32)], author: "Vi Văn Tâm",
-                           time: first.time, reason: "Sửa ngày sinh theo giấy khai sinh", body: ledger)
+        let fix = Revision(
+            recordType: "ledger", recordId: first.recordId, parents: [String(repeating: "ab", count: 32)], author: "Vi Văn Tâm",
+            time: first.time, reason: "Sửa ngày sinh theo giấy khai sinh", body: ledger)
         #expect(schema.validate(fix.json, source: "r").isEmpty)
         // What Revision.validate refuses, the schema refuses too.
         var noReason = fix
@@ -464,28 +478,28 @@ private func loadProblems(_ schemaJSON: String) throws -> [HosoError] {
 
     /// Checks every schema against the 2020-12 metaschema, then prints one verdict per case.
     static let referenceScript = #"""
-    import glob, json, os, sys, warnings
-    warnings.simplefilter("ignore")
-    import jsonschema
-    from jsonschema import Draft202012Validator, RefResolver
-    schemas_dir, cases_path = sys.argv[1], sys.argv[2]
-    store = {}
-    for path in sorted(glob.glob(os.path.join(schemas_dir, "*.schema.json"))):
-        with open(path, encoding="utf-8") as f:
-            schema = json.load(f)
-        Draft202012Validator.check_schema(schema)
-        store[schema["$id"]] = schema
-    checker = getattr(Draft202012Validator, "FORMAT_CHECKER", None) or jsonschema.draft202012_format_checker
-    validators = {}
-    def validator(uri):
-        if uri not in validators:
-            schema = store[uri]
-            validators[uri] = Draft202012Validator(schema, resolver=RefResolver.from_schema(schema, store=store), format_checker=checker)
-        return validators[uri]
-    with open(cases_path, encoding="utf-8") as f:
-        cases = json.load(f)
-    print(json.dumps([validator(c["schema"]).is_valid(c["instance"]) for c in cases]))
-    """#
+        import glob, json, os, sys, warnings
+        warnings.simplefilter("ignore")
+        import jsonschema
+        from jsonschema import Draft202012Validator, RefResolver
+        schemas_dir, cases_path = sys.argv[1], sys.argv[2]
+        store = {}
+        for path in sorted(glob.glob(os.path.join(schemas_dir, "*.schema.json"))):
+            with open(path, encoding="utf-8") as f:
+                schema = json.load(f)
+            Draft202012Validator.check_schema(schema)
+            store[schema["$id"]] = schema
+        checker = getattr(Draft202012Validator, "FORMAT_CHECKER", None) or jsonschema.draft202012_format_checker
+        validators = {}
+        def validator(uri):
+            if uri not in validators:
+                schema = store[uri]
+                validators[uri] = Draft202012Validator(schema, resolver=RefResolver.from_schema(schema, store=store), format_checker=checker)
+            return validators[uri]
+        with open(cases_path, encoding="utf-8") as f:
+            cases = json.load(f)
+        print(json.dumps([validator(c["schema"]).is_valid(c["instance"]) for c in cases]))
+        """#
 }
 
 /// Small changes to a valid document, each at one place: removed, renamed, or replaced by a value of another
@@ -520,20 +534,24 @@ private enum Mutants {
                 var renamed = members
                 renamed[i].key += "x"
                 out.append(rebuild(.object(renamed)))
-                visit(members[i].value, rebuild: { new in
-                    var m = members
-                    if let new { m[i].value = new } else { m.remove(at: i) }
-                    return rebuild(.object(m))
-                }, removable: true, into: &out)
+                visit(
+                    members[i].value,
+                    rebuild: { new in
+                        var m = members
+                        if let new { m[i].value = new } else { m.remove(at: i) }
+                        return rebuild(.object(m))
+                    }, removable: true, into: &out)
             }
         case .array(let items):
             if let first = items.first { out.append(rebuild(.array(items + [first]))) }
             for i in items.indices {
-                visit(items[i], rebuild: { new in
-                    var a = items
-                    if let new { a[i] = new } else { a.remove(at: i) }
-                    return rebuild(.array(a))
-                }, removable: true, into: &out)
+                visit(
+                    items[i],
+                    rebuild: { new in
+                        var a = items
+                        if let new { a[i] = new } else { a.remove(at: i) }
+                        return rebuild(.array(a))
+                    }, removable: true, into: &out)
             }
         default:
             break

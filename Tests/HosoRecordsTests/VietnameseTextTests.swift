@@ -1,6 +1,7 @@
-@testable import HosoRecords
 import HosoTestSupport
 import Testing
+
+@testable import HosoRecords
 
 @Suite struct VietnameseTextTests {
     @Test(arguments: [
@@ -30,7 +31,9 @@ import Testing
         scalars.removeAll { Unicode.Scalar($0) == nil }
         for v in scalars {
             let s = String(Character(Unicode.Scalar(v)!))
-            #expect(VietnameseText.nfc(s).unicodeScalars.elementsEqual(s.precomposedStringWithCanonicalMapping.unicodeScalars), "U+\(String(v, radix: 16))")
+            #expect(
+                VietnameseText.nfc(s).unicodeScalars.elementsEqual(s.precomposedStringWithCanonicalMapping.unicodeScalars),
+                "U+\(String(v, radix: 16))")
         }
         // Outside the fast path: a singleton (Å as U+212B) and a combining sequence still normalise.
         #expect(VietnameseText.nfc("\u{212B}").unicodeScalars.first?.value == 0xC5)
@@ -39,7 +42,9 @@ import Testing
 
     @Test func foldFastPathAgreesWithTheGeneralAlgorithm() {
         var g = SeededGenerator(seed: 7)
-        let alphabet = Array("aăâbcdđeêghiklmnoôơpqrstuưvxyAĂÂĐÊÔƠƯàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ  \t-.,0123456789ÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝ")
+        let alphabet = Array(
+            "aăâbcdđeêghiklmnoôơpqrstuưvxyAĂÂĐÊÔƠƯàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ  \t-.,0123456789ÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝ"
+        )
         for _ in 0..<3000 {
             var s = ""
             for _ in 0..<Int(g.state % 20) {
@@ -52,10 +57,11 @@ import Testing
 }
 
 @Suite struct CellCleaningTests {
-    @Test(arguments: [
-        ("Nguyễn Văn An", "Nguyễn Văn An"), ("  Nguyễn  Văn\tAn \n", "Nguyễn Văn An"), ("\u{00A0}Lê Hà\u{00A0}", "Lê Hà"),
-        ("Nguye\u{0302}\u{0303}n", "Nguy\u{1EC5}n"), ("", nil), ("   ", nil), ("à", "à"),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            ("Nguyễn Văn An", "Nguyễn Văn An"), ("  Nguyễn  Văn\tAn \n", "Nguyễn Văn An"), ("\u{00A0}Lê Hà\u{00A0}", "Lê Hà"),
+            ("Nguye\u{0302}\u{0303}n", "Nguy\u{1EC5}n"), ("", nil), ("   ", nil), ("à", "à"),
+        ] as [(String, String?)])
     func cellsAreTrimmedCollapsedAndNFC(_ raw: String, _ expected: String?) {
         let got = LedgerImporter.clean(raw)
         #expect(got.map { Array($0.unicodeScalars) } == expected.map { Array($0.unicodeScalars) })

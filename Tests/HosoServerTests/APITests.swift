@@ -1,13 +1,13 @@
 import Foundation
+import HTTPTypes
+import HosoAccounts
 import HosoCopies
 import HosoCore
 import HosoKit
 import HosoRecords
-import HosoAccounts
 import HosoServer
 import HosoSigning
 import HosoStore
-import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
@@ -18,8 +18,9 @@ import Testing
     /// Signs in through `POST /api/session`; the browser keeps the cookie, the CSRF token is returned.
     static func apiLogin(_ client: any TestClientProtocol, _ user: String) async throws -> (Browser, String) {
         let b = Browser(client)
-        let r = try await b.request(.post, "/api/session", headers: [.contentType: "application/json"],
-                                    body: Array(#"{"user":"\#(user)","password":"\#(Fixture.password)"}"#.utf8))
+        let r = try await b.request(
+            .post, "/api/session", headers: [.contentType: "application/json"],
+            body: Array(#"{"user":"\#(user)","password":"\#(Fixture.password)"}"#.utf8))
         #expect(r.status == .ok, "\(user): \(b.lastBody)")
         return (b, try #require(json(r)["csrf"] as? String))
     }
@@ -39,9 +40,11 @@ import Testing
         let csv = "ma_dinh_danh,ho_va_ten,ngay_sinh,tx1,tx2,tx3,tx4,gk,ck,nhan_xet\r\n0123456789,Lò Văn An,01/02/2010,7,8,6.5,,7,8,\r\n"
         return try Archive.open(at: fx.archivePath, clock: fx.config.clock).importGradeBook(
             csv: Array(csv.utf8), source: "t.csv", header: nil,
-            settings: GradeBookSettings(school: "Trường THCS Tân Lập", className: "9A", schoolYear: "2024-2025", subject: "Toán", term: "HK1",
-                                        level: "THCS", periodsPerYear: 70, assessment: "scored", teacher: Fixture.teacherName),
-            author: "gv").book.recordId
+            settings: GradeBookSettings(
+                school: "Trường THCS Tân Lập", className: "9A", schoolYear: "2024-2025", subject: "Toán", term: "HK1",
+                level: "THCS", periodsPerYear: 70, assessment: "scored", teacher: Fixture.teacherName),
+            author: "gv"
+        ).book.recordId
     }
 
     static func p12(_ fx: Fixture, _ name: String) throws -> [UInt8] {
@@ -94,18 +97,24 @@ import Testing
             let b = Browser(client)
             try await b.login("teacher2")
             #expect(try await b.get("/gradebook?id=\(id)").status == .ok)
-            #expect(b.lastBody.contains("id=\"not-own-book\"") && !b.lastBody.contains("id=\"save\"") && !b.lastBody.contains("id=\"sign-submit\""))
-            let save = try await b.post("/gradebook/save?id=\(id)", [("tx1-0", "10"), ("tx2-0", "10"), ("tx3-0", "10"), ("gk-0", "10"), ("ck-0", "10")])
+            #expect(
+                b.lastBody.contains("id=\"not-own-book\"") && !b.lastBody.contains("id=\"save\"")
+                    && !b.lastBody.contains("id=\"sign-submit\""))
+            let save = try await b.post(
+                "/gradebook/save?id=\(id)", [("tx1-0", "10"), ("tx2-0", "10"), ("tx3-0", "10"), ("gk-0", "10"), ("ck-0", "10")])
             #expect(save.status == .forbidden)
             #expect(b.lastBody.contains("FORBIDDEN") && b.lastBody.contains(Fixture.teacherName))
             try await b.get("/gradebook?id=\(id)")
-            let (h, body) = multipart([("_csrf", nil, nil, Array(try #require(b.csrfToken).utf8)), ("key", "gv-van.p12", "application/x-pkcs12", key),
-                                       ("password", nil, nil, Array("pw".utf8))])
+            let (h, body) = multipart([
+                ("_csrf", nil, nil, Array(try #require(b.csrfToken).utf8)), ("key", "gv-van.p12", "application/x-pkcs12", key),
+                ("password", nil, nil, Array("pw".utf8)),
+            ])
             #expect(try await b.request(.post, "/gradebook/sign?id=\(id)", headers: h, body: body).status == .forbidden)
             // The API says the same.
             let (t2, csrf) = try await Self.apiLogin(client, "teacher2")
             #expect(try await Self.post(t2, "/api/gradebook/marks?id=\(id)", csrf: csrf, ["tx1-0": "10"]).status == .forbidden)
-            let sign = try await Self.post(t2, "/api/gradebook/sign?id=\(id)", csrf: csrf, ["key": Data(key).base64EncodedString(), "password": "pw"])
+            let sign = try await Self.post(
+                t2, "/api/gradebook/sign?id=\(id)", csrf: csrf, ["key": Data(key).base64EncodedString(), "password": "pw"])
             #expect(sign.status == .forbidden)
             #expect((Self.json(sign)["errors"] as? [[String: Any]])?.first?["code"] as? String == "FORBIDDEN")
         }
@@ -118,7 +127,8 @@ import Testing
         let fx = try Fixture()
         let header = "STT;Họ và tên;Ngày sinh;Nơi sinh;Giới tính;Dân tộc;Xếp loại TN;Số hiệu VB;Số vào sổ;Trang"
         let csv = Array(([header, "1;Nguyễn Văn Bảo;15/03/2004;Xã Tân Lập;Nam;Kinh;Khá;A0099001;1;1"]).joined(separator: "\r\n").utf8)
-        let mapping = Array(#"""
+        let mapping = Array(
+            #"""
             {"format":"hoso/ledger-mapping","version":1,"recordId":"PGD-TL/THCS/2019/API",
              "ledger":{"issuer":"Phòng Giáo dục và Đào tạo huyện Tân Lập","title":"SỔ GỐC CẤP BẰNG TỐT NGHIỆP THCS","level":"THCS",
                "decision":{"number":"123/QĐ-PGDĐT","date":"2019-06-15"},"year":2019,"school":"Trường THCS Tân Lập","mode":"Giáo dục chính quy"},
@@ -129,8 +139,10 @@ import Testing
         let scan = try QRCode.png(for: "trang 1")
         try await fx.app().test(mode.setup) { client in
             let (b, csrf) = try await Self.apiLogin(client, "registrar")
-            var (h, body) = multipart([("ledger", "so.csv", "text/csv", csv), ("mapping", "m.json", "application/json", mapping),
-                                       ("scans", "trang-001.png", "image/png", scan)])
+            var (h, body) = multipart([
+                ("ledger", "so.csv", "text/csv", csv), ("mapping", "m.json", "application/json", mapping),
+                ("scans", "trang-001.png", "image/png", scan),
+            ])
             #expect(try await b.request(.post, "/api/digitize", headers: h, body: body).status == .forbidden, "no CSRF token")
             h[.xCSRF] = csrf
             let dry = try await b.request(.post, "/api/digitize", headers: h, body: body)
@@ -165,7 +177,9 @@ import Testing
             let rec = try await b.get("/api/record?id=PGD-TL/THCS/2019/API")
             #expect(rec.status == .ok)
             let r = Self.json(rec)
-            #expect((r["history"] as? [[String: Any]])?.count == 1 && (r["history"] as? [[String: Any]])?.first?["author"] as? String == "registrar")
+            #expect(
+                (r["history"] as? [[String: Any]])?.count == 1
+                    && (r["history"] as? [[String: Any]])?.first?["author"] as? String == "registrar")
             #expect((r["current"] as? [String: Any])?["year"] as? Int == 2019)
             #expect(try await b.get("/api/record?id=NO/SUCH").status == .notFound)
             // The history screen.
@@ -176,7 +190,10 @@ import Testing
         }
         // Every read was logged.
         let log = try ServerStore(path: fx.archivePath + "/server.sqlite", cost: Fixture.cost).auditLog(actor: "registrar")
-        for target in ["ledger-page:PGD-TL/THCS/2019/API#1", "ledger-scan:PGD-TL/THCS/2019/API#1", "record:PGD-TL/THCS/2019/API", "ledger:PGD-TL/THCS/2019/API"] {
+        for target in [
+            "ledger-page:PGD-TL/THCS/2019/API#1", "ledger-scan:PGD-TL/THCS/2019/API#1", "record:PGD-TL/THCS/2019/API",
+            "ledger:PGD-TL/THCS/2019/API",
+        ] {
             #expect(log.contains { $0.target == target }, "\(target) logged")
         }
     }
@@ -195,11 +212,13 @@ import Testing
         // Make the archive an office node with one school peer, and write one bundle for it.
         let clock = fx.config.clock
         let office = try Archive.open(at: fx.archivePath, clock: clock)
-        let me = try office.initNode(name: "phong", role: .office,
-                                     identity: try DemoPKI.issueNode(pki: fx.dir.path + "/pki", name: "phong", organization: "test", clock: clock))
+        let me = try office.initNode(
+            name: "phong", role: .office,
+            identity: try DemoPKI.issueNode(pki: fx.dir.path + "/pki", name: "phong", organization: "test", clock: clock))
         let school = try Archive.create(at: fx.dir.path + "/truong", clock: clock)
-        try school.initNode(name: "truong-a", role: .school,
-                            identity: try DemoPKI.issueNode(pki: fx.dir.path + "/pki", name: "truong-a", organization: "test", clock: clock))
+        try school.initNode(
+            name: "truong-a", role: .school,
+            identity: try DemoPKI.issueNode(pki: fx.dir.path + "/pki", name: "truong-a", organization: "test", clock: clock))
         let cert = try Certificate(der: try school.read(ObjectID(hex: try school.nodeInfo().certificate)!))
         try office.addPeer(name: "truong-a", certificate: cert, role: .school, scope: ["*"], author: "phong")
         try await fx.app().test(mode.setup) { client in

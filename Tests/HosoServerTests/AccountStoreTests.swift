@@ -1,8 +1,9 @@
 import Foundation
 import GRDB
-@testable import HosoAccounts
 import HosoTestSupport
 import Testing
+
+@testable import HosoAccounts
 
 /// The access log's writes are synced at each commit (the promise that an answered read is on disk).
 @Suite struct AuditDurabilityTests {
@@ -12,8 +13,10 @@ import Testing
         // 2 is FULL; GRDB's pool sets NORMAL (1) on its writer unless told again after opening.
         #expect(try store.db.write { try Int.fetchOne($0, sql: "PRAGMA synchronous") } == 2)
         #expect(try store.db.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") } == "wal")
-        try store.append([.init(at: "2026-01-01T00:00:00Z", actor: "a", action: "read", target: "t", detail: ""),
-                          .init(at: "2026-01-01T00:00:01Z", actor: "b", action: "read", target: "t", detail: "")])
+        try store.append([
+            .init(at: "2026-01-01T00:00:00Z", actor: "a", action: "read", target: "t", detail: ""),
+            .init(at: "2026-01-01T00:00:01Z", actor: "b", action: "read", target: "t", detail: ""),
+        ])
         try store.audit(actor: "c", action: "read", target: "t")
         #expect(try store.auditLog().map(\.actor) == ["c", "b", "a"])
         #expect(try store.checkAuditChain() == .init(entries: 3, intact: true, firstBroken: nil))

@@ -37,9 +37,11 @@ import Testing
         var args = ["--silent", "--parallel", "--parallel-max", "16"]
         for i in 1...600 {
             if i > 1 { args.append("--next") }
-            args += ["--max-time", "20", "-X", "POST", "-H", "Content-Type: application/json",
-                     "-d", #"{"number":"\#(i)/2026","serial":"A0000001"}"#, "--write-out", "%{stderr}%{http_code} \(i)\n",
-                     "--output", "/dev/null", "\(url)/api/verify"]
+            args += [
+                "--max-time", "20", "-X", "POST", "-H", "Content-Type: application/json",
+                "-d", #"{"number":"\#(i)/2026","serial":"A0000001"}"#, "--write-out", "%{stderr}%{http_code} \(i)\n",
+                "--output", "/dev/null", "\(url)/api/verify",
+            ]
         }
         client.arguments = args
         client.standardOutput = FileHandle.nullDevice
@@ -48,7 +50,8 @@ import Testing
         // Kill the server once answers are arriving, in the middle of the stream.
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
-            let answered = (try? String(contentsOfFile: codes, encoding: .utf8))?.split(separator: "\n").filter { $0.hasPrefix("200 ") }.count ?? 0
+            let answered =
+                (try? String(contentsOfFile: codes, encoding: .utf8))?.split(separator: "\n").filter { $0.hasPrefix("200 ") }.count ?? 0
             if answered >= 40 { break }
             try await Task.sleep(for: .milliseconds(5))
         }
@@ -56,12 +59,14 @@ import Testing
         server.waitUntilExit()
         client.waitUntilExit()
 
-        let answered = Set(try String(contentsOfFile: codes, encoding: .utf8).split(separator: "\n")
-            .filter { $0.hasPrefix("200 ") }.map { "copy:\($0.dropFirst(4))/2026" })
+        let answered = Set(
+            try String(contentsOfFile: codes, encoding: .utf8).split(separator: "\n")
+                .filter { $0.hasPrefix("200 ") }.map { "copy:\($0.dropFirst(4))/2026" })
         #expect(answered.count >= 40, "answers arrived before the kill")
         #expect(answered.count < 600, "the kill came while requests were still being answered (\(answered.count) answered)")
-        let logged = Set(try ServerStore(path: fx.archivePath + "/" + ServerStore.fileName, cost: Fixture.cost)
-            .auditLog(limit: 10_000, actor: "public").filter { $0.action == "verify" }.map(\.target))
+        let logged = Set(
+            try ServerStore(path: fx.archivePath + "/" + ServerStore.fileName, cost: Fixture.cost)
+                .auditLog(limit: 10_000, actor: "public").filter { $0.action == "verify" }.map(\.target))
         #expect(answered.subtracting(logged).isEmpty, "answered but not in the access log: \(answered.subtracting(logged).sorted())")
         #expect(try ServerStore(path: fx.archivePath + "/" + ServerStore.fileName, cost: Fixture.cost).checkAuditChain().intact)
     }

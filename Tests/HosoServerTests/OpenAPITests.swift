@@ -1,8 +1,8 @@
 import Foundation
+import HTTPTypes
 import HosoAccounts
 import HosoServer
 import HosoTestSupport
-import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
@@ -19,9 +19,15 @@ import Testing
         var path: String?
         var inPaths = false
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line == "paths:" { inPaths = true; continue }
+            if line == "paths:" {
+                inPaths = true
+                continue
+            }
             guard inPaths else { continue }
-            if !line.hasPrefix(" "), !line.isEmpty { inPaths = false; continue }
+            if !line.hasPrefix(" "), !line.isEmpty {
+                inPaths = false
+                continue
+            }
             if line.hasPrefix("  /"), !line.hasPrefix("   "), line.hasSuffix(":") {
                 path = String(line.dropFirst(2).dropLast())
             } else if let p = path, line.hasPrefix("    "), !line.hasPrefix("     ") {
@@ -34,8 +40,9 @@ import Testing
 
     @Test func theDocumentIsValidOpenAPI() throws {
         let validator = pythonTool("openapi-spec-validator")
-        try #require(FileManager.default.isExecutableFile(atPath: validator),
-                     "openapi-spec-validator is missing: tools/setup installs it into .build-py")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: validator),
+            "openapi-spec-validator is missing: tools/setup installs it into .build-py")
         let r = try runProgram(validator, [Self.document])
         #expect(r.status == 0, "\(r)")
         #expect(r.output.contains("OK"), "\(r)")
@@ -54,8 +61,9 @@ import Testing
             for op in documented.sorted() {
                 let parts = op.split(separator: " ")
                 let uri = String(parts[1]).replacingOccurrences(of: #"\{[a-z]+\}"#, with: "x", options: .regularExpression)
-                let r = try await client.execute(uri: uri, method: HTTPRequest.Method(String(parts[0]))!, headers: [.contentType: "application/json"],
-                                                 body: ByteBuffer(string: "{}"))
+                let r = try await client.execute(
+                    uri: uri, method: HTTPRequest.Method(String(parts[0]))!, headers: [.contentType: "application/json"],
+                    body: ByteBuffer(string: "{}"))
                 #expect(r.status != .notFound && r.status != .methodNotAllowed, "\(op) → \(r.status)")
                 #expect([.unauthorized, .badRequest, .ok].contains(r.status), "\(op) → \(r.status)")
             }

@@ -1,11 +1,12 @@
 import Foundation
-import HosoCore
-import HosoAccounts
-@testable import HosoServer
 import HTTPTypes
+import HosoAccounts
+import HosoCore
 import Hummingbird
 import HummingbirdTesting
 import Testing
+
+@testable import HosoServer
 
 /// Every route the router has, tried for real: one registered outside its role group answers a visitor or the wrong
 /// role, and a state-changing one outside a CSRF group accepts a request without the token.
@@ -30,7 +31,8 @@ import Testing
         "GET /api/gradebooks": [.teacher, .principal], "GET /api/gradebook": [.teacher, .principal],
         "POST /gradebook/save": [.teacher], "POST /gradebook/sign": [.teacher],
         "POST /api/gradebook/marks": [.teacher], "POST /api/gradebook/sign": [.teacher],
-        "GET /admin/users": [.admin], "POST /admin/users": [.admin], "POST /admin/users/{name}/disable": [.admin], "GET /admin/audit": [.admin],
+        "GET /admin/users": [.admin], "POST /admin/users": [.admin], "POST /admin/users/{name}/disable": [.admin],
+        "GET /admin/audit": [.admin],
         "GET /api/users": [.admin], "POST /api/users": [.admin], "POST /api/users/{name}/disable": [.admin], "GET /api/audit": [.admin],
         "GET /api/session": Set(Role.allCases), "DELETE /api/session": Set(Role.allCases),
     ]
@@ -80,7 +82,8 @@ import Testing
                 try await expectCSRFRefusal(b, "POST /logout", requestId: fx.requestId)
             }
             // Sign-in needs the login page's cookie repeated in the form.
-            let res = try await Browser(client).post("/login", [("user", "clerk"), ("password", Fixture.password), ("_csrf", "x")], csrf: false)
+            let res = try await Browser(client).post(
+                "/login", [("user", "clerk"), ("password", Fixture.password), ("_csrf", "x")], csrf: false)
             #expect(res.status == .forbidden)
             for r in Self.open where Self.split(r).0 != .get && !Self.tokenFree.contains(r) && r != "POST /login" && r != "POST /logout" {
                 Issue.record("\(r): an open route that changes state needs a check here")

@@ -1,7 +1,7 @@
 import Foundation
+import HosoAccounts
 import HosoCore
 import HosoKit
-import HosoAccounts
 import HosoServer
 import Hummingbird
 import HummingbirdTesting
@@ -104,13 +104,15 @@ import Testing
             let missing = try await b.post("/requests/\(fx.requestId)/refuse", [("reason", "không đủ giấy tờ")], csrf: false)
             #expect(missing.status == .forbidden)
             #expect(b.lastBody.contains("CSRF_FAILED"))
-            let wrong = try await b.post("/requests/\(fx.requestId)/refuse", [("reason", "không đủ giấy tờ"), ("_csrf", "gia-mao")], csrf: false)
+            let wrong = try await b.post(
+                "/requests/\(fx.requestId)/refuse", [("reason", "không đủ giấy tờ"), ("_csrf", "gia-mao")], csrf: false)
             #expect(wrong.status == .forbidden)
             let issue = try await b.post("/requests/\(fx.requestId)/issue", [], csrf: false)
             #expect(issue.status == .forbidden)
             // The API wants the token in a header.
-            let api = try await b.request(.post, "/api/requests/\(fx.requestId)/refuse", headers: [.contentType: "application/json"],
-                                          body: Array(#"{"reason":"x"}"#.utf8))
+            let api = try await b.request(
+                .post, "/api/requests/\(fx.requestId)/refuse", headers: [.contentType: "application/json"],
+                body: Array(#"{"reason":"x"}"#.utf8))
             #expect(api.status == .forbidden)
             try await b.get("/requests/\(fx.requestId)")
             #expect(b.lastBody.contains("Đã tiếp nhận"), "nothing was refused or issued")
@@ -136,9 +138,13 @@ import Testing
             try await b.login("clerk")
             try await b.get("/requests")
             for (i, s) in Self.nasty.enumerated() {
-                let r = try await b.post("/requests", [("kind", "copy"), ("requester", s), ("relation", "representative"), ("proof", s),
-                                                       ("holder", s), ("serial", s + String(i)), ("asking-body", s), ("channel", "post"),
-                                                       ("copies", "1")])
+                let r = try await b.post(
+                    "/requests",
+                    [
+                        ("kind", "copy"), ("requester", s), ("relation", "representative"), ("proof", s),
+                        ("holder", s), ("serial", s + String(i)), ("asking-body", s), ("channel", "post"),
+                        ("copies", "1"),
+                    ])
                 #expect(r.status == .seeOther, "\(b.lastBody)")
                 let id = try #require(r.headers[.location]).split(separator: "/").last.map(String.init)!
                 try await b.get("/requests/\(id)")
@@ -162,10 +168,12 @@ import Testing
             let admin = Browser(client)
             try await admin.login("admin")
             try await admin.get("/admin/users")
-            let bad = try await admin.post("/admin/users", [("name", "x' OR 1=1 --"), ("display", "a"), ("role", "clerk"), ("password", "0123456789ab")])
+            let bad = try await admin.post(
+                "/admin/users", [("name", "x' OR 1=1 --"), ("display", "a"), ("role", "clerk"), ("password", "0123456789ab")])
             #expect(bad.status == .badRequest)
             try await admin.get("/admin/users")
-            let ok = try await admin.post("/admin/users", [("name", "gv.moi"), ("display", Self.nasty[0]), ("role", "teacher"), ("password", "0123456789ab")])
+            let ok = try await admin.post(
+                "/admin/users", [("name", "gv.moi"), ("display", Self.nasty[0]), ("role", "teacher"), ("password", "0123456789ab")])
             #expect(ok.status == .seeOther)
             try await admin.get("/admin/users")
             #expect(admin.lastBody.contains(htmlEscaped(Self.nasty[0])) && !admin.lastBody.contains(Self.nasty[0]))
@@ -203,7 +211,9 @@ import Testing
             for path in attempts {
                 let r = try await b.get(path)
                 #expect(r.status == .notFound, "\(path) → \(r.status)")
-                #expect(!b.lastBody.contains("root:") && !b.lastBody.contains("hoso-archive") && !b.lastBody.contains("SQLite format"), "\(path)")
+                #expect(
+                    !b.lastBody.contains("root:") && !b.lastBody.contains("hoso-archive") && !b.lastBody.contains("SQLite format"),
+                    "\(path)")
             }
             // Record ids are looked up in the index, never used as paths.
             let registrar = Browser(client)

@@ -1,9 +1,9 @@
 import Foundation
-import HosoCore
+import HosoAccounts
 import HosoCopies
+import HosoCore
 import HosoKit
 import HosoRecords
-import HosoAccounts
 import HosoServer
 import HosoSigning
 import HosoTestSupport
@@ -141,8 +141,9 @@ enum Mode: String, CaseIterable, Sendable {
             #expect(pub.lastBody.contains("COPY_NOT_REGISTERED"))
             #expect(!pub.lastBody.contains(Fixture.serial), "the real serial is not told to a guesser")
             // The QR text: the payload is what the printed copy shows.
-            let qr = try await pub.request(.post, "/api/verify", headers: [.contentType: "application/json"],
-                                           body: Array(try JSONSerialization.data(withJSONObject: ["qr": issued.qrText])))
+            let qr = try await pub.request(
+                .post, "/api/verify", headers: [.contentType: "application/json"],
+                body: Array(try JSONSerialization.data(withJSONObject: ["qr": issued.qrText])))
             #expect(qr.status == .ok)
             let report = try JSONDecoder().decode(PublicReport.self, from: Data(qr.body.readableBytesView))
             #expect(report.indication == "PASSED")
@@ -150,8 +151,9 @@ enum Mode: String, CaseIterable, Sendable {
             // A changed payload character breaks it.
             var chars = Array(issued.qrText)
             chars[chars.count - 5] = chars[chars.count - 5] == "A" ? "B" : "A"
-            let broken = try await pub.request(.post, "/api/verify", headers: [.contentType: "application/json"],
-                                               body: Array(try JSONSerialization.data(withJSONObject: ["qr": String(chars)])))
+            let broken = try await pub.request(
+                .post, "/api/verify", headers: [.contentType: "application/json"],
+                body: Array(try JSONSerialization.data(withJSONObject: ["qr": String(chars)])))
             #expect(try JSONDecoder().decode(PublicReport.self, from: Data(broken.body.readableBytesView)).indication == "FAILED")
         }
     }
@@ -161,9 +163,11 @@ enum Mode: String, CaseIterable, Sendable {
         let csv = "ma_dinh_danh,ho_va_ten,ngay_sinh,tx1,tx2,tx3,tx4,gk,ck,nhan_xet\r\n0123456789,Lò Văn An,01/02/2010,7,8,6.5,,7,8,\r\n"
         let book = try Archive.open(at: fx.archivePath, clock: fx.config.clock).importGradeBook(
             csv: Array(csv.utf8), source: "t.csv", header: nil,
-            settings: GradeBookSettings(school: "Trường THCS Tân Lập", className: "9A", schoolYear: "2024-2025", subject: "Toán", term: "HK1",
-                                        level: "THCS", periodsPerYear: 70, assessment: "scored", teacher: "Nguyễn Văn Toán"),
-            author: "gv").book
+            settings: GradeBookSettings(
+                school: "Trường THCS Tân Lập", className: "9A", schoolYear: "2024-2025", subject: "Toán", term: "HK1",
+                level: "THCS", periodsPerYear: 70, assessment: "scored", teacher: "Nguyễn Văn Toán"),
+            author: "gv"
+        ).book
         let id = book.recordId
         try await fx.app().test(.router) { client in
             let b = Browser(client)
@@ -197,11 +201,14 @@ enum Mode: String, CaseIterable, Sendable {
         let png = try QRCode.png(for: "trang 1")
         let (scan, _) = try a.store.put(png, kind: .blob)
         try a.index.record(objects: [scan])
-        var text = String(decoding: FileManager.default.contents(atPath: repoRoot + "/Schemas/examples/valid-ledger-old-typed-without-scans.json")!, as: UTF8.self)
+        var text = String(
+            decoding: FileManager.default.contents(atPath: repoRoot + "/Schemas/examples/valid-ledger-old-typed-without-scans.json")!,
+            as: UTF8.self)
         text = text.replacingOccurrences(of: "\"pages\": []", with: "\"pages\": [{\"page\": 1, \"scan\": \"\(scan.id.hex)\"}]")
             .replacingOccurrences(of: "\"stt\":", with: "\"page\": 1, \"stt\":")
             // The same people again, under serials and ledger numbers of their own (both are unique in an archive).
-            .replacingOccurrences(of: "\"Số 00", with: "\"Số 10").replacingOccurrences(of: "\"ledgerNumber\": ", with: "\"ledgerNumber\": 1")
+            .replacingOccurrences(of: "\"Số 00", with: "\"Số 10").replacingOccurrences(
+                of: "\"ledgerNumber\": ", with: "\"ledgerNumber\": 1")
         try a.createRecord(type: "ledger", id: "SCANNED/1", body: try CanonicalJSON.parse(Array(text.utf8)), author: "registrar")
         try await fx.app().test(.router) { client in
             let b = Browser(client)
@@ -233,9 +240,13 @@ enum Mode: String, CaseIterable, Sendable {
     @Test func registrarDigitizesALedgerDryRunThenCommit() async throws {
         let fx = try Fixture()
         let header = "STT;Họ và tên;Ngày sinh;Nơi sinh;Giới tính;Dân tộc;Xếp loại TN;Số hiệu VB;Số vào sổ;Trang"
-        let rows = ["1;Nguyễn Văn Bảo;15/03/2004;Xã Tân Lập;Nam;Kinh;Khá;A0099001;1;1", "2;Trần Thị Cúc;02/11/2004;Xã Tân Lập;Nữ;Tày;Giỏi;A0099002;2;2"]
+        let rows = [
+            "1;Nguyễn Văn Bảo;15/03/2004;Xã Tân Lập;Nam;Kinh;Khá;A0099001;1;1",
+            "2;Trần Thị Cúc;02/11/2004;Xã Tân Lập;Nữ;Tày;Giỏi;A0099002;2;2",
+        ]
         let csv = Array(([header] + rows).joined(separator: "\r\n").utf8)
-        let mapping = Array(#"""
+        let mapping = Array(
+            #"""
             {"format":"hoso/ledger-mapping","version":1,"recordId":"PGD-TL/THCS/2019/WEB",
              "ledger":{"issuer":"Phòng Giáo dục và Đào tạo huyện Tân Lập","title":"SỔ GỐC CẤP BẰNG TỐT NGHIỆP THCS","level":"THCS",
                "decision":{"number":"123/QĐ-PGDĐT","date":"2019-06-15"},"year":2019,"school":"Trường THCS Tân Lập","mode":"Giáo dục chính quy"},
@@ -243,22 +254,34 @@ enum Mode: String, CaseIterable, Sendable {
                "ethnicity":"Dân tộc","graduationGrade":"Xếp loại TN","serial":"Số hiệu VB","ledgerNumber":"Số vào sổ","page":"Trang"},
              "dateFormat":"dd/MM/yyyy","scans":"/etc"}
             """#.utf8)
-        let scan1 = try QRCode.png(for: "trang 1"), scan2 = try QRCode.png(for: "trang 2")
+        let scan1 = try QRCode.png(for: "trang 1")
+        let scan2 = try QRCode.png(for: "trang 2")
         try await fx.app().test(.router) { client in
             let b = Browser(client)
             try await b.login("registrar")
             try await b.get("/digitize")
             let token = try #require(b.csrfToken)
             // Upload names with paths in them are cut to their last component; the mapping's scans folder is ignored.
-            let (h, body) = multipart([("_csrf", nil, nil, Array(token.utf8)), ("ledger", "so-goc.csv", "text/csv", csv),
-                                       ("mapping", "mapping.json", "application/json", mapping),
-                                       ("scans", "../../trang-001.png", "image/png", scan1), ("scans", "C:\\scans\\trang-002.png", "image/png", scan2)])
+            let (h, body) = multipart([
+                ("_csrf", nil, nil, Array(token.utf8)), ("ledger", "so-goc.csv", "text/csv", csv),
+                ("mapping", "mapping.json", "application/json", mapping),
+                ("scans", "../../trang-001.png", "image/png", scan1), ("scans", "C:\\scans\\trang-002.png", "image/png", scan2),
+            ])
             let dry = try await b.request(.post, "/digitize", headers: h, body: body)
             #expect(dry.status == .ok, "\(b.lastBody)")
             #expect(b.lastBody.contains("data-committed=\"no\"") && b.lastBody.contains("report PASSED"), "\(b.lastBody)")
             #expect(try Archive.open(at: fx.archivePath).find(.init(text: "tran thi cuc")).isEmpty, "a dry run writes nothing")
-            let commit = try await b.post("/digitize/commit", [("batch", try #require(b.lastBody.range(of: #"name="batch" value=""#).map {
-                String(b.lastBody[$0.upperBound...].prefix { $0 != "\"" }) }))])
+            let commit = try await b.post(
+                "/digitize/commit",
+                [
+                    (
+                        "batch",
+                        try #require(
+                            b.lastBody.range(of: #"name="batch" value=""#).map {
+                                String(b.lastBody[$0.upperBound...].prefix { $0 != "\"" })
+                            })
+                    )
+                ])
             #expect(commit.status == .ok)
             #expect(b.lastBody.contains("data-committed=\"yes\""), "\(b.lastBody)")
             let found = try Archive.open(at: fx.archivePath).find(.init(text: "tran thi cuc"))
@@ -278,9 +301,13 @@ enum Mode: String, CaseIterable, Sendable {
             let b = Browser(client)
             try await b.login("clerk")
             try await b.get("/requests")
-            let made = try await b.post("/requests", [("kind", "verification"), ("requester", "Công ty TNHH Minh Phát"), ("relation", "representative"),
-                                                      ("proof", "Công văn 12/CV"), ("holder", Fixture.holder), ("holder-dob", "1980-01-01"),
-                                                      ("serial", Fixture.serial), ("asking-body", "Công ty TNHH Minh Phát"), ("channel", "post")])
+            let made = try await b.post(
+                "/requests",
+                [
+                    ("kind", "verification"), ("requester", "Công ty TNHH Minh Phát"), ("relation", "representative"),
+                    ("proof", "Công văn 12/CV"), ("holder", Fixture.holder), ("holder-dob", "1980-01-01"),
+                    ("serial", Fixture.serial), ("asking-body", "Công ty TNHH Minh Phát"), ("channel", "post"),
+                ])
             #expect(made.status == .seeOther, "\(b.lastBody)")
             let id = try #require(made.headers[.location]).split(separator: "/").last.map(String.init)!
             try await b.get("/requests/\(id)")

@@ -1,12 +1,12 @@
 import Foundation
+import HTTPTypes
+import HosoAccounts
 import HosoCore
 import HosoKit
 import HosoRecords
-import HosoAccounts
 import HosoServer
 import HosoSigning
 import HosoTestSupport
-import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
@@ -35,13 +35,18 @@ struct Fixture: Sendable {
         let setup = try OfficeArchiveFixture(in: dir.path, now: now)
         let a = setup.archive
         office = setup.office
-        requestId = try a.newRequest(.init(kind: .copy, requesterName: Self.holder, relation: .holder, holderName: Self.holder,
-                                           serial: Self.serial, channel: .inPerson), clerk: "vanthu").id
-        config = ServerConfig(archivePath: dir.path + "/a", officeIdentity: officeKey ? office : nil, clock: .fixed(now), passwordCost: Self.cost)
+        requestId = try a.newRequest(
+            .init(
+                kind: .copy, requesterName: Self.holder, relation: .holder, holderName: Self.holder,
+                serial: Self.serial, channel: .inPerson), clerk: "vanthu"
+        ).id
+        config = ServerConfig(
+            archivePath: dir.path + "/a", officeIdentity: officeKey ? office : nil, clock: .fixed(now), passwordCost: Self.cost)
         let store = try ServerStore(path: dir.path + "/a/" + ServerStore.fileName, clock: .fixed(now), cost: Self.cost)
         for role in Role.allCases {
-            try store.addUser(name: role.rawValue, displayName: role == .teacher ? Self.teacherName : "Người \(role.rawValue)", role: role,
-                              password: Self.password)
+            try store.addUser(
+                name: role.rawValue, displayName: role == .teacher ? Self.teacherName : "Người \(role.rawValue)", role: role,
+                password: Self.password)
         }
         // Another teacher, for the checks that a teacher changes and signs only their own grade books.
         try store.addUser(name: "teacher2", displayName: "Trần Thị Khác", role: .teacher, password: Self.password)
@@ -61,13 +66,15 @@ final class Browser: @unchecked Sendable {
     init(_ client: any TestClientProtocol) { self.client = client }
 
     @discardableResult
-    func request(_ method: HTTPRequest.Method, _ uri: String, headers: HTTPFields = [:], body: [UInt8]? = nil) async throws -> TestResponse {
+    func request(_ method: HTTPRequest.Method, _ uri: String, headers: HTTPFields = [:], body: [UInt8]? = nil) async throws -> TestResponse
+    {
         var h = headers
         if !cookies.isEmpty { h[.cookie] = cookies.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "; ") }
         let r = try await client.execute(uri: uri, method: method, headers: h, body: body.map { ByteBuffer(bytes: $0) })
         for v in r.headers[values: .setCookie] {
             let pair = v.split(separator: ";")[0].split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = String(pair[0]), value = pair.count > 1 ? String(pair[1]) : ""
+            let name = String(pair[0])
+            let value = pair.count > 1 ? String(pair[1]) : ""
             if value.isEmpty || v.contains("Max-Age=0") { cookies[name] = nil } else { cookies[name] = value }
         }
         lastBody = String(buffer: r.body)
@@ -79,10 +86,13 @@ final class Browser: @unchecked Sendable {
 
     /// Posts a urlencoded form; `csrf: true` adds the token found on the last page.
     @discardableResult
-    func post(_ uri: String, _ fields: [(String, String)], csrf: Bool = true, method: HTTPRequest.Method = .post) async throws -> TestResponse {
+    func post(
+        _ uri: String, _ fields: [(String, String)], csrf: Bool = true, method: HTTPRequest.Method = .post
+    ) async throws -> TestResponse {
         var all = fields
         if csrf, let t = csrfToken { all.append(("_csrf", t)) }
-        return try await request(method, uri, headers: [.contentType: "application/x-www-form-urlencoded"], body: Array(urlencode(all).utf8))
+        return try await request(
+            method, uri, headers: [.contentType: "application/x-www-form-urlencoded"], body: Array(urlencode(all).utf8))
     }
 
     var csrfToken: String? {
@@ -100,8 +110,10 @@ final class Browser: @unchecked Sendable {
 func urlencode(_ fields: [(String, String)]) -> String {
     var allowed = CharacterSet.alphanumerics
     allowed.insert(charactersIn: "-._~")
-    return fields.map { "\($0.0.addingPercentEncoding(withAllowedCharacters: allowed)!)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed)!)" }
-        .joined(separator: "&")
+    return fields.map {
+        "\($0.0.addingPercentEncoding(withAllowedCharacters: allowed)!)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed)!)"
+    }
+    .joined(separator: "&")
 }
 
 func multipart(_ parts: [(String, String?, String?, [UInt8])], boundary: String = "hosoTestBoundary7") -> (HTTPFields, [UInt8]) {

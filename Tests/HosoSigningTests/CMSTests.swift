@@ -1,9 +1,10 @@
 import Foundation
+import HosoCore
 import HosoPrimitives
 import HosoTestSupport
 import Testing
+
 @testable import HosoSigning
-import HosoCore
 
 @Suite struct CMSTests {
     static let content = Array(#"{"type":"grade-book","body":{"mark":"8,5 — Nguyễn Văn An"}}"#.utf8)
@@ -16,8 +17,9 @@ import HosoCore
         let der = try CMSSigner.sign(content: Self.content, identity: id, role: .subjectTeacher, at: time)
         try Data(der).write(to: URL(fileURLWithPath: "\(fx.dir)/sig.p7s"))
         try Data(Self.content).write(to: URL(fileURLWithPath: "\(fx.dir)/content.json"))
-        let r = try shell("openssl cms -verify -cades -binary -inform DER -in sig.p7s -content content.json -CAfile root.pem -out /dev/null",
-                          in: fx.dir)
+        let r = try shell(
+            "openssl cms -verify -cades -binary -inform DER -in sig.p7s -content content.json -CAfile root.pem -out /dev/null",
+            in: fx.dir)
         #expect(r.status == 0, "\(r.output)")
         let text = try shell("openssl cms -cmsout -print -inform DER -in sig.p7s", in: fx.dir).output
         if name == "rsa" { #expect(text.contains("rsassaPss")) } else { #expect(text.contains("ecdsa-with-SHA256")) }
@@ -43,8 +45,9 @@ import HosoCore
         var bad = Self.content
         bad[10] ^= 1
         try Data(bad).write(to: URL(fileURLWithPath: "\(fx.dir)/content.json"))
-        let r = try shell("openssl cms -verify -cades -binary -inform DER -in sig.p7s -content content.json -CAfile root.pem -out /dev/null",
-                          in: fx.dir)
+        let r = try shell(
+            "openssl cms -verify -cades -binary -inform DER -in sig.p7s -content content.json -CAfile root.pem -out /dev/null",
+            in: fx.dir)
         #expect(r.status != 0)
         #expect(try SignedData(der: der).signers[0].role == nil)
     }
@@ -58,8 +61,9 @@ import HosoCore
             _ = try CMSSigner.sign(content: Self.content, identity: try fx.identity("wrongusage"), role: nil, at: Date())
         }
         #expect(throws: HosoError(.certificateNotUsable, .both("", ""))) {
-            _ = try CMSSigner.sign(content: Self.content, identity: try fx.identity("ec"), role: nil,
-                                   at: Date().addingTimeInterval(3 * 365 * 86400))
+            _ = try CMSSigner.sign(
+                content: Self.content, identity: try fx.identity("ec"), role: nil,
+                at: Date().addingTimeInterval(3 * 365 * 86400))
         }
         var mixed = try fx.identity("ec")
         mixed.certificate = try fx.identity("rsa").certificate

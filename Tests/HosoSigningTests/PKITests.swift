@@ -2,6 +2,7 @@ import Foundation
 import HosoCore
 import HosoTestSupport
 import Testing
+
 @testable import HosoSigning
 
 /// One demo PKI per test process: making one costs seconds of key generation (RSA 3072), so the tests that only
@@ -60,8 +61,11 @@ private struct DemoFixture {
 private let day: TimeInterval = 86_400
 private let year: TimeInterval = 365 * day
 // OpenSSL's KU_* bits as `Certificate.keyUsage` reports them (this target does not import COpenSSL).
-private let kuDigitalSignature: UInt32 = 0x80, kuNonRepudiation: UInt32 = 0x40, kuKeyEncipherment: UInt32 = 0x20
-private let kuKeyCertSign: UInt32 = 0x04, kuCRLSign: UInt32 = 0x02
+private let kuDigitalSignature: UInt32 = 0x80
+private let kuNonRepudiation: UInt32 = 0x40
+private let kuKeyEncipherment: UInt32 = 0x20
+private let kuKeyCertSign: UInt32 = 0x04
+private let kuCRLSign: UInt32 = 0x02
 
 @Suite struct PKITests {
     @Test func demoPKIIsCreatedWithEveryFile() throws {
@@ -72,8 +76,11 @@ private let kuKeyCertSign: UInt32 = 0x04, kuCRLSign: UInt32 = 0x02
         let m = try DemoPKI.create(at: dir, clock: .fixed(now), password: "hoso-demo")
 
         #expect(m.testOnly && m.password == "hoso-demo" && m.createdAt == "2025-09-05T07:30:00Z")
-        #expect(Set(m.identities.map(\.name)) == ["gv-toan", "gv-van", "gvcn", "hieu-truong", "can-bo-van-bang", "truong-phong", "van-phong",
-                                                   "tsa", "gv-bi-thu-hoi", "gv-het-han", "sai-muc-dich"])
+        #expect(
+            Set(m.identities.map(\.name)) == [
+                "gv-toan", "gv-van", "gvcn", "hieu-truong", "can-bo-van-bang", "truong-phong", "van-phong",
+                "tsa", "gv-bi-thu-hoi", "gv-het-han", "sai-muc-dich",
+            ])
         #expect(Set(m.identities.map(\.role)) == Set(DemoPKI.Role.allCases))
         #expect(m.roots.map(\.commonName) == ["hoso TEST Root CA quốc gia (NEAC test)", "hoso TEST Root CA chuyên dùng (VGCA test)"])
         #expect(m.intermediates.map(\.commonName) == ["hoso TEST CA Giáo dục", "hoso TEST CA Dịch vụ"])
@@ -122,7 +129,8 @@ private let kuKeyCertSign: UInt32 = 0x04, kuCRLSign: UInt32 = 0x02
 
         let readme = String(decoding: try Data(contentsOf: URL(fileURLWithPath: dir + "/README.txt")), as: UTF8.self)
         #expect(readme.hasPrefix("HẠ TẦNG KHÓA CÔNG KHAI THỬ NGHIỆM"))
-        let vi = try #require(readme.range(of: "CHỈ DÙNG ĐỂ THỬ NGHIỆM")), en = try #require(readme.range(of: "FOR TESTING ONLY"))
+        let vi = try #require(readme.range(of: "CHỈ DÙNG ĐỂ THỬ NGHIỆM"))
+        let en = try #require(readme.range(of: "FOR TESTING ONLY"))
         #expect(vi.lowerBound < en.lowerBound)
     }
 
@@ -148,15 +156,20 @@ private let kuKeyCertSign: UInt32 = 0x04, kuCRLSign: UInt32 = 0x02
         let wrong = try f.verify("sai-muc-dich", ["-purpose", "smimesign"])
         #expect(wrong.status != 0, "\(wrong.output)")
         // A teacher does not chain to the other root.
-        let other = try runProgram("/usr/bin/openssl", ["verify", "-CAfile", "roots/root-neac-test.pem", "-untrusted", "ca/ca-giao-duc.pem",
-                                                        "gv-toan.crt.pem"], in: f.dir)
+        let other = try runProgram(
+            "/usr/bin/openssl",
+            [
+                "verify", "-CAfile", "roots/root-neac-test.pem", "-untrusted", "ca/ca-giao-duc.pem",
+                "gv-toan.crt.pem",
+            ], in: f.dir)
         #expect(other.status != 0)
     }
 
     @Test func revokedTeacherFailsTheCRLCheck() throws {
         let f = try DemoFixture()
         // OpenSSL 3.0's verify takes one -CRLfile: put the education chain's CRLs in one file.
-        let both = try String(contentsOfFile: f.path("crl/ca-giao-duc.crl.pem"), encoding: .utf8)
+        let both =
+            try String(contentsOfFile: f.path("crl/ca-giao-duc.crl.pem"), encoding: .utf8)
             + String(contentsOfFile: f.path("crl/root-vgca-test.crl.pem"), encoding: .utf8)
         try both.write(toFile: f.path("crl/giao-duc-chain.crl.pem"), atomically: true, encoding: .utf8)
 
@@ -170,7 +183,8 @@ private let kuKeyCertSign: UInt32 = 0x04, kuCRLSign: UInt32 = 0x02
         #expect(try f.verify("gv-bi-thu-hoi").status == 0)
 
         // The other chain: the office head with the service CA's and the national root's CRLs.
-        let neac = try String(contentsOfFile: f.path("crl/ca-dich-vu.crl.pem"), encoding: .utf8)
+        let neac =
+            try String(contentsOfFile: f.path("crl/ca-dich-vu.crl.pem"), encoding: .utf8)
             + String(contentsOfFile: f.path("crl/root-neac-test.crl.pem"), encoding: .utf8)
         try neac.write(toFile: f.path("crl/dich-vu-chain.crl.pem"), atomically: true, encoding: .utf8)
         let office = try f.verify("truong-phong", ["-crl_check_all", "-CRLfile", "crl/dich-vu-chain.crl.pem"])
@@ -191,11 +205,17 @@ private let kuKeyCertSign: UInt32 = 0x04, kuCRLSign: UInt32 = 0x02
         let f = try DemoFixture()
         for c in f.manifest.crls {
             let issuer = try #require(f.manifest.authority(c.issuer))
-            let r = try runProgram("/usr/bin/openssl", ["crl", "-in", c.der, "-inform", "DER", "-noout", "-text",
-                                                        "-verify", "-CAfile", issuer.certificate], in: f.dir)
+            let r = try runProgram(
+                "/usr/bin/openssl",
+                [
+                    "crl", "-in", c.der, "-inform", "DER", "-noout", "-text",
+                    "-verify", "-CAfile", issuer.certificate,
+                ], in: f.dir)
             #expect(r.status == 0 && r.output.contains("verify OK"), "\(c.issuer): \(r.output)")
-            #expect(r.output.contains("Version 2 (0x1)") && r.output.contains("X509v3 CRL Number") && r.output.contains("X509v3 Authority Key Identifier"),
-                    "\(r.output)")
+            #expect(
+                r.output.contains("Version 2 (0x1)") && r.output.contains("X509v3 CRL Number")
+                    && r.output.contains("X509v3 Authority Key Identifier"),
+                "\(r.output)")
             // The PEM and the DER file are the same CRL.
             let pem = try CRL.load(try Certificate.readFile(f.path(c.pem)))[0]
             #expect(pem.der == (try Certificate.readFile(f.path(c.der))))
@@ -246,7 +266,8 @@ private let kuKeyCertSign: UInt32 = 0x04, kuCRLSign: UInt32 = 0x02
         for file in ["roots/root-vgca-test.pem", "ca/ca-giao-duc.pem", "gv-toan.crt.pem", "gv-van.crt.pem"] {
             let text = try f.text(file)
             #expect(text.contains("Signature Algorithm: rsassaPss"), "\(file)")
-            #expect(text.contains("Hash Algorithm: sha256") && text.contains("Mask Algorithm: mgf1 with sha256")
+            #expect(
+                text.contains("Hash Algorithm: sha256") && text.contains("Mask Algorithm: mgf1 with sha256")
                     && text.contains("Salt Length: 0x20"), "\(file): \(text)")
             #expect(try Certificate.load(file: f.path(file))[0].signatureAlgorithm == "rsassaPss")
         }
@@ -274,19 +295,21 @@ private let kuKeyCertSign: UInt32 = 0x04, kuCRLSign: UInt32 = 0x02
             // The unencrypted PKCS#8 key is the same key.
             let pem = try PrivateKey.load(pem: try Certificate.readFile(f.path(id.files.key)))
             #expect(pem.matches(opened.certificate))
-            let expected: (KeyInfo.Kind, Int) = switch id.key {
-            case "rsa2048": (.rsa, 2048)
-            case "p256": (.ec, 256)
-            default: (.other, 0)
-            }
+            let expected: (KeyInfo.Kind, Int) =
+                switch id.key {
+                case "rsa2048": (.rsa, 2048)
+                case "p256": (.ec, 256)
+                default: (.other, 0)
+                }
             #expect(pem.info.kind == expected.0 && pem.info.bits == expected.1, "\(id.name): \(pem.info)")
         }
         let bytes = try Certificate.readFile(f.path("gv-toan.p12"))
         let err = #expect(throws: HosoError.self) { try PKCS12.open(bytes, password: "hoso-demo") }
         #expect(err?.code == .badPassword)
         // OpenSSL itself opens them too.
-        let r = try runProgram("/usr/bin/openssl", ["pkcs12", "-in", "gv-van.p12", "-passin", "pass:" + sharedPassword, "-nokeys", "-noout"],
-                               in: f.dir)
+        let r = try runProgram(
+            "/usr/bin/openssl", ["pkcs12", "-in", "gv-van.p12", "-passin", "pass:" + sharedPassword, "-nokeys", "-noout"],
+            in: f.dir)
         #expect(r.status == 0, "\(r.output)")
     }
 
@@ -305,8 +328,9 @@ private let kuKeyCertSign: UInt32 = 0x04, kuCRLSign: UInt32 = 0x02
         let asn1 = try runProgram("/usr/bin/openssl", ["asn1parse", "-in", "gv-toan.crt.pem"], in: f.dir)
         #expect(asn1.output.contains(":commonName") && asn1.output.contains("UTF8STRING"))
         #expect(!asn1.output.contains("BMPSTRING") && !asn1.output.contains("T61STRING"))
-        let subject = try runProgram("/usr/bin/openssl", ["x509", "-in", "gv-toan.crt.pem", "-noout", "-subject", "-nameopt", "utf8,sep_comma_plus"],
-                                     in: f.dir)
+        let subject = try runProgram(
+            "/usr/bin/openssl", ["x509", "-in", "gv-toan.crt.pem", "-noout", "-subject", "-nameopt", "utf8,sep_comma_plus"],
+            in: f.dir)
         #expect(subject.output.contains("CN=Nguyễn Văn An"), "\(subject.output)")
     }
 
@@ -314,8 +338,10 @@ private let kuKeyCertSign: UInt32 = 0x04, kuCRLSign: UInt32 = 0x02
         let key = try PrivateKey.generate(.ecP256)
         let now = Date(timeIntervalSince1970: 1_750_000_000)
         let nfd = "Nguye\u{0302}\u{0303}n Va\u{0306}n An"  // the same name, decomposed
-        let cert = try PKI.issue(CertificateSpec(subject: [.commonName(nfd)], notBefore: now, notAfter: now + year,
-                                                 keyUsage: [.digitalSignature]), key: key, issuer: nil)
+        let cert = try PKI.issue(
+            CertificateSpec(
+                subject: [.commonName(nfd)], notBefore: now, notAfter: now + year,
+                keyUsage: [.digitalSignature]), key: key, issuer: nil)
         #expect(cert.commonName == "Nguyễn Văn An" && Array(cert.commonName!.utf8) == Array("Nguy\u{1EC5}n V\u{0103}n An".utf8))
         #expect(cert.subject == cert.issuer && cert.notBefore == now && cert.notAfter == now + year)
     }
@@ -327,13 +353,21 @@ private let kuKeyCertSign: UInt32 = 0x04, kuCRLSign: UInt32 = 0x02
             let id = try f.identity(name)
             let chain = try f.chainArgs(name)
             // The intermediate travels in the signature, as hoso's signatures carry their chain.
-            let sign = try runProgram("/usr/bin/openssl", ["cms", "-sign", "-binary", "-md", "sha256", "-in", "doc.txt",
-                                                           "-signer", id.files.certificate, "-inkey", id.files.key, "-certfile", chain[3],
-                                                           "-outform", "DER", "-out", "\(name).p7s"], in: f.dir)
+            let sign = try runProgram(
+                "/usr/bin/openssl",
+                [
+                    "cms", "-sign", "-binary", "-md", "sha256", "-in", "doc.txt",
+                    "-signer", id.files.certificate, "-inkey", id.files.key, "-certfile", chain[3],
+                    "-outform", "DER", "-out", "\(name).p7s",
+                ], in: f.dir)
             #expect(sign.status == 0, "\(sign.output)")
-            let verify = try runProgram("/usr/bin/openssl", ["cms", "-verify", "-binary", "-inform", "DER", "-in", "\(name).p7s",
-                                                             "-content", "doc.txt", "-CAfile", chain[1],
-                                                             "-out", "/dev/null"], in: f.dir)
+            let verify = try runProgram(
+                "/usr/bin/openssl",
+                [
+                    "cms", "-verify", "-binary", "-inform", "DER", "-in", "\(name).p7s",
+                    "-content", "doc.txt", "-CAfile", chain[1],
+                    "-out", "/dev/null",
+                ], in: f.dir)
             #expect(verify.status == 0 && verify.output.contains("Verification successful"), "\(name): \(verify.output)")
         }
     }
@@ -366,8 +400,10 @@ private let kuKeyCertSign: UInt32 = 0x04, kuCRLSign: UInt32 = 0x02
             let bad = CertificateSpec(subject: [.commonName("x")], serial: serial, notBefore: now, notAfter: now + 1)
             #expect(throws: HosoError(.invalidCertificateSpec, .both("", ""))) { try PKI.issue(bad, key: key, issuer: nil) }
         }
-        let longest = try PKI.issue(CertificateSpec(subject: [.commonName("x")], serial: [0x7f] + [UInt8](repeating: 0xff, count: 19),
-                                                    notBefore: now, notAfter: now + 1), key: key, issuer: nil)
+        let longest = try PKI.issue(
+            CertificateSpec(
+                subject: [.commonName("x")], serial: [0x7f] + [UInt8](repeating: 0xff, count: 19),
+                notBefore: now, notAfter: now + 1), key: key, issuer: nil)
         #expect(longest.serialHex == "7f" + String(repeating: "ff", count: 19))
         let leafPath = CertificateSpec(subject: [.commonName("x")], notBefore: now, notAfter: now + 1, pathLength: 0)
         #expect(throws: HosoError(.invalidCertificateSpec, .both("", ""))) { try PKI.issue(leafPath, key: key, issuer: nil) }
@@ -375,8 +411,9 @@ private let kuKeyCertSign: UInt32 = 0x04, kuCRLSign: UInt32 = 0x02
         #expect(throws: HosoError(.invalidCertificateSpec, .both("", ""))) { try PKI.issue(badName, key: key, issuer: nil) }
 
         // An issuer whose key is not its certificate's.
-        let caSpec = CertificateSpec(subject: [.commonName("CA")], notBefore: now, notAfter: now + year, isCA: true,
-                                     keyUsage: [.keyCertSign, .cRLSign])
+        let caSpec = CertificateSpec(
+            subject: [.commonName("CA")], notBefore: now, notAfter: now + year, isCA: true,
+            keyUsage: [.keyCertSign, .cRLSign])
         let caKey = try PrivateKey.generate(.ecP256)
         let caCert = try PKI.issue(caSpec, key: caKey, issuer: nil)
         let mismatched = SigningIdentity(key: key, certificate: caCert)
@@ -384,12 +421,14 @@ private let kuKeyCertSign: UInt32 = 0x04, kuCRLSign: UInt32 = 0x02
             try PKI.issue(CertificateSpec(subject: [.commonName("y")], notBefore: now, notAfter: now + 1), key: key, issuer: mismatched)
         }
         #expect(throws: HosoError(.invalidCertificateSpec, .both("", ""))) {
-            try PKI.crl(issuer: SigningIdentity(key: caKey, certificate: caCert), revoked: [PKI.Revocation(serialHex: "xyz", date: now)],
-                        thisUpdate: now, nextUpdate: now + day, number: 1)
+            try PKI.crl(
+                issuer: SigningIdentity(key: caKey, certificate: caCert), revoked: [PKI.Revocation(serialHex: "xyz", date: now)],
+                thisUpdate: now, nextUpdate: now + day, number: 1)
         }
         // A CRL by serial, as the CA keeps it.
-        let crl = try PKI.crl(issuer: SigningIdentity(key: caKey, certificate: caCert),
-                              revoked: [PKI.Revocation(serialHex: "0A1b", date: now - day)], thisUpdate: now, nextUpdate: now + day, number: 7)
+        let crl = try PKI.crl(
+            issuer: SigningIdentity(key: caKey, certificate: caCert),
+            revoked: [PKI.Revocation(serialHex: "0A1b", date: now - day)], thisUpdate: now, nextUpdate: now + day, number: 7)
         #expect(crl.revoked.map(\.serial) == ["0a1b"] && crl.isSigned(by: caCert))
     }
 }

@@ -16,7 +16,8 @@ import Testing
     @Test func knownAnswerFromRFC7914() throws {
         // RFC 7914 §12, second vector (N=1024, r=8, p=16, 64 bytes), re-encoded in our format.
         let salt = Data("NaCl".utf8).base64EncodedString()
-        let expected = "fdbabe1c9d3472007856e7190d01e9fe7c6ad7cbc8237830e77376634b3731622eaf30d92e22a3886ff109279d9830dac727afb94a83ee6d8360cbdfa2cc0640"
+        let expected =
+            "fdbabe1c9d3472007856e7190d01e9fe7c6ad7cbc8237830e77376634b3731622eaf30d92e22a3886ff109279d9830dac727afb94a83ee6d8360cbdfa2cc0640"
         var bytes = [UInt8]()
         var i = expected.startIndex
         while i < expected.endIndex {
@@ -29,8 +30,10 @@ import Testing
         #expect(!PasswordHash.check("Password", against: stored))
     }
 
-    @Test(arguments: ["", "scrypt$1$8$1$AAAA$AAAA", "scrypt$1000$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
-                      "bcrypt$x", "scrypt$2097152$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="])
+    @Test(arguments: [
+        "", "scrypt$1$8$1$AAAA$AAAA", "scrypt$1000$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+        "bcrypt$x", "scrypt$2097152$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+    ])
     func malformedOrTooCostlyStoredValuesNeverMatch(stored: String) {
         #expect(!PasswordHash.check("", against: stored))
     }

@@ -1,11 +1,13 @@
+import Foundation
+import HosoCore
+import HosoTestSupport
+
+@testable import HosoSigning
+@testable import HosoTransport
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation
-import HosoCore
-@testable import HosoSigning
-@testable import HosoTransport
-import HosoTestSupport
 
 /// Helpers for the time-stamping tests: the real `openssl`/`curl` programs, a throwaway PKI
 /// made with `openssl ca` (so certificates can be valid in 2019), and a raw HTTP client for abusing the server.
@@ -113,8 +115,10 @@ enum TSATest {
         func issue(_ name: String, cn: String, ext: String, by issuer: String?, start: String, end: String) throws -> Issued {
             try openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "\(name).key"], in: dir.path)
             try openssl(["req", "-new", "-key", "\(name).key", "-subj", "/CN=\(cn)/O=hoso test", "-out", "\(name).csr"], in: dir.path)
-            var args = ["ca", "-batch", "-config", "ca.cnf", "-in", "\(name).csr", "-out", "\(name).pem", "-extensions", ext,
-                        "-startdate", start, "-enddate", end, "-notext"]
+            var args = [
+                "ca", "-batch", "-config", "ca.cnf", "-in", "\(name).csr", "-out", "\(name).pem", "-extensions", ext,
+                "-startdate", start, "-enddate", end, "-notext",
+            ]
             if let issuer {
                 args += ["-cert", "\(issuer).pem", "-keyfile", "\(issuer).key"]
             } else {
@@ -123,19 +127,22 @@ enum TSATest {
             try openssl(args, in: dir.path)
             let certPEM = String(decoding: try dir.read("\(name).pem"), as: UTF8.self)
             let keyPEM = try dir.read("\(name).key")
-            return Issued(certificate: try Certificate.load(Array(certPEM.utf8))[0], key: try PrivateKey.load(pem: keyPEM),
-                          certPEM: certPEM, keyPEM: String(decoding: keyPEM, as: UTF8.self))
+            return Issued(
+                certificate: try Certificate.load(Array(certPEM.utf8))[0], key: try PrivateKey.load(pem: keyPEM),
+                certPEM: certPEM, keyPEM: String(decoding: keyPEM, as: UTF8.self))
         }
         let (from, to) = ("20190101000000Z", "20391231235959Z")
         return PKI(
             root: try issue("root", cn: "Hoso Test Root", ext: "root_ext", by: nil, start: from, end: to),
             intermediate: try issue("ica", cn: "Hoso Test TSA CA", ext: "ca_ext", by: "root", start: from, end: to),
             tsa: try issue("tsa", cn: "Hoso Test TSA", ext: "tsa_ext", by: "ica", start: from, end: to),
-            shortTSA: try issue("short", cn: "Hoso Test TSA 2019-06-01", ext: "tsa_ext", by: "ica",
-                                start: "20190601000000Z", end: "20190602000000Z"),
+            shortTSA: try issue(
+                "short", cn: "Hoso Test TSA 2019-06-01", ext: "tsa_ext", by: "ica",
+                start: "20190601000000Z", end: "20190602000000Z"),
             signer: try issue("signer", cn: "Nguyễn Văn Ký", ext: "signer_ext", by: "ica", start: from, end: to),
-            nonCriticalTSA: try issue("nctsa", cn: "Hoso Test TSA (non-critical EKU)", ext: "tsa_noncritical_ext", by: "ica",
-                                      start: from, end: to),
+            nonCriticalTSA: try issue(
+                "nctsa", cn: "Hoso Test TSA (non-critical EKU)", ext: "tsa_noncritical_ext", by: "ica",
+                start: from, end: to),
             otherRoot: try issue("other", cn: "Some Other Root", ext: "root_ext", by: nil, start: from, end: to))
     }
 

@@ -3,14 +3,17 @@ import HosoCore
 import HosoPrimitives
 import HosoTestSupport
 import Testing
+
 @testable import HosoSigning
 @testable import HosoTransport
 
 @Suite struct TimeStampTests {
     static let june2019 = TSATest.date("2019-06-01T10:00:00Z")
 
-    func authority(_ pki: TSATest.PKI, _ issued: KeyPath<TSATest.PKI, TSATest.Issued> = \.tsa,
-                   at date: Date = june2019) throws -> TimeStampAuthority {
+    func authority(
+        _ pki: TSATest.PKI, _ issued: KeyPath<TSATest.PKI, TSATest.Issued> = \.tsa,
+        at date: Date = june2019
+    ) throws -> TimeStampAuthority {
         try TimeStampAuthority(identity: pki.identity(pki[keyPath: issued]), clock: .fixed(date))
     }
 
@@ -97,12 +100,14 @@ import Testing
         let pki = try TSATest.sharedPKI()
         let digest = TimeStampHash.sha256.digest([10])
         // A TSA that does not ship its chain: the verifier supplies the intermediate.
-        let bare = try TimeStampAuthority(identity: SigningIdentity(key: pki.tsa.key, certificate: pki.tsa.certificate),
-                                          clock: .fixed(Self.june2019))
+        let bare = try TimeStampAuthority(
+            identity: SigningIdentity(key: pki.tsa.key, certificate: pki.tsa.certificate),
+            clock: .fixed(Self.june2019))
         let token = try TimeStampToken(der: bare.token(forDigest: digest))
         #expect(token.certificates == [pki.tsa.certificate])
         #expect(token.verify(imprint: digest, trustedRoots: [pki.root.certificate], intermediates: []) == .untrustedTSA)
-        #expect(token.verify(imprint: digest, trustedRoots: [pki.root.certificate], intermediates: [pki.intermediate.certificate])
+        #expect(
+            token.verify(imprint: digest, trustedRoots: [pki.root.certificate], intermediates: [pki.intermediate.certificate])
                 == .valid(genTime: Self.june2019, tsa: pki.tsa.certificate))
     }
 
@@ -131,12 +136,16 @@ import Testing
         dir.write("tsa.pem", pki.tsa.certPEM)
         dir.write("tsa.key", pki.tsa.keyPEM)
         func sign(_ name: String, cades: Bool) throws -> [UInt8] {
-            try TSATest.openssl(["cms", "-sign", "-binary", "-nodetach", "-md", "sha256", "-nosmimecap",
-                                 "-econtent_type", "1.2.840.113549.1.9.16.1.4", "-in", "tst.der",
-                                 "-signer", "\(name).pem", "-inkey", "\(name).key", "-outform", "DER"] + (cades ? ["-cades"] : []),
-                                in: dir.path)
+            try TSATest.openssl(
+                [
+                    "cms", "-sign", "-binary", "-nodetach", "-md", "sha256", "-nosmimecap",
+                    "-econtent_type", "1.2.840.113549.1.9.16.1.4", "-in", "tst.der",
+                    "-signer", "\(name).pem", "-inkey", "\(name).key", "-outform", "DER",
+                ] + (cades ? ["-cades"] : []),
+                in: dir.path)
         }
-        let roots = [pki.root.certificate], chain = [pki.intermediate.certificate]
+        let roots = [pki.root.certificate]
+        let chain = [pki.intermediate.certificate]
         // Signature fine, signer not a TSA.
         let fake = try TimeStampToken(der: sign("signer", cades: true))
         #expect(fake.tsaCertificate == pki.signer.certificate)
@@ -146,7 +155,8 @@ import Testing
         #expect(noESS.verify(imprint: digest, trustedRoots: roots, intermediates: chain) == .badSignature)
         // With it (CAdES signing-certificate-v2), the same hand-made token is accepted.
         let withESS = try TimeStampToken(der: sign("tsa", cades: true))
-        #expect(withESS.verify(imprint: digest, trustedRoots: roots, intermediates: chain)
+        #expect(
+            withESS.verify(imprint: digest, trustedRoots: roots, intermediates: chain)
                 == .valid(genTime: Self.june2019, tsa: pki.tsa.certificate))
     }
 
@@ -157,7 +167,8 @@ import Testing
         let digest = TimeStampHash.sha256.digest(Array("học bạ 2019".utf8))
         let when = TSATest.date("2019-06-01T08:30:00Z")
         let token = try TimeStampToken(der: authority(pki, \.shortTSA, at: when).token(forDigest: digest))
-        #expect(token.verify(imprint: digest, trustedRoots: [pki.root.certificate], intermediates: [])
+        #expect(
+            token.verify(imprint: digest, trustedRoots: [pki.root.certificate], intermediates: [])
                 == .valid(genTime: when, tsa: pki.shortTSA.certificate))
 
         // OpenSSL agrees when asked about genTime, and refuses "now".
@@ -165,8 +176,10 @@ import Testing
         dir.write("token.der", token.der)
         dir.write("root.pem", pki.root.certPEM)
         dir.write("chain.pem", pki.shortTSA.certPEM + pki.intermediate.certPEM)
-        let args = ["ts", "-verify", "-token_in", "-in", "token.der", "-digest", Hex.encode(digest),
-                    "-CAfile", "root.pem", "-untrusted", "chain.pem"]
+        let args = [
+            "ts", "-verify", "-token_in", "-in", "token.der", "-digest", Hex.encode(digest),
+            "-CAfile", "root.pem", "-untrusted", "chain.pem",
+        ]
         let atGenTime = try runProgram(TSATest.openssl, args + ["-attime", "\(Int(when.timeIntervalSince1970))"], in: dir.path)
         #expect(atGenTime.status == 0, "\(atGenTime.err)")
         let now = try runProgram(TSATest.openssl, args, in: dir.path)
@@ -245,13 +258,21 @@ import Testing
         dir.write("root.pem", pki.root.certPEM)
         dir.write("tsa.pem", pki.tsa.certPEM + pki.intermediate.certPEM)
         try TSATest.openssl(["ts", "-query", "-data", "ledger.pdf", "-sha256", "-cert", "-out", "req.tsq"], in: dir.path)
-        let curl = try runProgram(TSATest.curl, ["-sS", "--fail", "-H", "Content-Type: application/timestamp-query",
-                                                 "--data-binary", "@req.tsq", "-o", "resp.tsr",
-                                                 "-w", "%{content_type}", "http://127.0.0.1:\(port)/tsa"], in: dir.path)
+        let curl = try runProgram(
+            TSATest.curl,
+            [
+                "-sS", "--fail", "-H", "Content-Type: application/timestamp-query",
+                "--data-binary", "@req.tsq", "-o", "resp.tsr",
+                "-w", "%{content_type}", "http://127.0.0.1:\(port)/tsa",
+            ], in: dir.path)
         #expect(curl.status == 0, "\(curl.err)")
         #expect(curl.out == "application/timestamp-reply")
-        let verify = try runProgram(TSATest.openssl, ["ts", "-verify", "-data", "ledger.pdf", "-in", "resp.tsr",
-                                                      "-CAfile", "root.pem", "-untrusted", "tsa.pem"], in: dir.path)
+        let verify = try runProgram(
+            TSATest.openssl,
+            [
+                "ts", "-verify", "-data", "ledger.pdf", "-in", "resp.tsr",
+                "-CAfile", "root.pem", "-untrusted", "tsa.pem",
+            ], in: dir.path)
         #expect(verify.status == 0, "\(verify.err)")
         #expect(verify.out.contains("Verification: OK"))
     }
@@ -274,7 +295,8 @@ import Testing
         let tokens = results.value
         #expect(tokens.count == digests.count)
         for (i, der) in tokens {
-            #expect(TimeStampToken.check(der: der, imprint: digests[i], trustedRoots: [pki.root.certificate])
+            #expect(
+                TimeStampToken.check(der: der, imprint: digests[i], trustedRoots: [pki.root.certificate])
                     == .valid(genTime: Self.june2019, tsa: pki.tsa.certificate))
         }
     }
@@ -318,11 +340,18 @@ import Testing
             ("path", TSATest.post(query, path: "/admin"), 404),
             ("content type", TSATest.post(query, contentType: "application/json"), 415),
             ("no length", Array("POST / HTTP/1.1\r\nContent-Type: application/timestamp-query\r\n\r\n".utf8) + query, 411),
-            ("chunked", Array("POST / HTTP/1.1\r\nContent-Type: application/timestamp-query\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n".utf8), 411),
+            (
+                "chunked",
+                Array("POST / HTTP/1.1\r\nContent-Type: application/timestamp-query\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n".utf8),
+                411
+            ),
             ("bad length", Array("POST / HTTP/1.1\r\nContent-Type: application/timestamp-query\r\nContent-Length: -5\r\n\r\n".utf8), 400),
             ("two lengths", Array("POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab".utf8), 400),
-            ("oversize", Array("POST / HTTP/1.1\r\nContent-Type: application/timestamp-query\r\nContent-Length: 70000\r\n\r\n".utf8)
-                + [UInt8](repeating: 0x30, count: 70_000), 413),
+            (
+                "oversize",
+                Array("POST / HTTP/1.1\r\nContent-Type: application/timestamp-query\r\nContent-Length: 70000\r\n\r\n".utf8)
+                    + [UInt8](repeating: 0x30, count: 70_000), 413
+            ),
             ("huge head", Array("POST / HTTP/1.1\r\nX-Junk: ".utf8) + [UInt8](repeating: 0x41, count: 20_000) + [13, 10, 13, 10], 431),
             ("short body", TSATest.post(query).dropLast(10), 400),
         ]
@@ -342,8 +371,10 @@ import Testing
             #expect(ok.status == 200)
             let req = try TimeStampClient.request(digest: TimeStampHash.sha256.digest([4]))
             let answer = try TSATest.rawHTTP(port: port, TSATest.post(req.der, path: path))
-            #expect(TimeStampToken.check(der: try TimeStampClient.token(from: answer.body, for: req),
-                                         imprint: req.imprint, trustedRoots: [pki.root.certificate])
+            #expect(
+                TimeStampToken.check(
+                    der: try TimeStampClient.token(from: answer.body, for: req),
+                    imprint: req.imprint, trustedRoots: [pki.root.certificate])
                     == .valid(genTime: Self.june2019, tsa: pki.tsa.certificate))
         }
         // A peer that connects and says nothing, or hangs up at once, does not stop the others.

@@ -3,6 +3,7 @@ import HosoCore
 import HosoPrimitives
 import HosoTestSupport
 import Testing
+
 @testable import HosoSigning
 
 /// The verifier tests' demo PKIs, made "at" a fixed time in a scratch directory, and signing with them.
@@ -12,8 +13,10 @@ extension DemoPKIFixture {
     }
 
     /// Signs `content`, optionally with a timestamp made at `stampedAt`.
-    func sign(_ name: String, _ content: [UInt8], at time: Date, role: SignerRole = .subjectTeacher,
-              stampedAt: Date? = nil) throws -> [UInt8] {
+    func sign(
+        _ name: String, _ content: [UInt8], at time: Date, role: SignerRole = .subjectTeacher,
+        stampedAt: Date? = nil
+    ) throws -> [UInt8] {
         let der = try CMSSigner.sign(content: content, identity: try identity(name), role: role, at: time)
         guard let stampedAt else { return der }
         let sd = try SignedData(der: der)
@@ -30,8 +33,10 @@ private let content = Array(#"{"body":{"marks":[8.5,9,7.25]},"recordType":"grade
     let fx = DemoPKIFixture.y2019
     var t0: Date { fx.now }
 
-    func judge(_ der: [UInt8], at time: Date, data: [UInt8] = content, recordType: String? = "grade-book",
-               verifier: SignatureVerifier? = nil, fixture: DemoPKIFixture? = nil) throws -> SignatureReport {
+    func judge(
+        _ der: [UInt8], at time: Date, data: [UInt8] = content, recordType: String? = "grade-book",
+        verifier: SignatureVerifier? = nil, fixture: DemoPKIFixture? = nil
+    ) throws -> SignatureReport {
         let v = verifier ?? (fixture ?? fx).verifier(at: time)
         return try #require(try v.verify(signature: der, content: data, recordType: recordType).first)
     }
@@ -109,7 +114,9 @@ private let content = Array(#"{"body":{"marks":[8.5,9,7.25]},"recordType":"grade
         // Signed after expiry (by a tool that did not refuse), timestamped after expiry: FAILED.
         let late = try openSSLSign("gv-het-han", extra: "")
         let sd = try SignedData(der: late)
-        let stamped = try sd.addingTimestamp(try Self.today.tsa(at: Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))).token(forDigest: SHA256.hash(sd.signers[0].signatureValue)))
+        let stamped = try sd.addingTimestamp(
+            try Self.today.tsa(at: Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))).token(
+                forDigest: SHA256.hash(sd.signers[0].signatureValue)))
         let lateReport = try judge(stamped, at: Date() + 60, fixture: Self.today)
         #expect(lateReport.indication == .failed && lateReport.reason == .expired, "\(lateReport)")
     }
@@ -140,8 +147,9 @@ private let content = Array(#"{"body":{"marks":[8.5,9,7.25]},"recordType":"grade
         let r2 = try judge(pkcs1, at: later, fixture: Self.today)
         #expect(r2.indication == .failed && r2.reason == .weakAlgorithm, "\(r2)")
         let t = Self.today
-        let lenient = SignatureVerifier(trust: TrustContext(roots: t.roots, intermediates: t.intermediates, crls: t.crls),
-                                        policy: VerificationPolicy(allowPKCS1v15: true), clock: .fixed(later))
+        let lenient = SignatureVerifier(
+            trust: TrustContext(roots: t.roots, intermediates: t.intermediates, crls: t.crls),
+            policy: VerificationPolicy(allowPKCS1v15: true), clock: .fixed(later))
         let r3 = try judge(pkcs1, at: later, recordType: nil, verifier: lenient)
         #expect(r3.indication == .passed, "\(r3)")
     }
@@ -196,10 +204,14 @@ private let content = Array(#"{"body":{"marks":[8.5,9,7.25]},"recordType":"grade
             try Data(der).write(to: URL(fileURLWithPath: "\(dir)/\(name).p7s"))
             let todayRoots = Self.today.manifest.roots.map { Self.today.path($0.certificate) }
             try shell("cat \(todayRoots.joined(separator: " ")) > roots.pem", in: dir)
-            let o = try shell("openssl cms -verify -cades -binary -inform DER -in \(name).p7s -content content.json -CAfile roots.pem -out /dev/null", in: dir)
+            let o = try shell(
+                "openssl cms -verify -cades -binary -inform DER -in \(name).p7s -content content.json -CAfile roots.pem -out /dev/null",
+                in: dir)
             #expect(o.status == 0, "openssl \(name): \(o.output)")
             let todayCRLs = Self.today.manifest.crls.map { "--crl \(Self.today.path($0.pem))" }.joined(separator: " ")
-            let p = try shell("\(python) \(tool) content.json \(name).p7s \(todayRoots.map { "--root \($0)" }.joined(separator: " ")) \(todayCRLs)", in: dir)
+            let p = try shell(
+                "\(python) \(tool) content.json \(name).p7s \(todayRoots.map { "--root \($0)" }.joined(separator: " ")) \(todayCRLs)",
+                in: dir)
             #expect(p.status == 0, "pyHanko \(name): \(p.output)")
             #expect(p.output.contains("\"intact\": true") && p.output.contains("\"valid\": true"))
             if stamped { #expect(!p.output.contains("\"timestamp\": null"), "pyHanko sees the timestamp: \(p.output)") }
@@ -217,7 +229,8 @@ private let content = Array(#"{"body":{"marks":[8.5,9,7.25]},"recordType":"grade
         let dir = try scratchDirectory("ossl")
         try Data(content).write(to: URL(fileURLWithPath: "\(dir)/content.json"))
         let id = try #require(fx.manifest.identity(name))
-        let r = try shell("""
+        let r = try shell(
+            """
             openssl cms -sign -binary -cades -nosmimecap -in content.json -signer \(fx.path(id.files.certificate)) \
               -inkey \(fx.path(id.files.key)) -outform DER -out sig.p7s \(extra)
             """, in: dir)
@@ -232,7 +245,8 @@ private let content = Array(#"{"body":{"marks":[8.5,9,7.25]},"recordType":"grade
         let issuerDN = try shell("openssl x509 -in real.pem -noout -issuer -nameopt RFC2253,-esc_msb | sed 's/^issuer=//'", in: dir).output
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let subjDN = issuerDN.split(separator: ",").reversed().joined(separator: "/")
-        let r = try shell("""
+        let r = try shell(
+            """
             set -e
             openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem -days 3650 \
               -subj '/\(subjDN)' -utf8 -addext basicConstraints=critical,CA:true 2>&1
@@ -246,8 +260,8 @@ private let content = Array(#"{"body":{"marks":[8.5,9,7.25]},"recordType":"grade
     /// Re-encodes a SignedData with its certificates field replaced.
     func replaceCertificates(in der: [UInt8], with certs: [Certificate]) throws -> [UInt8] {
         let (ci, _) = try DER.parse(der[...])
-        let ciParts = try ci.children                       // OID, [0]
-        let sdNode = try ciParts[1].children[0]             // SignedData SEQUENCE
+        let ciParts = try ci.children  // OID, [0]
+        let sdNode = try ciParts[1].children[0]  // SignedData SEQUENCE
         var fields = try sdNode.children
         let i = try #require(fields.firstIndex { $0.tag == 0xA0 })
         fields[i] = DER.Node(tag: 0xA0, content: ArraySlice(certs.flatMap(\.der)))

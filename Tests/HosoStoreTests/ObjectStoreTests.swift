@@ -1,16 +1,18 @@
 import Foundation
 import HosoCore
 import HosoPrimitives
-@testable import HosoStore
 import HosoTestSupport
 import Testing
+
+@testable import HosoStore
 
 @Suite struct HashingTests {
     @Test func sha256KnownVectors() {
         // FIPS 180-2 examples.
         #expect(ObjectID(hashing: Array("abc".utf8)).hex == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         #expect(ObjectID(hashing: [UInt8]()).hex == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        #expect(ObjectID(hashing: Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)).hex
+        #expect(
+            ObjectID(hashing: Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)).hex
                 == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
     }
 
@@ -26,8 +28,10 @@ import Testing
         #expect(ObjectID(digest: h.finalize()) == ObjectID(hashing: data))
     }
 
-    @Test(arguments: ["", "abc", "g" + String(repeating: "0", count: 63), String(repeating: "a", count: 63),
-                      String(repeating: "a", count: 65)])
+    @Test(arguments: [
+        "", "abc", "g" + String(repeating: "0", count: 63), String(repeating: "a", count: 63),
+        String(repeating: "a", count: 65),
+    ])
     func invalidIDs(_ s: String) {
         #expect(ObjectID(hex: s) == nil)
     }
@@ -54,14 +58,14 @@ import Testing
     }
 
     @Test(arguments: [
-        "hoso-object 1 blob raw 12",      // no newline
-        "hoso-object 2 blob raw 12\n",    // unknown version
-        "hoso-object 1 Blob raw 12\n",    // bad kind
-        "hoso-object 1 blob gzip 12\n",   // unknown encoding
-        "hoso-object 1 blob raw -1\n",    // negative size
-        "hoso-object 1 blob raw 012\n",   // leading zero: two spellings of one size
+        "hoso-object 1 blob raw 12",  // no newline
+        "hoso-object 2 blob raw 12\n",  // unknown version
+        "hoso-object 1 Blob raw 12\n",  // bad kind
+        "hoso-object 1 blob gzip 12\n",  // unknown encoding
+        "hoso-object 1 blob raw -1\n",  // negative size
+        "hoso-object 1 blob raw 012\n",  // leading zero: two spellings of one size
         "hoso-object 1 blob raw 12 x\n",  // extra field
-        "hoso-object 1 blob raw \n",      // empty size
+        "hoso-object 1 blob raw \n",  // empty size
     ])
     func malformed(_ line: String) {
         #expect(Array(line.utf8).withUnsafeBytes { ObjectHeader.parse($0) } == nil)

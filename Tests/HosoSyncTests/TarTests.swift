@@ -1,8 +1,9 @@
 import Foundation
 import HosoCore
-@testable import HosoSync
 import HosoTestSupport
 import Testing
+
+@testable import HosoSync
 
 @Suite struct TarTests {
     func roundTrip(_ files: [(String, [UInt8])]) throws -> [(String, [UInt8])] {
@@ -52,14 +53,18 @@ import Testing
         try w.finish()
         var bad = sink.bytes
         bad[0] ^= 1
-        #expect(throws: HosoError(.tarMalformed, .both("", ""))) { _ = try TarReader(source: MemorySource(bad), maxMemberSize: 1 << 20).next() }
+        #expect(throws: HosoError(.tarMalformed, .both("", ""))) {
+            _ = try TarReader(source: MemorySource(bad), maxMemberSize: 1 << 20).next()
+        }
         let cut = Array(sink.bytes[0..<1024])
         #expect(throws: HosoError(.tarMalformed, .both("", ""))) {
             let r = TarReader(source: MemorySource(cut), maxMemberSize: 1 << 20)
             _ = try r.next()
             _ = try r.readBody()
         }
-        #expect(throws: HosoError(.bundleTooLarge, .both("", ""))) { _ = try TarReader(source: MemorySource(sink.bytes), maxMemberSize: 1000).next() }
+        #expect(throws: HosoError(.bundleTooLarge, .both("", ""))) {
+            _ = try TarReader(source: MemorySource(sink.bytes), maxMemberSize: 1000).next()
+        }
     }
 
     @Test func gzipRoundTripAndBombBound() throws {
@@ -103,7 +108,8 @@ import Testing
         }
         let mixed = try gzip([1, 0, 1, 0])
         let back = BoundedInflatingSource(MemorySource(mixed), limit: 1 << 30)
-        var out = [UInt8](), buf = [UInt8](repeating: 0, count: 1 << 16)
+        var out = [UInt8]()
+        var buf = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let n = try buf.withUnsafeMutableBytes { try back.read(into: $0) }
             if n == 0 { break }

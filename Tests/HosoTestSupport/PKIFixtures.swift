@@ -74,8 +74,9 @@ public final class DemoPKIFixture: Sendable {
     /// A verifier that trusts this PKI (or only `roots`, or other `crls`) and judges at `time` (default: a minute
     /// after `now`).
     public func verifier(at time: Date? = nil, roots: [Certificate]? = nil, crls: [CRL]? = nil) -> SignatureVerifier {
-        SignatureVerifier(trust: TrustContext(roots: roots ?? self.roots, intermediates: intermediates, crls: crls ?? self.crls),
-                          clock: .fixed(time ?? now + 60))
+        SignatureVerifier(
+            trust: TrustContext(roots: roots ?? self.roots, intermediates: intermediates, crls: crls ?? self.crls),
+            clock: .fixed(time ?? now + 60))
     }
 
     private static func bytes(_ path: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) }

@@ -1,9 +1,10 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
 
 /// What a finished program left behind: its exit status and what it wrote.
 public struct ProgramOutput: Sendable, CustomStringConvertible {
@@ -40,8 +41,10 @@ public struct ProgramOutput: Sendable, CustomStringConvertible {
 /// Runs a program to completion with stdin closed and returns what it left. `environment` nil: the test runner's.
 /// A program still running after `timeout` seconds is killed (SIGKILL), so one hung child cannot stall the suite.
 @discardableResult
-public func runProgram(_ executable: String, _ arguments: [String], in directory: String? = nil,
-                       environment: [String: String]? = nil, timeout: Double? = nil) throws -> ProgramOutput {
+public func runProgram(
+    _ executable: String, _ arguments: [String], in directory: String? = nil,
+    environment: [String: String]? = nil, timeout: Double? = nil
+) throws -> ProgramOutput {
     let child = try Child(executable, arguments, in: directory, environment: environment, timeout: timeout)
     let errors = PipeDrain(child.stderr)
     let out = child.stdout.readDataToEndOfFile()
@@ -55,10 +58,13 @@ public func shell(_ script: String, in directory: String) throws -> ProgramOutpu
 }
 
 /// Starts a program as `runProgram` would and returns at once; call the result to wait for it and get what it left.
-public func startProgram(_ executable: String, _ arguments: [String], in directory: String? = nil,
-                         environment: [String: String]? = nil, timeout: Double? = nil) throws -> () -> ProgramOutput {
+public func startProgram(
+    _ executable: String, _ arguments: [String], in directory: String? = nil,
+    environment: [String: String]? = nil, timeout: Double? = nil
+) throws -> () -> ProgramOutput {
     let child = try Child(executable, arguments, in: directory, environment: environment, timeout: timeout)
-    let out = PipeDrain(child.stdout), errors = PipeDrain(child.stderr)
+    let out = PipeDrain(child.stdout)
+    let errors = PipeDrain(child.stderr)
     return { child.finish(stdout: out.wait(), stderr: errors.wait()) }
 }
 
@@ -66,7 +72,8 @@ public func startProgram(_ executable: String, _ arguments: [String], in directo
 /// signal and a child inherits its spawning thread's mask: without this, SIGTERM would never reach a child, a program
 /// that waits for SIGCHLD (Python's multiprocessing pool) would hang, and SIGXFSZ would not kill.
 public func launch(_ process: Process) throws {
-    var none = sigset_t(), saved = sigset_t()
+    var none = sigset_t()
+    var saved = sigset_t()
     sigemptyset(&none)
     pthread_sigmask(SIG_SETMASK, &none, &saved)
     defer { pthread_sigmask(SIG_SETMASK, &saved, nil) }
@@ -80,14 +87,17 @@ private struct Child {
     let stderr: FileHandle
     let watchdog: DispatchWorkItem?
 
-    init(_ executable: String, _ arguments: [String], in directory: String?, environment: [String: String]?,
-         timeout: Double?) throws {
+    init(
+        _ executable: String, _ arguments: [String], in directory: String?, environment: [String: String]?,
+        timeout: Double?
+    ) throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = arguments
         if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
         if let environment { p.environment = environment }
-        let outPipe = Pipe(), errPipe = Pipe()
+        let outPipe = Pipe()
+        let errPipe = Pipe()
         p.standardOutput = outPipe
         p.standardError = errPipe
         p.standardInput = FileHandle.nullDevice
