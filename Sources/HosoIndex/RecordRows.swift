@@ -9,18 +9,10 @@ import HosoStore
 extension EntryRow {
     /// The searchable entries of a ledger revision's body.
     package static func rows(revisionId: String, recordId: String, body: JSONValue) -> [EntryRow] {
-        func str(_ v: JSONValue?) -> String? {
-            if case .string(let s)? = v { return s }
-            return nil
-        }
-        func int(_ v: JSONValue?) -> Int? {
-            if case .number(let d)? = v, d == d.rounded() { return Int(d) }
-            return nil
-        }
         guard case .array(let entries)? = body["entries"] else { return [] }
-        let school = str(body["school"]) ?? ""
-        let issuer = str(body["issuer"]) ?? ""
-        let year = int(body["year"]) ?? 0
+        let school = body["school"]?.stringValue ?? ""
+        let issuer = body["issuer"]?.stringValue ?? ""
+        let year = body["year"]?.integerValue ?? 0
         // Per ledger, not per entry: the school is the same on every row.
         let schoolKey = VietnameseText.fold(school)
         var rows = [EntryRow]()
@@ -47,18 +39,18 @@ extension EntryRow {
             }
             for m in members {
                 switch m.key {
-                case "fullName": if first(1 << 0) { name = str(m.value) }
-                case "serial": if first(1 << 1) { serial = str(m.value) }
-                case "ledgerNumber": if first(1 << 2) { number = int(m.value) }
-                case "placeOfBirth": if first(1 << 3) { pob = str(m.value) }
-                case "stt": if first(1 << 4) { stt = int(m.value) }
-                case "dateOfBirth": if first(1 << 5) { dob = str(m.value) }
-                case "sex": if first(1 << 6) { sex = str(m.value) }
-                case "ethnicity": if first(1 << 7) { ethnicity = str(m.value) }
-                case "graduationGrade": if first(1 << 8) { grade = str(m.value) }
-                case "citizenId": if first(1 << 9) { citizenId = str(m.value) }
-                case "moetId": if first(1 << 10) { moetId = str(m.value) }
-                case "page": if first(1 << 11) { page = int(m.value) }
+                case "fullName": if first(1 << 0) { name = m.value.stringValue }
+                case "serial": if first(1 << 1) { serial = m.value.stringValue }
+                case "ledgerNumber": if first(1 << 2) { number = m.value.integerValue }
+                case "placeOfBirth": if first(1 << 3) { pob = m.value.stringValue }
+                case "stt": if first(1 << 4) { stt = m.value.integerValue }
+                case "dateOfBirth": if first(1 << 5) { dob = m.value.stringValue }
+                case "sex": if first(1 << 6) { sex = m.value.stringValue }
+                case "ethnicity": if first(1 << 7) { ethnicity = m.value.stringValue }
+                case "graduationGrade": if first(1 << 8) { grade = m.value.stringValue }
+                case "citizenId": if first(1 << 9) { citizenId = m.value.stringValue }
+                case "moetId": if first(1 << 10) { moetId = m.value.stringValue }
+                case "page": if first(1 << 11) { page = m.value.integerValue }
                 default: break
                 }
             }
@@ -80,20 +72,12 @@ extension EntryRow {
     /// The rows `entryRows(revisionId:recordId:body:)` reads from `draft.body(scans:)` (with an empty revision
     /// id), straight from the draft: the same values, in the same order, without going through the JSON.
     package static func rows(of draft: LedgerDraft, recordId: String) -> [EntryRow] {
-        func str(_ v: JSONValue?) -> String? {
-            if case .string(let s)? = v { return s }
-            return nil
-        }
-        func int(_ v: JSONValue?) -> Int? {
-            if case .number(let d)? = v, d == d.rounded() { return Int(d) }
-            return nil
-        }
         // The body's school, issuer and year are the mapping's header members; its entries are `LedgerEntry.json`
         // by STT, whose numbers are Doubles.
         let header = JSONValue.object(draft.mapping.header)
-        let school = str(header["school"]) ?? ""
-        let issuer = str(header["issuer"]) ?? ""
-        let year = int(header["year"]) ?? 0
+        let school = header["school"]?.stringValue ?? ""
+        let issuer = header["issuer"]?.stringValue ?? ""
+        let year = header["year"]?.integerValue ?? 0
         let schoolKey = VietnameseText.fold(school)
         return draft.entries.sorted { $0.stt < $1.stt }.map { e in
             EntryRow(
@@ -110,26 +94,18 @@ extension RecordRef {
     /// What a revision refers to, for the index (`heads(referring:to:)`): the ledger entry an appendix or a
     /// revocation concerns, the PDF, signer and request of a copy register line, the documents a request issued.
     package static func refs(of rev: Revision) -> [RecordRef] {
-        func str(_ v: JSONValue?) -> String? {
-            if case .string(let s)? = v { return s }
-            return nil
-        }
-        func int(_ v: JSONValue?) -> Int? {
-            if case .number(let d)? = v, d == d.rounded() { return Int(d) }
-            return nil
-        }
         let b = rev.body
         switch rev.recordType {
         case "ledger-appendix", "revocation":
-            guard let ledger = str(b["ledgerRecordId"]), let n = int(b["ledgerNumber"]) else { return [] }
+            guard let ledger = b["ledgerRecordId"]?.stringValue, let n = b["ledgerNumber"]?.integerValue else { return [] }
             return [RecordRef("entry", "\(ledger)#\(n)")]
         case CopyRegisterEntry.recordType:
             return [("document", b["document"]), ("signer", b["signer"]), ("request", b["requestId"])].compactMap { k, v in
-                str(v).map { RecordRef(k, $0) }
+                v?.stringValue.map { RecordRef(k, $0) }
             }
         case CitizenRequest.recordType:
             guard case .array(let issued)? = b["issued"] else { return [] }
-            return Array(Set(issued.compactMap { str($0["document"]).map { RecordRef("document", $0) } }))
+            return Array(Set(issued.compactMap { ($0["document"])?.stringValue.map { RecordRef("document", $0) } }))
                 .sorted { $0.value < $1.value }
         default:
             return []

@@ -29,16 +29,8 @@ extension Archive {
                 location: ref, cause: rows.map { "\($0.recordId)#\($0.ledgerNumber)" }.joined(separator: ", "))
         }
         let (_, ledger) = try current(record: row.recordId)
-        func str(_ v: JSONValue?) -> String? {
-            if case .string(let s)? = v { return s }
-            return nil
-        }
-        func int(_ v: JSONValue?) -> Int? {
-            if case .number(let d)? = v, d == d.rounded() { return Int(d) }
-            return nil
-        }
         guard case .array(let entries)? = ledger.body["entries"],
-            let found = entries.first(where: { int($0["ledgerNumber"]) == row.ledgerNumber }), case .object(let members) = found
+            let found = entries.first(where: { ($0["ledgerNumber"])?.integerValue == row.ledgerNumber }), case .object(let members) = found
         else {
             throw HosoError(
                 .ledgerEntryNotFound, .both("Mục sổ gốc không còn trong bản hiện tại", "The entry is not in the ledger's current revision"),
@@ -56,13 +48,15 @@ extension Archive {
         for volatile in ["page", "stt", "recipientSigned", "notes"] { fields[volatile] = nil }
         var decision: String?
         if case .object? = ledger.body["decision"] {
-            decision = [str(ledger.body["decision"]?["number"]), str(ledger.body["decision"]?["date"])].compactMap { $0 }.joined(
+            decision = [(ledger.body["decision"]?["number"])?.stringValue, (ledger.body["decision"]?["date"])?.stringValue].compactMap {
+                $0
+            }.joined(
                 separator: ", ")
         }
         var view = LedgerEntryView(
-            ledgerRecordId: row.recordId, issuer: str(ledger.body["issuer"]) ?? row.issuer,
-            title: str(ledger.body["title"]) ?? "", year: int(ledger.body["year"]) ?? row.year,
-            school: str(ledger.body["school"]) ?? row.school, decision: decision, entry: fields,
+            ledgerRecordId: row.recordId, issuer: ledger.body["issuer"]?.stringValue ?? row.issuer,
+            title: ledger.body["title"]?.stringValue ?? "", year: ledger.body["year"]?.integerValue ?? row.year,
+            school: ledger.body["school"]?.stringValue ?? row.school, decision: decision, entry: fields,
             corrections: [], revocation: nil)
         // Appendices in decision-date order, then id: a later correction of the same field wins.
         // The index knows which appendices and revocations name this entry; each is then read as it stands
@@ -73,14 +67,16 @@ extension Archive {
         for id in naming {
             let (rid, rev) = try current(record: id)
             guard rev.recordType == "ledger-appendix" else { continue }
-            guard str(rev.body["ledgerRecordId"]) == row.recordId, int(rev.body["ledgerNumber"]) == row.ledgerNumber else { continue }
-            appendices.append((str(rev.body["decision"]?["date"]) ?? "", id, rid.hex, rev.body))
+            guard rev.body["ledgerRecordId"]?.stringValue == row.recordId, rev.body["ledgerNumber"]?.integerValue == row.ledgerNumber else {
+                continue
+            }
+            appendices.append(((rev.body["decision"]?["date"])?.stringValue ?? "", id, rid.hex, rev.body))
         }
         for a in appendices.sorted(by: { ($0.date, $0.id) < ($1.date, $1.id) }) {
             var changed = [String]()
             if case .array(let list)? = a.body["corrections"] {
                 for c in list {
-                    guard let field = str(c["field"]) else { continue }
+                    guard let field = c["field"]?.stringValue else { continue }
                     switch c["to"] {
                     case .string(let s)?: view.entry[field] = .text(s)
                     case .number(let d)? where d == d.rounded(): view.entry[field] = .number(Int(d))
@@ -89,20 +85,22 @@ extension Archive {
                     changed.append(field)
                 }
             }
-            let decision = [str(a.body["decision"]?["number"]), str(a.body["decision"]?["date"])].compactMap { $0 }.joined(separator: ", ")
+            let decision = [(a.body["decision"]?["number"])?.stringValue, (a.body["decision"]?["date"])?.stringValue].compactMap { $0 }
+                .joined(separator: ", ")
             view.corrections.append(
                 .init(appendixRecordId: a.id, revision: a.rev, decision: decision.isEmpty ? nil : decision, fields: changed))
         }
         for id in naming {
             let (_, rev) = try current(record: id)
-            guard rev.recordType == "revocation", str(rev.body["ledgerRecordId"]) == row.recordId,
-                int(rev.body["ledgerNumber"]) == row.ledgerNumber
+            guard rev.recordType == "revocation", rev.body["ledgerRecordId"]?.stringValue == row.recordId,
+                rev.body["ledgerNumber"]?.integerValue == row.ledgerNumber
             else { continue }
-            let decision = [str(rev.body["decision"]?["number"]), str(rev.body["decision"]?["date"])].compactMap { $0 }.joined(
-                separator: ", ")
+            let decision = [(rev.body["decision"]?["number"])?.stringValue, (rev.body["decision"]?["date"])?.stringValue].compactMap { $0 }
+                .joined(
+                    separator: ", ")
             view.revocation = .init(
-                recordId: id, kind: str(rev.body["kind"]) ?? "", decision: decision.isEmpty ? nil : decision,
-                reason: str(rev.body["reason"]) ?? "")
+                recordId: id, kind: rev.body["kind"]?.stringValue ?? "", decision: decision.isEmpty ? nil : decision,
+                reason: rev.body["reason"]?.stringValue ?? "")
         }
         return view
     }

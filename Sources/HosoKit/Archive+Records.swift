@@ -157,24 +157,16 @@ extension Archive {
     /// year — however the ledger arrives (`ledger import` checks the same, naming rows and columns; this covers a
     /// ledger created or revised from JSON). Every clash is reported, each with its JSON pointer.
     func checkLedgerNumbersAreFree(_ rev: Revision) throws {
-        func str(_ v: JSONValue?) -> String? {
-            if case .string(let s)? = v { return s }
-            return nil
-        }
-        func int(_ v: JSONValue?) -> Int? {
-            if case .number(let d)? = v, d == d.rounded() { return Int(d) }
-            return nil
-        }
         guard case .array(let entries)? = rev.body["entries"] else { return }
-        let year = int(rev.body["year"]) ?? 0
-        let issuer = str(rev.body["issuer"]) ?? ""
+        let year = rev.body["year"]?.integerValue ?? 0
+        let issuer = rev.body["issuer"]?.stringValue ?? ""
         var serials = [(at: Int, serial: String)]()
         var numbers = [(at: Int, number: Int)]()
         var problems = [HosoError]()
         var serialAt = [String: Int]()
         var numberAt = [Int: Int]()
         for (i, e) in entries.enumerated() {
-            if let s = str(e["serial"]) {
+            if let s = e["serial"]?.stringValue {
                 if let first = serialAt[s] {
                     problems.append(
                         HosoError(
@@ -186,7 +178,7 @@ extension Archive {
                     serials.append((i, s))
                 }
             }
-            if let n = int(e["ledgerNumber"]) {
+            if let n = e["ledgerNumber"]?.integerValue {
                 if let first = numberAt[n] {
                     problems.append(
                         HosoError(
@@ -232,19 +224,11 @@ extension Archive {
     /// serial must not belong to anything else.
     func checkAgainstLedgers(_ rev: Revision) throws {
         guard rev.recordType == "ledger-appendix" || rev.recordType == "revocation" else { return }
-        func str(_ v: JSONValue?) -> String? {
-            if case .string(let s)? = v { return s }
-            return nil
-        }
-        func int(_ v: JSONValue?) -> Int? {
-            if case .number(let d)? = v, d == d.rounded() { return Int(d) }
-            return nil
-        }
         let body = rev.body
         var problems = [HosoError]()
         let src = rev.recordId
         var q = EntryQuery()
-        q.serial = str(body["serial"])
+        q.serial = body["serial"]?.stringValue
         let found = q.serial == nil ? [] : try index.findEntries(q, limit: 2)
         guard let entry = found.first else {
             throw HosoError(
@@ -252,13 +236,13 @@ extension Archive {
                 .both("Không có văn bằng số hiệu này trong sổ gốc của kho", "No diploma with this serial in the archive's ledgers"),
                 location: "\(src)#/serial", cause: q.serial)
         }
-        if let l = str(body["ledgerRecordId"]), l != entry.recordId {
+        if let l = body["ledgerRecordId"]?.stringValue, l != entry.recordId {
             problems.append(
                 HosoError(
                     .appendixMismatch, .both("Văn bằng này nằm ở sổ \(entry.recordId)", "This diploma is in ledger \(entry.recordId)"),
                     location: "\(src)#/ledgerRecordId", cause: l))
         }
-        if let n = int(body["ledgerNumber"]), n != entry.ledgerNumber {
+        if let n = body["ledgerNumber"]?.integerValue, n != entry.ledgerNumber {
             problems.append(
                 HosoError(
                     .appendixMismatch,
@@ -272,7 +256,7 @@ extension Archive {
             ]
             if case .array(let corrections)? = body["corrections"] {
                 for (i, c) in corrections.enumerated() {
-                    guard let field = str(c["field"]), let was = current[field], let from = str(c["from"]) else { continue }
+                    guard let field = c["field"]?.stringValue, let was = current[field], let from = c["from"]?.stringValue else { continue }
                     if VietnameseText.nfc(from) != was {
                         problems.append(
                             HosoError(
@@ -284,10 +268,11 @@ extension Archive {
                     }
                 }
             }
-            if let reissued = str(body["reissued"]?["serial"]) {
+            if let reissued = (body["reissued"]?["serial"])?.stringValue {
                 var rq = EntryQuery()
                 rq.serial = reissued
-                for other in try index.findEntries(rq, limit: 5) where other.recordId != str(body["reissued"]?["ledgerRecordId"]) {
+                for other in try index.findEntries(rq, limit: 5) where other.recordId != (body["reissued"]?["ledgerRecordId"])?.stringValue
+                {
                     problems.append(
                         HosoError(
                             .ledgerDuplicateSerial,

@@ -51,16 +51,12 @@ public struct LedgerMapping: Sendable {
         func bad(_ pointer: String, _ vi: String, _ en: String) {
             problems.append(HosoError(.mappingInvalid, .both(vi, en), location: "\(path)#\(pointer)"))
         }
-        func str(_ v: JSONValue?) -> String? {
-            if case .string(let s)? = v { return s }
-            return nil
-        }
-        if str(v["format"]) != "hoso/ledger-mapping" || v["version"] != .number(1) {
+        if v["format"]?.stringValue != "hoso/ledger-mapping" || v["version"] != .number(1) {
             bad(
                 "/format", "Cần \"format\": \"hoso/ledger-mapping\" và \"version\": 1",
                 "Expected \"format\": \"hoso/ledger-mapping\" and \"version\": 1")
         }
-        let recordId = str(v["recordId"]) ?? ""
+        let recordId = v["recordId"]?.stringValue ?? ""
         if recordId.isEmpty { bad("/recordId", "Thiếu mã hồ sơ của sổ (recordId)", "The ledger's record id (recordId) is missing") }
         var header = [JSONMember]()
         var year = 0
@@ -92,7 +88,7 @@ public struct LedgerMapping: Sendable {
                     bad("/columns/\(m.key)", "Không có trường '\(m.key)' trong sổ gốc", "The ledger has no field '\(m.key)'")
                     continue
                 }
-                guard let title = str(m.value), !title.isEmpty else {
+                guard let title = m.value.stringValue, !title.isEmpty else {
                     bad("/columns/\(m.key)", "Tên cột phải là chuỗi", "A column title must be a string")
                     continue
                 }
@@ -104,16 +100,16 @@ public struct LedgerMapping: Sendable {
         } else {
             bad("/columns", "Thiếu ánh xạ cột (columns)", "The column mapping (columns) is missing")
         }
-        let dateFormat = str(v["dateFormat"]) ?? "dd/MM/yyyy"
+        let dateFormat = v["dateFormat"]?.stringValue ?? "dd/MM/yyyy"
         if DateCell.parse("01/02/2003", format: dateFormat) == nil && DateCell.parse("2003-02-01", format: dateFormat) == nil {
             bad("/dateFormat", "Định dạng ngày không hỗ trợ (dùng dd, d, MM, M, yyyy)", "Unsupported date format (use dd, d, MM, M, yyyy)")
         }
         let base = (path as NSString).deletingLastPathComponent
-        let scans = str(v["scans"]).map { $0.hasPrefix("/") ? $0 : (base.isEmpty ? $0 : base + "/" + $0) }
+        let scans = v["scans"]?.stringValue.map { $0.hasPrefix("/") ? $0 : (base.isEmpty ? $0 : base + "/" + $0) }
         if !problems.isEmpty { throw HosoProblems(problems) }
         return LedgerMapping(
             path: path, recordId: recordId, header: header, year: year, columns: columns,
-            dateFormat: dateFormat, sheet: str(v["sheet"]), scansDirectory: scans)
+            dateFormat: dateFormat, sheet: v["sheet"]?.stringValue, scansDirectory: scans)
     }
 }
 

@@ -129,7 +129,7 @@ enum LedgerRoutes {
             guard case .array(let list)? = body["entries"] else {
                 return PageOut(ledger: ledger, page: page, title: "", entries: [], scan: nil)
             }
-            let rows = list.filter { int($0["page"]) == page }.map { e -> [String: String] in
+            let rows = list.filter { ($0["page"])?.integerValue == page }.map { e -> [String: String] in
                 var m = [String: String]()
                 for k in ["ledgerNumber", "fullName", "dateOfBirth", "placeOfBirth", "sex", "ethnicity", "graduationGrade", "serial"] {
                     switch e[k] {
@@ -144,7 +144,8 @@ enum LedgerRoutes {
                 (api ? "/api/ledger/scan" : "/ledger/scan") + "?ledger=\(GradeBookRoutes.queryEscape(ledger))&page=\(page)"
             }
             return PageOut(
-                ledger: ledger, page: page, title: "\(str(body["title"]) ?? "") \(int(body["year"]).map(String.init) ?? "")",
+                ledger: ledger, page: page,
+                title: "\(body["title"]?.stringValue ?? "") \(body["year"]?.integerValue.map(String.init) ?? "")",
                 entries: rows, scan: scan)
         }
         try await state.audit(actor: s.user.name, action: "read", target: "ledger-page:\(ledger)#\(page)", detail: api ? "api" : "")
@@ -175,18 +176,9 @@ enum LedgerRoutes {
         return (ledger, page)
     }
 
-    static func str(_ v: JSONValue?) -> String? {
-        if case .string(let s)? = v { return s }
-        return nil
-    }
-    static func int(_ v: JSONValue?) -> Int? {
-        if case .number(let d)? = v, d == d.rounded() { return Int(d) }
-        return nil
-    }
-
     static func scanId(_ body: JSONValue, page: Int) -> String? {
         guard case .array(let pages)? = body["pages"] else { return nil }
-        return pages.first { int($0["page"]) == page }.flatMap { str($0["scan"]) }
+        return pages.first { ($0["page"])?.integerValue == page }.flatMap { ($0["scan"])?.stringValue }
     }
 
     /// Scans are stored as they came; the type is read from their first bytes, never from a name.

@@ -191,3 +191,22 @@ import Testing
         }
     }
 }
+
+@Suite struct JSONValueAccessTests {
+    @Test func integersOnlyWhenExactAndInRange() {
+        #expect(JSONValue.number(42).integerValue == 42)
+        #expect(JSONValue.number(-7).integerValue == -7)
+        #expect(JSONValue.number(2.5).integerValue == nil)
+        #expect(JSONValue.string("42").integerValue == nil)
+        // Int(1e300) traps: a hostile ledger number must read as "not an integer", not end the process.
+        #expect(JSONValue.number(1e300).integerValue == nil)
+        #expect(JSONValue.number(-1e300).integerValue == nil)
+        #expect(JSONValue.number(9_007_199_254_740_992).integerValue == 9_007_199_254_740_992)
+    }
+
+    @Test func stringsOnlyFromStrings() {
+        #expect(JSONValue.string("Nguyễn").stringValue == "Nguyễn")
+        #expect(JSONValue.number(1).stringValue == nil)
+        #expect(JSONValue.null.stringValue == nil)
+    }
+}
