@@ -1,7 +1,7 @@
-@_exported import HosoCopies
 // HosoKit is the API the front ends (the `hoso` CLI, the web server, the bench tools) program against. The domain
-// modules whose types appear in that API come with it, so a front end imports HosoKit alone; the storage, index
-// and transport modules stay behind it.
+// modules whose types appear in that API come with it, so a front end imports HosoKit alone; the index and the
+// primitives stay behind it.
+@_exported import HosoCopies
 @_exported import HosoCore
 @_exported import HosoGrades
 @_exported import HosoRecords
