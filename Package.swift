@@ -58,10 +58,10 @@ let package = Package(
         .target(name: "HosoSigning", dependencies: ["HosoCore", "HosoPrimitives", "COpenSSL"]),
         // Certified copies: PDF (cairo + pango), PAdES, QR payloads (libqrencode, zbar).
         .target(name: "HosoCopies", dependencies: ["HosoCore", "HosoPrimitives", "HosoSigning", "CPangoCairo", "CQRencode", "CZbar",
-                                                   "CGdkPixbuf", "CHosoZlib"]),
-        // Sync: tar and BagIt bundles, node-signed; the transport-independent HTTP sync protocol.
+                                                   "CGdkPixbuf"]),
         // HTTP transport: the small HTTP client and server, the time-stamp authority and client over HTTP.
         .target(name: "HosoTransport", dependencies: ["HosoCore", "HosoPrimitives", "HosoSigning"]),
+        // Sync: tar and BagIt bundles, node-signed; the transport-independent HTTP sync protocol.
         .target(name: "HosoSync", dependencies: ["HosoCore", "HosoPrimitives", "HosoStore", "HosoSigning", "HosoTransport"]),
         .target(name: "HosoKit", dependencies: ["HosoCore", "HosoPrimitives", "HosoStore", "HosoIndex", "HosoRecords", "HosoGrades",
                                                 "HosoSigning", "HosoCopies", "HosoSync", "HosoTransport"]),
