@@ -99,7 +99,7 @@ extension Archive {
                 }) {
                     return
                 }
-                let r = Result { try Self.stageFile(batch[i], kind: kind, store: store, tick: tick) }
+                let r = Result { try store.stage(file: batch[i], kind: kind, tick: tick) }
                     .mapError {
                         $0 as? HosoError
                             ?? HosoError(
@@ -155,50 +155,5 @@ extension Archive {
                     path: batch[i].name, id: o.id.hex, kind: o.kind.rawValue, size: o.size,
                     stored: o.storedSize, encoding: o.encoding.rawValue, new: isNew[i]))
         }
-    }
-
-    /// Reads one input file into a staged object, and proves the file did not change meanwhile:
-    /// same size and modification time before and after, and exactly that many bytes read.
-    static func stageFile(
-        _ f: InputFile, kind: ObjectKind, store: ObjectStore,
-        tick: @Sendable (UInt64, Int) -> Void
-    ) throws -> StagedObject {
-        let readAction = LocalizedText.both("đọc tệp", "reading the file")
-        let input: FileHandleFD
-        do {
-            input = try FileHandleFD.open(f.sourcePath, flags: O_RDONLY, action: readAction)
-        } catch let e as HosoError {
-            throw HosoError(.inputUnreadable, .both("Không đọc được tệp", "Cannot read the file"), location: f.sourcePath, cause: e.cause)
-        }
-        let changed = HosoError(
-            .inputChanged,
-            .both(
-                "Tệp đã thay đổi trong khi đang đọc; không lưu gì từ tệp này",
-                "The file changed while it was being read; nothing of it was stored"),
-            location: f.sourcePath)
-        func same(_ st: stat) -> Bool {
-            UInt64(st.st_size) == f.size && st.st_mtim.tv_sec == f.mtimeSec && st.st_mtim.tv_nsec == f.mtimeNsec
-        }
-        guard let before = try? input.stat(), same(before) else { throw changed }
-        let staged: StagedObject
-        do {
-            staged = try store.stage(kind: kind, expectedSize: f.size, sourceName: f.sourcePath) { buf in
-                do {
-                    let n = try input.read(into: buf)
-                    tick(UInt64(n), 0)
-                    return n
-                } catch let e as Errno {
-                    throw HosoError(
-                        .inputUnreadable, .both("Lỗi khi đọc tệp", "Error while reading the file"),
-                        location: f.sourcePath, cause: errnoDescription(e.code))
-                }
-            }
-        }
-        guard let after = try? input.stat(), same(after) else {
-            store.discard([staged])
-            throw changed
-        }
-        tick(0, 1)
-        return staged
     }
 }

@@ -46,8 +46,8 @@ extension Archive {
         author: String
     ) throws -> LedgerImportReport {
         let mapping = try LedgerMapping.load(path: mappingPath)
-        let table = try Self.readLedgerTable(file, mapping: mapping)
-        let (scanFiles, scanProblems) = try Self.scanFiles(mapping.scansDirectory)
+        let table = try LedgerFiles.readTable(file, mapping: mapping)
+        let (scanFiles, scanProblems) = try LedgerFiles.scanFiles(mapping.scansDirectory)
         // What the archive already holds (numbers in use, the record's current revisions) is looked up on another
         // core while the rows are read.
         let lookup = lookUpExisting(for: table, mapping: mapping)
@@ -104,49 +104,6 @@ extension Archive {
             store.discard(staged)
             throw error
         }
-    }
-
-    /// The ledger's rows, from an .xlsx workbook (the mapping's sheet) or a CSV file.
-    private static func readLedgerTable(_ file: String, mapping: LedgerMapping) throws -> Table {
-        if file.lowercased().hasSuffix(".xlsx") {
-            return try XLSXReader.read(path: file, sheet: mapping.sheet)
-        }
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw HosoError(.inputNotFound, .both("Không đọc được tệp sổ", "Cannot read the ledger file"), location: file)
-        }
-        return try CSVReader.read(bytes: Array(data), source: file)
-    }
-
-    /// Page scans: the first number in each file name is its page. Names without one are warnings; two scans of a
-    /// page are an error.
-    private static func scanFiles(_ directory: String?) throws -> (files: [Int: String], problems: [HosoError]) {
-        var scanFiles = [Int: String]()
-        var scanProblems = [HosoError]()
-        guard let dir = directory else { return (scanFiles, scanProblems) }
-        let names: [String]
-        do { names = try listDirectory(dir) } catch {
-            throw HosoError(.inputNotFound, .both("Không đọc được thư mục ảnh quét", "Cannot read the scans directory"), location: dir)
-        }
-        for name in names where !name.hasPrefix(".") {
-            guard let r = name.range(of: "[0-9]+", options: .regularExpression), let page = Int(name[r]) else {
-                scanProblems.append(
-                    HosoError(
-                        .ledgerWarning, .both("Tên tệp ảnh không có số trang", "No page number in the scan's file name"),
-                        location: dir + "/" + name))
-                continue
-            }
-            if let other = scanFiles[page] {
-                scanProblems.append(
-                    HosoError(
-                        .ledgerPageWithoutScan,
-                        .both(
-                            "Hai ảnh cho cùng trang \(page) (cũng là \(other))",
-                            "Two scans for page \(page) (also \(other))"),
-                        location: dir + "/" + name))
-            }
-            scanFiles[page] = dir + "/" + name
-        }
-        return (scanFiles, scanProblems)
     }
 
     /// Starts looking up, on another core, the serials and numbers of the file already used by other records and

@@ -286,6 +286,32 @@ extension Archive {
         if !problems.isEmpty { throw HosoProblems(problems) }
     }
 
+    /// Stores bytes as an object and indexes it at once (certificates, CRLs: things no record names yet).
+    @discardableResult
+    func putObject(_ bytes: [UInt8], kind: ObjectKind) throws -> StoredObject {
+        let (obj, _) = try store.put(bytes, kind: kind)
+        try index.record(objects: [obj])
+        return obj
+    }
+
+    /// The items of a list kept as one record of this node's (the trust store, the peers). An item that does not
+    /// decode (written by a newer version) is skipped rather than failing the whole list.
+    func listRecord<T: Decodable>(_ id: String, key: String) throws -> [T] {
+        guard !(try index.revisions(ofRecord: id)).isEmpty else { return [] }
+        guard case .array(let items)? = try current(record: id).1.body[key] else { return [] }
+        return items.compactMap { try? JSONDecoder().decode(T.self, from: Data(CanonicalJSON.serialize($0))) }
+    }
+
+    /// Writes such a list as the record's next revision (its first when there is none yet).
+    func writeListRecord<T: Encodable>(_ items: [T], type: String, id: String, key: String, author: String, reason: String) throws {
+        let body = try CanonicalJSON.parse(Array(JSONEncoder().encode([key: items])))
+        if try index.revisions(ofRecord: id).isEmpty {
+            try createRecord(type: type, id: id, body: body, author: author)
+        } else {
+            try revise(record: id, body: body, author: author, reason: reason)
+        }
+    }
+
     /// Starts a new record with its first revision. Fails if the record already exists.
     @discardableResult
     public func createRecord(type: String, id recordId: String, body: JSONValue, author: String) throws -> ObjectID {

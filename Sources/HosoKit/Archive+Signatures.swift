@@ -183,22 +183,7 @@ extension Archive {
     // MARK: - Trust store
 
     /// The roots the archive trusts, from the trust-store record.
-    public func trustAnchors() throws -> [TrustAnchor] {
-        guard !(try index.revisions(ofRecord: Self.trustStoreId)).isEmpty else { return [] }
-        let (_, rev) = try current(record: Self.trustStoreId)
-        guard case .object(let o)? = Optional(rev.body), case .array(let items)? = o.first(where: { $0.key == "anchors" })?.value else {
-            return []
-        }
-        return items.compactMap { item -> TrustAnchor? in
-            guard case .object(let f) = item else { return nil }
-            func s(_ k: String) -> String? {
-                if case .string(let v)? = f.first(where: { $0.key == k })?.value { return v }
-                return nil
-            }
-            guard let c = s("certificate") else { return nil }
-            return TrustAnchor(certificate: c, label: s("label") ?? "", subject: s("subject") ?? "", notAfter: s("notAfter") ?? "")
-        }
-    }
+    public func trustAnchors() throws -> [TrustAnchor] { try listRecord(Self.trustStoreId, key: "anchors") }
 
     /// Trusts root certificates (each stored as an object; the list is a revision of the trust-store record,
     /// so who changed trust and when is kept, and it syncs like any record).
@@ -212,8 +197,7 @@ extension Archive {
                     .badCertificate, .both("Chỉ chứng thư của CA mới làm gốc tin cậy được", "Only a CA certificate can be a trust anchor"),
                     location: c.subject)
             }
-            let (obj, _) = try store.put(c.der, kind: .certificate)
-            try index.record(objects: [obj])
+            let obj = try putObject(c.der, kind: .certificate)
             if anchors.contains(where: { $0.certificate == obj.id.hex }) { continue }
             let a = TrustAnchor(certificate: obj.id.hex, label: label, subject: c.subject, notAfter: HosoClock.format(c.notAfter))
             anchors.append(a)
@@ -239,34 +223,13 @@ extension Archive {
     }
 
     func writeTrustStore(_ anchors: [TrustAnchor], author: String, reason: String) throws {
-        let body = JSONValue.object([
-            JSONMember(
-                "anchors",
-                .array(
-                    anchors.map { a in
-                        .object([
-                            JSONMember("certificate", .string(a.certificate)), JSONMember("label", .string(a.label)),
-                            JSONMember("subject", .string(a.subject)), JSONMember("notAfter", .string(a.notAfter)),
-                        ])
-                    }))
-        ])
-        if try index.revisions(ofRecord: Self.trustStoreId).isEmpty {
-            try createRecord(type: Self.trustStoreType, id: Self.trustStoreId, body: body, author: author)
-        } else {
-            try revise(record: Self.trustStoreId, body: body, author: author, reason: reason)
-        }
+        try writeListRecord(anchors, type: Self.trustStoreType, id: Self.trustStoreId, key: "anchors", author: author, reason: reason)
     }
 
     /// Stores CA certificates (intermediates) that complete chains; they are not trusted by themselves.
     @discardableResult
     public func addCertificates(_ certs: [Certificate]) throws -> [String] {
-        var ids = [String]()
-        for c in certs {
-            let (obj, _) = try store.put(c.der, kind: .certificate)
-            try index.record(objects: [obj])
-            ids.append(obj.id.hex)
-        }
-        return ids
+        try certs.map { try putObject($0.der, kind: .certificate).id.hex }
     }
 
     /// Stores CRLs. Each must be signed by a CA the archive knows, so a forged list cannot mark certificates revoked.
@@ -283,8 +246,7 @@ extension Archive {
                         "The CRL is not signed by any CA the archive knows (add the CA with `hoso trust add` first)"),
                     location: source, cause: crl.issuer)
             }
-            let (obj, _) = try store.put(crl.der, kind: .crl)
-            try index.record(objects: [obj])
+            let obj = try putObject(crl.der, kind: .crl)
             out.append(
                 CRLInfo(
                     id: obj.id.hex, issuer: crl.issuer, thisUpdate: crl.thisUpdate, nextUpdate: crl.nextUpdate,

@@ -322,8 +322,8 @@ extension Archive {
     public func createBundle(for peerName: String, out path: String, compress: Bool = true) throws -> BundleCreated {
         let (me, identity) = try nodeIdentity()
         let peer = try peer(named: peerName)
-        return try withSyncLock {
-            var state = try loadState(peer.node)
+        return try nodeFiles.withLock {
+            var state = try nodeFiles.loadState(peer.node)
             let objects = try outgoing(to: peer, me: me, known: Set(state.acked))
             let sequence = state.lastSent + 1
             let now = clock.now()
@@ -359,7 +359,7 @@ extension Archive {
             }
             state.lastSent = sequence
             if !objects.isEmpty { state.pending.append(.init(sequence: sequence, objects: objects.map(\.id.hex))) }
-            try saveState(peer.node, state)
+            try nodeFiles.saveState(peer.node, state)
             return BundleCreated(
                 id: header.id, file: path, to: peer.name, sequence: sequence, objects: objects.count, bytes: header.bytes,
                 fileBytes: fileBytes, compressed: compress, acknowledges: header.acknowledges)
@@ -415,8 +415,8 @@ extension Archive {
                 .wrongRecipient, .both("Gói này làm cho nút khác (\(h.to.name))", "This bundle was made for another node (\(h.to.name))"),
                 location: path)
         }
-        return try withSyncLock {
-            var state = try loadState(peer.node)
+        return try nodeFiles.withLock {
+            var state = try nodeFiles.loadState(peer.node)
             let digest = ObjectID(hashing: tags.tagManifest).hex
             if h.sequence == state.lastImported && digest == state.lastImportedDigest {
                 // The same bundle again: nothing to do, but a copy damaged since is still reported as damaged.
@@ -459,7 +459,7 @@ extension Archive {
             state.lastImported = h.sequence
             state.lastImportedDigest = digest
             state.acknowledge(upTo: h.acknowledges, received: intake.ids.map(\.hex))
-            try saveState(peer.node, state)
+            try nodeFiles.saveState(peer.node, state)
             return BundleImported(
                 id: h.id, from: peer.name, sequence: h.sequence, alreadyImported: false, result: result, conflicts: try conflicts())
         }

@@ -71,7 +71,7 @@ public final class ArchiveSyncService: SyncService, @unchecked Sendable {
     public func offer(peer node: String) throws -> [SyncItem] {
         try state.withLock { offered in
             let (p, me) = try peer(node)
-            let items = try archive.outgoing(to: p, me: me, known: Set(try archive.loadState(p.node).acked))
+            let items = try archive.outgoing(to: p, me: me, known: Set(try archive.nodeFiles.loadState(p.node).acked))
             offered[node] = Set(items.map(\.id.hex))
             return items.map { SyncItem(id: $0.id.hex, kind: $0.kind.rawValue, size: $0.size) }
         }
@@ -103,7 +103,7 @@ public final class ArchiveSyncService: SyncService, @unchecked Sendable {
     public func ack(peer node: String, ids: [String]) throws {
         try state.withLock { _ in
             let (p, _) = try peer(node)
-            try archive.updateState(p.node) { $0.acknowledge(upTo: 0, received: ids.filter { ObjectID(hex: $0) != nil }) }
+            try archive.nodeFiles.updateState(p.node) { $0.acknowledge(upTo: 0, received: ids.filter { ObjectID(hex: $0) != nil }) }
         }
     }
 }
@@ -133,7 +133,7 @@ extension Archive {
             throw error
         }
         let result = try commitIntake(intake, from: peer, me: me, timestamp: timestamp)
-        try updateState(peer.node) { $0.acknowledge(upTo: 0, received: intake.ids.map(\.hex)) }
+        try nodeFiles.updateState(peer.node) { $0.acknowledge(upTo: 0, received: intake.ids.map(\.hex)) }
         return result
     }
 
@@ -174,20 +174,20 @@ extension Archive {
                 .syncAuthFailed, .both("Máy chủ không phải nút \(peer.name)", "The server is not node \(peer.name)"), location: url)
         }
         // Push.
-        let items = try outgoing(to: peer, me: me, known: Set(try loadState(peer.node).acked))
+        let items = try outgoing(to: peer, me: me, known: Set(try nodeFiles.loadState(peer.node).acked))
         struct Want: Decodable { var want: [String] }
         let have = items.map { SyncItem(id: $0.id.hex, kind: $0.kind.rawValue, size: $0.size) }
         let want = Set(
             try JSONDecoder().decode(Want.self, from: Data(try client.call("want", body: Array(JSONEncoder().encode(["have": have]))))).want
         )
-        try updateState(peer.node) { $0.acknowledge(upTo: 0, received: items.map(\.id.hex).filter { !want.contains($0) }) }
+        try nodeFiles.updateState(peer.node) { $0.acknowledge(upTo: 0, received: items.map(\.id.hex).filter { !want.contains($0) }) }
         report.alreadyThere = items.count - want.count
         var batch = [UInt8]()
         var ids = [String]()
         func flush() throws {
             guard !ids.isEmpty else { return }
             _ = try client.call("objects", body: batch)
-            try updateState(peer.node) { $0.acknowledge(upTo: 0, received: ids) }
+            try nodeFiles.updateState(peer.node) { $0.acknowledge(upTo: 0, received: ids) }
             report.pushed += ids.count
             batch = []
             ids = []
@@ -227,7 +227,7 @@ extension Archive {
             _ = try client.call("ack", body: Array(JSONEncoder().encode(["ids": chunk])))
             i += 20_000
         }
-        try updateState(peer.node) { $0.acknowledge(upTo: 0, received: offer.map(\.id)) }
+        try nodeFiles.updateState(peer.node) { $0.acknowledge(upTo: 0, received: offer.map(\.id)) }
         report.requests = client.requests
         report.bytesSent = client.bytesSent
         report.bytesReceived = client.bytesReceived

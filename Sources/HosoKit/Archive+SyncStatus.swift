@@ -5,15 +5,15 @@ import HosoCore
 extension Archive {
     /// This node and, per peer, the last sync and what is waiting to go out.
     public func syncStatus() throws -> SyncStatus {
-        guard access(nodeFile, F_OK) == 0 else { return SyncStatus(node: nil, peers: []) }
+        guard nodeFiles.exists else { return SyncStatus(node: nil, peers: []) }
         let me = try nodeInfo()
         return SyncStatus(
             node: me,
             peers: try peers().map { p in
-                let state = try loadState(p.node)
+                let state = try nodeFiles.loadState(p.node)
                 let waiting = try outgoing(to: p, me: me, known: Set(state.acked))
                 var changed: String?
-                if let attrs = try? FileManager.default.attributesOfItem(atPath: syncDir + "/" + p.node + ".json"),
+                if let attrs = try? FileManager.default.attributesOfItem(atPath: nodeFiles.stateFile(p.node)),
                     let date = attrs[.modificationDate] as? Date
                 {
                     changed = HosoClock.format(date)

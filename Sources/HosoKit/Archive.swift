@@ -1,6 +1,7 @@
 import Foundation
 import HosoCore
 import HosoIndex
+import HosoPrimitives
 import HosoRecords
 import HosoSigning
 import HosoStore
@@ -31,8 +32,9 @@ public final class Archive: Sendable {
     private let rebuiltFlag = Mutex(false)
     /// True when `open` found no index and rebuilt it from the objects.
     public var indexWasRebuilt: Bool { rebuiltFlag.withLock { $0 } }
-    /// Revisions already read and verified, by id: objects never change, so a cached one is never stale.
-    let revisionCache = RevisionCache()
+    /// Revisions already read and verified, by id: objects never change, so a cached one is never stale. 16 MiB of
+    /// canonical JSON (decoded, a revision takes several times that) is about a hundred ledgers, a day's copies and more.
+    let revisionCache = BoundedCache<ObjectID, Revision>(budget: 16 << 20)
     /// Work of this process that must not interleave (copy numbers being issued, the verifier in use).
     let workState: WorkState
     private let leftoversCleaned = Mutex(false)
@@ -56,73 +58,13 @@ public final class Archive: Sendable {
     /// Creates a new, empty archive at `path` (the directory may exist if empty).
     @discardableResult
     public static func create(at path: String, clock: HosoClock = .system) throws -> Archive {
-        let action = LocalizedText.both("tạo kho", "creating the archive")
-        var st = stat()
-        if stat(path, &st) == 0 {
-            if access(path + "/" + ArchiveConfig.fileName, F_OK) == 0 {
-                throw HosoError(.archiveExists, .both("Đã có kho lưu trữ ở đây", "An archive already exists here"), location: path)
-            }
-            guard (st.st_mode & S_IFMT) == S_IFDIR else {
-                throw HosoError(
-                    .archiveNotEmpty, .both("Đường dẫn đã có và không phải thư mục", "The path exists and is not a directory"),
-                    location: path)
-            }
-            if !(try listDirectory(path)).isEmpty {
-                throw HosoError(
-                    .archiveNotEmpty,
-                    .both(
-                        "Thư mục không trống; hãy chọn thư mục trống hoặc chưa có",
-                        "The directory is not empty; choose an empty or new one"),
-                    location: path)
-            }
-        } else if mkdir(path, 0o755) != 0 {
-            throw HosoError.fromErrno(errno, path: path, action: action)
-        }
-        for sub in ["objects", "tmp"] where mkdir(path + "/" + sub, 0o755) != 0 && errno != EEXIST {
-            throw HosoError.fromErrno(errno, path: path + "/" + sub, action: action)
-        }
-        try ObjectStore(root: path).makeShardDirectories()
-        let config = ArchiveConfig(createdAt: HosoClock.format(clock.now()))
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.sortedKeys, .prettyPrinted]
-        let bytes = Array(try enc.encode(config)) + [0x0A]
-        // The config file is written last: a directory without it is not an archive yet.
-        try fsyncDirectory(path)
-        try writeFileAtomically(bytes, to: path + "/" + ArchiveConfig.fileName, tmpDir: path + "/tmp")
-        try fsyncDirectory(parentDirectory(of: path))
+        try ArchiveConfig.create(at: path, createdAt: HosoClock.format(clock.now()))
         return try open(at: path, clock: clock)
     }
 
     /// Opens an existing archive. A missing index is rebuilt from the objects.
     public static func open(at path: String, clock: HosoClock = .system) throws -> Archive {
-        let configPath = path + "/" + ArchiveConfig.fileName
-        guard let data = FileManager.default.contents(atPath: configPath) else {
-            throw HosoError(
-                .archiveNotFound,
-                .both(
-                    "Không tìm thấy kho lưu trữ; tạo mới bằng `hoso init \(path)` hoặc chỉ đường dẫn bằng --archive",
-                    "No archive found; create one with `hoso init \(path)` or point to one with --archive"),
-                location: path)
-        }
-        let config: ArchiveConfig
-        do { config = try JSONDecoder().decode(ArchiveConfig.self, from: data) } catch {
-            throw HosoError(
-                .archiveFormat, .both("Tệp cấu hình kho không đọc được", "The archive's configuration file is unreadable"),
-                location: configPath, cause: "\(error)")
-        }
-        guard config.format == "hoso-archive", config.version == 1 else {
-            throw HosoError(
-                .archiveFormat, .both("Phiên bản kho không được hỗ trợ", "Unsupported archive version"),
-                location: configPath, cause: "\(config.format) \(config.version)")
-        }
-        for sub in ["objects", "tmp"] {
-            var st = stat()
-            if stat(path + "/" + sub, &st) != 0 || (st.st_mode & S_IFMT) != S_IFDIR {
-                throw HosoError(
-                    .archiveDamaged, .both("Kho thiếu thư mục \(sub)/", "The archive lacks its \(sub)/ directory"),
-                    location: path)
-            }
-        }
+        try ArchiveConfig.check(at: path)
         let lock = try ArchiveLock(path: path + "/lock", mode: .shared, wait: true)
         let indexPath = path + "/" + indexFileName
         // A missing or unreadable index is rebuilt: it is derived state, so rebuilding loses nothing.
@@ -368,12 +310,4 @@ public final class Archive: Sendable {
         }
         try fsyncDirectory(root)
     }
-}
-
-/// The file at the root of every archive; its presence is what makes a directory an archive.
-struct ArchiveConfig: Codable {
-    static let fileName = "hoso-archive.json"
-    var format = "hoso-archive"
-    var version = 1
-    var createdAt: String
 }

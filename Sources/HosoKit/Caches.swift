@@ -4,43 +4,6 @@ import HosoSigning
 import HosoStore
 import Synchronization
 
-/// Verified revisions by object id, bounded by their canonical size (a large ledger counts for its bytes; decoded,
-/// a revision takes several times that), oldest out first. Objects are immutable, so an entry is never stale; only
-/// memory bounds it: 16 MiB of canonical JSON is about a hundred ledgers, well over a day's copies at an office.
-final class RevisionCache: Sendable {
-    private struct State {
-        var entries = [ObjectID: (rev: Revision, cost: Int)]()
-        var order = [ObjectID]()  // insertion order
-        var head = 0  // first live index in `order`
-        var total = 0
-    }
-    private let state = Mutex(State())
-    let budget: Int
-
-    init(budget: Int = 16 << 20) { self.budget = budget }
-
-    func get(_ id: ObjectID) -> Revision? { state.withLock { $0.entries[id]?.rev } }
-
-    func put(_ id: ObjectID, _ rev: Revision, cost: Int) {
-        guard cost <= budget / 4 else { return }  // a giant revision would push everything else out
-        let budget = self.budget
-        state.withLock { s in
-            guard s.entries[id] == nil else { return }
-            s.entries[id] = (rev, cost)
-            s.order.append(id)
-            s.total += cost
-            while s.total > budget, s.head < s.order.count {
-                if let gone = s.entries.removeValue(forKey: s.order[s.head]) { s.total -= gone.cost }
-                s.head += 1
-            }
-            if s.head > 1024 && s.head * 2 > s.order.count {
-                s.order.removeFirst(s.head)
-                s.head = 0
-            }
-        }
-    }
-}
-
 /// State of this process's work on one archive that threads share: copy numbers handed out but not yet
 /// committed, requests being served, and the verifier kept while the trust data stays the same.
 final class WorkState: Sendable {

@@ -227,39 +227,51 @@ enum ClerkRoutes {
                     el("a", [("href", "/requests?all=1")], text: c.t("Tất cả yêu cầu", "All requests"))
                 }
             }
-            el("div", [("class", "table-wrap")]) {
-                el("table", [("id", "queue")]) {
-                    el("thead") {
-                        el("tr") {
-                            for h in [
-                                c.t("Mã", "Id"), c.t("Loại", "Kind"), c.t("Người được cấp", "Holder"), c.t("Người yêu cầu", "Requester"),
-                                c.t("Tiếp nhận", "Received"), c.t("Hạn trả", "Due"), c.t("Trạng thái", "Status"),
-                            ] {
-                                el("th", text: h)
-                            }
+            queueTable(c, shown)
+            newRequestForm(c, s, problems: problems, form: form)
+        }
+    }
+
+    /// The requests shown, overdue ones marked.
+    static func queueTable(_ c: HosoContext, _ shown: [RequestListing]) -> HTML {
+        el("div", [("class", "table-wrap")]) {
+            el("table", [("id", "queue")]) {
+                el("thead") {
+                    el("tr") {
+                        for h in [
+                            c.t("Mã", "Id"), c.t("Loại", "Kind"), c.t("Người được cấp", "Holder"), c.t("Người yêu cầu", "Requester"),
+                            c.t("Tiếp nhận", "Received"), c.t("Hạn trả", "Due"), c.t("Trạng thái", "Status"),
+                        ] {
+                            el("th", text: h)
                         }
                     }
-                    el("tbody") {
-                        for l in shown {
-                            el("tr", [("class", l.overdue ? "overdue" : nil), ("data-id", l.id)]) {
-                                el("td") { el("a", [("href", "/requests/\(l.id)")], text: l.id) }
-                                el("td", text: c.t(kindText(l.request.kind)))
-                                el("td", text: l.request.holderName)
-                                el("td", text: l.request.requesterName)
-                                el("td", text: local(l.request.receivedAt))
-                                el("td") {
-                                    local(l.request.deadline)
-                                    if l.overdue {
-                                        " "
-                                        el("span", [("class", "badge overdue")], text: c.t("quá hạn", "overdue"))
-                                    }
+                }
+                el("tbody") {
+                    for l in shown {
+                        el("tr", [("class", l.overdue ? "overdue" : nil), ("data-id", l.id)]) {
+                            el("td") { el("a", [("href", "/requests/\(l.id)")], text: l.id) }
+                            el("td", text: c.t(kindText(l.request.kind)))
+                            el("td", text: l.request.holderName)
+                            el("td", text: l.request.requesterName)
+                            el("td", text: local(l.request.receivedAt))
+                            el("td") {
+                                local(l.request.deadline)
+                                if l.overdue {
+                                    " "
+                                    el("span", [("class", "badge overdue")], text: c.t("quá hạn", "overdue"))
                                 }
-                                el("td", text: c.t(statusText(l.request.status)))
                             }
+                            el("td", text: c.t(statusText(l.request.status)))
                         }
                     }
                 }
             }
+        }
+    }
+
+    /// The form that registers a walk-in, posted or online request, with the problems of the last attempt.
+    static func newRequestForm(_ c: HosoContext, _ s: Session, problems: [HosoError], form: Form?) -> HTML {
+        group {
             el("h2", text: c.t("Tiếp nhận yêu cầu mới", "Register a new request"))
             if !problems.isEmpty {
                 el("ul", [("class", "errors"), ("role", "alert")]) {
@@ -315,34 +327,7 @@ enum ClerkRoutes {
     ) -> HTML {
         let open = r.status == .received || r.status == .checked
         return Pages.layout(c, title: c.t("Yêu cầu \(id)", "Request \(id)")) {
-            el("section", [("class", "card")]) {
-                el("dl", [("id", "request")]) {
-                    el("dt", text: c.t("Loại", "Kind"))
-                    el("dd", text: c.t(kindText(r.kind)))
-                    el("dt", text: c.t("Trạng thái", "Status"))
-                    el("dd", [("id", "status")], text: c.t(statusText(r.status)))
-                    el("dt", text: c.t("Người yêu cầu", "Requester"))
-                    el("dd", text: r.requesterName + (r.requesterId.map { " (\($0))" } ?? ""))
-                    el("dt", text: c.t("Quan hệ", "Relation"))
-                    el("dd", text: c.t(relationText(r.relation)) + (r.proof.map { " — \($0)" } ?? ""))
-                    el("dt", text: c.t("Người được cấp", "Holder"))
-                    el("dd", text: r.holderName + (r.holderDateOfBirth.map { ", \($0)" } ?? ""))
-                    el("dt", text: c.t("Văn bằng", "Diploma"))
-                    el("dd", text: r.serial ?? "\(r.ledgerRecordId ?? "")#\(r.ledgerNumber.map(String.init) ?? "")")
-                    if let b = r.askingBody {
-                        el("dt", text: c.t("Cơ quan hỏi", "Asking body"))
-                        el("dd", text: b)
-                    }
-                    el("dt", text: c.t("Tiếp nhận", "Received"))
-                    el("dd", text: local(r.receivedAt) + " · " + r.clerk)
-                    el("dt", text: c.t("Hạn trả", "Due"))
-                    el("dd", text: local(r.deadline))
-                    if let why = r.refusalReason {
-                        el("dt", text: c.t("Lý do từ chối", "Reason refused"))
-                        el("dd", [("id", "refusal")], text: why)
-                    }
-                }
-            }
+            requestDetails(c, r)
             el("h2", text: c.t("Đối chiếu sổ gốc", "The ledger entry"))
             switch entry {
             case .success(let v):
@@ -362,42 +347,77 @@ enum ClerkRoutes {
                     }
                 }
             }
-            if open {
-                el("div", [("class", "actions")]) {
-                    do {
-                        el("form", [("method", "post"), ("action", "/requests/\(id)/issue"), ("class", "card")]) {
-                            Pages.csrfField(s)
-                            if !officeReady {
-                                el(
-                                    "p", [("class", "note")],
-                                    text: c.t(
-                                        "Máy chủ chưa có khóa ký của cơ quan: không cấp được bản sao.",
-                                        "The server has no office signing key: copies cannot be issued."))
-                            }
-                            el(
-                                "button", [("type", "submit"), ("id", "issue"), ("disabled", officeReady ? nil : "")],
-                                text: r.kind == .copy
-                                    ? c.t("Cấp bản sao có ký số", "Issue the signed copy")
-                                    : c.t("Trả lời xác minh (văn bản có ký số)", "Answer with a signed letter"))
-                        }
-                    }
-                    el(
-                        "form",
-                        [
-                            ("method", "post"), ("action", "/requests/\(id)/refuse"), ("class", "card"),
-                            ("data-confirm", c.t("Từ chối yêu cầu này?", "Refuse this request?")),
-                        ]
-                    ) {
-                        Pages.csrfField(s)
-                        el("label") {
-                            c.t("Lý do từ chối", "Reason for refusing")
-                            el("textarea", [("name", "reason"), ("id", "reason"), ("required", ""), ("rows", "2")])
-                        }
-                        el("button", [("type", "submit"), ("class", "danger"), ("id", "refuse")], text: c.t("Từ chối", "Refuse"))
-                    }
+            if open { requestActions(c, s, id: id, r, officeReady: officeReady) }
+            el("p") { el("a", [("href", "/requests")], text: c.t("← Danh sách yêu cầu", "← All requests")) }
+        }
+    }
+
+    /// What the request says: who asks, for whom, which diploma, when it is due, and why it was refused.
+    static func requestDetails(_ c: HosoContext, _ r: CitizenRequest) -> HTML {
+        el("section", [("class", "card")]) {
+            el("dl", [("id", "request")]) {
+                el("dt", text: c.t("Loại", "Kind"))
+                el("dd", text: c.t(kindText(r.kind)))
+                el("dt", text: c.t("Trạng thái", "Status"))
+                el("dd", [("id", "status")], text: c.t(statusText(r.status)))
+                el("dt", text: c.t("Người yêu cầu", "Requester"))
+                el("dd", text: r.requesterName + (r.requesterId.map { " (\($0))" } ?? ""))
+                el("dt", text: c.t("Quan hệ", "Relation"))
+                el("dd", text: c.t(relationText(r.relation)) + (r.proof.map { " — \($0)" } ?? ""))
+                el("dt", text: c.t("Người được cấp", "Holder"))
+                el("dd", text: r.holderName + (r.holderDateOfBirth.map { ", \($0)" } ?? ""))
+                el("dt", text: c.t("Văn bằng", "Diploma"))
+                el("dd", text: r.serial ?? "\(r.ledgerRecordId ?? "")#\(r.ledgerNumber.map(String.init) ?? "")")
+                if let b = r.askingBody {
+                    el("dt", text: c.t("Cơ quan hỏi", "Asking body"))
+                    el("dd", text: b)
+                }
+                el("dt", text: c.t("Tiếp nhận", "Received"))
+                el("dd", text: local(r.receivedAt) + " · " + r.clerk)
+                el("dt", text: c.t("Hạn trả", "Due"))
+                el("dd", text: local(r.deadline))
+                if let why = r.refusalReason {
+                    el("dt", text: c.t("Lý do từ chối", "Reason refused"))
+                    el("dd", [("id", "refusal")], text: why)
                 }
             }
-            el("p") { el("a", [("href", "/requests")], text: c.t("← Danh sách yêu cầu", "← All requests")) }
+        }
+    }
+
+    /// Issue (a signed copy or letter) or refuse, for a request still open.
+    static func requestActions(_ c: HosoContext, _ s: Session, id: String, _ r: CitizenRequest, officeReady: Bool) -> HTML {
+        el("div", [("class", "actions")]) {
+            do {
+                el("form", [("method", "post"), ("action", "/requests/\(id)/issue"), ("class", "card")]) {
+                    Pages.csrfField(s)
+                    if !officeReady {
+                        el(
+                            "p", [("class", "note")],
+                            text: c.t(
+                                "Máy chủ chưa có khóa ký của cơ quan: không cấp được bản sao.",
+                                "The server has no office signing key: copies cannot be issued."))
+                    }
+                    el(
+                        "button", [("type", "submit"), ("id", "issue"), ("disabled", officeReady ? nil : "")],
+                        text: r.kind == .copy
+                            ? c.t("Cấp bản sao có ký số", "Issue the signed copy")
+                            : c.t("Trả lời xác minh (văn bản có ký số)", "Answer with a signed letter"))
+                }
+            }
+            el(
+                "form",
+                [
+                    ("method", "post"), ("action", "/requests/\(id)/refuse"), ("class", "card"),
+                    ("data-confirm", c.t("Từ chối yêu cầu này?", "Refuse this request?")),
+                ]
+            ) {
+                Pages.csrfField(s)
+                el("label") {
+                    c.t("Lý do từ chối", "Reason for refusing")
+                    el("textarea", [("name", "reason"), ("id", "reason"), ("required", ""), ("rows", "2")])
+                }
+                el("button", [("type", "submit"), ("class", "danger"), ("id", "refuse")], text: c.t("Từ chối", "Refuse"))
+            }
         }
     }
 

@@ -169,48 +169,7 @@ enum DigitizeRoutes {
                 }
             }
             if let r = report {
-                el(
-                    "section",
-                    [
-                        ("class", "card report \(r.errors.isEmpty ? "PASSED" : "FAILED")"), ("id", "import-report"),
-                        ("data-committed", r.committed ? "yes" : "no"),
-                    ]
-                ) {
-                    el(
-                        "h2",
-                        text: r.committed
-                            ? c.t("Đã ghi sổ \(r.recordId)", "Stored ledger \(r.recordId)")
-                            : r.dryRun ? c.t("Chạy thử: \(r.recordId)", "Dry run: \(r.recordId)") : r.recordId)
-                    el("dl") {
-                        el("dt", text: c.t("Dòng", "Rows"))
-                        el("dd", text: String(r.rows))
-                        el("dt", text: c.t("Mục sổ", "Entries"))
-                        el("dd", text: String(r.entries))
-                        el("dt", text: c.t("Ảnh quét", "Scans"))
-                        el("dd", text: String(r.scans))
-                        el("dt", text: c.t("Mục chưa có trang", "Entries without a page"))
-                        el("dd", text: String(r.entriesWithoutPage))
-                        if !r.pagesWithoutEntries.isEmpty {
-                            el("dt", text: c.t("Trang không có mục", "Pages without entries"))
-                            el("dd", text: r.pagesWithoutEntries.map(String.init).joined(separator: ", "))
-                        }
-                        if !r.conversions.isEmpty {
-                            el("dt", text: c.t("Chuyển mã", "Converted"))
-                            el("dd", text: "\(r.conversions.count)")
-                        }
-                    }
-                    for (title, list) in [(c.t("Lỗi", "Errors"), r.errors), (c.t("Cảnh báo", "Warnings"), r.warnings)] where !list.isEmpty {
-                        el("h3", text: "\(title) (\(list.count))")
-                        el("ul", [("class", title == c.t("Lỗi", "Errors") ? "errors" : "note")]) {
-                            for p in list.prefix(200) {
-                                el("li") {
-                                    el("code", text: p.code)
-                                    " " + (p.location.map { "\($0): " } ?? "") + (c.lang == .en ? p.messageEn : p.message)
-                                }
-                            }
-                        }
-                    }
-                }
+                importReport(c, r)
                 if let token {
                     el("form", [("method", "post"), ("action", "/digitize/commit"), ("class", "card"), ("id", "commit")]) {
                         Pages.csrfField(s)
@@ -223,29 +182,80 @@ enum DigitizeRoutes {
                     }
                 }
             }
+            uploadForm(c, s)
+        }
+    }
+
+    /// What a dry run or a commit found: counts, then errors and warnings with their places.
+    static func importReport(_ c: HosoContext, _ r: LedgerImportReport) -> HTML {
+        el(
+            "section",
+            [
+                ("class", "card report \(r.errors.isEmpty ? "PASSED" : "FAILED")"), ("id", "import-report"),
+                ("data-committed", r.committed ? "yes" : "no"),
+            ]
+        ) {
             el(
-                "form",
-                [("method", "post"), ("action", "/digitize"), ("enctype", "multipart/form-data"), ("class", "card"), ("id", "upload")]
-            ) {
-                Pages.csrfField(s)
-                el("label") {
-                    c.t("Tệp sổ (CSV hoặc XLSX)", "Ledger file (CSV or XLSX)")
-                    el("input", [("type", "file"), ("name", "ledger"), ("id", "ledger"), ("accept", ".csv,.xlsx")])
+                "h2",
+                text: r.committed
+                    ? c.t("Đã ghi sổ \(r.recordId)", "Stored ledger \(r.recordId)")
+                    : r.dryRun ? c.t("Chạy thử: \(r.recordId)", "Dry run: \(r.recordId)") : r.recordId)
+            el("dl") {
+                el("dt", text: c.t("Dòng", "Rows"))
+                el("dd", text: String(r.rows))
+                el("dt", text: c.t("Mục sổ", "Entries"))
+                el("dd", text: String(r.entries))
+                el("dt", text: c.t("Ảnh quét", "Scans"))
+                el("dd", text: String(r.scans))
+                el("dt", text: c.t("Mục chưa có trang", "Entries without a page"))
+                el("dd", text: String(r.entriesWithoutPage))
+                if !r.pagesWithoutEntries.isEmpty {
+                    el("dt", text: c.t("Trang không có mục", "Pages without entries"))
+                    el("dd", text: r.pagesWithoutEntries.map(String.init).joined(separator: ", "))
                 }
-                el("label") {
-                    c.t("Tệp ánh xạ cột (JSON, Schemas/FORMATS.md)", "Column mapping (JSON, Schemas/FORMATS.md)")
-                    el("input", [("type", "file"), ("name", "mapping"), ("id", "mapping"), ("accept", ".json")])
+                if !r.conversions.isEmpty {
+                    el("dt", text: c.t("Chuyển mã", "Converted"))
+                    el("dd", text: "\(r.conversions.count)")
                 }
-                el("label") {
-                    c.t("Ảnh quét các trang (tên tệp chứa số trang)", "Page scans (file names carry the page number)")
-                    el("input", [("type", "file"), ("name", "scans"), ("id", "scans"), ("multiple", ""), ("accept", "image/*,.tif,.tiff")])
-                }
-                el("label") {
-                    c.t("Lý do (khi sổ đã có và khác)", "Reason (when the ledger exists and differs)")
-                    el("input", [("name", "reason")])
-                }
-                el("button", [("type", "submit"), ("id", "dry-run")], text: c.t("Kiểm tra (chạy thử)", "Check (dry run)"))
             }
+            for (title, list) in [(c.t("Lỗi", "Errors"), r.errors), (c.t("Cảnh báo", "Warnings"), r.warnings)] where !list.isEmpty {
+                el("h3", text: "\(title) (\(list.count))")
+                el("ul", [("class", title == c.t("Lỗi", "Errors") ? "errors" : "note")]) {
+                    for p in list.prefix(200) {
+                        el("li") {
+                            el("code", text: p.code)
+                            " " + (p.location.map { "\($0): " } ?? "") + (c.lang == .en ? p.messageEn : p.message)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The upload of a ledger file, its column mapping and its page scans, checked first as a dry run.
+    static func uploadForm(_ c: HosoContext, _ s: Session) -> HTML {
+        el(
+            "form",
+            [("method", "post"), ("action", "/digitize"), ("enctype", "multipart/form-data"), ("class", "card"), ("id", "upload")]
+        ) {
+            Pages.csrfField(s)
+            el("label") {
+                c.t("Tệp sổ (CSV hoặc XLSX)", "Ledger file (CSV or XLSX)")
+                el("input", [("type", "file"), ("name", "ledger"), ("id", "ledger"), ("accept", ".csv,.xlsx")])
+            }
+            el("label") {
+                c.t("Tệp ánh xạ cột (JSON, Schemas/FORMATS.md)", "Column mapping (JSON, Schemas/FORMATS.md)")
+                el("input", [("type", "file"), ("name", "mapping"), ("id", "mapping"), ("accept", ".json")])
+            }
+            el("label") {
+                c.t("Ảnh quét các trang (tên tệp chứa số trang)", "Page scans (file names carry the page number)")
+                el("input", [("type", "file"), ("name", "scans"), ("id", "scans"), ("multiple", ""), ("accept", "image/*,.tif,.tiff")])
+            }
+            el("label") {
+                c.t("Lý do (khi sổ đã có và khác)", "Reason (when the ledger exists and differs)")
+                el("input", [("name", "reason")])
+            }
+            el("button", [("type", "submit"), ("id", "dry-run")], text: c.t("Kiểm tra (chạy thử)", "Check (dry run)"))
         }
     }
 }
