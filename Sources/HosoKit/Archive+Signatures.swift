@@ -40,6 +40,7 @@ extension Archive {
         let (revId, rev) = try targetRevision(target)
         let content = try store.read(revId)
         let trust = try trustContext()
+        try checkMaySign(identity, role: role, rev: rev, trust: trust)
         var id = identity
         // Complete the chain from the archive's CA certificates so the signature carries its own evidence.
         id.chain = Certificate.completeChain(identity.certificate, given: identity.chain, pool: trust.intermediates + trust.roots)
@@ -136,7 +137,8 @@ extension Archive {
         var entries = [SignedRevisionReport.Entry]()
         for row in best.values.sorted(by: { ($0.signingTime ?? "", $0.id) < ($1.signingTime ?? "", $1.id) }) {
             let der = try store.read(ObjectID(hex: row.id)!)
-            for r in try verifier.verify(signature: der, content: content, recordType: rev.recordType) {
+            for var r in try verifier.verify(signature: der, content: content, recordType: rev.recordType) {
+                try judgeEntitlement(&r, revision: rev)
                 entries.append(.init(signature: row.id, report: r))
             }
         }
@@ -173,7 +175,11 @@ extension Archive {
             recordId = r.recordId
         }
         let verifier = SignatureVerifier(trust: try trustContext(), policy: policy, clock: clock)
-        let reports = try verifier.verify(signature: der, content: data, recordType: recordType)
+        var reports = try verifier.verify(signature: der, content: data, recordType: recordType)
+        // The entitlement rule needs the record's body: only for content that is a revision of this archive.
+        if let id = ObjectID(hex: row.revisionId), store.exists(id), ObjectID(hashing: data) == id, let rev = try? revision(id) {
+            for i in reports.indices { try judgeEntitlement(&reports[i], revision: rev) }
+        }
         return SignedRevisionReport(
             revision: row.revisionId, record: recordId, recordType: recordType, verifiedAt: clock.now(),
             indication: SignedRevisionReport.overall(reports), signatures: reports.map { .init(signature: source ?? "-", report: $0) },

@@ -6,6 +6,7 @@
 public enum EmbeddedSchemas {
     public static let files: [String: String] = [
         "archive.schema.json": text(PackageResources.archive_schema_json),
+        "assignment.schema.json": text(PackageResources.assignment_schema_json),
         "bundle.schema.json": text(PackageResources.bundle_schema_json),
         "grade-book.schema.json": text(PackageResources.grade_book_schema_json),
         "ledger-appendix.schema.json": text(PackageResources.ledger_appendix_schema_json),

@@ -33,6 +33,9 @@ public struct ReasonCode: RawRepresentable, Codable, Hashable, Sendable, CustomS
     public static let timestampInvalid = Self(rawValue: "TIMESTAMP_INVALID")
     public static let timestampUntrusted = Self(rawValue: "TIMESTAMP_UNTRUSTED")
     public static let formatFailure = Self(rawValue: "FORMAT_FAILURE")
+    /// A valid signature by someone the archive's people and assignments do not entitle to sign this record in the
+    /// role claimed, on the signing date (or by the office seal, which signs copies and letters only).
+    public static let signerNotEntitled = Self(rawValue: "SIGNER_NOT_ENTITLED")
 
     public var text: LocalizedText {
         switch self {
@@ -63,6 +66,10 @@ public struct ReasonCode: RawRepresentable, Codable, Hashable, Sendable, CustomS
         case .timestampUntrusted:
             return .both("Dấu thời gian do đơn vị không tin cậy cấp", "The timestamp comes from an untrusted authority")
         case .formatFailure: return .both("Chữ ký sai định dạng", "The signature is malformed")
+        case .signerNotEntitled:
+            return .both(
+                "Người ký không được phân công ký hồ sơ này với vai trò đó vào ngày ký",
+                "The signer is not assigned to sign this record in that role on the signing date")
         default: return .both(rawValue, rawValue)
         }
     }
@@ -127,6 +134,25 @@ public struct SignatureReport: Codable, Sendable {
     public var chain: [String]
     public var algorithm: String?
     public var warnings: [Message]
+    /// Who the archive's person records say signed, and the assignment that entitled them; nil when the archive keeps
+    /// no people or the signature was judged outside an archive.
+    public var person: SignerPerson?
+
+    /// The person holding the signing certificate, by their record, and the assignment found for the claimed role.
+    public struct SignerPerson: Codable, Sendable, Equatable {
+        public var record: String
+        public var fullName: String
+        public var assignment: String?
+        /// The title to print beside the signature (from the assignment: certificates carry no title).
+        public var title: String?
+
+        public init(record: String, fullName: String, assignment: String? = nil, title: String? = nil) {
+            self.record = record
+            self.fullName = fullName
+            self.assignment = assignment
+            self.title = title
+        }
+    }
 
     public struct Message: Codable, Sendable, Equatable {
         public var vi: String

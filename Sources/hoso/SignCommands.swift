@@ -175,6 +175,9 @@ struct Verify: ParsableCommand {
             print(
                 t("    người ký: ", "    signer: ") + (s.signer ?? "?")
                     + (s.role.map { " — \(cliLang == .en ? $0.title.en : $0.title.vi)" } ?? ""))
+            if let p = s.person {
+                print(t("    theo hồ sơ người ký: ", "    per the person records: ") + p.fullName + (p.title.map { ", \($0)" } ?? ""))
+            }
             if let ca = s.certificateAuthority { print(t("    CA cấp: ", "    issued by: ") + ca) }
             if let claimed = s.claimedSigningTime {
                 print(t("    thời điểm ký (tự khai): ", "    claimed signing time: ") + HosoClock.format(claimed))

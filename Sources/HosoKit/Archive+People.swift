@@ -1,0 +1,174 @@
+import Foundation
+import HosoCore
+import HosoRecords
+import HosoSigning
+
+/// Who may sign what: the person records (with the certificates each signs with) and the assignment records (who is
+/// subject teacher of which class, homeroom teacher, principal, registrar or office head, between which dates).
+/// Signing refuses, and verification fails, a signature that these records do not entitle.
+extension Archive {
+    /// The record type of a person.
+    public static let personType = "person"
+    /// The record type of an assignment.
+    public static let assignmentType = "assignment"
+
+    /// The people and assignments as they stand: read once per change of either (the key is every head's id).
+    func identityRecords() throws -> IdentityRecords {
+        let personIds = try recordIds(ofType: Self.personType)
+        let assignmentIds = try recordIds(ofType: Self.assignmentType)
+        var heads = [String]()
+        for id in personIds + assignmentIds { heads += try index.heads(ofRecord: id) }
+        return try workState.derived(from: "identity", head: heads.joined(separator: " ")) {
+            var people = [PersonIdentity]()
+            for id in personIds {
+                if let p = PersonIdentity(recordId: id, body: try current(record: id).1.body) { people.append(p) }
+            }
+            var assignments = [Assignment]()
+            for id in assignmentIds {
+                if let a = Assignment(recordId: id, body: try current(record: id).1.body) { assignments.append(a) }
+            }
+            return IdentityRecords(people: people, assignments: assignments)
+        }
+    }
+
+    /// The local calendar day of `date` at the office (assignments are dated in local days).
+    func localDay(_ date: Date) throws -> String {
+        let c = try officeSettings().calendar
+        let d = c.dateComponents([.year, .month, .day], from: date)
+        return String(format: "%04d-%02d-%02d", d.year!, d.month!, d.day!)
+    }
+
+    /// Whether the holder of `certificate` may sign `rev` in `role` at `date`, and who may.
+    func entitlement(certificate sha256: String, role: SignerRole?, for rev: Revision, at date: Date) throws -> Entitlement {
+        guard let scope = SigningScope(recordType: rev.recordType, body: rev.body) else { return .notApplicable }
+        // The office seal signs copies and letters only, whether or not people are recorded.
+        if try copySignerFingerprints(try officeSettings()).contains(sha256) {
+            return .refused(
+                signer: nil,
+                .both(
+                    "chứng thư số của con dấu cơ quan chỉ dùng để ký bản sao và văn bản trả lời, không ký \(rev.recordType)",
+                    "the office seal's certificate signs copies and letters only, never a \(rev.recordType)"))
+        }
+        let ids = try identityRecords()
+        guard ids.people.contains(where: { !$0.certificates.isEmpty }) else { return .notRecorded }
+        let day = try localDay(date)
+        let roleName = role?.rawValue ?? "(none)"
+        let roleTitle = role?.title ?? .both("(không có vai trò)", "(no role)")
+        let entitled = ids.assignments.filter { $0.covers(scope, role: roleName, on: day) }
+        let entitledNames = entitled.compactMap { a in ids.people.first { $0.recordId == a.person }?.fullName }
+        let whoMay = entitledNames.isEmpty ? "không ai / nobody" : entitledNames.joined(separator: ", ")
+        let holders = ids.people.filter { $0.holds(certificate: sha256, on: day) }
+        guard holders.count == 1, let person = holders.first else {
+            return .refused(
+                signer: nil,
+                holders.isEmpty
+                    ? .both(
+                        "chứng thư số không thuộc người nào trong kho vào ngày \(day); người được ký: \(whoMay)",
+                        "the certificate belongs to no person in the archive on \(day); entitled: \(whoMay)")
+                    : .both(
+                        "chứng thư số được ghi cho nhiều người (\(holders.map(\.fullName).joined(separator: ", ")))",
+                        "the certificate is recorded for several people (\(holders.map(\.fullName).joined(separator: ", ")))"))
+        }
+        guard let a = entitled.first(where: { $0.person == person.recordId }) else {
+            return .refused(
+                signer: .init(record: person.recordId, fullName: person.fullName),
+                .both(
+                    "\(person.fullName) không được phân công ký với vai trò \(roleTitle.vi) cho hồ sơ này vào ngày \(day); người được ký: \(whoMay)",
+                    "\(person.fullName) is not assigned to sign this record as \(roleTitle.en) on \(day); entitled: \(whoMay)"))
+        }
+        return .entitled(.init(record: person.recordId, fullName: person.fullName, assignment: a.recordId, title: a.title))
+    }
+
+    /// Before signing: the certificate must be valid now, not revoked by the newest CRL the archive holds for its
+    /// issuer, and its holder entitled to sign this record in this role today. Each refusal says which.
+    func checkMaySign(_ identity: SigningIdentity, role: SignerRole, rev: Revision, trust: TrustContext) throws {
+        let cert = identity.certificate
+        let now = clock.now()
+        let who = cert.commonName ?? cert.subject
+        guard cert.notBefore <= now, now <= cert.notAfter else {
+            throw HosoError(
+                .signingCertificateNotValid,
+                now < cert.notBefore
+                    ? .both(
+                        "Chứng thư số chưa có hiệu lực (từ \(HosoClock.format(cert.notBefore))); chưa ký gì",
+                        "The certificate is not valid yet (from \(HosoClock.format(cert.notBefore))); nothing was signed")
+                    : .both(
+                        "Chứng thư số đã hết hạn (\(HosoClock.format(cert.notAfter))); chưa ký gì",
+                        "The certificate has expired (\(HosoClock.format(cert.notAfter))); nothing was signed"),
+                location: who)
+        }
+        let issuers = identity.chain + trust.intermediates + trust.roots
+        for crl in CRL.latest(trust.crls) where issuers.contains(where: { crl.isSigned(by: $0) }) {
+            if let when = crl.revocationDate(of: cert), crl.issuer == cert.issuer {
+                throw HosoError(
+                    .signingCertificateRevoked,
+                    .both(
+                        "Chứng thư số đã bị thu hồi ngày \(HosoClock.format(when)) (theo CRL mới nhất trong kho); chưa ký gì",
+                        "The certificate was revoked on \(HosoClock.format(when)) (by the newest CRL in the archive); nothing was signed"),
+                    location: who)
+            }
+        }
+        if case .refused(_, let why) = try entitlement(certificate: cert.fingerprint, role: role, for: rev, at: now) {
+            throw HosoError(.signerNotEntitled, .both("Không ký được: " + why.vi, "Not signed: " + why.en), location: who)
+        }
+    }
+
+    /// Applies the entitlement rule to one PASSED report: a valid signature by someone not entitled becomes FAILED.
+    func judgeEntitlement(_ report: inout SignatureReport, revision rev: Revision) throws {
+        guard let fp = report.signerCertificate else { return }
+        let finding = try entitlement(certificate: fp, role: report.role, for: rev, at: report.judgedAt)
+        // Without a timestamp the signature is judged now; an assignment that has ended since the claimed signing
+        // time makes the answer unknown, not false.
+        if case .refused = finding, report.timeProof != .timestamp, let claimed = report.claimedSigningTime,
+            case .entitled(let person) = try entitlement(certificate: fp, role: report.role, for: rev, at: claimed)
+        {
+            report.person = person
+            if report.indication == .passed {
+                report.indication = .indeterminate
+                report.reason = .signerNotEntitled
+                report.message = .init(
+                    .both(
+                        "Người ký chỉ được phân công vào thời điểm ký tự khai, mà không có dấu thời gian chứng minh",
+                        "The signer was assigned only at the claimed signing time, which no timestamp proves"))
+            }
+            return
+        }
+        switch finding {
+        case .notApplicable:
+            return
+        case .notRecorded:
+            report.warnings.append(
+                .init(
+                    .both(
+                        "Kho chưa có hồ sơ người ký và phân công: chưa đối chiếu ai được ký hồ sơ này",
+                        "The archive records no people or assignments: who may sign this record was not checked")))
+        case .entitled(let person):
+            report.person = person
+        case .refused(let person, let why):
+            report.person = person
+            guard report.indication != .failed else { return }
+            report.indication = .failed
+            report.reason = .signerNotEntitled
+            report.message = .init(
+                .both(ReasonCode.signerNotEntitled.text.vi + ": " + why.vi, ReasonCode.signerNotEntitled.text.en + ": " + why.en))
+        }
+    }
+}
+
+/// The people and assignments of an archive, read together.
+struct IdentityRecords: Sendable {
+    var people: [PersonIdentity]
+    var assignments: [Assignment]
+}
+
+/// What the identity model says of one signature.
+enum Entitlement {
+    /// The record type has no signing rules (requests, settings, people…).
+    case notApplicable
+    /// The archive records no people with certificates: nothing to check against.
+    case notRecorded
+    /// The certificate's holder holds an assignment that covers the record in the role, on the date.
+    case entitled(SignatureReport.SignerPerson)
+    /// Anything else, with why and who was entitled; the signer's person record when one holds the certificate.
+    case refused(signer: SignatureReport.SignerPerson?, LocalizedText)
+}
