@@ -34,6 +34,9 @@ public struct User: Codable, Sendable, Equatable, FetchableRecord, PersistableRe
     public var passwordHash: String
     public var createdAt: String
     public var disabled: Bool
+    /// The person record this account acts as (by record id, never by display name): what a teacher or principal
+    /// may see and sign follows that person's assignments. Nil for accounts not linked yet.
+    public var person: String?
 }
 
 struct SessionRow: Codable, Sendable, FetchableRecord, PersistableRecord {

@@ -67,6 +67,9 @@ public final class ServerStore: Sendable {
                 t.column("hash", .text).notNull()
             }
         }
+        m.registerMigration("0002-user-person") { db in
+            try db.alter(table: "user") { t in t.add(column: "person", .text) }
+        }
         try wrap { try m.migrate(db) }
     }
 
@@ -95,12 +98,13 @@ public final class ServerStore: Sendable {
     }
 
     @discardableResult
-    public func addUser(name: String, displayName: String, role: Role, password: String) throws -> User {
+    public func addUser(name: String, displayName: String, role: Role, password: String, person: String? = nil) throws -> User {
         try Self.validateName(name)
         try Self.validatePassword(password)
         let user = User(
             name: name, displayName: displayName.isEmpty ? name : displayName, role: role,
-            passwordHash: try PasswordHash.make(password, cost: cost), createdAt: HosoClock.format(clock.now()), disabled: false)
+            passwordHash: try PasswordHash.make(password, cost: cost), createdAt: HosoClock.format(clock.now()), disabled: false,
+            person: person.flatMap { $0.isEmpty ? nil : $0 })
         try wrap {
             try db.write { db in
                 if try User.fetchOne(db, key: name) != nil {
@@ -130,6 +134,20 @@ public final class ServerStore: Sendable {
                     throw HosoError(.userNotFound, .both("Không có tài khoản này", "No such account"), location: name)
                 }
                 u.passwordHash = hash
+                try u.update(db)
+                try SessionRow.filter(Column("userName") == name).deleteAll(db)
+            }
+        }
+    }
+
+    /// Links the account to a person record (nil unlinks); its sessions end, so what it may see changes at once.
+    public func setPerson(name: String, person: String?) throws {
+        try wrap {
+            try db.write { db in
+                guard var u = try User.fetchOne(db, key: name) else {
+                    throw HosoError(.userNotFound, .both("Không có tài khoản này", "No such account"), location: name)
+                }
+                u.person = person.flatMap { $0.isEmpty ? nil : $0 }
                 try u.update(db)
                 try SessionRow.filter(Column("userName") == name).deleteAll(db)
             }
@@ -185,7 +203,7 @@ public final class ServerStore: Sendable {
                 // Every request asks this: one join through a statement prepared once per connection.
                 let statement = try db.cachedStatement(
                     sql: """
-                        SELECT u.name, u.displayName, u.role, u.passwordHash, u.createdAt, u.disabled, s.csrf
+                        SELECT u.name, u.displayName, u.role, u.passwordHash, u.createdAt, u.disabled, u.person, s.csrf
                         FROM session s JOIN user u ON u.name = s.userName
                         WHERE s.tokenHash = ? AND s.expiresAt > ? AND NOT u.disabled
                         """)
@@ -195,7 +213,7 @@ public final class ServerStore: Sendable {
                 return Session(
                     user: User(
                         name: row["name"], displayName: row["displayName"], role: role, passwordHash: row["passwordHash"],
-                        createdAt: row["createdAt"], disabled: false),
+                        createdAt: row["createdAt"], disabled: false, person: row["person"]),
                     csrf: row["csrf"])
             }
         }

@@ -31,6 +31,29 @@ extension Archive {
         }
     }
 
+    /// Whether the archive records people with certificates: then accounts act only through their person's
+    /// assignments; an older archive without them falls back to matching names (and says so where it matters).
+    public func recordsPeople() throws -> Bool {
+        try identityRecords().people.contains { !$0.certificates.isEmpty }
+    }
+
+    /// The person record `id` as the identity model reads it; an error naming it when there is none.
+    public func person(_ id: String) throws -> PersonIdentity {
+        guard let p = try identityRecords().people.first(where: { $0.recordId == id }) else {
+            throw HosoError(.recordNotFound, .both("Không có hồ sơ người này", "No such person record"), location: id)
+        }
+        return p
+    }
+
+    /// Whether `person` holds, today, an assignment in one of `roles` that covers the record `body` of `recordType`.
+    public func isAssigned(person: String, roles: [SignerRole], recordType: String, body: JSONValue) throws -> Bool {
+        guard let scope = SigningScope(recordType: recordType, body: body) else { return false }
+        let day = try localDay(clock.now())
+        return try identityRecords().assignments.contains { a in
+            a.person == person && roles.contains { a.covers(scope, role: $0.rawValue, on: day) }
+        }
+    }
+
     /// The local calendar day of `date` at the office (assignments are dated in local days).
     func localDay(_ date: Date) throws -> String {
         let c = try officeSettings().calendar

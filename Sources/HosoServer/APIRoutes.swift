@@ -29,6 +29,8 @@ enum APIRoutes {
         var role: String
         var createdAt: String
         var disabled: Bool
+        /// The person record the account acts as, if linked.
+        var person: String?
     }
     struct AuditOut: Encodable {
         var chain: ServerStore.ChainCheck
@@ -185,7 +187,8 @@ enum APIRoutes {
             jsonResponse(
                 try await state.db { try $0.users() }.map {
                     UserOut(
-                        name: $0.name, displayName: $0.displayName, role: $0.role.rawValue, createdAt: $0.createdAt, disabled: $0.disabled)
+                        name: $0.name, displayName: $0.displayName, role: $0.role.rawValue, createdAt: $0.createdAt, disabled: $0.disabled,
+                        person: $0.person)
                 })
         }
 
@@ -195,14 +198,18 @@ enum APIRoutes {
             guard let role = Role(rawValue: f["role"] ?? "") else {
                 throw HosoError(.badUserInput, .both("Vai trò không hợp lệ", "Invalid role"), location: "role")
             }
+            let person = f["person"].flatMap { $0.isEmpty ? nil : $0 }
+            if let person { _ = try await state.archive.with { try $0.person(person) } }
             let u = try await state.db {
                 try $0.addUser(
                     name: (f["name"] ?? "").lowercased(), displayName: f["displayName"] ?? "", role: role,
-                    password: f["password"] ?? "")
+                    password: f["password"] ?? "", person: person)
             }
             try await state.audit(actor: s.user.name, action: "user-add", target: "user:\(u.name)", detail: role.rawValue)
             return jsonResponse(
-                UserOut(name: u.name, displayName: u.displayName, role: u.role.rawValue, createdAt: u.createdAt, disabled: false),
+                UserOut(
+                    name: u.name, displayName: u.displayName, role: u.role.rawValue, createdAt: u.createdAt, disabled: false,
+                    person: u.person),
                 status: .created)
         }
 
@@ -218,7 +225,9 @@ enum APIRoutes {
                 throw HosoError(.userNotFound, .both("Không có tài khoản này", "No such account"), location: name)
             }
             return jsonResponse(
-                UserOut(name: u.name, displayName: u.displayName, role: u.role.rawValue, createdAt: u.createdAt, disabled: u.disabled))
+                UserOut(
+                    name: u.name, displayName: u.displayName, role: u.role.rawValue, createdAt: u.createdAt, disabled: u.disabled,
+                    person: u.person))
         }
 
         admins.get("/api/audit") { request, context -> Response in

@@ -22,8 +22,12 @@ enum AdminRoutes {
                     throw HosoError(.badUserInput, .both("Vai trò không hợp lệ", "Invalid role"), location: "role")
                 }
                 let name = (form["name"] ?? "").trimmingCharacters(in: .whitespaces).lowercased()
+                let person = form.value("person").flatMap { $0.isEmpty ? nil : $0 }
+                if let person { _ = try await state.archive.with { try $0.person(person) } }
                 _ = try await state.db {
-                    try $0.addUser(name: name, displayName: form.value("display") ?? "", role: role, password: form["password"] ?? "")
+                    try $0.addUser(
+                        name: name, displayName: form.value("display") ?? "", role: role, password: form["password"] ?? "",
+                        person: person)
                 }
                 try await state.audit(actor: s.user.name, action: "user-add", target: "user:\(name)", detail: role.rawValue)
                 return redirect("/admin/users")
@@ -94,6 +98,10 @@ enum AdminRoutes {
                 el("label") {
                     c.t("Họ tên", "Full name")
                     el("input", [("name", "display")])
+                }
+                el("label") {
+                    c.t("Mã hồ sơ người (giáo viên, hiệu trưởng)", "Person record id (teachers, principals)")
+                    el("input", [("name", "person")])
                 }
                 el("label") {
                     c.t("Vai trò", "Role")

@@ -23,7 +23,8 @@ enum GradeBookRoutes {
         let signatures = writers.group().add(middleware: RequireCSRF.form(limit: 1024 * 1024))
 
         readers.get("/gradebooks") { _, context -> Response in
-            let ids = try await state.archive.with { try $0.recordIds(ofType: GradeBookInfo.recordType) }.sorted()
+            let s = try context.signedIn()
+            let ids = try await visibleBooks(state: state, session: s)
             return htmlResponse(
                 Pages.layout(context, title: context.t("Sổ điểm", "Grade books")) {
                     el("ul", [("id", "gradebooks")]) {
@@ -36,10 +37,16 @@ enum GradeBookRoutes {
         readers.get("/gradebook") { request, context -> Response in
             let s = try context.signedIn()
             let id = request.uri.queryParameters.get("id") ?? ""
-            let (book, report) = try await state.archive.with { a in (try a.gradeBook(record: id), try? a.verify(id)) }
+            let (book, report, owns) = try await state.archive.with { a in
+                let book = try a.gradeBook(record: id)
+                try Visibility.requireSee(s, recordType: GradeBookInfo.recordType, body: book.body, id: id, in: a)
+                return (book, try? a.verify(id), (try? requireOwnBook(s, book, in: a)) != nil)
+            }
             try await state.audit(actor: s.user.name, action: "read", target: "gradebook:\(id)")
             return htmlResponse(
-                page(context, s, id: id, book: book, report: report, problems: [], saved: request.uri.queryParameters.get("saved")))
+                page(
+                    context, s, id: id, book: book, report: report, problems: [], saved: request.uri.queryParameters.get("saved"),
+                    owns: owns))
         }
 
         saves.post("/gradebook/save") { request, context -> Response in
@@ -52,7 +59,7 @@ enum GradeBookRoutes {
             } catch let e as HosoProblems {
                 let book = try await state.archive.with { try $0.gradeBook(record: id) }
                 return htmlResponse(
-                    page(context, s, id: id, book: book, report: nil, problems: e.problems, saved: nil, form: form),
+                    page(context, s, id: id, book: book, report: nil, problems: e.problems, saved: nil, form: form, owns: true),
                     status: .badRequest)
             }
         }
@@ -74,13 +81,17 @@ enum GradeBookRoutes {
         let api = writers.group().add(middleware: RequireCSRF.header)
 
         readers.get("/api/gradebooks") { _, context -> Response in
-            jsonResponse(try await state.archive.with { try $0.recordIds(ofType: GradeBookInfo.recordType) }.sorted())
+            jsonResponse(try await visibleBooks(state: state, session: try context.signedIn()))
         }
 
         readers.get("/api/gradebook") { request, context -> Response in
             let s = try context.signedIn()
             let id = request.uri.queryParameters.get("id") ?? ""
-            let (book, report) = try await state.archive.with { a in (try a.gradeBook(record: id), try? a.verify(id)) }
+            let (book, report) = try await state.archive.with { a in
+                let book = try a.gradeBook(record: id)
+                try Visibility.requireSee(s, recordType: GradeBookInfo.recordType, body: book.body, id: id, in: a)
+                return (book, try? a.verify(id))
+            }
             try await state.audit(actor: s.user.name, action: "read", target: "gradebook:\(id)", detail: "api")
             return jsonResponse(BookOut(id: id, book: book, report: report))
         }
@@ -134,13 +145,18 @@ enum GradeBookRoutes {
         var warnings: [ErrorBody.Item]
     }
 
-    /// A teacher writes and signs only the grade books that name them as the subject teacher: the account's full name
-    /// (set by the admin) must be the book's `teacher.fullName`. Compared after NFC, case folding and single spaces.
-    static func requireOwnBook(_ s: Session, _ book: GradeBook) throws {
-        func norm(_ n: String) -> String {
-            n.precomposedStringWithCanonicalMapping.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    /// The grade books the account may see, sorted by id.
+    static func visibleBooks(state: ServerState, session s: Session) async throws -> [String] {
+        try await state.archive.with { a in
+            try a.recordIds(ofType: GradeBookInfo.recordType).sorted().filter { id in
+                try Visibility.canSee(s, recordType: GradeBookInfo.recordType, body: try a.gradeBook(record: id).body, in: a)
+            }
         }
-        guard norm(s.user.displayName) == norm(book.info.teacher) else {
+    }
+
+    /// A teacher writes and signs only the grade books of their own assignments as subject teacher (`Visibility`).
+    static func requireOwnBook(_ s: Session, _ book: GradeBook, in a: Archive) throws {
+        guard try Visibility.canWrite(s, gradeBook: book.body, in: a) else {
             throw HosoError(
                 .forbidden,
                 .both(
@@ -154,7 +170,7 @@ enum GradeBookRoutes {
     static func save(state: ServerState, session s: Session, id: String, form: Form) async throws -> GradeBookImportResult {
         let result = try await state.archive.with { a -> GradeBookImportResult in
             let book = try a.gradeBook(record: id)
-            try requireOwnBook(s, book)
+            try requireOwnBook(s, book, in: a)
             let csv = try csvFrom(form: form, book: book)
             let i = book.info
             let settings = GradeBookSettings(
@@ -176,7 +192,7 @@ enum GradeBookRoutes {
         -> SignOutcome
     {
         let outcome = try await state.archive.with { a in
-            try requireOwnBook(s, try a.gradeBook(record: id))
+            try requireOwnBook(s, try a.gradeBook(record: id), in: a)
             let identity = try PKCS12.open(key, password: password, source: keyName)
             return try a.sign(id, identity: identity, role: .subjectTeacher, timestamp: state.config.timestamp).0
         }
@@ -216,11 +232,10 @@ enum GradeBookRoutes {
 
     static func page(
         _ c: HosoContext, _ s: Session, id: String, book: GradeBook, report: SignedRevisionReport?,
-        problems: [HosoError], saved: String?, form: Form? = nil
+        problems: [HosoError], saved: String?, form: Form? = nil, owns: Bool
     ) -> HTML {
         let info = book.info
         // Only the book's own teacher gets the forms (the server refuses anyone else's save or signature anyway).
-        let owns = s.user.role == .teacher && (try? requireOwnBook(s, book)) != nil
         let editable = info.assessment == .scored && owns
         return Pages.layout(c, title: "\(info.subject) — \(info.className) — \(info.term.label) \(info.schoolYear)") {
             el("p", text: "\(info.school) · " + c.t("Giáo viên: ", "Teacher: ") + info.teacher)

@@ -16,7 +16,7 @@ enum Pages {
         NavItem(path: "/ledger", title: .both("Sổ gốc", "Ledgers"), roles: LedgerRoutes.roles),
         NavItem(path: "/digitize", title: .both("Số hoá", "Digitize"), roles: DigitizeRoutes.roles),
         NavItem(path: "/gradebooks", title: .both("Sổ điểm", "Grade books"), roles: GradeBookRoutes.readers),
-        NavItem(path: "/records", title: .both("Chữ ký hồ sơ", "Signatures"), roles: RecordRoutes.roles),
+        NavItem(path: "/records", title: .both("Chữ ký hồ sơ", "Signatures"), roles: RecordRoutes.readers),
         NavItem(path: "/sync-status", title: .both("Đồng bộ", "Sync"), roles: RecordRoutes.roles),
         NavItem(path: "/admin/users", title: .both("Tài khoản", "Accounts"), roles: [.admin]),
         NavItem(path: "/admin/audit", title: .both("Nhật ký truy cập", "Access log"), roles: [.admin]),

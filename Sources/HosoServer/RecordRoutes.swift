@@ -6,7 +6,10 @@ import Hummingbird
 /// The signature status of every record of a type, and the records whose revisions diverged offline (conflicts).
 /// Each record's revision history at /record; the state of sync with other nodes is /sync-status (SyncRoutes).
 enum RecordRoutes {
+    /// Who may see the sync status (no personal data there: the admin too).
     static let roles: Set<Role> = [.registrar, .principal, .officeHead, .admin]
+    /// Who may read records here: what each sees is `Visibility`'s (the admin sees no personal data).
+    static let readers: Set<Role> = [.registrar, .principal, .officeHead]
     static let types = ["grade-book", "transcript", "ledger", "ledger-appendix", "revocation", "request", "copy"]
     /// Verification re-checks every signature: a page shows at most this many records.
     static let pageSize = 100
@@ -67,13 +70,22 @@ enum RecordRoutes {
         }
     }
 
-    static func listing(_ request: Request, state: ServerState) async throws -> Listing {
-        let type = request.uri.queryParameters.get("type").flatMap { types.contains($0) ? $0 : nil } ?? "grade-book"
+    static func listing(_ request: Request, state: ServerState, session s: Session) async throws -> Listing {
+        let allowed = Visibility.types[s.user.role] ?? []
+        let type = request.uri.queryParameters.get("type").flatMap { types.contains($0) ? $0 : nil } ?? allowed.first ?? ""
+        guard allowed.contains(type) else {
+            throw HosoError(.forbidden, .both("Tài khoản không được xem loại hồ sơ này", "This account may not see this kind of record"))
+        }
         let from = max(0, request.uri.queryParameters.get("from").flatMap { Int($0) } ?? 0)
         return try await state.archive.with { a -> Listing in
-            let conflicts = try a.conflicts()
+            func visible(_ id: String) throws -> Bool {
+                guard s.user.role == .teacher || s.user.role == .principal else { return true }
+                guard let head = try a.heads(record: id).first.flatMap(ObjectID.init(hex:)) else { return false }
+                return try Visibility.canSee(s, recordType: type, body: try a.revision(head).body, in: a)
+            }
+            let ids = try a.recordIds(ofType: type).sorted().filter(visible)
+            let conflicts = try a.conflicts().filter { ids.contains($0.recordId) }
             let conflicted = Set(conflicts.map(\.recordId))
-            let ids = try a.recordIds(ofType: type).sorted()
             let rows = ids.dropFirst(from).prefix(pageSize).map { id -> Row in
                 if conflicted.contains(id) {
                     return Row(record: id, indication: "CONFLICT", signers: [], earlierRevisionsSigned: 0, conflict: true)
@@ -95,6 +107,12 @@ enum RecordRoutes {
         let out = try await state.archive.with { a -> RecordOut in
             let history = try a.history(record: id)
             let heads = try a.heads(record: id)
+            // A record in conflict is judged by its first head; either head names the same school or office.
+            guard let head = heads.first.flatMap(ObjectID.init(hex:)) else {
+                throw HosoError(.recordNotFound, .both("Không có hồ sơ này", "No such record"), location: id)
+            }
+            let rev = try a.revision(head)
+            try Visibility.requireSee(s, recordType: rev.recordType, body: rev.body, id: id, in: a)
             let current = heads.count == 1 ? try a.current(record: id).1.body : nil
             let signature: Row =
                 heads.count > 1
@@ -109,11 +127,11 @@ enum RecordRoutes {
     }
 
     static func add(to router: some RouterMethods<HosoContext>, state: ServerState) {
-        let readers = router.group().add(middleware: RequireRole(roles))
+        let readers = router.group().add(middleware: RequireRole(Self.readers))
 
         readers.get("/records") { request, context -> Response in
             let s = try context.signedIn()
-            let l = try await listing(request, state: state)
+            let l = try await listing(request, state: state, session: s)
             try await state.audit(actor: s.user.name, action: "read", target: "records:\(l.type)", detail: "from \(l.from)")
             return htmlResponse(page(context, type: l.type, rows: l.rows, from: l.from, total: l.total, conflicts: l.conflicts))
         }
@@ -125,7 +143,7 @@ enum RecordRoutes {
 
         readers.get("/api/records") { request, context -> Response in
             let s = try context.signedIn()
-            let l = try await listing(request, state: state)
+            let l = try await listing(request, state: state, session: s)
             try await state.audit(actor: s.user.name, action: "read", target: "records:\(l.type)", detail: "from \(l.from) api")
             return jsonResponse(l)
         }

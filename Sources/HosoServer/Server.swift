@@ -251,6 +251,7 @@ public enum HosoServer {
         AdminRoutes.add(to: routes, state: state)
         APIRoutes.add(to: routes, state: state)
         SyncRoutes.add(to: routes, state: state)
+        try AccessTable.check(routes.routes.map(\.description))
         return routes
     }
 

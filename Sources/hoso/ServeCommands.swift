@@ -83,7 +83,7 @@ struct UserCommand: ParsableCommand {
             discussion: t(
                 "Vai trò: \(Role.allCases.map(\.rawValue).joined(separator: ", ")).",
                 "Roles: \(Role.allCases.map(\.rawValue).joined(separator: ", "))."),
-            subcommands: [UserAdd.self, UserList.self, UserPasswd.self])
+            subcommands: [UserAdd.self, UserList.self, UserPasswd.self, UserLink.self])
     }
 }
 
@@ -110,12 +110,19 @@ struct UserAdd: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp(t("Vai trò.", "Role."), valueName: Role.allCases.map(\.rawValue).joined(separator: "|")))
     var role: Role
     @Option(name: .long, help: ArgumentHelp(t("Họ tên hiển thị.", "Display name."), valueName: "NAME")) var displayName: String?
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            t("Hồ sơ người (person) mà tài khoản đại diện.", "The person record the account acts as."), valueName: "PERSON-ID"))
+    var person: String?
     @OptionGroup var output: OutputOptions
     @Argument(help: ArgumentHelp(t("Tên đăng nhập.", "User name."), valueName: "USER")) var name: String
 
     func run() throws {
+        if let person { _ = try global.openArchive().person(person) }
         let store = try openServerStore(global)
-        let u = try store.addUser(name: name, displayName: displayName ?? name, role: role, password: try pw.accountPassword())
+        let u = try store.addUser(
+            name: name, displayName: displayName ?? name, role: role, password: try pw.accountPassword(), person: person)
         try store.audit(actor: "cli", action: "user-add", target: "user:\(u.name)", detail: u.role.rawValue)
         if output.json {
             printJSON(["name": u.name, "role": u.role.rawValue])
@@ -138,6 +145,7 @@ struct UserList: ParsableCommand {
         var role: String
         var createdAt: String
         var disabled: Bool
+        var person: String?
     }
 
     func run() throws {
@@ -145,7 +153,9 @@ struct UserList: ParsableCommand {
         if output.json {
             printJSON(
                 users.map {
-                    Out(name: $0.name, displayName: $0.displayName, role: $0.role.rawValue, createdAt: $0.createdAt, disabled: $0.disabled)
+                    Out(
+                        name: $0.name, displayName: $0.displayName, role: $0.role.rawValue, createdAt: $0.createdAt,
+                        disabled: $0.disabled, person: $0.person)
                 })
             return
         }
@@ -171,5 +181,35 @@ struct UserPasswd: ParsableCommand {
         try store.setPassword(name: name, password: try pw.accountPassword())
         try store.audit(actor: "cli", action: "user-passwd", target: "user:\(name)")
         print(t("Đã đổi mật khẩu của \(name)", "Changed the password of \(name)"))
+    }
+}
+
+struct UserLink: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "link",
+            abstract: t(
+                "Gắn tài khoản với một hồ sơ người (hoặc bỏ gắn với --unlink).",
+                "Link an account to a person record (or unlink it with --unlink)."))
+    }
+    @OptionGroup var global: GlobalOptions
+    @Flag(name: .long, help: ArgumentHelp(t("Bỏ gắn.", "Unlink."))) var unlink = false
+    @Argument(help: ArgumentHelp(t("Tên đăng nhập.", "User name."), valueName: "USER")) var name: String
+    @Argument(help: ArgumentHelp(t("Mã hồ sơ người.", "The person's record id."), valueName: "PERSON-ID")) var person: String?
+
+    func validate() throws {
+        if unlink == (person != nil) {
+            throw ValidationError(t("Cần PERSON-ID, hoặc --unlink", "Give PERSON-ID, or --unlink"))
+        }
+    }
+
+    func run() throws {
+        if let person { _ = try global.openArchive().person(person) }
+        let store = try openServerStore(global)
+        try store.setPerson(name: name, person: person)
+        try store.audit(actor: "cli", action: "user-link", target: "user:\(name)", detail: person ?? "-")
+        print(
+            person.map { t("Đã gắn \(name) với \($0)", "Linked \(name) to \($0)") }
+                ?? t("Đã bỏ gắn \(name)", "Unlinked \(name)"))
     }
 }

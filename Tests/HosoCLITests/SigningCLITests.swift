@@ -126,6 +126,54 @@ import Glibc
         }
     }
 
+    @Test func peopleAndAssignmentsDecideWhoSignsAndAccountsActAsAPerson() throws {
+        try withSandbox { box in
+            try prepare(box)
+            func fingerprint(_ name: String) throws -> String {
+                let r = try shell("openssl x509 -in pki/\(name).crt.pem -outform DER | sha256sum", in: box.path("."))
+                return String(r.out.prefix(64))
+            }
+            try box.write(
+                "an.json",
+                #"{"fullName":"Nguyễn Văn An","dateOfBirth":"1985-03-02","roles":["teacher"],"certificates":[{"sha256":"\#(try fingerprint("gv-toan"))"}]}"#
+            )
+            try box.write(
+                "ngoc.json",
+                #"{"fullName":"Trần Thị Bích Ngọc","dateOfBirth":"1986-04-03","roles":["teacher"],"certificates":[{"sha256":"\#(try fingerprint("gv-van"))"}]}"#
+            )
+            try box.write(
+                "as.json",
+                #"{"person":"p-an","role":"subject-teacher","school":"Trường THCS Tân Lập","class":"6A","subject":"Toán","schoolYear":"2024-2025","from":"2020-01-01"}"#
+            )
+            for args in [
+                ["record", "new", "person", "p-an", "an.json"], ["record", "new", "person", "p-ngoc", "ngoc.json"],
+                ["record", "new", "assignment", "as-an", "as.json"],
+            ] {
+                let r = try box.hoso(args)
+                try #require(r.status == 0, "\(args): \(r)")
+            }
+            let wrong = try box.hoso(
+                ["sign", "gb-8a-toan-hk1", "--key", "pki/gv-van.p12", "--password-env", "PW", "--role", "subject-teacher"], env: Self.pw)
+            #expect(wrong.status == 3 && wrong.err.contains("SIGNER_NOT_ENTITLED") && wrong.err.contains("Nguyễn Văn An"), "\(wrong)")
+            let right = try box.hoso(
+                ["sign", "gb-8a-toan-hk1", "--key", "pki/gv-toan.p12", "--password-env", "PW", "--role", "subject-teacher"], env: Self.pw)
+            #expect(right.status == 0, "\(right)")
+            let v = try box.hoso("verify", "gb-8a-toan-hk1")
+            #expect(v.status == 0 && v.out.contains("Nguyễn Văn An"), "\(v)")
+            // Accounts link to a person by record id; an unknown id is refused and nothing is created.
+            let bad = try box.hoso(
+                ["user", "add", "gv1", "--role", "teacher", "--person", "p-nobody", "--password-env", "PW"], env: ["PW": "mat-khau-dai-du"])
+            #expect(bad.status == 4, "\(bad)")
+            let add = try box.hoso(
+                ["user", "add", "gv1", "--role", "teacher", "--person", "p-an", "--password-env", "PW"], env: ["PW": "mat-khau-dai-du"])
+            #expect(add.status == 0, "\(add)")
+            #expect(try box.hoso("user", "link", "gv1", "p-ngoc").status == 0)
+            let list = try box.hoso("user", "list", "--json")
+            #expect(list.out.contains("\"person\" : \"p-ngoc\"") || list.out.contains("\"person\":\"p-ngoc\""), "\(list)")
+            #expect(try box.hoso("user", "link", "gv1").status == 2, "PERSON-ID or --unlink")
+        }
+    }
+
     @Test func tsaServerAndLateTimestamps() throws {
         try withSandbox { box in
             try prepare(box)

@@ -1,0 +1,71 @@
+import HosoAccounts
+import HosoKit
+
+/// Every route of the screens and the API, with the roles that may use it and what it shows them: the one table the
+/// router is checked against at start-up (`check`) and that `RouteProtectionTests` walks route × role. The role
+/// groups (`RequireRole`) enforce it; `Visibility` narrows each role to its own records.
+enum AccessTable {
+    static let clerks = ClerkRoutes.roles
+    static let ledgerReaders = LedgerRoutes.roles
+    static let recordReaders = RecordRoutes.readers
+    static let syncReaders = RecordRoutes.roles
+    static let bookReaders = GradeBookRoutes.readers
+    static let bookWriters = GradeBookRoutes.writers
+    static let registrars = DigitizeRoutes.roles
+    static let admins: Set<Role> = [.admin]
+    static let anyone = Set(Role.allCases)
+
+    /// Route ("METHOD /path" as registered) → who may use it. Comments say what each group sees.
+    static let roles: [String: Set<Role>] = [
+        // Requests and the copies issued for them: the office's clerks and head; citizens' data, audited.
+        "GET /requests": clerks, "POST /requests": clerks, "GET /requests/{id}": clerks, "POST /requests/{id}/issue": clerks,
+        "POST /requests/{id}/refuse": clerks, "GET /requests/{id}/copies/{n}": clerks,
+        "GET /api/requests": clerks, "POST /api/requests": clerks, "GET /api/requests/{id}": clerks,
+        "POST /api/requests/{id}/issue": clerks, "POST /api/requests/{id}/refuse": clerks, "GET /api/requests/{id}/copies/{n}": clerks,
+        // The office's ledgers and their page scans.
+        "GET /ledger": ledgerReaders, "GET /ledger/page": ledgerReaders, "GET /ledger/scan": ledgerReaders,
+        "GET /api/ledger/search": ledgerReaders, "GET /api/ledger/page": ledgerReaders, "GET /api/ledger/scan": ledgerReaders,
+        // Records and their signatures: a principal their school's grade books and transcripts, the registrar and the
+        // office head the office's ledgers, appendices, revocations, requests and copies (`Visibility`).
+        "GET /records": recordReaders, "GET /record": recordReaders, "GET /api/records": recordReaders, "GET /api/record": recordReaders,
+        // Sync status: node names and counts, no personal data.
+        "GET /sync-status": syncReaders, "GET /api/sync-status": syncReaders,
+        // Digitizing ledgers.
+        "GET /digitize": registrars, "POST /digitize": registrars, "POST /digitize/commit": registrars,
+        "POST /api/digitize": registrars, "POST /api/digitize/commit": registrars,
+        // Grade books: a teacher those of their assignments, a principal their school's; only the subject teacher writes.
+        "GET /gradebooks": bookReaders, "GET /gradebook": bookReaders,
+        "GET /api/gradebooks": bookReaders, "GET /api/gradebook": bookReaders,
+        "POST /gradebook/save": bookWriters, "POST /gradebook/sign": bookWriters,
+        "POST /api/gradebook/marks": bookWriters, "POST /api/gradebook/sign": bookWriters,
+        // Accounts and the access log: the admin, who sees no records.
+        "GET /admin/users": admins, "POST /admin/users": admins, "POST /admin/users/{name}/disable": admins,
+        "GET /admin/audit": admins,
+        "GET /api/users": admins, "POST /api/users": admins, "POST /api/users/{name}/disable": admins, "GET /api/audit": admins,
+        // One's own session.
+        "GET /api/session": anyone, "DELETE /api/session": anyone,
+    ]
+
+    /// Routes for anyone, signed in or not.
+    static let open: Set<String> = [
+        "GET /", "GET /login", "GET /verify", "GET /static/{name}", "GET /sync/**",
+        "POST /login", "POST /logout",  // checked: the login cookie's token, the session's token
+        "POST /verify", "POST /api/verify",  // public verification: acts as nobody
+        "POST /api/session",  // JSON only, which a cross-site form cannot send
+        "POST /sync/**",  // peers sign every request with their node key
+    ]
+    /// Open routes that change state without a session's CSRF token, each for the reason given above.
+    static let tokenFree: Set<String> = ["POST /verify", "POST /api/verify", "POST /api/session", "POST /sync/**"]
+
+    /// Refuses to start a router with a route this table does not classify, or a route in both lists.
+    static func check(_ routes: [String]) throws {
+        let unclassified = routes.filter { roles[$0] == nil && !open.contains($0) }
+        let both = routes.filter { roles[$0] != nil && open.contains($0) }
+        guard unclassified.isEmpty, both.isEmpty else {
+            throw HosoError(
+                .internalError,
+                .both("Tuyến chưa có trong bảng quyền truy cập", "A route is missing from the access table"),
+                cause: (unclassified + both).joined(separator: ", "))
+        }
+    }
+}
