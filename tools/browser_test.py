@@ -183,6 +183,17 @@ def teacher_enters_marks_and_signs():
         wait(d, EC.presence_of_element_located((By.ID, "saved")))
         assert d.find_element(By.ID, "avg-0").text == "7.8", "the server computed and stored the same average"
         assert d.find_element(By.ID, "tx1-0").get_attribute("value") == "10.0"
+        # Another teacher's certificate is refused before anything is signed, saying who may sign.
+        book_url = d.current_url
+        d.find_element(By.ID, "key").send_keys(os.environ["HOSO_OTHER_KEY"])
+        d.find_element(By.ID, "key-password").send_keys(PASSWORD)
+        d.find_element(By.ID, "sign-submit").click()
+        wait(d, lambda drv: "Không ký được" in drv.page_source)
+        assert "Trần Thị Bích Ngọc" in d.page_source and "Nguyễn Văn Toán" in d.page_source, d.page_source[:2000]
+        shot(d, "10a-gradebook-wrong-certificate")
+        d.get(book_url)
+        status = wait(d, EC.presence_of_element_located((By.ID, "signature-status")))
+        assert status.get_attribute("data-indication") == "UNSIGNED", "nothing was signed: " + status.text
         d.find_element(By.ID, "key").send_keys(os.environ["HOSO_TEACHER_KEY"])
         d.find_element(By.ID, "key-password").send_keys(PASSWORD)
         old = d.find_element(By.ID, "signature-status")
@@ -191,7 +202,7 @@ def teacher_enters_marks_and_signs():
         wait(d, EC.staleness_of(old))
         status = wait(d, EC.presence_of_element_located((By.ID, "signature-status")))
         indication = status.get_attribute("data-indication")
-        assert indication in ("PASSED", "INDETERMINATE"), f"{indication}: {status.text}"
+        assert indication == "PASSED", f"the book's own teacher, assigned: {indication}: {status.text}"
         assert " — " + indication in status.text, f"one signer listed with its result: {status.text}"
         shot(d, "10-gradebook-signed")
     finally:
@@ -222,8 +233,16 @@ def admin_sees_sync_status_and_history():
         assert int(waiting.split()[0]) > 0, f"objects wait to go out: {waiting}"
         assert d.find_element(By.ID, "no-conflicts")
         shot(d, "11-sync-status-phone")
-        # The signature status of the grade books, then one book's revision history (two revisions after the teacher's change).
+        # The admin sees no records (no personal data): the records screen is refused.
         d.get(URL + "/records?type=grade-book")
+        assert not d.find_elements(By.CSS_SELECTOR, "#records a"), "the admin sees no records"
+    finally:
+        d.quit()
+    # The registrar sees the office's ledgers with their signature status, and one ledger's revision history.
+    d = browser(390, 844, phone=True)
+    try:
+        sign_in(d, "registrar")
+        d.get(URL + "/records?type=ledger")
         d.find_element(By.CSS_SELECTOR, "#records a").click()
         rows = wait(d, EC.presence_of_all_elements_located((By.CSS_SELECTOR, "#history tbody tr")))
         assert len(rows) >= 1, "history shown"
@@ -238,7 +257,10 @@ if "pdf" in state:
     check("a member of the public verifies a scan of the QR code on a phone-sized screen", public_verifies_qr_scan_on_a_phone)
 check("a teacher enters marks (averages computed as typed and on saving) and signs", teacher_enters_marks_and_signs)
 check("a teacher may not open a request", teacher_cannot_open_requests)
-check("an admin sees the sync status (node, peer, what waits) and a record's history on a phone", admin_sees_sync_status_and_history)
+check(
+    "an admin sees the sync status (node, peer, what waits) but no records; the registrar a ledger's history, on a phone",
+    admin_sees_sync_status_and_history,
+)
 
 failed = sum(1 for _, e in results if e)
 print(f"{len(results) - failed} passed, {failed} failed")
