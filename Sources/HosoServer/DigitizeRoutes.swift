@@ -68,6 +68,7 @@ enum DigitizeRoutes {
     /// Stages the uploads and runs the import as a dry run. The staged files stay (for the commit) only when the
     /// report has no errors.
     static func dryRun(state: ServerState, session s: Session, form: Form) async throws -> (LedgerImportReport, String?) {
+        sweepStaged(olderThan: uploadLifetime)
         let token = try SecureRandom.token(bytes: 18)
         do {
             let dir = try await state.blocking { try stage(form, token: token) }
@@ -110,6 +111,24 @@ enum DigitizeRoutes {
             return (dir + "/" + name, dir + "/mapping.json")
         }
         return nil
+    }
+
+    /// How long a checked but uncommitted upload is kept for its commit: `HOSO_UPLOAD_TTL_MINUTES`, 120 by default
+    /// (a registrar who checks a ledger before lunch commits it after). Scans of ledgers hold personal data.
+    static var uploadLifetime: TimeInterval {
+        let minutes = ProcessInfo.processInfo.environment["HOSO_UPLOAD_TTL_MINUTES"].flatMap(Int.init) ?? 120
+        return TimeInterval(min(max(minutes, 1), 7 * 24 * 60) * 60)
+    }
+
+    /// Removes staged uploads older than `lifetime` (by their folder's time), on every new upload: nothing of an
+    /// abandoned dry run stays on the server for long.
+    static func sweepStaged(olderThan lifetime: TimeInterval, now: Date = Date()) {
+        let fm = FileManager.default
+        guard let tokens = try? fm.contentsOfDirectory(atPath: root) else { return }
+        for token in tokens where token.range(of: #"^[A-Za-z0-9_-]{16,64}$"#, options: .regularExpression) != nil {
+            guard let made = (try? fm.attributesOfItem(atPath: root + "/" + token))?[.modificationDate] as? Date else { continue }
+            if now.timeIntervalSince(made) > lifetime { removeStaged(token) }
+        }
     }
 
     static func removeStaged(_ token: String) {
