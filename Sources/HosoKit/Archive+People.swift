@@ -104,7 +104,13 @@ extension Archive {
 
     /// Before signing: the certificate must be valid now, not revoked by the newest CRL the archive holds for its
     /// issuer, and its holder entitled to sign this record in this role today. Each refusal says which.
-    func checkMaySign(_ identity: SigningIdentity, role: SignerRole, rev: Revision, trust: TrustContext) throws {
+    /// Returns the person and assignment found, whose title goes into the signature.
+    @discardableResult
+    func checkMaySign(
+        _ identity: SigningIdentity, role: SignerRole, rev: Revision, trust: TrustContext
+    ) throws
+        -> SignatureReport.SignerPerson?
+    {
         let cert = identity.certificate
         let now = clock.now()
         let who = cert.commonName ?? cert.subject
@@ -131,8 +137,13 @@ extension Archive {
                     location: who)
             }
         }
-        if case .refused(_, let why) = try entitlement(certificate: cert.fingerprint, role: role, for: rev, at: now) {
+        switch try entitlement(certificate: cert.fingerprint, role: role, for: rev, at: now) {
+        case .refused(_, let why):
             throw HosoError(.signerNotEntitled, .both("Không ký được: " + why.vi, "Not signed: " + why.en), location: who)
+        case .entitled(let person):
+            return person
+        case .notApplicable, .notRecorded:
+            return nil
         }
     }
 

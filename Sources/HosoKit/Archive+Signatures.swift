@@ -40,14 +40,14 @@ extension Archive {
         let (revId, rev) = try targetRevision(target)
         let content = try store.read(revId)
         let trust = try trustContext()
-        try checkMaySign(identity, role: role, rev: rev, trust: trust)
+        let person = try checkMaySign(identity, role: role, rev: rev, trust: trust)
         var id = identity
         // Complete the chain from the archive's CA certificates so the signature carries its own evidence.
         id.chain = Certificate.completeChain(identity.certificate, given: identity.chain, pool: trust.intermediates + trust.roots)
         let issuers = [identity.certificate] + id.chain
         let crls = CRL.latest(trust.crls).filter { crl in issuers.contains { crl.isSigned(by: $0) } }
         let time = clock.now()
-        var der = try CMSSigner.sign(content: content, identity: id, role: role, at: time, crls: crls)
+        var der = try CMSSigner.sign(content: content, identity: id, role: role, at: time, crls: crls, title: person?.title)
         var timestamped = false
         if let timestamp {
             let sd = try SignedData(der: der)

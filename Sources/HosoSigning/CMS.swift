@@ -46,7 +46,7 @@ public enum CMSSigner {
     /// attribute before the CMS is encoded (one encoding instead of encode, parse twice and encode again).
     public static func sign(
         content: [UInt8], identity: SigningIdentity, role: SignerRole?, at time: Date,
-        crls: [CRL] = [], signingTime: Bool = true,
+        crls: [CRL] = [], signingTime: Bool = true, title: String? = nil,
         timestamp: ((_ signatureValue: [UInt8]) throws -> [UInt8])? = nil
     ) throws -> [UInt8] {
         try checkUsable(identity, at: time)
@@ -82,7 +82,7 @@ public enum CMSSigner {
                 .both("Không ghi được thời điểm ký", "Could not add the signing time"))
         }
         if let role {
-            let value = roleAttributeValue(role)
+            let value = title.map { encodeRole(role, title: $0) } ?? roleAttributeValue(role)
             try OpenSSL.check(
                 CMS_signed_add1_attr_by_NID(si, OpenSSL.nid(OID.signerAttributesV2), V_ASN1_SEQUENCE, value, Int32(value.count)),
                 .cryptoError,
@@ -200,11 +200,32 @@ public enum CMSSigner {
     private static let roleValues: [SignerRole: [UInt8]] = Dictionary(
         uniqueKeysWithValues: SignerRole.allCases.map { ($0, encodeRole($0)) })
 
-    static func encodeRole(_ role: SignerRole) -> [UInt8] {
+    /// With a title, a second claimed attribute: id-at-title with a UTF8String (the job printed beside the signature,
+    /// from the signer's assignment: Vietnamese certificates carry no title).
+    static func encodeRole(_ role: SignerRole, title: String? = nil) -> [UInt8] {
         let roleName = DER.encode(tag: 0xA1, DER.encode(tag: 0x86, Array(role.uri.utf8)))
         let roleSyntax = DER.sequence(roleName)
-        let attribute = DER.sequence(DER.oid(OID.role), DER.set(roleSyntax))
-        return DER.sequence(DER.encode(tag: 0xA0, DER.sequence(attribute)))
+        var attributes = DER.sequence(DER.oid(OID.role), DER.set(roleSyntax))
+        if let title, !title.isEmpty {
+            let text = Array(title.precomposedStringWithCanonicalMapping.utf8.prefix(512))
+            attributes += DER.sequence(DER.oid(OID.title), DER.set(DER.encode(tag: 0x0C, text)))
+        }
+        return DER.sequence(DER.encode(tag: 0xA0, DER.encode(tag: 0x30, attributes)))
+    }
+
+    /// The claimed title, if the signer-attributes-v2 value has one.
+    static func title(fromAttributeValue der: [UInt8]) -> String? {
+        guard let (outer, _) = try? DER.parse(der[...]), outer.tag == 0x30,
+            let claimed = try? outer.children.first(where: { $0.tag == 0xA0 }),
+            let list = try? claimed.children.first, list.tag == 0x30
+        else { return nil }
+        for attr in (try? list.children) ?? [] {
+            guard let parts = try? attr.children, parts.count == 2, parts[0].tag == 0x06, DER.oidText(parts[0].content) == OID.title,
+                let value = try? parts[1].children.first, value.tag == 0x0C
+            else { continue }
+            return String(decoding: value.content, as: UTF8.self)
+        }
+        return nil
     }
 
     static func role(fromAttributeValue der: [UInt8]) -> SignerRole? {

@@ -204,6 +204,8 @@ public enum OID {
     public static let signerAttributesV2 = "0.4.0.19122.1.1"
     /// X.509 role attribute type (id-at-role).
     public static let role = "2.5.4.72"
+    /// id-at-title: the signer's title, claimed beside the role (certificates carry no title).
+    public static let title = "2.5.4.12"
     /// id-aa-signatureTimeStampToken (RFC 3161 appendix A): the CAdES-T timestamp.
     public static let signatureTimeStampToken = "1.2.840.113549.1.9.16.2.14"
     /// hoso's own arc under a private enterprise number placeholder for the demo TSA policy.

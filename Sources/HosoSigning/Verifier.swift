@@ -125,6 +125,8 @@ public struct SignatureReport: Codable, Sendable {
     public var certificateSerial: String?
     public var certificateValidity: Period?
     public var role: SignerRole?
+    /// The title the signer claimed beside the role (signed, from their assignment), if any.
+    public var claimedTitle: String?
     public var claimedSigningTime: Date?
     /// The time the signature was judged at, and what proved it.
     public var judgedAt: Date
@@ -236,6 +238,7 @@ public struct SignatureVerifier: Sendable {
             cache.role(der) { CMSSigner.role(fromAttributeValue: der) }
         }
         r.role = claimedRole
+        r.claimedTitle = s.signedAttribute(OID.signerAttributesV2).flatMap { CMSSigner.title(fromAttributeValue: $0) }
         do throws(VerificationStop) {
             let cert = try checkSignerCertificate(s, into: &r)
             try checkIntegrity(s, cert, content: content)

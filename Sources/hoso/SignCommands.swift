@@ -174,7 +174,8 @@ struct Verify: ParsableCommand {
             print("  [\(s.indication.rawValue)\(s.reason.map { " \($0.rawValue)" } ?? "")] \(s.message.text(cliLang))")
             print(
                 t("    người ký: ", "    signer: ") + (s.signer ?? "?")
-                    + (s.role.map { " — \(cliLang == .en ? $0.title.en : $0.title.vi)" } ?? ""))
+                    + (s.role.map { " — \(cliLang == .en ? $0.title.en : $0.title.vi)" } ?? "")
+                    + (s.claimedTitle.map { " (\($0))" } ?? ""))
             if let p = s.person {
                 print(t("    theo hồ sơ người ký: ", "    per the person records: ") + p.fullName + (p.title.map { ", \($0)" } ?? ""))
             }

@@ -93,6 +93,7 @@ import Testing
         #expect(r.person?.fullName == "Nguyễn Văn An")
         #expect(r.person?.assignment == "as-an")
         #expect(r.person?.title == "Giáo viên Toán")
+        #expect(r.claimedTitle == "Giáo viên Toán", "the title is signed with the role")
     }
 
     @Test func anotherTeachersCertificateIsRefusedBeforeAnythingIsSigned() throws {
