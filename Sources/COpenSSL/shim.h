@@ -38,6 +38,7 @@ static inline int hoso_sk_crl_push(STACK_OF(X509_CRL) *s, X509_CRL *x) { return 
 static inline int hoso_sk_crl_num(const STACK_OF(X509_CRL) *s) { return sk_X509_CRL_num(s); }
 static inline X509_CRL *hoso_sk_crl_value(const STACK_OF(X509_CRL) *s, int i) { return sk_X509_CRL_value(s, i); }
 static inline void hoso_sk_crl_pop_free(STACK_OF(X509_CRL) *s) { sk_X509_CRL_pop_free(s, X509_CRL_free); }
+static inline void hoso_sk_crl_free(STACK_OF(X509_CRL) *s) { sk_X509_CRL_free(s); }
 
 static inline int hoso_sk_revoked_num(const STACK_OF(X509_REVOKED) *s) { return sk_X509_REVOKED_num(s); }
 static inline X509_REVOKED *hoso_sk_revoked_value(const STACK_OF(X509_REVOKED) *s, int i) { return sk_X509_REVOKED_value(s, i); }

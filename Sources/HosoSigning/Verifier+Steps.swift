@@ -1,3 +1,4 @@
+import COpenSSL
 import Foundation
 import HosoCore
 
@@ -69,7 +70,7 @@ extension SignatureVerifier {
 
     /// 5. The time to judge at: a valid signature timestamp proves existence then; otherwise it is now.
     func judgementTime(
-        _ s: SignedData.Signer, now: Date, untrusted: [Certificate],
+        _ s: SignedData.Signer, now: Date, untrusted: [Certificate], embedded: [CRL],
         into r: inout SignatureReport
     ) throws(VerificationStop) -> Date {
         guard let tokenDER = s.timestampToken else { return now }
@@ -79,7 +80,11 @@ extension SignatureVerifier {
         }
         let judgeAt: Date
         switch outcome {
-        case .valid(let t, let tsa):
+        case .valid(let t, let tsa, let carried):
+            if let why = checkTSAPath(tsa, carried: carried, untrusted: untrusted, embedded: embedded, at: t) {
+                r.timestamp = .init(time: t, authority: tsa.commonName ?? tsa.subject, status: "tsa-not-trusted")
+                throw VerificationStop(.indeterminate, .timestampUntrusted, why)
+            }
             judgeAt = t
             r.timeProof = .timestamp
             r.timestamp = .init(time: t, authority: tsa.commonName ?? tsa.subject, status: "valid")
@@ -139,53 +144,143 @@ extension SignatureVerifier {
         }
     }
 
-    /// 8. Revocation of every certificate below the root, from the latest CRL of its issuer.
-    /// The trust context's CRLs per issuer are found once per verifier; embedded ones only when they are new.
-    func checkRevocation(
-        _ chain: [Certificate], signer cert: Certificate, embedded: [CRL], claimed: Date?, judgeAt: Date,
-        into r: inout SignatureReport
+    /// 8. RFC 5280 path validation by OpenSSL at the judged time, with the trust context's CRLs and the signature's
+    ///    own (CRL_CHECK_ALL, extended CRL support, strict profile, policies), then hoso's rules on top: the key size
+    ///    rule for every certificate of the path and every CRL signer, revocation data for every certificate below
+    ///    the root, a revocation in any authentic CRL counts, and its date is judged against the proven time.
+    func checkPath(
+        _ chain: [Certificate], signer cert: Certificate, untrusted: [Certificate], embedded: [CRL], claimed: Date?,
+        judgeAt: Date, into r: inout SignatureReport
     ) throws(VerificationStop) {
-        let trusted = Set(trust.crls.map(\.fingerprint))
-        let extraCRLs = embedded.filter { !trusted.contains($0.fingerprint) }
+        try checkKeySizes(chain)
+        let (crls, refused) = candidateCRLs(for: chain, embedded: embedded, untrusted: untrusted)
+        let found = validatePath(cert, untrusted: untrusted, crls: crls, at: judgeAt)
+        let complete = crls.filter { $0.issuer == cert.issuer && !$0.isDelta && !$0.hasUnhandledCriticalExtension }
+        if let latest = complete.max(by: { $0.thisUpdate < $1.thisUpdate }) {
+            r.revocation = .init(
+                source: "crl", issuer: latest.issuer, thisUpdate: latest.thisUpdate, nextUpdate: latest.nextUpdate,
+                revokedAt: nil, gracePeriod: policy.crlGracePeriod > 0 ? policy.crlGracePeriod : nil)
+        }
+        // Revocation first: a revocation before the proven time is FAILED whatever else is wrong.
         for (i, c) in chain.enumerated().dropLast() {
-            let issuer = chain[i + 1]
-            let crls =
-                cache.trustedCRLs(issuer) { trust.crls.filter { $0.isSigned(by: issuer) } }
-                + extraCRLs.filter { crl in cache.crlSigned(crl, by: issuer) { crl.isSigned(by: issuer) } }
-            guard let latest = crls.max(by: { $0.thisUpdate < $1.thisUpdate }) else {
-                throw VerificationStop(
-                    .indeterminate, .noRevocationData,
+            let byOpenSSL = found.findings.first { $0.code == X509_V_ERR_CERT_REVOKED && $0.depth == i && !$0.onHold }?.date
+            let byScan = earliestRevocation(of: c, issuer: chain[i + 1], crls: crls, untrusted: untrusted)
+            guard let revokedAt = [byOpenSSL, byScan].compactMap({ $0 }).min() else { continue }
+            if c == cert { r.revocation?.revokedAt = revokedAt }
+            if let claimed, claimed >= revokedAt { throw VerificationStop(.failed, .revoked, Self.who(c, cert)) }
+            if revokedAt <= judgeAt {
+                throw r.timeProof == .timestamp
+                    ? VerificationStop(.failed, .revoked, Self.who(c, cert))
+                    : VerificationStop(.indeterminate, .revokedNoPOE, Self.who(c, cert))
+            }
+            r.warnings.append(
+                .init(
                     .both(
-                        "không có CRL của \(issuer.commonName ?? issuer.subject)",
-                        "no CRL from \(issuer.commonName ?? issuer.subject)"))
+                        "Chứng thư số \(c.commonName ?? c.subject) bị thu hồi ngày \(HosoClock.format(revokedAt)), sau thời điểm có dấu thời gian",
+                        "The certificate \(c.commonName ?? c.subject) was revoked on \(HosoClock.format(revokedAt)), after the timestamped time"
+                    )))
+        }
+        if let f = found.first(Self.keySizeErrors) {
+            throw VerificationStop(.failed, .weakAlgorithm, .both("OpenSSL: " + f.text, "OpenSSL: " + f.text))
+        }
+        if let f = found.findings.first(where: { !Self.revocationErrors.contains($0.code) && !Self.judgedElsewhere.contains($0.code) }) {
+            throw VerificationStop(.indeterminate, .chainConstraintsFailure, .both("OpenSSL: " + f.text, "OpenSSL: " + f.text))
+        }
+        if let f = found.first(Self.noRevocationDataErrors) {
+            let aside = refused.isEmpty ? "" : "; " + refused.joined(separator: "; ")
+            throw VerificationStop(
+                .indeterminate, .noRevocationData,
+                .both("OpenSSL: " + f.text + aside.replacingOccurrences(of: ": ", with: ": khóa yếu "), "OpenSSL: " + f.text + aside))
+        }
+        for f in found.findings where f.code == X509_V_ERR_CRL_HAS_EXPIRED {
+            let next = f.date ?? .distantPast
+            let within = policy.crlGracePeriod > 0 && judgeAt.timeIntervalSince(next) <= policy.crlGracePeriod
+            guard within else {
+                throw VerificationStop(
+                    .indeterminate, .revocationDataStale,
+                    .both(
+                        "CRL cho \(f.subject) hết hạn cập nhật \(HosoClock.format(next))",
+                        "the CRL for \(f.subject) was due for update on \(HosoClock.format(next))"))
             }
-            // Revoked in any authentic CRL counts, not only in the latest (a revocation is never undone).
-            let revokedAt = crls.compactMap { $0.revocationDate(of: c) }.min()
-            if c == cert {
-                r.revocation = .init(
-                    source: "crl", issuer: latest.issuer, thisUpdate: latest.thisUpdate,
-                    nextUpdate: latest.nextUpdate, revokedAt: revokedAt)
-            }
-            if let revokedAt {
-                if let claimed, claimed >= revokedAt {
-                    throw VerificationStop(.failed, .revoked)
-                }
-                if revokedAt <= judgeAt {
-                    throw r.timeProof == .timestamp ? VerificationStop(.failed, .revoked) : VerificationStop(.indeterminate, .revokedNoPOE)
-                }
-                r.warnings.append(
-                    .init(
-                        .both(
-                            "Chứng thư số bị thu hồi ngày \(HosoClock.format(revokedAt)), sau thời điểm có dấu thời gian",
-                            "The certificate was revoked on \(HosoClock.format(revokedAt)), after the timestamped time")))
-            } else if let next = latest.nextUpdate, next < judgeAt, latest.thisUpdate < judgeAt {
-                r.warnings.append(
-                    .init(
-                        .both(
-                            "CRL mới nhất đã quá hạn cập nhật (\(HosoClock.format(next))); dùng vì đang ngoại tuyến",
-                            "The latest CRL is past its next update (\(HosoClock.format(next))); used because offline")))
+            r.revocation?.usedGracePeriod = true
+            r.warnings.append(
+                .init(
+                    .both(
+                        "CRL cho \(f.subject) đã quá hạn cập nhật (\(HosoClock.format(next))); dùng trong thời gian ân hạn ngoại tuyến \(Self.days(policy.crlGracePeriod)) ngày",
+                        "The CRL for \(f.subject) is past its next update (\(HosoClock.format(next))); used within the offline grace period of \(Self.days(policy.crlGracePeriod)) days"
+                    )))
+        }
+    }
+
+    /// The key size rule (RSA ≥ 2048, EC ≥ 256) for every certificate of the path, the root included.
+    func checkKeySizes(_ chain: [Certificate]) throws(VerificationStop) {
+        if let weak = chain.first(where: { !$0.publicKey.isStrongEnough }) {
+            throw VerificationStop(
+                .failed, .weakAlgorithm,
+                .both(
+                    "khóa \(weak.publicKey) của \(weak.commonName ?? weak.subject)",
+                    "key \(weak.publicKey) of \(weak.commonName ?? weak.subject)"))
+        }
+    }
+
+    static func who(_ c: Certificate, _ signer: Certificate) -> LocalizedText? {
+        c == signer ? nil : .both("chứng thư CA \(c.commonName ?? c.subject)", "CA certificate \(c.commonName ?? c.subject)")
+    }
+
+    static func days(_ t: TimeInterval) -> String {
+        let d = t / 86400
+        return d == d.rounded() ? String(Int(d)) : String(format: "%.2f", d)
+    }
+
+    /// Findings that are hoso's to judge: validity periods (step 7, against the claimed and the proven time) and CRLs
+    /// newer than the judged time (newer evidence, as the proof-of-existence model wants).
+    static let judgedElsewhere: Set<Int32> = [
+        X509_V_ERR_CERT_HAS_EXPIRED, X509_V_ERR_CERT_NOT_YET_VALID, X509_V_ERR_CRL_NOT_YET_VALID, X509_V_ERR_CERT_REVOKED,
+        X509_V_ERR_CA_KEY_TOO_SMALL, X509_V_ERR_EE_KEY_TOO_SMALL, X509_V_ERR_CA_MD_TOO_WEAK,
+    ]
+    static let keySizeErrors: Set<Int32> = [X509_V_ERR_CA_KEY_TOO_SMALL, X509_V_ERR_EE_KEY_TOO_SMALL, X509_V_ERR_CA_MD_TOO_WEAK]
+    /// No usable CRL for a certificate of the path: none at all, or only CRLs RFC 5280 §6.3 does not allow.
+    static let noRevocationDataErrors: Set<Int32> = [
+        X509_V_ERR_UNABLE_TO_GET_CRL, X509_V_ERR_UNABLE_TO_GET_CRL_ISSUER, X509_V_ERR_CRL_SIGNATURE_FAILURE,
+        X509_V_ERR_UNABLE_TO_DECRYPT_CRL_SIGNATURE, X509_V_ERR_ERROR_IN_CRL_LAST_UPDATE_FIELD,
+        X509_V_ERR_ERROR_IN_CRL_NEXT_UPDATE_FIELD, X509_V_ERR_KEYUSAGE_NO_CRL_SIGN,
+        X509_V_ERR_UNHANDLED_CRITICAL_CRL_EXTENSION, X509_V_ERR_DIFFERENT_CRL_SCOPE, X509_V_ERR_CRL_PATH_VALIDATION_ERROR,
+        X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT,
+    ]
+    static let revocationErrors: Set<Int32> = noRevocationDataErrors.union([X509_V_ERR_CRL_HAS_EXPIRED])
+
+    /// The timestamp authority's chain, checked for revocation like a signer's, at the time the token claims.
+    /// Any revocation of it counts (nothing later than the token proves the token existed before the revocation).
+    func checkTSAPath(_ tsa: Certificate, carried: [Certificate], untrusted: [Certificate], embedded: [CRL], at t: Date)
+        -> LocalizedText?
+    {
+        let pool = carried + untrusted
+        guard let chain = cachedChain(tsa, untrusted: pool) else {
+            return .both("không dựng được chuỗi chứng thư của TSA", "no chain for the TSA certificate")
+        }
+        if let weak = chain.first(where: { !$0.publicKey.isStrongEnough }) {
+            return .both("khóa \(weak.publicKey) của \(weak.commonName ?? weak.subject)", "key \(weak.publicKey) of \(weak.commonName ?? weak.subject)")
+        }
+        let (crls, _) = candidateCRLs(for: chain, embedded: embedded, untrusted: pool)
+        let found = validatePath(tsa, untrusted: pool, crls: crls, at: t, purpose: X509_PURPOSE_TIMESTAMP_SIGN)
+        for (i, c) in chain.enumerated().dropLast() {
+            let byOpenSSL = found.findings.first { $0.code == X509_V_ERR_CERT_REVOKED && $0.depth == i && !$0.onHold }?.date
+            let byScan = earliestRevocation(of: c, issuer: chain[i + 1], crls: crls, untrusted: pool)
+            if let at = [byOpenSSL, byScan].compactMap({ $0 }).min() {
+                return .both(
+                    "chứng thư \(c.commonName ?? c.subject) của TSA bị thu hồi ngày \(HosoClock.format(at))",
+                    "the TSA's certificate \(c.commonName ?? c.subject) was revoked on \(HosoClock.format(at))")
             }
         }
+        for f in found.findings where !Self.judgedElsewhere.contains(f.code) {
+            if f.code == X509_V_ERR_CRL_HAS_EXPIRED, policy.crlGracePeriod > 0,
+                t.timeIntervalSince(f.date ?? .distantPast) <= policy.crlGracePeriod
+            {
+                continue
+            }
+            return .both("chuỗi chứng thư của TSA: OpenSSL: " + f.text, "the TSA's chain: OpenSSL: " + f.text)
+        }
+        return nil
     }
 
     /// 9. Role: the record type's policy, when it has one, must list the role the signer claims.

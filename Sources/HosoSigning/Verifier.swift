@@ -36,6 +36,11 @@ public struct ReasonCode: RawRepresentable, Codable, Hashable, Sendable, CustomS
     /// A valid signature by someone the archive's people and assignments do not entitle to sign this record in the
     /// role claimed, on the signing date (or by the office seal, which signs copies and letters only).
     public static let signerNotEntitled = Self(rawValue: "SIGNER_NOT_ENTITLED")
+    /// The newest usable CRL was already past its nextUpdate at the judged time (and no grace period covers it).
+    public static let revocationDataStale = Self(rawValue: "REVOCATION_DATA_STALE")
+    /// RFC 5280 path validation refused the chain: certificate policies, the strict X.509 profile, name or path
+    /// constraints.
+    public static let chainConstraintsFailure = Self(rawValue: "CHAIN_CONSTRAINTS_FAILURE")
 
     public var text: LocalizedText {
         switch self {
@@ -70,6 +75,14 @@ public struct ReasonCode: RawRepresentable, Codable, Hashable, Sendable, CustomS
             return .both(
                 "Người ký không được phân công ký hồ sơ này với vai trò đó vào ngày ký",
                 "The signer is not assigned to sign this record in that role on the signing date")
+        case .revocationDataStale:
+            return .both(
+                "CRL mới nhất đã quá hạn cập nhật tại thời điểm đánh giá; không biết chứng thư có bị thu hồi sau đó không",
+                "The newest CRL was past its next update at the time judged; a later revocation cannot be ruled out")
+        case .chainConstraintsFailure:
+            return .both(
+                "Chuỗi chứng thư không đạt kiểm tra RFC 5280 (chính sách chứng thư, cấu trúc X.509, ràng buộc)",
+                "The certificate chain fails RFC 5280 validation (certificate policies, X.509 profile, constraints)")
         default: return .both(rawValue, rawValue)
         }
     }
@@ -95,10 +108,26 @@ public struct VerificationPolicy: Sendable {
     public var rolesByRecordType: [String: Set<SignerRole>]
     /// RSA PKCS#1 v1.5 signatures: Thông tư 15/2025/TT-BKHCN names RSASSA-PSS, so they are refused by default.
     public var allowPKCS1v15: Bool
+    /// How long past its nextUpdate the newest CRL may still be used when working offline. 0 (the default): a CRL
+    /// past its nextUpdate at the judged time never gives PASSED (REVOCATION_DATA_STALE). Bounded by
+    /// `maximumCRLGracePeriod`; the report shows the grace period whenever it was used.
+    public var crlGracePeriod: TimeInterval
+    /// The user-initial-policy-set of RFC 5280 §6.1.1 (dotted OIDs). nil: any policy (anyPolicy), with the policy
+    /// constraints of the certificates still enforced. A set: every path must be valid for one of these policies
+    /// (initial-explicit-policy is then set).
+    public var certificatePolicies: Set<String>?
 
-    public init(rolesByRecordType: [String: Set<SignerRole>] = VerificationPolicy.defaultRoles, allowPKCS1v15: Bool = false) {
+    /// The longest offline grace period that may be configured: 30 days.
+    public static let maximumCRLGracePeriod: TimeInterval = 30 * 86400
+
+    public init(
+        rolesByRecordType: [String: Set<SignerRole>] = VerificationPolicy.defaultRoles, allowPKCS1v15: Bool = false,
+        crlGracePeriod: TimeInterval = 0, certificatePolicies: Set<String>? = nil
+    ) {
         self.rolesByRecordType = rolesByRecordType
         self.allowPKCS1v15 = allowPKCS1v15
+        self.crlGracePeriod = min(max(crlGracePeriod, 0), Self.maximumCRLGracePeriod)
+        self.certificatePolicies = certificatePolicies
     }
 
     /// Who signs what, after DOMAIN.md: teachers their marks, the homeroom teacher the class summary,
@@ -190,6 +219,10 @@ public struct SignatureReport: Codable, Sendable {
         public var thisUpdate: Date
         public var nextUpdate: Date?
         public var revokedAt: Date?
+        /// The offline grace period (seconds) the verifier was configured with, when one was.
+        public var gracePeriod: TimeInterval?
+        /// True when a CRL past its nextUpdate was used because it was within the grace period.
+        public var usedGracePeriod: Bool?
     }
 }
 
@@ -244,11 +277,13 @@ public struct SignatureVerifier: Sendable {
             try checkIntegrity(s, cert, content: content)
             try checkKeyUsage(cert)
             let untrusted = sd.certificates + trust.intermediates
-            let judgeAt = try judgementTime(s, now: now, untrusted: untrusted, into: &r)
+            let judgeAt = try judgementTime(s, now: now, untrusted: untrusted, embedded: sd.crls, into: &r)
             r.judgedAt = judgeAt
             let chain = try checkChain(cert, untrusted: untrusted, into: &r)
             try checkValidity(chain, signer: cert, claimed: s.signingTime, judgeAt: judgeAt)
-            try checkRevocation(chain, signer: cert, embedded: sd.crls, claimed: s.signingTime, judgeAt: judgeAt, into: &r)
+            try checkPath(
+                chain, signer: cert, untrusted: untrusted, embedded: sd.crls, claimed: s.signingTime, judgeAt: judgeAt,
+                into: &r)
             try checkRole(claimedRole, recordType: recordType)
             return r
         } catch {
@@ -303,7 +338,8 @@ public struct SignatureVerifier: Sendable {
     }
 
     enum TimestampOutcome: Sendable {
-        case valid(Date, Certificate)
+        /// The time, the TSA's certificate and the certificates the token carries.
+        case valid(Date, Certificate, [Certificate])
         case mismatch
         case invalid(String)
         case untrusted(String)
@@ -312,7 +348,7 @@ public struct SignatureVerifier: Sendable {
     static func checkTimestamp(_ der: [UInt8], signature: [UInt8], roots: [Certificate], intermediates: [Certificate]) -> TimestampOutcome {
         guard let token = try? TimeStampToken(der: der) else { return .invalid("malformed") }
         switch token.verify(imprint: SHA256.hash(signature), trustedRoots: roots, intermediates: intermediates) {
-        case .valid(let t, let tsa): return .valid(t, tsa)
+        case .valid(let t, let tsa): return .valid(t, tsa, token.certificates)
         case .imprintMismatch: return .mismatch
         case .badSignature: return .invalid("bad-signature")
         case .malformed: return .invalid("malformed")
