@@ -251,7 +251,9 @@ extension SignatureVerifier {
 
     /// The timestamp authority's chain, checked for revocation like a signer's, at the time the token claims.
     /// Any revocation of it counts (nothing later than the token proves the token existed before the revocation).
-    func checkTSAPath(_ tsa: Certificate, carried: [Certificate], untrusted: [Certificate], embedded: [CRL], at t: Date)
+    func checkTSAPath(
+        _ tsa: Certificate, carried: [Certificate], untrusted: [Certificate], embedded: [CRL], at t: Date
+    )
         -> LocalizedText?
     {
         let pool = carried + untrusted
@@ -259,7 +261,9 @@ extension SignatureVerifier {
             return .both("không dựng được chuỗi chứng thư của TSA", "no chain for the TSA certificate")
         }
         if let weak = chain.first(where: { !$0.publicKey.isStrongEnough }) {
-            return .both("khóa \(weak.publicKey) của \(weak.commonName ?? weak.subject)", "key \(weak.publicKey) of \(weak.commonName ?? weak.subject)")
+            return .both(
+                "khóa \(weak.publicKey) của \(weak.commonName ?? weak.subject)",
+                "key \(weak.publicKey) of \(weak.commonName ?? weak.subject)")
         }
         let (crls, _) = candidateCRLs(for: chain, embedded: embedded, untrusted: pool)
         let found = validatePath(tsa, untrusted: pool, crls: crls, at: t, purpose: X509_PURPOSE_TIMESTAMP_SIGN)

@@ -137,6 +137,22 @@ struct Verify: ParsableCommand {
                 "Chấp nhận RSA PKCS#1 v1.5 (quy định yêu cầu RSA-PSS).",
                 "Accept RSA PKCS#1 v1.5 (the rules require RSA-PSS).")))
     var allowPkcs1 = false
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            t(
+                "Thời gian ân hạn ngoại tuyến (ngày, 0–30): CRL quá hạn cập nhật chưa quá số ngày này vẫn được dùng. Mặc định 0.",
+                "Offline grace period (days, 0–30): a CRL past its next update by no more than this is still used. Default 0."),
+            valueName: "DAYS"))
+    var crlGraceDays: Double = 0
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            t(
+                "Chỉ chấp nhận chứng thư cấp theo chính sách này (OID; lặp lại được). Mặc định: mọi chính sách.",
+                "Accept only certificates issued under this policy (OID; repeatable). Default: any policy."),
+            valueName: "OID"))
+    var certificatePolicy: [String] = []
     @OptionGroup var output: OutputOptions
     @Argument(
         help: ArgumentHelp(
@@ -146,7 +162,15 @@ struct Verify: ParsableCommand {
 
     func run() throws {
         let archive = try global.openArchive()
-        let policy = VerificationPolicy(allowPKCS1v15: allowPkcs1)
+        guard crlGraceDays >= 0, crlGraceDays * 86400 <= VerificationPolicy.maximumCRLGracePeriod else {
+            throw ValidationError(t("--crl-grace-days phải trong khoảng 0–30", "--crl-grace-days must be between 0 and 30"))
+        }
+        for oid in certificatePolicy where oid.isEmpty || !oid.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }) {
+            throw ValidationError(t("OID chính sách không hợp lệ: \(oid)", "Not a policy OID: \(oid)"))
+        }
+        let policy = VerificationPolicy(
+            allowPKCS1v15: allowPkcs1, crlGracePeriod: crlGraceDays * 86400,
+            certificatePolicies: certificatePolicy.isEmpty ? nil : Set(certificatePolicy))
         let report: SignedRevisionReport
         if FileManager.default.fileExists(atPath: target), ObjectID(hex: target) == nil {
             guard let sig = FileManager.default.contents(atPath: target) else {
@@ -192,6 +216,12 @@ struct Verify: ParsableCommand {
                 print(
                     t("    CRL: ", "    CRL: ") + "\(rev.issuer), \(HosoClock.format(rev.thisUpdate))"
                         + (rev.revokedAt.map { t(", thu hồi ", ", revoked ") + HosoClock.format($0) } ?? ""))
+                if let grace = rev.gracePeriod {
+                    let days = String(format: "%g", grace / 86400)
+                    print(
+                        t("    ân hạn ngoại tuyến cho CRL: \(days) ngày", "    offline CRL grace period: \(days) days")
+                            + (rev.usedGracePeriod == true ? t(" (đã dùng)", " (used)") : ""))
+                }
             }
             if !s.chain.isEmpty { print(t("    chuỗi: ", "    chain: ") + s.chain.joined(separator: " → ")) }
             if let a = s.algorithm { print(t("    thuật toán: ", "    algorithm: ") + a) }

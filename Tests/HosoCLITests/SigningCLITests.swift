@@ -1,4 +1,5 @@
 import Foundation
+import HosoCore
 import HosoTestSupport
 import Testing
 
@@ -105,6 +106,29 @@ import Glibc
             let again = try box.hoso("verify", rep.revision, "--json")
             #expect(again.status == 0, "\(again)")
             #expect(try again.json(ReportJSON.self).signatures.count == 1)
+        }
+    }
+
+    /// The demo CRLs are due for update 30 days after they are made: verified 35 days later, nothing rules out a
+    /// revocation since, so the signature is INDETERMINATE unless an explicit offline grace period covers the gap.
+    @Test func staleCRLNeedsAnExplicitGracePeriod() throws {
+        try withSandbox { box in
+            try prepare(box)
+            let s = try box.hoso(
+                ["sign", "gb-8a-toan-hk1", "--key", "pki/gv-toan.p12", "--password-env", "PW", "--role", "subject-teacher"],
+                env: Self.pw)
+            try #require(s.status == 0, "\(s)")
+            let later = ["HOSO_NOW": HosoClock.format(Date() + 35 * 86400)]
+            let stale = try box.hoso(["verify", "gb-8a-toan-hk1", "--json"], env: later)
+            #expect(stale.status == 7, "\(stale)")
+            #expect(try stale.json(ReportJSON.self).signatures[0].report.reason == "REVOCATION_DATA_STALE", "\(stale)")
+            let graced = try box.hoso(["verify", "gb-8a-toan-hk1", "--crl-grace-days", "10", "--lang", "en"], env: later)
+            #expect(graced.status == 0, "\(graced)")
+            #expect(graced.out.contains("offline CRL grace period: 10 days (used)"), "\(graced)")
+            let tooShort = try box.hoso(["verify", "gb-8a-toan-hk1", "--crl-grace-days", "2"], env: later)
+            #expect(tooShort.status == 7, "\(tooShort)")
+            let tooLong = try box.hoso(["verify", "gb-8a-toan-hk1", "--crl-grace-days", "31"], env: later)
+            #expect(tooLong.status == 2, "\(tooLong)")
         }
     }
 
