@@ -138,23 +138,31 @@ extension SignatureVerifier {
         return out
     }
 
-    /// The CRLs worth handing to OpenSSL for `chain`: those naming an issuer of the chain. A CRL whose every
-    /// authentic signer has a key below the national minimum is set aside, with the reason.
-    func candidateCRLs(for chain: [Certificate], embedded: [CRL], untrusted: [Certificate]) -> (use: [CRL], refused: [String]) {
+    /// The CRLs that concern `chain` (those naming one of its issuers), from the trust context and the signature.
+    /// `relevant`: every one whose signer meets the key size rule, for hoso's scan of revocations; `complete`: those
+    /// minus delta CRLs, handed to OpenSSL (a delta CRL is never a complete list, whatever else it says); `refused`:
+    /// why a CRL was set aside.
+    func candidateCRLs(
+        for chain: [Certificate], embedded: [CRL], untrusted: [Certificate]
+    ) -> (complete: [CRL], relevant: [CRL], refused: [LocalizedText]) {
         var seen = Set<String>()
         let all = (trust.crls + embedded).filter { seen.insert($0.fingerprint).inserted }
         let issuers = Set(chain.map(\.issuer))
-        var use = [CRL]()
-        var refused = [String]()
+        var relevant = [CRL]()
+        var refused = [LocalizedText]()
         for crl in all where issuers.contains(crl.issuer) {
             let signers = crlSigners(crl, pool: chain + untrusted + trust.roots)
             if !signers.isEmpty, !signers.contains(where: { $0.publicKey.isStrongEnough }) {
-                refused.append("CRL \(crl.issuer) \(HosoClock.format(crl.thisUpdate)): \(signers[0].publicKey)")
+                let when = HosoClock.format(crl.thisUpdate)
+                refused.append(
+                    .both(
+                        "bỏ qua CRL \(crl.issuer) \(when): khóa ký \(signers[0].publicKey) quá yếu",
+                        "CRL \(crl.issuer) \(when) set aside: its signing key \(signers[0].publicKey) is too weak"))
                 continue
             }
-            use.append(crl)
+            relevant.append(crl)
         }
-        return (use, refused)
+        return (relevant.filter { !$0.isDelta }, relevant, refused)
     }
 
     /// The certificates among `pool` named as `crl`'s issuer whose key signed it.

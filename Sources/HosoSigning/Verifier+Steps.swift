@@ -153,7 +153,7 @@ extension SignatureVerifier {
         judgeAt: Date, into r: inout SignatureReport
     ) throws(VerificationStop) {
         try checkKeySizes(chain)
-        let (crls, refused) = candidateCRLs(for: chain, embedded: embedded, untrusted: untrusted)
+        let (crls, relevant, refused) = candidateCRLs(for: chain, embedded: embedded, untrusted: untrusted)
         let found = validatePath(cert, untrusted: untrusted, crls: crls, at: judgeAt)
         let complete = crls.filter { $0.issuer == cert.issuer && !$0.isDelta && !$0.hasUnhandledCriticalExtension }
         if let latest = complete.max(by: { $0.thisUpdate < $1.thisUpdate }) {
@@ -164,7 +164,7 @@ extension SignatureVerifier {
         // Revocation first: a revocation before the proven time is FAILED whatever else is wrong.
         for (i, c) in chain.enumerated().dropLast() {
             let byOpenSSL = found.findings.first { $0.code == X509_V_ERR_CERT_REVOKED && $0.depth == i && !$0.onHold }?.date
-            let byScan = earliestRevocation(of: c, issuer: chain[i + 1], crls: crls, untrusted: untrusted)
+            let byScan = earliestRevocation(of: c, issuer: chain[i + 1], crls: relevant, untrusted: untrusted)
             guard let revokedAt = [byOpenSSL, byScan].compactMap({ $0 }).min() else { continue }
             if c == cert { r.revocation?.revokedAt = revokedAt }
             if let claimed, claimed >= revokedAt { throw VerificationStop(.failed, .revoked, Self.who(c, cert)) }
@@ -187,10 +187,9 @@ extension SignatureVerifier {
             throw VerificationStop(.indeterminate, .chainConstraintsFailure, .both("OpenSSL: " + f.text, "OpenSSL: " + f.text))
         }
         if let f = found.first(Self.noRevocationDataErrors) {
-            let aside = refused.isEmpty ? "" : "; " + refused.joined(separator: "; ")
-            throw VerificationStop(
-                .indeterminate, .noRevocationData,
-                .both("OpenSSL: " + f.text + aside.replacingOccurrences(of: ": ", with: ": khóa yếu "), "OpenSSL: " + f.text + aside))
+            let vi = (["OpenSSL: " + f.text] + refused.map(\.vi)).joined(separator: "; ")
+            let en = (["OpenSSL: " + f.text] + refused.map(\.en)).joined(separator: "; ")
+            throw VerificationStop(.indeterminate, .noRevocationData, .both(vi, en))
         }
         for f in found.findings where f.code == X509_V_ERR_CRL_HAS_EXPIRED {
             let next = f.date ?? .distantPast
@@ -245,7 +244,6 @@ extension SignatureVerifier {
         X509_V_ERR_UNABLE_TO_DECRYPT_CRL_SIGNATURE, X509_V_ERR_ERROR_IN_CRL_LAST_UPDATE_FIELD,
         X509_V_ERR_ERROR_IN_CRL_NEXT_UPDATE_FIELD, X509_V_ERR_KEYUSAGE_NO_CRL_SIGN,
         X509_V_ERR_UNHANDLED_CRITICAL_CRL_EXTENSION, X509_V_ERR_DIFFERENT_CRL_SCOPE, X509_V_ERR_CRL_PATH_VALIDATION_ERROR,
-        X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT,
     ]
     static let revocationErrors: Set<Int32> = noRevocationDataErrors.union([X509_V_ERR_CRL_HAS_EXPIRED])
 
@@ -265,11 +263,11 @@ extension SignatureVerifier {
                 "khóa \(weak.publicKey) của \(weak.commonName ?? weak.subject)",
                 "key \(weak.publicKey) of \(weak.commonName ?? weak.subject)")
         }
-        let (crls, _) = candidateCRLs(for: chain, embedded: embedded, untrusted: pool)
+        let (crls, relevant, _) = candidateCRLs(for: chain, embedded: embedded, untrusted: pool)
         let found = validatePath(tsa, untrusted: pool, crls: crls, at: t, purpose: X509_PURPOSE_TIMESTAMP_SIGN)
         for (i, c) in chain.enumerated().dropLast() {
             let byOpenSSL = found.findings.first { $0.code == X509_V_ERR_CERT_REVOKED && $0.depth == i && !$0.onHold }?.date
-            let byScan = earliestRevocation(of: c, issuer: chain[i + 1], crls: crls, untrusted: pool)
+            let byScan = earliestRevocation(of: c, issuer: chain[i + 1], crls: relevant, untrusted: pool)
             if let at = [byOpenSSL, byScan].compactMap({ $0 }).min() {
                 return .both(
                     "chứng thư \(c.commonName ?? c.subject) của TSA bị thu hồi ngày \(HosoClock.format(at))",

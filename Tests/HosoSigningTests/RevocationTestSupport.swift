@@ -7,8 +7,8 @@ import HosoTestSupport
 /// A small PKI made with the openssl command line (`openssl ca`, so every date can be set) holding one case of each
 /// class of RFC 5280 §6.3 / §5.2 CRL processing that the NIST PKITS descriptions name: stale CRLs, a CRL signer
 /// without cRLSign, an unknown critical CRL extension, a delta CRL only, Issuing Distribution Point scopes
-/// (onlyContainsCACerts, onlySomeReasons, another partition), a separate CRL signing key, a weak CA key, a CA that
-/// requires an explicit policy, a CA with a non-critical basicConstraints, and a revoked TSA.
+/// (onlyContainsCACerts, onlySomeReasons, another partition), a separate CRL signing key (and a weak one), a weak
+/// CA key, a CA that requires an explicit policy, a CA with a non-critical basicConstraints, and a revoked TSA.
 /// Certificates are valid 2023–2033; "Revoked signer" and "Revoked TSA" were revoked on 2024-06-01; the CRLs are
 /// issued 2025-05-01 with nextUpdate 2025-08-01 unless their name says otherwise (crl-ca-old: 2024-01-01 to
 /// 2024-02-01, before the revocations; crl-ca-lapsed: nextUpdate 2025-05-25).
@@ -174,6 +174,7 @@ final class RevocationPKI: Sendable {
         for c in ca canocrl caweak caexpl canoncrit; do newca $c; done
         issue ca "Test CA" ca_ext root root ec
         issue crlkey "Test CA" crlsigner_ext root root ec
+        issue crlkeyweak "Test CA" crlsigner_ext root root rsa1024
         issue canocrl "Test CA without cRLSign" ca_nocrlsign_ext root root ec
         issue caweak "Test CA weak key" ca_ext root root rsa1024
         issue caexpl "Test CA requiring explicit policy" ca_explicit_ext root root ec
@@ -206,6 +207,7 @@ final class RevocationPKI: Sendable {
         crl ca ca ca crl_some_reasons $NOW1 $NEXT1 crl-ca-reasons
         crl ca ca ca crl_other_partition $NOW1 $NEXT1 crl-ca-part2
         crl ca crlkey crlkey crl_plain $NOW1 $NEXT1 crl-ca-bycrlkey
+        crl ca crlkeyweak crlkeyweak crl_plain $NOW1 $NEXT1 crl-ca-byweakkey
         crl canocrl canocrl canocrl crl_plain $NOW1 $NEXT1 crl-canocrl
         crl caweak caweak caweak crl_plain $NOW1 $NEXT1 crl-caweak
         crl caexpl caexpl caexpl crl_plain $NOW1 $NEXT1 crl-caexpl

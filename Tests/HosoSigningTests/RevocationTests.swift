@@ -19,7 +19,7 @@ private let day: TimeInterval = 86400
 
     func verifier(crls: [String], policy: VerificationPolicy = VerificationPolicy()) throws -> SignatureVerifier {
         let p = try pki()
-        let cas = ["ca", "crlkey", "canocrl", "caweak", "caexpl", "canoncrit"]
+        let cas = ["ca", "crlkey", "crlkeyweak", "canocrl", "caweak", "caexpl", "canoncrit"]
         return SignatureVerifier(
             trust: TrustContext(roots: [try p.cert("root")], intermediates: try cas.map(p.cert), crls: try crls.map(p.crl)),
             policy: policy, clock: .fixed(judgeAt))
@@ -118,6 +118,13 @@ private let day: TimeInterval = 86400
         let r = try judge("weaksigner", issuer: "caweak", crls: ["root", "caweak"])
         #expect(r.indication == .failed && r.reason == .weakAlgorithm, "\(r)")
         #expect(r.message.en.contains("RSA 1024"), "\(r.message)")
+    }
+
+    @Test func crlSignedByAWeakKeyIsNotUsed() throws {
+        // A separate CRL signing key of the CA, certified by the root, but RSA 1024.
+        let r = try judge("signer", crls: ["root", "ca-byweakkey"])
+        #expect(r.indication == .indeterminate && r.reason == .noRevocationData, "\(r)")
+        #expect(r.message.en.contains("RSA 1024") && r.message.en.contains("too weak"), "\(r.message)")
     }
 
     @Test func certificatePoliciesAreProcessed() throws {
