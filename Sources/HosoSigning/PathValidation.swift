@@ -179,7 +179,8 @@ extension SignatureVerifier {
     /// trusted root and may sign CRLs (key rollover, a separate CRL signing key), with a key of the allowed size.
     func earliestRevocation(of cert: Certificate, issuer: Certificate, crls: [CRL], untrusted: [Certificate]) -> Date? {
         var earliest: Date?
-        for crl in crls where crl.issuer == cert.issuer && !crl.hasUnhandledCriticalExtension {
+        // A CRL limited to attribute certificates lists their serials, not those of public-key certificates.
+        for crl in crls where crl.issuer == cert.issuer && !crl.hasUnhandledCriticalExtension && !crl.onlyAttributeCertificates {
             guard let at = crl.revocationDate(of: cert), !crl.isOnHold(cert) else { continue }
             let signers = crlSigners(crl, pool: [issuer] + untrusted)
             let authentic = signers.contains { s in
@@ -202,6 +203,15 @@ extension CRL {
             if X509_EXTENSION_get_critical(ext) != 0, !handled.contains(OBJ_obj2nid(X509_EXTENSION_get_object(ext))) { return true }
         }
         return false
+    }
+
+    /// The Issuing Distribution Point says onlyContainsAttributeCerts (RFC 5280 §5.2.5).
+    var onlyAttributeCertificates: Bool {
+        var crit: Int32 = 0
+        guard let raw = X509_CRL_get_ext_d2i(crl, NID_issuing_distribution_point, &crit, nil) else { return false }
+        let idp = raw.assumingMemoryBound(to: ISSUING_DIST_POINT.self)
+        defer { ISSUING_DIST_POINT_free(idp) }
+        return idp.pointee.onlyattr != 0
     }
 
     /// A delta CRL (RFC 5280 §5.2.4) lists only changes since a base CRL: never a complete list.

@@ -150,6 +150,11 @@ final class RevocationPKI: Sendable {
         [ crl_some_reasons ]
         authorityKeyIdentifier = keyid
         issuingDistributionPoint = critical,@idp_reasons
+        [ crl_only_attr ]
+        authorityKeyIdentifier = keyid
+        issuingDistributionPoint = critical,@idp_attr
+        [ idp_attr ]
+        onlyAA = TRUE
         [ idp_reasons ]
         onlysomereasons = keyCompromise
         [ crl_other_partition ]
@@ -212,5 +217,10 @@ final class RevocationPKI: Sendable {
         crl caweak caweak caweak crl_plain $NOW1 $NEXT1 crl-caweak
         crl caexpl caexpl caexpl crl_plain $NOW1 $NEXT1 crl-caexpl
         crl canoncrit canoncrit canoncrit crl_plain $NOW1 $NEXT1 crl-canoncrit
+        # An attribute-certificate CRL of the same CA whose entry has the valid signer's serial (its own serial space).
+        cp -r ca ca-aa
+        CADIR=ca-aa openssl ca -config ca.cnf -revoke signer.pem -cert ca.pem -keyfile ca.key 2>/dev/null
+        sed -i -E 's/^R\t([0-9]+Z)\t[0-9]+Z/R\t\1\t240601000000Z/' ca-aa/index.txt
+        crl ca-aa ca ca crl_only_attr $NOW1 $NEXT1 crl-ca-onlyattr
         """#
 }

@@ -99,6 +99,9 @@ private let day: TimeInterval = 86400
         #expect(otherPartition.indication == .indeterminate && otherPartition.reason == .noRevocationData, "\(otherPartition)")
         let userOnly = try judge("signer", crls: ["root", "ca-onlyuser"])
         #expect(userOnly.indication == .passed, "\(userOnly)")
+        // A CRL of attribute certificates only is no evidence about a public-key certificate with the same serial.
+        let attributeOnly = try judge("signer", crls: ["root", "ca", "ca-onlyattr"])
+        #expect(attributeOnly.indication == .passed, "\(attributeOnly)")
     }
 
     @Test func crlSignerWithoutCRLSignIsNotUsed() throws {
