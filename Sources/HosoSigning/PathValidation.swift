@@ -13,10 +13,6 @@ struct PathFindings {
         var subject: String
         /// CERT_REVOKED: the revocation date in the CRL OpenSSL chose; CRL_HAS_EXPIRED: that CRL's nextUpdate.
         var date: Date?
-        /// CRL_HAS_EXPIRED: that CRL's thisUpdate.
-        var issued: Date?
-        /// CERT_REVOKED: the CRL entry's reason is certificateHold (a suspension, not a revocation).
-        var onHold = false
 
         var text: String {
             String(cString: X509_verify_cert_error_string(Int(code)))
@@ -59,17 +55,10 @@ private let recordingCallback: X509_STORE_CTX_verify_cb = { ok, ctx in
         var entry: OpaquePointer?
         if X509_CRL_get0_by_cert(crl, &entry, cert) == 1, let entry {
             f.date = OpenSSL.date(X509_REVOKED_get0_revocationDate(entry)) ?? .distantPast
-            var crit: Int32 = 0
-            if let reason = X509_REVOKED_get_ext_d2i(entry, NID_crl_reason, &crit, nil) {
-                let e = OpaquePointer(reason)
-                f.onHold = ASN1_ENUMERATED_get(UnsafeMutablePointer(e)) == Int(CRL_REASON_CERTIFICATE_HOLD)
-                ASN1_ENUMERATED_free(UnsafeMutablePointer(e))
-            }
         }
     }
     if err == X509_V_ERR_CRL_HAS_EXPIRED, let crl = X509_STORE_CTX_get0_current_crl(ctx) {
         f.date = OpenSSL.date(X509_CRL_get0_nextUpdate(crl))
-        f.issued = OpenSSL.date(X509_CRL_get0_lastUpdate(crl))
     }
     box.findings.append(f)
     return 1
@@ -181,7 +170,7 @@ extension SignatureVerifier {
         var earliest: Date?
         // A CRL limited to attribute certificates lists their serials, not those of public-key certificates.
         for crl in crls where crl.issuer == cert.issuer && !crl.hasUnhandledCriticalExtension && !crl.onlyAttributeCertificates {
-            guard let at = crl.revocationDate(of: cert), !crl.isOnHold(cert) else { continue }
+            guard let at = crl.revocationDate(of: cert) else { continue }
             let signers = crlSigners(crl, pool: [issuer] + untrusted)
             let authentic = signers.contains { s in
                 guard s.publicKey.isStrongEnough, s.mayIssueCRLs else { return false }
@@ -216,17 +205,6 @@ extension CRL {
 
     /// A delta CRL (RFC 5280 §5.2.4) lists only changes since a base CRL: never a complete list.
     var isDelta: Bool { X509_CRL_get_ext_by_NID(crl, NID_delta_crl, -1) >= 0 }
-
-    /// The entry for `cert` says certificateHold (RFC 5280 §5.3.1): a suspension that may be lifted.
-    func isOnHold(_ cert: Certificate) -> Bool {
-        var entry: OpaquePointer?
-        guard X509_CRL_get0_by_cert(crl, &entry, cert.x509) == 1, let entry else { return false }
-        var crit: Int32 = 0
-        guard let reason = X509_REVOKED_get_ext_d2i(entry, NID_crl_reason, &crit, nil) else { return false }
-        let e = UnsafeMutablePointer<ASN1_ENUMERATED>(OpaquePointer(reason))
-        defer { ASN1_ENUMERATED_free(e) }
-        return ASN1_ENUMERATED_get(e) == Int(CRL_REASON_CERTIFICATE_HOLD)
-    }
 }
 
 extension Certificate {

@@ -163,7 +163,7 @@ extension SignatureVerifier {
         }
         // Revocation first: a revocation before the proven time is FAILED whatever else is wrong.
         for (i, c) in chain.enumerated().dropLast() {
-            let byOpenSSL = found.findings.first { $0.code == X509_V_ERR_CERT_REVOKED && $0.depth == i && !$0.onHold }?.date
+            let byOpenSSL = found.findings.first { $0.code == X509_V_ERR_CERT_REVOKED && $0.depth == i }?.date
             let byScan = earliestRevocation(of: c, issuer: chain[i + 1], crls: relevant, untrusted: untrusted)
             guard let revokedAt = [byOpenSSL, byScan].compactMap({ $0 }).min() else { continue }
             if c == cert { r.revocation?.revokedAt = revokedAt }
@@ -266,7 +266,7 @@ extension SignatureVerifier {
         let (crls, relevant, _) = candidateCRLs(for: chain, embedded: embedded, untrusted: pool)
         let found = validatePath(tsa, untrusted: pool, crls: crls, at: t, purpose: X509_PURPOSE_TIMESTAMP_SIGN)
         for (i, c) in chain.enumerated().dropLast() {
-            let byOpenSSL = found.findings.first { $0.code == X509_V_ERR_CERT_REVOKED && $0.depth == i && !$0.onHold }?.date
+            let byOpenSSL = found.findings.first { $0.code == X509_V_ERR_CERT_REVOKED && $0.depth == i }?.date
             let byScan = earliestRevocation(of: c, issuer: chain[i + 1], crls: relevant, untrusted: pool)
             if let at = [byOpenSSL, byScan].compactMap({ $0 }).min() {
                 return .both(
