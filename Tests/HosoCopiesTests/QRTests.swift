@@ -502,4 +502,71 @@ struct QRTests {
         #expect(throws: qrErr(.qrEncodeFailed)) { try QRCode.modules(for: String(repeating: "A", count: 5000)) }
         #expect(throws: qrErr(.qrEncodeFailed)) { try QRCode.png(for: "HS1:TEST", scale: 0) }
     }
+
+    /// ECDSA accepts (r, s) and (r, n − s) alike: the high-S twin of a valid text is refused, so one payload has one
+    /// valid text; and the encoder only ever writes the low form.
+    @Test func qrHighSTwinOfAValidSignatureIsRefused() throws {
+        let keys = try qrKeys()
+        var sawHigh = false
+        for _ in 0..<16 {
+            let text = try QRPayloadCodec.encode(qrRealisticPayload, signer: keys.office.key)
+            let d = try QRPayloadCodec.decode(text)
+            #expect(LowS.isLow(d.signature), "the encoder writes low-S only")
+            // n − s, by hand (big-endian subtraction), independent of LowS.normalized.
+            let s = Array(d.signature[32...])
+            var twin = [UInt8](repeating: 0, count: 32)
+            var borrow = 0
+            for i in stride(from: 31, through: 0, by: -1) {
+                var v = Int(LowS.order[i]) - Int(s[i]) - borrow
+                borrow = v < 0 ? 1 : 0
+                if v < 0 { v += 256 }
+                twin[i] = UInt8(v)
+            }
+            let high = Array(d.signature[..<32]) + twin
+            // The twin is a mathematically valid signature: OpenSSL accepts it.
+            #expect(RawECDSA.verify(high, of: d.signedBytes, certificate: keys.office.certificate))
+            let twinText = QRPayloadCodec.prefix + Base45.encode(d.signedBytes + high)
+            #expect(QRPayloadCodec.verify(twinText, certificates: [keys.office.certificate]) == .badSignature(d.payload))
+            #expect(QRPayloadCodec.verify(text, certificates: [keys.office.certificate]) != .badSignature(d.payload))
+            sawHigh = sawHigh || !LowS.isLow(high)
+        }
+        #expect(sawHigh)
+        // Raw signatures from OpenSSL are high-S about half the time; normalising maps them to the low twin.
+        var raws = 0
+        for _ in 0..<32 where !LowS.isLow(try RawECDSA.sign([1, 2, 3], with: keys.office.key)) { raws += 1 }
+        #expect(raws > 0, "OpenSSL produced no high-S signature in 32 tries")
+    }
+
+    /// Two different copy QR codes in one image: refused as ambiguous; the same code twice, or other QR codes beside
+    /// one copy code, are not.
+    @Test func qrImageWithTwoCopyCodesIsAmbiguous() throws {
+        let keys = try qrKeys()
+        let tmp = TempDirectory()
+        var other = qrRealisticPayload
+        other.holderName = "Trần Văn Giả"
+        let a = try QRPayloadCodec.encode(qrRealisticPayload, signer: keys.office.key)
+        let b = try QRPayloadCodec.encode(other, signer: keys.office.key)
+        let fa = tmp.write("a.png", try QRCode.png(for: a))
+        let fb = tmp.write("b.png", try QRCode.png(for: b))
+        let both = tmp.path + "/both.png"
+        let r = try runProgram(
+            "/usr/bin/python3",
+            [
+                "-c",
+                """
+                import sys
+                from PIL import Image
+                a, b = Image.open(sys.argv[1]), Image.open(sys.argv[2])
+                out = Image.new('L', (a.width + b.width + 40, max(a.height, b.height)), 255)
+                out.paste(a, (0, 0)); out.paste(b, (a.width + 40, 0)); out.save(sys.argv[3])
+                """, fa, fb, both,
+            ])
+        try #require(r.status == 0, "\(r)")
+        let texts = try QRCode.decode(imageFile: both)
+        #expect(Set(texts) == [a, b])
+        #expect(throws: qrErr(.qrAmbiguous)) { _ = try QRPayloadCodec.onlyPayload(in: texts, source: both) }
+        #expect(try QRPayloadCodec.onlyPayload(in: [a, a, "https://example.org"]) == a)
+        #expect(try QRPayloadCodec.onlyPayload(in: ["https://example.org"]) == nil)
+    }
+
 }
