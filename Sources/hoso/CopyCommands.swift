@@ -81,7 +81,7 @@ struct CopyVerify: ParsableCommand {
                 được báo là văn bản, kèm kết luận (KHỚP / KHÔNG KHỚP / KHÔNG CÓ). Tệp không đọc được: FAILED FORMAT_FAILURE.
                 --qr ẢNH|VĂN-BẢN: có kho thì kiểm tra như PDF: sổ cấp bản sao (mọi trường của mã QR), thu hồi, đính
                 chính, chứng thư ký. Không có kho: CHỈ KIỂM TRA CHỮ KÝ, với --office-cert (không được tin sẵn: phải
-                dẫn tới một --trust, còn hạn vào ngày cấp, không bị thu hồi theo --crl). Ảnh có hai mã QR bản sao khác
+                dẫn tới một --trust qua các --ca, còn hạn vào ngày cấp, không bị thu hồi theo --crl). Ảnh có hai mã QR bản sao khác
                 nhau bị từ chối.
                 Mã thoát: 0 hợp lệ; 7 chưa đủ căn cứ; 8 không hợp lệ.
                 """,
@@ -93,8 +93,8 @@ struct CopyVerify: ParsableCommand {
                 DIFFERS / NOT FOUND). An unreadable file is FAILED FORMAT_FAILURE.
                 --qr IMAGE|TEXT: with an archive, checked like a PDF: the copy register (every field of the QR code),
                 revocation, corrections, the signing certificate. Without one: SIGNATURE ONLY, with --office-cert
-                (untrusted input: it must chain to a --trust anchor, be valid on the issue date and not be revoked by a
-                --crl). An image with two different copy QR codes is refused.
+                (untrusted input: it must chain to a --trust anchor through --ca certificates, be valid on the issue date
+                and not be revoked by a --crl). An image with two different copy QR codes is refused.
                 Exit: 0 valid; 7 indeterminate; 8 invalid.
                 """))
     }
@@ -114,6 +114,11 @@ struct CopyVerify: ParsableCommand {
         help: ArgumentHelp(
             t("Chứng thư gốc tin cậy cho --qr (thêm vào của kho).", "A trust anchor for --qr (added to the archive's)."),
             valueName: "ROOT.pem")) var trust: [String] = []
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            t("Chứng thư CA trung gian cho --qr (thêm vào của kho).", "An intermediate CA certificate for --qr (added to the archive's)."),
+            valueName: "CA.pem")) var ca: [String] = []
     @Option(
         name: .long,
         help: ArgumentHelp(t("CRL cho --qr (thêm vào của kho).", "A CRL for --qr (added to the archive's)."), valueName: "FILE.crl"))
@@ -199,7 +204,8 @@ struct CopyVerify: ParsableCommand {
         let given = try officeCert.flatMap { try Certificate.load(file: $0) }
         let anchors = try trust.flatMap { try Certificate.load(file: $0) }
         let crls = try crl.flatMap { try CRL.load(try readInputFile($0), source: $0) }
-        let extra = TrustContext(roots: anchors, intermediates: [], crls: crls)
+        let cas = try ca.flatMap { try Certificate.load(file: $0) }
+        let extra = TrustContext(roots: anchors, intermediates: cas, crls: crls)
         let r: QRCopyReport
         if FileManager.default.fileExists(atPath: global.archivePath + "/hoso-archive.json") {
             r = try global.openArchive().verifyCopyQR(text, officeCertificates: given, trust: extra)

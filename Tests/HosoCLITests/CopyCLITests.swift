@@ -126,11 +126,12 @@ import Testing
         }
     }
 
-    /// `--trust` with every demo root and `--crl` with every demo CRL.
+    /// `--trust` with every demo root, `--ca` with every intermediate and `--crl` with every demo CRL.
     static func trustArgs(_ box: Sandbox) throws -> [String] {
         let roots = try FileManager.default.contentsOfDirectory(atPath: box.path("pki/roots")).map { "pki/roots/\($0)" }
         let crls = try FileManager.default.contentsOfDirectory(atPath: box.path("pki/crl")).filter { $0.hasSuffix(".crl") }
-        return roots.flatMap { ["--trust", $0] } + crls.flatMap { ["--crl", "pki/crl/\($0)"] }
+        let cas = try FileManager.default.contentsOfDirectory(atPath: box.path("pki/ca")).map { "pki/ca/\($0)" }
+        return roots.flatMap { ["--trust", $0] } + cas.flatMap { ["--ca", $0] } + crls.flatMap { ["--crl", "pki/crl/\($0)"] }
     }
 
     /// SHA-256 of a PEM certificate's DER, by openssl.
