@@ -72,14 +72,18 @@ public enum CopyQRVerification {
     /// Checks `text` with nothing but the given office certificates (untrusted input: each must chain to a root
     /// of `trust`, be valid on the issue date and not revoked by `trust`'s CRLs). Says plainly that only the
     /// signature was checked.
-    public static func verifySignatureOnly(_ text: String, officeCertificates: [Certificate], trust: TrustContext, clock: HosoClock)
+    public static func verifySignatureOnly(
+        _ text: String, officeCertificates: [Certificate], trust: TrustContext, clock: HosoClock
+    )
         -> QRCopyReport
     {
         var r = QRCopyReport(
             indication: "PASSED", reasons: [], messages: [], scope: .signatureOnly, payload: nil, office: nil, registered: nil,
             differing: [], laterCorrections: [], revocation: nil, note: signatureOnlyNote)
         guard let (_, cert) = signature(text, candidates: officeCertificates, into: &r) else { return r }
-        judge(cert, others: officeCertificates, at: endOfIssueDay(r.payload!.issueDate, calendar: vietnam), trust: trust, clock: clock, into: &r)
+        judge(
+            cert, others: officeCertificates, at: endOfIssueDay(r.payload!.issueDate, calendar: vietnam), trust: trust, clock: clock,
+            into: &r)
         return r
     }
 
@@ -105,7 +109,9 @@ public enum CopyQRVerification {
 
     /// Judges the office certificate (chain, validity, revocation) at `at`, with the other given certificates as
     /// possible intermediates; a certificate that is not PASSED makes the report so, with its reason.
-    static func judge(_ cert: Certificate, others: [Certificate], at: Date, trust: TrustContext, clock: HosoClock, into r: inout QRCopyReport) {
+    static func judge(
+        _ cert: Certificate, others: [Certificate], at: Date, trust: TrustContext, clock: HosoClock, into r: inout QRCopyReport
+    ) {
         let verifier = SignatureVerifier(trust: trust, clock: clock)
         let j = verifier.judgeCertificate(cert, untrusted: others.filter { $0 != cert }, at: at)
         r.office = OfficeCertificateInfo(
@@ -161,7 +167,9 @@ extension Archive {
     ///
     /// `officeCertificates` are certificates the caller offers (untrusted: each must be the one the register names,
     /// or an office copy signer); `trust` adds trust anchors, CA certificates and CRLs to the archive's.
-    public func verifyCopyQR(_ text: String, officeCertificates given: [Certificate] = [], trust extra: TrustContext? = nil) throws
+    public func verifyCopyQR(
+        _ text: String, officeCertificates given: [Certificate] = [], trust extra: TrustContext? = nil
+    ) throws
         -> QRCopyReport
     {
         var r = QRCopyReport(
@@ -187,7 +195,8 @@ extension Archive {
                 "NOT_OFFICE_SIGNER",
                 registered == nil
                     ? .both(
-                        "Chứng thư đã cho không phải chứng thư ký bản sao của cơ quan", "The certificate given is not one of the office's copy signers")
+                        "Chứng thư đã cho không phải chứng thư ký bản sao của cơ quan",
+                        "The certificate given is not one of the office's copy signers")
                     : .both(
                         "Bản sao này không được ký bằng chứng thư đã cho (sổ cấp bản sao ghi chứng thư khác)",
                         "This copy was not signed with the certificate given (the copy register names another)"))

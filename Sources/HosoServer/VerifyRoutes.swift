@@ -58,7 +58,8 @@ enum Verification {
             kind: r.kind.rawValue, finding: r.finding?.rawValue, differing: r.letter.map(\.differing),
             indication: r.indication, method: .pdf, reasons: r.reasons, messages: r.messages,
             copyNumber: r.kind == .letter ? r.letter?.requestId : r.registered?.printedNumber,
-            issueDate: r.kind == .letter ? r.letter.map { String($0.answeredAt.prefix(10)) } : r.registered.map { String($0.issuedAt.prefix(10)) },
+            issueDate: r.kind == .letter
+                ? r.letter.map { String($0.answeredAt.prefix(10)) } : r.registered.map { String($0.issuedAt.prefix(10)) },
             signedBy: sig?.signer, judgedAt: sig.map { HosoClock.format($0.judgedAt) }, timeProof: sig?.timeProof.rawValue,
             shown: shown)
     }

@@ -100,7 +100,8 @@ struct CopyVerify: ParsableCommand {
     }
     @OptionGroup var global: GlobalOptions
     @Option(
-        name: .long, help: ArgumentHelp(t("Ảnh (PNG/PGM/JPEG) hoặc nội dung mã QR.", "QR image (PNG/PGM/JPEG) or its text."), valueName: "IMAGE|TEXT")
+        name: .long,
+        help: ArgumentHelp(t("Ảnh (PNG/PGM/JPEG) hoặc nội dung mã QR.", "QR image (PNG/PGM/JPEG) or its text."), valueName: "IMAGE|TEXT")
     ) var qr: String?
     @Option(
         name: .long,
@@ -235,14 +236,17 @@ struct CopyVerify: ParsableCommand {
             if let o = r.office {
                 print(t("  ký bởi: ", "  signed by: ") + o.name)
                 print(t("  chứng thư SHA-256: ", "  certificate SHA-256: ") + o.fingerprint)
-                let chain = o.chain.isEmpty ? t("(không tới gốc tin cậy nào)", "(reaches no trust anchor)") : o.chain.joined(separator: " → ")
+                let chain =
+                    o.chain.isEmpty ? t("(không tới gốc tin cậy nào)", "(reaches no trust anchor)") : o.chain.joined(separator: " → ")
                 let judged = t(", đánh giá tại ", ", judged at ") + HosoClock.format(o.judgedAt)
                 let verdict = ": " + o.indication + (o.reason.map { " " + $0 } ?? "")
                 print(t("  chuỗi chứng thư: ", "  chain: ") + chain + judged + verdict)
             }
             if let reg = r.registered {
                 print(
-                    t("  sổ cấp bản sao: số \(reg.printedNumber), \(reg.issuedAt)", "  copy register: number \(reg.printedNumber), \(reg.issuedAt)"))
+                    t(
+                        "  sổ cấp bản sao: số \(reg.printedNumber), \(reg.issuedAt)",
+                        "  copy register: number \(reg.printedNumber), \(reg.issuedAt)"))
             }
             for (code, m) in zip(r.reasons, r.messages) { print("  ✗ \(code): " + m.text(cliLang)) }
             print("  " + r.note.text(cliLang))

@@ -187,7 +187,8 @@ import Testing
             // Every other field of the payload is compared too.
             let edits: [(String, (inout CopyPayload) -> Void)] = [
                 ("dateOfBirth", { $0.dateOfBirth = "1979-12-31" }), ("ledgerNumber", { $0.ledgerNumber = "7" }),
-                ("ledgerYear", { $0.ledgerYear += 1 }), ("issueDate", { $0.issueDate = String($0.issueDate.prefix(4)) + ($0.issueDate.hasSuffix("-01-01") ? "-01-02" : "-01-01") }),
+                ("ledgerYear", { $0.ledgerYear += 1 }),
+                ("issueDate", { $0.issueDate = String($0.issueDate.prefix(4)) + ($0.issueDate.hasSuffix("-01-01") ? "-01-02" : "-01-01") }),
             ]
             for (field, edit) in edits {
                 let v = try box.hoso("copy", "verify", "--qr", try forge(edit), "--json")
@@ -217,7 +218,10 @@ import Testing
             let now = Date()
             let cert = try PKI.issue(
                 CertificateSpec(
-                    subject: [.country("VN"), .organization("Phòng Giáo dục và Đào tạo huyện Tân Lập"), .commonName("Phòng Giáo dục và Đào tạo huyện Tân Lập")],
+                    subject: [
+                        .country("VN"), .organization("Phòng Giáo dục và Đào tạo huyện Tân Lập"),
+                        .commonName("Phòng Giáo dục và Đào tạo huyện Tân Lập"),
+                    ],
                     notBefore: now - 86_400, notAfter: now + 86_400, keyUsage: [.digitalSignature, .nonRepudiation]),
                 key: key, issuer: nil)
             try box.write("fake.pem", cert.pem)
