@@ -200,6 +200,22 @@ import Testing
             // The genuine QR still passes.
             let ok = try box.hoso("copy", "verify", "--qr", real.qr)
             #expect(ok.status == 0 && ok.out.contains("PASSED"), "\(ok)")
+            // The forged code printed beside the genuine one: which is meant is unclear, so the image is refused.
+            let both = try spawn(
+                "/bin/sh",
+                [
+                    "-c",
+                    """
+                    qrencode -l M -s 4 -o a.png "$1" && qrencode -l M -s 4 -o b.png "$2" && /usr/bin/python3 -c '
+                    from PIL import Image
+                    a, b = Image.open("a.png").convert("L"), Image.open("b.png").convert("L")
+                    out = Image.new("L", (a.width + b.width + 40, max(a.height, b.height)), 255)
+                    out.paste(a, (0, 0)); out.paste(b, (a.width + 40, 0)); out.save("both.png")'
+                    """, "sh", real.qr, fakeName,
+                ], cwd: box.root)
+            try #require(both.status == 0, "\(both)")
+            let ambiguous = try box.hoso("copy", "verify", "--qr", "both.png")
+            #expect(ambiguous.status == 3 && ambiguous.err.contains("QR_AMBIGUOUS"), "\(ambiguous)")
             // Without the archive a signature check cannot see the forgery, and the result says so.
             let offline = try box.hoso(
                 ["copy", "verify", "--qr", fakeName, "--office-cert", "pki/van-phong.crt.pem", "--archive", "/nonexistent", "--lang", "en"]
