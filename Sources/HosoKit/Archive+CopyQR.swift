@@ -82,8 +82,8 @@ public enum CopyQRVerification {
             differing: [], laterCorrections: [], revocation: nil, note: signatureOnlyNote)
         guard let (_, cert) = signature(text, candidates: officeCertificates, into: &r) else { return r }
         judge(
-            cert, others: officeCertificates, at: endOfIssueDay(r.payload!.issueDate, calendar: vietnam), trust: trust, clock: clock,
-            into: &r)
+            cert, others: officeCertificates, at: endOfIssueDay(r.payload!.issueDate, calendar: vietnam),
+            verifier: SignatureVerifier(trust: trust, clock: clock), into: &r)
         return r
     }
 
@@ -110,9 +110,8 @@ public enum CopyQRVerification {
     /// Judges the office certificate (chain, validity, revocation) at `at`, with the other given certificates as
     /// possible intermediates; a certificate that is not PASSED makes the report so, with its reason.
     static func judge(
-        _ cert: Certificate, others: [Certificate], at: Date, trust: TrustContext, clock: HosoClock, into r: inout QRCopyReport
+        _ cert: Certificate, others: [Certificate], at: Date, verifier: SignatureVerifier, into r: inout QRCopyReport
     ) {
-        let verifier = SignatureVerifier(trust: trust, clock: clock)
         let j = verifier.judgeCertificate(cert, untrusted: others.filter { $0 != cert }, at: at)
         r.office = OfficeCertificateInfo(
             name: cert.commonName ?? cert.subject, fingerprint: cert.fingerprint, chain: j.chain, judgedAt: at,
@@ -201,15 +200,23 @@ extension Archive {
                         "Bản sao này không được ký bằng chứng thư đã cho (sổ cấp bản sao ghi chứng thư khác)",
                         "This copy was not signed with the certificate given (the copy register names another)"))
         }
-        var trust = try trustContext()
-        if let extra {
-            trust = TrustContext(
-                roots: trust.roots + extra.roots, intermediates: trust.intermediates + extra.intermediates, crls: trust.crls + extra.crls)
+        // The archive's trust data through the shared verifier (its caches serve every public request); a fresh one
+        // only when the caller adds anchors, CA certificates or CRLs of their own.
+        let verifier: SignatureVerifier
+        if let extra, !(extra.roots.isEmpty && extra.intermediates.isEmpty && extra.crls.isEmpty) {
+            let trust = try trustContext()
+            verifier = SignatureVerifier(
+                trust: TrustContext(
+                    roots: trust.roots + extra.roots, intermediates: trust.intermediates + extra.intermediates,
+                    crls: trust.crls + extra.crls),
+                clock: clock)
+        } else {
+            verifier = try sharedVerifier()
         }
         let issuedAt = registered.flatMap { HosoClock.parse($0.issuedAt) }
         CopyQRVerification.judge(
             cert, others: candidates, at: issuedAt ?? CopyQRVerification.endOfIssueDay(payload.issueDate, calendar: settings.calendar),
-            trust: trust, clock: clock, into: &r)
+            verifier: verifier, into: &r)
         guard let registered else {
             r.fail("COPY_NOT_REGISTERED", .both("Bản sao không có trong sổ cấp bản sao", "The copy is not in the copy register"))
             return r
