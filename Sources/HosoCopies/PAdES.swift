@@ -304,6 +304,8 @@ public struct PDFReport: Sendable, Codable {
     public var signatures: [Signature]
     public var indication: Indication
     public var reason: ReasonCode?
+    /// Why the file could not be read as a signed PDF at all (with FORMAT_FAILURE and no signatures).
+    public var problem: SignatureReport.Message?
 
     public var passed: Bool { indication == .passed }
 }
@@ -318,9 +320,16 @@ public struct PDFReport: Sendable, Codable {
 /// later; none is accepted today.
 public enum PDFVerify {
     public static func verify(pdf: [UInt8], verifier: SignatureVerifier) throws -> PDFReport {
-        let infos = try PDFParse.inspect(pdf)
+        let infos: [PDFSignatureInfo]
+        do {
+            infos = try PDFParse.inspect(pdf)
+        } catch let e as HosoError where e.category.isCallerFault {
+            // A file that is not a PDF hoso can read is a verification result (FAILED FORMAT_FAILURE), not an error
+            // of the command: it is what a forger's file looks like to the person checking it.
+            return PDFReport(signatures: [], indication: .failed, reason: .formatFailure, problem: .init(e.message))
+        }
         guard !infos.isEmpty else {
-            return PDFReport(signatures: [], indication: .failed, reason: .noSignature)
+            return PDFReport(signatures: [], indication: .failed, reason: .noSignature, problem: nil)
         }
         var reports = [PDFReport.Signature]()
         for info in infos {
@@ -349,6 +358,6 @@ public enum PDFVerify {
         // The worst signature decides: FAILED, then INDETERMINATE, then PASSED.
         func rank(_ i: Indication) -> Int { i == .failed ? 2 : i == .indeterminate ? 1 : 0 }
         let worst = reports.max { rank($0.indication) < rank($1.indication) }!
-        return PDFReport(signatures: reports, indication: worst.indication, reason: worst.reason)
+        return PDFReport(signatures: reports, indication: worst.indication, reason: worst.reason, problem: nil)
     }
 }

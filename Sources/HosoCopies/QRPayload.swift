@@ -11,6 +11,8 @@ extension HosoError.Code {
     public static let qrPayloadInvalid = Self("QR_PAYLOAD_INVALID", .badInput)
     /// The signed payload does not fit a QR code of version 15 at error-correction level M.
     public static let qrPayloadTooLarge = Self("QR_PAYLOAD_TOO_LARGE", .badInput)
+    /// An image holds more than one hoso copy QR code with different texts: which copy is meant is not clear.
+    public static let qrAmbiguous = Self("QR_AMBIGUOUS", .badInput)
 }
 
 /// What the QR code on a certified copy from the ledger (bản sao từ sổ gốc) carries, so that a paper copy can be
@@ -140,7 +142,8 @@ public enum QRCheck: Equatable, Sendable {
 ///     format (1 byte, 0x01) ‖ keyId (8 bytes) ‖ raw DEFLATE (RFC 1951) of the body ‖ signature (64 bytes)
 ///
 /// The signature is ECDSA P-256 with SHA-256 over every byte before it (format, keyId, compressed body), written as
-/// a fixed 64-byte r‖s. The body is, in this order: holderName, dateOfBirth, serial, ledgerNumber (each one length
+/// a fixed 64-byte r‖s with s in the lower half of the group order ("low-S"): (r, s) and (r, n − s) both verify
+/// under ECDSA, so without this rule one signed payload would have two valid texts. The body is, in this order: holderName, dateOfBirth, serial, ledgerNumber (each one length
 /// byte, then that many bytes of UTF-8 NFC text), ledgerYear (unsigned LEB128), issuingOffice (text), copyNumber
 /// (LEB128), issueDate (text). Decoding is strict (one encoding per payload: NFC, minimal LEB128, no trailing bytes)
 /// and bounded (text length, decompressed size).
@@ -186,10 +189,11 @@ public enum QRPayloadCodec {
         }
         let body = try bodyBytes(p.normalized())
         let signed = try signedBytes(keyId: keyId, compressedBody: QRDeflate.compress(body))
-        let signature = try sign(signed)
-        guard signature.count == RawECDSA.signatureLength else {
+        let raw = try sign(signed)
+        guard raw.count == RawECDSA.signatureLength else {
             throw HosoError(.internalError, .both("Chữ ký không dài 64 byte", "The signature is not 64 bytes"))
         }
+        let signature = LowS.normalized(raw)
         let text = prefix + Base45.encode(signed + signature)
         guard text.count <= maxTextLength else {
             throw HosoError(
@@ -389,10 +393,61 @@ public enum QRPayloadCodec {
         }
         let candidates = certificates.filter { (try? keyId(of: $0)) == decoded.payload.keyId }
         if candidates.isEmpty { return .unknownOffice(decoded.payload) }
+        // A high-S signature is the other valid form of some signature: refused, so one payload has one text.
+        guard LowS.isLow(decoded.signature) else { return .badSignature(decoded.payload) }
         for cert in candidates where RawECDSA.verify(decoded.signature, of: decoded.signedBytes, certificate: cert) {
             return .valid(decoded.payload, office: cert)
         }
         return .badSignature(decoded.payload)
+    }
+}
+
+extension QRPayloadCodec {
+    /// The one copy payload among the texts a QR reader found in an image (other QR codes are ignored). Two
+    /// different hoso payloads in one image are refused with QR_AMBIGUOUS: the verifier cannot know which copy the
+    /// person means, and a forger could place a second code beside the real one. None at all is nil.
+    public static func onlyPayload(in texts: [String], source: String? = nil) throws -> String? {
+        var found = [String]()
+        for t in texts where t.hasPrefix(prefix) && !found.contains(t) { found.append(t) }
+        guard found.count <= 1 else {
+            throw HosoError(
+                .qrAmbiguous,
+                .both(
+                    "Ảnh có \(found.count) mã QR bản sao khác nhau; hãy chụp riêng mã QR của bản sao cần kiểm tra",
+                    "The image holds \(found.count) different copy QR codes; photograph only the QR code of the copy to check"),
+                location: source)
+        }
+        return found.first
+    }
+}
+
+/// ECDSA P-256 signatures in the canonical "low-S" form: s ≤ n/2, where n is the group order.
+enum LowS {
+    /// The order n of P-256, big-endian.
+    static let order: [UInt8] = Hex.decode("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551")!
+    /// ⌊n/2⌋, big-endian.
+    static let halfOrder: [UInt8] = Hex.decode("7fffffff800000007fffffffffffffffde737d56d38bcf4279dce5617e3192a8")!
+
+    /// True when the s half of a 64-byte r‖s is at most n/2.
+    static func isLow(_ signature: [UInt8]) -> Bool {
+        guard signature.count == 64 else { return false }
+        let s = Array(signature[32...])
+        return s == halfOrder || s.lexicographicallyPrecedes(halfOrder)
+    }
+
+    /// r‖s with s replaced by n − s when s is above n/2 (both verify; only the low one is accepted).
+    static func normalized(_ signature: [UInt8]) -> [UInt8] {
+        guard signature.count == 64, !isLow(signature) else { return signature }
+        let s = Array(signature[32...])
+        var out = [UInt8](repeating: 0, count: 32)
+        var borrow = 0
+        for i in stride(from: 31, through: 0, by: -1) {
+            var d = Int(order[i]) - Int(s[i]) - borrow
+            borrow = d < 0 ? 1 : 0
+            if d < 0 { d += 256 }
+            out[i] = UInt8(d)
+        }
+        return Array(signature[..<32]) + out
     }
 }
 

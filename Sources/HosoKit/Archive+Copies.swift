@@ -9,6 +9,41 @@ import HosoStore
 
 /// What `verifyCopy` found: the PDF signature report, then the archive's checks.
 public struct CopyReport: Codable, Sendable {
+    /// What the signed PDF is: a certified copy, or a letter answering a verification request.
+    public enum Kind: String, Codable, Sendable {
+        case copy
+        case letter
+    }
+
+    /// A letter's finding, as its readers see it.
+    public enum Finding: String, Codable, Sendable {
+        case matches = "MATCHES"
+        case differs = "DIFFERS"
+        case notFound = "NOT_FOUND"
+        case revoked = "REVOKED"
+
+        public init(_ f: VerificationAnswer.Finding) {
+            switch f {
+            case .matches: self = .matches
+            case .differs: self = .differs
+            case .notFound: self = .notFound
+            case .revoked: self = .revoked
+            }
+        }
+
+        /// The finding in words.
+        public var text: LocalizedText {
+            switch self {
+            case .matches: .both("KHỚP sổ gốc", "MATCHES the ledger")
+            case .differs: .both("KHÔNG KHỚP sổ gốc", "DIFFERS from the ledger")
+            case .notFound: .both("KHÔNG CÓ trong sổ gốc", "NOT FOUND in the ledgers")
+            case .revoked: .both("văn bằng ĐÃ BỊ THU HỒI", "the diploma is REVOKED")
+            }
+        }
+    }
+
+    /// "copy" or "letter". For a letter, PASSED means the letter is authentic; what it says is `finding`.
+    public var kind: Kind
     /// PASSED, INDETERMINATE or FAILED: the PDF signature and every archive check together.
     public var indication: String
     /// Why it is not PASSED, as reason codes.
@@ -25,6 +60,10 @@ public struct CopyReport: Codable, Sendable {
     public var laterCorrections: [LedgerEntryView.Correction]
     /// The diploma's revocation, which makes every copy of it fail.
     public var revocation: LedgerEntryView.Revocation?
+    /// A letter's answer, as it embeds it.
+    public var letter: VerificationAnswer?
+    /// A letter's finding (nil for a copy).
+    public var finding: Finding?
     /// What to tell the person checking, in Vietnamese and English.
     public var messages: [SignatureReport.Message]
 }
@@ -277,19 +316,28 @@ extension Archive {
         settings.copySigners.isEmpty ? Set(try index.referredValues("signer")) : Set(settings.copySigners)
     }
 
-    /// Verifies a copy: its PDF signature (whole file signed, nothing after), that the office signed it, that it is in
-    /// the copy register, that the ledger entry it embeds is the entry as it stands today, and that the diploma has not
-    /// been revoked since.
+    /// Verifies a copy: its PDF signature (whole file signed, nothing after), that the office signed it (the
+    /// certificate its register line records; for lines without one, a copy signer of the office), that it is in
+    /// the copy register, that the ledger entry it embeds is the entry as it stands today (a difference is named:
+    /// ENTRY_CORRECTED for fields an appendix changed since, ENTRY_MISMATCH for any other), and that the diploma has
+    /// not been revoked since. A verification letter is reported as a letter (`kind`), with its finding.
+    /// A file that is not a readable PDF is FAILED FORMAT_FAILURE.
     public func verifyCopy(pdf: [UInt8]) throws -> CopyReport {
         let pdfReport = try PDFVerify.verify(pdf: pdf, verifier: try sharedVerifier())
         var reasons = [String]()
         var messages = [SignatureReport.Message]()
         func add(_ code: String, _ text: LocalizedText) {
+            guard !reasons.contains(code) else { return }
             reasons.append(code)
             messages.append(.init(text))
         }
         if !pdfReport.passed, let r = pdfReport.reason {
-            add(r.rawValue, r.text)
+            add(r.rawValue, pdfReport.problem.map { .both(r.text.vi + ": " + $0.vi, r.text.en + ": " + $0.en) } ?? r.text)
+        }
+        if pdfReport.reason == .formatFailure && pdfReport.signatures.isEmpty {
+            return CopyReport(
+                kind: .copy, indication: "FAILED", reasons: reasons, pdf: pdfReport, signerIsOffice: nil, registered: nil, entry: nil,
+                laterCorrections: [], revocation: nil, letter: nil, finding: nil, messages: messages)
         }
         let settings = try officeSettings()
         let docId = ObjectID(hashing: pdf).hex
@@ -308,7 +356,12 @@ extension Archive {
         }
         var signerIsOffice: Bool?
         if let signer = pdfReport.signatures.first?.signature?.signerCertificate {
-            signerIsOffice = try copySignerFingerprints(settings).contains(signer)
+            // The register line's signer decides (a rotated seal still signed its copies); older lines: the list.
+            if let registered, !registered.signer.isEmpty {
+                signerIsOffice = signer == registered.signer
+            } else {
+                signerIsOffice = try copySignerFingerprints(settings).contains(signer)
+            }
             if signerIsOffice == false {
                 add(
                     "NOT_OFFICE_SIGNER",
@@ -318,31 +371,29 @@ extension Archive {
         var view: LedgerEntryView?
         var later = [LedgerEntryView.Correction]()
         var revocation: LedgerEntryView.Revocation?
+        var letter: VerificationAnswer?
         let embedded = attached?.bytes
         if isLetter {
             // Checked above: signature, signer, registration. Its answer stands as of the day it was given.
+            if let embedded, let answer = try? JSONDecoder().decode(VerificationAnswer.self, from: Data(embedded)) {
+                letter = answer
+                if let letterRequest, answer.requestId != letterRequest {
+                    add(
+                        "ENTRY_MISMATCH",
+                        .both("Nội dung văn bản không thuộc yêu cầu đã đăng ký", "The letter's content is not the registered request's"))
+                }
+            } else {
+                add(
+                    "NO_EMBEDDED_ENTRY",
+                    .both("Văn bản trả lời không kèm kết quả dạng máy đọc", "The letter carries no machine-readable answer"))
+            }
         } else if let embedded, let issued = try? JSONDecoder().decode(LedgerEntryView.self, from: Data(embedded)) {
-            let now = try? ledgerEntry(issued.ref)
-            view = now
-            if let now {
-                revocation = now.revocation
-                if let r = now.revocation {
-                    add(
-                        "DIPLOMA_REVOKED",
-                        .both(
-                            "Văn bằng đã bị \(r.kind.lowercased()) (\(r.decision ?? "")): \(r.reason)",
-                            "The diploma has been revoked (\(r.decision ?? "")): \(r.reason)"))
-                }
-                if (try? now.canonicalBytes()) != (try? issued.canonicalBytes()) {
-                    later = now.corrections.filter { c in !issued.corrections.contains(c) }
-                    let names = later.map { "\($0.appendixRecordId) (\($0.fields.joined(separator: ", ")); \($0.decision ?? ""))" }
-                        .joined(separator: "; ")
-                    add(
-                        "ENTRY_CORRECTED",
-                        .both(
-                            "Mục sổ gốc đã được đính chính sau khi cấp bản sao: \(names)",
-                            "The ledger entry was corrected after the copy was issued: \(names)"))
-                }
+            if let now = try? ledgerEntry(issued.ref) {
+                let standing = Self.entryStanding(issued: issued, now: now)
+                view = now
+                later = standing.laterCorrections
+                revocation = standing.revocation
+                for (code, m) in zip(standing.reasons, standing.messages) { add(code, .both(m.vi, m.en)) }
             } else {
                 add(
                     "ENTRY_NOT_FOUND",
@@ -361,8 +412,9 @@ extension Archive {
         let indication =
             reasons.isEmpty ? "PASSED" : (pdfReport.indication == .indeterminate && reasons.count == 1 ? "INDETERMINATE" : "FAILED")
         return CopyReport(
-            indication: indication, reasons: reasons, pdf: pdfReport, signerIsOffice: signerIsOffice, registered: registered,
-            entry: view, laterCorrections: later, revocation: revocation, messages: messages)
+            kind: isLetter ? .letter : .copy, indication: indication, reasons: reasons, pdf: pdfReport, signerIsOffice: signerIsOffice,
+            registered: registered, entry: view, laterCorrections: later, revocation: revocation, letter: letter,
+            finding: letter.map { CopyReport.Finding($0.finding) }, messages: messages)
     }
 
     /// A verifier over the archive's trust data, kept while that data stays the same (the trust anchors, the

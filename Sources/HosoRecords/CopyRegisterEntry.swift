@@ -20,6 +20,9 @@ public struct CopyRegisterEntry: Codable, Sendable, Equatable {
     public var document: String
     /// SHA-256 of the canonical ledger entry the copy embeds.
     public var entryDigest: String
+    /// SHA-256 fingerprint of the certificate that signed the copy (PDF and QR code). This, not the office's list of
+    /// copy signers of the day, decides whether a copy was signed by the office: copies made under a seal that has
+    /// since been rotated out keep verifying. Empty on lines written before the field existed.
     public var signer: String
     public var clerk: String
 
@@ -58,4 +61,20 @@ public struct CopyRegisterEntry: Codable, Sendable, Equatable {
     }
 
     public static let recordType = "copy"
+}
+
+extension CopyRegisterEntry {
+    /// Lines written before `signer` existed decode with an empty signer (then the office's copy signers decide).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            copyNumber: try c.decode(Int.self, forKey: .copyNumber), year: try c.decode(Int.self, forKey: .year),
+            printedNumber: try c.decode(String.self, forKey: .printedNumber), requestId: try c.decode(String.self, forKey: .requestId),
+            requesterName: try c.decode(String.self, forKey: .requesterName),
+            holderName: try c.decode(String.self, forKey: .holderName), serial: try c.decode(String.self, forKey: .serial),
+            ledgerRecordId: try c.decode(String.self, forKey: .ledgerRecordId), ledgerNumber: try c.decode(Int.self, forKey: .ledgerNumber),
+            issuedAt: try c.decode(String.self, forKey: .issuedAt), copies: try c.decode(Int.self, forKey: .copies),
+            document: try c.decode(String.self, forKey: .document), entryDigest: try c.decode(String.self, forKey: .entryDigest),
+            signer: try c.decodeIfPresent(String.self, forKey: .signer) ?? "", clerk: try c.decode(String.self, forKey: .clerk))
+    }
 }

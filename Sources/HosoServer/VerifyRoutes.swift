@@ -12,6 +12,13 @@ public struct PublicReport: Codable, Sendable {
         public var value: String
     }
 
+    /// "copy", or "letter" for a verification letter: then PASSED says only that the letter is authentic, and
+    /// `finding` is what it answers.
+    public var kind: String
+    /// A letter's finding: MATCHES, DIFFERS, NOT_FOUND or REVOKED.
+    public var finding: String?
+    /// The details a letter found different (field names only).
+    public var differing: [String]?
     public var indication: String
     public var method: Method
     public var reasons: [String]
@@ -28,11 +35,18 @@ public struct PublicReport: Codable, Sendable {
 }
 
 enum Verification {
-    /// A copy PDF: `Archive.verifyCopy`, then only the copy's own data are shown.
+    /// A copy PDF: `Archive.verifyCopy`, then only the copy's own data are shown. A letter is reported as a letter,
+    /// with its finding and what the asker presented (what the letter itself shows).
     static func pdf(_ bytes: [UInt8], archive: Archive) throws -> PublicReport {
         let r = try archive.verifyCopy(pdf: bytes)
         var shown = [PublicReport.Shown]()
-        if let name = PDFParse.attachmentNames(in: bytes).first, let data = PDFParse.attachment(named: name, in: bytes),
+        if r.kind == .letter {
+            if let l = r.letter {
+                shown = ["fullName", "dateOfBirth", "serial", "ledgerNumber"].compactMap { k in
+                    l.presented[k].map { .init(field: k == "fullName" ? "holderName" : k, value: $0) }
+                }
+            }
+        } else if let name = PDFParse.attachmentNames(in: bytes).first, let data = PDFParse.attachment(named: name, in: bytes),
             let issued = try? JSONDecoder().decode(LedgerEntryView.self, from: Data(data))
         {
             shown = copyFields(
@@ -41,56 +55,29 @@ enum Verification {
         }
         let sig = r.pdf.signatures.first?.signature
         return PublicReport(
+            kind: r.kind.rawValue, finding: r.finding?.rawValue, differing: r.letter.map(\.differing),
             indication: r.indication, method: .pdf, reasons: r.reasons, messages: r.messages,
-            copyNumber: r.registered?.printedNumber, issueDate: r.registered.map { String($0.issuedAt.prefix(10)) },
+            copyNumber: r.kind == .letter ? r.letter?.requestId : r.registered?.printedNumber,
+            issueDate: r.kind == .letter
+                ? r.letter.map { String($0.answeredAt.prefix(10)) } : r.registered.map { String($0.issuedAt.prefix(10)) },
             signedBy: sig?.signer, judgedAt: sig.map { HosoClock.format($0.judgedAt) }, timeProof: sig?.timeProof.rawValue,
             shown: shown)
     }
 
-    /// The text of a copy's QR code (from a photo or typed): the payload's signature with the office's certificates,
-    /// then the register and the ledger as they stand.
+    /// The text of a copy's QR code (from a photo or typed): `Archive.verifyCopyQR`, the same check as the CLI's
+    /// with the archive (signature by the certificate the register names, that certificate's chain and
+    /// revocation, every field against the register, revocation and corrections of the diploma).
     static func qr(_ text: String, archive: Archive) throws -> PublicReport {
-        var reasons = [String]()
-        var messages = [SignatureReport.Message]()
-        func add(_ code: String, _ t: LocalizedText) {
-            reasons.append(code)
-            messages.append(.init(t))
-        }
-        let check = QRPayloadCodec.verify(
-            text.trimmingCharacters(in: .whitespacesAndNewlines), certificates: try archive.officeCertificates())
-        let payload: CopyPayload
-        var signedBy: String?
-        switch check {
-        case .valid(let p, let office):
-            payload = p
-            signedBy = office.commonName ?? office.subject
-        case .badSignature(let p):
-            payload = p
-            add(
-                "QR_BAD_SIGNATURE",
-                .both("Chữ ký trong mã QR không đúng: dữ liệu đã bị sửa", "The QR code's signature does not verify: the data were changed"))
-        case .unknownOffice(let p):
-            payload = p
-            add("QR_UNKNOWN_OFFICE", .both("Mã QR không do cơ quan này ký", "The QR code was not signed by this office"))
-        case .malformed(let why):
-            add("QR_MALFORMED", .both("Không phải mã QR của bản sao, hoặc bị hỏng", "Not a copy's QR code, or damaged"))
+        let r = try archive.verifyCopyQR(text)
+        guard let payload = r.payload else {
             return PublicReport(
-                indication: "FAILED", method: .qr, reasons: reasons, messages: messages + [.init(.both(why, why))],
-                shown: [])
-        }
-        let printed = "\(payload.copyNumber)/\(payload.issueDate.prefix(4))"
-        if reasons.isEmpty {
-            // One register line by its number, not the whole register (which grows by every copy issued).
-            let registered = try archive.registeredCopy(printedNumber: printed).flatMap { $0.serial == payload.serial ? $0 : nil }
-            if let registered {
-                standing(registered, archive: archive, add: add)
-            } else {
-                add("COPY_NOT_REGISTERED", .both("Bản sao không có trong sổ cấp bản sao", "The copy is not in the copy register"))
-            }
+                kind: "copy", finding: nil, differing: nil, indication: r.indication, method: .qr, reasons: r.reasons,
+                messages: r.messages, shown: [])
         }
         return PublicReport(
-            indication: reasons.isEmpty ? "PASSED" : "FAILED", method: .qr, reasons: reasons, messages: messages,
-            copyNumber: printed, issueDate: payload.issueDate, signedBy: signedBy, judgedAt: nil, timeProof: nil,
+            kind: "copy", finding: nil, differing: nil, indication: r.indication, method: .qr, reasons: r.reasons, messages: r.messages,
+            copyNumber: "\(payload.copyNumber)/\(payload.issueDate.prefix(4))", issueDate: payload.issueDate,
+            signedBy: r.office.map { $0.name }, judgedAt: nil, timeProof: nil,
             shown: copyFields(
                 name: payload.holderName, dob: payload.dateOfBirth, serial: payload.serial,
                 ledgerNumber: payload.ledgerNumber, year: String(payload.ledgerYear)))
@@ -123,38 +110,20 @@ enum Verification {
             add("COPY_NOT_REGISTERED", .both("Không có bản sao nào với số và số hiệu văn bằng này", "No copy with this number and serial"))
         }
         return PublicReport(
+            kind: "copy", finding: nil, differing: nil,
             indication: reasons.isEmpty ? "PASSED" : "FAILED", method: .number, reasons: reasons, messages: messages,
             copyNumber: n, issueDate: issueDate, signedBy: nil, judgedAt: nil, timeProof: nil,
             shown: [.init(field: "serial", value: s)])
     }
 
-    /// Revoked since, or corrected since (the entry's digest is no longer the one the copy certified).
+    /// Revoked since, corrected since (ENTRY_CORRECTED names only fields an appendix changed), or otherwise
+    /// different (ENTRY_MISMATCH): `Archive.copyStanding`, as the PDF and QR checks judge it.
     static func standing(_ registered: CopyRegisterEntry, archive: Archive, add: (String, LocalizedText) -> Void) {
-        // By serial first: it is indexed (unique by the import's rules), where a lookup by ledger number scans every
-        // ledger's entries; the ledger and number must still be the registered ones.
-        let ref = "\(registered.ledgerRecordId)#\(registered.ledgerNumber)"
-        let bySerial = (try? archive.ledgerEntry(registered.serial)).flatMap { $0.ref == ref ? $0 : nil }
-        guard let now = bySerial ?? (try? archive.ledgerEntry(ref)) else {
-            add(
-                "ENTRY_NOT_FOUND",
-                .both("Không tìm thấy mục sổ gốc mà bản sao chứng thực", "The ledger entry the copy certifies is not in the archive"))
+        guard let s = try? archive.copyStanding(registered) else {
+            add("ENTRY_NOT_FOUND", .both("Không đọc được mục sổ gốc", "The ledger entry could not be read"))
             return
         }
-        if let r = now.revocation {
-            add(
-                "DIPLOMA_REVOKED",
-                .both(
-                    "Văn bằng đã bị \(r.kind.lowercased()) (\(r.decision ?? "")): \(r.reason)",
-                    "The diploma has been revoked (\(r.decision ?? "")): \(r.reason)"))
-        }
-        if let bytes = try? now.canonicalBytes(), SHA256.hex(bytes) != registered.entryDigest {
-            let fields = now.corrections.flatMap(\.fields).joined(separator: ", ")
-            add(
-                "ENTRY_CORRECTED",
-                .both(
-                    "Mục sổ gốc đã được đính chính sau khi cấp bản sao (\(fields))",
-                    "The ledger entry was corrected after the copy was issued (\(fields))"))
-        }
+        for (code, m) in zip(s.reasons, s.messages) { add(code, .both(m.vi, m.en)) }
     }
 
     static func copyFields(name: String, dob: String, serial: String, ledgerNumber: String, year: String) -> [PublicReport.Shown] {
@@ -173,8 +142,13 @@ enum Verification {
         guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else {
             throw HosoError(.ioError, .both("Không ghi được tệp tạm", "Cannot write a temporary file"))
         }
-        let found = try QRCode.decode(imageFile: path).filter { $0.hasPrefix(QRPayloadCodec.prefix) }
-        guard let first = found.first else {
+        let found: String?
+        do {
+            found = try QRPayloadCodec.onlyPayload(in: try QRCode.decode(imageFile: path))
+        } catch let e as HosoError where e.code == .qrAmbiguous {
+            throw HosoError(.badUserInput, e.message)
+        }
+        guard let first = found else {
             throw HosoError(.badUserInput, .both("Không tìm thấy mã QR của bản sao trong ảnh", "No copy QR code found in the image"))
         }
         return first
@@ -232,14 +206,55 @@ enum VerifyRoutes {
         }
     }
 
+    /// How a letter looks: green only for an authentic letter that says the diploma matches.
+    static func letterLook(_ r: PublicReport) -> String {
+        guard r.indication == "PASSED" else { return r.indication }
+        return r.finding == "MATCHES" ? "PASSED" : "FAILED"
+    }
+
+    /// A letter's headline: that it is a letter, whether it is authentic, and what it found.
+    static func letterText(_ r: PublicReport) -> LocalizedText {
+        guard r.indication == "PASSED" else {
+            return .both(
+                "Văn bản trả lời xác minh KHÔNG xác thực (\(r.indication))", "The verification letter is NOT authentic (\(r.indication))")
+        }
+        let differing = (r.differing ?? []).joined(separator: ", ")
+        let finding: LocalizedText =
+            switch r.finding {
+            case "MATCHES": .both("thông tin văn bằng KHỚP sổ gốc", "the diploma details MATCH the ledger")
+            case "DIFFERS":
+                .both("thông tin văn bằng KHÔNG KHỚP sổ gốc (\(differing))", "the diploma details do NOT match the ledger (\(differing))")
+            case "NOT_FOUND": .both("KHÔNG tìm thấy văn bằng trong sổ gốc", "the diploma is NOT in the ledgers")
+            case "REVOKED": .both("văn bằng ĐÃ BỊ THU HỒI", "the diploma HAS BEEN REVOKED")
+            default: .both("không rõ", "unknown")
+            }
+        return .both(
+            "Văn bản trả lời xác minh của cơ quan (xác thực) — kết luận: \(finding.vi)",
+            "A verification letter from the office (authentic) — its finding: \(finding.en)")
+    }
+
     static func page(_ c: HosoContext, report: PublicReport?, problem: HosoError?) -> HTML {
         Pages.layout(c, title: c.t("Kiểm tra bản sao văn bằng", "Verify a diploma copy")) {
             if let r = report {
-                el("section", [("class", "card report \(r.indication)"), ("id", "report"), ("data-indication", r.indication)]) {
+                // A letter's colour is its finding's: an authentic letter saying "does NOT match" is not green.
+                let look = r.kind == "letter" ? letterLook(r) : r.indication
+                el(
+                    "section",
+                    [
+                        ("class", "card report \(look)"), ("id", "report"), ("data-indication", r.indication), ("data-kind", r.kind),
+                        ("data-finding", r.finding ?? ""),
+                    ]
+                ) {
                     el("h2") {
-                        el("span", [("class", "badge \(r.indication)")], text: r.indication)
-                        " "
-                        c.t(indicationText(r.indication))
+                        if r.kind == "letter" {
+                            el("span", [("class", "badge \(look)")], text: r.finding ?? r.indication)
+                            " "
+                            c.t(letterText(r))
+                        } else {
+                            el("span", [("class", "badge \(r.indication)")], text: r.indication)
+                            " "
+                            c.t(indicationText(r.indication))
+                        }
                     }
                     el("dl") {
                         if let n = r.copyNumber {

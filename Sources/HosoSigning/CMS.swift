@@ -288,6 +288,7 @@ public final class SignedData: @unchecked Sendable {
         // Match each SignerInfo to its certificate among the embedded ones.
         _ = CMS_set1_signers_certs(cms, nil, 0)
         _ = OpenSSL.drainErrors()
+        pinSigners()
     }
 
     /// A SignedData parsed from `stripped` (the same structure without its certificates and CRLs), with those
@@ -307,6 +308,20 @@ public final class SignedData: @unchecked Sendable {
             for c in certificates { _ = hoso_sk_x509_push(sk, c.x509) }
             _ = CMS_set1_signers_certs(cms, sk, 0)
             hoso_sk_x509_free(sk)
+        }
+        _ = OpenSSL.drainErrors()
+        pinSigners()
+    }
+
+    /// CMS_set1_signers_certs gives each SignerInfo the first embedded certificate its SignerIdentifier (issuer and
+    /// serial, or key identifier) matches: a look-alike with the same issuer name and serial placed first would be
+    /// taken for the signer, and reported. When several match, the one signing-certificate-v2 names is the signer.
+    private func pinSigners() {
+        guard certificates.count > 1 else { return }
+        for s in signers {
+            let matching = certificates.filter { CMS_SignerInfo_cert_cmp(s.si, $0.x509) == 0 }
+            guard matching.count > 1, let pinned = matching.first(where: { s.essMatches($0) == true }) else { continue }
+            CMS_SignerInfo_set1_signer_cert(s.si, pinned.x509)
         }
         _ = OpenSSL.drainErrors()
     }

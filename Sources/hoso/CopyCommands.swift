@@ -70,30 +70,60 @@ struct CopyVerify: ParsableCommand {
     static var configuration: CommandConfiguration {
         CommandConfiguration(
             commandName: "verify",
-            abstract: t("Kiểm tra một bản sao (PDF), hoặc mã QR trên bản giấy.", "Verify a copy (PDF), or the QR code on a paper copy."),
+            abstract: t(
+                "Kiểm tra một bản sao hoặc văn bản trả lời xác minh (PDF), hoặc mã QR trên bản giấy.",
+                "Verify a copy or a verification letter (PDF), or the QR code on a paper copy."),
             discussion: t(
                 """
-                PDF: chữ ký hợp lệ và phủ toàn bộ tệp (không có thay đổi sau khi ký), do cơ quan ký, có trong sổ cấp bản sao,
-                nội dung khớp sổ gốc hiện tại (nêu đính chính nếu có), văn bằng chưa bị thu hồi.
-                --qr ẢNH|VĂN-BẢN: kiểm tra ngoại tuyến chỉ với chứng thư của cơ quan (--office-cert, hoặc lấy từ kho).
+                PDF: chữ ký hợp lệ và phủ toàn bộ tệp (không có thay đổi sau khi ký), do cơ quan ký (chứng thư ghi trong
+                sổ cấp bản sao), có trong sổ, nội dung khớp sổ gốc hiện tại (ENTRY_CORRECTED nêu đính chính;
+                ENTRY_MISMATCH cho khác biệt không được giải thích), văn bằng chưa bị thu hồi. Văn bản trả lời xác minh
+                được báo là văn bản, kèm kết luận (KHỚP / KHÔNG KHỚP / KHÔNG CÓ). Tệp không đọc được: FAILED FORMAT_FAILURE.
+                --qr ẢNH|VĂN-BẢN: có kho thì kiểm tra như PDF: sổ cấp bản sao (mọi trường của mã QR), thu hồi, đính
+                chính, chứng thư ký. Không có kho: CHỈ KIỂM TRA CHỮ KÝ, với --office-cert (không được tin sẵn: phải
+                dẫn tới một --trust qua các --ca, còn hạn vào ngày cấp, không bị thu hồi theo --crl). Ảnh có hai mã QR bản sao khác
+                nhau bị từ chối.
                 Mã thoát: 0 hợp lệ; 7 chưa đủ căn cứ; 8 không hợp lệ.
                 """,
                 """
                 PDF: the signature is valid and covers the whole file (nothing changed after signing), the office signed
-                it, it is in the copy register, its content matches the ledger today (naming any correction), the
-                diploma is not revoked. --qr IMAGE|TEXT: the offline check with nothing but the office's certificate
-                (--office-cert, or from the archive). Exit: 0 valid; 7 indeterminate; 8 invalid.
+                it (the certificate its register line records), it is in the copy register, its content matches the
+                ledger today (ENTRY_CORRECTED names a correction; ENTRY_MISMATCH is a difference nothing explains), the
+                diploma is not revoked. A verification letter is reported as a letter, with its finding (MATCHES /
+                DIFFERS / NOT FOUND). An unreadable file is FAILED FORMAT_FAILURE.
+                --qr IMAGE|TEXT: with an archive, checked like a PDF: the copy register (every field of the QR code),
+                revocation, corrections, the signing certificate. Without one: SIGNATURE ONLY, with --office-cert
+                (untrusted input: it must chain to a --trust anchor through --ca certificates, be valid on the issue date
+                and not be revoked by a --crl). An image with two different copy QR codes is refused.
+                Exit: 0 valid; 7 indeterminate; 8 invalid.
                 """))
     }
     @OptionGroup var global: GlobalOptions
     @Option(
-        name: .long, help: ArgumentHelp(t("Ảnh (PNG/PGM) hoặc nội dung mã QR.", "QR image (PNG/PGM) or its text."), valueName: "IMAGE|TEXT")
+        name: .long,
+        help: ArgumentHelp(t("Ảnh (PNG/PGM/JPEG) hoặc nội dung mã QR.", "QR image (PNG/PGM/JPEG) or its text."), valueName: "IMAGE|TEXT")
     ) var qr: String?
     @Option(
         name: .long,
         help: ArgumentHelp(
-            t("Chứng thư của cơ quan (cho --qr, không cần kho).", "The office's certificate (for --qr, no archive needed)."),
+            t(
+                "Chứng thư của cơ quan cho --qr (có thể kèm chứng thư CA trung gian); được kiểm tra, không được tin sẵn.",
+                "The office's certificate for --qr (may include intermediate CA certificates); checked, never trusted as given."),
             valueName: "FILE.pem")) var officeCert: [String] = []
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            t("Chứng thư gốc tin cậy cho --qr (thêm vào của kho).", "A trust anchor for --qr (added to the archive's)."),
+            valueName: "ROOT.pem")) var trust: [String] = []
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            t("Chứng thư CA trung gian cho --qr (thêm vào của kho).", "An intermediate CA certificate for --qr (added to the archive's)."),
+            valueName: "CA.pem")) var ca: [String] = []
+    @Option(
+        name: .long,
+        help: ArgumentHelp(t("CRL cho --qr (thêm vào của kho).", "A CRL for --qr (added to the archive's)."), valueName: "FILE.crl"))
+    var crl: [String] = []
     @OptionGroup var output: OutputOptions
     @Argument(help: ArgumentHelp(t("Tệp PDF.", "PDF file."), valueName: "FILE.pdf")) var file: String?
 
@@ -101,13 +131,6 @@ struct CopyVerify: ParsableCommand {
         if (qr == nil) == (file == nil) {
             throw ValidationError(t("Cần đúng một trong FILE.pdf và --qr", "Give exactly one of FILE.pdf and --qr"))
         }
-    }
-
-    struct QRReport: Encodable {
-        var indication: String
-        var reason: String?
-        var payload: CopyPayload?
-        var office: String?
     }
 
     func run() throws {
@@ -120,59 +143,89 @@ struct CopyVerify: ParsableCommand {
         if output.json {
             printJSON(report)
         } else {
-            print(t("Bản sao \(file): \(report.indication)", "Copy \(file): \(report.indication)"))
-            for s in report.pdf.signatures {
-                if let sig = s.signature {
-                    print(
-                        t("  chữ ký: ", "  signature: ")
-                            + "\(sig.indication.rawValue)\(sig.reason.map { " " + $0.rawValue } ?? "") — \(sig.signer ?? "?")")
-                    print(
-                        t("  đánh giá tại: ", "  judged at: ") + HosoClock.format(sig.judgedAt)
-                            + (sig.timeProof == .timestamp
-                                ? t(" (dấu thời gian)", " (timestamp)") : t(" (thời điểm kiểm tra)", " (verification time)")))
-                }
-                print(t("  phủ toàn bộ tệp: ", "  covers the whole file: ") + (s.coversWholeFile ? t("có", "yes") : t("KHÔNG", "NO")))
-            }
-            if let reg = report.registered {
-                print(
-                    t(
-                        "  sổ cấp bản sao: số \(reg.printedNumber), \(reg.issuedAt), yêu cầu \(reg.requestId)",
-                        "  copy register: number \(reg.printedNumber), \(reg.issuedAt), request \(reg.requestId)"))
-            }
-            if let e = report.entry { print(t("  mục sổ gốc: ", "  ledger entry: ") + "\(e.ref) — \(e.text("fullName")), \(e.serial)") }
-            for m in report.messages { print("  ✗ " + m.text(cliLang)) }
+            printText(report, file: file)
         }
         try HosoExit.finish(indication: report.indication)
+    }
+
+    func printText(_ report: CopyReport, file: String) {
+        if report.kind == .letter {
+            // A letter is never "Copy … PASSED": PASSED says only that the letter is authentic; its finding is the answer.
+            let authentic =
+                report.indication == "PASSED"
+                ? t("xác thực (PASSED)", "authentic (PASSED)") : t("KHÔNG xác thực", "NOT authentic") + " (\(report.indication))"
+            print(t("Văn bản trả lời xác minh \(file): \(authentic)", "Verification letter \(file): \(authentic)"))
+            if let f = report.finding {
+                let differing = report.letter?.differing ?? []
+                print(
+                    t("  kết luận của văn bản: ", "  the letter's finding: ") + f.rawValue + " — " + t(f.text.vi, f.text.en)
+                        + (differing.isEmpty ? "" : " (\(differing.joined(separator: ", ")))"))
+            }
+            if let l = report.letter {
+                print(t("  yêu cầu: ", "  request: ") + l.requestId + ", " + l.answeredAt)
+            }
+        } else {
+            print(t("Bản sao \(file): \(report.indication)", "Copy \(file): \(report.indication)"))
+        }
+        for s in report.pdf.signatures {
+            if let sig = s.signature {
+                print(
+                    t("  chữ ký: ", "  signature: ")
+                        + "\(sig.indication.rawValue)\(sig.reason.map { " " + $0.rawValue } ?? "") — \(sig.signer ?? "?")")
+                if let fp = sig.signerCertificate { print(t("  chứng thư SHA-256: ", "  certificate SHA-256: ") + fp) }
+                print(
+                    t("  đánh giá tại: ", "  judged at: ") + HosoClock.format(sig.judgedAt)
+                        + (sig.timeProof == .timestamp
+                            ? t(" (dấu thời gian)", " (timestamp)") : t(" (thời điểm kiểm tra)", " (verification time)")))
+            }
+            print(t("  phủ toàn bộ tệp: ", "  covers the whole file: ") + (s.coversWholeFile ? t("có", "yes") : t("KHÔNG", "NO")))
+        }
+        if let reg = report.registered {
+            print(
+                t(
+                    "  sổ cấp bản sao: số \(reg.printedNumber), \(reg.issuedAt), yêu cầu \(reg.requestId)",
+                    "  copy register: number \(reg.printedNumber), \(reg.issuedAt), request \(reg.requestId)"))
+        }
+        if let e = report.entry { print(t("  mục sổ gốc: ", "  ledger entry: ") + "\(e.ref) — \(e.text("fullName")), \(e.serial)") }
+        for (code, m) in zip(report.reasons, report.messages) { print("  ✗ \(code): " + m.text(cliLang)) }
     }
 
     func runQR(_ input: String) throws {
         let text: String
         if FileManager.default.fileExists(atPath: input) {
-            let found = try QRCode.decode(imageFile: input).filter { $0.hasPrefix(QRPayloadCodec.prefix) }
-            guard let first = found.first else {
+            guard let only = try QRPayloadCodec.onlyPayload(in: try QRCode.decode(imageFile: input), source: input) else {
                 throw HosoError(
                     .badRequestInput, .both("Không tìm thấy mã QR của bản sao trong ảnh", "No copy QR code found in the image"),
                     location: input)
             }
-            text = first
+            text = only
         } else {
             text = input
         }
-        var certs = try officeCert.flatMap { try Certificate.load(file: $0) }
-        if certs.isEmpty { certs = try global.openArchive().officeCertificates() }
-        let check = QRPayloadCodec.verify(text, certificates: certs)
-        let r: QRReport
-        switch check {
-        case .valid(let p, let office):
-            r = QRReport(indication: "PASSED", reason: nil, payload: p, office: office.commonName ?? office.subject)
-        case .badSignature(let p): r = QRReport(indication: "FAILED", reason: "QR_BAD_SIGNATURE", payload: p, office: nil)
-        case .unknownOffice(let p): r = QRReport(indication: "FAILED", reason: "QR_UNKNOWN_OFFICE", payload: p, office: nil)
-        case .malformed(let why): r = QRReport(indication: "FAILED", reason: "QR_MALFORMED: \(why)", payload: nil, office: nil)
+        let given = try officeCert.flatMap { try Certificate.load(file: $0) }
+        let anchors = try trust.flatMap { try Certificate.load(file: $0) }
+        let crls = try crl.flatMap { try CRL.load(try readInputFile($0), source: $0) }
+        let cas = try ca.flatMap { try Certificate.load(file: $0) }
+        let extra = TrustContext(roots: anchors, intermediates: cas, crls: crls)
+        let r: QRCopyReport
+        if FileManager.default.fileExists(atPath: global.archivePath + "/hoso-archive.json") {
+            r = try global.openArchive().verifyCopyQR(text, officeCertificates: given, trust: extra)
+        } else {
+            guard !given.isEmpty else {
+                throw HosoError(
+                    .badRequestInput,
+                    .both(
+                        "Không có kho: cần --office-cert (và --trust, --crl) để kiểm tra chữ ký của mã QR",
+                        "No archive: give --office-cert (and --trust, --crl) to check the QR code's signature"),
+                    location: global.archivePath)
+            }
+            r = CopyQRVerification.verifySignatureOnly(text, officeCertificates: given, trust: extra, clock: try global.clock())
         }
         if output.json {
             printJSON(r)
         } else {
-            print(t("Mã QR: \(r.indication)", "QR code: \(r.indication)") + (r.reason.map { " (\($0))" } ?? ""))
+            let scope = r.scope == .signatureOnly ? t(" — CHỈ KIỂM TRA CHỮ KÝ", " — SIGNATURE ONLY") : ""
+            print(t("Mã QR: \(r.indication)", "QR code: \(r.indication)") + scope)
             if let p = r.payload {
                 print(t("  người được cấp: ", "  holder: ") + "\(p.holderName), \(p.dateOfBirth)")
                 print(
@@ -180,13 +233,23 @@ struct CopyVerify: ParsableCommand {
                         + "\(p.ledgerNumber)/\(p.ledgerYear)")
                 print(t("  bản sao số ", "  copy number ") + "\(p.copyNumber), \(p.issueDate), \(p.issuingOffice)")
             }
-            if let o = r.office { print(t("  ký bởi: ", "  signed by: ") + o) }
-            if r.indication == "PASSED" {
+            if let o = r.office {
+                print(t("  ký bởi: ", "  signed by: ") + o.name)
+                print(t("  chứng thư SHA-256: ", "  certificate SHA-256: ") + o.fingerprint)
+                let chain =
+                    o.chain.isEmpty ? t("(không tới gốc tin cậy nào)", "(reaches no trust anchor)") : o.chain.joined(separator: " → ")
+                let judged = t(", đánh giá tại ", ", judged at ") + HosoClock.format(o.judgedAt)
+                let verdict = ": " + o.indication + (o.reason.map { " " + $0 } ?? "")
+                print(t("  chuỗi chứng thư: ", "  chain: ") + chain + judged + verdict)
+            }
+            if let reg = r.registered {
                 print(
                     t(
-                        "  Lưu ý: chỉ chứng minh nội dung do cơ quan ký; đối chiếu thêm với bản in.",
-                        "  Note: this proves the office signed these data; compare them with the printed copy."))
+                        "  sổ cấp bản sao: số \(reg.printedNumber), \(reg.issuedAt)",
+                        "  copy register: number \(reg.printedNumber), \(reg.issuedAt)"))
             }
+            for (code, m) in zip(r.reasons, r.messages) { print("  ✗ \(code): " + m.text(cliLang)) }
+            print("  " + r.note.text(cliLang))
         }
         try HosoExit.finish(indication: r.indication)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import HosoKit
 import HosoTestSupport
 import Testing
 
@@ -84,9 +85,17 @@ import Testing
             // A scan of the printed copy: the QR checks offline with the office certificate only, no archive.
             let scan = try spawn("/usr/bin/pdftoppm", ["-r", "150", "-png", "-singlefile", "ban-sao.pdf", "scan"], cwd: box.root)
             try #require(scan.status == 0, "\(scan)")
+            // The certificate given is checked: its chain must reach a trust anchor the user gives (with CRLs).
+            let trustArgs = try Self.trustArgs(box)
             let qr = try box.hoso(
-                "copy", "verify", "--qr", "scan.png", "--office-cert", "pki/van-phong.crt.pem", "--archive", "/nonexistent")
+                ["copy", "verify", "--qr", "scan.png", "--office-cert", "pki/van-phong.crt.pem", "--archive", "/nonexistent"] + trustArgs)
             #expect(qr.status == 0 && qr.out.contains("PASSED") && qr.out.contains("Lò Thị Mai"), "\(qr)")
+            // Without the archive it says plainly that only the signature was checked, and whose certificate it was.
+            #expect(qr.out.contains("CHỈ KIỂM TRA CHỮ KÝ"), "\(qr)")
+            #expect(qr.out.contains(try Self.fingerprint(box, "pki/van-phong.crt.pem")), "\(qr)")
+            // With the archive (./archive) the register is checked too.
+            let withArchive = try box.hoso("copy", "verify", "--qr", "scan.png", "--json", "--lang", "en")
+            #expect(withArchive.status == 0 && withArchive.out.contains("\"scope\" : \"register\""), "\(withArchive)")
             // A phone photo: JPEG, slightly rotated and soft.
             let photo = try spawn(
                 "/usr/bin/python3",
@@ -99,9 +108,13 @@ import Testing
                     """,
                 ], cwd: box.root)
             try #require(photo.status == 0, "\(photo)")
-            let jpeg = try box.hoso("copy", "verify", "--qr", "photo.jpg", "--office-cert", "pki/van-phong.crt.pem", "--json")
-            #expect(jpeg.status == 0 && jpeg.out.contains("PASSED"), "\(jpeg)")
-            let other = try box.hoso("copy", "verify", "--qr", "scan.png", "--office-cert", "pki/can-bo-van-bang.crt.pem")
+            let jpeg = try box.hoso(
+                ["copy", "verify", "--qr", "photo.jpg", "--office-cert", "pki/van-phong.crt.pem", "--json", "--archive", "/nonexistent"]
+                    + trustArgs)
+            #expect(jpeg.status == 0 && jpeg.out.contains("PASSED") && jpeg.out.contains("\"scope\" : \"signature-only\""), "\(jpeg)")
+            let other = try box.hoso(
+                ["copy", "verify", "--qr", "scan.png", "--office-cert", "pki/can-bo-van-bang.crt.pem", "--archive", "/nonexistent"]
+                    + trustArgs)
             #expect(other.status == 8 && other.out.contains("QR_UNKNOWN_OFFICE"), "\(other)")
 
             // The register shows the copy and the request is done; it cannot be refused afterwards.
@@ -110,6 +123,188 @@ import Testing
             let refuse = try box.hoso("request", "refuse", id, "--reason", "nhầm")
             #expect(refuse.status == 3 && refuse.err.contains("REQUEST_STATE_INVALID"), "\(refuse)")
             #expect(try box.hoso("fsck").status == 0)
+        }
+    }
+
+    /// `--trust` with every demo root, `--ca` with every intermediate and `--crl` with every demo CRL.
+    static func trustArgs(_ box: Sandbox) throws -> [String] {
+        let roots = try FileManager.default.contentsOfDirectory(atPath: box.path("pki/roots")).map { "pki/roots/\($0)" }
+        let crls = try FileManager.default.contentsOfDirectory(atPath: box.path("pki/crl")).filter { $0.hasSuffix(".crl") }
+        let cas = try FileManager.default.contentsOfDirectory(atPath: box.path("pki/ca")).map { "pki/ca/\($0)" }
+        return roots.flatMap { ["--trust", $0] } + cas.flatMap { ["--ca", $0] } + crls.flatMap { ["--crl", "pki/crl/\($0)"] }
+    }
+
+    /// SHA-256 of a PEM certificate's DER, by openssl.
+    static func fingerprint(_ box: Sandbox, _ pem: String) throws -> String {
+        try spawn("/bin/sh", ["-c", "openssl x509 -in '\(pem)' -outform DER | sha256sum | cut -c1-64"], cwd: box.root).out
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    struct IssueJSON: Decodable {
+        struct Line: Decodable {
+            var printedNumber: String
+            var copyNumber: Int
+            var serial: String
+            var ledgerNumber: Int
+        }
+        var copy: Line
+        var qr: String
+    }
+
+    /// Issues one copy of Lò Thị Mai's diploma through the binary; its register line and QR text.
+    func issueOne(_ box: Sandbox) throws -> IssueJSON {
+        let req = try box.hoso(
+            "request", "new", "--requester", "Lò Thị Mai", "--holder", "Lò Thị Mai", "--serial", "Số 001234/BT", "--json")
+        try #require(req.status == 0, "\(req)")
+        let issue = try box.hoso(
+            [
+                "copy", "issue", "Số 001234/BT", "--request", try req.json(RequestJSON.self).id, "--out", "ban-sao.pdf",
+                "--key", "pki/van-phong.p12", "--password-env", "PW", "--json",
+            ], env: Self.pw)
+        try #require(issue.status == 0, "\(issue)")
+        return try issue.json(IssueJSON.self)
+    }
+
+    /// The office's seal key has leaked: a QR payload signed with it, with a real copy number and serial but another
+    /// holder's name, verifies by signature alone — the archive's check compares every field with the register and
+    /// refuses it; without the archive the result says that only the signature was checked.
+    @Test func qrMadeWithALeakedSealKeyIsRefusedByTheRegister() throws {
+        try withSandbox { box in
+            try prepare(box)
+            let real = try issueOne(box)
+            let seal = try PKCS12.open([UInt8](try Data(contentsOf: URL(fileURLWithPath: box.path("pki/van-phong.p12")))), password: "pw")
+            let genuine = try QRPayloadCodec.decode(real.qr).payload
+            func forge(_ edit: (inout CopyPayload) -> Void) throws -> String {
+                var p = genuine
+                p.keyId = []
+                edit(&p)
+                return try QRPayloadCodec.encode(p, signer: seal.key)
+            }
+            let fakeName = try forge { $0.holderName = "Nguyễn Văn Giả" }
+            let r = try box.hoso("copy", "verify", "--qr", fakeName, "--lang", "en")
+            #expect(r.status == 8 && r.out.contains("FAILED") && r.out.contains("QR_REGISTER_MISMATCH"), "\(r)")
+            #expect(r.out.contains("holderName"), "\(r)")
+            // Every other field of the payload is compared too.
+            let edits: [(String, (inout CopyPayload) -> Void)] = [
+                ("dateOfBirth", { $0.dateOfBirth = "1979-12-31" }), ("ledgerNumber", { $0.ledgerNumber = "7" }),
+                ("ledgerYear", { $0.ledgerYear += 1 }),
+                ("issueDate", { $0.issueDate = String($0.issueDate.prefix(4)) + ($0.issueDate.hasSuffix("-01-01") ? "-01-02" : "-01-01") }),
+            ]
+            for (field, edit) in edits {
+                let v = try box.hoso("copy", "verify", "--qr", try forge(edit), "--json")
+                #expect(v.status == 8 && v.out.contains("QR_REGISTER_MISMATCH") && v.out.contains("\"\(field)\""), "\(field): \(v)")
+            }
+            // Another number: not in the register.
+            let otherNumber = try box.hoso("copy", "verify", "--qr", try forge { $0.copyNumber += 50 }, "--json")
+            #expect(otherNumber.status == 8 && otherNumber.out.contains("COPY_NOT_REGISTERED"), "\(otherNumber)")
+            // The genuine QR still passes.
+            let ok = try box.hoso("copy", "verify", "--qr", real.qr)
+            #expect(ok.status == 0 && ok.out.contains("PASSED"), "\(ok)")
+            // The forged code printed beside the genuine one: which is meant is unclear, so the image is refused.
+            let both = try spawn(
+                "/bin/sh",
+                [
+                    "-c",
+                    """
+                    qrencode -l M -s 4 -o a.png "$1" && qrencode -l M -s 4 -o b.png "$2" && /usr/bin/python3 -c '
+                    from PIL import Image
+                    a, b = Image.open("a.png").convert("L"), Image.open("b.png").convert("L")
+                    out = Image.new("L", (a.width + b.width + 40, max(a.height, b.height)), 255)
+                    out.paste(a, (0, 0)); out.paste(b, (a.width + 40, 0)); out.save("both.png")'
+                    """, "sh", real.qr, fakeName,
+                ], cwd: box.root)
+            try #require(both.status == 0, "\(both)")
+            let ambiguous = try box.hoso("copy", "verify", "--qr", "both.png")
+            #expect(ambiguous.status == 3 && ambiguous.err.contains("QR_AMBIGUOUS"), "\(ambiguous)")
+            // Without the archive a signature check cannot see the forgery, and the result says so.
+            let offline = try box.hoso(
+                ["copy", "verify", "--qr", fakeName, "--office-cert", "pki/van-phong.crt.pem", "--archive", "/nonexistent", "--lang", "en"]
+                    + (try Self.trustArgs(box)))
+            #expect(offline.status == 0 && offline.out.contains("SIGNATURE ONLY"), "\(offline)")
+        }
+    }
+
+    /// `--office-cert` is input, not trust: a self-signed certificate in the office's name that signed a forged QR
+    /// code does not make it pass, with or without trust anchors or an archive.
+    @Test func aSelfSignedOfficeCertificateDoesNotMakeAForgedQRPass() throws {
+        try withSandbox { box in
+            try prepare(box)
+            let real = try issueOne(box)
+            let key = try PrivateKey.generate(.ecP256)
+            let now = Date()
+            let cert = try PKI.issue(
+                CertificateSpec(
+                    subject: [
+                        .country("VN"), .organization("Phòng Giáo dục và Đào tạo huyện Tân Lập"),
+                        .commonName("Phòng Giáo dục và Đào tạo huyện Tân Lập"),
+                    ],
+                    notBefore: now - 86_400, notAfter: now + 86_400, keyUsage: [.digitalSignature, .nonRepudiation]),
+                key: key, issuer: nil)
+            try box.write("fake.pem", cert.pem)
+            var p = try QRPayloadCodec.decode(real.qr).payload
+            p.keyId = []
+            p.holderName = "Nguyễn Văn Giả"
+            let forged = try QRPayloadCodec.encode(p, signer: key)
+            let alone = try box.hoso("copy", "verify", "--qr", forged, "--office-cert", "fake.pem", "--archive", "/nonexistent")
+            #expect(alone.status != 0 && !alone.out.contains("PASSED"), "\(alone)")
+            #expect(alone.out.contains("NO_CERTIFICATE_CHAIN_FOUND"), "\(alone)")
+            #expect(alone.out.contains(cert.fingerprint), "the certificate's fingerprint is printed: \(alone)")
+            let anchored = try box.hoso(
+                ["copy", "verify", "--qr", forged, "--office-cert", "fake.pem", "--archive", "/nonexistent"] + (try Self.trustArgs(box)))
+            #expect(anchored.status != 0 && !anchored.out.contains("PASSED"), "\(anchored)")
+            let archived = try box.hoso("copy", "verify", "--qr", forged, "--office-cert", "fake.pem", "--json")
+            #expect(archived.status == 8 && archived.out.contains("NOT_OFFICE_SIGNER"), "\(archived)")
+            // A real certificate of the PKI that is not the office's seal, given as the office's: refused with the archive.
+            let teacher = try box.hoso("copy", "verify", "--qr", real.qr, "--office-cert", "pki/can-bo-van-bang.crt.pem")
+            #expect(teacher.status == 8, "\(teacher)")
+        }
+    }
+
+    /// A verification letter is a letter: its finding is told, never "Copy … PASSED"; in JSON its kind says so.
+    @Test func aVerificationLetterIsReportedAsALetterWithItsFinding() throws {
+        try withSandbox { box in
+            try prepare(box)
+            let req = try box.hoso(
+                "request", "new", "--kind", "verification", "--requester", "Công ty TNHH Minh Phát", "--relation", "representative",
+                "--proof", "Công văn 12/CV-MP", "--holder", "Lò Thị Mai", "--dob", "1981-01-01", "--serial", "Số 001234/BT",
+                "--asking-body", "Công ty TNHH Minh Phát", "--channel", "post", "--json")
+            try #require(req.status == 0, "\(req)")
+            let id = try req.json(RequestJSON.self).id
+            let answer = try box.hoso(
+                ["request", "answer", id, "--out", "thu.pdf", "--key", "pki/van-phong.p12", "--password-env", "PW"], env: Self.pw)
+            try #require(answer.status == 0, "\(answer)")
+            let text = try box.hoso("copy", "verify", "thu.pdf", "--lang", "en")
+            #expect(text.status == 0, "\(text)")
+            #expect(!text.out.contains("Copy thu.pdf"), "\(text)")
+            #expect(text.out.contains("Verification letter") && text.out.contains("DIFFERS") && text.out.contains("dateOfBirth"), "\(text)")
+            struct Out: Decodable {
+                var kind: String
+                var indication: String
+                var finding: String?
+            }
+            let json = try box.hoso("copy", "verify", "thu.pdf", "--json")
+            let out = try json.json(Out.self)
+            #expect(out.kind == "letter" && out.finding == "DIFFERS" && out.indication == "PASSED", "\(json)")
+            // A copy is a copy.
+            _ = try issueOne(box)
+            let copy = try box.hoso("copy", "verify", "ban-sao.pdf", "--json")
+            #expect(try copy.json(Out.self).kind == "copy", "\(copy)")
+        }
+    }
+
+    /// A file that is not a readable PDF is a verification result, FAILED FORMAT_FAILURE (exit 8), not bad input.
+    @Test func anUnreadablePDFIsFailedFormatFailure() throws {
+        try withSandbox { box in
+            try prepare(box)
+            for (name, bytes) in [
+                ("rac.pdf", Data("not a pdf at all".utf8)), ("cut.pdf", Data("%PDF-1.7\n1 0 obj\n<< /Type /Catalog".utf8)),
+            ] {
+                try box.write(name, bytes)
+                let r = try box.hoso("copy", "verify", name)
+                #expect(r.status == 8 && r.out.contains("FAILED") && r.out.contains("FORMAT_FAILURE"), "\(name): \(r)")
+                let j = try box.hoso("copy", "verify", name, "--json")
+                #expect(j.status == 8 && j.out.contains("FORMAT_FAILURE"), "\(name): \(j)")
+            }
         }
     }
 

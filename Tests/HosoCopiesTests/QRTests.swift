@@ -502,4 +502,73 @@ struct QRTests {
         #expect(throws: qrErr(.qrEncodeFailed)) { try QRCode.modules(for: String(repeating: "A", count: 5000)) }
         #expect(throws: qrErr(.qrEncodeFailed)) { try QRCode.png(for: "HS1:TEST", scale: 0) }
     }
+
+    /// ECDSA accepts (r, s) and (r, n − s) alike: the high-S twin of a valid text is refused, so one payload has one
+    /// valid text; and the encoder only ever writes the low form.
+    @Test func qrHighSTwinOfAValidSignatureIsRefused() throws {
+        let keys = try qrKeys()
+        // The order of P-256 and ⌊n/2⌋, big-endian (FIPS 186-4, D.1.2.3), independent of the code under test.
+        let order = Array(Hex.decode("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551")!)
+        let half = Array(Hex.decode("7fffffff800000007fffffffffffffffde737d56d38bcf4279dce5617e3192a8")!)
+        func isLow(_ sig: [UInt8]) -> Bool { Array(sig[32...]) == half || Array(sig[32...]).lexicographicallyPrecedes(half) }
+        for _ in 0..<8 {
+            let text = try QRPayloadCodec.encode(qrRealisticPayload, signer: keys.office.key)
+            let d = try QRPayloadCodec.decode(text)
+            #expect(isLow(d.signature), "the encoder writes low-S only")
+            // n − s, by big-endian subtraction.
+            let s = Array(d.signature[32...])
+            var twin = [UInt8](repeating: 0, count: 32)
+            var borrow = 0
+            for i in stride(from: 31, through: 0, by: -1) {
+                var v = Int(order[i]) - Int(s[i]) - borrow
+                borrow = v < 0 ? 1 : 0
+                if v < 0 { v += 256 }
+                twin[i] = UInt8(v)
+            }
+            let high = Array(d.signature[..<32]) + twin
+            #expect(!isLow(high))
+            // The twin is a mathematically valid signature: OpenSSL accepts it.
+            #expect(RawECDSA.verify(high, of: d.signedBytes, certificate: keys.office.certificate))
+            let twinText = QRPayloadCodec.prefix + Base45.encode(d.signedBytes + high)
+            #expect(QRPayloadCodec.verify(twinText, certificates: [keys.office.certificate]) == .badSignature(d.payload))
+            #expect(QRPayloadCodec.verify(text, certificates: [keys.office.certificate]) != .badSignature(d.payload))
+        }
+        // Raw signatures from OpenSSL are high-S about half the time, so the encoder's normalising is exercised.
+        var raws = 0
+        for _ in 0..<32 where !isLow(try RawECDSA.sign([1, 2, 3], with: keys.office.key)) { raws += 1 }
+        #expect(raws > 0, "OpenSSL produced no high-S signature in 32 tries")
+    }
+
+    /// Two different copy QR codes in one image: refused as ambiguous; the same code twice, or other QR codes beside
+    /// one copy code, are not.
+    @Test func qrImageWithTwoCopyCodesIsAmbiguous() throws {
+        let keys = try qrKeys()
+        let tmp = TempDirectory()
+        var other = qrRealisticPayload
+        other.holderName = "Trần Văn Giả"
+        let a = try QRPayloadCodec.encode(qrRealisticPayload, signer: keys.office.key)
+        let b = try QRPayloadCodec.encode(other, signer: keys.office.key)
+        let fa = tmp.write("a.png", try QRCode.png(for: a))
+        let fb = tmp.write("b.png", try QRCode.png(for: b))
+        let both = tmp.path + "/both.png"
+        let r = try runProgram(
+            "/usr/bin/python3",
+            [
+                "-c",
+                """
+                import sys
+                from PIL import Image
+                a, b = Image.open(sys.argv[1]), Image.open(sys.argv[2])
+                out = Image.new('L', (a.width + b.width + 40, max(a.height, b.height)), 255)
+                out.paste(a, (0, 0)); out.paste(b, (a.width + 40, 0)); out.save(sys.argv[3])
+                """, fa, fb, both,
+            ])
+        try #require(r.status == 0, "\(r)")
+        let texts = try QRCode.decode(imageFile: both)
+        #expect(Set(texts) == [a, b])
+        #expect(throws: qrErr(.qrAmbiguous)) { _ = try QRPayloadCodec.onlyPayload(in: texts, source: both) }
+        #expect(try QRPayloadCodec.onlyPayload(in: [a, a, "https://example.org"]) == a)
+        #expect(try QRPayloadCodec.onlyPayload(in: ["https://example.org"]) == nil)
+    }
+
 }

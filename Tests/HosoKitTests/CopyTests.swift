@@ -167,6 +167,9 @@ import Testing
         try s.archive.createRecord(type: "revocation", id: "TH-1", body: revocation, author: "registrar")
         let r = try s.archive.verifyCopy(pdf: issued.pdf)
         #expect(r.indication == "FAILED" && r.reasons.contains("DIPLOMA_REVOKED"), "\(r.reasons)")
+        // A revocation is not a correction: no ENTRY_CORRECTED (with an empty list), nothing else either.
+        #expect(r.reasons == ["DIPLOMA_REVOKED"], "\(r.reasons)")
+        #expect(r.laterCorrections.isEmpty)
         #expect(throws: HosoError(.diplomaRevoked, .both("", ""))) {
             _ = try s.archive.issueCopy(entryRef: "Số 001234/BT", requestId: try request(s.archive), signer: s.office, clerk: "vanthu")
         }
@@ -255,6 +258,101 @@ import Testing
         let name = try #require(PDFParse.attachmentNames(in: ok.pdf).first)
         let attached = String(decoding: try #require(PDFParse.attachment(named: name, in: ok.pdf)), as: UTF8.self)
         #expect(!attached.contains("Bản Lướt") && !attached.contains("Thái"), "no place of birth or ethnicity: \(attached)")
+    }
+
+    /// A copy signed with the office's (leaked) seal by someone else, whose embedded entry differs from the ledger:
+    /// the difference is not a correction (ENTRY_CORRECTED with no correction named, before) but ENTRY_MISMATCH.
+    @Test func aForgedEmbeddedEntryIsAMismatchNotACorrection() throws {
+        let s = try setUp()
+        let other = try Archive.create(at: dir.path + "/forger", clock: s.archive.clock)
+        let text = String(decoding: try repoFile(OfficeArchiveFixture.ledgerExample), as: UTF8.self)
+        let ledger = try CanonicalJSON.parse(text.replacingOccurrences(of: "Bản Lướt, xã Tân Lập", with: "Hà Nội"))
+        try other.createRecord(type: "ledger", id: Self.ledgerId, body: ledger, author: "x")
+        let forged = try other.issueCopy(entryRef: "Số 001234/BT", requestId: try request(other), signer: s.office, clerk: "x")
+        let r = try s.archive.verifyCopy(pdf: forged.pdf)
+        #expect(r.indication == "FAILED", "\(r.reasons)")
+        #expect(r.reasons.contains("ENTRY_MISMATCH") && r.reasons.contains("COPY_NOT_REGISTERED"), "\(r.reasons)")
+        #expect(!r.reasons.contains("ENTRY_CORRECTED"), "\(r.reasons)")
+        #expect(r.messages.contains { $0.en.contains("placeOfBirth") }, "\(r.messages)")
+    }
+
+    /// The office rotates its seal: the settings list only the new one. Copies made under the old seal keep
+    /// verifying (PDF and QR), because their register line records the certificate that signed them; a new copy
+    /// signed with the old seal is refused.
+    @Test func copiesUnderARotatedSealKeepVerifying() throws {
+        let s = try setUp()
+        let old = try s.archive.issueCopy(entryRef: "Số 001234/BT", requestId: try request(s.archive), signer: s.office, clerk: "vanthu")
+        #expect(old.register.signer == s.office.certificate.fingerprint)
+        let newSeal = try s.pki.identity("can-bo-van-bang")  // EC P-256 from the same PKI: stands for the new seal
+        var settings = try s.archive.officeSettings()
+        settings.copySigners = [newSeal.certificate.fingerprint]
+        try s.archive.setOfficeSettings(settings, author: "admin", reason: "con dấu mới")
+        let r = try s.archive.verifyCopy(pdf: old.pdf)
+        #expect(r.indication == "PASSED", "\(r.reasons)")
+        #expect(r.signerIsOffice == true)
+        #expect(throws: HosoError(.notOfficeSigner, .both("", ""))) {
+            _ = try s.archive.issueCopy(entryRef: "Số 001234/BT", requestId: try request(s.archive), signer: s.office, clerk: "vanthu")
+        }
+        let fresh = try s.archive.issueCopy(entryRef: "Số 001234/BT", requestId: try request(s.archive), signer: newSeal, clerk: "vanthu")
+        #expect(try s.archive.verifyCopy(pdf: fresh.pdf).indication == "PASSED")
+        try Self.rotatedQRChecks(s.archive, old: old, fresh: fresh, oldSeal: s.office)
+    }
+
+    /// The QR side of the seal rotation: the old copy's QR passes with the register (by the old seal's certificate);
+    /// the old seal cannot vouch for a new copy's number.
+    static func rotatedQRChecks(
+        _ a: Archive, old: Archive.IssuedCopyResult, fresh: Archive.IssuedCopyResult, oldSeal: SigningIdentity
+    ) throws {
+        let q = try a.verifyCopyQR(old.qrText)
+        #expect(q.indication == "PASSED" && q.scope == .register, "\(q.reasons) \(q.messages)")
+        #expect(q.office?.fingerprint == oldSeal.certificate.fingerprint)
+        #expect(try a.verifyCopyQR(fresh.qrText).indication == "PASSED")
+        // The old seal cannot vouch for the new copy's number: its register line names the new seal.
+        var p = try QRPayloadCodec.decode(fresh.qrText).payload
+        p.keyId = []
+        let byOld = try QRPayloadCodec.encode(p, signer: oldSeal.key)
+        let refused = try a.verifyCopyQR(byOld)
+        #expect(refused.indication == "FAILED" && refused.reasons.contains("QR_UNKNOWN_OFFICE"), "\(refused.reasons)")
+    }
+
+    /// Register lines written before the signer field existed still decode; the copy signers then decide.
+    @Test func registerLinesWithoutASignerStillDecode() throws {
+        let s = try setUp()
+        let issued = try s.archive.issueCopy(entryRef: "Số 001234/BT", requestId: try request(s.archive), signer: s.office, clerk: "vanthu")
+        let enc = JSONEncoder()
+        var json = try JSONSerialization.jsonObject(with: try enc.encode(issued.register)) as! [String: Any]
+        json["signer"] = nil
+        let line = try JSONDecoder().decode(CopyRegisterEntry.self, from: try JSONSerialization.data(withJSONObject: json))
+        #expect(line.signer == "" && line.printedNumber == issued.register.printedNumber)
+    }
+
+    /// The leaked-seal-key attack on the QR code, in-process: signature valid, every field compared with the register.
+    @Test func qrWithALeakedSealKeyAndARealNumberIsRefused() throws {
+        let s = try setUp()
+        let issued = try s.archive.issueCopy(entryRef: "Số 001234/BT", requestId: try request(s.archive), signer: s.office, clerk: "vanthu")
+        let ok = try s.archive.verifyCopyQR(issued.qrText)
+        #expect(ok.indication == "PASSED" && ok.differing.isEmpty, "\(ok.reasons) \(ok.messages)")
+        var p = try QRPayloadCodec.decode(issued.qrText).payload
+        p.keyId = []
+        p.holderName = "Nguyễn Văn Giả"
+        let forged = try QRPayloadCodec.encode(p, signer: s.office.key)
+        let r = try s.archive.verifyCopyQR(forged)
+        #expect(r.indication == "FAILED" && r.reasons.contains("QR_REGISTER_MISMATCH") && r.differing == ["holderName"], "\(r.reasons)")
+        // The same forgery checked without the register: PASSED, and the report says it is the signature only.
+        let offline = CopyQRVerification.verifySignatureOnly(
+            forged, officeCertificates: [s.office.certificate],
+            trust: TrustContext(roots: s.pki.roots, intermediates: s.pki.intermediates, crls: s.pki.crls), clock: s.archive.clock)
+        #expect(offline.indication == "PASSED" && offline.scope == .signatureOnly, "\(offline.reasons) \(offline.messages)")
+        #expect(offline.note.en.contains("SIGNATURE ONLY"))
+        // A revoked diploma's genuine QR code fails with the register, and shows no correction.
+        let revocation = try CanonicalJSON.parse(
+            #"""
+            {"kind": "Thu hồi", "decision": {"number": "21/QĐ-PGDĐT", "date": "2026-01-10"}, "issuer": "Phòng Giáo dục huyện Tân Lập",
+             "reason": "Cấp sai đối tượng", "serial": "Số 001234/BT", "ledgerRecordId": "PGD-TANLAP/THCS/1996/PTCS-TANLAP", "ledgerNumber": 1}
+            """#)
+        try s.archive.createRecord(type: "revocation", id: "TH-1", body: revocation, author: "registrar")
+        let revoked = try s.archive.verifyCopyQR(issued.qrText)
+        #expect(revoked.indication == "FAILED" && revoked.reasons == ["DIPLOMA_REVOKED"], "\(revoked.reasons)")
     }
 }
 

@@ -158,6 +158,77 @@ enum Mode: String, CaseIterable, Sendable {
         }
     }
 
+    /// /api/verify's answer, read as a client that knows only the documented fields would.
+    struct VerifyAnswer: Decodable {
+        var indication: String
+        var reasons: [String]
+        var kind: String?
+        var finding: String?
+        var differing: [String]?
+    }
+
+    /// The public QR check compares every field with the register: a QR code signed with the leaked seal key, with a
+    /// real number and serial but a fake holder, is FAILED (it was PASSED when only number and serial were matched).
+    /// A copy made under a seal since rotated out still passes.
+    @Test func publicQRCheckRefusesALeakedSealKeyForgeryAndSurvivesSealRotation() async throws {
+        let fx = try Fixture()
+        let archive = try Archive.open(at: fx.archivePath, clock: fx.config.clock)
+        let issued = try archive.issueCopy(entryRef: Fixture.serial, requestId: fx.requestId, signer: fx.office, clerk: "vanthu")
+        var p = try QRPayloadCodec.decode(issued.qrText).payload
+        p.keyId = []
+        p.holderName = "Nguyễn Văn Giả"
+        let forged = try QRPayloadCodec.encode(p, signer: fx.office.key)
+        try await fx.app().test(.router) { client in
+            let pub = Browser(client)
+            func check(_ text: String) async throws -> VerifyAnswer {
+                let r = try await pub.request(
+                    .post, "/api/verify", headers: [.contentType: "application/json"],
+                    body: Array(try JSONSerialization.data(withJSONObject: ["qr": text])))
+                #expect(r.status == .ok)
+                return try JSONDecoder().decode(VerifyAnswer.self, from: Data(r.body.readableBytesView))
+            }
+            let bad = try await check(forged)
+            #expect(bad.indication == "FAILED" && bad.reasons.contains("QR_REGISTER_MISMATCH"), "\(bad.reasons)")
+            #expect(try await check(issued.qrText).indication == "PASSED")
+            // The page shows the same.
+            try await pub.post("/verify", [("qr", forged)], csrf: false)
+            #expect(pub.lastBody.contains("data-indication=\"FAILED\"") && pub.lastBody.contains("QR_REGISTER_MISMATCH"))
+            // The seal rotated: the settings list another certificate; the copy's register line still names the old.
+            var settings = try archive.officeSettings()
+            settings.copySigners = [String(repeating: "ab", count: 32)]
+            try archive.setOfficeSettings(settings, author: "admin", reason: "con dấu mới")
+            let rotated = try await check(issued.qrText)
+            #expect(rotated.indication == "PASSED", "\(rotated.reasons)")
+        }
+    }
+
+    /// A verification letter uploaded to the public page is shown as a letter with its finding: one that says the
+    /// diploma does not match is not green "PASSED — HỢP LỆ".
+    @Test func publicPageShowsALetterAsALetterWithItsFinding() async throws {
+        let fx = try Fixture()
+        let archive = try Archive.open(at: fx.archivePath, clock: fx.config.clock)
+        let ask = try archive.newRequest(
+            .init(
+                kind: .verification, requesterName: "Công ty TNHH Minh Phát", relation: .representative, proof: "Công văn 12/CV-MP",
+                holderName: Fixture.holder, holderDateOfBirth: "1981-01-01", serial: Fixture.serial,
+                askingBody: "Công ty TNHH Minh Phát", channel: .post), clerk: "vanthu"
+        ).id
+        let letter = try archive.answerVerification(requestId: ask, signer: fx.office, clerk: "vanthu")
+        #expect(letter.answer.finding == .differs)
+        try await fx.app().test(.router) { client in
+            let pub = Browser(client)
+            let (h, body) = multipart([("pdf", "thu.pdf", "application/pdf", letter.pdf)])
+            try await pub.request(.post, "/verify", headers: h, body: body)
+            #expect(pub.lastBody.contains("data-kind=\"letter\"") && pub.lastBody.contains("data-finding=\"DIFFERS\""), "\(pub.lastBody)")
+            #expect(!pub.lastBody.contains("HỢP LỆ — bản sao"), "\(pub.lastBody)")
+            #expect(!pub.lastBody.contains("report PASSED") && !pub.lastBody.contains("badge PASSED"), "\(pub.lastBody)")
+            #expect(pub.lastBody.contains("KHÔNG KHỚP"))
+            let api = try await pub.request(.post, "/api/verify", headers: [.contentType: "application/pdf"], body: letter.pdf)
+            let r = try JSONDecoder().decode(VerifyAnswer.self, from: Data(api.body.readableBytesView))
+            #expect(r.kind == "letter" && r.finding == "DIFFERS" && r.differing == ["dateOfBirth"], "\(r)")
+        }
+    }
+
     @Test func teacherSavesMarksTheServerComputesAveragesAndRefusesBadMarks() async throws {
         let fx = try Fixture()
         let csv = "ma_dinh_danh,ho_va_ten,ngay_sinh,tx1,tx2,tx3,tx4,gk,ck,nhan_xet\r\n0123456789,Lò Văn An,01/02/2010,7,8,6.5,,7,8,\r\n"

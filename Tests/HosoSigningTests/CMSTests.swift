@@ -80,4 +80,44 @@ import Testing
             #expect(CMSSigner.role(fromAttributeValue: CMSSigner.roleAttributeValue(role)) == role)
         }
     }
+
+    /// A certificate with the real signer's issuer name and serial (from a look-alike CA) placed first among the
+    /// embedded certificates matches the SignerIdentifier too: signing-certificate-v2 decides who signed, so the
+    /// report names the real signer and the signature still verifies.
+    @Test func aLookAlikeCertificatePlacedFirstDoesNotChangeTheReportedSigner() throws {
+        let fx = try OpenSSLFixture()
+        let real = try fx.identity("ec")
+        let serial = real.certificate.serialHex
+        let made = try shell(
+            """
+            set -e
+            openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout fake-root.key -out fake-root.pem \
+              -subj '/CN=Fixture Root' -days 3650 -addext 'basicConstraints=critical,CA:true' -addext 'keyUsage=critical,keyCertSign,cRLSign'
+            openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout la.key -out la.csr -subj '/CN=Kẻ Mạo Danh' -utf8
+            openssl x509 -req -in la.csr -CA fake-root.pem -CAkey fake-root.key -set_serial 0x\(serial) -days 365 \
+              -extfile ext.cnf -extensions signer -out la.pem
+            """, in: fx.dir)
+        try #require(made.status == 0, "\(made.output)")
+        let lookAlike = try Certificate.load(file: fx.dir + "/la.pem")[0]
+        #expect(lookAlike.serialHex == serial && lookAlike.issuer == real.certificate.issuer)
+        let der = try CMSSigner.sign(content: Self.content, identity: real, role: nil, at: Date())
+        // ContentInfo { oid, [0] { SignedData { version, digests, encap, [0] certificates, …, signerInfos } } }:
+        // the look-alike goes in front of the certificates.
+        let (info, _) = try DER.parse(der[...])
+        let parts = try info.children
+        let signedData = try parts[1].children[0]
+        var fields = [UInt8]()
+        for f in try signedData.children {
+            fields += f.tag == 0xA0 ? DER.encode(tag: 0xA0, lookAlike.der + Array(f.content)) : DER.encode(tag: f.tag, Array(f.content))
+        }
+        let rebuilt = DER.sequence(DER.encode(tag: parts[0].tag, Array(parts[0].content)), DER.encode(tag: 0xA0, DER.sequence(fields)))
+        let sd = try SignedData(der: rebuilt)
+        #expect(sd.certificates.first == lookAlike, "the look-alike is first")
+        #expect(sd.signers[0].certificate == real.certificate)
+        let report = try SignatureVerifier(trust: TrustContext(roots: [try fx.root()]), clock: .fixed(Date() + 60))
+            .verify(signature: rebuilt, content: Self.content)[0]
+        #expect(report.signer == "ec" && report.signerCertificate == real.certificate.fingerprint, "\(report.signer ?? "")")
+        #expect(report.reason != .sigCryptoFailure && report.reason != .noSigningCertificateFound, "\(report.reason.map(\.rawValue) ?? "")")
+    }
+
 }
