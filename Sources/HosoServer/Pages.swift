@@ -124,7 +124,7 @@ enum Pages {
         var r = htmlResponse(page, status: status)
         r.setCookie(
             Cookie(
-                name: Cookies.loginCSRF, value: token, path: "/login", secure: state.config.secureCookies, httpOnly: true,
+                name: Cookies.loginCSRF, value: token, path: "/login", secure: state.config.cookiesSecure, httpOnly: true,
                 sameSite: .strict))
         return r
     }
@@ -182,7 +182,7 @@ enum AuthRoutes {
                 r.setCookie(sessionCookie(token, state: state))
                 r.setCookie(
                     Cookie(
-                        name: Cookies.loginCSRF, value: "", maxAge: 0, path: "/login", secure: state.config.secureCookies,
+                        name: Cookies.loginCSRF, value: "", maxAge: 0, path: "/login", secure: state.config.cookiesSecure,
                         httpOnly: true, sameSite: .strict))
                 return r
             case .failure(let e):
@@ -202,7 +202,7 @@ enum AuthRoutes {
             var r = redirect("/login")
             r.setCookie(
                 Cookie(
-                    name: Cookies.session, value: "", maxAge: 0, path: "/", secure: state.config.secureCookies,
+                    name: Cookies.session, value: "", maxAge: 0, path: "/", secure: state.config.cookiesSecure,
                     httpOnly: true, sameSite: .strict))
             return r
         }
@@ -240,6 +240,6 @@ enum AuthRoutes {
     }
 
     static func sessionCookie(_ token: String, state: ServerState) -> Cookie {
-        Cookie(name: Cookies.session, value: token, path: "/", secure: state.config.secureCookies, httpOnly: true, sameSite: .strict)
+        Cookie(name: Cookies.session, value: token, path: "/", secure: state.config.cookiesSecure, httpOnly: true, sameSite: .strict)
     }
 }

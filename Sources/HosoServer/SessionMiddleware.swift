@@ -26,7 +26,7 @@ struct SessionMiddleware: RouterMiddleware {
             response.setCookie(
                 Cookie(
                     name: Cookies.lang, value: context.lang.rawValue, maxAge: 365 * 86400, path: "/",
-                    secure: state.config.secureCookies, httpOnly: true, sameSite: .strict))
+                    secure: state.config.cookiesSecure, httpOnly: true, sameSite: .strict))
         }
         return response
     }
