@@ -130,9 +130,11 @@ enum Pages {
     }
 
     /// Only a local path may follow a sign-in: never another site (open redirect) or a scheme-relative `//host`.
+    /// Browsers drop tabs and line breaks from a URL and read a backslash as a slash, so `/\t/evil.example` or
+    /// `/\\evil.example` would become `//evil.example`: any control character, space or backslash refuses it.
     static func safeNext(_ next: String?) -> String? {
-        guard let n = next, n.hasPrefix("/"), !n.hasPrefix("//"), !n.hasPrefix("/\\"), !n.contains("\r"), !n.contains("\n"),
-            n.count < 512
+        guard let n = next, n.hasPrefix("/"), !n.hasPrefix("//"), n.utf8.count < 512,
+            n.unicodeScalars.allSatisfy({ !($0.value <= 0x20 || (0x7F...0x9F).contains($0.value) || $0 == "\\") })
         else { return nil }
         return n
     }
@@ -217,7 +219,8 @@ enum AuthRoutes {
     static func login(state: ServerState, name: String, password: String, remote: String) async throws -> LoginResult {
         let keys = ["user:" + name, "ip:" + remote]
         let now = state.now
-        if let wait = state.throttle.retryAfter(keys, now: now) {
+        let throttle = state.throttle
+        if let wait = try await state.blocking({ try throttle.retryAfter(keys, now: now) }) {
             try await state.audit(actor: name.isEmpty ? "?" : name, action: "login-throttled", target: name, detail: remote)
             return .failure(
                 HosoError(
@@ -228,12 +231,12 @@ enum AuthRoutes {
                     cause: String(wait)))
         }
         guard let user = try await state.db({ try $0.authenticate(name: name, password: password) }) else {
-            state.throttle.fail(keys, now: now)
+            try await state.blocking { try throttle.fail(keys, now: now) }
             try await state.audit(actor: name.isEmpty ? "?" : name, action: "login-failed", target: name, detail: remote)
             return .failure(HosoError(.loginFailed, .both("Tên đăng nhập hoặc mật khẩu không đúng", "Wrong user name or password")))
         }
         // Only the account's count is cleared: one good password must not reset an address that is guessing others.
-        state.throttle.succeed(["user:" + name])
+        try await state.blocking { try throttle.succeed(["user:" + name]) }
         let (token, session) = try await state.db { try $0.startSession(for: user) }
         try await state.audit(actor: user.name, action: "login", target: user.name, detail: remote)
         return .success(token: token, session: session)

@@ -22,6 +22,10 @@ public struct ServerConfig: Sendable {
     public var tls: TLSFiles?
     /// Timeouts, connections per address and the default body limit of the listener.
     public var limits: ListenerLimits
+    /// Addresses of reverse proxies in front of the server: from them, the client is the one `X-Forwarded-For` names.
+    public var trustedProxies: Set<String> = []
+    /// Failed sign-ins from one address (within 15 minutes) before it is refused; per account it is 5.
+    public var loginAddressLimit = 50
     public var clock: HosoClock
     /// Password hash cost; tests lower it.
     public var passwordCost: PasswordHash.Cost
@@ -133,7 +137,7 @@ final class ServerState: Sendable {
     let archive: ArchiveAccess
     let pool: BlockingPool
     let auditLog: AuditLog
-    let throttle = LoginThrottle()
+    let throttle: LoginThrottle
     let sessions = SessionCache()
 
     init(config: ServerConfig) throws {
@@ -142,6 +146,7 @@ final class ServerState: Sendable {
         self.archive = ArchiveAccess(try Archive.open(at: config.archivePath, clock: config.clock), pool: pool)
         store = try ServerStore(path: config.archivePath + "/" + ServerStore.fileName, clock: config.clock, cost: config.passwordCost)
         auditLog = AuditLog(store: store, pool: pool)
+        throttle = LoginThrottle(store: store, addressLimit: config.loginAddressLimit)
     }
 
     var now: Date { config.clock.now() }
@@ -247,6 +252,7 @@ public enum HosoServer {
         let router = Router(context: HosoContext.self)
         // Outermost first: every answer gets the headers; errors become pages knowing the session and language.
         router.add(middleware: SecurityHeadersMiddleware())
+        router.add(middleware: RejectControlCharacters())
         router.add(middleware: SessionMiddleware(state: state))
         router.add(middleware: ErrorMiddleware(state: state))
         let routes = RouteRecorder(router)

@@ -1,4 +1,5 @@
 import Foundation
+import HosoCore
 import HosoTestSupport
 import Testing
 
@@ -85,6 +86,35 @@ import Testing
         let fine = try RawConnection(port: port)
         fine.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n" + String(repeating: "y", count: 1000))
         #expect(fine.readAnswer().body == Array("POST /echo 1000".utf8))
+    }
+
+    // TLS built in: a certificate made with openssl, a real TLS client (curl) on loopback; plain HTTP gets nowhere;
+    // unreadable files stop the start with a clear error.
+    @Test func tlsOnLoopbackWithAGeneratedCertificate() throws {
+        let dir = TempDirectory()
+        let made = try runProgram(
+            TSATest.openssl,
+            [
+                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+                "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", "key.pem", "-out", "cert.pem",
+            ], in: dir.path)
+        try #require(made.status == 0, "\(made.err)")
+        let route = HTTPService.Route(maxBody: 1024) { r in
+            HTTPService.Response(status: 200, contentType: "text/plain", body: Array(r.path.utf8))
+        }
+        let service = HTTPService(tls: TLSFiles(certificate: dir.path + "/cert.pem", key: dir.path + "/key.pem")) { _ in route }
+        let port = try service.start()
+        defer { service.stop() }
+        #expect(service.url == "https://127.0.0.1:\(port)/")
+        let ok = try runProgram(
+            TSATest.curl, ["-sS", "--fail", "--max-time", "60", "--cacert", "cert.pem", "https://127.0.0.1:\(port)/hello"], in: dir.path)
+        #expect(ok.status == 0, "\(ok.err)")
+        #expect(ok.out == "/hello")
+        let plain = try runProgram(TSATest.curl, ["-sS", "--max-time", "60", "http://127.0.0.1:\(port)/hello"], in: dir.path)
+        #expect(plain.status != 0)
+        let bad = HTTPService(tls: TLSFiles(certificate: dir.path + "/nothing.pem", key: dir.path + "/key.pem")) { _ in route }
+        let e = #expect(throws: HosoError.self) { try bad.start() }
+        #expect(e?.code == .tlsFilesInvalid)
     }
 
     @Test func connectionsPerAddressAreCounted() {
