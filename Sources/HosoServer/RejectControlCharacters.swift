@@ -20,7 +20,7 @@ struct RejectControlCharacters: RouterMiddleware {
     func handle(_ request: Request, context: HosoContext, next: (Request, HosoContext) async throws -> Response) async throws -> Response {
         if Self.refuses(request.uri.string) {
             return Response(
-                status: .badRequest, headers: [.contentType: "text/plain; charset=utf-8", .connection: "close"],
+                status: .badRequest, headers: [.contentType: "text/plain; charset=utf-8"],
                 body: .init(
                     byteBuffer: ByteBuffer(
                         string: "400 Địa chỉ yêu cầu có ký tự điều khiển / The request address contains a control character\n")))
