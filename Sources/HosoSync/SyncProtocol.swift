@@ -155,7 +155,7 @@ public protocol SyncService: AnyObject, Sendable {
 }
 
 /// The transport-independent HTTP sync endpoint: `(method, path, headers, body) -> (status, headers, body)`, to mount
-/// under `/sync/` in any server (hoso's small server today, the web server later). Domain errors become statuses here.
+/// under `/sync/` in any server (`HTTPService.Route.sync` for `hoso sync serve`, and `hoso serve`). Domain errors become statuses here.
 public final class SyncHandler: Sendable {
     let service: any SyncService
     private struct State {
