@@ -14,12 +14,17 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
-        // The web application only (HosoServer); the core modules never see it. swift-configuration support is off:
+        // The web application (HosoServer) and the listeners of HosoTransport; the core modules never see it.
+        // swift-configuration support is off:
         // settings come from our own command line.
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1", traits: ["FullFoundation"]),
         .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         .package(url: "https://github.com/apple/swift-http-types", exact: "1.8.0"),
+        // TLS built into the listeners (`--tls-cert`/`--tls-key`); the versions Hummingbird resolves to.
+        .package(url: "https://github.com/apple/swift-nio-ssl", exact: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio-extras", exact: "1.35.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
     ],
     targets: [
         // C shims: the only places that see C macros and variadic functions.
@@ -59,8 +64,21 @@ let package = Package(
         // Certified copies: PDF (cairo + pango), PAdES, QR payloads (libqrencode, zbar).
         .target(name: "HosoCopies", dependencies: ["HosoCore", "HosoPrimitives", "HosoSigning", "CPangoCairo", "CQRencode", "CZbar",
                                                    "CGdkPixbuf"]),
-        // HTTP transport: the small HTTP client and server, the time-stamp authority and client over HTTP.
-        .target(name: "HosoTransport", dependencies: ["HosoCore", "HosoPrimitives", "HosoSigning"]),
+        // HTTP transport: the small HTTP client; every listener's setup and limits (Hummingbird, TLS); the small
+        // service that `tsa serve` and `sync serve` run; the time-stamp authority and client over HTTP.
+        .target(name: "HosoTransport", dependencies: [
+            "HosoCore", "HosoPrimitives", "HosoSigning",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "HummingbirdTLS", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+        ]),
         // Sync: tar and BagIt bundles, node-signed; the transport-independent HTTP sync protocol.
         .target(name: "HosoSync", dependencies: ["HosoCore", "HosoPrimitives", "HosoStore", "HosoSigning", "HosoTransport"]),
         .target(name: "HosoKit", dependencies: ["HosoCore", "HosoPrimitives", "HosoStore", "HosoIndex", "HosoRecords", "HosoGrades",

@@ -70,7 +70,49 @@ public final class ServerStore: Sendable {
         m.registerMigration("0002-user-person") { db in
             try db.alter(table: "user") { t in t.add(column: "person", .text) }
         }
+        // Failed sign-ins, per key ("user:NAME", "ip:ADDRESS"), so that a restart does not reset the throttle.
+        m.registerMigration("0003-login-failures") { db in
+            try db.create(table: "loginFailure") { t in
+                t.column("key", .text).notNull().indexed()
+                t.column("at", .double).notNull()
+            }
+        }
         try wrap { try m.migrate(db) }
+    }
+
+    // MARK: - Failed sign-ins
+
+    /// The times (seconds since 1970) of failures since `since`, for each of `keys` that has any.
+    public func loginFailures(keys: [String], since: Double) throws -> [String: [Double]] {
+        try wrap {
+            try db.read { db in
+                var out = [String: [Double]]()
+                for k in keys {
+                    let times = try Double.fetchAll(
+                        db, sql: "SELECT at FROM loginFailure WHERE key = ? AND at >= ? ORDER BY at", arguments: [k, since])
+                    if !times.isEmpty { out[k] = times }
+                }
+                return out
+            }
+        }
+    }
+
+    /// Records a failure for each key; failures older than `forgetBefore` go.
+    public func recordLoginFailure(keys: [String], at: Double, forgetBefore: Double) throws {
+        try wrap {
+            try db.write { db in
+                try db.execute(sql: "DELETE FROM loginFailure WHERE at < ?", arguments: [forgetBefore])
+                for k in keys { try db.execute(sql: "INSERT INTO loginFailure (key, at) VALUES (?, ?)", arguments: [k, at]) }
+            }
+        }
+    }
+
+    public func clearLoginFailures(keys: [String]) throws {
+        try wrap {
+            try db.write { db in
+                for k in keys { try db.execute(sql: "DELETE FROM loginFailure WHERE key = ?", arguments: [k]) }
+            }
+        }
     }
 
     func wrap<T>(_ body: () throws -> T) throws -> T {
@@ -91,16 +133,29 @@ public final class ServerStore: Sendable {
         }
     }
 
-    static func validatePassword(_ password: String) throws {
+    /// The password policy: at least 10 characters, not the account's name (nor containing it), not one of the
+    /// passwords guessed first (`CommonPasswords`).
+    static func validatePassword(_ password: String, name: String) throws {
         guard password.count >= 10 else {
             throw HosoError(.badUserInput, .both("Mật khẩu phải có ít nhất 10 ký tự", "The password must have at least 10 characters"))
+        }
+        let folded = password.lowercased()
+        if name.count >= 2 && folded.contains(name.lowercased()) {
+            throw HosoError(
+                .badUserInput, .both("Mật khẩu không được chứa tên đăng nhập", "The password must not contain the user name"),
+                location: name)
+        }
+        if CommonPasswords.contains(password) {
+            throw HosoError(
+                .badUserInput,
+                .both("Mật khẩu quá phổ biến, dễ bị đoán; hãy chọn mật khẩu khác", "The password is too common to be safe; choose another"))
         }
     }
 
     @discardableResult
     public func addUser(name: String, displayName: String, role: Role, password: String, person: String? = nil) throws -> User {
         try Self.validateName(name)
-        try Self.validatePassword(password)
+        try Self.validatePassword(password, name: name)
         let user = User(
             name: name, displayName: displayName.isEmpty ? name : displayName, role: role,
             passwordHash: try PasswordHash.make(password, cost: cost), createdAt: HosoClock.format(clock.now()), disabled: false,
@@ -126,7 +181,7 @@ public final class ServerStore: Sendable {
 
     /// Sets a new password and ends the account's sessions.
     public func setPassword(name: String, password: String) throws {
-        try Self.validatePassword(password)
+        try Self.validatePassword(password, name: name)
         let hash = try PasswordHash.make(password, cost: cost)
         try wrap {
             try db.write { db in

@@ -235,19 +235,11 @@ extension Archive {
         return report
     }
 
-    /// Serves the sync protocol with hoso's small HTTP server (a web server can mount `SyncHandler` instead).
-    public func syncServer(host: String, port: UInt16, timestamp: TimestampSource? = nil) -> SmallHTTPServer {
-        let handler = SyncHandler(service: ArchiveSyncService(archive: self, timestamp: timestamp))
-        var limits = SmallHTTPServer.Limits()
-        limits.maxBodyBytes = 80 << 20
-        limits.maxHeadBytes = 64 * 1024
-        limits.ioTimeout = 60
-        return SmallHTTPServer(host: host, port: port, limits: limits) { r in
-            let resp = handler.handle(SyncRequest(method: r.method, path: r.path, headers: r.headers, body: r.body))
-            var out = SmallHTTPServer.Response(
-                status: resp.status, contentType: resp.headers.first?.1 ?? "application/json", body: resp.body)
-            out.headers = resp.headers
-            return out
-        }
+    /// Serves the sync protocol on every path (`hoso sync serve`), behind the listeners' limits; HTTPS with `tls`.
+    public func syncServer(
+        host: String, port: UInt16, timestamp: TimestampSource? = nil, limits: ListenerLimits = ListenerLimits(), tls: TLSFiles? = nil
+    ) -> HTTPService {
+        let route = HTTPService.Route.sync(SyncHandler(service: ArchiveSyncService(archive: self, timestamp: timestamp)))
+        return HTTPService(host: host, port: port, limits: limits, tls: tls) { _ in route }
     }
 }

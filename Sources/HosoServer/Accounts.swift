@@ -65,37 +65,49 @@ final class AuditLog: Sendable {
     }
 }
 
-/// Failed logins per account name and per client address: after `limit` failures within `window`, that name or
-/// address is refused until the window has passed. Kept in memory: a restart forgets, which is acceptable for a
-/// throttle (the audit log keeps every failure).
+/// Failed logins per account name and per client address, kept in the server's database so that a restart does not
+/// reset them (the audit log keeps every failure too). An account is refused after `accountLimit` failures within
+/// `window`; an address after `addressLimit`, set high enough that an office behind one address (a proxy not
+/// declared with `--trusted-proxy`) is not locked out by one person's typos.
 final class LoginThrottle: Sendable {
-    let limit: Int
+    let store: ServerStore
+    let accountLimit: Int
+    let addressLimit: Int
     let window: TimeInterval
-    private let failures = Mutex<[String: [Date]]>([:])
 
-    init(limit: Int = 5, window: TimeInterval = 15 * 60) {
-        self.limit = limit
+    init(store: ServerStore, accountLimit: Int = 5, addressLimit: Int = 50, window: TimeInterval = 15 * 60) {
+        self.store = store
+        self.accountLimit = accountLimit
+        self.addressLimit = addressLimit
         self.window = window
     }
 
+    func limit(_ key: String) -> Int { key.hasPrefix("ip:") ? addressLimit : accountLimit }
+
     /// Seconds until `keys` may try again, or nil when they may now.
-    func retryAfter(_ keys: [String], now: Date) -> Int? {
-        failures.withLock { f in
-            var wait: TimeInterval = 0
-            for k in keys {
-                let recent = (f[k] ?? []).filter { now.timeIntervalSince($0) < window }
-                f[k] = recent
-                if recent.count >= limit, let oldest = recent.first { wait = max(wait, window - now.timeIntervalSince(oldest)) }
-            }
-            return wait > 0 ? Int(wait.rounded(.up)) : nil
+    func retryAfter(_ keys: [String], now: Date) throws -> Int? {
+        let t = now.timeIntervalSince1970
+        let recent = try store.loginFailures(keys: keys, since: t - window)
+        var wait: TimeInterval = 0
+        for (k, times) in recent where times.count >= limit(k) {
+            // The window reopens when the failure that filled it ages out.
+            wait = max(wait, times[times.count - limit(k)] + window - t)
         }
+        return wait > 0 ? Int(wait.rounded(.up)) : nil
     }
 
-    func fail(_ keys: [String], now: Date) {
-        failures.withLock { f in for k in keys { f[k, default: []].append(now) } }
+    func fail(_ keys: [String], now: Date) throws {
+        let t = now.timeIntervalSince1970
+        try store.recordLoginFailure(keys: keys, at: t, forgetBefore: t - window)
     }
 
-    func succeed(_ keys: [String]) {
-        failures.withLock { f in for k in keys { f[k] = nil } }
-    }
+    func succeed(_ keys: [String]) throws { try store.clearLoginFailures(keys: keys) }
+}
+
+/// The client's address: the connection's peer, or, when that peer is a trusted proxy, the last address in
+/// `X-Forwarded-For` that is not itself a trusted proxy (addresses further left are the client's own claims).
+func clientAddress(peer: String, forwardedFor: String?, trusted: Set<String>) -> String {
+    guard trusted.contains(peer), let header = forwardedFor else { return peer }
+    let hops = header.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    return hops.last { !trusted.contains($0) } ?? peer
 }

@@ -124,15 +124,17 @@ enum Pages {
         var r = htmlResponse(page, status: status)
         r.setCookie(
             Cookie(
-                name: Cookies.loginCSRF, value: token, path: "/login", secure: state.config.secureCookies, httpOnly: true,
+                name: Cookies.loginCSRF, value: token, path: "/login", secure: state.config.cookiesSecure, httpOnly: true,
                 sameSite: .strict))
         return r
     }
 
     /// Only a local path may follow a sign-in: never another site (open redirect) or a scheme-relative `//host`.
+    /// Browsers drop tabs and line breaks from a URL and read a backslash as a slash, so `/\t/evil.example` or
+    /// `/\\evil.example` would become `//evil.example`: any control character, space or backslash refuses it.
     static func safeNext(_ next: String?) -> String? {
-        guard let n = next, n.hasPrefix("/"), !n.hasPrefix("//"), !n.hasPrefix("/\\"), !n.contains("\r"), !n.contains("\n"),
-            n.count < 512
+        guard let n = next, n.hasPrefix("/"), !n.hasPrefix("//"), n.utf8.count < 512,
+            n.unicodeScalars.allSatisfy({ !($0.value <= 0x20 || (0x7F...0x9F).contains($0.value) || $0 == "\\") })
         else { return nil }
         return n
     }
@@ -182,7 +184,7 @@ enum AuthRoutes {
                 r.setCookie(sessionCookie(token, state: state))
                 r.setCookie(
                     Cookie(
-                        name: Cookies.loginCSRF, value: "", maxAge: 0, path: "/login", secure: state.config.secureCookies,
+                        name: Cookies.loginCSRF, value: "", maxAge: 0, path: "/login", secure: state.config.cookiesSecure,
                         httpOnly: true, sameSite: .strict))
                 return r
             case .failure(let e):
@@ -202,7 +204,7 @@ enum AuthRoutes {
             var r = redirect("/login")
             r.setCookie(
                 Cookie(
-                    name: Cookies.session, value: "", maxAge: 0, path: "/", secure: state.config.secureCookies,
+                    name: Cookies.session, value: "", maxAge: 0, path: "/", secure: state.config.cookiesSecure,
                     httpOnly: true, sameSite: .strict))
             return r
         }
@@ -217,7 +219,8 @@ enum AuthRoutes {
     static func login(state: ServerState, name: String, password: String, remote: String) async throws -> LoginResult {
         let keys = ["user:" + name, "ip:" + remote]
         let now = state.now
-        if let wait = state.throttle.retryAfter(keys, now: now) {
+        let throttle = state.throttle
+        if let wait = try await state.blocking({ try throttle.retryAfter(keys, now: now) }) {
             try await state.audit(actor: name.isEmpty ? "?" : name, action: "login-throttled", target: name, detail: remote)
             return .failure(
                 HosoError(
@@ -228,18 +231,18 @@ enum AuthRoutes {
                     cause: String(wait)))
         }
         guard let user = try await state.db({ try $0.authenticate(name: name, password: password) }) else {
-            state.throttle.fail(keys, now: now)
+            try await state.blocking { try throttle.fail(keys, now: now) }
             try await state.audit(actor: name.isEmpty ? "?" : name, action: "login-failed", target: name, detail: remote)
             return .failure(HosoError(.loginFailed, .both("Tên đăng nhập hoặc mật khẩu không đúng", "Wrong user name or password")))
         }
         // Only the account's count is cleared: one good password must not reset an address that is guessing others.
-        state.throttle.succeed(["user:" + name])
+        try await state.blocking { try throttle.succeed(["user:" + name]) }
         let (token, session) = try await state.db { try $0.startSession(for: user) }
         try await state.audit(actor: user.name, action: "login", target: user.name, detail: remote)
         return .success(token: token, session: session)
     }
 
     static func sessionCookie(_ token: String, state: ServerState) -> Cookie {
-        Cookie(name: Cookies.session, value: token, path: "/", secure: state.config.secureCookies, httpOnly: true, sameSite: .strict)
+        Cookie(name: Cookies.session, value: token, path: "/", secure: state.config.cookiesSecure, httpOnly: true, sameSite: .strict)
     }
 }

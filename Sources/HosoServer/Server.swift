@@ -15,8 +15,17 @@ public struct ServerConfig: Sendable {
     /// The office's organisation certificate and key (ECDSA P-256) that sign copies; without it, copies cannot be issued.
     public var officeIdentity: SigningIdentity?
     public var timestamp: TimestampSource?
-    /// Mark cookies Secure: set when the server is reached over TLS (a TLS-terminating proxy on the office network).
+    /// Mark cookies Secure: set when the server is reached over TLS through a TLS-terminating proxy. With `tls` they
+    /// are Secure anyway (`cookiesSecure`).
     public var secureCookies: Bool
+    /// The server's own certificate and key: it speaks HTTPS itself.
+    public var tls: TLSFiles?
+    /// Timeouts, connections per address and the default body limit of the listener.
+    public var limits: ListenerLimits
+    /// Addresses of reverse proxies in front of the server: from them, the client is the one `X-Forwarded-For` names.
+    public var trustedProxies: Set<String> = []
+    /// Failed sign-ins from one address (within 15 minutes) before it is refused; per account it is 5.
+    public var loginAddressLimit = 50
     public var clock: HosoClock
     /// Password hash cost; tests lower it.
     public var passwordCost: PasswordHash.Cost
@@ -26,8 +35,10 @@ public struct ServerConfig: Sendable {
     public init(
         archivePath: String, officeIdentity: SigningIdentity? = nil, timestamp: TimestampSource? = nil,
         secureCookies: Bool = false, clock: HosoClock = .system, passwordCost: PasswordHash.Cost = .standard,
-        blockingThreads: Int = ServerConfig.defaultBlockingThreads
+        blockingThreads: Int = ServerConfig.defaultBlockingThreads, tls: TLSFiles? = nil, limits: ListenerLimits = ListenerLimits()
     ) {
+        self.tls = tls
+        self.limits = limits
         self.archivePath = archivePath
         self.officeIdentity = officeIdentity
         self.timestamp = timestamp
@@ -36,6 +47,9 @@ public struct ServerConfig: Sendable {
         self.passwordCost = passwordCost
         self.blockingThreads = blockingThreads
     }
+
+    /// Cookies are Secure over TLS, whether the server or a proxy in front of it speaks it.
+    public var cookiesSecure: Bool { secureCookies || tls != nil }
 
     /// Twice the cores: the work is mostly CPU, but a thread waiting for the disk (an fsync, a cold page) should not
     /// leave a core idle.
@@ -123,7 +137,7 @@ final class ServerState: Sendable {
     let archive: ArchiveAccess
     let pool: BlockingPool
     let auditLog: AuditLog
-    let throttle = LoginThrottle()
+    let throttle: LoginThrottle
     let sessions = SessionCache()
 
     init(config: ServerConfig) throws {
@@ -132,6 +146,7 @@ final class ServerState: Sendable {
         self.archive = ArchiveAccess(try Archive.open(at: config.archivePath, clock: config.clock), pool: pool)
         store = try ServerStore(path: config.archivePath + "/" + ServerStore.fileName, clock: config.clock, cost: config.passwordCost)
         auditLog = AuditLog(store: store, pool: pool)
+        throttle = LoginThrottle(store: store, addressLimit: config.loginAddressLimit)
     }
 
     var now: Date { config.clock.now() }
@@ -237,6 +252,7 @@ public enum HosoServer {
         let router = Router(context: HosoContext.self)
         // Outermost first: every answer gets the headers; errors become pages knowing the session and language.
         router.add(middleware: SecurityHeadersMiddleware())
+        router.add(middleware: RejectControlCharacters())
         router.add(middleware: SessionMiddleware(state: state))
         router.add(middleware: ErrorMiddleware(state: state))
         let routes = RouteRecorder(router)
@@ -263,10 +279,25 @@ public enum HosoServer {
         let router = try router(config: config)
         var logger = Logger(label: "hoso-serve")
         logger.logLevel = .warning
+        let server = try Listener.server(limits: config.limits, tls: config.tls) { BodyLimits.limit(for: $0) }
         let app = Application(
-            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "hoso"),
+            router: router, server: server, configuration: Listener.configuration(host: host, port: port, limits: config.limits),
             onServerRunning: { channel in onRunning(channel.localAddress?.port ?? port) }, logger: logger)
         try await app.runService()
+    }
+}
+
+/// The largest body each route takes, known from the request head so that a larger declared body is refused (413)
+/// before it is read (`ConnectionGuard`). The routes read their bodies with the same or smaller limits.
+enum BodyLimits {
+    static let forms = 1 << 20
+
+    static func limit(for head: HTTPRequest) -> Int {
+        let path = head.path.map { String($0.prefix { $0 != "?" }) } ?? "/"
+        if path.hasPrefix("/sync/") { return SyncHandler.maxBody }
+        if path == "/digitize" || path == "/api/digitize" { return DigitizeRoutes.maxUpload }
+        if path == "/verify" || path == "/api/verify" { return 25 << 20 }
+        return forms
     }
 }
 

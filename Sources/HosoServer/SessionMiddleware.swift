@@ -1,7 +1,12 @@
 import Foundation
+import HTTPTypes
 import HosoAccounts
 import HosoKit
 import Hummingbird
+
+extension HTTPField.Name {
+    static let xForwardedFor = Self("X-Forwarded-For")!
+}
 
 /// Who is asking and in which language: the session from its cookie (through `SessionCache`) and the language from
 /// `?lang=` or its cookie. A switch of language by query is remembered in a cookie on the way out.
@@ -11,6 +16,10 @@ struct SessionMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: HosoContext, next: (Request, HosoContext) async throws -> Response) async throws -> Response {
         var context = context
+        if !state.config.trustedProxies.isEmpty {
+            context.remote = clientAddress(
+                peer: context.remote, forwardedFor: request.headers[.xForwardedFor], trusted: state.config.trustedProxies)
+        }
         if let q = request.uri.queryParameters.get("lang"), let l = Lang(rawValue: q) {
             context.lang = l
             context.setLangCookie = true
@@ -26,7 +35,7 @@ struct SessionMiddleware: RouterMiddleware {
             response.setCookie(
                 Cookie(
                     name: Cookies.lang, value: context.lang.rawValue, maxAge: 365 * 86400, path: "/",
-                    secure: state.config.secureCookies, httpOnly: true, sameSite: .strict))
+                    secure: state.config.cookiesSecure, httpOnly: true, sameSite: .strict))
         }
         return response
     }

@@ -7,24 +7,22 @@ import Hummingbird
 /// works against either. Nodes prove who they are by signing each request with their node key (pinned by `hoso
 /// peer add`), not by sessions: these routes need no account and no CSRF token, and answer only known peers.
 enum SyncRoutes {
-    /// The largest batch a node may push in one request (as `hoso sync serve`).
-    static let maxBody = 80 << 20
-
     static func add(to router: some RouterMethods<HosoContext>, state: ServerState) {
         let handler = SyncHandler(service: ArchiveSyncService(archive: state.archive.archive, timestamp: state.config.timestamp))
         let serve: @Sendable (Request, HosoContext) async throws -> Response = { request, _ in
-            let body = try await request.body.collect(upTo: maxBody)
             var headers = [String: String]()
             for field in request.headers { headers[field.name.canonicalName] = field.value }
-            // The handler reads and writes the archive synchronously; a batch is checked and committed whole.
-            let sync = SyncRequest(
-                method: request.method.rawValue, path: request.uri.path, headers: headers, body: Array(body.readableBytesView))
-            let answer = try await state.blocking { handler.handle(sync) }
-            var fields = HTTPFields()
-            for (name, value) in answer.headers {
-                if let n = HTTPField.Name(name) { fields[n] = value }
+            let head = SyncRequest(method: request.method.rawValue, path: request.uri.path, headers: headers, body: [])
+            // Who is asking is known before the body is read: a stranger's or a forged request is answered and the
+            // connection closed without reading it.
+            if let refusal = try await state.blocking({ handler.preflight(head) }) {
+                return response(refusal, close: true)
             }
-            return Response(status: .init(code: answer.status), headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
+            let body = try await request.body.collect(upTo: SyncHandler.maxBody)
+            let sync = SyncRequest(method: head.method, path: head.path, headers: head.headers, body: Array(body.readableBytesView))
+            // The handler reads and writes the archive synchronously; a batch is checked and committed whole.
+            let answer = try await state.blocking { handler.handle(sync) }
+            return response(answer, close: false)
         }
         router.post("/sync/**", use: serve)
         router.get("/sync/**", use: serve)  // answered 405 by the handler: the protocol is POST only
@@ -38,6 +36,15 @@ enum SyncRoutes {
         readers.get("/api/sync-status") { _, context -> Response in
             jsonResponse(try await status(state))
         }
+    }
+
+    static func response(_ answer: SyncResponse, close: Bool) -> Response {
+        var fields = HTTPFields()
+        for (name, value) in answer.headers {
+            if let n = HTTPField.Name(name) { fields[n] = value }
+        }
+        if close { fields[.connection] = "close" }
+        return Response(status: .init(code: answer.status), headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
     }
 
     struct StatusOut: Encodable, Sendable {

@@ -41,14 +41,25 @@ public struct SyncItem: Codable, Sendable, Equatable {
 /// SHA-256, so a batch that arrived is never sent again: an interrupted sync resumes by asking what is missing.
 ///
 /// Authentication: each request carries `X-Hoso-Node` (the sender's node id), `X-Hoso-Time`, `X-Hoso-Nonce` and
-/// `X-Hoso-Signature` (base64 of a detached CMS signature by the node key over `SyncAuth.message`). The server
+/// `X-Hoso-Signature` (base64 of a detached CMS signature by the node key over `SyncAuth.message`), and
+/// `X-Hoso-Body-SHA256` (the body's digest, which the message signs), so that the server checks who is asking before
+/// it reads a byte of the body (`SyncHandler.preflight`) and then that the body is the one signed. The server
 /// accepts only peers' pinned certificates, times within `SyncAuth.window` of its clock, and each nonce once. Its
 /// answers are signed the same way over the request's nonce, status and body, so the client knows who answered.
 public enum SyncAuth {
     public static let window: TimeInterval = 300
+    /// The header carrying the digest of the body, as the signed message has it.
+    public static let bodyDigestHeader = "X-Hoso-Body-SHA256"
+
+    /// The body's digest as the signed message writes it.
+    public static func digest(_ body: [UInt8]) -> String { ObjectID(hashing: body).hex }
 
     public static func message(method: String, path: String, time: String, nonce: String, body: [UInt8]) -> [UInt8] {
-        Array("hoso-sync-1 request\n\(method)\n\(path)\n\(time)\n\(nonce)\n\(ObjectID(hashing: body).hex)\n".utf8)
+        message(method: method, path: path, time: time, nonce: nonce, bodyDigest: digest(body))
+    }
+
+    public static func message(method: String, path: String, time: String, nonce: String, bodyDigest: String) -> [UInt8] {
+        Array("hoso-sync-1 request\n\(method)\n\(path)\n\(time)\n\(nonce)\n\(bodyDigest)\n".utf8)
     }
 
     public static func responseMessage(nonce: String, status: Int, body: [UInt8]) -> [UInt8] {
@@ -144,7 +155,7 @@ public protocol SyncService: AnyObject, Sendable {
 }
 
 /// The transport-independent HTTP sync endpoint: `(method, path, headers, body) -> (status, headers, body)`, to mount
-/// under `/sync/` in any server (hoso's small server today, the web server later). Domain errors become statuses here.
+/// under `/sync/` in any server (`HTTPService.Route.sync` for `hoso sync serve`, and `hoso serve`). Domain errors become statuses here.
 public final class SyncHandler: Sendable {
     let service: any SyncService
     private struct State {
@@ -166,8 +177,35 @@ public final class SyncHandler: Sendable {
     }
 
     public func handle(_ r: SyncRequest) -> SyncResponse {
+        signed(r, respond(r))
+    }
+
+    /// Looks at a request before its body is read: the method, and who signed it (a peer's pinned certificate, over
+    /// the body digest the request announces, within the time window, a nonce not seen before). An answer here is
+    /// the refusal to send without reading the body; nil lets the server read the body and call `handle`, which checks
+    /// the body against the signed digest.
+    public func preflight(_ r: SyncRequest) -> SyncResponse? {
+        guard r.method == "POST" else { return signed(r, fail(405, HosoError(.syncUnavailable, .both("Chỉ nhận POST", "POST only")))) }
+        guard let digest = r.headers[SyncAuth.bodyDigestHeader.lowercased()], digest.count == 64,
+            digest.allSatisfy({ $0.isHexDigit && !$0.isUppercase })
+        else {
+            return signed(
+                r,
+                fail(
+                    401,
+                    HosoError(
+                        .syncAuthFailed, .both("Yêu cầu chưa ký mã băm nội dung", "The request does not sign its body's digest"),
+                        location: r.path)))
+        }
+        do { _ = try authenticate(r, bodyDigest: digest, record: false) } catch {
+            return signed(r, refusal(error))
+        }
+        return nil
+    }
+
+    private func signed(_ r: SyncRequest, _ answer: (Int, [UInt8])) -> SyncResponse {
         let nonce = r.headers["x-hoso-nonce"] ?? ""
-        let (status, body) = respond(r)
+        let (status, body) = answer
         var headers = [("Content-Type", status == 200 && (r.path.hasSuffix("/fetch")) ? "application/octet-stream" : "application/json")]
         if let id = try? service.identity(),
             let sig = try? SyncAuth.sign(
@@ -179,19 +217,31 @@ public final class SyncHandler: Sendable {
         return SyncResponse(status: status, headers: headers, body: body)
     }
 
+    private func fail(_ status: Int, _ e: HosoError) -> (Int, [UInt8]) {
+        (
+            status,
+            (try? JSONEncoder().encode(ErrorBody(code: e.code.rawValue, message: e.message.en, location: e.location))).map(Array.init)
+                ?? []
+        )
+    }
+
+    private func refusal(_ error: any Error) -> (Int, [UInt8]) {
+        if let e = error as? HosoError { return fail(e.code == .unknownNode ? 403 : 401, e) }
+        return fail(500, HosoError(.internalError, .both("Lỗi nội bộ", "Internal error"), cause: "\(error)"))
+    }
+
     private func respond(_ r: SyncRequest) -> (Int, [UInt8]) {
-        func fail(_ status: Int, _ e: HosoError) -> (Int, [UInt8]) {
-            (
-                status,
-                (try? JSONEncoder().encode(ErrorBody(code: e.code.rawValue, message: e.message.en, location: e.location))).map(Array.init)
-                    ?? []
-            )
-        }
         guard r.method == "POST" else { return fail(405, HosoError(.syncUnavailable, .both("Chỉ nhận POST", "POST only"))) }
         let peer: String
-        do { peer = try authenticate(r) } catch let e as HosoError {
-            return fail(e.code == .unknownNode ? 403 : 401, e)
-        } catch { return fail(500, HosoError(.internalError, .both("Lỗi nội bộ", "Internal error"), cause: "\(error)")) }
+        do {
+            let digest = SyncAuth.digest(r.body)
+            if let claimed = r.headers[SyncAuth.bodyDigestHeader.lowercased()], claimed != digest {
+                throw HosoError(
+                    .syncAuthFailed, .both("Nội dung không khớp mã băm đã ký", "The body does not match its signed digest"),
+                    location: r.path)
+            }
+            peer = try authenticate(r, bodyDigest: digest, record: true)
+        } catch { return refusal(error) }
         do {
             let dec = JSONDecoder()
             func json<T: Encodable>(_ v: T) throws -> [UInt8] { Array(try JSONEncoder().encode(v)) }
@@ -224,7 +274,8 @@ public final class SyncHandler: Sendable {
     }
 
     /// Checks the request's node, signature, time and nonce; returns the peer's node id.
-    func authenticate(_ r: SyncRequest) throws -> String {
+    /// `record`: remember the nonce (the request is being served); a preflight only checks it was not used yet.
+    func authenticate(_ r: SyncRequest, bodyDigest: String, record: Bool) throws -> String {
         func denied(_ vi: String, _ en: String) -> HosoError { HosoError(.syncAuthFailed, .both(vi, en), location: r.path) }
         guard let node = r.headers["x-hoso-node"], let time = r.headers["x-hoso-time"], let nonce = r.headers["x-hoso-nonce"],
             let sig = r.headers["x-hoso-signature"], nonce.count >= 16, nonce.count <= 64
@@ -236,7 +287,7 @@ public final class SyncHandler: Sendable {
         }
         guard
             SyncAuth.verify(
-                sig, message: SyncAuth.message(method: r.method, path: r.path, time: time, nonce: nonce, body: r.body),
+                sig, message: SyncAuth.message(method: r.method, path: r.path, time: time, nonce: nonce, bodyDigest: bodyDigest),
                 certificate: cert)
         else {
             throw denied("Chữ ký yêu cầu không hợp lệ", "The request's signature is not valid")
@@ -250,7 +301,7 @@ public final class SyncHandler: Sendable {
         try state.withLock { s in
             s.seen = s.seen.filter { abs($0.value.timeIntervalSince(now)) <= SyncAuth.window }
             if s.seen[node + " " + nonce] != nil { throw denied("Yêu cầu bị phát lại", "The request is a replay") }
-            s.seen[node + " " + nonce] = t
+            if record { s.seen[node + " " + nonce] = t }
         }
         return node
     }
@@ -298,6 +349,7 @@ public final class SyncClient {
                 headers: [
                     ("Content-Type", "application/octet-stream"), ("X-Hoso-Node", node),
                     ("X-Hoso-Time", time), ("X-Hoso-Nonce", nonce), ("X-Hoso-Signature", signature),
+                    (SyncAuth.bodyDigestHeader, SyncAuth.digest(body)),
                 ],
                 timeout: timeout)
         } catch {
@@ -334,5 +386,28 @@ public final class SyncClient {
                 location: url.absoluteString)
         }
         return answer
+    }
+}
+
+extension SyncHandler {
+    /// The largest batch a node may push in one request.
+    public static let maxBody = 80 << 20
+}
+
+extension HTTPService.Route {
+    /// The sync protocol as a route of `HTTPService`: the signed head is checked before the body is read
+    /// (`SyncHandler.preflight`), then the body (at most `maxBody`) goes to `SyncHandler.handle`.
+    public static func sync(_ handler: SyncHandler, maxBody: Int = SyncHandler.maxBody) -> HTTPService.Route {
+        HTTPService.Route(
+            maxBody: maxBody,
+            preflight: { r in
+                handler.preflight(SyncRequest(method: r.method, path: r.path, headers: r.headers, body: [])).map {
+                    HTTPService.Response(status: $0.status, headers: $0.headers, body: $0.body)
+                }
+            },
+            handle: { r in
+                let a = handler.handle(SyncRequest(method: r.method, path: r.path, headers: r.headers, body: r.body))
+                return HTTPService.Response(status: a.status, headers: a.headers, body: a.body)
+            })
     }
 }

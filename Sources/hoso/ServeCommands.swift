@@ -43,23 +43,37 @@ struct Serve: ParsableCommand {
             t(
                 "Đặt cookie Secure (khi truy cập qua HTTPS, ví dụ sau proxy TLS).",
                 "Mark cookies Secure (when reached over HTTPS, e.g. behind a TLS proxy)."))) var secureCookies = false
+    @OptionGroup var tls: TLSOptions
+    @Option(
+        name: .customLong("trusted-proxy"),
+        help: ArgumentHelp(
+            t(
+                "Địa chỉ IP của proxy phía trước (lặp lại được): địa chỉ người dùng lấy từ X-Forwarded-For của nó.",
+                "A reverse proxy's IP address (repeatable): the client's address is taken from its X-Forwarded-For."),
+            valueName: "IP"))
+    var trustedProxy: [String] = []
 
     func run() throws {
         let identity = try officeKey.map { try KeySource(key: $0, password: password).load() }
-        let config = ServerConfig(
+        var config = ServerConfig(
             archivePath: global.archivePath, officeIdentity: identity, timestamp: tsa.map { .url($0) },
-            secureCookies: secureCookies, clock: try global.clock())
+            secureCookies: secureCookies, clock: try global.clock(), tls: tls.files)
+        config.trustedProxies = Set(trustedProxy)
+        // A bad certificate or key stops the start with a clear error, before anything listens.
+        _ = try tls.files?.configuration()
         let shownHost = host.contains(":") ? "[\(host)]" : host
+        let scheme = tls.files == nil ? "http" : "https"
         // The CLI's entry point is synchronous: the server runs in a task and this thread waits for it to stop
         // (SIGINT/SIGTERM end it gracefully).
         let outcome = ServeOutcome()
         let done = DispatchSemaphore(value: 0)
         let (host, port) = (host, port)
+        let settings = config
         Task {
             do {
-                try await HosoServer.run(config: config, host: host, port: port) { bound in
+                try await HosoServer.run(config: settings, host: host, port: port) { bound in
                     // Unbuffered, so a script waiting for the address sees it at once.
-                    FileHandle.standardOutput.write(Data("hoso serve: http://\(shownHost):\(bound)\n".utf8))
+                    FileHandle.standardOutput.write(Data("hoso serve: \(scheme)://\(shownHost):\(bound)\n".utf8))
                 }
             } catch {
                 outcome.error.withLock { $0 = error }

@@ -385,14 +385,16 @@ struct SyncServe: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var stamps: ArrivalTimestampOptions
     @OptionGroup var listen: ListenOptions<SyncPort>
+    @OptionGroup var tls: TLSOptions
 
     func run() throws {
         let archive = try global.openArchive()
         _ = try archive.nodeInfo()
-        let server = archive.syncServer(host: listen.host, port: listen.port, timestamp: try stamps.source(clock: global.clock()))
+        let server = archive.syncServer(
+            host: listen.host, port: listen.port, timestamp: try stamps.source(clock: global.clock()), tls: tls.files)
         try serveUntilSignalled(
             start: {
-                let url = listen.url(boundTo: try server.start())
+                let url = listen.url(boundTo: try server.start(), tls: tls.files != nil)
                 return t("Đang phục vụ đồng bộ tại \(url) — Ctrl+C để dừng.", "Serving sync at \(url) — press Ctrl+C to stop.")
             }, stop: server.stop)
         printErr(t("hoso: đã dừng máy chủ đồng bộ.", "hoso: the sync server has stopped."))

@@ -45,6 +45,7 @@ struct TSACommand: ParsableCommand {
         @OptionGroup var keyOptions: KeyOptions
 
         @OptionGroup var listen: ListenOptions<TSAPort>
+        @OptionGroup var tls: TLSOptions
 
         @Option(
             name: .long,
@@ -56,11 +57,11 @@ struct TSACommand: ParsableCommand {
         func run() throws {
             let identity = try keyOptions.load()
             let authority = try TimeStampAuthority(identity: identity, policy: policy, clock: global.clock())
-            let server = TSAServer(authority: authority, host: listen.host, port: listen.port)
+            let server = TSAServer(authority: authority, host: listen.host, port: listen.port, tls: tls.files)
 
             try serveUntilSignalled(
                 start: {
-                    let url = listen.url(boundTo: try server.start())
+                    let url = listen.url(boundTo: try server.start(), tls: tls.files != nil)
                     let tsa = identity.certificate.commonName ?? identity.certificate.subject
                     return t(
                         "Đang cấp dấu thời gian (RFC 3161) tại \(url) — TSA: \(tsa). Nhấn Ctrl+C để dừng.",
@@ -92,8 +93,37 @@ struct ListenOptions<Default: DefaultPort>: ParsableArguments {
     var port: UInt16 = Default.port
 
     /// The address to announce once bound (with --port 0 only the server knows the port); IPv6 goes in brackets.
-    func url(boundTo bound: some BinaryInteger) -> String {
-        host.contains(":") ? "http://[\(host)]:\(bound)/" : "http://\(host):\(bound)/"
+    func url(boundTo bound: some BinaryInteger, tls: Bool = false) -> String {
+        let scheme = tls ? "https" : "http"
+        return host.contains(":") ? "\(scheme)://[\(host)]:\(bound)/" : "\(scheme)://\(host):\(bound)/"
+    }
+}
+
+/// `--tls-cert`/`--tls-key`: the listener speaks HTTPS itself (`serve`, `sync serve`, `tsa serve`).
+struct TLSOptions: ParsableArguments {
+    @Option(
+        name: .customLong("tls-cert"),
+        help: ArgumentHelp(
+            t(
+                "Chứng thư TLS của máy chủ (PEM, kèm chứng thư trung gian): bật HTTPS.",
+                "The server's TLS certificate (PEM, with its intermediates): turns HTTPS on."), valueName: "CERT.pem"))
+    var tlsCert: String?
+
+    @Option(
+        name: .customLong("tls-key"),
+        help: ArgumentHelp(t("Khóa bí mật TLS (PEM) của chứng thư đó.", "The private key (PEM) of that certificate."), valueName: "KEY.pem")
+    )
+    var tlsKey: String?
+
+    func validate() throws {
+        if (tlsCert == nil) != (tlsKey == nil) {
+            throw ValidationError(t("Dùng --tls-cert cùng với --tls-key", "Use --tls-cert together with --tls-key"))
+        }
+    }
+
+    var files: TLSFiles? {
+        guard let tlsCert, let tlsKey else { return nil }
+        return TLSFiles(certificate: tlsCert, key: tlsKey)
     }
 }
 

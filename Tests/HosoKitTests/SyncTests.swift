@@ -356,19 +356,16 @@ func note(_ text: String) -> JSONValue { .object([JSONMember("text", .string(tex
 /// Lets a test's HTTP handler stop the server it runs in.
 final class ServerBox: @unchecked Sendable {
     let lock = NSLock()
-    var server: SmallHTTPServer?
+    var server: HTTPService?
     var batches = 0
 }
 
 @Suite(.serialized) struct SyncHTTPTests {
-    func serve(_ archive: Archive, timestamp: TimestampSource? = nil, stopAfterBatches: Int? = nil) throws -> (SmallHTTPServer, String) {
-        let handler = SyncHandler(service: ArchiveSyncService(archive: archive, timestamp: timestamp))
+    func serve(_ archive: Archive, timestamp: TimestampSource? = nil, stopAfterBatches: Int? = nil) throws -> (HTTPService, String) {
+        let sync = HTTPService.Route.sync(SyncHandler(service: ArchiveSyncService(archive: archive, timestamp: timestamp)))
         let box = ServerBox()
-        var limits = SmallHTTPServer.Limits()
-        limits.maxBodyBytes = 80 << 20
-        limits.maxHeadBytes = 64 * 1024
-        let server = SmallHTTPServer(limits: limits) { r in
-            let resp = handler.handle(SyncRequest(method: r.method, path: r.path, headers: r.headers, body: r.body))
+        let route = HTTPService.Route(maxBody: sync.maxBody, preflight: sync.preflight) { r in
+            let resp = sync.handle(r)
             if r.path.hasSuffix("/objects"), let stop = stopAfterBatches {
                 let n = box.lock.withLock {
                     box.batches += 1
@@ -377,13 +374,57 @@ final class ServerBox: @unchecked Sendable {
                 // The connection drops after this batch: the server goes away mid-transfer.
                 if n == stop { DispatchQueue.global().async { box.lock.withLock { box.server }?.stop() } }
             }
-            var out = SmallHTTPServer.Response(status: resp.status, contentType: "application/json", body: resp.body)
-            out.headers = resp.headers
-            return out
+            return resp
         }
+        let server = HTTPService { _ in route }
         box.lock.withLock { box.server = server }
         let port = try server.start()
         return (server, "http://127.0.0.1:\(port)/")
+    }
+
+    // The sync listener knows who is asking from the signed head: a stranger's, unsigned or forged request is
+    // answered without its body being read, an oversized one too; a body that is not the signed one is refused.
+    @Test func syncServerChecksTheNodeBeforeReadingTheBody() throws {
+        let d = try District()
+        let server = d.office.syncServer(host: "127.0.0.1", port: 0)
+        let port = try server.start()
+        defer { server.stop() }
+        // Anonymous and over the limit: 413, not one byte of the body sent.
+        let huge = try RawConnection(port: port)
+        huge.send("POST /sync/objects HTTP/1.1\r\nHost: x\r\nContent-Length: \(SyncHandler.maxBody + 1)\r\n\r\n")
+        #expect(huge.readAnswer().status == 413)
+        #expect(huge.closedByServer(within: 60))
+        // Anonymous within the limit: 401 before the body, and the connection closed.
+        let anonymous = try RawConnection(port: port)
+        anonymous.send("POST /sync/objects HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n")
+        #expect(anonymous.readAnswer().status == 401)
+        #expect(anonymous.closedByServer(within: 60))
+        // Signed by school A over one body's digest: a forged digest fails before the body, another body after it.
+        let (me, id) = (try d.a.nodeInfo(), try District.nodeKey(d.a))
+        let body = Array(#"{"have":[]}"#.utf8)
+        func head(digest: String, signedDigest: String, length: Int) throws -> String {
+            let t = HosoClock.format(d.now)
+            let nonce = SyncAuth.nonce()
+            let sig = try SyncAuth.sign(
+                SyncAuth.message(method: "POST", path: "/sync/want", time: t, nonce: nonce, bodyDigest: signedDigest), identity: id,
+                at: d.now)
+            return "POST /sync/want HTTP/1.1\r\nHost: x\r\nContent-Length: \(length)\r\nX-Hoso-Node: \(me.node)\r\n"
+                + "X-Hoso-Time: \(t)\r\nX-Hoso-Nonce: \(nonce)\r\nX-Hoso-Signature: \(sig)\r\n"
+                + "\(SyncAuth.bodyDigestHeader): \(digest)\r\n\r\n"
+        }
+        let forged = try RawConnection(port: port)
+        forged.send(try head(digest: SyncAuth.digest(body), signedDigest: SyncAuth.digest([1]), length: 10_000_000))
+        #expect(forged.readAnswer().status == 401)
+        let swapped = try RawConnection(port: port)
+        let other = Array(#"{"have":[ ]}"#.utf8)
+        swapped.send(Array(try head(digest: SyncAuth.digest(body), signedDigest: SyncAuth.digest(body), length: other.count).utf8) + other)
+        #expect(swapped.readAnswer().status == 401)
+        let genuine = try RawConnection(port: port)
+        genuine.send(Array(try head(digest: SyncAuth.digest(body), signedDigest: SyncAuth.digest(body), length: body.count).utf8) + body)
+        #expect(genuine.readAnswer().status == 200)
+        // And the protocol itself still runs against this listener.
+        let r = try d.a.sync(url: "http://127.0.0.1:\(port)/sync", peer: "phong")
+        #expect(r.requests > 0)
     }
 
     @Test func httpSyncConvergesAndTimestampsOnArrival() throws {

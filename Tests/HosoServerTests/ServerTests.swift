@@ -66,6 +66,20 @@ enum Mode: String, CaseIterable, Sendable {
         }
     }
 
+    // With TLS built in (--tls-cert), cookies are Secure without --secure-cookies.
+    @Test func secureCookiesWithBuiltInTLS() async throws {
+        let fx = try Fixture()
+        var c = fx.config
+        c.tls = TLSFiles(certificate: fx.dir.path + "/cert.pem", key: fx.dir.path + "/key.pem")
+        #expect(c.cookiesSecure && !c.secureCookies)
+        let tls = Fixture(dir: fx.dir, config: c, requestId: fx.requestId, office: fx.office)
+        try await tls.app().test(.router) { client in
+            let ok = try await Browser(client).login("clerk")
+            let cookie = try #require(ok.headers[values: .setCookie].first { $0.hasPrefix("hoso_session=") })
+            #expect(cookie.contains("Secure"))
+        }
+    }
+
     @Test func loginsAreThrottledAfterFiveFailures() async throws {
         let fx = try Fixture()
         try await fx.app().test(.router) { client in

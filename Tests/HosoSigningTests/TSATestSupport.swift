@@ -174,16 +174,32 @@ enum TSATest {
         if halfClose { shutdown(fd, Int32(SHUT_WR)) }
         var reply = [UInt8]()
         var chunk = [UInt8](repeating: 0, count: 4096)
+        // Until the server closes, or the answer is complete (a kept-alive connection stays open after it).
         while true {
             let n = recv(fd, &chunk, chunk.count, 0)
             if n <= 0 { break }
             reply += chunk[0..<n]
+            if let end = find([13, 10, 13, 10], in: reply) {
+                let head = String(decoding: reply[..<end], as: UTF8.self).lowercased()
+                if let line = head.split(separator: "\r\n").first(where: { $0.hasPrefix("content-length:") }),
+                    let length = Int(line.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)),
+                    reply.count >= end + 4 + length
+                {
+                    break
+                }
+            }
         }
         let text = String(decoding: reply, as: UTF8.self)
         let status = text.hasPrefix("HTTP/1.1 ") ? Int(text.dropFirst(9).prefix(3)) ?? 0 : 0
         let sep: [UInt8] = [13, 10, 13, 10]
-        let body = SmallHTTPServer.find(sep, in: reply, from: 0).map { Array(reply[($0 + 4)...]) } ?? []
+        let body = find(sep, in: reply).map { Array(reply[($0 + 4)...]) } ?? []
         return (status, body)
+    }
+
+    /// Where `needle` first occurs in `hay`.
+    static func find(_ needle: [UInt8], in hay: [UInt8]) -> Int? {
+        guard hay.count >= needle.count else { return nil }
+        return (0...(hay.count - needle.count)).first { hay[$0..<($0 + needle.count)].elementsEqual(needle) }
     }
 
     /// A TimeStampReq POSTed with the right headers.

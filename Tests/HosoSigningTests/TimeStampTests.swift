@@ -77,7 +77,7 @@ import Testing
         let der = try authority(pki).token(forDigest: digest)
         // Move genTime by a year inside the signed TSTInfo ("2019" → "2018"): the content digest no longer matches.
         let year = Array("20190601".utf8)
-        let at = try #require(SmallHTTPServer.find(year, in: der, from: 0))
+        let at = try #require(TSATest.find(year, in: der))
         var forged = der
         forged[at + 3] = UInt8(ascii: "8")
         let token = try TimeStampToken(der: forged)
@@ -341,9 +341,9 @@ import Testing
             ("content type", TSATest.post(query, contentType: "application/json"), 415),
             ("no length", Array("POST / HTTP/1.1\r\nContent-Type: application/timestamp-query\r\n\r\n".utf8) + query, 411),
             (
-                "chunked",
-                Array("POST / HTTP/1.1\r\nContent-Type: application/timestamp-query\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n".utf8),
-                411
+                "chunked over the limit",
+                Array("POST / HTTP/1.1\r\nContent-Type: application/timestamp-query\r\nTransfer-Encoding: chunked\r\n\r\n".utf8)
+                    + Array("11170\r\n".utf8) + [UInt8](repeating: 0x30, count: 70_000) + Array("\r\n0\r\n\r\n".utf8), 413
             ),
             ("bad length", Array("POST / HTTP/1.1\r\nContent-Type: application/timestamp-query\r\nContent-Length: -5\r\n\r\n".utf8), 400),
             ("two lengths", Array("POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab".utf8), 400),
@@ -395,28 +395,6 @@ import Testing
         let again = try server.start()
         defer { server.stop() }
         #expect(try TSATest.rawHTTP(port: again, TSATest.post([])).status == 200)
-    }
-
-    // The HTTP part on its own, with another handler and short timeouts: a silent peer is dropped, the rest served.
-    @Test func smallServerDropsSilentPeers() throws {
-        var limits = SmallHTTPServer.Limits()
-        limits.ioTimeout = 0.3
-        let server = SmallHTTPServer(limits: limits) { request in
-            SmallHTTPServer.Response(status: 200, contentType: "text/plain", body: Array("\(request.method) \(request.path)".utf8))
-        }
-        let port = try server.start()
-        defer { server.stop() }
-        let started = Date()
-        let silent = try TSATest.rawHTTP(port: port, [])
-        #expect(silent.status == 0)
-        let trickle = try TSATest.rawHTTP(port: port, Array("GET /x".utf8))  // never finishes its head
-        #expect(trickle.status == 400)
-        #expect(Date().timeIntervalSince(started) < 5)
-        let ok = try TSATest.rawHTTP(port: port, Array("GET /hello?q=1 HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
-        #expect(ok.status == 200 && ok.body == Array("GET /hello".utf8))
-        #expect(SmallHTTPServer.path(of: "http://example.org/tsa?x=1") == "/tsa")
-        #expect(SmallHTTPServer.path(of: "http://example.org") == "/")
-        #expect(SmallHTTPServer.path(of: "tsa") == nil)
     }
 
     /// The TSTInfo inside a token: ContentInfo → [0] SignedData → encapContentInfo → [0] → OCTET STRING.
