@@ -43,6 +43,13 @@ package final class ArchiveIndex: Sendable {
             // prepareDatabase (GRDB 7), and the writer keeps one connection.
             try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
         } catch let e as DatabaseError {
+            // Only a file SQLite cannot read as a database is damage. A full disk, a read-only medium, a missing
+            // permission or an I/O error say nothing about the file: the index must not be set aside for them.
+            if e.resultCode == .SQLITE_CORRUPT || e.resultCode == .SQLITE_NOTADB {
+                throw HosoError(
+                    .indexDamaged,
+                    LocalizedText(vi: "Chỉ mục SQLite bị hỏng", en: "The SQLite index is damaged"), location: path, cause: "\(e)")
+            }
             throw Self.wrap(e, path)
         }
     }

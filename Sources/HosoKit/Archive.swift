@@ -77,13 +77,13 @@ public final class Archive: Sendable {
         var rebuilt = false
         var index: ArchiveIndex? = nil
         if access(indexPath, F_OK) == 0 {
-            index = try? ArchiveIndex(path: indexPath)
+            index = try openUnlessDamaged(indexPath)
         }
         if index == nil {
             try lock.waitExclusive()
             defer { lock.downgradeToShared() }
             // Another process may have rebuilt it while we waited.
-            if access(indexPath, F_OK) == 0, let ok = try? ArchiveIndex(path: indexPath) {
+            if access(indexPath, F_OK) == 0, let ok = try openUnlessDamaged(indexPath) {
                 index = ok
             } else {
                 if access(indexPath, F_OK) == 0 {
@@ -106,6 +106,13 @@ public final class Archive: Sendable {
         if try archive.indexIsBehind() { try archive.workState.numbering { _ in try archive.catchUpIndex() } }
         try archive.completeIndexTasks()
         return archive
+    }
+
+    /// The index at `path`, or nil when its file is damaged (then it is set aside and rebuilt). Any other failure
+    /// (disk full, read-only medium, permission, I/O) is thrown: renaming a sound index aside as "damaged" would
+    /// hide the real cause and, on a full disk, could not rebuild it anyway.
+    private static func openUnlessDamaged(_ path: String) throws -> ArchiveIndex? {
+        do { return try ArchiveIndex(path: path) } catch let e as HosoError where e.code == .indexDamaged { return nil }
     }
 
     /// Fills in derived data that an index migration could not compute (it needs record bodies). Idempotent, so

@@ -125,6 +125,23 @@ import Testing
         }
     }
 
+    /// An index that cannot be opened for want of a permission is not damaged: it is not renamed aside and
+    /// rebuilt, the command fails with the cause (as nobody when the tests run as root: permissions do not stop root).
+    @Test func unopenableIndexIsNotSetAsideAsDamaged() throws {
+        try withSandbox(as: .nobody) { box in
+            try box.initArchive()
+            try box.write("a.txt", "một\n")
+            try #require(try box.hoso("add", "a.txt").status == 0)
+            try box.chmod("archive/index.sqlite", 0)
+            let ls = try box.hoso("ls")
+            #expect(ls.status != 0, "\(ls)")
+            #expect(ls.err.contains("[INDEX_ERROR]"), "\(ls)")
+            #expect(!box.exists("archive/index.damaged.sqlite"), "a sound index was set aside as damaged")
+            try box.chmod("archive/index.sqlite", 0o644)
+            #expect(try box.hoso("ls").status == 0)
+        }
+    }
+
     /// fsck tells a stale index apart from damage: exit 0, but it says the index is out of date.
     @Test func fsckReportsStaleIndexWithoutCallingItDamage() throws {
         try withSandbox { box in
