@@ -144,6 +144,8 @@ extension HosoError.Code {
     public static let fileTooLarge = Self("FILE_SIZE_LIMIT", .io)
     public static let ioError = Self("IO_ERROR", .io)
     public static let indexError = Self("INDEX_ERROR", .io)
+    /// The index file is not a database SQLite can read (damaged, or junk): it is derived, so it is set aside and rebuilt.
+    public static let indexDamaged = Self("INDEX_DAMAGED", .damage)
     public static let internalError = Self("INTERNAL_ERROR", .internal)
 }
 

@@ -117,6 +117,28 @@ extension ArchiveIndex {
                     CREATE INDEX entry_moet ON entry(moetId) WHERE moetId IS NOT NULL;
                     """)
         }
+        m.registerMigration("0008-store-state") { db in
+            // How far the index is: the number of the store's last write it holds (`CommitMarker`). An index made
+            // before it holds 0, as does an archive made before the marker: equal, so it is current.
+            try db.execute(
+                sql: "CREATE TABLE store_state (key TEXT PRIMARY KEY NOT NULL, value INTEGER NOT NULL) WITHOUT ROWID")
+        }
         return m
+    }
+}
+
+extension ArchiveIndex {
+    /// The number of the store's last write whose objects this index holds (see `CommitMarker`).
+    package func committedSequence() throws -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT value FROM store_state WHERE key = 'commit'") ?? 0 }
+    }
+
+    /// Records that the index holds every object of the store's writes up to `sequence`.
+    package func setCommittedSequence(_ sequence: Int) throws {
+        try write { db in
+            try db.execute(
+                sql: "INSERT INTO store_state (key, value) VALUES ('commit', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                arguments: [sequence])
+        }
     }
 }

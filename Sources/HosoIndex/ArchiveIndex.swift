@@ -38,7 +38,18 @@ package final class ArchiveIndex: Sendable {
             checkpointer = building ? nil : Checkpointer(path: path)
             lookups = LookupConnections(path: path)
             try Self.migrator.migrate(pool)
+            // A write that reported success is in the index after a power cut too: the log is synced at each
+            // commit. Set again after opening: the pool sets synchronous=NORMAL on its writer after
+            // prepareDatabase (GRDB 7), and the writer keeps one connection.
+            try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
         } catch let e as DatabaseError {
+            // Only a file SQLite cannot read as a database is damage. A full disk, a read-only medium, a missing
+            // permission or an I/O error say nothing about the file: the index must not be set aside for them.
+            if e.resultCode == .SQLITE_CORRUPT || e.resultCode == .SQLITE_NOTADB {
+                throw HosoError(
+                    .indexDamaged,
+                    LocalizedText(vi: "Chỉ mục SQLite bị hỏng", en: "The SQLite index is damaged"), location: path, cause: "\(e)")
+            }
             throw Self.wrap(e, path)
         }
     }
@@ -51,10 +62,18 @@ package final class ArchiveIndex: Sendable {
     /// import dirties a page per entry in each randomly ordered index, and each dirty page is a frame in the log
     /// at commit; half as many, larger frames made imports about a tenth faster. (The page size of an existing
     /// file stays as it is: the pragma only applies before the first table is created.)
-    package static let writerPragmas = "PRAGMA page_size = 8192; PRAGMA cache_size = -32768"
+    package static let writerPragmas = "PRAGMA page_size = 8192; PRAGMA cache_size = -32768; PRAGMA synchronous = FULL"
 
     static func wrap(_ e: any Error, _ path: String) -> HosoError {
-        HosoError(
+        // Out of space is the disk's fault, not the index's: said as such, and never "rebuild the index".
+        if let db = e as? DatabaseError, db.resultCode == .SQLITE_FULL {
+            return HosoError(
+                .diskFull,
+                LocalizedText(
+                    vi: "Hết chỗ trên đĩa khi ghi chỉ mục SQLite", en: "No space left on the disk while writing the SQLite index"),
+                location: path, cause: "\(e)")
+        }
+        return HosoError(
             .indexError,
             LocalizedText(
                 vi: "Lỗi chỉ mục SQLite (có thể dựng lại bằng `hoso reindex`)",

@@ -122,6 +122,11 @@ extension Archive {
             store.discard(staged)
             throw HosoProblems(failures)
         }
+        // The commit, its manifest and its index rows under the write lock (the files were read and staged before).
+        try writing { try commitBatch(batch, staged: staged, report: &report) }
+    }
+
+    private func commitBatch(_ batch: [InputFile], staged: [StagedObject], report: inout AddReport) throws {
         let isNew: [Bool]
         do { isNew = try store.commit(staged) } catch {
             store.discard(staged)

@@ -269,7 +269,7 @@ extension Archive {
         // free and committing are one step for every hoso process on the archive.
         let prepared = try prepareAll([line, requestStep], objects: [(pdf, .copy), (o.signer.certificate.der, .certificate)])
         do {
-            _ = try workState.numbering {
+            _ = try writing {
                 // The request as read at the start must still be current: another process may have served it.
                 guard try index.heads(ofRecord: o.requestId) == [o.requestRevision.hex] else {
                     throw HosoError(

@@ -6,16 +6,18 @@ import HosoStore
 import Synchronization
 
 extension Archive {
-    /// Re-hashes every object file; reports corrupt, truncated, malformed, unreadable, misplaced and stray
-    /// files, objects that manifests name but the store lacks, and whether the index matches the store.
-    /// Read-only: it repairs nothing.
+    /// Re-hashes every object file and checks the graph between them. Reports corrupt (content or header),
+    /// truncated, malformed, unreadable, misplaced and stray files; objects that something names but the store
+    /// lacks (a manifest's files, a revision's parents, a ledger's page scans, a copy's PDF, a request's issued
+    /// documents, a signature's revision, an object the index lists); records that a record names but the store
+    /// lacks (an appendix's or revocation's ledger); objects whose kind the index knows otherwise; and whether the
+    /// index matches the store. Read-only: it repairs nothing.
     public func fsck(progress: (@Sendable (FsckProgress) -> Void)? = nil) throws -> FsckReport {
         let store = self.store
         let files = try store.objectFiles()
-        let results = Mutex([(ObjectProblem, String)?](repeating: nil, count: files.count))
+        let results = Mutex([FsckFinding](repeating: FsckFinding(), count: files.count))
         let next = Mutex(0)
         let done = Mutex((objects: 0, bytes: UInt64(0)))
-        let manifestIDs = Mutex([ObjectID]())
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 4))
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             while true {
@@ -24,68 +26,167 @@ extension Archive {
                     return n
                 }
                 if i >= files.count { return }
-                var problem = store.check(files[i])
-                var size: UInt64 = 0
-                if problem == nil, let id = files[i].id, let h = try? store.header(of: id) {
-                    size = h.storedSize
-                    if h.kind == .manifest { manifestIDs.withLock { $0.append(id) } }
-                    // A record revision must be a valid envelope in canonical form, or its id means nothing.
-                    if h.kind == .record {
-                        do { _ = try Revision.decode(try store.read(id), source: id.hex) } catch let e as HosoError {
-                            problem = (.malformed, "not a valid canonical revision: " + e.text(.en))
-                        } catch let e as HosoProblems {
-                            problem = (.malformed, "not a valid canonical revision: " + (e.problems.first?.text(.en) ?? ""))
-                        } catch {
-                            problem = (.malformed, "not a valid canonical revision")
-                        }
-                    }
-                }
-                results.withLock { $0[i] = problem }
+                let finding = Self.examine(files[i], store: store)
+                results.withLock { $0[i] = finding }
                 let p = done.withLock { d -> FsckProgress in
                     d.objects += 1
-                    d.bytes += size
+                    d.bytes += finding.storedSize
                     return FsckProgress(objects: d.objects, totalObjects: files.count, bytes: d.bytes)
                 }
                 progress?(p)
             }
         }
-        let problems = results.withLock { $0 }
+        let findings = results.withLock { $0 }
         var damaged = [ObjectDamage]()
-        for (f, p) in zip(files, problems) {
-            let rel = String(f.path.dropFirst(root.count + 1))
-            if let (problem, detail) = p {
-                damaged.append(ObjectDamage(path: rel, id: f.id?.hex, problem: problem.rawValue, detail: detail))
+        for (f, finding) in zip(files, findings) {
+            if let (problem, detail) = finding.problem {
+                damaged.append(ObjectDamage(path: relative(f.path), id: f.id?.hex, problem: problem.rawValue, detail: detail))
             }
         }
-        // Every object a sound manifest names must be present.
+        // Every object something sound names must be present: a dangling reference is a loss, reported once
+        // per lost object, by the first thing found naming it (manifests first: they say the file's name).
         var missing = [ObjectDamage]()
-        var present = Set(files.compactMap { $0.wellPlaced ? $0.id?.hex : nil })
-        for mid in manifestIDs.withLock({ $0 }).sorted() {
-            guard let m = try? Manifest.decode(try store.read(mid), id: mid) else {
+        var present = Set(zip(files, findings).compactMap { f, finding in f.wellPlaced ? f.id?.hex : nil })
+        let sound = Set(zip(files, findings).compactMap { f, finding in finding.problem == nil ? f.id?.hex : nil })
+        func lost(_ id: String, _ detail: String) {
+            guard !present.contains(id), let oid = ObjectID(hex: id) else { return }
+            missing.append(ObjectDamage(path: "objects/\(oid.shard)/\(oid.hex)", id: oid.hex, problem: "missing", detail: detail))
+            present.insert(id)
+        }
+        let ordered = zip(files, findings).filter { $0.1.problem == nil }.sorted { ($0.1.order, $0.0.path) < ($1.1.order, $1.0.path) }
+        for (_, finding) in ordered {
+            for (id, why) in finding.names { lost(id, why) }
+        }
+        // Records named by record id (an appendix's ledger): any revision of the record will do.
+        let recordIds = Set(findings.compactMap(\.recordId))
+        var reported = Set<String>()
+        for (f, finding) in ordered {
+            for (recordId, why) in finding.records where !recordIds.contains(recordId) && reported.insert(recordId).inserted {
+                damaged.append(
+                    ObjectDamage(path: "record \(recordId)", id: nil, problem: "dangling", detail: why + " (in \(relative(f.path)))"))
+            }
+        }
+        // The index: rows whose objects the store lacks are lost objects (a rebuild would forget them, not find
+        // them); a kind the index knows otherwise than the header says is damage too (a version 1 header has no
+        // check of its own, so the index is the only other witness of its kind).
+        let indexed = try index.objects()
+        let headerKind = Dictionary(
+            zip(files, findings).compactMap { f, finding in finding.kind.flatMap { k in f.id.map { ($0.hex, k) } } },
+            uniquingKeysWith: { a, _ in a })
+        for row in indexed {
+            lost(row.id, "listed by the index as a \(row.kind) object")
+            if let k = headerKind[row.id], k != row.kind, sound.contains(row.id), let oid = ObjectID(hex: row.id) {
                 damaged.append(
                     ObjectDamage(
-                        path: String(store.path(of: mid).dropFirst(root.count + 1)), id: mid.hex,
-                        problem: ObjectProblem.malformed.rawValue, detail: "manifest is not valid JSON of type \(Manifest.typeName)"))
-                continue
-            }
-            for e in m.entries where !present.contains(e.id.hex) {
-                missing.append(
-                    ObjectDamage(
-                        path: "objects/\(e.id.shard)/\(e.id.hex)", id: e.id.hex, problem: "missing",
-                        detail: "named '\(e.path)' by manifest \(mid.hex)"))
-                present.insert(e.id.hex)  // report each lost object once
+                        path: relative(store.path(of: oid)), id: row.id, problem: "kind",
+                        detail: "its header says '\(k)', the index '\(row.kind)'"))
             }
         }
-        let indexed = try index.allIDs()
+        let indexedIDs = Set(indexed.map(\.id))
         let onDisk = Set(files.compactMap { $0.wellPlaced ? $0.id?.hex : nil })
         let check = IndexCheck(
-            notIndexed: onDisk.subtracting(indexed).count,
-            indexedButAbsent: indexed.subtracting(onDisk).count,
-            upToDate: onDisk == indexed)
+            notIndexed: onDisk.subtracting(indexedIDs).count,
+            indexedButAbsent: indexedIDs.subtracting(onDisk).count,
+            upToDate: onDisk == indexedIDs)
         let totalBytes = done.withLock { $0.bytes }
         return FsckReport(
             ok: damaged.isEmpty && missing.isEmpty, objects: files.count, bytes: totalBytes,
             damaged: damaged, missing: missing, index: check,
             temporaryFiles: store.temporaryFiles().count)
     }
+
+    private func relative(_ path: String) -> String { String(path.dropFirst(root.count + 1)) }
+
+    /// One file checked on its own: its damage, and what it names (read from sound objects only).
+    private static func examine(_ file: ObjectFile, store: ObjectStore) -> FsckFinding {
+        var finding = FsckFinding()
+        finding.problem = store.check(file)
+        guard finding.problem == nil, let id = file.id, let h = try? store.header(of: id) else { return finding }
+        finding.storedSize = h.storedSize
+        finding.kind = h.kind.rawValue
+        do {
+            switch h.kind {
+            case .manifest:
+                finding.order = 0
+                let m = try Manifest.decode(try store.read(id), id: id)
+                finding.names = m.entries.map { ($0.id.hex, "named '\($0.path)' by manifest \(id.hex)") }
+            case .record:
+                // A record revision must be a valid envelope in canonical form, or its id means nothing.
+                let rev: Revision
+                do { rev = try Revision.decode(try store.read(id), source: id.hex) } catch let e as HosoError {
+                    finding.problem = (.malformed, "not a valid canonical revision: " + e.text(.en))
+                    return finding
+                } catch let e as HosoProblems {
+                    finding.problem = (.malformed, "not a valid canonical revision: " + (e.problems.first?.text(.en) ?? ""))
+                    return finding
+                }
+                finding.order = 1
+                finding.recordId = rev.recordId
+                let (objects, records) = references(of: rev, id: id)
+                finding.names = objects
+                finding.records = records
+            case .signature:
+                finding.order = 2
+                let row = try Archive.signatureRow(id: id, der: try store.read(id), source: id.hex)
+                finding.names = [(row.revisionId, "the revision signed by signature \(id.hex)")]
+            default:
+                break
+            }
+        } catch {
+            if h.kind == .manifest {
+                finding.problem = (.malformed, "manifest is not valid JSON of type \(Manifest.typeName)")
+            } else if h.kind == .signature {
+                finding.problem = (.malformed, "not a detached CMS signature over a revision")
+            } else {
+                finding.problem = (.unreadable, "\(error)")
+            }
+        }
+        return finding
+    }
+
+    /// What a revision names: objects by id (its parents, and by record type the objects its body names) and
+    /// records by record id. Each with the words fsck says when it is missing.
+    static func references(of rev: Revision, id: ObjectID) -> (objects: [(String, String)], records: [(String, String)]) {
+        let what = "\(rev.recordType) \(rev.recordId) (revision \(id.hex))"
+        var objects = rev.parents.map { ($0, "parent of \(what)") }
+        var records = [(String, String)]()
+        let b = rev.body
+        switch rev.recordType {
+        case ledgerType:
+            if case .array(let pages)? = b["pages"] {
+                for p in pages {
+                    if let scan = p["scan"]?.stringValue {
+                        objects.append((scan, "scan of page \(p["page"]?.integerValue ?? 0) of \(what)"))
+                    }
+                }
+            }
+        case CopyRegisterEntry.recordType:
+            if let doc = b["document"]?.stringValue { objects.append((doc, "the PDF of \(what)")) }
+        case CitizenRequest.recordType:
+            if case .array(let issued)? = b["issued"] {
+                for i in issued {
+                    if let doc = i["document"]?.stringValue { objects.append((doc, "a document issued by \(what)")) }
+                }
+            }
+        case "ledger-appendix", "revocation":
+            if let ledger = b["ledgerRecordId"]?.stringValue { records.append((ledger, "the ledger of \(what)")) }
+        default:
+            break
+        }
+        return (objects, records)
+    }
+}
+
+/// What fsck learnt of one object file.
+private struct FsckFinding: Sendable {
+    var problem: (ObjectProblem, String)? = nil
+    var storedSize: UInt64 = 0
+    var kind: String? = nil
+    /// The record a revision belongs to.
+    var recordId: String? = nil
+    /// Objects it names (id, why), and records it names (record id, why).
+    var names = [(String, String)]()
+    var records = [(String, String)]()
+    /// Manifests first, then revisions, then signatures: the first to name a lost object describes it.
+    var order = 3
 }

@@ -69,40 +69,53 @@ extension Archive {
             dryRun: dryRun, committed: false, unchanged: false, revision: nil)
         if !draft.errors.isEmpty || dryRun { return report }
 
-        let indexing = LedgerIndexing(draft, recordId: mapping.recordId, index: index)
-        defer { if !indexing.done { indexing.abandon() } }
-        // Stage the scans (hashing them gives their ids), then build the revision.
-        cleanLeftovers()
-        var staged = [StagedObject]()
-        do {
-            let scanObjects = try stageScans(scanFiles, into: &staged)
-            let body = draft.body(scans: scanObjects.mapValues { $0.id.hex })
-            let heads = try currentHeads.get()
-            if let unchanged = try unchangedHead(heads, body: body) {
-                store.discard(staged)
-                report.unchanged = true
-                report.revision = unchanged
-                return report
+        // From here to the commit under the write lock: the record's heads read at the start must still be its heads,
+        // or another process imported or revised it meanwhile and this import says so rather than fork it.
+        return try writing { () throws -> LedgerImportReport in
+            let now = try index.heads(ofRecord: mapping.recordId)
+            if Set(now) != Set(try currentHeads.get()) {
+                throw HosoError(
+                    .recordChanged,
+                    .both(
+                        "Sổ vừa được nhập hoặc sửa ở nơi khác trong lúc nhập; không ghi gì — hãy chạy lại lệnh",
+                        "The ledger was imported or changed elsewhere during this import; nothing was written — run the command again"),
+                    location: mapping.recordId, cause: "current: " + (now.isEmpty ? "none" : now.joined(separator: ", ")))
             }
-            try checkRevisable(heads, recordId: mapping.recordId, reason: reason)
-            let rev = Revision(
-                recordType: Self.ledgerType, recordId: mapping.recordId, parents: heads, author: author,
-                time: HosoClock.format(clock.now()), reason: heads.isEmpty ? nil : reason, body: body)
-            let otherHeads = heads.filter { !rev.parents.contains($0) }  // none: the revision follows every head
-            let revStaged = try stageRevision(rev, indexing: otherHeads.isEmpty ? indexing : nil, into: &staged)
-            // One commit: the revision is renamed last, so it never appears before its scans.
-            try store.commit(staged)
-            staged = []
-            try indexLedger(rev, revStaged.object, scans: scanObjects, files: scanFiles, otherHeads: otherHeads, indexing: indexing)
-            report.committed = true
-            report.revision = revStaged.object.id.hex
-            // The table, the entries and the body are thousands of small objects: free them on another core,
-            // after this returns, rather than before the next ledger can start.
-            releaseLater([table, draft, body, rev])
-            return report
-        } catch {
-            store.discard(staged)
-            throw error
+            let indexing = LedgerIndexing(draft, recordId: mapping.recordId, index: index)
+            defer { if !indexing.done { indexing.abandon() } }
+            // Stage the scans (hashing them gives their ids), then build the revision.
+            cleanLeftovers()
+            var staged = [StagedObject]()
+            do {
+                let scanObjects = try stageScans(scanFiles, into: &staged)
+                let body = draft.body(scans: scanObjects.mapValues { $0.id.hex })
+                let heads = try currentHeads.get()
+                if let unchanged = try unchangedHead(heads, body: body) {
+                    store.discard(staged)
+                    report.unchanged = true
+                    report.revision = unchanged
+                    return report
+                }
+                try checkRevisable(heads, recordId: mapping.recordId, reason: reason)
+                let rev = Revision(
+                    recordType: Self.ledgerType, recordId: mapping.recordId, parents: heads, author: author,
+                    time: HosoClock.format(clock.now()), reason: heads.isEmpty ? nil : reason, body: body)
+                let otherHeads = heads.filter { !rev.parents.contains($0) }  // none: the revision follows every head
+                let revStaged = try stageRevision(rev, indexing: otherHeads.isEmpty ? indexing : nil, into: &staged)
+                // One commit: the revision is renamed last, so it never appears before its scans.
+                try store.commit(staged)
+                staged = []
+                try indexLedger(rev, revStaged.object, scans: scanObjects, files: scanFiles, otherHeads: otherHeads, indexing: indexing)
+                report.committed = true
+                report.revision = revStaged.object.id.hex
+                // The table, the entries and the body are thousands of small objects: free them on another core,
+                // after this returns, rather than before the next ledger can start.
+                releaseLater([table, draft, body, rev])
+                return report
+            } catch {
+                store.discard(staged)
+                throw error
+            }
         }
     }
 

@@ -14,6 +14,11 @@ extension Archive {
     public func put(_ rev: Revision) throws -> (id: ObjectID, new: Bool) {
         let bytes = try rev.canonicalBytes()
         try rev.checkSchema()
+        // Checked and committed under the write lock: what the checks read is what the commit builds on.
+        return try writing { try putLocked(rev, bytes: bytes) }
+    }
+
+    private func putLocked(_ rev: Revision, bytes: [UInt8]) throws -> (id: ObjectID, new: Bool) {
         try checkAgainstLedgers(rev)
         if rev.recordType == Self.ledgerType { try checkLedgerNumbersAreFree(rev) }
         for p in rev.parents {
@@ -117,6 +122,15 @@ extension Archive {
     /// The checks against the archive as it is now (parents, types, `mustBeNew`), then the objects moved into
     /// place and one index transaction. The prepared objects are discarded when a check fails.
     func commitPrepared(_ p: PreparedCommit, mustBeNew: Set<String> = [], takenCode: HosoError.Code = .recordExists) throws -> [ObjectID] {
+        do {
+            return try writing { try commitPreparedLocked(p, mustBeNew: mustBeNew, takenCode: takenCode) }
+        } catch {
+            store.discard(p.staged)
+            throw error
+        }
+    }
+
+    private func commitPreparedLocked(_ p: PreparedCommit, mustBeNew: Set<String>, takenCode: HosoError.Code) throws -> [ObjectID] {
         do {
             for rev in p.revs {
                 let existing = try index.revisions(ofRecord: rev.recordId)
@@ -289,9 +303,11 @@ extension Archive {
     /// Stores bytes as an object and indexes it at once (certificates, CRLs: things no record names yet).
     @discardableResult
     func putObject(_ bytes: [UInt8], kind: ObjectKind) throws -> StoredObject {
-        let (obj, _) = try store.put(bytes, kind: kind)
-        try index.record(objects: [obj])
-        return obj
+        try writing {
+            let (obj, _) = try store.put(bytes, kind: kind)
+            try index.record(objects: [obj])
+            return obj
+        }
     }
 
     /// The items of a list kept as one record of this node's (the trust store, the peers). An item that does not
@@ -315,6 +331,10 @@ extension Archive {
     /// Starts a new record with its first revision. Fails if the record already exists.
     @discardableResult
     public func createRecord(type: String, id recordId: String, body: JSONValue, author: String) throws -> ObjectID {
+        try writing { try createRecordLocked(type: type, id: recordId, body: body, author: author) }
+    }
+
+    private func createRecordLocked(type: String, id recordId: String, body: JSONValue, author: String) throws -> ObjectID {
         if !(try index.revisions(ofRecord: recordId)).isEmpty {
             throw HosoError(
                 .recordExists,
@@ -329,12 +349,33 @@ extension Archive {
 
     /// Adds a revision on top of the record's current head, with a reason. When the record is in conflict
     /// (several heads) the new revision must resolve it: `resolve` makes it name every head as a parent.
+    /// `expectedHeads`: the heads the new body was made from (what the caller read). When given, the record must
+    /// still have exactly them, or nothing is written and RECORD_CHANGED says so: of two writers that started from
+    /// one head, one succeeds and the other is told, instead of forking the record or overwriting the first.
     @discardableResult
     public func revise(
         record recordId: String, body: JSONValue, author: String, reason: String,
-        resolve: Bool = false
+        resolve: Bool = false, expectedHeads: [String]? = nil
+    ) throws -> ObjectID {
+        try writing {
+            try reviseLocked(record: recordId, body: body, author: author, reason: reason, resolve: resolve, expectedHeads: expectedHeads)
+        }
+    }
+
+    private func reviseLocked(
+        record recordId: String, body: JSONValue, author: String, reason: String,
+        resolve: Bool, expectedHeads: [String]?
     ) throws -> ObjectID {
         let heads = try index.heads(ofRecord: recordId)
+        if let expectedHeads, !heads.isEmpty, Set(expectedHeads) != Set(heads) {
+            throw HosoError(
+                .recordChanged,
+                .both(
+                    "Hồ sơ vừa được sửa ở nơi khác (bản hiện tại khác bản bạn sửa từ đó); không ghi gì — hãy đọc lại rồi sửa",
+                    "The record was just changed elsewhere (its current revision is not the one this edit started from); nothing was written — read it again and redo the edit"
+                ),
+                location: recordId, cause: "current: " + heads.joined(separator: ", "))
+        }
         guard let first = heads.first, let row = try index.revision(first) else {
             throw HosoError(.recordNotFound, .both("Không có hồ sơ này", "No such record"), location: recordId)
         }

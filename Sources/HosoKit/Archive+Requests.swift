@@ -71,7 +71,7 @@ extension Archive {
             deadline: HosoClock.format(deadline), status: .received, clerk: clerk, refusalReason: nil,
             checkedEntry: nil, issued: [])
         // Numbering and creating are one step for the threads of this process (two clerks at once on a server).
-        let id = try workState.numbering {
+        let id = try writing {
             let id = try nextNumber(prefix: "YC", type: CitizenRequest.recordType, year: settings.calendar.component(.year, from: received))
             try createRecord(type: CitizenRequest.recordType, id: id, body: try encodeBody(request), author: clerk)
             return id

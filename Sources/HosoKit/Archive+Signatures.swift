@@ -77,14 +77,16 @@ extension Archive {
         // The evidence inside the signature (chain, CRLs) is also kept as objects of its own, so it outlives the
         // signature that brought it and serves other verifications (a CRL is used only if its issuer signed it).
         let sd = try SignedData(der: der, source: source)
-        var evidence = [StoredObject]()
-        for c in sd.certificates { evidence.append(try store.put(c.der, kind: .certificate).0) }
-        for c in sd.crls { evidence.append(try store.put(c.der, kind: .crl).0) }
-        let (obj, _) = try store.put(der, kind: .signature)
-        var row = row0
-        row.id = obj.id.hex
-        try index.record(signatures: [row], objects: evidence + [obj])
-        return obj.id
+        return try writing {
+            var evidence = [StoredObject]()
+            for c in sd.certificates { evidence.append(try store.put(c.der, kind: .certificate).0) }
+            for c in sd.crls { evidence.append(try store.put(c.der, kind: .crl).0) }
+            let (obj, _) = try store.put(der, kind: .signature)
+            var row = row0
+            row.id = obj.id.hex
+            try index.record(signatures: [row], objects: evidence + [obj])
+            return obj.id
+        }
     }
 
     static func signatureRow(id: ObjectID?, der: [UInt8], source: String?) throws -> SignatureRow {

@@ -131,6 +131,17 @@ extension Archive {
     /// arriving), satisfy their schema; signatures parse and sign an accepted revision; certificates and CRLs come only
     /// from an office. Any problem: everything staged is removed and every problem reported.
     func commitIntake(_ intake: Intake, from peer: Peer, me: NodeInfo, timestamp: TimestampSource?) throws -> IntakeResult {
+        // Checked against the archive and committed under the write lock: the parents and heads checked are those
+        // the commit builds on.
+        do {
+            return try writing { try commitIntakeLocked(intake, from: peer, me: me, timestamp: timestamp) }
+        } catch {
+            store.discard(intake.staged)
+            throw error
+        }
+    }
+
+    private func commitIntakeLocked(_ intake: Intake, from peer: Peer, me: NodeInfo, timestamp: TimestampSource?) throws -> IntakeResult {
         var committed = false
         defer { if !committed { store.discard(intake.staged) } }
         let rule = try LinkRule(peer: peer, me: me, localOnly: Self.localOnlyTypes, trustStoreType: Self.trustStoreType)

@@ -81,9 +81,12 @@ extension Archive {
             reason: "Trả lời xác minh văn bằng \(requestId)", location: settings.place.isEmpty ? nil : settings.place,
             time: now, timestamp: stamp)
         cleanLeftovers()
-        let (obj, _) = try store.put(pdf, kind: ObjectKind.letter)
-        let (certObj, _) = try store.put(signer.certificate.der, kind: .certificate)
-        try index.record(objects: [obj, certObj])
+        let obj = try writing {
+            let (obj, _) = try store.put(pdf, kind: ObjectKind.letter)
+            let (certObj, _) = try store.put(signer.certificate.der, kind: .certificate)
+            try index.record(objects: [obj, certObj])
+            return obj
+        }
         try updateRequest(requestId, author: clerk, reason: "trả lời xác minh / verification answered: \(finding.rawValue)") {
             $0.status = .issued
             $0.checkedEntry = ledgerRef

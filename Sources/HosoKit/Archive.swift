@@ -39,6 +39,9 @@ public final class Archive: Sendable {
     let workState: WorkState
     private let leftoversCleaned = Mutex(false)
 
+    /// The store's write number, compared with the index's (see `CommitMarker`).
+    let marker: CommitMarker
+
     /// The index file's name in the archive directory.
     public static let indexFileName = "index.sqlite"
 
@@ -51,6 +54,7 @@ public final class Archive: Sendable {
         self.lock = lock
         self.indexBox = Mutex(index)
         self.workState = WorkState(root: root)
+        self.marker = CommitMarker(root: root)
     }
 
     // MARK: - Creating and opening
@@ -73,13 +77,13 @@ public final class Archive: Sendable {
         var rebuilt = false
         var index: ArchiveIndex? = nil
         if access(indexPath, F_OK) == 0 {
-            index = try? ArchiveIndex(path: indexPath)
+            index = try openUnlessDamaged(indexPath)
         }
         if index == nil {
             try lock.waitExclusive()
             defer { lock.downgradeToShared() }
             // Another process may have rebuilt it while we waited.
-            if access(indexPath, F_OK) == 0, let ok = try? ArchiveIndex(path: indexPath) {
+            if access(indexPath, F_OK) == 0, let ok = try openUnlessDamaged(indexPath) {
                 index = ok
             } else {
                 if access(indexPath, F_OK) == 0 {
@@ -98,8 +102,17 @@ public final class Archive: Sendable {
         }
         let archive = Archive(root: path, clock: clock, lock: lock, index: index!)
         archive.rebuiltFlag.withLock { $0 = rebuilt }
+        // An index behind the store (a write stopped after its objects) is caught up before anything is answered.
+        if try archive.indexIsBehind() { try archive.workState.numbering { _ in try archive.catchUpIndex() } }
         try archive.completeIndexTasks()
         return archive
+    }
+
+    /// The index at `path`, or nil when its file is damaged (then it is set aside and rebuilt). Any other failure
+    /// (disk full, read-only medium, permission, I/O) is thrown: renaming a sound index aside as "damaged" would
+    /// hide the real cause and, on a full disk, could not rebuild it anyway.
+    private static func openUnlessDamaged(_ path: String) throws -> ArchiveIndex? {
+        do { return try ArchiveIndex(path: path) } catch let e as HosoError where e.code == .indexDamaged { return nil }
     }
 
     /// Fills in derived data that an index migration could not compute (it needs record bodies). Idempotent, so
@@ -217,6 +230,12 @@ public final class Archive: Sendable {
         // A name of its own, so two rebuilds at once never write the same file.
         let newPath = indexPath + ".new-" + randomTempName()
         defer { for suffix in ["", "-wal", "-shm"] { _ = unlink(newPath + suffix) } }
+        // Built under the write lock: a write committed while the objects are listed would otherwise be counted
+        // by the new index's write number without its objects.
+        return try workState.numbering { _ in try reindexLocked(newPath: newPath, progress: progress) }
+    }
+
+    private func reindexLocked(newPath: String, progress: (@Sendable (Int, Int) -> Void)?) throws -> ReindexReport {
         let report = try Self.buildIndex(store: store, at: newPath, progress: progress)
         // Swap under the exclusive lock so no other hoso process has the old index open.
         try index.close()
@@ -236,41 +255,59 @@ public final class Archive: Sendable {
         return report
     }
 
-    /// Writes a complete index of the store's objects at `path` (replacing any leftover there).
+    /// Writes a complete index of the store's objects at `path` (replacing any leftover there). It records the
+    /// store's write number as read before the objects were listed: a write that ends meanwhile is caught up later.
     static func buildIndex(
         store: ObjectStore, at path: String,
         progress: (@Sendable (Int, Int) -> Void)?
     ) throws -> ReindexReport {
         for suffix in ["", "-wal", "-shm"] { _ = unlink(path + suffix) }
+        let sequence = try CommitMarker(root: store.root).read()
         let fresh = try ArchiveIndex(path: path, building: true)
+        let files = try store.objectFiles()
+        let batch = collectIndexRows(files, store: store, progress: progress)
+        try write(batch, into: fresh, store: store)
+        if let sequence { try fresh.setCommittedSequence(sequence) }
+        try fresh.close()
+        progress?(files.count, files.count)
+        return ReindexReport(
+            objects: batch.objects.count, manifests: batch.manifests.count,
+            names: batch.manifests.reduce(0) { $0 + $1.1.count }, revisions: batch.revisions.count, skipped: batch.skipped)
+    }
+
+    /// What the index holds of some object files, read from the files alone.
+    struct IndexRows {
         var objects = [StoredObject]()
         var manifests = [(ManifestRow, [NameRow])]()
         var revisions = [RevisionRow]()
         var refs = [[RecordRef]]()
         var signatures = [SignatureRow]()
         var skipped = [String]()
-        let files = try store.objectFiles()
+    }
+
+    static func collectIndexRows(_ files: [ObjectFile], store: ObjectStore, progress: (@Sendable (Int, Int) -> Void)?) -> IndexRows {
+        var rows = IndexRows()
         for (i, f) in files.enumerated() {
             if i % 256 == 0 { progress?(i, files.count) }
             guard f.wellPlaced, let id = f.id else {
-                skipped.append(f.path)
+                rows.skipped.append(f.path)
                 continue
             }
             do {
                 let (h, _, fileSize) = try store.readHeader(atPath: f.path)
-                objects.append(StoredObject(id: id, kind: h.kind, encoding: h.encoding, size: h.size, storedSize: fileSize))
+                let object = StoredObject(id: id, kind: h.kind, encoding: h.encoding, size: h.size, storedSize: fileSize)
                 if h.kind == .record {
                     let rev = try Revision.decode(try store.read(id), source: id.hex)
-                    revisions.append(RevisionRow(id, rev))
-                    refs.append(RecordRef.refs(of: rev))
+                    rows.revisions.append(RevisionRow(id, rev))
+                    rows.refs.append(RecordRef.refs(of: rev))
                 }
                 if h.kind == .signature {
-                    signatures.append(try Archive.signatureRow(id: id, der: try store.read(id), source: id.hex))
+                    rows.signatures.append(try Archive.signatureRow(id: id, der: try store.read(id), source: id.hex))
                 }
                 if h.kind == .manifest {
                     let m = try Manifest.decode(try store.read(id), id: id)
                     let row = ManifestRow(id: id.hex, addedAt: m.addedAt)
-                    manifests.append(
+                    rows.manifests.append(
                         (
                             row,
                             m.entries.map {
@@ -278,29 +315,69 @@ public final class Archive: Sendable {
                             }
                         ))
                 }
+                rows.objects.append(object)
             } catch {
-                skipped.append(f.path)
+                rows.skipped.append(f.path)
             }
         }
-        try fresh.record(objects: objects)
-        try fresh.record(revisions: revisions, refs: refs)
-        try fresh.record(signatures: signatures, objects: [])
-        // Searchable ledger entries: those of each ledger record's current heads.
-        let store = store
-        for recordId in Set(revisions.filter { $0.recordType == ledgerType }.map(\.recordId)).sorted() {
-            var rows = [EntryRow]()
-            for h in try fresh.heads(ofRecord: recordId) {
+        return rows
+    }
+
+    /// Records the rows, then the searchable entries of every ledger they touch (those of its current heads).
+    static func write(_ rows: IndexRows, into index: ArchiveIndex, store: ObjectStore) throws {
+        try index.record(objects: rows.objects)
+        try index.record(revisions: rows.revisions, refs: rows.refs)
+        try index.record(signatures: rows.signatures, objects: [])
+        for recordId in Set(rows.revisions.filter { $0.recordType == ledgerType }.map(\.recordId)).sorted() {
+            var entries = [EntryRow]()
+            for h in try index.heads(ofRecord: recordId) {
                 let rev = try Revision.decode(try store.read(ObjectID(hex: h)!), source: h)
-                rows += entryRows(revisionId: h, recordId: recordId, body: rev.body)
+                entries += entryRows(revisionId: h, recordId: recordId, body: rev.body)
             }
-            try fresh.replaceEntries(ofRecord: recordId, with: rows)
+            try index.replaceEntries(ofRecord: recordId, with: entries)
         }
-        for (row, names) in manifests { try fresh.record(objects: [], manifest: row, names: names) }
-        try fresh.close()
-        progress?(files.count, files.count)
-        return ReindexReport(
-            objects: objects.count, manifests: manifests.count,
-            names: manifests.reduce(0) { $0 + $1.1.count }, revisions: revisions.count, skipped: skipped)
+        for (row, names) in rows.manifests { try index.record(objects: [], manifest: row, names: names) }
+    }
+
+    // MARK: - Keeping the index current
+
+    /// Runs a write alone among every thread and hoso process on the archive (reading the state its decisions rest
+    /// on — copy and request numbers, "must be new", a revision's parents — and committing on it are one step),
+    /// with the index caught up first and the store's write number raised before any object becomes visible.
+    /// The index records the number when the write succeeds; a write that fails is caught up at once (its objects
+    /// may be in the store without their index rows), or at the next open or write if that fails too.
+    /// Nested calls (a workflow that writes through another) run inside the outer one.
+    func writing<T>(_ body: () throws -> T) throws -> T {
+        try workState.numbering { outermost in
+            guard outermost else { return try body() }
+            try catchUpIndex()
+            let sequence = try marker.advance(above: try index.committedSequence())
+            let result: T
+            do { result = try body() } catch {
+                try? catchUpIndex()
+                throw error
+            }
+            try index.setCommittedSequence(sequence)
+            return result
+        }
+    }
+
+    /// Whether the index holds every write of the store (false: a write stopped between its objects and its index).
+    func indexIsBehind() throws -> Bool {
+        guard let stored = try marker.read() else { return true }
+        return stored > (try index.committedSequence())
+    }
+
+    /// Catches the index up with the store if it is behind: every object file the index does not list is read
+    /// and recorded (an index only ever lacks what a write left out; it never holds what the store lacks), then
+    /// the write number. Under the write lock, so no write is under way meanwhile.
+    func catchUpIndex() throws {
+        guard try indexIsBehind() else { return }
+        let known = try index.allIDs()
+        let files = try store.objectFiles().filter { f in f.wellPlaced && f.id.map { !known.contains($0.hex) } ?? false }
+        try Self.write(Self.collectIndexRows(files, store: store, progress: nil), into: index, store: store)
+        let sequence = try marker.read() ?? marker.advance(above: try index.committedSequence())
+        try index.setCommittedSequence(sequence)
     }
 
     static func swapIn(_ newPath: String, as indexPath: String, root: String) throws {

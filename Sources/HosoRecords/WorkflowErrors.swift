@@ -8,6 +8,8 @@ extension HosoError.Code {
     public static let recordNotFound = Self("RECORD_NOT_FOUND", .notFound)
     /// The record has concurrent revisions (edited in two places offline) that no revision resolves yet.
     public static let recordConflict = Self("RECORD_CONFLICT", .badInput)
+    /// Another writer changed the record since this one read it; nothing was written.
+    public static let recordChanged = Self("RECORD_CHANGED", .conflict)
     /// A parent named by a revision is missing or belongs to another record.
     public static let parentInvalid = Self("REVISION_PARENT_INVALID", .badInput)
     /// No ledger entry has this serial (or ledger number).

@@ -20,8 +20,7 @@ extension ObjectStore {
         do { n = try buf.withUnsafeMutableBytes { try h.readFully(into: $0) } } catch let e as Errno {
             throw unreadable(path, e.code)
         }
-        guard let (header, len) = buf.withUnsafeBytes({ ObjectHeader.parse(UnsafeRawBufferPointer(rebasing: $0[0..<n])) })
-        else { throw malformed(path) }
+        let (header, len) = try parsedHeader(buf, count: n, path: path)
         let st: stat
         do { st = try h.stat() } catch let e as Errno { throw unreadable(path, e.code) }
         return (header, len, UInt64(st.st_size))
@@ -50,8 +49,7 @@ extension ObjectStore {
         do { n = try chunk.withUnsafeMutableBytes { try h.readFully(into: $0) } } catch let e as Errno {
             throw unreadable(path, e.code)
         }
-        guard let (header, hlen) = chunk.withUnsafeBytes({ ObjectHeader.parse(UnsafeRawBufferPointer(rebasing: $0[0..<n])) })
-        else { throw malformed(path) }
+        let (header, hlen) = try parsedHeader(chunk, count: n, path: path)
         let hasher = SHA256()
         var produced: UInt64 = 0
         var fileBytes = UInt64(n)
@@ -189,10 +187,25 @@ extension ObjectStore {
             location: path, cause: errnoDescription(code))
     }
 
+    /// The header at the start of the first `count` bytes of `buf`, or the error that says how it is damaged.
+    private func parsedHeader(_ buf: [UInt8], count n: Int, path: String) throws -> (ObjectHeader, Int) {
+        switch buf.withUnsafeBytes({ ObjectHeader.parseChecked(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }) {
+        case .success(let r): return r
+        case .failure(let e) where e.damage == .checkMismatch:
+            throw HosoError(
+                .objectCorrupt,
+                LocalizedText(
+                    vi: "Đối tượng bị hỏng: dòng đầu (loại, mã hoá, cỡ) không khớp mã kiểm tra của nó",
+                    en: "Object is corrupt: its header line (kind, encoding, size) does not match its check"),
+                location: path, cause: "header check mismatch")
+        case .failure: throw malformed(path)
+        }
+    }
+
     private func malformed(_ path: String) -> HosoError {
         HosoError(
             .objectMalformed,
             LocalizedText(vi: "Đầu tệp đối tượng không hợp lệ", en: "The object's header line is not valid"),
-            location: path, cause: "expected '\(ObjectHeader.prefix)<kind> <raw|zlib> <size>'")
+            location: path, cause: "expected '\(ObjectHeader.prefix)<kind> <raw|zlib> <size> <check>'")
     }
 }

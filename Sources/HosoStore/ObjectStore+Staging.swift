@@ -268,7 +268,9 @@ extension ObjectStore {
         let action = LocalizedText(vi: "đưa đối tượng vào kho", en: "moving an object into the store")
         for s in staged {
             let final = path(of: s.object.id)
-            if access(final, F_OK) == 0 {
+            // An object already there is kept only if it is sound: the same bytes added again replace a damaged
+            // file (corrupt, truncated, a flipped header), which is how a loss found by `fsck` is repaired.
+            if access(final, F_OK) == 0 && isSound(final, s.object.id) {
                 _ = unlink(s.tempPath)
                 isNew.append(false)
                 continue
@@ -290,6 +292,11 @@ extension ObjectStore {
             if createdShard { try fsyncDirectory(objectsDir) }
         }
         return isNew
+    }
+
+    /// Whether the file at `path` holds `id` undamaged (header, size and content re-checked).
+    func isSound(_ path: String, _ id: ObjectID) -> Bool {
+        (try? scan(path: path, expected: id) { _ in }) != nil
     }
 
     /// Removes staged objects that will not be committed.

@@ -54,6 +54,8 @@ public struct ObjectFile: Sendable {
     /// True when the name is a valid id and the file sits in the right shard directory.
     public var wellPlaced: Bool
     public var isDirectory: Bool
+    /// Why a shard directory could not be listed (its objects cannot be checked); nil for a listed entry.
+    public var unlisted: String? = nil
 }
 
 /// The content-addressed store: immutable objects named by SHA-256, sharded by the first two hex digits,
@@ -98,7 +100,14 @@ public final class ObjectStore: Sendable {
                         isDirectory: (st.st_mode & S_IFMT) == S_IFDIR))
                 continue
             }
-            for name in try listDirectory(shardPath) {
+            // An unreadable shard is reported (by `check`) and the listing goes on with the others.
+            let names: [String]
+            do { names = try listDirectory(shardPath) } catch {
+                let cause = (error as? HosoError)?.cause ?? "\(error)"
+                result.append(ObjectFile(path: shardPath, id: nil, wellPlaced: false, isDirectory: true, unlisted: cause))
+                continue
+            }
+            for name in names {
                 let p = shardPath + "/" + name
                 var fst = stat()
                 let isDir = lstat(p, &fst) == 0 && (fst.st_mode & S_IFMT) == S_IFDIR
@@ -116,6 +125,7 @@ public final class ObjectStore: Sendable {
 
     /// Re-hashes one file of the store; nil means it is sound.
     public func check(_ file: ObjectFile) -> (ObjectProblem, String)? {
+        if let cause = file.unlisted { return (.unreadable, "the shard directory cannot be read: " + cause) }
         guard let id = file.id else {
             return (.stray, file.isDirectory ? "not an object (a directory)" : "not an object: its name is not a SHA-256 id")
         }

@@ -259,11 +259,19 @@ struct Fsck: ParsableCommand {
                         "HƯ HỎNG: \(report.damaged.count) tệp hỏng, \(report.missing.count) đối tượng bị mất.",
                         "DAMAGE: \(report.damaged.count) damaged files, \(report.missing.count) missing objects."))
             }
-            if !report.index.upToDate {
+            if report.index.indexedButAbsent > 0 {
+                // Objects the index lists but the store lacks are losses (reported above): a rebuilt index would
+                // forget them, so `reindex` is not the advice; restoring them from a backup or a peer is.
                 print(
                     t(
-                        "Chỉ mục chưa khớp kho (\(report.index.notIndexed) thiếu, \(report.index.indexedButAbsent) thừa); chạy `hoso reindex`.",
-                        "The index does not match the store (\(report.index.notIndexed) missing, \(report.index.indexedButAbsent) extra); run `hoso reindex`."
+                        "Chỉ mục ghi \(report.index.indexedButAbsent) đối tượng mà kho không còn: hãy khôi phục chúng (bản sao lưu, nút đồng bộ) bằng `hoso add` hoặc `hoso sync` trước khi dựng lại chỉ mục.",
+                        "The index lists \(report.index.indexedButAbsent) objects the store no longer holds: restore them (a backup, a sync peer) with `hoso add` or `hoso sync` before rebuilding the index."
+                    ))
+            } else if !report.index.upToDate {
+                print(
+                    t(
+                        "Chỉ mục chưa ghi \(report.index.notIndexed) đối tượng của kho; chạy `hoso reindex`.",
+                        "The index does not list \(report.index.notIndexed) objects of the store; run `hoso reindex`."
                     ))
             }
             if report.temporaryFiles > 0 {
@@ -285,6 +293,8 @@ struct Fsck: ParsableCommand {
         case "misplaced": return t("SAI CHỖ", "MISPLACED")
         case "stray": return t("TỆP LẠ", "STRAY")
         case "missing": return t("MẤT", "MISSING")
+        case "dangling": return t("THAM CHIẾU TREO", "DANGLING")
+        case "kind": return t("SAI LOẠI", "KIND MISMATCH")
         default: return p.uppercased()
         }
     }

@@ -63,6 +63,14 @@ struct RecordRevise: ParsableCommand {
         name: .long,
         help: ArgumentHelp(t("Hợp nhất các bản song song (giải quyết xung đột).", "Merge concurrent revisions (resolve a conflict).")))
     var resolve = false
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            t(
+                "Bản hiện tại mà nội dung mới sửa từ đó (lặp lại khi có nhiều); nếu hồ sơ đã đổi thì không ghi gì (RECORD_CHANGED).",
+                "The current revision the new body was made from (repeat for several); if the record has changed since, nothing is written (RECORD_CHANGED)."
+            ), valueName: "REVISION"))
+    var expectHead: [String] = []
     @OptionGroup var output: OutputOptions
     @Argument(help: ArgumentHelp(t("Mã hồ sơ.", "Record id."), valueName: "RECORD-ID"))
     var recordId: String
@@ -72,7 +80,9 @@ struct RecordRevise: ParsableCommand {
     func run() throws {
         let body = try readJSONFile(file)
         let archive = try global.openArchive()
-        let id = try archive.revise(record: recordId, body: body, author: who.resolved, reason: reason, resolve: resolve)
+        let id = try archive.revise(
+            record: recordId, body: body, author: who.resolved, reason: reason, resolve: resolve,
+            expectedHeads: expectHead.isEmpty ? nil : expectHead)
         if output.json {
             printJSON(["revision": id.hex, "recordId": recordId])
         } else {

@@ -153,6 +153,34 @@ import Testing
         }
     }
 
+    /// The original bytes added again replace the damaged file: fsck is clean and cat serves them.
+    @Test(arguments: Target.allCases)
+    func addingTheOriginalAgainRepairs(_ target: Target) throws {
+        try withSandbox { box in
+            let info = try #require(try Self.prepare(box)[target])
+            try Self.tamper(box, info) { $0[$0.count / 2] ^= 0x20 }
+            #expect(try Self.fsck(box).0.status == 1)
+            let again = try box.hoso("add", target.file)
+            #expect(again.status == 0, "\(again)")
+            try box.expectSound("after adding the original again")
+            #expect(try box.hoso("cat", info.id).stdout == box.read(target.file))
+        }
+    }
+
+    /// A lost object the index still lists is a loss: fsck names it and does not advise `reindex`, which would
+    /// forget it.
+    @Test func lostObjectIsNotHiddenByReindexAdvice() throws {
+        try withSandbox { box in
+            let info = try #require(try Self.prepare(box)[.raw])
+            try #require(unlink(box.path("archive/\(info.file)")) == 0)
+            let en = try box.hoso("--lang", "en", "fsck")
+            #expect(en.status == 1, "\(en)")
+            #expect(en.out.contains("MISSING: \(info.file)"), "\(en)")
+            #expect(!en.out.contains("run `hoso reindex`"), "\(en)")
+            #expect(en.out.contains("restore them"), "\(en)")
+        }
+    }
+
     @Test func textReportNamesTheDamageInEitherLanguage() throws {
         try withSandbox { box in
             let info = try #require(try Self.prepare(box)[.raw])
