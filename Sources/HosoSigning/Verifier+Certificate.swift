@@ -21,10 +21,11 @@ extension SignatureVerifier {
         r.certificateValidity = .init(notBefore: cert.notBefore, notAfter: cert.notAfter)
         do throws(VerificationStop) {
             try checkKeyUsage(cert)
-            let chain = try checkChain(cert, untrusted: untrusted + trust.intermediates, into: &r)
+            let pool = untrusted + trust.intermediates
+            let chain = try checkChain(cert, untrusted: pool, into: &r)
             // The claimed time is `at` itself: outside the leaf's validity, or after its revocation, is FAILED.
             try checkValidity(chain, signer: cert, claimed: at, judgeAt: at)
-            try checkRevocation(chain, signer: cert, embedded: [], claimed: at, judgeAt: at, into: &r)
+            try checkPath(chain, signer: cert, untrusted: pool, embedded: [], claimed: at, judgeAt: at, into: &r)
             return r
         } catch {
             return error.finish(r)
