@@ -14,6 +14,8 @@ public struct Table: Sendable, Equatable {
     public var rows: [Row]
     /// Legacy-encoded text found and converted while reading, for the import report.
     public var notes: [String] = []
+    /// The workbook counts dates from 1904 (Excel's other date system); CSV files never do.
+    public var date1904 = false
 
     public struct Row: Sendable, Equatable {
         /// 1-based, as the spreadsheet shows it.

@@ -74,7 +74,7 @@ extension LedgerImporter {
         mutating func dateOfBirth(format: String) -> String? {
             var dob: String? = nil
             if let text = need(.dateOfBirth) {
-                dob = DateCell.parse(text, format: format) ?? DateCell.excelSerial(text)
+                dob = DateCell.parse(text, format: format) ?? DateCell.excelSerial(text, date1904: table.date1904)
                 if dob == nil {
                     invalid(
                         .dateOfBirth, "Ngày sinh không hợp lệ hoặc sai định dạng \(format)",

@@ -244,13 +244,18 @@ public enum DateCell {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Excel's 1900 date system: day 1 is 1900-01-01, and Excel counts a 29 February 1900 that never was.
-    public static func excelSerial(_ text: String) -> String? {
-        guard let v = Double(text.trimmingCharacters(in: .whitespaces)), v >= 1, v < 200_000, v == v.rounded() else { return nil }
+    /// Excel's serial day numbers. The 1900 system (the default): day 1 is 1900-01-01, and Excel counts a
+    /// 29 February 1900 that never was. The 1904 system (`date1904`, old Mac workbooks): day 0 is 1904-01-01; read
+    /// as 1900 dates, every date would come out four years and a day early.
+    public static func excelSerial(_ text: String, date1904: Bool = false) -> String? {
+        guard let v = Double(text.trimmingCharacters(in: .whitespaces)), v >= (date1904 ? 0 : 1), v < 200_000, v == v.rounded() else {
+            return nil
+        }
         var serial = Int(v)
-        if serial >= 60 { serial -= 1 }
+        if !date1904, serial >= 60 { serial -= 1 }
         let base = DateComponents(
-            calendar: Calendar(identifier: .gregorian), timeZone: TimeZone(identifier: "UTC"), year: 1899, month: 12, day: 31)
+            calendar: Calendar(identifier: .gregorian), timeZone: TimeZone(identifier: "UTC"), year: date1904 ? 1904 : 1899,
+            month: date1904 ? 1 : 12, day: date1904 ? 1 : 31)
         var cal = Calendar(identifier: .gregorian)
         cal.timeZone = TimeZone(identifier: "UTC")!
         guard let start = cal.date(from: base), let date = cal.date(byAdding: .day, value: serial, to: start) else { return nil }

@@ -309,6 +309,24 @@ struct LedgerFixture {
         // Date cells stored as Excel serial numbers are read as dates (row 2 has serial 38061 = 2004-03-15).
         #expect(try a.find(.init(text: "A0012345")).first?.dateOfBirth == "2004-03-15")
     }
+
+    /// A workbook in the 1904 date system: the same date is a serial 1462 smaller, and must come out the same (it
+    /// used to be stored four years and a day early, without a word).
+    @Test func xlsxIn1904DateSystemKeepsItsDates() throws {
+        let a = try archive()
+        let f = LedgerFixture(dir)
+        let xlsx = dir.path + "/l1/ledger1904.xlsx"
+        try writeXLSX(
+            path: xlsx,
+            rows: [LedgerFixture.header]
+                + LedgerFixture.rows.map {
+                    $0.replacingOccurrences(of: "\"Đặng Hữu Phước\"", with: "Đặng Hữu Phước")
+                        .replacingOccurrences(of: "\"Thị trấn Tân Lập; huyện Tân Lập\"", with: "Thị trấn Tân Lập")
+                }, date1904: true)
+        let r = try a.importLedger(file: xlsx, mapping: f.mappingPath, dryRun: false, reason: nil, author: "x")
+        #expect(r.errors.isEmpty, "\(r.errors)")
+        #expect(try a.find(.init(text: "A0012345")).first?.dateOfBirth == "2004-03-15")
+    }
 }
 
 @Suite struct AppendixAndRevocationTests {
