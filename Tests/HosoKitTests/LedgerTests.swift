@@ -380,3 +380,21 @@ struct LedgerFixture {
         #expect(e?.problems.allSatisfy { $0.code.rawValue == "SCHEMA_VIOLATION" } == true)
     }
 }
+
+@Suite struct LedgerInvisibleCharacterTests {
+    let dir = TempDirectory()
+
+    /// A zero-width space in a serial (or a bidi control in a name) makes a value that looks like another but is
+    /// not: refused with the cell's place, nothing committed.
+    @Test(arguments: [("A0012345", "A00\u{200B}12345", "Số hiệu VB"), ("Nguyễn Văn An", "Nguyễn Văn\u{202E} An", "Họ và tên")])
+    func invisibleCharactersInIdentityCellsAreRefused(plain: String, hidden: String, column: String) throws {
+        let a = try Archive.create(at: dir.path + "/a", clock: fixedClock)
+        var rows = LedgerFixture.rows
+        rows[0] = rows[0].replacingOccurrences(of: plain, with: hidden)
+        let f = LedgerFixture(dir, rows: rows)
+        let r = try a.importLedger(file: f.csv, mapping: f.mappingPath, dryRun: false, reason: nil, author: "x")
+        #expect(!r.committed)
+        let e = try #require(r.errors.first { $0.messageEn.contains("invisible character") }, "\(r.errors)")
+        #expect(e.location == f.csv + ":2:" + column, "\(e)")
+    }
+}
