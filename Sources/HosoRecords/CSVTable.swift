@@ -295,3 +295,31 @@ enum CSVEncodingCheck {
         return String(out)
     }
 }
+
+/// Cells that spreadsheet programs would run as formulas ("CSV injection"): a text starting with =, +, -, @, a tab
+/// or a carriage return. Every CSV hoso writes passes its cells through `neutralised`, which puts a quote in front
+/// (Excel and LibreOffice show the text, not a result); plain numbers such as "-1.5" stay as they are, so marks
+/// keep their value. `restored` undoes it when such a file comes back, so export then import gives the same body.
+public enum CSVFormula {
+    static func isTrigger(_ c: Unicode.Scalar) -> Bool { c == "=" || c == "+" || c == "-" || c == "@" || c == "\t" || c == "\r" }
+
+    static func isPlainNumber(_ s: String) -> Bool {
+        var u = Substring(s).utf8[...]
+        if u.first == UInt8(ascii: "-") || u.first == UInt8(ascii: "+") { u = u.dropFirst() }
+        let parts = u.split(separator: UInt8(ascii: "."), maxSplits: 1, omittingEmptySubsequences: false)
+        return !u.isEmpty && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }
+    }
+
+    public static func neutralised(_ cell: String) -> String {
+        guard let first = cell.unicodeScalars.first, isTrigger(first), !isPlainNumber(cell) else { return cell }
+        return "'" + cell
+    }
+
+    public static func restored(_ cell: String) -> String {
+        let u = cell.unicodeScalars
+        guard u.first == "'", let second = u.dropFirst().first, isTrigger(second), !isPlainNumber(String(cell.dropFirst())) else {
+            return cell
+        }
+        return String(cell.dropFirst())
+    }
+}
