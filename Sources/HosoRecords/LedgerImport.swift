@@ -615,3 +615,23 @@ public enum LedgerImporter {
         }
     }
 }
+
+extension LedgerImporter {
+    /// A schema problem of the body ("…#/entries/3/serial") told where the registrar can find it: the row and the
+    /// column of the spreadsheet (`file:row:column`), the JSON pointer kept after it. Entries are in the body in
+    /// `stt` order, as `LedgerDraft.body` writes them.
+    package static func placeInSpreadsheet(_ e: HosoError, entries: [LedgerEntry], table: Table, mapping: LedgerMapping) -> HosoError {
+        guard let location = e.location, let hash = location.range(of: "#/entries/") else { return e }
+        let parts = location[hash.upperBound...].split(separator: "/", maxSplits: 2)
+        let sorted = entries.sorted { $0.stt < $1.stt }
+        guard let i = parts.first.flatMap({ Int($0) }), i >= 0, i < sorted.count else { return e }
+        let pointer = String(location[hash.lowerBound...])
+        var placed = e
+        if parts.count >= 2, let title = mapping.columns[String(parts[1])], let column = table.column(named: title) {
+            placed.location = table.place(row: sorted[i].row, column: column) + " (\(pointer))"
+        } else {
+            placed.location = "\(table.source):\(sorted[i].row) (\(pointer))"
+        }
+        return placed
+    }
+}

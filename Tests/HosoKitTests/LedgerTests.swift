@@ -169,7 +169,10 @@ struct LedgerFixture {
         let error = #expect(throws: HosoProblems.self) {
             try a.importLedger(file: f.csv, mapping: f.mappingPath, dryRun: false, reason: nil, author: "x")
         }
-        #expect(error?.problems.contains { $0.code == .schemaViolation && ($0.location ?? "").hasSuffix("#/entries/0/fullName") } == true)
+        // Told at the spreadsheet's row and column, the body's JSON pointer after it.
+        #expect(
+            error?.problems.contains { $0.code == .schemaViolation && $0.location == f.csv + ":2:Họ và tên (#/entries/0/fullName)" }
+                == true, "\(String(describing: error))")
         #expect(try a.heads(record: "PGD-TL/THCS/2019/TL").isEmpty)
         #expect(try a.find(.init(text: "2019")).isEmpty)
         #expect(try a.list().isEmpty)
@@ -396,5 +399,28 @@ struct LedgerFixture {
         #expect(!r.committed)
         let e = try #require(r.errors.first { $0.messageEn.contains("invisible character") }, "\(r.errors)")
         #expect(e.location == f.csv + ":2:" + column, "\(e)")
+    }
+}
+
+@Suite struct LedgerSchemaPlaceTests {
+    let dir = TempDirectory()
+
+    /// A value only the schema refuses (a serial over 50 characters) is reported at the spreadsheet's row and
+    /// column, with the JSON pointer after it, not only as "#/entries/1/serial".
+    @Test func schemaProblemsNameTheRowAndColumn() throws {
+        let a = try Archive.create(at: dir.path + "/a", clock: fixedClock)
+        var rows = LedgerFixture.rows
+        let long = "A" + String(repeating: "9", count: 60)
+        rows[1] = rows[1].replacingOccurrences(of: "A0012346", with: long)
+        let f = LedgerFixture(dir, rows: rows)
+        do {
+            let r = try a.importLedger(file: f.csv, mapping: f.mappingPath, dryRun: false, reason: nil, author: "x")
+            Issue.record("imported: \(r)")
+        } catch let p as HosoProblems {
+            let e = try #require(p.problems.first)
+            #expect(e.code == .schemaViolation)
+            #expect(e.location == f.csv + ":3:Số hiệu VB (#/entries/1/serial)", "\(p)")
+        }
+        #expect(try a.find(.init(text: "A0012345")).isEmpty, "nothing committed")
     }
 }
