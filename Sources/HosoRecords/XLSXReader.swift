@@ -31,16 +31,40 @@ public enum XLSXReader {
     public static let maxCells = 2_000_000
 
     public static func read(path: String, sheet: String? = nil) throws -> Table {
-        let fail = { (vi: String, en: String, cause: String?) in
-            HosoError(.xlsxInvalid, .both("Tệp Excel không đọc được: " + vi, "Unreadable Excel file: " + en), location: path, cause: cause)
-        }
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
-        if let size, size > maxFileBytes {
-            throw fail("tệp lớn hơn \(maxFileBytes >> 20) MiB", "the file is larger than \(maxFileBytes >> 20) MiB", "\(size) bytes")
-        }
+        if let size, size > maxFileBytes { throw tooLarge(path, size) }
         let archive: ZIPFoundation.Archive
         do { archive = try ZIPFoundation.Archive(url: URL(fileURLWithPath: path), accessMode: .read) } catch {
-            throw fail("không phải tệp ZIP/XLSX", "not a ZIP/XLSX file", "\(error)")
+            throw notZIP(path, error)
+        }
+        return try read(archive, source: path, sheet: sheet)
+    }
+
+    /// The same, from the file's bytes (`source` names it in errors).
+    public static func read(data: Data, source: String, sheet: String? = nil) throws -> Table {
+        guard data.count <= maxFileBytes else { throw tooLarge(source, data.count) }
+        let archive: ZIPFoundation.Archive
+        do { archive = try ZIPFoundation.Archive(data: data, accessMode: .read) } catch { throw notZIP(source, error) }
+        return try read(archive, source: source, sheet: sheet)
+    }
+
+    private static func tooLarge(_ path: String, _ size: Int) -> HosoError {
+        HosoError(
+            .xlsxInvalid,
+            .both(
+                "Tệp Excel không đọc được: tệp lớn hơn \(maxFileBytes >> 20) MiB",
+                "Unreadable Excel file: the file is larger than \(maxFileBytes >> 20) MiB"), location: path, cause: "\(size) bytes")
+    }
+
+    private static func notZIP(_ path: String, _ error: any Error) -> HosoError {
+        HosoError(
+            .xlsxInvalid, .both("Tệp Excel không đọc được: không phải tệp ZIP/XLSX", "Unreadable Excel file: not a ZIP/XLSX file"),
+            location: path, cause: "\(error)")
+    }
+
+    private static func read(_ archive: ZIPFoundation.Archive, source path: String, sheet: String?) throws -> Table {
+        let fail = { (vi: String, en: String, cause: String?) in
+            HosoError(.xlsxInvalid, .both("Tệp Excel không đọc được: " + vi, "Unreadable Excel file: " + en), location: path, cause: cause)
         }
         var total = 0
         func part(_ name: String) throws -> Data? {
