@@ -93,7 +93,8 @@ extension Archive {
             do {
                 revStaged = try stageRevision(rev, indexing: otherHeads.isEmpty ? indexing : nil, into: &staged)
             } catch let p as HosoProblems {
-                throw HosoProblems(p.problems.map { LedgerImporter.placeInSpreadsheet($0, entries: draft.entries, table: table, mapping: mapping) })
+                throw HosoProblems(
+                    p.problems.map { LedgerImporter.placeInSpreadsheet($0, entries: draft.entries, table: table, mapping: mapping) })
             }
             // One commit: the revision is renamed last, so it never appears before its scans.
             try store.commit(staged)

@@ -40,14 +40,6 @@ public enum XLSXReader {
         return try read(archive, source: path, sheet: sheet)
     }
 
-    /// The same, from the file's bytes (`source` names it in errors).
-    public static func read(data: Data, source: String, sheet: String? = nil) throws -> Table {
-        guard data.count <= maxFileBytes else { throw tooLarge(source, data.count) }
-        let archive: ZIPFoundation.Archive
-        do { archive = try ZIPFoundation.Archive(data: data, accessMode: .read) } catch { throw notZIP(source, error) }
-        return try read(archive, source: source, sheet: sheet)
-    }
-
     private static func tooLarge(_ path: String, _ size: Int) -> HosoError {
         HosoError(
             .xlsxInvalid,

@@ -34,10 +34,19 @@ enum FuzzTargets {
         _ = PDFParse.firstAttachment(in: bytes)
     }
 
-    /// ZIP + XML: the workbook, relationships, shared strings and the sheet.
+    /// ZIP + XML: the workbook, relationships, shared strings and the sheet. Through a file, as imports read them
+    /// (ZIPFoundation's in-memory archive traps on some damaged ZIPs; hoso never uses it).
     static func xlsx(_ bytes: [UInt8]) {
-        _ = try? XLSXReader.read(data: Data(bytes), source: "fuzz.xlsx")
+        let path = scratchFile
+        guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else { fatalError("cannot write \(path)") }
+        _ = try? XLSXReader.read(path: path)
     }
+
+    /// One file per process, in memory when /dev/shm is there.
+    static let scratchFile: String = {
+        let dir = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
+        return dir + "/hoso-fuzz-\(getpid()).xlsx"
+    }()
 
     /// CSV with its encoding checks, then the legacy-encoding detection the importer runs on its cells.
     static func csv(_ bytes: [UInt8]) {
