@@ -75,6 +75,11 @@ public enum XLSXReader {
             } catch {
                 throw fail("không giải nén được \(name)", "cannot extract \(name)", "\(error)")
             }
+            // Excel writes its XML parts in UTF-8. Anything else is refused here: Foundation's XMLParser traps
+            // (kills the process) on a namespace name that is not valid UTF-8, as the XLSX fuzzer found.
+            guard data.withUnsafeBytes({ String(validating: $0.bindMemory(to: UInt8.self), as: UTF8.self) != nil }) else {
+                throw fail("phần \(name) không phải UTF-8", "part \(name) is not UTF-8", nil)
+            }
             return data
         }
         guard let workbook = try part("xl/workbook.xml") else { throw fail("thiếu xl/workbook.xml", "xl/workbook.xml is missing", nil) }

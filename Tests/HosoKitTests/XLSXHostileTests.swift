@@ -2,6 +2,7 @@ import Foundation
 import HosoCore
 import HosoTestSupport
 import Testing
+import ZIPFoundation
 
 @testable import HosoRecords
 
@@ -112,5 +113,27 @@ import Testing
         try writeXLSXParts(path: path, sheetData: sheet(filler), sharedStrings: [])
         #expect((try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0) < 1 << 20)
         #expect(throws: HosoError.self) { _ = try XLSXReader.read(path: path) }
+    }
+}
+
+extension XLSXHostileTests {
+    /// A part whose bytes are not UTF-8 (here a namespace name) is refused before the XML parser, which traps on it
+    /// (found by the XLSX fuzzer; its input is kept in Fuzz/regressions/xlsx/).
+    @Test func xmlPartsThatAreNotUTF8AreRefused() throws {
+        let path = dir.path + "/latin1.xlsx"
+        try writeXLSXParts(path: path, sheetData: sheet("<row r=\"1\"><c r=\"A1\"><v>1</v></c></row>"), sharedStrings: ["x"])
+        // Replace the sheet with one whose namespace holds the byte 0xBB.
+        let archive = try ZIPFoundation.Archive(url: URL(fileURLWithPath: path), accessMode: .update)
+        try archive.remove(try #require(archive["xl/worksheets/sheet1.xml"]))
+        let data = Data("<?xml version=\"1.0\"?><worksheet xmlns=\"urn:a".utf8) + Data([0xBB]) + Data("\"><sheetData/></worksheet>".utf8)
+        try archive.addEntry(with: "xl/worksheets/sheet1.xml", type: .file, uncompressedSize: Int64(data.count)) { pos, size in
+            data.subdata(in: Int(pos)..<Int(pos) + size)
+        }
+        do {
+            _ = try XLSXReader.read(path: path)
+            Issue.record("accepted")
+        } catch let e as HosoError {
+            #expect(e.code == .xlsxInvalid && e.text(.en).contains("not UTF-8"), "\(e)")
+        }
     }
 }
