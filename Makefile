@@ -4,7 +4,7 @@ export PATH := $(PATH):/opt/swift/usr/bin
 HOSO_ARCHIVE ?= demo-archive
 export HOSO_ARCHIVE
 
-.PHONY: all setup build demo test lint unit-tests crash-test bench crash-stress clean
+.PHONY: all setup build demo test lint unit-tests crash-test bench crash-stress clean fuzz
 
 all: build
 
@@ -42,6 +42,12 @@ bench: setup
 	tools/bench-copies
 	tools/bench-sync
 	tools/bench-web
+
+# libFuzzer over every reader of outside bytes (tools/fuzz): FUZZ_SECONDS per harness; what it finds is kept in
+# Fuzz/regressions/, which `make test` replays.
+FUZZ_SECONDS ?= 30
+fuzz: setup
+	FUZZ_SECONDS=$(FUZZ_SECONDS) tools/fuzz
 
 clean:
 	rm -rf .build demo-archive Samples/generated .build-log.txt

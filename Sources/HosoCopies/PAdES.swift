@@ -338,7 +338,7 @@ public enum PDFVerify {
                 byteRangeIsWellFormed: info.byteRangeIsWellFormed, coversWholeFile: info.byteRangeCoversWholeFile,
                 modifiedAfterSigning: info.bytesAfterSignedRange > 0 || info.laterRevisions > 0,
                 laterRevisions: info.laterRevisions, claimedSigningTime: info.signingTime, indication: .failed, reason: nil)
-            if info.byteRangeIsWellFormed, !info.signedBytes.isEmpty {
+            if info.byteRangeIsWellFormed, info.signedByteCount > 0 {
                 r.signature = try? verifier.verify(signature: info.cms, content: info.signedBytes).first
             }
             if !info.byteRangeIsWellFormed {

@@ -12,6 +12,9 @@ final class PDFDocument {
     private var offsets: [Int: (offset: Int, gen: Int)] = [:]
     private var cache: [Int: PDFObject] = [:]
     private var resolving = Set<Int>()
+    /// Where each cross-reference section and its trailer lie: sections may not overlap, so the reader never
+    /// parses the same bytes twice however many /Prev offsets point into them.
+    private var sectionSpans: [Range<Int>] = []
 
     init(_ bytes: [UInt8]) throws {
         guard bytes.count <= PDFParse.maxPDFBytes else {
@@ -43,7 +46,9 @@ final class PDFDocument {
             guard t["Encrypt"] == nil else { throw unsupported("encryption") }
             switch t["Prev"] {
             case nil: next = nil
-            case .int(let p)?: next = p
+            // Checked before use: a negative or too large offset is a lie of the file, not an index to try.
+            case .int(let p)? where p >= 0 && p < bytes.count: next = p
+            case .int(let p)?: throw malformed("/Prev \(p) points outside the file", at: at)
             default: throw malformed("/Prev is not a number", at: at)
             }
         }
@@ -111,12 +116,22 @@ final class PDFDocument {
             }
         }
         guard case .dict(let trailer) = try s.value() else { throw malformed("the trailer is not a dictionary", at: s.pos) }
+        let span = offset..<s.pos
+        guard !sectionSpans.contains(where: { $0.overlaps(span) }) else {
+            throw malformed("cross-reference sections overlap", at: offset)
+        }
+        sectionSpans.append(span)
         return trailer
     }
 
     /// Object `num` as its newest revision has it (a value or a stream); null when it does not exist.
-    func object(_ num: Int) throws -> PDFObject {
-        if let hit = cache[num] { return hit }
+    /// - Parameter isLength: the object is a stream's indirect /Length, which must be a plain number: refusing a
+    ///   stream there keeps the recursion one level deep (a chain of /Length references would overflow the stack).
+    func object(_ num: Int, isLength: Bool = false) throws -> PDFObject {
+        if let hit = cache[num] {
+            if isLength, case .stream = hit { throw malformed("/Length of a stream is itself a stream") }
+            return hit
+        }
         guard let entry = offsets[num] else { return .null }
         let (offset, gen) = (entry.offset, entry.gen)
         guard resolving.insert(num).inserted else { throw malformed("object \(num) refers to itself") }
@@ -131,6 +146,7 @@ final class PDFDocument {
         let save = s.pos
         if let kw = s.token(), kw.elementsEqual("stream".utf8) {
             guard case .dict(let d) = v else { throw malformed("a stream without a dictionary", at: save) }
+            guard !isLength else { throw malformed("/Length of a stream is itself a stream", at: save) }
             if s.pos < bytes.count, bytes[s.pos] == 13 { s.pos += 1 }
             guard s.pos < bytes.count, bytes[s.pos] == 10 else { throw malformed("\"stream\" not followed by an end of line", at: s.pos) }
             s.pos += 1
@@ -139,7 +155,7 @@ final class PDFDocument {
             switch d["Length"] {
             case .int(let n)?: length = n
             case .ref(let n, _)?:
-                guard case .int(let l) = try object(n) else { throw malformed("/Length is not a number", at: start) }
+                guard case .int(let l) = try object(n, isLength: true) else { throw malformed("/Length is not a number", at: start) }
                 length = l
             default: throw malformed("a stream without /Length", at: start)
             }

@@ -8,12 +8,17 @@ extension PDFDocument {
         guard let root = try resolveDict(names, "/Names")["EmbeddedFiles"] else { return [] }
         var out = [(name: String, filespec: PDFObject)]()
         var nodes = 0
+        var seen = Set<Int>()
         func walk(_ node: PDFObject, depth: Int) throws {
             nodes += 1
             guard nodes <= PDFParse.maxTreeNodes, depth <= PDFParse.maxTreeDepth else { throw malformed("the name tree is too large") }
+            // A node listed twice (or a loop) is read once: otherwise one big /Names array, referenced from many
+            // /Kids, would multiply into millions of entries.
+            if let r = node.ref, !seen.insert(r.0).inserted { return }
             let d = try resolveDict(node, "a name tree node")
             if let list = try d["Names"].map(resolve)?.array {
                 guard list.count % 2 == 0 else { throw malformed("a name tree /Names array has an odd length") }
+                guard out.count + list.count / 2 <= PDFParse.maxTreeNodes else { throw malformed("the name tree is too large") }
                 for i in stride(from: 0, to: list.count, by: 2) {
                     guard let key = try resolve(list[i]).text else { throw malformed("a name tree key is not a string") }
                     out.append((key, list[i + 1]))

@@ -9,7 +9,8 @@ struct PDFScanner {
 
     init(_ bytes: [UInt8], at pos: Int) {
         b = bytes
-        self.pos = pos
+        // Every read checks `pos < b.count`; an offset before the start would slip past that, so it reads as the end.
+        self.pos = pos >= 0 ? pos : bytes.count
     }
 
     static func isWhite(_ c: UInt8) -> Bool { c == 0 || c == 9 || c == 10 || c == 12 || c == 13 || c == 32 }
@@ -56,12 +57,16 @@ struct PDFScanner {
         guard let t = token(), t.elementsEqual(k.utf8) else { throw malformed("expected \"\(k)\"", at: at) }
     }
 
-    /// A non-negative integer of at most 18 digits.
+    /// A non-negative integer of at most 18 digits (so it cannot overflow). Digits are summed directly: a
+    /// cross-reference table is three of these per object, and going through String made big tables slow.
     mutating func unsignedInt() throws -> Int {
         let at = pos
-        guard let t = token(), t.count <= 18, t.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
-            let v = Int(String(decoding: t, as: UTF8.self))
-        else { throw malformed("expected a number", at: at) }
+        guard let t = token(), t.count <= 18 else { throw malformed("expected a number", at: at) }
+        var v = 0
+        for c in t {
+            guard c >= 0x30, c <= 0x39 else { throw malformed("expected a number", at: at) }
+            v = v * 10 + Int(c - 0x30)
+        }
         return v
     }
 

@@ -22,6 +22,9 @@ extension PDFDocument {
                 for k in kids { try walk(k, inheritedFT: ft, parentName: name.isEmpty ? nil : name, depth: depth + 1) }
             }
             if ft == "Sig", let v = d["V"], v != .null {
+                guard out.count < PDFParse.maxSignatures else {
+                    throw malformed("more than \(PDFParse.maxSignatures) signature fields")
+                }
                 out.append((name.isEmpty ? nil : name, v))
             }
         }
@@ -46,17 +49,14 @@ extension PDFDocument {
             && bytes[span.lowerBound] == UInt8(ascii: "<") && bytes[span.upperBound - 1] == UInt8(ascii: ">")
         let end = inFile ? br[2] + br[3] : 0
         let covers = wellFormed && end == n
-        var signed = [UInt8]()
-        if inFile {
-            signed.reserveCapacity(br[1] + br[3])
-            signed += bytes[br[0]..<br[0] + br[1]]
-            signed += bytes[br[2]..<br[2] + br[3]]
-        }
+        // Ranges over the one buffer of the file, never a copy per field: a file listing a thousand signature
+        // fields would otherwise hold a thousand copies of itself.
+        let ranges = inFile ? [br[0]..<br[0] + br[1], br[2]..<br[2] + br[3]] : []
         let later = sections.filter { $0 >= end }.count
         return PDFSignatureInfo(
             fieldName: fieldName, subFilter: sig["SubFilter"]?.name, byteRange: br, contentsRange: span,
             byteRangeIsWellFormed: wellFormed, byteRangeCoversWholeFile: covers, laterRevisions: inFile ? later : sections.count,
-            bytesAfterSignedRange: inFile ? n - end : n, cms: Self.derPrefix(contents), signedBytes: signed,
+            bytesAfterSignedRange: inFile ? n - end : n, cms: Self.derPrefix(contents), source: bytes, signedRanges: ranges,
             signingTime: sig["M"]?.text.flatMap(PDFText.parseDate), reason: sig["Reason"]?.text,
             location: sig["Location"]?.text, signerName: sig["Name"]?.text)
     }

@@ -36,8 +36,20 @@ public struct PDFSignatureInfo: Sendable {
     public var bytesAfterSignedRange: Int
     /// The DER of the CMS in /Contents (the zero padding removed).
     public var cms: [UInt8]
-    /// The two byte ranges concatenated: what the CMS signs (empty when the byte range is not usable).
-    public var signedBytes: [UInt8]
+    /// The file the ranges point into (shared, not copied: arrays are copy-on-write).
+    let source: [UInt8]
+    /// The two byte ranges of /ByteRange inside the file (empty when the byte range is not usable).
+    public var signedRanges: [Range<Int>]
+    /// How many bytes the signature covers.
+    public var signedByteCount: Int { signedRanges.reduce(0) { $0 + $1.count } }
+    /// The two byte ranges concatenated: what the CMS signs (empty when the byte range is not usable). Made on
+    /// each call, so a caller holds one signature's bytes at a time.
+    public var signedBytes: [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(signedByteCount)
+        for r in signedRanges { out += source[r] }
+        return out
+    }
     /// /M, the claimed signing time (PAdES puts it here, not in the CMS).
     public var signingTime: Date?
     public var reason: String?
@@ -55,8 +67,11 @@ public enum PDFParse {
     /// The largest decompressed embedded file.
     public static let maxAttachmentBytes = 16 << 20
     static let maxXrefSections = 256
-    static let maxXrefEntries = 1_000_000
+    /// Cross-reference entries over all sections (a copy has a few dozen objects; a million took seconds to read).
+    static let maxXrefEntries = 100_000
     static let maxFields = 1000
+    /// Signature fields read (each one is verified over the whole file; a copy has one).
+    static let maxSignatures = 32
     static let maxTreeNodes = 10_000
     static let maxTreeDepth = 16
 

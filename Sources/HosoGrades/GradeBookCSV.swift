@@ -108,7 +108,8 @@ public enum GradeBookCSV {
         /// The cell of this column; nil when the file has no such column, "" when the row is short.
         func text(_ name: String) -> String? {
             guard let i = column[name] else { return nil }
-            return i < cells.count ? cells[i] : ""
+            // A cell hoso's own export protected from being run as a formula ("'=…") reads as it was written.
+            return i < cells.count ? CSVFormula.restored(cells[i]) : ""
         }
 
         func place(_ name: String) -> String { table.place(row: number, column: column[name] ?? 0) }
@@ -389,7 +390,8 @@ public enum GradeBookCSV {
 
     /// The grade book in the CSV layout, with `tbm` (the computed term average) as an extra last column.
     /// UTF-8 with a byte-order mark, so Excel opens it as UTF-8; CRLF line ends (RFC 4180); marks with "." and
-    /// one decimal; dates dd/MM/yyyy. Importing it again gives the same record body.
+    /// one decimal; dates dd/MM/yyyy. Cells a spreadsheet would run as a formula get a leading quote
+    /// (`CSVFormula`). Importing it again gives the same record body.
     public static func write(_ book: GradeBook) -> [UInt8] {
         var lines = [(columns + [averageColumn]).joined(separator: ",")]
         for s in book.students {
@@ -399,7 +401,7 @@ public enum GradeBookCSV {
                 s.midTermMark?.description ?? "", s.endOfTermMark?.description ?? "",
                 s.exempt ? exemptLabel : s.commentResult?.rawValue ?? "", s.termAverage?.description ?? "",
             ]
-            lines.append(cells.map(quote).joined(separator: ","))
+            lines.append(cells.map { quote(CSVFormula.neutralised($0)) }.joined(separator: ","))
         }
         return [0xEF, 0xBB, 0xBF] + Array((lines.joined(separator: "\r\n") + "\r\n").utf8)
     }

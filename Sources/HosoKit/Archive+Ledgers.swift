@@ -101,7 +101,13 @@ extension Archive {
                     recordType: Self.ledgerType, recordId: mapping.recordId, parents: heads, author: author,
                     time: HosoClock.format(clock.now()), reason: heads.isEmpty ? nil : reason, body: body)
                 let otherHeads = heads.filter { !rev.parents.contains($0) }  // none: the revision follows every head
-                let revStaged = try stageRevision(rev, indexing: otherHeads.isEmpty ? indexing : nil, into: &staged)
+                let revStaged: StagedObject
+                do {
+                    revStaged = try stageRevision(rev, indexing: otherHeads.isEmpty ? indexing : nil, into: &staged)
+                } catch let p as HosoProblems {
+                    throw HosoProblems(
+                        p.problems.map { LedgerImporter.placeInSpreadsheet($0, entries: draft.entries, table: table, mapping: mapping) })
+                }
                 // One commit: the revision is renamed last, so it never appears before its scans.
                 try store.commit(staged)
                 staged = []

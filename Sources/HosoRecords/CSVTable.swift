@@ -14,6 +14,8 @@ public struct Table: Sendable, Equatable {
     public var rows: [Row]
     /// Legacy-encoded text found and converted while reading, for the import report.
     public var notes: [String] = []
+    /// The workbook counts dates from 1904 (Excel's other date system); CSV files never do.
+    public var date1904 = false
 
     public struct Row: Sendable, Equatable {
         /// 1-based, as the spreadsheet shows it.
@@ -97,7 +99,9 @@ public enum CSVReader {
         guard bytes.count <= maxBytes else {
             throw HosoError(.csvInvalid, .both("Tệp quá lớn", "The file is too large"), location: source, cause: "\(bytes.count) bytes")
         }
+        if let wide = CSVEncodingCheck.wideEncoding(bytes) { throw CSVEncodingCheck.refusal(wide, source: source) }
         if String(validating: bytes, as: UTF8.self) != nil { return try parse(utf8: bytes, source: source) }
+        if CSVEncodingCheck.looksLikeWindows1258(bytes) { throw CSVEncodingCheck.refusal("Windows-1258", source: source) }
         return try parse(windows1252(bytes), source: source)
     }
 
@@ -224,5 +228,98 @@ public enum CSVReader {
             if !quoted, counts[c] != nil { counts[c]! += 1 }
         }
         return counts.max { a, b in a.value < b.value || (a.value == b.value && a.key != UInt8(ascii: ",")) }?.key ?? UInt8(ascii: ",")
+    }
+}
+
+/// Encodings a CSV file can come in that this reader does not take: told apart from broken quoting, so the
+/// registrar learns what to do ("save as CSV UTF-8") instead of reading about a quote on line 1.
+enum CSVEncodingCheck {
+    static func refusal(_ encoding: String, source: String) -> HosoError {
+        HosoError(
+            .csvInvalid,
+            .both(
+                "Tệp CSV dùng bảng mã \(encoding), không phải UTF-8: hãy mở tệp và lưu lại dưới dạng CSV UTF-8",
+                "The CSV file is in \(encoding), not UTF-8: open it and save as CSV UTF-8"),
+            location: source)
+    }
+
+    /// UTF-16 or UTF-32, by their byte-order mark or, without one, by the NUL bytes that ASCII text has in them.
+    static func wideEncoding(_ b: [UInt8]) -> String? {
+        if b.starts(with: [0xFF, 0xFE, 0, 0]) || b.starts(with: [0, 0, 0xFE, 0xFF]) { return "UTF-32" }
+        if b.starts(with: [0xFF, 0xFE]) || b.starts(with: [0xFE, 0xFF]) { return "UTF-16" }
+        let head = b.prefix(4096)
+        guard head.count >= 4 else { return nil }
+        var nulsAt = [0, 0, 0, 0]
+        for (i, c) in head.enumerated() where c == 0 { nulsAt[i % 4] += 1 }
+        let quarter = head.count / 4
+        // UTF-32: three of every four bytes are NUL for ASCII text; UTF-16: one of every two (half of them is enough:
+        // Vietnamese letters have no NUL byte).
+        if nulsAt.filter({ $0 >= quarter * 3 / 4 }).count >= 3 { return "UTF-32" }
+        if nulsAt[0] + nulsAt[2] >= quarter || nulsAt[1] + nulsAt[3] >= quarter { return "UTF-16" }
+        return nil
+    }
+
+    /// Windows-1258 differs from Windows-1252 (the reading used for non-UTF-8 files) in the bytes of ă, đ, ơ, ư,
+    /// ₫ and the five combining tone marks. Text is taken for Windows-1258 when words holding those bytes mostly
+    /// read, that way, as Vietnamese syllables. TCVN3 and VNI files (converted later, column by column) do not:
+    /// their bytes read as Windows-1258 give no Vietnamese word.
+    static func looksLikeWindows1258(_ b: [UInt8]) -> Bool {
+        var syllables = 0
+        var others = 0
+        var word = [UInt8]()
+        func endWord() {
+            defer { word.removeAll(keepingCapacity: true) }
+            guard word.contains(where: { differing[Int($0)] }) else { return }
+            if Orthography.isSyllable(VietnameseText.nfc(decode(word))) { syllables += 1 } else { others += 1 }
+        }
+        for c in b {
+            let letter = (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c >= 0xC0
+            if letter { word.append(c) } else if !word.isEmpty { endWord() }
+            if syllables + others >= 200 { break }
+        }
+        if !word.isEmpty { endWord() }
+        return syllables >= 2 && syllables >= others * 4
+    }
+
+    /// The Windows-1258 bytes whose meaning differs from Windows-1252, with their scalars.
+    static let changed: [UInt8: UInt32] = [
+        0xC3: 0x0102, 0xCC: 0x0300, 0xD0: 0x0110, 0xD2: 0x0309, 0xD5: 0x01A0, 0xDD: 0x01AF, 0xDE: 0x0303,
+        0xE3: 0x0103, 0xEC: 0x0301, 0xF0: 0x0111, 0xF2: 0x0323, 0xF5: 0x01A1, 0xFD: 0x01B0, 0xFE: 0x20AB,
+    ]
+    static let differing: [Bool] = (0..<256).map { changed[UInt8($0)] != nil }
+
+    /// A word of letters (ASCII or 0xC0 and above) as Windows-1258 reads it.
+    static func decode(_ word: [UInt8]) -> String {
+        var out = String.UnicodeScalarView()
+        for c in word { out.append(Unicode.Scalar(changed[c] ?? UInt32(c))!) }
+        return String(out)
+    }
+}
+
+/// Cells that spreadsheet programs would run as formulas ("CSV injection"): a text starting with =, +, -, @, a tab
+/// or a carriage return. Every CSV hoso writes passes its cells through `neutralised`, which puts a quote in front
+/// (Excel and LibreOffice show the text, not a result); plain numbers such as "-1.5" stay as they are, so marks
+/// keep their value. `restored` undoes it when such a file comes back, so export then import gives the same body.
+public enum CSVFormula {
+    static func isTrigger(_ c: Unicode.Scalar) -> Bool { c == "=" || c == "+" || c == "-" || c == "@" || c == "\t" || c == "\r" }
+
+    static func isPlainNumber(_ s: String) -> Bool {
+        var u = Substring(s).utf8[...]
+        if u.first == UInt8(ascii: "-") || u.first == UInt8(ascii: "+") { u = u.dropFirst() }
+        let parts = u.split(separator: UInt8(ascii: "."), maxSplits: 1, omittingEmptySubsequences: false)
+        return !u.isEmpty && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }
+    }
+
+    public static func neutralised(_ cell: String) -> String {
+        guard let first = cell.unicodeScalars.first, isTrigger(first), !isPlainNumber(cell) else { return cell }
+        return "'" + cell
+    }
+
+    public static func restored(_ cell: String) -> String {
+        let u = cell.unicodeScalars
+        guard u.first == "'", let second = u.dropFirst().first, isTrigger(second), !isPlainNumber(String(cell.dropFirst())) else {
+            return cell
+        }
+        return String(cell.dropFirst())
     }
 }

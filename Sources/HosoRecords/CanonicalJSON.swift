@@ -46,10 +46,19 @@ extension HosoError.Code {
 public enum CanonicalJSON {
     /// Deepest nesting accepted: records are shallow; a deeper document is hostile or broken.
     public static let maxDepth = 128
+    /// The largest document parsed. Parsed values take several times their text in memory; the largest record
+    /// (a ledger of thousands of entries) is a few MiB.
+    public static let maxBytes = 64 << 20
 
     /// Parses strict JSON (RFC 8259): no comments, no trailing commas, no duplicate member names,
     /// no lone surrogates, no bytes after the value. Errors name the byte offset, line and column.
     public static func parse(_ bytes: [UInt8], source: String = "<json>") throws -> JSONValue {
+        guard bytes.count <= maxBytes else {
+            throw HosoError(
+                .jsonInvalid,
+                .both("Tài liệu JSON lớn hơn \(maxBytes >> 20) MiB", "The JSON document is larger than \(maxBytes >> 20) MiB"),
+                location: source, cause: "\(bytes.count) bytes")
+        }
         var p = Parser(bytes: bytes, source: source)
         p.skipSpace()
         let v = try p.value(depth: 0)

@@ -59,7 +59,17 @@ extension LedgerImporter {
         func place(_ f: Field) -> String { table.place(row: row.number, column: column[f.rawValue] ?? 0) }
 
         mutating func need(_ f: Field) -> String? {
-            if let v = cell(f) { return v }
+            if let v = cell(f) {
+                // Two values that look the same must be the same: an invisible character would make a second
+                // "B 0123456" that no search or uniqueness check matches.
+                if let u = VietnameseText.firstInvisible(in: v) {
+                    invalid(
+                        f, "Ô chứa ký tự vô hình \(u) (xoá ký tự đó rồi nhập lại)",
+                        "The cell holds the invisible character \(u) (delete it and import again)", v)
+                    return nil
+                }
+                return v
+            }
             errors.append(
                 HosoError(.ledgerValueMissing, .both("Thiếu giá trị bắt buộc", "A required value is missing"), location: place(f)))
             ok = false
@@ -74,7 +84,7 @@ extension LedgerImporter {
         mutating func dateOfBirth(format: String) -> String? {
             var dob: String? = nil
             if let text = need(.dateOfBirth) {
-                dob = DateCell.parse(text, format: format) ?? DateCell.excelSerial(text)
+                dob = DateCell.parse(text, format: format) ?? DateCell.excelSerial(text, date1904: table.date1904)
                 if dob == nil {
                     invalid(
                         .dateOfBirth, "Ngày sinh không hợp lệ hoặc sai định dạng \(format)",

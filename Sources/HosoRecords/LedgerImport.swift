@@ -244,13 +244,18 @@ public enum DateCell {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Excel's 1900 date system: day 1 is 1900-01-01, and Excel counts a 29 February 1900 that never was.
-    public static func excelSerial(_ text: String) -> String? {
-        guard let v = Double(text.trimmingCharacters(in: .whitespaces)), v >= 1, v < 200_000, v == v.rounded() else { return nil }
+    /// Excel's serial day numbers. The 1900 system (the default): day 1 is 1900-01-01, and Excel counts a
+    /// 29 February 1900 that never was. The 1904 system (`date1904`, old Mac workbooks): day 0 is 1904-01-01; read
+    /// as 1900 dates, every date would come out four years and a day early.
+    public static func excelSerial(_ text: String, date1904: Bool = false) -> String? {
+        guard let v = Double(text.trimmingCharacters(in: .whitespaces)), v >= (date1904 ? 0 : 1), v < 200_000, v == v.rounded() else {
+            return nil
+        }
         var serial = Int(v)
-        if serial >= 60 { serial -= 1 }
+        if !date1904, serial >= 60 { serial -= 1 }
         let base = DateComponents(
-            calendar: Calendar(identifier: .gregorian), timeZone: TimeZone(identifier: "UTC"), year: 1899, month: 12, day: 31)
+            calendar: Calendar(identifier: .gregorian), timeZone: TimeZone(identifier: "UTC"), year: date1904 ? 1904 : 1899,
+            month: date1904 ? 1 : 12, day: date1904 ? 1 : 31)
         var cal = Calendar(identifier: .gregorian)
         cal.timeZone = TimeZone(identifier: "UTC")!
         guard let start = cal.date(from: base), let date = cal.date(byAdding: .day, value: serial, to: start) else { return nil }
@@ -608,5 +613,25 @@ public enum LedgerImporter {
                     .ledgerWarning, .both("Trang \(p) có ảnh quét nhưng không có mục nào", "Page \(p) has a scan but no entries"),
                     location: mapping.scansDirectory ?? mapping.path))
         }
+    }
+}
+
+extension LedgerImporter {
+    /// A schema problem of the body ("…#/entries/3/serial") told where the registrar can find it: the row and the
+    /// column of the spreadsheet (`file:row:column`), the JSON pointer kept after it. Entries are in the body in
+    /// `stt` order, as `LedgerDraft.body` writes them.
+    package static func placeInSpreadsheet(_ e: HosoError, entries: [LedgerEntry], table: Table, mapping: LedgerMapping) -> HosoError {
+        guard let location = e.location, let hash = location.range(of: "#/entries/") else { return e }
+        let parts = location[hash.upperBound...].split(separator: "/", maxSplits: 2)
+        let sorted = entries.sorted { $0.stt < $1.stt }
+        guard let i = parts.first.flatMap({ Int($0) }), i >= 0, i < sorted.count else { return e }
+        let pointer = String(location[hash.lowerBound...])
+        var placed = e
+        if parts.count >= 2, let title = mapping.columns[String(parts[1])], let column = table.column(named: title) {
+            placed.location = table.place(row: sorted[i].row, column: column) + " (\(pointer))"
+        } else {
+            placed.location = "\(table.source):\(sorted[i].row) (\(pointer))"
+        }
+        return placed
     }
 }

@@ -4,6 +4,21 @@ import Foundation
 public enum VietnameseText {
     /// The one stored form: Unicode NFC. The same name typed on two machines may arrive precomposed or
     /// decomposed; hashing, comparing or indexing anything else would make them differ.
+    /// The first character in `s` that shows nothing but changes what the text is, as "U+200B": zero-width
+    /// spaces and joiners, the word joiner, a byte-order mark inside text, the soft hyphen, and the bidirectional
+    /// controls. Nil when there is none (the common case costs one pass over the UTF-8).
+    public static func firstInvisible(in s: String) -> String? {
+        guard s.utf8.contains(where: { $0 >= 0x80 }) else { return nil }
+        for u in s.unicodeScalars {
+            switch u.value {
+            case 0x00AD, 0x061C, 0x180E, 0x200B...0x200F, 0x202A...0x202E, 0x2060...0x2064, 0x2066...0x2069, 0xFEFF:
+                return String(format: "U+%04X", u.value)
+            default: continue
+            }
+        }
+        return nil
+    }
+
     public static func nfc(_ s: String) -> String {
         isSurelyNFC(s) ? s : s.precomposedStringWithCanonicalMapping
     }

@@ -11,19 +11,54 @@ extension HosoError.Code {
 }
 
 /// Reads one worksheet of an Excel .xlsx file into a `Table`: shared and inline strings, numbers, booleans.
-/// Date cells are numbers in Excel; the importer turns them into dates where a date is expected.
-/// The ZIP is read with a size limit per part, so a decompression bomb is refused, not expanded.
+/// Date cells are numbers in Excel; the importer turns them into dates where a date is expected, in the workbook's
+/// date system (`Table.date1904`).
+///
+/// Budgets, because a workbook handed in is outside input: the file size, each ZIP part's inflated size (counted
+/// as it comes out, whatever the header claims) and all parts together, column letters up to XFD and rows up to
+/// Excel's 1,048,576, the number of cells, and the table's width (the header's, so one far cell cannot make every
+/// row 16,384 cells wide). Values that would be stored wrong are refused with the cell's place: error cells
+/// (#N/A, #REF!…), a cell given twice, a shared string that does not exist, a header title given twice.
 public enum XLSXReader {
-    public static let maxPartBytes = 128 << 20
+    public static let maxFileBytes = 64 << 20
+    public static let maxPartBytes = 64 << 20
+    /// All parts read, inflated, together.
+    public static let maxTotalBytes = 160 << 20
+    /// Excel's own limits: XFD columns, 1,048,576 rows.
+    public static let maxColumns = 16_384
+    public static let maxRows = 1_048_576
+    /// Cells with a value in the sheet (a ledger of 10,000 rows × 20 columns has 200,000).
+    public static let maxCells = 2_000_000
 
     public static func read(path: String, sheet: String? = nil) throws -> Table {
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+        if let size, size > maxFileBytes { throw tooLarge(path, size) }
+        let archive: ZIPFoundation.Archive
+        do { archive = try ZIPFoundation.Archive(url: URL(fileURLWithPath: path), accessMode: .read) } catch {
+            throw notZIP(path, error)
+        }
+        return try read(archive, source: path, sheet: sheet)
+    }
+
+    private static func tooLarge(_ path: String, _ size: Int) -> HosoError {
+        HosoError(
+            .xlsxInvalid,
+            .both(
+                "Tệp Excel không đọc được: tệp lớn hơn \(maxFileBytes >> 20) MiB",
+                "Unreadable Excel file: the file is larger than \(maxFileBytes >> 20) MiB"), location: path, cause: "\(size) bytes")
+    }
+
+    private static func notZIP(_ path: String, _ error: any Error) -> HosoError {
+        HosoError(
+            .xlsxInvalid, .both("Tệp Excel không đọc được: không phải tệp ZIP/XLSX", "Unreadable Excel file: not a ZIP/XLSX file"),
+            location: path, cause: "\(error)")
+    }
+
+    private static func read(_ archive: ZIPFoundation.Archive, source path: String, sheet: String?) throws -> Table {
         let fail = { (vi: String, en: String, cause: String?) in
             HosoError(.xlsxInvalid, .both("Tệp Excel không đọc được: " + vi, "Unreadable Excel file: " + en), location: path, cause: cause)
         }
-        let archive: ZIPFoundation.Archive
-        do { archive = try ZIPFoundation.Archive(url: URL(fileURLWithPath: path), accessMode: .read) } catch {
-            throw fail("không phải tệp ZIP/XLSX", "not a ZIP/XLSX file", "\(error)")
-        }
+        var total = 0
         func part(_ name: String) throws -> Data? {
             guard let entry = archive[name] else { return nil }
             guard entry.uncompressedSize <= UInt64(maxPartBytes) else {
@@ -33,17 +68,27 @@ public enum XLSXReader {
             do {
                 _ = try archive.extract(entry, skipCRC32: false) { chunk in
                     data.append(chunk)
+                    total += chunk.count
                     // The header's size can lie; count what really comes out.
-                    if data.count > maxPartBytes { throw CocoaError(.fileReadTooLarge) }
+                    if data.count > maxPartBytes || total > maxTotalBytes { throw CocoaError(.fileReadTooLarge) }
                 }
             } catch {
                 throw fail("không giải nén được \(name)", "cannot extract \(name)", "\(error)")
+            }
+            // Excel writes its XML parts in UTF-8. Anything else is refused here: Foundation's XMLParser traps
+            // (kills the process) on a namespace name that is not valid UTF-8, as the XLSX fuzzer found.
+            guard data.withUnsafeBytes({ String(validating: $0.bindMemory(to: UInt8.self), as: UTF8.self) != nil }) else {
+                throw fail("phần \(name) không phải UTF-8", "part \(name) is not UTF-8", nil)
             }
             return data
         }
         guard let workbook = try part("xl/workbook.xml") else { throw fail("thiếu xl/workbook.xml", "xl/workbook.xml is missing", nil) }
         let sheets = XMLElements(data: workbook, element: "sheet").items
         guard !sheets.isEmpty else { throw fail("không có trang tính", "no worksheet", nil) }
+        // The 1904 date system (old Mac Excel): day 0 is 1904-01-01 instead of 1899-12-31.
+        let date1904 = XMLElements(data: workbook, element: "workbookPr").items.contains {
+            ["1", "true"].contains($0["date1904"]?.lowercased() ?? "")
+        }
         let chosen: [String: String]
         if let sheet {
             guard let s = sheets.first(where: { $0["name"] == sheet }) else {
@@ -65,34 +110,79 @@ public enum XLSXReader {
         let shared = try part("xl/sharedStrings.xml").map { SharedStrings(data: $0).strings } ?? []
         guard let sheetData = try part(target) else { throw fail("thiếu \(target)", "\(target) is missing", nil) }
         let cells = SheetCells(data: sheetData, shared: shared)
+        if let problem = cells.problem {
+            // The cell's place, as the other import errors give it: file:row:column (letters; the header may not
+            // be known yet).
+            let at = problem.ref.map { "\(path):\($0.row):\(columnLetters($0.column))" } ?? path
+            throw HosoError(
+                .xlsxInvalid, .both("Tệp Excel không dùng được: " + problem.vi, "Unusable Excel file: " + problem.en), location: at,
+                cause: problem.cause)
+        }
         if let error = cells.error { throw fail("XML hỏng", "broken XML", error) }
         let grid = cells.rows
-        guard let headerRow = grid.keys.min() else { throw fail("trang tính trống", "the worksheet is empty", nil) }
-        let width = grid.values.map { ($0.keys.max() ?? -1) + 1 }.max() ?? 0
+        guard let headerRow = grid.keys.min(), let headerCells = grid[headerRow] else {
+            throw fail("trang tính trống", "the worksheet is empty", nil)
+        }
+        // The header decides the width: a cell to the right of the last title has no column to go in.
+        let width = (headerCells.keys.max() ?? -1) + 1
         func line(_ r: Int) -> [String] { (0..<width).map { grid[r]?[$0] ?? "" } }
         let header = line(headerRow).map { $0.trimmingCharacters(in: .whitespaces) }
+        var seenTitles = [String: Int]()
+        for (c, title) in header.enumerated() where !title.isEmpty {
+            let key = Table.key(title)
+            if let first = seenTitles[key] {
+                throw HosoError(
+                    .xlsxInvalid,
+                    .both(
+                        "Tiêu đề cột \"\(title)\" lặp lại (cột \(columnLetters(first)) và \(columnLetters(c)))",
+                        "The column title \"\(title)\" repeats (columns \(columnLetters(first)) and \(columnLetters(c)))"),
+                    location: "\(path):\(headerRow):\(columnLetters(c))")
+            }
+            seenTitles[key] = c
+        }
         let rows = grid.keys.sorted().filter { $0 > headerRow }.compactMap { r -> Table.Row? in
             let cells = line(r)
             return cells.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) ? nil : Table.Row(number: r, cells: cells)
         }
-        return Table(source: path, header: header, rows: rows)
+        var table = Table(source: path, header: header, rows: rows)
+        table.date1904 = date1904
+        return table
     }
 
-    /// "B12" → column 1 (0-based), row 12.
+    /// "B12" → column 1 (0-based), row 12. Nil for anything but one to three letters up to XFD and a row number
+    /// from 1 to 1,048,576 (a long run of letters would overflow the column number).
     static func cellRef(_ ref: String) -> (column: Int, row: Int)? {
         var col = 0
-        var digits = ""
-        for c in ref.unicodeScalars {
-            if ("A"..."Z").contains(c) {
-                col = col * 26 + Int(c.value - 64)
-            } else if ("0"..."9").contains(c) {
-                digits.unicodeScalars.append(c)
+        var letters = 0
+        var row = 0
+        var digits = 0
+        for c in ref.utf8 {
+            if c >= 0x41, c <= 0x5A, digits == 0 {
+                letters += 1
+                guard letters <= 3 else { return nil }
+                col = col * 26 + Int(c - 64)
+            } else if c >= 0x30, c <= 0x39, letters > 0 {
+                digits += 1
+                guard digits <= 7 else { return nil }
+                row = row * 10 + Int(c - 0x30)
             } else {
                 return nil
             }
         }
-        guard col > 0, let row = Int(digits) else { return nil }
+        guard col >= 1, col <= maxColumns, row >= 1, row <= maxRows else { return nil }
         return (col - 1, row)
+    }
+
+    /// 0 → "A", 16383 → "XFD".
+    static func columnLetters(_ column: Int) -> String {
+        var n = column + 1
+        var out = ""
+        while n > 0 {
+            let d = (n - 1) % 26
+            out = String(UnicodeScalar(UInt8(65 + d))) + out
+            n = (n - 1) / 26
+        }
+        return out
     }
 }
 
@@ -157,11 +247,21 @@ private final class SharedStrings: NSObject, XMLParserDelegate {
     }
 }
 
-/// The cells of a worksheet as text, by row number and 0-based column.
+/// Why a worksheet cannot be used, with the cell where it was found.
+private struct SheetProblem {
+    var ref: (column: Int, row: Int)?
+    var vi: String
+    var en: String
+    var cause: String?
+}
+
+/// The cells of a worksheet as text, by row number and 0-based column. Stops at the first problem.
 private final class SheetCells: NSObject, XMLParserDelegate {
     let shared: [String]
     var rows = [Int: [Int: String]]()
     var error: String?
+    var problem: SheetProblem?
+    private var cellCount = 0
     private var ref: (column: Int, row: Int)?
     private var type = ""
     private var value = ""
@@ -174,20 +274,43 @@ private final class SheetCells: NSObject, XMLParserDelegate {
         super.init()
         let p = XMLParser(data: data)
         p.delegate = self
-        if !p.parse() { error = p.parserError.map { "\($0)" } ?? "parse error" }
+        if !p.parse(), problem == nil { error = p.parserError.map { "\($0)" } ?? "parse error" }
+    }
+
+    private func stop(_ parser: XMLParser, _ ref: (column: Int, row: Int)?, _ vi: String, _ en: String, _ cause: String? = nil) {
+        if problem == nil { problem = SheetProblem(ref: ref, vi: vi, en: en, cause: cause) }
+        parser.abortParsing()
     }
 
     func parser(
         _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
         attributes: [String: String] = [:]
     ) {
+        guard problem == nil else { return }
         switch name {
         case "row":
-            if let r = attributes["r"].flatMap(Int.init) { nextRow = r }
+            if let text = attributes["r"] {
+                guard let r = Int(text), r >= 1, r <= XLSXReader.maxRows else {
+                    return stop(parser, nil, "số dòng \"\(text.prefix(20))\" không hợp lệ", "invalid row number \"\(text.prefix(20))\"")
+                }
+                nextRow = r
+            }
             nextColumn = 0
         case "c":
             // The r attribute is optional; without it a cell follows the previous one.
-            ref = attributes["r"].flatMap(XLSXReader.cellRef) ?? (nextColumn, nextRow)
+            if let text = attributes["r"] {
+                guard let r = XLSXReader.cellRef(text) else {
+                    return stop(
+                        parser, nil, "tham chiếu ô \"\(text.prefix(20))\" không hợp lệ (tối đa cột XFD, dòng 1048576)",
+                        "invalid cell reference \"\(text.prefix(20))\" (at most column XFD, row 1048576)")
+                }
+                ref = r
+            } else {
+                guard nextColumn < XLSXReader.maxColumns else {
+                    return stop(parser, nil, "quá \(XLSXReader.maxColumns) cột", "more than \(XLSXReader.maxColumns) columns")
+                }
+                ref = (nextColumn, nextRow)
+            }
             type = attributes["t"] ?? "n"
             value = ""
         case "v", "t":
@@ -197,23 +320,40 @@ private final class SheetCells: NSObject, XMLParserDelegate {
     }
 
     func parser(_ parser: XMLParser, foundCharacters string: String) {
-        if inValue { value += string }
+        if inValue, problem == nil { value += string }
     }
 
     func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+        guard problem == nil else { return }
         switch name {
         case "v", "t": inValue = false
         case "c":
             guard let ref else { return }
+            self.ref = nil
             var text = value
             switch type {
-            case "s": text = Int(value).flatMap { $0 < shared.count ? shared[$0] : nil } ?? ""
+            case "s":
+                guard let i = Int(value.trimmingCharacters(in: .whitespaces)), i >= 0, i < shared.count else {
+                    return stop(
+                        parser, ref, "ô trỏ tới chuỗi dùng chung \"\(value.prefix(20))\" không có (bảng có \(shared.count))",
+                        "the cell points to shared string \"\(value.prefix(20))\", which does not exist (the table has \(shared.count))")
+                }
+                text = shared[i]
             case "b": text = value == "1" ? "TRUE" : "FALSE"
+            case "e":
+                // #N/A, #REF!, #VALUE!…: a formula that failed. Stored as text it would look like a value.
+                return stop(parser, ref, "ô báo lỗi \(value)", "the cell holds the error \(value)", value)
             default: break
+            }
+            guard rows[ref.row]?[ref.column] == nil else {
+                return stop(parser, ref, "ô được ghi hai lần", "the cell is given twice")
+            }
+            cellCount += 1
+            guard cellCount <= XLSXReader.maxCells else {
+                return stop(parser, ref, "quá \(XLSXReader.maxCells) ô", "more than \(XLSXReader.maxCells) cells")
             }
             rows[ref.row, default: [:]][ref.column] = text
             nextColumn = ref.column + 1
-            self.ref = nil
         case "row":
             nextRow += 1
         default: break

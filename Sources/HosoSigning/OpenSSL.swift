@@ -90,13 +90,18 @@ enum OpenSSL {
         return Array(UnsafeBufferPointer(start: p, count: Int(n)))
     }
 
-    /// Calls a `d2i_*` function over `bytes`; nil when they do not parse or have trailing bytes
-    /// (a signature must not carry bytes that no one checks).
+    /// The largest DER handed to OpenSSL: a CMS with its chain, CRLs and timestamp is tens of KiB, a big CRL a few
+    /// MiB. Checked before `d2i_*`, which would otherwise build a structure as large as whatever arrived.
+    static let maxDERBytes = 32 << 20
+
+    /// Calls a `d2i_*` function over `bytes`; nil when they do not parse, have trailing bytes (a signature must
+    /// not carry bytes that no one checks) or are larger than `maxDERBytes`.
     static func parseDER(
         _ bytes: [UInt8], _ decode: (UnsafeMutablePointer<UnsafePointer<UInt8>?>, Int) -> OpaquePointer?,
         free: (OpaquePointer) -> Void
     ) -> OpaquePointer? {
-        bytes.withUnsafeBufferPointer { buf -> OpaquePointer? in
+        guard bytes.count <= maxDERBytes else { return nil }
+        return bytes.withUnsafeBufferPointer { buf -> OpaquePointer? in
             guard let base = buf.baseAddress else { return nil }
             var p: UnsafePointer<UInt8>? = base
             guard let obj = decode(&p, buf.count) else { return nil }

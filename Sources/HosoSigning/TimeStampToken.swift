@@ -229,7 +229,8 @@ public struct TimeStampToken: Sendable {
     }
 
     private static func parsePKCS7(_ der: [UInt8]) -> UnsafeMutablePointer<PKCS7>? {
-        der.withUnsafeBufferPointer { buf -> UnsafeMutablePointer<PKCS7>? in
+        guard der.count <= OpenSSL.maxDERBytes else { return nil }
+        return der.withUnsafeBufferPointer { buf -> UnsafeMutablePointer<PKCS7>? in
             guard let base = buf.baseAddress else { return nil }
             var p: UnsafePointer<UInt8>? = base
             guard let obj = d2i_PKCS7(nil, &p, buf.count) else { return nil }

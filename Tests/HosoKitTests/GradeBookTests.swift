@@ -386,6 +386,30 @@ extension JSONValue {
         #expect(try importBook(a, "Giáo dục thể chất", .hk1, exported).save.change == .unchanged)
     }
 
+    /// A name a spreadsheet would run as a formula is written with a leading quote; the marks stay numbers; the
+    /// file imports back unchanged.
+    @Test func exportNeutralisesFormulaCellsAndStillReimportsUnchanged() throws {
+        let a = try archive()
+        let hostile = (id: "2200000003", name: "=cmd|' /C calc'!A0", born: "02/02/2010")
+        let book = try importBook(a, "Toán", .hk1, csv([uniform(an, "8.5"), uniform(hostile, "7.0")]))
+        let bytes = try a.exportGradeBook(record: book.save.recordId)
+        let text = String(decoding: bytes.dropFirst(3), as: UTF8.self)
+        #expect(text.contains("2200000003,'=cmd|' /C calc'!A0,02/02/2010,7.0,7.0,7.0,7.0,7.0,7.0,,7.0\r\n"), "\(text)")
+        #expect(text.contains("2200000001,Nguyễn Văn An,15/03/2010,8.5,8.5,8.5,8.5,8.5,8.5,,8.5\r\n"), "\(text)")
+        #expect(try importBook(a, "Toán", .hk1, bytes).save.change == .unchanged)
+    }
+
+    @Test func formulaCellsAreNeutralisedButNumbersAreNot() {
+        for cell in ["-", "=cmd", "+1+1", "@SUM(A1)", "\tx", "\rx", "-1+cmd|' /C calc'!A0"] {
+            #expect(CSVFormula.neutralised(cell) == "'" + cell)
+            #expect(CSVFormula.restored(CSVFormula.neutralised(cell)) == cell)
+        }
+        for cell in ["8.5", "10", "-1.5", "+2", "", "Nguyễn", "'quoted", "a=b"] {
+            #expect(CSVFormula.neutralised(cell) == cell)
+            #expect(CSVFormula.restored(cell) == cell)
+        }
+    }
+
     @Test func aTbmColumnThatDisagreesIsAWarningAndTheComputedAverageIsStored() throws {
         let a = try archive()
         let bytes = Array(

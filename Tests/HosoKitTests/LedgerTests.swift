@@ -169,7 +169,10 @@ struct LedgerFixture {
         let error = #expect(throws: HosoProblems.self) {
             try a.importLedger(file: f.csv, mapping: f.mappingPath, dryRun: false, reason: nil, author: "x")
         }
-        #expect(error?.problems.contains { $0.code == .schemaViolation && ($0.location ?? "").hasSuffix("#/entries/0/fullName") } == true)
+        // Told at the spreadsheet's row and column, the body's JSON pointer after it.
+        #expect(
+            error?.problems.contains { $0.code == .schemaViolation && $0.location == f.csv + ":2:Họ và tên (#/entries/0/fullName)" }
+                == true, "\(String(describing: error))")
         #expect(try a.heads(record: "PGD-TL/THCS/2019/TL").isEmpty)
         #expect(try a.find(.init(text: "2019")).isEmpty)
         #expect(try a.list().isEmpty)
@@ -309,6 +312,24 @@ struct LedgerFixture {
         // Date cells stored as Excel serial numbers are read as dates (row 2 has serial 38061 = 2004-03-15).
         #expect(try a.find(.init(text: "A0012345")).first?.dateOfBirth == "2004-03-15")
     }
+
+    /// A workbook in the 1904 date system: the same date is a serial 1462 smaller, and must come out the same (it
+    /// used to be stored four years and a day early, without a word).
+    @Test func xlsxIn1904DateSystemKeepsItsDates() throws {
+        let a = try archive()
+        let f = LedgerFixture(dir)
+        let xlsx = dir.path + "/l1/ledger1904.xlsx"
+        try writeXLSX(
+            path: xlsx,
+            rows: [LedgerFixture.header]
+                + LedgerFixture.rows.map {
+                    $0.replacingOccurrences(of: "\"Đặng Hữu Phước\"", with: "Đặng Hữu Phước")
+                        .replacingOccurrences(of: "\"Thị trấn Tân Lập; huyện Tân Lập\"", with: "Thị trấn Tân Lập")
+                }, date1904: true)
+        let r = try a.importLedger(file: xlsx, mapping: f.mappingPath, dryRun: false, reason: nil, author: "x")
+        #expect(r.errors.isEmpty, "\(r.errors)")
+        #expect(try a.find(.init(text: "A0012345")).first?.dateOfBirth == "2004-03-15")
+    }
 }
 
 @Suite struct AppendixAndRevocationTests {
@@ -360,5 +381,46 @@ struct LedgerFixture {
         let e = #expect(throws: HosoProblems.self) { try a.createRecord(type: "revocation", id: "TH-2025-2", body: bad, author: "x") }
         #expect((e?.problems.count ?? 0) >= 2)
         #expect(e?.problems.allSatisfy { $0.code.rawValue == "SCHEMA_VIOLATION" } == true)
+    }
+}
+
+@Suite struct LedgerInvisibleCharacterTests {
+    let dir = TempDirectory()
+
+    /// A zero-width space in a serial (or a bidi control in a name) makes a value that looks like another but is
+    /// not: refused with the cell's place, nothing committed.
+    @Test(arguments: [("A0012345", "A00\u{200B}12345", "Số hiệu VB"), ("Nguyễn Văn An", "Nguyễn Văn\u{202E} An", "Họ và tên")])
+    func invisibleCharactersInIdentityCellsAreRefused(plain: String, hidden: String, column: String) throws {
+        let a = try Archive.create(at: dir.path + "/a", clock: fixedClock)
+        var rows = LedgerFixture.rows
+        rows[0] = rows[0].replacingOccurrences(of: plain, with: hidden)
+        let f = LedgerFixture(dir, rows: rows)
+        let r = try a.importLedger(file: f.csv, mapping: f.mappingPath, dryRun: false, reason: nil, author: "x")
+        #expect(!r.committed)
+        let e = try #require(r.errors.first { $0.messageEn.contains("invisible character") }, "\(r.errors)")
+        #expect(e.location == f.csv + ":2:" + column, "\(e)")
+    }
+}
+
+@Suite struct LedgerSchemaPlaceTests {
+    let dir = TempDirectory()
+
+    /// A value only the schema refuses (a serial over 50 characters) is reported at the spreadsheet's row and
+    /// column, with the JSON pointer after it, not only as "#/entries/1/serial".
+    @Test func schemaProblemsNameTheRowAndColumn() throws {
+        let a = try Archive.create(at: dir.path + "/a", clock: fixedClock)
+        var rows = LedgerFixture.rows
+        let long = "A" + String(repeating: "9", count: 60)
+        rows[1] = rows[1].replacingOccurrences(of: "A0012346", with: long)
+        let f = LedgerFixture(dir, rows: rows)
+        do {
+            let r = try a.importLedger(file: f.csv, mapping: f.mappingPath, dryRun: false, reason: nil, author: "x")
+            Issue.record("imported: \(r)")
+        } catch let p as HosoProblems {
+            let e = try #require(p.problems.first)
+            #expect(e.code == .schemaViolation)
+            #expect(e.location == f.csv + ":3:Số hiệu VB (#/entries/1/serial)", "\(p)")
+        }
+        #expect(try a.find(.init(text: "A0012345")).isEmpty, "nothing committed")
     }
 }

@@ -210,3 +210,24 @@ import Testing
         #expect(JSONValue.null.stringValue == nil)
     }
 }
+
+@Suite struct CanonicalJSONBudgetTests {
+    /// A document over the size budget is refused before parsing (a value takes several times its text in memory).
+    @Test func documentsOverTheSizeBudgetAreRefused() throws {
+        var big = [UInt8](repeating: UInt8(ascii: " "), count: CanonicalJSON.maxBytes + 1)
+        big[0] = UInt8(ascii: "0")
+        do {
+            _ = try CanonicalJSON.parse(big, source: "big.json")
+            Issue.record("accepted")
+        } catch let e as HosoError {
+            #expect(e.code == .jsonInvalid && e.location == "big.json" && e.text(.en).contains("larger than"), "\(e)")
+        }
+        // The same value, small, parses (parsing 64 MiB of spaces in a debug build would take a minute).
+        #expect(try CanonicalJSON.parse(Array(big.prefix(1000)), source: "ok.json") == .number(0))
+    }
+
+    @Test func nestingOverTheDepthBudgetIsRefused() {
+        let deep = Array(repeating: UInt8(ascii: "["), count: 100_000) + Array(repeating: UInt8(ascii: "]"), count: 100_000)
+        #expect(throws: HosoError.self) { _ = try CanonicalJSON.parse(deep) }
+    }
+}

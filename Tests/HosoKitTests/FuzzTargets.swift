@@ -1,0 +1,1 @@
+../../Fuzz/Sources/HosoFuzz/FuzzTargets.swift
