@@ -254,7 +254,8 @@ enum CSVEncodingCheck {
         let quarter = head.count / 4
         // UTF-32: three of every four bytes are NUL for ASCII text; UTF-16: one of every two (half of them is enough:
         // Vietnamese letters have no NUL byte).
-        if nulsAt.filter({ $0 >= quarter * 3 / 4 }).count >= 3 { return "UTF-32" }
+        // At least one NUL in each such column: a file of four to seven bytes has quarter * 3 / 4 == 0.
+        if nulsAt.filter({ $0 > 0 && $0 >= quarter * 3 / 4 }).count >= 3 { return "UTF-32" }
         if nulsAt[0] + nulsAt[2] >= quarter || nulsAt[1] + nulsAt[3] >= quarter { return "UTF-16" }
         return nil
     }

@@ -23,6 +23,13 @@ import Testing
         }
     }
 
+    /// Four to seven bytes of UTF-8 have no NUL at all: they are not UTF-32 (the check once said they were).
+    @Test(arguments: ["a,b\n", "STT\n", "a;b\r\n1", "x\ty\n"])
+    func shortUTF8FilesAreRead(_ text: String) throws {
+        let t = try CSVReader.read(bytes: Array(text.utf8), source: "ledger.csv")
+        #expect(t.header.count >= 1)
+    }
+
     static func utf16(_ s: String, bigEndian: Bool) -> [UInt8] {
         s.utf16.flatMap { u in bigEndian ? [UInt8(u >> 8), UInt8(u & 0xFF)] : [UInt8(u & 0xFF), UInt8(u >> 8)] }
     }
