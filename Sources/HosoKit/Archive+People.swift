@@ -79,15 +79,16 @@ extension Archive {
         let roleTitle = role?.title ?? .both("(không có vai trò)", "(no role)")
         let entitled = ids.assignments.filter { $0.covers(scope, role: roleName, on: day) }
         let entitledNames = entitled.compactMap { a in ids.people.first { $0.recordId == a.person }?.fullName }
-        let whoMay = entitledNames.isEmpty ? "không ai / nobody" : entitledNames.joined(separator: ", ")
+        let names = entitledNames.joined(separator: ", ")
+        let whoMay = (vi: names.isEmpty ? "không ai" : names, en: names.isEmpty ? "nobody" : names)
         let holders = ids.people.filter { $0.holds(certificate: sha256, on: day) }
         guard holders.count == 1, let person = holders.first else {
             return .refused(
                 signer: nil,
                 holders.isEmpty
                     ? .both(
-                        "chứng thư số không thuộc người nào trong kho vào ngày \(day); người được ký: \(whoMay)",
-                        "the certificate belongs to no person in the archive on \(day); entitled: \(whoMay)")
+                        "chứng thư số không thuộc người nào trong kho vào ngày \(day); người được ký: \(whoMay.vi)",
+                        "the certificate belongs to no person in the archive on \(day); entitled: \(whoMay.en)")
                     : .both(
                         "chứng thư số được ghi cho nhiều người (\(holders.map(\.fullName).joined(separator: ", ")))",
                         "the certificate is recorded for several people (\(holders.map(\.fullName).joined(separator: ", ")))"))
@@ -96,8 +97,8 @@ extension Archive {
             return .refused(
                 signer: .init(record: person.recordId, fullName: person.fullName),
                 .both(
-                    "\(person.fullName) không được phân công ký với vai trò \(roleTitle.vi) cho hồ sơ này vào ngày \(day); người được ký: \(whoMay)",
-                    "\(person.fullName) is not assigned to sign this record as \(roleTitle.en) on \(day); entitled: \(whoMay)"))
+                    "\(person.fullName) không được phân công ký với vai trò \(roleTitle.vi) cho hồ sơ này vào ngày \(day); người được ký: \(whoMay.vi)",
+                    "\(person.fullName) is not assigned to sign this record as \(roleTitle.en) on \(day); entitled: \(whoMay.en)"))
         }
         return .entitled(.init(record: person.recordId, fullName: person.fullName, assignment: a.recordId, title: a.title))
     }
