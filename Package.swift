@@ -143,6 +143,7 @@ let package = Package(
         .testTarget(name: "HosoServerTests", dependencies: [
             "HosoServer", "HosoAccounts", "HosoKit", "HosoSigning", "HosoRecords", "HosoCopies", "HosoStore", "HosoTestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "GRDB", package: "GRDB.swift"),  // to tamper with the audit log as an attacker would
         ]),

@@ -291,8 +291,8 @@ final class TSAProcess: @unchecked Sendable {
         try launch(process)
         var buffer = Data()
         var found: String?
-        let deadline = Date().addingTimeInterval(20)
-        while found == nil, Date() < deadline {
+        // Read until the address appears or the server ends its output (no deadline: a busy machine is slow).
+        while found == nil {
             let chunk = out.fileHandleForReading.availableData
             if chunk.isEmpty { break }
             buffer.append(chunk)

@@ -51,7 +51,7 @@ let cleanEnvironment: [String: String] = {
 /// `timeout` seconds so one bug cannot stall the whole suite.
 func spawn(
     _ executable: String, _ args: [String], cwd: String, env: [String: String] = cleanEnvironment,
-    timeout: Double = 120
+    timeout: Double = 1200
 ) throws -> ProgramOutput {
     try runProgram(executable, args, in: cwd, environment: env, timeout: timeout)
 }

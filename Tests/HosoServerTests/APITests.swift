@@ -17,6 +17,10 @@ import Testing
 @Suite struct APITests {
     /// Signs in through `POST /api/session`; the browser keeps the cookie, the CSRF token is returned.
     static func apiLogin(_ client: any TestClientProtocol, _ user: String) async throws -> (Browser, String) {
+        try await apiLogin(RouterClient(client: client), user)
+    }
+
+    static func apiLogin(_ client: any WebClient, _ user: String) async throws -> (Browser, String) {
         let b = Browser(client)
         let r = try await b.request(
             .post, "/api/session", headers: [.contentType: "application/json"],
@@ -25,11 +29,11 @@ import Testing
         return (b, try #require(json(r)["csrf"] as? String))
     }
 
-    static func json(_ r: TestResponse) -> [String: Any] {
+    static func json(_ r: Reply) -> [String: Any] {
         (try? JSONSerialization.jsonObject(with: Data(r.body.readableBytesView))) as? [String: Any] ?? [:]
     }
 
-    static func post(_ b: Browser, _ uri: String, csrf: String?, _ object: [String: Any]) async throws -> TestResponse {
+    static func post(_ b: Browser, _ uri: String, csrf: String?, _ object: [String: Any]) async throws -> Reply {
         var h: HTTPFields = [.contentType: "application/json"]
         if let csrf { h[.xCSRF] = csrf }
         return try await b.request(.post, uri, headers: h, body: Array(try JSONSerialization.data(withJSONObject: object)))
@@ -56,7 +60,7 @@ import Testing
         let fx = try Fixture()
         let id = try Self.gradeBook(fx)
         let key = Data(try Self.p12(fx, "gv-toan")).base64EncodedString()
-        try await fx.app().test(mode.setup) { client in
+        try await fx.serve(mode) { client in
             let (t, csrf) = try await Self.apiLogin(client, "teacher")
             let list = try await t.get("/api/gradebooks")
             #expect((try JSONSerialization.jsonObject(with: Data(list.body.readableBytesView)) as? [String]) == [id])
@@ -138,7 +142,7 @@ import Testing
              "dateFormat":"dd/MM/yyyy"}
             """#.utf8)
         let scan = try QRCode.png(for: "trang 1")
-        try await fx.app().test(mode.setup) { client in
+        try await fx.serve(mode) { client in
             let (b, csrf) = try await Self.apiLogin(client, "registrar")
             var (h, body) = multipart([
                 ("ledger", "so.csv", "text/csv", csv), ("mapping", "m.json", "application/json", mapping),
@@ -201,7 +205,7 @@ import Testing
 
     @Test(arguments: Mode.allCases) func syncStatusShowsTheNodeItsPeersAndWhatWaits(mode: Mode) async throws {
         let fx = try Fixture()
-        try await fx.app().test(mode.setup) { client in
+        try await fx.serve(mode) { client in
             let (b, _) = try await Self.apiLogin(client, "office-head")
             let none = Self.json(try await b.get("/api/sync-status"))
             #expect(none["node"] == nil && (none["peers"] as? [Any])?.isEmpty == true)
@@ -222,7 +226,7 @@ import Testing
             identity: try DemoPKI.issueNode(pki: fx.dir.path + "/pki", name: "truong-a", organization: "test", clock: clock))
         let cert = try Certificate(der: try school.read(ObjectID(hex: try school.nodeInfo().certificate)!))
         try office.addPeer(name: "truong-a", certificate: cert, role: .school, scope: ["*"], author: "phong")
-        try await fx.app().test(mode.setup) { client in
+        try await fx.serve(mode) { client in
             let (b, _) = try await Self.apiLogin(client, "office-head")
             let st = Self.json(try await b.get("/api/sync-status"))
             #expect((st["node"] as? [String: Any])?["node"] as? String == me.node)
@@ -236,7 +240,7 @@ import Testing
             #expect(html.lastBody.contains(me.node) && html.lastBody.contains("data-peer=\"truong-a\""))
         }
         let made = try office.createBundle(for: "truong-a", out: fx.dir.path + "/b.tar")
-        try await fx.app().test(mode.setup) { client in
+        try await fx.serve(mode) { client in
             let (b, _) = try await Self.apiLogin(client, "office-head")
             let peer = try #require((Self.json(try await b.get("/api/sync-status"))["peers"] as? [[String: Any]])?.first)
             #expect(peer["lastBundleSent"] as? Int == 1 && peer["lastSync"] is String)

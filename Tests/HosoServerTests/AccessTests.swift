@@ -83,7 +83,7 @@ import Testing
         }
     }
 
-    static func list(_ r: TestResponse) -> [String] {
+    static func list(_ r: Reply) -> [String] {
         (try? JSONSerialization.jsonObject(with: Data(r.body.readableBytesView))) as? [String] ?? []
     }
 

@@ -38,7 +38,7 @@ import Testing
         for i in 1...600 {
             if i > 1 { args.append("--next") }
             args += [
-                "--max-time", "20", "-X", "POST", "-H", "Content-Type: application/json",
+                "--max-time", "3600", "-X", "POST", "-H", "Content-Type: application/json",
                 "-d", #"{"number":"\#(i)/2026","serial":"A0000001"}"#, "--write-out", "%{stderr}%{http_code} \(i)\n",
                 "--output", "/dev/null", "\(url)/api/verify",
             ]
@@ -48,8 +48,8 @@ import Testing
         client.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: codes))
         try launch(client)
         // Kill the server once answers are arriving, in the middle of the stream.
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
+        // No deadline in seconds: a busy machine answers slowly, and curl ends by itself after the last request.
+        while client.isRunning {
             let answered =
                 (try? String(contentsOfFile: codes, encoding: .utf8))?.split(separator: "\n").filter { $0.hasPrefix("200 ") }.count ?? 0
             if answered >= 40 { break }

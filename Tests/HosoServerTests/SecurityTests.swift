@@ -191,7 +191,7 @@ import Testing
 
     @Test func pathTraversalNeverReachesTheFileSystem() async throws {
         let fx = try Fixture()
-        try await fx.app().test(.live) { client in
+        try await fx.serve(.live) { client in
             let b = Browser(client)
             try await b.login("clerk")
             try await b.get("/requests/\(fx.requestId)")

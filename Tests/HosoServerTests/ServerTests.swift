@@ -20,7 +20,7 @@ enum Mode: String, CaseIterable, Sendable {
 @Suite struct ServerTests {
     @Test(arguments: Mode.allCases) func loginSetsASecureSessionAndWrongPasswordsAreRefused(mode: Mode) async throws {
         let fx = try Fixture()
-        try await fx.app().test(mode.setup) { client in
+        try await fx.serve(mode) { client in
             let b = Browser(client)
             // A page that needs a session answers 401 with the sign-in form.
             let before = try await b.get("/requests")
@@ -100,7 +100,7 @@ enum Mode: String, CaseIterable, Sendable {
 
     @Test(arguments: Mode.allCases) func clerkIssuesACopyAndThePublicVerifiesIt(mode: Mode) async throws {
         let fx = try Fixture()
-        try await fx.app().test(mode.setup) { client in
+        try await fx.serve(mode) { client in
             let b = Browser(client)
             try await b.login("clerk")
             let page = try await b.get("/requests/\(fx.requestId)")

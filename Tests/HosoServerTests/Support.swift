@@ -10,6 +10,7 @@ import HosoTestSupport
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import ServiceLifecycle
 import Testing
 
 /// An archive with a test PKI, an office, one ledger (from Schemas/examples), a copy request, and an account per role.
@@ -55,22 +56,92 @@ struct Fixture: Sendable {
     func app() throws -> some ApplicationProtocol {
         Application(router: try HosoServer.router(config: config))
     }
+
+    /// Runs `test` against the application: in-process through the router, or on a live server on a loopback port.
+    /// HummingbirdTesting's live client gives up on an answer after 20 s, which a busy CI machine running hundreds of
+    /// tests at once can exceed; ours waits as long as the server takes (a hang still ends with the test run).
+    func serve(_ mode: Mode, _ test: @escaping @Sendable (any WebClient) async throws -> Void) async throws {
+        switch mode {
+        case .router:
+            try await app().test(.router) { client in try await test(RouterClient(client: client)) }
+        case .live:
+            let router = try HosoServer.router(config: config)
+            let (ports, portSink) = AsyncStream<Int>.makeStream()
+            let app = Application(
+                router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                onServerRunning: { channel in
+                    portSink.yield(channel.localAddress?.port ?? 0)
+                    portSink.finish()
+                })
+            let services = ServiceGroup(configuration: .init(services: [app], logger: app.logger))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await services.run() }
+                var port = 0
+                for await p in ports { port = p }
+                let client = TestClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(24 * 3600)))
+                client.connect()
+                do {
+                    try await test(SocketClient(client: client))
+                } catch {
+                    try? await client.shutdown()
+                    await services.triggerGracefulShutdown()
+                    throw error
+                }
+                try await client.shutdown()
+                await services.triggerGracefulShutdown()
+                try await group.waitForAll()
+            }
+        }
+    }
+}
+
+/// An answer as the tests read it, the same from the router and from a socket.
+struct Reply: Sendable {
+    let status: HTTPResponse.Status
+    let headers: HTTPFields
+    let body: ByteBuffer
+}
+
+/// How a test reaches the application.
+protocol WebClient: Sendable {
+    func send(_ method: HTTPRequest.Method, _ uri: String, headers: HTTPFields, body: ByteBuffer?) async throws -> Reply
+}
+
+/// Requests handed to the router in-process (HummingbirdTesting's `.router`).
+struct RouterClient: WebClient {
+    let client: any TestClientProtocol
+    func send(_ method: HTTPRequest.Method, _ uri: String, headers: HTTPFields, body: ByteBuffer?) async throws -> Reply {
+        let r = try await client.execute(uri: uri, method: method, headers: headers, body: body)
+        return Reply(status: r.status, headers: r.headers, body: r.body)
+    }
+}
+
+/// Requests over a kept-alive loopback connection, the way a browser sends them.
+struct SocketClient: WebClient {
+    let client: TestClient
+    func send(_ method: HTTPRequest.Method, _ uri: String, headers: HTTPFields, body: ByteBuffer?) async throws -> Reply {
+        var h = headers
+        h[.connection] = "keep-alive"
+        let r = try await client.execute(.init(uri, method: method, authority: "localhost", headers: h, body: body))
+        return Reply(status: r.status, headers: r.headers, body: r.body ?? ByteBuffer())
+    }
 }
 
 /// A client that keeps cookies like a browser, and reads the CSRF token from the last page.
 final class Browser: @unchecked Sendable {
-    let client: any TestClientProtocol
+    let client: any WebClient
     var cookies: [String: String] = [:]
     var lastBody = ""
 
-    init(_ client: any TestClientProtocol) { self.client = client }
+    init(_ client: any WebClient) { self.client = client }
+    convenience init(_ client: any TestClientProtocol) { self.init(RouterClient(client: client)) }
 
     @discardableResult
-    func request(_ method: HTTPRequest.Method, _ uri: String, headers: HTTPFields = [:], body: [UInt8]? = nil) async throws -> TestResponse
+    func request(_ method: HTTPRequest.Method, _ uri: String, headers: HTTPFields = [:], body: [UInt8]? = nil) async throws -> Reply
     {
         var h = headers
         if !cookies.isEmpty { h[.cookie] = cookies.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "; ") }
-        let r = try await client.execute(uri: uri, method: method, headers: h, body: body.map { ByteBuffer(bytes: $0) })
+        let r = try await client.send(method, uri, headers: h, body: body.map { ByteBuffer(bytes: $0) })
         for v in r.headers[values: .setCookie] {
             let pair = v.split(separator: ";")[0].split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let name = String(pair[0])
@@ -82,13 +153,13 @@ final class Browser: @unchecked Sendable {
     }
 
     @discardableResult
-    func get(_ uri: String) async throws -> TestResponse { try await request(.get, uri) }
+    func get(_ uri: String) async throws -> Reply { try await request(.get, uri) }
 
     /// Posts a urlencoded form; `csrf: true` adds the token found on the last page.
     @discardableResult
     func post(
         _ uri: String, _ fields: [(String, String)], csrf: Bool = true, method: HTTPRequest.Method = .post
-    ) async throws -> TestResponse {
+    ) async throws -> Reply {
         var all = fields
         if csrf, let t = csrfToken { all.append(("_csrf", t)) }
         return try await request(
@@ -101,7 +172,7 @@ final class Browser: @unchecked Sendable {
     }
 
     @discardableResult
-    func login(_ user: String, password: String = Fixture.password) async throws -> TestResponse {
+    func login(_ user: String, password: String = Fixture.password) async throws -> Reply {
         try await get("/login")
         return try await post("/login", [("user", user), ("password", password), ("next", "/")])
     }
