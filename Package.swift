@@ -47,7 +47,6 @@ let package = Package(
         // Pure logic over records: canonical JSON, Vietnamese text, legacy encodings, grade rules.
         .target(name: "HosoRecords", dependencies: [
             "HosoCore", "HosoPrimitives",
-            .product(name: "ZIPFoundation", package: "ZIPFoundation"),  // XLSX ledgers are ZIP files
         ], resources: [
             // Links to Schemas/*.schema.json, built into the binary (PackageResources; see EmbeddedSchemas.swift).
             .embedInCode("Schemas"),

@@ -210,3 +210,8 @@ package final class Inflater {
         }
     }
 }
+
+/// The CRC-32 of ZIP and gzip (zlib's).
+package func crc32(_ bytes: [UInt8]) -> UInt32 {
+    bytes.withUnsafeBufferPointer { UInt32(CHosoZlib.crc32(0, $0.baseAddress, uInt($0.count))) }
+}

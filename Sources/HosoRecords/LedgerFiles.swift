@@ -1,5 +1,6 @@
 import Foundation
 import HosoCore
+import HosoPrimitives
 
 /// The files a ledger import reads: the table (CSV or XLSX) and the directory of page scans.
 package enum LedgerFiles {
@@ -8,10 +9,13 @@ package enum LedgerFiles {
         if file.lowercased().hasSuffix(".xlsx") {
             return try XLSXReader.read(path: file, sheet: mapping.sheet)
         }
-        guard let data = FileManager.default.contents(atPath: file) else {
+        let bytes: [UInt8]
+        do { bytes = try readFile(file, limit: CSVReader.maxBytes) } catch let e as FileTooLarge {
+            throw HosoError(.csvInvalid, .both("Tệp quá lớn", "The file is too large"), location: file, cause: "\(e.size) bytes")
+        } catch {
             throw HosoError(.inputNotFound, .both("Không đọc được tệp sổ", "Cannot read the ledger file"), location: file)
         }
-        return try CSVReader.read(bytes: Array(data), source: file)
+        return try CSVReader.read(bytes: bytes, source: file)
     }
 
     /// Page scans: the first number in each file name is its page. Names without one are warnings; two scans of a

@@ -1,6 +1,6 @@
 import Foundation
 import HosoCore
-import ZIPFoundation
+import HosoPrimitives
 
 #if canImport(FoundationXML)
 import FoundationXML
@@ -31,13 +31,13 @@ public enum XLSXReader {
     public static let maxCells = 2_000_000
 
     public static func read(path: String, sheet: String? = nil) throws -> Table {
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
-        if let size, size > maxFileBytes { throw tooLarge(path, size) }
-        let archive: ZIPFoundation.Archive
-        do { archive = try ZIPFoundation.Archive(url: URL(fileURLWithPath: path), accessMode: .read) } catch {
-            throw notZIP(path, error)
+        let bytes: [UInt8]
+        do { bytes = try readFile(path, limit: maxFileBytes) } catch let e as FileTooLarge { throw tooLarge(path, e.size) } catch {
+            throw HosoError(.inputNotFound, .both("Không đọc được tệp Excel", "Cannot read the Excel file"), location: path, cause: "\(error)")
         }
-        return try read(archive, source: path, sheet: sheet)
+        let zip: ZIPParts
+        do { zip = try ZIPParts(bytes) } catch { throw notZIP(path, error.detail) }
+        return try read(zip, source: path, sheet: sheet)
     }
 
     private static func tooLarge(_ path: String, _ size: Int) -> HosoError {
@@ -48,39 +48,32 @@ public enum XLSXReader {
                 "Unreadable Excel file: the file is larger than \(maxFileBytes >> 20) MiB"), location: path, cause: "\(size) bytes")
     }
 
-    private static func notZIP(_ path: String, _ error: any Error) -> HosoError {
+    private static func notZIP(_ path: String, _ detail: String) -> HosoError {
         HosoError(
             .xlsxInvalid, .both("Tệp Excel không đọc được: không phải tệp ZIP/XLSX", "Unreadable Excel file: not a ZIP/XLSX file"),
-            location: path, cause: "\(error)")
+            location: path, cause: detail)
     }
 
-    private static func read(_ archive: ZIPFoundation.Archive, source path: String, sheet: String?) throws -> Table {
+    private static func read(_ zip: ZIPParts, source path: String, sheet: String?) throws -> Table {
         let fail = { (vi: String, en: String, cause: String?) in
             HosoError(.xlsxInvalid, .both("Tệp Excel không đọc được: " + vi, "Unreadable Excel file: " + en), location: path, cause: cause)
         }
         var total = 0
         func part(_ name: String) throws -> Data? {
-            guard let entry = archive[name] else { return nil }
-            guard entry.uncompressedSize <= UInt64(maxPartBytes) else {
-                throw fail("phần \(name) quá lớn", "part \(name) is too large", nil)
-            }
-            var data = Data()
+            let bytes: [UInt8]
             do {
-                _ = try archive.extract(entry, skipCRC32: false) { chunk in
-                    data.append(chunk)
-                    total += chunk.count
-                    // The header's size can lie; count what really comes out.
-                    if data.count > maxPartBytes || total > maxTotalBytes { throw CocoaError(.fileReadTooLarge) }
-                }
+                guard let b = try zip.data(name, limit: min(maxPartBytes, maxTotalBytes - total)) else { return nil }
+                bytes = b
             } catch {
-                throw fail("không giải nén được \(name)", "cannot extract \(name)", "\(error)")
+                throw fail("không giải nén được \(name)", "cannot extract \(name)", error.detail)
             }
+            total += bytes.count
             // Excel writes its XML parts in UTF-8. Anything else is refused here: Foundation's XMLParser traps
             // (kills the process) on a namespace name that is not valid UTF-8, as the XLSX fuzzer found.
-            guard data.withUnsafeBytes({ String(validating: $0.bindMemory(to: UInt8.self), as: UTF8.self) != nil }) else {
+            guard String(validating: bytes, as: UTF8.self) != nil else {
                 throw fail("phần \(name) không phải UTF-8", "part \(name) is not UTF-8", nil)
             }
-            return data
+            return Data(bytes)
         }
         guard let workbook = try part("xl/workbook.xml") else { throw fail("thiếu xl/workbook.xml", "xl/workbook.xml is missing", nil) }
         let sheets = XMLElements(data: workbook, element: "sheet").items

@@ -137,3 +137,64 @@ extension XLSXHostileTests {
         }
     }
 }
+
+/// The ZIP container itself lying: every length, offset, size and checksum it gives is checked before use.
+extension XLSXHostileTests {
+    static func le32(_ v: UInt32) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 24)] }
+
+    /// Where the central directory lists the worksheet.
+    static func sheetEntry(_ b: [UInt8]) throws -> Int {
+        let name = Array("xl/worksheets/sheet1.xml".utf8)
+        let p = (0..<b.count - 46 - name.count).first {
+            b[$0] == 0x50 && b[$0 + 1] == 0x4b && b[$0 + 2] == 1 && b[$0 + 3] == 2 && Array(b[$0 + 46..<$0 + 46 + name.count]) == name
+        }
+        return try #require(p)
+    }
+
+    static let lies: [(String, String, @Sendable ([UInt8], Int) -> [UInt8])] = [
+        ("wrong CRC-32", "fails its CRC-32 check", { b, p in var b = b; b[p + 16] ^= 1; return b }),
+        ("size claimed smaller", "not the", { b, p in
+            var b = b
+            let size = UInt32(b[p + 24]) | UInt32(b[p + 25]) << 8
+            b.replaceSubrange(p + 24..<p + 28, with: le32(size - 1))
+            return b
+        }),
+        ("deflate stream cut short", "does not inflate", { b, p in
+            var b = b
+            let c = UInt32(b[p + 20]) | UInt32(b[p + 21]) << 8
+            b.replaceSubrange(p + 20..<p + 24, with: le32(c / 2))
+            return b
+        }),
+        ("compressed size past the end", "past the end", { b, p in var b = b; b.replaceSubrange(p + 20..<p + 24, with: le32(0x7FFF_0000)); return b }),
+        ("encrypted", "encrypted", { b, p in var b = b; b[p + 8] |= 1; return b }),
+        ("ZIP64 marker", "ZIP64", { b, p in var b = b; b.replaceSubrange(p + 24..<p + 28, with: le32(0xFFFF_FFFF)); return b }),
+        ("local header elsewhere", "no local header", { b, p in var b = b; b.replaceSubrange(p + 42..<p + 46, with: le32(3)); return b }),
+        ("bytes after the end record", "no end of central directory", { b, _ in b + [0] }),
+        ("method 12 (bzip2)", "compression method", { b, p in var b = b; b[p + 10] = 12; return b }),
+    ]
+
+    @Test(arguments: lies.indices) func zipContainersThatLieAreRefused(_ i: Int) throws {
+        let (what, words, mutate) = Self.lies[i]
+        let path = dir.path + "/lie\(i).xlsx"
+        let header = "<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c><c r=\"B1\" t=\"s\"><v>1</v></c></row>"
+        let rows = (2...200).map { "<row r=\"\($0)\"><c r=\"A\($0)\" t=\"s\"><v>2</v></c><c r=\"B\($0)\"><v>\($0)</v></c></row>" }
+        try writeXLSXParts(path: path, sheetData: sheet(header + rows.joined()), sharedStrings: ["Họ và tên", "Số hiệu", "An"])
+        #expect(try XLSXReader.read(path: path).rows.count == 199, "the untouched workbook reads")
+        let good = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        try Data(mutate(good, try Self.sheetEntry(good))).write(to: URL(fileURLWithPath: path))
+        do {
+            let t = try XLSXReader.read(path: path)
+            Issue.record("\(what): accepted with \(t.rows.count) rows")
+        } catch let e as HosoError {
+            #expect(e.code == .xlsxInvalid && e.location == path, "\(what): \(e)")
+            #expect("\(e.cause ?? "")".contains(words), "\(what): \(e)")
+        }
+    }
+
+    /// A deflate stream that runs past the end of the file made ZIPFoundation loop forever (found by the fuzzer;
+    /// kept in Fuzz/regressions/xlsx/). Our reader refuses it.
+    @Test func theFuzzersHangingWorkbookIsRefused() throws {
+        let path = repoRoot + "/Fuzz/regressions/xlsx/hang-deflate-past-end-of-file"
+        #expect(throws: HosoError.self) { _ = try XLSXReader.read(path: path) }
+    }
+}

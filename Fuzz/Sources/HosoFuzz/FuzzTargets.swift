@@ -34,8 +34,8 @@ enum FuzzTargets {
         _ = PDFParse.firstAttachment(in: bytes)
     }
 
-    /// ZIP + XML: the workbook, relationships, shared strings and the sheet. Through a file, as imports read them
-    /// (ZIPFoundation's in-memory archive traps on some damaged ZIPs; hoso never uses it).
+    /// ZIP + XML: the workbook, relationships, shared strings and the sheet (hoso's own ZIP reader, ZIPParts).
+    /// Through a file, as imports read them.
     static func xlsx(_ bytes: [UInt8]) {
         let path = scratchFile
         guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else { fatalError("cannot write \(path)") }
