@@ -61,7 +61,7 @@ let package = Package(
         // OpenSSL: keys (PKCS#12, PKCS#11), CMS/CAdES signatures, RFC 3161 timestamps, verification reports.
         .target(name: "HosoSigning", dependencies: ["HosoCore", "HosoPrimitives", "COpenSSL"]),
         // Certified copies: PDF (cairo + pango), PAdES, QR payloads (libqrencode, zbar).
-        .target(name: "HosoCopies", dependencies: ["HosoCore", "HosoPrimitives", "HosoSigning", "CPangoCairo", "CQRencode", "CZbar",
+        .target(name: "HosoCopies", dependencies: ["HosoCore", "HosoPrimitives", "HosoRecords", "HosoSigning", "CPangoCairo", "CQRencode", "CZbar",
                                                    "CGdkPixbuf"]),
         // HTTP transport: the small HTTP client; every listener's setup and limits (Hummingbird, TLS); the small
         // service that `tsa serve` and `sync serve` run; the time-stamp authority and client over HTTP.

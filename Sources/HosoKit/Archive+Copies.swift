@@ -7,67 +7,6 @@ import HosoRecords
 import HosoSigning
 import HosoStore
 
-/// What `verifyCopy` found: the PDF signature report, then the archive's checks.
-public struct CopyReport: Codable, Sendable {
-    /// What the signed PDF is: a certified copy, or a letter answering a verification request.
-    public enum Kind: String, Codable, Sendable {
-        case copy
-        case letter
-    }
-
-    /// A letter's finding, as its readers see it.
-    public enum Finding: String, Codable, Sendable {
-        case matches = "MATCHES"
-        case differs = "DIFFERS"
-        case notFound = "NOT_FOUND"
-        case revoked = "REVOKED"
-
-        public init(_ f: VerificationAnswer.Finding) {
-            switch f {
-            case .matches: self = .matches
-            case .differs: self = .differs
-            case .notFound: self = .notFound
-            case .revoked: self = .revoked
-            }
-        }
-
-        /// The finding in words.
-        public var text: LocalizedText {
-            switch self {
-            case .matches: .both("KHỚP sổ gốc", "MATCHES the ledger")
-            case .differs: .both("KHÔNG KHỚP sổ gốc", "DIFFERS from the ledger")
-            case .notFound: .both("KHÔNG CÓ trong sổ gốc", "NOT FOUND in the ledgers")
-            case .revoked: .both("văn bằng ĐÃ BỊ THU HỒI", "the diploma is REVOKED")
-            }
-        }
-    }
-
-    /// "copy" or "letter". For a letter, PASSED means the letter is authentic; what it says is `finding`.
-    public var kind: Kind
-    /// PASSED, INDETERMINATE or FAILED: the PDF signature and every archive check together.
-    public var indication: String
-    /// Why it is not PASSED, as reason codes.
-    public var reasons: [String]
-    /// The PDF signature as a PAdES validator sees it.
-    public var pdf: PDFReport
-    /// Whether the signer is one of the office's copy signers (nil when unknown).
-    public var signerIsOffice: Bool?
-    /// The copy register line of this copy, when the archive issued it.
-    public var registered: CopyRegisterEntry?
-    /// The ledger entry the copy certifies, as the ledger holds it now.
-    public var entry: LedgerEntryView?
-    /// Corrections of the entry made after the copy was issued.
-    public var laterCorrections: [LedgerEntryView.Correction]
-    /// The diploma's revocation, which makes every copy of it fail.
-    public var revocation: LedgerEntryView.Revocation?
-    /// A letter's answer, as it embeds it.
-    public var letter: VerificationAnswer?
-    /// A letter's finding (nil for a copy).
-    public var finding: Finding?
-    /// What to tell the person checking, in Vietnamese and English.
-    public var messages: [SignatureReport.Message]
-}
-
 extension Archive {
     /// A certified copy just issued by ``Archive/issueCopy(entryRef:requestId:signer:timestamp:clerk:)``.
     public struct IssuedCopyResult: Sendable {
@@ -323,98 +262,88 @@ extension Archive {
     /// not been revoked since. A verification letter is reported as a letter (`kind`), with its finding.
     /// A file that is not a readable PDF is FAILED FORMAT_FAILURE.
     public func verifyCopy(pdf: [UInt8]) throws -> CopyReport {
-        let pdfReport = try PDFVerify.verify(pdf: pdf, verifier: try sharedVerifier())
-        var reasons = [String]()
-        var messages = [SignatureReport.Message]()
-        func add(_ code: String, _ text: LocalizedText) {
-            guard !reasons.contains(code) else { return }
-            reasons.append(code)
-            messages.append(.init(text))
+        var r = CopyReport(pdf: try PDFVerify.verify(pdf: pdf, verifier: try sharedVerifier()))
+        if r.pdf.reason == .formatFailure && r.pdf.signatures.isEmpty {
+            r.conclude()
+            r.indication = "FAILED"
+            return r
         }
-        if !pdfReport.passed, let r = pdfReport.reason {
-            add(r.rawValue, pdfReport.problem.map { .both(r.text.vi + ": " + $0.vi, r.text.en + ": " + $0.en) } ?? r.text)
-        }
-        if pdfReport.reason == .formatFailure && pdfReport.signatures.isEmpty {
-            return CopyReport(
-                kind: .copy, indication: "FAILED", reasons: reasons, pdf: pdfReport, signerIsOffice: nil, registered: nil, entry: nil,
-                laterCorrections: [], revocation: nil, letter: nil, finding: nil, messages: messages)
-        }
-        let settings = try officeSettings()
         let docId = ObjectID(hashing: pdf).hex
-        let registered = try registeredCopy(document: docId)
+        r.registered = try registeredCopy(document: docId)
         let attached = PDFParse.firstAttachment(in: pdf)
-        let embeddedName = attached?.name
         // A verification answer (letter) is registered on its request, and certifies no ledger entry of its own.
-        let isLetter = embeddedName?.hasPrefix("xac-minh-") == true
-        let letterRequest = isLetter ? try requestIssuing(document: docId) : nil
-        if registered == nil && letterRequest == nil {
-            add(
+        let letterRequest: String?
+        if attached?.name.hasPrefix("xac-minh-") == true {
+            r.kind = .letter
+            letterRequest = try requestIssuing(document: docId)
+        } else {
+            letterRequest = nil
+        }
+        if r.registered == nil && letterRequest == nil {
+            r.add(
                 "COPY_NOT_REGISTERED",
                 .both(
                     "Văn bản không có trong sổ của cơ quan (sổ cấp bản sao, sổ tiếp nhận)",
                     "The document is not in the office's registers (copies, requests)"))
         }
-        var signerIsOffice: Bool?
-        if let signer = pdfReport.signatures.first?.signature?.signerCertificate {
-            // The register line's signer decides (a rotated seal still signed its copies); older lines: the list.
-            if let registered, !registered.signer.isEmpty {
-                signerIsOffice = signer == registered.signer
-            } else {
-                signerIsOffice = try copySignerFingerprints(settings).contains(signer)
-            }
-            if signerIsOffice == false {
-                add(
-                    "NOT_OFFICE_SIGNER",
-                    .both("Bản sao không do chứng thư số của cơ quan ký", "The copy was not signed with the office's certificate"))
-            }
-        }
-        var view: LedgerEntryView?
-        var later = [LedgerEntryView.Correction]()
-        var revocation: LedgerEntryView.Revocation?
-        var letter: VerificationAnswer?
-        let embedded = attached?.bytes
-        if isLetter {
-            // Checked above: signature, signer, registration. Its answer stands as of the day it was given.
-            if let embedded, let answer = try? JSONDecoder().decode(VerificationAnswer.self, from: Data(embedded)) {
-                letter = answer
-                if let letterRequest, answer.requestId != letterRequest {
-                    add(
-                        "ENTRY_MISMATCH",
-                        .both("Nội dung văn bản không thuộc yêu cầu đã đăng ký", "The letter's content is not the registered request's"))
-                }
-            } else {
-                add(
-                    "NO_EMBEDDED_ENTRY",
-                    .both("Văn bản trả lời không kèm kết quả dạng máy đọc", "The letter carries no machine-readable answer"))
-            }
-        } else if let embedded, let issued = try? JSONDecoder().decode(LedgerEntryView.self, from: Data(embedded)) {
-            if let now = try? ledgerEntry(issued.ref) {
-                let standing = Self.entryStanding(issued: issued, now: now)
-                view = now
-                later = standing.laterCorrections
-                revocation = standing.revocation
-                for (code, m) in zip(standing.reasons, standing.messages) { add(code, .both(m.vi, m.en)) }
-            } else {
-                add(
-                    "ENTRY_NOT_FOUND",
-                    .both("Không tìm thấy mục sổ gốc mà bản sao chứng thực", "The ledger entry the copy certifies is not in the archive"))
-            }
-            if let registered, registered.entryDigest != SHA256.hex(embedded) {
-                add(
-                    "ENTRY_MISMATCH",
-                    .both("Nội dung đính kèm khác với nội dung đã đăng ký", "The embedded entry differs from the registered one"))
-            }
+        try checkCopySigner(&r)
+        if r.kind == .letter {
+            Self.checkLetter(&r, embedded: attached?.bytes, request: letterRequest)
         } else {
-            add(
-                "NO_EMBEDDED_ENTRY", .both("Bản sao không kèm mục sổ gốc dạng máy đọc", "The copy carries no machine-readable ledger entry")
-            )
+            checkCertifiedEntry(&r, embedded: attached?.bytes)
         }
-        let indication =
-            reasons.isEmpty ? "PASSED" : (pdfReport.indication == .indeterminate && reasons.count == 1 ? "INDETERMINATE" : "FAILED")
-        return CopyReport(
-            kind: isLetter ? .letter : .copy, indication: indication, reasons: reasons, pdf: pdfReport, signerIsOffice: signerIsOffice,
-            registered: registered, entry: view, laterCorrections: later, revocation: revocation, letter: letter,
-            finding: letter.map { CopyReport.Finding($0.finding) }, messages: messages)
+        r.conclude()
+        return r
+    }
+
+    /// The signer must be the certificate the register line records (a rotated seal still signed its copies); for
+    /// older lines without one, one of the office's copy signers.
+    private func checkCopySigner(_ r: inout CopyReport) throws {
+        guard let signer = r.pdf.signatures.first?.signature?.signerCertificate else { return }
+        if let registered = r.registered, !registered.signer.isEmpty {
+            r.signerIsOffice = signer == registered.signer
+        } else {
+            r.signerIsOffice = try copySignerFingerprints(try officeSettings()).contains(signer)
+        }
+        if r.signerIsOffice == false {
+            r.add(
+                "NOT_OFFICE_SIGNER", .both("Bản sao không do chứng thư số của cơ quan ký", "The copy was not signed with the office's certificate"))
+        }
+    }
+
+    /// A letter's signature, signer and registration are checked already; its answer stands as of the day it was given.
+    private static func checkLetter(_ r: inout CopyReport, embedded: [UInt8]?, request: String?) {
+        guard let embedded, let answer = try? JSONDecoder().decode(VerificationAnswer.self, from: Data(embedded)) else {
+            r.add("NO_EMBEDDED_ENTRY", .both("Văn bản trả lời không kèm kết quả dạng máy đọc", "The letter carries no machine-readable answer"))
+            return
+        }
+        r.letter = answer
+        if let request, answer.requestId != request {
+            r.add(
+                "ENTRY_MISMATCH", .both("Nội dung văn bản không thuộc yêu cầu đã đăng ký", "The letter's content is not the registered request's"))
+        }
+    }
+
+    /// The entry the copy embeds against the ledger today (corrections since, revocation) and against the register.
+    private func checkCertifiedEntry(_ r: inout CopyReport, embedded: [UInt8]?) {
+        guard let embedded, let issued = try? JSONDecoder().decode(LedgerEntryView.self, from: Data(embedded)) else {
+            r.add("NO_EMBEDDED_ENTRY", .both("Bản sao không kèm mục sổ gốc dạng máy đọc", "The copy carries no machine-readable ledger entry"))
+            return
+        }
+        if let now = try? ledgerEntry(issued.ref) {
+            let standing = CopyStanding.entryStanding(issued: issued, now: now)
+            r.entry = now
+            r.laterCorrections = standing.laterCorrections
+            r.revocation = standing.revocation
+            for (code, m) in zip(standing.reasons, standing.messages) { r.add(code, .both(m.vi, m.en)) }
+        } else {
+            r.add(
+                "ENTRY_NOT_FOUND",
+                .both("Không tìm thấy mục sổ gốc mà bản sao chứng thực", "The ledger entry the copy certifies is not in the archive"))
+        }
+        if let registered = r.registered, registered.entryDigest != SHA256.hex(embedded) {
+            r.add("ENTRY_MISMATCH", .both("Nội dung đính kèm khác với nội dung đã đăng ký", "The embedded entry differs from the registered one"))
+        }
     }
 
     /// A verifier over the archive's trust data, kept while that data stays the same (the trust anchors, the
@@ -434,11 +363,6 @@ extension Archive {
     /// Each certificate is parsed once (it is an immutable object named by the hash of its bytes); which ones
     /// count is read from the settings every time.
     public func officeCertificates() throws -> [Certificate] {
-        try copySignerFingerprints(try officeSettings()).sorted().compactMap { fp in
-            if let c = ParsedCertificates.shared.get(fp) { return c }
-            guard let id = ObjectID(hex: fp), store.exists(id), let c = try? Certificate(der: try store.read(id)) else { return nil }
-            ParsedCertificates.shared.put(fp, c)
-            return c
-        }
+        try certificates(fingerprints: copySignerFingerprints(try officeSettings()))
     }
 }

@@ -7,156 +7,6 @@ import HosoRecords
 import HosoSigning
 import HosoStore
 
-/// What a check of a copy's QR code found. The same report for the CLI (text and JSON) and the web.
-public struct QRCopyReport: Codable, Sendable {
-    /// How far the check went.
-    public enum Scope: String, Codable, Sendable {
-        /// Against the office's archive: the register line, every payload field, revocation, later corrections.
-        case register
-        /// No archive: only the office's signature over the payload and the trust in its certificate. A payload
-        /// signed with a stolen seal key, or for a revoked diploma, passes this check.
-        case signatureOnly = "signature-only"
-    }
-
-    /// Always "copy-qr": what was checked.
-    public var kind = "copy-qr"
-    /// PASSED, INDETERMINATE or FAILED.
-    public var indication: String
-    public var reasons: [String]
-    public var messages: [SignatureReport.Message]
-    public var scope: Scope
-    /// The payload as read (nil when the text is not a payload at all).
-    public var payload: CopyPayload?
-    /// The certificate that verified the payload's signature, and how it was judged.
-    public var office: OfficeCertificateInfo?
-    /// The copy register line with the payload's number (only with an archive).
-    public var registered: CopyRegisterEntry?
-    /// Payload fields that are not what the register says was issued.
-    public var differing: [String]
-    /// Corrections of the ledger entry made after the copy was issued.
-    public var laterCorrections: [LedgerEntryView.Correction]
-    /// The diploma's revocation.
-    public var revocation: LedgerEntryView.Revocation?
-    /// What the check covered, in words (always said: "signature only" without an archive).
-    public var note: SignatureReport.Message
-}
-
-/// The certificate a QR payload verified with: it is input, not trusted until judged.
-public struct OfficeCertificateInfo: Codable, Sendable {
-    public var name: String
-    /// SHA-256 of the certificate's DER, lowercase hex.
-    public var fingerprint: String
-    /// The chain to a trust anchor, leaf first (empty when none was found).
-    public var chain: [String]
-    /// The time the certificate was judged at: the register's time of issue, else the end of the issue day.
-    public var judgedAt: Date
-    /// The certificate's own judgement: PASSED, INDETERMINATE or FAILED, and why.
-    public var indication: String
-    public var reason: String?
-}
-
-/// The QR check without an archive, and the parts the archive's check shares.
-public enum CopyQRVerification {
-    /// The note of a check made without the register.
-    static let signatureOnlyNote = SignatureReport.Message(
-        .both(
-            "CHỈ KIỂM TRA CHỮ KÝ: dữ liệu được ký bằng khóa của cơ quan; chưa đối chiếu sổ cấp bản sao, thu hồi, đính chính (cần kho của cơ quan)",
-            "SIGNATURE ONLY: the data were signed with the office's key; not checked against the copy register, revocations or corrections (needs the office's archive)"
-        ))
-    static let registerNote = SignatureReport.Message(
-        .both(
-            "Đã kiểm tra chữ ký, chứng thư của cơ quan, sổ cấp bản sao (mọi trường của mã QR), thu hồi và đính chính",
-            "Checked: the signature, the office's certificate, the copy register (every field of the QR code), revocation and corrections"
-        ))
-
-    /// Checks `text` with nothing but the given office certificates (untrusted input: each must chain to a root
-    /// of `trust`, be valid on the issue date and not revoked by `trust`'s CRLs). Says plainly that only the
-    /// signature was checked.
-    public static func verifySignatureOnly(
-        _ text: String, officeCertificates: [Certificate], trust: TrustContext, clock: HosoClock
-    )
-        -> QRCopyReport
-    {
-        var r = QRCopyReport(
-            indication: "PASSED", reasons: [], messages: [], scope: .signatureOnly, payload: nil, office: nil, registered: nil,
-            differing: [], laterCorrections: [], revocation: nil, note: signatureOnlyNote)
-        guard let (_, cert) = signature(text, candidates: officeCertificates, into: &r) else { return r }
-        judge(
-            cert, others: officeCertificates, at: endOfIssueDay(r.payload!.issueDate, calendar: vietnam),
-            verifier: SignatureVerifier(trust: trust, clock: clock), into: &r)
-        return r
-    }
-
-    /// Reads the payload and checks its signature with the candidates; nil (the report FAILED) when it does not verify.
-    static func signature(_ text: String, candidates: [Certificate], into r: inout QRCopyReport) -> (CopyPayload, Certificate)? {
-        switch QRPayloadCodec.verify(text.trimmingCharacters(in: .whitespacesAndNewlines), certificates: candidates) {
-        case .valid(let p, let office):
-            r.payload = p
-            return (p, office)
-        case .badSignature(let p):
-            r.payload = p
-            r.fail(
-                "QR_BAD_SIGNATURE",
-                .both("Chữ ký trong mã QR không đúng: dữ liệu đã bị sửa", "The QR code's signature does not verify: the data were changed"))
-        case .unknownOffice(let p):
-            r.payload = p
-            r.fail("QR_UNKNOWN_OFFICE", .both("Mã QR không do cơ quan này ký", "The QR code was not signed by this office"))
-        case .malformed(let why):
-            r.fail("QR_MALFORMED", .both("Không phải mã QR của bản sao, hoặc bị hỏng: \(why)", "Not a copy's QR code, or damaged: \(why)"))
-        }
-        return nil
-    }
-
-    /// Judges the office certificate (chain, validity, revocation) at `at`, with the other given certificates as
-    /// possible intermediates; a certificate that is not PASSED makes the report so, with its reason.
-    static func judge(
-        _ cert: Certificate, others: [Certificate], at: Date, verifier: SignatureVerifier, into r: inout QRCopyReport
-    ) {
-        let j = verifier.judgeCertificate(cert, untrusted: others.filter { $0 != cert }, at: at)
-        r.office = OfficeCertificateInfo(
-            name: cert.commonName ?? cert.subject, fingerprint: cert.fingerprint, chain: j.chain, judgedAt: at,
-            indication: j.indication.rawValue, reason: j.reason?.rawValue)
-        if j.indication != .passed, let code = j.reason {
-            let m = j.message
-            r.add(
-                code.rawValue, .both("Chứng thư của cơ quan: \(m.vi)", "The office's certificate: \(m.en)"),
-                indeterminate: j.indication == .indeterminate)
-        }
-    }
-
-    /// Vietnam's time (UTC+07:00, no daylight saving), for the issue day when no office settings are at hand.
-    static let vietnam: Calendar = {
-        var c = Calendar(identifier: .gregorian)
-        c.timeZone = TimeZone(secondsFromGMT: 7 * 3600)!
-        return c
-    }()
-
-    /// The last second of an ISO issue date in `calendar`'s time zone: a QR payload's signature time is only known to
-    /// the day, and the latest instant is the strict one for revocation and expiry.
-    static func endOfIssueDay(_ date: String, calendar: Calendar) -> Date {
-        let p = date.split(separator: "-").compactMap { Int($0) }
-        guard p.count == 3,
-            let start = calendar.date(from: DateComponents(year: p[0], month: p[1], day: p[2])),
-            let next = calendar.date(byAdding: .day, value: 1, to: start)
-        else { return .distantPast }
-        return next - 1
-    }
-}
-
-extension QRCopyReport {
-    mutating func add(_ code: String, _ text: LocalizedText, indeterminate: Bool = false) {
-        reasons.append(code)
-        messages.append(.init(text))
-        if indeterminate {
-            if indication == "PASSED" { indication = "INDETERMINATE" }
-        } else {
-            indication = "FAILED"
-        }
-    }
-
-    mutating func fail(_ code: String, _ text: LocalizedText) { add(code, text) }
-}
-
 extension Archive {
     /// Checks the text of a copy's QR code against this office's archive, as `verifyCopy` checks a PDF: the
     /// signature by the certificate the copy's register line records (or, for lines without one, a copy signer of
@@ -171,9 +21,7 @@ extension Archive {
     ) throws
         -> QRCopyReport
     {
-        var r = QRCopyReport(
-            indication: "PASSED", reasons: [], messages: [], scope: .register, payload: nil, office: nil, registered: nil,
-            differing: [], laterCorrections: [], revocation: nil, note: CopyQRVerification.registerNote)
+        var r = QRCopyReport(scope: .register, note: CopyQRVerification.registerNote)
         let settings = try officeSettings()
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         // The number first (without trusting the payload): the register line names the certificate that signed it.
@@ -222,7 +70,7 @@ extension Archive {
             return r
         }
         let issued = issuedEntry(registered)
-        r.differing = Self.payloadDifferences(payload, registered: registered, issued: issued, calendar: settings.calendar)
+        r.differing = CopyQRVerification.payloadDifferences(payload, registered: registered, issued: issued, calendar: settings.calendar)
         if !r.differing.isEmpty {
             let names = r.differing.joined(separator: ", ")
             r.fail(
@@ -236,37 +84,6 @@ extension Archive {
         r.revocation = s.revocation
         for (code, text) in zip(s.reasons, s.messages) { r.fail(code, .both(text.vi, text.en)) }
         return r
-    }
-
-    /// The payload fields that differ from the copy as issued: the register line, and the entry the issued PDF
-    /// embeds (or, when that PDF is not in this archive, the entry as it stands).
-    static func payloadDifferences(
-        _ p: CopyPayload, registered: CopyRegisterEntry, issued: LedgerEntryView?, calendar: Calendar
-    ) -> [String] {
-        func nfc(_ s: String) -> String { s.precomposedStringWithCanonicalMapping }
-        var out = [String]()
-        func check(_ field: String, _ ok: Bool) { if !ok && !out.contains(field) { out.append(field) } }
-        check("holderName", p.holderName == nfc(registered.holderName))
-        check("serial", p.serial == nfc(registered.serial))
-        check("ledgerNumber", p.ledgerNumber == String(registered.ledgerNumber))
-        check("copyNumber", p.copyNumber == registered.copyNumber)
-        let day = HosoClock.parse(registered.issuedAt).map { d -> String in
-            let c = calendar.dateComponents([.year, .month, .day], from: d)
-            return String(format: "%04d-%02d-%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0)
-        }
-        check("issueDate", p.issueDate == day)
-        if let issued {
-            check("holderName", p.holderName == nfc(issued.text("fullName")))
-            check("dateOfBirth", p.dateOfBirth == nfc(issued.text("dateOfBirth")))
-            check("serial", p.serial == nfc(issued.serial))
-            check("ledgerNumber", p.ledgerNumber == String(issued.ledgerNumber))
-            check("ledgerYear", p.ledgerYear == issued.year)
-        } else {
-            // Nothing to compare the date of birth and the ledger year with: not confirmed, so not passed.
-            check("dateOfBirth", false)
-            check("ledgerYear", false)
-        }
-        return out
     }
 
     /// The ledger entry as the copy certified it: the entry its PDF (kept in the archive) embeds, when that PDF is
@@ -307,7 +124,7 @@ extension Archive {
         s.entry = now
         guard let issued else {
             s.revocation = now.revocation
-            if let r = now.revocation { s.add("DIPLOMA_REVOKED", Self.revokedText(r)) }
+            if let r = now.revocation { s.add("DIPLOMA_REVOKED", CopyStanding.revokedText(r)) }
             s.add(
                 "ENTRY_MISMATCH",
                 .both(
@@ -315,65 +132,8 @@ extension Archive {
                     "The entry as issued is not at hand to compare with the ledger today"))
             return s
         }
-        s.merge(Self.entryStanding(issued: issued, now: now))
+        s.merge(CopyStanding.entryStanding(issued: issued, now: now))
         return s
-    }
-
-    /// Revocation, then the difference between the entry as issued and as it stands: fields changed by an appendix
-    /// made since (ENTRY_CORRECTED, naming it) and any other difference (ENTRY_MISMATCH). A revocation alone is not a
-    /// correction.
-    static func entryStanding(issued: LedgerEntryView, now: LedgerEntryView) -> CopyStanding {
-        var s = CopyStanding()
-        s.entry = now
-        s.revocation = now.revocation
-        if let r = now.revocation { s.add("DIPLOMA_REVOKED", revokedText(r)) }
-        var a = issued
-        var b = now
-        a.revocation = nil
-        b.revocation = nil
-        guard a != b else { return s }
-        let changed = Set(a.entry.keys).union(b.entry.keys).filter { a.entry[$0] != b.entry[$0] }
-        var other = [String]()
-        if a.ledgerRecordId != b.ledgerRecordId { other.append("ledgerRecordId") }
-        if a.issuer != b.issuer { other.append("issuer") }
-        if a.title != b.title { other.append("title") }
-        if a.year != b.year { other.append("year") }
-        if a.school != b.school { other.append("school") }
-        if a.decision != b.decision { other.append("decision") }
-        // Corrections are only ever added: one the copy lists that the ledger no longer has is unexplained.
-        if a.corrections.contains(where: { !b.corrections.contains($0) }) { other.append("corrections") }
-        let later = b.corrections.filter { !a.corrections.contains($0) }
-        let correctedFields = Set(later.flatMap(\.fields))
-        let explained = changed.intersection(correctedFields)
-        let unexplained = changed.subtracting(correctedFields).sorted() + other
-        if !explained.isEmpty {
-            let touching = later.filter { !Set($0.fields).isDisjoint(with: explained) }
-            s.laterCorrections = touching
-            let names = touching.map {
-                "\($0.appendixRecordId) (\($0.fields.filter(explained.contains).joined(separator: ", ")); \($0.decision ?? ""))"
-            }
-            .joined(separator: "; ")
-            s.add(
-                "ENTRY_CORRECTED",
-                .both(
-                    "Mục sổ gốc đã được đính chính sau khi cấp bản sao: \(names)",
-                    "The ledger entry was corrected after the copy was issued: \(names)"))
-        }
-        if !unexplained.isEmpty {
-            let names = unexplained.joined(separator: ", ")
-            s.add(
-                "ENTRY_MISMATCH",
-                .both(
-                    "Nội dung bản sao khác sổ gốc mà không có đính chính nào giải thích: \(names)",
-                    "The copy differs from the ledger with no correction to explain it: \(names)"))
-        }
-        return s
-    }
-
-    static func revokedText(_ r: LedgerEntryView.Revocation) -> LocalizedText {
-        .both(
-            "Văn bằng đã bị \(r.kind.lowercased()) (\(r.decision ?? "")): \(r.reason)",
-            "The diploma has been revoked (\(r.decision ?? "")): \(r.reason)")
     }
 
     /// The stored certificates with these fingerprints (each parsed once).
@@ -384,29 +144,5 @@ extension Archive {
             ParsedCertificates.shared.put(fp, c)
             return c
         }
-    }
-}
-
-/// How a registered copy's diploma stands today, as reason codes with their messages.
-public struct CopyStanding: Sendable {
-    public var reasons: [String] = []
-    public var messages: [SignatureReport.Message] = []
-    /// The entry as it stands (nil when not found).
-    public var entry: LedgerEntryView?
-    /// Appendices made after the copy that changed fields it shows.
-    public var laterCorrections: [LedgerEntryView.Correction] = []
-    public var revocation: LedgerEntryView.Revocation?
-
-    mutating func add(_ code: String, _ text: LocalizedText) {
-        reasons.append(code)
-        messages.append(.init(text))
-    }
-
-    mutating func merge(_ other: CopyStanding) {
-        reasons += other.reasons
-        messages += other.messages
-        entry = other.entry ?? entry
-        laterCorrections += other.laterCorrections
-        revocation = other.revocation ?? revocation
     }
 }
