@@ -13,8 +13,20 @@ extension Archive {
     /// lacks (an appendix's or revocation's ledger); objects whose kind the index knows otherwise; and whether the
     /// index matches the store. Read-only: it repairs nothing.
     public func fsck(progress: (@Sendable (FsckProgress) -> Void)? = nil) throws -> FsckReport {
-        let store = self.store
         let files = try store.objectFiles()
+        let (findings, bytes) = Self.examineAll(files, store: store, progress: progress)
+        var graph = FsckGraph(files: files, findings: findings, relative: relative)
+        graph.followNames()
+        let check = graph.compare(index: try index.objects())
+        return FsckReport(
+            ok: graph.damaged.isEmpty && graph.missing.isEmpty, objects: files.count, bytes: bytes, damaged: graph.damaged,
+            missing: graph.missing, index: check, temporaryFiles: store.temporaryFiles().count)
+    }
+
+    /// Every file examined on its own, on up to four threads; the findings in the order of `files`.
+    private static func examineAll(
+        _ files: [ObjectFile], store: ObjectStore, progress: (@Sendable (FsckProgress) -> Void)?
+    ) -> ([FsckFinding], UInt64) {
         let results = Mutex([FsckFinding](repeating: FsckFinding(), count: files.count))
         let next = Mutex(0)
         let done = Mutex((objects: 0, bytes: UInt64(0)))
@@ -26,7 +38,7 @@ extension Archive {
                     return n
                 }
                 if i >= files.count { return }
-                let finding = Self.examine(files[i], store: store)
+                let finding = examine(files[i], store: store)
                 results.withLock { $0[i] = finding }
                 let p = done.withLock { d -> FsckProgress in
                     d.objects += 1
@@ -36,63 +48,7 @@ extension Archive {
                 progress?(p)
             }
         }
-        let findings = results.withLock { $0 }
-        var damaged = [ObjectDamage]()
-        for (f, finding) in zip(files, findings) {
-            if let (problem, detail) = finding.problem {
-                damaged.append(ObjectDamage(path: relative(f.path), id: f.id?.hex, problem: problem.rawValue, detail: detail))
-            }
-        }
-        // Every object something sound names must be present: a dangling reference is a loss, reported once
-        // per lost object, by the first thing found naming it (manifests first: they say the file's name).
-        var missing = [ObjectDamage]()
-        var present = Set(zip(files, findings).compactMap { f, finding in f.wellPlaced ? f.id?.hex : nil })
-        let sound = Set(zip(files, findings).compactMap { f, finding in finding.problem == nil ? f.id?.hex : nil })
-        func lost(_ id: String, _ detail: String) {
-            guard !present.contains(id), let oid = ObjectID(hex: id) else { return }
-            missing.append(ObjectDamage(path: "objects/\(oid.shard)/\(oid.hex)", id: oid.hex, problem: "missing", detail: detail))
-            present.insert(id)
-        }
-        let ordered = zip(files, findings).filter { $0.1.problem == nil }.sorted { ($0.1.order, $0.0.path) < ($1.1.order, $1.0.path) }
-        for (_, finding) in ordered {
-            for (id, why) in finding.names { lost(id, why) }
-        }
-        // Records named by record id (an appendix's ledger): any revision of the record will do.
-        let recordIds = Set(findings.compactMap(\.recordId))
-        var reported = Set<String>()
-        for (f, finding) in ordered {
-            for (recordId, why) in finding.records where !recordIds.contains(recordId) && reported.insert(recordId).inserted {
-                damaged.append(
-                    ObjectDamage(path: "record \(recordId)", id: nil, problem: "dangling", detail: why + " (in \(relative(f.path)))"))
-            }
-        }
-        // The index: rows whose objects the store lacks are lost objects (a rebuild would forget them, not find
-        // them); a kind the index knows otherwise than the header says is damage too (a version 1 header has no
-        // check of its own, so the index is the only other witness of its kind).
-        let indexed = try index.objects()
-        let headerKind = Dictionary(
-            zip(files, findings).compactMap { f, finding in finding.kind.flatMap { k in f.id.map { ($0.hex, k) } } },
-            uniquingKeysWith: { a, _ in a })
-        for row in indexed {
-            lost(row.id, "listed by the index as a \(row.kind) object")
-            if let k = headerKind[row.id], k != row.kind, sound.contains(row.id), let oid = ObjectID(hex: row.id) {
-                damaged.append(
-                    ObjectDamage(
-                        path: relative(store.path(of: oid)), id: row.id, problem: "kind",
-                        detail: "its header says '\(k)', the index '\(row.kind)'"))
-            }
-        }
-        let indexedIDs = Set(indexed.map(\.id))
-        let onDisk = Set(files.compactMap { $0.wellPlaced ? $0.id?.hex : nil })
-        let check = IndexCheck(
-            notIndexed: onDisk.subtracting(indexedIDs).count,
-            indexedButAbsent: indexedIDs.subtracting(onDisk).count,
-            upToDate: onDisk == indexedIDs)
-        let totalBytes = done.withLock { $0.bytes }
-        return FsckReport(
-            ok: damaged.isEmpty && missing.isEmpty, objects: files.count, bytes: totalBytes,
-            damaged: damaged, missing: missing, index: check,
-            temporaryFiles: store.temporaryFiles().count)
+        return (results.withLock { $0 }, done.withLock { $0.bytes })
     }
 
     private func relative(_ path: String) -> String { String(path.dropFirst(root.count + 1)) }
@@ -122,7 +78,7 @@ extension Archive {
                 }
                 finding.order = 1
                 finding.recordId = rev.recordId
-                let (objects, records) = references(of: rev, id: id)
+                let (objects, records) = rev.references(id: id.hex)
                 finding.names = objects
                 finding.records = records
             case .signature:
@@ -143,38 +99,6 @@ extension Archive {
         }
         return finding
     }
-
-    /// What a revision names: objects by id (its parents, and by record type the objects its body names) and
-    /// records by record id. Each with the words fsck says when it is missing.
-    static func references(of rev: Revision, id: ObjectID) -> (objects: [(String, String)], records: [(String, String)]) {
-        let what = "\(rev.recordType) \(rev.recordId) (revision \(id.hex))"
-        var objects = rev.parents.map { ($0, "parent of \(what)") }
-        var records = [(String, String)]()
-        let b = rev.body
-        switch rev.recordType {
-        case ledgerType:
-            if case .array(let pages)? = b["pages"] {
-                for p in pages {
-                    if let scan = p["scan"]?.stringValue {
-                        objects.append((scan, "scan of page \(p["page"]?.integerValue ?? 0) of \(what)"))
-                    }
-                }
-            }
-        case CopyRegisterEntry.recordType:
-            if let doc = b["document"]?.stringValue { objects.append((doc, "the PDF of \(what)")) }
-        case CitizenRequest.recordType:
-            if case .array(let issued)? = b["issued"] {
-                for i in issued {
-                    if let doc = i["document"]?.stringValue { objects.append((doc, "a document issued by \(what)")) }
-                }
-            }
-        case "ledger-appendix", "revocation":
-            if let ledger = b["ledgerRecordId"]?.stringValue { records.append((ledger, "the ledger of \(what)")) }
-        default:
-            break
-        }
-        return (objects, records)
-    }
 }
 
 /// What fsck learnt of one object file.
@@ -189,4 +113,76 @@ private struct FsckFinding: Sendable {
     var records = [(String, String)]()
     /// Manifests first, then revisions, then signatures: the first to name a lost object describes it.
     var order = 3
+}
+
+/// The checks between objects: what sound objects name must be there, and the index must list what the store holds.
+private struct FsckGraph {
+    let files: [ObjectFile]
+    let findings: [FsckFinding]
+    let relative: (String) -> String
+    var damaged = [ObjectDamage]()
+    var missing = [ObjectDamage]()
+    /// Ids already accounted for: present in the store, or reported missing once.
+    var present: Set<String>
+
+    init(files: [ObjectFile], findings: [FsckFinding], relative: @escaping (String) -> String) {
+        self.files = files
+        self.findings = findings
+        self.relative = relative
+        present = Set(zip(files, findings).compactMap { f, _ in f.wellPlaced ? f.id?.hex : nil })
+        for (f, finding) in zip(files, findings) {
+            if let (problem, detail) = finding.problem {
+                damaged.append(ObjectDamage(path: relative(f.path), id: f.id?.hex, problem: problem.rawValue, detail: detail))
+            }
+        }
+    }
+
+    /// A dangling reference is a loss, reported once per lost object.
+    mutating func lost(_ id: String, _ detail: String) {
+        guard !present.contains(id), let oid = ObjectID(hex: id) else { return }
+        missing.append(ObjectDamage(path: "objects/\(oid.shard)/\(oid.hex)", id: oid.hex, problem: "missing", detail: detail))
+        present.insert(id)
+    }
+
+    /// Objects and records that sound objects name, by the first thing found naming them (manifests first: they
+    /// say the file's name).
+    mutating func followNames() {
+        let ordered = zip(files, findings).filter { $0.1.problem == nil }.sorted { ($0.1.order, $0.0.path) < ($1.1.order, $1.0.path) }
+        for (_, finding) in ordered {
+            for (id, why) in finding.names { lost(id, why) }
+        }
+        // Records named by record id (an appendix's ledger): any revision of the record will do.
+        let recordIds = Set(findings.compactMap(\.recordId))
+        var reported = Set<String>()
+        for (f, finding) in ordered {
+            for (recordId, why) in finding.records where !recordIds.contains(recordId) && reported.insert(recordId).inserted {
+                damaged.append(
+                    ObjectDamage(path: "record \(recordId)", id: nil, problem: "dangling", detail: why + " (in \(relative(f.path)))"))
+            }
+        }
+    }
+
+    /// Rows whose objects the store lacks are lost objects (a rebuild would forget them, not find them); a kind the
+    /// index knows otherwise than the header says is damage too (a version 1 header has no check of its own, so
+    /// the index is the only other witness of its kind).
+    mutating func compare(index indexed: [ObjectRow]) -> IndexCheck {
+        let sound = Set(zip(files, findings).compactMap { f, finding in finding.problem == nil ? f.id?.hex : nil })
+        let headerKind = Dictionary(
+            zip(files, findings).compactMap { f, finding in finding.kind.flatMap { k in f.id.map { ($0.hex, k) } } },
+            uniquingKeysWith: { a, _ in a })
+        for row in indexed {
+            lost(row.id, "listed by the index as a \(row.kind) object")
+            if let k = headerKind[row.id], k != row.kind, sound.contains(row.id), let oid = ObjectID(hex: row.id) {
+                damaged.append(
+                    ObjectDamage(
+                        path: "objects/\(oid.shard)/\(oid.hex)", id: row.id, problem: "kind",
+                        detail: "its header says '\(k)', the index '\(row.kind)'"))
+            }
+        }
+        let indexedIDs = Set(indexed.map(\.id))
+        let onDisk = Set(files.compactMap { $0.wellPlaced ? $0.id?.hex : nil })
+        return IndexCheck(
+            notIndexed: onDisk.subtracting(indexedIDs).count, indexedButAbsent: indexedIDs.subtracting(onDisk).count,
+            upToDate: onDisk == indexedIDs)
+    }
 }

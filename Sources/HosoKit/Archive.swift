@@ -94,7 +94,7 @@ public final class Archive: Sendable {
                 }
                 let newPath = indexPath + ".new-" + randomTempName()
                 defer { for suffix in ["", "-wal", "-shm"] { _ = unlink(newPath + suffix) } }
-                _ = try buildIndex(store: ObjectStore(root: path), at: newPath, progress: nil)
+                _ = try indexBuilder(ObjectStore(root: path)).build(at: newPath, progress: nil)
                 try swapIn(newPath, as: indexPath, root: path)
                 index = try ArchiveIndex(path: indexPath)
                 rebuilt = true
@@ -236,7 +236,7 @@ public final class Archive: Sendable {
     }
 
     private func reindexLocked(newPath: String, progress: (@Sendable (Int, Int) -> Void)?) throws -> ReindexReport {
-        let report = try Self.buildIndex(store: store, at: newPath, progress: progress)
+        let report = try indexBuilder.build(at: newPath, progress: progress)
         // Swap under the exclusive lock so no other hoso process has the old index open.
         try index.close()
         guard lock.tryExclusive() else {
@@ -255,88 +255,11 @@ public final class Archive: Sendable {
         return report
     }
 
-    /// Writes a complete index of the store's objects at `path` (replacing any leftover there). It records the
-    /// store's write number as read before the objects were listed: a write that ends meanwhile is caught up later.
-    static func buildIndex(
-        store: ObjectStore, at path: String,
-        progress: (@Sendable (Int, Int) -> Void)?
-    ) throws -> ReindexReport {
-        for suffix in ["", "-wal", "-shm"] { _ = unlink(path + suffix) }
-        let sequence = try CommitMarker(root: store.root).read()
-        let fresh = try ArchiveIndex(path: path, building: true)
-        let files = try store.objectFiles()
-        let batch = collectIndexRows(files, store: store, progress: progress)
-        try write(batch, into: fresh, store: store)
-        if let sequence { try fresh.setCommittedSequence(sequence) }
-        try fresh.close()
-        progress?(files.count, files.count)
-        return ReindexReport(
-            objects: batch.objects.count, manifests: batch.manifests.count,
-            names: batch.manifests.reduce(0) { $0 + $1.1.count }, revisions: batch.revisions.count, skipped: batch.skipped)
-    }
+    /// Builds index rows from the object files alone; signature rows need the CMS reader, which lives above the index.
+    var indexBuilder: IndexBuilder { Self.indexBuilder(store) }
 
-    /// What the index holds of some object files, read from the files alone.
-    struct IndexRows {
-        var objects = [StoredObject]()
-        var manifests = [(ManifestRow, [NameRow])]()
-        var revisions = [RevisionRow]()
-        var refs = [[RecordRef]]()
-        var signatures = [SignatureRow]()
-        var skipped = [String]()
-    }
-
-    static func collectIndexRows(_ files: [ObjectFile], store: ObjectStore, progress: (@Sendable (Int, Int) -> Void)?) -> IndexRows {
-        var rows = IndexRows()
-        for (i, f) in files.enumerated() {
-            if i % 256 == 0 { progress?(i, files.count) }
-            guard f.wellPlaced, let id = f.id else {
-                rows.skipped.append(f.path)
-                continue
-            }
-            do {
-                let (h, _, fileSize) = try store.readHeader(atPath: f.path)
-                let object = StoredObject(id: id, kind: h.kind, encoding: h.encoding, size: h.size, storedSize: fileSize)
-                if h.kind == .record {
-                    let rev = try Revision.decode(try store.read(id), source: id.hex)
-                    rows.revisions.append(RevisionRow(id, rev))
-                    rows.refs.append(RecordRef.refs(of: rev))
-                }
-                if h.kind == .signature {
-                    rows.signatures.append(try Archive.signatureRow(id: id, der: try store.read(id), source: id.hex))
-                }
-                if h.kind == .manifest {
-                    let m = try Manifest.decode(try store.read(id), id: id)
-                    let row = ManifestRow(id: id.hex, addedAt: m.addedAt)
-                    rows.manifests.append(
-                        (
-                            row,
-                            m.entries.map {
-                                NameRow(manifestId: id.hex, objectId: $0.id.hex, path: $0.path, size: Int64($0.size))
-                            }
-                        ))
-                }
-                rows.objects.append(object)
-            } catch {
-                rows.skipped.append(f.path)
-            }
-        }
-        return rows
-    }
-
-    /// Records the rows, then the searchable entries of every ledger they touch (those of its current heads).
-    static func write(_ rows: IndexRows, into index: ArchiveIndex, store: ObjectStore) throws {
-        try index.record(objects: rows.objects)
-        try index.record(revisions: rows.revisions, refs: rows.refs)
-        try index.record(signatures: rows.signatures, objects: [])
-        for recordId in Set(rows.revisions.filter { $0.recordType == ledgerType }.map(\.recordId)).sorted() {
-            var entries = [EntryRow]()
-            for h in try index.heads(ofRecord: recordId) {
-                let rev = try Revision.decode(try store.read(ObjectID(hex: h)!), source: h)
-                entries += entryRows(revisionId: h, recordId: recordId, body: rev.body)
-            }
-            try index.replaceEntries(ofRecord: recordId, with: entries)
-        }
-        for (row, names) in rows.manifests { try index.record(objects: [], manifest: row, names: names) }
+    static func indexBuilder(_ store: ObjectStore) -> IndexBuilder {
+        IndexBuilder(store: store, ledgerType: ledgerType) { id, der in try signatureRow(id: id, der: der, source: id.hex) }
     }
 
     // MARK: - Keeping the index current
@@ -375,7 +298,7 @@ public final class Archive: Sendable {
         guard try indexIsBehind() else { return }
         let known = try index.allIDs()
         let files = try store.objectFiles().filter { f in f.wellPlaced && f.id.map { !known.contains($0.hex) } ?? false }
-        try Self.write(Self.collectIndexRows(files, store: store, progress: nil), into: index, store: store)
+        try indexBuilder.write(indexBuilder.collect(files, progress: nil), into: index)
         let sequence = try marker.read() ?? marker.advance(above: try index.committedSequence())
         try index.setCommittedSequence(sequence)
     }
