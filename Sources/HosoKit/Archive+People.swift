@@ -72,35 +72,17 @@ extension Archive {
                     "chứng thư số của con dấu cơ quan chỉ dùng để ký bản sao và văn bản trả lời, không ký \(rev.recordType)",
                     "the office seal's certificate signs copies and letters only, never a \(rev.recordType)"))
         }
-        let ids = try identityRecords()
-        guard ids.people.contains(where: { !$0.certificates.isEmpty }) else { return .notRecorded }
-        let day = try localDay(date)
-        let roleName = role?.rawValue ?? "(none)"
-        let roleTitle = role?.title ?? .both("(không có vai trò)", "(no role)")
-        let entitled = ids.assignments.filter { $0.covers(scope, role: roleName, on: day) }
-        let entitledNames = entitled.compactMap { a in ids.people.first { $0.recordId == a.person }?.fullName }
-        let names = entitledNames.joined(separator: ", ")
-        let whoMay = (vi: names.isEmpty ? "không ai" : names, en: names.isEmpty ? "nobody" : names)
-        let holders = ids.people.filter { $0.holds(certificate: sha256, on: day) }
-        guard holders.count == 1, let person = holders.first else {
-            return .refused(
-                signer: nil,
-                holders.isEmpty
-                    ? .both(
-                        "chứng thư số không thuộc người nào trong kho vào ngày \(day); người được ký: \(whoMay.vi)",
-                        "the certificate belongs to no person in the archive on \(day); entitled: \(whoMay.en)")
-                    : .both(
-                        "chứng thư số được ghi cho nhiều người (\(holders.map(\.fullName).joined(separator: ", ")))",
-                        "the certificate is recorded for several people (\(holders.map(\.fullName).joined(separator: ", ")))"))
+        let finding = try identityRecords().finding(
+            certificate: sha256, role: role?.rawValue ?? "(none)", roleTitle: role?.title ?? .both("(không có vai trò)", "(no role)"),
+            scope: scope, day: try localDay(date))
+        switch finding {
+        case .notRecorded:
+            return .notRecorded
+        case .entitled(let person, let a):
+            return .entitled(.init(record: person.recordId, fullName: person.fullName, assignment: a.recordId, title: a.title))
+        case .refused(let person, let why):
+            return .refused(signer: person.map { .init(record: $0.recordId, fullName: $0.fullName) }, why)
         }
-        guard let a = entitled.first(where: { $0.person == person.recordId }) else {
-            return .refused(
-                signer: .init(record: person.recordId, fullName: person.fullName),
-                .both(
-                    "\(person.fullName) không được phân công ký với vai trò \(roleTitle.vi) cho hồ sơ này vào ngày \(day); người được ký: \(whoMay.vi)",
-                    "\(person.fullName) is not assigned to sign this record as \(roleTitle.en) on \(day); entitled: \(whoMay.en)"))
-        }
-        return .entitled(.init(record: person.recordId, fullName: person.fullName, assignment: a.recordId, title: a.title))
     }
 
     /// Before signing: the certificate must be valid now, not revoked by the newest CRL the archive holds for its
@@ -188,12 +170,6 @@ extension Archive {
                 .both(ReasonCode.signerNotEntitled.text.vi + ": " + why.vi, ReasonCode.signerNotEntitled.text.en + ": " + why.en))
         }
     }
-}
-
-/// The people and assignments of an archive, read together.
-struct IdentityRecords: Sendable {
-    var people: [PersonIdentity]
-    var assignments: [Assignment]
 }
 
 /// What the identity model says of one signature.

@@ -13,18 +13,7 @@ import Glibc
 import Darwin
 #endif
 
-/// Objects arriving from a peer (a bundle, or a batch over HTTP), stored aside until every check passes.
-struct Intake {
-    var staged = [StagedObject]()
-    var present = [StoredObject]()
-    /// Content of the kinds that carry meaning (records, signatures, certificates, CRLs), for the checks.
-    var small = [ObjectID: (ObjectKind, [UInt8])]()
-    var ids = [ObjectID]()
-}
-
 extension Archive {
-    static let smallKinds: Set<ObjectKind> = [.record, .signature, .certificate, .crl]
-    static let maxSmallObject: UInt64 = 16 << 20
 
     // MARK: - What goes to a peer
 
@@ -71,60 +60,6 @@ extension Archive {
     }
 
     // MARK: - Receiving objects
-
-    /// Reads one object's content from `pull` into the intake: kinds that carry meaning into memory (bounded), the rest
-    /// streamed into a staged file. Returns the SHA-256 of what was read; the caller compares it with the claimed id.
-    func receive(
-        kind: ObjectKind, claimed: ObjectID, size: UInt64, name: String, into intake: inout Intake,
-        pull: (UnsafeMutableRawBufferPointer) throws -> Int
-    ) throws -> ObjectID {
-        if Self.smallKinds.contains(kind) {
-            guard size <= Self.maxSmallObject else {
-                throw HosoError(.bundleTooLarge, .both("Đối tượng loại \(kind) quá lớn", "A \(kind) object is too large"), location: name)
-            }
-            var bytes = [UInt8](repeating: 0, count: Int(size))
-            var got = 0
-            while got < bytes.count {
-                let n = try bytes.withUnsafeMutableBytes { try pull(UnsafeMutableRawBufferPointer(rebasing: $0[got...])) }
-                if n == 0 { break }
-                got += n
-            }
-            let id = ObjectID(hashing: bytes)
-            guard id == claimed, got == bytes.count else { return id }
-            intake.small[id] = (kind, bytes)
-            if store.exists(id) {
-                intake.present.append(try store.header(of: id))
-            } else {
-                intake.staged.append(try store.stage(bytes: bytes, kind: kind))
-            }
-            intake.ids.append(id)
-            return id
-        }
-        if store.exists(claimed) {
-            // Already here: check the digest all the same (the bag must be sound), keep nothing.
-            let h = SHA256()
-            var buf = [UInt8](repeating: 0, count: 1 << 20)
-            while true {
-                let n = try buf.withUnsafeMutableBytes { try pull($0) }
-                if n == 0 { break }
-                buf.withUnsafeBytes { h.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-            }
-            let id = ObjectID(digest: h.finalize())
-            if id == claimed {
-                intake.present.append(try store.header(of: id))
-                intake.ids.append(id)
-            }
-            return id
-        }
-        let s = try store.stage(kind: kind, expectedSize: size, sourceName: name, source: pull)
-        if s.object.id != claimed {
-            store.discard([s])
-            return s.object.id
-        }
-        intake.staged.append(s)
-        intake.ids.append(s.object.id)
-        return s.object.id
-    }
 
     /// Checks everything that arrived from `peer` and, only if all is well, makes it durable and visible at once:
     /// revisions decode in canonical form, are in the scope accepted from this peer, have their parents (here or
@@ -458,7 +393,7 @@ extension Archive {
             var intake = Intake()
             do {
                 try reader.readPayload { o, tar in
-                    try receive(kind: o.kind, claimed: o.id, size: o.size, name: tags.baseDirectory + "/" + o.path, into: &intake) {
+                    try intake.receive(kind: o.kind, claimed: o.id, size: o.size, name: tags.baseDirectory + "/" + o.path, store: store) {
                         try tar.readBodyChunk(into: $0)
                     }
                 }

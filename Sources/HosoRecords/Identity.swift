@@ -136,3 +136,55 @@ public struct SigningScope: Sendable, Equatable {
         }
     }
 }
+
+/// The people and assignments of an archive, read together.
+public struct IdentityRecords: Sendable {
+    public var people: [PersonIdentity]
+    public var assignments: [Assignment]
+
+    public init(people: [PersonIdentity], assignments: [Assignment]) {
+        self.people = people
+        self.assignments = assignments
+    }
+
+    /// What the records say of the holder of `sha256` signing a record of `scope` in `role` on the local `day`.
+    package func finding(certificate sha256: String, role: String, roleTitle: LocalizedText, scope: SigningScope, day: String)
+        -> IdentityFinding
+    {
+        guard people.contains(where: { !$0.certificates.isEmpty }) else { return .notRecorded }
+        let entitled = assignments.filter { $0.covers(scope, role: role, on: day) }
+        let entitledNames = entitled.compactMap { a in people.first { $0.recordId == a.person }?.fullName }
+        let names = entitledNames.joined(separator: ", ")
+        let whoMay = (vi: names.isEmpty ? "không ai" : names, en: names.isEmpty ? "nobody" : names)
+        let holders = people.filter { $0.holds(certificate: sha256, on: day) }
+        guard holders.count == 1, let person = holders.first else {
+            return .refused(
+                nil,
+                holders.isEmpty
+                    ? .both(
+                        "chứng thư số không thuộc người nào trong kho vào ngày \(day); người được ký: \(whoMay.vi)",
+                        "the certificate belongs to no person in the archive on \(day); entitled: \(whoMay.en)")
+                    : .both(
+                        "chứng thư số được ghi cho nhiều người (\(holders.map(\.fullName).joined(separator: ", ")))",
+                        "the certificate is recorded for several people (\(holders.map(\.fullName).joined(separator: ", ")))"))
+        }
+        guard let a = entitled.first(where: { $0.person == person.recordId }) else {
+            return .refused(
+                person,
+                .both(
+                    "\(person.fullName) không được phân công ký với vai trò \(roleTitle.vi) cho hồ sơ này vào ngày \(day); người được ký: \(whoMay.vi)",
+                    "\(person.fullName) is not assigned to sign this record as \(roleTitle.en) on \(day); entitled: \(whoMay.en)"))
+        }
+        return .entitled(person, a)
+    }
+}
+
+/// What the people and assignment records say of one signer.
+package enum IdentityFinding {
+    /// No person with a certificate is recorded: nothing to check against.
+    case notRecorded
+    /// The certificate's holder holds this assignment, which covers the record in the role on the day.
+    case entitled(PersonIdentity, Assignment)
+    /// Anything else, with why and who was entitled; the person holding the certificate when there is one.
+    case refused(PersonIdentity?, LocalizedText)
+}
