@@ -156,22 +156,7 @@ extension Archive {
         let qrText = try QRPayloadCodec.encode(payload, signer: o.signer.key)
         let qr = try QRCode.modules(for: qrText)
 
-        let rows = CopyDocument.diplomaRows(
-            holderName: view.text("fullName"), dateOfBirth: LedgerEntryView.vietnameseDate(view.text("dateOfBirth")),
-            placeOfBirth: view.text("placeOfBirth"), sex: view.text("sex"), ethnicity: view.text("ethnicity"),
-            graduationYear: String(view.year), graduationGrade: view.text("graduationGrade"), school: view.school,
-            serial: view.serial, ledgerNumber: String(view.ledgerNumber))
-        let c = cal.dateComponents([.year, .month, .day], from: now)
-        let dateLine =
-            (settings.place.isEmpty ? "" : settings.place + ", ")
-            + String(format: "ngày %02d tháng %02d năm %04d", c.day!, c.month!, c.year!)
-        let doc = CopyDocument(
-            superiorBody: settings.superiorBody.uppercased(), officeName: settings.officeName.uppercased(), copyNumber: printed,
-            subtitle: LedgerEntryView.diplomaName(ledgerTitle: view.title), rows: rows, issuePlaceAndDate: dateLine,
-            signerTitle: settings.signerTitle.uppercased(), signerName: settings.signerName,
-            footer: "Bản sao điện tử được ký số. Kiểm tra: hoso copy verify <tệp.pdf>, hoặc quét mã QR (hoso copy verify --qr) "
-                + "với chứng thư số của \(settings.officeName). Sổ gốc: \(view.ledgerRecordId), số vào sổ \(view.ledgerNumber).",
-            qrModules: qr.modules)
+        let doc = CopyDocument.certifiedCopy(of: view, printed: printed, settings: settings, at: now, qrModules: qr.modules)
         let unsigned = try PDFRender.render(doc)
         let entryBytes = try view.canonicalBytes()
         let stamp: ((_ value: [UInt8]) throws -> [UInt8])? = o.timestamp.map { src in { try src.token(forSignatureValue: $0) } }

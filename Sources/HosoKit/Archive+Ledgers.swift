@@ -45,11 +45,28 @@ extension Archive {
         file: String, mapping mappingPath: String, dryRun: Bool, reason: String?,
         author: String
     ) throws -> LedgerImportReport {
+        let read = try readLedgerImport(file: file, mappingPath: mappingPath, dryRun: dryRun)
+        if !read.draft.errors.isEmpty || dryRun { return read.report }
+        return try writing { try commitLedgerImport(read, reason: reason, author: author) }
+    }
+
+    /// What an import read and checked before anything is written.
+    private struct LedgerImportRead {
+        let mapping: LedgerMapping
+        let table: Table
+        let scanFiles: [Int: String]
+        let draft: LedgerDraft
+        /// The record's heads when the import began.
+        let heads: Result<[String], any Error>
+        let report: LedgerImportReport
+    }
+
+    /// Reads the spreadsheet with its mapping and the scans, and checks every row, while the numbers already in use
+    /// and the record's current heads are looked up on another core.
+    private func readLedgerImport(file: String, mappingPath: String, dryRun: Bool) throws -> LedgerImportRead {
         let mapping = try LedgerMapping.load(path: mappingPath)
         let table = try LedgerFiles.readTable(file, mapping: mapping)
         let (scanFiles, scanProblems) = try LedgerFiles.scanFiles(mapping.scansDirectory)
-        // What the archive already holds (numbers in use, the record's current revisions) is looked up on another
-        // core while the rows are read.
         let lookup = lookUpExisting(for: table, mapping: mapping)
         var draft = LedgerImporter.read(
             table, mapping: mapping, scanPages: Set(scanFiles.keys),
@@ -57,71 +74,74 @@ extension Archive {
                 guard case .success(let found) = lookup.wait() else { return ExistingLedgerNumbers() }  // thrown below
                 return ExistingLedgerNumbers(serials: found.used.serials, ledgerNumbers: found.used.numbers)
             })
-        let currentHeads = try lookup.wait().get().heads
+        let heads = try lookup.wait().get().heads
         draft.errors += scanProblems.filter { $0.code != .ledgerWarning }
         draft.warnings += scanProblems.filter { $0.code == .ledgerWarning }
-        var report = LedgerImportReport(
+        let report = LedgerImportReport(
             source: file, recordId: mapping.recordId, rows: table.rows.count, entries: draft.entries.count, scans: scanFiles.count,
             errors: draft.errors.map(ImportProblem.init), warnings: draft.warnings.map(ImportProblem.init),
             conversions: draft.conversions,
             entriesWithoutPage: scanFiles.isEmpty ? 0 : draft.entries.filter { $0.page == nil }.count,
             pagesWithoutEntries: Set(scanFiles.keys).subtracting(draft.pagesUsed).sorted(),
             dryRun: dryRun, committed: false, unchanged: false, revision: nil)
-        if !draft.errors.isEmpty || dryRun { return report }
+        return LedgerImportRead(mapping: mapping, table: table, scanFiles: scanFiles, draft: draft, heads: heads, report: report)
+    }
 
-        // From here to the commit under the write lock: the record's heads read at the start must still be its heads,
-        // or another process imported or revised it meanwhile and this import says so rather than fork it.
-        return try writing { () throws -> LedgerImportReport in
-            let now = try index.heads(ofRecord: mapping.recordId)
-            if Set(now) != Set(try currentHeads.get()) {
-                throw HosoError(
-                    .recordChanged,
-                    .both(
-                        "Sổ vừa được nhập hoặc sửa ở nơi khác trong lúc nhập; không ghi gì — hãy chạy lại lệnh",
-                        "The ledger was imported or changed elsewhere during this import; nothing was written — run the command again"),
-                    location: mapping.recordId, cause: "current: " + (now.isEmpty ? "none" : now.joined(separator: ", ")))
-            }
-            let indexing = LedgerIndexing(draft, recordId: mapping.recordId, index: index)
-            defer { if !indexing.done { indexing.abandon() } }
+    /// Under the write lock: the record's heads read at the start must still be its heads, or another process
+    /// imported or revised it meanwhile and this import says so rather than fork it. Then the scans and the
+    /// revision are staged and committed at once, the revision last.
+    private func commitLedgerImport(_ read: LedgerImportRead, reason: String?, author: String) throws -> LedgerImportReport {
+        let (mapping, draft) = (read.mapping, read.draft)
+        var report = read.report
+        let now = try index.heads(ofRecord: mapping.recordId)
+        let heads = try read.heads.get()
+        if Set(now) != Set(heads) {
+            throw HosoError(
+                .recordChanged,
+                .both(
+                    "Sổ vừa được nhập hoặc sửa ở nơi khác trong lúc nhập; không ghi gì — hãy chạy lại lệnh",
+                    "The ledger was imported or changed elsewhere during this import; nothing was written — run the command again"),
+                location: mapping.recordId, cause: "current: " + (now.isEmpty ? "none" : now.joined(separator: ", ")))
+        }
+        let indexing = LedgerIndexing(draft, recordId: mapping.recordId, index: index)
+        defer { if !indexing.done { indexing.abandon() } }
+        cleanLeftovers()
+        var staged = [StagedObject]()
+        do {
             // Stage the scans (hashing them gives their ids), then build the revision.
-            cleanLeftovers()
-            var staged = [StagedObject]()
-            do {
-                let scanObjects = try stageScans(scanFiles, into: &staged)
-                let body = draft.body(scans: scanObjects.mapValues { $0.id.hex })
-                let heads = try currentHeads.get()
-                if let unchanged = try unchangedHead(heads, body: body) {
-                    store.discard(staged)
-                    report.unchanged = true
-                    report.revision = unchanged
-                    return report
-                }
-                try checkRevisable(heads, recordId: mapping.recordId, reason: reason)
-                let rev = Revision(
-                    recordType: Self.ledgerType, recordId: mapping.recordId, parents: heads, author: author,
-                    time: HosoClock.format(clock.now()), reason: heads.isEmpty ? nil : reason, body: body)
-                let otherHeads = heads.filter { !rev.parents.contains($0) }  // none: the revision follows every head
-                let revStaged: StagedObject
-                do {
-                    revStaged = try stageRevision(rev, indexing: otherHeads.isEmpty ? indexing : nil, into: &staged)
-                } catch let p as HosoProblems {
-                    throw HosoProblems(
-                        p.problems.map { LedgerImporter.placeInSpreadsheet($0, entries: draft.entries, table: table, mapping: mapping) })
-                }
-                // One commit: the revision is renamed last, so it never appears before its scans.
-                try store.commit(staged)
-                staged = []
-                try indexLedger(rev, revStaged.object, scans: scanObjects, files: scanFiles, otherHeads: otherHeads, indexing: indexing)
-                report.committed = true
-                report.revision = revStaged.object.id.hex
-                // The table, the entries and the body are thousands of small objects: free them on another core,
-                // after this returns, rather than before the next ledger can start.
-                releaseLater([table, draft, body, rev])
-                return report
-            } catch {
+            let scanObjects = try stageScans(read.scanFiles, into: &staged)
+            let body = draft.body(scans: scanObjects.mapValues { $0.id.hex })
+            if let unchanged = try unchangedHead(heads, body: body) {
                 store.discard(staged)
-                throw error
+                report.unchanged = true
+                report.revision = unchanged
+                return report
             }
+            try checkRevisable(heads, recordId: mapping.recordId, reason: reason)
+            let rev = Revision(
+                recordType: Self.ledgerType, recordId: mapping.recordId, parents: heads, author: author,
+                time: HosoClock.format(clock.now()), reason: heads.isEmpty ? nil : reason, body: body)
+            let revStaged: StagedObject
+            do {
+                // The revision follows every head, so no other head's entries stay indexed beside it.
+                revStaged = try stageRevision(rev, indexing: indexing, into: &staged)
+            } catch let p as HosoProblems {
+                throw HosoProblems(
+                    p.problems.map { LedgerImporter.placeInSpreadsheet($0, entries: draft.entries, table: read.table, mapping: mapping) })
+            }
+            // One commit: the revision is renamed last, so it never appears before its scans.
+            try store.commit(staged)
+            staged = []
+            try indexLedger(rev, revStaged.object, scans: scanObjects, files: read.scanFiles, otherHeads: [], indexing: indexing)
+            report.committed = true
+            report.revision = revStaged.object.id.hex
+            // The table, the entries and the body are thousands of small objects: free them on another core,
+            // after this returns, rather than before the next ledger can start.
+            releaseLater([read.table, draft, body, rev])
+            return report
+        } catch {
+            store.discard(staged)
+            throw error
         }
     }
 

@@ -31,45 +31,13 @@ extension Archive {
 
     /// Registers a request, computing its deadline. Every problem in the input is reported at once.
     public func newRequest(_ r: NewCitizenRequest, clerk: String) throws -> (id: String, request: CitizenRequest) {
-        var problems = [HosoError]()
-        func bad(_ field: String, _ vi: String, _ en: String) {
-            problems.append(HosoError(.badRequestInput, .both(vi, en), location: field))
-        }
-        if r.requesterName.trimmingCharacters(in: .whitespaces).isEmpty {
-            bad("requester", "Thiếu họ tên người yêu cầu", "The requester's name is missing")
-        }
-        if r.holderName.trimmingCharacters(in: .whitespaces).isEmpty {
-            bad("holder", "Thiếu họ tên người được cấp văn bằng", "The holder's name is missing")
-        }
-        if r.relation != .holder && (r.proof ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
-            bad(
-                "proof", "Người đại diện hoặc thân nhân phải xuất trình giấy tờ chứng minh quan hệ (Nghị định 23/2015)",
-                "A representative or relative must show proof of the relationship (Decree 23/2015)")
-        }
-        if r.serial == nil && (r.ledgerRecordId == nil || r.ledgerNumber == nil) {
-            bad(
-                "diploma", "Cần số hiệu văn bằng, hoặc sổ gốc và số vào sổ",
-                "The diploma's serial, or its ledger and ledger number, is needed")
-        }
-        if !(1...20).contains(r.copies) { bad("copies", "Số bản sao phải từ 1 đến 20", "The number of copies must be 1 to 20") }
-        if let dob = r.holderDateOfBirth, dob.range(of: #"^\d{4}-\d{2}-\d{2}$"#, options: .regularExpression) == nil {
-            bad("holder-dob", "Ngày sinh phải dạng YYYY-MM-DD", "The date of birth must be YYYY-MM-DD")
-        }
-        if let id = r.requesterId, id.range(of: #"^\d{12}$"#, options: .regularExpression) == nil {
-            bad("requester-id", "Số định danh cá nhân phải có 12 chữ số", "The citizen ID must have 12 digits")
-        }
+        let problems = r.problems
         if !problems.isEmpty { throw HosoProblems(problems) }
 
         let settings = try officeSettings()
         let received = r.receivedAt ?? clock.now()
         let deadline = settings.deadline(receivedAt: received, extraDays: r.kind == .verification ? settings.verificationDays - 1 : 0)
-        let request = CitizenRequest(
-            kind: r.kind, requesterName: r.requesterName, requesterId: r.requesterId, relation: r.relation,
-            proof: r.proof, holderName: r.holderName, holderDateOfBirth: r.holderDateOfBirth, serial: r.serial,
-            ledgerRecordId: r.ledgerRecordId, ledgerNumber: r.ledgerNumber, askingBody: r.askingBody,
-            channel: r.channel, copies: r.copies, receivedAt: HosoClock.format(received),
-            deadline: HosoClock.format(deadline), status: .received, clerk: clerk, refusalReason: nil,
-            checkedEntry: nil, issued: [])
+        let request = r.request(receivedAt: received, deadline: deadline, clerk: clerk)
         // Numbering and creating are one step for the threads of this process (two clerks at once on a server).
         let id = try writing {
             let id = try nextNumber(prefix: "YC", type: CitizenRequest.recordType, year: settings.calendar.component(.year, from: received))

@@ -277,32 +277,11 @@ extension Archive {
                 id: "\(me.node.prefix(12))-\(sequence)", from: .init(node: me.node, name: me.name),
                 to: .init(node: peer.node, name: peer.name), sequence: sequence, created: HosoClock.format(now),
                 acknowledges: state.lastImported, objects: objects.count, bytes: objects.reduce(0) { $0 + $1.size })
-            let dir = parentDirectory(of: path)
-            let tmp = dir + "/.hoso-bundle-" + randomTempName()
-            let action = LocalizedText.both("ghi gói", "writing the bundle")
-            var fileBytes: UInt64 = 0
-            do {
-                let handle = try FileHandleFD.open(tmp, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o644, action: action)
-                let file = FileSink(handle: handle)
-                let gz = compress ? try GzipSink(file, level: 1) : nil
-                let sink: any ByteSink = gz ?? file
-                try BundleFormat.write(
-                    to: sink, header: header, objects: objects, mtime: Int(now.timeIntervalSince1970),
-                    sign: { try CMSSigner.sign(content: $0, identity: identity, role: nil, at: now) },
-                    content: { o, out in
-                        // What the store found not worth compressing (scans) goes in stored blocks: fast.
-                        try gz?.setLevel(try store.header(of: o.id).encoding == .zlib ? 1 : 0)
-                        try store.scan(o.id) { try out.write($0) }
-                    })
-                try gz?.finish()
-                do { try handle.sync() } catch let e as Errno { throw HosoError.fromErrno(e.code, path: path, action: action) }
-                fileBytes = file.written
-                if rename(tmp, path) != 0 { throw HosoError.fromErrno(errno, path: path, action: action) }
-                try fsyncDirectory(dir)
-            } catch {
-                _ = unlink(tmp)
-                throw error
-            }
+            let fileBytes = try BundleFormat.writeFile(
+                path, compress: compress, header: header, objects: objects, at: now,
+                sign: { try CMSSigner.sign(content: $0, identity: identity, role: nil, at: now) },
+                storeOnly: { try store.header(of: $0.id).encoding != .zlib },
+                content: { o, out in try store.scan(o.id) { try out.write($0) } })
             state.lastSent = sequence
             if !objects.isEmpty { state.pending.append(.init(sequence: sequence, objects: objects.map(\.id.hex))) }
             try nodeFiles.saveState(peer.node, state)
@@ -366,16 +345,7 @@ extension Archive {
             let digest = ObjectID(hashing: tags.tagManifest).hex
             if h.sequence == state.lastImported && digest == state.lastImportedDigest {
                 // The same bundle again: nothing to do, but a copy damaged since is still reported as damaged.
-                try reader.readPayload { _, tar in
-                    let hasher = SHA256()
-                    var buf = [UInt8](repeating: 0, count: 1 << 20)
-                    while true {
-                        let n = try buf.withUnsafeMutableBytes { try tar.readBodyChunk(into: $0) }
-                        if n == 0 { break }
-                        buf.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-                    }
-                    return ObjectID(digest: hasher.finalize())
-                }
+                try reader.recheckPayload()
                 return BundleImported(
                     id: h.id, from: peer.name, sequence: h.sequence, alreadyImported: true, result: IntakeResult(),
                     conflicts: try conflicts())

@@ -26,51 +26,9 @@ extension Archive {
                     "Chứng thư này không được đăng ký để ký văn bản của cơ quan",
                     "This certificate is not registered to sign the office's documents"), location: signer.certificate.subject)
         }
-        var presented = ["fullName": request.holderName]
-        if let d = request.holderDateOfBirth { presented["dateOfBirth"] = d }
-        if let s = request.serial { presented["serial"] = s }
-        if let n = request.ledgerNumber { presented["ledgerNumber"] = String(n) }
-        let ref = request.serial ?? "\(request.ledgerRecordId ?? "")#\(request.ledgerNumber ?? 0)"
-        var finding = VerificationAnswer.Finding.notFound
-        var differing = [String]()
-        var ledgerRef: String?
-        var decision: String?
-        if let view = try? ledgerEntry(ref) {
-            ledgerRef = view.ref
-            if VietnameseText.fold(view.text("fullName")) != VietnameseText.fold(request.holderName) { differing.append("fullName") }
-            if let d = request.holderDateOfBirth, d != view.text("dateOfBirth") { differing.append("dateOfBirth") }
-            if let s = request.serial, s != view.serial { differing.append("serial") }
-            if let n = request.ledgerNumber, n != view.ledgerNumber { differing.append("ledgerNumber") }
-            if let r = view.revocation, differing.isEmpty {
-                finding = .revoked
-                decision = r.decision
-            } else {
-                finding = differing.isEmpty ? .matches : .differs
-            }
-        }
         let now = clock.now()
-        let answer = VerificationAnswer(
-            requestId: requestId, askingBody: request.askingBody, presented: presented, finding: finding,
-            differing: differing, ledgerRef: ledgerRef, revocationDecision: decision,
-            answeredAt: HosoClock.format(now))
-        let labels = [
-            "fullName": "Họ và tên:", "dateOfBirth": "Ngày sinh:", "serial": "Số hiệu văn bằng:", "ledgerNumber": "Số vào sổ gốc:",
-        ]
-        var rows = ["fullName", "dateOfBirth", "serial", "ledgerNumber"].compactMap { k in
-            presented[k].map { CopyDocument.Row(label: labels[k]!, value: k == "dateOfBirth" ? LedgerEntryView.vietnameseDate($0) : $0) }
-        }
-        rows.append(.init(label: "Kết quả:", value: answer.text.vi))
-        let c = settings.calendar.dateComponents([.year, .month, .day], from: now)
-        let doc = CopyDocument(
-            superiorBody: settings.superiorBody.uppercased(), officeName: settings.officeName.uppercased(),
-            copyNumber: "\(requestId)", title: "VĂN BẢN TRẢ LỜI XÁC MINH VĂN BẰNG",
-            subtitle: request.askingBody.map { "Kính gửi: \($0)" }, rows: rows,
-            issuePlaceAndDate: (settings.place.isEmpty ? "" : settings.place + ", ")
-                + String(format: "ngày %02d tháng %02d năm %04d", c.day!, c.month!, c.year!),
-            signerTitle: settings.signerTitle.uppercased(), signerName: settings.signerName,
-            footer:
-                "Văn bản điện tử được ký số. Kiểm tra: hoso copy verify <tệp.pdf>. Chỉ trả lời về các thông tin do cơ quan đề nghị cung cấp.",
-            documentTitle: "Trả lời xác minh văn bằng \(requestId)")
+        let answer = VerificationAnswer(answering: request, id: requestId, entry: try? ledgerEntry(request.ledgerReference), at: now)
+        let doc = CopyDocument.verificationLetter(answer, request: request, settings: settings, at: now)
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys]
         let attachment = try CanonicalJSON.canonicalize(Array(try enc.encode(answer)), source: requestId)
@@ -87,9 +45,9 @@ extension Archive {
             try index.record(objects: [obj, certObj])
             return obj
         }
-        try updateRequest(requestId, author: clerk, reason: "trả lời xác minh / verification answered: \(finding.rawValue)") {
+        try updateRequest(requestId, author: clerk, reason: "trả lời xác minh / verification answered: \(answer.finding.rawValue)") {
             $0.status = .issued
-            $0.checkedEntry = ledgerRef
+            $0.checkedEntry = answer.ledgerRef
             $0.issued.append(.init(copyNumber: requestId, document: obj.id.hex))
         }
         return (pdf, answer)

@@ -161,3 +161,47 @@ public struct RequestListing: Codable, Sendable {
         self.overdue = overdue
     }
 }
+
+extension NewCitizenRequest {
+    /// What is wrong with the request as entered, every problem at once, each naming its form field.
+    public var problems: [HosoError] {
+        var problems = [HosoError]()
+        func bad(_ field: String, _ vi: String, _ en: String) {
+            problems.append(HosoError(.badRequestInput, .both(vi, en), location: field))
+        }
+        if requesterName.trimmingCharacters(in: .whitespaces).isEmpty {
+            bad("requester", "Thiếu họ tên người yêu cầu", "The requester's name is missing")
+        }
+        if holderName.trimmingCharacters(in: .whitespaces).isEmpty {
+            bad("holder", "Thiếu họ tên người được cấp văn bằng", "The holder's name is missing")
+        }
+        if relation != .holder && (proof ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+            bad(
+                "proof", "Người đại diện hoặc thân nhân phải xuất trình giấy tờ chứng minh quan hệ (Nghị định 23/2015)",
+                "A representative or relative must show proof of the relationship (Decree 23/2015)")
+        }
+        if serial == nil && (ledgerRecordId == nil || ledgerNumber == nil) {
+            bad(
+                "diploma", "Cần số hiệu văn bằng, hoặc sổ gốc và số vào sổ",
+                "The diploma's serial, or its ledger and ledger number, is needed")
+        }
+        if !(1...20).contains(copies) { bad("copies", "Số bản sao phải từ 1 đến 20", "The number of copies must be 1 to 20") }
+        if let dob = holderDateOfBirth, dob.range(of: #"^\d{4}-\d{2}-\d{2}$"#, options: .regularExpression) == nil {
+            bad("holder-dob", "Ngày sinh phải dạng YYYY-MM-DD", "The date of birth must be YYYY-MM-DD")
+        }
+        if let id = requesterId, id.range(of: #"^\d{12}$"#, options: .regularExpression) == nil {
+            bad("requester-id", "Số định danh cá nhân phải có 12 chữ số", "The citizen ID must have 12 digits")
+        }
+        return problems
+    }
+
+    /// The request as registered, received at `receivedAt` and due at `deadline`.
+    public func request(receivedAt: Date, deadline: Date, clerk: String) -> CitizenRequest {
+        CitizenRequest(
+            kind: kind, requesterName: requesterName, requesterId: requesterId, relation: relation, proof: proof,
+            holderName: holderName, holderDateOfBirth: holderDateOfBirth, serial: serial, ledgerRecordId: ledgerRecordId,
+            ledgerNumber: ledgerNumber, askingBody: askingBody, channel: channel, copies: copies,
+            receivedAt: HosoClock.format(receivedAt), deadline: HosoClock.format(deadline), status: .received, clerk: clerk,
+            refusalReason: nil, checkedEntry: nil, issued: [])
+    }
+}

@@ -63,3 +63,38 @@ public struct VerificationAnswer: Codable, Sendable, Equatable {
         }
     }
 }
+
+extension CitizenRequest {
+    /// How the request names the diploma: its serial, else its ledger and ledger number.
+    public var ledgerReference: String { serial ?? "\(ledgerRecordId ?? "")#\(ledgerNumber ?? 0)" }
+}
+
+extension VerificationAnswer {
+    /// The answer to verification request `id`: what it presents compared with the ledger `entry` it names (nil when
+    /// the ledgers hold no such diploma). Names are compared without accents or case; a revocation is the finding
+    /// only when everything presented matches.
+    public init(answering request: CitizenRequest, id: String, entry: LedgerEntryView?, at date: Date) {
+        var presented = ["fullName": request.holderName]
+        if let d = request.holderDateOfBirth { presented["dateOfBirth"] = d }
+        if let s = request.serial { presented["serial"] = s }
+        if let n = request.ledgerNumber { presented["ledgerNumber"] = String(n) }
+        var finding = Finding.notFound
+        var differing = [String]()
+        var decision: String?
+        if let view = entry {
+            if VietnameseText.fold(view.text("fullName")) != VietnameseText.fold(request.holderName) { differing.append("fullName") }
+            if let d = request.holderDateOfBirth, d != view.text("dateOfBirth") { differing.append("dateOfBirth") }
+            if let s = request.serial, s != view.serial { differing.append("serial") }
+            if let n = request.ledgerNumber, n != view.ledgerNumber { differing.append("ledgerNumber") }
+            if let r = view.revocation, differing.isEmpty {
+                finding = .revoked
+                decision = r.decision
+            } else {
+                finding = differing.isEmpty ? .matches : .differs
+            }
+        }
+        self.init(
+            requestId: id, askingBody: request.askingBody, presented: presented, finding: finding, differing: differing,
+            ledgerRef: entry?.ref, revocationDecision: decision, answeredAt: HosoClock.format(date))
+    }
+}

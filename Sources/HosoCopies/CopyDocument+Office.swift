@@ -1,0 +1,52 @@
+import Foundation
+import HosoRecords
+
+/// The office's two documents as pages: a certified copy of a ledger entry and a letter answering a verification
+/// request. Their words are for the citizen or agency reading them: no record ids, no commands.
+extension CopyDocument {
+    /// "Hà Giang, ngày 05 tháng 03 năm 2026" in the office's calendar.
+    static func placeAndDate(_ settings: OfficeSettings, _ date: Date) -> String {
+        let c = settings.calendar.dateComponents([.year, .month, .day], from: date)
+        return (settings.place.isEmpty ? "" : settings.place + ", ")
+            + String(format: "ngày %02d tháng %02d năm %04d", c.day!, c.month!, c.year!)
+    }
+
+    /// A copy from the ledger (bản sao từ sổ gốc) of `view`, numbered `printed`, with its QR code.
+    public static func certifiedCopy(
+        of view: LedgerEntryView, printed: String, settings: OfficeSettings, at date: Date, qrModules: [[Bool]]
+    ) -> CopyDocument {
+        let rows = diplomaRows(
+            holderName: view.text("fullName"), dateOfBirth: LedgerEntryView.vietnameseDate(view.text("dateOfBirth")),
+            placeOfBirth: view.text("placeOfBirth"), sex: view.text("sex"), ethnicity: view.text("ethnicity"),
+            graduationYear: String(view.year), graduationGrade: view.text("graduationGrade"), school: view.school,
+            serial: view.serial, ledgerNumber: String(view.ledgerNumber))
+        return CopyDocument(
+            superiorBody: settings.superiorBody.uppercased(), officeName: settings.officeName.uppercased(), copyNumber: printed,
+            subtitle: LedgerEntryView.diplomaName(ledgerTitle: view.title), rows: rows, issuePlaceAndDate: placeAndDate(settings, date),
+            signerTitle: settings.signerTitle.uppercased(), signerName: settings.signerName,
+            footer: "Bản sao điện tử có chữ ký số của \(settings.officeName). Muốn biết bản sao có đúng sổ gốc không: quét mã QR, "
+                + "hoặc đưa tệp PDF này vào trang kiểm tra văn bằng của cơ quan.",
+            qrModules: qrModules)
+    }
+
+    /// The letter answering verification request `request` with `answer`.
+    public static func verificationLetter(
+        _ answer: VerificationAnswer, request: CitizenRequest, settings: OfficeSettings, at date: Date
+    ) -> CopyDocument {
+        let labels = [
+            "fullName": "Họ và tên:", "dateOfBirth": "Ngày sinh:", "serial": "Số hiệu văn bằng:", "ledgerNumber": "Số vào sổ gốc:",
+        ]
+        var rows = ["fullName", "dateOfBirth", "serial", "ledgerNumber"].compactMap { k in
+            answer.presented[k].map { Row(label: labels[k]!, value: k == "dateOfBirth" ? LedgerEntryView.vietnameseDate($0) : $0) }
+        }
+        rows.append(.init(label: "Kết quả:", value: answer.text.vi))
+        return CopyDocument(
+            superiorBody: settings.superiorBody.uppercased(), officeName: settings.officeName.uppercased(),
+            copyNumber: answer.requestId, title: "VĂN BẢN TRẢ LỜI XÁC MINH VĂN BẰNG",
+            subtitle: request.askingBody.map { "Kính gửi: \($0)" }, rows: rows, issuePlaceAndDate: placeAndDate(settings, date),
+            signerTitle: settings.signerTitle.uppercased(), signerName: settings.signerName,
+            footer: "Văn bản điện tử có chữ ký số của \(settings.officeName). Chỉ trả lời về các thông tin do cơ quan đề nghị cung cấp; "
+                + "muốn kiểm tra văn bản, đưa tệp PDF này vào trang kiểm tra văn bằng của cơ quan.",
+            documentTitle: "Trả lời xác minh văn bằng \(answer.requestId)")
+    }
+}
