@@ -2,7 +2,7 @@ import Foundation
 import HosoCore
 import HosoSigning
 import HosoStore
-import Synchronization
+import HosoPrimitives
 
 /// Read-only lookups for the public verification of a copy, cheap enough to run for every request: one register
 /// line by its number instead of the whole register.
@@ -15,21 +15,5 @@ extension Archive {
         guard !(try index.heads(ofRecord: id)).isEmpty else { return nil }
         let line = try decodeBody(try current(record: id).1.body, as: CopyRegisterEntry.self)
         return line.printedNumber == printedNumber ? line : nil
-    }
-}
-
-/// Certificates by object id, at most `limit` (an office has a handful of copy signers).
-final class ParsedCertificates: Sendable {
-    static let shared = ParsedCertificates()
-    static let limit = 256
-    private let map = Mutex<[String: Certificate]>([:])
-
-    func get(_ id: String) -> Certificate? { map.withLock { $0[id] } }
-
-    func put(_ id: String, _ c: Certificate) {
-        map.withLock { m in
-            if m.count >= Self.limit { m.removeAll() }
-            m[id] = c
-        }
     }
 }

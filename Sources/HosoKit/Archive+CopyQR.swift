@@ -139,10 +139,13 @@ extension Archive {
     /// The stored certificates with these fingerprints (each parsed once).
     func certificates(fingerprints: Set<String>) throws -> [Certificate] {
         fingerprints.sorted().compactMap { fp in
-            if let c = ParsedCertificates.shared.get(fp) { return c }
+            if let c = Self.parsedCertificates.get(fp) { return c }
             guard let id = ObjectID(hex: fp), store.exists(id), let c = try? Certificate(der: try store.read(id)) else { return nil }
-            ParsedCertificates.shared.put(fp, c)
+            Self.parsedCertificates.put(fp, c, cost: c.der.count)
             return c
         }
     }
+
+    /// Certificates parsed once by object id (an office has a handful of copy signers; they are immutable objects).
+    static let parsedCertificates = BoundedCache<String, Certificate>(budget: 4 << 20)
 }

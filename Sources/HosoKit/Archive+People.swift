@@ -12,13 +12,14 @@ extension Archive {
     /// The record type of an assignment.
     public static let assignmentType = "assignment"
 
-    /// The people and assignments as they stand: read once per change of either (the key is every head's id).
+    /// The people and assignments as they stand: read again only after a write to the archive (the key is the
+    /// index's write number, which every committed write raises, and the number of each kind of record), so that
+    /// verifying and listing, which ask for every signature and every book, cost one lookup.
     func identityRecords() throws -> IdentityRecords {
         let personIds = try recordIds(ofType: Self.personType)
         let assignmentIds = try recordIds(ofType: Self.assignmentType)
-        var heads = [String]()
-        for id in personIds + assignmentIds { heads += try index.heads(ofRecord: id) }
-        return try workState.derived(from: "identity", head: heads.joined(separator: " ")) {
+        let key = "\(try index.committedSequence()) \(personIds.count) \(assignmentIds.count)"
+        return try workState.derived(from: "identity", head: key) {
             var people = [PersonIdentity]()
             for id in personIds {
                 if let p = PersonIdentity(recordId: id, body: try current(record: id).1.body) { people.append(p) }
@@ -109,16 +110,22 @@ extension Archive {
                         "The certificate has expired (\(HosoClock.format(cert.notAfter))); nothing was signed"),
                 location: who)
         }
-        let issuers = identity.chain + trust.intermediates + trust.roots
-        for crl in CRL.latest(trust.crls) where issuers.contains(where: { crl.isSigned(by: $0) }) {
-            if let when = crl.revocationDate(of: cert), crl.issuer == cert.issuer {
+        // Revocation and the rest of the path (purpose, chain signatures) as verification will judge them, now: a
+        // certificate that verification would fail is refused before anything is signed.
+        let judged = SignatureVerifier(trust: trust, clock: clock).judgeCertificate(cert, untrusted: identity.chain, at: now)
+        if judged.indication == .failed {
+            if judged.reason == .revoked {
+                let when = judged.revocation?.revokedAt.map(HosoClock.format) ?? "?"
                 throw HosoError(
                     .signingCertificateRevoked,
                     .both(
-                        "Chứng thư số đã bị thu hồi ngày \(HosoClock.format(when)) (theo CRL mới nhất trong kho); chưa ký gì",
-                        "The certificate was revoked on \(HosoClock.format(when)) (by the newest CRL in the archive); nothing was signed"),
+                        "Chứng thư số đã bị thu hồi ngày \(when) (theo CRL trong kho); chưa ký gì",
+                        "The certificate was revoked on \(when) (by the CRLs in the archive); nothing was signed"),
                     location: who)
             }
+            throw HosoError(
+                .signingCertificateNotValid, .both(judged.message.vi + "; chưa ký gì", judged.message.en + "; nothing was signed"),
+                location: who)
         }
         switch try entitlement(certificate: cert.fingerprint, role: role, for: rev, at: now) {
         case .refused(_, let why):

@@ -168,65 +168,38 @@ extension Archive {
         let peer = try peer(named: peerName)
         let client = SyncClient(url: url, node: me.node, identity: identity, server: try peerCertificate(peer), clock: clock)
         var report = SyncReport(peer: peer.name)
-        struct Hello: Decodable { var node: String }
-        guard try JSONDecoder().decode(Hello.self, from: Data(try client.call("hello", body: []))).node == peer.node else {
+        guard try client.hello() == peer.node else {
             throw HosoError(
                 .syncAuthFailed, .both("Máy chủ không phải nút \(peer.name)", "The server is not node \(peer.name)"), location: url)
         }
-        // Push.
+        // Push: only what the server lacks, in batches that each commit on arrival.
         let items = try outgoing(to: peer, me: me, known: Set(try nodeFiles.loadState(peer.node).acked))
-        struct Want: Decodable { var want: [String] }
-        let have = items.map { SyncItem(id: $0.id.hex, kind: $0.kind.rawValue, size: $0.size) }
-        let want = Set(
-            try JSONDecoder().decode(Want.self, from: Data(try client.call("want", body: Array(JSONEncoder().encode(["have": have]))))).want
-        )
+        let want = try client.want(items.map { SyncItem(id: $0.id.hex, kind: $0.kind.rawValue, size: $0.size) })
         try nodeFiles.updateState(peer.node) { $0.acknowledge(upTo: 0, received: items.map(\.id.hex).filter { !want.contains($0) }) }
         report.alreadyThere = items.count - want.count
-        var batch = [UInt8]()
-        var ids = [String]()
-        func flush() throws {
-            guard !ids.isEmpty else { return }
-            _ = try client.call("objects", body: batch)
-            try nodeFiles.updateState(peer.node) { $0.acknowledge(upTo: 0, received: ids) }
-            report.pushed += ids.count
-            batch = []
-            ids = []
-        }
-        for o in items where want.contains(o.id.hex) {
-            if !ids.isEmpty && batch.count + Int(o.size) > batchBytes { try flush() }
-            batch += SyncFrames.header(kind: o.kind.rawValue, id: o.id.hex, size: o.size)
-            try store.scan(o.id) { batch.append(contentsOf: $0) }
-            ids.append(o.id.hex)
-        }
-        try flush()
-        // Pull.
-        struct Items: Decodable { var items: [SyncItem] }
-        let offer = try JSONDecoder().decode(Items.self, from: Data(try client.call("offer", body: Array("{}".utf8)))).items
-        let missing = offer.filter { ObjectID(hex: $0.id).map { !store.exists($0) } ?? false }
-        var start = 0
-        while start < missing.count {
-            var end = start
-            var size: UInt64 = 0
-            while end < missing.count && (end == start || size + missing[end].size <= UInt64(batchBytes)) {
-                size += missing[end].size
-                end += 1
+        for batch in batches(items.filter { want.contains($0.id.hex) }, bytes: UInt64(batchBytes), size: \.size) {
+            var frames = [UInt8]()
+            for o in batch {
+                frames += SyncFrames.header(kind: o.kind.rawValue, id: o.id.hex, size: o.size)
+                try store.scan(o.id) { frames.append(contentsOf: $0) }
             }
-            let frames = try client.call("fetch", body: Array(JSONEncoder().encode(["ids": missing[start..<end].map(\.id)])))
-            let r = try receiveFrames(frames, from: peer, me: me, timestamp: nil)
+            try client.push(frames)
+            try nodeFiles.updateState(peer.node) { $0.acknowledge(upTo: 0, received: batch.map(\.id.hex)) }
+            report.pushed += batch.count
+        }
+        // Pull what the server offers and this archive lacks.
+        let offer = try client.offer()
+        let missing = offer.filter { ObjectID(hex: $0.id).map { !store.exists($0) } ?? false }
+        for batch in batches(missing, bytes: UInt64(batchBytes), size: \.size) {
+            let r = try receiveFrames(try client.fetch(batch.map(\.id)), from: peer, me: me, timestamp: nil)
             report.received.objects += r.objects
             report.received.newObjects += r.newObjects
             report.received.revisions += r.revisions
             report.received.signatures += r.signatures
-            report.pulled += end - start
-            start = end
+            report.pulled += batch.count
         }
         // Everything offered is here now: say so, so the next offer carries only what is new.
-        var i = 0
-        while i < offer.count {
-            let chunk = offer[i..<min(offer.count, i + 20_000)].map(\.id)
-            _ = try client.call("ack", body: Array(JSONEncoder().encode(["ids": chunk])))
-            i += 20_000
-        }
+        try client.acknowledge(offer.map(\.id))
         try nodeFiles.updateState(peer.node) { $0.acknowledge(upTo: 0, received: offer.map(\.id)) }
         report.requests = client.requests
         report.bytesSent = client.bytesSent

@@ -4,12 +4,6 @@ import HosoSigning
 import HosoStore
 import Synchronization
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// State of this process's work on one archive that threads share: copy numbers handed out but not yet
 /// committed, requests being served, and the verifier kept while the trust data stays the same.
 final class WorkState: Sendable {
@@ -21,32 +15,14 @@ final class WorkState: Sendable {
         var storedAndIndexed = Set<ObjectID>()
     }
     private let state = Mutex(State())
-    private let numberingLock = Mutex(())
-    /// The thread holding `numberingLock`, so that a write made inside another (a request created through
-    /// `createRecord`) runs inside it instead of waiting for itself.
-    private let holder = Mutex<pthread_t?>(nil)
-    /// The file other hoso processes on this archive lock for the same purpose.
-    let numberingLockPath: String
+    /// Every write, from reading what its decisions rest on (the last number of a register, the record's heads) to
+    /// committing it, runs alone among this process's threads and every other hoso process on the archive.
+    let numberingLock: WriteLock
 
-    init(root: String) { numberingLockPath = root + "/numbering.lock" }
+    init(root: String) { numberingLock = WriteLock(path: root + "/numbering.lock") }
 
-    /// Runs `body` alone among this process's threads and every other hoso process on the archive: every write,
-    /// from reading what its decisions rest on (the last number of a register, the record's heads) to committing
-    /// it. (A flock on a file opened anew excludes other processes; the lock in memory keeps this process's
-    /// threads from queueing on it.) `body` learns whether it is the outermost call on this thread.
-    func numbering<T>(_ body: (_ outermost: Bool) throws -> T) throws -> T {
-        let me = pthread_self()
-        if holder.withLock({ $0.map { pthread_equal($0, me) != 0 } ?? false }) { return try body(false) }
-        return try numberingLock.withLock { _ in
-            let fileLock = try ArchiveLock(path: numberingLockPath, mode: .exclusive, wait: true)
-            holder.withLock { $0 = me }
-            defer {
-                holder.withLock { $0 = nil }
-                withExtendedLifetime(fileLock) {}
-            }
-            return try body(true)
-        }
-    }
+    /// Runs `body` under `numberingLock`; `body` learns whether it is the outermost call on this thread.
+    func numbering<T>(_ body: (_ outermost: Bool) throws -> T) throws -> T { try numberingLock.run(body) }
 
     /// The lowest number above both the register's highest and every number handed out and not yet committed.
     /// The register is read under the lock: a number is released only after its line is committed, so it is
