@@ -180,6 +180,17 @@ import Testing
         #expect(revoked?.message.en.contains("revoked on") == true)
     }
 
+    /// What verification would fail is refused before signing, by the same judgement: here a certificate made for
+    /// another purpose (its key usage does not allow signing documents).
+    @Test func aCertificateVerificationWouldFailIsRefusedBeforeSigning() throws {
+        let w = try World()
+        let before = try w.a.index.signatures().count
+        let wrong = refusal { try w.sign("sai-muc-dich") }
+        #expect(wrong?.code == .signingCertificateNotValid, "\(String(describing: wrong))")
+        #expect(wrong?.message.en.contains("nothing was signed") == true)
+        #expect(try w.a.index.signatures().count == before)
+    }
+
     @Test func withNoPeopleRecordedTheReportSaysEntitlementWasNotChecked() throws {
         let w = try World()
         try w.sign("gv-toan")
