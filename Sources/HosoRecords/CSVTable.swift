@@ -109,93 +109,14 @@ public enum CSVReader {
     /// position) is ASCII or the whole BOM, so fields are cut between scalars and each is valid UTF-8 by itself:
     /// the same table as walking the text scalar by scalar, without building each field a scalar at a time.
     static func parse(utf8 chars: [UInt8], source: String) throws -> Table {
-        let quote = UInt8(ascii: "\"")
-        let cr = UInt8(ascii: "\r")
-        let lf = UInt8(ascii: "\n")
-        var i = 0
-        if chars.count >= 3, chars[0] == 0xEF, chars[1] == 0xBB, chars[2] == 0xBF { i = 3 }  // U+FEFF
-        let separator = detectSeparator(chars[i...])
-        var records = [(Int, [String])]()
-        var field = [UInt8]()
-        var fields = [String]()
-        var line = 1
-        var recordLine = 1
-        var quoted = false
-        var fieldStarted = false
-        func endField() {
-            fields.append(String(decoding: field, as: UTF8.self))
-            field.removeAll(keepingCapacity: true)
-            fieldStarted = false
-        }
-        func endRecord() {
-            endField()
-            // Skip blank lines entirely (a trailing newline, or empty rows between tables).
-            if !(fields.count == 1 && fields[0].isEmpty) { records.append((recordLine, fields)) }
-            fields = []
-        }
-        while i < chars.count {
-            let c = chars[i]
-            if quoted {
-                if c == quote {
-                    if i + 1 < chars.count && chars[i + 1] == quote {
-                        field.append(quote)
-                        i += 2
-                        continue
-                    }
-                    quoted = false
-                    i += 1
-                    // Only a separator or the end of the record may follow a closing quote.
-                    if i < chars.count, chars[i] != separator, chars[i] != lf, chars[i] != cr {
-                        throw HosoError(
-                            .csvInvalid, .both("Có ký tự sau dấu ngoặc kép đóng", "Characters after a closing quote"),
-                            location: "\(source):\(line)")
-                    }
-                    continue
-                }
-                if c == lf { line += 1 }
-                field.append(c)
-                i += 1
-                continue
-            }
-            switch c {
-            case quote where !fieldStarted && field.isEmpty:
-                quoted = true
-                fieldStarted = true
-            case separator:
-                endField()
-            case cr:
-                if i + 1 < chars.count && chars[i + 1] == lf { i += 1 }
-                endRecord()
-                line += 1
-                recordLine = line
-            case lf:
-                endRecord()
-                line += 1
-                recordLine = line
-            default:
-                if c == quote {
-                    throw HosoError(
-                        .csvInvalid, .both("Dấu ngoặc kép giữa một ô không được bao ngoặc", "A quote inside an unquoted field"),
-                        location: "\(source):\(line)")
-                }
-                // A run of plain bytes at once.
-                var j = i + 1
-                while j < chars.count {
-                    let d = chars[j]
-                    if d == separator || d == quote || d == cr || d == lf { break }
-                    j += 1
-                }
-                field.append(contentsOf: chars[i..<j])
-                fieldStarted = true
-                i = j
-                continue
-            }
-            i += 1
-        }
-        if quoted {
-            throw HosoError(.csvInvalid, .both("Dấu ngoặc kép chưa đóng", "Unterminated quoted field"), location: "\(source):\(recordLine)")
-        }
-        if !field.isEmpty || !fields.isEmpty { endRecord() }
+        var start = 0
+        if chars.count >= 3, chars[0] == 0xEF, chars[1] == 0xBB, chars[2] == 0xBF { start = 3 }  // U+FEFF
+        var scanner = CSVRecordScanner(chars, from: start, separator: detectSeparator(chars[start...]), source: source)
+        return try table(try scanner.scan(), source: source)
+    }
+
+    /// The first record is the header (its titles trimmed), the others are the rows.
+    private static func table(_ records: [(Int, [String])], source: String) throws -> Table {
         guard let first = records.first else {
             throw HosoError(.csvInvalid, .both("Tệp không có dòng tiêu đề", "The file has no header row"), location: source)
         }
@@ -228,6 +149,122 @@ public enum CSVReader {
             if !quoted, counts[c] != nil { counts[c]! += 1 }
         }
         return counts.max { a, b in a.value < b.value || (a.value == b.value && a.key != UInt8(ascii: ",")) }?.key ?? UInt8(ascii: ",")
+    }
+}
+
+/// The walk of `CSVReader.parse(utf8:source:)` over the bytes: cuts fields and records, and counts lines so
+/// that an error names the row it is on.
+private struct CSVRecordScanner {
+    static let quote = UInt8(ascii: "\"")
+    static let cr = UInt8(ascii: "\r")
+    static let lf = UInt8(ascii: "\n")
+
+    let chars: [UInt8]
+    let separator: UInt8
+    let source: String
+    var i: Int
+    /// Each record with the line it starts on.
+    var records = [(Int, [String])]()
+    var field = [UInt8]()
+    var fields = [String]()
+    var line = 1
+    var recordLine = 1
+    var quoted = false
+    var fieldStarted = false
+
+    init(_ chars: [UInt8], from start: Int, separator: UInt8, source: String) {
+        self.chars = chars
+        self.i = start
+        self.separator = separator
+        self.source = source
+    }
+
+    /// Every record, blank lines left out.
+    mutating func scan() throws -> [(Int, [String])] {
+        while i < chars.count {
+            if quoted { try scanQuoted() } else { try scanUnquoted() }
+        }
+        if quoted {
+            throw HosoError(.csvInvalid, .both("Dấu ngoặc kép chưa đóng", "Unterminated quoted field"), location: "\(source):\(recordLine)")
+        }
+        if !field.isEmpty || !fields.isEmpty { endRecord() }
+        return records
+    }
+
+    /// One step inside a quoted field: a doubled quote, the closing quote, or a byte of the field.
+    private mutating func scanQuoted() throws {
+        let c = chars[i]
+        if c == Self.quote {
+            if i + 1 < chars.count && chars[i + 1] == Self.quote {
+                field.append(Self.quote)
+                i += 2
+                return
+            }
+            quoted = false
+            i += 1
+            // Only a separator or the end of the record may follow a closing quote.
+            if i < chars.count, chars[i] != separator, chars[i] != Self.lf, chars[i] != Self.cr {
+                throw HosoError(
+                    .csvInvalid, .both("Có ký tự sau dấu ngoặc kép đóng", "Characters after a closing quote"),
+                    location: "\(source):\(line)")
+            }
+            return
+        }
+        if c == Self.lf { line += 1 }
+        field.append(c)
+        i += 1
+    }
+
+    /// One step outside quotes: an opening quote, a separator, a line end, or a run of plain bytes.
+    private mutating func scanUnquoted() throws {
+        let c = chars[i]
+        switch c {
+        case Self.quote where !fieldStarted && field.isEmpty:
+            quoted = true
+            fieldStarted = true
+        case separator:
+            endField()
+        case Self.cr:
+            if i + 1 < chars.count && chars[i + 1] == Self.lf { i += 1 }
+            endRecord()
+            line += 1
+            recordLine = line
+        case Self.lf:
+            endRecord()
+            line += 1
+            recordLine = line
+        default:
+            if c == Self.quote {
+                throw HosoError(
+                    .csvInvalid, .both("Dấu ngoặc kép giữa một ô không được bao ngoặc", "A quote inside an unquoted field"),
+                    location: "\(source):\(line)")
+            }
+            // A run of plain bytes at once.
+            var j = i + 1
+            while j < chars.count {
+                let d = chars[j]
+                if d == separator || d == Self.quote || d == Self.cr || d == Self.lf { break }
+                j += 1
+            }
+            field.append(contentsOf: chars[i..<j])
+            fieldStarted = true
+            i = j
+            return
+        }
+        i += 1
+    }
+
+    private mutating func endField() {
+        fields.append(String(decoding: field, as: UTF8.self))
+        field.removeAll(keepingCapacity: true)
+        fieldStarted = false
+    }
+
+    private mutating func endRecord() {
+        endField()
+        // Skip blank lines entirely (a trailing newline, or empty rows between tables).
+        if !(fields.count == 1 && fields[0].isEmpty) { records.append((recordLine, fields)) }
+        fields = []
     }
 }
 

@@ -33,7 +33,8 @@ public enum XLSXReader {
     public static func read(path: String, sheet: String? = nil) throws -> Table {
         let bytes: [UInt8]
         do { bytes = try readFile(path, limit: maxFileBytes) } catch let e as FileTooLarge { throw tooLarge(path, e.size) } catch {
-            throw HosoError(.inputNotFound, .both("Không đọc được tệp Excel", "Cannot read the Excel file"), location: path, cause: "\(error)")
+            throw HosoError(
+                .inputNotFound, .both("Không đọc được tệp Excel", "Cannot read the Excel file"), location: path, cause: "\(error)")
         }
         let zip: ZIPParts
         do { zip = try ZIPParts(bytes) } catch { throw notZIP(path, error.detail) }
@@ -54,30 +55,58 @@ public enum XLSXReader {
             location: path, cause: detail)
     }
 
+    /// The workbook's parts in the order the budget counts them: the workbook, its relationships, the shared
+    /// strings, then the sheet.
     private static func read(_ zip: ZIPParts, source path: String, sheet: String?) throws -> Table {
-        let fail = { (vi: String, en: String, cause: String?) in
-            HosoError(.xlsxInvalid, .both("Tệp Excel không đọc được: " + vi, "Unreadable Excel file: " + en), location: path, cause: cause)
+        var parts = BudgetedParts(zip: zip, path: path)
+        let book = try chooseSheet(&parts, sheet: sheet)
+        let shared = try parts.part("xl/sharedStrings.xml").map { SharedStrings(data: $0).strings } ?? []
+        guard let sheetData = try parts.part(book.target) else {
+            throw unreadable(path, "thiếu \(book.target)", "\(book.target) is missing", nil)
         }
+        var table = try table(try grid(sheetData, shared: shared, path: path), path: path)
+        table.date1904 = book.date1904
+        return table
+    }
+
+    /// An unreadable workbook, with what was wrong.
+    private static func unreadable(_ path: String, _ vi: String, _ en: String, _ cause: String?) -> HosoError {
+        HosoError(.xlsxInvalid, .both("Tệp Excel không đọc được: " + vi, "Unreadable Excel file: " + en), location: path, cause: cause)
+    }
+
+    /// The workbook's parts, each within `maxPartBytes` and all of them within `maxTotalBytes`.
+    private struct BudgetedParts {
+        let zip: ZIPParts
+        let path: String
         var total = 0
-        func part(_ name: String) throws -> Data? {
+
+        /// A part's bytes, nil when the workbook has no such part.
+        mutating func part(_ name: String) throws -> Data? {
             let bytes: [UInt8]
             do {
                 guard let b = try zip.data(name, limit: min(maxPartBytes, maxTotalBytes - total)) else { return nil }
                 bytes = b
             } catch {
-                throw fail("không giải nén được \(name)", "cannot extract \(name)", error.detail)
+                throw unreadable(path, "không giải nén được \(name)", "cannot extract \(name)", error.detail)
             }
             total += bytes.count
             // Excel writes its XML parts in UTF-8. Anything else is refused here: Foundation's XMLParser traps
             // (kills the process) on a namespace name that is not valid UTF-8, as the XLSX fuzzer found.
             guard String(validating: bytes, as: UTF8.self) != nil else {
-                throw fail("phần \(name) không phải UTF-8", "part \(name) is not UTF-8", nil)
+                throw unreadable(path, "phần \(name) không phải UTF-8", "part \(name) is not UTF-8", nil)
             }
             return Data(bytes)
         }
-        guard let workbook = try part("xl/workbook.xml") else { throw fail("thiếu xl/workbook.xml", "xl/workbook.xml is missing", nil) }
+    }
+
+    /// The sheet to read (the one named, or the first) as the path of its part, and the workbook's date system.
+    private static func chooseSheet(_ parts: inout BudgetedParts, sheet: String?) throws -> (target: String, date1904: Bool) {
+        let path = parts.path
+        guard let workbook = try parts.part("xl/workbook.xml") else {
+            throw unreadable(path, "thiếu xl/workbook.xml", "xl/workbook.xml is missing", nil)
+        }
         let sheets = XMLElements(data: workbook, element: "sheet").items
-        guard !sheets.isEmpty else { throw fail("không có trang tính", "no worksheet", nil) }
+        guard !sheets.isEmpty else { throw unreadable(path, "không có trang tính", "no worksheet", nil) }
         // The 1904 date system (old Mac Excel): day 0 is 1904-01-01 instead of 1899-12-31.
         let date1904 = XMLElements(data: workbook, element: "workbookPr").items.contains {
             ["1", "true"].contains($0["date1904"]?.lowercased() ?? "")
@@ -85,8 +114,8 @@ public enum XLSXReader {
         let chosen: [String: String]
         if let sheet {
             guard let s = sheets.first(where: { $0["name"] == sheet }) else {
-                throw fail(
-                    "không có trang tính '\(sheet)'", "no worksheet named '\(sheet)'",
+                throw unreadable(
+                    path, "không có trang tính '\(sheet)'", "no worksheet named '\(sheet)'",
                     sheets.compactMap { $0["name"] }.joined(separator: ", "))
             }
             chosen = s
@@ -95,13 +124,16 @@ public enum XLSXReader {
         }
         // Find the sheet's file through the workbook relationships.
         var target = "xl/worksheets/sheet1.xml"
-        if let rid = chosen["r:id"], let rels = try part("xl/_rels/workbook.xml.rels") {
+        if let rid = chosen["r:id"], let rels = try parts.part("xl/_rels/workbook.xml.rels") {
             for r in XMLElements(data: rels, element: "Relationship").items where r["Id"] == rid {
                 if let t = r["Target"] { target = t.hasPrefix("/") ? String(t.dropFirst()) : "xl/" + t }
             }
         }
-        let shared = try part("xl/sharedStrings.xml").map { SharedStrings(data: $0).strings } ?? []
-        guard let sheetData = try part(target) else { throw fail("thiếu \(target)", "\(target) is missing", nil) }
+        return (target, date1904)
+    }
+
+    /// The sheet's cells, row number → column → text, refused with the place of a cell that would be stored wrong.
+    private static func grid(_ sheetData: Data, shared: [String], path: String) throws -> [Int: [Int: String]] {
         let cells = SheetCells(data: sheetData, shared: shared)
         if let problem = cells.problem {
             // The cell's place, as the other import errors give it: file:row:column (letters; the header may not
@@ -111,15 +143,29 @@ public enum XLSXReader {
                 .xlsxInvalid, .both("Tệp Excel không dùng được: " + problem.vi, "Unusable Excel file: " + problem.en), location: at,
                 cause: problem.cause)
         }
-        if let error = cells.error { throw fail("XML hỏng", "broken XML", error) }
-        let grid = cells.rows
+        if let error = cells.error { throw unreadable(path, "XML hỏng", "broken XML", error) }
+        return cells.rows
+    }
+
+    /// The first row with a cell is the header, each title once; the rows below it that are not blank follow.
+    private static func table(_ grid: [Int: [Int: String]], path: String) throws -> Table {
         guard let headerRow = grid.keys.min(), let headerCells = grid[headerRow] else {
-            throw fail("trang tính trống", "the worksheet is empty", nil)
+            throw unreadable(path, "trang tính trống", "the worksheet is empty", nil)
         }
         // The header decides the width: a cell to the right of the last title has no column to go in.
         let width = (headerCells.keys.max() ?? -1) + 1
         func line(_ r: Int) -> [String] { (0..<width).map { grid[r]?[$0] ?? "" } }
         let header = line(headerRow).map { $0.trimmingCharacters(in: .whitespaces) }
+        try checkTitlesDiffer(header, headerRow: headerRow, path: path)
+        let rows = grid.keys.sorted().filter { $0 > headerRow }.compactMap { r -> Table.Row? in
+            let cells = line(r)
+            return cells.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) ? nil : Table.Row(number: r, cells: cells)
+        }
+        return Table(source: path, header: header, rows: rows)
+    }
+
+    /// No two header titles the same, as the importer compares them.
+    private static func checkTitlesDiffer(_ header: [String], headerRow: Int, path: String) throws {
         var seenTitles = [String: Int]()
         for (c, title) in header.enumerated() where !title.isEmpty {
             let key = Table.key(title)
@@ -133,13 +179,6 @@ public enum XLSXReader {
             }
             seenTitles[key] = c
         }
-        let rows = grid.keys.sorted().filter { $0 > headerRow }.compactMap { r -> Table.Row? in
-            let cells = line(r)
-            return cells.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) ? nil : Table.Row(number: r, cells: cells)
-        }
-        var table = Table(source: path, header: header, rows: rows)
-        table.date1904 = date1904
-        return table
     }
 
     /// "B12" → column 1 (0-based), row 12. Nil for anything but one to three letters up to XFD and a row number

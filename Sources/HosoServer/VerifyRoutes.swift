@@ -233,117 +233,141 @@ enum VerifyRoutes {
             "A verification letter from the office (authentic) — its finding: \(finding.en)")
     }
 
+    /// The public page: the last report or problem, if any, then the three ways to ask.
     static func page(_ c: HosoContext, report: PublicReport?, problem: HosoError?) -> HTML {
         Pages.layout(c, title: c.t("Kiểm tra bản sao văn bằng", "Verify a diploma copy")) {
-            if let r = report {
-                // A letter's colour is its finding's: an authentic letter saying "does NOT match" is not green.
-                let look = r.kind == "letter" ? letterLook(r) : r.indication
-                el(
-                    "section",
-                    [
-                        ("class", "card report \(look)"), ("id", "report"), ("data-indication", r.indication), ("data-kind", r.kind),
-                        ("data-finding", r.finding ?? ""),
-                    ]
-                ) {
-                    el("h2") {
-                        if r.kind == "letter" {
-                            el("span", [("class", "badge \(look)")], text: r.finding ?? r.indication)
-                            " "
-                            c.t(letterText(r))
-                        } else {
-                            el("span", [("class", "badge \(r.indication)")], text: r.indication)
-                            " "
-                            c.t(indicationText(r.indication))
-                        }
-                    }
-                    el("dl") {
-                        if let n = r.copyNumber {
-                            el("dt", text: c.t("Bản sao số", "Copy number"))
-                            el("dd", [("id", "copy-number")], text: n)
-                        }
-                        if let d = r.issueDate {
-                            el("dt", text: c.t("Ngày cấp", "Issued"))
-                            el("dd", text: d)
-                        }
-                        for s in r.shown {
-                            el("dt", text: fieldNames[s.field].map { c.t($0) } ?? s.field)
-                            el("dd", text: s.value)
-                        }
-                        if let who = r.signedBy {
-                            el("dt", text: c.t("Ký bởi", "Signed by"))
-                            el("dd", text: who)
-                        }
-                        if let at = r.judgedAt {
-                            el("dt", text: c.t("Đánh giá tại", "Judged at"))
-                            el(
-                                "dd",
-                                text: at
-                                    + (r.timeProof == "timestamp"
-                                        ? c.t(" (dấu thời gian)", " (timestamp)") : c.t(" (thời điểm kiểm tra)", " (verification time)")))
-                        }
-                    }
-                    if !r.messages.isEmpty {
-                        el("ul", [("class", "errors")]) {
-                            for (code, m) in zip(r.reasons, r.messages) {
-                                el("li") {
-                                    el("code", text: code)
-                                    " "
-                                    m.text(c.lang)
-                                }
-                            }
-                        }
-                    }
-                    if r.method == .qr && r.indication == "PASSED" {
-                        el(
-                            "p", [("class", "note")],
-                            text: c.t(
-                                "Mã QR chứng minh dữ liệu trên do cơ quan ký; hãy đối chiếu với bản in.",
-                                "The QR code proves the office signed these data; compare them with the printed copy."))
-                    }
-                }
-            }
+            if let r = report { reportSection(c, r) }
             if let p = problem { el("p", [("class", "error"), ("role", "alert")], text: c.t(p.message)) }
             el(
                 "p", [("class", "note")],
                 text: c.t(
                     "Không cần đăng nhập. Trang chỉ nhắc lại những gì in trên bản sao.",
                     "No sign-in needed. The page repeats only what the copy itself shows."))
-            el(
-                "form",
-                [("method", "post"), ("action", "/verify"), ("enctype", "multipart/form-data"), ("class", "card"), ("id", "verify-pdf")]
-            ) {
-                el("label") {
-                    c.t("Tệp PDF của bản sao", "The copy's PDF file")
-                    el("input", [("type", "file"), ("name", "pdf"), ("id", "pdf"), ("accept", "application/pdf")])
+            pdfForm(c)
+            qrForm(c)
+            numberForm(c)
+        }
+    }
+
+    /// A report: its headline, what the copy shows, the reasons it does not stand, and what a QR check proves.
+    static func reportSection(_ c: HosoContext, _ r: PublicReport) -> HTML {
+        // A letter's colour is its finding's: an authentic letter saying "does NOT match" is not green.
+        let look = r.kind == "letter" ? letterLook(r) : r.indication
+        return el(
+            "section",
+            [
+                ("class", "card report \(look)"), ("id", "report"), ("data-indication", r.indication), ("data-kind", r.kind),
+                ("data-finding", r.finding ?? ""),
+            ]
+        ) {
+            el("h2") {
+                if r.kind == "letter" {
+                    el("span", [("class", "badge \(look)")], text: r.finding ?? r.indication)
+                    " "
+                    c.t(letterText(r))
+                } else {
+                    el("span", [("class", "badge \(r.indication)")], text: r.indication)
+                    " "
+                    c.t(indicationText(r.indication))
                 }
-                el("button", [("type", "submit"), ("id", "verify-pdf-submit")], text: c.t("Kiểm tra tệp PDF", "Check the PDF"))
             }
-            el(
-                "form",
-                [("method", "post"), ("action", "/verify"), ("enctype", "multipart/form-data"), ("class", "card"), ("id", "verify-qr")]
-            ) {
-                el("label") {
-                    c.t("Ảnh chụp mã QR trên bản giấy (JPEG, PNG)", "A photo of the QR code on a paper copy (JPEG, PNG)")
-                    el(
-                        "input",
-                        [("type", "file"), ("name", "qr-image"), ("id", "qr-image"), ("accept", "image/*"), ("capture", "environment")])
+            reportDetails(c, r)
+            if !r.messages.isEmpty {
+                el("ul", [("class", "errors")]) {
+                    for (code, m) in zip(r.reasons, r.messages) {
+                        el("li") {
+                            el("code", text: code)
+                            " "
+                            m.text(c.lang)
+                        }
+                    }
                 }
-                el("button", [("type", "submit"), ("id", "verify-qr-submit")], text: c.t("Kiểm tra mã QR", "Check the QR code"))
             }
-            el(
-                "form",
-                [("method", "post"), ("action", "/verify"), ("enctype", "multipart/form-data"), ("class", "card"), ("id", "verify-number")]
-            ) {
-                el("label") {
-                    c.t("Số bản sao (ví dụ 12/2026)", "Copy number (e.g. 12/2026)")
-                    el("input", [("name", "number"), ("id", "number"), ("inputmode", "numeric")])
-                }
-                el("label") {
-                    c.t("Số hiệu văn bằng in trên bản sao", "The diploma serial printed on the copy")
-                    el("input", [("name", "serial"), ("id", "serial")])
-                }
-                el("button", [("type", "submit"), ("id", "verify-number-submit")], text: c.t("Kiểm tra số bản sao", "Check the number"))
+            if r.method == .qr && r.indication == "PASSED" {
+                el(
+                    "p", [("class", "note")],
+                    text: c.t(
+                        "Mã QR chứng minh dữ liệu trên do cơ quan ký; hãy đối chiếu với bản in.",
+                        "The QR code proves the office signed these data; compare them with the printed copy."))
             }
+        }
+    }
+
+    /// The report's details as a list: copy number, issue date, the copy's own data, signer and when it was judged.
+    static func reportDetails(_ c: HosoContext, _ r: PublicReport) -> HTML {
+        el("dl") {
+            if let n = r.copyNumber {
+                el("dt", text: c.t("Bản sao số", "Copy number"))
+                el("dd", [("id", "copy-number")], text: n)
+            }
+            if let d = r.issueDate {
+                el("dt", text: c.t("Ngày cấp", "Issued"))
+                el("dd", text: d)
+            }
+            for s in r.shown {
+                el("dt", text: fieldNames[s.field].map { c.t($0) } ?? s.field)
+                el("dd", text: s.value)
+            }
+            if let who = r.signedBy {
+                el("dt", text: c.t("Ký bởi", "Signed by"))
+                el("dd", text: who)
+            }
+            if let at = r.judgedAt {
+                el("dt", text: c.t("Đánh giá tại", "Judged at"))
+                el(
+                    "dd",
+                    text: at
+                        + (r.timeProof == "timestamp"
+                            ? c.t(" (dấu thời gian)", " (timestamp)") : c.t(" (thời điểm kiểm tra)", " (verification time)")))
+            }
+        }
+    }
+
+    /// Asking with the copy's PDF file.
+    static func pdfForm(_ c: HosoContext) -> HTML {
+        el(
+            "form",
+            [("method", "post"), ("action", "/verify"), ("enctype", "multipart/form-data"), ("class", "card"), ("id", "verify-pdf")]
+        ) {
+            el("label") {
+                c.t("Tệp PDF của bản sao", "The copy's PDF file")
+                el("input", [("type", "file"), ("name", "pdf"), ("id", "pdf"), ("accept", "application/pdf")])
+            }
+            el("button", [("type", "submit"), ("id", "verify-pdf-submit")], text: c.t("Kiểm tra tệp PDF", "Check the PDF"))
+        }
+    }
+
+    /// Asking with a photo of the QR code on a paper copy.
+    static func qrForm(_ c: HosoContext) -> HTML {
+        el(
+            "form",
+            [("method", "post"), ("action", "/verify"), ("enctype", "multipart/form-data"), ("class", "card"), ("id", "verify-qr")]
+        ) {
+            el("label") {
+                c.t("Ảnh chụp mã QR trên bản giấy (JPEG, PNG)", "A photo of the QR code on a paper copy (JPEG, PNG)")
+                el(
+                    "input",
+                    [("type", "file"), ("name", "qr-image"), ("id", "qr-image"), ("accept", "image/*"), ("capture", "environment")])
+            }
+            el("button", [("type", "submit"), ("id", "verify-qr-submit")], text: c.t("Kiểm tra mã QR", "Check the QR code"))
+        }
+    }
+
+    /// Asking with the copy number and the diploma serial printed on the copy.
+    static func numberForm(_ c: HosoContext) -> HTML {
+        el(
+            "form",
+            [("method", "post"), ("action", "/verify"), ("enctype", "multipart/form-data"), ("class", "card"), ("id", "verify-number")]
+        ) {
+            el("label") {
+                c.t("Số bản sao (ví dụ 12/2026)", "Copy number (e.g. 12/2026)")
+                el("input", [("name", "number"), ("id", "number"), ("inputmode", "numeric")])
+            }
+            el("label") {
+                c.t("Số hiệu văn bằng in trên bản sao", "The diploma serial printed on the copy")
+                el("input", [("name", "serial"), ("id", "serial")])
+            }
+            el("button", [("type", "submit"), ("id", "verify-number-submit")], text: c.t("Kiểm tra số bản sao", "Check the number"))
         }
     }
 }

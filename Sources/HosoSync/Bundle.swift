@@ -181,6 +181,22 @@ public final class BundleReader {
     /// Reads and checks the tag files: the expected set, in order, each listed in the tag manifest with its digest;
     /// `bagit.txt` as RFC 8493 writes it; the header and manifest parse; Payload-Oxum matches the header.
     public func readTags() throws -> BundleTags {
+        let (base, files) = try readTagFiles()
+        try Self.checkTagManifest(files, base: base)
+        let header = try Self.header(files, base: base)
+        let objects = try Self.manifestObjects(files, base: base)
+        try checkBounds(objects, header: header, base: base)
+        try Self.checkPayloadOxum(files, base: base, header: header)
+        let t = BundleTags(
+            header: header, objects: objects, tagManifest: files["tagmanifest-sha256.txt"]!, signature: files[BundleFormat.signatureFile]!,
+            baseDirectory: base)
+        tags = t
+        return t
+    }
+
+    /// The tar's members up to the first under `data/`: one bag directory holding each expected tag file once
+    /// (bagit.txt as RFC 8493 writes it). The bag's directory name and the tag files by name.
+    private func readTagFiles() throws -> (base: String, files: [String: [UInt8]]) {
         var files = [String: [UInt8]]()
         var base: String?
         while let e = try tar.next() {
@@ -211,12 +227,15 @@ public final class BundleReader {
         if files["bagit.txt"]! != BundleFormat.bagitTxt {
             throw Self.invalid("bagit.txt không đúng BagIt 1.0 UTF-8", "bagit.txt is not BagIt 1.0 in UTF-8", base + "/bagit.txt")
         }
-        // The tag manifest covers exactly the other tag files, with their digests.
-        let tagManifest = files["tagmanifest-sha256.txt"]!
-        let listed = try Self.parseManifest(tagManifest, source: base + "/tagmanifest-sha256.txt")
+        return (base, files)
+    }
+
+    /// The tag manifest covers exactly the other tag files, with their digests.
+    private static func checkTagManifest(_ files: [String: [UInt8]], base: String) throws {
+        let listed = try parseManifest(files["tagmanifest-sha256.txt"]!, source: base + "/tagmanifest-sha256.txt")
         let expected = Set(BundleFormat.tagOrder.dropLast())
         guard Set(listed.map(\.path)) == expected, listed.count == expected.count else {
-            throw Self.invalid(
+            throw invalid(
                 "tagmanifest-sha256.txt phải liệt kê đúng các tệp thẻ", "tagmanifest-sha256.txt must list exactly the tag files",
                 base + "/tagmanifest-sha256.txt")
         }
@@ -226,44 +245,57 @@ public final class BundleReader {
                 .both("Mã băm của tệp thẻ không khớp tagmanifest", "A tag file's digest does not match the tag manifest"),
                 location: base + "/" + l.path)
         }
+    }
+
+    /// `hoso-bundle.json`, which must be a version 1 hoso bundle's and name the bag's directory.
+    private static func header(_ files: [String: [UInt8]], base: String) throws -> BundleHeader {
         let header: BundleHeader
         do { header = try JSONDecoder().decode(BundleHeader.self, from: Data(files[BundleFormat.headerFile]!)) } catch {
-            throw Self.invalid(
+            throw invalid(
                 "hoso-bundle.json không đọc được", "hoso-bundle.json is unreadable", base + "/" + BundleFormat.headerFile,
                 cause: "\(error)")
         }
         guard header.format == "hoso-bundle", header.version == 1, base == BundleFormat.baseDirectory(header) else {
-            throw Self.invalid("Không phải gói hoso phiên bản 1", "Not a version 1 hoso bundle", base + "/" + BundleFormat.headerFile)
+            throw invalid("Không phải gói hoso phiên bản 1", "Not a version 1 hoso bundle", base + "/" + BundleFormat.headerFile)
         }
+        return header
+    }
+
+    /// The objects the manifest lists, each as `data/<kind>/<sha256>` under its own digest, once.
+    private static func manifestObjects(_ files: [String: [UInt8]], base: String) throws -> [BundleObject] {
         var objects = [BundleObject]()
         var seen = Set<String>()
-        for l in try Self.parseManifest(files["manifest-sha256.txt"]!, source: base + "/manifest-sha256.txt") {
+        for l in try parseManifest(files["manifest-sha256.txt"]!, source: base + "/manifest-sha256.txt") {
             let parts = l.path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
             guard parts.count == 3, parts[0] == "data", let kind = ObjectKind(rawValue: parts[1]), let id = ObjectID(hex: parts[2]),
                 id.hex == parts[2], id.hex == l.digest, seen.insert(id.hex).inserted
             else {
-                throw Self.invalid(
+                throw invalid(
                     "Dòng manifest không phải data/<loại>/<sha256> khớp mã băm",
                     "A manifest line is not data/<kind>/<sha256> with that digest",
                     base + "/manifest-sha256.txt", cause: l.path)
             }
             objects.append(BundleObject(id: id, kind: kind, size: 0))
         }
+        return objects
+    }
+
+    /// The header counts the manifest's objects, and both stay within the limits.
+    private func checkBounds(_ objects: [BundleObject], header: BundleHeader, base: String) throws {
         guard objects.count == header.objects, objects.count <= limits.maxObjects, header.bytes <= limits.maxBundle else {
             throw Self.invalid(
                 "Số đối tượng/kích thước trong gói vượt giới hạn hoặc không khớp", "Object count or size out of bounds or inconsistent",
                 base + "/" + BundleFormat.headerFile)
         }
+    }
+
+    /// bag-info.txt's Payload-Oxum says what the header says.
+    private static func checkPayloadOxum(_ files: [String: [UInt8]], base: String, header: BundleHeader) throws {
         let info = String(decoding: files["bag-info.txt"]!, as: UTF8.self)
         guard info.split(separator: "\n").contains(where: { $0 == "Payload-Oxum: \(header.bytes).\(header.objects)" }) else {
-            throw Self.invalid(
+            throw invalid(
                 "Payload-Oxum không khớp hoso-bundle.json", "Payload-Oxum does not match hoso-bundle.json", base + "/bag-info.txt")
         }
-        let t = BundleTags(
-            header: header, objects: objects, tagManifest: tagManifest, signature: files[BundleFormat.signatureFile]!,
-            baseDirectory: base)
-        tags = t
-        return t
     }
 
     /// Reads every payload member. Each must be a file listed in the manifest, seen once; `stage` receives it and
