@@ -121,8 +121,7 @@ extension ArchiveIndex {
             if let reissued = (body["reissued"]?["serial"])?.stringValue {
                 var rq = EntryQuery()
                 rq.serial = reissued
-                for other in try findEntries(rq, limit: 5) where other.recordId != (body["reissued"]?["ledgerRecordId"])?.stringValue
-                {
+                for other in try findEntries(rq, limit: 5) where other.recordId != (body["reissued"]?["ledgerRecordId"])?.stringValue {
                     problems.append(
                         HosoError(
                             .ledgerDuplicateSerial,

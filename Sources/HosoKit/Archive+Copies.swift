@@ -292,27 +292,33 @@ extension Archive {
         }
         if r.signerIsOffice == false {
             r.add(
-                "NOT_OFFICE_SIGNER", .both("Bản sao không do chứng thư số của cơ quan ký", "The copy was not signed with the office's certificate"))
+                "NOT_OFFICE_SIGNER",
+                .both("Bản sao không do chứng thư số của cơ quan ký", "The copy was not signed with the office's certificate"))
         }
     }
 
     /// A letter's signature, signer and registration are checked already; its answer stands as of the day it was given.
     private static func checkLetter(_ r: inout CopyReport, embedded: [UInt8]?, request: String?) {
         guard let embedded, let answer = try? JSONDecoder().decode(VerificationAnswer.self, from: Data(embedded)) else {
-            r.add("NO_EMBEDDED_ENTRY", .both("Văn bản trả lời không kèm kết quả dạng máy đọc", "The letter carries no machine-readable answer"))
+            r.add(
+                "NO_EMBEDDED_ENTRY",
+                .both("Văn bản trả lời không kèm kết quả dạng máy đọc", "The letter carries no machine-readable answer"))
             return
         }
         r.letter = answer
         if let request, answer.requestId != request {
             r.add(
-                "ENTRY_MISMATCH", .both("Nội dung văn bản không thuộc yêu cầu đã đăng ký", "The letter's content is not the registered request's"))
+                "ENTRY_MISMATCH",
+                .both("Nội dung văn bản không thuộc yêu cầu đã đăng ký", "The letter's content is not the registered request's"))
         }
     }
 
     /// The entry the copy embeds against the ledger today (corrections since, revocation) and against the register.
     private func checkCertifiedEntry(_ r: inout CopyReport, embedded: [UInt8]?) {
         guard let embedded, let issued = try? JSONDecoder().decode(LedgerEntryView.self, from: Data(embedded)) else {
-            r.add("NO_EMBEDDED_ENTRY", .both("Bản sao không kèm mục sổ gốc dạng máy đọc", "The copy carries no machine-readable ledger entry"))
+            r.add(
+                "NO_EMBEDDED_ENTRY", .both("Bản sao không kèm mục sổ gốc dạng máy đọc", "The copy carries no machine-readable ledger entry")
+            )
             return
         }
         if let now = try? ledgerEntry(issued.ref) {
@@ -327,7 +333,9 @@ extension Archive {
                 .both("Không tìm thấy mục sổ gốc mà bản sao chứng thực", "The ledger entry the copy certifies is not in the archive"))
         }
         if let registered = r.registered, registered.entryDigest != SHA256.hex(embedded) {
-            r.add("ENTRY_MISMATCH", .both("Nội dung đính kèm khác với nội dung đã đăng ký", "The embedded entry differs from the registered one"))
+            r.add(
+                "ENTRY_MISMATCH",
+                .both("Nội dung đính kèm khác với nội dung đã đăng ký", "The embedded entry differs from the registered one"))
         }
     }
 

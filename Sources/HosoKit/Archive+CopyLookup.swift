@@ -1,8 +1,8 @@
 import Foundation
 import HosoCore
+import HosoPrimitives
 import HosoSigning
 import HosoStore
-import HosoPrimitives
 
 /// Read-only lookups for the public verification of a copy, cheap enough to run for every request: one register
 /// line by its number instead of the whole register.

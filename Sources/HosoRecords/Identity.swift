@@ -148,7 +148,9 @@ public struct IdentityRecords: Sendable {
     }
 
     /// What the records say of the holder of `sha256` signing a record of `scope` in `role` on the local `day`.
-    package func finding(certificate sha256: String, role: String, roleTitle: LocalizedText, scope: SigningScope, day: String)
+    package func finding(
+        certificate sha256: String, role: String, roleTitle: LocalizedText, scope: SigningScope, day: String
+    )
         -> IdentityFinding
     {
         guard people.contains(where: { !$0.certificates.isEmpty }) else { return .notRecorded }

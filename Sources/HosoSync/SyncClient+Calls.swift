@@ -12,7 +12,8 @@ extension SyncClient {
     /// Of the objects offered, the ids the server lacks.
     package func want(_ have: [SyncItem]) throws -> Set<String> {
         struct Want: Decodable { var want: [String] }
-        return Set(try JSONDecoder().decode(Want.self, from: Data(try call("want", body: Array(JSONEncoder().encode(["have": have]))))).want)
+        return Set(
+            try JSONDecoder().decode(Want.self, from: Data(try call("want", body: Array(JSONEncoder().encode(["have": have]))))).want)
     }
 
     /// Sends a batch of framed objects, committed whole on arrival.

@@ -152,25 +152,73 @@ extension XLSXHostileTests {
     }
 
     static let lies: [(String, String, @Sendable ([UInt8], Int) -> [UInt8])] = [
-        ("wrong CRC-32", "fails its CRC-32 check", { b, p in var b = b; b[p + 16] ^= 1; return b }),
-        ("size claimed smaller", "not the", { b, p in
-            var b = b
-            let size = UInt32(b[p + 24]) | UInt32(b[p + 25]) << 8
-            b.replaceSubrange(p + 24..<p + 28, with: le32(size - 1))
-            return b
-        }),
-        ("deflate stream cut short", "does not inflate", { b, p in
-            var b = b
-            let c = UInt32(b[p + 20]) | UInt32(b[p + 21]) << 8
-            b.replaceSubrange(p + 20..<p + 24, with: le32(c / 2))
-            return b
-        }),
-        ("compressed size past the end", "past the end", { b, p in var b = b; b.replaceSubrange(p + 20..<p + 24, with: le32(0x7FFF_0000)); return b }),
-        ("encrypted", "encrypted", { b, p in var b = b; b[p + 8] |= 1; return b }),
-        ("ZIP64 marker", "ZIP64", { b, p in var b = b; b.replaceSubrange(p + 24..<p + 28, with: le32(0xFFFF_FFFF)); return b }),
-        ("local header elsewhere", "no local header", { b, p in var b = b; b.replaceSubrange(p + 42..<p + 46, with: le32(3)); return b }),
+        (
+            "wrong CRC-32", "fails its CRC-32 check",
+            { b, p in
+                var b = b
+                b[p + 16] ^= 1
+                return b
+            }
+        ),
+        (
+            "size claimed smaller", "not the",
+            { b, p in
+                var b = b
+                let size = UInt32(b[p + 24]) | UInt32(b[p + 25]) << 8
+                b.replaceSubrange(p + 24..<p + 28, with: le32(size - 1))
+                return b
+            }
+        ),
+        (
+            "deflate stream cut short", "does not inflate",
+            { b, p in
+                var b = b
+                let c = UInt32(b[p + 20]) | UInt32(b[p + 21]) << 8
+                b.replaceSubrange(p + 20..<p + 24, with: le32(c / 2))
+                return b
+            }
+        ),
+        (
+            "compressed size past the end", "past the end",
+            { b, p in
+                var b = b
+                b.replaceSubrange(p + 20..<p + 24, with: le32(0x7FFF_0000))
+                return b
+            }
+        ),
+        (
+            "encrypted", "encrypted",
+            { b, p in
+                var b = b
+                b[p + 8] |= 1
+                return b
+            }
+        ),
+        (
+            "ZIP64 marker", "ZIP64",
+            { b, p in
+                var b = b
+                b.replaceSubrange(p + 24..<p + 28, with: le32(0xFFFF_FFFF))
+                return b
+            }
+        ),
+        (
+            "local header elsewhere", "no local header",
+            { b, p in
+                var b = b
+                b.replaceSubrange(p + 42..<p + 46, with: le32(3))
+                return b
+            }
+        ),
         ("bytes after the end record", "no end of central directory", { b, _ in b + [0] }),
-        ("method 12 (bzip2)", "compression method", { b, p in var b = b; b[p + 10] = 12; return b }),
+        (
+            "method 12 (bzip2)", "compression method",
+            { b, p in
+                var b = b
+                b[p + 10] = 12
+                return b
+            }
+        ),
     ]
 
     @Test(arguments: lies.indices) func zipContainersThatLieAreRefused(_ i: Int) throws {

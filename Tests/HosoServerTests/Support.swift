@@ -137,8 +137,7 @@ final class Browser: @unchecked Sendable {
     convenience init(_ client: any TestClientProtocol) { self.init(RouterClient(client: client)) }
 
     @discardableResult
-    func request(_ method: HTTPRequest.Method, _ uri: String, headers: HTTPFields = [:], body: [UInt8]? = nil) async throws -> Reply
-    {
+    func request(_ method: HTTPRequest.Method, _ uri: String, headers: HTTPFields = [:], body: [UInt8]? = nil) async throws -> Reply {
         var h = headers
         if !cookies.isEmpty { h[.cookie] = cookies.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "; ") }
         let r = try await client.send(method, uri, headers: h, body: body.map { ByteBuffer(bytes: $0) })
