@@ -12,7 +12,7 @@ import Glibc
 /// Helpers for the time-stamping tests: the real `openssl`/`curl` programs, a throwaway PKI
 /// made with `openssl ca` (so certificates can be valid in 2019), and a raw HTTP client for abusing the server.
 enum TSATest {
-    static let openssl = "/usr/bin/openssl"
+    static let openssl = OpenSSLCA.openssl
     static let curl = "/usr/bin/curl"
 
     struct Failed: Error, CustomStringConvertible {
@@ -62,69 +62,15 @@ enum TSATest {
 
     static func sharedPKI() throws -> PKI { try pki.get() }
 
-    private static let caConfig = """
-        [ ca ]
-        default_ca = hoso_ca
-        [ hoso_ca ]
-        dir = .
-        database = ./index.txt
-        new_certs_dir = ./newcerts
-        serial = ./serial
-        default_md = sha256
-        policy = policy_any
-        unique_subject = no
-        copy_extensions = none
-        email_in_dn = no
-        [ policy_any ]
-        commonName = supplied
-        organizationName = optional
-        [ root_ext ]
-        basicConstraints = critical,CA:TRUE
-        keyUsage = critical,keyCertSign,cRLSign
-        subjectKeyIdentifier = hash
-        [ ca_ext ]
-        basicConstraints = critical,CA:TRUE,pathlen:0
-        keyUsage = critical,keyCertSign,cRLSign
-        subjectKeyIdentifier = hash
-        authorityKeyIdentifier = keyid
-        [ tsa_ext ]
-        basicConstraints = critical,CA:FALSE
-        keyUsage = critical,digitalSignature
-        extendedKeyUsage = critical,timeStamping
-        subjectKeyIdentifier = hash
-        authorityKeyIdentifier = keyid
-        [ tsa_noncritical_ext ]
-        basicConstraints = critical,CA:FALSE
-        keyUsage = critical,digitalSignature
-        extendedKeyUsage = timeStamping
-        [ signer_ext ]
-        basicConstraints = critical,CA:FALSE
-        keyUsage = critical,digitalSignature,nonRepudiation
-        extendedKeyUsage = emailProtection
-
-        """
-
     private static func makePKI() throws -> PKI {
         let dir = TempDirectory()
-        try FileManager.default.createDirectory(atPath: dir.path + "/newcerts", withIntermediateDirectories: true)
-        dir.write("index.txt", "")
-        dir.write("serial", "1000\n")
-        dir.write("ca.cnf", caConfig)
+        let ca = try OpenSSLCA(in: dir.path, organization: "hoso test")
+        // One database for every authority of this PKI, so serial numbers never repeat.
+        try ca.database("db")
 
         /// A P-256 key and a certificate for `cn`, signed by `issuer` (nil: self-signed) for [start, end].
         func issue(_ name: String, cn: String, ext: String, by issuer: String?, start: String, end: String) throws -> Issued {
-            try openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "\(name).key"], in: dir.path)
-            try openssl(["req", "-new", "-key", "\(name).key", "-subj", "/CN=\(cn)/O=hoso test", "-out", "\(name).csr"], in: dir.path)
-            var args = [
-                "ca", "-batch", "-config", "ca.cnf", "-in", "\(name).csr", "-out", "\(name).pem", "-extensions", ext,
-                "-startdate", start, "-enddate", end, "-notext",
-            ]
-            if let issuer {
-                args += ["-cert", "\(issuer).pem", "-keyfile", "\(issuer).key"]
-            } else {
-                args += ["-selfsign", "-keyfile", "\(name).key"]
-            }
-            try openssl(args, in: dir.path)
+            try ca.issue(name, cn: cn, ext: ext, by: issuer, start: start, end: end, database: "db")
             let certPEM = String(decoding: try dir.read("\(name).pem"), as: UTF8.self)
             let keyPEM = try dir.read("\(name).key")
             return Issued(
