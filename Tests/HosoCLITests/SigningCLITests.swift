@@ -277,36 +277,16 @@ import Glibc
 
 /// `hoso tsa serve` in the background, on a port it picks; its URL read from its first line of output.
 final class TSAProcess: @unchecked Sendable {
-    let process = Process()
+    let process: Process
     let url: String
 
     init(box: Sandbox) throws {
-        process.executableURL = URL(fileURLWithPath: hosoBinary)
-        process.arguments = ["tsa", "serve", "--key", box.path("pki/tsa.p12"), "--password-env", "PW", "--port", "0"]
-        process.currentDirectoryURL = URL(fileURLWithPath: box.root)
-        process.environment = cleanEnvironment.merging(["PW": "pw"]) { $1 }
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try launch(process)
-        var buffer = Data()
-        var found: String?
-        // Read until the address appears or the server ends its output (no deadline: a busy machine is slow).
-        while found == nil {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            buffer.append(chunk)
-            let text = String(decoding: buffer, as: UTF8.self)
-            if let r = text.range(of: #"http://127\.0\.0\.1:[0-9]+/?"#, options: .regularExpression) { found = String(text[r]) }
-        }
-        guard let found else {
-            process.terminate()
-            throw TSAStartError(output: String(decoding: buffer, as: UTF8.self))
-        }
-        url = found
+        let server = try ServerProcess(
+            hosoBinary, ["tsa", "serve", "--key", box.path("pki/tsa.p12"), "--password-env", "PW", "--port", "0"], in: box.root,
+            environment: cleanEnvironment.merging(["PW": "pw"]) { $1 })
+        process = server.process
+        url = server.url
     }
-
-    struct TSAStartError: Error { var output: String }
 
     func stop() {
         if process.isRunning { kill(process.processIdentifier, SIGTERM) }

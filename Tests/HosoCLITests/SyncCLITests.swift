@@ -137,24 +137,8 @@ import Testing
         _ box: Sandbox, env: [String: String],
         command: [String] = ["sync", "serve", "--archive", "office", "--port", "0"]
     ) throws -> (Process, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: hosoBinary)
-        p.arguments = command
-        p.currentDirectoryURL = URL(fileURLWithPath: box.root)
-        p.environment = cleanEnvironment.merging(env) { $1 }
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try launch(p)
-        var line = Data()
-        while !line.contains(0x0A) {
-            let d = out.fileHandleForReading.availableData
-            if d.isEmpty { break }
-            line += d
-        }
-        let text = String(decoding: line, as: UTF8.self)
-        let url = try #require(text.split(separator: " ").first { $0.hasPrefix("http://") }).trimmingCharacters(in: .whitespacesAndNewlines)
-        return (p, url)
+        let server = try ServerProcess(hosoBinary, command, in: box.root, environment: cleanEnvironment.merging(env) { $1 })
+        return (server.process, server.url)
     }
 
     /// The web application (`hoso serve`) answers the sync protocol under /sync/, as `hoso sync serve` does: a known

@@ -355,15 +355,3 @@ import Testing
         #expect(revoked.indication == "FAILED" && revoked.reasons == ["DIPLOMA_REVOKED"], "\(revoked.reasons)")
     }
 }
-
-/// Results gathered from threads.
-private final class Locked<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-    init(_ value: Value) { self.value = value }
-    func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
-    }
-}

@@ -12,21 +12,9 @@ import Testing
         try #require(FileManager.default.isExecutableFile(atPath: hosoBinary), "build hoso first (swift build)")
         try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/curl"), "curl is needed")
         let fx = try Fixture()
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: hosoBinary)
-        server.arguments = ["--archive", fx.archivePath, "serve", "--port", "0"]
-        let out = Pipe()
-        server.standardOutput = out
-        server.standardError = FileHandle.nullDevice
-        try launch(server)
+        let started = try ServerProcess(hosoBinary, ["--archive", fx.archivePath, "serve", "--port", "0"])
+        let (server, url) = (started.process, started.url)
         defer { if server.isRunning { kill(server.processIdentifier, SIGKILL) } }
-        var line = Data()
-        while !line.contains(0x0A) {
-            let chunk = out.fileHandleForReading.availableData
-            try #require(!chunk.isEmpty, "hoso serve stopped before printing its address")
-            line += chunk
-        }
-        let url = try #require(String(decoding: line, as: UTF8.self).firstMatch(of: /http:\/\/127\.0\.0\.1:[0-9]+/)).output
 
         // 600 verifications of copy numbers 1/2026 … 600/2026, 16 at a time; curl writes each status with its number
         // to a file as it arrives. Each number is in its log entry's target, so answers and entries pair one to one.

@@ -5,14 +5,10 @@ import HosoTestSupport
 @testable import HosoSigning
 @testable import HosoTransport
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Helpers for the time-stamping tests: the real `openssl`/`curl` programs, a throwaway PKI
-/// made with `openssl ca` (so certificates can be valid in 2019), and a raw HTTP client for abusing the server.
+/// made with `openssl ca` (so certificates can be valid in 2019), and the raw requests that abuse the server.
 enum TSATest {
-    static let openssl = "/usr/bin/openssl"
+    static let openssl = OpenSSLCA.openssl
     static let curl = "/usr/bin/curl"
 
     struct Failed: Error, CustomStringConvertible {
@@ -62,69 +58,15 @@ enum TSATest {
 
     static func sharedPKI() throws -> PKI { try pki.get() }
 
-    private static let caConfig = """
-        [ ca ]
-        default_ca = hoso_ca
-        [ hoso_ca ]
-        dir = .
-        database = ./index.txt
-        new_certs_dir = ./newcerts
-        serial = ./serial
-        default_md = sha256
-        policy = policy_any
-        unique_subject = no
-        copy_extensions = none
-        email_in_dn = no
-        [ policy_any ]
-        commonName = supplied
-        organizationName = optional
-        [ root_ext ]
-        basicConstraints = critical,CA:TRUE
-        keyUsage = critical,keyCertSign,cRLSign
-        subjectKeyIdentifier = hash
-        [ ca_ext ]
-        basicConstraints = critical,CA:TRUE,pathlen:0
-        keyUsage = critical,keyCertSign,cRLSign
-        subjectKeyIdentifier = hash
-        authorityKeyIdentifier = keyid
-        [ tsa_ext ]
-        basicConstraints = critical,CA:FALSE
-        keyUsage = critical,digitalSignature
-        extendedKeyUsage = critical,timeStamping
-        subjectKeyIdentifier = hash
-        authorityKeyIdentifier = keyid
-        [ tsa_noncritical_ext ]
-        basicConstraints = critical,CA:FALSE
-        keyUsage = critical,digitalSignature
-        extendedKeyUsage = timeStamping
-        [ signer_ext ]
-        basicConstraints = critical,CA:FALSE
-        keyUsage = critical,digitalSignature,nonRepudiation
-        extendedKeyUsage = emailProtection
-
-        """
-
     private static func makePKI() throws -> PKI {
         let dir = TempDirectory()
-        try FileManager.default.createDirectory(atPath: dir.path + "/newcerts", withIntermediateDirectories: true)
-        dir.write("index.txt", "")
-        dir.write("serial", "1000\n")
-        dir.write("ca.cnf", caConfig)
+        let ca = try OpenSSLCA(in: dir.path, organization: "hoso test")
+        // One database for every authority of this PKI, so serial numbers never repeat.
+        try ca.database("db")
 
         /// A P-256 key and a certificate for `cn`, signed by `issuer` (nil: self-signed) for [start, end].
         func issue(_ name: String, cn: String, ext: String, by issuer: String?, start: String, end: String) throws -> Issued {
-            try openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "\(name).key"], in: dir.path)
-            try openssl(["req", "-new", "-key", "\(name).key", "-subj", "/CN=\(cn)/O=hoso test", "-out", "\(name).csr"], in: dir.path)
-            var args = [
-                "ca", "-batch", "-config", "ca.cnf", "-in", "\(name).csr", "-out", "\(name).pem", "-extensions", ext,
-                "-startdate", start, "-enddate", end, "-notext",
-            ]
-            if let issuer {
-                args += ["-cert", "\(issuer).pem", "-keyfile", "\(issuer).key"]
-            } else {
-                args += ["-selfsign", "-keyfile", "\(name).key"]
-            }
-            try openssl(args, in: dir.path)
+            try ca.issue(name, cn: cn, ext: ext, by: issuer, start: start, end: end, database: "db")
             let certPEM = String(decoding: try dir.read("\(name).pem"), as: UTF8.self)
             let keyPEM = try dir.read("\(name).key")
             return Issued(
@@ -150,71 +92,9 @@ enum TSATest {
 
     // MARK: Raw HTTP
 
-    /// Sends `bytes` to 127.0.0.1:`port` as they are and returns the status code of the answer (0 if none) and its body.
-    static func rawHTTP(port: UInt16, _ bytes: [UInt8], halfClose: Bool = false) throws -> (status: Int, body: [UInt8]) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Failed(description: "socket: \(errnoDescription(errno))") }
-        defer { close(fd) }
-        var tv = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = port.bigEndian
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard rc == 0 else { throw Failed(description: "connect: \(errnoDescription(errno))") }
-        var sent = 0
-        while sent < bytes.count {
-            let n = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if n <= 0 { break }  // the server may refuse early and stop reading
-            sent += n
-        }
-        if halfClose { shutdown(fd, Int32(SHUT_WR)) }
-        var reply = [UInt8]()
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        // Until the server closes, or the answer is complete (a kept-alive connection stays open after it).
-        while true {
-            let n = recv(fd, &chunk, chunk.count, 0)
-            if n <= 0 { break }
-            reply += chunk[0..<n]
-            if let end = find([13, 10, 13, 10], in: reply) {
-                let head = String(decoding: reply[..<end], as: UTF8.self).lowercased()
-                if let line = head.split(separator: "\r\n").first(where: { $0.hasPrefix("content-length:") }),
-                    let length = Int(line.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)),
-                    reply.count >= end + 4 + length
-                {
-                    break
-                }
-            }
-        }
-        let text = String(decoding: reply, as: UTF8.self)
-        let status = text.hasPrefix("HTTP/1.1 ") ? Int(text.dropFirst(9).prefix(3)) ?? 0 : 0
-        let sep: [UInt8] = [13, 10, 13, 10]
-        let body = find(sep, in: reply).map { Array(reply[($0 + 4)...]) } ?? []
-        return (status, body)
-    }
-
-    /// Where `needle` first occurs in `hay`.
-    static func find(_ needle: [UInt8], in hay: [UInt8]) -> Int? {
-        guard hay.count >= needle.count else { return nil }
-        return (0...(hay.count - needle.count)).first { hay[$0..<($0 + needle.count)].elementsEqual(needle) }
-    }
-
     /// A TimeStampReq POSTed with the right headers.
     static func post(_ body: [UInt8], path: String = "/", contentType: String = "application/timestamp-query") -> [UInt8] {
         Array("POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: \(contentType)\r\nContent-Length: \(body.count)\r\n\r\n".utf8)
             + body
     }
-}
-
-/// A value shared between threads under a lock.
-final class TSALocked<Value: Sendable>: @unchecked Sendable {
-    // @unchecked: `stored` is only touched under `lock`.
-    private let lock = NSLock()
-    private var stored: Value
-    init(_ value: Value) { stored = value }
-    var value: Value { lock.withLock { stored } }
-    func update(_ body: (inout Value) -> Void) { lock.withLock { body(&stored) } }
 }

@@ -77,7 +77,7 @@ import Testing
         let der = try authority(pki).token(forDigest: digest)
         // Move genTime by a year inside the signed TSTInfo ("2019" → "2018"): the content digest no longer matches.
         let year = Array("20190601".utf8)
-        let at = try #require(TSATest.find(year, in: der))
+        let at = try #require(byteOffset(of: year, in: der))
         var forged = der
         forged[at + 3] = UInt8(ascii: "8")
         let token = try TimeStampToken(der: forged)
@@ -286,10 +286,10 @@ import Testing
         #expect(server.url == "http://127.0.0.1:\(port)/")
         let digests = (0..<6).map { TimeStampHash.sha256.digest([UInt8($0)]) }
         // Several at once: connections are served concurrently.
-        let results = TSALocked([Int: [UInt8]]())
+        let results = Locked([Int: [UInt8]]())
         DispatchQueue.concurrentPerform(iterations: digests.count) { i in
             if let t = try? TimeStampClient.fetch(url: "http://127.0.0.1:\(port)/", digest: digests[i], timeout: 3600) {
-                results.update { $0[i] = t }
+                results.withLock { $0[i] = t }
             }
         }
         let tokens = results.value
@@ -356,21 +356,21 @@ import Testing
             ("short body", TSATest.post(query).dropLast(10), 400),
         ]
         for (name, bytes, expected) in cases {
-            let answer = try TSATest.rawHTTP(port: port, Array(bytes), halfClose: true)
+            let answer = try RawConnection.exchange(port: port, Array(bytes), halfClose: true)
             #expect(answer.status == expected, "\(name)")
         }
         // A syntactically fine HTTP request whose body is not a TimeStampReq: the protocol's own rejection.
-        let junk = try TSATest.rawHTTP(port: port, TSATest.post(Array("garbage".utf8)))
+        let junk = try RawConnection.exchange(port: port, TSATest.post(Array("garbage".utf8)))
         #expect(junk.status == 200)
         #expect(throws: HosoError(.badTimestamp, .both("", ""))) {
             try TimeStampClient.token(from: junk.body, for: TimeStampClient.request(digest: TimeStampHash.sha256.digest([3])))
         }
         // Still serving, at both paths.
         for path in ["/", "/tsa"] {
-            let ok = try TSATest.rawHTTP(port: port, TSATest.post(query, path: path))
+            let ok = try RawConnection.exchange(port: port, TSATest.post(query, path: path))
             #expect(ok.status == 200)
             let req = try TimeStampClient.request(digest: TimeStampHash.sha256.digest([4]))
-            let answer = try TSATest.rawHTTP(port: port, TSATest.post(req.der, path: path))
+            let answer = try RawConnection.exchange(port: port, TSATest.post(req.der, path: path))
             #expect(
                 TimeStampToken.check(
                     der: try TimeStampClient.token(from: answer.body, for: req),
@@ -378,7 +378,7 @@ import Testing
                     == .valid(genTime: Self.june2019, tsa: pki.tsa.certificate))
         }
         // A peer that connects and says nothing, or hangs up at once, does not stop the others.
-        _ = try TSATest.rawHTTP(port: port, [], halfClose: true)
+        _ = try RawConnection.exchange(port: port, [], halfClose: true)
         let token = try TimeStampClient.fetch(url: "http://127.0.0.1:\(port)/tsa", digest: TimeStampHash.sha256.digest([8]), timeout: 3600)
         #expect(!token.isEmpty)
     }
@@ -391,10 +391,10 @@ import Testing
         server.stop()
         server.stop()  // twice is fine
         #expect(server.url == nil)
-        #expect(throws: TSATest.Failed.self) { try TSATest.rawHTTP(port: port, TSATest.post([])) }
+        #expect(throws: RawConnection.Failed.self) { try RawConnection.exchange(port: port, TSATest.post([])) }
         let again = try server.start()
         defer { server.stop() }
-        #expect(try TSATest.rawHTTP(port: again, TSATest.post([])).status == 200)
+        #expect(try RawConnection.exchange(port: again, TSATest.post([])).status == 200)
     }
 
     /// The TSTInfo inside a token: ContentInfo → [0] SignedData → encapContentInfo → [0] → OCTET STRING.

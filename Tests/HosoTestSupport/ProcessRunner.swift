@@ -80,6 +80,17 @@ public func launch(_ process: Process) throws {
     try process.run()
 }
 
+/// A program ready to `launch`, so every child of the tests is set up alike: its arguments, working directory (nil:
+/// the test runner's) and environment (nil: the test runner's).
+func configuredProcess(_ executable: String, _ arguments: [String], in directory: String?, environment: [String: String]?) -> Process {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: executable)
+    p.arguments = arguments
+    if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
+    if let environment { p.environment = environment }
+    return p
+}
+
 /// A started program, its output pipes, and the watchdog that kills it when it runs too long.
 private struct Child {
     let process: Process
@@ -91,11 +102,7 @@ private struct Child {
         _ executable: String, _ arguments: [String], in directory: String?, environment: [String: String]?,
         timeout: Double?
     ) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = arguments
-        if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        if let environment { p.environment = environment }
+        let p = configuredProcess(executable, arguments, in: directory, environment: environment)
         let outPipe = Pipe()
         let errPipe = Pipe()
         p.standardOutput = outPipe

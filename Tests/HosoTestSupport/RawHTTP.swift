@@ -75,10 +75,13 @@ public final class RawConnection {
         return false
     }
 
+    /// Says the request is over: shuts the sending side, so the server reads the end of the stream.
+    public func finishSending() { shutdown(fd, Int32(SHUT_WR)) }
+
     /// Reads one answer: until its head and `Content-Length` bytes of body arrived, or the server closed, or
-    /// `within` seconds passed. Returns the status (0 for none), the head's lines and the body.
-    public func readAnswer(within seconds: Double = 60) -> (status: Int, head: String, body: [UInt8]) {
-        let deadline = Date().addingTimeInterval(seconds)
+    /// `within` seconds passed (nil: no deadline). Returns the status (0 for none), the head's lines and the body.
+    public func readAnswer(within seconds: Double? = 60) -> (status: Int, head: String, body: [UInt8]) {
+        let deadline = seconds.map { Date().addingTimeInterval($0) }
         var reply = [UInt8]()
         var buf = [UInt8](repeating: 0, count: 16 * 1024)
         func parsed() -> (Int, String, [UInt8])? {
@@ -92,10 +95,10 @@ public final class RawConnection {
             guard reply.count >= end + 4 + length else { return nil }
             return (status, head, Array(reply[(end + 4)..<(end + 4 + length)]))
         }
-        while Date() < deadline {
+        while deadline.map({ Date() < $0 }) ?? true {
             if let p = parsed() { return p }
             var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            if poll(&p, 1, 200) <= 0 { continue }
+            if poll(&p, 1, deadline == nil ? -1 : 200) <= 0 { continue }
             let n = recv(fd, &buf, buf.count, Int32(MSG_DONTWAIT))
             if n > 0 {
                 reply += buf[0..<n]
@@ -106,5 +109,19 @@ public final class RawConnection {
         if let p = parsed() { return p }
         let text = String(decoding: reply, as: UTF8.self)
         return (text.hasPrefix("HTTP/1.1 ") ? Int(text.dropFirst(9).prefix(3)) ?? 0 : 0, text, [])
+    }
+
+    /// One request on a connection of its own, for a server that must answer whatever it is sent: sends `bytes` as
+    /// they are (then ends the stream when `halfClose`) and reads the answer until it is complete or the server
+    /// closes. No deadline: a busy machine may answer slowly.
+    public static func exchange(
+        port: UInt16, _ bytes: [UInt8], halfClose: Bool = false
+    ) throws -> (
+        status: Int, head: String, body: [UInt8]
+    ) {
+        let c = try RawConnection(port: port)
+        c.send(bytes)  // the server may refuse early and stop reading: its answer is still read
+        if halfClose { c.finishSending() }
+        return c.readAnswer(within: nil)
     }
 }
