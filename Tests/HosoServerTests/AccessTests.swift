@@ -163,3 +163,68 @@ import Testing
         try AccessTable.check(Array(AccessTable.roles.keys) + Array(AccessTable.open))
     }
 }
+
+/// Every account against every record through every route that shows one record: the rule, restated here from the
+/// issue's words rather than read from `Visibility`, must hold on each route, screens and API alike.
+extension AccessTests {
+    enum Kind: CaseIterable { case bookTanLap, bookXuanSon, ledger, request }
+
+    /// Who may read which record: teachers their own assignments' books, a principal their school's, the office's
+    /// staff ledgers and requests, the admin and unlinked accounts nothing (people are recorded in this archive).
+    static let mayRead: [String: Set<Kind>] = [
+        "toan-tl": [.bookTanLap], "toan-xs": [.bookXuanSon], "ht-tl": [.bookTanLap],
+        "teacher": [], "principal": [], "admin": [],
+        "registrar": [.ledger, .request], "clerk": [.ledger, .request], "office-head": [.ledger, .request],
+    ]
+
+    static let roleOf: [String: Role] = [
+        "toan-tl": .teacher, "toan-xs": .teacher, "ht-tl": .principal, "teacher": .teacher, "principal": .principal,
+        "admin": .admin, "registrar": .registrar, "clerk": .clerk, "office-head": .officeHead,
+    ]
+
+    /// The routes that show one record of a kind, each with its key in `AccessTable` (the route half of the rule,
+    /// which `RouteProtectionTests` walks route × role).
+    static func routes(_ kind: Kind, id: String) -> [(route: String, path: String)] {
+        let q = Self.q(id)
+        let general = [("GET /record", "/record?id=\(q)"), ("GET /api/record", "/api/record?id=\(q)")]
+        switch kind {
+        case .bookTanLap, .bookXuanSon:
+            return general + [("GET /gradebook", "/gradebook?id=\(q)"), ("GET /api/gradebook", "/api/gradebook?id=\(q)")]
+        case .ledger:
+            return general + [
+                ("GET /ledger/page", "/ledger/page?ledger=\(q)&page=1"), ("GET /api/ledger/page", "/api/ledger/page?ledger=\(q)&page=1"),
+            ]
+        case .request:
+            return general + [("GET /requests/{id}", "/requests/\(id)"), ("GET /api/requests/{id}", "/api/requests/\(id)")]
+        }
+    }
+
+    @Test func everyAccountReadsExactlyItsRecordsOnEveryRoute() async throws {
+        let w = try World()
+        let ids: [Kind: String] = [
+            .bookTanLap: w.books.tanLap, .bookXuanSon: w.books.xuanSon, .ledger: Fixture.ledgerId, .request: w.fx.requestId,
+        ]
+        try await w.fx.app().test(.router) { client in
+            for (account, allowed) in Self.mayRead.sorted(by: { $0.key < $1.key }) {
+                let b = Browser(client)
+                #expect(try await b.login(account).status == .seeOther, "\(account) signs in")
+                var shown = Set<Kind>()
+                for kind in Kind.allCases {
+                    for (route, path) in Self.routes(kind, id: ids[kind]!) {
+                        let r = try await b.get(path)
+                        if allowed.contains(kind) && AccessTable.roles[route]!.contains(Self.roleOf[account]!) {
+                            #expect(r.status == .ok, "\(account) \(path) → \(r.status)")
+                            shown.insert(kind)
+                        } else {
+                            #expect(r.status == .forbidden, "\(account) \(path) → \(r.status)")
+                            // A refusal says nothing of what the record holds.
+                            #expect(!b.lastBody.contains("Lò Văn An") && !b.lastBody.contains(Fixture.holder), "\(account) \(path)")
+                        }
+                    }
+                }
+                // And each record an account may read, some route of its role shows it.
+                #expect(shown == allowed, "\(account) is shown \(shown), may read \(allowed)")
+            }
+        }
+    }
+}
