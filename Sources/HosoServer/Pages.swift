@@ -72,13 +72,10 @@ enum Pages {
     static func errorPage(context: HosoContext, status: HTTPResponse.Status, problems: [HosoError]) -> Response {
         let page = layout(context, title: context.t("Không thực hiện được", "Could not do this") + " (\(status.code))") {
             el("ul", [("class", "errors")]) {
+                // The reader sees what went wrong in words; the code and where (a record id, a form field) stay in
+                // the page for support and scripts, not in the text a clerk, teacher or citizen reads.
                 for p in problems {
-                    el("li") {
-                        el("code", text: p.code.rawValue)
-                        " "
-                        p.location.map { "\($0): " } ?? ""
-                        context.t(p.message)
-                    }
+                    el("li", [("data-code", p.code.rawValue), ("data-location", p.location)], text: context.t(p.message))
                 }
             }
             el("p") { el("a", [("href", "/")], text: context.t("Về trang chính", "Back to the start page")) }

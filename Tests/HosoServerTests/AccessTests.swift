@@ -228,3 +228,24 @@ extension AccessTests {
         }
     }
 }
+
+extension AccessTests {
+    /// What a person reads on a page: the text between the tags.
+    static func visibleText(_ html: String) -> String { html.replacingOccurrences(of: "<[^>]+>", with: " ", options: .regularExpression) }
+
+    /// An error page says what went wrong in words; its reason code and the record id stay out of the text a teacher
+    /// or clerk reads (they are in the page's markup for support and scripts).
+    @Test func errorPagesSpeakWordsNotCodesOrRecordIds() async throws {
+        let w = try World()
+        try await w.fx.app().test(.router) { client in
+            let p = Browser(client)
+            try await p.login("ht-tl")
+            let r = try await p.get("/record?id=\(Self.q(w.books.xuanSon))")
+            #expect(r.status == .forbidden)
+            let text = Self.visibleText(p.lastBody)
+            #expect(text.contains("Tài khoản không được xem hồ sơ này"), "\(text)")
+            #expect(!text.contains("FORBIDDEN") && !text.contains(w.books.xuanSon), "\(text)")
+            #expect(p.lastBody.contains("data-code=\"FORBIDDEN\""))
+        }
+    }
+}
