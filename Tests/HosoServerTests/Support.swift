@@ -75,9 +75,17 @@ struct Fixture: Sendable {
                 })
             let services = ServiceGroup(configuration: .init(services: [app], logger: app.logger))
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await services.run() }
+                group.addTask {
+                    // A server that stops (or never starts) ends the wait for its port too.
+                    defer { portSink.finish() }
+                    try await services.run()
+                }
                 var port = 0
                 for await p in ports { port = p }
+                guard port != 0 else {
+                    try await group.waitForAll()
+                    throw CancellationError()
+                }
                 let client = TestClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(24 * 3600)))
                 client.connect()
                 do {
