@@ -16,9 +16,12 @@ extension Archive {
     /// index's write number, which every committed write raises, and the number of each kind of record), so that
     /// verifying and listing, which ask for every signature and every book, cost one lookup.
     func identityRecords() throws -> IdentityRecords {
+        // The write number first: records read after it are at least as new as it says, so a write that commits
+        // meanwhile can only make the cached value newer than its key, never older.
+        let sequence = try index.committedSequence()
         let personIds = try recordIds(ofType: Self.personType)
         let assignmentIds = try recordIds(ofType: Self.assignmentType)
-        let key = "\(try index.committedSequence()) \(personIds.count) \(assignmentIds.count)"
+        let key = "\(sequence) \(personIds.count) \(assignmentIds.count)"
         return try workState.derived(from: "identity", head: key) {
             var people = [PersonIdentity]()
             for id in personIds {
