@@ -37,7 +37,7 @@ def browser(width=1280, height=900, phone=False):
     })
     # The Debian driver, never a downloaded one (Selenium Manager is not used when a path is given).
     d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=o)
-    d.set_page_load_timeout(30)
+    d.set_page_load_timeout(300)  # a guard against a hang, not a measure: CI machines are busy
     return d
 
 
@@ -56,7 +56,7 @@ def check(name, fn):
         traceback.print_exc()
 
 
-def wait(d, cond, t=20):
+def wait(d, cond, t=300):
     return WebDriverWait(d, t).until(cond)
 
 
