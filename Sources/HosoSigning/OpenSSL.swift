@@ -164,12 +164,22 @@ enum OpenSSL {
     }
 
     /// The NID of an OID, registering it with OpenSSL the first time (OBJ_txt2obj on every signature was measurable).
+    /// Looked up and registered under one lock: two threads registering the same OID at once made the second
+    /// OBJ_create fail ("oid exists") and cached NID_undef, after which every signature of the process failed.
+    /// A failure is never cached.
     static func nid(_ oid: String) -> Int32 {
-        if let n = nids.withLock({ $0[oid] }) { return n }
-        var n = OBJ_txt2nid(oid)
-        if n == NID_undef { n = OBJ_create(oid, nil, nil) }
-        nids.withLock { $0[oid] = n }
-        return n
+        nids.withLock { cache in
+            if let n = cache[oid] { return n }
+            var n = OBJ_txt2nid(oid)
+            if n == NID_undef { n = OBJ_create(oid, nil, nil) }
+            if n == NID_undef {
+                // Registered by someone else meanwhile (OpenSSL itself, another library): take theirs.
+                ERR_clear_error()
+                n = OBJ_txt2nid(oid)
+            }
+            if n != NID_undef { cache[oid] = n }
+            return n
+        }
     }
 
     private static let nids = Mutex<[String: Int32]>([:])

@@ -121,3 +121,17 @@ import Testing
     }
 
 }
+
+/// Registering an OID from many threads at once (the first signatures of a busy server): every thread gets the same
+/// real NID. Before the fix, the losers of the race cached NID_undef and every later signature failed.
+@Test func anOIDRegisteredFromManyThreadsAtOnceGetsOneNID() {
+    let oid = "1.3.6.1.4.1.57264.\(UInt32.random(in: 1...UInt32.max)).\(UInt32.random(in: 1...UInt32.max))"
+    let got = Locked([Int32]())
+    DispatchQueue.concurrentPerform(iterations: 16) { _ in
+        let n = OpenSSL.nid(oid)
+        got.withLock { $0.append(n) }
+    }
+    let nids = got.value
+    #expect(nids.count == 16 && Set(nids).count == 1 && nids[0] != 0, "\(nids)")
+    #expect(OpenSSL.nid(oid) == nids[0])
+}
