@@ -89,6 +89,9 @@ public struct HosoError: Error, Sendable, CustomStringConvertible, Equatable {
     public var location: String?
     /// The lower-level cause, e.g. "errno 28: No space left on device".
     public var cause: String?
+    /// For a failed write: whether anything reached the archive before the failure (true: a re-run continues or
+    /// says it is done; false: nothing changed). Nil where the question does not arise or is answered elsewhere.
+    public var tookEffect: Bool?
 
     public init(_ code: Code, _ message: LocalizedText, location: String? = nil, cause: String? = nil) {
         self.code = code

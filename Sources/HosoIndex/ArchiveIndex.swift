@@ -15,11 +15,13 @@ package final class ArchiveIndex: Sendable {
 
     /// Opens (creating if needed) the index. `building` is for a fresh file that will be renamed into place:
     /// it uses a rollback journal rather than WAL, so the file is complete on its own once closed, with no
-    /// -wal file that a rename would leave behind.
-    package init(path: String, building: Bool = false) throws {
+    /// -wal file that a rename would leave behind. `readOnly` is for commands that only read (on a read-only medium
+    /// or a full disk): nothing is migrated or written, and an index not at the current schema is refused.
+    package init(path: String, building: Bool = false, readOnly: Bool = false) throws {
         self.path = path
         do {
             var config = Configuration()
+            config.readonly = readOnly
             config.busyMode = .timeout(30)
             // The writer's configuration keeps `wal` alive as long as its connection: the hook's context.
             let wal = WALProgress()
@@ -35,8 +37,18 @@ package final class ArchiveIndex: Sendable {
                 building
                 ? try DatabaseQueue(path: path, configuration: config)
                 : try DatabasePool(path: path, configuration: config)
-            checkpointer = building ? nil : Checkpointer(path: path)
+            checkpointer = building || readOnly ? nil : Checkpointer(path: path)
             lookups = LookupConnections(path: path)
+            if readOnly {
+                guard try pool.read({ try Self.migrator.hasCompletedMigrations($0) }) else {
+                    throw HosoError(
+                        .indexError,
+                        LocalizedText(
+                            vi: "Chỉ mục thuộc phiên bản cũ và không được sửa khi chỉ đọc",
+                            en: "The index is of an older version and is not upgraded when only reading"), location: path)
+                }
+                return
+            }
             try Self.migrator.migrate(pool)
             // A write that reported success is in the index after a power cut too: the log is synced at each
             // commit. Set again after opening: the pool sets synchronous=NORMAL on its writer after

@@ -42,19 +42,17 @@ extension Archive {
             inScope.insert(obj.id)
             if !known.contains(obj.id) { revisions.append(r) }
         }
-        var refs = [String]()
-        for r in revisions {
-            // The objects a body names travel with it (a ledger's page scans); records travel by scope only.
-            for ref in CanonicalJSON.references(inCanonical: try store.read(ObjectID(hex: r.id)!)) where !inScope.contains(ref) {
-                let oid = ObjectID(hex: ref)!
-                if store.exists(oid), try store.header(of: oid).kind != .record { refs.append(ref) }
-            }
-        }
-        for ref in refs { try add(ref) }
         if rule.trustOut {
             for kind in [ObjectKind.certificate, .crl] { for o in try index.objects(kind: kind.rawValue) { try add(o.id) } }
         }
-        for r in RevisionRow.parentsFirst(revisions) { try add(r.id) }
+        for r in RevisionRow.parentsFirst(revisions) {
+            // The objects a body names travel just before it (a ledger's page scans); records travel by scope only.
+            for ref in CanonicalJSON.references(inCanonical: try store.read(ObjectID(hex: r.id)!)) where !inScope.contains(ref) {
+                let oid = ObjectID(hex: ref)!
+                if store.exists(oid), try store.header(of: oid).kind != .record { try add(ref) }
+            }
+            try add(r.id)
+        }
         for s in try index.signatures() where signed.contains(s.revisionId) { try add(s.id) }
         return out
     }
@@ -65,28 +63,45 @@ extension Archive {
     /// revisions decode in canonical form, are in the scope accepted from this peer, have their parents (here or
     /// arriving), satisfy their schema; signatures parse and sign an accepted revision; certificates and CRLs come only
     /// from an office. Any problem: everything staged is removed and every problem reported.
-    func commitIntake(_ intake: Intake, from peer: Peer, me: NodeInfo, timestamp: TimestampSource?) throws -> IntakeResult {
+    /// `filesMayWait` (HTTP batches): files that no arriving revision names wait aside in the peer's inbox
+    /// (`SyncInbox`) for the batch that brings their revision; a bundle carries whole groups, so there they are refused.
+    func commitIntake(
+        _ intake: Intake, from peer: Peer, me: NodeInfo, timestamp: TimestampSource?, filesMayWait: Bool = false
+    ) throws -> IntakeResult {
         // Checked against the archive and committed under the write lock: the parents and heads checked are those
         // the commit builds on.
         do {
-            return try writing { try commitIntakeLocked(intake, from: peer, me: me, timestamp: timestamp) }
+            return try writing {
+                try commitIntakeLocked(intake, from: peer, me: me, timestamp: timestamp, filesMayWait: filesMayWait)
+            }
         } catch {
             store.discard(intake.staged)
             throw error
         }
     }
 
-    private func commitIntakeLocked(_ intake: Intake, from peer: Peer, me: NodeInfo, timestamp: TimestampSource?) throws -> IntakeResult {
+    private func commitIntakeLocked(
+        _ intake: Intake, from peer: Peer, me: NodeInfo, timestamp: TimestampSource?, filesMayWait: Bool
+    ) throws -> IntakeResult {
         var committed = false
         defer { if !committed { store.discard(intake.staged) } }
         let rule = try LinkRule(peer: peer, me: me, localOnly: Self.localOnlyTypes, trustStoreType: Self.trustStoreType)
         let (revs, sigs, decodeProblems) = try Self.decodeIntake(intake, rule: rule, peer: peer)
-        var problems = decodeProblems
+        let named = Self.namedObjects(intake)
+        let (unnamed, companionProblems) = Self.intakeCompanions(intake, named: named, peer: peer, mayWait: filesMayWait)
+        var problems = decodeProblems + companionProblems
         problems += try intakeRevisionProblems(revs, rule: rule, peer: peer)
         problems += try intakeSignatureProblems(sigs, revs: revs, rule: rule)
         if !problems.isEmpty { throw HosoProblems(problems) }
 
-        var staged = intake.staged
+        // Files that wait move to the inbox; files that waited and are named now come out of it into the store.
+        let inbox = SyncInbox(archiveRoot: root, node: peer.node)
+        inbox.prune(now: clock.now())
+        let waitingNow = Set(unnamed.map(\.object.id))
+        var staged = intake.staged.filter { !waitingNow.contains($0.object.id) }
+        try inbox.keep(unnamed)
+        let here = Set(staged.map(\.object.id))
+        staged += inbox.take(named.filter { !here.contains($0) && !store.exists($0) }, store: store)
         var evidence = [StoredObject]()
         do {
             try stageEvidence(of: sigs, seen: Set(intake.ids), staged: &staged, evidence: &evidence)
@@ -94,7 +109,7 @@ extension Archive {
             committed = true
             return try indexIntake(intake, staged: staged, isNew: isNew, evidence: evidence, revs: revs, sigs: sigs, timestamp: timestamp)
         } catch {
-            if !committed { store.discard(staged) }
+            if !committed { store.discard(staged.filter { !$0.tempPath.hasPrefix(inbox.dir) }) }
             throw error
         }
     }
@@ -137,6 +152,48 @@ extension Archive {
             }
         }
         return (revs, sigs, problems)
+    }
+
+    /// The object ids the arriving revisions name.
+    private static func namedObjects(_ intake: Intake) -> Set<ObjectID> {
+        var named = Set<ObjectID>()
+        for (kind, bytes) in intake.small.values where kind == .record {
+            for ref in CanonicalJSON.references(inCanonical: bytes) { if let id = ObjectID(hex: ref) { named.insert(id) } }
+        }
+        return named
+    }
+
+    /// New objects of the other kinds: a peer sends only files that an arriving revision names (a ledger's scans, a
+    /// copy's PDF, a letter), never manifests or kinds hoso does not exchange, which would sit in this archive
+    /// unexplained (a forged manifest makes fsck report files missing). Files nothing names are refused, or, where
+    /// they may wait for their revision, returned to be kept aside.
+    private static func intakeCompanions(
+        _ intake: Intake, named: Set<ObjectID>, peer: Peer, mayWait: Bool
+    ) -> (unnamed: [StagedObject], problems: [HosoError]) {
+        var unnamed = [StagedObject]()
+        var problems = [HosoError]()
+        for s in intake.staged where !Intake.smallKinds.contains(s.object.kind) {
+            let kind = s.object.kind
+            if !Intake.companionKinds.contains(kind) {
+                problems.append(
+                    HosoError(
+                        .notAuthorised,
+                        .both(
+                            "Không nhận đối tượng loại \(kind) từ nút khác", "Objects of kind \(kind) are not accepted from another node"),
+                        location: s.object.id.hex, cause: peer.name))
+            } else if !named.contains(s.object.id) {
+                if mayWait {
+                    unnamed.append(s)
+                } else {
+                    problems.append(
+                        HosoError(
+                            .notAuthorised,
+                            .both("Tệp gửi đến không thuộc bản ghi nào gửi kèm", "A file that no revision sent with it names"),
+                            location: s.object.id.hex, cause: peer.name))
+                }
+            }
+        }
+        return (unnamed, problems)
     }
 
     /// Revisions outside the peer's scope, without their parents, of another record's type, or failing their schema.
@@ -350,6 +407,15 @@ extension Archive {
                     id: h.id, from: peer.name, sequence: h.sequence, alreadyImported: true, result: IntakeResult(),
                     conflicts: try conflicts())
             }
+            guard h.sequence <= state.lastImported + BundleFormat.maxSequenceGap else {
+                throw HosoError(
+                    .bundleOutOfSequence,
+                    .both(
+                        "Số thứ tự gói (\(h.sequence)) vượt quá xa gói đã nhận (\(state.lastImported)) của \(peer.name); không nhận gì",
+                        "The bundle's number (\(h.sequence)) is too far past the last one imported (\(state.lastImported)) from \(peer.name); nothing was imported"
+                    ),
+                    location: path)
+            }
             guard h.sequence > state.lastImported else {
                 throw HosoError(
                     .bundleReplayed,
@@ -374,7 +440,15 @@ extension Archive {
             let result = try commitIntake(intake, from: peer, me: me, timestamp: timestamp)
             state.lastImported = h.sequence
             state.lastImportedDigest = digest
-            state.acknowledge(upTo: h.acknowledges, received: intake.ids.map(\.hex))
+            if h.acknowledges > state.lastSent {
+                // The peer has imported bundles numbered past the last this node remembers making: this archive was
+                // restored from an older copy (or the peer is wrong). None of ours counts as delivered, so everything
+                // pending goes again, and the next bundle is numbered past them, so the peer does not refuse it as old.
+                state.lastSent = h.acknowledges
+                state.acknowledge(upTo: 0, received: intake.ids.map(\.hex))
+            } else {
+                state.acknowledge(upTo: h.acknowledges, received: intake.ids.map(\.hex))
+            }
             try nodeFiles.saveState(peer.node, state)
             return BundleImported(
                 id: h.id, from: peer.name, sequence: h.sequence, alreadyImported: false, result: result, conflicts: try conflicts())

@@ -54,7 +54,9 @@ public final class ArchiveSyncService: SyncService, @unchecked Sendable {
     public func want(peer node: String, have: [SyncItem]) throws -> [String] {
         try state.withLock { _ in
             _ = try peer(node)
-            return have.compactMap { ObjectID(hex: $0.id) }.filter { !archive.store.exists($0) }.map(\.hex)
+            // A file waiting in the peer's inbox for its revision is not asked for again.
+            let inbox = SyncInbox(archiveRoot: archive.root, node: node)
+            return have.compactMap { ObjectID(hex: $0.id) }.filter { !archive.store.exists($0) && !inbox.contains($0) }.map(\.hex)
         }
     }
 
@@ -132,7 +134,7 @@ extension Archive {
             store.discard(intake.staged)
             throw error
         }
-        let result = try commitIntake(intake, from: peer, me: me, timestamp: timestamp)
+        let result = try commitIntake(intake, from: peer, me: me, timestamp: timestamp, filesMayWait: true)
         try nodeFiles.updateState(peer.node) { $0.acknowledge(upTo: 0, received: intake.ids.map(\.hex)) }
         return result
     }
@@ -189,7 +191,8 @@ extension Archive {
         }
         // Pull what the server offers and this archive lacks.
         let offer = try client.offer()
-        let missing = offer.filter { ObjectID(hex: $0.id).map { !store.exists($0) } ?? false }
+        let inbox = SyncInbox(archiveRoot: root, node: peer.node)
+        let missing = offer.filter { ObjectID(hex: $0.id).map { !store.exists($0) && !inbox.contains($0) } ?? false }
         for batch in batches(missing, bytes: UInt64(batchBytes), size: \.size) {
             let r = try receiveFrames(try client.fetch(batch.map(\.id)), from: peer, me: me, timestamp: nil)
             report.received.objects += r.objects

@@ -41,14 +41,32 @@ public final class Archive: Sendable {
 
     /// The store's write number, compared with the index's (see `CommitMarker`).
     let marker: CommitMarker
+    /// Whether this instance may write (see ``Access``).
+    public let access: Access
+    /// A reader's own index, built in a temporary folder when the archive's could not be used as it is.
+    private let privateIndex = Mutex<PrivateIndexFolder?>(nil)
+    /// True when a reader answers from an index of its own, built from the objects (see ``Access/readOnly``).
+    public var indexIsPrivate: Bool { privateIndex.withLock { $0 != nil } }
+
+    /// How a command uses the archive.
+    public enum Access: Sendable {
+        /// Commands that may write: the index is caught up or rebuilt in place before anything is answered.
+        case readWrite
+        /// Commands that only read (list, show, find, fsck, verify): nothing in the archive is written and no lock
+        /// but a shared one is taken, so they work on a read-only medium and on a full disk. An index that is
+        /// missing, behind the objects, of an older version or unreadable there is not repaired but built aside, in
+        /// a temporary folder removed afterwards, so answers still come from every object.
+        case readOnly
+    }
 
     /// The index file's name in the archive directory.
     public static let indexFileName = "index.sqlite"
 
     var indexPath: String { root + "/" + Self.indexFileName }
 
-    private init(root: String, clock: HosoClock, lock: ArchiveLock, index: ArchiveIndex) {
+    private init(root: String, clock: HosoClock, lock: ArchiveLock, index: ArchiveIndex, access: Access = .readWrite) {
         self.root = root
+        self.access = access
         self.store = ObjectStore(root: root)
         self.clock = clock
         self.lock = lock
@@ -66,9 +84,11 @@ public final class Archive: Sendable {
         return try open(at: path, clock: clock)
     }
 
-    /// Opens an existing archive. A missing index is rebuilt from the objects.
-    public static func open(at path: String, clock: HosoClock = .system) throws -> Archive {
+    /// Opens an existing archive. A missing index is rebuilt from the objects; a reader (``Access/readOnly``) builds
+    /// its own instead and writes nothing.
+    public static func open(at path: String, clock: HosoClock = .system, access: Access = .readWrite) throws -> Archive {
         try ArchiveConfig.check(at: path)
+        if access == .readOnly { return try openForReading(at: path, clock: clock) }
         let lock = try ArchiveLock(path: path + "/lock", mode: .shared, wait: true)
         let indexPath = path + "/" + indexFileName
         // A missing or unreadable index is rebuilt: it is derived state, so rebuilding loses nothing.
@@ -76,17 +96,17 @@ public final class Archive: Sendable {
         // would answer "nothing here"; and alone, so two processes never build it at once.
         var rebuilt = false
         var index: ArchiveIndex? = nil
-        if access(indexPath, F_OK) == 0 {
+        if Glibc.access(indexPath, F_OK) == 0 {
             index = try openUnlessDamaged(indexPath)
         }
         if index == nil {
             try lock.waitExclusive()
             defer { lock.downgradeToShared() }
             // Another process may have rebuilt it while we waited.
-            if access(indexPath, F_OK) == 0, let ok = try openUnlessDamaged(indexPath) {
+            if Glibc.access(indexPath, F_OK) == 0, let ok = try openUnlessDamaged(indexPath) {
                 index = ok
             } else {
-                if access(indexPath, F_OK) == 0 {
+                if Glibc.access(indexPath, F_OK) == 0 {
                     // Keep the unreadable file for diagnosis rather than deleting evidence.
                     for suffix in ["", "-wal", "-shm"] {
                         _ = rename(indexPath + suffix, path + "/index.damaged.sqlite" + suffix)
@@ -105,6 +125,29 @@ public final class Archive: Sendable {
         // An index behind the store (a write stopped after its objects) is caught up before anything is answered.
         if try archive.indexIsBehind() { try archive.workState.numbering { _ in try archive.catchUpIndex() } }
         try archive.completeIndexTasks()
+        return archive
+    }
+
+    private static func openForReading(at path: String, clock: HosoClock) throws -> Archive {
+        let lock = try ArchiveLock(path: path + "/lock", mode: .shared, wait: true, readOnly: true)
+        let indexPath = path + "/" + indexFileName
+        if Glibc.access(indexPath, F_OK) == 0, let index = try? ArchiveIndex(path: indexPath, readOnly: true) {
+            let archive = Archive(root: path, clock: clock, lock: lock, index: index, access: .readOnly)
+            // Any doubt (behind, unfinished tasks, a read that fails) means the private index: never a stale answer.
+            if let behind = try? archive.indexIsBehind(), !behind, let tasks = try? index.pendingTasks(), tasks.isEmpty {
+                return archive
+            }
+            try? index.close()
+        }
+        // Where the archive can be written after all, its index is repaired as a writer would (once, not at every
+        // read); on a read-only medium or a full disk that fails, and the reader builds its own.
+        if let repaired = try? open(at: path, clock: clock, access: .readWrite) { return repaired }
+        let folder = try PrivateIndexFolder()
+        _ = try indexBuilder(ObjectStore(root: path)).build(at: folder.indexPath, progress: nil)
+        // Opened for writing (in its own folder): it is the reader's file, and only a writer turns it into WAL mode.
+        let archive = Archive(root: path, clock: clock, lock: lock, index: try ArchiveIndex(path: folder.indexPath), access: .readOnly)
+        archive.privateIndex.withLock { $0 = folder }
+        archive.rebuiltFlag.withLock { $0 = true }
         return archive
     }
 
@@ -135,6 +178,7 @@ public final class Archive: Sendable {
     /// Removes temporary files left by a crashed writer, if no other hoso process is at work.
     /// Only the first call of an instance looks: later temporary files may be other threads' writes in progress.
     func cleanLeftovers() {
+        guard access == .readWrite else { return }
         leftoversCleaned.withLock { done in
             guard !done else { return }
             done = true
@@ -271,18 +315,32 @@ public final class Archive: Sendable {
     /// may be in the store without their index rows), or at the next open or write if that fails too.
     /// Nested calls (a workflow that writes through another) run inside the outer one.
     func writing<T>(_ body: () throws -> T) throws -> T {
-        try workState.numbering { outermost in
+        guard access == .readWrite else {
+            throw HosoError(
+                .archiveUnwritable,
+                .both("Lệnh chỉ đọc không ghi được vào kho", "A read-only command cannot write to the archive"), location: root)
+        }
+        return try workState.numbering { outermost in
             guard outermost else { return try body() }
             try catchUpIndex()
             let sequence = try marker.advance(above: try index.committedSequence())
+            let published = store.published
             let result: T
             do { result = try body() } catch {
                 try? catchUpIndex()
-                throw error
+                throw Self.saying(error, tookEffect: store.published != published)
             }
-            try index.setCommittedSequence(sequence)
+            do { try index.setCommittedSequence(sequence) } catch { throw Self.saying(error, tookEffect: true) }
             return result
         }
+    }
+
+    /// A write's error with whether it changed the archive: objects renamed into place stay (the index catches up
+    /// with them), so the write took effect, at least in part, and a re-run continues or says it is done.
+    static func saying(_ error: any Error, tookEffect: Bool) -> any Error {
+        guard var e = error as? HosoError else { return error }
+        if e.tookEffect == nil { e.tookEffect = tookEffect }
+        return e
     }
 
     /// Whether the index holds every write of the store (false: a write stopped between its objects and its index).
@@ -309,5 +367,26 @@ public final class Archive: Sendable {
             throw HosoError.fromErrno(errno, path: indexPath, action: .both("thay chỉ mục", "replacing the index"))
         }
         try fsyncDirectory(root)
+    }
+}
+
+/// A temporary folder holding a reader's own index; removed with it.
+final class PrivateIndexFolder: Sendable {
+    let path: String
+    var indexPath: String { path + "/" + Archive.indexFileName }
+
+    init() throws {
+        let base = FileManager.default.temporaryDirectory.path
+        var template = Array((base + "/hoso-index-XXXXXX").utf8CString)
+        guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+            throw HosoError.fromErrno(
+                errno, path: base, action: .both("tạo chỉ mục tạm để đọc kho", "making a temporary index to read the archive"))
+        }
+        path = String(cString: made)
+    }
+
+    deinit {
+        for suffix in ["", "-wal", "-shm", "-journal"] { _ = unlink(indexPath + suffix) }
+        _ = rmdir(path)
     }
 }

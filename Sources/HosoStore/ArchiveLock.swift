@@ -13,9 +13,15 @@ public final class ArchiveLock: Sendable {
 
     public enum Mode: Sendable { case shared, exclusive }
 
-    /// Takes the lock, waiting for it unless `wait` is false, in which case it fails with `busy`.
-    public init(path: String, mode: Mode, wait: Bool) throws {
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+    /// Takes the lock, waiting for it unless `wait` is false, in which case it fails with `busy`. A reader
+    /// (`readOnly`) opens the file without writing it, so it can lock an archive on a read-only medium; where the file
+    /// cannot even be opened there (a medium nobody can write has no writer to wait for), it holds no lock.
+    public init(path: String, mode: Mode, wait: Bool, readOnly: Bool = false) throws {
+        let fd = readOnly ? open(path, O_RDONLY | O_CLOEXEC) : open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        if fd < 0 && readOnly && errno == ENOENT && !Self.canWrite(parentDirectory(of: path)) {
+            self.fd = -1
+            return
+        }
         if fd < 0 {
             throw HosoError.fromErrno(errno, path: path, action: LocalizedText(vi: "mở tệp khoá", en: "opening the lock file"))
         }
@@ -38,18 +44,23 @@ public final class ArchiveLock: Sendable {
         self.fd = fd
     }
 
+    private static func canWrite(_ dir: String) -> Bool { access(dir, W_OK) == 0 }
+
     /// Tries to upgrade to exclusive without waiting; returns false if someone else holds it.
-    public func tryExclusive() -> Bool { flock(fd, LOCK_EX | LOCK_NB) == 0 }
+    public func tryExclusive() -> Bool { fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0 }
 
     /// Upgrades to exclusive, waiting for other holders to finish.
     public func waitExclusive() throws {
+        guard fd >= 0 else {
+            throw HosoError.fromErrno(EROFS, path: "lock", action: LocalizedText(vi: "khoá kho", en: "locking the archive"))
+        }
         while flock(fd, LOCK_EX) != 0 {
             if errno == EINTR { continue }
             throw HosoError.fromErrno(errno, path: "lock", action: LocalizedText(vi: "khoá kho", en: "locking the archive"))
         }
     }
 
-    public func downgradeToShared() { _ = flock(fd, LOCK_SH) }
+    public func downgradeToShared() { if fd >= 0 { _ = flock(fd, LOCK_SH) } }
 
-    deinit { close(fd) }
+    deinit { if fd >= 0 { close(fd) } }
 }

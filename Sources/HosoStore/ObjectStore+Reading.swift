@@ -142,8 +142,8 @@ extension ObjectStore {
         }
     }
 
-    /// Writes an object's verified content to a new file at `dest`, atomically: the file appears
-    /// only once every byte has been checked.
+    /// Writes an object's verified content to a new file at `dest`, atomically and durably: the file appears
+    /// only once every byte has been checked, and stays after a power cut once this returns.
     public func export(_ id: ObjectID, to dest: String) throws {
         let dir = parentDirectory(of: dest)
         let tmp = dir + "/.hoso-" + randomTempName()
@@ -161,6 +161,8 @@ extension ObjectStore {
             _ = unlink(tmp)
             throw error
         }
+        // The name is durable too: a power cut after "written" must not take the file back.
+        try fsyncDirectory(dir)
     }
 
     // MARK: - Helpers

@@ -282,6 +282,7 @@ extension ObjectStore {
                 throw HosoError.fromErrno(errno, path: shardDir, action: action)
             }
             if rename(s.tempPath, final) != 0 { throw HosoError.fromErrno(errno, path: final, action: action) }
+            notePublished()
             touched.insert(shardDir)
             isNew.append(true)
         }

@@ -1,6 +1,7 @@
 import CHosoSys
 import HosoCore
 import HosoPrimitives
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -74,6 +75,12 @@ public final class ObjectStore: Sendable {
     static let worthRatio = 0.9
     /// Objects up to this size are read into memory by `read` (and by `copy` before any byte is written out).
     public static let inMemoryLimit: UInt64 = 64 << 20
+
+    /// New object files made visible by this instance (renamed into place): a failed write that moved it has
+    /// changed the archive, one that did not has changed nothing.
+    private let publishedCount = Atomic<Int>(0)
+    public var published: Int { publishedCount.load(ordering: .relaxed) }
+    func notePublished() { publishedCount.add(1, ordering: .relaxed) }
 
     public init(root: String) {
         self.root = root

@@ -11,6 +11,8 @@ extension HosoError.Code {
     public static let bagDigestMismatch = Self("BUNDLE_DIGEST_MISMATCH", .badInput)
     /// The node signature over the tag manifest is missing, malformed, not valid, or not by the claimed sender.
     public static let bundleSignatureInvalid = Self("BUNDLE_SIGNATURE_INVALID", .badInput)
+    /// The bundle's number is too far past the last one imported from its sender (see `BundleFormat.maxSequenceGap`).
+    public static let bundleOutOfSequence = Self("BUNDLE_OUT_OF_SEQUENCE", .badInput)
 }
 
 /// `hoso-bundle.json`, a tag file of every bundle (Schemas/bundle.schema.json): who sent it to whom, its sequence
@@ -72,6 +74,13 @@ public enum BundleFormat {
     public static let signatureFile = "hoso-bundle.p7s"
     static let tagOrder = ["bagit.txt", "bag-info.txt", headerFile, "manifest-sha256.txt", "tagmanifest-sha256.txt"]
     static let bagitTxt = Array("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n".utf8)
+    /// Bundle numbers stay below this (a bundle a minute for four thousand years): a signed header cannot carry a
+    /// number that overflows the arithmetic on it.
+    public static let maxSequence = Int(Int32.max)
+    /// How far past the last bundle imported from a peer the next one may be numbered. Gaps are bundles made and never
+    /// delivered (a lost USB stick); a jump beyond this is a peer's fault, and accepting it would make every later
+    /// genuine bundle look old.
+    public static let maxSequenceGap = 100_000
 
     /// The bag's top directory inside the tar.
     public static func baseDirectory(_ header: BundleHeader) -> String { "hoso-bundle-" + header.id }
@@ -282,9 +291,12 @@ public final class BundleReader {
 
     /// The header counts the manifest's objects, and both stay within the limits.
     private func checkBounds(_ objects: [BundleObject], header: BundleHeader, base: String) throws {
-        guard objects.count == header.objects, objects.count <= limits.maxObjects, header.bytes <= limits.maxBundle else {
+        guard objects.count == header.objects, objects.count <= limits.maxObjects, header.bytes <= limits.maxBundle,
+            (1...BundleFormat.maxSequence).contains(header.sequence), (0...BundleFormat.maxSequence).contains(header.acknowledges)
+        else {
             throw Self.invalid(
-                "Số đối tượng/kích thước trong gói vượt giới hạn hoặc không khớp", "Object count or size out of bounds or inconsistent",
+                "Số đối tượng, kích thước hoặc số thứ tự trong gói vượt giới hạn hoặc không khớp",
+                "Object count, size or sequence number out of bounds or inconsistent",
                 base + "/" + BundleFormat.headerFile)
         }
     }
@@ -358,6 +370,7 @@ public final class BundleReader {
             throw Self.invalid(
                 "Tổng dữ liệu không khớp Payload-Oxum", "The payload does not total its Payload-Oxum", tags.baseDirectory + "/bag-info.txt")
         }
+        try source.readToEnd()
     }
 
     struct ManifestLine {

@@ -13,6 +13,8 @@ package struct Intake {
     /// Kinds that carry meaning, read into memory for the checks (bounded); the rest stream into staged files.
     package static let smallKinds: Set<ObjectKind> = [.record, .signature, .certificate, .crl]
     package static let maxSmallObject: UInt64 = 16 << 20
+    /// Kinds a peer may send only for a revision that names them (a ledger's scans, a copy's PDF, a letter).
+    package static let companionKinds: Set<ObjectKind> = [.blob, .copy, ObjectKind(rawValue: "letter")!, .timestamp]
 
     package init() {}
 

@@ -114,6 +114,18 @@ public final class BoundedInflatingSource: ByteSource {
         return n
     }
 
+    /// Reads a gzip stream to its very end: through the trailer, so that its CRC-32 and length are checked (a tar
+    /// reader stops at the archive's end marker, before them), with nothing after it. A plain stream is left as is.
+    public func readToEnd() throws {
+        guard isGzip, let z else { return }
+        var scratch = [UInt8](repeating: 0, count: 64 * 1024)
+        while try scratch.withUnsafeMutableBytes({ try read(into: $0) }) > 0 {}
+        let after = z.needsInput ? try inner.read(into: inBuf) : 1
+        if after > 0 {
+            throw HosoError(.tarMalformed, .both("Có dữ liệu sau cuối luồng gzip", "There is data after the end of the gzip stream"))
+        }
+    }
+
     private func passInto(_ buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         if !pending.isEmpty {
             let n = min(buffer.count, pending.count)

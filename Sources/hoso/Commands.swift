@@ -151,7 +151,7 @@ struct Cat: ParsableCommand {
     var id: String
 
     func run() throws {
-        let archive = try global.openArchive()
+        let archive = try global.openArchive(.readOnly)
         let oid = try archive.resolve(id)
         if let output {
             try archive.store.export(oid, to: output)
@@ -172,7 +172,7 @@ struct Ls: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let archive = try global.openArchive()
+        let archive = try global.openArchive(.readOnly)
         let rows = try archive.list(kind: try kind.map(ObjectKind.parse))
         if output.json {
             printJSON(rows)
@@ -196,7 +196,7 @@ struct Info: ParsableCommand {
     var id: String
 
     func run() throws {
-        let archive = try global.openArchive()
+        let archive = try global.openArchive(.readOnly)
         let info = try archive.info(try archive.resolve(id))
         if output.json {
             printJSON(info)
@@ -233,7 +233,7 @@ struct Fsck: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let archive = try global.openArchive()
+        let archive = try global.openArchive(.readOnly)
         let bar = ProgressBar(label: t("Đang kiểm tra", "Checking"))
         let report = try archive.fsck { p in
             bar.update(

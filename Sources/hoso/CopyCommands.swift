@@ -47,9 +47,15 @@ struct CopyIssue: ParsableCommand {
 
     func run() throws {
         let identity = try keyOptions.load()
+        try checkOutputPath(out)
         let archive = try global.openArchive()
         let r = try archive.issueCopy(entryRef: entry, requestId: request, signer: identity, timestamp: stamp.source, clerk: who.resolved)
-        try writeFileAtomically(out, r.pdf)
+        try writeCommittedOutput(
+            out, r.pdf,
+            done: .both(
+                "Bản sao số \(r.register.printedNumber) đã được cấp và ghi vào sổ cấp bản sao",
+                "Copy \(r.register.printedNumber) was issued and entered in the copy register"),
+            again: catCommand(r.register.document, out))
         if output.json {
             printJSON(Out(copy: r.register, register: r.registerRecordId, out: out, qr: r.qrText))
             return
@@ -139,7 +145,7 @@ struct CopyVerify: ParsableCommand {
             // validate() already refused this.
             throw ValidationError(t("Cần đúng một trong FILE.pdf và --qr", "Give exactly one of FILE.pdf and --qr"))
         }
-        let report = try global.openArchive().verifyCopy(pdf: try readInputFile(file))
+        let report = try global.openArchive(.readOnly).verifyCopy(pdf: try readInputFile(file))
         if output.json {
             printJSON(report)
         } else {
@@ -209,7 +215,7 @@ struct CopyVerify: ParsableCommand {
         let extra = TrustContext(roots: anchors, intermediates: cas, crls: crls)
         let r: QRCopyReport
         if FileManager.default.fileExists(atPath: global.archivePath + "/hoso-archive.json") {
-            r = try global.openArchive().verifyCopyQR(text, officeCertificates: given, trust: extra)
+            r = try global.openArchive(.readOnly).verifyCopyQR(text, officeCertificates: given, trust: extra)
         } else {
             guard !given.isEmpty else {
                 throw HosoError(
@@ -263,7 +269,7 @@ struct CopyList: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let list = try global.openArchive().copyRegister()
+        let list = try global.openArchive(.readOnly).copyRegister()
         if output.json {
             printJSON(list)
             return

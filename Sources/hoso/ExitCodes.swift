@@ -68,6 +68,19 @@ struct ErrorJSON: Encodable {
     var cause: String?
 }
 
+struct ErrorsJSON: Encodable {
+    var errors: [ErrorJSON]
+    /// Whether the failed command changed the archive; absent for commands that only read.
+    var archiveChanged: Bool?
+}
+
+/// Whether a failed command changed the archive: what the write said of itself, else whether this run made any new
+/// object visible. Nil for a run that only read (nothing to say).
+func tookEffect(_ errors: [HosoError]) -> Bool? {
+    if let said = errors.compactMap(\.tookEffect).first { return said }
+    return writingArchive.withLock { $0.map { $0.store.published > 0 } }
+}
+
 /// The one place where errors become messages and exit codes.
 func exitReporting(_ error: any Error) -> Never {
     switch error {
@@ -94,14 +107,24 @@ private func report(_ errors: [HosoError]) -> Never {
     for e in errors {
         printErr("hoso: \(t("lỗi", "error")) [\(e.code)]: \(e.text(cliLang))")
     }
+    let changed = tookEffect(errors)
+    if let changed {
+        printErr(
+            changed
+                ? t(
+                    "hoso: một phần hoặc toàn bộ thay đổi đã được ghi vào kho trước khi lỗi; chạy lại lệnh sẽ làm tiếp hoặc báo đã xong.",
+                    "hoso: some or all of the change reached the archive before the error; running the command again continues or says it is done."
+                )
+                : t("hoso: kho không bị thay đổi.", "hoso: the archive was not changed."))
+    }
     if wantsJSON {
-        printJSON([
-            "errors": errors.map {
-                ErrorJSON(
-                    code: $0.code.rawValue, message: $0.message.text(cliLang),
-                    location: $0.location, cause: $0.cause)
-            }
-        ])
+        printJSON(
+            ErrorsJSON(
+                errors: errors.map {
+                    ErrorJSON(
+                        code: $0.code.rawValue, message: $0.message.text(cliLang),
+                        location: $0.location, cause: $0.cause)
+                }, archiveChanged: changed))
     }
     // The most serious class decides the exit code (HosoError+Status.swift).
     exit(errors.exitCode)

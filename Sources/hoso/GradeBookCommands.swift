@@ -212,11 +212,10 @@ struct GradeBookExport: ParsableCommand {
     var out: String?
 
     func run() throws {
-        let archive = try global.openArchive()
+        let archive = try global.openArchive(.readOnly)
         let bytes = try archive.exportGradeBook(record: recordId)
         if let out {
-            // Written aside and renamed, so an interrupted export never leaves half a grade book under the name.
-            try writeFileAtomically(bytes, to: out, tmpDir: parentDirectory(of: out))
+            try writeOutput(out, bytes)
             print(t("Đã xuất \(recordId) ra \(out)", "Exported \(recordId) to \(out)"))
         } else {
             FileHandle.standardOutput.write(Data(bytes))

@@ -126,7 +126,7 @@ struct Find: ParsableCommand {
     @Argument(help: ArgumentHelp(t("Điều cần tìm.", "What to find."), valueName: "QUERY")) var query: [String] = []
 
     func run() throws {
-        let archive = try global.openArchive()
+        let archive = try global.openArchive(.readOnly)
         var r = Archive.FindRequest(text: query.isEmpty ? nil : query.joined(separator: " "))
         r.name = name
         r.dateOfBirth = dob

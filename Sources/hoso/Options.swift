@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HosoKit
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -11,6 +12,9 @@ import Darwin
 // The option groups commands share (`@OptionGroup`), so that each option is named, explained and checked once.
 
 extension Lang: ExpressibleByArgument {}
+
+/// The archive this run opened for writing, if any: an error report says whether it changed (see `exitReporting`).
+let writingArchive = Mutex<Archive?>(nil)
 
 /// Options every command shares: which archive, which language.
 struct GlobalOptions: ParsableArguments {
@@ -42,9 +46,18 @@ struct GlobalOptions: ParsableArguments {
         return .fixed(date)
     }
 
-    func openArchive() throws -> Archive {
-        let a = try Archive.open(at: archivePath, clock: clock())
-        if a.indexWasRebuilt {
+    /// The archive, for a command that may write (the default) or only reads: a reader writes nothing and takes no
+    /// write lock, so it works on a read-only medium or a full disk.
+    func openArchive(_ access: Archive.Access = .readWrite) throws -> Archive {
+        let a = try Archive.open(at: archivePath, clock: clock(), access: access)
+        if access == .readWrite { writingArchive.withLock { $0 = a } }
+        if a.indexIsPrivate {
+            printErr(
+                t(
+                    "hoso: chỉ mục của kho không dùng được khi chỉ đọc (thiếu, cũ hơn dữ liệu hoặc không đọc được); đã dựng một chỉ mục tạm từ các đối tượng, kho không bị thay đổi.",
+                    "hoso: the archive's index cannot be used read-only (missing, behind the data or unreadable); built a temporary one from the objects, the archive was not changed."
+                ))
+        } else if a.indexWasRebuilt {
             printErr(
                 t(
                     "hoso: chỉ mục bị thiếu hoặc không đọc được; đã dựng lại từ các đối tượng.",

@@ -103,7 +103,7 @@ struct RecordShow: ParsableCommand {
     var recordId: String
 
     func run() throws {
-        let archive = try global.openArchive()
+        let archive = try global.openArchive(.readOnly)
         let (_, rev) = try archive.current(record: recordId)
         FileHandle.standardOutput.write(Data(try rev.canonicalBytes()) + Data("\n".utf8))
     }
@@ -120,7 +120,7 @@ struct History: ParsableCommand {
     var recordId: String
 
     func run() throws {
-        let archive = try global.openArchive()
+        let archive = try global.openArchive(.readOnly)
         let rows = try archive.history(record: recordId)
         let heads = Set(try archive.heads(record: recordId))
         if output.json {
@@ -152,7 +152,7 @@ struct Conflicts: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let archive = try global.openArchive()
+        let archive = try global.openArchive(.readOnly)
         let list = try archive.conflicts()
         if output.json {
             printJSON(list)

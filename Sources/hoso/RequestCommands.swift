@@ -96,7 +96,7 @@ struct RequestList: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let list = try global.openArchive().requests(overdueOnly: overdue)
+        let list = try global.openArchive(.readOnly).requests(overdueOnly: overdue)
         if output.json {
             printJSON(list)
             return
@@ -121,7 +121,7 @@ struct RequestShow: ParsableCommand {
     @Argument(help: ArgumentHelp(t("Mã yêu cầu.", "Request id."), valueName: "REQ-ID")) var id: String
 
     func run() throws {
-        let archive = try global.openArchive()
+        let archive = try global.openArchive(.readOnly)
         let (_, r) = try archive.request(id)
         if output.json {
             printJSON(r)
@@ -170,7 +170,7 @@ struct OfficeShow: ParsableCommand {
         CommandConfiguration(commandName: "show", abstract: t("In thiết lập (JSON).", "Print the settings (JSON)."))
     }
     @OptionGroup var global: GlobalOptions
-    func run() throws { printJSON(try global.openArchive().officeSettings()) }
+    func run() throws { printJSON(try global.openArchive(.readOnly).officeSettings()) }
 }
 
 struct OfficeSet: ParsableCommand {
@@ -226,10 +226,14 @@ struct RequestAnswer: ParsableCommand {
 
     func run() throws {
         let identity = try keyOptions.load()
+        try checkOutputPath(out)
         let (pdf, answer) = try global.openArchive().answerVerification(
             requestId: id, signer: identity, timestamp: stamp.source,
             clerk: who.resolved)
-        try writeFileAtomically(out, pdf)
+        try writeCommittedOutput(
+            out, pdf,
+            done: .both("Yêu cầu xác minh \(id) đã được trả lời và ghi lại", "Verification request \(id) was answered and recorded"),
+            again: catCommand(ObjectID(hashing: pdf).hex, out))
         if output.json {
             printJSON(answer)
             return

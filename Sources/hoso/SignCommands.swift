@@ -64,9 +64,14 @@ struct Sign: ParsableCommand {
 
     func run() throws {
         let identity = try keyOptions.load()
+        if let out { try checkOutputPath(out) }
         let archive = try global.openArchive()
         let (outcome, der) = try archive.sign(id, identity: identity, role: role, timestamp: stamp.source)
-        if let out { try writeFileAtomically(out, der) }
+        if let out {
+            try writeCommittedOutput(
+                out, der, done: .both("Chữ ký đã được lưu vào kho", "The signature was stored in the archive"),
+                again: catCommand(outcome.signature, out))
+        }
         if output.json {
             printJSON(outcome)
             return
@@ -84,17 +89,6 @@ struct Sign: ParsableCommand {
                     "  chưa có dấu thời gian (thêm bằng `hoso timestamp` khi tới văn phòng)",
                     "  no timestamp yet (add one with `hoso timestamp` at the office)"))
         if let out { print(t("  đã ghi \(out)", "  wrote \(out)")) }
-    }
-}
-
-func writeFileAtomically(_ path: String, _ bytes: [UInt8]) throws {
-    let tmp = path + ".tmp-\(getpid())"
-    guard FileManager.default.createFile(atPath: tmp, contents: Data(bytes)) else {
-        throw HosoError(.ioError, .both("Không ghi được tệp", "Cannot write the file"), location: path)
-    }
-    if rename(tmp, path) != 0 {
-        unlink(tmp)
-        throw HosoError.fromErrno(errno, path: path, action: .both("ghi tệp", "writing the file"))
     }
 }
 
@@ -161,7 +155,7 @@ struct Verify: ParsableCommand {
     var target: String
 
     func run() throws {
-        let archive = try global.openArchive()
+        let archive = try global.openArchive(.readOnly)
         guard crlGraceDays >= 0, crlGraceDays * 86400 <= VerificationPolicy.maximumCRLGracePeriod else {
             throw ValidationError(t("--crl-grace-days phải trong khoảng 0–30", "--crl-grace-days must be between 0 and 30"))
         }
@@ -355,7 +349,7 @@ struct TrustList: ParsableCommand {
     }
 
     func run() throws {
-        let archive = try global.openArchive()
+        let archive = try global.openArchive(.readOnly)
         let l = Listing(anchors: try archive.trustAnchors(), crls: try archive.crls())
         if output.json {
             printJSON(l)

@@ -111,7 +111,7 @@ struct NodeShow: ParsableCommand {
         let info = try archive.nodeInfo()
         if let certOut {
             let cert = try Certificate(der: try archive.read(try archive.resolve(info.certificate)))
-            try Data(cert.pem.utf8).write(to: URL(fileURLWithPath: certOut))
+            try writeOutput(certOut, Array(cert.pem.utf8))
         }
         if output.json {
             printJSON(info)

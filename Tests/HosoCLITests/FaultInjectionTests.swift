@@ -43,17 +43,7 @@ import Testing
     func everyFaultLeavesASoundArchive(_ s: Scenario) throws {
         let shim = try #require(Self.shim, "cc could not build tools/faultshim.c")
         try withSandbox { box in
-            // The template: an archive with one record (a/0), and the inputs of every scenario.
-            try box.initArchive()
-            try box.write("v0.json", "{\"text\": \"bản đầu\"}")
-            try box.write("v1.json", "{\"text\": \"bản sửa\"}")
-            try box.write("scan.bin", try randomBytes(300_000))
-            try box.write("l/ledger.csv", LedgerText.csv)
-            try box.write("l/mapping.json", LedgerText.mapping)
-            try #require(try box.hoso("record", "new", "note", "a/0", "v0.json").status == 0)
-            let head0 = try #require(try history(box, "a/0").first)
-            let args = s.args.map { $0 == "HEAD0" ? head0 : $0 }
-            try FileManager.default.moveItem(atPath: box.path("archive"), toPath: box.path("template"))
+            let args = try Self.makeTemplate(box, s)
 
             // How many calls the command makes: one fault for each.
             try fresh(box)
@@ -63,24 +53,47 @@ import Testing
                 Int(String(decoding: try box.read("count"), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
             try #require(calls > 0)
 
+            try fresh(box)
+            let untouched = try box.hoso("ls", "--json").out
             for k in Self.points(calls) {
                 try fresh(box)
                 let errno = k % 2 == 0 ? "ENOSPC" : "EIO"
                 let faulted = try box.hoso(args, env: ["LD_PRELOAD": shim, "HOSO_FAULT_AT": String(k), "HOSO_FAULT_ERRNO": errno])
                 let at = "\(s.name), fault \(k)/\(calls) (\(errno))"
                 #expect([0, 5].contains(faulted.status), "\(at): \(faulted)")
+                // A failure says whether the archive changed, and when it says not, nothing did.
+                if faulted.status == 5 {
+                    let unchanged = faulted.err.contains("kho không bị thay đổi")
+                    #expect(unchanged || faulted.err.contains("đã được ghi vào kho trước khi lỗi"), "\(at): \(faulted)")
+                    if unchanged { #expect(try box.hoso("ls", "--json").out == untouched, "\(at): said unchanged, but changed") }
+                }
                 let fsck = try box.hoso("fsck")
                 #expect(fsck.status == 0, "\(at): fsck after the fault: \(fsck)")
                 let again = try box.hoso(args)
                 let refusedBecauseDone = s.rerunMayRefuse.contains { again.err.contains("[\($0)]") }
                 #expect(again.status == 0 || refusedBecauseDone, "\(at): the re-run: \(again)")
                 if let (id, n) = s.record {
-                    let items = try history(box, id)
+                    let items = try Self.history(box, id)
                     #expect(items.count == n, "\(at): \(items.count) revisions of \(id), \(n) expected")
                 }
                 #expect(try box.hoso("fsck").status == 0, "\(at): fsck after the re-run")
             }
         }
+    }
+
+    /// The template (`template/`): an archive with one record (a/0), and the inputs of every scenario; the
+    /// arguments of `s` with its head put in.
+    static func makeTemplate(_ box: Sandbox, _ s: Scenario) throws -> [String] {
+        try box.initArchive()
+        try box.write("v0.json", "{\"text\": \"bản đầu\"}")
+        try box.write("v1.json", "{\"text\": \"bản sửa\"}")
+        try box.write("scan.bin", try randomBytes(300_000))
+        try box.write("l/ledger.csv", LedgerText.csv)
+        try box.write("l/mapping.json", LedgerText.mapping)
+        try #require(try box.hoso("record", "new", "note", "a/0", "v0.json").status == 0)
+        let head0 = try #require(try history(box, "a/0").first)
+        try FileManager.default.moveItem(atPath: box.path("archive"), toPath: box.path("template"))
+        return s.args.map { $0 == "HEAD0" ? head0 : $0 }
     }
 
     /// Every call up to 150; beyond that (a ledger import writes its index in many pages) every call of the first
@@ -96,8 +109,8 @@ import Testing
         try #require(try runProgram("/bin/cp", ["-a", box.path("template"), box.path("archive")], in: box.root).status == 0)
     }
 
-    func history(_ box: Sandbox, _ record: String) throws -> [String] {
-        let r = try box.hoso("history", record, "--json")
+    static func history(_ box: Sandbox, _ record: String, archive: [String] = []) throws -> [String] {
+        let r = try box.hoso(archive + ["history", record, "--json"])
         try #require(r.status == 0, "\(r)")
         struct Item: Decodable {
             struct Revision: Decodable { var id: String }
