@@ -129,19 +129,12 @@ public final class Archive: Sendable {
     }
 
     private static func openForReading(at path: String, clock: HosoClock) throws -> Archive {
-        let lock = try ArchiveLock(path: path + "/lock", mode: .shared, wait: true, readOnly: true)
-        let indexPath = path + "/" + indexFileName
-        if Glibc.access(indexPath, F_OK) == 0, let index = try? ArchiveIndex(path: indexPath, readOnly: true) {
-            let archive = Archive(root: path, clock: clock, lock: lock, index: index, access: .readOnly)
-            // Any doubt (behind, unfinished tasks, a read that fails) means the private index: never a stale answer.
-            if let behind = try? archive.indexIsBehind(), !behind, let tasks = try? index.pendingTasks(), tasks.isEmpty {
-                return archive
-            }
-            try? index.close()
-        }
+        if let current = try openCurrentIndex(at: path, clock: clock) { return current }
         // Where the archive can be written after all, its index is repaired as a writer would (once, not at every
-        // read); on a read-only medium or a full disk that fails, and the reader builds its own.
+        // read); on a read-only medium or a full disk that fails, and the reader builds its own. (The reader's own
+        // lock is gone by now: the repair may wait for an exclusive one, which a lock of this process would block.)
         if let repaired = try? open(at: path, clock: clock, access: .readWrite) { return repaired }
+        let lock = try ArchiveLock(path: path + "/lock", mode: .shared, wait: true, readOnly: true)
         let folder = try PrivateIndexFolder()
         _ = try indexBuilder(ObjectStore(root: path)).build(at: folder.indexPath, progress: nil)
         // Opened for writing (in its own folder): it is the reader's file, and only a writer turns it into WAL mode.
@@ -149,6 +142,21 @@ public final class Archive: Sendable {
         archive.privateIndex.withLock { $0 = folder }
         archive.rebuiltFlag.withLock { $0 = true }
         return archive
+    }
+
+    /// A reader on the archive's own index, read-only, if that index is there, readable and current; else nil, and
+    /// nothing of it is held any more.
+    private static func openCurrentIndex(at path: String, clock: HosoClock) throws -> Archive? {
+        let lock = try ArchiveLock(path: path + "/lock", mode: .shared, wait: true, readOnly: true)
+        let indexPath = path + "/" + indexFileName
+        guard Glibc.access(indexPath, F_OK) == 0, let index = try? ArchiveIndex(path: indexPath, readOnly: true) else { return nil }
+        let archive = Archive(root: path, clock: clock, lock: lock, index: index, access: .readOnly)
+        // Any doubt (behind, unfinished tasks, a read that fails) means no: never a stale answer.
+        if let behind = try? archive.indexIsBehind(), !behind, let tasks = try? index.pendingTasks(), tasks.isEmpty {
+            return archive
+        }
+        try? index.close()
+        return nil
     }
 
     /// The index at `path`, or nil when its file is damaged (then it is set aside and rebuilt). Any other failure

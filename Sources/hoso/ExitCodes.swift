@@ -75,10 +75,10 @@ struct ErrorsJSON: Encodable {
 }
 
 /// Whether a failed command changed the archive: what the write said of itself, else whether this run made any new
-/// object visible. Nil for a run that only read (nothing to say).
+/// object visible (an archive that failed to open was not changed). Nil for a run that only read (nothing to say).
 func tookEffect(_ errors: [HosoError]) -> Bool? {
     if let said = errors.compactMap(\.tookEffect).first { return said }
-    return writingArchive.withLock { $0.map { $0.store.published > 0 } }
+    return writingArchive.withLock { w in w.intended ? (w.store?.published ?? 0) > 0 : nil }
 }
 
 /// The one place where errors become messages and exit codes.

@@ -13,8 +13,10 @@ import Darwin
 
 extension Lang: ExpressibleByArgument {}
 
-/// The archive this run opened for writing, if any: an error report says whether it changed (see `exitReporting`).
-let writingArchive = Mutex<Archive?>(nil)
+/// Whether this run meant to write, and the store of the archive it opened for it: an error report says whether the
+/// archive changed (see `exitReporting`). The store, not the archive: holding the archive would keep its index open
+/// past the command, and its log would not be folded back into the file at exit.
+let writingArchive = Mutex<(intended: Bool, store: ObjectStore?)>((false, nil))
 
 /// Options every command shares: which archive, which language.
 struct GlobalOptions: ParsableArguments {
@@ -49,8 +51,9 @@ struct GlobalOptions: ParsableArguments {
     /// The archive, for a command that may write (the default) or only reads: a reader writes nothing and takes no
     /// write lock, so it works on a read-only medium or a full disk.
     func openArchive(_ access: Archive.Access = .readWrite) throws -> Archive {
+        if access == .readWrite { writingArchive.withLock { $0.intended = true } }
         let a = try Archive.open(at: archivePath, clock: clock(), access: access)
-        if access == .readWrite { writingArchive.withLock { $0 = a } }
+        if access == .readWrite { writingArchive.withLock { $0.store = a.store } }
         if a.indexIsPrivate {
             printErr(
                 t(

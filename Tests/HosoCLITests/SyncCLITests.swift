@@ -130,7 +130,11 @@ import Testing
     }
 
     /// Object files in the office's store (not the shard directories).
-    func objects(_ box: Sandbox) -> Int { box.tree("office/objects").filter { $0.count == 67 }.count }
+    /// Objects that reached the office: in its store, or waiting in its inbox for the revision that names them.
+    func objects(_ box: Sandbox) -> Int {
+        box.tree("office/objects").filter { $0.count == 67 }.count
+            + box.tree("office/sync/inbox").filter { $0.split(separator: "/").last?.count == 64 }.count
+    }
 
     /// `hoso sync serve` as a child process; returns it and the URL it printed.
     func startServer(
