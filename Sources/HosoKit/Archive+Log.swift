@@ -118,3 +118,37 @@ extension Archive {
         return try log.writeCheckpoint(origin: key.keyName, time: HosoClock.format(clock.now()), signer: key)
     }
 }
+
+extension Archive {
+    /// The event kind that anchors the web server's access log: `id` is the hash of access-log entry `record`.
+    static let auditAnchorKind = "audit-anchor"
+
+    /// Logs that the server's access log reached entry `seq` with hash `hash`, under the write lock; the access log
+    /// can then be neither cut nor rewritten and re-hashed unnoticed (`auditAnchors`). A busy server anchors many
+    /// times a second, so a checkpoint is signed once `anchorCheckpointEvery` entries are uncovered (and by the next
+    /// archive write), not for each anchor: one small file per batch would pile up by the million.
+    public func anchorAuditLog(seq: Int64, hash: String) throws {
+        try workState.numbering { _ in
+            let head = try log.head()
+            let e = LogEvent(
+                n: head.size, seq: head.sequence, time: HosoClock.format(clock.now()), kind: Self.auditAnchorKind, id: hash,
+                type: "access-log", record: String(seq))
+            let (after, _) = try log.append([e.bytes], sequence: head.sequence)
+            if after.size - after.checkpoint >= Self.anchorCheckpointEvery { try checkpointLog() }
+        }
+    }
+
+    static let anchorCheckpointEvery: UInt64 = 64
+
+    /// Every access-log anchor in the log, oldest first: (entry number, hash).
+    public func auditAnchors() throws -> [(seq: Int64, hash: String)] {
+        let r = try log.reader()
+        var out = [(seq: Int64, hash: String)]()
+        for i in 0..<r.size {
+            guard let e = LogEvent.parse(try r.entry(i)), e.kind == Self.auditAnchorKind, let seq = e.record.flatMap({ Int64($0) })
+            else { continue }
+            out.append((seq, e.id))
+        }
+        return out
+    }
+}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HosoAccounts
 import HosoKit
 
 struct LogCommand: ParsableCommand {
@@ -91,7 +92,9 @@ struct LogVerify: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let check = try global.openArchive().verifyLog()
+        let archive = try global.openArchive()
+        let check = try archive.verifyLog()
+        let audit = try checkAccessLog(archive)
         if output.json {
             printJSON(check)
             return
@@ -100,6 +103,12 @@ struct LogVerify: ParsableCommand {
             t(
                 "Nhật ký nguyên vẹn: \(check.size) mục, \(check.checkpoints) điểm kiểm, gốc \(check.root).",
                 "The log is intact: \(check.size) entries, \(check.checkpoints) checkpoints, root \(check.root)."))
+        if let audit {
+            print(
+                t(
+                    "Nhật ký truy cập của máy chủ: \(audit.entries) mục, khớp với các mốc trong nhật ký minh bạch.",
+                    "The server's access log: \(audit.entries) entries, matching its anchors in the transparency log."))
+        }
         if !check.signaturesChecked && check.checkpoints > 0 {
             print(
                 t(
@@ -107,4 +116,32 @@ struct LogVerify: ParsableCommand {
                     "The archive is not a sync node: checkpoint signatures were not checked."))
         }
     }
+
+    /// The web server's access log (when the archive has one) against its anchors; a cut or re-hashed log is damage.
+    func checkAccessLog(_ archive: Archive) throws -> ServerStore.ChainCheck? {
+        let path = global.archivePath + "/" + ServerStore.fileName
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        let anchors = try archive.auditAnchors().map { AuditAnchor(seq: $0.seq, hash: $0.hash) }
+        let check = try ServerStore(path: path, clock: try global.clock()).checkAuditChain(anchors: anchors)
+        guard check.intact else {
+            throw HosoError(
+                .auditLogBroken,
+                .both(
+                    "Nhật ký truy cập bị cắt hoặc bị sửa từ mục \(check.firstBroken ?? 0)",
+                    "The access log was cut or rewritten from entry \(check.firstBroken ?? 0)"), location: path)
+        }
+        return check
+    }
+}
+
+/// One access-log entry written by the CLI (`hoso user …`), anchored in the archive's transparency log as the server
+/// anchors its own, so the CLI's entries are covered too.
+func anchoredAudit(
+    _ global: GlobalOptions, _ store: ServerStore, actor: String, action: String, target: String, detail: String = ""
+)
+    throws
+{
+    let item = ServerStore.AuditItem(
+        at: HosoClock.format(try global.clock().now()), actor: actor, action: action, target: target, detail: detail)
+    if let last = try store.append([item]) { try global.openArchive().anchorAuditLog(seq: last.seq, hash: last.hash) }
 }

@@ -44,3 +44,26 @@ import Testing
         try #require(try runProgram("/bin/cp", ["-a", box.path("template"), box.path("archive")], in: box.root).status == 0)
     }
 }
+
+/// `hoso log` on the command line: show, prove, verify; and the web server's access log checked against its anchors.
+@Suite struct LogCLITests {
+    @Test func verifyCatchesACutAccessLog() throws {
+        let sqlite = try #require(tool("sqlite3"), "sqlite3 is needed to tamper with the access log")
+        try withSandbox { box in
+            let env = ["PW": "mat-khau-dai-du"]
+            try box.initArchive()
+            for name in ["thu-ky", "hieu-truong"] {
+                try #require(try box.hoso(["user", "add", name, "--role", "clerk", "--password-env", "PW"], env: env).status == 0)
+            }
+            let ok = try box.hoso("log", "verify", "--lang", "en")
+            #expect(ok.status == 0 && ok.out.contains("access log: 2 entries"), "\(ok)")
+            struct Show: Decodable { var size: Int }
+            #expect(try box.hoso("log", "show", "--json").json(Show.self).size == 2)
+            // The newest entry removed: the chain still checks, its anchor does not.
+            let cut = try runProgram(sqlite, [box.path("archive/server.sqlite"), "DELETE FROM audit WHERE seq = 2"], in: box.root)
+            try #require(cut.status == 0, "\(cut)")
+            let bad = try box.hoso("log", "verify")
+            #expect(bad.status == 1 && bad.err.contains("[AUDIT_LOG_BROKEN]"), "\(bad)")
+        }
+    }
+}
