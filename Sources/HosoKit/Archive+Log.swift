@@ -140,15 +140,25 @@ extension Archive {
 
     static let anchorCheckpointEvery: UInt64 = 64
 
-    /// Every access-log anchor in the log, oldest first: (entry number, hash).
+    /// Every access-log anchor in the log, oldest first: (entry number, hash). Reads the whole log.
     public func auditAnchors() throws -> [(seq: Int64, hash: String)] {
         let r = try log.reader()
-        var out = [(seq: Int64, hash: String)]()
-        for i in 0..<r.size {
-            guard let e = LogEvent.parse(try r.entry(i)), e.kind == Self.auditAnchorKind, let seq = e.record.flatMap({ Int64($0) })
-            else { continue }
-            out.append((seq, e.id))
+        return try (0..<r.size).compactMap { try Self.auditAnchor(in: r.entry($0)) }
+    }
+
+    /// The newest access-log anchor, read from the end of the log (a few entries on a server that anchors each batch).
+    /// It alone catches a cut tail and a re-hashed chain (every hash after a rewritten entry changes); all anchors
+    /// only also say where the damage starts.
+    public func latestAuditAnchor() throws -> (seq: Int64, hash: String)? {
+        let r = try log.reader()
+        for i in (0..<r.size).reversed() {
+            if let a = try Self.auditAnchor(in: r.entry(i)) { return a }
         }
-        return out
+        return nil
+    }
+
+    private static func auditAnchor(in bytes: [UInt8]) -> (seq: Int64, hash: String)? {
+        guard let e = LogEvent.parse(bytes), e.kind == auditAnchorKind, let seq = e.record.flatMap({ Int64($0) }) else { return nil }
+        return (seq, e.id)
     }
 }

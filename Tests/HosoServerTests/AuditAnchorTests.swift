@@ -52,5 +52,9 @@ import Testing
         }
         #expect(try store.checkAuditChain().intact, "a re-hashed chain checks by itself")
         #expect(try store.checkAuditChain(anchors: anchors(archive)) == .init(entries: 5, intact: false, firstBroken: 2))
+        // The newest anchor alone (what the admin page reads) sees it too: every hash after entry 2 changed.
+        let latest = try #require(try archive.latestAuditAnchor())
+        #expect(latest.seq == 5)
+        #expect(try !store.checkAuditChain(anchors: [AuditAnchor(seq: latest.seq, hash: latest.hash)]).intact)
     }
 }
