@@ -1,6 +1,7 @@
 import Foundation
 import HosoCore
 import HosoLog
+import HosoPrimitives
 import HosoStore
 
 /// What `hoso log show` prints.
@@ -55,9 +56,12 @@ extension Archive {
     public func proveInLog(_ text: String) throws -> LogProof {
         let r = try log.reader()
         let objectID = try? resolve(text).hex
+        // Entries are canonical JSON, so the field's exact bytes are searched first and only a hit is parsed.
+        let needle = Array((objectID.map { "\"id\":\"\($0)\"" } ?? "\"record\":" + JSONString.quoted(text)).utf8)
         var found: UInt64?
         for i in (0..<r.size).reversed() {
-            guard let e = LogEvent.parse(try r.entry(i)) else { continue }
+            let bytes = try r.entry(i)
+            guard bytes.firstRange(of: needle) != nil, let e = LogEvent.parse(bytes) else { continue }
             if e.id == objectID || (objectID == nil && e.record == text) {
                 found = i
                 break
