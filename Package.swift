@@ -44,6 +44,8 @@ let package = Package(
         // Primitives every module shares: one SHA-256, one hex codec, one bounded zlib, one JSON string escaper.
         .target(name: "HosoPrimitives", dependencies: ["HosoCore", "COpenSSL", "CHosoZlib"]),
         .target(name: "HosoStore", dependencies: ["HosoCore", "HosoPrimitives", "CHosoSys"]),
+        // The transparency log: an RFC 9162 Merkle tree over the archive's events, its files, proofs and signed checkpoints.
+        .target(name: "HosoLog", dependencies: ["HosoCore", "HosoPrimitives"]),
         // Pure logic over records: canonical JSON, Vietnamese text, legacy encodings, grade rules.
         .target(name: "HosoRecords", dependencies: [
             "HosoCore", "HosoPrimitives",
@@ -81,7 +83,7 @@ let package = Package(
         // Sync: tar and BagIt bundles, node-signed; the transport-independent HTTP sync protocol.
         .target(name: "HosoSync", dependencies: ["HosoCore", "HosoPrimitives", "HosoStore", "HosoSigning", "HosoTransport"]),
         .target(name: "HosoKit", dependencies: ["HosoCore", "HosoPrimitives", "HosoStore", "HosoIndex", "HosoRecords", "HosoGrades",
-                                                "HosoSigning", "HosoCopies", "HosoSync", "HosoTransport"]),
+                                                "HosoSigning", "HosoCopies", "HosoSync", "HosoTransport", "HosoLog"]),
         // The web application's accounts, sessions and audit log: a SQLite file of the node's own (server.sqlite).
         .target(name: "HosoAccounts", dependencies: [
             "HosoCore", "HosoPrimitives", "HosoSigning",  // password hashes, tokens, the audit chain's SHA-256
@@ -120,6 +122,11 @@ let package = Package(
             "HosoKit", "HosoPrimitives", "HosoBenchSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // Transparency log appends/s, proofs and verification rate, in-process; run by tools/bench-log.
+        .executableTarget(name: "hoso-bench-log", dependencies: [
+            "HosoLog", "HosoBenchSupport",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         // Synthetic records and scans for tools/bench-sync (bundle and HTTP sync against git and rsync).
         .executableTarget(name: "hoso-bench-sync", dependencies: ["HosoKit", "HosoRecords", "HosoStore", "HosoBenchSupport"]),
 
@@ -128,13 +135,14 @@ let package = Package(
         .target(name: "HosoTestSupport", dependencies: ["HosoCore", "HosoSigning", "HosoRecords", "HosoKit"],
                 path: "Tests/HosoTestSupport"),
         .testTarget(name: "HosoPrimitivesTests", dependencies: ["HosoPrimitives"]),
+        .testTarget(name: "HosoLogTests", dependencies: ["HosoLog", "HosoPrimitives", "HosoTestSupport"]),
         .testTarget(name: "HosoStoreTests", dependencies: ["HosoStore", "HosoPrimitives", "HosoTestSupport"]),
         .testTarget(name: "HosoIndexTests", dependencies: ["HosoIndex", "HosoTestSupport"]),
         .testTarget(name: "HosoRecordsTests", dependencies: ["HosoRecords", "HosoTestSupport"]),
         .testTarget(name: "HosoSigningTests", dependencies: ["HosoSigning", "HosoTransport", "HosoPrimitives", "HosoTestSupport"]),
         .testTarget(name: "HosoCopiesTests", dependencies: ["HosoCopies", "HosoSigning", "HosoPrimitives", "HosoTestSupport"]),
         .testTarget(name: "HosoKitTests", dependencies: [
-            "HosoKit", "HosoTransport", "HosoPrimitives", "HosoTestSupport",
+            "HosoKit", "HosoLog", "HosoTransport", "HosoPrimitives", "HosoTestSupport",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),  // to write .xlsx fixtures
         ]),
         .testTarget(name: "HosoSyncTests", dependencies: ["HosoSync", "HosoStore", "HosoSigning", "HosoTestSupport"]),

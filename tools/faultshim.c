@@ -5,11 +5,13 @@
  *   HOSO_FAULT_AT=k          the call to fail (1-based; 0 or unset: none, only count)
  *   HOSO_FAULT_ERRNO=ENOSPC  or EIO (the default)
  *   HOSO_FAULT_COUNT=path    at exit, the number of calls counted is written there (how many k there are)
+ *   HOSO_FAULT_KILL=1        instead of failing, the process is killed (SIGKILL) just before the k-th call: a crash
  * Writes to standard output and standard error are not counted: they are the report, not the archive. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +21,7 @@
 
 static long fault_at = 0;
 static int fault_errno = EIO;
+static int fault_kill = 0;
 static atomic_long calls = 0;
 static atomic_int done = 0;
 
@@ -27,6 +30,8 @@ __attribute__((constructor)) static void fault_init(void) {
     const char *e = getenv("HOSO_FAULT_ERRNO");
     if (at) fault_at = atol(at);
     if (e && strcmp(e, "ENOSPC") == 0) fault_errno = ENOSPC;
+    const char *k = getenv("HOSO_FAULT_KILL");
+    fault_kill = k && strcmp(k, "1") == 0;
 }
 
 __attribute__((destructor)) static void fault_report(void) {
@@ -43,6 +48,7 @@ __attribute__((destructor)) static void fault_report(void) {
 static int fault_here(void) {
     if (atomic_load(&done)) return 0;
     long n = atomic_fetch_add(&calls, 1) + 1;
+    if (fault_at > 0 && n == fault_at && fault_kill) raise(SIGKILL);
     return fault_at > 0 && n == fault_at;
 }
 

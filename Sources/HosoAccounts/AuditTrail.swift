@@ -49,10 +49,12 @@ extension ServerStore {
         try append([AuditItem(at: HosoClock.format(clock.now()), actor: actor, action: action, target: target, detail: detail)])
     }
 
-    /// Appends entries in order, in one transaction: one sync to disk for all of them.
-    public func append(_ items: [AuditItem]) throws {
-        guard !items.isEmpty else { return }
-        try wrap {
+    /// Appends entries in order, in one transaction: one sync to disk for all of them. Returns the last entry's number
+    /// and hash (what the archive's transparency log anchors).
+    @discardableResult
+    public func append(_ items: [AuditItem]) throws -> AuditAnchor? {
+        guard !items.isEmpty else { return nil }
+        return try wrap {
             try db.write { db in
                 // The last entry is read inside the write transaction: `hoso user` in another process appends too.
                 let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"))
@@ -67,6 +69,7 @@ extension ServerStore {
                     try insert.execute(arguments: [seq, i.at, i.actor, i.action, i.target, i.detail, prev, h])
                     prev = h
                 }
+                return AuditAnchor(seq: seq, hash: prev)
             }
         }
     }

@@ -124,6 +124,8 @@ public final class Archive: Sendable {
         archive.rebuiltFlag.withLock { $0 = rebuilt }
         // An index behind the store (a write stopped after its objects) is caught up before anything is answered.
         if try archive.indexIsBehind() { try archive.workState.numbering { _ in try archive.catchUpIndex() } }
+        // The log too; a read-only archive (a backup on a read-only disk) still opens: the next write catches up.
+        if (try? archive.logIsBehind()) ?? false { _ = try? archive.workState.numbering { _ in try archive.catchUpLog() } }
         try archive.completeIndexTasks()
         return archive
     }
@@ -331,14 +333,20 @@ public final class Archive: Sendable {
         return try workState.numbering { outermost in
             guard outermost else { return try body() }
             try catchUpIndex()
+            try catchUpLog()
             let sequence = try marker.advance(above: try index.committedSequence())
             let published = store.published
+            store.journal.begin()
             let result: T
             do { result = try body() } catch {
                 try? catchUpIndex()
+                logFailedWrite()
                 throw Self.saying(error, tookEffect: store.published != published)
             }
-            do { try index.setCommittedSequence(sequence) } catch { throw Self.saying(error, tookEffect: true) }
+            do {
+                try index.setCommittedSequence(sequence)
+                try logWrite(sequence: sequence)
+            } catch { throw Self.saying(error, tookEffect: true) }
             return result
         }
     }

@@ -4,6 +4,7 @@
 @_exported import HosoCopies
 @_exported import HosoCore
 @_exported import HosoGrades
+@_exported import HosoLog
 @_exported import HosoRecords
 @_exported import HosoSigning
 @_exported import HosoStore

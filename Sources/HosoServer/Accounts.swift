@@ -24,11 +24,14 @@ final class AuditLog: Sendable {
 
     let store: ServerStore
     let pool: BlockingPool
+    /// Fixes each batch's last entry in the archive's transparency log (so the log cannot be cut or re-hashed quietly).
+    let anchor: (@Sendable (AuditAnchor) throws -> Void)?
     private let queue = Mutex(Waiting())
 
-    init(store: ServerStore, pool: BlockingPool) {
+    init(store: ServerStore, pool: BlockingPool, anchor: (@Sendable (AuditAnchor) throws -> Void)? = nil) {
         self.store = store
         self.pool = pool
+        self.anchor = anchor
     }
 
     func record(actor: String, action: String, target: String, detail: String) async throws {
@@ -56,7 +59,7 @@ final class AuditLog: Sendable {
             }
             if batch.isEmpty { return }
             do {
-                try store.append(batch.map(\.0))
+                if let last = try store.append(batch.map(\.0)) { try anchor?(last) }
                 for (_, c) in batch { c.resume() }
             } catch {
                 for (_, c) in batch { c.resume(throwing: error) }

@@ -50,7 +50,12 @@ enum AdminRoutes {
         admins.get("/admin/audit") { request, context -> Response in
             let s = try context.signedIn()
             let actor = request.uri.queryParameters.get("actor").flatMap { $0.isEmpty ? nil : $0 }
-            let (entries, check) = try await state.db { (try $0.auditLog(limit: 500, actor: actor), try $0.checkAuditChain()) }
+            let anchors = try await state.archive.with {
+                try $0.latestAuditAnchor().map { [AuditAnchor(seq: $0.seq, hash: $0.hash)] } ?? []
+            }
+            let (entries, check) = try await state.db {
+                (try $0.auditLog(limit: 500, actor: actor), try $0.checkAuditChain(anchors: anchors))
+            }
             return htmlResponse(auditPage(context, s, entries: entries, check: check, actor: actor))
         }
     }

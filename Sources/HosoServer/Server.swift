@@ -143,9 +143,10 @@ final class ServerState: Sendable {
     init(config: ServerConfig) throws {
         self.config = config
         pool = BlockingPool(threads: config.blockingThreads)
-        self.archive = ArchiveAccess(try Archive.open(at: config.archivePath, clock: config.clock), pool: pool)
+        let opened = try Archive.open(at: config.archivePath, clock: config.clock)
+        self.archive = ArchiveAccess(opened, pool: pool)
         store = try ServerStore(path: config.archivePath + "/" + ServerStore.fileName, clock: config.clock, cost: config.passwordCost)
-        auditLog = AuditLog(store: store, pool: pool)
+        auditLog = AuditLog(store: store, pool: pool) { try opened.anchorAuditLog(seq: $0.seq, hash: $0.hash) }
         throttle = LoginThrottle(store: store, addressLimit: config.loginAddressLimit)
     }
 

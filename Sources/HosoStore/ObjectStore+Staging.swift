@@ -292,6 +292,7 @@ extension ObjectStore {
             for dir in touched.sorted() { try fsyncDirectory(dir) }
             if createdShard { try fsyncDirectory(objectsDir) }
         }
+        journal.record(zip(staged, isNew).filter(\.1).map(\.0.object))
         return isNew
     }
 

@@ -63,6 +63,8 @@ public struct ObjectFile: Sendable {
 /// compressed only where it pays, written atomically and durably, re-checked on every read.
 public final class ObjectStore: Sendable {
     public let root: String
+    /// New objects of the write under way, for the transparency log.
+    public let journal = NewObjectJournal()
 
     public var objectsDir: String { root + "/objects" }
     public var tmpDir: String { root + "/tmp" }

@@ -29,7 +29,7 @@ struct Hoso: ParsableCommand {
                 RecordCommand.self, History.self, Conflicts.self, LedgerCommand.self, Find.self,
                 Sign.self, Verify.self, Timestamp.self, TrustCommand.self, PKICommand.self, TSACommand.self,
                 RequestCommand.self, OfficeCommand.self, CopyCommand.self,
-                NodeCommand.self, PeerCommand.self, BundleCommand.self, SyncCommand.self, Serve.self, UserCommand.self,
+                NodeCommand.self, PeerCommand.self, LogCommand.self, BundleCommand.self, SyncCommand.self, Serve.self, UserCommand.self,
             ]
         )
     }
@@ -295,6 +295,7 @@ struct Fsck: ParsableCommand {
         case "missing": return t("MẤT", "MISSING")
         case "dangling": return t("THAM CHIẾU TREO", "DANGLING")
         case "kind": return t("SAI LOẠI", "KIND MISMATCH")
+        case "log": return t("NHẬT KÝ", "LOG")
         default: return p.uppercased()
         }
     }

@@ -137,7 +137,7 @@ struct UserAdd: ParsableCommand {
         let store = try openServerStore(global)
         let u = try store.addUser(
             name: name, displayName: displayName ?? name, role: role, password: try pw.accountPassword(), person: person)
-        try store.audit(actor: "cli", action: "user-add", target: "user:\(u.name)", detail: u.role.rawValue)
+        try anchoredAudit(global, store, actor: "cli", action: "user-add", target: "user:\(u.name)", detail: u.role.rawValue)
         if output.json {
             printJSON(["name": u.name, "role": u.role.rawValue])
             return
@@ -193,7 +193,7 @@ struct UserPasswd: ParsableCommand {
     func run() throws {
         let store = try openServerStore(global)
         try store.setPassword(name: name, password: try pw.accountPassword())
-        try store.audit(actor: "cli", action: "user-passwd", target: "user:\(name)")
+        try anchoredAudit(global, store, actor: "cli", action: "user-passwd", target: "user:\(name)")
         print(t("Đã đổi mật khẩu của \(name)", "Changed the password of \(name)"))
     }
 }
@@ -221,7 +221,7 @@ struct UserLink: ParsableCommand {
         if let person { _ = try global.openArchive().person(person) }
         let store = try openServerStore(global)
         try store.setPerson(name: name, person: person)
-        try store.audit(actor: "cli", action: "user-link", target: "user:\(name)", detail: person ?? "-")
+        try anchoredAudit(global, store, actor: "cli", action: "user-link", target: "user:\(name)", detail: person ?? "-")
         print(
             person.map { t("Đã gắn \(name) với \($0)", "Linked \(name) to \($0)") }
                 ?? t("Đã bỏ gắn \(name)", "Unlinked \(name)"))

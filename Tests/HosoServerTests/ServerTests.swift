@@ -137,6 +137,10 @@ enum Mode: String, CaseIterable, Sendable {
             #expect(log.contains { $0.actor == "clerk" && $0.action == "download" })
             #expect(log.contains { $0.actor == "public" && $0.action == "verify" && $0.detail.contains("PASSED") })
             #expect(try store.checkAuditChain().intact)
+            // Each batch of the access log is anchored in the archive's transparency log, up to its newest entry.
+            let anchors = try Archive.open(at: fx.archivePath, clock: fx.config.clock).auditAnchors()
+            #expect(anchors.last?.seq == log.first?.seq && anchors.last?.hash == log.first?.hash)
+            #expect(try store.checkAuditChain(anchors: anchors.map { AuditAnchor(seq: $0.seq, hash: $0.hash) }).intact)
         }
     }
 
