@@ -1,5 +1,6 @@
 import HosoLog
 import HosoPrimitives
+import HosoTestSupport
 import Testing
 
 /// An independent model: the RFC 9162 definitions applied literally to a list, with the one-shot SHA-256 (not the
@@ -41,20 +42,8 @@ struct MemorySource: SubtreeSource {
 }
 
 func randomLeaves(_ n: Int, seed: UInt64) -> [[UInt8]] {
-    var g = SplitMix(seed)
+    var g = SplitMix64(seed: seed)
     return (0..<n).map { _ in (0..<Int(g.next() % 40)).map { _ in UInt8(truncatingIfNeeded: g.next()) } }
-}
-
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
 
 @Suite struct MerkleTests {
