@@ -29,7 +29,7 @@ struct Hoso: ParsableCommand {
                 RecordCommand.self, History.self, Conflicts.self, LedgerCommand.self, Find.self,
                 Sign.self, Verify.self, Timestamp.self, TrustCommand.self, PKICommand.self, TSACommand.self,
                 RequestCommand.self, OfficeCommand.self, CopyCommand.self,
-                NodeCommand.self, PeerCommand.self, BundleCommand.self, SyncCommand.self, Serve.self, UserCommand.self,
+                NodeCommand.self, PeerCommand.self, BundleCommand.self, SyncCommand.self, Serve.self, UserCommand.self, InternalCheck.self,
             ]
         )
     }

@@ -7,4 +7,21 @@ int hoso_syncfs(int fd);
 
 /* Starts write-back of a file's dirty pages without waiting, so a later syncfs has less to do. */
 void hoso_start_writeback(int fd);
+
+#include <stddef.h>
+
+/* What became of a child started by hoso_run_limited. */
+typedef struct {
+    int status;        /* waitpid status */
+    int timed_out;     /* killed by the wall-clock deadline */
+    int overflowed;    /* wrote more than out_cap bytes; killed */
+    size_t out_len;    /* bytes written to out */
+} hoso_child_result;
+
+/* Runs path (argv, envp) with stdin read from in_fd and stdout captured into out (at most out_cap bytes), stderr
+   to /dev/null. In the child, before exec: empty signal mask and default signal actions, no core file, RLIMIT_CPU
+   cpu_seconds and RLIMIT_AS as_bytes (each when > 0), every other descriptor closed. The child is killed with
+   SIGKILL at wall_ms (0: at once) or when its output overflows. Returns 0, or -1 with errno when it cannot start. */
+int hoso_run_limited(const char *path, char *const argv[], char *const envp[], int in_fd, long cpu_seconds,
+                     long as_bytes, long wall_ms, unsigned char *out, size_t out_cap, hoso_child_result *result);
 #endif
