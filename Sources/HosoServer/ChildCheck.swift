@@ -61,16 +61,17 @@ public enum ChildCheck {
         let env = ["SWIFT_BACKTRACE=enable=no", "HOSO_LANG=vi"]
         var out = [UInt8](repeating: 0, count: maxAnswer)
         var result = hoso_child_result()
-        let rc = withCStrings(argv) { a in
+        let (rc, err) = withCStrings(argv) { a in
             withCStrings(env) { e in
                 out.withUnsafeMutableBufferPointer { o in
-                    hoso_run_limited(
+                    let rc = hoso_run_limited(
                         checker, a, e, input, limits.checkCPUSeconds, limits.checkMemoryBytes,
                         Int(max(0, limits.checkTimeout) * 1000), o.baseAddress, o.count, &result)
+                    return (rc, errno)  // before free() may change it
                 }
             }
         }
-        guard rc == 0 else { throw failed("cannot start \(checker): errno \(errno)") }
+        guard rc == 0 else { throw failed("cannot start \(checker): errno \(err)") }
         let status = result.status
         if result.timed_out != 0 { throw failed("killed after \(limits.checkTimeout) s") }
         if result.overflowed != 0 { throw failed("answer over \(maxAnswer) bytes") }
