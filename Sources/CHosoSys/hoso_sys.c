@@ -38,7 +38,7 @@ static long hoso_now_ms(void) {
 }
 
 /* Only async-signal-safe calls between fork and exec: the parent has many threads. */
-static void hoso_child_setup(int in_fd, int out_fd, long cpu_seconds, long as_bytes) {
+static void hoso_child_setup(int in_fd, int out_fd, long cpu_seconds, long as_bytes, int nice_inc) {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
@@ -65,10 +65,15 @@ static void hoso_child_setup(int in_fd, int out_fd, long cpu_seconds, long as_by
         struct rlimit as = {(rlim_t)as_bytes, (rlim_t)as_bytes};
         if (setrlimit(RLIMIT_AS, &as) != 0) _exit(126);
     }
+    if (nice_inc > 0) {
+        int now = getpriority(PRIO_PROCESS, 0);
+        (void)setpriority(PRIO_PROCESS, 0, now + nice_inc > 19 ? 19 : now + nice_inc);
+    }
 }
 
 int hoso_run_limited(const char *path, char *const argv[], char *const envp[], int in_fd, long cpu_seconds,
-                     long as_bytes, long wall_ms, unsigned char *out, size_t out_cap, hoso_child_result *result) {
+                     long as_bytes, int nice_inc, long wall_ms, unsigned char *out, size_t out_cap,
+                     hoso_child_result *result) {
     memset(result, 0, sizeof *result);
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) return -1;
@@ -82,7 +87,7 @@ int hoso_run_limited(const char *path, char *const argv[], char *const envp[], i
         return -1;
     }
     if (pid == 0) {
-        hoso_child_setup(in_fd, fds[1], cpu_seconds, as_bytes);
+        hoso_child_setup(in_fd, fds[1], cpu_seconds, as_bytes, nice_inc);
         execve(path, argv, envp);
         _exit(127);
     }

@@ -66,6 +66,7 @@ public enum ChildCheck {
                 out.withUnsafeMutableBufferPointer { o in
                     let rc = hoso_run_limited(
                         checker, a, e, input, limits.checkCPUSeconds, limits.checkMemoryBytes,
+                        Int32(kind == .qrImage ? limits.photoNice : limits.checkNice),
                         Int(max(0, limits.checkTimeout) * 1000), o.baseAddress, o.count, &result)
                     return (rc, errno)  // before free() may change it
                 }

@@ -25,9 +25,15 @@ public struct PublicLimits: Sendable {
     public var checkMemoryBytes = 1 << 30
     /// Wall-clock time before the child is killed, whatever it is doing (waiting included).
     public var checkTimeout: TimeInterval = 30
-    /// Public checks at once: one per core, since each keeps a core busy.
+    /// How much lower the child's CPU priority is (nice): the server and the clerks' requests come first, then PDF
+    /// checks, then QR photos (the decode bombs' way in), which get only what is left.
+    public var checkNice = 5
+    public var photoNice = 15
+    /// Public checks at once: one per core, since each keeps a core busy. QR photos have as many places again of
+    /// their own: decoding a photo is the costliest public work and the easiest to abuse, so a flood of photos waits
+    /// behind itself, not in front of PDF and number checks.
     public var concurrent = max(1, ProcessInfo.processInfo.activeProcessorCount)
-    /// Public checks waiting for a turn; more are refused at once with 503 and Retry-After.
+    /// Public checks waiting for a turn (in each of the two pools); more are refused at once with 503 and Retry-After.
     public var queue = 4 * max(1, ProcessInfo.processInfo.activeProcessorCount)
     /// Requests to the public pages per client address: a bucket of `burst`, refilled at `perMinute`.
     public var perMinute = 30.0

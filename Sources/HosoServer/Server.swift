@@ -144,8 +144,9 @@ final class ServerState: Sendable {
     let auditLog: AuditLog
     let throttle: LoginThrottle
     let sessions = SessionCache()
-    /// Public checks: their own threads, a queue limit and a rate limit per address.
+    /// Public checks: their own threads, a queue limit and a rate limit per address; QR photos in a pool of their own.
     let publicPool: PublicPool
+    let photoPool: PublicPool
     let publicArchive: ArchiveAccess
     let publicRate: RateLimiter
 
@@ -155,6 +156,7 @@ final class ServerState: Sendable {
         let opened = try Archive.open(at: config.archivePath, clock: config.clock)
         self.archive = ArchiveAccess(opened, pool: pool)
         publicPool = PublicPool(limits: config.publicChecks)
+        photoPool = PublicPool(limits: config.publicChecks)
         publicArchive = ArchiveAccess(opened, pool: publicPool.threads)
         publicRate = RateLimiter(limits: config.publicChecks)
         store = try ServerStore(path: config.archivePath + "/" + ServerStore.fileName, clock: config.clock, cost: config.passwordCost)
@@ -169,16 +171,17 @@ final class ServerState: Sendable {
         try await pool.run(body)
     }
 
-    /// An uploaded file checked in a child process (`ChildCheck`), on the public pool's threads.
+    /// An uploaded file checked in a child process (`ChildCheck`), on its public pool's threads.
     func checkUpload(_ kind: ChildCheck.Kind, _ bytes: [UInt8]) async throws -> ChildCheck.Answer {
         let (limits, path, now) = (config.publicChecks, config.archivePath, now)
+        let threads = kind == .qrImage ? photoPool.threads : publicPool.threads
         guard let checker = limits.checker else {
             switch kind {
             case .pdf: return .init(report: try await publicArchive.with { try Verification.pdf(bytes, archive: $0) })
-            case .qrImage: return .init(text: try await publicPool.threads.run { try Verification.qrText(fromImage: bytes) })
+            case .qrImage: return .init(text: try await threads.run { try Verification.qrText(fromImage: bytes) })
             }
         }
-        return try await publicPool.threads.run {
+        return try await threads.run {
             try ChildCheck.run(kind, bytes: bytes, limits: limits, checker: checker, archivePath: path, now: now)
         }
     }

@@ -181,9 +181,10 @@ enum VerifyRoutes {
     }
 
     /// One of: an uploaded PDF (`pdf`), a QR photo (`qr-image`), QR text (`qr`), or a copy number with its serial.
-    /// Each takes a place in the public pool; uploads are parsed in a child process (`ChildCheck`).
+    /// Each takes a place in a public pool (QR photos in their own); uploads are parsed in a child (`ChildCheck`).
     static func run(_ form: Form, state: ServerState, remote: String) async throws -> PublicReport {
-        let report = try await state.publicPool.run { try await check(form, state: state) }
+        let photo = form.file("pdf") == nil && form.file("qr-image") != nil
+        let report = try await (photo ? state.photoPool : state.publicPool).run { try await check(form, state: state) }
         try await state.audit(
             actor: "public", action: "verify", target: "copy:\(report.copyNumber ?? "?")",
             detail: "\(report.method.rawValue) \(report.indication) \(remote)")

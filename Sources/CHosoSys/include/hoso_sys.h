@@ -20,8 +20,9 @@ typedef struct {
 
 /* Runs path (argv, envp) with stdin read from in_fd and stdout captured into out (at most out_cap bytes), stderr
    to /dev/null. In the child, before exec: empty signal mask and default signal actions, no core file, RLIMIT_CPU
-   cpu_seconds and RLIMIT_AS as_bytes (each when > 0), every other descriptor closed. The child is killed with
+   cpu_seconds and RLIMIT_AS as_bytes (each when > 0), the nice value raised by nice_inc, every other descriptor closed. The child is killed with
    SIGKILL at wall_ms (0: at once) or when its output overflows. Returns 0, or -1 with errno when it cannot start. */
 int hoso_run_limited(const char *path, char *const argv[], char *const envp[], int in_fd, long cpu_seconds,
-                     long as_bytes, long wall_ms, unsigned char *out, size_t out_cap, hoso_child_result *result);
+                     long as_bytes, int nice_inc, long wall_ms, unsigned char *out, size_t out_cap,
+                     hoso_child_result *result);
 #endif
