@@ -27,6 +27,7 @@ void hoso_start_writeback(int fd) {
 #include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -71,27 +72,47 @@ static void hoso_child_setup(int in_fd, int out_fd, long cpu_seconds, long as_by
     }
 }
 
-int hoso_run_limited(const char *path, char *const argv[], char *const envp[], int in_fd, long cpu_seconds,
-                     long as_bytes, int nice_inc, long wall_ms, unsigned char *out, size_t out_cap,
-                     hoso_child_result *result) {
-    memset(result, 0, sizeof *result);
+int hoso_spawn_limited(const char *path, char *const argv[], char *const envp[], int in_fd, long cpu_seconds,
+                       long as_bytes, int nice_inc, int *pid_out, int *to_child, int *from_child) {
     int fds[2];
+    int sp[2] = {-1, -1};
     if (pipe2(fds, O_CLOEXEC) != 0) return -1;
-    long deadline = hoso_now_ms() + (wall_ms > 0 ? wall_ms : 0);
-    pid_t pid = fork();
-    if (pid < 0) {
+    if (in_fd < 0 && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) != 0) {
         int e = errno;
         close(fds[0]);
         close(fds[1]);
         errno = e;
         return -1;
     }
+    pid_t pid = fork();
+    if (pid < 0) {
+        int e = errno;
+        close(fds[0]);
+        close(fds[1]);
+        if (sp[0] >= 0) {
+            close(sp[0]);
+            close(sp[1]);
+        }
+        errno = e;
+        return -1;
+    }
     if (pid == 0) {
-        hoso_child_setup(in_fd, fds[1], cpu_seconds, as_bytes, nice_inc);
+        hoso_child_setup(in_fd >= 0 ? in_fd : sp[1], fds[1], cpu_seconds, as_bytes, nice_inc);
         execve(path, argv, envp);
         _exit(127);
     }
     close(fds[1]);
+    if (sp[1] >= 0) close(sp[1]);
+    *pid_out = pid;
+    *to_child = sp[0];
+    *from_child = fds[0];
+    return 0;
+}
+
+void hoso_finish_limited(int pid, int from_child, long wall_ms, unsigned char *out, size_t out_cap,
+                         hoso_child_result *result) {
+    memset(result, 0, sizeof *result);
+    long deadline = hoso_now_ms() + (wall_ms > 0 ? wall_ms : 0);
     int kill_it = wall_ms <= 0;
     if (kill_it) result->timed_out = 1;
     while (!kill_it) {
@@ -100,7 +121,7 @@ int hoso_run_limited(const char *path, char *const argv[], char *const envp[], i
             result->timed_out = 1;
             break;
         }
-        struct pollfd p = {fds[0], POLLIN, 0};
+        struct pollfd p = {from_child, POLLIN, 0};
         int r = poll(&p, 1, left > 1000000 ? 1000000 : (int)left);
         if (r < 0 && errno == EINTR) continue;
         if (r < 0) break;
@@ -109,14 +130,14 @@ int hoso_run_limited(const char *path, char *const argv[], char *const envp[], i
             result->overflowed = 1;
             break;
         }
-        ssize_t n = read(fds[0], out + result->out_len, out_cap - result->out_len);
+        ssize_t n = read(from_child, out + result->out_len, out_cap - result->out_len);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) break; /* end of output: the child is done or dying */
         result->out_len += (size_t)n;
     }
     int killed = result->timed_out || result->overflowed;
     if (killed) kill(pid, SIGKILL);
-    close(fds[0]);
+    close(from_child);
     /* A child that closed its output but goes on running is still bound by the deadline. */
     for (;;) {
         pid_t w = waitpid(pid, &result->status, killed ? 0 : WNOHANG);
@@ -134,5 +155,15 @@ int hoso_run_limited(const char *path, char *const argv[], char *const envp[], i
             nanosleep(&pause, NULL);
         }
     }
+}
+
+int hoso_run_limited(const char *path, char *const argv[], char *const envp[], int in_fd, long cpu_seconds,
+                     long as_bytes, int nice_inc, long wall_ms, unsigned char *out, size_t out_cap,
+                     hoso_child_result *result) {
+    int pid, to_child, from_child;
+    memset(result, 0, sizeof *result);
+    if (hoso_spawn_limited(path, argv, envp, in_fd, cpu_seconds, as_bytes, nice_inc, &pid, &to_child, &from_child) != 0)
+        return -1;
+    hoso_finish_limited(pid, from_child, wall_ms, out, out_cap, result);
     return 0;
 }

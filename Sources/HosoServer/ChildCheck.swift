@@ -34,12 +34,12 @@ public enum ChildCheck {
 
     /// The child's side: checks `input` and returns the answer to print. Caller errors go into the answer; any other
     /// failure is thrown (the child then exits non-zero and the server says the file could not be checked).
-    public static func answer(kind: Kind, input: [UInt8], archivePath: String, now: Date) throws -> Data {
+    public static func answer(kind: Kind, input: [UInt8], archivePath: String, now: Date, opened: Archive? = nil) throws -> Data {
         var answer = Answer()
         do {
             switch kind {
             case .pdf:
-                let archive = try Archive.open(at: archivePath, clock: .fixed(now))
+                let archive = try opened ?? Archive.open(at: archivePath, clock: .fixed(now))
                 answer.report = try Verification.pdf(input, archive: archive)
             case .qrImage:
                 answer.text = try Verification.qrText(fromImage: input)
@@ -50,29 +50,51 @@ public enum ChildCheck {
         return try JSONEncoder().encode(answer)
     }
 
-    /// The server's side: runs `checker internal-check` on `bytes` under `limits` and reads its answer.
-    static func run(_ kind: Kind, bytes: [UInt8], limits: PublicLimits, checker: String, archivePath: String, now: Date) throws -> Answer {
-        let input = try inputDescriptor(bytes)
-        defer { close(input) }
-        let argv = [
-            checker, "internal-check", "--kind", kind.rawValue, "--archive", archivePath, "--now", HosoClock.format(now),
-        ]
-        // Swift's crash reporter would spend seconds on a backtrace nobody reads.
-        let env = ["SWIFT_BACKTRACE=enable=no", "HOSO_LANG=vi"]
+    /// Swift's crash reporter would spend seconds on a backtrace nobody reads.
+    static let environment = ["SWIFT_BACKTRACE=enable=no", "HOSO_LANG=vi"]
+
+    /// The server's side: runs `checker internal-check` on `bytes` under `limits` (in a spare child when there are
+    /// spares) and reads its answer.
+    static func run(
+        _ kind: Kind, bytes: [UInt8], limits: PublicLimits, checker: String, archivePath: String, now: Date, spares: SpareChildren? = nil
+    ) throws -> Answer {
         var out = [UInt8](repeating: 0, count: maxAnswer)
         var result = hoso_child_result()
-        let (rc, err) = withCStrings(argv) { a in
-            withCStrings(env) { e in
-                out.withUnsafeMutableBufferPointer { o in
-                    let rc = hoso_run_limited(
-                        checker, a, e, input, limits.checkCPUSeconds, limits.checkMemoryBytes,
-                        Int32(kind == .qrImage ? limits.photoNice : limits.checkNice),
-                        Int(max(0, limits.checkTimeout) * 1000), o.baseAddress, o.count, &result)
-                    return (rc, errno)  // before free() may change it
+        let wallMs = Int(max(0, limits.checkTimeout) * 1000)
+        if let spares {
+            // The upload goes to a private file; the spare is told when "now" is and where the file is.
+            let (dir, path) = try privateFile(bytes)
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let child = try spares.take(kind)
+            let line = Array("\(HosoClock.format(now)) \(path)\n".utf8)
+            _ = line.withUnsafeBytes { send(child.toChild, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            close(child.toChild)
+            out.withUnsafeMutableBufferPointer { o in
+                hoso_finish_limited(child.pid, child.fromChild, wallMs, o.baseAddress, o.count, &result)
+            }
+        } else {
+            let input = try inputDescriptor(bytes)
+            defer { close(input) }
+            let argv = [
+                checker, "internal-check", "--kind", kind.rawValue, "--archive", archivePath, "--now", HosoClock.format(now),
+            ]
+            let (rc, err) = withCStrings(argv) { a in
+                withCStrings(environment) { e in
+                    out.withUnsafeMutableBufferPointer { o in
+                        let rc = hoso_run_limited(
+                            checker, a, e, input, limits.checkCPUSeconds, limits.checkMemoryBytes,
+                            Int32(kind == .qrImage ? limits.photoNice : limits.checkNice), wallMs, o.baseAddress, o.count, &result)
+                        return (rc, errno)  // before free() may change it
+                    }
                 }
             }
+            guard rc == 0 else { throw failed("cannot start \(checker): errno \(err)") }
         }
-        guard rc == 0 else { throw failed("cannot start \(checker): errno \(err)") }
+        return try read(result, out, limits: limits)
+    }
+
+    /// The child's answer, or why there is none.
+    static func read(_ result: hoso_child_result, _ out: [UInt8], limits: PublicLimits) throws -> Answer {
         let status = result.status
         if result.timed_out != 0 { throw failed("killed after \(limits.checkTimeout) s") }
         if result.overflowed != 0 { throw failed("answer over \(maxAnswer) bytes") }
@@ -95,15 +117,22 @@ public enum ChildCheck {
             cause: cause)
     }
 
-    /// The upload as a file the child reads from its stdin; the file is gone from the disk before the child starts.
-    static func inputDescriptor(_ bytes: [UInt8]) throws -> Int32 {
+    /// The upload in a new folder only this user may read: (folder, file).
+    static func privateFile(_ bytes: [UInt8]) throws -> (String, String) {
         let dir = FileManager.default.temporaryDirectory.path + "/hoso-check-" + ((try? SecureRandom.token(bytes: 12)) ?? "x")
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/upload"
         guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else {
+            try? FileManager.default.removeItem(atPath: dir)
             throw HosoError(.ioError, .both("Không ghi được tệp tạm", "Cannot write a temporary file"))
         }
+        return (dir, path)
+    }
+
+    /// The upload as a file the child reads from its stdin; the file is gone from the disk before the child starts.
+    static func inputDescriptor(_ bytes: [UInt8]) throws -> Int32 {
+        let (dir, path) = try privateFile(bytes)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw HosoError(.ioError, .both("Không đọc được tệp tạm", "Cannot read a temporary file")) }
         return fd

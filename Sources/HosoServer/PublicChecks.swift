@@ -23,6 +23,9 @@ public struct PublicLimits: Sendable {
     public var checkCPUSeconds = 10
     /// The child's address space: a decode bomb fails its allocation instead of taking the machine's memory.
     public var checkMemoryBytes = 1 << 30
+    /// Start each kind's next child ahead of time (`SpareChildren`), so a check does not wait for a program to load.
+    /// `hoso serve` does; tests that make many servers in one process leave it off.
+    public var warmSpares = false
     /// Wall-clock time before the child is killed, whatever it is doing (waiting included).
     public var checkTimeout: TimeInterval = 30
     /// How much lower the child's CPU priority is (nice): the server and the clerks' requests come first, then PDF

@@ -147,6 +147,7 @@ final class ServerState: Sendable {
     /// Public checks: their own threads, a queue limit and a rate limit per address; QR photos in a pool of their own.
     let publicPool: PublicPool
     let photoPool: PublicPool
+    let spares: SpareChildren?
     let publicArchive: ArchiveAccess
     let publicRate: RateLimiter
 
@@ -157,6 +158,9 @@ final class ServerState: Sendable {
         self.archive = ArchiveAccess(opened, pool: pool)
         publicPool = PublicPool(limits: config.publicChecks)
         photoPool = PublicPool(limits: config.publicChecks)
+        spares = config.publicChecks.checker.flatMap {
+            config.publicChecks.warmSpares ? SpareChildren(limits: config.publicChecks, checker: $0, archivePath: config.archivePath) : nil
+        }
         publicArchive = ArchiveAccess(opened, pool: publicPool.threads)
         publicRate = RateLimiter(limits: config.publicChecks)
         store = try ServerStore(path: config.archivePath + "/" + ServerStore.fileName, clock: config.clock, cost: config.passwordCost)
@@ -173,7 +177,7 @@ final class ServerState: Sendable {
 
     /// An uploaded file checked in a child process (`ChildCheck`), on its public pool's threads.
     func checkUpload(_ kind: ChildCheck.Kind, _ bytes: [UInt8]) async throws -> ChildCheck.Answer {
-        let (limits, path, now) = (config.publicChecks, config.archivePath, now)
+        let (limits, path, now, spares) = (config.publicChecks, config.archivePath, now, spares)
         let threads = kind == .qrImage ? photoPool.threads : publicPool.threads
         guard let checker = limits.checker else {
             switch kind {
@@ -182,7 +186,7 @@ final class ServerState: Sendable {
             }
         }
         return try await threads.run {
-            try ChildCheck.run(kind, bytes: bytes, limits: limits, checker: checker, archivePath: path, now: now)
+            try ChildCheck.run(kind, bytes: bytes, limits: limits, checker: checker, archivePath: path, now: now, spares: spares)
         }
     }
 

@@ -138,6 +138,7 @@ struct PublicOptions: ParsableArguments {
     func apply(to config: inout ServerConfig, checker: String?) {
         var p = config.publicChecks
         p.checker = checker
+        p.warmSpares = true
         if let publicChecks { p.concurrent = publicChecks }
         if let publicQueue { p.queue = publicQueue }
         if let publicRate { p.perMinute = publicRate }

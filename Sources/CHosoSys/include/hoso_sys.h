@@ -25,4 +25,12 @@ typedef struct {
 int hoso_run_limited(const char *path, char *const argv[], char *const envp[], int in_fd, long cpu_seconds,
                      long as_bytes, int nice_inc, long wall_ms, unsigned char *out, size_t out_cap,
                      hoso_child_result *result);
+
+/* hoso_run_limited in two steps, for a child started ahead of its work: starts it (stdin from in_fd, or when in_fd < 0
+   from a socket pair whose other end is *to_child, for send with MSG_NOSIGNAL) and returns at once. */
+int hoso_spawn_limited(const char *path, char *const argv[], char *const envp[], int in_fd, long cpu_seconds,
+                       long as_bytes, int nice_inc, int *pid_out, int *to_child, int *from_child);
+/* Reads the child's stdout until it ends or wall_ms passes (then kills it), closes from_child and reaps the child. */
+void hoso_finish_limited(int pid, int from_child, long wall_ms, unsigned char *out, size_t out_cap,
+                         hoso_child_result *result);
 #endif
