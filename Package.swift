@@ -91,7 +91,7 @@ let package = Package(
         ]),
         // The web application: server-rendered screens, the JSON API, sign-in, roles and CSRF.
         .target(name: "HosoServer", dependencies: [
-            "HosoKit", "HosoAccounts", "HosoPrimitives",
+            "HosoKit", "HosoAccounts", "HosoPrimitives", "CHosoSys",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),  // NIOThreadPool: the requests' blocking work

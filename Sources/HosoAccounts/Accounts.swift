@@ -46,6 +46,7 @@ struct SessionRow: Codable, Sendable, FetchableRecord, PersistableRecord {
     var csrf: String
     var createdAt: Double
     var expiresAt: Double
+    var lastSeenAt: Double
 }
 
 public struct Session: Sendable {

@@ -77,6 +77,10 @@ public final class ServerStore: Sendable {
                 t.column("at", .double).notNull()
             }
         }
+        // The last request of each session, for the idle timeout; 0 (sessions from before) counts as its start.
+        m.registerMigration("0004-session-last-seen") { db in
+            try db.alter(table: "session") { t in t.add(column: "lastSeenAt", .double).notNull().defaults(to: 0) }
+        }
         try wrap { try m.migrate(db) }
     }
 
@@ -240,7 +244,7 @@ public final class ServerStore: Sendable {
         let now = clock.now().timeIntervalSince1970
         let row = SessionRow(
             tokenHash: Self.tokenHash(token), userName: user.name, csrf: csrf, createdAt: now,
-            expiresAt: now + Self.sessionLifetime)
+            expiresAt: now + Self.sessionLifetime, lastSeenAt: now)
         try wrap {
             try db.write { db in
                 try SessionRow.filter(Column("expiresAt") < now).deleteAll(db)
@@ -250,29 +254,48 @@ public final class ServerStore: Sendable {
         return (token, Session(user: user, csrf: csrf))
     }
 
-    public func session(token: String) throws -> Session? {
+    /// The session of a cookie, if it is neither expired nor unused for `idleTimeout` seconds. A use marks it seen,
+    /// written at most once every `touchInterval` so that requests stay reads.
+    public func session(token: String, idleTimeout: TimeInterval = .infinity) throws -> Session? {
         let now = clock.now().timeIntervalSince1970
         let hash = Self.tokenHash(token)
-        return try wrap {
-            try db.read { db -> Session? in
+        let found = try wrap {
+            try db.read { db -> (Session, Double)? in
                 // Every request asks this: one join through a statement prepared once per connection.
                 let statement = try db.cachedStatement(
                     sql: """
-                        SELECT u.name, u.displayName, u.role, u.passwordHash, u.createdAt, u.disabled, u.person, s.csrf
+                        SELECT u.name, u.displayName, u.role, u.passwordHash, u.createdAt, u.disabled, u.person, s.csrf,
+                            MAX(s.lastSeenAt, s.createdAt) AS seen
                         FROM session s JOIN user u ON u.name = s.userName
                         WHERE s.tokenHash = ? AND s.expiresAt > ? AND NOT u.disabled
                         """)
                 guard let row = try Row.fetchOne(statement, arguments: [hash, now]), let role = Role(rawValue: row["role"]) else {
                     return nil
                 }
-                return Session(
+                let session = Session(
                     user: User(
                         name: row["name"], displayName: row["displayName"], role: role, passwordHash: row["passwordHash"],
                         createdAt: row["createdAt"], disabled: false, person: row["person"]),
                     csrf: row["csrf"])
+                return (session, row["seen"])
             }
         }
+        guard let found else { return nil }
+        let (session, seen) = found
+        guard now - seen < idleTimeout else {
+            try endSession(token: token)
+            return nil
+        }
+        if now - seen >= Self.touchInterval {
+            try wrap {
+                try db.write { try $0.execute(sql: "UPDATE session SET lastSeenAt = ? WHERE tokenHash = ?", arguments: [now, hash]) }
+            }
+        }
+        return session
     }
+
+    /// How stale a session's last use may be before it is written again: the idle timeout is minutes, not seconds.
+    static let touchInterval: TimeInterval = 60
 
     public func endSession(token: String) throws {
         _ = try wrap { try db.write { try SessionRow.deleteOne($0, key: Self.tokenHash(token)) } }

@@ -157,7 +157,7 @@ enum APIRoutes {
     /// Public: the verification of a copy.
     static func addVerify(to router: some RouterMethods<HosoContext>, state: ServerState) {
         // Public: a PDF (application/pdf), a QR photo (image/*), or JSON {"qr": …} / {"number": …, "serial": …}.
-        router.post("/api/verify") { request, context -> Response in
+        router.group().add(middleware: PublicRateLimit(limiter: state.publicRate)).post("/api/verify") { request, context -> Response in
             let type = (request.headers[.contentType] ?? "").lowercased()
             var form = Form()
             if type.hasPrefix("application/pdf") || type.hasPrefix("image/") {
@@ -174,7 +174,11 @@ enum APIRoutes {
             } else {
                 form = try await jsonForm(request, limit: 64 * 1024)
             }
-            return jsonResponse(try await VerifyRoutes.run(form, state: state, remote: context.remote))
+            do {
+                return jsonResponse(try await VerifyRoutes.run(form, state: state, remote: context.remote))
+            } catch let e as HosoError where e.code == .publicCheckFailed {
+                return jsonErrors([e], status: VerifyRoutes.status(of: e, context: context), lang: context.lang)
+            }
         }
     }
 

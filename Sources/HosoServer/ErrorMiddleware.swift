@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import HosoKit
 import Hummingbird
 
@@ -12,6 +13,11 @@ struct ErrorMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: HosoContext, next: (Request, HosoContext) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
+        } catch let later as RetryLater {
+            // Busy or throttled: the answer says when to come back, in words and in Retry-After.
+            var r = errorResponse(later.error, request: request, context: context, isAPI: request.uri.path.hasPrefix("/api/"))
+            r.headers[.retryAfter] = String(later.seconds)
+            return r
         } catch {
             return errorResponse(error, request: request, context: context, isAPI: request.uri.path.hasPrefix("/api/"))
         }

@@ -31,6 +31,10 @@ public struct ServerConfig: Sendable {
     public var passwordCost: PasswordHash.Cost
     /// Threads for the requests' synchronous work (see `BlockingPool`).
     public var blockingThreads: Int
+    /// The public verification's child processes, pool, queue and rate limit.
+    public var publicChecks = PublicLimits()
+    /// A session unused this long ends (its absolute lifetime is 12 hours).
+    public var sessionIdleTimeout: TimeInterval = 30 * 60
 
     public init(
         archivePath: String, officeIdentity: SigningIdentity? = nil, timestamp: TimestampSource? = nil,
@@ -104,26 +108,27 @@ final class ArchiveAccess: Sendable {
 final class SessionCache: Sendable {
     static let lifetime: TimeInterval = 1
     static let limit = 10_000
-    private let map = Mutex<[String: (session: Session, until: TimeInterval)]>([:])
+    private let map = Mutex<[String: (session: Session, until: TimeInterval, archiveTime: TimeInterval)]>([:])
 
-    /// Monotonic: a cache's age is not archive time, so it ignores the injected clock.
+    /// Monotonic: a cache's age is not archive time. Archive time (`at`, the injected clock) must not have moved
+    /// more than the lifetime either, so a session that a clock step made idle or expired is looked up again.
     private var now: TimeInterval { ProcessInfo.processInfo.systemUptime }
 
-    func get(_ token: String) -> Session? {
+    func get(_ token: String, at archiveTime: TimeInterval) -> Session? {
         let t = now
         return map.withLock { m in
             guard let e = m[token] else { return nil }
-            if e.until > t { return e.session }
+            if e.until > t, abs(archiveTime - e.archiveTime) < Self.lifetime { return e.session }
             m[token] = nil
             return nil
         }
     }
 
-    func put(_ token: String, _ s: Session) {
+    func put(_ token: String, _ s: Session, at archiveTime: TimeInterval) {
         let until = now + Self.lifetime
         map.withLock { m in
             if m.count >= Self.limit { m.removeAll() }
-            m[token] = (s, until)
+            m[token] = (s, until, archiveTime)
         }
     }
 
@@ -139,12 +144,25 @@ final class ServerState: Sendable {
     let auditLog: AuditLog
     let throttle: LoginThrottle
     let sessions = SessionCache()
+    /// Public checks: their own threads, a queue limit and a rate limit per address; QR photos in a pool of their own.
+    let publicPool: PublicPool
+    let photoPool: PublicPool
+    let spares: SpareChildren?
+    let publicArchive: ArchiveAccess
+    let publicRate: RateLimiter
 
     init(config: ServerConfig) throws {
         self.config = config
         pool = BlockingPool(threads: config.blockingThreads)
         let opened = try Archive.open(at: config.archivePath, clock: config.clock)
         self.archive = ArchiveAccess(opened, pool: pool)
+        publicPool = PublicPool(limits: config.publicChecks)
+        photoPool = PublicPool(limits: config.publicChecks)
+        spares = config.publicChecks.checker.flatMap {
+            config.publicChecks.warmSpares ? SpareChildren(limits: config.publicChecks, checker: $0, archivePath: config.archivePath) : nil
+        }
+        publicArchive = ArchiveAccess(opened, pool: publicPool.threads)
+        publicRate = RateLimiter(limits: config.publicChecks)
         store = try ServerStore(path: config.archivePath + "/" + ServerStore.fileName, clock: config.clock, cost: config.passwordCost)
         auditLog = AuditLog(store: store, pool: pool) { try opened.anchorAuditLog(seq: $0.seq, hash: $0.hash) }
         throttle = LoginThrottle(store: store, addressLimit: config.loginAddressLimit)
@@ -155,6 +173,21 @@ final class ServerState: Sendable {
     /// Synchronous work that is not the archive's (the server's own database, scrypt, temporary files).
     func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await pool.run(body)
+    }
+
+    /// An uploaded file checked in a child process (`ChildCheck`), on its public pool's threads.
+    func checkUpload(_ kind: ChildCheck.Kind, _ bytes: [UInt8]) async throws -> ChildCheck.Answer {
+        let (limits, path, now, spares) = (config.publicChecks, config.archivePath, now, spares)
+        let threads = kind == .qrImage ? photoPool.threads : publicPool.threads
+        guard let checker = limits.checker else {
+            switch kind {
+            case .pdf: return .init(report: try await publicArchive.with { try Verification.pdf(bytes, archive: $0) })
+            case .qrImage: return .init(text: try await threads.run { try Verification.qrText(fromImage: bytes) })
+            }
+        }
+        return try await threads.run {
+            try ChildCheck.run(kind, bytes: bytes, limits: limits, checker: checker, archivePath: path, now: now, spares: spares)
+        }
     }
 
     /// Work on the server's own database (accounts, sessions), on the blocking pool. Anything done here may end a

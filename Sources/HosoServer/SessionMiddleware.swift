@@ -42,10 +42,11 @@ struct SessionMiddleware: RouterMiddleware {
 
     /// An unknown, expired or unreadable session is no session: the request goes on as a visitor's.
     func session(token: String) async -> Session? {
-        if let cached = state.sessions.get(token) { return cached }
-        let store = state.store
-        let session = try? await state.blocking { try store.session(token: token) }
-        if let session { state.sessions.put(token, session) }
+        let now = state.now.timeIntervalSince1970
+        if let cached = state.sessions.get(token, at: now) { return cached }
+        let (store, idle) = (state.store, state.config.sessionIdleTimeout)
+        let session = try? await state.blocking { try store.session(token: token, idleTimeout: idle) }
+        if let session { state.sessions.put(token, session, at: now) }
         return session
     }
 }

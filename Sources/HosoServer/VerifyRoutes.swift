@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import HosoKit
 import HosoPrimitives
 import Hummingbird
@@ -157,40 +158,56 @@ enum Verification {
 
 enum VerifyRoutes {
     static func add(to router: some RouterMethods<HosoContext>, state: ServerState) {
-        router.get("/verify") { _, context in htmlResponse(page(context, report: nil, problem: nil)) }
+        // Counted per address, the page itself too: a client that asks too often is told to wait (429).
+        let limited = router.group().add(middleware: PublicRateLimit(limiter: state.publicRate))
+        limited.get("/verify") { _, context in htmlResponse(page(context, report: nil, problem: nil)) }
 
-        router.post("/verify") { request, context -> Response in
+        limited.post("/verify") { request, context -> Response in
             let form = try await Form.read(request)
             do {
                 let report = try await run(form, state: state, remote: context.remote)
                 return htmlResponse(page(context, report: report, problem: nil))
             } catch let e as HosoError where e.category.isCallerFault {
-                return htmlResponse(page(context, report: nil, problem: e), status: .badRequest)
+                return htmlResponse(page(context, report: nil, problem: e), status: status(of: e, context: context))
             }
         }
     }
 
+    /// 422 for a file that could not be checked (logged with its cause), else 400.
+    static func status(of e: HosoError, context: HosoContext) -> HTTPResponse.Status {
+        guard e.code == .publicCheckFailed else { return .badRequest }
+        context.logger.warning("public check failed: \(e.cause ?? "")")
+        return .unprocessableContent
+    }
+
     /// One of: an uploaded PDF (`pdf`), a QR photo (`qr-image`), QR text (`qr`), or a copy number with its serial.
+    /// Each takes a place in a public pool (QR photos in their own); uploads are parsed in a child (`ChildCheck`).
     static func run(_ form: Form, state: ServerState, remote: String) async throws -> PublicReport {
-        let report: PublicReport
+        let photo = form.file("pdf") == nil && form.file("qr-image") != nil
+        let report = try await (photo ? state.photoPool : state.publicPool).run { try await check(form, state: state) }
+        try await state.audit(
+            actor: "public", action: "verify", target: "copy:\(report.copyNumber ?? "?")",
+            detail: "\(report.method.rawValue) \(report.indication) \(remote)")
+        return report
+    }
+
+    static func check(_ form: Form, state: ServerState) async throws -> PublicReport {
+        let archive = state.publicArchive
         if let f = form.file("pdf") {
-            report = try await state.archive.with { try Verification.pdf(f.bytes, archive: $0) }
+            guard let report = try await state.checkUpload(.pdf, f.bytes).report else { throw ChildCheck.failed("no report") }
+            return report
         } else if let f = form.file("qr-image") {
-            let text = try await state.blocking { try Verification.qrText(fromImage: f.bytes) }
-            report = try await state.archive.with { try Verification.qr(text, archive: $0) }
+            guard let text = try await state.checkUpload(.qrImage, f.bytes).text else { throw ChildCheck.failed("no text") }
+            return try await archive.with { try Verification.qr(text, archive: $0) }
         } else if let text = form.value("qr") {
-            report = try await state.archive.with { try Verification.qr(text, archive: $0) }
+            return try await archive.with { try Verification.qr(text, archive: $0) }
         } else if let n = form.value("number") {
-            report = try await state.archive.with { try Verification.number(n, serial: form["serial"] ?? "", archive: $0) }
+            return try await archive.with { try Verification.number(n, serial: form["serial"] ?? "", archive: $0) }
         } else {
             throw HosoError(
                 .badUserInput, .both("Hãy chọn tệp PDF, ảnh mã QR, hoặc nhập số bản sao", "Choose a PDF, a QR photo, or type a copy number")
             )
         }
-        try await state.audit(
-            actor: "public", action: "verify", target: "copy:\(report.copyNumber ?? "?")",
-            detail: "\(report.method.rawValue) \(report.indication) \(remote)")
-        return report
     }
 
     static let fieldNames: [String: LocalizedText] = [

@@ -52,13 +52,19 @@ struct Serve: ParsableCommand {
                 "A reverse proxy's IP address (repeatable): the client's address is taken from its X-Forwarded-For."),
             valueName: "IP"))
     var trustedProxy: [String] = []
+    @OptionGroup var listener: ListenerOptions
+    @OptionGroup var publicLimits: PublicOptions
 
     func run() throws {
         let identity = try officeKey.map { try KeySource(key: $0, password: password).load() }
         var config = ServerConfig(
             archivePath: global.archivePath, officeIdentity: identity, timestamp: tsa.map { .url($0) },
-            secureCookies: secureCookies, clock: try global.clock(), tls: tls.files)
+            secureCookies: secureCookies, clock: try global.clock(), tls: tls.files, limits: listener.limits)
         config.trustedProxies = Set(trustedProxy)
+        guard let checker = ownExecutable() else {
+            throw HosoError(.internalError, .both("Không tìm thấy tệp chương trình hoso", "Cannot find the hoso executable"))
+        }
+        publicLimits.apply(to: &config, checker: checker)
         // A bad certificate or key stops the start with a clear error, before anything listens.
         _ = try tls.files?.configuration()
         let shownHost = host.contains(":") ? "[\(host)]" : host

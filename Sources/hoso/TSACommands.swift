@@ -46,6 +46,7 @@ struct TSACommand: ParsableCommand {
 
         @OptionGroup var listen: ListenOptions<TSAPort>
         @OptionGroup var tls: TLSOptions
+        @OptionGroup var listener: ListenerOptions
 
         @Option(
             name: .long,
@@ -57,7 +58,7 @@ struct TSACommand: ParsableCommand {
         func run() throws {
             let identity = try keyOptions.load()
             let authority = try TimeStampAuthority(identity: identity, policy: policy, clock: global.clock())
-            let server = TSAServer(authority: authority, host: listen.host, port: listen.port, tls: tls.files)
+            let server = TSAServer(authority: authority, host: listen.host, port: listen.port, limits: listener.limits, tls: tls.files)
 
             try serveUntilSignalled(
                 start: {

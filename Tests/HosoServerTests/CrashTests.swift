@@ -12,7 +12,12 @@ import Testing
         try #require(FileManager.default.isExecutableFile(atPath: hosoBinary), "build hoso first (swift build)")
         try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/curl"), "curl is needed")
         let fx = try Fixture()
-        let started = try ServerProcess(hosoBinary, ["--archive", fx.archivePath, "serve", "--port", "0"])
+        let started = try ServerProcess(
+            hosoBinary,
+            [
+                "--archive", fx.archivePath, "serve", "--port", "0", "--public-burst", "100000", "--public-rate", "100000",
+                "--public-queue", "1000",
+            ])
         let (server, url) = (started.process, started.url)
         defer { if server.isRunning { kill(server.processIdentifier, SIGKILL) } }
 

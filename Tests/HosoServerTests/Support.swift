@@ -25,7 +25,7 @@ struct Fixture: Sendable {
     static let cost = PasswordHash.Cost(logN: 10, r: 8, p: 1)
 
     let dir: TempDirectory
-    let config: ServerConfig
+    var config: ServerConfig
     let requestId: String
     let office: SigningIdentity
 
@@ -43,6 +43,8 @@ struct Fixture: Sendable {
         ).id
         config = ServerConfig(
             archivePath: dir.path + "/a", officeIdentity: officeKey ? office : nil, clock: .fixed(now), passwordCost: Self.cost)
+        // Uploads are checked in a child `hoso`, as `hoso serve` does.
+        config.publicChecks.checker = hosoBinary
         let store = try ServerStore(path: dir.path + "/a/" + ServerStore.fileName, clock: .fixed(now), cost: Self.cost)
         for role in Role.allCases {
             try store.addUser(
