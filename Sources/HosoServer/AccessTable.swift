@@ -46,6 +46,49 @@ enum AccessTable {
         "GET /api/session": anyone, "DELETE /api/session": anyone,
     ]
 
+    /// Where a route takes the record it shows from.
+    enum Parameter: Hashable, Sendable {
+        case query(String)
+        case path(String)
+    }
+
+    /// What a GET route shows, so that the record matrix of `AccessTests` is generated from this table and a route
+    /// that shows a record cannot be added without saying so.
+    enum Shows: Hashable, Sendable {
+        /// One record of these types (nil: any type `Visibility` lets the role read), named by `parameter`.
+        case record(types: Set<String>?, parameter: Parameter)
+        /// A list (each row filtered by `Visibility`), a form, accounts, or nothing personal: no single record.
+        case noSingleRecord
+    }
+
+    /// GET route → what it shows. `check` refuses a GET route of `roles` missing here.
+    static let shows: [String: Shows] = [
+        // A request, and a copy issued for it (named by its request; the copy's index is not a record).
+        "GET /requests/{id}": .record(types: ["request"], parameter: .path("id")),
+        "GET /api/requests/{id}": .record(types: ["request"], parameter: .path("id")),
+        "GET /requests/{id}/copies/{n}": .record(types: ["request"], parameter: .path("id")),
+        "GET /api/requests/{id}/copies/{n}": .record(types: ["request"], parameter: .path("id")),
+        // A ledger's page and its scan.
+        "GET /ledger/page": .record(types: ["ledger"], parameter: .query("ledger")),
+        "GET /api/ledger/page": .record(types: ["ledger"], parameter: .query("ledger")),
+        "GET /ledger/scan": .record(types: ["ledger"], parameter: .query("ledger")),
+        "GET /api/ledger/scan": .record(types: ["ledger"], parameter: .query("ledger")),
+        // Any record, as its role may read it.
+        "GET /record": .record(types: nil, parameter: .query("id")),
+        "GET /api/record": .record(types: nil, parameter: .query("id")),
+        "GET /gradebook": .record(types: ["grade-book"], parameter: .query("id")),
+        "GET /api/gradebook": .record(types: ["grade-book"], parameter: .query("id")),
+        // Lists filtered row by row by `Visibility`.
+        "GET /requests": .noSingleRecord, "GET /api/requests": .noSingleRecord,
+        "GET /ledger": .noSingleRecord, "GET /api/ledger/search": .noSingleRecord,
+        "GET /records": .noSingleRecord, "GET /api/records": .noSingleRecord,
+        "GET /gradebooks": .noSingleRecord, "GET /api/gradebooks": .noSingleRecord,
+        // Node names and counts; the digitizing form; accounts and the access log (no records); one's session.
+        "GET /sync-status": .noSingleRecord, "GET /api/sync-status": .noSingleRecord, "GET /digitize": .noSingleRecord,
+        "GET /admin/users": .noSingleRecord, "GET /api/users": .noSingleRecord,
+        "GET /admin/audit": .noSingleRecord, "GET /api/audit": .noSingleRecord, "GET /api/session": .noSingleRecord,
+    ]
+
     /// Routes for anyone, signed in or not.
     static let open: Set<String> = [
         "GET /", "GET /login", "GET /verify", "GET /static/{name}", "GET /sync/**",
@@ -57,15 +100,19 @@ enum AccessTable {
     /// Open routes that change state without a session's CSRF token, each for the reason given above.
     static let tokenFree: Set<String> = ["POST /verify", "POST /api/verify", "POST /api/session", "POST /sync/**"]
 
-    /// Refuses to start a router with a route this table does not classify, or a route in both lists.
-    static func check(_ routes: [String]) throws {
+    /// Refuses to start a router with a route this table does not classify, a route in both lists, or a GET route
+    /// behind a role that does not say what it shows (`shows`). The tables are parameters for the tests.
+    static func check(
+        _ routes: [String], roles: [String: Set<Role>] = roles, open: Set<String> = open, shows: [String: Shows] = shows
+    ) throws {
         let unclassified = routes.filter { roles[$0] == nil && !open.contains($0) }
         let both = routes.filter { roles[$0] != nil && open.contains($0) }
-        guard unclassified.isEmpty, both.isEmpty else {
+        let undeclared = roles.keys.filter { $0.hasPrefix("GET ") && shows[$0] == nil }.sorted()
+        guard unclassified.isEmpty, both.isEmpty, undeclared.isEmpty else {
             throw HosoError(
                 .internalError,
                 .both("Tuyến chưa có trong bảng quyền truy cập", "A route is missing from the access table"),
-                cause: (unclassified + both).joined(separator: ", "))
+                cause: (unclassified + both + undeclared).joined(separator: ", "))
         }
     }
 }

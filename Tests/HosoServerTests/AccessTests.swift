@@ -20,7 +20,7 @@ import Testing
     static let xuanSon = "Trường THCS Xuân Sơn"
 
     /// The server fixture plus two grade books (Toán 9A at Tân Lập and at Xuân Sơn), three people with certificates,
-    /// their assignments, and accounts linked to them.
+    /// their assignments, accounts linked to them, a scan of the ledger's page 1 and a copy issued for the request.
     struct World {
         let fx: Fixture
         let books: (tanLap: String, xuanSon: String)
@@ -73,6 +73,18 @@ import Testing
                 }
                 try a.createRecord(type: "assignment", id: id, body: .object(m), author: "admin")
             }
+            // A scan of the ledger's page 1 and a copy issued for the request, for the routes that show them.
+            let png = fx.dir.path + "/page-001.png"
+            try Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Array("scan".utf8)).write(to: URL(fileURLWithPath: png))
+            let scan = try a.add([png]).entries[0].id
+            guard case .object(let ledger) = try a.current(record: Fixture.ledgerId).1.body else {
+                throw HosoError(.internalError, .both("Sổ không phải là đối tượng", "The ledger is not an object"))
+            }
+            let page = JSONValue.array([.object([JSONMember("page", .number(1)), JSONMember("scan", .string(scan))])])
+            try a.revise(
+                record: Fixture.ledgerId, body: .object(ledger.map { $0.key == "pages" ? JSONMember("pages", page) : $0 }),
+                author: "registrar", reason: "page scanned")
+            _ = try a.issueCopy(entryRef: Fixture.serial, requestId: fx.requestId, signer: fx.office, clerk: "vanthu")
             let store = try ServerStore(path: fx.archivePath + "/" + ServerStore.fileName, clock: fx.config.clock, cost: Fixture.cost)
             try store.addUser(
                 name: "toan-tl", displayName: Fixture.teacherName, role: .teacher, password: Fixture.password, person: "p-toan-tl")
@@ -182,21 +194,56 @@ extension AccessTests {
         "admin": .admin, "registrar": .registrar, "clerk": .clerk, "office-head": .officeHead,
     ]
 
-    /// The routes that show one record of a kind, each with its key in `AccessTable` (the route half of the rule,
-    /// which `RouteProtectionTests` walks route × role).
+    /// The record type of each kind.
+    static let typeOf: [Kind: String] = [.bookTanLap: "grade-book", .bookXuanSon: "grade-book", .ledger: "ledger", .request: "request"]
+
+    /// The other parameters a route may take, with values the World has: page 1 has a scan, the request a copy 0.
+    static let otherParameters = ["page": "1", "n": "0"]
+
+    /// The routes that show one record of a kind, generated from `AccessTable.shows` (the route half of the rule,
+    /// which `RouteProtectionTests` walks route × role): a new route showing a record is walked here too.
     static func routes(_ kind: Kind, id: String) -> [(route: String, path: String)] {
-        let q = Self.q(id)
-        let general = [("GET /record", "/record?id=\(q)"), ("GET /api/record", "/api/record?id=\(q)")]
-        switch kind {
-        case .bookTanLap, .bookXuanSon:
-            return general + [("GET /gradebook", "/gradebook?id=\(q)"), ("GET /api/gradebook", "/api/gradebook?id=\(q)")]
-        case .ledger:
-            return general + [
-                ("GET /ledger/page", "/ledger/page?ledger=\(q)&page=1"), ("GET /api/ledger/page", "/api/ledger/page?ledger=\(q)&page=1"),
-            ]
-        case .request:
-            return general + [("GET /requests/{id}", "/requests/\(id)"), ("GET /api/requests/{id}", "/api/requests/\(id)")]
+        AccessTable.shows.sorted(by: { $0.key < $1.key }).compactMap { route, shows in
+            guard case .record(let types, let parameter) = shows, types?.contains(typeOf[kind]!) ?? true else { return nil }
+            return (route, path(route, parameter, id: id))
         }
+    }
+
+    /// The request path of `route` for the record `id`; a parameter without a value in `otherParameters` stays
+    /// `{name}`, which no route matches, so the walk fails on it.
+    static func path(_ route: String, _ parameter: AccessTable.Parameter, id: String) -> String {
+        var path = String(route.drop { $0 != " " }.dropFirst())
+        var values = otherParameters
+        switch parameter {
+        case .path(let name): values[name] = id
+        case .query(let name):
+            path +=
+                "?\(name)=\(q(id))&"
+                + otherParameters.sorted(by: { $0.key < $1.key }).map { "\($0.key)=\($0.value)" }.joined(separator: "&")
+        }
+        for (name, value) in values { path = path.replacingOccurrences(of: "{\(name)}", with: value) }
+        return path
+    }
+
+    @Test func everyRouteThatShowsARecordIsWalked() throws {
+        let routes = AccessTable.shows.filter { if case .record = $0.value { true } else { false } }.keys
+        let walked = Set(Kind.allCases.flatMap { Self.routes($0, id: "x").map(\.route) })
+        #expect(Set(routes) == walked, "a route shows a record type the World has none of")
+        for r in Kind.allCases.flatMap({ Self.routes($0, id: "x").map(\.path) }) { #expect(!r.contains("{"), "\(r): no value") }
+        for r in AccessTable.shows.keys { #expect(AccessTable.roles[r] != nil, "\(r) shows something but is not a route") }
+    }
+
+    @Test func aNewRouteThatDoesNotSayWhatItShowsStopsTheRouter() throws {
+        let all = Array(AccessTable.roles.keys) + Array(AccessTable.open)
+        var roles = AccessTable.roles
+        roles["GET /api/transcript/{id}"] = AccessTable.recordReaders
+        #expect(throws: HosoError.self) { try AccessTable.check(all + ["GET /api/transcript/{id}"], roles: roles) }
+        var shows = AccessTable.shows
+        shows["GET /api/transcript/{id}"] = .record(types: ["transcript"], parameter: .path("id"))
+        try AccessTable.check(all + ["GET /api/transcript/{id}"], roles: roles, shows: shows)
+        // A changing route shows nothing: its answer is checked by the GET that shows the result.
+        roles["POST /api/transcript/{id}/approve"] = AccessTable.recordReaders
+        try AccessTable.check(all + ["GET /api/transcript/{id}", "POST /api/transcript/{id}/approve"], roles: roles, shows: shows)
     }
 
     @Test func everyAccountReadsExactlyItsRecordsOnEveryRoute() async throws {
