@@ -17,10 +17,15 @@ public final class ArchiveLock: Sendable {
     /// (`readOnly`) opens the file without writing it, so it can lock an archive on a read-only medium; where the file
     /// cannot even be opened there (a medium nobody can write has no writer to wait for), it holds no lock.
     public init(path: String, mode: Mode, wait: Bool, readOnly: Bool = false) throws {
-        let fd = readOnly ? open(path, O_RDONLY | O_CLOEXEC) : open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        if fd < 0 && readOnly && errno == ENOENT && !Self.canWrite(parentDirectory(of: path)) {
-            self.fd = -1
-            return
+        var fd = readOnly ? open(path, O_RDONLY | O_CLOEXEC) : open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        if fd < 0 && readOnly && errno == ENOENT {
+            // No lock file (an archive copied without it): made where it can be, as a writer would; a medium nobody
+            // can write has no writer to exclude.
+            guard Self.canWrite(parentDirectory(of: path)) else {
+                self.fd = -1
+                return
+            }
+            fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         }
         if fd < 0 {
             throw HosoError.fromErrno(errno, path: path, action: LocalizedText(vi: "mở tệp khoá", en: "opening the lock file"))

@@ -149,6 +149,18 @@ struct SmallDisk {
         }
     }
 
+    @Test func aReaderOfAnArchiveCopiedWithoutItsLockFileStillLocks() throws {
+        try withSandbox { box in
+            try box.initArchive()
+            try box.write("a.txt", "một\n")
+            try #require(try box.hoso("add", "a.txt").status == 0)
+            unlink(box.path("archive/lock"))
+            let ls = try box.hoso("ls")
+            #expect(ls.status == 0 && ls.out.contains("a.txt"), "\(ls)")
+            #expect(box.exists("archive/lock"))
+        }
+    }
+
     @Test func anOutputFolderThatIsNotThereIsRefusedBeforeTheCopyIsIssued() throws {
         try withSandbox { box in
             let copies = CopyCLITests()
