@@ -52,10 +52,11 @@ public final class Archive: Sendable {
     public enum Access: Sendable {
         /// Commands that may write: the index is caught up or rebuilt in place before anything is answered.
         case readWrite
-        /// Commands that only read (list, show, find, fsck, verify): nothing in the archive is written and no lock
-        /// but a shared one is taken, so they work on a read-only medium and on a full disk. An index that is
-        /// missing, behind the objects, of an older version or unreadable there is not repaired but built aside, in
-        /// a temporary folder removed afterwards, so answers still come from every object.
+        /// Commands that only read (list, show, find, fsck, verify): they write nothing and take no lock but a
+        /// shared one, so they work on a read-only medium and on a full disk. An index that is missing, behind the
+        /// objects, of an older version or unreadable is repaired as a writer would where the archive can be written;
+        /// where it cannot, it is built aside in a temporary folder removed afterwards, so answers still come from
+        /// every object.
         case readOnly
     }
 
@@ -84,8 +85,8 @@ public final class Archive: Sendable {
         return try open(at: path, clock: clock)
     }
 
-    /// Opens an existing archive. A missing index is rebuilt from the objects; a reader (``Access/readOnly``) builds
-    /// its own instead and writes nothing.
+    /// Opens an existing archive. A missing index is rebuilt from the objects; a reader (``Access/readOnly``) that
+    /// cannot write builds its own instead.
     public static func open(at path: String, clock: HosoClock = .system, access: Access = .readWrite) throws -> Archive {
         try ArchiveConfig.check(at: path)
         if access == .readOnly { return try openForReading(at: path, clock: clock) }
