@@ -213,9 +213,10 @@ extension Archive {
 
     /// Serves the sync protocol on every path (`hoso sync serve`), behind the listeners' limits; HTTPS with `tls`.
     public func syncServer(
-        host: String, port: UInt16, timestamp: TimestampSource? = nil, limits: ListenerLimits = ListenerLimits(), tls: TLSFiles? = nil
+        host: String, port: UInt16, timestamp: TimestampSource? = nil, limits: ListenerLimits = ListenerLimits(), tls: TLSFiles? = nil,
+        maxBody: Int = SyncHandler.maxBody
     ) -> HTTPService {
-        let route = HTTPService.Route.sync(SyncHandler(service: ArchiveSyncService(archive: self, timestamp: timestamp)))
+        let route = HTTPService.Route.sync(SyncHandler(service: ArchiveSyncService(archive: self, timestamp: timestamp)), maxBody: maxBody)
         return HTTPService(host: host, port: port, limits: limits, tls: tls) { _ in route }
     }
 }

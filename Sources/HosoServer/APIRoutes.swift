@@ -163,7 +163,7 @@ enum APIRoutes {
             if type.hasPrefix("application/pdf") || type.hasPrefix("image/") {
                 var req = request
                 let body: ByteBuffer
-                do { body = try await req.collectBody(upTo: 25 * 1024 * 1024) } catch {
+                do { body = try await req.collectBody(upTo: state.config.bodyLimits.verify) } catch {
                     throw HosoError(.bodyTooLarge, .both("Dữ liệu gửi lên quá lớn", "The upload is too large"))
                 }
                 form.files = [

@@ -12,7 +12,7 @@ enum DigitizeRoutes {
 
     static func add(to router: some RouterMethods<HosoContext>, state: ServerState) {
         let registrars = router.group().add(middleware: RequireRole(roles))
-        let uploads = registrars.group().add(middleware: RequireCSRF.form(limit: maxUpload))
+        let uploads = registrars.group().add(middleware: RequireCSRF.form(limit: state.config.bodyLimits.uploads))
         let forms = registrars.group().add(middleware: RequireCSRF.form(limit: 64 * 1024))
         let api = registrars.group().add(middleware: RequireCSRF.header)
 
@@ -44,7 +44,7 @@ enum DigitizeRoutes {
         // The JSON API: the same multipart upload (token in X-CSRF-Token), then a commit of the batch it names.
         api.post("/api/digitize") { request, context -> Response in
             let s = try context.signedIn()
-            let form = try await Form.read(request, limit: maxUpload)
+            let form = try await Form.read(request, limit: state.config.bodyLimits.uploads)
             let (report, token) = try await dryRun(state: state, session: s, form: form)
             return jsonResponse(DryRunOut(report: report, batch: token))
         }
@@ -56,8 +56,6 @@ enum DigitizeRoutes {
             return jsonResponse(report, status: .created)
         }
     }
-
-    static let maxUpload = 200 * 1024 * 1024
 
     struct DryRunOut: Encodable {
         var report: LedgerImportReport

@@ -33,6 +33,8 @@ public struct ServerConfig: Sendable {
     public var blockingThreads: Int
     /// The public verification's child processes, pool, queue and rate limit.
     public var publicChecks = PublicLimits()
+    /// The largest body of each kind of route (413 beyond, before the body is read).
+    public var bodyLimits = BodyLimits()
     /// A session unused this long ends (its absolute lifetime is 12 hours).
     public var sessionIdleTimeout: TimeInterval = 30 * 60
 
@@ -313,7 +315,8 @@ public enum HosoServer {
         let router = try router(config: config)
         var logger = Logger(label: "hoso-serve")
         logger.logLevel = .warning
-        let server = try Listener.server(limits: config.limits, tls: config.tls) { BodyLimits.limit(for: $0) }
+        let bodies = config.bodyLimits
+        let server = try Listener.server(limits: config.limits, tls: config.tls) { bodies.limit(for: $0) }
         let app = Application(
             router: router, server: server, configuration: Listener.configuration(host: host, port: port, limits: config.limits),
             onServerRunning: { channel in onRunning(channel.localAddress?.port ?? port) }, logger: logger)
@@ -322,16 +325,28 @@ public enum HosoServer {
 }
 
 /// The largest body each route takes, known from the request head so that a larger declared body is refused (413)
-/// before it is read (`ConnectionGuard`). The routes read their bodies with the same or smaller limits.
-enum BodyLimits {
-    static let forms = 1 << 20
+/// before it is read (`ConnectionGuard`). The routes read their bodies with the same limits. `hoso serve` sets them
+/// with --max-upload-mib, --max-verify-upload-mib and --max-sync-body-mib.
+public struct BodyLimits: Sendable {
+    /// Every other form and JSON body.
+    public static let forms = 1 << 20
+    /// Digitization uploads: a ledger's scans and spreadsheets.
+    public var uploads = 200 << 20
+    /// A copy's PDF or a QR photo on the public verification page.
+    public var verify = 25 << 20
+    /// A batch a node pushes by sync.
+    public var sync = SyncHandler.maxBody
+    /// What any of them may be set to: the server holds a body in memory while it checks it.
+    public static let ceiling = 1 << 30
 
-    static func limit(for head: HTTPRequest) -> Int {
+    public init() {}
+
+    func limit(for head: HTTPRequest) -> Int {
         let path = head.path.map { String($0.prefix { $0 != "?" }) } ?? "/"
-        if path.hasPrefix("/sync/") { return SyncHandler.maxBody }
-        if path == "/digitize" || path == "/api/digitize" { return DigitizeRoutes.maxUpload }
-        if path == "/verify" || path == "/api/verify" { return 25 << 20 }
-        return forms
+        if path.hasPrefix("/sync/") { return sync }
+        if path == "/digitize" || path == "/api/digitize" { return uploads }
+        if path == "/verify" || path == "/api/verify" { return verify }
+        return Self.forms
     }
 }
 

@@ -18,7 +18,7 @@ enum SyncRoutes {
             if let refusal = try await state.blocking({ handler.preflight(head) }) {
                 return response(refusal, close: true)
             }
-            let body = try await request.body.collect(upTo: SyncHandler.maxBody)
+            let body = try await request.body.collect(upTo: state.config.bodyLimits.sync)
             let sync = SyncRequest(method: head.method, path: head.path, headers: head.headers, body: Array(body.readableBytesView))
             // The handler reads and writes the archive synchronously; a batch is checked and committed whole.
             let answer = try await state.blocking { handler.handle(sync) }

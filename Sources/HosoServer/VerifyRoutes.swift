@@ -163,7 +163,7 @@ enum VerifyRoutes {
         limited.get("/verify") { _, context in htmlResponse(page(context, report: nil, problem: nil)) }
 
         limited.post("/verify") { request, context -> Response in
-            let form = try await Form.read(request)
+            let form = try await Form.read(request, limit: state.config.bodyLimits.verify)
             do {
                 let report = try await run(form, state: state, remote: context.remote)
                 return htmlResponse(page(context, report: report, problem: nil))

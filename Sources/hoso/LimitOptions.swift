@@ -151,6 +151,66 @@ struct PublicOptions: ParsableArguments {
     }
 }
 
+/// The largest sync batch a node may push (`hoso sync serve`, and `hoso serve`'s /sync/).
+struct SyncBodyOption: ParsableArguments {
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            t(
+                "MiB tối đa của một lô đồng bộ do nút khác gửi (mặc định \(SyncHandler.maxBody >> 20)).",
+                "MiB at most of one sync batch a node sends (default \(SyncHandler.maxBody >> 20))."), valueName: "MIB"))
+    var maxSyncBodyMib: Int?
+
+    func validate() throws { try checkMebibytes("--max-sync-body-mib", maxSyncBodyMib) }
+
+    var bytes: Int { maxSyncBodyMib.map { $0 << 20 } ?? SyncHandler.maxBody }
+}
+
+/// `serve`'s upload sizes (`BodyLimits`); each is refused with 413 from its declared length, before it is read.
+struct UploadOptions: ParsableArguments {
+    static let defaults = BodyLimits()
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            t(
+                "MiB tối đa của một lần tải lên để số hóa (ảnh quét, bảng tính; mặc định \(defaults.uploads >> 20)).",
+                "MiB at most of one digitization upload (scans, spreadsheets; default \(defaults.uploads >> 20))."),
+            valueName: "MIB"))
+    var maxUploadMib: Int?
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            t(
+                "MiB tối đa của tệp PDF hoặc ảnh QR gửi lên trang kiểm tra công khai (mặc định \(defaults.verify >> 20)).",
+                "MiB at most of a PDF or QR photo sent to the public verification page (default \(defaults.verify >> 20))."),
+            valueName: "MIB"))
+    var maxVerifyUploadMib: Int?
+    @OptionGroup var sync: SyncBodyOption
+
+    func validate() throws {
+        try checkMebibytes("--max-upload-mib", maxUploadMib)
+        try checkMebibytes("--max-verify-upload-mib", maxVerifyUploadMib)
+    }
+
+    var limits: BodyLimits {
+        var b = BodyLimits()
+        if let maxUploadMib { b.uploads = maxUploadMib << 20 }
+        if let maxVerifyUploadMib { b.verify = maxVerifyUploadMib << 20 }
+        b.sync = sync.bytes
+        return b
+    }
+}
+
+/// A size option in MiB: at least 1, at most `BodyLimits.ceiling` (a body is held in memory while it is checked).
+func checkMebibytes(_ name: String, _ value: Int?) throws {
+    guard let value else { return }
+    let most = BodyLimits.ceiling >> 20
+    guard (1...most).contains(value) else {
+        throw ValidationError(t("\(name) phải từ 1 đến \(most)", "\(name) must be from 1 to \(most)"))
+    }
+}
+
 /// This program's own file, for the child processes that check uploads.
 func ownExecutable() -> String? {
     if let p = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"), FileManager.default.isExecutableFile(atPath: p)

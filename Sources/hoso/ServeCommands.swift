@@ -54,6 +54,7 @@ struct Serve: ParsableCommand {
     var trustedProxy: [String] = []
     @OptionGroup var listener: ListenerOptions
     @OptionGroup var publicLimits: PublicOptions
+    @OptionGroup var uploads: UploadOptions
 
     func run() throws {
         let identity = try officeKey.map { try KeySource(key: $0, password: password).load() }
@@ -61,6 +62,7 @@ struct Serve: ParsableCommand {
             archivePath: global.archivePath, officeIdentity: identity, timestamp: tsa.map { .url($0) },
             secureCookies: secureCookies, clock: try global.clock(), tls: tls.files, limits: listener.limits)
         config.trustedProxies = Set(trustedProxy)
+        config.bodyLimits = uploads.limits
         guard let checker = ownExecutable() else {
             throw HosoError(.internalError, .both("Không tìm thấy tệp chương trình hoso", "Cannot find the hoso executable"))
         }

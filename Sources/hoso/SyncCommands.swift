@@ -387,13 +387,14 @@ struct SyncServe: ParsableCommand {
     @OptionGroup var listen: ListenOptions<SyncPort>
     @OptionGroup var tls: TLSOptions
     @OptionGroup var listener: ListenerOptions
+    @OptionGroup var body: SyncBodyOption
 
     func run() throws {
         let archive = try global.openArchive()
         _ = try archive.nodeInfo()
         let server = archive.syncServer(
             host: listen.host, port: listen.port, timestamp: try stamps.source(clock: global.clock()), limits: listener.limits,
-            tls: tls.files)
+            tls: tls.files, maxBody: body.bytes)
         try serveUntilSignalled(
             start: {
                 let url = listen.url(boundTo: try server.start(), tls: tls.files != nil)

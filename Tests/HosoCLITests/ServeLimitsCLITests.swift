@@ -17,9 +17,13 @@ import Glibc
                 #expect(text.contains(flag), "\(command) --help names \(flag)")
             }
             #expect(text.contains("(default 10)"), "the header timeout's default is told")
+            if command != ["tsa", "serve"] {
+                #expect(text.contains("--max-sync-body-mib"), "\(command) --help names --max-sync-body-mib")
+            }
             if command == ["serve"] {
                 for flag in [
                     "--public-checks", "--public-queue", "--public-rate", "--public-burst", "--session-idle-timeout", "--check-memory",
+                    "--max-upload-mib", "--max-verify-upload-mib",
                 ] {
                     #expect(text.contains(flag), "serve --help names \(flag)")
                 }
@@ -37,7 +41,7 @@ import Glibc
                 hosoBinary,
                 [
                     "serve", "--archive", box.path(Sandbox.archive), "--port", "0", "--max-connections-per-address", "1",
-                    "--public-burst", "1", "--public-rate", "1",
+                    "--public-burst", "1", "--public-rate", "1", "--max-verify-upload-mib", "1", "--max-sync-body-mib", "1",
                 ], in: box.root, environment: cleanEnvironment)
             defer {
                 kill(started.process.processIdentifier, SIGTERM)
@@ -65,6 +69,43 @@ import Glibc
             let again = try answered("GET /verify HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
             #expect(again.hasPrefix("HTTP/1.1 429"), "\(again.prefix(80))")
             #expect(again.lowercased().contains("retry-after:"))
+            // Bodies over the limits given are refused from their declared length, before a byte of them is read:
+            // 2 MiB to the public page (25 MiB by default) and to the sync endpoint (80 MiB by default, where an
+            // unknown node would otherwise be told 401).
+            for path in ["/verify", "/sync/objects"] {
+                let over = try answered(
+                    "POST \(path) HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: \(2 << 20)\r\n\r\n")
+                #expect(over.hasPrefix("HTTP/1.1 413"), "\(path): \(over.prefix(80))")
+            }
+        }
+    }
+
+    /// `sync serve --max-sync-body-mib 1`: a 2 MiB batch is refused (413) before it is read, where the default (80
+    /// MiB) lets the node's signature be checked first (401 for a stranger). Sizes out of range are refused at start.
+    @Test func syncServeTakesItsBodyLimit() throws {
+        try withSandbox { box in
+            let env = ["PW": "pw"]
+            try #require(try box.hoso(["pki", "demo", "pki", "--password-env", "PW"], env: env).status == 0)
+            try box.initArchive()
+            try #require(try box.hoso(["node", "init", "--name", "truong-a", "--role", "school", "--pki", "pki"], env: env).status == 0)
+            let declared = "POST /sync/have HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: \(2 << 20)\r\n\r\n"
+            for (flags, status) in [([String](), "401"), (["--max-sync-body-mib", "1"], "413")] {
+                let started = try ServerProcess(
+                    hosoBinary, ["sync", "serve", "--archive", box.path(Sandbox.archive), "--port", "0"] + flags, in: box.root,
+                    environment: cleanEnvironment)
+                defer {
+                    kill(started.process.processIdentifier, SIGTERM)
+                    started.process.waitUntilExit()
+                }
+                let port = try #require(started.url.split(separator: ":").last.flatMap { Int($0.prefix { $0.isNumber }) })
+                let reply = try exchange(port, declared)
+                #expect(reply.hasPrefix("HTTP/1.1 \(status)"), "\(flags): \(reply.prefix(80))")
+            }
+            for bad in ["0", "1025"] {
+                let r = try box.hoso(["sync", "serve", "--archive", box.path(Sandbox.archive), "--port", "0", "--max-sync-body-mib", bad])
+                #expect(r.status != 0)
+                #expect(String(decoding: r.stderr, as: UTF8.self).contains("--max-sync-body-mib"))
+            }
         }
     }
 }

@@ -44,8 +44,7 @@ import Testing
 
     enum ChildFailure: String, CaseIterable, Sendable {
         /// The address space is set far below what a PDF check needs (64 MiB: not even the program and its libraries
-        /// fit), so the child dies. With a little more room (about 180 MiB for the debug build) its allocations fail
-        /// mid-check instead (SIGABRT), which ends the same way; that edge moves with the build, so it is not tested.
+        /// fit), so the child dies at start-up. Dying in the middle of a check is `aChildOutOfMemoryMidCheck…`.
         case memory
         /// The wall-clock guard kills the child (SIGKILL) before it answers.
         case killed
@@ -83,6 +82,51 @@ import Testing
             #expect(after.status == .ok)
             #expect(String(buffer: after.body).contains("data-indication=\"PASSED\""))
         }
+    }
+
+    /// The memory cap stops a child in the middle of a check, not only at start-up. The test finds the least address
+    /// space in which the child answers for a small QR photo (it moves with the build, so it is measured, not written
+    /// down), then gives it a little more: the small photo still reads, while a 16-megapixel photo of the same code
+    /// (a PNG of a few hundred kilobytes that decodes to about 50 MB of pixels) makes the child's allocations fail mid-
+    /// check: the image decoder's own allocation fails and it says the image is unreadable, or an allocation in Swift
+    /// traps and the child dies ("the file could not be checked"); either is one refused upload. With room enough, the
+    /// same large photo reads: it was the cap.
+    @Test func aChildOutOfMemoryMidCheckCostsOneAnswer() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: hosoBinary), "build hoso first (swift build)")
+        let text = QRPayloadCodec.prefix + String(repeating: "HOSO", count: 20)
+        let small = try QRCode.png(for: text, scale: 4)
+        // The code's width in modules is the width of its PNG at one pixel a module without a border (IHDR, bytes 16–19).
+        let bare = try QRCode.png(for: text, scale: 1, border: 0)
+        let modules = bare[16..<20].reduce(0) { $0 << 8 | Int($1) }
+        let scale = Int(Double(QRCode.maxPixels).squareRoot()) / (modules + 128)
+        let large = try QRCode.png(for: text, scale: scale, border: 64)
+        #expect((modules + 128) * scale * (modules + 128) * scale > QRCode.maxPixels * 8 / 10, "the large photo is near the cap")
+        func check(_ photo: [UInt8], memory: Int) -> Result<String?, any Error> {
+            var limits = PublicLimits()
+            limits.checkMemoryBytes = memory
+            return Result {
+                try ChildCheck.run(.qrImage, bytes: photo, limits: limits, checker: hosoBinary, archivePath: "/nonexistent", now: Date())
+                    .text
+            }
+        }
+        func reads(_ photo: [UInt8], memory: Int) -> Bool { (try? check(photo, memory: memory).get()) == text }
+
+        let mib = 1 << 20
+        var (low, high) = (64 * mib, 4096 * mib)
+        try #require(!reads(small, memory: low) && reads(small, memory: high))
+        while high - low > 4 * mib {
+            let mid = (low + high) / 2
+            if reads(small, memory: mid) { high = mid } else { low = mid }
+        }
+        let cap = high + 24 * mib
+        #expect(reads(small, memory: cap), "the small photo reads at \(cap / mib) MiB")
+        let tight = check(large, memory: cap)
+        guard case .failure(let e as HosoError) = tight else {
+            Issue.record("the large photo was not stopped at \(cap / mib) MiB: \(tight)")
+            return
+        }
+        #expect([HosoError.Code.publicCheckFailed, .qrImageUnreadable].contains(e.code), "\(e)")
+        #expect(reads(large, memory: cap + 1024 * mib), "with room enough the large photo reads")
     }
 
     /// One public check at a time and one waiting: the third is refused at once (503, Retry-After, in Vietnamese)

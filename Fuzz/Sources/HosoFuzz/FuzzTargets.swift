@@ -1,7 +1,9 @@
 import Foundation
 import HosoCopies
 import HosoCore
+import HosoLog
 import HosoRecords
+import HosoSigning
 import HosoSync
 
 // The readers of outside bytes as the fuzzers drive them. This one file is compiled twice: into the libFuzzer
@@ -10,7 +12,7 @@ import HosoSync
 
 enum FuzzTargets {
     /// Harness names: the directories of Fuzz/seeds and Fuzz/regressions.
-    static let names = ["pdf", "xlsx", "csv", "json", "qr", "bagit", "inflate"]
+    static let names = ["pdf", "xlsx", "csv", "json", "qr", "bagit", "inflate", "cms", "frames", "checkpoint", "log"]
 
     static func run(_ name: String, _ bytes: [UInt8]) {
         switch name {
@@ -21,6 +23,10 @@ enum FuzzTargets {
         case "qr": qr(bytes)
         case "bagit": bagit(bytes)
         case "inflate": inflate(bytes)
+        case "cms": cms(bytes)
+        case "frames": frames(bytes)
+        case "checkpoint": checkpoint(bytes)
+        case "log": log(bytes)
         default: fatalError("no fuzz harness \(name)")
         }
     }
@@ -96,4 +102,84 @@ enum FuzzTargets {
             if total > 2 << 20 { fatalError("inflated past its limit: \(total) bytes") }
         }
     }
+
+    /// CMS signatures and RFC 3161 tokens as the verifier meets them: hoso's own DER walk that splits out certificates
+    /// and CRLs, then OpenSSL's parsers behind the wrappers, then every verification step (no trusted root, so nothing
+    /// may pass), and the certificate and CRL loaders (DER or PEM).
+    static func cms(_ bytes: [UInt8]) {
+        let verifier = SignatureVerifier(trust: TrustContext(roots: []), clock: .fixed(Date(timeIntervalSince1970: 1_750_000_000)))
+        if let reports = try? verifier.verify(signature: bytes, content: Array("nội dung".utf8)) {
+            if reports.contains(where: { $0.indication == .passed }) { fatalError("a signature with no trusted root passed") }
+        }
+        if let sd = try? SignedData(der: bytes) {
+            for s in sd.signers {
+                _ = (s.signingTime, s.role, s.signatureValue.count, s.certificate?.subject)
+            }
+        }
+        _ = try? TimeStampToken(der: bytes)
+        _ = try? Certificate.load(bytes)
+        _ = try? CRL.load(bytes)
+    }
+
+    /// The sync protocol's object frames ("kind id size\n" + bytes), as `POST /sync/objects` bodies arrive.
+    static func frames(_ bytes: [UInt8]) {
+        var total = 0
+        try? SyncFrames.read(bytes) { _, _, content in
+            total += content.count
+            if total > bytes.count { fatalError("frames hand out more bytes than the body has") }
+        }
+    }
+
+    /// Signed checkpoints (C2SP signed notes), with no key and with a key that matches nothing.
+    static func checkpoint(_ bytes: [UInt8]) {
+        _ = try? Checkpoint.parse(bytes, verifier: nil, location: "fuzz")
+        _ = try? Checkpoint.parse(bytes, verifier: RefusingVerifier(), location: "fuzz")
+    }
+
+    struct RefusingVerifier: NoteVerifier {
+        var keyName: String { "hoso.example/fuzz" }
+        var keyID: [UInt8] { [1, 2, 3, 4] }
+        func verify(_ text: [UInt8], signature: [UInt8]) -> Bool { false }
+    }
+
+    /// The log's files as a damaged or hostile archive may hold them. The input is cut in four at 0xFF 0xFE 0xFD
+    /// markers: head, entries.idx, entries, tree; the whole-log check and proofs then read them.
+    static func log(_ bytes: [UInt8]) {
+        var parts = [[UInt8]]()
+        var current = [UInt8]()
+        var i = 0
+        while i < bytes.count {
+            if parts.count < 3, i + 2 < bytes.count, bytes[i] == 0xFF, bytes[i + 1] == 0xFE, bytes[i + 2] == 0xFD {
+                parts.append(current)
+                current = []
+                i += 3
+            } else {
+                current.append(bytes[i])
+                i += 1
+            }
+        }
+        parts.append(current)
+        while parts.count < 4 { parts.append([]) }
+        let dir = scratchDir
+        for (name, content) in zip(["head", "entries.idx", "entries", "tree"], parts) {
+            guard FileManager.default.createFile(atPath: dir + "/" + name, contents: Data(content)) else {
+                fatalError("cannot write \(dir)/\(name)")
+            }
+        }
+        let store = LogStore(dir: dir)
+        _ = try? store.verifyAll(verifier: nil)
+        guard let reader = try? store.reader(), reader.size > 0 else { return }
+        let size = reader.size
+        _ = try? reader.root()
+        _ = try? reader.entry(size - 1)
+        _ = try? reader.inclusionProof(index: size / 2, size: size)
+        _ = try? reader.consistencyProof(old: max(1, size / 3), new: size)
+    }
+
+    /// One log directory per process, in memory when /dev/shm is there.
+    static let scratchDir: String = {
+        let dir = (FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()) + "/hoso-fuzz-log-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: dir + "/checkpoints", withIntermediateDirectories: true)
+        return dir
+    }()
 }
