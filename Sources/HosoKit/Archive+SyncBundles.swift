@@ -335,7 +335,7 @@ extension Archive {
                 to: .init(node: peer.node, name: peer.name), sequence: sequence, created: HosoClock.format(now),
                 acknowledges: state.lastImported, objects: objects.count, bytes: objects.reduce(0) { $0 + $1.size })
             // The proof starts at the size the peer last said it holds; the peer checks it against what it holds.
-            header.witness = try witnessMessage(for: peer, from: state.peerHolds)
+            header.witness = try witnessMessage(for: peer, from: state.peerHolds, everyLater: true)
             let fileBytes = try BundleFormat.writeFile(
                 path, compress: compress, header: header, objects: objects, at: now,
                 sign: { try CMSSigner.sign(content: $0, identity: identity, role: nil, at: now) },

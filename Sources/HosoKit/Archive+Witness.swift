@@ -44,16 +44,23 @@ extension Archive {
     /// consistency proof from `from` (the size of ours the peer holds; none or beyond ours: no proof, the peer judges
     /// by size), the size of the peer's checkpoint held here, what this node cosigned for the peer, and the incidents
     /// found about the peer (sent every time until the peer's log is consistent again, so it learns of them).
-    func witnessMessage(for peer: Peer, from: UInt64?) throws -> WitnessMessage {
+    /// `everyLater` (bundles): proofs also from each later checkpoint size, as the peer may hold one newer than `from`.
+    func witnessMessage(for peer: Peer, from: UInt64?, everyLater: Bool = false) throws -> WitnessMessage {
         try workState.numbering { _ in _ = try checkpointLog() }
         var m = WitnessMessage()
         if let latest = try log.latestCheckpoint() {
             m.checkpoint = String(decoding: latest.note, as: UTF8.self)
+            let reader = try log.reader()
+            m.from = from
             if let from, from > 0, from < latest.size {
-                m.from = from
-                m.proof = try log.reader().consistencyProof(old: from, new: latest.size).map(\.hex)
-            } else {
-                m.from = from
+                m.proof = try reader.consistencyProof(old: from, new: latest.size).map(\.hex)
+            }
+            if everyLater {
+                let sizes = try log.checkpointSizes().filter { $0 > (from ?? 0) && $0 < latest.size }
+                m.more = try sizes.suffix(256).map {
+                    WitnessProof(from: $0, proof: try reader.consistencyProof(old: $0, new: latest.size).map(\.hex))
+                }
+                m.complete = sizes.count <= 256 && from != nil
             }
         }
         let files = witnessFiles
@@ -77,14 +84,14 @@ extension Archive {
         let key = try peerNoteKey(peer)
         let now = HosoClock.format(clock.now())
         if let text = m.checkpoint {
-            guard let proof = WitnessJudge.hashes(m.proof) else {
+            guard let proofs = WitnessJudge.proofs(m) else {
                 throw HosoError(
                     .logCheckpointInvalid, .both("Bằng chứng nhất quán sai dạng", "The consistency proof is malformed"), location: peer.name
                 )
             }
             let note = Array(text.utf8)
             let held = try files.seen(peer.node)
-            switch try WitnessJudge.judge(note, from: m.from, proof: proof, held: held, verifier: key) {
+            switch try WitnessJudge.judge(note, proofs: proofs, complete: m.complete == true, held: held, verifier: key) {
             case .accepted(let cp):
                 try files.setSeen(peer.node, note)
                 report.verified = cp.size
@@ -120,9 +127,14 @@ extension Archive {
                         "The checkpoint sent back has no cosignature by \(peer.name)"),
                     location: peer.name)
             }
-            try files.addCosigned(witness: peer.node, size: cp.size, note)
-            report.witnessedBy = peer.name
-            report.witnessedSize = cp.size
+            // Kept only when it is a checkpoint of this log as it is: after a rollback the office sends back the one it
+            // cosigned before, which this log no longer has (the incident says so).
+            let reader = try log.reader()
+            if cp.size <= reader.size, try reader.root(size: cp.size) == cp.root {
+                try files.addCosigned(witness: peer.node, size: cp.size, note)
+                report.witnessedBy = peer.name
+                report.witnessedSize = cp.size
+            }
         }
         for reported in m.incidents ?? [] where reported.node == me.node {
             // The peer's word about our log, with its two checkpoints: both must carry our signature to count.

@@ -25,6 +25,11 @@ public struct WitnessMessage: Codable, Sendable, Equatable {
     public var seen: UInt64?
     public var cosigned: String?
     public var incidents: [WitnessIncident]?
+    /// Bundles: proofs from each later checkpoint size of the sender too (the recipient may hold a newer one than the
+    /// sender knows), and whether they are all of them from `from` on (then a held size with no proof here is a
+    /// checkpoint the sender's history does not contain: a fork).
+    public var more: [WitnessProof]?
+    public var complete: Bool?
 
     public init(
         checkpoint: String? = nil, from: UInt64? = nil, proof: [String]? = nil, seen: UInt64? = nil, cosigned: String? = nil,
@@ -36,6 +41,16 @@ public struct WitnessMessage: Codable, Sendable, Equatable {
         self.seen = seen
         self.cosigned = cosigned
         self.incidents = incidents
+    }
+}
+
+/// A consistency proof from one size of the sender's log to its newest checkpoint.
+public struct WitnessProof: Codable, Sendable, Equatable {
+    public var from: UInt64
+    public var proof: [String]
+    public init(from: UInt64, proof: [String]) {
+        self.from = from
+        self.proof = proof
     }
 }
 
@@ -103,17 +118,37 @@ public enum WitnessJudge {
     /// `note` must be signed by `verifier` (the peer's pinned node key) — a checkpoint from any other key is refused
     /// with LOG_CHECKPOINT_INVALID; then, against `held` (the last accepted one, nil: none): smaller → rollback; the
     /// same size → the same root or a fork; bigger → a consistency proof from the held size, else a fork.
+    /// `proofs`: (from size, proof) pairs; `complete`: they start at every checkpoint size of the sender from the
+    /// smallest on, so a held size among them with no proof is not in the sender's history.
     public static func judge(
-        _ note: [UInt8], from: UInt64?, proof: [LogHash], held: [UInt8]?, verifier: NoteVerifier
+        _ note: [UInt8], proofs: [(UInt64, [LogHash])], complete: Bool, held: [UInt8]?, verifier: NoteVerifier
     ) throws -> Verdict {
         let new = try Checkpoint.parse(note, verifier: verifier, location: "checkpoint from " + verifier.keyName)
         guard let held else { return .accepted(new) }
         let old = try Checkpoint.parse(held, verifier: verifier, location: "held checkpoint of " + verifier.keyName)
         if new.size < old.size { return .rollback }
         if new.size == old.size { return new.root == old.root ? .accepted(new) : .fork }
-        guard from == old.size else { return .notChecked }
+        guard let proof = proofs.first(where: { $0.0 == old.size })?.1 else {
+            if complete, let least = proofs.map(\.0).min(), least < old.size { return .fork }
+            return .notChecked
+        }
         return ProofCheck.consistency(oldSize: old.size, oldRoot: old.root, newSize: new.size, newRoot: new.root, proof: proof)
             ? .accepted(new) : .fork
+    }
+
+    /// The message's proofs, checked for shape (nil: malformed); at most 256.
+    public static func proofs(_ m: WitnessMessage) -> [(UInt64, [LogHash])]? {
+        var out = [(UInt64, [LogHash])]()
+        if let from = m.from {
+            guard let p = hashes(m.proof) else { return nil }
+            out.append((from, p))
+        }
+        guard (m.more?.count ?? 0) <= 256 else { return nil }
+        for w in m.more ?? [] {
+            guard let p = hashes(w.proof) else { return nil }
+            out.append((w.from, p))
+        }
+        return out
     }
 
     /// Hex hashes from a message, bounded (a proof has at most 2·64 hashes); nil for any malformed one.
