@@ -121,18 +121,7 @@ extension Archive {
     public func proveInLog(_ text: String) throws -> LogProof {
         let r = try log.reader()
         let objectID = try? resolve(text).hex
-        // Entries are canonical JSON, so the field's exact bytes are searched first and only a hit is parsed.
-        let needle = Array((objectID.map { "\"id\":\"\($0)\"" } ?? "\"record\":" + JSONString.quoted(text)).utf8)
-        var found: UInt64?
-        for i in (0..<r.size).reversed() {
-            let bytes = try r.entry(i)
-            guard bytes.firstRange(of: needle) != nil, let e = LogEvent.parse(bytes) else { continue }
-            if e.id == objectID || (objectID == nil && e.record == text) {
-                found = i
-                break
-            }
-        }
-        guard let index = found else {
+        guard let index = try newestEntry(in: r, objectID: objectID, record: text) else {
             throw HosoError(.logEntryNotFound, .both("Nhật ký không có mục nào về mã này", "No log entry is about this id"), location: text)
         }
         let latest = try log.latestCheckpoint()
@@ -148,6 +137,18 @@ extension Archive {
             index: index, treeSize: size, entry: String(decoding: try r.entry(index), as: UTF8.self), leafHash: leaf.hex,
             proof: proof.map(\.hex), root: root.hex,
             checkpoint: latest.flatMap { $0.size == size ? String(decoding: $0.note, as: UTF8.self) : nil })
+    }
+
+    /// The newest entry about the object `objectID`, or (when nil) about the record `record`.
+    func newestEntry(in r: LogReader, objectID: String?, record: String) throws -> UInt64? {
+        // Entries are canonical JSON, so the field's exact bytes are searched first and only a hit is parsed.
+        let needle = Array((objectID.map { "\"id\":\"\($0)\"" } ?? "\"record\":" + JSONString.quoted(record)).utf8)
+        for i in (0..<r.size).reversed() {
+            let bytes = try r.entry(i)
+            guard bytes.firstRange(of: needle) != nil, let e = LogEvent.parse(bytes) else { continue }
+            if e.id == objectID || (objectID == nil && e.record == record) { return i }
+        }
+        return nil
     }
 
     /// Recomputes the whole log (`LogStore.verifyAll`) and checks it against the archive: each entry is a canonical

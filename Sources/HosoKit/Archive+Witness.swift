@@ -31,6 +31,23 @@ public struct LogWitness: Codable, Sendable, Equatable {
     public var time: String
 }
 
+/// An object's entry proven in a checkpoint of this log that a witness cosigned (`witnessedInclusion`).
+public struct WitnessedInclusion: Codable, Sendable, Equatable {
+    /// The witness's peer name and the name its certificate carries (what a reader is shown).
+    public var witness: String
+    public var witnessDisplayName: String
+    /// When the witness cosigned, UTC.
+    public var time: String
+    public var index: UInt64
+    public var size: UInt64
+    public var leafHash: String
+    /// RFC 9162 audit path, leaf side first, hex.
+    public var proof: [String]
+    public var root: String
+    /// The checkpoint with this node's signature and the witness's cosignature.
+    public var checkpoint: String
+}
+
 extension Archive {
     /// This node's witnessing files (`witness/`): never synced.
     public var witnessFiles: WitnessFiles { WitnessFiles(archiveRoot: root) }
@@ -165,6 +182,30 @@ extension Archive {
                     time: HosoClock.format(Date(timeIntervalSince1970: TimeInterval(t)))))
         }
         return out
+    }
+
+    /// The inclusion proof of object `id`'s log entry in the newest checkpoint of this log that a peer cosigned and
+    /// that covers it, checked (the checkpoint's signature by this node, the witness's cosignature, the path to the
+    /// root); nil when no witnessed checkpoint covers it yet. For the public verification page and auditors.
+    public func witnessedInclusion(of id: ObjectID) throws -> WitnessedInclusion? {
+        guard let mine = try nodeNoteKey(signing: false) else { return nil }
+        let r = try log.reader()
+        guard let index = try newestEntry(in: r, objectID: id.hex, record: "") else { return nil }
+        let peers = (try? peers()) ?? []
+        for c in try witnessFiles.cosigned() where c.size > index && c.size <= r.size {
+            guard let p = peers.first(where: { $0.node == c.witness }), let key = try? peerNoteKey(p),
+                let time = try? Cosignature.time(in: c.note, witness: key, location: "cosigned"),
+                let cp = try? Checkpoint.parse(c.note, verifier: mine, location: "cosigned")
+            else { continue }
+            let proof = try r.inclusionProof(index: index, size: c.size)
+            let leaf = try r.leafHash(index)
+            guard ProofCheck.inclusion(leaf: leaf, index: index, size: cp.size, proof: proof, root: cp.root) else { continue }
+            return WitnessedInclusion(
+                witness: p.name, witnessDisplayName: key.certificate.commonName ?? p.name,
+                time: HosoClock.format(Date(timeIntervalSince1970: TimeInterval(time))), index: index, size: cp.size,
+                leafHash: leaf.hex, proof: proof.map(\.hex), root: cp.root.hex, checkpoint: String(decoding: c.note, as: UTF8.self))
+        }
+        return nil
     }
 
     /// Every rollback or fork recorded here (found here or reported by a peer), oldest first.
