@@ -67,7 +67,7 @@ enum SyncRoutes {
     }
 
     /// An incident in plain words for the people at the screen (no codes): whose log, what it means, what to do.
-    static func incidentText(_ c: HosoContext, _ i: WitnessIncident, me: String?) -> String {
+    static func incidentText(_ c: HosoContext, _ i: WitnessIncident) -> String {
         let ours = i.detectedBy != "here"
         let what =
             i.kind == .rollback
@@ -88,7 +88,7 @@ enum SyncRoutes {
                 el("section", [("class", "card error"), ("id", "log-incidents"), ("role", "alert")]) {
                     el("h2", text: c.t("Cảnh báo: nhật ký không khớp", "Warning: a log does not match"))
                     el("ul") {
-                        for i in st.incidents { el("li", [("data-kind", i.kind.rawValue)], text: incidentText(c, i, me: st.node?.name)) }
+                        for i in st.incidents { el("li", [("data-kind", i.kind.rawValue)], text: incidentText(c, i)) }
                     }
                 }
             }
