@@ -429,11 +429,10 @@ extension Archive {
                     ),
                     location: path)
             }
-            // The sender's log first, refused (with nothing imported) when its checkpoint is not signed by its key. A
-            // rollback or fork is recorded and reported, and the objects are still imported: they are named by their
-            // hashes and checked one by one, so taking them loses nothing.
-            let witness = try h.witness.map { try takeWitness($0, from: peer, me: me) }
-            if let seen = h.witness?.seen { state.peerHolds = seen }
+            // The sender's log is checked first: refused (nothing imported) when its checkpoint is not signed by its
+            // key; taken once the objects are in. A rollback or fork is recorded and reported, and the objects are
+            // still imported: they are named by their hashes and checked one by one, so taking them loses nothing.
+            if let w = h.witness { try checkWitness(w, from: peer) }
             cleanLeftovers()
             var intake = Intake()
             do {
@@ -447,6 +446,8 @@ extension Archive {
                 throw error
             }
             let result = try commitIntake(intake, from: peer, me: me, timestamp: timestamp)
+            let witness = try h.witness.map { try takeWitness($0, from: peer, me: me) }
+            if let seen = h.witness?.seen { state.peerHolds = seen }
             state.lastImported = h.sequence
             state.lastImportedDigest = digest
             if h.acknowledges > state.lastSent {

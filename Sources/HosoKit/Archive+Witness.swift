@@ -90,6 +90,38 @@ extension Archive {
         return m
     }
 
+    /// Checks a peer's witnessing message without keeping anything: its checkpoint signed by the peer's pinned key,
+    /// its proofs well formed, a cosignature of ours signed by us and by the peer. A bundle is checked so before its
+    /// payload is read, and its message taken only once its objects are in: a refused bundle leaves no trace.
+    func checkWitness(_ m: WitnessMessage, from peer: Peer) throws {
+        let key = try peerNoteKey(peer)
+        if let text = m.checkpoint {
+            _ = try Checkpoint.parse(Array(text.utf8), verifier: key, location: "checkpoint from " + peer.name)
+        }
+        guard WitnessJudge.proofs(m) != nil else {
+            throw HosoError(
+                .logCheckpointInvalid, .both("Bằng chứng nhất quán sai dạng", "The consistency proof is malformed"), location: peer.name)
+        }
+        if let text = m.cosigned, let mine = try nodeNoteKey(signing: false) {
+            try checkCosigned(Array(text.utf8), by: peer, key: key, mine: mine)
+        }
+    }
+
+    /// A checkpoint of ours with the peer's cosignature: our own signature first, then the witness's over it.
+    @discardableResult
+    func checkCosigned(_ note: [UInt8], by peer: Peer, key: NodeNoteKey, mine: NodeNoteKey) throws -> Checkpoint {
+        let cp = try Checkpoint.parse(note, verifier: mine, location: "cosigned checkpoint from " + peer.name)
+        guard try Cosignature.time(in: note, witness: key, location: "cosigned checkpoint from " + peer.name) != nil else {
+            throw HosoError(
+                .logCheckpointInvalid,
+                .both(
+                    "Điểm kiểm gửi về không có chữ ký xác nhận của \(peer.name)",
+                    "The checkpoint sent back has no cosignature by \(peer.name)"),
+                location: peer.name)
+        }
+        return cp
+    }
+
     /// Takes a peer's witnessing message: checks its checkpoint (signed by the peer's pinned key, else refused with
     /// LOG_CHECKPOINT_INVALID before anything is kept) against the last one held from it; keeps it, and cosigns it when
     /// this node is an office and the peer a school; or records a rollback or fork with both checkpoints and does not
@@ -121,29 +153,18 @@ extension Archive {
                     report.cosigned = true
                 }
             case .notChecked: break
-            case .rollback, .fork:
-                let kind: WitnessIncident.Kind =
-                    (try Checkpoint.parse(note, verifier: nil, location: "received")).size
-                        < (try Checkpoint.parse(held!, verifier: nil, location: "held")).size ? .rollback : .fork
+            case let verdict:
+                // A rollback or fork: only a held checkpoint can be contradicted.
                 let incident = WitnessIncident(
-                    kind: kind, node: peer.node, name: peer.name, detectedBy: "here", detected: now,
-                    held: String(decoding: held!, as: UTF8.self), received: text)
+                    kind: verdict == .rollback ? .rollback : .fork, node: peer.node, name: peer.name, detectedBy: "here",
+                    detected: now, held: String(decoding: held ?? [], as: UTF8.self), received: text)
                 try files.record(incident)
                 report.incidents.append(incident)
             }
         }
         if let text = m.cosigned, let mine = try nodeNoteKey(signing: false) {
             let note = Array(text.utf8)
-            // Our own signature first (the checkpoint is ours), then the witness's cosignature over it.
-            let cp = try Checkpoint.parse(note, verifier: mine, location: "cosigned checkpoint from " + peer.name)
-            guard try Cosignature.time(in: note, witness: key, location: "cosigned checkpoint from " + peer.name) != nil else {
-                throw HosoError(
-                    .logCheckpointInvalid,
-                    .both(
-                        "Điểm kiểm gửi về không có chữ ký xác nhận của \(peer.name)",
-                        "The checkpoint sent back has no cosignature by \(peer.name)"),
-                    location: peer.name)
-            }
+            let cp = try checkCosigned(note, by: peer, key: key, mine: mine)
             // Kept only when it is a checkpoint of this log as it is: after a rollback the office sends back the one it
             // cosigned before, which this log no longer has (the incident says so).
             let reader = try log.reader()
@@ -153,8 +174,8 @@ extension Archive {
                 report.witnessedSize = cp.size
             }
         }
-        for reported in m.incidents ?? [] where reported.node == me.node {
-            // The peer's word about our log, with its two checkpoints: both must carry our signature to count.
+        // At most a few (a sender repeats only its newest); each must carry our own signature twice to count.
+        for reported in (m.incidents ?? []).prefix(16) where reported.node == me.node {
             guard let mine = try nodeNoteKey(signing: false),
                 (try? Checkpoint.parse(Array(reported.held.utf8), verifier: mine, location: "held")) != nil,
                 (try? Checkpoint.parse(Array(reported.received.utf8), verifier: mine, location: "received")) != nil
@@ -162,6 +183,7 @@ extension Archive {
             var i = reported
             i.name = me.name
             i.detectedBy = peer.name
+            i.detected = HosoClock.parse(reported.detected).map { HosoClock.format($0) } ?? now
             try files.record(i)
             report.incidents.append(i)
         }
