@@ -132,6 +132,29 @@ import Glibc
         try expectEvidence(twin, kind: .fork, by: "phong", school: twin)
     }
 
+    // The same over HTTP: the office finds the fork when the second machine syncs, and tells it in its answer.
+    @Test func twoMachinesFromOneBackupAreAForkCaughtOverHTTP() throws {
+        let d = try District()
+        let (server, url) = try serve(d.office)
+        defer { server.stop() }
+        try write(d.a, "base")
+        _ = try d.a.sync(url: url, peer: "phong")
+        let twin = try open(try backup(d.a, d, as: "truong-a-twin"), d)
+        try write(d.a, "machine-1", 2)
+        try write(twin, "machine-2", 3)
+        #expect(try d.a.sync(url: url, peer: "phong").witness.incidents.isEmpty)
+        let second = try twin.sync(url: url, peer: "phong")
+        #expect(second.witness.incidents.map(\.kind) == [.fork] && second.witness.witnessedBy == nil && second.pushed == 3)
+        try expectEvidence(d.office, kind: .fork, by: "here", school: twin)
+        try expectEvidence(twin, kind: .fork, by: "phong", school: twin)
+        // The first machine's log still extends what the office holds, so it is still witnessed; and it learns of the
+        // fork too (the checkpoint held in the evidence is its own: two machines share one identity).
+        try write(d.a, "machine-1-later")
+        let first = try d.a.sync(url: url, peer: "phong")
+        #expect(first.witness.witnessedBy == "phong" && first.witness.incidents.map(\.kind) == [.fork])
+        try expectEvidence(d.a, kind: .fork, by: "phong", school: d.a)
+    }
+
     // The school's log files are cut back (the head rewritten to match, later checkpoints deleted) as someone hiding
     // entries would; the next sync, HTTP or bundle, is caught on both sides.
     @Test(arguments: ["http", "bundle"]) func aTruncatedLogIsCaughtAtTheNextSync(_ path: String) throws {
