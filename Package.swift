@@ -81,7 +81,7 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
         // Sync: tar and BagIt bundles, node-signed; the transport-independent HTTP sync protocol.
-        .target(name: "HosoSync", dependencies: ["HosoCore", "HosoPrimitives", "HosoStore", "HosoSigning", "HosoTransport"]),
+        .target(name: "HosoSync", dependencies: ["HosoCore", "HosoPrimitives", "HosoStore", "HosoSigning", "HosoTransport", "HosoLog"]),
         .target(name: "HosoKit", dependencies: ["HosoCore", "HosoPrimitives", "HosoStore", "HosoIndex", "HosoRecords", "HosoGrades",
                                                 "HosoSigning", "HosoCopies", "HosoSync", "HosoTransport", "HosoLog"]),
         // The web application's accounts, sessions and audit log: a SQLite file of the node's own (server.sqlite).

@@ -15,6 +15,23 @@ public struct LogStatus: Codable, Sendable {
     public var checkpoint: String?
     public var checkpointSize: UInt64?
     public var checkpoints: Int
+    /// Peers that cosigned this log's checkpoints, newest first.
+    public var witnesses: [LogWitness] = []
+    /// Rollbacks and forks recorded here (of a peer's log, or of this one as a peer reported).
+    public var incidents: [WitnessIncident] = []
+}
+
+/// A consistency proof between two sizes of the log (`hoso log consistency`), checked before it is returned.
+public struct LogConsistency: Codable, Sendable {
+    public var oldSize: UInt64
+    public var oldRoot: String
+    public var newSize: UInt64
+    public var newRoot: String
+    /// RFC 9162 §2.1.4 proof, hex.
+    public var proof: [String]
+    /// The signed checkpoints at those sizes, when the log has them (or they were given).
+    public var oldCheckpoint: String?
+    public var newCheckpoint: String?
 }
 
 /// An inclusion proof of one entry in the newest checkpoint (or in the whole log when no checkpoint exists).
@@ -49,25 +66,62 @@ extension Archive {
         return LogStatus(
             size: r.size, root: try r.root().hex, sequence: r.head.sequence,
             checkpoint: latest.map { String(decoding: $0.note, as: UTF8.self) }, checkpointSize: latest?.size,
-            checkpoints: try log.checkpointSizes().count)
+            checkpoints: try log.checkpointSizes().count, witnesses: try logWitnesses(), incidents: try witnessIncidents())
+    }
+
+    /// A size of the log or a signed checkpoint of it: digits are a size; anything else is a file holding a signed
+    /// checkpoint (verified with the node key when the archive is a node), which must match this log at its size.
+    public func logPoint(_ text: String) throws -> (size: UInt64, note: [UInt8]?) {
+        if !text.isEmpty, text.utf8.count <= 20, text.allSatisfy({ $0.isASCII && $0.isNumber }), let size = UInt64(text) {
+            let stored = try? log.checkpoint(size: size)
+            return (size, stored?.note)
+        }
+        guard let n = (try? FileManager.default.attributesOfItem(atPath: text))?[.size] as? NSNumber,
+            let data = n.intValue <= Checkpoint.maxNoteSize ? FileManager.default.contents(atPath: text) : nil
+        else {
+            throw HosoError(
+                .logBadRequest,
+                .both("Không phải số mục hay tệp điểm kiểm đọc được", "Neither a size nor a readable checkpoint file"), location: text)
+        }
+        let note = Array(data)
+        let cp = try Checkpoint.parse(note, verifier: try nodeNoteKey(signing: false), location: text)
+        let r = try log.reader()
+        guard cp.size <= r.size, try r.root(size: cp.size) == cp.root else {
+            throw HosoError(
+                .logFork,
+                .both(
+                    "Điểm kiểm \(cp.size) mục không khớp nhật ký của kho (nhật ký đã bị quay lui, cắt bớt hoặc rẽ nhánh)",
+                    "The checkpoint of \(cp.size) entries does not match this log (it was rolled back, cut or forked)"), location: text)
+        }
+        return (cp.size, note)
+    }
+
+    /// The consistency proof from `old` to `new` (sizes or checkpoint files, see `logPoint`), checked.
+    public func logConsistency(old: String, new: String) throws -> LogConsistency {
+        let (a, b) = (try logPoint(old), try logPoint(new))
+        let r = try log.reader()
+        guard a.size <= b.size, b.size <= r.size else {
+            throw HosoError(
+                .logBadRequest,
+                .both("Cần CŨ ≤ MỚI ≤ \(r.size) (số mục của nhật ký)", "OLD ≤ NEW ≤ \(r.size) (the log's size) is required"),
+                location: "\(a.size) \(b.size)")
+        }
+        let (oldRoot, newRoot) = (try r.root(size: a.size), try r.root(size: b.size))
+        let proof = try r.consistencyProof(old: a.size, new: b.size)
+        guard ProofCheck.consistency(oldSize: a.size, oldRoot: oldRoot, newSize: b.size, newRoot: newRoot, proof: proof) else {
+            throw HosoError(.logCorrupt, .both("Bằng chứng không khớp với cây", "The proof does not match the tree"), location: log.dir)
+        }
+        return LogConsistency(
+            oldSize: a.size, oldRoot: oldRoot.hex, newSize: b.size, newRoot: newRoot.hex, proof: proof.map(\.hex),
+            oldCheckpoint: a.note.map { String(decoding: $0, as: UTF8.self) },
+            newCheckpoint: b.note.map { String(decoding: $0, as: UTF8.self) })
     }
 
     /// The proof for the newest entry about `text`: an object id (or unique prefix) or a record id.
     public func proveInLog(_ text: String) throws -> LogProof {
         let r = try log.reader()
         let objectID = try? resolve(text).hex
-        // Entries are canonical JSON, so the field's exact bytes are searched first and only a hit is parsed.
-        let needle = Array((objectID.map { "\"id\":\"\($0)\"" } ?? "\"record\":" + JSONString.quoted(text)).utf8)
-        var found: UInt64?
-        for i in (0..<r.size).reversed() {
-            let bytes = try r.entry(i)
-            guard bytes.firstRange(of: needle) != nil, let e = LogEvent.parse(bytes) else { continue }
-            if e.id == objectID || (objectID == nil && e.record == text) {
-                found = i
-                break
-            }
-        }
-        guard let index = found else {
+        guard let index = try newestEntry(in: r, objectID: objectID, record: text) else {
             throw HosoError(.logEntryNotFound, .both("Nhật ký không có mục nào về mã này", "No log entry is about this id"), location: text)
         }
         let latest = try log.latestCheckpoint()
@@ -83,6 +137,18 @@ extension Archive {
             index: index, treeSize: size, entry: String(decoding: try r.entry(index), as: UTF8.self), leafHash: leaf.hex,
             proof: proof.map(\.hex), root: root.hex,
             checkpoint: latest.flatMap { $0.size == size ? String(decoding: $0.note, as: UTF8.self) : nil })
+    }
+
+    /// The newest entry about the object `objectID`, or (when nil) about the record `record`.
+    func newestEntry(in r: LogReader, objectID: String?, record: String) throws -> UInt64? {
+        // Entries are canonical JSON, so the field's exact bytes are searched first and only a hit is parsed.
+        let needle = Array((objectID.map { "\"id\":\"\($0)\"" } ?? "\"record\":" + JSONString.quoted(record)).utf8)
+        for i in (0..<r.size).reversed() {
+            let bytes = try r.entry(i)
+            guard bytes.firstRange(of: needle) != nil, let e = LogEvent.parse(bytes) else { continue }
+            if e.id == objectID || (objectID == nil && e.record == record) { return i }
+        }
+        return nil
     }
 
     /// Recomputes the whole log (`LogStore.verifyAll`) and checks it against the archive: each entry is a canonical

@@ -330,10 +330,12 @@ extension Archive {
             let objects = try outgoing(to: peer, me: me, known: Set(state.acked))
             let sequence = state.lastSent + 1
             let now = clock.now()
-            let header = BundleHeader(
+            var header = BundleHeader(
                 id: "\(me.node.prefix(12))-\(sequence)", from: .init(node: me.node, name: me.name),
                 to: .init(node: peer.node, name: peer.name), sequence: sequence, created: HosoClock.format(now),
                 acknowledges: state.lastImported, objects: objects.count, bytes: objects.reduce(0) { $0 + $1.size })
+            // The proof starts at the size the peer last said it holds; the peer checks it against what it holds.
+            header.witness = try witnessMessage(for: peer, from: state.peerHolds, everyLater: true)
             let fileBytes = try BundleFormat.writeFile(
                 path, compress: compress, header: header, objects: objects, at: now,
                 sign: { try CMSSigner.sign(content: $0, identity: identity, role: nil, at: now) },
@@ -362,6 +364,8 @@ extension Archive {
         public var result: IntakeResult
         /// Records in conflict after the import.
         public var conflicts: [Conflict]
+        /// The sender's checkpoint verified, cosigned, or a rollback or fork found (nil: the bundle carried none).
+        public var witness: WitnessReport?
     }
 
     /// Imports a bundle: reads and checks the tag files, the sender (a known peer, whose pinned certificate signed the
@@ -425,6 +429,10 @@ extension Archive {
                     ),
                     location: path)
             }
+            // The sender's log is checked first: refused (nothing imported) when its checkpoint is not signed by its
+            // key; taken once the objects are in. A rollback or fork is recorded and reported, and the objects are
+            // still imported: they are named by their hashes and checked one by one, so taking them loses nothing.
+            if let w = h.witness { try checkWitness(w, from: peer) }
             cleanLeftovers()
             var intake = Intake()
             do {
@@ -438,6 +446,8 @@ extension Archive {
                 throw error
             }
             let result = try commitIntake(intake, from: peer, me: me, timestamp: timestamp)
+            let witness = try h.witness.map { try takeWitness($0, from: peer, me: me) }
+            if let seen = h.witness?.seen { state.peerHolds = seen }
             state.lastImported = h.sequence
             state.lastImportedDigest = digest
             if h.acknowledges > state.lastSent {
@@ -451,7 +461,8 @@ extension Archive {
             }
             try nodeFiles.saveState(peer.node, state)
             return BundleImported(
-                id: h.id, from: peer.name, sequence: h.sequence, alreadyImported: false, result: result, conflicts: try conflicts())
+                id: h.id, from: peer.name, sequence: h.sequence, alreadyImported: false, result: result, conflicts: try conflicts(),
+                witness: witness)
         }
     }
 }

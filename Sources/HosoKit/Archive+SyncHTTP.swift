@@ -1,5 +1,6 @@
 import Foundation
 import HosoCore
+import HosoLog
 import HosoSigning
 import HosoStore
 import HosoSync
@@ -46,7 +47,12 @@ public final class ArchiveSyncService: SyncService, @unchecked Sendable {
     public func hello(peer node: String) throws -> [UInt8] {
         try state.withLock { _ in
             let me = try archive.nodeInfo()
-            return Array(try JSONEncoder().encode(["node": me.node, "name": me.name, "role": me.role.rawValue]))
+            var hello = ["node": me.node, "name": me.name, "role": me.role.rawValue]
+            // The size of the peer's checkpoint held here: the peer's consistency proof starts there.
+            if let held = try archive.witnessFiles.seen(node) {
+                hello["seen"] = String(try Checkpoint.parse(held, verifier: nil, location: "seen").size)
+            }
+            return Array(try JSONEncoder().encode(hello))
         }
     }
 
@@ -98,6 +104,20 @@ public final class ArchiveSyncService: SyncService, @unchecked Sendable {
                 try archive.store.scan(oid) { out.append(contentsOf: $0) }
             }
             return out
+        }
+    }
+
+    /// Takes the peer's log checkpoint (verified, cosigned for a school, or an incident recorded) and answers with this
+    /// node's, the cosignature and any incident found, so the peer learns of it in the same exchange.
+    public func witness(peer node: String, body: [UInt8]) throws -> [UInt8] {
+        try state.withLock { _ in
+            let (p, me) = try peer(node)
+            let m: WitnessMessage
+            do { m = try JSONDecoder().decode(WitnessMessage.self, from: Data(body)) } catch {
+                throw HosoError(.bagInvalid, .both("Thông điệp chứng kiến sai dạng", "The witnessing message is malformed"), location: node)
+            }
+            _ = try archive.takeWitness(m, from: p, me: me)
+            return Array(try JSONEncoder().encode(try archive.witnessMessage(for: p, from: m.seen)))
         }
     }
 
@@ -159,6 +179,8 @@ extension Archive {
         public var received = IntakeResult()
         /// Records in conflict after the sync.
         public var conflicts = [Conflict]()
+        /// The two logs' checkpoints: verified, cosigned, or a rollback or fork found.
+        public var witness = WitnessReport()
     }
 
     /// Pushes then pulls over HTTP with `peerName`'s server at `url`: offers what the peer has not acknowledged,
@@ -170,10 +192,16 @@ extension Archive {
         let peer = try peer(named: peerName)
         let client = SyncClient(url: url, node: me.node, identity: identity, server: try peerCertificate(peer), clock: clock)
         var report = SyncReport(peer: peer.name)
-        guard try client.hello() == peer.node else {
+        let hello = try client.helloWitness()
+        guard hello.node == peer.node else {
             throw HosoError(
                 .syncAuthFailed, .both("Máy chủ không phải nút \(peer.name)", "The server is not node \(peer.name)"), location: url)
         }
+        // Logs first: each side checks the other's checkpoint before any object moves. A rollback or fork found does
+        // not stop the objects: they are named by their hashes and checked on arrival, so exchanging them loses
+        // nothing and gives a rolled-back node back what it lost; the incident is kept and reported when the sync ends.
+        report.witness = try takeWitness(try client.witness(try witnessMessage(for: peer, from: hello.seen)), from: peer, me: me)
+        report.witness.sent = try log.latestCheckpoint()?.size
         // Push: only what the server lacks, in batches that each commit on arrival.
         let items = try outgoing(to: peer, me: me, known: Set(try nodeFiles.loadState(peer.node).acked))
         let want = try client.want(items.map { SyncItem(id: $0.id.hex, kind: $0.kind.rawValue, size: $0.size) })

@@ -20,3 +20,11 @@ extension HosoError {
         HosoError(code, .both(vi, en), location: path)
     }
 }
+
+extension HosoError.Code {
+    /// A peer's checkpoint is smaller than one it showed before: its log was rolled back or cut.
+    public static let logRollback = Self("LOG_ROLLBACK", .damage)
+    /// A peer's checkpoint contradicts one it showed before (same size and another root, or no consistency proof):
+    /// its log forked or was rewritten.
+    public static let logFork = Self("LOG_FORK", .damage)
+}

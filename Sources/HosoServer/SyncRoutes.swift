@@ -51,12 +51,14 @@ enum SyncRoutes {
         var node: NodeInfo?
         var peers: [PeerSyncStatus]
         var conflicts: [Archive.Conflict]
+        /// Rollbacks and forks of a log found at sync (here, or reported by a peer about this node).
+        var incidents: [WitnessIncident]
     }
 
     static func status(_ state: ServerState) async throws -> StatusOut {
         try await state.archive.with { a in
             let s = try a.syncStatus()
-            return StatusOut(node: s.node, peers: s.peers, conflicts: try a.conflicts())
+            return StatusOut(node: s.node, peers: s.peers, conflicts: try a.conflicts(), incidents: try a.witnessIncidents())
         }
     }
 
@@ -64,8 +66,32 @@ enum SyncRoutes {
         n < 1 << 20 ? String(format: "%.1f KiB", Double(n) / 1024) : String(format: "%.1f MiB", Double(n) / 1_048_576)
     }
 
+    /// An incident in plain words for the people at the screen (no codes): whose log, what it means, what to do.
+    static func incidentText(_ c: HosoContext, _ i: WitnessIncident) -> String {
+        let ours = i.detectedBy != "here"
+        let what =
+            i.kind == .rollback
+            ? c.t("đã bị quay về bản cũ hoặc bị cắt bớt", "was put back to an older copy or cut short")
+            : c.t("đã tách thành hai nhánh khác nhau", "has split into two different histories")
+        let who = ours ? c.t("Nhật ký của kho này", "This archive's log") : c.t("Nhật ký của \(i.name)", "The log of \(i.name)")
+        let by = ours ? c.t(" (\(i.detectedBy) phát hiện)", " (found by \(i.detectedBy))") : ""
+        return who + " " + what + by + ", "
+            + c.t(
+                "phát hiện lúc \(i.detected). Có thể máy đã được khôi phục từ bản sao cũ, bị xóa bớt dữ liệu, hoặc hai máy đang dùng chung một danh tính. Nhật ký này không được xác nhận. Dữ liệu vẫn được đồng bộ, không mất gì; hai bản ghi mâu thuẫn đã được lưu làm bằng chứng. Hãy báo ngay cho người quản trị.",
+                "found at \(i.detected). The machine may have been restored from an old copy, had data removed, or two machines may share one identity. This log was not confirmed. The data still synced and nothing was lost; the two conflicting records are kept as evidence. Tell the administrator now."
+            )
+    }
+
     static func page(_ c: HosoContext, _ st: StatusOut) -> HTML {
         Pages.layout(c, title: c.t("Đồng bộ", "Sync")) {
+            if !st.incidents.isEmpty {
+                el("section", [("class", "card error"), ("id", "log-incidents"), ("role", "alert")]) {
+                    el("h2", text: c.t("Cảnh báo: nhật ký không khớp", "Warning: a log does not match"))
+                    el("ul") {
+                        for i in st.incidents { el("li", [("data-kind", i.kind.rawValue)], text: incidentText(c, i)) }
+                    }
+                }
+            }
             if let n = st.node {
                 el("dl", [("class", "card"), ("id", "node")]) {
                     el("dt", text: c.t("Nút này", "This node"))

@@ -33,6 +33,16 @@ public struct PublicReport: Codable, Sendable {
     public var timeProof: String?
     /// The copy's own data: from the PDF's attached entry, the QR payload, or the asker's input.
     public var shown: [Shown]
+    /// For a genuine copy: its PDF's entry in the archive's log, in a checkpoint a witness cosigned.
+    public var witnessed: Witnessed?
+
+    public struct Witnessed: Codable, Sendable, Equatable {
+        /// The witness as its certificate names it, and the day it cosigned (dd/mm/yyyy).
+        public var by: String
+        public var date: String
+        /// The inclusion proof and the cosigned checkpoint, as text for the collapsible detail.
+        public var proof: String
+    }
 }
 
 enum Verification {
@@ -55,7 +65,7 @@ enum Verification {
                 ledgerNumber: String(issued.ledgerNumber), year: String(issued.year))
         }
         let sig = r.pdf.signatures.first?.signature
-        return PublicReport(
+        var report = PublicReport(
             kind: r.kind.rawValue, finding: r.finding?.rawValue, differing: r.letter.map(\.differing),
             indication: r.indication, method: .pdf, reasons: r.reasons, messages: r.messages,
             copyNumber: r.kind == .letter ? r.letter?.requestId : r.registered?.printedNumber,
@@ -63,6 +73,21 @@ enum Verification {
                 ? r.letter.map { String($0.answeredAt.prefix(10)) } : r.registered.map { String($0.issuedAt.prefix(10)) },
             signedBy: sig?.signer, judgedAt: sig.map { HosoClock.format($0.judgedAt) }, timeProof: sig?.timeProof.rawValue,
             shown: shown)
+        if r.kind == .copy { report.witnessed = witnessed(r.registered, indication: r.indication, archive: archive) }
+        return report
+    }
+
+    /// The witnessed inclusion of a genuine copy's PDF in the archive's log, for the page; nil when the copy did not
+    /// pass or no witnessed checkpoint covers it yet. Shows no record id: the proof is hashes and the checkpoint.
+    static func witnessed(_ registered: CopyRegisterEntry?, indication: String, archive: Archive) -> PublicReport.Witnessed? {
+        guard indication == "PASSED", let doc = registered.flatMap({ ObjectID(hex: $0.document) }),
+            let w = try? archive.witnessedInclusion(of: doc)
+        else { return nil }
+        let d = w.time.prefix(10).split(separator: "-")
+        let proof =
+            "RFC 9162: leaf \(w.index) / tree \(w.size)\nleaf hash \(w.leafHash)\naudit path:\n"
+            + w.proof.map { "  \($0)\n" }.joined() + "root \(w.root)\n\n" + w.checkpoint
+        return .init(by: w.witnessDisplayName, date: d.count == 3 ? "\(d[2])/\(d[1])/\(d[0])" : String(w.time.prefix(10)), proof: proof)
     }
 
     /// The text of a copy's QR code (from a photo or typed): `Archive.verifyCopyQR`, the same check as the CLI's
@@ -75,13 +100,15 @@ enum Verification {
                 kind: "copy", finding: nil, differing: nil, indication: r.indication, method: .qr, reasons: r.reasons,
                 messages: r.messages, shown: [])
         }
-        return PublicReport(
+        var report = PublicReport(
             kind: "copy", finding: nil, differing: nil, indication: r.indication, method: .qr, reasons: r.reasons, messages: r.messages,
             copyNumber: "\(payload.copyNumber)/\(payload.issueDate.prefix(4))", issueDate: payload.issueDate,
             signedBy: r.office.map { $0.name }, judgedAt: nil, timeProof: nil,
             shown: copyFields(
                 name: payload.holderName, dob: payload.dateOfBirth, serial: payload.serial,
                 ledgerNumber: payload.ledgerNumber, year: String(payload.ledgerYear)))
+        report.witnessed = witnessed(r.registered, indication: r.indication, archive: archive)
+        return report
     }
 
     /// A copy number and the serial printed on the copy, typed by the asker: is there such a copy, and does it stand?
@@ -110,11 +137,13 @@ enum Verification {
             // Whether the number exists with another serial is not said: that would confirm a number to a guesser.
             add("COPY_NOT_REGISTERED", .both("Không có bản sao nào với số và số hiệu văn bằng này", "No copy with this number and serial"))
         }
-        return PublicReport(
+        var report = PublicReport(
             kind: "copy", finding: nil, differing: nil,
             indication: reasons.isEmpty ? "PASSED" : "FAILED", method: .number, reasons: reasons, messages: messages,
             copyNumber: n, issueDate: issueDate, signedBy: nil, judgedAt: nil, timeProof: nil,
             shown: [.init(field: "serial", value: s)])
+        report.witnessed = witnessed(registered, indication: report.indication, archive: archive)
+        return report
     }
 
     /// Revoked since, corrected since (ENTRY_CORRECTED names only fields an appendix changed), or otherwise
@@ -298,6 +327,17 @@ enum VerifyRoutes {
                             m.text(c.lang)
                         }
                     }
+                }
+            }
+            if let w = r.witnessed {
+                el(
+                    "p", [("class", "note"), ("id", "witnessed")],
+                    text: c.t(
+                        "Bản sao này có trong nhật ký của kho, đã được \(w.by) xác nhận ngày \(w.date).",
+                        "This copy is in the archive's log, confirmed by \(w.by) on \(w.date)."))
+                el("details", [("id", "witness-proof")]) {
+                    el("summary", text: c.t("Bằng chứng kỹ thuật (cho kiểm toán viên)", "Technical proof (for auditors)"))
+                    el("pre", text: w.proof)
                 }
             }
             if r.method == .qr && r.indication == "PASSED" {

@@ -39,6 +39,8 @@ public struct BundleHeader: Codable, Sendable, Equatable {
     public var acknowledges: Int
     public var objects: Int
     public var bytes: UInt64
+    /// The sender's log checkpoint, proof, cosignature and incidents (`WitnessMessage`); absent from older bundles.
+    public var witness: WitnessMessage?
 
     public init(id: String, from: Node, to: Node, sequence: Int, created: String, acknowledges: Int, objects: Int, bytes: UInt64) {
         self.id = id

@@ -9,6 +9,21 @@ extension SyncClient {
         return try JSONDecoder().decode(Hello.self, from: Data(try call("hello", body: []))).node
     }
 
+    /// The server's node id and the size of this node's checkpoint it holds (0: none).
+    package func helloWitness() throws -> (node: String, seen: UInt64) {
+        struct Hello: Decodable {
+            var node: String
+            var seen: String?
+        }
+        let h = try JSONDecoder().decode(Hello.self, from: Data(try call("hello", body: [])))
+        return (h.node, h.seen.flatMap { UInt64($0) } ?? 0)
+    }
+
+    /// Exchanges witnessing messages: this node's checkpoint and proof for the server's.
+    package func witness(_ m: WitnessMessage) throws -> WitnessMessage {
+        try JSONDecoder().decode(WitnessMessage.self, from: Data(try call("witness", body: Array(JSONEncoder().encode(m)))))
+    }
+
     /// Of the objects offered, the ids the server lacks.
     package func want(_ have: [SyncItem]) throws -> Set<String> {
         struct Want: Decodable { var want: [String] }

@@ -35,7 +35,10 @@ public struct SyncItem: Codable, Sendable, Equatable {
 /// - `objects` (frames, below) → `{result}`: the server checks and commits the batch at once, as a bundle import does;
 /// - `offer` `{}` → `{items: [SyncItem]}`: what the server would send the client, less what the client acknowledged;
 /// - `fetch` `{ids: [id]}` → frames: those objects;
-/// - `ack` `{ids: [id]}` → `{}`: the client holds these now.
+/// - `ack` `{ids: [id]}` → `{}`: the client holds these now;
+/// - `witness` `WitnessMessage` → `WitnessMessage`: each side's newest log checkpoint with a consistency proof from
+///   the size the other holds (`hello` answers `seen`: the size of the client's checkpoint the server holds); the
+///   server's answer carries its cosignature of the client's checkpoint, or the rollback or fork it found.
 ///
 /// Frames: for each object, the line `<kind> <id> <size>\n` then exactly `size` bytes. Objects are named by their
 /// SHA-256, so a batch that arrived is never sent again: an interrupted sync resumes by asking what is missing.
@@ -152,6 +155,8 @@ public protocol SyncService: AnyObject, Sendable {
     func offer(peer: String) throws -> [SyncItem]
     func fetch(peer: String, ids: [String]) throws -> [UInt8]
     func ack(peer: String, ids: [String]) throws
+    /// Takes the peer's `WitnessMessage` (JSON) and answers with this node's.
+    func witness(peer: String, body: [UInt8]) throws -> [UInt8]
 }
 
 /// The transport-independent HTTP sync endpoint: `(method, path, headers, body) -> (status, headers, body)`, to mount
@@ -255,6 +260,7 @@ public final class SyncHandler: Sendable {
             case "objects": return (200, try service.receive(peer: peer, frames: r.body))
             case "offer": return (200, try json(ItemsBody(items: try service.offer(peer: peer))))
             case "fetch": return (200, try service.fetch(peer: peer, ids: try dec.decode(IdsBody.self, from: Data(r.body)).ids))
+            case "witness": return (200, try service.witness(peer: peer, body: r.body))
             case "ack":
                 try service.ack(peer: peer, ids: try dec.decode(IdsBody.self, from: Data(r.body)).ids)
                 return (200, Array("{}".utf8))

@@ -70,6 +70,8 @@ package struct PeerState: Codable {
     /// HTTP: the newest request time seen from the peer, and the nonces seen at that time and after (replay guard).
     package var lastRequestTime: String?
     package var recentNonces = [String]()
+    /// The size of this node's log checkpoint that the peer last said it holds: a bundle's consistency proof starts there.
+    package var peerHolds: UInt64?
 
     package init() {}
 

@@ -20,6 +20,7 @@ enum HosoExit {
     static let busy: Int32 = HosoError.Category.busy.exitCode
     static let indeterminate: Int32 = 7
     static let failed: Int32 = 8
+    static let logConflict: Int32 = 9
     static let `internal`: Int32 = HosoError.Category.`internal`.exitCode
 
     static let documented: [(code: Int32, vi: String, en: String)] = [
@@ -35,6 +36,10 @@ enum HosoExit {
             "verify / copy verify: INDETERMINATE (not enough evidence)"
         ),
         (failed, "verify / copy verify: không hợp lệ (FAILED)", "verify / copy verify: FAILED"),
+        (
+            logConflict, "sync / bundle import: nhật ký của một nút bị quay lui, cắt bớt hoặc rẽ nhánh (dữ liệu vẫn được đồng bộ)",
+            "sync / bundle import: a node's log was rolled back, cut or forked (the data still synced)"
+        ),
         (`internal`, "lỗi nội bộ", "internal error"),
     ]
 

@@ -19,7 +19,7 @@ struct LogCommand: ParsableCommand {
                 Every object added to the archive (record revisions, signatures, timestamps, copy register lines, requests…) is an entry of \
                 the log in log/. When the archive is a sync node, each write gets a checkpoint signed by the node key.
                 """),
-            subcommands: [LogShow.self, LogProve.self, LogVerify.self])
+            subcommands: [LogShow.self, LogProve.self, LogConsistencyCommand.self, LogVerify.self])
     }
 }
 
@@ -47,6 +47,50 @@ struct LogShow: ParsableCommand {
             print(
                 t("Chưa có điểm kiểm (kho chưa là nút đồng bộ có khóa).", "No checkpoint yet (the archive is not a sync node with a key)."))
         }
+        if status.witnesses.isEmpty {
+            print(t("Chưa có nút nào xác nhận (ký kèm) nhật ký này.", "No node has witnessed (cosigned) this log yet."))
+        } else {
+            print(t("Đã được xác nhận bởi:", "Witnessed by:"))
+            for w in status.witnesses {
+                print("  \(w.name) — \(t("\(w.size) mục", "\(w.size) entries")), \(w.time)")
+            }
+        }
+        for i in status.incidents {
+            print("\(t("Sự cố", "Incident")) [\(i.error.code)] \(i.detected): \(i.error.text(cliLang))")
+        }
+    }
+}
+
+struct LogConsistencyCommand: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "consistency",
+            abstract: t(
+                "Bằng chứng nhất quán giữa hai điểm kiểm (hay hai kích thước) của nhật ký.",
+                "The consistency proof between two checkpoints (or sizes) of the log."),
+            discussion: t(
+                "CŨ và MỚI: một số mục, hoặc một tệp điểm kiểm đã ký (kiểm chữ ký nút và đối chiếu với nhật ký). Mã thoát 1 (LOG_FORK) nếu tệp điểm kiểm không khớp nhật ký.",
+                "OLD and NEW: a number of entries, or a signed checkpoint file (its node signature checked and matched against the log). Exit code 1 (LOG_FORK) when a checkpoint file does not match the log."
+            ))
+    }
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+    @Argument(help: ArgumentHelp(t("Kích thước hay tệp điểm kiểm cũ.", "The old size or checkpoint file."), valueName: "OLD")) var old:
+        String
+    @Argument(help: ArgumentHelp(t("Kích thước hay tệp điểm kiểm mới.", "The new size or checkpoint file."), valueName: "NEW")) var new:
+        String
+
+    func run() throws {
+        let c = try global.openArchive().logConsistency(old: old, new: new)
+        if output.json {
+            printJSON(c)
+            return
+        }
+        print("\(t("Cũ", "Old")): \(c.oldSize) \(c.oldRoot)")
+        print("\(t("Mới", "New")): \(c.newSize) \(c.newRoot)")
+        print(t("Bằng chứng nhất quán (RFC 9162):", "Consistency proof (RFC 9162):"))
+        for h in c.proof { print("  \(h)") }
+        print(t("Nhất quán: nhật ký cũ là phần đầu của nhật ký mới.", "Consistent: the old log is a prefix of the new one."))
     }
 }
 

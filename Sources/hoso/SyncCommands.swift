@@ -286,7 +286,7 @@ struct BundleImport: ParsableCommand {
         let r = try archive.importBundle(file, timestamp: try stamps.source(clock: global.clock()))
         if output.json {
             printJSON(r)
-            return
+            return try finishWitness(r.witness, archive: archive, json: true)
         }
         if r.alreadyImported {
             print(
@@ -301,7 +301,34 @@ struct BundleImport: ParsableCommand {
                 ))
         }
         printUnresolved(r.conflicts)
+        try finishWitness(r.witness, archive: archive, json: false)
     }
+}
+
+/// What witnessing found: the checkpoints verified and cosigned; a rollback or fork is printed as an error with its
+/// code and where its evidence is kept, and ends the run with exit code 9 (after the data synced).
+private func finishWitness(_ w: WitnessReport?, archive: Archive, json: Bool) throws {
+    guard let w else { return }
+    if !json {
+        if let by = w.witnessedBy, let size = w.witnessedSize {
+            print(
+                t("Nhật ký của kho (\(size) mục) đã được \(by) xác nhận.", "This archive's log (\(size) entries) was witnessed by \(by)."))
+        }
+        if w.cosigned, let size = w.verified {
+            print(t("Đã xác nhận nhật ký của nút kia (\(size) mục).", "Witnessed the peer's log (\(size) entries)."))
+        }
+    }
+    guard !w.incidents.isEmpty else { return }
+    for i in w.incidents {
+        let e = i.error
+        printErr("hoso: \(t("lỗi", "error")) [\(e.code)]: \(e.text(cliLang))")
+    }
+    printErr(
+        t(
+            "hoso: hai điểm kiểm mâu thuẫn được giữ làm bằng chứng trong \(archive.root)/witness/incidents/; hãy báo cho người quản trị. Dữ liệu vẫn được đồng bộ, không mất gì.",
+            "hoso: the two conflicting checkpoints are kept as evidence in \(archive.root)/witness/incidents/; tell the administrator. The data still synced; nothing was lost."
+        ))
+    throw ExitCode(HosoExit.logConflict)
 }
 
 /// What a bundle or a sync left for people to merge (`hoso conflicts` lists them again later).
@@ -336,11 +363,15 @@ struct SyncRun: ParsableCommand {
                 Chỉ gửi những gì nút kia còn thiếu; mỗi lô được kiểm tra và ghi ngay khi đến.
                 Bị ngắt giữa chừng: chạy lại lệnh, phần đã đến không bị gửi lại.
                 Mọi yêu cầu được ký bằng khóa nút; câu trả lời phải do chứng thư đã ghim của nút kia ký.
+                Hai bên trao đổi điểm kiểm nhật ký kèm bằng chứng nhất quán; phòng xác nhận (ký kèm) điểm kiểm của trường.
+                Nhật ký bị quay lui, cắt bớt hay rẽ nhánh: báo lỗi LOG_ROLLBACK/LOG_FORK, mã thoát 9, bằng chứng ở witness/incidents/.
                 """,
                 """
                 Sends only what the other node lacks; each batch is checked and committed on arrival.
                 Interrupted: run it again; what arrived is not sent again.
                 Every request is signed with the node key; answers must be signed by the other node's pinned certificate.
+                Both sides exchange log checkpoints with consistency proofs; an office cosigns (witnesses) its schools' checkpoints.
+                A log rolled back, cut or forked: error LOG_ROLLBACK/LOG_FORK, exit code 9, evidence in witness/incidents/.
                 """))
     }
     @OptionGroup var global: GlobalOptions
@@ -357,10 +388,11 @@ struct SyncRun: ParsableCommand {
     }
 
     func run() throws {
-        let r = try global.openArchive().sync(url: url, peer: peer, batchBytes: batchMb << 20)
+        let archive = try global.openArchive()
+        let r = try archive.sync(url: url, peer: peer, batchBytes: batchMb << 20)
         if output.json {
             printJSON(r)
-            return
+            return try finishWitness(r.witness, archive: archive, json: true)
         }
         print(
             t(
@@ -368,6 +400,7 @@ struct SyncRun: ParsableCommand {
                 "Synced with \(r.peer): sent \(r.pushed) objects (\(r.alreadyThere) already there), received \(r.pulled); \(humanBytes(r.bytesSent)) out, \(humanBytes(r.bytesReceived)) in"
             ))
         printUnresolved(r.conflicts)
+        try finishWitness(r.witness, archive: archive, json: false)
     }
 }
 
