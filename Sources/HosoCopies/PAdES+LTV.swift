@@ -102,7 +102,7 @@ extension PAdES {
     }
 
     /// One incremental update: a new DSS holding the old one's entries plus `entries` (each DER blob stored once),
-    /// a /VRI entry per signature (its /TU is `time`), and a new catalog revision pointing at it.
+    /// a /VRI entry for each signature that has none yet (its /TU is `time`), and a new catalog revision pointing at it.
     public static func addValidationData(pdf: [UInt8], _ entries: [(contents: [UInt8], data: ValidationData)], time: Date) throws -> [UInt8]
     {
         let doc = try PDFDocument(pdf)
@@ -146,7 +146,10 @@ extension PAdES {
             if !crls.isEmpty { entry["CRL"] = .array(crls) }
             if !ocsps.isEmpty { entry["OCSP"] = .array(ocsps) }
             entry["TU"] = .string(Array(pdfTime.utf8))
-            vri[vriKey(contents)] = .dict(entry)
+            // A VRI entry, once written, is never changed (validators treat that as a suspicious modification): later
+            // data for the same signature (fresher CRLs at renewal) goes into the DSS arrays only.
+            let key = vriKey(contents)
+            if vri[key] == nil { vri[key] = .dict(entry) }
         }
         guard arrays.values.reduce(0, { $0 + $1.count }) <= maxValidationItems else {
             throw notSignable("more than \(maxValidationItems) validation items")

@@ -247,6 +247,11 @@ import Testing
 
         // Renewed in 2031 by a new TSA: verified in 2045 from the file alone (no CRLs in the verifier's trust).
         let renewed = try tt.renew(signed, at: "2031-06-01T00:00:00Z")
+        if let out = ProcessInfo.processInfo.environment["HOSO_PDF_TEST_OUT"] {
+            try Data(signed).write(to: URL(fileURLWithPath: out + "/signed-2019.pdf"))
+            try Data(renewed).write(to: URL(fileURLWithPath: out + "/renewed-2031.pdf"))
+            for (i, root) in tt.roots.enumerated() { try Data(root.pem.utf8).write(to: URL(fileURLWithPath: out + "/tt-root-\(i).pem")) }
+        }
         let in2045 = try PDFVerify.verify(pdf: renewed, verifier: tt.verifier(), at: LongTermPKI.date("2045-01-01T00:00:00Z"))
         #expect(in2045.indication == .passed, "\(in2045)")
         #expect(in2045.longTerm?.count == 3 && in2045.longTerm?.allSatisfy { $0.holds } == true, "\(String(describing: in2045.longTerm))")
@@ -299,7 +304,8 @@ final class LongTermPKI: Sendable {
             return try CRL.load(try dir.read("\(out).pem"))[0]
         }
         crls = [
-            try crl("root", "20190601000000Z", "20191231000000Z"), try crl("tsaroot1", "20190601000000Z", "20191231000000Z"),
+            // Issued after the signing (10:00) and before the document timestamp (12:00), as LTV collects them.
+            try crl("root", "20190602110000Z", "20191231000000Z"), try crl("tsaroot1", "20190602110000Z", "20191231000000Z"),
             try crl("tsaroot1", "20310101000000Z", "20311231000000Z"), try crl("tsaroot2", "20310101000000Z", "20311231000000Z"),
             try crl("tsaroot1", "20330101000000Z", "20331231000000Z"), try crl("tsaroot2", "20330101000000Z", "20331231000000Z"),
         ]
@@ -319,7 +325,7 @@ final class LongTermPKI: Sendable {
         SignatureVerifier(trust: TrustContext(roots: roots), clock: .fixed(Self.date("2099-01-01T00:00:00Z")))
     }
 
-    /// The sample copy signed on 2019-06-02 with a signature timestamp from TSA 1, then made B-LTA the same day.
+    /// The sample copy signed on 2019-06-02 at 10:00 with a signature timestamp from TSA 1, then made B-LTA at 12:00.
     func signedLTA() throws -> [UInt8] {
         let at = Self.date("2019-06-02T10:00:00Z")
         let tsa = try TimeStampAuthority(identity: tsa1, clock: .fixed(at))
@@ -327,7 +333,7 @@ final class LongTermPKI: Sendable {
         let signed = try PAdES.sign(
             pdf: unsigned, signer: seal, attachment: (PDFSample.attachmentName, PDFSample.ledgerEntry, "application/json"),
             reason: nil, location: nil, time: at, timestamp: { try tsa.token(forDigest: SHA256.hash($0)) })
-        let later = at + 5
+        let later = at + 2 * 3600
         let stamp = try TimeStampAuthority(identity: tsa1, clock: .fixed(later))
         return try PAdES.extendToLTA(
             pdf: signed, trust: TrustContext(roots: roots, crls: crls.filter { $0.thisUpdate <= later }), time: later,
