@@ -171,6 +171,8 @@ import Testing
             let r = try s.archive.verifyCopy(pdf: pdf)
             #expect(r.indication == "PASSED" && r.registered?.printedNumber == issued.register.printedNumber, "\(r.reasons)")
         }
+        // fsck follows the register line to the renewed PDF too.
+        #expect(try s.archive.fsck().ok)
         // A second renewal starts from the newest file.
         let again = try s.archive.renewCopies(timestamp: .authority(tsa), margin: 0, force: true, clerk: "vanthu")
         #expect(again.first?.previous == renewedId && again.first?.document != nil)
