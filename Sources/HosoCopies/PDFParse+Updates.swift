@@ -27,6 +27,12 @@ struct PDFUpdateCheck {
     static let maxLaterRevisions = 64
     static let maxDSSObjects = 4 * PAdES.maxValidationItems
     static let widgetKeys: Set<String> = ["Type", "Subtype", "FT", "T", "V", "P", "Rect", "F"]
+    /// Keys of a DSS, a VRI dictionary (its keys are SHA-1 hex digests) and a VRI entry.
+    static let dssKeys: Set<String> = ["Type", "Certs", "CRLs", "OCSPs", "VRI", "Cert", "CRL", "OCSP", "TU", "TS"]
+
+    static func isValidationKey(_ k: String) -> Bool {
+        dssKeys.contains(k) || (k.utf8.count == 40 && k.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x46) })
+    }
 
     /// Reads the revisions of `doc` and judges every one that starts at or after `firstSignedEnd`.
     init(_ doc: PDFDocument, firstSignedEnd: Int) {
@@ -152,6 +158,13 @@ struct PDFUpdateCheck {
                 continue
             }
             if dss.contains(num), old == .null || created.contains(num) {
+                // Only what validation data looks like: DSS and VRI dictionaries, and streams that are not XObjects,
+                // images or anything else with a type a reader would draw.
+                switch new {
+                case .dict(let d) where d.keys.allSatisfy(isValidationKey) && (d["Type"] == nil || d["Type"]?.name == "DSS"): break
+                case .stream(let d, _) where d["Type"] == nil && d["Subtype"] == nil: break
+                default: return changed("đối tượng \(num) (không phải dữ liệu kiểm tra)", "object \(num) (not validation data)")
+                }
                 created.insert(num)
                 continue
             }

@@ -225,6 +225,36 @@ import Testing
         #expect(report.indication == .failed && report.reason == .modifiedAfterSigning, "\(report)")
     }
 
+    @Test func tooManyUpdatesAfterASignatureAreRefusedWithinBudget() throws {
+        // Each later revision is read twice; past `maxLaterRevisions` the file is refused, not read further.
+        var pdf = try PDFSample.shared.get().pdf
+        for _ in 0...PDFUpdateCheck.maxLaterRevisions { pdf = try PAdES.addValidationData(pdf: pdf, [], time: try fx.now) }
+        let report = try PDFVerify.verify(pdf: pdf, verifier: try fx.verifier())
+        #expect(report.indication == .failed && report.reason == .modifiedAfterSigning, "\(report.problem as Any)")
+        #expect(report.problem?.en.contains("too many") == true, "\(report.problem as Any)")
+    }
+
+    @Test func aNewAnnotationPassedOffAsValidationDataFails() throws {
+        // A dictionary that is not DSS data, reachable only from a new DSS, is still refused.
+        let pdf = try lta()
+        let doc = try PDFDocument(pdf)
+        let (catalogRef, catalogDict) = try doc.catalog()
+        let size = try #require(doc.trailer["Size"]?.int)
+        var update = PAdES.IncrementalUpdate(next: size)
+        let annot = update.allocate()
+        let dssNum = update.allocate()
+        let square = PDFDict(["Type": .name("Annot"), "Subtype": .name("Square"), "Rect": .array([.int(0), .int(0), .int(99), .int(99)])])
+        update.objects.append((annot, 0, PDFWriter.serialize(.dict(square))))
+        update.objects.append((dssNum, 0, PDFWriter.serialize(.dict(PDFDict(["Type": .name("DSS"), "Certs": .array([.ref(annot, 0)])])))))
+        var catalog = catalogDict
+        catalog["DSS"] = .ref(dssNum, 0)
+        update.objects.append((catalogRef.0, catalogRef.1, PDFWriter.serialize(.dict(catalog))))
+        let forged = PAdES.write(update, after: pdf, doc: doc, catalogRef: catalogRef, sigNum: -1, pdfTime: "D:20260101000000Z").out
+        let report = try PDFVerify.verify(pdf: forged, verifier: try fx.verifier())
+        #expect(report.indication == .failed && report.reason == .modifiedAfterSigning, "\(report)")
+        #expect(report.problem?.en.contains("not validation data") == true, "\(report.problem as Any)")
+    }
+
     @Test func trailingBytesAfterTheLastUpdateStillFail() throws {
         let report = try PDFVerify.verify(pdf: try lta() + Array("% more\n".utf8), verifier: try fx.verifier())
         #expect(report.indication == .failed && report.reason == .modifiedAfterSigning, "\(report)")
