@@ -291,6 +291,30 @@ import Testing
         #expect(in2051.indication == .indeterminate && in2051.reason == .longTermProofLapsed, "\(in2051)")
     }
 
+    @Test func pyHankoAgreesIn2045() throws {
+        let python = pythonTool("python")
+        try #require(FileManager.default.isExecutableFile(atPath: python), "tools/setup makes .build-py")
+        let tt = try LongTermPKI.shared.get()
+        let signed = try tt.signedLTA()
+        let renewed = try tt.renew(signed, at: "2031-06-01T00:00:00Z")
+        let dir = try scratchDirectory("pyhanko-lta")
+        var roots = [String]()
+        for (i, root) in tt.roots.enumerated() {
+            roots += ["--root", dir + "/root-\(i).pem"]
+            try Data(root.pem.utf8).write(to: URL(fileURLWithPath: dir + "/root-\(i).pem"))
+        }
+        func validate(_ pdf: [UInt8], _ name: String) throws -> ProgramOutput {
+            try Data(pdf).write(to: URL(fileURLWithPath: dir + "/" + name))
+            return try pdfRun(
+                python, [repoRoot + "/tools/pyhanko-validate-lta", dir + "/" + name, "--at", "2045-01-01T00:00:00Z"] + roots)
+        }
+        // pyHanko's AdES long-term validation (ETSI EN 319 102-1 §5.6.3) with the file's own data, at 2045.
+        let ok = try validate(renewed, "renewed.pdf")
+        #expect(ok.status == 0 && ok.output.contains("AdESPassed"), "\(ok.output)")
+        let lapsed = try validate(signed, "signed.pdf")
+        #expect(lapsed.status == 1 && lapsed.output.contains("AdESIndeterminate"), "\(lapsed.output)")
+    }
+
     @Test func aRenewalAfterTheTSACertificateExpiredDoesNotMendTheChain() throws {
         let tt = try LongTermPKI.shared.get()
         let late = try tt.renew(try tt.signedLTA(), at: "2033-06-01T00:00:00Z")
