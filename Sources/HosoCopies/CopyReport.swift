@@ -72,7 +72,11 @@ public struct CopyReport: Codable, Sendable {
         laterCorrections = []
         messages = []
         if !pdf.passed, let r = pdf.reason {
-            add(r.rawValue, pdf.problem.map { .both(r.text.vi + ": " + $0.vi, r.text.en + ": " + $0.en) } ?? r.text)
+            // A code without words of its own (the PDF checks' codes) is told by the problem alone.
+            let worded = r.text.en != r.rawValue
+            add(
+                r.rawValue,
+                pdf.problem.map { worded ? .both(r.text.vi + ": " + $0.vi, r.text.en + ": " + $0.en) : .both($0.vi, $0.en) } ?? r.text)
         }
     }
 

@@ -161,13 +161,7 @@ public enum PAdES {
         if let name = signer.certificate.commonName { sig["Name"] = .string(PDFText.encode(name)) }
         if let reason { sig["Reason"] = .string(PDFText.encode(reason)) }
         if let location { sig["Location"] = .string(PDFText.encode(location)) }
-        let byteRangePlaceholder = "[0 " + String(repeating: " ", count: 3 * 11 - 1) + "]"
-        var sigBody = Array("<< /ByteRange \(byteRangePlaceholder) /Contents <".utf8)
-        let contentsHexOffsetInBody = sigBody.count
-        sigBody += [UInt8](repeating: UInt8(ascii: "0"), count: 2 * reservedBytes)
-        sigBody += Array(">".utf8)
-        // The rest of the dictionary, without its own "<<".
-        sigBody += PDFWriter.serialize(.dict(sig)).dropFirst(2)
+        let (sigBody, byteRangePlaceholder, contentsHexOffsetInBody) = placeholderBody(sig, reservedBytes: reservedBytes)
         update.objects.append((sigNum, 0, sigBody))
 
         let widget = PDFDict([
@@ -179,6 +173,19 @@ public enum PAdES {
         return SignaturePlaceholder(
             sigNum: sigNum, widgetNum: widgetNum, byteRangePlaceholder: byteRangePlaceholder,
             contentsHexOffsetInBody: contentsHexOffsetInBody)
+    }
+
+    /// A signature dictionary starting with placeholders for /ByteRange and /Contents (filled once the update is
+    /// written), then the entries of `rest`.
+    static func placeholderBody(_ rest: PDFDict, reservedBytes: Int) -> (body: [UInt8], byteRange: String, contentsHexOffset: Int) {
+        let byteRangePlaceholder = "[0 " + String(repeating: " ", count: 3 * 11 - 1) + "]"
+        var body = Array("<< /ByteRange \(byteRangePlaceholder) /Contents <".utf8)
+        let contentsHexOffset = body.count
+        body += [UInt8](repeating: UInt8(ascii: "0"), count: 2 * reservedBytes)
+        body += Array(">".utf8)
+        // The rest of the dictionary, without its own "<<".
+        body += PDFWriter.serialize(.dict(rest)).dropFirst(2)
+        return (body, byteRangePlaceholder, contentsHexOffset)
     }
 
     /// The update: `pdf`, then the objects, a cross-reference section and a trailer with /Prev. Also where the
@@ -244,13 +251,22 @@ public enum PAdES {
         _ out: inout [UInt8], _ contents: Range<Int>, signer: SigningIdentity, time: Date,
         timestamp: ((_ signatureValue: [UInt8]) throws -> [UInt8])?, reservedBytes: Int
     ) throws {
+        try fillContents(&out, contents, reservedBytes: reservedBytes) { signed in
+            try CMSSigner.sign(content: signed, identity: signer, role: nil, at: time, signingTime: false, timestamp: timestamp)
+        }
+    }
+
+    /// `make` given the bytes of the byte range, its result written into /Contents.
+    static func fillContents(
+        _ out: inout [UInt8], _ contents: Range<Int>, reservedBytes: Int, make: (_ signed: [UInt8]) throws -> [UInt8]
+    ) throws {
         let contentsStart = contents.lowerBound
         let contentsEnd = contents.upperBound
         var signed = [UInt8]()
         signed.reserveCapacity(out.count - (contentsEnd - contentsStart))
         signed += out[0..<contentsStart]
         signed += out[contentsEnd...]
-        let cms = try CMSSigner.sign(content: signed, identity: signer, role: nil, at: time, signingTime: false, timestamp: timestamp)
+        let cms = try make(signed)
         guard cms.count <= reservedBytes else {
             throw HosoError(
                 .pdfSignatureTooLarge,
@@ -282,16 +298,26 @@ public enum PAdES {
 
 // MARK: - Verification
 
+extension ReasonCode {
+    /// The chain of timestamps that keeps a signature provable has lapsed: a timestamp authority's certificate
+    /// expired (or was revoked) before a later document timestamp covered its tokens, or the last one's before the
+    /// validation time. Renewal (`hoso copy renew`) adds a document timestamp before that happens.
+    public static let longTermProofLapsed = Self(rawValue: "LONG_TERM_PROOF_LAPSED")
+}
+
 /// What `PDFVerify` found: one entry per signature, and the overall result.
 public struct PDFReport: Sendable, Codable {
     public struct Signature: Sendable, Codable {
         public var fieldName: String?
         public var subFilter: String?
-        /// The CMS signature judged over the signed bytes; nil when the CMS could not be read at all.
+        /// The CMS signature judged over the signed bytes; nil when the CMS could not be read at all, and for a
+        /// document timestamp (see `documentTimestamp`).
         public var signature: SignatureReport?
+        /// A document timestamp (/SubFilter /ETSI.RFC3161) judged over its byte range.
+        public var documentTimestamp: DocumentTimestamp?
         public var byteRangeIsWellFormed: Bool
         public var coversWholeFile: Bool
-        /// Any byte after the signed range (strict rule, see `PDFVerify`).
+        /// Bytes after the signed range other than long-term validation updates (see `PDFVerify`).
         public var modifiedAfterSigning: Bool
         public var laterRevisions: Int
         /// /M.
@@ -301,28 +327,66 @@ public struct PDFReport: Sendable, Codable {
         public var reason: ReasonCode?
     }
 
+    /// A document timestamp's verdict.
+    public struct DocumentTimestamp: Sendable, Codable {
+        public var time: Date?
+        public var authority: String?
+        public var indication: Indication
+        public var reason: ReasonCode?
+        public var message: SignatureReport.Message
+    }
+
+    /// One link of the chain of timestamps that proves the signature over time: the signature timestamp, then each
+    /// document timestamp. `heldUntil` is when the next one was made (or the validation time for the last one);
+    /// `holds` says whether the authority's certificate still vouched for the token then.
+    public struct LongTermProof: Sendable, Codable {
+        public var kind: String
+        public var time: Date
+        public var authority: String?
+        public var authorityValidUntil: Date?
+        public var heldUntil: Date
+        public var holds: Bool
+        public var problem: SignatureReport.Message?
+    }
+
     public var signatures: [Signature]
     public var indication: Indication
     public var reason: ReasonCode?
-    /// Why the file could not be read as a signed PDF at all (with FORMAT_FAILURE and no signatures).
+    /// Why the file could not be read as a signed PDF at all (with FORMAT_FAILURE and no signatures), or why its
+    /// long-term proof lapsed.
     public var problem: SignatureReport.Message?
+    /// The time judged at (the validation time asked for, else now).
+    public var validationTime: Date?
+    /// The file holds a DSS (PAdES B-LT validation data).
+    public var hasValidationData: Bool?
+    /// The chain of timestamps, when the signature has a timestamp.
+    public var longTerm: [LongTermProof]?
 
     public var passed: Bool { indication == .passed }
 }
 
 /// Checks a signed copy: each PDF signature's CMS (with `SignatureVerifier`, over the exact signed bytes), that its
-/// byte range is sound, and that nothing was added after it.
+/// byte range is sound, and that nothing but long-term validation updates was added after it; each document
+/// timestamp; and the chain of timestamps up to the validation time.
 ///
-/// The rule on later changes is strict: any byte after the signed range — an incremental update of any kind —
-/// makes the copy FAILED with MODIFIED_AFTER_SIGNING. `pdfsig` still calls such a file valid ("not total document
-/// signed"), even when the update paints a white box over the grade. Only an allowlist of harmless update kinds
-/// (e.g. adding validation data, a DSS, after signing, as pyHanko's difference analysis does) could relax this
-/// later; none is accepted today.
+/// The rule on later changes is strict: bytes after the signed range are allowed only as whole incremental updates
+/// that add validation data (a DSS) or a document timestamp (`PDFUpdateCheck`). Anything else — a new page
+/// content, a white box over a grade, a changed form field, trailing bytes — makes the copy FAILED with
+/// MODIFIED_AFTER_SIGNING, though `pdfsig` still calls such a file valid ("not total document signed").
+///
+/// Long-term validation uses only the file and the verifier's trust: the DSS's certificates and CRLs join the
+/// verifier's (roots are never taken from the file). The signature is judged at its timestamp's time; each
+/// timestamp's authority must still have vouched for it (certificate valid, not revoked, with revocation data
+/// current then) when the next document timestamp was made, and the last one's certificate must be valid at the
+/// validation time. Otherwise the copy is INDETERMINATE with LONG_TERM_PROOF_LAPSED, saying which link lapsed.
 public enum PDFVerify {
-    public static func verify(pdf: [UInt8], verifier: SignatureVerifier) throws -> PDFReport {
+    /// - Parameter validationTime: the time to judge at (default: the verifier's clock).
+    public static func verify(pdf: [UInt8], verifier: SignatureVerifier, at validationTime: Date? = nil) throws -> PDFReport {
+        let doc: PDFDocument
         let infos: [PDFSignatureInfo]
         do {
-            infos = try PDFParse.inspect(pdf)
+            doc = try PDFDocument(pdf)
+            infos = try PDFParse.inspect(doc)
         } catch let e as HosoError where e.category.isCallerFault {
             // A file that is not a PDF hoso can read is a verification result (FAILED FORMAT_FAILURE), not an error
             // of the command: it is what a forger's file looks like to the person checking it.
@@ -331,33 +395,133 @@ public enum PDFVerify {
         guard !infos.isEmpty else {
             return PDFReport(signatures: [], indication: .failed, reason: .noSignature, problem: nil)
         }
+        let dss = storedValidationData(doc)
+        let v =
+            dss.certificates.isEmpty && dss.crls.isEmpty && validationTime == nil
+            ? verifier
+            : SignatureVerifier(
+                trust: TrustContext(
+                    roots: verifier.trust.roots, intermediates: verifier.trust.intermediates + dss.certificates,
+                    crls: verifier.trust.crls + dss.crls),
+                policy: verifier.policy, clock: validationTime.map { HosoClock.fixed($0) } ?? verifier.clock)
+        let ends = infos.filter(\.byteRangeIsWellFormed).map { $0.byteRange[2] + $0.byteRange[3] }
+        let updates = PDFUpdateCheck(doc, firstSignedEnd: ends.min() ?? pdf.count)
         var reports = [PDFReport.Signature]()
+        var laterProblem: LocalizedText?
         for info in infos {
+            let after: LocalizedText? =
+                info.byteRangeIsWellFormed
+                ? updates.problem(after: info.byteRange[2] + info.byteRange[3])
+                : (info.bytesAfterSignedRange > 0 || info.laterRevisions > 0 ? .both("", "") : nil)
+            if laterProblem == nil, info.byteRangeIsWellFormed { laterProblem = after }
             var r = PDFReport.Signature(
-                fieldName: info.fieldName, subFilter: info.subFilter, signature: nil,
+                fieldName: info.fieldName, subFilter: info.subFilter, signature: nil, documentTimestamp: nil,
                 byteRangeIsWellFormed: info.byteRangeIsWellFormed, coversWholeFile: info.byteRangeCoversWholeFile,
-                modifiedAfterSigning: info.bytesAfterSignedRange > 0 || info.laterRevisions > 0,
-                laterRevisions: info.laterRevisions, claimedSigningTime: info.signingTime, indication: .failed, reason: nil)
+                modifiedAfterSigning: after != nil, laterRevisions: info.laterRevisions, claimedSigningTime: info.signingTime,
+                indication: .failed, reason: nil)
+            let isTimestamp = info.subFilter == "ETSI.RFC3161"
             if info.byteRangeIsWellFormed, info.signedByteCount > 0 {
-                r.signature = try? verifier.verify(signature: info.cms, content: info.signedBytes).first
+                if isTimestamp {
+                    let j = v.verifyTimestamp(info.cms, over: info.signedBytes)
+                    r.documentTimestamp = .init(
+                        time: j.time, authority: j.authority, indication: j.indication, reason: j.reason, message: j.message)
+                } else {
+                    r.signature = try? v.verify(signature: info.cms, content: info.signedBytes).first
+                }
             }
+            let verdict: (Indication, ReasonCode?)? =
+                r.signature.map { ($0.indication, $0.reason) } ?? r.documentTimestamp.map { ($0.indication, $0.reason) }
             if !info.byteRangeIsWellFormed {
                 r.reason = .formatFailure
-            } else if let s = r.signature, s.indication == .failed {
-                r.reason = s.reason
-            } else if r.signature == nil {
+            } else if let vd = verdict, vd.0 == .failed {
+                r.reason = vd.1
+            } else if verdict == nil {
                 r.reason = .formatFailure
             } else if r.modifiedAfterSigning {
                 r.reason = .modifiedAfterSigning
-            } else if let s = r.signature {
-                r.indication = s.indication
-                r.reason = s.reason
+            } else if let vd = verdict {
+                r.indication = vd.0
+                r.reason = vd.1
             }
             reports.append(r)
         }
         // The worst signature decides: FAILED, then INDETERMINATE, then PASSED.
         func rank(_ i: Indication) -> Int { i == .failed ? 2 : i == .indeterminate ? 1 : 0 }
         let worst = reports.max { rank($0.indication) < rank($1.indication) }!
-        return PDFReport(signatures: reports, indication: worst.indication, reason: worst.reason, problem: nil)
+        var report = PDFReport(
+            signatures: reports, indication: worst.indication, reason: worst.reason,
+            problem: worst.reason == .modifiedAfterSigning ? laterProblem.map { .init($0) } : nil)
+        report.validationTime = validationTime ?? verifier.clock.now()
+        report.hasValidationData = doc.hasDSS
+        if let proofs = longTermProofs(infos, reports, verifier: v, at: report.validationTime!) {
+            report.longTerm = proofs
+            if report.indication == .passed, let lapsed = proofs.first(where: { !$0.holds }) {
+                report.indication = .indeterminate
+                report.reason = .longTermProofLapsed
+                report.problem = lapsed.problem
+            }
+        }
+        return report
     }
+
+    /// The chain of timestamps of the first approval signature with a timestamp, each link judged; nil when there
+    /// is no such signature.
+    static func longTermProofs(
+        _ infos: [PDFSignatureInfo], _ reports: [PDFReport.Signature], verifier v: SignatureVerifier, at validationTime: Date
+    ) -> [PDFReport.LongTermProof]? {
+        guard
+            let main = infos.indices.first(where: {
+                infos[$0].subFilter != "ETSI.RFC3161" && reports[$0].signature?.timeProof == .timestamp
+            }),
+            let tokenDER = (try? SignedData(der: infos[main].cms))?.signers.first?.timestampToken,
+            let token = try? TimeStampToken(der: tokenDER), let tsa = token.tsaCertificate
+        else { return nil }
+        var chain: [(kind: String, time: Date, tsa: Certificate, carried: [Certificate])] = [
+            ("signature-timestamp", token.genTime, tsa, token.certificates)
+        ]
+        let mainEnd = infos[main].byteRange[2] + infos[main].byteRange[3]
+        let stamps = infos.indices.filter { infos[$0].subFilter == "ETSI.RFC3161" && infos[$0].byteRange.count == 4 }
+            .sorted { infos[$0].byteRange[2] + infos[$0].byteRange[3] < infos[$1].byteRange[2] + infos[$1].byteRange[3] }
+        for i in stamps where infos[i].byteRange[2] + infos[i].byteRange[3] > mainEnd {
+            // Only timestamps that verified: a broken one already decided the report.
+            guard reports[i].documentTimestamp?.indication == .passed, let t = try? TimeStampToken(der: infos[i].cms),
+                let a = t.tsaCertificate
+            else { continue }
+            chain.append(("document-timestamp", t.genTime, a, t.certificates))
+        }
+        return chain.indices.map { k -> PDFReport.LongTermProof in
+            let link = chain[k]
+            let last = k == chain.count - 1
+            let until = last ? validationTime : chain[k + 1].time
+            let why = v.timestampAuthorityHolds(link.tsa, carried: link.carried, at: until, requireRevocationData: !last)
+            return .init(
+                kind: link.kind, time: link.time, authority: link.tsa.commonName ?? link.tsa.subject,
+                authorityValidUntil: link.tsa.notAfter, heldUntil: until, holds: why == nil,
+                problem: why.map {
+                    .init(
+                        .both(
+                            "Chuỗi dấu thời gian không còn chứng minh được chữ ký (cần gia hạn dấu thời gian trước khi chứng thư của đơn vị cấp hết hạn): \($0.vi)",
+                            "The chain of timestamps no longer proves the signature (timestamps must be renewed before the authority's certificate expires): \($0.en)"
+                        ))
+                })
+        }
+    }
+
+    /// The certificates and CRLs the file's DSS holds (unreadable items are skipped: they only ever add evidence).
+    static func storedValidationData(_ doc: PDFDocument) -> (certificates: [Certificate], crls: [CRL]) {
+        guard let d = try? doc.catalog().dict["DSS"], let dss = try? doc.resolveDict(d, "/DSS") else { return ([], []) }
+        func items(_ key: String) -> [[UInt8]] {
+            guard let list = (try? dss[key].map(doc.resolve))?.array else { return [] }
+            return list.prefix(PAdES.maxValidationItems).compactMap { item in
+                guard case .stream(let sd, let range)? = try? doc.resolve(item) else { return nil }
+                return try? doc.streamData(sd, range, limit: 1 << 20)
+            }
+        }
+        return (items("Certs").compactMap { try? Certificate(der: $0) }, items("CRLs").compactMap { try? CRL(der: $0) })
+    }
+}
+
+extension PDFDocument {
+    /// The catalog has a /DSS.
+    var hasDSS: Bool { (try? catalog().dict["DSS"]) != nil }
 }

@@ -14,9 +14,16 @@ final class PDFDocument {
     private var resolving = Set<Int>()
     /// Where each cross-reference section and its trailer lie: sections may not overlap, so the reader never
     /// parses the same bytes twice however many /Prev offsets point into them.
-    private var sectionSpans: [Range<Int>] = []
+    private(set) var sectionSpans: [Range<Int>] = []
+    /// The object numbers each cross-reference section (by offset) lists, and whether in use: what that revision
+    /// (re)defines, for the check of updates made after a signature.
+    private(set) var sectionEntries: [Int: [(num: Int, inUse: Bool)]] = [:]
+    /// Where the revision read ends (the whole file, or `upTo`).
+    let end: Int
 
-    init(_ bytes: [UInt8]) throws {
+    /// The document as its revision ending at `upTo` (default: the end of the file) sees it: the reader starts at
+    /// the last `startxref` before that offset, so earlier revisions are read without copying the file.
+    init(_ bytes: [UInt8], upTo: Int? = nil) throws {
         guard bytes.count <= PDFParse.maxPDFBytes else {
             throw HosoError(
                 .pdfTooLarge,
@@ -25,6 +32,7 @@ final class PDFDocument {
                     "The PDF is larger than \(PDFParse.maxPDFBytes >> 20) MiB"))
         }
         self.bytes = bytes
+        end = min(max(upTo ?? bytes.count, 0), bytes.count)
         guard bytes.starts(with: Array("%PDF-".utf8)) else { throw malformed("no %PDF- header", at: 0) }
         var next: Int? = try lastStartxref()
         var seen = Set<Int>()
@@ -47,7 +55,7 @@ final class PDFDocument {
             switch t["Prev"] {
             case nil: next = nil
             // Checked before use: a negative or too large offset is a lie of the file, not an index to try.
-            case .int(let p)? where p >= 0 && p < bytes.count: next = p
+            case .int(let p)? where p >= 0 && p < end: next = p
             case .int(let p)?: throw malformed("/Prev \(p) points outside the file", at: at)
             default: throw malformed("/Prev is not a number", at: at)
             }
@@ -66,12 +74,12 @@ final class PDFDocument {
     /// The offset after the last "startxref" in the file.
     private func lastStartxref() throws -> Int {
         let key = Array("startxref".utf8)
-        var i = bytes.count - key.count
+        var i = end - key.count
         while i >= 0 {
             if bytes[i] == key[0], bytes[i..<i + key.count].elementsEqual(key) {
                 var s = PDFScanner(bytes, at: i + key.count)
                 let v = try s.unsignedInt()
-                guard v < bytes.count else { throw malformed("startxref points outside the file", at: i) }
+                guard v < end else { throw malformed("startxref points outside the file", at: i) }
                 return v
             }
             i -= 1
@@ -87,6 +95,8 @@ final class PDFDocument {
             if kw.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) { throw unsupported("cross-reference streams") }
             throw malformed("no cross-reference section", at: at)
         }
+        var listed = [(num: Int, inUse: Bool)]()
+        defer { sectionEntries[offset] = listed }
         while true {
             s.skipSpace()
             let save = s.pos
@@ -103,10 +113,11 @@ final class PDFDocument {
                 let gen = try s.unsignedInt()
                 let kindAt = s.pos
                 guard let kind = s.token(), kind.count == 1 else { throw malformed("bad cross-reference entry", at: kindAt) }
+                listed.append((n, kind.first == UInt8(ascii: "n")))
                 // Newer sections come first: an entry already known (in use or free) wins.
                 guard offsets[n] == nil, !free.contains(n) else { continue }
                 if kind.first == UInt8(ascii: "n") {
-                    guard off < bytes.count else { throw malformed("object \(n) is outside the file", at: kindAt) }
+                    guard off < end else { throw malformed("object \(n) is outside the file", at: kindAt) }
                     offsets[n] = (off, gen)
                 } else if kind.first == UInt8(ascii: "f") {
                     free.insert(n)

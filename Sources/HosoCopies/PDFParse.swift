@@ -77,7 +77,10 @@ public enum PDFParse {
 
     /// Every signature field (/FT /Sig with a value) of the document's latest revision, with its byte-range checks.
     public static func inspect(_ pdf: [UInt8]) throws -> [PDFSignatureInfo] {
-        let doc = try PDFDocument(pdf)
+        try inspect(try PDFDocument(pdf))
+    }
+
+    static func inspect(_ doc: PDFDocument) throws -> [PDFSignatureInfo] {
         var result = [PDFSignatureInfo]()
         for (name, sigRef) in try doc.signatureFields() {
             guard case .dict(let sig) = try doc.resolve(sigRef) else {

@@ -160,7 +160,7 @@ extension Archive {
         let unsigned = try PDFRender.render(doc)
         let entryBytes = try view.canonicalBytes()
         let stamp: ((_ value: [UInt8]) throws -> [UInt8])? = o.timestamp.map { src in { try src.token(forSignatureValue: $0) } }
-        let pdf = try PAdES.sign(
+        var pdf = try PAdES.sign(
             pdf: unsigned, signer: o.signer,
             attachment: (
                 name: "so-goc-\(view.serial).json", bytes: entryBytes,
@@ -168,6 +168,12 @@ extension Archive {
             ),
             reason: "Bản sao từ sổ gốc số \(printed)", location: settings.place.isEmpty ? nil : settings.place,
             time: now, timestamp: stamp)
+        // With a timestamp source the copy is made PAdES B-LTA at once: validation data, a document timestamp and
+        // its own validation data, so it can be renewed (`renewCopies`) before the authority's certificate expires.
+        if let src = o.timestamp {
+            pdf = try PAdES.extendToLTA(
+                pdf: pdf, trust: try sharedVerifier().trust, time: now, timestamp: { try src.token(forSignatureValue: $0) })
+        }
         return (pdf, qrText, entryBytes)
     }
 
@@ -246,15 +252,18 @@ extension Archive {
     /// ENTRY_CORRECTED for fields an appendix changed since, ENTRY_MISMATCH for any other), and that the diploma has
     /// not been revoked since. A verification letter is reported as a letter (`kind`), with its finding.
     /// A file that is not a readable PDF is FAILED FORMAT_FAILURE.
-    public func verifyCopy(pdf: [UInt8]) throws -> CopyReport {
-        var r = CopyReport(pdf: try PDFVerify.verify(pdf: pdf, verifier: try sharedVerifier()))
+    ///
+    /// - Parameter validationTime: the time to judge at (default: the archive's clock, HOSO_NOW): with B-LTA copies,
+    ///   the file's validation data and chain of timestamps decide alone (`PDFVerify`), no network.
+    public func verifyCopy(pdf: [UInt8], at validationTime: Date? = nil) throws -> CopyReport {
+        var r = CopyReport(pdf: try PDFVerify.verify(pdf: pdf, verifier: try sharedVerifier(), at: validationTime))
         if r.pdf.reason == .formatFailure && r.pdf.signatures.isEmpty {
             r.conclude()
             r.indication = "FAILED"
             return r
         }
         let docId = ObjectID(hashing: pdf).hex
-        r.registered = try registeredCopy(document: docId)
+        r.registered = try registeredCopy(pdf: pdf)
         let attached = PDFParse.firstAttachment(in: pdf)
         // A verification answer (letter) is registered on its request, and certifies no ledger entry of its own.
         let letterRequest: String?

@@ -25,6 +25,9 @@ public struct CopyRegisterEntry: Codable, Sendable, Equatable {
     /// since been rotated out keep verifying. Empty on lines written before the field existed.
     public var signer: String
     public var clerk: String
+    /// The newest PDF of this copy after its timestamps were renewed (an object id): `document` with validation
+    /// data and document timestamps appended as incremental updates. Nil until the first renewal.
+    public var renewed: String?
 
     public init(
         copyNumber: Int,
@@ -76,5 +79,6 @@ extension CopyRegisterEntry {
             issuedAt: try c.decode(String.self, forKey: .issuedAt), copies: try c.decode(Int.self, forKey: .copies),
             document: try c.decode(String.self, forKey: .document), entryDigest: try c.decode(String.self, forKey: .entryDigest),
             signer: try c.decodeIfPresent(String.self, forKey: .signer) ?? "", clerk: try c.decode(String.self, forKey: .clerk))
+        renewed = try c.decodeIfPresent(String.self, forKey: .renewed)
     }
 }

@@ -18,6 +18,7 @@ extension Revision {
             }
         case CopyRegisterEntry.recordType:
             if let doc = b["document"]?.stringValue { objects.append((doc, "the PDF of \(what)")) }
+            if let doc = b["renewed"]?.stringValue { objects.append((doc, "the renewed PDF of \(what)")) }
         case CitizenRequest.recordType:
             if case .array(let issued)? = b["issued"] {
                 for i in issued {

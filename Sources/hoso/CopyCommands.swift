@@ -7,7 +7,7 @@ struct CopyCommand: ParsableCommand {
         CommandConfiguration(
             commandName: "copy",
             abstract: t("Bản sao từ sổ gốc: cấp, kiểm tra, sổ cấp bản sao.", "Copies from the ledger: issue, verify, the copy register."),
-            subcommands: [CopyIssue.self, CopyVerify.self, CopyList.self])
+            subcommands: [CopyIssue.self, CopyVerify.self, CopyList.self, CopyRenew.self])
     }
 }
 
@@ -21,12 +21,16 @@ struct CopyIssue: ParsableCommand {
                 """
                 ENTRY-ID: số hiệu văn bằng, hoặc SỔ#SỐ-VÀO-SỔ. Bản sao lấy nội dung hiện tại của mục (đã áp dụng đính
                 chính); văn bằng đã bị thu hồi thì không cấp. Ký bằng chứng thư của cơ quan (ECDSA P-256: ký cả PDF
-                lẫn mã QR), kèm dấu thời gian khi có --tsa.
+                lẫn mã QR). Có --tsa: chữ ký có dấu thời gian, rồi tệp được thêm dữ liệu kiểm tra (DSS: chuỗi chứng
+                thư, CRL) và một dấu thời gian tài liệu (PAdES B-LTA), để còn kiểm tra được sau khi chứng thư hết hạn
+                (gia hạn bằng hoso copy renew).
                 """,
                 """
                 ENTRY-ID: the diploma serial, or LEDGER#NUMBER. The copy shows the entry as it stands (corrections
                 applied); a revoked diploma gets no copy. Signed with the office's certificate (ECDSA P-256: it signs
-                the PDF and the QR code), with a timestamp when --tsa is given.
+                the PDF and the QR code). With --tsa the signature is timestamped, then validation data (a DSS: the
+                chains, CRLs) and a document timestamp are added (PAdES B-LTA), so the copy stays checkable after the
+                certificates expire (renew with hoso copy renew).
                 """))
     }
     @OptionGroup var global: GlobalOptions
@@ -85,6 +89,10 @@ struct CopyVerify: ParsableCommand {
                 sổ cấp bản sao), có trong sổ, nội dung khớp sổ gốc hiện tại (ENTRY_CORRECTED nêu đính chính;
                 ENTRY_MISMATCH cho khác biệt không được giải thích), văn bằng chưa bị thu hồi. Văn bản trả lời xác minh
                 được báo là văn bản, kèm kết luận (KHỚP / KHÔNG KHỚP / KHÔNG CÓ). Tệp không đọc được: FAILED FORMAT_FAILURE.
+                Sau chữ ký chỉ được thêm dữ liệu kiểm tra (DSS) và dấu thời gian tài liệu; mọi thay đổi khác: FAILED
+                MODIFIED_AFTER_SIGNING. --at NGÀY: đánh giá tại ngày đó (mặc định: bây giờ, HOSO_NOW) chỉ bằng dữ liệu
+                trong tệp: chuỗi dấu thời gian đứt (chứng thư của đơn vị cấp dấu thời gian hết hạn trước khi được
+                gia hạn) thì INDETERMINATE LONG_TERM_PROOF_LAPSED.
                 --qr ẢNH|VĂN-BẢN: có kho thì kiểm tra như PDF: sổ cấp bản sao (mọi trường của mã QR), thu hồi, đính
                 chính, chứng thư ký. Không có kho: CHỈ KIỂM TRA CHỮ KÝ, với --office-cert (không được tin sẵn: phải
                 dẫn tới một --trust qua các --ca, còn hạn vào ngày cấp, không bị thu hồi theo --crl). Ảnh có hai mã QR bản sao khác
@@ -97,6 +105,10 @@ struct CopyVerify: ParsableCommand {
                 ledger today (ENTRY_CORRECTED names a correction; ENTRY_MISMATCH is a difference nothing explains), the
                 diploma is not revoked. A verification letter is reported as a letter, with its finding (MATCHES /
                 DIFFERS / NOT FOUND). An unreadable file is FAILED FORMAT_FAILURE.
+                After the signature only validation data (a DSS) and document timestamps may be added; any other
+                change is FAILED MODIFIED_AFTER_SIGNING. --at DATE: judge at that date (default: now, HOSO_NOW) with the
+                file's own data: a lapsed chain of timestamps (an authority's certificate expired before a renewal)
+                is INDETERMINATE LONG_TERM_PROOF_LAPSED.
                 --qr IMAGE|TEXT: with an archive, checked like a PDF: the copy register (every field of the QR code),
                 revocation, corrections, the signing certificate. Without one: SIGNATURE ONLY, with --office-cert
                 (untrusted input: it must chain to a --trust anchor through --ca certificates, be valid on the issue date
@@ -130,12 +142,20 @@ struct CopyVerify: ParsableCommand {
         name: .long,
         help: ArgumentHelp(t("CRL cho --qr (thêm vào của kho).", "A CRL for --qr (added to the archive's)."), valueName: "FILE.crl"))
     var crl: [String] = []
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            t("Thời điểm đánh giá tệp PDF (YYYY-MM-DD hoặc ISO 8601 UTC).", "When to judge the PDF at (YYYY-MM-DD or ISO 8601 UTC)."),
+            valueName: "DATE")) var at: String?
     @OptionGroup var output: OutputOptions
     @Argument(help: ArgumentHelp(t("Tệp PDF.", "PDF file."), valueName: "FILE.pdf")) var file: String?
 
     func validate() throws {
         if (qr == nil) == (file == nil) {
             throw ValidationError(t("Cần đúng một trong FILE.pdf và --qr", "Give exactly one of FILE.pdf and --qr"))
+        }
+        if let at, validationTime(at) == nil {
+            throw ValidationError(t("--at: ngày không hợp lệ: \(at)", "--at: not a date: \(at)"))
         }
     }
 
@@ -145,7 +165,7 @@ struct CopyVerify: ParsableCommand {
             // validate() already refused this.
             throw ValidationError(t("Cần đúng một trong FILE.pdf và --qr", "Give exactly one of FILE.pdf and --qr"))
         }
-        let report = try global.openArchive(.readOnly).verifyCopy(pdf: try readInputFile(file))
+        let report = try global.openArchive(.readOnly).verifyCopy(pdf: try readInputFile(file), at: at.flatMap(validationTime))
         if output.json {
             printJSON(report)
         } else {
@@ -184,7 +204,19 @@ struct CopyVerify: ParsableCommand {
                         + (sig.timeProof == .timestamp
                             ? t(" (dấu thời gian)", " (timestamp)") : t(" (thời điểm kiểm tra)", " (verification time)")))
             }
+            if let d = s.documentTimestamp {
+                print(
+                    t("  dấu thời gian tài liệu: ", "  document timestamp: ") + d.indication.rawValue
+                        + (d.reason.map { " " + $0.rawValue } ?? "") + " — " + (d.time.map(HosoClock.format) ?? "?") + ", "
+                        + (d.authority ?? "?"))
+            }
             print(t("  phủ toàn bộ tệp: ", "  covers the whole file: ") + (s.coversWholeFile ? t("có", "yes") : t("KHÔNG", "NO")))
+        }
+        for p in report.pdf.longTerm ?? [] {
+            print(
+                t("  chuỗi dấu thời gian: ", "  timestamp chain: ") + HosoClock.format(p.time) + " " + (p.authority ?? "?")
+                    + t(", chứng thư hết hạn ", ", certificate expires ") + (p.authorityValidUntil.map(HosoClock.format) ?? "?")
+                    + (p.holds ? " ✓" : " ✗"))
         }
         if let reg = report.registered {
             print(
@@ -280,5 +312,74 @@ struct CopyList: ParsableCommand {
             )
         }
         if list.isEmpty { print(t("(chưa cấp bản sao nào)", "(no copies issued)")) }
+    }
+}
+
+/// "2045-01-01" (midnight UTC) or "2045-01-01T00:00:00Z".
+func validationTime(_ text: String) -> Date? {
+    HosoClock.parse(text) ?? (text.utf8.count == 10 ? HosoClock.parse(text + "T00:00:00Z") : nil)
+}
+
+struct CopyRenew: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "renew",
+            abstract: t(
+                "Gia hạn dấu thời gian của các bản sao đã cấp (PAdES B-LTA).", "Renew the timestamps of issued copies (PAdES B-LTA)."),
+            discussion: t(
+                """
+                Với mỗi bản sao (hoặc chỉ các SỐ nêu ra, ví dụ 12/2026) có dấu thời gian mới nhất do chứng thư hết hạn
+                trong vòng --margin-days ngày (mọi bản sao với --force): thêm dữ liệu kiểm tra (DSS) cho dấu thời gian
+                đó và một dấu thời gian tài liệu mới từ --tsa. Tệp mới được lưu và ghi vào sổ cấp bản sao; bản cũ vẫn
+                kiểm tra được.
+                """,
+                """
+                For each copy (or only the NUMBERS given, e.g. 12/2026) whose newest timestamp's authority certificate
+                expires within --margin-days days (every copy with --force): add validation data (a DSS) for that
+                timestamp and a new document timestamp from --tsa. The new file is stored and named in the copy
+                register; the older file still verifies.
+                """))
+    }
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var who: AuthorOption
+    @OptionGroup var stamp: TimestampOptions
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            t("Gia hạn khi chứng thư hết hạn trong vòng chừng này ngày.", "Renew when the certificate expires within this many days."),
+            valueName: "DAYS")) var marginDays: Int = 365
+    @Flag(name: .long, help: ArgumentHelp(t("Gia hạn cả bản chưa đến hạn.", "Renew copies that are not due too."))) var force = false
+    @OptionGroup var output: OutputOptions
+    @Argument(help: ArgumentHelp(t("Số bản sao (mặc định: tất cả).", "Copy numbers (default: all)."), valueName: "NUMBER"))
+    var copies: [String] = []
+
+    func validate() throws {
+        if stamp.tsa == nil { throw ValidationError(t("Cần --tsa", "--tsa is required")) }
+        if marginDays < 0 { throw ValidationError(t("--margin-days phải ≥ 0", "--margin-days must be ≥ 0")) }
+    }
+
+    func run() throws {
+        guard let source = stamp.source else { throw ValidationError(t("Cần --tsa", "--tsa is required")) }
+        let done = try global.openArchive().renewCopies(
+            timestamp: source, margin: TimeInterval(marginDays) * 86_400, only: copies.isEmpty ? nil : Set(copies), force: force,
+            clerk: who.resolved)
+        if output.json {
+            printJSON(done)
+            return
+        }
+        for r in done {
+            let until = r.authorityValidUntil.map(HosoClock.format) ?? "?"
+            if let doc = r.document {
+                print(t("\(r.printedNumber): đã gia hạn → \(doc)", "\(r.printedNumber): renewed → \(doc)"))
+            } else if r.skipped == "no-timestamp" {
+                print(t("\(r.printedNumber): không có dấu thời gian, bỏ qua", "\(r.printedNumber): no timestamp, skipped"))
+            } else {
+                print(
+                    t(
+                        "\(r.printedNumber): chưa đến hạn (chứng thư TSA đến \(until))",
+                        "\(r.printedNumber): not due (TSA certificate until \(until))"))
+            }
+        }
+        if done.isEmpty { print(t("(không có bản sao nào)", "(no copies)")) }
     }
 }

@@ -168,6 +168,39 @@ import Testing
     /// The office's seal key has leaked: a QR payload signed with it, with a real copy number and serial but another
     /// holder's name, verifies by signature alone — the archive's check compares every field with the register and
     /// refuses it; without the archive the result says that only the signature was checked.
+    @Test func bltaCopyRenewalAndVerificationAtAFutureDate() throws {
+        try withSandbox { box in
+            try prepare(box)
+            let server = try TSAProcess(box: box)
+            defer { server.stop() }
+            let req = try box.hoso(
+                "request", "new", "--requester", "Lò Thị Mai", "--relation", "holder", "--holder", "Lò Thị Mai",
+                "--serial", "Số 001234/BT", "--json")
+            try #require(req.status == 0, "\(req)")
+            let issue = try box.hoso(
+                [
+                    "copy", "issue", "Số 001234/BT", "--request", try req.json(RequestJSON.self).id, "--out", "ban-sao.pdf",
+                    "--key", "pki/van-phong.p12", "--password-env", "PW", "--tsa", server.url,
+                ], env: Self.pw)
+            try #require(issue.status == 0, "\(issue)")
+            let now = try box.hoso("copy", "verify", "ban-sao.pdf", "--lang", "en")
+            #expect(now.status == 0 && now.out.contains("document timestamp: PASSED"), "\(now)")
+            // Long after the demo TSA's certificate expired, with no renewal: not enough proof (exit 7).
+            let far = try box.hoso("copy", "verify", "ban-sao.pdf", "--at", "2099-01-01", "--json")
+            #expect(far.status == 7 && far.out.contains("LONG_TERM_PROOF_LAPSED"), "\(far)")
+            #expect(try box.hoso("copy", "verify", "ban-sao.pdf", "--at", "01/01/2099").status == 2)
+            // Renewal: nothing is due within a day; --force renews; the register names the new file.
+            let notDue = try box.hoso("copy", "renew", "--tsa", server.url, "--margin-days", "0")
+            #expect(notDue.status == 0 && !notDue.out.contains("→"), "\(notDue)")
+            let renewed = try box.hoso("copy", "renew", "--tsa", server.url, "--force", "--json")
+            #expect(renewed.status == 0 && renewed.out.contains("\"document\""), "\(renewed)")
+            let list = try box.hoso("copy", "list", "--json")
+            #expect(list.out.contains("\"renewed\""), "\(list)")
+            // The issued file still verifies after the renewal.
+            #expect(try box.hoso("copy", "verify", "ban-sao.pdf").status == 0)
+        }
+    }
+
     @Test func qrMadeWithALeakedSealKeyIsRefusedByTheRegister() throws {
         try withSandbox { box in
             try prepare(box)

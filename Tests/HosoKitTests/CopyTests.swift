@@ -143,6 +143,44 @@ import Testing
         #expect(try reopened.index.pendingTasks().isEmpty)
     }
 
+    @Test func bltaCopiesAreRenewedAndEveryVersionVerifies() throws {
+        let s = try setUp()
+        let tsa = try s.pki.tsa()
+        let issued = try s.archive.issueCopy(
+            entryRef: "Số 001234/BT", requestId: try request(s.archive), signer: s.office, timestamp: .authority(tsa), clerk: "vanthu")
+        // With a timestamp source the copy is B-LTA: the signature and a document timestamp, with a DSS.
+        #expect(try PDFParse.inspect(issued.pdf).map(\.subFilter) == ["ETSI.CAdES.detached", "ETSI.RFC3161"])
+        let first = try s.archive.verifyCopy(pdf: issued.pdf)
+        #expect(first.indication == "PASSED", "\(first.reasons) \(first.messages)")
+        #expect(first.pdf.hasValidationData == true && first.pdf.longTerm?.count == 2)
+
+        // The TSA's certificate outlives a margin of zero: nothing is due.
+        let none = try s.archive.renewCopies(timestamp: .authority(tsa), margin: 0, clerk: "vanthu")
+        #expect(none.count == 1 && none[0].document == nil && none[0].skipped == "not-due", "\(none)")
+        // Within a margin of a century everything is due.
+        let done = try s.archive.renewCopies(timestamp: .authority(tsa), margin: 100 * 365 * 86_400, clerk: "vanthu")
+        let renewedId = try #require(done.first?.document)
+        let line = try #require(try s.archive.copyRegister().first)
+        #expect(line.renewed == renewedId && line.document == issued.register.document)
+        let renewed = try s.archive.read(try s.archive.resolve(renewedId))
+        #expect(renewed.starts(with: issued.pdf))
+        #expect(try PDFParse.inspect(renewed).count == 3)
+
+        // Both the renewed file and the copy the citizen holds verify, and both are found in the register.
+        for pdf in [renewed, issued.pdf] {
+            let r = try s.archive.verifyCopy(pdf: pdf)
+            #expect(r.indication == "PASSED" && r.registered?.printedNumber == issued.register.printedNumber, "\(r.reasons)")
+        }
+        // fsck follows the register line to the renewed PDF too.
+        #expect(try s.archive.fsck().ok)
+        // A second renewal starts from the newest file.
+        let again = try s.archive.renewCopies(timestamp: .authority(tsa), margin: 0, force: true, clerk: "vanthu")
+        #expect(again.first?.previous == renewedId && again.first?.document != nil)
+        // Bytes appended to a renewed file still fail.
+        let tampered = renewed + Array("\n% an incremental update would go here\n".utf8)
+        #expect(try s.archive.verifyCopy(pdf: tampered).reasons.contains("MODIFIED_AFTER_SIGNING"))
+    }
+
     @Test func tamperingAndAppendedUpdatesFail() throws {
         let s = try setUp()
         let issued = try s.archive.issueCopy(entryRef: "Số 001234/BT", requestId: try request(s.archive), signer: s.office, clerk: "vanthu")

@@ -37,6 +37,8 @@ enum FuzzTargets {
             for i in infos { _ = i.signedBytes.count }
         }
         _ = try? PDFParse.revisions(bytes)
+        _ = try? PDFParse.revisionEnds(bytes)
+        _ = try? PDFParse.updatesAfterSignatures(bytes)
         _ = PDFParse.firstAttachment(in: bytes)
     }
 
