@@ -128,18 +128,25 @@ extension Archive {
 
     /// Every signature on a revision (for a record: its current head), each judged on its own. Of several
     /// objects carrying the same signature, the one with the most evidence (a timestamp) is judged.
-    public func verify(_ target: String, policy: VerificationPolicy = VerificationPolicy()) throws -> SignedRevisionReport {
+    /// `at`: judge as of that time with the archive's evidence alone (long-term rule, `VerificationPolicy.longTerm`):
+    /// certificates expired by then need an evidence record (`hoso renew`) proving the signature existed before.
+    public func verify(_ target: String, policy: VerificationPolicy = VerificationPolicy(), at: Date? = nil) throws -> SignedRevisionReport
+    {
         let (revId, rev) = try targetRevision(target)
         let content = try store.read(revId)
-        let verifier = SignatureVerifier(trust: try trustContext(), policy: policy, clock: clock)
+        var policy = policy
+        if at != nil { policy.longTerm = true }
+        let verifier = SignatureVerifier(trust: try trustContext(), policy: policy, clock: at.map(HosoClock.fixed) ?? clock)
         var best = [String: SignatureRow]()
         for row in try index.signatures(ofRevision: revId.hex) where !(best[row.signatureKey]?.timestamped ?? false) {
             best[row.signatureKey] = row
         }
         var entries = [SignedRevisionReport.Entry]()
         for row in best.values.sorted(by: { ($0.signingTime ?? "", $0.id) < ($1.signingTime ?? "", $1.id) }) {
-            let der = try store.read(ObjectID(hex: row.id)!)
-            for var r in try verifier.verify(signature: der, content: content, recordType: rev.recordType) {
+            let sigId = ObjectID(hex: row.id)!
+            let der = try store.read(sigId)
+            let evidence = try policy.longTerm ? evidenceRecord(for: sigId).map { verifier.checkEvidence($0, for: SHA256.hash(der)) } : nil
+            for var r in try verifier.verify(signature: der, content: content, recordType: rev.recordType, evidence: evidence) {
                 try judgeEntitlement(&r, revision: rev)
                 entries.append(.init(signature: row.id, report: r))
             }
@@ -147,7 +154,7 @@ extension Archive {
         let earlier = try index.revisions(ofRecord: rev.recordId).filter { $0.id != revId.hex }
             .filter { !((try? index.signatures(ofRevision: $0.id)) ?? []).isEmpty }.count
         return SignedRevisionReport(
-            revision: revId.hex, record: rev.recordId, recordType: rev.recordType, verifiedAt: clock.now(),
+            revision: revId.hex, record: rev.recordId, recordType: rev.recordType, verifiedAt: at ?? clock.now(),
             indication: SignedRevisionReport.overall(entries.map(\.report)), signatures: entries,
             earlierRevisionsSigned: earlier)
     }
@@ -286,6 +293,10 @@ extension Archive {
         for row in try index.objects(kind: ObjectKind.crl.rawValue) {
             if let id = ObjectID(hex: row.id), let c = try? CRL(der: try store.read(id)) { crls.append(c) }
         }
-        return TrustContext(roots: roots, intermediates: intermediates, crls: crls)
+        var ocsp = [OCSPResponse]()
+        for row in try index.objects(kind: ObjectKind.ocspResponse.rawValue) {
+            if let id = ObjectID(hex: row.id), let r = try? OCSPResponse(der: try store.read(id)) { ocsp.append(r) }
+        }
+        return TrustContext(roots: roots, intermediates: intermediates, crls: crls, ocsp: ocsp)
     }
 }
