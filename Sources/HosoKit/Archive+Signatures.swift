@@ -55,12 +55,23 @@ extension Archive {
             timestamped = true
         }
         let sigId = try storeSignature(der)
+        storeOCSPEvidence(for: identity.certificate, issuer: id.chain.first, crls: crls)
         return (
             SignOutcome(
                 signature: sigId.hex, revision: revId.hex, record: rev.recordId, recordType: rev.recordType,
                 signer: identity.certificate.commonName ?? identity.certificate.subject, role: role.rawValue,
                 signingTime: time, timestamped: timestamped), der
         )
+    }
+
+    /// Validation data gathered at signing: when the signer's certificate names an OCSP responder, its checked
+    /// answer is kept as an object beside the signature (`ocsp-response`), so a later verification needs no network
+    /// and the evidence records cover it. Best effort: offline, the CRLs the archive holds remain the evidence.
+    func storeOCSPEvidence(for cert: Certificate, issuer: Certificate?, crls: [CRL]) {
+        guard let issuer, !cert.ocspURLs.isEmpty,
+            let der = try? OCSPClient.fetch(for: cert, issuer: issuer, crls: crls, at: clock.now(), timeout: 10)
+        else { return }
+        _ = try? putObject(der, kind: .ocspResponse)
     }
 
     /// Stores a detached CMS signature over a revision of this archive (ours, or one made elsewhere).
