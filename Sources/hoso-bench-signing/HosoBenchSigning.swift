@@ -75,7 +75,7 @@ struct HosoBenchSigning: BenchCommand {
         if let renew {
             return try RenewBenchmark(count: renew, size: renewSize, workParent: workParent, json: json, keepFile: keepFile).run()
         }
-        try SigningBenchmark(
+        return try SigningBenchmark(
             Options(
                 seconds: seconds, warmup: warmup, json: json, only: only?.rawValue,
                 phases: Set(phases), pool: pool, embedCRLs: !noEmbedCRLs, workParent: workParent)

@@ -61,7 +61,9 @@ struct RenewBenchmark {
         let er = EvidenceRecord(archiveTimeStampSequence: [
             [ArchiveTimeStamp(reducedHashtree: reduced.map { $0.map { Hex.encode($0) } }, timeStamp: token)]
         ])
-        let verifier = SignatureVerifier(trust: TrustContext(roots: [root]), clock: .fixed(tsa.clock.now()))
+        let now = tsa.clock.now()
+        let crl = try PKI.crl(issuer: root, revoked: [], thisUpdate: now - 3600, nextUpdate: now + 30 * 86400, number: 1)
+        let verifier = SignatureVerifier(trust: TrustContext(roots: [root.certificate], crls: [crl]), clock: .fixed(now))
         var flipped = probe
         flipped[0] ^= 1
         let ok =
@@ -85,7 +87,7 @@ struct RenewBenchmark {
 
     /// N objects of `size` bytes: a counter, then xorshift filler (distinct, incompressible, cheap to make).
     func write(_ path: String) throws {
-        FileManager.default.createFile(atPath: path, contents: nil)
+        guard FileManager.default.createFile(atPath: path, contents: nil) else { throw HosoError(.inputUnreadable, .both("ghi", "write")) }
         guard let fh = FileHandle(forWritingAtPath: path) else { throw HosoError(.inputUnreadable, .both("ghi", "write")) }
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
         var buf = [UInt8]()
@@ -110,7 +112,7 @@ struct RenewBenchmark {
     }
 
     /// A throwaway root and TSA (P-256), valid a year around now.
-    func authority() throws -> (TimeStampAuthority, Certificate) {
+    func authority() throws -> (TimeStampAuthority, SigningIdentity) {
         let now = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
         let rootKey = try PrivateKey.generate(.ecP256)
         let rootCert = try PKI.issue(
@@ -123,6 +125,9 @@ struct RenewBenchmark {
                 subject: [.commonName("bench TSA")], notBefore: now - 86400, notAfter: now + 365 * 86400, keyUsage: [.digitalSignature],
                 extendedKeyUsage: [OID.timeStamping], extendedKeyUsageCritical: true),
             key: key, issuer: SigningIdentity(key: rootKey, certificate: rootCert))
-        return (try TimeStampAuthority(identity: SigningIdentity(key: key, certificate: cert), clock: .fixed(now)), rootCert)
+        return (
+            try TimeStampAuthority(identity: SigningIdentity(key: key, certificate: cert), clock: .fixed(now)),
+            SigningIdentity(key: rootKey, certificate: rootCert)
+        )
     }
 }
