@@ -113,20 +113,35 @@ extension Archive {
                     out.current[id] = expires
                     continue
                 }
-                let token = try source.token(forDigest: SHA256.hash([UInt8](o.timeStamp)))
+                let token = try Self.trustedToken(source, SHA256.hash([UInt8](o.timeStamp)), trust: trust)
                 let obj = try Self.encodeATS(
                     .init(format: ArchiveTimestampObject.formatName, covers: nil, renews: id, timeStamp: Data(token)))
                 out.renewed[id] = try putObject(obj, kind: .archiveTimestamp).id.hex
             }
             if !ids.isEmpty {
                 let tree = HashTree(leaves: leaves)
-                let token = try source.token(forDigest: tree.root)
+                let token = try Self.trustedToken(source, tree.root, trust: trust)
                 let obj = try Self.encodeATS(
                     .init(format: ArchiveTimestampObject.formatName, covers: ids.sorted(), renews: nil, timeStamp: Data(token)))
                 out.initial = try putObject(obj, kind: .archiveTimestamp).id.hex
             }
             return out
         }
+    }
+
+    /// A token over `digest` that this archive's trust store accepts: evidence from a TSA no one here trusts would
+    /// prove nothing later, so it is refused now, before anything is written.
+    static func trustedToken(_ source: TimestampSource, _ digest: [UInt8], trust: TrustContext) throws -> [UInt8] {
+        let token = try source.token(forDigest: digest)
+        guard case .valid = TimeStampToken.check(der: token, imprint: digest, trustedRoots: trust.roots, intermediates: trust.intermediates)
+        else {
+            throw HosoError(
+                .badTimestamp,
+                .both(
+                    "Dấu thời gian lưu trữ do TSA mà kho không tin cậy cấp (thêm gốc của TSA bằng hoso trust add trước)",
+                    "The archive timestamp comes from a TSA this archive does not trust (add the TSA's root with hoso trust add first)"))
+        }
+        return token
     }
 
     static func genTime(_ o: ArchiveTimestampObject) -> Date {
