@@ -174,18 +174,41 @@ extension Archive {
     /// The RFC 4998 evidence record for one object of the archive: the reduced hash tree from the first archive
     /// timestamp that covers it, then each timestamp renewal of that one, oldest first. nil when none covers it.
     public func evidenceRecord(for id: ObjectID) throws -> EvidenceRecord? {
-        let all = try archiveTimestamps()
-        guard
-            let (firstId, first) = all.filter({ $0.value.covers?.contains(id.hex) ?? false })
-                .min(by: { Self.genTime($0.value) < Self.genTime($1.value) })
-        else { return nil }
-        let leaves = (first.covers ?? []).compactMap { Hex.decode($0) }
-        guard let reduced = HashTree(leaves: leaves).reduced(for: Hex.decode(id.hex) ?? []) else { return nil }
+        EvidenceIndex(try archiveTimestamps()).record(for: id.hex)
+    }
+}
+
+/// The archive timestamps read once, for deriving many objects' evidence records (each first archive timestamp's
+/// hash tree is built once).
+struct EvidenceIndex {
+    let all: [String: ArchiveTimestampObject]
+    /// The first archive timestamps covering each object id, earliest first.
+    let covering: [String: [String]]
+    let renewedBy: [String: (String, ArchiveTimestampObject)]
+    private let trees = TreeCache()
+
+    private final class TreeCache {
+        var trees = [String: HashTree]()
+    }
+
+    init(_ all: [String: ArchiveTimestampObject]) {
+        self.all = all
+        var covering = [String: [String]]()
+        for (k, v) in all.sorted(by: { Archive.genTime($0.value) < Archive.genTime($1.value) }) {
+            for id in v.covers ?? [] { covering[id, default: []].append(k) }
+        }
+        self.covering = covering
+        renewedBy = Dictionary(all.compactMap { k, v in v.renews.map { ($0, (k, v)) } }, uniquingKeysWith: { a, b in a.0 < b.0 ? a : b })
+    }
+
+    func record(for hex: String) -> EvidenceRecord? {
+        guard let firstId = covering[hex]?.first, let first = all[firstId], let leaf = Hex.decode(hex) else { return nil }
+        let tree = trees.trees[firstId] ?? HashTree(leaves: (first.covers ?? []).compactMap { Hex.decode($0) })
+        trees.trees[firstId] = tree
+        guard let reduced = tree.reduced(for: leaf) else { return nil }
         var chain = [ArchiveTimeStamp(reducedHashtree: reduced.map { $0.map { Hex.encode($0) } }, timeStamp: [UInt8](first.timeStamp))]
-        let byRenewed = Dictionary(
-            all.compactMap { k, v in v.renews.map { ($0, (k, v)) } }, uniquingKeysWith: { a, b in a.0 < b.0 ? a : b })
         var head = firstId
-        while let (next, o) = byRenewed[head], chain.count < 1000 {
+        while let (next, o) = renewedBy[head], chain.count < 1000 {
             chain.append(ArchiveTimeStamp(reducedHashtree: nil, timeStamp: [UInt8](o.timeStamp)))
             head = next
         }

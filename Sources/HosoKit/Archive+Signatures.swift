@@ -146,8 +146,19 @@ extension Archive {
         let (revId, rev) = try targetRevision(target)
         let content = try store.read(revId)
         var policy = policy
-        if at != nil { policy.longTerm = true }
-        let verifier = SignatureVerifier(trust: try trustContext(), policy: policy, clock: at.map(HosoClock.fixed) ?? clock)
+        let trust = try trustContext()
+        var evidence: EvidenceIndex?
+        // Long-term: a signature whose own evidence holds is judged with proven validation data only; one whose
+        // evidence fails is judged with all of it, so its report names the missing proof (NO_POE) rather than the
+        // CRLs the failed proof also took away.
+        var proven: SignatureVerifier?
+        if let at {
+            policy.longTerm = true
+            let index = EvidenceIndex(try archiveTimestamps())
+            evidence = index
+            proven = SignatureVerifier(trust: provenValidationData(trust, evidence: index, at: at), policy: policy, clock: .fixed(at))
+        }
+        let verifier = SignatureVerifier(trust: trust, policy: policy, clock: at.map(HosoClock.fixed) ?? clock)
         var best = [String: SignatureRow]()
         for row in try index.signatures(ofRevision: revId.hex) where !(best[row.signatureKey]?.timestamped ?? false) {
             best[row.signatureKey] = row
@@ -156,8 +167,9 @@ extension Archive {
         for row in best.values.sorted(by: { ($0.signingTime ?? "", $0.id) < ($1.signingTime ?? "", $1.id) }) {
             let sigId = ObjectID(hex: row.id)!
             let der = try store.read(sigId)
-            let evidence = try policy.longTerm ? evidenceRecord(for: sigId).map { verifier.checkEvidence($0, for: SHA256.hash(der)) } : nil
-            for var r in try verifier.verify(signature: der, content: content, recordType: rev.recordType, evidence: evidence) {
+            let check = evidence?.record(for: sigId.hex).map { verifier.checkEvidence($0, for: SHA256.hash(der)) }
+            let judge = check?.indication == .passed ? proven ?? verifier : verifier
+            for var r in try judge.verify(signature: der, content: content, recordType: rev.recordType, evidence: check) {
                 try judgeEntitlement(&r, revision: rev)
                 entries.append(.init(signature: row.id, report: r))
             }
@@ -204,6 +216,22 @@ extension Archive {
             revision: row.revisionId, record: recordId, recordType: recordType, verifiedAt: clock.now(),
             indication: SignedRevisionReport.overall(reports), signatures: reports.map { .init(signature: source ?? "-", report: $0) },
             earlierRevisionsSigned: 0)
+    }
+
+    /// Judged long after the fact, only validation data an evidence record proves counts: each CRL and OCSP
+    /// response must be covered by archive timestamps still valid at `at` (a CA's key, once expired or compromised,
+    /// could otherwise sign a backdated list).
+    func provenValidationData(_ trust: TrustContext, evidence: EvidenceIndex, at: Date) -> TrustContext {
+        var t = trust
+        let checker = SignatureVerifier(trust: trust, clock: .fixed(at))
+        func proven(_ der: [UInt8]) -> Bool {
+            let id = ObjectID(hashing: der)
+            guard let er = evidence.record(for: id.hex) else { return false }
+            return checker.checkEvidence(er, for: SHA256.hash(der)).indication == .passed
+        }
+        t.crls = trust.crls.filter { proven($0.der) }
+        t.ocsp = trust.ocsp.filter { proven($0.der) }
+        return t
     }
 
     // MARK: - Trust store
