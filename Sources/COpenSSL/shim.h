@@ -19,6 +19,7 @@
 #include <openssl/engine.h>
 #include <openssl/objects.h>
 #include <openssl/asn1.h>
+#include <openssl/ocsp.h>
 
 /* Macros and variadic functions: Swift cannot call them directly. */
 static inline void hoso_openssl_free(void *p) { OPENSSL_free(p); }
@@ -48,6 +49,9 @@ static inline CMS_SignerInfo *hoso_sk_signerinfo_value(const STACK_OF(CMS_Signer
 
 static inline int hoso_sk_asn1obj_num(const STACK_OF(ASN1_OBJECT) *s) { return sk_ASN1_OBJECT_num(s); }
 static inline ASN1_OBJECT *hoso_sk_asn1obj_value(const STACK_OF(ASN1_OBJECT) *s, int i) { return sk_ASN1_OBJECT_value(s, i); }
+/* The OCSP responder addresses of a certificate's Authority Information Access (X509_get1_ocsp). */
+static inline int hoso_sk_string_num(STACK_OF(OPENSSL_STRING) *s) { return sk_OPENSSL_STRING_num(s); }
+static inline const char *hoso_sk_string_value(STACK_OF(OPENSSL_STRING) *s, int i) { return sk_OPENSSL_STRING_value(s, i); }
 static inline void hoso_extkeyusage_free(EXTENDED_KEY_USAGE *e) { EXTENDED_KEY_USAGE_free(e); }
 
 /* RSA-PSS parameters on a signing context: macros in 3.0. */

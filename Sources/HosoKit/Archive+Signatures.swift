@@ -55,12 +55,23 @@ extension Archive {
             timestamped = true
         }
         let sigId = try storeSignature(der)
+        storeOCSPEvidence(for: identity.certificate, issuer: id.chain.first, crls: crls)
         return (
             SignOutcome(
                 signature: sigId.hex, revision: revId.hex, record: rev.recordId, recordType: rev.recordType,
                 signer: identity.certificate.commonName ?? identity.certificate.subject, role: role.rawValue,
                 signingTime: time, timestamped: timestamped), der
         )
+    }
+
+    /// Validation data gathered at signing: when the signer's certificate names an OCSP responder, its checked
+    /// answer is kept as an object beside the signature (`ocsp-response`), so a later verification needs no network
+    /// and the evidence records cover it. Best effort: offline, the CRLs the archive holds remain the evidence.
+    func storeOCSPEvidence(for cert: Certificate, issuer: Certificate?, crls: [CRL]) {
+        guard let issuer, !cert.ocspURLs.isEmpty,
+            let der = try? OCSPClient.fetch(for: cert, issuer: issuer, crls: crls, at: clock.now(), timeout: 10)
+        else { return }
+        _ = try? putObject(der, kind: .ocspResponse)
     }
 
     /// Stores a detached CMS signature over a revision of this archive (ours, or one made elsewhere).
@@ -128,18 +139,37 @@ extension Archive {
 
     /// Every signature on a revision (for a record: its current head), each judged on its own. Of several
     /// objects carrying the same signature, the one with the most evidence (a timestamp) is judged.
-    public func verify(_ target: String, policy: VerificationPolicy = VerificationPolicy()) throws -> SignedRevisionReport {
+    /// `at`: judge as of that time with the archive's evidence alone (long-term rule, `VerificationPolicy.longTerm`):
+    /// certificates expired by then need an evidence record (`hoso renew`) proving the signature existed before.
+    public func verify(_ target: String, policy: VerificationPolicy = VerificationPolicy(), at: Date? = nil) throws -> SignedRevisionReport
+    {
         let (revId, rev) = try targetRevision(target)
         let content = try store.read(revId)
-        let verifier = SignatureVerifier(trust: try trustContext(), policy: policy, clock: clock)
+        var policy = policy
+        let trust = try trustContext()
+        var evidence: EvidenceIndex?
+        // Long-term: a signature whose own evidence holds is judged with proven validation data only; one whose
+        // evidence fails is judged with all of it, so its report names the missing proof (NO_POE) rather than the
+        // CRLs the failed proof also took away.
+        var proven: SignatureVerifier?
+        if let at {
+            policy.longTerm = true
+            let index = EvidenceIndex(try archiveTimestamps())
+            evidence = index
+            proven = SignatureVerifier(trust: provenValidationData(trust, evidence: index, at: at), policy: policy, clock: .fixed(at))
+        }
+        let verifier = SignatureVerifier(trust: trust, policy: policy, clock: at.map(HosoClock.fixed) ?? clock)
         var best = [String: SignatureRow]()
         for row in try index.signatures(ofRevision: revId.hex) where !(best[row.signatureKey]?.timestamped ?? false) {
             best[row.signatureKey] = row
         }
         var entries = [SignedRevisionReport.Entry]()
         for row in best.values.sorted(by: { ($0.signingTime ?? "", $0.id) < ($1.signingTime ?? "", $1.id) }) {
-            let der = try store.read(ObjectID(hex: row.id)!)
-            for var r in try verifier.verify(signature: der, content: content, recordType: rev.recordType) {
+            let sigId = ObjectID(hex: row.id)!
+            let der = try store.read(sigId)
+            let check = evidence?.record(for: sigId.hex).map { verifier.checkEvidence($0, for: SHA256.hash(der)) }
+            let judge = check?.indication == .passed ? proven ?? verifier : verifier
+            for var r in try judge.verify(signature: der, content: content, recordType: rev.recordType, evidence: check) {
                 try judgeEntitlement(&r, revision: rev)
                 entries.append(.init(signature: row.id, report: r))
             }
@@ -147,7 +177,7 @@ extension Archive {
         let earlier = try index.revisions(ofRecord: rev.recordId).filter { $0.id != revId.hex }
             .filter { !((try? index.signatures(ofRevision: $0.id)) ?? []).isEmpty }.count
         return SignedRevisionReport(
-            revision: revId.hex, record: rev.recordId, recordType: rev.recordType, verifiedAt: clock.now(),
+            revision: revId.hex, record: rev.recordId, recordType: rev.recordType, verifiedAt: at ?? clock.now(),
             indication: SignedRevisionReport.overall(entries.map(\.report)), signatures: entries,
             earlierRevisionsSigned: earlier)
     }
@@ -186,6 +216,22 @@ extension Archive {
             revision: row.revisionId, record: recordId, recordType: recordType, verifiedAt: clock.now(),
             indication: SignedRevisionReport.overall(reports), signatures: reports.map { .init(signature: source ?? "-", report: $0) },
             earlierRevisionsSigned: 0)
+    }
+
+    /// Judged long after the fact, only validation data an evidence record proves counts: each CRL and OCSP
+    /// response must be covered by archive timestamps still valid at `at` (a CA's key, once expired or compromised,
+    /// could otherwise sign a backdated list).
+    func provenValidationData(_ trust: TrustContext, evidence: EvidenceIndex, at: Date) -> TrustContext {
+        var t = trust
+        let checker = SignatureVerifier(trust: trust, clock: .fixed(at))
+        func proven(_ der: [UInt8]) -> Bool {
+            let id = ObjectID(hashing: der)
+            guard let er = evidence.record(for: id.hex) else { return false }
+            return checker.checkEvidence(er, for: SHA256.hash(der)).indication == .passed
+        }
+        t.crls = trust.crls.filter { proven($0.der) }
+        t.ocsp = trust.ocsp.filter { proven($0.der) }
+        return t
     }
 
     // MARK: - Trust store
@@ -286,6 +332,10 @@ extension Archive {
         for row in try index.objects(kind: ObjectKind.crl.rawValue) {
             if let id = ObjectID(hex: row.id), let c = try? CRL(der: try store.read(id)) { crls.append(c) }
         }
-        return TrustContext(roots: roots, intermediates: intermediates, crls: crls)
+        var ocsp = [OCSPResponse]()
+        for row in try index.objects(kind: ObjectKind.ocspResponse.rawValue) {
+            if let id = ObjectID(hex: row.id), let r = try? OCSPResponse(der: try store.read(id)) { ocsp.append(r) }
+        }
+        return TrustContext(roots: roots, intermediates: intermediates, crls: crls, ocsp: ocsp)
     }
 }

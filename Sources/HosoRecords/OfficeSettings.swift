@@ -26,6 +26,12 @@ public struct OfficeSettings: Codable, Sendable, Equatable {
     public var verificationDays: Int
     /// SHA-256 fingerprints of the certificates that sign this office's copies.
     public var copySigners: [String]
+    /// `hoso renew`: renew an archive timestamp chain once its newest TSA certificate (or chain) has fewer than this
+    /// many days left. nil: 365.
+    public var evidenceRenewalMarginDays: Int?
+    /// `hoso renew`: renew every chain not renewed since this date (YYYY-MM-DD) before it comes, e.g. the announced
+    /// end of a hash algorithm or of a TSA's key. nil: none.
+    public var evidenceRenewBefore: String?
 
     public init(
         officeName: String,
@@ -40,7 +46,9 @@ public struct OfficeSettings: Codable, Sendable, Equatable {
         closing: String,
         utcOffset: String,
         verificationDays: Int,
-        copySigners: [String]
+        copySigners: [String],
+        evidenceRenewalMarginDays: Int? = nil,
+        evidenceRenewBefore: String? = nil
     ) {
         self.officeName = officeName
         self.superiorBody = superiorBody
@@ -55,6 +63,8 @@ public struct OfficeSettings: Codable, Sendable, Equatable {
         self.utcOffset = utcOffset
         self.verificationDays = verificationDays
         self.copySigners = copySigners
+        self.evidenceRenewalMarginDays = evidenceRenewalMarginDays
+        self.evidenceRenewBefore = evidenceRenewBefore
     }
 
     public static let defaults = OfficeSettings(

@@ -76,6 +76,8 @@ public struct CertificateSpec: Sendable {
     public var authorityKeyIdentifier: Bool
     /// A CRL distribution point URI (e.g. "http://pki.example.test/crl/ca.crl").
     public var crlDistributionPoint: String?
+    /// An OCSP responder URI for the Authority Information Access extension (e.g. "http://127.0.0.1:8888/").
+    public var ocspURL: String?
 
     public init(
         subject: [NameAttribute], serial: [UInt8] = CertificateSpec.randomSerial(),
@@ -84,7 +86,7 @@ public struct CertificateSpec: Sendable {
         keyUsage: KeyUsage = [], keyUsageCritical: Bool = true,
         extendedKeyUsage: [String] = [], extendedKeyUsageCritical: Bool = false,
         subjectKeyIdentifier: Bool = true, authorityKeyIdentifier: Bool = true,
-        crlDistributionPoint: String? = nil
+        crlDistributionPoint: String? = nil, ocspURL: String? = nil
     ) {
         self.subject = subject
         self.serial = serial
@@ -99,6 +101,7 @@ public struct CertificateSpec: Sendable {
         self.subjectKeyIdentifier = subjectKeyIdentifier
         self.authorityKeyIdentifier = authorityKeyIdentifier
         self.crlDistributionPoint = crlDistributionPoint
+        self.ocspURL = ocspURL
     }
 
     /// 16 random bytes from the system's secure generator, made positive with the top byte never zero
@@ -129,6 +132,9 @@ public struct CertificateSpec: Sendable {
         }
         if let uri = crlDistributionPoint, uri.isEmpty || uri.contains(",") || uri.contains(where: \.isWhitespace) {
             throw bad("Địa chỉ CRL không hợp lệ: \(uri)", "Invalid CRL distribution point URI: \(uri)")
+        }
+        if let uri = ocspURL, uri.isEmpty || uri.contains(",") || uri.contains(";") || uri.contains(where: \.isWhitespace) {
+            throw bad("Địa chỉ OCSP không hợp lệ: \(uri)", "Invalid OCSP responder URI: \(uri)")
         }
         for oid in extendedKeyUsage where oid.isEmpty || oid.contains(",") {
             throw bad("OID của mục đích sử dụng mở rộng không hợp lệ: \(oid)", "Invalid extended key usage OID: \(oid)")
@@ -215,6 +221,7 @@ public enum PKI {
         if spec.subjectKeyIdentifier { try add(NID_subject_key_identifier, "hash") }
         if spec.authorityKeyIdentifier { try add(NID_authority_key_identifier, "keyid:always") }
         if let uri = spec.crlDistributionPoint { try add(NID_crl_distribution_points, "URI:" + uri) }
+        if let uri = spec.ocspURL { try add(NID_info_access, "OCSP;URI:" + uri) }
 
         try sign(signingKey) { md in X509_sign_ctx(x, md) }
         // Hand back a certificate read from its own DER, so it is exactly what others will parse.

@@ -149,14 +149,20 @@ extension SignatureVerifier {
     ///    rule for every certificate of the path and every CRL signer, revocation data for every certificate below
     ///    the root, a revocation in any authentic CRL counts, and its date is judged against the proven time.
     func checkPath(
-        _ chain: [Certificate], signer cert: Certificate, untrusted: [Certificate], embedded: [CRL], claimed: Date?,
-        judgeAt: Date, into r: inout SignatureReport
+        _ chain: [Certificate], signer cert: Certificate, untrusted: [Certificate], embedded: [CRL], ocsp: [OCSPResponse] = [],
+        claimed: Date?, judgeAt: Date, into r: inout SignatureReport
     ) throws(VerificationStop) {
         try checkKeySizes(chain)
         let (crls, relevant, refused) = candidateCRLs(for: chain, embedded: embedded, untrusted: untrusted)
-        let found = validatePath(cert, untrusted: untrusted, crls: crls, at: judgeAt)
+        var found = validatePath(cert, untrusted: untrusted, crls: crls, at: judgeAt)
+        // OCSP is preferred where a usable response answers for a certificate: its CRL findings no longer count.
+        let answers = ocspAnswers(chain, ocsp: ocsp, crls: relevant, judgeAt: judgeAt)
+        found.findings.removeAll { f in answers[f.depth] != nil && Self.revocationErrors.contains(f.code) }
         let complete = crls.filter { $0.issuer == cert.issuer && !$0.isDelta && !$0.hasUnhandledCriticalExtension }
-        if let latest = complete.max(by: { $0.thisUpdate < $1.thisUpdate }) {
+        if let answer = answers[0] {
+            r.revocation = .init(
+                source: "ocsp", issuer: cert.issuer, thisUpdate: answer.thisUpdate, nextUpdate: answer.nextUpdate, revokedAt: nil)
+        } else if let latest = complete.max(by: { $0.thisUpdate < $1.thisUpdate }) {
             r.revocation = .init(
                 source: "crl", issuer: latest.issuer, thisUpdate: latest.thisUpdate, nextUpdate: latest.nextUpdate,
                 revokedAt: nil, gracePeriod: policy.crlGracePeriod > 0 ? policy.crlGracePeriod : nil)
@@ -165,7 +171,9 @@ extension SignatureVerifier {
         for (i, c) in chain.enumerated().dropLast() {
             let byOpenSSL = found.findings.first { $0.code == X509_V_ERR_CERT_REVOKED && $0.depth == i }?.date
             let byScan = earliestRevocation(of: c, issuer: chain[i + 1], crls: relevant, untrusted: untrusted)
-            guard let revokedAt = [byOpenSSL, byScan].compactMap({ $0 }).min() else { continue }
+            var byOCSP: Date?
+            if case .revoked(let d) = answers[i]?.status { byOCSP = d }
+            guard let revokedAt = [byOpenSSL, byScan, byOCSP].compactMap({ $0 }).min() else { continue }
             if c == cert { r.revocation?.revokedAt = revokedAt }
             if let claimed, claimed >= revokedAt { throw VerificationStop(.failed, .revoked, Self.who(c, cert)) }
             if revokedAt <= judgeAt {
@@ -209,6 +217,30 @@ extension SignatureVerifier {
                         "The CRL for \(f.subject) is past its next update (\(HosoClock.format(next))); used within the offline grace period of \(Self.days(policy.crlGracePeriod)) days"
                     )))
         }
+    }
+
+    /// The usable OCSP answer for each certificate of `chain` below the root, by depth: from a response signed by
+    /// the issuing CA or its delegated responder (not revoked in `crls`), saying good and current at `judgeAt`
+    /// (thisUpdate at or after it, or nextUpdate not before it: proof-of-existence, as with CRLs), or saying revoked.
+    /// "unknown" answers nothing: the CRLs, if any, decide.
+    func ocspAnswers(_ chain: [Certificate], ocsp: [OCSPResponse], crls: [CRL], judgeAt: Date) -> [Int: OCSPResponse.Single] {
+        var out = [Int: OCSPResponse.Single]()
+        guard !ocsp.isEmpty else { return out }
+        for i in 0..<max(chain.count - 1, 0) {
+            let (c, issuer) = (chain[i], chain[i + 1])
+            for resp in ocsp {
+                guard let single = resp.single(for: c, issuer: issuer), resp.signerProblem(issuer: issuer, crls: crls) == nil
+                else { continue }
+                switch single.status {
+                case .revoked:
+                    out[i] = single
+                case .good where single.thisUpdate >= judgeAt || (single.nextUpdate.map { $0 >= judgeAt } ?? false):
+                    if out[i] == nil { out[i] = single }
+                default: continue
+                }
+            }
+        }
+        return out
     }
 
     /// The key size rule (RSA ≥ 2048, EC ≥ 256) for every certificate of the path, the root included.
@@ -283,6 +315,49 @@ extension SignatureVerifier {
             return .both("chuỗi chứng thư của TSA: OpenSSL: " + f.text, "the TSA's chain: OpenSSL: " + f.text)
         }
         return nil
+    }
+
+    /// 10. Long-term (`VerificationPolicy.longTerm`): the certificates that vouch for the signature (its chain, root
+    ///     included, and its timestamp's chain) that have expired by `now` need an evidence record proving the
+    ///     signature existed before the first of them expired, and still valid now.
+    func checkLongTerm(
+        _ s: SignedData.Signer, chain: [Certificate], untrusted: [Certificate], now: Date, evidence: EvidenceCheck?,
+        into r: inout SignatureReport
+    ) throws(VerificationStop) {
+        var vouching = chain
+        if let token = s.timestampToken {
+            let value = s.signatureValue
+            let outcome = cache.timestamp(token, value) {
+                Self.checkTimestamp(token, signature: value, roots: trust.roots, intermediates: untrusted)
+            }
+            if case .valid(_, let tsa, let carried) = outcome {
+                vouching += cachedChain(tsa, untrusted: carried + untrusted) ?? [tsa]
+            }
+        }
+        if let ev = evidence {
+            r.evidence = .init(existedAt: ev.existedAt, validUntil: ev.validUntil, timestamps: ev.timestamps)
+        }
+        guard let first = vouching.filter({ $0.notAfter < now }).min(by: { $0.notAfter < $1.notAfter }) else { return }
+        let who = first.commonName ?? first.subject
+        let expiry = HosoClock.format(first.notAfter)
+        guard let ev = evidence else {
+            throw VerificationStop(
+                .indeterminate, .noPOE,
+                .both(
+                    "chứng thư \(who) hết hạn ngày \(expiry) và không có hồ sơ bằng chứng nào cho chữ ký",
+                    "the certificate \(who) expired on \(expiry) and no evidence record covers the signature"))
+        }
+        guard ev.indication == .passed, let at = ev.existedAt else {
+            let why = ev.reason ?? .init(.both("hồ sơ bằng chứng không hợp lệ", "the evidence record is not valid"))
+            throw VerificationStop(.indeterminate, .noPOE, .both(why.vi, why.en))
+        }
+        guard at <= first.notAfter else {
+            throw VerificationStop(
+                .indeterminate, .noPOE,
+                .both(
+                    "hồ sơ bằng chứng bắt đầu \(HosoClock.format(at)), sau khi chứng thư \(who) hết hạn ngày \(expiry)",
+                    "the evidence record starts on \(HosoClock.format(at)), after the certificate \(who) expired on \(expiry)"))
+        }
     }
 
     /// 9. Role: the record type's policy, when it has one, must list the role the signer claims.

@@ -41,6 +41,9 @@ public struct ReasonCode: RawRepresentable, Codable, Hashable, Sendable, CustomS
     /// RFC 5280 path validation refused the chain: certificate policies, the strict X.509 profile, name or path
     /// constraints.
     public static let chainConstraintsFailure = Self(rawValue: "CHAIN_CONSTRAINTS_FAILURE")
+    /// Judged long after signing: a certificate that vouches for the signature has expired and no valid evidence
+    /// record proves the signature existed before it did (ETSI EN 319 102-1 NO_POE).
+    public static let noPOE = Self(rawValue: "NO_POE")
 
     public var text: LocalizedText {
         switch self {
@@ -79,6 +82,10 @@ public struct ReasonCode: RawRepresentable, Codable, Hashable, Sendable, CustomS
             return .both(
                 "CRL mới nhất đã quá hạn cập nhật tại thời điểm đánh giá; không biết chứng thư có bị thu hồi sau đó không",
                 "The newest CRL was past its next update at the time judged; a later revocation cannot be ruled out")
+        case .noPOE:
+            return .both(
+                "Chứng thư bảo chứng cho chữ ký đã hết hạn và không có hồ sơ bằng chứng chứng minh chữ ký có trước đó",
+                "A certificate vouching for the signature has expired and no evidence record proves the signature existed before")
         case .chainConstraintsFailure:
             return .both(
                 "Chuỗi chứng thư không đạt kiểm tra RFC 5280 (chính sách chứng thư, cấu trúc X.509, ràng buộc)",
@@ -94,11 +101,28 @@ public struct TrustContext: Sendable {
     public var roots: [Certificate]
     public var intermediates: [Certificate]
     public var crls: [CRL]
+    /// OCSP responses kept as evidence; preferred over CRLs for the certificates they answer for.
+    public var ocsp: [OCSPResponse]
 
-    public init(roots: [Certificate], intermediates: [Certificate] = [], crls: [CRL] = []) {
+    public init(roots: [Certificate], intermediates: [Certificate] = [], crls: [CRL] = [], ocsp: [OCSPResponse] = []) {
         self.roots = roots
         self.intermediates = intermediates
         self.crls = crls
+        self.ocsp = ocsp
+    }
+}
+
+/// The validation data kept beside one signature (CAdES-LT in spirit): the certificates of its chains, CRLs and
+/// OCSP responses, gathered while they could be fetched, so a later verification needs no network.
+public struct ValidationData: Sendable {
+    public var certificates: [Certificate]
+    public var crls: [CRL]
+    public var ocsp: [OCSPResponse]
+
+    public init(certificates: [Certificate] = [], crls: [CRL] = [], ocsp: [OCSPResponse] = []) {
+        self.certificates = certificates
+        self.crls = crls
+        self.ocsp = ocsp
     }
 }
 
@@ -116,18 +140,24 @@ public struct VerificationPolicy: Sendable {
     /// constraints of the certificates still enforced. A set: every path must be valid for one of these policies
     /// (initial-explicit-policy is then set).
     public var certificatePolicies: Set<String>?
+    /// Judge as an archive must long after signing (`hoso verify --at`): every certificate that vouches for the
+    /// signature (its chain and its timestamp's chain) and has expired by the verification time needs an evidence
+    /// record proving the signature existed before the first of them expired; without one, INDETERMINATE (NO_POE).
+    /// Off: a timestamped signature stays PASSED after its certificates expire, as before evidence records.
+    public var longTerm: Bool
 
     /// The longest offline grace period that may be configured: 30 days.
     public static let maximumCRLGracePeriod: TimeInterval = 30 * 86400
 
     public init(
         rolesByRecordType: [String: Set<SignerRole>] = VerificationPolicy.defaultRoles, allowPKCS1v15: Bool = false,
-        crlGracePeriod: TimeInterval = 0, certificatePolicies: Set<String>? = nil
+        crlGracePeriod: TimeInterval = 0, certificatePolicies: Set<String>? = nil, longTerm: Bool = false
     ) {
         self.rolesByRecordType = rolesByRecordType
         self.allowPKCS1v15 = allowPKCS1v15
         self.crlGracePeriod = min(max(crlGracePeriod, 0), Self.maximumCRLGracePeriod)
         self.certificatePolicies = certificatePolicies
+        self.longTerm = longTerm
     }
 
     /// Who signs what, after DOMAIN.md: teachers their marks, the homeroom teacher the class summary,
@@ -168,6 +198,15 @@ public struct SignatureReport: Codable, Sendable {
     /// Who the archive's person records say signed, and the assignment that entitled them; nil when the archive keeps
     /// no people or the signature was judged outside an archive.
     public var person: SignerPerson?
+    /// The evidence record that proves the signature existed (long-term verification only).
+    public var evidence: EvidenceInfo?
+
+    /// What an evidence record proved: the first archive timestamp's time and each archive timestamp.
+    public struct EvidenceInfo: Codable, Sendable {
+        public var existedAt: Date?
+        public var validUntil: Date?
+        public var timestamps: [EvidenceCheck.Stamp]
+    }
 
     /// The person holding the signing certificate, by their record, and the assignment found for the claimed role.
     public struct SignerPerson: Codable, Sendable, Equatable {
@@ -242,13 +281,20 @@ public struct SignatureVerifier: Sendable {
         self.clock = clock
     }
 
-    public func verify(signature der: [UInt8], content: [UInt8], recordType: String? = nil) throws -> [SignatureReport] {
+    /// `validation`: evidence kept beside the signature (certificates, CRLs, OCSP responses), used with what the
+    /// signature itself embeds.
+    /// `evidence`: what an evidence record covering the signature (and its validation data) proved, for the
+    /// long-term rule (`VerificationPolicy.longTerm`).
+    public func verify(
+        signature der: [UInt8], content: [UInt8], recordType: String? = nil, validation: ValidationData = ValidationData(),
+        evidence: EvidenceCheck? = nil
+    ) throws -> [SignatureReport] {
         let sd = try parse(der)
         let signers = sd.signers
         guard !signers.isEmpty else {
             throw HosoError(.badSignature, .both("Chữ ký CMS không có người ký nào", "The CMS signature has no signer"))
         }
-        return signers.map { verify($0, in: sd, content: content, recordType: recordType) }
+        return signers.map { verify($0, in: sd, content: content, recordType: recordType, validation: validation, evidence: evidence) }
     }
 
     /// Parses with the embedded certificates and CRLs taken from the cache (each is decoded once per verifier).
@@ -261,7 +307,10 @@ public struct SignatureVerifier: Sendable {
 
     /// Judges one signer in named steps, each adding to the report; the first step that stops decides the indication
     /// and reason (see `Verifier+Steps.swift`). The order of the steps is the order of the reasons' precedence.
-    func verify(_ s: SignedData.Signer, in sd: SignedData, content: [UInt8], recordType: String?) -> SignatureReport {
+    func verify(
+        _ s: SignedData.Signer, in sd: SignedData, content: [UInt8], recordType: String?,
+        validation: ValidationData = ValidationData(), evidence: EvidenceCheck? = nil
+    ) -> SignatureReport {
         let now = clock.now()
         var r = SignatureReport(
             indication: .passed, reason: nil, message: .init(.both("Chữ ký hợp lệ", "The signature is valid")),
@@ -276,15 +325,19 @@ public struct SignatureVerifier: Sendable {
             let cert = try checkSignerCertificate(s, into: &r)
             try checkIntegrity(s, cert, content: content)
             try checkKeyUsage(cert)
-            let untrusted = sd.certificates + trust.intermediates
-            let judgeAt = try judgementTime(s, now: now, untrusted: untrusted, embedded: sd.crls, into: &r)
+            let untrusted = sd.certificates + validation.certificates + trust.intermediates
+            let embedded = sd.crls + validation.crls
+            let judgeAt = try judgementTime(s, now: now, untrusted: untrusted, embedded: embedded, into: &r)
             r.judgedAt = judgeAt
             let chain = try checkChain(cert, untrusted: untrusted, into: &r)
             try checkValidity(chain, signer: cert, claimed: s.signingTime, judgeAt: judgeAt)
             try checkPath(
-                chain, signer: cert, untrusted: untrusted, embedded: sd.crls, claimed: s.signingTime, judgeAt: judgeAt,
-                into: &r)
+                chain, signer: cert, untrusted: untrusted, embedded: embedded, ocsp: validation.ocsp + trust.ocsp,
+                claimed: s.signingTime, judgeAt: judgeAt, into: &r)
             try checkRole(claimedRole, recordType: recordType)
+            if policy.longTerm {
+                try checkLongTerm(s, chain: chain, untrusted: untrusted, now: now, evidence: evidence, into: &r)
+            }
             return r
         } catch {
             return error.finish(r)
@@ -346,8 +399,13 @@ public struct SignatureVerifier: Sendable {
     }
 
     static func checkTimestamp(_ der: [UInt8], signature: [UInt8], roots: [Certificate], intermediates: [Certificate]) -> TimestampOutcome {
+        checkTimestamp(der, imprint: SHA256.hash(signature), roots: roots, intermediates: intermediates)
+    }
+
+    /// A timestamp token over `imprint`, checked against the trusted roots at its own time.
+    static func checkTimestamp(_ der: [UInt8], imprint: [UInt8], roots: [Certificate], intermediates: [Certificate]) -> TimestampOutcome {
         guard let token = try? TimeStampToken(der: der) else { return .invalid("malformed") }
-        switch token.verify(imprint: SHA256.hash(signature), trustedRoots: roots, intermediates: intermediates) {
+        switch token.verify(imprint: imprint, trustedRoots: roots, intermediates: intermediates) {
         case .valid(let t, let tsa): return .valid(t, tsa, token.certificates)
         case .imprintMismatch: return .mismatch
         case .badSignature: return .invalid("bad-signature")

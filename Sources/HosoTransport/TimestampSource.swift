@@ -8,7 +8,11 @@ public enum TimestampSource: Sendable {
     case authority(TimeStampAuthority)
 
     package func token(forSignatureValue value: [UInt8]) throws -> [UInt8] {
-        let digest = SHA256.hash(value)
+        try token(forDigest: SHA256.hash(value))
+    }
+
+    /// A token over a SHA-256 digest (an archive timestamp's hash-tree root or a renewed token's hash).
+    package func token(forDigest digest: [UInt8]) throws -> [UInt8] {
         switch self {
         case .url(let u): return try TimeStampClient.fetch(url: u, digest: digest, timeout: 30)
         case .authority(let a): return try a.token(forDigest: digest)

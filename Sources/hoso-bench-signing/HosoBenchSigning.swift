@@ -56,10 +56,26 @@ struct HosoBenchSigning: BenchCommand {
     @Option(help: ArgumentHelp("where the temporary demo PKI goes (/tmp); removed afterwards", valueName: "dir"))
     var workParent = NSTemporaryDirectory()
 
+    @Option(
+        help: ArgumentHelp(
+            "instead: measure `hoso renew` over this many synthetic signatures (hash pass, RFC 4998 tree, one timestamp)",
+            valueName: "N"),
+        transform: wholeNumber(atLeast: 1))
+    var renew: Int?
+
+    @Option(help: "with --renew: bytes per synthetic signature (4096)", transform: wholeNumber(atLeast: 64))
+    var renewSize = 4096
+
+    @Flag(help: "with --renew: keep the file of signatures (its path is in the JSON) for sha256sum")
+    var keepFile = false
+
     static func main() { benchMain(Self.self, tool: "hoso-bench-signing") }
 
     func execute() throws -> Int32 {
-        try SigningBenchmark(
+        if let renew {
+            return try RenewBenchmark(count: renew, size: renewSize, workParent: workParent, json: json, keepFile: keepFile).run()
+        }
+        return try SigningBenchmark(
             Options(
                 seconds: seconds, warmup: warmup, json: json, only: only?.rawValue,
                 phases: Set(phases), pool: pool, embedCRLs: !noEmbedCRLs, workParent: workParent)

@@ -27,7 +27,7 @@ struct Hoso: ParsableCommand {
                 Init.self, Add.self, Cat.self, Ls.self, Info.self, Fsck.self, Reindex.self,
                 GradeBookCommand.self, TranscriptCommand.self,
                 RecordCommand.self, History.self, Conflicts.self, LedgerCommand.self, Find.self,
-                Sign.self, Verify.self, Timestamp.self, TrustCommand.self, PKICommand.self, TSACommand.self,
+                Sign.self, Verify.self, Timestamp.self, Renew.self, TrustCommand.self, PKICommand.self, TSACommand.self,
                 RequestCommand.self, OfficeCommand.self, CopyCommand.self,
                 NodeCommand.self, PeerCommand.self, LogCommand.self, BundleCommand.self, SyncCommand.self, Serve.self, UserCommand.self,
                 InternalCheck.self,

@@ -102,14 +102,19 @@ struct Verify: ParsableCommand {
                 """
                 Mỗi chữ ký được đánh giá riêng: PASSED (hợp lệ), INDETERMINATE (chưa đủ căn cứ) hoặc FAILED (không hợp lệ),
                 kèm mã lý do, thời điểm được đánh giá và căn cứ của thời điểm đó (dấu thời gian, hoặc chỉ thời điểm kiểm tra).
-                Thiếu dữ liệu thu hồi (CRL) không bao giờ là PASSED.
+                Thiếu dữ liệu thu hồi (CRL hay OCSP) không bao giờ là PASSED. Với --at NGÀY, chữ ký được đánh giá như vào
+                ngày đó chỉ với bằng chứng trong kho (không mạng): chứng thư CA, TSA đã hết hạn khi đó cần hồ sơ bằng chứng
+                (dấu thời gian lưu trữ, gia hạn bằng hoso renew) có trước ngày hết hạn; thiếu thì INDETERMINATE (NO_POE).
 
                 Mã thoát: 0 mọi chữ ký PASSED; 7 có chữ ký INDETERMINATE; 8 có chữ ký FAILED; 4 không có chữ ký nào.
                 """,
                 """
                 Each signature is judged on its own: PASSED, INDETERMINATE (not enough evidence) or FAILED, with a reason
                 code, the time it was judged at and what proved that time (a timestamp, or only the verification time).
-                Missing revocation data (CRL) is never PASSED.
+                Missing revocation data (CRL or OCSP) is never PASSED. With --at DATE the signatures are judged as of
+                that date with the archive's evidence alone (no network): CA and TSA certificates expired by then need an
+                evidence record (archive timestamps, renewed with hoso renew) from before they expired; without one,
+                INDETERMINATE (NO_POE).
 
                 Exit codes: 0 every signature PASSED; 7 some INDETERMINATE; 8 some FAILED; 4 no signature at all.
                 """))
@@ -147,6 +152,15 @@ struct Verify: ParsableCommand {
                 "Accept only certificates issued under this policy (OID; repeatable). Default: any policy."),
             valueName: "OID"))
     var certificatePolicy: [String] = []
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            t(
+                "Đánh giá như tại thời điểm này (YYYY-MM-DD hoặc ISO 8601), chỉ với bằng chứng trong kho: chứng thư đã hết hạn khi đó cần hồ sơ bằng chứng (hoso renew).",
+                "Judge as of this time (YYYY-MM-DD or ISO 8601) with the archive's evidence alone: certificates expired by then need an evidence record (hoso renew)."
+            ),
+            valueName: "DATE"))
+    var at: String?
     @OptionGroup var output: OutputOptions
     @Argument(
         help: ArgumentHelp(
@@ -165,15 +179,25 @@ struct Verify: ParsableCommand {
         let policy = VerificationPolicy(
             allowPKCS1v15: allowPkcs1, crlGracePeriod: crlGraceDays * 86400,
             certificatePolicies: certificatePolicy.isEmpty ? nil : Set(certificatePolicy))
+        let when = try at.map { text in
+            guard let d = HosoClock.parse(text.count == 10 ? text + "T00:00:00Z" : text) else {
+                throw ValidationError(
+                    t("--at không phải ngày hay thời điểm ISO 8601: \(text)", "--at is not a date or ISO 8601 time: \(text)"))
+            }
+            return d
+        }
         let report: SignedRevisionReport
         if FileManager.default.fileExists(atPath: target), ObjectID(hex: target) == nil {
+            guard when == nil else {
+                throw ValidationError(t("--at chỉ dùng với chữ ký trong kho", "--at is for signatures in the archive only"))
+            }
             guard let sig = FileManager.default.contents(atPath: target) else {
                 throw HosoError(.inputUnreadable, .both("Không đọc được tệp", "Cannot read the file"), location: target)
             }
             let data = try content.map(readInputFile)
             report = try archive.verifyFile(signature: [UInt8](sig), content: data, policy: policy, source: target)
         } else {
-            report = try archive.verify(target, policy: policy)
+            report = try archive.verify(target, policy: policy, at: when)
         }
         if output.json { printJSON(report) } else { printReport(report) }
         if report.indication == "UNSIGNED" && !output.json {
@@ -208,7 +232,7 @@ struct Verify: ParsableCommand {
             if let ts = s.timestamp, let a = ts.authority { print(t("    đơn vị cấp dấu thời gian: ", "    time-stamp authority: ") + a) }
             if let rev = s.revocation {
                 print(
-                    t("    CRL: ", "    CRL: ") + "\(rev.issuer), \(HosoClock.format(rev.thisUpdate))"
+                    (rev.source == "ocsp" ? "    OCSP: " : "    CRL: ") + "\(rev.issuer), \(HosoClock.format(rev.thisUpdate))"
                         + (rev.revokedAt.map { t(", thu hồi ", ", revoked ") + HosoClock.format($0) } ?? ""))
                 if let grace = rev.gracePeriod {
                     let days = String(format: "%g", grace / 86400)
@@ -218,6 +242,12 @@ struct Verify: ParsableCommand {
                 }
             }
             if !s.chain.isEmpty { print(t("    chuỗi: ", "    chain: ") + s.chain.joined(separator: " → ")) }
+            if let ev = s.evidence, let existed = ev.existedAt {
+                print(
+                    t("    hồ sơ bằng chứng: có từ ", "    evidence record: existed since ") + HosoClock.format(existed)
+                        + t(", \(ev.timestamps.count) dấu thời gian lưu trữ", ", \(ev.timestamps.count) archive timestamps")
+                        + (ev.validUntil.map { t(", hiệu lực tới ", ", valid until ") + HosoClock.format($0) } ?? ""))
+            }
             if let a = s.algorithm { print(t("    thuật toán: ", "    algorithm: ") + a) }
             for w in s.warnings { print(t("    lưu ý: ", "    note: ") + w.text(cliLang)) }
             print(t("    mã chữ ký: ", "    signature id: ") + e.signature)
