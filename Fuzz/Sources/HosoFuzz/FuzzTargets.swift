@@ -12,7 +12,8 @@ import HosoSync
 
 enum FuzzTargets {
     /// Harness names: the directories of Fuzz/seeds and Fuzz/regressions.
-    static let names = ["pdf", "xlsx", "csv", "json", "qr", "bagit", "inflate", "cms", "frames", "checkpoint", "log"]
+    static let names = ["pdf", "xlsx", "csv", "json", "qr", "bagit", "inflate", "cms", "frames", "checkpoint", "log", "witness", "evidence", "ocsp",
+    ]
 
     static func run(_ name: String, _ bytes: [UInt8]) {
         switch name {
@@ -27,6 +28,9 @@ enum FuzzTargets {
         case "frames": frames(bytes)
         case "checkpoint": checkpoint(bytes)
         case "log": log(bytes)
+        case "witness": witness(bytes)
+        case "evidence": evidence(bytes)
+        case "ocsp": ocsp(bytes)
         default: fatalError("no fuzz harness \(name)")
         }
     }
@@ -184,4 +188,38 @@ enum FuzzTargets {
         try? FileManager.default.createDirectory(atPath: dir + "/checkpoints", withIntermediateDirectories: true)
         return dir
     }()
+
+    /// A peer's witnessing message (HTTP `witness` body, a bundle header's `witness`): decoded, its proofs checked for
+    /// shape, and its checkpoint judged against a held one by a key that accepts any signature, so the judge's size,
+    /// root and proof logic is reached.
+    static func witness(_ bytes: [UInt8]) {
+        guard bytes.count <= 1 << 20, let m = try? JSONDecoder().decode(WitnessMessage.self, from: Data(bytes)) else { return }
+        guard let proofs = WitnessJudge.proofs(m), let note = m.checkpoint else { return }
+        let held = m.cosigned.map { Array($0.utf8) }
+        _ = try? WitnessJudge.judge(Array(note.utf8), proofs: proofs, complete: m.complete ?? false, held: held, verifier: AnyKey())
+        _ = try? Cosignature.time(in: Array(note.utf8), witness: AnyKey(), location: "fuzz")
+        _ = Cosignature.body(of: Array(note.utf8))
+    }
+
+    struct AnyKey: NoteVerifier {
+        var keyName: String { "hoso.example/fuzz" }
+        var keyID: [UInt8] { [1, 2, 3, 4] }
+        func verify(_ text: [UInt8], signature: [UInt8]) -> Bool { true }
+    }
+
+    /// An evidence record (RFC 4998's structure in JSON) checked with no trusted time-stamp authority: nothing may pass.
+    static func evidence(_ bytes: [UInt8]) {
+        guard let er = try? EvidenceRecord.decode(bytes, source: "fuzz") else { return }
+        let verifier = SignatureVerifier(trust: TrustContext(roots: []), clock: .fixed(Date(timeIntervalSince1970: 2_000_000_000)))
+        let check = verifier.checkEvidence(er, for: [UInt8](repeating: 7, count: 32))
+        if check.indication == .passed { fatalError("an evidence record with no trusted authority passed") }
+        _ = er.sequenceHash(before: er.archiveTimeStampSequence.count)
+    }
+
+    /// An OCSP response as a responder (or an attacker in its place) sends it.
+    static func ocsp(_ bytes: [UInt8]) {
+        guard let r = try? OCSPResponse(der: bytes, source: "fuzz") else { return }
+        _ = (r.producedAt, r.certificates.count)
+        if let c = r.certificates.first { _ = r.single(for: c, issuer: c) }
+    }
 }
