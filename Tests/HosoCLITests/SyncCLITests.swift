@@ -169,6 +169,16 @@ import Testing
             #expect(officeStatus == schoolStatus && atOffice.indication == atSchool.indication, "\(atOffice)")
             let held = try ok(box, ["ls", "--archive", "office", "--kind", "archive-timestamp"])
             #expect(held.out.contains(ats), "\(held)")
+
+            // A forged archive timestamp (a genuine token, claiming other objects) is refused and the office unchanged.
+            let real = try ok(box, ["cat", ats, "--archive", "school"]).out
+            let token = try #require((try JSONSerialization.jsonObject(with: Data(real.utf8)) as? [String: Any])?["timeStamp"] as? String)
+            try box.write("forged.json", #"{"covers":["\#(ats)"],"format":"hoso-archive-timestamp/1","timeStamp":"\#(token)"}"#)
+            _ = try ok(box, ["add", "--archive", "school", "--kind", "archive-timestamp", "forged.json"], env: env)
+            _ = try ok(box, ["bundle", "create", "--archive", "school", "--for", "phong", "--out", "forged.tar.gz"], env: env)
+            let refused = try box.hoso(["bundle", "import", "forged.tar.gz", "--archive", "office"], env: env)
+            #expect(refused.status == 3 && refused.err.contains("BAD_TIMESTAMP"), "\(refused)")
+            #expect(try ok(box, ["ls", "--archive", "office", "--kind", "archive-timestamp"]).out == held.out)
             #expect(try box.hoso(["fsck", "--archive", "office"]).status == 0)
         }
     }
