@@ -6,13 +6,6 @@ import HosoSigning
 import HosoStore
 import HosoTransport
 
-extension ObjectKind {
-    /// A DER OCSPResponse kept as validation data.
-    public static let ocspResponse = ObjectKind(rawValue: "ocsp-response")!
-    /// One archive timestamp (RFC 4998 style) over objects of the archive, or renewing another: `ArchiveTimestampObject`.
-    public static let archiveTimestamp = ObjectKind(rawValue: "archive-timestamp")!
-}
-
 /// An archive timestamp as stored (JSON). Either a first one: an RFC 3161 token over the root of the hash tree
 /// (RFC 4998 §4.2) whose leaves are the SHA-256 object ids in `covers` (signatures and their validation data:
 /// certificates, CRLs, OCSP responses); or a timestamp renewal (§5.2): a token over the SHA-256 of the token of
@@ -55,6 +48,8 @@ public struct RenewOutcome: Codable, Sendable {
     public var renewed: [String: String]
     /// Chains left as they are, with the date their newest TSA chain expires.
     public var current: [String: Date]
+    /// Certified copies looked at by `renewAll` (PAdES B-LTA), renewed or not due; empty from `renew` alone.
+    public var copies: [Archive.CopyRenewal] = []
 }
 
 extension Archive {
@@ -127,6 +122,16 @@ extension Archive {
             }
             return out
         }
+    }
+
+    /// `hoso renew`: the archive timestamps (`renew`), then every issued copy whose newest document timestamp's TSA
+    /// certificate expires within the same margin gets a new document timestamp from the same TSA (`renewCopies`), so
+    /// one periodic run keeps both kinds of long-term proof alive.
+    public func renewAll(source: TimestampSource, clerk: String, policy: RenewalPolicy? = nil) throws -> RenewOutcome {
+        let policy = try policy ?? RenewalPolicy(officeSettings())
+        var out = try renew(source: source, policy: policy)
+        out.copies = try renewCopies(timestamp: source, margin: policy.margin, clerk: clerk)
+        return out
     }
 
     /// A token over `digest` that this archive's trust store accepts: evidence from a TSA no one here trusts would

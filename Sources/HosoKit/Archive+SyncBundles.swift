@@ -19,7 +19,8 @@ extension Archive {
 
     /// Every object this node would send to `peer` that is not in `known`: in-scope revisions with the objects their
     /// bodies name (scans, copies; not other records or manifests), every signature over an in-scope revision, and
-    /// for a school peer of an office, every certificate and CRL. Revisions come parents first.
+    /// for a school peer of an office, every certificate and CRL; every OCSP response and archive timestamp.
+    /// Revisions come parents first.
     func outgoing(to peer: Peer, me: NodeInfo, known: Set<String>) throws -> [BundleObject] {
         let rule = try LinkRule(peer: peer, me: me, localOnly: Self.localOnlyTypes, trustStoreType: Self.trustStoreType)
         var out = [BundleObject]()
@@ -54,6 +55,13 @@ extension Archive {
             try add(r.id)
         }
         for s in try index.signatures() where signed.contains(s.revisionId) { try add(s.id) }
+        // OCSP responses kept at signing and the archive timestamps over signatures travel on every link, so a
+        // signature judged at a later date (`verify --at`) keeps its proof on the other node; both are checked by
+        // signature on arrival and where used. Renewals come after the archive timestamps they renew.
+        for o in try index.objects(kind: ObjectKind.ocspResponse.rawValue) { try add(o.id) }
+        for (id, _) in try archiveTimestamps().sorted(by: { (Self.genTime($0.value), $0.key) < (Self.genTime($1.value), $1.key) }) {
+            try add(id)
+        }
         return out
     }
 
@@ -62,7 +70,8 @@ extension Archive {
     /// Checks everything that arrived from `peer` and, only if all is well, makes it durable and visible at once:
     /// revisions decode in canonical form, are in the scope accepted from this peer, have their parents (here or
     /// arriving), satisfy their schema; signatures parse and sign an accepted revision; certificates and CRLs come only
-    /// from an office. Any problem: everything staged is removed and every problem reported.
+    /// from an office; OCSP responses parse; archive timestamps check against the trust store. Any problem: everything
+    /// staged is removed and every problem reported.
     /// `filesMayWait` (HTTP batches): files that no arriving revision names wait aside in the peer's inbox
     /// (`SyncInbox`) for the batch that brings their revision; a bundle carries whole groups, so there they are refused.
     func commitIntake(
@@ -92,6 +101,7 @@ extension Archive {
         var problems = decodeProblems + companionProblems
         problems += try intakeRevisionProblems(revs, rule: rule, peer: peer)
         problems += try intakeSignatureProblems(sigs, revs: revs, rule: rule)
+        problems += try intakeArchiveTimestampProblems(intake, peer: peer)
         if !problems.isEmpty { throw HosoProblems(problems) }
 
         // Files that wait move to the inbox; files that waited and are named now come out of it into the store.
@@ -147,6 +157,10 @@ extension Archive {
                     problems.append(HosoError(.badCertificate, .both("Không phải chứng thư số", "Not a certificate"), location: id.hex))
                 } else if kind == .crl, (try? CRL(der: bytes)) == nil {
                     problems.append(HosoError(.badCRL, .both("Không phải CRL", "Not a CRL"), location: id.hex))
+                }
+            case .ocspResponse:
+                if (try? OCSPResponse(der: bytes)) == nil {
+                    problems.append(HosoError(.badOCSPResponse, .both("Không phải trả lời OCSP", "Not an OCSP response"), location: id.hex))
                 }
             default: break
             }
@@ -261,6 +275,60 @@ extension Archive {
                         .notAuthorised,
                         .both("Chữ ký trên hồ sơ ngoài phạm vi nhận", "A signature over a record outside the accepted scope"),
                         location: id.hex, cause: target.1))
+            }
+        }
+        return problems
+    }
+
+    /// Archive timestamps from a peer are kept only when their token is valid, from a TSA this archive trusts, and
+    /// over what they claim (the root of the tree of `covers`, or the token they renew): a forged one would mark
+    /// objects as covered and keep `hoso renew` from ever protecting them here.
+    private func intakeArchiveTimestampProblems(_ intake: Intake, peer: Peer) throws -> [HosoError] {
+        var problems = [HosoError]()
+        var arriving = [String: ArchiveTimestampObject]()
+        for (id, (kind, bytes)) in intake.small where kind == .archiveTimestamp {
+            guard let o = try? JSONDecoder().decode(ArchiveTimestampObject.self, from: Data(bytes)),
+                o.format == ArchiveTimestampObject.formatName, (o.covers == nil) != (o.renews == nil)
+            else {
+                problems.append(
+                    HosoError(
+                        .badEvidenceRecord, .both("Dấu thời gian lưu trữ không đọc được", "An archive timestamp is not readable"),
+                        location: id.hex, cause: peer.name))
+                continue
+            }
+            arriving[id.hex] = o
+        }
+        guard !arriving.isEmpty else { return problems }
+        let here = try archiveTimestamps()
+        let trust = try trustContext()
+        for (id, o) in arriving.sorted(by: { $0.key < $1.key }) {
+            var imprint: [UInt8]?
+            if let covers = o.covers {
+                let leaves = covers.compactMap { ObjectID(hex: $0).flatMap { Hex.decode($0.hex) } }
+                if !leaves.isEmpty, leaves.count == covers.count { imprint = HashTree(leaves: leaves).root }
+            } else if let renews = o.renews {
+                guard let previous = arriving[renews] ?? here[renews] else {
+                    problems.append(
+                        HosoError(
+                            .syncIncomplete,
+                            .both("Thiếu dấu thời gian lưu trữ được gia hạn", "The archive timestamp it renews is missing"),
+                            location: id, cause: renews))
+                    continue
+                }
+                imprint = SHA256.hash([UInt8](previous.timeStamp))
+            }
+            guard let imprint,
+                case .valid = TimeStampToken.check(
+                    der: [UInt8](o.timeStamp), imprint: imprint, trustedRoots: trust.roots, intermediates: trust.intermediates)
+            else {
+                problems.append(
+                    HosoError(
+                        .badTimestamp,
+                        .both(
+                            "Dấu thời gian lưu trữ không kiểm tra được với các gốc tin cậy của kho",
+                            "An archive timestamp does not check against this archive's trusted roots"),
+                        location: id, cause: peer.name))
+                continue
             }
         }
         return problems

@@ -6,13 +6,15 @@ import HosoStore
 package struct Intake {
     package var staged = [StagedObject]()
     package var present = [StoredObject]()
-    /// Content of the kinds that carry meaning (records, signatures, certificates, CRLs), for the checks.
+    /// Content of the kinds that carry meaning (records, signatures, validation data, archive timestamps), for the checks.
     package var small = [ObjectID: (ObjectKind, [UInt8])]()
     package var ids = [ObjectID]()
 
     /// Kinds that carry meaning, read into memory for the checks (bounded); the rest stream into staged files.
-    package static let smallKinds: Set<ObjectKind> = [.record, .signature, .certificate, .crl]
+    package static let smallKinds: Set<ObjectKind> = [.record, .signature, .certificate, .crl, .ocspResponse, .archiveTimestamp]
     package static let maxSmallObject: UInt64 = 16 << 20
+    /// An archive timestamp lists every object it covers (67 bytes each): a million signatures' worth is allowed.
+    package static let maxArchiveTimestamp: UInt64 = 256 << 20
     /// Kinds a peer may send only for a revision that names them (a ledger's scans, a copy's PDF, a letter).
     package static let companionKinds: Set<ObjectKind> = [.blob, .copy, ObjectKind(rawValue: "letter")!, .timestamp]
 
@@ -25,7 +27,7 @@ package struct Intake {
         pull: (UnsafeMutableRawBufferPointer) throws -> Int
     ) throws -> ObjectID {
         if Self.smallKinds.contains(kind) {
-            guard size <= Self.maxSmallObject else {
+            guard size <= (kind == .archiveTimestamp ? Self.maxArchiveTimestamp : Self.maxSmallObject) else {
                 throw HosoError(.bundleTooLarge, .both("Đối tượng loại \(kind) quá lớn", "A \(kind) object is too large"), location: name)
             }
             var bytes = [UInt8](repeating: 0, count: Int(size))

@@ -367,19 +367,24 @@ struct CopyRenew: ParsableCommand {
             printJSON(done)
             return
         }
-        for r in done {
-            let until = r.authorityValidUntil.map(HosoClock.format) ?? "?"
-            if let doc = r.document {
-                print(t("\(r.printedNumber): đã gia hạn → \(doc)", "\(r.printedNumber): renewed → \(doc)"))
-            } else if r.skipped == "no-timestamp" {
-                print(t("\(r.printedNumber): không có dấu thời gian, bỏ qua", "\(r.printedNumber): no timestamp, skipped"))
-            } else {
-                print(
-                    t(
-                        "\(r.printedNumber): chưa đến hạn (chứng thư TSA đến \(until))",
-                        "\(r.printedNumber): not due (TSA certificate until \(until))"))
-            }
-        }
+        printCopyRenewals(done)
         if done.isEmpty { print(t("(không có bản sao nào)", "(no copies)")) }
+    }
+}
+
+/// One line per copy looked at by a renewal (`hoso copy renew`, `hoso renew`).
+func printCopyRenewals(_ done: [Archive.CopyRenewal]) {
+    for r in done {
+        let until = r.authorityValidUntil.map(HosoClock.format) ?? "?"
+        if let doc = r.document {
+            print(t("\(r.printedNumber): đã gia hạn → \(doc)", "\(r.printedNumber): renewed → \(doc)"))
+        } else if r.skipped == "no-timestamp" {
+            print(t("\(r.printedNumber): không có dấu thời gian, bỏ qua", "\(r.printedNumber): no timestamp, skipped"))
+        } else {
+            print(
+                t(
+                    "\(r.printedNumber): chưa đến hạn (chứng thư TSA đến \(until))",
+                    "\(r.printedNumber): not due (TSA certificate until \(until))"))
+        }
     }
 }

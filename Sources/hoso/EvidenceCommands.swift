@@ -14,18 +14,23 @@ struct Renew: ParsableCommand {
                 tra của chúng (chứng thư, CRL, trả lời OCSP) chưa được phủ; một lần gia hạn là một dấu thời gian mới phủ dấu
                 thời gian lưu trữ trước, khi chứng thư TSA của nó còn ít hơn số ngày trong thiết lập văn phòng
                 (evidenceRenewalMarginDays, mặc định 365) hoặc trước ngày evidenceRenewBefore. Một triệu chữ ký tốn một
-                dấu thời gian và một lượt băm. Chạy định kỳ (ví dụ mỗi tháng); hoso verify --at NGÀY dùng bằng chứng này.
+                dấu thời gian và một lượt băm. Cùng lúc, mỗi bản sao đã cấp có dấu thời gian tài liệu mới nhất do chứng thư
+                TSA hết hạn trong cùng khoảng đó được gia hạn bằng cùng TSA (như hoso copy renew). Chạy định kỳ (ví dụ mỗi
+                tháng); hoso verify --at NGÀY dùng bằng chứng này.
                 """,
                 """
                 Evidence records in the manner of RFC 4998: one RFC 3161 timestamp over a hash tree of every signature and
                 its validation data (certificates, CRLs, OCSP responses) not yet covered; a renewal is a new timestamp over
                 the previous archive timestamp, made when its TSA certificate has fewer days left than the office settings
                 say (evidenceRenewalMarginDays, default 365) or before evidenceRenewBefore. A million signatures cost one
-                timestamp and one hash pass. Run it periodically (e.g. monthly); hoso verify --at DATE uses this evidence.
+                timestamp and one hash pass. In the same run, every issued copy whose newest document timestamp's TSA certificate
+                expires within the same margin is renewed with the same TSA (as hoso copy renew does). Run it periodically
+                (e.g. monthly); hoso verify --at DATE uses this evidence.
                 """))
     }
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var who: AuthorOption
     @OptionGroup var stamp: TimestampOptions
     @Option(
         name: .long,
@@ -52,7 +57,7 @@ struct Renew: ParsableCommand {
         guard let source = try timestampSource(url: stamp.tsa, key: key, passwordEnv: passwordEnv, clock: global.clock()) else {
             throw ValidationError(t("Cần đúng một trong --tsa và --key", "Give exactly one of --tsa and --key"))
         }
-        let out = try archive.renew(source: source)
+        let out = try archive.renewAll(source: source, clerk: who.resolved)
         if output.json {
             printJSON(out)
             return
@@ -71,6 +76,10 @@ struct Renew: ParsableCommand {
         }
         if out.initial == nil && out.renewed.isEmpty {
             print(t("Không cần dấu thời gian lưu trữ nào.", "No archive timestamp needed."))
+        }
+        if !out.copies.isEmpty {
+            print(t("Bản sao đã cấp (PAdES B-LTA):", "Issued copies (PAdES B-LTA):"))
+            printCopyRenewals(out.copies)
         }
     }
 }

@@ -201,6 +201,60 @@ import Testing
         }
     }
 
+    struct RenewJSON: Decodable {
+        var initial: String?
+        var renewed: [String: String]
+        var copies: [Copy]
+        struct Copy: Decodable {
+            var printedNumber: String
+            var document: String?
+            var skipped: String?
+        }
+    }
+
+    /// `hoso renew` renews issued copies too, by the office settings' margin: with the default (365 days) the demo TSA
+    /// certificate is not near its end and only the first archive timestamp is made; with a margin that reaches its
+    /// end, one run makes both a timestamp renewal and a renewed copy, named in the register.
+    @Test func renewKeepsArchiveTimestampsAndIssuedCopiesAlive() throws {
+        try withSandbox { box in
+            try prepare(box)
+            let server = try TSAProcess(box: box)
+            defer { server.stop() }
+            let req = try box.hoso(
+                "request", "new", "--requester", "Lò Thị Mai", "--relation", "holder", "--holder", "Lò Thị Mai",
+                "--serial", "Số 001234/BT", "--json")
+            try #require(req.status == 0, "\(req)")
+            let issue = try box.hoso(
+                [
+                    "copy", "issue", "Số 001234/BT", "--request", try req.json(RequestJSON.self).id, "--out", "ban-sao.pdf",
+                    "--key", "pki/van-phong.p12", "--password-env", "PW", "--tsa", server.url,
+                ], env: Self.pw)
+            try #require(issue.status == 0, "\(issue)")
+            let first = try box.hoso("renew", "--tsa", server.url, "--json")
+            try #require(first.status == 0, "\(first)")
+            let r0 = try first.json(RenewJSON.self)
+            #expect(r0.initial != nil && r0.renewed.isEmpty, "\(first)")
+            #expect(r0.copies.count == 1 && r0.copies[0].document == nil && r0.copies[0].skipped == "not-due", "\(first)")
+
+            let office = try String(contentsOfFile: box.path("office.json"), encoding: .utf8)
+            let wide = try #require(office.range(of: "}", options: .backwards))
+            try box.write("office.json", office.replacingCharacters(in: wide, with: #", "evidenceRenewalMarginDays": 3650}"#))
+            try #require(try box.hoso("office", "set", "office.json").status == 0)
+            let second = try box.hoso("renew", "--tsa", server.url, "--json")
+            try #require(second.status == 0, "\(second)")
+            let r1 = try second.json(RenewJSON.self)
+            #expect(r1.renewed[r0.initial ?? ""] != nil, "\(second)")
+            let renewedCopy = try #require(r1.copies.first?.document, "\(second)")
+            #expect(r1.copies[0].printedNumber == r0.copies[0].printedNumber)
+            let list = try box.hoso("copy", "list", "--json")
+            #expect(list.out.contains(renewedCopy), "\(list)")
+            // The text form reports both parts; the issued file still verifies.
+            let text = try box.hoso("renew", "--tsa", server.url, "--lang", "en")
+            #expect(text.status == 0 && text.out.contains("Issued copies") && text.out.contains("renewed →"), "\(text)")
+            #expect(try box.hoso("copy", "verify", "ban-sao.pdf").status == 0)
+        }
+    }
+
     @Test func qrMadeWithALeakedSealKeyIsRefusedByTheRegister() throws {
         try withSandbox { box in
             try prepare(box)

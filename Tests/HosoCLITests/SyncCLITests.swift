@@ -119,6 +119,70 @@ import Testing
         }
     }
 
+    /// Long-term evidence travels: a school's signature and its archive timestamp (`hoso renew`) reach the office in a
+    /// bundle, the office holds the archive timestamp, and `verify --at` there judges the signature as the school does
+    /// (without the archive timestamp the office could not count the CRLs at a later date).
+    @Test func archiveTimestampsTravelAndVerifyAtAgreesAtTheOffice() throws {
+        try withSandbox { box in
+            let env = ["PW": "pw", "HOSO_NOW": "2025-03-10T08:00:00Z", "HOSO_AUTHOR": "test"]
+            try twoNodes(box, env: env)
+            func files(_ dir: String) throws -> [String] {
+                try FileManager.default.contentsOfDirectory(atPath: box.path("pki/\(dir)")).sorted().map { "pki/\(dir)/\($0)" }
+            }
+            for a in ["office", "school"] {
+                _ = try ok(box, ["trust", "add", "--archive", a] + (try files("roots")), env: env)
+                _ = try ok(box, ["trust", "ca", "--archive", a] + (try files("ca")), env: env)
+                _ = try ok(box, ["trust", "crl", "--archive", a] + (try files("crl")).filter { $0.hasSuffix(".crl") }, env: env)
+            }
+            _ = try ok(
+                box,
+                ["peer", "add", "truong-a", "--archive", "office", "--cert", "school.pem", "--role", "school", "--scope", "<note:a/*"],
+                env: env)
+            _ = try ok(
+                box, ["peer", "add", "phong", "--archive", "school", "--cert", "office.pem", "--role", "office", "--scope", ">note:a/*"],
+                env: env)
+            try box.write("n1.json", #"{"text": "Sổ điểm lớp 9A"}"#)
+            _ = try ok(box, ["record", "new", "note", "a/so-diem", "n1.json", "--archive", "school"], env: env)
+            _ = try ok(
+                box,
+                [
+                    "sign", "a/so-diem", "--archive", "school", "--key", "pki/gv-toan.p12", "--password-env", "PW", "--role",
+                    "subject-teacher",
+                ],
+                env: env)
+            let renew = try ok(box, ["renew", "--archive", "school", "--key", "pki/tsa.p12", "--password-env", "PW", "--json"], env: env)
+            struct Renewed: Decodable { var initial: String }
+            let ats = try renew.json(Renewed.self).initial
+
+            // Within the CRLs' period, after the archive timestamp: evidence proves the CRLs at the school.
+            let later = env.merging(["HOSO_NOW": "2025-04-01T00:00:00Z"]) { $1 }
+            func judged(_ a: String) throws -> (Int32, EvidenceCLITests.ReportJSON) {
+                let r = try box.hoso(["verify", "a/so-diem", "--archive", a, "--at", "2025-04-01", "--json"], env: later)
+                return (r.status, try r.json(EvidenceCLITests.ReportJSON.self))
+            }
+            let (schoolStatus, atSchool) = try judged("school")
+            #expect(schoolStatus == 0 && atSchool.indication == "PASSED", "\(atSchool)")
+
+            _ = try ok(box, ["bundle", "create", "--archive", "school", "--for", "phong", "--out", "up.tar.gz"], env: env)
+            _ = try ok(box, ["bundle", "import", "up.tar.gz", "--archive", "office"], env: env)
+            let (officeStatus, atOffice) = try judged("office")
+            #expect(officeStatus == schoolStatus && atOffice.indication == atSchool.indication, "\(atOffice)")
+            let held = try ok(box, ["ls", "--archive", "office", "--kind", "archive-timestamp"])
+            #expect(held.out.contains(ats), "\(held)")
+
+            // A forged archive timestamp (a genuine token, claiming other objects) is refused and the office unchanged.
+            let real = try ok(box, ["cat", ats, "--archive", "school"]).out
+            let token = try #require((try JSONSerialization.jsonObject(with: Data(real.utf8)) as? [String: Any])?["timeStamp"] as? String)
+            try box.write("forged.json", #"{"covers":["\#(ats)"],"format":"hoso-archive-timestamp/1","timeStamp":"\#(token)"}"#)
+            _ = try ok(box, ["add", "--archive", "school", "--kind", "archive-timestamp", "forged.json"], env: env)
+            _ = try ok(box, ["bundle", "create", "--archive", "school", "--for", "phong", "--out", "forged.tar.gz"], env: env)
+            let refused = try box.hoso(["bundle", "import", "forged.tar.gz", "--archive", "office"], env: env)
+            #expect(refused.status == 3 && refused.err.contains("BAD_TIMESTAMP"), "\(refused)")
+            #expect(try ok(box, ["ls", "--archive", "office", "--kind", "archive-timestamp"]).out == held.out)
+            #expect(try box.hoso(["fsck", "--archive", "office"]).status == 0)
+        }
+    }
+
     /// A demo PKI, then the archives `office` (node phong) and `school` (node truong-a), each certificate in `<archive>.pem`.
     func twoNodes(_ box: Sandbox, env: [String: String]) throws {
         _ = try ok(box, ["pki", "demo", "pki", "--password-env", "PW"], env: env)
