@@ -17,7 +17,7 @@ import HosoSigning
 public struct ValidationData: Sendable, Equatable {
     public var certificates: [[UInt8]]
     public var crls: [[UInt8]]
-    /// DER OCSPResponse blobs. hoso gathers none itself yet: this is the seam for an OCSP client.
+    /// DER OCSPResponse blobs (an archive gives those it keeps or fetches: `Archive.CopyOCSPAnswers`).
     public var ocspResponses: [[UInt8]]
 
     public init(certificates: [[UInt8]] = [], crls: [[UInt8]] = [], ocspResponses: [[UInt8]] = []) {

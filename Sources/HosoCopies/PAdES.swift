@@ -374,7 +374,7 @@ public struct PDFReport: Sendable, Codable {
 /// content, a white box over a grade, a changed form field, trailing bytes — makes the copy FAILED with
 /// MODIFIED_AFTER_SIGNING, though `pdfsig` still calls such a file valid ("not total document signed").
 ///
-/// Long-term validation uses only the file and the verifier's trust: the DSS's certificates and CRLs join the
+/// Long-term validation uses only the file and the verifier's trust: the DSS's certificates, CRLs and OCSP responses join the
 /// verifier's (roots are never taken from the file). The signature is judged at its timestamp's time; each
 /// timestamp's authority must still have vouched for it (certificate valid, not revoked, with revocation data
 /// current then) when the next document timestamp was made, and the last one's certificate must be valid at the
@@ -397,12 +397,12 @@ public enum PDFVerify {
         }
         let dss = storedValidationData(doc)
         let v =
-            dss.certificates.isEmpty && dss.crls.isEmpty && validationTime == nil
+            dss.certificates.isEmpty && dss.crls.isEmpty && dss.ocsp.isEmpty && validationTime == nil
             ? verifier
             : SignatureVerifier(
                 trust: TrustContext(
                     roots: verifier.trust.roots, intermediates: verifier.trust.intermediates + dss.certificates,
-                    crls: verifier.trust.crls + dss.crls),
+                    crls: verifier.trust.crls + dss.crls, ocsp: verifier.trust.ocsp + dss.ocsp),
                 policy: verifier.policy, clock: validationTime.map { HosoClock.fixed($0) } ?? verifier.clock)
         let ends = infos.filter(\.byteRangeIsWellFormed).map { $0.byteRange[2] + $0.byteRange[3] }
         let updates = PDFUpdateCheck(doc, firstSignedEnd: ends.min() ?? pdf.count)
@@ -507,9 +507,10 @@ public enum PDFVerify {
         }
     }
 
-    /// The certificates and CRLs the file's DSS holds (unreadable items are skipped: they only ever add evidence).
-    static func storedValidationData(_ doc: PDFDocument) -> (certificates: [Certificate], crls: [CRL]) {
-        guard let d = try? doc.catalog().dict["DSS"], let dss = try? doc.resolveDict(d, "/DSS") else { return ([], []) }
+    /// The certificates, CRLs and OCSP responses the file's DSS holds (unreadable items are skipped: they only ever
+    /// add evidence; an OCSP response counts only when signed by the certificate's CA or its delegated responder).
+    static func storedValidationData(_ doc: PDFDocument) -> (certificates: [Certificate], crls: [CRL], ocsp: [OCSPResponse]) {
+        guard let d = try? doc.catalog().dict["DSS"], let dss = try? doc.resolveDict(d, "/DSS") else { return ([], [], []) }
         func items(_ key: String) -> [[UInt8]] {
             guard let list = (try? dss[key].map(doc.resolve))?.array else { return [] }
             return list.prefix(PAdES.maxValidationItems).compactMap { item in
@@ -517,7 +518,10 @@ public enum PDFVerify {
                 return try? doc.streamData(sd, range, limit: 1 << 20)
             }
         }
-        return (items("Certs").compactMap { try? Certificate(der: $0) }, items("CRLs").compactMap { try? CRL(der: $0) })
+        return (
+            items("Certs").compactMap { try? Certificate(der: $0) }, items("CRLs").compactMap { try? CRL(der: $0) },
+            items("OCSPs").compactMap { try? OCSPResponse(der: $0) }
+        )
     }
 }
 

@@ -122,7 +122,7 @@ extension Archive {
         let number = try workState.reserveCopyNumber(year: year) { try lastCopyNumber(year: year) }
         defer { workState.releaseCopyNumber(year: year, number) }
         let printed = "\(number)/\(year)"
-        let (pdf, qrText, entryBytes) = try signedCopy(o, number: number, printed: printed, now: now)
+        let (pdf, qrText, entryBytes, ocsp) = try signedCopy(o, number: number, printed: printed, now: now)
         let documentId = ObjectID(hashing: pdf)
         let view = o.view
         let entry = CopyRegisterEntry(
@@ -132,15 +132,17 @@ extension Archive {
             issuedAt: HosoClock.format(now), copies: o.request.copies, document: documentId.hex,
             entryDigest: SHA256.hex(entryBytes), signer: o.signer.certificate.fingerprint, clerk: o.clerk)
         let registerId = Self.copyRegisterId(year: year, number: number)
-        try commitCopy(o, pdf: pdf, entry: entry, registerId: registerId, printed: printed, documentId: documentId, now: now)
+        try commitCopy(
+            o, pdf: pdf, ocsp: ocsp, entry: entry, registerId: registerId, printed: printed, documentId: documentId, now: now)
         return IssuedCopyResult(pdf: pdf, register: entry, registerRecordId: registerId, qrText: qrText)
     }
 
-    /// The copy's PDF rendered with its QR payload and PAdES-signed with the canonical entry embedded.
+    /// The copy's PDF rendered with its QR payload and PAdES-signed with the canonical entry embedded; with the OCSP
+    /// responses fetched for its validation data (to be kept with it).
     private func signedCopy(
         _ o: CopyOrder, number: Int, printed: String, now: Date
     ) throws
-        -> (pdf: [UInt8], qrText: String, entryBytes: [UInt8])
+        -> (pdf: [UInt8], qrText: String, entryBytes: [UInt8], ocsp: [[UInt8]])
     {
         let (view, settings, cal) = (o.view, o.settings, o.settings.calendar)
         let issueDate = { () -> String in
@@ -170,16 +172,21 @@ extension Archive {
             time: now, timestamp: stamp)
         // With a timestamp source the copy is made PAdES B-LTA at once: validation data, a document timestamp and
         // its own validation data, so it can be renewed (`renewCopies`) before the authority's certificate expires.
+        var fetched = [[UInt8]]()
         if let src = o.timestamp {
+            let trust = try sharedVerifier().trust
+            let ocsp = CopyOCSPAnswers(stored: try storedOCSPResponses(), crls: trust.crls, now: now)
             pdf = try PAdES.extendToLTA(
-                pdf: pdf, trust: try sharedVerifier().trust, time: now, timestamp: { try src.token(forSignatureValue: $0) })
+                pdf: pdf, trust: trust, ocsp: ocsp.answer, time: now, timestamp: { try src.token(forSignatureValue: $0) })
+            fetched = ocsp.fetched
         }
-        return (pdf, qrText, entryBytes)
+        return (pdf, qrText, entryBytes, fetched)
     }
 
-    /// The PDF, the signer's certificate, the register line and the request's new revision, committed together.
+    /// The PDF, the signer's certificate, the OCSP responses fetched for it, the register line and the request's new
+    /// revision, committed together.
     private func commitCopy(
-        _ o: CopyOrder, pdf: [UInt8], entry: CopyRegisterEntry, registerId: String, printed: String,
+        _ o: CopyOrder, pdf: [UInt8], ocsp: [[UInt8]], entry: CopyRegisterEntry, registerId: String, printed: String,
         documentId: ObjectID, now: Date
     ) throws {
         var served = o.request
@@ -197,7 +204,9 @@ extension Archive {
         // The signer's certificate is kept too, so a paper copy's QR can be checked from the archive alone.
         // Written and synced before the lock (threads wait for the disk at once); checking that the number is
         // free and committing are one step for every hoso process on the archive.
-        let prepared = try prepareAll([line, requestStep], objects: [(pdf, .copy), (o.signer.certificate.der, .certificate)])
+        let prepared = try prepareAll(
+            [line, requestStep],
+            objects: [(pdf, .copy), (o.signer.certificate.der, .certificate)] + ocsp.map { (bytes: $0, kind: .ocspResponse) })
         do {
             _ = try writing {
                 // The request as read at the start must still be current: another process may have served it.

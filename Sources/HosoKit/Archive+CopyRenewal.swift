@@ -31,7 +31,8 @@ extension Archive {
 
     /// Renews issued copies whose newest timestamp's authority certificate expires within `margin` of now (every
     /// selected copy with `force`): each gets a DSS update, a document timestamp from `timestamp` and a DSS update
-    /// for it (`PAdES.extendToLTA`), stored as a new object and named in a new revision of its register line.
+    /// for it (`PAdES.extendToLTA`, with OCSP responses where the certificates name a responder), stored as a new
+    /// object and named in a new revision of its register line.
     /// - Parameter only: register record ids or printed numbers ("12/2026") to consider (nil: every copy).
     public func renewCopies(
         timestamp: TimestampSource, margin: TimeInterval, only: Set<String>? = nil, force: Bool = false, clerk: String
@@ -58,14 +59,18 @@ extension Archive {
                 out.append(r)
                 continue
             }
+            let trust = try trustContext()
+            // Fresh OCSP answers where a certificate names a responder: those kept from issue are long past.
+            let ocsp = CopyOCSPAnswers(stored: trust.ocsp, crls: trust.crls, now: now)
             let renewed = try PAdES.extendToLTA(
-                pdf: pdf, trust: try trustContext(), time: now, timestamp: { try timestamp.token(forSignatureValue: $0) })
+                pdf: pdf, trust: trust, ocsp: ocsp.answer, time: now, timestamp: { try timestamp.token(forSignatureValue: $0) })
             var next = line
             next.renewed = ObjectID(hashing: renewed).hex
             let revision = Revision(
                 recordType: CopyRegisterEntry.recordType, recordId: registerId, parents: [head.hex], author: clerk,
                 time: HosoClock.format(now), reason: "gia hạn dấu thời gian / timestamps renewed", body: try encodeBody(next))
-            let prepared = try prepareAll([revision], objects: [(renewed, .copy)])
+            let prepared = try prepareAll(
+                [revision], objects: [(bytes: renewed, kind: .copy)] + ocsp.fetched.map { (bytes: $0, kind: .ocspResponse) })
             do {
                 _ = try writing {
                     guard try index.heads(ofRecord: registerId) == [head.hex] else {

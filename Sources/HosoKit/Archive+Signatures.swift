@@ -332,10 +332,6 @@ extension Archive {
         for row in try index.objects(kind: ObjectKind.crl.rawValue) {
             if let id = ObjectID(hex: row.id), let c = try? CRL(der: try store.read(id)) { crls.append(c) }
         }
-        var ocsp = [OCSPResponse]()
-        for row in try index.objects(kind: ObjectKind.ocspResponse.rawValue) {
-            if let id = ObjectID(hex: row.id), let r = try? OCSPResponse(der: try store.read(id)) { ocsp.append(r) }
-        }
-        return TrustContext(roots: roots, intermediates: intermediates, crls: crls, ocsp: ocsp)
+        return TrustContext(roots: roots, intermediates: intermediates, crls: crls, ocsp: try storedOCSPResponses())
     }
 }

@@ -4,13 +4,19 @@ import HosoCore
 extension DemoPKI {
     // MARK: Creating it
 
+    /// The longest TSA lifetime `create` makes, in years.
+    public static let maxTSAYears = 100
+
     /// Writes the demo PKI into `dir`, which must not exist or be empty. Everything is made in memory first and
     /// written into a hidden sibling directory that is renamed into place at the end: `dir` appears whole or not at all.
-    public static func create(at dir: String, clock: HosoClock, password: String) throws -> Manifest {
+    /// - Parameter tsaYears: the TSA certificate's lifetime from now, in years (1 to `maxTSAYears`; default: `Dates.tsa`, two); the CAs
+    ///   are then made to last at least as long, so its chain holds to its end (a renewal that must reach far ahead).
+    public static func create(at dir: String, clock: HosoClock, password: String, tsaYears: Int? = nil) throws -> Manifest {
         let target = normalized(dir)
         try requireEmptyOrAbsent(target, shown: dir)
 
         var build = Build(now: clock.now(), password: password)
+        build.tsaUntil = tsaYears.map { TimeInterval(min(max($0, 1), maxTSAYears)) * Dates.year }
         // Roots and intermediates.
         for p in rootPlans { try build.authority(p) }
         for p in intermediatePlans { try build.authority(p) }
@@ -28,6 +34,8 @@ extension DemoPKI {
     struct Build {
         let now: Date
         let password: String
+        /// The TSA certificate's end, from now, when not the default; every CA lasts at least as long.
+        var tsaUntil: TimeInterval?
         var ids = [String: SigningIdentity]()
         var roots = [Authority](), intermediates = [Authority]()
         var identities = [Identity]()
@@ -48,7 +56,7 @@ extension DemoPKI {
             let spec = CertificateSpec(
                 subject: [.country("VN"), .organization(pkiOrg), .commonName(plan.commonName)],
                 notBefore: now + (parent == nil ? Dates.root : Dates.intermediate).from,
-                notAfter: now + (parent == nil ? Dates.root : Dates.intermediate).to,
+                notAfter: now + max((parent == nil ? Dates.root : Dates.intermediate).to, tsaUntil ?? 0),
                 isCA: true, pathLength: parent == nil ? nil : 0,
                 keyUsage: [.keyCertSign, .cRLSign], keyUsageCritical: true,
                 crlDistributionPoint: plan.parent.map { crlBase + $0 + ".crl" })
@@ -71,7 +79,8 @@ extension DemoPKI {
             let iso = HosoClock.format
             let key = try PrivateKey.generate(plan.key)
             let ca = ids[plan.issuer]!
-            let spec = Self.spec(plan, now: now)
+            var spec = Self.spec(plan, now: now)
+            if plan.role == .tsa, let tsaUntil { spec.notAfter = now + tsaUntil }
             let cert = try PKI.issue(spec, key: key, issuer: ca)
             // The chain up to, not including, the root.
             let chain = ca.chain.isEmpty ? [] : [ca.certificate]

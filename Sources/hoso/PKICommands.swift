@@ -43,7 +43,22 @@ struct PKIDemo: ParsableCommand {
                 "Read the password of the .p12 files from this environment variable."),
             valueName: "VAR"))
     var passwordEnv: String?
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            t(
+                "Chứng thư của TSA có hiệu lực N năm kể từ bây giờ (mặc định 2); các CA được làm để sống ít nhất chừng ấy.",
+                "The TSA's certificate lasts N years from now (default 2); the CAs are made to last at least as long."),
+            valueName: "N"))
+    var tsaYears: Int?
     @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        if let tsaYears, !(1...DemoPKI.maxTSAYears).contains(tsaYears) {
+            throw ValidationError(
+                t("--tsa-years phải từ 1 đến \(DemoPKI.maxTSAYears)", "--tsa-years must be 1 to \(DemoPKI.maxTSAYears)"))
+        }
+    }
 
     func run() throws {
         var password = DemoPKI.defaultPassword
@@ -55,7 +70,7 @@ struct PKIDemo: ParsableCommand {
             }
             password = v
         }
-        let m = try DemoPKI.create(at: dir, clock: global.clock(), password: password)
+        let m = try DemoPKI.create(at: dir, clock: global.clock(), password: password, tsaYears: tsaYears)
         if output.json {
             printJSON(m)
             return

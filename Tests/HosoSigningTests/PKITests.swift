@@ -134,6 +134,21 @@ private let kuCRLSign: UInt32 = 0x02
         #expect(vi.lowerBound < en.lowerBound)
     }
 
+    @Test func aLongerLivedTSAHasCAsThatLastAsLong() throws {
+        let tmp = TempDirectory()
+        let now = HosoClock.parse("2020-06-01T08:00:00Z")!
+        let m = try DemoPKI.create(at: tmp.path + "/pki", clock: .fixed(now), password: "hoso-demo", tsaYears: 26)
+        let end = now.addingTimeInterval(26 * 365 * 86_400)
+        let tsa = try #require(m.identities.first { $0.role == .tsa })
+        #expect(tsa.notAfter == HosoClock.format(end))
+        // Its chain holds to its end; the other leaves keep their two years.
+        let ca = try #require(m.authority(tsa.issuer))
+        let root = try #require(m.authority(tsa.root))
+        for a in [ca, root] { #expect(HosoClock.parse(a.notAfter)! >= end, "\(a.name) \(a.notAfter)") }
+        let teacher = try #require(m.identity("gv-toan"))
+        #expect(HosoClock.parse(teacher.notAfter)! < now.addingTimeInterval(3 * 365 * 86_400))
+    }
+
     @Test func everyLeafChainsToItsRoot() throws {
         let f = try DemoFixture()
         for ca in f.manifest.intermediates {
