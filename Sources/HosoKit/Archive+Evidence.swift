@@ -298,6 +298,13 @@ struct EvidenceIndex {
 
     func record(for hex: String) -> EvidenceRecord? { record(for: hex, before: nil, depth: 0) }
 
+    /// The root of the hash tree of the archive timestamp `id` (a first one or a hash-tree renewal): what its token
+    /// must be over. nil when it has no tree or the tree does not add up.
+    func treeRoot(_ id: String) -> [UInt8]? {
+        guard let o = all[id], let covers = o.covers, !covers.isEmpty, let alg = o.algorithm else { return nil }
+        return tree(id, o, alg, depth: 0)?.root
+    }
+
     /// The algorithm of the newest chain protecting `hex`; nil when none does.
     func newestAlgorithm(of hex: String) -> TimeStampHash? {
         guard let list = covering[hex] else { return nil }
