@@ -289,7 +289,11 @@ struct EvidenceIndex {
     init(_ all: [String: ArchiveTimestampObject]) {
         self.all = all
         var covering = [String: [String]]()
-        for (k, v) in all.sorted(by: { (Archive.genTime($0.value), $0.key) < (Archive.genTime($1.value), $1.key) }) {
+        // Oldest first; at one time a first archive timestamp before the hash-tree renewal that must follow it.
+        func order(_ e: (key: String, value: ArchiveTimestampObject)) -> (Date, Int, String) {
+            (Archive.genTime(e.value), e.value.treeRenewal == true ? 1 : 0, e.key)
+        }
+        for (k, v) in all.sorted(by: { order($0) < order($1) }) {
             for id in v.covers ?? [] { covering[id, default: []].append(k) }
         }
         self.covering = covering
