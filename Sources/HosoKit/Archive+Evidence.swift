@@ -284,6 +284,8 @@ struct EvidenceIndex {
 
     private final class TreeCache {
         var trees = [String: HashTree?]()
+        /// For archive timestamps with `digests`: each covered id's position.
+        var positions = [String: [String: Int]]()
     }
 
     init(_ all: [String: ArchiveTimestampObject]) {
@@ -335,11 +337,11 @@ struct EvidenceIndex {
         var algorithms = [TimeStampHash]()
         for atsId in list {
             if atsId == stop { break }
-            guard let o = all[atsId], let alg = o.algorithm, let i = o.covers?.firstIndex(of: hex) else { return nil }
+            guard let o = all[atsId], let alg = o.algorithm else { return nil }
             let isRenewal = o.treeRenewal == true
             // A later first archive timestamp, or a renewal with nothing before it, starts no chain of this object.
             if chains.isEmpty == isRenewal { continue }
-            guard let digest = Hex.decode(o.digests.map { i < $0.count ? $0[i] : "" } ?? hex),
+            guard let digest = Hex.decode(digestHex(of: hex, in: atsId, o) ?? ""),
                 let tree = tree(atsId, o, alg, depth: depth)
             else { return nil }
             let prior = EvidenceRecord(archiveTimeStampSequence: chains, chainAlgorithms: algorithms)
@@ -355,6 +357,16 @@ struct EvidenceIndex {
             algorithms.append(alg)
         }
         return chains.isEmpty ? nil : EvidenceRecord(archiveTimeStampSequence: chains, chainAlgorithms: algorithms)
+    }
+
+    /// The hash of `hex` that the archive timestamp `id` covers: the id itself for SHA-256, else its entry in `digests`.
+    private func digestHex(of hex: String, in id: String, _ o: ArchiveTimestampObject) -> String? {
+        guard let digests = o.digests else { return hex }
+        let positions =
+            trees.positions[id]
+            ?? Dictionary((o.covers ?? []).enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        trees.positions[id] = positions
+        return positions[hex].flatMap { $0 < digests.count ? digests[$0] : nil }
     }
 
     /// The hash tree of the archive timestamp `id`: over the covered objects' hashes, or for a hash-tree renewal over
