@@ -152,6 +152,8 @@ extension Archive {
         // evidence fails is judged with all of it, so its report names the missing proof (NO_POE) rather than the
         // CRLs the failed proof also took away.
         var proven: SignatureVerifier?
+        // After the date the office's newer evidence algorithm applies, a record not yet renewed to it proves nothing.
+        let required = at == nil ? nil : try RenewalPolicy(officeSettings()).required
         if let at {
             policy.longTerm = true
             let index = EvidenceIndex(try archiveTimestamps())
@@ -167,7 +169,7 @@ extension Archive {
         for row in best.values.sorted(by: { ($0.signingTime ?? "", $0.id) < ($1.signingTime ?? "", $1.id) }) {
             let sigId = ObjectID(hex: row.id)!
             let der = try store.read(sigId)
-            let check = evidence?.record(for: sigId.hex).map { verifier.checkEvidence($0, for: SHA256.hash(der)) }
+            let check = evidence?.record(for: sigId.hex).map { verifier.checkEvidence($0, data: der, algorithmFrom: required) }
             let judge = check?.indication == .passed ? proven ?? verifier : verifier
             for var r in try judge.verify(signature: der, content: content, recordType: rev.recordType, evidence: check) {
                 try judgeEntitlement(&r, revision: rev)
@@ -227,7 +229,7 @@ extension Archive {
         func proven(_ der: [UInt8]) -> Bool {
             let id = ObjectID(hashing: der)
             guard let er = evidence.record(for: id.hex) else { return false }
-            return checker.checkEvidence(er, for: SHA256.hash(der)).indication == .passed
+            return checker.checkEvidence(er, data: der).indication == .passed
         }
         t.crls = trust.crls.filter { proven($0.der) }
         t.ocsp = trust.ocsp.filter { proven($0.der) }

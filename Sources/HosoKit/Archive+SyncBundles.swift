@@ -301,11 +301,11 @@ extension Archive {
         guard !arriving.isEmpty else { return problems }
         let here = try archiveTimestamps()
         let trust = try trustContext()
+        let index = EvidenceIndex(here.merging(arriving) { a, _ in a })
         for (id, o) in arriving.sorted(by: { $0.key < $1.key }) {
             var imprint: [UInt8]?
-            if let covers = o.covers {
-                let leaves = covers.compactMap { ObjectID(hex: $0).flatMap { Hex.decode($0.hex) } }
-                if !leaves.isEmpty, leaves.count == covers.count { imprint = HashTree(leaves: leaves).root }
+            if o.covers != nil {
+                imprint = index.treeRoot(id)
             } else if let renews = o.renews {
                 guard let previous = arriving[renews] ?? here[renews] else {
                     problems.append(
@@ -315,7 +315,7 @@ extension Archive {
                             location: id, cause: renews))
                     continue
                 }
-                imprint = SHA256.hash([UInt8](previous.timeStamp))
+                imprint = index.chainAlgorithm(ofHead: id)?.digest([UInt8](previous.timeStamp))
             }
             guard let imprint,
                 case .valid = TimeStampToken.check(

@@ -32,6 +32,11 @@ public struct OfficeSettings: Codable, Sendable, Equatable {
     /// `hoso renew`: renew every chain not renewed since this date (YYYY-MM-DD) before it comes, e.g. the announced
     /// end of a hash algorithm or of a TSA's key. nil: none.
     public var evidenceRenewBefore: String?
+    /// `hoso renew`: the hash algorithm evidence must use from `evidenceHashAlgorithmFrom` on ("sha256" or
+    /// "sha512"); chains under another one then get a hash-tree renewal (RFC 4998 §5.2). nil: SHA-256 throughout.
+    public var evidenceHashAlgorithm: String?
+    /// The date (YYYY-MM-DD) from which `evidenceHashAlgorithm` must be used. nil with an algorithm: at once.
+    public var evidenceHashAlgorithmFrom: String?
 
     public init(
         officeName: String,
@@ -48,7 +53,9 @@ public struct OfficeSettings: Codable, Sendable, Equatable {
         verificationDays: Int,
         copySigners: [String],
         evidenceRenewalMarginDays: Int? = nil,
-        evidenceRenewBefore: String? = nil
+        evidenceRenewBefore: String? = nil,
+        evidenceHashAlgorithm: String? = nil,
+        evidenceHashAlgorithmFrom: String? = nil
     ) {
         self.officeName = officeName
         self.superiorBody = superiorBody
@@ -65,6 +72,8 @@ public struct OfficeSettings: Codable, Sendable, Equatable {
         self.copySigners = copySigners
         self.evidenceRenewalMarginDays = evidenceRenewalMarginDays
         self.evidenceRenewBefore = evidenceRenewBefore
+        self.evidenceHashAlgorithm = evidenceHashAlgorithm
+        self.evidenceHashAlgorithmFrom = evidenceHashAlgorithmFrom
     }
 
     public static let defaults = OfficeSettings(

@@ -5,7 +5,8 @@ import HosoPrimitives
 // Evidence records in the manner of RFC 4998 (Evidence Record Syntax), in hoso's JSON form: the same structure
 // (EvidenceRecord → ArchiveTimeStampSequence → ArchiveTimeStampChain → ArchiveTimeStamp = reduced hash tree +
 // RFC 3161 timestamp), the same hash rules (a node is the hash of its children's hashes sorted bytewise and
-// concatenated, RFC 4998 §4.2), hashes as lowercase hex and timestamps as base64 DER. Only SHA-256 is used so far.
+// concatenated, RFC 4998 §4.2), hashes as lowercase hex and timestamps as base64 DER. Each chain has one hash
+// algorithm (SHA-256 or SHA-512); a hash-tree renewal (§5.2) starts a chain with a new one.
 
 extension HosoError.Code {
     /// An evidence record that cannot be read (not JSON, a hash of the wrong length, too large).
@@ -18,8 +19,10 @@ extension HosoError.Code {
 public struct HashTree: Sendable {
     /// levels[0]: the leaves, sorted; the last level holds the root alone.
     public let levels: [[[UInt8]]]
+    public let algorithm: TimeStampHash
 
-    public init(leaves: [[UInt8]]) {
+    public init(leaves: [[UInt8]], algorithm: TimeStampHash = .sha256) {
+        self.algorithm = algorithm
         var level = Array(Set(leaves.map { Data($0) })).map { [UInt8]($0) }.sorted { $0.lexicographicallyPrecedes($1) }
         var all = [level]
         while level.count > 1 {
@@ -27,7 +30,7 @@ public struct HashTree: Sendable {
             next.reserveCapacity((level.count + 1) / 2)
             var i = 0
             while i < level.count {
-                next.append(i + 1 < level.count ? Self.node([level[i], level[i + 1]]) : level[i])
+                next.append(i + 1 < level.count ? Self.node([level[i], level[i + 1]], algorithm: algorithm) : level[i])
                 i += 2
             }
             all.append(next)
@@ -39,9 +42,11 @@ public struct HashTree: Sendable {
     public var root: [UInt8] { levels.last?.first ?? [] }
 
     /// RFC 4998 §4.2: the hash of the hashes sorted bytewise (as unsigned octet strings) and concatenated.
-    public static func node(_ hashes: [[UInt8]]) -> [UInt8] {
+    public static func node(_ hashes: [[UInt8]], algorithm: TimeStampHash = .sha256) -> [UInt8] {
+        let sorted = hashes.sorted(by: { $0.lexicographicallyPrecedes($1) })
+        guard algorithm == .sha256 else { return algorithm.digest(Array(sorted.joined())) }
         let h = SHA256()
-        for x in hashes.sorted(by: { $0.lexicographicallyPrecedes($1) }) { h.update(x) }
+        for x in sorted { h.update(x) }
         return h.finalize()
     }
 
@@ -75,10 +80,10 @@ public struct HashTree: Sendable {
 
     /// The root a reduced hash tree leads to from `leaf` (RFC 4998 §4.3): the first list must hold `leaf`; each
     /// list's hash, with the next list's hashes, gives the next. nil when `leaf` is not in the first list.
-    public static func root(of reduced: [[[UInt8]]], leaf: [UInt8]) -> [UInt8]? {
+    public static func root(of reduced: [[[UInt8]]], leaf: [UInt8], algorithm: TimeStampHash = .sha256) -> [UInt8]? {
         guard let first = reduced.first, first.contains(leaf) else { return nil }
-        var h = first.count == 1 ? first[0] : node(first)
-        for list in reduced.dropFirst() { h = node(list + [h]) }
+        var h = first.count == 1 ? first[0] : node(first, algorithm: algorithm)
+        for list in reduced.dropFirst() { h = node(list + [h], algorithm: algorithm) }
         return h
     }
 }
@@ -98,18 +103,18 @@ public struct ArchiveTimeStamp: Codable, Sendable, Equatable {
     }
 
     /// The root this ArchiveTimeStamp's tree gives for `hash`; nil when the tree does not hold it or is malformed.
-    func imprint(for hash: [UInt8]) -> [UInt8]? {
+    func imprint(for hash: [UInt8], algorithm: TimeStampHash = .sha256) -> [UInt8]? {
         guard let tree = reducedHashtree else { return hash }
         var lists = [[[UInt8]]]()
         for list in tree {
             var l = [[UInt8]]()
             for h in list {
-                guard h.count == 64, let b = Hex.decode(h) else { return nil }
+                guard h.count == algorithm.digestLength * 2, let b = Hex.decode(h) else { return nil }
                 l.append(b)
             }
             lists.append(l)
         }
-        return HashTree.root(of: lists, leaf: hash)
+        return HashTree.root(of: lists, leaf: hash, algorithm: algorithm)
     }
 }
 
@@ -117,14 +122,40 @@ public struct ArchiveTimeStamp: Codable, Sendable, Equatable {
 /// first one's time, each chain renewing the one before.
 public struct EvidenceRecord: Codable, Sendable, Equatable {
     public var version: Int
+    /// Every hash algorithm the chains use, in the order they first appear (RFC 4998 §3).
     public var digestAlgorithms: [String]
+    /// Each chain's hash algorithm, parallel to `archiveTimeStampSequence`; nil (older records): all SHA-256.
+    public var chainAlgorithms: [String]?
     /// ArchiveTimeStampSequence: chains, oldest first; within a chain, ArchiveTimeStamps oldest first.
     public var archiveTimeStampSequence: [[ArchiveTimeStamp]]
 
-    public init(archiveTimeStampSequence: [[ArchiveTimeStamp]]) {
+    /// The hash algorithms an evidence record may use.
+    public static let algorithms: [TimeStampHash] = [.sha256, .sha512]
+
+    public init(archiveTimeStampSequence: [[ArchiveTimeStamp]], chainAlgorithms: [TimeStampHash]? = nil) {
         version = 1
-        digestAlgorithms = ["sha256"]
         self.archiveTimeStampSequence = archiveTimeStampSequence
+        if let algs = chainAlgorithms, algs.contains(where: { $0 != .sha256 }) {
+            self.chainAlgorithms = algs.map(\.rawValue)
+            var seen = [String]()
+            for a in algs where !seen.contains(a.rawValue) { seen.append(a.rawValue) }
+            digestAlgorithms = seen
+        } else {
+            digestAlgorithms = ["sha256"]
+        }
+    }
+
+    /// The hash algorithm of chain `c`.
+    public func algorithm(ofChain c: Int) -> TimeStampHash {
+        chainAlgorithms.flatMap { c < $0.count ? TimeStampHash(rawValue: $0[c]) : nil } ?? .sha256
+    }
+
+    /// Well formed: known algorithms only, one per chain, listed in `digestAlgorithms`.
+    var algorithmsValid: Bool {
+        let known = Set(Self.algorithms.map(\.rawValue))
+        guard !digestAlgorithms.isEmpty, digestAlgorithms.allSatisfy(known.contains) else { return false }
+        guard let algs = chainAlgorithms else { return digestAlgorithms == ["sha256"] }
+        return algs.count == archiveTimeStampSequence.count && algs.allSatisfy(digestAlgorithms.contains)
     }
 
     /// The largest evidence record read (one renewal a year for a century is well under this).
@@ -132,7 +163,7 @@ public struct EvidenceRecord: Codable, Sendable, Equatable {
 
     public static func decode(_ bytes: [UInt8], source: String? = nil) throws -> EvidenceRecord {
         guard bytes.count <= maxBytes, let er = try? JSONDecoder().decode(EvidenceRecord.self, from: Data(bytes)),
-            er.version == 1, er.digestAlgorithms == ["sha256"]
+            er.version == 1, er.algorithmsValid
         else {
             throw HosoError(
                 .badEvidenceRecord, .both("Hồ sơ bằng chứng không đọc được", "The evidence record is not readable"), location: source)
@@ -146,19 +177,26 @@ public struct EvidenceRecord: Codable, Sendable, Equatable {
         return [UInt8]((try? e.encode(self)) ?? Data())
     }
 
-    /// The hash a hash-tree renewal (RFC 4998 §5.2) binds each data object to: SHA-256 over the timestamp tokens of
-    /// every ArchiveTimeStamp of the chains before `chain`, in order, each preceded by its length (4 bytes, big
-    /// endian). hoso's stand-in for the hash of the DER ArchiveTimeStampSequence: the tokens bind their trees.
-    public func sequenceHash(before chain: Int) -> [UInt8] {
-        let h = SHA256()
+    /// The hash a hash-tree renewal (RFC 4998 §5.2) binds each data object to: the hash, under the new chain's
+    /// algorithm, of the timestamp tokens of every ArchiveTimeStamp of the chains before `chain`, in order, each
+    /// preceded by its length (4 bytes, big endian). hoso's stand-in for the hash of the DER
+    /// ArchiveTimeStampSequence: the tokens bind their trees.
+    public func sequenceHash(before chain: Int, algorithm: TimeStampHash = .sha256) -> [UInt8] {
+        var bytes = [UInt8]()
         for c in archiveTimeStampSequence.prefix(chain) {
             for ats in c {
                 let n = UInt32(ats.timeStamp.count)
-                h.update([UInt8(n >> 24), UInt8(n >> 16 & 0xff), UInt8(n >> 8 & 0xff), UInt8(n & 0xff)])
-                h.update([UInt8](ats.timeStamp))
+                bytes += [UInt8(n >> 24), UInt8(n >> 16 & 0xff), UInt8(n >> 8 & 0xff), UInt8(n & 0xff)]
+                bytes += ats.timeStamp
             }
         }
-        return h.finalize()
+        return algorithm == .sha256 ? SHA256.hash(bytes) : algorithm.digest(bytes)
+    }
+
+    /// The leaf a hash-tree renewal under `algorithm` starting chain `chain` holds for a data object whose hash under
+    /// `algorithm` is `digest`: the object bound to the chains before (RFC 4998 §5.2, h'(i) = H(h(i) + ha(i)), sorted).
+    public func renewalLeaf(_ digest: [UInt8], before chain: Int, algorithm: TimeStampHash) -> [UInt8] {
+        HashTree.node([digest, sequenceHash(before: chain, algorithm: algorithm)], algorithm: algorithm)
     }
 }
 
@@ -187,8 +225,30 @@ extension SignatureVerifier {
     /// the timestamp before it; each later chain's first one covers `hash` bound to the hash of the chains before
     /// (hash-tree renewal). Every timestamp must be valid at its own time under a trusted TSA chain, and made before
     /// the TSA certificate (or chain) of the one it renews expired; the newest TSA chain must still be valid now.
-    /// Uses nothing but the record and the trust context: no network.
+    /// Uses nothing but the record and the trust context: no network. `hash` is the data object's SHA-256: a record
+    /// with a chain under another algorithm needs the data itself (`checkEvidence(_:data:)`).
     public func checkEvidence(_ er: EvidenceRecord, for hash: [UInt8]) -> EvidenceCheck {
+        checkEvidence(er, hashing: { $0 == .sha256 ? hash : nil })
+    }
+
+    /// Checks an evidence record for the data object `data`, each chain under its own hash algorithm. With
+    /// `algorithmFrom` (an office's newer evidence algorithm and the date from which it must be used), a record whose
+    /// newest chain still uses another algorithm after that date is INDETERMINATE: a hash-tree renewal is due.
+    public func checkEvidence(_ er: EvidenceRecord, data: [UInt8], algorithmFrom: (TimeStampHash, Date)? = nil) -> EvidenceCheck {
+        var out = checkEvidence(er, hashing: { $0 == .sha256 ? SHA256.hash(data) : $0.digest(data) })
+        if out.indication == .passed, let (alg, from) = algorithmFrom, clock.now() >= from,
+            er.algorithm(ofChain: er.archiveTimeStampSequence.count - 1) != alg
+        {
+            out.indication = .indeterminate
+            out.reason = .init(
+                .both(
+                    "từ \(HosoClock.format(from)) bằng chứng phải dùng \(alg.rawValue) nhưng chưa được gia hạn cây băm",
+                    "from \(HosoClock.format(from)) evidence must use \(alg.rawValue) but no hash-tree renewal was made"))
+        }
+        return out
+    }
+
+    private func checkEvidence(_ er: EvidenceRecord, hashing: (TimeStampHash) -> [UInt8]?) -> EvidenceCheck {
         let now = clock.now()
         var out = EvidenceCheck(indication: .passed, timestamps: [])
         func stop(_ ind: Indication, _ t: LocalizedText) -> EvidenceCheck {
@@ -197,22 +257,30 @@ extension SignatureVerifier {
             o.reason = .init(t)
             return o
         }
-        guard !er.archiveTimeStampSequence.isEmpty, !er.archiveTimeStampSequence.contains(where: \.isEmpty) else {
+        guard !er.archiveTimeStampSequence.isEmpty, !er.archiveTimeStampSequence.contains(where: \.isEmpty), er.algorithmsValid else {
             return stop(.failed, .both("hồ sơ bằng chứng không có dấu thời gian lưu trữ", "the evidence record holds no archive timestamp"))
         }
         var previous: (token: [UInt8], expires: Date, name: String)?
         for (c, chain) in er.archiveTimeStampSequence.enumerated() {
+            let alg = er.algorithm(ofChain: c)
+            guard let hash = hashing(alg) else {
+                return stop(
+                    .failed,
+                    .both(
+                        "cần chính dữ liệu để kiểm tra chuỗi \(alg.rawValue)", "the data itself is needed to check a \(alg.rawValue) chain")
+                )
+            }
             for (k, ats) in chain.enumerated() {
                 let covered: [UInt8]
                 if k > 0, let p = previous {
-                    covered = SHA256.hash(p.token)
+                    covered = alg.digest(p.token)
                 } else if c > 0 {
-                    covered = HashTree.node([hash, er.sequenceHash(before: c)])
+                    covered = er.renewalLeaf(hash, before: c, algorithm: alg)
                 } else {
                     covered = hash
                 }
                 let n = out.timestamps.count + 1
-                guard let imprint = ats.imprint(for: covered) else {
+                guard let imprint = ats.imprint(for: covered, algorithm: alg) else {
                     return stop(
                         .failed,
                         .both(

@@ -11,11 +11,11 @@ public enum TimestampSource: Sendable {
         try token(forDigest: SHA256.hash(value))
     }
 
-    /// A token over a SHA-256 digest (an archive timestamp's hash-tree root or a renewed token's hash).
-    package func token(forDigest digest: [UInt8]) throws -> [UInt8] {
+    /// A token over a digest (an archive timestamp's hash-tree root or a renewed token's hash).
+    package func token(forDigest digest: [UInt8], algorithm: TimeStampHash = .sha256) throws -> [UInt8] {
         switch self {
-        case .url(let u): return try TimeStampClient.fetch(url: u, digest: digest, timeout: 30)
-        case .authority(let a): return try a.token(forDigest: digest)
+        case .url(let u): return try TimeStampClient.fetch(url: u, digest: digest, algorithm: algorithm, timeout: 30)
+        case .authority(let a): return try a.token(forDigest: digest, algorithm: algorithm)
         }
     }
 }

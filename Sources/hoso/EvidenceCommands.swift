@@ -16,7 +16,9 @@ struct Renew: ParsableCommand {
                 (evidenceRenewalMarginDays, mặc định 365) hoặc trước ngày evidenceRenewBefore. Một triệu chữ ký tốn một
                 dấu thời gian và một lượt băm. Cùng lúc, mỗi bản sao đã cấp có dấu thời gian tài liệu mới nhất do chứng thư
                 TSA hết hạn trong cùng khoảng đó được gia hạn bằng cùng TSA (như hoso copy renew). Chạy định kỳ (ví dụ mỗi
-                tháng); hoso verify --at NGÀY dùng bằng chứng này.
+                tháng); hoso verify --at NGÀY dùng bằng chứng này. Từ ngày evidenceHashAlgorithmFrom, bằng chứng dùng hàm
+                băm evidenceHashAlgorithm (sha512): mọi đối tượng có chuỗi mới nhất dùng hàm cũ được băm lại với hàm mới,
+                gắn với bằng chứng trước, dưới một dấu thời gian mới (gia hạn cây băm, RFC 4998 §5.2).
                 """,
                 """
                 Evidence records in the manner of RFC 4998: one RFC 3161 timestamp over a hash tree of every signature and
@@ -25,7 +27,9 @@ struct Renew: ParsableCommand {
                 say (evidenceRenewalMarginDays, default 365) or before evidenceRenewBefore. A million signatures cost one
                 timestamp and one hash pass. In the same run, every issued copy whose newest document timestamp's TSA certificate
                 expires within the same margin is renewed with the same TSA (as hoso copy renew does). Run it periodically
-                (e.g. monthly); hoso verify --at DATE uses this evidence.
+                (e.g. monthly); hoso verify --at DATE uses this evidence. From evidenceHashAlgorithmFrom on, evidence uses
+                evidenceHashAlgorithm (sha512): every object whose newest chain uses the old algorithm is re-hashed with the
+                new one, bound to its earlier evidence, under one new timestamp (hash-tree renewal, RFC 4998 §5.2).
                 """))
     }
 
@@ -68,13 +72,19 @@ struct Renew: ParsableCommand {
                     "Dấu thời gian lưu trữ mới \(initial) phủ \(out.covered) đối tượng",
                     "New archive timestamp \(initial) covers \(out.covered) objects"))
         }
+        if let tree = out.treeRenewal {
+            print(
+                t(
+                    "Gia hạn cây băm sang \(out.hashAlgorithm): \(tree) băm lại \(out.treeRenewalCovered) đối tượng",
+                    "Hash-tree renewal to \(out.hashAlgorithm): \(tree) re-hashed \(out.treeRenewalCovered) objects"))
+        }
         for (old, new) in out.renewed.sorted(by: { $0.key < $1.key }) {
             print(t("Đã gia hạn \(old) → \(new)", "Renewed \(old) → \(new)"))
         }
         for (id, until) in out.current.sorted(by: { $0.key < $1.key }) {
             print(t("Còn hiệu lực tới \(HosoClock.format(until)): \(id)", "Valid until \(HosoClock.format(until)): \(id)"))
         }
-        if out.initial == nil && out.renewed.isEmpty {
+        if out.initial == nil && out.renewed.isEmpty && out.treeRenewal == nil {
             print(t("Không cần dấu thời gian lưu trữ nào.", "No archive timestamp needed."))
         }
         if !out.copies.isEmpty {

@@ -85,6 +85,36 @@ import Testing
             #expect(late.status == 7, "\(late)")
             // The archive still checks whole.
             #expect(try run(box, "2022-01-01T00:00:00Z", ["fsck"]).status == 0)
+
+            // The office moves evidence to SHA-512 from 2020-06-01: until a hash-tree renewal, the SHA-256 evidence no
+            // longer suffices; `renew` re-hashes everything under one new timestamp, and the evidence holds again.
+            try box.write(
+                "office.json",
+                """
+                {"officeName": "Phòng Giáo dục và Đào tạo huyện Tân Lập", "superiorBody": "", "place": "Tân Lập",
+                 "signerTitle": "Trưởng phòng", "signerName": "Vũ Minh Tuấn", "officeCode": "PGD-TL",
+                 "workingDays": [1, 2, 3, 4, 5], "holidays": [], "cutoff": "15:00", "closing": "17:00", "utcOffset": "+07:00",
+                 "verificationDays": 5, "copySigners": [], "evidenceHashAlgorithm": "sha512", "evidenceHashAlgorithmFrom": "2020-06-01"}
+                """)
+            try ok(box, "2020-06-01T09:00:00Z", ["office", "set", "office.json"])
+            let stale = try run(box, "2022-01-01T00:00:00Z", ["verify", "gb1", "--at", "2022-01-01", "--json"])
+            #expect(stale.status == 7, "\(stale)")
+            #expect(try stale.json(ReportJSON.self).signatures[0].report.message.en.contains("sha512"), "\(stale)")
+            let rehash = try ok(box, "2020-06-01T10:00:00Z", ["renew", "--key", "pki2020/tsa.p12", "--password-env", "PW", "--json"])
+            struct Outcome: Decodable {
+                var hashAlgorithm: String
+                var treeRenewal: String?
+                var treeRenewalCovered: Int
+            }
+            let o = try rehash.json(Outcome.self)
+            #expect(o.hashAlgorithm == "sha512" && o.treeRenewal != nil, "\(rehash)")
+            #expect(o.treeRenewalCovered >= 2, "\(rehash)")  // the signature and its validation data
+            let again = try ok(box, "2020-06-01T11:00:00Z", ["renew", "--key", "pki2020/tsa.p12", "--password-env", "PW"])
+            #expect(!again.out.contains("Hash-tree renewal") && !again.out.contains("Gia hạn cây băm"), "\(again)")
+            let renewed = try run(box, "2022-01-01T00:00:00Z", ["verify", "gb1", "--at", "2022-01-01", "--json"])
+            #expect(renewed.status == 0, "\(renewed)")
+            #expect(try renewed.json(ReportJSON.self).signatures[0].report.evidence?.timestamps.count == 3, "\(renewed)")
+            #expect(try run(box, "2022-01-01T00:00:00Z", ["fsck"]).status == 0)
         }
     }
 }

@@ -167,8 +167,33 @@ import Testing
             _ = try ok(box, ["bundle", "import", "up.tar.gz", "--archive", "office"], env: env)
             let (officeStatus, atOffice) = try judged("office")
             #expect(officeStatus == schoolStatus && atOffice.indication == atSchool.indication, "\(atOffice)")
+            let held1 = try ok(box, ["ls", "--archive", "office", "--kind", "archive-timestamp"])
+            #expect(held1.out.contains(ats), "\(held1)")
+
+            // The school moves its evidence to SHA-512: the hash-tree renewal travels and the office checks its token
+            // against the tree it recomputes from its own copy of the earlier evidence.
+            try box.write(
+                "office-settings.json",
+                """
+                {"officeName": "Trường THCS A", "superiorBody": "", "place": "Tân Lập", "signerTitle": "Hiệu trưởng",
+                 "signerName": "Vũ Minh Tuấn", "officeCode": "THCS-A", "workingDays": [1, 2, 3, 4, 5], "holidays": [],
+                 "cutoff": "15:00", "closing": "17:00", "utcOffset": "+07:00", "verificationDays": 5, "copySigners": [],
+                 "evidenceHashAlgorithm": "sha512", "evidenceHashAlgorithmFrom": "2025-03-10"}
+                """)
+            _ = try ok(box, ["office", "set", "--archive", "school", "office-settings.json"], env: env)
+            let rehash = try ok(
+                box, ["renew", "--archive", "school", "--key", "pki/tsa.p12", "--password-env", "PW", "--json"],
+                env: env.merging(["HOSO_NOW": "2025-03-20T00:00:00Z"]) { $1 })
+            struct TreeRenewed: Decodable { var treeRenewal: String? }
+            let tree = try #require(try rehash.json(TreeRenewed.self).treeRenewal, "\(rehash)")
+            _ = try ok(box, ["bundle", "create", "--archive", "school", "--for", "phong", "--out", "up2.tar.gz"], env: env)
+            _ = try ok(box, ["bundle", "import", "up2.tar.gz", "--archive", "office"], env: env)
+            let (schoolStatus2, atSchool2) = try judged("school")
+            let (officeStatus2, atOffice2) = try judged("office")
+            #expect(schoolStatus2 == 0 && atSchool2.signatures[0].report.evidence?.timestamps.count == 2, "\(atSchool2)")
+            #expect(officeStatus2 == 0 && atOffice2.signatures[0].report.evidence?.timestamps.count == 2, "\(atOffice2)")
             let held = try ok(box, ["ls", "--archive", "office", "--kind", "archive-timestamp"])
-            #expect(held.out.contains(ats), "\(held)")
+            #expect(held.out.contains(ats) && held.out.contains(tree), "\(held)")
 
             // A forged archive timestamp (a genuine token, claiming other objects) is refused and the office unchanged.
             let real = try ok(box, ["cat", ats, "--archive", "school"]).out

@@ -204,6 +204,91 @@ final class LongTermPKI: Sendable {
         #expect(p.verifier(at: "2045-01-01T00:00:00Z").checkEvidence(good, for: SHA256.hash(other)).indication == .failed)
     }
 
+    /// The 2019 SHA-256 chain (TSA 1, no timestamp renewal), then in 2031 a hash-tree renewal to SHA-512 by TSA 2:
+    /// a new tree over each object's SHA-512 bound to the SHA-512 of the sequence before (RFC 4998 §5.2), unless
+    /// `bind` is false.
+    func sha512Renewal(_ p: LongTermPKI, _ sig: [UInt8], bind: Bool = true) throws -> EvidenceRecord {
+        var er = try evidence(p, sig, renewedAt: nil)
+        let others = (0..<4).map { TimeStampHash.sha512.digest(Array("other object \($0)".utf8)) }
+        let digest = TimeStampHash.sha512.digest(sig)
+        let leaf = bind ? er.renewalLeaf(digest, before: 1, algorithm: .sha512) : digest
+        let tree = HashTree(leaves: others + [leaf], algorithm: .sha512)
+        let reduced = try #require(tree.reduced(for: leaf))
+        let token = try TimeStampAuthority(identity: p.tsa2, clock: .fixed(at("2031-06-01T00:00:00Z")))
+            .token(forDigest: tree.root, algorithm: .sha512)
+        er = EvidenceRecord(
+            archiveTimeStampSequence: er.archiveTimeStampSequence + [
+                [ArchiveTimeStamp(reducedHashtree: reduced.map { $0.map { Hex.encode($0) } }, timeStamp: token)]
+            ],
+            chainAlgorithms: [.sha256, .sha512])
+        return er
+    }
+
+    func judgeData(
+        _ p: LongTermPKI, _ sig: [UInt8], _ er: EvidenceRecord, at time: String = "2045-01-01T00:00:00Z"
+    ) throws
+        -> SignatureReport
+    {
+        let v = p.verifier(at: time)
+        return try v.verify(signature: sig, content: content, evidence: v.checkEvidence(er, data: sig))[0]
+    }
+
+    @Test func hashTreeRenewalToSHA512In2031VerifiedIn2045IsPassed() throws {
+        let p = try pki()
+        let sig = try p.signature()
+        let er = try sha512Renewal(p, sig)
+        let back = try EvidenceRecord.decode(er.encoded())
+        #expect(back == er)
+        #expect(back.digestAlgorithms == ["sha256", "sha512"])
+        #expect(back.archiveTimeStampSequence[1][0].reducedHashtree?[0][0].count == 128)
+        let r = try judgeData(p, sig, back)
+        #expect(r.indication == .passed, "\(r.message.en)")
+        #expect(r.evidence?.existedAt == at("2019-03-05T00:00:00Z"))
+        #expect(r.evidence?.timestamps.count == 2)
+        // The SHA-256 hash alone cannot check a SHA-512 chain.
+        #expect(p.verifier(at: "2045-01-01T00:00:00Z").checkEvidence(back, for: SHA256.hash(sig)).indication == .failed)
+        // The office's rule "sha512 from 2031-01-01": met by this record, not by the SHA-256 one alone.
+        let v = p.verifier(at: "2045-01-01T00:00:00Z")
+        let rule = (TimeStampHash.sha512, at("2031-01-01T00:00:00Z"))
+        #expect(v.checkEvidence(back, data: sig, algorithmFrom: rule).indication == .passed)
+        let old = try evidence(p, sig)
+        let stale = p.verifier(at: "2031-06-02T00:00:00Z").checkEvidence(old, data: sig, algorithmFrom: rule)
+        #expect(stale.indication == .indeterminate)
+        #expect(stale.reason?.en.contains("no hash-tree renewal") == true, "\(String(describing: stale.reason))")
+    }
+
+    @Test func hashTreeRenewalOverTamperedDataOrUnboundIsNotPassed() throws {
+        let p = try pki()
+        let sig = try p.signature()
+        var tampered = sig
+        tampered[tampered.count / 2] ^= 0x01
+        let v = p.verifier(at: "2045-01-01T00:00:00Z")
+        #expect(v.checkEvidence(try sha512Renewal(p, sig), data: tampered).indication != .passed)
+        // A renewal tree over the data alone, not bound to the sequence before: it proves nothing of 2019.
+        let unbound = v.checkEvidence(try sha512Renewal(p, sig, bind: false), data: sig)
+        #expect(unbound.indication == .failed)
+        #expect(unbound.reason?.en.contains("archive timestamp 2") == true, "\(String(describing: unbound.reason))")
+        // Claiming SHA-256 for the renewal chain does not pass either.
+        var relabelled = try sha512Renewal(p, sig)
+        relabelled.chainAlgorithms = ["sha256", "sha256"]
+        relabelled.digestAlgorithms = ["sha256"]
+        #expect(v.checkEvidence(relabelled, data: sig).indication != .passed)
+        #expect(throws: HosoError.self) {
+            var bad = try sha512Renewal(p, sig)
+            bad.chainAlgorithms = ["sha256", "md5"]
+            _ = try EvidenceRecord.decode(bad.encoded())
+        }
+    }
+
+    @Test func sha256OnlyRecordsStillPassWithTheData() throws {
+        let p = try pki()
+        let sig = try p.signature()
+        let er = try evidence(p, sig)
+        #expect(!String(decoding: er.encoded(), as: UTF8.self).contains("chainAlgorithms"))
+        #expect(try judgeData(p, sig, er).indication == .passed)
+        #expect(try judge(p, sig, er).indication == .passed)
+    }
+
     @Test func garbageIsABadEvidenceRecord() {
         #expect(throws: HosoError.self) { try EvidenceRecord.decode(Array("{}".utf8)) }
         #expect(throws: HosoError.self) { try EvidenceRecord.decode(Array(repeating: 0x5b, count: 100)) }
