@@ -2,10 +2,6 @@ import Foundation
 import HosoCore
 import HosoPrimitives
 
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
-
 extension HosoError.Code {
     public static let xlsxInvalid = Self("XLSX_INVALID", .badInput)
 }
@@ -60,11 +56,20 @@ public enum XLSXReader {
     private static func read(_ zip: ZIPParts, source path: String, sheet: String?) throws -> Table {
         var parts = BudgetedParts(zip: zip, path: path)
         let book = try chooseSheet(&parts, sheet: sheet)
-        let shared = try parts.part("xl/sharedStrings.xml").map { SharedStrings(data: $0).strings } ?? []
-        guard let sheetData = try parts.part(book.target) else {
-            throw unreadable(path, "thiếu \(book.target)", "\(book.target) is missing", nil)
+        let shared = try parts.read("xl/sharedStrings.xml") { try sharedStrings($0) } ?? []
+        let cells: [Int: [Int: String]]?
+        do {
+            cells = try parts.read(book.target) { try SheetCells.read($0, shared: shared) }
+        } catch let problem as SheetProblem {
+            // The cell's place, as the other import errors give it: file:row:column (letters; the header may not
+            // be known yet).
+            let at = problem.ref.map { "\(path):\($0.row):\(columnLetters($0.column))" } ?? path
+            throw HosoError(
+                .xlsxInvalid, .both("Tệp Excel không dùng được: " + problem.vi, "Unusable Excel file: " + problem.en), location: at,
+                cause: problem.cause)
         }
-        var table = try table(try grid(sheetData, shared: shared, path: path), path: path)
+        guard let cells else { throw unreadable(path, "thiếu \(book.target)", "\(book.target) is missing", nil) }
+        var table = try table(cells, path: path)
         table.date1904 = book.date1904
         return table
     }
@@ -80,8 +85,9 @@ public enum XLSXReader {
         let path: String
         var total = 0
 
-        /// A part's bytes, nil when the workbook has no such part.
-        mutating func part(_ name: String) throws -> Data? {
+        /// What `body` makes of a part's bytes; nil when the workbook has no such part. Broken XML is an error
+        /// naming the part and the byte.
+        mutating func read<T>(_ name: String, _ body: ([UInt8]) throws -> T) throws -> T? {
             let bytes: [UInt8]
             do {
                 guard let b = try zip.data(name, limit: min(maxPartBytes, maxTotalBytes - total)) else { return nil }
@@ -90,27 +96,27 @@ public enum XLSXReader {
                 throw unreadable(path, "không giải nén được \(name)", "cannot extract \(name)", error.detail)
             }
             total += bytes.count
-            // Excel writes its XML parts in UTF-8. Anything else is refused here: Foundation's XMLParser traps
-            // (kills the process) on a namespace name that is not valid UTF-8, as the XLSX fuzzer found.
+            // Excel writes its XML parts in UTF-8; anything else is refused before it is read.
             guard String(validating: bytes, as: UTF8.self) != nil else {
                 throw unreadable(path, "phần \(name) không phải UTF-8", "part \(name) is not UTF-8", nil)
             }
-            return Data(bytes)
+            do { return try body(bytes) } catch let failure as XMLScanner.Failure {
+                throw unreadable(path, "XML hỏng trong \(name)", "broken XML in \(name)", failure.description)
+            }
         }
     }
 
     /// The sheet to read (the one named, or the first) as the path of its part, and the workbook's date system.
     private static func chooseSheet(_ parts: inout BudgetedParts, sheet: String?) throws -> (target: String, date1904: Bool) {
         let path = parts.path
-        guard let workbook = try parts.part("xl/workbook.xml") else {
-            throw unreadable(path, "thiếu xl/workbook.xml", "xl/workbook.xml is missing", nil)
+        let found = try parts.read("xl/workbook.xml") { workbook in
+            // The 1904 date system (old Mac Excel): day 0 is 1904-01-01 instead of 1899-12-31.
+            (sheets: try elements("sheet", in: workbook), properties: try elements("workbookPr", in: workbook))
         }
-        let sheets = XMLElements(data: workbook, element: "sheet").items
+        guard let found else { throw unreadable(path, "thiếu xl/workbook.xml", "xl/workbook.xml is missing", nil) }
+        let sheets = found.sheets
         guard !sheets.isEmpty else { throw unreadable(path, "không có trang tính", "no worksheet", nil) }
-        // The 1904 date system (old Mac Excel): day 0 is 1904-01-01 instead of 1899-12-31.
-        let date1904 = XMLElements(data: workbook, element: "workbookPr").items.contains {
-            ["1", "true"].contains($0["date1904"]?.lowercased() ?? "")
-        }
+        let date1904 = found.properties.contains { ["1", "true"].contains($0["date1904"]?.lowercased() ?? "") }
         let chosen: [String: String]
         if let sheet {
             guard let s = sheets.first(where: { $0["name"] == sheet }) else {
@@ -122,29 +128,17 @@ public enum XLSXReader {
         } else {
             chosen = sheets[0]
         }
-        // Find the sheet's file through the workbook relationships.
+        // Find the sheet's file through the workbook relationships (the id's prefix is whatever the workbook
+        // declared for the relationships namespace, usually r:).
         var target = "xl/worksheets/sheet1.xml"
-        if let rid = chosen["r:id"], let rels = try parts.part("xl/_rels/workbook.xml.rels") {
-            for r in XMLElements(data: rels, element: "Relationship").items where r["Id"] == rid {
+        if let rid = chosen.first(where: { $0.key.hasSuffix(":id") })?.value,
+            let relationships = try parts.read("xl/_rels/workbook.xml.rels", { try elements("Relationship", in: $0) })
+        {
+            for r in relationships where r["Id"] == rid {
                 if let t = r["Target"] { target = t.hasPrefix("/") ? String(t.dropFirst()) : "xl/" + t }
             }
         }
         return (target, date1904)
-    }
-
-    /// The sheet's cells, row number → column → text, refused with the place of a cell that would be stored wrong.
-    private static func grid(_ sheetData: Data, shared: [String], path: String) throws -> [Int: [Int: String]] {
-        let cells = SheetCells(data: sheetData, shared: shared)
-        if let problem = cells.problem {
-            // The cell's place, as the other import errors give it: file:row:column (letters; the header may not
-            // be known yet).
-            let at = problem.ref.map { "\(path):\($0.row):\(columnLetters($0.column))" } ?? path
-            throw HosoError(
-                .xlsxInvalid, .both("Tệp Excel không dùng được: " + problem.vi, "Unusable Excel file: " + problem.en), location: at,
-                cause: problem.cause)
-        }
-        if let error = cells.error { throw unreadable(path, "XML hỏng", "broken XML", error) }
-        return cells.rows
     }
 
     /// The first row with a cell is the header, each title once; the rows below it that are not blank follow.
@@ -218,69 +212,38 @@ public enum XLSXReader {
     }
 }
 
-/// Collects the attributes of every element with a given name.
-private final class XMLElements: NSObject, XMLParserDelegate {
-    let element: String
+/// The attributes of every element with a given (local) name.
+private func elements(_ name: String, in part: [UInt8]) throws -> [[String: String]] {
     var items = [[String: String]]()
-
-    init(data: Data, element: String) {
-        self.element = element
-        super.init()
-        let p = XMLParser(data: data)
-        p.delegate = self
-        _ = p.parse()
+    try XMLScanner.scan(part) { event in
+        if case .start(name, let attributes) = event { items.append(attributes) }
     }
-
-    func parser(
-        _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-        attributes: [String: String] = [:]
-    ) {
-        if name == element { items.append(attributes) }
-    }
+    return items
 }
 
 /// The shared string table: each <si> is one string, possibly split in rich-text runs (<r><t>…</t></r>).
-private final class SharedStrings: NSObject, XMLParserDelegate {
+private func sharedStrings(_ part: [UInt8]) throws -> [String] {
     var strings = [String]()
-    private var current = ""
-    private var inT = false
-    private var inPhonetic = false
-
-    init(data: Data) {
-        super.init()
-        let p = XMLParser(data: data)
-        p.delegate = self
-        _ = p.parse()
-    }
-
-    func parser(
-        _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-        attributes: [String: String] = [:]
-    ) {
-        switch name {
-        case "si": current = ""
-        case "t": inT = true
-        case "rPh": inPhonetic = true  // phonetic guides are not part of the text
+    var current = ""
+    var inT = false
+    var inPhonetic = false
+    try XMLScanner.scan(part) { event in
+        switch event {
+        case .start("si", _): current = ""
+        case .start("t", _): inT = true
+        case .start("rPh", _): inPhonetic = true  // phonetic guides are not part of the text
+        case .text(let t): if inT && !inPhonetic { current += t }
+        case .end("si"): strings.append(current)
+        case .end("t"): inT = false
+        case .end("rPh"): inPhonetic = false
         default: break
         }
     }
-
-    func parser(_ parser: XMLParser, foundCharacters string: String) {
-        if inT && !inPhonetic { current += string }
-    }
-
-    func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
-        switch name {
-        case "si": strings.append(current)
-        case "t": inT = false
-        case "rPh": inPhonetic = false
-        default: break
-        }
-    }
+    return strings
 }
 
 /// Why a worksheet cannot be used, with the cell where it was found.
-private struct SheetProblem {
+private struct SheetProblem: Error {
     var ref: (column: Int, row: Int)?
     var vi: String
     var en: String
@@ -288,11 +251,9 @@ private struct SheetProblem {
 }
 
 /// The cells of a worksheet as text, by row number and 0-based column. Stops at the first problem.
-private final class SheetCells: NSObject, XMLParserDelegate {
+private struct SheetCells {
     let shared: [String]
     var rows = [Int: [Int: String]]()
-    var error: String?
-    var problem: SheetProblem?
     private var cellCount = 0
     private var ref: (column: Int, row: Int)?
     private var type = ""
@@ -301,29 +262,34 @@ private final class SheetCells: NSObject, XMLParserDelegate {
     private var nextRow = 1
     private var nextColumn = 0
 
-    init(data: Data, shared: [String]) {
-        self.shared = shared
-        super.init()
-        let p = XMLParser(data: data)
-        p.delegate = self
-        if !p.parse(), problem == nil { error = p.parserError.map { "\($0)" } ?? "parse error" }
+    /// The cells of `part`; a `SheetProblem` for a cell that would be stored wrong, an `XMLScanner.Failure` for
+    /// broken XML.
+    static func read(_ part: [UInt8], shared: [String]) throws -> [Int: [Int: String]] {
+        var cells = SheetCells(shared: shared)
+        try XMLScanner.scan(part) { try cells.take($0) }
+        return cells.rows
     }
 
-    private func stop(_ parser: XMLParser, _ ref: (column: Int, row: Int)?, _ vi: String, _ en: String, _ cause: String? = nil) {
-        if problem == nil { problem = SheetProblem(ref: ref, vi: vi, en: en, cause: cause) }
-        parser.abortParsing()
+    private init(shared: [String]) { self.shared = shared }
+
+    private mutating func take(_ event: XMLScanner.Event) throws {
+        switch event {
+        case .start(let name, let attributes): try start(name, attributes)
+        case .text(let string): if inValue { value += string }
+        case .end(let name): try end(name)
+        }
     }
 
-    func parser(
-        _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-        attributes: [String: String] = [:]
-    ) {
-        guard problem == nil else { return }
+    private func problem(_ ref: (column: Int, row: Int)?, _ vi: String, _ en: String, _ cause: String? = nil) -> SheetProblem {
+        SheetProblem(ref: ref, vi: vi, en: en, cause: cause)
+    }
+
+    private mutating func start(_ name: String, _ attributes: [String: String]) throws {
         switch name {
         case "row":
             if let text = attributes["r"] {
                 guard let r = Int(text), r >= 1, r <= XLSXReader.maxRows else {
-                    return stop(parser, nil, "số dòng \"\(text.prefix(20))\" không hợp lệ", "invalid row number \"\(text.prefix(20))\"")
+                    throw problem(nil, "số dòng \"\(text.prefix(20))\" không hợp lệ", "invalid row number \"\(text.prefix(20))\"")
                 }
                 nextRow = r
             }
@@ -332,14 +298,14 @@ private final class SheetCells: NSObject, XMLParserDelegate {
             // The r attribute is optional; without it a cell follows the previous one.
             if let text = attributes["r"] {
                 guard let r = XLSXReader.cellRef(text) else {
-                    return stop(
-                        parser, nil, "tham chiếu ô \"\(text.prefix(20))\" không hợp lệ (tối đa cột XFD, dòng 1048576)",
+                    throw problem(
+                        nil, "tham chiếu ô \"\(text.prefix(20))\" không hợp lệ (tối đa cột XFD, dòng 1048576)",
                         "invalid cell reference \"\(text.prefix(20))\" (at most column XFD, row 1048576)")
                 }
                 ref = r
             } else {
                 guard nextColumn < XLSXReader.maxColumns else {
-                    return stop(parser, nil, "quá \(XLSXReader.maxColumns) cột", "more than \(XLSXReader.maxColumns) columns")
+                    throw problem(nil, "quá \(XLSXReader.maxColumns) cột", "more than \(XLSXReader.maxColumns) columns")
                 }
                 ref = (nextColumn, nextRow)
             }
@@ -351,12 +317,7 @@ private final class SheetCells: NSObject, XMLParserDelegate {
         }
     }
 
-    func parser(_ parser: XMLParser, foundCharacters string: String) {
-        if inValue, problem == nil { value += string }
-    }
-
-    func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
-        guard problem == nil else { return }
+    private mutating func end(_ name: String) throws {
         switch name {
         case "v", "t": inValue = false
         case "c":
@@ -366,23 +327,23 @@ private final class SheetCells: NSObject, XMLParserDelegate {
             switch type {
             case "s":
                 guard let i = Int(value.trimmingCharacters(in: .whitespaces)), i >= 0, i < shared.count else {
-                    return stop(
-                        parser, ref, "ô trỏ tới chuỗi dùng chung \"\(value.prefix(20))\" không có (bảng có \(shared.count))",
+                    throw problem(
+                        ref, "ô trỏ tới chuỗi dùng chung \"\(value.prefix(20))\" không có (bảng có \(shared.count))",
                         "the cell points to shared string \"\(value.prefix(20))\", which does not exist (the table has \(shared.count))")
                 }
                 text = shared[i]
             case "b": text = value == "1" ? "TRUE" : "FALSE"
             case "e":
                 // #N/A, #REF!, #VALUE!…: a formula that failed. Stored as text it would look like a value.
-                return stop(parser, ref, "ô báo lỗi \(value)", "the cell holds the error \(value)", value)
+                throw problem(ref, "ô báo lỗi \(value)", "the cell holds the error \(value)", value)
             default: break
             }
             guard rows[ref.row]?[ref.column] == nil else {
-                return stop(parser, ref, "ô được ghi hai lần", "the cell is given twice")
+                throw problem(ref, "ô được ghi hai lần", "the cell is given twice")
             }
             cellCount += 1
             guard cellCount <= XLSXReader.maxCells else {
-                return stop(parser, ref, "quá \(XLSXReader.maxCells) ô", "more than \(XLSXReader.maxCells) cells")
+                throw problem(ref, "quá \(XLSXReader.maxCells) ô", "more than \(XLSXReader.maxCells) cells")
             }
             rows[ref.row, default: [:]][ref.column] = text
             nextColumn = ref.column + 1
