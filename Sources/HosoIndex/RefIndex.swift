@@ -88,6 +88,12 @@ extension ArchiveIndex {
 
     /// The greatest record id of a type that starts with `prefix` ("BS-2026-" → "BS-2026-000042"), for numbering.
     package func lastRecordId(ofType type: String, prefix: String) throws -> String? {
+        try lastRecordId(ofType: type, prefix: prefix, below: prefix + "\u{10FFFF}")
+    }
+
+    /// The greatest record id of a type that starts with `prefix` and sorts before `below` (a machine's block of
+    /// numbers: "BS-2026-" below "BS-2026-500000").
+    package func lastRecordId(ofType type: String, prefix: String, below: String) throws -> String? {
         try read { db in
             // Ids of one prefix sort together: a range scan of revision_record, not a read of every id of the type.
             try String.fetchOne(
@@ -95,7 +101,7 @@ extension ArchiveIndex {
                 sql: """
                     SELECT recordId FROM revision INDEXED BY revision_record WHERE recordId >= ? AND recordId < ? AND recordType = ?
                     ORDER BY recordId DESC LIMIT 1
-                    """, arguments: [prefix, prefix + "\u{10FFFF}", type])
+                    """, arguments: [prefix, min(below, prefix + "\u{10FFFF}"), type])
         }
     }
 }

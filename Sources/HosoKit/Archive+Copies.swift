@@ -119,7 +119,9 @@ extension Archive {
         let now = clock.now()
         let cal = o.settings.calendar
         let year = cal.component(.year, from: now)
-        let number = try workState.reserveCopyNumber(year: year) { try lastCopyNumber(year: year) }
+        let range = try numberRange(o.settings)
+        let number = try checkNumber(
+            try workState.reserveCopyNumber(year: year) { try lastCopyNumber(year: year, in: range) }, in: range, year: year)
         defer { workState.releaseCopyNumber(year: year, number) }
         let printed = "\(number)/\(year)"
         let (pdf, qrText, entryBytes, ocsp) = try signedCopy(o, number: number, printed: printed, now: now)
@@ -225,10 +227,9 @@ extension Archive {
 
     static func copyRegisterId(year: Int, number: Int) -> String { String(format: "BS-%04d-%06d", year, number) }
 
-    /// The highest copy number of a year in the register (0 before the first).
-    func lastCopyNumber(year: Int) throws -> Int {
-        let stem = String(format: "BS-%04d-", year)
-        return try index.lastRecordId(ofType: CopyRegisterEntry.recordType, prefix: stem).flatMap { Int($0.dropFirst(stem.count)) } ?? 0
+    /// The highest copy number of a year in the register inside `range` (one below the range before the first).
+    func lastCopyNumber(year: Int, in range: ClosedRange<Int>) throws -> Int {
+        try lastNumber(stem: String(format: "BS-%04d-", year), type: CopyRegisterEntry.recordType, in: range)
     }
 
     /// Every copy issued, as the copy register lists them.

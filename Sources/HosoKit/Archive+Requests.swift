@@ -20,6 +20,7 @@ extension Archive {
     /// Records new office settings as a revision, with the reason.
     @discardableResult
     public func setOfficeSettings(_ s: OfficeSettings, author: String, reason: String) throws -> ObjectID {
+        try checkNumberBlocks(s)
         let body = try encodeBody(s)
         if try index.revisions(ofRecord: OfficeSettings.recordId).isEmpty {
             return try createRecord(type: OfficeSettings.recordType, id: OfficeSettings.recordId, body: body, author: author)
@@ -40,18 +41,20 @@ extension Archive {
         let request = r.request(receivedAt: received, deadline: deadline, clerk: clerk)
         // Numbering and creating are one step for the threads of this process (two clerks at once on a server).
         let id = try writing {
-            let id = try nextNumber(prefix: "YC", type: CitizenRequest.recordType, year: settings.calendar.component(.year, from: received))
+            let id = try nextNumber(
+                prefix: "YC", type: CitizenRequest.recordType, year: settings.calendar.component(.year, from: received), settings: settings)
             try createRecord(type: CitizenRequest.recordType, id: id, body: try encodeBody(request), author: clerk)
             return id
         }
         return (id, request)
     }
 
-    /// The next free record id "PREFIX-YEAR-NNNNNN" of a type. Ids are per archive; a node prefix comes with sync.
-    func nextNumber(prefix: String, type: String, year: Int) throws -> String {
+    /// The next free record id "PREFIX-YEAR-NNNNNN" of a type, inside this machine's block of numbers.
+    func nextNumber(prefix: String, type: String, year: Int, settings: OfficeSettings) throws -> String {
         let stem = "\(prefix)-\(year)-"
-        let last = try index.lastRecordId(ofType: type, prefix: stem).flatMap { Int($0.dropFirst(stem.count)) } ?? 0
-        return stem + String(format: "%06d", last + 1)
+        let range = try numberRange(settings)
+        let next = try checkNumber(try lastNumber(stem: stem, type: type, in: range) + 1, in: range, year: year)
+        return stem + String(format: "%06d", next)
     }
 
     /// A citizen's request and its current revision.

@@ -47,10 +47,14 @@ extension Archive {
             for kind in [ObjectKind.certificate, .crl] { for o in try index.objects(kind: kind.rawValue) { try add(o.id) } }
         }
         for r in RevisionRow.parentsFirst(revisions) {
-            // The objects a body names travel just before it (a ledger's page scans); records travel by scope only.
+            // The objects a body names travel just before it (a ledger's page scans); records travel by scope only,
+            // and certificates and CRLs only down from an office (a body may name one, as the office settings name
+            // the machines' node certificates, and the peer would refuse the whole bundle for it).
             for ref in CanonicalJSON.references(inCanonical: try store.read(ObjectID(hex: r.id)!)) where !inScope.contains(ref) {
                 let oid = ObjectID(hex: ref)!
-                if store.exists(oid), try store.header(of: oid).kind != .record { try add(ref) }
+                guard store.exists(oid) else { continue }
+                let kind = try store.header(of: oid).kind
+                if kind != .record, rule.trustOut || (kind != .certificate && kind != .crl) { try add(ref) }
             }
             try add(r.id)
         }

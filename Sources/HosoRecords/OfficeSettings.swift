@@ -37,6 +37,47 @@ public struct OfficeSettings: Codable, Sendable, Equatable {
     public var evidenceHashAlgorithm: String?
     /// The date (YYYY-MM-DD) from which `evidenceHashAlgorithm` must be used. nil with an algorithm: at once.
     public var evidenceHashAlgorithmFrom: String?
+    /// Which numbers each machine (sync node) of the office gives to requests and copies, so that two machines
+    /// working offline never give the same number. nil or empty: this archive is the office's only numbering
+    /// machine and uses 1…999,999. With blocks, a machine without one of its own numbers nothing.
+    public var numberBlocks: [NumberBlock]?
+
+    /// The request and copy numbers one node gives each year: `first`…`last`, inclusive.
+    public struct NumberBlock: Codable, Sendable, Equatable {
+        /// The node id (`hoso node show`).
+        public var node: String
+        /// A name for people reading the settings ("máy tiếp nhận 1").
+        public var name: String?
+        public var first: Int
+        public var last: Int
+
+        public init(node: String, name: String? = nil, first: Int, last: Int) {
+            self.node = node
+            self.name = name
+            self.first = first
+            self.last = last
+        }
+    }
+
+    /// The largest number a request or copy may have: record ids carry it in six digits.
+    public static let maxNumber = 999_999
+
+    /// What is wrong with `numberBlocks`: a block outside 1…999,999 or backwards, a node given twice, two blocks that
+    /// share a number.
+    public var numberBlockProblems: [String] {
+        let blocks = numberBlocks ?? []
+        var out = [String]()
+        for b in blocks where !(1 <= b.first && b.first <= b.last && b.last <= Self.maxNumber) {
+            out.append("\(b.node.prefix(16)): \(b.first)…\(b.last)")
+        }
+        for (i, a) in blocks.enumerated() {
+            for b in blocks[(i + 1)...] {
+                if a.node == b.node { out.append("\(a.node.prefix(16)) ×2") }
+                if a.first <= b.last && b.first <= a.last { out.append("\(a.first)…\(a.last) ∩ \(b.first)…\(b.last)") }
+            }
+        }
+        return out
+    }
 
     public init(
         officeName: String,
@@ -55,7 +96,8 @@ public struct OfficeSettings: Codable, Sendable, Equatable {
         evidenceRenewalMarginDays: Int? = nil,
         evidenceRenewBefore: String? = nil,
         evidenceHashAlgorithm: String? = nil,
-        evidenceHashAlgorithmFrom: String? = nil
+        evidenceHashAlgorithmFrom: String? = nil,
+        numberBlocks: [NumberBlock]? = nil
     ) {
         self.officeName = officeName
         self.superiorBody = superiorBody
@@ -74,6 +116,7 @@ public struct OfficeSettings: Codable, Sendable, Equatable {
         self.evidenceRenewBefore = evidenceRenewBefore
         self.evidenceHashAlgorithm = evidenceHashAlgorithm
         self.evidenceHashAlgorithmFrom = evidenceHashAlgorithmFrom
+        self.numberBlocks = numberBlocks
     }
 
     public static let defaults = OfficeSettings(
