@@ -103,6 +103,9 @@ extension RecordRef {
             return [("document", b["document"]), ("signer", b["signer"]), ("request", b["requestId"])].compactMap { k, v in
                 v?.stringValue.map { RecordRef(k, $0) }
             }
+        case "extract":
+            // The extract log of a document, and the downloads a code has given.
+            return [("document", b["document"]), ("code", b["code"])].compactMap { k, v in v?.stringValue.map { RecordRef(k, $0) } }
         case CitizenRequest.recordType:
             guard case .array(let issued)? = b["issued"] else { return [] }
             return Array(Set(issued.compactMap { ($0["document"])?.stringValue.map { RecordRef("document", $0) } }))

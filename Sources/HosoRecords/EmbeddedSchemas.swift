@@ -8,6 +8,8 @@ public enum EmbeddedSchemas {
         "archive.schema.json": text(PackageResources.archive_schema_json),
         "assignment.schema.json": text(PackageResources.assignment_schema_json),
         "bundle.schema.json": text(PackageResources.bundle_schema_json),
+        "download-code.schema.json": text(PackageResources.download_code_schema_json),
+        "extract.schema.json": text(PackageResources.extract_schema_json),
         "grade-book.schema.json": text(PackageResources.grade_book_schema_json),
         "ledger-appendix.schema.json": text(PackageResources.ledger_appendix_schema_json),
         "ledger-mapping.schema.json": text(PackageResources.ledger_mapping_schema_json),

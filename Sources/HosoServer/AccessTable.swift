@@ -91,14 +91,15 @@ enum AccessTable {
 
     /// Routes for anyone, signed in or not.
     static let open: Set<String> = [
-        "GET /", "GET /login", "GET /verify", "GET /static/{name}", "GET /sync/**",
+        "GET /", "GET /login", "GET /verify", "GET /download", "GET /static/{name}", "GET /sync/**",
         "POST /login", "POST /logout",  // checked: the login cookie's token, the session's token
         "POST /verify", "POST /api/verify",  // public verification: acts as nobody
+        "POST /download",  // a family's one-time code: gives one document, logged
         "POST /api/session",  // JSON only, which a cross-site form cannot send
         "POST /sync/**",  // peers sign every request with their node key
     ]
     /// Open routes that change state without a session's CSRF token, each for the reason given above.
-    static let tokenFree: Set<String> = ["POST /verify", "POST /api/verify", "POST /api/session", "POST /sync/**"]
+    static let tokenFree: Set<String> = ["POST /verify", "POST /api/verify", "POST /download", "POST /api/session", "POST /sync/**"]
 
     /// Refuses to start a router with a route this table does not classify, a route in both lists, or a GET route
     /// behind a role that does not say what it shows (`shows`). The tables are parameters for the tests.

@@ -21,6 +21,7 @@ enum Pages {
         NavItem(path: "/admin/users", title: .both("Tài khoản", "Accounts"), roles: [.admin]),
         NavItem(path: "/admin/audit", title: .both("Nhật ký truy cập", "Access log"), roles: [.admin]),
         NavItem(path: "/verify", title: .both("Kiểm tra bản sao", "Verify a copy"), roles: Set(Role.allCases)),
+        NavItem(path: "/download", title: .both("Tải học bạ", "Download a học bạ"), roles: []),
     ]
 
     static func layout(_ context: HosoContext, title: String, @HTMLBuilder _ body: () -> [HTML]) -> HTML {
@@ -36,7 +37,10 @@ enum Pages {
                 el("header") {
                     el("a", [("href", "/"), ("class", "brand")], text: "hồ sơ")
                     el("nav") {
-                        for item in nav where context.session.map({ item.roles.contains($0.user.role) }) ?? (item.path == "/verify") {
+                        for item in nav
+                        where context.session.map({ item.roles.contains($0.user.role) })
+                            ?? (item.path == "/verify" || item.path == "/download")
+                        {
                             el("a", [("href", item.path)], text: context.t(item.title))
                         }
                     }

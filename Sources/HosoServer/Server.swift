@@ -300,6 +300,7 @@ public enum HosoServer {
         RecordRoutes.add(to: routes, state: state)
         DigitizeRoutes.add(to: routes, state: state)
         VerifyRoutes.add(to: routes, state: state)
+        DownloadRoutes.add(to: routes, state: state)
         AdminRoutes.add(to: routes, state: state)
         APIRoutes.add(to: routes, state: state)
         SyncRoutes.add(to: routes, state: state)

@@ -28,7 +28,7 @@ struct Hoso: ParsableCommand {
                 GradeBookCommand.self, TranscriptCommand.self,
                 RecordCommand.self, History.self, Conflicts.self, LedgerCommand.self, Find.self,
                 Sign.self, Verify.self, Timestamp.self, Renew.self, TrustCommand.self, PKICommand.self, TSACommand.self,
-                RequestCommand.self, OfficeCommand.self, CopyCommand.self,
+                RequestCommand.self, OfficeCommand.self, CopyCommand.self, ExtractCommand.self,
                 NodeCommand.self, PeerCommand.self, LogCommand.self, BundleCommand.self, SyncCommand.self, Serve.self, UserCommand.self,
                 InternalCheck.self,
             ]

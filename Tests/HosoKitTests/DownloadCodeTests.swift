@@ -1,0 +1,71 @@
+import Foundation
+import HosoCore
+import HosoKit
+import HosoRecords
+import HosoTestSupport
+import Testing
+
+/// One-time download codes and the extract log: the code gives the signed document once, until it expires, and
+/// every download is an extract record.
+@Suite struct DownloadCodeTests {
+    let dir = TempDirectory()
+
+    /// An office archive with one issued copy; its register line is the record the codes give.
+    func issued() throws -> (OfficeArchiveFixture, record: String, pdf: [UInt8]) {
+        let f = try OfficeArchiveFixture(in: dir.path)
+        let req = try CopyTests.request(f.archive, serial: "Số 001234/BT", holder: "Lò Thị Mai")
+        let c = try f.archive.issueCopy(entryRef: "Số 001234/BT", requestId: req, signer: f.office, clerk: "vanthu")
+        return (f, String(format: "BS-%04d-%06d", c.register.year, c.register.copyNumber), c.pdf)
+    }
+
+    @Test func aCodeGivesTheDocumentOnceAndTheDownloadIsLogged() throws {
+        let (f, record, pdf) = try issued()
+        let a = f.archive
+        let (code, expires) = try a.newDownloadCode(document: record, purpose: "copy", issuedBy: "vanthu", note: "mẹ em Mai")
+        #expect(code.range(of: "^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$", options: .regularExpression) != nil)
+        #expect(expires > a.clock.now())
+        // The code itself is nowhere in the archive's records: only its hashes.
+        for o in try a.list(kind: .record) {
+            #expect(
+                !String(decoding: try a.read(ObjectID(hex: o.id)!), as: UTF8.self).contains(code.replacingOccurrences(of: "-", with: "")))
+        }
+        // Typed as a parent might: lower case, spaces, O for 0.
+        let typed = code.lowercased().replacingOccurrences(of: "-", with: " ").replacingOccurrences(of: "0", with: "o")
+        let given = try a.redeemDownloadCode(typed)
+        #expect(given.bytes == pdf && given.document == record)
+        #expect(throws: HosoError(.downloadCodeUsed, .both("", ""))) { _ = try a.redeemDownloadCode(code) }
+        let log = try a.extracts(of: record)
+        #expect(log.count == 1 && log[0].channel == "family-download" && log[0].file == given.file.hex && log[0].code != nil)
+    }
+
+    @Test func unknownMistypedAndExpiredCodesGiveNothing() throws {
+        let (f, record, _) = try issued()
+        let a = f.archive
+        let (code, _) = try a.newDownloadCode(document: record, purpose: "copy", issuedBy: "vanthu", days: 7, uses: 2)
+        for bad in ["", "ABCD-EFGH-JKMN", String(code.dropLast()), code + "0", "<script>", String(repeating: "A", count: 10_000)] {
+            #expect(throws: HosoError(.downloadCodeUnknown, .both("", ""))) { _ = try a.redeemDownloadCode(bad) }
+        }
+        // Eight days later the code is over, though it had a download left.
+        let later = try Archive.open(at: a.root, clock: .fixed(a.clock.now().addingTimeInterval(8 * 86_400)))
+        #expect(throws: HosoError(.downloadCodeExpired, .both("", ""))) { _ = try later.redeemDownloadCode(code) }
+        #expect(try later.extracts(of: record).isEmpty)
+        // A record with no signed document gets no code.
+        #expect(throws: HosoError(.noDocumentToGive, .both("", ""))) {
+            _ = try a.newDownloadCode(document: "office-settings", purpose: "copy", issuedBy: "vanthu")
+        }
+    }
+
+    /// Ten parents at once with a code good for two downloads: exactly two get the document.
+    @Test func concurrentDownloadsNeverExceedTheCode() throws {
+        let (f, record, _) = try issued()
+        let a = f.archive
+        let (code, _) = try a.newDownloadCode(document: record, purpose: "copy", issuedBy: "vanthu", uses: 2)
+        let results = Locked<[Bool]>([])
+        DispatchQueue.concurrentPerform(iterations: 10) { _ in
+            let ok = (try? a.redeemDownloadCode(code)) != nil
+            results.withLock { $0.append(ok) }
+        }
+        #expect(results.withLock { $0.filter { $0 }.count } == 2)
+        #expect(try a.extracts(of: record).count == 2)
+    }
+}
