@@ -175,3 +175,35 @@ enum DownloadCode {
 
     static func hash(_ code: String) -> String { SHA256.hex(Array("hoso download code\n\(normalized(code) ?? code)".utf8)) }
 }
+
+// MARK: - Transfer to another school
+
+extension Archive {
+    /// Sends `records` (a student's học bạ) to the peer `peerName` with the next sync, bundle or HTTP, whatever the
+    /// peer's scope: each gets an extract record (channel "transfer", to the peer), which travels with it, so the
+    /// receiving school shows it as received from here, not issued there. The receiver must accept the record types
+    /// from this peer (`<hoc-ba:*`, `<extract:*` in its scope for us) and checks them on arrival like any sync.
+    @discardableResult
+    public func transfer(records: [String], to peerName: String, by: String) throws -> [String] {
+        let peer = try peer(named: peerName)
+        var sent = [String]()
+        for record in records {
+            let given = try documentFile(record)
+            // The node id too: the receiver knows itself by it, whatever name each side gave the other.
+            let extract = try recordExtract(given, channel: "transfer", by: by, to: "\(peer.name) [\(peer.node.prefix(16))]")
+            sent += [record, extract]
+        }
+        try nodeFiles.withLock {
+            var state = try nodeFiles.loadState(peer.node)
+            state.transfers = Array(Set(state.transfers ?? []).union(sent)).sorted()
+            try nodeFiles.saveState(peer.node, state)
+        }
+        return sent
+    }
+
+    /// Where a record came from when another school transferred it here: the transfer's extract record, or nil.
+    public func transferredIn(_ record: String) throws -> Extract? {
+        guard let me = try? nodeInfo().node.prefix(16) else { return nil }
+        return try extracts(of: record).last { $0.channel == "transfer" && $0.to?.hasSuffix("[\(me)]") == true }
+    }
+}

@@ -19,8 +19,8 @@ extension Archive {
 
     /// Every object this node would send to `peer` that is not in `known`: in-scope revisions with the objects their
     /// bodies name (scans, copies; not other records or manifests), every signature over an in-scope revision, and
-    /// for a school peer of an office, every certificate and CRL; every OCSP response and archive timestamp.
-    /// Revisions come parents first.
+    /// for a school peer of an office, every certificate and CRL; every OCSP response and archive timestamp; and the
+    /// records transferred to the peer (`transfer`), whatever its scope. Revisions come parents first.
     func outgoing(to peer: Peer, me: NodeInfo, known: Set<String>) throws -> [BundleObject] {
         let rule = try LinkRule(peer: peer, me: me, localOnly: Self.localOnlyTypes, trustStoreType: Self.trustStoreType)
         var out = [BundleObject]()
@@ -36,10 +36,12 @@ extension Archive {
         var inScope = Set<String>()
         var signed = Set<String>()
         var revisions = [RevisionRow]()
+        let transfers = Set(try nodeFiles.loadState(peer.node).transfers ?? [])
         for obj in try index.objects(kind: ObjectKind.record.rawValue) {
             guard let r = try index.revision(obj.id) else { continue }
-            if rule.sharesSignatures(type: r.recordType, id: r.recordId) { signed.insert(obj.id) }
-            guard rule.sends(type: r.recordType, id: r.recordId) else { continue }
+            let transferred = transfers.contains(r.recordId)
+            if transferred || rule.sharesSignatures(type: r.recordType, id: r.recordId) { signed.insert(obj.id) }
+            guard transferred || rule.sends(type: r.recordType, id: r.recordId) else { continue }
             inScope.insert(obj.id)
             if !known.contains(obj.id) { revisions.append(r) }
         }

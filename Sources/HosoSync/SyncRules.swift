@@ -72,6 +72,8 @@ package struct PeerState: Codable {
     package var recentNonces = [String]()
     /// The size of this node's log checkpoint that the peer last said it holds: a bundle's consistency proof starts there.
     package var peerHolds: UInt64?
+    /// Records sent to this peer whatever its scope: a học bạ transferred with its student (`Archive.transfer`).
+    package var transfers: [String]?
 
     package init() {}
 

@@ -2,6 +2,8 @@ import Foundation
 import HosoCore
 import HosoKit
 import HosoRecords
+import HosoSigning
+import HosoStore
 import HosoTestSupport
 import Testing
 
@@ -67,5 +69,37 @@ import Testing
         }
         #expect(results.withLock { $0.filter { $0 }.count } == 2)
         #expect(try a.extracts(of: record).count == 2)
+    }
+}
+
+extension DownloadCodeTests {
+    /// A document transferred to another school goes with the next sync whatever the link's scope, with its extract
+    /// record, and the receiver shows it as received from the sender, not issued there.
+    @Test func aTransferredDocumentArrivesAsReceived() throws {
+        let (f, record, pdf) = try issued()
+        let a = f.archive
+        let b = try Archive.create(at: dir.path + "/truong-b", clock: a.clock)
+        for (x, name) in [(a, "truong-a"), (b, "truong-b")] {
+            try x.initNode(
+                name: name, role: .school,
+                identity: try DemoPKI.issueNode(pki: dir.path + "/pki", name: name, organization: "test", clock: a.clock))
+        }
+        func cert(_ x: Archive) throws -> Certificate { try Certificate(der: try x.read(ObjectID(hex: try x.nodeInfo().certificate)!)) }
+        try a.addPeer(name: "truong-b", certificate: cert(b), role: .school, scope: ["note:*"], author: "admin")
+        try b.addPeer(name: "truong-a", certificate: cert(a), role: .school, scope: ["<copy:*", "<extract:*"], author: "admin")
+        // Nothing of it goes by scope alone.
+        _ = try a.createBundle(for: "truong-b", out: dir.path + "/b0.tar")
+        _ = try b.importBundle(dir.path + "/b0.tar")
+        #expect(try b.heads(record: record).isEmpty)
+
+        try a.transfer(records: [record], to: "truong-b", by: "hieutruong")
+        _ = try a.createBundle(for: "truong-b", out: dir.path + "/b1.tar")
+        _ = try b.importBundle(dir.path + "/b1.tar")
+        #expect(try b.heads(record: record) == a.heads(record: record))
+        let arrived = try b.transferredIn(record)
+        #expect(arrived?.channel == "transfer" && arrived?.by == "hieutruong")
+        #expect(try b.read(ObjectID(hex: try #require(arrived).file)!) == pdf)
+        // At the sender it is a transfer out, not in.
+        #expect(try a.transferredIn(record) == nil && a.extracts(of: record).count == 1)
     }
 }
