@@ -5,14 +5,16 @@ import HosoSigning
 import HosoTransport
 
 /// The agent's own pages (Vietnamese first, English beneath) and its small JSON answers. No script, nothing from
-/// elsewhere, never framed: a page of another site cannot show the PIN form inside its own.
+/// elsewhere, never framed: a page of another site cannot show the PIN form inside its own. The referrer policy is
+/// same-origin, not no-referrer: with no-referrer Chrome sends `Origin: null` on the page's own form post, which the
+/// confirmation's origin check must be able to tell from a foreign one.
 enum AgentPages {
     static let headers = [
         (
             "Content-Security-Policy",
             "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
         ),
-        ("X-Frame-Options", "DENY"), ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer"),
+        ("X-Frame-Options", "DENY"), ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin"),
         ("Cache-Control", "no-store"),
     ]
 
