@@ -235,10 +235,11 @@ def teacher_signs_with_the_agent():
         d.find_element(By.ID, "confirm").click()
         # Signed, then back on the grade book (the agent's page returns after two seconds).
         try:
-            wait(d, lambda drv: drv.current_url == book_url, 60)
-        except Exception:
+            wait(d, lambda drv: drv.current_url == book_url)
+        except Exception as e:
+            # The agent's answer says why (an origin refused, a signature the server did not accept).
             shot(d, "15-agent-after")
-            raise AssertionError("not back on the book: " + d.current_url + " " + d.page_source[:3000])
+            raise AssertionError("not back on the book: " + d.current_url + " " + d.page_source[:3000]) from e
         status = wait(d, EC.presence_of_element_located((By.ID, "signature-status")))
         assert status.get_attribute("data-indication") == "PASSED", status.text
         shot(d, "15-gradebook-signed-by-agent")
