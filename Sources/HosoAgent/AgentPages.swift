@@ -32,20 +32,7 @@ enum AgentPages {
         return Hex.encode((0..<16).map { _ in UInt8.random(in: 0...255, using: &g) })
     }
 
-    static func esc(_ s: String) -> String {
-        var out = ""
-        for c in s {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(c)
-            }
-        }
-        return out
-    }
+    static func esc(_ s: String) -> String { HTMLText.escape(s) }
 
     /// `application/x-www-form-urlencoded`, as the confirmation form posts it.
     static func parseForm(_ body: [UInt8]) -> [String: String] {

@@ -31,6 +31,13 @@ enum GradeBookRoutes {
                         for id in ids { el("li") { el("a", [("href", "/gradebook?id=" + queryEscape(id))], text: id) } }
                     }
                     if ids.isEmpty { el("p", [("class", "note")], text: context.t("Chưa có sổ điểm.", "No grade books yet.")) }
+                    if s.user.role == .teacher {
+                        el("p") {
+                            el(
+                                "a", [("href", "/gradebooks/sign"), ("id", "sign-many")],
+                                text: context.t("Ký nhiều sổ điểm một lượt", "Sign many grade books at once"))
+                        }
+                    }
                 })
         }
 

@@ -57,7 +57,7 @@ struct AgentRun: ParsableCommand {
     @Option(
         name: .long,
         help: ArgumentHelp(t("Khóa trên token (URI pkcs11:).", "The key on the token (a pkcs11: URI)."), valueName: "pkcs11:URI"))
-    var key = "pkcs11:"
+    var key = "pkcs11:type=private"
     @Option(
         name: .long,
         help: ArgumentHelp(
