@@ -96,6 +96,8 @@ enum AgentSigningRoutes {
                 throw HosoError(.forbidden, .both("Bản này không thuộc lượt ký", "This revision is not in the batch"), location: hex)
             }
             let bytes = try await state.archive.with { try $0.read(item.revision) }
+            // Marks are personal data: the agent's read is logged as the teacher's.
+            try await state.audit(actor: batch.user, action: "read", target: "gradebook:\(item.record)", detail: "agent")
             return Response(
                 status: .ok, headers: [.contentType: "application/octet-stream"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         }
@@ -178,8 +180,11 @@ final class AgentBatches: Sendable {
     }
 
     func put(_ token: String, _ b: Batch) {
+        let now = b.expires.addingTimeInterval(-AgentSigningRoutes.lifetime)
         map.withLock { m in
-            if m.count >= Self.limit { m = m.filter { $0.value.expires > b.expires.addingTimeInterval(-AgentSigningRoutes.lifetime) } }
+            if m.count >= Self.limit { m = m.filter { $0.value.expires > now } }
+            // Still full of live batches: the oldest makes room (its teacher asks again).
+            if m.count >= Self.limit, let oldest = m.min(by: { $0.value.expires < $1.value.expires }) { m[oldest.key] = nil }
             m[token] = b
         }
     }
