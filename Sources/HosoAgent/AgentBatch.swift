@@ -64,6 +64,8 @@ public struct PendingBatch: Sendable {
     public var returnURL: String?
     public var items: [FetchedItem]
     public var created: Date
+    /// Wrong PINs typed for this batch: a token locks itself after a few, so the agent stops asking first.
+    public var pinFailures = 0
     public var outcome: BatchOutcome?
 }
 

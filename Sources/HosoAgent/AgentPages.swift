@@ -108,6 +108,17 @@ enum AgentPages {
             """)
     }
 
+    static func tooManyPINs(_ b: PendingBatch) -> HTTPService.Response {
+        page(
+            "Sai mã PIN", status: 403,
+            """
+            <h1 id="too-many-pins">Sai mã PIN \(AgentState.maxPinFailures) lần: lượt ký đã hủy, không ký gì
+            <span class="en">Wrong PIN \(AgentState.maxPinFailures) times: the batch was cancelled, nothing was signed</span></h1>
+            <p>Hãy kiểm tra mã PIN rồi ký lại từ trang sổ điểm; nhập sai nhiều lần nữa có thể khóa token.
+            <span class="en">Check the PIN and start again from the grade book; more wrong PINs may lock the token.</span></p>
+            """)
+    }
+
     static func cancelled(_ b: PendingBatch) -> HTTPService.Response {
         page("Đã hủy", refresh: b.returnURL, "<h1>Đã hủy, không ký gì <span class=\"en\">Cancelled: nothing was signed</span></h1>")
     }

@@ -114,6 +114,8 @@ final class AgentState: Sendable {
     let logins = Mutex(0)
     let signing = NSLock()
     static let maxOpen = 20
+    /// Below the usual token's own limit (often 3 to 10 tries before it locks), so the teacher can still try later.
+    static let maxPinFailures = 3
     static let lifetime: TimeInterval = 15 * 60
 
     init(config: AgentConfig, pairingCode: String) {
@@ -213,6 +215,15 @@ final class AgentState: Sendable {
             done.outcome = try BatchFetch.sign(b, identity: identity, logins: 1, at: config.clock.now(), timeout: config.timeout)
             batches.withLock { $0[id] = done }
             return AgentPages.result(done)
+        } catch let e as HosoError where e.code == .badPassword {
+            let failures = batches.withLock { m -> Int in
+                m[id]?.pinFailures += 1
+                let n = m[id]?.pinFailures ?? Self.maxPinFailures
+                if n >= Self.maxPinFailures { m[id] = nil }
+                return n
+            }
+            guard failures < Self.maxPinFailures else { return AgentPages.tooManyPINs(b) }
+            return AgentPages.confirm(b, certificate: config.certificate, error: e.message)
         } catch let e as HosoError {
             return AgentPages.confirm(b, certificate: config.certificate, error: e.message)
         } catch {

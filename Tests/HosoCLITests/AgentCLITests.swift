@@ -156,13 +156,21 @@ import Glibc
             try #require(made.status == 201, "\(made.text)")
             let path = String(try #require(made.json["confirm"] as? String).dropFirst(agentURL.count))
             let nonce = String(try #require(try HTTP.exchange(ap, "GET", path).text.firstMatch(of: /name="nonce" value="([0-9a-f]+)"/)?.1))
+            let noNonce = try HTTP.exchange(
+                ap, "POST", path, headers: [("Origin", agentURL), Self.form], body: Array("pin=\(AgentFixture.pin)&action=sign".utf8))
+            #expect(noNonce.status == 403)
             let wrong = try HTTP.exchange(
                 ap, "POST", path, headers: [("Origin", agentURL), Self.form], body: Array("nonce=\(nonce)&pin=0000&action=sign".utf8))
             #expect(wrong.text.contains("id=\"error\"") && wrong.text.contains("PIN"), "\(wrong.text)")
             #expect(!wrong.text.contains("data-signed"))
-            let noNonce = try HTTP.exchange(
-                ap, "POST", path, headers: [("Origin", agentURL), Self.form], body: Array("pin=\(AgentFixture.pin)&action=sign".utf8))
-            #expect(noNonce.status == 403)
+            // Three wrong PINs end the batch before the token locks itself.
+            var last: HTTP.Answer?
+            for _ in 0..<2 {
+                last = try HTTP.exchange(
+                    ap, "POST", path, headers: [("Origin", agentURL), Self.form], body: Array("nonce=\(nonce)&pin=0000&action=sign".utf8))
+            }
+            #expect(last?.status == 403 && last?.text.contains("too-many-pins") == true, "\(last?.text ?? "")")
+            #expect(try HTTP.exchange(ap, "GET", path).status == 404, "the batch is gone after three wrong PINs")
         }
     }
 
