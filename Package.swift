@@ -84,6 +84,9 @@ let package = Package(
         .target(name: "HosoSync", dependencies: ["HosoCore", "HosoPrimitives", "HosoStore", "HosoSigning", "HosoTransport", "HosoLog"]),
         .target(name: "HosoKit", dependencies: ["HosoCore", "HosoPrimitives", "HosoStore", "HosoIndex", "HosoRecords", "HosoGrades",
                                                 "HosoSigning", "HosoCopies", "HosoSync", "HosoTransport", "HosoLog"]),
+        // The teacher's signing agent (`hoso agent`): loopback HTTP for the web page, the PKCS#11 token, CAdES signing,
+        // and the registry of the tokens' PKCS#11 libraries. The key stays on the teacher's machine.
+        .target(name: "HosoAgent", dependencies: ["HosoCore", "HosoPrimitives", "HosoRecords", "HosoGrades", "HosoSigning", "HosoTransport"]),
         // The web application's accounts, sessions and audit log: a SQLite file of the node's own (server.sqlite).
         .target(name: "HosoAccounts", dependencies: [
             "HosoCore", "HosoPrimitives", "HosoSigning",  // password hashes, tokens, the audit chain's SHA-256
@@ -99,7 +102,7 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
         .executableTarget(name: "hoso", dependencies: [
-            "HosoKit", "HosoAccounts", "HosoServer",
+            "HosoKit", "HosoAccounts", "HosoServer", "HosoAgent",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -146,7 +149,7 @@ let package = Package(
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),  // to write .xlsx fixtures
         ]),
         .testTarget(name: "HosoSyncTests", dependencies: ["HosoSync", "HosoStore", "HosoSigning", "HosoTestSupport"]),
-        .testTarget(name: "HosoCLITests", dependencies: ["HosoKit", "HosoTestSupport"]),
+        .testTarget(name: "HosoCLITests", dependencies: ["HosoKit", "HosoTransport", "HosoTestSupport"]),
         .testTarget(name: "HosoServerTests", dependencies: [
             "HosoServer", "HosoAccounts", "HosoKit", "HosoSigning", "HosoRecords", "HosoCopies", "HosoStore", "HosoTestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -209,6 +209,44 @@ def teacher_enters_marks_and_signs():
         d.quit()
 
 
+def teacher_signs_with_the_agent():
+    d = browser()
+    try:
+        sign_in(d, "teacher")
+        d.get(URL + "/gradebooks")
+        link = next(a for a in d.find_elements(By.CSS_SELECTOR, "#gradebooks a") if a.text.endswith("/hk2"))
+        link.click()
+        status = wait(d, EC.presence_of_element_located((By.ID, "signature-status")))
+        assert status.get_attribute("data-indication") == "UNSIGNED", status.text
+        book_url = d.current_url
+        agent = d.find_element(By.ID, "agent-url")
+        agent.clear()
+        agent.send_keys(os.environ["HOSO_AGENT_URL"])
+        d.find_element(By.ID, "agent-code").send_keys(os.environ["HOSO_AGENT_CODE"])
+        shot(d, "13-gradebook-agent")
+        d.find_element(By.ID, "agent-sign-submit").click()
+        # The agent's own page, on loopback: what will be signed, read by the agent from the server's bytes.
+        pin = wait(d, EC.presence_of_element_located((By.ID, "pin")))
+        assert d.current_url.startswith(os.environ["HOSO_AGENT_URL"] + "/confirm/"), d.current_url
+        items = d.find_element(By.ID, "items").text
+        assert "Toán" in items and "9A" in items and "Học kì II" in items and "Trường THCS Tân Lập" in items, items
+        shot(d, "14-agent-confirm")
+        pin.send_keys("1234")
+        d.find_element(By.ID, "confirm").click()
+        # Signed, then back on the grade book (the agent's page returns after two seconds).
+        try:
+            wait(d, lambda drv: drv.current_url == book_url)
+        except Exception as e:
+            # The agent's answer says why (an origin refused, a signature the server did not accept).
+            shot(d, "15-agent-after")
+            raise AssertionError("not back on the book: " + d.current_url + " " + d.page_source[:3000]) from e
+        status = wait(d, EC.presence_of_element_located((By.ID, "signature-status")))
+        assert status.get_attribute("data-indication") == "PASSED", status.text
+        shot(d, "15-gradebook-signed-by-agent")
+    finally:
+        d.quit()
+
+
 def teacher_cannot_open_requests():
     d = browser()
     try:
@@ -256,6 +294,7 @@ if "pdf" in state:
     check("a member of the public verifies the PDF (and a changed one fails)", public_verifies_pdf)
     check("a member of the public verifies a scan of the QR code on a phone-sized screen", public_verifies_qr_scan_on_a_phone)
 check("a teacher enters marks (averages computed as typed and on saving) and signs", teacher_enters_marks_and_signs)
+check("a teacher signs a grade book on a token through the signing agent (PIN typed on the agent's page)", teacher_signs_with_the_agent)
 check("a teacher may not open a request", teacher_cannot_open_requests)
 check(
     "an admin sees the sync status (node, peer, what waits) but no records; the registrar a ledger's history, on a phone",

@@ -38,6 +38,8 @@ enum AccessTable {
         "GET /api/gradebooks": bookReaders, "GET /api/gradebook": bookReaders,
         "POST /gradebook/save": bookWriters, "POST /gradebook/sign": bookWriters,
         "POST /api/gradebook/marks": bookWriters, "POST /api/gradebook/sign": bookWriters,
+        // A batch for the teacher's signing agent (`AgentSigningRoutes`): the subject teacher's own books.
+        "POST /api/agent/batches": bookWriters, "GET /gradebooks/sign": bookWriters,
         // Accounts and the access log: the admin, who sees no records.
         "GET /admin/users": admins, "POST /admin/users": admins, "POST /admin/users/{name}/disable": admins,
         "GET /admin/audit": admins,
@@ -82,7 +84,7 @@ enum AccessTable {
         "GET /requests": .noSingleRecord, "GET /api/requests": .noSingleRecord,
         "GET /ledger": .noSingleRecord, "GET /api/ledger/search": .noSingleRecord,
         "GET /records": .noSingleRecord, "GET /api/records": .noSingleRecord,
-        "GET /gradebooks": .noSingleRecord, "GET /api/gradebooks": .noSingleRecord,
+        "GET /gradebooks": .noSingleRecord, "GET /api/gradebooks": .noSingleRecord, "GET /gradebooks/sign": .noSingleRecord,
         // Node names and counts; the digitizing form; accounts and the access log (no records); one's session.
         "GET /sync-status": .noSingleRecord, "GET /api/sync-status": .noSingleRecord, "GET /digitize": .noSingleRecord,
         "GET /admin/users": .noSingleRecord, "GET /api/users": .noSingleRecord,
@@ -97,9 +99,13 @@ enum AccessTable {
         "POST /download",  // a family's one-time code: gives one document, logged
         "POST /api/session",  // JSON only, which a cross-site form cannot send
         "POST /sync/**",  // peers sign every request with their node key
+        // The signing agent: the batch token its teacher's session made, and only that batch's revisions.
+        "GET /api/agent/revisions/{rev}", "POST /api/agent/signatures",
     ]
     /// Open routes that change state without a session's CSRF token, each for the reason given above.
-    static let tokenFree: Set<String> = ["POST /verify", "POST /api/verify", "POST /download", "POST /api/session", "POST /sync/**"]
+    static let tokenFree: Set<String> = [
+        "POST /verify", "POST /api/verify", "POST /download", "POST /api/session", "POST /sync/**", "POST /api/agent/signatures",
+    ]
 
     /// Refuses to start a router with a route this table does not classify, a route in both lists, or a GET route
     /// behind a role that does not say what it shows (`shows`). The tables are parameters for the tests.

@@ -5,7 +5,7 @@ import Hummingbird
 enum StaticRoutes {
     static let files: [String: (type: String, body: String)] = [
         "app.css": ("text/css; charset=utf-8", css),
-        "app.js": ("text/javascript; charset=utf-8", js),
+        "app.js": ("text/javascript; charset=utf-8", js + AgentSigningRoutes.js),
     ]
 
     static func add(to router: some RouterMethods<HosoContext>) {

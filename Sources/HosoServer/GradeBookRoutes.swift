@@ -31,6 +31,13 @@ enum GradeBookRoutes {
                         for id in ids { el("li") { el("a", [("href", "/gradebook?id=" + queryEscape(id))], text: id) } }
                     }
                     if ids.isEmpty { el("p", [("class", "note")], text: context.t("Chưa có sổ điểm.", "No grade books yet.")) }
+                    if s.user.role == .teacher {
+                        el("p") {
+                            el(
+                                "a", [("href", "/gradebooks/sign"), ("id", "sign-many")],
+                                text: context.t("Ký nhiều sổ điểm một lượt", "Sign many grade books at once"))
+                        }
+                    }
                 })
         }
 
@@ -46,7 +53,7 @@ enum GradeBookRoutes {
             return htmlResponse(
                 page(
                     context, s, id: id, book: book, report: report, problems: [], saved: request.uri.queryParameters.get("saved"),
-                    owns: owns))
+                    owns: owns, allowKeyUpload: state.config.allowKeyUpload))
         }
 
         saves.post("/gradebook/save") { request, context -> Response in
@@ -59,7 +66,9 @@ enum GradeBookRoutes {
             } catch let e as HosoProblems {
                 let book = try await state.archive.with { try $0.gradeBook(record: id) }
                 return htmlResponse(
-                    page(context, s, id: id, book: book, report: nil, problems: e.problems, saved: nil, form: form, owns: true),
+                    page(
+                        context, s, id: id, book: book, report: nil, problems: e.problems, saved: nil, form: form, owns: true,
+                        allowKeyUpload: state.config.allowKeyUpload),
                     status: .badRequest)
             }
         }
@@ -191,6 +200,13 @@ enum GradeBookRoutes {
     ) async throws
         -> SignOutcome
     {
+        guard state.config.allowKeyUpload else {
+            throw HosoError(
+                .forbidden,
+                .both(
+                    "Máy chủ không nhận tệp khóa: hãy ký bằng thiết bị ký (token) qua công cụ ký trên máy",
+                    "This server takes no key files: sign with your token through the signing agent"))
+        }
         let outcome = try await state.archive.with { a in
             try requireOwnBook(s, try a.gradeBook(record: id), in: a)
             let identity = try PKCS12.open(key, password: password, source: keyName)
@@ -232,7 +248,7 @@ enum GradeBookRoutes {
 
     static func page(
         _ c: HosoContext, _ s: Session, id: String, book: GradeBook, report: SignedRevisionReport?,
-        problems: [HosoError], saved: String?, form: Form? = nil, owns: Bool
+        problems: [HosoError], saved: String?, form: Form? = nil, owns: Bool, allowKeyUpload: Bool
     ) -> HTML {
         let info = book.info
         // Only the book's own teacher gets the forms (the server refuses anyone else's save or signature anyway).
@@ -268,7 +284,10 @@ enum GradeBookRoutes {
                         "Sổ điểm này của giáo viên \(info.teacher): chỉ giáo viên đó được sửa điểm và ký.",
                         "This grade book is teacher \(info.teacher)'s: only they may change marks and sign."))
             }
-            if owns { signForm(c, s, id: id) }
+            if owns {
+                AgentSigningRoutes.signCard(c, s, records: [id])
+                if allowKeyUpload { signForm(c, s, id: id) }
+            }
         }
     }
 

@@ -1,3 +1,5 @@
+import HosoPrimitives
+
 /// A tiny HTML builder. Text nodes and attribute values are always escaped, so a name typed as
 /// `<script>` is shown as text; only the constants of this module (CSS, JS) are inserted raw.
 public struct HTML: Sendable {
@@ -13,23 +15,7 @@ public struct HTML: Sendable {
     /// Trusted markup that this module wrote itself (never user input).
     static func trusted(_ s: StaticString) -> HTML { HTML(rendered: "\(s)") }
 
-    static func escape(_ s: String) -> String {
-        // Fast path: most text has nothing to escape.
-        guard s.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }) else { return s }
-        var out = ""
-        out.reserveCapacity(s.utf8.count + 16)
-        for ch in s.unicodeScalars {
-            switch ch {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(ch)
-            }
-        }
-        return out
-    }
+    static func escape(_ s: String) -> String { HTMLText.escape(s) }
 }
 
 @resultBuilder

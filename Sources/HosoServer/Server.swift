@@ -37,6 +37,9 @@ public struct ServerConfig: Sendable {
     public var bodyLimits = BodyLimits()
     /// A session unused this long ends (its absolute lifetime is 12 hours).
     public var sessionIdleTimeout: TimeInterval = 30 * 60
+    /// Whether a teacher may still sign by uploading a .p12 and its password (`hoso serve --allow-key-upload`). Off by
+    /// default: the key stays on the teacher's token and `hoso agent` signs (`AgentSigningRoutes`).
+    public var allowKeyUpload = false
 
     public init(
         archivePath: String, officeIdentity: SigningIdentity? = nil, timestamp: TimestampSource? = nil,
@@ -296,6 +299,7 @@ public enum HosoServer {
         AuthRoutes.add(to: routes, state: state)
         ClerkRoutes.add(to: routes, state: state)
         GradeBookRoutes.add(to: routes, state: state)
+        AgentSigningRoutes.add(to: routes, state: state)
         LedgerRoutes.add(to: routes, state: state)
         RecordRoutes.add(to: routes, state: state)
         DigitizeRoutes.add(to: routes, state: state)
@@ -347,6 +351,7 @@ public struct BodyLimits: Sendable {
         if path.hasPrefix("/sync/") { return sync }
         if path == "/digitize" || path == "/api/digitize" { return uploads }
         if path == "/verify" || path == "/api/verify" { return verify }
+        if path == "/api/agent/signatures" { return AgentSigningRoutes.maxSignaturesBody }
         return Self.forms
     }
 }

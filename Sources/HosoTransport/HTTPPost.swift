@@ -5,7 +5,8 @@ import Synchronization
 import FoundationNetworking
 #endif
 
-/// One synchronous HTTP POST (URLSession underneath), for hoso's small clients: the TSA client and the sync client.
+/// One synchronous HTTP POST (or GET) (URLSession underneath), for hoso's small clients: the TSA client, the sync
+/// client and the signing agent.
 /// Callers turn `Failure` into their own errors.
 public enum HTTPPost {
     public struct Reply: Sendable {
@@ -21,11 +22,13 @@ public enum HTTPPost {
         case noHTTPReply
     }
 
-    public static func send(_ url: URL, body: [UInt8], headers: [(String, String)], timeout: TimeInterval) throws(Failure) -> Reply {
+    public static func send(
+        _ url: URL, method: String = "POST", body: [UInt8], headers: [(String, String)], timeout: TimeInterval
+    ) throws(Failure) -> Reply {
         var r = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout)
-        r.httpMethod = "POST"
+        r.httpMethod = method
         for (name, value) in headers { r.setValue(value, forHTTPHeaderField: name) }
-        r.httpBody = Data(body)
+        if method != "GET" { r.httpBody = Data(body) }
         let config = URLSessionConfiguration.ephemeral
         config.timeoutIntervalForRequest = timeout
         config.timeoutIntervalForResource = timeout

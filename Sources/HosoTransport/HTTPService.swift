@@ -184,6 +184,8 @@ struct ServiceResponder: HTTPResponder {
             let name = field.name.canonicalName
             headers[name] = headers[name].map { $0 + ", " + field.value } ?? field.value
         }
+        // HTTP/1's Host header arrives as the request's authority.
+        if headers["host"] == nil, let authority = request.head.authority { headers["host"] = authority }
         var req = HTTPService.Request(method: request.method.rawValue, path: path, headers: headers)
         if let preflight = r.preflight, let refusal = preflight(req) {
             // The body stays unread: the connection closes after the answer.

@@ -44,6 +44,13 @@ struct Serve: ParsableCommand {
                 "Đặt cookie Secure (khi truy cập qua HTTPS, ví dụ sau proxy TLS).",
                 "Mark cookies Secure (when reached over HTTPS, e.g. behind a TLS proxy)."))) var secureCookies = false
     @OptionGroup var tls: TLSOptions
+    @Flag(
+        name: .long,
+        help: ArgumentHelp(
+            t(
+                "Vẫn cho giáo viên ký bằng cách tải tệp khóa .p12 lên (mặc định tắt: ký bằng token qua `hoso agent`).",
+                "Still let teachers sign by uploading a .p12 key file (off by default: sign on the token with `hoso agent`).")))
+    var allowKeyUpload = false
     @Option(
         name: .customLong("trusted-proxy"),
         help: ArgumentHelp(
@@ -62,6 +69,7 @@ struct Serve: ParsableCommand {
             archivePath: global.archivePath, officeIdentity: identity, timestamp: tsa.map { .url($0) },
             secureCookies: secureCookies, clock: try global.clock(), tls: tls.files, limits: listener.limits)
         config.trustedProxies = Set(trustedProxy)
+        config.allowKeyUpload = allowKeyUpload
         config.bodyLimits = uploads.limits
         guard let checker = ownExecutable() else {
             throw HosoError(.internalError, .both("Không tìm thấy tệp chương trình hoso", "Cannot find the hoso executable"))

@@ -45,6 +45,8 @@ struct Fixture: Sendable {
             archivePath: dir.path + "/a", officeIdentity: officeKey ? office : nil, clock: .fixed(now), passwordCost: Self.cost)
         // Uploads are checked in a child `hoso`, as `hoso serve` does.
         config.publicChecks.checker = hosoBinary
+        // The .p12 upload these tests exercise is off by default (`hoso agent` signs instead).
+        config.allowKeyUpload = true
         let store = try ServerStore(path: dir.path + "/a/" + ServerStore.fileName, clock: .fixed(now), cost: Self.cost)
         for role in Role.allCases {
             try store.addUser(
