@@ -7,7 +7,8 @@ import HosoSigning
 /// Where a grade book stands in its year, in the words a teacher uses: not signed, signed, locked, or a correction
 /// waiting for the principal.
 public enum GradeBookStanding: String, Sendable, Codable {
-    case unsigned, signed, locked, correctionPending = "correction-pending"
+    case unsigned, signed, locked
+    case correctionPending = "correction-pending"
 
     public var label: LocalizedText {
         switch self {
@@ -63,16 +64,26 @@ extension Archive {
     /// The grade books `person` is assigned to as subject teacher (or homeroom teacher of the class), with where each
     /// stands: sorted by school, year, class, subject and term.
     public func teacherBooks(person: String) throws -> [GradeBookListing] {
+        try gradeBookListings { _, body in
+            try isAssigned(person: person, roles: [.subjectTeacher, .homeroomTeacher], recordType: GradeBookInfo.recordType, body: body)
+        }
+    }
+
+    /// The grade books `include` accepts (given the record id and the current body), with where each stands, sorted
+    /// by school, year, class, subject and term. Books in conflict are left out.
+    public func gradeBookListings(_ include: (String, JSONValue) throws -> Bool) throws -> [GradeBookListing] {
         let pending = Set(try correctionRequests().filter { $0.status == .pending }.map(\.book))
         var out = [GradeBookListing]()
         for id in try recordIds(ofType: GradeBookInfo.recordType) {
-            guard let (_, rev) = try? current(record: id), let info = try? GradeBook(body: rev.body, source: id).info,
-                try isAssigned(person: person, roles: [.subjectTeacher, .homeroomTeacher], recordType: rev.recordType, body: rev.body)
+            // Read from the body as stored: a list must show a book even when its marks need fixing.
+            guard let (_, rev) = try? current(record: id), let school = rev.body["school"]?.stringValue,
+                let className = rev.body["class"]?.stringValue, let year = rev.body["schoolYear"]?.stringValue,
+                let term = rev.body["term"]?.stringValue.flatMap(Term.parse), try include(id, rev.body)
             else { continue }
             out.append(
                 GradeBookListing(
-                    id: id, school: info.school, className: info.className, subject: info.subject, term: info.term,
-                    schoolYear: info.schoolYear, standing: try standing(of: id, body: rev.body, pending: pending.contains(id))))
+                    id: id, school: school, className: className, subject: rev.body["subject"]?.stringValue ?? "", term: term,
+                    schoolYear: year, standing: try standing(of: id, body: rev.body, pending: pending.contains(id))))
         }
         return out.sorted {
             ($0.school, $0.schoolYear, $0.className, $0.subject, $0.term.rawValue)
@@ -80,12 +91,20 @@ extension Archive {
         }
     }
 
+    /// Where one grade book stands.
+    public func standing(ofGradeBook id: String) throws -> GradeBookStanding {
+        let (_, rev) = try current(record: id)
+        let pending = try correctionRequests(book: id).contains { $0.status == .pending }
+        return try standing(of: id, body: rev.body, pending: pending)
+    }
+
     /// A pending correction first, then the lock, then whether the subject teacher signed the current revision.
     func standing(of id: String, body: JSONValue, pending: Bool) throws -> GradeBookStanding {
         if pending { return .correctionPending }
         if !(try locks(covering: body)).isEmpty { return .locked }
         let head = try heads(record: id)
-        let signed = try head.contains { h in try index.signatures(ofRevision: h).contains { $0.role == SignerRole.subjectTeacher.rawValue } }
+        let signed = try head.contains { h in try index.signatures(ofRevision: h).contains { $0.role == SignerRole.subjectTeacher.rawValue }
+        }
         return signed ? .signed : .unsigned
     }
 
@@ -106,7 +125,9 @@ extension Archive {
             var item = BatchSignItem(
                 book: id, className: rev.body["class"]?.stringValue ?? "", subject: rev.body["subject"]?.stringValue ?? "",
                 term: rev.body["term"]?.stringValue ?? "", outcome: .skipped)
-            if case .refused(_, let why) = try entitlement(certificate: identity.certificate.fingerprint, role: role, for: rev, at: clock.now()) {
+            if case .refused(_, let why) = try entitlement(
+                certificate: identity.certificate.fingerprint, role: role, for: rev, at: clock.now())
+            {
                 item.say(why)
             } else if try index.signatures(ofRevision: revId.hex).contains(where: { $0.signer == signer && $0.role == role.rawValue }) {
                 item.say(.both("đã ký bản hiện tại", "the current revision is signed already"))

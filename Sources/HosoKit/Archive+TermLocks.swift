@@ -36,7 +36,8 @@ extension Archive {
         principal: String, author: String
     ) throws -> TermLock {
         try setLock(
-            TermLock(school: school, schoolYear: schoolYear, term: term, className: className, subject: subject,
+            TermLock(
+                school: school, schoolYear: schoolYear, term: term, className: className, subject: subject,
                 principal: principal, principalName: ""), locked: true, author: author, reason: "khóa sổ / term locked")
     }
 
@@ -50,7 +51,8 @@ extension Archive {
             throw HosoError(.recordReasonRequired, .both("Mở khóa cần lý do", "Unlocking needs a reason"), location: "reason")
         }
         return try setLock(
-            TermLock(school: school, schoolYear: schoolYear, term: term, className: className, subject: subject,
+            TermLock(
+                school: school, schoolYear: schoolYear, term: term, className: className, subject: subject,
                 principal: principal, principalName: ""), locked: false, author: author, reason: reason)
     }
 
@@ -73,6 +75,11 @@ extension Archive {
             time: HosoClock.format(clock.now()), reason: existing.isEmpty ? nil : reason, body: lock.body)
         try put(rev)
         return lock
+    }
+
+    /// The assignments `person` holds (today or not), for the screens that offer what they may do.
+    public func assignments(ofPerson person: String) throws -> [Assignment] {
+        try identityRecords().assignments.filter { $0.person == person }
     }
 
     /// The principal's person record, when they hold the principal assignment for `school` (and the year) today.
@@ -190,7 +197,9 @@ extension Archive {
     /// the request was made from, in the same commit as the approval that names it; a book changed since is refused
     /// (the teacher asks again from what is there now).
     @discardableResult
-    public func decideCorrection(_ id: String, approve: Bool, principal: String, note: String?, author: String) throws
+    public func decideCorrection(
+        _ id: String, approve: Bool, principal: String, note: String?, author: String
+    ) throws
         -> CorrectionRequest
     {
         var request = try correctionRequest(id)

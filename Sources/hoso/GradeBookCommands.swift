@@ -122,7 +122,10 @@ struct GradeBookImport: ParsableCommand {
                 csv: csv, source: file, header: classHeader, settings: book.settings(inClass), author: write.who.resolved,
                 reason: write.reason ?? "")
             if output.json { return printJSON(["request": r.recordId, "status": r.status.rawValue, "book": r.book]) }
-            return print(t("Đã gửi đề nghị sửa \(r.recordId); chờ hiệu trưởng duyệt.", "Filed correction request \(r.recordId); awaiting the principal."))
+            return print(
+                t(
+                    "Đã gửi đề nghị sửa \(r.recordId); chờ hiệu trưởng duyệt.",
+                    "Filed correction request \(r.recordId); awaiting the principal."))
         }
         let result = try archive.importGradeBook(
             csv: csv, source: file, header: classHeader, settings: book.settings(inClass),

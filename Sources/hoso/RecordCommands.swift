@@ -132,7 +132,9 @@ struct History: ParsableCommand {
             }
             printJSON(
                 try rows.map {
-                    Item(revision: $0, head: heads.contains($0.id), correction: try archive.correction(committing: $0.id, book: recordId)?.recordId)
+                    Item(
+                        revision: $0, head: heads.contains($0.id),
+                        correction: try archive.correction(committing: $0.id, book: recordId)?.recordId)
                 })
             return
         }
@@ -143,7 +145,11 @@ struct History: ParsableCommand {
             if !r.parents.isEmpty { print("  \(t("sau", "parents")): \(r.parents.joined(separator: ", "))") }
             if let reason = r.reason { print("  \(t("lý do", "reason")): \(reason)") }
             if let c = try archive.correction(committing: r.id, book: recordId) {
-                print("  " + t("SỬA SAU KHÓA SỔ — \(c.decidedByName ?? "") duyệt", "CORRECTION AFTER THE TERM LOCK — approved by \(c.decidedByName ?? "")"))
+                print(
+                    "  "
+                        + t(
+                            "SỬA SAU KHÓA SỔ — \(c.decidedByName ?? "") duyệt",
+                            "CORRECTION AFTER THE TERM LOCK — approved by \(c.decidedByName ?? "")"))
             }
         }
     }

@@ -12,7 +12,9 @@ struct TermScopeOptions: ParsableArguments {
     var term: Term
     @Option(name: .customLong("class"), help: ArgumentHelp(t("Chỉ một lớp.", "One class only."), valueName: "C"))
     var className: String?
-    @Option(name: .long, help: ArgumentHelp(t("Chỉ một môn của lớp (cần --class).", "One subject of the class (needs --class)."), valueName: "M"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(t("Chỉ một môn của lớp (cần --class).", "One subject of the class (needs --class)."), valueName: "M"))
     var subject: String?
 
     func validate() throws {
@@ -25,7 +27,8 @@ struct PrincipalOption: ParsableArguments {
     @Option(
         name: .customLong("as"),
         help: ArgumentHelp(
-            t("Mã hồ sơ người của hiệu trưởng (phải có phân công hiệu trưởng trường đó).",
+            t(
+                "Mã hồ sơ người của hiệu trưởng (phải có phân công hiệu trưởng trường đó).",
                 "The principal's person record id (must hold the principal assignment for the school)."), valueName: "PERSON"))
     var person: String
 }
@@ -73,7 +76,8 @@ struct TermLockCommand: ParsableCommand {
 
 struct TermUnlock: ParsableCommand {
     static var configuration: CommandConfiguration {
-        CommandConfiguration(commandName: "unlock", abstract: t("Mở khóa sổ (ghi lại, kèm lý do).", "Unlock a term (recorded, with a reason)."))
+        CommandConfiguration(
+            commandName: "unlock", abstract: t("Mở khóa sổ (ghi lại, kèm lý do).", "Unlock a term (recorded, with a reason)."))
     }
 
     @OptionGroup var global: GlobalOptions
@@ -115,7 +119,8 @@ struct CorrectionCommand: ParsableCommand {
     static var configuration: CommandConfiguration {
         CommandConfiguration(
             commandName: "correction",
-            abstract: t("Đề nghị sửa sổ điểm sau khóa sổ: xem, duyệt, từ chối.", "Correction requests after a term lock: list, approve, refuse."),
+            abstract: t(
+                "Đề nghị sửa sổ điểm sau khóa sổ: xem, duyệt, từ chối.", "Correction requests after a term lock: list, approve, refuse."),
             subcommands: [CorrectionList.self, CorrectionDecide.self, CorrectionRefuse.self])
     }
 }
@@ -156,7 +161,8 @@ struct CorrectionDecide: ParsableCommand {
     static var configuration: CommandConfiguration {
         CommandConfiguration(
             commandName: "approve",
-            abstract: t("Hiệu trưởng duyệt đề nghị sửa: bản sửa được ghi.", "The principal approves a request: the correction is committed."))
+            abstract: t(
+                "Hiệu trưởng duyệt đề nghị sửa: bản sửa được ghi.", "The principal approves a request: the correction is committed."))
     }
 
     @OptionGroup var global: GlobalOptions
@@ -169,7 +175,8 @@ struct CorrectionDecide: ParsableCommand {
     var request: String
 
     func run() throws {
-        let r = try global.openArchive().decideCorrection(request, approve: true, principal: principal.person, note: note, author: who.resolved)
+        let r = try global.openArchive().decideCorrection(
+            request, approve: true, principal: principal.person, note: note, author: who.resolved)
         if output.json { return printJSON(["request": r.recordId, "status": r.status.rawValue, "revision": r.revision ?? ""]) }
         print(t("Đã duyệt; bản sửa \(r.revision ?? "") của \(r.book)", "Approved; correction \(r.revision ?? "") of \(r.book)"))
     }
@@ -190,7 +197,8 @@ struct CorrectionRefuse: ParsableCommand {
     var request: String
 
     func run() throws {
-        let r = try global.openArchive().decideCorrection(request, approve: false, principal: principal.person, note: note, author: who.resolved)
+        let r = try global.openArchive().decideCorrection(
+            request, approve: false, principal: principal.person, note: note, author: who.resolved)
         if output.json { return printJSON(["request": r.recordId, "status": r.status.rawValue]) }
         print(t("Đã từ chối đề nghị sửa \(r.recordId)", "Refused correction request \(r.recordId)"))
     }
@@ -238,7 +246,8 @@ struct GradeBookSign: ParsableCommand {
             school: school, schoolYear: year, className: className, term: term, identity: identity, role: role,
             timestamp: stamp.source
         ) { n, total, item in
-            let what = item.outcome == .signed ? t("đã ký", "signed") : item.outcome == .failed ? t("LỖI", "FAILED") : t("bỏ qua", "skipped")
+            let what =
+                item.outcome == .signed ? t("đã ký", "signed") : item.outcome == .failed ? t("LỖI", "FAILED") : t("bỏ qua", "skipped")
             FileHandle.standardError.write(Data("[\(n)/\(total)] \(item.subject) \(item.className) \(item.term): \(what)\n".utf8))
         }
         let failed = items.filter { $0.outcome == .failed }.count
@@ -246,8 +255,10 @@ struct GradeBookSign: ParsableCommand {
             printJSON(items)
         } else {
             let signed = items.filter { $0.outcome == .signed }.count
-            print(t("Đã ký \(signed) sổ điểm, bỏ qua \(items.count - signed - failed), lỗi \(failed).",
-                "Signed \(signed) grade books, skipped \(items.count - signed - failed), failed \(failed)."))
+            print(
+                t(
+                    "Đã ký \(signed) sổ điểm, bỏ qua \(items.count - signed - failed), lỗi \(failed).",
+                    "Signed \(signed) grade books, skipped \(items.count - signed - failed), failed \(failed)."))
             for i in items where i.outcome != .signed {
                 print("  \(i.subject) \(i.className) \(i.term): \(t(i.message ?? "", i.messageEn ?? ""))")
             }
