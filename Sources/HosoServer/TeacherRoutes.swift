@@ -28,17 +28,17 @@ enum TeacherRoutes {
         teachers.get("/my-classes/marks") { request, context -> Response in
             let s = try context.signedIn()
             let id = request.uri.queryParameters.get("id") ?? ""
-            let (book, standing) = try await ownBook(state: state, session: s, id: id)
+            let (book, standing, correction) = try await ownBook(state: state, session: s, id: id)
             try await state.audit(actor: s.user.name, action: "read", target: "gradebook:\(id)", detail: "my-classes")
             let done = request.uri.queryParameters.get("done")
-            return htmlResponse(marksPage(context, s, id: id, book: book, standing: standing, done: done))
+            return htmlResponse(marksPage(context, s, id: id, book: book, standing: standing, correction: correction, done: done))
         }
 
         saves.post("/my-classes/marks") { request, context -> Response in
             let s = try context.signedIn()
             let id = request.uri.queryParameters.get("id") ?? ""
             let form = try context.submittedForm()
-            let (book, standing) = try await ownBook(state: state, session: s, id: id)
+            let (book, standing, correction) = try await ownBook(state: state, session: s, id: id)
             var cellErrors = [String: String]()
             for name in markFields(book) {
                 guard let typed = form.value(name) else { continue }
@@ -78,7 +78,9 @@ enum TeacherRoutes {
                 }
             }
             return htmlResponse(
-                marksPage(context, s, id: id, book: book, standing: standing, form: form, cellErrors: cellErrors, problems: problems),
+                marksPage(
+                    context, s, id: id, book: book, standing: standing, correction: correction, form: form, cellErrors: cellErrors,
+                    problems: problems),
                 status: .badRequest)
         }
     }
@@ -91,11 +93,15 @@ enum TeacherRoutes {
         }
     }
 
-    static func ownBook(state: ServerState, session s: Session, id: String) async throws -> (GradeBook, GradeBookStanding) {
+    /// The teacher's own book, where it stands, and the approved correction that made its current revision, if any.
+    static func ownBook(
+        state: ServerState, session s: Session, id: String
+    ) async throws -> (GradeBook, GradeBookStanding, CorrectionRequest?) {
         try await state.archive.with { a in
             let book = try a.gradeBook(record: id)
             try GradeBookRoutes.requireOwnBook(s, book, in: a)
-            return (book, try a.standing(ofGradeBook: id))
+            let head = try a.current(record: id).0.hex
+            return (book, try a.standing(ofGradeBook: id), try a.correction(committing: head, book: id))
         }
     }
 
@@ -158,7 +164,8 @@ enum TeacherRoutes {
     }
 
     static func marksPage(
-        _ c: HosoContext, _ s: Session, id: String, book: GradeBook, standing: GradeBookStanding, done: String? = nil,
+        _ c: HosoContext, _ s: Session, id: String, book: GradeBook, standing: GradeBookStanding, correction: CorrectionRequest?,
+        done: String? = nil,
         form: Form? = nil, cellErrors: [String: String] = [:], problems: [HosoError] = []
     ) -> HTML {
         let info = book.info
@@ -178,6 +185,14 @@ enum TeacherRoutes {
                 standingText(c, standing)
             }
             el("p") { el("a", [("href", "/my-classes")], text: c.t("← Lớp của tôi", "← My classes")) }
+            if let correction {
+                el(
+                    "p", [("class", "card correction-note"), ("id", "correction-note")],
+                    text: c.t(
+                        "Bản hiện tại là bản sửa sau khóa sổ, do \(correction.decidedByName ?? "") duyệt. Lý do: \(correction.reason). Bản đã ký trước vẫn được lưu trong lịch sử.",
+                        "The current revision is a correction after the term lock, approved by \(correction.decidedByName ?? ""). Reason: \(correction.reason). The earlier signed revision stays in the history."
+                    ))
+            }
             if done == "saved" {
                 el("p", [("class", "note"), ("id", "saved"), ("role", "status")], text: c.t("Đã lưu điểm.", "The marks were saved."))
             }
