@@ -145,4 +145,21 @@ extension Archive {
         }
         return items
     }
+
+    /// Builds (creates or revises) the class summary of one term from the class's grade books of the term, with the
+    /// conduct results the homeroom teacher gives; the homeroom teacher then signs it (`sign`, role homeroom-teacher).
+    /// A summary that differs from its current revision needs `reason`.
+    public func buildClassSummary(
+        school: String, className: String, schoolYear: String, term: Term, conduct: [String: LearningResult] = [:],
+        author: String, reason: String? = nil, dryRun: Bool = false
+    ) throws -> RecordSaveResult {
+        let books = try gradeBookIds(school: school, schoolYear: schoolYear, className: className, term: term).map {
+            try gradeBook(record: $0)
+        }
+        let body = try ClassSummary.build(
+            books: books, school: school, className: className, schoolYear: schoolYear, term: term, conduct: conduct)
+        let id = ClassSummary.recordId(school: school, schoolYear: schoolYear, className: className, term: term)
+        return try commit(
+            try planSave(type: ClassSummary.recordType, id: id, body: body, reason: reason), author: author, reason: reason, dryRun: dryRun)
+    }
 }

@@ -8,6 +8,7 @@ public enum EmbeddedSchemas {
         "archive.schema.json": text(PackageResources.archive_schema_json),
         "assignment.schema.json": text(PackageResources.assignment_schema_json),
         "bundle.schema.json": text(PackageResources.bundle_schema_json),
+        "class-summary.schema.json": text(PackageResources.class_summary_schema_json),
         "correction-request.schema.json": text(PackageResources.correction_request_schema_json),
         "grade-book.schema.json": text(PackageResources.grade_book_schema_json),
         "ledger-appendix.schema.json": text(PackageResources.ledger_appendix_schema_json),

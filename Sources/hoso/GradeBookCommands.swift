@@ -40,7 +40,7 @@ private struct WarningJSON: Encodable {
 }
 
 /// "Created …" / "Would create …" and the like, for one saved record.
-private func describe(_ s: RecordSaveResult, what: (vi: String, en: String)) -> String {
+func describe(_ s: RecordSaveResult, what: (vi: String, en: String)) -> String {
     switch (s.change, s.dryRun) {
     case (.created, false):
         return t(
@@ -70,7 +70,7 @@ struct GradeBookCommand: ParsableCommand {
             abstract: t(
                 "Sổ điểm (một lớp × môn × học kì): nhập từ CSV, xuất ra CSV.",
                 "Grade books (one class × subject × term): import from CSV, export to CSV."),
-            subcommands: [GradeBookImport.self, GradeBookExport.self, GradeBookSign.self])
+            subcommands: [GradeBookImport.self, GradeBookExport.self, GradeBookSign.self, GradeBookSummary.self])
     }
 }
 
