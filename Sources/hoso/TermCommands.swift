@@ -157,6 +157,26 @@ struct CorrectionList: ParsableCommand {
     }
 }
 
+/// What approving and refusing share: the archive, the principal acting, the request.
+struct DecisionOptions: ParsableArguments {
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var principal: PrincipalOption
+    @OptionGroup var who: AuthorOption
+    @OptionGroup var output: OutputOptions
+    @Argument(help: ArgumentHelp(t("Mã đề nghị sửa.", "The request's id."), valueName: "REQUEST-ID"))
+    var request: String
+
+    func decide(approve: Bool, note: String?) throws {
+        let r = try global.openArchive().decideCorrection(
+            request, approve: approve, principal: principal.person, note: note, author: who.resolved)
+        if output.json { return printJSON(["request": r.recordId, "status": r.status.rawValue, "revision": r.revision ?? ""]) }
+        print(
+            approve
+                ? t("Đã duyệt; bản sửa \(r.revision ?? "") của \(r.book)", "Approved; correction \(r.revision ?? "") of \(r.book)")
+                : t("Đã từ chối đề nghị sửa \(r.recordId)", "Refused correction request \(r.recordId)"))
+    }
+}
+
 struct CorrectionDecide: ParsableCommand {
     static var configuration: CommandConfiguration {
         CommandConfiguration(
@@ -165,21 +185,11 @@ struct CorrectionDecide: ParsableCommand {
                 "Hiệu trưởng duyệt đề nghị sửa: bản sửa được ghi.", "The principal approves a request: the correction is committed."))
     }
 
-    @OptionGroup var global: GlobalOptions
-    @OptionGroup var principal: PrincipalOption
-    @OptionGroup var who: AuthorOption
+    @OptionGroup var decision: DecisionOptions
     @Option(name: .long, help: ArgumentHelp(t("Ghi chú.", "A note."), valueName: "TEXT"))
     var note: String?
-    @OptionGroup var output: OutputOptions
-    @Argument(help: ArgumentHelp(t("Mã đề nghị sửa.", "The request's id."), valueName: "REQUEST-ID"))
-    var request: String
 
-    func run() throws {
-        let r = try global.openArchive().decideCorrection(
-            request, approve: true, principal: principal.person, note: note, author: who.resolved)
-        if output.json { return printJSON(["request": r.recordId, "status": r.status.rawValue, "revision": r.revision ?? ""]) }
-        print(t("Đã duyệt; bản sửa \(r.revision ?? "") của \(r.book)", "Approved; correction \(r.revision ?? "") of \(r.book)"))
-    }
+    func run() throws { try decision.decide(approve: true, note: note) }
 }
 
 struct CorrectionRefuse: ParsableCommand {
@@ -187,21 +197,11 @@ struct CorrectionRefuse: ParsableCommand {
         CommandConfiguration(commandName: "refuse", abstract: t("Hiệu trưởng từ chối đề nghị sửa.", "The principal refuses a request."))
     }
 
-    @OptionGroup var global: GlobalOptions
-    @OptionGroup var principal: PrincipalOption
-    @OptionGroup var who: AuthorOption
+    @OptionGroup var decision: DecisionOptions
     @Option(name: .long, help: ArgumentHelp(t("Lý do từ chối.", "Why."), valueName: "TEXT"))
     var note: String
-    @OptionGroup var output: OutputOptions
-    @Argument(help: ArgumentHelp(t("Mã đề nghị sửa.", "The request's id."), valueName: "REQUEST-ID"))
-    var request: String
 
-    func run() throws {
-        let r = try global.openArchive().decideCorrection(
-            request, approve: false, principal: principal.person, note: note, author: who.resolved)
-        if output.json { return printJSON(["request": r.recordId, "status": r.status.rawValue]) }
-        print(t("Đã từ chối đề nghị sửa \(r.recordId)", "Refused correction request \(r.recordId)"))
-    }
+    func run() throws { try decision.decide(approve: false, note: note) }
 }
 
 struct GradeBookSign: ParsableCommand {
