@@ -167,6 +167,43 @@ public struct CorrectionRequest: Sendable, Equatable {
         return .object(m)
     }
 
+    /// One mark the request changes, for the principal to see: the student, the column (TX1…, GK, CK, ĐTBmhk), before
+    /// and after, with a decimal comma.
+    public struct Change: Sendable, Equatable {
+        public var student: String
+        public var column: String
+        public var before: String
+        public var after: String
+    }
+
+    /// What `proposed` changes against `base` (the body the request started from), student by student (by mã định
+    /// danh, else by position): marks, averages and comment results.
+    public func changes(from base: JSONValue) -> [Change] {
+        guard case .array(let old)? = base["students"], case .array(let new)? = proposed["students"] else { return [] }
+        func text(_ v: JSONValue?) -> String {
+            switch v {
+            case .number(let d)?: return (try? Mark(jsonNumber: d).vietnamese) ?? "\(d)"
+            case .string(let s)?: return s
+            default: return "—"
+            }
+        }
+        var out = [Change]()
+        for (i, n) in new.enumerated() {
+            let o = old.first { $0["moetId"] != nil && $0["moetId"] == n["moetId"] } ?? (i < old.count ? old[i] : .object([]))
+            let name = n["fullName"]?.stringValue ?? "\(i + 1)"
+            var columns: [(String, JSONValue?, JSONValue?)] = []
+            let (ro, rn): ([JSONValue], [JSONValue]) = {
+                guard case .array(let a)? = o["regular"], case .array(let b)? = n["regular"] else { return ([], []) }
+                return (a, b)
+            }()
+            for k in 0..<max(ro.count, rn.count) { columns.append(("TX\(k + 1)", k < ro.count ? ro[k] : nil, k < rn.count ? rn[k] : nil)) }
+            columns += [("GK", o["midterm"], n["midterm"]), ("CK", o["final"], n["final"]), ("ĐTBmhk", o["average"], n["average"])]
+            columns.append(("KQ", o["comment"], n["comment"]))
+            for (col, a, b) in columns where a != b { out.append(Change(student: name, column: col, before: text(a), after: text(b))) }
+        }
+        return out
+    }
+
     /// The reason the committed revision carries: said to be a correction after the lock, with the principal's approval.
     public static func correctionReason(_ reason: String, approvedBy name: String) -> String {
         "Sửa sau khóa sổ, \(name) duyệt / correction after the term lock, approved by \(name): \(reason)"

@@ -55,12 +55,12 @@ enum GradeBookYearRoutes {
     struct Overview {
         var schools: [String]
         var locks: [TermLock]
-        var pending: [(CorrectionRequest, GradeBookInfo)]
+        var pending: [(CorrectionRequest, GradeBookInfo, [CorrectionRequest.Change])]
     }
 
     struct CorrectionOut: Encodable {
         var id, book, school, className, subject, term, schoolYear, reason, requestedBy: String
-        init(_ p: (CorrectionRequest, GradeBookInfo)) {
+        init(_ p: (CorrectionRequest, GradeBookInfo, [CorrectionRequest.Change])) {
             id = p.0.recordId
             book = p.0.book
             school = p.1.school
@@ -94,12 +94,13 @@ enum GradeBookYearRoutes {
                 } ?? []
             let folded = Set(schools.map(recordSlug))
             let locks = try a.termLocks().filter { folded.contains(recordSlug($0.school)) }
-            var pending = [(CorrectionRequest, GradeBookInfo)]()
+            var pending = [(CorrectionRequest, GradeBookInfo, [CorrectionRequest.Change])]()
             for r in try a.correctionRequests() where r.status == .pending {
                 guard let book = try? a.gradeBook(record: r.book),
                     try Visibility.canSee(s, recordType: GradeBookInfo.recordType, body: book.body, in: a)
                 else { continue }
-                pending.append((r, book.info))
+                let base = try? a.targetRevision(r.base).1.body
+                pending.append((r, book.info, base.map { r.changes(from: $0) } ?? []))
             }
             return Overview(schools: schools, locks: locks, pending: pending)
         }
@@ -150,7 +151,7 @@ enum GradeBookYearRoutes {
             el("section", [("class", "card"), ("id", "pending")]) {
                 el("h2", text: c.t("Đề nghị sửa đang chờ duyệt", "Correction requests awaiting approval"))
                 if v.pending.isEmpty { el("p", [("class", "note")], text: c.t("Không có đề nghị nào.", "None.")) }
-                for (r, info) in v.pending {
+                for (r, info, changes) in v.pending {
                     el("article", [("class", "correction")]) {
                         el(
                             "h3",
@@ -158,6 +159,11 @@ enum GradeBookYearRoutes {
                         )
                         el("p", text: c.t("Người đề nghị: ", "Requested by: ") + r.requestedBy)
                         el("p", [("class", "reason")], text: c.t("Lý do: ", "Reason: ") + r.reason)
+                        el("ul", [("class", "changes")]) {
+                            for ch in changes {
+                                el("li", text: "\(ch.student) — \(ch.column): \(ch.before) → \(ch.after)")
+                            }
+                        }
                         el("form", [("method", "post"), ("action", "/term-locks/decide")]) {
                             Pages.csrfField(s)
                             el("input", [("type", "hidden"), ("name", "request"), ("value", r.recordId)])
