@@ -39,6 +39,12 @@ enum TeacherRoutes {
             let id = request.uri.queryParameters.get("id") ?? ""
             let form = try context.submittedForm()
             let (book, standing, correction) = try await ownBook(state: state, session: s, id: id)
+            guard book.info.assessment == .scored else {
+                throw HosoError(
+                    .badUserInput,
+                    .both("Môn này đánh giá bằng nhận xét, không nhập điểm số", "This subject is assessed by comments, not marks"),
+                    location: "id")
+            }
             var cellErrors = [String: String]()
             for name in markFields(book) {
                 guard let typed = form.value(name) else { continue }
@@ -223,55 +229,69 @@ enum TeacherRoutes {
                         "Có \(cellErrors.count) ô chưa đúng; lỗi ghi ngay cạnh ô. Điểm viết như 7,5 (từ 0 đến 10).",
                         "\(cellErrors.count) cells need fixing; each error is beside its cell. Write marks like 7,5 (0 to 10)."))
             }
-            el("form", [("method", "post"), ("action", "/my-classes/marks?id=" + GradeBookRoutes.queryEscape(id)), ("id", "mark-entry")]) {
-                Pages.csrfField(s)
-                el("table", [("id", "marks")]) {
-                    el("caption", text: c.t("Điểm viết bằng dấu phẩy, ví dụ 7,5", "Marks with a decimal comma, e.g. 7,5"))
-                    el("thead") {
-                        el("tr") {
-                            el("th", [("scope", "col")], text: "STT")
-                            el("th", [("scope", "col")], text: c.t("Họ và tên", "Name"))
-                            for col in columns { el("th", [("scope", "col"), ("abbr", c.t(col.vi, col.en))], text: col.key.uppercased()) }
-                        }
-                    }
-                    el("tbody") {
-                        for (row, st) in book.students.enumerated() {
+            if info.assessment != .scored {
+                el(
+                    "p", [("class", "note"), ("id", "comments-only")],
+                    text: c.t(
+                        "Môn đánh giá bằng nhận xét: nhập Đạt/Chưa đạt trên trang Sổ điểm.",
+                        "A subject assessed by comments: enter Đạt/Chưa đạt on the Grade books page."))
+            } else {
+                el(
+                    "form",
+                    [("method", "post"), ("action", "/my-classes/marks?id=" + GradeBookRoutes.queryEscape(id)), ("id", "mark-entry")]
+                ) {
+                    Pages.csrfField(s)
+                    el("table", [("id", "marks")]) {
+                        el("caption", text: c.t("Điểm viết bằng dấu phẩy, ví dụ 7,5", "Marks with a decimal comma, e.g. 7,5"))
+                        el("thead") {
                             el("tr") {
-                                el("td", text: String(row + 1))
-                                el("th", [("scope", "row")], text: st.fullName)
+                                el("th", [("scope", "col")], text: "STT")
+                                el("th", [("scope", "col")], text: c.t("Họ và tên", "Name"))
                                 for col in columns {
-                                    let name = "\(col.key)-\(row)"
-                                    let stored: Mark? =
-                                        col.key == "gk"
-                                        ? st.midTermMark
-                                        : col.key == "ck"
-                                            ? st.endOfTermMark
-                                            : Int(col.key.dropFirst(2)).flatMap {
-                                                $0 <= st.regularMarks.count ? st.regularMarks[$0 - 1] : nil
-                                            }
-                                    markInput(
-                                        name, value: form?[name] ?? stored.map { c.lang == .vi ? $0.vietnamese : $0.description } ?? "",
-                                        label: c.t("\(col.vi) của \(st.fullName)", "\(col.en) of \(st.fullName)"), error: cellErrors[name])
+                                    el("th", [("scope", "col"), ("abbr", c.t(col.vi, col.en))], text: col.key.uppercased())
+                                }
+                            }
+                        }
+                        el("tbody") {
+                            for (row, st) in book.students.enumerated() {
+                                el("tr") {
+                                    el("td", text: String(row + 1))
+                                    el("th", [("scope", "row")], text: st.fullName)
+                                    for col in columns {
+                                        let name = "\(col.key)-\(row)"
+                                        let stored: Mark? =
+                                            col.key == "gk"
+                                            ? st.midTermMark
+                                            : col.key == "ck"
+                                                ? st.endOfTermMark
+                                                : Int(col.key.dropFirst(2)).flatMap {
+                                                    $0 <= st.regularMarks.count ? st.regularMarks[$0 - 1] : nil
+                                                }
+                                        markInput(
+                                            name, value: form?[name] ?? stored.map { c.lang == .vi ? $0.vietnamese : $0.description } ?? "",
+                                            label: c.t("\(col.vi) của \(st.fullName)", "\(col.en) of \(st.fullName)"),
+                                            error: cellErrors[name])
+                                    }
                                 }
                             }
                         }
                     }
+                    el(
+                        "label", [("for", "reason")],
+                        text: locked
+                            ? c.t("Lý do sửa (bắt buộc)", "Reason for the correction (required)")
+                            : c.t("Lý do sửa (nếu sửa điểm đã có)", "Reason (when changing marks already entered)"))
+                    el(
+                        "input",
+                        [
+                            ("name", "reason"), ("id", "reason"), ("value", form?["reason"] ?? ""),
+                            ("aria-invalid", cellErrors["reason"] == nil ? nil : "true"),
+                        ])
+                    if let e = cellErrors["reason"] { el("span", [("class", "cell-error"), ("id", "err-reason")], text: e) }
+                    el(
+                        "button", [("type", "submit"), ("id", "save-marks")],
+                        text: locked ? c.t("Gửi đề nghị sửa", "Send the correction request") : c.t("Lưu điểm", "Save the marks"))
                 }
-                el(
-                    "label", [("for", "reason")],
-                    text: locked
-                        ? c.t("Lý do sửa (bắt buộc)", "Reason for the correction (required)")
-                        : c.t("Lý do sửa (nếu sửa điểm đã có)", "Reason (when changing marks already entered)"))
-                el(
-                    "input",
-                    [
-                        ("name", "reason"), ("id", "reason"), ("value", form?["reason"] ?? ""),
-                        ("aria-invalid", cellErrors["reason"] == nil ? nil : "true"),
-                    ])
-                if let e = cellErrors["reason"] { el("span", [("class", "cell-error"), ("id", "err-reason")], text: e) }
-                el(
-                    "button", [("type", "submit"), ("id", "save-marks")],
-                    text: locked ? c.t("Gửi đề nghị sửa", "Send the correction request") : c.t("Lưu điểm", "Save the marks"))
             }
         }
     }
