@@ -127,9 +127,20 @@ struct GradeBookImport: ParsableCommand {
                     "Đã gửi đề nghị sửa \(r.recordId); chờ hiệu trưởng duyệt.",
                     "Filed correction request \(r.recordId); awaiting the principal."))
         }
-        let result = try archive.importGradeBook(
-            csv: csv, source: file, header: classHeader, settings: book.settings(inClass),
-            author: write.who.resolved, reason: write.reason, dryRun: write.dryRun)
+        let result: GradeBookImportResult
+        do {
+            result = try archive.importGradeBook(
+                csv: csv, source: file, header: classHeader, settings: book.settings(inClass),
+                author: write.who.resolved, reason: write.reason, dryRun: write.dryRun)
+        } catch let e as HosoError where e.code == .termLocked {
+            FileHandle.standardError.write(
+                Data(
+                    t(
+                        "Gợi ý: gửi đề nghị sửa bằng cùng lệnh thêm --request-correction --reason \"…\"\n",
+                        "Hint: file a correction request with the same command plus --request-correction --reason \"…\"\n"
+                    ).utf8))
+            throw e
+        }
         printWarnings(result.warnings)
         if output.json {
             struct Out: Encodable {

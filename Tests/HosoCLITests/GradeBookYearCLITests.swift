@@ -113,6 +113,7 @@ import Testing
             try box.write("book.csv", Self.csv(final: "9,5"))
             let refused = try box.hoso(Self.importArgs(subject: "Toán") + ["--reason", "chấm phúc khảo", "book.csv"])
             #expect(refused.status != 0 && refused.err.contains("TERM_LOCKED"), "\(refused)")
+            #expect(refused.err.contains("--request-correction"), "the CLI says how to ask")
             let asked = try box.hoso(
                 Self.importArgs(subject: "Toán") + ["--request-correction", "--reason", "chấm phúc khảo", "--json", "book.csv"])
             #expect(asked.status == 0, "\(asked)")
