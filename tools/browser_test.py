@@ -8,6 +8,7 @@ import traceback
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -247,6 +248,42 @@ def teacher_signs_with_the_agent():
         d.quit()
 
 
+def teacher_my_classes_marks_with_decimal_comma():
+    d = browser()
+    try:
+        sign_in(d, "teacher")
+        d.get(URL + "/my-classes")
+        page = d.find_element(By.TAG_NAME, "main").text
+        for words in ["Lớp 9A", "Toán", "Học kì I", "Trường THCS Tân Lập"]:
+            assert words in page, page
+        assert "gradebook/" not in page, "no record ids on the screen"
+        d.find_element(By.CSS_SELECTOR, "a.enter-marks").click()
+        wait(d, EC.presence_of_element_located((By.ID, "mark-entry")))
+        cells = d.find_elements(By.CSS_SELECTOR, "input.mark")
+        assert cells and all(c.get_attribute("aria-label") for c in cells), "every mark cell is labelled"
+        assert "Lò Văn An" in cells[0].get_attribute("aria-label"), cells[0].get_attribute("aria-label")
+        # Keyboard only: type in the first cell, Tab to the next ones, Enter submits.
+        first = d.find_element(By.ID, "tx1-0")
+        first.click()
+        first.send_keys(Keys.CONTROL, "a")
+        first.send_keys("7,5,1" + Keys.TAB)
+        d.switch_to.active_element.send_keys(Keys.CONTROL, "a")
+        d.switch_to.active_element.send_keys("8,5" + Keys.ENTER)
+        wait(d, EC.presence_of_element_located((By.ID, "err-tx1-0")))
+        assert d.find_element(By.ID, "tx1-0").get_attribute("value") == "7,5,1", "what was typed is kept"
+        assert d.find_element(By.ID, "tx1-0").get_attribute("aria-describedby") == "err-tx1-0"
+        shot(d, "16-my-classes-mark-error")
+        cell = d.find_element(By.ID, "tx1-0")
+        cell.send_keys(Keys.CONTROL, "a")
+        cell.send_keys("9,5" + Keys.ENTER)
+        wait(d, EC.presence_of_element_located((By.ID, "saved")))
+        assert d.find_element(By.ID, "tx1-0").get_attribute("value") == "9,5", d.find_element(By.ID, "tx1-0").get_attribute("value")
+        assert d.find_element(By.ID, "tx2-0").get_attribute("value") == "8,5"
+        shot(d, "17-my-classes-saved")
+    finally:
+        d.quit()
+
+
 def teacher_cannot_open_requests():
     d = browser()
     try:
@@ -295,6 +332,7 @@ if "pdf" in state:
     check("a member of the public verifies a scan of the QR code on a phone-sized screen", public_verifies_qr_scan_on_a_phone)
 check("a teacher enters marks (averages computed as typed and on saving) and signs", teacher_enters_marks_and_signs)
 check("a teacher signs a grade book on a token through the signing agent (PIN typed on the agent's page)", teacher_signs_with_the_agent)
+check("a teacher opens 'Lớp của tôi' and types marks with a decimal comma, keyboard only", teacher_my_classes_marks_with_decimal_comma)
 check("a teacher may not open a request", teacher_cannot_open_requests)
 check(
     "an admin sees the sync status (node, peer, what waits) but no records; the registrar a ledger's history, on a phone",

@@ -35,6 +35,7 @@ extension Archive {
                     location: p)
             }
         }
+        try checkTermLock(rev, id: ObjectID(hashing: bytes), batch: [])
         if rev.parents.isEmpty, let other = try index.revisions(ofRecord: rev.recordId).first, other.recordType != rev.recordType {
             throw HosoError(
                 .recordExists,
@@ -155,6 +156,7 @@ extension Archive {
                             "The record id is already used by another type (\(other.recordType))"), location: rev.recordId)
                 }
             }
+            for (i, rev) in p.revs.enumerated() { try checkTermLock(rev, id: p.revisionIds[i], batch: p.revs) }
             try store.commit(p.staged)
             try index.record(
                 revisions: zip(p.revisionIds, p.revs).map { RevisionRow($0, $1) }, objects: p.staged.map(\.object),
@@ -198,7 +200,8 @@ extension Archive {
     /// Starts a new record with its first revision. Fails if the record already exists.
     @discardableResult
     public func createRecord(type: String, id recordId: String, body: JSONValue, author: String) throws -> ObjectID {
-        try writing { try createRecordLocked(type: type, id: recordId, body: body, author: author) }
+        try Self.refuseWorkflowRecordType(type)
+        return try writing { try createRecordLocked(type: type, id: recordId, body: body, author: author) }
     }
 
     private func createRecordLocked(type: String, id recordId: String, body: JSONValue, author: String) throws -> ObjectID {
@@ -254,6 +257,7 @@ extension Archive {
                     "The record has \(heads.count) concurrent revisions (a conflict); use --resolve to make one that merges them"),
                 location: recordId, cause: heads.joined(separator: ", "))
         }
+        try Self.refuseWorkflowRecordType(row.recordType)
         let rev = Revision(
             recordType: row.recordType, recordId: recordId, parents: heads, author: author,
             time: HosoClock.format(clock.now()), reason: reason, body: body)

@@ -10,6 +10,8 @@ public enum EmbeddedSchemas {
         "bundle.schema.json": text(PackageResources.bundle_schema_json),
         "download-code.schema.json": text(PackageResources.download_code_schema_json),
         "extract.schema.json": text(PackageResources.extract_schema_json),
+        "class-summary.schema.json": text(PackageResources.class_summary_schema_json),
+        "correction-request.schema.json": text(PackageResources.correction_request_schema_json),
         "grade-book.schema.json": text(PackageResources.grade_book_schema_json),
         "ledger-appendix.schema.json": text(PackageResources.ledger_appendix_schema_json),
         "ledger-mapping.schema.json": text(PackageResources.ledger_mapping_schema_json),
@@ -21,6 +23,7 @@ public enum EmbeddedSchemas {
         "revision.schema.json": text(PackageResources.revision_schema_json),
         "revocation.schema.json": text(PackageResources.revocation_schema_json),
         "sync-peers.schema.json": text(PackageResources.sync_peers_schema_json),
+        "term-lock.schema.json": text(PackageResources.term_lock_schema_json),
         "transcript.schema.json": text(PackageResources.transcript_schema_json),
         "trust-store.schema.json": text(PackageResources.trust_store_schema_json),
     ]

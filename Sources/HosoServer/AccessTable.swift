@@ -13,6 +13,8 @@ enum AccessTable {
     static let bookWriters = GradeBookRoutes.writers
     static let registrars = DigitizeRoutes.roles
     static let admins: Set<Role> = [.admin]
+    static let myClasses = TeacherRoutes.roles
+    static let termLocks = GradeBookYearRoutes.roles
     static let anyone = Set(Role.allCases)
 
     /// Route ("METHOD /path" as registered) → who may use it. Comments say what each group sees.
@@ -40,6 +42,11 @@ enum AccessTable {
         "POST /api/gradebook/marks": bookWriters, "POST /api/gradebook/sign": bookWriters,
         // A batch for the teacher's signing agent (`AgentSigningRoutes`): the subject teacher's own books.
         "POST /api/agent/batches": bookWriters, "GET /gradebooks/sign": bookWriters,
+        // The grade-book year: a teacher's own books and mark entry; a principal's term locks and correction requests.
+        "GET /my-classes": myClasses, "GET /api/my-classes": myClasses, "GET /my-classes/marks": myClasses,
+        "POST /my-classes/marks": myClasses,
+        "GET /term-locks": termLocks, "GET /api/corrections": termLocks, "POST /term-locks/lock": termLocks,
+        "POST /term-locks/unlock": termLocks, "POST /term-locks/decide": termLocks,
         // Accounts and the access log: the admin, who sees no records.
         "GET /admin/users": admins, "POST /admin/users": admins, "POST /admin/users/{name}/disable": admins,
         "GET /admin/audit": admins,
@@ -80,11 +87,14 @@ enum AccessTable {
         "GET /api/record": .record(types: nil, parameter: .query("id")),
         "GET /gradebook": .record(types: ["grade-book"], parameter: .query("id")),
         "GET /api/gradebook": .record(types: ["grade-book"], parameter: .query("id")),
+        "GET /my-classes/marks": .record(types: ["grade-book"], parameter: .query("id")),
         // Lists filtered row by row by `Visibility`.
         "GET /requests": .noSingleRecord, "GET /api/requests": .noSingleRecord,
         "GET /ledger": .noSingleRecord, "GET /api/ledger/search": .noSingleRecord,
         "GET /records": .noSingleRecord, "GET /api/records": .noSingleRecord,
         "GET /gradebooks": .noSingleRecord, "GET /api/gradebooks": .noSingleRecord, "GET /gradebooks/sign": .noSingleRecord,
+        "GET /my-classes": .noSingleRecord, "GET /api/my-classes": .noSingleRecord,
+        "GET /term-locks": .noSingleRecord, "GET /api/corrections": .noSingleRecord,
         // Node names and counts; the digitizing form; accounts and the access log (no records); one's session.
         "GET /sync-status": .noSingleRecord, "GET /api/sync-status": .noSingleRecord, "GET /digitize": .noSingleRecord,
         "GET /admin/users": .noSingleRecord, "GET /api/users": .noSingleRecord,

@@ -55,6 +55,8 @@ enum StaticRoutes {
         .report.FAILED { border-left-color: var(--bad); background: var(--bad-bg); }
         .report.INDETERMINATE { border-left-color: var(--warn); background: var(--warn-bg); }
         .error, .errors { color: var(--bad); }
+        .cell-error { display: block; color: var(--bad); font-size: .85em; max-width: 14em; }
+        input[aria-invalid="true"] { border-color: var(--bad); outline: 2px solid var(--bad); }
         .note { color: var(--muted); }
         dl { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; margin: 0; }
         dt { color: var(--muted); }

@@ -300,6 +300,8 @@ public enum HosoServer {
         ClerkRoutes.add(to: routes, state: state)
         GradeBookRoutes.add(to: routes, state: state)
         AgentSigningRoutes.add(to: routes, state: state)
+        TeacherRoutes.add(to: routes, state: state)
+        GradeBookYearRoutes.add(to: routes, state: state)
         LedgerRoutes.add(to: routes, state: state)
         RecordRoutes.add(to: routes, state: state)
         DigitizeRoutes.add(to: routes, state: state)

@@ -40,7 +40,7 @@ private struct WarningJSON: Encodable {
 }
 
 /// "Created …" / "Would create …" and the like, for one saved record.
-private func describe(_ s: RecordSaveResult, what: (vi: String, en: String)) -> String {
+func describe(_ s: RecordSaveResult, what: (vi: String, en: String)) -> String {
     switch (s.change, s.dryRun) {
     case (.created, false):
         return t(
@@ -70,7 +70,7 @@ struct GradeBookCommand: ParsableCommand {
             abstract: t(
                 "Sổ điểm (một lớp × môn × học kì): nhập từ CSV, xuất ra CSV.",
                 "Grade books (one class × subject × term): import from CSV, export to CSV."),
-            subcommands: [GradeBookImport.self, GradeBookExport.self])
+            subcommands: [GradeBookImport.self, GradeBookExport.self, GradeBookSign.self, GradeBookSummary.self])
     }
 }
 
@@ -102,6 +102,14 @@ struct GradeBookImport: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var inClass: ClassOptions
     @OptionGroup var book: GradeBookOptions
+    @Flag(
+        name: .long,
+        help: ArgumentHelp(
+            t(
+                "Học kì đã khóa sổ: gửi đề nghị sửa (cần --reason) để hiệu trưởng duyệt, thay vì ghi.",
+                "The term is locked: file a correction request (needs --reason) for the principal to approve, instead of writing."
+            )))
+    var requestCorrection = false
     @Argument(help: ArgumentHelp(t("Tệp CSV của sổ điểm (UTF-8).", "The grade book's CSV file (UTF-8)."), valueName: "FILE.csv"))
     var file: String
 
@@ -109,9 +117,30 @@ struct GradeBookImport: ParsableCommand {
         let classHeader = try inClass.loadHeader()
         let csv = try readInputFile(file)
         let archive = try global.openArchive()
-        let result = try archive.importGradeBook(
-            csv: csv, source: file, header: classHeader, settings: book.settings(inClass),
-            author: write.who.resolved, reason: write.reason, dryRun: write.dryRun)
+        if requestCorrection {
+            let r = try archive.requestGradeBookCorrection(
+                csv: csv, source: file, header: classHeader, settings: book.settings(inClass), author: write.who.resolved,
+                reason: write.reason ?? "")
+            if output.json { return printJSON(["request": r.recordId, "status": r.status.rawValue, "book": r.book]) }
+            return print(
+                t(
+                    "Đã gửi đề nghị sửa \(r.recordId); chờ hiệu trưởng duyệt.",
+                    "Filed correction request \(r.recordId); awaiting the principal."))
+        }
+        let result: GradeBookImportResult
+        do {
+            result = try archive.importGradeBook(
+                csv: csv, source: file, header: classHeader, settings: book.settings(inClass),
+                author: write.who.resolved, reason: write.reason, dryRun: write.dryRun)
+        } catch let e as HosoError where e.code == .termLocked {
+            FileHandle.standardError.write(
+                Data(
+                    t(
+                        "Gợi ý: gửi đề nghị sửa bằng cùng lệnh thêm --request-correction --reason \"…\"\n",
+                        "Hint: file a correction request with the same command plus --request-correction --reason \"…\"\n"
+                    ).utf8))
+            throw e
+        }
         printWarnings(result.warnings)
         if output.json {
             struct Out: Encodable {

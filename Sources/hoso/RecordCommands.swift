@@ -127,8 +127,15 @@ struct History: ParsableCommand {
             struct Item: Encodable {
                 var revision: RevisionInfo
                 var head: Bool
+                /// The correction request that committed it, when it is a correction after a term lock.
+                var correction: String?
             }
-            printJSON(rows.map { Item(revision: $0, head: heads.contains($0.id)) })
+            printJSON(
+                try rows.map {
+                    Item(
+                        revision: $0, head: heads.contains($0.id),
+                        correction: try archive.correction(committing: $0.id, book: recordId)?.recordId)
+                })
             return
         }
         for r in rows {
@@ -137,6 +144,13 @@ struct History: ParsableCommand {
             print("  \(t("lúc", "time")): \(r.time)  \(t("người", "author")): \(r.author)")
             if !r.parents.isEmpty { print("  \(t("sau", "parents")): \(r.parents.joined(separator: ", "))") }
             if let reason = r.reason { print("  \(t("lý do", "reason")): \(reason)") }
+            if let c = try archive.correction(committing: r.id, book: recordId) {
+                print(
+                    "  "
+                        + t(
+                            "SỬA SAU KHÓA SỔ — \(c.decidedByName ?? "") duyệt",
+                            "CORRECTION AFTER THE TERM LOCK — approved by \(c.decidedByName ?? "")"))
+            }
         }
     }
 }
