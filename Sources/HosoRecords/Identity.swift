@@ -121,7 +121,7 @@ public struct SigningScope: Sendable, Equatable {
     /// The scope of a record, or nil when its type has no signing rules here.
     public init?(recordType: String, body: JSONValue) {
         switch recordType {
-        case "grade-book", "transcript":
+        case "grade-book", "transcript", HocBa.recordType:
             school = body["school"]?.stringValue
             `class` = body["class"]?.stringValue
             subject = recordType == "grade-book" ? body["subject"]?.stringValue : nil
