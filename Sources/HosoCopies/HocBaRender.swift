@@ -51,30 +51,33 @@ public enum HocBaRender {
 
     /// The school on the left, the national motto on the right; returns where the header ends.
     static func header(_ hb: HocBa, _ cr: OpaquePointer) throws -> Double {
-        let colW = width / 2 - 6
+        // The copies' columns: the school on the left third, the motto on the right.
+        let (lx, lw) = (30.0, 225.0)
+        let rx = lx + lw + 15
+        let rw = PDFRender.pageWidth - 30 - rx
         var yl = PDFRender.marginTop
         if let sup = hb.school.superiorBody, !sup.isEmpty {
-            yl += try PDFRender.fitted(cr, sup.uppercased(), x: left - 30, y: yl, width: colW + 30, size: 10.5, style: .regular).height
+            yl += try PDFRender.fitted(cr, sup.uppercased(), x: lx, y: yl, width: lw, size: 10.5, style: .regular).height
         }
-        yl += try PDFRender.fitted(cr, hb.school.name.uppercased(), x: left - 30, y: yl, width: colW + 30, size: 10.5, style: .bold).height + 4
-        PDFRender.rule(cr, centredIn: left - 30, width: colW + 30, y: yl, length: 60)
-        let rx = left + colW + 12
+        yl += try PDFRender.fitted(cr, hb.school.name.uppercased(), x: lx, y: yl, width: lw, size: 10.5, style: .bold).height + 4
+        PDFRender.rule(cr, centredIn: lx, width: lw, y: yl, length: 60)
         var yr = PDFRender.marginTop
-        yr += try PDFRender.fitted(cr, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", x: rx, y: yr, width: right + 20 - rx, size: 10.5, style: .bold).height
-        let motto = try PDFRender.fitted(cr, "Độc lập - Tự do - Hạnh phúc", x: rx, y: yr, width: right + 20 - rx, size: 11, style: .bold)
+        yr += try PDFRender.fitted(cr, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", x: rx, y: yr, width: rw, size: 11, style: .bold).height
+        let motto = try PDFRender.fitted(cr, "Độc lập - Tự do - Hạnh phúc", x: rx, y: yr, width: rw, size: 12, style: .bold)
         yr += motto.height + 3
-        PDFRender.rule(cr, centredIn: rx, width: right + 20 - rx, y: yr, length: motto.width)
+        PDFRender.rule(cr, centredIn: rx, width: rw, y: yr, length: motto.width)
         return max(yl, yr) + 16
     }
 
+    /// A centred bold title at `y`; returns where the next line starts.
     static func heading(_ s: String, _ cr: OpaquePointer, y: Double, size: Double = 13) throws -> Double {
-        try PDFRender.text(cr, s, x: left, y: y, width: width, size: size, style: .bold, align: PANGO_ALIGN_CENTER) + 10
+        y + (try PDFRender.text(cr, s, x: left, y: y, width: width, size: size, style: .bold, align: PANGO_ALIGN_CENTER)) + 10
     }
 
     /// Label/value lines; returns the new y.
     static func rows(_ rows: [(String, String)], _ cr: OpaquePointer, y: Double, size: Double = 12) throws -> Double {
         var y = y
-        let labelW = 150.0
+        let labelW = 175.0
         for (label, value) in rows {
             let l = try PDFRender.Text(cr, label, size: size, style: .regular, width: labelW)
             let v = try PDFRender.Text(cr, value, size: size, style: .bold, width: width - labelW - 8)
@@ -108,7 +111,9 @@ public enum HocBaRender {
     }
 
     /// A table with a header row and lines, columns as fractions of the width; rows grow with wrapped text.
-    static func table(_ head: [String], _ body: [[String]], fractions: [Double], _ cr: OpaquePointer, y: Double, size: Double = 10.5)
+    static func table(
+        _ head: [String], _ body: [[String]], fractions: [Double], _ cr: OpaquePointer, y: Double, size: Double = 10.5
+    )
         throws -> Double
     {
         var y = y
@@ -137,11 +142,13 @@ public enum HocBaRender {
 
     static func subjects(_ hb: HocBa, _ cr: OpaquePointer) throws {
         var y = try heading("KẾT QUẢ HỌC TẬP CÁC MÔN HỌC VÀ HOẠT ĐỘNG GIÁO DỤC", cr, y: PDFRender.marginTop)
-        y += try PDFRender.text(
-            cr, "Học sinh: \(hb.student.fullName) — Lớp \(hb.class) — Năm học \(hb.schoolYear)", x: left, y: y, width: width, size: 11,
-            style: .italic, align: PANGO_ALIGN_CENTER) + 10
+        y +=
+            try PDFRender.text(
+                cr, "Học sinh: \(hb.student.fullName) — Lớp \(hb.class) — Năm học \(hb.schoolYear)", x: left, y: y, width: width, size: 11,
+                style: .italic, align: PANGO_ALIGN_CENTER) + 10
         if hb.level.isPrimary {
-            let body = hb.subjects.map { s in [s.subject, s.term1 ?? "", s.year ?? "", s.testScore.map(String.init) ?? "", s.remarks ?? ""] }
+            let body = hb.subjects.map { s in [s.subject, s.term1 ?? "", s.year ?? "", s.testScore.map(String.init) ?? "", s.remarks ?? ""]
+            }
             _ = try table(
                 ["Môn học và hoạt động giáo dục", "Giữa năm", "Cuối năm", "Điểm KTĐK", "Nhận xét"], body,
                 fractions: [0.3, 0.13, 0.15, 0.12, 0.3], cr, y: y)
@@ -160,16 +167,21 @@ public enum HocBaRender {
     static func results(_ hb: HocBa, _ cr: OpaquePointer) throws {
         var y = try heading("KẾT QUẢ CẢ NĂM", cr, y: PDFRender.marginTop)
         if let r = hb.results {
-            y = try table(
-                ["", "Học kì I", "Học kì II", "Cả năm"],
-                [
-                    ["Kết quả học tập", r.term1.learning, r.term2.learning, r.year.learning],
-                    ["Kết quả rèn luyện", r.term1.conduct ?? "", r.term2.conduct ?? "", r.year.conduct ?? ""],
-                ], fractions: [0.34, 0.22, 0.22, 0.22], cr, y: y) + 16
+            y =
+                try table(
+                    ["", "Học kì I", "Học kì II", "Cả năm"],
+                    [
+                        ["Kết quả học tập", r.term1.learning, r.term2.learning, r.year.learning],
+                        ["Kết quả rèn luyện", r.term1.conduct ?? "", r.term2.conduct ?? "", r.year.conduct ?? ""],
+                    ], fractions: [0.34, 0.22, 0.22, 0.22], cr, y: y) + 16
         }
         if let p = hb.primaryResults {
-            y = try table(["Phẩm chất chủ yếu", "Mức đạt được"], p.qualities.map { [$0.name, $0.level] }, fractions: [0.6, 0.4], cr, y: y) + 12
-            y = try table(["Năng lực cốt lõi", "Mức đạt được"], p.competences.map { [$0.name, $0.level] }, fractions: [0.6, 0.4], cr, y: y) + 12
+            y =
+                try table(
+                    ["Phẩm chất chủ yếu", "Mức đạt được"], p.qualities.map { [$0.name, $0.level] }, fractions: [0.6, 0.4], cr, y: y) + 12
+            y =
+                try table(
+                    ["Năng lực cốt lõi", "Mức đạt được"], p.competences.map { [$0.name, $0.level] }, fractions: [0.6, 0.4], cr, y: y) + 12
             y = try rows([("Đánh giá kết quả giáo dục:", p.completion + " chương trình lớp học")], cr, y: y)
         }
         var lines = [(String, String)]()
@@ -188,12 +200,13 @@ public enum HocBaRender {
         }
         if let o = hb.outcome { y += try PDFRender.text(cr, "Kết quả: \(o).", x: left, y: y, width: width, size: 12) + 10 }
         y += 10
-        let colW = width / 2 - 10
-        let rx = left + width / 2 + 10
+        // The two blocks share the page's full width, like the paper book's.
+        let colW = (PDFRender.pageWidth - 80) / 2 - 10
+        let rx = PDFRender.pageWidth / 2 + 10
         _ = try PDFRender.fitted(cr, issued, x: rx, y: y, width: colW, size: 11.5, style: .italic)
         y += 22
         for (x, title, name) in [
-            (left, "GIÁO VIÊN CHỦ NHIỆM", hb.homeroomTeacher ?? ""), (rx, "HIỆU TRƯỞNG", hb.principal ?? ""),
+            (40.0, "GIÁO VIÊN CHỦ NHIỆM", hb.homeroomTeacher ?? ""), (rx, "HIỆU TRƯỞNG", hb.principal ?? ""),
         ] {
             var yy = y
             yy += try PDFRender.text(cr, title, x: x, y: yy, width: colW, size: 12, style: .bold, align: PANGO_ALIGN_CENTER) + 6
@@ -201,11 +214,14 @@ public enum HocBaRender {
             try PDFRender.text(cr, name, x: x, y: yy, width: colW, size: 12, style: .bold, align: PANGO_ALIGN_CENTER)
         }
         y += 150
-        y += try PDFRender.text(
-            cr, "XÁC THỰC CỦA \(hb.school.name.uppercased())", x: left, y: y, width: width, size: 12, style: .bold, align: PANGO_ALIGN_CENTER) + 6
-        y += try PDFRender.text(
-            cr, "(Chữ ký số của tổ chức — con dấu điện tử của nhà trường, ký sau cùng)", x: left, y: y, width: width, size: 11,
-            style: .italic, align: PANGO_ALIGN_CENTER) + 40
+        y +=
+            try PDFRender.text(
+                cr, "XÁC THỰC CỦA \(hb.school.name.uppercased())", x: left, y: y, width: width, size: 12, style: .bold,
+                align: PANGO_ALIGN_CENTER) + 6
+        y +=
+            try PDFRender.text(
+                cr, "(Chữ ký số của tổ chức — con dấu điện tử của nhà trường, ký sau cùng)", x: left, y: y, width: width, size: 11,
+                style: .italic, align: PANGO_ALIGN_CENTER) + 40
         try PDFRender.text(
             cr,
             "Học bạ điện tử có chữ ký số của giáo viên chủ nhiệm, hiệu trưởng và chữ ký số của nhà trường, có giá trị như học bạ giấy. "

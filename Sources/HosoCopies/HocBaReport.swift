@@ -48,7 +48,9 @@ public struct HocBaReport: Codable, Sendable {
     }
 
     package mutating func conclude() {
-        let hard = reasons.filter { !Self.indeterminateCodes.contains($0) && !($0 == pdf.reason?.rawValue && pdf.indication == .indeterminate) }
+        let hard = reasons.filter {
+            !Self.indeterminateCodes.contains($0) && !($0 == pdf.reason?.rawValue && pdf.indication == .indeterminate)
+        }
         indication = reasons.isEmpty ? "PASSED" : hard.isEmpty ? "INDETERMINATE" : "FAILED"
     }
 

@@ -76,11 +76,14 @@ public enum HocBaSigning {
         if done.contains(.seal) {
             throw HosoError(
                 .hocBaLocked,
-                .both("Học bạ đã được đóng dấu của nhà trường: không ký thêm được", "The school's seal has locked the học bạ: nothing more can be signed"))
+                .both(
+                    "Học bạ đã được đóng dấu của nhà trường: không ký thêm được",
+                    "The school's seal has locked the học bạ: nothing more can be signed"))
         }
         if done.contains(role) {
             throw HosoError(
-                .hocBaAlreadySigned, .both("Học bạ đã có chữ ký của \(role.title.vi)", "The học bạ is signed by the \(role.title.en) already"))
+                .hocBaAlreadySigned,
+                .both("Học bạ đã có chữ ký của \(role.title.vi)", "The học bạ is signed by the \(role.title.en) already"))
         }
         let expected = Array(HocBaSignerRole.allCases.prefix(role.order))
         guard done.count == expected.count, zip(done, expected).allSatisfy({ $0 == $1 }) else {
@@ -106,7 +109,8 @@ public enum HocBaSigning {
         case .principal: reason = "Hiệu trưởng phê duyệt học bạ"
         case .seal: reason = "Nhà trường xác thực học bạ"
         }
-        let field = PAdES.FieldSpec(name: role.fieldName, role: role.signerRole, formMayExist: role != .homeroom, lockDocument: role == .seal)
+        let field = PAdES.FieldSpec(
+            name: role.fieldName, role: role.signerRole, formMayExist: role != .homeroom, lockDocument: role == .seal)
         return try PAdES.sign(
             pdf: pdf, signer: signer, field: field,
             attachment: role == .homeroom ? data.map { (dataAttachmentName, $0, "application/json") } : nil,

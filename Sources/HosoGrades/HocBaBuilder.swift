@@ -14,7 +14,9 @@ public struct HocBaDetails: Sendable, Equatable {
     public var remarks: [String: String] = [:]
     public var sex: [String: String] = [:]
 
-    public init(school: HocBa.School, homeroomTeacher: String? = nil, principal: String? = nil, confirmLowerSecondaryCompletion: Bool? = nil) {
+    public init(
+        school: HocBa.School, homeroomTeacher: String? = nil, principal: String? = nil, confirmLowerSecondaryCompletion: Bool? = nil
+    ) {
         self.school = school
         self.homeroomTeacher = homeroomTeacher
         self.principal = principal
@@ -36,7 +38,9 @@ public struct PrimarySubjectYear: Sendable, Equatable {
     public var year: PrimarySubjectLevel
     public var testScore: Int?
     public var remarks: String?
-    public init(subject: String, term1: PrimarySubjectLevel? = nil, year: PrimarySubjectLevel, testScore: Int? = nil, remarks: String? = nil) {
+    public init(
+        subject: String, term1: PrimarySubjectLevel? = nil, year: PrimarySubjectLevel, testScore: Int? = nil, remarks: String? = nil
+    ) {
         self.subject = subject
         self.term1 = term1
         self.year = year
