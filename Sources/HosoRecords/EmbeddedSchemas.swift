@@ -9,6 +9,7 @@ public enum EmbeddedSchemas {
         "assignment.schema.json": text(PackageResources.assignment_schema_json),
         "bundle.schema.json": text(PackageResources.bundle_schema_json),
         "grade-book.schema.json": text(PackageResources.grade_book_schema_json),
+        "hoc-ba-issue.schema.json": text(PackageResources.hoc_ba_issue_schema_json),
         "hoc-ba.schema.json": text(PackageResources.hoc_ba_schema_json),
         "ledger-appendix.schema.json": text(PackageResources.ledger_appendix_schema_json),
         "ledger-mapping.schema.json": text(PackageResources.ledger_mapping_schema_json),

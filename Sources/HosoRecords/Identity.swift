@@ -122,7 +122,8 @@ public struct SigningScope: Sendable, Equatable {
     public init?(recordType: String, body: JSONValue) {
         switch recordType {
         case "grade-book", "transcript", HocBa.recordType:
-            school = body["school"]?.stringValue
+            // A học bạ names its school as an object (name, superior body, place).
+            school = body["school"]?.stringValue ?? body["school"]?["name"]?.stringValue
             `class` = body["class"]?.stringValue
             subject = recordType == "grade-book" ? body["subject"]?.stringValue : nil
             schoolYear = body["schoolYear"]?.stringValue
