@@ -7,7 +7,7 @@ private func printWarnings(_ warnings: [HosoError]) {
     for w in warnings { printErr("hoso: \(t("cảnh báo", "warning")) [\(w.code)]: \(w.text(cliLang))") }
 }
 
-private struct SaveJSON: Encodable {
+struct SaveJSON: Encodable {
     var recordType: String
     var recordId: String
     var change: String
@@ -40,7 +40,7 @@ private struct WarningJSON: Encodable {
 }
 
 /// "Created …" / "Would create …" and the like, for one saved record.
-private func describe(_ s: RecordSaveResult, what: (vi: String, en: String)) -> String {
+func describe(_ s: RecordSaveResult, what: (vi: String, en: String)) -> String {
     switch (s.change, s.dryRun) {
     case (.created, false):
         return t(
