@@ -43,7 +43,8 @@ extension Archive {
         let scope = SigningScope(
             recordType: HocBa.recordType,
             body: .object([
-                JSONMember("school", .string(school)), JSONMember("class", .string(className)), JSONMember("schoolYear", .string(schoolYear)),
+                JSONMember("school", .string(school)), JSONMember("class", .string(className)),
+                JSONMember("schoolYear", .string(schoolYear)),
             ]))!
         let day = try localDay(clock.now())
         let ids = try identityRecords()
@@ -78,7 +79,8 @@ extension Archive {
         func fold(_ s: String) -> String { s.precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespaces).lowercased() }
         return try index.recordIds(ofType: HocBa.recordType).filter { $0.hasSuffix("/" + schoolYear) }.sorted().filter { id in
             let body = try current(record: id).1.body
-            return fold(body["school"]?["name"]?.stringValue ?? "") == fold(school) && fold(body["class"]?.stringValue ?? "") == fold(className)
+            return fold(body["school"]?["name"]?.stringValue ?? "") == fold(school)
+                && fold(body["class"]?.stringValue ?? "") == fold(className)
         }
     }
 
@@ -128,7 +130,8 @@ extension Archive {
         next.document = docId.hex
         next.signatures.append(
             .init(
-                role: role.rawValue, signer: signer.certificate.fingerprint, name: signer.certificate.commonName ?? signer.certificate.subject,
+                role: role.rawValue, signer: signer.certificate.fingerprint,
+                name: signer.certificate.commonName ?? signer.certificate.subject,
                 time: HosoClock.format(now)))
         let step = Revision(
             recordType: HocBaIssue.recordType, recordId: issueId, parents: issueHead.map { [$0.hex] } ?? [], author: author,
@@ -138,7 +141,8 @@ extension Archive {
             _ = try writing {
                 guard try index.heads(ofRecord: issueId) == (issueHead.map { [$0.hex] } ?? []) else {
                     throw HosoError(
-                        .hocBaAlreadySigned, .both("Học bạ vừa được ký ở nơi khác", "The học bạ was just signed elsewhere"), location: issueId)
+                        .hocBaAlreadySigned, .both("Học bạ vừa được ký ở nơi khác", "The học bạ was just signed elsewhere"),
+                        location: issueId)
                 }
                 return try commitPrepared(prepared)
             }
@@ -196,7 +200,9 @@ extension Archive {
                 switch try entitlement(certificate: fp, role: person, for: rev, at: at) {
                 case .entitled(let p): r.signers[i].person = p
                 case .refused(_, let why):
-                    r.add("SIGNER_NOT_ENTITLED", .both(ReasonCode.signerNotEntitled.text.vi + ": " + why.vi, ReasonCode.signerNotEntitled.text.en + ": " + why.en))
+                    r.add(
+                        "SIGNER_NOT_ENTITLED",
+                        .both(ReasonCode.signerNotEntitled.text.vi + ": " + why.vi, ReasonCode.signerNotEntitled.text.en + ": " + why.en))
                 case .notApplicable, .notRecorded: break
                 }
             } else if !seals.contains(fp) {

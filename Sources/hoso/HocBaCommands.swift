@@ -83,11 +83,13 @@ struct HocBaSign: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var inClass: ClassOptions
     @Option(
-        name: .long, help: ArgumentHelp(t("Vai trò: homeroom, principal hoặc seal.", "Role: homeroom, principal or seal."), valueName: "ROLE"))
+        name: .long,
+        help: ArgumentHelp(t("Vai trò: homeroom, principal hoặc seal.", "Role: homeroom, principal or seal."), valueName: "ROLE"))
     var role: String
     @Option(name: .long, help: ArgumentHelp(t("Chỉ học bạ này.", "Only this học bạ."), valueName: "HOC-BA-ID")) var record: String?
     @Option(
-        name: .long, help: ArgumentHelp(t("Ghi các tệp PDF đã ký vào thư mục này.", "Write the signed PDFs into this directory."), valueName: "DIR"))
+        name: .long,
+        help: ArgumentHelp(t("Ghi các tệp PDF đã ký vào thư mục này.", "Write the signed PDFs into this directory."), valueName: "DIR"))
     var outDir: String?
 
     func run() throws {
@@ -142,7 +144,8 @@ struct HocBaVerifyCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @Option(
         name: .long,
-        help: ArgumentHelp(t("Thời điểm đánh giá (YYYY-MM-DD hoặc ISO 8601 UTC).", "When to judge at (YYYY-MM-DD or ISO 8601 UTC)."), valueName: "DATE"))
+        help: ArgumentHelp(
+            t("Thời điểm đánh giá (YYYY-MM-DD hoặc ISO 8601 UTC).", "When to judge at (YYYY-MM-DD or ISO 8601 UTC)."), valueName: "DATE"))
     var at: String?
     @Argument(help: ArgumentHelp(t("Tệp PDF.", "PDF file."), valueName: "FILE.pdf")) var file: String
 
@@ -179,7 +182,9 @@ struct HocBaExportXML: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Option(name: .long, help: ArgumentHelp(t("Tệp ra (mặc định: in ra).", "Output file (default: print)."), valueName: "FILE.xml"))
     var out: String?
-    @Argument(help: ArgumentHelp(t("Mã học bạ, ví dụ hoc-ba/0123456789/2025-2026.", "Học bạ id, e.g. hoc-ba/0123456789/2025-2026."), valueName: "ID"))
+    @Argument(
+        help: ArgumentHelp(
+            t("Mã học bạ, ví dụ hoc-ba/0123456789/2025-2026.", "Học bạ id, e.g. hoc-ba/0123456789/2025-2026."), valueName: "ID"))
     var id: String
 
     func run() throws {
