@@ -64,18 +64,8 @@ func hocBaPhase(_ o: Options, _ s: Setup, outDir: String, problems: inout [Strin
     var sign = [String: Any]()
     for threads in Set([1, o.threads]).sorted() {
         let total = max(20, Int(o.seconds * 20) * threads)
-        let counter = Shared(0)
         let m = try parallel(
-            threads: threads,
-            next: {
-                counter.with { c in
-                    c < total
-                        ? {
-                            c += 1
-                            return c
-                        }() : nil
-                }
-            },
+            threads: threads, next: counting(to: total),
             body: { _, _ in
                 let pdf = try signOne()
                 pool.with { if $0.count < cap { $0.append(pdf) } }

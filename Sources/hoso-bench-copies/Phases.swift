@@ -153,18 +153,8 @@ func signPhase(_ o: Options, _ s: Setup, results: inout [String: Any]) throws {
     var sign = [String: Any]()
     for threads in Set([1, o.threads]).sorted() {
         let total = max(20, Int(o.seconds * 60) * threads)
-        let counter = Shared(0)
         let m = try parallel(
-            threads: threads,
-            next: {
-                counter.with { c in
-                    c < total
-                        ? {
-                            c += 1
-                            return c
-                        }() : nil
-                }
-            },
+            threads: threads, next: counting(to: total),
             body: { _, _ in try signOne() })
         say(
             "render + PAdES.sign + TSA (no archive; information), \(threads) thread(s): \(fmt(m.perSecond, 1)) copies/s "
