@@ -5,7 +5,7 @@ import HosoRecords
 /// request. Their words are for the citizen or agency reading them: no record ids, no commands.
 extension CopyDocument {
     /// "Hà Giang, ngày 05 tháng 03 năm 2026" in the office's calendar.
-    static func placeAndDate(_ settings: OfficeSettings, _ date: Date) -> String {
+    package static func placeAndDate(_ settings: OfficeSettings, _ date: Date) -> String {
         let c = settings.calendar.dateComponents([.year, .month, .day], from: date)
         return (settings.place.isEmpty ? "" : settings.place + ", ")
             + String(format: "ngày %02d tháng %02d năm %04d", c.day!, c.month!, c.year!)

@@ -46,14 +46,51 @@ public enum PAdES {
         timestamp: ((_ signatureValue: [UInt8]) throws -> [UInt8])?,
         reservedBytes: Int = defaultReservedBytes
     ) throws -> [UInt8] {
+        try sign(
+            pdf: pdf, signer: signer, field: FieldSpec(name: fieldName), attachment: attachment, reason: reason, location: location,
+            time: time, timestamp: timestamp, reservedBytes: reservedBytes)
+    }
+
+    /// The signature field one signing adds.
+    struct FieldSpec {
+        /// /T.
+        var name: String
+        /// The CMS's signer-attributes role, when the signature is a person's in a role.
+        var role: SignerRole? = nil
+        /// The PDF may already hold signature fields (later signatures of a học bạ); a copy's never does.
+        var formMayExist = false
+        /// Locks the whole document after this signature: a /Lock (/Action /All, /P 1) on the field and a /FieldMDP
+        /// reference in the signature, so that no change but validation data may follow.
+        var lockDocument = false
+    }
+
+    /// Signs `pdf` with one incremental update that adds the field `field` (see `sign` above).
+    static func sign(
+        pdf: [UInt8], signer: SigningIdentity, field: FieldSpec, attachment: (name: String, bytes: [UInt8], mime: String)?,
+        reason: String?, location: String?, time: Date, timestamp: ((_ signatureValue: [UInt8]) throws -> [UInt8])?,
+        reservedBytes: Int
+    ) throws -> [UInt8] {
         let doc = try PDFDocument(pdf)
         let (catalogRef, catalogDict) = try doc.catalog()
         let (pageRef, pageDict) = try doc.firstPage()
         guard let size = doc.trailer["Size"]?.int, size > 0, size < PDFParse.maxXrefEntries else {
             throw notSignable("the trailer has no usable /Size")
         }
-        guard catalogDict["AcroForm"] == nil else { throw notSignable("the PDF already has a form (/AcroForm)") }
-        guard catalogDict["AF"] == nil else { throw notSignable("the catalog already has associated files (/AF)") }
+        var fields = [PDFObject]()
+        var form = PDFDict(["SigFlags": .int(3)])
+        switch catalogDict["AcroForm"] {
+        case nil: break
+        case .dict(let f)? where field.formMayExist:
+            guard case .array(let a)? = f["Fields"] else { throw notSignable("the form has no direct /Fields") }
+            guard try !doc.signatureFields().contains(where: { $0.0 == field.name }) else {
+                throw notSignable("the PDF already has a field named \(field.name)")
+            }
+            (form, fields) = (f, a)
+        default: throw notSignable("the PDF already has a form (/AcroForm)")
+        }
+        if attachment != nil || !field.formMayExist {
+            guard catalogDict["AF"] == nil else { throw notSignable("the catalog already has associated files (/AF)") }
+        }
 
         var update = IncrementalUpdate(next: size)
         let pdfTime = PDFText.date(time)
@@ -64,8 +101,8 @@ public enum PAdES {
 
         // The signature dictionary, with placeholders for /ByteRange and /Contents, and its widget.
         let placeholder = addSignature(
-            to: &update, signer: signer, reason: reason, location: location, pdfTime: pdfTime,
-            pageRef: pageRef, reservedBytes: reservedBytes)
+            to: &update, signer: signer, field: field, reason: reason, location: location, pdfTime: pdfTime,
+            pageRef: pageRef, catalogRef: catalogRef, reservedBytes: reservedBytes)
 
         // New revisions of the page (its /Annots) and of the catalog (/AcroForm, /Names, /AF).
         var page = pageDict
@@ -75,14 +112,17 @@ public enum PAdES {
         default: throw notSignable("the page's /Annots is indirect")
         }
         update.objects.append((pageRef.0, pageRef.1, PDFWriter.serialize(.dict(page))))
-        catalog["AcroForm"] = .dict(PDFDict(["Fields": .array([.ref(placeholder.widgetNum, 0)]), "SigFlags": .int(3)]))
+        form["Fields"] = .array(fields + [.ref(placeholder.widgetNum, 0)])
+        catalog["AcroForm"] = .dict(form)
         update.objects.append((catalogRef.0, catalogRef.1, PDFWriter.serialize(.dict(catalog))))
 
         // The update written after the PDF; then the byte range, and the CMS over it.
         let written = write(update, after: pdf, doc: doc, catalogRef: catalogRef, sigNum: placeholder.sigNum, pdfTime: pdfTime)
         var out = written.out
         let contents = try fillByteRange(&out, placeholder, sigObjectOffset: written.sigObjectOffset, reservedBytes: reservedBytes)
-        try fillContents(&out, contents, signer: signer, time: time, timestamp: timestamp, reservedBytes: reservedBytes)
+        try fillContents(&out, contents, reservedBytes: reservedBytes) { signed in
+            try CMSSigner.sign(content: signed, identity: signer, role: field.role, at: time, signingTime: false, timestamp: timestamp)
+        }
         return out
     }
 
@@ -149,8 +189,8 @@ public enum PAdES {
 
     /// Adds the signature dictionary, with placeholders for /ByteRange and /Contents, and its invisible widget.
     static func addSignature(
-        to update: inout IncrementalUpdate, signer: SigningIdentity, reason: String?, location: String?,
-        pdfTime: String, pageRef: (Int, Int), reservedBytes: Int
+        to update: inout IncrementalUpdate, signer: SigningIdentity, field: FieldSpec, reason: String?, location: String?,
+        pdfTime: String, pageRef: (Int, Int), catalogRef: (Int, Int), reservedBytes: Int
     ) -> SignaturePlaceholder {
         let sigNum = update.allocate()
         let widgetNum = update.allocate()
@@ -161,14 +201,27 @@ public enum PAdES {
         if let name = signer.certificate.commonName { sig["Name"] = .string(PDFText.encode(name)) }
         if let reason { sig["Reason"] = .string(PDFText.encode(reason)) }
         if let location { sig["Location"] = .string(PDFText.encode(location)) }
+        if field.lockDocument {
+            let params = PDFDict(["Type": .name("TransformParams"), "Action": .name("All"), "V": .name("1.2")])
+            sig["Reference"] = .array([
+                .dict(
+                    PDFDict([
+                        "Type": .name("SigRef"), "TransformMethod": .name("FieldMDP"), "TransformParams": .dict(params),
+                        "Data": .ref(catalogRef.0, catalogRef.1),
+                    ]))
+            ])
+        }
         let (sigBody, byteRangePlaceholder, contentsHexOffsetInBody) = placeholderBody(sig, reservedBytes: reservedBytes)
         update.objects.append((sigNum, 0, sigBody))
 
-        let widget = PDFDict([
+        var widget = PDFDict([
             "Type": .name("Annot"), "Subtype": .name("Widget"), "FT": .name("Sig"),
-            "T": .string(Array(fieldName.utf8)), "V": .ref(sigNum, 0), "P": .ref(pageRef.0, pageRef.1),
+            "T": .string(Array(field.name.utf8)), "V": .ref(sigNum, 0), "P": .ref(pageRef.0, pageRef.1),
             "Rect": .array([.int(0), .int(0), .int(0), .int(0)]), "F": .int(132),  // Print + Locked
         ])
+        if field.lockDocument {
+            widget["Lock"] = .dict(PDFDict(["Type": .name("SigFieldLock"), "Action": .name("All"), "P": .int(1)]))
+        }
         update.objects.append((widgetNum, 0, PDFWriter.serialize(.dict(widget))))
         return SignaturePlaceholder(
             sigNum: sigNum, widgetNum: widgetNum, byteRangePlaceholder: byteRangePlaceholder,
@@ -244,16 +297,6 @@ public enum PAdES {
         let filled = Array(rangeText.utf8) + [UInt8](repeating: 0x20, count: width - rangeText.utf8.count)
         out.replaceSubrange(placeholderStart..<placeholderStart + width, with: filled)
         return contentsStart..<contentsEnd
-    }
-
-    /// The CMS over the two ranges (then the timestamp over its signature value), written into /Contents.
-    static func fillContents(
-        _ out: inout [UInt8], _ contents: Range<Int>, signer: SigningIdentity, time: Date,
-        timestamp: ((_ signatureValue: [UInt8]) throws -> [UInt8])?, reservedBytes: Int
-    ) throws {
-        try fillContents(&out, contents, reservedBytes: reservedBytes) { signed in
-            try CMSSigner.sign(content: signed, identity: signer, role: nil, at: time, signingTime: false, timestamp: timestamp)
-        }
     }
 
     /// `make` given the bytes of the byte range, its result written into /Contents.
@@ -382,6 +425,13 @@ public struct PDFReport: Sendable, Codable {
 public enum PDFVerify {
     /// - Parameter validationTime: the time to judge at (default: the verifier's clock).
     public static func verify(pdf: [UInt8], verifier: SignatureVerifier, at validationTime: Date? = nil) throws -> PDFReport {
+        try verify(pdf: pdf, verifier: verifier, at: validationTime, updates: .longTermOnly)
+    }
+
+    /// `updates` says which incremental updates may follow a signature (copies: long-term data only).
+    static func verify(
+        pdf: [UInt8], verifier: SignatureVerifier, at validationTime: Date?, updates policy: PDFUpdateCheck.Policy
+    ) throws -> PDFReport {
         let doc: PDFDocument
         let infos: [PDFSignatureInfo]
         do {
@@ -405,7 +455,7 @@ public enum PDFVerify {
                     crls: verifier.trust.crls + dss.crls, ocsp: verifier.trust.ocsp + dss.ocsp),
                 policy: verifier.policy, clock: validationTime.map { HosoClock.fixed($0) } ?? verifier.clock)
         let ends = infos.filter(\.byteRangeIsWellFormed).map { $0.byteRange[2] + $0.byteRange[3] }
-        let updates = PDFUpdateCheck(doc, firstSignedEnd: ends.min() ?? pdf.count)
+        let updates = PDFUpdateCheck(doc, firstSignedEnd: ends.min() ?? pdf.count, policy: policy)
         var reports = [PDFReport.Signature]()
         var laterProblem: LocalizedText?
         for info in infos {

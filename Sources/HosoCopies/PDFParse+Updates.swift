@@ -11,6 +11,15 @@ import HosoCore
 /// object by object over what its cross-reference section defines. Validation-data objects may be redefined later
 /// only if an earlier validation update created them, so an existing content stream can never pass as "DSS data".
 struct PDFUpdateCheck {
+    /// Which updates may follow a signature.
+    enum Policy {
+        /// A copy: only long-term validation data and document timestamps.
+        case longTermOnly
+        /// A học bạ: also later approval signatures (a new /Sig field, its widget, the form's /Fields and the page's
+        /// /Annots), until a signature whose field locks the document (/Lock); after it, long-term data only.
+        case laterSignatures
+    }
+
     struct Revision {
         /// Its cross-reference section's offset.
         var section: Int
@@ -27,6 +36,8 @@ struct PDFUpdateCheck {
     static let maxLaterRevisions = 64
     static let maxDSSObjects = 4 * PAdES.maxValidationItems
     static let widgetKeys: Set<String> = ["Type", "Subtype", "FT", "T", "V", "P", "Rect", "F"]
+    /// A later signature's field may also carry a lock.
+    static let signatureWidgetKeys = widgetKeys.union(["Lock"])
     /// Keys of a DSS, a VRI dictionary (its keys are SHA-1 hex digests) and a VRI entry.
     static let dssKeys: Set<String> = ["Type", "Certs", "CRLs", "OCSPs", "VRI", "Cert", "CRL", "OCSP", "TU", "TS"]
 
@@ -35,7 +46,7 @@ struct PDFUpdateCheck {
     }
 
     /// Reads the revisions of `doc` and judges every one that starts at or after `firstSignedEnd`.
-    init(_ doc: PDFDocument, firstSignedEnd: Int) {
+    init(_ doc: PDFDocument, firstSignedEnd: Int, policy: Policy = .longTermOnly) {
         fileSize = doc.bytes.count
         let pdf = doc.bytes
         // sections and their spans are newest first; oldest first must also be file order.
@@ -46,6 +57,8 @@ struct PDFUpdateCheck {
         let ordered = zip(revisions, revisions.dropFirst()).allSatisfy { a, b in (a.end ?? Int.max) <= b.section }
         var created = Set<Int>()
         var checked = 0
+        // The first signed revision may itself lock the document (a học bạ's seal is never first, but a file may say so).
+        var locked = policy == .longTermOnly || Self.locks(doc, upTo: firstSignedEnd)
         for j in revisions.indices.dropFirst() {
             guard let prevEnd = revisions[j - 1].end, prevEnd >= firstSignedEnd else { continue }
             checked += 1
@@ -63,7 +76,7 @@ struct PDFUpdateCheck {
                     continue
                 }
                 let defined = doc.sectionEntries[revisions[j].section] ?? []
-                revisions[j].problem = try Self.judge(before, after, defined: defined, created: &created)
+                revisions[j].problem = try Self.judge(before, after, defined: defined, created: &created, locked: &locked)
             } catch {
                 revisions[j].problem = .both("không đọc được lần cập nhật", "the update cannot be read")
             }
@@ -106,7 +119,7 @@ struct PDFUpdateCheck {
     /// Why the update from `p` to `n` is not one long-term validation makes; nil when it is. `created` collects the
     /// validation-data objects created by such updates.
     static func judge(
-        _ p: PDFDocument, _ n: PDFDocument, defined: [(num: Int, inUse: Bool)], created: inout Set<Int>
+        _ p: PDFDocument, _ n: PDFDocument, defined: [(num: Int, inUse: Bool)], created: inout Set<Int>, locked: inout Bool
     ) throws -> LocalizedText? {
         func changed(_ vi: String, _ en: String) -> LocalizedText {
             .both("lần cập nhật sau chữ ký sửa \(vi)", "an update after the signature changes \(en)")
@@ -129,18 +142,25 @@ struct PDFUpdateCheck {
         let definedNums = Set(defined.map(\.num))
         var widgets = Set<Int>()
         var stamps = Set<Int>()
+        var lockedHere = false
         for w in newFields.dropFirst(oldFields.count) {
             guard definedNums.contains(w), try p.object(w) == .null, let wd = try n.object(w).dict,
-                Set(wd.keys).isSubset(of: widgetKeys), wd["Subtype"]?.name == "Widget", wd["FT"]?.name == "Sig",
-                let v = wd["V"]?.ref, definedNums.contains(v.0), try p.object(v.0) == .null,
-                let sig = try n.object(v.0).dict, sig["Type"]?.name == "DocTimeStamp", sig["SubFilter"]?.name == "ETSI.RFC3161"
+                Set(wd.keys).isSubset(of: locked ? widgetKeys : signatureWidgetKeys), wd["Subtype"]?.name == "Widget",
+                wd["FT"]?.name == "Sig", let v = wd["V"]?.ref, definedNums.contains(v.0), try p.object(v.0) == .null,
+                let sig = try n.object(v.0).dict,
+                (sig["Type"]?.name == "DocTimeStamp" && sig["SubFilter"]?.name == "ETSI.RFC3161")
+                    || (!locked && isApprovalSignature(sig))
             else {
-                return changed(
-                    "biểu mẫu (thêm trường không phải dấu thời gian tài liệu)", "the form (a field that is not a document timestamp)")
+                return locked
+                    ? changed(
+                        "biểu mẫu (thêm trường không phải dấu thời gian tài liệu)", "the form (a field that is not a document timestamp)")
+                    : changed("biểu mẫu (thêm trường không phải chữ ký)", "the form (a field that is not a signature)")
             }
+            if wd["Lock"] != nil { lockedHere = true }
             widgets.insert(w)
             stamps.insert(v.0)
         }
+        if lockedHere { locked = true }
 
         for (num, inUse) in defined {
             guard inUse else { return changed("đối tượng \(num) (xóa)", "object \(num) (deleted)") }
@@ -185,6 +205,19 @@ struct PDFUpdateCheck {
             return changed("đối tượng \(num)", "object \(num)")
         }
         return nil
+    }
+
+    /// A later approval signature of the kind hoso makes: /Type /Sig, CAdES detached, only the keys it writes.
+    static func isApprovalSignature(_ sig: PDFDict) -> Bool {
+        let keys: Set<String> = ["Type", "Filter", "SubFilter", "M", "Name", "Reason", "Location", "Reference", "ByteRange", "Contents"]
+        return sig["Type"]?.name == "Sig" && sig["SubFilter"]?.name == "ETSI.CAdES.detached" && Set(sig.keys).isSubset(of: keys)
+    }
+
+    /// Whether a signature field in the revision ending at `end` locks the document.
+    static func locks(_ doc: PDFDocument, upTo end: Int) -> Bool {
+        guard let d = try? PDFDocument(doc.bytes, upTo: end), let cat = try? d.catalog().dict, let (_, nums) = try? form(cat, d)
+        else { return true }
+        return nums.contains { ((try? d.object($0))?.dict?["Lock"]) != nil }
     }
 
     /// The form's object number when it is indirect, and its /Fields as object numbers.

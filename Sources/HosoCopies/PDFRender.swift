@@ -147,12 +147,23 @@ public enum PDFRender {
         return CAIRO_STATUS_SUCCESS
     }
 
-    private static func failure(_ what: String, _ status: cairo_status_t? = nil) -> HosoError {
+    static func failure(_ what: String, _ status: cairo_status_t? = nil) -> HosoError {
         let cause = status.flatMap { cairo_status_to_string($0).map { String(cString: $0) } }
         return HosoError(.pdfRenderFailed, .both("Không tạo được tệp PDF: \(what)", "Could not make the PDF: \(what)"), cause: cause)
     }
 
     private static func draw(_ doc: CopyDocument) throws -> (pdf: [UInt8], layout: Layout) {
+        let (pdf, layout) = try withPDF(title: nfc(doc.documentTitle ?? "\(doc.title) — Số \(doc.copyNumber)/BS")) { cr in
+            let layout = try drawPage(doc, cr)
+            cairo_show_page(cr)
+            return layout
+        }
+        return (pdf, layout)
+    }
+
+    /// An A4 PDF drawn by `body` (which ends each page with `cairo_show_page`), with its /Title; the bytes cairo
+    /// wrote and what `body` returned. Shared by copies and học bạ.
+    static func withPDF<T>(title: String, _ body: (_ cr: OpaquePointer) throws -> T) throws -> (pdf: [UInt8], result: T) {
         let sink = Sink()
         return try withExtendedLifetime(sink) {
             let context = Unmanaged.passUnretained(sink).toOpaque()
@@ -163,25 +174,24 @@ public enum PDFRender {
             let s = cairo_surface_status(surface)
             guard s == CAIRO_STATUS_SUCCESS else { throw failure("PDF surface", s) }
             cairo_pdf_surface_restrict_to_version(surface, CAIRO_PDF_VERSION_1_5)
-            let title = nfc(doc.documentTitle ?? "\(doc.title) — Số \(doc.copyNumber)/BS")
-            cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, title)
+            cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, nfc(title))
             cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "hoso")
             // /CreationDate stays cairo's own (the system clock): cairo 1.16 writes a date set through
             // CAIRO_PDF_METADATA_CREATE_DATE without its "D:" prefix. The signed time is /M and the timestamp.
 
             guard let cr = cairo_create(surface) else { throw failure("cairo_create") }
             defer { cairo_destroy(cr) }
-            let layout = try drawPage(doc, cr)
+            try checkFont(cr)
+            let result = try body(cr)
             let cs = cairo_status(cr)
             guard cs == CAIRO_STATUS_SUCCESS else { throw failure("drawing", cs) }
-            cairo_show_page(cr)
             cairo_surface_finish(surface)
             let fs = cairo_surface_status(surface)
             if sink.overflow {
                 throw failure("more than \(maxOutputBytes) bytes", fs)
             }
             guard fs == CAIRO_STATUS_SUCCESS else { throw failure("writing", fs) }
-            return (sink.bytes, layout)
+            return (sink.bytes, result)
         }
     }
 
@@ -192,7 +202,7 @@ public enum PDFRender {
     enum Style { case regular, bold, italic, boldItalic }
 
     /// One pango layout at a time: made, measured or shown, released.
-    private final class Text {
+    final class Text {
         let layout: OpaquePointer
         init(
             _ cr: OpaquePointer, _ text: String, size: Double, style: Style, width: Double?,
@@ -246,7 +256,7 @@ public enum PDFRender {
 
     /// Shows `text` at (x, y) in a column of `width`; returns its height.
     @discardableResult
-    private static func text(
+    static func text(
         _ cr: OpaquePointer, _ s: String, x: Double, y: Double, width: Double, size: Double,
         style: Style = .regular, align: PangoAlignment = PANGO_ALIGN_LEFT
     ) throws -> Double {
@@ -256,7 +266,7 @@ public enum PDFRender {
     }
 
     /// A horizontal rule of `length`, centred in the column [x, x + width].
-    private static func rule(_ cr: OpaquePointer, centredIn x: Double, width: Double, y: Double, length: Double) {
+    static func rule(_ cr: OpaquePointer, centredIn x: Double, width: Double, y: Double, length: Double) {
         let start = x + (width - length) / 2
         cairo_set_line_width(cr, 0.6)
         cairo_move_to(cr, start, y)
@@ -265,7 +275,7 @@ public enum PDFRender {
     }
 
     /// Refuses a family fontconfig would silently replace: the copy must be set in the font it says it is.
-    private static func checkFont(_ cr: OpaquePointer) throws {
+    static func checkFont(_ cr: OpaquePointer) throws {
         guard let layout = pango_cairo_create_layout(cr) else { throw failure("pango_cairo_create_layout") }
         defer { hoso_g_object_unref(UnsafeMutableRawPointer(layout)) }
         guard let desc = pango_font_description_from_string("\(fontFamily) 12") else { throw failure("font description") }
@@ -294,7 +304,6 @@ public enum PDFRender {
     // MARK: The page
 
     private static func drawPage(_ doc: CopyDocument, _ cr: OpaquePointer) throws -> Layout {
-        try checkFont(cr)
         var layout = Layout()
         cairo_set_source_rgb(cr, 0, 0, 0)
         let contentWidth = pageWidth - marginLeft - marginRight
@@ -388,13 +397,13 @@ public enum PDFRender {
         return max(yl, yr)
     }
 
-    private static func measure(_ cr: OpaquePointer, _ s: String, size: Double, style: Style) -> Double {
+    static func measure(_ cr: OpaquePointer, _ s: String, size: Double, style: Style) -> Double {
         (try? Text(cr, s, size: size, style: style, width: nil))?.logicalWidth ?? 0
     }
 
     /// A line centred in [x, x + width], at the largest size from `size` down to 9 pt (in half points) at which it
     /// fits unwrapped; wrapped at 9 pt if it never does. Returns the height and the widest line's width.
-    private static func fitted(
+    static func fitted(
         _ cr: OpaquePointer, _ s: String, x: Double, y: Double, width: Double, size: Double,
         style: Style
     ) throws -> (height: Double, width: Double) {

@@ -99,7 +99,7 @@ extension Archive {
                 // Issued copies are PDFs whose streams cairo compressed already: a trial would only cost time.
                 staged.append(
                     try store.stage(
-                        bytes: o.bytes, kind: o.kind, compression: o.kind == .copy ? .storeAsIs : .measure,
+                        bytes: o.bytes, kind: o.kind, compression: o.kind == .copy || o.kind == .hocBa ? .storeAsIs : .measure,
                         durable: true))
             }
             var ids = [ObjectID]()

@@ -13,6 +13,8 @@ public enum EmbeddedSchemas {
         "class-summary.schema.json": text(PackageResources.class_summary_schema_json),
         "correction-request.schema.json": text(PackageResources.correction_request_schema_json),
         "grade-book.schema.json": text(PackageResources.grade_book_schema_json),
+        "hoc-ba-issue.schema.json": text(PackageResources.hoc_ba_issue_schema_json),
+        "hoc-ba.schema.json": text(PackageResources.hoc_ba_schema_json),
         "ledger-appendix.schema.json": text(PackageResources.ledger_appendix_schema_json),
         "ledger-mapping.schema.json": text(PackageResources.ledger_mapping_schema_json),
         "ledger.schema.json": text(PackageResources.ledger_schema_json),

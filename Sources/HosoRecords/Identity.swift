@@ -121,8 +121,9 @@ public struct SigningScope: Sendable, Equatable {
     /// The scope of a record, or nil when its type has no signing rules here.
     public init?(recordType: String, body: JSONValue) {
         switch recordType {
-        case "grade-book", "transcript", "class-summary":
-            school = body["school"]?.stringValue
+        case "grade-book", "transcript", "class-summary", HocBa.recordType:
+            // A học bạ names its school as an object (name, superior body, place).
+            school = body["school"]?.stringValue ?? body["school"]?["name"]?.stringValue
             `class` = body["class"]?.stringValue
             subject = recordType == "grade-book" ? body["subject"]?.stringValue : nil
             schoolYear = body["schoolYear"]?.stringValue

@@ -19,6 +19,8 @@ extension Revision {
         case CopyRegisterEntry.recordType:
             if let doc = b["document"]?.stringValue { objects.append((doc, "the PDF of \(what)")) }
             if let doc = b["renewed"]?.stringValue { objects.append((doc, "the renewed PDF of \(what)")) }
+        case HocBaIssue.recordType:
+            if let doc = b["document"]?.stringValue { objects.append((doc, "the signed PDF of \(what)")) }
         case CitizenRequest.recordType:
             if case .array(let issued)? = b["issued"] {
                 for i in issued {

@@ -96,6 +96,8 @@ public struct ObjectKind: Hashable, Sendable, RawRepresentable, Codable, CustomS
     public static let certificate = ObjectKind(known: "certificate")
     public static let crl = ObjectKind(known: "crl")
     public static let copy = ObjectKind(known: "copy")
+    /// A học bạ's PDF as issued or as each signature left it.
+    public static let hocBa = ObjectKind(known: "hoc-ba")
     /// A DER OCSPResponse kept as validation data.
     public static let ocspResponse = ObjectKind(known: "ocsp-response")
     /// One archive timestamp (RFC 4998 style) over objects of the archive, or renewing another (HosoKit's

@@ -16,7 +16,7 @@ package struct Intake {
     /// An archive timestamp lists every object it covers (67 bytes each): a million signatures' worth is allowed.
     package static let maxArchiveTimestamp: UInt64 = 256 << 20
     /// Kinds a peer may send only for a revision that names them (a ledger's scans, a copy's PDF, a letter).
-    package static let companionKinds: Set<ObjectKind> = [.blob, .copy, ObjectKind(rawValue: "letter")!, .timestamp]
+    package static let companionKinds: Set<ObjectKind> = [.blob, .copy, ObjectKind(rawValue: "letter")!, .timestamp, .hocBa]
 
     package init() {}
 

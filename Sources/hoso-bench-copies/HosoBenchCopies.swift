@@ -17,6 +17,8 @@
 //             CRL signatures — the same for every copy — are reused, as on a server.
 //   verify-copy  Archive.verifyCopy (signature + register + ledger entry + revocation), one Archive shared by
 //             the threads (its verifier is kept while the trust data stays the same).
+//   hoc-ba, verify-hoc-ba  a 4-page học bạ rendered and signed three times in order, then verified (HocBaPhase.swift;
+//             run by tools/bench-hoc-ba).
 // Every verification must be PASSED, else exit 1.
 import ArgumentParser
 import Foundation
@@ -54,7 +56,8 @@ struct HosoBenchCopies: BenchCommand {
     var issueThreads = [1, 2, 4]
 
     @Option(
-        help: ArgumentHelp("issue,sign,verify,verify-copy (all); verification needs the issue phase", valueName: "list"),
+        help: ArgumentHelp(
+            "issue,sign,verify,verify-copy,hoc-ba,verify-hoc-ba (all); verification needs the issue (hoc-ba) phase", valueName: "list"),
         transform: commaList({ Options.allPhases.contains($0) ? $0 : nil }, what: "phase"))
     var phases = Array(Options.allPhases)
 
@@ -115,7 +118,7 @@ let positive: @Sendable (String) throws -> Double = { text in
 
 /// The parsed command line, as the run reads it.
 struct Options {
-    static let allPhases: Set<String> = ["issue", "sign", "verify", "verify-copy"]
+    static let allPhases: Set<String> = ["issue", "sign", "verify", "verify-copy", "hoc-ba", "verify-hoc-ba"]
     var seconds: Double
     var pool: Int
     var entries: Int

@@ -61,3 +61,15 @@ func parallel(threads: Int, next: @escaping @Sendable () -> Int?, body: @escapin
     let (ops, cpu) = counts.with { $0 }
     return Measurement(threads: threads, operations: ops, seconds: wall, cpuSeconds: Double(cpu) / 1e9)
 }
+
+/// A `next` for `parallel` that hands out 1, 2, … `total`, then stops.
+func counting(to total: Int) -> @Sendable () -> Int? {
+    let counter = Shared(0)
+    return {
+        counter.with { c in
+            guard c < total else { return nil }
+            c += 1
+            return c
+        }
+    }
+}

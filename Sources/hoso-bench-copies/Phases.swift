@@ -40,6 +40,7 @@ func measureCopies(_ o: Options) throws -> (sane: Bool, problems: [String], resu
         pool = try issuePhase(o, s, outDir: outDir, problems: &problems, results: &results)
     }
     if o.phases.contains("sign") { try signPhase(o, s, results: &results) }
+    if o.phases.contains("hoc-ba") { try hocBaPhase(o, s, outDir: outDir, problems: &problems, results: &results) }
     guard !pool.isEmpty else { return (problems.isEmpty, problems, results) }
     let trust = try s.archive.trustContext()
     if o.phases.contains("verify") { try verifyPhase(o, pool: pool, trust: trust, problems: &problems, results: &results) }
@@ -152,18 +153,8 @@ func signPhase(_ o: Options, _ s: Setup, results: inout [String: Any]) throws {
     var sign = [String: Any]()
     for threads in Set([1, o.threads]).sorted() {
         let total = max(20, Int(o.seconds * 60) * threads)
-        let counter = Shared(0)
         let m = try parallel(
-            threads: threads,
-            next: {
-                counter.with { c in
-                    c < total
-                        ? {
-                            c += 1
-                            return c
-                        }() : nil
-                }
-            },
+            threads: threads, next: counting(to: total),
             body: { _, _ in try signOne() })
         say(
             "render + PAdES.sign + TSA (no archive; information), \(threads) thread(s): \(fmt(m.perSecond, 1)) copies/s "
@@ -274,14 +265,18 @@ func verifyCopyPhase(_ o: Options, _ s: Setup, pool: [[UInt8]], problems: inout 
                 let r = try archive.verifyCopy(pdf: poolShared[i])
                 if r.indication != "PASSED" { bad.with { $0.append("copy \(i + 1): \(r.indication) \(r.reasons)") } }
             })
-        let b = bad.with { $0 }
-        if !b.isEmpty { problems.append("Archive.verifyCopy: \(b.count) not PASSED, e.g. \(b[0])") }
-        say(
-            "verify-copy (Archive.verifyCopy), \(threads) thread(s): \(fmt(m.perSecond, 1)) verified/s "
-                + "(\(fmt(m.msPerOperation, 2)) ms each per thread; \(fmt(m.perCPUSecond, 1)) per CPU-second)")
-        var j = m.json()
-        j["not_passed"] = b.count
-        verifyCopy["\(threads)"] = j
+        verifyCopy["\(threads)"] = verified("verify-copy (Archive.verifyCopy)", "Archive.verifyCopy", m, bad: bad.with { $0 }, &problems)
     }
     results["verify_copy"] = verifyCopy
+}
+
+/// A verification measurement said and returned as JSON; what was not PASSED becomes a problem.
+func verified(_ label: String, _ function: String, _ m: Measurement, bad: [String], _ problems: inout [String]) -> [String: Any] {
+    if !bad.isEmpty { problems.append("\(function): \(bad.count) not PASSED, e.g. \(bad[0])") }
+    say(
+        "\(label), \(m.threads) thread(s): \(fmt(m.perSecond, 1)) verified/s "
+            + "(\(fmt(m.msPerOperation, 2)) ms each per thread; \(fmt(m.perCPUSecond, 1)) per CPU-second)")
+    var j = m.json()
+    j["not_passed"] = bad.count
+    return j
 }

@@ -57,6 +57,9 @@ struct Setup {
     let office: SigningIdentity
     let tsa: TimeStampAuthority
     let people: [Person]
+    /// The demo PKI's directory and manifest (the học bạ phases sign as its teachers).
+    let pki: String
+    let manifest: DemoPKI.Manifest
 }
 
 func identity(_ pki: String, _ m: DemoPKI.Manifest, _ name: String) throws -> SigningIdentity {
@@ -85,7 +88,7 @@ func setUp(work: String, pki: String, entries: Int) throws -> Setup {
     _ = try a.setOfficeSettings(s, author: "admin", reason: "bench set-up")
     let (ledger, people) = try makeLedger(entries)
     try a.createRecord(type: "ledger", id: ledgerId, body: ledger, author: "registrar")
-    return Setup(archivePath: path, archive: a, office: office, tsa: tsa, people: people)
+    return Setup(archivePath: path, archive: a, office: office, tsa: tsa, people: people, pki: pki, manifest: m)
 }
 
 func issueOne(_ s: Setup, _ p: Person) throws -> Archive.IssuedCopyResult {

@@ -25,7 +25,7 @@ struct Hoso: ParsableCommand {
             version: "0.1.0",
             subcommands: [
                 Init.self, Add.self, Cat.self, Ls.self, Info.self, Fsck.self, Reindex.self,
-                GradeBookCommand.self, TranscriptCommand.self, TermCommand.self, CorrectionCommand.self,
+                GradeBookCommand.self, TranscriptCommand.self, HocBaCommand.self, TermCommand.self, CorrectionCommand.self,
                 RecordCommand.self, History.self, Conflicts.self, LedgerCommand.self, Find.self,
                 Sign.self, Verify.self, Timestamp.self, Renew.self, TrustCommand.self, PKICommand.self, TSACommand.self,
                 RequestCommand.self, OfficeCommand.self, CopyCommand.self, ExtractCommand.self,

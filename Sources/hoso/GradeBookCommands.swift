@@ -7,7 +7,7 @@ private func printWarnings(_ warnings: [HosoError]) {
     for w in warnings { printErr("hoso: \(t("cảnh báo", "warning")) [\(w.code)]: \(w.text(cliLang))") }
 }
 
-private struct SaveJSON: Encodable {
+struct SaveJSON: Encodable {
     var recordType: String
     var recordId: String
     var change: String

@@ -1,0 +1,212 @@
+import ArgumentParser
+import Foundation
+import HosoKit
+
+struct HocBaCommand: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "hocba",
+            abstract: t(
+                "Học bạ số: lập, ký theo thứ tự (giáo viên chủ nhiệm, hiệu trưởng, con dấu nhà trường), kiểm tra, xuất XML.",
+                "Digital học bạ: build, sign in order (homeroom teacher, principal, school seal), verify, export XML."),
+            subcommands: [HocBaBuild.self, HocBaSign.self, HocBaVerifyCommand.self, HocBaExportXML.self, HocBaGet.self])
+    }
+}
+
+struct HocBaBuild: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "build",
+            abstract: t(
+                "Lập học bạ của một lớp cho một năm học từ sổ điểm (như transcript build), theo lược đồ học bạ của hoso.",
+                "Build a class's học bạ for a school year from its grade books (as transcript build), in hoso's học bạ schema."),
+            discussion: t(
+                """
+                Thông tin trường lấy từ cài đặt cơ quan (hoso office set); tên giáo viên chủ nhiệm và hiệu trưởng lấy từ
+                phân công. Lớp 9 từ năm học 2025-2026: có dòng hiệu trưởng xác nhận hoàn thành chương trình THCS.
+                """,
+                """
+                The school's details come from the office settings (hoso office set); the homeroom teacher's and the
+                principal's names from the assignments. Grade 9 from 2025-2026 on: a line where the principal confirms
+                completion of lower secondary.
+                """))
+    }
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var write: WriteOptions
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var inClass: ClassOptions
+
+    func run() throws {
+        let named = try inClass.named(try inClass.loadHeader())
+        let built = try global.openArchive().buildHocBa(
+            school: named.school, className: named.className, schoolYear: named.year, author: write.who.resolved, reason: write.reason,
+            dryRun: write.dryRun)
+        if output.json {
+            struct Item: Encodable {
+                var save: SaveJSON
+                var fullName: String
+            }
+            printJSON(["hocBa": built.map { Item(save: SaveJSON($0.save), fullName: $0.hocBa.student.fullName) }])
+            return
+        }
+        for b in built {
+            print(describe(b.save, what: ("học bạ", "học bạ")))
+            print("  \(b.hocBa.student.fullName) (\(b.hocBa.student.moetId))")
+        }
+    }
+}
+
+struct HocBaSign: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "sign",
+            abstract: t(
+                "Ký học bạ của cả lớp (hoặc một học bạ) với một vai trò; mở khóa ký một lần cho cả lô.",
+                "Sign a class's học bạ (or one) in one role; the key is unlocked once for the whole batch."),
+            discussion: t(
+                """
+                Thứ tự bắt buộc: homeroom (giáo viên chủ nhiệm, ký lần đầu và đính kèm dữ liệu), principal (hiệu
+                trưởng), seal (chứng thư số tổ chức của nhà trường, ký sau cùng và khóa tệp). Ký sai thứ tự, ký lần hai,
+                hoặc người không được phân công: từ chối, không ký gì. Có --tsa: chữ ký có dấu thời gian.
+                """,
+                """
+                The order is required: homeroom (the homeroom teacher, who signs first and embeds the data), principal,
+                seal (the school's organisation certificate, last; it locks the file). Out of order, a second signature
+                in a role, or a signer without the assignment: refused, nothing signed. With --tsa the signatures are
+                timestamped.
+                """))
+    }
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var who: AuthorOption
+    @OptionGroup var keyOptions: KeyOptions
+    @OptionGroup var stamp: TimestampOptions
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var inClass: ClassOptions
+    @Option(
+        name: .long,
+        help: ArgumentHelp(t("Vai trò: homeroom, principal hoặc seal.", "Role: homeroom, principal or seal."), valueName: "ROLE"))
+    var role: String
+    @Option(name: .long, help: ArgumentHelp(t("Chỉ học bạ này.", "Only this học bạ."), valueName: "HOC-BA-ID")) var record: String?
+    @Option(
+        name: .long,
+        help: ArgumentHelp(t("Ghi các tệp PDF đã ký vào thư mục này.", "Write the signed PDFs into this directory."), valueName: "DIR"))
+    var outDir: String?
+
+    func run() throws {
+        guard let r = HocBaSignerRole(rawValue: role) else {
+            throw ValidationError(t("--role: homeroom, principal hoặc seal", "--role: homeroom, principal or seal"))
+        }
+        let archive = try global.openArchive()
+        let ids: [String]
+        if let record {
+            ids = [record]
+        } else {
+            let named = try inClass.named(try inClass.loadHeader())
+            ids = try archive.hocBaIds(school: named.school, className: named.className, schoolYear: named.year)
+        }
+        let identity = try keyOptions.load()
+        var signed = [String]()
+        for id in ids {
+            let pdf = try archive.signHocBa(id, role: r, signer: identity, timestamp: stamp.source, author: who.resolved)
+            if let outDir { try writeOutput(outDir + "/" + id.replacingOccurrences(of: "/", with: "_") + ".pdf", pdf) }
+            signed.append(id)
+            if !output.json { print(t("Đã ký \(id) (\(r.title.vi))", "Signed \(id) (\(r.title.en))")) }
+        }
+        struct Out: Encodable {
+            var role: String
+            var signed: [String]
+        }
+        if output.json { printJSON(Out(role: r.rawValue, signed: signed)) }
+    }
+}
+
+struct HocBaVerifyCommand: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "verify",
+            abstract: t("Kiểm tra một học bạ (PDF).", "Verify a học bạ (PDF)."),
+            discussion: t(
+                """
+                Từng chữ ký hợp lệ; theo thứ tự giáo viên chủ nhiệm, hiệu trưởng, con dấu nhà trường; người ký được phân
+                công (con dấu: chứng thư tổ chức của nhà trường); con dấu khóa tệp. Sau một chữ ký chỉ được thêm chữ ký
+                kế tiếp và dữ liệu kiểm tra; sửa nội dung: FAILED MODIFIED_AFTER_SIGNING. Chưa đủ ba chữ ký:
+                INDETERMINATE HOC_BA_INCOMPLETE. Mã thoát: 0 hợp lệ; 7 chưa đủ căn cứ; 8 không hợp lệ.
+                """,
+                """
+                Each signature is valid; in the order homeroom teacher, principal, school seal; each signer holds the
+                assignment (the seal: the school's organisation certificate); the seal locks the file. After a signature
+                only the next signature and validation data may be added; a content change is FAILED
+                MODIFIED_AFTER_SIGNING. Fewer than three signatures: INDETERMINATE HOC_BA_INCOMPLETE.
+                Exit: 0 valid; 7 indeterminate; 8 invalid.
+                """))
+    }
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            t("Thời điểm đánh giá (YYYY-MM-DD hoặc ISO 8601 UTC).", "When to judge at (YYYY-MM-DD or ISO 8601 UTC)."), valueName: "DATE"))
+    var at: String?
+    @Argument(help: ArgumentHelp(t("Tệp PDF.", "PDF file."), valueName: "FILE.pdf")) var file: String
+
+    func validate() throws {
+        if let at, validationTime(at) == nil { throw ValidationError(t("--at: ngày không hợp lệ: \(at)", "--at: not a date: \(at)")) }
+    }
+
+    func run() throws {
+        let report = try global.openArchive(.readOnly).verifyHocBa(pdf: try readInputFile(file), at: at.flatMap(validationTime))
+        if output.json {
+            printJSON(report)
+        } else {
+            print(t("Học bạ \(file): \(report.indication)", "Học bạ \(file): \(report.indication)"))
+            if let d = report.data { print("  \(d.student.fullName) — \(d.class) — \(d.schoolYear) — \(d.school.name)") }
+            for s in report.signers {
+                let role = s.role.map { t($0.title.vi, $0.title.en) } ?? (s.fieldName ?? "?")
+                print(
+                    "  \(role): \(s.indication.rawValue)\(s.reason.map { " " + $0.rawValue } ?? "") — \(s.commonName ?? "?")"
+                        + (s.locksDocument ? t(" (khóa tệp)", " (locks the file)") : ""))
+            }
+            for (code, m) in zip(report.reasons, report.messages) { print("  ✗ \(code): " + m.text(cliLang)) }
+        }
+        try HosoExit.finish(indication: report.indication)
+    }
+}
+
+struct HocBaExportXML: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "export-xml",
+            abstract: t(
+                "Xuất học bạ dạng XML (Schemas/hoc-ba.xsd).", "Export a học bạ as XML (Schemas/hoc-ba.xsd)."))
+    }
+    @OptionGroup var global: GlobalOptions
+    @Option(name: .long, help: ArgumentHelp(t("Tệp ra (mặc định: in ra).", "Output file (default: print)."), valueName: "FILE.xml"))
+    var out: String?
+    @Argument(
+        help: ArgumentHelp(
+            t("Mã học bạ, ví dụ hoc-ba/0123456789/2025-2026.", "Học bạ id, e.g. hoc-ba/0123456789/2025-2026."), valueName: "ID"))
+    var id: String
+
+    func run() throws {
+        let xml = try global.openArchive(.readOnly).hocBaXML(id)
+        if let out { try writeOutput(out, Array(xml.utf8)) } else { print(xml, terminator: "") }
+    }
+}
+
+struct HocBaGet: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "get",
+            abstract: t("Lấy tệp PDF hiện hành của một học bạ.", "Get a học bạ's current PDF."))
+    }
+    @OptionGroup var global: GlobalOptions
+    @Option(name: .long, help: ArgumentHelp(t("Tệp PDF ra.", "Output PDF file."), valueName: "FILE.pdf")) var out: String
+    @Argument(help: ArgumentHelp(t("Mã học bạ.", "Học bạ id."), valueName: "ID")) var id: String
+
+    func run() throws {
+        guard let pdf = try global.openArchive(.readOnly).hocBaPDF(id) else {
+            throw HosoError(.hocBaNotFound, .both("Học bạ chưa được ký lần nào", "The học bạ has not been signed yet"), location: id)
+        }
+        try writeOutput(out, pdf)
+    }
+}
