@@ -93,12 +93,32 @@ extension Archive {
             throw HosoError(.recordNotFound, .both("Không có hồ sơ này", "No such record"), location: document)
         }
         let (rid, rev) = try current(record: document)
+        if rev.recordType == HocBa.recordType { return try hocBaFile(document, revision: rid) }
         guard let hex = rev.body["pdf"]?.stringValue ?? rev.body["document"]?.stringValue, let file = ObjectID(hex: hex) else {
             throw HosoError(
                 .noDocumentToGive, .both("Hồ sơ này chưa có văn bản đã ký để đưa ra", "This record has no signed document to give"),
                 location: document)
         }
         return GivenDocument(document: document, revision: rid.hex, file: file, bytes: try read(file))
+    }
+
+    /// A học bạ's signed PDF, from its issue register: only once the school's seal closed it, and only for the
+    /// current data (a correction since starts a new PDF that must be signed again).
+    private func hocBaFile(_ document: String, revision: ObjectID) throws -> GivenDocument {
+        let hb = try hocBa(document).hocBa
+        let issueId = HocBaIssue.recordId(moetId: hb.student.moetId, schoolYear: hb.schoolYear)
+        let issue =
+            try index.heads(ofRecord: issueId).isEmpty ? nil : try decodeBody(try current(record: issueId).1.body, as: HocBaIssue.self)
+        guard let issue, issue.revision == revision.hex, issue.signatures.contains(where: { $0.role == "seal" }),
+            let file = ObjectID(hex: issue.document)
+        else {
+            throw HosoError(
+                .noDocumentToGive,
+                .both(
+                    "Học bạ này chưa được ký đủ (giáo viên chủ nhiệm, hiệu trưởng, dấu của trường)",
+                    "This học bạ is not fully signed yet (homeroom teacher, principal, the school's seal)"), location: document)
+        }
+        return GivenDocument(document: document, revision: revision.hex, file: file, bytes: try read(file))
     }
 
     /// Records that `given` left the archive (`channel`: family-download, online-download, handed-over, transfer).
@@ -192,6 +212,8 @@ extension Archive {
             // The node id too: the receiver knows itself by it, whatever name each side gave the other.
             let extract = try recordExtract(given, channel: "transfer", by: by, to: "\(peer.name) [\(peer.node.prefix(16))]")
             sent += [record, extract]
+            // A học bạ goes with its issue register, which names its signed PDFs.
+            if let hb = try? hocBa(record).hocBa { sent.append(HocBaIssue.recordId(moetId: hb.student.moetId, schoolYear: hb.schoolYear)) }
         }
         try nodeFiles.withLock {
             var state = try nodeFiles.loadState(peer.node)

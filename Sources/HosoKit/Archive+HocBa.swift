@@ -7,11 +7,14 @@ import HosoPrimitives
 import HosoRecords
 import HosoSigning
 import HosoStore
+import HosoSync
 import HosoTransport
 
 extension HosoError.Code {
     /// There is no học bạ of this student and year in the archive (build it first).
     public static let hocBaNotFound = Self("HOC_BA_NOT_FOUND", .notFound)
+    /// A học bạ PDF arriving by sync that fails its check.
+    public static let hocBaRefused = Self("HOC_BA_REFUSED", .badInput)
 }
 
 /// Học bạ: built from the year's transcripts (`hoc-ba` records, hoso's schema), issued as a PDF that the homeroom
@@ -192,7 +195,16 @@ extension Archive {
         let rev = Revision(
             recordType: HocBa.recordType, recordId: data.recordId, parents: [], author: "", time: "", reason: nil,
             body: try CanonicalJSON.parse(try data.canonicalBytes()))
-        let seals = try hocBaSealFingerprints()
+        var seals = try hocBaSealFingerprints()
+        // A học bạ received from another school on transfer carries that school's seal: the one its issue register
+        // names, which came with it from that school over the authenticated sync.
+        if try transferredIn(data.recordId) != nil {
+            let issueId = HocBaIssue.recordId(moetId: data.student.moetId, schoolYear: data.schoolYear)
+            if try !index.heads(ofRecord: issueId).isEmpty {
+                let issue = try decodeBody(try current(record: issueId).1.body, as: HocBaIssue.self)
+                seals.formUnion(issue.signatures.filter { $0.role == "seal" }.map(\.signer))
+            }
+        }
         for i in r.signers.indices {
             guard let role = r.signers[i].role, let fp = r.signers[i].signerCertificate else { continue }
             if let person = role.signerRole {
@@ -218,5 +230,28 @@ extension Archive {
         }
         r.conclude()
         return r
+    }
+}
+
+extension Archive {
+    /// A học bạ PDF that arrives by sync (a student's transfer) is checked on arrival as a file: one whose signatures
+    /// or later updates FAIL is refused with the whole batch; one still being signed, or signed under roots this
+    /// school does not trust, comes in and says so when verified here.
+    func intakeHocBaProblems(_ intake: Intake) throws -> [HosoError] {
+        var problems = [HosoError]()
+        let verifier = try sharedVerifier()
+        for s in intake.staged where s.object.kind == .hocBa {
+            let report = try HocBaVerify.verify(pdf: try store.read(staged: s), verifier: verifier)
+            if report.indication == "FAILED" {
+                problems.append(
+                    HosoError(
+                        .hocBaRefused,
+                        .both(
+                            "Học bạ gửi đến không hợp lệ (chữ ký hoặc nội dung đã bị sửa); không nhận",
+                            "The học bạ sent is not valid (a signature or the content was changed); not accepted"),
+                        location: s.object.id.hex, cause: report.reasons.joined(separator: ", ")))
+            }
+        }
+        return problems
     }
 }

@@ -108,6 +108,7 @@ extension Archive {
         problems += try intakeRevisionProblems(revs, rule: rule, peer: peer)
         problems += try intakeSignatureProblems(sigs, revs: revs, rule: rule)
         problems += try intakeArchiveTimestampProblems(intake, peer: peer)
+        problems += try intakeHocBaProblems(intake)
         if !problems.isEmpty { throw HosoProblems(problems) }
 
         // Files that wait move to the inbox; files that waited and are named now come out of it into the store.

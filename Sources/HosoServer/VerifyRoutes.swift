@@ -49,6 +49,7 @@ enum Verification {
     /// A copy PDF: `Archive.verifyCopy`, then only the copy's own data are shown. A letter is reported as a letter,
     /// with its finding and what the asker presented (what the letter itself shows).
     static func pdf(_ bytes: [UInt8], archive: Archive) throws -> PublicReport {
+        if PDFParse.attachmentNames(in: bytes).contains("hoc-ba.json") { return try hocBa(bytes, archive: archive) }
         let r = try archive.verifyCopy(pdf: bytes)
         var shown = [PublicReport.Shown]()
         if r.kind == .letter {
@@ -75,6 +76,33 @@ enum Verification {
             shown: shown)
         if r.kind == .copy { report.witnessed = witnessed(r.registered, indication: r.indication, archive: archive) }
         return report
+    }
+
+    /// A học bạ PDF (a family's download): `Archive.verifyHocBa` — the three signatures in order, the seal's lock,
+    /// nothing changed after, the signers' assignments and the data against the school's archive. Shows what the
+    /// học bạ itself shows about the student; who signed only when it passed.
+    static func hocBa(_ bytes: [UInt8], archive: Archive) throws -> PublicReport {
+        let r = try archive.verifyHocBa(pdf: bytes)
+        var shown = [PublicReport.Shown]()
+        if let d = r.data {
+            shown = [
+                .init(field: "holderName", value: d.student.fullName),
+                .init(field: "dateOfBirth", value: dayMonthYear(d.student.dateOfBirth)),
+                .init(field: "school", value: d.school.name), .init(field: "class", value: d.class),
+                .init(field: "schoolYear", value: d.schoolYear),
+            ]
+        }
+        let names = r.signers.compactMap { $0.person?.fullName ?? $0.commonName }
+        return PublicReport(
+            kind: "hoc-ba", finding: nil, differing: nil, indication: r.indication, method: .pdf, reasons: r.reasons,
+            messages: r.messages, copyNumber: nil, issueDate: nil, signedBy: names.isEmpty ? nil : names.joined(separator: "; "),
+            judgedAt: nil, timeProof: nil, shown: shown)
+    }
+
+    /// "2010-02-01" → "01/02/2010"; anything else as it is.
+    static func dayMonthYear(_ iso: String) -> String {
+        let p = iso.split(separator: "-")
+        return p.count == 3 ? "\(p[2])/\(p[1])/\(p[0])" : iso
     }
 
     /// The witnessed inclusion of a genuine copy's PDF in the archive's log, for the page; nil when the copy did not
@@ -242,7 +270,21 @@ enum VerifyRoutes {
     static let fieldNames: [String: LocalizedText] = [
         "holderName": .both("Họ và tên", "Full name"), "dateOfBirth": .both("Ngày sinh", "Date of birth"),
         "serial": .both("Số hiệu văn bằng", "Diploma serial"), "ledgerNumber": .both("Số vào sổ", "Ledger number"),
+        "school": .both("Trường", "School"), "class": .both("Lớp", "Class"), "schoolYear": .both("Năm học", "School year"),
     ]
+
+    static func hocBaText(_ i: String) -> LocalizedText {
+        switch i {
+        case "PASSED":
+            return .both(
+                "HỢP LỆ — học bạ được ký đủ, đúng thứ tự, khớp với hồ sơ của trường",
+                "VALID — the học bạ is fully signed, in order, and matches the school's records")
+        case "INDETERMINATE": return .both("CHƯA ĐỦ CĂN CỨ — học bạ chưa được ký đủ", "INDETERMINATE — the học bạ is not fully signed")
+        default:
+            return .both(
+                "KHÔNG HỢP LỆ — học bạ đã bị sửa hoặc chữ ký không đúng", "NOT VALID — the học bạ was changed or a signature is wrong")
+        }
+    }
 
     static func indicationText(_ i: String) -> LocalizedText {
         switch i {
@@ -314,7 +356,7 @@ enum VerifyRoutes {
                 } else {
                     el("span", [("class", "badge \(r.indication)")], text: r.indication)
                     " "
-                    c.t(indicationText(r.indication))
+                    c.t(r.kind == "hoc-ba" ? hocBaText(r.indication) : indicationText(r.indication))
                 }
             }
             reportDetails(c, r)
@@ -365,7 +407,8 @@ enum VerifyRoutes {
                 el("dt", text: fieldNames[s.field].map { c.t($0) } ?? s.field)
                 el("dd", text: s.value)
             }
-            if let who = r.signedBy {
+            // Who signed reassures only when the check passed: a failed file never shows it.
+            if let who = r.signedBy, r.indication == "PASSED" {
                 el("dt", text: c.t("Ký bởi", "Signed by"))
                 el("dd", text: who)
             }

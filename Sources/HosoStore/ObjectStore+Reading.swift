@@ -123,6 +123,25 @@ extension ObjectStore {
         return out
     }
 
+    /// The verified content of an object staged but not yet committed (a sync's arrivals, checked before they are
+    /// kept). Wrong bytes are never returned.
+    public func read(staged s: StagedObject, limit: UInt64 = ObjectStore.inMemoryLimit) throws -> [UInt8] {
+        guard s.object.size <= limit else {
+            throw HosoError(
+                .objectTooLarge,
+                LocalizedText(vi: "Đối tượng quá lớn để đọc vào bộ nhớ", en: "Object too large to read into memory"),
+                location: s.object.id.hex, cause: "\(s.object.size) > \(limit) bytes")
+        }
+        var out = [UInt8]()
+        _ = try scan(path: s.tempPath, expected: s.object.id) { chunk in
+            guard UInt64(out.count + chunk.count) <= limit else {
+                throw HosoError(.objectTooLarge, LocalizedText(vi: "Đối tượng quá lớn", en: "Object too large"), location: s.object.id.hex)
+            }
+            out.append(contentsOf: chunk)
+        }
+        return out
+    }
+
     /// Writes an object's verified content to an open file descriptor. Objects up to `inMemoryLimit` are
     /// checked completely before the first byte is written. Larger ones are checked in a first pass and
     /// re-checked while written; damage appearing between the passes still ends with an error.

@@ -9,7 +9,7 @@ struct HocBaCommand: ParsableCommand {
             abstract: t(
                 "Học bạ số: lập, ký theo thứ tự (giáo viên chủ nhiệm, hiệu trưởng, con dấu nhà trường), kiểm tra, xuất XML.",
                 "Digital học bạ: build, sign in order (homeroom teacher, principal, school seal), verify, export XML."),
-            subcommands: [HocBaBuild.self, HocBaSign.self, HocBaVerifyCommand.self, HocBaExportXML.self, HocBaGet.self])
+            subcommands: [HocBaBuild.self, HocBaSign.self, HocBaVerifyCommand.self, HocBaExportXML.self, HocBaGet.self, HocBaTransfer.self])
     }
 }
 
@@ -154,12 +154,21 @@ struct HocBaVerifyCommand: ParsableCommand {
     }
 
     func run() throws {
-        let report = try global.openArchive(.readOnly).verifyHocBa(pdf: try readInputFile(file), at: at.flatMap(validationTime))
+        let archive = try global.openArchive(.readOnly)
+        let report = try archive.verifyHocBa(pdf: try readInputFile(file), at: at.flatMap(validationTime))
+        // Received from another school (a transfer), not issued here: said so.
+        let received = try report.data.flatMap { try archive.transferredIn($0.recordId) }
         if output.json {
             printJSON(report)
         } else {
             print(t("Học bạ \(file): \(report.indication)", "Học bạ \(file): \(report.indication)"))
             if let d = report.data { print("  \(d.student.fullName) — \(d.class) — \(d.schoolYear) — \(d.school.name)") }
+            if let r = received {
+                print(
+                    t(
+                        "  Nhận từ trường khác khi chuyển trường, ngày \(localTime(r.at)) (không phải do trường này cấp)",
+                        "  Received from another school on transfer, \(localTime(r.at)) (not issued by this school)"))
+            }
             for s in report.signers {
                 let role = s.role.map { t($0.title.vi, $0.title.en) } ?? (s.fieldName ?? "?")
                 print(
@@ -208,5 +217,34 @@ struct HocBaGet: ParsableCommand {
             throw HosoError(.hocBaNotFound, .both("Học bạ chưa được ký lần nào", "The học bạ has not been signed yet"), location: id)
         }
         try writeOutput(out, pdf)
+    }
+}
+
+struct HocBaTransfer: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "transfer",
+            abstract: t(
+                "Chuyển học bạ đã ký đủ của học sinh sang trường mới: đi cùng lần đồng bộ kế tiếp với trường đó (USB hay HTTP).",
+                "Send a student's fully signed học bạ to their new school: it goes with the next sync with that school (USB or HTTP)."),
+            discussion: t(
+                "Trường nhận cần nhận hoc-ba, hoc-ba-issue và extract từ trường này (hoso peer add … --scope '<hoc-ba:*' --scope '<hoc-ba-issue:*' --scope '<extract:*'); học bạ được kiểm tra khi đến.",
+                "The receiving school must accept hoc-ba, hoc-ba-issue and extract from this school (hoso peer add … --scope '<hoc-ba:*' --scope '<hoc-ba-issue:*' --scope '<extract:*'); the học bạ is checked on arrival."
+            ))
+    }
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var who: AuthorOption
+    @OptionGroup var output: OutputOptions
+    @Option(name: .long, help: ArgumentHelp(t("Trường nhận (tên nút ngang hàng).", "The receiving school (peer name)."), valueName: "PEER"))
+    var to: String
+    @Argument(help: ArgumentHelp(t("Mã học bạ (hoc-ba/…).", "Học bạ record ids (hoc-ba/…)."), valueName: "RECORD")) var records: [String]
+
+    func run() throws {
+        let sent = try global.openArchive().transfer(records: records, to: to, by: who.resolved)
+        if output.json { return printJSON(["to": [to], "records": sent]) }
+        print(
+            t(
+                "Đã ghi chuyển \(records.count) học bạ sang \(to); sẽ gửi ở lần đồng bộ kế tiếp.",
+                "Recorded \(records.count) học bạ for \(to); they go with the next sync."))
     }
 }
