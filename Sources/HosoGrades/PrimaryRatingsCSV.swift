@@ -122,7 +122,9 @@ private struct RatingsReader {
         for (i, title) in table.header.enumerated() {
             let place = table.place(row: 1, column: i)
             if title.isEmpty && table.rows.allSatisfy({ i >= $0.cells.count || VietnameseText.trimmed($0.cells[i]).isEmpty }) { continue }
-            guard let c = PrimaryRatingsCSV.column(title), title.count <= 100 else {
+            guard let c = PrimaryRatingsCSV.column(title), title.count <= 100,
+                !title.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+            else {
                 problem(
                     .gradeBookColumnUnknown, place,
                     "Cột không đọc được; dùng tên môn, \"Điểm: <môn>\", \"Phẩm chất: <tên>\", \"Năng lực: <tên>\"",
@@ -178,6 +180,13 @@ private struct RatingsReader {
         for i in cells.indices where cells[i].count > PrimaryRatingsCSV.maxCellCharacters {
             problem(.csvInvalid, place(i), "Ô quá dài", "the cell is too long", "\(cells[i].count)")
         }
+        // Only the remarks may run over lines; no cell may carry other control characters.
+        for (i, c) in columns where i < cells.count {
+            let allowed: Set<Unicode.Scalar> = c == .remarks ? ["\n", "\t"] : []
+            if cells[i].unicodeScalars.contains(where: { ($0.properties.generalCategory == .control) && !allowed.contains($0) }) {
+                problem(.csvInvalid, place(i), "Ô có ký tự điều khiển", "the cell has control characters", String(reflecting: cells[i]))
+            }
+        }
         var student = HocBa.Student(fullName: "", dateOfBirth: "", moetId: "")
         var out = PrimaryRatingsCSV.Row(student: student, subjects: [], qualities: [], competences: [])
         var scores = [String: Int]()
@@ -212,7 +221,12 @@ private struct RatingsReader {
                         "the date of birth must be a real date written dd/MM/yyyy", String(reflecting: text))
                 }
             case .sex:
-                if !text.isEmpty { student.sex = text }
+                switch VietnameseText.fold(text) {
+                case "": break
+                case "nam": student.sex = "Nam"
+                case "nu": student.sex = "Nữ"
+                default: problem(.csvInvalid, place(i), "Giới tính: Nam hoặc Nữ", "sex: Nam or Nữ", String(reflecting: text))
+                }
             case .remarks:
                 if !text.isEmpty { out.remarks = text }
             case .subject(let name):

@@ -210,6 +210,9 @@ import Testing
         // Toán in grade 2 has a year-end test: its score column is required, and a decimal score refused.
         ("Toán\r\n2300000011,Lò Văn Tú,02/09/2016,T\r\n", 2, "r.csv:1:Toán", "GRADEBOOK_COLUMN_MISSING"),
         ("Toán,Điểm: Toán\r\n2300000011,Lò Văn Tú,02/09/2016,T,8.5\r\n", 2, "r.csv:2:Điểm: Toán", "PRIMARY_SCORE_INVALID"),
+        // A sex other than Nam / Nữ, and a control character in a name.
+        ("Giới tính,Đạo đức\r\n2300000011,Lò Văn Tú,02/09/2016,X,T\r\n", 2, "r.csv:2:Giới tính", "CSV_INVALID"),
+        ("Đạo đức\r\n2300000011,Lò\u{7}Tú,02/09/2016,T\r\n", 2, "r.csv:2:Họ và tên", "CSV_INVALID"),
         (
             "Phẩm chất: Trung thực,Đạo đức\r\n2300000011,Lò Văn Tú,02/09/2016,Hoàn thành,T\r\n", 2, "r.csv:2:Phẩm chất: Trung thực",
             "GRADE_LEVEL_INVALID"
