@@ -36,9 +36,34 @@ extension Archive {
         dryRun: Bool = false
     ) throws -> [HocBaBuilt] {
         let built = try buildTranscripts(school: school, className: className, schoolYear: schoolYear, author: author, dryRun: true)
+        let d = try hocBaDetails(school: school, className: className, schoolYear: schoolYear, given: details)
+        return try saveHocBa(
+            try built.transcripts.map { try HocBaBuilder.secondary(from: $0, details: d) }, author: author, reason: reason, dryRun: dryRun)
+    }
+
+    /// Builds the primary (TT 27/2020) học bạ of a class of `grade` from its year-end evaluations
+    /// (`PrimaryRatingsCSV`), with the same school details and printed names as `buildHocBa`, and saves them the
+    /// same way: everything checked before anything is written.
+    public func buildPrimaryHocBa(
+        school: String, className: String, schoolYear: String, grade: Int, ratings: [PrimaryRatingsCSV.Row], details: HocBaDetails? = nil,
+        author: String, reason: String? = nil, dryRun: Bool = false
+    ) throws -> [HocBaBuilt] {
+        var d = try hocBaDetails(school: school, className: className, schoolYear: schoolYear, given: details)
+        for r in ratings where d.remarks[r.student.moetId] == nil { d.remarks[r.student.moetId] = r.remarks }
+        let books = try ratings.map { r in
+            try HocBaBuilder.primary(
+                student: r.student, schoolYear: schoolYear, class: className, grade: grade, subjects: r.subjects, qualities: r.qualities,
+                competences: r.competences, details: d)
+        }
+        return try saveHocBa(books, author: author, reason: reason, dryRun: dryRun)
+    }
+
+    /// The school's details from the office settings (unless given) and the printed names from the assignments
+    /// that cover the class on the day.
+    func hocBaDetails(school: String, className: String, schoolYear: String, given: HocBaDetails?) throws -> HocBaDetails {
         let settings = try officeSettings()
         var d =
-            details
+            given
             ?? HocBaDetails(
                 school: .init(
                     name: school, superiorBody: settings.superiorBody.isEmpty ? nil : settings.superiorBody,
@@ -58,7 +83,11 @@ extension Archive {
         }
         if d.homeroomTeacher == nil { d.homeroomTeacher = assigned(.homeroomTeacher) }
         if d.principal == nil { d.principal = assigned(.principal) }
-        let books = try built.transcripts.map { try HocBaBuilder.secondary(from: $0, details: d) }
+        return d
+    }
+
+    /// Plans every body (schema-checked; a changed one needs `reason`) before committing any.
+    private func saveHocBa(_ books: [HocBa], author: String, reason: String?, dryRun: Bool) throws -> [HocBaBuilt] {
         let plans = try books.map { hb in
             try planSave(type: HocBa.recordType, id: hb.recordId, body: try CanonicalJSON.parse(try hb.canonicalBytes()), reason: reason)
         }

@@ -18,29 +18,66 @@ struct HocBaBuild: ParsableCommand {
         CommandConfiguration(
             commandName: "build",
             abstract: t(
-                "Lập học bạ của một lớp cho một năm học từ sổ điểm (như transcript build), theo lược đồ học bạ của hoso.",
-                "Build a class's học bạ for a school year from its grade books (as transcript build), in hoso's học bạ schema."),
+                "Lập học bạ của một lớp cho một năm học: THCS, THPT từ sổ điểm (như transcript build); tiểu học từ tệp đánh giá cuối năm (--ratings).",
+                "Build a class's học bạ for a school year: secondary from its grade books (as transcript build); primary from the year-end evaluations (--ratings)."
+            ),
             discussion: t(
                 """
                 Thông tin trường lấy từ cài đặt cơ quan (hoso office set); tên giáo viên chủ nhiệm và hiệu trưởng lấy từ
                 phân công. Lớp 9 từ năm học 2025-2026: có dòng hiệu trưởng xác nhận hoàn thành chương trình THCS.
+                Tiểu học (Thông tư 27/2020): --ratings DANH-GIA.csv, mỗi học sinh một dòng — Mã định danh, Họ và tên,
+                Ngày sinh, mỗi môn một cột (Hoàn thành tốt / Hoàn thành / Chưa hoàn thành, hoặc T/H/C), "Điểm: <môn>"
+                cho môn có bài kiểm tra định kì, "Phẩm chất: <tên>" và "Năng lực: <tên>" (Tốt / Đạt / Cần cố gắng),
+                Nhận xét (Schemas/FORMATS.md). Lớp (1–5) lấy từ tên lớp ("3A" → 3) hoặc --grade. Kết quả hoàn thành
+                chương trình lớp học được tính theo Điều 9. Có lỗi: liệt kê tất cả (tệp:dòng:cột), không ghi gì.
                 """,
                 """
                 The school's details come from the office settings (hoso office set); the homeroom teacher's and the
                 principal's names from the assignments. Grade 9 from 2025-2026 on: a line where the principal confirms
                 completion of lower secondary.
+                Primary (TT 27/2020): --ratings RATINGS.csv, one row per student — Mã định danh, Họ và tên, Ngày sinh,
+                one column per subject (Hoàn thành tốt / Hoàn thành / Chưa hoàn thành, or T/H/C), "Điểm: <subject>" for
+                a subject with a periodic test, "Phẩm chất: <name>" and "Năng lực: <name>" (Tốt / Đạt / Cần cố gắng),
+                Nhận xét (Schemas/FORMATS.md). The grade (1–5) comes from the class name ("3A" → 3) or --grade. The
+                completion result is computed by art. 9. Any problem: all are listed (file:row:column), nothing is written.
                 """))
     }
     @OptionGroup var global: GlobalOptions
     @OptionGroup var write: WriteOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var inClass: ClassOptions
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            t(
+                "Tiểu học: tệp đánh giá cuối năm của lớp (CSV, Thông tư 27/2020).",
+                "Primary: the class's year-end evaluations (CSV, TT 27/2020)."),
+            valueName: "FILE.csv"))
+    var ratings: String?
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            t("Tiểu học: khối lớp 1–5 (mặc định: từ tên lớp).", "Primary: the grade 1–5 (default: from the class name)."), valueName: "N"))
+    var grade: Int?
 
     func run() throws {
         let named = try inClass.named(try inClass.loadHeader())
-        let built = try global.openArchive().buildHocBa(
-            school: named.school, className: named.className, schoolYear: named.year, author: write.who.resolved, reason: write.reason,
-            dryRun: write.dryRun)
+        let archive = try global.openArchive()
+        let built: [Archive.HocBaBuilt]
+        if let ratings {
+            guard let g = grade ?? GradeBookInfo.grade(fromClassName: named.className) else {
+                throw ValidationError(t("--grade: không đọc được khối lớp từ tên lớp", "--grade: the class name does not give the grade"))
+            }
+            let rows = try PrimaryRatingsCSV.read(bytes: try readInputFile(ratings), source: ratings, grade: g)
+            built = try archive.buildPrimaryHocBa(
+                school: named.school, className: named.className, schoolYear: named.year, grade: g, ratings: rows,
+                author: write.who.resolved, reason: write.reason, dryRun: write.dryRun)
+        } else {
+            if grade != nil { throw ValidationError(t("--grade chỉ dùng với --ratings", "--grade goes with --ratings only")) }
+            built = try archive.buildHocBa(
+                school: named.school, className: named.className, schoolYear: named.year, author: write.who.resolved,
+                reason: write.reason, dryRun: write.dryRun)
+        }
         if output.json {
             struct Item: Encodable {
                 var save: SaveJSON

@@ -122,4 +122,52 @@ import Testing
             try box.expectSound("after signing a class's học bạ")
         }
     }
+
+    /// A primary class (TT 27/2020): built from its year-end evaluations with --ratings, signed in the same order,
+    /// verified PASSED; a bad file is refused at file:row:column and writes nothing.
+    @Test func primaryClassFromRatingsSignInOrderAndVerify() throws {
+        try withSandbox { box in
+            try prepare(box)
+            try box.write(
+                "as-gvcn-3a.json",
+                """
+                {"person": "p-nhung", "role": "homeroom-teacher", "school": "\(Self.school)", "class": "3A", "schoolYear": "\(Self.year)",
+                 "from": "2020-01-01", "title": "Giáo viên chủ nhiệm lớp 3A"}
+                """)
+            try #require(try box.hoso("record", "new", "assignment", "as-gvcn-3a", "as-gvcn-3a.json").status == 0)
+            let head =
+                "Mã định danh,Họ và tên,Ngày sinh,Tiếng Việt,Điểm: Tiếng Việt,Toán,Điểm: Toán,Tiếng Anh,Điểm: Tiếng Anh,"
+                + "Phẩm chất: Trung thực,Năng lực: Giao tiếp và hợp tác,Nhận xét\r\n"
+            try box.write(
+                "bad.csv", head + "2300000011,Lò Văn Tú,02/09/2016,T,9,T,10,T,9,Tốt,Tốt,\r\n,Hà Thị Nga,05/01/2016,H,7,H,6,H,7,Đạt,Đạt,\r\n"
+            )
+            let cls = ["--school", Self.school, "--class", "3A", "--year", Self.year]
+            let bad = try box.hoso(["hocba", "build", "--ratings", "bad.csv"] + cls)
+            #expect(bad.status != 0 && bad.err.contains("bad.csv:3:Mã định danh") && bad.err.contains("MOET_ID_INVALID"), "\(bad)")
+            // Grade 1 has no Tiếng Anh test.
+            let grade1 = try box.hoso(["hocba", "build", "--ratings", "bad.csv", "--grade", "1"] + cls)
+            #expect(grade1.err.contains("bad.csv:2:Điểm: Tiếng Anh") && grade1.err.contains("GRADEBOOK_UNEXPECTED_VALUE"), "\(grade1)")
+            #expect(try box.hoso("hocba", "export-xml", "hoc-ba/2300000011/\(Self.year)").status != 0, "nothing was written")
+
+            try box.write("3A.csv", head + "2300000011,Lò Văn Tú,02/09/2016,T,9,T,10,T,9,Tốt,Tốt,Chăm ngoan\r\n")
+            let built = try box.hoso(["hocba", "build", "--ratings", "3A.csv", "--json"] + cls)
+            try #require(built.status == 0, "\(built)")
+            #expect(built.out.contains("hoc-ba/2300000011/\(Self.year)") && built.out.contains("Lò Văn Tú"), "\(built.out)")
+            let file = "hoc-ba_2300000011_\(Self.year).pdf"
+            for (role, key) in [("homeroom", "gvcn"), ("principal", "hieu-truong"), ("seal", "van-phong")] {
+                let r = try box.hoso(
+                    [
+                        "hocba", "sign", "--role", role, "--key", "pki/\(key).p12", "--password-env", "PW", "--out-dir", ".",
+                    ] + cls, env: Self.pw)
+                try #require(r.status == 0, "\(role): \(r)")
+            }
+            let ok = try box.hoso("hocba", "verify", file)
+            #expect(ok.status == 0 && ok.out.contains("PASSED"), "\(ok)")
+            let xml = try box.hoso("hocba", "export-xml", "hoc-ba/2300000011/\(Self.year)", "--out", "hb.xml")
+            try #require(xml.status == 0, "\(xml)")
+            let lint = try spawn("/usr/bin/xmllint", ["--noout", "--schema", repoRoot + "/Schemas/hoc-ba.xsd", "hb.xml"], cwd: box.root)
+            #expect(lint.status == 0, "\(lint)")
+            try box.expectSound("after signing a primary class's học bạ")
+        }
+    }
 }

@@ -145,4 +145,99 @@ import Testing
         let r = try w.a.verifyHocBa(pdf: pdf)
         #expect(r.indication == "FAILED" && r.reasons.contains("SIGNER_NOT_ENTITLED"), "\(r.reasons)")
     }
+
+    // MARK: - Primary (TT 27/2020), from the class's year-end evaluations
+
+    static let ratings = """
+        Mã định danh,Họ và tên,Ngày sinh,Giới tính,Tiếng Việt,Điểm: Tiếng Việt,Toán,Điểm: Toán,Đạo đức,Phẩm chất: Chăm chỉ,Năng lực: Tự chủ và tự học,Nhận xét\r
+        2300000011,Lò Văn Tú,02/09/2016,Nam,T,9,Hoàn thành tốt,10,T,Tốt,Tốt,Chăm ngoan\r
+        2300000012,Hà Thị Nga,05/01/2016,Nữ,H,7,hoan thanh,6,Hoàn thành,Đạt,Đ,\r
+
+        """
+
+    @Test func buildsAPrimaryClassFromItsRatingsSignsInOrderAndVerifies() throws {
+        let w = try World()
+        try w.assign("as-gvcn-3a", "p-nhung", "homeroom-teacher", className: "3A")
+        let rows = try PrimaryRatingsCSV.read(bytes: Array(Self.ratings.utf8), source: "3A.csv", grade: 3)
+        let built = try w.a.buildPrimaryHocBa(
+            school: Self.school, className: "3A", schoolYear: Self.year, grade: 3, ratings: rows, author: "gvcn")
+        #expect(built.map(\.hocBa.student.moetId) == ["2300000011", "2300000012"])
+        let hb = try #require(built.first?.hocBa)
+        #expect(hb.level == .primary && hb.framework == "TT27/2020" && hb.grade == 3)
+        #expect(hb.subjects.map(\.year) == ["Hoàn thành tốt", "Hoàn thành tốt", "Hoàn thành tốt"])
+        #expect(hb.subjects.map(\.testScore) == [9, 10, nil])
+        #expect(hb.primaryResults?.completion == "Hoàn thành xuất sắc" && built[1].hocBa.primaryResults?.completion == "Hoàn thành")
+        #expect(hb.primaryResults?.competences == [.init(name: "Tự chủ và tự học", level: "Tốt")])
+        #expect(hb.homeroomRemarks == "Chăm ngoan" && hb.student.sex == "Nam")
+        #expect(hb.homeroomTeacher == "Lê Thị Hồng Nhung" && hb.principal == "Phạm Quốc Đức")
+        #expect(try w.a.hocBaIds(school: Self.school, className: "3A", schoolYear: Self.year) == built.map(\.hocBa.recordId))
+
+        let id = hb.recordId
+        #expect(code { _ = try w.sign(id, .seal, "van-phong") } == .hocBaSignatureOrder)
+        _ = try w.sign(id, .homeroom, "gvcn")
+        _ = try w.sign(id, .principal, "hieu-truong")
+        let pdf = try w.sign(id, .seal, "van-phong")
+        let r = try w.a.verifyHocBa(pdf: pdf)
+        #expect(r.indication == "PASSED", "\(r.reasons) \(r.messages.map(\.en))")
+        #expect(r.data == hb)
+
+        let xml = w.dir.path + "/primary.xml"
+        try Data(try w.a.hocBaXML(id).utf8).write(to: URL(fileURLWithPath: xml))
+        let lint = try runProgram("/usr/bin/xmllint", ["--noout", "--schema", repoRoot + "/Schemas/hoc-ba.xsd", xml])
+        #expect(lint.status == 0, "\(lint.output)")
+
+        // The same file again: nothing changes, nothing to sign again.
+        let again = try w.a.buildPrimaryHocBa(
+            school: Self.school, className: "3A", schoolYear: Self.year, grade: 3, ratings: rows, author: "gvcn")
+        #expect(again.allSatisfy { $0.save.change == .unchanged }, "\(again.map(\.save.change))")
+    }
+
+    /// Each bad cell is named at file:row:column; the reader returns nothing, so nothing can be written.
+    @Test(arguments: [
+        // A subject level that is not one of TT 27's three (Cần cố gắng is the qualities' scale).
+        (
+            "Tiếng Việt,Điểm: Tiếng Việt\r\n2300000011,Lò Văn Tú,02/09/2016,Cần cố gắng,9\r\n", 2, "r.csv:2:Tiếng Việt",
+            "GRADE_LEVEL_INVALID"
+        ),
+        // A test score where the subject has no periodic test in this grade (Tiếng Anh in grade 1; Đạo đức never).
+        (
+            "Tiếng Anh,Điểm: Tiếng Anh\r\n2300000011,Lò Văn Tú,02/09/2016,T,8\r\n", 1, "r.csv:2:Điểm: Tiếng Anh",
+            "GRADEBOOK_UNEXPECTED_VALUE"
+        ),
+        ("Đạo đức,Điểm: Đạo đức\r\n2300000011,Lò Văn Tú,02/09/2016,T,8\r\n", 5, "r.csv:2:Điểm: Đạo đức", "GRADEBOOK_UNEXPECTED_VALUE"),
+        // A missing student identifier.
+        ("Đạo đức\r\n,Lò Văn Tú,02/09/2016,T\r\n", 2, "r.csv:2:Mã định danh", "MOET_ID_INVALID"),
+        // Toán in grade 2 has a year-end test: its score column is required, and a decimal score refused.
+        ("Toán\r\n2300000011,Lò Văn Tú,02/09/2016,T\r\n", 2, "r.csv:1:Toán", "GRADEBOOK_COLUMN_MISSING"),
+        ("Toán,Điểm: Toán\r\n2300000011,Lò Văn Tú,02/09/2016,T,8.5\r\n", 2, "r.csv:2:Điểm: Toán", "PRIMARY_SCORE_INVALID"),
+        // A sex other than Nam / Nữ, and a control character in a name.
+        ("Giới tính,Đạo đức\r\n2300000011,Lò Văn Tú,02/09/2016,X,T\r\n", 2, "r.csv:2:Giới tính", "CSV_INVALID"),
+        ("Đạo đức\r\n2300000011,Lò\u{7}Tú,02/09/2016,T\r\n", 2, "r.csv:2:Họ và tên", "CSV_INVALID"),
+        (
+            "Phẩm chất: Trung thực,Đạo đức\r\n2300000011,Lò Văn Tú,02/09/2016,Hoàn thành,T\r\n", 2, "r.csv:2:Phẩm chất: Trung thực",
+            "GRADE_LEVEL_INVALID"
+        ),
+    ])
+    func refusesBadPrimaryRatings(_ csv: String, _ grade: Int, _ place: String, _ code: String) throws {
+        let file = "Mã định danh,Họ và tên,Ngày sinh," + csv
+        do {
+            _ = try PrimaryRatingsCSV.read(bytes: Array(file.utf8), source: "r.csv", grade: grade)
+            Issue.record("accepted: \(csv)")
+        } catch let e as HosoProblems {
+            #expect(e.problems.contains { $0.location == place && $0.code.rawValue == code }, "\(e.problems)")
+        }
+    }
+
+    @Test func aRefusedRatingsFileWritesNoHocBa() throws {
+        let w = try World()
+        let bad = Self.ratings.replacingOccurrences(of: "Hoàn thành tốt,10", with: "Tốt,10")
+        #expect(throws: HosoProblems.self) { _ = try PrimaryRatingsCSV.read(bytes: Array(bad.utf8), source: "3A.csv", grade: 3) }
+        // A row the builder refuses (a record check) stops the whole class before anything is saved.
+        var rows = try PrimaryRatingsCSV.read(bytes: Array(Self.ratings.utf8), source: "3A.csv", grade: 3)
+        rows[1].student.dateOfBirth = "not a date"
+        #expect(throws: (any Error).self) {
+            _ = try w.a.buildPrimaryHocBa(school: Self.school, className: "3A", schoolYear: Self.year, grade: 3, ratings: rows, author: "x")
+        }
+        #expect(try w.a.hocBaIds(school: Self.school, className: "3A", schoolYear: Self.year).isEmpty)
+    }
 }
