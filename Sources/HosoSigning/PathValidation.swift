@@ -5,8 +5,8 @@ import HosoCore
 /// What OpenSSL's RFC 5280 path validation (§6, with the CRL processing of §6.3) found for one certificate at one
 /// time. The verify callback records every error and lets validation go on, so one run tells all that is wrong; hoso
 /// then decides (revocation dates against proof of existence, the grace period, which reason wins).
-struct PathFindings {
-    struct Finding {
+struct PathFindings: Sendable {
+    struct Finding: Sendable {
         var code: Int32
         var depth: Int
         /// The subject of the certificate the error is about (empty when OpenSSL names none, e.g. policy errors).
@@ -20,7 +20,8 @@ struct PathFindings {
         }
     }
 
-    var chain: [OpaquePointer] = []
+    /// The length of the chain OpenSSL built (not the certificates: a cached result outlives the X509 objects).
+    var chainLength = 0
     var findings: [Finding] = []
 
     func first(_ codes: Set<Int32>) -> Finding? { findings.first { codes.contains($0.code) } }
@@ -70,8 +71,63 @@ extension SignatureVerifier {
     /// Runs OpenSSL's path validation of `leaf` at `time` with the given CRLs: CRL_CHECK | CRL_CHECK_ALL (every
     /// certificate of the path), extended CRL support (indirect CRLs, reason partitions, CRL issuers other than the
     /// certificate's issuer key), strict X.509 profile checks and certificate policy processing.
+    ///
+    /// The result is cached: it depends on the certificates offered (roots, leaf, the untrusted pool in order), the
+    /// CRLs, the purpose and the policy set, and on the time only through comparisons with the dates those carry
+    /// (validity periods, thisUpdate/nextUpdate, revocation dates). Any two times between the same two consecutive
+    /// dates (or both exactly on one) give the same findings, so the key names that window, not the time.
     func validatePath(
         _ leaf: Certificate, untrusted: [Certificate], crls: [CRL], at time: Date, purpose: Int32? = nil
+    ) -> PathFindings {
+        let seconds = Int64(time.timeIntervalSince1970.rounded(.down))
+        let certs = trust.roots + [leaf] + untrusted
+        var bounds = [Int64]()
+        bounds.reserveCapacity(certs.count * 2 + crls.count * 2)
+        for c in certs { bounds += [Self.seconds(c.notBefore), Self.seconds(c.notAfter)] }
+        for c in crls { bounds += cache.crlDates(c) { Self.dates(of: c) } }
+        var key = certs.map(\.fingerprint).joined(separator: ",")
+        key += "|" + crls.map(\.fingerprint).joined(separator: ",")
+        key += "|\(purpose.map(String.init) ?? "-")|" + (policy.certificatePolicies?.sorted().joined(separator: ",") ?? "*")
+        key += "|" + Self.window(seconds, bounds) + "|\(certs.count)/\(crls.count)"
+        if let hit = cache.paths.get(key) { return hit }
+        let found = runPathValidation(leaf, untrusted: untrusted, crls: crls, at: time, purpose: purpose)
+        cache.pathRuns.add(1, ordering: .relaxed)
+        cache.paths.put(key, found, cost: key.utf8.count + 96 * (found.findings.count + 1))
+        return found
+    }
+
+    static func seconds(_ d: Date) -> Int64 {
+        let t = d.timeIntervalSince1970.rounded(.down)
+        return t.isFinite ? Int64(max(min(t, 1e15), -1e15)) : 0
+    }
+
+    /// Where `t` lies among `bounds`: exactly on one of them, or strictly between the nearest below and above. Two
+    /// times with the same answer compare alike with every bound (whichever of <, <= OpenSSL uses).
+    static func window(_ t: Int64, _ bounds: [Int64]) -> String {
+        var lo = Int64.min
+        var hi = Int64.max
+        for b in bounds {
+            if b == t { return "=\(t)" }
+            if b < t { lo = max(lo, b) } else { hi = min(hi, b) }
+        }
+        return "\(lo)<t<\(hi)"
+    }
+
+    /// The dates of a CRL the verdict can turn on: thisUpdate, nextUpdate and every revocation date.
+    static func dates(of crl: CRL) -> [Int64] {
+        var out = [seconds(crl.thisUpdate)] + (crl.nextUpdate.map { [seconds($0)] } ?? [])
+        if let list = X509_CRL_get_REVOKED(crl.crl) {
+            for i in 0..<hoso_sk_revoked_num(list) {
+                guard let r = hoso_sk_revoked_value(list, i) else { continue }
+                out.append(seconds(OpenSSL.date(X509_REVOKED_get0_revocationDate(r)) ?? .distantPast))
+            }
+        }
+        return Array(Set(out))
+    }
+
+    /// One uncached run of OpenSSL's path validation (see `validatePath`).
+    private func runPathValidation(
+        _ leaf: Certificate, untrusted: [Certificate], crls: [CRL], at time: Date, purpose: Int32?
     ) -> PathFindings {
         var out = PathFindings()
         guard let store = X509_STORE_new() else { return out }
@@ -110,16 +166,14 @@ extension SignatureVerifier {
         X509_STORE_CTX_set_verify_cb(ctx, recordingCallback)
         defer { _ = OpenSSL.drainErrors() }
         let ok = X509_verify_cert(ctx)
-        if let chain = X509_STORE_CTX_get0_chain(ctx) {
-            out.chain = (0..<hoso_sk_x509_num(chain)).compactMap { hoso_sk_x509_value(chain, $0) }
-        }
+        if let chain = X509_STORE_CTX_get0_chain(ctx) { out.chainLength = Int(hoso_sk_x509_num(chain)) }
         out.findings = box.findings
         if ok != 1, out.findings.isEmpty {
             out.findings.append(.init(code: X509_STORE_CTX_get_error(ctx), depth: 0, subject: leaf.subject))
         }
         // The trust anchor's own revocation is not asked for (RFC 5280 §6.1: the anchor is an input, not a path
         // certificate), so a missing CRL for it is not a finding.
-        let top = out.chain.count - 1
+        let top = out.chainLength - 1
         out.findings.removeAll { f in
             f.depth == top && top > 0
                 && [X509_V_ERR_UNABLE_TO_GET_CRL, X509_V_ERR_UNABLE_TO_GET_CRL_ISSUER].contains(f.code)

@@ -428,9 +428,14 @@ final class VerificationCache: Sendable {
         var timestamps = [Data: SignatureVerifier.TimestampOutcome]()
         var roles = [Data: SignerRole?]()
         var crlsByIssuer = [String: [CRL]]()
+        var crlDates = [String: [Int64]]()
     }
     private let state = Mutex(State())
     private let limit = 4096
+    /// Path validation results by inputs and time window (see `SignatureVerifier.validatePath`).
+    let paths = BoundedCache<String, PathFindings>(budget: 4 << 20)
+    /// How many path validations OpenSSL actually ran (the cache's misses): for tests and profiles.
+    let pathRuns = Atomic<Int>(0)
 
     private func memo<K: Hashable & Sendable, V: Sendable>(
         _ table: WritableKeyPath<State, [K: V]> & Sendable, _ key: K, _ make: () throws -> V
@@ -447,6 +452,9 @@ final class VerificationCache: Sendable {
     func role(_ der: [UInt8], _ make: () -> SignerRole?) -> SignerRole? { memo(\.roles, Data(der), make) }
     /// The trust context's CRLs signed by `issuer` (the context is fixed for a verifier).
     func trustedCRLs(_ issuer: Certificate, _ make: () -> [CRL]) -> [CRL] { memo(\.crlsByIssuer, issuer.fingerprint, make) }
+
+    /// The dates a CRL's verdicts turn on (see `SignatureVerifier.dates(of:)`), by its fingerprint.
+    func crlDates(_ crl: CRL, _ make: () -> [Int64]) -> [Int64] { memo(\.crlDates, crl.fingerprint, make) }
 
     func certificate(_ der: ArraySlice<UInt8>, _ make: () throws -> Certificate) rethrows -> Certificate {
         try memo(\.certificates, Data(der), make)

@@ -125,3 +125,82 @@ func verifyHocBaPhase(_ o: Options, pool: [[UInt8]], trust: TrustContext, proble
     }
     results["hoc_ba_verify"] = verify
 }
+
+/// A class of 45 học bạ signed by one homeroom teacher with a SoftHSM2 token, in one batch: the token is opened and
+/// logged in once (`PKCS11.open`, as `hoso hocba sign --key pkcs11:…` does), then each học bạ is rendered and signed
+/// as homeroom (HocBaSigning.sign, the data embedded, timestamped by the in-process TSA). The token is made in
+/// DIR/softhsm (its own SOFTHSM2_CONF) and holds the demo PKI's gvcn key. Timed: the login and the 45 signatures.
+func hocBaTokenPhase(_ o: Options, _ s: Setup, outDir: String, problems: inout [String], results: inout [String: Any]) throws {
+    let module = PKCS11.defaultModules.first { FileManager.default.fileExists(atPath: $0) && $0.contains("softhsm") }
+    guard let module, let util = findTool("softhsm2-util") else {
+        problems.append("hoc-ba-token: SoftHSM2 is not installed (tools/setup installs softhsm2)")
+        return
+    }
+    guard let gvcn = s.manifest.identity("gvcn") else { throw BenchFailure(message: "the demo PKI has no identity gvcn") }
+    let dir = outDir + "/softhsm"
+    try FileManager.default.createDirectory(atPath: dir + "/tokens", withIntermediateDirectories: true)
+    try Data("directories.tokendir = \(dir)/tokens\nobjectstore.backend = file\n".utf8).write(
+        to: URL(fileURLWithPath: dir + "/softhsm2.conf"))
+    setenv("SOFTHSM2_CONF", dir + "/softhsm2.conf", 1)
+    try run(util, ["--init-token", "--free", "--label", "hoso-bench", "--pin", "1234", "--so-pin", "5678"])
+    try run(util, ["--import", "\(s.pki)/\(gvcn.files.key)", "--token", "hoso-bench", "--label", "gvcn", "--id", "01", "--pin", "1234"])
+    let soft = try identity(s.pki, s.manifest, "gvcn")
+    let hb = try benchHocBa()
+    let data = try hb.canonicalBytes()
+    let tsa = s.tsa
+    let classSize = 45
+    let started = now()
+    let cpu0 = processCPUNanoseconds()
+    let token = try PKCS11.open(uri: "pkcs11:token=hoso-bench;object=gvcn", pin: "1234", modulePath: module, certificate: soft.certificate)
+    let signer = SigningIdentity(key: token.key, certificate: soft.certificate, chain: soft.chain)
+    var signed = [[UInt8]]()
+    for _ in 0..<classSize {
+        let pdf = try HocBaRender.render(hb, issued: "Tân Lập, ngày 31 tháng 05 năm 2026")
+        signed.append(
+            try HocBaSigning.sign(
+                pdf: pdf, role: .homeroom, signer: signer, data: data, location: "Tân Lập", time: Date(),
+                timestamp: { try tsa.token(forDigest: SHA256.hash($0)) }))
+    }
+    let seconds = Double(now() - started) / 1e9
+    let cpu = Double(processCPUNanoseconds() - cpu0) / 1e9
+    // Each must be a valid homeroom signature by gvcn's certificate (checked outside the timing).
+    let verifier = SignatureVerifier(trust: try s.archive.trustContext(), clock: .system)
+    var bad = 0
+    for pdf in signed {
+        let sigs = try PDFParse.inspect(pdf).filter { $0.subFilter != "ETSI.RFC3161" }
+        guard sigs.count == 1, let r = try? verifier.verify(signature: sigs[0].cms, content: sigs[0].signedBytes).first,
+            r.indication == .passed, r.signerCertificate == soft.certificate.fingerprint
+        else {
+            bad += 1
+            continue
+        }
+    }
+    if bad > 0 { problems.append("hoc-ba-token: \(bad) of \(classSize) token signatures did not verify") }
+    say(
+        "class of \(classSize) học bạ rendered + signed as homeroom with SoftHSM2 (one login, 1 thread): \(fmt(seconds, 2)) s "
+            + "(\(fmt(1000 * seconds / Double(classSize), 1)) ms each; \(fmt(cpu, 2)) s of CPU)")
+    results["hoc_ba_token_class"] = [
+        "class_size": classSize, "seconds": seconds, "cpu_seconds": cpu, "failed": bad, "module": module,
+    ]
+}
+
+/// Runs a set-up tool; its failure stops the phase.
+private func run(_ tool: String, _ args: [String]) throws {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: tool)
+    p.arguments = args
+    p.standardOutput = FileHandle.nullDevice
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    p.waitUntilExit()
+    guard p.terminationStatus == 0 else {
+        throw BenchFailure(message: "\((tool as NSString).lastPathComponent) \(args.first ?? "") failed (exit \(p.terminationStatus))")
+    }
+}
+
+private func findTool(_ name: String) -> String? {
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+    return (path.split(separator: ":").map { "\($0)/\(name)" } + ["/usr/bin/\(name)"]).first {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
+}

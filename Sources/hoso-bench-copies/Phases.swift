@@ -41,6 +41,7 @@ func measureCopies(_ o: Options) throws -> (sane: Bool, problems: [String], resu
     }
     if o.phases.contains("sign") { try signPhase(o, s, results: &results) }
     if o.phases.contains("hoc-ba") { try hocBaPhase(o, s, outDir: outDir, problems: &problems, results: &results) }
+    if o.phases.contains("hoc-ba-token") { try hocBaTokenPhase(o, s, outDir: outDir, problems: &problems, results: &results) }
     guard !pool.isEmpty else { return (problems.isEmpty, problems, results) }
     let trust = try s.archive.trustContext()
     if o.phases.contains("verify") { try verifyPhase(o, pool: pool, trust: trust, problems: &problems, results: &results) }
