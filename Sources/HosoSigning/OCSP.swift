@@ -69,12 +69,13 @@ public final class OCSPResponse: @unchecked Sendable, Equatable {
         guard let basic = OCSP_response_get1_basic(resp) else {
             throw bad("Trả lời OCSP không có BasicOCSPResponse", "The OCSP response holds no BasicOCSPResponse")
         }
-        self.basic = basic
-        self.der = der
+        // A throwing initializer that stops before every property is set never runs deinit: until the object owns
+        // `basic`, a failure frees it here (the ASan fuzz run found the leak).
+        var owned = false
+        defer { if !owned { OCSP_BASICRESP_free(basic) } }
         guard let produced = OpenSSL.date(OCSP_resp_get0_produced_at(basic)) else {
             throw bad("Trả lời OCSP không có producedAt", "The OCSP response has no producedAt")
         }
-        producedAt = produced
         var certs = [Certificate]()
         if let sk = OCSP_resp_get0_certs(basic) {
             for i in 0..<hoso_sk_x509_num(sk) {
@@ -82,7 +83,11 @@ public final class OCSPResponse: @unchecked Sendable, Equatable {
                 certs.append(try Certificate(der: try OpenSSL.der { i2d_X509(x, $0) }))
             }
         }
+        self.basic = basic
+        self.der = der
+        producedAt = produced
         certificates = certs
+        owned = true
     }
 
     deinit { OCSP_BASICRESP_free(basic) }
