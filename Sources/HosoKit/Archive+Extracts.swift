@@ -31,7 +31,7 @@ extension Archive {
     public func newDownloadCode(
         document: String, purpose: String, issuedBy: String, days: Int = 30, uses: Int = 1, note: String? = nil
     ) throws -> (code: String, expires: Date) {
-        _ = try documentFile(document)  // refuses a record with nothing to give, before a code is printed
+        _ = try documentFile(document, reading: false)  // refuses a record with nothing to give, before a code is printed
         guard (1...365).contains(days), (1...10).contains(uses) else {
             throw HosoError(
                 .downloadCodeInvalid, .both("Hạn 1–365 ngày, 1–10 lần tải", "1–365 days and 1–10 downloads"), location: document)
@@ -46,7 +46,7 @@ extension Archive {
             JSONMember("issuedBy", .string(issuedBy)),
         ]
         if let note, !note.isEmpty { fields.append(JSONMember("note", .string(note))) }
-        try createRecord(type: Self.downloadCodeType, id: DownloadCode.recordId(code), body: .object(fields), author: issuedBy)
+        try createWorkflowRecord(type: Self.downloadCodeType, id: DownloadCode.recordId(code), body: .object(fields), author: issuedBy)
         return (code, expires)
     }
 
@@ -88,23 +88,24 @@ extension Archive {
     }
 
     /// The signed file a record gives: a học bạ's PDF, an issued copy's PDF (the body's `pdf` or `document`).
-    func documentFile(_ document: String) throws -> GivenDocument {
+    /// `reading: false` names the file without reading it (`bytes` empty): enough to know there is one to give.
+    func documentFile(_ document: String, reading: Bool = true) throws -> GivenDocument {
         guard try !index.revisions(ofRecord: document).isEmpty else {
             throw HosoError(.recordNotFound, .both("Không có hồ sơ này", "No such record"), location: document)
         }
         let (rid, rev) = try current(record: document)
-        if rev.recordType == HocBa.recordType { return try hocBaFile(document, revision: rid) }
+        if rev.recordType == HocBa.recordType { return try hocBaFile(document, revision: rid, reading: reading) }
         guard let hex = rev.body["pdf"]?.stringValue ?? rev.body["document"]?.stringValue, let file = ObjectID(hex: hex) else {
             throw HosoError(
                 .noDocumentToGive, .both("Hồ sơ này chưa có văn bản đã ký để đưa ra", "This record has no signed document to give"),
                 location: document)
         }
-        return GivenDocument(document: document, revision: rid.hex, file: file, bytes: try read(file))
+        return GivenDocument(document: document, revision: rid.hex, file: file, bytes: reading ? try read(file) : [])
     }
 
     /// A học bạ's signed PDF, from its issue register: only once the school's seal closed it, and only for the
     /// current data (a correction since starts a new PDF that must be signed again).
-    private func hocBaFile(_ document: String, revision: ObjectID) throws -> GivenDocument {
+    private func hocBaFile(_ document: String, revision: ObjectID, reading: Bool) throws -> GivenDocument {
         let hb = try hocBa(document).hocBa
         let issueId = HocBaIssue.recordId(moetId: hb.student.moetId, schoolYear: hb.schoolYear)
         let issue =
@@ -118,7 +119,7 @@ extension Archive {
                     "Học bạ này chưa được ký đủ (giáo viên chủ nhiệm, hiệu trưởng, dấu của trường)",
                     "This học bạ is not fully signed yet (homeroom teacher, principal, the school's seal)"), location: document)
         }
-        return GivenDocument(document: document, revision: revision.hex, file: file, bytes: try read(file))
+        return GivenDocument(document: document, revision: revision.hex, file: file, bytes: reading ? try read(file) : [])
     }
 
     /// Records that `given` left the archive (`channel`: family-download, online-download, handed-over, transfer).
@@ -134,7 +135,7 @@ extension Archive {
         if let by { fields.append(JSONMember("by", .string(by))) }
         if let to, !to.isEmpty { fields.append(JSONMember("to", .string(to))) }
         let id = "extract/" + Hex.encode(try SecureRandom.bytes(8))
-        try createRecord(type: Self.extractType, id: id, body: .object(fields), author: by ?? "public")
+        try createWorkflowRecord(type: Self.extractType, id: id, body: .object(fields), author: by ?? "public")
         return id
     }
 

@@ -204,6 +204,12 @@ extension Archive {
         return try writing { try createRecordLocked(type: type, id: recordId, body: body, author: author) }
     }
 
+    /// `createRecord` for the workflows that own a record type `refuseWorkflowRecordType` keeps from everyone else.
+    @discardableResult
+    func createWorkflowRecord(type: String, id recordId: String, body: JSONValue, author: String) throws -> ObjectID {
+        try writing { try createRecordLocked(type: type, id: recordId, body: body, author: author) }
+    }
+
     private func createRecordLocked(type: String, id recordId: String, body: JSONValue, author: String) throws -> ObjectID {
         if !(try index.revisions(ofRecord: recordId)).isEmpty {
             throw HosoError(

@@ -86,8 +86,12 @@ extension Archive {
         // Checked against the archive and committed under the write lock: the parents and heads checked are those
         // the commit builds on.
         do {
+            // A học bạ PDF is checked as a file against the trust store alone, so before the lock: its three
+            // signatures and timestamps take milliseconds that other writers need not wait for.
+            let hocBaProblems = try intakeHocBaProblems(intake)
             return try writing {
-                try commitIntakeLocked(intake, from: peer, me: me, timestamp: timestamp, filesMayWait: filesMayWait)
+                try commitIntakeLocked(
+                    intake, from: peer, me: me, timestamp: timestamp, filesMayWait: filesMayWait, hocBaProblems: hocBaProblems)
             }
         } catch {
             store.discard(intake.staged)
@@ -96,7 +100,7 @@ extension Archive {
     }
 
     private func commitIntakeLocked(
-        _ intake: Intake, from peer: Peer, me: NodeInfo, timestamp: TimestampSource?, filesMayWait: Bool
+        _ intake: Intake, from peer: Peer, me: NodeInfo, timestamp: TimestampSource?, filesMayWait: Bool, hocBaProblems: [HosoError]
     ) throws -> IntakeResult {
         var committed = false
         defer { if !committed { store.discard(intake.staged) } }
@@ -108,7 +112,7 @@ extension Archive {
         problems += try intakeRevisionProblems(revs, rule: rule, peer: peer)
         problems += try intakeSignatureProblems(sigs, revs: revs, rule: rule)
         problems += try intakeArchiveTimestampProblems(intake, peer: peer)
-        problems += try intakeHocBaProblems(intake)
+        problems += hocBaProblems
         if !problems.isEmpty { throw HosoProblems(problems) }
 
         // Files that wait move to the inbox; files that waited and are named now come out of it into the store.

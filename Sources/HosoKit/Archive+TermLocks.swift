@@ -247,13 +247,22 @@ extension Archive {
 
     /// Plain record writes may not make or change term locks and correction requests: only the workflows above
     /// check who acts. (Sync brings them in as objects, not through here.)
+    /// Record types written only by their own workflow, which checks who may write them and what they say: a
+    /// term lock, a correction request, a copy register entry, a học bạ's issue register, a download code (whose
+    /// hash gives a document to whoever holds the code) and the extract log (what left the archive).
+    static let workflowRecordTypes: Set<String> = [
+        TermLock.recordType, CorrectionRequest.recordType, CopyRegisterEntry.recordType, HocBaIssue.recordType,
+        downloadCodeType, extractType,
+    ]
+
     static func refuseWorkflowRecordType(_ type: String) throws {
-        guard type == TermLock.recordType || type == CorrectionRequest.recordType else { return }
+        guard workflowRecordTypes.contains(type) else { return }
         throw HosoError(
             .workflowRecord,
             .both(
-                "Khóa sổ và đề nghị sửa chỉ ghi qua quy trình của chúng (hoso term, hoso correction)",
-                "Term locks and correction requests are written through their own workflow only (hoso term, hoso correction)"),
+                "Loại hồ sơ này chỉ ghi qua quy trình của nó (khóa sổ, đề nghị sửa, cấp bản sao, học bạ, mã tải, nhật ký trích xuất)",
+                "This record type is written through its own workflow only (term locks, corrections, copies, học bạ, download codes, the extract log)"
+            ),
             location: type)
     }
 }

@@ -26,9 +26,16 @@ public final class Certificate: @unchecked Sendable, Equatable, Hashable, Custom
     public let extendedKeyUsage: [String]?
     public let isCA: Bool
 
+    /// Frees `x509` itself when it throws: a class whose initializer throws before every property is set never runs
+    /// `deinit`, and no caller frees it after handing it over.
     init(takingOwnership x509: OpaquePointer) throws {
+        let der: [UInt8]
+        do { der = try OpenSSL.der { i2d_X509(x509, $0) } } catch {
+            X509_free(x509)
+            throw error
+        }
         self.x509 = x509
-        self.der = try OpenSSL.der { i2d_X509(x509, $0) }
+        self.der = der
         self.fingerprint = Hex.encode(SHA256.hash(der))
         subject = OpenSSL.nameText(X509_get_subject_name(x509))
         issuer = OpenSSL.nameText(X509_get_issuer_name(x509))
@@ -225,9 +232,15 @@ public final class CRL: @unchecked Sendable, Equatable {
     public let thisUpdate: Date
     public let nextUpdate: Date?
 
+    /// Frees `crl` itself when it throws, as `Certificate.init(takingOwnership:)`.
     init(takingOwnership crl: OpaquePointer) throws {
+        let der: [UInt8]
+        do { der = try OpenSSL.der { i2d_X509_CRL(crl, $0) } } catch {
+            X509_CRL_free(crl)
+            throw error
+        }
         self.crl = crl
-        self.der = try OpenSSL.der { i2d_X509_CRL(crl, $0) }
+        self.der = der
         self.fingerprint = Hex.encode(SHA256.hash(der))
         issuer = OpenSSL.nameText(X509_CRL_get_issuer(crl))
         thisUpdate = OpenSSL.date(X509_CRL_get0_lastUpdate(crl)) ?? .distantPast

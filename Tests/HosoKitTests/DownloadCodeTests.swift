@@ -40,6 +40,27 @@ import Testing
         #expect(log.count == 1 && log[0].channel == "family-download" && log[0].file == given.file.hex && log[0].code != nil)
     }
 
+    /// A plain record write could otherwise plant a code's hash (a document for whoever holds the code), a false
+    /// extract-log line, a copy register entry or a học bạ issue line; the code, the extract and the register line
+    /// written by their workflows cannot be revised either.
+    @Test func plainRecordWritesCannotForgeCodesExtractsOrRegisters() throws {
+        let (f, record, _) = try issued()
+        let a = f.archive
+        let (code, _) = try a.newDownloadCode(document: record, purpose: "copy", issuedBy: "vanthu")
+        _ = try a.redeemDownloadCode(code)
+        func refused(_ f: () throws -> Void) -> Bool {
+            do { try f() } catch let e as HosoError { return e.code == .workflowRecord } catch {}
+            return false
+        }
+        for type in ["download-code", "extract", "copy", "hoc-ba-issue"] {
+            #expect(refused { _ = try a.createRecord(type: type, id: "forged/\(type)", body: .object([]), author: "x") }, "\(type)")
+        }
+        let extract = try a.extracts(of: record)[0].id
+        for id in [extract, record] {
+            #expect(refused { _ = try a.revise(record: id, body: .object([]), author: "x", reason: "x") }, "\(id)")
+        }
+    }
+
     @Test func unknownMistypedAndExpiredCodesGiveNothing() throws {
         let (f, record, _) = try issued()
         let a = f.archive
