@@ -82,6 +82,7 @@ public struct CopyDocument: Sendable, Equatable {
         ethnicity: String, graduationYear: String, graduationGrade: String, school: String,
         serial: String, ledgerNumber: String
     ) -> [Row] {
+        // A diploma that carries no graduation grade (THCS from 2025) has no such line, rather than an empty one.
         [
             Row(label: "Họ và tên:", value: holderName),
             Row(label: "Ngày sinh:", value: dateOfBirth),
@@ -93,7 +94,7 @@ public struct CopyDocument: Sendable, Equatable {
             Row(label: "Trường:", value: school),
             Row(label: "Số hiệu văn bằng:", value: serial),
             Row(label: "Số vào sổ gốc:", value: ledgerNumber),
-        ]
+        ].filter { $0.label != "Xếp loại tốt nghiệp:" || !$0.value.isEmpty }
     }
 }
 

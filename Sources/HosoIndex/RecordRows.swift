@@ -83,7 +83,8 @@ extension EntryRow {
             EntryRow(
                 revisionId: "", recordId: recordId, stt: Int(Double(e.stt)), fullName: e.fullName, nameKey: VietnameseText.fold(e.fullName),
                 dateOfBirth: e.dateOfBirth, placeOfBirth: e.placeOfBirth, placeKey: VietnameseText.fold(e.placeOfBirth), sex: e.sex,
-                ethnicity: e.ethnicity, graduationGrade: e.graduationGrade, serial: e.serial, ledgerNumber: Int(Double(e.ledgerNumber)),
+                ethnicity: e.ethnicity, graduationGrade: e.graduationGrade ?? "", serial: e.serial,
+                ledgerNumber: Int(Double(e.ledgerNumber)),
                 year: year, school: school, schoolKey: schoolKey, issuer: issuer, citizenId: e.citizenId, moetId: e.moetId,
                 page: e.page.map { Int(Double($0)) })
         }

@@ -77,6 +77,10 @@ extension Archive {
         let heads = try lookup.wait().get().heads
         draft.errors += scanProblems.filter { $0.code != .ledgerWarning }
         draft.warnings += scanProblems.filter { $0.code == .ledgerWarning }
+        // Whether these diplomas carry a grade is the office's rule by level and year, told at the spreadsheet's cell.
+        draft.errors += try officeSettings().graduationGradeProblems(ledger: draft.body(scans: [:]), source: mapping.recordId).map {
+            LedgerImporter.placeInSpreadsheet($0, entries: draft.entries, table: table, mapping: mapping)
+        }
         let report = LedgerImportReport(
             source: file, recordId: mapping.recordId, rows: table.rows.count, entries: draft.entries.count, scans: scanFiles.count,
             errors: draft.errors.map(ImportProblem.init), warnings: draft.warnings.map(ImportProblem.init),

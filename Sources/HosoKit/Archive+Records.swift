@@ -14,6 +14,10 @@ extension Archive {
     public func put(_ rev: Revision) throws -> (id: ObjectID, new: Bool) {
         let bytes = try rev.canonicalBytes()
         try rev.checkSchema()
+        if rev.recordType == Self.ledgerType {
+            let problems = try officeSettings().graduationGradeProblems(ledger: rev.body, source: rev.recordId)
+            if !problems.isEmpty { throw HosoProblems(problems) }
+        }
         // Checked and committed under the write lock: what the checks read is what the commit builds on.
         return try writing { try putLocked(rev, bytes: bytes) }
     }

@@ -32,7 +32,7 @@ extension LedgerImporter {
             warnings.append(warning)
         }
         var entry: LedgerEntry? = nil
-        if r.ok, let stt, let name, let dob, let pob, let sex, let ethnicity, let grade, let serial, let number {
+        if r.ok, let stt, let name, let dob, let pob, let sex, let ethnicity, let serial, let number {
             entry = LedgerEntry(
                 row: row.number, stt: stt, fullName: name, dateOfBirth: dob, placeOfBirth: pob, sex: sex,
                 ethnicity: ethnicity, graduationGrade: grade, serial: serial, ledgerNumber: number,
@@ -109,7 +109,9 @@ extension LedgerImporter {
         mutating func graduationGrade() -> String? {
             let grades = LedgerImporter.grades
             var grade: String? = nil
-            if let text = need(.graduationGrade) {
+            // Optional here: whether this ledger's diplomas carry a grade is the office's rule, checked on the whole
+            // ledger (`OfficeSettings.graduationGradeProblems`).
+            if let text = cell(.graduationGrade) {
                 let f = VietnameseText.fold(text)
                 grade = zip(grades, foldedGrades).first { $0.1 == f }?.0 ?? (f == "tb" ? "Trung bình" : nil)
                 if grade == nil {

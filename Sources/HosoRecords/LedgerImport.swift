@@ -37,8 +37,7 @@ public struct LedgerMapping: Sendable {
         "serial", "ledgerNumber", "recipientSigned", "notes", "citizenId", "moetId", "page", "region",
     ]
     public static let requiredFields = [
-        "stt", "fullName", "dateOfBirth", "placeOfBirth", "sex", "ethnicity",
-        "graduationGrade", "serial", "ledgerNumber",
+        "stt", "fullName", "dateOfBirth", "placeOfBirth", "sex", "ethnicity", "serial", "ledgerNumber",
     ]
     static let headerFields = ["issuer", "title", "level", "decision", "year", "school", "mode"]
 
@@ -122,7 +121,8 @@ public struct LedgerEntry: Sendable, Equatable {
     public var placeOfBirth: String
     public var sex: String
     public var ethnicity: String
-    public var graduationGrade: String
+    /// nil where the diploma carries none (office settings `gradelessDiplomas`).
+    public var graduationGrade: String?
     public var serial: String
     public var ledgerNumber: Int
     public var recipientSigned: Bool?
@@ -137,9 +137,9 @@ public struct LedgerEntry: Sendable, Equatable {
             JSONMember("stt", .number(Double(stt))), JSONMember("fullName", .string(fullName)),
             JSONMember("dateOfBirth", .string(dateOfBirth)), JSONMember("placeOfBirth", .string(placeOfBirth)),
             JSONMember("sex", .string(sex)), JSONMember("ethnicity", .string(ethnicity)),
-            JSONMember("graduationGrade", .string(graduationGrade)), JSONMember("serial", .string(serial)),
-            JSONMember("ledgerNumber", .number(Double(ledgerNumber))),
+            JSONMember("serial", .string(serial)), JSONMember("ledgerNumber", .number(Double(ledgerNumber))),
         ]
+        if let graduationGrade { m.append(JSONMember("graduationGrade", .string(graduationGrade))) }
         if let recipientSigned { m.append(JSONMember("recipientSigned", .bool(recipientSigned))) }
         if let notes, !notes.isEmpty { m.append(JSONMember("notes", .string(notes))) }
         if let citizenId { m.append(JSONMember("citizenId", .string(citizenId))) }

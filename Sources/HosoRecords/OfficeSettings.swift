@@ -41,6 +41,9 @@ public struct OfficeSettings: Codable, Sendable, Equatable {
     /// working offline never give the same number. nil or empty: this archive is the office's only numbering
     /// machine and uses 1…999,999. With blocks, a machine without one of its own numbers nothing.
     public var numberBlocks: [NumberBlock]?
+    /// Diplomas that carry no graduation grade, by level and first graduation year (`LedgerGrades.swift`). nil: THCS
+    /// from 2025 (Thông tư 31/2023); empty: every diploma carries one.
+    public var gradelessDiplomas: [GradelessDiplomas]?
 
     /// The request and copy numbers one node gives each year: `first`…`last`, inclusive.
     public struct NumberBlock: Codable, Sendable, Equatable {
@@ -97,7 +100,8 @@ public struct OfficeSettings: Codable, Sendable, Equatable {
         evidenceRenewBefore: String? = nil,
         evidenceHashAlgorithm: String? = nil,
         evidenceHashAlgorithmFrom: String? = nil,
-        numberBlocks: [NumberBlock]? = nil
+        numberBlocks: [NumberBlock]? = nil,
+        gradelessDiplomas: [GradelessDiplomas]? = nil
     ) {
         self.officeName = officeName
         self.superiorBody = superiorBody
@@ -117,6 +121,7 @@ public struct OfficeSettings: Codable, Sendable, Equatable {
         self.evidenceHashAlgorithm = evidenceHashAlgorithm
         self.evidenceHashAlgorithmFrom = evidenceHashAlgorithmFrom
         self.numberBlocks = numberBlocks
+        self.gradelessDiplomas = gradelessDiplomas
     }
 
     public static let defaults = OfficeSettings(

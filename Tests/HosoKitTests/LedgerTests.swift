@@ -247,6 +247,52 @@ struct LedgerFixture {
         #expect(a.store.temporaryFiles().isEmpty)
     }
 
+    /// Thông tư 31/2023: THCS diplomas from 2025 carry no graduation grade. The rule is office settings, told at the
+    /// spreadsheet's cell, and checked again on a ledger written as a record.
+    @Test func graduationGradesFollowTheOfficesRuleByLevelAndYear() throws {
+        let a = try archive()
+        // Each ledger its own serials; ledger numbers run per year.
+        func rows(_ serial: String, _ grades: [String]) -> [String] {
+            grades.enumerated().map { i, g in
+                "\(i + 1);Học Sinh \(i + 1);15/03/2010;Xã Tân Lập;Nam;Kinh;\(g);\(serial)\(i + 1);\(i + 1);x;;1"
+            }
+        }
+        // 2025: no grades — imports; one grade typed by habit is refused at its cell.
+        let none = LedgerFixture(
+            dir, name: "g1", rows: rows("C1-", ["", ""]), mapping: LedgerFixture.mapping(recordId: "L/2025", year: 2025))
+        let ok = try a.importLedger(file: none.csv, mapping: none.mappingPath, dryRun: false, reason: nil, author: "x")
+        #expect(ok.committed && ok.errors.isEmpty)
+        guard case .array(let stored)? = try a.current(record: "L/2025").1.body["entries"] else { throw FixtureError("no entries") }
+        #expect(stored.count == 2 && stored.allSatisfy { $0["graduationGrade"] == nil })
+        let typed = LedgerFixture(
+            dir, name: "g2", rows: rows("C2-", ["", "Khá"]), mapping: LedgerFixture.mapping(recordId: "L/2025b", year: 2026))
+        let refused = try a.importLedger(file: typed.csv, mapping: typed.mappingPath, dryRun: true, reason: nil, author: "x")
+        #expect(
+            refused.errors.map { "\($0.code) \($0.location.map { String($0.dropFirst(typed.csv.count + 1).prefix(14)) } ?? "")" } == [
+                "LEDGER_GRADE_NOT_EXPECTED 3:Xếp loại TN "
+            ])
+        // 2019: a grade is required; an empty cell is told where it is.
+        let old = LedgerFixture(
+            dir, name: "g3", rows: rows("C3-", ["Khá", ""]), mapping: LedgerFixture.mapping(recordId: "L/2019", year: 2019))
+        let missing = try a.importLedger(file: old.csv, mapping: old.mappingPath, dryRun: true, reason: nil, author: "x")
+        #expect(missing.errors.map(\.code) == ["LEDGER_GRADE_MISSING"])
+        #expect(missing.errors.first?.location?.hasPrefix(old.csv + ":3:Xếp loại TN") == true)
+        // An office whose rule says every diploma carries a grade: the 2025 ledger without grades is refused, also
+        // when written as a plain record.
+        var settings = OfficeSettings.defaults
+        settings.gradelessDiplomas = []
+        try a.setOfficeSettings(settings, author: "x", reason: "mọi văn bằng có xếp loại")
+        let again = try a.importLedger(file: none.csv, mapping: none.mappingPath, dryRun: true, reason: nil, author: "x")
+        #expect(again.errors.map(\.code) == ["LEDGER_GRADE_MISSING", "LEDGER_GRADE_MISSING"])
+        let body = try a.current(record: "L/2025").1.body
+        do {
+            _ = try a.createRecord(type: "ledger", id: "L/2025-copy", body: body, author: "x")
+            Issue.record("a ledger without the grades the office's rule asks for was stored")
+        } catch let p as HosoProblems {
+            #expect(p.problems.map(\.code) == [.ledgerGradeMissing, .ledgerGradeMissing])
+        }
+    }
+
     @Test func missingColumnsAndBadMappingAreReported() throws {
         let a = try archive()
         let f = LedgerFixture(dir)
