@@ -169,6 +169,17 @@ import Testing
         #expect(log.count == 1 && log[0].channel == Archive.onlineDownloadChannel && log[0].file == given.file.hex)
     }
 
+    /// The index is derived: rebuilt from the objects, it finds the request by its tracking code again.
+    @Test func theTrackingLookupSurvivesAReindex() throws {
+        let dir = TempDirectory()
+        let a = try Archive.create(at: dir.path + "/a", clock: .fixed(Date(timeIntervalSince1970: 1_800_000_000)))
+        let (id, code, _) = try a.fileOnlineRequest(Self.goodForm(), proof: Self.pdfProof)
+        try a.reindex()
+        #expect(try a.onlineRequest(code: code, idDigits: "2345").id == id)
+        #expect(try a.onlineProof(id).bytes == Self.pdfProof)
+        #expect(try a.fsck().ok)
+    }
+
     @Test func aBodyAsksForAVerificationWithoutTheSerial() throws {
         let dir = TempDirectory()
         let a = try Archive.create(at: dir.path + "/a", clock: .fixed(Date(timeIntervalSince1970: 1_800_000_000)))
