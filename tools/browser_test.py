@@ -348,7 +348,9 @@ def online_files_on_a_phone():
                               "1f15c4890000000d4944415478da63f8cfc0f01f0005000201a5e1b0e10000000049454e44ae426082"))
     d = browser(390, 844, phone=True)
     try:
-        d.get(URL + "/online")
+        # Found from the public pages' menu.
+        d.get(URL + "/verify")
+        d.find_element(By.LINK_TEXT, "Nộp yêu cầu trực tuyến").click()
         form = wait(d, EC.presence_of_element_located((By.ID, "online-form")))
         assert form.get_attribute("data-pow-bits"), "the form asks for a proof of work"
         d.find_element(By.ID, "f-holder").send_keys("Lò Thị Mai")

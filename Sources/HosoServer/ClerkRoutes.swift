@@ -422,6 +422,13 @@ enum ClerkRoutes {
                 ]
             ) {
                 Pages.csrfField(s)
+                if r.channel == .online {
+                    el(
+                        "p", [("class", "note")],
+                        text: c.t(
+                            "Người nộp trực tuyến sẽ thấy lý do này ở trang tình trạng hồ sơ.",
+                            "The citizen who filed online sees this reason on the status page."))
+                }
                 el("label") {
                     c.t("Lý do từ chối", "Reason for refusing")
                     el("textarea", [("name", "reason"), ("id", "reason"), ("required", ""), ("rows", "2")])

@@ -134,6 +134,7 @@ import Testing
             try await clerk.get("/requests")
             let id = try #require(clerk.lastBody.firstMatch(of: /href="\/requests\/([^"\/]+)\/proof"/).map { String($0.1) })
             try await clerk.get("/requests/\(id)")
+            #expect(clerk.lastBody.contains("Người nộp trực tuyến sẽ thấy lý do này"))
             try await clerk.post("/requests/\(id)/refuse", [("reason", "Không tìm thấy tên trong sổ gốc năm 1996")])
             try await b.post("/online/status", [("code", code), ("digits", "2345")], csrf: false)
             #expect(b.lastBody.contains("Bị từ chối") && b.lastBody.contains("Không tìm thấy tên trong sổ gốc năm 1996"))
