@@ -24,10 +24,9 @@ enum OnlineRequestRoutes {
     /// The form and its proof (at most 5 MB) with room for the fields and the multipart framing.
     static let maxBody = OnlineRequestForm.maxProofBytes + (256 << 10)
 
-    static func add(to router: some RouterMethods<HosoContext>, state: ServerState) {
+    static func add(to router: some RouterMethods<HosoContext>, state: ServerState) throws {
         let limits = state.config.online
-        // Initialization fails only without random bytes, which the server cannot run without anyway.
-        guard let pow = try? ProofOfWork(bits: limits.powBits) else { fatalError("no random bytes for the proof of work") }
+        let pow = try ProofOfWork(bits: limits.powBits)
         let tries = AttemptLimiter(limit: limits.wrongTries)
         var filingLimits = state.config.publicChecks
         filingLimits.perMinute = limits.filingsPerHour / 60

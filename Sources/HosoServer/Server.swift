@@ -309,7 +309,7 @@ public enum HosoServer {
         DigitizeRoutes.add(to: routes, state: state)
         VerifyRoutes.add(to: routes, state: state)
         DownloadRoutes.add(to: routes, state: state)
-        OnlineRequestRoutes.add(to: routes, state: state)
+        try OnlineRequestRoutes.add(to: routes, state: state)
         AdminRoutes.add(to: routes, state: state)
         APIRoutes.add(to: routes, state: state)
         SyncRoutes.add(to: routes, state: state)
