@@ -339,6 +339,124 @@ check(
     admin_sees_sync_status_and_history,
 )
 
+# --- ONLINE: a citizen files a request on the public site (phone), the clerk issues it, the citizen downloads it ---
+def online_files_on_a_phone():
+    proof = os.path.join(WORK, "cccd.png")
+    # A real 1x1 PNG: the server checks the type by its first bytes.
+    with open(proof, "wb") as f:
+        f.write(bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                              "1f15c4890000000d4944415478da63f8cfc0f01f0005000201a5e1b0e10000000049454e44ae426082"))
+    d = browser(390, 844, phone=True)
+    try:
+        # Found from the public pages' menu.
+        d.get(URL + "/verify")
+        d.find_element(By.LINK_TEXT, "Nộp yêu cầu trực tuyến").click()
+        form = wait(d, EC.presence_of_element_located((By.ID, "online-form")))
+        assert form.get_attribute("data-pow-bits"), "the form asks for a proof of work"
+        d.find_element(By.ID, "f-holder").send_keys("Lò Thị Mai")
+        d.find_element(By.ID, "f-holder-dob").send_keys("01/01/1980")
+        d.find_element(By.ID, "f-holder-id").send_keys("001180012345")
+        d.find_element(By.ID, "f-school").send_keys("Trường PTCS Tân Lập")
+        d.find_element(By.ID, "f-year").send_keys("1996")
+        d.find_element(By.ID, "f-requester").send_keys("Lò Thị Mai")
+        d.find_element(By.ID, "f-phone").send_keys("0912345678")
+        d.find_element(By.ID, "f-proof").send_keys(proof)
+        d.execute_script("window.scrollTo(0, 0)")
+        shot(d, "online-00-form-phone")  # docs/screens/citizen-online.png
+        # A mistake first: no serial is fine (school and year are given), a short ID is not; the form keeps the rest.
+        d.find_element(By.ID, "f-holder-id").clear()
+        d.find_element(By.ID, "f-holder-id").send_keys("00118001")
+        d.find_element(By.ID, "send-online").click()
+        err = wait(d, EC.presence_of_element_located((By.ID, "e-holder-id")))
+        assert "12 chữ số" in err.text, err.text
+        assert d.find_element(By.ID, "f-holder").get_attribute("value") == "Lò Thị Mai"
+        shot(d, "online-01-field-error-phone")
+        d.find_element(By.ID, "f-holder-id").clear()
+        d.find_element(By.ID, "f-holder-id").send_keys("001180012345")
+        d.find_element(By.ID, "f-serial").send_keys("Số 001234/BT")
+        d.find_element(By.ID, "f-proof").send_keys(proof)
+        d.execute_script("window.scrollTo(0, 0)")
+        shot(d, "online-02-form-phone")
+        d.find_element(By.ID, "send-online").click()
+        code = wait(d, EC.presence_of_element_located((By.ID, "tracking-code"))).text
+        assert len(code) == 14 and code[4] == "-", code
+        assert d.find_element(By.ID, "deadline").text.count("/") == 2
+        shot(d, "online-03-accepted-phone")
+        state["online_code"] = code
+    finally:
+        d.quit()
+
+
+def online_clerk_issues():
+    d = browser()
+    try:
+        sign_in(d, "clerk")
+        d.get(URL + "/requests")
+        row = wait(d, EC.presence_of_element_located((By.XPATH, "//table[@id='queue']//tr[.//span[contains(@class,'online')]]")))
+        assert "Trực tuyến" in row.text, row.text
+        proof = row.find_element(By.CSS_SELECTOR, "a.proof").get_attribute("href")
+        state["online_proof"] = proof
+        shot(d, "online-04-queue")
+        row.find_element(By.CSS_SELECTOR, "td a").click()
+        wait(d, EC.presence_of_element_located((By.ID, "issue"))).click()
+        wait(d, EC.presence_of_element_located((By.ID, "copies")))
+        assert d.find_element(By.ID, "status").text == "Đã cấp"
+        d.get(proof)  # the clerk sees the uploaded image
+        assert d.execute_script("return document.contentType") == "image/png"
+    finally:
+        d.quit()
+
+
+def online_citizen_downloads():
+    before = set(os.listdir(DOWNLOADS))
+    d = browser(390, 844, phone=True)
+    try:
+        # The proof is not public.
+        d.get(state["online_proof"])
+        assert d.execute_script("return document.contentType") != "image/png"
+        d.get(URL + "/online/status")
+        d.find_element(By.ID, "code").send_keys(state["online_code"].lower())
+        d.find_element(By.ID, "digits").send_keys("0000")
+        d.find_element(By.ID, "see-status").click()
+        assert "không đúng" in wait(d, EC.presence_of_element_located((By.ID, "status-error"))).text
+        d.find_element(By.ID, "code").clear()
+        d.find_element(By.ID, "code").send_keys(state["online_code"])
+        d.find_element(By.ID, "digits").send_keys("2345")
+        d.find_element(By.ID, "see-status").click()
+        words = wait(d, EC.presence_of_element_located((By.ID, "status-words"))).text
+        assert "Đã cấp" in words, words
+        d.execute_script("window.scrollTo(0, 0)")
+        shot(d, "online-05-status-phone")  # docs/screens/citizen-status.png
+        d.find_element(By.ID, "d-digits-0").send_keys("2345")
+        d.find_element(By.ID, "download-0").click()
+        deadline = time.time() + 20
+        new = []
+        while time.time() < deadline:
+            new = [f for f in set(os.listdir(DOWNLOADS)) - before if f.endswith(".pdf")]
+            if new:
+                break
+            time.sleep(0.2)
+        assert new, "no PDF downloaded"
+        path = os.path.join(DOWNLOADS, new[0])
+        # The downloaded copy verifies on the public page.
+        d.get(URL + "/verify")
+        d.find_element(By.ID, "pdf").send_keys(path)
+        d.find_element(By.ID, "verify-pdf-submit").click()
+        report = wait(d, EC.presence_of_element_located((By.ID, "report")))
+        assert report.get_attribute("data-indication") == "PASSED", report.text
+        shot(d, "online-06-verified-phone")
+    finally:
+        d.quit()
+
+
+check("ONLINE: a citizen files a request on a phone (a field error first, the form kept)", online_files_on_a_phone)
+if "online_code" in state:
+    check("ONLINE: the clerk sees it marked online with its proof, and issues the copy", online_clerk_issues)
+    check("ONLINE: the citizen sees the status and downloads the signed PDF with code + ID digits; it verifies",
+          online_citizen_downloads)
+# --- end ONLINE ---
+
+
 failed = sum(1 for _, e in results if e)
 print(f"{len(results) - failed} passed, {failed} failed")
 print(f"screenshots: {ART}")

@@ -108,8 +108,11 @@ extension RecordRef {
             // The extract log of a document, and the downloads a code has given.
             return [("document", b["document"]), ("code", b["code"])].compactMap { k, v in v?.stringValue.map { RecordRef(k, $0) } }
         case CitizenRequest.recordType:
-            guard case .array(let issued)? = b["issued"] else { return [] }
-            return Array(Set(issued.compactMap { ($0["document"])?.stringValue.map { RecordRef("document", $0) } }))
+            // An online request is found by its tracking code's key (the status page and the download).
+            let tracking = b["online"]?["trackingKey"]?.stringValue.map { [RecordRef("tracking", $0)] } ?? []
+            guard case .array(let issued)? = b["issued"] else { return tracking }
+            return tracking
+                + Array(Set(issued.compactMap { ($0["document"])?.stringValue.map { RecordRef("document", $0) } }))
                 .sorted { $0.value < $1.value }
         default:
             return []

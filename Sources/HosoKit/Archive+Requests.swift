@@ -30,15 +30,19 @@ extension Archive {
 
     // MARK: - Requests
 
-    /// Registers a request, computing its deadline. Every problem in the input is reported at once.
-    public func newRequest(_ r: NewCitizenRequest, clerk: String) throws -> (id: String, request: CitizenRequest) {
-        let problems = r.problems
+    /// Registers a request, computing its deadline. Every problem in the input is reported at once. A request filed
+    /// online (`online`) may name its diploma by school and year only: the clerk finds the ledger entry.
+    public func newRequest(
+        _ r: NewCitizenRequest, clerk: String, online: OnlineDetails? = nil
+    ) throws -> (id: String, request: CitizenRequest) {
+        let problems = r.problems.filter { online == nil || $0.location != "diploma" }
         if !problems.isEmpty { throw HosoProblems(problems) }
 
         let settings = try officeSettings()
         let received = r.receivedAt ?? clock.now()
         let deadline = settings.deadline(receivedAt: received, extraDays: r.kind == .verification ? settings.verificationDays - 1 : 0)
-        let request = r.request(receivedAt: received, deadline: deadline, clerk: clerk)
+        var request = r.request(receivedAt: received, deadline: deadline, clerk: clerk)
+        request.online = online
         // Numbering and creating are one step for the threads of this process (two clerks at once on a server).
         let id = try writing {
             let id = try nextNumber(

@@ -34,6 +34,8 @@ public struct CitizenRequest: Codable, Sendable, Equatable {
     /// Ledger entry checked (ledger record id and number) and copies issued.
     public var checkedEntry: String?
     public var issued: [IssuedCopy]
+    /// Filed on the public site: the holder's ID, the proof uploaded, the contact, the tracking code's key.
+    public var online: OnlineDetails?
 
     public init(
         kind: Kind,
@@ -55,7 +57,8 @@ public struct CitizenRequest: Codable, Sendable, Equatable {
         clerk: String,
         refusalReason: String? = nil,
         checkedEntry: String? = nil,
-        issued: [IssuedCopy]
+        issued: [IssuedCopy],
+        online: OnlineDetails? = nil
     ) {
         self.kind = kind
         self.requesterName = requesterName
@@ -77,6 +80,7 @@ public struct CitizenRequest: Codable, Sendable, Equatable {
         self.refusalReason = refusalReason
         self.checkedEntry = checkedEntry
         self.issued = issued
+        self.online = online
     }
 
     public struct IssuedCopy: Codable, Sendable, Equatable {

@@ -27,6 +27,7 @@ extension Revision {
                     if let doc = i["document"]?.stringValue { objects.append((doc, "a document issued by \(what)")) }
                 }
             }
+            if let proof = b["online"]?["proofFile"]?.stringValue { objects.append((proof, "the proof uploaded with \(what)")) }
         case "ledger-appendix", "revocation":
             if let ledger = b["ledgerRecordId"]?.stringValue { records.append((ledger, "the ledger of \(what)")) }
         default:

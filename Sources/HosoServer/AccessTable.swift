@@ -22,6 +22,8 @@ enum AccessTable {
         // Requests and the copies issued for them: the office's clerks and head; citizens' data, audited.
         "GET /requests": clerks, "POST /requests": clerks, "GET /requests/{id}": clerks, "POST /requests/{id}/issue": clerks,
         "POST /requests/{id}/refuse": clerks, "GET /requests/{id}/copies/{n}": clerks,
+        // The proof a citizen uploaded with an online request (`OnlineRequestRoutes`): clerks only, audited.
+        "GET /requests/{id}/proof": clerks,
         "GET /api/requests": clerks, "POST /api/requests": clerks, "GET /api/requests/{id}": clerks,
         "POST /api/requests/{id}/issue": clerks, "POST /api/requests/{id}/refuse": clerks, "GET /api/requests/{id}/copies/{n}": clerks,
         // The office's ledgers and their page scans.
@@ -76,6 +78,7 @@ enum AccessTable {
         "GET /requests/{id}": .record(types: ["request"], parameter: .path("id")),
         "GET /api/requests/{id}": .record(types: ["request"], parameter: .path("id")),
         "GET /requests/{id}/copies/{n}": .record(types: ["request"], parameter: .path("id")),
+        "GET /requests/{id}/proof": .record(types: ["request"], parameter: .path("id")),
         "GET /api/requests/{id}/copies/{n}": .record(types: ["request"], parameter: .path("id")),
         // A ledger's page and its scan.
         "GET /ledger/page": .record(types: ["ledger"], parameter: .query("ledger")),
@@ -107,6 +110,10 @@ enum AccessTable {
         "POST /login", "POST /logout",  // checked: the login cookie's token, the session's token
         "POST /verify", "POST /api/verify",  // public verification: acts as nobody
         "POST /download",  // a family's one-time code: gives one document, logged
+        // Online requests (`OnlineRequestRoutes`): filing with a single-use proof of work, which stands for the CSRF
+        // token (a cross-site form cannot have solved it); the status and the download by tracking code and ID digits
+        // (both limited per code and per address, every download and failed try logged).
+        "GET /online", "POST /online", "GET /online/status", "POST /online/status", "POST /online/download",
         "POST /api/session",  // JSON only, which a cross-site form cannot send
         "POST /sync/**",  // peers sign every request with their node key
         // The signing agent: the batch token its teacher's session made, and only that batch's revisions.
@@ -115,6 +122,7 @@ enum AccessTable {
     /// Open routes that change state without a session's CSRF token, each for the reason given above.
     static let tokenFree: Set<String> = [
         "POST /verify", "POST /api/verify", "POST /download", "POST /api/session", "POST /sync/**", "POST /api/agent/signatures",
+        "POST /online", "POST /online/status", "POST /online/download",
     ]
 
     /// Refuses to start a router with a route this table does not classify, a route in both lists, or a GET route

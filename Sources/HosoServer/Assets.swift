@@ -5,7 +5,7 @@ import Hummingbird
 enum StaticRoutes {
     static let files: [String: (type: String, body: String)] = [
         "app.css": ("text/css; charset=utf-8", css),
-        "app.js": ("text/javascript; charset=utf-8", js + AgentSigningRoutes.js),
+        "app.js": ("text/javascript; charset=utf-8", js + AgentSigningRoutes.js + OnlineRequestRoutes.js),
     ]
 
     static func add(to router: some RouterMethods<HosoContext>) {
@@ -71,6 +71,13 @@ enum StaticRoutes {
           dt { margin-top: .4rem; }
           main { padding: .6rem; }
         }
+        fieldset { border: 1px solid var(--line); border-radius: 4px; margin: .75rem 0; padding: .25rem .75rem .5rem; }
+        .field label { margin-bottom: 0; }
+        .field input, .field select { display: block; width: 100%; margin-top: .2rem; }
+        .field .note { display: block; font-size: .9em; }
+        .field-error { display: block; color: var(--bad); margin-top: .15rem; }
+        .badge.online { background: var(--accent); color: #fff; }
+        .tracking { font: 700 1.6rem/1.2 "DejaVu Sans Mono", monospace; letter-spacing: .08em; }
         """
 
     // Progressive only: every form works without it. It asks before a refusal, and shows each term average

@@ -250,7 +250,17 @@ enum ClerkRoutes {
                     for l in shown {
                         el("tr", [("class", l.overdue ? "overdue" : nil), ("data-id", l.id)]) {
                             el("td") { el("a", [("href", "/requests/\(l.id)")], text: l.id) }
-                            el("td", text: c.t(kindText(l.request.kind)))
+                            el("td") {
+                                c.t(kindText(l.request.kind))
+                                if l.request.channel == .online {
+                                    " "
+                                    el("span", [("class", "badge online")], text: c.t("Trực tuyến", "Online"))
+                                    if l.request.online != nil {
+                                        " "
+                                        el("a", [("href", "/requests/\(l.id)/proof"), ("class", "proof")], text: c.t("Giấy tờ", "Proof"))
+                                    }
+                                }
+                            }
                             el("td", text: l.request.holderName)
                             el("td", text: l.request.requesterName)
                             el("td", text: local(l.request.receivedAt))
@@ -412,6 +422,13 @@ enum ClerkRoutes {
                 ]
             ) {
                 Pages.csrfField(s)
+                if r.channel == .online {
+                    el(
+                        "p", [("class", "note")],
+                        text: c.t(
+                            "Người nộp trực tuyến sẽ thấy lý do này ở trang tình trạng hồ sơ.",
+                            "The citizen who filed online sees this reason on the status page."))
+                }
                 el("label") {
                     c.t("Lý do từ chối", "Reason for refusing")
                     el("textarea", [("name", "reason"), ("id", "reason"), ("required", ""), ("rows", "2")])

@@ -24,6 +24,7 @@ enum Pages {
         NavItem(path: "/admin/audit", title: .both("Nhật ký truy cập", "Access log"), roles: [.admin]),
         NavItem(path: "/verify", title: .both("Kiểm tra bản sao", "Verify a copy"), roles: Set(Role.allCases)),
         NavItem(path: "/download", title: .both("Tải học bạ", "Download a học bạ"), roles: []),
+        NavItem(path: "/online", title: .both("Nộp yêu cầu trực tuyến", "File a request online"), roles: []),
     ]
 
     static func layout(_ context: HosoContext, title: String, @HTMLBuilder _ body: () -> [HTML]) -> HTML {
@@ -41,7 +42,7 @@ enum Pages {
                     el("nav") {
                         for item in nav
                         where context.session.map({ item.roles.contains($0.user.role) })
-                            ?? (item.path == "/verify" || item.path == "/download")
+                            ?? (item.path == "/verify" || item.path == "/download" || item.path == "/online")
                         {
                             el("a", [("href", item.path)], text: context.t(item.title))
                         }

@@ -40,6 +40,8 @@ public struct ServerConfig: Sendable {
     /// Whether a teacher may still sign by uploading a .p12 and its password (`hoso serve --allow-key-upload`). Off by
     /// default: the key stays on the teacher's token and `hoso agent` signs (`AgentSigningRoutes`).
     public var allowKeyUpload = false
+    /// The public online requests' proof of work and limits (`OnlineRequestRoutes`).
+    public var online = OnlineLimits()
 
     public init(
         archivePath: String, officeIdentity: SigningIdentity? = nil, timestamp: TimestampSource? = nil,
@@ -307,6 +309,7 @@ public enum HosoServer {
         DigitizeRoutes.add(to: routes, state: state)
         VerifyRoutes.add(to: routes, state: state)
         DownloadRoutes.add(to: routes, state: state)
+        try OnlineRequestRoutes.add(to: routes, state: state)
         AdminRoutes.add(to: routes, state: state)
         APIRoutes.add(to: routes, state: state)
         SyncRoutes.add(to: routes, state: state)
@@ -354,6 +357,7 @@ public struct BodyLimits: Sendable {
         if path == "/digitize" || path == "/api/digitize" { return uploads }
         if path == "/verify" || path == "/api/verify" { return verify }
         if path == "/api/agent/signatures" { return AgentSigningRoutes.maxSignaturesBody }
+        if path == "/online" { return OnlineRequestRoutes.maxBody }
         return Self.forms
     }
 }

@@ -59,6 +59,14 @@ struct Serve: ParsableCommand {
                 "A reverse proxy's IP address (repeatable): the client's address is taken from its X-Forwarded-For."),
             valueName: "IP"))
     var trustedProxy: [String] = []
+    @Option(
+        name: .customLong("online-pow-bits"),
+        help: ArgumentHelp(
+            t(
+                "Độ khó phép tính chống gửi tự động của biểu mẫu trực tuyến: số bit 0 đầu SHA-256 (8–28).",
+                "Difficulty of the online form's anti-abuse calculation: leading zero bits of SHA-256 (8–28)."),
+            valueName: "BITS"))
+    var onlinePowBits = 16
     @OptionGroup var listener: ListenerOptions
     @OptionGroup var publicLimits: PublicOptions
     @OptionGroup var uploads: UploadOptions
@@ -70,6 +78,10 @@ struct Serve: ParsableCommand {
             secureCookies: secureCookies, clock: try global.clock(), tls: tls.files, limits: listener.limits)
         config.trustedProxies = Set(trustedProxy)
         config.allowKeyUpload = allowKeyUpload
+        guard (8...28).contains(onlinePowBits) else {
+            throw ValidationError(t("--online-pow-bits: 8 đến 28", "--online-pow-bits: 8 to 28"))
+        }
+        config.online.powBits = onlinePowBits
         config.bodyLimits = uploads.limits
         guard let checker = ownExecutable() else {
             throw HosoError(.internalError, .both("Không tìm thấy tệp chương trình hoso", "Cannot find the hoso executable"))

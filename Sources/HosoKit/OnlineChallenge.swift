@@ -1,0 +1,143 @@
+import Foundation
+import HosoCore
+import HosoPrimitives
+import HosoSigning
+import Synchronization
+
+extension HosoError.Code {
+    /// The proof of work of a public form is missing, forged, expired, already used or too easy.
+    public static let challengeFailed = Self("CHALLENGE_FAILED", .badInput)
+    /// Too many wrong tracking code and ID digit pairs for one code: it is locked for a while.
+    public static let trackingLocked = Self("TRACKING_LOCKED", .throttled)
+    /// No online request with this tracking code and these ID digits.
+    public static let trackingUnknown = Self("TRACKING_UNKNOWN", .badInput)
+}
+
+/// A proof of work that needs no outside service (the site works offline on an office LAN): the server hands out a
+/// challenge, HMAC-signed with a key of this process, naming its difficulty and when it expires; the page's script
+/// finds a nonce such that SHA-256(challenge ":" nonce) starts with that many zero bits; the server checks the MAC,
+/// the time, the difficulty it asks for now, the hash, and that the challenge was not used before.
+public final class ProofOfWork: Sendable {
+    public let bits: Int
+    public let lifetime: TimeInterval
+    private let key: [UInt8]
+    /// Challenges already used, until they expire (then the time check refuses them anyway).
+    private let used = Mutex<[String: TimeInterval]>([:])
+    static let maxUsed = 100_000
+
+    /// `bits`: leading zero bits asked for (16 takes a phone about a second in plain JavaScript).
+    public init(bits: Int, lifetime: TimeInterval = 30 * 60, key: [UInt8]? = nil) throws {
+        self.bits = max(0, min(bits, 32))
+        self.lifetime = lifetime
+        self.key = try key ?? SecureRandom.bytes(32)
+    }
+
+    /// A new challenge: "v1.<random>.<expiry, unix seconds>.<bits>.<HMAC>", all URL- and form-safe.
+    public func issue(now: Date) throws -> String {
+        let body = "v1.\(Hex.encode(try SecureRandom.bytes(12))).\(Int(now.timeIntervalSince1970 + lifetime)).\(bits)"
+        return body + "." + Hex.encode(HMAC.sha256(key: key, Array(body.utf8)))
+    }
+
+    /// Accepts `nonce` for `challenge` once; every failure says only that the form must be sent again.
+    public func redeem(_ challenge: String, nonce: String, now: Date) throws {
+        func fail(_ why: String) -> HosoError {
+            HosoError(
+                .challengeFailed,
+                .both(
+                    "Không kiểm tra được phép tính chống gửi tự động. Xin gửi lại biểu mẫu.",
+                    "The anti-abuse calculation could not be checked. Please send the form again."), cause: why)
+        }
+        let parts = challenge.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard challenge.utf8.count <= 200, nonce.utf8.count <= 32, !nonce.isEmpty, parts.count == 5, parts[0] == "v1",
+            let expires = Int(parts[2]), let asked = Int(parts[3]), let mac = Hex.decode(parts[4])
+        else { throw fail("malformed") }
+        let body = parts[0..<4].joined(separator: ".")
+        guard constantTimeEqual(mac, HMAC.sha256(key: key, Array(body.utf8))) else { throw fail("forged") }
+        let t = now.timeIntervalSince1970
+        guard TimeInterval(expires) >= t else { throw fail("expired") }
+        guard asked >= bits else { throw fail("too easy") }
+        guard Self.leadingZeroBits(SHA256.hash(Array((challenge + ":" + nonce).utf8))) >= asked else { throw fail("wrong nonce") }
+        let fresh = used.withLock { m -> Bool in
+            if m.count >= Self.maxUsed { m = m.filter { $0.value >= t } }
+            guard m[parts[1]] == nil else { return false }
+            m[parts[1]] = TimeInterval(expires)
+            return true
+        }
+        guard fresh else { throw fail("replayed") }
+    }
+
+    static func leadingZeroBits(_ digest: [UInt8]) -> Int {
+        var n = 0
+        for b in digest {
+            if b == 0 {
+                n += 8
+                continue
+            }
+            return n + b.leadingZeroBitCount
+        }
+        return n
+    }
+
+    /// A nonce for `challenge` (the page's script does the same; tests and the CLI use this one).
+    public static func solve(_ challenge: String, bits: Int) -> String {
+        var i = 0
+        while true {
+            let nonce = String(i, radix: 16)
+            if leadingZeroBits(SHA256.hash(Array((challenge + ":" + nonce).utf8))) >= bits { return nonce }
+            i += 1
+        }
+    }
+}
+
+/// HMAC (RFC 2104) over SHA-256.
+enum HMAC {
+    static func sha256(key: [UInt8], _ message: [UInt8]) -> [UInt8] {
+        var k = key.count > 64 ? SHA256.hash(key) : key
+        k += [UInt8](repeating: 0, count: 64 - k.count)
+        let inner = SHA256.hash(k.map { $0 ^ 0x36 } + message)
+        return SHA256.hash(k.map { $0 ^ 0x5c } + inner)
+    }
+}
+
+/// Wrong second factors per tracking code: after `limit` within `window`, the code is locked until the window has
+/// passed since the first of them. With the per-address rate limit, guessing the four digits is slow from one address
+/// and from many.
+public final class AttemptLimiter: Sendable {
+    public let limit: Int
+    public let window: TimeInterval
+    private let failures = Mutex<[String: (count: Int, since: TimeInterval)]>([:])
+
+    public init(limit: Int = 5, window: TimeInterval = 15 * 60) {
+        self.limit = limit
+        self.window = window
+    }
+
+    /// Throws when `key` is locked at `now`.
+    public func check(_ key: String, now: Date) throws {
+        let t = now.timeIntervalSince1970
+        let locked = failures.withLock { m -> Bool in
+            guard let f = m[key] else { return false }
+            if t - f.since > window {
+                m[key] = nil
+                return false
+            }
+            return f.count >= limit
+        }
+        if locked {
+            throw HosoError(
+                .trackingLocked,
+                .both(
+                    "Đã nhập sai quá nhiều lần với mã này. Xin đợi 15 phút rồi thử lại, hoặc liên hệ bộ phận một cửa.",
+                    "Too many wrong tries with this code. Please wait 15 minutes and try again, or contact the office."))
+        }
+    }
+
+    public func fail(_ key: String, now: Date) {
+        let t = now.timeIntervalSince1970
+        failures.withLock { m in
+            if m.count >= 100_000 { m = m.filter { t - $0.value.since <= window } }
+            let f = m[key].flatMap { t - $0.since > window ? nil : $0 } ?? (count: 0, since: t)
+            m[key] = (f.count + 1, f.since)
+        }
+    }
+}
