@@ -34,6 +34,14 @@ public struct CitizenRequest: Codable, Sendable, Equatable {
     /// Ledger entry checked (ledger record id and number) and copies issued.
     public var checkedEntry: String?
     public var issued: [IssuedCopy]
+    /// Walk-in requests: the clerk compared the requester's identity document with the ledger entry.
+    public var identityChecked: Bool?
+    /// How to reach the requester (telephone, e-mail or address), as they gave it.
+    public var contact: String?
+    /// Verification requests: the number of the asking body's letter (their "số công văn").
+    public var askingBodyReference: String?
+    /// Who handed the issued documents over, to whom and when (nil: not yet handed over).
+    public var handedOver: HandOver?
 
     public init(
         kind: Kind,
@@ -55,7 +63,11 @@ public struct CitizenRequest: Codable, Sendable, Equatable {
         clerk: String,
         refusalReason: String? = nil,
         checkedEntry: String? = nil,
-        issued: [IssuedCopy]
+        issued: [IssuedCopy],
+        identityChecked: Bool? = nil,
+        contact: String? = nil,
+        askingBodyReference: String? = nil,
+        handedOver: HandOver? = nil
     ) {
         self.kind = kind
         self.requesterName = requesterName
@@ -77,6 +89,23 @@ public struct CitizenRequest: Codable, Sendable, Equatable {
         self.refusalReason = refusalReason
         self.checkedEntry = checkedEntry
         self.issued = issued
+        self.identityChecked = identityChecked
+        self.contact = contact
+        self.askingBodyReference = askingBodyReference
+        self.handedOver = handedOver
+    }
+
+    /// The hand-over of what was issued: the clerk who handed it over, the person who received it, and when (UTC).
+    public struct HandOver: Codable, Sendable, Equatable {
+        public var to: String
+        public var by: String
+        public var at: String
+
+        public init(to: String, by: String, at: String) {
+            self.to = to
+            self.by = by
+            self.at = at
+        }
     }
 
     public struct IssuedCopy: Codable, Sendable, Equatable {
