@@ -375,6 +375,7 @@ def walkin_flow(kind, query, holder, fill, shots):
         names = {e.get_attribute("name") for e in d.find_elements(By.CSS_SELECTOR, "#walk-in input:not([type=hidden])")}
         assert not names & {"holder", "holder-dob", "serial", "fullName", "dateOfBirth", "ledger-number"}, names
         fill(d)
+        shot(d, shots[0] + "-form")
         # 2: the receipt, with the appointment date.
         walkin_next_screen(d, screens, lambda: d.find_element(By.ID, "take-request").click())
         appointment = d.find_element(By.ID, "appointment").text
@@ -397,8 +398,9 @@ def walkin_flow(kind, query, holder, fill, shots):
             f.write(pdf)
         sig = subprocess.run(["pdfsig", path], capture_output=True, text=True)
         assert "Signature is Valid" in sig.stdout, sig.stdout + sig.stderr
-        wait(d, lambda drv: drv.execute_script(
-            "var f = document.getElementById('pdf-0'); return !!(f.contentDocument && f.contentDocument.readyState === 'complete')"))
+        # The browser's PDF viewer draws the page after the frame has loaded: wait until the frame is more than its
+        # dark, empty background (a drawn page compresses far worse).
+        wait(d, lambda drv: len(drv.find_element(By.ID, "pdf-0").screenshot_as_png) > 30000)
         shot(d, shots[1])
         # 4: handed over, recorded and shown.
         assert d.find_element(By.ID, "f-recipient").get_attribute("value"), "the recipient is filled in"

@@ -347,25 +347,36 @@ enum WalkInRoutes {
                 el("p", [("class", "note")], text: c.t("Chưa cấp: chưa có gì để in.", "Nothing issued yet: nothing to print."))
                 el("p") { el("a", [("href", "/requests/\(id)/receipt")], text: c.t("← Giấy tiếp nhận", "← The receipt")) }
             } else {
-                el("p", [("class", "no-print")], text: c.t("\(r.holderName) — đã ký số", "\(r.holderName) — signed"))
-                for (i, copy) in r.issued.enumerated() {
-                    let src = "/requests/\(id)/copies/\(i)?inline=1"
-                    el("div", [("class", "actions no-print")]) {
-                        el(
-                            "a",
-                            [
-                                ("href", src), ("target", "_blank"), ("class", "button"), ("id", "print-copy-\(i)"),
-                                ("data-print", "pdf-\(i)"),
-                            ],
-                            text: r.kind == .copy
-                                ? c.t("In bản sao số \(copy.copyNumber)", "Print copy \(copy.copyNumber)")
-                                : c.t("In văn bản trả lời", "Print the letter"))
+                // The PDF beside the buttons, so printing and handing over need no scrolling.
+                el("div", [("class", "print-screen")]) {
+                    el("div", [("class", "pdfs")]) {
+                        for i in r.issued.indices {
+                            el(
+                                "iframe",
+                                [
+                                    ("src", "/requests/\(id)/copies/\(i)?inline=1"), ("id", "pdf-\(i)"), ("class", "pdf"),
+                                    ("title", c.t("Văn bản đã ký số", "The signed document")),
+                                ])
+                        }
                     }
-                    el(
-                        "iframe",
-                        [("src", src), ("id", "pdf-\(i)"), ("class", "pdf"), ("title", c.t("Văn bản đã ký số", "The signed document"))])
+                    el("div", [("class", "print-side no-print")]) {
+                        el("section", [("class", "card")]) {
+                            el("p", text: c.t("\(r.holderName) — đã ký số", "\(r.holderName) — signed"))
+                            for (i, copy) in r.issued.enumerated() {
+                                el(
+                                    "a",
+                                    [
+                                        ("href", "/requests/\(id)/copies/\(i)?inline=1"), ("target", "_blank"), ("class", "button"),
+                                        ("id", "print-copy-\(i)"), ("data-print", "pdf-\(i)"),
+                                    ],
+                                    text: r.kind == .copy
+                                        ? c.t("In bản sao số \(copy.copyNumber)", "Print copy \(copy.copyNumber)")
+                                        : c.t("In văn bản trả lời", "Print the letter"))
+                            }
+                        }
+                        handOver(c, s, id: id, r, settings: settings, form: form, problems: problems)
+                    }
                 }
-                handOver(c, s, id: id, r, settings: settings, form: form, problems: problems)
             }
             el("p", [("class", "no-print")]) { el("a", [("href", "/requests/\(id)")], text: c.t("Hồ sơ yêu cầu", "The request")) }
         }
@@ -403,7 +414,10 @@ enum WalkInRoutes {
         .receipt-head, .receipt-sign { display: flex; justify-content: space-between; gap: 1rem; text-align: center; }
         .receipt-sign p { white-space: pre-line; min-height: 6rem; }
         a.button { display: inline-block; padding: .45rem .55rem; background: var(--accent); color: #fff; border-radius: 4px; text-decoration: none; }
-        iframe.pdf { display: block; width: 100%; max-width: 56rem; height: 75vh; border: 1px solid var(--line); margin-bottom: 1rem; }
+        .print-screen { display: flex; flex-wrap: wrap; gap: 1rem; align-items: flex-start; }
+        .print-screen .pdfs { flex: 3 1 30rem; }
+        .print-side { flex: 1 1 16rem; }
+        iframe.pdf { display: block; width: 100%; height: 80vh; border: 1px solid var(--line); margin-bottom: 1rem; }
         @media print {
           header, .no-print { display: none !important; }
           body { background: #fff; }
