@@ -388,12 +388,19 @@ enum ClerkRoutes {
                 el("dt", text: c.t("Quan hệ", "Relation"))
                 el("dd", text: c.t(relationText(r.relation)) + (r.proof.map { " — \($0)" } ?? ""))
                 el("dt", text: c.t("Người được cấp", "Holder"))
-                el("dd", text: r.holderName + (r.holderDateOfBirth.map { ", \($0)" } ?? ""))
+                el("dd", text: r.holderName + (r.holderDateOfBirth.map { ", \(WalkInRoutes.date($0))" } ?? ""))
                 el("dt", text: c.t("Văn bằng", "Diploma"))
-                el("dd", text: r.serial ?? "\(r.ledgerRecordId ?? "")#\(r.ledgerNumber.map(String.init) ?? "")")
+                el(
+                    "dd",
+                    text: r.serial.map { c.t("Số hiệu \($0)", "Serial \($0)") }
+                        ?? r.ledgerNumber.map { c.t("Số vào sổ \($0)", "Ledger number \($0)") } ?? "")
                 if let b = r.askingBody {
                     el("dt", text: c.t("Cơ quan hỏi", "Asking body"))
-                    el("dd", text: b)
+                    el("dd", text: b + (r.askingBodyReference.map { c.t(", văn bản số \($0)", ", letter \($0)") } ?? ""))
+                }
+                if let contact = r.contact {
+                    el("dt", text: c.t("Liên hệ", "Contact"))
+                    el("dd", text: contact)
                 }
                 el("dt", text: c.t("Tiếp nhận", "Received"))
                 el("dd", text: local(r.receivedAt) + " · " + r.clerk)
@@ -449,13 +456,13 @@ enum ClerkRoutes {
         el("section", [("class", "card"), ("id", "entry")]) {
             el("dl") {
                 el("dt", text: c.t("Sổ gốc", "Ledger"))
-                el("dd", text: "\(v.ledgerRecordId) — \(v.title) \(v.year)")
+                el("dd", text: "\(LedgerEntryView.diplomaName(ledgerTitle: v.title) ?? v.title), \(v.year)")
                 el("dt", text: c.t("Trường", "School"))
                 el("dd", text: v.school)
                 for (key, vi, en) in entryFields {
                     if let value = v.entry[key] {
                         el("dt", text: c.t(vi, en))
-                        el("dd", text: value.text)
+                        el("dd", text: key == "dateOfBirth" ? WalkInRoutes.date(value.text) : value.text)
                     }
                 }
             }
@@ -463,8 +470,8 @@ enum ClerkRoutes {
                 el(
                     "p", [("class", "note")],
                     text: c.t(
-                        "Đã đính chính theo \(corr.appendixRecordId): \(corr.fields.joined(separator: ", "))",
-                        "Corrected by \(corr.appendixRecordId): \(corr.fields.joined(separator: ", "))"))
+                        "Đã đính chính\(corr.decision.map { " theo quyết định \($0)" } ?? ""): \(fieldNames(c, corr.fields))",
+                        "Corrected\(corr.decision.map { " by decision \($0)" } ?? ""): \(fieldNames(c, corr.fields))"))
             }
             if let rv = v.revocation {
                 el(
@@ -474,6 +481,11 @@ enum ClerkRoutes {
                         "The diploma was revoked (\(rv.decision ?? "")): \(rv.reason)"))
             }
         }
+    }
+
+    /// Ledger columns named as the ledger's headings name them.
+    static func fieldNames(_ c: HosoContext, _ keys: [String]) -> String {
+        keys.map { k in entryFields.first { $0.0 == k }.map { c.t($0.1, $0.2) } ?? k }.joined(separator: ", ")
     }
 
     static let entryFields: [(String, String, String)] = [

@@ -51,6 +51,10 @@ import Testing
                     "copies",
                 ])
             #expect(b.lastBody.contains("id=\"f-id-checked\" value=\"1\" required"))
+            // In English with the language switch.
+            try await b.get(Self.formPath + "&lang=en")
+            #expect(b.lastBody.contains("Take a copy request") && b.lastBody.contains("Personal ID number (12 digits)"))
+            try await b.get(Self.formPath + "&lang=vi")
             // A verification request asks for the body and its letter instead.
             try await b.get(Self.formPath.replacingOccurrences(of: "kind=copy", with: "kind=verification"))
             #expect(
@@ -136,6 +140,11 @@ import Testing
             #expect(AccessTests.visibleText(b.lastBody).contains("Đã trao cho Lò Thị Mai lúc 16:00 04/12/2026"))
             try await b.get(base)
             #expect(b.lastBody.contains("id=\"handed-over\""))
+            // The request's own page names the ledger by what it is, dates as dd/mm/yyyy.
+            let page = AccessTests.visibleText(b.lastBody)
+            #expect(page.contains("01/01/1980") && page.contains("Bằng tốt nghiệp THCS, 1996"), "\(page)")
+            #expect(
+                !page.contains(Fixture.ledgerId) && page.range(of: #"\d{4}-\d{2}-\d{2}"#, options: .regularExpression) == nil, "\(page)")
         }
     }
 
