@@ -119,6 +119,11 @@ import Testing
         #expect(try a.receipt(id).appointmentDate == "10/12/2026")
         let (pdf, answer) = try a.answerVerification(requestId: id, signer: f.office, clerk: "vanthu")
         #expect(answer.finding == .matches && pdf.starts(with: Array("%PDF-".utf8)))
+        // The letter answers the body's letter by its number.
+        let path = dir.path + "/letter.pdf"
+        try Data(pdf).write(to: URL(fileURLWithPath: path))
+        let text = try runProgram("/usr/bin/pdftotext", ["-enc", "UTF-8", path, "-"], environment: ["LANG": "C.UTF-8"])
+        #expect(text.status == 0 && text.output.contains("12/CV-MP"), "\(text)")
         #expect(try a.handOver(id, to: "Nguyễn Văn Bưu (Công ty Minh Phát)", clerk: "vanthu").handedOver != nil)
     }
 }
