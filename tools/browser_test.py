@@ -1,5 +1,6 @@
 """Headless Chromium against a live `hoso serve` (started by tools/browser-test). Prints 'N passed, N failed'."""
 import os
+import re
 import subprocess
 import sys
 import time
@@ -23,7 +24,7 @@ os.makedirs(DOWNLOADS, exist_ok=True)
 results = []
 
 
-def browser(width=1280, height=900, phone=False):
+def browser(width=1280, height=900, phone=False, pdf_viewer=False):
     o = webdriver.ChromeOptions()
     if phone:
         # Desktop windows have a minimum width; a phone is emulated (viewport, touch, device pixel ratio).
@@ -34,7 +35,7 @@ def browser(width=1280, height=900, phone=False):
         o.add_argument(a)
     o.add_experimental_option("prefs", {
         "download.default_directory": DOWNLOADS, "download.prompt_for_download": False,
-        "plugins.always_open_pdf_externally": True,
+        "plugins.always_open_pdf_externally": not pdf_viewer,
     })
     # The Debian driver, never a downloaded one (Selenium Manager is not used when a path is given).
     d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=o)
@@ -455,6 +456,98 @@ if "online_code" in state:
     check("ONLINE: the citizen sees the status and downloads the signed PDF with code + ID digits; it verifies",
           online_citizen_downloads)
 # --- end ONLINE ---
+
+
+# --- WALKIN: the walk-in citizen at the counter, from the ledger search to the hand-over ---------------------------
+def walkin_pdf(d, path):
+    """The PDF at `path` fetched with the clerk's session: (Content-Disposition, bytes)."""
+    import urllib.request
+    cookie = "; ".join(f"{c['name']}={c['value']}" for c in d.get_cookies())
+    with urllib.request.urlopen(urllib.request.Request(URL + path, headers={"Cookie": cookie})) as r:
+        return r.headers.get("Content-Disposition", ""), r.read()
+
+
+def walkin_next_screen(d, screens, click):
+    """Clicks, waits for the next page the clerk sees, and counts it."""
+    old = d.find_element(By.TAG_NAME, "html")
+    click()
+    wait(d, EC.staleness_of(old))
+    wait(d, lambda drv: drv.execute_script("return document.readyState") == "complete")
+    screens.append(d.title)
+
+
+def walkin_flow(kind, query, holder, fill, shots):
+    d = browser(pdf_viewer=True)
+    try:
+        sign_in(d, "clerk")
+        d.get(URL + "/ledger")
+        d.find_element(By.ID, "q").send_keys(query + Keys.ENTER)
+        wait(d, EC.presence_of_element_located((By.ID, "hits")))
+        screens = []
+        # 1: the entry's own button opens the form beside the ledger's data.
+        row = next(r for r in d.find_elements(By.CSS_SELECTOR, "#hits tbody tr") if holder in r.text)
+        walkin_next_screen(d, screens, lambda: row.find_element(By.CSS_SELECTOR, f"a[href*='kind={kind}']").click())
+        ledger = d.find_element(By.ID, "ledger-data").text
+        assert holder in ledger, ledger
+        names = {e.get_attribute("name") for e in d.find_elements(By.CSS_SELECTOR, "#walk-in input:not([type=hidden])")}
+        assert not names & {"holder", "holder-dob", "serial", "fullName", "dateOfBirth", "ledger-number"}, names
+        fill(d)
+        shot(d, shots[0] + "-form")
+        # 2: the receipt, with the appointment date.
+        walkin_next_screen(d, screens, lambda: d.find_element(By.ID, "take-request").click())
+        appointment = d.find_element(By.ID, "appointment").text
+        assert re.fullmatch(r"\d{2}/\d{2}/\d{4}", appointment), appointment
+        receipt = d.find_element(By.ID, "receipt").text
+        assert holder in receipt and "PHÒNG GIÁO DỤC" in receipt, receipt
+        assert not re.search(r"\d{4}-\d{2}-\d{2}", receipt), "no ISO dates: " + receipt
+        d.execute_script("window.print = function () { window.__printed = true; };")
+        d.find_element(By.ID, "print-receipt").click()
+        assert d.execute_script("return window.__printed === true"), "the print button prints the page"
+        shot(d, shots[0])
+        # 3: issued, the signed PDF shown in the print screen.
+        walkin_next_screen(d, screens, lambda: d.find_element(By.ID, "issue").click())
+        frame = d.find_element(By.ID, "pdf-0")
+        assert d.find_element(By.ID, "print-copy-0").get_attribute("data-print") == "pdf-0"
+        disposition, pdf = walkin_pdf(d, frame.get_attribute("src")[len(URL):])
+        assert disposition.startswith("inline"), disposition
+        path = os.path.join(WORK, f"walkin-{kind}.pdf")
+        with open(path, "wb") as f:
+            f.write(pdf)
+        sig = subprocess.run(["pdfsig", path], capture_output=True, text=True)
+        assert "Signature is Valid" in sig.stdout, sig.stdout + sig.stderr
+        # The browser's PDF viewer draws the page after the frame has loaded: wait until the frame is more than its
+        # dark, empty background (a drawn page compresses far worse).
+        wait(d, lambda drv: len(drv.find_element(By.ID, "pdf-0").screenshot_as_png) > 30000)
+        shot(d, shots[1])
+        # 4: handed over, recorded and shown.
+        assert d.find_element(By.ID, "f-recipient").get_attribute("value"), "the recipient is filled in"
+        walkin_next_screen(d, screens, lambda: d.find_element(By.ID, "handed").click())
+        handed = d.find_element(By.ID, "handed-over").text
+        assert handed.startswith("Đã trao cho "), handed
+        assert len(screens) <= 4, f"{len(screens)} screens: {screens}"
+        print(f"     {kind}: {len(screens)} screens after the ledger search: {screens}")
+    finally:
+        d.quit()
+
+
+def walkin_copy():
+    def fill(d):
+        d.find_element(By.ID, "f-requester-id").send_keys("001079000456")
+        d.find_element(By.ID, "f-id-checked").click()
+        d.find_element(By.ID, "f-contact").send_keys("0912 345 678")
+    walkin_flow("copy", "Hoang Van Pao", "Hoàng Văn Páo", fill, ["20-walkin-receipt", "21-walkin-print"])
+
+
+def walkin_verification():
+    def fill(d):
+        d.find_element(By.ID, "f-asking-body").send_keys("Công ty TNHH Minh Phát")
+        d.find_element(By.ID, "f-asking-body-ref").send_keys("12/CV-MP")
+    walkin_flow("verification", "Lo Thi Mai", "Lò Thị Mai", fill, ["22-walkin-verification-receipt", "23-walkin-verification-print"])
+
+
+check("WALKIN: a walk-in copy from the ledger search to the hand-over in at most 4 screens, no retyping", walkin_copy)
+check("WALKIN: a body's verification request from the ledger entry to the signed letter, handed over", walkin_verification)
+# --- end WALKIN ------------------------------------------------------------------------------------------------------
 
 
 failed = sum(1 for _, e in results if e)

@@ -39,6 +39,7 @@ extension CopyDocument {
         var rows = ["fullName", "dateOfBirth", "serial", "ledgerNumber"].compactMap { k in
             answer.presented[k].map { Row(label: labels[k]!, value: k == "dateOfBirth" ? LedgerEntryView.vietnameseDate($0) : $0) }
         }
+        if let letter = request.askingBodyReference { rows.insert(.init(label: "Trả lời văn bản số:", value: letter), at: 0) }
         rows.append(.init(label: "Kết quả:", value: answer.text.vi))
         return CopyDocument(
             superiorBody: settings.superiorBody.uppercased(), officeName: settings.officeName.uppercased(),

@@ -36,6 +36,14 @@ public struct CitizenRequest: Codable, Sendable, Equatable {
     public var issued: [IssuedCopy]
     /// Filed on the public site: the holder's ID, the proof uploaded, the contact, the tracking code's key.
     public var online: OnlineDetails?
+    /// Walk-in requests: the clerk compared the requester's identity document with the ledger entry.
+    public var identityChecked: Bool?
+    /// How to reach the requester (telephone, e-mail or address), as they gave it.
+    public var contact: String?
+    /// Verification requests: the number of the asking body's letter (their "số công văn").
+    public var askingBodyReference: String?
+    /// Who handed the issued documents over, to whom and when (nil: not yet handed over).
+    public var handedOver: HandOver?
 
     public init(
         kind: Kind,
@@ -58,7 +66,11 @@ public struct CitizenRequest: Codable, Sendable, Equatable {
         refusalReason: String? = nil,
         checkedEntry: String? = nil,
         issued: [IssuedCopy],
-        online: OnlineDetails? = nil
+        online: OnlineDetails? = nil,
+        identityChecked: Bool? = nil,
+        contact: String? = nil,
+        askingBodyReference: String? = nil,
+        handedOver: HandOver? = nil
     ) {
         self.kind = kind
         self.requesterName = requesterName
@@ -81,6 +93,23 @@ public struct CitizenRequest: Codable, Sendable, Equatable {
         self.checkedEntry = checkedEntry
         self.issued = issued
         self.online = online
+        self.identityChecked = identityChecked
+        self.contact = contact
+        self.askingBodyReference = askingBodyReference
+        self.handedOver = handedOver
+    }
+
+    /// The hand-over of what was issued: the clerk who handed it over, the person who received it, and when (UTC).
+    public struct HandOver: Codable, Sendable, Equatable {
+        public var to: String
+        public var by: String
+        public var at: String
+
+        public init(to: String, by: String, at: String) {
+            self.to = to
+            self.by = by
+            self.at = at
+        }
     }
 
     public struct IssuedCopy: Codable, Sendable, Equatable {

@@ -125,12 +125,16 @@ public struct NewCitizenRequest: Sendable {
     public var channel: CitizenRequest.Channel
     public var copies: Int
     public var receivedAt: Date?
+    public var identityChecked: Bool?
+    public var contact: String?
+    public var askingBodyReference: String?
 
     public init(
         kind: CitizenRequest.Kind, requesterName: String, requesterId: String? = nil, relation: CitizenRequest.Relation,
         proof: String? = nil, holderName: String, holderDateOfBirth: String? = nil, serial: String? = nil,
         ledgerRecordId: String? = nil, ledgerNumber: Int? = nil, askingBody: String? = nil,
-        channel: CitizenRequest.Channel, copies: Int = 1, receivedAt: Date? = nil
+        channel: CitizenRequest.Channel, copies: Int = 1, receivedAt: Date? = nil, identityChecked: Bool? = nil,
+        contact: String? = nil, askingBodyReference: String? = nil
     ) {
         self.kind = kind
         self.requesterName = requesterName
@@ -146,6 +150,9 @@ public struct NewCitizenRequest: Sendable {
         self.channel = channel
         self.copies = copies
         self.receivedAt = receivedAt
+        self.identityChecked = identityChecked
+        self.contact = contact
+        self.askingBodyReference = askingBodyReference
     }
 }
 
@@ -202,6 +209,7 @@ extension NewCitizenRequest {
             holderName: holderName, holderDateOfBirth: holderDateOfBirth, serial: serial, ledgerRecordId: ledgerRecordId,
             ledgerNumber: ledgerNumber, askingBody: askingBody, channel: channel, copies: copies,
             receivedAt: HosoClock.format(receivedAt), deadline: HosoClock.format(deadline), status: .received, clerk: clerk,
-            refusalReason: nil, checkedEntry: nil, issued: [])
+            refusalReason: nil, checkedEntry: nil, issued: [], identityChecked: identityChecked, contact: contact,
+            askingBodyReference: askingBodyReference)
     }
 }

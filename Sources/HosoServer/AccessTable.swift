@@ -24,6 +24,9 @@ enum AccessTable {
         "POST /requests/{id}/refuse": clerks, "GET /requests/{id}/copies/{n}": clerks,
         // The proof a citizen uploaded with an online request (`OnlineRequestRoutes`): clerks only, audited.
         "GET /requests/{id}/proof": clerks,
+        // The walk-in request from a ledger entry, its receipt, the print screen and the hand-over (`WalkInRoutes`).
+        "GET /walk-in": clerks, "POST /walk-in": clerks, "GET /requests/{id}/receipt": clerks, "GET /requests/{id}/print": clerks,
+        "POST /requests/{id}/hand-over": clerks,
         "GET /api/requests": clerks, "POST /api/requests": clerks, "GET /api/requests/{id}": clerks,
         "POST /api/requests/{id}/issue": clerks, "POST /api/requests/{id}/refuse": clerks, "GET /api/requests/{id}/copies/{n}": clerks,
         // The office's ledgers and their page scans.
@@ -80,6 +83,10 @@ enum AccessTable {
         "GET /requests/{id}/copies/{n}": .record(types: ["request"], parameter: .path("id")),
         "GET /requests/{id}/proof": .record(types: ["request"], parameter: .path("id")),
         "GET /api/requests/{id}/copies/{n}": .record(types: ["request"], parameter: .path("id")),
+        "GET /requests/{id}/receipt": .record(types: ["request"], parameter: .path("id")),
+        "GET /requests/{id}/print": .record(types: ["request"], parameter: .path("id")),
+        // A ledger entry, to take a request for it.
+        "GET /walk-in": .record(types: ["ledger"], parameter: .query("ledger")),
         // A ledger's page and its scan.
         "GET /ledger/page": .record(types: ["ledger"], parameter: .query("ledger")),
         "GET /api/ledger/page": .record(types: ["ledger"], parameter: .query("ledger")),

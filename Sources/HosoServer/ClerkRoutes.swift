@@ -11,6 +11,7 @@ enum ClerkRoutes {
         let clerks = router.group().add(middleware: RequireRole(roles))
         let forms = clerks.group().add(middleware: RequireCSRF.form(limit: 64 * 1024))
         let newRequests = clerks.group().add(middleware: RequireCSRF.form(limit: 256 * 1024))
+        WalkInRoutes.add(clerks: clerks, forms: forms, state: state)
 
         clerks.get("/requests") { request, context -> Response in
             let s = try context.signedIn()
@@ -46,12 +47,16 @@ enum ClerkRoutes {
             try await state.audit(
                 actor: s.user.name, action: "read", target: "request:\(id)",
                 detail: (try? entry.get().ref).map { "entry \($0)" } ?? "")
-            return htmlResponse(requestPage(context, s, id: id, request: r, entry: entry, officeReady: state.config.officeIdentity != nil))
+            let settings = try await state.archive.with { try $0.officeSettings() }
+            return htmlResponse(
+                requestPage(
+                    context, s, id: id, request: r, entry: entry, officeReady: state.config.officeIdentity != nil, settings: settings))
         }
 
         forms.post("/requests/:id/issue") { _, context -> Response in
             let s = try context.signedIn()
             let id = try requestId(context)
+            let next = try context.submittedForm()["next"]
             guard let office = state.config.officeIdentity else {
                 throw HosoError(
                     .notOfficeSigner,
@@ -63,7 +68,8 @@ enum ClerkRoutes {
                 try issueOrAnswer(a, id: id, office: office, state: state, clerk: s.user.name).detail
             }
             try await state.audit(actor: s.user.name, action: "issue", target: "request:\(id)", detail: detail)
-            return redirect("/requests/\(id)")
+            // From the walk-in receipt, straight on to printing what was issued.
+            return redirect(next == "print" ? "/requests/\(id)/print" : "/requests/\(id)")
         }
 
         forms.post("/requests/:id/refuse") { request, context -> Response in
@@ -75,12 +81,14 @@ enum ClerkRoutes {
             return redirect("/requests/\(id)")
         }
 
-        clerks.get("/requests/:id/copies/:n") { _, context -> Response in
+        clerks.get("/requests/:id/copies/:n") { request, context -> Response in
             let s = try context.signedIn()
             let id = try requestId(context)
             let (pdf, number) = try await copyPDF(state: state, requestId: id, index: context.parameters.get("n") ?? "")
             try await state.audit(actor: s.user.name, action: "download", target: "copy:\(number)", detail: "request \(id)")
-            return pdfResponse(pdf, fileName: "ban-sao-\(number.replacingOccurrences(of: "/", with: "-")).pdf")
+            return pdfResponse(
+                pdf, fileName: "ban-sao-\(number.replacingOccurrences(of: "/", with: "-")).pdf",
+                inline: request.uri.queryParameters.get("inline") == "1")
         }
     }
 
@@ -122,10 +130,13 @@ enum ClerkRoutes {
         }
     }
 
-    static func pdfResponse(_ pdf: [UInt8], fileName: String) -> Response {
-        Response(
-            status: .ok, headers: [.contentType: "application/pdf", .contentDisposition: "attachment; filename=\"\(fileName)\""],
-            body: .init(byteBuffer: ByteBuffer(bytes: pdf)))
+    /// `inline`: shown in the browser, framed by the print screen (`WalkInRoutes`); otherwise downloaded.
+    static func pdfResponse(_ pdf: [UInt8], fileName: String, inline: Bool = false) -> Response {
+        var headers: HTTPFields = [
+            .contentType: "application/pdf", .contentDisposition: "\(inline ? "inline" : "attachment"); filename=\"\(fileName)\"",
+        ]
+        if inline { headers[.contentSecurityPolicy] = SecurityHeadersMiddleware.framedBySelf }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: pdf)))
     }
 
     /// The ledger entry a request names: its serial, else its ledger and number.
@@ -333,11 +344,23 @@ enum ClerkRoutes {
 
     static func requestPage(
         _ c: HosoContext, _ s: Session, id: String, request r: CitizenRequest, entry: Result<LedgerEntryView, any Error>,
-        officeReady: Bool
+        officeReady: Bool, settings: OfficeSettings = .defaults
     ) -> HTML {
         let open = r.status == .received || r.status == .checked
         return Pages.layout(c, title: c.t("Yêu cầu \(id)", "Request \(id)")) {
             requestDetails(c, r)
+            if let h = r.handedOver {
+                el("p", [("class", "card"), ("id", "handed-over")], text: WalkInRoutes.handedOverText(c, h, settings: settings))
+            }
+            el("p") {
+                el("a", [("href", "/requests/\(id)/receipt"), ("id", "to-receipt")], text: c.t("Giấy tiếp nhận", "Receipt"))
+                if !r.issued.isEmpty {
+                    " · "
+                    el(
+                        "a", [("href", "/requests/\(id)/print"), ("id", "to-print")],
+                        text: c.t("Màn hình in và trao kết quả", "Print and hand over"))
+                }
+            }
             el("h2", text: c.t("Đối chiếu sổ gốc", "The ledger entry"))
             switch entry {
             case .success(let v):
@@ -375,12 +398,19 @@ enum ClerkRoutes {
                 el("dt", text: c.t("Quan hệ", "Relation"))
                 el("dd", text: c.t(relationText(r.relation)) + (r.proof.map { " — \($0)" } ?? ""))
                 el("dt", text: c.t("Người được cấp", "Holder"))
-                el("dd", text: r.holderName + (r.holderDateOfBirth.map { ", \($0)" } ?? ""))
+                el("dd", text: r.holderName + (r.holderDateOfBirth.map { ", \(WalkInRoutes.date($0))" } ?? ""))
                 el("dt", text: c.t("Văn bằng", "Diploma"))
-                el("dd", text: r.serial ?? "\(r.ledgerRecordId ?? "")#\(r.ledgerNumber.map(String.init) ?? "")")
+                el(
+                    "dd",
+                    text: r.serial.map { c.t("Số hiệu \($0)", "Serial \($0)") }
+                        ?? r.ledgerNumber.map { c.t("Số vào sổ \($0)", "Ledger number \($0)") } ?? "")
                 if let b = r.askingBody {
                     el("dt", text: c.t("Cơ quan hỏi", "Asking body"))
-                    el("dd", text: b)
+                    el("dd", text: b + (r.askingBodyReference.map { c.t(", văn bản số \($0)", ", letter \($0)") } ?? ""))
+                }
+                if let contact = r.contact {
+                    el("dt", text: c.t("Liên hệ", "Contact"))
+                    el("dd", text: contact)
                 }
                 el("dt", text: c.t("Tiếp nhận", "Received"))
                 el("dd", text: local(r.receivedAt) + " · " + r.clerk)
@@ -443,13 +473,13 @@ enum ClerkRoutes {
         el("section", [("class", "card"), ("id", "entry")]) {
             el("dl") {
                 el("dt", text: c.t("Sổ gốc", "Ledger"))
-                el("dd", text: "\(v.ledgerRecordId) — \(v.title) \(v.year)")
+                el("dd", text: "\(LedgerEntryView.diplomaName(ledgerTitle: v.title) ?? v.title), \(v.year)")
                 el("dt", text: c.t("Trường", "School"))
                 el("dd", text: v.school)
                 for (key, vi, en) in entryFields {
                     if let value = v.entry[key] {
                         el("dt", text: c.t(vi, en))
-                        el("dd", text: value.text)
+                        el("dd", text: key == "dateOfBirth" ? WalkInRoutes.date(value.text) : value.text)
                     }
                 }
             }
@@ -457,8 +487,8 @@ enum ClerkRoutes {
                 el(
                     "p", [("class", "note")],
                     text: c.t(
-                        "Đã đính chính theo \(corr.appendixRecordId): \(corr.fields.joined(separator: ", "))",
-                        "Corrected by \(corr.appendixRecordId): \(corr.fields.joined(separator: ", "))"))
+                        "Đã đính chính\(corr.decision.map { " theo quyết định \($0)" } ?? ""): \(fieldNames(c, corr.fields))",
+                        "Corrected\(corr.decision.map { " by decision \($0)" } ?? ""): \(fieldNames(c, corr.fields))"))
             }
             if let rv = v.revocation {
                 el(
@@ -468,6 +498,11 @@ enum ClerkRoutes {
                         "The diploma was revoked (\(rv.decision ?? "")): \(rv.reason)"))
             }
         }
+    }
+
+    /// Ledger columns named as the ledger's headings name them.
+    static func fieldNames(_ c: HosoContext, _ keys: [String]) -> String {
+        keys.map { k in entryFields.first { $0.0 == k }.map { c.t($0.1, $0.2) } ?? k }.joined(separator: ", ")
     }
 
     static let entryFields: [(String, String, String)] = [

@@ -191,7 +191,8 @@ enum LedgerRoutes {
     }
 
     static func searchPage(_ c: HosoContext, q: String, hits: [Hit]) -> HTML {
-        Pages.layout(c, title: c.t("Tra cứu sổ gốc", "Search the ledgers")) {
+        let clerk = c.session.map { ClerkRoutes.roles.contains($0.user.role) } ?? false
+        return Pages.layout(c, title: c.t("Tra cứu sổ gốc", "Search the ledgers")) {
             el("form", [("method", "get"), ("action", "/ledger"), ("class", "card")]) {
                 el("label") {
                     c.t(
@@ -211,6 +212,7 @@ enum LedgerRoutes {
                                     c.t("Họ và tên", "Name"), c.t("Ngày sinh", "Born"), c.t("Nơi sinh", "Place of birth"),
                                     c.t("Số hiệu", "Serial"), c.t("Sổ / số vào sổ", "Ledger / number"), c.t("Trang", "Page"),
                                 ] { el("th", text: h) }
+                                if clerk { el("th", text: c.t("Tiếp nhận yêu cầu", "Take a request")) }
                             }
                         }
                         el("tbody") {
@@ -228,6 +230,7 @@ enum LedgerRoutes {
                                                 text: String(p))
                                         }
                                     }
+                                    if clerk { WalkInRoutes.entryButtons(c, ledger: h.ledger, number: h.ledgerNumber) }
                                 }
                             }
                         }

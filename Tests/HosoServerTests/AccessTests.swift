@@ -205,8 +205,9 @@ extension AccessTests {
     /// The record type of each kind.
     static let typeOf: [Kind: String] = [.bookTanLap: "grade-book", .bookXuanSon: "grade-book", .ledger: "ledger", .request: "request"]
 
-    /// The other parameters a route may take, with values the World has: page 1 has a scan, the request a copy 0.
-    static let otherParameters = ["page": "1", "n": "0"]
+    /// The other parameters a route may take, with values the World has: page 1 has a scan, the request a copy 0, the
+    /// ledger an entry 1.
+    static let otherParameters = ["page": "1", "n": "0", "number": "1"]
 
     /// The routes that show one record of a kind, generated from `AccessTable.shows` (the route half of the rule,
     /// which `RouteProtectionTests` walks route × role): a new route showing a record is walked here too.
