@@ -429,13 +429,15 @@ public enum PDFVerify {
     }
 
     /// `updates` says which incremental updates may follow a signature (copies: long-term data only).
+    /// `document`: `pdf` already read (nil: read here).
     static func verify(
-        pdf: [UInt8], verifier: SignatureVerifier, at validationTime: Date?, updates policy: PDFUpdateCheck.Policy
+        pdf: [UInt8], verifier: SignatureVerifier, at validationTime: Date?, updates policy: PDFUpdateCheck.Policy,
+        document: PDFDocument? = nil
     ) throws -> PDFReport {
         let doc: PDFDocument
         let infos: [PDFSignatureInfo]
         do {
-            doc = try PDFDocument(pdf)
+            doc = try document ?? PDFDocument(pdf)
             infos = try PDFParse.inspect(doc)
         } catch let e as HosoError where e.category.isCallerFault {
             // A file that is not a PDF hoso can read is a verification result (FAILED FORMAT_FAILURE), not an error
