@@ -64,7 +64,9 @@ public struct HocBaReport: Codable, Sendable {
 /// matching its field; the seal's lock; the embedded data. A copy's stricter rule is untouched (`PDFVerify.verify`).
 public enum HocBaVerify {
     public static func verify(pdf: [UInt8], verifier: SignatureVerifier, at validationTime: Date? = nil) throws -> HocBaReport {
-        let pdfReport = try PDFVerify.verify(pdf: pdf, verifier: verifier, at: validationTime, updates: .laterSignatures)
+        // Read once for the signatures, the field locks and the data (nil: PDFVerify reports why it cannot be read).
+        let doc = try? PDFDocument(pdf)
+        let pdfReport = try PDFVerify.verify(pdf: pdf, verifier: verifier, at: validationTime, updates: .laterSignatures, document: doc)
         var r = HocBaReport(
             indication: "PASSED", reasons: [], messages: [], pdf: pdfReport, signers: [], complete: false, locked: false)
         if !pdfReport.passed, let code = pdfReport.reason {
@@ -74,7 +76,7 @@ public enum HocBaVerify {
             r.conclude()
             return r
         }
-        let locks = (try? fieldLocks(pdf)) ?? [:]
+        let locks = doc.flatMap { try? fieldLocks($0) } ?? [:]
         for s in pdfReport.signatures where s.subFilter != "ETSI.RFC3161" {
             r.signers.append(
                 .init(
@@ -84,7 +86,7 @@ public enum HocBaVerify {
                     locksDocument: s.fieldName.map { locks[$0] ?? false } ?? false))
         }
         checkOrder(&r, pdfReport)
-        checkData(&r, pdf)
+        checkData(&r, doc.flatMap { PDFParse.attachment(named: HocBaSigning.dataAttachmentName, in: $0) })
         r.conclude()
         return r
     }
@@ -123,8 +125,8 @@ public enum HocBaVerify {
         }
     }
 
-    static func checkData(_ r: inout HocBaReport, _ pdf: [UInt8]) {
-        guard let bytes = PDFParse.attachment(named: HocBaSigning.dataAttachmentName, in: pdf) else {
+    static func checkData(_ r: inout HocBaReport, _ attached: [UInt8]?) {
+        guard let bytes = attached else {
             r.add("NO_EMBEDDED_DATA", .both("Học bạ không kèm dữ liệu dạng máy đọc", "The học bạ carries no machine-readable data"))
             return
         }
@@ -135,8 +137,7 @@ public enum HocBaVerify {
     }
 
     /// Each signature field's name and whether it carries a /Lock.
-    static func fieldLocks(_ pdf: [UInt8]) throws -> [String: Bool] {
-        let doc = try PDFDocument(pdf)
+    static func fieldLocks(_ doc: PDFDocument) throws -> [String: Bool] {
         let (_, nums) = try PDFUpdateCheck.form(try doc.catalog().dict, doc)
         var out = [String: Bool]()
         for n in nums.prefix(PDFParse.maxSignatures + 8) {

@@ -429,13 +429,15 @@ public enum PDFVerify {
     }
 
     /// `updates` says which incremental updates may follow a signature (copies: long-term data only).
+    /// `document`: `pdf` already read (nil: read here).
     static func verify(
-        pdf: [UInt8], verifier: SignatureVerifier, at validationTime: Date?, updates policy: PDFUpdateCheck.Policy
+        pdf: [UInt8], verifier: SignatureVerifier, at validationTime: Date?, updates policy: PDFUpdateCheck.Policy,
+        document: PDFDocument? = nil
     ) throws -> PDFReport {
         let doc: PDFDocument
         let infos: [PDFSignatureInfo]
         do {
-            doc = try PDFDocument(pdf)
+            doc = try document ?? PDFDocument(pdf)
             infos = try PDFParse.inspect(doc)
         } catch let e as HosoError where e.category.isCallerFault {
             // A file that is not a PDF hoso can read is a verification result (FAILED FORMAT_FAILURE), not an error
@@ -523,8 +525,8 @@ public enum PDFVerify {
             let main = infos.indices.first(where: {
                 infos[$0].subFilter != "ETSI.RFC3161" && reports[$0].signature?.timeProof == .timestamp
             }),
-            let tokenDER = (try? SignedData(der: infos[main].cms))?.signers.first?.timestampToken,
-            let token = try? TimeStampToken(der: tokenDER), let tsa = token.tsaCertificate
+            let tokenDER = (try? v.signedData(infos[main].cms))?.signers.first?.timestampToken,
+            let token = try? v.timestampToken(tokenDER), let tsa = token.tsaCertificate
         else { return nil }
         var chain: [(kind: String, time: Date, tsa: Certificate, carried: [Certificate])] = [
             ("signature-timestamp", token.genTime, tsa, token.certificates)
@@ -534,7 +536,7 @@ public enum PDFVerify {
             .sorted { infos[$0].byteRange[2] + infos[$0].byteRange[3] < infos[$1].byteRange[2] + infos[$1].byteRange[3] }
         for i in stamps where infos[i].byteRange[2] + infos[i].byteRange[3] > mainEnd {
             // Only timestamps that verified: a broken one already decided the report.
-            guard reports[i].documentTimestamp?.indication == .passed, let t = try? TimeStampToken(der: infos[i].cms),
+            guard reports[i].documentTimestamp?.indication == .passed, let t = try? v.timestampToken(infos[i].cms),
                 let a = t.tsaCertificate
             else { continue }
             chain.append(("document-timestamp", t.genTime, a, t.certificates))

@@ -58,7 +58,15 @@ struct PDFUpdateCheck {
         var created = Set<Int>()
         var checked = 0
         // The first signed revision may itself lock the document (a học bạ's seal is never first, but a file may say so).
-        var locked = policy == .longTermOnly || Self.locks(doc, upTo: firstSignedEnd)
+        // Each revision is read once (the one before an update is the one after the update before it).
+        var read = [doc.end: doc]
+        func revision(upTo end: Int) throws -> PDFDocument {
+            if let d = read[end] { return d }
+            let d = try PDFDocument(pdf, upTo: end)
+            read[end] = d
+            return d
+        }
+        var locked = policy == .longTermOnly || ((try? revision(upTo: firstSignedEnd)).map(Self.locks) ?? true)
         for j in revisions.indices.dropFirst() {
             guard let prevEnd = revisions[j - 1].end, prevEnd >= firstSignedEnd else { continue }
             checked += 1
@@ -68,8 +76,8 @@ struct PDFUpdateCheck {
                 continue
             }
             do {
-                let before = try PDFDocument(pdf, upTo: prevEnd)
-                let after = try PDFDocument(pdf, upTo: end)
+                let before = try revision(upTo: prevEnd)
+                let after = try revision(upTo: end)
                 guard after.sections.first == revisions[j].section, after.sections.dropFirst().first == revisions[j - 1].section else {
                     revisions[j].problem = .both(
                         "lần cập nhật không nối tiếp lần trước", "the update does not follow the revision before it")
@@ -213,10 +221,9 @@ struct PDFUpdateCheck {
         return sig["Type"]?.name == "Sig" && sig["SubFilter"]?.name == "ETSI.CAdES.detached" && Set(sig.keys).isSubset(of: keys)
     }
 
-    /// Whether a signature field in the revision ending at `end` locks the document.
-    static func locks(_ doc: PDFDocument, upTo end: Int) -> Bool {
-        guard let d = try? PDFDocument(doc.bytes, upTo: end), let cat = try? d.catalog().dict, let (_, nums) = try? form(cat, d)
-        else { return true }
+    /// Whether a signature field in the revision `d` locks the document.
+    static func locks(_ d: PDFDocument) -> Bool {
+        guard let cat = try? d.catalog().dict, let (_, nums) = try? form(cat, d) else { return true }
         return nums.contains { ((try? d.object($0))?.dict?["Lock"]) != nil }
     }
 

@@ -111,7 +111,11 @@ public enum PDFParse {
     /// The bytes of the embedded file called `name` (compared in NFC), uncompressed; nil when there is none or the
     /// file cannot be read.
     public static func attachment(named name: String, in pdf: [UInt8]) -> [UInt8]? {
-        guard let doc = try? PDFDocument(pdf), let entries = try? doc.embeddedFiles() else { return nil }
+        (try? PDFDocument(pdf)).flatMap { attachment(named: name, in: $0) }
+    }
+
+    static func attachment(named name: String, in doc: PDFDocument) -> [UInt8]? {
+        guard let entries = try? doc.embeddedFiles() else { return nil }
         let wanted = Array(name.precomposedStringWithCanonicalMapping.utf8)
         guard let entry = entries.first(where: { Array($0.name.utf8) == wanted }) else { return nil }
         return try? doc.embeddedFileBytes(entry.filespec)

@@ -288,7 +288,7 @@ extension SignatureVerifier {
                             "archive timestamp \(n): its hash tree does not hold the protected data"))
                 }
                 let token = [UInt8](ats.timeStamp)
-                let outcome = Self.checkTimestamp(token, imprint: imprint, roots: trust.roots, intermediates: trust.intermediates)
+                let outcome = checkTimestamp(token, imprint: imprint, roots: trust.roots, intermediates: trust.intermediates)
                 guard case .valid(let t, let tsa, let carried) = outcome else {
                     return stop(
                         .failed,

@@ -45,13 +45,29 @@ public struct TimeStampToken: Sendable {
     /// Every certificate inside the token.
     public let certificates: [Certificate]
 
+    /// The bytes OpenSSL parses when verifying: `der` without its certificates when they were split off (they are
+    /// given to OpenSSL already parsed), else `der` itself.
+    private let body: [UInt8]
+
     public init(der: [UInt8]) throws {
+        try self.init(der: der) { try Certificate(der: Array($0)) }
+    }
+
+    /// Reads a token, taking the certificates it carries from `certificate` (given each one's exact DER): a verifier
+    /// passes its cache, so the same TSA certificates are not decoded again for every token (OpenSSL 3.0 decodes
+    /// each certificate's public key on every parse, most of a token's cost).
+    init(der: [UInt8], certificate: (ArraySlice<UInt8>) throws -> Certificate) throws {
         func malformed(_ vi: String, _ en: String) -> HosoError {
             HosoError(
                 .badTimestamp, .both("Dấu thời gian không hợp lệ: " + vi, "Not a valid time-stamp token: " + en),
                 cause: OpenSSL.drainErrors())
         }
-        guard let cms = OpenSSL.parseDER(der, { d2i_CMS_ContentInfo(nil, $0, $1) }, free: { CMS_ContentInfo_free($0) }) else {
+        // Split off the certificates only when there is nothing else to read there: no CRLs, plain certificates.
+        let parts = SignedData.split(der).flatMap { p in
+            p.crls.isEmpty && p.certificates.allSatisfy({ $0.first == 0x30 }) ? p : nil
+        }
+        let body = parts?.stripped ?? der
+        guard let cms = OpenSSL.parseDER(body, { d2i_CMS_ContentInfo(nil, $0, $1) }, free: { CMS_ContentInfo_free($0) }) else {
             throw malformed("không phải CMS", "not CMS")
         }
         defer { CMS_ContentInfo_free(cms) }
@@ -78,6 +94,7 @@ public struct TimeStampToken: Sendable {
         X509_ALGOR_get0(&algObj, nil, nil, algor)
 
         self.der = der
+        self.body = body
         genTime = gen
         imprintAlgorithmOID = OpenSSL.oidText(algObj)
         imprint = OpenSSL.bytes(msg)
@@ -94,18 +111,21 @@ public struct TimeStampToken: Sendable {
         }
 
         var certs = [Certificate]()
-        var signer: Certificate?
-        if let stack = CMS_get1_certs(cms) {
+        if let parts {
+            certs = try parts.certificates.map { d in
+                do { return try certificate(d) } catch { throw malformed("chứng thư không đọc được", "an unreadable certificate") }
+            }
+        } else if let stack = CMS_get1_certs(cms) {
             defer { hoso_sk_x509_pop_free(stack) }
             for i in 0..<hoso_sk_x509_num(stack) {
                 guard let x = hoso_sk_x509_value(stack, i) else { continue }
-                let c = try Certificate(der: try OpenSSL.der { i2d_X509(x, $0) })
-                certs.append(c)
-                if signer == nil, CMS_SignerInfo_cert_cmp(si, x) == 0 { signer = c }
+                certs.append(try Certificate(der: try OpenSSL.der { i2d_X509(x, $0) }))
             }
         }
         certificates = certs
-        tsaCertificate = signer
+        // The first certificate the SignerInfo names, as OpenSSL picks it.
+        tsaCertificate = certs.first { CMS_SignerInfo_cert_cmp(si, $0.x509) == 0 }
+        _ = OpenSSL.drainErrors()
     }
 
     /// Parses and verifies in one step; bytes that are not a token at all give `.malformed`.
@@ -126,8 +146,8 @@ public struct TimeStampToken: Sendable {
     ) -> TimeStampCheck {
         defer { _ = OpenSSL.drainErrors() }
         guard expected == imprint else { return .imprintMismatch }
-        guard let cms = OpenSSL.parseDER(der, { d2i_CMS_ContentInfo(nil, $0, $1) }, free: { CMS_ContentInfo_free($0) }),
-            let p7 = Self.parsePKCS7(der)
+        guard let cms = OpenSSL.parseDER(body, { d2i_CMS_ContentInfo(nil, $0, $1) }, free: { CMS_ContentInfo_free($0) }),
+            let p7 = Self.parsePKCS7(body)
         else { return .malformed }
         defer {
             CMS_ContentInfo_free(cms)

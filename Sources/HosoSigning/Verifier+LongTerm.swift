@@ -33,7 +33,7 @@ extension SignatureVerifier {
     /// A document timestamp: the token's imprint must be the digest of `content` (the PDF's byte range), its
     /// signature sound, and its TSA's chain trusted and not revoked at genTime (CRLs of the trust context).
     public func verifyTimestamp(_ der: [UInt8], over content: [UInt8]) -> TimestampJudgement {
-        guard let token = try? TimeStampToken(der: der) else { return .init(.failed, .timestampInvalid) }
+        guard let token = try? timestampToken(der) else { return .init(.failed, .timestampInvalid) }
         guard let algorithm = token.imprintAlgorithm else {
             return .init(
                 .failed, .weakAlgorithm, detail: .both("hàm băm \(token.imprintAlgorithmOID)", "digest \(token.imprintAlgorithmOID)"))

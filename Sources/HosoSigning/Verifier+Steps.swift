@@ -76,7 +76,7 @@ extension SignatureVerifier {
         guard let tokenDER = s.timestampToken else { return now }
         let value = s.signatureValue
         let outcome = cache.timestamp(tokenDER, value) {
-            Self.checkTimestamp(tokenDER, signature: value, roots: trust.roots, intermediates: untrusted)
+            checkTimestamp(tokenDER, signature: value, roots: trust.roots, intermediates: untrusted)
         }
         let judgeAt: Date
         switch outcome {
@@ -328,7 +328,7 @@ extension SignatureVerifier {
         if let token = s.timestampToken {
             let value = s.signatureValue
             let outcome = cache.timestamp(token, value) {
-                Self.checkTimestamp(token, signature: value, roots: trust.roots, intermediates: untrusted)
+                checkTimestamp(token, signature: value, roots: trust.roots, intermediates: untrusted)
             }
             if case .valid(_, let tsa, let carried) = outcome {
                 vouching += cachedChain(tsa, untrusted: carried + untrusted) ?? [tsa]

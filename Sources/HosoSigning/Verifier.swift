@@ -297,6 +297,15 @@ public struct SignatureVerifier: Sendable {
         return signers.map { verify($0, in: sd, content: content, recordType: recordType, validation: validation, evidence: evidence) }
     }
 
+    /// A CMS SignedData read as `verify` reads it: the certificates and CRLs it embeds come from this verifier's
+    /// cache (each distinct one is decoded once per verifier).
+    public func signedData(_ der: [UInt8]) throws -> SignedData { try parse(der) }
+
+    /// An RFC 3161 token read with the certificates it carries taken from this verifier's cache.
+    public func timestampToken(_ der: [UInt8]) throws -> TimeStampToken {
+        try TimeStampToken(der: der) { d in try cache.certificate(d) { try Certificate(der: Array(d)) } }
+    }
+
     /// Parses with the embedded certificates and CRLs taken from the cache (each is decoded once per verifier).
     func parse(_ der: [UInt8]) throws -> SignedData {
         guard let parts = SignedData.split(der) else { return try SignedData(der: der) }
@@ -398,13 +407,13 @@ public struct SignatureVerifier: Sendable {
         case untrusted(String)
     }
 
-    static func checkTimestamp(_ der: [UInt8], signature: [UInt8], roots: [Certificate], intermediates: [Certificate]) -> TimestampOutcome {
+    func checkTimestamp(_ der: [UInt8], signature: [UInt8], roots: [Certificate], intermediates: [Certificate]) -> TimestampOutcome {
         checkTimestamp(der, imprint: SHA256.hash(signature), roots: roots, intermediates: intermediates)
     }
 
     /// A timestamp token over `imprint`, checked against the trusted roots at its own time.
-    static func checkTimestamp(_ der: [UInt8], imprint: [UInt8], roots: [Certificate], intermediates: [Certificate]) -> TimestampOutcome {
-        guard let token = try? TimeStampToken(der: der) else { return .invalid("malformed") }
+    func checkTimestamp(_ der: [UInt8], imprint: [UInt8], roots: [Certificate], intermediates: [Certificate]) -> TimestampOutcome {
+        guard let token = try? timestampToken(der) else { return .invalid("malformed") }
         switch token.verify(imprint: imprint, trustedRoots: roots, intermediates: intermediates) {
         case .valid(let t, let tsa): return .valid(t, tsa, token.certificates)
         case .imprintMismatch: return .mismatch

@@ -276,7 +276,12 @@ func verified(_ label: String, _ function: String, _ m: Measurement, bad: [Strin
     if !bad.isEmpty { problems.append("\(function): \(bad.count) not PASSED, e.g. \(bad[0])") }
     say(
         "\(label), \(m.threads) thread(s): \(fmt(m.perSecond, 1)) verified/s "
-            + "(\(fmt(m.msPerOperation, 2)) ms each per thread; \(fmt(m.perCPUSecond, 1)) per CPU-second)")
+            + "(\(fmt(m.msPerOperation, 2)) ms each per thread; \(fmt(m.perCPUSecond, 1)) per CPU-second"
+            + (m.runQueueSeconds.map { w in
+                "; of the threads' time \(fmt(100 * m.cpuSeconds / max(1e-9, m.seconds * Double(m.threads)), 0))% on a CPU, "
+                    + "\(fmt(100 * w / max(1e-9, m.seconds * Double(m.threads)), 0))% waiting for one, "
+                    + "\(fmt(100 * (m.blockedSeconds ?? 0) / max(1e-9, m.seconds * Double(m.threads)), 0))% blocked"
+            } ?? "") + ")")
     var j = m.json()
     j["not_passed"] = bad.count
     return j
