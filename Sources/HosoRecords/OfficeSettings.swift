@@ -41,6 +41,13 @@ public struct OfficeSettings: Codable, Sendable, Equatable {
     /// working offline never give the same number. nil or empty: this archive is the office's only numbering
     /// machine and uses 1…999,999. With blocks, a machine without one of its own numbers nothing.
     public var numberBlocks: [NumberBlock]?
+    /// The address of the office's public verification page ("https://hoso.example.gov.vn"), with no trailing slash,
+    /// query or fragment. Set: a copy's QR code is a link to `<publicURL>/v` carrying the signed payload, and only
+    /// links to it are accepted; nil: the QR code carries the bare payload, as before.
+    public var publicURL: String?
+    /// The object id (SHA-256, hex) of the office's seal as a small PNG, shown on the public page (`hoso office set
+    /// --seal-image`). nil: none shown.
+    public var sealImage: String?
 
     /// The request and copy numbers one node gives each year: `first`…`last`, inclusive.
     public struct NumberBlock: Codable, Sendable, Equatable {
@@ -97,7 +104,9 @@ public struct OfficeSettings: Codable, Sendable, Equatable {
         evidenceRenewBefore: String? = nil,
         evidenceHashAlgorithm: String? = nil,
         evidenceHashAlgorithmFrom: String? = nil,
-        numberBlocks: [NumberBlock]? = nil
+        numberBlocks: [NumberBlock]? = nil,
+        publicURL: String? = nil,
+        sealImage: String? = nil
     ) {
         self.officeName = officeName
         self.superiorBody = superiorBody
@@ -117,6 +126,8 @@ public struct OfficeSettings: Codable, Sendable, Equatable {
         self.evidenceHashAlgorithm = evidenceHashAlgorithm
         self.evidenceHashAlgorithmFrom = evidenceHashAlgorithmFrom
         self.numberBlocks = numberBlocks
+        self.publicURL = publicURL
+        self.sealImage = sealImage
     }
 
     public static let defaults = OfficeSettings(

@@ -27,6 +27,8 @@ extension Revision {
                     if let doc = i["document"]?.stringValue { objects.append((doc, "a document issued by \(what)")) }
                 }
             }
+        case OfficeSettings.recordType:
+            if let seal = b["sealImage"]?.stringValue { objects.append((seal, "the seal image of \(what)")) }
         case "ledger-appendix", "revocation":
             if let ledger = b["ledgerRecordId"]?.stringValue { records.append((ledger, "the ledger of \(what)")) }
         default:

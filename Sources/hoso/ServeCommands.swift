@@ -113,7 +113,9 @@ struct UserCommand: ParsableCommand {
             discussion: t(
                 "Vai trò: \(Role.allCases.map(\.rawValue).joined(separator: ", ")).",
                 "Roles: \(Role.allCases.map(\.rawValue).joined(separator: ", "))."),
-            subcommands: [UserAdd.self, UserList.self, UserPasswd.self, UserLink.self])
+            subcommands: [
+                UserAdd.self, UserList.self, UserPasswd.self, UserLink.self, UserResetPassword.self, UserEnable.self, UserDisable.self,
+            ])
     }
 }
 
@@ -242,4 +244,63 @@ struct UserLink: ParsableCommand {
             person.map { t("Đã gắn \(name) với \($0)", "Linked \(name) to \($0)") }
                 ?? t("Đã bỏ gắn \(name)", "Unlinked \(name)"))
     }
+}
+
+struct UserResetPassword: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "reset-password",
+            abstract: t(
+                "Đặt mật khẩu tạm; người dùng phải đổi mật khẩu khi đăng nhập lần sau (các phiên đang mở bị đóng).",
+                "Set a temporary password; the user must change it at the next sign-in (open sessions are ended)."))
+    }
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var pw: SecretOptions
+    @Argument(help: ArgumentHelp(t("Tên đăng nhập.", "User name."), valueName: "USER")) var name: String
+
+    func run() throws {
+        let store = try openServerStore(global)
+        try store.resetPassword(name: name, temporary: try pw.accountPassword())
+        try anchoredAudit(global, store, actor: "cli", action: "user-reset-password", target: "user:\(name)")
+        print(
+            t(
+                "Đã đặt mật khẩu tạm cho \(name); phải đổi khi đăng nhập",
+                "Set a temporary password for \(name); it must be changed at sign-in"))
+    }
+}
+
+/// Enabling and disabling an account: the same change, the other way.
+protocol UserSwitch: ParsableCommand {
+    var global: GlobalOptions { get }
+    var name: String { get }
+    static var disable: Bool { get }
+}
+
+extension UserSwitch {
+    func run() throws {
+        let store = try openServerStore(global)
+        try store.setDisabled(name: name, Self.disable)
+        try anchoredAudit(global, store, actor: "cli", action: Self.disable ? "user-disable" : "user-enable", target: "user:\(name)")
+        print(Self.disable ? t("Đã khóa \(name)", "Disabled \(name)") : t("Đã mở lại \(name)", "Enabled \(name)"))
+    }
+}
+
+struct UserEnable: UserSwitch {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "enable", abstract: t("Mở lại một tài khoản đã khóa.", "Enable a disabled account."))
+    }
+    static let disable = false
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: ArgumentHelp(t("Tên đăng nhập.", "User name."), valueName: "USER")) var name: String
+}
+
+struct UserDisable: UserSwitch {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "disable",
+            abstract: t("Khóa một tài khoản (các phiên đang mở bị đóng).", "Disable an account (open sessions end)."))
+    }
+    static let disable = true
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: ArgumentHelp(t("Tên đăng nhập.", "User name."), valueName: "USER")) var name: String
 }
