@@ -253,7 +253,7 @@ enum AdminRoutes {
                 default: break
                 }
             }
-            let offset = Self.offsetSeconds(utcOffset)
+            let offset = PublicWording.offsetSeconds(utcOffset)
             var since: String?
             var until: String?
             if !from.isEmpty {
@@ -270,12 +270,6 @@ enum AdminRoutes {
 
         static let badDate = LocalizedText.both(
             "Nhập ngày dạng ngày/tháng/năm, ví dụ 05/03/2026", "Type the date as dd/mm/yyyy, e.g. 05/03/2026")
-
-        static func offsetSeconds(_ utcOffset: String) -> Int {
-            let sign = utcOffset.hasPrefix("-") ? -1 : 1
-            let parts = utcOffset.dropFirst().split(separator: ":").compactMap { Int($0) }
-            return sign * ((parts.first ?? 7) * 3600 + (parts.count > 1 ? parts[1] : 0) * 60)
-        }
 
         /// The start of day "dd/mm/yyyy" in the zone `offset` seconds east of UTC; nil for anything else.
         static func day(_ text: String, offset: Int) -> Date? {

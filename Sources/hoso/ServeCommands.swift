@@ -178,6 +178,7 @@ struct UserList: ParsableCommand {
         var createdAt: String
         var disabled: Bool
         var person: String?
+        var mustChangePassword: Bool
     }
 
     func run() throws {
@@ -187,11 +188,16 @@ struct UserList: ParsableCommand {
                 users.map {
                     Out(
                         name: $0.name, displayName: $0.displayName, role: $0.role.rawValue, createdAt: $0.createdAt,
-                        disabled: $0.disabled, person: $0.person)
+                        disabled: $0.disabled, person: $0.person, mustChangePassword: $0.mustChangePassword)
                 })
             return
         }
-        for u in users { print("\(u.name)\t\(u.role.rawValue)\t\(u.displayName)\(u.disabled ? "\t" + t("(đã khóa)", "(disabled)") : "")") }
+        for u in users {
+            let state =
+                (u.disabled ? "\t" + t("(đã khóa)", "(disabled)") : "")
+                + (u.mustChangePassword ? "\t" + t("(phải đổi mật khẩu)", "(must change the password)") : "")
+            print("\(u.name)\t\(u.role.rawValue)\t\(u.displayName)\(state)")
+        }
         if users.isEmpty { print(t("(chưa có tài khoản)", "(no accounts)")) }
     }
 }
