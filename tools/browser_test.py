@@ -157,7 +157,7 @@ def public_verifies_qr_scan_on_a_phone():
         d.find_element(By.ID, "verify-qr-submit").click()
         report = wait(d, EC.presence_of_element_located((By.ID, "report")))
         assert report.get_attribute("data-indication") == "PASSED", report.text
-        assert "VALID" in report.text
+        assert "A valid copy" in report.text, report.text  # PUBLIC: the verdict in words, not a code
         shot(d, "07-verify-qr-phone")
     finally:
         d.quit()
@@ -548,6 +548,90 @@ def walkin_verification():
 check("WALKIN: a walk-in copy from the ledger search to the hand-over in at most 4 screens, no retyping", walkin_copy)
 check("WALKIN: a body's verification request from the ledger entry to the signed letter, handed over", walkin_verification)
 # --- end WALKIN ------------------------------------------------------------------------------------------------------
+
+# --- PUBLIC: the public page opened from a copy's QR link on a phone; the admin's reset and the forced change ---
+
+
+def public_page_from_the_qr_link_on_a_phone():
+    link = open(os.path.join(WORK, "public-qr.txt")).read().strip()
+    assert link.startswith(URL + "/v#"), link
+    d = browser(390, 844, phone=True)
+    try:
+        d.get(link)  # what a phone camera opens: the page posts the link's payload itself
+        report = wait(d, EC.presence_of_element_located((By.ID, "report")))
+        assert report.get_attribute("data-indication") == "PASSED", report.text
+        assert "Bản sao hợp lệ, đúng sổ gốc" in report.text, report.text
+        assert "Hoàng Văn Páo" in report.text
+        for code in ["PASSED", "FAILED"]:
+            assert code not in d.find_element(By.TAG_NAME, "main").text, "no English code on the page"
+        assert "#" not in d.current_url, "the payload is not left in the address bar"
+        seal = d.find_element(By.ID, "seal")
+        assert d.execute_script("return arguments[0].complete && arguments[0].naturalWidth", seal) == 96, "the seal image loads"
+        assert "Tân Lập" in d.find_element(By.ID, "office").text
+        view, width = d.execute_script("return [document.documentElement.clientWidth, document.documentElement.scrollWidth]")
+        assert view <= 400 and width <= view, f"page is {width}px wide on a {view}px screen"
+        shot(d, "public-01-qr-link-phone")
+        # The same payload behind another site's address, pasted into the link page: refused in words.
+        d.get(URL + "/v")
+        field = wait(d, EC.presence_of_element_located((By.ID, "link-qr")))
+        field.send_keys(link.replace(URL, "https://hoso.evil.example"))
+        d.find_element(By.ID, "verify-link-submit").click()
+        report = wait(d, EC.presence_of_element_located((By.ID, "report")))
+        assert report.get_attribute("data-indication") == "FAILED", report.text
+        assert "trang web khác" in report.text and "Ký bởi" not in report.text, report.text
+        assert "Hoàng Văn Páo" not in report.text
+        shot(d, "public-02-foreign-link-phone")
+    finally:
+        d.quit()
+
+
+def admin_resets_and_the_user_must_change():
+    temporary = "tam-thoi-7k2p9q"
+    new = "mat-khau-rieng-4f8w"
+    d = browser()
+    try:
+        sign_in(d, "admin")
+        d.get(URL + "/admin/users?role=clerk")
+        rows = d.find_elements(By.CSS_SELECTOR, "#users tbody tr")
+        assert {r.get_attribute("id") for r in rows} == {"user-clerk", "user-clerk2"}, [r.get_attribute("id") for r in rows]
+        shot(d, "public-03-users-by-role")
+        d.find_element(By.ID, "temporary-clerk2").send_keys(temporary)
+        d.find_element(By.ID, "reset-clerk2").click()
+        wait(d, EC.presence_of_element_located((By.ID, "notice")))
+        assert "Phải đổi mật khẩu" in d.find_element(By.ID, "user-clerk2").text
+        shot(d, "public-04-reset")
+        d.get(URL + "/admin/audit?actor=admin")
+        assert "user-reset-password" in d.find_element(By.ID, "audit").text
+        shot(d, "public-05-audit-search")
+    finally:
+        d.quit()
+    d = browser()
+    try:
+        d.get(URL + "/login")
+        d.find_element(By.ID, "user").send_keys("clerk2")
+        d.find_element(By.ID, "password").send_keys(temporary)
+        d.find_element(By.ID, "login").click()
+        wait(d, EC.presence_of_element_located((By.ID, "must-change")))
+        d.get(URL + "/requests")
+        wait(d, EC.presence_of_element_located((By.ID, "must-change")))
+        assert d.current_url.endswith("/account/password"), d.current_url
+        shot(d, "public-06-must-change")
+        d.find_element(By.ID, "pw-current").send_keys(temporary)
+        d.find_element(By.ID, "pw-new").send_keys(new)
+        d.find_element(By.ID, "pw-repeat").send_keys(new + Keys.ENTER)
+        wait(d, EC.presence_of_element_located((By.ID, "logout")))
+        d.get(URL + "/requests")
+        wait(d, EC.presence_of_element_located((By.ID, "queue")))
+        shot(d, "public-07-changed")
+    finally:
+        d.quit()
+
+
+check("PUBLIC: the public page opened from a copy's QR link on a phone shows the seal and the result in words",
+      public_page_from_the_qr_link_on_a_phone)
+check("PUBLIC: an admin resets a password; the user must change it before any other page", admin_resets_and_the_user_must_change)
+# --- end PUBLIC ---
+
 
 
 failed = sum(1 for _, e in results if e)

@@ -37,6 +37,9 @@ public struct User: Codable, Sendable, Equatable, FetchableRecord, PersistableRe
     /// The person record this account acts as (by record id, never by display name): what a teacher or principal
     /// may see and sign follows that person's assignments. Nil for accounts not linked yet.
     public var person: String?
+    /// Set by an admin's reset: the account signs in with the temporary password and may do nothing but choose a
+    /// new one (`ServerStore.changeOwnPassword`) until it has.
+    public var mustChangePassword: Bool = false
 }
 
 struct SessionRow: Codable, Sendable, FetchableRecord, PersistableRecord {

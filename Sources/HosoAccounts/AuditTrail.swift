@@ -85,6 +85,72 @@ extension ServerStore {
         }
     }
 
+    /// What the admin's audit search asks: parts of who and of what (each matched anywhere, case aside for
+    /// ASCII), times as written (`HosoClock.format`, so they compare as text), and a page.
+    public struct AuditQuery: Sendable, Equatable {
+        public var actor: String?
+        public var subject: String?
+        /// From this instant on (inclusive), before `until` (exclusive): ISO 8601 UTC, "2026-03-05T17:00:00Z".
+        public var since: String?
+        public var until: String?
+        /// 1-based.
+        public var page: Int
+        public var pageSize: Int
+
+        /// The largest page: a page is one screen, and each row is read from disk.
+        public static let maxPageSize = 200
+
+        public init(
+            actor: String? = nil, subject: String? = nil, since: String? = nil, until: String? = nil, page: Int = 1,
+            pageSize: Int = 50
+        ) {
+            self.actor = actor.flatMap { $0.isEmpty ? nil : String($0.prefix(100)) }
+            self.subject = subject.flatMap { $0.isEmpty ? nil : String($0.prefix(200)) }
+            self.since = since
+            self.until = until
+            self.page = max(1, min(page, 1_000_000))
+            self.pageSize = max(1, min(pageSize, Self.maxPageSize))
+        }
+    }
+
+    /// One page of the entries matching `q`, newest first, and how many match in all.
+    public func searchAudit(_ q: AuditQuery) throws -> (entries: [AuditEntry], total: Int) {
+        func like(_ text: String) -> String {
+            "%"
+                + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                .replacingOccurrences(of: "_", with: "\\_") + "%"
+        }
+        var clauses = [String]()
+        var args = StatementArguments()
+        if let a = q.actor {
+            clauses.append("actor LIKE ? ESCAPE '\\'")
+            _ = args.append(contentsOf: [like(a)])
+        }
+        if let t = q.subject {
+            clauses.append("(target LIKE ? ESCAPE '\\' OR detail LIKE ? ESCAPE '\\')")
+            _ = args.append(contentsOf: [like(t), like(t)])
+        }
+        if let since = q.since {
+            clauses.append("at >= ?")
+            _ = args.append(contentsOf: [since])
+        }
+        if let until = q.until {
+            clauses.append("at < ?")
+            _ = args.append(contentsOf: [until])
+        }
+        let filter = clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")
+        return try wrap {
+            try db.read { db in
+                let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit" + filter, arguments: args) ?? 0
+                var pageArgs = args
+                _ = pageArgs.append(contentsOf: [q.pageSize, (q.page - 1) * q.pageSize])
+                let entries = try AuditEntry.fetchAll(
+                    db, sql: "SELECT * FROM audit" + filter + " ORDER BY seq DESC LIMIT ? OFFSET ?", arguments: pageArgs)
+                return (entries, total)
+            }
+        }
+    }
+
     public struct ChainCheck: Codable, Sendable, Equatable {
         public var entries: Int
         public var intact: Bool

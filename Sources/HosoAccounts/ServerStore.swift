@@ -81,6 +81,10 @@ public final class ServerStore: Sendable {
         m.registerMigration("0004-session-last-seen") { db in
             try db.alter(table: "session") { t in t.add(column: "lastSeenAt", .double).notNull().defaults(to: 0) }
         }
+        // An admin's reset: the temporary password must be changed at the next sign-in.
+        m.registerMigration("0005-user-must-change-password") { db in
+            try db.alter(table: "user") { t in t.add(column: "mustChangePassword", .boolean).notNull().defaults(to: false) }
+        }
         try wrap { try m.migrate(db) }
     }
 
@@ -199,6 +203,65 @@ public final class ServerStore: Sendable {
         }
     }
 
+    /// An admin's reset: a temporary password (the same policy), the account enabled again, its sessions ended, and
+    /// a new password required at its next sign-in.
+    public func resetPassword(name: String, temporary: String) throws {
+        try Self.validatePassword(temporary, name: name)
+        let hash = try PasswordHash.make(temporary, cost: cost)
+        try wrap {
+            try db.write { db in
+                guard var u = try User.fetchOne(db, key: name) else {
+                    throw HosoError(.userNotFound, .both("Không có tài khoản này", "No such account"), location: name)
+                }
+                u.passwordHash = hash
+                u.mustChangePassword = true
+                try u.update(db)
+                try SessionRow.filter(Column("userName") == name).deleteAll(db)
+            }
+        }
+    }
+
+    /// The account's own change after a reset (or any time): the current password again, a new one that differs from
+    /// it. Clears the forced change; the account's other sessions end, the one asking keeps `keep` (a token).
+    public func changeOwnPassword(name: String, current: String, new: String, keep token: String?) throws {
+        guard try authenticate(name: name, password: current) != nil else {
+            throw HosoError(
+                .badUserInput, .both("Mật khẩu hiện tại không đúng", "The current password is wrong"), location: "current")
+        }
+        guard current != new else {
+            throw HosoError(
+                .badUserInput, .both("Mật khẩu mới phải khác mật khẩu hiện tại", "The new password must differ from the current one"),
+                location: "new")
+        }
+        do { try Self.validatePassword(new, name: name) } catch let e as HosoError {
+            throw HosoError(e.code, e.message, location: "new")
+        }
+        let hash = try PasswordHash.make(new, cost: cost)
+        let keep = token.map(Self.tokenHash) ?? ""
+        try wrap {
+            try db.write { db in
+                guard var u = try User.fetchOne(db, key: name) else {
+                    throw HosoError(.userNotFound, .both("Không có tài khoản này", "No such account"), location: name)
+                }
+                u.passwordHash = hash
+                u.mustChangePassword = false
+                try u.update(db)
+                try SessionRow.filter(Column("userName") == name && Column("tokenHash") != keep).deleteAll(db)
+            }
+        }
+    }
+
+    /// Accounts of a role (nil: all), by name.
+    public func users(role: Role?) throws -> [User] {
+        try wrap {
+            try db.read { db in
+                var q = User.order(Column("name"))
+                if let role { q = q.filter(Column("role") == role.rawValue) }
+                return try q.fetchAll(db)
+            }
+        }
+    }
+
     /// Links the account to a person record (nil unlinks); its sessions end, so what it may see changes at once.
     public func setPerson(name: String, person: String?) throws {
         try wrap {
@@ -264,7 +327,8 @@ public final class ServerStore: Sendable {
                 // Every request asks this: one join through a statement prepared once per connection.
                 let statement = try db.cachedStatement(
                     sql: """
-                        SELECT u.name, u.displayName, u.role, u.passwordHash, u.createdAt, u.disabled, u.person, s.csrf,
+                        SELECT u.name, u.displayName, u.role, u.passwordHash, u.createdAt, u.disabled, u.person,
+                            u.mustChangePassword, s.csrf,
                             MAX(s.lastSeenAt, s.createdAt) AS seen
                         FROM session s JOIN user u ON u.name = s.userName
                         WHERE s.tokenHash = ? AND s.expiresAt > ? AND NOT u.disabled
@@ -275,7 +339,8 @@ public final class ServerStore: Sendable {
                 let session = Session(
                     user: User(
                         name: row["name"], displayName: row["displayName"], role: role, passwordHash: row["passwordHash"],
-                        createdAt: row["createdAt"], disabled: false, person: row["person"]),
+                        createdAt: row["createdAt"], disabled: false, person: row["person"],
+                        mustChangePassword: row["mustChangePassword"]),
                     csrf: row["csrf"])
                 return (session, row["seen"])
             }

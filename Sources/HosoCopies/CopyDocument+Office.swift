@@ -24,9 +24,26 @@ extension CopyDocument {
             superiorBody: settings.superiorBody.uppercased(), officeName: settings.officeName.uppercased(), copyNumber: printed,
             subtitle: LedgerEntryView.diplomaName(ledgerTitle: view.title), rows: rows, issuePlaceAndDate: placeAndDate(settings, date),
             signerTitle: settings.signerTitle.uppercased(), signerName: settings.signerName,
-            footer: "Bản sao điện tử có chữ ký số của \(settings.officeName). Muốn biết bản sao có đúng sổ gốc không: quét mã QR, "
-                + "hoặc đưa tệp PDF này vào trang kiểm tra văn bằng của cơ quan.",
+            footer: copyFooter(settings),
             qrModules: qrModules)
+    }
+
+    /// How a citizen checks the copy, in words (no commands): the QR code a phone opens, the address the phone must
+    /// show (the link itself is not signed, so the printed address is what a reader compares it with), and the page
+    /// where the PDF or the copy number can be checked.
+    package static func copyFooter(_ settings: OfficeSettings) -> String {
+        let signed = "Bản sao điện tử có chữ ký số của \(settings.officeName). "
+        guard let page = checkPage(settings), let base = settings.publicURL else {
+            return signed + "Muốn biết bản sao có đúng sổ gốc không: quét mã QR, "
+                + "hoặc đưa tệp PDF này vào trang kiểm tra văn bằng của cơ quan."
+        }
+        return signed + "Muốn biết bản sao có đúng sổ gốc không: quét mã QR bằng camera điện thoại — trang mở ra phải có địa chỉ "
+            + "bắt đầu bằng \(base)/v — hoặc vào \(page), đưa tệp PDF này lên hoặc nhập số bản sao và số hiệu văn bằng."
+    }
+
+    /// The public verification page's address, when the office has one.
+    package static func checkPage(_ settings: OfficeSettings) -> String? {
+        settings.publicURL.map { $0 + "/verify" }
     }
 
     /// The letter answering verification request `request` with `answer`.
@@ -47,7 +64,8 @@ extension CopyDocument {
             subtitle: request.askingBody.map { "Kính gửi: \($0)" }, rows: rows, issuePlaceAndDate: placeAndDate(settings, date),
             signerTitle: settings.signerTitle.uppercased(), signerName: settings.signerName,
             footer: "Văn bản điện tử có chữ ký số của \(settings.officeName). Chỉ trả lời về các thông tin do cơ quan đề nghị cung cấp; "
-                + "muốn kiểm tra văn bản, đưa tệp PDF này vào trang kiểm tra văn bằng của cơ quan.",
+                + "muốn kiểm tra văn bản, đưa tệp PDF này vào trang kiểm tra văn bằng của cơ quan"
+                + (checkPage(settings).map { " (\($0))." } ?? "."),
             documentTitle: "Trả lời xác minh văn bằng \(answer.requestId)")
     }
 }

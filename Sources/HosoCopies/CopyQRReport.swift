@@ -35,6 +35,8 @@ public struct QRCopyReport: Codable, Sendable {
     public var revocation: LedgerEntryView.Revocation?
     /// What the check covered, in words (always said: "signature only" without an archive).
     public var note: SignatureReport.Message
+    /// For a QR code that is a link (`QRLink`): the host it opens, which a person should recognise as the office's.
+    public var linkHost: String?
 
     /// A report that has found nothing wrong yet.
     package init(scope: Scope, note: SignatureReport.Message) {
@@ -78,14 +80,26 @@ public enum CopyQRVerification {
 
     /// Checks `text` with nothing but the given office certificates (untrusted input: each must chain to a root
     /// of `trust`, be valid on the issue date and not revoked by `trust`'s CRLs). Says plainly that only the
-    /// signature was checked.
+    /// signature was checked. A link (`QRLink`) must point at `publicURL` when one is given; without one its host is
+    /// only reported (`linkHost`), since offline there is no office setting to hold it against.
     public static func verifySignatureOnly(
-        _ text: String, officeCertificates: [Certificate], trust: TrustContext, clock: HosoClock
+        _ text: String, officeCertificates: [Certificate], trust: TrustContext, clock: HosoClock, publicURL: String? = nil
     )
         -> QRCopyReport
     {
         var r = QRCopyReport(scope: .signatureOnly, note: signatureOnlyNote)
-        guard let (_, cert) = signature(text, candidates: officeCertificates, into: &r) else { return r }
+        r.linkHost = QRLink.host(of: text)
+        let bare: String
+        do {
+            bare = try QRLink.bareText(text, publicURL: publicURL, anyHost: publicURL == nil)
+        } catch let e as HosoError {
+            r.fail(e.code.rawValue, e.message)
+            return r
+        } catch {
+            r.fail(HosoError.Code.qrLinkInvalid.rawValue, .both("Đường dẫn trong mã QR bị hỏng", "The link in the QR code is damaged"))
+            return r
+        }
+        guard let (_, cert) = signature(bare, candidates: officeCertificates, into: &r) else { return r }
         judge(
             cert, others: officeCertificates, at: endOfIssueDay(r.payload!.issueDate, calendar: vietnam),
             verifier: SignatureVerifier(trust: trust, clock: clock), into: &r)

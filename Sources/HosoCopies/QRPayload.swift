@@ -403,12 +403,13 @@ public enum QRPayloadCodec {
 }
 
 extension QRPayloadCodec {
-    /// The one copy payload among the texts a QR reader found in an image (other QR codes are ignored). Two
+    /// The one copy payload (bare, or a link to a verification page: `QRLink`) among the texts a QR reader found in
+    /// an image (other QR codes are ignored). Two
     /// different hoso payloads in one image are refused with QR_AMBIGUOUS: the verifier cannot know which copy the
     /// person means, and a forger could place a second code beside the real one. None at all is nil.
     public static func onlyPayload(in texts: [String], source: String? = nil) throws -> String? {
         var found = [String]()
-        for t in texts where t.hasPrefix(prefix) && !found.contains(t) { found.append(t) }
+        for t in texts where (t.hasPrefix(prefix) || QRLink.looksLikeCopyLink(t)) && !found.contains(t) { found.append(t) }
         guard found.count <= 1 else {
             throw HosoError(
                 .qrAmbiguous,

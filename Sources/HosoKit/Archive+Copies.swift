@@ -157,7 +157,9 @@ extension Archive {
             holderName: view.text("fullName"), dateOfBirth: view.text("dateOfBirth"), serial: view.serial,
             ledgerNumber: String(view.ledgerNumber), ledgerYear: view.year, issuingOffice: settings.officeCode,
             copyNumber: number, issueDate: issueDate)
-        let qrText = try QRPayloadCodec.encode(payload, signer: o.signer.key)
+        // With a public page, a link a phone camera opens (the same signed bytes, `QRLink`); else the bare payload.
+        let bare = try QRPayloadCodec.encode(payload, signer: o.signer.key)
+        let qrText = try settings.publicURL.map { try QRLink.url(publicURL: $0, payload: bare) } ?? bare
         let qr = try QRCode.modules(for: qrText)
 
         let doc = CopyDocument.certifiedCopy(of: view, printed: printed, settings: settings, at: now, qrModules: qr.modules)

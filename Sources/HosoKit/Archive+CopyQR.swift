@@ -23,7 +23,16 @@ extension Archive {
     {
         var r = QRCopyReport(scope: .register, note: CopyQRVerification.registerNote)
         let settings = try officeSettings()
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        // A link only on the office's own page: the address is not signed, and a genuine payload behind another
+        // site's address would send a phone there. Old bare payloads are read as before.
+        r.linkHost = QRLink.host(of: text)
+        let trimmed: String
+        do {
+            trimmed = try QRLink.bareText(text, publicURL: settings.publicURL)
+        } catch let e as HosoError where e.code == .qrLinkForeignHost || e.code == .qrLinkInvalid {
+            r.fail(e.code.rawValue, e.message)
+            return r
+        }
         // The number first (without trusting the payload): the register line names the certificate that signed it.
         let registered = (try? QRPayloadCodec.decode(trimmed)).flatMap { d in
             try? registeredCopy(printedNumber: "\(d.payload.copyNumber)/\(d.payload.issueDate.prefix(4))")

@@ -20,6 +20,7 @@ extension Archive {
     /// Records new office settings as a revision, with the reason.
     @discardableResult
     public func setOfficeSettings(_ s: OfficeSettings, author: String, reason: String) throws -> ObjectID {
+        let s = try checkedPublicFields(s)
         try checkNumberBlocks(s)
         let body = try encodeBody(s)
         if try index.revisions(ofRecord: OfficeSettings.recordId).isEmpty {

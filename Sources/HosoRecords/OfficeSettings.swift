@@ -44,6 +44,13 @@ public struct OfficeSettings: Codable, Sendable, Equatable {
     /// Diplomas that carry no graduation grade, by level and first graduation year (`LedgerGrades.swift`). nil: THCS
     /// from 2025 (Thông tư 31/2023); empty: every diploma carries one.
     public var gradelessDiplomas: [GradelessDiplomas]?
+    /// The address of the office's public verification page ("https://hoso.example.gov.vn"), with no trailing slash,
+    /// query or fragment. Set: a copy's QR code is a link to `<publicURL>/v` carrying the signed payload, and only
+    /// links to it are accepted; nil: the QR code carries the bare payload, as before.
+    public var publicURL: String?
+    /// The object id (SHA-256, hex) of the office's seal as a small PNG, shown on the public page (`hoso office set
+    /// --seal-image`). nil: none shown.
+    public var sealImage: String?
 
     /// The request and copy numbers one node gives each year: `first`…`last`, inclusive.
     public struct NumberBlock: Codable, Sendable, Equatable {
@@ -101,7 +108,9 @@ public struct OfficeSettings: Codable, Sendable, Equatable {
         evidenceHashAlgorithm: String? = nil,
         evidenceHashAlgorithmFrom: String? = nil,
         numberBlocks: [NumberBlock]? = nil,
-        gradelessDiplomas: [GradelessDiplomas]? = nil
+        gradelessDiplomas: [GradelessDiplomas]? = nil,
+        publicURL: String? = nil,
+        sealImage: String? = nil
     ) {
         self.officeName = officeName
         self.superiorBody = superiorBody
@@ -122,6 +131,8 @@ public struct OfficeSettings: Codable, Sendable, Equatable {
         self.evidenceHashAlgorithmFrom = evidenceHashAlgorithmFrom
         self.numberBlocks = numberBlocks
         self.gradelessDiplomas = gradelessDiplomas
+        self.publicURL = publicURL
+        self.sealImage = sealImage
     }
 
     public static let defaults = OfficeSettings(

@@ -28,6 +28,8 @@ extension Revision {
                 }
             }
             if let proof = b["online"]?["proofFile"]?.stringValue { objects.append((proof, "the proof uploaded with \(what)")) }
+        case OfficeSettings.recordType:
+            if let seal = b["sealImage"]?.stringValue { objects.append((seal, "the seal image of \(what)")) }
         case "ledger-appendix", "revocation":
             if let ledger = b["ledgerRecordId"]?.stringValue { records.append((ledger, "the ledger of \(what)")) }
         default:

@@ -58,6 +58,8 @@ enum AccessTable {
         "GET /api/users": admins, "POST /api/users": admins, "POST /api/users/{name}/disable": admins, "GET /api/audit": admins,
         // One's own session.
         "GET /api/session": anyone, "DELETE /api/session": anyone,
+        // PUBLIC: an admin's password reset and account filter; one's own password (forced after a reset).
+        "POST /admin/users/{name}/reset": admins, "GET /account/password": anyone, "POST /account/password": anyone,
     ]
 
     /// Where a route takes the record it shows from.
@@ -109,6 +111,7 @@ enum AccessTable {
         "GET /sync-status": .noSingleRecord, "GET /api/sync-status": .noSingleRecord, "GET /digitize": .noSingleRecord,
         "GET /admin/users": .noSingleRecord, "GET /api/users": .noSingleRecord,
         "GET /admin/audit": .noSingleRecord, "GET /api/audit": .noSingleRecord, "GET /api/session": .noSingleRecord,
+        "GET /account/password": .noSingleRecord,  // PUBLIC: one's own password form
     ]
 
     /// Routes for anyone, signed in or not.
@@ -125,6 +128,8 @@ enum AccessTable {
         "POST /sync/**",  // peers sign every request with their node key
         // The signing agent: the batch token its teacher's session made, and only that batch's revisions.
         "GET /api/agent/revisions/{rev}", "POST /api/agent/signatures",
+        // PUBLIC: where a copy's QR link opens, its script, and the office's seal image.
+        "GET /v", "GET /verify/link.js", "GET /office/seal.png",
     ]
     /// Open routes that change state without a session's CSRF token, each for the reason given above.
     static let tokenFree: Set<String> = [

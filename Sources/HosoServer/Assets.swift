@@ -78,6 +78,12 @@ enum StaticRoutes {
         .field-error { display: block; color: var(--bad); margin-top: .15rem; }
         .badge.online { background: var(--accent); color: #fff; }
         .tracking { font: 700 1.6rem/1.2 "DejaVu Sans Mono", monospace; letter-spacing: .08em; }
+        /* PUBLIC: the public page's office banner and verdict. */
+        .office-banner { display: flex; align-items: center; gap: .75rem; margin-bottom: .75rem; }
+        .office-banner img { width: 72px; height: 72px; object-fit: contain; flex: none; }
+        .office-name { font-weight: 600; margin: 0; }
+        .detail { font-size: .85rem; color: var(--muted); overflow-wrap: anywhere; }
+        #verdict { overflow-wrap: anywhere; }
         """
 
     // Progressive only: every form works without it. It asks before a refusal, and shows each term average

@@ -217,18 +217,60 @@ enum VerifyRoutes {
     static func add(to router: some RouterMethods<HosoContext>, state: ServerState) {
         // Counted per address, the page itself too: a client that asks too often is told to wait (429).
         let limited = router.group().add(middleware: PublicRateLimit(limiter: state.publicRate))
-        limited.get("/verify") { _, context in htmlResponse(page(context, report: nil, problem: nil)) }
+        limited.get("/verify") { _, context in htmlResponse(page(context, office: try await office(state), report: nil, problem: nil)) }
 
         limited.post("/verify") { request, context -> Response in
             let form = try await Form.read(request, limit: state.config.bodyLimits.verify)
+            let office = try await office(state)
             do {
                 let report = try await run(form, state: state, remote: context.remote)
-                return htmlResponse(page(context, report: report, problem: nil))
+                return htmlResponse(page(context, office: office, report: report, problem: nil))
             } catch let e as HosoError where e.category.isCallerFault {
-                return htmlResponse(page(context, report: nil, problem: e), status: status(of: e, context: context))
+                return htmlResponse(page(context, office: office, report: nil, problem: e), status: status(of: e, context: context))
             }
         }
+
+        // Where a copy's QR link opens (`QRLink`): the payload is in the fragment, which only the phone sees; the
+        // page's script posts the whole address to /verify, where the host is checked like any other QR text.
+        limited.get("/v") { _, context in htmlResponse(linkPage(context, office: try await office(state))) }
+        router.get("/verify/link.js") { _, _ -> Response in
+            Response(
+                status: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "max-age=3600"],
+                body: .init(byteBuffer: ByteBuffer(string: linkScript)))
+        }
+        router.get("/office/seal.png") { _, _ -> Response in
+            guard let png = try await state.publicArchive.with({ try $0.sealImage() }) else {
+                throw HosoError(.inputNotFound, .both("Cơ quan chưa đặt ảnh con dấu", "The office has no seal image"))
+            }
+            return Response(
+                status: .ok, headers: [.contentType: "image/png", .cacheControl: "max-age=3600"],
+                body: .init(byteBuffer: ByteBuffer(bytes: png)))
+        }
     }
+
+    /// What the public page shows of the office: its name, whether it has a seal image, its time zone.
+    struct Office: Sendable {
+        var name: String
+        var hasSeal: Bool
+        var utcOffset: String
+    }
+
+    static func office(_ state: ServerState) async throws -> Office {
+        let s = try await state.publicArchive.with { try $0.officeSettings() }
+        return Office(name: s.officeName, hasSeal: s.sealImage != nil, utcOffset: s.utcOffset)
+    }
+
+    /// Reads the QR link's fragment and posts the whole address; without a fragment (or script) the page explains
+    /// what to do instead. `replaceState` drops the fragment from the address bar and history once read.
+    static let linkScript = """
+        (function () {
+          var f = document.getElementById('verify-link');
+          if (!f || location.hash.length < 2) { return; }
+          document.getElementById('link-qr').value = location.href;
+          history.replaceState(null, '', location.pathname);
+          f.submit();
+        })();
+        """
 
     /// 422 for a file that could not be checked (logged with its cause), else 400.
     static func status(of e: HosoError, context: HosoContext) -> HTTPResponse.Status {
@@ -273,27 +315,6 @@ enum VerifyRoutes {
         "school": .both("Trường", "School"), "class": .both("Lớp", "Class"), "schoolYear": .both("Năm học", "School year"),
     ]
 
-    static func hocBaText(_ i: String) -> LocalizedText {
-        switch i {
-        case "PASSED":
-            return .both(
-                "HỢP LỆ — học bạ được ký đủ, đúng thứ tự, khớp với hồ sơ của trường",
-                "VALID — the học bạ is fully signed, in order, and matches the school's records")
-        case "INDETERMINATE": return .both("CHƯA ĐỦ CĂN CỨ — học bạ chưa được ký đủ", "INDETERMINATE — the học bạ is not fully signed")
-        default:
-            return .both(
-                "KHÔNG HỢP LỆ — học bạ đã bị sửa hoặc chữ ký không đúng", "NOT VALID — the học bạ was changed or a signature is wrong")
-        }
-    }
-
-    static func indicationText(_ i: String) -> LocalizedText {
-        switch i {
-        case "PASSED": return .both("HỢP LỆ — bản sao đúng với sổ gốc", "VALID — the copy matches the ledger")
-        case "INDETERMINATE": return .both("CHƯA ĐỦ CĂN CỨ để kết luận", "INDETERMINATE — not enough evidence")
-        default: return .both("KHÔNG HỢP LỆ", "NOT VALID")
-        }
-    }
-
     /// How a letter looks: green only for an authentic letter that says the diploma matches.
     static func letterLook(_ r: PublicReport) -> String {
         guard r.indication == "PASSED" else { return r.indication }
@@ -304,7 +325,8 @@ enum VerifyRoutes {
     static func letterText(_ r: PublicReport) -> LocalizedText {
         guard r.indication == "PASSED" else {
             return .both(
-                "Văn bản trả lời xác minh KHÔNG xác thực (\(r.indication))", "The verification letter is NOT authentic (\(r.indication))")
+                "Không hợp lệ: văn bản trả lời xác minh không phải bản gốc của cơ quan hoặc đã bị sửa",
+                "Not valid: the verification letter is not the office's original or was changed")
         }
         let differing = (r.differing ?? []).joined(separator: ", ")
         let finding: LocalizedText =
@@ -322,9 +344,10 @@ enum VerifyRoutes {
     }
 
     /// The public page: the last report or problem, if any, then the three ways to ask.
-    static func page(_ c: HosoContext, report: PublicReport?, problem: HosoError?) -> HTML {
+    static func page(_ c: HosoContext, office: Office, report: PublicReport?, problem: HosoError?) -> HTML {
         Pages.layout(c, title: c.t("Kiểm tra bản sao văn bằng", "Verify a diploma copy")) {
-            if let r = report { reportSection(c, r) }
+            officeBanner(c, office)
+            if let r = report { reportSection(c, r, office: office) }
             if let p = problem { el("p", [("class", "error"), ("role", "alert")], text: c.t(p.message)) }
             el(
                 "p", [("class", "note")],
@@ -337,8 +360,46 @@ enum VerifyRoutes {
         }
     }
 
+    /// The office's name and seal, so a citizen sees whose page this is.
+    static func officeBanner(_ c: HosoContext, _ office: Office) -> HTML {
+        el("div", [("class", "office-banner"), ("id", "office")]) {
+            if office.hasSeal {
+                el(
+                    "img",
+                    [
+                        ("src", "/office/seal.png"), ("id", "seal"), ("width", "72"), ("height", "72"),
+                        ("alt", c.t("Con dấu của \(office.name)", "Seal of \(office.name)")),
+                    ])
+            }
+            el("p", [("class", "office-name")], text: office.name)
+        }
+    }
+
+    /// The page a copy's QR link opens: the script posts the link at once; without it, a button does.
+    static func linkPage(_ c: HosoContext, office: Office) -> HTML {
+        Pages.layout(c, title: c.t("Kiểm tra bản sao văn bằng", "Verify a diploma copy")) {
+            officeBanner(c, office)
+            el(
+                "form",
+                [("method", "post"), ("action", "/verify"), ("enctype", "multipart/form-data"), ("class", "card"), ("id", "verify-link")]
+            ) {
+                el("p", text: c.t("Đang kiểm tra mã QR của bản sao…", "Checking the copy's QR code…"))
+                el("label", [("for", "link-qr")], text: c.t("Đường dẫn trong mã QR", "The link in the QR code"))
+                el("input", [("type", "text"), ("name", "qr"), ("id", "link-qr"), ("value", ""), ("autocomplete", "off")])
+                el("button", [("type", "submit"), ("id", "verify-link-submit")], text: c.t("Kiểm tra", "Check"))
+            }
+            el(
+                "p", [("class", "note")],
+                text: c.t(
+                    "Nếu trang không tự kiểm tra, hãy dán đường dẫn đầy đủ mà camera đã mở vào ô trên rồi bấm Kiểm tra, hoặc dùng trang Kiểm tra bản sao.",
+                    "If the page does not check by itself, paste the full link the camera opened above and press Check, or use the Verify page."
+                ))
+            el("script", [("src", "/verify/link.js"), ("defer", "")])
+        }
+    }
+
     /// A report: its headline, what the copy shows, the reasons it does not stand, and what a QR check proves.
-    static func reportSection(_ c: HosoContext, _ r: PublicReport) -> HTML {
+    static func reportSection(_ c: HosoContext, _ r: PublicReport, office: Office) -> HTML {
         // A letter's colour is its finding's: an authentic letter saying "does NOT match" is not green.
         let look = r.kind == "letter" ? letterLook(r) : r.indication
         return el(
@@ -350,26 +411,24 @@ enum VerifyRoutes {
         ) {
             el("h2") {
                 if r.kind == "letter" {
-                    el("span", [("class", "badge \(look)")], text: r.finding ?? r.indication)
+                    el("span", [("class", "badge \(look)")], text: c.t(PublicWording.badge(look)))
                     " "
-                    c.t(letterText(r))
+                    el("span", [("id", "verdict")], text: c.t(letterText(r)))
                 } else {
-                    el("span", [("class", "badge \(r.indication)")], text: r.indication)
+                    el("span", [("class", "badge \(r.indication)")], text: c.t(PublicWording.badge(r.indication)))
                     " "
-                    c.t(r.kind == "hoc-ba" ? hocBaText(r.indication) : indicationText(r.indication))
+                    el("span", [("id", "verdict")], text: c.t(PublicWording.headline(r)))
                 }
             }
-            reportDetails(c, r)
+            reportDetails(c, r, office: office)
             if !r.messages.isEmpty {
                 el("ul", [("class", "errors")]) {
-                    for (code, m) in zip(r.reasons, r.messages) {
-                        el("li") {
-                            el("code", text: code)
-                            " "
-                            m.text(c.lang)
-                        }
-                    }
+                    for m in r.messages { el("li", text: m.text(c.lang)) }
                 }
+                // The codes for the office's support, small and apart from the sentences a citizen reads.
+                el(
+                    "p", [("class", "detail"), ("id", "reason-codes")], text: c.t("Mã lỗi: ", "Codes: ") + r.reasons.joined(separator: ", ")
+                )
             }
             if let w = r.witnessed {
                 el(
@@ -393,7 +452,7 @@ enum VerifyRoutes {
     }
 
     /// The report's details as a list: copy number, issue date, the copy's own data, signer and when it was judged.
-    static func reportDetails(_ c: HosoContext, _ r: PublicReport) -> HTML {
+    static func reportDetails(_ c: HosoContext, _ r: PublicReport, office: Office) -> HTML {
         el("dl") {
             if let n = r.copyNumber {
                 el("dt", text: c.t("Bản sao số", "Copy number"))
@@ -401,11 +460,11 @@ enum VerifyRoutes {
             }
             if let d = r.issueDate {
                 el("dt", text: c.t("Ngày cấp", "Issued"))
-                el("dd", text: d)
+                el("dd", text: PublicWording.day(d))
             }
             for s in r.shown {
                 el("dt", text: fieldNames[s.field].map { c.t($0) } ?? s.field)
-                el("dd", text: s.value)
+                el("dd", text: s.field == "dateOfBirth" ? PublicWording.day(s.value) : s.value)
             }
             // Who signed reassures only when the check passed: a failed file never shows it.
             if let who = r.signedBy, r.indication == "PASSED" {
@@ -413,10 +472,10 @@ enum VerifyRoutes {
                 el("dd", text: who)
             }
             if let at = r.judgedAt {
-                el("dt", text: c.t("Đánh giá tại", "Judged at"))
+                el("dt", text: c.t("Kiểm tra lúc", "Checked at"))
                 el(
                     "dd",
-                    text: at
+                    text: PublicWording.time(at, utcOffset: office.utcOffset)
                         + (r.timeProof == "timestamp"
                             ? c.t(" (dấu thời gian)", " (timestamp)") : c.t(" (thời điểm kiểm tra)", " (verification time)")))
             }

@@ -96,7 +96,9 @@ struct CopyVerify: ParsableCommand {
                 --qr ẢNH|VĂN-BẢN: có kho thì kiểm tra như PDF: sổ cấp bản sao (mọi trường của mã QR), thu hồi, đính
                 chính, chứng thư ký. Không có kho: CHỈ KIỂM TRA CHỮ KÝ, với --office-cert (không được tin sẵn: phải
                 dẫn tới một --trust qua các --ca, còn hạn vào ngày cấp, không bị thu hồi theo --crl). Ảnh có hai mã QR bản sao khác
-                nhau bị từ chối.
+                nhau bị từ chối. Mã QR có thể là nội dung HS1: (bản sao cũ) hoặc đường dẫn tới trang kiểm tra
+                (publicURL/v#…): có kho thì chỉ nhận đường dẫn tới publicURL của cơ quan (QR_LINK_FOREIGN_HOST); không
+                có kho thì --public-url đặt địa chỉ phải khớp, nếu không thì chỉ in tên miền của đường dẫn.
                 Mã thoát: 0 hợp lệ; 7 chưa đủ căn cứ; 8 không hợp lệ.
                 """,
                 """
@@ -112,7 +114,10 @@ struct CopyVerify: ParsableCommand {
                 --qr IMAGE|TEXT: with an archive, checked like a PDF: the copy register (every field of the QR code),
                 revocation, corrections, the signing certificate. Without one: SIGNATURE ONLY, with --office-cert
                 (untrusted input: it must chain to a --trust anchor through --ca certificates, be valid on the issue date
-                and not be revoked by a --crl). An image with two different copy QR codes is refused.
+                and not be revoked by a --crl). An image with two different copy QR codes is refused. The QR text may
+                be an HS1: payload (older copies) or a link to the public page (publicURL/v#…): with an archive only a
+                link to the office's publicURL is accepted (QR_LINK_FOREIGN_HOST); without one --public-url sets the
+                address it must match, else the link's host is only printed.
                 Exit: 0 valid; 7 indeterminate; 8 invalid.
                 """))
     }
@@ -142,6 +147,13 @@ struct CopyVerify: ParsableCommand {
         name: .long,
         help: ArgumentHelp(t("CRL cho --qr (thêm vào của kho).", "A CRL for --qr (added to the archive's)."), valueName: "FILE.crl"))
     var crl: [String] = []
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            t(
+                "Không có kho: địa chỉ trang kiểm tra của cơ quan mà đường dẫn trong --qr phải trỏ tới.",
+                "Without an archive: the office's public page address a link in --qr must point at."),
+            valueName: "URL")) var publicURL: String?
     @Option(
         name: .long,
         help: ArgumentHelp(
@@ -257,13 +269,15 @@ struct CopyVerify: ParsableCommand {
                         "No archive: give --office-cert (and --trust, --crl) to check the QR code's signature"),
                     location: global.archivePath)
             }
-            r = CopyQRVerification.verifySignatureOnly(text, officeCertificates: given, trust: extra, clock: try global.clock())
+            r = CopyQRVerification.verifySignatureOnly(
+                text, officeCertificates: given, trust: extra, clock: try global.clock(), publicURL: publicURL)
         }
         if output.json {
             printJSON(r)
         } else {
             let scope = r.scope == .signatureOnly ? t(" — CHỈ KIỂM TRA CHỮ KÝ", " — SIGNATURE ONLY") : ""
             print(t("Mã QR: \(r.indication)", "QR code: \(r.indication)") + scope)
+            if let host = r.linkHost { print(t("  đường dẫn tới: ", "  link to: ") + host) }
             if let p = r.payload {
                 print(t("  người được cấp: ", "  holder: ") + "\(p.holderName), \(p.dateOfBirth)")
                 print(

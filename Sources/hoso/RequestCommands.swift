@@ -185,16 +185,34 @@ struct OfficeSet: ParsableCommand {
     @OptionGroup var who: AuthorOption
     @Option(name: .long, help: ArgumentHelp(t("Lý do thay đổi.", "Why."), valueName: "TEXT")) var reason: String =
         "cập nhật thiết lập / settings updated"
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            t(
+                "Ảnh con dấu PNG (tối đa 200 KiB, 1024×1024) hiện trên trang kiểm tra; đặt sealImage.",
+                "A seal PNG (at most 200 KiB, 1024×1024) shown on the public page; sets sealImage."),
+            valueName: "FILE.png")) var sealImage: String?
     @Argument(help: ArgumentHelp(t("Tệp JSON.", "JSON file."), valueName: "FILE")) var file: String
 
     func run() throws {
         let d = Data(try readInputFile(file))
-        let s: OfficeSettings
+        var s: OfficeSettings
         do { s = try JSONDecoder().decode(OfficeSettings.self, from: d) } catch {
             throw HosoError(
                 .badRequestInput, .both("Tệp thiết lập không hợp lệ", "Invalid settings file"), location: file, cause: "\(error)")
         }
-        try global.openArchive().setOfficeSettings(s, author: who.resolved, reason: reason)
+        let archive = try global.openArchive()
+        if let sealImage {
+            let size = (try? FileManager.default.attributesOfItem(atPath: sealImage)[.size] as? Int) ?? 0
+            guard size <= SealImage.maxBytes else {
+                throw HosoError(
+                    .sealImageInvalid, .both("Ảnh con dấu lớn quá 200 KiB", "The seal image is over 200 KiB"), location: sealImage)
+            }
+            do { s.sealImage = try archive.storeSealImage(try readInputFile(sealImage)) } catch let e as HosoError {
+                throw HosoError(e.code, e.message, location: sealImage, cause: e.cause)
+            }
+        }
+        try archive.setOfficeSettings(s, author: who.resolved, reason: reason)
         print(t("Đã lưu thiết lập cơ quan", "Saved the office settings"))
     }
 }

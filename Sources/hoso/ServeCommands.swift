@@ -125,7 +125,9 @@ struct UserCommand: ParsableCommand {
             discussion: t(
                 "Vai trò: \(Role.allCases.map(\.rawValue).joined(separator: ", ")).",
                 "Roles: \(Role.allCases.map(\.rawValue).joined(separator: ", "))."),
-            subcommands: [UserAdd.self, UserList.self, UserPasswd.self, UserLink.self])
+            subcommands: [
+                UserAdd.self, UserList.self, UserPasswd.self, UserLink.self, UserResetPassword.self, UserEnable.self, UserDisable.self,
+            ])
     }
 }
 
@@ -188,6 +190,7 @@ struct UserList: ParsableCommand {
         var createdAt: String
         var disabled: Bool
         var person: String?
+        var mustChangePassword: Bool
     }
 
     func run() throws {
@@ -197,11 +200,16 @@ struct UserList: ParsableCommand {
                 users.map {
                     Out(
                         name: $0.name, displayName: $0.displayName, role: $0.role.rawValue, createdAt: $0.createdAt,
-                        disabled: $0.disabled, person: $0.person)
+                        disabled: $0.disabled, person: $0.person, mustChangePassword: $0.mustChangePassword)
                 })
             return
         }
-        for u in users { print("\(u.name)\t\(u.role.rawValue)\t\(u.displayName)\(u.disabled ? "\t" + t("(đã khóa)", "(disabled)") : "")") }
+        for u in users {
+            let state =
+                (u.disabled ? "\t" + t("(đã khóa)", "(disabled)") : "")
+                + (u.mustChangePassword ? "\t" + t("(phải đổi mật khẩu)", "(must change the password)") : "")
+            print("\(u.name)\t\(u.role.rawValue)\t\(u.displayName)\(state)")
+        }
         if users.isEmpty { print(t("(chưa có tài khoản)", "(no accounts)")) }
     }
 }
@@ -254,4 +262,63 @@ struct UserLink: ParsableCommand {
             person.map { t("Đã gắn \(name) với \($0)", "Linked \(name) to \($0)") }
                 ?? t("Đã bỏ gắn \(name)", "Unlinked \(name)"))
     }
+}
+
+struct UserResetPassword: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "reset-password",
+            abstract: t(
+                "Đặt mật khẩu tạm; người dùng phải đổi mật khẩu khi đăng nhập lần sau (các phiên đang mở bị đóng).",
+                "Set a temporary password; the user must change it at the next sign-in (open sessions are ended)."))
+    }
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var pw: SecretOptions
+    @Argument(help: ArgumentHelp(t("Tên đăng nhập.", "User name."), valueName: "USER")) var name: String
+
+    func run() throws {
+        let store = try openServerStore(global)
+        try store.resetPassword(name: name, temporary: try pw.accountPassword())
+        try anchoredAudit(global, store, actor: "cli", action: "user-reset-password", target: "user:\(name)")
+        print(
+            t(
+                "Đã đặt mật khẩu tạm cho \(name); phải đổi khi đăng nhập",
+                "Set a temporary password for \(name); it must be changed at sign-in"))
+    }
+}
+
+/// Enabling and disabling an account: the same change, the other way.
+protocol UserSwitch: ParsableCommand {
+    var global: GlobalOptions { get }
+    var name: String { get }
+    static var disable: Bool { get }
+}
+
+extension UserSwitch {
+    func run() throws {
+        let store = try openServerStore(global)
+        try store.setDisabled(name: name, Self.disable)
+        try anchoredAudit(global, store, actor: "cli", action: Self.disable ? "user-disable" : "user-enable", target: "user:\(name)")
+        print(Self.disable ? t("Đã khóa \(name)", "Disabled \(name)") : t("Đã mở lại \(name)", "Enabled \(name)"))
+    }
+}
+
+struct UserEnable: UserSwitch {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "enable", abstract: t("Mở lại một tài khoản đã khóa.", "Enable a disabled account."))
+    }
+    static let disable = false
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: ArgumentHelp(t("Tên đăng nhập.", "User name."), valueName: "USER")) var name: String
+}
+
+struct UserDisable: UserSwitch {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "disable",
+            abstract: t("Khóa một tài khoản (các phiên đang mở bị đóng).", "Disable an account (open sessions end)."))
+    }
+    static let disable = true
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: ArgumentHelp(t("Tên đăng nhập.", "User name."), valueName: "USER")) var name: String
 }
