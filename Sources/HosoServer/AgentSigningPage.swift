@@ -27,7 +27,7 @@ extension AgentSigningRoutes {
                             el("li") {
                                 el("label") {
                                     el("input", [("type", "checkbox"), ("name", "record"), ("value", id), ("checked", "")])
-                                    " \(i.subject) — \(context.t("lớp", "class")) \(i.className) — \(i.term.label) \(i.schoolYear)"
+                                    " " + context.t(Wording.gradeBook(i))
                                 }
                             }
                         }
