@@ -364,7 +364,7 @@ AXE_SCREENS = [
     ("teacher", "/my-classes", None, "a11y-my-classes", "LANG"),
     ("teacher", "/my-classes", "a.enter-marks", "a11y-mark-entry", "LANG"),
     ("principal", "/term-locks", None, "a11y-term-locks", "LANG"),
-    ("principal", "/gradebooks", "#gradebooks a", "a11y-gradebook-principal", "LANG"),
+    ("principal", "/gradebooks", None, "a11y-gradebooks-principal", "LANG"),
     ("admin", "/admin/users", None, "a11y-admin-users", "PUBLIC"),
     ("admin", "/admin/audit", None, "a11y-admin-audit", "PUBLIC"),
     ("admin", "/sync-status", None, "a11y-admin-sync", "LANG"),

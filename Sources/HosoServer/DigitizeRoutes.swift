@@ -191,12 +191,14 @@ enum DigitizeRoutes {
         let general = problems.filter { !($0.location.map(fields.contains) ?? false) }
         return Pages.layout(c, title: c.t("Số hoá sổ gốc", "Digitize a ledger")) {
             if !problems.isEmpty {
-                el("ul", [("class", "errors"), ("role", "alert"), ("id", "problems")]) {
-                    if general.isEmpty {
-                        el("li", text: c.t("Hãy xem lỗi ghi cạnh từng ô bên dưới.", "See the errors beside the fields below."))
-                    }
-                    for p in general {
-                        el("li", [("data-code", p.code.rawValue)], text: placeText(c, p.location) + c.t(Wording.problem(p)))
+                el("div", [("role", "alert")]) {
+                    el("ul", [("class", "errors"), ("id", "problems")]) {
+                        if general.isEmpty {
+                            el("li", text: c.t("Hãy xem lỗi ghi cạnh từng ô bên dưới.", "See the errors beside the fields below."))
+                        }
+                        for p in general {
+                            el("li", [("data-code", p.code.rawValue)], text: placeText(c, p.location) + c.t(Wording.problem(p)))
+                        }
                     }
                 }
             }

@@ -302,8 +302,10 @@ enum GradeBookRoutes {
                     text: c.t("Đã lưu bản mới của sổ điểm.", "A new revision of the grade book was saved."))
             }
             if !problems.isEmpty {
-                el("ul", [("class", "errors"), ("role", "alert"), ("id", "problems")]) {
-                    for p in problems { el("li", [("data-code", p.code.rawValue)], text: c.t(Wording.problem(p))) }
+                el("div", [("role", "alert")]) {
+                    el("ul", [("class", "errors"), ("id", "problems")]) {
+                        for p in problems { el("li", [("data-code", p.code.rawValue)], text: c.t(Wording.problem(p))) }
+                    }
                 }
             }
             if !cellErrors.isEmpty {
@@ -427,7 +429,9 @@ enum GradeBookRoutes {
             }
             el("label") {
                 c.t("Mật khẩu tệp khóa", "Key file password")
-                el("input", [("type", "password"), ("name", "password"), ("id", "key-password"), ("autocomplete", "off")])
+                // Not the sign-in password: "new-password" keeps the browser from filling that one in ("off" is not a valid
+                // value for a password field).
+                el("input", [("type", "password"), ("name", "password"), ("id", "key-password"), ("autocomplete", "new-password")])
             }
             el("button", [("type", "submit"), ("id", "sign-submit")], text: c.t("Ký", "Sign"))
         }

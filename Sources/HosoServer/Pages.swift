@@ -91,9 +91,11 @@ enum Pages {
     ) -> Response {
         let category = problems.httpCategory
         let page = layout(context, title: context.t("Chưa thực hiện được", "This could not be done")) {
-            el("ul", [("class", "errors"), ("role", "alert"), ("id", "problems")]) {
-                for p in problems {
-                    el("li", [("data-code", p.code.rawValue), ("data-location", p.location)], text: context.t(Wording.problem(p)))
+            el("div", [("role", "alert")]) {
+                el("ul", [("class", "errors"), ("id", "problems")]) {
+                    for p in problems {
+                        el("li", [("data-code", p.code.rawValue), ("data-location", p.location)], text: context.t(Wording.problem(p)))
+                    }
                 }
             }
             el("p", [("class", "next-step"), ("id", "next-step")], text: context.t(Wording.nextStep(category)))

@@ -221,8 +221,10 @@ enum TeacherRoutes {
                     ))
             }
             if !problems.isEmpty {
-                el("ul", [("class", "errors"), ("role", "alert"), ("id", "problems")]) {
-                    for p in problems { el("li", [("data-code", p.code.rawValue)], text: c.t(Wording.problem(p))) }
+                el("div", [("role", "alert")]) {
+                    el("ul", [("class", "errors"), ("id", "problems")]) {
+                        for p in problems { el("li", [("data-code", p.code.rawValue)], text: c.t(Wording.problem(p))) }
+                    }
                 }
             }
             if !cellErrors.isEmpty {
