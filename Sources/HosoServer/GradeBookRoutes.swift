@@ -301,20 +301,7 @@ enum GradeBookRoutes {
                     "p", [("class", "note"), ("id", "saved")],
                     text: c.t("Đã lưu bản mới của sổ điểm.", "A new revision of the grade book was saved."))
             }
-            if !problems.isEmpty {
-                el("div", [("role", "alert")]) {
-                    el("ul", [("class", "errors"), ("id", "problems")]) {
-                        for p in problems { el("li", [("data-code", p.code.rawValue)], text: c.t(Wording.problem(p))) }
-                    }
-                }
-            }
-            if !cellErrors.isEmpty {
-                el(
-                    "p", [("class", "errors"), ("role", "alert"), ("id", "cell-errors")],
-                    text: c.t(
-                        "Có \(cellErrors.count) ô chưa đúng; lỗi ghi ngay cạnh ô. Điểm viết như 7,5 (từ 0 đến 10).",
-                        "\(cellErrors.count) cells need fixing; each error is beside its cell. Write marks like 7,5 (0 to 10)."))
-            }
+            markProblems(c, problems, cellErrors: cellErrors)
             el("form", [("method", "post"), ("action", "/gradebook/save?id=" + queryEscape(id)), ("id", "marks")]) {
                 Pages.csrfField(s)
                 marksTable(c, book: book, form: form, editable: editable, cellErrors: cellErrors)
@@ -434,6 +421,27 @@ enum GradeBookRoutes {
                 el("input", [("type", "password"), ("name", "password"), ("id", "key-password"), ("autocomplete", "new-password")])
             }
             el("button", [("type", "submit"), ("id", "sign-submit")], text: c.t("Ký", "Sign"))
+        }
+    }
+
+    /// What a save refused, above the marks: the problems about no cell in particular, and how many cells have their
+    /// error beside them.
+    static func markProblems(_ c: HosoContext, _ problems: [HosoError], cellErrors: [String: String]) -> HTML {
+        group {
+            if !problems.isEmpty {
+                el("div", [("role", "alert")]) {
+                    el("ul", [("class", "errors"), ("id", "problems")]) {
+                        for p in problems { el("li", [("data-code", p.code.rawValue)], text: c.t(Wording.problem(p))) }
+                    }
+                }
+            }
+            if !cellErrors.isEmpty {
+                el(
+                    "p", [("class", "errors"), ("role", "alert"), ("id", "cell-errors")],
+                    text: c.t(
+                        "Có \(cellErrors.count) ô chưa đúng; lỗi ghi ngay cạnh ô. Điểm viết như 7,5 (từ 0 đến 10).",
+                        "\(cellErrors.count) cells need fixing; each error is beside its cell. Write marks like 7,5 (0 to 10)."))
+            }
         }
     }
 

@@ -220,20 +220,7 @@ enum TeacherRoutes {
                         "The term is locked: saving sends the change as a correction request, which needs a reason and the principal's approval."
                     ))
             }
-            if !problems.isEmpty {
-                el("div", [("role", "alert")]) {
-                    el("ul", [("class", "errors"), ("id", "problems")]) {
-                        for p in problems { el("li", [("data-code", p.code.rawValue)], text: c.t(Wording.problem(p))) }
-                    }
-                }
-            }
-            if !cellErrors.isEmpty {
-                el(
-                    "p", [("class", "errors"), ("role", "alert"), ("id", "cell-errors")],
-                    text: c.t(
-                        "Có \(cellErrors.count) ô chưa đúng; lỗi ghi ngay cạnh ô. Điểm viết như 7,5 (từ 0 đến 10).",
-                        "\(cellErrors.count) cells need fixing; each error is beside its cell. Write marks like 7,5 (0 to 10)."))
-            }
+            GradeBookRoutes.markProblems(c, problems, cellErrors: cellErrors)
             if info.assessment != .scored {
                 el(
                     "p", [("class", "note"), ("id", "comments-only")],

@@ -35,17 +35,21 @@ import Testing
         return out
     }
 
-    @Test func ownedScreensShowNoRecordIdsCodesOrISODates() async throws {
-        let fx = try Fixture()
+    /// The fixture's teacher's grade book: Toán, 9A, HK1, one student. Returns its record id.
+    static func gradeBook(_ fx: Fixture) throws -> String {
         let csv = "ma_dinh_danh,ho_va_ten,ngay_sinh,tx1,tx2,tx3,tx4,gk,ck,nhan_xet\r\n0123456789,Lò Văn An,01/02/2010,7,8,6.5,,7,8,\r\n"
-        let book = try Archive.open(at: fx.archivePath, clock: fx.config.clock).importGradeBook(
+        return try Archive.open(at: fx.archivePath, clock: fx.config.clock).importGradeBook(
             csv: Array(csv.utf8), source: "t.csv", header: nil,
             settings: GradeBookSettings(
                 school: "Trường THCS Tân Lập", className: "9A", schoolYear: "2024-2025", subject: "Toán", term: "HK1",
                 level: "THCS", periodsPerYear: 70, assessment: "scored", teacher: Fixture.teacherName),
             author: "gv"
-        ).book
-        let id = book.recordId
+        ).book.recordId
+    }
+
+    @Test func ownedScreensShowNoRecordIdsCodesOrISODates() async throws {
+        let fx = try Fixture()
+        let id = try Self.gradeBook(fx)
         let ids = [id, Fixture.ledgerId, fx.requestId]
         let q = GradeBookRoutesQuery.escape
         let screens: [(user: String, path: String)] = [
@@ -89,14 +93,7 @@ import Testing
 
     @Test func aRefusedMarkStaysBesideItsCellWithWhatWasTyped() async throws {
         let fx = try Fixture()
-        let csv = "ma_dinh_danh,ho_va_ten,ngay_sinh,tx1,tx2,tx3,tx4,gk,ck,nhan_xet\r\n0123456789,Lò Văn An,01/02/2010,7,8,6.5,,7,8,\r\n"
-        let id = try Archive.open(at: fx.archivePath, clock: fx.config.clock).importGradeBook(
-            csv: Array(csv.utf8), source: "t.csv", header: nil,
-            settings: GradeBookSettings(
-                school: "Trường THCS Tân Lập", className: "9A", schoolYear: "2024-2025", subject: "Toán", term: "HK1",
-                level: "THCS", periodsPerYear: 70, assessment: "scored", teacher: Fixture.teacherName),
-            author: "gv"
-        ).book.recordId
+        let id = try Self.gradeBook(fx)
         try await fx.app().test(.router) { client in
             let b = Browser(client)
             try await b.login("teacher")
