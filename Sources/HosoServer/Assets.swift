@@ -61,6 +61,8 @@ enum StaticRoutes {
         .badge.overdue, .badge.FAILED { background: var(--bad); color: #fff; }
         .badge.PASSED { background: var(--ok); color: #fff; }
         .badge.INDETERMINATE { background: var(--warn); color: #fff; }
+        .badge.UNSIGNED { border: 1px solid var(--field); color: var(--fg); background: #fff; }
+        .badge.CONFLICT { background: var(--warn); color: #fff; }
         .report { border-left: 6px solid var(--line); }
         .report.PASSED { border-left-color: var(--ok); background: var(--ok-bg); }
         .report.FAILED { border-left-color: var(--bad); background: var(--bad-bg); }
