@@ -27,7 +27,7 @@ extension AgentSigningRoutes {
                             el("li") {
                                 el("label") {
                                     el("input", [("type", "checkbox"), ("name", "record"), ("value", id), ("checked", "")])
-                                    " \(i.subject) — \(context.t("lớp", "class")) \(i.className) — \(i.term.label) \(i.schoolYear)"
+                                    " " + context.t(Wording.gradeBook(i))
                                 }
                             }
                         }
@@ -45,7 +45,18 @@ extension AgentSigningRoutes {
 
     /// Where the agent is and its pairing code (kept in the browser), and the button that starts a batch.
     static func signCard(_ c: HosoContext, _ s: Session, records: [String]) -> HTML {
-        el("div", [("class", "card"), ("id", "agent-sign"), ("data-csrf", s.csrf)]) {
+        // The script's messages, in the page's language.
+        el(
+            "div",
+            [
+                ("class", "card"), ("id", "agent-sign"), ("data-csrf", s.csrf),
+                ("data-msg-none", c.t("Chưa chọn sổ điểm nào.", "No grade book is chosen.")),
+                ("data-msg-preparing", c.t("Đang chuẩn bị…", "Preparing…")),
+                ("data-msg-pairing", c.t("Mã ghép nối không đúng.", "The pairing code is wrong.")),
+                ("data-msg-failed", c.t("Không ký được: ", "Could not sign: ")),
+                ("data-msg-agent", c.t(" — công cụ ký đã chạy chưa?", " — is the signing agent running?")),
+            ]
+        ) {
             el("h2", text: c.t("Ký số bằng thiết bị ký (token)", "Sign with your token"))
             el(
                 "p", [("class", "note")],
@@ -83,11 +94,11 @@ extension AgentSigningRoutes {
             var records = Array.prototype.map.call(
               document.querySelectorAll('input[type=hidden][name=record], input[type=checkbox][name=record]:checked'),
               function (e) { return e.value; });
-            if (!records.length) { fail('Chưa chọn sổ điểm nào.'); return; }
+            if (!records.length) { fail(card.dataset.msgNone); return; }
             var agent = url.value.replace(/\\/+$/, '');
             localStorage.setItem('hoso-agent-url', agent);
             localStorage.setItem('hoso-agent-code', code.value.trim());
-            status.textContent = 'Đang chuẩn bị…';
+            status.textContent = card.dataset.msgPreparing;
             fetch('/api/agent/batches', {
               method: 'POST', credentials: 'same-origin',
               headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': card.dataset.csrf },
@@ -104,12 +115,12 @@ extension AgentSigningRoutes {
               });
             }).then(function (r) {
               return r.json().then(function (a) {
-                if (r.status === 401) { throw new Error('Mã ghép nối không đúng.'); }
+                if (r.status === 401) { throw new Error(card.dataset.msgPairing); }
                 if (!r.ok) { throw new Error(a.message || a.error || r.status); }
                 location.assign(a.confirm);
               });
             }).catch(function (e) {
-              fail('Không ký được: ' + (e && e.message ? e.message : e) + ' — công cụ ký đã chạy chưa?');
+              fail(card.dataset.msgFailed + (e && e.message ? e.message : e) + card.dataset.msgAgent);
             });
           });
         })();

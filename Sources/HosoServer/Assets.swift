@@ -19,10 +19,11 @@ enum StaticRoutes {
         }
     }
 
-    // Plain CSS, readable on a phone: one column under 640 px, tables scroll sideways.
+    // Plain CSS, readable on a phone: one column under 640 px, tables scroll sideways. WCAG AA: text at 4.5:1 or more
+    // on its background, input borders (--field) at 3:1 or more on white, and a focus ring that is always visible.
     static let css = """
-        :root { --fg: #1d232a; --muted: #5b6570; --line: #d5dbe1; --accent: #0b5cad; --bad: #b3261e; --bad-bg: #fdecea;
-                --ok: #1b6e34; --ok-bg: #e7f5ea; --warn: #8a5a00; --warn-bg: #fff4d6; }
+        :root { --fg: #1d232a; --muted: #4f5963; --line: #d5dbe1; --field: #6b7785; --accent: #0b5cad; --bad: #b3261e;
+                --bad-bg: #fdecea; --ok: #1b6e34; --ok-bg: #e7f5ea; --warn: #7a4f00; --warn-bg: #fff4d6; --focus: #0b5cad; }
         * { box-sizing: border-box; }
         body { margin: 0; font: 16px/1.45 "DejaVu Sans", "Noto Sans", system-ui, sans-serif; color: var(--fg); background: #f6f7f9; }
         header { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: center; padding: .6rem 1rem; background: #fff;
@@ -37,7 +38,17 @@ enum StaticRoutes {
         .card { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 1rem; margin: 0 0 1rem; max-width: 40rem; }
         label { display: block; margin: .5rem 0; }
         label input, label select, label textarea { display: block; width: 100%; margin-top: .2rem; }
-        input, select, textarea, button { font: inherit; padding: .45rem .55rem; border: 1px solid var(--line); border-radius: 4px; }
+        input, select, textarea, button { font: inherit; padding: .45rem .55rem; border: 1px solid var(--field); border-radius: 4px; }
+        a:focus-visible, button:focus-visible, input:focus-visible, select:focus-visible, textarea:focus-visible,
+        summary:focus-visible, [tabindex]:focus-visible { outline: 3px solid var(--focus); outline-offset: 2px; }
+        input:focus, select:focus, textarea:focus { outline: 3px solid var(--focus); outline-offset: 1px; }
+        main:focus { outline: none; }
+        .skip-link { position: absolute; left: .5rem; top: -3rem; background: #fff; color: var(--accent); padding: .5rem .8rem;
+                     border: 2px solid var(--accent); border-radius: 4px; z-index: 10; }
+        .skip-link:focus { top: .5rem; }
+        .next-step { font-weight: 600; }
+        .detail { color: var(--muted); font-size: .85rem; }
+        .field-error { display: block; color: var(--bad); font-size: .9em; margin-top: .2rem; }
         button { background: var(--accent); color: #fff; border-color: var(--accent); cursor: pointer; }
         button.danger { background: var(--bad); border-color: var(--bad); }
         form.inline { display: inline; }
@@ -50,6 +61,8 @@ enum StaticRoutes {
         .badge.overdue, .badge.FAILED { background: var(--bad); color: #fff; }
         .badge.PASSED { background: var(--ok); color: #fff; }
         .badge.INDETERMINATE { background: var(--warn); color: #fff; }
+        .badge.UNSIGNED { border: 1px solid var(--field); color: var(--fg); background: #fff; }
+        .badge.CONFLICT { background: var(--warn); color: #fff; }
         .report { border-left: 6px solid var(--line); }
         .report.PASSED { border-left-color: var(--ok); background: var(--ok-bg); }
         .report.FAILED { border-left-color: var(--bad); background: var(--bad-bg); }

@@ -28,9 +28,10 @@ enum DigitizeRoutes {
                 let (report, token) = try await dryRun(state: state, session: s, form: form)
                 return htmlResponse(page(context, s, report: report, token: token, problems: []))
             } catch let e as HosoProblems {
-                return htmlResponse(page(context, s, report: nil, token: nil, problems: e.problems), status: .badRequest)
+                return htmlResponse(
+                    page(context, s, report: nil, token: nil, problems: e.problems, reason: form["reason"]), status: .badRequest)
             } catch let e as HosoError where e.category.isCallerFault || e.category == .notFound {
-                return htmlResponse(page(context, s, report: nil, token: nil, problems: [e]), status: .badRequest)
+                return htmlResponse(page(context, s, report: nil, token: nil, problems: [e], reason: form["reason"]), status: .badRequest)
             }
         }
 
@@ -178,11 +179,27 @@ enum DigitizeRoutes {
         return (dir + "/" + ledgerName, dir + "/mapping.json")
     }
 
-    static func page(_ c: HosoContext, _ s: Session, report: LedgerImportReport?, token: String?, problems: [HosoError]) -> HTML {
-        Pages.layout(c, title: c.t("Số hoá sổ gốc", "Digitize a ledger")) {
+    /// The upload form's fields, as a problem's location names them.
+    static let fields = ["ledger", "mapping", "scans", "reason"]
+
+    static func page(
+        _ c: HosoContext, _ s: Session, report: LedgerImportReport?, token: String?, problems: [HosoError], reason: String? = nil
+    ) -> HTML {
+        // A problem about one field is shown beside it; the others above the form.
+        var byField = [String: String]()
+        for p in problems { if let at = p.location, fields.contains(at), byField[at] == nil { byField[at] = c.t(p.message) } }
+        let general = problems.filter { !($0.location.map(fields.contains) ?? false) }
+        return Pages.layout(c, title: c.t("Số hoá sổ gốc", "Digitize a ledger")) {
             if !problems.isEmpty {
-                el("ul", [("class", "errors"), ("role", "alert"), ("id", "problems")]) {
-                    for p in problems { el("li", text: (p.location.map { "\($0): " } ?? "") + c.t(p.message)) }
+                el("div", [("role", "alert")]) {
+                    el("ul", [("class", "errors"), ("id", "problems")]) {
+                        if general.isEmpty {
+                            el("li", text: c.t("Hãy xem lỗi ghi cạnh từng ô bên dưới.", "See the errors beside the fields below."))
+                        }
+                        for p in general {
+                            el("li", [("data-code", p.code.rawValue)], text: placeText(c, p.location) + c.t(Wording.problem(p)))
+                        }
+                    }
                 }
             }
             if let r = report {
@@ -193,14 +210,27 @@ enum DigitizeRoutes {
                         el("input", [("type", "hidden"), ("name", "batch"), ("value", token)])
                         el("label") {
                             c.t("Lý do (khi sổ đã có và khác)", "Reason (when the ledger exists and differs)")
-                            el("input", [("name", "reason")])
+                            el("input", [("name", "reason"), ("id", "commit-reason"), ("value", reason ?? "")])
                         }
                         el("button", [("type", "submit"), ("id", "commit-submit")], text: c.t("Ghi vào kho", "Commit to the archive"))
                     }
                 }
             }
-            uploadForm(c, s)
+            uploadForm(c, s, errors: byField, reason: reason)
         }
+    }
+
+    /// Where in the uploaded files a problem is, in words: "Dòng 12, cột ho_ten: " for a cell of the ledger file (the
+    /// column as its own header names it), "Tệp ánh xạ cột: " for the mapping; nothing for other places.
+    static func placeText(_ c: HosoContext, _ location: String?) -> String {
+        guard let loc = location, !loc.isEmpty else { return "" }
+        if loc.hasPrefix("/") { return c.t("Tệp ánh xạ cột: ", "Column mapping: ") }
+        let parts = loc.split(separator: ":", omittingEmptySubsequences: false)
+        if parts.count >= 3, let line = Int(parts[parts.count - 2]) {
+            return c.t("Dòng \(line), cột \(parts[parts.count - 1]): ", "Line \(line), column \(parts[parts.count - 1]): ")
+        }
+        if parts.count == 2, let line = Int(parts[1]) { return c.t("Dòng \(line): ", "Line \(line): ") }
+        return ""
     }
 
     /// What a dry run or a commit found: counts, then errors and warnings with their places.
@@ -213,10 +243,12 @@ enum DigitizeRoutes {
             ]
         ) {
             el(
-                "h2",
+                "h2", [("data-record", r.recordId)],
                 text: r.committed
-                    ? c.t("Đã ghi sổ \(r.recordId)", "Stored ledger \(r.recordId)")
-                    : r.dryRun ? c.t("Chạy thử: \(r.recordId)", "Dry run: \(r.recordId)") : r.recordId)
+                    ? c.t("Đã ghi sổ vào kho", "The ledger was stored")
+                    : r.errors.isEmpty
+                        ? c.t("Kiểm tra xong: có thể ghi vào kho", "Checked: ready to store")
+                        : c.t("Kiểm tra xong: cần sửa tệp trước khi ghi", "Checked: fix the file before storing"))
             el("dl") {
                 el("dt", text: c.t("Dòng", "Rows"))
                 el("dd", text: String(r.rows))
@@ -239,10 +271,7 @@ enum DigitizeRoutes {
                 el("h3", text: "\(title) (\(list.count))")
                 el("ul", [("class", title == c.t("Lỗi", "Errors") ? "errors" : "note")]) {
                     for p in list.prefix(200) {
-                        el("li") {
-                            el("code", text: p.code)
-                            " " + (p.location.map { "\($0): " } ?? "") + (c.lang == .en ? p.messageEn : p.message)
-                        }
+                        el("li", [("data-code", p.code)], text: placeText(c, p.location) + (c.lang == .en ? p.messageEn : p.message))
                     }
                 }
             }
@@ -250,27 +279,41 @@ enum DigitizeRoutes {
     }
 
     /// The upload of a ledger file, its column mapping and its page scans, checked first as a dry run.
-    static func uploadForm(_ c: HosoContext, _ s: Session) -> HTML {
-        el(
+    static func uploadForm(_ c: HosoContext, _ s: Session, errors: [String: String] = [:], reason: String? = nil) -> HTML {
+        /// A field's error beside it, tied to it for screen readers.
+        func fieldError(_ name: String) -> HTML {
+            errors[name].map { el("span", [("class", "field-error"), ("id", "err-" + name)], text: $0) } ?? .empty
+        }
+        func invalid(_ name: String) -> [(String, String?)] {
+            errors[name] == nil ? [] : [("aria-invalid", "true"), ("aria-describedby", "err-" + name)]
+        }
+        return el(
             "form",
             [("method", "post"), ("action", "/digitize"), ("enctype", "multipart/form-data"), ("class", "card"), ("id", "upload")]
         ) {
             Pages.csrfField(s)
             el("label") {
                 c.t("Tệp sổ (CSV hoặc XLSX)", "Ledger file (CSV or XLSX)")
-                el("input", [("type", "file"), ("name", "ledger"), ("id", "ledger"), ("accept", ".csv,.xlsx")])
+                el("input", [("type", "file"), ("name", "ledger"), ("id", "ledger"), ("accept", ".csv,.xlsx")] + invalid("ledger"))
+                fieldError("ledger")
             }
             el("label") {
-                c.t("Tệp ánh xạ cột (JSON, Schemas/FORMATS.md)", "Column mapping (JSON, Schemas/FORMATS.md)")
-                el("input", [("type", "file"), ("name", "mapping"), ("id", "mapping"), ("accept", ".json")])
+                c.t("Tệp ánh xạ cột (JSON)", "Column mapping (JSON)")
+                el("input", [("type", "file"), ("name", "mapping"), ("id", "mapping"), ("accept", ".json")] + invalid("mapping"))
+                fieldError("mapping")
             }
             el("label") {
                 c.t("Ảnh quét các trang (tên tệp chứa số trang)", "Page scans (file names carry the page number)")
-                el("input", [("type", "file"), ("name", "scans"), ("id", "scans"), ("multiple", ""), ("accept", "image/*,.tif,.tiff")])
+                el(
+                    "input",
+                    [("type", "file"), ("name", "scans"), ("id", "scans"), ("multiple", ""), ("accept", "image/*,.tif,.tiff")]
+                        + invalid("scans"))
+                fieldError("scans")
             }
             el("label") {
                 c.t("Lý do (khi sổ đã có và khác)", "Reason (when the ledger exists and differs)")
-                el("input", [("name", "reason")])
+                el("input", [("name", "reason"), ("id", "reason"), ("value", reason ?? "")] + invalid("reason"))
+                fieldError("reason")
             }
             el("button", [("type", "submit"), ("id", "dry-run")], text: c.t("Kiểm tra (chạy thử)", "Check (dry run)"))
         }

@@ -36,8 +36,11 @@ struct ErrorMiddleware: RouterMiddleware {
                     [HosoError(code, .both(e.body ?? e.status.reasonPhrase, e.body ?? e.status.reasonPhrase))],
                     status: e.status, lang: context.lang)
             } else {
+                // The page says what the status means in words; the status phrase ("Not Found") is for machines.
+                let (words, category) = Wording.httpStatus(e.status.code)
                 r = Pages.errorPage(
-                    context: context, status: e.status, problems: [HosoError(code, .both(e.status.reasonPhrase, e.status.reasonPhrase))])
+                    context: context, status: e.status, problems: [HosoError(HosoError.Code(code.rawValue, category), words)],
+                    back: referer(request))
             }
             return r
         default:
@@ -50,6 +53,13 @@ struct ErrorMiddleware: RouterMiddleware {
             // A page that needs a session answers 401 with the sign-in form, so no JavaScript or redirect is needed.
             return Pages.loginPage(context: context, state: state, next: request.uri.path, status: .unauthorized, message: nil)
         }
-        return Pages.errorPage(context: context, status: status, problems: problems)
+        return Pages.errorPage(context: context, status: status, problems: problems, back: referer(request))
+    }
+
+    /// The page the reader came from, as a local path (never another site's address).
+    func referer(_ request: Request) -> String? {
+        guard let r = request.headers[.referer], let u = URLComponents(string: r), !u.path.isEmpty else { return nil }
+        if let host = u.host, host != request.head.authority?.split(separator: ":").first.map(String.init) { return nil }
+        return u.percentEncodedQuery.map { u.percentEncodedPath + "?" + $0 } ?? u.percentEncodedPath
     }
 }

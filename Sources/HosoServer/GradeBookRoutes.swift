@@ -25,10 +25,17 @@ enum GradeBookRoutes {
         readers.get("/gradebooks") { _, context -> Response in
             let s = try context.signedIn()
             let ids = try await visibleBooks(state: state, session: s)
+            let names = await RecordRoutes.names(ids, state: state)
             return htmlResponse(
                 Pages.layout(context, title: context.t("Sổ điểm", "Grade books")) {
                     el("ul", [("id", "gradebooks")]) {
-                        for id in ids { el("li") { el("a", [("href", "/gradebook?id=" + queryEscape(id))], text: id) } }
+                        for id in ids {
+                            el("li", [("data-record", id)]) {
+                                el(
+                                    "a", [("href", "/gradebook?id=" + queryEscape(id))],
+                                    text: context.t(RecordRoutes.name(names, id, type: GradeBookInfo.recordType)))
+                            }
+                        }
                     }
                     if ids.isEmpty { el("p", [("class", "note")], text: context.t("Chưa có sổ điểm.", "No grade books yet.")) }
                     if s.user.role == .teacher {
@@ -60,17 +67,29 @@ enum GradeBookRoutes {
             let s = try context.signedIn()
             let form = try context.submittedForm()
             let id = request.uri.queryParameters.get("id") ?? ""
-            do {
-                _ = try await save(state: state, session: s, id: id, form: form)
-                return redirect("/gradebook?id=\(queryEscape(id))&saved=1")
-            } catch let e as HosoProblems {
-                let book = try await state.archive.with { try $0.gradeBook(record: id) }
-                return htmlResponse(
-                    page(
-                        context, s, id: id, book: book, report: nil, problems: e.problems, saved: nil, form: form, owns: true,
-                        allowKeyUpload: state.config.allowKeyUpload),
-                    status: .badRequest)
+            let book = try await state.archive.with { try $0.gradeBook(record: id) }
+            var cells = cellErrors(form: form, book: book, lang: context.lang)
+            var problems = [HosoError]()
+            if cells.isEmpty {
+                do {
+                    _ = try await save(state: state, session: s, id: id, form: form)
+                    return redirect("/gradebook?id=\(queryEscape(id))&saved=1")
+                } catch let e as HosoProblems {
+                    // A problem about one cell is shown beside it; the rest above the table.
+                    for p in e.problems {
+                        if let field = cellField(p.location), cells[field] == nil {
+                            cells[field] = context.t(p.message)
+                        } else {
+                            problems.append(p)
+                        }
+                    }
+                }
             }
+            return htmlResponse(
+                page(
+                    context, s, id: id, book: book, report: nil, problems: problems, saved: nil, form: form, owns: true,
+                    allowKeyUpload: state.config.allowKeyUpload, cellErrors: cells),
+                status: .badRequest)
         }
 
         signatures.post("/gradebook/sign") { request, context -> Response in
@@ -224,6 +243,26 @@ enum GradeBookRoutes {
         return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s
     }
 
+    /// Each typed mark that is not a mark, by its form field, in the reader's language (what was typed is kept).
+    static func cellErrors(form: Form, book: GradeBook, lang: Lang) -> [String: String] {
+        var out = [String: String]()
+        for name in TeacherRoutes.markFields(book) {
+            guard let typed = form.value(name) else { continue }
+            do { _ = try Mark.parse(typed) } catch { out[name] = error.message.text(lang) }
+        }
+        return out
+    }
+
+    /// The form field of an import problem's place ("web:<line>:<column>", the header being line 1), when it is a
+    /// mark cell: "tx1-0" for the first student's first regular mark.
+    static func cellField(_ location: String?) -> String? {
+        guard let parts = location?.split(separator: ":"), parts.count >= 3, let line = Int(parts[parts.count - 2]), line >= 2
+        else { return nil }
+        let column = String(parts[parts.count - 1])
+        guard GradeBookCSV.regularColumns.contains(column) || column == "gk" || column == "ck" else { return nil }
+        return "\(column)-\(line - 2)"
+    }
+
     /// The grade book's CSV layout filled from the form (`tx<i>-<row>`, `gk-<row>`, `ck-<row>`, `nx-<row>`), so the
     /// import's checks and its average computation are the ones a file upload gets.
     static func csvFrom(form: Form, book: GradeBook) throws -> [UInt8] {
@@ -248,31 +287,28 @@ enum GradeBookRoutes {
 
     static func page(
         _ c: HosoContext, _ s: Session, id: String, book: GradeBook, report: SignedRevisionReport?,
-        problems: [HosoError], saved: String?, form: Form? = nil, owns: Bool, allowKeyUpload: Bool
+        problems: [HosoError], saved: String?, form: Form? = nil, owns: Bool, allowKeyUpload: Bool,
+        cellErrors: [String: String] = [:]
     ) -> HTML {
         let info = book.info
         // Only the book's own teacher gets the forms (the server refuses anyone else's save or signature anyway).
         let editable = info.assessment == .scored && owns
-        return Pages.layout(c, title: "\(info.subject) — \(info.className) — \(info.term.label) \(info.schoolYear)") {
-            el("p", text: "\(info.school) · " + c.t("Giáo viên: ", "Teacher: ") + info.teacher)
+        return Pages.layout(c, title: c.t(Wording.gradeBook(info))) {
+            el("p", [("data-record", id)], text: c.t("Giáo viên: ", "Teacher: ") + info.teacher)
             if let r = report { signatureStatus(c, r) }
             if saved != nil {
                 el(
                     "p", [("class", "note"), ("id", "saved")],
                     text: c.t("Đã lưu bản mới của sổ điểm.", "A new revision of the grade book was saved."))
             }
-            if !problems.isEmpty {
-                el("ul", [("class", "errors"), ("role", "alert")]) {
-                    for p in problems { el("li", text: (p.location.map { "\($0): " } ?? "") + c.t(p.message)) }
-                }
-            }
+            markProblems(c, problems, cellErrors: cellErrors)
             el("form", [("method", "post"), ("action", "/gradebook/save?id=" + queryEscape(id)), ("id", "marks")]) {
                 Pages.csrfField(s)
-                marksTable(c, book: book, form: form, editable: editable)
+                marksTable(c, book: book, form: form, editable: editable, cellErrors: cellErrors)
                 if editable {
                     el("label") {
                         c.t("Lý do sửa (nếu sửa điểm đã có)", "Reason for the change (when changing marks)")
-                        el("input", [("name", "reason"), ("id", "reason")])
+                        el("input", [("name", "reason"), ("id", "reason"), ("value", form?["reason"] ?? "")])
                     }
                     el("button", [("type", "submit"), ("id", "save")], text: c.t("Lưu (tính điểm trung bình)", "Save (averages computed)"))
                 }
@@ -304,33 +340,33 @@ enum GradeBookRoutes {
                 c.t("Bản hiện tại chưa được ký", "The current revision is not signed")
                 if r.earlierRevisionsSigned > 0 { c.t(" (bản trước đã ký: cần ký lại)", " (an earlier revision was signed: sign again)") }
             } else {
-                el("span", [("class", "badge \(r.indication)")], text: r.indication)
-                " "
-                    + r.signatures.map {
-                        "\($0.report.signer ?? "?") — \($0.report.indication.rawValue)\($0.report.reason.map { " " + $0.rawValue } ?? "")"
-                    }
-                    .joined(separator: "; ")
+                el("span", [("class", "badge \(r.indication)")], text: c.t(Wording.indication(r.indication)))
+                " " + r.signatures.map { c.t(Wording.signer($0.report)) }.joined(separator: "; ")
             }
         }
     }
 
     /// The students' marks: inputs for the book's own teacher, text for everyone else.
-    static func marksTable(_ c: HosoContext, book: GradeBook, form: Form?, editable: Bool) -> HTML {
+    static func marksTable(_ c: HosoContext, book: GradeBook, form: Form?, editable: Bool, cellErrors: [String: String] = [:]) -> HTML {
         let info = book.info
         let regular = info.regularMarkCount ?? 0
         return el("div", [("class", "table-wrap")]) {
             el("table", [("id", "gradebook"), ("data-regular", String(regular))]) {
                 el("thead") {
                     el("tr") {
-                        el("th", text: "STT")
-                        el("th", text: c.t("Họ và tên", "Name"))
+                        el("th", [("scope", "col")], text: "STT")
+                        el("th", [("scope", "col")], text: c.t("Họ và tên", "Name"))
                         if info.assessment == .scored {
-                            for i in 0..<regular { el("th", text: "TX\(i + 1)") }
-                            el("th", text: "GK")
-                            el("th", text: "CK")
-                            el("th", text: "ĐTBmhk")
+                            for i in 0..<regular {
+                                el(
+                                    "th", [("scope", "col"), ("abbr", c.t(column("tx\(i + 1)").vi, column("tx\(i + 1)").en))],
+                                    text: "TX\(i + 1)")
+                            }
+                            el("th", [("scope", "col"), ("abbr", c.t(column("gk").vi, column("gk").en))], text: "GK")
+                            el("th", [("scope", "col"), ("abbr", c.t(column("ck").vi, column("ck").en))], text: "CK")
+                            el("th", [("scope", "col"), ("abbr", c.t("Điểm trung bình môn học kỳ", "Term average"))], text: "ĐTBmhk")
                         } else {
-                            el("th", text: c.t("Nhận xét", "Comment"))
+                            el("th", [("scope", "col")], text: c.t("Nhận xét", "Comment"))
                         }
                     }
                 }
@@ -338,16 +374,20 @@ enum GradeBookRoutes {
                     for (row, st) in book.students.enumerated() {
                         el("tr", [("data-row", String(row))]) {
                             el("td", text: String(row + 1))
-                            el("td", text: st.fullName)
+                            el("th", [("scope", "row")], text: st.fullName)
                             if info.assessment == .scored {
                                 for i in 0..<regular {
                                     markCell(
-                                        "tx\(i + 1)-\(row)",
+                                        c, "tx\(i + 1)-\(row)", student: st.fullName,
                                         form?["tx\(i + 1)-\(row)"] ?? (i < st.regularMarks.count ? st.regularMarks[i].description : ""),
-                                        editable)
+                                        editable, error: cellErrors["tx\(i + 1)-\(row)"])
                                 }
-                                markCell("gk-\(row)", form?["gk-\(row)"] ?? st.midTermMark?.description ?? "", editable)
-                                markCell("ck-\(row)", form?["ck-\(row)"] ?? st.endOfTermMark?.description ?? "", editable)
+                                markCell(
+                                    c, "gk-\(row)", student: st.fullName, form?["gk-\(row)"] ?? st.midTermMark?.description ?? "", editable,
+                                    error: cellErrors["gk-\(row)"])
+                                markCell(
+                                    c, "ck-\(row)", student: st.fullName, form?["ck-\(row)"] ?? st.endOfTermMark?.description ?? "",
+                                    editable, error: cellErrors["ck-\(row)"])
                                 el("td", [("class", "avg"), ("id", "avg-\(row)")], text: st.termAverage?.description ?? "")
                             } else {
                                 el("td", text: st.exempt ? GradeBookCSV.exemptLabel : st.commentResult?.rawValue ?? "")
@@ -376,24 +416,50 @@ enum GradeBookRoutes {
             }
             el("label") {
                 c.t("Mật khẩu tệp khóa", "Key file password")
-                el("input", [("type", "password"), ("name", "password"), ("id", "key-password"), ("autocomplete", "off")])
+                // Not the sign-in password: "new-password" keeps the browser from filling that one in ("off" is not a valid
+                // value for a password field).
+                el("input", [("type", "password"), ("name", "password"), ("id", "key-password"), ("autocomplete", "new-password")])
             }
             el("button", [("type", "submit"), ("id", "sign-submit")], text: c.t("Ký", "Sign"))
         }
     }
 
-    static func markCell(_ name: String, _ value: String, _ editable: Bool) -> HTML {
-        el("td") {
-            if editable {
+    /// What a save refused, above the marks: the problems about no cell in particular, and how many cells have their
+    /// error beside them.
+    static func markProblems(_ c: HosoContext, _ problems: [HosoError], cellErrors: [String: String]) -> HTML {
+        group {
+            if !problems.isEmpty {
+                el("div", [("role", "alert")]) {
+                    el("ul", [("class", "errors"), ("id", "problems")]) {
+                        for p in problems { el("li", [("data-code", p.code.rawValue)], text: c.t(Wording.problem(p))) }
+                    }
+                }
+            }
+            if !cellErrors.isEmpty {
                 el(
-                    "input",
-                    [
-                        ("name", name), ("id", name), ("value", value), ("inputmode", "decimal"), ("size", "3"), ("class", "mark"),
-                        ("pattern", "[0-9]{1,2}([.,][0-9])?"),
-                    ])
-            } else {
-                value
+                    "p", [("class", "errors"), ("role", "alert"), ("id", "cell-errors")],
+                    text: c.t(
+                        "Có \(cellErrors.count) ô chưa đúng; lỗi ghi ngay cạnh ô. Điểm viết như 7,5 (từ 0 đến 10).",
+                        "\(cellErrors.count) cells need fixing; each error is beside its cell. Write marks like 7,5 (0 to 10)."))
             }
         }
+    }
+
+    /// A mark column's name in words ("Điểm thường xuyên 1", "Điểm giữa kỳ", "Điểm cuối kỳ").
+    static func column(_ key: String) -> LocalizedText {
+        switch key {
+        case "gk": return .both("Điểm giữa kỳ", "Mid-term mark")
+        case "ck": return .both("Điểm cuối kỳ", "End-of-term mark")
+        default: return .both("Điểm thường xuyên \(key.dropFirst(2))", "Regular mark \(key.dropFirst(2))")
+        }
+    }
+
+    /// A mark: an input labelled with the column and the student (TeacherRoutes.markInput) for the book's teacher,
+    /// text for everyone else.
+    static func markCell(_ c: HosoContext, _ name: String, student: String, _ value: String, _ editable: Bool, error: String?) -> HTML {
+        guard editable else { return el("td", text: value) }
+        let col = column(String(name.prefix(while: { $0 != "-" })))
+        return TeacherRoutes.markInput(
+            name, value: value, label: c.t("\(col.vi) của \(student)", "\(col.en) of \(student)"), error: error)
     }
 }

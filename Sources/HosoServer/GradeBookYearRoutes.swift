@@ -25,13 +25,11 @@ enum GradeBookYearRoutes {
         }
 
         forms.post("/term-locks/lock") { _, context -> Response in
-            try await setLock(state: state, context: context, locked: true)
-            return redirect("/term-locks?done=locked")
+            try await lockAnswer(state: state, context: context, locked: true)
         }
 
         forms.post("/term-locks/unlock") { _, context -> Response in
-            try await setLock(state: state, context: context, locked: false)
-            return redirect("/term-locks?done=unlocked")
+            try await lockAnswer(state: state, context: context, locked: false)
         }
 
         forms.post("/term-locks/decide") { _, context -> Response in
@@ -106,6 +104,20 @@ enum GradeBookYearRoutes {
         }
     }
 
+    /// A refused lock or unlock comes back on the same page: what was typed kept, the problem beside its field.
+    static func lockAnswer(state: ServerState, context: HosoContext, locked: Bool) async throws -> Response {
+        do {
+            try await setLock(state: state, context: context, locked: locked)
+            return redirect("/term-locks?done=\(locked ? "locked" : "unlocked")")
+        } catch let e as HosoError where e.category.isCallerFault || e.category == .notFound || e.category == .conflict {
+            let s = try context.signedIn()
+            let view = try await overview(state: state, session: s)
+            return htmlResponse(
+                page(context, s, view, done: nil, typed: locked ? try context.submittedForm() : nil, problem: e),
+                status: httpStatus(for: [e]))
+        }
+    }
+
     static func setLock(state: ServerState, context: HosoContext, locked: Bool) async throws {
         let s = try context.signedIn()
         let f = try context.submittedForm()
@@ -129,8 +141,13 @@ enum GradeBookYearRoutes {
         try await state.audit(actor: s.user.name, action: locked ? "lock" : "unlock", target: "term-lock:\(lock.recordId)")
     }
 
-    static func page(_ c: HosoContext, _ s: Session, _ v: Overview, done: String?) -> HTML {
+    static func page(_ c: HosoContext, _ s: Session, _ v: Overview, done: String?, typed: Form? = nil, problem: HosoError? = nil) -> HTML {
         Pages.layout(c, title: c.t("Khóa sổ và duyệt sửa điểm", "Term locks and corrections")) {
+            if let problem, typed == nil {
+                el("p", [("class", "errors"), ("role", "alert"), ("id", "problems"), ("data-code", problem.code.rawValue)]) {
+                    c.t(Wording.problem(problem)) + " " + c.t(Wording.nextStep(problem.category))
+                }
+            }
             if let done {
                 let text: LocalizedText =
                     switch done {
@@ -155,8 +172,7 @@ enum GradeBookYearRoutes {
                     el("article", [("class", "correction")]) {
                         el(
                             "h3",
-                            text: "\(info.subject) — " + c.t("Lớp ", "Class ") + "\(info.className) — \(info.term.label) \(info.schoolYear)"
-                        )
+                            text: c.t(Wording.gradeBook(info)))
                         el("p", text: c.t("Người đề nghị: ", "Requested by: ") + r.requestedBy)
                         el("p", [("class", "reason")], text: c.t("Lý do: ", "Reason: ") + r.reason)
                         el("ul", [("class", "changes")]) {
@@ -206,7 +222,7 @@ enum GradeBookYearRoutes {
                         }
                     }
                 }
-                lockForm(c, s, schools: v.schools)
+                lockForm(c, s, schools: v.schools, typed: typed, problem: problem)
             }
         }
     }
@@ -233,33 +249,58 @@ enum GradeBookYearRoutes {
         }
     }
 
-    static func lockForm(_ c: HosoContext, _ s: Session, schools: [String]) -> HTML {
-        el("form", [("method", "post"), ("action", "/term-locks/lock"), ("id", "lock-form")]) {
+    static func lockForm(_ c: HosoContext, _ s: Session, schools: [String], typed: Form? = nil, problem: HosoError? = nil) -> HTML {
+        // The problem goes beside the field it names; one about no field in particular goes above the button.
+        let fields = ["school", "year", "term", "class", "subject"]
+        let at = problem.flatMap { p in typed == nil ? nil : (p.location.flatMap { fields.contains($0) ? $0 : nil } ?? "form") }
+        func error(_ name: String) -> HTML {
+            guard at == name, let p = problem else { return .empty }
+            return el("span", [("class", "field-error"), ("id", "err-lock-" + name), ("role", "alert")], text: c.t(Wording.problem(p)))
+        }
+        func invalid(_ name: String) -> [(String, String?)] {
+            at == name ? [("aria-invalid", "true"), ("aria-describedby", "err-lock-" + name)] : []
+        }
+        func chosen(_ name: String, _ value: String) -> (String, String?) { ("selected", typed?[name] == value ? "" : nil) }
+        return el("form", [("method", "post"), ("action", "/term-locks/lock"), ("id", "lock-form")]) {
             Pages.csrfField(s)
             el("h3", text: c.t("Khóa sổ một học kì", "Lock a term"))
             el("label") {
                 c.t("Trường", "School")
-                el("select", [("name", "school"), ("id", "lock-school")]) { for sc in schools { el("option", [("value", sc)], text: sc) } }
+                el("select", [("name", "school"), ("id", "lock-school")] + invalid("school")) {
+                    for sc in schools { el("option", [("value", sc), chosen("school", sc)], text: sc) }
+                }
+                error("school")
             }
             el("label") {
                 c.t("Năm học (ví dụ 2024-2025)", "School year (e.g. 2024-2025)")
-                el("input", [("name", "year"), ("id", "lock-year"), ("required", ""), ("pattern", "[0-9]{4}-[0-9]{4}")])
+                el(
+                    "input",
+                    [
+                        ("name", "year"), ("id", "lock-year"), ("required", ""), ("pattern", "[0-9]{4}-[0-9]{4}"),
+                        ("value", typed?["year"] ?? ""),
+                    ]
+                        + invalid("year"))
+                error("year")
             }
             el("label") {
                 c.t("Học kì", "Term")
-                el("select", [("name", "term"), ("id", "lock-term")]) {
-                    el("option", [("value", "HK1")], text: c.t("Học kì I", "Term I"))
-                    el("option", [("value", "HK2")], text: c.t("Học kì II", "Term II"))
+                el("select", [("name", "term"), ("id", "lock-term")] + invalid("term")) {
+                    el("option", [("value", "HK1"), chosen("term", "HK1")], text: c.t("Học kì I", "Term I"))
+                    el("option", [("value", "HK2"), chosen("term", "HK2")], text: c.t("Học kì II", "Term II"))
                 }
+                error("term")
             }
             el("label") {
                 c.t("Lớp (để trống: cả trường)", "Class (empty: the whole school)")
-                el("input", [("name", "class"), ("id", "lock-class")])
+                el("input", [("name", "class"), ("id", "lock-class"), ("value", typed?["class"] ?? "")] + invalid("class"))
+                error("class")
             }
             el("label") {
                 c.t("Môn (để trống: cả lớp)", "Subject (empty: the whole class)")
-                el("input", [("name", "subject"), ("id", "lock-subject")])
+                el("input", [("name", "subject"), ("id", "lock-subject"), ("value", typed?["subject"] ?? "")] + invalid("subject"))
+                error("subject")
             }
+            error("form")
             el("button", [("type", "submit"), ("id", "lock-submit")], text: c.t("Khóa sổ", "Lock"))
         }
     }

@@ -93,7 +93,9 @@ enum LedgerRoutes {
             let s = try context.signedIn()
             let p = try await ledgerPage(request, state: state, session: s, api: false)
             return htmlResponse(
-                pagePage(context, ledger: p.ledger, page: p.page, title: p.title, entries: p.entries, hasScan: p.scan != nil))
+                pagePage(
+                    context, ledger: p.ledger, page: p.page, title: p.title, entries: p.entries, hasScan: p.scan != nil,
+                    name: p.name ?? Wording.ledger(school: "", year: nil)))
         }
 
         readers.get("/ledger/scan") { request, context -> Response in
@@ -120,6 +122,10 @@ enum LedgerRoutes {
         var entries: [[String: String]]
         /// Where the page's scan is served, when it has one.
         var scan: String?
+        /// The ledger by school and year, for the screen (not in the JSON, which keeps the id).
+        var name: LocalizedText? = nil
+
+        enum CodingKeys: String, CodingKey { case ledger, page, title, entries, scan }
     }
 
     static func ledgerPage(_ request: Request, state: ServerState, session s: Session, api: Bool) async throws -> PageOut {
@@ -146,7 +152,8 @@ enum LedgerRoutes {
             return PageOut(
                 ledger: ledger, page: page,
                 title: "\(body["title"]?.stringValue ?? "") \(body["year"]?.integerValue.map(String.init) ?? "")",
-                entries: rows, scan: scan)
+                entries: rows, scan: scan,
+                name: Wording.ledger(school: body["school"]?.stringValue ?? "", year: body["year"]?.integerValue))
         }
         try await state.audit(actor: s.user.name, action: "read", target: "ledger-page:\(ledger)#\(page)", detail: api ? "api" : "")
         return out
@@ -219,10 +226,12 @@ enum LedgerRoutes {
                             for h in hits {
                                 el("tr") {
                                     el("td", text: h.fullName)
-                                    el("td", text: h.dateOfBirth)
+                                    el("td", text: Wording.date(h.dateOfBirth))
                                     el("td", text: h.placeOfBirth)
                                     el("td", text: h.serial)
-                                    el("td", text: "\(h.ledger) #\(h.ledgerNumber)")
+                                    el(
+                                        "td", [("data-record", h.ledger)],
+                                        text: c.t(Wording.ledger(school: h.school, year: h.year, number: h.ledgerNumber)))
                                     el("td") {
                                         if let p = h.page {
                                             el(
@@ -240,9 +249,11 @@ enum LedgerRoutes {
         }
     }
 
-    static func pagePage(_ c: HosoContext, ledger: String, page: Int, title: String, entries: [[String: String]], hasScan: Bool) -> HTML {
-        Pages.layout(c, title: "\(ledger) — " + c.t("trang \(page)", "page \(page)")) {
-            el("p", text: title)
+    static func pagePage(
+        _ c: HosoContext, ledger: String, page: Int, title: String, entries: [[String: String]], hasScan: Bool, name: LocalizedText
+    ) -> HTML {
+        Pages.layout(c, title: c.t(name) + " — " + c.t("trang \(page)", "page \(page)")) {
+            el("p", [("data-record", ledger)], text: title)
             el("div", [("class", "actions")]) {
                 el("div", [("class", "card scan")]) {
                     if hasScan {
@@ -261,12 +272,16 @@ enum LedgerRoutes {
                     el("table", [("id", "page-entries")]) {
                         el("thead") {
                             el("tr") {
-                                for (_, vi, en) in ClerkRoutes.entryFields { el("th", text: c.t(vi, en)) }
+                                for (_, vi, en) in ClerkRoutes.entryFields { el("th", [("scope", "col")], text: c.t(vi, en)) }
                             }
                         }
                         el("tbody") {
                             for e in entries {
-                                el("tr") { for (k, _, _) in ClerkRoutes.entryFields { el("td", text: e[k] ?? "") } }
+                                el("tr") {
+                                    for (k, _, _) in ClerkRoutes.entryFields {
+                                        el("td", text: k == "dateOfBirth" ? Wording.date(e[k] ?? "") : e[k] ?? "")
+                                    }
+                                }
                             }
                         }
                     }

@@ -37,9 +37,13 @@ enum Pages {
                 el("link", [("rel", "stylesheet"), ("href", "/static/app.css")])
             }
             el("body") {
+                // Keyboard users jump past the menu straight to the page's content.
+                el(
+                    "a", [("href", "#main"), ("class", "skip-link")],
+                    text: context.t("Bỏ qua menu, đến nội dung chính", "Skip to the main content"))
                 el("header") {
                     el("a", [("href", "/"), ("class", "brand")], text: "hồ sơ")
-                    el("nav") {
+                    el("nav", [("aria-label", context.t("Các mục chính", "Main sections"))]) {
                         for item in nav
                         where context.session.map({ item.roles.contains($0.user.role) })
                             ?? (item.path == "/verify" || item.path == "/download" || item.path == "/online")
@@ -49,7 +53,12 @@ enum Pages {
                     }
                     el("div", [("class", "who")]) {
                         el(
-                            "a", [("href", "?lang=\(other.rawValue)"), ("id", "lang-switch")], text: other == .en ? "English" : "Tiếng Việt"
+                            "a",
+                            [
+                                ("href", "?lang=\(other.rawValue)"), ("id", "lang-switch"), ("lang", other.rawValue),
+                                ("hreflang", other.rawValue),
+                            ],
+                            text: other == .en ? "English" : "Tiếng Việt"
                         )
                         if let s = context.session {
                             el("span", text: "\(s.user.displayName) · \(context.t(s.user.role.title))")
@@ -62,7 +71,7 @@ enum Pages {
                         }
                     }
                 }
-                el("main") {
+                el("main", [("id", "main"), ("tabindex", "-1")]) {
                     el("h1", text: title)
                     body()
                 }
@@ -76,28 +85,39 @@ enum Pages {
         el("input", [("type", "hidden"), ("name", "_csrf"), ("value", s.csrf)])
     }
 
-    static func errorPage(context: HosoContext, status: HTTPResponse.Status, problems: [HosoError]) -> Response {
-        let page = layout(context, title: context.t("Không thực hiện được", "Could not do this") + " (\(status.code))") {
-            el("ul", [("class", "errors")]) {
-                // The reader sees what went wrong in words; the code and where (a record id, a form field) stay in
-                // the page for support and scripts, not in the text a clerk, teacher or citizen reads.
-                for p in problems {
-                    el("li", [("data-code", p.code.rawValue), ("data-location", p.location)], text: context.t(p.message))
+    /// An error in words: what went wrong, what to do next, and a way back. The codes and where they happened stay
+    /// in data attributes for support and scripts, never in the text a clerk, teacher or citizen reads.
+    static func errorPage(
+        context: HosoContext, status: HTTPResponse.Status, problems: [HosoError], back: String? = nil
+    ) -> Response {
+        let category = problems.httpCategory
+        let page = layout(context, title: context.t("Chưa thực hiện được", "This could not be done")) {
+            el("div", [("role", "alert")]) {
+                el("ul", [("class", "errors"), ("id", "problems")]) {
+                    for p in problems {
+                        el("li", [("data-code", p.code.rawValue), ("data-location", p.location)], text: context.t(Wording.problem(p)))
+                    }
                 }
             }
-            el("p") { el("a", [("href", "/")], text: context.t("Về trang chính", "Back to the start page")) }
+            el("p", [("class", "next-step"), ("id", "next-step")], text: context.t(Wording.nextStep(category)))
+            el("p", [("class", "actions")]) {
+                if let back = safeNext(back), back != "/" {
+                    el("a", [("href", back), ("id", "go-back")], text: context.t("← Quay lại trang trước", "← Back to the previous page"))
+                }
+                el("a", [("href", "/"), ("id", "go-home")], text: context.t("Về trang chính", "Back to the start page"))
+            }
         }
         return htmlResponse(page, status: status)
     }
 
     static func loginPage(
         context: HosoContext, state: ServerState, next: String?, status: HTTPResponse.Status,
-        message: String?
+        message: String?, typedUser: String = ""
     ) -> Response {
         // Double-submit token: the same random value as a cookie and as a hidden field.
         let token = (try? SecureRandom.token()) ?? "x"
         let page = layout(context, title: context.t("Đăng nhập", "Sign in")) {
-            if let message { el("p", [("class", "error"), ("role", "alert")], text: message) }
+            if let message { el("p", [("class", "error"), ("role", "alert"), ("id", "login-error")], text: message) }
             if status == .unauthorized && message == nil {
                 el("p", [("class", "note")], text: context.t("Trang này cần đăng nhập.", "This page needs you to sign in."))
             }
@@ -106,7 +126,12 @@ enum Pages {
                 el("input", [("type", "hidden"), ("name", "next"), ("value", safeNext(next) ?? "/")])
                 el("label") {
                     context.t("Tên đăng nhập", "User name")
-                    el("input", [("name", "user"), ("id", "user"), ("autocomplete", "username"), ("required", ""), ("autofocus", "")])
+                    el(
+                        "input",
+                        [
+                            ("name", "user"), ("id", "user"), ("autocomplete", "username"), ("required", ""), ("autofocus", ""),
+                            ("value", typedUser.isEmpty ? nil : typedUser),
+                        ])
                 }
                 el("label") {
                     context.t("Mật khẩu", "Password")
@@ -193,7 +218,9 @@ enum AuthRoutes {
                 return r
             case .failure(let e):
                 let status = httpStatus(for: [e])
-                var r = Pages.loginPage(context: context, state: state, next: form["next"], status: status, message: context.t(e.message))
+                var r = Pages.loginPage(
+                    context: context, state: state, next: form["next"], status: status, message: context.t(e.message),
+                    typedUser: String(name.prefix(100)))
                 if e.code == .loginThrottled, let after = e.cause { r.headers[.retryAfter] = after }
                 return r
             }

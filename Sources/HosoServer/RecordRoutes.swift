@@ -20,6 +20,10 @@ enum RecordRoutes {
         var signers: [String]
         var earlierRevisionsSigned: Int
         var conflict: Bool
+        /// Each signer and their result in words, for the screens (the JSON keeps `signers` with the codes).
+        var signerWords: [LocalizedText] = []
+
+        enum CodingKeys: String, CodingKey { case record, indication, signers, earlierRevisionsSigned, conflict }
 
         init(record: String, indication: String, signers: [String], earlierRevisionsSigned: Int, conflict: Bool) {
             self.record = record
@@ -37,7 +41,28 @@ enum RecordRoutes {
                     "\($0.report.signer ?? "?") (\($0.report.indication.rawValue)\($0.report.reason.map { " " + $0.rawValue } ?? ""))"
                 },
                 earlierRevisionsSigned: r.earlierRevisionsSigned, conflict: false)
+            signerWords = r.signatures.map { Wording.signer($0.report) }
         }
+    }
+
+    /// Each record by what it is (school, class, subject, term; a ledger by school and year; a request by its
+    /// number and holder), for the screens: people do not read record ids.
+    static func names(_ ids: [String], state: ServerState) async -> [String: LocalizedText] {
+        (try? await state.archive.with { a in
+            var out = [String: LocalizedText]()
+            for id in ids {
+                // A record in conflict has no single current revision: its first head names it just as well.
+                guard let head = (try? a.heads(record: id))?.first.flatMap(ObjectID.init(hex:)), let rev = try? a.revision(head)
+                else { continue }
+                if let name = Wording.record(type: rev.recordType, id: id, body: rev.body) { out[id] = name }
+            }
+            return out
+        }) ?? [:]
+    }
+
+    /// A record's name, or its kind when its body does not say more.
+    static func name(_ names: [String: LocalizedText], _ id: String, type: String) -> LocalizedText {
+        names[id] ?? Wording.recordType(type)
     }
 
     struct Listing: Encodable, Sendable {
@@ -133,12 +158,16 @@ enum RecordRoutes {
             let s = try context.signedIn()
             let l = try await listing(request, state: state, session: s)
             try await state.audit(actor: s.user.name, action: "read", target: "records:\(l.type)", detail: "from \(l.from)")
-            return htmlResponse(page(context, type: l.type, rows: l.rows, from: l.from, total: l.total, conflicts: l.conflicts))
+            let names = await names(l.rows.map(\.record) + l.conflicts.map(\.recordId), state: state)
+            return htmlResponse(
+                page(context, type: l.type, rows: l.rows, from: l.from, total: l.total, conflicts: l.conflicts, names: names))
         }
 
         readers.get("/record") { request, context -> Response in
             let s = try context.signedIn()
-            return htmlResponse(recordPage(context, try await record(request, state: state, session: s, api: false)))
+            let r = try await record(request, state: state, session: s, api: false)
+            let name = Wording.record(type: r.type, id: r.id, body: r.current) ?? Wording.recordType(r.type)
+            return htmlResponse(recordPage(context, r, name: name, offset: await Wording.officeOffset(state)))
         }
 
         readers.get("/api/records") { request, context -> Response in
@@ -154,36 +183,48 @@ enum RecordRoutes {
         }
     }
 
-    static func recordPage(_ c: HosoContext, _ r: RecordOut) -> HTML {
-        Pages.layout(c, title: r.id) {
-            el("p") {
-                el("span", [("class", "badge \(r.signature.indication)"), ("id", "record-indication")], text: r.signature.indication)
-                " \(r.type) · " + r.signature.signers.joined(separator: "; ")
+    static func recordPage(_ c: HosoContext, _ r: RecordOut, name: LocalizedText, offset: Int) -> HTML {
+        Pages.layout(c, title: c.t(name)) {
+            el("p", [("data-record", r.id)]) {
+                el(
+                    "span",
+                    [
+                        ("class", "badge \(r.signature.indication)"), ("id", "record-indication"),
+                        ("data-indication", r.signature.indication),
+                    ],
+                    text: c.t(Wording.indication(r.signature.indication)))
+                " " + c.t(Wording.recordType(r.type))
+            }
+            if !r.signature.signerWords.isEmpty {
+                el("ul", [("id", "signers")]) { for w in r.signature.signerWords { el("li", text: c.t(w)) } }
             }
             if r.heads.count > 1 {
                 el(
                     "p", [("class", "error")],
-                    text: c.t("Xung đột: \(r.heads.count) bản mới nhất song song", "Conflict: \(r.heads.count) parallel latest revisions"))
+                    text: c.t(
+                        "Xung đột: có \(r.heads.count) bản mới nhất song song, cần hợp nhất",
+                        "Conflict: \(r.heads.count) parallel latest versions, to be merged"))
             }
-            el("h2", text: c.t("Lịch sử các bản", "Revision history"))
+            el("h2", text: c.t("Lịch sử các lần ghi", "History of changes"))
             el("div", [("class", "table-wrap")]) {
                 el("table", [("id", "history")]) {
                     el("thead") {
                         el("tr") {
-                            for h in [
-                                c.t("Bản", "Revision"), c.t("Thời gian", "Time"), c.t("Người ghi", "Author"), c.t("Lý do", "Reason"),
-                                c.t("Bản trước", "Parents"),
-                            ] { el("th", text: h) }
+                            for h in [c.t("Lần", "No."), c.t("Thời gian", "Time"), c.t("Người ghi", "Author"), c.t("Lý do", "Reason")] {
+                                el("th", [("scope", "col")], text: h)
+                            }
                         }
                     }
                     el("tbody") {
-                        for h in r.history.reversed() {
+                        for (n, h) in r.history.enumerated().reversed() {
                             el("tr", [("data-revision", h.id)]) {
-                                el("td") { el("code", text: String(h.id.prefix(12))) }
-                                el("td", text: h.time)
+                                el("td") {
+                                    String(n + 1)
+                                    if h.parents.count > 1 { " " + c.t("(hợp nhất)", "(merge)") }
+                                }
+                                el("td", text: Wording.time(h.time, offset: offset))
                                 el("td", text: h.author)
                                 el("td", text: h.reason ?? "")
-                                el("td", text: h.parents.map { String($0.prefix(12)) }.joined(separator: ", "))
                             }
                         }
                     }
@@ -192,11 +233,18 @@ enum RecordRoutes {
         }
     }
 
-    static func page(_ c: HosoContext, type: String, rows: [Row], from: Int, total: Int, conflicts: [Archive.Conflict]) -> HTML {
+    static func page(
+        _ c: HosoContext, type: String, rows: [Row], from: Int, total: Int, conflicts: [Archive.Conflict],
+        names: [String: LocalizedText]
+    ) -> HTML {
         Pages.layout(c, title: c.t("Chữ ký của các hồ sơ", "Signatures of the records")) {
-            el("p") {
+            el("nav", [("aria-label", c.t("Loại hồ sơ", "Kinds of records")), ("class", "types")]) {
                 for t in types {
-                    if t == type { el("strong", text: t) } else { el("a", [("href", "/records?type=\(t)")], text: t) }
+                    if t == type {
+                        el("strong", [("aria-current", "page")], text: c.t(Wording.recordType(t)))
+                    } else {
+                        el("a", [("href", "/records?type=\(t)")], text: c.t(Wording.recordType(t)))
+                    }
                     " "
                 }
             }
@@ -205,28 +253,41 @@ enum RecordRoutes {
                 el("p", [("class", "note"), ("id", "no-conflicts")], text: c.t("Không có.", "None."))
             } else {
                 el("ul", [("id", "conflicts")]) {
-                    for x in conflicts { el("li", text: "\(x.recordId): " + x.heads.map { String($0.prefix(12)) }.joined(separator: ", ")) }
+                    for x in conflicts {
+                        el("li", [("data-record", x.recordId)]) {
+                            el(
+                                "a", [("href", "/record?id=" + GradeBookRoutes.queryEscape(x.recordId))],
+                                text: c.t(name(names, x.recordId, type: type)))
+                            " " + c.t("— \(x.heads.count) bản song song", "— \(x.heads.count) parallel versions")
+                        }
+                    }
                 }
             }
-            el("h2", text: c.t("\(type): \(total) hồ sơ", "\(type): \(total) records"))
+            el("h2", text: c.t("\(Wording.recordType(type).vi): \(total) hồ sơ", "\(Wording.recordType(type).en): \(total) records"))
             el("div", [("class", "table-wrap")]) {
                 el("table", [("id", "records")]) {
                     el("thead") {
                         el("tr") {
-                            for h in [c.t("Hồ sơ", "Record"), c.t("Kết quả", "Result"), c.t("Người ký", "Signers")] { el("th", text: h) }
+                            for h in [c.t("Hồ sơ", "Record"), c.t("Kết quả", "Result"), c.t("Người ký", "Signers")] {
+                                el("th", [("scope", "col")], text: h)
+                            }
                         }
                     }
                     el("tbody") {
                         for r in rows {
-                            el("tr", [("data-indication", r.indication)]) {
-                                el("td") { el("a", [("href", "/record?id=" + GradeBookRoutes.queryEscape(r.record))], text: r.record) }
+                            el("tr", [("data-indication", r.indication), ("data-record", r.record)]) {
                                 el("td") {
-                                    el("span", [("class", "badge \(r.indication)")], text: r.indication)
+                                    el(
+                                        "a", [("href", "/record?id=" + GradeBookRoutes.queryEscape(r.record))],
+                                        text: c.t(name(names, r.record, type: type)))
+                                }
+                                el("td") {
+                                    el("span", [("class", "badge \(r.indication)")], text: c.t(Wording.indication(r.indication)))
                                     if r.indication == "UNSIGNED" && r.earlierRevisionsSigned > 0 {
                                         " " + c.t("(bản trước đã ký: cần ký lại)", "(an earlier revision was signed: sign again)")
                                     }
                                 }
-                                el("td", text: r.signers.joined(separator: "; "))
+                                el("td", text: r.signerWords.map { c.t($0) }.joined(separator: "; "))
                             }
                         }
                     }

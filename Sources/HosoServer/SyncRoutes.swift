@@ -30,7 +30,9 @@ enum SyncRoutes {
         // What people see of sync: this node, each peer's last sync and what waits to go out, and the conflicts.
         let readers = router.group().add(middleware: RequireRole(RecordRoutes.roles))
         readers.get("/sync-status") { _, context -> Response in
-            htmlResponse(page(context, try await status(state)))
+            let st = try await status(state)
+            let names = await RecordRoutes.names(st.conflicts.map(\.recordId), state: state)
+            return htmlResponse(page(context, st, names: names, offset: await Wording.officeOffset(state)))
         }
 
         readers.get("/api/sync-status") { _, context -> Response in
@@ -67,7 +69,7 @@ enum SyncRoutes {
     }
 
     /// An incident in plain words for the people at the screen (no codes): whose log, what it means, what to do.
-    static func incidentText(_ c: HosoContext, _ i: WitnessIncident) -> String {
+    static func incidentText(_ c: HosoContext, _ i: WitnessIncident, offset: Int = 7 * 3600) -> String {
         let ours = i.detectedBy != "here"
         let what =
             i.kind == .rollback
@@ -77,60 +79,72 @@ enum SyncRoutes {
         let by = ours ? c.t(" (\(i.detectedBy) phát hiện)", " (found by \(i.detectedBy))") : ""
         return who + " " + what + by + ", "
             + c.t(
-                "phát hiện lúc \(i.detected). Có thể máy đã được khôi phục từ bản sao cũ, bị xóa bớt dữ liệu, hoặc hai máy đang dùng chung một danh tính. Nhật ký này không được xác nhận. Dữ liệu vẫn được đồng bộ, không mất gì; hai bản ghi mâu thuẫn đã được lưu làm bằng chứng. Hãy báo ngay cho người quản trị.",
-                "found at \(i.detected). The machine may have been restored from an old copy, had data removed, or two machines may share one identity. This log was not confirmed. The data still synced and nothing was lost; the two conflicting records are kept as evidence. Tell the administrator now."
+                "phát hiện lúc \(Wording.time(i.detected, offset: offset)). Có thể máy đã được khôi phục từ bản sao cũ, bị xóa bớt dữ liệu, hoặc hai máy đang dùng chung một danh tính. Nhật ký này không được xác nhận. Dữ liệu vẫn được đồng bộ, không mất gì; hai bản ghi mâu thuẫn đã được lưu làm bằng chứng. Hãy báo ngay cho người quản trị.",
+                "found at \(Wording.time(i.detected, offset: offset)). The machine may have been restored from an old copy, had data removed, or two machines may share one identity. This log was not confirmed. The data still synced and nothing was lost; the two conflicting records are kept as evidence. Tell the administrator now."
             )
     }
 
-    static func page(_ c: HosoContext, _ st: StatusOut) -> HTML {
+    /// A node's role in words.
+    static func role(_ r: NodeRole) -> LocalizedText {
+        r == .school ? .both("máy của trường", "a school's machine") : .both("máy của phòng/sở", "the office's machine")
+    }
+
+    static func page(_ c: HosoContext, _ st: StatusOut, names: [String: LocalizedText] = [:], offset: Int = 7 * 3600) -> HTML {
         Pages.layout(c, title: c.t("Đồng bộ", "Sync")) {
             if !st.incidents.isEmpty {
                 el("section", [("class", "card error"), ("id", "log-incidents"), ("role", "alert")]) {
                     el("h2", text: c.t("Cảnh báo: nhật ký không khớp", "Warning: a log does not match"))
                     el("ul") {
-                        for i in st.incidents { el("li", [("data-kind", i.kind.rawValue)], text: incidentText(c, i)) }
+                        for i in st.incidents { el("li", [("data-kind", i.kind.rawValue)], text: incidentText(c, i, offset: offset)) }
                     }
                 }
             }
             if let n = st.node {
                 el("dl", [("class", "card"), ("id", "node")]) {
                     el("dt", text: c.t("Nút này", "This node"))
-                    el("dd", text: "\(n.name) (\(n.role.rawValue))")
-                    el("dt", text: c.t("Mã nút", "Node id"))
-                    el("dd") { el("code", [("id", "node-id")], text: n.node) }
-                    el("dt", text: c.t("Chứng thư nút hết hạn", "Node certificate expires"))
-                    el("dd", text: n.notAfter)
+                    el("dd", [("data-node", n.node), ("id", "node-name")], text: "\(n.name) (\(c.t(role(n.role))))")
+                    el("dt", text: c.t("Chứng thư của máy hết hạn", "The machine's certificate expires"))
+                    el("dd", text: Wording.date(n.notAfter, offset: offset))
                 }
             } else {
                 el(
                     "p", [("class", "note"), ("id", "no-node")],
-                    text: c.t("Kho này chưa là nút đồng bộ (`hoso node init`).", "This archive is not a sync node yet (`hoso node init`)."))
+                    text: c.t(
+                        "Máy này chưa được thiết lập để đồng bộ với máy khác; người quản trị hệ thống làm việc này.",
+                        "This machine is not set up to sync with others yet; the system administrator does this."))
             }
             el("h2", text: c.t("Các nút ngang hàng", "Peers"))
             if st.peers.isEmpty {
-                el("p", [("class", "note"), ("id", "no-peers")], text: c.t("Chưa có (`hoso peer add`).", "None yet (`hoso peer add`)."))
+                el(
+                    "p", [("class", "note"), ("id", "no-peers")],
+                    text: c.t("Chưa có máy nào; người quản trị hệ thống thêm.", "None yet; the system administrator adds them."))
             } else {
                 el("div", [("class", "table-wrap")]) {
                     el("table", [("id", "peers")]) {
                         el("thead") {
                             el("tr") {
                                 for h in [
-                                    c.t("Tên", "Name"), c.t("Mã nút", "Node id"), c.t("Vai trò", "Role"), c.t("Phạm vi", "Scope"),
+                                    c.t("Tên", "Name"), c.t("Loại máy", "Kind"), c.t("Phạm vi", "Scope"),
                                     c.t("Đồng bộ lần cuối", "Last sync"), c.t("Gói đã gửi / đã nhận", "Bundles sent / imported"),
                                     c.t("Chờ gửi", "Waiting to go out"), c.t("Đã gửi, chưa xác nhận", "Sent, not acknowledged"),
                                 ] {
-                                    el("th", text: h)
+                                    el("th", [("scope", "col")], text: h)
                                 }
                             }
                         }
                         el("tbody") {
                             for p in st.peers {
-                                el("tr", [("data-peer", p.peer.name)]) {
+                                el("tr", [("data-peer", p.peer.name), ("data-node", p.peer.node)]) {
                                     el("td", text: p.peer.name)
-                                    el("td") { el("code", text: String(p.peer.node.prefix(16))) }
-                                    el("td", text: p.peer.role.rawValue)
-                                    el("td", text: p.peer.scope.joined(separator: ", "))
-                                    el("td", [("class", "last-sync")], text: p.lastSync ?? c.t("chưa bao giờ", "never"))
+                                    el("td", text: c.t(role(p.peer.role)))
+                                    el(
+                                        "td", [("data-scope", p.peer.scope.joined(separator: " "))],
+                                        text: p.peer.scope.contains("*")
+                                            ? c.t("mọi hồ sơ", "every record")
+                                            : c.t("\(p.peer.scope.count) nhóm hồ sơ", "\(p.peer.scope.count) groups of records"))
+                                    el(
+                                        "td", [("class", "last-sync")],
+                                        text: p.lastSync.map { Wording.time($0, offset: offset) } ?? c.t("chưa bao giờ", "never"))
                                     el("td", text: "\(p.lastBundleSent) / \(p.lastBundleImported)")
                                     el(
                                         "td", [("class", "waiting")],
@@ -150,9 +164,11 @@ enum SyncRoutes {
             } else {
                 el("ul", [("id", "conflicts")]) {
                     for x in st.conflicts {
-                        el("li") {
-                            el("a", [("href", "/record?id=" + GradeBookRoutes.queryEscape(x.recordId))], text: x.recordId)
-                            ": " + x.heads.map { String($0.prefix(12)) }.joined(separator: ", ")
+                        el("li", [("data-record", x.recordId)]) {
+                            el(
+                                "a", [("href", "/record?id=" + GradeBookRoutes.queryEscape(x.recordId))],
+                                text: c.t(names[x.recordId] ?? .both("Hồ sơ", "Record")))
+                            " " + c.t("— \(x.heads.count) bản song song", "— \(x.heads.count) parallel versions")
                         }
                     }
                 }

@@ -45,11 +45,7 @@ enum TeacherRoutes {
                     .both("Môn này đánh giá bằng nhận xét, không nhập điểm số", "This subject is assessed by comments, not marks"),
                     location: "id")
             }
-            var cellErrors = [String: String]()
-            for name in markFields(book) {
-                guard let typed = form.value(name) else { continue }
-                do { _ = try Mark.parse(typed) } catch let e as HosoError { cellErrors[name] = context.t(e.message) } catch {}
-            }
+            var cellErrors = GradeBookRoutes.cellErrors(form: form, book: book, lang: context.lang)
             let locked = standing == .locked || standing == .correctionPending
             let reason = form.value("reason")
             if locked && reason == nil {
@@ -78,7 +74,14 @@ enum TeacherRoutes {
                         actor: s.user.name, action: "write", target: "gradebook:\(id)", detail: locked ? "correction-request" : "marks")
                     return redirect("/my-classes/marks?id=\(GradeBookRoutes.queryEscape(id))&done=\(locked ? "requested" : "saved")")
                 } catch let e as HosoProblems {
-                    problems = e.problems
+                    // A problem about one cell is shown beside it; the rest above the table.
+                    for p in e.problems {
+                        if let field = GradeBookRoutes.cellField(p.location), cellErrors[field] == nil {
+                            cellErrors[field] = context.t(p.message)
+                        } else {
+                            problems.append(p)
+                        }
+                    }
                 } catch let e as HosoError where e.code == .correctionState || e.code == .termLocked {
                     problems = [e]
                 }
@@ -128,7 +131,7 @@ enum TeacherRoutes {
                 let first = rows[0]
                 el("section", [("class", "card class")]) {
                     el("h2", text: c.t("Lớp \(first.className)", "Class \(first.className)"))
-                    el("p", text: "\(first.school) · " + c.t("Năm học ", "School year ") + first.schoolYear)
+                    el("p", text: "\(first.school) · " + c.t("Năm học ", "School year ") + Wording.schoolYear(first.schoolYear))
                     el("table", [("class", "my-books")]) {
                         el("thead") {
                             el("tr") {
@@ -142,7 +145,7 @@ enum TeacherRoutes {
                             for b in rows {
                                 el("tr") {
                                     el("td", text: b.subject)
-                                    el("td", text: c.t(b.term.label, b.term == .hk1 ? "Term I" : "Term II"))
+                                    el("td", text: c.t(Wording.term(b.term)))
                                     el("td") { standingText(c, b.standing) }
                                     el("td") {
                                         el(
@@ -186,8 +189,8 @@ enum TeacherRoutes {
                 "\(info.subject) — Lớp \(info.className) — \(info.term.label)",
                 "\(info.subject) — Class \(info.className) — \(info.term.label)")
         ) {
-            el("p") {
-                "\(info.school) · " + c.t("Năm học ", "School year ") + info.schoolYear + " · "
+            el("p", [("data-record", id)]) {
+                c.t(Wording.gradeBook(info)) + " · "
                 standingText(c, standing)
             }
             el("p") { el("a", [("href", "/my-classes")], text: c.t("← Lớp của tôi", "← My classes")) }
@@ -217,18 +220,7 @@ enum TeacherRoutes {
                         "The term is locked: saving sends the change as a correction request, which needs a reason and the principal's approval."
                     ))
             }
-            if !problems.isEmpty {
-                el("ul", [("class", "errors"), ("role", "alert"), ("id", "problems")]) {
-                    for p in problems { el("li", text: c.t(p.message)) }
-                }
-            }
-            if !cellErrors.isEmpty {
-                el(
-                    "p", [("class", "errors"), ("role", "alert"), ("id", "cell-errors")],
-                    text: c.t(
-                        "Có \(cellErrors.count) ô chưa đúng; lỗi ghi ngay cạnh ô. Điểm viết như 7,5 (từ 0 đến 10).",
-                        "\(cellErrors.count) cells need fixing; each error is beside its cell. Write marks like 7,5 (0 to 10)."))
-            }
+            GradeBookRoutes.markProblems(c, problems, cellErrors: cellErrors)
             if info.assessment != .scored {
                 el(
                     "p", [("class", "note"), ("id", "comments-only")],

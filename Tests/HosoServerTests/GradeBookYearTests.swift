@@ -112,7 +112,7 @@ import Testing
 
             // The principal sees the request with its reason and approves it.
             try await p.get("/term-locks")
-            #expect(p.lastBody.contains("Cộng sót điểm bài thi") && p.lastBody.contains("Toán — Lớp 9A"))
+            #expect(p.lastBody.contains("Cộng sót điểm bài thi") && p.lastBody.contains("Sổ điểm môn Toán, lớp 9A"))
             #expect(p.lastBody.contains("Lò Văn An — CK: 9,5 → 10,0"), "the change is shown")
             let requests = try await p.get("/api/corrections")
             let pending = try #require(try JSONSerialization.jsonObject(with: Data(requests.body.readableBytesView)) as? [[String: Any]])
