@@ -246,6 +246,8 @@ public final class Archive: Sendable {
     public typealias Conflict = HosoIndex.RecordConflict
     /// What a person typed to find ledger entries (``find(_:limit:)``).
     public typealias FindRequest = HosoIndex.FindRequest
+    /// One ledger entry as the index holds it (a ``find(_:limit:)`` hit).
+    public typealias EntryRow = HosoIndex.EntryRow
 
     // MARK: - Reading
 

@@ -21,7 +21,7 @@ enum AccessTable {
     static let roles: [String: Set<Role>] = [
         // Requests and the copies issued for them: the office's clerks and head; citizens' data, audited.
         "GET /requests": clerks, "POST /requests": clerks, "GET /requests/{id}": clerks, "POST /requests/{id}/issue": clerks,
-        "POST /requests/{id}/refuse": clerks, "GET /requests/{id}/copies/{n}": clerks,
+        "POST /requests/{id}/refuse": clerks, "POST /requests/{id}/entry": clerks, "GET /requests/{id}/copies/{n}": clerks,
         // The proof a citizen uploaded with an online request (`OnlineRequestRoutes`): clerks only, audited.
         "GET /requests/{id}/proof": clerks,
         // The walk-in request from a ledger entry, its receipt, the print screen and the hand-over (`WalkInRoutes`).

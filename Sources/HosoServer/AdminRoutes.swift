@@ -169,7 +169,7 @@ enum AdminRoutes {
                 text: u.disabled
                     ? c.t("Đã khóa", "Disabled")
                     : u.mustChangePassword ? c.t("Phải đổi mật khẩu", "Must change password") : c.t("Đang dùng", "Active"))
-            el("td", text: PublicWording.day(u.createdAt))
+            el("td", text: Wording.date(u.createdAt))
             el("td") {
                 el("form", [("method", "post"), ("action", "/admin/users/\(u.name)/disable"), ("class", "inline")]) {
                     Pages.csrfField(s)
@@ -253,7 +253,7 @@ enum AdminRoutes {
                 default: break
                 }
             }
-            let offset = PublicWording.offsetSeconds(utcOffset)
+            let offset = Wording.offsetSeconds(utcOffset)
             var since: String?
             var until: String?
             if !from.isEmpty {
@@ -334,7 +334,7 @@ enum AdminRoutes {
                         for e in entries {
                             el("tr") {
                                 el("td", text: String(e.seq))
-                                el("td", text: PublicWording.time(e.at, utcOffset: utcOffset))
+                                el("td", text: Wording.time(e.at, offset: Wording.offsetSeconds(utcOffset)))
                                 el("td", text: e.actor)
                                 el("td", text: e.action)
                                 el("td", text: e.target)

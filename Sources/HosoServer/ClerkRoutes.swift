@@ -40,9 +40,12 @@ enum ClerkRoutes {
         clerks.get("/requests/:id") { _, context -> Response in
             let s = try context.signedIn()
             let id = try requestId(context)
-            let (r, entry) = try await state.archive.with { a in
+            let (r, entry, candidates) = try await state.archive.with { a in
                 let (_, r) = try a.request(id)
-                return (r, Result { try a.ledgerEntry(entryRef(of: r)) })
+                let entry = Result { try a.ledgerEntry(entryRef(of: r)) }
+                let open = r.status == .received || r.status == .checked
+                let candidates = open && (try? entry.get()) == nil ? (try? a.candidateEntries(for: r)) ?? [] : []
+                return (r, entry, candidates)
             }
             try await state.audit(
                 actor: s.user.name, action: "read", target: "request:\(id)",
@@ -50,7 +53,8 @@ enum ClerkRoutes {
             let settings = try await state.archive.with { try $0.officeSettings() }
             return htmlResponse(
                 requestPage(
-                    context, s, id: id, request: r, entry: entry, officeReady: state.config.officeIdentity != nil, settings: settings))
+                    context, s, id: id, request: r, entry: entry, candidates: candidates,
+                    officeReady: state.config.officeIdentity != nil, settings: settings))
         }
 
         forms.post("/requests/:id/issue") { _, context -> Response in
@@ -61,8 +65,8 @@ enum ClerkRoutes {
                 throw HosoError(
                     .notOfficeSigner,
                     .both(
-                        "Máy chủ chưa có khóa ký của cơ quan (hoso serve --office-key)",
-                        "The server has no office signing key (hoso serve --office-key)"))
+                        "Máy chủ chưa được cài khóa ký của cơ quan; hãy báo người quản trị hệ thống",
+                        "The server has no office signing key; tell the system administrator"))
             }
             let detail = try await state.archive.with { a in
                 try issueOrAnswer(a, id: id, office: office, state: state, clerk: s.user.name).detail
@@ -78,6 +82,18 @@ enum ClerkRoutes {
             let id = try requestId(context)
             _ = try await state.archive.with { try $0.refuseRequest(id, reason: form["reason"] ?? "", clerk: s.user.name) }
             try await state.audit(actor: s.user.name, action: "refuse", target: "request:\(id)")
+            return redirect("/requests/\(id)")
+        }
+
+        // The clerk names the ledger entry a request means when the request did not (an online request without the
+        // serial): chosen among the candidates its page lists.
+        forms.post("/requests/:id/entry") { _, context -> Response in
+            let s = try context.signedIn()
+            let form = try context.submittedForm()
+            let id = try requestId(context)
+            let entry = form["entry"] ?? ""
+            _ = try await state.archive.with { try $0.attachEntry(request: id, entryRef: entry, clerk: s.user.name) }
+            try await state.audit(actor: s.user.name, action: "check", target: "request:\(id)", detail: "entry \(entry)")
             return redirect("/requests/\(id)")
         }
 
@@ -181,7 +197,8 @@ enum ClerkRoutes {
         return NewCitizenRequest(
             kind: kind, requesterName: f.value("requester") ?? "", requesterId: f.value("requester-id"),
             relation: relation, proof: f.value("proof"), holderName: f.value("holder") ?? "",
-            holderDateOfBirth: f.value("holder-dob"), serial: f.value("serial"), ledgerRecordId: f.value("ledger"),
+            holderDateOfBirth: f.value("holder-dob").map { OnlineRequestForm.isoDate($0) ?? $0 }, serial: f.value("serial"),
+            ledgerRecordId: f.value("ledger"),
             ledgerNumber: number, askingBody: f.value("asking-body"), channel: channel, copies: copies)
     }
 
@@ -206,15 +223,8 @@ enum ClerkRoutes {
         k == .copy ? .both("Cấp bản sao", "Copy") : .both("Xác minh", "Verification")
     }
 
-    /// Times are shown in the office's local time.
-    static func local(_ iso: String) -> String {
-        guard let d = HosoClock.parse(iso) else { return iso }
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(secondsFromGMT: 7 * 3600)
-        f.dateFormat = "dd/MM/yyyy HH:mm"
-        return f.string(from: d)
-    }
+    /// Times are shown in local time (Vietnam's one time zone; the office's own offset where a page has its settings).
+    static func local(_ iso: String) -> String { Wording.time(iso) }
 
     // MARK: - Pages
 
@@ -295,8 +305,14 @@ enum ClerkRoutes {
         group {
             el("h2", text: c.t("Tiếp nhận yêu cầu mới", "Register a new request"))
             if !problems.isEmpty {
-                el("ul", [("class", "errors"), ("role", "alert")]) {
-                    for p in problems { el("li", text: (p.location.map { "\($0): " } ?? "") + c.t(p.message)) }
+                // The alert wraps the list (a list given the alert role stops being a list to screen readers); each
+                // problem is named by its field's label, never by the form's field key.
+                el("div", [("role", "alert")]) {
+                    el("ul", [("class", "errors")]) {
+                        for p in problems {
+                            el("li", text: (p.location.flatMap { fieldLabels[$0] }.map { "\(c.t($0)): " } ?? "") + c.t(p.message))
+                        }
+                    }
                 }
             }
             el("form", [("method", "post"), ("action", "/requests"), ("class", "card"), ("id", "new-request")]) {
@@ -309,7 +325,7 @@ enum ClerkRoutes {
                     CitizenRequest.Relation.allCases.map { ($0.rawValue, c.t(relationText($0))) }, form)
                 field("proof", c.t("Giấy tờ chứng minh quan hệ", "Proof of the relationship"), form)
                 field("holder", c.t("Họ tên người được cấp văn bằng", "Holder's name"), form)
-                field("holder-dob", c.t("Ngày sinh (YYYY-MM-DD)", "Date of birth (YYYY-MM-DD)"), form)
+                field("holder-dob", c.t("Ngày sinh (dd/mm/yyyy)", "Date of birth (dd/mm/yyyy)"), form)
                 field("serial", c.t("Số hiệu văn bằng", "Diploma serial"), form)
                 field("ledger", c.t("Hoặc: mã sổ gốc", "Or: ledger id"), form)
                 field("ledger-number", c.t("và số vào sổ", "and ledger number"), form)
@@ -325,6 +341,17 @@ enum ClerkRoutes {
             }
         }
     }
+
+    /// The new-request form's fields by the key a problem names, for its message.
+    static let fieldLabels: [String: LocalizedText] = [
+        "kind": .both("Loại yêu cầu", "Kind"), "requester": .both("Họ tên người yêu cầu", "Requester's name"),
+        "requester-id": .both("Số định danh", "Citizen ID"), "relation": .both("Quan hệ", "Relation"),
+        "proof": .both("Giấy tờ chứng minh quan hệ", "Proof of the relationship"),
+        "holder": .both("Họ tên người được cấp văn bằng", "Holder's name"), "holder-dob": .both("Ngày sinh", "Date of birth"),
+        "serial": .both("Số hiệu văn bằng", "Diploma serial"), "ledger": .both("Sổ gốc", "Ledger"),
+        "ledger-number": .both("Số vào sổ", "Ledger number"), "asking-body": .both("Cơ quan đề nghị xác minh", "Agency asking"),
+        "channel": .both("Hình thức", "Channel"), "copies": .both("Số bản", "Copies"),
+    ]
 
     static func field(_ name: String, _ label: String, _ form: Form?, value: String? = nil) -> HTML {
         el("label") {
@@ -344,7 +371,7 @@ enum ClerkRoutes {
 
     static func requestPage(
         _ c: HosoContext, _ s: Session, id: String, request r: CitizenRequest, entry: Result<LedgerEntryView, any Error>,
-        officeReady: Bool, settings: OfficeSettings = .defaults
+        candidates: [Archive.EntryRow] = [], officeReady: Bool, settings: OfficeSettings = .defaults
     ) -> HTML {
         let open = r.status == .received || r.status == .checked
         return Pages.layout(c, title: c.t("Yêu cầu \(id)", "Request \(id)")) {
@@ -367,6 +394,7 @@ enum ClerkRoutes {
                 entryCard(c, v)
             case .failure(let e):
                 el("p", [("class", "error"), ("id", "entry-missing")], text: (e as? HosoError).map { c.t($0.message) } ?? "\(e)")
+                if open { candidateList(c, s, id: id, candidates) }
             }
             if !r.issued.isEmpty {
                 el("h2", text: r.kind == .copy ? c.t("Bản sao đã cấp", "Copies issued") : c.t("Văn bản trả lời", "Answer letter"))
@@ -469,6 +497,61 @@ enum ClerkRoutes {
     }
 
     /// The ledger entry the request names, with its corrections and any revocation.
+    /// Entries that may be the one the request means, each with the button that names it (the clerk compares them
+    /// with the request's details above first).
+    static func candidateList(_ c: HosoContext, _ s: Session, id: String, _ rows: [Archive.EntryRow]) -> HTML {
+        group {
+            if rows.isEmpty {
+                el(
+                    "p", [("id", "no-candidates")],
+                    text: c.t(
+                        "Không tìm thấy dòng sổ gốc nào theo họ tên người được cấp; hãy tra sổ gốc hoặc từ chối yêu cầu với lý do.",
+                        "No ledger entry was found by the holder's name; search the ledgers, or refuse the request with a reason."))
+            } else {
+                el(
+                    "p",
+                    text: c.t(
+                        "Các dòng sổ gốc có thể đúng (so với thông tin của yêu cầu ở trên rồi chọn):",
+                        "Ledger entries that may be the one (compare them with the request above, then choose):"))
+                el("table", [("id", "candidates")]) {
+                    el("thead") {
+                        el("tr") {
+                            for h in [
+                                c.t("Họ và tên", "Full name"), c.t("Ngày sinh", "Date of birth"), c.t("Trường", "School"),
+                                c.t("Năm", "Year"), c.t("Số hiệu văn bằng", "Serial"), c.t("Chọn", "Choose"),
+                            ] {
+                                el("th", [("scope", "col")], text: h)
+                            }
+                        }
+                    }
+                    el("tbody") {
+                        for (i, e) in rows.enumerated() {
+                            el("tr") {
+                                el("td", text: e.fullName)
+                                el("td", text: Wording.date(e.dateOfBirth))
+                                el("td", text: e.school)
+                                el("td", text: String(e.year))
+                                el("td", text: e.serial)
+                                el("td") {
+                                    el("form", [("method", "post"), ("action", "/requests/\(id)/entry")]) {
+                                        Pages.csrfField(s)
+                                        el("input", [("type", "hidden"), ("name", "entry"), ("value", "\(e.recordId)#\(e.ledgerNumber)")])
+                                        el(
+                                            "button",
+                                            [
+                                                ("type", "submit"), ("id", "choose-\(i)"),
+                                                ("aria-label", c.t("Chọn dòng của \(e.fullName)", "Choose the entry of \(e.fullName)")),
+                                            ], text: c.t("Đúng dòng này", "This one"))
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     static func entryCard(_ c: HosoContext, _ v: LedgerEntryView) -> HTML {
         el("section", [("class", "card"), ("id", "entry")]) {
             el("dl") {

@@ -384,7 +384,7 @@ enum OnlineRequestRoutes {
                                 "input",
                                 [
                                     ("type", "password"), ("name", "digits"), ("id", "d-digits-\(i)"), ("inputmode", "numeric"),
-                                    ("maxlength", "4"), ("required", ""), ("autocomplete", "off"),
+                                    ("maxlength", "4"), ("required", ""),
                                 ])
                             el(
                                 "button", [("type", "submit"), ("id", "download-\(i)")],
@@ -414,7 +414,7 @@ enum OnlineRequestRoutes {
                     "input",
                     [
                         ("type", "password"), ("name", "digits"), ("id", "digits"), ("inputmode", "numeric"), ("maxlength", "4"),
-                        ("required", ""), ("autocomplete", "off"),
+                        ("required", ""),
                     ])
                 el("button", [("type", "submit"), ("id", "see-status")], text: c.t("Xem tình trạng", "See the status"))
             }

@@ -108,27 +108,4 @@ enum PublicWording {
         default: .both("Không hợp lệ", "Not valid")
         }
     }
-
-    /// "2026-03-05" (or a full ISO time) → "05/03/2026"; anything else as it is.
-    static func day(_ iso: String) -> String {
-        let p = iso.prefix(10).split(separator: "-")
-        return p.count == 3 && p[0].count == 4 ? "\(p[2])/\(p[1])/\(p[0])" : iso
-    }
-
-    /// An ISO 8601 UTC time as "05/03/2026 14:30" in the office's time zone ("+07:00").
-    static func time(_ iso: String, utcOffset: String) -> String {
-        guard let d = HosoClock.parse(iso) else { return iso }
-        let offset = offsetSeconds(utcOffset)
-        var cal = Calendar(identifier: .gregorian)
-        cal.timeZone = TimeZone(secondsFromGMT: offset) ?? .gmt
-        let c = cal.dateComponents([.year, .month, .day, .hour, .minute], from: d)
-        return String(format: "%02d/%02d/%04d %02d:%02d", c.day ?? 0, c.month ?? 0, c.year ?? 0, c.hour ?? 0, c.minute ?? 0)
-    }
-
-    /// "+07:00" → 25200.
-    static func offsetSeconds(_ utcOffset: String) -> Int {
-        let sign = utcOffset.hasPrefix("-") ? -1 : 1
-        let parts = utcOffset.dropFirst().split(separator: ":").compactMap { Int($0) }
-        return sign * ((parts.first ?? 7) * 3600 + (parts.count > 1 ? parts[1] : 0) * 60)
-    }
 }

@@ -460,11 +460,11 @@ enum VerifyRoutes {
             }
             if let d = r.issueDate {
                 el("dt", text: c.t("Ngày cấp", "Issued"))
-                el("dd", text: PublicWording.day(d))
+                el("dd", text: Wording.date(d))
             }
             for s in r.shown {
                 el("dt", text: fieldNames[s.field].map { c.t($0) } ?? s.field)
-                el("dd", text: s.field == "dateOfBirth" ? PublicWording.day(s.value) : s.value)
+                el("dd", text: s.field == "dateOfBirth" ? Wording.date(s.value) : s.value)
             }
             // Who signed reassures only when the check passed: a failed file never shows it.
             if let who = r.signedBy, r.indication == "PASSED" {
@@ -475,7 +475,7 @@ enum VerifyRoutes {
                 el("dt", text: c.t("Kiểm tra lúc", "Checked at"))
                 el(
                     "dd",
-                    text: PublicWording.time(at, utcOffset: office.utcOffset)
+                    text: Wording.time(at, offset: Wording.offsetSeconds(office.utcOffset))
                         + (r.timeProof == "timestamp"
                             ? c.t(" (dấu thời gian)", " (timestamp)") : c.t(" (thời điểm kiểm tra)", " (verification time)")))
             }

@@ -201,22 +201,26 @@ enum WalkInRoutes {
                         }
                         el("fieldset") {
                             el("legend", text: c.t("Người yêu cầu", "Who asks"))
-                            for r in CitizenRequest.Relation.allCases {
-                                el("div", [("class", "field check")]) {
-                                    el(
-                                        "input",
-                                        [
-                                            ("type", "radio"), ("name", "relation"), ("id", "f-relation-" + r.rawValue),
-                                            ("value", r.rawValue),
-                                            ("checked", relation == r.rawValue ? "" : nil),
-                                        ])
-                                    el(
-                                        "label", [("for", "f-relation-" + r.rawValue)],
-                                        text: r == .holder
-                                            ? c.t(
-                                                "Chính người được cấp văn bằng (\(v.text("fullName")))",
-                                                "The holder (\(v.text("fullName")))")
-                                            : c.t(ClerkRoutes.relationText(r)))
+                            // The radios alone in a group of their own (axe: a radio group holds nothing else).
+                            el("fieldset") {
+                                el("legend", text: c.t("Quan hệ với người được cấp văn bằng", "Relation to the holder"))
+                                for r in CitizenRequest.Relation.allCases {
+                                    el("div", [("class", "field check")]) {
+                                        el(
+                                            "input",
+                                            [
+                                                ("type", "radio"), ("name", "relation"), ("id", "f-relation-" + r.rawValue),
+                                                ("value", r.rawValue),
+                                                ("checked", relation == r.rawValue ? "" : nil),
+                                            ])
+                                        el(
+                                            "label", [("for", "f-relation-" + r.rawValue)],
+                                            text: r == .holder
+                                                ? c.t(
+                                                    "Chính người được cấp văn bằng (\(v.text("fullName")))",
+                                                    "The holder (\(v.text("fullName")))")
+                                                : c.t(ClerkRoutes.relationText(r)))
+                                    }
                                 }
                             }
                             input(

@@ -335,6 +335,28 @@ extension Wording {
         "DOWNLOAD_CODE_EXPIRED": .both("Mã tải đã hết hạn.", "The download code has expired."),
         "DOWNLOAD_CODE_INVALID": .both("Mã tải không đúng.", "The download code is not right."),
         "DOWNLOAD_CODE_UNKNOWN": .both("Không có mã tải này.", "There is no such download code."),
+        "CHALLENGE_FAILED": .both(
+            "Trang chưa hoàn tất bước chống gửi tự động; hãy gửi lại biểu mẫu.",
+            "The page's anti-abuse step did not complete; send the form again."),
+        "LEDGER_GRADE_MISSING": .both("Thiếu xếp loại tốt nghiệp.", "The graduation grade is missing."),
+        "LEDGER_GRADE_NOT_EXPECTED": .both(
+            "Văn bằng này không ghi xếp loại tốt nghiệp; hãy để trống.", "This diploma carries no graduation grade; leave it empty."),
+        "PASSWORD_CHANGE_REQUIRED": .both(
+            "Bạn cần đổi mật khẩu trước khi làm việc tiếp.", "You must change your password before going on."),
+        "PUBLIC_URL_INVALID": .both(
+            "Địa chỉ trang kiểm tra công khai không hợp lệ.", "The public verification page's address is not valid."),
+        "QR_LINK_FOREIGN_HOST": .both(
+            "Mã QR dẫn tới một trang web khác, không phải trang kiểm tra của cơ quan.",
+            "The QR code leads to another website, not the office's verification page."),
+        "QR_LINK_INVALID": .both("Đường dẫn trong mã QR bị hỏng.", "The link in the QR code is damaged."),
+        "SEAL_IMAGE_INVALID": .both("Ảnh con dấu phải là tệp PNG nhỏ.", "The seal image must be a small PNG file."),
+        "TRACKING_LOCKED": .both(
+            "Đã nhập sai quá nhiều lần; hãy thử lại sau ít phút.", "Too many wrong tries; try again in a few minutes."),
+        "TRACKING_UNKNOWN": .both(
+            "Mã theo dõi hoặc 4 số cuối của số định danh không đúng.",
+            "The tracking code or the last 4 digits of the personal ID are wrong."),
+        "NOT_OFFICE_SEAL": .both(
+            "Chỉ chứng thư số con dấu của cơ quan mới dùng được cho việc này.", "Only the office's seal certificate can be used for this."),
         "DOWNLOAD_CODE_USED": .both("Mã tải đã được dùng hết số lần cho phép.", "The download code has been used up."),
         "NO_DOCUMENT_TO_GIVE": .both("Chưa có văn bản nào để trả.", "There is no document to hand out yet."),
         // Records and revisions

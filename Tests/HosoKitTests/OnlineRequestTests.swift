@@ -195,4 +195,27 @@ import Testing
         #expect(r.online?.school == "Trường PTCS Tân Lập" && r.online?.year == 1996 && r.online?.proofType == "image/jpeg")
         #expect(r.proof != nil)  // a representative's proof is the uploaded file
     }
+
+    /// A citizen who knows the school and year but not the serial: the clerk is shown the entries that may be the one,
+    /// names it, and the copy is issued from it; a closed request or an entry that does not exist is refused.
+    @Test func theClerkNamesTheEntryAnOnlineRequestWithoutASerialMeans() throws {
+        let dir = TempDirectory()
+        let setup = try OfficeArchiveFixture(in: dir.path)
+        let a = setup.archive
+        var f = Self.goodForm()
+        f.serial = ""
+        f.school = "Trường PTCS Tân Lập"
+        f.year = "1996"
+        let (id, _, filed) = try a.fileOnlineRequest(f, proof: Self.pdfProof)
+        #expect(filed.serial == nil && filed.ledgerRecordId == nil)
+        let candidates = try a.candidateEntries(for: filed)
+        let hit = try #require(candidates.first)
+        #expect(hit.fullName == "Lò Thị Mai" && hit.serial == "Số 001234/BT")
+        #expect(throws: HosoError.self) { try a.attachEntry(request: id, entryRef: "\(hit.recordId)#999", clerk: "vanthu") }
+        let checked = try a.attachEntry(request: id, entryRef: "\(hit.recordId)#\(hit.ledgerNumber)", clerk: "vanthu")
+        #expect(checked.status == .checked && checked.serial == "Số 001234/BT" && checked.ledgerRecordId == hit.recordId)
+        #expect(try a.request(id).request.checkedEntry == "\(hit.recordId)#\(hit.ledgerNumber)")
+        _ = try a.issueCopy(entryRef: try #require(checked.serial), requestId: id, signer: setup.office, clerk: "vanthu")
+        #expect(throws: HosoError.self) { try a.attachEntry(request: id, entryRef: "\(hit.recordId)#\(hit.ledgerNumber)", clerk: "x") }
+    }
 }

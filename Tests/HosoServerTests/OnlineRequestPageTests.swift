@@ -141,6 +141,29 @@ import Testing
         }
     }
 
+    /// Filed without the serial: the request's page lists the ledger entries that may be the one, the clerk names it
+    /// with its button, and the copy is then issued from it.
+    @Test func theClerkNamesTheEntryOnTheRequestPageThenIssues() async throws {
+        let f = try Self.fixture()
+        try await f.serve(.router) { client in
+            let b = Browser(client)
+            try await Self.file(b, Self.fields(["serial": "", "school": "PTCS Tân Lập", "year": "1996"]))
+            let clerk = Browser(client)
+            try await clerk.login("clerk")
+            try await clerk.get("/requests")
+            let id = try #require(clerk.lastBody.firstMatch(of: /href="\/requests\/([^"\/]+)\/proof"/).map { String($0.1) })
+            try await clerk.get("/requests/\(id)")
+            #expect(clerk.lastBody.contains("id=\"candidates\"") && clerk.lastBody.contains(Fixture.serial))
+            let entry = try #require(clerk.lastBody.firstMatch(of: /name="entry" value="([^"]+)"/).map { String($0.1) })
+            #expect(try await clerk.post("/requests/\(id)/entry", [("entry", entry)]).status == .seeOther)
+            try await clerk.get("/requests/\(id)")
+            #expect(!clerk.lastBody.contains("id=\"candidates\"") && clerk.lastBody.contains("id=\"entry\""))
+            #expect(try await clerk.post("/requests/\(id)/issue", []).status == .seeOther)
+            try await clerk.get("/requests/\(id)")
+            #expect(clerk.lastBody.contains("id=\"copies\""), "\(clerk.lastBody)")
+        }
+    }
+
     @Test func wrongDigitsLockTheCode() async throws {
         let f = try Self.fixture(tries: 3)
         try await f.serve(.router) { client in

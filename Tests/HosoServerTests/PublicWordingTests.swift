@@ -33,7 +33,7 @@ import Testing
             #expect(!text.vi.contains("_") && !text.en.contains("PASSED") && !text.en.contains("FAILED"))
         }
         #expect(PublicWording.badge("FAILED").vi == "Không hợp lệ" && PublicWording.badge("PASSED").en == "Valid")
-        #expect(PublicWording.day("2026-03-05") == "05/03/2026" && PublicWording.day("05/03/2026") == "05/03/2026")
-        #expect(PublicWording.time("2026-03-05T17:30:00Z", utcOffset: "+07:00") == "06/03/2026 00:30")
+        #expect(Wording.date("2026-03-05") == "05/03/2026" && Wording.date("05/03/2026") == "05/03/2026")
+        #expect(Wording.time("2026-03-05T17:30:00Z", offset: Wording.offsetSeconds("+07:00")) == "06/03/2026 00:30")
     }
 }

@@ -413,6 +413,32 @@ enum Mode: String, CaseIterable, Sendable {
         }
     }
 
+    /// The queue's new-request form takes a date of birth as people type it (dd/mm/yyyy); a problem is named by its
+    /// field's label, not the form's key, inside an alert that is still a list.
+    @Test func theNewRequestFormTakesDayMonthYearAndNamesFieldsByTheirLabels() async throws {
+        let fx = try Fixture()
+        try await fx.app().test(.router) { client in
+            let b = Browser(client)
+            try await b.login("clerk")
+            try await b.get("/requests")
+            #expect(b.lastBody.contains("Ngày sinh (dd/mm/yyyy)") && !b.lastBody.contains("YYYY-MM-DD"))
+            func post(_ dob: String) async throws -> HTTPResponse.Status {
+                try await b.post(
+                    "/requests",
+                    [
+                        ("kind", "copy"), ("requester", Fixture.holder), ("relation", "holder"), ("holder", Fixture.holder),
+                        ("holder-dob", dob), ("serial", Fixture.serial), ("channel", "in-person"), ("copies", "1"),
+                    ]
+                ).status
+            }
+            #expect(try await post("31/02/1980") != .seeOther)
+            #expect(b.lastBody.contains("<div role=\"alert\"><ul class=\"errors\">"), "\(b.lastBody)")
+            #expect(b.lastBody.contains("Ngày sinh: ") && !b.lastBody.contains("holder-dob: "), "\(b.lastBody)")
+            #expect(b.lastBody.contains("value=\"31/02/1980\""), "the form keeps what was typed")
+            #expect(try await post("01/01/1980") == .seeOther, "\(b.lastBody)")
+        }
+    }
+
     @Test func languageSwitchesByQueryAndCookie() async throws {
         let fx = try Fixture()
         try await fx.app().test(.router) { client in
