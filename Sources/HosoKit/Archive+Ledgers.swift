@@ -117,6 +117,13 @@ extension Archive {
             let body = draft.body(scans: scanObjects.mapValues { $0.id.hex })
             if let unchanged = try unchangedHead(heads, body: body) {
                 store.discard(staged)
+                // A re-run after a fault between the ledger's commit and its digitization record completes it, once
+                // the import's own index transaction is rolled back (it holds the index's write lock until then).
+                indexing.abandon()
+                if let id = ObjectID(hex: unchanged) {
+                    let rev = try revision(id)
+                    try recordDigitization(ledger: mapping.recordId, revision: id, rev: rev, scans: Self.scanIds(rev), method: "import")
+                }
                 report.unchanged = true
                 report.revision = unchanged
                 return report
@@ -137,6 +144,9 @@ extension Archive {
             try store.commit(staged)
             staged = []
             try indexLedger(rev, revStaged.object, scans: scanObjects, files: read.scanFiles, otherHeads: [], indexing: indexing)
+            try recordDigitization(
+                ledger: mapping.recordId, revision: revStaged.object.id, rev: rev, scans: scanObjects.values.map(\.id.hex),
+                method: "import")
             report.committed = true
             report.revision = revStaged.object.id.hex
             // The table, the entries and the body are thousands of small objects: free them on another core,

@@ -58,6 +58,9 @@ extension Archive {
         }
         try index.record(revision: RevisionRow(obj.id, rev), objects: [obj], entries: entries, refs: RecordRef.refs(of: rev))
         revisionCache.put(obj.id, rev, cost: bytes.count)
+        if isNew, rev.recordType == Self.ledgerType {
+            try recordDigitization(ledger: rev.recordId, revision: obj.id, rev: rev, scans: Self.scanIds(rev), method: "keyed")
+        }
         return (obj.id, isNew)
     }
 

@@ -249,10 +249,11 @@ extension Archive {
     /// check who acts. (Sync brings them in as objects, not through here.)
     /// Record types written only by their own workflow, which checks who may write them and what they say: a
     /// term lock, a correction request, a copy register entry, a học bạ's issue register, a download code (whose
-    /// hash gives a document to whoever holds the code) and the extract log (what left the archive).
+    /// hash gives a document to whoever holds the code), the extract log (what left the archive) and the
+    /// digitization records of ledgers (who converted which scans, sealed by the office).
     static let workflowRecordTypes: Set<String> = [
         TermLock.recordType, CorrectionRequest.recordType, CopyRegisterEntry.recordType, HocBaIssue.recordType,
-        downloadCodeType, extractType,
+        downloadCodeType, extractType, digitizationType,
     ]
 
     static func refuseWorkflowRecordType(_ type: String) throws {

@@ -8,6 +8,7 @@ public enum EmbeddedSchemas {
         "archive.schema.json": text(PackageResources.archive_schema_json),
         "assignment.schema.json": text(PackageResources.assignment_schema_json),
         "bundle.schema.json": text(PackageResources.bundle_schema_json),
+        "digitization.schema.json": text(PackageResources.digitization_schema_json),
         "download-code.schema.json": text(PackageResources.download_code_schema_json),
         "extract.schema.json": text(PackageResources.extract_schema_json),
         "class-summary.schema.json": text(PackageResources.class_summary_schema_json),

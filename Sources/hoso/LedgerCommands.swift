@@ -7,7 +7,7 @@ struct LedgerCommand: ParsableCommand {
         CommandConfiguration(
             commandName: "ledger",
             abstract: t("Sổ gốc cấp văn bằng: số hoá từ CSV/XLSX và ảnh quét.", "Diploma ledgers: digitize from CSV/XLSX and page scans."),
-            subcommands: [LedgerImport.self])
+            subcommands: [LedgerImport.self, LedgerDigitizations.self, LedgerSeal.self])
     }
 }
 
@@ -149,5 +149,83 @@ struct Find: ParsableCommand {
             if hits.isEmpty { printErr(t("Không tìm thấy.", "Nothing found.")) }
         }
         if hits.isEmpty { throw ExitCode(HosoExit.notFound) }
+    }
+}
+
+struct LedgerDigitizations: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "digitizations",
+            abstract: t(
+                "Biên bản số hóa của các sổ gốc: ai số hóa, khi nào, các ảnh quét, đã đóng dấu cơ quan chưa.",
+                "Digitization records of the ledgers: who converted them, when, the scans, whether the office sealed them."),
+            discussion: t(
+                """
+                Luật Giao dịch điện tử 2023, Điều 12: văn bản số hóa từ giấy phải giữ toàn vẹn, có dấu hiệu đã chuyển đổi,
+                ghi người chuyển đổi và thời điểm, và chữ ký số của cơ quan chuyển đổi. Mỗi lần ghi một sổ gốc (nhập hoặc
+                tạo) có một biên bản; `hoso ledger seal` đóng dấu các biên bản chưa đóng dấu.
+                """,
+                """
+                Law on E-Transactions 2023, Art. 12: a document converted from paper keeps its integrity, is marked as
+                converted, names who converted it and when, and carries the converting organisation's signature. Every
+                ledger revision written (imported or created) gets a record; `hoso ledger seal` seals those not sealed.
+                """))
+    }
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+    @Argument(help: ArgumentHelp(t("Mã sổ (mặc định: mọi sổ).", "The ledger's record id (default: every ledger)."), valueName: "LEDGER"))
+    var ledger: String?
+
+    func run() throws {
+        let list = try global.openArchive().digitizations(of: ledger)
+        if output.json {
+            printJSON(list)
+            return
+        }
+        for d in list {
+            print("\(d.ledger)  \(localTime(d.convertedAt))  \(d.convertedBy)  \(d.organisation)")
+            print(t("  bản \(d.revision), \(d.objects.count - 1) ảnh quét", "  revision \(d.revision), \(d.objects.count - 1) scans"))
+            print(
+                d.sealedBy.isEmpty
+                    ? t("  chưa đóng dấu cơ quan", "  not sealed by the office yet")
+                    : t("  đã đóng dấu: ", "  sealed: ") + d.sealedBy.joined(separator: ", "))
+        }
+        if list.isEmpty { print(t("Chưa có biên bản số hóa nào", "No digitization records yet")) }
+    }
+}
+
+struct LedgerSeal: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "seal",
+            abstract: t(
+                "Đóng dấu (ký số bằng chứng thư số con dấu cơ quan) mọi biên bản số hóa chưa đóng dấu, một lần cho cả ngày.",
+                "Seal (sign with the office's seal certificate) every digitization record not sealed yet, in one run a day."),
+            discussion: t(
+                """
+                Chỉ chứng thư số con dấu của cơ quan (copySigners trong cài đặt cơ quan) được dùng; chứng thư của một người
+                bị từ chối (NOT_OFFICE_SEAL, mã thoát 3) và không ký gì. Sổ đã ghi mà thiếu biên bản thì được lập trước.
+                """,
+                """
+                Only the office's seal certificate (copySigners in the office settings) may be used; a person's certificate
+                is refused (NOT_OFFICE_SEAL, exit 3) and nothing is signed. Ledgers written without a record get one first.
+                """))
+    }
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var keyOptions: KeyOptions
+    @OptionGroup var stamp: TimestampOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let identity = try keyOptions.load()
+        let sealed = try global.openArchive().sealDigitizations(identity: identity, timestamp: stamp.source)
+        if output.json {
+            printJSON(sealed)
+            return
+        }
+        print(t("Đã đóng dấu \(sealed.count) biên bản số hóa", "Sealed \(sealed.count) digitization records"))
+        for o in sealed { print("  \(o.record)") }
     }
 }
