@@ -189,6 +189,12 @@ public final class ServerStore: Sendable {
 
     /// Sets a new password and ends the account's sessions.
     public func setPassword(name: String, password: String) throws {
+        try replacePassword(name: name, password: password, mustChange: nil)
+    }
+
+    /// The account's password replaced (policy checked) and its sessions ended; `mustChange` sets or leaves the
+    /// forced change at the next sign-in.
+    private func replacePassword(name: String, password: String, mustChange: Bool?) throws {
         try Self.validatePassword(password, name: name)
         let hash = try PasswordHash.make(password, cost: cost)
         try wrap {
@@ -197,28 +203,17 @@ public final class ServerStore: Sendable {
                     throw HosoError(.userNotFound, .both("Không có tài khoản này", "No such account"), location: name)
                 }
                 u.passwordHash = hash
+                if let mustChange { u.mustChangePassword = mustChange }
                 try u.update(db)
                 try SessionRow.filter(Column("userName") == name).deleteAll(db)
             }
         }
     }
 
-    /// An admin's reset: a temporary password (the same policy), the account enabled again, its sessions ended, and
-    /// a new password required at its next sign-in.
+    /// An admin's reset: a temporary password (the same policy), its sessions ended, and a new password required at
+    /// its next sign-in. A disabled account stays disabled: enabling it is its own step.
     public func resetPassword(name: String, temporary: String) throws {
-        try Self.validatePassword(temporary, name: name)
-        let hash = try PasswordHash.make(temporary, cost: cost)
-        try wrap {
-            try db.write { db in
-                guard var u = try User.fetchOne(db, key: name) else {
-                    throw HosoError(.userNotFound, .both("Không có tài khoản này", "No such account"), location: name)
-                }
-                u.passwordHash = hash
-                u.mustChangePassword = true
-                try u.update(db)
-                try SessionRow.filter(Column("userName") == name).deleteAll(db)
-            }
-        }
+        try replacePassword(name: name, password: temporary, mustChange: true)
     }
 
     /// The account's own change after a reset (or any time): the current password again, a new one that differs from
