@@ -112,16 +112,18 @@ public final class AttemptLimiter: Sendable {
         self.window = window
     }
 
-    /// Throws when `key` is locked at `now`.
-    public func check(_ key: String, now: Date) throws {
+    /// Takes one try for `key` at `now`, before the second factor is looked at, or throws when the key is locked.
+    /// Counted up front, so that guesses sent at the same moment cannot all pass a check that counts only failures
+    /// already finished; a right answer gives its try back (`succeeded`).
+    public func take(_ key: String, now: Date) throws {
         let t = now.timeIntervalSince1970
         let locked = failures.withLock { m -> Bool in
-            guard let f = m[key] else { return false }
-            if t - f.since > window {
-                m[key] = nil
-                return false
-            }
-            return f.count >= limit
+            if m.count >= 100_000 { m = m.filter { t - $0.value.since <= window } }
+            var f = m[key].flatMap { t - $0.since > window ? nil : $0 } ?? (count: 0, since: t)
+            guard f.count < limit else { return true }
+            f.count += 1
+            m[key] = f
+            return false
         }
         if locked {
             throw HosoError(
@@ -132,12 +134,12 @@ public final class AttemptLimiter: Sendable {
         }
     }
 
-    public func fail(_ key: String, now: Date) {
-        let t = now.timeIntervalSince1970
+    /// The try taken for `key` was right: it does not count against the code.
+    public func succeeded(_ key: String) {
         failures.withLock { m in
-            if m.count >= 100_000 { m = m.filter { t - $0.value.since <= window } }
-            let f = m[key].flatMap { t - $0.since > window ? nil : $0 } ?? (count: 0, since: t)
-            m[key] = (f.count + 1, f.since)
+            guard var f = m[key] else { return }
+            f.count -= 1
+            m[key] = f.count <= 0 ? nil : f
         }
     }
 }

@@ -85,17 +85,18 @@ enum OnlineRequestRoutes {
             let f = try await Form.read(request, limit: BodyLimits.forms)
             let (code, digits) = (f["code"] ?? "", f["digits"] ?? "")
             do {
-                try tries.check(trackingKey(code), now: state.now)
+                let key = try trackingKey(code)
+                try tries.take(key, now: state.now)
                 let given: Archive.GivenDocument
                 do {
                     given = try await state.archive.with {
                         try $0.downloadOnline(code: code, idDigits: digits, index: Int(f["n"] ?? "") ?? -1)
                     }
                 } catch let e as HosoError where e.code == .trackingUnknown {
-                    tries.fail(trackingKey(code), now: state.now)
                     try await state.audit(actor: "public", action: "download-refused", target: "online", detail: context.remote)
                     throw e
                 }
+                tries.succeeded(key)
                 try await state.audit(actor: "public", action: "download", target: "request:\(given.document)", detail: context.remote)
                 var headers = HTTPFields()
                 headers[.contentType] = "application/pdf"
@@ -111,8 +112,19 @@ enum OnlineRequestRoutes {
         router.group().add(middleware: RequireRole(ClerkRoutes.roles)).get("/requests/:id/proof") { _, context -> Response in
             let s = try context.signedIn()
             let id = try ClerkRoutes.requestId(context)
-            let (bytes, type) = try await state.archive.with { try $0.onlineProof(id) }
+            let (bytes, _) = try await state.archive.with { try $0.onlineProof(id) }
             try await state.audit(actor: s.user.name, action: "read", target: "request:\(id)", detail: "proof")
+            // The type comes from the bytes again, never from the record (which a sync peer or a later revision could
+            // make say text/html): only a PDF or an image is shown on the clerks' origin, anything else is a download.
+            guard let type = ProofFile.type(of: bytes) else {
+                return Response(
+                    status: .ok,
+                    headers: [
+                        .contentType: "application/octet-stream", .contentDisposition: "attachment; filename=\"giay-to.bin\"",
+                        .cacheControl: "no-store",
+                    ],
+                    body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+            }
             let ext = type == "application/pdf" ? "pdf" : type == "image/png" ? "png" : "jpg"
             return Response(
                 status: .ok,
@@ -125,22 +137,33 @@ enum OnlineRequestRoutes {
     static func lookup(
         _ state: ServerState, tries: AttemptLimiter, code: String, digits: String, context: HosoContext, action: String
     ) async throws -> (id: String, request: CitizenRequest, settings: OfficeSettings) {
-        let key = trackingKey(code)
-        try tries.check(key, now: state.now)
+        let key = try trackingKey(code)
+        try tries.take(key, now: state.now)
         do {
-            return try await state.archive.with { a in
+            let found = try await state.archive.with { a in
                 let (id, r) = try a.onlineRequest(code: code, idDigits: digits)
                 return (id, r, try a.officeSettings())
             }
+            tries.succeeded(key)
+            return found
         } catch let e as HosoError where e.code == .trackingUnknown {
-            tries.fail(key, now: state.now)
             try await state.audit(actor: "public", action: "\(action)-refused", target: "online", detail: context.remote)
             throw e
         }
     }
 
-    /// Attempts are counted per code as typed once normalized (anything else counts as one "code").
-    static func trackingKey(_ code: String) -> String { TrackingCode.normalized(code) ?? "?" }
+    /// Attempts are counted per code as typed once normalized. Text that is no code at all is refused before any
+    /// count: were it one shared key, a few strangers' typos would lock everyone's mistyped codes.
+    static func trackingKey(_ code: String) throws -> String {
+        guard let key = TrackingCode.normalized(code) else {
+            throw HosoError(
+                .trackingUnknown,
+                .both(
+                    "Mã theo dõi hoặc 4 số cuối của số định danh không đúng; hãy kiểm tra lại.",
+                    "The tracking code or the last 4 digits of the personal ID are wrong; check them again."))
+        }
+        return key
+    }
 
     static func typed(_ f: Form) -> OnlineRequestForm {
         var o = OnlineRequestForm()

@@ -283,7 +283,9 @@ enum VerifyRoutes {
     /// Each takes a place in a public pool (QR photos in their own); uploads are parsed in a child (`ChildCheck`).
     static func run(_ form: Form, state: ServerState, remote: String) async throws -> PublicReport {
         let photo = form.file("pdf") == nil && form.file("qr-image") != nil
-        let report = try await (photo ? state.photoPool : state.publicPool).run { try await check(form, state: state) }
+        var report = try await (photo ? state.photoPool : state.publicPool).run { try await check(form, state: state) }
+        // A name in a file that failed is the forger's word: neither the page nor the JSON repeats it.
+        if report.indication != "PASSED" { report.signedBy = nil }
         try await state.audit(
             actor: "public", action: "verify", target: "copy:\(report.copyNumber ?? "?")",
             detail: "\(report.method.rawValue) \(report.indication) \(remote)")

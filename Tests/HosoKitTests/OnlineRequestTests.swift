@@ -133,13 +133,29 @@ import Testing
     @Test func wrongTriesLockACodeForAWhile() throws {
         let t = Date(timeIntervalSince1970: 1_800_000_000)
         let limiter = AttemptLimiter(limit: 3, window: 900)
-        for _ in 0..<3 {
-            try limiter.check("K", now: t)
-            limiter.fail("K", now: t)
+        for _ in 0..<3 { try limiter.take("K", now: t) }  // three wrong answers
+        #expect(throws: HosoError.self) { try limiter.take("K", now: t + 60) }
+        try limiter.take("other", now: t + 60)
+        try limiter.take("K", now: t + 901)
+        // A right answer gives its try back: a citizen who looks the status up often is never locked out.
+        for _ in 0..<10 {
+            try limiter.take("ok", now: t)
+            limiter.succeeded("ok")
         }
-        #expect(throws: HosoError.self) { try limiter.check("K", now: t + 60) }
-        try limiter.check("other", now: t + 60)
-        try limiter.check("K", now: t + 901)
+    }
+
+    /// Tries are counted when taken, not when they fail: guesses sent at the same moment cannot all pass the check
+    /// before the first failure is recorded.
+    @Test func guessesSentAtOnceStillCountOneByOne() async throws {
+        let t = Date(timeIntervalSince1970: 1_800_000_000)
+        let limiter = AttemptLimiter(limit: 5, window: 900)
+        let passed = await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<50 { group.addTask { (try? limiter.take("K", now: t)) != nil } }
+            var n = 0
+            for await ok in group where ok { n += 1 }
+            return n
+        }
+        #expect(passed == 5)
     }
 
     // MARK: - Filing, status, download

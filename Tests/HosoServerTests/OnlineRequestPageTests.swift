@@ -174,6 +174,10 @@ import Testing
             let locked = try await b.post("/online/status", [("code", code), ("digits", "2345")], csrf: false)
             #expect(locked.status == .badRequest && b.lastBody.contains("Đã nhập sai quá nhiều lần"))
             #expect(!b.lastBody.contains("Đã tiếp nhận, đang xử lý"))
+            // Text that is no code at all locks nothing: strangers' typos do not lock other people's codes.
+            for _ in 0..<5 { try await b.post("/online/status", [("code", "??"), ("digits", "1111")], csrf: false) }
+            try await b.post("/online/status", [("code", "AB"), ("digits", "1111")], csrf: false)
+            #expect(b.lastBody.contains("không đúng") && !b.lastBody.contains("Đã nhập sai quá nhiều lần"), "\(b.lastBody)")
         }
     }
 

@@ -5,6 +5,7 @@ import HosoCopies
 import HosoCore
 import HosoKit
 import HosoRecords
+import HosoServer
 import HosoTestSupport
 import Testing
 
@@ -47,6 +48,11 @@ import Testing
             #expect(!pub.lastBody.contains("Ký bởi") && Self.noCodeWords(pub.lastBody), "\(pub.lastBody)")
             // The code stays, apart, in the detail line.
             #expect(pub.lastBody.contains("id=\"reason-codes\"") && pub.lastBody.contains("MODIFIED_AFTER_SIGNING"))
+            // Nor does the JSON answer name a signer for a file that failed (the name in it is the forger's word).
+            let api = try await Browser(client).request(
+                .post, "/api/verify", headers: [.contentType: "application/pdf"], body: tampered)
+            let report = try JSONDecoder().decode(PublicReport.self, from: Data(api.body.readableBytesView))
+            #expect(report.indication == "FAILED" && report.signedBy == nil)
         }
     }
 
