@@ -51,7 +51,8 @@ extension Archive {
     }
 
     /// Ledger revisions without a digitization record (a crash between the ledger's commit and its record, or a
-    /// ledger committed before these records existed) get one, named as committed by the revision's author.
+    /// ledger committed before these records existed) get one, named as committed by the revision's author. Not run
+    /// by sealing: a ledger that arrived by sync was converted elsewhere, and its record comes from there.
     @discardableResult
     public func recordMissingDigitizations() throws -> Int {
         var made = 0
@@ -99,9 +100,9 @@ extension Archive {
         return out.sorted { ($0.convertedAt, $0.id) < ($1.convertedAt, $1.id) }
     }
 
-    /// The office seals every digitization record not sealed yet, one signature each, in one run (the issue's "one
-    /// batch per day"); records missing for committed ledgers are made first. Only a seal certificate of the office
-    /// (office settings `copySigners`) may seal: a person's certificate is refused before anything is signed.
+    /// The office seals every digitization record not signed yet, one signature each, in one run (one batch a day).
+    /// Only a seal certificate of the office (office settings `copySigners`) may seal: a person's certificate is
+    /// refused before anything is signed.
     public func sealDigitizations(identity: SigningIdentity, timestamp: TimestampSource? = nil) throws -> [SignOutcome] {
         guard try copySignerFingerprints(try officeSettings()).contains(identity.certificate.fingerprint) else {
             throw HosoError(
@@ -111,10 +112,13 @@ extension Archive {
                     "Only the office's seal certificate (in the office settings) seals digitization records; nothing was signed"),
                 location: identity.certificate.commonName ?? identity.certificate.subject)
         }
-        try recordMissingDigitizations()
+        // Only records no one has signed: one that arrived by sync already carries the converting office's seal, and
+        // this office's signature on it would say it converted what it did not.
         var out = [SignOutcome]()
-        for d in try digitizations() where d.sealedBy.isEmpty {
-            out.append(try sign(d.id, identity: identity, role: .officeHead, timestamp: timestamp).0)
+        for id in try recordIds(ofType: Self.digitizationType) {
+            let (rid, _) = try current(record: id)
+            guard try index.signatures(ofRevision: rid.hex).isEmpty else { continue }
+            out.append(try sign(id, identity: identity, role: .officeHead, timestamp: timestamp).0)
         }
         return out
     }

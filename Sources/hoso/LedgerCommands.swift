@@ -205,11 +205,11 @@ struct LedgerSeal: ParsableCommand {
             discussion: t(
                 """
                 Chỉ chứng thư số con dấu của cơ quan (copySigners trong cài đặt cơ quan) được dùng; chứng thư của một người
-                bị từ chối (NOT_OFFICE_SEAL, mã thoát 3) và không ký gì. Sổ đã ghi mà thiếu biên bản thì được lập trước.
+                bị từ chối (NOT_OFFICE_SEAL, mã thoát 3) và không ký gì. Biên bản đã có chữ ký (nhận qua đồng bộ) không ký lại.
                 """,
                 """
                 Only the office's seal certificate (copySigners in the office settings) may be used; a person's certificate
-                is refused (NOT_OFFICE_SEAL, exit 3) and nothing is signed. Ledgers written without a record get one first.
+                is refused (NOT_OFFICE_SEAL, exit 3) and nothing is signed. Records already signed (received by sync) are not signed again.
                 """))
     }
 
