@@ -78,9 +78,12 @@ extension Archive {
         draft.errors += scanProblems.filter { $0.code != .ledgerWarning }
         draft.warnings += scanProblems.filter { $0.code == .ledgerWarning }
         // Whether these diplomas carry a grade is the office's rule by level and year, told at the spreadsheet's cell.
-        draft.errors += try officeSettings().graduationGradeProblems(ledger: draft.body(scans: [:]), source: mapping.recordId).map {
-            LedgerImporter.placeInSpreadsheet($0, entries: draft.entries, table: table, mapping: mapping)
-        }
+        // Read from the rows in body order (by stt), without building the body a second time.
+        let level = mapping.header.first { $0.key == "level" }?.value.stringValue ?? ""
+        let grades = draft.entries.sorted { $0.stt < $1.stt }.map(\.graduationGrade)
+        draft.errors += try officeSettings().graduationGradeProblems(
+            level: level, year: mapping.year, grades: grades, source: mapping.recordId
+        ).map { LedgerImporter.placeInSpreadsheet($0, entries: draft.entries, table: table, mapping: mapping) }
         let report = LedgerImportReport(
             source: file, recordId: mapping.recordId, rows: table.rows.count, entries: draft.entries.count, scans: scanFiles.count,
             errors: draft.errors.map(ImportProblem.init), warnings: draft.warnings.map(ImportProblem.init),

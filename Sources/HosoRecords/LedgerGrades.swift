@@ -35,10 +35,15 @@ extension OfficeSettings {
         guard let level = body["level"]?.stringValue, let year = body["year"]?.integerValue,
             case .array(let entries)? = body["entries"]
         else { return [] }  // the schema reports a ledger without them
+        return graduationGradeProblems(
+            level: level, year: year, grades: entries.map { $0["graduationGrade"]?.stringValue }, source: source)
+    }
+
+    /// The same for entries' grades in body order (an import's rows, before its body is built).
+    public func graduationGradeProblems(level: String, year: Int, grades: [String?], source: String) -> [HosoError] {
         let graded = ledgerHasGrades(level: level, year: year)
         var out = [HosoError]()
-        for (i, e) in entries.enumerated() {
-            let grade = e["graduationGrade"]?.stringValue
+        for (i, grade) in grades.enumerated() {
             let place = "\(source)#/entries/\(i)/graduationGrade"
             if graded, grade == nil {
                 out.append(
