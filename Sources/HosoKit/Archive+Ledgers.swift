@@ -43,11 +43,11 @@ extension Archive {
     /// new revision only if something changed, and then `reason` is required.
     public func importLedger(
         file: String, mapping mappingPath: String, dryRun: Bool, reason: String?,
-        author: String
+        author: String, method: String = "import"
     ) throws -> LedgerImportReport {
         let read = try readLedgerImport(file: file, mappingPath: mappingPath, dryRun: dryRun)
         if !read.draft.errors.isEmpty || dryRun { return read.report }
-        return try writing { try commitLedgerImport(read, reason: reason, author: author) }
+        return try writing { try commitLedgerImport(read, reason: reason, author: author, method: method) }
     }
 
     /// What an import read and checked before anything is written.
@@ -97,7 +97,8 @@ extension Archive {
     /// Under the write lock: the record's heads read at the start must still be its heads, or another process
     /// imported or revised it meanwhile and this import says so rather than fork it. Then the scans and the
     /// revision are staged and committed at once, the revision last.
-    private func commitLedgerImport(_ read: LedgerImportRead, reason: String?, author: String) throws -> LedgerImportReport {
+    private func commitLedgerImport(_ read: LedgerImportRead, reason: String?, author: String, method: String) throws -> LedgerImportReport
+    {
         let (mapping, draft) = (read.mapping, read.draft)
         var report = read.report
         let now = try index.heads(ofRecord: mapping.recordId)
@@ -125,7 +126,7 @@ extension Archive {
                 indexing.abandon()
                 if let id = ObjectID(hex: unchanged) {
                     let rev = try revision(id)
-                    try recordDigitization(ledger: mapping.recordId, revision: id, rev: rev, scans: Self.scanIds(rev), method: "import")
+                    try recordDigitization(ledger: mapping.recordId, revision: id, rev: rev, scans: Self.scanIds(rev), method: method)
                 }
                 report.unchanged = true
                 report.revision = unchanged
@@ -149,7 +150,7 @@ extension Archive {
             try indexLedger(rev, revStaged.object, scans: scanObjects, files: read.scanFiles, otherHeads: [], indexing: indexing)
             try recordDigitization(
                 ledger: mapping.recordId, revision: revStaged.object.id, rev: rev, scans: scanObjects.values.map(\.id.hex),
-                method: "import")
+                method: method)
             report.committed = true
             report.revision = revStaged.object.id.hex
             // The table, the entries and the body are thousands of small objects: free them on another core,

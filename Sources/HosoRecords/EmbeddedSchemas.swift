@@ -16,6 +16,7 @@ public enum EmbeddedSchemas {
         "grade-book.schema.json": text(PackageResources.grade_book_schema_json),
         "hoc-ba-issue.schema.json": text(PackageResources.hoc_ba_issue_schema_json),
         "hoc-ba.schema.json": text(PackageResources.hoc_ba_schema_json),
+        "keying-provenance.schema.json": text(PackageResources.keying_provenance_schema_json),
         "ledger-appendix.schema.json": text(PackageResources.ledger_appendix_schema_json),
         "ledger-mapping.schema.json": text(PackageResources.ledger_mapping_schema_json),
         "ledger.schema.json": text(PackageResources.ledger_schema_json),
