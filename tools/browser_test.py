@@ -632,6 +632,116 @@ check("PUBLIC: the public page opened from a copy's QR link on a phone shows the
 check("PUBLIC: an admin resets a password; the user must change it before any other page", admin_resets_and_the_user_must_change)
 # --- end PUBLIC ---
 
+# --- workbench: a ledger keyed from its scan by two registrars, a seeded disagreement, a third one reconciles ---
+def workbench_scan_png(path, width=800, height=1100):
+    """A white ledger page with ruled rows (stdlib only): the scan the registrars key from."""
+    import struct
+    import zlib
+
+    ruled = {y for r in range(12) for y in range(150 + 70 * r, 153 + 70 * r)}
+    rows = b"".join(b"\0" + (b"\x30" * width if y in ruled else b"\xff" * width) for y in range(height))
+
+    def chunk(t, d):
+        return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
+
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+                + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+WB_ROWS = [
+    ["1", "1", "C 7700001", "Đinh Thị Hoa", "05/04/2008", "Nữ", "xã Tân Lập", "Mường", "Khá", ""],
+    ["2", "2", "C 7700002", "Vi Văn Khánh", "17/11/2008", "Nam", "xã Tân Lập", "Tày", "Giỏi", ""],
+]
+
+
+def workbench_key_page(d, rows):
+    """Keys the rows of page 1 with the keyboard alone: Tab between fields, Enter saves and opens the next row."""
+    d.get(URL + "/workbench/" + state["wb_id"] + "/page/1")
+    for values in rows:
+        first = wait(d, EC.presence_of_element_located((By.ID, "f-stt")))
+        assert d.switch_to.active_element.get_attribute("id") == "f-stt", "the form starts in its first field"
+        keys = []
+        for i, v in enumerate(values):
+            if v:
+                keys.append(v)
+            keys.append(Keys.ENTER if i == len(values) - 1 else Keys.TAB)
+        webdriver.ActionChains(d).send_keys(*keys).perform()
+        wait(d, EC.staleness_of(first))
+    assert len(d.find_elements(By.CSS_SELECTOR, "#my-rows li")) == len(rows), d.find_element(By.ID, "main").text
+    d.find_element(By.ID, "finish-submit").click()
+    d.switch_to.alert.accept()
+    wait(d, EC.presence_of_element_located((By.ID, "keying-pages")))
+
+
+def workbench_double_entry_reconcile_commit():
+    scan = os.path.join(WORK, "so-goc-trang-1.png")
+    workbench_scan_png(scan)
+    d = browser()
+    try:
+        sign_in(d, "registrar")
+        d.get(URL + "/workbench")
+        for name, value in [("title", "SỔ GỐC CẤP BẰNG TỐT NGHIỆP THCS NĂM 2023"), ("issuer", "Phòng Giáo dục và Đào tạo huyện Tân Lập"),
+                            ("school", "Trường THCS Tân Lập"), ("year", "2023"), ("decisionNumber", "88/QĐ-PGDĐT"),
+                            ("decisionDate", "30/06/2023"), ("mode", "Chính quy")]:
+            d.find_element(By.ID, "h-" + name).send_keys(value)
+        d.find_element(By.ID, "h-scans").send_keys(scan)
+        d.find_element(By.ID, "start-submit").click()
+        wait(d, EC.presence_of_element_located((By.ID, "keying-pages")))
+        state["wb_id"] = d.current_url.rstrip("/").split("/")[-1]
+        # The checks as you type: a date that does not exist is flagged before anything is saved.
+        d.get(URL + "/workbench/" + state["wb_id"] + "/page/1")
+        dob = wait(d, EC.presence_of_element_located((By.ID, "f-dateOfBirth")))
+        dob.send_keys("31/02/2008")
+        wait(d, lambda drv: drv.find_element(By.ID, "err-dateOfBirth").text.strip() != "")
+        assert dob.get_attribute("aria-invalid") == "true"
+        shot(d, "workbench-keying-check")
+        workbench_key_page(d, WB_ROWS)
+        shot(d, "workbench-ledger-keyed-once")
+    finally:
+        d.quit()
+    # The second keyer types one name differently (the seeded disagreement) and never sees the first one's values.
+    d = browser()
+    try:
+        sign_in(d, "registrar2")
+        d.get(URL + "/workbench/" + state["wb_id"] + "/page/1")
+        assert "Đinh Thị Hoa" not in d.page_source, "the second keyer sees none of the first one's values"
+        second = [list(r) for r in WB_ROWS]
+        second[1][3] = "Vi Văn Khánh "  # trailing space: equal after trimming, not a difference
+        second[0][3] = "Đinh Thị Hòa"
+        workbench_key_page(d, second)
+        d.get(URL + "/workbench/" + state["wb_id"] + "/reconcile")
+        assert d.find_elements(By.ID, "own-page-1"), "a keyer is told they cannot decide their own page"
+        assert not d.find_elements(By.CSS_SELECTOR, "form.wb-decide"), "and is offered no decision"
+    finally:
+        d.quit()
+    d = browser()
+    try:
+        sign_in(d, "registrar3")
+        d.get(URL + "/workbench/" + state["wb_id"] + "/reconcile")
+        diffs = d.find_elements(By.CSS_SELECTOR, ".wb-diff")
+        assert len(diffs) == 1, f"only the one difference is listed: {len(diffs)}"
+        assert "Đinh Thị Hoa" in diffs[0].text and "Đinh Thị Hòa" in diffs[0].text, diffs[0].text
+        shot(d, "workbench-reconcile")
+        d.find_element(By.ID, "d-1-1-fullName-choose-1").click()
+        wait(d, EC.presence_of_element_located((By.CSS_SELECTOR, ".wb-diff[data-decided=yes]")))
+        d.get(URL + "/workbench/" + state["wb_id"])
+        d.find_element(By.ID, "commit-submit").click()
+        wait(d, EC.presence_of_element_located((By.ID, "committed")))
+        assert d.find_element(By.ID, "import-report").get_attribute("data-committed") == "yes"
+        shot(d, "workbench-committed")
+        d.get(URL + "/ledger?q=dinh+thi+hoa")
+        hits = wait(d, EC.presence_of_element_located((By.ID, "hits")))
+        assert "Đinh Thị Hoa" in hits.text and "Vi Văn Khánh" not in hits.text, hits.text
+    finally:
+        d.quit()
+
+
+check("workbench: two registrars key a page, a third reconciles the difference, the ledger is committed and found",
+      workbench_double_entry_reconcile_commit)
+# --- end workbench ---
+
+
 # --- LANG: accessibility (axe-core) and keyboard ---
 # Every screen each role can open, checked by axe-core (axe-selenium-python bundles axe.min.js: works offline): zero
 # findings of impact serious or critical. A row: (who, path, CSS of a link to follow first or None, screenshot, owner).
@@ -668,6 +778,10 @@ AXE_SCREENS = [
     ("clerk", "/requests/" + REQ + "/receipt", None, "a11y-receipt", "WALKIN"),
     ("clerk", "/requests/" + REQ + "/print", None, "a11y-print", "WALKIN"),
     ("clerk", "/account/password", None, "a11y-password-change", "PUBLIC"),
+    ("registrar", "/workbench", None, "a11y-workbench", "WORKBENCH"),
+    ("registrar", "/workbench/" + state.get("wb_id", "none"), None, "a11y-workbench-ledger", "WORKBENCH"),
+    ("registrar", "/workbench/" + state.get("wb_id", "none") + "/page/1", None, "a11y-workbench-keying", "WORKBENCH"),
+    ("registrar", "/workbench/" + state.get("wb_id", "none") + "/reconcile", None, "a11y-workbench-reconcile", "WORKBENCH"),
 ]
 AXE_JS = None
 

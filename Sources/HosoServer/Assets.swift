@@ -4,8 +4,10 @@ import Hummingbird
 /// The only files the server serves by name: a fixed table, so no path from a request ever reaches the file system.
 enum StaticRoutes {
     static let files: [String: (type: String, body: String)] = [
-        "app.css": ("text/css; charset=utf-8", css + WalkInRoutes.css),
-        "app.js": ("text/javascript; charset=utf-8", js + AgentSigningRoutes.js + OnlineRequestRoutes.js + WalkInRoutes.js),
+        "app.css": ("text/css; charset=utf-8", css + WalkInRoutes.css + WorkbenchRoutes.css),
+        "app.js": (
+            "text/javascript; charset=utf-8", js + AgentSigningRoutes.js + OnlineRequestRoutes.js + WalkInRoutes.js + WorkbenchRoutes.js
+        ),
     ]
 
     static func add(to router: some RouterMethods<HosoContext>) {

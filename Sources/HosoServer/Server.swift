@@ -3,6 +3,7 @@ import HTTPTypes
 import HosoAccounts
 import HosoKit
 import HosoPrimitives
+import HosoRecords
 import Hummingbird
 import Logging
 import NIOCore
@@ -42,6 +43,8 @@ public struct ServerConfig: Sendable {
     public var allowKeyUpload = false
     /// The public online requests' proof of work and limits (`OnlineRequestRoutes`).
     public var online = OnlineLimits()
+    /// A machine reader of page scans for the keying workbench (`WorkbenchRoutes`); nil hides its button.
+    public var pagePrefiller: (any PagePrefiller)? = nil
 
     public init(
         archivePath: String, officeIdentity: SigningIdentity? = nil, timestamp: TimestampSource? = nil,
@@ -308,6 +311,7 @@ public enum HosoServer {
         LedgerRoutes.add(to: routes, state: state)
         RecordRoutes.add(to: routes, state: state)
         DigitizeRoutes.add(to: routes, state: state)
+        WorkbenchRoutes.add(to: routes, state: state)
         VerifyRoutes.add(to: routes, state: state)
         DownloadRoutes.add(to: routes, state: state)
         try OnlineRequestRoutes.add(to: routes, state: state)

@@ -357,6 +357,31 @@ extension Wording {
             "The tracking code or the last 4 digits of the personal ID are wrong."),
         "NOT_OFFICE_SEAL": .both(
             "Chỉ chứng thư số con dấu của cơ quan mới dùng được cho việc này.", "Only the office's seal certificate can be used for this."),
+        // The keying workbench (ledgers typed from their scans)
+        "SCAN_TYPE_UNSUPPORTED": .both(
+            "Ảnh quét phải là tệp PDF, JPEG, PNG hoặc TIFF.", "A scan must be a PDF, JPEG, PNG or TIFF file."),
+        "SCAN_TOO_LARGE": .both(
+            "Ảnh quét quá lớn (dung lượng, kích thước trang hoặc số trang); hãy quét lại ở độ phân giải thấp hơn hoặc chia nhỏ tệp.",
+            "The scan is too large (bytes, page size or pages); scan again at a lower resolution or split the file."),
+        "SCAN_UNREADABLE": .both("Không đọc được ảnh quét; tệp có thể bị hỏng.", "The scan cannot be read; the file may be damaged."),
+        "SCAN_TOO_SLOW": .both(
+            "Xử lý ảnh quét quá lâu nên đã dừng; hãy gửi tệp đơn giản hơn.",
+            "Processing the scan took too long and was stopped; send a simpler file."),
+        "SCAN_TOOL_MISSING": .both(
+            "Máy chủ thiếu chương trình xử lý ảnh quét; hãy báo người quản trị.",
+            "The server lacks a program for scans; tell the administrator."),
+        "KEYING_INVALID": .both("Thông tin nhập cho sổ chưa đúng.", "What was keyed for the ledger is not right."),
+        "KEYING_NOT_FOUND": .both("Không có sổ đang nhập này.", "There is no such ledger being keyed."),
+        "KEYING_TWO_KEYERS": .both(
+            "Trang này đã có hai người nhập; người thứ ba chỉ đối chiếu.",
+            "Two people already key this page; a third person only reconciles."),
+        "KEYING_OWN_DISAGREEMENT": .both(
+            "Người đã nhập trang không tự quyết định chỗ khác nhau của trang đó; cần một cán bộ khác.",
+            "Someone who keyed a page cannot decide its differences; another registrar does."),
+        "KEYING_NOT_READY": .both(
+            "Sổ chưa ghi được: mỗi trang cần hai người nhập xong và mọi chỗ khác nhau phải được quyết định.",
+            "The ledger cannot be stored yet: every page needs two finished keyings and every difference a decision."),
+        "KEYING_CLOSED": .both("Trang hoặc sổ này đã xong, không sửa được nữa.", "This page or ledger is finished and no longer changes."),
         "DOWNLOAD_CODE_USED": .both("Mã tải đã được dùng hết số lần cho phép.", "The download code has been used up."),
         "NO_DOCUMENT_TO_GIVE": .both("Chưa có văn bản nào để trả.", "There is no document to hand out yet."),
         // Records and revisions
