@@ -660,7 +660,7 @@ def workbench_key_page(d, rows):
     d.get(URL + "/workbench/" + state["wb_id"] + "/page/1")
     for values in rows:
         first = wait(d, EC.presence_of_element_located((By.ID, "f-stt")))
-        assert d.switch_to.active_element.get_attribute("id") == "f-stt", "the form starts in its first field"
+        wait(d, lambda drv: drv.switch_to.active_element.get_attribute("id") == "f-stt")  # the form starts in its first field
         keys = []
         for i, v in enumerate(values):
             if v:

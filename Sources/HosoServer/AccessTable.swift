@@ -40,6 +40,13 @@ enum AccessTable {
         // Digitizing ledgers.
         "GET /digitize": registrars, "POST /digitize": registrars, "POST /digitize/commit": registrars,
         "POST /api/digitize": registrars, "POST /api/digitize/commit": registrars,
+        // The keying workbench (`WorkbenchRoutes`): ledgers typed from their scans, double entry, reconciliation.
+        "GET /workbench": registrars, "POST /workbench": registrars, "GET /workbench/{id}": registrars,
+        "GET /workbench/{id}/page/{n}": registrars, "GET /workbench/{id}/page/{n}/image": registrars,
+        "POST /workbench/{id}/page/{n}/entry": registrars, "POST /workbench/{id}/page/{n}/finish": registrars,
+        "POST /workbench/{id}/page/{n}/prefill": registrars, "GET /workbench/{id}/reconcile": registrars,
+        "POST /workbench/{id}/decide": registrars, "POST /workbench/{id}/commit": registrars,
+        "POST /api/workbench/{id}/check": registrars,
         // Grade books: a teacher those of their assignments, a principal their school's; only the subject teacher writes.
         "GET /gradebooks": bookReaders, "GET /gradebook": bookReaders,
         "GET /api/gradebooks": bookReaders, "GET /api/gradebook": bookReaders,
@@ -112,6 +119,9 @@ enum AccessTable {
         "GET /admin/users": .noSingleRecord, "GET /api/users": .noSingleRecord,
         "GET /admin/audit": .noSingleRecord, "GET /api/audit": .noSingleRecord, "GET /api/session": .noSingleRecord,
         "GET /account/password": .noSingleRecord,  // PUBLIC: one's own password form
+        // Work in progress of the keying workbench: scans and drafts not yet records (the committed ledger is shown elsewhere).
+        "GET /workbench": .noSingleRecord, "GET /workbench/{id}": .noSingleRecord, "GET /workbench/{id}/page/{n}": .noSingleRecord,
+        "GET /workbench/{id}/page/{n}/image": .noSingleRecord, "GET /workbench/{id}/reconcile": .noSingleRecord,
     ]
 
     /// Routes for anyone, signed in or not.

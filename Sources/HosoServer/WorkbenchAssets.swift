@@ -67,6 +67,9 @@ extension WorkbenchRoutes {
           }
           var entry = document.getElementById('entry');
           if (!entry) { return; }
+          // The first field has the focus (autofocus is skipped in some cases, e.g. after a scroll to a fragment).
+          var firstField = document.getElementById('f-stt');
+          if (firstField && (document.activeElement === document.body || !document.activeElement)) { firstField.focus(); }
           var use = document.getElementById('wb-use-suggestions');
           if (use) {
             use.addEventListener('click', function () {

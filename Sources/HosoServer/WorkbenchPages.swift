@@ -164,7 +164,7 @@ enum WorkbenchPages {
                                 el("td") {
                                     if l.committedRevision == nil && (p.keyers.count < 2 || p.keyers.contains(s.user.name)) {
                                         el(
-                                            "a", [("href", "/workbench/\(l.id)/page/\(p.number)#entry"), ("id", "key-page-\(p.number)")],
+                                            "a", [("href", "/workbench/\(l.id)/page/\(p.number)"), ("id", "key-page-\(p.number)")],
                                             text: c.t("Nhập trang \(p.number)", "Key page \(p.number)"))
                                     } else {
                                         el("span", text: c.t("Trang \(p.number)", "Page \(p.number)"))
@@ -312,7 +312,7 @@ enum WorkbenchPages {
                             for e in sc.mine {
                                 el("li") {
                                     el(
-                                        "a", [("href", "\(base)?row=\(e.slot)#entry")],
+                                        "a", [("href", "\(base)?row=\(e.slot)")],
                                         text: c.t("Dòng \(e.slot): ", "Row \(e.slot): ") + (e.values["fullName"]?.value ?? ""))
                                 }
                             }

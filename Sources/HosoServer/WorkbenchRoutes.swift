@@ -52,19 +52,19 @@ enum WorkbenchRoutes {
             return htmlResponse(WorkbenchPages.ledgerPage(context, s, l, status, report: nil))
         }
 
-        registrars.get("/workbench/:id/page/:page") { request, context -> Response in
+        registrars.get("/workbench/:id/page/:n") { request, context -> Response in
             let s = try context.signedIn()
             let id = context.parameters.get("id") ?? ""
-            let page = Int(context.parameters.get("page") ?? "") ?? 0
+            let page = Int(context.parameters.get("n") ?? "") ?? 0
             let screen = try await keyingScreen(
                 state, s, id: id, page: page, slot: request.uri.queryParameters.get("row").flatMap { Int($0) })
             return htmlResponse(WorkbenchPages.keyingPage(context, s, screen, prefillOffered: state.config.pagePrefiller != nil))
         }
 
-        registrars.get("/workbench/:id/page/:page/image") { _, context -> Response in
+        registrars.get("/workbench/:id/page/:n/image") { _, context -> Response in
             _ = try context.signedIn()
             let id = context.parameters.get("id") ?? ""
-            let page = Int(context.parameters.get("page") ?? "") ?? 0
+            let page = Int(context.parameters.get("n") ?? "") ?? 0
             let (bytes, type) = try await state.archive.with { a in
                 let img = try a.keyingPageImage(id, page: page)
                 return ([UInt8](try Data(contentsOf: URL(fileURLWithPath: img.path))), img.type)
@@ -74,17 +74,17 @@ enum WorkbenchRoutes {
                 body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         }
 
-        forms.post("/workbench/:id/page/:page/entry") { _, context -> Response in
+        forms.post("/workbench/:id/page/:n/entry") { _, context -> Response in
             let s = try context.signedIn()
             let form = try context.submittedForm()
             let id = context.parameters.get("id") ?? ""
-            let page = Int(context.parameters.get("page") ?? "") ?? 0
+            let page = Int(context.parameters.get("n") ?? "") ?? 0
             let slot = Int(form.value("row") ?? "") ?? 0
             let values = Dictionary(uniqueKeysWithValues: LedgerKeying.fields.map { ($0, form[$0] ?? "") })
             let problems = try await state.archive.with { a in
                 try a.saveKeyedEntry(id, person: s.user.name, page: page, slot: slot, values: values)
             }
-            if problems.isEmpty { return redirect("/workbench/\(id)/page/\(page)?row=\(slot + 1)#entry") }
+            if problems.isEmpty { return redirect("/workbench/\(id)/page/\(page)?row=\(slot + 1)") }
             // Kept as a draft; the same row again with what is wrong beside each field.
             var screen = try await keyingScreen(state, s, id: id, page: page, slot: slot)
             screen.problems = problems
@@ -92,25 +92,25 @@ enum WorkbenchRoutes {
                 WorkbenchPages.keyingPage(context, s, screen, prefillOffered: state.config.pagePrefiller != nil), status: .badRequest)
         }
 
-        forms.post("/workbench/:id/page/:page/finish") { _, context -> Response in
+        forms.post("/workbench/:id/page/:n/finish") { _, context -> Response in
             let s = try context.signedIn()
             let id = context.parameters.get("id") ?? ""
-            let page = Int(context.parameters.get("page") ?? "") ?? 0
+            let page = Int(context.parameters.get("n") ?? "") ?? 0
             try await state.archive.with { try $0.finishKeyedPage(id, person: s.user.name, page: page) }
             try await state.audit(actor: s.user.name, action: "keying-finish", target: "keying:\(id)", detail: "page \(page)")
             return redirect("/workbench/\(id)")
         }
 
-        forms.post("/workbench/:id/page/:page/prefill") { _, context -> Response in
+        forms.post("/workbench/:id/page/:n/prefill") { _, context -> Response in
             let s = try context.signedIn()
             let id = context.parameters.get("id") ?? ""
-            let page = Int(context.parameters.get("page") ?? "") ?? 0
+            let page = Int(context.parameters.get("n") ?? "") ?? 0
             guard let reader = state.config.pagePrefiller else {
                 throw HosoError(.inputNotFound, .both("Máy chủ không có bộ đọc ảnh", "The server has no page reader"))
             }
             _ = try await state.archive.with { try $0.prefillPage(id, page: page, using: reader) }
             try await state.audit(actor: s.user.name, action: "keying-prefill", target: "keying:\(id)", detail: "page \(page)")
-            return redirect("/workbench/\(id)/page/\(page)#entry")
+            return redirect("/workbench/\(id)/page/\(page)")
         }
 
         registrars.get("/workbench/:id/reconcile") { _, context -> Response in
