@@ -225,6 +225,13 @@ import Testing
                 _ = try a.startKeying(header: Self.header, scans: [upload], by: "keyer-a", limits: limits)
             }
         }
+        // A child process over its time budget is killed and the file refused (a budget no process can meet).
+        var hurried = ScanLimits()
+        hurried.toolSeconds = 0.000_001
+        #expect(throws: HosoError(.scanTooSlow, .both("", ""))) {
+            _ = try a.startKeying(
+                header: Self.header, scans: [ScanUpload(name: "slow.pdf", bytes: Self.pdf(pages: 1))], by: "keyer-a", limits: hurried)
+        }
         var tiny = ScanLimits()
         tiny.fileBytes = 10
         #expect(throws: HosoError(.scanTooLarge, .both("", ""))) {
