@@ -200,9 +200,15 @@ extension Archive {
         let dir = try workbenchDir(id)
         try Self.workbenchLock.withLock { _ in
             var draft = try load(KeyingDraft.self, draftPath(dir, person)) ?? KeyingDraft(person: person)
-            guard draft.entries.contains(where: { $0.page == page }) else {
-                throw HosoError(
-                    .keyingInvalid, .both("Chưa nhập dòng nào của trang \(page)", "No entry of page \(page) was keyed"), location: "page")
+            // A page with no entry (a cover, a blank page) is finished empty: it is still keyed twice.
+            if draft.startedPages[String(page)] == nil {
+                guard try keyingLedger(id).pages.contains(where: { $0.number == page }) else { throw Self.noPage(page) }
+                if Self.keyers(of: page, in: try allDrafts(dir)).count >= 2 {
+                    throw HosoError(
+                        .keyingTwoKeyers,
+                        .both("Trang \(page) đã có hai người nhập", "Page \(page) already has two keyers"), location: "page")
+                }
+                draft.startedPages[String(page)] = now()
             }
             if !draft.donePages.contains(page) { draft.donePages.append(page) }
             draft.donePages.sort()

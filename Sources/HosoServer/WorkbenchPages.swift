@@ -318,7 +318,7 @@ enum WorkbenchPages {
                             }
                         }
                     }
-                    if !sc.finished && !sc.mine.isEmpty && !sc.otherKeyers {
+                    if !sc.finished && !sc.otherKeyers {
                         el(
                             "form",
                             [

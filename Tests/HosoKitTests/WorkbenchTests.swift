@@ -203,6 +203,22 @@ import Testing
         #expect(try Data(contentsOf: URL(fileURLWithPath: a.root + "/workbench/\(l.id)/originals/001.tiff")) == Data(try tiff(pages: 3)))
     }
 
+    @Test func aMultiPageTIFFIsTheScanOfEachOfItsPagesAndAnEmptyPageIsFinishedEmpty() throws {
+        let f = try OfficeArchiveFixture(in: dir.path)
+        let a = f.archive
+        let l = try a.startKeying(header: Self.header, scans: [ScanUpload(name: "so.tif", bytes: try tiff(pages: 3))], by: "keyer-a")
+        for person in ["keyer-a", "keyer-b"] {
+            try a.saveKeyedEntry(l.id, person: person, page: 1, slot: 1, values: Self.entry(1, name: "Nguyễn Văn An"))
+            try a.saveKeyedEntry(l.id, person: person, page: 2, slot: 1, values: Self.entry(2, name: "Trần Văn Bình"))
+            for p in 1...3 { try a.finishKeyedPage(l.id, person: person, page: p) }
+        }
+        #expect(throws: HosoError(.keyingTwoKeyers, .both("", ""))) { try a.finishKeyedPage(l.id, person: "keyer-c", page: 3) }
+        let report = try a.commitKeyedLedger(l.id, person: "keyer-c")
+        #expect(report.committed && report.entries == 2 && report.scans == 3)
+        guard case .array(let pages)? = try a.current(record: l.recordId).1.body["pages"] else { throw FixtureError("no pages") }
+        #expect(pages.count == 3 && Set(pages.compactMap { $0["scan"]?.stringValue }).count == 1, "one original, the scan of three pages")
+    }
+
     @Test func hostileScansAreRefusedAndNothingIsKept() throws {
         let f = try OfficeArchiveFixture(in: dir.path)
         let a = f.archive
