@@ -34,6 +34,8 @@ public struct ScanLimits: Sendable {
     public var pages = 300
     /// Time of one child process (a page rendered, a file inspected); it is killed when over.
     public var toolSeconds: Double = 60
+    /// Time of all the child processes of one upload together (a file of many slow pages).
+    public var uploadSeconds: Double = 600
     /// The longer side of a display page, in pixels.
     public var displaySide = 1800
 
@@ -165,6 +167,18 @@ enum WorkbenchScans {
             try fm.createDirectory(atPath: dir + "/" + sub, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
         var pages = [Page]()
+        let deadline = Date().addingTimeInterval(limits.uploadSeconds)
+        // Each child process gets its own budget, never more than what is left of the upload's.
+        func budget(_ name: String) throws -> ScanLimits {
+            var l = limits
+            l.toolSeconds = min(limits.toolSeconds, deadline.timeIntervalSinceNow)
+            if l.toolSeconds <= 0 {
+                throw error(
+                    .scanTooSlow, name, "xử lý quá \(Int(limits.uploadSeconds)) giây nên đã dừng",
+                    "took over \(Int(limits.uploadSeconds)) seconds and was stopped")
+            }
+            return l
+        }
         for (n, u) in uploads.enumerated() {
             let name = u.name.isEmpty ? "scan-\(n + 1)" : u.name
             if u.bytes.count > limits.fileBytes {
@@ -179,13 +193,13 @@ enum WorkbenchScans {
             guard fm.createFile(atPath: original, contents: Data(u.bytes), attributes: [.posixPermissions: 0o600]) else {
                 throw HosoError(.ioError, .both("Không ghi được tệp tạm", "Cannot write a temporary file"), location: original)
             }
-            let count = try pageCount(kind, original, name: name, limits: limits)
+            let count = try pageCount(kind, original, name: name, limits: try budget(name))
             if pages.count + count > limits.pages {
                 throw error(.scanTooLarge, name, "quá \(limits.pages) trang", "over \(limits.pages) pages")
             }
             for i in 1...count {
                 let display = "page-\(pages.count + 1)." + (kind == .jpeg ? "jpg" : "png")
-                try makeDisplay(kind, original, page: i, to: dir + "/display/" + display, name: name, limits: limits)
+                try makeDisplay(kind, original, page: i, to: dir + "/display/" + display, name: name, limits: try budget(name))
                 pages.append(Page(original: stored, pageInOriginal: i, display: display))
             }
         }

@@ -248,6 +248,12 @@ import Testing
             _ = try a.startKeying(
                 header: Self.header, scans: [ScanUpload(name: "slow.pdf", bytes: Self.pdf(pages: 1))], by: "keyer-a", limits: hurried)
         }
+        var spent = ScanLimits()
+        spent.uploadSeconds = 0
+        #expect(throws: HosoError(.scanTooSlow, .both("", ""))) {
+            _ = try a.startKeying(
+                header: Self.header, scans: [ScanUpload(name: "p.pdf", bytes: Self.pdf(pages: 2))], by: "keyer-a", limits: spent)
+        }
         var tiny = ScanLimits()
         tiny.fileBytes = 10
         #expect(throws: HosoError(.scanTooLarge, .both("", ""))) {
