@@ -160,11 +160,17 @@ extension Archive {
         let declared = rows.values.filter { $0.paper != nil }
         district.declared = !declared.isEmpty && rows.values.allSatisfy { $0.paper != nil || $0.ledgers == 0 }
         // The district's shares count only schools that declared their paper: a denominator is never guessed.
-        district.ledgers = .init(digitized: declared.map(\.ledgers).reduce(0, +), paper: declared.isEmpty ? nil : declared.map { $0.paper!.ledgers }.reduce(0, +), target: target)
+        district.ledgers = .init(
+            digitized: declared.map(\.ledgers).reduce(0, +),
+            paper: declared.isEmpty ? nil : declared.map { $0.paper!.ledgers }.reduce(0, +), target: target)
         let withPages = declared.filter { $0.paper?.pages != nil }
-        district.pages = .init(digitized: withPages.map(\.pages).reduce(0, +), paper: withPages.isEmpty ? nil : withPages.map { $0.paper!.pages! }.reduce(0, +), target: target)
+        district.pages = .init(
+            digitized: withPages.map(\.pages).reduce(0, +),
+            paper: withPages.isEmpty ? nil : withPages.map { $0.paper!.pages! }.reduce(0, +), target: target)
         let withEntries = declared.filter { $0.paper?.entries != nil }
-        district.entries = .init(digitized: withEntries.map(\.entries).reduce(0, +), paper: withEntries.isEmpty ? nil : withEntries.map { $0.paper!.entries! }.reduce(0, +), target: target)
+        district.entries = .init(
+            digitized: withEntries.map(\.entries).reduce(0, +),
+            paper: withEntries.isEmpty ? nil : withEntries.map { $0.paper!.entries! }.reduce(0, +), target: target)
         for s in schools {
             district.ledgersWithConversionRecord += s.ledgersWithConversionRecord
             district.gradeBooks += s.gradeBooks

@@ -52,6 +52,8 @@ enum AccessTable {
         "POST /my-classes/marks": myClasses,
         "GET /term-locks": termLocks, "GET /api/corrections": termLocks, "POST /term-locks/lock": termLocks,
         "POST /term-locks/unlock": termLocks, "POST /term-locks/decide": termLocks,
+        // The plan's indicators (`ReportRoutes`): counts per school, no personal data.
+        "GET /dashboard": ReportRoutes.roles, "GET /dashboard.csv": ReportRoutes.roles, "GET /api/report": ReportRoutes.roles,
         // Accounts and the access log: the admin, who sees no records.
         "GET /admin/users": admins, "POST /admin/users": admins, "POST /admin/users/{name}/disable": admins,
         "GET /admin/audit": admins,
@@ -112,6 +114,7 @@ enum AccessTable {
         "GET /admin/users": .noSingleRecord, "GET /api/users": .noSingleRecord,
         "GET /admin/audit": .noSingleRecord, "GET /api/audit": .noSingleRecord, "GET /api/session": .noSingleRecord,
         "GET /account/password": .noSingleRecord,  // PUBLIC: one's own password form
+        "GET /dashboard": .noSingleRecord, "GET /dashboard.csv": .noSingleRecord, "GET /api/report": .noSingleRecord,  // counts only
     ]
 
     /// Routes for anyone, signed in or not.
