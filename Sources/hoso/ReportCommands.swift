@@ -20,16 +20,12 @@ struct ReportShow: ParsableCommand {
             commandName: "show",
             abstract: t("In các chỉ số theo trường và toàn huyện.", "Print the indicators per school and for the district."),
             discussion: t(
-                """
-                Tỷ lệ số hóa tính trên số sổ giấy cơ quan đã khai báo (hoso report inventory set); trường chưa khai báo
-                ghi "chưa khai báo", không tự đoán mẫu số. Số hóa tính mọi sổ đến nay; sổ điểm, học bạ, chữ ký giáo viên và
-                yêu cầu (nhận từ 1/9 đến 31/8) tính theo năm học.
-                """,
-                """
-                The digitized share is over the paper ledgers the office declared (hoso report inventory set); a school not
-                declared says "not declared", no denominator is guessed. Digitization counts every ledger so far; grade books,
-                học bạ, teachers' signatures and requests (received 1 September to 31 August) count the school year.
-                """))
+                "Tỷ lệ số hóa tính trên số sổ giấy cơ quan đã khai báo (hoso report inventory set); trường chưa khai báo ghi "
+                    + "\"chưa khai báo\", không tự đoán mẫu số. Số hóa tính mọi sổ đến nay; sổ điểm, học bạ, chữ ký giáo viên và "
+                    + "yêu cầu (nhận từ 1/9 đến 31/8) tính theo năm học.",
+                "The digitized share is over the paper ledgers the office declared (hoso report inventory set); a school not "
+                    + "declared says \"not declared\", no denominator is guessed. Digitization counts every ledger so far; grade "
+                    + "books, học bạ, teachers' signatures and requests (received 1 September to 31 August) count the school year."))
     }
     @OptionGroup var global: GlobalOptions
     @Option(name: .long, help: ArgumentHelp(t("Chỉ một trường.", "One school only."), valueName: "NAME")) var school: String?
