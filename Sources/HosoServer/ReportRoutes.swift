@@ -188,7 +188,7 @@ enum ReportRoutes {
         targetLabel: String
     ) -> HTML {
         let height = Double(rows.count) * rowHeight + 40
-        let width = labelWidth + barWidth + 90
+        let width = labelWidth + barWidth + 150
         func n(_ v: Double) -> String { String(format: "%.1f", v) }
         return el("figure", [("id", id)]) {
             el(
