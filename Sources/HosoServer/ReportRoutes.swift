@@ -15,7 +15,9 @@ enum ReportRoutes {
         readers.get("/dashboard") { request, context -> Response in
             let q = try Query(request)
             let (report, offset) = try await load(state, q)
-            return htmlResponse(page(context, report, query: q, offset: offset))
+            // The school list of the filter: every school of the year's report (cached: no second computation).
+            let all = q.school == nil ? report : try await load(state, Query(year: q.year, school: nil)).0
+            return htmlResponse(page(context, report, query: q, offset: offset, schools: all.schools.map(\.school)))
         }
         readers.get("/dashboard.csv") { request, _ -> Response in
             let q = try Query(request)
@@ -37,6 +39,11 @@ enum ReportRoutes {
     struct Query: Sendable {
         var year: Int?
         var school: String?
+
+        init(year: Int?, school: String?) {
+            self.year = year
+            self.school = school
+        }
 
         init(_ request: Request) throws {
             let p = request.uri.queryParameters
@@ -68,7 +75,7 @@ enum ReportRoutes {
         return "\(s.digitized) / \(paper) (\(percent(c, s.percent)))"
     }
 
-    static func page(_ c: HosoContext, _ r: PlanReport, query q: Query, offset: Int) -> HTML {
+    static func page(_ c: HosoContext, _ r: PlanReport, query q: Query, offset: Int, schools: [String] = []) -> HTML {
         let years = r.schoolYear.split(separator: "-").compactMap { Int($0) }
         let csvLink = "/dashboard.csv?year=\(years.first ?? 0)" + (q.school.map { "&school=" + urlEncode($0) } ?? "")
         return Pages.layout(c, title: c.t("Chỉ số kế hoạch chuyển đổi số", "Digital-transformation plan indicators")) {
@@ -82,7 +89,23 @@ enum ReportRoutes {
                             ("value", years.first.map(String.init) ?? ""),
                         ])
                 }
-                if let school = q.school { el("input", [("type", "hidden"), ("name", "school"), ("value", school)]) }
+                el("label") {
+                    c.t("Trường", "School")
+                    el("select", [("name", "school"), ("id", "school")]) {
+                        el("option", [("value", "")], text: c.t("Tất cả các trường", "Every school"))
+                        for name in schools {
+                            el(
+                                "option",
+                                [
+                                    ("value", name),
+                                    (
+                                        "selected",
+                                        q.school.map { PlanReport.schoolKey($0) == PlanReport.schoolKey(name) } == true ? "" : nil
+                                    ),
+                                ], text: name)
+                        }
+                    }
+                }
                 el("button", [("type", "submit"), ("id", "show-year")], text: c.t("Xem", "Show"))
             }
             el("p", [("id", "report-period")]) {
@@ -282,6 +305,8 @@ enum ReportRoutes {
     }
 
     static func urlEncode(_ s: String) -> String {
-        s.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        // ASCII letters and digits only: CharacterSet.alphanumerics would let Vietnamese letters through unencoded.
+        s.addingPercentEncoding(
+            withAllowedCharacters: CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")) ?? ""
     }
 }

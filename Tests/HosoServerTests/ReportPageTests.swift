@@ -46,6 +46,15 @@ import Testing
             // No script or style of the page's own: the CSP allows neither.
             #expect(!html.contains("style=") && !html.contains("<style") && html.components(separatedBy: "<script").count == 2)
             #expect(html.contains(#"href="/dashboard.csv?year=2024""#) && html.contains(#"<a href="/dashboard">"#))
+            #expect(html.contains(#"<select name="school" id="school"><option value="">Tất cả các trường</option>"#))
+
+            // One school, chosen in the filter (typed without diacritics works too): its row and the district's.
+            _ = try await b.get("/dashboard?year=2024&school=truong%20thcs%20hoa%20binh")
+            #expect(b.lastBody.contains(#"<option value="Trường THCS Hòa Bình" selected>"#))
+            #expect(
+                b.lastBody.contains(#"<tr data-school="Trường THCS Hòa Bình""#)
+                    && !b.lastBody.contains(#"<tr data-school="Trường THCS Tân Lập""#))
+            #expect(b.lastBody.contains(#"href="/dashboard.csv?year=2024&amp;school=truong%20thcs%20hoa%20binh""#))
 
             let csv = try await b.get("/dashboard.csv?year=2024")
             #expect(csv.status == .ok && csv.headers[.contentType] == "text/csv; charset=utf-8")
