@@ -85,11 +85,11 @@ extension Archive {
 
         // Digitization: every ledger so far (the plan counts the archive, not a year).
         for id in try recordIds(ofType: Self.ledgerType) {
-            guard let (head, body) = storedBody(id), let school = body["school"]?.stringValue else { continue }
-            let k = tally(school)
+            guard let head = (try? index.heads(ofRecord: id))?.sorted().first, let ledger = ledgerCount(head: head) else { continue }
+            let k = tally(ledger.school)
             rows[k]!.ledgers += 1
-            if case .array(let pages)? = body["pages"] { rows[k]!.pages += pages.count }
-            if case .array(let entries)? = body["entries"] { rows[k]!.entries += entries.count }
+            rows[k]!.pages += ledger.pages
+            rows[k]!.entries += ledger.entries
             if !(try index.revisions(ofRecord: Self.digitizationId(revision: head))).isEmpty { rows[k]!.converted += 1 }
         }
 
@@ -188,6 +188,20 @@ extension Archive {
             district: district, schools: schools, requests: try requestTally(year: year, settings: settings))
     }
 
+    /// A ledger revision's school, pages and entries. A revision never changes, so what was read of it is kept: a
+    /// report made again after some other write does not parse every ledger again (most of a report's work).
+    private func ledgerCount(head: String) -> LedgerCount? {
+        workState.derived(from: "plan-ledger " + head, head: head) {
+            guard let id = ObjectID(hex: head), let body = try? revision(id).body, let school = body["school"]?.stringValue else {
+                return nil
+            }
+            var count = LedgerCount(school: school)
+            if case .array(let pages)? = body["pages"] { count.pages = pages.count }
+            if case .array(let entries)? = body["entries"] { count.entries = entries.count }
+            return count
+        }
+    }
+
     /// The certificate a stored signature was made with, by fingerprint; nil when its object cannot be read.
     private func signerFingerprint(_ row: SignatureRow) -> String? {
         guard let id = ObjectID(hex: row.id), let der = try? store.read(id), let sd = try? SignedData(der: der, source: row.id) else {
@@ -232,6 +246,13 @@ extension Archive {
         }
         return out
     }
+}
+
+/// What the report reads of one ledger revision.
+private struct LedgerCount: Sendable {
+    var school: String
+    var pages = 0
+    var entries = 0
 }
 
 /// What the report has counted of one school so far.

@@ -117,6 +117,19 @@ import Testing
         #expect(text.contains("đúng hạn / on time 2") && text.contains("% đúng hạn / % on time 50.0"))
     }
 
+    @Test func aCorrectedLedgerIsCountedAsItNowStands() throws {
+        let a = try district()
+        #expect(try row(try a.planReport(year: 2024), ReportDistrict.schoolA).entries.digitized == 5)
+        // The 2020 ledger moves to Hòa Bình, as a correction: the next report reads the new revision, not the old one.
+        let (_, rev) = try a.current(record: "PGD-TL/THCS/2020/TL")
+        guard case .object(let m) = rev.body else { throw FixtureError("not an object") }
+        let moved = JSONValue.object(m.map { $0.key == "school" ? JSONMember("school", .string(ReportDistrict.schoolB)) : $0 })
+        try a.revise(record: "PGD-TL/THCS/2020/TL", body: moved, author: "registrar", reason: "ghi nhầm trường")
+        let r = try a.planReport(year: 2024)
+        #expect(try row(r, ReportDistrict.schoolA).ledgers.digitized == 1 && row(r, ReportDistrict.schoolA).entries.digitized == 3)
+        #expect(try row(r, ReportDistrict.schoolB).ledgers.digitized == 2 && row(r, ReportDistrict.schoolB).ledgers.percent == 50.0)
+    }
+
     @Test func oddDataNeverCrashesTheReport() throws {
         // An empty archive, a year with nothing, a formula for a school name, a zero denominator beside records.
         let empty = try Archive.create(at: dir.path + "/empty", clock: .fixed(ReportDistrict.now))
