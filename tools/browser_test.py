@@ -782,6 +782,7 @@ AXE_SCREENS = [
     ("registrar", "/workbench/" + state.get("wb_id", "none"), None, "a11y-workbench-ledger", "WORKBENCH"),
     ("registrar", "/workbench/" + state.get("wb_id", "none") + "/page/1", None, "a11y-workbench-keying", "WORKBENCH"),
     ("registrar", "/workbench/" + state.get("wb_id", "none") + "/reconcile", None, "a11y-workbench-reconcile", "WORKBENCH"),
+    ("registrar", "/dashboard?year=2024", None, "a11y-dashboard", "DASHBOARD"),
 ]
 AXE_JS = None
 
@@ -886,6 +887,53 @@ check(
     keyboard_skip_link_and_visible_focus,
 )
 # --- end LANG ---
+
+# --- dashboard: the plan's indicators on the test archive (charts drawn on the server, the table, the CSV export) ---
+def dashboard_shows_charts_table_and_csv():
+    # The paper inventory is declared the way a registrar does it: 2 paper ledgers of the school whose ledger is here.
+    hoso = os.path.join(subprocess.check_output(["swift", "build", "--show-bin-path"], text=True).strip(), "hoso")
+    subprocess.run(
+        [hoso, "--archive", os.path.join(WORK, "archive"), "report", "inventory", "set", "--school", "Trường PTCS Tân Lập",
+         "--ledgers", "2", "--pages", "10", "--author", "browser-test"], check=True, capture_output=True)
+    d = browser()
+    try:
+        sign_in(d, "registrar")
+        d.get(URL + "/")
+        d.find_element(By.CSS_SELECTOR, 'nav a[href="/dashboard"]').click()
+        wait(d, EC.presence_of_element_located((By.ID, "chart-digitized")))
+        d.get(URL + "/dashboard?year=2024")
+        svg = d.find_element(By.CSS_SELECTOR, "#chart-digitized svg")
+        assert svg.get_attribute("role") == "img", svg.get_attribute("outerHTML")[:200]
+        title = d.find_element(By.ID, "chart-digitized-title").get_attribute("textContent")
+        assert title == "Tỷ lệ sổ gốc đã số hóa so với chỉ tiêu", title
+        assert d.find_element(By.ID, "chart-digitized-desc").get_attribute("textContent").startswith("Mỗi thanh")
+        values = [r.get_attribute("data-value") for r in d.find_elements(By.CSS_SELECTOR, "#chart-digitized rect")]
+        assert "50.0" in values, values  # 1 of 2 ledgers
+        assert d.find_elements(By.CSS_SELECTOR, "#chart-digitized .target-line"), "the 30% target line"
+        assert svg.size["width"] > 300, svg.size  # drawn, not collapsed
+        row = d.find_element(By.CSS_SELECTOR, '#report-table tr[data-school="Trường PTCS Tân Lập"]')
+        assert "1 / 2 (50,0%)" in row.text and "0 / 10 (0,0%)" in row.text, row.text
+        books = d.find_element(By.CSS_SELECTOR, '#report-table tr[data-school="Trường THCS Tân Lập"]')
+        assert books.find_elements(By.TAG_NAME, "td")[4].text.startswith("2 ("), books.text  # Toán 9A, HK1 and HK2
+        assert "/09/2024" in d.find_element(By.ID, "report-period").text
+        shot(d, "dashboard")
+        # The CSV as the link downloads it: UTF-8 with a BOM, the school's row with its share.
+        link = d.find_element(By.ID, "report-csv").get_attribute("href")
+        d.set_script_timeout(300)
+        got = d.execute_async_script(
+            "var done = arguments[arguments.length - 1];"
+            "fetch(arguments[0]).then(r => r.arrayBuffer()).then(b => done(Array.from(new Uint8Array(b))), e => done(String(e)));",
+            link,
+        )
+        assert isinstance(got, list) and got[:3] == [0xEF, 0xBB, 0xBF], str(got)[:100]
+        text = bytes(got[3:]).decode("utf-8")
+        assert "Trường PTCS Tân Lập,2024-2025,có / yes,1,2,50.0,0,10,0.0" in text, text[:400]
+    finally:
+        d.quit()
+
+
+check("dashboard: the plan's indicators as SVG charts against the target, a table, a CSV with a BOM", dashboard_shows_charts_table_and_csv)
+# --- end dashboard ---
 
 
 

@@ -22,6 +22,7 @@ public enum EmbeddedSchemas {
         "ledger.schema.json": text(PackageResources.ledger_schema_json),
         "manifest.schema.json": text(PackageResources.manifest_schema_json),
         "office-settings.schema.json": text(PackageResources.office_settings_schema_json),
+        "paper-inventory.schema.json": text(PackageResources.paper_inventory_schema_json),
         "person.schema.json": text(PackageResources.person_schema_json),
         "request.schema.json": text(PackageResources.request_schema_json),
         "revision.schema.json": text(PackageResources.revision_schema_json),

@@ -59,6 +59,8 @@ enum AccessTable {
         "POST /my-classes/marks": myClasses,
         "GET /term-locks": termLocks, "GET /api/corrections": termLocks, "POST /term-locks/lock": termLocks,
         "POST /term-locks/unlock": termLocks, "POST /term-locks/decide": termLocks,
+        // The plan's indicators (`ReportRoutes`): counts per school, no personal data.
+        "GET /dashboard": ReportRoutes.roles, "GET /dashboard.csv": ReportRoutes.roles, "GET /api/report": ReportRoutes.roles,
         // Accounts and the access log: the admin, who sees no records.
         "GET /admin/users": admins, "POST /admin/users": admins, "POST /admin/users/{name}/disable": admins,
         "GET /admin/audit": admins,
@@ -122,6 +124,7 @@ enum AccessTable {
         // Work in progress of the keying workbench: scans and drafts not yet records (the committed ledger is shown elsewhere).
         "GET /workbench": .noSingleRecord, "GET /workbench/{id}": .noSingleRecord, "GET /workbench/{id}/page/{n}": .noSingleRecord,
         "GET /workbench/{id}/page/{n}/image": .noSingleRecord, "GET /workbench/{id}/reconcile": .noSingleRecord,
+        "GET /dashboard": .noSingleRecord, "GET /dashboard.csv": .noSingleRecord, "GET /api/report": .noSingleRecord,  // counts only
     ]
 
     /// Routes for anyone, signed in or not.

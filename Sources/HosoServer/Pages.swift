@@ -21,6 +21,7 @@ enum Pages {
         NavItem(path: "/term-locks", title: .both("Khóa sổ", "Term locks"), roles: GradeBookYearRoutes.roles),
         NavItem(path: "/records", title: .both("Chữ ký hồ sơ", "Signatures"), roles: RecordRoutes.readers),
         NavItem(path: "/sync-status", title: .both("Đồng bộ", "Sync"), roles: RecordRoutes.roles),
+        NavItem(path: "/dashboard", title: .both("Chỉ số kế hoạch", "Plan indicators"), roles: ReportRoutes.roles),
         NavItem(path: "/admin/users", title: .both("Tài khoản", "Accounts"), roles: [.admin]),
         NavItem(path: "/admin/audit", title: .both("Nhật ký truy cập", "Access log"), roles: [.admin]),
         NavItem(path: "/verify", title: .both("Kiểm tra bản sao", "Verify a copy"), roles: Set(Role.allCases)),

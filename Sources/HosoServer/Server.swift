@@ -319,6 +319,7 @@ public enum HosoServer {
         PasswordChangeRoutes.add(to: routes, state: state)
         APIRoutes.add(to: routes, state: state)
         SyncRoutes.add(to: routes, state: state)
+        ReportRoutes.add(to: routes, state: state)
         try AccessTable.check(routes.routes.map(\.description))
         return routes
     }

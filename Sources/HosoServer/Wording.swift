@@ -384,6 +384,9 @@ extension Wording {
         "KEYING_CLOSED": .both("Trang hoặc sổ này đã xong, không sửa được nữa.", "This page or ledger is finished and no longer changes."),
         "DOWNLOAD_CODE_USED": .both("Mã tải đã được dùng hết số lần cho phép.", "The download code has been used up."),
         "NO_DOCUMENT_TO_GIVE": .both("Chưa có văn bản nào để trả.", "There is no document to hand out yet."),
+        "REPORT_SCHOOL_UNKNOWN": .both(
+            "Kho chưa có hồ sơ nào của trường này và trường chưa được khai báo sổ giấy.",
+            "The archive has no records of this school and its paper ledgers are not declared."),
         // Records and revisions
         "RECORD_NOT_FOUND": .both("Không có hồ sơ này.", "There is no such record."),
         "RECORD_EXISTS": .both("Hồ sơ này đã có.", "This record already exists."),

@@ -31,6 +31,7 @@ struct Hoso: ParsableCommand {
                 RequestCommand.self, OfficeCommand.self, CopyCommand.self, ExtractCommand.self,
                 NodeCommand.self, PeerCommand.self, LogCommand.self, BundleCommand.self, SyncCommand.self, Serve.self, UserCommand.self,
                 AgentCommand.self,
+                ReportCommand.self,
                 InternalCheck.self,
             ]
         )
