@@ -113,7 +113,7 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
         .executableTarget(name: "hoso", dependencies: [
-            "HosoKit", "HosoAccounts", "HosoServer", "HosoAgent",
+            "HosoKit", "HosoAccounts", "HosoServer", "HosoAgent", "HosoPostgres",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -30,7 +30,7 @@ struct Hoso: ParsableCommand {
                 Sign.self, Verify.self, Timestamp.self, Renew.self, TrustCommand.self, PKICommand.self, TSACommand.self,
                 RequestCommand.self, OfficeCommand.self, CopyCommand.self, ExtractCommand.self,
                 NodeCommand.self, PeerCommand.self, LogCommand.self, BundleCommand.self, SyncCommand.self, Serve.self, UserCommand.self,
-                AgentCommand.self,
+                AgentCommand.self, HubCommand.self,
                 InternalCheck.self,
             ]
         )
@@ -247,7 +247,7 @@ struct Fsck: ParsableCommand {
             printJSON(report)
         } else {
             for d in report.damaged + report.missing {
-                print("\(problemLabel(d.problem)): \(d.path)  \(d.detail)")
+                print("\(Self.problemLabel(d.problem)): \(d.path)  \(d.detail)")
             }
             print(
                 t(
@@ -286,7 +286,7 @@ struct Fsck: ParsableCommand {
         if !report.ok { throw ExitCode(HosoExit.damage) }
     }
 
-    func problemLabel(_ p: String) -> String {
+    static func problemLabel(_ p: String) -> String {
         switch p {
         case "corrupt": return t("HỎNG", "CORRUPT")
         case "truncated": return t("CẮT CỤT", "TRUNCATED")

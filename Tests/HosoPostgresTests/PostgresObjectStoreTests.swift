@@ -132,3 +132,37 @@ import Glibc
         #expect(throws: HosoError(.postgresUnreachable, .both("", ""))) { try client.query("SELECT 1") }
     }
 }
+
+/// `hoso hub fsck`, the built binary against a real cluster.
+@Suite struct HubFsckCLITests {
+    @Test func hubFsckPassesASoundStoreAndNamesADamagedObject() throws {
+        let t = try StoreUnderTest(.postgres)
+        let url = t.cluster!.primaryURL
+        let (obj, _) = try t.store.put(noise((1 << 20) + 3, seed: 17), kind: .blob)
+        _ = try t.store.put(Array("a sound record".utf8), kind: .record)
+        var env = ProcessInfo.processInfo.environment
+        env["HOSO_LANG"] = "en"
+        let clean = try runProgram(hosoBinary, ["hub", "fsck", "--database", url], environment: env, timeout: 300)
+        #expect(clean.status == 0, "\(clean)")
+        #expect(clean.out.contains("Checked 2 objects") && clean.out.contains("No damage found"), "\(clean)")
+        try t.flipStoredByte(of: obj.id)
+        let damaged = try runProgram(
+            hosoBinary, ["hub", "fsck", "--json"], environment: env.merging(["HOSO_DATABASE": url]) { $1 }, timeout: 300)
+        #expect(damaged.status == 1, "\(damaged)")
+        struct Report: Decodable {
+            struct Damage: Decodable {
+                var id: String
+                var problem: String
+            }
+            var objects: Int
+            var damaged: [Damage]
+            var ok: Bool
+        }
+        let report = try damaged.json(Report.self)
+        #expect(report.objects == 2 && !report.ok)
+        #expect(report.damaged.map(\.id) == [obj.id.hex] && report.damaged.map(\.problem) == ["corrupt"])
+        // A URL that is no URL is the caller's mistake (exit 3), with its code.
+        let bad = try runProgram(hosoBinary, ["hub", "fsck", "--database", "mysql://x"], environment: env, timeout: 60)
+        #expect(bad.status == 3 && bad.err.contains("POSTGRES_URL_INVALID"), "\(bad)")
+    }
+}
