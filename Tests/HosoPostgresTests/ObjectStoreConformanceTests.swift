@@ -19,6 +19,9 @@ final class StoreUnderTest {
     let folder: TempDirectory
     let cluster: PostgresCluster?
     let client: BlockingPostgresClient?
+    /// This test's own database in the shared cluster, and its URL.
+    let database: String
+    let url: String
 
     init(_ kind: StoreKind) throws {
         self.kind = kind
@@ -32,9 +35,14 @@ final class StoreUnderTest {
             store = s
             cluster = nil
             client = nil
+            database = ""
+            url = ""
         case .postgres:
-            let c = try PostgresCluster.start(standby: false)
-            let client = try BlockingPostgresClient(c.primaryURL)
+            let c = try PostgresCluster.shared()
+            let url = try c.createDatabase()
+            self.url = url
+            database = String(url.split(separator: "/").last!)
+            let client = try BlockingPostgresClient(url)
             let s = try PostgresObjectStore(client: client, stagingDirectory: folder.path + "/staging")
             try s.migrate()
             store = s
@@ -45,8 +53,12 @@ final class StoreUnderTest {
 
     deinit {
         client?.close()
-        cluster?.stop()
+        if let cluster, !database.isEmpty { _ = try? cluster.psql("DROP DATABASE \(database) WITH (FORCE)") }
     }
+
+    /// SQL in this test's database.
+    @discardableResult
+    func psql(_ sql: String) throws -> String { try cluster!.psql(sql, database: database) }
 
     /// Flips one bit of the stored payload, `offset` bytes from its end.
     func flipStoredByte(of id: ObjectID, fromEnd offset: Int = 1) throws {
@@ -59,7 +71,7 @@ final class StoreUnderTest {
             try Data(bytes).write(to: URL(fileURLWithPath: path))
         case .postgres:
             // The last chunk's byte, with SQL, as a bad disk block or a careless operator would.
-            try cluster!.psql(
+            try psql(
                 """
                 UPDATE hoso_object_chunks SET bytes = set_byte(bytes, length(bytes) - \(offset),
                     get_byte(bytes, length(bytes) - \(offset)) # 1)
@@ -126,7 +138,7 @@ func stageStreaming(_ store: any ObjectStoring, _ bytes: [UInt8], kind: ObjectKi
             hash = SHA256()
         }
         if kind == .postgres {
-            let chunks = try t.cluster!.psql("SELECT count(*) FROM hoso_object_chunks WHERE id = '\\x\(ObjectID(hashing: raw).hex)'")
+            let chunks = try t.psql("SELECT count(*) FROM hoso_object_chunks WHERE id = '\\x\(ObjectID(hashing: raw).hex)'")
             #expect(Int(chunks) ?? 0 >= 4)
         }
         #expect(try t.store.checkAll().isEmpty)

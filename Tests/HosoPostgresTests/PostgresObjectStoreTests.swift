@@ -17,11 +17,11 @@ import Glibc
         let bytes = noise(3 * (1 << 20), seed: 5)
         let (obj, _) = try store.put(bytes, kind: .blob)
         let (fine, _) = try store.put(Array("sound".utf8), kind: .record)
-        try t.cluster!.psql("DELETE FROM hoso_object_chunks WHERE id = '\\x\(obj.id.hex)' AND n = 1")
+        try t.psql("DELETE FROM hoso_object_chunks WHERE id = '\\x\(obj.id.hex)' AND n = 1")
         #expect(throws: HosoError(.objectTruncated, .both("", ""))) { try store.read(obj.id, limit: 64 << 20) }
         // Chunks whose object row is gone: never readable, but fsck names them.
         let orphan = ObjectID(hashing: Array("orphan".utf8))
-        try t.cluster!.psql("INSERT INTO hoso_object_chunks (id, n, bytes) VALUES ('\\x\(orphan.hex)', 0, '\\x00')")
+        try t.psql("INSERT INTO hoso_object_chunks (id, n, bytes) VALUES ('\\x\(orphan.hex)', 0, '\\x00')")
         let report = try store.fsck()
         #expect(report.checked == 2)
         #expect(report.damaged[obj.id]?.0 == .truncated)
@@ -46,8 +46,8 @@ import Glibc
         #expect(throws: HosoError(.objectCorrupt, .both("", ""))) { try store.commit([staged]) }
         store.discard([staged])
         #expect(try !store.contains(staged.object.id))
-        #expect(try t.cluster!.psql("SELECT count(*) FROM hoso_object_chunks") == "0")
-        #expect(try t.cluster!.psql("SELECT count(*) FROM hoso_objects") == "0")
+        #expect(try t.psql("SELECT count(*) FROM hoso_object_chunks") == "0")
+        #expect(try t.psql("SELECT count(*) FROM hoso_objects") == "0")
         // Then the right bytes go in.
         let (obj, isNew) = try store.put(bytes, kind: .blob)
         #expect(isNew && obj.id == staged.object.id)
@@ -65,7 +65,7 @@ import Glibc
         }
         #expect(results.value.count == 4)
         #expect(results.value.filter { $0 }.count == 1)
-        #expect(try t.cluster!.psql("SELECT count(*) FROM hoso_objects") == "1")
+        #expect(try t.psql("SELECT count(*) FROM hoso_objects") == "1")
     }
 
     @Test func urlsParseForTCPAndUnixSocketsAndBadOnesAreRefused() throws {
@@ -137,7 +137,7 @@ import Glibc
 @Suite struct HubFsckCLITests {
     @Test func hubFsckPassesASoundStoreAndNamesADamagedObject() throws {
         let t = try StoreUnderTest(.postgres)
-        let url = t.cluster!.primaryURL
+        let url = t.url
         let (obj, _) = try t.store.put(noise((1 << 20) + 3, seed: 17), kind: .blob)
         _ = try t.store.put(Array("a sound record".utf8), kind: .record)
         var env = ProcessInfo.processInfo.environment

@@ -99,6 +99,31 @@ public final class PostgresCluster: Sendable {
         }
     }
 
+    /// One primary shared by the tests of this process, each in a database of its own (`createDatabase`): started on
+    /// first use, stopped when the process exits (and by the next run's start if the process died instead).
+    public static func shared() throws -> PostgresCluster {
+        try sharedCluster.withLock { c in
+            if let c { return c }
+            let started = try start(standby: false)
+            if !registeredExit {
+                registeredExit = true
+                atexit { PostgresCluster.sharedCluster.withLock { $0?.stop() } }
+            }
+            c = started
+            return started
+        }
+    }
+
+    private static let sharedCluster = Mutex<PostgresCluster?>(nil)
+    nonisolated(unsafe) private static var registeredExit = false  // only touched under sharedCluster's lock
+
+    /// Makes an empty database; returns its URL.
+    public func createDatabase() throws -> String {
+        let name = "t_" + UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: "")
+        try psql("CREATE DATABASE \(name)")
+        return "postgres://postgres@127.0.0.1:\(primaryPort)/\(name)"
+    }
+
     /// Stops the servers of clusters whose test process is gone and removes their directories.
     static func removeAbandoned(bin: String) {
         let tmp = FileManager.default.temporaryDirectory.path
@@ -165,19 +190,19 @@ public final class PostgresCluster: Sendable {
         }
     }
 
-    /// Runs SQL with `psql` on the primary (or the standby); returns its unaligned output, trimmed.
+    /// Runs SQL with `psql` on the primary (or the standby), in `database`; returns its unaligned output, trimmed.
     @discardableResult
-    public func psql(_ sql: String, standby: Bool = false) throws -> String {
+    public func psql(_ sql: String, standby: Bool = false, database: String = "postgres") throws -> String {
         guard let port = standby ? standbyPort : primaryPort else { throw FixtureError("psql", output: "no standby") }
-        return try psql(sql, port: port)
+        return try psql(sql, port: port, database: database)
     }
 
     @discardableResult
-    func psql(_ sql: String, port: Int) throws -> String {
+    func psql(_ sql: String, port: Int, database: String = "postgres") throws -> String {
         let r = try runProgram(
             bin + "/psql",
             [
-                "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres", "-d", "postgres",
+                "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres", "-d", database,
                 "-c", sql,
             ],
             timeout: Double(Self.waitSeconds))
