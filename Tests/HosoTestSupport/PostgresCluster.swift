@@ -100,7 +100,8 @@ public final class PostgresCluster: Sendable {
     }
 
     /// One primary shared by the tests of this process, each in a database of its own (`createDatabase`): started on
-    /// first use, stopped when the process exits (and by the next run's start if the process died instead).
+    /// first use, stopped when the process exits (and by the next run's start if the process died instead). Tests never
+    /// stop, kill or promote it: those that do start a cluster of their own.
     public static func shared() throws -> PostgresCluster {
         try sharedCluster.withLock { c in
             if let c { return c }
