@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", exact: "2.37.6"),
         .package(url: "https://github.com/apple/swift-nio-extras", exact: "1.35.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
+        // The province hub's PostgreSQL client (HosoPostgres); schools and districts never load it.
+        .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
     ],
     targets: [
         // C shims: the only places that see C macros and variadic functions.
@@ -82,6 +84,15 @@ let package = Package(
         ]),
         // Sync: tar and BagIt bundles, node-signed; the transport-independent HTTP sync protocol.
         .target(name: "HosoSync", dependencies: ["HosoCore", "HosoPrimitives", "HosoStore", "HosoSigning", "HosoTransport", "HosoLog"]),
+        // The province hub on PostgreSQL: connections from a postgres:// URL, a blocking bridge for hoso's synchronous
+        // code, errors as HosoError codes, and the content-addressed object store in tables.
+        .target(name: "HosoPostgres", dependencies: [
+            "HosoCore", "HosoPrimitives", "HosoStore",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "HosoKit", dependencies: ["HosoCore", "HosoPrimitives", "HosoStore", "HosoIndex", "HosoRecords", "HosoGrades",
                                                 "HosoSigning", "HosoCopies", "HosoSync", "HosoTransport", "HosoLog"]),
         // The teacher's signing agent (`hoso agent`): loopback HTTP for the web page, the PKCS#11 token, CAdES signing,
@@ -102,7 +113,7 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
         .executableTarget(name: "hoso", dependencies: [
-            "HosoKit", "HosoAccounts", "HosoServer", "HosoAgent",
+            "HosoKit", "HosoAccounts", "HosoServer", "HosoAgent", "HosoPostgres",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -140,6 +151,7 @@ let package = Package(
         .testTarget(name: "HosoPrimitivesTests", dependencies: ["HosoPrimitives"]),
         .testTarget(name: "HosoLogTests", dependencies: ["HosoLog", "HosoPrimitives", "HosoTestSupport"]),
         .testTarget(name: "HosoStoreTests", dependencies: ["HosoStore", "HosoPrimitives", "HosoTestSupport"]),
+        .testTarget(name: "HosoPostgresTests", dependencies: ["HosoPostgres", "HosoStore", "HosoPrimitives", "HosoTestSupport"]),
         .testTarget(name: "HosoIndexTests", dependencies: ["HosoIndex", "HosoTestSupport"]),
         .testTarget(name: "HosoRecordsTests", dependencies: ["HosoRecords", "HosoTestSupport"]),
         .testTarget(name: "HosoSigningTests", dependencies: ["HosoSigning", "HosoTransport", "HosoPrimitives", "HosoTestSupport"]),

@@ -310,6 +310,16 @@ extension Wording {
         "INDEX_DAMAGED": .both(
             "Bảng tra cứu của kho bị hỏng và sẽ được dựng lại.", "The archive's lookup index is damaged and will be rebuilt."),
         "INTERNAL_ERROR": .both("Lỗi nội bộ của máy chủ.", "Internal server error."),
+        // The province hub's PostgreSQL
+        "POSTGRES_URL_INVALID": .both("Địa chỉ cơ sở dữ liệu không đúng dạng.", "The database address is not in the right form."),
+        "POSTGRES_UNREACHABLE": .both("Máy chủ không kết nối được tới cơ sở dữ liệu.", "The server cannot reach its database."),
+        "POSTGRES_AUTH_FAILED": .both("Cơ sở dữ liệu từ chối tài khoản của máy chủ.", "The database refused the server's account."),
+        "POSTGRES_READ_ONLY": .both(
+            "Cơ sở dữ liệu dự phòng chỉ cho đọc; việc ghi phải tới máy chính.", "The standby database only reads; writes go to the primary."
+        ),
+        "POSTGRES_SERIALIZATION_FAILURE": .both(
+            "Cơ sở dữ liệu đang bận với một việc trùng; hãy thử lại.", "The database is busy with a clashing task; try again."),
+        "POSTGRES_ERROR": .both("Cơ sở dữ liệu gặp lỗi.", "The database reported an error."),
         "OUTPUT_DIR_NOT_EMPTY": .both("Thư mục ghi ra không trống.", "The output folder is not empty."),
         "OUTPUT_NOT_WRITTEN": .both("Không ghi được tệp kết quả.", "The output file could not be written."),
         "LISTEN_FAILED": .both("Máy chủ không mở được cổng mạng.", "The server could not open its network port."),

@@ -50,40 +50,12 @@ extension ObjectStore {
             throw unreadable(path, e.code)
         }
         let (header, hlen) = try parsedHeader(chunk, count: n, path: path)
-        let hasher = SHA256()
-        var produced: UInt64 = 0
+        let verifier = ObjectVerifier(header: header, expected: expected, location: path)
         var fileBytes = UInt64(n)
-        let inflater = header.encoding == .zlib ? Inflater() : nil
         var start = hlen
-        let corrupt = { (detail: String) in
-            HosoError(
-                .objectCorrupt,
-                LocalizedText(
-                    vi: "Đối tượng bị hỏng: nội dung không khớp mã SHA-256 của nó",
-                    en: "Object is corrupt: its content does not match its SHA-256 name"),
-                location: path, cause: detail)
-        }
         while true {
             try chunk.withUnsafeBytes { all in
-                let body = UnsafeRawBufferPointer(rebasing: all[start..<n])
-                if let inflater {
-                    do {
-                        try inflater.process(body) { out in
-                            produced += UInt64(out.count)
-                            if produced > header.size { throw corrupt("more content than the header's \(header.size) bytes") }
-                            hasher.update(out)
-                            try sink(out)
-                        }
-                    } catch let e as ZlibDataError {
-                        throw corrupt(e.detail)
-                    }
-                } else {
-                    let allowed = Int(min(UInt64(body.count), header.size - min(produced, header.size)))
-                    if allowed < body.count { throw corrupt("more content than the header's \(header.size) bytes") }
-                    produced += UInt64(body.count)
-                    hasher.update(body)
-                    try sink(body)
-                }
+                try verifier.feed(UnsafeRawBufferPointer(rebasing: all[start..<n]), sink: sink)
             }
             start = 0
             do { n = try chunk.withUnsafeMutableBytes { try h.readFully(into: $0) } } catch let e as Errno {
@@ -92,17 +64,8 @@ extension ObjectStore {
             fileBytes += UInt64(n)
             if n == 0 { break }
         }
-        let finished = inflater.map { $0.state == .finished } ?? true
-        if produced < header.size || !finished {
-            throw HosoError(
-                .objectTruncated,
-                LocalizedText(
-                    vi: "Đối tượng bị cắt cụt: tệp ngắn hơn nội dung mà đầu tệp ghi",
-                    en: "Object is truncated: the file is shorter than its header says"),
-                location: path, cause: "\(produced) of \(header.size) bytes")
-        }
-        let actual = ObjectID(digest: hasher.finalize())
-        guard actual == expected else { throw corrupt("content hashes to \(actual.hex)") }
+        try verifier.finish()
+        let produced = verifier.produced
         return StoredObject(
             id: expected, kind: header.kind, encoding: header.encoding, size: produced,
             storedSize: fileBytes)
@@ -210,23 +173,6 @@ extension ObjectStore {
 
     /// The header at the start of the first `count` bytes of `buf`, or the error that says how it is damaged.
     private func parsedHeader(_ buf: [UInt8], count n: Int, path: String) throws -> (ObjectHeader, Int) {
-        switch buf.withUnsafeBytes({ ObjectHeader.parseChecked(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }) {
-        case .success(let r): return r
-        case .failure(let e) where e.damage == .checkMismatch:
-            throw HosoError(
-                .objectCorrupt,
-                LocalizedText(
-                    vi: "Đối tượng bị hỏng: dòng đầu (loại, mã hoá, cỡ) không khớp mã kiểm tra của nó",
-                    en: "Object is corrupt: its header line (kind, encoding, size) does not match its check"),
-                location: path, cause: "header check mismatch")
-        case .failure: throw malformed(path)
-        }
-    }
-
-    private func malformed(_ path: String) -> HosoError {
-        HosoError(
-            .objectMalformed,
-            LocalizedText(vi: "Đầu tệp đối tượng không hợp lệ", en: "The object's header line is not valid"),
-            location: path, cause: "expected '\(ObjectHeader.prefix)<kind> <raw|zlib> <size> <check>'")
+        try buf.withUnsafeBytes { try ObjectVerifier.header(UnsafeRawBufferPointer(rebasing: $0[0..<n]), location: path) }
     }
 }

@@ -32,6 +32,7 @@ struct Hoso: ParsableCommand {
                 NodeCommand.self, PeerCommand.self, LogCommand.self, BundleCommand.self, SyncCommand.self, Serve.self, UserCommand.self,
                 AgentCommand.self,
                 ReportCommand.self,
+                HubCommand.self,
                 InternalCheck.self,
             ]
         )
@@ -248,7 +249,7 @@ struct Fsck: ParsableCommand {
             printJSON(report)
         } else {
             for d in report.damaged + report.missing {
-                print("\(problemLabel(d.problem)): \(d.path)  \(d.detail)")
+                print("\(Self.problemLabel(d.problem)): \(d.path)  \(d.detail)")
             }
             print(
                 t(
@@ -287,7 +288,7 @@ struct Fsck: ParsableCommand {
         if !report.ok { throw ExitCode(HosoExit.damage) }
     }
 
-    func problemLabel(_ p: String) -> String {
+    static func problemLabel(_ p: String) -> String {
         switch p {
         case "corrupt": return t("HỎNG", "CORRUPT")
         case "truncated": return t("CẮT CỤT", "TRUNCATED")

@@ -1,0 +1,149 @@
+import HosoCore
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresNIO
+import Synchronization
+
+/// A PostgreSQL client for hoso's synchronous code. HosoKit runs its work on thread pools and returns values, not
+/// futures; postgres-nio is asynchronous on SwiftNIO's event loops. The bridge: every call sends its query on a
+/// connection's event loop and waits for the future on the calling thread (`EventLoopFuture.wait()`), which NIO
+/// allows on any thread that is not an event loop's. So a caller must never call it from an event loop (a route
+/// handler hands the work to the thread pool first, as it does for SQLite and the file store), and each waiting
+/// call holds one thread, as a SQLite query does today. Connections are kept in a small idle list and reused;
+/// one that failed is dropped, never handed out again.
+public final class BlockingPostgresClient: Sendable {
+    public let url: PostgresURL
+    private let group: any EventLoopGroup
+    private let maxIdle: Int
+    private let idle = Mutex<[PostgresConnection]>([])
+    private let nextID = Atomic<Int>(1)
+    private let logger: Logger
+
+    public init(url: PostgresURL, eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, maxIdle: Int = 8) {
+        self.url = url
+        self.group = eventLoopGroup
+        self.maxIdle = maxIdle
+        var logger = Logger(label: "hoso.postgres")
+        // Failures are thrown as HosoErrors; the library's own log lines would only repeat them.
+        logger.logLevel = .critical
+        self.logger = logger
+    }
+
+    public convenience init(_ url: String) throws { self.init(url: try PostgresURL(url)) }
+
+    deinit { close() }
+
+    /// Closes every idle connection.
+    public func close() {
+        let all = idle.withLock { list in
+            defer { list.removeAll() }
+            return list
+        }
+        for c in all { _ = try? c.close().wait() }
+    }
+
+    /// Runs `body` on one connection (opened, or reused from the idle list), then keeps it for the next call unless
+    /// it failed.
+    public func withConnection<T>(_ body: (BlockingPostgresConnection) throws -> T) throws -> T {
+        let conn = try checkOut()
+        let result: T
+        do {
+            result = try body(BlockingPostgresConnection(connection: conn, logger: logger, location: url.description))
+        } catch {
+            checkIn(conn, healthy: false)
+            throw error
+        }
+        checkIn(conn, healthy: true)
+        return result
+    }
+
+    /// One statement on any connection; all its rows.
+    @discardableResult
+    public func query(_ query: PostgresQuery) throws -> [PostgresRow] {
+        try withConnection { try $0.query(query) }
+    }
+
+    /// Runs `body` in a transaction (BEGIN … COMMIT). A transaction that clashed with another (serialization
+    /// failure, deadlock) is rolled back and run again, up to `retries` more times; `body` must therefore be
+    /// repeatable (it only talks to the database). Any other error rolls back and is thrown.
+    public func transaction<T>(
+        isolation: String = "READ COMMITTED", retries: Int = 3, _ body: (BlockingPostgresConnection) throws -> T
+    ) throws -> T {
+        var attempt = 0
+        while true {
+            do {
+                return try withConnection { c in
+                    try c.execute(PostgresQuery(unsafeSQL: "BEGIN ISOLATION LEVEL " + isolation))
+                    do {
+                        let r = try body(c)
+                        try c.execute("COMMIT")
+                        return r
+                    } catch {
+                        _ = try? c.execute("ROLLBACK")
+                        throw error
+                    }
+                }
+            } catch let e as HosoError where e.code == .postgresRetry && attempt < retries {
+                attempt += 1
+            }
+        }
+    }
+
+    private func checkOut() throws -> PostgresConnection {
+        while let c = idle.withLock({ $0.popLast() }) {
+            if !c.isClosed { return c }
+        }
+        do {
+            return try PostgresConnection.connect(
+                on: group.next(), configuration: url.configuration, id: nextID.add(1, ordering: .relaxed).oldValue,
+                logger: logger
+            ).wait()
+        } catch {
+            var e = HosoError.postgres(error, location: url.description)
+            // A failure before the connection exists is never a clash nor a server message about a statement.
+            if e.code == .postgresError { e.code = .postgresUnreachable }
+            throw e
+        }
+    }
+
+    private func checkIn(_ c: PostgresConnection, healthy: Bool) {
+        if healthy && !c.isClosed {
+            let kept = idle.withLock { list -> Bool in
+                guard list.count < maxIdle else { return false }
+                list.append(c)
+                return true
+            }
+            if kept { return }
+        }
+        // Waited for: postgres-nio requires a connection to be closed before it goes away.
+        _ = try? c.close().wait()
+    }
+}
+
+/// One connection, borrowed for the length of a `withConnection` or `transaction` body.
+public struct BlockingPostgresConnection: Sendable {
+    public let connection: PostgresConnection
+    let logger: Logger
+    let location: String
+
+    /// All the rows of one statement.
+    @discardableResult
+    public func query(_ query: PostgresQuery) throws -> [PostgresRow] {
+        do {
+            return try connection.query(query, logger: logger).wait().rows
+        } catch {
+            throw HosoError.postgres(error, location: location)
+        }
+    }
+
+    /// A statement whose rows do not matter; returns how many rows it changed, when the server says.
+    @discardableResult
+    public func execute(_ query: PostgresQuery) throws -> Int? {
+        do {
+            return try connection.query(query, logger: logger).wait().metadata.rows
+        } catch {
+            throw HosoError.postgres(error, location: location)
+        }
+    }
+}

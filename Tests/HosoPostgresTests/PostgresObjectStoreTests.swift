@@ -1,0 +1,168 @@
+import Foundation
+import HosoCore
+import HosoPostgres
+import HosoStore
+import HosoTestSupport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What only the PostgreSQL store has: chunks that can go missing, rows that appear only whole, fsck over tables.
+@Suite struct PostgresObjectStoreTests {
+    @Test func aMissingChunkIsTruncationAndFsckReportsItAndOrphanChunks() throws {
+        let t = try StoreUnderTest(.postgres)
+        let store = t.store as! PostgresObjectStore
+        let bytes = noise(3 * (1 << 20), seed: 5)
+        let (obj, _) = try store.put(bytes, kind: .blob)
+        let (fine, _) = try store.put(Array("sound".utf8), kind: .record)
+        try t.psql("DELETE FROM hoso_object_chunks WHERE id = '\\x\(obj.id.hex)' AND n = 1")
+        #expect(throws: HosoError(.objectTruncated, .both("", ""))) { try store.read(obj.id, limit: 64 << 20) }
+        // Chunks whose object row is gone: never readable, but fsck names them.
+        let orphan = ObjectID(hashing: Array("orphan".utf8))
+        try t.psql("INSERT INTO hoso_object_chunks (id, n, bytes) VALUES ('\\x\(orphan.hex)', 0, '\\x00')")
+        let report = try store.fsck()
+        #expect(report.checked == 2)
+        #expect(report.damaged[obj.id]?.0 == .truncated)
+        #expect(report.damaged[fine.id] == nil)
+        #expect(report.orphanChunks == [orphan])
+        #expect(!report.isClean)
+    }
+
+    @Test func aPutThatFailsMidwayLeavesNoRowAndNoChunks() throws {
+        let t = try StoreUnderTest(.postgres)
+        let store = t.store as! PostgresObjectStore
+        let bytes = noise(3 * (1 << 20), seed: 9)
+        let staged = try store.stage(bytes: bytes, kind: .blob)
+        // The staged file is damaged after staging (a bad local disk): the upload checks as it sends and gives up
+        // after some chunks went in; its transaction is rolled back.
+        let fd = open(staged.tempPath, O_WRONLY)
+        #expect(fd >= 0)
+        _ = lseek(fd, off_t(2 * (1 << 20) + 10), SEEK_SET)
+        var b: UInt8 = 0xAA
+        _ = write(fd, &b, 1)
+        close(fd)
+        #expect(throws: HosoError(.objectCorrupt, .both("", ""))) { try store.commit([staged]) }
+        store.discard([staged])
+        #expect(try !store.contains(staged.object.id))
+        #expect(try t.psql("SELECT count(*) FROM hoso_object_chunks") == "0")
+        #expect(try t.psql("SELECT count(*) FROM hoso_objects") == "0")
+        // Then the right bytes go in.
+        let (obj, isNew) = try store.put(bytes, kind: .blob)
+        #expect(isNew && obj.id == staged.object.id)
+        #expect(try store.fsck().isClean)
+    }
+
+    @Test func migrationsApplyOnceAndConcurrentPutsOfOneObjectMakeOne() throws {
+        let t = try StoreUnderTest(.postgres)
+        let store = t.store as! PostgresObjectStore
+        #expect(try PostgresMigration.apply(PostgresObjectStore.migrations, on: store.client).isEmpty)
+        let bytes = noise(1 << 20 + 7, seed: 3)
+        let results = Locked([Bool]())
+        DispatchQueue.concurrentPerform(iterations: 4) { _ in
+            if let (_, isNew) = try? store.put(bytes, kind: .blob) { results.withLock { $0.append(isNew) } }
+        }
+        #expect(results.value.count == 4)
+        #expect(results.value.filter { $0 }.count == 1)
+        #expect(try t.psql("SELECT count(*) FROM hoso_objects") == "1")
+    }
+
+    @Test func urlsParseForTCPAndUnixSocketsAndBadOnesAreRefused() throws {
+        let tcp = try PostgresURL("postgres://hub:s%40cret@127.0.0.1:6543/hoso")
+        #expect(tcp.user == "hub" && tcp.password == "s@cret" && tcp.host == "127.0.0.1" && tcp.port == 6543 && tcp.database == "hoso")
+        #expect(!tcp.description.contains("cret"))
+        let socket = try PostgresURL("postgresql://hub@%2Fvar%2Frun%2Fpostgresql:5433/hoso")
+        #expect(socket.socketDirectory == "/var/run/postgresql" && socket.host == nil && socket.port == 5433)
+        let query = try PostgresURL("postgres:///hoso?host=/tmp/pg&port=7000&user=app")
+        #expect(query.socketDirectory == "/tmp/pg" && query.port == 7000 && query.user == "app" && query.database == "hoso")
+        #expect(query.configuration.unixSocketPath == "/tmp/pg/.s.PGSQL.7000")
+        for bad in ["mysql://x", "postgres://h:99999/db", "postgres://h/db?sslmode=require", "postgres://%zz@h/db", "postgres://h/a/b"] {
+            #expect(throws: HosoError(.postgresURLInvalid, .both("", "")), "\(bad)") { try PostgresURL(bad) }
+        }
+    }
+}
+
+/// The harness itself: a synchronous standby that has every acknowledged write, and a failover.
+@Suite struct PostgresClusterTests {
+    @Test func aCommittedRowIsOnTheStandbyAndAfterFailoverTheObjectIsThere() throws {
+        let pg = try PostgresCluster.start(standby: true)
+        defer { pg.stop() }
+        let primary = try BlockingPostgresClient(pg.primaryURL)
+        let standby = try BlockingPostgresClient(pg.standbyURL!)
+        defer {
+            primary.close()
+            standby.close()
+        }
+        try primary.query("CREATE TABLE copies (serial text PRIMARY KEY)")
+        try primary.query("INSERT INTO copies VALUES (\("A-0001"))")
+        // Acknowledged on the primary means applied on the standby (remote_apply): readable there at once.
+        let rows = try standby.query("SELECT serial FROM copies")
+        #expect(try rows.map { try $0.decode(String.self) } == ["A-0001"])
+        #expect(throws: HosoError(.postgresReadOnly, .both("", ""))) { try standby.query("INSERT INTO copies VALUES ('B')") }
+
+        let folder = TempDirectory("pgfailover")
+        let store = try PostgresObjectStore(client: primary, stagingDirectory: folder.path + "/staging")
+        try store.migrate()
+        let bytes = noise((1 << 20) * 2 + 5, seed: 11)
+        let (obj, _) = try store.put(bytes, kind: .copy)
+
+        try pg.killPrimary()
+        #expect(throws: HosoError(.postgresUnreachable, .both("", ""))) { try primary.query("SELECT 1") }
+        try pg.promoteStandby()
+        let promoted = try PostgresObjectStore(client: standby, stagingDirectory: folder.path + "/staging2")
+        #expect(try promoted.read(obj.id, limit: 64 << 20) == bytes)
+        // The promoted standby takes writes.
+        let (next, isNew) = try promoted.put(Array("after the failover".utf8), kind: .copy)
+        #expect(try isNew && promoted.contains(next.id))
+    }
+
+    @Test func unixSocketURLsReachTheServer() throws {
+        let pg = try PostgresCluster.start(standby: false)
+        defer { pg.stop() }
+        let encoded = pg.socketDirectory.replacingOccurrences(of: "/", with: "%2F")
+        let client = try BlockingPostgresClient("postgres://postgres@\(encoded):\(pg.primaryPort)/postgres")
+        defer { client.close() }
+        let one = try client.query("SELECT 1 + 1")
+        #expect(try one.first?.decode(Int.self) == 2)
+    }
+
+    @Test func nothingAnsweringIsUnreachable() throws {
+        let client = try BlockingPostgresClient("postgres://postgres@127.0.0.1:\(try freeLoopbackPort())/postgres")
+        #expect(throws: HosoError(.postgresUnreachable, .both("", ""))) { try client.query("SELECT 1") }
+    }
+}
+
+/// `hoso hub fsck`, the built binary against a real cluster.
+@Suite struct HubFsckCLITests {
+    @Test func hubFsckPassesASoundStoreAndNamesADamagedObject() throws {
+        let t = try StoreUnderTest(.postgres)
+        let url = t.url
+        let (obj, _) = try t.store.put(noise((1 << 20) + 3, seed: 17), kind: .blob)
+        _ = try t.store.put(Array("a sound record".utf8), kind: .record)
+        var env = ProcessInfo.processInfo.environment
+        env["HOSO_LANG"] = "en"
+        let clean = try runProgram(hosoBinary, ["hub", "fsck", "--database", url], environment: env, timeout: 300)
+        #expect(clean.status == 0, "\(clean)")
+        #expect(clean.out.contains("Checked 2 objects") && clean.out.contains("No damage found"), "\(clean)")
+        try t.flipStoredByte(of: obj.id)
+        let damaged = try runProgram(
+            hosoBinary, ["hub", "fsck", "--json"], environment: env.merging(["HOSO_DATABASE": url]) { $1 }, timeout: 300)
+        #expect(damaged.status == 1, "\(damaged)")
+        struct Report: Decodable {
+            struct Damage: Decodable {
+                var id: String
+                var problem: String
+            }
+            var objects: Int
+            var damaged: [Damage]
+            var ok: Bool
+        }
+        let report = try damaged.json(Report.self)
+        #expect(report.objects == 2 && !report.ok)
+        #expect(report.damaged.map(\.id) == [obj.id.hex] && report.damaged.map(\.problem) == ["corrupt"])
+        // A URL that is no URL is the caller's mistake (exit 3), with its code.
+        let bad = try runProgram(hosoBinary, ["hub", "fsck", "--database", "mysql://x"], environment: env, timeout: 60)
+        #expect(bad.status == 3 && bad.err.contains("POSTGRES_URL_INVALID"), "\(bad)")
+    }
+}
