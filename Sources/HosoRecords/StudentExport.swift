@@ -147,8 +147,9 @@ public enum StudentExport {
                 let v = r.cells[c].split(whereSeparator: { $0.isWhitespace || $0.isNewline }).joined(separator: " ")
                 return v.isEmpty ? nil : VietnameseText.nfc(v)
             }
-            // A row with neither name nor date is a footer line ("Tổng số: 32", a signature), not a student.
-            guard cell("fullName") != nil || cell("dateOfBirth") != nil else { continue }
+            // A row with neither name nor date, or with one cell only, is a footer line ("Tổng số: 32", a
+            // signature), not a student.
+            guard cell("fullName") != nil || cell("dateOfBirth") != nil, !isNote(r) else { continue }
             var errors = [HosoError]()
             func bad(_ field: String, _ vi: String, _ en: String, _ value: String?) {
                 let l = label(field)
@@ -198,6 +199,11 @@ public enum StudentExport {
                     placeOfBirth: cell("placeOfBirth"), moetId: moetId, citizenId: citizenId, lifelongId: lifelong,
                     className: cell("className") ?? sheet.name))
         }
+    }
+
+    /// A line with one cell only: a title, a total or a signature above or below a table, never a student.
+    public static func isNote(_ r: Table.Row) -> Bool {
+        r.cells.filter { !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }.count <= 1
     }
 
     /// A date cell: an Excel serial day number, or text as dd/mm/yyyy (also with - or .), or yyyy-mm-dd.
