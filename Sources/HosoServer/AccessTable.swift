@@ -39,6 +39,7 @@ enum AccessTable {
         "GET /sync-status": syncReaders, "GET /api/sync-status": syncReaders,
         // Digitizing ledgers.
         "GET /digitize": registrars, "POST /digitize": registrars, "POST /digitize/commit": registrars,
+        "POST /digitize/check": registrars, "POST /digitize/replace": registrars,
         "POST /api/digitize": registrars, "POST /api/digitize/commit": registrars,
         // Grade books: a teacher those of their assignments, a principal their school's; only the subject teacher writes.
         "GET /gradebooks": bookReaders, "GET /gradebook": bookReaders,
