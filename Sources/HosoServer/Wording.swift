@@ -411,7 +411,6 @@ extension Wording {
             "Một dòng của bảng điểm không khớp với học sinh nào.", "A row of the grade sheet matches no student."),
         "GRADE_SHEET_AVERAGE_MISMATCH": .both(
             "Điểm trung bình trong bảng khác điểm tính theo quy định.", "An average in the sheet differs from the one the rules give."),
-        "IMPORT_MAPPING_INVALID": .both("Cách ghép cột chưa đúng.", "The column matching is not right."),
         // Requests, copies, numbers
         "REQUEST_NOT_FOUND": .both("Không có yêu cầu này.", "There is no such request."),
         "REQUEST_INVALID": .both("Thông tin yêu cầu chưa đúng hoặc chưa đủ.", "The request's details are wrong or incomplete."),
