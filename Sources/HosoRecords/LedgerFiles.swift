@@ -6,8 +6,13 @@ import HosoPrimitives
 package enum LedgerFiles {
     /// The ledger's rows, from an .xlsx workbook (the mapping's sheet) or a CSV file.
     package static func readTable(_ file: String, mapping: LedgerMapping) throws -> Table {
+        try readTable(file, sheet: mapping.sheet)
+    }
+
+    /// The rows of an .xlsx workbook's sheet (the first when nil) or of a CSV file.
+    package static func readTable(_ file: String, sheet: String?) throws -> Table {
         if file.lowercased().hasSuffix(".xlsx") {
-            return try XLSXReader.read(path: file, sheet: mapping.sheet)
+            return try XLSXReader.read(path: file, sheet: sheet)
         }
         let bytes: [UInt8]
         do { bytes = try readFile(file, limit: CSVReader.maxBytes) } catch let e as FileTooLarge {

@@ -353,3 +353,71 @@ private struct SheetCells {
         }
     }
 }
+
+/// One worksheet as a grid of its non-blank rows, with no row taken as the header: the layouts schools already
+/// have (the sector database's export, vnEdu grade sheets) put title lines above a header that may span two rows.
+public struct XLSXSheet: Sendable, Equatable {
+    public var name: String
+    public var rows: [Table.Row]
+}
+
+extension XLSXReader {
+    /// At most this many worksheets in a workbook read whole (a school's export has one per class).
+    public static let maxSheets = 300
+    /// Columns kept per row of a grid: the layouts read this way have a few dozen; cells farther right are
+    /// dropped, so one far cell cannot make every row 16,384 cells wide.
+    public static let maxGridColumns = 256
+
+    /// Every worksheet of a workbook in its order, within the same budgets as `read(path:sheet:)` (file size,
+    /// each part, all parts together, cells per sheet), and whether the workbook counts dates from 1904.
+    public static func readSheets(path: String) throws -> (sheets: [XLSXSheet], date1904: Bool) {
+        let bytes: [UInt8]
+        do { bytes = try readFile(path, limit: maxFileBytes) } catch let e as FileTooLarge { throw tooLarge(path, e.size) } catch {
+            throw HosoError(
+                .inputNotFound, .both("Không đọc được tệp Excel", "Cannot read the Excel file"), location: path, cause: "\(error)")
+        }
+        let zip: ZIPParts
+        do { zip = try ZIPParts(bytes) } catch { throw notZIP(path, error.detail) }
+        var parts = BudgetedParts(zip: zip, path: path)
+        let found = try parts.read("xl/workbook.xml") { workbook in
+            (sheets: try elements("sheet", in: workbook), properties: try elements("workbookPr", in: workbook))
+        }
+        guard let found else { throw unreadable(path, "thiếu xl/workbook.xml", "xl/workbook.xml is missing", nil) }
+        guard !found.sheets.isEmpty else { throw unreadable(path, "không có trang tính", "no worksheet", nil) }
+        guard found.sheets.count <= maxSheets else {
+            throw unreadable(path, "quá \(maxSheets) trang tính", "more than \(maxSheets) worksheets", "\(found.sheets.count)")
+        }
+        let date1904 = found.properties.contains { ["1", "true"].contains($0["date1904"]?.lowercased() ?? "") }
+        let relationships = try parts.read("xl/_rels/workbook.xml.rels") { try elements("Relationship", in: $0) } ?? []
+        let shared = try parts.read("xl/sharedStrings.xml") { try sharedStrings($0) } ?? []
+        var sheets = [XLSXSheet]()
+        for (i, s) in found.sheets.enumerated() {
+            let name = s["name"] ?? "Sheet\(i + 1)"
+            var target = "xl/worksheets/sheet\(i + 1).xml"
+            if let rid = s.first(where: { $0.key.hasSuffix(":id") })?.value,
+                let t = relationships.first(where: { $0["Id"] == rid })?["Target"]
+            {
+                target = t.hasPrefix("/") ? String(t.dropFirst()) : "xl/" + t
+            }
+            let cells: [Int: [Int: String]]?
+            do {
+                cells = try parts.read(target) { try SheetCells.read($0, shared: shared) }
+            } catch let problem as SheetProblem {
+                let at = problem.ref.map { "\(path):\(name):\($0.row):\(columnLetters($0.column))" } ?? "\(path):\(name)"
+                throw HosoError(
+                    .xlsxInvalid, .both("Tệp Excel không dùng được: " + problem.vi, "Unusable Excel file: " + problem.en), location: at,
+                    cause: problem.cause)
+            }
+            guard let cells else { throw unreadable(path, "thiếu \(target)", "\(target) is missing", name) }
+            let rows = cells.keys.sorted().compactMap { r -> Table.Row? in
+                let line = cells[r]!
+                let width = min((line.keys.max() ?? -1) + 1, maxGridColumns)
+                let values = (0..<width).map { line[$0] ?? "" }
+                return values.allSatisfy({ $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty })
+                    ? nil : Table.Row(number: r, cells: values)
+            }
+            sheets.append(XLSXSheet(name: name, rows: rows))
+        }
+        return (sheets, date1904)
+    }
+}

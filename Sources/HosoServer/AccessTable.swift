@@ -39,6 +39,9 @@ enum AccessTable {
         "GET /sync-status": syncReaders, "GET /api/sync-status": syncReaders,
         // Digitizing ledgers.
         "GET /digitize": registrars, "POST /digitize": registrars, "POST /digitize/commit": registrars,
+        "POST /digitize/check": registrars, "POST /digitize/replace": registrars,
+        // The sector database's student list imported as person records.
+        "GET /import/students": registrars, "POST /import/students": registrars, "POST /import/students/commit": registrars,
         "POST /api/digitize": registrars, "POST /api/digitize/commit": registrars,
         // The keying workbench (`WorkbenchRoutes`): ledgers typed from their scans, double entry, reconciliation.
         "GET /workbench": registrars, "POST /workbench": registrars, "GET /workbench/{id}": registrars,
@@ -118,6 +121,7 @@ enum AccessTable {
         "GET /term-locks": .noSingleRecord, "GET /api/corrections": .noSingleRecord,
         // Node names and counts; the digitizing form; accounts and the access log (no records); one's session.
         "GET /sync-status": .noSingleRecord, "GET /api/sync-status": .noSingleRecord, "GET /digitize": .noSingleRecord,
+        "GET /import/students": .noSingleRecord,
         "GET /admin/users": .noSingleRecord, "GET /api/users": .noSingleRecord,
         "GET /admin/audit": .noSingleRecord, "GET /api/audit": .noSingleRecord, "GET /api/session": .noSingleRecord,
         "GET /account/password": .noSingleRecord,  // PUBLIC: one's own password form

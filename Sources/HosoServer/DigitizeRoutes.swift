@@ -3,10 +3,13 @@ import HosoAccounts
 import HosoKit
 import Hummingbird
 
-/// Digitization on the web: the registrar uploads a ledger spreadsheet (CSV or XLSX), its mapping file and the page
-/// scans; the server runs the import as a dry run and shows the report; "commit" imports the same staged files.
-/// Uploads are staged in a private temporary folder named by a random token; upload names never become paths
-/// beyond their last component, cleaned.
+/// Digitization on the web: the registrar uploads a ledger spreadsheet (CSV or XLSX) and the page scans; the
+/// server reads the file's header and proposes which column holds which ledger field (a mapping confirmed before
+/// for the same layout comes back as it was saved); the registrar corrects it and runs the check (a dry run);
+/// "commit" imports the same staged files. A failed check keeps the staged files (for the upload lifetime): the
+/// registrar changes the mapping, or replaces the spreadsheet alone, and checks again. A mapping file (JSON) is
+/// still accepted, for scripts. Uploads are staged in a private temporary folder named by a random token; upload
+/// names never become paths beyond their last component, cleaned.
 enum DigitizeRoutes {
     static let roles: Set<Role> = [.registrar]
 
@@ -25,14 +28,57 @@ enum DigitizeRoutes {
             let s = try context.signedIn()
             let form = try context.submittedForm()
             do {
-                let (report, token) = try await dryRun(state: state, session: s, form: form)
-                return htmlResponse(page(context, s, report: report, token: token, problems: []))
+                sweepStaged(olderThan: uploadLifetime)
+                let token = try SecureRandom.token(bytes: 18)
+                _ = try await state.blocking { try stage(form, token: token) }
+                if form.file("mapping") == nil {
+                    let screen = try await mappingScreen(state: state, token: token, chosen: nil)
+                    return htmlResponse(page(context, s, report: nil, token: nil, problems: [], mapping: screen))
+                }
+                return try await check(state: state, context: context, session: s, token: token, reason: form["reason"], chosen: nil)
             } catch let e as HosoProblems {
                 return htmlResponse(
                     page(context, s, report: nil, token: nil, problems: e.problems, reason: form["reason"]), status: .badRequest)
             } catch let e as HosoError where e.category.isCallerFault || e.category == .notFound {
                 return htmlResponse(page(context, s, report: nil, token: nil, problems: [e], reason: form["reason"]), status: .badRequest)
             }
+        }
+
+        // The mapping chosen on screen, checked against the staged files (again, after a failed check).
+        forms.post("/digitize/check") { request, context -> Response in
+            let s = try context.signedIn()
+            let form = try context.submittedForm()
+            let token = form["batch"] ?? ""
+            guard let dir = staged(token) else { throw gone() }
+            let chosen = MappingChoice(form: form)
+            try await state.blocking {
+                let base = (dir.mapping as NSString).deletingLastPathComponent
+                let hasScans = !((try? FileManager.default.contentsOfDirectory(atPath: base + "/scans")) ?? []).isEmpty
+                var header = chosen.header
+                if (header["recordId"] ?? "").trimmingCharacters(in: .whitespaces).isEmpty { header["recordId"] = chosen.derivedRecordId }
+                let bytes = try LedgerMappingProposal.mappingJSON(
+                    columns: chosen.columns, header: header, sheet: nil, scans: hasScans ? "scans" : nil)
+                try write(bytes, to: dir.mapping)
+            }
+            return try await check(state: state, context: context, session: s, token: token, reason: form["reason"], chosen: chosen)
+        }
+
+        // One file replaced in a staged batch (the spreadsheet, corrected): the scans stay as uploaded.
+        uploads.post("/digitize/replace") { request, context -> Response in
+            let s = try context.signedIn()
+            let form = try context.submittedForm()
+            let token = form["batch"] ?? ""
+            guard staged(token) != nil else { throw gone() }
+            guard let ledger = form.file("ledger") else {
+                let e = HosoError(
+                    .badUserInput, .both("Hãy chọn tệp sổ đã sửa (CSV hoặc XLSX)", "Choose the corrected ledger file (CSV or XLSX)"),
+                    location: "ledger")
+                let screen = try await mappingScreen(state: state, token: token, chosen: nil)
+                return htmlResponse(page(context, s, report: nil, token: nil, problems: [e], mapping: screen), status: .badRequest)
+            }
+            try await state.blocking { try replaceLedger(token: token, name: ledger.fileName, bytes: ledger.bytes) }
+            let screen = try await mappingScreen(state: state, token: token, chosen: nil)
+            return htmlResponse(page(context, s, report: nil, token: nil, problems: [], mapping: screen))
         }
 
         forms.post("/digitize/commit") { request, context -> Response in
@@ -42,10 +88,15 @@ enum DigitizeRoutes {
             return htmlResponse(page(context, s, report: report, token: nil, problems: []))
         }
 
-        // The JSON API: the same multipart upload (token in X-CSRF-Token), then a commit of the batch it names.
+        // The JSON API: the same multipart upload with its mapping file (token in X-CSRF-Token), then a commit of
+        // the batch it names.
         api.post("/api/digitize") { request, context -> Response in
             let s = try context.signedIn()
             let form = try await Form.read(request, limit: state.config.bodyLimits.uploads)
+            guard form.file("mapping") != nil else {
+                throw HosoError(
+                    .badUserInput, .both("Hãy gửi kèm tệp ánh xạ cột (JSON)", "Send the column mapping file (JSON)"), location: "mapping")
+            }
             let (report, token) = try await dryRun(state: state, session: s, form: form)
             return jsonResponse(DryRunOut(report: report, batch: token))
         }
@@ -55,6 +106,43 @@ enum DigitizeRoutes {
             let form = try await APIRoutes.jsonForm(request, limit: 64 * 1024)
             let report = try await commit(state: state, session: s, batch: form["batch"] ?? "", reason: form.value("reason"))
             return jsonResponse(report, status: .created)
+        }
+    }
+
+    static func gone() -> HosoError {
+        HosoError(.inputNotFound, .both("Không còn bộ tệp đã tải lên; hãy tải lại", "The uploaded files are gone; upload them again"))
+    }
+
+    /// Runs the check of a staged batch and shows it: the report, then the commit form when it passed (and the
+    /// mapping is saved for the school's layout), or the problems with the mapping screen when it did not (the
+    /// files stay staged).
+    static func check(
+        state: ServerState, context: HosoContext, session s: Session, token: String, reason: String?, chosen: MappingChoice?
+    ) async throws -> Response {
+        guard let dir = staged(token) else { throw gone() }
+        touchStaged(token)
+        do {
+            let report = try await state.archive.with {
+                try $0.importLedger(file: dir.ledger, mapping: dir.mapping, dryRun: true, reason: reason, author: s.user.name)
+            }
+            try await state.audit(
+                actor: s.user.name, action: "import-dry-run", target: "ledger:\(report.recordId)",
+                detail: "\(report.entries) entries, \(report.errors.count) errors")
+            if report.errors.isEmpty {
+                if let chosen { try await savePreset(state: state, token: token, chosen: chosen, author: s.user.name) }
+                return htmlResponse(page(context, s, report: report, token: token, problems: [], reason: reason))
+            }
+            let screen = try await mappingScreen(state: state, token: token, chosen: chosen)
+            return htmlResponse(
+                page(context, s, report: report, token: nil, problems: [], reason: reason, mapping: screen), status: .badRequest)
+        } catch let e as HosoProblems {
+            let screen = try await mappingScreen(state: state, token: token, chosen: chosen)
+            return htmlResponse(
+                page(context, s, report: nil, token: nil, problems: e.problems, reason: reason, mapping: screen), status: .badRequest)
+        } catch let e as HosoError where e.category.isCallerFault || e.category == .notFound {
+            let screen = try await mappingScreen(state: state, token: token, chosen: chosen)
+            return htmlResponse(
+                page(context, s, report: nil, token: nil, problems: [e], reason: reason, mapping: screen), status: .badRequest)
         }
     }
 
@@ -101,6 +189,44 @@ enum DigitizeRoutes {
     }
 
     static var root: String { FileManager.default.temporaryDirectory.path + "/hoso-web-import" }
+
+    /// A staged batch used again keeps its full lifetime from now.
+    static func touchStaged(_ token: String) {
+        guard token.range(of: #"^[A-Za-z0-9_-]{16,64}$"#, options: .regularExpression) != nil else { return }
+        try? FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: root + "/" + token)
+    }
+
+    static func write(_ bytes: [UInt8], to path: String) throws {
+        try? FileManager.default.removeItem(atPath: path)
+        guard FileManager.default.createFile(atPath: path, contents: Data(bytes), attributes: [.posixPermissions: 0o600]) else {
+            throw HosoError(
+                .ioError, .both("Không ghi được tệp tạm", "Cannot write a temporary file"), location: (path as NSString).lastPathComponent)
+        }
+    }
+
+    /// The name the registrar's file had, to show (kept beside the staged copy).
+    static func uploadedName(_ token: String) -> String? {
+        guard let dir = staged(token) else { return nil }
+        let base = (dir.ledger as NSString).deletingLastPathComponent
+        return FileManager.default.contents(atPath: base + "/name.txt").map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Puts a corrected spreadsheet in place of the staged one (CSV or XLSX, whichever it is now).
+    static func replaceLedger(token: String, name: String, bytes: [UInt8]) throws {
+        guard let dir = staged(token) else { throw gone() }
+        let base = (dir.ledger as NSString).deletingLastPathComponent
+        try? FileManager.default.removeItem(atPath: dir.ledger)
+        try write(bytes, to: base + "/" + (name.lowercased().hasSuffix(".xlsx") ? "ledger.xlsx" : "ledger.csv"))
+        try write(Array(displayName(name).utf8), to: base + "/name.txt")
+        touchStaged(token)
+    }
+
+    /// An uploaded file's name as shown on the page: its last component, NFC, at most 120 characters.
+    static func displayName(_ name: String) -> String {
+        let last = name.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
+        return String(
+            VietnameseText.nfc(last).unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }.map(Character.init).prefix(120))
+    }
 
     static func staged(_ token: String) -> (ledger: String, mapping: String)? {
         // The token came from a form: only our own alphabet, so it cannot name another folder.
@@ -151,11 +277,14 @@ enum DigitizeRoutes {
             throw HosoError(
                 .badUserInput, .both("Hãy chọn tệp sổ (CSV hoặc XLSX)", "Choose the ledger file (CSV or XLSX)"), location: "ledger")
         }
-        guard let mappingFile = form.file("mapping"),
-            var mapping = try? JSONSerialization.jsonObject(with: Data(mappingFile.bytes)) as? [String: Any]
-        else {
-            throw HosoError(
-                .badUserInput, .both("Hãy chọn tệp ánh xạ cột (JSON)", "Choose the column mapping file (JSON)"), location: "mapping")
+        // The mapping file is optional (the mapping is chosen on screen); one given must be JSON.
+        var mapping: [String: Any]?
+        if let mappingFile = form.file("mapping") {
+            guard let m = try? JSONSerialization.jsonObject(with: Data(mappingFile.bytes)) as? [String: Any] else {
+                throw HosoError(
+                    .badUserInput, .both("Tệp ánh xạ cột phải là JSON", "The column mapping file must be JSON"), location: "mapping")
+            }
+            mapping = m
         }
         let fm = FileManager.default
         let dir = root + "/" + token
@@ -163,15 +292,12 @@ enum DigitizeRoutes {
         try fm.createDirectory(atPath: dir + "/scans", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let ledgerName = ledger.fileName.lowercased().hasSuffix(".xlsx") ? "ledger.xlsx" : "ledger.csv"
         // The scans are the files uploaded with the form, wherever the mapping said they were.
-        mapping["scans"] = "scans"
         let scans = form.files.filter { $0.fieldName == "scans" && !$0.bytes.isEmpty }
-        if scans.isEmpty { mapping["scans"] = nil }
-        let writes: [(String, [UInt8])] =
-            [
-                (ledgerName, ledger.bytes),
-                ("mapping.json", [UInt8](try JSONSerialization.data(withJSONObject: mapping))),
-            ]
+        mapping?["scans"] = scans.isEmpty ? nil : "scans"
+        var writes: [(String, [UInt8])] =
+            [(ledgerName, ledger.bytes), ("name.txt", Array(displayName(ledger.fileName).utf8))]
             + scans.map { ("scans/" + cleanName($0.fileName), $0.bytes) }
+        if let mapping { writes.append(("mapping.json", [UInt8](try JSONSerialization.data(withJSONObject: mapping)))) }
         for (name, bytes) in writes
         where !fm.createFile(atPath: dir + "/" + name, contents: Data(bytes), attributes: [.posixPermissions: 0o600]) {
             throw HosoError(.ioError, .both("Không ghi được tệp tạm", "Cannot write a temporary file"), location: name)
@@ -183,7 +309,8 @@ enum DigitizeRoutes {
     static let fields = ["ledger", "mapping", "scans", "reason"]
 
     static func page(
-        _ c: HosoContext, _ s: Session, report: LedgerImportReport?, token: String?, problems: [HosoError], reason: String? = nil
+        _ c: HosoContext, _ s: Session, report: LedgerImportReport?, token: String?, problems: [HosoError], reason: String? = nil,
+        mapping: MappingScreen? = nil
     ) -> HTML {
         // A problem about one field is shown beside it; the others above the form.
         var byField = [String: String]()
@@ -197,13 +324,15 @@ enum DigitizeRoutes {
                             el("li", text: c.t("Hãy xem lỗi ghi cạnh từng ô bên dưới.", "See the errors beside the fields below."))
                         }
                         for p in general {
-                            el("li", [("data-code", p.code.rawValue)], text: placeText(c, p.location) + c.t(Wording.problem(p)))
+                            el(
+                                "li", [("data-code", p.code.rawValue)],
+                                text: placeText(c, p.location, screen: mapping) + c.t(Wording.problem(p)))
                         }
                     }
                 }
             }
             if let r = report {
-                importReport(c, r)
+                importReport(c, r, screen: mapping)
                 if let token {
                     el("form", [("method", "post"), ("action", "/digitize/commit"), ("class", "card"), ("id", "commit")]) {
                         Pages.csrfField(s)
@@ -216,25 +345,16 @@ enum DigitizeRoutes {
                     }
                 }
             }
-            uploadForm(c, s, errors: byField, reason: reason)
+            if let mapping {
+                mappingForm(c, s, mapping, reason: reason)
+            } else {
+                uploadForm(c, s, errors: byField, reason: reason)
+            }
         }
-    }
-
-    /// Where in the uploaded files a problem is, in words: "Dòng 12, cột ho_ten: " for a cell of the ledger file (the
-    /// column as its own header names it), "Tệp ánh xạ cột: " for the mapping; nothing for other places.
-    static func placeText(_ c: HosoContext, _ location: String?) -> String {
-        guard let loc = location, !loc.isEmpty else { return "" }
-        if loc.hasPrefix("/") { return c.t("Tệp ánh xạ cột: ", "Column mapping: ") }
-        let parts = loc.split(separator: ":", omittingEmptySubsequences: false)
-        if parts.count >= 3, let line = Int(parts[parts.count - 2]) {
-            return c.t("Dòng \(line), cột \(parts[parts.count - 1]): ", "Line \(line), column \(parts[parts.count - 1]): ")
-        }
-        if parts.count == 2, let line = Int(parts[1]) { return c.t("Dòng \(line): ", "Line \(line): ") }
-        return ""
     }
 
     /// What a dry run or a commit found: counts, then errors and warnings with their places.
-    static func importReport(_ c: HosoContext, _ r: LedgerImportReport) -> HTML {
+    static func importReport(_ c: HosoContext, _ r: LedgerImportReport, screen: MappingScreen? = nil) -> HTML {
         el(
             "section",
             [
@@ -271,7 +391,9 @@ enum DigitizeRoutes {
                 el("h3", text: "\(title) (\(list.count))")
                 el("ul", [("class", title == c.t("Lỗi", "Errors") ? "errors" : "note")]) {
                     for p in list.prefix(200) {
-                        el("li", [("data-code", p.code)], text: placeText(c, p.location) + (c.lang == .en ? p.messageEn : p.message))
+                        el(
+                            "li", [("data-code", p.code)],
+                            text: placeText(c, p.location, screen: screen) + (c.lang == .en ? p.messageEn : p.message))
                     }
                 }
             }
@@ -298,7 +420,9 @@ enum DigitizeRoutes {
                 fieldError("ledger")
             }
             el("label") {
-                c.t("Tệp ánh xạ cột (JSON)", "Column mapping (JSON)")
+                c.t(
+                    "Tệp ánh xạ cột (không bắt buộc: nếu không có, hoso đề xuất cách ghép cột để bạn chọn)",
+                    "Column mapping file (optional: without one, hoso proposes a mapping for you to choose)")
                 el("input", [("type", "file"), ("name", "mapping"), ("id", "mapping"), ("accept", ".json")] + invalid("mapping"))
                 fieldError("mapping")
             }

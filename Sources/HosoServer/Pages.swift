@@ -16,6 +16,7 @@ enum Pages {
         NavItem(path: "/ledger", title: .both("Sổ gốc", "Ledgers"), roles: LedgerRoutes.roles),
         NavItem(path: "/digitize", title: .both("Số hoá", "Digitize"), roles: DigitizeRoutes.roles),
         NavItem(path: "/workbench", title: .both("Nhập từ ảnh quét", "Key from scans"), roles: WorkbenchRoutes.roles),
+        NavItem(path: "/import/students", title: .both("Học sinh", "Students"), roles: StudentImportRoutes.roles),
         NavItem(path: "/my-classes", title: .both("Lớp của tôi", "My classes"), roles: TeacherRoutes.roles),
         NavItem(path: "/gradebooks", title: .both("Sổ điểm", "Grade books"), roles: GradeBookRoutes.readers),
         NavItem(path: "/term-locks", title: .both("Khóa sổ", "Term locks"), roles: GradeBookYearRoutes.roles),

@@ -434,6 +434,21 @@ extension Wording {
         "LEDGER_VALUE_INVALID": .both("Một ô trong tệp sổ có giá trị không đúng.", "A cell in the ledger file has a wrong value."),
         "LEDGER_VALUE_MISSING": .both("Một ô bắt buộc trong tệp sổ bị trống.", "A required cell in the ledger file is empty."),
         "LEDGER_WARNING": .both("Cần xem lại một mục của sổ.", "A ledger entry needs a second look."),
+        // Student lists and grade sheets imported from the layouts schools already have
+        "STUDENT_EXPORT_NO_SHEET": .both(
+            "Tệp không có trang tính nào là danh sách học sinh.", "The file has no sheet that is a student list."),
+        "STUDENT_COLUMN_MISSING": .both("Danh sách học sinh thiếu một cột cần có.", "The student list lacks a required column."),
+        "STUDENT_VALUE_INVALID": .both(
+            "Một ô trong danh sách học sinh có giá trị không đúng.", "A cell in the student list has a wrong value."),
+        "STUDENT_DUPLICATE": .both("Một học sinh có mặt hai lần trong tệp.", "A student is listed twice in the file."),
+        "STUDENT_CODES_DISAGREE": .both(
+            "Các mã của học sinh trong tệp không khớp với hồ sơ đã có.", "The student's codes in the file disagree with the records held."),
+        "STUDENT_IMPORT_WARNING": .both("Cần xem lại một phần của tệp.", "Part of the file needs a second look."),
+        "GRADE_SHEET_LAYOUT": .both("Bảng điểm không đúng mẫu đã biết.", "The grade sheet is not in a known layout."),
+        "GRADE_SHEET_STUDENT_UNMATCHED": .both(
+            "Một dòng của bảng điểm không khớp với học sinh nào.", "A row of the grade sheet matches no student."),
+        "GRADE_SHEET_AVERAGE_MISMATCH": .both(
+            "Điểm trung bình trong bảng khác điểm tính theo quy định.", "An average in the sheet differs from the one the rules give."),
         // Requests, copies, numbers
         "REQUEST_NOT_FOUND": .both("Không có yêu cầu này.", "There is no such request."),
         "REQUEST_INVALID": .both("Thông tin yêu cầu chưa đúng hoặc chưa đủ.", "The request's details are wrong or incomplete."),

@@ -33,6 +33,7 @@ struct Hoso: ParsableCommand {
                 AgentCommand.self,
                 ReportCommand.self,
                 HubCommand.self,
+                ImportCommand.self,
                 InternalCheck.self,
             ]
         )
