@@ -30,7 +30,7 @@ struct Hoso: ParsableCommand {
                 Sign.self, Verify.self, Timestamp.self, Renew.self, TrustCommand.self, PKICommand.self, TSACommand.self,
                 RequestCommand.self, OfficeCommand.self, CopyCommand.self, ExtractCommand.self,
                 NodeCommand.self, PeerCommand.self, LogCommand.self, BundleCommand.self, SyncCommand.self, Serve.self, UserCommand.self,
-                AgentCommand.self,
+                AgentCommand.self, CustodyCommand.self, SchoolCommand.self,
                 InternalCheck.self,
             ]
         )
