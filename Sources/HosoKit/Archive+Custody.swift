@@ -69,6 +69,9 @@ extension Archive {
         public var sealedBy: [String]
         /// Names of the receiver's seal certificates whose signature verifies: the countersignature.
         public var countersignedBy: [String]
+        /// The SHA-256 fingerprints of those certificates, in the same order (two offices' seals may bear one name).
+        public var sealCertificates: [String]
+        public var countersignCertificates: [String]
         public var accepted: Bool { !countersignedBy.isEmpty }
     }
 
@@ -77,12 +80,19 @@ extension Archive {
     /// Makes the inventory of `ledgers` (nil: every ledger this office holds) for the peer `peerName`, signs it
     /// with the office seal and queues it, with the ledgers, their scans and digitization records, for the peer's
     /// next sync or bundle. The seal must be one of this office's (`copySigners`): anything else is refused first.
-    /// `amend` (tests only) changes the inventory before it is signed, as a careless or dishonest sender might.
     @discardableResult
     public func transferCustody(
+        to peerName: String, toOffice: String? = nil, ledgers: [String]? = nil, seal: SigningIdentity, by: String,
+        timestamp: TimestampSource? = nil
+    ) throws -> CustodyStatus {
+        try makeCustodyTransfer(to: peerName, toOffice: toOffice, ledgers: ledgers, seal: seal, by: by, timestamp: timestamp)
+    }
+
+    /// `transferCustody`, and for tests a sender that signs nothing (`seal` nil) or changes the inventory before
+    /// signing it (`amend`), as a careless or dishonest office might.
+    func makeCustodyTransfer(
         to peerName: String, toOffice: String? = nil, ledgers: [String]? = nil, seal: SigningIdentity?, by: String,
-        timestamp: TimestampSource? = nil,
-        amend: ((inout CustodyTransfer) -> Void)? = nil
+        timestamp: TimestampSource? = nil, amend: ((inout CustodyTransfer) -> Void)? = nil
     ) throws -> CustodyStatus {
         let settings = try officeSettings()
         if let seal { try checkOwnSeal(seal, settings) }
@@ -188,21 +198,24 @@ extension Archive {
         let me = (try? nodeInfo())?.node
         let own = try copySignerFingerprints(settings)
         let senderSeals = t.from.node == me ? own : Set(Self.sourceSeals(t.from.office, settings))
-        var sealedBy = [String]()
-        var counter = [String]()
+        var (sealedBy, counter, sealFPs, counterFPs) = ([String](), [String](), [String](), [String]())
         if try !index.signatures(ofRevision: rid.hex).isEmpty {
             for e in try verify(rid.hex).signatures where e.report.indication == .passed {
                 guard let fp = e.report.signerCertificate else { continue }
                 let name = e.report.signer ?? e.report.signerSubject ?? ""
                 if senderSeals.contains(fp) {
                     sealedBy.append(name)
+                    sealFPs.append(fp)
                 } else if t.to.node == me ? own.contains(fp) : t.from.node == me {
                     counter.append(name)
+                    counterFPs.append(fp)
                 }
             }
         }
         let direction = t.from.node == me ? "out" : t.to.node == me ? "in" : "other"
-        return CustodyStatus(id: id, revision: rid.hex, transfer: t, direction: direction, sealedBy: sealedBy, countersignedBy: counter)
+        return CustodyStatus(
+            id: id, revision: rid.hex, transfer: t, direction: direction, sealedBy: sealedBy, countersignedBy: counter,
+            sealCertificates: sealFPs, countersignCertificates: counterFPs)
     }
 
     static func sourceSeals(_ office: String, _ settings: OfficeSettings) -> [String] {

@@ -180,8 +180,11 @@ struct CustodyList: ParsableCommand {
             print(
                 "\(s.id)  \(s.transfer.date)  \(s.transfer.from.office) → \(s.transfer.to.office)  \(s.transfer.ledgers.count) \(t("sổ", "ledgers"))  [\(state)]"
             )
-            print(t("  ký gửi: ", "  sender's seal: ") + (s.sealedBy.isEmpty ? "—" : s.sealedBy.joined(separator: ", ")))
-            print(t("  ký nhận: ", "  receiver's seal: ") + (s.countersignedBy.isEmpty ? "—" : s.countersignedBy.joined(separator: ", ")))
+            func named(_ names: [String], _ fps: [String]) -> String {
+                names.isEmpty ? "—" : zip(names, fps).map { "\($0) (SHA-256 \($1.prefix(16))…)" }.joined(separator: ", ")
+            }
+            print(t("  ký gửi: ", "  sender's seal: ") + named(s.sealedBy, s.sealCertificates))
+            print(t("  ký nhận: ", "  receiver's seal: ") + named(s.countersignedBy, s.countersignCertificates))
             for l in s.transfer.ledgers { print("    \(l.record)  (\(l.issuer))") }
         }
     }

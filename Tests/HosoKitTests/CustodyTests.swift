@@ -122,6 +122,9 @@ import Testing
         let r = try w.p.verifyCopy(pdf: copy.pdf)
         #expect(r.indication == "PASSED", "\(r.reasons)")
         #expect(r.custodian == Self.province && r.issuer != nil && r.issuer != Self.province)
+        // The typed example ledger was committed by "registrar" at the district and sealed there.
+        #expect(r.conversion?.convertedBy == "registrar" && r.conversion?.organisation == Self.district)
+        #expect(r.conversion?.sealedBy.isEmpty == false)
         let qr = try w.p.verifyCopyQR(copy.qrText)
         #expect(qr.indication == "PASSED", "\(qr.reasons)")
         // The district's copy from before still verifies there, naming no custodian.
@@ -148,7 +151,7 @@ import Testing
             s.copySigners.append(seal!.certificate.fingerprint)
             try w.a.setOfficeSettings(s, author: "admin", reason: "test")
         }
-        let sent = try w.a.transferCustody(to: "so-gd", seal: seal, by: "registrar") { t in
+        let sent = try w.a.makeCustodyTransfer(to: "so-gd", seal: seal, by: "registrar") { t in
             guard let i = t.ledgers.firstIndex(where: { $0.record == Self.scanned }) else { return }
             switch kind {
             case "count": t.ledgers[i].entries += 1
