@@ -15,16 +15,28 @@ extension CopyDocument {
     public static func certifiedCopy(
         of view: LedgerEntryView, printed: String, settings: OfficeSettings, at date: Date, qrModules: [[Bool]]
     ) -> CopyDocument {
-        let rows = diplomaRows(
+        var rows = diplomaRows(
             holderName: view.text("fullName"), dateOfBirth: LedgerEntryView.vietnameseDate(view.text("dateOfBirth")),
             placeOfBirth: view.text("placeOfBirth"), sex: view.text("sex"), ethnicity: view.text("ethnicity"),
             graduationYear: String(view.year), graduationGrade: view.text("graduationGrade"), school: view.school,
             serial: view.serial, ledgerNumber: String(view.ledgerNumber))
+        // The school as the ledger names it, then, when renamed or merged since, one line with its present name.
+        if let present = view.schoolNow, let i = rows.firstIndex(where: { $0.label == "Trường:" }) {
+            rows.insert(
+                Row(label: "", value: "(\(settings.schoolNowWording ?? OfficeSettings.defaultSchoolNowWording) \(present))"), at: i + 1)
+        }
+        // A copy issued by the ledger's custodian names both: who issued the diploma (a row) and who holds the ledger
+        // now (the line above the footer's words: the page has no room for two more rows beside a large QR code).
+        var footer = copyFooter(settings)
+        if let custodian = view.custodian {
+            rows.append(Row(label: "Cơ quan cấp văn bằng:", value: view.issuer))
+            footer = "Cơ quan lưu giữ sổ gốc và cấp bản sao: \(custodian). " + footer
+        }
         return CopyDocument(
             superiorBody: settings.superiorBody.uppercased(), officeName: settings.officeName.uppercased(), copyNumber: printed,
             subtitle: LedgerEntryView.diplomaName(ledgerTitle: view.title), rows: rows, issuePlaceAndDate: placeAndDate(settings, date),
             signerTitle: settings.signerTitle.uppercased(), signerName: settings.signerName,
-            footer: copyFooter(settings),
+            footer: footer,
             qrModules: qrModules)
     }
 

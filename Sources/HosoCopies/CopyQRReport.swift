@@ -244,6 +244,8 @@ public struct CopyStanding: Sendable {
         var b = now
         a.revocation = nil
         b.revocation = nil
+        // Who holds the ledger and what the school is called now are said on the copy, not kept in the ledger.
+        (a.custodian, a.schoolNow, b.custodian, b.schoolNow) = (nil, nil, nil, nil)
         guard a != b else { return s }
         let changed = Set(a.entry.keys).union(b.entry.keys).filter { a.entry[$0] != b.entry[$0] }
         var other = [String]()

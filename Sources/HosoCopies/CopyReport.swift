@@ -62,6 +62,61 @@ public struct CopyReport: Codable, Sendable {
     public var finding: Finding?
     /// What to tell the person checking, in Vietnamese and English.
     public var messages: [SignatureReport.Message]
+    /// The office that issued the diploma, as the copy's embedded entry names it.
+    public var issuer: String?
+    /// The office that held the ledger and issued the copy, when it is not the issuer (a custody transfer); nil on
+    /// copies issued by the issuer itself, and on every copy made before custody existed.
+    public var custodian: String?
+    /// How the ledger became data (Law on E-Transactions 2023, Art. 12): the digitization record of the ledger's
+    /// current revision, when the archive has one.
+    public var conversion: Conversion?
+
+    /// A ledger's digitization record as a verifier tells it.
+    public struct Conversion: Codable, Sendable, Equatable {
+        /// The person who committed the data.
+        public var convertedBy: String
+        /// The converting office.
+        public var organisation: String
+        /// UTC, ISO 8601.
+        public var convertedAt: String
+        /// "import" (a typed spreadsheet), "keyed" (typed from the scans) or "ocr-checked".
+        public var method: String
+        /// Names of the seal certificates whose signature on the record verifies; empty: not sealed.
+        public var sealedBy: [String]
+
+        public init(convertedBy: String, organisation: String, convertedAt: String, method: String, sealedBy: [String]) {
+            self.convertedBy = convertedBy
+            self.organisation = organisation
+            self.convertedAt = convertedAt
+            self.method = method
+            self.sealedBy = sealedBy
+        }
+
+        /// How the text was made, in words.
+        public var methodText: LocalizedText {
+            switch method {
+            case "import": .both("nhập từ bảng tính đã đánh máy", "imported from a typed spreadsheet")
+            case "keyed": .both("nhập tay theo ảnh quét trang sổ", "keyed by hand from the page scans")
+            case "ocr-checked": .both("đọc máy (OCR) rồi người kiểm tra", "machine-read (OCR), checked by a person")
+            default: .both(method, method)
+            }
+        }
+
+        /// One sentence for the person checking: who converted the ledger, when (the day, in the office's own
+        /// words elsewhere), how, and whether the converting office's seal signed the record.
+        public func sentence(day: String) -> LocalizedText {
+            let sealed =
+                sealedBy.isEmpty
+                ? LocalizedText.both(
+                    "biên bản số hóa chưa được đóng dấu số của cơ quan", "the digitization record is not sealed by the office yet")
+                : LocalizedText.both(
+                    "biên bản số hóa có chữ ký số con dấu của cơ quan (\(sealedBy.joined(separator: ", ")))",
+                    "the digitization record carries the office's seal signature (\(sealedBy.joined(separator: ", ")))")
+            return .both(
+                "Sổ gốc được số hóa bởi \(convertedBy) (\(organisation)) ngày \(day), \(methodText.vi); \(sealed.vi).",
+                "The ledger was digitized by \(convertedBy) (\(organisation)) on \(day), \(methodText.en); \(sealed.en).")
+        }
+    }
 
     /// A report that so far has only the PDF signature's verdict.
     package init(pdf: PDFReport) {

@@ -324,13 +324,16 @@ public enum PDFRender {
         let labelW = min(contentWidth * 0.4, widest + 1)
         let valueX = marginLeft + labelW + 8
         let valueW = pageWidth - marginRight - valueX
+        // Ten rows (a diploma) keep the usual spacing; the lines a custody transfer or a renamed school add are
+        // made room for by closer rows, so the QR code keeps its size at the foot of the one page.
+        let rowGap: Double = doc.rows.count > 10 ? 2 : 7
         for row in doc.rows {
             let label = try Text(cr, row.label, size: rowSize, style: .regular, width: labelW)
             let value = try Text(cr, row.value, size: rowSize, style: .bold, width: valueW)
             label.show(cr, x: marginLeft, y: y)
             value.show(cr, x: valueX, y: y)
             layout.valueBoxes.append(Box(x: valueX, y: y, width: min(valueW, value.logicalWidth), height: value.height))
-            y += max(label.height, value.height) + 7
+            y += max(label.height, value.height) + rowGap
         }
 
         // The issuing place and date, the signer.

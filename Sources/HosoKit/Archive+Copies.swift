@@ -38,8 +38,11 @@ extension Archive {
         }
         defer { workState.endRequest(requestId) }
         let (requestRevision, request) = try copyRequest(requestId)
-        let view = try ledgerEntry(entryRef)
+        var view = try ledgerEntry(entryRef)
         try Self.checkCopyable(view, for: request, requestId: requestId)
+        // Only the ledger's custodian issues copies (Thông tư 13/2025): refused when handed over; named when received.
+        view.custodian = try custodian(ofLedger: view.ledgerRecordId).flatMap { $0 == view.issuer ? nil : $0 }
+        view.schoolNow = try presentSchoolName(issuedAs: view.school)
         let settings = try officeSettings()
         if !settings.copySigners.isEmpty && !settings.copySigners.contains(signer.certificate.fingerprint) {
             throw HosoError(
@@ -342,6 +345,9 @@ extension Archive {
             )
             return
         }
+        r.issuer = issued.issuer
+        r.custodian = issued.custodian
+        r.conversion = try? conversion(ofLedger: issued.ledgerRecordId)
         if let now = try? ledgerEntry(issued.ref) {
             let standing = CopyStanding.entryStanding(issued: issued, now: now)
             r.entry = now
@@ -358,6 +364,15 @@ extension Archive {
                 "ENTRY_MISMATCH",
                 .both("Nội dung đính kèm khác với nội dung đã đăng ký", "The embedded entry differs from the registered one"))
         }
+    }
+
+    /// The digitization record of the ledger's current revision (else its latest one), as a copy's verifier tells it.
+    public func conversion(ofLedger ledger: String) throws -> CopyReport.Conversion? {
+        let heads = Set(try index.heads(ofRecord: ledger))
+        let all = try digitizations(of: ledger)
+        guard let d = all.last(where: { heads.contains($0.revision) }) ?? all.last else { return nil }
+        return .init(
+            convertedBy: d.convertedBy, organisation: d.organisation, convertedAt: d.convertedAt, method: d.method, sealedBy: d.sealedBy)
     }
 
     /// A verifier over the archive's trust data, kept while that data stays the same (the trust anchors, the

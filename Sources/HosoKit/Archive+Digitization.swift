@@ -76,7 +76,9 @@ extension Archive {
 
     /// The digitization records of one ledger (every ledger when nil), oldest first, each with its seal.
     public func digitizations(of ledger: String? = nil) throws -> [Digitization] {
-        let seals = try copySignerFingerprints(try officeSettings())
+        // A ledger received in custody was converted by its sender: that office's seal (custodySources) counts too.
+        let settings = try officeSettings()
+        let seals = try copySignerFingerprints(settings).union((settings.custodySources ?? []).flatMap(\.seals))
         var out = [Digitization]()
         for id in try recordIds(ofType: Self.digitizationType) {
             let (rid, rev) = try current(record: id)

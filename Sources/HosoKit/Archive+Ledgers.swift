@@ -315,7 +315,23 @@ extension Archive {
 
     /// Entries matching what a person typed, best first: a full name finds people named exactly that before
     /// people whose names merely contain the words.
+    /// A school typed is any of its names over time (`schoolAliases`): a ledger keeps the name it was issued under,
+    /// and is found by that name, the school's present one, or the name of the school it was merged into.
     public func find(_ r: FindRequest, limit: Int = 100) throws -> [EntryRow] {
+        guard let typed = r.school, case let aliases = try schoolAliases(typed), !aliases.isEmpty else {
+            return try findOnce(r, limit: limit)
+        }
+        var seen = Set<String>()
+        var out = [EntryRow]()
+        for name in [typed] + aliases {
+            var one = r
+            one.school = name
+            for row in try findOnce(one, limit: limit) where seen.insert("\(row.recordId)#\(row.ledgerNumber)").inserted { out.append(row) }
+        }
+        return Array(out.prefix(limit))
+    }
+
+    private func findOnce(_ r: FindRequest, limit: Int) throws -> [EntryRow] {
         let q = try r.query()
         // A full name is usually typed whole: people named exactly that come first, through the name index;
         // only when nobody is, the words are searched anywhere in names (and the last one as a prefix).

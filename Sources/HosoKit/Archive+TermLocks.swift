@@ -253,7 +253,7 @@ extension Archive {
     /// digitization records of ledgers (who converted which scans, sealed by the office).
     static let workflowRecordTypes: Set<String> = [
         TermLock.recordType, CorrectionRequest.recordType, CopyRegisterEntry.recordType, HocBaIssue.recordType,
-        downloadCodeType, extractType, digitizationType, keyingProvenanceType,
+        downloadCodeType, extractType, digitizationType, keyingProvenanceType, custodyTransferType, schoolType,
     ]
 
     static func refuseWorkflowRecordType(_ type: String) throws {

@@ -12,6 +12,8 @@ public enum EmbeddedSchemas {
         "download-code.schema.json": text(PackageResources.download_code_schema_json),
         "extract.schema.json": text(PackageResources.extract_schema_json),
         "class-summary.schema.json": text(PackageResources.class_summary_schema_json),
+        "custody-transfer.schema.json": text(PackageResources.custody_transfer_schema_json),
+        "school.schema.json": text(PackageResources.school_schema_json),
         "correction-request.schema.json": text(PackageResources.correction_request_schema_json),
         "grade-book.schema.json": text(PackageResources.grade_book_schema_json),
         "hoc-ba-issue.schema.json": text(PackageResources.hoc_ba_issue_schema_json),

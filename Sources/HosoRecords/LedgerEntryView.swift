@@ -15,6 +15,11 @@ public struct LedgerEntryView: Codable, Sendable, Equatable {
     public var entry: [String: EntryValue]
     public var corrections: [Correction]
     public var revocation: Revocation?
+    /// On a copy only: the office that holds the ledger and issued the copy, when it is not the issuer (a custody
+    /// transfer, Thông tư 13/2025). Absent from older copies and from the ledger's own view.
+    public var custodian: String?
+    /// On a copy only: the school's present name when it was renamed or merged since the ledger ("nay là …").
+    public var schoolNow: String?
 
     public init(
         ledgerRecordId: String,

@@ -51,6 +51,33 @@ public struct OfficeSettings: Codable, Sendable, Equatable {
     /// The object id (SHA-256, hex) of the office's seal as a small PNG, shown on the public page (`hoso office set
     /// --seal-image`). nil: none shown.
     public var sealImage: String?
+    /// The legal basis a custody transfer of ledgers cites (`hoso custody transfer`). nil: `defaultCustodyBasis`.
+    /// Configurable: the circular's wording and number are [press], not read in the gazette (DOMAIN.md).
+    public var custodyBasis: String?
+    /// The offices whose ledgers this office takes into custody, each with its seal certificates: a transfer's
+    /// inventory is accepted only when one of them signed it. nil or empty: this office accepts no transfer.
+    public var custodySources: [CustodySource]?
+    /// The words before a school's present name on a copy when it was renamed or merged since the ledger ("nay là").
+    public var schoolNowWording: String?
+
+    /// An office that hands its ledgers over to this one (a district office, to the province department).
+    public struct CustodySource: Codable, Sendable, Equatable {
+        /// The office's name as its inventories give it (`officeName` in its settings).
+        public var office: String
+        /// SHA-256 fingerprints of its seal certificates.
+        public var seals: [String]
+
+        public init(office: String, seals: [String]) {
+            self.office = office
+            self.seals = seals
+        }
+    }
+
+    /// Thông tư 13/2025/TT-BGDĐT [press]: diplomas a district office issued are served by the province department.
+    public static let defaultCustodyBasis =
+        "Thông tư số 13/2025/TT-BGDĐT (hiệu lực từ ngày 01/7/2025): Sở Giáo dục và Đào tạo quản lý sổ gốc và cấp bản sao "
+        + "văn bằng do Phòng Giáo dục và Đào tạo đã cấp"
+    public static let defaultSchoolNowWording = "nay là"
 
     /// The request and copy numbers one node gives each year: `first`…`last`, inclusive.
     public struct NumberBlock: Codable, Sendable, Equatable {
@@ -110,7 +137,10 @@ public struct OfficeSettings: Codable, Sendable, Equatable {
         numberBlocks: [NumberBlock]? = nil,
         gradelessDiplomas: [GradelessDiplomas]? = nil,
         publicURL: String? = nil,
-        sealImage: String? = nil
+        sealImage: String? = nil,
+        custodyBasis: String? = nil,
+        custodySources: [CustodySource]? = nil,
+        schoolNowWording: String? = nil
     ) {
         self.officeName = officeName
         self.superiorBody = superiorBody
@@ -133,6 +163,9 @@ public struct OfficeSettings: Codable, Sendable, Equatable {
         self.gradelessDiplomas = gradelessDiplomas
         self.publicURL = publicURL
         self.sealImage = sealImage
+        self.custodyBasis = custodyBasis
+        self.custodySources = custodySources
+        self.schoolNowWording = schoolNowWording
     }
 
     public static let defaults = OfficeSettings(

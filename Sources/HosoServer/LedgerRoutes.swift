@@ -95,7 +95,7 @@ enum LedgerRoutes {
             return htmlResponse(
                 pagePage(
                     context, ledger: p.ledger, page: p.page, title: p.title, entries: p.entries, hasScan: p.scan != nil,
-                    name: p.name ?? Wording.ledger(school: "", year: nil)))
+                    name: p.name ?? Wording.ledger(school: "", year: nil), custody: p.custody))
         }
 
         readers.get("/ledger/scan") { request, context -> Response in
@@ -124,6 +124,8 @@ enum LedgerRoutes {
         var scan: String?
         /// The ledger by school and year, for the screen (not in the JSON, which keeps the id).
         var name: LocalizedText? = nil
+        /// The ledger's custody transfers in words, for the screen (`hoso custody list` has them as data).
+        var custody: [LocalizedText] = []
 
         enum CodingKeys: String, CodingKey { case ledger, page, title, entries, scan }
     }
@@ -153,10 +155,25 @@ enum LedgerRoutes {
                 ledger: ledger, page: page,
                 title: "\(body["title"]?.stringValue ?? "") \(body["year"]?.integerValue.map(String.init) ?? "")",
                 entries: rows, scan: scan,
-                name: Wording.ledger(school: body["school"]?.stringValue ?? "", year: body["year"]?.integerValue))
+                name: Wording.ledger(school: body["school"]?.stringValue ?? "", year: body["year"]?.integerValue),
+                custody: try a.custodyTransfers(ofLedger: ledger).map(custodyLine))
         }
         try await state.audit(actor: s.user.name, action: "read", target: "ledger-page:\(ledger)#\(page)", detail: api ? "api" : "")
         return out
+    }
+
+    /// One custody transfer of a ledger as a registrar reads it: who handed it to whom, when, and whether both sealed.
+    static func custodyLine(_ s: Archive.CustodyStatus) -> LocalizedText {
+        let t = s.transfer
+        let (vi, en) =
+            s.accepted
+            ? ("đã ký giao và ký nhận", "sealed by both offices")
+            : s.sealedBy.isEmpty
+                ? ("CHƯA có chữ ký hợp lệ của bên giao", "NOT validly sealed by the sender")
+                : ("đã ký giao, chờ ký nhận", "sealed by the sender, awaiting acceptance")
+        return .both(
+            "Chuyển giao sổ gốc ngày \(Wording.date(t.date)): \(t.from.office) → \(t.to.office); \(vi).",
+            "Custody transfer on \(Wording.date(t.date)): \(t.from.office) → \(t.to.office); \(en).")
     }
 
     /// A page's scan, from the archive's objects (named by the ledger record, never by a path).
@@ -250,10 +267,12 @@ enum LedgerRoutes {
     }
 
     static func pagePage(
-        _ c: HosoContext, ledger: String, page: Int, title: String, entries: [[String: String]], hasScan: Bool, name: LocalizedText
+        _ c: HosoContext, ledger: String, page: Int, title: String, entries: [[String: String]], hasScan: Bool, name: LocalizedText,
+        custody: [LocalizedText] = []
     ) -> HTML {
         Pages.layout(c, title: c.t(name) + " — " + c.t("trang \(page)", "page \(page)")) {
             el("p", [("data-record", ledger)], text: title)
+            for line in custody { el("p", [("class", "note custody")], text: c.t(line)) }
             el("div", [("class", "actions")]) {
                 el("div", [("class", "card scan")]) {
                     if hasScan {

@@ -35,6 +35,12 @@ public struct PublicReport: Codable, Sendable {
     public var shown: [Shown]
     /// For a genuine copy: its PDF's entry in the archive's log, in a checkpoint a witness cosigned.
     public var witnessed: Witnessed?
+    /// For a genuine copy: the office that issued the diploma, and the one that holds the ledger and issued the copy
+    /// when that is another (a custody transfer, Thông tư 13/2025).
+    public var issuer: String?
+    public var custodian: String?
+    /// For a genuine copy: how its ledger became data (Law on E-Transactions 2023, Art. 12), with no record ids.
+    public var conversion: CopyReport.Conversion?
 
     public struct Witnessed: Codable, Sendable, Equatable {
         /// The witness as its certificate names it, and the day it cosigned (dd/mm/yyyy).
@@ -75,6 +81,10 @@ enum Verification {
             signedBy: sig?.signer, judgedAt: sig.map { HosoClock.format($0.judgedAt) }, timeProof: sig?.timeProof.rawValue,
             shown: shown)
         if r.kind == .copy { report.witnessed = witnessed(r.registered, indication: r.indication, archive: archive) }
+        // Who issued, who holds and who converted reassure only when the check passed.
+        if r.kind == .copy && r.indication == "PASSED" {
+            (report.issuer, report.custodian, report.conversion) = (r.issuer, r.custodian, r.conversion)
+        }
         return report
     }
 
@@ -472,6 +482,22 @@ enum VerifyRoutes {
             if let who = r.signedBy, r.indication == "PASSED" {
                 el("dt", text: c.t("Ký bởi", "Signed by"))
                 el("dd", text: who)
+            }
+            if r.indication == "PASSED" {
+                if let issuer = r.issuer, r.custodian != nil {
+                    el("dt", text: c.t("Cơ quan cấp văn bằng", "Issued the diploma"))
+                    el("dd", [("id", "issuer")], text: issuer)
+                }
+                if let custodian = r.custodian {
+                    el("dt", text: c.t("Cơ quan lưu giữ sổ gốc và cấp bản sao", "Holds the ledger and issued the copy"))
+                    el("dd", [("id", "custodian")], text: custodian)
+                }
+                if let conv = r.conversion {
+                    el("dt", text: c.t("Số hóa sổ gốc", "Digitization of the ledger"))
+                    el(
+                        "dd", [("id", "conversion")],
+                        text: c.t(conv.sentence(day: Wording.date(conv.convertedAt, offset: Wording.offsetSeconds(office.utcOffset)))))
+                }
             }
             if let at = r.judgedAt {
                 el("dt", text: c.t("Kiểm tra lúc", "Checked at"))

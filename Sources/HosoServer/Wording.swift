@@ -576,5 +576,25 @@ extension Wording {
         "LOG_FORK": .both("Nhật ký đã tách thành hai nhánh khác nhau.", "The log has split into two histories."),
         "LOG_ROLLBACK": .both("Nhật ký đã bị quay về bản cũ.", "The log was put back to an older copy."),
         "LOG_TRUNCATED": .both("Nhật ký bị cắt cụt.", "The log is cut short."),
+        // Custody of ledgers and school history
+        "CUSTODY_OBJECT_MISSING": .both(
+            "Thiếu một trang hoặc một bản sổ mà biên bản chuyển giao liệt kê.",
+            "A page or ledger listed in the transfer inventory is missing."),
+        "CUSTODY_INVENTORY_MISMATCH": .both(
+            "Sổ gốc nhận được khác biên bản chuyển giao.", "A ledger received differs from the transfer inventory."),
+        "CUSTODY_NOT_SEALED": .both(
+            "Biên bản chuyển giao chưa có chữ ký số hợp lệ.", "The transfer inventory carries no valid digital signature."),
+        "CUSTODY_SEAL_UNKNOWN": .both(
+            "Biên bản chuyển giao không do con dấu của cơ quan gửi ký.",
+            "The transfer inventory is not signed by the sending office's seal."),
+        "CUSTODY_WRONG_RECIPIENT": .both(
+            "Biên bản chuyển giao này gửi cho cơ quan khác.", "This transfer inventory is addressed to another office."),
+        "CUSTODY_NOT_HELD": .both(
+            "Sổ gốc này do cơ quan khác lưu giữ; bản sao do cơ quan đó cấp.", "Another office holds this ledger and issues its copies."),
+        "CUSTODY_LEDGERS_INVALID": .both(
+            "Không có sổ gốc nào chuyển giao được trong danh sách.", "The list has no ledger that can be handed over."),
+        "SCHOOL_HISTORY_INVALID": .both(
+            "Việc đổi tên hoặc sáp nhập không khớp lịch sử của trường.", "The rename or merge does not fit the school's history."),
+        "SCHOOL_NOT_FOUND": .both("Không có lịch sử của trường này.", "There is no history for this school."),
     ]
 }

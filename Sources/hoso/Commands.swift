@@ -34,6 +34,8 @@ struct Hoso: ParsableCommand {
                 ReportCommand.self,
                 HubCommand.self,
                 ImportCommand.self,
+                CustodyCommand.self,
+                SchoolCommand.self,
                 InternalCheck.self,
             ]
         )

@@ -237,6 +237,11 @@ struct CopyVerify: ParsableCommand {
                     "  copy register: number \(reg.printedNumber), \(reg.issuedAt), request \(reg.requestId)"))
         }
         if let e = report.entry { print(t("  mục sổ gốc: ", "  ledger entry: ") + "\(e.ref) — \(e.text("fullName")), \(e.serial)") }
+        if let i = report.issuer { print(t("  cơ quan cấp văn bằng: ", "  issued the diploma: ") + i) }
+        if let c = report.custodian {
+            print(t("  cơ quan lưu giữ sổ gốc và cấp bản sao: ", "  holds the ledger and issued the copy: ") + c)
+        }
+        if let c = report.conversion { print("  " + c.sentence(day: String(c.convertedAt.prefix(10))).text(cliLang)) }
         for (code, m) in zip(report.reasons, report.messages) { print("  ✗ \(code): " + m.text(cliLang)) }
     }
 

@@ -152,6 +152,16 @@ struct History: ParsableCommand {
                             "CORRECTION AFTER THE TERM LOCK — approved by \(c.decidedByName ?? "")"))
             }
         }
+        // A ledger's custody changes by transfers, records of their own: shown with its history.
+        for s in try archive.custodyTransfers(ofLedger: recordId) {
+            let sealed = s.sealedBy.isEmpty ? "—" : s.sealedBy.joined(separator: ", ")
+            let counter = s.countersignedBy.isEmpty ? t("chưa", "not yet") : s.countersignedBy.joined(separator: ", ")
+            print(
+                t(
+                    "CHUYỂN GIAO \(s.transfer.date): \(s.transfer.from.office) → \(s.transfer.to.office) (\(s.id)); ký gửi: \(sealed); ký nhận: \(counter)",
+                    "CUSTODY TRANSFER \(s.transfer.date): \(s.transfer.from.office) → \(s.transfer.to.office) (\(s.id)); sender's seal: \(sealed); receiver's seal: \(counter)"
+                ))
+        }
     }
 }
 

@@ -40,6 +40,9 @@ import Testing
             try await pub.request(.post, "/verify", headers: h, body: body)
             #expect(pub.lastBody.contains("Bản sao hợp lệ, đúng sổ gốc") && pub.lastBody.contains("Ký bởi"), "\(pub.lastBody)")
             #expect(Self.noCodeWords(pub.lastBody), "\(pub.lastBody)")
+            // A genuine copy tells how its ledger became data (Law on E-Transactions 2023, Art. 12), with no record id.
+            #expect(pub.lastBody.contains("id=\"conversion\"") && pub.lastBody.contains("Sổ gốc được số hóa bởi"), "\(pub.lastBody)")
+            #expect(!pub.lastBody.contains("digitization/"))
             let tampered = issued.pdf + Array("\n% an incremental update would go here\n".utf8)
             let (h2, body2) = multipart([("pdf", "ban-sao.pdf", "application/pdf", tampered)])
             try await pub.request(.post, "/verify", headers: h2, body: body2)
@@ -52,7 +55,7 @@ import Testing
             let api = try await Browser(client).request(
                 .post, "/api/verify", headers: [.contentType: "application/pdf"], body: tampered)
             let report = try JSONDecoder().decode(PublicReport.self, from: Data(api.body.readableBytesView))
-            #expect(report.indication == "FAILED" && report.signedBy == nil)
+            #expect(report.indication == "FAILED" && report.signedBy == nil && report.conversion == nil)
         }
     }
 
