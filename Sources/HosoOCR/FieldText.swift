@@ -42,8 +42,8 @@ enum FieldText {
         case "dateOfBirth":
             return date(read).map { ($0, $0 == read ? 1 : 0.9) } ?? (read, 0.4)
         case "serial":
-            let compact = read.replacingOccurrences(of: " ", with: "").uppercased()
-            let letters = compact.prefix { $0.isASCII && $0.isLetter }
+            let compact = read.replacingOccurrences(of: " ", with: "")
+            let letters = compact.prefix { $0.isASCII && $0.isLetter }.uppercased()
             let rest = digitLike(String(compact.dropFirst(letters.count)))
             let ok = (1...3).contains(letters.count) && (4...10).contains(rest.count) && rest.allSatisfy { $0.isASCII && $0.isNumber }
             let text = String(letters) + rest

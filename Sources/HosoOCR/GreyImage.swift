@@ -76,14 +76,21 @@ struct GreyImage: Sendable {
         let jpeg = n >= 3 && magic[0..<3] == [0xFF, 0xD8, 0xFF]
         guard png || jpeg else { throw unreadable(path, "neither PNG nor JPEG") }
 
+        // A PNG's size is in its first chunk (IHDR, bytes 16-23), read here: gdk-pixbuf refuses a size it cannot
+        // allocate with the same answer as a damaged file.
+        if png, n == 8 {
+            var ihdr = [UInt8](repeating: 0, count: 24)
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            let got = fd >= 0 ? read(fd, &ihdr, 24) : -1
+            if fd >= 0 { close(fd) }
+            guard got == 24, ihdr[12..<16] == [0x49, 0x48, 0x44, 0x52] else { throw unreadable(path, "no IHDR chunk") }
+            let be = { (i: Int) in ihdr[i..<(i + 4)].reduce(0) { $0 << 8 | Int($1) } }
+            try checkPixels(width: be(16), height: be(20), limits: limits, path: path)
+        }
         var w: Int32 = 0
         var h: Int32 = 0
         guard gdk_pixbuf_get_file_info(path, &w, &h) != nil, w > 0, h > 0 else { throw unreadable(path, "no image header") }
-        guard Int(w) * Int(h) <= limits.maxPixels else {
-            throw HosoError(
-                .ocrImageTooLarge,
-                .both("Ảnh quá lớn (\(w)×\(h) điểm ảnh)", "The image is too large (\(w)×\(h) pixels)"), location: path)
-        }
+        try checkPixels(width: Int(w), height: Int(h), limits: limits, path: path)
         var err: UnsafeMutablePointer<GError>?
         guard let pb = gdk_pixbuf_new_from_file(path, &err) else {
             let why = err.map { String(cString: $0.pointee.message) } ?? "gdk-pixbuf"
@@ -110,6 +117,15 @@ struct GreyImage: Sendable {
             }
         }
         return GreyImage(width: width, height: height, pixels: grey)
+    }
+
+    static func checkPixels(width: Int, height: Int, limits: TesseractPrefiller.Limits, path: String) throws {
+        guard width > 0, height > 0 else { throw unreadable(path, "an image of \(width)×\(height) pixels") }
+        guard width <= limits.maxPixels, height <= limits.maxPixels, width * height <= limits.maxPixels else {
+            throw HosoError(
+                .ocrImageTooLarge,
+                .both("Ảnh quá lớn (\(width)×\(height) điểm ảnh)", "The image is too large (\(width)×\(height) pixels)"), location: path)
+        }
     }
 
     static func unreadable(_ path: String, _ cause: String) -> HosoError {

@@ -11,7 +11,8 @@ import Testing
 @Suite struct TesseractPrefillerTests {
     /// A typed page and its truth, written by tools/gen-typed-page into `dir`.
     static func typedPage(_ dir: TempDirectory, seed: Int, rows: Int = 20) throws -> (png: String, truth: Truth) {
-        let r = try runProgram("/usr/bin/python3", [repoRoot + "/tools/gen-typed-page", "--out", dir.path, "--seed", "\(seed)", "--rows", "\(rows)"])
+        let r = try runProgram(
+            "/usr/bin/python3", [repoRoot + "/tools/gen-typed-page", "--out", dir.path, "--seed", "\(seed)", "--rows", "\(rows)"])
         #expect(r.status == 0, "\(r)")
         let truth = try JSONDecoder().decode(Truth.self, from: Data(dir.read("truth.json")))
         return (dir.path + "/page.png", truth)
@@ -104,9 +105,11 @@ import Testing
 
     @Test func hugeDeclaredDimensionsAreRefusedBeforeDecoding() throws {
         let dir = TempDirectory("ocr-huge")
-        let file = dir.write("huge.png", Self.png(width: 60_000, height: 60_000))
-        let e = #expect(throws: HosoError.self) { try TesseractPrefiller().prefill(imageFile: file) }
-        #expect(e?.code == .ocrImageTooLarge)
+        for (w, h) in [(60_000, 60_000), (20_000, 20_000), (1, 2_000_000_000)] as [(UInt32, UInt32)] {
+            let file = dir.write("huge-\(w).png", Self.png(width: w, height: h))
+            let e = #expect(throws: HosoError.self) { try TesseractPrefiller().prefill(imageFile: file) }
+            #expect(e?.code == .ocrImageTooLarge, "\(w)×\(h)")
+        }
         // And a file over the byte budget, whatever it holds.
         var limits = TesseractPrefiller.Limits()
         limits.maxFileBytes = 100
@@ -145,7 +148,8 @@ import Testing
         try FileManager.default.createDirectory(atPath: dir.path + "/tessdata", withIntermediateDirectories: true)
         let file = dir.write("x.png", Self.png(width: 10, height: 10))
         let e = #expect(throws: HosoError.self) {
-            try TesseractPrefiller(environment: ["PATH": "/usr/bin:/bin", "TESSDATA_PREFIX": dir.path + "/tessdata"]).prefill(imageFile: file)
+            try TesseractPrefiller(environment: ["PATH": "/usr/bin:/bin", "TESSDATA_PREFIX": dir.path + "/tessdata"]).prefill(
+                imageFile: file)
         }
         #expect(e?.code == .ocrModelMissing)
     }
@@ -176,7 +180,9 @@ import Testing
         #expect(FieldText.make(field: "serial", words: [("A0l2345", 80)])?.text == "A012345")
         #expect(FieldText.make(field: "sex", words: [("nữ", 90)])?.text == "Nữ")
         #expect(FieldText.make(field: "graduationGrade", words: [("Trungbìnhh", 70)])?.text == "Trung bình")
-        #expect(FieldText.make(field: "placeOfBirth", words: [("Xã", 90), ("Tân", 90), ("Phú,", 90), ("huyện", 90), ("Lạc.", 90)])?.text == "Xã Tân Phú, huyện Lạc")
+        #expect(
+            FieldText.make(field: "placeOfBirth", words: [("Xã", 90), ("Tân", 90), ("Phú,", 90), ("huyện", 90), ("Lạc.", 90)])?.text
+                == "Xã Tân Phú, huyện Lạc")
         // Specks read as punctuation are not text; decomposed input comes out NFC.
         #expect(FieldText.make(field: "notes", words: [("_", 40), ("—", 30)]) == nil)
         #expect(FieldText.make(field: "fullName", words: [("Nguye\u{0302}\u{0303}n", 90)])?.text == "Nguyễn")
