@@ -20,8 +20,8 @@ public struct TesseractPrefiller: PagePrefiller {
         public var maxFileBytes = 64 << 20
         /// The largest image, width × height, decoded (an A4 page at 600 dpi is 35 million).
         public var maxPixels = 40_000_000
-        /// One Tesseract run (one row), seconds of wall-clock time.
-        public var callSeconds = 30.0
+        /// Wall-clock seconds per row: a Tesseract run reading n rows may take n times as long.
+        public var rowSeconds = 30.0
         /// The whole page, seconds of wall-clock time.
         public var totalSeconds = 120.0
         /// Tesseract runs at once, each on one thread.
@@ -76,53 +76,53 @@ public struct TesseractPrefiller: PagePrefiller {
         let allColumns = Array(0..<table.columnCount)
         // Job 0 reads the titles; jobs 1… the rows.
         let jobs: [Int?] = [table.headerBand] + bands.map { Optional($0) }
-        let results = Mutex([Int: [TesseractRunner.Word]]())
-        let strips = Mutex([Int: RowStrip]())
-        let timedOut = Mutex(false)
-        let failure = Mutex<HosoError?>(nil)
-        let next = Mutex(0)
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let callMs = Int(limits.callSeconds * 1000)
-        DispatchQueue.concurrentPerform(iterations: max(1, min(limits.workers, jobs.count))) { _ in
-            while true {
-                let k = next.withLock { n -> Int in
-                    defer { n += 1 }
-                    return n
-                }
-                guard k < jobs.count, failure.withLock({ $0 == nil }) else { return }
-                guard let band = jobs[k],
-                    let strip = RowStrip.make(image, table: table, band: band, columns: allColumns, ink: ink)
-                else { continue }
-                let remaining = deadline - ContinuousClock.now
-                let remainingMs = Int(remaining / .milliseconds(1))
-                guard remainingMs > 0 else {
-                    timedOut.withLock { $0 = true }
+        var strips: [Int: RowStrip] = [:]
+        for (k, band) in jobs.enumerated() {
+            guard let band, let strip = RowStrip.make(image, table: table, band: band, columns: allColumns, ink: ink) else { continue }
+            try Data(strip.image.doubled().pgm()).write(to: URL(fileURLWithPath: dir + "/strip-\(k).pgm"))
+            strips[k] = strip
+        }
+        // One Tesseract per worker, each reading its share of the strips from a list file: the model is loaded once
+        // per run, not once per row (it was most of the CPU time when every row had its own run).
+        let order = strips.keys.sorted()
+        let workers = max(1, min(limits.workers, order.count))
+        let batches = (0..<workers).map { w in Array(order[(order.count * w / workers)..<(order.count * (w + 1) / workers)]) }
+        let results = Mutex([Int: [TesseractRunner.Word]]())
+        let timedOut = Mutex(false)
+        let failure = Mutex<HosoError?>(nil)
+        DispatchQueue.concurrentPerform(iterations: order.isEmpty ? 0 : workers) { w in
+            let batch = batches[w]
+            let remainingMs = Int((deadline - ContinuousClock.now) / .milliseconds(1))
+            guard remainingMs > 0 else {
+                timedOut.withLock { $0 = true }
+                return
+            }
+            do {
+                let list = dir + "/batch-\(w).txt"
+                try Data(batch.map { dir + "/strip-\($0).pgm\n" }.joined().utf8).write(to: URL(fileURLWithPath: list))
+                let budgetMs = Int(limits.rowSeconds * 1000) * batch.count
+                let outcome = try runner.run([list, "stdout", "-l", "vie", "--psm", "7", "tsv"], wallMs: min(budgetMs, remainingMs))
+                if outcome.timedOut {
+                    // Past the page's budget the page fails; a batch that was merely slow leaves its rows to the person.
+                    if budgetMs >= remainingMs { timedOut.withLock { $0 = true } }
                     return
                 }
-                do {
-                    let file = dir + "/row-\(k).pgm"
-                    try Data(strip.image.doubled().pgm()).write(to: URL(fileURLWithPath: file))
-                    let outcome = try runner.run([file, "stdout", "-l", "vie", "--psm", "7", "tsv"], wallMs: min(callMs, remainingMs))
-                    if outcome.timedOut {
-                        // The row is left for the person to key; past the page's budget, the page fails.
-                        if callMs >= remainingMs { timedOut.withLock { $0 = true } }
-                        continue
-                    }
-                    guard outcome.exitedCleanly, let words = TesseractRunner.words(tsv: outcome.output) else {
-                        throw HosoError(
-                            .ocrEngineFailed,
-                            .both("Chương trình nhận dạng chữ không đọc được trang", "The text recognition program failed on the page"),
-                            location: imageFile, cause: "tesseract status \(outcome.status)")
-                    }
-                    strips.withLock { $0[k] = strip }
-                    results.withLock { $0[k] = words }
-                } catch let e as HosoError {
-                    failure.withLock { $0 = $0 ?? e }
-                } catch {
-                    failure.withLock {
-                        $0 = $0 ?? HosoError(.ioError, .both("Lỗi khi đọc trang", "Error while reading the page"), cause: "\(error)")
-                    }
+                guard outcome.exitedCleanly, let words = TesseractRunner.words(tsv: outcome.output) else {
+                    throw HosoError(
+                        .ocrEngineFailed,
+                        .both("Chương trình nhận dạng chữ không đọc được trang", "The text recognition program failed on the page"),
+                        location: imageFile, cause: "tesseract status \(outcome.status)")
+                }
+                var byStrip: [Int: [TesseractRunner.Word]] = [:]
+                for word in words where (1...batch.count).contains(word.page) { byStrip[batch[word.page - 1], default: []].append(word) }
+                results.withLock { r in for (k, ws) in byStrip { r[k] = ws } }
+            } catch let e as HosoError {
+                failure.withLock { $0 = $0 ?? e }
+            } catch {
+                failure.withLock {
+                    $0 = $0 ?? HosoError(.ioError, .both("Lỗi khi đọc trang", "Error while reading the page"), cause: "\(error)")
                 }
             }
         }
@@ -136,7 +136,7 @@ public struct TesseractPrefiller: PagePrefiller {
                 location: imageFile)
         }
         let words = results.withLock { $0 }
-        let stripsRead = strips.withLock { $0 }
+        let stripsRead = strips
         let fields = try columnFields(table: table, header: stripsRead[0].map { ($0, words[0] ?? []) }, location: imageFile)
 
         var rows: [PrefillRow] = []
@@ -212,7 +212,7 @@ public struct TesseractPrefiller: PagePrefiller {
 
     /// "tesseract 5.3.0 vie", after checking that the Vietnamese model is there.
     func engineName(_ runner: TesseractRunner) throws -> String {
-        let ms = Int(min(limits.callSeconds, 10) * 1000)
+        let ms = Int(min(limits.rowSeconds, 10) * 1000)
         let version = try runner.run(["--version"], wallMs: ms)
         let langs = try runner.run(["--list-langs"], wallMs: ms)
         guard version.exitedCleanly, langs.exitedCleanly else {

@@ -13,8 +13,10 @@ struct TesseractRunner: Sendable {
     let environment: [String]
     let memoryBytes: Int
 
-    /// A word Tesseract read: its box on the image, its confidence (0–100) and its text.
+    /// A word Tesseract read: the image it is on (1… in a list of images), its box on that image, its confidence
+    /// (0–100) and its text.
     struct Word: Sendable {
+        var page: Int
         var left: Int
         var top: Int
         var width: Int
@@ -81,12 +83,12 @@ struct TesseractRunner: Sendable {
         var words: [Word] = []
         for line in lines {
             let f = line.split(separator: "\t", maxSplits: 11, omittingEmptySubsequences: false)
-            guard f.count == 12, f[0] == "5", let left = Int(f[6]), let top = Int(f[7]), let width = Int(f[8]),
+            guard f.count == 12, f[0] == "5", let page = Int(f[1]), let left = Int(f[6]), let top = Int(f[7]), let width = Int(f[8]),
                 let height = Int(f[9]), let conf = Double(f[10])
             else { continue }
             let word = f[11].trimmingCharacters(in: .whitespacesAndNewlines)
             if word.isEmpty { continue }
-            words.append(Word(left: left, top: top, width: width, height: height, confidence: conf, text: word))
+            words.append(Word(page: page, left: left, top: top, width: width, height: height, confidence: conf, text: word))
         }
         return words
     }

@@ -51,7 +51,7 @@ struct LedgerOCR: ParsableCommand {
     func run() throws {
         var limits = TesseractPrefiller.Limits()
         limits.totalSeconds = maxSeconds
-        limits.callSeconds = min(limits.callSeconds, maxSeconds)
+        limits.rowSeconds = min(limits.rowSeconds, maxSeconds)
         let page = try TesseractPrefiller(limits: limits).prefill(imageFile: image)
         if output.json {
             printJSON(page)

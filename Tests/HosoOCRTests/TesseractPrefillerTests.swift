@@ -164,7 +164,7 @@ import Testing
         chmod(hung, 0o755)
         chmod(crashing, 0o755)
         var limits = TesseractPrefiller.Limits()
-        limits.callSeconds = 0.5
+        limits.rowSeconds = 0.5
         limits.totalSeconds = 1
         let e = #expect(throws: HosoError.self) { try TesseractPrefiller(limits: limits, executable: hung).prefill(imageFile: png) }
         #expect(e?.code == .ocrTimeout)
