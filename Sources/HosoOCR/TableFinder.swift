@@ -6,8 +6,8 @@ struct Span: Sendable, Equatable {
 }
 
 /// The ruled table of a ledger page, found from dark-pixel projections: a ruled line is a row (or column) of the page
-/// that is dark over most of the table's width (or height). Pages are expected straight, as a flatbed scans them:
-/// a skew of more than about 0.2° spreads a line over several rows and it is no longer found.
+/// that is dark over most of the table's width (or height). The page must be straight (`GreyImage.rotated`): a skew
+/// of more than about 0.2° spreads a line over several rows and it is no longer found.
 struct RuledTable: Sendable {
     /// Horizontal lines, top to bottom.
     var rows: [Span]

@@ -67,8 +67,11 @@ public struct TesseractPrefiller: PagePrefiller {
         let deadline = started + .milliseconds(Int(limits.totalSeconds * 1000))
         let runner = try makeRunner()
         let engine = try engineName(runner)
-        let image = try GreyImage.load(file: imageFile, limits: limits)
+        var image = try GreyImage.load(file: imageFile, limits: limits)
         let ink = RuledTable.inkLevel(image)
+        // A page laid a little askew on the scanner: its ruling is found only once it is straight again.
+        let skew = image.skewDegrees(ink: ink)
+        if abs(skew) >= 0.1 { image = image.rotated(degrees: -skew) }
         guard let table = RuledTable.find(in: image, ink: ink), table.columnCount >= 1 else {
             return PagePrefill(engine: engine, rows: [])
         }
