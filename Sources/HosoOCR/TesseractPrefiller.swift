@@ -143,7 +143,8 @@ public struct TesseractPrefiller: PagePrefiller {
         let fields = try columnFields(table: table, header: stripsRead[0].map { ($0, words[0] ?? []) }, location: imageFile)
 
         var rows: [PrefillRow] = []
-        for (i, band) in bands.enumerated() {
+        // A ruled row with no print in it is not an entry (the blank rows below the last one on a page).
+        for (i, band) in bands.enumerated() where stripsRead[i + 1] != nil {
             let left = table.columns.first!.lo
             let right = table.columns.last!.hi
             let region = [
