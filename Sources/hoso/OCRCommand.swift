@@ -13,13 +13,14 @@ struct LedgerOCR: ParsableCommand {
             discussion: t(
                 """
                 Chỉ cho trang đánh máy hoặc in; sổ viết tay phải nhập tay. Kết quả chỉ là gợi ý: không ghi gì vào kho,
-                người nhập kiểm tra và xác nhận từng ô. Ảnh PNG hoặc JPEG, trang thẳng, bảng có kẻ dòng và cột. Cần gói
+                người nhập kiểm tra và xác nhận từng ô. Ảnh PNG hoặc JPEG, bảng có kẻ dòng và cột (trang lệch đến 1,5° được
+                chỉnh thẳng). Cần gói
                 tesseract-ocr và tesseract-ocr-vie (tools/setup). Độ tin cậy từ 0 đến 1; dưới 0,6 được đánh dấu "?".
                 """,
                 """
                 Typed or printed pages only; handwritten ledgers are keyed by hand. The output is a suggestion: nothing is
-                written to the archive, and a person checks and confirms every field. A PNG or JPEG image of a straight page
-                with a ruled table. Needs the packages tesseract-ocr and tesseract-ocr-vie (tools/setup). Confidences run
+                written to the archive, and a person checks and confirms every field. A PNG or JPEG image of a page with a
+                ruled table (a page up to 1.5° askew is straightened). Needs the packages tesseract-ocr and tesseract-ocr-vie (tools/setup). Confidences run
                 from 0 to 1; below 0.6 is marked "?".
                 """))
     }
