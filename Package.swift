@@ -93,6 +93,8 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // OCR prefill of typed ledger pages: the ruled table found in the image, rows read by the tesseract command line.
+        .target(name: "HosoOCR", dependencies: ["HosoCore", "HosoRecords", "CHosoSys", "CGdkPixbuf"]),
         .target(name: "HosoKit", dependencies: ["HosoCore", "HosoPrimitives", "HosoStore", "HosoIndex", "HosoRecords", "HosoGrades",
                                                 "HosoSigning", "HosoCopies", "HosoSync", "HosoTransport", "HosoLog"]),
         // The teacher's signing agent (`hoso agent`): loopback HTTP for the web page, the PKCS#11 token, CAdES signing,
@@ -113,7 +115,7 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
         .executableTarget(name: "hoso", dependencies: [
-            "HosoKit", "HosoAccounts", "HosoServer", "HosoAgent", "HosoPostgres",
+            "HosoKit", "HosoAccounts", "HosoServer", "HosoAgent", "HosoPostgres", "HosoOCR",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -160,6 +162,7 @@ let package = Package(
             "HosoKit", "HosoLog", "HosoTransport", "HosoPrimitives", "HosoTestSupport",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),  // to write .xlsx fixtures
         ]),
+        .testTarget(name: "HosoOCRTests", dependencies: ["HosoOCR", "HosoRecords", "HosoTestSupport"]),
         .testTarget(name: "HosoSyncTests", dependencies: ["HosoSync", "HosoStore", "HosoSigning", "HosoTestSupport"]),
         .testTarget(name: "HosoCLITests", dependencies: ["HosoKit", "HosoTransport", "HosoTestSupport"]),
         .testTarget(name: "HosoServerTests", dependencies: [

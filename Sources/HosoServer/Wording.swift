@@ -596,5 +596,23 @@ extension Wording {
         "SCHOOL_HISTORY_INVALID": .both(
             "Việc đổi tên hoặc sáp nhập không khớp lịch sử của trường.", "The rename or merge does not fit the school's history."),
         "SCHOOL_NOT_FOUND": .both("Không có lịch sử của trường này.", "There is no history for this school."),
+        // OCR prefill of typed ledger pages
+        "OCR_ENGINE_MISSING": .both(
+            "Máy chủ chưa cài chương trình đọc chữ in, nên không có gợi ý; hãy nhập tay trang này.",
+            "The text recognition program is not installed, so there are no suggestions; key this page by hand."),
+        "OCR_MODEL_MISSING": .both(
+            "Chương trình đọc chữ in thiếu bộ tiếng Việt, nên không có gợi ý; hãy nhập tay trang này.",
+            "The text recognition program lacks its Vietnamese model, so there are no suggestions; key this page by hand."),
+        "OCR_ENGINE_FAILED": .both(
+            "Chương trình đọc chữ in gặp lỗi với trang này; hãy nhập tay.",
+            "The text recognition program failed on this page; key it by hand."),
+        "OCR_TIMEOUT": .both(
+            "Đọc trang này lâu quá nên đã dừng; hãy nhập tay.", "Reading this page took too long and was stopped; key it by hand."),
+        "OCR_IMAGE_UNREADABLE": .both(
+            "Không đọc được ảnh trang sổ; cần ảnh PNG hoặc JPEG.", "The page image cannot be read; a PNG or JPEG image is needed."),
+        "OCR_IMAGE_TOO_LARGE": .both("Ảnh trang sổ quá lớn để đọc chữ.", "The page image is too large to read."),
+        "OCR_LAYOUT_UNKNOWN": .both(
+            "Bảng trên trang không giống mẫu sổ gốc nào nên không có gợi ý; hãy nhập tay.",
+            "The table on the page matches no ledger layout, so there are no suggestions; key it by hand."),
     ]
 }

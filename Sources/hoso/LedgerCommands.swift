@@ -7,7 +7,7 @@ struct LedgerCommand: ParsableCommand {
         CommandConfiguration(
             commandName: "ledger",
             abstract: t("Sổ gốc cấp văn bằng: số hoá từ CSV/XLSX và ảnh quét.", "Diploma ledgers: digitize from CSV/XLSX and page scans."),
-            subcommands: [LedgerImport.self, LedgerDigitizations.self, LedgerSeal.self])
+            subcommands: [LedgerImport.self, LedgerDigitizations.self, LedgerSeal.self, LedgerOCR.self])
     }
 }
 
