@@ -162,7 +162,7 @@ let package = Package(
             "HosoKit", "HosoLog", "HosoTransport", "HosoPrimitives", "HosoTestSupport",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),  // to write .xlsx fixtures
         ]),
-        .testTarget(name: "HosoOCRTests", dependencies: ["HosoOCR", "HosoRecords", "HosoTestSupport"]),
+        .testTarget(name: "HosoOCRTests", dependencies: ["HosoOCR", "HosoRecords", "HosoKit", "HosoTestSupport"]),
         .testTarget(name: "HosoSyncTests", dependencies: ["HosoSync", "HosoStore", "HosoSigning", "HosoTestSupport"]),
         .testTarget(name: "HosoCLITests", dependencies: ["HosoKit", "HosoTransport", "HosoTestSupport"]),
         .testTarget(name: "HosoServerTests", dependencies: [

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HosoAccounts
 import HosoKit
+import HosoOCR
 import HosoServer
 import Synchronization
 
@@ -67,6 +68,13 @@ struct Serve: ParsableCommand {
                 "Difficulty of the online form's anti-abuse calculation: leading zero bits of SHA-256 (8–28)."),
             valueName: "BITS"))
     var onlinePowBits = 16
+    @Flag(
+        name: .customLong("no-ocr"),
+        help: ArgumentHelp(
+            t(
+                "Không đưa gợi ý đọc từ ảnh (OCR, Tesseract) vào màn hình nhập sổ gốc.",
+                "Offer no suggestions read from the scans (OCR, Tesseract) on the ledger keying screen.")))
+    var noOCR = false
     @OptionGroup var listener: ListenerOptions
     @OptionGroup var publicLimits: PublicOptions
     @OptionGroup var uploads: UploadOptions
@@ -83,6 +91,8 @@ struct Serve: ParsableCommand {
         }
         config.online.powBits = onlinePowBits
         config.bodyLimits = uploads.limits
+        // Typed ledger pages get suggestions read by Tesseract; without it installed the button says to key by hand.
+        if !noOCR { config.pagePrefiller = TesseractPrefiller() }
         guard let checker = ownExecutable() else {
             throw HosoError(.internalError, .both("Không tìm thấy tệp chương trình hoso", "Cannot find the hoso executable"))
         }
