@@ -302,12 +302,14 @@ func ledgerFixture() throws -> (l1: [EntryRow], l2: [EntryRow]) {
                 revision: rev("rev-new", "L1", type: "ledger", time: "2019-09-01T00:00:00Z", parents: ["rev-L1"], reason: "nhập lại"),
                 objects: [revObject, scan, manifest], manifest: ManifestRow(id: manifest.id.hex, addedAt: "2019-09-01T00:00:00Z"),
                 names: [NameRow(manifestId: manifest.id.hex, objectId: scan.id.hex, path: "L1/p1.jpg", size: 4)])
-            #expect(throws: Stop.self) {
+            // A closure's error rolls everything back; both indexes report it as an index error.
+            let early = #expect(throws: HosoError.self) {
                 try index.record(entriesOf: "L1", pending: pending, revisionId: { throw Stop() }, finish: { done })
             }
-            #expect(throws: Stop.self) {
+            let late = #expect(throws: HosoError.self) {
                 try index.record(entriesOf: "L1", pending: pending, revisionId: { "rev-new" }, finish: { throw Stop() })
             }
+            #expect(early?.code == .indexError && late?.code == .indexError)
             // A revision other than the one the entries were written for is refused.
             let wrong = #expect(throws: HosoError.self) {
                 try index.record(entriesOf: "L1", pending: pending, revisionId: { "rev-other" }, finish: { done })
