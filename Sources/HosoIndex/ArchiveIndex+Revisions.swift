@@ -18,7 +18,7 @@ extension ArchiveIndex {
     }
 
     /// Records revisions (with their objects and what they refer to) in one transaction.
-    package func record(revisions: [RevisionRow], objects: [StoredObject] = [], refs: [[RecordRef]] = []) throws {
+    package func record(revisions: [RevisionRow], objects: [StoredObject], refs: [[RecordRef]]) throws {
         try write { db in
             try Self.insert(db, objects: objects)
             try Self.insert(db, revisions: revisions)
