@@ -12,6 +12,7 @@ enum AccessTable {
     static let bookReaders = GradeBookRoutes.readers
     static let bookWriters = GradeBookRoutes.writers
     static let registrars = DigitizeRoutes.roles
+    static let custody = CustodyRoutes.roles
     static let admins: Set<Role> = [.admin]
     static let myClasses = TeacherRoutes.roles
     static let termLocks = GradeBookYearRoutes.roles
@@ -40,6 +41,8 @@ enum AccessTable {
         // Digitizing ledgers.
         "GET /digitize": registrars, "POST /digitize": registrars, "POST /digitize/commit": registrars,
         "POST /api/digitize": registrars, "POST /api/digitize/commit": registrars,
+        // Ledgers handed over to this office: the transfers, their arrival checks, the countersignature (`CustodyRoutes`).
+        "GET /custody": custody, "GET /custody/transfer": custody, "POST /custody/accept": custody,
         // Grade books: a teacher those of their assignments, a principal their school's; only the subject teacher writes.
         "GET /gradebooks": bookReaders, "GET /gradebook": bookReaders,
         "GET /api/gradebooks": bookReaders, "GET /api/gradebook": bookReaders,
@@ -109,6 +112,8 @@ enum AccessTable {
         "GET /term-locks": .noSingleRecord, "GET /api/corrections": .noSingleRecord,
         // Node names and counts; the digitizing form; accounts and the access log (no records); one's session.
         "GET /sync-status": .noSingleRecord, "GET /api/sync-status": .noSingleRecord, "GET /digitize": .noSingleRecord,
+        // Transfer inventories: office names, schools, years and counts, nothing personal.
+        "GET /custody": .noSingleRecord, "GET /custody/transfer": .noSingleRecord,
         "GET /admin/users": .noSingleRecord, "GET /api/users": .noSingleRecord,
         "GET /admin/audit": .noSingleRecord, "GET /api/audit": .noSingleRecord, "GET /api/session": .noSingleRecord,
         "GET /account/password": .noSingleRecord,  // PUBLIC: one's own password form

@@ -15,6 +15,7 @@ enum Pages {
         NavItem(path: "/requests", title: .both("Yêu cầu", "Requests"), roles: ClerkRoutes.roles),
         NavItem(path: "/ledger", title: .both("Sổ gốc", "Ledgers"), roles: LedgerRoutes.roles),
         NavItem(path: "/digitize", title: .both("Số hoá", "Digitize"), roles: DigitizeRoutes.roles),
+        NavItem(path: "/custody", title: .both("Sổ chuyển đến", "Handed over"), roles: CustodyRoutes.roles),
         NavItem(path: "/my-classes", title: .both("Lớp của tôi", "My classes"), roles: TeacherRoutes.roles),
         NavItem(path: "/gradebooks", title: .both("Sổ điểm", "Grade books"), roles: GradeBookRoutes.readers),
         NavItem(path: "/term-locks", title: .both("Khóa sổ", "Term locks"), roles: GradeBookYearRoutes.roles),

@@ -308,6 +308,7 @@ public enum HosoServer {
         LedgerRoutes.add(to: routes, state: state)
         RecordRoutes.add(to: routes, state: state)
         DigitizeRoutes.add(to: routes, state: state)
+        CustodyRoutes.add(to: routes, state: state)
         VerifyRoutes.add(to: routes, state: state)
         DownloadRoutes.add(to: routes, state: state)
         try OnlineRequestRoutes.add(to: routes, state: state)
