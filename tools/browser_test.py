@@ -652,6 +652,7 @@ AXE_SCREENS = [
     ("registrar", "/sync-status", None, "a11y-sync-status", "LANG"),
     # --- custody ---
     ("registrar", "/custody", None, "a11y-custody-list", "LANG"),
+    ("registrar", "/custody", "#waiting a", "a11y-custody-transfer", "LANG"),
     # --- end custody ---
     ("teacher", "/", None, "a11y-teacher-home", "LANG"),
     ("teacher", "/gradebooks", None, "a11y-gradebooks", "LANG"),
