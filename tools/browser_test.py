@@ -760,6 +760,10 @@ AXE_SCREENS = [
     ("registrar", "/records?type=ledger", "#records a", "a11y-record-history", "LANG"),
     ("registrar", "/digitize", None, "a11y-digitize", "LANG"),
     ("registrar", "/sync-status", None, "a11y-sync-status", "LANG"),
+    # --- custody ---
+    ("registrar", "/custody", None, "a11y-custody-list", "LANG"),
+    ("registrar", "/custody", "#waiting a", "a11y-custody-transfer", "LANG"),
+    # --- end custody ---
     ("teacher", "/", None, "a11y-teacher-home", "LANG"),
     ("teacher", "/gradebooks", None, "a11y-gradebooks", "LANG"),
     ("teacher", "/gradebooks", "#gradebooks a", "a11y-gradebook-marks", "LANG"),

@@ -376,3 +376,29 @@ extension Archive {
         return out
     }
 }
+
+extension Archive {
+    /// What the arrival checks find, ledger by ledger, for a screen that reads them out without a command line.
+    public struct CustodyArrival: Sendable {
+        public var status: CustodyStatus
+        /// Problems of the transfer as a whole: its seal, its recipient.
+        public var general: [HosoError]
+        /// Each listed ledger with what differs from the inventory (empty: it checks).
+        public var ledgers: [(ledger: CustodyTransfer.Ledger, problems: [HosoError])]
+        /// Whether the office may countersign it now: addressed here, not accepted yet, nothing wrong.
+        public var acceptable: Bool { !status.accepted && general.isEmpty && ledgers.allSatisfy(\.problems.isEmpty) }
+    }
+
+    /// Runs the same checks as `acceptCustody(transfer:)` and signs nothing; an accepted transfer is not re-checked.
+    public func custodyArrival(_ id: String) throws -> CustodyArrival {
+        let status = try custodyStatus(id)
+        guard !status.accepted else {
+            return CustodyArrival(status: status, general: [], ledgers: status.transfer.ledgers.map { ($0, []) })
+        }
+        let problems = try custodyProblems(status, settings: try officeSettings())
+        let listed = Set(status.transfer.ledgers.map(\.record))
+        return CustodyArrival(
+            status: status, general: problems.filter { !listed.contains($0.location ?? "") },
+            ledgers: status.transfer.ledgers.map { l in (l, problems.filter { $0.location == l.record }) })
+    }
+}

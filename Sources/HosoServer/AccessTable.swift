@@ -12,6 +12,7 @@ enum AccessTable {
     static let bookReaders = GradeBookRoutes.readers
     static let bookWriters = GradeBookRoutes.writers
     static let registrars = DigitizeRoutes.roles
+    static let custody = CustodyRoutes.roles
     static let admins: Set<Role> = [.admin]
     static let myClasses = TeacherRoutes.roles
     static let termLocks = GradeBookYearRoutes.roles
@@ -50,6 +51,8 @@ enum AccessTable {
         "POST /workbench/{id}/page/{n}/prefill": registrars, "GET /workbench/{id}/reconcile": registrars,
         "POST /workbench/{id}/decide": registrars, "POST /workbench/{id}/commit": registrars,
         "POST /api/workbench/{id}/check": registrars,
+        // Ledgers handed over to this office: the transfers, their arrival checks, the countersignature (`CustodyRoutes`).
+        "GET /custody": custody, "GET /custody/transfer": custody, "POST /custody/accept": custody,
         // Grade books: a teacher those of their assignments, a principal their school's; only the subject teacher writes.
         "GET /gradebooks": bookReaders, "GET /gradebook": bookReaders,
         "GET /api/gradebooks": bookReaders, "GET /api/gradebook": bookReaders,
@@ -122,6 +125,8 @@ enum AccessTable {
         // Node names and counts; the digitizing form; accounts and the access log (no records); one's session.
         "GET /sync-status": .noSingleRecord, "GET /api/sync-status": .noSingleRecord, "GET /digitize": .noSingleRecord,
         "GET /import/students": .noSingleRecord,
+        // Transfer inventories: office names, schools, years and counts, nothing personal.
+        "GET /custody": .noSingleRecord, "GET /custody/transfer": .noSingleRecord,
         "GET /admin/users": .noSingleRecord, "GET /api/users": .noSingleRecord,
         "GET /admin/audit": .noSingleRecord, "GET /api/audit": .noSingleRecord, "GET /api/session": .noSingleRecord,
         "GET /account/password": .noSingleRecord,  // PUBLIC: one's own password form

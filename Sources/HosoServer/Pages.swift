@@ -17,6 +17,7 @@ enum Pages {
         NavItem(path: "/digitize", title: .both("Số hoá", "Digitize"), roles: DigitizeRoutes.roles),
         NavItem(path: "/workbench", title: .both("Nhập từ ảnh quét", "Key from scans"), roles: WorkbenchRoutes.roles),
         NavItem(path: "/import/students", title: .both("Học sinh", "Students"), roles: StudentImportRoutes.roles),
+        NavItem(path: "/custody", title: .both("Sổ chuyển đến", "Handed over"), roles: CustodyRoutes.roles),
         NavItem(path: "/my-classes", title: .both("Lớp của tôi", "My classes"), roles: TeacherRoutes.roles),
         NavItem(path: "/gradebooks", title: .both("Sổ điểm", "Grade books"), roles: GradeBookRoutes.readers),
         NavItem(path: "/term-locks", title: .both("Khóa sổ", "Term locks"), roles: GradeBookYearRoutes.roles),

@@ -313,6 +313,7 @@ public enum HosoServer {
         DigitizeRoutes.add(to: routes, state: state)
         WorkbenchRoutes.add(to: routes, state: state)
         StudentImportRoutes.add(to: routes, state: state)
+        CustodyRoutes.add(to: routes, state: state)
         VerifyRoutes.add(to: routes, state: state)
         DownloadRoutes.add(to: routes, state: state)
         try OnlineRequestRoutes.add(to: routes, state: state)
