@@ -214,6 +214,7 @@ extension Archive {
     public func finishKeyedPage(_ id: String, person: String, page: Int) throws {
         let dir = try workbenchDir(id)
         try withLedgerLock(dir) {
+            guard try keyingLedger(id).committedRevision == nil else { throw Self.closed() }
             var draft = try load(KeyingDraft.self, draftPath(dir, person)) ?? KeyingDraft(person: person)
             // A page with no entry (a cover, a blank page) is finished empty: it is still keyed twice.
             if draft.startedPages[String(page)] == nil {
@@ -354,6 +355,7 @@ extension Archive {
                 location: field)
         }
         try withLedgerLock(dir) {
+            guard try keyingLedger(id).committedRevision == nil else { throw Self.closed() }
             var decisions = try load([String: KeyingDecision].self, dir + "/decisions.json") ?? [:]
             decisions[KeyingDecision.key(page: page, slot: slot, field: field)] = KeyingDecision(
                 value: LedgerKeying.normalized(value), person: person, at: now())

@@ -312,6 +312,7 @@ import Testing
         // The save ran after the commit and found the ledger closed: nothing was added to a committed ledger.
         #expect(throws: HosoError(.keyingClosed, .both("", ""))) { try saved.withLock { $0 }!.get() }
         #expect(try a.keyingDraft(l.id, person: "keyer-a").entries.isEmpty)
+        #expect(throws: HosoError(.keyingClosed, .both("", ""))) { try a.finishKeyedPage(l.id, person: "keyer-a", page: 1) }
         // And the lock is let go after each update.
         _ = try ArchiveLock(path: folder + "/.lock", mode: .exclusive, wait: false)
     }
