@@ -1,4 +1,5 @@
 """Headless Chromium against a live `hoso serve` (started by tools/browser-test). Prints 'N passed, N failed'."""
+import json
 import os
 import re
 import subprocess
@@ -655,19 +656,41 @@ WB_ROWS = [
 ]
 
 
-def workbench_key_page(d, rows):
+def workbench_mark_row(d):
+    """Marks the first row's band on the scan with the keyboard: Alt+Down makes a band at the page's top and moves it
+    down half a percent a press, Alt+Shift+Down makes it higher. The page is rotated first: the band is kept in the
+    page's own fractions whatever the view."""
+    chain = webdriver.ActionChains(d).key_down(Keys.ALT).send_keys("r")
+    for _ in range(41):
+        chain = chain.send_keys(Keys.ARROW_DOWN)
+    chain.key_down(Keys.SHIFT).send_keys(Keys.ARROW_DOWN, Keys.ARROW_DOWN).key_up(Keys.SHIFT).key_up(Keys.ALT).perform()
+    band = d.find_element(By.ID, "wb-region")
+    assert band.is_displayed(), "the band is drawn over the scan"
+    value = d.find_element(By.ID, "entry-region").get_attribute("value")
+    assert value == "0.0000,0.2000,1.0000,0.0500", value
+
+
+def workbench_key_page(d, rows, mark=False):
     """Keys the rows of page 1 with the keyboard alone: Tab between fields, Enter saves and opens the next row."""
     d.get(URL + "/workbench/" + state["wb_id"] + "/page/1")
-    for values in rows:
-        first = wait(d, EC.presence_of_element_located((By.ID, "f-stt")))
+    for n, values in enumerate(rows):
+        wait(d, EC.presence_of_element_located((By.ID, "f-stt")))
         wait(d, lambda drv: drv.switch_to.active_element.get_attribute("id") == "f-stt")  # the form starts in its first field
+        if mark and n == 0:
+            workbench_mark_row(d)
+            shot(d, "workbench-row-marked")
+        elif mark:
+            # The next row's band starts just below the previous one, as high: a regular table needs no marking.
+            value = d.find_element(By.ID, "entry-region").get_attribute("value")
+            assert value == "0.0000,0.2500,1.0000,0.0500", value
         keys = []
         for i, v in enumerate(values):
             if v:
                 keys.append(v)
             keys.append(Keys.ENTER if i == len(values) - 1 else Keys.TAB)
         webdriver.ActionChains(d).send_keys(*keys).perform()
-        wait(d, EC.staleness_of(first))
+        # Saved: the next row's screen is open (its address names it).
+        wait(d, lambda drv, row=n + 2: drv.current_url.endswith("row=%d" % row))
     assert len(d.find_elements(By.CSS_SELECTOR, "#my-rows li")) == len(rows), d.find_element(By.ID, "main").text
     d.find_element(By.ID, "finish-submit").click()
     d.switch_to.alert.accept()
@@ -696,7 +719,7 @@ def workbench_double_entry_reconcile_commit():
         wait(d, lambda drv: drv.find_element(By.ID, "err-dateOfBirth").text.strip() != "")
         assert dob.get_attribute("aria-invalid") == "true"
         shot(d, "workbench-keying-check")
-        workbench_key_page(d, WB_ROWS)
+        workbench_key_page(d, WB_ROWS, mark=True)
         shot(d, "workbench-ledger-keyed-once")
     finally:
         d.quit()
@@ -735,6 +758,16 @@ def workbench_double_entry_reconcile_commit():
         assert "Đinh Thị Hoa" in hits.text and "Vi Văn Khánh" not in hits.text, hits.text
     finally:
         d.quit()
+    # The committed entries carry the first keyer's bands as their regions (the second keyer marked none).
+    archive = os.path.join(WORK, "archive")
+    with open(os.path.join(archive, "workbench", state["wb_id"], "ledger.json"), encoding="utf-8") as f:
+        record_id = json.load(f)["recordId"]
+    shown = subprocess.run([os.environ["HOSO_BIN"], "--archive", archive, "record", "show", record_id],
+                           capture_output=True, text=True, check=True)
+    body = json.loads(shown.stdout)
+    entries = {e["fullName"]: e.get("region") for e in body.get("body", body)["entries"]}
+    assert entries["Đinh Thị Hoa"] == {"x": 0, "y": 0.2, "w": 1, "h": 0.05}, entries
+    assert entries["Vi Văn Khánh"] == {"x": 0, "y": 0.25, "w": 1, "h": 0.05}, entries
 
 
 check("workbench: two registrars key a page, a third reconciles the difference, the ledger is committed and found",

@@ -36,6 +36,16 @@ extension Archive {
     /// One read-modify-write of workbench files at a time in this process.
     private static let workbenchLock = Mutex(0)
 
+    /// Runs `body` alone on this ledger's workbench files: the process's lock, then an exclusive flock on the
+    /// ledger's own lock file, so that two servers on one archive cannot interleave a draft save and a commit.
+    func withLedgerLock<T>(_ dir: String, _ body: () throws -> T) throws -> T {
+        try Self.workbenchLock.withLock { _ in
+            let file = try ArchiveLock(path: dir + "/.lock", mode: .exclusive, wait: true)
+            defer { withExtendedLifetime(file) {} }
+            return try body()
+        }
+    }
+
     func workbenchDir(_ id: String) throws -> String {
         // The name came from a URL: only our own alphabet, so it cannot name another folder.
         guard id.range(of: #"^[A-Za-z0-9_-]{8,64}$"#, options: .regularExpression) != nil,
@@ -143,11 +153,12 @@ extension Archive {
         drafts.compactMap { d in d.startedPages[String(page)].map { (d.person, $0) } }.sorted { ($0.1, $0.0) < ($1.1, $1.0) }.map(\.0)
     }
 
-    /// Saves one entry of `person`'s draft (every field as typed; a field keeps the time it was last changed) and
-    /// returns what the import's rules find wrong with it: the draft is kept either way, to be corrected.
+    /// Saves one entry of `person`'s draft (every field as typed; a field keeps the time it was last changed; the
+    /// entry's row on the scan as the keyer marked it, if they did) and returns what the import's rules find wrong
+    /// with it: the draft is kept either way, to be corrected.
     @discardableResult
     public func saveKeyedEntry(
-        _ id: String, person: String, page: Int, slot: Int, values: [String: String]
+        _ id: String, person: String, page: Int, slot: Int, values: [String: String], region: [Double]? = nil
     ) throws -> [KeyingProblem] {
         let dir = try workbenchDir(id)
         let l = try keyingLedger(id)
@@ -156,9 +167,12 @@ extension Archive {
         guard (1...2000).contains(slot) else {
             throw HosoError(.keyingInvalid, .both("Số dòng trên trang không đúng", "The row on the page is not right"), location: "slot")
         }
+        if let region { _ = try Self.keyedRegion(LedgerKeying.regionText(region)) }
         let suggestions = try load(PagePrefill.self, dir + "/prefill/page-\(page).json")
         let at = now()
-        try Self.workbenchLock.withLock { _ in
+        try withLedgerLock(dir) {
+            // Again under the lock: a commit (here or in another server) may have closed the ledger meanwhile.
+            guard try keyingLedger(id).committedRevision == nil else { throw Self.closed() }
             var draft = try load(KeyingDraft.self, draftPath(dir, person)) ?? KeyingDraft(person: person)
             let keyers = Self.keyers(of: page, in: try allDrafts(dir))
             if !keyers.prefix(2).contains(person) && keyers.count >= 2 {
@@ -186,6 +200,7 @@ extension Archive {
                     suggestion: fromSuggestion ? KeyedValue.Suggestion(engine: suggestions!.engine, confidence: s!.confidence) : nil)
             }
             entry.savedAt = at
+            entry.region = region
             draft.entries.removeAll { $0.page == page && $0.slot == slot }
             draft.entries.append(entry)
             draft.entries.sort { ($0.page, $0.slot) < ($1.page, $1.slot) }
@@ -198,7 +213,8 @@ extension Archive {
     /// so the page is compared.
     public func finishKeyedPage(_ id: String, person: String, page: Int) throws {
         let dir = try workbenchDir(id)
-        try Self.workbenchLock.withLock { _ in
+        try withLedgerLock(dir) {
+            guard try keyingLedger(id).committedRevision == nil else { throw Self.closed() }
             var draft = try load(KeyingDraft.self, draftPath(dir, person)) ?? KeyingDraft(person: person)
             // A page with no entry (a cover, a blank page) is finished empty: it is still keyed twice.
             if draft.startedPages[String(page)] == nil {
@@ -214,6 +230,19 @@ extension Archive {
             draft.donePages.sort()
             try save(draft, draftPath(dir, person))
         }
+    }
+
+    /// A row's region as a form sends it (x,y,w,h; empty when not marked), checked as the import checks regions.
+    public static func keyedRegion(_ text: String?) throws -> [Double]? {
+        guard let text, !text.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
+        guard let r = LedgerImporter.region(text) else {
+            throw HosoError(
+                .keyingInvalid,
+                .both(
+                    "Vùng dòng trên ảnh phải là x,y,w,h (phân số từ 0 đến 1)", "The row's region must be x,y,w,h (fractions from 0 to 1)"),
+                location: "region")
+        }
+        return r
     }
 
     static func closed() -> HosoError {
@@ -325,7 +354,8 @@ extension Archive {
                     "Someone who keyed this page cannot decide its differences; a third registrar does"),
                 location: field)
         }
-        try Self.workbenchLock.withLock { _ in
+        try withLedgerLock(dir) {
+            guard try keyingLedger(id).committedRevision == nil else { throw Self.closed() }
             var decisions = try load([String: KeyingDecision].self, dir + "/decisions.json") ?? [:]
             decisions[KeyingDecision.key(page: page, slot: slot, field: field)] = KeyingDecision(
                 value: LedgerKeying.normalized(value), person: person, at: now())
@@ -337,6 +367,12 @@ extension Archive {
     /// record, method "double-entry"), then the values' provenance as a `keying-provenance` record.
     public func commitKeyedLedger(_ id: String, person: String) throws -> LedgerImportReport {
         let dir = try workbenchDir(id)
+        // The whole commit holds the ledger's lock: no draft or decision changes between what is read and what
+        // is stored, in this server or another one on the archive.
+        return try withLedgerLock(dir) { try commitKeyedLedgerLocked(id, dir: dir, person: person) }
+    }
+
+    private func commitKeyedLedgerLocked(_ id: String, dir: String, person: String) throws -> LedgerImportReport {
         let l = try keyingLedger(id)
         let status = try keyingStatus(id)
         guard status.ready else {
@@ -383,7 +419,9 @@ extension Archive {
                 }
                 // An entry both keyers left out, or the decider emptied, is no entry.
                 guard values.values.contains(where: { !$0.isEmpty }) else { continue }
-                rows.append(LedgerKeying.Row(page: p.number, values: values))
+                // Where the row is on the scan is no keyed value: the first keyer's band, else the second's.
+                let region = entries.lazy.compactMap { $0.1?.region }.first
+                rows.append(LedgerKeying.Row(page: p.number, values: values, region: region))
                 provenance.append(
                     .object([
                         JSONMember("page", .number(Double(p.number))), JSONMember("row", .number(Double(slot))),
@@ -406,7 +444,7 @@ extension Archive {
         let mapping = JSONValue.object([
             JSONMember("format", .string("hoso/ledger-mapping")), JSONMember("version", .number(1)),
             JSONMember("recordId", .string(l.recordId)), JSONMember("ledger", .object(l.header.members)),
-            JSONMember("columns", .object((LedgerKeying.fields + ["page"]).map { JSONMember($0, .string($0)) })),
+            JSONMember("columns", .object((LedgerKeying.fields + ["page", "region"]).map { JSONMember($0, .string($0)) })),
             JSONMember("dateFormat", .string(LedgerKeying.dateFormat)), JSONMember("scans", .string("scans")),
         ])
         try Data(try CanonicalJSON.serialize(mapping)).write(to: URL(fileURLWithPath: temp + "/mapping.json"))
@@ -422,13 +460,11 @@ extension Archive {
         if try index.revisions(ofRecord: "keying/" + revision).isEmpty {
             try createWorkflowRecord(type: Self.keyingProvenanceType, id: "keying/" + revision, body: body, author: person)
         }
-        try Self.workbenchLock.withLock { _ in
-            var done = l
-            done.committedRevision = revision
-            done.committedBy = person
-            done.committedAt = now()
-            try save(done, dir + "/ledger.json")
-        }
+        var done = l
+        done.committedRevision = revision
+        done.committedBy = person
+        done.committedAt = now()
+        try save(done, dir + "/ledger.json")
         return report
     }
 
@@ -555,6 +591,9 @@ public struct KeyedEntry: Codable, Sendable, Equatable {
     public var slot: Int
     public var values: [String: KeyedValue]
     public var savedAt: String
+    /// The entry's row on the scan (x,y,w,h, fractions of the page as stored, whatever rotation or zoom the keyer
+    /// used), when marked.
+    public var region: [Double]?
 }
 
 /// One person's keying of a ledger: work in progress, saved on every entry.

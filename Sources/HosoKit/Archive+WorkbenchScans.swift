@@ -38,6 +38,9 @@ public struct ScanLimits: Sendable {
     public var uploadSeconds: Double = 600
     /// The longer side of a display page, in pixels.
     public var displaySide = 1800
+    /// A JPEG or PNG scan whose longer side is over this many pixels is shown through a smaller copy (a PNG of
+    /// `displaySide` pixels); a smaller one is shown as sent.
+    public var downscaleAbove = 2500
 
     public init() {}
 }
@@ -112,7 +115,7 @@ enum WorkbenchScans {
         guard FileManager.default.isExecutableFile(atPath: path) else {
             throw error(
                 .scanToolMissing, file, "máy chủ thiếu chương trình \(tool)", "the server lacks the program \(tool)",
-                cause: "install poppler-utils and libtiff-tools (tools/setup)")
+                cause: "install poppler-utils, libtiff-tools and libgdk-pixbuf2.0-bin (tools/setup)")
         }
         let out = FileManager.default.temporaryDirectory.path + "/hoso-tool-\(UUID().uuidString)"
         guard FileManager.default.createFile(atPath: out, contents: nil, attributes: [.posixPermissions: 0o600]),
@@ -198,7 +201,7 @@ enum WorkbenchScans {
                 throw error(.scanTooLarge, name, "quá \(limits.pages) trang", "over \(limits.pages) pages")
             }
             for i in 1...count {
-                let display = "page-\(pages.count + 1)." + (kind == .jpeg ? "jpg" : "png")
+                let display = "page-\(pages.count + 1)." + displayExtension(kind, original, limits: limits)
                 try makeDisplay(kind, original, page: i, to: dir + "/display/" + display, name: name, limits: try budget(name))
                 pages.append(Page(original: stored, pageInOriginal: i, display: display))
             }
@@ -247,12 +250,37 @@ enum WorkbenchScans {
         }
     }
 
-    /// The display image of one page: a JPEG or PNG as sent; a PDF page rendered by pdftoppm at most `displaySide`
+    /// A JPEG or PNG whose longer side is over the limit (nil for other kinds, or a size that cannot be read).
+    static func needsDownscale(_ kind: Kind, _ original: String, limits: ScanLimits) -> Bool {
+        guard kind == .jpeg || kind == .png, let h = FileHandle(forReadingAtPath: original) else { return false }
+        defer { try? h.close() }
+        // A JPEG's frame header may follow large metadata: read as far as the file budget, as the page count does.
+        let head = [UInt8]((try? h.read(upToCount: limits.fileBytes)) ?? Data())
+        guard let (w, ht) = kind == .png ? pngSize(head) : jpegSize(head) else { return false }
+        return max(w, ht) > limits.downscaleAbove
+    }
+
+    /// The display image's extension: a JPEG shown as sent stays a JPEG; everything made here is a PNG.
+    static func displayExtension(_ kind: Kind, _ original: String, limits: ScanLimits) -> String {
+        kind == .jpeg && !needsDownscale(kind, original, limits: limits) ? "jpg" : "png"
+    }
+
+    /// The display image of one page: a JPEG or PNG as sent, or a smaller PNG copy made by gdk-pixbuf when the scan
+    /// is big (a browser struggles with a 6000-pixel page; the original is kept as sent); a PDF page rendered by pdftoppm at most `displaySide`
     /// pixels on its longer side; a TIFF made a PDF by tiff2pdf (once) and rendered the same way.
     static func makeDisplay(_ kind: Kind, _ original: String, page: Int, to out: String, name: String, limits: ScanLimits) throws {
         switch kind {
         case .jpeg, .png:
-            try FileManager.default.copyItem(atPath: original, toPath: out)
+            guard needsDownscale(kind, original, limits: limits) else {
+                try FileManager.default.copyItem(atPath: original, toPath: out)
+                return
+            }
+            let r = try run(
+                "gdk-pixbuf-thumbnailer", ["-s", String(limits.displaySide), original, out], seconds: limits.toolSeconds, file: name)
+            if r.status != 0 || !FileManager.default.fileExists(atPath: out) {
+                try? FileManager.default.removeItem(atPath: out)
+                throw error(.scanUnreadable, name, "không đọc được ảnh", "the image cannot be read")
+            }
         case .pdf, .tiff:
             var pdf = original
             if kind == .tiff {

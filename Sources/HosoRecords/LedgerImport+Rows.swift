@@ -4,6 +4,14 @@ import HosoCore
 // One row of a ledger by itself: its cells by field, each value checked, the problems in order.
 
 extension LedgerImporter {
+    /// A region of a page written x,y,w,h (fractions of the page from 0 to 1), or nil when it is not one.
+    public static func region(_ text: String) -> [Double]? {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false)
+        let values = parts.compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 4, values.count == 4, values.allSatisfy({ $0.isFinite && (0...1).contains($0) }) else { return nil }
+        return values
+    }
+
     /// Reads one row: every field in turn (the order of its problems), then the entry if all was there and valid.
     static func parseRow(
         _ row: Table.Row, of table: Table, column: [Int?], mapping: LedgerMapping,
@@ -194,8 +202,7 @@ extension LedgerImporter {
         mutating func region() -> [Double]? {
             var region: [Double]? = nil
             if let text = cell(.region) {
-                let parts = text.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
-                if parts.count == 4, parts.allSatisfy({ (0...1).contains($0) }) {
+                if let parts = LedgerImporter.region(text) {
                     region = parts
                 } else {
                     invalid(

@@ -25,26 +25,42 @@ public enum LedgerKeying {
     public struct Row: Sendable, Equatable {
         public var page: Int
         public var values: [String: String]
-        public init(page: Int, values: [String: String]) {
+        /// The entry's row on the scan, x,y,w,h as fractions of the page (nil when nobody marked it).
+        public var region: [Double]?
+        public init(page: Int, values: [String: String], region: [Double]? = nil) {
             self.page = page
             self.values = values
+            self.region = region
         }
+    }
+
+    /// A region as the import's column has it: x,y,w,h with at most four decimals.
+    public static func regionText(_ r: [Double]?) -> String {
+        r.map { $0.map { String(format: "%.4f", $0) }.joined(separator: ",") } ?? ""
+    }
+
+    /// The band where the next entry's row most likely is on a regular table: just below `previous`, as high, kept
+    /// on the page. Nil when there is no previous band or it already reaches the page's foot.
+    public static func nextRegion(after previous: [Double]?) -> [Double]? {
+        guard let p = previous, p.count == 4, p[3] > 0, p[1] + p[3] < 1 else { return nil }
+        let y = p[1] + p[3]
+        return [p[0], y, p[2], min(p[3], 1 - y)]
     }
 
     /// The mapping a keyed ledger is read with: each field's column has the field's own name.
     public static func mapping(recordId: String, header: [JSONMember], year: Int, path: String = "keying") -> LedgerMapping {
         LedgerMapping(
             path: path, recordId: recordId, header: header, year: year,
-            columns: Dictionary(uniqueKeysWithValues: (fields + ["page"]).map { ($0, $0) }), dateFormat: dateFormat, sheet: nil,
+            columns: Dictionary(uniqueKeysWithValues: (fields + ["page", "region"]).map { ($0, $0) }), dateFormat: dateFormat, sheet: nil,
             scansDirectory: nil)
     }
 
     /// The keyed rows as a table (row `i` of `rows` is the table's row `i + 2`, as a spreadsheet numbers it).
     public static func table(_ rows: [Row], source: String = "keying") -> Table {
         Table(
-            source: source, header: fields + ["page"],
+            source: source, header: fields + ["page", "region"],
             rows: rows.enumerated().map { i, r in
-                Table.Row(number: i + 2, cells: fields.map { normalized(r.values[$0] ?? "") } + [String(r.page)])
+                Table.Row(number: i + 2, cells: fields.map { normalized(r.values[$0] ?? "") } + [String(r.page), regionText(r.region)])
             })
     }
 

@@ -237,8 +237,8 @@ enum WorkbenchPages {
                     el(
                         "p", [("class", "detail")],
                         text: c.t(
-                            "Phím tắt: Alt+= phóng to, Alt+- thu nhỏ, Alt+R xoay; kéo ảnh hoặc dùng phím mũi tên trong khung ảnh để di chuyển.",
-                            "Keys: Alt+= zoom in, Alt+- zoom out, Alt+R rotate; drag the scan or use the arrow keys in its frame to move it."
+                            "Phím tắt: Alt+= phóng to, Alt+- thu nhỏ, Alt+R xoay; kéo ảnh hoặc dùng phím mũi tên trong khung ảnh để di chuyển. Đánh dấu dòng đang nhập trên ảnh: giữ Shift và kéo từ mép trên xuống mép dưới của dòng, hoặc Alt+↑/Alt+↓ dời dải đánh dấu, Alt+Shift+↑/↓ đổi chiều cao, Alt+Enter đặt dải ở đầu phần ảnh đang xem, Alt+Backspace bỏ dải.",
+                            "Keys: Alt+= zoom in, Alt+- zoom out, Alt+R rotate; drag the scan or use the arrow keys in its frame to move it. Marking the row being keyed: hold Shift and drag from the row's top edge to its bottom edge, or Alt+Up/Alt+Down move the band, Alt+Shift+Up/Down change its height, Alt+Enter puts it at the top of the visible part, Alt+Backspace removes it."
                         ))
                     el(
                         "div",
@@ -255,7 +255,7 @@ enum WorkbenchPages {
                                 "div",
                                 [
                                     ("class", "wb-region"), ("id", "wb-region"), ("hidden", ""),
-                                    ("data-region", suggestion?.region.map { $0.map { String($0) }.joined(separator: ",") }),
+                                    ("data-region", sc.band.map { LedgerKeying.regionText($0) }),
                                 ])
                         }
                     }
@@ -351,6 +351,13 @@ enum WorkbenchPages {
         ) {
             Pages.csrfField(s)
             el("input", [("type", "hidden"), ("name", "row"), ("value", String(sc.slot))])
+            // The row's band on the scan, set by the scan's keys and Shift+drag (page fractions, whatever the view).
+            el(
+                "input",
+                [
+                    ("type", "hidden"), ("name", "region"), ("id", "entry-region"),
+                    ("value", sc.band.map { LedgerKeying.regionText($0) } ?? ""),
+                ])
             el("h2", [("id", "entry-title")], text: c.t("Dòng \(sc.slot) trên trang \(sc.page)", "Row \(sc.slot) on page \(sc.page)"))
             for f in LedgerKeying.fields {
                 let err = byField[f]

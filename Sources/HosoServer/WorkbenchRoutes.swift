@@ -81,8 +81,9 @@ enum WorkbenchRoutes {
             let page = Int(context.parameters.get("n") ?? "") ?? 0
             let slot = Int(form.value("row") ?? "") ?? 0
             let values = Dictionary(uniqueKeysWithValues: LedgerKeying.fields.map { ($0, form[$0] ?? "") })
+            let region = try Archive.keyedRegion(form.value("region"))
             let problems = try await state.archive.with { a in
-                try a.saveKeyedEntry(id, person: s.user.name, page: page, slot: slot, values: values)
+                try a.saveKeyedEntry(id, person: s.user.name, page: page, slot: slot, values: values, region: region)
             }
             if problems.isEmpty { return redirect("/workbench/\(id)/page/\(page)?row=\(slot + 1)") }
             // Kept as a draft; the same row again with what is wrong beside each field.
@@ -180,6 +181,14 @@ enum WorkbenchRoutes {
         var prefill: PagePrefill?
         var problems: [KeyingProblem] = []
         var otherKeyers: Bool
+
+        /// The band over the scan for the row being keyed: as saved, else just below the previous row's, else where a
+        /// page reader placed it.
+        var band: [Double]? {
+            if let saved = mine.first(where: { $0.slot == slot })?.region { return saved }
+            if let below = LedgerKeying.nextRegion(after: mine.first { $0.slot == slot - 1 }?.region) { return below }
+            return prefill.flatMap { slot <= $0.rows.count ? $0.rows[slot - 1].region : nil }
+        }
     }
 
     static func keyingScreen(_ state: ServerState, _ s: Session, id: String, page: Int, slot: Int?) async throws -> Screen {

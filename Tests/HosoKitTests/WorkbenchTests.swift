@@ -2,7 +2,9 @@ import Foundation
 import HosoCore
 import HosoIndex
 import HosoRecords
+import HosoStore
 import HosoTestSupport
+import Synchronization
 import Testing
 
 @testable import HosoKit
@@ -201,6 +203,118 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: try a.keyingPageImage(l.id, page: 2).path))
         // The original is kept as sent.
         #expect(try Data(contentsOf: URL(fileURLWithPath: a.root + "/workbench/\(l.id)/originals/001.tiff")) == Data(try tiff(pages: 3)))
+    }
+
+    @Test func aRowMarkedOnTheScanBecomesTheEntrysRegionTheFirstKeyersBand() throws {
+        let f = try OfficeArchiveFixture(in: dir.path)
+        let a = f.archive
+        let l = try a.startKeying(header: Self.header, scans: [ScanUpload(name: "p.png", bytes: Self.png())], by: "keyer-a")
+        // A band that is not x,y,w,h within the page is refused, as the import refuses it; nothing is saved.
+        for bad in [[0.1, 0.2, 0.5], [0.1, 1.2, 0.5, 0.1], [-0.1, 0.2, 0.5, 0.1], [Double.nan, 0.2, 0.5, 0.1]] {
+            #expect(throws: HosoError(.keyingInvalid, .both("", ""))) {
+                try a.saveKeyedEntry(l.id, person: "keyer-a", page: 1, slot: 1, values: Self.entry(1, name: "An"), region: bad)
+            }
+        }
+        #expect(throws: HosoError(.keyingInvalid, .both("", ""))) { _ = try Archive.keyedRegion("0.1,0.2,,0.3") }
+        #expect(try Archive.keyedRegion(" ") == nil && Archive.keyedRegion("0,0.25,1,0.05") == [0, 0.25, 1, 0.05])
+        #expect(try a.keyingDraft(l.id, person: "keyer-a").entries.isEmpty)
+        // The first keyer marks both rows; the second marks only the first, elsewhere: regions are no disagreement.
+        try a.saveKeyedEntry(
+            l.id, person: "keyer-a", page: 1, slot: 1, values: Self.entry(1, name: "Nguyễn Văn An"), region: [0.05, 0.2, 0.9, 0.04])
+        try a.saveKeyedEntry(
+            l.id, person: "keyer-a", page: 1, slot: 2, values: Self.entry(2, name: "Trần Văn Bình"), region: [0.05, 0.24, 0.9, 0.04])
+        try a.saveKeyedEntry(
+            l.id, person: "keyer-b", page: 1, slot: 1, values: Self.entry(1, name: "Nguyễn Văn An"), region: [0, 0.5, 1, 0.1])
+        try a.saveKeyedEntry(l.id, person: "keyer-b", page: 1, slot: 2, values: Self.entry(2, name: "Trần Văn Bình"))
+        #expect(try a.keyingDraft(l.id, person: "keyer-a").entries.map(\.region) == [[0.05, 0.2, 0.9, 0.04], [0.05, 0.24, 0.9, 0.04]])
+        for k in ["keyer-a", "keyer-b"] { try a.finishKeyedPage(l.id, person: k, page: 1) }
+        #expect(try a.keyingStatus(l.id).differences.isEmpty)
+        let report = try a.commitKeyedLedger(l.id, person: "keyer-c")
+        #expect(report.committed)
+        guard case .array(let entries)? = try a.current(record: l.recordId).1.body["entries"] else { throw FixtureError("no entries") }
+        let regions = entries.map { e in
+            ["x", "y", "w", "h"].compactMap { k -> Double? in
+                if case .number(let v)? = e["region"]?[k] { return v }
+                return nil
+            }
+        }
+        #expect(regions == [[0.05, 0.2, 0.9, 0.04], [0.05, 0.24, 0.9, 0.04]])
+    }
+
+    @Test func theNextRowsBandStartsJustBelowThePreviousOneAsHigh() {
+        #expect(LedgerKeying.nextRegion(after: [0.1, 0.2, 0.8, 0.05]) == [0.1, 0.25, 0.8, 0.05])
+        // Kept on the page: cut at its foot, none past it, none without a previous band.
+        #expect(LedgerKeying.nextRegion(after: [0, 0.9, 1, 0.08]).map { $0.map { ($0 * 1000).rounded() } } == [0, 980, 1000, 20])
+        #expect(LedgerKeying.nextRegion(after: [0, 0.95, 1, 0.05]) == nil)
+        #expect(LedgerKeying.nextRegion(after: nil) == nil && LedgerKeying.nextRegion(after: [0, 0.1, 1, 0]) == nil)
+        #expect(LedgerKeying.regionText([0.05, 0.2, 1, 1.0 / 3]) == "0.0500,0.2000,1.0000,0.3333")
+    }
+
+    @Test func aBigPNGIsShownThroughASmallerCopyAndKeptAsSent() throws {
+        let f = try OfficeArchiveFixture(in: dir.path)
+        let a = f.archive
+        // A real PNG, 3000 × 400 grey pixels (zlib through Python's standard library).
+        _ = try shell(
+            #"python3 -c "import struct,zlib; w,h=3000,400; c=lambda t,d: struct.pack('>I',len(d))+t+d+struct.pack('>I',zlib.crc32(t+d)); "#
+                + #"open('big.png','wb').write(b'\x89PNG\r\n\x1a\n'+c(b'IHDR',struct.pack('>IIBBBBB',w,h,8,0,0,0,0))+c(b'IDAT',zlib.compress(b''.join(b'\0'+b'\x80'*w for _ in range(h))))+c(b'IEND',b''))""#,
+            in: dir.path)
+        let big = [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir.path + "/big.png")))
+        let small = Self.png()
+        let l = try a.startKeying(
+            header: Self.header, scans: [ScanUpload(name: "big.png", bytes: big), ScanUpload(name: "small.png", bytes: small)],
+            by: "keyer-a")
+        let shown = [UInt8](try Data(contentsOf: URL(fileURLWithPath: try a.keyingPageImage(l.id, page: 1).path)))
+        #expect(WorkbenchScans.pngSize(shown).map { [$0.0, $0.1] } == [1800, 240])
+        #expect(try Data(contentsOf: URL(fileURLWithPath: a.root + "/workbench/\(l.id)/originals/001.png")) == Data(big))
+        // A page within the limit is shown as sent.
+        #expect([UInt8](try Data(contentsOf: URL(fileURLWithPath: try a.keyingPageImage(l.id, page: 2).path))) == small)
+        // Made again from the original when the copy is lost.
+        try FileManager.default.removeItem(atPath: a.root + "/workbench/\(l.id)/display/page-1.png")
+        let again = [UInt8](try Data(contentsOf: URL(fileURLWithPath: try a.keyingPageImage(l.id, page: 1).path)))
+        #expect(WorkbenchScans.pngSize(again).map { [$0.0, $0.1] } == [1800, 240])
+    }
+
+    @Test func twoArchivesOnOneFolderCannotInterleaveADraftSaveAndACommit() throws {
+        let f = try OfficeArchiveFixture(in: dir.path)
+        let a = f.archive
+        let other = try Archive.open(at: a.root)  // as a second server on the same archive
+        let l = try a.startKeying(header: Self.header, scans: [ScanUpload(name: "p.png", bytes: Self.png())], by: "keyer-a")
+        let folder = try a.workbenchDir(l.id)
+        let inside = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let holder = Thread {
+            // The other server's commit, between reading the drafts and closing the ledger.
+            _ = try? other.withLedgerLock(folder) {
+                inside.signal()
+                release.wait()
+                var done = try other.keyingLedger(l.id)
+                done.committedRevision = "r-other"
+                let e = JSONEncoder()
+                try e.encode(done).write(to: URL(fileURLWithPath: folder + "/ledger.json"), options: .atomic)
+            }
+        }
+        holder.start()
+        inside.wait()
+        // The lock is on a file: a process that opens it anew (as another server does) cannot take it meanwhile.
+        #expect(throws: HosoError(.busy, .both("", ""))) {
+            _ = try ArchiveLock(path: folder + "/.lock", mode: .exclusive, wait: false)
+        }
+        let saved = Mutex<Result<[KeyingProblem], any Error>?>(nil)
+        let finished = DispatchSemaphore(value: 0)
+        let saver = Thread {
+            let r = Result { try a.saveKeyedEntry(l.id, person: "keyer-a", page: 1, slot: 1, values: Self.entry(1, name: "An")) }
+            saved.withLock { $0 = r }
+            finished.signal()
+        }
+        saver.start()
+        release.signal()
+        finished.wait()
+        // The save ran after the commit and found the ledger closed: nothing was added to a committed ledger.
+        #expect(throws: HosoError(.keyingClosed, .both("", ""))) { try saved.withLock { $0 }!.get() }
+        #expect(try a.keyingDraft(l.id, person: "keyer-a").entries.isEmpty)
+        #expect(throws: HosoError(.keyingClosed, .both("", ""))) { try a.finishKeyedPage(l.id, person: "keyer-a", page: 1) }
+        // And the lock is let go after each update.
+        _ = try ArchiveLock(path: folder + "/.lock", mode: .exclusive, wait: false)
     }
 
     @Test func aMultiPageTIFFIsTheScanOfEachOfItsPagesAndAnEmptyPageIsFinishedEmpty() throws {

@@ -70,17 +70,26 @@ import Testing
             // The machine's suggestion is shown as one, with its confidence; it fills nothing by itself.
             #expect(try await b.post("/workbench/\(id)/page/1/prefill", []).status == .seeOther)
             try await b.get("/workbench/\(id)/page/1")
-            #expect(b.lastBody.contains("Gợi ý: Đỗ Văn Nam (độ tin cậy 87%)") && b.lastBody.contains("data-region=\"0.1,0.2,0.8,0.05\""))
+            #expect(
+                b.lastBody.contains("Gợi ý: Đỗ Văn Nam (độ tin cậy 87%)")
+                    && b.lastBody.contains("data-region=\"0.1000,0.2000,0.8000,0.0500\""))
             #expect(!b.lastBody.contains("value=\"Đỗ Văn Nam\""))
             // An entry with a date that does not exist is kept as a draft and shown again with the problem beside it.
             let fields: [(String, String)] = [
                 ("row", "1"), ("stt", "1"), ("ledgerNumber", "1"), ("serial", "E 1000001"), ("fullName", "Đỗ Văn Nam"),
                 ("dateOfBirth", "30/02/2006"), ("sex", "Nam"), ("placeOfBirth", "xã Tân Lập"), ("ethnicity", "Kinh"),
-                ("graduationGrade", "Giỏi"), ("notes", ""),
+                ("graduationGrade", "Giỏi"), ("notes", ""), ("region", "0.05,0.3,0.9,0.04"),
             ]
+            // A band that is not within the page is refused as the import would refuse it.
+            let outside = try await b.post("/workbench/\(id)/page/1/entry", fields.dropLast() + [("region", "0.05,1.3,0.9,0.04")])
+            #expect(outside.status == .badRequest && b.lastBody.contains("x,y,w,h"))
             let saved = try await b.post("/workbench/\(id)/page/1/entry", fields)
             #expect(saved.status == .badRequest && b.lastBody.contains("id=\"err-dateOfBirth\""))
             #expect(b.lastBody.contains("aria-invalid=\"true\"") && b.lastBody.contains("value=\"Đỗ Văn Nam\""))
+            // The row's band as marked (not the reader's), and the next row's just below it, as high.
+            #expect(b.lastBody.contains("data-region=\"0.0500,0.3000,0.9000,0.0400\""))
+            try await b.get("/workbench/\(id)/page/1?row=2")
+            #expect(b.lastBody.contains("value=\"0.0500,0.3400,0.9000,0.0400\""))
             // The JSON check says the same without saving anything.
             let token = try #require(b.csrfToken)
             let check = try await b.request(
