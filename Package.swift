@@ -25,7 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", exact: "2.37.6"),
         .package(url: "https://github.com/apple/swift-nio-extras", exact: "1.35.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
-        // The province hub's PostgreSQL client (HosoPostgres); schools and districts never load it.
+        // The province hub's PostgreSQL client (HosoPostgres, HosoPostgresIndex); schools and districts never load it.
         .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
     ],
     targets: [
@@ -61,6 +61,11 @@ let package = Package(
         .target(name: "HosoIndex", dependencies: [
             "HosoCore", "HosoStore", "HosoRecords",
             .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // The index in PostgreSQL for the province hub: the same answers as HosoIndex's SQLite index, through postgres-nio.
+        .target(name: "HosoPostgresIndex", dependencies: [
+            "HosoCore", "HosoStore", "HosoIndex", "HosoPostgres",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),
         // OpenSSL: keys (PKCS#12, PKCS#11), CMS/CAdES signatures, RFC 3161 timestamps, verification reports.
         .target(name: "HosoSigning", dependencies: ["HosoCore", "HosoPrimitives", "COpenSSL"]),
@@ -153,6 +158,11 @@ let package = Package(
         .testTarget(name: "HosoStoreTests", dependencies: ["HosoStore", "HosoPrimitives", "HosoTestSupport"]),
         .testTarget(name: "HosoPostgresTests", dependencies: ["HosoPostgres", "HosoStore", "HosoPrimitives", "HosoTestSupport"]),
         .testTarget(name: "HosoIndexTests", dependencies: ["HosoIndex", "HosoTestSupport"]),
+        // One suite of index questions asked of both indexes, SQLite and PostgreSQL (a database per test on the shared
+        // cluster of HosoTestSupport).
+        .testTarget(name: "HosoPostgresIndexTests", dependencies: [
+            "HosoPostgresIndex", "HosoIndex", "HosoRecords", "HosoStore", "HosoCore", "HosoKit", "HosoTestSupport",
+        ]),
         .testTarget(name: "HosoRecordsTests", dependencies: ["HosoRecords", "HosoTestSupport"]),
         .testTarget(name: "HosoSigningTests", dependencies: ["HosoSigning", "HosoTransport", "HosoPrimitives", "HosoTestSupport"]),
         .testTarget(name: "HosoCopiesTests", dependencies: ["HosoCopies", "HosoSigning", "HosoPrimitives", "HosoTestSupport"]),

@@ -14,7 +14,7 @@ extension ArchiveIndex {
     /// Records a revision and its entries in one transaction, so `find` never sees one without the other.
     package func record(
         revision: RevisionRow, objects: [StoredObject], entries: [EntryRow]?,
-        manifest: ManifestRow? = nil, names: [NameRow] = [], refs: [RecordRef] = []
+        manifest: ManifestRow?, names: [NameRow], refs: [RecordRef]
     ) throws {
         try write { db in
             try Self.insert(db, objects: objects)
@@ -25,21 +25,8 @@ extension ArchiveIndex {
         }
     }
 
-    /// What completes a transaction started by `record(entriesOf:pending:revisionId:finish:)`: the revision the entries belong
-    /// to, and the objects, manifest and names to record with it.
-    package struct PendingRevision: Sendable {
-        package var revision: RevisionRow
-        package var objects: [StoredObject]
-        package var manifest: ManifestRow?
-        package var names: [NameRow]
-
-        package init(revision: RevisionRow, objects: [StoredObject], manifest: ManifestRow?, names: [NameRow]) {
-            self.revision = revision
-            self.objects = objects
-            self.manifest = manifest
-            self.names = names
-        }
-    }
+    /// What completes a transaction started by `record(entriesOf:pending:revisionId:finish:)`.
+    package typealias PendingRevision = HosoIndex.PendingRevision
 
     /// The same as `record(revision:objects:entries:manifest:names:)` with `entries` all of the new revision, in
     /// one transaction, but begun before the revision exists, so that an import writes most of its index while it
@@ -74,12 +61,7 @@ extension ArchiveIndex {
                     })
             }
             let done = try finish()
-            guard done.revision.recordId == recordId, done.revision.id == id else {
-                throw HosoError(
-                    .indexError,
-                    LocalizedText(vi: "Bản ghi không khớp các mục đã ghi", en: "The revision does not match the entries written"),
-                    location: recordId, cause: "\(done.revision.recordId) \(done.revision.id)")
-            }
+            try done.requireMatches(recordId: recordId, revisionId: id)
             try Self.insert(db, objects: done.objects)
             try Self.insert(db, revisions: [done.revision])
             if let manifest = done.manifest { try Self.insert(db, manifest: manifest, names: done.names) }
@@ -215,7 +197,7 @@ extension ArchiveIndex {
     /// body and calendar year) already used by other ledger records.
     package func usedNumbers(
         year: Int, issuer: String, excludingRecord recordId: String, serials wanted: [String],
-        numbers range: ClosedRange<Int>? = nil
+        numbers range: ClosedRange<Int>?
     ) throws -> (serials: [String: String], numbers: [Int: String]) {
         try read { db in
             // Only the serials this import uses: the archive may hold millions.

@@ -2,7 +2,7 @@ import HosoCore
 import HosoRecords
 
 /// The ledger rules a record must keep before it is committed, checked against what the archive holds.
-extension ArchiveIndex {
+extension ArchiveIndexing {
     /// A diploma serial belongs to one entry of the archive, and a ledger number to one entry of its issuer's
     /// year — however the ledger arrives (`ledger import` checks the same, naming rows and columns; this covers a
     /// ledger created or revised from JSON). Every clash is reported, each with its JSON pointer.

@@ -6,7 +6,7 @@ import HosoStore
 // Objects, manifests and the names objects were added under.
 extension ArchiveIndex {
     /// Records objects, and optionally a manifest with its names, in one transaction.
-    package func record(objects: [StoredObject], manifest: ManifestRow? = nil, names: [NameRow] = []) throws {
+    package func record(objects: [StoredObject], manifest: ManifestRow?, names: [NameRow]) throws {
         try write { db in
             try Self.insert(db, objects: objects)
             if let manifest { try Self.insert(db, manifest: manifest, names: names) }
@@ -38,7 +38,7 @@ extension ArchiveIndex {
     }
 
     /// Ids starting with `prefix` (lowercase hex); at most `limit`, enough to tell unique from ambiguous.
-    package func ids(withPrefix prefix: String, limit: Int = 2) throws -> [String] {
+    package func ids(withPrefix prefix: String, limit: Int) throws -> [String] {
         try read { db in
             try String.fetchAll(
                 db, sql: "SELECT id FROM object WHERE id >= ? AND id < ? ORDER BY id LIMIT ?",
@@ -46,7 +46,7 @@ extension ArchiveIndex {
         }
     }
 
-    package func objects(kind: String? = nil) throws -> [ObjectRow] {
+    package func objects(kind: String?) throws -> [ObjectRow] {
         try read { db in
             if let kind {
                 return try ObjectRow.filter(Column("kind") == kind).order(Column("id")).fetchAll(db)

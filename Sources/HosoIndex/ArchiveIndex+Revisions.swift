@@ -18,7 +18,7 @@ extension ArchiveIndex {
     }
 
     /// Records revisions (with their objects and what they refer to) in one transaction.
-    package func record(revisions: [RevisionRow], objects: [StoredObject] = [], refs: [[RecordRef]] = []) throws {
+    package func record(revisions: [RevisionRow], objects: [StoredObject], refs: [[RecordRef]]) throws {
         try write { db in
             try Self.insert(db, objects: objects)
             try Self.insert(db, revisions: revisions)
@@ -61,16 +61,7 @@ extension ArchiveIndex {
                         WHERE p.parentId = r.id AND c.recordId = r.recordId)
                     ORDER BY r.recordId, r.time, r.id
                     """)
-            var grouped = [(recordId: String, heads: [String])]()
-            for row in rows {
-                let rid: String = row["recordId"]
-                if grouped.last?.recordId == rid {
-                    grouped[grouped.count - 1].heads.append(row["id"])
-                } else {
-                    grouped.append((rid, [row["id"]]))
-                }
-            }
-            return grouped.filter { $0.heads.count > 1 }
+            return groupedConflicts(rows.map { ($0["recordId"], $0["id"]) })
         }
     }
 

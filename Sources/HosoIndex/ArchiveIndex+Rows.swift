@@ -20,6 +20,14 @@ public struct ObjectRow: Codable, Sendable, Equatable, FetchableRecord, Persista
         size = Int64(o.size)
         storedSize = Int64(o.storedSize)
     }
+
+    package init(id: String, kind: String, encoding: String, size: Int64, storedSize: Int64) {
+        self.id = id
+        self.kind = kind
+        self.encoding = encoding
+        self.size = size
+        self.storedSize = storedSize
+    }
 }
 
 /// One `hoso add` batch: the manifest object that records which paths were added when.
@@ -166,4 +174,10 @@ public struct NameEntry: Sendable, Equatable, Codable {
     public var path: String
     public var addedAt: String
     public var manifest: String
+
+    package init(path: String, addedAt: String, manifest: String) {
+        self.path = path
+        self.addedAt = addedAt
+        self.manifest = manifest
+    }
 }

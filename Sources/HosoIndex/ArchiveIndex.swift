@@ -4,7 +4,7 @@ import HosoCore
 
 /// The SQLite index: derived state only, rebuilt from the objects by `hoso reindex`.
 /// Everything it answers can be recomputed from the store; nothing is ever only here.
-package final class ArchiveIndex: Sendable {
+package final class ArchiveIndex: ArchiveIndexing {
     package let path: String
     private let pool: any DatabaseWriter
     /// How far the write-ahead log has grown, and the connection that checkpoints it off the writer's path.

@@ -22,7 +22,7 @@ package struct FsckRun: Sendable {
     /// documents, a signature's revision, an object the index lists); records that a record names but the store
     /// lacks (an appendix's or revocation's ledger); objects whose kind the index knows otherwise; and whether the
     /// index matches the store. Read-only: it repairs nothing.
-    package func run(index: ArchiveIndex, progress: (@Sendable (FsckProgress) -> Void)?) throws -> FsckReport {
+    package func run(index: any ArchiveIndexing, progress: (@Sendable (FsckProgress) -> Void)?) throws -> FsckReport {
         let files = try store.objectFiles()
         let (findings, bytes) = examineAll(files, progress: progress)
         let root = store.root

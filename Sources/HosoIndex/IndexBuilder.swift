@@ -84,7 +84,7 @@ package struct IndexBuilder {
     }
 
     /// Records the rows, then the searchable entries of every ledger they touch (those of its current heads).
-    package func write(_ rows: Rows, into index: ArchiveIndex) throws {
+    package func write(_ rows: Rows, into index: any ArchiveIndexing) throws {
         try index.record(objects: rows.objects)
         try index.record(revisions: rows.revisions, refs: rows.refs)
         try index.record(signatures: rows.signatures, objects: [])

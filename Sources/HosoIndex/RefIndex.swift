@@ -44,7 +44,7 @@ extension ArchiveIndex {
     }
 
     /// Records the refs of revisions already recorded (an index built before refs existed, filled in once).
-    package func record(refs: [(revisionId: String, recordId: String, refs: [RecordRef])], completingTask task: String? = nil) throws {
+    package func record(refs: [(revisionId: String, recordId: String, refs: [RecordRef])], completingTask task: String?) throws {
         try write { db in
             try Self.insert(db, refs: refs)
             if let task { try db.execute(sql: "DELETE FROM index_task WHERE name = ?", arguments: [task]) }
@@ -84,11 +84,6 @@ extension ArchiveIndex {
                     ORDER BY f.value
                     """, arguments: [key])
         }
-    }
-
-    /// The greatest record id of a type that starts with `prefix` ("BS-2026-" → "BS-2026-000042"), for numbering.
-    package func lastRecordId(ofType type: String, prefix: String) throws -> String? {
-        try lastRecordId(ofType: type, prefix: prefix, below: prefix + "\u{10FFFF}")
     }
 
     /// The greatest record id of a type that starts with `prefix` and sorts before `below` (a machine's block of

@@ -340,7 +340,7 @@ private final class LedgerIndexing {
     let work: BackgroundWork<Void>
     private(set) var done = false
 
-    init(_ settled: LedgerDraft, recordId: String, index: ArchiveIndex) {
+    init(_ settled: LedgerDraft, recordId: String, index: any ArchiveIndexing) {
         let (revisionGate, indexTail) = (self.revisionGate, self.indexTail)
         work = BackgroundWork {
             let rows = Archive.entryRows(of: settled, recordId: recordId)

@@ -23,9 +23,10 @@ public final class Archive: Sendable {
     public let root: String
     /// The objects: the truth.
     public let store: ObjectStore
-    private let indexBox: Mutex<ArchiveIndex>
-    /// The index over the objects: derived, rebuilt by ``reindex(progress:)``.
-    package var index: ArchiveIndex { indexBox.withLock { $0 } }
+    private let indexBox: Mutex<any ArchiveIndexing>
+    /// The index over the objects: derived, rebuilt by ``reindex(progress:)``. SQLite (`ArchiveIndex`) here; the
+    /// workflows only use what ``ArchiveIndexing`` offers, so another database can stand in for it.
+    package var index: any ArchiveIndexing { indexBox.withLock { $0 } }
     /// The clock every workflow reads (injected, so tests can sign "in 2019").
     public let clock: HosoClock
     private let lock: ArchiveLock
@@ -65,7 +66,7 @@ public final class Archive: Sendable {
 
     var indexPath: String { root + "/" + Self.indexFileName }
 
-    private init(root: String, clock: HosoClock, lock: ArchiveLock, index: ArchiveIndex, access: Access = .readWrite) {
+    private init(root: String, clock: HosoClock, lock: ArchiveLock, index: any ArchiveIndexing, access: Access = .readWrite) {
         self.root = root
         self.access = access
         self.store = ObjectStore(root: root)

@@ -35,7 +35,7 @@ struct Lookup {
 
 /// `ArchiveIndex.findEntries` driven as `Archive.find` drives it (a whole name exactly, through the name index,
 /// before its words anywhere), so only the text parsing is left out. Keep in step with `Archive.find`.
-func findEntriesAsFindDoes(_ index: ArchiveIndex, _ q: EntryQuery) throws -> [EntryRow] {
+func findEntriesAsFindDoes(_ index: any ArchiveIndexing, _ q: EntryQuery) throws -> [EntryRow] {
     if q.nameTokens.count >= 2 {
         var exact = q
         exact.exactName = q.nameTokens.joined(separator: " ")
