@@ -64,11 +64,8 @@ let package = Package(
         ]),
         // The index in PostgreSQL for the province hub: the same answers as HosoIndex's SQLite index, through postgres-nio.
         .target(name: "HosoPostgresIndex", dependencies: [
-            "HosoCore", "HosoStore", "HosoIndex",
+            "HosoCore", "HosoStore", "HosoIndex", "HosoPostgres",
             .product(name: "PostgresNIO", package: "postgres-nio"),
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOPosix", package: "swift-nio"),
-            .product(name: "Logging", package: "swift-log"),
         ]),
         // OpenSSL: keys (PKCS#12, PKCS#11), CMS/CAdES signatures, RFC 3161 timestamps, verification reports.
         .target(name: "HosoSigning", dependencies: ["HosoCore", "HosoPrimitives", "COpenSSL"]),
@@ -163,7 +160,8 @@ let package = Package(
         .testTarget(name: "HosoStoreTests", dependencies: ["HosoStore", "HosoPrimitives", "HosoTestSupport"]),
         .testTarget(name: "HosoPostgresTests", dependencies: ["HosoPostgres", "HosoStore", "HosoPrimitives", "HosoTestSupport"]),
         .testTarget(name: "HosoIndexTests", dependencies: ["HosoIndex", "HosoTestSupport"]),
-        // One suite of index questions asked of both indexes, SQLite and PostgreSQL (a cluster of its own per test).
+        // One suite of index questions asked of both indexes, SQLite and PostgreSQL (a database per test on the shared
+        // cluster of HosoTestSupport).
         .testTarget(name: "HosoPostgresIndexTests", dependencies: [
             "HosoPostgresIndex", "HosoIndex", "HosoRecords", "HosoStore", "HosoCore", "HosoKit", "HosoTestSupport",
         ]),

@@ -61,12 +61,7 @@ extension ArchiveIndex {
                     })
             }
             let done = try finish()
-            guard done.revision.recordId == recordId, done.revision.id == id else {
-                throw HosoError(
-                    .indexError,
-                    LocalizedText(vi: "Bản ghi không khớp các mục đã ghi", en: "The revision does not match the entries written"),
-                    location: recordId, cause: "\(done.revision.recordId) \(done.revision.id)")
-            }
+            try done.requireMatches(recordId: recordId, revisionId: id)
             try Self.insert(db, objects: done.objects)
             try Self.insert(db, revisions: [done.revision])
             if let manifest = done.manifest { try Self.insert(db, manifest: manifest, names: done.names) }

@@ -61,16 +61,7 @@ extension ArchiveIndex {
                         WHERE p.parentId = r.id AND c.recordId = r.recordId)
                     ORDER BY r.recordId, r.time, r.id
                     """)
-            var grouped = [(recordId: String, heads: [String])]()
-            for row in rows {
-                let rid: String = row["recordId"]
-                if grouped.last?.recordId == rid {
-                    grouped[grouped.count - 1].heads.append(row["id"])
-                } else {
-                    grouped.append((rid, [row["id"]]))
-                }
-            }
-            return grouped.filter { $0.heads.count > 1 }
+            return groupedConflicts(rows.map { ($0["recordId"], $0["id"]) })
         }
     }
 

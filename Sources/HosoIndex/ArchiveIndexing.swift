@@ -119,6 +119,33 @@ package struct PendingRevision: Sendable {
     }
 }
 
+extension PendingRevision {
+    /// Refuses a revision other than the one the entries were just written for (another record, another id): the
+    /// transaction rolls back.
+    package func requireMatches(recordId: String, revisionId: String) throws {
+        guard revision.recordId == recordId, revision.id == revisionId else {
+            throw HosoError(
+                .indexError,
+                LocalizedText(vi: "Bản ghi không khớp các mục đã ghi", en: "The revision does not match the entries written"),
+                location: recordId, cause: "\(revision.recordId) \(revision.id)")
+        }
+    }
+}
+
+/// Heads in (record id, head) pairs ordered by record id, grouped per record; only records with more than one
+/// head are kept (what `conflicts()` returns).
+package func groupedConflicts(_ heads: [(recordId: String, head: String)]) -> [(recordId: String, heads: [String])] {
+    var grouped = [(recordId: String, heads: [String])]()
+    for (rid, id) in heads {
+        if grouped.last?.recordId == rid {
+            grouped[grouped.count - 1].heads.append(id)
+        } else {
+            grouped.append((rid, [id]))
+        }
+    }
+    return grouped.filter { $0.heads.count > 1 }
+}
+
 // The shorter forms callers use (each a distinct shape, so none can be taken for the requirement it calls).
 extension ArchiveIndexing {
     package func record(objects: [StoredObject]) throws { try record(objects: objects, manifest: nil, names: []) }

@@ -48,6 +48,11 @@ extension HosoError {
                         vi: "Hai giao dịch xung đột trong PostgreSQL; hãy thử lại",
                         en: "Two transactions clashed in PostgreSQL; try again"),
                     location: location, cause: cause)
+            case "53100":
+                return HosoError(
+                    .diskFull,
+                    LocalizedText(vi: "Máy chủ PostgreSQL hết chỗ trên đĩa", en: "The PostgreSQL server ran out of disk space"),
+                    location: location, cause: cause)
             case "57P01", "57P02", "57P03", "08000", "08003", "08006":
                 return HosoError(.postgresUnreachable, unreachableText, location: location, cause: cause)
             default:

@@ -1,6 +1,7 @@
 import Foundation
 import HosoCore
 import HosoIndex
+import HosoPostgres
 import HosoStore
 import PostgresNIO
 
@@ -9,18 +10,18 @@ extension PostgresIndex {
     /// Rows per INSERT: each column goes as one array, so a statement carries this many entries.
     static let entryBatch = 5000
 
-    static func deleteEntries(_ c: PostgresConnection, recordId: String) throws {
-        try c.run("DELETE FROM entry WHERE record_id = \(recordId)")
+    static func deleteEntries(_ c: BlockingPostgresConnection, recordId: String) throws {
+        try c.query("DELETE FROM entry WHERE record_id = \(recordId)")
     }
 
     /// Entry rows in the order given (their ids, the last tie-breaker of a search, follow it), with `revisionId`
     /// instead of theirs when given. NULLs travel as flags beside the values: postgres-nio sends no array of optionals.
-    static func insertEntries(_ c: PostgresConnection, _ entries: [EntryRow], revisionId: String? = nil) throws {
+    static func insertEntries(_ c: BlockingPostgresConnection, _ entries: [EntryRow], revisionId: String? = nil) throws {
         var start = 0
         while start < entries.count {
             let e = entries[start..<min(start + entryBatch, entries.count)]
             start += e.count
-            try c.run(
+            try c.query(
                 """
                 INSERT INTO entry (revision_id, record_id, stt, full_name, name_key, date_of_birth, place_of_birth, sex, ethnicity,
                     graduation_grade, serial, ledger_number, year, school, issuer, citizen_id, moet_id, page,
@@ -72,17 +73,13 @@ extension PostgresIndex {
     package func record(
         entriesOf recordId: String, pending entries: [EntryRow], revisionId: () throws -> String, finish: () throws -> PendingRevision
     ) throws {
-        try transaction { c in
+        // Not run again on a clash: the closures are the caller's (they write to the store).
+        try transaction(retries: 0) { c in
             try Self.deleteEntries(c, recordId: recordId)
             let id = try revisionId()
             try Self.insertEntries(c, entries, revisionId: id)
             let done = try finish()
-            guard done.revision.recordId == recordId, done.revision.id == id else {
-                throw HosoError(
-                    .indexError,
-                    LocalizedText(vi: "Bản ghi không khớp các mục đã ghi", en: "The revision does not match the entries written"),
-                    location: recordId, cause: "\(done.revision.recordId) \(done.revision.id)")
-            }
+            try done.requireMatches(recordId: recordId, revisionId: id)
             try Self.insert(c, objects: done.objects)
             try Self.insert(c, revisions: [done.revision])
             if let manifest = done.manifest { try Self.insert(c, manifest: manifest, names: done.names) }
@@ -98,7 +95,7 @@ extension PostgresIndex {
             while i < wanted.count {
                 let chunk = Array(wanted[i..<min(i + Self.entryBatch, wanted.count)])
                 i += chunk.count
-                for row in try c.run(
+                for row in try c.query(
                     "SELECT serial, record_id, ledger_number, year FROM entry WHERE record_id <> \(recordId) AND serial = ANY(\(chunk)::text[])"
                 ) {
                     let (serial, rid, n, y) = try row.decode((String, String, Int, Int).self)
@@ -107,7 +104,7 @@ extension PostgresIndex {
             }
             var numbers = [Int: String]()
             let r = range ?? Int.min...Int.max
-            for row in try c.run(
+            for row in try c.query(
                 """
                 SELECT ledger_number, record_id, serial FROM entry
                 WHERE year = \(year) AND ledger_number BETWEEN \(r.lowerBound) AND \(r.upperBound) AND issuer = \(issuer)
@@ -161,7 +158,7 @@ extension PostgresIndex {
             FROM entry WHERE \(conds.joined(separator: " AND ")) ORDER BY year, ledger_number, id LIMIT \(limit < 0 ? "ALL" : String(limit))
             """
         return try read { c in
-            try c.run(PostgresQuery(unsafeSQL: sql, binds: binds)).map { row in
+            try c.query(PostgresQuery(unsafeSQL: sql, binds: binds)).map { row in
                 let (rev, rec, stt, name, key, dob, pob, sex, eth, grade, serial, number, year, school, issuer, cid, mid, page) =
                     try row.decode(
                         (
@@ -178,6 +175,6 @@ extension PostgresIndex {
     }
 
     package func entryCount() throws -> Int {
-        try read { c in try c.run("SELECT count(*) FROM entry").first?.decode(Int.self) ?? 0 }
+        try read { c in try c.query("SELECT count(*) FROM entry").first?.decode(Int.self) ?? 0 }
     }
 }

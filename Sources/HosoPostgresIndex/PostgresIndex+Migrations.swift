@@ -1,15 +1,15 @@
 import Foundation
-import PostgresNIO
+import HosoPostgres
 
 extension PostgresIndex {
     /// The schema, as numbered migrations that never change once shipped: a later change is a new one, appended.
-    /// Each runs in its own transaction and is recorded in `index_migration`. Every text column sorts and compares
+    /// Each runs in its own transaction and is recorded with the store's steps (`PostgresMigration`). Every text column sorts and compares
     /// by code point (COLLATE "C"), as SQLite compares text: ids, times and record ids order the same in both.
     /// The columns are those of the SQLite index, in snake case; entries keep their folded keys' words as
     /// `tsvector`s (see `FullTextWords`), searched through GIN indexes.
-    static let migrations: [(id: String, statements: [String])] = [
-        (
-            "0001-index",
+    static let migrations: [PostgresMigration] = [
+        PostgresMigration(
+            "index-1",
             [
                 """
                 CREATE TABLE object (
@@ -118,19 +118,4 @@ extension PostgresIndex {
             ]
         )
     ]
-
-    /// Brings the schema to the latest migration; several servers starting at once take turns (an advisory lock).
-    func migrate() throws {
-        try transaction { c in
-            try c.run(
-                "CREATE TABLE IF NOT EXISTS index_migration (id TEXT COLLATE \"C\" PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
-            )
-            let done = Set(try c.run("SELECT id FROM index_migration").map { try $0.decode(String.self) })
-            for (id, statements) in Self.migrations where !done.contains(id) {
-                for sql in statements { try c.run(PostgresQuery(unsafeSQL: sql)) }
-                try c.run("INSERT INTO index_migration (id) VALUES (\(id))")
-            }
-        }
-    }
-
 }

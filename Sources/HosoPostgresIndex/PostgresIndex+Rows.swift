@@ -1,6 +1,7 @@
 import Foundation
 import HosoCore
 import HosoIndex
+import HosoPostgres
 import HosoStore
 import PostgresNIO
 
@@ -9,14 +10,14 @@ import PostgresNIO
 extension PostgresIndex {
     // MARK: - Writing rows (inside a transaction)
 
-    static func insert(_ c: PostgresConnection, objects: [StoredObject]) throws {
+    static func insert(_ c: BlockingPostgresConnection, objects: [StoredObject]) throws {
         if objects.isEmpty { return }
         // The object file's header is the truth: replace whatever the index said before (the last of a repeated id
         // wins, as SQLite's INSERT OR REPLACE row after row).
         var last = [String: Int]()
         for (i, o) in objects.enumerated() { last[o.id.hex] = i }
         let rows = objects.enumerated().filter { last[$0.element.id.hex] == $0.offset }.map(\.element)
-        try c.run(
+        try c.query(
             """
             INSERT INTO object (id, kind, encoding, size, stored_size)
             SELECT * FROM unnest(\(rows.map(\.id.hex))::text[], \(rows.map(\.kind.rawValue))::text[],
@@ -26,10 +27,10 @@ extension PostgresIndex {
             """)
     }
 
-    static func insert(_ c: PostgresConnection, manifest: ManifestRow, names: [NameRow]) throws {
-        try c.run("INSERT INTO manifest (id, added_at) VALUES (\(manifest.id), \(manifest.addedAt)) ON CONFLICT DO NOTHING")
+    static func insert(_ c: BlockingPostgresConnection, manifest: ManifestRow, names: [NameRow]) throws {
+        try c.query("INSERT INTO manifest (id, added_at) VALUES (\(manifest.id), \(manifest.addedAt)) ON CONFLICT DO NOTHING")
         if names.isEmpty { return }
-        try c.run(
+        try c.query(
             """
             INSERT INTO name (manifest_id, object_id, path, size)
             SELECT * FROM unnest(\(names.map(\.manifestId))::text[], \(names.map(\.objectId))::text[], \(names.map(\.path))::text[],
@@ -38,10 +39,10 @@ extension PostgresIndex {
             """)
     }
 
-    static func insert(_ c: PostgresConnection, revisions: [RevisionRow]) throws {
+    static func insert(_ c: BlockingPostgresConnection, revisions: [RevisionRow]) throws {
         if revisions.isEmpty { return }
         // NULL reasons travel as a flag beside the text: postgres-nio sends no array of optionals.
-        try c.run(
+        try c.query(
             """
             INSERT INTO revision (id, record_type, record_id, author, time, reason)
             SELECT i, t, r, a, tm, CASE WHEN n THEN NULL ELSE why END
@@ -52,17 +53,17 @@ extension PostgresIndex {
             """)
         let parents = revisions.flatMap { r in r.parents.map { (r.id, $0) } }
         if parents.isEmpty { return }
-        try c.run(
+        try c.query(
             """
             INSERT INTO revision_parent (revision_id, parent_id)
             SELECT * FROM unnest(\(parents.map { $0.0 })::text[], \(parents.map { $0.1 })::text[]) ON CONFLICT DO NOTHING
             """)
     }
 
-    static func insert(_ c: PostgresConnection, refs: [(revisionId: String, recordId: String, refs: [RecordRef])]) throws {
+    static func insert(_ c: BlockingPostgresConnection, refs: [(revisionId: String, recordId: String, refs: [RecordRef])]) throws {
         let rows = refs.flatMap { r in r.refs.map { (r.revisionId, r.recordId, $0) } }
         if rows.isEmpty { return }
-        try c.run(
+        try c.query(
             """
             INSERT INTO record_ref (key, value, revision_id, record_id)
             SELECT * FROM unnest(\(rows.map { $0.2.key })::text[], \(rows.map { $0.2.value })::text[], \(rows.map { $0.0 })::text[],
@@ -89,14 +90,14 @@ extension PostgresIndex {
 
     package func object(_ id: ObjectID) throws -> ObjectRow? {
         try read { c in
-            try c.run(PostgresQuery(unsafeSQL: "SELECT \(Self.objectColumns) FROM object WHERE id = $1", binds: Self.binds(id.hex)))
+            try c.query(PostgresQuery(unsafeSQL: "SELECT \(Self.objectColumns) FROM object WHERE id = $1", binds: Self.binds(id.hex)))
                 .first.map(Self.objectRow)
         }
     }
 
     package func ids(withPrefix prefix: String, limit: Int) throws -> [String] {
         try read { c in
-            try c.run("SELECT id FROM object WHERE id >= \(prefix) AND id < \(prefix + "g") ORDER BY id LIMIT \(limit)")
+            try c.query("SELECT id FROM object WHERE id >= \(prefix) AND id < \(prefix + "g") ORDER BY id LIMIT \(limit)")
                 .map { try $0.decode(String.self) }
         }
     }
@@ -104,19 +105,19 @@ extension PostgresIndex {
     package func objects(kind: String?) throws -> [ObjectRow] {
         try read { c in
             if let kind {
-                return try c.run(
+                return try c.query(
                     PostgresQuery(
                         unsafeSQL: "SELECT \(Self.objectColumns) FROM object WHERE kind = $1 ORDER BY id", binds: Self.binds(kind))
                 ).map(Self.objectRow)
             }
-            return try c.run(PostgresQuery(unsafeSQL: "SELECT \(Self.objectColumns) FROM object ORDER BY id")).map(Self.objectRow)
+            return try c.query(PostgresQuery(unsafeSQL: "SELECT \(Self.objectColumns) FROM object ORDER BY id")).map(Self.objectRow)
         }
     }
 
     package func namesByObject() throws -> [String: [String]] {
         try read { c in
             var out = [String: [String]]()
-            for row in try c.run("SELECT DISTINCT object_id, path FROM name ORDER BY object_id, path") {
+            for row in try c.query("SELECT DISTINCT object_id, path FROM name ORDER BY object_id, path") {
                 let (id, path) = try row.decode((String, String).self)
                 out[id, default: []].append(path)
             }
@@ -126,7 +127,7 @@ extension PostgresIndex {
 
     package func names(of id: ObjectID) throws -> [NameEntry] {
         try read { c in
-            try c.run(
+            try c.query(
                 """
                 SELECT n.path, m.added_at, m.id FROM name n JOIN manifest m ON m.id = n.manifest_id
                 WHERE n.object_id = \(id.hex) ORDER BY m.added_at, n.path, m.id
@@ -141,7 +142,7 @@ extension PostgresIndex {
     package func entries(ofManifest id: ObjectID) throws -> [NameRow] {
         try read { c in
             // By path; a path named twice (two objects) in the order SQLite's primary key gives them.
-            try c.run("SELECT manifest_id, object_id, path, size FROM name WHERE manifest_id = \(id.hex) ORDER BY path, object_id").map {
+            try c.query("SELECT manifest_id, object_id, path, size FROM name WHERE manifest_id = \(id.hex) ORDER BY path, object_id").map {
                 let (m, o, p, s) = try $0.decode((String, String, String, Int64).self)
                 return NameRow(manifestId: m, objectId: o, path: p, size: s)
             }
@@ -152,7 +153,7 @@ extension PostgresIndex {
         if pairs.isEmpty { return [] }
         return try read { c in
             var known = Set<String>()
-            for row in try c.run(
+            for row in try c.query(
                 """
                 SELECT u.p, u.o FROM unnest(\(pairs.map(\.path))::text[], \(pairs.map(\.objectId))::text[]) AS u(p, o)
                 WHERE EXISTS (SELECT 1 FROM name WHERE path = u.p AND object_id = u.o)
@@ -166,11 +167,11 @@ extension PostgresIndex {
     }
 
     package func allIDs() throws -> Set<String> {
-        try read { c in Set(try c.run("SELECT id FROM object").map { try $0.decode(String.self) }) }
+        try read { c in Set(try c.query("SELECT id FROM object").map { try $0.decode(String.self) }) }
     }
 
     package func count() throws -> Int {
-        try read { c in try c.run("SELECT count(*) FROM object").first?.decode(Int.self) ?? 0 }
+        try read { c in try c.query("SELECT count(*) FROM object").first?.decode(Int.self) ?? 0 }
     }
 
     // MARK: - Revisions
@@ -183,8 +184,8 @@ extension PostgresIndex {
         }
     }
 
-    private func revisionRows(_ c: PostgresConnection, where clause: String, _ value: String) throws -> [RevisionRow] {
-        try c.run(
+    private func revisionRows(_ c: BlockingPostgresConnection, where clause: String, _ value: String) throws -> [RevisionRow] {
+        try c.query(
             PostgresQuery(
                 unsafeSQL: """
                     SELECT r.id, r.record_type, r.record_id, r.author, r.time, r.reason,
@@ -208,7 +209,7 @@ extension PostgresIndex {
 
     package func heads(ofRecord recordId: String) throws -> [String] {
         try read { c in
-            try c.run(
+            try c.query(
                 """
                 SELECT r.id FROM revision r WHERE r.record_id = \(recordId) AND NOT EXISTS (
                     SELECT 1 FROM revision_parent p JOIN revision c ON c.id = p.revision_id
@@ -221,29 +222,20 @@ extension PostgresIndex {
 
     package func conflicts() throws -> [(recordId: String, heads: [String])] {
         try read { c in
-            let rows = try c.run(
+            let rows = try c.query(
                 """
                 SELECT r.record_id, r.id FROM revision r WHERE NOT EXISTS (
                     SELECT 1 FROM revision_parent p JOIN revision c ON c.id = p.revision_id
                     WHERE p.parent_id = r.id AND c.record_id = r.record_id)
                 ORDER BY r.record_id, r.time, r.id
                 """)
-            var grouped = [(recordId: String, heads: [String])]()
-            for row in rows {
-                let (rid, id) = try row.decode((String, String).self)
-                if grouped.last?.recordId == rid {
-                    grouped[grouped.count - 1].heads.append(id)
-                } else {
-                    grouped.append((rid, [id]))
-                }
-            }
-            return grouped.filter { $0.heads.count > 1 }
+            return groupedConflicts(try rows.map { try $0.decode((String, String).self) })
         }
     }
 
     package func recordIds(ofType type: String) throws -> [String] {
         try read { c in
-            try c.run("SELECT DISTINCT record_id FROM revision WHERE record_type = \(type) ORDER BY record_id").map {
+            try c.query("SELECT DISTINCT record_id FROM revision WHERE record_type = \(type) ORDER BY record_id").map {
                 try $0.decode(String.self)
             }
         }
@@ -254,17 +246,17 @@ extension PostgresIndex {
     package func record(refs: [(revisionId: String, recordId: String, refs: [RecordRef])], completingTask task: String?) throws {
         try transaction { c in
             try Self.insert(c, refs: refs)
-            if let task { try c.run("DELETE FROM index_task WHERE name = \(task)") }
+            if let task { try c.query("DELETE FROM index_task WHERE name = \(task)") }
         }
     }
 
     package func pendingTasks() throws -> [String] {
-        try read { c in try c.run("SELECT name FROM index_task ORDER BY name").map { try $0.decode(String.self) } }
+        try read { c in try c.query("SELECT name FROM index_task ORDER BY name").map { try $0.decode(String.self) } }
     }
 
     package func heads(referring key: String, to value: String) throws -> [(recordId: String, revisionId: String)] {
         try read { c in
-            try c.run(
+            try c.query(
                 """
                 SELECT f.record_id, f.revision_id FROM record_ref f WHERE f.key = \(key) AND f.value = \(value) AND NOT EXISTS (
                     SELECT 1 FROM revision_parent p JOIN revision c ON c.id = p.revision_id
@@ -280,7 +272,7 @@ extension PostgresIndex {
 
     package func referredValues(_ key: String) throws -> [String] {
         try read { c in
-            try c.run(
+            try c.query(
                 """
                 SELECT DISTINCT f.value FROM record_ref f WHERE f.key = \(key) AND NOT EXISTS (
                     SELECT 1 FROM revision_parent p JOIN revision c ON c.id = p.revision_id
@@ -293,7 +285,7 @@ extension PostgresIndex {
 
     package func lastRecordId(ofType type: String, prefix: String, below: String) throws -> String? {
         try read { c in
-            try c.run(
+            try c.query(
                 """
                 SELECT record_id FROM revision WHERE record_id >= \(prefix) AND record_id < \(min(below, prefix + "\u{10FFFF}"))
                     AND record_type = \(type)
@@ -310,7 +302,7 @@ extension PostgresIndex {
             try Self.insert(c, objects: objects)
             if signatures.isEmpty { return }
             let s = signatures
-            try c.run(
+            try c.query(
                 """
                 INSERT INTO signature (id, revision_id, signature_key, signer, role, signing_time, timestamped)
                 SELECT i, r, k, who, CASE WHEN nr THEN NULL ELSE ro END, CASE WHEN nt THEN NULL ELSE t END, ts
@@ -334,7 +326,7 @@ extension PostgresIndex {
 
     package func signatures(ofRevision revisionId: String) throws -> [SignatureRow] {
         try read { c in
-            try c.run(
+            try c.query(
                 PostgresQuery(
                     unsafeSQL: Self.signatureQuery + " WHERE revision_id = $1 ORDER BY signing_time NULLS FIRST, id",
                     binds: Self.binds(revisionId))
@@ -344,7 +336,7 @@ extension PostgresIndex {
 
     package func signatures() throws -> [SignatureRow] {
         try read { c in
-            try c.run(PostgresQuery(unsafeSQL: Self.signatureQuery + " ORDER BY signing_time NULLS FIRST, id")).map(Self.signatureRow)
+            try c.query(PostgresQuery(unsafeSQL: Self.signatureQuery + " ORDER BY signing_time NULLS FIRST, id")).map(Self.signatureRow)
         }
     }
 

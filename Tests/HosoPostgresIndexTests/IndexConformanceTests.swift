@@ -15,7 +15,7 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
 }
 
 /// A fresh index of `backend` for the length of `body`: a SQLite file in a temporary directory, or a database on a
-/// PostgreSQL cluster of the test's own (stopped and removed afterwards, whatever happens).
+/// database of the test's own on the process's shared PostgreSQL cluster.
 func withIndex<T>(_ backend: Backend, _ body: (any ArchiveIndexing) throws -> T) throws -> T {
     switch backend {
     case .sqlite:
@@ -26,18 +26,15 @@ func withIndex<T>(_ backend: Backend, _ body: (any ArchiveIndexing) throws -> T)
             return try body(index)
         }
     case .postgres:
-        let cluster = try TestPostgres()
-        defer { cluster.stop() }
-        let index = try postgresIndex(cluster, database: "hoso")
+        let index = try postgresIndex()
         defer { try? index.close() }
         return try body(index)
     }
 }
 
-func postgresIndex(_ cluster: TestPostgres, database: String) throws -> PostgresIndex {
-    try cluster.createDatabase(database)
-    return try PostgresIndex(
-        settings: PostgresIndexSettings(host: "127.0.0.1", port: cluster.port, username: "postgres", database: database))
+/// An index in a new, empty database of the shared cluster.
+func postgresIndex() throws -> PostgresIndex {
+    try PostgresIndex(url: PostgresCluster.shared().createDatabase())
 }
 
 func object(_ s: String, kind: ObjectKind = .blob) -> StoredObject {
@@ -429,9 +426,7 @@ func ledgerFixture() throws -> (l1: [EntryRow], l2: [EntryRow]) {
         let tmp = TempDirectory()
         let sqlite = try ArchiveIndex(path: tmp.path + "/index.sqlite")
         defer { try? sqlite.close() }
-        let cluster = try TestPostgres()
-        defer { cluster.stop() }
-        let postgres = try postgresIndex(cluster, database: "hoso")
+        let postgres = try postgresIndex()
         defer { try? postgres.close() }
         for index in [sqlite as any ArchiveIndexing, postgres] {
             for ledger in 0..<6 {
@@ -481,9 +476,7 @@ func ledgerFixture() throws -> (l1: [EntryRow], l2: [EntryRow]) {
         let rows = builder.collect(try a.store.objectFiles(), progress: nil)
         let sqlite = try ArchiveIndex(path: tmp.path + "/built.sqlite")
         defer { try? sqlite.close() }
-        let cluster = try TestPostgres()
-        defer { cluster.stop() }
-        let postgres = try postgresIndex(cluster, database: "hub")
+        let postgres = try postgresIndex()
         defer { try? postgres.close() }
         try builder.write(rows, into: sqlite)
         try builder.write(rows, into: postgres)

@@ -284,11 +284,12 @@ public final class PostgresCluster: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        // glibc 2.34 has it, but Swift's Glibc module does not declare it: looked up by name.
-        if let sym = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") {
-            typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-            _ = unsafeBitCast(sym, to: CloseFrom.self)(&actions, 3)
-        }
+        // glibc 2.34 has it, but Swift's Glibc module does not declare it: looked up by name. Required: a server that
+        // inherited the test runner's output pipes would keep them open and the runner would never end.
+        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        guard let sym = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np"),
+            unsafeBitCast(sym, to: CloseFrom.self)(&actions, 3) == 0
+        else { throw FixtureError("posix_spawn_file_actions_addclosefrom_np is missing (glibc 2.34 or later is needed)") }
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
         defer { posix_spawnattr_destroy(&attr) }
