@@ -632,93 +632,6 @@ check("PUBLIC: the public page opened from a copy's QR link on a phone shows the
 check("PUBLIC: an admin resets a password; the user must change it before any other page", admin_resets_and_the_user_must_change)
 # --- end PUBLIC ---
 
-# --- import mapping: the registrar maps a ledger spreadsheet's columns on screen, fixes a file, commits ---
-def ledger_csv(name, bad):
-    """A school's ledger as typed in Excel: capitals, a decomposed title with a line break, "SH" for the serial."""
-    import unicodedata
-
-    dob = unicodedata.normalize("NFD", "Ngày\nsinh")
-    rows = [
-        f'STT;HỌ VÀ TÊN;"{dob}";Nơi sinh;Giới tính;Dân tộc;Xếp loại TN;SH;Số vào sổ',
-        "1;Nguyễn Văn Bảo;15/03/2004;Xã Tân Lập;Nam;Kinh;Khá;A0099101;1",
-        "2;Trần Thị Cúc;" + ("31/02/2004" if bad else "02/11/2004") + ";Xã Tân Lập;Nữ;Tày;Giỏi;A0099102;2",
-    ]
-    path = os.path.join(WORK, name)
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        f.write("\r\n".join(rows) + "\r\n")
-    return path
-
-
-def upload_ledger(d, path):
-    d.get(URL + "/digitize")
-    d.find_element(By.ID, "ledger").send_keys(path)
-    d.find_element(By.ID, "dry-run").click()
-    wait(d, EC.presence_of_element_located((By.ID, "mapping-form")))
-
-
-def chosen(d, field):
-    from selenium.webdriver.support.ui import Select
-
-    return Select(d.find_element(By.ID, "col-" + field))
-
-
-def fill_mapping(d):
-    """The one wrong choice fixed (no proposal can know "SH" is the serial) and the ledger's header typed."""
-    chosen(d, "serial").select_by_value("SH")
-    for name, value in [
-        ("recordId", "PGD-TANLAP/THCS/2019/BROWSER"), ("issuer", "Phòng Giáo dục và Đào tạo huyện Tân Lập"),
-        ("title", "SỔ GỐC CẤP BẰNG TỐT NGHIỆP THCS"), ("decisionNumber", "123/QĐ-PGDĐT"), ("decisionDate", "15/06/2019"),
-        ("year", "2019"), ("school", "Trường THCS Tân Lập"), ("mode", "Giáo dục chính quy"),
-    ]:
-        box = d.find_element(By.ID, "h-" + name)
-        box.clear()
-        box.send_keys(value)
-
-
-def import_mapping():
-    d = browser()
-    try:
-        sign_in(d, "registrar")
-        upload_ledger(d, ledger_csv("so-goc-2019.csv", bad=True))
-        assert chosen(d, "fullName").first_selected_option.get_attribute("value") == "HỌ VÀ TÊN"
-        assert "sinh" in chosen(d, "dateOfBirth").first_selected_option.get_attribute("value")
-        assert chosen(d, "serial").first_selected_option.get_attribute("value") != "SH", "no proposal can know SH"
-        shot(d, "30-mapping-proposed")
-        findings = axe_findings(d)
-        assert not findings, "\n".join(findings)
-        fill_mapping(d)
-        d.find_element(By.ID, "check").click()
-        wait(d, EC.presence_of_element_located((By.CSS_SELECTOR, "#import-report.FAILED")))
-        report = d.find_element(By.ID, "import-report").text
-        assert "dòng 4" in report, report
-        assert chosen(d, "serial").first_selected_option.get_attribute("value") == "SH", "the mapping stays as chosen"
-        shot(d, "31-mapping-check-failed")
-        # The files are kept: only the spreadsheet is replaced.
-        before = d.find_element(By.ID, "mapping-form")
-        d.find_element(By.ID, "replace-ledger").send_keys(ledger_csv("so-goc-2019-sua.csv", bad=False))
-        d.find_element(By.ID, "replace-submit").click()
-        wait(d, EC.staleness_of(before))
-        wait(d, EC.presence_of_element_located((By.ID, "mapping-form")))
-        assert not d.find_elements(By.ID, "import-report"), "a new check is needed"
-        # The replaced file's mapping is proposed again from its titles: the same choices are made again.
-        fill_mapping(d)
-        d.find_element(By.ID, "check").click()
-        wait(d, EC.presence_of_element_located((By.CSS_SELECTOR, "#import-report.PASSED")))
-        shot(d, "32-mapping-check-passed")
-        d.find_element(By.ID, "commit-submit").click()
-        wait(d, EC.presence_of_element_located((By.CSS_SELECTOR, '#import-report[data-committed="yes"]')))
-        # The same layout again: the saved mapping is proposed, the serial included.
-        upload_ledger(d, ledger_csv("so-goc-2020.csv", bad=False))
-        assert d.find_elements(By.ID, "preset-note"), "the saved mapping is said to be used"
-        assert chosen(d, "serial").first_selected_option.get_attribute("value") == "SH"
-        shot(d, "33-mapping-preset")
-    finally:
-        d.quit()
-
-
-check("import mapping: columns chosen on screen, a failed check keeps the files, the mapping proposed again", import_mapping)
-# --- end import mapping ---
-
 # --- LANG: accessibility (axe-core) and keyboard ---
 # Every screen each role can open, checked by axe-core (axe-selenium-python bundles axe.min.js: works offline): zero
 # findings of impact serious or critical. A row: (who, path, CSS of a link to follow first or None, screenshot, owner).
@@ -861,6 +774,93 @@ check(
     keyboard_skip_link_and_visible_focus,
 )
 # --- end LANG ---
+
+# --- import mapping: the registrar maps a ledger spreadsheet's columns on screen, fixes a file, commits ---
+def ledger_csv(name, bad):
+    """A school's ledger as typed in Excel: capitals, a decomposed title with a line break, "SH" for the serial."""
+    import unicodedata
+
+    dob = unicodedata.normalize("NFD", "Ngày\nsinh")
+    rows = [
+        f'STT;HỌ VÀ TÊN;"{dob}";Nơi sinh;Giới tính;Dân tộc;Xếp loại TN;SH;Số vào sổ',
+        "1;Nguyễn Văn Bảo;15/03/2004;Xã Tân Lập;Nam;Kinh;Khá;A0099101;1",
+        "2;Trần Thị Cúc;" + ("31/02/2004" if bad else "02/11/2004") + ";Xã Tân Lập;Nữ;Tày;Giỏi;A0099102;2",
+    ]
+    path = os.path.join(WORK, name)
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write("\r\n".join(rows) + "\r\n")
+    return path
+
+
+def upload_ledger(d, path):
+    d.get(URL + "/digitize")
+    d.find_element(By.ID, "ledger").send_keys(path)
+    d.find_element(By.ID, "dry-run").click()
+    wait(d, EC.presence_of_element_located((By.ID, "mapping-form")))
+
+
+def chosen(d, field):
+    from selenium.webdriver.support.ui import Select
+
+    return Select(d.find_element(By.ID, "col-" + field))
+
+
+def fill_mapping(d):
+    """The one wrong choice fixed (no proposal can know "SH" is the serial) and the ledger's header typed."""
+    chosen(d, "serial").select_by_value("SH")
+    for name, value in [
+        ("recordId", "PGD-TANLAP/THCS/2019/BROWSER"), ("issuer", "Phòng Giáo dục và Đào tạo huyện Tân Lập"),
+        ("title", "SỔ GỐC CẤP BẰNG TỐT NGHIỆP THCS"), ("decisionNumber", "123/QĐ-PGDĐT"), ("decisionDate", "15/06/2019"),
+        ("year", "2019"), ("school", "Trường THCS Tân Lập"), ("mode", "Giáo dục chính quy"),
+    ]:
+        box = d.find_element(By.ID, "h-" + name)
+        box.clear()
+        box.send_keys(value)
+
+
+def import_mapping():
+    d = browser()
+    try:
+        sign_in(d, "registrar")
+        upload_ledger(d, ledger_csv("so-goc-2019.csv", bad=True))
+        assert chosen(d, "fullName").first_selected_option.get_attribute("value") == "HỌ VÀ TÊN"
+        assert "sinh" in chosen(d, "dateOfBirth").first_selected_option.get_attribute("value")
+        assert chosen(d, "serial").first_selected_option.get_attribute("value") != "SH", "no proposal can know SH"
+        shot(d, "30-mapping-proposed")
+        findings = axe_findings(d)
+        assert not findings, "\n".join(findings)
+        fill_mapping(d)
+        d.find_element(By.ID, "check").click()
+        wait(d, EC.presence_of_element_located((By.CSS_SELECTOR, "#import-report.FAILED")))
+        report = d.find_element(By.ID, "import-report").text
+        assert "dòng 4" in report, report
+        assert chosen(d, "serial").first_selected_option.get_attribute("value") == "SH", "the mapping stays as chosen"
+        shot(d, "31-mapping-check-failed")
+        # The files are kept: only the spreadsheet is replaced.
+        before = d.find_element(By.ID, "mapping-form")
+        d.find_element(By.ID, "replace-ledger").send_keys(ledger_csv("so-goc-2019-sua.csv", bad=False))
+        d.find_element(By.ID, "replace-submit").click()
+        wait(d, EC.staleness_of(before))
+        wait(d, EC.presence_of_element_located((By.ID, "mapping-form")))
+        assert not d.find_elements(By.ID, "import-report"), "a new check is needed"
+        # The replaced file's mapping is proposed again from its titles: the same choices are made again.
+        fill_mapping(d)
+        d.find_element(By.ID, "check").click()
+        wait(d, EC.presence_of_element_located((By.CSS_SELECTOR, "#import-report.PASSED")))
+        shot(d, "32-mapping-check-passed")
+        d.find_element(By.ID, "commit-submit").click()
+        wait(d, EC.presence_of_element_located((By.CSS_SELECTOR, '#import-report[data-committed="yes"]')))
+        # The same layout again: the saved mapping is proposed, the serial included.
+        upload_ledger(d, ledger_csv("so-goc-2020.csv", bad=False))
+        assert d.find_elements(By.ID, "preset-note"), "the saved mapping is said to be used"
+        assert chosen(d, "serial").first_selected_option.get_attribute("value") == "SH"
+        shot(d, "33-mapping-preset")
+    finally:
+        d.quit()
+
+
+check("import mapping: columns chosen on screen, a failed check keeps the files, the mapping proposed again", import_mapping)
+# --- end import mapping ---
 
 
 
