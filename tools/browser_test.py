@@ -792,6 +792,7 @@ AXE_SCREENS = [
     ("registrar", "/records?type=ledger", None, "a11y-records", "LANG"),
     ("registrar", "/records?type=ledger", "#records a", "a11y-record-history", "LANG"),
     ("registrar", "/digitize", None, "a11y-digitize", "LANG"),
+    ("registrar", "/import/students", None, "a11y-student-import", "LANG"),
     ("registrar", "/sync-status", None, "a11y-sync-status", "LANG"),
     # --- custody ---
     ("registrar", "/custody", None, "a11y-custody-list", "LANG"),
@@ -803,6 +804,7 @@ AXE_SCREENS = [
     ("teacher", "/gradebooks/sign", None, "a11y-sign-many", "LANG"),
     ("teacher", "/my-classes", None, "a11y-my-classes", "LANG"),
     ("teacher", "/my-classes", "a.enter-marks", "a11y-mark-entry", "LANG"),
+    ("teacher", "/my-classes", "a.import-sheet", "a11y-grade-sheet-import", "LANG"),
     ("principal", "/term-locks", None, "a11y-term-locks", "LANG"),
     ("principal", "/gradebooks", None, "a11y-gradebooks-principal", "LANG"),
     ("admin", "/admin/users", None, "a11y-admin-users", "PUBLIC"),
@@ -971,6 +973,7 @@ def dashboard_shows_charts_table_and_csv():
 
 check("dashboard: the plan's indicators as SVG charts against the target, a table, a CSV with a BOM", dashboard_shows_charts_table_and_csv)
 # --- end dashboard ---
+
 
 
 

@@ -35,10 +35,18 @@ extension Archive {
     public func saveImportPreset(_ p: ImportPreset, author: String) throws {
         let body = try CanonicalJSON.parse(Array(JSONEncoder().encode(p)))
         let id = Self.importPresetId(school: p.school, signature: p.signature)
-        if try heads(record: id).isEmpty {
-            try createRecord(type: Self.importPresetType, id: id, body: body, author: author)
+        // A workflow record type (`workflowRecordTypes`): written here only, after a check passed with it.
+        let existing = try heads(record: id)
+        if existing.isEmpty {
+            try createWorkflowRecord(type: Self.importPresetType, id: id, body: body, author: author)
         } else if try CanonicalJSON.serialize(current(record: id).1.body) != CanonicalJSON.serialize(body) {
-            try revise(record: id, body: body, author: author, reason: "Cách ghép cột được xác nhận lại / mapping confirmed again")
+            try writing {
+                _ = try put(
+                    Revision(
+                        recordType: Self.importPresetType, recordId: id, parents: existing, author: author,
+                        time: HosoClock.format(clock.now()), reason: "Cách ghép cột được xác nhận lại / mapping confirmed again",
+                        body: body))
+            }
         }
     }
 

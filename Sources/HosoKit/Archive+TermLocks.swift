@@ -254,6 +254,7 @@ extension Archive {
     static let workflowRecordTypes: Set<String> = [
         TermLock.recordType, CorrectionRequest.recordType, CopyRegisterEntry.recordType, HocBaIssue.recordType,
         downloadCodeType, extractType, digitizationType, keyingProvenanceType, custodyTransferType, schoolType,
+        importPresetType,
     ]
 
     static func refuseWorkflowRecordType(_ type: String) throws {
@@ -261,8 +262,8 @@ extension Archive {
         throw HosoError(
             .workflowRecord,
             .both(
-                "Loại hồ sơ này chỉ ghi qua quy trình của nó (khóa sổ, đề nghị sửa, cấp bản sao, học bạ, mã tải, nhật ký trích xuất)",
-                "This record type is written through its own workflow only (term locks, corrections, copies, học bạ, download codes, the extract log)"
+                "Loại hồ sơ này chỉ ghi qua quy trình của nó (khóa sổ, đề nghị sửa, cấp bản sao, học bạ, mã tải, nhật ký trích xuất, số hóa, cách ghép cột)",
+                "This record type is written through its own workflow only (term locks, corrections, copies, học bạ, download codes, the extract log, digitization, column mappings)"
             ),
             location: type)
     }

@@ -17,6 +17,7 @@ public enum EmbeddedSchemas {
         "correction-request.schema.json": text(PackageResources.correction_request_schema_json),
         "grade-book.schema.json": text(PackageResources.grade_book_schema_json),
         "hoc-ba-issue.schema.json": text(PackageResources.hoc_ba_issue_schema_json),
+        "import-preset.schema.json": text(PackageResources.import_preset_schema_json),
         "hoc-ba.schema.json": text(PackageResources.hoc_ba_schema_json),
         "keying-provenance.schema.json": text(PackageResources.keying_provenance_schema_json),
         "ledger-appendix.schema.json": text(PackageResources.ledger_appendix_schema_json),

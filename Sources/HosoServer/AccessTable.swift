@@ -63,6 +63,8 @@ enum AccessTable {
         // The grade-book year: a teacher's own books and mark entry; a principal's term locks and correction requests.
         "GET /my-classes": myClasses, "GET /api/my-classes": myClasses, "GET /my-classes/marks": myClasses,
         "POST /my-classes/marks": myClasses,
+        // A vnEdu grade sheet imported into the teacher's own book (`GradeSheetImportRoutes`).
+        "GET /my-classes/import": myClasses, "POST /my-classes/import": myClasses, "POST /my-classes/import/commit": myClasses,
         "GET /term-locks": termLocks, "GET /api/corrections": termLocks, "POST /term-locks/lock": termLocks,
         "POST /term-locks/unlock": termLocks, "POST /term-locks/decide": termLocks,
         // The plan's indicators (`ReportRoutes`): counts per school, no personal data.
@@ -115,6 +117,7 @@ enum AccessTable {
         "GET /gradebook": .record(types: ["grade-book"], parameter: .query("id")),
         "GET /api/gradebook": .record(types: ["grade-book"], parameter: .query("id")),
         "GET /my-classes/marks": .record(types: ["grade-book"], parameter: .query("id")),
+        "GET /my-classes/import": .record(types: ["grade-book"], parameter: .query("id")),
         // Lists filtered row by row by `Visibility`.
         "GET /requests": .noSingleRecord, "GET /api/requests": .noSingleRecord,
         "GET /ledger": .noSingleRecord, "GET /api/ledger/search": .noSingleRecord,

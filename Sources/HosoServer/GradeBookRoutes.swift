@@ -200,17 +200,20 @@ enum GradeBookRoutes {
             let book = try a.gradeBook(record: id)
             try requireOwnBook(s, book, in: a)
             let csv = try csvFrom(form: form, book: book)
-            let i = book.info
-            let settings = GradeBookSettings(
-                school: i.school, className: i.className, schoolYear: i.schoolYear, subject: i.subject,
-                term: i.term.rawValue, level: i.level.rawValue, grade: i.grade,
-                periodsPerYear: i.periodsPerYear, assessment: i.assessment.rawValue, teacher: i.teacher)
             return try a.importGradeBook(
-                csv: csv, source: "web", header: nil, settings: settings, author: s.user.name,
+                csv: csv, source: "web", header: nil, settings: settings(of: book.info), author: s.user.name,
                 reason: form.value("reason") ?? "nhập điểm trên web / marks entered on the web")
         }
         try await state.audit(actor: s.user.name, action: "write", target: "gradebook:\(id)", detail: result.save.change.rawValue)
         return result
+    }
+
+    /// The settings that re-import into the same book: its class, subject and term, never taken from a file.
+    static func settings(of i: GradeBookInfo) -> GradeBookSettings {
+        GradeBookSettings(
+            school: i.school, className: i.className, schoolYear: i.schoolYear, subject: i.subject,
+            term: i.term.rawValue, level: i.level.rawValue, grade: i.grade,
+            periodsPerYear: i.periodsPerYear, assessment: i.assessment.rawValue, teacher: i.teacher)
     }
 
     /// The current revision signed with the teacher's key (used for this request only, never stored).

@@ -314,6 +314,7 @@ public enum HosoServer {
         WorkbenchRoutes.add(to: routes, state: state)
         StudentImportRoutes.add(to: routes, state: state)
         CustodyRoutes.add(to: routes, state: state)
+        GradeSheetImportRoutes.add(to: routes, state: state)
         VerifyRoutes.add(to: routes, state: state)
         DownloadRoutes.add(to: routes, state: state)
         try OnlineRequestRoutes.add(to: routes, state: state)
@@ -363,7 +364,7 @@ public struct BodyLimits: Sendable {
     func limit(for head: HTTPRequest) -> Int {
         let path = head.path.map { String($0.prefix { $0 != "?" }) } ?? "/"
         if path.hasPrefix("/sync/") { return sync }
-        if ["/digitize", "/api/digitize", "/digitize/replace", "/import/students"].contains(path) { return uploads }
+        if ["/digitize", "/api/digitize", "/digitize/replace", "/import/students", "/my-classes/import"].contains(path) { return uploads }
         if path == "/verify" || path == "/api/verify" { return verify }
         if path == "/api/agent/signatures" { return AgentSigningRoutes.maxSignaturesBody }
         if path == "/online" { return OnlineRequestRoutes.maxBody }

@@ -56,11 +56,7 @@ enum TeacherRoutes {
                 do {
                     try await state.archive.with { a in
                         let csv = try GradeBookRoutes.csvFrom(form: form, book: book)
-                        let i = book.info
-                        let settings = GradeBookSettings(
-                            school: i.school, className: i.className, schoolYear: i.schoolYear, subject: i.subject,
-                            term: i.term.rawValue, level: i.level.rawValue, grade: i.grade, periodsPerYear: i.periodsPerYear,
-                            assessment: i.assessment.rawValue, teacher: i.teacher)
+                        let settings = GradeBookRoutes.settings(of: book.info)
                         if locked {
                             _ = try a.requestGradeBookCorrection(
                                 csv: csv, source: "web", header: nil, settings: settings, author: s.user.displayName, reason: reason ?? "")
@@ -156,6 +152,15 @@ enum TeacherRoutes {
                                             ],
                                             text: c.t(
                                                 "Nhập điểm \(b.subject) \(b.term.label)", "Enter marks: \(b.subject), \(b.term.label)"))
+                                        el(
+                                            "a",
+                                            [
+                                                ("href", "/my-classes/import?id=" + GradeBookRoutes.queryEscape(b.id)),
+                                                ("class", "import-sheet"),
+                                            ],
+                                            text: c.t(
+                                                "Nhập bảng điểm vnEdu \(b.subject) \(b.term.label)",
+                                                "Import a vnEdu sheet: \(b.subject), \(b.term.label)"))
                                     }
                                 }
                             }
@@ -204,6 +209,11 @@ enum TeacherRoutes {
             }
             if done == "saved" {
                 el("p", [("class", "note"), ("id", "saved"), ("role", "status")], text: c.t("Đã lưu điểm.", "The marks were saved."))
+            }
+            if done == "imported" {
+                el(
+                    "p", [("class", "note"), ("id", "imported"), ("role", "status")],
+                    text: c.t("Đã ghi bảng điểm vnEdu vào sổ điểm.", "The vnEdu grade sheet was stored in the grade book."))
             }
             if done == "requested" {
                 el(

@@ -201,6 +201,32 @@ import Testing
         #expect(try a.recordIds(ofType: "grade-book").isEmpty)
     }
 
+    // MARK: Presets
+
+    /// A preset is written by the mapping workflow only: saved, checked by its schema (a title with a line break),
+    /// revised when confirmed again, and refused to a plain record write or revision.
+    @Test func aPresetIsAWorkflowRecord() throws {
+        let a = try archive()
+        var p = ImportPreset(
+            school: "Trường THCS Tân Lập", signature: "stt|ho va ten|ngay sinh", columns: ["stt": "STT", "dateOfBirth": "Ngày\nsinh"],
+            header: ["level": "THCS"])
+        try a.saveImportPreset(p, author: "vanthu")
+        p.columns["fullName"] = "HỌ VÀ TÊN"
+        try a.saveImportPreset(p, author: "vanthu")
+        #expect(try a.importPreset(signature: p.signature, school: p.school) == p)
+        let id = try #require(try a.recordIds(ofType: Archive.importPresetType).first)
+        #expect(try a.history(record: id).count == 2)
+        func code(_ f: () throws -> Void) -> HosoError.Code? {
+            do { try f() } catch let e as HosoError { return e.code } catch { return nil }
+            return nil
+        }
+        let body = try a.current(record: id).1.body
+        #expect(
+            code { try a.createRecord(type: Archive.importPresetType, id: "import-preset/x", body: body, author: "x") } == .workflowRecord)
+        #expect(code { try a.revise(record: id, body: body, author: "x", reason: "x") } == .workflowRecord)
+        #expect(try a.history(record: id).count == 2)
+    }
+
     // MARK: Hostile workbooks
 
     /// Many sheets, a far cell, a sheet that points nowhere: bounded, refused with a place, never a crash.
