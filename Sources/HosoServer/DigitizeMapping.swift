@@ -4,7 +4,7 @@ import HosoKit
 import HosoRecords
 
 /// What the registrar chose on the mapping screen: which column holds each ledger field, and the ledger header.
-struct MappingChoice: Sendable {
+struct MappingChoice: Sendable, Codable, Equatable {
     var columns: [String: String] = [:]
     var header: [String: String] = [:]
 

@@ -58,6 +58,9 @@ enum DigitizeRoutes {
                 if (header["recordId"] ?? "").trimmingCharacters(in: .whitespaces).isEmpty { header["recordId"] = chosen.derivedRecordId }
                 let bytes = try LedgerMappingProposal.mappingJSON(
                     columns: chosen.columns, header: header, sheet: nil, scans: hasScans ? "scans" : nil)
+                // What the registrar chose stays with the batch: a corrected spreadsheet sent after a failed check
+                // is shown with these choices, not a fresh proposal.
+                try write(Array(try JSONEncoder().encode(chosen)), to: base + "/choice.json")
                 try write(bytes, to: dir.mapping)
             }
             return try await check(state: state, context: context, session: s, token: token, reason: form["reason"], chosen: chosen)
@@ -77,7 +80,7 @@ enum DigitizeRoutes {
                 return htmlResponse(page(context, s, report: nil, token: nil, problems: [e], mapping: screen), status: .badRequest)
             }
             try await state.blocking { try replaceLedger(token: token, name: ledger.fileName, bytes: ledger.bytes) }
-            let screen = try await mappingScreen(state: state, token: token, chosen: nil)
+            let screen = try await mappingScreen(state: state, token: token, chosen: lastChoice(token))
             return htmlResponse(page(context, s, report: nil, token: nil, problems: [], mapping: screen))
         }
 
@@ -212,6 +215,14 @@ enum DigitizeRoutes {
     }
 
     /// Puts a corrected spreadsheet in place of the staged one (CSV or XLSX, whichever it is now).
+    /// The mapping the registrar last checked with in this batch, if any (kept by `/digitize/check`).
+    static func lastChoice(_ token: String) -> MappingChoice? {
+        guard let dir = staged(token) else { return nil }
+        let path = (dir.mapping as NSString).deletingLastPathComponent + "/choice.json"
+        guard let data = FileManager.default.contents(atPath: path), data.count <= 64 * 1024 else { return nil }
+        return try? JSONDecoder().decode(MappingChoice.self, from: data)
+    }
+
     static func replaceLedger(token: String, name: String, bytes: [UInt8]) throws {
         guard let dir = staged(token) else { throw gone() }
         let base = (dir.ledger as NSString).deletingLastPathComponent

@@ -85,6 +85,9 @@ import Testing
             ])
             #expect(try await b.request(.post, "/digitize/replace", headers: h2, body: body2).status == .ok)
             #expect(b.lastBody.contains("Sổ gốc 2019 (đã sửa).csv") && Self.batch(b.lastBody) == batch, "\(b.lastBody)")
+            // The registrar's choices from the failed check stay: the serial's column and the header typed.
+            #expect(Self.select(b.lastBody, "serial").contains("value=\"SH\" selected"), "\(b.lastBody)")
+            #expect(b.lastBody.contains("value=\"123/QĐ-PGDĐT\""), "\(b.lastBody)")
             #expect(try await b.post("/digitize/check", Self.headerFields(batch, serial: "SH")).status == .ok)
             #expect(b.lastBody.contains("report PASSED") && b.lastBody.contains("id=\"commit\""), "\(b.lastBody)")
             #expect(try await b.post("/digitize/commit", [("batch", batch)]).status == .ok)
