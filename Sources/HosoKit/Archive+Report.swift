@@ -160,16 +160,19 @@ extension Archive {
         let declared = rows.values.filter { $0.paper != nil }
         district.declared = !declared.isEmpty && rows.values.allSatisfy { $0.paper != nil || $0.ledgers == 0 }
         // The district's shares count only schools that declared their paper: a denominator is never guessed.
+        // With no school declared, the count stands alone (over every school), with no share: "0 not declared"
+        // beside schools that hold ledgers read as if nothing had been digitized.
+        let all = Array(rows.values)
         district.ledgers = .init(
-            digitized: declared.map(\.ledgers).reduce(0, +),
+            digitized: (declared.isEmpty ? all : declared).map(\.ledgers).reduce(0, +),
             paper: declared.isEmpty ? nil : declared.map { $0.paper!.ledgers }.reduce(0, +), target: target)
         let withPages = declared.filter { $0.paper?.pages != nil }
         district.pages = .init(
-            digitized: withPages.map(\.pages).reduce(0, +),
+            digitized: (withPages.isEmpty ? all : withPages).map(\.pages).reduce(0, +),
             paper: withPages.isEmpty ? nil : withPages.map { $0.paper!.pages! }.reduce(0, +), target: target)
         let withEntries = declared.filter { $0.paper?.entries != nil }
         district.entries = .init(
-            digitized: withEntries.map(\.entries).reduce(0, +),
+            digitized: (withEntries.isEmpty ? all : withEntries).map(\.entries).reduce(0, +),
             paper: withEntries.isEmpty ? nil : withEntries.map { $0.paper!.entries! }.reduce(0, +), target: target)
         for s in schools {
             district.ledgersWithConversionRecord += s.ledgersWithConversionRecord
