@@ -64,7 +64,9 @@ extension Archive {
     private func save(_ value: some Encodable, _ path: String) throws {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys]
-        try e.encode(value).write(to: URL(fileURLWithPath: path), options: .atomic)
+        // Drafts are hours of someone's typing: synced and renamed into place, so a power cut leaves the old or the
+        // new file, never an empty one.
+        try writeFileAtomically(Array(try e.encode(value)), to: path, tmpDir: parentDirectory(of: path), mode: 0o600)
     }
 
     private func now() -> String { HosoClock.format(clock.now()) }
@@ -92,7 +94,9 @@ extension Archive {
             })
         try fm.createDirectory(atPath: temp + "/keying", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         try save(ledger, temp + "/ledger.json")
+        for sub in ["originals", "display", "keying", ""] { try fsyncDirectory(temp + (sub.isEmpty ? "" : "/" + sub)) }
         try fm.moveItem(atPath: temp, toPath: workbenchRoot + "/" + id)
+        try fsyncDirectory(workbenchRoot)
         return ledger
     }
 

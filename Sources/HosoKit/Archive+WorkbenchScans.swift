@@ -193,9 +193,8 @@ enum WorkbenchScans {
             }
             let stored = String(format: "%03d", n + 1) + "." + kind.rawValue
             let original = dir + "/originals/" + stored
-            guard fm.createFile(atPath: original, contents: Data(u.bytes), attributes: [.posixPermissions: 0o600]) else {
-                throw HosoError(.ioError, .both("Không ghi được tệp tạm", "Cannot write a temporary file"), location: original)
-            }
+            // The original as sent, synced: it is kept until the ledger is committed, perhaps for days.
+            try writeFileAtomically(u.bytes, to: original, tmpDir: dir + "/originals", mode: 0o600)
             let count = try pageCount(kind, original, name: name, limits: try budget(name))
             if pages.count + count > limits.pages {
                 throw error(.scanTooLarge, name, "quá \(limits.pages) trang", "over \(limits.pages) pages")
