@@ -190,7 +190,11 @@ def teacher_enters_marks_and_signs():
         book_url = d.current_url
         d.find_element(By.ID, "key").send_keys(os.environ["HOSO_OTHER_KEY"])
         d.find_element(By.ID, "key-password").send_keys(PASSWORD)
+        # The book's page carries "Không ký được" for the signing agent's script (data-msg-failed), so the
+        # refusal is read only once the page before the click is gone.
+        before = d.find_element(By.ID, "signature-status")
         d.find_element(By.ID, "sign-submit").click()
+        wait(d, EC.staleness_of(before))
         wait(d, lambda drv: "Không ký được" in drv.page_source)
         assert "Trần Thị Bích Ngọc" in d.page_source and "Nguyễn Văn Toán" in d.page_source, d.page_source[:2000]
         shot(d, "10a-gradebook-wrong-certificate")
