@@ -110,6 +110,14 @@ let package = Package(
             "HosoCore", "HosoPrimitives", "HosoSigning",  // password hashes, tokens, the audit chain's SHA-256
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        // The same accounts, sessions and audit log in the province hub's PostgreSQL, shared by its application servers;
+        // its tests run one suite against both stores (a database per test on HosoTestSupport's shared cluster).
+        .target(name: "HosoPostgresAccounts", dependencies: [
+            "HosoCore", "HosoAccounts", "HosoPostgres", "HosoSigning", .product(name: "PostgresNIO", package: "postgres-nio"),
+        ]),
+        .testTarget(name: "HosoPostgresAccountsTests", dependencies: [
+            "HosoPostgresAccounts", "HosoAccounts", "HosoPostgres", "HosoCore", "HosoTestSupport",
+        ]),
         // The web application: server-rendered screens, the JSON API, sign-in, roles and CSRF.
         .target(name: "HosoServer", dependencies: [
             "HosoKit", "HosoAccounts", "HosoPrimitives", "CHosoSys",

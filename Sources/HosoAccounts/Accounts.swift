@@ -40,6 +40,20 @@ public struct User: Codable, Sendable, Equatable, FetchableRecord, PersistableRe
     /// Set by an admin's reset: the account signs in with the temporary password and may do nothing but choose a
     /// new one (`ServerStore.changeOwnPassword`) until it has.
     public var mustChangePassword: Bool = false
+
+    public init(
+        name: String, displayName: String, role: Role, passwordHash: String, createdAt: String, disabled: Bool,
+        person: String? = nil, mustChangePassword: Bool = false
+    ) {
+        self.name = name
+        self.displayName = displayName
+        self.role = role
+        self.passwordHash = passwordHash
+        self.createdAt = createdAt
+        self.disabled = disabled
+        self.person = person
+        self.mustChangePassword = mustChangePassword
+    }
 }
 
 struct SessionRow: Codable, Sendable, FetchableRecord, PersistableRecord {
@@ -55,4 +69,9 @@ struct SessionRow: Codable, Sendable, FetchableRecord, PersistableRecord {
 public struct Session: Sendable {
     public var user: User
     public var csrf: String
+
+    public init(user: User, csrf: String) {
+        self.user = user
+        self.csrf = csrf
+    }
 }

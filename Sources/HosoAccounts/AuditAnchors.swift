@@ -16,26 +16,16 @@ public struct AuditAnchor: Sendable, Equatable, Codable {
 }
 
 extension ServerStore {
-    /// The chain check, and every anchor against the entry it names: an entry missing (the log was cut) or with
-    /// another hash (rewritten and re-hashed) breaks the log from there.
-    public func checkAuditChain(anchors: [AuditAnchor]) throws -> ChainCheck {
-        var check = try checkAuditChain()
-        let (hashes, last) = try wrap {
+    public func auditHashes(_ seqs: [Int64]) throws -> (hashes: [Int64: String], last: Int64) {
+        try wrap {
             try db.read { db -> ([Int64: String], Int64) in
                 var out = [Int64: String]()
-                for a in anchors {
-                    out[a.seq] = try String.fetchOne(db, sql: "SELECT hash FROM audit WHERE seq = ?", arguments: [a.seq])
+                for seq in seqs {
+                    out[seq] = try String.fetchOne(db, sql: "SELECT hash FROM audit WHERE seq = ?", arguments: [seq])
                 }
                 return (out, try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM audit") ?? 0)
             }
         }
-        for a in anchors where hashes[a.seq] != a.hash {
-            // A cut log breaks at its first missing entry; a rewritten one at the anchor that no longer holds.
-            let broken = hashes[a.seq] == nil ? min(a.seq, last + 1) : a.seq
-            check.intact = false
-            check.firstBroken = min(check.firstBroken ?? broken, broken)
-        }
-        return check
     }
 }
 

@@ -18,10 +18,21 @@ public struct AuditEntry: Codable, Sendable, Equatable, FetchableRecord, Persist
 
     /// SHA-256 over the fields and the previous entry's hash: changing, inserting or removing an earlier entry
     /// breaks every hash after it.
-    static func digest(seq: Int64, at: String, actor: String, action: String, target: String, detail: String, prev: String) -> String {
+    package static func digest(seq: Int64, at: String, actor: String, action: String, target: String, detail: String, prev: String) -> String {
         let enc = JSONEncoder()
         let bytes = (try? enc.encode([String(seq), at, actor, action, target, detail, prev])) ?? Data()
         return SHA256.hex([UInt8](bytes))
+    }
+
+    package init(seq: Int64, at: String, actor: String, action: String, target: String, detail: String, prev: String, hash: String) {
+        self.seq = seq
+        self.at = at
+        self.actor = actor
+        self.action = action
+        self.target = target
+        self.detail = detail
+        self.prev = prev
+        self.hash = hash
     }
 }
 
@@ -42,11 +53,6 @@ extension ServerStore {
             self.target = target
             self.detail = detail
         }
-    }
-
-    /// Appends one entry to the hash-chained log (synced to disk before returning).
-    public func audit(actor: String, action: String, target: String, detail: String = "") throws {
-        try append([AuditItem(at: HosoClock.format(clock.now()), actor: actor, action: action, target: target, detail: detail)])
     }
 
     /// Appends entries in order, in one transaction: one sync to disk for all of them. Returns the last entry's number
@@ -75,7 +81,7 @@ extension ServerStore {
     }
 
     /// The newest entries first, optionally those of one actor.
-    public func auditLog(limit: Int = 200, actor: String? = nil) throws -> [AuditEntry] {
+    public func auditLog(limit: Int, actor: String?) throws -> [AuditEntry] {
         try wrap {
             try db.read { db in
                 var q = AuditEntry.order(Column("seq").desc)
@@ -115,11 +121,7 @@ extension ServerStore {
 
     /// One page of the entries matching `q`, newest first, and how many match in all.
     public func searchAudit(_ q: AuditQuery) throws -> (entries: [AuditEntry], total: Int) {
-        func like(_ text: String) -> String {
-            "%"
-                + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
-                .replacingOccurrences(of: "_", with: "\\_") + "%"
-        }
+        let like = Self.likePattern
         var clauses = [String]()
         var args = StatementArguments()
         if let a = q.actor {
@@ -156,27 +158,22 @@ extension ServerStore {
         public var intact: Bool
         /// The first entry whose hash, link or number does not hold.
         public var firstBroken: Int64?
+
+        public init(entries: Int, intact: Bool, firstBroken: Int64?) {
+            self.entries = entries
+            self.intact = intact
+            self.firstBroken = firstBroken
+        }
     }
 
     /// Re-computes every hash and link of the audit log.
     public func checkAuditChain() throws -> ChainCheck {
         try wrap {
             try db.read { db in
-                var prev = String(repeating: "0", count: 64)
-                var expectedSeq: Int64 = 1
-                var n = 0
+                var walk = AuditChainWalk()
                 let cursor = try AuditEntry.order(Column("seq")).fetchCursor(db)
-                while let e = try cursor.next() {
-                    n += 1
-                    let h = AuditEntry.digest(
-                        seq: e.seq, at: e.at, actor: e.actor, action: e.action, target: e.target, detail: e.detail, prev: e.prev)
-                    if e.seq != expectedSeq || e.prev != prev || e.hash != h {
-                        return ChainCheck(entries: n, intact: false, firstBroken: e.seq)
-                    }
-                    prev = e.hash
-                    expectedSeq += 1
-                }
-                return ChainCheck(entries: n, intact: true, firstBroken: nil)
+                while let e = try cursor.next(), walk.add(e) {}
+                return walk.result
             }
         }
     }

@@ -6,13 +6,11 @@ import HosoSigning
 
 /// The server node's own state, in `server.sqlite` beside (not inside) the archive's objects: accounts, sessions and
 /// the audit log. None of it is an archive object, so it never syncs to another node.
-public final class ServerStore: Sendable {
+public final class ServerStore: ServerStoring {
     public static let fileName = "server.sqlite"
     let db: DatabasePool
     /// Archive time: sessions expire and audit entries are dated by it.
     public let clock: HosoClock
-    /// Sessions last a working day; a new login is needed after that.
-    static let sessionLifetime: TimeInterval = 12 * 3600
     /// Hash cost; lowered only by tests that make many accounts.
     let cost: PasswordHash.Cost
 
@@ -131,7 +129,7 @@ public final class ServerStore: Sendable {
 
     // MARK: - Accounts
 
-    static func validateName(_ name: String) throws {
+    package static func validateName(_ name: String) throws {
         guard name.range(of: #"^[a-z0-9][a-z0-9._-]{1,31}$"#, options: .regularExpression) != nil else {
             throw HosoError(
                 .badUserInput,
@@ -143,7 +141,7 @@ public final class ServerStore: Sendable {
 
     /// The password policy: at least 10 characters, not the account's name (nor containing it), not one of the
     /// passwords guessed first (`CommonPasswords`).
-    static func validatePassword(_ password: String, name: String) throws {
+    package static func validatePassword(_ password: String, name: String) throws {
         guard password.count >= 10 else {
             throw HosoError(.badUserInput, .both("Mật khẩu phải có ít nhất 10 ký tự", "The password must have at least 10 characters"))
         }
@@ -161,7 +159,7 @@ public final class ServerStore: Sendable {
     }
 
     @discardableResult
-    public func addUser(name: String, displayName: String, role: Role, password: String, person: String? = nil) throws -> User {
+    public func addUser(name: String, displayName: String, role: Role, password: String, person: String?) throws -> User {
         try Self.validateName(name)
         try Self.validatePassword(password, name: name)
         let user = User(
@@ -170,9 +168,7 @@ public final class ServerStore: Sendable {
             person: person.flatMap { $0.isEmpty ? nil : $0 })
         try wrap {
             try db.write { db in
-                if try User.fetchOne(db, key: name) != nil {
-                    throw HosoError(.userExists, .both("Đã có tài khoản này", "This account already exists"), location: name)
-                }
+                if try User.fetchOne(db, key: name) != nil { throw Self.exists(name) }
                 try user.insert(db)
             }
         }
@@ -199,9 +195,7 @@ public final class ServerStore: Sendable {
         let hash = try PasswordHash.make(password, cost: cost)
         try wrap {
             try db.write { db in
-                guard var u = try User.fetchOne(db, key: name) else {
-                    throw HosoError(.userNotFound, .both("Không có tài khoản này", "No such account"), location: name)
-                }
+                guard var u = try User.fetchOne(db, key: name) else { throw Self.notFound(name) }
                 u.passwordHash = hash
                 if let mustChange { u.mustChangePassword = mustChange }
                 try u.update(db)
@@ -219,25 +213,13 @@ public final class ServerStore: Sendable {
     /// The account's own change after a reset (or any time): the current password again, a new one that differs from
     /// it. Clears the forced change; the account's other sessions end, the one asking keeps `keep` (a token).
     public func changeOwnPassword(name: String, current: String, new: String, keep token: String?) throws {
-        guard try authenticate(name: name, password: current) != nil else {
-            throw HosoError(
-                .badUserInput, .both("Mật khẩu hiện tại không đúng", "The current password is wrong"), location: "current")
-        }
-        guard current != new else {
-            throw HosoError(
-                .badUserInput, .both("Mật khẩu mới phải khác mật khẩu hiện tại", "The new password must differ from the current one"),
-                location: "new")
-        }
-        do { try Self.validatePassword(new, name: name) } catch let e as HosoError {
-            throw HosoError(e.code, e.message, location: "new")
-        }
+        try Self.validateOwnChange(
+            name: name, current: current, new: new, authenticated: try authenticate(name: name, password: current) != nil)
         let hash = try PasswordHash.make(new, cost: cost)
         let keep = token.map(Self.tokenHash) ?? ""
         try wrap {
             try db.write { db in
-                guard var u = try User.fetchOne(db, key: name) else {
-                    throw HosoError(.userNotFound, .both("Không có tài khoản này", "No such account"), location: name)
-                }
+                guard var u = try User.fetchOne(db, key: name) else { throw Self.notFound(name) }
                 u.passwordHash = hash
                 u.mustChangePassword = false
                 try u.update(db)
@@ -261,9 +243,7 @@ public final class ServerStore: Sendable {
     public func setPerson(name: String, person: String?) throws {
         try wrap {
             try db.write { db in
-                guard var u = try User.fetchOne(db, key: name) else {
-                    throw HosoError(.userNotFound, .both("Không có tài khoản này", "No such account"), location: name)
-                }
+                guard var u = try User.fetchOne(db, key: name) else { throw Self.notFound(name) }
                 u.person = person.flatMap { $0.isEmpty ? nil : $0 }
                 try u.update(db)
                 try SessionRow.filter(Column("userName") == name).deleteAll(db)
@@ -274,9 +254,7 @@ public final class ServerStore: Sendable {
     public func setDisabled(name: String, _ disabled: Bool) throws {
         try wrap {
             try db.write { db in
-                guard var u = try User.fetchOne(db, key: name) else {
-                    throw HosoError(.userNotFound, .both("Không có tài khoản này", "No such account"), location: name)
-                }
+                guard var u = try User.fetchOne(db, key: name) else { throw Self.notFound(name) }
                 u.disabled = disabled
                 try u.update(db)
                 if disabled { try SessionRow.filter(Column("userName") == name).deleteAll(db) }
@@ -314,7 +292,7 @@ public final class ServerStore: Sendable {
 
     /// The session of a cookie, if it is neither expired nor unused for `idleTimeout` seconds. A use marks it seen,
     /// written at most once every `touchInterval` so that requests stay reads.
-    public func session(token: String, idleTimeout: TimeInterval = .infinity) throws -> Session? {
+    public func session(token: String, idleTimeout: TimeInterval) throws -> Session? {
         let now = clock.now().timeIntervalSince1970
         let hash = Self.tokenHash(token)
         let found = try wrap {
@@ -354,12 +332,7 @@ public final class ServerStore: Sendable {
         return session
     }
 
-    /// How stale a session's last use may be before it is written again: the idle timeout is minutes, not seconds.
-    static let touchInterval: TimeInterval = 60
-
     public func endSession(token: String) throws {
         _ = try wrap { try db.write { try SessionRow.deleteOne($0, key: Self.tokenHash(token)) } }
     }
-
-    static func tokenHash(_ token: String) -> String { SHA256.hex(Array(token.utf8)) }
 }

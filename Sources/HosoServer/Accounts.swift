@@ -22,13 +22,13 @@ final class AuditLog: Sendable {
         var writing = false
     }
 
-    let store: ServerStore
+    let store: any ServerStoring
     let pool: BlockingPool
     /// Fixes each batch's last entry in the archive's transparency log (so the log cannot be cut or re-hashed quietly).
     let anchor: (@Sendable (AuditAnchor) throws -> Void)?
     private let queue = Mutex(Waiting())
 
-    init(store: ServerStore, pool: BlockingPool, anchor: (@Sendable (AuditAnchor) throws -> Void)? = nil) {
+    init(store: any ServerStoring, pool: BlockingPool, anchor: (@Sendable (AuditAnchor) throws -> Void)? = nil) {
         self.store = store
         self.pool = pool
         self.anchor = anchor
@@ -73,12 +73,12 @@ final class AuditLog: Sendable {
 /// `window`; an address after `addressLimit`, set high enough that an office behind one address (a proxy not
 /// declared with `--trusted-proxy`) is not locked out by one person's typos.
 final class LoginThrottle: Sendable {
-    let store: ServerStore
+    let store: any ServerStoring
     let accountLimit: Int
     let addressLimit: Int
     let window: TimeInterval
 
-    init(store: ServerStore, accountLimit: Int = 5, addressLimit: Int = 50, window: TimeInterval = 15 * 60) {
+    init(store: any ServerStoring, accountLimit: Int = 5, addressLimit: Int = 50, window: TimeInterval = 15 * 60) {
         self.store = store
         self.accountLimit = accountLimit
         self.addressLimit = addressLimit

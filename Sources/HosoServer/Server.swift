@@ -45,6 +45,9 @@ public struct ServerConfig: Sendable {
     public var online = OnlineLimits()
     /// A machine reader of page scans for the keying workbench (`WorkbenchRoutes`); nil hides its button.
     public var pagePrefiller: (any PagePrefiller)? = nil
+    /// Accounts, sessions and the access log kept elsewhere than the archive's `server.sqlite`: the province hub's
+    /// `PostgresServerStore`, shared by its application servers. Nil: `server.sqlite` (schools, districts).
+    public var accounts: (any ServerStoring)? = nil
 
     public init(
         archivePath: String, officeIdentity: SigningIdentity? = nil, timestamp: TimestampSource? = nil,
@@ -148,7 +151,7 @@ final class SessionCache: Sendable {
 /// Everything a request handler needs, shared by all requests.
 final class ServerState: Sendable {
     let config: ServerConfig
-    let store: ServerStore
+    let store: any ServerStoring
     let archive: ArchiveAccess
     let pool: BlockingPool
     let auditLog: AuditLog
@@ -173,7 +176,8 @@ final class ServerState: Sendable {
         }
         publicArchive = ArchiveAccess(opened, pool: publicPool.threads)
         publicRate = RateLimiter(limits: config.publicChecks)
-        store = try ServerStore(path: config.archivePath + "/" + ServerStore.fileName, clock: config.clock, cost: config.passwordCost)
+        store = try config.accounts
+            ?? ServerStore(path: config.archivePath + "/" + ServerStore.fileName, clock: config.clock, cost: config.passwordCost)
         auditLog = AuditLog(store: store, pool: pool) { try opened.anchorAuditLog(seq: $0.seq, hash: $0.hash) }
         throttle = LoginThrottle(store: store, addressLimit: config.loginAddressLimit)
     }
@@ -202,7 +206,7 @@ final class ServerState: Sendable {
 
     /// Work on the server's own database (accounts, sessions), on the blocking pool. Anything done here may end a
     /// session or change an account, so the session cache starts again after it.
-    func db<T: Sendable>(_ body: @escaping @Sendable (ServerStore) throws -> T) async throws -> T {
+    func db<T: Sendable>(_ body: @escaping @Sendable (any ServerStoring) throws -> T) async throws -> T {
         let store = store
         defer { sessions.clear() }
         return try await pool.run { try body(store) }
