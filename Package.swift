@@ -116,7 +116,9 @@ let package = Package(
             "HosoCore", "HosoAccounts", "HosoPostgres", "HosoSigning", .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),
         .testTarget(name: "HosoPostgresAccountsTests", dependencies: [
-            "HosoPostgresAccounts", "HosoAccounts", "HosoPostgres", "HosoCore", "HosoTestSupport",
+            "HosoPostgresAccounts", "HosoAccounts", "HosoPostgres", "HosoCore", "HosoServer", "HosoTestSupport",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),  // two servers' routers on one database
+            .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
         // The web application: server-rendered screens, the JSON API, sign-in, roles and CSRF.
         .target(name: "HosoServer", dependencies: [

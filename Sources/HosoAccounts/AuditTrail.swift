@@ -18,7 +18,9 @@ public struct AuditEntry: Codable, Sendable, Equatable, FetchableRecord, Persist
 
     /// SHA-256 over the fields and the previous entry's hash: changing, inserting or removing an earlier entry
     /// breaks every hash after it.
-    package static func digest(seq: Int64, at: String, actor: String, action: String, target: String, detail: String, prev: String) -> String {
+    package static func digest(
+        seq: Int64, at: String, actor: String, action: String, target: String, detail: String, prev: String
+    ) -> String {
         let enc = JSONEncoder()
         let bytes = (try? enc.encode([String(seq), at, actor, action, target, detail, prev])) ?? Data()
         return SHA256.hex([UInt8](bytes))

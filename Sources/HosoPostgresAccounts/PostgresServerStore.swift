@@ -333,7 +333,9 @@ public final class PostgresServerStore: ServerStoring {
             let last = try c.query("SELECT seq, hash FROM hoso_audit ORDER BY seq DESC LIMIT 1").first?.decode((Int64, String).self)
             var seq = last?.0 ?? 0
             var prev = last?.1 ?? String(repeating: "0", count: 64)
-            var seqs = [Int64](), prevs = [String](), hashes = [String]()
+            var seqs = [Int64]()
+            var prevs = [String]()
+            var hashes = [String]()
             for i in items {
                 seq += 1
                 let h = AuditEntry.digest(

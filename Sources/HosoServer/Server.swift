@@ -176,7 +176,8 @@ final class ServerState: Sendable {
         }
         publicArchive = ArchiveAccess(opened, pool: publicPool.threads)
         publicRate = RateLimiter(limits: config.publicChecks)
-        store = try config.accounts
+        store =
+            try config.accounts
             ?? ServerStore(path: config.archivePath + "/" + ServerStore.fileName, clock: config.clock, cost: config.passwordCost)
         auditLog = AuditLog(store: store, pool: pool) { try opened.anchorAuditLog(seq: $0.seq, hash: $0.hash) }
         throttle = LoginThrottle(store: store, addressLimit: config.loginAddressLimit)

@@ -181,7 +181,7 @@ struct LogVerify: ParsableCommand {
 /// One access-log entry written by the CLI (`hoso user …`), anchored in the archive's transparency log as the server
 /// anchors its own, so the CLI's entries are covered too.
 func anchoredAudit(
-    _ global: GlobalOptions, _ store: ServerStore, actor: String, action: String, target: String, detail: String = ""
+    _ global: GlobalOptions, _ store: any ServerStoring, actor: String, action: String, target: String, detail: String = ""
 )
     throws
 {
