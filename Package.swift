@@ -116,7 +116,7 @@ let package = Package(
             "HosoCore", "HosoAccounts", "HosoPostgres", "HosoSigning", .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),
         .testTarget(name: "HosoPostgresAccountsTests", dependencies: [
-            "HosoPostgresAccounts", "HosoAccounts", "HosoPostgres", "HosoCore", "HosoServer", "HosoTestSupport",
+            "HosoPostgresAccounts", "HosoAccounts", "HosoPostgres", "HosoCore", "HosoKit", "HosoServer", "HosoTestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),  // two servers' routers on one database
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
