@@ -117,7 +117,7 @@ final class ArchiveAccess: Sendable {
 /// Sessions found in the last second, by cookie value. Every request with a cookie looked its session up in SQLite
 /// (an eighth of a search's CPU, perf on bench-web); a second's reuse removes most of that. Signing out, disabling
 /// an account or changing a password on this server empties it at once; the same done by `hoso user` in another
-/// process takes effect within the second.
+/// process, or by another of the hub's servers on the shared accounts database, takes effect within the second.
 final class SessionCache: Sendable {
     static let lifetime: TimeInterval = 1
     static let limit = 10_000

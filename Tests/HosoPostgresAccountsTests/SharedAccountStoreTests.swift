@@ -19,11 +19,18 @@ func twoServers(time: TestTime = TestTime(), _ body: (PostgresServerStore, Postg
 
 @Suite struct SharedAccountStoreTests {
     @Test func aSessionStartedOnOneServerHoldsOnTheOtherAndEndsOnBoth() throws {
-        try twoServers { a, b, _ in
+        try twoServers { a, b, url in
             let u = try a.addUser(name: "co.ha", displayName: "Cô Hà", role: .clerk, password: goodPassword)
             #expect(try b.authenticate(name: "co.ha", password: goodPassword)?.name == "co.ha")
             let (token, session) = try a.startSession(for: u)
             #expect(try b.session(token: token, idleTimeout: 1800)?.csrf == session.csrf)
+            // Only the cookie's SHA-256 is in the database; the password only as its scrypt hash.
+            let client = try BlockingPostgresClient(url)
+            defer { client.close() }
+            let stored = try client.query("SELECT token_hash FROM hoso_sessions").map { try $0.decode(String.self) }
+            #expect(stored == [ServerStore.tokenHash(token)] && !stored.contains(token))
+            let hash = try client.query("SELECT password_hash FROM hoso_users").first?.decode(String.self)
+            #expect(hash == u.passwordHash && hash?.contains(goodPassword) == false)
             try b.endSession(token: token)
             #expect(try a.session(token: token) == nil)
             // A password changed on one ends the sessions held through the other.
