@@ -46,7 +46,8 @@ public struct ServerConfig: Sendable {
     /// A machine reader of page scans for the keying workbench (`WorkbenchRoutes`); nil hides its button.
     public var pagePrefiller: (any PagePrefiller)? = nil
     /// Accounts, sessions and the access log kept elsewhere than the archive's `server.sqlite`: the province hub's
-    /// `PostgresServerStore`, shared by its application servers. Nil: `server.sqlite` (schools, districts).
+    /// `PostgresServerStore`, shared by its application servers, made with this config's clock and password cost.
+    /// Nil: `server.sqlite` (schools, districts).
     public var accounts: (any ServerStoring)? = nil
 
     public init(
