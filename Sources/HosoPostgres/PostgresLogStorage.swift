@@ -228,7 +228,8 @@ final class PostgresLogSnapshot: LogSnapshot {
 
     static func checked(_ b: ByteBuffer, _ i: UInt64, _ location: String) throws -> [UInt8] {
         guard b.readableBytes <= LogStore.maxEntrySize else {
-            throw HosoError(.logCorrupt, .both("Mục nhật ký \(i) quá lớn", "Log entry \(i) is too large"), location: location + "_entries/\(i)")
+            throw HosoError(
+                .logCorrupt, .both("Mục nhật ký \(i) quá lớn", "Log entry \(i) is too large"), location: location + "_entries/\(i)")
         }
         return Array(b.readableBytesView)
     }

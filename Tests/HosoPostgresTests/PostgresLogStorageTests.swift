@@ -126,8 +126,10 @@ func events(_ n: Int, tag: String = "e") -> [[UInt8]] { (0..<n).map { Array("{\"
         let witness = LogTestKey(secret: Array("office".utf8), keyName: "hoso.node/phong")
         let cosigned = try Cosignature.add(to: latest.note, body: parsed.text, signer: witness, time: 1_765_000_000)
         #expect(try Cosignature.time(in: cosigned, witness: witness, location: latest.path) == 1_765_000_000)
-        #expect(ProofCheck.inclusion(leaf: h.leaf(data[4]), index: 4, proof: try r.inclusionProof(index: 4, size: 21),
-                                     checkpoint: latest.note, verifier: key))
+        #expect(
+            ProofCheck.inclusion(
+                leaf: h.leaf(data[4]), index: 4, proof: try r.inclusionProof(index: 4, size: 21),
+                checkpoint: latest.note, verifier: key))
         let v = try t.store.verifyAll(verifier: key)
         #expect(v.size == 21 && v.root == parsed.root && v.checkpoints == 6)
         #expect(logErrorCode { _ = try t.store.verifyAll(verifier: LogTestKey(secret: [1])) } == .logCheckpointInvalid)
@@ -142,7 +144,9 @@ func events(_ n: Int, tag: String = "e") -> [[UInt8]] { (0..<n).map { Array("{\"
         // A writer that read the head before the other's append names it: refused, nothing written.
         let h = TreeHasher()
         let leaf = h.leaf([9])
-        #expect(logErrorCode { try t.store.storage.append([[9]], records: [leaf], from: stale, to: LogHead(size: 4, sequence: 2)) } == .logHeadMoved)
+        #expect(
+            logErrorCode { try t.store.storage.append([[9]], records: [leaf], from: stale, to: LogHead(size: 4, sequence: 2)) }
+                == .logHeadMoved)
         #expect(logErrorCode { _ = try t.store.storage.storeCheckpoint([1], size: 3, from: stale) } == .logHeadMoved)
         #expect(try t.store.head() == LogHead(size: 5, sequence: 2))
         #expect(try t.store.checkpointSizes().isEmpty)
