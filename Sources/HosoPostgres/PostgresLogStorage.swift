@@ -27,7 +27,7 @@ public final class PostgresLogStorage: LogStorage {
     /// The schema, as named steps (see `PostgresMigration`).
     public static let migrations: [PostgresMigration] = [
         PostgresMigration(
-            "log-1",
+            "transparency-log-1",
             [
                 """
                 CREATE TABLE hoso_log_entries (
@@ -178,7 +178,7 @@ struct PostgresCheckpoints: LogCheckpoints {
     func checkpointSizes() throws -> [UInt64] {
         let rows = try storage.client.query(
             "SELECT size FROM hoso_log_checkpoints WHERE size <= \(bound ?? Int64.max) ORDER BY size")
-        return try rows.map { UInt64(try $0.decode(Int64.self)) }
+        return try rows.map { UInt64(try logDecode($0, Int64.self, storage.location)) }
     }
 
     func checkpoint(size: UInt64) throws -> LogStore.StoredCheckpoint {
@@ -187,7 +187,7 @@ struct PostgresCheckpoints: LogCheckpoints {
         guard let row = rows.first else {
             throw HosoError(.logTruncated, .both("Thiếu điểm kiểm của nhật ký", "A checkpoint of the log is missing"), location: path)
         }
-        let note = try row.decode(ByteBuffer.self)
+        let note = try logDecode(row, ByteBuffer.self, path)
         guard note.readableBytes <= Checkpoint.maxNoteSize else {
             throw HosoError(.logCheckpointInvalid, .both("Điểm kiểm quá lớn", "The checkpoint is too large"), location: path)
         }
@@ -223,7 +223,7 @@ final class PostgresLogSnapshot: LogSnapshot {
     func entry(_ i: UInt64) throws -> [UInt8] {
         let rows = try client.query("SELECT bytes FROM hoso_log_entries WHERE n = \(Int64(i))")
         guard let row = rows.first else { throw missing("mục", "entries/\(i)") }
-        return try Self.checked(try row.decode(ByteBuffer.self), i, location)
+        return try Self.checked(try logDecode(row, ByteBuffer.self, location), i, location)
     }
 
     static func checked(_ b: ByteBuffer, _ i: UInt64, _ location: String) throws -> [UInt8] {
@@ -242,7 +242,7 @@ final class PostgresLogSnapshot: LogSnapshot {
                    (SELECT length(bytes) FROM hoso_log_entries WHERE n = \(Int64(i)))::bigint
             FROM hoso_log_entries WHERE n <= \(Int64(i))
             """)
-        guard let row = rows.first, case let (start, length?) = try row.decode((Int64, Int64?).self) else {
+        guard let row = rows.first, case let (start, length?) = try logDecode(row, (Int64, Int64?).self, location) else {
             throw missing("mục", "entries/\(i)")
         }
         return UInt64(start)..<UInt64(start + length)
@@ -251,7 +251,7 @@ final class PostgresLogSnapshot: LogSnapshot {
     func record(_ position: UInt64) throws -> LogHash {
         let rows = try client.query("SELECT hash FROM hoso_log_tree WHERE pos = \(Int64(position))")
         guard let row = rows.first else { throw missing("nút cây", "tree/\(position)") }
-        return try Self.hash(try row.decode(ByteBuffer.self), position, location)
+        return try Self.hash(try logDecode(row, ByteBuffer.self, location), position, location)
     }
 
     static func hash(_ b: ByteBuffer, _ position: UInt64, _ location: String) throws -> LogHash {
@@ -290,7 +290,7 @@ final class PostgresLogScanner: LogScanner {
                 "SELECT n, bytes FROM hoso_log_entries WHERE n >= \(Int64(nextEntryRow)) AND n < \(Int64(stop)) ORDER BY n")
             entries = []
             for (k, row) in rows.enumerated() {
-                let (n, b) = try row.decode((Int64, ByteBuffer).self)
+                let (n, b) = try logDecode(row, (Int64, ByteBuffer).self, snapshot.location)
                 let want = nextEntryRow + UInt64(k)
                 guard n == Int64(want) else { throw snapshot.missing("mục", "entries/\(want)") }
                 entries.append(try PostgresLogSnapshot.checked(b, want, snapshot.location))
@@ -310,7 +310,7 @@ final class PostgresLogScanner: LogScanner {
                 "SELECT pos, hash FROM hoso_log_tree WHERE pos >= \(Int64(nextRecordRow)) AND pos < \(Int64(stop)) ORDER BY pos")
             records = []
             for (k, row) in rows.enumerated() {
-                let (p, b) = try row.decode((Int64, ByteBuffer).self)
+                let (p, b) = try logDecode(row, (Int64, ByteBuffer).self, snapshot.location)
                 let want = nextRecordRow + UInt64(k)
                 guard p == Int64(want) else { throw snapshot.missing("nút cây", "tree/\(want)") }
                 records.append(try PostgresLogSnapshot.hash(b, want, snapshot.location))
@@ -321,5 +321,18 @@ final class PostgresLogScanner: LogScanner {
         }
         defer { recordAt += 1 }
         return records[recordAt]
+    }
+}
+
+/// A row of the log's tables decoded, or LOG_CORRUPT naming the table (the schema's types make this damage, not a bug).
+func logDecode<T>(_ row: PostgresRow, _: T.Type, _ location: String) throws -> T where T: PostgresDecodable {
+    do { return try row.decode(T.self) } catch {
+        throw HosoError(.logCorrupt, .both("Dòng nhật ký không đọc được", "A log row is unreadable"), location: location, cause: "\(error)")
+    }
+}
+
+func logDecode<A: PostgresDecodable, B: PostgresDecodable>(_ row: PostgresRow, _: (A, B).Type, _ location: String) throws -> (A, B) {
+    do { return try row.decode((A, B).self) } catch {
+        throw HosoError(.logCorrupt, .both("Dòng nhật ký không đọc được", "A log row is unreadable"), location: location, cause: "\(error)")
     }
 }
