@@ -252,6 +252,24 @@ func events(_ n: Int, tag: String = "e") -> [[UInt8]] { (0..<n).map { Array("{\"
         holder.close()
     }
 
+    @Test func aReaderKeepsItsSnapshotWhileAnotherServerAppends() throws {
+        let t = try LogUnderTest(.postgres)
+        let key = LogTestKey()
+        try t.store.append(events(5), sequence: 1)
+        try t.store.writeCheckpoint(origin: key.keyName, time: "t1", signer: key)
+        let r = try t.store.reader()
+        let root = try r.root()
+        let other = LogStore(storage: PostgresLogStorage(client: try BlockingPostgresClient(t.url)))
+        try other.append(events(4, tag: "later"), sequence: 2)
+        try other.writeCheckpoint(origin: key.keyName, time: "t2", signer: key)
+        // The rows and the checkpoint added since are not seen through the old reader: its head bounds every read.
+        #expect(r.size == 5 && r.head.checkpoint == 5)
+        #expect(try r.root() == root && r.root(size: 5) == root)
+        #expect(try r.snapshot.checkpointSizes() == [5])
+        #expect(try t.store.checkpointSizes() == [5, 9])
+        #expect(try t.store.verifyAll(verifier: key).checkpoints == 2)
+    }
+
     @Test func damageInTheTablesIsFound() throws {
         let t = try LogUnderTest(.postgres)
         let key = LogTestKey()
