@@ -23,6 +23,12 @@ public final class LogReader: SubtreeSource {
         return try snapshot.entry(i)
     }
 
+    /// Every entry in order, read in large pieces (a file's blocks, a page of rows), not one read per entry.
+    public func forEachEntry(_ body: (UInt64, [UInt8]) throws -> Void) throws {
+        let scan = try snapshot.scanner()
+        for i in 0..<size { try body(i, try scan.nextEntry(i)) }
+    }
+
     /// The stored leaf hash of entry `i`.
     public func leafHash(_ i: UInt64) throws -> LogHash { try subtree(level: 0, index: i) }
 

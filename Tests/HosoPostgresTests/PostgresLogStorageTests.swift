@@ -113,6 +113,12 @@ func events(_ n: Int, tag: String = "e") -> [[UInt8]] { (0..<n).map { Array("{\"
                 #expect(ProofCheck.consistency(oldSize: m, oldRoot: try r.root(size: m), newSize: n, newRoot: root, proof: c))
             }
         }
+        var scanned = [[UInt8]]()
+        try r.forEachEntry { i, bytes in
+            #expect(i == UInt64(scanned.count))
+            scanned.append(bytes)
+        }
+        #expect(scanned == data)
         let start = UInt64(data[0..<7].reduce(0) { $0 + $1.count })
         #expect(try r.range(of: 7) == start..<(start + UInt64(data[7].count)))
         #expect(logErrorCode { _ = try r.entry(21) } == .logBadRequest)
