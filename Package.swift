@@ -92,7 +92,7 @@ let package = Package(
         // The province hub on PostgreSQL: connections from a postgres:// URL, a blocking bridge for hoso's synchronous
         // code, errors as HosoError codes, and the content-addressed object store in tables.
         .target(name: "HosoPostgres", dependencies: [
-            "HosoCore", "HosoPrimitives", "HosoStore",
+            "HosoCore", "HosoPrimitives", "HosoStore", "HosoLog",
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

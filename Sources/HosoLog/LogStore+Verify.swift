@@ -19,38 +19,31 @@ extension LogStore {
         verifier: NoteVerifier?, entry: (UInt64, [UInt8]) throws -> Void = { _, _ in }
     ) throws -> LogVerification {
         let reader = try reader()
-        let checkpoints = try checkedCheckpoints(verifier: verifier, logSize: reader.size)
+        let snapshot = reader.snapshot
+        let checkpoints = try checkedCheckpoints(snapshot, verifier: verifier, logSize: reader.size)
         if reader.head.checkpoint > 0 && !checkpoints.contains(where: { $0.size == reader.head.checkpoint }) {
             throw HosoError(
                 .logCheckpointInvalid,
                 .both(
                     "Thiếu điểm kiểm \(reader.head.checkpoint) mà đầu nhật ký ghi nhận (đã bị xóa?)",
                     "Checkpoint \(reader.head.checkpoint), which the log head records, is missing (deleted?)"),
-                location: checkpointPath(reader.head.checkpoint))
+                location: snapshot.checkpointLocation(reader.head.checkpoint))
         }
         var wanted = checkpoints.makeIterator()
         var next = wanted.next()
         let hasher = TreeHasher()
         var range = CompactRange(size: 0, peaks: [])
-        func open(_ path: String) throws -> LogFile? { reader.size > 0 ? try LogFile(path, writable: false) : nil }
-        var data = SequentialReader(file: try open(dataPath), limit: reader.dataSize)
-        var tree = SequentialReader(file: try open(treePath), limit: TreeLayout.records(forSize: reader.size) * 32)
-        var index = SequentialReader(file: try open(indexPath), limit: reader.size * 8)
+        let scan = try snapshot.scanner()
         var treeBad = false
         while let cp = next, cp.size == 0 {
-            guard cp.root == .emptyTree else { throw rootMismatch(cp) }
+            guard cp.root == .emptyTree else { throw rootMismatch(cp, snapshot) }
             next = wanted.next()
         }
         for i in 0..<reader.size {
-            let end = try index.u64()
-            guard end >= data.position, end - data.position <= UInt64(Self.maxEntrySize), end <= reader.dataSize else {
-                throw HosoError(
-                    .logCorrupt, .both("Chỉ mục nhật ký sai ở mục \(i)", "The log index is wrong at entry \(i)"), location: "entry \(i)")
-            }
-            let bytes = try data.take(Int(end - data.position))
+            let bytes = try scan.nextEntry(i)
             try entry(i, bytes)
             range.append(hasher.leaf(bytes), hasher: hasher) { h in
-                if let stored = try? tree.hash(), stored == h { return }
+                if let stored = try? scan.nextRecord(), stored == h { return }
                 treeBad = true
             }
             if treeBad {
@@ -60,7 +53,7 @@ extension LogStore {
                     location: "entry \(i)")
             }
             while let cp = next, cp.size == i + 1 {
-                guard range.root(hasher: hasher) == cp.root else { throw rootMismatch(cp) }
+                guard range.root(hasher: hasher) == cp.root else { throw rootMismatch(cp, snapshot) }
                 next = wanted.next()
             }
         }
@@ -68,21 +61,21 @@ extension LogStore {
             size: reader.size, root: range.root(hasher: hasher), checkpoints: checkpoints.count, latest: checkpoints.last)
     }
 
-    private func rootMismatch(_ cp: Checkpoint) -> HosoError {
+    private func rootMismatch(_ cp: Checkpoint, _ snapshot: any LogSnapshot) -> HosoError {
         HosoError(
             .logCheckpointInvalid,
             .both(
                 "Điểm kiểm \(cp.size): gốc đã ký khác gốc tính lại từ nhật ký",
                 "Checkpoint \(cp.size): the signed root differs from the root recomputed from the log"),
-            location: checkpointPath(cp.size))
+            location: snapshot.checkpointLocation(cp.size))
     }
 
     /// Every stored checkpoint parsed and verified, ascending, with the chain between them checked.
-    func checkedCheckpoints(verifier: NoteVerifier?, logSize: UInt64) throws -> [Checkpoint] {
+    func checkedCheckpoints(_ cps: any LogCheckpoints, verifier: NoteVerifier?, logSize: UInt64) throws -> [Checkpoint] {
         var out = [Checkpoint]()
         var previous: StoredCheckpoint?
-        for size in try checkpointSizes() {
-            let stored = try checkpoint(size: size)
+        for size in try cps.checkpointSizes() {
+            let stored = try cps.checkpoint(size: size)
             let cp = try Checkpoint.parse(stored.note, verifier: verifier, location: stored.path)
             func bad(_ vi: String, _ en: String) -> HosoError { HosoError(.logCheckpointInvalid, .both(vi, en), location: stored.path) }
             guard cp.size == size else {

@@ -574,6 +574,7 @@ extension Wording {
         "LOG_ENTRY_MISMATCH": .both("Một mục nhật ký không khớp với dữ liệu.", "A log entry does not match the data."),
         "LOG_ENTRY_NOT_FOUND": .both("Không có mục nhật ký này.", "There is no such log entry."),
         "LOG_FORK": .both("Nhật ký đã tách thành hai nhánh khác nhau.", "The log has split into two histories."),
+        "LOG_HEAD_MOVED": .both("Nhật ký vừa được ghi tiếp ở nơi khác; hãy thử lại.", "The log was just extended elsewhere; try again."),
         "LOG_ROLLBACK": .both("Nhật ký đã bị quay về bản cũ.", "The log was put back to an older copy."),
         "LOG_TRUNCATED": .both("Nhật ký bị cắt cụt.", "The log is cut short."),
         // Custody of ledgers and school history
