@@ -76,7 +76,7 @@ import Glibc
         #expect(socket.socketDirectory == "/var/run/postgresql" && socket.host == nil && socket.port == 5433)
         let query = try PostgresURL("postgres:///hoso?host=/tmp/pg&port=7000&user=app")
         #expect(query.socketDirectory == "/tmp/pg" && query.port == 7000 && query.user == "app" && query.database == "hoso")
-        #expect(query.configuration.unixSocketPath == "/tmp/pg/.s.PGSQL.7000")
+        #expect(try query.configuration().unixSocketPath == "/tmp/pg/.s.PGSQL.7000")
         for bad in ["mysql://x", "postgres://h:99999/db", "postgres://h/db?sslmode=require", "postgres://%zz@h/db", "postgres://h/a/b"] {
             #expect(throws: HosoError(.postgresURLInvalid, .both("", "")), "\(bad)") { try PostgresURL(bad) }
         }
