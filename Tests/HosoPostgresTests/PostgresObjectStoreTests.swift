@@ -1,5 +1,6 @@
 import Foundation
 import HosoCore
+import HosoHub
 import HosoPostgres
 import HosoStore
 import HosoTestSupport
@@ -106,6 +107,14 @@ import Glibc
         try store.migrate()
         let bytes = noise((1 << 20) * 2 + 5, seed: 11)
         let (obj, _) = try store.put(bytes, kind: .copy)
+        // What `hoso hub status` shows an operator: the primary with its synchronous standby, the standby streaming,
+        // the index's steps not yet applied (only the store migrated here).
+        let before = try HubStatus.read(client: primary, schema: .province)
+        #expect(before.role == "primary" && before.synchronousStandbyNames == PostgresCluster.standbyName)
+        #expect(before.standbys.map(\.name) == [PostgresCluster.standbyName] && before.standbys.first?.syncState == "sync")
+        #expect(before.pendingMigrations == ["index-1"])
+        let standbyStatus = try HubStatus.read(client: standby, schema: .province)
+        #expect(standbyStatus.role == "standby" && standbyStatus.receiving == true && standbyStatus.replayDelaySeconds != nil)
 
         try pg.killPrimary()
         #expect(throws: HosoError(.postgresUnreachable, .both("", ""))) { try primary.query("SELECT 1") }
@@ -115,6 +124,7 @@ import Glibc
         // The promoted standby takes writes.
         let (next, isNew) = try promoted.put(Array("after the failover".utf8), kind: .copy)
         #expect(try isNew && promoted.contains(next.id))
+        #expect(try HubStatus.read(client: standby, schema: .province).role == "primary")
     }
 
     @Test func unixSocketURLsReachTheServer() throws {
@@ -164,5 +174,37 @@ import Glibc
         // A URL that is no URL is the caller's mistake (exit 3), with its code.
         let bad = try runProgram(hosoBinary, ["hub", "fsck", "--database", "mysql://x"], environment: env, timeout: 60)
         #expect(bad.status == 3 && bad.err.contains("POSTGRES_URL_INVALID"), "\(bad)")
+    }
+}
+
+/// `hoso hub init` and `hoso hub status`, the built binary: passwords from the environment or a file, never the
+/// command line; a second init changes nothing.
+@Suite struct HubInitCLITests {
+    @Test func hubInitTwiceThenStatus() throws {
+        let pg = try PostgresCluster.shared()
+        let url = try pg.createDatabase()
+        let db = String(url.split(separator: "/").last!)
+        let folder = TempDirectory("hubcli")
+        try "mật khẩu đọc\n".write(toFile: folder.path + "/reader.pw", atomically: true, encoding: .utf8)
+        defer {
+            _ = try? pg.psql("DROP DATABASE \(db) WITH (FORCE)")
+            for r in ["app", "reader", "owner"] { _ = try? pg.psql("DROP ROLE IF EXISTS \(db)_\(r)") }
+        }
+        var env = ProcessInfo.processInfo.environment
+        env["HOSO_LANG"] = "en"
+        env["HOSO_APP_PASSWORD"] = "mật khẩu ứng dụng"
+        let args = [
+            "hub", "init", "--database", url, "--owner-role", db + "_owner", "--app-role", db + "_app", "--reader-role", db + "_reader",
+            "--reader-password-file", folder.path + "/reader.pw",
+        ]
+        let first = try runProgram(hosoBinary, args, environment: env, timeout: 300)
+        #expect(first.status == 0, "\(first)")
+        #expect(first.out.contains("Created role \(db)_app") && first.out.contains("Applied schema step index-1"), "\(first)")
+        #expect(first.out.contains("Set the password of \(db)_reader"), "\(first)")
+        let second = try runProgram(hosoBinary, args, environment: env, timeout: 300)
+        #expect(second.status == 0 && !second.out.contains("Created") && !second.out.contains("Applied"), "\(second)")
+        let appURL = "postgres://\(db)_app@127.0.0.1:\(pg.primaryPort)/\(db)"
+        let status = try runProgram(hosoBinary, ["hub", "status", "--database", appURL], environment: env, timeout: 300)
+        #expect(status.status == 0 && status.out.contains("Primary") && status.out.contains("Schema: up to date"), "\(status)")
     }
 }
