@@ -78,7 +78,16 @@ import Glibc
         let query = try PostgresURL("postgres:///hoso?host=/tmp/pg&port=7000&user=app")
         #expect(query.socketDirectory == "/tmp/pg" && query.port == 7000 && query.user == "app" && query.database == "hoso")
         #expect(try query.configuration().unixSocketPath == "/tmp/pg/.s.PGSQL.7000")
-        for bad in ["mysql://x", "postgres://h:99999/db", "postgres://h/db?sslmode=require", "postgres://%zz@h/db", "postgres://h/a/b"] {
+        let tls = try PostgresURL("postgres://app@db.hub:5432/hoso?sslmode=verify-full&sslrootcert=/etc/hoso/ca.pem")
+        #expect(tls.sslMode == .verifyFull && tls.sslRootCert == "/etc/hoso/ca.pem" && tls.description.hasSuffix("?sslmode=verify-full"))
+        #expect(try PostgresURL("postgres://h/db").sslMode == .disable)
+        // A CA file that cannot be read is said when connecting, with the TLS code.
+        let missingCA = try PostgresURL("postgres://h/db?sslmode=verify-ca&sslrootcert=/nonexistent/ca.pem")
+        #expect(throws: HosoError(.postgresTLS, .both("", ""))) { try missingCA.configuration() }
+        for bad in [
+            "mysql://x", "postgres://h:99999/db", "postgres://h/db?sslmode=prefer", "postgres://h/db?sslmode=allow", "postgres://%zz@h/db",
+            "postgres://h/a/b",
+        ] {
             #expect(throws: HosoError(.postgresURLInvalid, .both("", "")), "\(bad)") { try PostgresURL(bad) }
         }
     }
