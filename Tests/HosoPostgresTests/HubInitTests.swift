@@ -94,6 +94,11 @@ private func refused(_ code: HosoError.Code, _ body: () throws -> Void) -> Bool 
         #expect(
             try hub.cluster.psql("SELECT string_agg(name, ',' ORDER BY name) FROM hoso_migrations", database: hub.database)
                 == names.sorted().joined(separator: ","))
+        // Every table the steps made has a class in HubSchema (a part's table without one would get no privileges).
+        let made = try hub.cluster.psql(
+            "SELECT string_agg(relname, ',' ORDER BY relname) FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace",
+            database: hub.database)
+        #expect(made == (HubSchema.province.tables.map(\.name) + ["hoso_migrations"]).sorted().joined(separator: ","))
         // The password is stored as a SCRAM verifier (computed by hoso, never sent in clear).
         #expect(
             try hub.cluster.psql("SELECT rolpassword LIKE 'SCRAM-SHA-256$4096:%' FROM pg_authid WHERE rolname = '\(hub.roles.application)'")
