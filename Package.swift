@@ -96,8 +96,12 @@ let package = Package(
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),  // sslmode=require/verify-full
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // The province hub's schema in one list (`HubSchema.province`: every part's migrations and tables by class),
+        // above the modules that own the parts.
+        .target(name: "HosoHub", dependencies: ["HosoPostgres", "HosoPostgresIndex"]),
         // OCR prefill of typed ledger pages: the ruled table found in the image, rows read by the tesseract command line.
         .target(name: "HosoOCR", dependencies: ["HosoCore", "HosoRecords", "CHosoSys", "CGdkPixbuf"]),
         .target(name: "HosoKit", dependencies: ["HosoCore", "HosoPrimitives", "HosoStore", "HosoIndex", "HosoRecords", "HosoGrades",
@@ -130,7 +134,7 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
         .executableTarget(name: "hoso", dependencies: [
-            "HosoKit", "HosoAccounts", "HosoServer", "HosoAgent", "HosoPostgres", "HosoOCR",
+            "HosoKit", "HosoAccounts", "HosoServer", "HosoAgent", "HosoPostgres", "HosoHub", "HosoOCR",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -168,7 +172,9 @@ let package = Package(
         .testTarget(name: "HosoPrimitivesTests", dependencies: ["HosoPrimitives"]),
         .testTarget(name: "HosoLogTests", dependencies: ["HosoLog", "HosoPrimitives", "HosoTestSupport"]),
         .testTarget(name: "HosoStoreTests", dependencies: ["HosoStore", "HosoPrimitives", "HosoTestSupport"]),
-        .testTarget(name: "HosoPostgresTests", dependencies: ["HosoPostgres", "HosoStore", "HosoPrimitives", "HosoTestSupport"]),
+        .testTarget(name: "HosoPostgresTests", dependencies: [
+            "HosoPostgres", "HosoHub", "HosoPostgresIndex", "HosoIndex", "HosoStore", "HosoPrimitives", "HosoTestSupport",
+        ]),
         .testTarget(name: "HosoIndexTests", dependencies: ["HosoIndex", "HosoTestSupport"]),
         // One suite of index questions asked of both indexes, SQLite and PostgreSQL (a database per test on the shared
         // cluster of HosoTestSupport).

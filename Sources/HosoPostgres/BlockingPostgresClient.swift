@@ -2,6 +2,7 @@ import HosoCore
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import PostgresNIO
 import Synchronization
 
@@ -94,17 +95,39 @@ public final class BlockingPostgresClient: Sendable {
         while let c = idle.withLock({ $0.popLast() }) {
             if !c.isClosed { return c }
         }
+        let configuration = try url.configuration()
         do {
             return try PostgresConnection.connect(
-                on: group.next(), configuration: url.configuration, id: nextID.add(1, ordering: .relaxed).oldValue,
+                on: group.next(), configuration: configuration, id: nextID.add(1, ordering: .relaxed).oldValue,
                 logger: logger
             ).wait()
         } catch {
+            if let tls = Self.tlsFailure(error, url: url) { throw tls }
             var e = HosoError.postgres(error, location: url.description)
             // A failure before the connection exists is never a clash nor a server message about a statement.
             if e.code == .postgresError { e.code = .postgresUnreachable }
             throw e
         }
+    }
+
+    /// A handshake that failed (a server without TLS, an unknown CA, a name the certificate does not carry) as
+    /// `POSTGRES_TLS_FAILED`, saying what the TLS library found.
+    static func tlsFailure(_ error: any Error, url: PostgresURL) -> HosoError? {
+        guard url.sslMode != .disable else { return nil }
+        let psql = error as? PSQLError
+        let under = psql?.underlying ?? error
+        let isTLS =
+            psql?.code == .sslUnsupported || under is NIOSSLError || under is BoringSSLError || under is NIOSSLExtraError
+        guard isTLS else { return nil }
+        return HosoError(
+            .postgresTLS,
+            LocalizedText(
+                vi:
+                    "Không lập được kết nối TLS an toàn tới PostgreSQL (máy chủ không có TLS, CA không đúng hoặc tên máy không khớp chứng thư)",
+                en:
+                    "Cannot set up a secure TLS connection to PostgreSQL (no TLS on the server, the wrong CA, or a host name the certificate does not carry)"
+            ),
+            location: url.description, cause: psql?.code == .sslUnsupported ? "the server does not offer TLS" : "\(under)")
     }
 
     private func checkIn(_ c: PostgresConnection, healthy: Bool) {

@@ -13,6 +13,15 @@ extension HosoError.Code {
     /// Two transactions clashed (serialization failure, deadlock); the transaction is run again, and this code is
     /// what remains when it still clashed after its retries.
     public static let postgresRetry = Self("POSTGRES_SERIALIZATION_FAILURE", .busy)
+    /// The server refused a statement for want of a privilege (SQLSTATE 42501): the application role may not
+    /// change history nor the schema.
+    public static let postgresPermissionDenied = Self("POSTGRES_PERMISSION_DENIED", .io)
+    /// Schema steps are missing and this account may not apply them: `hoso hub init` must run first.
+    public static let postgresSchemaOutdated = Self("POSTGRES_SCHEMA_OUTDATED", .io)
+    /// The TLS handshake with the server failed (no TLS on the server, an unknown CA, a name that does not match).
+    public static let postgresTLS = Self("POSTGRES_TLS_FAILED", .io)
+    /// `hoso hub init` was given role names that clash or are empty.
+    public static let postgresRolesInvalid = Self("POSTGRES_ROLES_INVALID", .badInput)
     /// Any other failure the server reported.
     public static let postgresError = Self("POSTGRES_ERROR", .io)
 }
@@ -47,6 +56,13 @@ extension HosoError {
                     LocalizedText(
                         vi: "Hai giao dịch xung đột trong PostgreSQL; hãy thử lại",
                         en: "Two transactions clashed in PostgreSQL; try again"),
+                    location: location, cause: cause)
+            case "42501":
+                return HosoError(
+                    .postgresPermissionDenied,
+                    LocalizedText(
+                        vi: "PostgreSQL từ chối: tài khoản này không có quyền làm việc đó",
+                        en: "PostgreSQL refused: this account has no right to do that"),
                     location: location, cause: cause)
             case "53100":
                 return HosoError(

@@ -65,6 +65,11 @@ public final class PostgresObjectStore: ObjectStoring {
             ])
     ]
 
+    /// The store's share of the hub's schema: objects and their chunks are history (the application role may add
+    /// to them, never change or remove them).
+    public static let hubPart = HubSchema.Part(
+        name: "objects", migrations: migrations, tables: ["hoso_objects": .history, "hoso_object_chunks": .history])
+
     /// Creates or updates the tables.
     public func migrate() throws { try PostgresMigration.apply(Self.migrations, on: client) }
 
@@ -118,10 +123,16 @@ public final class PostgresObjectStore: ObjectStoring {
             try c.execute("SELECT pg_advisory_xact_lock(hashtextextended(\(id.hex), 0))")
             if try !c.query("SELECT 1 FROM hoso_objects WHERE id = \(key)").isEmpty {
                 // Kept only if sound: the same bytes added again replace a damaged copy (as in the file store).
+                // Replacing needs DELETE, which the hub's application role does not have: there a damaged object
+                // stays as it is (POSTGRES_PERMISSION_DENIED) until the operator restores it.
                 if (try? scan(id, on: c) { _ in }) != nil { return false }
                 try c.execute("DELETE FROM hoso_objects WHERE id = \(key)")
             }
-            try c.execute("DELETE FROM hoso_object_chunks WHERE id = \(key)")
+            // Leftover chunks of no object (removed by hand) are cleared first; asked before deleting, so the
+            // ordinary put, with none, needs only SELECT and INSERT.
+            if try !c.query("SELECT 1 FROM hoso_object_chunks WHERE id = \(key) LIMIT 1").isEmpty {
+                try c.execute("DELETE FROM hoso_object_chunks WHERE id = \(key)")
+            }
             let file = try FileHandleFD.open(
                 s.tempPath, flags: O_RDONLY, action: LocalizedText(vi: "đọc đối tượng tạm", en: "reading a staged object"))
             var buf = [UInt8](repeating: 0, count: Self.chunkSize)

@@ -1,11 +1,21 @@
 import HosoCore
+import NIOSSL
 import PostgresNIO
 
 /// Where the hub's PostgreSQL is, read from a `postgres://` (or `postgresql://`) URL as libpq writes them:
 /// `postgres://user:password@127.0.0.1:5432/hoso` over TCP, or a Unix socket directory as the host, either
 /// percent-encoded (`postgres://user@%2Fvar%2Frun%2Fpostgresql:5432/hoso`) or as `?host=/var/run/postgresql`.
-/// TLS is off: the hub talks to its database on the machine or a private link; a socket or loopback in tests.
+/// TLS over TCP as libpq's `sslmode` says: `disable` (the default: a socket, loopback or a private link),
+/// `require` (encrypted; the certificate is checked against `sslrootcert` only when one is given), `verify-ca` (the
+/// chain up to `sslrootcert`, or the system's CAs) and `verify-full` (that, and the host name or address in the
+/// certificate). A Unix socket never uses TLS.
 public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
+    public enum SSLMode: String, Sendable, CaseIterable {
+        case disable, require
+        case verifyCA = "verify-ca"
+        case verifyFull = "verify-full"
+    }
+
     public var user: String
     public var password: String?
     /// A TCP host name or address; nil when `socketDirectory` is set.
@@ -14,11 +24,16 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
     public var socketDirectory: String?
     public var port: Int
     public var database: String
+    public var sslMode: SSLMode = .disable
+    /// A PEM file of the CA certificates that may sign the server's (libpq's `sslrootcert`).
+    public var sslRootCert: String?
 
     public init(
         user: String, password: String? = nil, host: String? = nil, socketDirectory: String? = nil, port: Int = 5432,
-        database: String
+        database: String, sslMode: SSLMode = .disable, sslRootCert: String? = nil
     ) {
+        self.sslMode = sslMode
+        self.sslRootCert = sslRootCert
         self.user = user
         self.password = password
         self.host = host
@@ -31,7 +46,8 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         let auth = user + (password == nil ? "" : ":***")
         if let socketDirectory { return "postgres://\(auth)@:\(port)/\(database)?host=\(socketDirectory)" }
-        return "postgres://\(auth)@\(host ?? "localhost"):\(port)/\(database)"
+        let tls = sslMode == .disable ? "" : "?sslmode=\(sslMode.rawValue)"
+        return "postgres://\(auth)@\(host ?? "localhost"):\(port)/\(database)\(tls)"
     }
 
     /// Parses a URL; throws `POSTGRES_URL_INVALID` saying what is wrong.
@@ -84,6 +100,8 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
         }
         var hostPart = rest
         var port = 5432
+        var sslMode = SSLMode.disable
+        var sslRootCert: String? = nil
         if hostPart.hasPrefix("[") {
             // An IPv6 address in brackets, then an optional port.
             guard let close = hostPart.firstIndex(of: "]") else { throw invalid("unclosed '[' in the host") }
@@ -111,14 +129,21 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
                 guard let p = Int(value), (1...65535).contains(p) else { throw invalid("bad port") }
                 port = p
             case "user": user = value
-            case "sslmode" where value == "disable": break
-            default: throw invalid("unsupported parameter '\(kv[0])' (host, port, user, sslmode=disable)")
+            case "sslmode":
+                guard let mode = SSLMode(rawValue: value) else {
+                    throw invalid("unsupported sslmode '\(value)' (disable, require, verify-ca, verify-full)")
+                }
+                sslMode = mode
+            case "sslrootcert": sslRootCert = value
+            default: throw invalid("unsupported parameter '\(kv[0])' (host, port, user, sslmode, sslrootcert)")
             }
         }
         self.user = user
         self.password = password
         self.port = port
         self.database = db.isEmpty ? user : db
+        self.sslMode = sslMode
+        self.sslRootCert = sslRootCert
         if host.hasPrefix("/") {
             self.socketDirectory = host
             self.host = nil
@@ -128,13 +153,35 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// The postgres-nio configuration of this URL.
-    public var configuration: PostgresConnection.Configuration {
+    /// The postgres-nio configuration of this URL, with its TLS context (which reads `sslrootcert`).
+    public func configuration() throws -> PostgresConnection.Configuration {
         if let socketDirectory {
             return .init(
                 unixSocketPath: socketDirectory + "/.s.PGSQL.\(port)", username: user, password: password, database: database)
         }
-        return .init(host: host ?? "localhost", port: port, username: user, password: password, database: database, tls: .disable)
+        let host = host ?? "localhost"
+        guard sslMode != .disable else {
+            return .init(host: host, port: port, username: user, password: password, database: database, tls: .disable)
+        }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        switch sslMode {
+        case .disable, .require:
+            // libpq: `require` with a root certificate checks the chain as verify-ca does.
+            tls.certificateVerification = sslRootCert == nil ? .none : .noHostnameVerification
+        case .verifyCA: tls.certificateVerification = .noHostnameVerification
+        case .verifyFull: tls.certificateVerification = .fullVerification
+        }
+        if let sslRootCert { tls.trustRoots = .file(sslRootCert) }
+        let context: NIOSSLContext
+        do { context = try NIOSSLContext(configuration: tls) } catch {
+            throw HosoError(
+                .postgresTLS,
+                LocalizedText(
+                    vi: "Không đọc được chứng thư CA cho TLS tới PostgreSQL (sslrootcert)",
+                    en: "Cannot read the CA certificates for TLS to PostgreSQL (sslrootcert)"),
+                location: sslRootCert ?? description, cause: "\(error)")
+        }
+        return .init(host: host, port: port, username: user, password: password, database: database, tls: .require(context))
     }
 
     /// Percent-decoding; nil for a malformed escape or bytes that are not UTF-8.

@@ -320,6 +320,15 @@ extension Wording {
         "POSTGRES_SERIALIZATION_FAILURE": .both(
             "Cơ sở dữ liệu đang bận với một việc trùng; hãy thử lại.", "The database is busy with a clashing task; try again."),
         "POSTGRES_ERROR": .both("Cơ sở dữ liệu gặp lỗi.", "The database reported an error."),
+        "POSTGRES_PERMISSION_DENIED": .both(
+            "Tài khoản của máy chủ không có quyền làm việc này trong cơ sở dữ liệu.",
+            "The server's database account has no right to do this."),
+        "POSTGRES_SCHEMA_OUTDATED": .both(
+            "Cơ sở dữ liệu chưa được khởi tạo hoặc cập nhật; quản trị viên cần chạy lệnh khởi tạo kho.",
+            "The database is not set up or not up to date; an administrator must run the hub's init."),
+        "POSTGRES_TLS_FAILED": .both(
+            "Không lập được kết nối an toàn tới cơ sở dữ liệu.", "A secure connection to the database could not be set up."),
+        "POSTGRES_ROLES_INVALID": .both("Tên các vai trò cơ sở dữ liệu không hợp lệ.", "The database role names are not valid."),
         "OUTPUT_DIR_NOT_EMPTY": .both("Thư mục ghi ra không trống.", "The output folder is not empty."),
         "OUTPUT_NOT_WRITTEN": .both("Không ghi được tệp kết quả.", "The output file could not be written."),
         "LISTEN_FAILED": .both("Máy chủ không mở được cổng mạng.", "The server could not open its network port."),

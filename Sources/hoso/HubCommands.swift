@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HosoHub
 import HosoKit
 import HosoPostgres
 
@@ -7,13 +8,14 @@ import HosoPostgres
 import Glibc
 #endif
 
-/// `hoso hub`: the province hub on PostgreSQL (issue 21, in progress). For now, the check of its object store.
+/// `hoso hub`: the province hub on PostgreSQL (issue 21, in progress): setting up its roles and schema, its status,
+/// and the check of its object store.
 struct HubCommand: ParsableCommand {
     static var configuration: CommandConfiguration {
         CommandConfiguration(
             commandName: "hub",
             abstract: t("Kho cấp tỉnh trên PostgreSQL (đang xây dựng).", "The province hub on PostgreSQL (in progress)."),
-            subcommands: [HubFsck.self])
+            subcommands: [HubInit.self, HubStatusCommand.self, HubFsck.self])
     }
 }
 
@@ -53,10 +55,7 @@ struct HubFsck: ParsableCommand {
     }
 
     func run() throws {
-        guard let url = database ?? ProcessInfo.processInfo.environment["HOSO_DATABASE"], !url.isEmpty else {
-            throw ValidationError(t("Cần --database postgres://…", "--database postgres://… is needed"))
-        }
-        let client = try BlockingPostgresClient(url)
+        let client = try BlockingPostgresClient(try hubDatabaseURL(database))
         defer { client.close() }
         // Checking stages nothing; the store still wants a staging directory of its own.
         let staging = FileManager.default.temporaryDirectory.path + "/hoso-hub-fsck-\(getpid())"
@@ -83,5 +82,159 @@ struct HubFsck: ParsableCommand {
                     : t("HƯ HỎNG: \(report.damaged.count) đối tượng hỏng.", "DAMAGE: \(report.damaged.count) damaged objects."))
         }
         if !report.ok { throw ExitCode(HosoExit.damage) }
+    }
+}
+
+/// `--database`, else `$HOSO_DATABASE`.
+func hubDatabaseURL(_ option: String?) throws -> String {
+    guard let url = option ?? ProcessInfo.processInfo.environment["HOSO_DATABASE"], !url.isEmpty else {
+        throw ValidationError(t("Cần --database postgres://…", "--database postgres://… is needed"))
+    }
+    return url
+}
+
+struct HubInit: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "init",
+            abstract: t(
+                "Tạo hoặc cập nhật các vai trò và lược đồ của kho cấp tỉnh (chạy lại bao nhiêu lần cũng được).",
+                "Create or update the hub's roles and schema (safe to run again)."),
+            discussion: t(
+                """
+                Kết nối bằng tài khoản quản trị. Vai trò chủ sở hữu (không đăng nhập) sở hữu mọi bảng; vai trò ứng dụng \
+                chỉ được đọc và thêm vào lịch sử (đối tượng, nhật ký), đọc/ghi chỉ mục; vai trò chỉ đọc chỉ được SELECT. \
+                Mật khẩu lấy từ biến môi trường HOSO_APP_PASSWORD, HOSO_READER_PASSWORD hoặc từ tệp, không bao giờ từ \
+                dòng lệnh; chỉ đặt khi tạo vai trò, hoặc với --set-passwords.
+                """,
+                """
+                Connects as an administrator. The owner role (no login) owns every table; the application role may only \
+                read and add to history (objects, the log), and read and write the index; the reader role may only \
+                SELECT. Passwords come from $HOSO_APP_PASSWORD, $HOSO_READER_PASSWORD or a file, never the command line; \
+                they are set when a role is made, or with --set-passwords.
+                """))
+    }
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            t(
+                "Địa chỉ cơ sở dữ liệu, tài khoản quản trị (postgres://…; mặc định: $HOSO_DATABASE).",
+                "The database URL, as an administrator (postgres://…; default: $HOSO_DATABASE)."),
+            valueName: "URL"))
+    var database: String?
+    @Option(name: .long, help: ArgumentHelp(t("Tên vai trò chủ sở hữu.", "The owner role's name."), valueName: "ROLE"))
+    var ownerRole = "hoso_owner"
+    @Option(name: .long, help: ArgumentHelp(t("Tên vai trò ứng dụng.", "The application role's name."), valueName: "ROLE"))
+    var appRole = "hoso_app"
+    @Option(name: .long, help: ArgumentHelp(t("Tên vai trò chỉ đọc.", "The reader role's name."), valueName: "ROLE"))
+    var readerRole = "hoso_reader"
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            t(
+                "Tệp chứa mật khẩu vai trò ứng dụng (thay cho $HOSO_APP_PASSWORD).",
+                "A file holding the application role's password (instead of $HOSO_APP_PASSWORD)."),
+            valueName: "FILE"))
+    var appPasswordFile: String?
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            t(
+                "Tệp chứa mật khẩu vai trò chỉ đọc (thay cho $HOSO_READER_PASSWORD).",
+                "A file holding the reader role's password (instead of $HOSO_READER_PASSWORD)."),
+            valueName: "FILE"))
+    var readerPasswordFile: String?
+    @Flag(name: .long, help: ArgumentHelp(t("Đặt lại mật khẩu của vai trò đã có.", "Set the passwords of roles that exist already.")))
+    var setPasswords = false
+    @OptionGroup var output: OutputOptions
+
+    /// From the file (its last line break dropped), else the environment variable; nil when neither is given.
+    static func password(file: String?, variable: String) throws -> String? {
+        if let file {
+            guard var text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw ValidationError(t("Không đọc được tệp mật khẩu \(file)", "Cannot read the password file \(file)"))
+            }
+            while text.hasSuffix("\n") || text.hasSuffix("\r") { text.removeLast() }
+            return text
+        }
+        return ProcessInfo.processInfo.environment[variable].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    func run() throws {
+        let client = try BlockingPostgresClient(try hubDatabaseURL(database))
+        defer { client.close() }
+        let report = try HubSetup.initialize(
+            client: client, schema: .province, roles: HubSetup.Roles(owner: ownerRole, application: appRole, reader: readerRole),
+            applicationPassword: try Self.password(file: appPasswordFile, variable: "HOSO_APP_PASSWORD"),
+            readerPassword: try Self.password(file: readerPasswordFile, variable: "HOSO_READER_PASSWORD"),
+            setPasswords: setPasswords)
+        if output.json {
+            printJSON(report)
+            return
+        }
+        for r in report.rolesCreated { print(t("Đã tạo vai trò \(r)", "Created role \(r)")) }
+        for r in report.passwordsSet { print(t("Đã đặt mật khẩu cho \(r)", "Set the password of \(r)")) }
+        for m in report.migrationsApplied { print(t("Đã áp dụng bước lược đồ \(m)", "Applied schema step \(m)")) }
+        print(
+            t(
+                "Quyền đã đặt cho \(report.tables.count) bảng. Kho đã sẵn sàng.",
+                "Privileges set on \(report.tables.count) tables. The hub is ready."))
+    }
+}
+
+struct HubStatusCommand: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "status",
+            abstract: t(
+                "Máy chủ này là máy chính hay dự phòng, độ trễ của máy dự phòng, các bước lược đồ còn thiếu.",
+                "Whether this server is the primary or a standby, the standbys' lag, missing schema steps."),
+            discussion: t(
+                "Chỉ đọc. Danh sách máy dự phòng cần quyền pg_monitor hoặc quản trị.",
+                "Reads only. The list of standbys needs pg_monitor or an administrator."))
+    }
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            t(
+                "Địa chỉ cơ sở dữ liệu (postgres://…; mặc định: $HOSO_DATABASE).",
+                "The database URL (postgres://…; default: $HOSO_DATABASE)."),
+            valueName: "URL"))
+    var database: String?
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let client = try BlockingPostgresClient(try hubDatabaseURL(database))
+        defer { client.close() }
+        let s = try HubStatus.read(client: client, schema: .province)
+        if output.json {
+            printJSON(s)
+            return
+        }
+        func seconds(_ v: Double?) -> String { v.map { String(format: "%.3f s", $0) } ?? "-" }
+        print(
+            s.role == "primary"
+                ? t("Máy chính (PostgreSQL \(s.serverVersion))", "Primary (PostgreSQL \(s.serverVersion))")
+                : t("Máy dự phòng (PostgreSQL \(s.serverVersion))", "Standby (PostgreSQL \(s.serverVersion))"))
+        if s.role == "primary" {
+            print(
+                t("Máy dự phòng đồng bộ: ", "Synchronous standby names: ")
+                    + (s.synchronousStandbyNames.isEmpty ? "-" : s.synchronousStandbyNames))
+            for b in s.standbys {
+                print("  \(b.name) \(b.address ?? "") \(b.state) \(b.syncState) " + t("trễ ", "lag ") + seconds(b.replayLagSeconds))
+            }
+        } else {
+            print(t("Đang nhận WAL: ", "Receiving WAL: ") + ((s.receiving ?? false) ? t("có", "yes") : t("không", "no")))
+            print(
+                t("Giao dịch cuối đã áp dụng cách đây: ", "Last replayed transaction committed ") + seconds(s.replayDelaySeconds)
+                    + t("", " ago"))
+        }
+        print(
+            s.pendingMigrations.isEmpty
+                ? t("Lược đồ: đủ.", "Schema: up to date.")
+                : t("Lược đồ thiếu: ", "Schema steps missing: ") + s.pendingMigrations.joined(separator: ", ")
+                    + t(" (chạy hoso hub init)", " (run hoso hub init)"))
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import HosoCore
+import HosoHub
 import HosoPostgres
 import HosoStore
 import HosoTestSupport
@@ -76,8 +77,17 @@ import Glibc
         #expect(socket.socketDirectory == "/var/run/postgresql" && socket.host == nil && socket.port == 5433)
         let query = try PostgresURL("postgres:///hoso?host=/tmp/pg&port=7000&user=app")
         #expect(query.socketDirectory == "/tmp/pg" && query.port == 7000 && query.user == "app" && query.database == "hoso")
-        #expect(query.configuration.unixSocketPath == "/tmp/pg/.s.PGSQL.7000")
-        for bad in ["mysql://x", "postgres://h:99999/db", "postgres://h/db?sslmode=require", "postgres://%zz@h/db", "postgres://h/a/b"] {
+        #expect(try query.configuration().unixSocketPath == "/tmp/pg/.s.PGSQL.7000")
+        let tls = try PostgresURL("postgres://app@db.hub:5432/hoso?sslmode=verify-full&sslrootcert=/etc/hoso/ca.pem")
+        #expect(tls.sslMode == .verifyFull && tls.sslRootCert == "/etc/hoso/ca.pem" && tls.description.hasSuffix("?sslmode=verify-full"))
+        #expect(try PostgresURL("postgres://h/db").sslMode == .disable)
+        // A CA file that cannot be read is said when connecting, with the TLS code.
+        let missingCA = try PostgresURL("postgres://h/db?sslmode=verify-ca&sslrootcert=/nonexistent/ca.pem")
+        #expect(throws: HosoError(.postgresTLS, .both("", ""))) { try missingCA.configuration() }
+        for bad in [
+            "mysql://x", "postgres://h:99999/db", "postgres://h/db?sslmode=prefer", "postgres://h/db?sslmode=allow", "postgres://%zz@h/db",
+            "postgres://h/a/b",
+        ] {
             #expect(throws: HosoError(.postgresURLInvalid, .both("", "")), "\(bad)") { try PostgresURL(bad) }
         }
     }
@@ -106,6 +116,14 @@ import Glibc
         try store.migrate()
         let bytes = noise((1 << 20) * 2 + 5, seed: 11)
         let (obj, _) = try store.put(bytes, kind: .copy)
+        // What `hoso hub status` shows an operator: the primary with its synchronous standby, the standby streaming,
+        // the index's steps not yet applied (only the store migrated here).
+        let before = try HubStatus.read(client: primary, schema: .province)
+        #expect(before.role == "primary" && before.synchronousStandbyNames == PostgresCluster.standbyName)
+        #expect(before.standbys.map(\.name) == [PostgresCluster.standbyName] && before.standbys.first?.syncState == "sync")
+        #expect(before.pendingMigrations == ["index-1"])
+        let standbyStatus = try HubStatus.read(client: standby, schema: .province)
+        #expect(standbyStatus.role == "standby" && standbyStatus.receiving == true && standbyStatus.replayDelaySeconds != nil)
 
         try pg.killPrimary()
         #expect(throws: HosoError(.postgresUnreachable, .both("", ""))) { try primary.query("SELECT 1") }
@@ -115,6 +133,7 @@ import Glibc
         // The promoted standby takes writes.
         let (next, isNew) = try promoted.put(Array("after the failover".utf8), kind: .copy)
         #expect(try isNew && promoted.contains(next.id))
+        #expect(try HubStatus.read(client: standby, schema: .province).role == "primary")
     }
 
     @Test func unixSocketURLsReachTheServer() throws {
@@ -164,5 +183,37 @@ import Glibc
         // A URL that is no URL is the caller's mistake (exit 3), with its code.
         let bad = try runProgram(hosoBinary, ["hub", "fsck", "--database", "mysql://x"], environment: env, timeout: 60)
         #expect(bad.status == 3 && bad.err.contains("POSTGRES_URL_INVALID"), "\(bad)")
+    }
+}
+
+/// `hoso hub init` and `hoso hub status`, the built binary: passwords from the environment or a file, never the
+/// command line; a second init changes nothing.
+@Suite struct HubInitCLITests {
+    @Test func hubInitTwiceThenStatus() throws {
+        let pg = try PostgresCluster.shared()
+        let url = try pg.createDatabase()
+        let db = String(url.split(separator: "/").last!)
+        let folder = TempDirectory("hubcli")
+        try "mật khẩu đọc\n".write(toFile: folder.path + "/reader.pw", atomically: true, encoding: .utf8)
+        defer {
+            _ = try? pg.psql("DROP DATABASE \(db) WITH (FORCE)")
+            for r in ["app", "reader", "owner"] { _ = try? pg.psql("DROP ROLE IF EXISTS \(db)_\(r)") }
+        }
+        var env = ProcessInfo.processInfo.environment
+        env["HOSO_LANG"] = "en"
+        env["HOSO_APP_PASSWORD"] = "mật khẩu ứng dụng"
+        let args = [
+            "hub", "init", "--database", url, "--owner-role", db + "_owner", "--app-role", db + "_app", "--reader-role", db + "_reader",
+            "--reader-password-file", folder.path + "/reader.pw",
+        ]
+        let first = try runProgram(hosoBinary, args, environment: env, timeout: 300)
+        #expect(first.status == 0, "\(first)")
+        #expect(first.out.contains("Created role \(db)_app") && first.out.contains("Applied schema step index-1"), "\(first)")
+        #expect(first.out.contains("Set the password of \(db)_reader"), "\(first)")
+        let second = try runProgram(hosoBinary, args, environment: env, timeout: 300)
+        #expect(second.status == 0 && !second.out.contains("Created") && !second.out.contains("Applied"), "\(second)")
+        let appURL = "postgres://\(db)_app@127.0.0.1:\(pg.primaryPort)/\(db)"
+        let status = try runProgram(hosoBinary, ["hub", "status", "--database", appURL], environment: env, timeout: 300)
+        #expect(status.status == 0 && status.out.contains("Primary") && status.out.contains("Schema: up to date"), "\(status)")
     }
 }

@@ -30,8 +30,30 @@ public final class PostgresCluster: Sendable {
     struct State {
         var primaryRunning = false
         var standbyRunning = false
+        /// Servers started from a base backup (`startRestored`).
+        var restoredRunning: [String] = []
         var stopped = false
     }
+
+    /// What a cluster of a test's own may add to the default one (the shared cluster has none of it).
+    public struct Options: Sendable {
+        /// TLS on, with this PEM certificate and key (copied into the cluster's directory for the server).
+        public var tls: (certificate: String, key: String)?
+        /// Every role but `postgres` logs in over TCP with its SCRAM-SHA-256 password (`postgres` stays trusted so
+        /// the fixture's own psql and replication work).
+        public var passwords = false
+        /// Continuous WAL archiving into `walArchive` (archive_mode, an archive_command that never overwrites).
+        public var archiving = false
+
+        public init(tls: (certificate: String, key: String)? = nil, passwords: Bool = false, archiving: Bool = false) {
+            self.tls = tls
+            self.passwords = passwords
+            self.archiving = archiving
+        }
+    }
+
+    /// Where the WAL archive is (`Options.archiving`).
+    public var walArchive: String { directory + "/wal-archive" }
 
     /// `postgres://postgres@127.0.0.1:<port>/postgres` (trust authentication on loopback: a test cluster only).
     public var primaryURL: String { Self.url(port: primaryPort) }
@@ -57,7 +79,7 @@ public final class PostgresCluster: Sendable {
     deinit { stop() }
 
     /// Starts a primary and, with `standby`, a synchronous hot standby streaming from it.
-    public static func start(standby: Bool = false) throws -> PostgresCluster {
+    public static func start(standby: Bool = false, options: Options = Options()) throws -> PostgresCluster {
         let bin = try binDirectory()
         removeAbandoned(bin: bin)
         let dir = FileManager.default.temporaryDirectory.path + "/hoso-pg-" + UUID().uuidString.prefix(8)
@@ -78,10 +100,11 @@ public final class PostgresCluster: Sendable {
                     try c.runAsOwner(
                         "initdb", ["-D", c.primaryDataDirectory, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C.UTF-8"])
                 }
+                let extra = try c.prepare(options)
                 do {
                     try c.startServer(
                         c.primaryDataDirectory, port: c.primaryPort,
-                        extra: "-c wal_level=replica -c max_wal_senders=8 -c max_replication_slots=8")
+                        extra: "-c wal_level=replica -c max_wal_senders=8 -c max_replication_slots=8" + extra)
                     break
                 } catch {
                     if attempt >= 3 { throw error }
@@ -97,6 +120,96 @@ public final class PostgresCluster: Sendable {
             if let cluster { cluster.stop() } else { try? FileManager.default.removeItem(atPath: dir) }
             throw error
         }
+    }
+
+    /// Writes what `options` needs into the cluster's directory; returns the server's extra settings.
+    private func prepare(_ options: Options) throws -> String {
+        var extra = ""
+        if let tls = options.tls {
+            for (from, to) in [(tls.certificate, "server.crt"), (tls.key, "server.key")] {
+                let path = directory + "/" + to
+                try? FileManager.default.removeItem(atPath: path)
+                try FileManager.default.copyItem(atPath: from, toPath: path)
+                try Self.giveToPostgres(path, mode: 0o600)
+            }
+            extra += " -c ssl=on -c ssl_cert_file=\(directory)/server.crt -c ssl_key_file=\(directory)/server.key"
+        }
+        if options.passwords {
+            let hba = primaryDataDirectory + "/pg_hba.conf"
+            try """
+            local all all trust
+            host all postgres 127.0.0.1/32 trust
+            host replication postgres 127.0.0.1/32 trust
+            host all all 127.0.0.1/32 scram-sha-256
+            host all all ::1/128 scram-sha-256
+
+            """.write(toFile: hba, atomically: false, encoding: .utf8)
+            try Self.giveToPostgres(hba, mode: 0o600)
+        }
+        if options.archiving {
+            try FileManager.default.createDirectory(atPath: walArchive, withIntermediateDirectories: true)
+            try Self.giveToPostgres(walArchive, mode: 0o700)
+            extra += " -c archive_mode=on -c archive_command='test ! -f \(walArchive)/%f && cp %p \(walArchive)/%f'"
+        }
+        return extra
+    }
+
+    /// Hands a file or directory the fixture wrote (as root) to `postgres`; sets its mode either way.
+    static func giveToPostgres(_ path: String, mode: mode_t) throws {
+        if geteuid() == 0, let pw = getpwnam("postgres") {
+            guard chown(path, pw.pointee.pw_uid, pw.pointee.pw_gid) == 0 else {
+                throw FixtureError("chown \(path)", output: String(cString: strerror(errno)))
+            }
+        }
+        guard chmod(path, mode) == 0 else { throw FixtureError("chmod \(path)", output: String(cString: strerror(errno))) }
+    }
+
+    // MARK: - Backups
+
+    /// A base backup of the primary into `name` under the cluster's directory (`pg_basebackup`, plain format, the
+    /// WAL it needs included); returns its path.
+    @discardableResult
+    public func baseBackup(_ name: String) throws -> String {
+        let dir = directory + "/" + name
+        try runAsOwner(
+            "pg_basebackup", ["-D", dir, "-h", "127.0.0.1", "-p", "\(primaryPort)", "-U", "postgres", "-X", "stream", "-c", "fast"])
+        return dir
+    }
+
+    /// Closes the primary's current WAL segment (`pg_switch_wal`) and waits until the archiver has copied it: every
+    /// commit so far is then in the archive.
+    public func archiveCurrentWAL() throws {
+        let segment = try psql("SELECT pg_walfile_name(pg_switch_wal())")
+        try waitUntil("WAL segment \(segment) is archived") {
+            (try? psql("SELECT last_archived_wal >= '\(segment)' FROM pg_stat_archiver")) == "t"
+        }
+    }
+
+    /// Stops the primary cleanly (`pg_ctl stop -m fast`: its last WAL segment is archived before it goes).
+    public func stopPrimary() throws {
+        try runAsOwner("pg_ctl", ["-D", primaryDataDirectory, "-m", "fast", "-w", "-t", "\(Self.waitSeconds)", "stop"])
+        state.withLock { $0.primaryRunning = false }
+    }
+
+    /// Restores the base backup `backup` into a new data directory `name` with the archived WAL (restore_command,
+    /// recovery.signal), starts it on a free port and waits until recovery has ended and it takes writes; returns the
+    /// port. Stopped by `stop()`.
+    public func startRestored(from backup: String, into name: String) throws -> Int {
+        let dir = directory + "/" + name
+        try runAsOwner("/bin/cp", ["-a", backup, dir])
+        let conf = dir + "/postgresql.auto.conf"
+        guard let h = FileHandle(forWritingAtPath: conf) else { throw FixtureError("open \(conf)", output: "") }
+        try h.seekToEnd()
+        // Archiving goes on from the restored server (the new timeline's files never overwrite the old ones).
+        try h.write(contentsOf: Data("restore_command = 'cp \(walArchive)/%f %p'\n".utf8))
+        try h.close()
+        _ = FileManager.default.createFile(atPath: dir + "/recovery.signal", contents: Data())
+        try Self.giveToPostgres(dir + "/recovery.signal", mode: 0o600)
+        let port = try freeLoopbackPort()
+        state.withLock { $0.restoredRunning.append(dir) }
+        try startServer(dir, port: port, extra: "")
+        try waitUntil("the restored server leaves recovery") { (try? psql("SELECT pg_is_in_recovery()", port: port)) == "f" }
+        return port
     }
 
     /// One primary shared by the tests of this process, each in a database of its own (`createDatabase`): started on
@@ -135,8 +248,9 @@ public final class PostgresCluster: Sendable {
                 kill(owner, 0) != 0 && errno == ESRCH
             else { continue }
             let c = PostgresCluster(directory: dir, bin: bin, primaryPort: 0, standbyPort: nil)
-            for data in [c.standbyDataDirectory, c.primaryDataDirectory]
-            where FileManager.default.fileExists(atPath: data + "/postmaster.pid") {
+            // The primary, the standby and any restored server.
+            let subdirectories = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).map { dir + "/" + $0 }
+            for data in subdirectories where FileManager.default.fileExists(atPath: data + "/postmaster.pid") {
                 _ = try? c.runAsOwner("pg_ctl", ["-D", data, "-m", "immediate", "-w", "-t", "60", "stop"])
             }
             c.state.withLock { $0.stopped = true }
@@ -151,6 +265,7 @@ public final class PostgresCluster: Sendable {
             return s
         }
         if s.stopped { return }
+        for dir in s.restoredRunning { _ = try? runAsOwner("pg_ctl", ["-D", dir, "-m", "immediate", "-w", "-t", "60", "stop"]) }
         if s.standbyRunning { _ = try? runAsOwner("pg_ctl", ["-D", standbyDataDirectory, "-m", "immediate", "-w", "-t", "60", "stop"]) }
         if s.primaryRunning { _ = try? runAsOwner("pg_ctl", ["-D", primaryDataDirectory, "-m", "immediate", "-w", "-t", "60", "stop"]) }
         try? FileManager.default.removeItem(atPath: directory)
@@ -263,7 +378,7 @@ public final class PostgresCluster: Sendable {
     /// stdin (/dev/null) and a log file, every other descriptor closed, and we wait for its pid itself.
     @discardableResult
     func runAsOwner(_ program: String, _ args: [String]) throws -> String {
-        let exe = bin + "/" + program
+        let exe = program.hasPrefix("/") ? program : bin + "/" + program
         let argv = geteuid() == 0 ? [Self.runuser, "-u", "postgres", "--", exe] + args : [exe] + args
         let outPath = directory + "/run-" + UUID().uuidString.prefix(8) + ".out"
         defer { unlink(outPath) }
