@@ -101,7 +101,7 @@ let package = Package(
         ]),
         // The province hub's schema in one list (`HubSchema.province`: every part's migrations and tables by class),
         // above the modules that own the parts.
-        .target(name: "HosoHub", dependencies: ["HosoPostgres", "HosoPostgresIndex"]),
+        .target(name: "HosoHub", dependencies: ["HosoPostgres", "HosoPostgresIndex", "HosoPostgresAccounts"]),
         // OCR prefill of typed ledger pages: the ruled table found in the image, rows read by the tesseract command line.
         .target(name: "HosoOCR", dependencies: ["HosoCore", "HosoRecords", "CHosoSys", "CGdkPixbuf"]),
         .target(name: "HosoKit", dependencies: ["HosoCore", "HosoPrimitives", "HosoStore", "HosoIndex", "HosoRecords", "HosoGrades",

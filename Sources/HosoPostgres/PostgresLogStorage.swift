@@ -66,6 +66,11 @@ public final class PostgresLogStorage: LogStorage {
     /// Tables whose rows the log updates (SELECT and UPDATE; its one row is made by the migration).
     public static let workingTables = ["hoso_log_head"]
 
+    /// The log's share of the hub's schema (`hoso hub init` grants by class).
+    public static let hubPart = HubSchema.Part(
+        name: "transparency-log", migrations: migrations,
+        tables: Dictionary(uniqueKeysWithValues: historyTables.map { ($0, .history) } + workingTables.map { ($0, .working) }))
+
     /// Creates or updates the tables.
     public func migrate() throws { try PostgresMigration.apply(Self.migrations, on: client) }
 

@@ -52,6 +52,11 @@ public final class PostgresServerStore: ServerStoring {
     /// Tables the application changes and clears (UPDATE and DELETE allowed).
     public static let workingTables = ["hoso_users", "hoso_sessions", "hoso_login_failures"]
 
+    /// The accounts' share of the hub's schema (`hoso hub init` grants by class).
+    public static let hubPart = HubSchema.Part(
+        name: "accounts", migrations: migrations,
+        tables: Dictionary(uniqueKeysWithValues: historyTables.map { ($0, .history) } + workingTables.map { ($0, .working) }))
+
     /// The schema as named steps (see `PostgresMigration`); a step never changes once shipped. Text that is compared
     /// or ordered (names, times as text) sorts by code point (COLLATE "C"), as SQLite compares it.
     public static let migrations: [PostgresMigration] = [

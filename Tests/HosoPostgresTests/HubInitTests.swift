@@ -202,7 +202,9 @@ private func refused(_ code: HosoError.Code, _ body: () throws -> Void) -> Bool 
         #expect(throws: HosoError(.postgresSchemaOutdated, .both("", ""))) { try store.migrate() }
         // Then init adds the missing part, and the same server starts.
         let report = try hub.initialize()
-        #expect(report.migrationsApplied == ["index-1"])
+        // Every part's steps but the store's, which were there already.
+        let missing = HubSchema.province.parts.filter { $0.name != PostgresObjectStore.hubPart.name }.flatMap { $0.migrations.map(\.name) }
+        #expect(report.migrationsApplied == missing && missing.contains("index-1"))
         _ = try PostgresIndex(client: app)
     }
 
