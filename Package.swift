@@ -102,6 +102,12 @@ let package = Package(
         .target(name: "HosoOCR", dependencies: ["HosoCore", "HosoRecords", "CHosoSys", "CGdkPixbuf"]),
         .target(name: "HosoKit", dependencies: ["HosoCore", "HosoPrimitives", "HosoStore", "HosoIndex", "HosoRecords", "HosoGrades",
                                                 "HosoSigning", "HosoCopies", "HosoSync", "HosoTransport", "HosoLog"]),
+        // The province hub's archive: HosoKit's Archive on PostgreSQL (objects, index, write number, write lock), so that
+        // HosoKit itself never links postgres-nio; its test suite runs the same workflows on both backends.
+        .target(name: "HosoHub", dependencies: ["HosoCore", "HosoKit", "HosoStore", "HosoLog", "HosoPostgres", "HosoPostgresIndex"]),
+        .testTarget(name: "HosoHubTests", dependencies: [
+            "HosoHub", "HosoKit", "HosoCore", "HosoStore", "HosoRecords", "HosoPostgres", "HosoTestSupport",
+        ]),
         // The teacher's signing agent (`hoso agent`): loopback HTTP for the web page, the PKCS#11 token, CAdES signing,
         // and the registry of the tokens' PKCS#11 libraries. The key stays on the teacher's machine.
         .target(name: "HosoAgent", dependencies: ["HosoCore", "HosoPrimitives", "HosoRecords", "HosoGrades", "HosoSigning", "HosoTransport"]),
@@ -120,7 +126,7 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
         .executableTarget(name: "hoso", dependencies: [
-            "HosoKit", "HosoAccounts", "HosoServer", "HosoAgent", "HosoPostgres", "HosoOCR",
+            "HosoKit", "HosoAccounts", "HosoServer", "HosoAgent", "HosoPostgres", "HosoOCR", "HosoHub",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
