@@ -45,6 +45,9 @@ public struct ServerConfig: Sendable {
     public var online = OnlineLimits()
     /// A machine reader of page scans for the keying workbench (`WorkbenchRoutes`); nil hides its button.
     public var pagePrefiller: (any PagePrefiller)? = nil
+    /// Opens the archive at `archivePath`; nil opens the folder archive there. `hoso serve --database` opens the
+    /// province hub's archive on PostgreSQL with it.
+    public var openArchive: (@Sendable (_ path: String, _ clock: HosoClock) throws -> Archive)? = nil
 
     public init(
         archivePath: String, officeIdentity: SigningIdentity? = nil, timestamp: TimestampSource? = nil,
@@ -164,7 +167,7 @@ final class ServerState: Sendable {
     init(config: ServerConfig) throws {
         self.config = config
         pool = BlockingPool(threads: config.blockingThreads)
-        let opened = try Archive.open(at: config.archivePath, clock: config.clock)
+        let opened = try config.openArchive?(config.archivePath, config.clock) ?? Archive.open(at: config.archivePath, clock: config.clock)
         self.archive = ArchiveAccess(opened, pool: pool)
         publicPool = PublicPool(limits: config.publicChecks)
         photoPool = PublicPool(limits: config.publicChecks)

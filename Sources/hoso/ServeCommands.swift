@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HosoAccounts
+import HosoHub
 import HosoKit
 import HosoOCR
 import HosoServer
@@ -26,6 +27,11 @@ struct Serve: ParsableCommand {
                 """))
     }
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var hub: HubDatabaseOption
+    @Argument(
+        help: ArgumentHelp(
+            t("Thư mục kho (thay cho --archive).", "The archive directory (instead of --archive)."), valueName: "ROOT"))
+    var root: String?
     @Option(name: .long, help: ArgumentHelp(t("Địa chỉ lắng nghe.", "Address to listen on."), valueName: "HOST")) var host = "127.0.0.1"
     @Option(name: .long, help: ArgumentHelp(t("Cổng (0: tự chọn).", "Port (0: any free port)."), valueName: "N")) var port = 8080
     @Option(
@@ -82,7 +88,7 @@ struct Serve: ParsableCommand {
     func run() throws {
         let identity = try officeKey.map { try KeySource(key: $0, password: password).load() }
         var config = ServerConfig(
-            archivePath: global.archivePath, officeIdentity: identity, timestamp: tsa.map { .url($0) },
+            archivePath: root ?? global.archivePath, officeIdentity: identity, timestamp: tsa.map { .url($0) },
             secureCookies: secureCookies, clock: try global.clock(), tls: tls.files, limits: listener.limits)
         config.trustedProxies = Set(trustedProxy)
         config.allowKeyUpload = allowKeyUpload
@@ -97,6 +103,12 @@ struct Serve: ParsableCommand {
             throw HosoError(.internalError, .both("Không tìm thấy tệp chương trình hoso", "Cannot find the hoso executable"))
         }
         publicLimits.apply(to: &config, checker: checker)
+        if let url = hub.url {
+            // The hub's archive: its data in PostgreSQL. Uploaded files are checked in the server's own process for
+            // now: the sandboxed child (`internal-check`) opens only folder archives.
+            config.openArchive = { path, clock in try Hub.openHub(root: path, database: url, clock: clock) }
+            config.publicChecks.checker = nil
+        }
         // A bad certificate or key stops the start with a clear error, before anything listens.
         _ = try tls.files?.configuration()
         let shownHost = host.contains(":") ? "[\(host)]" : host
