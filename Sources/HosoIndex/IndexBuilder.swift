@@ -31,7 +31,9 @@ package struct IndexBuilder {
     /// Writes a complete index of the file store's objects at `path` (replacing any leftover there). It records the
     /// store's write number (`marker`) as read before the objects were listed: a write that ends meanwhile is caught
     /// up later.
-    package func build(at path: String, marker: any WriteNumbering, progress: (@Sendable (Int, Int) -> Void)?) throws
+    package func build(
+        at path: String, marker: any WriteNumbering, progress: (@Sendable (Int, Int) -> Void)?
+    ) throws
         -> ReindexReport
     {
         for suffix in ["", "-wal", "-shm"] { _ = unlink(path + suffix) }

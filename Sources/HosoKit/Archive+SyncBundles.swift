@@ -515,8 +515,9 @@ extension Archive {
             cleanLeftovers()
             var intake = Intake()
             do {
+                let target = try fileStore()
                 try reader.readPayload { o, tar in
-                    try intake.receive(kind: o.kind, claimed: o.id, size: o.size, name: tags.baseDirectory + "/" + o.path, store: try fileStore()) {
+                    try intake.receive(kind: o.kind, claimed: o.id, size: o.size, name: tags.baseDirectory + "/" + o.path, store: target) {
                         try tar.readBodyChunk(into: $0)
                     }
                 }
