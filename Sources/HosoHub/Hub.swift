@@ -21,6 +21,8 @@ public enum Hub {
     @discardableResult
     public static func createHub(root: String, database: String, clock: HosoClock = .system) throws -> Archive {
         try ArchiveConfig.create(at: root, createdAt: HosoClock.format(clock.now()))
+        // Marks the folder, so that a command without --database refuses it instead of seeing an empty archive.
+        try writeFileAtomically(Array("postgres\n".utf8), to: root + "/" + Archive.hubFolderMarker, tmpDir: root)
         return try openHub(root: root, database: database, clock: clock)
     }
 

@@ -110,6 +110,7 @@ public final class Archive: Sendable {
     /// cannot write builds its own instead.
     public static func open(at path: String, clock: HosoClock = .system, access: Access = .readWrite) throws -> Archive {
         try ArchiveConfig.check(at: path)
+        try refuseHubFolder(path)
         if access == .readOnly { return try openForReading(at: path, clock: clock) }
         let lock = try ArchiveLock(path: path + "/lock", mode: .shared, wait: true)
         let indexPath = path + "/" + indexFileName
@@ -163,6 +164,21 @@ public final class Archive: Sendable {
         if (try? archive.logIsBehind()) ?? false { _ = try? archive.workState.numbering { _ in try archive.catchUpLog() } }
         try archive.completeIndexTasks()
         return archive
+    }
+
+    /// The file that marks a hub application server's folder (see ``open(at:storage:clock:)``).
+    public static let hubFolderMarker = "hub-server"
+
+    /// A hub application server's folder holds no data of its own: opened as a folder archive it would look empty
+    /// (and a write would start an archive of its own there), so it is refused.
+    private static func refuseHubFolder(_ path: String) throws {
+        guard Glibc.access(path + "/" + hubFolderMarker, F_OK) == 0 else { return }
+        throw HosoError(
+            .archiveFormat,
+            .both(
+                "Đây là thư mục của một máy chủ ứng dụng của kho cấp tỉnh; dữ liệu nằm trong PostgreSQL: hãy chỉ --database",
+                "This is an application server's folder of the province hub; its data is in PostgreSQL: give --database"),
+            location: path)
     }
 
     private static func openForReading(at path: String, clock: HosoClock) throws -> Archive {

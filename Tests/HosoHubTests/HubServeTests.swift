@@ -35,6 +35,9 @@ import Glibc
         #expect(fsck.status == 0, "\(fsck)")
         #expect(fsck.out.contains("\"ok\":true") || fsck.out.contains("\"ok\" : true"), "\(fsck)")
         #expect(try s.archive.copyRegister().count == 1, "the reindex kept the register")
+        // Without the database, the server's folder is refused rather than shown as an empty archive.
+        let bare = try runProgram(hosoBinary, ["ls", "--archive", root], environment: Self.environment)
+        #expect(bare.status != 0 && bare.err.contains("--database"), "\(bare)")
 
         let served = try ServerProcess(
             hosoBinary, ["serve", "--database", db, "--port", "0", "--no-ocr", root], environment: Self.environment)
