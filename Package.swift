@@ -99,13 +99,19 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),  // sslmode=require/verify-full
             .product(name: "Logging", package: "swift-log"),
         ]),
-        // The province hub's schema in one list (`HubSchema.province`: every part's migrations and tables by class),
-        // above the modules that own the parts.
-        .target(name: "HosoHub", dependencies: ["HosoPostgres", "HosoPostgresIndex", "HosoPostgresAccounts"]),
         // OCR prefill of typed ledger pages: the ruled table found in the image, rows read by the tesseract command line.
         .target(name: "HosoOCR", dependencies: ["HosoCore", "HosoRecords", "CHosoSys", "CGdkPixbuf"]),
         .target(name: "HosoKit", dependencies: ["HosoCore", "HosoPrimitives", "HosoStore", "HosoIndex", "HosoRecords", "HosoGrades",
                                                 "HosoSigning", "HosoCopies", "HosoSync", "HosoTransport", "HosoLog"]),
+        // The province hub: HosoKit's Archive on PostgreSQL (objects, index, log, write number, write lock), so that
+        // HosoKit itself never links postgres-nio, and the hub's schema in one list (`HubSchema.province`: every part's
+        // migrations and tables by class). Its test suite runs the same workflows on both backends.
+        .target(name: "HosoHub", dependencies: [
+            "HosoCore", "HosoKit", "HosoStore", "HosoLog", "HosoAccounts", "HosoPostgres", "HosoPostgresIndex", "HosoPostgresAccounts",
+        ]),
+        .testTarget(name: "HosoHubTests", dependencies: [
+            "HosoHub", "HosoKit", "HosoCore", "HosoStore", "HosoRecords", "HosoPostgres", "HosoTestSupport",
+        ]),
         // The teacher's signing agent (`hoso agent`): loopback HTTP for the web page, the PKCS#11 token, CAdES signing,
         // and the registry of the tokens' PKCS#11 libraries. The key stays on the teacher's machine.
         .target(name: "HosoAgent", dependencies: ["HosoCore", "HosoPrimitives", "HosoRecords", "HosoGrades", "HosoSigning", "HosoTransport"]),

@@ -10,5 +10,6 @@ extension HubSchema {
         PostgresIndex.hubPart,
         PostgresLogStorage.hubPart,
         PostgresServerStore.hubPart,
+        PostgresWriteNumber.hubPart,
     ])
 }

@@ -7,12 +7,17 @@ import Synchronization
 /// What `hoso fsck` checks: every object file re-hashed on its own (on up to four threads), then the graph between
 /// the objects, and the index against the store. Read-only: it repairs nothing.
 package struct FsckRun: Sendable {
-    package let store: ObjectStore
+    package let store: any ObjectStoring
+    /// The file store behind `store` when the objects are files (misplaced and stray files, temporary files).
+    package let files: ObjectStore?
     /// The revision a signature object signs (CMS is read above the index).
     package let signedRevision: @Sendable (ObjectID, [UInt8]) throws -> String
 
-    package init(store: ObjectStore, signedRevision: @escaping @Sendable (ObjectID, [UInt8]) throws -> String) {
+    package init(
+        store: any ObjectStoring, files: ObjectStore?, signedRevision: @escaping @Sendable (ObjectID, [UInt8]) throws -> String
+    ) {
         self.store = store
+        self.files = files
         self.signedRevision = signedRevision
     }
 
@@ -23,15 +28,16 @@ package struct FsckRun: Sendable {
     /// lacks (an appendix's or revocation's ledger); objects whose kind the index knows otherwise; and whether the
     /// index matches the store. Read-only: it repairs nothing.
     package func run(index: any ArchiveIndexing, progress: (@Sendable (FsckProgress) -> Void)?) throws -> FsckReport {
-        let files = try store.objectFiles()
-        let (findings, bytes) = examineAll(files, progress: progress)
-        let root = store.root
-        var graph = FsckGraph(files: files, findings: findings) { String($0.dropFirst(root.count + 1)) }
+        var listed = [ObjectFile]()
+        if let files { listed = try files.objectFiles() } else { try store.forEachObjectID { listed.append(ObjectFile(id: $0)) } }
+        let (findings, bytes) = examineAll(listed, progress: progress)
+        let root = files?.root
+        var graph = FsckGraph(files: listed, findings: findings) { path in root.map { String(path.dropFirst($0.count + 1)) } ?? path }
         graph.followNames()
         let check = graph.compare(index: try index.objects())
         return FsckReport(
-            ok: graph.damaged.isEmpty && graph.missing.isEmpty, objects: files.count, bytes: bytes, damaged: graph.damaged,
-            missing: graph.missing, index: check, temporaryFiles: store.temporaryFiles().count)
+            ok: graph.damaged.isEmpty && graph.missing.isEmpty, objects: listed.count, bytes: bytes, damaged: graph.damaged,
+            missing: graph.missing, index: check, temporaryFiles: files?.temporaryFiles().count ?? 0)
     }
 
     /// Every file examined on its own, on up to four threads; the findings in the order of `files`.
@@ -65,7 +71,7 @@ package struct FsckRun: Sendable {
     /// One file checked on its own: its damage, and what it names (read from sound objects only).
     private func examine(_ file: ObjectFile) -> FsckFinding {
         var finding = FsckFinding()
-        finding.problem = store.check(file)
+        if let files { finding.problem = files.check(file) } else if let id = file.id { finding.problem = store.checkObject(id) }
         guard finding.problem == nil, let id = file.id, let h = try? store.header(of: id) else { return finding }
         finding.storedSize = h.storedSize
         finding.kind = h.kind.rawValue

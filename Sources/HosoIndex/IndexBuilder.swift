@@ -6,13 +6,13 @@ import HosoStore
 /// Reads index rows from object files alone, as `reindex` does for the whole store and the catch-up after a fault
 /// does for the objects the index lacks: the index is derived, so everything it holds comes from here.
 package struct IndexBuilder {
-    package let store: ObjectStore
+    package let store: any ObjectStoring
     /// The record type whose revisions carry searchable entries.
     package let ledgerType: String
     /// The index row of a signature object (CMS is read above the index).
     package let signatureRow: (ObjectID, [UInt8]) throws -> SignatureRow
 
-    package init(store: ObjectStore, ledgerType: String, signatureRow: @escaping (ObjectID, [UInt8]) throws -> SignatureRow) {
+    package init(store: any ObjectStoring, ledgerType: String, signatureRow: @escaping (ObjectID, [UInt8]) throws -> SignatureRow) {
         self.store = store
         self.ledgerType = ledgerType
         self.signatureRow = signatureRow
@@ -28,13 +28,18 @@ package struct IndexBuilder {
         var skipped = [String]()
     }
 
-    /// Writes a complete index of the store's objects at `path` (replacing any leftover there). It records the
-    /// store's write number as read before the objects were listed: a write that ends meanwhile is caught up later.
-    package func build(at path: String, progress: (@Sendable (Int, Int) -> Void)?) throws -> ReindexReport {
+    /// Writes a complete index of the file store's objects at `path` (replacing any leftover there). It records the
+    /// store's write number (`marker`) as read before the objects were listed: a write that ends meanwhile is caught
+    /// up later.
+    package func build(
+        at path: String, marker: any WriteNumbering, progress: (@Sendable (Int, Int) -> Void)?
+    ) throws
+        -> ReindexReport
+    {
         for suffix in ["", "-wal", "-shm"] { _ = unlink(path + suffix) }
-        let sequence = try CommitMarker(root: store.root).read()
+        let sequence = try marker.read()
         let fresh = try ArchiveIndex(path: path, building: true)
-        let files = try store.objectFiles()
+        let files = try (store as? ObjectStore)?.objectFiles() ?? listedObjects()
         let batch = collect(files, progress: progress)
         try write(batch, into: fresh)
         if let sequence { try fresh.setCommittedSequence(sequence) }
@@ -43,6 +48,30 @@ package struct IndexBuilder {
         return ReindexReport(
             objects: batch.objects.count, manifests: batch.manifests.count,
             names: batch.manifests.reduce(0) { $0 + $1.1.count }, revisions: batch.revisions.count, skipped: batch.skipped)
+    }
+
+    /// Fills an empty index with the rows of every object of the store (one that is not a folder of files: the hub's
+    /// database, whose index is not a file built aside). The caller records the write number.
+    package func rebuild(into index: any ArchiveIndexing, progress: (@Sendable (Int, Int) -> Void)?) throws -> ReindexReport {
+        let files = try listedObjects()
+        let batch = collect(files, progress: progress)
+        try write(batch, into: index)
+        progress?(files.count, files.count)
+        return ReindexReport(
+            objects: batch.objects.count, manifests: batch.manifests.count,
+            names: batch.manifests.reduce(0) { $0 + $1.1.count }, revisions: batch.revisions.count, skipped: batch.skipped)
+    }
+
+    /// The rows of these objects of the store.
+    package func collect(ids: [ObjectID]) -> Rows {
+        collect(ids.map { ObjectFile(id: $0) }, progress: nil)
+    }
+
+    /// Every object of the store, as the file list a folder's store would give.
+    private func listedObjects() throws -> [ObjectFile] {
+        var files = [ObjectFile]()
+        try store.forEachObjectID { files.append(ObjectFile(id: $0)) }
+        return files
     }
 
     /// The rows of `files`; a file that is misplaced or does not read is skipped (fsck names it).
@@ -55,7 +84,7 @@ package struct IndexBuilder {
                 continue
             }
             do {
-                try collect(id, at: f.path, into: &rows)
+                try collect(id, into: &rows)
             } catch {
                 rows.skipped.append(f.path)
             }
@@ -63,10 +92,10 @@ package struct IndexBuilder {
         return rows
     }
 
-    private func collect(_ id: ObjectID, at path: String, into rows: inout Rows) throws {
-        let (h, _, fileSize) = try store.readHeader(atPath: path)
-        let object = StoredObject(id: id, kind: h.kind, encoding: h.encoding, size: h.size, storedSize: fileSize)
-        switch h.kind {
+    private func collect(_ id: ObjectID, into rows: inout Rows) throws {
+        // A well-placed file is the object's own path, so its header is the file's.
+        let object = try store.header(of: id)
+        switch object.kind {
         case .record:
             let rev = try Revision.decode(try store.read(id), source: id.hex)
             rows.revisions.append(RevisionRow(id, rev))

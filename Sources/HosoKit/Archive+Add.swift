@@ -99,7 +99,7 @@ extension Archive {
                 }) {
                     return
                 }
-                let r = Result { try store.stage(file: batch[i], kind: kind, tick: tick) }
+                let r = Result { try fileStore().stage(file: batch[i], kind: kind, tick: tick) }
                     .mapError {
                         $0 as? HosoError
                             ?? HosoError(

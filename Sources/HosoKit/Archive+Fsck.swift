@@ -11,8 +11,10 @@ extension Archive {
     /// index matches the store. Read-only: it repairs nothing.
     /// The transparency log is checked too (`verifyLog`): its first damage is reported as a problem "log".
     public func fsck(progress: (@Sendable (FsckProgress) -> Void)? = nil) throws -> FsckReport {
-        var report = try FsckRun(store: store) { id, der in try Archive.signatureRow(id: id, der: der, source: id.hex).revisionId }
-            .run(index: index, progress: progress)
+        var report = try FsckRun(store: store, files: files) { id, der in
+            try Archive.signatureRow(id: id, der: der, source: id.hex).revisionId
+        }
+        .run(index: index, progress: progress)
         if let damage = try logDamage() {
             report.damaged.append(damage)
             report.ok = false

@@ -196,7 +196,7 @@ extension Archive {
         for (page, path) in scanFiles.sorted(by: { $0.key < $1.key }) {
             let h = try FileHandleFD.open(path, flags: O_RDONLY, action: .both("đọc ảnh quét", "reading a scan"))
             let size = UInt64(try h.stat().st_size)
-            let s = try store.stage(kind: .blob, expectedSize: size, sourceName: path) { buf in
+            let s = try store.stage(kind: .blob, expectedSize: size, sourceName: path, compression: .measure, durable: false) { buf in
                 do { return try h.read(into: buf) } catch let e as Errno {
                     throw HosoError(
                         .inputUnreadable, .both("Lỗi khi đọc ảnh quét", "Error reading a scan"), location: path,

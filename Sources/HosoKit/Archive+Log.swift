@@ -44,8 +44,9 @@ struct NodeNoteKey: NoteSigner, NoteVerifier {
 }
 
 extension Archive {
-    /// The archive's transparency log (`log/` in the archive directory).
-    public var log: LogStore { LogStore(dir: root + "/log") }
+    /// The archive's transparency log (`log/` in the archive directory unless another storage was chosen at open:
+    /// see ``ArchiveStorage/log``).
+    public var log: LogStore { logStore }
 
     /// The node's note key (its certificate, and its private key when `signing`); nil when the archive is not a node.
     func nodeNoteKey(signing: Bool) throws -> NodeNoteKey? {
@@ -82,14 +83,14 @@ extension Archive {
 
     /// Logs the objects a successful write made (under its lock), then signs a checkpoint if the node has a key.
     func logWrite(sequence: Int) throws {
-        let new = store.journal.end().map { (id: $0.id.hex, kind: $0.kind.rawValue) }
+        let new = journaling.journal.end().map { (id: $0.id.hex, kind: $0.kind.rawValue) }
         try appendEvents(new, sequence: sequence, late: false)
     }
 
     /// After a failed write: logs what it did make visible, without counting the write as logged, so the next write
     /// or open compares the whole store (an object renamed into place just before the failure is not lost).
     func logFailedWrite() {
-        let new = store.journal.end().map { (id: $0.id.hex, kind: $0.kind.rawValue) }
+        let new = journaling.journal.end().map { (id: $0.id.hex, kind: $0.kind.rawValue) }
         if !new.isEmpty { _ = try? appendEvents(new, sequence: 0, late: false) }
     }
 

@@ -122,7 +122,7 @@ extension Archive {
         var staged = intake.staged.filter { !waitingNow.contains($0.object.id) }
         try inbox.keep(unnamed)
         let here = Set(staged.map(\.object.id))
-        staged += inbox.take(named.filter { !here.contains($0) && !store.exists($0) }, store: store)
+        staged += inbox.take(named.filter { !here.contains($0) && !store.exists($0) }, store: try fileStore())
         var evidence = [StoredObject]()
         do {
             try stageEvidence(of: sigs, seen: Set(intake.ids), staged: &staged, evidence: &evidence)
@@ -515,8 +515,9 @@ extension Archive {
             cleanLeftovers()
             var intake = Intake()
             do {
+                let target = try fileStore()
                 try reader.readPayload { o, tar in
-                    try intake.receive(kind: o.kind, claimed: o.id, size: o.size, name: tags.baseDirectory + "/" + o.path, store: store) {
+                    try intake.receive(kind: o.kind, claimed: o.id, size: o.size, name: tags.baseDirectory + "/" + o.path, store: target) {
                         try tar.readBodyChunk(into: $0)
                     }
                 }

@@ -1,6 +1,7 @@
 import Foundation
 import HosoCore
 import HosoIndex
+import HosoLog
 import HosoPrimitives
 import HosoRecords
 import HosoSigning
@@ -21,15 +22,26 @@ import Darwin
 public final class Archive: Sendable {
     /// The archive's directory.
     public let root: String
-    /// The objects: the truth.
-    public let store: ObjectStore
+    /// The objects: the truth. The files of the archive folder (`ObjectStore`) for a school or district; the hub's
+    /// PostgreSQL for the province hub (see ``ArchiveStorage``).
+    public let store: any ObjectStoring
+    /// The file store, for what only files have (object file paths, temporary files, a sync inbox moved into
+    /// place); nil on the hub, whose objects are rows.
+    public let files: ObjectStore?
+    /// The objects each write made visible, for the transparency log.
+    let journaling: any ObjectJournaling
+    /// The hub's parts that have no counterpart in a folder (nil for a school or district).
+    let hub: ArchiveStorage.Hub?
+    /// The transparency log's storage, chosen at open (see ``ArchiveStorage/log``).
+    let logStore: LogStore
     private let indexBox: Mutex<any ArchiveIndexing>
     /// The index over the objects: derived, rebuilt by ``reindex(progress:)``. SQLite (`ArchiveIndex`) here; the
     /// workflows only use what ``ArchiveIndexing`` offers, so another database can stand in for it.
     package var index: any ArchiveIndexing { indexBox.withLock { $0 } }
     /// The clock every workflow reads (injected, so tests can sign "in 2019").
     public let clock: HosoClock
-    private let lock: ArchiveLock
+    /// The folder's shared lock (nil on the hub, where no file is shared between application servers).
+    private let lock: ArchiveLock?
     private let rebuiltFlag = Mutex(false)
     /// True when `open` found no index and rebuilt it from the objects.
     public var indexWasRebuilt: Bool { rebuiltFlag.withLock { $0 } }
@@ -41,7 +53,7 @@ public final class Archive: Sendable {
     private let leftoversCleaned = Mutex(false)
 
     /// The store's write number, compared with the index's (see `CommitMarker`).
-    let marker: CommitMarker
+    let marker: any WriteNumbering
     /// Whether this instance may write (see ``Access``).
     public let access: Access
     /// A reader's own index, built in a temporary folder when the archive's could not be used as it is.
@@ -66,15 +78,23 @@ public final class Archive: Sendable {
 
     var indexPath: String { root + "/" + Self.indexFileName }
 
-    private init(root: String, clock: HosoClock, lock: ArchiveLock, index: any ArchiveIndexing, access: Access = .readWrite) {
+    private convenience init(root: String, clock: HosoClock, lock: ArchiveLock, index: any ArchiveIndexing, access: Access = .readWrite) {
+        self.init(root: root, clock: clock, lock: lock, storage: .folder(root, index: index), access: access)
+    }
+
+    private init(root: String, clock: HosoClock, lock: ArchiveLock?, storage: ArchiveStorage, access: Access = .readWrite) {
         self.root = root
         self.access = access
-        self.store = ObjectStore(root: root)
+        self.store = storage.store
+        self.files = storage.files
+        self.journaling = storage.journaling
+        self.hub = storage.hub
+        self.logStore = storage.log
         self.clock = clock
         self.lock = lock
-        self.indexBox = Mutex(index)
-        self.workState = WorkState(root: root)
-        self.marker = CommitMarker(root: root)
+        self.indexBox = Mutex(storage.index)
+        self.workState = WorkState(writeLock: storage.writeLock)
+        self.marker = storage.marker
     }
 
     // MARK: - Creating and opening
@@ -90,6 +110,7 @@ public final class Archive: Sendable {
     /// cannot write builds its own instead.
     public static func open(at path: String, clock: HosoClock = .system, access: Access = .readWrite) throws -> Archive {
         try ArchiveConfig.check(at: path)
+        try refuseHubFolder(path)
         if access == .readOnly { return try openForReading(at: path, clock: clock) }
         let lock = try ArchiveLock(path: path + "/lock", mode: .shared, wait: true)
         let indexPath = path + "/" + indexFileName
@@ -116,7 +137,7 @@ public final class Archive: Sendable {
                 }
                 let newPath = indexPath + ".new-" + randomTempName()
                 defer { for suffix in ["", "-wal", "-shm"] { _ = unlink(newPath + suffix) } }
-                _ = try indexBuilder(ObjectStore(root: path)).build(at: newPath, progress: nil)
+                _ = try indexBuilder(ObjectStore(root: path)).build(at: newPath, marker: CommitMarker(root: path), progress: nil)
                 try swapIn(newPath, as: indexPath, root: path)
                 index = try ArchiveIndex(path: indexPath)
                 rebuilt = true
@@ -132,6 +153,34 @@ public final class Archive: Sendable {
         return archive
     }
 
+    /// Opens an archive whose truth is kept elsewhere than its folder (the province hub: objects, index, write
+    /// number and write lock in PostgreSQL; HosoHub assembles them). `path` is the application server's own folder
+    /// (configuration, office settings, node key: the same files on every application server). An index behind the
+    /// store (a write stopped between its objects and its index rows) is caught up before anything is answered.
+    package static func open(at path: String, storage: ArchiveStorage, clock: HosoClock = .system) throws -> Archive {
+        try ArchiveConfig.check(at: path)
+        let archive = Archive(root: path, clock: clock, lock: nil, storage: storage)
+        if try archive.indexIsBehind() { try archive.workState.numbering { _ in try archive.catchUpIndex() } }
+        if (try? archive.logIsBehind()) ?? false { _ = try? archive.workState.numbering { _ in try archive.catchUpLog() } }
+        try archive.completeIndexTasks()
+        return archive
+    }
+
+    /// The file that marks a hub application server's folder (see ``open(at:storage:clock:)``).
+    public static let hubFolderMarker = "hub-server"
+
+    /// A hub application server's folder holds no data of its own: opened as a folder archive it would look empty
+    /// (and a write would start an archive of its own there), so it is refused.
+    private static func refuseHubFolder(_ path: String) throws {
+        guard Glibc.access(path + "/" + hubFolderMarker, F_OK) == 0 else { return }
+        throw HosoError(
+            .archiveFormat,
+            .both(
+                "Đây là thư mục của một máy chủ ứng dụng của kho cấp tỉnh; dữ liệu nằm trong PostgreSQL: hãy chỉ --database",
+                "This is an application server's folder of the province hub; its data is in PostgreSQL: give --database"),
+            location: path)
+    }
+
     private static func openForReading(at path: String, clock: HosoClock) throws -> Archive {
         if let current = try openCurrentIndex(at: path, clock: clock) { return current }
         // Where the archive can be written after all, its index is repaired as a writer would (once, not at every
@@ -140,7 +189,7 @@ public final class Archive: Sendable {
         if let repaired = try? open(at: path, clock: clock, access: .readWrite) { return repaired }
         let lock = try ArchiveLock(path: path + "/lock", mode: .shared, wait: true, readOnly: true)
         let folder = try PrivateIndexFolder()
-        _ = try indexBuilder(ObjectStore(root: path)).build(at: folder.indexPath, progress: nil)
+        _ = try indexBuilder(ObjectStore(root: path)).build(at: folder.indexPath, marker: CommitMarker(root: path), progress: nil)
         // Opened for writing (in its own folder): it is the reader's file, and only a writer turns it into WAL mode.
         let archive = Archive(root: path, clock: clock, lock: lock, index: try ArchiveIndex(path: folder.indexPath), access: .readOnly)
         archive.privateIndex.withLock { $0 = folder }
@@ -199,9 +248,10 @@ public final class Archive: Sendable {
     }
 
     private func removeLeftovers() {
+        guard let files, let lock else { return }
         let staleIndexes = ((try? listDirectory(root)) ?? []).filter { $0.hasPrefix(Self.indexFileName + ".new-") }
-        guard !store.temporaryFiles().isEmpty || !staleIndexes.isEmpty, lock.tryExclusive() else { return }
-        _ = store.removeTemporaryFiles()
+        guard !files.temporaryFiles().isEmpty || !staleIndexes.isEmpty, lock.tryExclusive() else { return }
+        _ = files.removeTemporaryFiles()
         for name in staleIndexes { _ = unlink(root + "/" + name) }
         lock.downgradeToShared()
     }
@@ -270,7 +320,7 @@ public final class Archive: Sendable {
             o.kind == .manifest
             ? try index.entries(ofManifest: id).map { ManifestEntryInfo(path: $0.path, id: $0.objectId, size: $0.size) }
             : nil
-        let file = String(store.path(of: id).dropFirst(root.count + 1))
+        let file = files.map { String($0.path(of: id).dropFirst(root.count + 1)) } ?? "hoso_objects/" + id.hex
         return Info(
             id: id.hex, kind: o.kind.rawValue, size: o.size, stored: o.storedSize, encoding: o.encoding.rawValue,
             file: file, names: try index.names(of: id), entries: entries,
@@ -285,6 +335,17 @@ public final class Archive: Sendable {
     /// Rebuilds the index from the objects alone into a new file, then swaps it in atomically.
     @discardableResult
     public func reindex(progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> ReindexReport {
+        if let hub {
+            // No file to build aside: the rows are replaced in place under the write lock (see `Hub.clearIndex`).
+            return try workState.numbering { _ in
+                let sequence = try marker.read()
+                try hub.clearIndex()
+                let report = try indexBuilder.rebuild(into: index, progress: progress)
+                try index.setCommittedSequence(sequence ?? 0)
+                try completeIndexTasks()
+                return report
+            }
+        }
         // A name of its own, so two rebuilds at once never write the same file.
         let newPath = indexPath + ".new-" + randomTempName()
         defer { for suffix in ["", "-wal", "-shm"] { _ = unlink(newPath + suffix) } }
@@ -294,10 +355,10 @@ public final class Archive: Sendable {
     }
 
     private func reindexLocked(newPath: String, progress: (@Sendable (Int, Int) -> Void)?) throws -> ReindexReport {
-        let report = try indexBuilder.build(at: newPath, progress: progress)
+        let report = try indexBuilder.build(at: newPath, marker: marker, progress: progress)
         // Swap under the exclusive lock so no other hoso process has the old index open.
         try index.close()
-        guard lock.tryExclusive() else {
+        guard let lock, lock.tryExclusive() else {
             let reopened = try ArchiveIndex(path: indexPath)
             indexBox.withLock { $0 = reopened }
             throw HosoError(
@@ -316,7 +377,7 @@ public final class Archive: Sendable {
     /// Builds index rows from the object files alone; signature rows need the CMS reader, which lives above the index.
     var indexBuilder: IndexBuilder { Self.indexBuilder(store) }
 
-    static func indexBuilder(_ store: ObjectStore) -> IndexBuilder {
+    static func indexBuilder(_ store: any ObjectStoring) -> IndexBuilder {
         IndexBuilder(store: store, ledgerType: ledgerType) { id, der in try signatureRow(id: id, der: der, source: id.hex) }
     }
 
@@ -339,13 +400,13 @@ public final class Archive: Sendable {
             try catchUpIndex()
             try catchUpLog()
             let sequence = try marker.advance(above: try index.committedSequence())
-            let published = store.published
-            store.journal.begin()
+            let published = journaling.published
+            journaling.journal.begin()
             let result: T
             do { result = try body() } catch {
                 try? catchUpIndex()
                 logFailedWrite()
-                throw Self.saying(error, tookEffect: store.published != published)
+                throw Self.saying(error, tookEffect: journaling.published != published)
             }
             do {
                 try index.setCommittedSequence(sequence)
@@ -375,8 +436,9 @@ public final class Archive: Sendable {
     func catchUpIndex() throws {
         guard try indexIsBehind() else { return }
         let known = try index.allIDs()
-        let files = try store.objectFiles().filter { f in f.wellPlaced && f.id.map { !known.contains($0.hex) } ?? false }
-        try indexBuilder.write(indexBuilder.collect(files, progress: nil), into: index)
+        var lacking = [ObjectID]()
+        try store.forEachObjectID { if !known.contains($0.hex) { lacking.append($0) } }
+        try indexBuilder.write(indexBuilder.collect(ids: lacking), into: index)
         let sequence = try marker.read() ?? marker.advance(above: try index.committedSequence())
         try index.setCommittedSequence(sequence)
     }

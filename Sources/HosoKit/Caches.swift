@@ -17,9 +17,9 @@ final class WorkState: Sendable {
     private let state = Mutex(State())
     /// Every write, from reading what its decisions rest on (the last number of a register, the record's heads) to
     /// committing it, runs alone among this process's threads and every other hoso process on the archive.
-    let numberingLock: WriteLock
+    let numberingLock: any ArchiveWriteLocking
 
-    init(root: String) { numberingLock = WriteLock(path: root + "/numbering.lock") }
+    init(writeLock: any ArchiveWriteLocking) { numberingLock = writeLock }
 
     /// Runs `body` under `numberingLock`; `body` learns whether it is the outermost call on this thread.
     func numbering<T>(_ body: (_ outermost: Bool) throws -> T) throws -> T { try numberingLock.run(body) }

@@ -49,6 +49,9 @@ public struct ServerConfig: Sendable {
     /// `PostgresServerStore`, shared by its application servers, made with this config's clock and password cost.
     /// Nil: `server.sqlite` (schools, districts).
     public var accounts: (any ServerStoring)? = nil
+    /// Opens the archive at `archivePath`; nil opens the folder archive there. `hoso serve --database` opens the
+    /// province hub's archive on PostgreSQL with it.
+    public var openArchive: (@Sendable (_ path: String, _ clock: HosoClock) throws -> Archive)? = nil
 
     public init(
         archivePath: String, officeIdentity: SigningIdentity? = nil, timestamp: TimestampSource? = nil,
@@ -168,7 +171,7 @@ final class ServerState: Sendable {
     init(config: ServerConfig) throws {
         self.config = config
         pool = BlockingPool(threads: config.blockingThreads)
-        let opened = try Archive.open(at: config.archivePath, clock: config.clock)
+        let opened = try config.openArchive?(config.archivePath, config.clock) ?? Archive.open(at: config.archivePath, clock: config.clock)
         self.archive = ArchiveAccess(opened, pool: pool)
         publicPool = PublicPool(limits: config.publicChecks)
         photoPool = PublicPool(limits: config.publicChecks)

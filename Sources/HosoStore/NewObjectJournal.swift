@@ -19,7 +19,7 @@ public final class NewObjectJournal: Sendable {
         }
     }
 
-    func record(_ objects: some Sequence<StoredObject>) {
+    package func record(_ objects: some Sequence<StoredObject>) {
         collected.withLock { c in if c != nil { c!.append(contentsOf: objects) } }
     }
 }

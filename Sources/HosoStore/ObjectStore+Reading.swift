@@ -105,48 +105,6 @@ extension ObjectStore {
         return out
     }
 
-    /// Writes an object's verified content to an open file descriptor. Objects up to `inMemoryLimit` are
-    /// checked completely before the first byte is written. Larger ones are checked in a first pass and
-    /// re-checked while written; damage appearing between the passes still ends with an error.
-    public func copy(_ id: ObjectID, to out: FileHandleFD) throws {
-        let head = try header(of: id)
-        let action = LocalizedText(vi: "ghi nội dung ra", en: "writing the content out")
-        do {
-            if head.size <= Self.inMemoryLimit {
-                let bytes = try read(id)
-                try bytes.withUnsafeBytes { try out.writeAll($0) }
-            } else {
-                try scan(id) { _ in }
-                try scan(id) { try out.writeAll($0) }
-            }
-        } catch let e as Errno {
-            throw HosoError.fromErrno(e.code, path: out.path, action: action)
-        }
-    }
-
-    /// Writes an object's verified content to a new file at `dest`, atomically and durably: the file appears
-    /// only once every byte has been checked, and stays after a power cut once this returns.
-    public func export(_ id: ObjectID, to dest: String) throws {
-        let dir = parentDirectory(of: dest)
-        let tmp = dir + "/.hoso-" + randomTempName()
-        let action = LocalizedText(vi: "ghi tệp xuất", en: "writing the output file")
-        do {
-            let out = try FileHandleFD.open(tmp, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o644, action: action)
-            do {
-                try scan(id) { try out.writeAll($0) }
-                try out.sync()
-            } catch let e as Errno {
-                throw HosoError.fromErrno(e.code, path: dest, action: action)
-            }
-            if rename(tmp, dest) != 0 { throw HosoError.fromErrno(errno, path: dest, action: action) }
-        } catch {
-            _ = unlink(tmp)
-            throw error
-        }
-        // The name is durable too: a power cut after "written" must not take the file back.
-        try fsyncDirectory(dir)
-    }
-
     // MARK: - Helpers
 
     private func openObject(_ path: String) throws -> FileHandleFD {

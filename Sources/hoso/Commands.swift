@@ -237,10 +237,11 @@ struct Fsck: ParsableCommand {
     }
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var hub: HubDatabaseOption
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let archive = try global.openArchive(.readOnly)
+        let archive = try global.openArchive(.readOnly, hub: hub)
         let bar = ProgressBar(label: t("Đang kiểm tra", "Checking"))
         let report = try archive.fsck { p in
             bar.update(
@@ -311,14 +312,17 @@ struct Fsck: ParsableCommand {
 struct Reindex: ParsableCommand {
     static var configuration: CommandConfiguration {
         CommandConfiguration(
-            abstract: t("Dựng lại chỉ mục SQLite chỉ từ các đối tượng.", "Rebuild the SQLite index from the objects alone."))
+            abstract: t(
+                "Dựng lại chỉ mục (SQLite, hoặc PostgreSQL của kho cấp tỉnh) chỉ từ các đối tượng.",
+                "Rebuild the index (SQLite, or the province hub's PostgreSQL) from the objects alone."))
     }
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var hub: HubDatabaseOption
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let archive = try global.openArchive()
+        let archive = try global.openArchive(hub: hub)
         let bar = ProgressBar(label: t("Đang dựng chỉ mục", "Reindexing"))
         let report = try archive.reindex { done, total in
             bar.update(fraction: Double(done) / Double(max(1, total)), detail: "\(done)/\(total)")

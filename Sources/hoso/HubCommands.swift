@@ -15,7 +15,7 @@ struct HubCommand: ParsableCommand {
         CommandConfiguration(
             commandName: "hub",
             abstract: t("Kho cấp tỉnh trên PostgreSQL (đang xây dựng).", "The province hub on PostgreSQL (in progress)."),
-            subcommands: [HubInit.self, HubStatusCommand.self, HubFsck.self])
+            subcommands: [HubInit.self, HubAddServer.self, HubStatusCommand.self, HubFsck.self])
     }
 }
 
@@ -236,5 +236,61 @@ struct HubStatusCommand: ParsableCommand {
                 ? t("Lược đồ: đủ.", "Schema: up to date.")
                 : t("Lược đồ thiếu: ", "Schema steps missing: ") + s.pendingMigrations.joined(separator: ", ")
                     + t(" (chạy hoso hub init)", " (run hoso hub init)"))
+    }
+}
+
+/// The hub's database a command is pointed at: `--database`, else $HOSO_DATABASE; nil when neither is set (the
+/// archive is then the folder's).
+func hubDatabase(_ option: String?) -> String? {
+    if let option, !option.isEmpty { return option }
+    if let env = ProcessInfo.processInfo.environment["HOSO_DATABASE"], !env.isEmpty { return env }
+    return nil
+}
+
+/// The `--database` option of the commands that also run against the hub (fsck, reindex, serve).
+struct HubDatabaseOption: ParsableArguments {
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            t(
+                "Cơ sở dữ liệu của kho cấp tỉnh (postgres://…; mặc định: $HOSO_DATABASE). Khi có, thư mục kho là thư mục riêng của máy chủ ứng dụng; dữ liệu nằm trong PostgreSQL.",
+                "The province hub's database (postgres://…; default: $HOSO_DATABASE). With it, the archive directory is the application server's own folder; the data is in PostgreSQL."
+            ),
+            valueName: "URL"))
+    var database: String?
+
+    /// The URL, from the option or the environment; nil for a folder archive.
+    var url: String? { hubDatabase(database) }
+}
+
+extension GlobalOptions {
+    /// The archive: on the hub's PostgreSQL when a database is given, else the folder's (see `openArchive(_:)`).
+    func openArchive(_ access: Archive.Access = .readWrite, hub: HubDatabaseOption) throws -> Archive {
+        guard let url = hub.url else { return try openArchive(access) }
+        return try Hub.openHub(root: archivePath, database: url, clock: clock())
+    }
+}
+
+/// `hoso hub add-server`: one more application server of a hub whose database `hoso hub init` made.
+struct HubAddServer: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "add-server",
+            abstract: t(
+                "Tạo thư mục của một máy chủ ứng dụng của kho cấp tỉnh (sau hoso hub init).",
+                "Make an application server's folder of the province hub (after hoso hub init)."),
+            discussion: t(
+                "Thư mục (--archive) chứa cấu hình và khóa của máy chủ; đối tượng, chỉ mục và số lần ghi nằm trong PostgreSQL. Chạy lại trên cơ sở dữ liệu đã có thì chỉ tạo thư mục.",
+                "The folder (--archive) holds the server's configuration and keys; objects, index and write number are in PostgreSQL. Run on a database that has them already, it only makes the folder."
+            ))
+    }
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var hub: HubDatabaseOption
+
+    func run() throws {
+        guard let url = hub.url else { throw ValidationError(t("Cần --database postgres://…", "--database postgres://… is needed")) }
+        try Hub.createHub(root: global.archivePath, database: url, clock: global.clock())
+        print(t("Đã tạo kho cấp tỉnh tại \(global.archivePath).", "Created the hub archive at \(global.archivePath)."))
     }
 }

@@ -181,11 +181,12 @@ struct LogVerify: ParsableCommand {
 /// One access-log entry written by the CLI (`hoso user …`), anchored in the archive's transparency log as the server
 /// anchors its own, so the CLI's entries are covered too.
 func anchoredAudit(
-    _ global: GlobalOptions, _ store: any ServerStoring, actor: String, action: String, target: String, detail: String = ""
+    _ global: GlobalOptions, _ hub: HubDatabaseOption, _ store: any ServerStoring, actor: String, action: String, target: String,
+    detail: String = ""
 )
     throws
 {
     let item = ServerStore.AuditItem(
         at: HosoClock.format(try global.clock().now()), actor: actor, action: action, target: target, detail: detail)
-    if let last = try store.append([item]) { try global.openArchive().anchorAuditLog(seq: last.seq, hash: last.hash) }
+    if let last = try store.append([item]) { try global.openArchive(hub: hub).anchorAuditLog(seq: last.seq, hash: last.hash) }
 }

@@ -53,7 +53,7 @@ struct GlobalOptions: ParsableArguments {
     func openArchive(_ access: Archive.Access = .readWrite) throws -> Archive {
         if access == .readWrite { writingArchive.withLock { $0.intended = true } }
         let a = try Archive.open(at: archivePath, clock: clock(), access: access)
-        if access == .readWrite { writingArchive.withLock { $0.store = a.store } }
+        if access == .readWrite { writingArchive.withLock { $0.store = a.files } }
         if a.indexIsPrivate {
             printErr(
                 t(

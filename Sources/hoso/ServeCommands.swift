@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HosoAccounts
+import HosoHub
 import HosoKit
 import HosoOCR
 import HosoServer
@@ -26,6 +27,11 @@ struct Serve: ParsableCommand {
                 """))
     }
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var hub: HubDatabaseOption
+    @Argument(
+        help: ArgumentHelp(
+            t("Thư mục kho (thay cho --archive).", "The archive directory (instead of --archive)."), valueName: "ROOT"))
+    var root: String?
     @Option(name: .long, help: ArgumentHelp(t("Địa chỉ lắng nghe.", "Address to listen on."), valueName: "HOST")) var host = "127.0.0.1"
     @Option(name: .long, help: ArgumentHelp(t("Cổng (0: tự chọn).", "Port (0: any free port)."), valueName: "N")) var port = 8080
     @Option(
@@ -82,7 +88,7 @@ struct Serve: ParsableCommand {
     func run() throws {
         let identity = try officeKey.map { try KeySource(key: $0, password: password).load() }
         var config = ServerConfig(
-            archivePath: global.archivePath, officeIdentity: identity, timestamp: tsa.map { .url($0) },
+            archivePath: root ?? global.archivePath, officeIdentity: identity, timestamp: tsa.map { .url($0) },
             secureCookies: secureCookies, clock: try global.clock(), tls: tls.files, limits: listener.limits)
         config.trustedProxies = Set(trustedProxy)
         config.allowKeyUpload = allowKeyUpload
@@ -97,6 +103,14 @@ struct Serve: ParsableCommand {
             throw HosoError(.internalError, .both("Không tìm thấy tệp chương trình hoso", "Cannot find the hoso executable"))
         }
         publicLimits.apply(to: &config, checker: checker)
+        if let url = hub.url {
+            // The hub's archive: its data in PostgreSQL. Uploaded files are checked in the server's own process for
+            // now: the sandboxed child (`internal-check`) opens only folder archives.
+            config.openArchive = { path, clock in try Hub.openHub(root: path, database: url, clock: clock) }
+            // One set of accounts, sessions and one access log for every application server of the hub.
+            config.accounts = try Hub.accounts(database: url, clock: config.clock, cost: config.passwordCost)
+            config.publicChecks.checker = nil
+        }
         // A bad certificate or key stops the start with a clear error, before anything listens.
         _ = try tls.files?.configuration()
         let shownHost = host.contains(":") ? "[\(host)]" : host
@@ -150,7 +164,9 @@ extension SecretOptions {
     }
 }
 
-func openServerStore(_ global: GlobalOptions) throws -> ServerStore {
+/// The accounts: the hub's in PostgreSQL when a database is given, else the folder's `server.sqlite`.
+func openServerStore(_ global: GlobalOptions, _ hub: HubDatabaseOption) throws -> any ServerStoring {
+    if let url = hub.url { return try Hub.accounts(database: url, clock: try global.clock()) }
     _ = try global.openArchive()
     return try ServerStore(path: global.archivePath + "/" + ServerStore.fileName, clock: try global.clock())
 }
@@ -160,6 +176,7 @@ struct UserAdd: ParsableCommand {
         CommandConfiguration(commandName: "add", abstract: t("Tạo tài khoản.", "Create an account."))
     }
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var hub: HubDatabaseOption
     @OptionGroup var pw: SecretOptions
     @Option(name: .long, help: ArgumentHelp(t("Vai trò.", "Role."), valueName: Role.allCases.map(\.rawValue).joined(separator: "|")))
     var role: Role
@@ -173,11 +190,11 @@ struct UserAdd: ParsableCommand {
     @Argument(help: ArgumentHelp(t("Tên đăng nhập.", "User name."), valueName: "USER")) var name: String
 
     func run() throws {
-        if let person { _ = try global.openArchive().person(person) }
-        let store = try openServerStore(global)
+        if let person { _ = try global.openArchive(hub: hub).person(person) }
+        let store = try openServerStore(global, hub)
         let u = try store.addUser(
             name: name, displayName: displayName ?? name, role: role, password: try pw.accountPassword(), person: person)
-        try anchoredAudit(global, store, actor: "cli", action: "user-add", target: "user:\(u.name)", detail: u.role.rawValue)
+        try anchoredAudit(global, hub, store, actor: "cli", action: "user-add", target: "user:\(u.name)", detail: u.role.rawValue)
         if output.json {
             printJSON(["name": u.name, "role": u.role.rawValue])
             return
@@ -191,6 +208,7 @@ struct UserList: ParsableCommand {
         CommandConfiguration(commandName: "list", abstract: t("Liệt kê tài khoản.", "List the accounts."))
     }
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var hub: HubDatabaseOption
     @OptionGroup var output: OutputOptions
 
     struct Out: Encodable {
@@ -204,7 +222,7 @@ struct UserList: ParsableCommand {
     }
 
     func run() throws {
-        let users = try openServerStore(global).users()
+        let users = try openServerStore(global, hub).users()
         if output.json {
             printJSON(
                 users.map {
@@ -233,13 +251,14 @@ struct UserPasswd: ParsableCommand {
                 "Set a new password (open sessions are ended)."))
     }
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var hub: HubDatabaseOption
     @OptionGroup var pw: SecretOptions
     @Argument(help: ArgumentHelp(t("Tên đăng nhập.", "User name."), valueName: "USER")) var name: String
 
     func run() throws {
-        let store = try openServerStore(global)
+        let store = try openServerStore(global, hub)
         try store.setPassword(name: name, password: try pw.accountPassword())
-        try anchoredAudit(global, store, actor: "cli", action: "user-passwd", target: "user:\(name)")
+        try anchoredAudit(global, hub, store, actor: "cli", action: "user-passwd", target: "user:\(name)")
         print(t("Đã đổi mật khẩu của \(name)", "Changed the password of \(name)"))
     }
 }
@@ -253,6 +272,7 @@ struct UserLink: ParsableCommand {
                 "Link an account to a person record (or unlink it with --unlink)."))
     }
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var hub: HubDatabaseOption
     @Flag(name: .long, help: ArgumentHelp(t("Bỏ gắn.", "Unlink."))) var unlink = false
     @Argument(help: ArgumentHelp(t("Tên đăng nhập.", "User name."), valueName: "USER")) var name: String
     @Argument(help: ArgumentHelp(t("Mã hồ sơ người.", "The person's record id."), valueName: "PERSON-ID")) var person: String?
@@ -264,10 +284,10 @@ struct UserLink: ParsableCommand {
     }
 
     func run() throws {
-        if let person { _ = try global.openArchive().person(person) }
-        let store = try openServerStore(global)
+        if let person { _ = try global.openArchive(hub: hub).person(person) }
+        let store = try openServerStore(global, hub)
         try store.setPerson(name: name, person: person)
-        try anchoredAudit(global, store, actor: "cli", action: "user-link", target: "user:\(name)", detail: person ?? "-")
+        try anchoredAudit(global, hub, store, actor: "cli", action: "user-link", target: "user:\(name)", detail: person ?? "-")
         print(
             person.map { t("Đã gắn \(name) với \($0)", "Linked \(name) to \($0)") }
                 ?? t("Đã bỏ gắn \(name)", "Unlinked \(name)"))
@@ -283,13 +303,14 @@ struct UserResetPassword: ParsableCommand {
                 "Set a temporary password; the user must change it at the next sign-in (open sessions are ended)."))
     }
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var hub: HubDatabaseOption
     @OptionGroup var pw: SecretOptions
     @Argument(help: ArgumentHelp(t("Tên đăng nhập.", "User name."), valueName: "USER")) var name: String
 
     func run() throws {
-        let store = try openServerStore(global)
+        let store = try openServerStore(global, hub)
         try store.resetPassword(name: name, temporary: try pw.accountPassword())
-        try anchoredAudit(global, store, actor: "cli", action: "user-reset-password", target: "user:\(name)")
+        try anchoredAudit(global, hub, store, actor: "cli", action: "user-reset-password", target: "user:\(name)")
         print(
             t(
                 "Đã đặt mật khẩu tạm cho \(name); phải đổi khi đăng nhập",
@@ -300,15 +321,16 @@ struct UserResetPassword: ParsableCommand {
 /// Enabling and disabling an account: the same change, the other way.
 protocol UserSwitch: ParsableCommand {
     var global: GlobalOptions { get }
+    var hub: HubDatabaseOption { get }
     var name: String { get }
     static var disable: Bool { get }
 }
 
 extension UserSwitch {
     func run() throws {
-        let store = try openServerStore(global)
+        let store = try openServerStore(global, hub)
         try store.setDisabled(name: name, Self.disable)
-        try anchoredAudit(global, store, actor: "cli", action: Self.disable ? "user-disable" : "user-enable", target: "user:\(name)")
+        try anchoredAudit(global, hub, store, actor: "cli", action: Self.disable ? "user-disable" : "user-enable", target: "user:\(name)")
         print(Self.disable ? t("Đã khóa \(name)", "Disabled \(name)") : t("Đã mở lại \(name)", "Enabled \(name)"))
     }
 }
@@ -319,6 +341,7 @@ struct UserEnable: UserSwitch {
     }
     static let disable = false
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var hub: HubDatabaseOption
     @Argument(help: ArgumentHelp(t("Tên đăng nhập.", "User name."), valueName: "USER")) var name: String
 }
 
@@ -330,5 +353,6 @@ struct UserDisable: UserSwitch {
     }
     static let disable = true
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var hub: HubDatabaseOption
     @Argument(help: ArgumentHelp(t("Tên đăng nhập.", "User name."), valueName: "USER")) var name: String
 }

@@ -121,7 +121,7 @@ import Testing
         #expect(error.map { $0.problems.map(\.code).sorted { $0.rawValue < $1.rawValue } } == codes.sorted { $0.rawValue < $1.rawValue })
         #expect(error?.problems.allSatisfy { $0.location != nil } == true, "each problem names its path")
         #expect(try a.list() == before)
-        #expect(a.store.temporaryFiles().isEmpty)
+        #expect(a.files!.temporaryFiles().isEmpty)
         #expect(try a.fsck().ok)
     }
 
@@ -211,7 +211,7 @@ import Testing
         let (_, a) = try populated()
         for row in try a.list() {
             let id = try a.resolve(row.id)
-            let path = a.store.path(of: id)
+            let path = a.files!.path(of: id)
             let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
             let offset = size - 1  // the payload's last byte: never the header
             try flipByte(at: offset, in: path)
@@ -228,7 +228,7 @@ import Testing
         let (_, a) = try populated()
         let blob = try #require(try a.list(kind: .blob).first)
         let id = try a.resolve(blob.id)
-        try FileManager.default.removeItem(atPath: a.store.path(of: id))
+        try FileManager.default.removeItem(atPath: a.files!.path(of: id))
         let r = try a.fsck()
         #expect(!r.ok)
         #expect(r.missing.map(\.id) == [blob.id])

@@ -35,7 +35,7 @@ import Testing
     }
 
     func remove(_ a: Archive, _ id: ObjectID) throws {
-        try #require(unlink(a.store.path(of: id)) == 0)
+        try #require(unlink(a.files!.path(of: id)) == 0)
     }
 
     func manifests(_ a: Archive) throws -> [ObjectID] {
@@ -89,7 +89,7 @@ import Testing
     /// makes it corruption, reindex says it skipped the file, and the same bytes stored again repair it.
     @Test func flippedKindIsCorruptAndRepairable() throws {
         let (a, _, second, _) = try prepare()
-        let path = a.store.path(of: second)
+        let path = a.files!.path(of: second)
         let content = try a.read(second)
         var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         bytes[ObjectHeader.prefix.utf8.count + 5] ^= 0x01

@@ -177,7 +177,7 @@ struct LedgerFixture {
         #expect(try a.find(.init(text: "2019")).isEmpty)
         #expect(try a.list().isEmpty)
         // The revision, staged while the schema was checked, was not left behind in tmp/.
-        #expect(a.store.temporaryFiles().isEmpty)
+        #expect(a.files!.temporaryFiles().isEmpty)
         // Nothing was left holding the index: the corrected ledger imports.
         let g = LedgerFixture(dir, name: "l2")
         let r = try a.importLedger(file: g.csv, mapping: g.mappingPath, dryRun: false, reason: nil, author: "x")
@@ -244,7 +244,7 @@ struct LedgerFixture {
         ]
         #expect(found == expected)
         #expect(try a.list().isEmpty)
-        #expect(a.store.temporaryFiles().isEmpty)
+        #expect(a.files!.temporaryFiles().isEmpty)
     }
 
     /// Thông tư 31/2023: THCS diplomas from 2025 carry no graduation grade. The rule is office settings, told at the

@@ -473,7 +473,7 @@ func ledgerFixture() throws -> (l1: [EntryRow], l2: [EntryRow]) {
         let builder = IndexBuilder(store: a.store, ledgerType: "ledger") { id, _ in
             throw HosoError(.indexError, .both("không đọc chữ ký", "no signatures here"), location: id.hex)
         }
-        let rows = builder.collect(try a.store.objectFiles(), progress: nil)
+        let rows = builder.collect(try a.files!.objectFiles(), progress: nil)
         let sqlite = try ArchiveIndex(path: tmp.path + "/built.sqlite")
         defer { try? sqlite.close() }
         let postgres = try postgresIndex()

@@ -19,10 +19,14 @@ public struct OfficeArchiveFixture {
     /// The office's seal (`van-phong`), the one certificate allowed to sign copies.
     public let office: SigningIdentity
 
-    /// Makes the PKI and the archive in `dir`, the archive's clock fixed at `now`.
-    public init(in dir: String, now: Date = wholeSecondsNow()) throws {
+    /// Makes the PKI and the archive in `dir`, the archive's clock fixed at `now`; `create` makes the archive at the
+    /// path it is given (a folder archive unless told otherwise: the hub's tests make one on PostgreSQL).
+    public init(
+        in dir: String, now: Date = wholeSecondsNow(),
+        create: (String, HosoClock) throws -> Archive = { try Archive.create(at: $0, clock: $1) }
+    ) throws {
         pki = try DemoPKIFixture(in: dir + "/pki", now: now - 3600)
-        let a = try Archive.create(at: dir + "/a", clock: .fixed(now))
+        let a = try create(dir + "/a", .fixed(now))
         try a.addTrustAnchors(pki.roots, label: "demo", author: "admin")
         try a.addCertificates(pki.intermediates)
         for c in pki.manifest.crls {

@@ -1,0 +1,52 @@
+import HosoCore
+import HosoKit
+import HosoLog
+import HosoAccounts
+import HosoPostgres
+import HosoPostgresAccounts
+import HosoPostgresIndex
+import HosoStore
+
+/// The province hub's archive: the truth (objects, index, write number) in one PostgreSQL database shared by every
+/// application server, writes serialized across them by an advisory lock; each server's own folder `root` holds what
+/// is the same on all of them (configuration, office settings files, node key) and a staging area for objects on
+/// their way in. The transparency log is in the same database (`PostgresLogStorage`), appended under the same lock.
+public enum Hub {
+    /// Opens the hub archive whose folder is `root` and whose data is in `database` (postgres://…). The schema is
+    /// created or brought up to date; an index behind the objects is caught up before anything is answered.
+    public static func openHub(root: String, database: String, clock: HosoClock = .system) throws -> Archive {
+        try Archive.open(at: root, storage: storage(root: root, database: database), clock: clock)
+    }
+
+    /// Makes `root` a hub application server's folder (an empty or new directory) and opens the hub archive.
+    @discardableResult
+    public static func createHub(root: String, database: String, clock: HosoClock = .system) throws -> Archive {
+        try ArchiveConfig.create(at: root, createdAt: HosoClock.format(clock.now()))
+        // Marks the folder, so that a command without --database refuses it instead of seeing an empty archive.
+        try writeFileAtomically(Array("postgres\n".utf8), to: root + "/" + Archive.hubFolderMarker, tmpDir: root)
+        return try openHub(root: root, database: database, clock: clock)
+    }
+
+    /// The parts of a hub archive on `database`.
+    static func storage(root: String, database: String) throws -> ArchiveStorage {
+        let url = try PostgresURL(database)
+        let client = BlockingPostgresClient(url: url)
+        // Every part's steps at once: a no-op once `hoso hub init` ran (the application role may not add any).
+        try PostgresMigration.apply(HubSchema.province.migrations, on: client)
+        let objects = try PostgresObjectStore(client: client, stagingDirectory: root + "/staging")
+        let index = try PostgresIndex(client: client)
+        let store = JournaledStore(objects)
+        return ArchiveStorage(
+            store: store, files: nil, journaling: store, index: index, writeLock: PostgresWriteLock(url: url),
+            marker: try PostgresWriteNumber(client: client), log: LogStore(storage: PostgresLogStorage(client: client)),
+            hub: ArchiveStorage.Hub(clearIndex: { try index.removeAllRows() }))
+    }
+
+    /// The hub's accounts, sessions and access log (`PostgresServerStore`), shared by every application server. The
+    /// schema is `hoso hub init`'s (brought up to date here where the role may, as for the archive).
+    public static func accounts(database: String, clock: HosoClock = .system, cost: PasswordHash.Cost = .standard) throws
+        -> any ServerStoring
+    {
+        try PostgresServerStore(url: database, clock: clock, cost: cost, migrate: true)
+    }
+}
