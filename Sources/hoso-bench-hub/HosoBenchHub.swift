@@ -81,7 +81,10 @@ struct HosoBenchHub: BenchCommand {
         let primaryClient = try BlockingPostgresClient(primary)
         let pg = try PostgresIndex(client: primaryClient)
         out.load.append(
-            try load(store: "postgres", province: province, servers: servers, districts: &districts) { batch in try write(pg, batch) } onEntry: { _, _ in })
+            try load(store: "postgres", province: province, servers: servers, districts: &districts) { batch in
+                try write(pg, batch)
+            } onEntry: { _, _ in
+            })
         out.entries = out.load[0].entries
         out.ledgers = out.load[0].ledgers
         out.districts = districts
@@ -103,13 +106,18 @@ struct HosoBenchHub: BenchCommand {
         say("ANALYZE and standby replay: \(fmt(seconds(now() - t0), 1)) s")
 
         // 2. Lookups.
-        out.lookup = try lookupsPhase(targets: targets, sqlite: sqlite, standbyClient: standbyClient, servers: servers, notes: &out.notes)
+        // Only the standby's CPU: the primary may be vacuuming what was just loaded meanwhile.
+        out.lookup = try lookupsPhase(
+            targets: targets, sqlite: sqlite, standbyClient: standbyClient, servers: ServerCPU(dataDirectories: Array(pgData.suffix(1))),
+            notes: &out.notes)
 
         // 3. Import of one more district into the hub, as a sync import writes it; the same into SQLite + files.
         let objects = try PostgresObjectStore(client: primaryClient, stagingDirectory: work + "/staging")
         try objects.migrate()
         let files = ObjectStore(root: work + "/objects")
-        for dir in [files.objectsDir, files.tmpDir] { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        for dir in [files.objectsDir, files.tmpDir] {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        }
         out.importDistrict.append(
             try importDistrict(store: "postgres", province: province, district: districts, servers: servers, objects: objects, index: pg))
         out.importDistrict.append(
@@ -180,7 +188,8 @@ struct HosoBenchHub: BenchCommand {
             entriesPerSecond: Double(made) / seconds(writeNs), benchCpuSeconds: seconds(cpu), serverCpuSeconds: seconds(server))
         say(
             "  \(store): loaded \(grouped(made)) entries in \(fmt(r.seconds, 1)) s (writes \(fmt(r.writeSeconds, 1)) s: "
-                + "\(fmt(r.entriesPerSecond, 0)) entries/s); CPU bench \(fmt(r.benchCpuSeconds, 1)) s, servers \(fmt(r.serverCpuSeconds, 1)) s")
+                + "\(fmt(r.entriesPerSecond, 0)) entries/s); CPU bench \(fmt(r.benchCpuSeconds, 1)) s, servers \(fmt(r.serverCpuSeconds, 1)) s"
+        )
         return r
     }
 
@@ -213,7 +222,11 @@ struct HosoBenchHub: BenchCommand {
         for kind in ["serial", "whole_name"] {
             let queries: [EntryQuery] = targets.map { t in
                 var q = EntryQuery()
-                if kind == "serial" { q.serial = t.serial } else { q.nameTokens = VietnameseText.fold(t.name).split(separator: " ").map(String.init) }
+                if kind == "serial" {
+                    q.serial = t.serial
+                } else {
+                    q.nameTokens = VietnameseText.fold(t.name).split(separator: " ").map(String.init)
+                }
                 return q
             }
             let sq = try measure(
@@ -257,7 +270,8 @@ struct HosoBenchHub: BenchCommand {
         let n = Double(queries.count)
         return LookupResult(
             store: store, kind: kind, queries: queries.count, meanHits: Double(hits) / n, misses: misses, p50Us: s.us(0.5),
-            p99Us: s.us(0.99), maxUs: s.maxUs, benchCpuUsPerRequest: Double(cpu) / 1000 / n, serverCpuUsPerRequest: Double(server) / 1000 / n,
+            p99Us: s.us(0.99), maxUs: s.maxUs, benchCpuUsPerRequest: Double(cpu) / 1000 / n,
+            serverCpuUsPerRequest: Double(server) / 1000 / n,
             cpuUsPerRequest: Double(cpu + server) / 1000 / n)
     }
 
@@ -290,7 +304,9 @@ struct HosoBenchHub: BenchCommand {
         let r = ImportResult(
             store: store, entries: made, ledgers: ledgers, objectBytes: bytes, seconds: wall, entriesPerSecond: Double(made) / wall,
             cpuUsPerEntry: Double(cpu + server) / 1000 / Double(made))
-        say("  import of one district into \(store): \(grouped(made)) entries, \(ledgers) ledgers in \(fmt(wall, 1)) s: \(fmt(r.entriesPerSecond, 0)) entries/s")
+        say(
+            "  import of one district into \(store): \(grouped(made)) entries, \(ledgers) ledgers in \(fmt(wall, 1)) s: \(fmt(r.entriesPerSecond, 0)) entries/s"
+        )
         return r
     }
 }
@@ -321,10 +337,14 @@ func standbySQL(_ client: BlockingPostgresClient, _ q: EntryQuery) throws -> [En
     return try client.query(PostgresQuery(unsafeSQL: sql, binds: binds)).map { row in
         let (rev, rec, stt, name, key, dob, pob, sex, eth, grade, serial, number, year, school, issuer, cid, mid, page) =
             try row.decode(
-                (String, String, Int, String, String, String, String, String, String, String, String, Int, Int, String, String, String?, String?, Int?)
-                    .self)
+                (
+                    String, String, Int, String, String, String, String, String, String, String, String, Int, Int, String, String, String?,
+                    String?, Int?
+                )
+                .self)
         return EntryRow(
-            revisionId: rev, recordId: rec, stt: stt, fullName: name, nameKey: key, dateOfBirth: dob, placeOfBirth: pob, placeKey: "", sex: sex,
+            revisionId: rev, recordId: rec, stt: stt, fullName: name, nameKey: key, dateOfBirth: dob, placeOfBirth: pob, placeKey: "",
+            sex: sex,
             ethnicity: eth, graduationGrade: grade, serial: serial, ledgerNumber: number, year: year, school: school, schoolKey: "",
             issuer: issuer, citizenId: cid, moetId: mid, page: page)
     }

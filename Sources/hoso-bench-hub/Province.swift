@@ -194,7 +194,8 @@ struct Province {
                     let name = personName(&rng, male: sex == "Nam", ethnic: ethnic)
                     // Class lists are sorted by given name, then the rest (accents ignored).
                     let parts = VietnameseText.fold(name).split(separator: " ")
-                    people.append((name, sex, ethnic, String(parts.last ?? "") + "\u{1}" + parts.dropLast().joined(separator: " ") + "\u{1}" + name))
+                    people.append(
+                        (name, sex, ethnic, String(parts.last ?? "") + "\u{1}" + parts.dropLast().joined(separator: " ") + "\u{1}" + name))
                 }
                 people.sort { $0.sortKey < $1.sortKey }
                 let rates = Pools.idRates(year)

@@ -93,17 +93,23 @@ struct ServerCPU {
 
 func report(_ s: Summary) {
     say()
-    say("Load (\(grouped(s.entries)) entries, \(grouped(s.ledgers)) ledgers, \(s.districts) district(s), \(s.batchLedgers) ledger(s) per write)")
-    say("store".rightPad(18) + "entries/s".leftPad(11) + "write s".leftPad(10) + "total s".leftPad(10) + "CPU bench s".leftPad(13) + "CPU pg s".leftPad(10))
+    say(
+        "Load (\(grouped(s.entries)) entries, \(grouped(s.ledgers)) ledgers, \(s.districts) district(s), \(s.batchLedgers) ledger(s) per write)"
+    )
+    say(
+        "store".rightPad(18) + "entries/s".leftPad(11) + "write s".leftPad(10) + "total s".leftPad(10) + "CPU bench s".leftPad(13)
+            + "CPU pg s".leftPad(10))
     for l in s.load {
         say(
-            l.store.rightPad(18) + fmt(l.entriesPerSecond, 0).leftPad(11) + fmt(l.writeSeconds, 1).leftPad(10) + fmt(l.seconds, 1).leftPad(10)
+            l.store.rightPad(18) + fmt(l.entriesPerSecond, 0).leftPad(11) + fmt(l.writeSeconds, 1).leftPad(10)
+                + fmt(l.seconds, 1).leftPad(10)
                 + fmt(l.benchCpuSeconds, 1).leftPad(13) + fmt(l.serverCpuSeconds, 1).leftPad(10))
     }
     say()
     say("Lookups (findEntries as an office search asks; one at a time)")
     say(
-        "store".rightPad(18) + "kind".rightPad(12) + "p50 ms".leftPad(9) + "p99 ms".leftPad(9) + "max ms".leftPad(9) + "CPU us/req".leftPad(12)
+        "store".rightPad(18) + "kind".rightPad(12) + "p50 ms".leftPad(9) + "p99 ms".leftPad(9) + "max ms".leftPad(9)
+            + "CPU us/req".leftPad(12)
             + "(bench+pg)".leftPad(16) + "x p50".leftPad(8) + "x p99".leftPad(8) + "x CPU".leftPad(8))
     for r in s.lookup {
         say(
@@ -115,7 +121,9 @@ func report(_ s: Summary) {
     }
     say()
     say("Import of one district")
-    say("store".rightPad(18) + "entries".leftPad(9) + "ledgers".leftPad(9) + "seconds".leftPad(9) + "entries/s".leftPad(11) + "CPU us/entry".leftPad(14))
+    say(
+        "store".rightPad(18) + "entries".leftPad(9) + "ledgers".leftPad(9) + "seconds".leftPad(9) + "entries/s".leftPad(11)
+            + "CPU us/entry".leftPad(14))
     for r in s.importDistrict {
         say(
             r.store.rightPad(18) + grouped(r.entries).leftPad(9) + String(r.ledgers).leftPad(9) + fmt(r.seconds, 1).leftPad(9)
