@@ -170,6 +170,13 @@ let package = Package(
         ]),
         // Synthetic records and scans for tools/bench-sync (bundle and HTTP sync against git and rsync).
         .executableTarget(name: "hoso-bench-sync", dependencies: ["HosoKit", "HosoRecords", "HosoStore", "HosoBenchSupport"]),
+        // The province hub's PostgreSQL index against the SQLite one (load, lookups on the standby, import rate); run by
+        // tools/bench-hub, which starts the servers.
+        .executableTarget(name: "hoso-bench-hub", dependencies: [
+            "HosoIndex", "HosoPostgres", "HosoPostgresIndex", "HosoRecords", "HosoStore", "HosoBenchSupport",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+        ]),
 
         // What the test targets share: temporary directories, the process runner, seeded noise, the repository's
         // paths, and the demo PKI and office archive fixtures.

@@ -1,0 +1,351 @@
+// hoso-bench-hub: the province hub's index on PostgreSQL against the SQLite index, in-process. Run by tools/bench-hub,
+// which starts the PostgreSQL primary and its synchronous standby and passes their URLs and data directories.
+//   load     the same synthetic ledgers into a SQLite ArchiveIndex (the reference) and into PostgresIndex (primary)
+//   lookup   by serial and by whole name, as an office search asks findEntries: SQLite, and the standby
+//   import   one more district through PostgresObjectStore puts + the import's index transaction, per ledger
+// CPU per request: this process's CPU time plus the PostgreSQL servers' (postmaster and children, from /proc).
+import ArgumentParser
+import Foundation
+import HosoBenchSupport
+import HosoIndex
+import HosoPostgres
+import HosoPostgresIndex
+import HosoRecords
+import HosoStore
+import PostgresNIO
+
+@main
+struct HosoBenchHub: BenchCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hoso-bench-hub",
+        abstract: "The province hub's PostgreSQL index against the SQLite index: load, lookups on the standby, import rate.",
+        discussion: "Exit status: 0 ran and results are sane, 1 a sanity check failed (or the code under test threw), 2 could not run.")
+
+    @Option(help: "ledger entries loaded (10_000_000)", transform: wholeNumber(atLeast: 1000))
+    var entries = 10_000_000
+
+    @Option(help: "entries of one district, and of the district imported at the end (100_000)", transform: wholeNumber(atLeast: 600))
+    var districtEntries = 100_000
+
+    @Option(help: "lookups of each kind (2_000)", transform: wholeNumber(atLeast: 10))
+    var lookups = 2000
+
+    @Option(help: "ledgers per write while loading (1: one transaction per ledger, as an import)", transform: wholeNumber(atLeast: 1))
+    var batchLedgers = 1
+
+    @Option(help: "seed of the synthetic province", transform: wholeNumber(atLeast: 0))
+    var seed = 1
+
+    @Option(help: ArgumentHelp("the primary's URL", valueName: "url"))
+    var primary: String
+
+    @Option(help: ArgumentHelp("the synchronous standby's URL", valueName: "url"))
+    var standby: String
+
+    @Option(help: ArgumentHelp("data directories of the PostgreSQL servers (their CPU is counted)", valueName: "dir"))
+    var pgData: [String] = []
+
+    @Option(help: ArgumentHelp("a directory for the SQLite index and the objects (made fresh)", valueName: "dir"))
+    var work: String
+
+    @Option(help: ArgumentHelp("write the results as JSON", valueName: "file"))
+    var json: String?
+
+    static func main() { benchMain(Self.self, tool: "hoso-bench-hub") }
+
+    func execute() throws -> Int32 {
+        if FileManager.default.fileExists(atPath: work) { try FileManager.default.removeItem(atPath: work) }
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        let servers = ServerCPU(dataDirectories: pgData)
+        let province = Province(seed: seed, districtEntries: districtEntries)
+        var out = Summary(
+            entries: 0, ledgers: 0, districts: 0, schoolsPerDistrict: province.schoolsPerDistrict, batchLedgers: batchLedgers,
+            debugBuild: isDebugBuild(), province: province.name)
+        say(
+            "hoso-bench-hub: \(grouped(entries)) entries, districts of ~\(grouped(districtEntries)) (\(province.schoolsPerDistrict) schools x 5 years), "
+                + "\(batchLedgers) ledger(s) per write\(isDebugBuild() ? "  [DEBUG BUILD: the bench's own CPU is inflated]" : "")")
+
+        // Lookup targets: evenly spread over the whole load, so the answers come from every part of the tables.
+        let stride = max(1, entries / lookups)
+        var targets = [(serial: String, name: String)]()
+
+        // 1. Load: SQLite first, then PostgreSQL, the same ledgers made again (generation is timed apart).
+        let sqlite = try ArchiveIndex(path: work + "/reference.sqlite")
+        var districts = 0
+        out.load.append(
+            try load(store: "sqlite", province: province, servers: nil, districts: &districts) { batch in
+                try write(sqlite, batch)
+            } onEntry: { n, row in
+                if n % stride == stride / 2 && targets.count < lookups { targets.append((row.serial, row.fullName)) }
+            })
+        let primaryClient = try BlockingPostgresClient(primary)
+        let pg = try PostgresIndex(client: primaryClient)
+        out.load.append(
+            try load(store: "postgres", province: province, servers: servers, districts: &districts) { batch in
+                try write(pg, batch)
+            } onEntry: { _, _ in
+            })
+        out.entries = out.load[0].entries
+        out.ledgers = out.load[0].ledgers
+        out.districts = districts
+        let pgCount = try pg.entryCount()
+        let sqliteCount = try sqlite.entryCount()
+        guard pgCount == sqliteCount, pgCount == out.entries else {
+            warn("entry counts differ: PostgreSQL \(pgCount), SQLite \(sqliteCount), made \(out.entries)", tool: "hoso-bench-hub")
+            return 1
+        }
+
+        // The planner needs statistics (autovacuum would gather them in time); the standby must have replayed it all.
+        let t0 = now()
+        try primaryClient.query("ANALYZE")
+        let lsn = try primaryClient.query("SELECT pg_current_wal_lsn()::text").first!.decode(String.self)
+        let standbyClient = try BlockingPostgresClient(standby)
+        while try standbyClient.query("SELECT pg_last_wal_replay_lsn() >= \(lsn)::pg_lsn").first!.decode(Bool.self) == false {
+            usleep(50_000)
+        }
+        say("ANALYZE and standby replay: \(fmt(seconds(now() - t0), 1)) s")
+
+        // 2. Lookups.
+        // Only the standby's CPU: the primary may be vacuuming what was just loaded meanwhile.
+        out.lookup = try lookupsPhase(
+            targets: targets, sqlite: sqlite, standbyClient: standbyClient, servers: ServerCPU(dataDirectories: Array(pgData.suffix(1))),
+            notes: &out.notes)
+
+        // 3. Import of one more district into the hub, as a sync import writes it; the same into SQLite + files.
+        let objects = try PostgresObjectStore(client: primaryClient, stagingDirectory: work + "/staging")
+        try objects.migrate()
+        let files = ObjectStore(root: work + "/objects")
+        for dir in [files.objectsDir, files.tmpDir] {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        }
+        out.importDistrict.append(
+            try importDistrict(store: "postgres", province: province, district: districts, servers: servers, objects: objects, index: pg))
+        out.importDistrict.append(
+            try importDistrict(store: "sqlite", province: province, district: districts, servers: nil, objects: files, index: sqlite))
+        out.notes.append(
+            "import = per ledger: the revision body (JSON of its entries) put into the object store, then the import's index "
+                + "transaction (record(entriesOf:pending:…): old entries deleted, new ones and the revision written); no scans, no "
+                + "signatures, no bundle parsing or verification")
+        try sqlite.close()
+        try pg.close()
+        standbyClient.close()
+
+        report(out)
+        if let json { try writeSummary(out, to: json) }
+        let bad = out.lookup.filter { $0.misses > 0 }
+        if !bad.isEmpty {
+            warn("lookups that missed their entry: \(bad.map { "\($0.store) \($0.kind) \($0.misses)" })", tool: "hoso-bench-hub")
+            return 1
+        }
+        return 0
+    }
+
+    /// Loads ledgers until `entries` are in, district by district; `districts` ends as the number of districts begun.
+    func load(
+        store: String, province: Province, servers: ServerCPU?, districts: inout Int, write: ([SynthLedger]) throws -> Void,
+        onEntry: (Int, EntryRow) -> Void
+    ) throws -> LoadResult {
+        var made = 0
+        var ledgers = 0
+        var writeNs: UInt64 = 0
+        var batch = [SynthLedger]()
+        let cpu0 = processCPUNanoseconds()
+        let server0 = servers?.nanoseconds() ?? 0
+        let t0 = now()
+        var lastReport = t0
+        var d = 0
+        func flush() throws {
+            let t = now()
+            try write(batch)
+            writeNs += now() - t
+            batch.removeAll(keepingCapacity: true)
+        }
+        while made < entries {
+            let start = made
+            try province.district(d, globalStart: start) { ledger in
+                guard made < entries else { return }
+                for row in ledger.entries {
+                    onEntry(made, row)
+                    made += 1
+                }
+                ledgers += 1
+                batch.append(ledger)
+                if batch.count >= batchLedgers { try flush() }
+                if now() - lastReport > 30_000_000_000 {
+                    lastReport = now()
+                    say("  \(store): \(grouped(made)) entries, \(fmt(Double(made) / seconds(lastReport - t0), 0))/s")
+                }
+            }
+            d += 1
+        }
+        if !batch.isEmpty { try flush() }
+        districts = d
+        let wall = now() - t0
+        let cpu = processCPUNanoseconds() - cpu0
+        let server = (servers?.nanoseconds() ?? server0) - server0
+        let r = LoadResult(
+            store: store, entries: made, ledgers: ledgers, seconds: seconds(wall), writeSeconds: seconds(writeNs),
+            entriesPerSecond: Double(made) / seconds(writeNs), benchCpuSeconds: seconds(cpu), serverCpuSeconds: seconds(server))
+        say(
+            "  \(store): loaded \(grouped(made)) entries in \(fmt(r.seconds, 1)) s (writes \(fmt(r.writeSeconds, 1)) s: "
+                + "\(fmt(r.entriesPerSecond, 0)) entries/s); CPU bench \(fmt(r.benchCpuSeconds, 1)) s, servers \(fmt(r.serverCpuSeconds, 1)) s"
+        )
+        return r
+    }
+
+    /// One transaction per ledger as an import (revision and entries together); with larger batches, the entries of
+    /// the batch in one `replaceEntries` and their revisions in one `record(revisions:)` (the ledgers are new, so
+    /// replacing deletes nothing).
+    func write(_ index: any ArchiveIndexing, _ batch: [SynthLedger]) throws {
+        if batch.count == 1 {
+            try index.record(revision: batch[0].revision, objects: [], entries: batch[0].entries)
+            return
+        }
+        try index.replaceEntries(ofRecord: batch[0].recordId, with: batch.flatMap(\.entries))
+        try index.record(revisions: batch.map(\.revision), refs: batch.map { _ in [] })
+    }
+
+    func lookupsPhase(
+        targets: [(serial: String, name: String)], sqlite: ArchiveIndex, standbyClient: BlockingPostgresClient, servers: ServerCPU,
+        notes: inout [String]
+    ) throws -> [LookupResult] {
+        // The standby through PostgresIndex when it opens there; its init applies the migrations, which write.
+        var standbyIndex: PostgresIndex? = nil
+        do {
+            standbyIndex = try PostgresIndex(client: standbyClient)
+        } catch {
+            notes.append(
+                "PostgresIndex does not open on the standby (its init runs the migrations, which write: \(String(describing: error).prefix(160))); "
+                    + "standby lookups run findEntries' own SQL (copied) through BlockingPostgresClient")
+        }
+        var results = [LookupResult]()
+        for kind in ["serial", "whole_name"] {
+            let queries: [EntryQuery] = targets.map { t in
+                var q = EntryQuery()
+                if kind == "serial" {
+                    q.serial = t.serial
+                } else {
+                    q.nameTokens = VietnameseText.fold(t.name).split(separator: " ").map(String.init)
+                }
+                return q
+            }
+            let sq = try measure(
+                store: "sqlite", kind: kind, targets: targets, queries: queries, servers: nil
+            ) { q in try findAsOfficeSearch(sqlite, q) }
+            let pq = try measure(store: "postgres_standby", kind: kind, targets: targets, queries: queries, servers: servers) { q in
+                if let standbyIndex { return try findAsOfficeSearch(standbyIndex, q) }
+                return try standbySQL(standbyClient, q)
+            }
+            var p = pq
+            p.ratioP50 = sq.p50Us > 0 ? pq.p50Us / sq.p50Us : 0
+            p.ratioP99 = sq.p99Us > 0 ? pq.p99Us / sq.p99Us : 0
+            p.ratioCpu = sq.cpuUsPerRequest > 0 ? pq.cpuUsPerRequest / sq.cpuUsPerRequest : 0
+            results += [sq, p]
+        }
+        return results
+    }
+
+    /// Times each query once after a warm-up pass over the first few; checks the target entry is among the answers.
+    func measure(
+        store: String, kind: String, targets: [(serial: String, name: String)], queries: [EntryQuery], servers: ServerCPU?,
+        _ find: (EntryQuery) throws -> [EntryRow]
+    ) throws -> LookupResult {
+        for q in queries.prefix(200) { _ = try find(q) }
+        var times = [UInt64]()
+        times.reserveCapacity(queries.count)
+        var misses = 0
+        var hits = 0
+        let cpu0 = processCPUNanoseconds()
+        let server0 = servers?.nanoseconds() ?? 0
+        for (i, q) in queries.enumerated() {
+            let t = now()
+            let rows = try find(q)
+            times.append(now() - t)
+            hits += rows.count
+            if !rows.contains(where: { $0.serial == targets[i].serial }) && rows.count < 100 { misses += 1 }
+        }
+        let cpu = processCPUNanoseconds() - cpu0
+        let server = (servers?.nanoseconds() ?? server0) - server0
+        let s = Percentiles(times)
+        let n = Double(queries.count)
+        return LookupResult(
+            store: store, kind: kind, queries: queries.count, meanHits: Double(hits) / n, misses: misses, p50Us: s.us(0.5),
+            p99Us: s.us(0.99), maxUs: s.maxUs, benchCpuUsPerRequest: Double(cpu) / 1000 / n,
+            serverCpuUsPerRequest: Double(server) / 1000 / n,
+            cpuUsPerRequest: Double(cpu + server) / 1000 / n)
+    }
+
+    func importDistrict(
+        store: String, province: Province, district: Int, servers: ServerCPU?, objects: any ObjectStoring, index: any ArchiveIndexing
+    ) throws -> ImportResult {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys]
+        var made = 0
+        var ledgers = 0
+        var bytes = 0
+        let cpu0 = processCPUNanoseconds()
+        let server0 = servers?.nanoseconds() ?? 0
+        let t0 = now()
+        try province.district(district, globalStart: entries) { ledger in
+            let body = Array(try enc.encode(ledger.entries))
+            bytes += body.count
+            let (object, _) = try objects.put(body, kind: .record)
+            var revision = ledger.revision
+            revision.id = object.id.hex
+            try index.record(
+                entriesOf: ledger.recordId, pending: ledger.entries, revisionId: { object.id.hex },
+                finish: { PendingRevision(revision: revision, objects: [object], manifest: nil, names: []) })
+            made += ledger.entries.count
+            ledgers += 1
+        }
+        let wall = seconds(now() - t0)
+        let cpu = processCPUNanoseconds() - cpu0
+        let server = (servers?.nanoseconds() ?? server0) - server0
+        let r = ImportResult(
+            store: store, entries: made, ledgers: ledgers, objectBytes: bytes, seconds: wall, entriesPerSecond: Double(made) / wall,
+            cpuUsPerEntry: Double(cpu + server) / 1000 / Double(made))
+        say(
+            "  import of one district into \(store): \(grouped(made)) entries, \(ledgers) ledgers in \(fmt(wall, 1)) s: \(fmt(r.entriesPerSecond, 0)) entries/s"
+        )
+        return r
+    }
+}
+
+/// What `Archive.find` hands the index for a serial or a typed whole name: the name exactly (through the name
+/// index) first, its words anywhere only when nobody has exactly that name. Keep in step with `Archive.find`.
+func findAsOfficeSearch(_ index: any ArchiveIndexing, _ q: EntryQuery) throws -> [EntryRow] {
+    if q.nameTokens.count >= 2 {
+        var exact = q
+        exact.exactName = q.nameTokens.joined(separator: " ")
+        let hits = try index.findEntries(exact, limit: 100)
+        if !hits.isEmpty { return hits }
+    }
+    return try index.findEntries(q, limit: 100)
+}
+
+/// `PostgresIndex.findEntries`' SQL for a serial or an exact name (copied: it cannot be opened on a standby).
+func standbySQL(_ client: BlockingPostgresClient, _ q: EntryQuery) throws -> [EntryRow] {
+    let (column, value) = q.serial.map { ("serial", $0) } ?? ("name_key", q.nameTokens.joined(separator: " "))
+    var binds = PostgresBindings()
+    binds.append(value)
+    let sql =
+        """
+        SELECT revision_id, record_id, stt, full_name, name_key, date_of_birth, place_of_birth, sex, ethnicity,
+            graduation_grade, serial, ledger_number, year, school, issuer, citizen_id, moet_id, page
+        FROM entry WHERE \(column) = $1 ORDER BY year, ledger_number, id LIMIT 100
+        """
+    return try client.query(PostgresQuery(unsafeSQL: sql, binds: binds)).map { row in
+        let (rev, rec, stt, name, key, dob, pob, sex, eth, grade, serial, number, year, school, issuer, cid, mid, page) =
+            try row.decode(
+                (
+                    String, String, Int, String, String, String, String, String, String, String, String, Int, Int, String, String, String?,
+                    String?, Int?
+                )
+                .self)
+        return EntryRow(
+            revisionId: rev, recordId: rec, stt: stt, fullName: name, nameKey: key, dateOfBirth: dob, placeOfBirth: pob, placeKey: "",
+            sex: sex,
+            ethnicity: eth, graduationGrade: grade, serial: serial, ledgerNumber: number, year: year, school: school, schoolKey: "",
+            issuer: issuer, citizenId: cid, moetId: mid, page: page)
+    }
+}
