@@ -1,7 +1,7 @@
+import HosoAccounts
 import HosoCore
 import HosoKit
 import HosoLog
-import HosoAccounts
 import HosoPostgres
 import HosoPostgresAccounts
 import HosoPostgresIndex
@@ -16,6 +16,13 @@ public enum Hub {
     /// created or brought up to date; an index behind the objects is caught up before anything is answered.
     public static func openHub(root: String, database: String, clock: HosoClock = .system) throws -> Archive {
         try Archive.open(at: root, storage: storage(root: root, database: database), clock: clock)
+    }
+
+    /// Opens the hub archive read-only on `database`, the hot standby (or the reader role on the primary): for the
+    /// public verification pages, so the whole province's checks do not load the primary. It writes nothing, not even
+    /// a repair; a write asked of it is refused (`ARCHIVE_UNWRITABLE`, or `POSTGRES_READ_ONLY` from the standby).
+    public static func openReader(root: String, database: String, clock: HosoClock = .system) throws -> Archive {
+        try Archive.open(at: root, storage: storage(root: root, database: database), clock: clock, access: .readOnly)
     }
 
     /// Makes `root` a hub application server's folder (an empty or new directory) and opens the hub archive.
@@ -44,7 +51,9 @@ public enum Hub {
 
     /// The hub's accounts, sessions and access log (`PostgresServerStore`), shared by every application server. The
     /// schema is `hoso hub init`'s (brought up to date here where the role may, as for the archive).
-    public static func accounts(database: String, clock: HosoClock = .system, cost: PasswordHash.Cost = .standard) throws
+    public static func accounts(
+        database: String, clock: HosoClock = .system, cost: PasswordHash.Cost = .standard
+    ) throws
         -> any ServerStoring
     {
         try PostgresServerStore(url: database, clock: clock, cost: cost, migrate: true)

@@ -157,9 +157,16 @@ public final class Archive: Sendable {
     /// number and write lock in PostgreSQL; HosoHub assembles them). `path` is the application server's own folder
     /// (configuration, office settings, node key: the same files on every application server). An index behind the
     /// store (a write stopped between its objects and its index rows) is caught up before anything is answered.
-    package static func open(at path: String, storage: ArchiveStorage, clock: HosoClock = .system) throws -> Archive {
+    package static func open(
+        at path: String, storage: ArchiveStorage, clock: HosoClock = .system, access: Access = .readWrite
+    )
+        throws -> Archive
+    {
         try ArchiveConfig.check(at: path)
-        let archive = Archive(root: path, clock: clock, lock: nil, storage: storage)
+        let archive = Archive(root: path, clock: clock, lock: nil, storage: storage, access: access)
+        // A reader (the hub's hot standby, read-only by nature) answers from what the primary committed: each of the
+        // primary's writes is one transaction per part, so it never sees half of one, and it never writes a repair.
+        if access == .readOnly { return archive }
         if try archive.indexIsBehind() { try archive.workState.numbering { _ in try archive.catchUpIndex() } }
         if (try? archive.logIsBehind()) ?? false { _ = try? archive.workState.numbering { _ in try archive.catchUpLog() } }
         try archive.completeIndexTasks()

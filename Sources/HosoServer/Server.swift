@@ -52,6 +52,9 @@ public struct ServerConfig: Sendable {
     /// Opens the archive at `archivePath`; nil opens the folder archive there. `hoso serve --database` opens the
     /// province hub's archive on PostgreSQL with it.
     public var openArchive: (@Sendable (_ path: String, _ clock: HosoClock) throws -> Archive)? = nil
+    /// Opens the archive the public verification pages read; nil: the same as every other page. `hoso serve
+    /// --standby` opens the hub's hot standby with it, read-only.
+    public var openPublicArchive: (@Sendable (_ path: String, _ clock: HosoClock) throws -> Archive)? = nil
 
     public init(
         archivePath: String, officeIdentity: SigningIdentity? = nil, timestamp: TimestampSource? = nil,
@@ -178,7 +181,7 @@ final class ServerState: Sendable {
         spares = config.publicChecks.checker.flatMap {
             config.publicChecks.warmSpares ? SpareChildren(limits: config.publicChecks, checker: $0, archivePath: config.archivePath) : nil
         }
-        publicArchive = ArchiveAccess(opened, pool: publicPool.threads)
+        publicArchive = ArchiveAccess(try config.openPublicArchive?(config.archivePath, config.clock) ?? opened, pool: publicPool.threads)
         publicRate = RateLimiter(limits: config.publicChecks)
         store =
             try config.accounts

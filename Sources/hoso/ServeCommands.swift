@@ -28,6 +28,15 @@ struct Serve: ParsableCommand {
     }
     @OptionGroup var global: GlobalOptions
     @OptionGroup var hub: HubDatabaseOption
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            t(
+                "Máy dự phòng của kho cấp tỉnh (postgres://…, vai trò chỉ đọc; mặc định: $HOSO_STANDBY_DATABASE): trang kiểm tra bản sao công khai đọc từ đây.",
+                "The province hub's hot standby (postgres://…, the reader role; default: $HOSO_STANDBY_DATABASE): the public verification pages read from it."
+            ),
+            valueName: "URL"))
+    var standby: String?
     @Argument(
         help: ArgumentHelp(
             t("Thư mục kho (thay cho --archive).", "The archive directory (instead of --archive)."), valueName: "ROOT"))
@@ -103,12 +112,19 @@ struct Serve: ParsableCommand {
             throw HosoError(.internalError, .both("Không tìm thấy tệp chương trình hoso", "Cannot find the hoso executable"))
         }
         publicLimits.apply(to: &config, checker: checker)
+        if standby != nil, hub.url == nil {
+            throw ValidationError(t("--standby cần --database", "--standby needs --database"))
+        }
         if let url = hub.url {
             // The hub's archive: its data in PostgreSQL. Uploaded files are checked in the server's own process for
             // now: the sandboxed child (`internal-check`) opens only folder archives.
             config.openArchive = { path, clock in try Hub.openHub(root: path, database: url, clock: clock) }
             // One set of accounts, sessions and one access log for every application server of the hub.
             config.accounts = try Hub.accounts(database: url, clock: config.clock, cost: config.passwordCost)
+            let reader = standby ?? ProcessInfo.processInfo.environment["HOSO_STANDBY_DATABASE"]
+            if let reader, !reader.isEmpty {
+                config.openPublicArchive = { path, clock in try Hub.openReader(root: path, database: reader, clock: clock) }
+            }
             config.publicChecks.checker = nil
         }
         // A bad certificate or key stops the start with a clear error, before anything listens.
