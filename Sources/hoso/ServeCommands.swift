@@ -18,12 +18,14 @@ struct Serve: ParsableCommand {
                 """
                 Tài khoản tạo bằng `hoso user add`. Khóa ký của cơ quan (--office-key) dùng để cấp bản sao; thiếu nó,
                 các màn hình khác vẫn chạy. Dữ liệu riêng của máy chủ (tài khoản, phiên, nhật ký truy cập) nằm trong
-                server.sqlite trong thư mục kho và không đồng bộ. In ra "http://HOST:PORT" khi sẵn sàng (--port 0: cổng tự chọn).
+                server.sqlite trong thư mục kho và không đồng bộ; với --database (kho cấp tỉnh) thì nằm trong PostgreSQL, dùng chung
+                cho mọi máy chủ ứng dụng. In ra "http://HOST:PORT" khi sẵn sàng (--port 0: cổng tự chọn).
                 """,
                 """
                 Accounts are made with `hoso user add`. The office key (--office-key) signs the copies; without it the other
                 screens still work. The server's own data (accounts, sessions, access log) is in server.sqlite in the
-                archive folder and never syncs. Prints "http://HOST:PORT" when ready (--port 0: any free port).
+                archive folder and never syncs; with --database (the province hub) it is in PostgreSQL, shared by every
+                application server. Prints "http://HOST:PORT" when ready (--port 0: any free port).
                 """))
     }
     @OptionGroup var global: GlobalOptions
