@@ -4,6 +4,7 @@ import HosoHub
 import HosoRecords
 import HosoSigning
 import HosoStore
+import HosoSync
 import HosoTestSupport
 import Testing
 
@@ -80,8 +81,20 @@ import Testing
         let sent = try a.transferCustody(to: "so-gd", toOffice: Self.province, seal: f.office, by: "registrar")
         #expect(Set(sent.transfer.ledgers.map(\.record)) == [OfficeArchiveFixture.ledgerId, Self.scanned])
 
-        // HTTP sync on loopback into the hub, in small batches: the page scan comes before the revision naming it
-        // and waits in the hub's inbox for it.
+        // The page scan arrives first, alone (as an interrupted sync leaves it): it waits in the hub's inbox, outside
+        // the store, for the revision that names it.
+        let scanHex = try #require(sent.transfer.ledgers.first { $0.record == Self.scanned }?.scans.first)
+        let scanID = try #require(ObjectID(hex: scanHex))
+        let scan = try a.read(scanID)
+        let inbox = dir.path + "/p/sync/inbox/" + (try a.nodeInfo().node)
+        _ = try p.receiveFrames(
+            SyncFrames.header(kind: "blob", id: scanHex, size: UInt64(scan.count)) + scan, from: try p.peer(named: "pgd-tan-lap"),
+            me: try p.nodeInfo(), timestamp: nil)
+        #expect(Self.leftovers(inbox) == [scanHex])
+        #expect(try !p.store.contains(scanID))
+
+        // HTTP sync on loopback into the hub, in small batches: the scan comes out of the inbox into the database
+        // with the ledger revision.
         let server = p.syncServer(host: "127.0.0.1", port: 0)
         let port = try server.start()
         defer { server.stop() }
@@ -89,7 +102,8 @@ import Testing
         let r = try a.sync(url: "http://127.0.0.1:\(port)/sync", peer: "so-gd", batchBytes: 4 << 10)
         #expect(r.pushed > 0 && r.requests > 3)
         #expect(try Self.objectIDs(p).count >= before + r.pushed)
-        #expect(Self.leftovers(dir.path + "/p/sync/inbox/" + (try a.nodeInfo().node)).isEmpty)
+        #expect(Self.leftovers(inbox).isEmpty)
+        #expect(try p.store.read(scanID) == scan)
         #expect(Self.leftovers(dir.path + "/p/staging/tmp").isEmpty)
 
         // The hub finds the entries, accepts the transfer, and its copy names the province as custodian.
