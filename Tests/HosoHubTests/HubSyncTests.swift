@@ -10,6 +10,10 @@ import Testing
 
 @testable import HosoKit
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Districts sync into the province hub: bundles and HTTP sync arrive through the hub's PostgreSQL store with every
 /// check a folder makes, a district's custody transfer becomes the hub's to accept, and many districts syncing at
 /// once into two application servers leave each object there once.
@@ -158,6 +162,37 @@ import Testing
         for k in 1...3 { #expect(try hub.heads(record: "d01/n\(k)") == d.heads(record: "d01/n\(k)")) }
         #expect(try hub.verify("d01/n1").signatures.count == 1)
         #expect(Self.leftovers(dir.path + "/hub/staging/tmp").isEmpty)
+        #expect(try hub.fsck().ok)
+    }
+
+    @Test func aDistrictSyncsIntoTheBuiltHosoServingTheHub() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: hosoBinary), "build hoso first (swift build)")
+        let dir = TempDirectory()
+        let now = wholeSecondsNow()
+        let clock = HosoClock.fixed(now)
+        let pki = try DemoPKIFixture(in: dir.path + "/pki", now: now - 3600)
+        let database = try PostgresCluster.shared().createDatabase()
+        let hub = try Hub.createHub(root: dir.path + "/hub", database: database, clock: clock)
+        let hubCert = try Self.makeNode(hub, "so-gd", pki: pki.dir)
+        let d = try Archive.create(at: dir.path + "/d", clock: clock)
+        let dCert = try Self.makeNode(d, "pgd-01", pki: pki.dir)
+        try d.addPeer(name: "so-gd", certificate: hubCert, role: .office, scope: [">note:d01/*"], author: "admin")
+        try hub.addPeer(name: "pgd-01", certificate: dCert, role: .office, scope: ["<note:d01/*"], author: "admin")
+        for k in 1...3 { _ = try d.createRecord(type: "note", id: "d01/n\(k)", body: Self.note("Ghi chú \(k)"), author: "vanthu") }
+        let outgoing = try d.outgoing(to: try d.peer(named: "so-gd"), me: try d.nodeInfo(), known: [])
+
+        // `hoso serve --database` serves the sync protocol on /sync/ of the web application.
+        let served = try ServerProcess(
+            hosoBinary, ["serve", "--database", database, "--port", "0", "--no-ocr", hub.root], environment: HubServeTests.environment)
+        defer {
+            kill(served.process.processIdentifier, SIGTERM)
+            served.process.waitUntilExit()
+        }
+        let base = served.url.hasSuffix("/") ? String(served.url.dropLast()) : served.url
+        let r = try d.sync(url: base + "/sync", peer: "so-gd")
+        #expect(r.pushed + r.alreadyThere == outgoing.count && r.pushed >= 3)
+        for k in 1...3 { #expect(try hub.heads(record: "d01/n\(k)") == d.heads(record: "d01/n\(k)")) }
+        for o in outgoing { #expect(try hub.store.contains(o.id)) }
         #expect(try hub.fsck().ok)
     }
 
