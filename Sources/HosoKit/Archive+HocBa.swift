@@ -270,7 +270,7 @@ extension Archive {
         var problems = [HosoError]()
         let verifier = try sharedVerifier()
         for s in intake.staged where s.object.kind == .hocBa {
-            let report = try HocBaVerify.verify(pdf: try fileStore().read(staged: s), verifier: verifier)
+            let report = try HocBaVerify.verify(pdf: try stagedFiles.read(staged: s), verifier: verifier)
             if report.indication == "FAILED" {
                 problems.append(
                     HosoError(

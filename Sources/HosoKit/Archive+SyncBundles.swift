@@ -122,7 +122,7 @@ extension Archive {
         var staged = intake.staged.filter { !waitingNow.contains($0.object.id) }
         try inbox.keep(unnamed)
         let here = Set(staged.map(\.object.id))
-        staged += inbox.take(named.filter { !here.contains($0) && !store.exists($0) }, store: try fileStore())
+        staged += inbox.take(try named.filter { id in try !here.contains(id) && !store.contains(id) })
         var evidence = [StoredObject]()
         do {
             try stageEvidence(of: sigs, seen: Set(intake.ids), staged: &staged, evidence: &evidence)
@@ -515,9 +515,8 @@ extension Archive {
             cleanLeftovers()
             var intake = Intake()
             do {
-                let target = try fileStore()
                 try reader.readPayload { o, tar in
-                    try intake.receive(kind: o.kind, claimed: o.id, size: o.size, name: tags.baseDirectory + "/" + o.path, store: target) {
+                    try intake.receive(kind: o.kind, claimed: o.id, size: o.size, name: tags.baseDirectory + "/" + o.path, store: store) {
                         try tar.readBodyChunk(into: $0)
                     }
                 }

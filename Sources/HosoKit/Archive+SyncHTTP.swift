@@ -136,10 +136,9 @@ extension Archive {
         cleanLeftovers()
         var intake = Intake()
         do {
-            let target = try fileStore()
             try SyncFrames.read(frames) { kind, id, bytes in
                 var offset = bytes.startIndex
-                let got = try intake.receive(kind: kind, claimed: id, size: UInt64(bytes.count), name: id.hex, store: target) { buf in
+                let got = try intake.receive(kind: kind, claimed: id, size: UInt64(bytes.count), name: id.hex, store: store) { buf in
                     let n = min(buf.count, bytes.endIndex - offset)
                     if n > 0 { bytes[offset..<(offset + n)].withUnsafeBytes { buf.copyMemory(from: $0) } }
                     offset += n

@@ -72,6 +72,10 @@ extension Archive {
         }
         return files
     }
+
+    /// A reader of staged objects: every store stages into a local file in the object format (the hub's too, before
+    /// its commit sends it to the database), and reading one by its path needs no store folder.
+    var stagedFiles: ObjectStore { files ?? ObjectStore(root: root) }
 }
 
 /// A store that tells the transparency log what it published, for a store that does not keep a journal itself

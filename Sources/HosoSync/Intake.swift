@@ -22,8 +22,9 @@ package struct Intake {
 
     /// Reads one object's content from `pull` into the intake: kinds that carry meaning into memory (bounded), the rest
     /// streamed into a staged file. Returns the SHA-256 of what was read; the caller compares it with the claimed id.
+    /// `store` is the archive's (the folder's files or the hub's database): nothing is visible there before its commit.
     package mutating func receive(
-        kind: ObjectKind, claimed: ObjectID, size: UInt64, name: String, store: ObjectStore,
+        kind: ObjectKind, claimed: ObjectID, size: UInt64, name: String, store: any ObjectStoring,
         pull: (UnsafeMutableRawBufferPointer) throws -> Int
     ) throws -> ObjectID {
         if Self.smallKinds.contains(kind) {
@@ -40,7 +41,7 @@ package struct Intake {
             let id = ObjectID(hashing: bytes)
             guard id == claimed, got == bytes.count else { return id }
             small[id] = (kind, bytes)
-            if store.exists(id) {
+            if try store.contains(id) {
                 present.append(try store.header(of: id))
             } else {
                 staged.append(try store.stage(bytes: bytes, kind: kind))
@@ -48,7 +49,7 @@ package struct Intake {
             ids.append(id)
             return id
         }
-        if store.exists(claimed) {
+        if try store.contains(claimed) {
             // Already here: check the digest all the same (the bag must be sound), keep nothing.
             let h = SHA256()
             var buf = [UInt8](repeating: 0, count: 1 << 20)
@@ -64,7 +65,8 @@ package struct Intake {
             }
             return id
         }
-        let s = try store.stage(kind: kind, expectedSize: size, sourceName: name, source: pull)
+        let s = try store.stage(
+            kind: kind, expectedSize: size, sourceName: name, compression: .measure, durable: false, source: pull)
         if s.object.id != claimed {
             store.discard([s])
             return s.object.id

@@ -17,6 +17,8 @@ extension HosoError.Code {
 /// each commit on arrival): kept aside, outside the store, in `sync/inbox/<node>/`, as staged object files. They
 /// enter the store only with a revision from that peer that names them; until then the archive does not hold them
 /// (fsck, listings and the index never see them). Files nothing names within `maxAge` are removed.
+/// On the hub the inbox is in the application server's own folder: a peer's batches that belong together go to the
+/// same server (a sync runs against one URL).
 package struct SyncInbox: Sendable {
     package let dir: String
     /// Room for one peer's waiting files: a ledger's scans several times over.
@@ -52,10 +54,13 @@ package struct SyncInbox: Sendable {
         try fsyncDirectory(dir)
     }
 
-    /// The waiting files among `ids`, as staged objects ready for the store to commit (which moves them in).
-    package func take(_ ids: some Sequence<ObjectID>, store: ObjectStore) -> [StagedObject] {
-        ids.compactMap { id in
-            guard contains(id), let (h, _, fileSize) = try? store.readHeader(atPath: path(id)) else { return nil }
+    /// The waiting files among `ids`, as staged objects ready for the store to commit: the file store moves them in,
+    /// the hub's sends them to its database (both take a staged object as a file in the object format).
+    package func take(_ ids: some Sequence<ObjectID>) -> [StagedObject] {
+        // Only the header is read, by path: the reader's own folder is never used.
+        let reader = ObjectStore(root: dir)
+        return ids.compactMap { id in
+            guard contains(id), let (h, _, fileSize) = try? reader.readHeader(atPath: path(id)) else { return nil }
             let object = StoredObject(id: id, kind: h.kind, encoding: h.encoding, size: h.size, storedSize: fileSize)
             return StagedObject(object: object, tempPath: path(id))
         }
