@@ -211,4 +211,47 @@ import Glibc
             })
         #expect((error as? HosoError)?.code == .postgresUnreachable, "\(error)")
     }
+
+    /// A copy whose write stops between its objects (the database fails the insert of the request's new revision,
+    /// after the PDF and the register line, as a primary killed at that moment would) is absent, not half there: no
+    /// register line for a request still open, and the request can be served again.
+    @Test func aCopyStoppedBetweenItsObjectsIsAbsent() throws {
+        let b = try BackendArchive(.hub)
+        let s = try b.fixture()
+        let a = s.archive
+        let db = try #require(b.databaseName)
+        // A first copy, so the office's certificate is stored: the next copy's objects are its PDF, its register line
+        // and its request's new revision, in that order.
+        _ = try a.issueCopy(entryRef: "Số 001234/BT", requestId: try HubArchiveTests.request(a), signer: s.office, clerk: "vanthu")
+        let request = try HubArchiveTests.request(a)
+        let pg = try PostgresCluster.shared()
+        try pg.psql(
+            """
+            CREATE SEQUENCE test_object_inserts;
+            CREATE FUNCTION test_stop_third_object() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF nextval('test_object_inserts') = 3 THEN
+                    RAISE EXCEPTION 'the primary went away' USING ERRCODE = '08006';
+                END IF;
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER test_stop BEFORE INSERT ON hoso_objects FOR EACH ROW EXECUTE FUNCTION test_stop_third_object();
+            """, database: db)
+        let e = #expect(throws: HosoError.self) {
+            try a.issueCopy(entryRef: "Số 001234/BT", requestId: request, signer: s.office, clerk: "vanthu")
+        }
+        #expect(e?.code == .postgresUnreachable, "\(String(describing: e))")
+        try pg.psql("DROP TRIGGER test_stop ON hoso_objects", database: db)
+
+        // Seen by this server and by one opened afresh: nothing of the copy.
+        let root2 = b.dir.path + "/a2"
+        try ArchiveConfig.create(at: root2, createdAt: HosoClock.format(Date()))
+        for hub in [a, try b.open(root2, clock: .system)] {
+            #expect(try hub.copyRegister().map(\.requestId).contains(request) == false, "a register line without its request served")
+            #expect(try hub.request(request).request.status == .received)
+        }
+        let again = try a.issueCopy(entryRef: "Số 001234/BT", requestId: request, signer: s.office, clerk: "vanthu")
+        #expect(try a.copyRegister().filter { $0.requestId == request } == [again.register])
+        #expect(try a.fsck().ok)
+    }
 }
