@@ -98,15 +98,12 @@ package final class JournaledStore: ObjectStoring, ObjectJournaling {
 
     @discardableResult
     package func commit(_ staged: [StagedObject]) throws -> [Bool] {
-        // One at a time, so an object committed before a later one fails is still told to the log.
-        var isNew = [Bool]()
-        for s in staged {
-            let new = try base.commit([s])[0]
-            isNew.append(new)
-            if new {
-                publishedCount.add(1, ordering: .relaxed)
-                journal.record([s.object])
-            }
+        // All at once: the hub's store commits a write's objects in one transaction, so a write stopped in the middle
+        // leaves none of them (never a copy's register line without its request served) and publishes nothing.
+        let isNew = try base.commit(staged)
+        for (s, new) in zip(staged, isNew) where new {
+            publishedCount.add(1, ordering: .relaxed)
+            journal.record([s.object])
         }
         return isNew
     }

@@ -154,7 +154,7 @@ public struct BlockingPostgresConnection: Sendable {
     @discardableResult
     public func query(_ query: PostgresQuery) throws -> [PostgresRow] {
         do {
-            return try connection.query(query, logger: logger).wait().rows
+            return try connection.queryUnlessClosed(query, logger: logger).wait().rows
         } catch {
             throw HosoError.postgres(error, location: location)
         }
@@ -164,9 +164,28 @@ public struct BlockingPostgresConnection: Sendable {
     @discardableResult
     public func execute(_ query: PostgresQuery) throws -> Int? {
         do {
-            return try connection.query(query, logger: logger).wait().metadata.rows
+            return try connection.queryUnlessClosed(query, logger: logger).wait().metadata.rows
         } catch {
             throw HosoError.postgres(error, location: location)
         }
     }
+}
+
+extension PostgresConnection {
+    /// `query`, refused at once when the connection is closed. postgres-nio writes a query to its channel with no
+    /// promise for the write: on a channel already closed (the server went away while the connection sat idle, as
+    /// when the primary is killed) the write fails unseen and the query's future never completes, so a caller
+    /// waiting on it would hang for ever. Checked and sent on the connection's event loop, where no close can come
+    /// in between: a query sent to an open channel is failed by the close if it comes later.
+    func queryUnlessClosed(_ query: PostgresQuery, logger: Logger) -> EventLoopFuture<PostgresQueryResult> {
+        eventLoop.flatSubmit {
+            guard !self.isClosed else { return self.eventLoop.makeFailedFuture(ConnectionClosed()) }
+            return self.query(query, logger: logger)
+        }
+    }
+}
+
+/// A query refused because its connection had closed already.
+struct ConnectionClosed: Error, CustomStringConvertible {
+    var description: String { "the connection was closed before the query was sent" }
 }

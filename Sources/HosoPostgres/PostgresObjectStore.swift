@@ -94,11 +94,17 @@ public final class PostgresObjectStore: ObjectStoring {
 
     @discardableResult
     public func commit(_ staged: [StagedObject]) throws -> [Bool] {
-        var isNew = [Bool]()
-        for s in staged {
-            isNew.append(try upload(s))
-            _ = unlink(s.tempPath)
+        // One transaction for them all: a write's objects (a copy's PDF, its register line and its request's new
+        // revision) land together or not at all, so a primary lost in the middle leaves no half of one.
+        // Sent in the order of their ids, so two writers sharing objects take their per-object locks in one order
+        // and never deadlock; the answers come back in the caller's order.
+        let order = staged.indices.sorted { staged[$0].object.id.hex < staged[$1].object.id.hex }
+        let isNew = try client.transaction { c -> [Bool] in
+            var answers = [Bool](repeating: false, count: staged.count)
+            for i in order { answers[i] = try upload(staged[i], on: c) }
+            return answers
         }
+        for s in staged { _ = unlink(s.tempPath) }
         return isNew
     }
 
@@ -114,55 +120,53 @@ public final class PostgresObjectStore: ObjectStoring {
         }
     }
 
-    /// Sends one staged object in one transaction; false when a sound copy was there already.
-    private func upload(_ s: StagedObject) throws -> Bool {
+    /// Sends one staged object in the transaction of `c`; false when a sound copy was there already.
+    private func upload(_ s: StagedObject, on c: BlockingPostgresConnection) throws -> Bool {
         let id = s.object.id
         let key = ByteBuffer(bytes: Self.digest(id))
-        return try client.transaction { c -> Bool in
-            // Writers of the same object wait for each other; different objects go side by side.
-            try c.execute("SELECT pg_advisory_xact_lock(hashtextextended(\(id.hex), 0))")
-            if try !c.query("SELECT 1 FROM hoso_objects WHERE id = \(key)").isEmpty {
-                // Kept only if sound: the same bytes added again replace a damaged copy (as in the file store).
-                // Replacing needs DELETE, which the hub's application role does not have: there a damaged object
-                // stays as it is (POSTGRES_PERMISSION_DENIED) until the operator restores it.
-                if (try? scan(id, on: c) { _ in }) != nil { return false }
-                try c.execute("DELETE FROM hoso_objects WHERE id = \(key)")
-            }
-            // Leftover chunks of no object (removed by hand) are cleared first; asked before deleting, so the
-            // ordinary put, with none, needs only SELECT and INSERT.
-            if try !c.query("SELECT 1 FROM hoso_object_chunks WHERE id = \(key) LIMIT 1").isEmpty {
-                try c.execute("DELETE FROM hoso_object_chunks WHERE id = \(key)")
-            }
-            let file = try FileHandleFD.open(
-                s.tempPath, flags: O_RDONLY, action: LocalizedText(vi: "đọc đối tượng tạm", en: "reading a staged object"))
-            var buf = [UInt8](repeating: 0, count: Self.chunkSize)
-            var n = try readStaged(file, into: &buf)
-            let (header, hlen) = try buf.withUnsafeBytes {
-                try ObjectVerifier.header(UnsafeRawBufferPointer(rebasing: $0[0..<n]), location: s.tempPath)
-            }
-            // The staged file is checked while it is sent: a temporary file damaged on the local disk never lands.
-            let verifier = ObjectVerifier(header: header, expected: id, location: s.tempPath)
-            var chunk = 0
-            var stored = UInt64(hlen)
-            var start = hlen
-            while n > start {
-                let body = ByteBuffer(bytes: buf[start..<n])
-                try buf.withUnsafeBytes { try verifier.feed(UnsafeRawBufferPointer(rebasing: $0[start..<n])) { _ in } }
-                try c.execute("INSERT INTO hoso_object_chunks (id, n, bytes) VALUES (\(key), \(chunk), \(body))")
-                chunk += 1
-                stored += UInt64(n - start)
-                start = 0
-                n = try readStaged(file, into: &buf)
-            }
-            try verifier.finish()
-            let headerBytes = ByteBuffer(bytes: header.encoded)
-            try c.execute(
-                """
-                INSERT INTO hoso_objects (id, header, size, stored_size, chunks)
-                VALUES (\(key), \(headerBytes), \(Int64(header.size)), \(Int64(stored)), \(chunk))
-                """)
-            return true
+        // Writers of the same object wait for each other; different objects go side by side.
+        try c.execute("SELECT pg_advisory_xact_lock(hashtextextended(\(id.hex), 0))")
+        if try !c.query("SELECT 1 FROM hoso_objects WHERE id = \(key)").isEmpty {
+            // Kept only if sound: the same bytes added again replace a damaged copy (as in the file store).
+            // Replacing needs DELETE, which the hub's application role does not have: there a damaged object
+            // stays as it is (POSTGRES_PERMISSION_DENIED) until the operator restores it.
+            if (try? scan(id, on: c) { _ in }) != nil { return false }
+            try c.execute("DELETE FROM hoso_objects WHERE id = \(key)")
         }
+        // Leftover chunks of no object (removed by hand) are cleared first; asked before deleting, so the ordinary
+        // put, with none, needs only SELECT and INSERT.
+        if try !c.query("SELECT 1 FROM hoso_object_chunks WHERE id = \(key) LIMIT 1").isEmpty {
+            try c.execute("DELETE FROM hoso_object_chunks WHERE id = \(key)")
+        }
+        let file = try FileHandleFD.open(
+            s.tempPath, flags: O_RDONLY, action: LocalizedText(vi: "đọc đối tượng tạm", en: "reading a staged object"))
+        var buf = [UInt8](repeating: 0, count: Self.chunkSize)
+        var n = try readStaged(file, into: &buf)
+        let (header, hlen) = try buf.withUnsafeBytes {
+            try ObjectVerifier.header(UnsafeRawBufferPointer(rebasing: $0[0..<n]), location: s.tempPath)
+        }
+        // The staged file is checked while it is sent: a temporary file damaged on the local disk never lands.
+        let verifier = ObjectVerifier(header: header, expected: id, location: s.tempPath)
+        var chunk = 0
+        var stored = UInt64(hlen)
+        var start = hlen
+        while n > start {
+            let body = ByteBuffer(bytes: buf[start..<n])
+            try buf.withUnsafeBytes { try verifier.feed(UnsafeRawBufferPointer(rebasing: $0[start..<n])) { _ in } }
+            try c.execute("INSERT INTO hoso_object_chunks (id, n, bytes) VALUES (\(key), \(chunk), \(body))")
+            chunk += 1
+            stored += UInt64(n - start)
+            start = 0
+            n = try readStaged(file, into: &buf)
+        }
+        try verifier.finish()
+        let headerBytes = ByteBuffer(bytes: header.encoded)
+        try c.execute(
+            """
+            INSERT INTO hoso_objects (id, header, size, stored_size, chunks)
+            VALUES (\(key), \(headerBytes), \(Int64(header.size)), \(Int64(stored)), \(chunk))
+            """)
+        return true
     }
 
     private func readStaged(_ file: FileHandleFD, into buf: inout [UInt8]) throws -> Int {

@@ -73,7 +73,7 @@ public final class PostgresWriteLock: ArchiveWriteLocking {
             connection.withLock { $0 = c }
         }
         do {
-            _ = try c!.query("SELECT pg_advisory_lock(\(Self.key))", logger: logger).wait()
+            _ = try c!.queryUnlessClosed("SELECT pg_advisory_lock(\(Self.key))", logger: logger).wait()
         } catch {
             drop(c!)
             throw HosoError.postgres(error, location: url.description)
@@ -83,7 +83,7 @@ public final class PostgresWriteLock: ArchiveWriteLocking {
 
     /// Releases the lock; where that fails the connection is closed, which ends the session and so releases it too.
     private func release(_ c: PostgresConnection) {
-        let released = try? c.query("SELECT pg_advisory_unlock(\(Self.key))", logger: logger).wait()
+        let released = try? c.queryUnlessClosed("SELECT pg_advisory_unlock(\(Self.key))", logger: logger).wait()
         if released == nil { drop(c) }
     }
 
