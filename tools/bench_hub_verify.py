@@ -13,7 +13,8 @@ as the application role (--database) and read the public pages from the standby 
 
 The loader is in this process: C threads, each with a keep-alive connection to one server (spread over the servers),
 posting the copy's QR text as {"qr": …} (or its PDF) to /api/verify for S seconds, as the public page does. Per run:
-verifications/s, p50/p99, and CPU per verification: the servers', PostgreSQL's (primary and standby) and the loader's.
+verifications/s, p50/p99, and CPU per verification: the servers', PostgreSQL's (primary + standby, each shown) and the
+loader's; and, before the load, the CPU they burn idling (per second).
 Every answer must be 200 with "PASSED". Prints one "json:" line. Exit 0 ran, 1 a request failed, 2 could not run.
 """
 
@@ -22,6 +23,7 @@ import http.client
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -114,6 +116,30 @@ def load(ports, body, content_type, seconds, connections):
     return len(lat), failures[0], lat
 
 
+def db_counters(url):
+    """(commits, rows written) of the URL's database so far, from pg_stat_database; None without psql."""
+    psql = shutil.which("psql")
+    if not psql:
+        return None
+    q = "SELECT xact_commit, tup_inserted + tup_updated + tup_deleted FROM pg_stat_database WHERE datname = current_database()"
+    r = subprocess.run([psql, "-X", "-A", "-t", "-q", "-d", url, "-c", "SELECT pg_stat_clear_snapshot()", "-c", q],
+                       text=True, capture_output=True)
+    if r.returncode != 0:
+        return None
+    c, w = r.stdout.split()[-1].split("|")
+    return int(c), int(w)
+
+
+def table_writes(url):
+    """Rows written so far per table of the URL's database ({} without psql)."""
+    psql = shutil.which("psql")
+    if not psql:
+        return {}
+    q = "SELECT relname, n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_user_tables"
+    r = subprocess.run([psql, "-X", "-A", "-t", "-q", "-d", url, "-c", q], text=True, capture_output=True)
+    return dict((k, int(v)) for k, v in (line.split("|") for line in r.stdout.split())) if r.returncode == 0 else {}
+
+
 def with_user(url, user):
     """The URL with another user name (the bench's cluster trusts loopback, so no password)."""
     return re.sub(r"^postgres(ql)?://[^@/]*@", f"postgres://{user}@", url)
@@ -130,6 +156,8 @@ def main():
     ap.add_argument("--duration", type=int, default=15)
     ap.add_argument("--connections", type=int, default=6)
     ap.add_argument("--servers", type=int, default=3)
+    ap.add_argument("--json", help="add the results to this JSON file (as \"verification\")")
+    ap.add_argument("--idle", type=float, default=3, help="seconds of idling measured before each run's load")
     ap.add_argument("--body", choices=["qr", "pdf"], default="qr")
     ap.add_argument("--ledger", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Schemas", "examples",
                                                      "valid-ledger-old-typed-without-scans.json"))
@@ -175,22 +203,48 @@ def main():
                 p.port = int(m.group(1))
             ports = [p.port for p in servers]
             load(ports, body, content_type, 2, a.connections)  # warm-up: caches, connections
-            cpu0, pg0, me0 = sum(proc_cpu(p.pid) for p in servers), postgres_cpu(a.pg_data), self_cpu()
+            # What the servers and PostgreSQL burn with no request at all (polling), per second of idling.
+            idle0 = (sum(proc_cpu(p.pid) for p in servers), [postgres_cpu([d]) for d in a.pg_data])
+            time.sleep(a.idle)
+            idle_servers = (sum(proc_cpu(p.pid) for p in servers) - idle0[0]) / a.idle
+            idle_pg = [(postgres_cpu([d]) - c) / a.idle for d, c in zip(a.pg_data, idle0[1])]
+            cpu0, me0 = sum(proc_cpu(p.pid) for p in servers), self_cpu()
+            pg0 = [postgres_cpu([d]) for d in a.pg_data]
+            counters0 = [db_counters(u) for u in (a.admin, a.standby)] if label == "postgres" else [None, None]
+            tables0 = table_writes(a.admin) if label == "postgres" else {}
             t0 = time.monotonic()
             n, bad, lat = load(ports, body, content_type, a.duration, a.connections)
             wall = time.monotonic() - t0
             cpu = sum(proc_cpu(p.pid) for p in servers) - cpu0
-            pg = postgres_cpu(a.pg_data) - pg0
+            # Per data directory (tools/bench-hub passes the primary's first, then the standby's).
+            pgs = [postgres_cpu([d]) - c for d, c in zip(a.pg_data, pg0)]
+            pg = sum(pgs)
             me = self_cpu() - me0
+            # Transactions and rows written per verification on each server (the statistics lag by up to 0.5 s).
+            time.sleep(0.6)
+            db = {}
+            tables = {k: (v - tables0.get(k, 0)) / max(n, 1) for k, v in table_writes(a.admin).items()} if tables0 else {}
+            tables = {k: v for k, v in sorted(tables.items(), key=lambda kv: -kv[1]) if v > 0}
+            for name, u, c0 in zip(("primary", "standby"), (a.admin, a.standby), counters0):
+                c1 = db_counters(u) if c0 else None
+                if c0 and c1:
+                    db[name] = {"commitsPerRequest": (c1[0] - c0[0]) / max(n, 1), "rowsWrittenPerRequest": (c1[1] - c0[1]) / max(n, 1)}
             per = lambda c: c * 1000 / max(n, 1)  # noqa: E731
             r = {"store": label, "servers": count, "verificationsPerSecond": n / wall, "verifications": n, "failures": bad,
                  "p50ms": lat[len(lat) // 2] if lat else 0, "p99ms": lat[min(len(lat) - 1, int(len(lat) * 0.99))] if lat else 0,
-                 "serverCpuMsPerRequest": per(cpu), "postgresCpuMsPerRequest": per(pg), "loaderCpuMsPerRequest": per(me)}
+                 "serverCpuMsPerRequest": per(cpu), "postgresCpuMsPerRequest": per(pg), "postgresCpuMsPerRequestByServer": [per(c) for c in pgs],
+                 "loaderCpuMsPerRequest": per(me), "idleServerCpuPerSecond": idle_servers,
+                 "idlePostgresCpuPerSecondByServer": idle_pg, "database": db, "primaryRowsWrittenPerRequestByTable": tables}
             failed |= bad > 0
             results.append(r)
             print(f"  verify  {label:8} x{count}: {r['verificationsPerSecond']:7.1f}/s  p50 {r['p50ms']:7.2f} ms  p99 {r['p99ms']:7.2f} ms"
                   f"  CPU/verification: servers {r['serverCpuMsPerRequest']:6.2f} ms + PostgreSQL {r['postgresCpuMsPerRequest']:5.2f} ms"
-                  f" (loader {r['loaderCpuMsPerRequest']:.2f} ms)  failures {bad}", flush=True)
+                  f" ({' + '.join(f'{c:.2f}' for c in r['postgresCpuMsPerRequestByServer'])})"
+                  f" (loader {r['loaderCpuMsPerRequest']:.2f} ms)  failures {bad}"
+                  f"  idle CPU s/s: servers {idle_servers:.3f}, PostgreSQL {' + '.join(f'{c:.3f}' for c in idle_pg)}"
+                  + "".join(f"  {k}: {v['commitsPerRequest']:.2f} commits, {v['rowsWrittenPerRequest']:.2f} rows written /verification"
+                            for k, v in db.items())
+                  + ("  (" + ", ".join(f"{k} {v:.2f}" for k, v in tables.items()) + ")" if tables else ""), flush=True)
         finally:
             for p in servers:
                 p.terminate()
@@ -204,8 +258,19 @@ def main():
     if results and hub:
         print(f"  scaling (hub, x1 = 1.00): " + "  ".join(f"x{k} {v:.2f}" for k, v in scaling.items())
               + f";  hub x1 / SQLite: {base / max(results[0]['verificationsPerSecond'], 1e-9):.2f}")
-    print("json: " + json.dumps({"verify": results, "scaling": scaling, "body": a.body, "connections": a.connections,
-                                 "duration": a.duration, "cores": os.cpu_count(), "loadavg": os.getloadavg()}))
+    out = {"verify": results, "scaling": scaling, "body": a.body, "connections": a.connections, "duration": a.duration,
+           "cores": os.cpu_count(), "loadavg": os.getloadavg()}
+    print("json: " + json.dumps(out))
+    if a.json:
+        # Beside the index bench's results in the same file, when it ran.
+        try:
+            with open(a.json) as f:
+                whole = json.load(f)
+        except (OSError, ValueError):
+            whole = {}
+        whole["verification"] = out
+        with open(a.json, "w") as f:
+            json.dump(whole, f, indent=2)
     return 1 if failed else 0
 
 
