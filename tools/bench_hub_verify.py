@@ -13,7 +13,8 @@ as the application role (--database) and read the public pages from the standby 
 
 The loader is in this process: C threads, each with a keep-alive connection to one server (spread over the servers),
 posting the copy's QR text as {"qr": …} (or its PDF) to /api/verify for S seconds, as the public page does. Per run:
-verifications/s, p50/p99, and CPU per verification: the servers', PostgreSQL's (primary + standby, each shown) and the
+verifications/s, p50/p99, and CPU per verification: the servers' (with their reaped children: a folder archive checks an
+uploaded PDF in a sandboxed `hoso internal-check` child), PostgreSQL's (primary + standby, each shown) and the
 loader's; and, before the load, the CPU they burn idling (per second).
 Every answer must be 200 with "PASSED". Prints one "json:" line. Exit 0 ran, 1 a request failed, 2 could not run.
 """
@@ -204,18 +205,18 @@ def main():
             ports = [p.port for p in servers]
             load(ports, body, content_type, 2, a.connections)  # warm-up: caches, connections
             # What the servers and PostgreSQL burn with no request at all (polling), per second of idling.
-            idle0 = (sum(proc_cpu(p.pid) for p in servers), [postgres_cpu([d]) for d in a.pg_data])
+            idle0 = (sum(proc_cpu(p.pid, children=True) for p in servers), [postgres_cpu([d]) for d in a.pg_data])
             time.sleep(a.idle)
-            idle_servers = (sum(proc_cpu(p.pid) for p in servers) - idle0[0]) / a.idle
+            idle_servers = (sum(proc_cpu(p.pid, children=True) for p in servers) - idle0[0]) / a.idle
             idle_pg = [(postgres_cpu([d]) - c) / a.idle for d, c in zip(a.pg_data, idle0[1])]
-            cpu0, me0 = sum(proc_cpu(p.pid) for p in servers), self_cpu()
+            cpu0, me0 = sum(proc_cpu(p.pid, children=True) for p in servers), self_cpu()
             pg0 = [postgres_cpu([d]) for d in a.pg_data]
             counters0 = [db_counters(u) for u in (a.admin, a.standby)] if label == "postgres" else [None, None]
             tables0 = table_writes(a.admin) if label == "postgres" else {}
             t0 = time.monotonic()
             n, bad, lat = load(ports, body, content_type, a.duration, a.connections)
             wall = time.monotonic() - t0
-            cpu = sum(proc_cpu(p.pid) for p in servers) - cpu0
+            cpu = sum(proc_cpu(p.pid, children=True) for p in servers) - cpu0
             # Per data directory (tools/bench-hub passes the primary's first, then the standby's).
             pgs = [postgres_cpu([d]) - c for d, c in zip(a.pg_data, pg0)]
             pg = sum(pgs)
