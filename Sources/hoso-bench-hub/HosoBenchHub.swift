@@ -51,9 +51,23 @@ struct HosoBenchHub: BenchCommand {
     @Option(help: ArgumentHelp("write the results as JSON", valueName: "file"))
     var json: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "instead of the index bench: make the verification part's archives in this directory (a folder archive and the "
+                + "hub's first server folder on --primary's database, one copy issued in each), then stop",
+            valueName: "dir"))
+    var verifySetup: String?
+
+    @Option(help: ArgumentHelp("the ledger record --verify-setup adds (the repository's example ledger)", valueName: "file"))
+    var ledger = "Schemas/examples/valid-ledger-old-typed-without-scans.json"
+
     static func main() { benchMain(Self.self, tool: "hoso-bench-hub") }
 
     func execute() throws -> Int32 {
+        if let verifySetup {
+            try VerifySetup.run(dir: verifySetup, database: primary, ledger: ledger)
+            return 0
+        }
         if FileManager.default.fileExists(atPath: work) { try FileManager.default.removeItem(atPath: work) }
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         let servers = ServerCPU(dataDirectories: pgData)
