@@ -19,8 +19,7 @@ package struct ArchiveStorage: Sendable {
     package var writeLock: any ArchiveWriteLocking
     /// The store's write number.
     package var marker: any WriteNumbering
-    /// The transparency log's storage. The seam for the hub's log in PostgreSQL: today every storage keeps it in
-    /// `log/` of the archive's folder.
+    /// The transparency log: `log/` of the archive's folder, or the hub's tables (`PostgresLogStorage`).
     package var log: LogStore
     /// What only the hub has.
     package var hub: Hub?
