@@ -7,8 +7,10 @@ import HosoStore
 // The entries of ledger records, for `hoso find` and the numbering checks of imports.
 extension ArchiveIndex {
     /// Replaces the indexed entries of one ledger record by `entries` (those of its current heads).
-    package func replaceEntries(ofRecord recordId: String, with entries: [EntryRow]) throws {
-        try write { db in try Self.replaceEntries(db, recordId: recordId, entries: entries) }
+    package func replaceEntries(ofRecords records: [(recordId: String, entries: [EntryRow])]) throws {
+        try write { db in
+            for r in records { try Self.replaceEntries(db, recordId: r.recordId, entries: r.entries) }
+        }
     }
 
     /// Records a revision and its entries in one transaction, so `find` never sees one without the other.

@@ -48,8 +48,9 @@ package protocol ArchiveIndexing: Sendable {
 
     // MARK: Ledger entries
 
-    /// Replaces the indexed entries of one ledger record, in one transaction.
-    func replaceEntries(ofRecord recordId: String, with entries: [EntryRow]) throws
+    /// Replaces the indexed entries of ledger records, all in one transaction: a sync batch brings a hundred ledgers
+    /// or more, and on the hub each transaction waits for the standby.
+    func replaceEntries(ofRecords records: [(recordId: String, entries: [EntryRow])]) throws
     /// Records a revision with its objects and refs, its manifest and names if any, and (when given) the record's
     /// entries in place of the old ones, all in one transaction.
     func record(
@@ -149,6 +150,11 @@ package func groupedConflicts(_ heads: [(recordId: String, head: String)]) -> [(
 // The shorter forms callers use (each a distinct shape, so none can be taken for the requirement it calls).
 extension ArchiveIndexing {
     package func record(objects: [StoredObject]) throws { try record(objects: objects, manifest: nil, names: []) }
+
+    /// Replaces the indexed entries of one ledger record, in one transaction.
+    package func replaceEntries(ofRecord recordId: String, with entries: [EntryRow]) throws {
+        try replaceEntries(ofRecords: [(recordId, entries)])
+    }
 
     package func record(revisions: [RevisionRow], refs: [[RecordRef]]) throws { try record(revisions: revisions, objects: [], refs: refs) }
 

@@ -23,12 +23,17 @@ extension Archive {
     /// The same rows straight from an import's draft (``EntryRow/rows(of:recordId:)``).
     static func entryRows(of draft: LedgerDraft, recordId: String) -> [EntryRow] { EntryRow.rows(of: draft, recordId: recordId) }
 
-    /// Entries of the given head revisions (several when the ledger is in conflict: all stay findable).
-    func entries(ofHeads heads: [String], recordId: String, extra: (String, Revision)? = nil) throws -> [EntryRow] {
+    /// Entries of the given head revisions (several when the ledger is in conflict: all stay findable); a head in
+    /// `known` (a sync batch's revisions, decoded already) is read from there rather than from the store.
+    func entries(
+        ofHeads heads: [String], recordId: String, extra: (String, Revision)? = nil, known: [String: Revision] = [:]
+    ) throws -> [EntryRow] {
         var rows = [EntryRow]()
         for h in heads {
             if let extra, extra.0 == h {
                 rows += Self.entryRows(revisionId: h, recordId: recordId, body: extra.1.body)
+            } else if let rev = known[h] {
+                rows += Self.entryRows(revisionId: h, recordId: recordId, body: rev.body)
             } else {
                 rows += Self.entryRows(revisionId: h, recordId: recordId, body: try revision(ObjectID(hex: h)!).body)
             }

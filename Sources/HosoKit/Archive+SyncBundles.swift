@@ -381,11 +381,11 @@ extension Archive {
         try index.record(
             revisions: rows, objects: intake.present + evidence + staged.map(\.object),
             refs: rows.map { RecordRef.refs(of: revs[$0.id]!) })
-        try index.record(signatures: sigs.map(\.1), objects: [])
-        for recordId in Set(rows.filter { $0.recordType == Self.ledgerType }.map(\.recordId)).sorted() {
-            try index.replaceEntries(
-                ofRecord: recordId, with: try entries(ofHeads: try index.heads(ofRecord: recordId), recordId: recordId))
-        }
+        if !sigs.isEmpty { try index.record(signatures: sigs.map(\.1), objects: []) }
+        // Every ledger of the batch in one transaction; the heads that arrived are read from the batch, not the store.
+        let ledgers = Set(rows.filter { $0.recordType == Self.ledgerType }.map(\.recordId)).sorted()
+        try index.replaceEntries(
+            ofRecords: try ledgers.map { id in (id, try entries(ofHeads: try index.heads(ofRecord: id), recordId: id, known: revs)) })
         result.revisions = rows.count
         result.signatures = sigs.count
         // Signatures made offline get their proof of time when they reach a node with a TSA (the office).

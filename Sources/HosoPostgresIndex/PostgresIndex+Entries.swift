@@ -14,6 +14,15 @@ extension PostgresIndex {
         try c.query("DELETE FROM entry WHERE record_id = \(recordId)")
     }
 
+    static func deleteEntries(_ c: BlockingPostgresConnection, recordIds: [String]) throws {
+        var start = 0
+        while start < recordIds.count {
+            let ids = Array(recordIds[start..<min(start + entryBatch, recordIds.count)])
+            start += ids.count
+            try c.query("DELETE FROM entry WHERE record_id = ANY(\(ids)::text[])")
+        }
+    }
+
     /// Entry rows in the order given (their ids, the last tie-breaker of a search, follow it), with `revisionId`
     /// instead of theirs when given. NULLs travel as flags beside the values: postgres-nio sends no array of optionals.
     static func insertEntries(_ c: BlockingPostgresConnection, _ entries: [EntryRow], revisionId: String? = nil) throws {
@@ -47,10 +56,16 @@ extension PostgresIndex {
         }
     }
 
-    package func replaceEntries(ofRecord recordId: String, with entries: [EntryRow]) throws {
+    package func replaceEntries(ofRecords records: [(recordId: String, entries: [EntryRow])]) throws {
+        if records.isEmpty { return }
+        // One DELETE and a few INSERTs of up to `entryBatch` rows for the whole batch, not a round trip per ledger.
+        // A record named twice keeps its last entries, as replacing one after the other would.
+        var last = [String: Int]()
+        for (i, r) in records.enumerated() { last[r.recordId] = i }
+        let kept = records.enumerated().filter { last[$0.element.recordId] == $0.offset }.map(\.element)
         try transaction { c in
-            try Self.deleteEntries(c, recordId: recordId)
-            try Self.insertEntries(c, entries)
+            try Self.deleteEntries(c, recordIds: kept.map(\.recordId))
+            try Self.insertEntries(c, kept.flatMap(\.entries))
         }
     }
 

@@ -16,21 +16,39 @@ extension HosoError.Code {
 /// server at the disk's sync rate. So a request queues its entry and waits; one writer at a time takes every
 /// queued entry, appends them in one transaction (one sync), then wakes their requests. While it writes, new
 /// entries queue for the next batch: the busier the server, the more entries share a sync.
+///
+/// Each batch's last entry is then anchored in the archive's transparency log: at once (`anchorEvery` zero, a
+/// school's or district's server), or at most once per `anchorEvery` (the hub, where an anchor is a write on the
+/// shared primary under the archive's write lock, and every server anchors its own batches). Then a cut or re-hashed
+/// tail goes unseen for at most that long; a timer anchors what a quiet spell leaves, and `flushAnchor` what is left
+/// when the server stops.
 final class AuditLog: Sendable {
     private struct Waiting {
         var items: [(ServerStore.AuditItem, CheckedContinuation<Void, any Error>)] = []
         var writing = false
+        /// The newest entry written and not anchored yet; whether a timer will anchor it; when the last anchor was.
+        var unanchored: AuditAnchor? = nil
+        var timerSet = false
+        var lastAnchor: ContinuousClock.Instant? = nil
     }
 
     let store: any ServerStoring
     let pool: BlockingPool
-    /// Fixes each batch's last entry in the archive's transparency log (so the log cannot be cut or re-hashed quietly).
+    /// Fixes a batch's last entry in the archive's transparency log (so the log cannot be cut or re-hashed quietly).
     let anchor: (@Sendable (AuditAnchor) throws -> Void)?
+    let anchorEvery: Duration
     private let queue = Mutex(Waiting())
+    /// The newest entry anchored: anchors go in order, never an older one after a newer (the newest anchor is what a
+    /// check of the tail reads). Held while an anchor is written.
+    private let anchored = Mutex<Int64>(0)
 
-    init(store: any ServerStoring, pool: BlockingPool, anchor: (@Sendable (AuditAnchor) throws -> Void)? = nil) {
+    init(
+        store: any ServerStoring, pool: BlockingPool, anchorEvery: Duration = .zero,
+        anchor: (@Sendable (AuditAnchor) throws -> Void)? = nil
+    ) {
         self.store = store
         self.pool = pool
+        self.anchorEvery = anchorEvery
         self.anchor = anchor
     }
 
@@ -59,11 +77,67 @@ final class AuditLog: Sendable {
             }
             if batch.isEmpty { return }
             do {
-                if let last = try store.append(batch.map(\.0)) { try anchor?(last) }
+                if let last = try store.append(batch.map(\.0)) {
+                    if anchorEvery == .zero {
+                        try write(last)
+                    } else {
+                        deferAnchor(last)
+                    }
+                }
                 for (_, c) in batch { c.resume() }
             } catch {
                 for (_, c) in batch { c.resume(throwing: error) }
             }
+        }
+    }
+
+    /// Anchors `last` now when the last anchor is `anchorEvery` old, else keeps it for the timer (set if none is).
+    private func deferAnchor(_ last: AuditAnchor) {
+        let clock = ContinuousClock()
+        let wait = queue.withLock { q -> Duration? in
+            q.unanchored = last
+            let since = q.lastAnchor.map { clock.now - $0 } ?? anchorEvery
+            if since >= anchorEvery { return .zero }
+            if q.timerSet { return nil }
+            q.timerSet = true
+            return anchorEvery - since
+        }
+        guard let wait else { return }
+        if wait == .zero {
+            flushAnchor()
+        } else {
+            let (s, a) = wait.components
+            let nanos = Int(s) * 1_000_000_000 + Int(a / 1_000_000_000)
+            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanos)) {
+                self.pool.start {
+                    self.queue.withLock { $0.timerSet = false }
+                    self.flushAnchor()
+                }
+            }
+        }
+    }
+
+    /// Anchors the newest entry not anchored yet, if any. A failure leaves it for the next batch or flush (the
+    /// entries themselves are written; only their anchor waits).
+    func flushAnchor() {
+        let pending = queue.withLock { q -> AuditAnchor? in
+            defer {
+                q.unanchored = nil
+                q.lastAnchor = ContinuousClock().now
+            }
+            return q.unanchored
+        }
+        guard let pending else { return }
+        do { try write(pending) } catch {
+            queue.withLock { q in if q.unanchored == nil { q.unanchored = pending } }
+        }
+    }
+
+    private func write(_ a: AuditAnchor) throws {
+        try anchored.withLock { newest in
+            guard a.seq > newest else { return }
+            try anchor?(a)
+            newest = a.seq
         }
     }
 }

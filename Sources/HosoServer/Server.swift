@@ -55,6 +55,10 @@ public struct ServerConfig: Sendable {
     /// Opens the archive the public verification pages read; nil: the same as every other page. `hoso serve
     /// --standby` opens the hub's hot standby with it, read-only.
     public var openPublicArchive: (@Sendable (_ path: String, _ clock: HosoClock) throws -> Archive)? = nil
+    /// How often the access log is anchored in the transparency log: zero, each batch as it is written (schools,
+    /// districts); `hoso serve --database` sets 1 second, since every anchor is a write on the shared primary (see
+    /// `AuditLog`).
+    public var auditAnchorEvery: Duration = .zero
 
     public init(
         archivePath: String, officeIdentity: SigningIdentity? = nil, timestamp: TimestampSource? = nil,
@@ -186,7 +190,9 @@ final class ServerState: Sendable {
         store =
             try config.accounts
             ?? ServerStore(path: config.archivePath + "/" + ServerStore.fileName, clock: config.clock, cost: config.passwordCost)
-        auditLog = AuditLog(store: store, pool: pool) { try opened.anchorAuditLog(seq: $0.seq, hash: $0.hash) }
+        auditLog = AuditLog(store: store, pool: pool, anchorEvery: config.auditAnchorEvery) {
+            try opened.anchorAuditLog(seq: $0.seq, hash: $0.hash)
+        }
         throttle = LoginThrottle(store: store, addressLimit: config.loginAddressLimit)
     }
 
@@ -303,8 +309,8 @@ public enum HosoServer {
     }
 
     /// The router, and the method and path of every route added to it.
-    static func routes(config: ServerConfig) throws -> RouteRecorder {
-        let state = try ServerState(config: config)
+    static func routes(config: ServerConfig, state given: ServerState? = nil) throws -> RouteRecorder {
+        let state = try given ?? ServerState(config: config)
         let router = Router(context: HosoContext.self)
         // Outermost first: every answer gets the headers; errors become pages knowing the session and language.
         router.add(middleware: SecurityHeadersMiddleware())
@@ -344,7 +350,8 @@ public enum HosoServer {
         config: ServerConfig, host: String, port: Int,
         onRunning: @escaping @Sendable (Int) -> Void
     ) async throws {
-        let router = try router(config: config)
+        let state = try ServerState(config: config)
+        let router = try routes(config: config, state: state).router
         var logger = Logger(label: "hoso-serve")
         logger.logLevel = .warning
         let bodies = config.bodyLimits
@@ -353,6 +360,8 @@ public enum HosoServer {
             router: router, server: server, configuration: Listener.configuration(host: host, port: port, limits: config.limits),
             onServerRunning: { channel in onRunning(channel.localAddress?.port ?? port) }, logger: logger)
         try await app.runService()
+        // What the last batches left unanchored (the hub anchors at most once per `auditAnchorEvery`).
+        state.auditLog.flushAnchor()
     }
 }
 

@@ -128,6 +128,8 @@ struct Serve: ParsableCommand {
                 config.openPublicArchive = { path, clock in try Hub.openReader(root: path, database: reader, clock: clock) }
             }
             config.publicChecks.checker = nil
+            // An anchor is a write on the shared primary: once a second per server, not once per batch.
+            config.auditAnchorEvery = .seconds(1)
         }
         // A bad certificate or key stops the start with a clear error, before anything listens.
         _ = try tls.files?.configuration()
