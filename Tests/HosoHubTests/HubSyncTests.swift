@@ -196,16 +196,25 @@ import Glibc
         #expect(try hub.fsck().ok)
     }
 
-    @Test func twentyDistrictsSyncAtOnceIntoTwoApplicationServers() throws {
+    /// The issue's set-up: three application servers (the built `hoso serve --database … --standby …`, each its own
+    /// folder and connections) on one primary with a synchronous hot standby, and twenty district nodes syncing at
+    /// once, spread over the three.
+    @Test func twentyDistrictsSyncAtOnceIntoThreeApplicationServersWithAStandby() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: hosoBinary), "build hoso first (swift build)")
+        let pg = try PostgresCluster.start(standby: true)
+        defer { pg.stop() }
+        let database = try pg.createDatabase()
+        let standbyPort = try #require(pg.standbyPort)
+        let standby = database.replacingOccurrences(of: ":\(pg.primaryPort)/", with: ":\(standbyPort)/")
+        let databaseName = String(database.split(separator: "/").last!)
         let dir = TempDirectory()
         let now = wholeSecondsNow()
         let clock = HosoClock.fixed(now)
         let pki = try DemoPKIFixture(in: dir.path + "/pki", now: now - 3600)
-        let database = try PostgresCluster.shared().createDatabase()
-        let rootA = dir.path + "/hub-a"
-        let hubA = try Hub.createHub(root: rootA, database: database, clock: clock)
-        let hubCert = try Self.makeNode(hubA, "so-gd", pki: pki.dir)
-        let hubB = try Self.secondServer(of: rootA, at: dir.path + "/hub-b", database: database, clock: clock)
+        let roots = (1...3).map { dir.path + "/hub-\($0)" }
+        let hub = try Hub.createHub(root: roots[0], database: database, clock: clock)
+        let hubCert = try Self.makeNode(hub, "so-gd", pki: pki.dir)
+        for root in roots.dropFirst() { _ = try Self.secondServer(of: roots[0], at: root, database: database, clock: clock) }
         let teacher = try pki.identity("gv-toan")
 
         // Twenty districts, three notes each, every fourth with a teacher's signature.
@@ -221,24 +230,30 @@ import Glibc
                 _ = try d.createRecord(type: "note", id: "\(prefix)/n\(k)", body: Self.note("Ghi chú \(k) của \(name)"), author: "vanthu")
             }
             if i % 4 == 0 { _ = try d.sign("\(prefix)/n1", identity: teacher, role: .subjectTeacher) }
-            try hubA.addPeer(name: name, certificate: cert, role: .office, scope: ["<note:\(prefix)/*"], author: "admin")
+            try hub.addPeer(name: name, certificate: cert, role: .office, scope: ["<note:\(prefix)/*"], author: "admin")
             districts.append((name, prefix, d))
         }
-        let before = Set(try Self.objectIDs(hubA))
-        var expected = before
+        var expected = Set(try Self.objectIDs(hub))
         for (_, _, d) in districts {
             for o in try d.outgoing(to: try d.peer(named: "so-gd"), me: try d.nodeInfo(), known: []) { expected.insert(o.id) }
         }
 
-        let servers = [hubA.syncServer(host: "127.0.0.1", port: 0), hubB.syncServer(host: "127.0.0.1", port: 0)]
-        let ports = try servers.map { try $0.start() }
-        defer { for s in servers { s.stop() } }
+        let servers = try roots.map { root in
+            try ServerProcess(
+                hosoBinary, ["serve", "--database", database, "--standby", standby, "--port", "0", "--no-ocr", root],
+                environment: HubServeTests.environment)
+        }
+        defer {
+            for s in servers { kill(s.process.processIdentifier, SIGTERM) }
+            for s in servers { s.process.waitUntilExit() }
+        }
+        let bases = servers.map { $0.url.hasSuffix("/") ? String($0.url.dropLast()) : $0.url }
         let started = Date()
         let results = Locked([String: Result<Archive.SyncReport, any Error>]())
         let group = DispatchGroup()
         for (i, (name, _, d)) in districts.enumerated() {
             group.enter()
-            let url = "http://127.0.0.1:\(ports[i % 2])/sync"
+            let url = bases[i % 3] + "/sync"
             Thread {
                 let r = Result { try d.sync(url: url, peer: "so-gd") }
                 results.withLock { $0[name] = r }
@@ -252,31 +267,37 @@ import Glibc
         }
         #expect(results.value.count == n)
 
-        // Every district's objects are in the hub, each once; both servers' index finds every record and signature.
-        let after = try Self.objectIDs(hubA)
+        // Every district's objects are in the hub, each once; every server's index finds every record and signature.
+        let after = try Self.objectIDs(hub)
         #expect(after.count == Set(after).count)
         let missing = expected.subtracting(after)
         #expect(missing.isEmpty, "\(missing.count) of the districts' objects missing")
         // Besides, only the evidence inside the signatures, which the hub keeps as objects of their own.
-        let extra = try Set(after).subtracting(expected).map { try hubA.store.header(of: $0).kind }
+        let extra = try Set(after).subtracting(expected).map { try hub.store.header(of: $0).kind }
         #expect(extra.allSatisfy { [.certificate, .crl].contains($0) }, "\(extra)")
-        let orphans = try PostgresCluster.shared().psql(
+        let orphans = try pg.psql(
             "SELECT count(*) FROM hoso_object_chunks c WHERE NOT EXISTS (SELECT 1 FROM hoso_objects o WHERE o.id = c.id)",
-            database: String(database.split(separator: "/").last!))
+            database: databaseName)
         #expect(orphans.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+        // Acknowledged means on the standby too (synchronous replication): the same objects and entries there.
+        for table in ["hoso_objects", "revision", "signature"] {
+            let count = "SELECT count(*) FROM \(table)"
+            #expect(try pg.psql(count, standby: true, database: databaseName) == pg.psql(count, database: databaseName), "\(table)")
+        }
+        let reader = try Hub.openReader(root: roots[2], database: standby, clock: clock)
         for (i, (_, prefix, d)) in districts.enumerated() {
             for k in 1...3 {
                 let heads = try d.heads(record: "\(prefix)/n\(k)")
-                #expect(try hubA.heads(record: "\(prefix)/n\(k)") == heads && hubB.heads(record: "\(prefix)/n\(k)") == heads)
+                #expect(try hub.heads(record: "\(prefix)/n\(k)") == heads && reader.heads(record: "\(prefix)/n\(k)") == heads)
             }
-            #expect(try hubB.verify("\(prefix)/n1").signatures.count == (i % 4 == 0 ? 1 : 0))
+            #expect(try reader.verify("\(prefix)/n1").signatures.count == (i % 4 == 0 ? 1 : 0))
         }
-        for root in [rootA, dir.path + "/hub-b"] { #expect(Self.leftovers(root + "/staging/tmp").isEmpty) }
-        let check = try hubB.fsck()
+        for root in roots { #expect(Self.leftovers(root + "/staging/tmp").isEmpty) }
+        let check = try hub.fsck()
         #expect(check.ok && check.objects == after.count, "\(check.damaged) \(check.missing)")
-        // A district syncing again moves nothing.
-        let again = try districts[3].archive.sync(url: "http://127.0.0.1:\(ports[1])/sync", peer: "so-gd")
+        // A district syncing again, through another server, moves nothing.
+        let again = try districts[3].archive.sync(url: bases[1] + "/sync", peer: "so-gd")
         #expect(again.pushed == 0)
-        print("twenty districts into two hub servers: \(String(format: "%.1f", elapsed)) s")
+        print("twenty districts into three hub servers with a standby: \(String(format: "%.1f", elapsed)) s")
     }
 }
