@@ -64,6 +64,7 @@ extension PostgresIndex {
         for (i, r) in records.enumerated() { last[r.recordId] = i }
         let kept = records.enumerated().filter { last[$0.element.recordId] == $0.offset }.map(\.element)
         try transaction { c in
+            try c.execute("SET LOCAL synchronous_commit = on")
             try Self.deleteEntries(c, recordIds: kept.map(\.recordId))
             try Self.insertEntries(c, kept.flatMap(\.entries))
         }
