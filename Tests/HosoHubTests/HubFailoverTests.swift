@@ -87,7 +87,7 @@ import Glibc
                     o.afterKill = killed.value
                     outcomes.withLock { $0.append(o) }
                     // A server without its database answers at once: pause before the next try rather than spin.
-                    if o.error != nil { usleep(20_000) }
+                    if o.error != nil { usleep(50_000) }
                 }
             }
         }
