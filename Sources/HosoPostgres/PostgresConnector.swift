@@ -100,7 +100,8 @@ public final class PostgresConnector: Sendable {
             throw HosoError(
                 .postgresReadOnly,
                 LocalizedText(
-                    vi: "Không máy chủ PostgreSQL nào trong danh sách nhận ghi (chỉ còn máy dự phòng): chờ máy chính, hoặc nâng máy dự phòng lên",
+                    vi:
+                        "Không máy chủ PostgreSQL nào trong danh sách nhận ghi (chỉ còn máy dự phòng): chờ máy chính, hoặc nâng máy dự phòng lên",
                     en: "No PostgreSQL server of the list takes writes (only standbys answer): wait for the primary, or promote a standby"),
                 location: url.description, cause: cause)
         }

@@ -115,7 +115,9 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
             return "postgres://\(auth)@\(host ?? "localhost"):\(port)/\(database)\(query)"
         }
         let list = hosts.map { h in
-            h.socketDirectory.map { $0.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "/", with: "%2F") + ":\(h.port)" }
+            h.socketDirectory.map {
+                $0.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "/", with: "%2F") + ":\(h.port)"
+            }
                 ?? h.description
         }
         let query = params.isEmpty ? "" : "?" + params.joined(separator: "&")

@@ -204,7 +204,9 @@ import Glibc
         let s = try b.fixture()
         let a = s.archive
         let db = try #require(b.databaseName)
-        let issue = { try a.issueCopy(entryRef: "Số 001234/BT", requestId: try HubArchiveTests.request(a), signer: s.office, clerk: "vanthu") }
+        let issue = {
+            try a.issueCopy(entryRef: "Số 001234/BT", requestId: try HubArchiveTests.request(a), signer: s.office, clerk: "vanthu")
+        }
         // The second copy finds the certificate stored by the first, and remembers it.
         _ = try issue()
         _ = try issue()

@@ -51,15 +51,17 @@ import Glibc
         let database = try HubFailoverTests.bothHosts(primaryOnly, pg)
         // The public pages: the standby first, the primary if no standby answers (after the promotion).
         let standbyPort = try #require(pg.standbyPort)
-        let reader = primaryOnly.replacingOccurrences(
-            of: "127.0.0.1:\(pg.primaryPort)/", with: "127.0.0.1:\(standbyPort),127.0.0.1:\(pg.primaryPort)/")
+        let reader =
+            primaryOnly.replacingOccurrences(
+                of: "127.0.0.1:\(pg.primaryPort)/", with: "127.0.0.1:\(standbyPort),127.0.0.1:\(pg.primaryPort)/")
             + "?target_session_attrs=prefer-standby"
 
         let dir = TempDirectory()
         let now = wholeSecondsNow()
         let s = try OfficeArchiveFixture(in: dir.path, now: now) { try Hub.createHub(root: $0, database: database, clock: $1) }
         let hub = s.archive
-        let copy = try hub.issueCopy(entryRef: "Số 001234/BT", requestId: try HubArchiveTests.request(hub), signer: s.office, clerk: "vanthu")
+        let copy = try hub.issueCopy(
+            entryRef: "Số 001234/BT", requestId: try HubArchiveTests.request(hub), signer: s.office, clerk: "vanthu")
         // A district that syncs notes into the hub over HTTP (the hub's servers share one node identity).
         let hubCert = try HubSyncTests.makeNode(hub, "so-gd", pki: s.pki.dir)
         let d = try Archive.create(at: dir.path + "/d", clock: .fixed(now))

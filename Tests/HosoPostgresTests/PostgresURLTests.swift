@@ -20,7 +20,8 @@ import Glibc
         #expect(!two.description.contains("cret"))
         // A host without a port takes 5432; IPv6 in brackets; a socket directory among TCP hosts.
         let mixed = try PostgresURL("postgresql://app@[::1]:7000,db2,%2Ftmp%2Fpg:5433/hoso?connect_timeout=3")
-        #expect(mixed.hosts == [.init(host: "::1", port: 7000), .init(host: "db2", port: 5432), .init(socketDirectory: "/tmp/pg", port: 5433)])
+        #expect(
+            mixed.hosts == [.init(host: "::1", port: 7000), .init(host: "db2", port: 5432), .init(socketDirectory: "/tmp/pg", port: 5433)])
         #expect(mixed.connectTimeout == 3)
         #expect(mixed.description == "postgres://app@[::1]:7000,db2:5432,%2Ftmp%2Fpg:5433/hoso?connect_timeout=3")
         #expect(try mixed.configuration(host: 2).unixSocketPath == "/tmp/pg/.s.PGSQL.5433")
@@ -42,9 +43,11 @@ import Glibc
             ("postgres://db1,,db2/hoso", "empty host"), ("postgres://db1,/hoso", "empty host"), ("postgres://,db2/hoso", "empty host"),
             ("postgres://db1:5432,db2:0/hoso", "bad port"), ("postgres://db1:x,db2/hoso", "bad port"),
             ("postgres://db1:5432,db2:70000/hoso", "bad port"), ("postgres:///hoso?host=a,,b", "empty host"),
-            ("postgres:///hoso?host=a,b,c&port=1,2", "3 hosts"), ("postgres://a,b/db?target_session_attrs=primary-first", "target_session_attrs"),
+            ("postgres:///hoso?host=a,b,c&port=1,2", "3 hosts"),
+            ("postgres://a,b/db?target_session_attrs=primary-first", "target_session_attrs"),
             ("postgres://a,b/db?target_session_attrs=", "bad query parameter"), ("postgres://a/db?connect_timeout=0", "connect_timeout"),
-            ("postgres://a/db?connect_timeout=ten", "connect_timeout"), ("postgres://a,b/db?load_balance_hosts=random", "unsupported parameter"),
+            ("postgres://a/db?connect_timeout=ten", "connect_timeout"),
+            ("postgres://a,b/db?load_balance_hosts=random", "unsupported parameter"),
         ] {
             let e = #expect(throws: HosoError.self, "\(bad)") { try PostgresURL(bad) }
             #expect(e?.code == .postgresURLInvalid, "\(bad)")
@@ -77,7 +80,8 @@ import Glibc
         let e = #expect(throws: HosoError.self) { try lost.query("SELECT 1") }
         #expect(Date().timeIntervalSince(began) < 10)
         #expect(e?.code == .postgresUnreachable, "\(String(describing: e))")
-        #expect(e?.cause?.contains("127.0.0.1:\(gone)") == true && e?.cause?.contains("127.0.0.1:\(silent.port)") == true, "\(e?.cause ?? "")")
+        #expect(
+            e?.cause?.contains("127.0.0.1:\(gone)") == true && e?.cause?.contains("127.0.0.1:\(silent.port)") == true, "\(e?.cause ?? "")")
         #expect(e?.location?.contains(",") == true, "\(e?.location ?? "")")
 
         // One host that never answers: the timeout, not a hang, and its own error as before.
@@ -119,7 +123,8 @@ import Glibc
         defer { standby.close() }
         #expect(throws: HosoError.self) { try standby.query("SELECT 1") }
         // prefer-standby takes the primary when no standby answers.
-        let prefer = try BlockingPostgresClient("postgres://postgres@127.0.0.1:\(gone),\(host)/\(writable)?target_session_attrs=prefer-standby")
+        let prefer = try BlockingPostgresClient(
+            "postgres://postgres@127.0.0.1:\(gone),\(host)/\(writable)?target_session_attrs=prefer-standby")
         defer { prefer.close() }
         #expect(try prefer.query("SELECT pg_is_in_recovery()").first?.decode(Bool.self) == false)
     }
