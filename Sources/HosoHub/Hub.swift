@@ -37,16 +37,18 @@ public enum Hub {
     /// The parts of a hub archive on `database`.
     static func storage(root: String, database: String) throws -> ArchiveStorage {
         let url = try PostgresURL(database)
-        let client = BlockingPostgresClient(url: url)
+        // One connector for the client and the write lock: with several hosts both follow the same primary.
+        let connector = PostgresConnector(url: url)
+        let client = BlockingPostgresClient(connector: connector)
         // Every part's steps at once: a no-op once `hoso hub init` ran (the application role may not add any).
         try PostgresMigration.apply(HubSchema.province.migrations, on: client)
         let objects = try PostgresObjectStore(client: client, stagingDirectory: root + "/staging")
         let index = try PostgresIndex(client: client)
         let store = JournaledStore(objects)
         return ArchiveStorage(
-            store: store, files: nil, journaling: store, index: index, writeLock: PostgresWriteLock(url: url),
+            store: store, files: nil, journaling: store, index: index, writeLock: PostgresWriteLock(connector: connector),
             marker: try PostgresWriteNumber(client: client), log: LogStore(storage: PostgresLogStorage(client: client)),
-            hub: ArchiveStorage.Hub(clearIndex: { try index.removeAllRows() }))
+            hub: ArchiveStorage.Hub(clearIndex: { try index.removeAllRows() }, epoch: { connector.epoch }))
     }
 
     /// The hub's accounts, sessions and access log (`PostgresServerStore`), shared by every application server. The

@@ -84,11 +84,18 @@ extension Archive {
         fileprivate var staged: [StagedObject]
         fileprivate var revisionIds: [ObjectID]
         fileprivate var sizes: [Int]
+        /// Objects left out because they were seen stored, and the storage's epoch before they were looked for: if
+        /// it moved by the commit (the hub failed over), they are looked for again under the lock.
+        fileprivate var skipped: [(bytes: [UInt8], kind: ObjectKind)] = []
+        fileprivate var epoch = 0
     }
 
     func prepareAll(_ revs: [Revision], objects: [(bytes: [UInt8], kind: ObjectKind)]) throws -> PreparedCommit {
         precondition(!revs.contains { $0.recordType == Self.ledgerType }, "ledgers go through put: their entries are indexed too")
         var staged = [StagedObject]()
+        // Read before anything is looked for: a failover during the look moves it.
+        let epoch = storageEpoch
+        var skipped = [(bytes: [UInt8], kind: ObjectKind)]()
         do {
             for rev in revs {
                 try rev.checkSchema()
@@ -98,16 +105,16 @@ extension Archive {
             // An object already stored and indexed (the office's certificate, again) is not written again.
             for o in objects {
                 let id = ObjectID(hashing: o.bytes)
-                if workState.isKnownStored(id) { continue }
-                if store.exists(id), try index.object(id) != nil {
-                    workState.noteStored(id)
+                if workState.isKnownStored(id, epoch: epoch) {
+                    skipped.append(o)
                     continue
                 }
-                // Issued copies are PDFs whose streams cairo compressed already: a trial would only cost time.
-                staged.append(
-                    try store.stage(
-                        bytes: o.bytes, kind: o.kind, compression: o.kind == .copy || o.kind == .hocBa ? .storeAsIs : .measure,
-                        durable: true))
+                if store.exists(id), try index.object(id) != nil {
+                    workState.noteStored(id, epoch: epoch)
+                    skipped.append(o)
+                    continue
+                }
+                staged.append(try stageObject(o))
             }
             var ids = [ObjectID]()
             var sizes = [Int]()
@@ -118,7 +125,7 @@ extension Archive {
                 ids.append(s.object.id)
                 staged.append(s)
             }
-            return PreparedCommit(revs: revs, staged: staged, revisionIds: ids, sizes: sizes)
+            return PreparedCommit(revs: revs, staged: staged, revisionIds: ids, sizes: sizes, skipped: skipped, epoch: epoch)
         } catch {
             store.discard(staged)
             throw error
@@ -126,6 +133,15 @@ extension Archive {
     }
 
     func discard(_ prepared: PreparedCommit) { store.discard(prepared.staged) }
+
+    private func stageObject(_ o: (bytes: [UInt8], kind: ObjectKind)) throws -> StagedObject {
+        // Issued copies are PDFs whose streams cairo compressed already: a trial would only cost time.
+        try store.stage(
+            bytes: o.bytes, kind: o.kind, compression: o.kind == .copy || o.kind == .hocBa ? .storeAsIs : .measure, durable: true)
+    }
+
+    /// The storage's epoch (always 0 for a folder, whose files never vanish under it).
+    var storageEpoch: Int { hub?.epoch() ?? 0 }
 
     /// The checks against the archive as it is now (parents, types, `mustBeNew`), then the objects moved into
     /// place and one index transaction. The prepared objects are discarded when a check fails.
@@ -139,7 +155,18 @@ extension Archive {
     }
 
     private func commitPreparedLocked(_ p: PreparedCommit, mustBeNew: Set<String>, takenCode: HosoError.Code) throws -> [ObjectID] {
+        // Objects left out as stored, looked for again if the storage moved since (a failover may have lost them).
+        var regained = [StagedObject]()
+        var p = p
         do {
+            if !p.skipped.isEmpty && storageEpoch != p.epoch {
+                for o in p.skipped {
+                    let id = ObjectID(hashing: o.bytes)
+                    if try store.contains(id), try index.object(id) != nil { continue }
+                    regained.append(try stageObject(o))
+                }
+                p.staged += regained
+            }
             for rev in p.revs {
                 let existing = try index.revisions(ofRecord: rev.recordId)
                 if mustBeNew.contains(rev.recordId) && !existing.isEmpty {

@@ -30,8 +30,14 @@ package struct ArchiveStorage: Sendable {
         /// write lock, so no write is under way meanwhile; readers on other application servers may see fewer
         /// rows until the rebuild ends.
         package var clearIndex: @Sendable () throws -> Void
+        /// Moves whenever the database may have lost what it showed before (a lost connection, a failover to the
+        /// standby: see `PostgresConnector.epoch`); what the process remembers of the store is asked again then.
+        package var epoch: @Sendable () -> Int
 
-        package init(clearIndex: @escaping @Sendable () throws -> Void) { self.clearIndex = clearIndex }
+        package init(clearIndex: @escaping @Sendable () throws -> Void, epoch: @escaping @Sendable () -> Int = { 0 }) {
+            self.clearIndex = clearIndex
+            self.epoch = epoch
+        }
     }
 
     package init(

@@ -13,6 +13,8 @@ final class WorkState: Sendable {
         var verifier: (key: [String], verifier: SignatureVerifier)?
         var derived = [String: (head: String, value: any Sendable)]()  // record id → value
         var storedAndIndexed = Set<ObjectID>()
+        /// The storage's epoch `storedAndIndexed` was seen in (see `ArchiveStorage.Hub.epoch`).
+        var storedEpoch = 0
     }
     private let state = Mutex(State())
     /// Every write, from reading what its decisions rest on (the last number of a register, the record's heads) to
@@ -71,14 +73,17 @@ final class WorkState: Sendable {
     }
 
     /// Objects seen stored and indexed (the office's certificate, put with every copy): objects are never removed,
-    /// so once seen the store and the index need not be asked again.
-    func isKnownStored(_ id: ObjectID) -> Bool {
-        state.withLock { $0.storedAndIndexed.contains(id) }
+    /// so once seen the store and the index need not be asked again, as long as the storage's epoch stays the same.
+    /// On the hub a failover may lose a commit the old primary showed before its standby had it: whatever was seen
+    /// in an earlier epoch is asked again.
+    func isKnownStored(_ id: ObjectID, epoch: Int) -> Bool {
+        state.withLock { $0.storedEpoch == epoch && $0.storedAndIndexed.contains(id) }
     }
 
-    func noteStored(_ id: ObjectID) {
+    func noteStored(_ id: ObjectID, epoch: Int) {
         state.withLock { s in
-            if s.storedAndIndexed.count > 10_000 { s.storedAndIndexed.removeAll() }
+            if s.storedAndIndexed.count > 10_000 || s.storedEpoch != epoch { s.storedAndIndexed.removeAll() }
+            s.storedEpoch = epoch
             s.storedAndIndexed.insert(id)
         }
     }

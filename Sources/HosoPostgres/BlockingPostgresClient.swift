@@ -14,21 +14,22 @@ import Synchronization
 /// call holds one thread, as a SQLite query does today. Connections are kept in a small idle list and reused;
 /// one that failed is dropped, never handed out again.
 public final class BlockingPostgresClient: Sendable {
-    public let url: PostgresURL
-    private let group: any EventLoopGroup
+    public var url: PostgresURL { connector.url }
+    /// Opens the connections (the hosts of the URL in order; see `PostgresConnector`).
+    public let connector: PostgresConnector
     private let maxIdle: Int
     private let idle = Mutex<[PostgresConnection]>([])
-    private let nextID = Atomic<Int>(1)
-    private let logger: Logger
+    private var logger: Logger { connector.logger }
 
     public init(url: PostgresURL, eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, maxIdle: Int = 8) {
-        self.url = url
-        self.group = eventLoopGroup
+        self.connector = PostgresConnector(url: url, eventLoopGroup: eventLoopGroup)
         self.maxIdle = maxIdle
-        var logger = Logger(label: "hoso.postgres")
-        // Failures are thrown as HosoErrors; the library's own log lines would only repeat them.
-        logger.logLevel = .critical
-        self.logger = logger
+    }
+
+    /// A client on a connector shared with others (the hub archive's write lock).
+    public init(connector: PostgresConnector, maxIdle: Int = 8) {
+        self.connector = connector
+        self.maxIdle = maxIdle
     }
 
     public convenience init(_ url: String) throws { self.init(url: try PostgresURL(url)) }
@@ -52,6 +53,7 @@ public final class BlockingPostgresClient: Sendable {
         do {
             result = try body(BlockingPostgresConnection(connection: conn, logger: logger, location: url.description))
         } catch {
+            if conn.isClosed || (error as? HosoError)?.code == .postgresUnreachable { connector.noteLost() }
             checkIn(conn, healthy: false)
             throw error
         }
@@ -94,25 +96,15 @@ public final class BlockingPostgresClient: Sendable {
     private func checkOut() throws -> PostgresConnection {
         while let c = idle.withLock({ $0.popLast() }) {
             if !c.isClosed { return c }
+            // The server closed it while it sat idle: it may be gone (a killed primary).
+            connector.noteLost()
         }
-        let configuration = try url.configuration()
-        do {
-            return try PostgresConnection.connect(
-                on: group.next(), configuration: configuration, id: nextID.add(1, ordering: .relaxed).oldValue,
-                logger: logger
-            ).wait()
-        } catch {
-            if let tls = Self.tlsFailure(error, url: url) { throw tls }
-            var e = HosoError.postgres(error, location: url.description)
-            // A failure before the connection exists is never a clash nor a server message about a statement.
-            if e.code == .postgresError { e.code = .postgresUnreachable }
-            throw e
-        }
+        return try connector.connect()
     }
 
     /// A handshake that failed (a server without TLS, an unknown CA, a name the certificate does not carry) as
     /// `POSTGRES_TLS_FAILED`, saying what the TLS library found.
-    static func tlsFailure(_ error: any Error, url: PostgresURL) -> HosoError? {
+    static func tlsFailure(_ error: any Error, url: PostgresURL, location: String) -> HosoError? {
         guard url.sslMode != .disable else { return nil }
         let psql = error as? PSQLError
         let under = psql?.underlying ?? error
@@ -127,7 +119,7 @@ public final class BlockingPostgresClient: Sendable {
                 en:
                     "Cannot set up a secure TLS connection to PostgreSQL (no TLS on the server, the wrong CA, or a host name the certificate does not carry)"
             ),
-            location: url.description, cause: psql?.code == .sslUnsupported ? "the server does not offer TLS" : "\(under)")
+            location: location, cause: psql?.code == .sslUnsupported ? "the server does not offer TLS" : "\(under)")
     }
 
     private func checkIn(_ c: PostgresConnection, healthy: Bool) {
@@ -139,6 +131,7 @@ public final class BlockingPostgresClient: Sendable {
             }
             if kept { return }
         }
+        if healthy && c.isClosed { connector.noteLost() }
         // Waited for: postgres-nio requires a connection to be closed before it goes away.
         _ = try? c.close().wait()
     }

@@ -5,6 +5,10 @@ import PostgresNIO
 /// Where the hub's PostgreSQL is, read from a `postgres://` (or `postgresql://`) URL as libpq writes them:
 /// `postgres://user:password@127.0.0.1:5432/hoso` over TCP, or a Unix socket directory as the host, either
 /// percent-encoded (`postgres://user@%2Fvar%2Frun%2Fpostgresql:5432/hoso`) or as `?host=/var/run/postgresql`.
+/// Several hosts, tried in order, for a primary and its standby: `postgres://user@db1:5432,db2:5432/hoso?target_session_attrs=read-write`
+/// (or `?host=db1,db2&port=5432`); `target_session_attrs` says which server fits (libpq's values: `any`, the
+/// default, `read-write`, `read-only`, `primary`, `standby`, `prefer-standby`), `connect_timeout` how many seconds
+/// one host may take to connect (default 10).
 /// TLS over TCP as libpq's `sslmode` says: `disable` (the default: a socket, loopback or a private link),
 /// `require` (encrypted; the certificate is checked against `sslrootcert` only when one is given), `verify-ca` (the
 /// chain up to `sslrootcert`, or the system's CAs) and `verify-full` (that, and the host name or address in the
@@ -16,17 +20,72 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
         case verifyFull = "verify-full"
     }
 
+    /// Which server of the list a connection may stay on (libpq's `target_session_attrs`).
+    public enum TargetSessionAttrs: String, Sendable, CaseIterable {
+        /// The first that answers.
+        case any
+        /// One that takes writes (`SHOW transaction_read_only` is off): the primary.
+        case readWrite = "read-write"
+        /// One that does not take writes.
+        case readOnly = "read-only"
+        /// One not in recovery.
+        case primary
+        /// One in recovery (a hot standby).
+        case standby
+        /// A standby if one answers, else any server.
+        case preferStandby = "prefer-standby"
+    }
+
+    /// One server of the list: a TCP host, or a socket directory.
+    public struct Host: Sendable, Equatable, CustomStringConvertible {
+        /// A TCP host name or address; nil when `socketDirectory` is set.
+        public var host: String?
+        /// The directory holding the server's socket `.s.PGSQL.<port>`.
+        public var socketDirectory: String?
+        public var port: Int
+
+        public init(host: String? = nil, socketDirectory: String? = nil, port: Int = 5432) {
+            self.host = host
+            self.socketDirectory = socketDirectory
+            self.port = port
+        }
+
+        /// `host:port`, `[v6]:port`, or the socket directory and its port.
+        public var description: String {
+            if let socketDirectory { return "\(socketDirectory):\(port)" }
+            let h = host ?? "localhost"
+            return (h.contains(":") ? "[\(h)]" : h) + ":\(port)"
+        }
+    }
+
     public var user: String
     public var password: String?
-    /// A TCP host name or address; nil when `socketDirectory` is set.
-    public var host: String?
-    /// The directory holding the server's socket `.s.PGSQL.<port>`.
-    public var socketDirectory: String?
-    public var port: Int
+    /// The servers, in the order they are tried; never empty.
+    public var hosts: [Host]
     public var database: String
     public var sslMode: SSLMode = .disable
     /// A PEM file of the CA certificates that may sign the server's (libpq's `sslrootcert`).
     public var sslRootCert: String?
+    public var targetSessionAttrs: TargetSessionAttrs = .any
+    /// Seconds one host may take to connect (TCP and the start of the session) before the next one is tried.
+    public var connectTimeout: Int = Self.defaultConnectTimeout
+    public static let defaultConnectTimeout = 10
+
+    /// The first host's name or address; nil when it is a socket directory.
+    public var host: String? {
+        get { hosts[0].host }
+        set { hosts[0].host = newValue }
+    }
+    /// The first host's socket directory.
+    public var socketDirectory: String? {
+        get { hosts[0].socketDirectory }
+        set { hosts[0].socketDirectory = newValue }
+    }
+    /// The first host's port.
+    public var port: Int {
+        get { hosts[0].port }
+        set { hosts[0].port = newValue }
+    }
 
     public init(
         user: String, password: String? = nil, host: String? = nil, socketDirectory: String? = nil, port: Int = 5432,
@@ -36,18 +95,33 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
         self.sslRootCert = sslRootCert
         self.user = user
         self.password = password
-        self.host = host
-        self.socketDirectory = socketDirectory
-        self.port = port
+        self.hosts = [Host(host: host, socketDirectory: socketDirectory, port: port)]
         self.database = database
     }
 
     /// The URL without its password, for logs and messages.
     public var description: String {
         let auth = user + (password == nil ? "" : ":***")
-        if let socketDirectory { return "postgres://\(auth)@:\(port)/\(database)?host=\(socketDirectory)" }
-        let tls = sslMode == .disable ? "" : "?sslmode=\(sslMode.rawValue)"
-        return "postgres://\(auth)@\(host ?? "localhost"):\(port)/\(database)\(tls)"
+        var params = [String]()
+        if sslMode != .disable { params.append("sslmode=\(sslMode.rawValue)") }
+        if targetSessionAttrs != .any { params.append("target_session_attrs=\(targetSessionAttrs.rawValue)") }
+        if connectTimeout != Self.defaultConnectTimeout { params.append("connect_timeout=\(connectTimeout)") }
+        if hosts.count == 1 {
+            // One host: written as it always was.
+            if let socketDirectory {
+                return "postgres://\(auth)@:\(port)/\(database)?" + (["host=\(socketDirectory)"] + params).joined(separator: "&")
+            }
+            let query = params.isEmpty ? "" : "?" + params.joined(separator: "&")
+            return "postgres://\(auth)@\(host ?? "localhost"):\(port)/\(database)\(query)"
+        }
+        let list = hosts.map { h in
+            h.socketDirectory.map {
+                $0.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "/", with: "%2F") + ":\(h.port)"
+            }
+                ?? h.description
+        }
+        let query = params.isEmpty ? "" : "?" + params.joined(separator: "&")
+        return "postgres://\(auth)@\(list.joined(separator: ","))/\(database)\(query)"
     }
 
     /// Parses a URL; throws `POSTGRES_URL_INVALID` saying what is wrong.
@@ -59,6 +133,10 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
                     vi: "Địa chỉ cơ sở dữ liệu PostgreSQL không hợp lệ", en: "The PostgreSQL database URL is not valid"),
                 location: text.contains("@") ? "postgres://…@" + (text.split(separator: "@").last.map(String.init) ?? "") : text,
                 cause: why)
+        }
+        func parsePort(_ s: Substring) throws -> Int {
+            guard let p = Int(s), (1...65535).contains(p) else { throw invalid("bad port '\(s)'") }
+            return p
         }
         var rest = Substring(text)
         if rest.hasPrefix("postgres://") {
@@ -98,36 +176,47 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
                 user = u
             }
         }
-        var hostPart = rest
-        var port = 5432
+        // The hosts of the authority, each with its port (nil: none written).
+        let pieces = rest.split(separator: ",", omittingEmptySubsequences: false)
+        var names = [String]()
+        var ports = [Int?]()
+        for piece in pieces {
+            var hostPart = piece
+            var port: Int? = nil
+            if hostPart.hasPrefix("[") {
+                // An IPv6 address in brackets, then an optional port.
+                guard let close = hostPart.firstIndex(of: "]") else { throw invalid("unclosed '[' in the host") }
+                let after = hostPart[hostPart.index(after: close)...]
+                if after.hasPrefix(":") {
+                    port = try parsePort(after.dropFirst())
+                } else if !after.isEmpty {
+                    throw invalid("unexpected text after the host")
+                }
+                hostPart = hostPart[hostPart.index(after: hostPart.startIndex)..<close]
+            } else if let colon = hostPart.lastIndex(of: ":") {
+                port = try parsePort(hostPart[hostPart.index(after: colon)...])
+                hostPart = hostPart[..<colon]
+            }
+            guard let host = Self.decode(hostPart) else { throw invalid("bad percent-encoding in the host") }
+            if pieces.count > 1 && host.isEmpty { throw invalid("an empty host in the list '\(rest)'") }
+            names.append(host)
+            ports.append(port)
+        }
+        guard let db = Self.decode(path), !db.contains("/") else { throw invalid("bad database name") }
         var sslMode = SSLMode.disable
         var sslRootCert: String? = nil
-        if hostPart.hasPrefix("[") {
-            // An IPv6 address in brackets, then an optional port.
-            guard let close = hostPart.firstIndex(of: "]") else { throw invalid("unclosed '[' in the host") }
-            let after = hostPart[hostPart.index(after: close)...]
-            if after.hasPrefix(":") {
-                guard let p = Int(after.dropFirst()), (1...65535).contains(p) else { throw invalid("bad port") }
-                port = p
-            } else if !after.isEmpty {
-                throw invalid("unexpected text after the host")
-            }
-            hostPart = hostPart[hostPart.index(after: hostPart.startIndex)..<close]
-        } else if let colon = hostPart.lastIndex(of: ":") {
-            guard let p = Int(hostPart[hostPart.index(after: colon)...]), (1...65535).contains(p) else { throw invalid("bad port") }
-            port = p
-            hostPart = hostPart[..<colon]
-        }
-        guard var host = Self.decode(hostPart) else { throw invalid("bad percent-encoding in the host") }
-        guard let db = Self.decode(path), !db.contains("/") else { throw invalid("bad database name") }
+        var target = TargetSessionAttrs.any
+        var timeout = Self.defaultConnectTimeout
+        var queryPorts: [Int]? = nil
         for pair in query.split(separator: "&") {
             let kv = pair.split(separator: "=", maxSplits: 1)
             guard kv.count == 2, let value = Self.decode(kv[1]) else { throw invalid("bad query parameter '\(pair)'") }
             switch kv[0] {
-            case "host": host = value
+            case "host":
+                names = value.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+                if names.count > 1 && names.contains(where: \.isEmpty) { throw invalid("an empty host in the list '\(value)'") }
             case "port":
-                guard let p = Int(value), (1...65535).contains(p) else { throw invalid("bad port") }
-                port = p
+                queryPorts = try value.split(separator: ",", omittingEmptySubsequences: false).map { try parsePort($0) }
             case "user": user = value
             case "sslmode":
                 guard let mode = SSLMode(rawValue: value) else {
@@ -135,31 +224,65 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
                 }
                 sslMode = mode
             case "sslrootcert": sslRootCert = value
-            default: throw invalid("unsupported parameter '\(kv[0])' (host, port, user, sslmode, sslrootcert)")
+            case "target_session_attrs":
+                guard let t = TargetSessionAttrs(rawValue: value) else {
+                    throw invalid(
+                        "unknown target_session_attrs '\(value)' (\(TargetSessionAttrs.allCases.map(\.rawValue).joined(separator: ", ")))")
+                }
+                target = t
+            case "connect_timeout":
+                // libpq waits for ever at 0; a hub request must not, so a bound is required.
+                guard let t = Int(value), (1...3600).contains(t) else {
+                    throw invalid("bad connect_timeout '\(value)' (seconds, 1 to 3600)")
+                }
+                timeout = t
+            default:
+                throw invalid(
+                    "unsupported parameter '\(kv[0])' (host, port, user, sslmode, sslrootcert, target_session_attrs, connect_timeout)")
             }
+        }
+        // Ports: one per host, or one for all (libpq's rule); the query's win over the authority's.
+        let resolved: [Int]
+        if let queryPorts {
+            guard queryPorts.count == 1 || queryPorts.count == names.count else {
+                throw invalid("\(queryPorts.count) ports for \(names.count) hosts")
+            }
+            resolved = queryPorts.count == 1 ? Array(repeating: queryPorts[0], count: names.count) : queryPorts
+        } else if ports.count == names.count {
+            resolved = ports.map { $0 ?? 5432 }
+        } else if ports.count == 1 {
+            resolved = Array(repeating: ports[0] ?? 5432, count: names.count)
+        } else {
+            throw invalid("\(ports.count) hosts in the address but \(names.count) in ?host=")
         }
         self.user = user
         self.password = password
-        self.port = port
         self.database = db.isEmpty ? user : db
         self.sslMode = sslMode
         self.sslRootCert = sslRootCert
-        if host.hasPrefix("/") {
-            self.socketDirectory = host
-            self.host = nil
-        } else {
-            self.host = host.isEmpty ? "localhost" : host
-            self.socketDirectory = nil
+        self.targetSessionAttrs = target
+        self.connectTimeout = timeout
+        self.hosts = zip(names, resolved).map { name, port in
+            name.hasPrefix("/")
+                ? Host(socketDirectory: name, port: port) : Host(host: name.isEmpty ? "localhost" : name, port: port)
         }
     }
 
-    /// The postgres-nio configuration of this URL, with its TLS context (which reads `sslrootcert`).
-    public func configuration() throws -> PostgresConnection.Configuration {
-        if let socketDirectory {
+    /// The postgres-nio configuration of this URL's host number `index` (the first by default), with its TLS
+    /// context (which reads `sslrootcert`) and the connect timeout.
+    public func configuration(host index: Int = 0) throws -> PostgresConnection.Configuration {
+        var c = try plainConfiguration(hosts[index])
+        c.options.connectTimeout = .seconds(Int64(connectTimeout))
+        return c
+    }
+
+    private func plainConfiguration(_ server: Host) throws -> PostgresConnection.Configuration {
+        let port = server.port
+        if let socketDirectory = server.socketDirectory {
             return .init(
                 unixSocketPath: socketDirectory + "/.s.PGSQL.\(port)", username: user, password: password, database: database)
         }
-        let host = host ?? "localhost"
+        let host = server.host ?? "localhost"
         guard sslMode != .disable else {
             return .init(host: host, port: port, username: user, password: password, database: database, tls: .disable)
         }

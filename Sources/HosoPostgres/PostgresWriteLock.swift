@@ -20,8 +20,9 @@ import Darwin
 public final class PostgresWriteLock: ArchiveWriteLocking {
     /// The advisory lock key of the archive's writers ("hosowrit" in ASCII); the index's own lock is another key.
     public static let key: Int64 = 0x686F_736F_7772_6974
-    public let url: PostgresURL
-    private let group: any EventLoopGroup
+    public var url: PostgresURL { connector.url }
+    /// Opens the lock's connection: the same hosts, tried the same way, as the archive's client.
+    public let connector: PostgresConnector
     private let logger: Logger
     private let inProcess = Mutex(())
     /// The thread holding `inProcess`.
@@ -29,9 +30,12 @@ public final class PostgresWriteLock: ArchiveWriteLocking {
     /// The dedicated connection; nil until the first write, and again after it failed.
     private let connection = Mutex<PostgresConnection?>(nil)
 
-    public init(url: PostgresURL, eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
-        self.url = url
-        self.group = eventLoopGroup
+    public convenience init(url: PostgresURL, eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+        self.init(connector: PostgresConnector(url: url, eventLoopGroup: eventLoopGroup))
+    }
+
+    public init(connector: PostgresConnector) {
+        self.connector = connector
         var logger = Logger(label: "hoso.postgres.lock")
         logger.logLevel = .critical
         self.logger = logger
@@ -59,17 +63,8 @@ public final class PostgresWriteLock: ArchiveWriteLocking {
     private func acquire() throws -> PostgresConnection {
         var c = connection.withLock { $0 }
         if c == nil || c!.isClosed {
-            // TLS settings that cannot be used fail with their own error, not as an unreachable server.
-            let configuration = try url.configuration()
-            do {
-                c = try PostgresConnection.connect(
-                    on: group.next(), configuration: configuration, id: 1, logger: logger
-                ).wait()
-            } catch {
-                var e = HosoError.postgres(error, location: url.description)
-                if e.code == .postgresError { e.code = .postgresUnreachable }
-                throw e
-            }
+            if c != nil { connector.noteLost() }
+            c = try connector.connect()
             connection.withLock { $0 = c }
         }
         do {
@@ -88,6 +83,7 @@ public final class PostgresWriteLock: ArchiveWriteLocking {
     }
 
     private func drop(_ c: PostgresConnection) {
+        connector.noteLost()
         connection.withLock { if $0 === c { $0 = nil } }
         _ = try? c.close().wait()
     }

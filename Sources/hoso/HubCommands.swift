@@ -253,8 +253,8 @@ struct HubDatabaseOption: ParsableArguments {
         name: .long,
         help: ArgumentHelp(
             t(
-                "Cơ sở dữ liệu của kho cấp tỉnh (postgres://…; mặc định: $HOSO_DATABASE). Khi có, thư mục kho là thư mục riêng của máy chủ ứng dụng; dữ liệu nằm trong PostgreSQL.",
-                "The province hub's database (postgres://…; default: $HOSO_DATABASE). With it, the archive directory is the application server's own folder; the data is in PostgreSQL."
+                "Cơ sở dữ liệu của kho cấp tỉnh (postgres://…; mặc định: $HOSO_DATABASE). Khi có, thư mục kho là thư mục riêng của máy chủ ứng dụng; dữ liệu nằm trong PostgreSQL. Máy chính và máy dự phòng: postgres://…@db1:5432,db2:5432/hoso?target_session_attrs=read-write (tự theo máy được nâng lên).",
+                "The province hub's database (postgres://…; default: $HOSO_DATABASE). With it, the archive directory is the application server's own folder; the data is in PostgreSQL. Primary and standby: postgres://…@db1:5432,db2:5432/hoso?target_session_attrs=read-write (follows the promoted one)."
             ),
             valueName: "URL"))
     var database: String?

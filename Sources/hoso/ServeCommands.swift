@@ -34,8 +34,8 @@ struct Serve: ParsableCommand {
         name: .long,
         help: ArgumentHelp(
             t(
-                "Máy dự phòng của kho cấp tỉnh (postgres://…, vai trò chỉ đọc; mặc định: $HOSO_STANDBY_DATABASE): trang kiểm tra bản sao công khai đọc từ đây.",
-                "The province hub's hot standby (postgres://…, the reader role; default: $HOSO_STANDBY_DATABASE): the public verification pages read from it."
+                "Máy dự phòng của kho cấp tỉnh (postgres://…, vai trò chỉ đọc; mặc định: $HOSO_STANDBY_DATABASE): trang kiểm tra bản sao công khai đọc từ đây. Cả hai máy: postgres://…@db2,db1/hoso?target_session_attrs=prefer-standby.",
+                "The province hub's hot standby (postgres://…, the reader role; default: $HOSO_STANDBY_DATABASE): the public verification pages read from it. Both hosts: postgres://…@db2,db1/hoso?target_session_attrs=prefer-standby."
             ),
             valueName: "URL"))
     var standby: String?
