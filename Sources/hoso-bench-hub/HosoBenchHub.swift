@@ -336,7 +336,11 @@ struct HosoBenchHub: BenchCommand {
             for (ledger, body) in batch {
                 let id = ObjectID(hashing: body)
                 known[id.hex] = try step("decode") {
-                    try dec.decode([EntryRow].self, from: Data(body)).map { var e = $0; e.revisionId = id.hex; return e }
+                    try dec.decode([EntryRow].self, from: Data(body)).map {
+                        var e = $0
+                        e.revisionId = id.hex
+                        return e
+                    }
                 }
                 try step("stage") { if try !objects.contains(id) { staged.append(try objects.stage(bytes: body, kind: .record)) } }
                 var revision = ledger.revision
