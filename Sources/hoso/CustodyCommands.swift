@@ -49,6 +49,7 @@ struct CustodyTransferCommand: ParsableCommand {
     }
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var hub: HubDatabaseOption
     @OptionGroup var who: AuthorOption
     @OptionGroup var keyOptions: KeyOptions
     @OptionGroup var stamp: TimestampOptions
@@ -77,7 +78,7 @@ struct CustodyTransferCommand: ParsableCommand {
     }
 
     func run() throws {
-        let s = try global.openArchive().transferCustody(
+        let s = try global.openArchive(hub: hub).transferCustody(
             to: to, toOffice: toOffice, ledgers: all ? nil : ledgers, seal: try keyOptions.load(), by: who.resolved, timestamp: stamp.source
         )
         if output.json {
@@ -120,6 +121,7 @@ struct CustodyAccept: ParsableCommand {
     }
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var hub: HubDatabaseOption
     @OptionGroup var keyOptions: KeyOptions
     @OptionGroup var stamp: TimestampOptions
     @OptionGroup var output: OutputOptions
@@ -135,7 +137,7 @@ struct CustodyAccept: ParsableCommand {
     }
 
     func run() throws {
-        let archive = try global.openArchive()
+        let archive = try global.openArchive(hub: hub)
         let seal = try keyOptions.load()
         let accepted =
             try bundle.map { try archive.acceptCustody(bundle: $0, seal: seal, timestamp: stamp.source) }
@@ -163,10 +165,11 @@ struct CustodyList: ParsableCommand {
     }
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var hub: HubDatabaseOption
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let list = try global.openArchive(.readOnly).custodyTransfers()
+        let list = try global.openArchive(.readOnly, hub: hub).custodyTransfers()
         if output.json {
             printJSON(list)
             return
@@ -209,6 +212,7 @@ struct SchoolRename: ParsableCommand {
     }
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var hub: HubDatabaseOption
     @OptionGroup var who: AuthorOption
     @OptionGroup var output: OutputOptions
     @Argument(help: ArgumentHelp(t("Tên trường (cũ hoặc hiện tại).", "The school's name (old or present)."), valueName: "SCHOOL"))
@@ -218,7 +222,7 @@ struct SchoolRename: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp(t("Quyết định.", "The decision."), valueName: "TEXT")) var decision: String?
 
     func run() throws {
-        let h = try global.openArchive().renameSchool(school, to: to, on: date, decision: decision, author: who.resolved)
+        let h = try global.openArchive(hub: hub).renameSchool(school, to: to, on: date, decision: decision, author: who.resolved)
         printHistory(h, json: output.json)
     }
 }
@@ -230,6 +234,7 @@ struct SchoolMerge: ParsableCommand {
     }
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var hub: HubDatabaseOption
     @OptionGroup var who: AuthorOption
     @OptionGroup var output: OutputOptions
     @Argument(help: ArgumentHelp(t("Trường bị sáp nhập.", "The school merged."), valueName: "SCHOOL")) var school: String
@@ -238,7 +243,7 @@ struct SchoolMerge: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp(t("Quyết định.", "The decision."), valueName: "TEXT")) var decision: String?
 
     func run() throws {
-        let h = try global.openArchive().mergeSchool(school, into: into, on: date, decision: decision, author: who.resolved)
+        let h = try global.openArchive(hub: hub).mergeSchool(school, into: into, on: date, decision: decision, author: who.resolved)
         printHistory(h, json: output.json)
     }
 }
@@ -249,11 +254,12 @@ struct SchoolHistoryCommand: ParsableCommand {
     }
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var hub: HubDatabaseOption
     @OptionGroup var output: OutputOptions
     @Argument(help: ArgumentHelp(t("Tên trường (bất kỳ tên nào).", "The school's name (any of them)."), valueName: "SCHOOL")) var school:
         String
 
-    func run() throws { printHistory(try global.openArchive(.readOnly).schoolHistory(school), json: output.json) }
+    func run() throws { printHistory(try global.openArchive(.readOnly, hub: hub).schoolHistory(school), json: output.json) }
 }
 
 private func printHistory(_ h: Archive.SchoolHistory, json: Bool) {

@@ -36,6 +36,7 @@ struct NodeInit: ParsableCommand {
                 """))
     }
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var hub: HubDatabaseOption
     @Option(
         name: .long,
         help: ArgumentHelp(
@@ -73,7 +74,7 @@ struct NodeInit: ParsableCommand {
     }
 
     func run() throws {
-        let archive = try global.openArchive()
+        let archive = try global.openArchive(hub: hub)
         let identity: SigningIdentity
         if let pki {
             identity = try DemoPKI.issueNode(pki: pki, name: name, organization: organization ?? "hoso TEST PKI", clock: global.clock())
@@ -97,6 +98,7 @@ struct NodeShow: ParsableCommand {
         CommandConfiguration(commandName: "show", abstract: t("Cho xem danh tính nút.", "Show the node identity."))
     }
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var hub: HubDatabaseOption
     @OptionGroup var output: OutputOptions
     @Option(
         name: .long,
@@ -107,7 +109,7 @@ struct NodeShow: ParsableCommand {
     var certOut: String?
 
     func run() throws {
-        let archive = try global.openArchive()
+        let archive = try global.openArchive(hub: hub)
         let info = try archive.nodeInfo()
         if let certOut {
             let cert = try Certificate(der: try archive.read(try archive.resolve(info.certificate)))
@@ -148,6 +150,7 @@ struct PeerAdd: ParsableCommand {
                 """))
     }
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var hub: HubDatabaseOption
     @OptionGroup var who: AuthorOption
     @Argument(help: ArgumentHelp(t("Tên nút ngang hàng.", "The peer's name."), valueName: "NAME")) var name: String
     @Option(name: .long, help: ArgumentHelp(t("Chứng thư của nút đó (PEM/DER).", "That node's certificate (PEM/DER)."), valueName: "FILE"))
@@ -158,7 +161,7 @@ struct PeerAdd: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let archive = try global.openArchive()
+        let archive = try global.openArchive(hub: hub)
         let c = try Certificate.load(file: cert)[0]
         let p = try archive.addPeer(name: name, certificate: c, role: role, scope: scope, author: who.resolved)
         if output.json {
@@ -174,10 +177,11 @@ struct PeerList: ParsableCommand {
         CommandConfiguration(commandName: "list", abstract: t("Liệt kê các nút ngang hàng.", "List the peers."))
     }
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var hub: HubDatabaseOption
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let peers = try global.openArchive().peers()
+        let peers = try global.openArchive(hub: hub).peers()
         if output.json {
             printJSON(peers)
             return
@@ -196,11 +200,12 @@ struct PeerRemove: ParsableCommand {
                 "Remove a peer: its bundles and requests are refused from now on."))
     }
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var hub: HubDatabaseOption
     @OptionGroup var who: AuthorOption
     @Argument(help: ArgumentHelp(t("Tên nút.", "The peer's name."), valueName: "NAME")) var name: String
 
     func run() throws {
-        let p = try global.openArchive().removePeer(name, author: who.resolved)
+        let p = try global.openArchive(hub: hub).removePeer(name, author: who.resolved)
         print(t("Đã bỏ nút \(p.name)", "Removed peer \(p.name)"))
     }
 }
@@ -249,13 +254,14 @@ struct BundleCreate: ParsableCommand {
                 "Make a bundle for a peer: everything in scope it has not acknowledged."))
     }
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var hub: HubDatabaseOption
     @Option(name: .long, help: ArgumentHelp(t("Nút nhận.", "The peer it is for."), valueName: "PEER")) var `for`: String
     @Option(name: .long, help: ArgumentHelp(t("Tệp gói ghi ra.", "The bundle file to write."), valueName: "FILE")) var out: String
     @Flag(name: .long, help: ArgumentHelp(t("Không nén gzip.", "Do not gzip-compress."))) var noCompress = false
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let r = try global.openArchive().createBundle(for: `for`, out: out, compress: !noCompress)
+        let r = try global.openArchive(hub: hub).createBundle(for: `for`, out: out, compress: !noCompress)
         if output.json {
             printJSON(r)
             return
@@ -277,12 +283,13 @@ struct BundleImport: ParsableCommand {
                 "Import a bundle: everything is checked (node signature, digests, scope) before anything is written, at once."))
     }
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var hub: HubDatabaseOption
     @OptionGroup var stamps: ArrivalTimestampOptions
     @Argument(help: ArgumentHelp(t("Tệp gói.", "The bundle file."), valueName: "FILE")) var file: String
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let archive = try global.openArchive()
+        let archive = try global.openArchive(hub: hub)
         let r = try archive.importBundle(file, timestamp: try stamps.source(clock: global.clock()))
         if output.json {
             printJSON(r)
@@ -375,6 +382,7 @@ struct SyncRun: ParsableCommand {
                 """))
     }
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var hub: HubDatabaseOption
     @Argument(help: ArgumentHelp(t("Địa chỉ máy chủ (http://HOST:PORT/).", "The server's address (http://HOST:PORT/)."), valueName: "URL"))
     var url: String
     @Option(name: .long, help: ArgumentHelp(t("Nút ngang hàng ở địa chỉ đó.", "The peer at that address."), valueName: "PEER")) var peer:
@@ -388,7 +396,7 @@ struct SyncRun: ParsableCommand {
     }
 
     func run() throws {
-        let archive = try global.openArchive()
+        let archive = try global.openArchive(hub: hub)
         let r = try archive.sync(url: url, peer: peer, batchBytes: batchMb << 20)
         if output.json {
             printJSON(r)
@@ -416,6 +424,7 @@ struct SyncServe: ParsableCommand {
                 "Only nodes added with `hoso peer add` are served, within their scope. Listens on 127.0.0.1 unless --host says otherwise."))
     }
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var hub: HubDatabaseOption
     @OptionGroup var stamps: ArrivalTimestampOptions
     @OptionGroup var listen: ListenOptions<SyncPort>
     @OptionGroup var tls: TLSOptions
@@ -423,7 +432,7 @@ struct SyncServe: ParsableCommand {
     @OptionGroup var body: SyncBodyOption
 
     func run() throws {
-        let archive = try global.openArchive()
+        let archive = try global.openArchive(hub: hub)
         _ = try archive.nodeInfo()
         let server = archive.syncServer(
             host: listen.host, port: listen.port, timestamp: try stamps.source(clock: global.clock()), limits: listener.limits,

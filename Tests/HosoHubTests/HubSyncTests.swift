@@ -165,6 +165,53 @@ import Glibc
         #expect(try hub.fsck().ok)
     }
 
+    /// A district without a line to the province carries its bundle on a USB stick: the built `hoso` makes it on
+    /// the district's folder and imports it into the hub with `--database` (and `$HOSO_DATABASE`); importing it again
+    /// changes nothing.
+    @Test func aDistrictsBundleIsImportedIntoTheHubByTheBuiltHoso() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: hosoBinary), "build hoso first (swift build)")
+        let dir = TempDirectory()
+        let now = wholeSecondsNow()
+        let clock = HosoClock.fixed(now)
+        let pki = try DemoPKIFixture(in: dir.path + "/pki", now: now - 3600)
+        let database = try PostgresCluster.shared().createDatabase()
+        let hub = try Hub.createHub(root: dir.path + "/hub", database: database, clock: clock)
+        let hubCert = try Self.makeNode(hub, "so-gd", pki: pki.dir)
+        let d = try Archive.create(at: dir.path + "/d", clock: clock)
+        let dCert = try Self.makeNode(d, "pgd-01", pki: pki.dir)
+        try d.addPeer(name: "so-gd", certificate: hubCert, role: .office, scope: [">note:d01/*"], author: "admin")
+        for k in 1...3 { _ = try d.createRecord(type: "note", id: "d01/n\(k)", body: Self.note("Ghi chú \(k)"), author: "vanthu") }
+        let env = HubServeTests.environment
+        try dCert.pem.write(toFile: dir.path + "/pgd-01.pem", atomically: true, encoding: .utf8)
+
+        // The province adds the district as a peer through the CLI too, on the hub.
+        let add = try runProgram(
+            hosoBinary,
+            [
+                "peer", "add", "--archive", hub.root, "--database", database, "pgd-01", "--cert", dir.path + "/pgd-01.pem",
+                "--role", "office", "--scope", "<note:d01/*", "--author", "admin",
+            ], environment: env)
+        #expect(add.status == 0, "\(add)")
+        let bundle = dir.path + "/pgd-01.bag.tar"
+        let made = try runProgram(
+            hosoBinary, ["bundle", "create", "--archive", d.root, "--for", "so-gd", "--out", bundle], environment: env)
+        #expect(made.status == 0, "\(made)")
+
+        // Without the database the hub's folder is refused; with it (here from $HOSO_DATABASE) the bundle comes in.
+        let bare = try runProgram(hosoBinary, ["bundle", "import", "--archive", hub.root, bundle], environment: env)
+        #expect(bare.status != 0 && bare.err.contains("--database"), "\(bare)")
+        var withDB = env
+        withDB["HOSO_DATABASE"] = database
+        let imported = try runProgram(hosoBinary, ["bundle", "import", "--archive", hub.root, "--json", bundle], environment: withDB)
+        #expect(imported.status == 0, "\(imported)")
+        for k in 1...3 { #expect(try hub.heads(record: "d01/n\(k)") == d.heads(record: "d01/n\(k)")) }
+        let again = try runProgram(hosoBinary, ["bundle", "import", "--archive", hub.root, "--json", bundle], environment: withDB)
+        #expect(again.status == 0 && again.out.replacingOccurrences(of: " ", with: "").contains("\"alreadyImported\":true"), "\(again)")
+        let peers = try runProgram(hosoBinary, ["peer", "list", "--archive", hub.root, "--database", database], environment: env)
+        #expect(peers.status == 0 && peers.out.contains("pgd-01"), "\(peers)")
+        #expect(try hub.fsck().ok)
+    }
+
     @Test func aDistrictSyncsIntoTheBuiltHosoServingTheHub() throws {
         try #require(FileManager.default.isExecutableFile(atPath: hosoBinary), "build hoso first (swift build)")
         let dir = TempDirectory()
