@@ -110,7 +110,7 @@ let package = Package(
             "HosoCore", "HosoKit", "HosoStore", "HosoLog", "HosoAccounts", "HosoPostgres", "HosoPostgresIndex", "HosoPostgresAccounts",
         ]),
         .testTarget(name: "HosoHubTests", dependencies: [
-            "HosoHub", "HosoKit", "HosoCore", "HosoStore", "HosoRecords", "HosoPostgres", "HosoTestSupport",
+            "HosoHub", "HosoKit", "HosoAccounts", "HosoCore", "HosoStore", "HosoRecords", "HosoPostgres", "HosoTestSupport",
         ]),
         // The teacher's signing agent (`hoso agent`): loopback HTTP for the web page, the PKCS#11 token, CAdES signing,
         // and the registry of the tokens' PKCS#11 libraries. The key stays on the teacher's machine.

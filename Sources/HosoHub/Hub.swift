@@ -14,6 +14,13 @@ import HosoStore
 public enum Hub {
     /// Opens the hub archive whose folder is `root` and whose data is in `database` (postgres://…). The schema is
     /// created or brought up to date; an index behind the objects is caught up before anything is answered.
+    /// Whether `error` says the hub's database takes no writes for now: no host answers, or only a standby does (the
+    /// primary is gone and none has been promoted yet).
+    public static func isOutage(_ error: any Error) -> Bool {
+        guard let e = error as? HosoError else { return false }
+        return e.code == .postgresUnreachable || e.code == .postgresReadOnly
+    }
+
     public static func openHub(root: String, database: String, clock: HosoClock = .system) throws -> Archive {
         try Archive.open(at: root, storage: storage(root: root, database: database), clock: clock)
     }

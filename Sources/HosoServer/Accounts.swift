@@ -37,18 +37,21 @@ final class AuditLog: Sendable {
     /// Fixes a batch's last entry in the archive's transparency log (so the log cannot be cut or re-hashed quietly).
     let anchor: (@Sendable (AuditAnchor) throws -> Void)?
     let anchorEvery: Duration
+    /// Where entries wait while the shared log cannot be written (the hub); nil: such a failure fails the requests.
+    let spool: AuditSpool?
     private let queue = Mutex(Waiting())
     /// The newest entry anchored: anchors go in order, never an older one after a newer (the newest anchor is what a
     /// check of the tail reads). Held while an anchor is written.
     private let anchored = Mutex<Int64>(0)
 
     init(
-        store: any ServerStoring, pool: BlockingPool, anchorEvery: Duration = .zero,
+        store: any ServerStoring, pool: BlockingPool, anchorEvery: Duration = .zero, spool: AuditSpool? = nil,
         anchor: (@Sendable (AuditAnchor) throws -> Void)? = nil
     ) {
         self.store = store
         self.pool = pool
         self.anchorEvery = anchorEvery
+        self.spool = spool
         self.anchor = anchor
     }
 
@@ -77,7 +80,7 @@ final class AuditLog: Sendable {
             }
             if batch.isEmpty { return }
             do {
-                if let last = try store.append(batch.map(\.0)) {
+                if let last = try append(batch.map(\.0)) {
                     if anchorEvery == .zero {
                         try write(last)
                     } else {
@@ -88,6 +91,20 @@ final class AuditLog: Sendable {
             } catch {
                 for (_, c) in batch { c.resume(throwing: error) }
             }
+        }
+    }
+
+    /// Appends to the shared log, spooled entries first; while it cannot be written, to the spool (nil returned).
+    private func append(_ items: [ServerStore.AuditItem]) throws -> AuditAnchor? {
+        guard let spool else { return try store.append(items) }
+        let waiting = spool.isEmpty ? [] : try spool.load()
+        do {
+            let last = try store.append(waiting + items)
+            if !waiting.isEmpty { try spool.clear() }
+            return last
+        } catch  where spool.isOutage(error) {
+            try spool.append(items)
+            return nil
         }
     }
 

@@ -59,6 +59,10 @@ public struct ServerConfig: Sendable {
     /// districts); `hoso serve --database` sets 1 second, since every anchor is a write on the shared primary (see
     /// `AuditLog`).
     public var auditAnchorEvery: Duration = .zero
+    /// Says which failures of the shared access log mean its database cannot take writes for now (the hub's primary
+    /// is gone); the entries then wait in the server's folder (`AuditSpool`) and the public pages, read from the
+    /// standby, keep answering. Nil (schools, districts): such a failure fails the request.
+    public var auditOutage: (@Sendable (any Error) -> Bool)? = nil
 
     public init(
         archivePath: String, officeIdentity: SigningIdentity? = nil, timestamp: TimestampSource? = nil,
@@ -190,7 +194,8 @@ final class ServerState: Sendable {
         store =
             try config.accounts
             ?? ServerStore(path: config.archivePath + "/" + ServerStore.fileName, clock: config.clock, cost: config.passwordCost)
-        auditLog = AuditLog(store: store, pool: pool, anchorEvery: config.auditAnchorEvery) {
+        let spool = config.auditOutage.map { AuditSpool(path: config.archivePath + "/" + AuditSpool.fileName, isOutage: $0) }
+        auditLog = AuditLog(store: store, pool: pool, anchorEvery: config.auditAnchorEvery, spool: spool) {
             try opened.anchorAuditLog(seq: $0.seq, hash: $0.hash)
         }
         throttle = LoginThrottle(store: store, addressLimit: config.loginAddressLimit)

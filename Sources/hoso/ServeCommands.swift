@@ -130,6 +130,8 @@ struct Serve: ParsableCommand {
             config.publicChecks.checker = nil
             // An anchor is a write on the shared primary: once a second per server, not once per batch.
             config.auditAnchorEvery = .seconds(1)
+            // While no host takes writes, the access log waits in the server's folder; the public pages go on.
+            config.auditOutage = Hub.isOutage
         }
         // A bad certificate or key stops the start with a clear error, before anything listens.
         _ = try tls.files?.configuration()

@@ -1,4 +1,5 @@
 import Foundation
+import HosoCore
 import HosoKit
 import HosoTestSupport
 import Testing
@@ -51,5 +52,39 @@ import Testing
         let (archive, _, log) = try log(every: .zero)
         for i in 0..<3 { try await log.record(actor: "u\(i)", action: "verify", target: "copy", detail: "") }
         #expect(try anchors(archive).map(\.seq) == [1, 2, 3])
+    }
+}
+
+/// The hub server's spool of access-log lines while the shared log cannot be written.
+@Suite struct AuditSpoolTests {
+    let dir = TempDirectory()
+
+    func item(_ n: Int) -> ServerStore.AuditItem {
+        ServerStore.AuditItem(at: "2026-12-07T00:00:0\(n)Z", actor: "public", action: "verify", target: "copy:\(n)", detail: "qr PASSED")
+    }
+
+    @Test func linesComeBackInOrderAndACutLastLineIsLeftOut() throws {
+        let spool = AuditSpool(path: dir.path + "/" + AuditSpool.fileName, isOutage: { _ in true })
+        #expect(spool.isEmpty)
+        try spool.append([item(1), item(2)])
+        try spool.append([item(3)])
+        #expect(try spool.load().map(\.target) == ["copy:1", "copy:2", "copy:3"])
+        // A crash while a line was written (never synced, so never answered): the rest still reads.
+        let h = try #require(FileHandle(forWritingAtPath: spool.path))
+        h.seekToEndOfFile()
+        h.write(Data("{\"action\":\"ver".utf8))
+        h.closeFile()
+        #expect(try spool.load().map(\.target) == ["copy:1", "copy:2", "copy:3"])
+        try spool.clear()
+        #expect(spool.isEmpty)
+        #expect(try spool.load().isEmpty)
+    }
+
+    @Test func aFullSpoolRefusesRatherThanGrowing() throws {
+        let spool = AuditSpool(path: dir.path + "/" + AuditSpool.fileName, isOutage: { _ in true }, maxBytes: 200)
+        try spool.append([item(1)])
+        let e = #expect(throws: HosoError.self) { try spool.append([item(2), item(3)]) }
+        #expect(e?.code == .diskFull)
+        #expect(try spool.load().count == 1)
     }
 }
