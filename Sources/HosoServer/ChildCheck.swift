@@ -50,8 +50,13 @@ public enum ChildCheck {
         return try JSONEncoder().encode(answer)
     }
 
-    /// Swift's crash reporter would spend seconds on a backtrace nobody reads.
-    static let environment = ["SWIFT_BACKTRACE=enable=no", "HOSO_LANG=vi"]
+    /// Swift's crash reporter would spend seconds on a backtrace nobody reads. On the hub, where the archive is.
+    static func environment(_ limits: PublicLimits) -> [String] {
+        ["SWIFT_BACKTRACE=enable=no", "HOSO_LANG=vi"] + (limits.checkDatabase.map { ["\(databaseVariable)=\($0)"] } ?? [])
+    }
+
+    /// The environment variable naming the hub's database to a child (`PublicLimits.checkDatabase`).
+    public static let databaseVariable = "HOSO_CHECK_DATABASE"
 
     /// The server's side: runs `checker internal-check` on `bytes` under `limits` (in a spare child when there are
     /// spares) and reads its answer.
@@ -79,7 +84,7 @@ public enum ChildCheck {
                 checker, "internal-check", "--kind", kind.rawValue, "--archive", archivePath, "--now", HosoClock.format(now),
             ]
             let (rc, err) = withCStrings(argv) { a in
-                withCStrings(environment) { e in
+                withCStrings(environment(limits)) { e in
                     out.withUnsafeMutableBufferPointer { o in
                         let rc = hoso_run_limited(
                             checker, a, e, input, limits.checkCPUSeconds, limits.checkMemoryBytes,

@@ -19,6 +19,9 @@ public struct PublicLimits: Sendable {
     /// The `hoso` executable whose hidden `internal-check` command checks an upload in a child process. `hoso serve`
     /// sets its own; nil checks in this process (for embedding without the binary only: a trap would end the server).
     public var checker: String?
+    /// The hub's database the child reads the archive from (the standby's URL, or the primary's); nil: the folder at
+    /// the archive path. Given to the child in its environment (`HOSO_CHECK_DATABASE`), never on its command line.
+    public var checkDatabase: String? = nil
     /// CPU seconds a child may use before the kernel stops it (SIGXCPU, then SIGKILL).
     public var checkCPUSeconds = 10
     /// The child's address space: a decode bomb fails its allocation instead of taking the machine's memory.

@@ -49,7 +49,7 @@ final class SpareChildren: Sendable {
         let argv = [checker, "internal-check", "--kind", kind.rawValue, "--archive", archivePath, "--spare"]
         var s = Spare(pid: 0, toChild: -1, fromChild: -1)
         let rc = ChildCheck.withCStrings(argv) { a in
-            ChildCheck.withCStrings(ChildCheck.environment) { e in
+            ChildCheck.withCStrings(ChildCheck.environment(limits)) { e in
                 hoso_spawn_limited(
                     checker, a, e, -1, limits.checkCPUSeconds, limits.checkMemoryBytes,
                     Int32(kind == .qrImage ? limits.photoNice : limits.checkNice), &s.pid, &s.toChild, &s.fromChild)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HosoHub
 import HosoKit
 import HosoServer
 import Synchronization
@@ -26,8 +27,17 @@ struct InternalCheck: ParsableCommand {
         // The server's upload limit, plus one byte to notice more.
         let input = try FileHandle.standardInput.read(upToCount: Self.maxUpload + 1) ?? Data()
         guard input.count <= Self.maxUpload else { throw ValidationError("upload too large") }
-        let answer = try ChildCheck.answer(kind: kind, input: Array(input), archivePath: global.archivePath, now: date)
+        let archive = kind == .pdf ? try openArchive(clock: .fixed(date)) : nil
+        let answer = try ChildCheck.answer(kind: kind, input: Array(input), archivePath: global.archivePath, now: date, opened: archive)
         FileHandle.standardOutput.write(answer)
+    }
+
+    /// The archive read-only: the folder's, or on the hub the database the server named in the environment.
+    func openArchive(clock: HosoClock) throws -> Archive {
+        if let database = ProcessInfo.processInfo.environment[ChildCheck.databaseVariable], !database.isEmpty {
+            return try Hub.openReader(root: global.archivePath, database: database, clock: clock)
+        }
+        return try Archive.open(at: global.archivePath, clock: clock, access: .readOnly)
     }
 
     /// The server has held the upload to its own limit (--max-verify-upload-mib); this only bounds a misuse.
@@ -36,7 +46,7 @@ struct InternalCheck: ParsableCommand {
     func runSpare() throws {
         let when = SpareTime()
         let archive =
-            kind == .pdf ? try Archive.open(at: global.archivePath, clock: HosoClock { when.date.withLock { $0 } }, access: .readOnly) : nil
+            kind == .pdf ? try openArchive(clock: HosoClock { when.date.withLock { $0 } }) : nil
         let line = String(decoding: try FileHandle.standardInput.read(upToCount: 4096) ?? Data(), as: UTF8.self)
         let parts = line.trimmingCharacters(in: .newlines).split(separator: " ", maxSplits: 1).map(String.init)
         guard parts.count == 2, let date = HosoClock.parse(parts[0]) else { throw ValidationError("expected: TIME PATH") }

@@ -118,8 +118,7 @@ struct Serve: ParsableCommand {
             throw ValidationError(t("--standby cần --database", "--standby needs --database"))
         }
         if let url = hub.url {
-            // The hub's archive: its data in PostgreSQL. Uploaded files are checked in the server's own process for
-            // now: the sandboxed child (`internal-check`) opens only folder archives.
+            // The hub's archive: its data in PostgreSQL.
             config.openArchive = { path, clock in try Hub.openHub(root: path, database: url, clock: clock) }
             // One set of accounts, sessions and one access log for every application server of the hub.
             config.accounts = try Hub.accounts(database: url, clock: config.clock, cost: config.passwordCost)
@@ -127,7 +126,9 @@ struct Serve: ParsableCommand {
             if let reader, !reader.isEmpty {
                 config.openPublicArchive = { path, clock in try Hub.openReader(root: path, database: reader, clock: clock) }
             }
-            config.publicChecks.checker = nil
+            // Uploads are checked in the sandboxed child as on a folder archive; it reads the hub where the public
+            // pages read.
+            config.publicChecks.checkDatabase = reader.flatMap { $0.isEmpty ? nil : $0 } ?? url
             // An anchor is a write on the shared primary: once a second per server, not once per batch.
             config.auditAnchorEvery = .seconds(1)
             // While no host takes writes, the access log waits in the server's folder; the public pages go on.

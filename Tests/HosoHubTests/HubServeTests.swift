@@ -57,5 +57,19 @@ import Glibc
         #expect(answer.status == 200, "\(answer.head)")
         #expect(page.contains("data-indication=\"PASSED\""), "\(page.prefix(2000))")
         #expect(page.contains(copy.register.printedNumber))
+
+        // The upload was checked in the sandboxed child, as on a folder archive: a child given too little memory to
+        // start cannot check it, and the server says so (in the server's own process it would have passed).
+        let starved = try ServerProcess(
+            hosoBinary, ["serve", "--database", db, "--port", "0", "--no-ocr", "--check-memory", "16", root],
+            environment: Self.environment)
+        defer {
+            kill(starved.process.processIdentifier, SIGTERM)
+            starved.process.waitUntilExit()
+        }
+        let starvedPort = try #require(starved.url.split(separator: ":").last.flatMap { UInt16($0.prefix { $0.isNumber }) })
+        let refused = String(decoding: try RawConnection.exchange(port: starvedPort, Array(head.utf8) + body).body, as: UTF8.self)
+        #expect(
+            refused.contains("Không kiểm tra được tệp này") && !refused.contains("data-indication=\"PASSED\""), "\(refused.prefix(2000))")
     }
 }
