@@ -41,6 +41,23 @@ import Glibc
     /// Files left in a folder (a staging area, an inbox): none once a sync is over.
     static func leftovers(_ dir: String) -> [String] { (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] }
 
+    /// A hub on a new database of the shared cluster and a district node that sends it its notes (`d01/*`); the hub
+    /// does not know the district yet.
+    static func hubAndDistrict(
+        in dir: TempDirectory
+    ) throws -> (hub: Archive, district: Archive, districtCert: Certificate, database: String) {
+        let now = wholeSecondsNow()
+        let clock = HosoClock.fixed(now)
+        let pki = try DemoPKIFixture(in: dir.path + "/pki", now: now - 3600)
+        let database = try PostgresCluster.shared().createDatabase()
+        let hub = try Hub.createHub(root: dir.path + "/hub", database: database, clock: clock)
+        let hubCert = try makeNode(hub, "so-gd", pki: pki.dir)
+        let d = try Archive.create(at: dir.path + "/d", clock: clock)
+        let dCert = try makeNode(d, "pgd-01", pki: pki.dir)
+        try d.addPeer(name: "so-gd", certificate: hubCert, role: .office, scope: [">note:d01/*"], author: "admin")
+        return (hub, d, dCert, database)
+    }
+
     /// A second application server of the hub: its own folder with the same node identity, the same database.
     static func secondServer(of root: String, at root2: String, database: String, clock: HosoClock) throws -> Archive {
         try ArchiveConfig.create(at: root2, createdAt: HosoClock.format(clock.now()))
@@ -171,15 +188,7 @@ import Glibc
     @Test func aDistrictsBundleIsImportedIntoTheHubByTheBuiltHoso() throws {
         try #require(FileManager.default.isExecutableFile(atPath: hosoBinary), "build hoso first (swift build)")
         let dir = TempDirectory()
-        let now = wholeSecondsNow()
-        let clock = HosoClock.fixed(now)
-        let pki = try DemoPKIFixture(in: dir.path + "/pki", now: now - 3600)
-        let database = try PostgresCluster.shared().createDatabase()
-        let hub = try Hub.createHub(root: dir.path + "/hub", database: database, clock: clock)
-        let hubCert = try Self.makeNode(hub, "so-gd", pki: pki.dir)
-        let d = try Archive.create(at: dir.path + "/d", clock: clock)
-        let dCert = try Self.makeNode(d, "pgd-01", pki: pki.dir)
-        try d.addPeer(name: "so-gd", certificate: hubCert, role: .office, scope: [">note:d01/*"], author: "admin")
+        let (hub, d, dCert, database) = try Self.hubAndDistrict(in: dir)
         for k in 1...3 { _ = try d.createRecord(type: "note", id: "d01/n\(k)", body: Self.note("Ghi chú \(k)"), author: "vanthu") }
         let env = HubServeTests.environment
         try dCert.pem.write(toFile: dir.path + "/pgd-01.pem", atomically: true, encoding: .utf8)
@@ -215,15 +224,7 @@ import Glibc
     @Test func aDistrictSyncsIntoTheBuiltHosoServingTheHub() throws {
         try #require(FileManager.default.isExecutableFile(atPath: hosoBinary), "build hoso first (swift build)")
         let dir = TempDirectory()
-        let now = wholeSecondsNow()
-        let clock = HosoClock.fixed(now)
-        let pki = try DemoPKIFixture(in: dir.path + "/pki", now: now - 3600)
-        let database = try PostgresCluster.shared().createDatabase()
-        let hub = try Hub.createHub(root: dir.path + "/hub", database: database, clock: clock)
-        let hubCert = try Self.makeNode(hub, "so-gd", pki: pki.dir)
-        let d = try Archive.create(at: dir.path + "/d", clock: clock)
-        let dCert = try Self.makeNode(d, "pgd-01", pki: pki.dir)
-        try d.addPeer(name: "so-gd", certificate: hubCert, role: .office, scope: [">note:d01/*"], author: "admin")
+        let (hub, d, dCert, database) = try Self.hubAndDistrict(in: dir)
         try hub.addPeer(name: "pgd-01", certificate: dCert, role: .office, scope: ["<note:d01/*"], author: "admin")
         for k in 1...3 { _ = try d.createRecord(type: "note", id: "d01/n\(k)", body: Self.note("Ghi chú \(k)"), author: "vanthu") }
         let outgoing = try d.outgoing(to: try d.peer(named: "so-gd"), me: try d.nodeInfo(), known: [])
