@@ -278,54 +278,64 @@ final class PostgresLogSnapshot: LogSnapshot {
 /// Entries and tree records in order, a page of rows at a time; a row missing below the head is LOG_TRUNCATED.
 final class PostgresLogScanner: LogScanner {
     private let snapshot: PostgresLogSnapshot
-    private var entries = [[UInt8]]()
-    private var entryAt = 0
-    private var nextEntryRow: UInt64 = 0
-    private var records = [LogHash]()
-    private var recordAt = 0
-    private var nextRecordRow: UInt64 = 0
+    private var entries = PagedRows<[UInt8]>(table: "hoso_log_entries", key: "n", value: "bytes", vi: "mục", path: "entries")
+    private var records = PagedRows<LogHash>(table: "hoso_log_tree", key: "pos", value: "hash", vi: "nút cây", path: "tree")
     static let page: UInt64 = 4096
 
     init(_ snapshot: PostgresLogSnapshot) { self.snapshot = snapshot }
 
     func nextEntry(_ i: UInt64) throws -> [UInt8] {
-        if entryAt == entries.count {
-            let stop = min(nextEntryRow + Self.page, snapshot.head.size)
-            let rows = try snapshot.client.query(
-                "SELECT n, bytes FROM hoso_log_entries WHERE n >= \(Int64(nextEntryRow)) AND n < \(Int64(stop)) ORDER BY n")
-            entries = []
-            for (k, row) in rows.enumerated() {
-                let (n, b) = try logDecode(row, (Int64, ByteBuffer).self, snapshot.location)
-                let want = nextEntryRow + UInt64(k)
-                guard n == Int64(want) else { throw snapshot.missing("mục", "entries/\(want)") }
-                entries.append(try PostgresLogSnapshot.checked(b, want, snapshot.location))
-            }
-            guard !entries.isEmpty else { throw snapshot.missing("mục", "entries/\(nextEntryRow)") }
-            entryAt = 0
-            nextEntryRow += UInt64(entries.count)
+        try entries.next(snapshot, page: Self.page, end: snapshot.head.size) { b, n in
+            try PostgresLogSnapshot.checked(b, n, snapshot.location)
         }
-        defer { entryAt += 1 }
-        return entries[entryAt]
     }
 
     func nextRecord() throws -> LogHash {
-        if recordAt == records.count {
-            let stop = min(nextRecordRow + 2 * Self.page, TreeLayout.records(forSize: snapshot.head.size))
-            let rows = try snapshot.client.query(
-                "SELECT pos, hash FROM hoso_log_tree WHERE pos >= \(Int64(nextRecordRow)) AND pos < \(Int64(stop)) ORDER BY pos")
-            records = []
-            for (k, row) in rows.enumerated() {
-                let (p, b) = try logDecode(row, (Int64, ByteBuffer).self, snapshot.location)
-                let want = nextRecordRow + UInt64(k)
-                guard p == Int64(want) else { throw snapshot.missing("nút cây", "tree/\(want)") }
-                records.append(try PostgresLogSnapshot.hash(b, want, snapshot.location))
-            }
-            guard !records.isEmpty else { throw snapshot.missing("nút cây", "tree/\(nextRecordRow)") }
-            recordAt = 0
-            nextRecordRow += UInt64(records.count)
+        try records.next(snapshot, page: 2 * Self.page, end: TreeLayout.records(forSize: snapshot.head.size)) { b, n in
+            try PostgresLogSnapshot.hash(b, n, snapshot.location)
         }
-        defer { recordAt += 1 }
-        return records[recordAt]
+    }
+}
+
+/// The rows of one append-only log table in the order of their position column, read a page at a time; a position
+/// missing below `end` is LOG_TRUNCATED, naming the table's file (`path/N`) as the folder's log would.
+private struct PagedRows<T> {
+    let table: String
+    let key: String
+    let value: String
+    let vi: String
+    let path: String
+    private var rows = [T]()
+    private var at = 0
+    private var nextRow: UInt64 = 0
+
+    init(table: String, key: String, value: String, vi: String, path: String) {
+        (self.table, self.key, self.value, self.vi, self.path) = (table, key, value, vi, path)
+    }
+
+    mutating func next(
+        _ snapshot: PostgresLogSnapshot, page: UInt64, end: UInt64, convert: (ByteBuffer, UInt64) throws -> T
+    ) throws -> T {
+        if at == rows.count {
+            var binds = PostgresBindings()
+            binds.append(Int64(nextRow))
+            binds.append(Int64(min(nextRow + page, end)))
+            let result = try snapshot.client.query(
+                PostgresQuery(
+                    unsafeSQL: "SELECT \(key), \(value) FROM \(table) WHERE \(key) >= $1 AND \(key) < $2 ORDER BY \(key)", binds: binds))
+            rows = []
+            for (k, row) in result.enumerated() {
+                let (n, b) = try logDecode(row, (Int64, ByteBuffer).self, snapshot.location)
+                let want = nextRow + UInt64(k)
+                guard n == Int64(want) else { throw snapshot.missing(vi, "\(path)/\(want)") }
+                rows.append(try convert(b, want))
+            }
+            guard !rows.isEmpty else { throw snapshot.missing(vi, "\(path)/\(nextRow)") }
+            at = 0
+            nextRow += UInt64(rows.count)
+        }
+        defer { at += 1 }
+        return rows[at]
     }
 }
 
