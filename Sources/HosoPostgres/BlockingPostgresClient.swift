@@ -164,6 +164,23 @@ public struct BlockingPostgresConnection: Sendable {
     }
 }
 
+extension BlockingPostgresConnection {
+    /// Sends the statements `next` makes, each while the server still runs the one before, and then waits for all:
+    /// building a large statement (its arrays encoded) overlaps the server's work on the last. The first error is
+    /// thrown once every statement sent has finished (in a transaction, those after a failure fail too).
+    public func pipeline(_ next: () throws -> PostgresQuery?) throws {
+        var sent = [EventLoopFuture<PostgresQueryResult>]()
+        var failure: (any Error)?
+        do {
+            while let q = try next() { sent.append(connection.queryUnlessClosed(q, logger: logger)) }
+        } catch { failure = error }
+        for f in sent {
+            do { _ = try f.wait() } catch { if failure == nil { failure = HosoError.postgres(error, location: location) } }
+        }
+        if let failure { throw failure }
+    }
+}
+
 extension PostgresConnection {
     /// `query`, refused at once when the connection is closed. postgres-nio writes a query to its channel with no
     /// promise for the write: on a channel already closed (the server went away while the connection sat idle, as

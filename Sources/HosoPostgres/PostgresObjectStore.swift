@@ -96,14 +96,7 @@ public final class PostgresObjectStore: ObjectStoring {
     public func commit(_ staged: [StagedObject]) throws -> [Bool] {
         // One transaction for them all: a write's objects (a copy's PDF, its register line and its request's new
         // revision) land together or not at all, so a primary lost in the middle leaves no half of one.
-        // Sent in the order of their ids, so two writers sharing objects take their per-object locks in one order
-        // and never deadlock; the answers come back in the caller's order.
-        let order = staged.indices.sorted { staged[$0].object.id.hex < staged[$1].object.id.hex }
-        let isNew = try client.transaction { c -> [Bool] in
-            var answers = [Bool](repeating: false, count: staged.count)
-            for i in order { answers[i] = try upload(staged[i], on: c) }
-            return answers
-        }
+        let isNew = try client.transaction { c in try upload(staged, on: c) }
         for s in staged { _ = unlink(s.tempPath) }
         return isNew
     }
@@ -120,24 +113,104 @@ public final class PostgresObjectStore: ObjectStoring {
         }
     }
 
-    /// Sends one staged object in the transaction of `c`; false when a sound copy was there already.
-    private func upload(_ s: StagedObject, on c: BlockingPostgresConnection) throws -> Bool {
-        let id = s.object.id
-        let key = ByteBuffer(bytes: Self.digest(id))
-        // Writers of the same object wait for each other; different objects go side by side.
-        try c.execute("SELECT pg_advisory_xact_lock(hashtextextended(\(id.hex), 0))")
-        if try !c.query("SELECT 1 FROM hoso_objects WHERE id = \(key)").isEmpty {
+    /// Most bytes of chunks sent in one INSERT: a sync batch's objects go in a few statements, not one per object.
+    static let insertBytes = 8 << 20
+
+    /// The staged objects, written in a fixed number of round trips whatever their count (a sync batch brings
+    /// hundreds): the locks in one statement, the rows already present in one, the chunks in statements of up to
+    /// `insertBytes`, the object rows in one. Answers in the caller's order; an object staged twice is new once.
+    private func upload(_ staged: [StagedObject], on c: BlockingPostgresConnection) throws -> [Bool] {
+        var first = [ObjectID: Int]()
+        for (i, s) in staged.enumerated() where first[s.object.id] == nil { first[s.object.id] = i }
+        // Taken in the order of their ids, so two writers sharing objects never deadlock; writers of the same object
+        // wait for each other, different objects go side by side.
+        let ids = first.keys.sorted { $0.hex < $1.hex }
+        if ids.isEmpty { return staged.map { _ in false } }
+        try c.execute(
+            """
+            SELECT count(pg_advisory_xact_lock(hashtextextended(h, 0)))
+            FROM unnest(\(ids.map(\.hex))::text[]) WITH ORDINALITY AS u(h, n)
+            """)
+        let keys = ids.map { ByteBuffer(bytes: Self.digest($0)) }
+        var present = Set<ObjectID>()
+        for r in try c.query("SELECT id FROM hoso_objects WHERE id = ANY(\(keys)::bytea[])") {
+            if let id = ObjectID(hex: Hex.encode(try r.decode(ByteBuffer.self).readableBytesView)) { present.insert(id) }
+        }
+        var fresh = [ObjectID]()
+        for id in ids {
+            guard present.contains(id) else {
+                fresh.append(id)
+                continue
+            }
             // Kept only if sound: the same bytes added again replace a damaged copy (as in the file store).
             // Replacing needs DELETE, which the hub's application role does not have: there a damaged object
             // stays as it is (POSTGRES_PERMISSION_DENIED) until the operator restores it.
-            if (try? scan(id, on: c) { _ in }) != nil { return false }
-            try c.execute("DELETE FROM hoso_objects WHERE id = \(key)")
+            if (try? scan(id, on: c) { _ in }) != nil { continue }
+            try c.execute("DELETE FROM hoso_objects WHERE id = \(ByteBuffer(bytes: Self.digest(id)))")
+            fresh.append(id)
         }
         // Leftover chunks of no object (removed by hand) are cleared first; asked before deleting, so the ordinary
         // put, with none, needs only SELECT and INSERT.
-        if try !c.query("SELECT 1 FROM hoso_object_chunks WHERE id = \(key) LIMIT 1").isEmpty {
-            try c.execute("DELETE FROM hoso_object_chunks WHERE id = \(key)")
+        let freshKeys = fresh.map { ByteBuffer(bytes: Self.digest($0)) }
+        for r in try c.query("SELECT DISTINCT id FROM hoso_object_chunks WHERE id = ANY(\(freshKeys)::bytea[])") {
+            try c.execute("DELETE FROM hoso_object_chunks WHERE id = \(try r.decode(ByteBuffer.self))")
         }
+        var chunks = ChunkRows()
+        var rows = (keys: [ByteBuffer](), headers: [ByteBuffer](), sizes: [Int64](), stored: [Int64](), chunks: [Int32]())
+        for id in fresh {
+            let s = staged[first[id]!]
+            let key = ByteBuffer(bytes: Self.digest(id))
+            let (header, stored, count) = try readChunks(of: s, key: key) { key, n, body in
+                chunks.append(key, n, body)
+                if chunks.bytes >= Self.insertBytes { try chunks.flush(on: c) }
+            }
+            rows.keys.append(key)
+            rows.headers.append(ByteBuffer(bytes: header.encoded))
+            rows.sizes.append(Int64(header.size))
+            rows.stored.append(Int64(stored))
+            rows.chunks.append(count)
+        }
+        try chunks.flush(on: c)
+        if !fresh.isEmpty {
+            try c.execute(
+                """
+                INSERT INTO hoso_objects (id, header, size, stored_size, chunks)
+                SELECT * FROM unnest(\(rows.keys)::bytea[], \(rows.headers)::bytea[], \(rows.sizes)::int8[], \(rows.stored)::int8[],
+                    \(rows.chunks)::int4[])
+                """)
+        }
+        let isFresh = Set(fresh)
+        return staged.indices.map { i in first[staged[i].object.id] == i && isFresh.contains(staged[i].object.id) }
+    }
+
+    /// Chunk rows gathered for one INSERT.
+    private struct ChunkRows {
+        var keys = [ByteBuffer]()
+        var numbers = [Int32]()
+        var bodies = [ByteBuffer]()
+        var bytes = 0
+
+        mutating func append(_ key: ByteBuffer, _ n: Int32, _ body: ByteBuffer) {
+            keys.append(key)
+            numbers.append(n)
+            bodies.append(body)
+            bytes += body.readableBytes
+        }
+
+        mutating func flush(on c: BlockingPostgresConnection) throws {
+            if keys.isEmpty { return }
+            try c.execute(
+                "INSERT INTO hoso_object_chunks (id, n, bytes) SELECT * FROM unnest(\(keys)::bytea[], \(numbers)::int4[], \(bodies)::bytea[])"
+            )
+            self = ChunkRows()
+        }
+    }
+
+    /// Reads a staged file in chunks, checking it as it goes (a temporary file damaged on the local disk never
+    /// lands): its header, the payload's stored size and the number of chunks handed to `chunk`.
+    private func readChunks(
+        of s: StagedObject, key: ByteBuffer, chunk: (ByteBuffer, Int32, ByteBuffer) throws -> Void
+    ) throws -> (ObjectHeader, UInt64, Int32) {
         let file = try FileHandleFD.open(
             s.tempPath, flags: O_RDONLY, action: LocalizedText(vi: "đọc đối tượng tạm", en: "reading a staged object"))
         var buf = [UInt8](repeating: 0, count: Self.chunkSize)
@@ -145,28 +218,20 @@ public final class PostgresObjectStore: ObjectStoring {
         let (header, hlen) = try buf.withUnsafeBytes {
             try ObjectVerifier.header(UnsafeRawBufferPointer(rebasing: $0[0..<n]), location: s.tempPath)
         }
-        // The staged file is checked while it is sent: a temporary file damaged on the local disk never lands.
-        let verifier = ObjectVerifier(header: header, expected: id, location: s.tempPath)
-        var chunk = 0
+        let verifier = ObjectVerifier(header: header, expected: s.object.id, location: s.tempPath)
+        var count: Int32 = 0
         var stored = UInt64(hlen)
         var start = hlen
         while n > start {
-            let body = ByteBuffer(bytes: buf[start..<n])
             try buf.withUnsafeBytes { try verifier.feed(UnsafeRawBufferPointer(rebasing: $0[start..<n])) { _ in } }
-            try c.execute("INSERT INTO hoso_object_chunks (id, n, bytes) VALUES (\(key), \(chunk), \(body))")
-            chunk += 1
+            try chunk(key, count, ByteBuffer(bytes: buf[start..<n]))
+            count += 1
             stored += UInt64(n - start)
             start = 0
             n = try readStaged(file, into: &buf)
         }
         try verifier.finish()
-        let headerBytes = ByteBuffer(bytes: header.encoded)
-        try c.execute(
-            """
-            INSERT INTO hoso_objects (id, header, size, stored_size, chunks)
-            VALUES (\(key), \(headerBytes), \(Int64(header.size)), \(Int64(stored)), \(chunk))
-            """)
-        return true
+        return (header, stored, count)
     }
 
     private func readStaged(_ file: FileHandleFD, into buf: inout [UInt8]) throws -> Int {

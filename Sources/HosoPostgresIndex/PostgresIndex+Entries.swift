@@ -23,37 +23,46 @@ extension PostgresIndex {
         }
     }
 
+    /// Rows per INSERT when writing entries: each column goes as one array. Smaller than `entryBatch`, so that the
+    /// next statement is built while the server runs the last (`pipeline`).
+    static let insertBatch = 2000
+
     /// Entry rows in the order given (their ids, the last tie-breaker of a search, follow it), with `revisionId`
-    /// instead of theirs when given. NULLs travel as flags beside the values: postgres-nio sends no array of optionals.
+    /// instead of theirs when given.
     static func insertEntries(_ c: BlockingPostgresConnection, _ entries: [EntryRow], revisionId: String? = nil) throws {
         var start = 0
-        while start < entries.count {
-            let e = entries[start..<min(start + entryBatch, entries.count)]
+        try c.pipeline {
+            guard start < entries.count else { return nil }
+            let e = entries[start..<min(start + insertBatch, entries.count)]
             start += e.count
-            try c.query(
-                """
-                INSERT INTO entry (revision_id, record_id, stt, full_name, name_key, date_of_birth, place_of_birth, sex, ethnicity,
-                    graduation_grade, serial, ledger_number, year, school, issuer, citizen_id, moet_id, page,
-                    name_words, place_words, school_words)
-                SELECT rev, rec, stt, nm, nk, dob, pob, sex, eth, grade, ser, num, yr, sch, iss,
-                    CASE WHEN nc THEN NULL ELSE cid END, CASE WHEN nmo THEN NULL ELSE mid END, CASE WHEN np THEN NULL ELSE pg END,
-                    nw::tsvector, pw::tsvector, sw::tsvector
-                FROM unnest(
-                    \(e.map { revisionId ?? $0.revisionId })::text[], \(e.map(\.recordId))::text[], \(e.map(\.stt))::int8[],
-                    \(e.map(\.fullName))::text[], \(e.map(\.nameKey))::text[], \(e.map(\.dateOfBirth))::text[],
-                    \(e.map(\.placeOfBirth))::text[], \(e.map(\.sex))::text[], \(e.map(\.ethnicity))::text[],
-                    \(e.map(\.graduationGrade))::text[], \(e.map(\.serial))::text[], \(e.map(\.ledgerNumber))::int8[],
-                    \(e.map(\.year))::int8[], \(e.map(\.school))::text[], \(e.map(\.issuer))::text[],
-                    \(e.map { $0.citizenId ?? "" })::text[], \(e.map { $0.citizenId == nil })::bool[],
-                    \(e.map { $0.moetId ?? "" })::text[], \(e.map { $0.moetId == nil })::bool[],
-                    \(e.map { $0.page ?? 0 })::int8[], \(e.map { $0.page == nil })::bool[],
-                    \(e.map { FullTextWords.vector($0.nameKey) })::text[], \(e.map { FullTextWords.vector($0.placeKey) })::text[],
-                    \(e.map { FullTextWords.vector($0.schoolKey) })::text[])
-                    WITH ORDINALITY AS u(rev, rec, stt, nm, nk, dob, pob, sex, eth, grade, ser, num, yr, sch, iss, cid, nc, mid, nmo,
-                        pg, np, nw, pw, sw, n)
-                ORDER BY n
-                """)
+            return insertStatement(e, revisionId: revisionId)
         }
+    }
+
+    /// One INSERT of `e`. NULLs travel as flags beside the values: postgres-nio sends no array of optionals.
+    private static func insertStatement(_ e: ArraySlice<EntryRow>, revisionId: String?) -> PostgresQuery {
+        """
+        INSERT INTO entry (revision_id, record_id, stt, full_name, name_key, date_of_birth, place_of_birth, sex, ethnicity,
+            graduation_grade, serial, ledger_number, year, school, issuer, citizen_id, moet_id, page,
+            name_words, place_words, school_words)
+        SELECT rev, rec, stt, nm, nk, dob, pob, sex, eth, grade, ser, num, yr, sch, iss,
+            CASE WHEN nc THEN NULL ELSE cid END, CASE WHEN nmo THEN NULL ELSE mid END, CASE WHEN np THEN NULL ELSE pg END,
+            nw::tsvector, pw::tsvector, sw::tsvector
+        FROM unnest(
+            \(e.map { revisionId ?? $0.revisionId })::text[], \(e.map(\.recordId))::text[], \(e.map(\.stt))::int8[],
+            \(e.map(\.fullName))::text[], \(e.map(\.nameKey))::text[], \(e.map(\.dateOfBirth))::text[],
+            \(e.map(\.placeOfBirth))::text[], \(e.map(\.sex))::text[], \(e.map(\.ethnicity))::text[],
+            \(e.map(\.graduationGrade))::text[], \(e.map(\.serial))::text[], \(e.map(\.ledgerNumber))::int8[],
+            \(e.map(\.year))::int8[], \(e.map(\.school))::text[], \(e.map(\.issuer))::text[],
+            \(e.map { $0.citizenId ?? "" })::text[], \(e.map { $0.citizenId == nil })::bool[],
+            \(e.map { $0.moetId ?? "" })::text[], \(e.map { $0.moetId == nil })::bool[],
+            \(e.map { $0.page ?? 0 })::int8[], \(e.map { $0.page == nil })::bool[],
+            \(e.map { FullTextWords.vector($0.nameKey) })::text[], \(e.map { FullTextWords.vector($0.placeKey) })::text[],
+            \(e.map { FullTextWords.vector($0.schoolKey) })::text[])
+            WITH ORDINALITY AS u(rev, rec, stt, nm, nk, dob, pob, sex, eth, grade, ser, num, yr, sch, iss, cid, nc, mid, nmo,
+                pg, np, nw, pw, sw, n)
+        ORDER BY n
+        """
     }
 
     package func replaceEntries(ofRecords records: [(recordId: String, entries: [EntryRow])]) throws {

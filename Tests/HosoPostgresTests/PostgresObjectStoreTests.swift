@@ -69,6 +69,32 @@ import Glibc
         #expect(try t.psql("SELECT count(*) FROM hoso_objects") == "1")
     }
 
+    /// A sync batch commits hundreds of objects at once, in a few statements: each answer is still the object's own
+    /// (new, already there, staged twice), chunked objects come back whole, a damaged copy already there is
+    /// replaced, and more chunks than one INSERT carries split without losing any.
+    @Test func aBatchOfObjectsCommitsInOneGoWithEachAnswerItsOwn() throws {
+        let t = try StoreUnderTest(.postgres)
+        let store = t.store as! PostgresObjectStore
+        let (there, _) = try store.put(Array("already here".utf8), kind: .record)
+        let (damaged, _) = try store.put(Array("damaged here".utf8), kind: .record)
+        try t.psql("UPDATE hoso_object_chunks SET bytes = '\\x00' WHERE id = '\\x\(damaged.id.hex)'")
+        var bodies = (0..<300).map { Array("record \($0)".utf8) }
+        // Three objects of several chunks each, together more than one INSERT's share.
+        bodies += (0..<3).map { noise(3 * (1 << 20) + 11, seed: UInt64(20 + $0)) }
+        var staged = try bodies.map { try store.stage(bytes: $0, kind: .blob) }
+        staged.append(try store.stage(bytes: Array("already here".utf8), kind: .record))
+        staged.append(try store.stage(bytes: Array("damaged here".utf8), kind: .record))
+        staged.append(try store.stage(bytes: bodies[7], kind: .blob))
+        let answers = try store.commit(staged)
+        #expect(answers.count == staged.count)
+        #expect(answers.prefix(bodies.count).allSatisfy { $0 })
+        #expect(answers.suffix(3) == [false, true, false])
+        for (body, s) in zip(bodies, staged) { #expect(try store.read(s.object.id, limit: 64 << 20) == body) }
+        #expect(try store.read(there.id) == Array("already here".utf8))
+        #expect(try store.read(damaged.id) == Array("damaged here".utf8))
+        #expect(try t.psql("SELECT count(*) FROM hoso_objects") == "\(bodies.count + 2)")
+        #expect(try store.fsck().isClean)
+    }
     @Test func urlsParseForTCPAndUnixSocketsAndBadOnesAreRefused() throws {
         let tcp = try PostgresURL("postgres://hub:s%40cret@127.0.0.1:6543/hoso")
         #expect(tcp.user == "hub" && tcp.password == "s@cret" && tcp.host == "127.0.0.1" && tcp.port == 6543 && tcp.database == "hoso")
@@ -216,5 +242,49 @@ import Glibc
         let appURL = "postgres://\(db)_app@127.0.0.1:\(pg.primaryPort)/\(db)"
         let status = try runProgram(hosoBinary, ["hub", "status", "--database", appURL], environment: env, timeout: 300)
         #expect(status.status == 0 && status.out.contains("Primary") && status.out.contains("Schema: up to date"), "\(status)")
+    }
+}
+
+/// `pipeline` sends statements while the server runs earlier ones: every statement made is run, in order, and a
+/// failure in the middle is reported after all have finished, rolling back the transaction around them.
+@Suite struct PostgresPipelineTests {
+    @Test func pipelinedStatementsRunInOrderAndAFailureIsThrownAndRolledBack() throws {
+        let t = try StoreUnderTest(.postgres)
+        let client = (t.store as! PostgresObjectStore).client
+        try client.query("CREATE TABLE pipelined (n int PRIMARY KEY)")
+        var n = 0
+        try client.transaction { c in
+            try c.pipeline {
+                n += 1
+                return n <= 50 ? "INSERT INTO pipelined (n) SELECT coalesce(max(n), 0) + 1 FROM pipelined" : nil
+            }
+        }
+        #expect(try t.psql("SELECT count(*), min(n), max(n) FROM pipelined") == "50|1|50")
+        // The third statement fails (the key is taken); the fourth still ran, inside the failed transaction.
+        n = 0
+        #expect(throws: HosoError.self) {
+            try client.transaction { c in
+                try c.pipeline {
+                    n += 1
+                    return n <= 4
+                        ? (n == 3 ? "INSERT INTO pipelined (n) VALUES (1)" : "INSERT INTO pipelined (n) VALUES (\(100 + n))") : nil
+                }
+            }
+        }
+        #expect(n == 5)
+        #expect(try t.psql("SELECT count(*) FROM pipelined") == "50")
+        // A statement that cannot be made stops the pipeline; what was sent is waited for, and the error is the maker's.
+        struct Unmade: Error {}
+        #expect(throws: Unmade.self) {
+            try client.transaction { c in
+                var k = 0
+                try c.pipeline {
+                    k += 1
+                    if k == 2 { throw Unmade() }
+                    return "INSERT INTO pipelined (n) VALUES (200)"
+                }
+            }
+        }
+        #expect(try t.psql("SELECT count(*) FROM pipelined") == "50")
     }
 }
