@@ -51,7 +51,9 @@ public final class BlockingPostgresClient: Sendable {
         let conn = try checkOut()
         let result: T
         do {
-            result = try body(BlockingPostgresConnection(connection: conn, logger: logger, location: url.description))
+            result = try body(
+                BlockingPostgresConnection(
+                    connection: conn, logger: logger, location: url.description, answerTimeout: .seconds(Int64(url.queryTimeout))))
         } catch {
             if conn.isClosed || (error as? HosoError)?.code == .postgresUnreachable { connector.noteLost() }
             checkIn(conn, healthy: false)
@@ -142,25 +144,23 @@ public struct BlockingPostgresConnection: Sendable {
     public let connection: PostgresConnection
     let logger: Logger
     let location: String
+    /// How long one statement's answer may take (the URL's `query_timeout`): past it the connection is closed, so
+    /// a server that stopped answering fails the request (`POSTGRES_UNREACHABLE`) and the next one reconnects.
+    let answerTimeout: TimeAmount
 
-    /// All the rows of one statement.
     @discardableResult
     public func query(_ query: PostgresQuery) throws -> [PostgresRow] {
-        do {
-            return try connection.queryUnlessClosed(query, logger: logger).wait().rows
-        } catch {
-            throw HosoError.postgres(error, location: location)
-        }
+        try answer(connection.queryUnlessClosed(query, logger: logger)).rows
     }
 
-    /// A statement whose rows do not matter; returns how many rows it changed, when the server says.
     @discardableResult
     public func execute(_ query: PostgresQuery) throws -> Int? {
-        do {
-            return try connection.queryUnlessClosed(query, logger: logger).wait().metadata.rows
-        } catch {
-            throw HosoError.postgres(error, location: location)
-        }
+        try answer(connection.queryUnlessClosed(query, logger: logger)).metadata.rows
+    }
+
+    /// Waits for a statement's answer, at most `answerTimeout`.
+    func answer(_ sent: EventLoopFuture<PostgresQueryResult>) throws -> PostgresQueryResult {
+        try connection.answer(sent, within: answerTimeout, location: location)
     }
 }
 
@@ -175,13 +175,33 @@ extension BlockingPostgresConnection {
             while let q = try next() { sent.append(connection.queryUnlessClosed(q, logger: logger)) }
         } catch { failure = error }
         for f in sent {
-            do { _ = try f.wait() } catch { if failure == nil { failure = HosoError.postgres(error, location: location) } }
+            do { _ = try answer(f) } catch { if failure == nil { failure = error } }
         }
         if let failure { throw failure }
     }
 }
 
 extension PostgresConnection {
+    /// The answer of a statement sent on this connection, waited for at most `limit`: past it the connection is
+    /// closed (which fails the statement) and the error says no answer came. Whether a COMMIT without an answer
+    /// took effect is unknown, as with any connection lost.
+    func answer(_ sent: EventLoopFuture<PostgresQueryResult>, within limit: TimeAmount, location: String) throws -> PostgresQueryResult {
+        let expired = Atomic<Bool>(false)
+        let timer = eventLoop.scheduleTask(in: limit) {
+            expired.store(true, ordering: .sequentiallyConsistent)
+            self.close().whenComplete { _ in }
+        }
+        defer { timer.cancel() }
+        do {
+            return try sent.wait()
+        } catch {
+            guard expired.load(ordering: .sequentiallyConsistent) else { throw HosoError.postgres(error, location: location) }
+            throw HosoError(
+                .postgresUnreachable, HosoError.unreachableText, location: location,
+                cause: "no answer in \(limit.nanoseconds / 1_000_000_000) s (query_timeout); the connection was closed")
+        }
+    }
+
     /// `query`, refused at once when the connection is closed. postgres-nio writes a query to its channel with no
     /// promise for the write: on a channel already closed (the server went away while the connection sat idle, as
     /// when the primary is killed) the write fails unseen and the query's future never completes, so a caller

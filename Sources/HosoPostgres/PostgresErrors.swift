@@ -89,7 +89,7 @@ extension HosoError {
         }
     }
 
-    private static let unreachableText = LocalizedText(
+    static let unreachableText = LocalizedText(
         vi: "Không kết nối được tới PostgreSQL (máy chủ không trả lời hoặc đã ngắt kết nối)",
         en: "Cannot reach PostgreSQL (the server does not answer or closed the connection)")
     private static let authText = LocalizedText(

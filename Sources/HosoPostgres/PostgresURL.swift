@@ -8,7 +8,10 @@ import PostgresNIO
 /// Several hosts, tried in order, for a primary and its standby: `postgres://user@db1:5432,db2:5432/hoso?target_session_attrs=read-write`
 /// (or `?host=db1,db2&port=5432`); `target_session_attrs` says which server fits (libpq's values: `any`, the
 /// default, `read-write`, `read-only`, `primary`, `standby`, `prefer-standby`), `connect_timeout` how many seconds
-/// one host may take to connect (default 10).
+/// one host may take to connect (default 10), and `query_timeout` (hoso's own, unknown to libpq and psql) how many
+/// seconds a statement's answer may take (default 300) before the connection is given up as lost: a server that
+/// hangs (a frozen machine, a stalled disk, a network that drops packets) fails the request instead of holding it
+/// for ever.
 /// TLS over TCP as libpq's `sslmode` says: `disable` (the default: a socket, loopback or a private link),
 /// `require` (encrypted; the certificate is checked against `sslrootcert` only when one is given), `verify-ca` (the
 /// chain up to `sslrootcert`, or the system's CAs) and `verify-full` (that, and the host name or address in the
@@ -70,6 +73,9 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
     /// Seconds one host may take to connect (TCP and the start of the session) before the next one is tried.
     public var connectTimeout: Int = Self.defaultConnectTimeout
     public static let defaultConnectTimeout = 10
+    /// Seconds a statement's answer may take before the connection is closed and the request fails as unreachable.
+    public var queryTimeout: Int = Self.defaultQueryTimeout
+    public static let defaultQueryTimeout = 300
 
     /// The first host's name or address; nil when it is a socket directory.
     public var host: String? {
@@ -106,6 +112,7 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
         if sslMode != .disable { params.append("sslmode=\(sslMode.rawValue)") }
         if targetSessionAttrs != .any { params.append("target_session_attrs=\(targetSessionAttrs.rawValue)") }
         if connectTimeout != Self.defaultConnectTimeout { params.append("connect_timeout=\(connectTimeout)") }
+        if queryTimeout != Self.defaultQueryTimeout { params.append("query_timeout=\(queryTimeout)") }
         if hosts.count == 1 {
             // One host: written as it always was.
             if let socketDirectory {
@@ -207,6 +214,7 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
         var sslRootCert: String? = nil
         var target = TargetSessionAttrs.any
         var timeout = Self.defaultConnectTimeout
+        var queryTimeout = Self.defaultQueryTimeout
         var queryPorts: [Int]? = nil
         for pair in query.split(separator: "&") {
             let kv = pair.split(separator: "=", maxSplits: 1)
@@ -236,9 +244,16 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
                     throw invalid("bad connect_timeout '\(value)' (seconds, 1 to 3600)")
                 }
                 timeout = t
+            case "query_timeout":
+                // As connect_timeout: a bound is required (a migration's index build may need a larger one).
+                guard let t = Int(value), (1...86_400).contains(t) else {
+                    throw invalid("bad query_timeout '\(value)' (seconds, 1 to 86400)")
+                }
+                queryTimeout = t
             default:
                 throw invalid(
-                    "unsupported parameter '\(kv[0])' (host, port, user, sslmode, sslrootcert, target_session_attrs, connect_timeout)")
+                    "unsupported parameter '\(kv[0])' (host, port, user, sslmode, sslrootcert, target_session_attrs, connect_timeout, query_timeout)"
+                )
             }
         }
         // Ports: one per host, or one for all (libpq's rule); the query's win over the authority's.
@@ -262,6 +277,7 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
         self.sslRootCert = sslRootCert
         self.targetSessionAttrs = target
         self.connectTimeout = timeout
+        self.queryTimeout = queryTimeout
         self.hosts = zip(names, resolved).map { name, port in
             name.hasPrefix("/")
                 ? Host(socketDirectory: name, port: port) : Host(host: name.isEmpty ? "localhost" : name, port: port)

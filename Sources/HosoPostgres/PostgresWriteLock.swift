@@ -67,18 +67,24 @@ public final class PostgresWriteLock: ArchiveWriteLocking {
             c = try connector.connect()
             connection.withLock { $0 = c }
         }
+        // Bounded like any statement: a holder that hangs (or a server that does) fails this write, not all of them.
         do {
-            _ = try c!.queryUnlessClosed("SELECT pg_advisory_lock(\(Self.key))", logger: logger).wait()
+            _ = try c!.answer(
+                c!.queryUnlessClosed("SELECT pg_advisory_lock(\(Self.key))", logger: logger), within: answerTimeout,
+                location: url.description)
         } catch {
             drop(c!)
-            throw HosoError.postgres(error, location: url.description)
+            throw error
         }
         return c!
     }
 
+    private var answerTimeout: TimeAmount { .seconds(Int64(url.queryTimeout)) }
+
     /// Releases the lock; where that fails the connection is closed, which ends the session and so releases it too.
     private func release(_ c: PostgresConnection) {
-        let released = try? c.queryUnlessClosed("SELECT pg_advisory_unlock(\(Self.key))", logger: logger).wait()
+        let released = try? c.answer(
+            c.queryUnlessClosed("SELECT pg_advisory_unlock(\(Self.key))", logger: logger), within: answerTimeout, location: url.description)
         if released == nil { drop(c) }
     }
 

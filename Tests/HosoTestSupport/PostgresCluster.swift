@@ -284,6 +284,20 @@ public final class PostgresCluster: Sendable {
         try waitUntil("the killed primary stops answering") { !isReady(port: primaryPort) }
     }
 
+    /// Stops the primary's postmaster and its children with SIGSTOP, as a machine that froze or a disk that stalls:
+    /// its kernel still accepts connections, but nothing answers. `thawPrimary` lets them run on.
+    public func freezePrimary() throws { try signalPrimary(SIGSTOP) }
+
+    public func thawPrimary() throws { try signalPrimary(SIGCONT) }
+
+    private func signalPrimary(_ signal: Int32) throws {
+        let pidText = try String(contentsOfFile: primaryDataDirectory + "/postmaster.pid", encoding: .utf8)
+        guard let pid = pidText.split(separator: "\n").first.flatMap({ pid_t($0) }), pid > 1 else {
+            throw FixtureError("postmaster.pid", output: pidText)
+        }
+        for p in [pid] + Self.children(of: pid) { kill(p, signal) }
+    }
+
     /// The processes whose parent is `pid` (from /proc).
     static func children(of pid: pid_t) -> [pid_t] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
