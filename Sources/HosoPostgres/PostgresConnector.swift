@@ -128,31 +128,9 @@ public final class PostgresConnector: Sendable {
         let configuration = try url.configuration(host: i)
         let location = url.hosts.count == 1 ? url.description : url.hosts[i].description
         do {
-            let loop = group.next()
-            let connecting = PostgresConnection.connect(
-                on: loop, configuration: configuration, id: nextID.add(1, ordering: .relaxed).oldValue, logger: logger)
-            // The connect timeout bounds the TCP connection only; a server that accepts and then never answers (a
-            // stopped postmaster, whose kernel still completes the handshake) would hold the start of the session
-            // for ever. The whole of it gets the same bound; a connection that comes later is closed.
-            let done = loop.makePromise(of: PostgresConnection.self)
-            // Whichever comes first settles `done`; the other finds it settled.
-            let settled = FirstOnce()
-            let first = { settled.first() }
-            let timer = loop.scheduleTask(in: .seconds(Int64(url.connectTimeout))) {
-                guard first() else { return }
-                done.fail(ConnectTimedOut())
-                connecting.whenSuccess { $0.close().whenComplete { _ in } }
-            }
-            connecting.whenComplete { result in
-                guard first() else { return }
-                timer.cancel()
-                done.completeWith(result)
-            }
-            return try done.futureResult.wait()
-        } catch is ConnectTimedOut {
-            throw HosoError(
-                .postgresUnreachable, HosoError.unreachableText, location: location,
-                cause: "no answer in \(url.connectTimeout) s (connect_timeout)")
+            return try PostgresConnection.connect(
+                on: group.next(), configuration: configuration, id: nextID.add(1, ordering: .relaxed).oldValue, logger: logger
+            ).wait()
         } catch {
             if let tls = BlockingPostgresClient.tlsFailure(error, url: url, location: location) { throw tls }
             var e = HosoError.postgres(error, location: location)
@@ -173,20 +151,5 @@ public final class PostgresConnector: Sendable {
         guard let row = rows.first else { throw ConnectionClosed() }
         let (recovery, readOnly) = try row.decode((Bool, Bool).self)
         return (recovery, readOnly)
-    }
-}
-
-/// The start of a session took longer than `connect_timeout`.
-struct ConnectTimedOut: Error {}
-
-/// True for the first caller of `first()` only, from any thread.
-final class FirstOnce: Sendable {
-    private let taken = Mutex(false)
-
-    func first() -> Bool {
-        taken.withLock { t in
-            defer { t = true }
-            return !t
-        }
     }
 }

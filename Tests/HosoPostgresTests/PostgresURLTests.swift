@@ -27,6 +27,10 @@ import Glibc
         #expect(try mixed.configuration(host: 2).unixSocketPath == "/tmp/pg/.s.PGSQL.5433")
         #expect(try mixed.configuration().options.connectTimeout == .seconds(3))
         #expect(try PostgresURL("postgres://h/db").configuration().options.connectTimeout == .seconds(10))
+        #expect(try PostgresURL("postgres://h/db").queryTimeout == 300)
+        let patient = try PostgresURL("postgres://h/db?query_timeout=3600&connect_timeout=5")
+        #expect(patient.queryTimeout == 3600 && patient.connectTimeout == 5)
+        #expect(try PostgresURL(patient.description) == patient)
         // libpq's query form: a list of hosts, one port for all or one each.
         let query = try PostgresURL("postgres:///hoso?host=a,b&port=7000&target_session_attrs=prefer-standby")
         #expect(query.hosts.map(\.description) == ["a:7000", "b:7000"] && query.targetSessionAttrs == .preferStandby)
@@ -46,7 +50,8 @@ import Glibc
             ("postgres:///hoso?host=a,b,c&port=1,2", "3 hosts"),
             ("postgres://a,b/db?target_session_attrs=primary-first", "target_session_attrs"),
             ("postgres://a,b/db?target_session_attrs=", "bad query parameter"), ("postgres://a/db?connect_timeout=0", "connect_timeout"),
-            ("postgres://a/db?connect_timeout=ten", "connect_timeout"),
+            ("postgres://a/db?connect_timeout=ten", "connect_timeout"), ("postgres://a/db?query_timeout=0", "query_timeout"),
+            ("postgres://a/db?query_timeout=86401", "query_timeout"), ("postgres://a/db?query_timeout=", "bad query parameter"),
             ("postgres://a,b/db?load_balance_hosts=random", "unsupported parameter"),
         ] {
             let e = #expect(throws: HosoError.self, "\(bad)") { try PostgresURL(bad) }
