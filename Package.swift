@@ -132,7 +132,7 @@ let package = Package(
         ]),
         // The web application: server-rendered screens, the JSON API, sign-in, roles and CSRF.
         .target(name: "HosoServer", dependencies: [
-            "HosoKit", "HosoAccounts", "HosoPrimitives", "CHosoSys",
+            "HosoKit", "HosoAccounts", "HosoPrimitives", "HosoTransport", "CHosoSys",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),  // NIOThreadPool: the requests' blocking work
@@ -206,7 +206,8 @@ let package = Package(
         .testTarget(name: "HosoSyncTests", dependencies: ["HosoSync", "HosoStore", "HosoSigning", "HosoTestSupport"]),
         .testTarget(name: "HosoCLITests", dependencies: ["HosoKit", "HosoTransport", "HosoTestSupport"]),
         .testTarget(name: "HosoServerTests", dependencies: [
-            "HosoServer", "HosoAccounts", "HosoKit", "HosoSigning", "HosoRecords", "HosoCopies", "HosoStore", "HosoTestSupport",
+            "HosoServer", "HosoAccounts", "HosoKit", "HosoSigning", "HosoRecords", "HosoCopies", "HosoStore", "HosoTransport",
+            "HosoTestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -83,7 +83,41 @@ public final class ServerStore: ServerStoring {
         m.registerMigration("0005-user-must-change-password") { db in
             try db.alter(table: "user") { t in t.add(column: "mustChangePassword", .boolean).notNull().defaults(to: false) }
         }
+        // Secrets every server of the store shares (the public form's proof-of-work key), and one-time tokens spent.
+        m.registerMigration("0006-shared-secrets-spent-tokens") { db in
+            try db.create(table: "sharedSecret") { t in
+                t.primaryKey("name", .text)
+                t.column("value", .blob).notNull()
+            }
+            try db.create(table: "spentToken") { t in
+                t.primaryKey("token", .text)
+                t.column("expires", .double).notNull().indexed()
+            }
+        }
         try wrap { try m.migrate(db) }
+    }
+
+    // MARK: - Shared secrets and one-time tokens
+
+    public func sharedSecret(_ name: String) throws -> [UInt8] {
+        let fresh = try SecureRandom.bytes(32)
+        return try wrap {
+            try db.write { db in
+                try db.execute(sql: "INSERT OR IGNORE INTO sharedSecret (name, value) VALUES (?, ?)", arguments: [name, Data(fresh)])
+                let value = try Data.fetchOne(db, sql: "SELECT value FROM sharedSecret WHERE name = ?", arguments: [name])
+                return value.map { Array($0) } ?? fresh
+            }
+        }
+    }
+
+    public func spend(_ token: String, expires: Double, now: Double) throws -> Bool {
+        try wrap {
+            try db.write { db in
+                try db.execute(sql: "DELETE FROM spentToken WHERE expires < ?", arguments: [now])
+                try db.execute(sql: "INSERT OR IGNORE INTO spentToken (token, expires) VALUES (?, ?)", arguments: [token, expires])
+                return db.changesCount == 1
+            }
+        }
     }
 
     // MARK: - Failed sign-ins

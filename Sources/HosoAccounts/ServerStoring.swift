@@ -45,6 +45,13 @@ public protocol ServerStoring: AnyObject, Sendable {
     func recordLoginFailure(keys: [String], at: Double, forgetBefore: Double) throws
     func clearLoginFailures(keys: [String]) throws
 
+    /// The secret named `name` (32 random bytes), the same for every server of this store: made by the first that
+    /// asks, read by the others.
+    func sharedSecret(_ name: String) throws -> [UInt8]
+    /// Records `token` as spent until `expires` (seconds since 1970), forgetting those expired before `now`; false
+    /// when it was spent already, here or on another server of the store.
+    func spend(_ token: String, expires: Double, now: Double) throws -> Bool
+
     // MARK: The access log
     /// Appends entries in order, in one transaction, after the chain's last entry. Returns the last entry's number
     /// and hash (what the archive's transparency log anchors).

@@ -17,19 +17,26 @@ extension HosoError.Code {
 /// challenge, HMAC-signed with a key of this process, naming its difficulty and when it expires; the page's script
 /// finds a nonce such that SHA-256(challenge ":" nonce) starts with that many zero bits; the server checks the MAC,
 /// the time, the difficulty it asks for now, the hash, and that the challenge was not used before.
+/// Several application servers of one hub give the same `key` and a shared `spend` (the server database's), so a
+/// challenge issued by one is accepted by another, once.
 public final class ProofOfWork: Sendable {
     public let bits: Int
     public let lifetime: TimeInterval
     private let key: [UInt8]
-    /// Challenges already used, until they expire (then the time check refuses them anyway).
+    /// Records a challenge's random part as used until it expires (seconds since 1970), given the time now; false
+    /// when it was used already. Nil: kept in this process.
+    public typealias Spend = @Sendable (_ token: String, _ expires: TimeInterval, _ now: TimeInterval) throws -> Bool
+    private let spend: Spend?
+    /// Challenges already used in this process (no `spend`), until they expire (then the time check refuses them).
     private let used = Mutex<[String: TimeInterval]>([:])
     static let maxUsed = 100_000
 
     /// `bits`: leading zero bits asked for (16 takes a phone about a second in plain JavaScript).
-    public init(bits: Int, lifetime: TimeInterval = 30 * 60, key: [UInt8]? = nil) throws {
+    public init(bits: Int, lifetime: TimeInterval = 30 * 60, key: [UInt8]? = nil, spend: Spend? = nil) throws {
         self.bits = max(0, min(bits, 32))
         self.lifetime = lifetime
         self.key = try key ?? SecureRandom.bytes(32)
+        self.spend = spend
     }
 
     /// A new challenge: "v1.<random>.<expiry, unix seconds>.<bits>.<HMAC>", all URL- and form-safe.
@@ -57,11 +64,16 @@ public final class ProofOfWork: Sendable {
         guard TimeInterval(expires) >= t else { throw fail("expired") }
         guard asked >= bits else { throw fail("too easy") }
         guard Self.leadingZeroBits(SHA256.hash(Array((challenge + ":" + nonce).utf8))) >= asked else { throw fail("wrong nonce") }
-        let fresh = used.withLock { m -> Bool in
-            if m.count >= Self.maxUsed { m = m.filter { $0.value >= t } }
-            guard m[parts[1]] == nil else { return false }
-            m[parts[1]] = TimeInterval(expires)
-            return true
+        let fresh: Bool
+        if let spend {
+            fresh = try spend(parts[1], TimeInterval(expires), t)
+        } else {
+            fresh = used.withLock { m -> Bool in
+                if m.count >= Self.maxUsed { m = m.filter { $0.value >= t } }
+                guard m[parts[1]] == nil else { return false }
+                m[parts[1]] = TimeInterval(expires)
+                return true
+            }
         }
         guard fresh else { throw fail("replayed") }
     }

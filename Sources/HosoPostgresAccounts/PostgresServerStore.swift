@@ -50,7 +50,7 @@ public final class PostgresServerStore: ServerStoring {
     /// Append-only tables: the application role needs SELECT and INSERT there, never UPDATE or DELETE.
     public static let historyTables = ["hoso_audit"]
     /// Tables the application changes and clears (UPDATE and DELETE allowed).
-    public static let workingTables = ["hoso_users", "hoso_sessions", "hoso_login_failures"]
+    public static let workingTables = ["hoso_users", "hoso_sessions", "hoso_login_failures", "hoso_shared_secrets", "hoso_spent_tokens"]
 
     /// The accounts' share of the hub's schema (`hoso hub init` grants by class).
     public static let hubPart = HubSchema.Part(
@@ -106,7 +106,16 @@ public final class PostgresServerStore: ServerStoring {
                     hash text COLLATE "C" NOT NULL)
                 """,
                 "CREATE INDEX hoso_audit_actor ON hoso_audit (actor, seq)",
-            ])
+            ]),
+        // Secrets every application server shares (the public form's proof-of-work key: a challenge one server
+        // issued is checked by another), and one-time tokens spent on any of them.
+        PostgresMigration(
+            "accounts-2",
+            [
+                "CREATE TABLE hoso_shared_secrets (name text COLLATE \"C\" PRIMARY KEY, value bytea NOT NULL)",
+                "CREATE TABLE hoso_spent_tokens (token text COLLATE \"C\" PRIMARY KEY, expires double precision NOT NULL)",
+                "CREATE INDEX hoso_spent_tokens_expires ON hoso_spent_tokens (expires)",
+            ]),
     ]
 
     // MARK: - Plumbing
@@ -325,6 +334,28 @@ public final class PostgresServerStore: ServerStoring {
 
     public func clearLoginFailures(keys: [String]) throws {
         try read { c in try c.execute("DELETE FROM hoso_login_failures WHERE key = ANY(\(keys)::text[])") }
+    }
+
+    // MARK: - Shared secrets and one-time tokens
+
+    public func sharedSecret(_ name: String) throws -> [UInt8] {
+        let fresh = ByteBuffer(bytes: try SecureRandom.bytes(32))
+        return try read { c in
+            // Two servers starting at once: one INSERT wins, both read the winner's.
+            try c.execute("INSERT INTO hoso_shared_secrets (name, value) VALUES (\(name), \(fresh)) ON CONFLICT (name) DO NOTHING")
+            guard let row = try c.query("SELECT value FROM hoso_shared_secrets WHERE name = \(name)").first else {
+                throw HosoError(.ioError, .both("Thiếu khoá dùng chung", "A shared key is missing"), location: name)
+            }
+            return Array(try row.decode(ByteBuffer.self).readableBytesView)
+        }
+    }
+
+    public func spend(_ token: String, expires: Double, now: Double) throws -> Bool {
+        try transaction { c in
+            try c.execute("DELETE FROM hoso_spent_tokens WHERE expires < \(now)")
+            return try c.execute(
+                "INSERT INTO hoso_spent_tokens (token, expires) VALUES (\(token), \(expires)) ON CONFLICT (token) DO NOTHING") == 1
+        }
     }
 
     // MARK: - The access log

@@ -26,7 +26,12 @@ enum OnlineRequestRoutes {
 
     static func add(to router: some RouterMethods<HosoContext>, state: ServerState) throws {
         let limits = state.config.online
-        let pow = try ProofOfWork(bits: limits.powBits)
+        // The key and the spent challenges in the server database: on a hub, every application server checks the
+        // challenges of the others (a load balancer need not keep a citizen on one).
+        let store = state.store
+        let pow = try ProofOfWork(
+            bits: limits.powBits, key: try store.sharedSecret("online-proof-of-work"),
+            spend: { token, expires, now in try store.spend("pow:" + token, expires: expires, now: now) })
         let tries = AttemptLimiter(limit: limits.wrongTries)
         var filingLimits = state.config.publicChecks
         filingLimits.perMinute = limits.filingsPerHour / 60
@@ -49,7 +54,8 @@ enum OnlineRequestRoutes {
                     status: .badRequest)
             }
             do {
-                try pow.redeem(submitted["pow-challenge"] ?? "", nonce: submitted["pow-nonce"] ?? "", now: state.now)
+                let (challenge, nonce, now) = (submitted["pow-challenge"] ?? "", submitted["pow-nonce"] ?? "", state.now)
+                try await state.blocking { try pow.redeem(challenge, nonce: nonce, now: now) }
             } catch let e as HosoError {
                 return try again([e])
             }

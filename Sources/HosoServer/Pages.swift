@@ -1,6 +1,7 @@
 import Foundation
 import HosoAccounts
 import HosoKit
+import HosoTransport
 import Hummingbird
 
 /// The page frame and the pages every role shares (sign-in, errors, home).
@@ -252,7 +253,7 @@ enum AuthRoutes {
 
     /// Checks the throttle, the password, and records the attempt in the audit log.
     static func login(state: ServerState, name: String, password: String, remote: String) async throws -> LoginResult {
-        let keys = ["user:" + name, "ip:" + remote]
+        let keys = ["user:" + name, "ip:" + ClientAddress.limitKey(remote)]
         let now = state.now
         let throttle = state.throttle
         if let wait = try await state.blocking({ try throttle.retryAfter(keys, now: now) }) {

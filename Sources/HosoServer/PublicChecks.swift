@@ -1,5 +1,6 @@
 import Foundation
 import HosoKit
+import HosoTransport
 import Hummingbird
 import Synchronization
 
@@ -187,7 +188,7 @@ public final class PublicCheckGate: Sendable {
     }
 }
 
-/// A token bucket per client address: `burst` requests at once, then `perMinute`.
+/// A token bucket per client address (an IPv6 one by its /64, `limitKey`): `burst` requests at once, then `perMinute`.
 final class RateLimiter: Sendable {
     let burst: Double
     let perSecond: Double
@@ -204,6 +205,7 @@ final class RateLimiter: Sendable {
 
     /// Nil when the address may go on, else the seconds until it may.
     func take(_ address: String) -> Int? {
+        let address = ClientAddress.limitKey(address)
         let now = clock()
         return buckets.withLock { m -> Int? in
             if m.count >= Self.maxAddresses {

@@ -183,7 +183,8 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private func start(_ context: ChannelHandlerContext) {
         guard !started else { return }
         started = true
-        let a = context.channel.remoteAddress?.ipAddress ?? "unknown"
+        // An IPv6 client by its /64: a fresh address for each connection would pass the limit otherwise.
+        let a = ClientAddress.limitKey(context.channel.remoteAddress?.ipAddress ?? "unknown")
         guard counter.enter(a, limit: limits.maxConnectionsPerAddress) else {
             refused = true
             context.close(promise: nil)

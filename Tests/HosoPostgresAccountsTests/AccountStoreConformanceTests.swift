@@ -167,6 +167,20 @@ func code(_ body: () throws -> Void) -> HosoError.Code? {
         }
     }
 
+    @Test(arguments: Backend.allCases) func sharedSecretsAreMadeOnceAndTokensSpentOnce(_ backend: Backend) throws {
+        try withStore(backend) { s in
+            let key = try s.sharedSecret("online-proof-of-work")
+            #expect(key.count == 32)
+            #expect(try s.sharedSecret("online-proof-of-work") == key)
+            #expect(try s.sharedSecret("another") != key)
+            #expect(try s.spend("pow:a", expires: 100, now: 50))
+            #expect(try !s.spend("pow:a", expires: 100, now: 60))
+            #expect(try s.spend("pow:b", expires: 100, now: 60))
+            // Once expired, a token is forgotten (the challenge's own time check refuses it by then).
+            #expect(try s.spend("pow:a", expires: 200, now: 101))
+        }
+    }
+
     @Test(arguments: Backend.allCases) func theAccessLogIsOneChainAndIsSearched(_ backend: Backend) throws {
         try withStore(backend) { s in
             #expect(try s.append([]) == nil)

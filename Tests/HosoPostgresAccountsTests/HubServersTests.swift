@@ -8,6 +8,7 @@ import HosoServer
 import HosoTestSupport
 import Hummingbird
 import HummingbirdTesting
+import Synchronization
 import Testing
 
 /// Two application servers of the hub, each with its own router, on one PostgreSQL database of accounts
@@ -79,5 +80,42 @@ import Testing
         let log = try stores[1].auditLog()
         #expect(log.map(\.action).reversed() == ["login", "read", "logout"])
         #expect(try stores[0].checkAuditChain() == .init(entries: 3, intact: true, firstBroken: nil))
+    }
+
+    /// The citizens' online form behind a load balancer: the challenge one server put in the page is checked by the
+    /// other (one key for the hub, in its database), and only once across both (the spent challenges there too).
+    /// Before, each server had a key of its own and refused the other's challenges as forged.
+    @Test func theOnlineFormsChallengeFromOneServerIsAcceptedOnceByTheOther() async throws {
+        let url = try PostgresCluster.shared().createDatabase()
+        let now = wholeSecondsNow()
+        let stores = try (0..<2).map { _ in try PostgresServerStore(url: url, clock: .fixed(now), cost: cheap) }
+        defer { for s in stores { s.close() } }
+        let dirs = (0..<2).map { _ in TempDirectory() }
+        let routers = try (0..<2).map { i in
+            _ = try Archive.create(at: dirs[i].path + "/a", clock: .fixed(now))
+            var config = ServerConfig(archivePath: dirs[i].path + "/a", clock: .fixed(now), passwordCost: cheap)
+            config.accounts = stores[i]
+            config.online.powBits = 4
+            return try HosoServer.router(config: config)
+        }
+        let refused = "Không kiểm tra được phép tính chống gửi tự động"
+        let seen = Mutex("")
+        try await Application(router: routers[0]).test(.router) { a in
+            let (status, page) = try await Jar().send(a, .get, "/online")
+            #expect(status == .ok)
+            let r = try #require(page.range(of: #"name="pow-challenge" value=""#))
+            seen.withLock { $0 = String(page[r.upperBound...].prefix { $0 != "\"" }) }
+        }
+        let challenge = seen.withLock { $0 }
+        let form = [("kind", "copy"), ("pow-challenge", challenge), ("pow-nonce", ProofOfWork.solve(challenge, bits: 4))]
+        try await Application(router: routers[1]).test(.router) { b in
+            // Past the challenge: what is refused now is the form's empty fields, not the proof of work.
+            let (_, page) = try await Jar().send(b, .post, "/online", form: form)
+            #expect(!page.contains(refused), "\(page.prefix(400))")
+        }
+        try await Application(router: routers[0]).test(.router) { a in
+            let (status, page) = try await Jar().send(a, .post, "/online", form: form)
+            #expect(status == .badRequest && page.contains(refused))
+        }
     }
 }

@@ -114,7 +114,7 @@ func twoServers(time: TestTime = TestTime(), _ body: (PostgresServerStore, Postg
                 + PostgresServerStore.historyTables.map { "GRANT SELECT, INSERT ON \($0) TO \(role)" }
                 + PostgresServerStore.workingTables.map { "GRANT SELECT, INSERT, UPDATE, DELETE ON \($0) TO \(role)" }
             for sql in grants { _ = try cluster.psql(sql, database: db) }
-            #expect(Set(PostgresServerStore.historyTables + PostgresServerStore.workingTables).count == 4)
+            #expect(Set(PostgresServerStore.historyTables + PostgresServerStore.workingTables).count == 6)
 
             let app = try PostgresServerStore(
                 url: url.replacingOccurrences(of: "postgres://postgres@", with: "postgres://\(role)@"), clock: owner.clock, cost: cheap,
@@ -123,6 +123,7 @@ func twoServers(time: TestTime = TestTime(), _ body: (PostgresServerStore, Postg
             let u = try app.addUser(name: "co.ha", displayName: "", role: .clerk, password: goodPassword)
             let (token, _) = try app.startSession(for: u)
             try app.recordLoginFailure(keys: ["user:co.ha"], at: 1, forgetBefore: 0)
+            #expect(try app.sharedSecret("online-proof-of-work").count == 32 && app.spend("pow:x", expires: 2, now: 1))
             try app.append([.init(at: "2026-03-05T17:00:00Z", actor: "co.ha", action: "read", target: "t", detail: "")])
             try app.audit(actor: "co.ha", action: "read", target: "t2")
             #expect(try app.checkAuditChain().intact && app.searchAudit(.init()).total == 2)

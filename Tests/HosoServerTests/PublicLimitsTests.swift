@@ -4,6 +4,7 @@ import HosoCopies
 import HosoCore
 import HosoKit
 import HosoTestSupport
+import HosoTransport
 import Synchronization
 import Testing
 
@@ -193,6 +194,36 @@ import Testing
             clock.advance(10)
             #expect(try await pub.get("/verify").status == .ok)
             #expect(try await pub.get("/verify").status == .tooManyRequests)
+        }
+    }
+
+    /// A client with a /64 (what one IPv6 subscriber or host is given) is one client: a fresh address of it for each
+    /// request does not get past the limit, while another /64 is someone else. An IPv4 address written as IPv6 counts
+    /// as the IPv4 address; the login throttle's address key follows the same rule.
+    @Test func anIPv6ClientIsCountedByItsSlash64() async throws {
+        #expect(ClientAddress.limitKey("203.0.113.7") == "203.0.113.7")
+        #expect(ClientAddress.limitKey("2001:db8:1:2:aaaa::1") == "2001:db8:1:2::/64")
+        #expect(ClientAddress.limitKey("2001:DB8:1:2:ffff:ffff:ffff:ffff") == "2001:db8:1:2::/64")
+        #expect(ClientAddress.limitKey("2001:db8:1:3::1") == "2001:db8:1:3::/64")
+        #expect(ClientAddress.limitKey("::ffff:203.0.113.7") == "203.0.113.7")
+        #expect(ClientAddress.limitKey("fe80::1%eth0") == "fe80:0:0:0::/64")
+        #expect(ClientAddress.limitKey("unknown") == "unknown")
+        var fx = try Fixture()
+        let clock = ManualClock()
+        fx.config.publicChecks.burst = 2
+        fx.config.publicChecks.perMinute = 6
+        fx.config.publicChecks.rateClock = { clock.now }
+        fx.config.trustedProxies = ["local", "127.0.0.1"]
+        try await fx.serve(.router) { client in
+            let pub = Browser(client)
+            let tries: [(String, HTTPResponse.Status)] = [
+                ("2001:db8:1:2::1", .ok), ("2001:db8:1:2::2", .ok), ("2001:db8:1:2:dead:beef:0:3", .tooManyRequests),
+                ("2001:db8:1:3::1", .ok), ("::ffff:203.0.113.20", .ok), ("203.0.113.20", .ok), ("203.0.113.20", .tooManyRequests),
+            ]
+            for (address, expected) in tries {
+                let status = try await pub.request(.get, "/verify", headers: [.xForwardedFor: address]).status
+                #expect(status == expected, "\(address)")
+            }
         }
     }
 
