@@ -14,7 +14,7 @@ extension HosoError.Code {
 }
 
 /// A proof of work that needs no outside service (the site works offline on an office LAN): the server hands out a
-/// challenge, HMAC-signed with a key of this process, naming its difficulty and when it expires; the page's script
+/// challenge, HMAC-signed with `key`, naming its difficulty and when it expires; the page's script
 /// finds a nonce such that SHA-256(challenge ":" nonce) starts with that many zero bits; the server checks the MAC,
 /// the time, the difficulty it asks for now, the hash, and that the challenge was not used before.
 /// Several application servers of one hub give the same `key` and a shared `spend` (the server database's), so a

@@ -1,3 +1,4 @@
+import Dispatch
 import HosoCore
 import Logging
 import NIOCore
@@ -148,11 +149,13 @@ public struct BlockingPostgresConnection: Sendable {
     /// a server that stopped answering fails the request (`POSTGRES_UNREACHABLE`) and the next one reconnects.
     let answerTimeout: TimeAmount
 
+    /// All the rows of one statement.
     @discardableResult
     public func query(_ query: PostgresQuery) throws -> [PostgresRow] {
         try answer(connection.queryUnlessClosed(query, logger: logger)).rows
     }
 
+    /// A statement whose rows do not matter; returns how many rows it changed, when the server says.
     @discardableResult
     public func execute(_ query: PostgresQuery) throws -> Int? {
         try answer(connection.queryUnlessClosed(query, logger: logger)).metadata.rows
@@ -184,22 +187,18 @@ extension BlockingPostgresConnection {
 extension PostgresConnection {
     /// The answer of a statement sent on this connection, waited for at most `limit`: past it the connection is
     /// closed (which fails the statement) and the error says no answer came. Whether a COMMIT without an answer
-    /// took effect is unknown, as with any connection lost.
+    /// took effect is unknown, as with any connection lost. One callback and a semaphore, no timer on the event
+    /// loop: a statement costs what `wait()` costs.
     func answer(_ sent: EventLoopFuture<PostgresQueryResult>, within limit: TimeAmount, location: String) throws -> PostgresQueryResult {
-        let expired = Atomic<Bool>(false)
-        let timer = eventLoop.scheduleTask(in: limit) {
-            expired.store(true, ordering: .sequentiallyConsistent)
-            self.close().whenComplete { _ in }
-        }
-        defer { timer.cancel() }
-        do {
-            return try sent.wait()
-        } catch {
-            guard expired.load(ordering: .sequentiallyConsistent) else { throw HosoError.postgres(error, location: location) }
+        let answered = Answer()
+        sent.whenComplete { answered.set($0) }
+        guard answered.arrived.wait(timeout: .now() + .nanoseconds(Int(limit.nanoseconds))) == .success else {
+            close().whenComplete { _ in }
             throw HosoError(
                 .postgresUnreachable, HosoError.unreachableText, location: location,
                 cause: "no answer in \(limit.nanoseconds / 1_000_000_000) s (query_timeout); the connection was closed")
         }
+        do { return try answered.result!.get() } catch { throw HosoError.postgres(error, location: location) }
     }
 
     /// `query`, refused at once when the connection is closed. postgres-nio writes a query to its channel with no
@@ -218,4 +217,17 @@ extension PostgresConnection {
 /// A query refused because its connection had closed already.
 struct ConnectionClosed: Error, CustomStringConvertible {
     var description: String { "the connection was closed before the query was sent" }
+}
+
+/// A statement's result, handed from the event loop to the waiting thread.
+private final class Answer: Sendable {
+    let arrived = DispatchSemaphore(value: 0)
+    private let stored = Mutex<Result<PostgresQueryResult, any Error>?>(nil)
+
+    var result: Result<PostgresQueryResult, any Error>? { stored.withLock { $0 } }
+
+    func set(_ r: Result<PostgresQueryResult, any Error>) {
+        stored.withLock { $0 = r }
+        arrived.signal()
+    }
 }

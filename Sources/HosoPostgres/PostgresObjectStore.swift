@@ -128,8 +128,7 @@ public final class PostgresObjectStore: ObjectStoring {
         if ids.isEmpty { return staged.map { _ in false } }
         try c.execute(
             """
-            SELECT count(pg_advisory_xact_lock(hashtextextended(h, 0)))
-            FROM unnest(\(ids.map(\.hex))::text[]) WITH ORDINALITY AS u(h, n)
+            SELECT count(pg_advisory_xact_lock(hashtextextended(h, 0))) FROM unnest(\(ids.map(\.hex))::text[]) AS h
             """)
         let keys = ids.map { ByteBuffer(bytes: Self.digest($0)) }
         var present = Set<ObjectID>()
