@@ -193,7 +193,8 @@ final class RateLimiter: Sendable {
     let burst: Double
     let perSecond: Double
     let clock: @Sendable () -> TimeInterval
-    /// Addresses remembered at most; a full table forgets the addresses whose buckets are full again.
+    /// Addresses remembered at most; a full table forgets the addresses whose buckets are full again, then the half
+    /// whose buckets are fullest.
     static let maxAddresses = 100_000
     private let buckets = Mutex<[String: (tokens: Double, at: TimeInterval)]>([:])
 
@@ -209,8 +210,15 @@ final class RateLimiter: Sendable {
         let now = clock()
         return buckets.withLock { m -> Int? in
             if m.count >= Self.maxAddresses {
-                m = m.filter { $0.value.tokens + (now - $0.value.at) * perSecond < burst }
-                if m.count >= Self.maxAddresses { m.removeAll() }
+                let (burst, perSecond) = (burst, perSecond)
+                let level = { (b: (tokens: Double, at: TimeInterval)) in min(burst, b.tokens + max(0, now - b.at) * perSecond) }
+                m = m.filter { level($0.value) < burst }
+                if m.count >= Self.maxAddresses {
+                    // Still full: the buckets closest to full go (their clients lose little). Emptying them all would
+                    // let a client with many addresses reset every limit, its own included.
+                    let kept = m.sorted { level($0.value) < level($1.value) }.prefix(Self.maxAddresses / 2)
+                    m = Dictionary(uniqueKeysWithValues: kept.map { ($0.key, $0.value) })
+                }
             }
             let b = m[address] ?? (burst, now)
             let tokens = min(burst, b.tokens + max(0, now - b.at) * perSecond)

@@ -227,6 +227,24 @@ import Testing
         }
     }
 
+    /// A client that fills the limiter's table with addresses (a botnet, or many /64s) does not reset the limits:
+    /// the buckets closest to full are forgotten first, so an address that is held back stays held back. Before,
+    /// a full table was emptied.
+    @Test func aFullRateTableForgetsTheFullestBucketsNotTheLimitedOnes() {
+        let clock = ManualClock()
+        var limits = PublicLimits()
+        limits.burst = 2
+        limits.perMinute = 1
+        limits.rateClock = { clock.now }
+        let limiter = RateLimiter(limits: limits)
+        #expect(limiter.take("198.51.100.7") == nil)
+        #expect(limiter.take("198.51.100.7") == nil)
+        #expect(limiter.take("198.51.100.7") != nil)
+        let refused = (0..<RateLimiter.maxAddresses).filter { i in limiter.take("10.\(i >> 16 & 255).\(i >> 8 & 255).\(i & 255)") != nil }
+        #expect(refused.isEmpty)
+        #expect(limiter.take("198.51.100.7") != nil)
+    }
+
     /// A QR photo one row over the pixel cap is refused with its size named, before any pixel is decoded.
     @Test func aQRPhotoOverThePixelCapIsRefused() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: hosoBinary), "build hoso first (swift build)")
