@@ -24,19 +24,17 @@ public final class ProofOfWork: Sendable {
     public let lifetime: TimeInterval
     private let key: [UInt8]
     /// Records a challenge's random part as used until it expires (seconds since 1970), given the time now; false
-    /// when it was used already. Nil: kept in this process.
+    /// when it was used already.
     public typealias Spend = @Sendable (_ token: String, _ expires: TimeInterval, _ now: TimeInterval) throws -> Bool
-    private let spend: Spend?
-    /// Challenges already used in this process (no `spend`), until they expire (then the time check refuses them).
-    private let used = Mutex<[String: TimeInterval]>([:])
-    static let maxUsed = 100_000
+    private let spend: Spend
 
-    /// `bits`: leading zero bits asked for (16 takes a phone about a second in plain JavaScript).
+    /// `bits`: leading zero bits asked for (16 takes a phone about a second in plain JavaScript). Without `spend`,
+    /// the used challenges are kept in this process.
     public init(bits: Int, lifetime: TimeInterval = 30 * 60, key: [UInt8]? = nil, spend: Spend? = nil) throws {
         self.bits = max(0, min(bits, 32))
         self.lifetime = lifetime
         self.key = try key ?? SecureRandom.bytes(32)
-        self.spend = spend
+        self.spend = spend ?? SpentInProcess().spend
     }
 
     /// A new challenge: "v1.<random>.<expiry, unix seconds>.<bits>.<HMAC>", all URL- and form-safe.
@@ -64,18 +62,7 @@ public final class ProofOfWork: Sendable {
         guard TimeInterval(expires) >= t else { throw fail("expired") }
         guard asked >= bits else { throw fail("too easy") }
         guard Self.leadingZeroBits(SHA256.hash(Array((challenge + ":" + nonce).utf8))) >= asked else { throw fail("wrong nonce") }
-        let fresh: Bool
-        if let spend {
-            fresh = try spend(parts[1], TimeInterval(expires), t)
-        } else {
-            fresh = used.withLock { m -> Bool in
-                if m.count >= Self.maxUsed { m = m.filter { $0.value >= t } }
-                guard m[parts[1]] == nil else { return false }
-                m[parts[1]] = TimeInterval(expires)
-                return true
-            }
-        }
-        guard fresh else { throw fail("replayed") }
+        guard try spend(parts[1], TimeInterval(expires), t) else { throw fail("replayed") }
     }
 
     static func leadingZeroBits(_ digest: [UInt8]) -> Int {
@@ -97,6 +84,21 @@ public final class ProofOfWork: Sendable {
             let nonce = String(i, radix: 16)
             if leadingZeroBits(SHA256.hash(Array((challenge + ":" + nonce).utf8))) >= bits { return nonce }
             i += 1
+        }
+    }
+}
+
+/// Challenges used in this process, until they expire (then the time check refuses them anyway).
+private final class SpentInProcess: Sendable {
+    private let used = Mutex<[String: TimeInterval]>([:])
+    static let maxUsed = 100_000
+
+    func spend(_ token: String, expires: TimeInterval, now: TimeInterval) -> Bool {
+        used.withLock { m in
+            if m.count >= Self.maxUsed { m = m.filter { $0.value >= now } }
+            guard m[token] == nil else { return false }
+            m[token] = expires
+            return true
         }
     }
 }

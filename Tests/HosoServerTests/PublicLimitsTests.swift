@@ -164,15 +164,21 @@ import Testing
         }
     }
 
-    /// A bucket of 2 refilled at 6 a minute, on a clock the test moves: the third request is told to wait (429,
-    /// Retry-After, in Vietnamese), another address is not, and ten seconds later the first may ask again.
-    @Test func publicPagesHaveARateLimitPerAddress() async throws {
+    /// A fixture whose public pages allow 2 requests at once, then 6 a minute, on `clock`, behind a trusted proxy.
+    static func limited(_ clock: ManualClock) throws -> Fixture {
         var fx = try Fixture()
-        let clock = ManualClock()
         fx.config.publicChecks.burst = 2
         fx.config.publicChecks.perMinute = 6
         fx.config.publicChecks.rateClock = { clock.now }
         fx.config.trustedProxies = ["local", "127.0.0.1"]
+        return fx
+    }
+
+    /// A bucket of 2 refilled at 6 a minute, on a clock the test moves: the third request is told to wait (429,
+    /// Retry-After, in Vietnamese), another address is not, and ten seconds later the first may ask again.
+    @Test func publicPagesHaveARateLimitPerAddress() async throws {
+        let clock = ManualClock()
+        let fx = try Self.limited(clock)
         let copy = try Self.issued(fx)
         try await fx.serve(.router) { client in
             let pub = Browser(client)
@@ -208,12 +214,8 @@ import Testing
         #expect(ClientAddress.limitKey("::ffff:203.0.113.7") == "203.0.113.7")
         #expect(ClientAddress.limitKey("fe80::1%eth0") == "fe80:0:0:0::/64")
         #expect(ClientAddress.limitKey("unknown") == "unknown")
-        var fx = try Fixture()
         let clock = ManualClock()
-        fx.config.publicChecks.burst = 2
-        fx.config.publicChecks.perMinute = 6
-        fx.config.publicChecks.rateClock = { clock.now }
-        fx.config.trustedProxies = ["local", "127.0.0.1"]
+        let fx = try Self.limited(clock)
         try await fx.serve(.router) { client in
             let pub = Browser(client)
             let tries: [(String, HTTPResponse.Status)] = [
