@@ -50,6 +50,13 @@ extension ArchiveIndex {
         }
     }
 
+    /// One statement per record: a local file answers each in microseconds.
+    package func heads(ofRecords recordIds: [String]) throws -> [String: [String]] {
+        var out = [String: [String]]()
+        for id in recordIds { out[id] = try heads(ofRecord: id) }
+        return out
+    }
+
     /// Records with more than one head, each with its heads.
     package func conflicts() throws -> [(recordId: String, heads: [String])] {
         try read { db in

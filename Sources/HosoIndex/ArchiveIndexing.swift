@@ -41,6 +41,8 @@ package protocol ArchiveIndexing: Sendable {
     func revisions(ofRecord recordId: String) throws -> [RevisionRow]
     /// The revisions of a record that no other revision of it follows, by time then id.
     func heads(ofRecord recordId: String) throws -> [String]
+    /// `heads(ofRecord:)` of each record named, in one read (a sync batch names hundreds of ledgers).
+    func heads(ofRecords recordIds: [String]) throws -> [String: [String]]
     /// Records with more than one head, each with its heads.
     func conflicts() throws -> [(recordId: String, heads: [String])]
     /// Every record id of one type, sorted.

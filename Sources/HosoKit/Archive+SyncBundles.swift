@@ -384,8 +384,9 @@ extension Archive {
         if !sigs.isEmpty { try index.record(signatures: sigs.map(\.1), objects: []) }
         // Every ledger of the batch in one transaction; the heads that arrived are read from the batch, not the store.
         let ledgers = Set(rows.filter { $0.recordType == Self.ledgerType }.map(\.recordId)).sorted()
+        let heads = try index.heads(ofRecords: ledgers)
         try index.replaceEntries(
-            ofRecords: try ledgers.map { id in (id, try entries(ofHeads: try index.heads(ofRecord: id), recordId: id, known: revs)) })
+            ofRecords: try ledgers.map { id in (id, try entries(ofHeads: heads[id] ?? [], recordId: id, known: revs)) })
         result.revisions = rows.count
         result.signatures = sigs.count
         // Signatures made offline get their proof of time when they reach a node with a TSA (the office).

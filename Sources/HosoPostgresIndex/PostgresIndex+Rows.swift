@@ -220,6 +220,30 @@ extension PostgresIndex {
         }
     }
 
+    package func heads(ofRecords recordIds: [String]) throws -> [String: [String]] {
+        var out = [String: [String]]()
+        for id in recordIds { out[id] = [] }
+        try read { c in
+            var start = 0
+            while start < recordIds.count {
+                let ids = Array(recordIds[start..<min(start + Self.entryBatch, recordIds.count)])
+                start += ids.count
+                for row in try c.query(
+                    """
+                    SELECT r.record_id, r.id FROM revision r WHERE r.record_id = ANY(\(ids)::text[]) AND NOT EXISTS (
+                        SELECT 1 FROM revision_parent p JOIN revision c ON c.id = p.revision_id
+                        WHERE p.parent_id = r.id AND c.record_id = r.record_id)
+                    ORDER BY r.record_id, r.time, r.id
+                    """)
+                {
+                    let (record, id) = try row.decode((String, String).self)
+                    out[record, default: []].append(id)
+                }
+            }
+        }
+        return out
+    }
+
     package func conflicts() throws -> [(recordId: String, heads: [String])] {
         try read { c in
             let rows = try c.query(

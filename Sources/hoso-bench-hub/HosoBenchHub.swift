@@ -61,6 +61,15 @@ struct HosoBenchHub: BenchCommand {
     @Option(help: ArgumentHelp("the ledger record --verify-setup adds (the repository's example ledger)", valueName: "file"))
     var ledger = "Schemas/examples/valid-ledger-old-typed-without-scans.json"
 
+    @Flag(help: "no SQLite reference: load, lookups and import on PostgreSQL only (quick runs; no ratios)")
+    var noReference = false
+
+    @Option(
+        help: ArgumentHelp(
+            "instead of the whole bench: import district D into the already loaded hub (--primary) and stop, for trying "
+                + "the import again on one load", valueName: "D"))
+    var importOnly: Int?
+
     static func main() { benchMain(Self.self, tool: "hoso-bench-hub") }
 
     func execute() throws -> Int32 {
@@ -72,6 +81,7 @@ struct HosoBenchHub: BenchCommand {
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         let servers = ServerCPU(dataDirectories: pgData)
         let province = Province(seed: seed, districtEntries: districtEntries)
+        if let importOnly { return try importAgain(district: importOnly, province: province, servers: servers) }
         var out = Summary(
             entries: 0, ledgers: 0, districts: 0, schoolsPerDistrict: province.schoolsPerDistrict, batchLedgers: batchLedgers,
             debugBuild: isDebugBuild(), province: province.name)
@@ -84,26 +94,32 @@ struct HosoBenchHub: BenchCommand {
         var targets = [(serial: String, name: String)]()
 
         // 1. Load: SQLite first, then PostgreSQL, the same ledgers made again (generation is timed apart).
-        let sqlite = try ArchiveIndex(path: work + "/reference.sqlite")
+        let sqlite = noReference ? nil : try ArchiveIndex(path: work + "/reference.sqlite")
         var districts = 0
-        out.load.append(
-            try load(store: "sqlite", province: province, servers: nil, districts: &districts) { batch in
-                try write(sqlite, batch)
-            } onEntry: { n, row in
-                if n % stride == stride / 2 && targets.count < lookups { targets.append((row.serial, row.fullName)) }
-            })
+        func pick(_ n: Int, _ row: EntryRow) {
+            if n % stride == stride / 2 && targets.count < lookups { targets.append((row.serial, row.fullName)) }
+        }
+        if let sqlite {
+            out.load.append(
+                try load(store: "sqlite", province: province, servers: nil, districts: &districts) { batch in
+                    try write(sqlite, batch)
+                } onEntry: { n, row in
+                    pick(n, row)
+                })
+        }
         let primaryClient = try BlockingPostgresClient(primary)
         let pg = try PostgresIndex(client: primaryClient)
         out.load.append(
             try load(store: "postgres", province: province, servers: servers, districts: &districts) { batch in
                 try write(pg, batch)
-            } onEntry: { _, _ in
+            } onEntry: { n, row in
+                if sqlite == nil { pick(n, row) }
             })
         out.entries = out.load[0].entries
         out.ledgers = out.load[0].ledgers
         out.districts = districts
         let pgCount = try pg.entryCount()
-        let sqliteCount = try sqlite.entryCount()
+        let sqliteCount = try sqlite?.entryCount() ?? pgCount
         guard pgCount == sqliteCount, pgCount == out.entries else {
             warn("entry counts differ: PostgreSQL \(pgCount), SQLite \(sqliteCount), made \(out.entries)", tool: "hoso-bench-hub")
             return 1
@@ -132,16 +148,20 @@ struct HosoBenchHub: BenchCommand {
         for dir in [files.objectsDir, files.tmpDir] {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         }
+        warmForImport(hub: true)
         out.importDistrict.append(
             try importDistrict(store: "postgres", province: province, district: districts, servers: servers, objects: objects, index: pg))
-        out.importDistrict.append(
-            try importDistrict(store: "sqlite", province: province, district: districts, servers: nil, objects: files, index: sqlite))
+        if let sqlite {
+            warmForImport(hub: false)
+            out.importDistrict.append(
+                try importDistrict(store: "sqlite", province: province, district: districts, servers: nil, objects: files, index: sqlite))
+        }
         out.notes.append(
             "import = the district's ledger revisions (JSON of their entries, encoded before the clock starts) in 8 MB sync "
                 + "batches, each written as commitIntake writes one: bodies decoded, objects staged and committed in one store "
                 + "transaction, revisions in one index transaction, heads read per ledger, all entries replaced in one transaction; "
                 + "no scans, no signatures, no frame parsing or checks")
-        try sqlite.close()
+        try sqlite?.close()
         try pg.close()
         standbyClient.close()
 
@@ -152,6 +172,35 @@ struct HosoBenchHub: BenchCommand {
             warn("lookups that missed their entry: \(bad.map { "\($0.store) \($0.kind) \($0.misses)" })", tool: "hoso-bench-hub")
             return 1
         }
+        return 0
+    }
+
+    /// Before an import, the page cache holds what the writer's servers have been working on, as on machines of their
+    /// own that have been taking writes: the hub's primary and standby tables and indexes (both apply every write), or
+    /// the SQLite reference; the other store's files are dropped. The lookups before left only the standby's in.
+    func warmForImport(hub: Bool) {
+        guard !pgData.isEmpty else { return }
+        let sqliteFiles = PageCache.files([work]).filter { $0.contains("/reference.sqlite") }
+        let t = now()
+        let dropped = PageCache.drop(hub ? sqliteFiles : pgData)
+        let warmed = PageCache.warm(hub ? pgData.map { $0 + "/base" } : sqliteFiles)
+        say(
+            "  page cache for the import into \(hub ? "the hub" : "sqlite"): \(fmt(Double(warmed) / 1e9, 2)) GB read in, "
+                + "\(fmt(Double(dropped) / 1e9, 2)) GB dropped (\(fmt(seconds(now() - t), 1)) s)")
+    }
+
+    /// `--import-only`: district `district` into the hub already loaded on `primary`, nothing else.
+    func importAgain(district: Int, province: Province, servers: ServerCPU) throws -> Int32 {
+        let client = try BlockingPostgresClient(primary)
+        let pg = try PostgresIndex(client: client)
+        let objects = try PostgresObjectStore(client: client, stagingDirectory: work + "/staging")
+        try objects.migrate()
+        warmForImport(hub: true)
+        let r = try importDistrict(store: "postgres", province: province, district: district, servers: servers, objects: objects, index: pg)
+        say(
+            "  CPU us/entry \(fmt(r.cpuUsPerEntry, 1)) (\(fmt(r.benchCpuUsPerEntry, 1)) + \(fmt(r.serverCpuUsPerEntry, 1))); steps, s: "
+                + ImportResult.stepOrder.compactMap { k in r.steps[k].map { "\(k) \(fmt($0, 2))" } }.joined(separator: ", "))
+        try pg.close()
         return 0
     }
 
@@ -221,7 +270,7 @@ struct HosoBenchHub: BenchCommand {
     }
 
     func lookupsPhase(
-        targets: [(serial: String, name: String)], sqlite: ArchiveIndex, standbyClient: BlockingPostgresClient, servers: ServerCPU,
+        targets: [(serial: String, name: String)], sqlite: ArchiveIndex?, standbyClient: BlockingPostgresClient, servers: ServerCPU,
         notes: inout [String]
     ) throws -> [LookupResult] {
         // The standby through PostgresIndex when it opens there; its init applies the migrations, which write.
@@ -256,19 +305,28 @@ struct HosoBenchHub: BenchCommand {
                 "  page cache for \(store): \(fmt(Double(warmed) / 1e9, 2)) GB read in, \(fmt(Double(dropped) / 1e9, 2)) GB of the other "
                     + "stores dropped (\(fmt(seconds(now() - t), 1)) s)")
         }
-        if !pgData.isEmpty { cache(warm: sqliteFiles, drop: pgData, for: "sqlite") }
-        let sqliteResults = try zip(kinds, queries).map { kind, qs in
-            try measure(store: "sqlite", kind: kind, targets: targets, queries: qs, servers: nil) { q in try findAsOfficeSearch(sqlite, q) }
+        var sqliteResults = [LookupResult]()
+        if let sqlite {
+            if !pgData.isEmpty { cache(warm: sqliteFiles, drop: pgData, for: "sqlite") }
+            sqliteResults = try zip(kinds, queries).map { kind, qs in
+                try measure(store: "sqlite", kind: kind, targets: targets, queries: qs, servers: nil) { q in
+                    try findAsOfficeSearch(sqlite, q)
+                }
+            }
         }
         // The standby's tables and indexes (base/), not its WAL.
         if !pgData.isEmpty { cache(warm: [standbyDir + "/base"], drop: sqliteFiles + [primaryDir], for: "the standby") }
         var results = [LookupResult]()
         for (i, (kind, qs)) in zip(kinds, queries).enumerated() {
-            let sq = sqliteResults[i]
             var p = try measure(store: "postgres_standby", kind: kind, targets: targets, queries: qs, servers: servers) { q in
                 if let standbyIndex { return try findAsOfficeSearch(standbyIndex, q) }
                 return try standbySQL(standbyClient, q)
             }
+            guard i < sqliteResults.count else {
+                results.append(p)
+                continue
+            }
+            let sq = sqliteResults[i]
             p.ratioP50 = sq.p50Us > 0 ? p.p50Us / sq.p50Us : 0
             p.ratioP99 = sq.p99Us > 0 ? p.p99Us / sq.p99Us : 0
             p.ratioCpu = sq.cpuUsPerRequest > 0 ? p.cpuUsPerRequest / sq.cpuUsPerRequest : 0
@@ -372,7 +430,8 @@ struct HosoBenchHub: BenchCommand {
             try step("commit_objects") { _ = try objects.commit(staged) }
             try step("index_revisions") { try index.record(revisions: rows, objects: staged.map(\.object), refs: rows.map { _ in [] }) }
             let records = try step("heads") {
-                try rows.map { r in (r.recordId, try index.heads(ofRecord: r.recordId).flatMap { known[$0] ?? [] }) }
+                let heads = try index.heads(ofRecords: rows.map(\.recordId))
+                return rows.map { r in (r.recordId, (heads[r.recordId] ?? []).flatMap { known[$0] ?? [] }) }
             }
             try step("entries") { try index.replaceEntries(ofRecords: records) }
         }

@@ -153,6 +153,9 @@ func ledgerFixture() throws -> (l1: [EntryRow], l2: [EntryRow]) {
             #expect(try index.heads(ofRecord: "R-A") == ["a2"])
             #expect(try index.heads(ofRecord: "R-B") == ["b2", "b3"])
             #expect(try index.heads(ofRecord: "R-none").isEmpty)
+            // Many records in one read: the same heads, in the same order, and none for a record not there.
+            #expect(try index.heads(ofRecords: ["R-B", "R-none", "R-A"]) == ["R-A": ["a2"], "R-B": ["b2", "b3"], "R-none": []])
+            #expect(try index.heads(ofRecords: []).isEmpty)
             #expect(try index.conflicts().map { "\($0.recordId): \($0.heads)" } == ["R-B: [\"b2\", \"b3\"]"])
             // A merge follows both heads; its parents come back sorted.
             try index.record(
