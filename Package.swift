@@ -174,7 +174,7 @@ let package = Package(
         // tools/bench-hub, which starts the servers.
         .executableTarget(name: "hoso-bench-hub", dependencies: [
             "HosoIndex", "HosoPostgres", "HosoPostgresIndex", "HosoRecords", "HosoStore", "HosoBenchSupport",
-            "HosoCore", "HosoHub", "HosoKit", "HosoSigning",
+            "HosoCore", "HosoHub", "HosoKit", "HosoSigning", "HosoSync",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),

@@ -57,6 +57,12 @@ extension ArchiveIndex {
         return out
     }
 
+    package func recordTypes(ofRecords recordIds: [String]) throws -> [String: String] {
+        var out = [String: String]()
+        for id in recordIds { if let first = try revisions(ofRecord: id).first { out[id] = first.recordType } }
+        return out
+    }
+
     /// Records with more than one head, each with its heads.
     package func conflicts() throws -> [(recordId: String, heads: [String])] {
         try read { db in

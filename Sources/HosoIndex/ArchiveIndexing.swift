@@ -43,6 +43,8 @@ package protocol ArchiveIndexing: Sendable {
     func heads(ofRecord recordId: String) throws -> [String]
     /// `heads(ofRecord:)` of each record named, in one read (a sync batch names hundreds of ledgers).
     func heads(ofRecords recordIds: [String]) throws -> [String: [String]]
+    /// The type of each named record that has a revision here (its first revision's, by time then id), in one read.
+    func recordTypes(ofRecords recordIds: [String]) throws -> [String: String]
     /// Records with more than one head, each with its heads.
     func conflicts() throws -> [(recordId: String, heads: [String])]
     /// Every record id of one type, sorted.

@@ -244,6 +244,27 @@ extension PostgresIndex {
         return out
     }
 
+    package func recordTypes(ofRecords recordIds: [String]) throws -> [String: String] {
+        var out = [String: String]()
+        try read { c in
+            var start = 0
+            while start < recordIds.count {
+                let ids = Array(recordIds[start..<min(start + Self.entryBatch, recordIds.count)])
+                start += ids.count
+                for row in try c.query(
+                    """
+                    SELECT DISTINCT ON (record_id) record_id, record_type FROM revision WHERE record_id = ANY(\(ids)::text[])
+                    ORDER BY record_id, time, id
+                    """)
+                {
+                    let (record, type) = try row.decode((String, String).self)
+                    out[record] = type
+                }
+            }
+        }
+        return out
+    }
+
     package func conflicts() throws -> [(recordId: String, heads: [String])] {
         try read { c in
             let rows = try c.query(

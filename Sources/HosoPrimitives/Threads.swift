@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 
 /// Work started on a thread of its own now and collected later: `wait()` blocks until it is done and returns what
 /// it returned or threw (as often as asked). Two cores are the norm on the machines hoso runs on. A thread, not
@@ -53,4 +54,26 @@ package final class Gate<T: Sendable>: @unchecked Sendable {
         ready.wait()
         return try value!.get()
     }
+}
+
+/// `body` of every item, on as many threads as the machine has cores (at most `most`), in the items' order. For
+/// CPU work over independent items that a caller would otherwise do on one core while the others wait, such as
+/// decoding and checking the hundreds of revisions of one sync batch.
+package func parallelMap<T: Sendable, R: Sendable>(_ items: [T], most: Int = 4, _ body: @Sendable (T) -> R) -> [R] {
+    let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, items.count, most))
+    if workers == 1 { return items.map(body) }
+    let results = Mutex([R?](repeating: nil, count: items.count))
+    let next = Mutex(0)
+    DispatchQueue.concurrentPerform(iterations: workers) { _ in
+        while true {
+            let i = next.withLock { n in
+                defer { n += 1 }
+                return n
+            }
+            if i >= items.count { return }
+            let r = body(items[i])
+            results.withLock { $0[i] = r }
+        }
+    }
+    return results.withLock { $0.map { $0! } }
 }

@@ -2,7 +2,7 @@
 // which starts the PostgreSQL primary and its synchronous standby and passes their URLs and data directories.
 //   load     the same synthetic ledgers into a SQLite ArchiveIndex (the reference) and into PostgresIndex (primary)
 //   lookup   by serial and by whole name, as an office search asks findEntries: SQLite, and the standby
-//   import   one more district through PostgresObjectStore puts + the import's index transaction, per ledger
+//   import   one more district pushed through the sync handler (ArchiveSyncService.receive) in 8 MB batches
 // CPU per request: this process's CPU time plus the PostgreSQL servers' (postmaster and children, from /proc).
 import ArgumentParser
 import Foundation
@@ -11,7 +11,11 @@ import HosoIndex
 import HosoPostgres
 import HosoPostgresIndex
 import HosoRecords
+import HosoHub
+import HosoKit
+import HosoSigning
 import HosoStore
+import HosoSync
 import PostgresNIO
 
 @main
@@ -94,7 +98,8 @@ struct HosoBenchHub: BenchCommand {
         var targets = [(serial: String, name: String)]()
 
         // 1. Load: SQLite first, then PostgreSQL, the same ledgers made again (generation is timed apart).
-        let sqlite = noReference ? nil : try ArchiveIndex(path: work + "/reference.sqlite")
+        // The SQLite reference is a folder archive's own index file, so that its import runs the same sync handler.
+        let sqlite = noReference ? nil : try referenceIndex()
         var districts = 0
         func pick(_ n: Int, _ row: EntryRow) {
             if n % stride == stride / 2 && targets.count < lookups { targets.append((row.serial, row.fullName)) }
@@ -141,29 +146,25 @@ struct HosoBenchHub: BenchCommand {
             targets: targets, sqlite: sqlite, standbyClient: standbyClient, servers: ServerCPU(dataDirectories: Array(pgData.suffix(1))),
             notes: &out.notes)
 
-        // 3. Import of one more district into the hub, as a sync import writes it; the same into SQLite + files.
-        let objects = try PostgresObjectStore(client: primaryClient, stagingDirectory: work + "/staging")
-        try objects.migrate()
-        let files = ObjectStore(root: work + "/objects")
-        for dir in [files.objectsDir, files.tmpDir] {
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        }
-        warmForImport(hub: true)
-        out.importDistrict.append(
-            try importDistrict(store: "postgres", province: province, district: districts, servers: servers, objects: objects, index: pg))
-        if let sqlite {
-            warmForImport(hub: false)
-            out.importDistrict.append(
-                try importDistrict(store: "sqlite", province: province, district: districts, servers: nil, objects: files, index: sqlite))
-        }
-        out.notes.append(
-            "import = the district's ledger revisions (JSON of their entries, encoded before the clock starts) in 8 MB sync "
-                + "batches, each written as commitIntake writes one: bodies decoded, objects staged and committed in one store "
-                + "transaction, revisions in one index transaction, heads read per ledger, all entries replaced in one transaction; "
-                + "no scans, no signatures, no frame parsing or checks")
-        try sqlite?.close()
+        // 3. Import of one more district through the sync handler: into the hub, then into the folder archive whose
+        // index is the SQLite reference.
+        let pushed = try SyncImport.pushed(province: province, district: districts, globalStart: entries, batchBytes: Self.syncBatchBytes)
+        try makePKI()
         try pg.close()
         standbyClient.close()
+        warmForImport(hub: true)
+        out.importDistrict.append(
+            try push(pushed, into: try Hub.createHub(root: work + "/hub", database: primary), store: "postgres", servers: servers))
+        if let sqlite {
+            try sqlite.close()
+            warmForImport(hub: false)
+            out.importDistrict.append(try push(pushed, into: try Archive.open(at: work + "/folder"), store: "sqlite", servers: nil))
+        }
+        out.notes.append(
+            "import = the district's ledgers as revisions (canonical JSON, framed before the clock starts) pushed in 8 MB "
+                + "batches through the sync handler (ArchiveSyncService.receive, what POST /sync/push runs): frames hashed, "
+                + "revisions decoded, scope, parents and record types looked up, schema checks, objects, index, log and entries "
+                + "written; no socket, TLS or HTTP framing")
 
         report(out)
         if let json { try writeSummary(out, to: json) }
@@ -180,7 +181,7 @@ struct HosoBenchHub: BenchCommand {
     /// the SQLite reference; the other store's files are dropped. The lookups before left only the standby's in.
     func warmForImport(hub: Bool) {
         guard !pgData.isEmpty else { return }
-        let sqliteFiles = PageCache.files([work]).filter { $0.contains("/reference.sqlite") }
+        let sqliteFiles = PageCache.files([work]).filter { $0.contains(Self.referenceFile) }
         let t = now()
         let dropped = PageCache.drop(hub ? sqliteFiles : pgData)
         let warmed = PageCache.warm(hub ? pgData.map { $0 + "/base" } : sqliteFiles)
@@ -191,17 +192,59 @@ struct HosoBenchHub: BenchCommand {
 
     /// `--import-only`: district `district` into the hub already loaded on `primary`, nothing else.
     func importAgain(district: Int, province: Province, servers: ServerCPU) throws -> Int32 {
-        let client = try BlockingPostgresClient(primary)
-        let pg = try PostgresIndex(client: client)
-        let objects = try PostgresObjectStore(client: client, stagingDirectory: work + "/staging")
-        try objects.migrate()
+        let pushed = try SyncImport.pushed(province: province, district: district, globalStart: entries, batchBytes: Self.syncBatchBytes)
+        try makePKI()
         warmForImport(hub: true)
-        let r = try importDistrict(store: "postgres", province: province, district: district, servers: servers, objects: objects, index: pg)
-        say(
-            "  CPU us/entry \(fmt(r.cpuUsPerEntry, 1)) (\(fmt(r.benchCpuUsPerEntry, 1)) + \(fmt(r.serverCpuUsPerEntry, 1))); steps, s: "
-                + ImportResult.stepOrder.compactMap { k in r.steps[k].map { "\(k) \(fmt($0, 2))" } }.joined(separator: ", "))
-        try pg.close()
+        let r = try push(pushed, into: try Hub.createHub(root: work + "/hub", database: primary), store: "postgres", servers: servers)
+        say("  CPU us/entry \(fmt(r.cpuUsPerEntry, 1)) (\(fmt(r.benchCpuUsPerEntry, 1)) + \(fmt(r.serverCpuUsPerEntry, 1)))")
         return 0
+    }
+
+    /// Where the SQLite reference lives: the index file of a folder archive made for it.
+    static let referenceFile = "/folder/" + Archive.indexFileName
+
+    /// A new folder archive in `work`, its index opened on its own for the load (the archive is let go first).
+    func referenceIndex() throws -> ArchiveIndex {
+        _ = try Archive.create(at: work + "/folder")
+        return try ArchiveIndex(path: work + Self.referenceFile)
+    }
+
+    /// The demo PKI that issues the receiving node's and the district's node certificates.
+    func makePKI() throws {
+        let at = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down) - 3600)
+        _ = try DemoPKI.create(at: work + "/pki", clock: .fixed(at), password: "bench-hub-mat-khau")
+    }
+
+    /// Pushes the district's batches into `archive` through its sync handler, as one HTTP sync from the district
+    /// would, one batch after the other; checks that every ledger arrived and its entries are findable.
+    func push(_ pushed: SyncImport.Pushed, into archive: Archive, store: String, servers: ServerCPU?) throws -> ImportResult {
+        let (service, node) = try SyncImport.receiver(archive, pki: work + "/pki", prefix: pushed.prefix, district: pushed.district)
+        let before = try archive.index.entryCount()
+        var revisions = 0
+        let cpu0 = processCPUNanoseconds()
+        let server0 = servers?.nanoseconds() ?? 0
+        let t0 = now()
+        for batch in pushed.batches {
+            let answer = try JSONDecoder().decode(IntakeResult.self, from: Data(try service.receive(peer: node, frames: batch)))
+            revisions += answer.revisions
+        }
+        let wall = seconds(now() - t0)
+        let cpu = processCPUNanoseconds() - cpu0
+        let server = (servers?.nanoseconds() ?? server0) - server0
+        let added = try archive.index.entryCount() - before
+        guard revisions == pushed.ledgers, added == pushed.entries else {
+            throw BenchFailure(
+                message: "\(store): \(revisions) of \(pushed.ledgers) ledgers and \(added) of \(pushed.entries) entries arrived")
+        }
+        let n = Double(pushed.entries)
+        let r = ImportResult(
+            store: store, entries: pushed.entries, ledgers: pushed.ledgers, objectBytes: pushed.bytes, seconds: wall,
+            entriesPerSecond: n / wall, cpuUsPerEntry: Double(cpu + server) / 1000 / n, benchCpuUsPerEntry: Double(cpu) / 1000 / n,
+            serverCpuUsPerEntry: Double(server) / 1000 / n)
+        say(
+            "  import of one district into \(store): \(grouped(pushed.entries)) entries, \(pushed.ledgers) ledgers in "
+                + "\(pushed.batches.count) sync batches, \(fmt(wall, 1)) s: \(fmt(r.entriesPerSecond, 0)) entries/s")
+        return r
     }
 
     /// Loads ledgers until `entries` are in, district by district; `districts` ends as the number of districts begun.
@@ -295,7 +338,7 @@ struct HosoBenchHub: BenchCommand {
             }
         }
         // Each store with its own files in the page cache and the others' dropped, as on machines of their own.
-        let sqliteFiles = PageCache.files([work]).filter { $0.contains("/reference.sqlite") }
+        let sqliteFiles = PageCache.files([work]).filter { $0.contains(Self.referenceFile) }
         let (primaryDir, standbyDir) = (pgData.first ?? "", pgData.last ?? "")
         func cache(warm: [String], drop: [String], for store: String) {
             let t = now()
@@ -368,84 +411,6 @@ struct HosoBenchHub: BenchCommand {
             p99Us: s.us(0.99), maxUs: s.maxUs, benchCpuUsPerRequest: Double(cpu) / 1000 / n,
             serverCpuUsPerRequest: Double(server) / 1000 / n,
             cpuUsPerRequest: Double(cpu + server) / 1000 / n)
-    }
-
-    /// One more district, in the batches an HTTP sync pushes (`Archive.sync`: at most 8 MB of objects a request),
-    /// each written as `commitIntake` writes a batch on arrival: the bodies decoded (they arrive as bytes: encoded
-    /// before the clock starts), every object checked against the store and staged, the batch's objects committed in
-    /// one store transaction, its revisions in one index transaction, then the heads of each ledger read and every
-    /// ledger's entries replaced in one transaction. The time of each step is kept.
-    func importDistrict(
-        store: String, province: Province, district: Int, servers: ServerCPU?, objects: any ObjectStoring, index: any ArchiveIndexing
-    ) throws -> ImportResult {
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.sortedKeys]
-        var batches = [[(ledger: SynthLedger, body: [UInt8])]]()
-        var batchBytes = Self.syncBatchBytes
-        var made = 0
-        var ledgers = 0
-        var bytes = 0
-        try province.district(district, globalStart: entries) { ledger in
-            let body = Array(try enc.encode(ledger.entries))
-            if batchBytes + body.count > Self.syncBatchBytes {
-                batches.append([])
-                batchBytes = 0
-            }
-            batchBytes += body.count
-            bytes += body.count
-            var bare = ledger
-            bare.entries = []
-            batches[batches.count - 1].append((bare, body))
-            made += ledger.entries.count
-            ledgers += 1
-        }
-        var steps = [String: UInt64]()
-        func step<T>(_ name: String, _ body: () throws -> T) rethrows -> T {
-            let t = now()
-            defer { steps[name, default: 0] += now() - t }
-            return try body()
-        }
-        let dec = JSONDecoder()
-        let cpu0 = processCPUNanoseconds()
-        let server0 = servers?.nanoseconds() ?? 0
-        let t0 = now()
-        for batch in batches {
-            var staged = [StagedObject]()
-            var rows = [RevisionRow]()
-            var known = [String: [EntryRow]]()
-            for (ledger, body) in batch {
-                let id = ObjectID(hashing: body)
-                known[id.hex] = try step("decode") {
-                    try dec.decode([EntryRow].self, from: Data(body)).map {
-                        var e = $0
-                        e.revisionId = id.hex
-                        return e
-                    }
-                }
-                try step("stage") { if try !objects.contains(id) { staged.append(try objects.stage(bytes: body, kind: .record)) } }
-                var revision = ledger.revision
-                revision.id = id.hex
-                rows.append(revision)
-            }
-            try step("commit_objects") { _ = try objects.commit(staged) }
-            try step("index_revisions") { try index.record(revisions: rows, objects: staged.map(\.object), refs: rows.map { _ in [] }) }
-            let records = try step("heads") {
-                let heads = try index.heads(ofRecords: rows.map(\.recordId))
-                return rows.map { r in (r.recordId, (heads[r.recordId] ?? []).flatMap { known[$0] ?? [] }) }
-            }
-            try step("entries") { try index.replaceEntries(ofRecords: records) }
-        }
-        let wall = seconds(now() - t0)
-        let cpu = processCPUNanoseconds() - cpu0
-        let server = (servers?.nanoseconds() ?? server0) - server0
-        let r = ImportResult(
-            store: store, entries: made, ledgers: ledgers, objectBytes: bytes, seconds: wall, entriesPerSecond: Double(made) / wall,
-            cpuUsPerEntry: Double(cpu + server) / 1000 / Double(made), benchCpuUsPerEntry: Double(cpu) / 1000 / Double(made),
-            serverCpuUsPerEntry: Double(server) / 1000 / Double(made), steps: steps.mapValues { seconds($0) })
-        say(
-            "  import of one district into \(store): \(grouped(made)) entries, \(ledgers) ledgers in \(batches.count) sync batches, "
-                + "\(fmt(wall, 1)) s: \(fmt(r.entriesPerSecond, 0)) entries/s")
-        return r
     }
 
     /// The most an HTTP sync pushes in one request (`Archive.sync`'s `batchBytes`).

@@ -49,12 +49,6 @@ struct ImportResult: Codable {
     /// The bench process's and the PostgreSQL servers' parts of `cpuUsPerEntry`.
     var benchCpuUsPerEntry: Double = 0
     var serverCpuUsPerEntry: Double = 0
-    /// Wall seconds per step of a batch's writing, in order: decode, stage, commit objects, index revisions, heads, entries.
-    var steps: [String: Double] = [:]
-}
-
-extension ImportResult {
-    static let stepOrder = ["decode", "stage", "commit_objects", "index_revisions", "heads", "entries"]
 }
 
 struct Summary: Codable {
@@ -138,7 +132,7 @@ func report(_ s: Summary) {
             r.store.rightPad(18) + grouped(r.entries).leftPad(9) + String(r.ledgers).leftPad(9) + fmt(r.seconds, 1).leftPad(9)
                 + fmt(r.entriesPerSecond, 0).leftPad(11) + fmt(r.cpuUsPerEntry, 1).leftPad(14)
                 + "  (\(fmt(r.benchCpuUsPerEntry, 1)) + \(fmt(r.serverCpuUsPerEntry, 1)))")
-        say("  steps, s: " + ImportResult.stepOrder.compactMap { k in r.steps[k].map { "\(k) \(fmt($0, 2))" } }.joined(separator: ", "))
+
     }
     for n in s.notes { say("note: " + n) }
     let enc = JSONEncoder()

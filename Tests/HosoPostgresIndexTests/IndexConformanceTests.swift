@@ -156,6 +156,7 @@ func ledgerFixture() throws -> (l1: [EntryRow], l2: [EntryRow]) {
             // Many records in one read: the same heads, in the same order, and none for a record not there.
             #expect(try index.heads(ofRecords: ["R-B", "R-none", "R-A"]) == ["R-A": ["a2"], "R-B": ["b2", "b3"], "R-none": []])
             #expect(try index.heads(ofRecords: []).isEmpty)
+            #expect(try index.recordTypes(ofRecords: ["R-A", "R-B", "R-none"]) == ["R-A": "request", "R-B": "request"])
             #expect(try index.conflicts().map { "\($0.recordId): \($0.heads)" } == ["R-B: [\"b2\", \"b3\"]"])
             // A merge follows both heads; its parents come back sorted.
             try index.record(
@@ -195,6 +196,13 @@ func ledgerFixture() throws -> (l1: [EntryRow], l2: [EntryRow]) {
             try index.record(refs: [("a2", "R-A", [RecordRef("tracking", "K1")])], completingTask: "record-refs")
             #expect(try index.heads(referring: "tracking", to: "K1").map(\.recordId) == ["R-A"])
             #expect(try index.pendingTasks().isEmpty)
+            // A record's type is its first revision's, whatever later ones (a forgery among them) claim.
+            try index.record(
+                revisions: [
+                    rev("x2", "R-X", type: "note", time: "2026-03-02T00:00:00Z", parents: ["x1"], reason: "đổi loại"),
+                    rev("x1", "R-X", type: "copy", time: "2026-03-01T00:00:00Z"),
+                ], refs: [[], []])
+            #expect(try index.recordTypes(ofRecords: ["R-X", "R-A"]) == ["R-X": "copy", "R-A": "request"])
         }
     }
 
