@@ -161,6 +161,24 @@ func note(_ text: String) -> JSONValue { .object([JSONMember("text", .string(tex
         #expect(again.objects == 0)
     }
 
+    /// A record id the office uses for one type arrives as another: refused, with nothing imported (the check reads
+    /// the types of a whole batch's records at once).
+    @Test func aRecordIdOfAnotherTypeIsRefused() throws {
+        let d = try District()
+        try d.office.createRecord(type: "note", id: "shared/k", body: note("của phòng"), author: "phong")
+        try d.a.createRecord(type: "notice", id: "shared/k", body: note("của trường"), author: "a")
+        try d.a.createRecord(type: "note", id: "a/ok", body: note("đúng"), author: "a")
+        let before = try District.snapshot(d.office)
+        do {
+            try d.send(d.a, d.office, as: "phong")
+            Issue.record("the bundle was imported")
+        } catch let e as HosoProblems {
+            #expect(e.problems.map(\.code) == [.recordExists], "\(e.problems)")
+            #expect(e.problems.first?.cause == "shared/k")
+        }
+        #expect(try District.snapshot(d.office) == before)
+    }
+
     @Test func importingTwiceChangesNothingAndOldBundlesAreRefused() throws {
         let d = try District()
         try d.a.createRecord(type: "note", id: "a/x", body: note("một"), author: "a")
