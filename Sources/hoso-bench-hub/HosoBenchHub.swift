@@ -85,7 +85,7 @@ struct HosoBenchHub: BenchCommand {
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         let servers = ServerCPU(dataDirectories: pgData)
         let province = Province(seed: seed, districtEntries: districtEntries)
-        if let importOnly { return try importAgain(district: importOnly, province: province, servers: servers) }
+        if let importOnly { return try importAgain(district: importOnly, province: province) }
         var out = Summary(
             entries: 0, ledgers: 0, districts: 0, schoolsPerDistrict: province.schoolsPerDistrict, batchLedgers: batchLedgers,
             debugBuild: isDebugBuild(), province: province.name)
@@ -149,16 +149,24 @@ struct HosoBenchHub: BenchCommand {
         // 3. Import of one more district through the sync handler: into the hub, then into the folder archive whose
         // index is the SQLite reference.
         let pushed = try SyncImport.pushed(province: province, district: districts, globalStart: entries, batchBytes: Self.syncBatchBytes)
+        let next = try SyncImport.pushed(
+            province: province, district: districts + 1, globalStart: entries + pushed.entries, batchBytes: Self.syncBatchBytes)
         try makePKI()
         try pg.close()
         standbyClient.close()
         warmForImport(hub: true)
-        out.importDistrict.append(
-            try push(pushed, into: try Hub.createHub(root: work + "/hub", database: primary), store: "postgres", servers: servers))
+        let hub = try Hub.createHub(root: work + "/hub", database: primary)
+        // Right after a checkpoint every page an entry touches is written whole to the WAL once (full-page images),
+        // the dearest moment for an import; the next district finds many of the pages written since.
+        let stats = try BlockingPostgresClient(primary)
+        defer { stats.close() }
+        try stats.query("CHECKPOINT")
+        out.importDistrict.append(try push(pushed, into: hub, store: "postgres", when: "after a checkpoint", stats: stats))
+        out.importDistrict.append(try push(next, into: hub, store: "postgres", when: "the next district", stats: stats))
         if let sqlite {
             try sqlite.close()
             warmForImport(hub: false)
-            out.importDistrict.append(try push(pushed, into: try Archive.open(at: work + "/folder"), store: "sqlite", servers: nil))
+            out.importDistrict.append(try push(pushed, into: try Archive.open(at: work + "/folder"), store: "sqlite", when: "", stats: nil))
         }
         out.notes.append(
             "import = the district's ledgers as revisions (canonical JSON, framed before the clock starts) pushed in 8 MB "
@@ -191,12 +199,18 @@ struct HosoBenchHub: BenchCommand {
     }
 
     /// `--import-only`: district `district` into the hub already loaded on `primary`, nothing else.
-    func importAgain(district: Int, province: Province, servers: ServerCPU) throws -> Int32 {
+    func importAgain(district: Int, province: Province) throws -> Int32 {
         let pushed = try SyncImport.pushed(province: province, district: district, globalStart: entries, batchBytes: Self.syncBatchBytes)
         try makePKI()
         warmForImport(hub: true)
-        let r = try push(pushed, into: try Hub.createHub(root: work + "/hub", database: primary), store: "postgres", servers: servers)
-        say("  CPU us/entry \(fmt(r.cpuUsPerEntry, 1)) (\(fmt(r.benchCpuUsPerEntry, 1)) + \(fmt(r.serverCpuUsPerEntry, 1)))")
+        let stats = try BlockingPostgresClient(primary)
+        let r = try push(
+            pushed, into: try Hub.createHub(root: work + "/hub", database: primary), store: "postgres", when: "", stats: stats)
+        stats.close()
+        say(
+            "  CPU us/entry \(fmt(r.cpuUsPerEntry, 1)) (this process \(fmt(r.benchCpuUsPerEntry, 1)), primary "
+                + "\(fmt(r.primaryCpuUsPerEntry, 1)), standby \(fmt(r.standbyCpuUsPerEntry, 1))); WAL \(fmt(r.walBytesPerEntry, 0)) B "
+                + "and \(fmt(r.fullPageImagesPerEntry, 2)) full-page images per entry")
         return 0
     }
 
@@ -216,13 +230,24 @@ struct HosoBenchHub: BenchCommand {
     }
 
     /// Pushes the district's batches into `archive` through its sync handler, as one HTTP sync from the district
-    /// would, one batch after the other; checks that every ledger arrived and its entries are findable.
-    func push(_ pushed: SyncImport.Pushed, into archive: Archive, store: String, servers: ServerCPU?) throws -> ImportResult {
+    /// would, one batch after the other; checks that every ledger arrived and its entries are findable. With `stats`
+    /// (the hub's primary), the WAL written and the servers' CPU, the primary's and the standby's apart.
+    func push(_ pushed: SyncImport.Pushed, into archive: Archive, store: String, when: String, stats: BlockingPostgresClient?) throws
+        -> ImportResult
+    {
         let (service, node) = try SyncImport.receiver(archive, pki: work + "/pki", prefix: pushed.prefix, district: pushed.district)
         let before = try archive.index.entryCount()
+        func wal() throws -> (bytes: Double, fpi: Double) {
+            guard let stats else { return (0, 0) }
+            let row = try stats.query("SELECT wal_bytes::float8, wal_fpi::float8 FROM pg_stat_wal").first!
+            return try row.decode((Double, Double).self)
+        }
+        let (primaryCPU, standbyCPU) = (ServerCPU(dataDirectories: Array(pgData.prefix(1))), ServerCPU(dataDirectories: Array(pgData.dropFirst())))
+        let hub = stats != nil
         var revisions = 0
+        let wal0 = try wal()
         let cpu0 = processCPUNanoseconds()
-        let server0 = servers?.nanoseconds() ?? 0
+        let (p0, s0) = hub ? (primaryCPU.nanoseconds(), standbyCPU.nanoseconds()) : (0, 0)
         let t0 = now()
         for batch in pushed.batches {
             let answer = try JSONDecoder().decode(IntakeResult.self, from: Data(try service.receive(peer: node, frames: batch)))
@@ -230,20 +255,23 @@ struct HosoBenchHub: BenchCommand {
         }
         let wall = seconds(now() - t0)
         let cpu = processCPUNanoseconds() - cpu0
-        let server = (servers?.nanoseconds() ?? server0) - server0
+        let (p1, s1) = hub ? (primaryCPU.nanoseconds(), standbyCPU.nanoseconds()) : (0, 0)
+        let wal1 = try wal()
         let added = try archive.index.entryCount() - before
         guard revisions == pushed.ledgers, added == pushed.entries else {
             throw BenchFailure(
                 message: "\(store): \(revisions) of \(pushed.ledgers) ledgers and \(added) of \(pushed.entries) entries arrived")
         }
         let n = Double(pushed.entries)
+        let us = { (ns: UInt64) in Double(ns) / 1000 / n }
         let r = ImportResult(
-            store: store, entries: pushed.entries, ledgers: pushed.ledgers, objectBytes: pushed.bytes, seconds: wall,
-            entriesPerSecond: n / wall, cpuUsPerEntry: Double(cpu + server) / 1000 / n, benchCpuUsPerEntry: Double(cpu) / 1000 / n,
-            serverCpuUsPerEntry: Double(server) / 1000 / n)
+            store: store, when: when, entries: pushed.entries, ledgers: pushed.ledgers, objectBytes: pushed.bytes, seconds: wall,
+            entriesPerSecond: n / wall, cpuUsPerEntry: us(cpu + (p1 - p0) + (s1 - s0)), benchCpuUsPerEntry: us(cpu),
+            serverCpuUsPerEntry: us((p1 - p0) + (s1 - s0)), primaryCpuUsPerEntry: us(p1 - p0), standbyCpuUsPerEntry: us(s1 - s0),
+            walBytesPerEntry: (wal1.bytes - wal0.bytes) / n, fullPageImagesPerEntry: (wal1.fpi - wal0.fpi) / n)
         say(
-            "  import of one district into \(store): \(grouped(pushed.entries)) entries, \(pushed.ledgers) ledgers in "
-                + "\(pushed.batches.count) sync batches, \(fmt(wall, 1)) s: \(fmt(r.entriesPerSecond, 0)) entries/s")
+            "  import of one district into \(store)\(when.isEmpty ? "" : " (\(when))"): \(grouped(pushed.entries)) entries, "
+                + "\(pushed.ledgers) ledgers in \(pushed.batches.count) sync batches, \(fmt(wall, 1)) s: \(fmt(r.entriesPerSecond, 0)) entries/s")
         return r
     }
 

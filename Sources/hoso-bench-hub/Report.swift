@@ -40,6 +40,8 @@ struct LookupResult: Codable {
 
 struct ImportResult: Codable {
     var store: String
+    /// When in the hub's life it ran: "after a checkpoint", "the next district" (empty for SQLite).
+    var when: String
     var entries: Int
     var ledgers: Int
     var objectBytes: Int
@@ -49,6 +51,12 @@ struct ImportResult: Codable {
     /// The bench process's and the PostgreSQL servers' parts of `cpuUsPerEntry`.
     var benchCpuUsPerEntry: Double = 0
     var serverCpuUsPerEntry: Double = 0
+    /// The PostgreSQL part, the primary's (backends, WAL sender, checkpoints) and the standby's (replay) apart.
+    var primaryCpuUsPerEntry: Double = 0
+    var standbyCpuUsPerEntry: Double = 0
+    /// WAL written by the primary, and the full-page images in it, per entry.
+    var walBytesPerEntry: Double = 0
+    var fullPageImagesPerEntry: Double = 0
 }
 
 struct Summary: Codable {
@@ -123,16 +131,17 @@ func report(_ s: Summary) {
                 + (r.ratioCpu.map { fmt($0, 2) } ?? "").leftPad(8))
     }
     say()
-    say("Import of one district")
+    say("Import of one district (through the sync handler)")
     say(
-        "store".rightPad(18) + "entries".leftPad(9) + "ledgers".leftPad(9) + "seconds".leftPad(9) + "entries/s".leftPad(11)
-            + "CPU us/entry".leftPad(14))
+        "store".rightPad(34) + "entries".leftPad(9) + "seconds".leftPad(9) + "entries/s".leftPad(11) + "CPU us/entry".leftPad(14)
+            + "  (this process + primary + standby)" + "WAL B/entry".leftPad(13) + "FPI/entry".leftPad(11))
     for r in s.importDistrict {
+        let hub = r.store != "sqlite"
         say(
-            r.store.rightPad(18) + grouped(r.entries).leftPad(9) + String(r.ledgers).leftPad(9) + fmt(r.seconds, 1).leftPad(9)
+            (r.store + (r.when.isEmpty ? "" : ", " + r.when)).rightPad(34) + grouped(r.entries).leftPad(9) + fmt(r.seconds, 1).leftPad(9)
                 + fmt(r.entriesPerSecond, 0).leftPad(11) + fmt(r.cpuUsPerEntry, 1).leftPad(14)
-                + "  (\(fmt(r.benchCpuUsPerEntry, 1)) + \(fmt(r.serverCpuUsPerEntry, 1)))")
-
+                + "  (\(fmt(r.benchCpuUsPerEntry, 1)) + \(fmt(r.primaryCpuUsPerEntry, 1)) + \(fmt(r.standbyCpuUsPerEntry, 1)))".rightPad(36)
+                + (hub ? fmt(r.walBytesPerEntry, 0) : "").leftPad(13) + (hub ? fmt(r.fullPageImagesPerEntry, 2) : "").leftPad(11))
     }
     for n in s.notes { say("note: " + n) }
     let enc = JSONEncoder()

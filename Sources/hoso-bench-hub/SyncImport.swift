@@ -79,8 +79,10 @@ enum SyncImport {
     /// district's node id, as the HTTP server knows it from its TLS client certificate.
     /// The district is named after its number (`--import-only` may push several into one hub).
     static func receiver(_ archive: Archive, pki: String, prefix: String, district d: Int) throws -> (ArchiveSyncService, String) {
-        let hub = try DemoPKI.issueNode(pki: pki, name: "so-gd", organization: "bench", clock: archive.clock)
-        _ = try archive.initNode(name: "so-gd", role: .office, identity: hub)
+        if (try? archive.nodeInfo()) == nil {
+            _ = try archive.initNode(
+                name: "so-gd", role: .office, identity: try DemoPKI.issueNode(pki: pki, name: "so-gd", organization: "bench", clock: archive.clock))
+        }
         let district = try DemoPKI.issueNode(pki: pki, name: "pgd-\(d)", organization: "bench", clock: archive.clock)
         let peer = try archive.addPeer(
             name: "pgd-\(d)", certificate: district.certificate, role: .office, scope: ["<ledger:\(prefix)*"], author: "admin")
