@@ -155,6 +155,29 @@ public final class ServerStore: ServerStoring {
         }
     }
 
+    public func takeTry(_ key: String, limit: Int, window: Double, now: Double) throws -> Bool {
+        try wrap {
+            // One writer at a time: the count and the new try are one step.
+            try db.write { db in
+                try db.execute(sql: "DELETE FROM loginFailure WHERE key = ? AND at < ?", arguments: [key, now - window])
+                let taken = try Int.fetchOne(db, sql: "SELECT count(*) FROM loginFailure WHERE key = ?", arguments: [key]) ?? 0
+                guard taken < limit else { return false }
+                try db.execute(sql: "INSERT INTO loginFailure (key, at) VALUES (?, ?)", arguments: [key, now])
+                return true
+            }
+        }
+    }
+
+    public func giveBackTry(_ key: String) throws {
+        try wrap {
+            try db.write { db in
+                try db.execute(
+                    sql: "DELETE FROM loginFailure WHERE rowid = (SELECT rowid FROM loginFailure WHERE key = ? ORDER BY at DESC LIMIT 1)",
+                    arguments: [key])
+            }
+        }
+    }
+
     func wrap<T>(_ body: () throws -> T) throws -> T {
         do { return try body() } catch let e as HosoError { throw e } catch {
             throw HosoError(.ioError, .both("Lỗi cơ sở dữ liệu của máy chủ", "Server database error"), cause: "\(error)")

@@ -44,6 +44,12 @@ public protocol ServerStoring: AnyObject, Sendable {
     /// Records a failure for each key; failures older than `forgetBefore` go.
     func recordLoginFailure(keys: [String], at: Double, forgetBefore: Double) throws
     func clearLoginFailures(keys: [String]) throws
+    /// Takes one of `limit` tries for `key` within the `window` seconds before `now`, for every server of the store
+    /// together and atomically (guesses sent to several servers at once cannot all pass the count): false, and
+    /// nothing taken, when `limit` are taken already. Kept beside the failed sign-ins and forgotten with them.
+    func takeTry(_ key: String, limit: Int, window: Double, now: Double) throws -> Bool
+    /// Gives back the newest try taken for `key` (its answer was right).
+    func giveBackTry(_ key: String) throws
 
     /// The secret named `name` (32 random bytes), the same for every server of this store: made by the first that
     /// asks, read by the others.

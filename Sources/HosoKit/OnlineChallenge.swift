@@ -115,31 +115,32 @@ enum HMAC {
 
 /// Wrong second factors per tracking code: after `limit` within `window`, the code is locked until the window has
 /// passed since the first of them. With the per-address rate limit, guessing the four digits is slow from one address
-/// and from many.
+/// and from many. The tries are counted where `counter` keeps them: this process by default, or the server database,
+/// so that every application server of a hub counts the same tries.
 public final class AttemptLimiter: Sendable {
+    /// Takes one of `limit` tries for a key within `window` seconds before `now`, atomically; false when all are taken.
+    public typealias Take = @Sendable (_ key: String, _ limit: Int, _ window: Double, _ now: Double) throws -> Bool
+    /// Gives back the newest try taken for a key.
+    public typealias GiveBack = @Sendable (_ key: String) throws -> Void
+
     public let limit: Int
     public let window: TimeInterval
-    private let failures = Mutex<[String: (count: Int, since: TimeInterval)]>([:])
+    private let takeTry: Take
+    private let giveBack: GiveBack
 
-    public init(limit: Int = 5, window: TimeInterval = 15 * 60) {
+    public init(limit: Int = 5, window: TimeInterval = 15 * 60, take: Take? = nil, giveBack: GiveBack? = nil) {
         self.limit = limit
         self.window = window
+        let local = TriesInProcess()
+        self.takeTry = take ?? local.take
+        self.giveBack = giveBack ?? local.giveBack
     }
 
     /// Takes one try for `key` at `now`, before the second factor is looked at, or throws when the key is locked.
     /// Counted up front, so that guesses sent at the same moment cannot all pass a check that counts only failures
     /// already finished; a right answer gives its try back (`succeeded`).
     public func take(_ key: String, now: Date) throws {
-        let t = now.timeIntervalSince1970
-        let locked = failures.withLock { m -> Bool in
-            if m.count >= 100_000 { m = m.filter { t - $0.value.since <= window } }
-            var f = m[key].flatMap { t - $0.since > window ? nil : $0 } ?? (count: 0, since: t)
-            guard f.count < limit else { return true }
-            f.count += 1
-            m[key] = f
-            return false
-        }
-        if locked {
+        guard try takeTry(key, limit, window, now.timeIntervalSince1970) else {
             throw HosoError(
                 .trackingLocked,
                 .both(
@@ -149,8 +150,26 @@ public final class AttemptLimiter: Sendable {
     }
 
     /// The try taken for `key` was right: it does not count against the code.
-    public func succeeded(_ key: String) {
-        failures.withLock { m in
+    public func succeeded(_ key: String) throws { try giveBack(key) }
+}
+
+/// Tries counted in this process: a count and the time of the first, per key.
+private final class TriesInProcess: Sendable {
+    private let tries = Mutex<[String: (count: Int, since: TimeInterval)]>([:])
+
+    func take(_ key: String, limit: Int, window: Double, now t: Double) -> Bool {
+        tries.withLock { m in
+            if m.count >= 100_000 { m = m.filter { t - $0.value.since <= window } }
+            var f = m[key].flatMap { t - $0.since > window ? nil : $0 } ?? (count: 0, since: t)
+            guard f.count < limit else { return false }
+            f.count += 1
+            m[key] = f
+            return true
+        }
+    }
+
+    func giveBack(_ key: String) {
+        tries.withLock { m in
             guard var f = m[key] else { return }
             f.count -= 1
             m[key] = f.count <= 0 ? nil : f

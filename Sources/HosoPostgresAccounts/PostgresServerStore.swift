@@ -336,6 +336,28 @@ public final class PostgresServerStore: ServerStoring {
         try read { c in try c.execute("DELETE FROM hoso_login_failures WHERE key = ANY(\(keys)::text[])") }
     }
 
+    public func takeTry(_ key: String, limit: Int, window: Double, now: Double) throws -> Bool {
+        try transaction { c in
+            // Servers counting the same key take turns: the count and the new try are one step.
+            try c.execute("SELECT pg_advisory_xact_lock(hashtextextended(\(key), 0))")
+            try c.execute("DELETE FROM hoso_login_failures WHERE key = \(key) AND at < \(now - window)")
+            let taken = try c.query("SELECT count(*) FROM hoso_login_failures WHERE key = \(key)").first?.decode(Int.self) ?? 0
+            guard taken < limit else { return false }
+            try c.execute("INSERT INTO hoso_login_failures (key, at) VALUES (\(key), \(now))")
+            return true
+        }
+    }
+
+    public func giveBackTry(_ key: String) throws {
+        try read { c in
+            try c.execute(
+                """
+                DELETE FROM hoso_login_failures WHERE ctid = (
+                    SELECT ctid FROM hoso_login_failures WHERE key = \(key) ORDER BY at DESC LIMIT 1)
+                """)
+        }
+    }
+
     // MARK: - Shared secrets and one-time tokens
 
     public func sharedSecret(_ name: String) throws -> [UInt8] {

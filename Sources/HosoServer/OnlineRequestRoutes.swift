@@ -32,7 +32,11 @@ enum OnlineRequestRoutes {
         let pow = try ProofOfWork(
             bits: limits.powBits, key: try store.sharedSecret("online-proof-of-work"),
             spend: { token, expires, now in try store.spend("pow:" + token, expires: expires, now: now) })
-        let tries = AttemptLimiter(limit: limits.wrongTries)
+        // Counted in the server database: on a hub, a code's tries are the same on every application server.
+        let tries = AttemptLimiter(
+            limit: limits.wrongTries,
+            take: { key, limit, window, now in try store.takeTry("track:" + key, limit: limit, window: window, now: now) },
+            giveBack: { key in try store.giveBackTry("track:" + key) })
         var filingLimits = state.config.publicChecks
         filingLimits.perMinute = limits.filingsPerHour / 60
         filingLimits.burst = limits.filingBurst
@@ -92,7 +96,8 @@ enum OnlineRequestRoutes {
             let (code, digits) = (f["code"] ?? "", f["digits"] ?? "")
             do {
                 let key = try trackingKey(code)
-                try tries.take(key, now: state.now)
+                let now = state.now
+                try await state.blocking { try tries.take(key, now: now) }
                 let given: Archive.GivenDocument
                 do {
                     given = try await state.archive.with {
@@ -102,7 +107,7 @@ enum OnlineRequestRoutes {
                     try await state.audit(actor: "public", action: "download-refused", target: "online", detail: context.remote)
                     throw e
                 }
-                tries.succeeded(key)
+                try await state.blocking { try tries.succeeded(key) }
                 try await state.audit(actor: "public", action: "download", target: "request:\(given.document)", detail: context.remote)
                 var headers = HTTPFields()
                 headers[.contentType] = "application/pdf"
@@ -144,13 +149,14 @@ enum OnlineRequestRoutes {
         _ state: ServerState, tries: AttemptLimiter, code: String, digits: String, context: HosoContext, action: String
     ) async throws -> (id: String, request: CitizenRequest, settings: OfficeSettings) {
         let key = try trackingKey(code)
-        try tries.take(key, now: state.now)
+        let now = state.now
+        try await state.blocking { try tries.take(key, now: now) }
         do {
             let found = try await state.archive.with { a in
                 let (id, r) = try a.onlineRequest(code: code, idDigits: digits)
                 return (id, r, try a.officeSettings())
             }
-            tries.succeeded(key)
+            try await state.blocking { try tries.succeeded(key) }
             return found
         } catch let e as HosoError where e.code == .trackingUnknown {
             try await state.audit(actor: "public", action: "\(action)-refused", target: "online", detail: context.remote)

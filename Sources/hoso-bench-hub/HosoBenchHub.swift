@@ -7,12 +7,12 @@
 import ArgumentParser
 import Foundation
 import HosoBenchSupport
+import HosoHub
 import HosoIndex
+import HosoKit
 import HosoPostgres
 import HosoPostgresIndex
 import HosoRecords
-import HosoHub
-import HosoKit
 import HosoSigning
 import HosoStore
 import HosoSync
@@ -232,7 +232,9 @@ struct HosoBenchHub: BenchCommand {
     /// Pushes the district's batches into `archive` through its sync handler, as one HTTP sync from the district
     /// would, one batch after the other; checks that every ledger arrived and its entries are findable. With `stats`
     /// (the hub's primary), the WAL written and the servers' CPU, the primary's and the standby's apart.
-    func push(_ pushed: SyncImport.Pushed, into archive: Archive, store: String, when: String, stats: BlockingPostgresClient?) throws
+    func push(
+        _ pushed: SyncImport.Pushed, into archive: Archive, store: String, when: String, stats: BlockingPostgresClient?
+    ) throws
         -> ImportResult
     {
         let (service, node) = try SyncImport.receiver(archive, pki: work + "/pki", prefix: pushed.prefix, district: pushed.district)
@@ -242,7 +244,9 @@ struct HosoBenchHub: BenchCommand {
             let row = try stats.query("SELECT wal_bytes::float8, wal_fpi::float8 FROM pg_stat_wal").first!
             return try row.decode((Double, Double).self)
         }
-        let (primaryCPU, standbyCPU) = (ServerCPU(dataDirectories: Array(pgData.prefix(1))), ServerCPU(dataDirectories: Array(pgData.dropFirst())))
+        let (primaryCPU, standbyCPU) = (
+            ServerCPU(dataDirectories: Array(pgData.prefix(1))), ServerCPU(dataDirectories: Array(pgData.dropFirst()))
+        )
         let hub = stats != nil
         var revisions = 0
         let wal0 = try wal()
@@ -271,7 +275,8 @@ struct HosoBenchHub: BenchCommand {
             walBytesPerEntry: (wal1.bytes - wal0.bytes) / n, fullPageImagesPerEntry: (wal1.fpi - wal0.fpi) / n)
         say(
             "  import of one district into \(store)\(when.isEmpty ? "" : " (\(when))"): \(grouped(pushed.entries)) entries, "
-                + "\(pushed.ledgers) ledgers in \(pushed.batches.count) sync batches, \(fmt(wall, 1)) s: \(fmt(r.entriesPerSecond, 0)) entries/s")
+                + "\(pushed.ledgers) ledgers in \(pushed.batches.count) sync batches, \(fmt(wall, 1)) s: \(fmt(r.entriesPerSecond, 0)) entries/s"
+        )
         return r
     }
 

@@ -34,7 +34,8 @@ enum SyncImport {
                 recordType: "ledger", recordId: ledger.recordId, parents: [], author: "bench-hub", time: ledger.revision.time,
                 reason: nil, body: ledgerBody(ledger)
             ).canonicalBytes()
-            let frame = SyncFrames.header(kind: ObjectKind.record.rawValue, id: ObjectID(hashing: body).hex, size: UInt64(body.count)) + body
+            let frame =
+                SyncFrames.header(kind: ObjectKind.record.rawValue, id: ObjectID(hashing: body).hex, size: UInt64(body.count)) + body
             if !current.isEmpty && current.count + frame.count > batchBytes {
                 out.batches.append(current)
                 current = []
@@ -67,9 +68,11 @@ enum SyncImport {
             return .object(m)
         }
         return .object([
-            JSONMember("issuer", s(first.issuer)), JSONMember("title", s("SỔ GỐC CẤP BẰNG TỐT NGHIỆP THCS")), JSONMember("level", s("THCS")),
+            JSONMember("issuer", s(first.issuer)), JSONMember("title", s("SỔ GỐC CẤP BẰNG TỐT NGHIỆP THCS")),
+            JSONMember("level", s("THCS")),
             JSONMember(
-                "decision", .object([JSONMember("number", s("\(first.year % 100)/QĐ-PGDĐT")), JSONMember("date", s("\(first.year)-06-20"))])),
+                "decision",
+                .object([JSONMember("number", s("\(first.year % 100)/QĐ-PGDĐT")), JSONMember("date", s("\(first.year)-06-20"))])),
             JSONMember("year", n(first.year)), JSONMember("school", s(first.school)), JSONMember("mode", s("Chính quy")),
             JSONMember("pages", .array([])), JSONMember("entries", .array(entries)),
         ])
@@ -81,7 +84,8 @@ enum SyncImport {
     static func receiver(_ archive: Archive, pki: String, prefix: String, district d: Int) throws -> (ArchiveSyncService, String) {
         if (try? archive.nodeInfo()) == nil {
             _ = try archive.initNode(
-                name: "so-gd", role: .office, identity: try DemoPKI.issueNode(pki: pki, name: "so-gd", organization: "bench", clock: archive.clock))
+                name: "so-gd", role: .office,
+                identity: try DemoPKI.issueNode(pki: pki, name: "so-gd", organization: "bench", clock: archive.clock))
         }
         let district = try DemoPKI.issueNode(pki: pki, name: "pgd-\(d)", organization: "bench", clock: archive.clock)
         let peer = try archive.addPeer(

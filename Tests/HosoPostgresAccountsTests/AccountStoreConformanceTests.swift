@@ -181,6 +181,37 @@ func code(_ body: () throws -> Void) -> HosoError.Code? {
         }
     }
 
+    @Test(arguments: Backend.allCases) func triesAreTakenUpToTheLimitOnEveryServerTogether(_ backend: Backend) throws {
+        // Two servers of one store: two connections to one database, or two opens of one file.
+        let tmp = TempDirectory()
+        let url = backend == .postgres ? try PostgresCluster.shared().createDatabase() : ""
+        let stores: [any ServerStoring] = try (0..<2).map { _ in
+            if backend == .postgres { return try PostgresServerStore(url: url, clock: TestTime().clock, cost: cheap) }
+            return try ServerStore(path: tmp.path + "/" + ServerStore.fileName, clock: TestTime().clock, cost: cheap)
+        }
+        let (a, b) = (stores[0], stores[1])
+        @Sendable func take(_ s: any ServerStoring, _ key: String, at t: Double) throws -> Bool {
+            try s.takeTry(key, limit: 5, window: 900, now: t)
+        }
+        for i in 0..<5 { #expect(try take(i % 2 == 0 ? a : b, "track:K1", at: 1000 + Double(i))) }
+        #expect(try !take(a, "track:K1", at: 1010) && !take(b, "track:K1", at: 1010))
+        #expect(try take(a, "track:K2", at: 1010))  // another code is not locked
+        // A right answer gives its try back, on any server.
+        try b.giveBackTry("track:K1")
+        #expect(try take(a, "track:K1", at: 1011))
+        #expect(try !take(b, "track:K1", at: 1012))
+        // The first try leaves the window: one try frees up, and only one.
+        #expect(try take(b, "track:K1", at: 1900.5))
+        #expect(try !take(a, "track:K1", at: 1900.6))
+        // Guesses sent to both servers at the same moment: exactly the limit pass.
+        let passed = Mutex(0)
+        DispatchQueue.concurrentPerform(iterations: 24) { i in
+            if (try? take(i % 2 == 0 ? a : b, "track:K3", at: 2000)) == true { passed.withLock { $0 += 1 } }
+        }
+        #expect(passed.withLock { $0 } == 5)
+        for s in stores { (s as? PostgresServerStore)?.close() }
+    }
+
     @Test(arguments: Backend.allCases) func theAccessLogIsOneChainAndIsSearched(_ backend: Backend) throws {
         try withStore(backend) { s in
             #expect(try s.append([]) == nil)

@@ -85,6 +85,36 @@ import Testing
     /// The citizens' online form behind a load balancer: the challenge one server put in the page is checked by the
     /// other (one key for the hub, in its database), and only once across both (the spent challenges there too).
     /// Before, each server had a key of its own and refused the other's challenges as forged.
+    /// Wrong digits for a tracking code count on every server together: five guesses spread over two servers lock the
+    /// code on both (each server counting its own allowed five on each).
+    @Test func aTrackingCodesWrongTriesAreCountedOnceForAllServers() async throws {
+        let url = try PostgresCluster.shared().createDatabase()
+        let now = wholeSecondsNow()
+        let stores = try (0..<2).map { _ in try PostgresServerStore(url: url, clock: .fixed(now), cost: cheap) }
+        defer { for s in stores { s.close() } }
+        let dirs = (0..<2).map { _ in TempDirectory() }
+        let routers = try (0..<2).map { i in
+            _ = try Archive.create(at: dirs[i].path + "/a", clock: .fixed(now))
+            var config = ServerConfig(archivePath: dirs[i].path + "/a", clock: .fixed(now), passwordCost: cheap)
+            config.accounts = stores[i]
+            return try HosoServer.router(config: config)
+        }
+        let locked = "Đã nhập sai quá nhiều lần"
+        let guess = [("code", "ACDE-FGHJ-KMNP"), ("digits", "1234")]
+        for i in 0..<5 {
+            try await Application(router: routers[i % 2]).test(.router) { s in
+                let (status, page) = try await Jar().send(s, .post, "/online/status", form: guess)
+                #expect(status == .badRequest && !page.contains(locked), "try \(i + 1)")
+            }
+        }
+        for router in routers {
+            try await Application(router: router).test(.router) { s in
+                let (status, page) = try await Jar().send(s, .post, "/online/status", form: guess)
+                #expect(status == .badRequest && page.contains(locked))
+            }
+        }
+    }
+
     @Test func theOnlineFormsChallengeFromOneServerIsAcceptedOnceByTheOther() async throws {
         let url = try PostgresCluster.shared().createDatabase()
         let now = wholeSecondsNow()
