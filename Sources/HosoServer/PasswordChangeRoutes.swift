@@ -31,11 +31,28 @@ enum PasswordChangeRoutes {
                     status: .badRequest)
             }
             let token = context.sessionToken
+            // The current password is a guess like a sign-in's: a stolen session must not try passwords unthrottled.
+            // Wrong ones count against the account with its failed sign-ins.
+            let (throttle, keys, now) = (state.throttle, ["user:" + s.user.name], state.now)
+            if let wait = try await state.blocking({ try throttle.retryAfter(keys, now: now) }) {
+                try await state.audit(actor: s.user.name, action: "change-password-throttled", target: "user:\(s.user.name)")
+                let e = HosoError(
+                    .loginThrottled,
+                    .both(
+                        "Nhập sai mật khẩu quá nhiều lần; thử lại sau \(wait / 60 + 1) phút",
+                        "Too many wrong passwords; try again in \(wait / 60 + 1) minutes"))
+                return htmlResponse(page(context, s, problems: ["current": e.message]), status: .tooManyRequests)
+            }
             do {
                 try await state.db { try $0.changeOwnPassword(name: s.user.name, current: current, new: new, keep: token) }
             } catch let e as HosoError where e.category.isCallerFault {
+                if e.location == "current" {
+                    try await state.blocking { try throttle.fail(keys, now: now) }
+                    try await state.audit(actor: s.user.name, action: "change-password-failed", target: "user:\(s.user.name)")
+                }
                 return htmlResponse(page(context, s, problems: [e.location ?? "new": e.message]), status: .badRequest)
             }
+            try await state.blocking { try throttle.succeed(keys) }
             try await state.audit(actor: s.user.name, action: "user-change-password", target: "user:\(s.user.name)")
             return redirect("/")
         }

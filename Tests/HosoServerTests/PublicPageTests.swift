@@ -143,6 +143,30 @@ import Testing
         }
     }
 
+    /// A session's holder guessing the current password is throttled as a sign-in is: five wrong ones, then even the
+    /// right one waits, and the account's sign-ins wait with it.
+    @Test func wrongCurrentPasswordsAreThrottled() async throws {
+        let fx = try Fixture()
+        try await fx.app().test(.router) { client in
+            let clerk = Browser(client)
+            try await clerk.login("clerk")
+            for i in 0..<5 {
+                try await clerk.get("/account/password")
+                let r = try await clerk.post(
+                    "/account/password",
+                    [("current", "doan-sai-\(i)"), ("new", "mat-khau-moi-cua-toi"), ("repeat", "mat-khau-moi-cua-toi")])
+                #expect(r.status == .badRequest && clerk.lastBody.contains("id=\"pw-current-error\""), "try \(i + 1)")
+            }
+            try await clerk.get("/account/password")
+            let right = try await clerk.post(
+                "/account/password", [("current", Fixture.password), ("new", "mat-khau-moi-cua-toi"), ("repeat", "mat-khau-moi-cua-toi")])
+            #expect(right.status == .tooManyRequests && clerk.lastBody.contains("quá nhiều lần"), "\(clerk.lastBody.prefix(300))")
+            let other = Browser(client)
+            try await other.login("clerk")
+            #expect(try await other.get("/requests").status != .ok)
+        }
+    }
+
     @Test func aDisabledAccountIsEnabledAgainAndTheListFiltersByRole() async throws {
         let fx = try Fixture()
         try await fx.app().test(.router) { client in
