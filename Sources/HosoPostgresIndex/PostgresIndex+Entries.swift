@@ -15,12 +15,12 @@ extension PostgresIndex {
     }
 
     static func deleteEntries(_ c: BlockingPostgresConnection, recordIds: [String]) throws {
-        var start = 0
-        while start < recordIds.count {
-            let ids = Array(recordIds[start..<min(start + entryBatch, recordIds.count)])
-            start += ids.count
-            try c.query("DELETE FROM entry WHERE record_id = ANY(\(ids)::text[])")
-        }
+        for ids in chunks(recordIds) { try c.query("DELETE FROM entry WHERE record_id = ANY(\(ids)::text[])") }
+    }
+
+    /// `items` in pieces of at most `entryBatch`: one statement's array each.
+    static func chunks(_ items: [String]) -> [[String]] {
+        stride(from: 0, to: items.count, by: entryBatch).map { Array(items[$0..<min($0 + entryBatch, items.count)]) }
     }
 
     /// Rows per INSERT when writing entries: each column goes as one array. Smaller than `entryBatch`, so that the
@@ -116,10 +116,7 @@ extension PostgresIndex {
     ) throws -> (serials: [String: String], numbers: [Int: String]) {
         try snapshot { c in
             var serials = [String: String]()
-            var i = 0
-            while i < wanted.count {
-                let chunk = Array(wanted[i..<min(i + Self.entryBatch, wanted.count)])
-                i += chunk.count
+            for chunk in Self.chunks(wanted) {
                 for row in try c.query(
                     "SELECT serial, record_id, ledger_number, year FROM entry WHERE record_id <> \(recordId) AND serial = ANY(\(chunk)::text[])"
                 ) {

@@ -224,10 +224,7 @@ extension PostgresIndex {
         var out = [String: [String]]()
         for id in recordIds { out[id] = [] }
         try read { c in
-            var start = 0
-            while start < recordIds.count {
-                let ids = Array(recordIds[start..<min(start + Self.entryBatch, recordIds.count)])
-                start += ids.count
+            for ids in Self.chunks(recordIds) {
                 for row in try c.query(
                     """
                     SELECT r.record_id, r.id FROM revision r WHERE r.record_id = ANY(\(ids)::text[]) AND NOT EXISTS (
@@ -247,10 +244,7 @@ extension PostgresIndex {
     package func recordTypes(ofRecords recordIds: [String]) throws -> [String: String] {
         var out = [String: String]()
         try read { c in
-            var start = 0
-            while start < recordIds.count {
-                let ids = Array(recordIds[start..<min(start + Self.entryBatch, recordIds.count)])
-                start += ids.count
+            for ids in Self.chunks(recordIds) {
                 for row in try c.query(
                     """
                     SELECT DISTINCT ON (record_id) record_id, record_type FROM revision WHERE record_id = ANY(\(ids)::text[])

@@ -82,23 +82,12 @@ import Testing
         #expect(try stores[0].checkAuditChain() == .init(entries: 3, intact: true, firstBroken: nil))
     }
 
-    /// The citizens' online form behind a load balancer: the challenge one server put in the page is checked by the
-    /// other (one key for the hub, in its database), and only once across both (the spent challenges there too).
-    /// Before, each server had a key of its own and refused the other's challenges as forged.
     /// Wrong digits for a tracking code count on every server together: five guesses spread over two servers lock the
     /// code on both (each server counting its own allowed five on each).
     @Test func aTrackingCodesWrongTriesAreCountedOnceForAllServers() async throws {
-        let url = try PostgresCluster.shared().createDatabase()
-        let now = wholeSecondsNow()
-        let stores = try (0..<2).map { _ in try PostgresServerStore(url: url, clock: .fixed(now), cost: cheap) }
-        defer { for s in stores { s.close() } }
-        let dirs = (0..<2).map { _ in TempDirectory() }
-        let routers = try (0..<2).map { i in
-            _ = try Archive.create(at: dirs[i].path + "/a", clock: .fixed(now))
-            var config = ServerConfig(archivePath: dirs[i].path + "/a", clock: .fixed(now), passwordCost: cheap)
-            config.accounts = stores[i]
-            return try HosoServer.router(config: config)
-        }
+        let hub = try TwoServers()
+        defer { hub.close() }
+        let routers = hub.routers
         let locked = "Đã nhập sai quá nhiều lần"
         let guess = [("code", "ACDE-FGHJ-KMNP"), ("digits", "1234")]
         for i in 0..<5 {
@@ -115,19 +104,13 @@ import Testing
         }
     }
 
+    /// The citizens' online form behind a load balancer: the challenge one server put in the page is checked by the
+    /// other (one key for the hub, in its database), and only once across both (the spent challenges there too).
+    /// Before, each server had a key of its own and refused the other's challenges as forged.
     @Test func theOnlineFormsChallengeFromOneServerIsAcceptedOnceByTheOther() async throws {
-        let url = try PostgresCluster.shared().createDatabase()
-        let now = wholeSecondsNow()
-        let stores = try (0..<2).map { _ in try PostgresServerStore(url: url, clock: .fixed(now), cost: cheap) }
-        defer { for s in stores { s.close() } }
-        let dirs = (0..<2).map { _ in TempDirectory() }
-        let routers = try (0..<2).map { i in
-            _ = try Archive.create(at: dirs[i].path + "/a", clock: .fixed(now))
-            var config = ServerConfig(archivePath: dirs[i].path + "/a", clock: .fixed(now), passwordCost: cheap)
-            config.accounts = stores[i]
-            config.online.powBits = 4
-            return try HosoServer.router(config: config)
-        }
+        let hub = try TwoServers { $0.online.powBits = 4 }
+        defer { hub.close() }
+        let routers = hub.routers
         let refused = "Không kiểm tra được phép tính chống gửi tự động"
         let seen = Mutex("")
         try await Application(router: routers[0]).test(.router) { a in
@@ -148,4 +131,27 @@ import Testing
             #expect(status == .badRequest && page.contains(refused))
         }
     }
+}
+
+/// Two application servers of one hub: each its own folder and router, both on one new database's accounts store.
+final class TwoServers {
+    let stores: [PostgresServerStore]
+    let dirs = (0..<2).map { _ in TempDirectory() }
+    let routers: [Router<HosoContext>]
+
+    init(_ configure: (inout ServerConfig) -> Void = { _ in }) throws {
+        let url = try PostgresCluster.shared().createDatabase()
+        let now = wholeSecondsNow()
+        let stores = try (0..<2).map { _ in try PostgresServerStore(url: url, clock: .fixed(now), cost: cheap) }
+        self.stores = stores
+        routers = try (0..<2).map { [dirs] i in
+            _ = try Archive.create(at: dirs[i].path + "/a", clock: .fixed(now))
+            var config = ServerConfig(archivePath: dirs[i].path + "/a", clock: .fixed(now), passwordCost: cheap)
+            config.accounts = stores[i]
+            configure(&config)
+            return try HosoServer.router(config: config)
+        }
+    }
+
+    func close() { for s in stores { s.close() } }
 }
