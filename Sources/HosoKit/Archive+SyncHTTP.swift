@@ -207,7 +207,10 @@ extension Archive {
         let want = try client.want(items.map { SyncItem(id: $0.id.hex, kind: $0.kind.rawValue, size: $0.size) })
         try nodeFiles.updateState(peer.node) { $0.acknowledge(upTo: 0, received: items.map(\.id.hex).filter { !want.contains($0) }) }
         report.alreadyThere = items.count - want.count
-        for batch in batches(items.filter { want.contains($0.id.hex) }, bytes: UInt64(batchBytes), size: \.size) {
+        // A revision and the files just before it that it names go together (a group ends at each object that is
+        // not such a file).
+        let wanted = items.filter { want.contains($0.id.hex) }
+        for batch in batches(wanted, bytes: UInt64(batchBytes), size: \.size, endsGroup: { !Intake.companionKinds.contains($0.kind) }) {
             var frames = [UInt8]()
             for o in batch {
                 frames += SyncFrames.header(kind: o.kind.rawValue, id: o.id.hex, size: o.size)

@@ -54,6 +54,36 @@ extension SyncClient {
     }
 }
 
+/// `items` cut into consecutive batches of at most `bytes`, never inside a group (`endsGroup` is true at each group's
+/// last item) unless the group alone is larger than `bytes`; then it goes in batches of its own. A sync sends a
+/// revision just after the files it names: kept in one batch, they are checked and committed together, and no file
+/// waits in the receiving server's inbox for a batch that a load balancer may hand to another server.
+package func batches<T>(_ items: [T], bytes: UInt64, size: (T) -> UInt64, endsGroup: (T) -> Bool) -> [ArraySlice<T>] {
+    var out = [ArraySlice<T>]()
+    var (start, end, total): (Int, Int, UInt64) = (0, 0, 0)
+    var groupStart = 0
+    for (i, item) in items.enumerated() where endsGroup(item) || i == items.count - 1 {
+        let group = groupStart..<(i + 1)
+        groupStart = i + 1
+        let groupBytes = items[group].reduce(UInt64(0)) { $0 + size($1) }
+        if end > start && total + groupBytes > bytes {
+            out.append(items[start..<end])
+            (start, total) = (end, 0)
+        }
+        if groupBytes > bytes {
+            for piece in batches(Array(items[group]), bytes: bytes, size: size) {
+                out.append(items[(group.lowerBound + piece.startIndex)..<(group.lowerBound + piece.endIndex)])
+            }
+            (start, end, total) = (group.upperBound, group.upperBound, 0)
+            continue
+        }
+        end = group.upperBound
+        total += groupBytes
+    }
+    if end > start { out.append(items[start..<end]) }
+    return out
+}
+
 /// `items` cut into consecutive batches of at most `bytes` (a larger item goes alone).
 package func batches<T>(_ items: [T], bytes: UInt64, size: (T) -> UInt64) -> [ArraySlice<T>] {
     var out = [ArraySlice<T>]()

@@ -121,3 +121,29 @@ import Testing
         #expect(mixed.count > 2 * text.count && compressed.count < text.count / 4)
     }
 }
+
+/// How a sync cuts what it pushes into batches.
+@Suite struct SyncBatchTests {
+    /// Items as (name, size); a group ends at each upper-case name (a revision after its lower-case files).
+    func cut(_ items: [(String, UInt64)], bytes: UInt64) -> [String] {
+        batches(items, bytes: bytes, size: \.1, endsGroup: { $0.0.uppercased() == $0.0 }).map { $0.map(\.0).joined() }
+    }
+
+    @Test func aRevisionTravelsWithTheFilesItNamesUnlessTheyCannotFitTogether() {
+        // By size alone, 10-byte batches would cut "ab|C" after b; whole groups go on instead.
+        #expect(cut([("a", 4), ("b", 4), ("C", 1), ("d", 4), ("E", 1), ("F", 1)], bytes: 10) == ["abC", "dEF"])
+        // A group larger than a batch goes in batches of its own, cut by size; the next group starts a new one.
+        #expect(cut([("G", 2), ("a", 6), ("b", 6), ("C", 1), ("D", 1)], bytes: 10) == ["G", "a", "bC", "D"])
+        // Files at the end with no revision after them are a group too; an item larger than a batch goes alone.
+        #expect(cut([("A", 3), ("b", 30), ("c", 2)], bytes: 10) == ["A", "b", "c"])
+        #expect(cut([], bytes: 10).isEmpty)
+        // Every item once, in order, whatever the sizes.
+        var random = SeededGenerator(seed: 7)
+        for _ in 0..<200 {
+            let items = (0..<random.int(40)).map { i in (random.int(3) == 0 ? "X\(i)" : "f\(i)", UInt64(1 + random.int(12))) }
+            let got = batches(items, bytes: 16, size: \.1, endsGroup: { $0.0.hasPrefix("X") })
+            #expect(got.flatMap { $0.map(\.0) } == items.map(\.0))
+            #expect(got.allSatisfy { !$0.isEmpty })
+        }
+    }
+}
