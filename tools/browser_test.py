@@ -8,6 +8,7 @@ import time
 import traceback
 
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -61,6 +62,25 @@ def check(name, fn):
 
 def wait(d, cond, t=300):
     return WebDriverWait(d, t).until(cond)
+
+
+def gone(element):
+    """The element has left the page (the next page replaced it). Chromedriver says so either as a stale reference or,
+    when the node is detached while it looks, as "does not belong to the document": both mean gone (Selenium's
+    staleness_of knows only the first, which made a passing check fail now and then)."""
+
+    def predicate(_):
+        try:
+            element.is_enabled()
+            return False
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as e:
+            if "does not belong to the document" in str(e):
+                return True
+            raise
+
+    return predicate
 
 
 def sign_in(d, user):
@@ -182,7 +202,7 @@ def teacher_enters_marks_and_signs():
         shot(d, "09-gradebook-typing")
         d.find_element(By.ID, "reason").send_keys("Chấm lại bài kiểm tra thường xuyên 1")
         d.find_element(By.ID, "save").click()
-        wait(d, EC.staleness_of(tx1))
+        wait(d, gone(tx1))
         wait(d, EC.presence_of_element_located((By.ID, "saved")))
         assert d.find_element(By.ID, "avg-0").text == "7.8", "the server computed and stored the same average"
         assert d.find_element(By.ID, "tx1-0").get_attribute("value") == "10.0"
@@ -194,7 +214,7 @@ def teacher_enters_marks_and_signs():
         # refusal is read only once the page before the click is gone.
         before = d.find_element(By.ID, "signature-status")
         d.find_element(By.ID, "sign-submit").click()
-        wait(d, EC.staleness_of(before))
+        wait(d, gone(before))
         wait(d, lambda drv: "Không ký được" in drv.page_source)
         assert "Trần Thị Bích Ngọc" in d.page_source and "Nguyễn Văn Toán" in d.page_source, d.page_source[:2000]
         shot(d, "10a-gradebook-wrong-certificate")
@@ -206,7 +226,7 @@ def teacher_enters_marks_and_signs():
         old = d.find_element(By.ID, "signature-status")
         d.find_element(By.ID, "sign-submit").click()
         # The status element of the page before signing must be gone before the new one is read.
-        wait(d, EC.staleness_of(old))
+        wait(d, gone(old))
         status = wait(d, EC.presence_of_element_located((By.ID, "signature-status")))
         indication = status.get_attribute("data-indication")
         assert indication == "PASSED", f"the book's own teacher, assigned: {indication}: {status.text}"
@@ -476,7 +496,7 @@ def walkin_next_screen(d, screens, click):
     """Clicks, waits for the next page the clerk sees, and counts it."""
     old = d.find_element(By.TAG_NAME, "html")
     click()
-    wait(d, EC.staleness_of(old))
+    wait(d, gone(old))
     wait(d, lambda drv: drv.execute_script("return document.readyState") == "complete")
     screens.append(d.title)
 
