@@ -115,8 +115,8 @@ enum HMAC {
 
 /// Wrong second factors per tracking code: after `limit` within `window`, the code is locked until the window has
 /// passed since the first of them. With the per-address rate limit, guessing the four digits is slow from one address
-/// and from many. The tries are counted where `counter` keeps them: this process by default, or the server database,
-/// so that every application server of a hub counts the same tries.
+/// and from many. The tries are counted where `take` and `giveBack` keep them: this process by default, or the server
+/// database, so that every application server of a hub counts the same tries.
 public final class AttemptLimiter: Sendable {
     /// Takes one of `limit` tries for a key within `window` seconds before `now`, atomically; false when all are taken.
     public typealias Take = @Sendable (_ key: String, _ limit: Int, _ window: Double, _ now: Double) throws -> Bool
