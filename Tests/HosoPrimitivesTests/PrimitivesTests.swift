@@ -97,3 +97,19 @@ import Testing
         #expect(throws: ZlibDataError.self) { try [UInt8(1)].withUnsafeBytes { try z.process($0) { _ in } } }
     }
 }
+
+@Suite struct ParallelMapTests {
+    @Test func everyItemOnceInOrderWhateverTheThreads() {
+        #expect(parallelMap([Int]()) { $0 }.isEmpty)
+        #expect(parallelMap([7]) { $0 * 2 } == [14])
+        // Uneven work, so the threads finish out of order; the answers still come in the items' order.
+        let items = Array(0..<500)
+        let got = parallelMap(items) { i -> Int in
+            var x = i
+            for _ in 0..<((i % 7) * 2000) { x = (x &* 31) &+ 1 }
+            return i * 3 + (x & 0)
+        }
+        #expect(got == items.map { $0 * 3 })
+        #expect(parallelMap(items, most: 1) { $0 + 1 } == items.map { $0 + 1 })
+    }
+}
