@@ -36,12 +36,10 @@ enum PasswordChangeRoutes {
             let (throttle, keys, now) = (state.throttle, ["user:" + s.user.name], state.now)
             if let wait = try await state.blocking({ try throttle.retryAfter(keys, now: now) }) {
                 try await state.audit(actor: s.user.name, action: "change-password-throttled", target: "user:\(s.user.name)")
-                let e = HosoError(
-                    .loginThrottled,
-                    .both(
-                        "Nhập sai mật khẩu quá nhiều lần; thử lại sau \(wait / 60 + 1) phút",
-                        "Too many wrong passwords; try again in \(wait / 60 + 1) minutes"))
-                return htmlResponse(page(context, s, problems: ["current": e.message]), status: .tooManyRequests)
+                let refused = LocalizedText.both(
+                    "Nhập sai mật khẩu quá nhiều lần; thử lại sau \(wait / 60 + 1) phút",
+                    "Too many wrong passwords; try again in \(wait / 60 + 1) minutes")
+                return htmlResponse(page(context, s, problems: ["current": refused]), status: .tooManyRequests)
             }
             do {
                 try await state.db { try $0.changeOwnPassword(name: s.user.name, current: current, new: new, keep: token) }
